@@ -1,0 +1,638 @@
+"""The detection engine: reads a module's ``ast`` and the catalog, returns findings and fix plans.
+
+Everything that decides *whether* and *how* to report or fix lives here, so the flake8 plugin,
+the CLI and the libcst codemod share one engine. Findings carry their fix as a plan of edits at
+exact source spans; ``adamw_lint.fix`` carries the plan out with libcst.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from . import catalog
+from .catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signature
+from .scope import Resolver, Scope, is_unknown
+
+Span = Tuple[int, int, int, int]  # line, col, end line, end col (1-based lines, 0-based chars)
+
+_TRIGGER = re.compile("|".join(catalog.trigger_words()).encode())
+_STAR_MODULES = frozenset(catalog.OPTIMIZERS_BY_NAME) | frozenset(catalog.FACTORIES_BY_NAME)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One change at one node, identified by its span in the original source.
+
+    ``replace``: the node becomes ``text``. ``add-keyword``: the call at ``span`` gets
+    ``name=text``. ``drop-keyword``: the call at ``span`` loses keyword ``name``.
+    ``drop-key``: the dict at ``span`` loses the string key ``name``.
+    """
+
+    kind: str
+    span: Span
+    text: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Fix:
+    description: str
+    edits: Tuple[Edit, ...]
+    add_imports: Tuple[Tuple[str, Optional[str]], ...] = ()  # (module, name) or (module, None)
+    remove_imports: Tuple[Tuple[str, Optional[str], Optional[str]], ...] = ()  # module, name, asname
+    applicability: str = "unsafe"  # every fix changes training numerics (see each rule's docs)
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    span: Span
+    fix: Optional[Fix] = None
+    fix_blocked: str = ""  # why a fixable kind of finding has no fix here
+
+    @property
+    def line(self) -> int:
+        return self.span[0]
+
+    @property
+    def col(self) -> int:
+        return self.span[1]
+
+
+def may_contain_findings(source: bytes) -> bool:
+    """The pre-filter: False means the file cannot hold a finding, so it is never parsed."""
+    return _TRIGGER.search(source) is not None
+
+
+def analyze_source(source: str, style: str = "rename") -> List[Finding]:
+    """Findings of one module's source text (raises SyntaxError, RecursionError, ValueError)."""
+    if not may_contain_findings(source.encode("utf-8", "surrogatepass")):
+        return []
+    return analyze_tree(ast.parse(source), source.splitlines(keepends=True), style)
+
+
+def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename") -> List[Finding]:
+    """Findings of an already parsed module; ``lines`` are its physical lines."""
+    resolver = Resolver(_STAR_MODULES)
+    resolver.visit(tree)
+    module = _Module(resolver, lines, style)
+    findings: Dict[Span, Finding] = {}
+    for call, scope in resolver.calls:
+        finding = module.check_call(call, scope)
+        if finding is not None:
+            findings.setdefault(finding.span, finding)
+    return sorted(findings.values(), key=lambda f: f.span)
+
+
+# --- arguments ---------------------------------------------------------------------------
+
+_ABSENT = object()  # the argument was not passed: the default applies
+_HIDDEN = object()  # it may have been passed through *args/**kwargs we cannot see
+
+
+@dataclass
+class _Args:
+    """A call's arguments as far as they can be known statically."""
+
+    positional: List[ast.expr] = field(default_factory=list)
+    keywords: Dict[str, ast.expr] = field(default_factory=dict)
+    open_positional: bool = False  # an unexpandable *args: later positions are unknown
+    open_keywords: bool = False  # an unresolvable **kwargs
+    keyword_home: Dict[str, str] = field(default_factory=dict)  # keyword → "call" or "dict"
+
+
+@dataclass
+class _Bound:
+    """Arguments bound to a signature's parameter names."""
+
+    sig: Signature
+    values: Dict[str, ast.expr]
+    positional_index: Dict[str, int]  # parameter → its index among the call's positionals
+    extra_positional: List[ast.expr]
+    extra_keywords: Dict[str, ast.expr]
+    args: _Args
+
+    def get(self, name: str) -> object:
+        if name in self.values:
+            return self.values[name]
+        index = self.sig.index(name)
+        if self.args.open_keywords or (self.args.open_positional and index is not None):
+            return _HIDDEN
+        return _ABSENT
+
+
+def _bind(args: _Args, sig: Signature) -> _Bound:
+    values: Dict[str, ast.expr] = {}
+    index_of: Dict[str, int] = {}
+    extra: List[ast.expr] = []
+    for i, expr in enumerate(args.positional):
+        if i < len(sig.positional):
+            values[sig.positional[i]] = expr
+            index_of[sig.positional[i]] = i
+        else:
+            extra.append(expr)
+    extra_kw = {}
+    for name, expr in args.keywords.items():
+        if name in sig:
+            values[name] = expr
+        else:
+            extra_kw[name] = expr
+    return _Bound(sig, values, index_of, extra, extra_kw, args)
+
+
+# --- the per-module checker ----------------------------------------------------------------
+
+
+@dataclass
+class _Config:
+    """One effective configuration of an optimizer: the call's own, or one param group's."""
+
+    weight_decay: object  # an expression, or _ABSENT (use the default)
+    decay_text: str
+    group: Optional[ast.Dict] = None
+
+
+class _Module:
+    def __init__(self, resolver: Resolver, lines: Sequence[str], style: str) -> None:
+        self.resolver = resolver
+        self.lines = lines
+        self.style = style
+
+    # positions -------------------------------------------------------------------------
+    def _col(self, line: int, byte_col: int) -> int:
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+
+    def span(self, node: ast.AST) -> Span:
+        return (
+            node.lineno,  # type: ignore[attr-defined]
+            self._col(node.lineno, node.col_offset),  # type: ignore[attr-defined]
+            node.end_lineno,  # type: ignore[attr-defined]
+            self._col(node.end_lineno, node.end_col_offset),  # type: ignore[attr-defined]
+        )
+
+    def text(self, node: ast.AST) -> str:
+        line, col, end_line, end_col = self.span(node)
+        if line == end_line:
+            return self.lines[line - 1][col:end_col]
+        return ast.unparse(node)
+
+    # arguments -------------------------------------------------------------------------
+    def call_args(self, call: ast.Call, scope: Scope) -> _Args:
+        args = _Args()
+        for arg in call.args:
+            if args.open_positional:
+                break
+            if isinstance(arg, ast.Starred):
+                value, _ = self.resolver.follow(arg.value, scope)
+                if isinstance(value, (ast.List, ast.Tuple)) and not any(
+                    isinstance(e, ast.Starred) for e in value.elts
+                ):
+                    args.positional.extend(value.elts)
+                else:
+                    args.open_positional = True
+            else:
+                args.positional.append(arg)
+        for kw in call.keywords:
+            if kw.arg is not None:
+                args.keywords[kw.arg] = kw.value
+                args.keyword_home[kw.arg] = "call"
+                continue
+            entries = self.dict_entries(kw.value, scope)
+            if entries is None or entries[1]:
+                args.open_keywords = True
+            if entries is not None:
+                for key, value in entries[0].items():
+                    args.keywords.setdefault(key, value)
+                    args.keyword_home.setdefault(key, "dict")
+        return args
+
+    def dict_entries(self, expr: ast.expr, scope: Scope) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
+        """A dict literal's (or ``dict(...)``'s) string keys, and whether it has unknown parts."""
+        expr, scope = self.resolver.follow(expr, scope)
+        entries: Dict[str, ast.expr] = {}
+        incomplete = False
+        if isinstance(expr, ast.Dict):
+            for key, value in zip(expr.keys, expr.values):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    entries[key.value] = value
+                else:
+                    incomplete = True
+            return entries, incomplete
+        if (
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Name)
+            and expr.func.id == "dict"
+            and scope.lookup("dict", (expr.lineno, expr.col_offset)) is None
+            and not expr.args
+        ):
+            for kw in expr.keywords:
+                if kw.arg is None:
+                    incomplete = True
+                else:
+                    entries[kw.arg] = kw.value
+            return entries, incomplete
+        return None
+
+    def param_groups(self, expr: object, scope: Scope) -> Optional[List[Tuple[ast.expr, Dict[str, ast.expr], bool]]]:
+        """The param-group dicts of a ``params`` argument written as a list of dicts."""
+        if not isinstance(expr, ast.expr):
+            return None
+        expr, scope = self.resolver.follow(expr, scope)
+        if not isinstance(expr, (ast.List, ast.Tuple)) or not expr.elts:
+            return None
+        groups = []
+        for element in expr.elts:
+            entries = self.dict_entries(element, scope)
+            if entries is None:
+                return None
+            groups.append((element, entries[0], entries[1]))
+        return groups
+
+    # values ----------------------------------------------------------------------------
+    def nonzero(self, value: object, scope: Scope) -> Optional[bool]:
+        """True: non-zero; None: may be non-zero (not a literal); False: zero or off."""
+        if value is _HIDDEN:
+            return False  # nothing visible to report
+        if not isinstance(value, ast.expr):
+            return False
+        literal = self.resolver.literal(value, scope)
+        if is_unknown(literal):
+            return None
+        if literal is None or isinstance(literal, bool):
+            return False if literal in (None, False) else True
+        if isinstance(literal, (int, float)):
+            return literal != 0
+        return None
+
+    def flag(self, value: object, default: bool, scope: Scope) -> Optional[bool]:
+        """A boolean switch's value; None when it cannot be known."""
+        if value is _ABSENT:
+            return default
+        if value is _HIDDEN or not isinstance(value, ast.expr):
+            return None
+        literal = self.resolver.literal(value, scope)
+        if isinstance(literal, (bool, int)) and not is_unknown(literal):
+            return bool(literal)
+        return None
+
+    # dispatch --------------------------------------------------------------------------
+    def check_call(self, call: ast.Call, scope: Scope) -> Optional[Finding]:
+        name = self.resolver.qualname(call.func, scope)
+        if name is None:
+            return None
+        if name in catalog.OPTIMIZERS_BY_NAME:
+            api = catalog.OPTIMIZERS_BY_NAME[name]
+            return self.check_optimizer(api, name, call.func, self.call_args(call, scope), call, scope, None)
+        if name in catalog.FACTORIES_BY_NAME:
+            return self.check_factory(catalog.FACTORIES_BY_NAME[name], call, scope)
+        if name in catalog.WRAPPERS_BY_NAME:
+            return self.check_wrapper(catalog.WRAPPERS_BY_NAME[name], call, scope)
+        return None
+
+    def check_wrapper(self, wrapper: OptimizerWrapper, call: ast.Call, scope: Scope) -> Optional[Finding]:
+        bound = _bind(self.call_args(call, scope), wrapper.signature)
+        cls = bound.get(wrapper.optimizer)
+        if not isinstance(cls, ast.expr):
+            return None
+        name = self.resolver.qualname(cls, scope)
+        api = catalog.OPTIMIZERS_BY_NAME.get(name or "")
+        if api is None:
+            return None
+        forwarded = _Args(open_positional=bound.args.open_positional, open_keywords=bound.args.open_keywords)
+        if wrapper.params is not None:
+            params = bound.get(wrapper.params)
+            if isinstance(params, ast.expr):
+                forwarded.positional.append(params)
+        elif wrapper.positional_from is not None:
+            start = wrapper.positional_from
+            forwarded.positional.extend(bound.args.positional[start:])
+        if not wrapper.signature.var_positional:
+            forwarded.open_positional = False
+        forwarded.keywords.update(bound.extra_keywords)
+        forwarded.keyword_home.update({k: "call" for k in bound.extra_keywords})
+        if wrapper.kwargs is not None:
+            kwargs = bound.get(wrapper.kwargs)
+            entries = self.dict_entries(kwargs, scope) if isinstance(kwargs, ast.expr) else None
+            if entries is None:
+                forwarded.open_keywords = forwarded.open_keywords or kwargs is not _ABSENT
+            else:
+                forwarded.keywords.update(entries[0])
+                forwarded.keyword_home.update({k: "dict" for k in entries[0]})
+                forwarded.open_keywords = forwarded.open_keywords or entries[1]
+        shift = wrapper.positional_from if wrapper.positional_from is not None else None
+        return self.check_optimizer(api, name, cls, forwarded, call, scope, shift)
+
+    # optimizers ------------------------------------------------------------------------
+    def check_optimizer(
+        self,
+        api: OptimizerApi,
+        name: str,
+        cls: ast.expr,
+        args: _Args,
+        call: ast.Call,
+        scope: Scope,
+        shift: Optional[int],
+    ) -> Optional[Finding]:
+        """``shift``: for wrappers, where the optimizer's positionals start in ``call``."""
+        bound = _bind(args, api.signature)
+        if api.removed is not None:
+            message = f"{api.code} {name} was removed in {api.removed}; {api.advice}"
+            return self._finding(api, name, call, cls, bound, scope, shift, message, [])
+        if api.weight_decay is None or api.code is None:
+            return None
+        switch_value = bound.get(api.switch) if api.switch else _ABSENT
+        decoupled = self.flag(switch_value, api.switch_default, scope)
+        if decoupled is None:
+            return None  # the user chose the mode with an expression: trust it
+        call_wd = bound.get(api.weight_decay)
+        if call_wd is _HIDDEN:
+            return None
+        wd_default = api.signature.defaults.get(api.weight_decay, "0")
+        configs: List[_Config] = []
+        groups = self.param_groups(bound.get(api.signature.positional[0]), scope)
+        for group, entries, incomplete in groups or [(None, {}, False)]:
+            if incomplete:
+                continue
+            group_decoupled = decoupled
+            if api.group_switch and api.group_switch in entries:
+                group_decoupled = self.flag(entries[api.group_switch], decoupled, scope)
+            if group_decoupled is not False:
+                continue
+            wd = entries.get(api.weight_decay, call_wd)
+            if wd is _ABSENT:
+                if catalog_literal_nonzero(wd_default):
+                    configs.append(_Config(wd, f"{api.weight_decay}={wd_default} (the default)", group))
+                continue
+            if self.nonzero(wd, scope) is False:
+                continue
+            where = " in a param group" if api.weight_decay in entries else ""
+            configs.append(_Config(wd, f"{api.weight_decay}={self.text(wd)}{where}", group))
+        if not configs:
+            return None
+        definite = [c for c in configs if c.weight_decay is _ABSENT or self.nonzero(c.weight_decay, scope)]
+        shown = (definite or configs)[0]
+        maybe = "" if definite else " if it is non-zero"
+        if api.code == "AWL103":
+            instead = f", and {name} has no decoupled mode; {api.advice}"
+        else:
+            instead = f", not decoupled weight decay; {self._advice(api, name)} and re-tune {api.weight_decay}"
+        message = f"{api.code} {name}({shown.decay_text}) adds L2 to the gradient (coupled){maybe}{instead}"
+        return self._finding(api, name, call, cls, bound, scope, shift, message, groups or [])
+
+    def _advice(self, api: OptimizerApi, name: str) -> str:
+        if api.fix == "rename" and self.style == "flag" and api.switch:
+            return f"pass {api.switch}=True ({api.since} or later)"
+        if api.fix == "rename":
+            return f"use {api.rename[name]}"
+        return api.advice
+
+    def _finding(self, api, name, call, cls, bound, scope, shift, message, groups) -> Finding:
+        fix, blocked = None, ""
+        if api.fix is not None:
+            planner = _FixPlanner(self, api, name, call, cls, bound, scope, shift, groups)
+            fix, blocked = planner.plan()
+        return Finding(api.code, message, self.span(call), fix, blocked)
+
+    # factories -------------------------------------------------------------------------
+    def check_factory(self, factory: OptimizerFactory, call: ast.Call, scope: Scope) -> Optional[Finding]:
+        bound = _bind(self.call_args(call, scope), factory.signature)
+        choice_expr = bound.get(factory.choice)
+        if not isinstance(choice_expr, ast.expr):
+            return None
+        literal = self.resolver.literal(choice_expr, scope)
+        if not isinstance(literal, str):
+            return None
+        parts = literal.lower().split("_")
+        while len(parts) > 1 and parts[0] in factory.prefixes:
+            parts = parts[1:]
+        name = "_".join(parts)
+        choice = factory.choices.get(name)
+        if choice is None:
+            return None
+        wd = bound.get(factory.weight_decay)
+        if wd is _ABSENT or wd is _HIDDEN or self.nonzero(wd, scope) is False:
+            return None
+        maybe = "" if self.nonzero(wd, scope) else " if it is non-zero"
+        qualname = factory.names[0]
+        shown = f"{factory.choice}={literal!r}, {factory.weight_decay}={self.text(wd)}"
+        if choice.replacement:
+            instead = f"use {factory.choice}={choice.replacement!r} and re-tune {factory.weight_decay}"
+        else:
+            instead = f"there is no decoupled form; {choice.advice}"
+        message = f"{choice.code} {qualname}({shown}) adds L2 to the gradient (coupled){maybe}; {instead}"
+        fix = None
+        if choice.replacement and isinstance(choice_expr, ast.Constant):
+            original = self.text(choice_expr)
+            at = original.lower().rfind(name)
+            if at >= 0:
+                new = original[:at] + choice.replacement + original[at + len(name):]
+                fix = Fix(
+                    f"Replace {factory.choice} {literal!r} with its decoupled variant",
+                    (Edit("replace", self.span(choice_expr), new),),
+                )
+        return Finding(choice.code, message, self.span(call), fix)
+
+
+def catalog_literal_nonzero(text: str) -> bool:
+    value = ast.literal_eval(text)
+    return bool(value)
+
+
+class _FixPlanner:
+    """Turns a finding on an optimizer call into edits, or says why it cannot."""
+
+    def __init__(self, module: _Module, api, name, call, cls, bound: _Bound, scope, shift, groups) -> None:
+        self.m = module
+        self.api = api
+        self.name = name
+        self.call = call
+        self.cls = cls
+        self.bound = bound
+        self.scope = scope
+        self.shift = shift  # None: a direct call (or keyword-only wrapper)
+        self.groups = groups
+        self.direct = call.func is cls
+
+    def plan(self) -> Tuple[Optional[Fix], str]:
+        try:
+            if self.api.fix == "rename" and not (self.m.style == "flag" and self.api.switch):
+                return self._rename(), ""
+            return self._switch(), ""
+        except _Blocked as blocked:
+            return None, str(blocked)
+
+    # helpers ---------------------------------------------------------------------------
+    def _arg_expr(self, param: str) -> Optional[ast.expr]:
+        value = self.bound.get(param)
+        if value is _HIDDEN:
+            raise _Blocked(f"{param} may be passed through *args/**kwargs")
+        return value if isinstance(value, ast.expr) else None
+
+    def _home(self, param: str) -> str:
+        if param in self.bound.positional_index:
+            return "positional"
+        return self.bound.args.keyword_home.get(param, "call")
+
+    def _set_true(self, param: str) -> List[Edit]:
+        expr = self._arg_expr(param)
+        if expr is not None:
+            return [Edit("replace", self.m.span(expr), "True")]
+        return [self._add_keyword(param, "True")]
+
+    def _add_keyword(self, param: str, text: str) -> Edit:
+        if self._wrapper_takes_dict():
+            raise _Blocked("arguments are passed in a dict")
+        return Edit("add-keyword", self.m.span(self.call), text, param)
+
+    def _wrapper_takes_dict(self) -> bool:
+        name = self.m.resolver.qualname(self.call.func, self.scope)
+        wrapper = catalog.WRAPPERS_BY_NAME.get(name or "")
+        return wrapper is not None and wrapper.kwargs is not None
+
+    def _group_edits(self) -> List[Edit]:
+        edits = []
+        key = self.api.group_switch
+        for group, entries, _ in self.groups:
+            if key and key in entries and self.m.flag(entries[key], True, self.scope) is False:
+                if not isinstance(group, ast.Dict):
+                    raise _Blocked(f"a param group built with dict() sets {key}")
+                edits.append(Edit("drop-key", self.m.span(group), name=key))
+        return edits
+
+    # the two kinds of fix --------------------------------------------------------------
+    def _switch(self) -> Fix:
+        edits: List[Edit] = []
+        if self.api.switch:
+            edits += self._set_true(self.api.switch)
+        edits += self._group_edits()
+        what = f"Set {self.api.switch}=True" if self.api.switch else f"Remove '{self.api.group_switch}': False"
+        return Fix(what, tuple(edits))
+
+    def _rename(self) -> Fix:
+        target = self.api.rename[self.name]
+        target_api = catalog.OPTIMIZERS_BY_NAME[target]
+        source_sig, target_sig = self.api.signature, target_api.signature
+        edits: List[Edit] = []
+        for param in (*source_sig.positional, *source_sig.keyword_only):
+            value = self.bound.get(param)
+            if param in target_sig:
+                default = source_sig.defaults.get(param)
+                if value is _HIDDEN and default != target_sig.defaults.get(param):
+                    raise _Blocked(f"{param} may be passed through *args/**kwargs")
+                if value is _ABSENT and default is not None and default != target_sig.defaults.get(param):
+                    edits.append(self._add_keyword(param, default))
+                continue
+            if value is _ABSENT:
+                continue
+            if value is _HIDDEN:
+                raise _Blocked(f"{param} may be passed through *args/**kwargs")
+            assert isinstance(value, ast.expr)
+            literal = self.m.resolver.literal(value, self.scope)
+            default_value = ast.literal_eval(source_sig.defaults.get(param, "None"))
+            if param not in self.api.droppable and (is_unknown(literal) or literal != default_value):
+                raise _Blocked(f"{param}={self.m.text(value)} has no equivalent in {target}")
+            if self._home(param) != "call":
+                raise _Blocked(f"{param} is not passed as a keyword of the call")
+            edits.append(Edit("drop-keyword", self.m.span(self.call), name=param))
+        edits += self._group_edits()
+        spelling, add, remove = self._spell(target)
+        edits.insert(0, Edit("replace", self.m.span(self.cls), spelling))
+        return Fix(f"Replace {self.name} with {target}", tuple(edits), add, remove)
+
+    def _spell(self, target: str):
+        """How to write ``target`` where ``cls`` is, and the import changes that needs."""
+        resolver, scope, pos = self.m.resolver, self.scope, (self.cls.lineno, self.cls.col_offset)
+        module_name, _, attr = target.rpartition(".")
+        remove: Tuple = ()
+        if isinstance(self.cls, ast.Name):
+            for binding in scope.lookup(self.cls.id, pos) or []:
+                if binding.qualname is not None and binding.scope is resolver.module:
+                    src_module, _, src_name = binding.qualname.rpartition(".")
+                    asname = None if self.cls.id == src_name else self.cls.id
+                    remove = ((src_module, src_name, asname),)
+        # 1. through the root of the user's own spelling: optim.Adam → optim.AdamW
+        root = self.cls
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name) and root is not self.cls:
+            base = resolver.qualname(root, scope)
+            if base and target.startswith(base + "."):
+                return root.id + target[len(base):], (), ()
+        # 2. through a module the file already imports: import torch → torch.optim.AdamW
+        for name, bindings in sorted(resolver.module.bindings.items()):
+            qual = resolver.qualname(ast.Name(id=name, lineno=pos[0], col_offset=pos[1]), scope)
+            if qual and target.startswith(qual + ".") and all(b.qualname for b in bindings):
+                return name + target[len(qual):], (), remove
+        # 3. a new import: from torch.optim import AdamW (or import torch when that name is taken)
+        if self._free(attr, target):
+            return attr, ((module_name, attr),), remove
+        top = target.split(".", 1)[0]
+        if self._free(top, top):
+            return target, ((top, None),), remove
+        raise _Blocked(f"both {attr} and {top} are already names for something else")
+
+    def _free(self, name: str, meaning: str) -> bool:
+        """Whether ``name`` is unbound here (and in the module), or already means ``meaning``."""
+        pos = (self.cls.lineno, self.cls.col_offset)
+        probe = ast.Name(id=name, lineno=pos[0], col_offset=pos[1])
+        if self.m.resolver.qualname(probe, self.scope) == meaning:
+            return True
+        return self.scope.lookup(name, (10**9, 0)) is None and name not in self.m.resolver.module.bindings
+
+
+class _Blocked(Exception):
+    """A fix cannot be planned safely; the message says why."""
+
+
+# --- noqa, exactly as flake8 reads it ------------------------------------------------------
+
+_NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
+_SEPARATOR = re.compile(r"[,\s]")
+
+
+def noqa_lines(source: str) -> Dict[int, str]:
+    """Line number → the text flake8 searches for ``# noqa`` (a multi-line string counts whole)."""
+    lines = source.splitlines(keepends=True)
+    mapping: Dict[int, str] = {}
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return {i + 1: line for i, line in enumerate(lines)}
+    low, high = len(lines) + 2, -1
+    for tok in tokens:
+        if tok.type in (tokenize.ENDMARKER, tokenize.DEDENT):
+            continue
+        low, high = min(low, tok.start[0]), max(high, tok.end[0])
+        if tok.type in (tokenize.NL, tokenize.NEWLINE):
+            joined = "".join(lines[low - 1: high])
+            mapping.update(dict.fromkeys(range(low, high + 1), joined))
+            low, high = len(lines) + 2, -1
+    return mapping
+
+
+def is_suppressed(code: str, line_text: str) -> bool:
+    match = _NOQA.search(line_text)
+    if match is None:
+        return False
+    codes = match.group("codes")
+    if codes is None:
+        return True
+    listed = tuple(c.strip() for c in _SEPARATOR.split(codes) if c.strip())
+    return code in listed or code.startswith(listed)
+
+
+def without_noqa(findings: Iterable[Finding], source: str) -> List[Finding]:
+    findings = list(findings)
+    if not findings:
+        return findings
+    lines = noqa_lines(source)
+    return [f for f in findings if not is_suppressed(f.code, lines.get(f.line, ""))]

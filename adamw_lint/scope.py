@@ -1,0 +1,289 @@
+"""Name resolution over an ``ast`` tree: which qualified name does an expression refer to?
+
+One pass records every binding per scope (module, class, function, lambda, comprehension) and
+every call; lookups then follow Python's rules (class bodies are invisible to nested functions,
+a name bound anywhere in a function is local to it). The linter never imports the code it reads,
+so a name is only resolved when every binding that can reach the use is an import:
+
+* A name bound by an assignment, ``def``, ``class``, parameter, loop target, … is the user's own
+  object and never resolves, except a single ``name = <expression>`` whose expression resolves
+  (``Opt = torch.optim.Adam``).
+* Several imports of one name (``try: from apex… import X`` / ``except ImportError: from torch…
+  import X``): the first in source order wins — the one that runs when its package is installed.
+  The policy depends only on source order, never on set or hash order.
+* In the use's own scope only the bindings before the use count; from a nested scope, all of them.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple, Union
+
+Position = Tuple[int, int]
+_UNKNOWN = object()  # a value that is not a literal
+Literal = Union[int, float, str, bool, None]
+
+
+@dataclass(frozen=True)
+class Binding:
+    pos: Position
+    scope: "Scope"
+    qualname: Optional[str] = None  # set for imports: what the name refers to
+    value: Optional[ast.expr] = None  # set for ``name = value``
+
+
+@dataclass(eq=False)
+class Scope:
+    kind: str  # "module", "class", "function" or "comprehension"
+    parent: Optional["Scope"]
+    bindings: Dict[str, List[Binding]] = field(default_factory=dict)
+    star_imports: List[str] = field(default_factory=list)
+    globals: set = field(default_factory=set)
+
+    def module(self) -> "Scope":
+        scope = self
+        while scope.parent is not None:
+            scope = scope.parent
+        return scope
+
+    def bind(self, name: str, binding: Binding) -> None:
+        target = self.module() if name in self.globals else self
+        target.bindings.setdefault(name, []).append(binding)
+
+    def lookup(self, name: str, pos: Position) -> Optional[List[Binding]]:
+        """The bindings of ``name`` that can reach a use at ``pos`` (None: unbound here)."""
+        scope: Optional[Scope] = self
+        own = True
+        while scope is not None:
+            if scope.kind == "class" and not own:
+                scope = scope.parent
+                continue
+            found = scope.bindings.get(name)
+            if found:
+                return [b for b in found if b.pos < pos] if own else found
+            scope, own = scope.parent, False
+        return None
+
+
+def _pos(node: ast.AST) -> Position:
+    return (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+
+
+class Resolver(ast.NodeVisitor):
+    """Builds the scopes of a module and lists its calls with the scope each one is in."""
+
+    def __init__(self, star_modules: frozenset = frozenset()) -> None:
+        self.module = Scope("module", None)
+        self.scope = self.module
+        self.calls: List[Tuple[ast.Call, Scope]] = []
+        self._star_modules = star_modules  # modules whose ``import *`` we can resolve
+
+    # --- building -----------------------------------------------------------------------
+    def _opaque(self, name: str, node: ast.AST) -> None:
+        self.scope.bind(name, Binding(_pos(node), self.scope))
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self.scope.bind(alias.asname, Binding(_pos(node), self.scope, alias.name))
+            else:
+                top = alias.name.split(".", 1)[0]
+                self.scope.bind(top, Binding(_pos(node), self.scope, top))
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        for alias in node.names:
+            if alias.name == "*":
+                if node.level == 0 and node.module:
+                    self.scope.star_imports.append(node.module)
+                continue
+            name = alias.asname or alias.name
+            if node.level or not node.module:
+                self._opaque(name, node)  # a relative import is the project's own code
+            else:
+                qualname = f"{node.module}.{alias.name}"
+                self.scope.bind(name, Binding(_pos(node), self.scope, qualname))
+
+    def _function(self, node, name: Optional[str]) -> None:
+        for deco in getattr(node, "decorator_list", ()):
+            self.visit(deco)
+        args = node.args
+        for default in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
+            self.visit(default)
+        if name is not None:
+            self._opaque(name, node)
+        outer, self.scope = self.scope, Scope("function", self.scope)
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+            if arg is not None:
+                self._opaque(arg.arg, node)
+        body = node.body if isinstance(node.body, list) else [node.body]
+        for stmt in body:
+            self.visit(stmt)
+        self.scope = outer
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self._function(node, node.name)
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self._function(node, None)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for expr in (*node.decorator_list, *node.bases, *node.keywords):
+            self.visit(expr)
+        self._opaque(node.name, node)
+        outer, self.scope = self.scope, Scope("class", self.scope)
+        for stmt in node.body:
+            self.visit(stmt)
+        self.scope = outer
+
+    def _comprehension(self, node) -> None:
+        generators = node.generators
+        self.visit(generators[0].iter)  # evaluated in the enclosing scope
+        outer, self.scope = self.scope, Scope("comprehension", self.scope)
+        for i, gen in enumerate(generators):
+            if i:
+                self.visit(gen.iter)
+            self.visit(gen.target)
+            for cond in gen.ifs:
+                self.visit(cond)
+        for part in ("elt", "key", "value"):
+            if hasattr(node, part):
+                self.visit(getattr(node, part))
+        self.scope = outer
+
+    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension
+
+    def visit_Global(self, node: ast.Global) -> None:
+        self.scope.globals.update(node.names)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            target = node.targets[0]
+            self.scope.bind(target.id, Binding(_pos(target), self.scope, value=node.value))
+        else:
+            for target in node.targets:
+                self.visit(target)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+        if isinstance(node.target, ast.Name):
+            self.scope.bind(node.target.id, Binding(_pos(node.target), self.scope, value=node.value))
+        else:
+            self.visit(node.target)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if not isinstance(node.ctx, ast.Load):
+            self._opaque(node.id, node)
+
+    def visit_arg(self, node: ast.arg) -> None:  # annotations only; names are bound above
+        pass
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            self._opaque(node.name, node)
+        self.generic_visit(node)
+
+    def visit_MatchAs(self, node) -> None:
+        if node.name:
+            self._opaque(node.name, node)
+        self.generic_visit(node)
+
+    visit_MatchStar = visit_MatchAs
+
+    def visit_MatchMapping(self, node) -> None:
+        if node.rest:
+            self._opaque(node.rest, node)
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self.calls.append((node, self.scope))
+        self.generic_visit(node)
+
+    # --- querying -----------------------------------------------------------------------
+    def bindings(self, name: str, scope: Scope, pos: Position) -> Optional[List[Binding]]:
+        return scope.lookup(name, pos)
+
+    def qualname(self, expr: ast.expr, scope: Scope, depth: int = 0) -> Optional[str]:
+        """The qualified name ``expr`` refers to, or None when it cannot be known statically."""
+        if depth > 4:
+            return None
+        if isinstance(expr, ast.Name):
+            found = scope.lookup(expr.id, _pos(expr))
+            if found is None:
+                return self._from_star(expr.id)
+            if not found:
+                return None
+            imports = [b for b in found if b.qualname is not None]
+            if len(imports) == len(found):
+                return min(imports, key=lambda b: b.pos).qualname
+            if len(found) == 1 and found[0].value is not None:
+                alias = found[0]
+                return self.qualname(alias.value, alias.scope, depth + 1)
+            return None
+        if isinstance(expr, ast.Attribute):
+            base = self.qualname(expr.value, scope, depth)
+            return f"{base}.{expr.attr}" if base else None
+        if (  # getattr(torch.optim, "Adam")
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Name)
+            and expr.func.id == "getattr"
+            and len(expr.args) == 2
+            and not expr.keywords
+            and scope.lookup("getattr", _pos(expr)) is None
+            and isinstance(expr.args[1], ast.Constant)
+            and isinstance(expr.args[1].value, str)
+        ):
+            base = self.qualname(expr.args[0], scope, depth)
+            return f"{base}.{expr.args[1].value}" if base else None
+        return None
+
+    def _from_star(self, name: str) -> Optional[str]:
+        for module in self.module.star_imports:
+            if f"{module}.{name}" in self._star_modules:
+                return f"{module}.{name}"
+        return None
+
+    def literal(self, expr: ast.expr, scope: Scope, depth: int = 0) -> object:
+        """The value of a literal (``1e-4``, ``-0.0``, ``"adam"``, a name assigned one once)."""
+        if isinstance(expr, ast.Constant):
+            return expr.value
+        if (
+            isinstance(expr, ast.UnaryOp)
+            and isinstance(expr.op, (ast.USub, ast.UAdd))
+            and isinstance(expr.operand, ast.Constant)
+            and isinstance(expr.operand.value, (int, float))
+            and not isinstance(expr.operand.value, bool)
+        ):
+            value = expr.operand.value
+            return -value if isinstance(expr.op, ast.USub) else value
+        if isinstance(expr, ast.Name) and depth < 4:
+            single = self._single_value(expr, scope)
+            if single is not None:
+                return self.literal(single[0], single[1], depth + 1)
+        return _UNKNOWN
+
+    def _single_value(self, name: ast.Name, scope: Scope) -> Optional[Tuple[ast.expr, Scope]]:
+        """The expression a name was assigned, when it was assigned exactly once."""
+        found = scope.lookup(name.id, _pos(name))
+        if found and len(found) == 1 and found[0].value is not None:
+            # the name must not be rebound anywhere else in its scope either (loops, later code)
+            everywhere = found[0].scope.bindings.get(name.id, [])
+            if len(everywhere) == 1:
+                return found[0].value, found[0].scope
+        return None
+
+    def follow(self, expr: ast.expr, scope: Scope) -> Tuple[ast.expr, Scope]:
+        """``expr`` itself, or what a once-assigned name holds (``groups = [...]``)."""
+        if isinstance(expr, ast.Name):
+            single = self._single_value(expr, scope)
+            if single is not None:
+                return single
+        return expr, scope
+
+
+def is_unknown(value: object) -> bool:
+    return value is _UNKNOWN

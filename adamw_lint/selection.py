@@ -1,0 +1,38 @@
+"""Which codes are reported: ``--select``/``--ignore`` by code or prefix, as flake8 and ruff do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, List, Tuple, TypeVar
+
+from .catalog import RULES_BY_CODE
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Selection:
+    select: Tuple[str, ...] = ()  # empty: every rule that is on by default
+    ignore: Tuple[str, ...] = ()
+    extend_select: Tuple[str, ...] = ()  # turns on rules that are off by default
+
+    def enabled(self, code: str) -> bool:
+        if self.select:
+            chosen = code.startswith(self.select)
+        else:
+            rule = RULES_BY_CODE.get(code)
+            chosen = rule is None or rule.enabled_by_default
+        chosen = chosen or code.startswith(self.extend_select) if self.extend_select else chosen
+        return chosen and not (self.ignore and code.startswith(self.ignore))
+
+    def filter(self, findings: Iterable[T]) -> List[T]:
+        return [f for f in findings if self.enabled(f.code)]  # type: ignore[attr-defined]
+
+
+def parse_codes(text: str) -> Tuple[str, ...]:
+    """``"AWL101, AWL2"`` → ``("AWL101", "AWL2")``; raises ValueError on anything else."""
+    codes = tuple(part.strip().upper() for part in text.split(",") if part.strip())
+    for code in codes:
+        if not (code.startswith("AWL") and code[3:].isdigit() or code == "AWL" or code == "ALL"):
+            raise ValueError(f"{code!r} is not a code or code prefix (like AWL101 or AWL1)")
+    return tuple("AWL" if c == "ALL" else c for c in codes)
