@@ -20,7 +20,8 @@ from .scope import Resolver, Scope, is_unknown
 
 Span = Tuple[int, int, int, int]  # line, col, end line, end col (1-based lines, 0-based chars)
 
-_TRIGGER = re.compile("|".join(catalog.trigger_words()).encode())
+_TRIGGER_TEXT = re.compile("|".join(catalog.trigger_words()))
+_TRIGGER = re.compile(_TRIGGER_TEXT.pattern.encode())
 _STAR_MODULES = frozenset(catalog.OPTIMIZERS_BY_NAME) | frozenset(catalog.FACTORIES_BY_NAME)
 
 
@@ -70,9 +71,14 @@ def may_contain_findings(source: bytes) -> bool:
     return _TRIGGER.search(source) is not None
 
 
+def may_contain_text(source: str) -> bool:
+    """The pre-filter on text already decoded (flake8 hands plugins lines)."""
+    return _TRIGGER_TEXT.search(source) is not None
+
+
 def analyze_source(source: str, style: str = "rename") -> List[Finding]:
     """Findings of one module's source text (raises SyntaxError, RecursionError, ValueError)."""
-    if not may_contain_findings(source.encode("utf-8", "surrogatepass")):
+    if not may_contain_text(source):
         return []
     return analyze_tree(ast.parse(source), source.splitlines(keepends=True), style)
 
@@ -567,12 +573,15 @@ class _FixPlanner:
             base = resolver.qualname(root, scope)
             if base and target.startswith(base + "."):
                 return root.id + target[len(base):], (), ()
-        # 2. through a module the file already imports: import torch → torch.optim.AdamW
+        # 2. a from-import for a from-imported name: from torch.optim import AdamW
+        if isinstance(self.cls, ast.Name) and self._free(attr, target):
+            return attr, ((module_name, attr),), remove
+        # 3. through a module the file already imports: import torch → torch.optim.AdamW
         for name, bindings in sorted(resolver.module.bindings.items()):
             qual = resolver.qualname(ast.Name(id=name, lineno=pos[0], col_offset=pos[1]), scope)
             if qual and target.startswith(qual + ".") and all(b.qualname for b in bindings):
                 return name + target[len(qual):], (), remove
-        # 3. a new import: from torch.optim import AdamW (or import torch when that name is taken)
+        # 4. a new import: from torch.optim import AdamW, or import torch when AdamW is taken
         if self._free(attr, target):
             return attr, ((module_name, attr),), remove
         top = target.split(".", 1)[0]

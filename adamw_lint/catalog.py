@@ -718,12 +718,12 @@ OPTIMIZERS: Tuple[OptimizerApi, ...] = (
             (
                 "SWATS",
                 "params, lr=1e-3, betas=(0.9, 0.999), eps=1e-3, weight_decay=0, amsgrad=False, nesterov=False",
-                (),
+                (Example("from torch_optimizer import SWATS\nopt = SWATS(p, 1e-3, (0.9, 0.999), 1e-3, 1e-4)\n"),),
             ),
             (
                 "Apollo",
                 "params, lr=1e-2, beta=0.9, eps=1e-4, warmup=0, init_lr=0.01, weight_decay=0",
-                (),
+                (Example("import torch_optimizer\nopt = torch_optimizer.Apollo(p, lr=1e-2, weight_decay=2.5e-4)\n"),),
             ),
             (
                 "Shampoo",

@@ -1,0 +1,156 @@
+"""Rule documentation generated from the catalog, so the docs cannot drift from the rules.
+
+``python -m adamw_lint.docs`` writes ``docs/rules/``; a test checks the committed pages are
+current. Examples are the catalog's own, and which code each one gets, and whether a fix is
+available, is found by running the engine on it, never restated.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+from . import catalog
+from .analysis import analyze_source
+from .fix import fix_source
+
+_USE_INSTEAD_WITHOUT_FIX = (
+    "import torch\n\n"
+    "# AdamW decays every weight by the same factor; start from a larger weight_decay\n"
+    "opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)\n"
+)
+
+
+def _examples() -> Dict[str, List[Tuple[str, str]]]:
+    """code → [(invalid source, fixed source or "")], from every catalog row."""
+    by_code: Dict[str, List[Tuple[str, str]]] = {}
+    for row in catalog.all_rows():
+        for example in getattr(row, "invalid", ()):
+            findings = analyze_source(example.source)
+            if findings:
+                fixed = fix_source(example.source).source if findings[0].fix else ""
+                by_code.setdefault(findings[0].code, []).append((example.source, fixed))
+    return by_code
+
+
+def _apis(code: str) -> List[str]:
+    rows = []
+    for api in catalog.OPTIMIZERS:
+        if api.code != code or not api.weight_decay:
+            continue
+        index = api.signature.index(api.weight_decay)
+        decay = f"`{api.weight_decay}` (index {index})" if index is not None else f"`{api.weight_decay}`"
+        if api.switch:
+            switch_index = api.signature.index(api.switch)
+            where = f"index {switch_index}, " if switch_index is not None else "keyword-only, "
+            switch = f"`{api.switch}` ({where}default {api.signature.defaults[api.switch]})"
+        elif api.group_switch:
+            switch = f"param-group key `{api.group_switch}`"
+        else:
+            switch = "none"
+        if api.removed:
+            decay, switch = "—", f"removed in {api.removed}"
+        rows.append(f"| `{'`, `'.join(api.names)}` | {decay} | {switch} |")
+    for factory in catalog.FACTORIES:
+        names = sorted(n for n, c in factory.choices.items() if c.code == code)
+        if names:
+            choices = ", ".join(f"`{n}`" for n in names)
+            rows.append(f"| `{factory.names[0]}({factory.choice}=…)` | `{factory.weight_decay}` | {choices} |")
+    return rows
+
+
+def render(code: str) -> str:
+    rule = catalog.RULES_BY_CODE[code]
+    examples = _examples().get(code, [])
+    fixable = [e for e in examples if e[1]]
+    if fixable and len(fixable) == len(examples):
+        availability = "Fix is always available."
+    elif fixable:
+        availability = "Fix is sometimes available."
+    else:
+        availability = "No automatic fix."
+    invalid, fixed = (fixable or examples or [("", "")])[0]
+    out = [
+        f"# {rule.code} {rule.name}",
+        "",
+        f"{rule.summary}. {availability}" + ("" if rule.enabled_by_default else " Off by default."),
+        "",
+        "## What it does",
+        "",
+        rule.what,
+        "",
+        "## Why is this bad?",
+        "",
+        rule.why,
+        "",
+        "## Example",
+        "",
+        "```python",
+        invalid.rstrip("\n"),
+        "```",
+        "",
+        "## Use instead",
+        "",
+        "```python",
+        (fixed or _USE_INSTEAD_WITHOUT_FIX).rstrip("\n"),
+        "```",
+        "",
+        "## Fix safety",
+        "",
+        rule.fix_safety,
+        "",
+    ]
+    apis = _apis(code)
+    if apis:
+        out += ["## APIs covered", "", "| API | weight decay | decoupled switch |", "|---|---|---|", *apis, ""]
+    if len(examples) > 1:
+        out += ["## More examples", ""]
+        for source, result in examples[1:]:
+            out += ["```python", source.rstrip("\n"), "```", ""]
+            if result:
+                out += ["becomes", "", "```python", result.rstrip("\n"), "```", ""]
+    return "\n".join(out)
+
+
+def render_index() -> str:
+    lines = ["# Rules", "", "| Code | Name | Summary |", "|---|---|---|"]
+    for rule in catalog.RULES:
+        lines.append(f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.summary} |")
+    lines += [
+        "",
+        "## Look-alikes that are not reported",
+        "",
+        "These take a `weight_decay` argument but are already decoupled, not adaptive, or have no",
+        "weight decay (from `shared/optimizer-semantics.md`).",
+        "",
+        "| API | behaviour | source |",
+        "|---|---|---|",
+    ]
+    for api in catalog.OPTIMIZERS:
+        if api.code is None or (api.switch_default and not api.group_switch and api.switch):
+            behaviour = {
+                catalog.DECOUPLED: "decoupled",
+                catalog.NOT_ADAPTIVE: "coupled, but not adaptive (L2 is weight decay for SGD)",
+                catalog.NO_DECAY: "no weight decay",
+            }.get(api.decay, api.decay)
+            if api.switch:
+                behaviour += f" unless `{api.switch}=False`"
+            lines.append(f"| `{api.names[0]}` | {behaviour} | semantics {api.source} |")
+    return "\n".join(lines) + "\n"
+
+
+def pages() -> Dict[str, str]:
+    result = {f"{rule.code}.md": render(rule.code) for rule in catalog.RULES}
+    result["README.md"] = render_index()
+    return result
+
+
+def write(directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in pages().items():
+        (directory / name).write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/rules"))

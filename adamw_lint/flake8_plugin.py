@@ -1,0 +1,28 @@
+"""The flake8 plugin: a thin adapter over the shared engine (flake8 already parsed the tree).
+
+flake8 runs every installed plugin on every file whatever ``--select`` says, so the pre-filter
+comes first: a file that cannot hold a finding costs one regular-expression scan.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator, List, Tuple, Type
+
+from . import __version__
+from .analysis import analyze_tree, may_contain_text
+
+
+class Plugin:
+    name = "adamw-lint"
+    version = __version__
+
+    def __init__(self, tree: ast.AST, lines: List[str]) -> None:
+        self.tree = tree
+        self.lines = lines
+
+    def run(self) -> Iterator[Tuple[int, int, str, Type["Plugin"]]]:
+        if not may_contain_text("".join(self.lines)):
+            return
+        for finding in analyze_tree(self.tree, self.lines):
+            yield finding.line, finding.col, finding.message, type(self)

@@ -1,0 +1,134 @@
+"""Runs the engine over many files: pre-filter, parse, analyze (or fix), in parallel when it pays.
+
+Every file is read once in the main process and pre-filtered on its bytes; only the few that can
+hold a finding are parsed. Those go to a process pool when there are enough of them to repay the
+pool's start-up, never under pre-commit (which already runs hooks in parallel).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional, Sequence, Tuple
+
+from .analysis import Finding, analyze_tree, may_contain_findings, without_noqa
+from .files import Decoded, SourceError, decode, encode, read_bytes
+from .fix import FixError, fix_source
+from .selection import Selection
+
+PARALLEL_MIN_FILES = 24  # below this a process pool costs more than it saves (see bench/)
+
+
+@dataclass
+class FileResult:
+    path: str
+    raw: bytes = b""
+    findings: List[Finding] = field(default_factory=list)  # what remains to report
+    fixed: List[Finding] = field(default_factory=list)  # findings whose fix is in new_data
+    new_data: Optional[bytes] = None  # fixed bytes, when a fix changed the file
+    old_text: str = ""
+    new_text: str = ""
+    error: Optional[SourceError] = None
+
+
+def _parse(path: str, raw: bytes) -> Tuple[Decoded, ast.AST]:
+    decoded = decode(path, raw)
+    try:
+        return decoded, ast.parse(decoded.text, filename=path)
+    except SyntaxError as error:
+        raise SourceError(path, f"cannot be parsed: {error.msg}", error.lineno or 0, error.offset or 0) from None
+    except (ValueError, RecursionError, MemoryError) as error:
+        reason = "is nested too deeply to analyze" if isinstance(error, RecursionError) else str(error)
+        raise SourceError(path, f"cannot be parsed: {reason}") from None
+
+
+def check_one(path: str, raw: bytes, selection: Selection, style: str) -> FileResult:
+    result = FileResult(path, raw)
+    if not may_contain_findings(raw):
+        return result
+    try:
+        decoded, tree = _parse(path, raw)
+        findings = analyze_tree(tree, decoded.text.splitlines(keepends=True), style)
+    except SourceError as error:
+        result.error = error
+        return result
+    except RecursionError:
+        result.error = SourceError(path, "is nested too deeply to analyze")
+        return result
+    result.findings = selection.filter(without_noqa(findings, decoded.text))
+    return result
+
+
+def fix_one(path: str, raw: bytes, selection: Selection, style: str) -> FileResult:
+    result = check_one(path, raw, selection, style)
+    if result.error or not any(f.fix for f in result.findings):
+        return result
+    decoded = decode(path, raw)
+    try:
+        fixed = fix_source(decoded.text, style, selection)
+    except (FixError, SyntaxError, RecursionError) as error:
+        result.error = SourceError(path, f"not fixed: {error}")
+        return result
+    result.fixed, result.findings = fixed.fixed, fixed.remaining
+    if fixed.changed:
+        result.old_text, result.new_text = decoded.text, fixed.source
+        result.new_data = encode(decoded, fixed.source)
+    return result
+
+
+def _job(args) -> FileResult:
+    work, path, raw, selection, style = args
+    return work(path, raw, selection, style)
+
+
+def run(
+    paths: Sequence[str],
+    work: Callable[[str, bytes, Selection, str], FileResult],
+    selection: Selection,
+    style: str = "rename",
+    jobs: Optional[int] = None,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> List[FileResult]:
+    """Results for every path, in the order given. ``jobs``: None = automatic, 1 = serial."""
+    results: List[FileResult] = []
+    candidates: List[int] = []
+    for path in paths:
+        try:
+            raw = read_bytes(path)
+        except SourceError as error:
+            results.append(FileResult(path, error=error))
+            continue
+        results.append(FileResult(path, raw))
+        if may_contain_findings(raw):
+            candidates.append(len(results) - 1)
+    tasks = [(work, results[i].path, results[i].raw, selection, style) for i in candidates]
+    workers = _workers(jobs, len(tasks))
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            done = pool.map(_job, tasks, chunksize=max(1, len(tasks) // (workers * 4)))
+            finished = _collect(done, len(tasks), progress)
+    else:
+        finished = _collect(map(_job, tasks), len(tasks), progress)
+    for index, result in zip(candidates, finished):
+        results[index] = result
+    return results
+
+
+def _collect(results, total: int, progress) -> List[FileResult]:
+    collected = []
+    for result in results:
+        collected.append(result)
+        if progress is not None:
+            progress(len(collected), total)
+    return collected
+
+
+def _workers(jobs: Optional[int], tasks: int) -> int:
+    if jobs is not None:
+        return max(1, min(jobs, tasks))
+    if tasks < PARALLEL_MIN_FILES or os.environ.get("PRE_COMMIT") or sys.platform == "emscripten":
+        return 1
+    return max(1, min(os.cpu_count() or 1, tasks))

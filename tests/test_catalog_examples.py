@@ -1,0 +1,95 @@
+"""Every catalog row's own examples are tests (as Fixit runs VALID/INVALID)."""
+import ast
+
+import pytest
+
+from adamw_lint import catalog
+from adamw_lint.analysis import analyze_source
+from adamw_lint.fix import fix_source
+
+VALID = [(row.names[0], src) for row in catalog.all_rows() for src in getattr(row, "valid", ())]
+INVALID = [(row, ex) for row in catalog.all_rows() for ex in getattr(row, "invalid", ())]
+
+
+@pytest.mark.parametrize("name,source", VALID, ids=[f"{n}-{i}" for i, (n, _) in enumerate(VALID)])
+def test_valid_example_has_no_finding(name, source):
+    assert analyze_source(source) == []
+
+
+@pytest.mark.parametrize("row,example", INVALID, ids=[f"{r.names[0]}-{i}" for i, (r, _) in enumerate(INVALID)])
+def test_invalid_example_is_reported_and_fixed_as_documented(row, example):
+    findings = analyze_source(example.source)
+    assert len(findings) == 1, findings
+    finding = findings[0]
+    if isinstance(row, catalog.OptimizerApi):
+        assert finding.code == row.code
+    else:
+        assert finding.code in {choice.code for choice in row.choices.values()}
+    assert finding.message.startswith(finding.code + " ")
+    if example.fixed is None:
+        assert finding.fix is None
+        assert not fix_source(example.source).changed
+        return
+    assert finding.fix is not None and finding.fix.applicability == "unsafe"
+    result = fix_source(example.source)
+    assert result.source == example.fixed
+    ast.parse(result.source)
+    assert [f for f in analyze_source(result.source) if f.fix] == []
+    assert fix_source(result.source).source == result.source  # idempotent
+
+
+def test_every_reporting_row_and_every_code_has_examples():
+    for row in catalog.OPTIMIZERS:
+        if row.code is not None:
+            assert row.invalid, f"{row.names[0]} reports {row.code} but has no invalid example"
+    codes = {analyze_source(ex.source)[0].code for _, ex in INVALID}
+    assert codes == {rule.code for rule in catalog.RULES}
+
+
+def test_positional_indices_follow_the_semantics_reference():
+    # §1 and trap 10 of shared/optimizer-semantics.md: where naive linters go wrong
+    by_name = catalog.OPTIMIZERS_BY_NAME
+    assert by_name["torch.optim.Adam"].signature.index("weight_decay") == 4
+    assert by_name["torch.optim.Adagrad"].signature.index("weight_decay") == 3
+    assert by_name["torch.optim.ASGD"].signature.index("weight_decay") == 5
+    assert by_name["torch.optim.Muon"].signature.index("weight_decay") == 2
+    assert by_name["torch.optim.NAdam"].signature.index("decoupled_weight_decay") == 6
+    assert by_name["torch.optim.RAdam"].signature.index("decoupled_weight_decay") == 5
+    assert by_name["torch.optim.Adam"].signature.index("decoupled_weight_decay") is None
+    assert by_name["apex.optimizers.FusedAdam"].signature.index("adam_w_mode") == 5
+    assert by_name["apex.optimizers.FusedAdam"].signature.index("weight_decay") == 6
+    assert by_name["deepspeed.ops.adam.DeepSpeedCPUAdam"].signature.index("weight_decay") == 5
+    assert by_name["deepspeed.ops.adam.DeepSpeedCPUAdam"].signature.index("adamw_mode") == 7
+    assert by_name["apex.optimizers.FusedAdagrad"].signature.index("adagrad_w_mode") == 5
+    assert by_name["torch.optim.AdamW"].signature.defaults["weight_decay"] == "1e-2"
+    timm = catalog.FACTORIES_BY_NAME["timm.optim.create_optimizer_v2"]
+    assert timm.signature.index("weight_decay") == 3
+
+
+def test_catalog_signatures_match_installed_torch():
+    torch = pytest.importorskip("torch")
+    import inspect
+
+    for row in catalog.OPTIMIZERS:
+        name = row.names[0]
+        if not name.startswith("torch.optim."):
+            continue
+        cls = getattr(torch.optim, name.rsplit(".", 1)[1], None)
+        if cls is None:
+            continue
+        params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+        positional = tuple(p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD)
+        keyword_only = tuple(p.name for p in params if p.kind is p.KEYWORD_ONLY)
+        assert row.signature.positional == positional, name
+        assert set(row.signature.keyword_only) == set(keyword_only), name
+        for p in params:
+            if p.default is not p.empty and p.name in row.signature.defaults:
+                assert ast.literal_eval(row.signature.defaults[p.name]) == p.default, (name, p.name)
+
+
+def test_trigger_words_cover_every_reportable_name():
+    words = catalog.trigger_words()
+    for row in (*catalog.OPTIMIZERS, *catalog.FACTORIES):
+        for name in row.names:
+            if getattr(row, "code", True):
+                assert any(w in name.rsplit(".", 1)[1] for w in words), name
