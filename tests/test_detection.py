@@ -1,0 +1,228 @@
+"""Name resolution and the traps of shared/optimizer-semantics.md §6 (PyTorch side)."""
+import textwrap
+
+import pytest
+
+from adamw_lint.analysis import analyze_source
+
+
+def codes(source: str):
+    return [(f.line, f.code) for f in analyze_source(textwrap.dedent(source))]
+
+
+# --- name resolution ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "imports,call",
+    [
+        ("import torch", "torch.optim.Adam"),
+        ("import torch.optim", "torch.optim.Adam"),
+        ("import torch.optim as optim", "optim.Adam"),
+        ("from torch import optim as O", "O.Adam"),
+        ("from torch.optim import Adam as X", "X"),
+        ("from torch.optim import adam", "adam.Adam"),
+        ("import torch", "torch.optim.adam.Adam"),
+        ("import torch", "torch.optim._multi_tensor.Adam"),
+        ("from torch.optim import *", "Adam"),
+        ("import torch", 'getattr(torch.optim, "Adam")'),
+    ],
+)
+def test_import_styles_resolve(imports, call):
+    assert codes(f"{imports}\nopt = {call}(params, weight_decay=1e-4)\n") == [(2, "AWL101")]
+
+
+def test_import_inside_function():
+    assert codes("""
+        def make(p):
+            from torch.optim import Adam
+            return Adam(p, weight_decay=1e-4)
+    """) == [(4, "AWL101")]
+
+
+def test_alias_through_assignment():
+    assert codes("import torch\nOpt = torch.optim.Adam\nopt = Opt(p, weight_decay=1e-4)\n") == [(3, "AWL101")]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # a project class called Adam
+        "class Adam:\n    pass\nAdam(p, weight_decay=1e-4)\n",
+        # a function parameter shadows the module
+        "import torch.optim as optim\ndef f(optim):\n    return optim.Adam(p, weight_decay=1e-4)\n",
+        # an assignment rebinds the imported name
+        "from torch.optim import Adam\nAdam = make_adam()\nAdam(p, weight_decay=1e-4)\n",
+        # a local variable inside the function shadows the import
+        "import torch\ndef f():\n    torch = load()\n    return torch.optim.Adam(p, weight_decay=1e-4)\n",
+        # a relative import is the project's own module
+        "from .optim import Adam\nAdam(p, weight_decay=1e-4)\n",
+        # no import at all
+        "Adam(p, weight_decay=1e-4)\n",
+        # a name used before its import in the same scope
+        "Adam(p, weight_decay=1e-4)\nfrom torch.optim import Adam\n",
+        # comprehension variables are their own scope
+        "import torch\nopts = [torch.optim.Adam(p, weight_decay=1e-4) for torch in mods]\n",
+        # strings and comments are not code
+        "import torch\ns = 'torch.optim.Adam(p, weight_decay=1e-4)'\n# torch.optim.Adam(p, weight_decay=1e-4)\n",
+    ],
+)
+def test_names_bound_to_user_objects_are_never_reported(source):
+    assert codes(source) == []
+
+
+def test_class_scope_is_not_visible_in_methods():
+    source = """
+        import torch
+        class Trainer:
+            torch = None
+            def opt(self, p):
+                return torch.optim.Adam(p, weight_decay=1e-4)
+    """
+    assert codes(source) == [(6, "AWL101")]
+
+
+def test_try_except_imports_first_in_source_order_wins():
+    apex_first = """
+        try:
+            from apex.optimizers import FusedAdam as Adam
+        except ImportError:
+            from torch.optim import Adam
+        opt = Adam(p, weight_decay=1e-4)
+    """
+    torch_first = """
+        try:
+            from torch.optim import Adam
+        except ImportError:
+            from apex.optimizers import FusedAdam as Adam
+        opt = Adam(p, weight_decay=1e-4)
+    """
+    assert codes(apex_first) == []  # apex FusedAdam is decoupled by default
+    assert codes(torch_first) == [(6, "AWL101")]
+
+
+# --- argument values ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("zero", ["0", "0.0", "0.", "0e0", "-0.0", "+0", "False", "None", "ZERO"])
+def test_literal_zero_is_not_reported(zero):
+    assert codes(f"import torch\nZERO = 0.0\ntorch.optim.Adam(p, weight_decay={zero})\n") == []
+
+
+@pytest.mark.parametrize("value", ["1e-4", "args.weight_decay", "cfg['wd']", "wd * 2", "WD"])
+def test_non_zero_or_unknown_value_is_reported(value):
+    findings = analyze_source(f"import torch\nWD = 5e-4\ntorch.optim.Adam(p, weight_decay={value})\n")
+    assert [f.code for f in findings] == ["AWL101"]
+    if value in ("args.weight_decay", "cfg['wd']", "wd * 2"):
+        assert "if it is non-zero" in findings[0].message
+
+
+def test_constant_assigned_twice_is_not_trusted_as_zero():
+    source = "import torch\nWD = 0.0\nif big:\n    WD = 1e-4\ntorch.optim.Adam(p, weight_decay=WD)\n"
+    assert codes(source) == [(5, "AWL101")]
+
+
+def test_positional_weight_decay_and_switches():
+    assert codes("import torch\ntorch.optim.Adam(p, 1e-3, (0.9, 0.999), 1e-8, 1e-4)\n") == [(2, "AWL101")]
+    assert codes("import torch\ntorch.optim.Adam(p, 1e-3, (0.9, 0.999), 1e-8)\n") == []
+    # NAdam's flag is positional index 6, RAdam's index 5 (trap 4)
+    assert codes("import torch\ntorch.optim.NAdam(p, 2e-3, (0.9, 0.999), 1e-8, 1e-2, 4e-3, True)\n") == []
+    assert codes("import torch\ntorch.optim.RAdam(p, 1e-3, (0.9, 0.999), 1e-8, 1e-2, True)\n") == []
+    assert codes("import torch\ntorch.optim.RAdam(p, 1e-3, (0.9, 0.999), 1e-8, 1e-2, False)\n") == [(2, "AWL102")]
+
+
+def test_switch_set_by_an_expression_is_trusted():
+    assert codes("import torch\ntorch.optim.Adam(p, weight_decay=1e-2, decoupled_weight_decay=args.adamw)\n") == []
+
+
+def test_positional_pitfalls_trap_10():
+    assert codes("import torch\ntorch.optim.Adagrad(p, 0.01, 1e-4)\n") == []  # lr_decay
+    assert codes("import torch\ntorch.optim.ASGD(p, 0.01, 1e-4)\n") == []  # lambd, and not adaptive
+    assert codes("import torch\ntorch.optim.Muon(p, 0.02, 0.1)\n") == []  # decoupled
+    assert codes("from deepspeed.ops.adam import DeepSpeedCPUAdam\nDeepSpeedCPUAdam(p, 1e-3, True, (0.9, 0.99), 1e-8, 1e-2)\n") == []
+    assert codes("from timm.optim import create_optimizer_v2\ncreate_optimizer_v2(m, 'adam', 1e-3, 0.05)\n") == [(2, "AWL101")]
+
+
+def test_decay_like_names_are_not_weight_decay_trap_11():
+    assert codes("import torch\ntorch.optim.NAdam(p, momentum_decay=4e-3)\n") == []
+    assert codes("import torch\ntorch.optim.Adagrad(p, lr_decay=1e-4)\n") == []
+    assert codes("import torch\ntorch.optim.Adafactor(p, beta2_decay=-0.8)\n") == []
+
+
+def test_star_args_and_kwargs():
+    # an unknown **kwargs may hold the switch or the decay: nothing visible, nothing reported
+    assert codes("import torch\ntorch.optim.Adam(p, **kw)\n") == []
+    assert codes("import torch\ntorch.optim.Adam(*args)\n") == []
+    # a dict literal in the same scope is read
+    assert codes("import torch\nkw = {'lr': 1e-3, 'weight_decay': 1e-4}\ntorch.optim.Adam(p, **kw)\n") == [(3, "AWL101")]
+    assert codes("import torch\nkw = dict(weight_decay=1e-4, decoupled_weight_decay=True)\ntorch.optim.Adam(p, **kw)\n") == []
+    assert codes("import torch\nhp = [1e-3, (0.9, 0.999), 1e-8, 1e-4]\ntorch.optim.Adam(p, *hp)\n") == [(3, "AWL101")]
+
+
+# --- param groups, wrappers ---------------------------------------------------------------------
+
+def test_param_groups():
+    assert codes("import torch\ntorch.optim.Adam([{'params': a, 'weight_decay': 1e-4}, {'params': b}])\n") == [(2, "AWL101")]
+    assert codes("import torch\ntorch.optim.Adam([dict(params=a, weight_decay=1e-4)])\n") == [(2, "AWL101")]
+    assert codes("import torch\ntorch.optim.Adam([{'params': a, 'weight_decay': 0.0}], weight_decay=0)\n") == []
+    # group-level decoupling, both directions (trap 4 and trap 6)
+    assert codes("import torch\ntorch.optim.Adam([{'params': a, 'decoupled_weight_decay': True}], weight_decay=1e-2)\n") == []
+    assert codes("import torch\ntorch.optim.AdamW([{'params': a, 'decoupled_weight_decay': False}])\n") == [(2, "AWL101")]
+    # call-level decay, one group opts out of it, the other does not
+    source = "import torch\ntorch.optim.Adam([{'params': a, 'weight_decay': 0}, {'params': b}], weight_decay=1e-4)\n"
+    assert codes(source) == [(2, "AWL101")]
+
+
+def test_wrappers():
+    assert codes("from functools import partial\nimport torch\npartial(torch.optim.Adam, weight_decay=1e-4)\n") == [(3, "AWL101")]
+    assert codes("import functools, torch\nfunctools.partial(torch.optim.Adam, lr=1e-3)\n") == []
+    assert codes("import functools, torch\nfunctools.partial(torch.optim.AdamW, weight_decay=1e-4)\n") == []
+    zero = "from torch.distributed.optim import ZeroRedundancyOptimizer as Z\nimport torch\n"
+    assert codes(zero + "Z(p, torch.optim.Adam, weight_decay=1e-4)\n") == [(3, "AWL101")]
+    assert codes(zero + "Z(p, torch.optim.Adam, weight_decay=1e-4, decoupled_weight_decay=True)\n") == []
+    # DistributedOptimizer shifts the optimizer's positional arguments by one (§2.7)
+    dist = "from torch.distributed.optim import DistributedOptimizer\nimport torch\n"
+    assert codes(dist + "DistributedOptimizer(torch.optim.Adam, rrefs, 1e-3, (0.9, 0.99), 1e-8, 1e-4)\n") == [(3, "AWL101")]
+    assert codes(dist + "DistributedOptimizer(torch.optim.Adam, rrefs, 1e-3, (0.9, 0.99), 1e-8)\n") == []
+    backward = "from torch.distributed.optim import _apply_optimizer_in_backward\nimport torch\n"
+    assert codes(backward + "_apply_optimizer_in_backward(torch.optim.Adam, p, {'weight_decay': 1e-4})\n") == [(3, "AWL101")]
+
+
+# --- what is decoupled already (do not flag) ---------------------------------------------------
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import bitsandbytes as bnb\nbnb.optim.Adam(p, weight_decay=1e-2)\n",
+        "import bitsandbytes as bnb\nbnb.optim.PagedAdam32bit(p, weight_decay=1e-2)\n",
+        "from apex.optimizers import FusedAdam\nFusedAdam(p, weight_decay=1e-2)\n",
+        "from apex.optimizers import FusedAdam\nFusedAdam(p, 1e-3, True, (0.9, 0.999), 1e-8, True, 1e-2)\n",
+        "import torch\ntorch.optim.AdamW(p, weight_decay=1e-2)\n",
+        "import torch\ntorch.optim.SGD(p, lr=0.1, weight_decay=5e-4)\n",
+        "import torch\ntorch.optim.Adafactor(p, weight_decay=1e-2)\n",
+        "from timm.optim import create_optimizer_v2\ncreate_optimizer_v2(m, 'bnbadam', weight_decay=0.05)\n",
+        "from timm.optim import create_optimizer_v2\ncreate_optimizer_v2(m, opt=name, weight_decay=0.05)\n",
+        "from transformers import TrainingArguments\nTrainingArguments('o', optim='adafactor', weight_decay=0.1)\n",
+        "from transformers import TrainingArguments\nTrainingArguments('o', optim='rmsprop')\n",
+    ],
+)
+def test_decoupled_or_harmless_is_not_reported(source):
+    assert codes(source) == []
+
+
+def test_adam_family_codes():
+    assert codes("from torch.optim import Adamax\nAdamax(p, weight_decay=1e-4)\n") == [(2, "AWL103")]
+    assert codes("from torch.optim import Adadelta\nAdadelta(p, weight_decay=1e-4)\n") == [(2, "AWL103")]
+    assert codes("import torch_optimizer as to\nto.QHAdam(p, weight_decay=1e-4, decouple_weight_decay=True)\n") == []
+    assert codes("from transformers import AdamW\nAdamW(p)\n") == [(2, "AWL104")]
+    assert codes("from transformers.optimization import AdamW\nAdamW(p)\n") == [(2, "AWL104")]
+
+
+def test_location_uses_character_columns():
+    findings = analyze_source("import torch\nétiquette = 'é'; opt = torch.optim.Adam(p, weight_decay=1e-4)\n")
+    assert findings[0].span[:2] == (2, 23)  # 25 in UTF-8 bytes
+
+
+def test_prefilter_skips_files_without_trigger_words():
+    from adamw_lint.analysis import may_contain_findings
+
+    assert not may_contain_findings(b"import torch\nopt = torch.optim.SGD(p)\n")
+    assert may_contain_findings(b"from torch.optim import NAdam\n")
