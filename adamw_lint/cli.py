@@ -70,8 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
+    stdout, stderr = sys.stdout, sys.stderr
     if args.command == "rules":
         for rule in RULES:
             state = "" if rule.enabled_by_default else "  (off by default)"

@@ -1,0 +1,144 @@
+"""The command line: formats, exit codes, noqa, selection, errors, stdin, parallelism."""
+import json
+import os
+import shutil
+
+import pytest
+
+from adamw_lint.cli import main
+
+from conftest import FIXTURES, run_cli
+
+BAD = "import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4)\n"
+CLEAN = "import torch\nopt = torch.optim.AdamW(p, weight_decay=1e-2)\n"
+
+
+def cli(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_exit_codes(tmp_path, capsys):
+    (tmp_path / "clean.py").write_text(CLEAN)
+    assert cli(capsys, "check", str(tmp_path))[0] == 0
+    (tmp_path / "bad.py").write_text(BAD)
+    code, out, _ = cli(capsys, "check", str(tmp_path))
+    assert code == 1
+    assert out == f"{(tmp_path / 'bad.py').as_posix()}:2:7: AWL101 torch.optim.Adam(weight_decay=1e-4) adds L2 " \
+                  "to the gradient (coupled), not decoupled weight decay; use torch.optim.AdamW and re-tune weight_decay\n"
+    assert cli(capsys, "check", str(tmp_path / "missing"))[0] == 2
+
+
+def test_unparsable_file_is_reported_and_the_run_goes_on(tmp_path, capsys):
+    (tmp_path / "py2.py").write_text("import torch\nprint 'Adam'\nopt = torch.optim.Adam(p, weight_decay=1e-4)\n")
+    (tmp_path / "bad.py").write_text(BAD)
+    code, out, err = cli(capsys, "check", str(tmp_path))
+    assert code == 2
+    assert "bad.py:2:7: AWL101" in out
+    assert "py2.py:2:" in err and "cannot be parsed" in err
+
+
+def test_undecodable_and_null_byte_files_are_errors_not_crashes(tmp_path, capsys):
+    (tmp_path / "latin.py").write_bytes(b"import torch\n# caf\xe9 Adam\n")
+    (tmp_path / "nul.py").write_bytes(b"import torch\x00\nAdam\n")
+    code, _, err = cli(capsys, "check", str(tmp_path))
+    assert code == 2
+    assert "latin.py: cannot be decoded" in err and "nul.py: cannot be parsed" in err
+
+
+def test_json_format(tmp_path, capsys):
+    (tmp_path / "bad.py").write_text(BAD)
+    code, out, _ = cli(capsys, "check", "--format", "json", str(tmp_path))
+    rows = json.loads(out)
+    assert code == 1 and len(rows) == 1
+    row = rows[0]
+    assert (row["line"], row["col"], row["end_line"], row["end_col"], row["code"]) == (2, 7, 2, 45, "AWL101")
+    assert row["fix"] == {"applicability": "unsafe", "description": "Replace torch.optim.Adam with torch.optim.AdamW"}
+    assert set(row) >= {"path", "line", "col", "end_line", "end_col", "code", "message", "fix"}
+
+
+def test_json_fix_is_null_without_automatic_fix(tmp_path, capsys):
+    (tmp_path / "r.py").write_text("import torch\ntorch.optim.RMSprop(p, weight_decay=1e-4)\n")
+    _, out, _ = cli(capsys, "check", "--format", "json", str(tmp_path))
+    assert json.loads(out)[0]["fix"] is None
+
+
+@pytest.mark.parametrize(
+    "comment,reported",
+    [("# noqa", False), ("# noqa: AWL101", False), ("# NOQA:AWL1", False), ("# noqa: E501,AWL101", False),
+     ("# noqa: AWL102", True), ("# noqa:E501", True), ("", True)],
+)
+def test_noqa_like_flake8(tmp_path, capsys, comment, reported):
+    (tmp_path / "n.py").write_text(f"import torch\ntorch.optim.Adam(p, weight_decay=1e-4)  {comment}\n")
+    assert (cli(capsys, "check", str(tmp_path))[0] == 1) is reported
+
+
+def test_select_and_ignore(tmp_path, capsys):
+    (tmp_path / "m.py").write_text(BAD + "torch.optim.RMSprop(p, weight_decay=1e-4)\n")
+    assert cli(capsys, "check", "--select", "AWL103", str(tmp_path))[1].count("AWL103") == 1
+    _, out, _ = cli(capsys, "check", "--ignore", "AWL1", str(tmp_path))
+    assert out == ""
+    _, out, _ = cli(capsys, "check", "--ignore", "AWL103", str(tmp_path))
+    assert "AWL101" in out and "AWL103" not in out
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", "--select", "E501", str(tmp_path)])
+    assert exit_info.value.code == 2
+
+
+def test_walk_skips_virtualenvs_hidden_and_excluded(tmp_path, capsys):
+    for folder in (".git", "venv", "node_modules", "build", "sub/.hidden", "keep", "generated"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / folder / "m.py").write_text(BAD)
+    (tmp_path / "myenv").mkdir()
+    (tmp_path / "myenv" / "pyvenv.cfg").write_text("home = /usr\n")
+    (tmp_path / "myenv" / "m.py").write_text(BAD)
+    _, out, _ = cli(capsys, "check", "--exclude", "generated", str(tmp_path))
+    assert [line.split(":")[0].rsplit("/", 2)[-2] for line in out.splitlines()] == ["keep"]
+
+
+def test_stdin(capsys):
+    result = run_cli("check", "--stdin-filename", "train.py", "-", stdin=BAD)
+    assert result.returncode == 1
+    assert result.stdout.startswith("train.py:2:7: AWL101")
+    assert run_cli("check", "-", stdin=CLEAN).returncode == 0
+
+
+def test_parallel_and_serial_runs_agree(tmp_path, capsys):
+    for i in range(40):
+        shutil.copy(FIXTURES / "train_resnet.py", tmp_path / f"t{i}.py")
+    serial = cli(capsys, "check", "--format", "json", "-j", "1", str(tmp_path))
+    parallel = cli(capsys, "check", "--format", "json", "-j", "2", str(tmp_path))
+    assert serial == parallel and len(json.loads(serial[1])) == 40 * 5
+
+
+def test_rules_lists_every_code(capsys):
+    code, out, _ = cli(capsys, "rules")
+    assert code == 0 and [line.split()[0] for line in out.splitlines()] == ["AWL101", "AWL102", "AWL103", "AWL104"]
+
+
+def test_explain_unknown_code(capsys):
+    assert cli(capsys, "explain", "AWL999")[0] == 2
+
+
+def test_console_script_runs_on_the_fixtures():
+    result = run_cli("check", "fixtures")
+    assert result.returncode == 1
+    assert "fixtures/train_resnet.py:28:16: AWL101" in result.stdout
+    assert result.stderr == ""
+
+
+def test_permission_denied_is_reported(tmp_path, capsys):
+    if os.geteuid() == 0:
+        pytest.skip("root reads any file; the read error path is covered with a directory below")
+    target = tmp_path / "secret.py"
+    target.write_text(BAD)
+    target.chmod(0)
+    assert cli(capsys, "check", str(target))[0] == 2
+
+
+def test_directory_named_like_a_file_is_an_error_when_named(tmp_path, capsys):
+    (tmp_path / "x.py").mkdir()
+    (tmp_path / "x.py" / "inner.py").write_text(BAD)
+    code, out, _ = cli(capsys, "check", str(tmp_path))
+    assert code == 1 and "inner.py" in out

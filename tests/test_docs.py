@@ -1,0 +1,35 @@
+"""Rule docs are generated from the catalog; the committed pages must be current."""
+import pytest
+
+from adamw_lint import catalog, docs
+
+from conftest import ROOT, run_cli
+
+SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety")
+
+
+@pytest.mark.parametrize("name,text", sorted(docs.pages().items()))
+def test_committed_docs_are_generated_from_the_catalog(name, text):
+    page = ROOT / "docs" / "rules" / name
+    assert page.read_text(encoding="utf-8") == text, "run: python -m adamw_lint.docs"
+
+
+@pytest.mark.parametrize("rule", catalog.RULES, ids=lambda r: r.code)
+def test_every_rule_page_has_ruff_sections_and_explain_prints_it(rule):
+    text = docs.render(rule.code)
+    positions = [text.index(section) for section in SECTIONS]
+    assert positions == sorted(positions)
+    result = run_cli("explain", rule.code.lower())
+    assert result.returncode == 0 and result.stdout == text
+
+
+def test_fix_availability_is_derived_from_examples():
+    assert "Fix is always available." in docs.render("AWL101")
+    assert "No automatic fix." in docs.render("AWL103")
+    assert "Fix is sometimes available." in docs.render("AWL104")
+
+
+def test_readme_rule_table_lists_every_rule():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for rule in catalog.RULES:
+        assert f"| [{rule.code}](docs/rules/{rule.code}.md) |" in readme

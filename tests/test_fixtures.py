@@ -1,0 +1,30 @@
+"""The bundled training scripts: findings are exactly the lines marked ``# expect: CODE``."""
+import re
+
+import pytest
+
+from adamw_lint.analysis import analyze_source, without_noqa
+
+from conftest import FIXTURES
+
+SCRIPTS = sorted(FIXTURES.glob("*.py"))
+EXPECT = re.compile(r"# expect: (AWL\d+)")
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=[p.name for p in SCRIPTS])
+def test_findings_match_annotations(path):
+    source = path.read_text(encoding="utf-8")
+    expected = sorted(
+        (number, match.group(1))
+        for number, line in enumerate(source.splitlines(), 1)
+        for match in EXPECT.finditer(line)
+    )
+    found = sorted((f.line, f.code) for f in without_noqa(analyze_source(source), source))
+    assert found == expected
+
+
+def test_fixtures_exercise_every_default_code():
+    codes = set()
+    for path in SCRIPTS:
+        codes |= set(EXPECT.findall(path.read_text(encoding="utf-8")))
+    assert codes == {"AWL101", "AWL102", "AWL103", "AWL104"}
