@@ -104,7 +104,7 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
         raise SourceError(path, "is a symlink; not written through")
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)
-        if not os.access(path, os.W_OK):
+        if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK):
             raise SourceError(path, "is read-only; not written")
         if read_bytes(path) != expected:
             raise SourceError(path, "changed on disk since it was read; not written")

@@ -1,0 +1,208 @@
+"""The fixer: fixture pairs, safety guarantees, the libcst codemod, and numerics after fixing."""
+import os
+import subprocess
+import sys
+
+import pytest
+from libcst.codemod import CodemodTest
+
+from adamw_lint.analysis import analyze_source
+from adamw_lint.cli import main
+from adamw_lint.files import SourceError, decode, encode, write_atomic
+from adamw_lint.fix import AdamWCodemod, FixError, fix_source
+
+from conftest import FIXTURES, ROOT
+
+PAIRS = sorted(p for p in (FIXTURES / "fix").glob("*.py") if not p.name.endswith(".fixed.py"))
+
+
+def fix_bytes(raw: bytes, style: str = "rename") -> bytes:
+    decoded = decode("x.py", raw)
+    return encode(decoded, fix_source(decoded.text, style).source)
+
+
+@pytest.mark.parametrize("case", PAIRS, ids=[p.stem for p in PAIRS])
+def test_fixture_pair(case, tmp_path, capsys):
+    expected = case.with_name(case.stem + ".fixed.py").read_bytes()
+    assert fix_bytes(case.read_bytes()) == expected
+    assert fix_bytes(expected) == expected  # fixing twice changes nothing
+    target = tmp_path / case.name
+    target.write_bytes(case.read_bytes())
+    target.chmod(0o640)
+    main(["fix", str(target)])
+    assert target.read_bytes() == expected  # the CLI writes the same bytes, encoding and all
+    assert oct(target.stat().st_mode & 0o777) == "0o640"
+    assert [p.name for p in tmp_path.iterdir()] == [case.name]  # no temporary files left
+
+
+def test_pairs_cover_the_byte_level_cases():
+    crlf = (FIXTURES / "fix" / "crlf.fixed.py").read_bytes()
+    assert crlf.count(b"\r\n") == crlf.count(b"\n") > 0
+    assert (FIXTURES / "fix" / "bom.fixed.py").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert b"\xe9t\xe9" in (FIXTURES / "fix" / "latin1_cookie.fixed.py").read_bytes()
+
+
+def test_only_rewritten_lines_change():
+    for case in PAIRS:
+        before = case.read_bytes().splitlines()
+        after = case.with_name(case.stem + ".fixed.py").read_bytes().splitlines()
+        changed = {f.line for f in analyze_source(decode("x", case.read_bytes()).text)}
+        import difflib
+
+        for tag, i1, i2, _, _ in difflib.SequenceMatcher(a=before, b=after).get_opcodes():
+            if tag in ("replace", "delete"):
+                # every removed or replaced line belongs to a reported call or to an import
+                for line in range(i1 + 1, i2 + 1):
+                    text = before[line - 1]
+                    assert any(start <= line for start in changed) or b"import" in text, (case.name, text)
+
+
+def test_flag_style():
+    source = "import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4, decoupled_weight_decay=False)\n"
+    result = fix_source(source, style="flag")
+    assert result.source == "import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4, decoupled_weight_decay=True)\n"
+    source = "from torch.optim import Adam\nopt = Adam(p, weight_decay=1e-4)\n"
+    assert fix_source(source, style="flag").source == "from torch.optim import Adam\nopt = Adam(p, weight_decay=1e-4, decoupled_weight_decay=True)\n"
+    finding = analyze_source(source, style="flag")[0]
+    assert "pass decoupled_weight_decay=True (torch 2.7 or later)" in finding.message
+
+
+def test_noqa_line_is_not_rewritten():
+    source = "import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4)  # noqa: AWL101\n"
+    assert not fix_source(source).changed
+
+
+def test_name_conflict_blocks_the_fix_and_says_why():
+    source = (
+        "from transformers import AdamW\nimport something as torch\n"
+        "opt = AdamW(p, lr=5e-5)\n"
+    )
+    finding = analyze_source(source)[0]
+    assert finding.fix is None and "already names for something else" in finding.fix_blocked
+
+
+def test_unfixable_reasons():
+    source = "import transformers\nopt = transformers.AdamW(p, correct_bias=False)\n"
+    assert "correct_bias=False has no equivalent" in analyze_source(source)[0].fix_blocked
+    source = "import torch\nkw = dict(decoupled_weight_decay=False)\nopt = torch.optim.Adam(p, weight_decay=1e-4, **kw)\n"
+    assert "not passed as a keyword of the call" in analyze_source(source)[0].fix_blocked
+
+
+class TestCodemod(CodemodTest):
+    TRANSFORM = AdamWCodemod
+
+    def test_rename_with_imports(self) -> None:
+        before = "from torch.optim import Adam\n\nopt = Adam(p, lr=1e-3, weight_decay=1e-4)\n"
+        after = "from torch.optim import AdamW\n\nopt = AdamW(p, lr=1e-3, weight_decay=1e-4)\n"
+        self.assertCodemod(before, after)
+
+    def test_flag_style(self) -> None:
+        before = "import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4)\n"
+        after = "import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4, decoupled_weight_decay=True)\n"
+        self.assertCodemod(before, after, style="flag")
+
+    def test_nothing_to_do(self) -> None:
+        source = "import torch\nopt = torch.optim.AdamW(p, weight_decay=1e-2)\n"
+        self.assertCodemod(source, source)
+
+
+def test_libcst_tool_runs_the_same_codemod(tmp_path):
+    target = tmp_path / "train.py"
+    target.write_bytes((FIXTURES / "fix" / "multiline_comments.py").read_bytes())
+    result = subprocess.run(
+        [sys.executable, "-m", "libcst.tool", "codemod", "-x", "--no-format", "adamw_lint.fix.AdamWCodemod", str(target)],
+        cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert target.read_bytes() == (FIXTURES / "fix" / "multiline_comments.fixed.py").read_bytes()
+
+
+def test_diff_writes_nothing_and_exits_1(tmp_path, capsys):
+    target = tmp_path / "t.py"
+    source = "import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4)\n"
+    target.write_text(source)
+    assert main(["fix", "--diff", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert "-opt = torch.optim.Adam(p, weight_decay=1e-4)\n+opt = torch.optim.AdamW(p, weight_decay=1e-4)\n" in out
+    assert "Would fix 1 call in 1 file." in err and "re-tune weight_decay" in err
+    assert target.read_text() == source
+    assert main(["fix", str(tmp_path)]) == 0
+    assert main(["fix", "--diff", str(tmp_path)]) == 0
+
+
+def test_remaining_findings_exit_1_and_are_listed(tmp_path, capsys):
+    (tmp_path / "t.py").write_text("import torch\na = torch.optim.Adam(p, weight_decay=1e-4)\nb = torch.optim.RMSprop(p, weight_decay=1e-4)\n")
+    assert main(["fix", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "Fixed 1 call in 1 file." in err and "1 finding without an automatic fix:" in err and "AWL103" in err
+
+
+def test_files_without_findings_are_not_touched(tmp_path):
+    clean = tmp_path / "clean.py"
+    clean.write_text("import torch\nopt = torch.optim.AdamW(p)\n")
+    os.utime(clean, ns=(1_000_000_000, 1_000_000_000))
+    assert main(["fix", str(tmp_path)]) == 0
+    assert clean.stat().st_mtime_ns == 1_000_000_000
+
+
+def test_unparsable_file_is_skipped_and_reported(tmp_path, capsys):
+    broken = tmp_path / "broken.py"
+    broken.write_text("import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4\n")
+    assert main(["fix", str(tmp_path)]) == 2
+    assert "broken.py:2:" in capsys.readouterr().err
+    assert broken.read_text().endswith("1e-4\n")
+
+
+def test_fix_that_does_not_apply_cleanly_writes_nothing(monkeypatch):
+    import adamw_lint.fix as fix_module
+
+    monkeypatch.setattr(fix_module, "_apply_container_edit", lambda node, edit: node)
+    with pytest.raises(FixError):
+        fix_source("import torch\nopt = torch.optim.RAdam(p, weight_decay=1e-4)\n")
+
+
+def test_write_refuses_changed_read_only_and_symlinked_files(tmp_path):
+    target = tmp_path / "t.py"
+    target.write_bytes(b"old\n")
+    with pytest.raises(SourceError, match="changed on disk"):
+        write_atomic(str(target), b"new\n", expected=b"older\n")
+    target.chmod(0o444)
+    with pytest.raises(SourceError, match="read-only"):
+        write_atomic(str(target), b"new\n", expected=b"old\n")
+    target.chmod(0o644)
+    link = tmp_path / "link.py"
+    link.symlink_to(target)
+    with pytest.raises(SourceError, match="symlink"):
+        write_atomic(str(link), b"new\n", expected=b"old\n")
+    assert target.read_bytes() == b"old\n" and sorted(p.name for p in tmp_path.iterdir()) == ["link.py", "t.py"]
+
+
+def test_read_only_file_under_fix_is_reported_and_untouched(tmp_path, capsys):
+    target = tmp_path / "t.py"
+    target.write_text("import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4)\n")
+    target.chmod(0o444)
+    assert main(["fix", str(tmp_path)]) == 2
+    assert "read-only" in capsys.readouterr().err
+    assert "AdamW" not in target.read_text()
+
+
+def test_fixed_program_trains_with_decoupled_decay_and_the_same_hyperparameters():
+    torch = pytest.importorskip("torch")
+
+    def build(path):
+        namespace = {"__name__": "fixture"}
+        torch.manual_seed(0)
+        exec(compile(path.read_text(), str(path), "exec"), namespace)  # our own fixture, in a test
+        return namespace["OPTIMIZERS"], namespace["model"]
+
+    before, _ = build(FIXTURES / "fix" / "runnable.py")
+    after, _ = build(FIXTURES / "fix" / "runnable.fixed.py")
+    assert len(before) == len(after) == 7
+    for old, new in zip(before, after):
+        assert len(old.param_groups) == len(new.param_groups)
+        for g_old, g_new in zip(old.param_groups, new.param_groups):
+            assert g_old.get("decoupled_weight_decay") is False
+            assert g_new["decoupled_weight_decay"] is True
+            for key in ("lr", "betas", "eps", "weight_decay", "amsgrad"):
+                assert g_old.get(key) == g_new.get(key), key
+            assert [p.shape for p in g_old["params"]] == [p.shape for p in g_new["params"]]
