@@ -67,7 +67,26 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("rules", help="list the rules")
     explain = commands.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code")
+    explain.add_argument("--demo", action="store_true", help="run a tiny experiment that shows the difference (needs torch)")
+    explain.add_argument("--plot", metavar="FILE.png", help="with --demo: plot effective decay against gradient scale (needs matplotlib)")
+    verify = commands.add_parser("verify", help="check the reference AdamW and the runtime probe on a device (needs torch)")
+    verify.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    verify.add_argument("--steps", type=int, default=1000)
     return parser
+
+
+def _torch_command(run) -> int:
+    """Run a command that needs torch; say how to get it when it is missing."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        sys.stderr.write("adamw-lint: error: this command needs torch: pip install 'adamw-lint[torch]'\n")
+        return EXIT_ERROR
+    try:
+        return run()
+    except RuntimeError as error:
+        sys.stderr.write(f"adamw-lint: error: {error}\n")
+        return EXIT_ERROR
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -83,8 +102,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if code not in RULES_BY_CODE:
             stderr.write(f"adamw-lint: error: unknown code {args.code!r}; see 'adamw-lint rules'\n")
             return EXIT_ERROR
+        if args.demo:
+            from importlib import import_module
+
+            return _torch_command(lambda: import_module("adamw_lint.demo").run(stdout.write, args.plot))
         stdout.write(docs.render(code))
         return EXIT_CLEAN
+    if args.command == "verify":
+        from importlib import import_module
+
+        return _torch_command(lambda: import_module("adamw_lint.verify").run(args.device, args.steps, stdout.write))
     selection = Selection(args.select, args.ignore, args.extend_select)
     work = check_one if args.command == "check" else fix_one
     if args.paths == ["-"]:

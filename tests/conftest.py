@@ -18,3 +18,16 @@ def run_cli(*args, cwd=None, stdin=None):
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
+
+
+def devices():
+    """CPU always; CUDA where present (marked, so ``pytest -m cuda`` runs only those)."""
+    import pytest
+
+    try:
+        import torch
+
+        has_cuda = torch.cuda.is_available()
+    except ImportError:
+        has_cuda = False
+    return ["cpu", pytest.param("cuda", marks=[pytest.mark.cuda, pytest.mark.skipif(not has_cuda, reason="needs CUDA")])]
