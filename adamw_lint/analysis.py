@@ -88,12 +88,14 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename") -> 
     resolver = Resolver(_STAR_MODULES)
     resolver.visit(tree)
     module = _Module(resolver, lines, style)
-    findings: Dict[Span, Finding] = {}
+    findings: Dict[Tuple[Span, str], Finding] = {}
     for call, scope in resolver.calls:
         finding = module.check_call(call, scope)
         if finding is not None:
-            findings.setdefault(finding.span, finding)
-    return sorted(findings.values(), key=lambda f: f.span)
+            findings.setdefault((finding.span, finding.code), finding)
+    for finding in module.module_findings():
+        findings.setdefault((finding.span, finding.code), finding)
+    return sorted(findings.values(), key=lambda f: (f.span, f.code))
 
 
 # --- arguments ---------------------------------------------------------------------------
@@ -169,6 +171,13 @@ class _Module:
         self.resolver = resolver
         self.lines = lines
         self.style = style
+        # what module-level rules correlate: adaptive optimizers and the L2 penalties they train
+        self.tf_adaptive: List[Tuple[ast.Call, str]] = []
+        self.tf_regularizers: List[Tuple[int, object, float]] = []  # line, coefficient, gradient factor
+        self.tf_losses: List[Tuple[int, str]] = []
+        self.torch_adaptive: List[Tuple[int, str]] = []
+        self.squared_norms: List[ast.Call] = []
+        self.comprehension_scopes = {id(node): scope for node, scope in resolver.comprehensions}
 
     # positions -------------------------------------------------------------------------
     def _col(self, line: int, byte_col: int) -> int:
@@ -190,6 +199,56 @@ class _Module:
         if line == end_line:
             return self.lines[line - 1][col:end_col]
         return ast.unparse(node)
+
+    # spelling a new name -----------------------------------------------------------------
+    def spell(self, expr: ast.expr, scope: Scope, target: str):
+        """How to write ``target`` where ``expr`` is, and the import changes that needs."""
+        resolver, pos = self.resolver, (expr.lineno, expr.col_offset)
+        module_name, _, attr = target.rpartition(".")
+        remove = self.unused_imports(expr, scope)
+        # 1. through the root of the user's own spelling: optim.Adam → optim.AdamW
+        root = expr
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name) and root is not expr:
+            base = resolver.qualname(root, scope)
+            if base and target.startswith(base + "."):
+                return root.id + target[len(base):], (), ()
+        # 2. a from-import for a from-imported name: from torch.optim import AdamW
+        if isinstance(expr, ast.Name) and self._free(attr, target, scope, pos):
+            return attr, ((module_name, attr),), remove
+        # 3. through a module the file already imports: import torch → torch.optim.AdamW
+        for name, bindings in sorted(resolver.module.bindings.items()):
+            qual = resolver.qualname(ast.Name(id=name, lineno=pos[0], col_offset=pos[1]), scope)
+            if qual and target.startswith(qual + ".") and all(b.qualname for b in bindings):
+                return name + target[len(qual):], (), remove
+        # 4. a new import: from torch.optim import AdamW, or import torch when AdamW is taken
+        if self._free(attr, target, scope, pos):
+            return attr, ((module_name, attr),), remove
+        top = target.split(".", 1)[0]
+        if self._free(top, top, scope, pos):
+            return target, ((top, None),), remove
+        raise _Blocked(f"both {attr} and {top} are already names for something else")
+
+    def unused_imports(self, expr: ast.expr, scope: Scope) -> Tuple[Tuple[str, str, Optional[str]], ...]:
+        """From-imports whose names ``expr`` uses: candidates for removal once it is replaced
+        (libcst's RemoveImportsVisitor removes each only if nothing else uses it)."""
+        found = []
+        for node in ast.walk(expr):
+            if not isinstance(node, ast.Name):
+                continue
+            for binding in scope.lookup(node.id, (node.lineno, node.col_offset)) or []:
+                if binding.from_import and binding.scope is self.resolver.module:
+                    src_module, _, src_name = binding.qualname.rpartition(".")
+                    found.append((src_module, src_name, None if node.id == src_name else node.id))
+        return tuple(dict.fromkeys(found))
+
+    def _free(self, name: str, meaning: str, scope: Scope, pos) -> bool:
+        """Whether ``name`` is unbound here (and in the module), or already means ``meaning``."""
+        probe = ast.Name(id=name, lineno=pos[0], col_offset=pos[1])
+        if self.resolver.qualname(probe, scope) == meaning:
+            return True
+        return scope.lookup(name, (10**9, 0)) is None and name not in self.resolver.module.bindings
 
     # arguments -------------------------------------------------------------------------
     def call_args(self, call: ast.Call, scope: Scope) -> _Args:
@@ -292,12 +351,25 @@ class _Module:
 
     # dispatch --------------------------------------------------------------------------
     def check_call(self, call: ast.Call, scope: Scope) -> Optional[Finding]:
+        self.collect_regularizers(call, scope)
         name = self.resolver.qualname(call.func, scope)
         if name is None:
+            self.collect_untyped(call, scope)
             return None
         if name in catalog.OPTIMIZERS_BY_NAME:
             api = catalog.OPTIMIZERS_BY_NAME[name]
+            if api.decay in (catalog.COUPLED, catalog.DECOUPLED) and name.startswith("torch."):
+                self.torch_adaptive.append((call.lineno, name))
             return self.check_optimizer(api, name, call.func, self.call_args(call, scope), call, scope, None)
+        if name in catalog.TRAINING_OPTIMIZERS_BY_NAME:
+            return self.check_training_optimizer(catalog.TRAINING_OPTIMIZERS_BY_NAME[name], name, call, scope)
+        if name in catalog.L2_PENALTIES_BY_NAME and catalog.L2_PENALTIES_BY_NAME[name].kind == "loss":
+            self.tf_losses.append((call.lineno, name.rsplit(".", 1)[1]))
+            return None
+        if name in catalog.OPTAX_CHAINS_BY_NAME:
+            return self.check_chain(catalog.OPTAX_CHAINS_BY_NAME[name], call, scope)
+        if name in ("tensorflow.add_n", "tensorflow.math.add_n") and self._sums_model_losses(call):
+            self.tf_losses.append((call.lineno, "add_n(model.losses)"))
         if name in catalog.FACTORIES_BY_NAME:
             return self.check_factory(catalog.FACTORIES_BY_NAME[name], call, scope)
         if name in catalog.WRAPPERS_BY_NAME:
@@ -350,8 +422,8 @@ class _Module:
     ) -> Optional[Finding]:
         """``shift``: for wrappers, where the optimizer's positionals start in ``call``."""
         bound = _bind(args, api.signature)
-        if api.removed is not None:
-            message = f"{api.code} {name} was removed in {api.removed}; {api.advice}"
+        if api.always is not None:
+            message = f"{api.code} {name} {api.always}"
             return self._finding(api, name, call, cls, bound, scope, shift, message, [])
         if api.weight_decay is None or api.code is None:
             return None
@@ -408,6 +480,208 @@ class _Module:
             fix, blocked = planner.plan()
         return Finding(api.code, message, self.span(call), fix, blocked)
 
+
+    # TensorFlow / Keras (AWL201-AWL203) ---------------------------------------------------
+    def check_training_optimizer(self, row, name: str, call: ast.Call, scope: Scope) -> Optional[Finding]:
+        if row.adaptive:
+            self.tf_adaptive.append((call, name))
+        decay = next((kw.value for kw in call.keywords if kw.arg == "decay"), None)
+        if not row.keras or decay is None or self.nonzero(decay, scope) is False:
+            return None
+        if ".legacy." in name:
+            what = "is learning-rate decay here (legacy optimizer: lr / (1 + decay·t))"
+        else:
+            what = ("is ignored with a warning by Keras 3 and an error in tf-keras >= 2.11 "
+                    "(it was learning-rate decay in legacy Keras)")
+        message = (f"AWL203 {name}(decay={self.text(decay)}) {what}, never weight decay; use a "
+                   "keras.optimizers.schedules.LearningRateSchedule for learning-rate decay, or "
+                   "weight_decay= for (decoupled) weight decay")
+        return Finding("AWL203", message, self.span(call))
+
+    def collect_regularizers(self, call: ast.Call, scope: Scope) -> None:
+        for kw in call.keywords:
+            if kw.arg not in catalog.REGULARIZER_KEYWORDS:
+                continue
+            value, value_scope = self.resolver.follow(kw.value, scope)
+            literal = self.resolver.literal(value, value_scope)
+            if isinstance(literal, str) and literal.lower() in catalog.REGULARIZER_STRINGS:
+                self.tf_regularizers.append((kw.value.lineno, catalog.REGULARIZER_STRINGS[literal.lower()], 2.0))
+                continue
+            if not isinstance(value, ast.Call):
+                continue
+            penalty = catalog.L2_PENALTIES_BY_NAME.get(self.resolver.qualname(value.func, value_scope) or "")
+            if penalty is None or penalty.kind != "regularizer" or penalty.coefficient is None:
+                continue
+            coefficient = _bind(self.call_args(value, value_scope), penalty.signature).get(penalty.coefficient)
+            if coefficient is _HIDDEN:
+                continue
+            if coefficient is _ABSENT:
+                text = penalty.signature.defaults.get(penalty.coefficient, "None")
+                number: object = ast.literal_eval(text)
+            elif self.nonzero(coefficient, value_scope) is False:
+                continue
+            else:
+                number = self.resolver.literal(coefficient, value_scope)
+            if number == 0 or number is None:
+                continue
+            self.tf_regularizers.append((kw.value.lineno, number, penalty.gradient_factor))
+
+    def collect_untyped(self, call: ast.Call, scope: Scope) -> None:
+        """Calls on objects of unknown type that still matter: compile(optimizer="adam"), sum(m.losses)."""
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr == "compile" and self._imports_keras():
+            chosen = next((kw.value for kw in call.keywords if kw.arg == "optimizer"), call.args[0] if call.args else None)
+            literal = self.resolver.literal(chosen, scope) if chosen is not None else None
+            if isinstance(literal, str) and literal.lower() in catalog.KERAS_OPTIMIZER_STRINGS:
+                self.tf_adaptive.append((call, f"compile(optimizer={literal!r})"))
+        elif isinstance(func, ast.Name) and func.id == "sum" and scope.lookup("sum", (call.lineno, call.col_offset)) is None:
+            if self._sums_model_losses(call):
+                self.tf_losses.append((call.lineno, "sum(model.losses)"))
+            elif self._is_squared_norm_sum(call):
+                self.squared_norms.append(call)
+
+    def _imports_keras(self) -> bool:
+        roots = ("keras", "tensorflow", "tf_keras")
+        return any(b.qualname and b.qualname.split(".")[0] in roots
+                   for bindings in self.resolver.module.bindings.values() for b in bindings)
+
+    @staticmethod
+    def _sums_model_losses(call: ast.Call) -> bool:
+        return bool(call.args) and isinstance(call.args[0], ast.Attribute) and call.args[0].attr == "losses"
+
+    def module_findings(self) -> List[Finding]:
+        findings = []
+        if self.tf_regularizers:
+            lines = ", ".join(str(line) for line in sorted({r[0] for r in self.tf_regularizers}))
+            values = {(c, f) for _, c, f in self.tf_regularizers}
+            if len(values) == 1 and isinstance(next(iter(values))[0], (int, float)):
+                c, factor = next(iter(values))
+                translation = f"weight_decay={factor * c:g}"
+            else:
+                translation = "weight_decay=2·c for L2(c)"
+            for call, name in self.tf_adaptive:
+                findings.append(Finding("AWL201", (
+                    f"AWL201 {name} trains L2 weight regularizers (line {lines}) as coupled L2 through its "
+                    f"adaptive denominator; drop them and use keras.optimizers.AdamW({translation}), then re-tune"
+                ), self.span(call)))
+        if self.tf_losses:
+            where = ", ".join(f"{what} line {line}" for line, what in sorted(set(self.tf_losses)))
+            for call, name in self.tf_adaptive:
+                findings.append(Finding("AWL202", (
+                    f"AWL202 {name} minimizes a loss with L2 terms ({where}): coupled L2 through its adaptive "
+                    "denominator; use keras.optimizers.AdamW(weight_decay=wd) (wd·l2_loss(w) has gradient wd·w), "
+                    "or tf.contrib.opt.AdamWOptimizer(weight_decay=wd·learning_rate) in TF1, then re-tune"
+                ), self.span(call)))
+        if self.torch_adaptive:
+            line, name = self.torch_adaptive[0]
+            for call in self.squared_norms:
+                findings.append(Finding("AWL105", (
+                    f"AWL105 an L2 penalty over the parameters added to the loss is coupled L2 with {name} "
+                    f"(line {line}); drop it and use torch.optim.AdamW(weight_decay=2λ) for λ·Σθ², then re-tune"
+                ), self.span(call)))
+        return findings
+
+    # PyTorch loss-side L2 (AWL105) -----------------------------------------------------------
+    def _is_squared_norm_sum(self, call: ast.Call) -> bool:
+        if len(call.args) != 1 or not isinstance(call.args[0], (ast.GeneratorExp, ast.ListComp)):
+            return False
+        comprehension = call.args[0]
+        generator = comprehension.generators[0]
+        iterator = generator.iter
+        if not (isinstance(iterator, ast.Call) and isinstance(iterator.func, ast.Attribute)
+                and iterator.func.attr in catalog.SQUARED_NORMS.iterators):
+            return False
+        target = generator.target
+        if isinstance(target, ast.Tuple) and target.elts:
+            target = target.elts[-1]
+        if not isinstance(target, ast.Name):
+            return False
+        scope = self.comprehension_scopes.get(id(comprehension))
+        return scope is not None and self._squared_norm(comprehension.elt, target.id, scope)
+
+    def _squared_norm(self, expr: ast.expr, name: str, scope: Scope) -> bool:
+        """Σθ² of the loop variable: θ.pow(2).sum(), (θ**2).sum(), torch.norm(θ)**2, θ.norm(2).pow(2), …"""
+        def is_var(e):
+            return isinstance(e, ast.Name) and e.id == name
+
+        def squared(e, inner):
+            if isinstance(e, ast.BinOp) and isinstance(e.op, ast.Pow) and _is_two(e.right):
+                return inner(e.left)
+            if isinstance(e, ast.BinOp) and isinstance(e.op, ast.Mult):
+                return inner(e.left) and ast.dump(e.left) == ast.dump(e.right)
+            if isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute):
+                if e.func.attr == "pow" and len(e.args) == 1 and _is_two(e.args[0]):
+                    return inner(e.func.value)
+                if e.func.attr == "square" and not e.args:
+                    return inner(e.func.value)
+            return False
+
+        def norm(e):
+            if isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and e.func.attr == "norm" and is_var(e.func.value):
+                return True
+            qual = self.resolver.qualname(e.func, scope) if isinstance(e, ast.Call) else None
+            return qual in ("torch.norm", "torch.linalg.norm") and bool(e.args) and is_var(e.args[0])
+
+        if squared(expr, norm):
+            return True
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "sum":
+            return squared(expr.func.value, is_var)
+        if isinstance(expr, ast.Call) and self.resolver.qualname(expr.func, scope) == "torch.sum" and expr.args:
+            return squared(expr.args[0], is_var)
+        return False
+
+    # optax (AWL301, AWL302) -------------------------------------------------------------------
+    def check_chain(self, chain, call: ast.Call, scope: Scope) -> Optional[Finding]:
+        if any(isinstance(a, ast.Starred) for a in call.args):
+            return None
+        names = [self.resolver.qualname(a.func, scope) if isinstance(a, ast.Call) else None for a in call.args]
+        for i, name in enumerate(names):
+            if name not in chain.decay:
+                continue
+            decay_call = call.args[i]
+            assert isinstance(decay_call, ast.Call)
+            bound = _bind(self.call_args(decay_call, scope), _DECAYED_WEIGHTS)
+            wd = bound.get("weight_decay")
+            if wd is _ABSENT or wd is _HIDDEN or self.nonzero(wd, scope) is False:
+                continue
+            if any(n in chain.adaptive for n in names[i + 1:]):
+                code = "AWL301"
+                what = "adds the decay before the adaptive preconditioner (coupled L2)"
+            elif any(n in chain.scaled for n in names[:i]):
+                code = "AWL302"
+                what = ("adds the decay after the update was scaled by -learning_rate: the weights grow by "
+                        "(1 + weight_decay) every step (a sign bug, not weight decay)")
+            else:
+                continue
+            message = (f"{code} optax.chain(..., add_decayed_weights({self.text(wd)}), ...) {what}; use "
+                       f"{chain.replacement}(..., weight_decay={self.text(wd)})")
+            fix, blocked = self._chain_fix(chain, call, scope, names, i, bound, code)
+            return Finding(code, message, self.span(call), fix, blocked)
+        return None
+
+    def _chain_fix(self, chain, call, scope, names, decay_index, bound, code):
+        if len(names) != 2:
+            return None, f"only a chain of exactly add_decayed_weights and {chain.fixable[0]} is rewritten"
+        other = 1 - decay_index
+        expected_order = (code == "AWL301") == (other == 1)
+        if names[other] not in chain.fixable or not expected_order:
+            return None, f"only a chain of exactly add_decayed_weights and {chain.fixable[0]} is rewritten"
+        optimizer = call.args[other]
+        parts = [self.text(a) for a in optimizer.args]
+        parts += [f"{k.arg}={self.text(k.value)}" if k.arg else f"**{self.text(k.value)}" for k in optimizer.keywords]
+        parts.append(f"weight_decay={self.text(bound.get('weight_decay'))}")
+        mask = bound.get("mask")
+        if isinstance(mask, ast.expr):
+            parts.append(f"mask={self.text(mask)}")
+        try:
+            spelling, add, _ = self.spell(call.func, scope, chain.replacement)
+        except _Blocked as blocked:
+            return None, str(blocked)
+        remove = self.unused_imports(call, scope)
+        replacement = f"{spelling}({', '.join(parts)})"
+        return Fix(f"Replace the chain with {chain.replacement}", (Edit("replace", self.span(call), replacement),),
+                   add, remove), ""
+
     # factories -------------------------------------------------------------------------
     def check_factory(self, factory: OptimizerFactory, call: ast.Call, scope: Scope) -> Optional[Finding]:
         bound = _bind(self.call_args(call, scope), factory.signature)
@@ -446,6 +720,13 @@ class _Module:
                     (Edit("replace", self.span(choice_expr), new),),
                 )
         return Finding(choice.code, message, self.span(call), fix)
+
+
+_DECAYED_WEIGHTS = Signature.parse("weight_decay=0.0, mask=None")
+
+
+def _is_two(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value == 2 and not isinstance(expr.value, bool)
 
 
 def catalog_literal_nonzero(text: str) -> bool:
@@ -550,53 +831,9 @@ class _FixPlanner:
                 raise _Blocked(f"{param} is not passed as a keyword of the call")
             edits.append(Edit("drop-keyword", self.m.span(self.call), name=param))
         edits += self._group_edits()
-        spelling, add, remove = self._spell(target)
+        spelling, add, remove = self.m.spell(self.cls, self.scope, target)
         edits.insert(0, Edit("replace", self.m.span(self.cls), spelling))
         return Fix(f"Replace {self.name} with {target}", tuple(edits), add, remove)
-
-    def _spell(self, target: str):
-        """How to write ``target`` where ``cls`` is, and the import changes that needs."""
-        resolver, scope, pos = self.m.resolver, self.scope, (self.cls.lineno, self.cls.col_offset)
-        module_name, _, attr = target.rpartition(".")
-        remove: Tuple = ()
-        if isinstance(self.cls, ast.Name):
-            for binding in scope.lookup(self.cls.id, pos) or []:
-                if binding.qualname is not None and binding.scope is resolver.module:
-                    src_module, _, src_name = binding.qualname.rpartition(".")
-                    asname = None if self.cls.id == src_name else self.cls.id
-                    remove = ((src_module, src_name, asname),)
-        # 1. through the root of the user's own spelling: optim.Adam → optim.AdamW
-        root = self.cls
-        while isinstance(root, ast.Attribute):
-            root = root.value
-        if isinstance(root, ast.Name) and root is not self.cls:
-            base = resolver.qualname(root, scope)
-            if base and target.startswith(base + "."):
-                return root.id + target[len(base):], (), ()
-        # 2. a from-import for a from-imported name: from torch.optim import AdamW
-        if isinstance(self.cls, ast.Name) and self._free(attr, target):
-            return attr, ((module_name, attr),), remove
-        # 3. through a module the file already imports: import torch → torch.optim.AdamW
-        for name, bindings in sorted(resolver.module.bindings.items()):
-            qual = resolver.qualname(ast.Name(id=name, lineno=pos[0], col_offset=pos[1]), scope)
-            if qual and target.startswith(qual + ".") and all(b.qualname for b in bindings):
-                return name + target[len(qual):], (), remove
-        # 4. a new import: from torch.optim import AdamW, or import torch when AdamW is taken
-        if self._free(attr, target):
-            return attr, ((module_name, attr),), remove
-        top = target.split(".", 1)[0]
-        if self._free(top, top):
-            return target, ((top, None),), remove
-        raise _Blocked(f"both {attr} and {top} are already names for something else")
-
-    def _free(self, name: str, meaning: str) -> bool:
-        """Whether ``name`` is unbound here (and in the module), or already means ``meaning``."""
-        pos = (self.cls.lineno, self.cls.col_offset)
-        probe = ast.Name(id=name, lineno=pos[0], col_offset=pos[1])
-        if self.m.resolver.qualname(probe, self.scope) == meaning:
-            return True
-        return self.scope.lookup(name, (10**9, 0)) is None and name not in self.m.resolver.module.bindings
-
 
 class _Blocked(Exception):
     """A fix cannot be planned safely; the message says why."""

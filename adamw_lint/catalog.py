@@ -135,6 +135,127 @@ RULES: Tuple[Rule, ...] = (
             "update), a second-order difference. `correct_bias=False` has no automatic fix."
         ),
     ),
+    Rule(
+        code="AWL105",
+        name="torch-loss-side-l2",
+        summary="L2 penalty over model.parameters() added to the loss of an adaptive optimizer",
+        what=(
+            "Finds `λ * sum(p.pow(2).sum() for p in model.parameters())` and its common spellings "
+            "(`torch.norm(p) ** 2`, `p.norm(2).pow(2)`, `(p ** 2).sum()`) in a module that builds an "
+            "adaptive torch optimizer. Heuristic, so off by default (`--extend-select AWL105`)."
+        ),
+        why=_WHY_COUPLED.replace("Most code that passes `weight_decay=` to Adam meant AdamW.",
+                                 "A penalty added to the loss is coupled L2 whatever the optimizer's arguments say."),
+        fix_safety="No automatic fix. λ·Σθ² has gradient 2λ·θ: drop it and use `AdamW(weight_decay=2λ)`, then re-tune.",
+        enabled_by_default=False,
+    ),
+    Rule(
+        code="AWL201",
+        name="keras-l2-regularizer-adaptive",
+        summary="Keras L2 weight regularizers trained with an adaptive optimizer (coupled L2)",
+        what=(
+            "Finds L2 weight regularizers (`kernel_regularizer=regularizers.l2(c)`, `L2`, `L1L2(l2=…)`, "
+            "`\"l2\"`, `tf.contrib.layers.l2_regularizer`, …) in a module that builds an adaptive Keras "
+            "optimizer (an object, or a string in `compile(optimizer=\"adam\")`). It is reported at the "
+            "optimizer and names the regularizer lines. `activity_regularizer` regularizes outputs and "
+            "is not reported. Keras optimizers' own `weight_decay=` is already decoupled and is never reported."
+        ),
+        why=_WHY_COUPLED.replace("Most code that passes `weight_decay=` to Adam meant AdamW.",
+                                 "In Keras the coupled L2 lives in the regularizers, which add c·Σw² to the loss: its "
+                                 "gradient 2c·w goes through the adaptive denominator."),
+        fix_safety=(
+            "No automatic fix (the regularizers and the optimizer are usually far apart). Drop the "
+            "regularizers and use `keras.optimizers.AdamW(weight_decay=2·c)`; L2(c) has gradient 2c·w. "
+            "Keras's decay is multiplied by the learning rate. Re-tune."
+        ),
+    ),
+    Rule(
+        code="AWL202",
+        name="tf-loss-side-l2-adaptive",
+        summary="L2 terms in a TensorFlow loss minimized by an adaptive optimizer (coupled L2)",
+        what=(
+            "Finds loss-side L2 (`tf.nn.l2_loss(…)`, `tf.losses.get_regularization_loss()`, "
+            "`tf.compat.v1.losses.get_regularization_losses()`, `sum(model.losses)`) in a module that uses "
+            "an adaptive TensorFlow optimizer (`tf.train.AdamOptimizer`, `RMSPropOptimizer`, "
+            "`AdagradOptimizer`, or an adaptive Keras optimizer). Reported at the optimizer."
+        ),
+        why=_WHY_COUPLED.replace("Most code that passes `weight_decay=` to Adam meant AdamW.",
+                                 "TF1 optimizers have no weight decay of their own, so TF code writes L2 into the loss."),
+        fix_safety=(
+            "No automatic fix. `wd * tf.nn.l2_loss(w)` has gradient wd·w: use "
+            "`keras.optimizers.AdamW(weight_decay=wd)`, or in TF1 `tf.contrib.opt.AdamWOptimizer`, whose "
+            "decay is *not* multiplied by the learning rate (weight_decay = wd·learning_rate). Re-tune."
+        ),
+    ),
+    Rule(
+        code="AWL203",
+        name="keras-decay-argument",
+        summary="decay= on a Keras optimizer is learning-rate decay (or ignored), never weight decay",
+        what="Finds `decay=` passed to a Keras optimizer.",
+        why=(
+            "`decay=` is learning-rate time decay, lr/(1 + decay·t), in legacy Keras optimizers "
+            "(`tf.keras.optimizers.legacy.*`, TF <= 2.10). Keras 3 silently ignores it with a warning, and "
+            "tf-keras's newer optimizers raise. It never was weight decay. For learning-rate decay use a "
+            "`keras.optimizers.schedules.LearningRateSchedule`; for weight decay use `weight_decay=` "
+            "(Keras >= 2.11, decoupled)."
+        ),
+        fix_safety="No automatic fix: which of the two was meant is the author's call.",
+    ),
+    Rule(
+        code="AWL204",
+        name="tf-decoupled-decay-not-lr-scaled",
+        summary="decoupled weight decay that is not multiplied by the learning rate (TF Addons, tf.contrib)",
+        what=(
+            "Finds `tfa.optimizers.AdamW`, `tfa.optimizers.extend_with_decoupled_weight_decay` and "
+            "`tf.contrib.opt.AdamWOptimizer`. Off by default (`--extend-select AWL204`)."
+        ),
+        why=(
+            "These are decoupled, but shrink the weights by `weight_decay` itself each step, not by "
+            "`learning_rate·weight_decay` as Keras, torch and optax do. TF Addons is end-of-life (TF <= 2.15). "
+            "Moving to `keras.optimizers.AdamW` needs `weight_decay / learning_rate` to keep the same decay."
+        ),
+        fix_safety="No automatic fix: the translation depends on the learning-rate schedule.",
+        enabled_by_default=False,
+    ),
+    Rule(
+        code="AWL301",
+        name="optax-decay-before-preconditioner",
+        summary="optax.add_decayed_weights before an adaptive transform is coupled L2; use optax.adamw",
+        what=(
+            "Finds `optax.chain(optax.add_decayed_weights(wd), <adaptive>)` where the adaptive part is "
+            "`optax.adam`, `scale_by_adam`, `rmsprop`, `scale_by_rms`, `adagrad`, …"
+        ),
+        why=_WHY_COUPLED.replace("Most code that passes `weight_decay=` to Adam meant AdamW.",
+                                 "In optax the order of a chain decides: decay *before* the preconditioner is "
+                                 "Adam+L2; only decay after the preconditioner and before the learning-rate scaling "
+                                 "is AdamW (`optax.adamw`)."),
+        fix_safety=_RETUNE.replace("`adamw-lint fix`", "The fix (only for exactly decay + `optax.adam`) writes "
+                                   "`optax.adamw(…, weight_decay=wd)`; `adamw-lint fix`"),
+    ),
+    Rule(
+        code="AWL302",
+        name="optax-decay-after-update",
+        summary="optax.add_decayed_weights after the learning-rate scaling makes weights grow",
+        what="Finds `optax.chain(optax.adam(lr), optax.add_decayed_weights(wd))` and other chains that add "
+             "the decay after the update was scaled by −learning_rate.",
+        why=(
+            "optax applies updates as θ + u. After `scale_by_learning_rate` (inside `optax.adam`) the update "
+            "is already −lr·…; adding wd·θ to it makes θ grow by the factor (1 + wd) every step. It is a sign "
+            "bug, not weight decay, and it is not multiplied by the learning rate."
+        ),
+        fix_safety="The fix (only for exactly `optax.adam` + decay) writes `optax.adamw(…, weight_decay=wd)`, "
+                   "which changes training numerics: re-tune `weight_decay`.",
+    ),
+    Rule(
+        code="AWL303",
+        name="optax-adadelta-weight-decay",
+        summary="optax.adadelta(weight_decay=…) is coupled L2",
+        what="Finds `optax.adadelta` with a weight decay that is, or may be, non-zero.",
+        why=_WHY_COUPLED.replace("Most code that passes `weight_decay=` to Adam meant AdamW.",
+                                 "`optax.adadelta` puts `add_decayed_weights` *before* `scale_by_adadelta`."),
+        fix_safety="No automatic fix. Use `optax.chain(optax.scale_by_adadelta(), optax.add_decayed_weights(wd), "
+                   "optax.scale_by_learning_rate(lr))`, and re-tune.",
+    ),
 )
 
 RULES_BY_CODE: Mapping[str, Rule] = {rule.code: rule for rule in RULES}
@@ -207,7 +328,7 @@ class OptimizerApi:
     rename: Mapping[str, str] = field(default_factory=dict)  # qualified name → decoupled class
     droppable: Tuple[str, ...] = ()  # arguments a rename may drop whatever their value
     advice: str = ""  # what to write instead, for messages
-    removed: Optional[str] = None  # the release that removed the API: every call is reported
+    always: Optional[str] = None  # every call is reported, with this message after the name
     valid: Tuple[str, ...] = ()
     invalid: Tuple[Example, ...] = ()
 
@@ -747,7 +868,7 @@ OPTIMIZERS: Tuple[OptimizerApi, ...] = (
             "transformers.optimization.AdamW": "torch.optim.AdamW",
         },
         droppable=("no_deprecation_warning",),
-        removed="transformers 4.50",
+        always="was removed in transformers 4.50; use torch.optim.AdamW",
         advice="use torch.optim.AdamW",
         valid=("import torch\nopt = torch.optim.AdamW(p, lr=5e-5, eps=1e-6, weight_decay=0.0)\n",),
         invalid=(
@@ -884,6 +1005,340 @@ WRAPPERS: Tuple[OptimizerWrapper, ...] = (
 )
 
 
+# --- TensorFlow / Keras (semantics §3, traps 1, 9, 11) -----------------------------------------
+
+_KERAS_ROOTS = ("keras", "tensorflow.keras", "tf_keras", "tensorflow.python.keras")
+
+
+def _keras(*paths: str) -> Tuple[str, ...]:
+    return tuple(f"{root}.{path}" for root in _KERAS_ROOTS for path in paths)
+
+
+def _keras_optimizers(*classes: str) -> Tuple[str, ...]:
+    return _keras(*(f"{sub}.{cls}" for sub in ("optimizers", "optimizers.legacy", "optimizers.experimental")
+                    for cls in classes))
+
+
+@dataclass(frozen=True)
+class TrainingOptimizer:
+    """TensorFlow/Keras optimizers. Their own ``weight_decay=`` is decoupled and never reported;
+    adaptive ones make any L2 penalty in the model or loss coupled (AWL201/AWL202), and a
+    ``decay=`` keyword on a Keras one is learning-rate decay (AWL203)."""
+
+    names: Tuple[str, ...]
+    adaptive: bool
+    keras: bool
+    source: str
+    codes: Tuple[str, ...] = ("AWL203",)
+    valid: Tuple[str, ...] = ()
+    invalid: Tuple[Example, ...] = ()
+
+
+TRAINING_OPTIMIZERS: Tuple[TrainingOptimizer, ...] = (
+    TrainingOptimizer(
+        names=_keras_optimizers("Adam", "AdamW", "Adamax", "Nadam", "RMSprop", "Adagrad", "Adadelta", "Ftrl",
+                                "Lion", "Lamb", "Adafactor"),
+        adaptive=True,
+        keras=True,
+        source="§1 rows 17-21, §3.1, §3.2, traps 1 and 11",
+        valid=(
+            "import keras\nopt = keras.optimizers.Adam(learning_rate=1e-3, weight_decay=1e-4)\n",
+            "import tensorflow as tf\nopt = tf.keras.optimizers.Adam(1e-3, weight_decay=0.01)\n",
+            "from tensorflow.keras.optimizers import RMSprop\nopt = RMSprop(weight_decay=0.004, decay=0.0)\n",
+        ),
+        invalid=(
+            Example("import tensorflow as tf\nopt = tf.keras.optimizers.Adam(learning_rate=1e-3, decay=1e-4)\n"),
+            Example("from tensorflow.keras.optimizers import legacy\nopt = legacy.Adam(0.001, decay=1e-6)\n"),
+        ),
+    ),
+    TrainingOptimizer(
+        names=_keras_optimizers("SGD"),
+        adaptive=False,
+        keras=True,
+        source="§1 row 19, trap 11",
+        valid=("import keras\nfrom keras import regularizers, layers\n"
+               "layer = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))\n"
+               "opt = keras.optimizers.SGD(0.1, momentum=0.9)\n",),
+        invalid=(Example("import keras\nopt = keras.optimizers.SGD(learning_rate=0.1, decay=1e-4)\n"),),
+    ),
+    TrainingOptimizer(
+        names=tuple(
+            f"tensorflow.{ns}train.{cls}"
+            for ns in ("", "compat.v1.")
+            for cls in ("AdamOptimizer", "RMSPropOptimizer", "AdagradOptimizer", "AdadeltaOptimizer",
+                        "AdagradDAOptimizer", "ProximalAdagradOptimizer", "FtrlOptimizer")
+        ),
+        adaptive=True,
+        keras=False,
+        source="§1 row 22, §3.3",
+        codes=(),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class L2Penalty:
+    """A coupled L2 penalty written into the model (a regularizer) or into the loss."""
+
+    names: Tuple[str, ...]
+    kind: str  # "regularizer" (AWL201) or "loss" (AWL202)
+    signature_text: str
+    coefficient: Optional[str]  # the parameter holding c
+    gradient_factor: float  # the penalty's gradient is gradient_factor · c · w
+    source: str
+    valid: Tuple[str, ...] = ()
+    invalid: Tuple[Example, ...] = ()
+
+    @property
+    def codes(self) -> Tuple[str, ...]:
+        return ("AWL201",) if self.kind == "regularizer" else ("AWL202",)
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature.parse(self.signature_text)
+
+
+# Keyword arguments that take a *weight* regularizer (activity_regularizer regularizes outputs).
+REGULARIZER_KEYWORDS: Tuple[str, ...] = (
+    "kernel_regularizer", "bias_regularizer", "depthwise_regularizer", "pointwise_regularizer",
+    "recurrent_regularizer", "embeddings_regularizer", "beta_regularizer", "gamma_regularizer",
+    "W_regularizer", "b_regularizer",
+)
+REGULARIZER_STRINGS: Mapping[str, float] = {"l2": 0.01, "l1_l2": 0.01}  # Keras's defaults for the names
+# Strings that name an adaptive optimizer in ``model.compile(optimizer=...)``.
+KERAS_OPTIMIZER_STRINGS: Tuple[str, ...] = (
+    "adam", "adamw", "adamax", "nadam", "rmsprop", "adagrad", "adadelta", "ftrl", "lion", "lamb", "adafactor",
+)
+
+L2_PENALTIES: Tuple[L2Penalty, ...] = (
+    L2Penalty(
+        names=_keras("regularizers.l2", "regularizers.L2"),
+        kind="regularizer",
+        signature_text="l2=0.01",
+        coefficient="l2",
+        gradient_factor=2.0,
+        source="§1 row 25, §3.1, trap 9",
+        valid=(
+            "from tensorflow.keras import layers, regularizers\n"
+            "dense = layers.Dense(64, activity_regularizer=regularizers.l2(1e-5))\n"
+            "model.compile(optimizer='adam', loss='mse')\n",
+            "from keras import layers, regularizers\n"
+            "dense = layers.Dense(64, kernel_regularizer=regularizers.l2(0.0))\n"
+            "model.compile(optimizer='adam', loss='mse')\n",
+        ),
+        invalid=(
+            Example(
+                "import tensorflow as tf\nfrom tensorflow.keras import layers, regularizers\n"
+                "dense = layers.Dense(64, kernel_regularizer=regularizers.l2(1e-4))\n"
+                "model.compile(optimizer=tf.keras.optimizers.Adam(1e-3), loss='mse')\n"
+            ),
+            Example(
+                "import keras\nconv = keras.layers.Conv2D(32, 3, kernel_regularizer='l2')\n"
+                "model.compile(optimizer='rmsprop', loss='mse')\n"
+            ),
+        ),
+    ),
+    L2Penalty(
+        names=_keras("regularizers.l1_l2"),
+        kind="regularizer",
+        signature_text="l1=0.01, l2=0.01",
+        coefficient="l2",
+        gradient_factor=2.0,
+        source="§1 row 25",
+    ),
+    L2Penalty(
+        names=_keras("regularizers.L1L2"),
+        kind="regularizer",
+        signature_text="l1=0.0, l2=0.0",
+        coefficient="l2",
+        gradient_factor=2.0,
+        source="§1 row 25",
+        valid=("from keras import layers, regularizers\n"
+               "d = layers.Dense(8, kernel_regularizer=regularizers.L1L2(l1=1e-4))\n"
+               "model.compile(optimizer='adam')\n",),
+        invalid=(
+            Example("from keras import layers, optimizers, regularizers\n"
+                    "d = layers.Dense(8, kernel_regularizer=regularizers.L1L2(l2=1e-4))\n"
+                    "opt = optimizers.Nadam()\n"),
+        ),
+    ),
+    L2Penalty(
+        names=("tensorflow.contrib.layers.l2_regularizer",),
+        kind="regularizer",
+        signature_text="scale, scope=None",
+        coefficient="scale",
+        gradient_factor=1.0,  # scale * l2_loss(w) = scale * Σw²/2
+        source="§3.3",
+    ),
+    L2Penalty(
+        names=("tensorflow.nn.l2_loss", "tensorflow.compat.v1.nn.l2_loss"),
+        kind="loss",
+        signature_text="t, name=None",
+        coefficient=None,
+        gradient_factor=1.0,  # Σw²/2
+        source="§1 row 26, §3.3, trap 9",
+        valid=("import tensorflow as tf\nl2 = tf.add_n([tf.nn.l2_loss(v) for v in weights])\n"
+               "opt = tf.compat.v1.train.MomentumOptimizer(0.1, 0.9)\n",),
+        invalid=(
+            Example(
+                "import tensorflow as tf\n"
+                "loss = xent + 5e-4 * tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables()])\n"
+                "train_op = tf.train.AdamOptimizer(1e-3).minimize(loss)\n"
+            ),
+        ),
+    ),
+    L2Penalty(
+        names=tuple(
+            f"tensorflow.{ns}losses.{fn}"
+            for ns in ("", "compat.v1.")
+            for fn in ("get_regularization_loss", "get_regularization_losses")
+        ),
+        kind="loss",
+        signature_text="scope=None, name='total_regularization_loss'",
+        coefficient=None,
+        gradient_factor=1.0,
+        source="§1 row 27, §3.3",
+        invalid=(
+            Example(
+                "import tensorflow as tf\nloss = xent + tf.compat.v1.losses.get_regularization_loss()\n"
+                "opt = tf.compat.v1.train.RMSPropOptimizer(1e-3)\n"
+            ),
+            Example(
+                "import tensorflow as tf\n\ndef step(model, x, y):\n"
+                "    loss = loss_fn(y, model(x)) + sum(model.losses)\n    return loss\n\n"
+                "optimizer = tf.keras.optimizers.Adam()\n"
+            ),
+        ),
+    ),
+)
+
+DECOUPLED_NOT_LR_SCALED: Tuple[OptimizerApi, ...] = (
+    OptimizerApi(
+        names=(
+            "tensorflow_addons.optimizers.AdamW",
+            "tensorflow_addons.optimizers.SGDW",
+            "tensorflow_addons.optimizers.extend_with_decoupled_weight_decay",
+            "tensorflow_addons.optimizers.weight_decay_optimizers.AdamW",
+            "tensorflow.contrib.opt.AdamWOptimizer",
+            "tensorflow.contrib.opt.MomentumWOptimizer",
+        ),
+        signature_text="weight_decay, *args, **kwargs",
+        decay=DECOUPLED,
+        source="§1 rows 23-24, §3.4, trap 15",
+        code="AWL204",
+        always=(
+            "is decoupled but does not multiply the decay by the learning rate; moving to "
+            "keras.optimizers.AdamW needs weight_decay / learning_rate"
+        ),
+        invalid=(Example("import tensorflow_addons as tfa\nopt = tfa.optimizers.AdamW(weight_decay=1e-4, learning_rate=1e-3)\n"),),
+    ),
+)
+
+
+# --- optax (semantics §4, trap 7) ---------------------------------------------------------------
+
+def _optax(*functions: str) -> Tuple[str, ...]:
+    return tuple(f"optax.{f}" for f in functions)
+
+
+@dataclass(frozen=True)
+class OptaxChain:
+    """Where ``add_decayed_weights`` sits in an ``optax.chain`` decides what it is."""
+
+    names: Tuple[str, ...]
+    decay: Tuple[str, ...]  # add_decayed_weights
+    adaptive: Tuple[str, ...]  # preconditioners, alone or inside an alias
+    scaled: Tuple[str, ...]  # transforms whose output is already multiplied by −lr
+    fixable: Tuple[str, ...]  # the alias that decay + it becomes ``replacement`` (with the same args)
+    replacement: str
+    source: str
+    codes: Tuple[str, ...] = ("AWL301", "AWL302")
+    valid: Tuple[str, ...] = ()
+    invalid: Tuple[Example, ...] = ()
+
+
+_OPTAX_ADAPTIVE_ALIASES = ("adam", "adamw", "adamax", "adamaxw", "amsgrad", "adabelief", "adagrad", "adadelta",
+                           "nadam", "nadamw", "radam", "rmsprop", "yogi")
+
+OPTAX_CHAINS: Tuple[OptaxChain, ...] = (
+    OptaxChain(
+        names=_optax("chain", "_src.combine.chain"),
+        decay=_optax("add_decayed_weights", "transforms.add_decayed_weights", "_src.transform.add_decayed_weights"),
+        adaptive=_optax(*_OPTAX_ADAPTIVE_ALIASES, "scale_by_adam", "scale_by_adamax", "scale_by_amsgrad",
+                        "scale_by_belief", "scale_by_adadelta", "scale_by_radam", "scale_by_rms", "scale_by_rss",
+                        "scale_by_yogi"),
+        scaled=_optax(*_OPTAX_ADAPTIVE_ALIASES, "sgd", "scale_by_learning_rate", "scale"),
+        fixable=_optax("adam"),
+        replacement="optax.adamw",
+        source="§1 rows 28-30, §4, trap 7",
+        valid=(
+            "import optax\ntx = optax.chain(optax.scale_by_adam(), optax.add_decayed_weights(1e-4),"
+            " optax.scale_by_learning_rate(1e-3))\n",
+            "import optax\ntx = optax.chain(optax.clip_by_global_norm(1.0), optax.adamw(1e-3, weight_decay=1e-4))\n",
+            "import optax\ntx = optax.chain(optax.add_decayed_weights(0.0), optax.adam(1e-3))\n",
+        ),
+        invalid=(
+            Example(
+                "import optax\ntx = optax.chain(optax.add_decayed_weights(1e-4), optax.adam(1e-3, b2=0.98))\n",
+                "import optax\ntx = optax.adamw(1e-3, b2=0.98, weight_decay=1e-4)\n",
+            ),
+            Example(
+                "import optax as ox\ntx = ox.chain(ox.clip(1.0), ox.add_decayed_weights(wd, mask), ox.scale_by_adam(),"
+                " ox.scale(-lr))\n"
+            ),
+            Example(
+                "from optax import adam, add_decayed_weights, chain\ntx = chain(adam(3e-4), add_decayed_weights(1e-2))\n",
+                "from optax import adamw\ntx = adamw(3e-4, weight_decay=1e-2)\n",
+            ),
+        ),
+    ),
+)
+
+OPTAX_OPTIMIZERS: Tuple[OptimizerApi, ...] = (
+    OptimizerApi(
+        names=_optax("adadelta", "_src.alias.adadelta"),
+        signature_text="learning_rate=None, rho=0.9, eps=1e-6, weight_decay=0.0, weight_decay_mask=None",
+        decay=COUPLED,
+        source="§1 row 31, §4, trap 7",
+        code="AWL303",
+        advice="use optax.chain(optax.scale_by_adadelta(), optax.add_decayed_weights(wd), "
+               "optax.scale_by_learning_rate(lr))",
+        valid=("import optax\ntx = optax.adadelta(1.0)\n", "import optax\ntx = optax.adamw(1e-3, weight_decay=0.05)\n"),
+        invalid=(Example("import optax\ntx = optax.adadelta(1.0, 0.9, 1e-6, 1e-4)\n"),),
+    ),
+)
+
+
+# --- PyTorch loss-side L2 (AWL105, heuristic, off by default) ------------------------------------
+
+@dataclass(frozen=True)
+class SquaredNormPattern:
+    """Spellings of Σθ² over ``model.parameters()`` added to a loss (method names on the tensor)."""
+
+    iterators: Tuple[str, ...]  # methods whose results are the parameters
+    source: str
+    codes: Tuple[str, ...] = ("AWL105",)
+    valid: Tuple[str, ...] = ()
+    invalid: Tuple[Example, ...] = ()
+
+
+SQUARED_NORMS = SquaredNormPattern(
+    iterators=("parameters", "named_parameters"),
+    source="§6 trap 9",
+    valid=(
+        "import torch\nl2 = sum(p.pow(2).sum() for p in model.parameters())\n"
+        "opt = torch.optim.SGD(model.parameters(), lr=0.1)\n",
+        "import torch\nn = sum(p.numel() for p in model.parameters())\nopt = torch.optim.Adam(model.parameters())\n",
+    ),
+    invalid=(
+        Example("import torch\nopt = torch.optim.Adam(model.parameters(), lr=1e-3)\n"
+                "loss = loss + 1e-4 * sum(p.pow(2).sum() for p in model.parameters())\n"),
+        Example("import torch\nopt = torch.optim.AdamW(model.parameters())\n"
+                "reg = sum(torch.norm(p) ** 2 for name, p in model.named_parameters())\n"),
+    ),
+)
+
+
 def _index(rows) -> dict:
     table = {}
     for row in rows:
@@ -893,15 +1348,33 @@ def _index(rows) -> dict:
     return table
 
 
-OPTIMIZERS_BY_NAME: Mapping[str, OptimizerApi] = _index(OPTIMIZERS)
+OPTIMIZERS_BY_NAME: Mapping[str, OptimizerApi] = _index((*OPTIMIZERS, *DECOUPLED_NOT_LR_SCALED, *OPTAX_OPTIMIZERS))
 FACTORIES_BY_NAME: Mapping[str, OptimizerFactory] = _index(FACTORIES)
 WRAPPERS_BY_NAME: Mapping[str, OptimizerWrapper] = _index(WRAPPERS)
+TRAINING_OPTIMIZERS_BY_NAME: Mapping[str, TrainingOptimizer] = _index(TRAINING_OPTIMIZERS)
+L2_PENALTIES_BY_NAME: Mapping[str, L2Penalty] = _index(L2_PENALTIES)
+OPTAX_CHAINS_BY_NAME: Mapping[str, OptaxChain] = _index(OPTAX_CHAINS)
 
 
 def all_rows() -> Iterator[object]:
     yield from OPTIMIZERS
+    yield from DECOUPLED_NOT_LR_SCALED
+    yield from OPTAX_OPTIMIZERS
     yield from FACTORIES
     yield from WRAPPERS
+    yield from TRAINING_OPTIMIZERS
+    yield from L2_PENALTIES
+    yield from OPTAX_CHAINS
+    yield SQUARED_NORMS
+
+
+def codes_of(row: object) -> Tuple[str, ...]:
+    """The codes a row's invalid examples may produce."""
+    if isinstance(row, OptimizerApi):
+        return (row.code,) if row.code else ()
+    if isinstance(row, OptimizerFactory):
+        return tuple(sorted({choice.code for choice in row.choices.values()}))
+    return tuple(getattr(row, "codes", ()))
 
 
 def trigger_words() -> Tuple[str, ...]:
@@ -912,9 +1385,9 @@ def trigger_words() -> Tuple[str, ...]:
     are never parsed. Words that contain another word are dropped: "Adam" covers "NAdam".
     """
     words = {name.rsplit(".", 1)[1] for row in (*OPTIMIZERS, *FACTORIES) for name in row.names
-             if _reportable(row)}
+             if codes_of(row)}
+    # TensorFlow, Keras and optax findings need the package imported, by its own name
+    words |= {name.split(".", 1)[0] for row in (*TRAINING_OPTIMIZERS, *L2_PENALTIES, *OPTAX_CHAINS,
+                                                *DECOUPLED_NOT_LR_SCALED, *OPTAX_OPTIMIZERS) for name in row.names}
+    # (AWL105 needs an adaptive torch optimizer in the module, whose name is already a word here)
     return tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))
-
-
-def _reportable(row) -> bool:
-    return isinstance(row, OptimizerFactory) or row.code is not None

@@ -49,8 +49,8 @@ def _apis(code: str) -> List[str]:
             switch = f"param-group key `{api.group_switch}`"
         else:
             switch = "none"
-        if api.removed:
-            decay, switch = "—", f"removed in {api.removed}"
+        if api.always:
+            decay, switch = "—", "every call is reported"
         rows.append(f"| `{'`, `'.join(api.names)}` | {decay} | {switch} |")
     for factory in catalog.FACTORIES:
         names = sorted(n for n, c in factory.choices.items() if c.code == code)

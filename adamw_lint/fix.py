@@ -1,7 +1,7 @@
 """The fixer: carries out the analysis engine's fix plans with libcst, losslessly.
 
 ``AdamWCodemod`` is a ``VisitorBasedCodemodCommand``, so the same fixer runs from
-``adamw-lint fix`` and from ``python -m libcst.tool codemod -x --no-format adamw_lint.fix.AdamWCodemod``.
+``adamw-lint fix`` and from ``python -m libcst.tool codemod -x adamw_lint.fix.AdamWCodemod --no-format``.
 It never decides anything itself: which calls change, and into what, comes from
 ``analysis`` (the engine behind ``check`` and flake8); this module only edits the nodes at the
 spans the plan names, and schedules the imports through libcst's own import visitors.

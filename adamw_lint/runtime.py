@@ -170,7 +170,7 @@ def _code_for(cls) -> Optional[str]:
 def classify(optimizer: torch.optim.Optimizer) -> List[GroupReport]:
     """The catalog's verdict for classes it knows (per group), the probe's for the rest."""
     row = _catalog_row(optimizer)
-    if row is None or row.removed:
+    if row is None or row.always:
         return probe(optimizer)
     reports = []
     for index, group in enumerate(optimizer.param_groups):

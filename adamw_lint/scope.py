@@ -31,6 +31,7 @@ class Binding:
     scope: "Scope"
     qualname: Optional[str] = None  # set for imports: what the name refers to
     value: Optional[ast.expr] = None  # set for ``name = value``
+    from_import: bool = False  # ``from module import name``
 
 
 @dataclass(eq=False)
@@ -77,6 +78,7 @@ class Resolver(ast.NodeVisitor):
         self.module = Scope("module", None)
         self.scope = self.module
         self.calls: List[Tuple[ast.Call, Scope]] = []
+        self.comprehensions: List[Tuple[ast.expr, Scope]] = []
         self._star_modules = star_modules  # modules whose ``import *`` we can resolve
 
     # --- building -----------------------------------------------------------------------
@@ -102,7 +104,7 @@ class Resolver(ast.NodeVisitor):
                 self._opaque(name, node)  # a relative import is the project's own code
             else:
                 qualname = f"{node.module}.{alias.name}"
-                self.scope.bind(name, Binding(_pos(node), self.scope, qualname))
+                self.scope.bind(name, Binding(_pos(node), self.scope, qualname, from_import=True))
 
     def _function(self, node, name: Optional[str]) -> None:
         for deco in getattr(node, "decorator_list", ()):
@@ -153,7 +155,7 @@ class Resolver(ast.NodeVisitor):
                 self.visit(getattr(node, part))
         self.scope = outer
 
-    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension
+    visit_SetComp = visit_DictComp = _comprehension
 
     def visit_Global(self, node: ast.Global) -> None:
         self.scope.globals.update(node.names)
@@ -203,10 +205,13 @@ class Resolver(ast.NodeVisitor):
         self.calls.append((node, self.scope))
         self.generic_visit(node)
 
-    # --- querying -----------------------------------------------------------------------
-    def bindings(self, name: str, scope: Scope, pos: Position) -> Optional[List[Binding]]:
-        return scope.lookup(name, pos)
+    def _generator(self, node) -> None:
+        self.comprehensions.append((node, self.scope))
+        self._comprehension(node)
 
+    visit_ListComp = visit_GeneratorExp = _generator
+
+    # --- querying -----------------------------------------------------------------------
     def qualname(self, expr: ast.expr, scope: Scope, depth: int = 0) -> Optional[str]:
         """The qualified name ``expr`` refers to, or None when it cannot be known statically."""
         if depth > 4:

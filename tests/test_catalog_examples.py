@@ -7,7 +7,11 @@ from adamw_lint import catalog
 from adamw_lint.analysis import analyze_source
 from adamw_lint.fix import fix_source
 
-VALID = [(row.names[0], src) for row in catalog.all_rows() for src in getattr(row, "valid", ())]
+def label(row) -> str:
+    return row.names[0] if hasattr(row, "names") else type(row).__name__
+
+
+VALID = [(label(row), src) for row in catalog.all_rows() for src in getattr(row, "valid", ())]
 INVALID = [(row, ex) for row in catalog.all_rows() for ex in getattr(row, "invalid", ())]
 
 
@@ -16,15 +20,12 @@ def test_valid_example_has_no_finding(name, source):
     assert analyze_source(source) == []
 
 
-@pytest.mark.parametrize("row,example", INVALID, ids=[f"{r.names[0]}-{i}" for i, (r, _) in enumerate(INVALID)])
+@pytest.mark.parametrize("row,example", INVALID, ids=[f"{label(r)}-{i}" for i, (r, _) in enumerate(INVALID)])
 def test_invalid_example_is_reported_and_fixed_as_documented(row, example):
     findings = analyze_source(example.source)
     assert len(findings) == 1, findings
     finding = findings[0]
-    if isinstance(row, catalog.OptimizerApi):
-        assert finding.code == row.code
-    else:
-        assert finding.code in {choice.code for choice in row.choices.values()}
+    assert finding.code in catalog.codes_of(row)
     assert finding.message.startswith(finding.code + " ")
     if example.fixed is None:
         assert finding.fix is None
@@ -39,7 +40,7 @@ def test_invalid_example_is_reported_and_fixed_as_documented(row, example):
 
 
 def test_every_reporting_row_and_every_code_has_examples():
-    for row in catalog.OPTIMIZERS:
+    for row in (*catalog.OPTIMIZERS, *catalog.DECOUPLED_NOT_LR_SCALED, *catalog.OPTAX_OPTIMIZERS):
         if row.code is not None:
             assert row.invalid, f"{row.names[0]} reports {row.code} but has no invalid example"
     codes = {analyze_source(ex.source)[0].code for _, ex in INVALID}
@@ -89,7 +90,7 @@ def test_catalog_signatures_match_installed_torch():
 
 def test_trigger_words_cover_every_reportable_name():
     words = catalog.trigger_words()
-    for row in (*catalog.OPTIMIZERS, *catalog.FACTORIES):
-        for name in row.names:
-            if getattr(row, "code", True):
-                assert any(w in name.rsplit(".", 1)[1] for w in words), name
+    for row in catalog.all_rows():
+        for name in getattr(row, "names", ()):
+            if catalog.codes_of(row) or isinstance(row, (catalog.L2Penalty, catalog.TrainingOptimizer)):
+                assert any(w in name for w in words), name

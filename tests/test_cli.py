@@ -114,7 +114,10 @@ def test_parallel_and_serial_runs_agree(tmp_path, capsys):
 
 def test_rules_lists_every_code(capsys):
     code, out, _ = cli(capsys, "rules")
-    assert code == 0 and [line.split()[0] for line in out.splitlines()] == ["AWL101", "AWL102", "AWL103", "AWL104"]
+    from adamw_lint.catalog import RULES
+
+    assert code == 0 and [line.split()[0] for line in out.splitlines()] == [rule.code for rule in RULES]
+    assert "(off by default)" in out.splitlines()[4]  # AWL105
 
 
 def test_explain_unknown_code(capsys):

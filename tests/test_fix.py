@@ -110,7 +110,7 @@ def test_libcst_tool_runs_the_same_codemod(tmp_path):
     target = tmp_path / "train.py"
     target.write_bytes((FIXTURES / "fix" / "multiline_comments.py").read_bytes())
     result = subprocess.run(
-        [sys.executable, "-m", "libcst.tool", "codemod", "-x", "--no-format", "adamw_lint.fix.AdamWCodemod", str(target)],
+        [sys.executable, "-m", "libcst.tool", "codemod", "-x", "adamw_lint.fix.AdamWCodemod", "--no-format", str(target)],
         cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert result.returncode == 0, result.stderr
