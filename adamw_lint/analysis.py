@@ -624,10 +624,12 @@ class _Module:
 
         if squared(expr, norm):
             return True
-        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "sum":
-            return squared(expr.func.value, is_var)
-        if isinstance(expr, ast.Call) and self.resolver.qualname(expr.func, scope) == "torch.sum" and expr.args:
+        if not isinstance(expr, ast.Call):
+            return False
+        if self.resolver.qualname(expr.func, scope) == "torch.sum" and expr.args:
             return squared(expr.args[0], is_var)
+        if isinstance(expr.func, ast.Attribute) and expr.func.attr == "sum":
+            return squared(expr.func.value, is_var)
         return False
 
     # optax (AWL301, AWL302) -------------------------------------------------------------------

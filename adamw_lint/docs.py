@@ -60,6 +60,22 @@ def _apis(code: str) -> List[str]:
     return rows
 
 
+def _detected(code: str) -> List[str]:
+    """Bullets for the catalog rows that are not optimizer signatures (penalties, chains, …)."""
+    bullets = []
+    for row in catalog.all_rows():
+        if isinstance(row, (catalog.OptimizerApi, catalog.OptimizerFactory)) or code not in catalog.codes_of(row):
+            continue
+        if isinstance(row, catalog.SquaredNormPattern):
+            iterators = " / ".join(f"`model.{name}()`" for name in row.iterators)
+            bullets.append(f"- `sum(<θ²>.sum() for θ in …)` over {iterators} (semantics {row.source})")
+            continue
+        names = row.names  # type: ignore[attr-defined]
+        shown = ", ".join(f"`{n}`" for n in names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        bullets.append(f"- {shown} (semantics {row.source})")
+    return bullets
+
+
 def render(code: str) -> str:
     rule = catalog.RULES_BY_CODE[code]
     examples = _examples().get(code, [])
@@ -104,6 +120,9 @@ def render(code: str) -> str:
     apis = _apis(code)
     if apis:
         out += ["## APIs covered", "", "| API | weight decay | decoupled switch |", "|---|---|---|", *apis, ""]
+    detected = _detected(code)
+    if detected:
+        out += ["## Detected", "", *detected, ""]
     if len(examples) > 1:
         out += ["## More examples", ""]
         for source, result in examples[1:]:

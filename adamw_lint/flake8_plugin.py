@@ -11,11 +11,17 @@ from typing import Iterator, List, Tuple, Type
 
 from . import __version__
 from .analysis import analyze_tree, may_contain_text
+from .catalog import RULES
 
 
 class Plugin:
     name = "adamw-lint"
     version = __version__
+
+    @classmethod
+    def add_options(cls, option_manager) -> None:
+        # heuristic rules stay off unless selected, as flake8-bugbear does for B9xx
+        option_manager.extend_default_ignore([rule.code for rule in RULES if not rule.enabled_by_default])
 
     def __init__(self, tree: ast.AST, lines: List[str]) -> None:
         self.tree = tree

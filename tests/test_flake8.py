@@ -33,3 +33,15 @@ def test_flake8_honours_noqa_and_registers_the_plugin(tmp_path):
     assert result.stdout.count("AWL") == 1
     version = subprocess.run([sys.executable, "-m", "flake8", "--version"], capture_output=True, text=True).stdout
     assert "adamw-lint" in version
+
+
+def test_off_by_default_rules_need_extend_select(tmp_path):
+    (tmp_path / "m.py").write_text(
+        "import torch\nopt = torch.optim.Adam(model.parameters())\n"
+        "reg = sum(p.pow(2).sum() for p in model.parameters())\n"
+    )
+    plain = [sys.executable, "-m", "flake8", "--isolated", str(tmp_path / "m.py")]
+    default = subprocess.run(plain, capture_output=True, text=True).stdout
+    assert "AWL105" not in default and "F821" in default  # flake8 itself ran
+    extended = subprocess.run(plain + ["--extend-select", "AWL105"], capture_output=True, text=True).stdout
+    assert "AWL105" in extended

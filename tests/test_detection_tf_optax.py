@@ -1,0 +1,109 @@
+"""TensorFlow/Keras and optax: where coupled L2 really lives (semantics §3, §4, traps 1, 7, 9, 11)."""
+import textwrap
+
+import pytest
+
+from adamw_lint.analysis import analyze_source
+
+
+def codes(source: str):
+    return [(f.line, f.code) for f in analyze_source(textwrap.dedent(source))]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import keras\nkeras.optimizers.Adam(weight_decay=1e-4)\n",
+        "import keras\nkeras.optimizers.SGD(0.1, weight_decay=1e-4)\n",
+        "import tensorflow as tf\ntf.keras.optimizers.Adam(1e-3, 0.9, 0.999, 1e-7, False, 1e-4)\n",
+        "import tensorflow as tf\ntf.keras.optimizers.RMSprop(weight_decay=0.004)\n",
+        "import tf_keras\ntf_keras.optimizers.Adagrad(weight_decay=1e-4)\n",
+        "from keras.optimizers import AdamW\nAdamW(weight_decay=0.004)\n",
+    ],
+)
+def test_keras_weight_decay_is_never_reported(source):
+    assert codes(source) == []
+
+
+def test_regularizer_finding_names_the_regularizer_lines_and_translation():
+    source = """
+        from keras import layers, optimizers, regularizers
+        reg = regularizers.l2(5e-4)
+        a = layers.Dense(8, kernel_regularizer=reg)
+        b = layers.Dense(8, kernel_regularizer=regularizers.L2(5e-4), activity_regularizer=regularizers.l2(1))
+        opt = optimizers.Adam(1e-3)
+    """
+    findings = analyze_source(textwrap.dedent(source))
+    assert [(f.line, f.code) for f in findings] == [(6, "AWL201")]
+    assert "line 4, 5" in findings[0].message and "AdamW(weight_decay=0.001)" in findings[0].message
+
+
+def test_regularizer_without_adaptive_optimizer_or_only_activity_is_not_reported():
+    assert codes("from keras import layers, regularizers\nlayers.Dense(8, kernel_regularizer=regularizers.l2(1e-4))\n") == []
+    source = "import keras\nfrom keras import layers, regularizers\n" \
+             "layers.Dense(8, activity_regularizer=regularizers.l2(1e-4))\nkeras.optimizers.Adam()\n"
+    assert codes(source) == []
+
+
+def test_contrib_regularizer_translation_is_not_doubled():
+    source = """
+        import tensorflow as tf
+        w = tf.get_variable('w', regularizer=None)
+        layer = tf.layers.dense(x, 10, kernel_regularizer=tf.contrib.layers.l2_regularizer(1e-4))
+        opt = tf.train.AdamOptimizer(1e-3)
+    """
+    findings = analyze_source(textwrap.dedent(source))
+    assert [f.code for f in findings] == ["AWL201"] and "weight_decay=0.0001" in findings[0].message
+
+
+def test_compile_string_needs_keras_in_the_module():
+    assert codes("import re\nkernel = layers.Dense(8, kernel_regularizer='l2')\nre.compile('adam')\n") == []
+    source = "import keras\nlayers = keras.layers\nd = layers.Dense(8, kernel_regularizer='l2')\nmodel.compile('adam', 'mse')\n"
+    assert codes(source) == [(4, "AWL201")]
+
+
+def test_loss_side_l2_with_sgd_is_fine_and_with_adam_is_not():
+    base = "import tensorflow as tf\nloss = xent + wd * tf.nn.l2_loss(w)\n"
+    assert codes(base + "opt = tf.compat.v1.train.GradientDescentOptimizer(0.1)\n") == []
+    assert codes(base + "opt = tf.compat.v1.train.AdamOptimizer(1e-3)\n") == [(3, "AWL202")]
+    assert codes("import tensorflow as tf\nreg = tf.add_n(model.losses)\nopt = tf.keras.optimizers.Adam()\n") == [(3, "AWL202")]
+
+
+def test_decay_argument():
+    assert codes("import keras\nkeras.optimizers.Adam(decay=0.0)\n") == []
+    findings = analyze_source("import tensorflow as tf\ntf.keras.optimizers.legacy.SGD(0.1, decay=1e-4)\n")
+    assert findings[0].code == "AWL203" and "learning-rate decay here" in findings[0].message
+
+
+def test_tfa_and_contrib_are_reported_as_awl204():
+    assert codes("import tensorflow_addons as tfa\nopt = tfa.optimizers.AdamW(1e-4)\n") == [(2, "AWL204")]
+    assert codes("import tensorflow as tf\nopt = tf.contrib.opt.AdamWOptimizer(1e-4, 1e-3)\n") == [(2, "AWL204")]
+    assert codes("from tensorflow_addons.optimizers import extend_with_decoupled_weight_decay as ext\n"
+                 "AdamW = ext(tf.keras.optimizers.Adam)\n") == [(2, "AWL204")]
+
+
+@pytest.mark.parametrize(
+    "source,expected",
+    [
+        ("import optax as ox\nox.chain(ox.add_decayed_weights(1e-4), ox.scale_by_rms(), ox.scale(-1e-3))\n", "AWL301"),
+        ("from optax import chain, adam, add_decayed_weights\nchain(add_decayed_weights(1e-4), adam(1e-3))\n", "AWL301"),
+        ("import optax\noptax.chain(optax.add_decayed_weights(weight_decay=wd), optax.rmsprop(1e-3))\n", "AWL301"),
+        ("import optax\noptax.chain(optax.sgd(1e-2), optax.add_decayed_weights(1e-4))\n", "AWL302"),
+        ("import optax\noptax.adadelta(1.0, weight_decay=1e-4)\n", "AWL303"),
+        ("import optax\noptax.adadelta(1.0, 0.9, 1e-6, 0.0)\n", None),
+        ("import optax\noptax.chain(optax.add_decayed_weights(1e-4), optax.sgd(1e-2))\n", None),  # SGD: L2 is decay
+        ("import optax\noptax.chain(optax.scale_by_adam(), optax.add_decayed_weights(1e-4), optax.scale(-1e-3))\n", None),
+        ("import optax\noptax.chain(*transforms)\n", None),
+    ],
+)
+def test_optax_chain_order(source, expected):
+    assert [f.code for f in analyze_source(source)] == ([expected] if expected else [])
+
+
+def test_loss_side_l2_in_torch_spellings():
+    head = "import torch\nopt = torch.optim.Adam(model.parameters(), lr=1e-3)\n"
+    for expr in ["p.pow(2).sum()", "(p ** 2).sum()", "torch.norm(p) ** 2", "p.norm(2).pow(2)", "torch.sum(p * p)",
+                 "p.norm() ** 2", "p.square().sum()", "torch.linalg.norm(p) ** 2"]:
+        assert codes(head + f"reg = sum({expr} for p in model.parameters())\n") == [(3, "AWL105")], expr
+    assert codes(head + "reg = sum(p.abs().sum() for p in model.parameters())\n") == []  # L1
+    assert codes(head + "reg = sum(q.pow(2).sum() for p in model.parameters())\n") == []  # not the loop variable
