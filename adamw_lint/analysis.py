@@ -56,6 +56,7 @@ class Finding:
     span: Span
     fix: Optional[Fix] = None
     fix_blocked: str = ""  # why a fixable kind of finding has no fix here
+    cell: Optional[int] = None  # notebooks: the 1-based cell; span is then inside the cell
 
     @property
     def line(self) -> int:

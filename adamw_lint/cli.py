@@ -7,17 +7,17 @@ something), 2 a usage error or a file that could not be read, parsed or written.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
+from importlib import import_module
 from typing import List, Optional, Sequence, TextIO
 
-from . import __version__, docs
+from . import __version__, docs, report, settings as config
 from .catalog import RULES, RULES_BY_CODE
-from .files import SourceError, discover, display, write_atomic
+from .files import SourceError, decode, discover, display, write_atomic
 from .fix import unified_diff
-from .runner import FileResult, check_one, fix_one, run
-from .selection import Selection, parse_codes
+from .runner import SUFFIXES, FileResult, check_one, fix_one, run
+from .selection import parse_codes
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -44,27 +44,32 @@ def _parser() -> argparse.ArgumentParser:
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories; - reads stdin")
-        sub.add_argument("--select", type=_codes, default=(), help="codes or prefixes to report (default: all rules on by default)")
-        sub.add_argument("--ignore", type=_codes, default=(), help="codes or prefixes not to report")
-        sub.add_argument("--extend-select", type=_codes, default=(), help="turn on codes that are off by default")
+        sub.add_argument("--select", type=_codes, default=None, help="codes or prefixes to report (default: all rules on by default)")
+        sub.add_argument("--ignore", type=_codes, default=None, help="codes or prefixes not to report")
+        sub.add_argument("--extend-select", type=_codes, default=None, help="turn on codes that are off by default")
         sub.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching files and directories (repeatable)")
         sub.add_argument("--stdin-filename", default="-", help="name shown for code read from stdin")
         sub.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: automatic; 1: serial)")
         sub.add_argument(
             "--style",
-            choices=("rename", "flag"),
-            default="rename",
+            choices=config.STYLES,
+            default=None,
             help="fix for torch.optim.Adam: 'rename' to AdamW (any torch since 1.2, default) or "
             "'flag' to pass decoupled_weight_decay=True (torch >= 2.7 only)",
         )
+        sub.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
+        sub.add_argument("--show-settings", action="store_true", help="print the effective settings and exit")
 
     check = commands.add_parser("check", help="report findings")
     common(check)
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--format", choices=config.FORMATS, default=None)
+    check.add_argument("--statistics", action="store_true", help="print the number of findings per code")
     fix = commands.add_parser("fix", help="apply the automatic fixes (they change training numerics)")
     common(fix)
     fix.add_argument("--diff", action="store_true", help="write nothing; print a unified diff; exit 1 if anything would change")
     commands.add_parser("rules", help="list the rules")
+    show = commands.add_parser("config", help="print the effective settings for a path")
+    show.add_argument("path", nargs="?", default=".")
     explain = commands.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code")
     explain.add_argument("--demo", action="store_true", help="run a tiny experiment that shows the difference (needs torch)")
@@ -78,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
 def _torch_command(run) -> int:
     """Run a command that needs torch; say how to get it when it is missing."""
     try:
-        import torch  # noqa: F401
+        import_module("torch")
     except ImportError:
         sys.stderr.write("adamw-lint: error: this command needs torch: pip install 'adamw-lint[torch]'\n")
         return EXIT_ERROR
@@ -103,29 +108,42 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             stderr.write(f"adamw-lint: error: unknown code {args.code!r}; see 'adamw-lint rules'\n")
             return EXIT_ERROR
         if args.demo:
-            from importlib import import_module
-
             return _torch_command(lambda: import_module("adamw_lint.demo").run(stdout.write, args.plot))
         stdout.write(docs.render(code))
         return EXIT_CLEAN
     if args.command == "verify":
-        from importlib import import_module
-
         return _torch_command(lambda: import_module("adamw_lint.verify").run(args.device, args.steps, stdout.write))
-    selection = Selection(args.select, args.ignore, args.extend_select)
+    try:
+        start = args.path if args.command == "config" else next((p for p in args.paths if p != "-"), ".")
+        settings = config.load(start)
+        if args.command != "config":
+            settings = config.merge(
+                settings, select=args.select, ignore=args.ignore, extend_select=args.extend_select,
+                exclude=tuple(args.exclude), fix_style=args.style, format=getattr(args, "format", None),
+            )
+    except config.SettingsError as error:
+        stderr.write(f"adamw-lint: error: {error}\n")
+        return EXIT_ERROR
+    if args.command == "config" or args.show_settings:
+        stdout.write(settings.describe())
+        return EXIT_CLEAN
     work = check_one if args.command == "check" else fix_one
+    style = settings.fix_style
     if args.paths == ["-"]:
-        results = [work(args.stdin_filename, sys.stdin.buffer.read(), selection, args.style)]
+        name = args.stdin_filename
+        results = [work(name, sys.stdin.buffer.read(), settings.selection_for(name), style)]
     else:
         missing = [p for p in args.paths if not os.path.lexists(p)]
         if missing:
             stderr.write(f"adamw-lint: error: no such file or directory: {', '.join(missing)}\n")
             return EXIT_ERROR
-        paths = discover(args.paths, args.exclude)
-        results = run(paths, work, selection, args.style, args.jobs, _progress(stderr, len(paths)))
+        paths = discover(args.paths, settings.exclude, SUFFIXES)
+        results = run(paths, work, settings.selection_for, style, args.jobs, _progress(stderr, len(paths)))
     if args.command == "check":
-        return _report_check(results, args.format, stdout, stderr)
-    return _report_fix(results, args.diff, args.paths == ["-"], stdout, stderr)
+        code = _report_check(results, settings.format, args.statistics, style, stdout, stderr)
+    else:
+        code = _report_fix(results, args.diff, args.paths == ["-"], stdout, stderr)
+    return EXIT_CLEAN if args.exit_zero and code == EXIT_FINDINGS else code
 
 
 def _progress(stream: TextIO, total_files: int):
@@ -147,35 +165,37 @@ def _errors(results: List[FileResult], stderr: TextIO) -> int:
     return len(errors)
 
 
-def finding_dict(path: str, finding) -> dict:
-    line, col, end_line, end_col = finding.span
-    fix = None
-    if finding.fix is not None:
-        fix = {"applicability": finding.fix.applicability, "description": finding.fix.description}
-    return {
-        "path": display(path),
-        "line": line,
-        "col": col + 1,
-        "end_line": end_line,
-        "end_col": end_col + 1,
-        "code": finding.code,
-        "message": finding.message,
-        "fix": fix,
-    }
-
-
-def _report_check(results: List[FileResult], fmt: str, stdout: TextIO, stderr: TextIO) -> int:
-    rows = [finding_dict(r.path, f) for r in results for f in r.findings]
+def _report_check(results: List[FileResult], fmt: str, statistics: bool, style: str, stdout: TextIO, stderr: TextIO) -> int:
+    rows = [(r.path, f) for r in results for f in r.findings]
     if fmt == "json":
-        json.dump(rows, stdout, indent=2)
-        stdout.write("\n")
+        report.as_json(rows, stdout)
+    elif fmt == "github":
+        report.github(rows, stdout)
+    elif fmt == "sarif":
+        report.sarif(rows, stdout, _single_fixes(results, style))
     else:
-        for row in rows:
-            stdout.write(f"{row['path']}:{row['line']}:{row['col']}: {row['message']}\n")
+        report.text(rows, stdout)
+    if statistics:
+        report.statistics(rows, stdout)
     errors = _errors(results, stderr)
     if errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if rows else EXIT_CLEAN
+
+
+def _single_fixes(results: List[FileResult], style: str):
+    """(path, span) → (text, text with only that finding fixed), for SARIF fixes of .py files."""
+    fixes = {}
+    for result in results:
+        fixable = [f for f in result.findings if f.fix is not None and f.cell is None]
+        if not fixable or not result.path.endswith((".py", ".pyi")) and result.path != "-":
+            continue
+        source = decode(result.path, result.raw).text
+        for finding in fixable:
+            fixed = report.single_fix_text(source, finding, style)
+            if fixed is not None and fixed != source:
+                fixes[(result.path, finding.span)] = (source, fixed)
+    return fixes
 
 
 def _report_fix(results: List[FileResult], diff: bool, from_stdin: bool, stdout: TextIO, stderr: TextIO) -> int:
@@ -206,7 +226,8 @@ def _report_fix(results: List[FileResult], diff: bool, from_stdin: bool, stdout:
         stderr.write(f"{len(remaining)} finding{'s' * (len(remaining) != 1)} without an automatic fix:\n")
         for path, finding in remaining:
             reason = f" (not fixed: {finding.fix_blocked})" if finding.fix_blocked else ""
-            stderr.write(f"  {display(path)}:{finding.line}:{finding.col + 1}: {finding.message}{reason}\n")
+            where = f"{display(path)}:cell {finding.cell}" if finding.cell is not None else display(path)
+            stderr.write(f"  {where}:{finding.line}:{finding.col + 1}: {finding.message}{reason}\n")
     if fixed_calls:
         stderr.write(_RETUNE + "\n")
     if _errors(results, stderr):

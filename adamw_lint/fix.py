@@ -40,10 +40,12 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
         context: CodemodContext,
         style: str = "rename",
         selection: Optional[Selection] = None,
+        only: Optional[Span] = None,
     ) -> None:
         super().__init__(context)
         self.style = style
         self.selection = selection or Selection()
+        self.only = only  # fix just the finding at this span (SARIF's per-result fixes)
         self.applied: List[Finding] = []
         self._edits: Dict[Tuple[str, Span], List[Edit]] = {}
 
@@ -59,7 +61,10 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         source = tree.code
-        findings = [f for f in self.selection.filter(without_noqa(analyze_source(source, self.style), source)) if f.fix]
+        findings = [
+            f for f in self.selection.filter(without_noqa(analyze_source(source, self.style), source))
+            if f.fix and (self.only is None or f.span == self.only)
+        ]
         self.applied = findings
         self._edits = {}
         if not findings:
@@ -153,14 +158,17 @@ class FixResult:
         return bool(self.fixed)
 
 
-def fix_source(source: str, style: str = "rename", selection: Optional[Selection] = None) -> FixResult:
+def fix_source(
+    source: str, style: str = "rename", selection: Optional[Selection] = None, only: Optional[Span] = None
+) -> FixResult:
     """Fix one module's text. Raises SyntaxError for input that does not parse, and FixError
-    (nothing changed) when the result would not parse or would still have fixable findings."""
+    (nothing changed) when the result would not parse or would still have fixable findings.
+    ``only``: fix just the finding at that span."""
     selection = selection or Selection()
     findings = selection.filter(without_noqa(analyze_source(source, style), source))
     if not any(f.fix for f in findings):
         return FixResult(source, [], findings)
-    command = AdamWCodemod(CodemodContext(), style=style, selection=selection)
+    command = AdamWCodemod(CodemodContext(), style=style, selection=selection, only=only)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
@@ -171,7 +179,7 @@ def fix_source(source: str, style: str = "rename", selection: Optional[Selection
     except SyntaxError as error:
         raise FixError(f"the fixed code would not parse ({error.msg}); nothing was changed") from None
     after = selection.filter(without_noqa(analyze_source(new_source, style), new_source))
-    unfixed = [f for f in after if f.fix]
+    unfixed = [f for f in after if f.fix] if only is None else []
     if unfixed:
         where = ", ".join(f"line {f.line} ({f.code})" for f in unfixed)
         raise FixError(f"a fix did not apply cleanly at {where}; nothing was changed")

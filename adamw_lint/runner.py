@@ -14,10 +14,15 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence, Tuple
 
+from . import configs, notebook
 from .analysis import Finding, analyze_tree, may_contain_findings, without_noqa
 from .files import Decoded, SourceError, decode, encode, read_bytes
 from .fix import FixError, fix_source
 from .selection import Selection
+
+NOTEBOOK_SUFFIXES = (".ipynb",)
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
+SUFFIXES = (".py", ".pyi", *NOTEBOOK_SUFFIXES, *CONFIG_SUFFIXES)
 
 PARALLEL_MIN_FILES = 24  # below this a process pool costs more than it saves (see bench/)
 
@@ -45,9 +50,25 @@ def _parse(path: str, raw: bytes) -> Tuple[Decoded, ast.AST]:
         raise SourceError(path, f"cannot be parsed: {reason}") from None
 
 
+def _config_text(path: str, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SourceError(path, f"cannot be decoded as UTF-8: {error}") from None
+
+
 def check_one(path: str, raw: bytes, selection: Selection, style: str) -> FileResult:
     result = FileResult(path, raw)
     if not may_contain_findings(raw):
+        return result
+    if path.endswith(NOTEBOOK_SUFFIXES + CONFIG_SUFFIXES):
+        try:
+            if path.endswith(NOTEBOOK_SUFFIXES):
+                result.findings = notebook.check(path, raw, selection, style)
+            else:
+                result.findings = configs.check(path, _config_text(path, raw), selection, style)
+        except SourceError as error:
+            result.error = error
         return result
     try:
         decoded, tree = _parse(path, raw)
@@ -65,6 +86,22 @@ def check_one(path: str, raw: bytes, selection: Selection, style: str) -> FileRe
 def fix_one(path: str, raw: bytes, selection: Selection, style: str) -> FileResult:
     result = check_one(path, raw, selection, style)
     if result.error or not any(f.fix for f in result.findings):
+        return result
+    if path.endswith(NOTEBOOK_SUFFIXES + CONFIG_SUFFIXES):
+        try:
+            if path.endswith(NOTEBOOK_SUFFIXES):
+                new_data, result.fixed, result.findings = notebook.fix(path, raw, selection, style)
+                old_text, new_text = raw.decode("utf-8-sig"), (new_data or raw).decode("utf-8-sig")
+            else:
+                old_text = _config_text(path, raw)
+                new_text, result.fixed, result.findings = configs.fix(path, old_text, selection, style)
+                bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
+                new_data = bom + new_text.encode("utf-8") if new_text != old_text else None
+        except SourceError as error:
+            result.error = error
+            return result
+        if new_data is not None and new_data != raw:
+            result.old_text, result.new_text, result.new_data = old_text, new_text, new_data
         return result
     decoded = decode(path, raw)
     try:
@@ -87,12 +124,13 @@ def _job(args) -> FileResult:
 def run(
     paths: Sequence[str],
     work: Callable[[str, bytes, Selection, str], FileResult],
-    selection: Selection,
+    selection: Callable[[str], Selection],
     style: str = "rename",
     jobs: Optional[int] = None,
     progress: Optional[Callable[[int, int], None]] = None,
 ) -> List[FileResult]:
-    """Results for every path, in the order given. ``jobs``: None = automatic, 1 = serial."""
+    """Results for every path, in the order given. ``selection`` gives each path's codes (per-file
+    ignores); ``jobs``: None = automatic, 1 = serial."""
     results: List[FileResult] = []
     candidates: List[int] = []
     for path in paths:
@@ -104,7 +142,7 @@ def run(
         results.append(FileResult(path, raw))
         if may_contain_findings(raw):
             candidates.append(len(results) - 1)
-    tasks = [(work, results[i].path, results[i].raw, selection, style) for i in candidates]
+    tasks = [(work, results[i].path, results[i].raw, selection(results[i].path), style) for i in candidates]
     workers = _workers(jobs, len(tasks))
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
