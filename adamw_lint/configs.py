@@ -47,6 +47,8 @@ def _scalar_text(node: yaml.Node, interpolations: Dict[str, str]) -> str:
             return "True" if node.value.lower() in ("true", "yes", "on", "y") else "False"
         if node.tag == "tag:yaml.org,2002:null":
             return "None"
+        if node.style is None and _is_number(node.value):  # OmegaConf reads a plain 1e-4 as a float
+            return repr(float(node.value))
         if "${" in node.value:
             name = f"_interpolated_{len(interpolations)}"
             interpolations[name] = node.value
@@ -58,6 +60,14 @@ def _scalar_text(node: yaml.Node, interpolations: Dict[str, str]) -> str:
         return "{" + ", ".join(f"{_scalar_text(k, interpolations)}: {_scalar_text(v, interpolations)}"
                                for k, v in node.value) + "}"
     return "None"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.strip().lower() not in ("nan", "inf", "-inf", "+inf", "infinity")
 
 
 def _sites(root: yaml.Node) -> List[_Site]:

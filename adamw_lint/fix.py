@@ -191,7 +191,8 @@ def unified_diff(path: str, before: str, after: str) -> str:
 
     return "".join(
         difflib.unified_diff(
-            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+            before.splitlines(keepends=True), after.splitlines(keepends=True),
+            f"a{path}" if path.startswith("/") else f"a/{path}", f"b{path}" if path.startswith("/") else f"b/{path}",
         )
     )
 

@@ -22,7 +22,7 @@ from .selection import Selection
 # cell magics whose body is still Python; any other %%magic cell (%%bash, %%html, …) is skipped
 _PYTHON_CELL_MAGICS = ("%%time", "%%timeit", "%%capture", "%%prun", "%%debug")
 _MAGIC_LINE = re.compile(r"^(\s*)(?:[%!].*|\w[\w.]*\s*=\s*[%!].*|[\w.]+\?{1,2})\s*$")
-_PLACEHOLDER = re.compile(r"^.*# __adamw_lint_magic_(\d+)__$")
+_PLACEHOLDER = re.compile(r"^.*# __adamw_lint_magic_([\d_]+)__$")
 
 
 def _load(path: str, raw: bytes) -> Dict[str, Any]:
@@ -73,42 +73,97 @@ def unmask(text: str, originals: Dict[str, str]) -> str:
     return "".join(out)
 
 
-def check(path: str, raw: bytes, selection: Selection, style: str) -> List[Finding]:
-    findings: List[Finding] = []
-    for number, _, source in _code_cells(_load(path, raw)):
-        masked, _ = mask(source)
+_MARKER = "# __adamw_lint_cell_{}__\n"
+_MARKER_LINE = re.compile(r"^# __adamw_lint_cell_(\d+)__$", re.MULTILINE)
+
+
+def _module(notebook: Dict[str, Any]) -> Tuple[str, List[Tuple[int, int]], Dict[str, str]]:
+    """All code cells as one module (cells share one namespace: imports in cell 1 count in
+    cell 3), each after a marker line. Returns the text, (cell, first line) pairs, magics."""
+    parts, starts, originals = [], [], {}
+    line = 1
+    for number, _, source in _code_cells(notebook):
+        masked, magics = mask(source)
         if masked is None:
             continue
-        try:
-            cell_findings = analyze_source(masked, style)
-        except SyntaxError as error:
-            raise SourceError(path, f"cell {number} cannot be parsed: {error.msg}", error.lineno or 0) from None
-        findings += [replace(f, cell=number) for f in selection.filter(without_noqa(cell_findings, masked))]
-    return findings
+        for token, original in magics.items():  # tokens must be unique across cells
+            unique = f"{number}_{token}"
+            masked = masked.replace(f"# __adamw_lint_magic_{token}__", f"# __adamw_lint_magic_{unique}__")
+            originals[unique] = original
+        if masked and not masked.endswith("\n"):
+            masked += "\n"
+        parts.append(_MARKER.format(number) + masked)
+        starts.append((number, line + 1))
+        line += 1 + masked.count("\n")
+    return "".join(parts), starts, originals
+
+
+def _locate(finding: Finding, starts: List[Tuple[int, int]]) -> Finding:
+    number, first = max((s for s in starts if s[1] <= finding.line), key=lambda s: s[1])
+    line, col, end_line, end_col = finding.span
+    return replace(finding, span=(line - first + 1, col, end_line - first + 1, end_col), cell=number)
+
+
+def check(path: str, raw: bytes, selection: Selection, style: str) -> List[Finding]:
+    source, starts, _ = _module(_load(path, raw))
+    try:
+        findings = analyze_source(source, style)
+    except SyntaxError as error:
+        raise _cell_error(path, error, starts) from None
+    return [_locate(f, starts) for f in selection.filter(without_noqa(findings, source))]
+
+
+def _cell_error(path: str, error: SyntaxError, starts) -> SourceError:
+    line = error.lineno or 1
+    number, first = max((s for s in starts if s[1] <= line), key=lambda s: s[1], default=(0, 1))
+    return SourceError(path, f"cell {number} cannot be parsed: {error.msg}", line - first + 1, error.offset or 0)
 
 
 def fix(path: str, raw: bytes, selection: Selection, style: str) -> Tuple[Optional[bytes], List[Finding], List[Finding]]:
     """(new bytes or None, fixed findings, remaining findings)."""
     notebook = _load(path, raw)
     dump = _layout(path, raw, notebook)
-    fixed: List[Finding] = []
-    remaining: List[Finding] = []
-    changed = False
-    for number, cell, source in _code_cells(notebook):
-        masked, originals = mask(source)
-        if masked is None:
+    source, starts, originals = _module(notebook)
+    try:
+        result = fix_source(source, style, selection)
+    except SyntaxError as error:
+        raise _cell_error(path, error, starts) from None
+    except FixError as error:
+        raise SourceError(path, f"not fixed: {error}") from None
+    fixed = [_locate(f, starts) for f in result.fixed]
+    after = _module_starts(result.source)
+    remaining = [_locate(f, after) for f in result.remaining]
+    if not result.changed:
+        return None, fixed, remaining
+    cells = dict(_split(unmask(result.source, originals)))
+    for number, cell, old in _code_cells(notebook):
+        new = cells.get(number)
+        if new is None:
             continue
-        try:
-            result = fix_source(masked, style, selection)
-        except (FixError, SyntaxError) as error:
-            raise SourceError(path, f"cell {number} not fixed: {error}") from None
-        fixed += [replace(f, cell=number) for f in result.fixed]
-        remaining += [replace(f, cell=number) for f in result.remaining]
-        if result.changed:
-            new_source = unmask(result.source, originals)
-            cell["source"] = new_source.splitlines(keepends=True) if isinstance(cell["source"], list) else new_source
-            changed = True
-    return (dump(notebook) if changed else None), fixed, remaining
+        if not old.endswith("\n") and new.endswith("\n"):
+            new = new[:-1]  # the module needed a newline between cells; the cell did not have one
+        if new != old:
+            cell["source"] = new.splitlines(keepends=True) if isinstance(cell["source"], list) else new
+    return dump(notebook), fixed, remaining
+
+
+def _module_starts(source: str) -> List[Tuple[int, int]]:
+    starts = []
+    for number, line in enumerate(source.splitlines(), 1):
+        match = _MARKER_LINE.match(line)
+        if match:
+            starts.append((int(match.group(1)), number + 1))
+    return starts or [(0, 1)]
+
+
+def _split(source: str):
+    """(cell number, text) from a module built by ``_module`` (text before the first marker,
+    such as an import the fixer added at the very top, joins the first cell)."""
+    pieces = _MARKER_LINE.split(source)
+    head = pieces[0]
+    for i in range(1, len(pieces), 2):
+        body = pieces[i + 1][1:] if pieces[i + 1].startswith("\n") else pieces[i + 1]
+        yield int(pieces[i]), (head + body if i == 1 else body)
 
 
 def _layout(path: str, raw: bytes, notebook: Dict[str, Any]):
