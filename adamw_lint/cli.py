@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from importlib import import_module
 from typing import List, Optional, Sequence, TextIO
 
@@ -94,7 +96,22 @@ def _torch_command(run) -> int:
         return EXIT_ERROR
 
 
+def _terminate(signum, frame) -> None:
+    # SIGTERM unwinds like Ctrl-C, so a write in progress removes its temporary file
+    raise KeyboardInterrupt
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        sys.stderr.write("adamw-lint: interrupted; every file is either untouched or completely fixed\n")
+        return 130
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     args = _parser().parse_args(argv)
     stdout, stderr = sys.stdout, sys.stderr
     if args.command == "rules":

@@ -30,5 +30,9 @@ class Plugin:
     def run(self) -> Iterator[Tuple[int, int, str, Type["Plugin"]]]:
         if not may_contain_text("".join(self.lines)):
             return
-        for finding in analyze_tree(self.tree, self.lines):
+        try:
+            findings = analyze_tree(self.tree, self.lines)
+        except RecursionError:  # a pathologically nested file: flake8 must go on with the rest
+            return
+        for finding in findings:
             yield finding.line, finding.col, finding.message, type(self)

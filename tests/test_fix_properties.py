@@ -6,6 +6,7 @@ AST differs from the original's only by the expected renames and switch edits.
 """
 import ast
 import difflib
+import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -100,7 +101,10 @@ def _normalize(tree: ast.AST) -> str:
 CHANGED: list = []
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXAMPLES = int(os.environ.get("ADAMW_LINT_FUZZ_EXAMPLES", "150"))  # docs/reliability.md: a longer run
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(program())
 def test_fixer_properties(source):
     result = fix_source(source)
