@@ -361,7 +361,7 @@ class _Module:
             api = catalog.OPTIMIZERS_BY_NAME[name]
             if api.decay in (catalog.COUPLED, catalog.DECOUPLED) and name.startswith("torch."):
                 self.torch_adaptive.append((call.lineno, name))
-            return self.check_optimizer(api, name, call.func, self.call_args(call, scope), call, scope, None)
+            return self.check_optimizer(api, name, call.func, self.call_args(call, scope), call, scope)
         if name in catalog.TRAINING_OPTIMIZERS_BY_NAME:
             return self.check_training_optimizer(catalog.TRAINING_OPTIMIZERS_BY_NAME[name], name, call, scope)
         if name in catalog.L2_PENALTIES_BY_NAME and catalog.L2_PENALTIES_BY_NAME[name].kind == "loss":
@@ -407,8 +407,7 @@ class _Module:
                 forwarded.keywords.update(entries[0])
                 forwarded.keyword_home.update({k: "dict" for k in entries[0]})
                 forwarded.open_keywords = forwarded.open_keywords or entries[1]
-        shift = wrapper.positional_from if wrapper.positional_from is not None else None
-        return self.check_optimizer(api, name, cls, forwarded, call, scope, shift)
+        return self.check_optimizer(api, name, cls, forwarded, call, scope)
 
     # optimizers ------------------------------------------------------------------------
     def check_optimizer(
@@ -419,13 +418,12 @@ class _Module:
         args: _Args,
         call: ast.Call,
         scope: Scope,
-        shift: Optional[int],
     ) -> Optional[Finding]:
-        """``shift``: for wrappers, where the optimizer's positionals start in ``call``."""
+        """``call`` is the optimizer call itself, or the wrapper (partial, ZeRO, …) that holds ``args``."""
         bound = _bind(args, api.signature)
         if api.always is not None:
             message = f"{api.code} {name} {api.always}"
-            return self._finding(api, name, call, cls, bound, scope, shift, message, [])
+            return self._finding(api, name, call, cls, bound, scope, message, [])
         if api.weight_decay is None or api.code is None:
             return None
         switch_value = bound.get(api.switch) if api.switch else _ABSENT
@@ -465,7 +463,7 @@ class _Module:
         else:
             instead = f", not decoupled weight decay; {self._advice(api, name)} and re-tune {api.weight_decay}"
         message = f"{api.code} {name}({shown.decay_text}) adds L2 to the gradient (coupled){maybe}{instead}"
-        return self._finding(api, name, call, cls, bound, scope, shift, message, groups or [])
+        return self._finding(api, name, call, cls, bound, scope, message, groups or [])
 
     def _advice(self, api: OptimizerApi, name: str) -> str:
         if api.fix == "rename" and self.style == "flag" and api.switch:
@@ -474,10 +472,10 @@ class _Module:
             return f"use {api.rename[name]}"
         return api.advice
 
-    def _finding(self, api, name, call, cls, bound, scope, shift, message, groups) -> Finding:
+    def _finding(self, api, name, call, cls, bound, scope, message, groups) -> Finding:
         fix, blocked = None, ""
         if api.fix is not None:
-            planner = _FixPlanner(self, api, name, call, cls, bound, scope, shift, groups)
+            planner = _FixPlanner(self, api, name, call, cls, bound, scope, groups)
             fix, blocked = planner.plan()
         return Finding(api.code, message, self.span(call), fix, blocked)
 
@@ -740,7 +738,7 @@ def catalog_literal_nonzero(text: str) -> bool:
 class _FixPlanner:
     """Turns a finding on an optimizer call into edits, or says why it cannot."""
 
-    def __init__(self, module: _Module, api, name, call, cls, bound: _Bound, scope, shift, groups) -> None:
+    def __init__(self, module: _Module, api, name, call, cls, bound: _Bound, scope, groups) -> None:
         self.m = module
         self.api = api
         self.name = name
@@ -748,9 +746,7 @@ class _FixPlanner:
         self.cls = cls
         self.bound = bound
         self.scope = scope
-        self.shift = shift  # None: a direct call (or keyword-only wrapper)
         self.groups = groups
-        self.direct = call.func is cls
 
     def plan(self) -> Tuple[Optional[Fix], str]:
         try:

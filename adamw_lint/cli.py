@@ -14,10 +14,9 @@ import threading
 from importlib import import_module
 from typing import List, Optional, Sequence, TextIO
 
-from . import __version__, docs, report, settings as config
+from . import __version__, report, settings as config
 from .catalog import RULES, RULES_BY_CODE
 from .files import SourceError, decode, discover, display, write_atomic
-from .fix import unified_diff
 from .runner import SUFFIXES, FileResult, check_one, fix_one, run
 from .selection import parse_codes
 
@@ -126,7 +125,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
             return EXIT_ERROR
         if args.demo:
             return _torch_command(lambda: import_module("adamw_lint.demo").run(stdout.write, args.plot))
-        stdout.write(docs.render(code))
+        stdout.write(import_module("adamw_lint.docs").render(code))
         return EXIT_CLEAN
     if args.command == "verify":
         return _torch_command(lambda: import_module("adamw_lint.verify").run(args.device, args.steps, stdout.write))
@@ -221,7 +220,7 @@ def _report_fix(results: List[FileResult], diff: bool, from_stdin: bool, stdout:
         if result.new_data is None:
             continue
         if diff:
-            stdout.write(unified_diff(display(result.path), result.old_text, result.new_text))
+            stdout.write(report.unified_diff(display(result.path), result.old_text, result.new_text))
         elif from_stdin:
             stdout.write(result.new_text)
         else:

@@ -186,15 +186,4 @@ def fix_source(
     return FixResult(new_source, command.applied, after)
 
 
-def unified_diff(path: str, before: str, after: str) -> str:
-    import difflib
-
-    return "".join(
-        difflib.unified_diff(
-            before.splitlines(keepends=True), after.splitlines(keepends=True),
-            f"a{path}" if path.startswith("/") else f"a/{path}", f"b{path}" if path.startswith("/") else f"b/{path}",
-        )
-    )
-
-
-__all__: Sequence[str] = ("AdamWCodemod", "FixError", "FixResult", "fix_source", "unified_diff")
+__all__: Sequence[str] = ("AdamWCodemod", "FixError", "FixResult", "fix_source")

@@ -16,7 +16,6 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .analysis import Finding, analyze_source, without_noqa
 from .files import SourceError
-from .fix import FixError, fix_source
 from .selection import Selection
 
 # cell magics whose body is still Python; any other %%magic cell (%%bash, %%html, …) is skipped
@@ -121,6 +120,8 @@ def _cell_error(path: str, error: SyntaxError, starts) -> SourceError:
 
 def fix(path: str, raw: bytes, selection: Selection, style: str) -> Tuple[Optional[bytes], List[Finding], List[Finding]]:
     """(new bytes or None, fixed findings, remaining findings)."""
+    from .fix import FixError, fix_source  # libcst: only when fixing
+
     notebook = _load(path, raw)
     dump = _layout(path, raw, notebook)
     source, starts, originals = _module(notebook)

@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from typing import Dict, List, Optional, Sequence, TextIO, Tuple
 
-from . import __version__, docs
+from . import __version__
 from .analysis import Finding
 from .catalog import RULES, RULES_BY_CODE
 from .files import display
@@ -77,6 +77,8 @@ def statistics(rows: Sequence[Row], out: TextIO) -> None:
 
 def sarif(rows: Sequence[Row], out: TextIO, fixed_texts: Dict[Tuple[str, Tuple[int, int, int, int]], Tuple[str, str]]) -> None:
     """``fixed_texts``: (path, span) → (original text, text with only that finding fixed)."""
+    from . import docs  # imports libcst (~0.25 s), which plain checks never need
+
     rules = []
     for rule in RULES:
         rules.append({
@@ -159,3 +161,12 @@ def single_fix_text(source: str, finding: Finding, style: str) -> Optional[str]:
         return fix_source(source, style, only=finding.span).source
     except (SyntaxError, ValueError, FixError):
         return None
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True), after.splitlines(keepends=True),
+            f"a{path}" if path.startswith("/") else f"a/{path}", f"b{path}" if path.startswith("/") else f"b/{path}",
+        )
+    )

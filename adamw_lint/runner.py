@@ -14,10 +14,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from . import configs, notebook
 from .analysis import Finding, analyze_tree, may_contain_findings, without_noqa
 from .files import Decoded, SourceError, decode, encode, read_bytes
-from .fix import FixError, fix_source
 from .selection import Selection
 
 NOTEBOOK_SUFFIXES = (".ipynb",)
@@ -62,6 +60,8 @@ def check_one(path: str, raw: bytes, selection: Selection, style: str) -> FileRe
     if not may_contain_findings(raw):
         return result
     if path.endswith(NOTEBOOK_SUFFIXES + CONFIG_SUFFIXES):
+        from . import configs, notebook  # PyYAML and libcst load only when such a file is a candidate
+
         try:
             if path.endswith(NOTEBOOK_SUFFIXES):
                 result.findings = notebook.check(path, raw, selection, style)
@@ -87,6 +87,9 @@ def fix_one(path: str, raw: bytes, selection: Selection, style: str) -> FileResu
     result = check_one(path, raw, selection, style)
     if result.error or not any(f.fix for f in result.findings):
         return result
+    from . import configs, notebook
+    from .fix import FixError, fix_source  # libcst costs ~0.25 s to import: only when fixing
+
     if path.endswith(NOTEBOOK_SUFFIXES + CONFIG_SUFFIXES):
         try:
             if path.endswith(NOTEBOOK_SUFFIXES):
