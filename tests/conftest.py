@@ -31,3 +31,15 @@ def devices():
     except ImportError:
         has_cuda = False
     return ["cpu", pytest.param("cuda", marks=[pytest.mark.cuda, pytest.mark.skipif(not has_cuda, reason="needs CUDA")])]
+
+
+BAD = "import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4)\n"  # one AWL101, fixable
+
+
+def cli(capsys, *args):
+    """Run ``adamw-lint`` in-process: (exit code, stdout, stderr)."""
+    from adamw_lint.cli import main
+
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -1,22 +1,15 @@
 """The command line: formats, exit codes, noqa, selection, errors, stdin, parallelism."""
 import json
-import os
 import shutil
 
 import pytest
 
 from adamw_lint.cli import main
 
-from conftest import FIXTURES, run_cli
+from conftest import BAD, FIXTURES, cli, run_cli
 
-BAD = "import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4)\n"
 CLEAN = "import torch\nopt = torch.optim.AdamW(p, weight_decay=1e-2)\n"
 
-
-def cli(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_exit_codes(tmp_path, capsys):
@@ -131,13 +124,21 @@ def test_console_script_runs_on_the_fixtures():
     assert result.stderr == ""
 
 
-def test_permission_denied_is_reported(tmp_path, capsys):
-    if os.geteuid() == 0:
-        pytest.skip("root reads any file; the read error path is covered with a directory below")
+def test_permission_denied_is_reported(tmp_path, capsys, monkeypatch):
+    import adamw_lint.files as files
+
     target = tmp_path / "secret.py"
     target.write_text(BAD)
-    target.chmod(0)
-    assert cli(capsys, "check", str(target))[0] == 2
+    real_open = open
+
+    def denied(path, *args, **kwargs):  # chmod 0 does not stop root, so deny at the call
+        if str(path) == str(target):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(files, "open", denied, raising=False)
+    code, out, err = cli(capsys, "check", str(tmp_path))
+    assert code == 2 and "secret.py: cannot be read: Permission denied" in err and out == ""
 
 
 def test_directory_named_like_a_file_is_an_error_when_named(tmp_path, capsys):

@@ -8,17 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from adamw_lint.cli import main
 
-from conftest import FIXTURES, ROOT
-
-BAD = "import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4)\n"
+from conftest import BAD, FIXTURES, ROOT, cli
 
 
-def cli(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # --- CI output ---------------------------------------------------------------------------------

@@ -9,18 +9,11 @@ import time
 
 import pytest
 
-from adamw_lint.cli import main
 
-from conftest import ROOT
+from conftest import BAD, ROOT, cli
 
-BAD = "import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4)\n"
 FIXED = "import torch\nopt = torch.optim.AdamW(p, weight_decay=1e-4)\n"
 
-
-def cli(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _torch_tree():
