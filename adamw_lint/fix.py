@@ -41,8 +41,10 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
         style: str = "rename",
         selection: Optional[Selection] = None,
         only: Optional[Span] = None,
+        findings: Optional[List[Finding]] = None,
     ) -> None:
         super().__init__(context)
+        self._given = findings  # already analyzed by the caller (fix_source): not again
         self.style = style
         self.selection = selection or Selection()
         self.only = only  # fix just the finding at this span (SARIF's per-result fixes)
@@ -61,10 +63,10 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         source = tree.code
-        findings = [
-            f for f in self.selection.filter(without_noqa(analyze_source(source, self.style), source))
-            if f.fix and (self.only is None or f.span == self.only)
-        ]
+        if self._given is None:
+            self._given = self.selection.filter(without_noqa(analyze_source(source, self.style), source))
+        findings = [f for f in self._given if f.fix and (self.only is None or f.span == self.only)]
+        self._given = None  # libcst.tool reuses one command for many files
         self.applied = findings
         self._edits = {}
         if not findings:
@@ -168,7 +170,7 @@ def fix_source(
     findings = selection.filter(without_noqa(analyze_source(source, style), source))
     if not any(f.fix for f in findings):
         return FixResult(source, [], findings)
-    command = AdamWCodemod(CodemodContext(), style=style, selection=selection, only=only)
+    command = AdamWCodemod(CodemodContext(), style=style, selection=selection, only=only, findings=findings)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:

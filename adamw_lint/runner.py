@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import os
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence, Tuple
@@ -170,6 +169,6 @@ def _collect(results, total: int, progress) -> List[FileResult]:
 def _workers(jobs: Optional[int], tasks: int) -> int:
     if jobs is not None:
         return max(1, min(jobs, tasks))
-    if tasks < PARALLEL_MIN_FILES or os.environ.get("PRE_COMMIT") or sys.platform == "emscripten":
+    if tasks < PARALLEL_MIN_FILES or os.environ.get("PRE_COMMIT"):
         return 1
     return max(1, min(os.cpu_count() or 1, tasks))
