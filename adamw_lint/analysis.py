@@ -511,7 +511,10 @@ class _Module:
             penalty = catalog.L2_PENALTIES_BY_NAME.get(self.resolver.qualname(value.func, value_scope) or "")
             if penalty is None or penalty.kind != "regularizer" or penalty.coefficient is None:
                 continue
-            coefficient = _bind(self.call_args(value, value_scope), penalty.signature).get(penalty.coefficient)
+            bound = _bind(self.call_args(value, value_scope), penalty.signature)
+            coefficient = bound.get(penalty.coefficient)
+            if coefficient is _ABSENT and penalty.legacy_coefficient:
+                coefficient = bound.get(penalty.legacy_coefficient)
             if coefficient is _HIDDEN:
                 continue
             if coefficient is _ABSENT:

@@ -1086,6 +1086,7 @@ class L2Penalty:
     coefficient: Optional[str]  # the parameter holding c
     gradient_factor: float  # the penalty's gradient is gradient_factor · c · w
     source: str
+    legacy_coefficient: Optional[str] = None  # an older keyword for c (Keras 2's ``l2(l=0.01)``)
     valid: Tuple[str, ...] = ()
     invalid: Tuple[Example, ...] = ()
 
@@ -1114,8 +1115,9 @@ L2_PENALTIES: Tuple[L2Penalty, ...] = (
     L2Penalty(
         names=_keras("regularizers.l2", "regularizers.L2"),
         kind="regularizer",
-        signature_text="l2=0.01",
+        signature_text="l2=0.01, l=None",
         coefficient="l2",
+        legacy_coefficient="l",
         gradient_factor=2.0,
         source="§1 row 25, §3.1, trap 9",
         valid=(
@@ -1135,6 +1137,10 @@ L2_PENALTIES: Tuple[L2Penalty, ...] = (
             Example(
                 "import keras\nconv = keras.layers.Conv2D(32, 3, kernel_regularizer='l2')\n"
                 "model.compile(optimizer='rmsprop', loss='mse')\n"
+            ),
+            Example(
+                "from keras.optimizers import Adam\nfrom keras.regularizers import l2\n"
+                "dense = Dense(10, W_regularizer=l2(l=5e-4))\nopt = Adam(lr=1e-3)\n"
             ),
         ),
     ),
