@@ -365,7 +365,9 @@ class _Module:
         if name in catalog.TRAINING_OPTIMIZERS_BY_NAME:
             return self.check_training_optimizer(catalog.TRAINING_OPTIMIZERS_BY_NAME[name], name, call, scope)
         if name in catalog.L2_PENALTIES_BY_NAME and catalog.L2_PENALTIES_BY_NAME[name].kind == "loss":
-            self.tf_losses.append((call.lineno, name.rsplit(".", 1)[1]))
+            penalty = catalog.L2_PENALTIES_BY_NAME[name]
+            if not (penalty.of_weights and call.args and isinstance(call.args[0], (ast.BinOp, ast.UnaryOp))):
+                self.tf_losses.append((call.lineno, name.rsplit(".", 1)[1]))
             return None
         if name in catalog.OPTAX_CHAINS_BY_NAME:
             return self.check_chain(catalog.OPTAX_CHAINS_BY_NAME[name], call, scope)

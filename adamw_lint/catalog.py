@@ -1087,6 +1087,7 @@ class L2Penalty:
     gradient_factor: float  # the penalty's gradient is gradient_factor · c · w
     source: str
     legacy_coefficient: Optional[str] = None  # an older keyword for c (Keras 2's ``l2(l=0.01)``)
+    of_weights: bool = False  # the first argument must be a weight, not an error term (l2_loss(y - t))
     valid: Tuple[str, ...] = ()
     invalid: Tuple[Example, ...] = ()
 
@@ -1183,8 +1184,11 @@ L2_PENALTIES: Tuple[L2Penalty, ...] = (
         coefficient=None,
         gradient_factor=1.0,  # Σw²/2
         source="§1 row 26, §3.3, trap 9",
+        of_weights=True,
         valid=("import tensorflow as tf\nl2 = tf.add_n([tf.nn.l2_loss(v) for v in weights])\n"
-               "opt = tf.compat.v1.train.MomentumOptimizer(0.1, 0.9)\n",),
+               "opt = tf.compat.v1.train.MomentumOptimizer(0.1, 0.9)\n",
+               "import tensorflow as tf\nmse = tf.nn.l2_loss(prediction - target) / batch\n"
+               "opt = tf.compat.v1.train.AdamOptimizer(1e-3)\n"),
         invalid=(
             Example(
                 "import tensorflow as tf\n"
