@@ -119,3 +119,13 @@ def test_importing_the_linter_does_not_import_torch():
     code = "import sys, adamw_lint.cli, adamw_lint.fix, adamw_lint.flake8_plugin; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.stdout.strip() == "False"
+
+
+def test_demo_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    from conftest import run_cli
+
+    target = tmp_path / "decay.png"
+    result = run_cli("explain", "AWL101", "--demo", "--plot", str(target))
+    assert result.returncode == 0 and f"plot written to {target}" in result.stdout
+    assert target.read_bytes().startswith(b"\x89PNG") and target.stat().st_size > 10_000
