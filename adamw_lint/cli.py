@@ -163,7 +163,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
 
 
 def _progress(stream: TextIO, total_files: int):
-    if not (hasattr(stream, "isatty") and stream.isatty()) or total_files < 500:
+    if not (hasattr(stream, "isatty") and stream.isatty()) or total_files < 500 or os.environ.get("PRE_COMMIT"):
         return None
 
     def show(done: int, total: int) -> None:
