@@ -7,6 +7,7 @@ something), 2 a usage error or a file that could not be read, parsed or written.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import signal
 import sys
@@ -145,20 +146,27 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         return EXIT_CLEAN
     work = check_one if args.command == "check" else fix_one
     style = settings.fix_style
-    if args.paths == ["-"]:
+    from_stdin = args.paths == ["-"]
+    apply = None
+    if args.command == "fix":
+        apply = functools.partial(_apply_fix, diff=args.diff, from_stdin=from_stdin, stdout=stdout)
+
+    if from_stdin:
         name = args.stdin_filename
         results = [work(name, sys.stdin.buffer.read(), settings.selection_for(name), style)]
+        if apply is not None:
+            apply(results[0])
     else:
         missing = [p for p in args.paths if not os.path.lexists(p)]
         if missing:
             stderr.write(f"adamw-lint: error: no such file or directory: {', '.join(missing)}\n")
             return EXIT_ERROR
         paths = discover(args.paths, settings.exclude, SUFFIXES)
-        results = run(paths, work, settings.selection_for, style, args.jobs, _progress(stderr, len(paths)))
+        results = run(paths, work, settings.selection_for, style, args.jobs, _progress(stderr, len(paths)), apply)
     if args.command == "check":
         code = _report_check(results, settings.format, args.statistics, style, stdout, stderr)
     else:
-        code = _report_fix(results, args.diff, args.paths == ["-"], stdout, stderr)
+        code = _report_fix(results, args.diff, from_stdin, stdout, stderr)
     return EXIT_CLEAN if args.exit_zero and code == EXIT_FINDINGS else code
 
 
@@ -214,27 +222,29 @@ def _single_fixes(results: List[FileResult], style: str):
     return fixes
 
 
+def _apply_fix(result: FileResult, diff: bool, from_stdin: bool, stdout: TextIO) -> None:
+    """Show or write one file's fix as soon as it is known."""
+    if result.new_data is None:
+        if from_stdin and not diff:
+            stdout.write(result.raw.decode("utf-8", "surrogateescape"))
+        return
+    if diff:
+        stdout.write(report.unified_diff(display(result.path), result.old_text, result.new_text))
+    elif from_stdin:
+        stdout.write(result.new_text)
+    else:
+        try:
+            write_atomic(result.path, result.new_data, result.raw)
+        except SourceError as error:  # not written: its findings remain, and the error is reported
+            result.error = error
+            result.findings = result.findings + result.fixed
+            result.fixed = []
+            result.new_data = None
+
+
 def _report_fix(results: List[FileResult], diff: bool, from_stdin: bool, stdout: TextIO, stderr: TextIO) -> int:
-    changed_files = fixed_calls = 0
-    for result in results:
-        if result.new_data is None:
-            continue
-        if diff:
-            stdout.write(report.unified_diff(display(result.path), result.old_text, result.new_text))
-        elif from_stdin:
-            stdout.write(result.new_text)
-        else:
-            try:
-                write_atomic(result.path, result.new_data, result.raw)
-            except SourceError as error:
-                result.error = error
-                result.findings = result.findings + result.fixed
-                result.fixed = []
-                continue
-        changed_files += 1
-        fixed_calls += len(result.fixed)
-    if from_stdin and not diff and not changed_files and results:
-        stdout.write(results[0].raw.decode("utf-8", "surrogateescape"))
+    changed = [r for r in results if r.new_data is not None]
+    changed_files, fixed_calls = len(changed), sum(len(r.fixed) for r in changed)
     remaining = [(r.path, f) for r in results for f in r.findings]
     verb = "Would fix" if diff else "Fixed"
     stderr.write(f"{verb} {fixed_calls} call{'s' * (fixed_calls != 1)} in {changed_files} file{'s' * (changed_files != 1)}.\n")

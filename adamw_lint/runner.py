@@ -130,9 +130,10 @@ def run(
     style: str = "rename",
     jobs: Optional[int] = None,
     progress: Optional[Callable[[int, int], None]] = None,
+    on_result: Optional[Callable[[FileResult], None]] = None,
 ) -> List[FileResult]:
     """Results for every path, in the order given. ``selection`` gives each path's codes (per-file
-    ignores); ``jobs``: None = automatic, 1 = serial."""
+    ignores); ``jobs``: None = automatic, 1 = serial; ``on_result`` sees each analyzed file in order."""
     results: List[FileResult] = []
     candidates: List[int] = []
     for path in paths:
@@ -149,17 +150,19 @@ def run(
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             done = pool.map(_job, tasks, chunksize=max(1, len(tasks) // (workers * 4)))
-            finished = _collect(done, len(tasks), progress)
+            finished = _collect(done, len(tasks), progress, on_result)
     else:
-        finished = _collect(map(_job, tasks), len(tasks), progress)
+        finished = _collect(map(_job, tasks), len(tasks), progress, on_result)
     for index, result in zip(candidates, finished):
         results[index] = result
     return results
 
 
-def _collect(results, total: int, progress) -> List[FileResult]:
+def _collect(results, total: int, progress, on_result) -> List[FileResult]:
     collected = []
     for result in results:
+        if on_result is not None:  # e.g. write a fixed file now: an interrupted run keeps what it finished
+            on_result(result)
         collected.append(result)
         if progress is not None:
             progress(len(collected), total)
