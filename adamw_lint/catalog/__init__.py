@@ -1,0 +1,89 @@
+"""The optimizer catalog: the one source of truth for every rule, fix, doc page and runtime check.
+
+Each row is data taken from ``shared/optimizer-semantics.md`` (section numbers are cited in
+``source``). Signatures are written exactly as the library declares them, so positional indices,
+defaults and keyword-only arguments are derived, never restated. Every row carries the examples
+that the test suite runs and the docs quote: ``valid`` must produce no finding, each ``invalid``
+must produce the row's code, and its ``fixed`` text (or ``None``: no automatic fix) is what
+``adamw-lint fix`` must write.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Mapping, Tuple
+
+from .jax_optax import OPTAX_CHAINS, OPTAX_OPTIMIZERS
+from .pytorch import FACTORIES, OPTIMIZERS, SQUARED_NORMS, WRAPPERS
+from .rules import RULES, RULES_BY_CODE
+from .schema import (
+    COUPLED, DECOUPLED, NO_DECAY, NOT_ADAPTIVE, Choice, Example, L2Penalty, OptaxChain, OptimizerApi,
+    OptimizerFactory, OptimizerWrapper, Rule, Signature, SquaredNormPattern, TrainingOptimizer,
+)
+from .tensorflow_keras import (
+    DECOUPLED_NOT_LR_SCALED, KERAS_OPTIMIZER_STRINGS, L2_PENALTIES, REGULARIZER_KEYWORDS, REGULARIZER_STRINGS,
+    TRAINING_OPTIMIZERS,
+)
+
+__all__ = [
+    "COUPLED", "DECOUPLED", "NO_DECAY", "NOT_ADAPTIVE", "Choice", "Example", "L2Penalty", "OptaxChain",
+    "OptimizerApi", "OptimizerFactory", "OptimizerWrapper", "Rule", "Signature", "SquaredNormPattern",
+    "TrainingOptimizer", "RULES", "RULES_BY_CODE", "OPTIMIZERS", "FACTORIES", "WRAPPERS", "SQUARED_NORMS",
+    "TRAINING_OPTIMIZERS", "L2_PENALTIES", "DECOUPLED_NOT_LR_SCALED", "REGULARIZER_KEYWORDS",
+    "REGULARIZER_STRINGS", "KERAS_OPTIMIZER_STRINGS", "OPTAX_CHAINS", "OPTAX_OPTIMIZERS",
+    "OPTIMIZERS_BY_NAME", "FACTORIES_BY_NAME", "WRAPPERS_BY_NAME", "TRAINING_OPTIMIZERS_BY_NAME",
+    "L2_PENALTIES_BY_NAME", "OPTAX_CHAINS_BY_NAME", "all_rows", "codes_of", "trigger_words",
+]
+
+
+def _index(rows) -> dict:
+    table = {}
+    for row in rows:
+        for name in row.names:
+            assert name not in table, f"{name} is in the catalog twice"
+            table[name] = row
+    return table
+
+
+OPTIMIZERS_BY_NAME: Mapping[str, OptimizerApi] = _index((*OPTIMIZERS, *DECOUPLED_NOT_LR_SCALED, *OPTAX_OPTIMIZERS))
+FACTORIES_BY_NAME: Mapping[str, OptimizerFactory] = _index(FACTORIES)
+WRAPPERS_BY_NAME: Mapping[str, OptimizerWrapper] = _index(WRAPPERS)
+TRAINING_OPTIMIZERS_BY_NAME: Mapping[str, TrainingOptimizer] = _index(TRAINING_OPTIMIZERS)
+L2_PENALTIES_BY_NAME: Mapping[str, L2Penalty] = _index(L2_PENALTIES)
+OPTAX_CHAINS_BY_NAME: Mapping[str, OptaxChain] = _index(OPTAX_CHAINS)
+
+
+def all_rows() -> Iterator[object]:
+    yield from OPTIMIZERS
+    yield from DECOUPLED_NOT_LR_SCALED
+    yield from OPTAX_OPTIMIZERS
+    yield from FACTORIES
+    yield from WRAPPERS
+    yield from TRAINING_OPTIMIZERS
+    yield from L2_PENALTIES
+    yield from OPTAX_CHAINS
+    yield SQUARED_NORMS
+
+
+def codes_of(row: object) -> Tuple[str, ...]:
+    """The codes a row's invalid examples may produce."""
+    if isinstance(row, OptimizerApi):
+        return (row.code,) if row.code else ()
+    if isinstance(row, OptimizerFactory):
+        return tuple(sorted({choice.code for choice in row.choices.values()}))
+    return tuple(getattr(row, "codes", ()))
+
+
+def trigger_words() -> Tuple[str, ...]:
+    """Words one of which a file must contain to hold a finding (the pre-filter).
+
+    A call can only resolve to a catalog optimizer if the optimizer's own name appears in the
+    file (as an attribute, an import or an alias target), so files without any of these words
+    are never parsed. Words that contain another word are dropped: "Adam" covers "NAdam".
+    """
+    words = {name.rsplit(".", 1)[1] for row in (*OPTIMIZERS, *FACTORIES) for name in row.names
+             if codes_of(row)}
+    # TensorFlow, Keras and optax findings need the package imported, by its own name
+    words |= {name.split(".", 1)[0] for row in (*TRAINING_OPTIMIZERS, *L2_PENALTIES, *OPTAX_CHAINS,
+                                                *DECOUPLED_NOT_LR_SCALED, *OPTAX_OPTIMIZERS) for name in row.names}
+    # (AWL105 needs an adaptive torch optimizer in the module, whose name is already a word here)
+    return tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))

@@ -1,0 +1,220 @@
+"""The catalog's row types: what a rule, an optimizer API, a penalty or a chain is."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Mapping, Optional, Tuple
+
+COUPLED = "coupled"  # λθ is added to the gradient before an adaptive preconditioner
+DECOUPLED = "decoupled"  # θ is shrunk directly, outside the moment estimates
+NOT_ADAPTIVE = "coupled-not-adaptive"  # coupled, but without a preconditioner it is weight decay
+NO_DECAY = "none"  # the optimizer has no weight-decay argument
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One diagnostic code, documented in ruff's sections."""
+
+    code: str
+    name: str
+    summary: str
+    what: str
+    why: str
+    fix_safety: str
+    enabled_by_default: bool = True
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A Python signature parsed from its source text (``"params, lr=1e-3, *, fused=None"``)."""
+
+    positional: Tuple[str, ...]
+    keyword_only: Tuple[str, ...]
+    defaults: Mapping[str, str]  # parameter name → default, as source text
+    var_positional: bool
+    var_keyword: bool
+
+    @classmethod
+    def parse(cls, text: str) -> "Signature":
+        source = f"def f({text}): pass"
+        args = ast.parse(source).body[0].args  # type: ignore[attr-defined]
+
+        def text_of(node: ast.expr) -> str:  # the default as written: "1e-6", not "1e-06"
+            return ast.get_source_segment(source, node) or ast.unparse(node)
+
+        positional = [a.arg for a in args.posonlyargs + args.args]
+        defaults = {
+            name: text_of(node)
+            for name, node in zip(positional[len(positional) - len(args.defaults):], args.defaults)
+        }
+        for a, node in zip(args.kwonlyargs, args.kw_defaults):
+            if node is not None:
+                defaults[a.arg] = text_of(node)
+        return cls(
+            positional=tuple(positional),
+            keyword_only=tuple(a.arg for a in args.kwonlyargs),
+            defaults=defaults,
+            var_positional=args.vararg is not None,
+            var_keyword=args.kwarg is not None,
+        )
+
+    def index(self, name: str) -> Optional[int]:
+        """Positional index of ``name``; None when it is keyword-only or absent."""
+        return self.positional.index(name) if name in self.positional else None
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.positional or name in self.keyword_only
+
+
+@dataclass(frozen=True)
+class Example:
+    """An invalid example and what ``adamw-lint fix`` must turn it into (None: no fix)."""
+
+    source: str
+    fixed: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class OptimizerApi:
+    """An optimizer class (or class-like callable) and how it applies weight decay."""
+
+    names: Tuple[str, ...]  # qualified names; the first is the one messages use
+    signature_text: str
+    decay: str  # COUPLED / DECOUPLED / NOT_ADAPTIVE / NO_DECAY when nothing selects otherwise
+    source: str  # where in optimizer-semantics.md the facts come from
+    code: Optional[str] = None  # rule reported when the configuration is coupled
+    weight_decay: Optional[str] = "weight_decay"
+    switch: Optional[str] = None  # constructor argument that selects decoupled decay
+    group_switch: Optional[str] = None  # param-group key that overrides the switch
+    since: Optional[str] = None  # first release with the switch
+    fix: Optional[str] = None  # "rename" or "switch"
+    rename: Mapping[str, str] = field(default_factory=dict)  # qualified name → decoupled class
+    droppable: Tuple[str, ...] = ()  # arguments a rename may drop whatever their value
+    advice: str = ""  # what to write instead, for messages
+    always: Optional[str] = None  # every call is reported, with this message after the name
+    valid: Tuple[str, ...] = ()
+    invalid: Tuple[Example, ...] = ()
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature.parse(self.signature_text)
+
+    @property
+    def switch_default(self) -> bool:
+        """Whether decay is decoupled when the switch is not passed."""
+        if self.switch is None:
+            return self.decay == DECOUPLED
+        return self.signature.defaults[self.switch] == "True"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One optimizer name accepted by a factory's string argument."""
+
+    code: str
+    replacement: Optional[str] = None  # decoupled name, when one exists
+    advice: str = ""
+
+
+@dataclass(frozen=True)
+class OptimizerFactory:
+    """A function that builds an optimizer from a name string (timm, Hugging Face)."""
+
+    names: Tuple[str, ...]
+    signature_text: str
+    choice: str  # the argument that names the optimizer
+    choices: Mapping[str, Choice]  # the coupled, adaptive names; every other name is fine
+    source: str
+    weight_decay: str = "weight_decay"
+    prefixes: Tuple[str, ...] = ()  # wrappers written before the name ("lookahead_adam")
+    valid: Tuple[str, ...] = ()
+    invalid: Tuple[Example, ...] = ()
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature.parse(self.signature_text)
+
+
+@dataclass(frozen=True)
+class OptimizerWrapper:
+    """A callable that receives an optimizer class and forwards arguments to it."""
+
+    names: Tuple[str, ...]
+    signature_text: str
+    optimizer: str  # the argument holding the optimizer class
+    source: str
+    params: Optional[str] = None  # wrapper argument forwarded as the optimizer's ``params``
+    positional_from: Optional[int] = None  # wrapper *args forwarded from this index on
+    kwargs: Optional[str] = None  # a dict argument forwarded as keywords
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature.parse(self.signature_text)
+
+
+@dataclass(frozen=True)
+class TrainingOptimizer:
+    """TensorFlow/Keras optimizers. Their own ``weight_decay=`` is decoupled and never reported;
+    adaptive ones make any L2 penalty in the model or loss coupled (AWL201/AWL202), and a
+    ``decay=`` keyword on a Keras one is learning-rate decay (AWL203)."""
+
+    names: Tuple[str, ...]
+    adaptive: bool
+    keras: bool
+    source: str
+    codes: Tuple[str, ...] = ("AWL203",)
+    valid: Tuple[str, ...] = ()
+    invalid: Tuple[Example, ...] = ()
+
+
+@dataclass(frozen=True)
+class L2Penalty:
+    """A coupled L2 penalty written into the model (a regularizer) or into the loss."""
+
+    names: Tuple[str, ...]
+    kind: str  # "regularizer" (AWL201) or "loss" (AWL202)
+    signature_text: str
+    coefficient: Optional[str]  # the parameter holding c
+    gradient_factor: float  # the penalty's gradient is gradient_factor · c · w
+    source: str
+    legacy_coefficient: Optional[str] = None  # an older keyword for c (Keras 2's ``l2(l=0.01)``)
+    of_weights: bool = False  # the first argument must be a weight, not an error term (l2_loss(y - t))
+    valid: Tuple[str, ...] = ()
+    invalid: Tuple[Example, ...] = ()
+
+    @property
+    def codes(self) -> Tuple[str, ...]:
+        return ("AWL201",) if self.kind == "regularizer" else ("AWL202",)
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature.parse(self.signature_text)
+
+
+@dataclass(frozen=True)
+class OptaxChain:
+    """Where ``add_decayed_weights`` sits in an ``optax.chain`` decides what it is."""
+
+    names: Tuple[str, ...]
+    decay: Tuple[str, ...]  # add_decayed_weights
+    adaptive: Tuple[str, ...]  # preconditioners, alone or inside an alias
+    scaled: Tuple[str, ...]  # transforms whose output is already multiplied by −lr
+    fixable: Tuple[str, ...]  # the alias that decay + it becomes ``replacement`` (with the same args)
+    replacement: str
+    source: str
+    codes: Tuple[str, ...] = ("AWL301", "AWL302")
+    valid: Tuple[str, ...] = ()
+    invalid: Tuple[Example, ...] = ()
+
+
+@dataclass(frozen=True)
+class SquaredNormPattern:
+    """Spellings of Σθ² over ``model.parameters()`` added to a loss (method names on the tensor)."""
+
+    iterators: Tuple[str, ...]  # methods whose results are the parameters
+    source: str
+    codes: Tuple[str, ...] = ("AWL105",)
+    valid: Tuple[str, ...] = ()
+    invalid: Tuple[Example, ...] = ()

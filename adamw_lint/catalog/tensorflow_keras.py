@@ -1,0 +1,205 @@
+"""TensorFlow and Keras (semantics §3; traps 1, 9, 11, 15)."""
+
+from __future__ import annotations
+
+from typing import Mapping, Tuple
+
+from .schema import DECOUPLED, Example, L2Penalty, OptimizerApi, TrainingOptimizer
+
+_KERAS_ROOTS = ("keras", "tensorflow.keras", "tf_keras", "tensorflow.python.keras")
+
+
+def _keras(*paths: str) -> Tuple[str, ...]:
+    return tuple(f"{root}.{path}" for root in _KERAS_ROOTS for path in paths)
+
+
+def _keras_optimizers(*classes: str) -> Tuple[str, ...]:
+    return _keras(*(f"{sub}.{cls}" for sub in ("optimizers", "optimizers.legacy", "optimizers.experimental")
+                    for cls in classes))
+
+
+TRAINING_OPTIMIZERS: Tuple[TrainingOptimizer, ...] = (
+    TrainingOptimizer(
+        names=_keras_optimizers("Adam", "AdamW", "Adamax", "Nadam", "RMSprop", "Adagrad", "Adadelta", "Ftrl",
+                                "Lion", "Lamb", "Adafactor"),
+        adaptive=True,
+        keras=True,
+        source="§1 rows 17-21, §3.1, §3.2, traps 1 and 11",
+        valid=(
+            "import keras\nopt = keras.optimizers.Adam(learning_rate=1e-3, weight_decay=1e-4)\n",
+            "import tensorflow as tf\nopt = tf.keras.optimizers.Adam(1e-3, weight_decay=0.01)\n",
+            "from tensorflow.keras.optimizers import RMSprop\nopt = RMSprop(weight_decay=0.004, decay=0.0)\n",
+        ),
+        invalid=(
+            Example("import tensorflow as tf\nopt = tf.keras.optimizers.Adam(learning_rate=1e-3, decay=1e-4)\n"),
+            Example("from tensorflow.keras.optimizers import legacy\nopt = legacy.Adam(0.001, decay=1e-6)\n"),
+        ),
+    ),
+    TrainingOptimizer(
+        names=_keras_optimizers("SGD"),
+        adaptive=False,
+        keras=True,
+        source="§1 row 19, trap 11",
+        valid=("import keras\nfrom keras import regularizers, layers\n"
+               "layer = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))\n"
+               "opt = keras.optimizers.SGD(0.1, momentum=0.9)\n",),
+        invalid=(Example("import keras\nopt = keras.optimizers.SGD(learning_rate=0.1, decay=1e-4)\n"),),
+    ),
+    TrainingOptimizer(
+        names=tuple(
+            f"tensorflow.{ns}train.{cls}"
+            for ns in ("", "compat.v1.")
+            for cls in ("AdamOptimizer", "RMSPropOptimizer", "AdagradOptimizer", "AdadeltaOptimizer",
+                        "AdagradDAOptimizer", "ProximalAdagradOptimizer", "FtrlOptimizer")
+        ),
+        adaptive=True,
+        keras=False,
+        source="§1 row 22, §3.3",
+        codes=(),
+    ),
+)
+
+
+# Keyword arguments that take a *weight* regularizer (activity_regularizer regularizes outputs).
+REGULARIZER_KEYWORDS: Tuple[str, ...] = (
+    "kernel_regularizer", "bias_regularizer", "depthwise_regularizer", "pointwise_regularizer",
+    "recurrent_regularizer", "embeddings_regularizer", "beta_regularizer", "gamma_regularizer",
+    "W_regularizer", "b_regularizer",
+)
+REGULARIZER_STRINGS: Mapping[str, float] = {"l2": 0.01, "l1_l2": 0.01}  # Keras's defaults for the names
+# Strings that name an adaptive optimizer in ``model.compile(optimizer=...)``.
+KERAS_OPTIMIZER_STRINGS: Tuple[str, ...] = (
+    "adam", "adamw", "adamax", "nadam", "rmsprop", "adagrad", "adadelta", "ftrl", "lion", "lamb", "adafactor",
+)
+
+L2_PENALTIES: Tuple[L2Penalty, ...] = (
+    L2Penalty(
+        names=_keras("regularizers.l2", "regularizers.L2"),
+        kind="regularizer",
+        signature_text="l2=0.01, l=None",
+        coefficient="l2",
+        legacy_coefficient="l",
+        gradient_factor=2.0,
+        source="§1 row 25, §3.1, trap 9",
+        valid=(
+            "from tensorflow.keras import layers, regularizers\n"
+            "dense = layers.Dense(64, activity_regularizer=regularizers.l2(1e-5))\n"
+            "model.compile(optimizer='adam', loss='mse')\n",
+            "from keras import layers, regularizers\n"
+            "dense = layers.Dense(64, kernel_regularizer=regularizers.l2(0.0))\n"
+            "model.compile(optimizer='adam', loss='mse')\n",
+        ),
+        invalid=(
+            Example(
+                "import tensorflow as tf\nfrom tensorflow.keras import layers, regularizers\n"
+                "dense = layers.Dense(64, kernel_regularizer=regularizers.l2(1e-4))\n"
+                "model.compile(optimizer=tf.keras.optimizers.Adam(1e-3), loss='mse')\n"
+            ),
+            Example(
+                "import keras\nconv = keras.layers.Conv2D(32, 3, kernel_regularizer='l2')\n"
+                "model.compile(optimizer='rmsprop', loss='mse')\n"
+            ),
+            Example(
+                "from keras.optimizers import Adam\nfrom keras.regularizers import l2\n"
+                "dense = Dense(10, W_regularizer=l2(l=5e-4))\nopt = Adam(lr=1e-3)\n"
+            ),
+        ),
+    ),
+    L2Penalty(
+        names=_keras("regularizers.l1_l2"),
+        kind="regularizer",
+        signature_text="l1=0.01, l2=0.01",
+        coefficient="l2",
+        gradient_factor=2.0,
+        source="§1 row 25",
+    ),
+    L2Penalty(
+        names=_keras("regularizers.L1L2"),
+        kind="regularizer",
+        signature_text="l1=0.0, l2=0.0",
+        coefficient="l2",
+        gradient_factor=2.0,
+        source="§1 row 25",
+        valid=("from keras import layers, regularizers\n"
+               "d = layers.Dense(8, kernel_regularizer=regularizers.L1L2(l1=1e-4))\n"
+               "model.compile(optimizer='adam')\n",),
+        invalid=(
+            Example("from keras import layers, optimizers, regularizers\n"
+                    "d = layers.Dense(8, kernel_regularizer=regularizers.L1L2(l2=1e-4))\n"
+                    "opt = optimizers.Nadam()\n"),
+        ),
+    ),
+    L2Penalty(
+        names=("tensorflow.contrib.layers.l2_regularizer",),
+        kind="regularizer",
+        signature_text="scale, scope=None",
+        coefficient="scale",
+        gradient_factor=1.0,  # scale * l2_loss(w) = scale * Σw²/2
+        source="§3.3",
+    ),
+    L2Penalty(
+        names=("tensorflow.nn.l2_loss", "tensorflow.compat.v1.nn.l2_loss"),
+        kind="loss",
+        signature_text="t, name=None",
+        coefficient=None,
+        gradient_factor=1.0,  # Σw²/2
+        source="§1 row 26, §3.3, trap 9",
+        of_weights=True,
+        valid=("import tensorflow as tf\nl2 = tf.add_n([tf.nn.l2_loss(v) for v in weights])\n"
+               "opt = tf.compat.v1.train.MomentumOptimizer(0.1, 0.9)\n",
+               "import tensorflow as tf\nmse = tf.nn.l2_loss(prediction - target) / batch\n"
+               "opt = tf.compat.v1.train.AdamOptimizer(1e-3)\n"),
+        invalid=(
+            Example(
+                "import tensorflow as tf\n"
+                "loss = xent + 5e-4 * tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables()])\n"
+                "train_op = tf.train.AdamOptimizer(1e-3).minimize(loss)\n"
+            ),
+        ),
+    ),
+    L2Penalty(
+        names=tuple(
+            f"tensorflow.{ns}losses.{fn}"
+            for ns in ("", "compat.v1.")
+            for fn in ("get_regularization_loss", "get_regularization_losses")
+        ),
+        kind="loss",
+        signature_text="scope=None, name='total_regularization_loss'",
+        coefficient=None,
+        gradient_factor=1.0,
+        source="§1 row 27, §3.3",
+        invalid=(
+            Example(
+                "import tensorflow as tf\nloss = xent + tf.compat.v1.losses.get_regularization_loss()\n"
+                "opt = tf.compat.v1.train.RMSPropOptimizer(1e-3)\n"
+            ),
+            Example(
+                "import tensorflow as tf\n\ndef step(model, x, y):\n"
+                "    loss = loss_fn(y, model(x)) + sum(model.losses)\n    return loss\n\n"
+                "optimizer = tf.keras.optimizers.Adam()\n"
+            ),
+        ),
+    ),
+)
+
+DECOUPLED_NOT_LR_SCALED: Tuple[OptimizerApi, ...] = (
+    OptimizerApi(
+        names=(
+            "tensorflow_addons.optimizers.AdamW",
+            "tensorflow_addons.optimizers.SGDW",
+            "tensorflow_addons.optimizers.extend_with_decoupled_weight_decay",
+            "tensorflow_addons.optimizers.weight_decay_optimizers.AdamW",
+            "tensorflow.contrib.opt.AdamWOptimizer",
+            "tensorflow.contrib.opt.MomentumWOptimizer",
+        ),
+        signature_text="weight_decay, *args, **kwargs",
+        decay=DECOUPLED,
+        source="§1 rows 23-24, §3.4, trap 15",
+        code="AWL204",
+        always=(
+            "is decoupled but does not multiply the decay by the learning rate; moving to "
+            "keras.optimizers.AdamW needs weight_decay / learning_rate"
+        ),
+        invalid=(Example("import tensorflow_addons as tfa\nopt = tfa.optimizers.AdamW(weight_decay=1e-4, learning_rate=1e-3)\n"),),
+    ),
+)
