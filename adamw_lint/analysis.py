@@ -8,63 +8,18 @@ exact source spans; ``adamw_lint.fix`` carries the plan out with libcst.
 from __future__ import annotations
 
 import ast
-import io
 import re
-import tokenize
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import catalog
 from .catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signature
+from .findings import Edit, Finding, Fix, Span
 from .scope import Resolver, Scope, is_unknown
-
-Span = Tuple[int, int, int, int]  # line, col, end line, end col (1-based lines, 0-based chars)
 
 _TRIGGER_TEXT = re.compile("|".join(catalog.trigger_words()))
 _TRIGGER = re.compile(_TRIGGER_TEXT.pattern.encode())
 _STAR_MODULES = frozenset(catalog.OPTIMIZERS_BY_NAME) | frozenset(catalog.FACTORIES_BY_NAME)
-
-
-@dataclass(frozen=True)
-class Edit:
-    """One change at one node, identified by its span in the original source.
-
-    ``replace``: the node becomes ``text``. ``add-keyword``: the call at ``span`` gets
-    ``name=text``. ``drop-keyword``: the call at ``span`` loses keyword ``name``.
-    ``drop-key``: the dict at ``span`` loses the string key ``name``.
-    """
-
-    kind: str
-    span: Span
-    text: str = ""
-    name: str = ""
-
-
-@dataclass(frozen=True)
-class Fix:
-    description: str
-    edits: Tuple[Edit, ...]
-    add_imports: Tuple[Tuple[str, Optional[str]], ...] = ()  # (module, name) or (module, None)
-    remove_imports: Tuple[Tuple[str, Optional[str], Optional[str]], ...] = ()  # module, name, asname
-    applicability: str = "unsafe"  # every fix changes training numerics (see each rule's docs)
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    message: str
-    span: Span
-    fix: Optional[Fix] = None
-    fix_blocked: str = ""  # why a fixable kind of finding has no fix here
-    cell: Optional[int] = None  # notebooks: the 1-based cell; span is then inside the cell
-
-    @property
-    def line(self) -> int:
-        return self.span[0]
-
-    @property
-    def col(self) -> int:
-        return self.span[1]
 
 
 def may_contain_findings(source: bytes) -> bool:
@@ -841,48 +796,3 @@ class _FixPlanner:
 
 class _Blocked(Exception):
     """A fix cannot be planned safely; the message says why."""
-
-
-# --- noqa, exactly as flake8 reads it ------------------------------------------------------
-
-_NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
-_SEPARATOR = re.compile(r"[,\s]")
-
-
-def noqa_lines(source: str) -> Dict[int, str]:
-    """Line number → the text flake8 searches for ``# noqa`` (a multi-line string counts whole)."""
-    lines = source.splitlines(keepends=True)
-    mapping: Dict[int, str] = {}
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except (tokenize.TokenError, SyntaxError):
-        return {i + 1: line for i, line in enumerate(lines)}
-    low, high = len(lines) + 2, -1
-    for tok in tokens:
-        if tok.type in (tokenize.ENDMARKER, tokenize.DEDENT):
-            continue
-        low, high = min(low, tok.start[0]), max(high, tok.end[0])
-        if tok.type in (tokenize.NL, tokenize.NEWLINE):
-            joined = "".join(lines[low - 1: high])
-            mapping.update(dict.fromkeys(range(low, high + 1), joined))
-            low, high = len(lines) + 2, -1
-    return mapping
-
-
-def is_suppressed(code: str, line_text: str) -> bool:
-    match = _NOQA.search(line_text)
-    if match is None:
-        return False
-    codes = match.group("codes")
-    if codes is None:
-        return True
-    listed = tuple(c.strip() for c in _SEPARATOR.split(codes) if c.strip())
-    return code in listed or code.startswith(listed)
-
-
-def without_noqa(findings: Iterable[Finding], source: str) -> List[Finding]:
-    findings = list(findings)
-    if not findings:
-        return findings
-    lines = noqa_lines(source)
-    return [f for f in findings if not is_suppressed(f.code, lines.get(f.line, ""))]

@@ -14,7 +14,8 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
-from .analysis import Edit, Finding, analyze_source
+from .analysis import analyze_source
+from .findings import Edit, Finding
 from .files import SourceError
 from .selection import Selection
 

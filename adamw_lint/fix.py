@@ -19,7 +19,9 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import PositionProvider
 
-from .analysis import Edit, Finding, Span, analyze_source, without_noqa
+from .analysis import analyze_source
+from .findings import Edit, Finding, Span
+from .noqa import without_noqa
 from .selection import Selection
 
 

@@ -14,7 +14,9 @@ import re
 from dataclasses import replace
 from typing import Any, Dict, List, Optional, Tuple
 
-from .analysis import Finding, analyze_source, without_noqa
+from .analysis import analyze_source
+from .findings import Finding
+from .noqa import without_noqa
 from .files import SourceError
 from .selection import Selection
 

@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Dict, List, Optional, Sequence, TextIO, Tuple
 
 from . import __version__
-from .analysis import Finding
+from .findings import Finding
 from .catalog import RULES, RULES_BY_CODE
 from .files import display
 

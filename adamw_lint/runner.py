@@ -13,7 +13,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from .analysis import Finding, analyze_tree, may_contain_findings, without_noqa
+from .analysis import analyze_tree, may_contain_findings
+from .findings import Finding
+from .noqa import without_noqa
 from .files import Decoded, SourceError, decode, encode, read_bytes
 from .selection import Selection
 

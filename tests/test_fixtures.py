@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from adamw_lint.analysis import analyze_source, without_noqa
+from adamw_lint.analysis import analyze_source
+from adamw_lint.noqa import without_noqa
 
 from conftest import FIXTURES
 
