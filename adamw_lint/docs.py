@@ -15,13 +15,6 @@ from . import catalog
 from .analysis import analyze_source
 from .fix import fix_source
 
-_USE_INSTEAD_WITHOUT_FIX = (
-    "import torch\n\n"
-    "# AdamW decays every weight by the same factor; start from a larger weight_decay\n"
-    "opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)\n"
-)
-
-
 def _examples() -> Dict[str, List[Tuple[str, str]]]:
     """code → [(invalid source, fixed source or "")], from every catalog row."""
     by_code: Dict[str, List[Tuple[str, str]]] = {}
@@ -109,7 +102,7 @@ def render(code: str) -> str:
         "## Use instead",
         "",
         "```python",
-        (fixed or _USE_INSTEAD_WITHOUT_FIX).rstrip("\n"),
+        (fixed or rule.use_instead).rstrip("\n"),
         "```",
         "",
         "## Fix safety",

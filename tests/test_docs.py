@@ -33,3 +33,16 @@ def test_readme_rule_table_lists_every_rule():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for rule in catalog.RULES:
         assert f"| [{rule.code}](docs/rules/{rule.code}.md) |" in readme
+
+
+@pytest.mark.parametrize("rule", catalog.RULES, ids=lambda r: r.code)
+def test_use_instead_is_python_that_the_rule_accepts(rule):
+    import ast
+
+    from adamw_lint.analysis import analyze_source
+
+    text = docs.render(rule.code)
+    block = text.split("## Use instead\n\n```python\n", 1)[1].split("```", 1)[0]
+    assert block.strip()
+    ast.parse(block)
+    assert rule.code not in {f.code for f in analyze_source(block)}

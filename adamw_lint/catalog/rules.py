@@ -74,6 +74,10 @@ RULES: Tuple[Rule, ...] = (
     Rule(
         code="AWL103",
         name="adaptive-coupled-weight-decay-no-switch",
+        use_instead=(
+            "import torch\n\n# AdamW decays every weight by the same factor; start from a larger weight_decay\n"
+            "opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)\n"
+        ),
         summary="adaptive optimizer with coupled L2 and no decoupled form",
         what=(
             "Finds adaptive optimizers that can only apply coupled L2 (`Adamax`, `Adagrad`, "
@@ -110,6 +114,10 @@ RULES: Tuple[Rule, ...] = (
     Rule(
         code="AWL105",
         name="torch-loss-side-l2",
+        use_instead=(
+            "import torch\n\nopt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=2 * lam)\n"
+            "loss = criterion(model(x), y)  # no penalty term\n"
+        ),
         summary="L2 penalty over model.parameters() added to the loss of an adaptive optimizer",
         what=(
             "Finds `λ * sum(p.pow(2).sum() for p in model.parameters())` and its common spellings "
@@ -124,6 +132,10 @@ RULES: Tuple[Rule, ...] = (
     Rule(
         code="AWL201",
         name="keras-l2-regularizer-adaptive",
+        use_instead=(
+            "import keras\nfrom keras import layers\n\ndense = layers.Dense(64)  # no kernel_regularizer\n"
+            "model.compile(optimizer=keras.optimizers.AdamW(1e-3, weight_decay=2e-4), loss='mse')\n"
+        ),
         summary="Keras L2 weight regularizers trained with an adaptive optimizer (coupled L2)",
         what=(
             "Finds L2 weight regularizers (`kernel_regularizer=regularizers.l2(c)`, `L2`, `L1L2(l2=…)`, "
@@ -144,6 +156,10 @@ RULES: Tuple[Rule, ...] = (
     Rule(
         code="AWL202",
         name="tf-loss-side-l2-adaptive",
+        use_instead=(
+            "import keras\n\nloss = xent  # no l2_loss term\n"
+            "optimizer = keras.optimizers.AdamW(learning_rate=1e-3, weight_decay=5e-4)\n"
+        ),
         summary="L2 terms in a TensorFlow loss minimized by an adaptive optimizer (coupled L2)",
         what=(
             "Finds loss-side L2 (`tf.nn.l2_loss(…)`, `tf.losses.get_regularization_loss()`, "
@@ -162,6 +178,11 @@ RULES: Tuple[Rule, ...] = (
     Rule(
         code="AWL203",
         name="keras-decay-argument",
+        use_instead=(
+            "import keras\n\nschedule = keras.optimizers.schedules.InverseTimeDecay(1e-3, decay_steps=1, decay_rate=1e-4)\n"
+            "opt = keras.optimizers.Adam(learning_rate=schedule)  # learning-rate decay\n"
+            "opt = keras.optimizers.AdamW(learning_rate=1e-3, weight_decay=1e-2)  # weight decay\n"
+        ),
         summary="decay= on a Keras optimizer is learning-rate decay (or ignored), never weight decay",
         what="Finds `decay=` passed to a Keras optimizer.",
         why=(
@@ -176,6 +197,10 @@ RULES: Tuple[Rule, ...] = (
     Rule(
         code="AWL204",
         name="tf-decoupled-decay-not-lr-scaled",
+        use_instead=(
+            "import keras\n\n# tfa.optimizers.AdamW(weight_decay=1e-4, learning_rate=1e-3) decays by 1e-4 per step\n"
+            "opt = keras.optimizers.AdamW(learning_rate=1e-3, weight_decay=1e-4 / 1e-3)\n"
+        ),
         summary="decoupled weight decay that is not multiplied by the learning rate (TF Addons, tf.contrib)",
         what=(
             "Finds `tfa.optimizers.AdamW`, `tfa.optimizers.extend_with_decoupled_weight_decay` and "
@@ -221,6 +246,10 @@ RULES: Tuple[Rule, ...] = (
     Rule(
         code="AWL303",
         name="optax-adadelta-weight-decay",
+        use_instead=(
+            "import optax\n\ntx = optax.chain(optax.scale_by_adadelta(), optax.add_decayed_weights(1e-4),"
+            " optax.scale_by_learning_rate(1.0))\n"
+        ),
         summary="optax.adadelta(weight_decay=…) is coupled L2",
         what="Finds `optax.adadelta` with a weight decay that is, or may be, non-zero.",
         why=_WHY_COUPLED.replace("Most code that passes `weight_decay=` to Adam meant AdamW.",

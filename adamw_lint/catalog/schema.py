@@ -24,6 +24,7 @@ class Rule:
     why: str
     fix_safety: str
     enabled_by_default: bool = True
+    use_instead: str = ""  # for the docs, when no example has an automatic fix to show
 
 
 @dataclass(frozen=True)
