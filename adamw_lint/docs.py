@@ -7,6 +7,7 @@ available, is found by running the engine on it, never restated.
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 from typing import Dict, List, Tuple
@@ -15,6 +16,7 @@ from . import catalog
 from .analysis import analyze_source
 from .fix import fix_source
 
+@functools.lru_cache(maxsize=None)  # the catalog is immutable: run its examples once
 def _examples() -> Dict[str, List[Tuple[str, str]]]:
     """code → [(invalid source, fixed source or "")], from every catalog row."""
     by_code: Dict[str, List[Tuple[str, str]]] = {}
