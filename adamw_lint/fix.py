@@ -163,13 +163,19 @@ class FixResult:
 
 
 def fix_source(
-    source: str, style: str = "rename", selection: Optional[Selection] = None, only: Optional[Span] = None
+    source: str,
+    style: str = "rename",
+    selection: Optional[Selection] = None,
+    only: Optional[Span] = None,
+    findings: Optional[List[Finding]] = None,
 ) -> FixResult:
     """Fix one module's text. Raises SyntaxError for input that does not parse, and FixError
     (nothing changed) when the result would not parse or would still have fixable findings.
-    ``only``: fix just the finding at that span."""
+    ``only``: fix just the finding at that span. ``findings``: this text's selected, noqa-filtered
+    findings when the caller has them already."""
     selection = selection or Selection()
-    findings = selection.filter(without_noqa(analyze_source(source, style), source))
+    if findings is None:
+        findings = selection.filter(without_noqa(analyze_source(source, style), source))
     if not any(f.fix for f in findings):
         return FixResult(source, [], findings)
     command = AdamWCodemod(CodemodContext(), style=style, selection=selection, only=only, findings=findings)

@@ -109,7 +109,7 @@ def fix_one(path: str, raw: bytes, selection: Selection, style: str) -> FileResu
         return result
     decoded = decode(path, raw)
     try:
-        fixed = fix_source(decoded.text, style, selection)
+        fixed = fix_source(decoded.text, style, selection, findings=result.findings)
     except (FixError, SyntaxError, RecursionError) as error:
         result.error = SourceError(path, f"not fixed: {error}")
         return result
