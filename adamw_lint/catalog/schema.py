@@ -69,6 +69,16 @@ class Signature:
         return name in self.positional or name in self.keyword_only
 
 
+class _Signed:
+    """A row that declares ``signature_text``: its parsed Signature, computed once."""
+
+    signature_text: str
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature.parse(self.signature_text)
+
+
 @dataclass(frozen=True)
 class Example:
     """An invalid example and what ``adamw-lint fix`` must turn it into (None: no fix)."""
@@ -78,7 +88,7 @@ class Example:
 
 
 @dataclass(frozen=True)
-class OptimizerApi:
+class OptimizerApi(_Signed):
     """An optimizer class (or class-like callable) and how it applies weight decay."""
 
     names: Tuple[str, ...]  # qualified names; the first is the one messages use
@@ -98,10 +108,6 @@ class OptimizerApi:
     valid: Tuple[str, ...] = ()
     invalid: Tuple[Example, ...] = ()
 
-    @cached_property
-    def signature(self) -> Signature:
-        return Signature.parse(self.signature_text)
-
     @property
     def switch_default(self) -> bool:
         """Whether decay is decoupled when the switch is not passed."""
@@ -120,7 +126,7 @@ class Choice:
 
 
 @dataclass(frozen=True)
-class OptimizerFactory:
+class OptimizerFactory(_Signed):
     """A function that builds an optimizer from a name string (timm, Hugging Face)."""
 
     names: Tuple[str, ...]
@@ -133,13 +139,9 @@ class OptimizerFactory:
     valid: Tuple[str, ...] = ()
     invalid: Tuple[Example, ...] = ()
 
-    @cached_property
-    def signature(self) -> Signature:
-        return Signature.parse(self.signature_text)
-
 
 @dataclass(frozen=True)
-class OptimizerWrapper:
+class OptimizerWrapper(_Signed):
     """A callable that receives an optimizer class and forwards arguments to it."""
 
     names: Tuple[str, ...]
@@ -149,10 +151,6 @@ class OptimizerWrapper:
     params: Optional[str] = None  # wrapper argument forwarded as the optimizer's ``params``
     positional_from: Optional[int] = None  # wrapper *args forwarded from this index on
     kwargs: Optional[str] = None  # a dict argument forwarded as keywords
-
-    @cached_property
-    def signature(self) -> Signature:
-        return Signature.parse(self.signature_text)
 
 
 @dataclass(frozen=True)
@@ -171,7 +169,7 @@ class TrainingOptimizer:
 
 
 @dataclass(frozen=True)
-class L2Penalty:
+class L2Penalty(_Signed):
     """A coupled L2 penalty written into the model (a regularizer) or into the loss."""
 
     names: Tuple[str, ...]
@@ -188,10 +186,6 @@ class L2Penalty:
     @property
     def codes(self) -> Tuple[str, ...]:
         return ("AWL201",) if self.kind == "regularizer" else ("AWL202",)
-
-    @cached_property
-    def signature(self) -> Signature:
-        return Signature.parse(self.signature_text)
 
 
 @dataclass(frozen=True)
