@@ -772,10 +772,11 @@ class _FixPlanner:
             value = self.bound.get(param)
             if param in target_sig:
                 default = source_sig.defaults.get(param)
-                if value is _HIDDEN and default != target_sig.defaults.get(param):
+                differs = _default_value(source_sig, param) != _default_value(target_sig, param)
+                if value is _HIDDEN and differs:
                     raise _Blocked(f"{param} may be passed through *args/**kwargs")
-                if value is _ABSENT and default is not None and default != target_sig.defaults.get(param):
-                    edits.append(self._add_keyword(param, default))
+                if value is _ABSENT and default is not None and differs:
+                    edits.append(self._add_keyword(param, default))  # keep the old default explicit
                 continue
             if value is _ABSENT:
                 continue
@@ -783,8 +784,7 @@ class _FixPlanner:
                 raise _Blocked(f"{param} may be passed through *args/**kwargs")
             assert isinstance(value, ast.expr)
             literal = self.m.resolver.literal(value, self.scope)
-            default_value = ast.literal_eval(source_sig.defaults.get(param, "None"))
-            if param not in self.api.droppable and (is_unknown(literal) or literal != default_value):
+            if param not in self.api.droppable and (is_unknown(literal) or literal != _default_value(source_sig, param)):
                 raise _Blocked(f"{param}={self.m.text(value)} has no equivalent in {target}")
             if self._home(param) != "call":
                 raise _Blocked(f"{param} is not passed as a keyword of the call")
@@ -793,6 +793,11 @@ class _FixPlanner:
         spelling, add, remove = self.m.spell(self.cls, self.scope, target)
         edits.insert(0, Edit("replace", self.m.span(self.cls), spelling))
         return Fix(f"Replace {self.name} with {target}", tuple(edits), add, remove)
+
+
+def _default_value(sig: Signature, param: str) -> object:
+    return ast.literal_eval(sig.defaults.get(param, "None"))
+
 
 class _Blocked(Exception):
     """A fix cannot be planned safely; the message says why."""
