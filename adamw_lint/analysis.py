@@ -403,7 +403,7 @@ class _Module:
                 continue
             wd = entries.get(api.weight_decay, call_wd)
             if wd is _ABSENT:
-                if catalog_literal_nonzero(wd_default):
+                if _default_value(api.signature, api.weight_decay):
                     configs.append(_Config(wd, f"{api.weight_decay}={wd_default} (the default)", group))
                 continue
             if self.nonzero(wd, scope) is False:
@@ -688,11 +688,6 @@ _DECAYED_WEIGHTS = Signature.parse("weight_decay=0.0, mask=None")
 
 def _is_two(expr: ast.expr) -> bool:
     return isinstance(expr, ast.Constant) and expr.value == 2 and not isinstance(expr.value, bool)
-
-
-def catalog_literal_nonzero(text: str) -> bool:
-    value = ast.literal_eval(text)
-    return bool(value)
 
 
 class _FixPlanner:

@@ -16,6 +16,7 @@ import yaml
 
 from .analysis import analyze_source
 from .findings import Edit, Finding
+from .noqa import is_suppressed
 from .files import SourceError
 from .selection import Selection
 
@@ -215,15 +216,13 @@ def analyze(path: str, text: str, style: str) -> List[Tuple[Finding, List[Tuple[
 
 
 def _noqa_filter(text: str, results, selection: Selection):
+    """Selected findings whose line has no ``# noqa`` for them (flake8's reading; YAML comments too)."""
     lines = text.splitlines()
-    kept = []
-    for finding, edits in results:
-        line = lines[finding.line - 1] if finding.line <= len(lines) else ""
-        if "# noqa" in line and ("# noqa:" not in line or finding.code in line):
-            continue
-        if selection.enabled(finding.code):
-            kept.append((finding, edits))
-    return kept
+    return [
+        (finding, edits) for finding, edits in results
+        if selection.enabled(finding.code)
+        and not is_suppressed(finding.code, lines[finding.line - 1] if finding.line <= len(lines) else "")
+    ]
 
 
 def check(path: str, text: str, selection: Selection, style: str) -> List[Finding]:

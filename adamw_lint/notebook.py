@@ -100,9 +100,14 @@ def _module(notebook: Dict[str, Any]) -> Tuple[str, List[Tuple[int, int]], Dict[
 
 
 def _locate(finding: Finding, starts: List[Tuple[int, int]]) -> Finding:
-    number, first = max((s for s in starts if s[1] <= finding.line), key=lambda s: s[1])
+    number, first = _cell_at(finding.line, starts)
     line, col, end_line, end_col = finding.span
     return replace(finding, span=(line - first + 1, col, end_line - first + 1, end_col), cell=number)
+
+
+def _cell_at(line: int, starts: List[Tuple[int, int]]) -> Tuple[int, int]:
+    """(cell number, its first line in the module) for a line of the module."""
+    return max((s for s in starts if s[1] <= line), key=lambda s: s[1], default=(0, 1))
 
 
 def check(path: str, raw: bytes, selection: Selection, style: str) -> List[Finding]:
@@ -116,7 +121,7 @@ def check(path: str, raw: bytes, selection: Selection, style: str) -> List[Findi
 
 def _cell_error(path: str, error: SyntaxError, starts) -> SourceError:
     line = error.lineno or 1
-    number, first = max((s for s in starts if s[1] <= line), key=lambda s: s[1], default=(0, 1))
+    number, first = _cell_at(line, starts)
     return SourceError(path, f"cell {number} cannot be parsed: {error.msg}", line - first + 1, error.offset or 0)
 
 

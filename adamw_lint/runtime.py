@@ -139,7 +139,7 @@ def _probe_group(cls, index: int, group: Dict[str, Any]) -> GroupReport:
         return GroupReport(index, NOT_ADAPTIVE, f"shrink from {low:.3g} to {high:.3g} ({probed}); the update is not adaptive",
                            shrink=measured)
     return GroupReport(index, COUPLED, f"shrink varies with |θ| from {low:.3g} to {high:.3g} ({probed}): the "
-                       "decay went through the adaptive denominator", _code_for(cls), shrink=measured)
+                       "decay went through the adaptive denominator", getattr(_catalog_row(cls), "code", None), shrink=measured)
 
 
 def _probe_dtypes(params) -> List[torch.dtype]:
@@ -157,19 +157,13 @@ def _is_adaptive(cls, hyper: Dict[str, Any], device, dtype) -> bool:
     return small > 0 and large / small < 30
 
 
-def _catalog_row(optimizer: torch.optim.Optimizer) -> Optional[catalog.OptimizerApi]:
-    cls = type(optimizer)
+def _catalog_row(cls: type) -> Optional[catalog.OptimizerApi]:
     return catalog.OPTIMIZERS_BY_NAME.get(f"{cls.__module__}.{cls.__qualname__}")
-
-
-def _code_for(cls) -> Optional[str]:
-    row = catalog.OPTIMIZERS_BY_NAME.get(f"{cls.__module__}.{cls.__qualname__}")
-    return row.code if row is not None else None
 
 
 def classify(optimizer: torch.optim.Optimizer) -> List[GroupReport]:
     """The catalog's verdict for classes it knows (per group), the probe's for the rest."""
-    row = _catalog_row(optimizer)
+    row = _catalog_row(type(optimizer))
     if row is None or row.always:
         return probe(optimizer)
     reports = []

@@ -170,6 +170,9 @@ def test_config_fix_edits_only_the_span_and_keeps_comments(tmp_path, capsys):
     ("base: &opt\n  _target_: torch.optim.Adam\n  weight_decay: 1.0e-4\nother: *opt\n", ["AWL101"]),
     ("x: !!python/object/apply:os.system ['touch /tmp/pwned-by-adamw-lint']\n"
      "opt:\n  _target_: torch.optim.Adam\n  weight_decay: 0.01\n", ["AWL101"]),
+    # noqa in a YAML comment, read as flake8 reads it (prefixes included)
+    ("opt:\n  _target_: torch.optim.Adam  # noqa: AWL1\n  weight_decay: 0.01\n", []),
+    ("opt:\n  _target_: torch.optim.Adam  # noqa: AWL102\n  weight_decay: 0.01\n", ["AWL101"]),
     ('{"optimizer": {"type": "AdamW", "params": {"weight_decay": 0.01}}}', []),
     ('{"optimizer": {"type": "Adam", "params": {"weight_decay": 0.01}}}', []),  # adam_w_mode defaults to true
 ])
