@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import io
 import os
+import re
 import stat
 import tempfile
 import tokenize
@@ -92,6 +93,18 @@ def decode(path: str, raw: bytes) -> Decoded:
         return Decoded(raw.decode(encoding), encoding)
     except (SyntaxError, LookupError, UnicodeDecodeError) as error:
         raise SourceError(path, f"cannot be decoded: {error}") from None
+
+
+_LINE_BREAK = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")
+
+
+def physical_lines(text: str) -> List[str]:
+    """Lines as Python and flake8 count them (keeping their ends): only ``\\n``, ``\\r\\n`` and ``\\r``
+    end a line. ``str.splitlines`` also splits on form feeds, ``\\x1c``…, ``\\u2028``: wrong lines."""
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def encode(decoded: Decoded, text: str) -> bytes:

@@ -6,7 +6,7 @@ import pytest
 
 from adamw_lint.cli import main
 
-from conftest import BAD, FIXTURES, cli, run_cli
+from helpers import BAD, FIXTURES, cli, run_cli
 
 CLEAN = "import torch\nopt = torch.optim.AdamW(p, weight_decay=1e-2)\n"
 

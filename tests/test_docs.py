@@ -3,7 +3,7 @@ import pytest
 
 from adamw_lint import catalog, docs
 
-from conftest import ROOT, run_cli
+from helpers import ROOT, run_cli
 
 SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety")
 

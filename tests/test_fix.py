@@ -11,7 +11,7 @@ from adamw_lint.cli import main
 from adamw_lint.files import SourceError, decode, encode, write_atomic
 from adamw_lint.fix import AdamWCodemod, FixError, fix_source
 
-from conftest import FIXTURES, ROOT
+from helpers import FIXTURES, ROOT
 
 PAIRS = sorted(p for p in (FIXTURES / "fix").glob("*.py") if not p.name.endswith(".fixed.py"))
 

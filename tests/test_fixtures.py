@@ -6,7 +6,7 @@ import pytest
 from adamw_lint.analysis import analyze_source
 from adamw_lint.noqa import without_noqa
 
-from conftest import FIXTURES
+from helpers import FIXTURES
 
 SCRIPTS = sorted(FIXTURES.glob("*.py"))
 EXPECT = re.compile(r"# expect: ((?:AWL\d+[ ,]*)+)")

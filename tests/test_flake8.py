@@ -2,7 +2,7 @@
 import subprocess
 import sys
 
-from conftest import FIXTURES, ROOT, run_cli
+from helpers import FIXTURES, ROOT, run_cli
 
 
 def flake8(*args):

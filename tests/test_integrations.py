@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 
-from conftest import BAD, FIXTURES, ROOT, cli
+from helpers import BAD, FIXTURES, ROOT, cli
 
 
 
@@ -134,7 +134,7 @@ def test_magics_do_not_hide_the_rest_of_the_cell():
 
 
 def test_notebook_via_stdin_filename():
-    from conftest import run_cli
+    from helpers import run_cli
 
     result = run_cli("check", "--stdin-filename", "nb.ipynb", "-", stdin=(FIXTURES / "finetune.ipynb").read_text())
     assert result.returncode == 1 and result.stdout.startswith("nb.ipynb:cell 3:4:7: AWL101")

@@ -7,7 +7,7 @@ torch = pytest.importorskip("torch")
 
 from adamw_lint.optim import AdamW  # noqa: E402
 
-from conftest import devices  # noqa: E402
+from helpers import devices  # noqa: E402
 
 
 def train(make, device, steps=1000, dtype=torch.float32, groups=False, scheduler=False):

@@ -10,7 +10,7 @@ import time
 import pytest
 
 
-from conftest import BAD, ROOT, cli
+from helpers import BAD, ROOT, cli
 
 FIXED = "import torch\nopt = torch.optim.AdamW(p, weight_decay=1e-4)\n"
 

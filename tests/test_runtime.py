@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 from adamw_lint import runtime, verify  # noqa: E402
 from adamw_lint.optim import AdamW  # noqa: E402
 
-from conftest import ROOT, devices  # noqa: E402
+from helpers import ROOT, devices  # noqa: E402
 
 CASES = verify.expected_verdicts()
 
@@ -100,7 +100,7 @@ def test_launcher_checks_a_training_script_it_does_not_edit(tmp_path):
 
 
 def test_verify_and_demo_commands():
-    from conftest import run_cli
+    from helpers import run_cli
 
     result = run_cli("verify", "--device", "cpu", "--steps", "100")
     assert result.returncode == 0, result.stdout
@@ -123,7 +123,7 @@ def test_importing_the_linter_does_not_import_torch():
 
 def test_demo_plot(tmp_path):
     pytest.importorskip("matplotlib")
-    from conftest import run_cli
+    from helpers import run_cli
 
     target = tmp_path / "decay.png"
     result = run_cli("explain", "AWL101", "--demo", "--plot", str(target))

@@ -1,3 +1,5 @@
+"""Shared test helpers (imported by test modules; pytest fixtures would live in conftest.py)."""
+
 import os
 import sys
 from pathlib import Path
