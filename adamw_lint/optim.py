@@ -47,13 +47,14 @@ class AdamW(torch.optim.Optimizer):
         foreach: Optional[bool] = None,
         decay: str = "lr",
     ) -> None:
-        if lr < 0.0:
+        # written as torch writes them, so NaN (which fails every comparison) is rejected too
+        if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
-        if eps < 0.0:
+        if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
         if not (0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0):
             raise ValueError(f"Invalid beta parameters: {betas}")
-        if weight_decay < 0.0:
+        if not 0.0 <= weight_decay:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if decay not in _DECAY_MODES:
             raise ValueError(f"decay must be one of {_DECAY_MODES}, not {decay!r}")
@@ -110,14 +111,20 @@ class AdamW(torch.optim.Optimizer):
                 state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
                 if group["amsgrad"]:
                     state["max_exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-            params.append(p)
-            grads.append(-p.grad if group["maximize"] else p.grad)
-            exp_avgs.append(state["exp_avg"])
-            exp_avg_sqs.append(state["exp_avg_sq"])
+            # complex numbers are updated as pairs of reals (as torch does): |g|² would
+            # otherwise mix the real and imaginary parts into one second moment
+            params.append(_real(p))
+            grads.append(_real(-p.grad if group["maximize"] else p.grad))
+            exp_avgs.append(_real(state["exp_avg"]))
+            exp_avg_sqs.append(_real(state["exp_avg_sq"]))
             if group["amsgrad"]:
-                max_exp_avg_sqs.append(state["max_exp_avg_sq"])
+                max_exp_avg_sqs.append(_real(state["max_exp_avg_sq"]))
             steps.append(state["step"])
         return params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps
+
+
+def _real(tensor: torch.Tensor) -> torch.Tensor:
+    return torch.view_as_real(tensor) if torch.is_complex(tensor) else tensor
 
 
 def _decay_scale(group: Dict[str, Any]) -> float:

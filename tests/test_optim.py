@@ -123,3 +123,43 @@ def test_invalid_arguments():
         AdamW(p, lr=-1)
     with pytest.raises(ValueError):
         AdamW(p, betas=(1.0, 0.9))
+
+
+@pytest.mark.parametrize("device", devices())
+@pytest.mark.parametrize("foreach", [False, True])
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_complex_parameters_match_torch(device, foreach, amsgrad):
+    # torch updates a complex parameter as a pair of reals: each part has its own second moment
+    def run(cls):
+        torch.manual_seed(0)
+        params = [torch.randn(6, 5, dtype=torch.complex64, device=device, requires_grad=True),
+                  torch.randn(4, device=device, requires_grad=True)]
+        optimizer = cls(params, lr=1e-2, weight_decay=1e-2, amsgrad=amsgrad, foreach=foreach)
+        generator = torch.Generator().manual_seed(1)
+        for step in range(100):
+            for p in params:
+                grad = torch.randn(p.shape, generator=generator, dtype=p.dtype) * (1 + step % 3)
+                if p.is_complex():  # a real part 100x the imaginary one: a mixed |g|² would show
+                    grad = torch.complex(grad.real * 100, grad.imag)
+                p.grad = grad.to(device)
+            optimizer.step()
+        return params, optimizer
+
+    ours, ours_opt = run(AdamW)
+    theirs, theirs_opt = run(torch.optim.AdamW)
+    assert max_relative_error([torch.view_as_real(ours[0]), ours[1]],
+                              [torch.view_as_real(theirs[0]), theirs[1]]) <= 1e-6
+    assert ours_opt.state[ours[0]]["exp_avg_sq"].is_complex()  # state_dict stays torch's
+
+
+@pytest.mark.parametrize("name", ["lr", "eps", "weight_decay"])
+@pytest.mark.parametrize("value", [float("nan"), -1e-3])
+def test_rejects_nan_and_negative_hyperparameters_like_torch(name, value):
+    p = [torch.nn.Parameter(torch.ones(1))]
+    with pytest.raises(ValueError, match="Invalid") as theirs:
+        torch.optim.AdamW(p, **{name: value})
+    with pytest.raises(ValueError, match="Invalid") as ours:
+        AdamW(p, **{name: value})
+    assert str(ours.value) == str(theirs.value)
+    with pytest.raises(ValueError, match="Invalid beta"):
+        AdamW(p, betas=(float("nan"), 0.999))
