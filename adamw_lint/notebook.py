@@ -1,177 +1,448 @@
 """Jupyter notebooks: every code cell is analyzed (and fixed) as Python, IPython syntax masked.
 
-Magics and shell escapes (``%matplotlib inline``, ``!pip install …``, ``x = !ls``) become
-placeholder statements that keep the rest of the cell parseable and are restored, byte for byte,
-after a fix. A fixed notebook is written back with its own JSON layout (indentation, key order,
-escaping, trailing newline) — verified by re-serializing the unchanged notebook first; when the
-layout cannot be reproduced, the notebook is reported and not written.
+Each code cell is parsed on its own, so a cell that does not parse is reported for that cell and
+the others are still analyzed. The parsed cells are then joined into one module by shifting their
+line numbers (cells share one namespace: an import in cell 1 counts in cell 3), and findings are
+mapped back to (cell, line) through the cells' line offsets. Nothing is inserted into the code.
+
+IPython lines (magics, shell escapes, ``x = !ls``, ``obj?``, with their backslash continuations)
+become ``pass`` at the same indentation and are restored by line position. A fix runs cell by
+cell with the findings that fall in that cell; an import is removed only where no other cell uses
+it. A fixed notebook is written back with its own JSON layout (indentation, key order, escaping,
+trailing newline), verified by re-serializing the unchanged notebook first.
 """
 
 from __future__ import annotations
 
+import ast
+import bisect
 import json
 import re
-from dataclasses import replace
-from typing import Any, Dict, List, Optional, Tuple
+from dataclasses import dataclass, replace
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
 
-from .analysis import analyze_source
+from .analysis import analyze_tree
+from .files import SourceError, physical_lines
 from .findings import Finding
 from .noqa import without_noqa
-from .files import SourceError
 from .selection import Selection
 
 # cell magics whose body is still Python; any other %%magic cell (%%bash, %%html, …) is skipped
 _PYTHON_CELL_MAGICS = ("%%time", "%%timeit", "%%capture", "%%prun", "%%debug")
-_MAGIC_LINE = re.compile(r"^(\s*)(?:[%!].*|\w[\w.]*\s*=\s*[%!].*|[\w.]+\?{1,2})\s*$")
-_PLACEHOLDER = re.compile(r"^.*# __adamw_lint_magic_([\d_]+)__$")
+# what IPython reads at the start of a statement: shell, magic, help, auto-quote/auto-call escapes
+_ESCAPES = tuple("!%?,;/")
+_MAGIC_VALUE = re.compile(r"!|%[^\W\d]")  # x = !ls, x = %env HOME
+_NOT_ASSIGN_BEFORE = set("=!<>:+-*/%&|^@")  # '=' after these is part of ==, !=, <=, +=, :=, …
+
+
+class CellResults(NamedTuple):
+    findings: List[Finding]
+    errors: List[SourceError]  # cells that could not be analyzed; the others were
+
+
+class NotebookFix(NamedTuple):
+    data: Optional[bytes]  # the fixed notebook, or None when nothing changed
+    fixed: List[Finding]
+    remaining: List[Finding]
+    errors: List[SourceError]  # cells that could not be analyzed or fixed; never touched
+
+
+# --- IPython masking --------------------------------------------------------------------------
+
+def _body(line: str) -> str:
+    return line.rstrip("\r\n")
+
+
+def _code_positions(text: str, quote: Optional[str]) -> Tuple[List[int], Optional[str], bool]:
+    """Indices of the characters of one line that are code (not in a string or comment), the
+    string still open at the end (``quote`` is the one open at the start), and whether the line
+    ends in a backslash inside a string (a one-quote string then continues)."""
+    code: List[int] = []
+    i, n, escaped_end = 0, len(text), False
+    while i < n:
+        char = text[i]
+        if quote is not None:
+            if char == "\\":
+                escaped_end = i + 1 == n
+                i += 2
+            elif text.startswith(quote, i):
+                i += len(quote)
+                quote = None
+            else:
+                i += 1
+            continue
+        if char == "#":
+            break
+        if char in "'\"":
+            quote = char * 3 if text.startswith(char * 3, i) else char
+            i += len(quote)
+            continue
+        code.append(i)
+        i += 1
+    return code, quote, escaped_end
+
+
+def _is_ipython(text: str) -> bool:
+    """Whether a line that starts a statement is IPython syntax rather than Python."""
+    stripped = text.lstrip(" \t\f")
+    if not stripped or stripped.startswith("#"):
+        return False
+    if stripped.startswith(_ESCAPES):
+        return True
+    code, _, _ = _code_positions(text, None)
+    depth = 0
+    for index in code:
+        char = text[index]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+        elif (
+            char == "=" and depth == 0 and text[index - 1:index] not in _NOT_ASSIGN_BEFORE
+            and text[index + 1:index + 2] != "="
+        ):
+            return bool(_MAGIC_VALUE.match(text[index + 1:].lstrip(" \t")))  # the first assignment
+    last = text.rstrip(" \t\f")
+    return bool(code) and last.endswith("?") and len(last) - 1 in code  # obj?, obj??
+
+
+def _cell_magic(lines: List[str]) -> Tuple[Optional[int], str]:
+    """(index of the ``%%magic`` line, its name) when the cell starts with one (after blank lines)."""
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped:
+            return (index, stripped.split()[0]) if stripped.startswith("%%") else (None, "")
+    return None, ""
+
+
+def mask(source: str) -> Tuple[Optional[str], Dict[int, str]]:
+    """The cell as Python: each IPython line becomes ``pass`` at its indentation (the same line
+    count, the same columns elsewhere). Returns the text and {line index: original line};
+    None when the cell is not Python (a ``%%bash``-like cell magic)."""
+    lines = physical_lines(source)
+    originals: Dict[int, str] = {}
+    start, magic = _cell_magic(lines)
+    if start is not None:
+        if magic not in _PYTHON_CELL_MAGICS:
+            return None, originals
+        originals[start] = lines[start]
+        lines[start] = "pass" + lines[start][len(_body(lines[start])):]
+        start += 1
+    quote: Optional[str] = None  # a string open across lines
+    depth = 0  # open brackets
+    continued = False  # the previous line ended with a backslash
+    index = start or 0
+    while index < len(lines):
+        text = _body(lines[index])
+        if quote is None and depth == 0 and not continued and _is_ipython(text):
+            indent = text[: len(text) - len(text.lstrip(" \t\f"))]
+            while True:  # IPython joins a command's backslash-continued lines
+                line = lines[index]
+                originals[index] = line
+                lines[index] = indent + "pass" + line[len(_body(line)):]
+                index += 1
+                if not _body(line).endswith("\\") or index == len(lines):
+                    break
+            continue
+        code, quote, escaped_end = _code_positions(text, quote)
+        for position in code:
+            depth += 1 if text[position] in "([{" else -1 if text[position] in ")]}" else 0
+        depth = max(0, depth)
+        if quote is not None and len(quote) == 1 and not escaped_end:
+            quote = None  # an unterminated one-line string: Python reports it
+        continued = bool(code) and code[-1] == len(text) - 1 and text.endswith("\\")
+        index += 1
+    return "".join(lines), originals
+
+
+def unmask(text: str, originals: Dict[int, str], before: Optional[str] = None) -> str:
+    """Put the IPython lines back by position. ``before``: the masked text that a fix turned into
+    ``text``. A fix adds and removes import lines and edits calls, never a ``pass`` line, so the
+    k-th line that reads like a placeholder is the k-th such line before the fix; when that count
+    changed, the positions are unknown and ValueError is raised."""
+    lines = physical_lines(text)
+    if before is None:
+        for index, original in originals.items():
+            lines[index] = original
+        return "".join(lines)
+    old = physical_lines(before)
+    placeholders = {old[i] for i in originals}
+    old_at = [i for i, line in enumerate(old) if line in placeholders]
+    new_at = [i for i, line in enumerate(lines) if line in placeholders]
+    if [old[i] for i in old_at] != [lines[i] for i in new_at]:
+        raise ValueError("its IPython lines could not be kept in place")
+    for i, j in zip(old_at, new_at):
+        if i in originals:
+            lines[j] = originals[i]
+    return "".join(lines)
+
+
+# --- cells and the joined module ---------------------------------------------------------------
+
+@dataclass
+class _Cell:
+    number: int  # 1-based, counting every cell (markdown too), as Jupyter shows them
+    cell: Dict[str, Any]
+    source: str
+    text: str  # masked
+    originals: Dict[int, str]  # masked line index → IPython line
+    tree: ast.Module
+    offset: int = 0  # lines of the joined module before this cell
+
+    @property
+    def head(self) -> int:
+        """Lines kept as they are when fixing: a Python cell magic (``%%time``) and blank lines before it."""
+        start, _ = _cell_magic(physical_lines(self.source))
+        return 0 if start is None else start + 1
 
 
 def _load(path: str, raw: bytes) -> Dict[str, Any]:
     try:
         notebook = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, ValueError) as error:  # JSONDecodeError, or an int over 4300 digits
         raise SourceError(path, f"is not valid notebook JSON: {error}") from None
+    except RecursionError:
+        raise SourceError(path, "is not a notebook: its JSON is nested too deeply") from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         version = notebook.get("nbformat") if isinstance(notebook, dict) else None
         raise SourceError(path, f"is not an nbformat 4 notebook (nbformat {version}); skipped")
     return notebook
 
 
-def _code_cells(notebook: Dict[str, Any]):
-    """(1-based cell number, cell, source text) for each code cell."""
-    for number, cell in enumerate(notebook["cells"], 1):
-        if isinstance(cell, dict) and cell.get("cell_type") == "code":
-            source = cell.get("source", "")
-            yield number, cell, "".join(source) if isinstance(source, list) else str(source)
+def _cell_text(cell: Dict[str, Any]) -> Optional[str]:
+    source = cell.get("source", "")
+    if isinstance(source, list) and all(isinstance(part, str) for part in source):
+        return "".join(source)
+    return source if isinstance(source, str) else None
 
 
-def mask(source: str) -> Tuple[Optional[str], Dict[str, str]]:
-    """Python text with IPython lines replaced by placeholders (None: not a Python cell)."""
-    lines = source.splitlines(keepends=True)
-    originals: Dict[str, str] = {}
-    if lines and lines[0].startswith("%%"):
-        if not lines[0].split()[0] in _PYTHON_CELL_MAGICS:
-            return None, originals
-    masked = []
-    for line in lines:
-        body = line.rstrip("\r\n")
-        if _MAGIC_LINE.match(body) and not body.lstrip().startswith("#"):
-            token = str(len(originals))
-            originals[token] = body
-            indent = body[: len(body) - len(body.lstrip())]
-            masked.append(f"{indent}pass  # __adamw_lint_magic_{token}__" + line[len(body):])
-        else:
-            masked.append(line)
-    return "".join(masked), originals
-
-
-def unmask(text: str, originals: Dict[str, str]) -> str:
-    out = []
-    for line in text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
-        match = _PLACEHOLDER.match(body)
-        out.append(originals[match.group(1)] + line[len(body):] if match and match.group(1) in originals else line)
-    return "".join(out)
-
-
-_MARKER = "# __adamw_lint_cell_{}__\n"
-_MARKER_LINE = re.compile(r"^# __adamw_lint_cell_(\d+)__$", re.MULTILINE)
-
-
-def _module(notebook: Dict[str, Any]) -> Tuple[str, List[Tuple[int, int]], Dict[str, str]]:
-    """All code cells as one module (cells share one namespace: imports in cell 1 count in
-    cell 3), each after a marker line. Returns the text, (cell, first line) pairs, magics."""
-    parts, starts, originals = [], [], {}
-    line = 1
-    for number, _, source in _code_cells(notebook):
-        masked, magics = mask(source)
-        if masked is None:
-            continue
-        for token, original in magics.items():  # tokens must be unique across cells
-            unique = f"{number}_{token}"
-            masked = masked.replace(f"# __adamw_lint_magic_{token}__", f"# __adamw_lint_magic_{unique}__")
-            originals[unique] = original
-        if masked and not masked.endswith("\n"):
-            masked += "\n"
-        parts.append(_MARKER.format(number) + masked)
-        starts.append((number, line + 1))
-        line += 1 + masked.count("\n")
-    return "".join(parts), starts, originals
-
-
-def _locate(finding: Finding, starts: List[Tuple[int, int]]) -> Finding:
-    number, first = _cell_at(finding.line, starts)
-    line, col, end_line, end_col = finding.span
-    return replace(finding, span=(line - first + 1, col, end_line - first + 1, end_col), cell=number)
-
-
-def _cell_at(line: int, starts: List[Tuple[int, int]]) -> Tuple[int, int]:
-    """(cell number, its first line in the module) for a line of the module."""
-    return max((s for s in starts if s[1] <= line), key=lambda s: s[1], default=(0, 1))
-
-
-def check(path: str, raw: bytes, selection: Selection, style: str) -> List[Finding]:
-    source, starts, _ = _module(_load(path, raw))
+def _parse(path: str, number: int, text: str) -> ast.Module:
     try:
-        findings = analyze_source(source, style)
-    except SyntaxError as error:
-        raise _cell_error(path, error, starts) from None
-    return [_locate(f, starts) for f in selection.filter(without_noqa(findings, source))]
+        return ast.parse(text, filename=path)
+    except SyntaxError as error:  # an int over 4300 digits is one too (3.11)
+        where = f", line {error.lineno}" if error.lineno else ""
+        raise SourceError(path, f"cell {number}{where} cannot be parsed: {error.msg}") from None
+    except (RecursionError, MemoryError):
+        raise SourceError(path, f"cell {number} is nested too deeply to analyze") from None
+    except ValueError as error:  # null bytes, on older Pythons
+        raise SourceError(path, f"cell {number} cannot be parsed: {error}") from None
 
 
-def _cell_error(path: str, error: SyntaxError, starts) -> SourceError:
-    line = error.lineno or 1
-    number, first = _cell_at(line, starts)
-    return SourceError(path, f"cell {number} cannot be parsed: {error.msg}", line - first + 1, error.offset or 0)
+def _cells(path: str, notebook: Dict[str, Any]) -> Tuple[List[_Cell], List[str], List[SourceError]]:
+    """The code cells that parse, the text of code that is not analyzed as Python (IPython lines,
+    other cell magics, cells that do not parse), and an error for each cell that does not parse."""
+    cells: List[_Cell] = []
+    opaque: List[str] = []
+    errors: List[SourceError] = []
+    for number, cell in enumerate(notebook["cells"], 1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = _cell_text(cell)
+        if source is None:
+            errors.append(SourceError(path, f"cell {number} has a source that is not text; skipped"))
+            continue
+        text, originals = mask(source)
+        if text is None:
+            opaque.append(source)
+            continue
+        opaque.extend(originals.values())
+        try:
+            cells.append(_Cell(number, cell, source, text, originals, _parse(path, number, text)))
+        except SourceError as error:
+            errors.append(error)
+            opaque.append(source)
+    return cells, opaque, errors
 
 
-def fix(path: str, raw: bytes, selection: Selection, style: str) -> Tuple[Optional[bytes], List[Finding], List[Finding]]:
-    """(new bytes or None, fixed findings, remaining findings)."""
-    from .fix import FixError, fix_source  # libcst: only when fixing
+def _join(cells: List[_Cell]) -> Tuple[ast.Module, List[str]]:
+    """One module of all cells (line numbers shifted), and its physical lines."""
+    body: List[ast.stmt] = []
+    lines: List[str] = []
+    for cell in cells:
+        ast.increment_lineno(cell.tree, len(lines) - cell.offset)
+        cell.offset = len(lines)
+        body.extend(cell.tree.body)
+        lines.extend(physical_lines(cell.text))
+    return ast.Module(body=body, type_ignores=[]), lines
 
+
+def _moved(finding: Finding, lines: int, cell: Optional[int] = None) -> Finding:
+    """The finding with its spans (and its fix's) ``lines`` lines further up; ``cell`` sets its cell."""
+    def move(span):
+        return (span[0] - lines, span[1], span[2] - lines, span[3])
+
+    fix = finding.fix
+    if fix is not None:
+        fix = replace(fix, edits=tuple(replace(edit, span=move(edit.span)) for edit in fix.edits))
+    return replace(finding, span=move(finding.span), fix=fix, cell=finding.cell if cell is None else cell)
+
+
+def _analyze(path: str, cells: List[_Cell], style: str, errors: List[SourceError]) -> List[Finding]:
+    """Findings (module positions) of the cells as one module. A cell too deep for the engine is
+    reported (found by analyzing each cell alone) and the others are analyzed without it."""
+    tree, lines = _join(cells)
+    try:
+        return analyze_tree(tree, lines, style)
+    except (RecursionError, MemoryError):
+        pass
+    deep = []
+    for cell in cells:
+        try:
+            analyze_tree(ast.parse(cell.text), physical_lines(cell.text), style)
+        except (RecursionError, MemoryError):
+            deep.append(cell)
+            errors.append(SourceError(path, f"cell {cell.number} is nested too deeply to analyze"))
+    if not deep:
+        raise SourceError(path, "is nested too deeply to analyze")
+    cells[:] = [c for c in cells if c not in deep]
+    return _analyze(path, cells, style, errors)
+
+
+def _by_cell(findings: Iterable[Finding], cells: List[_Cell]) -> Dict[int, List[Finding]]:
+    starts = [cell.offset for cell in cells]
+    grouped: Dict[int, List[Finding]] = {}
+    for finding in findings:
+        cell = cells[max(0, bisect.bisect_left(starts, finding.line) - 1)]
+        grouped.setdefault(cell.number, []).append(_moved(finding, cell.offset, cell.number))
+    return grouped
+
+
+def _findings(path: str, cells: List[_Cell], selection: Selection, style: str, errors: List[SourceError]) -> List[Finding]:
+    """Selected findings in cell positions, each cell's ``# noqa`` applied."""
+    grouped = _by_cell(_analyze(path, cells, style, errors), cells)
+    texts = {cell.number: cell.text for cell in cells}
+    found = [f for number, group in grouped.items() for f in without_noqa(group, texts[number])]
+    return sorted(selection.filter(found), key=lambda f: (f.cell, f.span, f.code))
+
+
+def check_cells(path: str, raw: bytes, selection: Selection, style: str) -> CellResults:
+    """Findings of every cell that parses, and an error for each cell that does not. Raises
+    SourceError when the file is not a notebook at all."""
+    cells, _, errors = _cells(path, _load(path, raw))
+    findings = _findings(path, cells, selection, style, errors)
+    return CellResults(findings, errors)
+
+
+# --- fixing ------------------------------------------------------------------------------------
+
+def fix_cells(path: str, raw: bytes, selection: Selection, style: str) -> NotebookFix:
+    """Fix the cells that parse; a cell that does not parse, or cannot be fixed, is reported and
+    left as it is. Raises SourceError (nothing written) when the file is not a notebook, its
+    layout cannot be reproduced, or a fix did not apply cleanly."""
     notebook = _load(path, raw)
     dump = _layout(path, raw, notebook)
-    source, starts, originals = _module(notebook)
+    cells, opaque, errors = _cells(path, notebook)
+    findings = _findings(path, cells, selection, style, errors)
+    texts = {cell.number: cell.text for cell in cells}  # masked; fixed below
+    fixed: List[Finding] = []
+    for cell in cells:
+        mine = [f for f in findings if f.cell == cell.number and f.fix]
+        if mine:
+            try:
+                texts[cell.number], applied = _fix_cell(path, cell, mine, selection, style)
+                fixed += applied
+            except SourceError as error:
+                errors.append(error)
+    if fixed:
+        removals = {r for f in fixed if f.fix for r in f.fix.remove_imports}
+        for cell in cells:
+            texts[cell.number] = _remove_imports(cell, texts, opaque, removals)
+    changed = {cell.number for cell in cells if texts[cell.number] != cell.text}
+    if not changed:
+        return NotebookFix(None, [], findings, errors)
+    for cell in cells:
+        if cell.number in changed:
+            new = unmask(texts[cell.number], cell.originals, before=cell.text)
+            old = cell.cell["source"]
+            cell.cell["source"] = _resplit(old, new) if isinstance(old, list) else new
+    after, _, after_errors = _cells(path, notebook)
+    remaining = _findings(path, after, selection, style, after_errors)
+    unfixed = [f for f in remaining if f.fix and f.cell in changed]
+    if unfixed:
+        where = ", ".join(f"cell {f.cell} line {f.line} ({f.code})" for f in unfixed)
+        raise SourceError(path, f"not fixed: a fix did not apply cleanly at {where}; nothing was changed")
+    return NotebookFix(dump(notebook), fixed, remaining, errors)
+
+
+def _fix_cell(path: str, cell: _Cell, findings: List[Finding], selection: Selection, style: str) -> Tuple[str, List[Finding]]:
+    """The cell's fixed (masked) text and the findings fixed. The fixer adds imports to this cell;
+    removing them is left to ``_remove_imports``, which knows about the other cells."""
+    from .fix import FixError, fix_source  # libcst: only when fixing
+
+    head = cell.head  # a %%time line stays the first line: the fixer sees only the body
+    lines = physical_lines(cell.text)
+    given = [_moved(replace(f, fix=replace(f.fix, remove_imports=())), head) for f in findings if f.fix]
     try:
-        result = fix_source(source, style, selection)
-    except SyntaxError as error:
-        raise _cell_error(path, error, starts) from None
-    except FixError as error:
-        raise SourceError(path, f"not fixed: {error}") from None
-    fixed = [_locate(f, starts) for f in result.fixed]
-    after = _module_starts(result.source)
-    remaining = [_locate(f, after) for f in result.remaining]
-    if not result.changed:
-        return None, fixed, remaining
-    cells = dict(_split(unmask(result.source, originals)))
-    for number, cell, old in _code_cells(notebook):
-        new = cells.get(number)
-        if new is None:
-            continue
-        if not old.endswith("\n") and new.endswith("\n"):
-            new = new[:-1]  # the module needed a newline between cells; the cell did not have one
-        if new != old:
-            cell["source"] = new.splitlines(keepends=True) if isinstance(cell["source"], list) else new
-    return dump(notebook), fixed, remaining
+        result = fix_source("".join(lines[head:]), style, selection, findings=given)
+        text = "".join(lines[:head]) + result.source
+        unmask(text, cell.originals, before=cell.text)  # raises when the IPython lines cannot be put back
+    except (SyntaxError, FixError, ValueError, RecursionError, MemoryError) as error:
+        raise SourceError(path, f"cell {cell.number} not fixed: {error}") from None
+    applied = {(f.span, f.code) for f in result.fixed}
+    return text, [f for f, g in zip(findings, given) if (g.span, g.code) in applied]
 
 
-def _module_starts(source: str) -> List[Tuple[int, int]]:
-    starts = []
-    for number, line in enumerate(source.splitlines(), 1):
-        match = _MARKER_LINE.match(line)
-        if match:
-            starts.append((int(match.group(1)), number + 1))
-    return starts or [(0, 1)]
+def _remove_imports(cell: _Cell, texts: Dict[int, str], opaque: List[str], removals: Set[Tuple[str, str, Optional[str]]]) -> str:
+    """The cell's text without the imports the fixes made unused, as far as no other cell (nor an
+    IPython line, nor code that is not analyzed) still names them. Keeping one is always safe."""
+    import libcst as cst
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import RemoveImportsVisitor
+
+    text = texts[cell.number]
+    here = [
+        (node.module, alias.name, alias.asname)
+        for node in ast.walk(ast.parse(text)) if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    ]
+    wanted = [r for r in removals if r in here]
+    if not wanted:
+        return text
+    elsewhere = set().union(*(_names(texts[c]) for c in texts if c != cell.number))
+    words = set(re.findall(r"\w+", "".join(opaque)))
+    unused = [r for r in wanted if (r[2] or r[1]) not in elsewhere | words]
+    if not unused:
+        return text
+    try:
+        new = RemoveImportsVisitor(CodemodContext(), unused).transform_module(cst.parse_module(text)).code
+        unmask(new, cell.originals, before=cell.text)  # e.g. an emptied block got a `pass`: keep the import
+    except (cst.ParserSyntaxError, ValueError, RecursionError, MemoryError):
+        return text
+    return new
 
 
-def _split(source: str):
-    """(cell number, text) from a module built by ``_module`` (text before the first marker,
-    such as an import the fixer added at the very top, joins the first cell)."""
-    pieces = _MARKER_LINE.split(source)
-    head = pieces[0]
-    for i in range(1, len(pieces), 2):
-        body = pieces[i + 1][1:] if pieces[i + 1].startswith("\n") else pieces[i + 1]
-        yield int(pieces[i]), (head + body if i == 1 else body)
+def _names(text: str) -> Set[str]:
+    """Every name a cell uses or binds, and every identifier-like string (``__all__``)."""
+    names: Set[str] = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names.update(node.names)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier():
+            names.add(node.value)
+    return names
+
+
+def _resplit(old: List[str], new: str) -> List[str]:
+    """The new cell text as a JSON list of lines: the unchanged items before and after the change
+    are kept as they were (however the notebook split them), the changed lines are split anew."""
+    head: List[str] = []
+    at = 0
+    for item in old:
+        if not new.startswith(item, at) or not item.endswith(("\n", "\r")):
+            break
+        head.append(item)
+        at += len(item)
+    tail: List[str] = []
+    end = len(new)
+    for item in reversed(old[len(head):]):
+        start = end - len(item)
+        if start < at or not new.startswith(item, start) or (start > 0 and new[start - 1] not in "\r\n"):
+            break
+        tail.insert(0, item)
+        end = start
+    return head + physical_lines(new[at:end]) + tail
 
 
 def _layout(path: str, raw: bytes, notebook: Dict[str, Any]):
@@ -186,6 +457,25 @@ def _layout(path: str, raw: bytes, notebook: Dict[str, Any]):
                 out = json.dumps(nb, indent=indent, ensure_ascii=ensure_ascii, separators=(",", ": ")) + trailing
                 return (b"\xef\xbb\xbf" if bom else b"") + out.encode("utf-8")
 
-            if dump(notebook) == raw:
-                return dump
+            try:
+                if dump(notebook) == raw:
+                    return dump
+            except (ValueError, RecursionError):  # e.g. NaN written differently, or too deep
+                break
     raise SourceError(path, "its JSON layout cannot be reproduced, so it is not rewritten (check still works)")
+
+
+# --- the runner's present interface: the first cell error fails the whole notebook -------------
+
+def check(path: str, raw: bytes, selection: Selection, style: str) -> List[Finding]:
+    findings, errors = check_cells(path, raw, selection, style)
+    if errors:
+        raise errors[0]
+    return findings
+
+
+def fix(path: str, raw: bytes, selection: Selection, style: str) -> Tuple[Optional[bytes], List[Finding], List[Finding]]:
+    data, fixed, remaining, errors = fix_cells(path, raw, selection, style)
+    if errors:
+        raise errors[0]
+    return data, fixed, remaining
