@@ -1,67 +1,225 @@
 """Optimizers built from config files: Hydra and LightningCLI YAML, DeepSpeed JSON.
 
-The file is *composed* with PyYAML's safe loader — a node graph with positions; no Python object
-is ever constructed, so ``!!python/object`` tags are inert. Each optimizer mapping is turned into
-the equivalent Python call and judged by the same engine as ``.py`` files, so the catalog stays the
-one source of truth; findings point at the line of ``_target_``/``class_path``. Fixes edit the
-text at the exact span of a scalar (the class name, or a ``false`` switch), never re-serialize.
+YAML is *composed* with PyYAML's safe loader — a node graph with positions; no Python object is
+ever constructed, so ``!!python/object`` tags are inert. JSON is parsed with the ``json`` module
+(fast, and JSON's own grammar: tabs and long keys are fine); positions are then located, as the
+same kind of nodes, only for the parts that can hold an optimizer mapping.
+
+Each optimizer mapping is turned into the equivalent Python call and judged by the same engine as
+``.py`` files, so the catalog stays the one source of truth; findings point at the line of
+``_target_``/``class_path``. YAML merge keys (``<<``) are resolved as YAML 1.1 defines them.
+Aliases can make a small file expand without bound (or into a cycle), so values are written out
+within budgets: a value that exceeds its budget becomes an opaque name, like an interpolation, and
+a file whose optimizers exceed the file's budget is reported as too large.
+
+Fixes edit the text at the exact span of a scalar (the class name, or a ``false`` switch), never
+re-serialize. A node shared through an anchor or merge key is edited only when every use of it
+asks for the same edit, and a scalar whose spelling cannot be changed in place (block, multi-line,
+escaped) is left for a hand edit; either way only that optimizer is left, never the whole file.
 """
 
 from __future__ import annotations
 
+import bisect
+import json
+import keyword
+import re
 from dataclasses import dataclass, replace
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple, Union
 
 import yaml
 
 from .analysis import analyze_source
+from .files import SourceError
 from .findings import Edit, Finding
 from .noqa import is_suppressed
-from .files import SourceError
 from .selection import Selection
 
 _TARGET_KEYS = {"_target_": "hydra", "class_path": "lightning"}
-_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 # DeepSpeed's JSON "optimizer" (semantics §5.2): "type": "Adam" builds FusedAdam/CPUAdam with
 # adam_w_mode=True unless params say otherwise, so only an explicit false is coupled.
+_DEEPSPEED_KEY = "optimizer"
 _DEEPSPEED_SWITCH = "adam_w_mode"
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+_VALUE_BUDGET = 10_000  # characters of Python text for one value; beyond it the value is opaque
+_VALUE_DEPTH = 32  # nesting of one value (the synthesized call must stay parseable)
+_FILE_BUDGET = 1_000_000  # plus 4 per character of the file: what aliases may expand a file to
+_OPAQUE = re.compile(r"\b_awl_value_\d+\b")
+_HAND_EDIT = "needs a hand edit in the config file"
+
+Arguments = List[Tuple[Optional[str], str, Optional[yaml.Node], bool]]  # keyword, text, node, exclusive
+
+
+class _TooLarge(Exception):
+    """The file's budget is spent (aliases or merge keys expand it too far)."""
+
+
+class _Opaque(Exception):
+    """One value cannot be written out; it stands as a name for what it is."""
 
 
 @dataclass
 class _Site:
     """One optimizer found in a config: the synthesized call and where its parts are."""
 
-    target: yaml.ScalarNode  # the node whose line a finding points at
+    mapping: yaml.MappingNode
+    target: yaml.ScalarNode  # the node whose line a finding points at, when this site owns it
+    target_exclusive: bool  # reached only through nodes no other mapping uses
     qualname: str
-    arguments: List[Tuple[Optional[str], str, Optional[yaml.Node]]]  # keyword (None: positional), text, node
-    interpolations: Dict[str, str]
+    renamable: bool  # a fix may rewrite the target (DeepSpeed's "type" is not a class path)
+    arguments: Arguments
+    opaque: Dict[str, str]  # synthesized names → what they stand for (interpolations, large values)
 
 
-def _scalar_text(node: yaml.Node, interpolations: Dict[str, str]) -> str:
-    """A YAML value as Python source (interpolations become opaque names)."""
+class _Document:
+    """One composed document: references to each node, merge sources, and resolved mappings."""
+
+    def __init__(self, root: yaml.Node, budget: List[int]) -> None:
+        self.references: Dict[int, int] = {}
+        self.mappings: List[yaml.MappingNode] = []
+        self.merge_sources: Set[int] = set()
+        self.budget = budget  # shared by the documents of one file
+        self._entries: Dict[int, Dict[str, Tuple[yaml.Node, bool]]] = {}
+        seen, stack = {id(root)}, [root]
+        while stack:  # iterative: aliases can chain thousands of nodes deep
+            node = stack.pop()
+            if isinstance(node, yaml.MappingNode):
+                self.mappings.append(node)
+                children = [child for pair in node.value for child in pair]
+                self.merge_sources.update(id(source) for source, _ in _merge_sources(node))
+            elif isinstance(node, yaml.SequenceNode):
+                children = node.value
+            else:
+                continue
+            for child in children:
+                self.references[id(child)] = self.references.get(id(child), 0) + 1
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    stack.append(child)
+
+    def charge(self, cost: int) -> None:
+        self.budget[0] -= cost
+        if self.budget[0] < 0:
+            raise _TooLarge
+
+    def shared(self, node: yaml.Node) -> bool:
+        return self.references.get(id(node), 0) > 1
+
+    def entries(self, mapping: yaml.MappingNode) -> Dict[str, Tuple[yaml.Node, bool]]:
+        """Scalar-keyed entries with merge keys resolved (explicit keys win, then later merge
+        sources); each value comes with whether it is reached only through mappings no other
+        mapping uses. Complex keys (``? [a]``) are skipped; merge cycles are cut."""
+        stack, active = [(mapping, False)], set()
+        while stack:  # post-order without recursion: merge chains can be thousands deep
+            node, ready = stack.pop()
+            if id(node) in self._entries or (not ready and id(node) in active):
+                continue
+            sources = [(source, not self.shared(source) and not (via is not None and self.shared(via)))
+                       for source, via in _merge_sources(node)]
+            if not ready:
+                active.add(id(node))
+                stack.append((node, True))
+                stack.extend((source, False) for source, _ in sources)
+                continue
+            active.discard(id(node))
+            resolved: Dict[str, Tuple[yaml.Node, bool]] = {}
+            for source, exclusive in sources:  # a source still in ``active`` is a cycle: skipped
+                for name, (value, via) in self._entries.get(id(source), {}).items():
+                    resolved[name] = (value, via and exclusive)
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != _MERGE_TAG:
+                    resolved[key.value] = (value, True)
+            self.charge(len(resolved))
+            self._entries[id(node)] = resolved
+        return self._entries.get(id(mapping), {})
+
+
+def _merge_sources(mapping: yaml.MappingNode) -> List[Tuple[yaml.MappingNode, Optional[yaml.Node]]]:
+    """Merge sources in YAML 1.1's order of application (a later one overrides an earlier), each
+    with the sequence that lists it, if any."""
+    sources: List[Tuple[yaml.MappingNode, Optional[yaml.Node]]] = []
+    for key, value in mapping.value:
+        if isinstance(key, yaml.ScalarNode) and key.tag == _MERGE_TAG:
+            if isinstance(value, yaml.SequenceNode):
+                sources.extend((item, value) for item in reversed(value.value) if isinstance(item, yaml.MappingNode))
+            elif isinstance(value, yaml.MappingNode):
+                sources.append((value, None))
+    return sources
+
+
+# --- values as Python text ---------------------------------------------------------------------
+
+def _printable(text: str) -> str:
+    """Text from a config made safe for a terminal: non-printables spelled as ``repr`` spells them."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _value_text(node: yaml.Node, opaque: Dict[str, str], document: _Document) -> str:
+    """A YAML value as Python source; interpolations, cycles, and values too large or too deep
+    become opaque names (the engine treats them as unknown expressions)."""
+    parts: List[str] = []
+    try:
+        _write(node, opaque, parts, 0, set(), [_VALUE_BUDGET])
+    except _Opaque as error:
+        parts = [_opaque_name(opaque, str(error))]
+    text = "".join(parts)
+    document.charge(len(text))
+    return text
+
+
+def _opaque_name(opaque: Dict[str, str], stands_for: str) -> str:
+    name = f"_awl_value_{len(opaque)}"
+    opaque[name] = stands_for
+    return name
+
+
+def _write(node: yaml.Node, opaque: Dict[str, str], out: List[str], depth: int, active: Set[int],
+           budget: List[int]) -> None:
+    if id(node) in active:
+        raise _Opaque("<recursive value>")
+    if depth > _VALUE_DEPTH:
+        raise _Opaque("<value nested too deeply>")
+    budget[0] -= len(node.value) + 2 if isinstance(node, yaml.ScalarNode) else 2
+    if budget[0] < 0:
+        raise _Opaque("<value too large>")
     if isinstance(node, yaml.ScalarNode):
-        if node.tag in _NUMBER_TAGS:
-            try:
-                return repr(float(node.value)) if node.tag.endswith("float") else str(int(node.value, 0))
-            except ValueError:
-                return repr(node.value)
-        if node.tag == "tag:yaml.org,2002:bool":
-            return "True" if node.value.lower() in ("true", "yes", "on", "y") else "False"
-        if node.tag == "tag:yaml.org,2002:null":
-            return "None"
-        if node.style is None and _is_number(node.value):  # OmegaConf reads a plain 1e-4 as a float
-            return repr(float(node.value))
-        if "${" in node.value:
-            name = f"_interpolated_{len(interpolations)}"
-            interpolations[name] = node.value
-            return name
-        return repr(node.value)
+        out.append(_scalar_text(node, opaque))
+        return
+    active.add(id(node))
     if isinstance(node, yaml.SequenceNode):
-        return "(" + "".join(_scalar_text(item, interpolations) + ", " for item in node.value) + ")"
-    if isinstance(node, yaml.MappingNode):
-        return "{" + ", ".join(f"{_scalar_text(k, interpolations)}: {_scalar_text(v, interpolations)}"
-                               for k, v in node.value) + "}"
-    return "None"
+        out.append("(")
+        for item in node.value:
+            _write(item, opaque, out, depth + 1, active, budget)
+            out.append(", ")
+        out.append(")")
+    elif isinstance(node, yaml.MappingNode):
+        out.append("{")
+        for key, value in node.value:
+            _write(key, opaque, out, depth + 1, active, budget)
+            out.append(": ")
+            _write(value, opaque, out, depth + 1, active, budget)
+            out.append(", ")
+        out.append("}")
+    active.discard(id(node))
+
+
+def _scalar_text(node: yaml.ScalarNode, opaque: Dict[str, str]) -> str:
+    if node.tag in _NUMBER_TAGS:
+        try:
+            return repr(float(node.value)) if node.tag.endswith("float") else str(int(node.value, 0))
+        except ValueError:  # YAML spellings Python lacks (0o17 as 017, 1:30), or > 4300 digits
+            return repr(node.value)
+    if node.tag == "tag:yaml.org,2002:bool":
+        return "True" if node.value.lower() in ("true", "yes", "on", "y") else "False"
+    if node.tag == "tag:yaml.org,2002:null":
+        return "None"
+    if node.style is None and _is_number(node.value):  # OmegaConf reads a plain 1e-4 as a float
+        return repr(float(node.value))
+    if "${" in node.value:
+        return _opaque_name(opaque, node.value)
+    return repr(node.value)
 
 
 def _is_number(text: str) -> bool:
@@ -72,82 +230,85 @@ def _is_number(text: str) -> bool:
     return text.strip().lower() not in ("nan", "inf", "-inf", "+inf", "infinity")
 
 
-def _sites(root: yaml.Node) -> List[_Site]:
+# --- optimizer mappings --------------------------------------------------------------------------
+
+def _sites(document: _Document) -> List[_Site]:
     found: List[_Site] = []
-    stack = [root]
-    seen = set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:  # anchors and aliases can share nodes
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        if not isinstance(node, yaml.MappingNode):
-            continue
-        pairs = [(k.value, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)]
-        stack.extend(v for _, v in node.value)
-        keys = dict(pairs)
+    for mapping in document.mappings:
+        keys = {key.value for key, _ in mapping.value if isinstance(key, yaml.ScalarNode)}
+        if not keys & {*_TARGET_KEYS, _DEEPSPEED_KEY, "<<"}:
+            continue  # cheap: most mappings hold no optimizer and merge nothing
+        entries = document.entries(mapping)
+        # a mapping merged into others shares its values with them: none of its nodes is its own
+        owned = id(mapping) not in document.merge_sources
         for key, style in _TARGET_KEYS.items():
-            target = keys.get(key)
-            if isinstance(target, yaml.ScalarNode) and isinstance(target.value, str) and "." in target.value:
-                found.append(_site(target, style, keys))
-        deepspeed = _deepspeed_site(keys)
+            target, exclusive = entries.get(key, (None, False))
+            if isinstance(target, yaml.ScalarNode) and "." in target.value:
+                found.append(_class_site(document, mapping, target, exclusive and owned, style, entries, owned))
+        deepspeed = _deepspeed_site(document, mapping, entries, owned)
         if deepspeed is not None:
             found.append(deepspeed)
     return found
 
 
-def _site(target: yaml.ScalarNode, style: str, keys: Dict[str, yaml.Node]) -> _Site:
-    interpolations: Dict[str, str] = {}
-    arguments: List[Tuple[Optional[str], str, Optional[yaml.Node]]] = []
+def _class_site(document: _Document, mapping: yaml.MappingNode, target: yaml.ScalarNode, exclusive: bool,
+                style: str, entries: Dict[str, Tuple[yaml.Node, bool]], owned: bool) -> _Site:
+    opaque: Dict[str, str] = {}
+    arguments: Arguments = []
     if style == "hydra":
-        positional = keys.get("_args_")
+        positional, via = entries.get("_args_", (None, False))
         if isinstance(positional, yaml.SequenceNode):
-            arguments += [(None, _scalar_text(item, interpolations), item) for item in positional.value]
-        keywords = {k: v for k, v in keys.items() if not k.startswith("_")}
+            mine = via and owned and not document.shared(positional)
+            arguments += [(None, _value_text(item, opaque, document), item, mine) for item in positional.value]
+        keywords = {name: entry for name, entry in entries.items() if not name.startswith("_")}
     else:
-        init = keys.get("init_args")
-        keywords = {k.value: v for k, v in init.value} if isinstance(init, yaml.MappingNode) else {}
-    for name, value in keywords.items():
-        if name.isidentifier():
-            arguments.append((name, _scalar_text(value, interpolations), value))
-    return _Site(target, target.value, arguments, interpolations)
+        init, via = entries.get("init_args", (None, False))
+        owned = owned and via and not document.shared(init)
+        keywords = document.entries(init) if isinstance(init, yaml.MappingNode) else {}
+    for name, (value, via) in keywords.items():
+        if name.isidentifier() and not keyword.iskeyword(name):
+            arguments.append((name, _value_text(value, opaque, document), value, via and owned))
+    return _Site(mapping, target, exclusive, target.value, True, arguments, opaque)
 
 
-def _deepspeed_site(keys: Dict[str, yaml.Node]) -> Optional[_Site]:
-    optimizer = keys.get("optimizer")
+def _deepspeed_site(document: _Document, mapping: yaml.MappingNode, entries: Dict[str, Tuple[yaml.Node, bool]],
+                    owned: bool) -> Optional[_Site]:
+    optimizer, via = entries.get(_DEEPSPEED_KEY, (None, False))
     if not isinstance(optimizer, yaml.MappingNode):
         return None
-    fields = {k.value: v for k, v in optimizer.value if isinstance(k, yaml.ScalarNode)}
-    kind, params = fields.get("type"), fields.get("params")
-    if not isinstance(kind, yaml.ScalarNode) or str(kind.value).lower() != "adam":
+    owned = owned and via and not document.shared(optimizer)
+    fields = document.entries(optimizer)
+    kind, kind_via = fields.get("type", (None, False))
+    if not isinstance(kind, yaml.ScalarNode) or kind.value.lower() != "adam":
         return None  # "AdamW" and everything else: DeepSpeed's own choice is already decoupled
-    interpolations: Dict[str, str] = {}
-    arguments: List[Tuple[Optional[str], str, Optional[yaml.Node]]] = []
+    opaque: Dict[str, str] = {}
+    arguments: Arguments = []
+    params, via = fields.get("params", (None, False))
     if isinstance(params, yaml.MappingNode):
-        for key, value in params.value:
-            if isinstance(key, yaml.ScalarNode) and key.value in ("weight_decay", _DEEPSPEED_SWITCH):
-                arguments.append((key.value, _scalar_text(value, interpolations), value))
-    return _Site(kind, "deepspeed.ops.adam.FusedAdam", arguments, interpolations)
+        owned_params = owned and via and not document.shared(params)
+        for name, (value, via) in document.entries(params).items():
+            if name in ("weight_decay", _DEEPSPEED_SWITCH):
+                arguments.append((name, _value_text(value, opaque, document), value, via and owned_params))
+    return _Site(mapping, kind, kind_via and owned, "deepspeed.ops.adam.FusedAdam", False, arguments, opaque)
 
 
-def _judge(site: _Site, style: str) -> Tuple[Optional[Finding], Dict[Tuple[int, int], yaml.Node]]:
+def _judge(site: _Site, style: str, document: _Document) -> Tuple[Optional[Finding], Dict[Tuple[int, int], yaml.Node]]:
     """Run the engine on the synthesized call; map the synthesized spans back to YAML nodes."""
     top = site.qualname.split(".", 1)[0]
     prefix = f"import {top}\n__optimizer = {site.qualname}("
     spans: Dict[Tuple[int, int], yaml.Node] = {(2, len("__optimizer = ")): site.target}
     parts, column = [], len(prefix) - len(f"import {top}\n")
-    for keyword, text, node in site.arguments:
-        piece = f"{keyword}={text}" if keyword else text
-        start = column + (len(keyword) + 1 if keyword else 0)
+    for name, text, node, _ in site.arguments:
+        piece = f"{name}={text}" if name else text
+        start = column + (len(name) + 1 if name else 0)
         if node is not None:
             spans[(2, start)] = node
         parts.append(piece)
         column += len(piece) + 2
-    source = prefix + ", ".join(parts) + ")\n"
     if not site.qualname.isascii() or not all(p.isidentifier() for p in site.qualname.split(".")):
         return None, spans
+    source = prefix + ", ".join(parts) + ")\n"
+    document.charge(len(source))
     try:
         findings = analyze_source(source, style)
     except SyntaxError:
@@ -155,27 +316,36 @@ def _judge(site: _Site, style: str) -> Tuple[Optional[Finding], Dict[Tuple[int, 
     return (findings[0] if findings else None), spans
 
 
-def _yaml_value(python_text: str) -> str:
-    return {"True": "true", "False": "false"}.get(python_text, python_text)
+# --- fixes as text edits ---------------------------------------------------------------------------
+
+_PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")  # a replacement every YAML and JSON context reads as is
+_BREAK = "\r\n\x85\u2028\u2029"
+_PROPERTIES = re.compile(rf"(?:[&!][^ \t{_BREAK}]*(?:[ \t{_BREAK}]|#[^{_BREAK}]*)+)*")  # anchor, tag, comments
 
 
-def _plan(site: _Site, finding: Finding, spans, text: str) -> Tuple[List[Tuple[int, int, str]], str]:
-    """Byte-exact text edits (start offset, end offset, replacement) for a finding's fix."""
+def _proposals(site: _Site, finding: Finding, spans) -> Union[List[Tuple[yaml.ScalarNode, str]], str]:
+    """What each node of the site should become, or why the fix needs a hand edit."""
     if finding.fix is None:
-        return [], finding.fix_blocked
-    edits = []
+        return finding.fix_blocked
+    mine = {id(node) for _, _, node, exclusive in site.arguments if exclusive}
+    if site.target_exclusive and site.renamable:
+        mine.add(id(site.target))
+    proposals = []
     for edit in finding.fix.edits:
         node = spans.get(edit.span[:2]) if edit.kind == "replace" else None
-        if node is None or not isinstance(node, yaml.ScalarNode):
-            return [], "this change needs a hand edit in the config file"
+        if not isinstance(node, yaml.ScalarNode):
+            return _HAND_EDIT
+        if id(node) not in mine:
+            return f"{_HAND_EDIT}: the value is shared through a YAML anchor or merge key"
         new = edit.text if node is site.target else _yaml_value(edit.text)
         if node is site.target and "." not in new:  # spelled for Python imports; configs want the full path
             new = _full_name(edit, finding)
-        start, end = node.start_mark.index, node.end_mark.index
-        original = text[start:end]
-        quote = original[0] if original[:1] in ("'", '"') else ""
-        edits.append((start, end, f"{quote}{new}{quote}"))
-    return edits, ""
+        proposals.append((node, new))
+    return proposals
+
+
+def _yaml_value(python_text: str) -> str:
+    return {"True": "true", "False": "false"}.get(python_text, python_text)
 
 
 def _full_name(edit: Edit, finding: Finding) -> str:
@@ -185,60 +355,264 @@ def _full_name(edit: Edit, finding: Finding) -> str:
     return edit.text
 
 
-def analyze(path: str, text: str, style: str) -> List[Tuple[Finding, List[Tuple[int, int, str]]]]:
-    """Findings of a YAML/JSON config, each with its text edits (empty: no automatic fix)."""
+def _text_edit(text: str, node: yaml.ScalarNode, new: str) -> Optional[Tuple[int, int, str]]:
+    """(start, end, replacement) for a scalar spelled so that it can be replaced in place: plain,
+    or quoted without escapes, on one line. Anchors and tags before it are kept."""
+    start, end = node.start_mark.index, node.end_mark.index
+    if text[start:start + 1] in ("&", "!"):  # PyYAML's node starts at its properties
+        start = _PROPERTIES.match(text, start, end).end()
+    source, value = text[start:end], node.value
+    if not _PLAIN.fullmatch(new):
+        return None
+    if node.style is None and source == value:
+        return start, end, new
+    if node.style == "'" and source == f"'{value}'":
+        return start, end, f"'{new}'"
+    if node.style == '"' and source == f'"{value}"' and "\\" not in value:
+        return start, end, f'"{new}"'
+    return None  # block scalars, multi-line or escaped spellings
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def _yaml_documents(path: str, text: str) -> List[yaml.Node]:
     try:
-        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise SourceError(path, f"cannot be parsed as YAML/JSON: {getattr(error, 'problem', error)}",
+        return [d for d in yaml.compose_all(text, Loader=yaml.SafeLoader) if d is not None]
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        reason = _printable(str(error.problem or error.context or "invalid YAML"))
+        raise SourceError(path, f"cannot be parsed as YAML: {reason}",
                           (mark.line + 1) if mark else 0, (mark.column + 1) if mark else 0) from None
     except RecursionError:
         raise SourceError(path, "is nested too deeply to analyze") from None
+    except MemoryError:
+        raise SourceError(path, "is too large to analyze") from None
+    except (yaml.YAMLError, ValueError, TypeError) as error:  # PyYAML on inputs it did not foresee
+        raise SourceError(path, f"cannot be parsed as YAML: {_printable(str(error))}") from None
+
+
+def _json_documents(path: str, text: str) -> List[yaml.Node]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        line, column = _Lines(text).position(error.pos)
+        raise SourceError(path, f"cannot be parsed as JSON: {error.msg}", line + 1, column + 1) from None
+    except RecursionError:
+        raise SourceError(path, "is nested too deeply to analyze") from None
+    except MemoryError:
+        raise SourceError(path, "is too large to analyze") from None
+    except ValueError as error:  # e.g. an integer of more than 4300 digits
+        raise SourceError(path, f"cannot be parsed as JSON: {_printable(str(error))}") from None
+    whole, spine = _json_paths(data)
+    return [_JsonNodes(text, whole, spine).document()] if whole else []
+
+
+Path_ = Tuple[Union[str, int], ...]
+
+
+def _json_paths(data: object) -> Tuple[Set[Path_], Set[Path_]]:
+    """Where optimizers can be, as paths: the values to locate whole, and the containers leading to
+    them. Only these get positions (a 5 MB tokenizer file usually has none)."""
+    whole: Set[Path_] = set()
+    stack: List[Tuple[object, Path_]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            if any(key in value for key in _TARGET_KEYS):
+                whole.add(path)
+            if isinstance(value.get(_DEEPSPEED_KEY), dict):
+                whole.add(path + (_DEEPSPEED_KEY,))
+            stack.extend((v, path + (k,)) for k, v in value.items() if isinstance(v, (dict, list)))
+        elif isinstance(value, list):
+            stack.extend((v, path + (i,)) for i, v in enumerate(value) if isinstance(v, (dict, list)))
+    spine = {path[:n] for path in whole for n in range(len(path))}
+    return whole, spine
+
+
+_JSON_BREAK = re.compile(r"\r\n?|\n")
+_YAML_BREAK = re.compile(r"\r\n?|[\n\x85\u2028\u2029]")  # PyYAML's marks also count NEL, LS and PS
+
+
+class _Lines:
+    """Line starts, as the parser's marks count lines: offsets → (line, column), 0-based like
+    PyYAML's marks, and the text of one line (for ``noqa``), without splitting the whole file."""
+
+    def __init__(self, text: str, breaks: re.Pattern = _JSON_BREAK) -> None:
+        self.text = text
+        self.starts = [0] + [m.end() for m in breaks.finditer(text)]
+
+    def position(self, index: int) -> Tuple[int, int]:
+        line = bisect.bisect_right(self.starts, index) - 1
+        return line, index - self.starts[line]
+
+    def line(self, number: int) -> str:
+        """The 1-based line ``number`` (its break included; empty past the end)."""
+        if not 0 < number <= len(self.starts):
+            return ""
+        end = self.starts[number] if number < len(self.starts) else len(self.text)
+        return self.text[self.starts[number - 1]:end]
+
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_JSON_LITERAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null|NaN|-?Infinity")
+
+
+class _JsonNodes:
+    """PyYAML nodes with positions for the parts of a JSON text that ``_json_paths`` names; every
+    other value is skipped by the C decoder. The text is known to be valid JSON. Open containers
+    are an explicit stack: valid JSON may nest deeper than Python recurses."""
+
+    def __init__(self, text: str, whole: Set[Path_], spine: Set[Path_]) -> None:
+        self.text, self.whole, self.spine = text, whole, spine
+        self.lines = _Lines(text)
+
+    def mark(self, index: int) -> yaml.Mark:
+        line, column = self.lines.position(index)
+        return yaml.Mark("<json>", index, line, column, None, None)
+
+    def space(self, index: int) -> int:
+        return _JSON_SPACE.match(self.text, index).end()
+
+    def document(self) -> yaml.Node:
+        text, skip = self.text, json.JSONDecoder().raw_decode
+        stack: List[list] = []  # open containers: [node, path, whole, items so far, pending key]
+        index, path, whole = self.space(0), (), False
+        while True:
+            node: Optional[yaml.Node] = None
+            char = text[index]
+            if char in "{[" and (whole or path in self.whole or path in self.spine):
+                kind, tag = (yaml.MappingNode, "map") if char == "{" else (yaml.SequenceNode, "seq")
+                container = kind(f"tag:yaml.org,2002:{tag}", [], self.mark(index), None, flow_style=True)
+                stack.append([container, path, whole or path in self.whole, 0, None])
+                index = self.space(index + 1)
+                if text[index] not in "}]":
+                    index, path, whole = self._child(stack[-1], index)
+                    continue
+            elif whole and char == '"':
+                value, end = json.decoder.scanstring(text, index + 1)
+                node = yaml.ScalarNode("tag:yaml.org,2002:str", value, self.mark(index), self.mark(end), style='"')
+                index = end
+            elif whole and char not in "{[":
+                end = _JSON_LITERAL.match(text, index).end()
+                literal = text[index:end]
+                node = yaml.ScalarNode(_literal_tag(literal), literal, self.mark(index), self.mark(end))
+                index = end
+            else:
+                index = skip(text, index)[1]  # nothing here can hold an optimizer
+            while True:  # attach the value; close finished containers; move to the next item
+                if node is not None and stack:
+                    parent = stack[-1]
+                    parent[0].value.append((parent[4], node) if isinstance(parent[0], yaml.MappingNode) else node)
+                if not stack:
+                    return node
+                index = self.space(index)
+                if text[index] == ",":
+                    index, path, whole = self._child(stack[-1], self.space(index + 1))
+                    break
+                node = stack.pop()[0]
+                node.end_mark = self.mark(index + 1)
+                index += 1
+
+    def _child(self, frame: list, index: int) -> Tuple[int, Path_, bool]:
+        """Start the next item of an open container: (index of its value, its path, whole)."""
+        container, path, whole, count, _ = frame
+        if isinstance(container, yaml.MappingNode):
+            key, end = json.decoder.scanstring(self.text, index + 1)
+            frame[4] = yaml.ScalarNode("tag:yaml.org,2002:str", key, self.mark(index), self.mark(end), style='"')
+            return self.space(self.space(end) + 1), path + (key,), whole
+        frame[3] = count + 1
+        return index, path + (count,), whole
+
+
+def _literal_tag(literal: str) -> str:
+    if literal in ("true", "false"):
+        return "tag:yaml.org,2002:bool"
+    if literal == "null":
+        return "tag:yaml.org,2002:null"
+    return "tag:yaml.org,2002:" + ("float" if re.search(r"[.eEIN]", literal) else "int")
+
+
+# --- findings ----------------------------------------------------------------------------------------
+
+def analyze(path: str, text: str, style: str) -> List[Tuple[Finding, List[Tuple[int, int, str]]]]:
+    """Findings of a YAML/JSON config, each with its text edits (empty: no automatic fix)."""
+    is_json = path.lower().endswith(".json")
+    roots = _json_documents(path, text) if is_json else _yaml_documents(path, text)
+    budget = [_FILE_BUDGET + 4 * len(text)]
     results = []
-    for document in documents:
-        if document is None:
-            continue
-        for site in _sites(document):
-            finding, spans = _judge(site, style)
-            if finding is None:
-                continue
-            message = finding.message
-            for name, original in site.interpolations.items():
-                message = message.replace(name, original)
-            start, end = site.target.start_mark, site.target.end_mark
-            span = (start.line + 1, start.column, end.line + 1, end.column)
-            edits, blocked = _plan(site, finding, spans, text)
-            located = replace(finding, message=message, span=span, fix=finding.fix if edits else None,
-                              fix_blocked=blocked)
-            results.append((located, edits))
+    try:
+        for root in roots:
+            results += _document_findings(_Document(root, budget), text, style)
+    except _TooLarge:
+        raise SourceError(path, "expands too far through YAML aliases or merge keys to analyze") from None
     return sorted(results, key=lambda pair: pair[0].span)
 
 
-def _noqa_filter(text: str, results, selection: Selection):
+def _document_findings(document: _Document, text: str, style: str):
+    judged = []
+    for site in _sites(document):
+        finding, spans = _judge(site, style, document)
+        if finding is not None:
+            judged.append((site, finding, _proposals(site, finding, spans)))
+    # A node is edited only when every use of it asks for the same edit (two aliases of one
+    # ``_target_`` in two optimizers that both need the fix, say); each asking site holds one use.
+    askers: Dict[int, Set[int]] = {}
+    texts: Dict[int, Set[str]] = {}
+    for number, (_, _, plan) in enumerate(judged):
+        for node, new in plan if isinstance(plan, list) else ():
+            askers.setdefault(id(node), set()).add(number)
+            texts.setdefault(id(node), set()).add(new)
+    results = []
+    for site, finding, plan in judged:
+        blocked, edits = (plan, []) if isinstance(plan, str) else ("", [])
+        for node, new in plan if isinstance(plan, list) else ():
+            if len(texts[id(node)]) > 1 or len(askers[id(node)]) != document.references.get(id(node), 0):
+                blocked = f"{_HAND_EDIT}: the value is shared through a YAML anchor or merge key"
+                break
+            edit = _text_edit(text, node, new)
+            if edit is None:
+                blocked = f"{_HAND_EDIT}: its YAML spelling (block, multi-line or escaped) cannot be changed in place"
+                break
+            edits.append(edit)
+        if blocked:
+            edits = []
+        message = _OPAQUE.sub(lambda m: _printable(site.opaque.get(m.group(), m.group())), finding.message)
+        # a target reached through a merge key or an alias: point at the optimizer that uses it
+        exclusive = site.target_exclusive and not document.shared(site.target)
+        point = site.target if exclusive else site.mapping
+        start, end = point.start_mark, point.end_mark
+        span = (start.line + 1, start.column, end.line + 1, end.column)
+        results.append((replace(finding, message=message, span=span, fix=finding.fix if edits else None,
+                                fix_blocked=blocked), edits))
+    return results
+
+
+def _noqa_filter(path: str, text: str, results, selection: Selection):
     """Selected findings whose line has no ``# noqa`` for them (flake8's reading; YAML comments too)."""
-    lines = text.splitlines()
-    return [
-        (finding, edits) for finding, edits in results
-        if selection.enabled(finding.code)
-        and not is_suppressed(finding.code, lines[finding.line - 1] if finding.line <= len(lines) else "")
-    ]
+    results = [(finding, edits) for finding, edits in results if selection.enabled(finding.code)]
+    if not results:
+        return results
+    lines = _Lines(text, _JSON_BREAK if path.lower().endswith(".json") else _YAML_BREAK)
+    return [(finding, edits) for finding, edits in results if not is_suppressed(finding.code, lines.line(finding.line))]
 
 
 def check(path: str, text: str, selection: Selection, style: str) -> List[Finding]:
-    return [finding for finding, _ in _noqa_filter(text, analyze(path, text, style), selection)]
+    return [finding for finding, _ in _noqa_filter(path, text, analyze(path, text, style), selection)]
 
 
 def fix(path: str, text: str, selection: Selection, style: str) -> Tuple[str, List[Finding], List[Finding]]:
     """(new text, fixed findings, remaining findings)."""
-    results = _noqa_filter(text, analyze(path, text, style), selection)
+    results = _noqa_filter(path, text, analyze(path, text, style), selection)
     fixed = [f for f, edits in results if edits]
     remaining = [f for f, edits in results if not edits]
     new = text
-    for start, end, replacement in sorted((e for _, edits in results for e in edits), reverse=True):
+    for start, end, replacement in sorted({e for _, edits in results for e in edits}, reverse=True):
         new = new[:start] + replacement + new[end:]
-    if fixed:
-        after = check(path, new, selection, style)
-        if any(f.fix for f in after):
+    if fixed:  # a safety net: the fixed text must read back with nothing left to fix
+        try:
+            clean = not any(f.fix for f in check(path, new, selection, style))
+        except SourceError:
+            clean = False
+        if not clean:
             raise SourceError(path, "a fix did not apply cleanly; nothing was changed")
     return new, fixed, remaining
