@@ -425,24 +425,33 @@ def _names(text: str) -> Set[str]:
 
 
 def _resplit(old: List[str], new: str) -> List[str]:
-    """The new cell text as a JSON list of lines: the unchanged items before and after the change
-    are kept as they were (however the notebook split them), the changed lines are split anew."""
+    """The new cell text as a JSON list of lines: the items holding unchanged lines before and
+    after the change are kept as they were (however the notebook split them), the rest is split
+    into physical lines."""
+    before = "".join(old)
+    old_lines, new_lines = physical_lines(before), physical_lines(new)
+    prefix = suffix = 0
+    while prefix < min(len(old_lines), len(new_lines)) and old_lines[prefix] == new_lines[prefix]:
+        prefix += 1
+    while suffix < min(len(old_lines), len(new_lines)) - prefix and old_lines[-1 - suffix] == new_lines[-1 - suffix]:
+        suffix += 1
+    head_end = len("".join(old_lines[:prefix]))
+    tail_start = len(before) - len("".join(old_lines[len(old_lines) - suffix:]))
     head: List[str] = []
     at = 0
     for item in old:
-        if not new.startswith(item, at) or not item.endswith(("\n", "\r")):
+        if at + len(item) > head_end:
             break
         head.append(item)
         at += len(item)
     tail: List[str] = []
-    end = len(new)
+    end = len(before)
     for item in reversed(old[len(head):]):
-        start = end - len(item)
-        if start < at or not new.startswith(item, start) or (start > 0 and new[start - 1] not in "\r\n"):
+        if end - len(item) < tail_start:
             break
         tail.insert(0, item)
-        end = start
-    return head + physical_lines(new[at:end]) + tail
+        end -= len(item)
+    return head + physical_lines(new[at:len(new) - (len(before) - end)]) + tail
 
 
 def _layout(path: str, raw: bytes, notebook: Dict[str, Any]):
