@@ -240,6 +240,7 @@ def _cells(path: str, notebook: Dict[str, Any]) -> Tuple[List[_Cell], List[str],
         source = _cell_text(cell)
         if source is None:
             errors.append(SourceError(path, f"cell {number} has a source that is not text; skipped"))
+            opaque.append(json.dumps(cell.get("source")))
             continue
         text, originals = mask(source)
         if text is None:

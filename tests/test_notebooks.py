@@ -3,7 +3,6 @@ do not parse, malformed notebook JSON (hostile-inputs.md #1, #2, #9/10, #11)."""
 
 import ast
 import json
-from pathlib import Path
 
 import pytest
 from helpers import BAD, ROOT, cli
@@ -151,6 +150,7 @@ def test_an_import_no_cell_uses_any_more_is_removed_and_the_new_one_goes_into_th
 
 IPYTHON_CELLS = [
     "%timeit -n 3 \\\n    sum(range(10))\n",  # a magic continued black-style on an indented line
+    "best = %timeit -o \\\n    sum(range(10))\n",
     "%pip install torch \\\n  torchvision\n",
     "!pip install a \\\n  b\n",
     "ok = (a\n      != b)\n",  # Python: a != b on a continuation line
