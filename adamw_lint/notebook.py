@@ -102,8 +102,7 @@ def _is_ipython(text: str) -> bool:
             and text[index + 1:index + 2] != "="
         ):
             return bool(_MAGIC_VALUE.match(text[index + 1:].lstrip(" \t")))  # the first assignment
-    last = text.rstrip(" \t\f")
-    return bool(code) and last.endswith("?") and len(last) - 1 in code  # obj?, obj??
+    return _ends_in_help(text, code)  # obj?, obj??
 
 
 def _cell_magic(lines: List[str]) -> Tuple[Optional[int], str]:
@@ -131,19 +130,17 @@ def mask(source: str) -> Tuple[Optional[str], Dict[int, str]]:
     quote: Optional[str] = None  # a string open across lines
     depth = 0  # open brackets
     continued = False  # the previous line ended with a backslash
-    index = start or 0
+    index = first = start or 0  # first: where the current statement starts
     while index < len(lines):
         text = _body(lines[index])
-        if quote is None and depth == 0 and not continued and _is_ipython(text):
-            indent = text[: len(text) - len(text.lstrip(" \t\f"))]
-            while True:  # IPython joins a command's backslash-continued lines
-                line = lines[index]
-                originals[index] = line
-                lines[index] = indent + "pass" + line[len(_body(line)):]
+        if quote is None and depth == 0 and not continued:
+            first = index
+            if _is_ipython(text):
+                while _body(lines[index]).endswith("\\") and index + 1 < len(lines):
+                    index += 1  # IPython joins a command's backslash-continued lines
+                _to_pass(lines, first, index, originals)
                 index += 1
-                if not _body(line).endswith("\\") or index == len(lines):
-                    break
-            continue
+                continue
         code, quote, escaped_end = _code_positions(text, quote)
         for position in code:
             depth += 1 if text[position] in "([{" else -1 if text[position] in ")]}" else 0
@@ -151,8 +148,24 @@ def mask(source: str) -> Tuple[Optional[str], Dict[int, str]]:
         if quote is not None and len(quote) == 1 and not escaped_end:
             quote = None  # an unterminated one-line string: Python reports it
         continued = bool(code) and code[-1] == len(text) - 1 and text.endswith("\\")
+        if quote is None and depth == 0 and not continued and index > first and _ends_in_help(text, code):
+            _to_pass(lines, first, index, originals)  # a statement over several lines, then `?`
         index += 1
     return "".join(lines), originals
+
+
+def _ends_in_help(text: str, code: List[int]) -> bool:
+    last = text.rstrip(" \t\f")
+    return last.endswith("?") and len(last) - 1 in code
+
+
+def _to_pass(lines: List[str], first: int, last: int, originals: Dict[int, str]) -> None:
+    """Lines ``first``..``last`` (one IPython command) become ``pass`` at the first one's indentation."""
+    text = _body(lines[first])
+    indent = text[: len(text) - len(text.lstrip(" \t\f"))]
+    for index in range(first, last + 1):
+        originals[index] = lines[index]
+        lines[index] = indent + "pass" + lines[index][len(_body(lines[index])):]
 
 
 def unmask(text: str, originals: Dict[int, str], before: Optional[str] = None) -> str:

@@ -157,6 +157,7 @@ IPYTHON_CELLS = [
     "?obj\n",
     "obj?\n",
     "obj.attr??\n",
+    "torch.optim.\\\n    Adam?\n",  # help on a backslash-continued name
     "out = !ls\n",
     "a, b = !ls\n",
     "home = %env HOME\n",
@@ -174,6 +175,13 @@ def test_valid_ipython_is_not_a_parse_error_and_hides_nothing(cell):
     data, fixed, _, errors = fix(raw)
     assert len(fixed) == 2 and errors == []
     assert_only_replaced(raw, data, ADAM, ADAMW, count=2)
+
+
+def test_the_ipython_examples_are_valid_ipython():
+    # IPython itself, where installed, is the judge of what these tests call valid IPython
+    transformer = pytest.importorskip("IPython.core.inputtransformer2").TransformerManager()
+    for cell in IPYTHON_CELLS:
+        ast.parse(transformer.transform_cell(cell))
 
 
 @pytest.mark.parametrize("source", [
