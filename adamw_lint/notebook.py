@@ -293,7 +293,7 @@ def _moved(finding: Finding, lines: int, cell: Optional[int] = None) -> Finding:
 
 def _analyze(path: str, cells: List[_Cell], style: str, errors: List[SourceError]) -> List[Finding]:
     """Findings (module positions) of the cells as one module. A cell too deep for the engine is
-    reported (found by analyzing each cell alone) and the others are analyzed without it."""
+    reported (found by analyzing each cell alone) and dropped from ``cells``; the rest is analyzed."""
     tree, lines = _join(cells)
     try:
         return analyze_tree(tree, lines, style)
@@ -308,7 +308,7 @@ def _analyze(path: str, cells: List[_Cell], style: str, errors: List[SourceError
             errors.append(SourceError(path, f"cell {cell.number} is nested too deeply to analyze"))
     if not deep:
         raise SourceError(path, "is nested too deeply to analyze")
-    cells[:] = [c for c in cells if c not in deep]
+    cells[:] = [c for c in cells if all(c is not d for d in deep)]
     return _analyze(path, cells, style, errors)
 
 
@@ -345,8 +345,10 @@ def fix_cells(path: str, raw: bytes, selection: Selection, style: str) -> Notebo
     layout cannot be reproduced, or a fix did not apply cleanly."""
     notebook = _load(path, raw)
     dump = _layout(path, raw, notebook)
-    cells, opaque, errors = _cells(path, notebook)
-    findings = _findings(path, cells, selection, style, errors)
+    parsed, opaque, errors = _cells(path, notebook)
+    cells = list(parsed)
+    findings = _findings(path, cells, selection, style, errors)  # drops cells too deep to analyze
+    opaque += [c.source for c in parsed if all(c is not d for d in cells)]
     texts = {cell.number: cell.text for cell in cells}  # masked; fixed below
     fixed: List[Finding] = []
     for cell in cells:

@@ -288,6 +288,11 @@ def test_a_cell_too_deep_for_the_engine_is_reported_and_the_other_cells_analyzed
     findings, errors = check(raw)
     assert where(findings) == [(3, 1, 6, "AWL101")]
     assert [e.reason for e in errors] == ["cell 2 is nested too deeply to analyze"]
+    # fixing: that cell is left alone, and still counts as using the names it mentions
+    raw = notebook_bytes("from torch.optim import Adam\n", "deep = Adam\n", "opt = Adam(p, weight_decay=1e-4)\n")
+    data, fixed, _, errors = fix(raw)
+    assert len(fixed) == 1 and [e.reason for e in errors] == ["cell 2 is nested too deeply to analyze"]
+    assert cell_sources(data)[:2] == ["from torch.optim import Adam\n", "deep = Adam\n"]
 
 
 # --- the notebook's own layout ---------------------------------------------------------------------
