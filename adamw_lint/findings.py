@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional, Tuple
+import re
+from dataclasses import dataclass, replace
+from typing import Callable, Optional, Sequence, Tuple
 
 Span = Tuple[int, int, int, int]  # line, col, end line, end col (1-based lines, 0-based chars)
 
@@ -40,6 +41,23 @@ class Finding:
     fix: Optional[Fix] = None
     fix_blocked: str = ""  # why a fixable kind of finding has no fix here
     cell: Optional[int] = None  # notebooks: the 1-based cell; span is then inside the cell
+    # Other places the message names (a regularizer's line): 1-based lines of the analyzed text,
+    # written into ``template`` as place(i) marks, so a notebook can say "cell 5, line 3" instead.
+    related: Tuple[int, ...] = ()
+    template: str = ""
+
+    @classmethod
+    def naming(cls, code: str, template: str, span: Span, related: Sequence[int]) -> "Finding":
+        """A finding whose message names ``related`` lines where ``template`` has place(i)."""
+        finding = cls(code, "", span, related=tuple(related), template=template)
+        return finding.relocated(lambda line: f"line {line}")
+
+    def relocated(self, where: Callable[[int], str]) -> "Finding":
+        """The same finding with each related line written as ``where(line)``."""
+        if not self.template:
+            return self
+        message = _PLACE.sub(lambda m: where(self.related[int(m.group(1))]), self.template)
+        return replace(self, message=message)
 
     @property
     def line(self) -> int:
@@ -48,3 +66,11 @@ class Finding:
     @property
     def col(self) -> int:
         return self.span[1]
+
+
+_PLACE = re.compile("\x00(\\d+)\x00")
+
+
+def place(index: int) -> str:
+    """The mark for the ``index``-th related line in a template (NUL cannot occur in Python source)."""
+    return f"\x00{index}\x00"

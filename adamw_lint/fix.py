@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import argparse
 import ast
+import difflib
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-from libcst.metadata import PositionProvider
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .analysis import analyze_source
+from .files import physical_lines
 from .findings import Edit, Finding, Span
 from .noqa import without_noqa
 from .selection import Selection
@@ -93,12 +96,16 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
         if not self._edits or not isinstance(original_node, cst.BaseExpression):
             return updated
         span = self._span(original_node)
-        for edit in self._edits.get(("container", span), ()):
-            updated = _apply_container_edit(updated, edit)
-        for edit in self._edits.get(("replace", span), ()):
-            replacement = cst.parse_expression(edit.text)
-            updated = replacement.with_changes(lpar=updated.lpar, rpar=updated.rpar)  # type: ignore[union-attr]
-        return updated
+        return _apply_edits(updated, self._edits.get(("container", span), ()), self._edits.get(("replace", span), ()))
+
+
+def _apply_edits(node, container: Sequence[Edit], replace: Sequence[Edit]):
+    """One node's edits: first those on the call or dict itself, then a replacement of the node."""
+    for edit in container:
+        node = _apply_container_edit(node, edit)
+    for edit in replace:
+        node = cst.parse_expression(edit.text).with_changes(lpar=node.lpar, rpar=node.rpar)
+    return node
 
 
 def _apply_container_edit(node, edit: Edit):
@@ -196,4 +203,124 @@ def fix_source(
     return FixResult(new_source, command.applied, after)
 
 
-__all__: Sequence[str] = ("AdamWCodemod", "FixError", "FixResult", "fix_source")
+Replacement = Tuple[int, int, str]  # 0-based character offset into the source, characters deleted, text inserted
+
+
+def fix_each(source: str, findings: Sequence[Finding]) -> Dict[Span, List[Replacement]]:
+    """Each fixable finding's own fix, as if it were the only one applied, from ONE libcst parse of
+    ``source`` (SARIF's per-result fixes). Keyed by the finding's span; import changes included.
+    A file libcst cannot parse, or nests too deeply, gets no fixes (never an exception)."""
+    wanted = [f for f in findings if f.fix is not None and f.cell is None]
+    if not wanted:
+        return {}
+    try:
+        return _Singles(source).fixes(wanted)
+    except (cst.ParserSyntaxError, RecursionError, SyntaxError, ValueError, FixError):
+        return {}
+
+
+class _Singles:
+    """One parse and one position table, shared by every finding's fix."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.module = cst.parse_module(source)
+        positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        self.positions = positions
+        self.nodes: Dict[Span, List[cst.CSTNode]] = {}
+        for node, where in positions.items():
+            if isinstance(node, cst.BaseExpression):
+                span = (where.start.line, where.start.column, where.end.line, where.end.column)
+                self.nodes.setdefault(span, []).append(node)
+        self.starts = [0]
+        for line in physical_lines(source):
+            self.starts.append(self.starts[-1] + len(line))
+        self.uses = Counter(n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name))
+        self.imports: Dict[object, List[Replacement]] = {}
+
+    def offset(self, line: int, column: int) -> int:
+        return self.starts[line - 1] + column
+
+    def fixes(self, findings: Sequence[Finding]) -> Dict[Span, List[Replacement]]:
+        result = {}
+        for finding in findings:
+            assert finding.fix is not None
+            removes = tuple(r for r in finding.fix.remove_imports if self.uses[r[2] or r[1]] <= 1)
+            if removes:  # the import goes only if this call was its last use: the whole file decides
+                result[finding.span] = self._whole(finding)
+                continue
+            edits = [r for span in self._top_spans(finding.fix.edits) for r in self._node_edit(span, finding.fix.edits)]
+            result[finding.span] = sorted(edits + self._imports(finding.fix.add_imports))
+        return result
+
+    @staticmethod
+    def _top_spans(edits: Sequence[Edit]) -> List[Span]:
+        spans = {e.span for e in edits}
+        inside = lambda a, b: a != b and (b[0], b[1]) <= (a[0], a[1]) and (a[2], a[3]) <= (b[2], b[3])  # noqa: E731
+        return sorted(s for s in spans if not any(inside(s, other) for other in spans))
+
+    def _node_edit(self, top: Span, edits: Sequence[Edit]) -> List[Replacement]:
+        nodes = self.nodes.get(top)
+        if not nodes:
+            raise FixError(f"no expression at {top}")
+        by_span: Dict[Tuple[str, Span], List[Edit]] = {}
+        for edit in edits:
+            by_span.setdefault(("replace" if edit.kind == "replace" else "container", edit.span), []).append(edit)
+        positions = self.positions
+
+        class Apply(cst.CSTTransformer):
+            def on_leave(self, original, updated):
+                where = positions.get(original)
+                if where is None or not isinstance(original, cst.BaseExpression):
+                    return updated
+                span = (where.start.line, where.start.column, where.end.line, where.end.column)
+                return _apply_edits(updated, by_span.get(("container", span), ()), by_span.get(("replace", span), ()))
+
+        new = nodes[-1].visit(Apply())
+        text = self.module.code_for_node(new.with_changes(lpar=(), rpar=()))  # the span excludes parentheses
+        start, end = self.offset(top[0], top[1]), self.offset(top[2], top[3])
+        return [(start, end - start, text)]
+
+    def _imports(self, add: Tuple[Tuple[str, Optional[str]], ...]) -> List[Replacement]:
+        if not add:
+            return []
+        if add not in self.imports:
+            # libcst places new imports by the module's top-level imports only: transform the
+            # statements up to the last of them (a prefix of the source), not the whole file
+            body = self.module.body
+            last = max((i for i, stmt in enumerate(body) if isinstance(stmt, cst.SimpleStatementLine)
+                        and any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body)), default=-1)
+            head = self.module.with_changes(body=body[:max(last + 1, min(2, len(body)))], footer=())
+            context = CodemodContext()
+            for module, name in add:
+                AddImportsVisitor.add_needed_import(context, module, name)
+            new = AddImportsVisitor(context).transform_module(head).code
+            self.imports[add] = _replacements(head.code, new)
+        return self.imports[add]
+
+    def _whole(self, finding: Finding) -> List[Replacement]:
+        command = AdamWCodemod(CodemodContext(), only=finding.span, findings=[finding])
+        return _replacements(self.source, command.transform_module(self.module).code)
+
+
+def _replacements(old: str, new: str) -> List[Replacement]:
+    """Line-level differences between two texts, as replacements in ``old``."""
+    before, after = physical_lines(old), physical_lines(new)
+    starts = [0]
+    for line in before:
+        starts.append(starts[-1] + len(line))
+    found = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes():
+        if tag != "equal":
+            found.append((starts[i1], starts[i2] - starts[i1], "".join(after[j1:j2])))
+    return found
+
+
+def apply_replacements(source: str, replacements: Sequence[Replacement]) -> str:
+    """``source`` with non-overlapping replacements applied (what a SARIF consumer does)."""
+    for offset, length, text in sorted(replacements, reverse=True):
+        source = source[:offset] + text + source[offset + length:]
+    return source
+
+
+__all__: Sequence[str] = ("AdamWCodemod", "FixError", "FixResult", "apply_replacements", "fix_each", "fix_source")

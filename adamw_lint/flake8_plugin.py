@@ -31,7 +31,7 @@ class Plugin:
         if not may_contain_text("".join(self.lines)):
             return
         try:
-            findings = analyze_tree(self.tree, self.lines)
+            findings = analyze_tree(self.tree, self.lines, fixes=False)  # flake8 shows no fixes
         except RecursionError:  # a pathologically nested file: flake8 must go on with the rest
             return
         for finding in findings:

@@ -32,6 +32,8 @@ class Binding:
     qualname: Optional[str] = None  # set for imports: what the name refers to
     value: Optional[ast.expr] = None  # set for ``name = value``
     from_import: bool = False  # ``from module import name``
+    node: Optional[ast.AST] = None  # set for ``def`` and ``class``: the definition
+    end: Optional[Position] = None  # where the binding statement ends (its value is known after it)
 
 
 @dataclass(eq=False)
@@ -71,6 +73,10 @@ def _pos(node: ast.AST) -> Position:
     return (node.lineno, node.col_offset)  # type: ignore[attr-defined]
 
 
+def _end(node: ast.AST) -> Position:
+    return (node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+
+
 class Resolver(ast.NodeVisitor):
     """Builds the scopes of a module and lists its calls with the scope each one is in."""
 
@@ -78,7 +84,7 @@ class Resolver(ast.NodeVisitor):
         self.module = Scope("module", None)
         self.scope = self.module
         self.calls: List[Tuple[ast.Call, Scope]] = []
-        self.comprehensions: List[Tuple[ast.expr, Scope]] = []
+        self.scopes: Dict[int, Scope] = {}  # id of a def, lambda, class or comprehension → its scope
         self._star_modules = star_modules  # modules whose ``import *`` we can resolve
 
     # --- building -----------------------------------------------------------------------
@@ -113,8 +119,9 @@ class Resolver(ast.NodeVisitor):
         for default in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
             self.visit(default)
         if name is not None:
-            self._opaque(name, node)
+            self.scope.bind(name, Binding(_pos(node), self.scope, node=node, end=_end(node)))
         outer, self.scope = self.scope, Scope("function", self.scope)
+        self.scopes[id(node)] = self.scope
         for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
             if arg is not None:
                 self._opaque(arg.arg, node)
@@ -134,8 +141,9 @@ class Resolver(ast.NodeVisitor):
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         for expr in (*node.decorator_list, *node.bases, *node.keywords):
             self.visit(expr)
-        self._opaque(node.name, node)
+        self.scope.bind(node.name, Binding(_pos(node), self.scope, node=node, end=_end(node)))
         outer, self.scope = self.scope, Scope("class", self.scope)
+        self.scopes[id(node)] = self.scope
         for stmt in node.body:
             self.visit(stmt)
         self.scope = outer
@@ -144,6 +152,7 @@ class Resolver(ast.NodeVisitor):
         generators = node.generators
         self.visit(generators[0].iter)  # evaluated in the enclosing scope
         outer, self.scope = self.scope, Scope("comprehension", self.scope)
+        self.scopes[id(node)] = self.scope
         for i, gen in enumerate(generators):
             if i:
                 self.visit(gen.iter)
@@ -164,7 +173,7 @@ class Resolver(ast.NodeVisitor):
         self.visit(node.value)
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             target = node.targets[0]
-            self.scope.bind(target.id, Binding(_pos(target), self.scope, value=node.value))
+            self.scope.bind(target.id, Binding(_pos(target), self.scope, value=node.value, end=_end(node)))
         else:
             for target in node.targets:
                 self.visit(target)
@@ -173,7 +182,7 @@ class Resolver(ast.NodeVisitor):
         if node.value is not None:
             self.visit(node.value)
         if isinstance(node.target, ast.Name):
-            self.scope.bind(node.target.id, Binding(_pos(node.target), self.scope, value=node.value))
+            self.scope.bind(node.target.id, Binding(_pos(node.target), self.scope, value=node.value, end=_end(node)))
         else:
             self.visit(node.target)
 
@@ -205,11 +214,7 @@ class Resolver(ast.NodeVisitor):
         self.calls.append((node, self.scope))
         self.generic_visit(node)
 
-    def _generator(self, node) -> None:
-        self.comprehensions.append((node, self.scope))
-        self._comprehension(node)
-
-    visit_ListComp = visit_GeneratorExp = _generator
+    visit_ListComp = visit_GeneratorExp = _comprehension
 
     # --- querying -----------------------------------------------------------------------
     def qualname(self, expr: ast.expr, scope: Scope, depth: int = 0) -> Optional[str]:
@@ -280,6 +285,22 @@ class Resolver(ast.NodeVisitor):
             if len(everywhere) == 1:
                 return found[0].value, found[0].scope
         return None
+
+    def scope_of(self, node: ast.AST) -> Optional[Scope]:
+        """The scope a def, lambda, class or comprehension opens."""
+        return self.scopes.get(id(node))
+
+    def reaching(self, name: ast.Name, scope: Scope) -> Optional[Binding]:
+        """The binding whose value ``name`` holds where it is used: in its own scope the last one
+        completed before the use, from a nested scope the last one in source order."""
+        found = scope.lookup(name.id, (10**9, 0))
+        if not found:
+            return None
+        own = found[0].scope is scope or found[0].scope is scope.module() and name.id in scope.globals
+        if own:
+            use = _pos(name)
+            found = [b for b in found if (b.end or b.pos) <= use]
+        return max(found, key=lambda b: b.pos, default=None)
 
     def follow(self, expr: ast.expr, scope: Scope) -> Tuple[ast.expr, Scope]:
         """``expr`` itself, or what a once-assigned name holds (``groups = [...]``)."""

@@ -32,17 +32,21 @@ def test_regularizer_finding_names_the_regularizer_lines_and_translation():
         a = layers.Dense(8, kernel_regularizer=reg)
         b = layers.Dense(8, kernel_regularizer=regularizers.L2(5e-4), activity_regularizer=regularizers.l2(1))
         opt = optimizers.Adam(1e-3)
+        model = keras.Sequential([a, b])
+        model.compile(optimizer=opt, loss="mse")
     """
-    findings = analyze_source(textwrap.dedent(source))
-    assert [(f.line, f.code) for f in findings] == [(6, "AWL201")]
-    assert "line 4, 5" in findings[0].message and "AdamW(weight_decay=0.001)" in findings[0].message
+    findings = analyze_source("import keras\n" + textwrap.dedent(source))
+    assert [(f.line, f.code) for f in findings] == [(7, "AWL201")]
+    assert "(line 5; line 6)" in findings[0].message and "AdamW(weight_decay=0.001)" in findings[0].message
+    assert findings[0].related == (5, 6)
 
 
 def test_regularizer_without_adaptive_optimizer_or_only_activity_is_not_reported():
-    assert codes("from keras import layers, regularizers\nlayers.Dense(8, kernel_regularizer=regularizers.l2(1e-4))\n") == []
-    source = "import keras\nfrom keras import layers, regularizers\n" \
-             "layers.Dense(8, activity_regularizer=regularizers.l2(1e-4))\nkeras.optimizers.Adam()\n"
-    assert codes(source) == []
+    head = "import keras\nfrom keras import layers, regularizers\n"
+    assert codes(head + "m = keras.Sequential([layers.Dense(8, kernel_regularizer=regularizers.l2(1e-4))])\n"
+                        "m.compile(optimizer=keras.optimizers.SGD(0.1))\n") == []
+    assert codes(head + "m = keras.Sequential([layers.Dense(8, activity_regularizer=regularizers.l2(1e-4))])\n"
+                        "m.compile(optimizer=keras.optimizers.Adam())\n") == []
 
 
 def test_contrib_regularizer_translation_is_not_doubled():
@@ -50,7 +54,8 @@ def test_contrib_regularizer_translation_is_not_doubled():
         import tensorflow as tf
         w = tf.get_variable('w', regularizer=None)
         layer = tf.layers.dense(x, 10, kernel_regularizer=tf.contrib.layers.l2_regularizer(1e-4))
-        opt = tf.train.AdamOptimizer(1e-3)
+        model = tf.keras.Sequential([tf.keras.layers.Dense(10, kernel_regularizer=tf.contrib.layers.l2_regularizer(1e-4))])
+        model.compile(tf.train.AdamOptimizer(1e-3))
     """
     findings = analyze_source(textwrap.dedent(source))
     assert [f.code for f in findings] == ["AWL201"] and "weight_decay=0.0001" in findings[0].message
@@ -58,15 +63,18 @@ def test_contrib_regularizer_translation_is_not_doubled():
 
 def test_compile_string_needs_keras_in_the_module():
     assert codes("import re\nkernel = layers.Dense(8, kernel_regularizer='l2')\nre.compile('adam')\n") == []
-    source = "import keras\nlayers = keras.layers\nd = layers.Dense(8, kernel_regularizer='l2')\nmodel.compile('adam', 'mse')\n"
-    assert codes(source) == [(4, "AWL201")]
+    source = ("import keras\nlayers = keras.layers\nd = layers.Dense(8, kernel_regularizer='l2')\n"
+              "model = keras.Sequential([d])\nmodel.compile('adam', 'mse')\n")
+    assert codes(source) == [(5, "AWL201")]
 
 
 def test_loss_side_l2_with_sgd_is_fine_and_with_adam_is_not():
     base = "import tensorflow as tf\nloss = xent + wd * tf.nn.l2_loss(w)\n"
-    assert codes(base + "opt = tf.compat.v1.train.GradientDescentOptimizer(0.1)\n") == []
-    assert codes(base + "opt = tf.compat.v1.train.AdamOptimizer(1e-3)\n") == [(3, "AWL202")]
-    assert codes("import tensorflow as tf\nreg = tf.add_n(model.losses)\nopt = tf.keras.optimizers.Adam()\n") == [(3, "AWL202")]
+    assert codes(base + "opt = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)\n") == []
+    assert codes(base + "opt = tf.compat.v1.train.AdamOptimizer(1e-3).minimize(loss)\n") == [(3, "AWL202")]
+    model = "model = tf.keras.Sequential([tf.keras.layers.Dense(4, kernel_regularizer='l2')])\n"
+    step = "reg = tf.add_n(model.losses)\nopt = tf.keras.optimizers.Adam()\nopt.minimize(lambda: xent + reg, model.weights)\n"
+    assert codes("import tensorflow as tf\n" + model + step) == [(4, "AWL202")]
 
 
 def test_decay_argument():

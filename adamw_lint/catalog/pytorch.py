@@ -629,6 +629,8 @@ WRAPPERS: Tuple[OptimizerWrapper, ...] = (
 
 SQUARED_NORMS = SquaredNormPattern(
     iterators=("parameters", "named_parameters"),
+    norms=("torch.norm", "torch.linalg.norm"),
+    sums=("torch.sum",),
     source="§6 trap 9",
     valid=(
         "import torch\nl2 = sum(p.pow(2).sum() for p in model.parameters())\n"

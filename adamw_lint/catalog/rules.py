@@ -139,10 +139,15 @@ RULES: Tuple[Rule, ...] = (
         summary="Keras L2 weight regularizers trained with an adaptive optimizer (coupled L2)",
         what=(
             "Finds L2 weight regularizers (`kernel_regularizer=regularizers.l2(c)`, `L2`, `L1L2(l2=…)`, "
-            "`\"l2\"`, `tf.contrib.layers.l2_regularizer`, …) in a module that builds an adaptive Keras "
-            "optimizer (an object, or a string in `compile(optimizer=\"adam\")`). It is reported at the "
-            "optimizer and names the regularizer lines. `activity_regularizer` regularizes outputs and "
-            "is not reported. Keras optimizers' own `weight_decay=` is already decoupled and is never reported."
+            "`\"l2\"`, `tf.contrib.layers.l2_regularizer`, …) on the layers of a model that an adaptive Keras "
+            "optimizer trains. The model is followed from `model.compile(optimizer=…)` back to its layers by "
+            "variable, in source order (a notebook's cells in order): a `Sequential([...])` list, `model.add(...)`, "
+            "the functional graph from `Input` to `Model(inputs, outputs)`, the layers a subclassed model or a "
+            "builder function creates. A model whose construction cannot be followed (a function parameter, an "
+            "attribute) is not reported, and neither is a regularizer on another model. Reported once at the "
+            "optimizer (or at `compile(optimizer=\"adam\")`), naming the regularizers' lines. "
+            "`activity_regularizer` regularizes outputs and is not reported. Keras optimizers' own "
+            "`weight_decay=` is already decoupled and is never reported."
         ),
         why=_WHY_COUPLED.replace("Most code that passes `weight_decay=` to Adam meant AdamW.",
                                  "In Keras the coupled L2 lives in the regularizers, which add c·Σw² to the loss: its "
@@ -162,10 +167,13 @@ RULES: Tuple[Rule, ...] = (
         ),
         summary="L2 terms in a TensorFlow loss minimized by an adaptive optimizer (coupled L2)",
         what=(
-            "Finds loss-side L2 (`tf.nn.l2_loss(…)`, `tf.losses.get_regularization_loss()`, "
-            "`tf.compat.v1.losses.get_regularization_losses()`, `sum(model.losses)`) in a module that uses "
-            "an adaptive TensorFlow optimizer (`tf.train.AdamOptimizer`, `RMSPropOptimizer`, "
-            "`AdagradOptimizer`, or an adaptive Keras optimizer). Reported at the optimizer."
+            "Finds L2 terms in the loss an adaptive TensorFlow or Keras optimizer minimizes. The loss is "
+            "followed by variable from `opt.minimize(loss)` or `opt.apply_gradients(...)` (through "
+            "`tape.gradient(loss, …)`) back to `tf.nn.l2_loss(w)` of weights, `model.losses` / "
+            "`sum(model.losses)` of a model that has L2 regularizers, `get_regularization_loss()` in a graph "
+            "that has them, and an `add_loss` of an L2 term on a compiled model. An L2 term in another "
+            "optimizer's loss, `model.losses` of a model without L2 regularizers, and `l2_loss(y - t)` (a "
+            "regression loss) are not reported. Reported once at the optimizer, naming each term's line."
         ),
         why=_WHY_COUPLED.replace("Most code that passes `weight_decay=` to Adam meant AdamW.",
                                  "TF1 optimizers have no weight decay of their own, so TF code writes L2 into the loss."),

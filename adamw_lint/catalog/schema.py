@@ -68,6 +68,10 @@ class Signature:
     def __contains__(self, name: str) -> bool:
         return name in self.positional or name in self.keyword_only
 
+    def default(self, name: str) -> object:
+        """The parameter's default value (None when it has none)."""
+        return ast.literal_eval(self.defaults.get(name, "None"))
+
 
 class _Signed:
     """A row that declares ``signature_text``: its parsed Signature, computed once."""
@@ -180,6 +184,7 @@ class L2Penalty(_Signed):
     source: str
     legacy_coefficient: Optional[str] = None  # an older keyword for c (Keras 2's ``l2(l=0.01)``)
     of_weights: bool = False  # the first argument must be a weight, not an error term (l2_loss(y - t))
+    collects: bool = False  # sums the regularizers the graph's layers created (TF1's collection)
     valid: Tuple[str, ...] = ()
     invalid: Tuple[Example, ...] = ()
 
@@ -209,6 +214,8 @@ class SquaredNormPattern:
     """Spellings of Σθ² over ``model.parameters()`` added to a loss (method names on the tensor)."""
 
     iterators: Tuple[str, ...]  # methods whose results are the parameters
+    norms: Tuple[str, ...]  # functions whose square is Σθ² of their first argument
+    sums: Tuple[str, ...]  # functions that sum a tensor
     source: str
     codes: Tuple[str, ...] = ("AWL105",)
     valid: Tuple[str, ...] = ()

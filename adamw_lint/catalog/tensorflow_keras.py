@@ -65,6 +65,7 @@ REGULARIZER_KEYWORDS: Tuple[str, ...] = (
     "kernel_regularizer", "bias_regularizer", "depthwise_regularizer", "pointwise_regularizer",
     "recurrent_regularizer", "embeddings_regularizer", "beta_regularizer", "gamma_regularizer",
     "W_regularizer", "b_regularizer",
+    "regularizer",  # Layer.add_weight(regularizer=...), tf.compat.v1.get_variable(regularizer=...)
 )
 REGULARIZER_STRINGS: Mapping[str, float] = {"l2": 0.01, "l1_l2": 0.01}  # Keras's defaults for the names
 # Strings that name an adaptive optimizer in ``model.compile(optimizer=...)``.
@@ -82,26 +83,51 @@ L2_PENALTIES: Tuple[L2Penalty, ...] = (
         gradient_factor=2.0,
         source="§1 row 25, §3.1, trap 9",
         valid=(
-            "from tensorflow.keras import layers, regularizers\n"
-            "dense = layers.Dense(64, activity_regularizer=regularizers.l2(1e-5))\n"
+            "from tensorflow.keras import Sequential, layers, regularizers\n"
+            "model = Sequential([layers.Dense(64, activity_regularizer=regularizers.l2(1e-5))])\n"
             "model.compile(optimizer='adam', loss='mse')\n",
-            "from keras import layers, regularizers\n"
-            "dense = layers.Dense(64, kernel_regularizer=regularizers.l2(0.0))\n"
+            "from keras import Sequential, layers, regularizers\n"
+            "model = Sequential([layers.Dense(64, kernel_regularizer=regularizers.l2(0.0))])\n"
             "model.compile(optimizer='adam', loss='mse')\n",
+            # two models: the regularized one is trained by SGD, the Adam one has no regularizer
+            "import keras\nfrom keras import layers, regularizers\n"
+            "a = keras.Sequential([layers.Dense(8, kernel_regularizer=regularizers.l2(1e-4))])\n"
+            "a.compile(optimizer=keras.optimizers.SGD(0.1), loss='mse')\n"
+            "b = keras.Sequential([layers.Dense(8)])\nb.compile(optimizer='adam', loss='mse')\n",
+            # a model that cannot be followed (a parameter) is not charged with another model's regularizer
+            "import keras\nfrom keras import layers, regularizers\n"
+            "head = layers.Dense(8, kernel_regularizer=regularizers.l2(1e-4))\n"
+            "def train(model):\n    model.compile(optimizer=keras.optimizers.Adam(), loss='mse')\n",
         ),
         invalid=(
             Example(
                 "import tensorflow as tf\nfrom tensorflow.keras import layers, regularizers\n"
-                "dense = layers.Dense(64, kernel_regularizer=regularizers.l2(1e-4))\n"
+                "model = tf.keras.Sequential([layers.Dense(64, kernel_regularizer=regularizers.l2(1e-4))])\n"
                 "model.compile(optimizer=tf.keras.optimizers.Adam(1e-3), loss='mse')\n"
             ),
             Example(
-                "import keras\nconv = keras.layers.Conv2D(32, 3, kernel_regularizer='l2')\n"
+                "import keras\nmodel = keras.Sequential()\n"
+                "model.add(keras.layers.Conv2D(32, 3, kernel_regularizer='l2'))\n"
                 "model.compile(optimizer='rmsprop', loss='mse')\n"
             ),
             Example(
-                "from keras.optimizers import Adam\nfrom keras.regularizers import l2\n"
-                "dense = Dense(10, W_regularizer=l2(l=5e-4))\nopt = Adam(lr=1e-3)\n"
+                "from keras.models import Sequential\nfrom keras.optimizers import Adam\nfrom keras.regularizers import l2\n"
+                "model = Sequential()\nmodel.add(Dense(10, W_regularizer=l2(l=5e-4)))\nopt = Adam(lr=1e-3)\n"
+                "model.compile(optimizer=opt, loss='mse')\n"
+            ),
+            Example(
+                "import keras\nfrom keras import layers, regularizers\n"
+                "inputs = keras.Input(shape=(32,))\n"
+                "x = layers.Dense(64, kernel_regularizer=regularizers.l2(1e-4))(inputs)\n"
+                "outputs = layers.Dense(10)(x)\nmodel = keras.Model(inputs, outputs)\n"
+                "model.compile(optimizer='adam', loss='mse')\n"
+            ),
+            Example(
+                "import keras\nfrom keras import layers, regularizers\n\n"
+                "class Net(keras.Model):\n    def __init__(self):\n        super().__init__()\n"
+                "        self.dense = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))\n\n"
+                "    def call(self, x):\n        return self.dense(x)\n\n"
+                "model = Net()\nmodel.compile(optimizer=keras.optimizers.Adam(1e-3), loss='mse')\n"
             ),
         ),
     ),
@@ -120,13 +146,13 @@ L2_PENALTIES: Tuple[L2Penalty, ...] = (
         coefficient="l2",
         gradient_factor=2.0,
         source="§1 row 25",
-        valid=("from keras import layers, regularizers\n"
-               "d = layers.Dense(8, kernel_regularizer=regularizers.L1L2(l1=1e-4))\n"
+        valid=("from keras import Sequential, layers, regularizers\n"
+               "model = Sequential([layers.Dense(8, kernel_regularizer=regularizers.L1L2(l1=1e-4))])\n"
                "model.compile(optimizer='adam')\n",),
         invalid=(
-            Example("from keras import layers, optimizers, regularizers\n"
-                    "d = layers.Dense(8, kernel_regularizer=regularizers.L1L2(l2=1e-4))\n"
-                    "opt = optimizers.Nadam()\n"),
+            Example("from keras import Sequential, layers, optimizers, regularizers\n"
+                    "def build():\n    return Sequential([layers.Dense(8, kernel_regularizer=regularizers.L1L2(l2=1e-4))])\n"
+                    "opt = optimizers.Nadam()\nmodel = build()\nmodel.compile(opt, 'mse')\n"),
         ),
     ),
     L2Penalty(
@@ -146,14 +172,25 @@ L2_PENALTIES: Tuple[L2Penalty, ...] = (
         source="§1 row 26, §3.3, trap 9",
         of_weights=True,
         valid=("import tensorflow as tf\nl2 = tf.add_n([tf.nn.l2_loss(v) for v in weights])\n"
-               "opt = tf.compat.v1.train.MomentumOptimizer(0.1, 0.9)\n",
+               "opt = tf.compat.v1.train.MomentumOptimizer(0.1, 0.9).minimize(xent + 1e-4 * l2)\n",
                "import tensorflow as tf\nmse = tf.nn.l2_loss(prediction - target) / batch\n"
-               "opt = tf.compat.v1.train.AdamOptimizer(1e-3)\n"),
+               "opt = tf.compat.v1.train.AdamOptimizer(1e-3).minimize(mse)\n",
+               # two optimizers, two losses: the L2 belongs to the momentum one
+               "import tensorflow as tf\nd_loss = d_xent + 1e-4 * tf.nn.l2_loss(d_w)\ng_loss = g_xent\n"
+               "d_opt = tf.compat.v1.train.MomentumOptimizer(0.1, 0.9).minimize(d_loss)\n"
+               "g_opt = tf.compat.v1.train.AdamOptimizer(1e-4).minimize(g_loss)\n"),
         invalid=(
             Example(
                 "import tensorflow as tf\n"
                 "loss = xent + 5e-4 * tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables()])\n"
                 "train_op = tf.train.AdamOptimizer(1e-3).minimize(loss)\n"
+            ),
+            Example(
+                "import tensorflow as tf\noptimizer = tf.keras.optimizers.Adam(1e-3)\n\n"
+                "def step(x, y):\n    with tf.GradientTape() as tape:\n"
+                "        loss = loss_fn(y, model(x)) + 1e-4 * tf.add_n([tf.nn.l2_loss(w) for w in model.weights])\n"
+                "    grads = tape.gradient(loss, model.trainable_variables)\n"
+                "    optimizer.apply_gradients(zip(grads, model.trainable_variables))\n"
             ),
         ),
     ),
@@ -167,16 +204,29 @@ L2_PENALTIES: Tuple[L2Penalty, ...] = (
         signature_text="scope=None, name='total_regularization_loss'",
         coefficient=None,
         gradient_factor=1.0,
+        collects=True,
         source="§1 row 27, §3.3",
+        valid=(
+            # model.losses of a model without regularizers (a pooling layer's auxiliary loss)
+            "import tensorflow as tf\nmodel = tf.keras.Sequential([tf.keras.layers.Dense(10)])\n"
+            "optimizer = tf.keras.optimizers.Adam()\nwith tf.GradientTape() as tape:\n"
+            "    loss = loss_fn(y, model(x)) + sum(model.losses)\n"
+            "optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))\n",
+        ),
         invalid=(
             Example(
-                "import tensorflow as tf\nloss = xent + tf.compat.v1.losses.get_regularization_loss()\n"
-                "opt = tf.compat.v1.train.RMSPropOptimizer(1e-3)\n"
+                "import tensorflow as tf\n"
+                "h = tf.compat.v1.layers.dense(x, 64, kernel_regularizer=tf.keras.regularizers.l2(1e-4))\n"
+                "loss = xent + tf.compat.v1.losses.get_regularization_loss()\n"
+                "train_op = tf.compat.v1.train.RMSPropOptimizer(1e-3).minimize(loss)\n"
             ),
             Example(
-                "import tensorflow as tf\n\ndef step(model, x, y):\n"
-                "    loss = loss_fn(y, model(x)) + sum(model.losses)\n    return loss\n\n"
-                "optimizer = tf.keras.optimizers.Adam()\n"
+                "import tensorflow as tf\n"
+                "model = tf.keras.Sequential([tf.keras.layers.Dense(10, kernel_regularizer=tf.keras.regularizers.l2(1e-4))])\n"
+                "optimizer = tf.keras.optimizers.Adam()\nwith tf.GradientTape() as tape:\n"
+                "    loss = loss_fn(y, model(x)) + sum(model.losses)\n"
+                "grads = tape.gradient(loss, model.trainable_variables)\n"
+                "optimizer.apply_gradients(zip(grads, model.trainable_variables))\n"
             ),
         ),
     ),

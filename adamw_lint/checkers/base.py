@@ -1,0 +1,37 @@
+"""What a checker is: one framework's rules, fed the calls routed to it by qualified name."""
+
+from __future__ import annotations
+
+import ast
+from typing import ClassVar, FrozenSet, Iterable, Mapping
+
+from ..context import Context
+from ..findings import Finding
+from ..scope import Scope
+
+
+class Checker:
+    """One framework's rules over one module. The engine creates it when the first call routed
+    to it is found, hands it each such call, then collects what ``finish`` reports (rules that
+    relate several calls, such as a regularizer and the optimizer that trains it).
+
+    ``routes``: qualified name → the catalog row the call is checked against.
+    ``methods``: attribute names of calls whose receiver the engine cannot name
+    (``model.compile(...)``, ``opt.minimize(...)``); such calls go to ``check_method``.
+    """
+
+    codes: ClassVar[FrozenSet[str]] = frozenset()
+    routes: ClassVar[Mapping[str, object]] = {}
+    methods: ClassVar[FrozenSet[str]] = frozenset()
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def check(self, call: ast.Call, scope: Scope, name: str, row: object) -> Iterable[Finding]:
+        return ()
+
+    def check_method(self, call: ast.Call, scope: Scope) -> Iterable[Finding]:
+        return ()
+
+    def finish(self) -> Iterable[Finding]:
+        return ()

@@ -1,0 +1,320 @@
+"""TensorFlow and Keras (AWL201-AWL203): an L2 penalty is charged to the optimizer that trains it.
+
+Keras optimizers' own ``weight_decay=`` is decoupled and never reported (semantics §3). Coupled
+L2 in Keras/TF lives elsewhere, so each adaptive optimizer construction is followed to what it
+trains, by variable, in source order (a notebook's cells are one module in cell order):
+
+* ``model.compile(optimizer=opt)``: the model is followed back to its layers (a ``Sequential``
+  list, ``model.add(...)``, the functional graph from ``Input`` to ``Model(inputs, outputs)``,
+  the layers a subclassed model or a builder function creates). L2 weight regularizers found
+  there are AWL201; an ``add_loss`` of an L2 term is AWL202.
+* ``opt.minimize(loss)`` and ``opt.apply_gradients(...)`` (with ``tape.gradient(loss, ...)``):
+  the loss is followed back; ``tf.nn.l2_loss`` of weights, ``model.losses`` of a model that has
+  L2 regularizers, and ``get_regularization_loss()`` in a graph that has them are AWL202.
+
+A model or loss that cannot be followed (a parameter, an attribute) reports nothing, and one
+optimizer gets at most one finding per code, naming every penalty's line.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from .. import catalog
+from ..catalog import TrainingOptimizer
+from ..context import ABSENT, HIDDEN
+from ..findings import Finding, place
+from ..scope import Scope
+from .base import Checker
+
+_REGULARIZERS = {name: row for row in catalog.L2_PENALTIES if row.kind == "regularizer" for name in row.names}
+_LOSS_TERMS = {name: row for row in catalog.L2_PENALTIES if row.kind == "loss" for name in row.names}
+_ROOTS = frozenset(name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS for name in row.names)
+_WALK_LIMIT = 20_000  # nodes per walk: a bound on pathological modules, far above real ones
+
+
+@dataclass(frozen=True)
+class _Site:
+    """One coupled penalty: where it is, what it is, and (for regularizers) c and the gradient factor."""
+
+    line: int
+    what: str
+    coefficient: Optional[float] = None
+    factor: float = 0.0
+
+
+@dataclass
+class _Optimizer:
+    call: ast.Call  # the construction, or the compile(optimizer="adam") call
+    name: str
+    models: List[Tuple[ast.expr, Scope]]  # what compile() trains with it
+    losses: List[Tuple[ast.expr, Scope]]  # what minimize()/apply_gradients() minimizes with it
+
+
+class KerasTfChecker(Checker):
+    codes = frozenset({"AWL201", "AWL202", "AWL203"})
+    routes = {name: row for row in catalog.TRAINING_OPTIMIZERS for name in row.names}
+    methods = frozenset({"compile", "minimize", "apply_gradients", "add", "add_loss"})
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self.optimizers: Dict[int, _Optimizer] = {}  # id of the construction call → it
+        self.uses: List[Tuple[str, ast.Call, Scope]] = []  # (method, call, scope)
+        self._graph: Optional[List[_Site]] = None
+        self._mutations: Dict[int, List[Tuple[ast.Call, Scope]]] = {}  # binding id → x.add(...) calls on it
+
+    # collecting --------------------------------------------------------------------------
+    def check(self, call: ast.Call, scope: Scope, name: str, row: object) -> Iterable[Finding]:
+        assert isinstance(row, TrainingOptimizer)
+        if row.adaptive:
+            self.optimizers[id(call)] = _Optimizer(call, name, [], [])
+        decay = next((kw.value for kw in call.keywords if kw.arg == "decay"), None)
+        if not row.keras or decay is None or self.ctx.nonzero(decay, scope) is False:
+            return ()
+        if ".legacy." in name:
+            what = "is learning-rate decay here (legacy optimizer: lr / (1 + decay·t))"
+        else:
+            what = ("is ignored with a warning by Keras 3 and an error in tf-keras >= 2.11 "
+                    "(it was learning-rate decay in legacy Keras)")
+        message = (f"AWL203 {name}(decay={self.ctx.text(decay)}) {what}, never weight decay; use a "
+                   "keras.optimizers.schedules.LearningRateSchedule for learning-rate decay, or "
+                   "weight_decay= for (decoupled) weight decay")
+        return (Finding("AWL203", message, self.ctx.span(call)),)
+
+    def check_method(self, call: ast.Call, scope: Scope) -> Iterable[Finding]:
+        assert isinstance(call.func, ast.Attribute)
+        self.uses.append((call.func.attr, call, scope))
+        return ()
+
+    # correlating -------------------------------------------------------------------------
+    def finish(self) -> Iterable[Finding]:
+        for method, call, scope in self.uses:
+            receiver = call.func.value  # type: ignore[attr-defined]
+            if method in ("add", "add_loss") and isinstance(receiver, ast.Name):
+                binding = self.ctx.reaching(receiver, scope)
+                if binding is not None:
+                    self._mutations.setdefault(id(binding), []).append((call, scope))
+            elif method == "compile":
+                self._link_compile(call, scope)
+            elif method in ("minimize", "apply_gradients"):
+                optimizer = self._optimizer(receiver, scope)
+                loss = _argument(call, 0, "loss" if method == "minimize" else "grads_and_vars")
+                if optimizer is not None and loss is not None:
+                    optimizer.losses.append((loss, scope))
+        findings: List[Finding] = []
+        for optimizer in self.optimizers.values():
+            findings.extend(self._report(optimizer))
+        return findings
+
+    def _link_compile(self, call: ast.Call, scope: Scope) -> None:
+        model = call.func.value  # type: ignore[attr-defined]
+        chosen = _argument(call, 0, "optimizer")
+        if chosen is None:
+            return
+        optimizer = self._optimizer(chosen, scope)
+        if optimizer is None:
+            literal = self.ctx.literal(chosen, scope)
+            if not (isinstance(literal, str) and literal.lower() in catalog.KERAS_OPTIMIZER_STRINGS
+                    and self._imports_keras()):
+                return
+            optimizer = self.optimizers.setdefault(id(call), _Optimizer(call, f"compile(optimizer={literal!r})", [], []))
+        optimizer.models.append((model, scope))
+
+    def _optimizer(self, expr: ast.expr, scope: Scope) -> Optional[_Optimizer]:
+        """The adaptive optimizer construction ``expr`` holds, followed through variables."""
+        for _ in range(50):
+            if isinstance(expr, ast.Call):
+                return self.optimizers.get(id(expr))
+            if not isinstance(expr, ast.Name):
+                return None
+            binding = self.ctx.reaching(expr, scope)
+            if binding is None or binding.value is None:
+                return None
+            expr, scope = binding.value, binding.scope
+        return None
+
+    def _imports_keras(self) -> bool:
+        return any(b.qualname and b.qualname.split(".")[0] in _ROOTS
+                   for bindings in self.ctx.resolver.module.bindings.values() for b in bindings)
+
+    def _report(self, optimizer: _Optimizer) -> List[Finding]:
+        regularizers: List[_Site] = []
+        loss_terms: List[_Site] = []
+        for model, scope in optimizer.models:
+            for site in self._model_penalties(model, scope):
+                (loss_terms if site.what == "add_loss" else regularizers).append(site)
+        for loss, scope in optimizer.losses:
+            loss_terms.extend(self._loss_penalties(loss, scope))
+        findings = []
+        span = self.ctx.span(optimizer.call)
+        regularizers = _unique(regularizers)
+        if regularizers:
+            template = (f"AWL201 {optimizer.name} trains L2 weight regularizers "
+                        f"({'; '.join(place(i) for i in range(len(regularizers)))}) as coupled L2 through its "
+                        f"adaptive denominator; drop them and use keras.optimizers.AdamW({_translation(regularizers)}), "
+                        "then re-tune")
+            findings.append(Finding.naming("AWL201", template, span, [s.line for s in regularizers]))
+        covered = {s.line for s in regularizers}
+        loss_terms = [s for s in _unique(loss_terms) if s.line not in covered]
+        if loss_terms:
+            where = "; ".join(f"{s.what} at {place(i)}" for i, s in enumerate(loss_terms))
+            template = (f"AWL202 {optimizer.name} minimizes a loss with L2 terms ({where}): coupled L2 through its "
+                        "adaptive denominator; use keras.optimizers.AdamW(weight_decay=wd) (wd·l2_loss(w) has "
+                        "gradient wd·w), or tf.contrib.opt.AdamWOptimizer(weight_decay=wd·learning_rate) in TF1, "
+                        "then re-tune")
+            findings.append(Finding.naming("AWL202", template, span, [s.line for s in loss_terms]))
+        return findings
+
+    # following a model back to its layers ------------------------------------------------
+    def _model_penalties(self, expr: ast.expr, scope: Scope) -> List[_Site]:
+        """L2 regularizers (and add_loss L2 terms) of the layers ``expr`` is built from."""
+        sites: List[_Site] = []
+        for node, scope in self._walk(expr, scope):
+            if not isinstance(node, ast.Call):
+                continue
+            for kw in node.keywords:
+                if kw.arg in catalog.REGULARIZER_KEYWORDS:
+                    site = self._regularizer(kw.value, scope)
+                    if site is not None:
+                        sites.append(site)
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "add_loss":
+                for arg in node.args:
+                    sites.extend(_Site(s.line, "add_loss") for s in self._loss_penalties(arg, scope)
+                                 if s.what.startswith("l2_loss"))
+        return sites
+
+    def _regularizer(self, expr: ast.expr, scope: Scope) -> Optional[_Site]:
+        ctx = self.ctx
+        value, value_scope = ctx.follow(expr, scope)
+        literal = ctx.literal(value, value_scope)
+        if isinstance(literal, str) and literal.lower() in catalog.REGULARIZER_STRINGS:
+            return _Site(expr.lineno, "regularizer", catalog.REGULARIZER_STRINGS[literal.lower()], 2.0)
+        if not isinstance(value, ast.Call):
+            return None
+        penalty = _REGULARIZERS.get(ctx.qualname(value.func, value_scope) or "")
+        if penalty is None or penalty.coefficient is None:
+            return None
+        bound = ctx.bind(value, value_scope, penalty.signature)
+        coefficient = bound.get(penalty.coefficient)
+        if coefficient is ABSENT and penalty.legacy_coefficient:
+            coefficient = bound.get(penalty.legacy_coefficient)
+        if coefficient is HIDDEN:
+            return None
+        if coefficient is ABSENT:
+            number = penalty.signature.default(penalty.coefficient)
+            if not number:
+                return None
+        elif ctx.nonzero(coefficient, value_scope) is False:
+            return None
+        else:
+            number = ctx.number(coefficient, value_scope)  # type: ignore[arg-type]
+        return _Site(expr.lineno, "regularizer", number, penalty.gradient_factor)  # type: ignore[arg-type]
+
+    # following a loss back to its terms ----------------------------------------------------
+    def _loss_penalties(self, expr: ast.expr, scope: Scope) -> List[_Site]:
+        sites: List[_Site] = []
+        for node, scope in self._walk(expr, scope, stop=self._loss_term):
+            if isinstance(node, ast.Attribute) and node.attr == "losses":
+                if any(s.what == "regularizer" or s.what == "add_loss" for s in self._model_penalties(node.value, scope)):
+                    sites.append(_Site(node.lineno, self.ctx.text(node)))
+                continue
+            if not isinstance(node, ast.Call):
+                continue
+            term = _LOSS_TERMS.get(self.ctx.qualname(node.func, scope) or "")
+            if term is None:
+                continue
+            if term.of_weights and node.args and isinstance(node.args[0], (ast.BinOp, ast.UnaryOp)):
+                continue  # l2_loss(y - t) is a regression loss, not weight L2
+            short = term.names[0].rsplit(".", 1)[1]
+            if term.collects:
+                if self._graph_regularizers():
+                    sites.append(_Site(node.lineno, f"{short}()"))
+            else:
+                sites.append(_Site(node.lineno, short))
+        return sites
+
+    def _loss_term(self, node: ast.AST, scope: Scope) -> bool:
+        """Whether the walk stops at ``node``: a loss term or ``x.losses`` is judged, not entered."""
+        if isinstance(node, ast.Attribute):
+            return node.attr == "losses"
+        return isinstance(node, ast.Call) and self.ctx.qualname(node.func, scope) in _LOSS_TERMS
+
+    def _graph_regularizers(self) -> List[_Site]:
+        """TF1's regularization-loss collection: every L2 weight regularizer in the module."""
+        if self._graph is None:
+            self._graph = [
+                site for call, scope in self.ctx.resolver.calls for kw in call.keywords
+                if kw.arg in catalog.REGULARIZER_KEYWORDS
+                for site in [self._regularizer(kw.value, scope)] if site is not None
+            ]
+        return self._graph
+
+    # the walk ----------------------------------------------------------------------------------
+    def _walk(self, expr: ast.expr, scope: Scope, stop=None):
+        """Every node ``expr`` is computed from: its subexpressions, the values of the variables it
+        reads (the binding that reaches the read), the bodies of the module's own functions and
+        classes it names, and the ``x.add(...)``/``x.add_loss(...)`` calls on a variable it reads.
+        Nodes where ``stop`` says so are yielded but not entered."""
+        ctx = self.ctx
+        stack: List[Tuple[ast.AST, Scope]] = [(expr, scope)]
+        seen = set()
+        while stack and len(seen) < _WALK_LIMIT:
+            node, scope = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            yield node, scope
+            if stop is not None and stop(node, scope):
+                continue
+            if isinstance(node, ast.Name):
+                if not isinstance(node.ctx, ast.Load):
+                    continue
+                binding = ctx.reaching(node, scope)
+                if binding is None:
+                    continue
+                if binding.value is not None:
+                    stack.append((binding.value, binding.scope))
+                elif binding.node is not None:
+                    stack.append((binding.node, binding.scope))
+                stack.extend(self._mutations.get(id(binding), ()))
+                continue
+            inner = ctx.resolver.scope_of(node) or scope
+            if isinstance(node, ast.Call) and ctx.qualname(node.func, scope) is not None:
+                children: Sequence[ast.AST] = [*node.args, *(kw.value for kw in node.keywords)]  # a library callee
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                children = node.body
+            elif isinstance(node, ast.ClassDef):
+                stack.extend((base, scope) for base in node.bases)
+                children = node.body
+            else:
+                children = list(ast.iter_child_nodes(node))
+            stack.extend((child, inner) for child in reversed(children))
+
+
+def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
+    found = next((kw.value for kw in call.keywords if kw.arg == keyword), None)
+    if found is None and len(call.args) > index and not isinstance(call.args[index], ast.Starred):
+        return call.args[index]
+    return found
+
+
+def _unique(sites: List[_Site]) -> List[_Site]:
+    return sorted(set(sites), key=lambda s: (s.line, s.what))
+
+
+def _translation(sites: Sequence[_Site]) -> str:
+    """AdamW's weight_decay for the regularizers: L2(c) has gradient factor·c·w."""
+    values = {(s.coefficient, s.factor) for s in sites}
+    if len(values) == 1:
+        coefficient, factor = next(iter(values))
+        try:
+            if coefficient is not None:
+                return f"weight_decay={factor * coefficient:g}"
+        except OverflowError:  # l2(10**400): not a float
+            pass
+    return "weight_decay=2·c for L2(c)"
+
+
+__all__ = ("KerasTfChecker",)

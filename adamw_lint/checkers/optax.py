@@ -1,0 +1,87 @@
+"""optax chains (AWL301, AWL302): where ``add_decayed_weights`` sits decides what it is (semantics §4).
+
+Before an adaptive transform it is coupled L2 (AWL301); after the learning-rate scaling it makes
+the weights grow (AWL302); between the preconditioner and the scaling it is AdamW (fine).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterable, List, Optional, Tuple
+
+from .. import catalog
+from ..catalog import OptaxChain, Signature
+from ..context import ABSENT, HIDDEN, Bound
+from ..findings import Edit, Finding, Fix
+from ..scope import Scope
+from ..spelling import Blocked, spell, unused_imports
+from .base import Checker
+
+# optax.add_decayed_weights(weight_decay=0.0, mask=None)
+_DECAYED_WEIGHTS = Signature.parse("weight_decay=0.0, mask=None")
+_COUPLED = ("AWL301", "adds the decay before the adaptive preconditioner (coupled L2)")
+_GROWS = ("AWL302", "adds the decay after the update was scaled by -learning_rate: the weights grow by "
+                    "(1 + weight_decay) every step (a sign bug, not weight decay)")
+
+
+class OptaxChecker(Checker):
+    codes = frozenset({"AWL301", "AWL302"})
+    routes = dict(catalog.OPTAX_CHAINS_BY_NAME)
+
+    def check(self, call: ast.Call, scope: Scope, name: str, row: object) -> Iterable[Finding]:
+        assert isinstance(row, OptaxChain)
+        finding = self._check_chain(row, call, scope)
+        return (finding,) if finding else ()
+
+    def _check_chain(self, chain: OptaxChain, call: ast.Call, scope: Scope) -> Optional[Finding]:
+        ctx = self.ctx
+        if any(isinstance(a, ast.Starred) for a in call.args):
+            return None
+        names = [ctx.qualname(a.func, scope) if isinstance(a, ast.Call) else None for a in call.args]
+        for i, name in enumerate(names):
+            if name not in chain.decay:
+                continue
+            decay_call = call.args[i]
+            assert isinstance(decay_call, ast.Call)
+            bound = ctx.bind(decay_call, scope, _DECAYED_WEIGHTS)
+            wd = bound.get("weight_decay")
+            if wd is ABSENT or wd is HIDDEN or ctx.nonzero(wd, scope) is False:
+                continue
+            if any(n in chain.adaptive for n in names[i + 1:]):
+                code, what = _COUPLED
+            elif any(n in chain.scaled for n in names[:i]):
+                code, what = _GROWS
+            else:
+                continue
+            shown = ctx.text(wd)  # type: ignore[arg-type]
+            message = (f"{code} optax.chain(..., add_decayed_weights({shown}), ...) {what}; use "
+                       f"{chain.replacement}(..., weight_decay={shown})")
+            fix, blocked = self._fix(chain, call, scope, names, i, bound, code) if ctx.fixes else (None, "")
+            return Finding(code, message, ctx.span(call), fix, blocked)
+        return None
+
+    def _fix(self, chain: OptaxChain, call: ast.Call, scope: Scope, names: List[Optional[str]],
+             decay_index: int, bound: Bound, code: str) -> Tuple[Optional[Fix], str]:
+        """Only decay + the one alias the replacement stands for, in the order the code implies."""
+        ctx = self.ctx
+        refused = f"only a chain of exactly add_decayed_weights and {chain.fixable[0]} is rewritten"
+        if len(names) != 2:
+            return None, refused
+        other = 1 - decay_index
+        if names[other] not in chain.fixable or (code == _COUPLED[0]) != (other == 1):
+            return None, refused
+        optimizer = call.args[other]
+        assert isinstance(optimizer, ast.Call)
+        parts = [ctx.text(a) for a in optimizer.args]
+        parts += [f"{k.arg}={ctx.text(k.value)}" if k.arg else f"**{ctx.text(k.value)}" for k in optimizer.keywords]
+        parts.append(f"weight_decay={ctx.text(bound.get('weight_decay'))}")  # type: ignore[arg-type]
+        mask = bound.get("mask")
+        if isinstance(mask, ast.expr):
+            parts.append(f"mask={ctx.text(mask)}")
+        try:
+            spelling, add, _ = spell(ctx, call.func, scope, chain.replacement)
+        except Blocked as blocked:
+            return None, str(blocked)
+        replacement = f"{spelling}({', '.join(parts)})"
+        return Fix(f"Replace the chain with {chain.replacement}", (Edit("replace", ctx.span(call), replacement),),
+                   add, unused_imports(ctx, call, scope)), ""

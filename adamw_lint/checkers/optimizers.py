@@ -1,0 +1,192 @@
+"""Optimizer constructors described by a signature row (AWL101-AWL104, AWL204, AWL303).
+
+PyTorch and the libraries built on it (apex, DeepSpeed, bitsandbytes, timm, Hugging Face), and
+the few TensorFlow/optax constructors whose own arguments decide the finding. The row says how
+the optimizer decays; this checker reads the call's arguments (param groups, switches,
+``**kwargs`` dicts, wrappers that forward them, factories that name the optimizer by string)
+and reports each coupled configuration, with a fix plan when fixes are wanted.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Iterable, List, Optional, Tuple
+
+from .. import catalog
+from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper
+from ..context import ABSENT, HIDDEN, Args, Bound, ParamGroup, bind
+from ..findings import Edit, Finding, Fix
+from ..scope import Scope
+from .base import Checker
+from .optimizer_fix import plan_fix
+
+
+@dataclass
+class _Config:
+    """One effective configuration of an optimizer: the call's own, or one param group's."""
+
+    weight_decay: object  # an expression, or ABSENT (the default applies)
+    decay_text: str
+
+
+class OptimizerChecker(Checker):
+    codes = frozenset(c for row in catalog.all_rows() if isinstance(row, (OptimizerApi, OptimizerFactory))
+                      for c in catalog.codes_of(row))
+    routes = {**catalog.OPTIMIZERS_BY_NAME, **catalog.FACTORIES_BY_NAME, **catalog.WRAPPERS_BY_NAME}
+
+    def check(self, call: ast.Call, scope: Scope, name: str, row: object) -> Iterable[Finding]:
+        if isinstance(row, OptimizerApi):
+            finding = self.check_optimizer(row, name, call.func, self.ctx.call_args(call, scope), call, scope)
+        elif isinstance(row, OptimizerFactory):
+            finding = self.check_factory(row, call, scope)
+        else:
+            assert isinstance(row, OptimizerWrapper)
+            finding = self.check_wrapper(row, call, scope)
+        return (finding,) if finding else ()
+
+    # wrappers: functools.partial(Adam, ...), ZeroRedundancyOptimizer(params, Adam, ...) ----------
+    def check_wrapper(self, wrapper: OptimizerWrapper, call: ast.Call, scope: Scope) -> Optional[Finding]:
+        ctx = self.ctx
+        bound = bind(ctx.call_args(call, scope), wrapper.signature)
+        cls = bound.get(wrapper.optimizer)
+        if not isinstance(cls, ast.expr):
+            return None
+        name = ctx.qualname(cls, scope)
+        api = catalog.OPTIMIZERS_BY_NAME.get(name or "")
+        if api is None or name is None:
+            return None
+        forwarded = Args(open_positional=bound.args.open_positional, open_keywords=bound.args.open_keywords)
+        if wrapper.params is not None:
+            params = bound.get(wrapper.params)
+            if isinstance(params, ast.expr):
+                forwarded.positional.append(params)
+        elif wrapper.positional_from is not None:
+            forwarded.positional.extend(bound.args.positional[wrapper.positional_from:])
+        if not wrapper.signature.var_positional:
+            forwarded.open_positional = False
+        forwarded.keywords.update(bound.extra_keywords)
+        forwarded.keyword_home.update({k: "call" for k in bound.extra_keywords})
+        if wrapper.kwargs is not None:
+            kwargs = bound.get(wrapper.kwargs)
+            entries = ctx.dict_entries(kwargs, scope) if isinstance(kwargs, ast.expr) else None
+            if entries is None:
+                forwarded.open_keywords = forwarded.open_keywords or kwargs is not ABSENT
+            else:
+                forwarded.keywords.update(entries[0])
+                forwarded.keyword_home.update({k: "dict" for k in entries[0]})
+                forwarded.open_keywords = forwarded.open_keywords or entries[1]
+        return self.check_optimizer(api, name, cls, forwarded, call, scope, wrapper)
+
+    # optimizers ------------------------------------------------------------------------
+    def check_optimizer(
+        self,
+        api: OptimizerApi,
+        name: str,
+        cls: ast.expr,
+        args: Args,
+        call: ast.Call,
+        scope: Scope,
+        wrapper: Optional[OptimizerWrapper] = None,
+    ) -> Optional[Finding]:
+        """``call`` is the optimizer call itself, or the wrapper (partial, ZeRO, …) that holds ``args``."""
+        bound = bind(args, api.signature)
+        if api.always is not None:
+            return self._finding(api, name, call, cls, bound, scope, f"{api.code} {name} {api.always}", [], wrapper)
+        if api.weight_decay is None or api.code is None:
+            return None
+        groups = self.ctx.param_groups(bound.get(api.signature.positional[0]), scope)
+        configs = self._coupled_configs(api, bound, groups, scope)
+        if not configs:
+            return None
+        definite = [c for c in configs if c.weight_decay is ABSENT or self.ctx.nonzero(c.weight_decay, scope)]
+        shown = (definite or configs)[0]
+        maybe = "" if definite else " if it is non-zero"
+        if api.fix is None and api.switch is None:
+            instead = f", and {name} has no decoupled mode; {api.advice}"
+        else:
+            instead = f", not decoupled weight decay; {self._advice(api, name)} and re-tune {api.weight_decay}"
+        message = f"{api.code} {name}({shown.decay_text}) adds L2 to the gradient (coupled){maybe}{instead}"
+        return self._finding(api, name, call, cls, bound, scope, message, groups or [], wrapper)
+
+    def _coupled_configs(self, api: OptimizerApi, bound: Bound, groups: Optional[List[ParamGroup]],
+                         scope: Scope) -> List[_Config]:
+        """The configurations (the call's, or each param group's) that apply coupled decay."""
+        ctx = self.ctx
+        decoupled = ctx.flag(bound.get(api.switch) if api.switch else ABSENT, api.switch_default, scope)
+        call_wd = bound.get(api.weight_decay)  # type: ignore[arg-type]
+        if decoupled is None or call_wd is HIDDEN:
+            return []  # the user chose the mode with an expression, or it is out of sight: trust it
+        wd_param = api.weight_decay
+        assert wd_param is not None
+        configs: List[_Config] = []
+        for _, entries, incomplete in groups or [(None, {}, False)]:
+            if incomplete:
+                continue
+            group_decoupled = decoupled
+            if api.group_switch and api.group_switch in entries:
+                group_decoupled = ctx.flag(entries[api.group_switch], decoupled, scope)
+            if group_decoupled is not False:
+                continue
+            wd = entries.get(wd_param, call_wd)
+            if wd is ABSENT:
+                if api.signature.default(wd_param):
+                    default = api.signature.defaults.get(wd_param, "0")
+                    configs.append(_Config(wd, f"{wd_param}={default} (the default)"))
+                continue
+            if ctx.nonzero(wd, scope) is False:
+                continue
+            where = " in a param group" if wd_param in entries else ""
+            configs.append(_Config(wd, f"{wd_param}={ctx.text(wd)}{where}"))  # type: ignore[arg-type]
+        return configs
+
+    def _advice(self, api: OptimizerApi, name: str) -> str:
+        if api.fix == "rename" and self.ctx.style == "flag" and api.switch:
+            return f"pass {api.switch}=True ({api.since} or later)"
+        if api.fix == "rename":
+            return f"use {api.rename[name]}"
+        return api.advice
+
+    def _finding(self, api, name, call, cls, bound, scope, message, groups, wrapper) -> Finding:
+        fix, blocked = None, ""
+        if api.fix is not None and self.ctx.fixes:
+            fix, blocked = plan_fix(self.ctx, api, name, call, cls, bound, scope, groups, wrapper)
+        return Finding(api.code, message, self.ctx.span(call), fix, blocked)
+
+    # factories: timm create_optimizer_v2(opt="adam"), TrainingArguments(optim="adagrad") -----------
+    def check_factory(self, factory: OptimizerFactory, call: ast.Call, scope: Scope) -> Optional[Finding]:
+        ctx = self.ctx
+        bound = ctx.bind(call, scope, factory.signature)
+        choice_expr = bound.get(factory.choice)
+        if not isinstance(choice_expr, ast.expr):
+            return None
+        literal = ctx.literal(choice_expr, scope)
+        if not isinstance(literal, str):
+            return None
+        parts = literal.lower().split("_")
+        while len(parts) > 1 and parts[0] in factory.prefixes:
+            parts = parts[1:]
+        chosen = "_".join(parts)
+        choice = factory.choices.get(chosen)
+        wd = bound.get(factory.weight_decay)
+        if choice is None or wd is ABSENT or wd is HIDDEN or ctx.nonzero(wd, scope) is False:
+            return None
+        maybe = "" if ctx.nonzero(wd, scope) else " if it is non-zero"
+        shown = f"{factory.choice}={literal!r}, {factory.weight_decay}={ctx.text(wd)}"  # type: ignore[arg-type]
+        if choice.replacement:
+            instead = f"use {factory.choice}={choice.replacement!r} and re-tune {factory.weight_decay}"
+        else:
+            instead = f"there is no decoupled form; {choice.advice}"
+        message = f"{choice.code} {factory.names[0]}({shown}) adds L2 to the gradient (coupled){maybe}; {instead}"
+        fix = None
+        if choice.replacement and isinstance(choice_expr, ast.Constant) and ctx.fixes:
+            original = ctx.text(choice_expr)
+            at = original.lower().rfind(chosen)
+            if at >= 0:
+                new = original[:at] + choice.replacement + original[at + len(chosen):]
+                fix = Fix(f"Replace {factory.choice} {literal!r} with its decoupled variant",
+                          (Edit("replace", ctx.span(choice_expr), new),))
+        return Finding(choice.code, message, ctx.span(call), fix)
+
+
+__all__: Tuple[str, ...] = ("OptimizerChecker",)

@@ -1,0 +1,100 @@
+"""The detection engine: resolves each call's qualified name once and routes it to the checkers.
+
+Flow: the pre-filter (a regular expression over the bytes) drops files that cannot hold a
+finding; ``analyze_tree`` builds the module's scopes, resolves every call's callee, hands the
+call to each checker registered for that name (or, for ``obj.method(...)`` on an object it
+cannot name, for that method), then lets every checker that saw a call report what relates
+several calls. Which names matter, and what they mean, is catalog data; what is reported is the
+checkers' business (``adamw_lint/checkers/``). Fixes are planned only when ``fixes=True``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from . import catalog
+from .checkers import CHECKERS
+from .checkers.base import Checker
+from .context import Context
+from .files import physical_lines
+from .findings import Finding, Span
+from .scope import Resolver, Scope
+
+_TRIGGER_TEXT = re.compile("|".join(catalog.trigger_words()))
+_TRIGGER = re.compile(_TRIGGER_TEXT.pattern.encode())
+_STAR_MODULES = frozenset(catalog.OPTIMIZERS_BY_NAME) | frozenset(catalog.FACTORIES_BY_NAME)
+
+
+def _routes() -> Tuple[Dict[str, List[Tuple[int, object]]], Dict[str, List[int]]]:
+    by_name: Dict[str, List[Tuple[int, object]]] = {}
+    by_method: Dict[str, List[int]] = {}
+    for index, checker in enumerate(CHECKERS):
+        for name, row in checker.routes.items():
+            by_name.setdefault(name, []).append((index, row))
+        for method in checker.methods:
+            by_method.setdefault(method, []).append(index)
+    return by_name, by_method
+
+
+_BY_NAME, _BY_METHOD = _routes()
+
+
+def may_contain_findings(source: bytes) -> bool:
+    """The pre-filter: False means the file cannot hold a finding, so it is never parsed."""
+    return _TRIGGER.search(source) is not None
+
+
+def may_contain_text(source: str) -> bool:
+    """The pre-filter on text already decoded (flake8 hands plugins lines)."""
+    return _TRIGGER_TEXT.search(source) is not None
+
+
+def analyze_source(source: str, style: str = "rename", *, fixes: bool = True) -> List[Finding]:
+    """Findings of one module's source text (raises SyntaxError, RecursionError, ValueError)."""
+    if not may_contain_text(source):
+        return []
+    return analyze_tree(ast.parse(source), physical_lines(source), style, fixes=fixes)
+
+
+def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, fixes: bool = True) -> List[Finding]:
+    """Findings of an already parsed module; ``lines`` are its physical lines
+    (``files.physical_lines``). ``fixes=False``: no fix planning (flake8, plain ``check``)."""
+    resolver = Resolver(_STAR_MODULES)
+    resolver.visit(tree)
+    ctx = Context(resolver, lines, style, fixes)
+    checkers: Dict[int, Checker] = {}
+
+    def checker(index: int) -> Checker:
+        if index not in checkers:
+            checkers[index] = CHECKERS[index](ctx)
+        return checkers[index]
+
+    found: Dict[Tuple[Span, str], Finding] = {}
+    for call, scope in resolver.calls:
+        name = _callee(resolver, call, scope)
+        if name is not None:
+            for index, row in _BY_NAME.get(name, ()):
+                for finding in checker(index).check(call, scope, name, row):
+                    found.setdefault((finding.span, finding.code), finding)
+        elif isinstance(call.func, ast.Attribute):
+            for index in _BY_METHOD.get(call.func.attr, ()):
+                for finding in checker(index).check_method(call, scope):
+                    found.setdefault((finding.span, finding.code), finding)
+    for index in sorted(checkers):
+        for finding in checkers[index].finish():
+            found.setdefault((finding.span, finding.code), finding)
+    return sorted(found.values(), key=lambda f: (f.span, f.code))
+
+
+def _callee(resolver: Resolver, call: ast.Call, scope: Scope) -> Optional[str]:
+    """The callee's qualified name; ``builtins.<name>`` for a name bound nowhere (``sum``)."""
+    name = resolver.qualname(call.func, scope)
+    if name is None and isinstance(call.func, ast.Name) \
+            and scope.lookup(call.func.id, (call.lineno, call.col_offset)) is None:
+        return f"builtins.{call.func.id}"
+    return name
+
+
+__all__: Sequence[str] = ("analyze_source", "analyze_tree", "may_contain_findings", "may_contain_text")
