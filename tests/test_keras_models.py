@@ -1,0 +1,240 @@
+"""Keras/TF: an L2 penalty is charged only to the optimizer that trains it (issue 11).
+
+Each recognition comes with its negative: the same code with the regularizer on another model,
+the loss minimized by another optimizer, or a model the linter cannot follow.
+"""
+import json
+import textwrap
+
+from adamw_lint.analysis import analyze_source
+from adamw_lint.selection import Selection
+
+HEAD = "import keras\nimport tensorflow as tf\nfrom keras import layers, regularizers\n"
+
+
+def codes(source: str):
+    return [(f.line, f.code) for f in analyze_source(HEAD + textwrap.dedent(source))]
+
+
+def test_several_models_in_one_file_each_charged_with_its_own_regularizers():
+    source = """
+        plain = keras.Sequential([layers.Dense(64), layers.Dense(10)])
+        plain.compile(optimizer="adam", loss="mse")
+        reg = keras.Sequential([layers.Dense(64, kernel_regularizer=regularizers.l2(1e-4)), layers.Dense(10)])
+        reg.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+        other = keras.Sequential([layers.Dense(8)])
+        other.compile(optimizer=keras.optimizers.RMSprop(), loss="mse")
+    """
+    findings = analyze_source(HEAD + textwrap.dedent(source))
+    assert [(f.line, f.code) for f in findings] == [(8, "AWL201")]
+    assert "(line 7)" in findings[0].message and findings[0].related == (7,)
+
+
+def test_model_add_and_the_variable_it_is_bound_to():
+    source = """
+        a = keras.Sequential()
+        a.add(layers.Dense(10, kernel_regularizer="l2"))
+        b = keras.Sequential()
+        b.add(layers.Dense(10))
+        b.compile(optimizer="adam")
+        a.compile(optimizer="nadam")
+    """
+    assert codes(source) == [(10, "AWL201")]
+
+
+def test_rebinding_a_name_starts_a_new_model():
+    source = """
+        model = keras.Sequential([layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))])
+        model.compile(optimizer="sgd")
+        model = keras.Sequential([layers.Dense(10)])
+        model.compile(optimizer="adam")
+    """
+    assert codes(source) == []
+
+
+def test_functional_graph_from_input_to_model():
+    source = """
+        inputs = keras.Input(shape=(32,))
+        x = layers.Dense(64, activation="relu")(inputs)
+        dense = layers.Dense(64, kernel_regularizer=regularizers.l2(5e-4))
+        x = dense(x)
+        outputs = layers.Dense(10)(x)
+        model = keras.Model(inputs=inputs, outputs=outputs)
+        model.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+
+        side = layers.Dense(3, kernel_regularizer=regularizers.l2(1e-4))(keras.Input(shape=(3,)))
+        clean_in = keras.Input(shape=(8,))
+        clean = keras.Model(clean_in, layers.Dense(2)(clean_in))
+        clean.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+    """
+    findings = analyze_source(HEAD + textwrap.dedent(source))
+    assert [(f.line, f.code) for f in findings] == [(11, "AWL201")]
+    assert findings[0].related == (7,) and "weight_decay=0.001" in findings[0].message
+
+
+def test_subclassed_model_layers_from_init():
+    source = """
+        class Regularized(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.head = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))
+
+            def call(self, x):
+                return self.head(x)
+
+        class Plain(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.head = layers.Dense(10)
+
+        a = Plain()
+        a.compile(optimizer=keras.optimizers.Adam())
+        b = Regularized()
+        b.compile(optimizer=keras.optimizers.Adamax())
+    """
+    assert codes(source) == [(21, "AWL201")]
+
+
+def test_builder_function_compiled_by_the_caller():
+    source = """
+        def conv_block(x, filters):
+            return layers.Conv2D(filters, 3, kernel_regularizer=regularizers.l2(1e-4))(x)
+
+        def build_regularized():
+            inputs = keras.Input(shape=(32, 32, 3))
+            return keras.Model(inputs, conv_block(inputs, 16))
+
+        def build_plain():
+            inputs = keras.Input(shape=(32, 32, 3))
+            return keras.Model(inputs, layers.Conv2D(16, 3)(inputs))
+
+        def main():
+            model = build_plain()
+            model.compile(optimizer=keras.optimizers.Adam())
+            model = build_regularized()
+            model.compile(optimizer=keras.optimizers.Adagrad())
+    """
+    findings = analyze_source(HEAD + textwrap.dedent(source))
+    assert [(f.line, f.code) for f in findings] == [(20, "AWL201")]
+    assert findings[0].related == (6,)  # the line of the regularizer, inside the helper
+
+
+def test_model_that_cannot_be_followed_is_not_reported():
+    source = """
+        layer = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))
+
+        def train(model, data):
+            model.compile(optimizer=keras.optimizers.Adam())
+            return model.fit(data)
+
+        class Trainer:
+            def fit(self):
+                self.model.compile(optimizer="adam")
+    """
+    assert codes(source) == []
+
+
+def test_one_finding_per_optimizer_naming_every_regularizer():
+    source = """
+        opt = keras.optimizers.Adam()
+        a = keras.Sequential([layers.Dense(4, kernel_regularizer=regularizers.l2(1e-4))])
+        b = keras.Sequential([layers.Dense(4, bias_regularizer=regularizers.l2(1e-4))])
+        a.compile(optimizer=opt)
+        b.compile(optimizer=opt)
+    """
+    findings = analyze_source(HEAD + textwrap.dedent(source))
+    assert [(f.line, f.code) for f in findings] == [(5, "AWL201")]
+    assert findings[0].related == (6, 7)
+
+
+def test_model_losses_count_only_for_a_model_with_l2_regularizers():
+    loop = textwrap.dedent("""
+        optimizer = keras.optimizers.Adam()
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, model(x)) + sum(model.losses)
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    """)
+    pooled = "model = keras.Sequential([layers.Dense(10), layers.ActivityRegularization(l2=1e-3)])\n"
+    assert codes(pooled + loop) == []  # auxiliary losses, not weight L2
+    regularized = "model = keras.Sequential([layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))])\n"
+    findings = analyze_source(HEAD + regularized + loop)
+    assert [(f.line, f.code) for f in findings] == [(6, "AWL202")]
+    assert "model.losses at line 8" in findings[0].message
+    unknown = "def step(model):\n    return sum(model.losses)\nopt = keras.optimizers.Adam()\n"
+    assert codes(unknown) == []
+
+
+def test_add_loss_of_an_l2_term_on_a_compiled_model():
+    source = """
+        model = keras.Sequential([layers.Dense(10)])
+        model.add_loss(1e-4 * tf.nn.l2_loss(model.weights[0]))
+        model.compile(optimizer="adam")
+        other = keras.Sequential([layers.Dense(10)])
+        other.add_loss(tf.nn.l2_loss(y - t))
+        other.compile(optimizer="adam")
+    """
+    assert codes(source) == [(7, "AWL202")]
+
+
+def test_two_optimizers_two_losses_in_one_tf1_file():
+    source = """
+        def build(x, y, w_d, w_g):
+            d_loss = xent(x) + 5e-4 * tf.nn.l2_loss(w_d)
+            g_loss = xent(y)
+            d_opt = tf.compat.v1.train.AdamOptimizer(1e-4)
+            g_opt = tf.compat.v1.train.AdamOptimizer(1e-4)
+            d_train = d_opt.minimize(d_loss, var_list=[w_d])
+            g_train = g_opt.minimize(g_loss, var_list=[w_g])
+            return d_train, g_train
+    """
+    findings = analyze_source(HEAD + textwrap.dedent(source))
+    assert [(f.line, f.code) for f in findings] == [(8, "AWL202")]
+    assert "l2_loss at line 6" in findings[0].message
+
+
+def test_get_regularization_loss_needs_regularizers_in_the_graph():
+    train = "loss = xent + tf.compat.v1.losses.get_regularization_loss()\n" \
+            "op = tf.compat.v1.train.AdamOptimizer(1e-3).minimize(loss)\n"
+    assert codes(train) == []
+    layer = "h = tf.compat.v1.layers.dense(x, 8, kernel_regularizer=tf.keras.regularizers.l2(1e-4))\n"
+    assert codes(layer + train) == [(6, "AWL202")]
+
+
+def test_loss_computed_by_a_module_function():
+    source = """
+        def total_loss(logits, labels, weights):
+            return xent(logits, labels) + 1e-4 * tf.add_n([tf.nn.l2_loss(w) for w in weights])
+
+        opt = tf.compat.v1.train.RMSPropOptimizer(1e-3)
+        train_op = opt.minimize(total_loss(logits, labels, weights))
+    """
+    assert codes(source) == [(8, "AWL202")]
+
+
+def test_huge_regularizer_coefficient_does_not_crash():
+    source = HEAD + "m = keras.Sequential([layers.Dense(2, kernel_regularizer=regularizers.l2(1" + "0" * 310 + "))])\n" \
+                    "m.compile(optimizer=keras.optimizers.Adam())\n"
+    findings = analyze_source(source)
+    assert [f.code for f in findings] == ["AWL201"] and "weight_decay=2·c for L2(c)" in findings[0].message
+    assert analyze_source(source, fixes=False)[0].message == findings[0].message
+
+
+def test_several_models_in_one_notebook_follow_cells_in_order(tmp_path):
+    from adamw_lint import notebook
+
+    cells = [
+        "import keras\nfrom keras import layers, regularizers",
+        "a = keras.Sequential([layers.Dense(4)])\na.compile(optimizer='adam', loss='mse')",
+        "b = keras.Sequential([\n    layers.Dense(4, kernel_regularizer=regularizers.l2(1e-4)),\n])",
+        "b.compile(optimizer=keras.optimizers.Adam(), loss='mse')",
+    ]
+    nb = {"cells": [{"cell_type": "code", "source": c, "metadata": {}, "outputs": []} for c in cells],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "two_models.ipynb"
+    raw = json.dumps(nb).encode()
+    path.write_bytes(raw)
+    findings = notebook.check(str(path), raw, Selection(), "rename")
+    assert [(f.cell, f.line, f.code) for f in findings] == [(4, 1, "AWL201")]
+    # the regularizer is named where the user sees it once the notebook maps module lines to cells
+    assert findings[0].relocated(lambda line: f"module line {line}").message != findings[0].message
