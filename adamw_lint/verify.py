@@ -104,6 +104,8 @@ def classifications(device: torch.device) -> List[Tuple[str, str, str, bool]]:
 
 
 def run(device_name: str, steps: int, write: Callable[[str], None]) -> int:
+    if steps < 1:  # zero steps would compare untouched weights and pass every parity check
+        raise ValueError(f"steps must be at least 1, not {steps}")
     device = resolve_device(device_name)
     write(f"device: {device} ({torch.cuda.get_device_name(device) if device.type == 'cuda' else 'CPU'}), "
           f"torch {torch.__version__}, {steps} steps\n\n")

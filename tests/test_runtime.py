@@ -1,4 +1,5 @@
 """The runtime check: probe verdicts, catalog verdicts, warnings, the global hook, the launcher."""
+import os
 import subprocess
 import sys
 import warnings
@@ -63,23 +64,145 @@ def test_check_warns_or_raises_with_the_rule_code():
         runtime.check(torch.optim.SGD(p, lr=0.1, weight_decay=1e-4))
 
 
-def test_install_checks_each_optimizer_once_at_its_first_step():
+def test_install_reports_torch_classes_at_their_construction_line_once():
     p = torch.nn.Parameter(torch.randn(4))
     handle = runtime.install(on_coupled="warn")
     try:
-        optimizer = torch.optim.Adam([p], weight_decay=1e-4)
+        with pytest.warns(runtime.CoupledWeightDecayWarning) as caught:
+            optimizer = torch.optim.Adam([p], weight_decay=1e-4)
+            line = sys._getframe().f_lineno - 1
+        assert [w.lineno for w in caught] == [line] and caught[0].filename.endswith("test_runtime.py")
+        assert runtime.construction_site(optimizer).line == line
+        assert "AWL101 torch.optim.Adam applies coupled L2 in param group(s) 0" in str(caught[0].message)
         p.grad = torch.ones(4)
-        with pytest.warns(runtime.CoupledWeightDecayWarning):
-            optimizer.step()
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            optimizer.step()  # checked already: silent
+            optimizer.step()  # reported already: silent
             AdamW([p]).step()  # decoupled: silent
     finally:
         handle.remove()
+    assert torch.optim.Optimizer.__init__.__module__ == "torch.optim.optimizer"  # the constructor is restored
 
 
-def test_launcher_checks_a_training_script_it_does_not_edit(tmp_path):
+def test_each_optimizer_is_reported_never_merged_by_the_warnings_registry():
+    # a GAN: two coupled optimizers, and two built by one line in a loop (the default filter dedups by text)
+    p, q = torch.nn.Parameter(torch.randn(2)), torch.nn.Parameter(torch.randn(2))
+    handle = runtime.install(on_coupled="warn")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            first = sys._getframe().f_lineno + 1
+            torch.optim.Adam([p], weight_decay=1e-4)
+            torch.optim.Adam([q], weight_decay=1e-4)
+            for _ in range(2):
+                torch.optim.RMSprop([q], weight_decay=1e-4)
+    finally:
+        handle.remove()
+    assert [w.lineno for w in caught] == [first, first + 1, first + 3, first + 3]
+    assert "AWL103 torch.optim.RMSprop" in str(caught[-1].message)
+
+
+class Counting(torch.optim.Adam):
+    """A subclass with its own step(), whose constructor and step() a user could observe."""
+
+    constructed = steps = 0
+
+    def __init__(self, *args, **kwargs):
+        type(self).constructed += 1
+        super().__init__(*args, **kwargs)
+
+    def step(self, closure=None):
+        type(self).steps += 1
+        self.seen_probing = runtime.probing()
+        return super().step(closure)
+
+
+def test_a_subclass_that_inherits_step_is_judged_without_running_it():
+    class Inherits(torch.optim.Adam):
+        constructed = 0
+
+        def __init__(self, params, **kwargs):
+            Inherits.constructed += 1
+            super().__init__(params, **kwargs)
+
+    optimizer = Inherits([torch.nn.Parameter(torch.randn(3))], weight_decay=1e-3)
+    report = runtime.classify(optimizer)[0]
+    assert report.verdict == "coupled" and "inherits step() from torch.optim.Adam" in report.evidence
+    assert Inherits.constructed == 1  # only the user's construction
+
+
+def test_the_probe_runs_a_class_with_its_own_step_once_per_distinct_group():
+    Counting.constructed = Counting.steps = 0
+    params = [torch.nn.Parameter(torch.randn(3)) for _ in range(3)]
+    optimizer = Counting([{"params": [params[0]]}, {"params": [params[1]]}, {"params": [params[2]], "lr": 1e-2}],
+                         weight_decay=1e-3)
+    assert (Counting.constructed, Counting.steps) == (1, 0)
+    assert [r.verdict for r in runtime.classify(optimizer, probe=False)] == ["unknown"] * 3
+    assert (Counting.constructed, Counting.steps) == (1, 0)  # inspect-only: nothing ran
+    assert [r.verdict for r in runtime.classify(optimizer)] == ["coupled"] * 3
+    assert (Counting.constructed, Counting.steps) == (3, 20)  # two distinct groups: 1 + 10 each
+    params[0].grad = torch.ones(3)
+    optimizer.step()
+    assert optimizer.seen_probing is False
+
+
+def test_wrappers_are_never_probed():
+    class Wrapper(torch.optim.Optimizer):
+        def __init__(self, inner):
+            self.inner = inner
+            groups = [{"params": g["params"], "weight_decay": g["weight_decay"]} for g in inner.param_groups]
+            super().__init__(groups, {})
+
+        def step(self, closure=None):
+            raise AssertionError("the probe must not step a wrapper")
+
+    inner = torch.optim.Adam([torch.nn.Parameter(torch.randn(3))], weight_decay=1e-3)
+    report = runtime.classify(Wrapper(inner))[0]
+    assert report.verdict == "unknown" and "wraps torch.optim.adam.Adam" in report.evidence
+
+
+def test_construction_site_skips_library_factories(tmp_path, monkeypatch):
+    library = tmp_path / "lib"
+    library.mkdir()
+    (library / "factory_lib.py").write_text(
+        "import torch\n\ndef build(params):\n    return torch.optim.Adam(params, weight_decay=1e-4)\n")
+    monkeypatch.syspath_prepend(str(library))
+    monkeypatch.setattr(runtime, "_LIBRARIES", runtime._LIBRARIES + (str(library) + os.sep,))
+    import factory_lib
+
+    found = []
+    handle = runtime.install(on_coupled="report", report=lambda optimizer, coupled: found.append(coupled))
+    try:
+        line = sys._getframe().f_lineno + 1
+        optimizer = factory_lib.build([torch.nn.Parameter(torch.randn(2))])
+    finally:
+        handle.remove()
+    site = runtime.construction_site(optimizer)
+    assert site.line == line and site.via.endswith("factory_lib.py:4")
+    assert found[0].site == site and "(through " in found[0].message()
+
+
+@pytest.fixture
+def launch(monkeypatch, capsys):
+    """Run the launcher in this process (a subprocess pays for importing torch again):
+    (exit status, stdout, stderr); sys.argv and sys.path are restored afterwards."""
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+
+    def run(*args, cwd=None):
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        try:
+            code = runtime.main(list(args))
+        except SystemExit as exit:
+            code = exit.code
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_launcher_checks_a_training_script_it_does_not_edit(tmp_path, launch):
     script = tmp_path / "train.py"
     script.write_text(
         "import sys, torch\n"
@@ -89,14 +212,33 @@ def test_launcher_checks_a_training_script_it_does_not_edit(tmp_path):
         "opt.step()\n"
         "print('trained', sys.argv[1:])\n"
     )
-    env_path = {"PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, "-m", "adamw_lint.runtime", str(script), "Adam"],
-                            capture_output=True, text=True, env={**__import__("os").environ, **env_path})
-    assert result.returncode == 0 and "trained ['Adam']" in result.stdout
-    assert "CoupledWeightDecayWarning" in result.stderr and "AWL101" in result.stderr
-    result = subprocess.run([sys.executable, "-m", "adamw_lint.runtime", "--raise", str(script), "Adagrad"],
-                            capture_output=True, text=True, env={**__import__("os").environ, **env_path})
-    assert result.returncode != 0 and "CoupledWeightDecayError" in result.stderr
+    result = subprocess.run([sys.executable, "-m", "adamw_lint.runtime", str(script), "Adam", "--help"],
+                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0 and "trained ['Adam', '--help']" in result.stdout  # the script's arguments
+    assert f"{script}:3: CoupledWeightDecayWarning: AWL101" in result.stderr
+    with pytest.raises(runtime.CoupledWeightDecayError, match=r"train\.py:3: AWL103 torch.optim.Adagrad"):
+        launch("--raise", str(script), "Adagrad")
+
+
+def test_launcher_behaves_like_python(tmp_path, launch):
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "helper_for_launcher.py").write_text("VALUE = 7\n")
+    (project / "train_launched.py").write_text(
+        "import sys, helper_for_launcher\nprint(sys.argv, helper_for_launcher.VALUE)\nsys.exit(3)\n")
+    code, out, _ = launch("proj/train_launched.py", "a", cwd=tmp_path)  # the script's directory is on sys.path
+    assert code == 3 and "['proj/train_launched.py', 'a'] 7" in out
+    sys.modules.pop("helper_for_launcher")
+    code, out, _ = launch("-m", "train_launched", "b", cwd=project)
+    assert code == 3 and "train_launched.py', 'b'] 7" in out
+    sys.modules.pop("helper_for_launcher")
+    code, out, _ = launch("--help")
+    assert code == 0 and "usage: python -m adamw_lint.runtime" in out and "--inspect-only" in out
+    for args in (["-m"], [], ["--calibrate=0", "x.py"], ["--no-such-option", "x.py"]):
+        code, _, err = launch(*args)
+        assert code == 2 and "usage:" in err, args
+    code, _, err = launch("nothere.py")
+    assert code == 2 and "nothere.py" in err and "No such file" in err
 
 
 def test_verify_and_demo_commands():

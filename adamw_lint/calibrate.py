@@ -1,0 +1,216 @@
+"""Calibration: how strong today's coupled L2 is, in AdamW's units.
+
+Coupled L2 adds λθ to the gradient, so the step moves θ by lr·P·λθ on top of the loss's own
+update, where P is the optimizer's per-element gain (Adam: 1/(√v̂+ε)). That removes
+2·lr·λ·Σ P θ² of ‖θ‖² per step. Decoupled decay with λ′ removes 2·lr·λ′·Σ θ². Equal when
+
+    λ′ = λ · Σ P θ² / Σ θ²        (per param group, read after each step)
+
+with both sums taken over the group's elements *and* over the steps after a warm-up (the first
+``warmup`` steps, default a fifth, let the moment estimates settle): λ′ removes as much ‖θ‖² over
+the window as the coupled term did. λ′ matches the *overall* shrinkage, but coupled L2 decays
+weights with small gradients (large P) far more than the others, so no single λ′ reproduces it: λ′ is the top
+of a search range whose bottom is the θ²-weighted geometric mean of λ·P, λ·exp(Σ θ² log P / Σ θ²)
+(the rate of a typical weight rather than of the fastest-decaying ones). Keeping λ itself in
+AdamW is usually far below both (P ≫ 1 wherever gradients are ≪ 1).
+
+P is read from the optimizer's state, by its layout (the value each step actually divided by):
+``exp_avg_sq`` with ``betas``/``eps`` (Adam, NAdam, RAdam, AdamW with coupled groups; RAdam's
+rectification and NAdam's momentum schedule, both → 1, are ignored), ``exp_inf`` (Adamax),
+``acc_delta`` (Adadelta), ``square_avg`` (RMSprop, with its momentum's 1/(1−μ)), ``sum`` (Adagrad,
+with its lr decay). A group whose state has none of these gets no suggestion, and says so.
+
+Everything is computed on the parameters' own device, with no synchronisation until the result
+is read; the hook removes itself after the window, so the rest of the training is untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, TextIO, Tuple
+
+import torch
+from torch.optim.optimizer import Optimizer
+
+from .runtime import COUPLED, CoupledOptimizer, Site, display_name
+
+DEFAULT_STEPS = 200
+DEFAULT_OUT = "adamw-calibration.json"
+
+
+@dataclass(frozen=True)
+class GroupCalibration:
+    index: int
+    weight_decay: float
+    suggested: Optional[float]  # λ′, the top of the search range
+    search: Optional[Tuple[float, float]]
+    note: str = ""  # why there is no suggestion
+
+    def as_json(self) -> Dict[str, Any]:
+        return {"index": self.index, "weight_decay": self.weight_decay, "suggested_weight_decay": self.suggested,
+                "search": list(self.search) if self.search else None}
+
+
+def _gain(optimizer: Optimizer, group: Dict[str, Any], param: torch.Tensor) -> Optional[torch.Tensor]:
+    """P, per element of ``param``: how much of an added gradient term this step applied."""
+    # complex tensors are updated as pairs of reals; the step count stays a tensor (no sync)
+    state = {k: torch.view_as_real(v) if torch.is_tensor(v) and v.is_complex() else v
+             for k, v in (optimizer.state.get(param) or {}).items()}
+    step = state.get("step")
+    eps = group.get("eps", 0.0)
+    if step is None:
+        return None
+    if "exp_avg_sq" in state and "betas" in group:
+        v = state["max_exp_avg_sq"] if group.get("amsgrad") and "max_exp_avg_sq" in state else state["exp_avg_sq"]
+        return ((v / (1 - group["betas"][1] ** step)).sqrt_().add_(eps)).reciprocal_()
+    if "exp_inf" in state:
+        return state["exp_inf"].reciprocal()
+    if "acc_delta" in state and "square_avg" in state:
+        return (state["acc_delta"] + eps).sqrt_().div_((state["square_avg"] + eps).sqrt_())
+    if "square_avg" in state:
+        average = state["square_avg"]
+        if group.get("centered") and "grad_avg" in state:
+            average = average - state["grad_avg"].square()
+        return average.sqrt().add_(eps).reciprocal_().div_(1 - group.get("momentum", 0.0))
+    if "sum" in state:
+        decayed = 1 / (1 + (step - 1) * group.get("lr_decay", 0.0))
+        return state["sum"].sqrt().add_(eps).reciprocal_().mul_(decayed)
+    return None
+
+
+class Calibration:
+    """Measures λ′ per param group over ``steps`` steps of ``optimizer``; see the module docstring.
+
+    Read ``groups()`` (or ``as_json()``) at any time; ``done`` once the window is over."""
+
+    def __init__(self, optimizer: Optimizer, steps: int = DEFAULT_STEPS, warmup: Optional[int] = None,
+                 site: Optional[Site] = None) -> None:
+        if steps < 1:
+            raise ValueError(f"steps must be at least 1, not {steps}")
+        self.optimizer, self.steps, self.site = optimizer, steps, site
+        self.warmup = steps // 5 if warmup is None else warmup
+        if not 0 <= self.warmup < steps:
+            raise ValueError(f"warmup must be in [0, steps), not {warmup}")
+        self.seen = 0
+        self._sums: Dict[int, List[torch.Tensor]] = {}  # group → [Σ Pθ², Σ θ² log P, Σ θ²], on device
+        self._missing: Dict[int, str] = {}
+        self._handle = optimizer.register_step_post_hook(self._after_step)
+
+    @property
+    def done(self) -> bool:
+        return self._handle is None
+
+    @property
+    def measured(self) -> int:
+        return max(0, self.seen - self.warmup)
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.remove()
+            self._handle = None
+
+    @torch.no_grad()
+    def _after_step(self, optimizer: Optimizer, args, kwargs) -> None:
+        self.seen += 1
+        if self.seen > self.warmup:
+            for index, group in enumerate(optimizer.param_groups):
+                if group.get("weight_decay"):
+                    self._measure(index, group)
+        if self.seen >= self.steps:
+            self.stop()
+
+    def _measure(self, index: int, group: Dict[str, Any]) -> None:
+        weighted, logs, norms = [], [], []
+        for param in group["params"]:
+            gain = _gain(self.optimizer, group, param)
+            if gain is None:
+                if self.optimizer.state.get(param):  # no state yet (no gradient) is not a failure
+                    self._missing[index] = f"unknown state layout {sorted(self.optimizer.state[param])}"
+                continue
+            square = torch.view_as_real(param).square() if param.is_complex() else param.float().square()
+            gain = gain.float()
+            weighted.append((gain * square).sum())
+            logs.append((gain.clamp_min(torch.finfo(gain.dtype).tiny).log_() * square).sum())
+            norms.append(square.sum())
+        if not norms or index in self._missing:
+            return
+        sums = self._sums.setdefault(index, [torch.zeros((), device=norms[0].device) for _ in range(3)])
+        sums[0] += torch.stack(weighted).sum()
+        sums[1] += torch.stack(logs).sum()
+        sums[2] += torch.stack(norms).sum()
+
+    def groups(self) -> List[GroupCalibration]:
+        result = []
+        for index, group in enumerate(self.optimizer.param_groups):
+            weight_decay = float(group.get("weight_decay") or 0.0)
+            sums = self._sums.get(index)
+            if not weight_decay:
+                result.append(GroupCalibration(index, 0.0, 0.0, (0.0, 0.0)))
+            elif index in self._missing:
+                result.append(GroupCalibration(index, weight_decay, None, None, self._missing[index]))
+            elif sums is None or not sums[2].item() > 0:
+                result.append(GroupCalibration(index, weight_decay, None, None, "no step measured after the warm-up"))
+            else:
+                total = sums[2].item()
+                high = weight_decay * sums[0].item() / total
+                low = weight_decay * math.exp(sums[1].item() / total)
+                if not (math.isfinite(high) and math.isfinite(low)):
+                    result.append(GroupCalibration(index, weight_decay, None, None, "non-finite measurement"))
+                else:
+                    result.append(GroupCalibration(index, weight_decay, _round(high), (_round(low), _round(high))))
+        return result
+
+    def as_json(self) -> Dict[str, Any]:
+        return {"site": str(self.site) if self.site else None, "optimizer": display_name(type(self.optimizer)),
+                "groups": [g.as_json() for g in self.groups()]}
+
+
+def _round(value: float) -> float:
+    return float(f"{value:.4g}")
+
+
+def table(calibrations: List[Calibration]) -> str:
+    """The calibrations as a terminal table, with what the numbers mean."""
+    if not calibrations:
+        return "adamw-lint calibration: no optimizer with coupled weight decay was stepped; nothing to calibrate\n"
+    lines = ["adamw-lint calibration: decoupled weight decay (AdamW units) that removes as much |θ|² per step as "
+             "the coupled L2 did\n",
+             f"{'site':<28} {'optimizer':<24} {'group':>5} {'weight_decay':>12} {'suggested':>10}  "
+             f"{'search range':<22} measured\n"]
+    for calibration in calibrations:
+        for group in calibration.groups():
+            search = f"[{group.search[0]:.3g}, {group.search[1]:.3g}]" if group.search else "-"
+            suggested = f"{group.suggested:.3g}" if group.suggested is not None else "-"
+            lines.append(f"{str(calibration.site or '?'):<28} {display_name(type(calibration.optimizer)):<24} "
+                         f"{group.index:>5} {group.weight_decay:>12.3g} {suggested:>10}  {search:<22} "
+                         f"{calibration.measured}/{calibration.steps - calibration.warmup} steps"
+                         f"{'  ' + group.note if group.note else ''}\n")
+    lines.append("Coupled L2 decays weights with small gradients far more than the others, so no single decoupled "
+                 "value reproduces it: 'suggested' matches the overall shrinkage and is the top of the range; the "
+                 "bottom is the rate of a typical weight. Keeping the old weight_decay in AdamW is much weaker "
+                 "regularization than either. Tune within the range.\n")
+    return "".join(lines)
+
+
+class Session:
+    """The launcher's ``--calibrate``: one calibration per coupled optimizer, written at exit."""
+
+    def __init__(self, steps: int) -> None:
+        self.steps = steps
+        self.calibrations: List[Calibration] = []
+
+    def start(self, optimizer: Optimizer, found: CoupledOptimizer) -> None:
+        if any(r.verdict == COUPLED for r in found.groups):
+            self.calibrations.append(Calibration(optimizer, self.steps, site=found.site))
+
+    def finish(self, path: str, stream: TextIO) -> None:
+        for calibration in self.calibrations:
+            calibration.stop()
+        stream.write(table(self.calibrations))
+        with open(path, "w", encoding="utf-8") as out:
+            json.dump([c.as_json() for c in self.calibrations], out, indent=2)
+            out.write("\n")
+        stream.write(f"calibration written to {os.path.abspath(path)}\n")
