@@ -56,6 +56,14 @@ class _TooLarge(Exception):
     """The file's budget is spent (aliases or merge keys expand it too far)."""
 
 
+class _Unreadable(Exception):
+    """The engine could not read the call synthesized for one optimizer."""
+
+    def __init__(self, node: yaml.Node, reason: str) -> None:
+        super().__init__(reason)
+        self.node = node
+
+
 class _Opaque(Exception):
     """One value cannot be written out; it stands as a name for what it is."""
 
@@ -311,8 +319,10 @@ def _judge(site: _Site, style: str, document: _Document) -> Tuple[Optional[Findi
     document.charge(len(source))
     try:
         findings = analyze_source(source, style)
-    except SyntaxError:
+    except SyntaxError:  # a key Python cannot spell as a keyword argument
         return None, spans
+    except (RecursionError, ValueError, MemoryError) as error:  # bounded values make these unlikely
+        raise _Unreadable(site.target, type(error).__name__) from None
     return (findings[0] if findings else None), spans
 
 
@@ -545,6 +555,10 @@ def analyze(path: str, text: str, style: str) -> List[Tuple[Finding, List[Tuple[
             results += _document_findings(_Document(root, budget), text, style)
     except _TooLarge:
         raise SourceError(path, "expands too far through YAML aliases or merge keys to analyze") from None
+    except _Unreadable as error:
+        mark = error.node.start_mark
+        raise SourceError(path, f"the optimizer here is too complex to analyze ({error})",
+                          mark.line + 1, mark.column + 1) from None
     return sorted(results, key=lambda pair: pair[0].span)
 
 
