@@ -1,0 +1,103 @@
+"""Calibration: the decoupled weight decay that matches today's coupled L2, measured while training."""
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from adamw_lint import runtime  # noqa: E402
+from adamw_lint.calibrate import Calibration  # noqa: E402
+
+from helpers import devices  # noqa: E402
+
+LAMBDA, LR, STEPS = 1e-2, 1e-2, 300
+
+
+def train(make, device, steps=STEPS, calibrate=None):
+    """A 8-32-1 tanh network on generated regression data, full batch: (|θ|, loss, calibration)."""
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 8, generator=generator)
+    y = torch.sin(x @ torch.randn(8, 1, generator=generator)) + 0.1 * torch.randn(64, 1, generator=generator)
+    x, y = x.to(device), y.to(device)
+    init = torch.Generator().manual_seed(1)
+    w1 = torch.nn.Parameter((torch.randn(8, 32, generator=init) / 8 ** 0.5).to(device))
+    w2 = torch.nn.Parameter((torch.randn(32, 1, generator=init) / 32 ** 0.5).to(device))
+    optimizer = make([w1, w2])
+    calibration = runtime.calibrate(optimizer, **calibrate) if calibrate else None
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = ((torch.tanh(x @ w1) @ w2 - y) ** 2).mean()
+        loss.backward()
+        optimizer.step()
+    norm = (w1.detach().norm() ** 2 + w2.detach().norm() ** 2).sqrt().item()
+    return norm, loss.item(), calibration, (w1, w2), optimizer
+
+
+@pytest.mark.parametrize("device", devices())
+def test_adamw_with_the_calibrated_decay_ends_near_the_coupled_run(device):
+    coupled, coupled_loss, calibration, _, _ = train(
+        lambda p: torch.optim.Adam(p, lr=LR, weight_decay=LAMBDA), device, calibrate={"steps": STEPS})
+    [group] = calibration.groups()
+    low, high = group.search
+    assert group.suggested == high and 0 < low < high and high > 30 * LAMBDA
+    same, same_loss, *_ = train(lambda p: torch.optim.AdamW(p, lr=LR, weight_decay=LAMBDA), device)
+    calibrated, calibrated_loss, *_ = train(lambda p: torch.optim.AdamW(p, lr=LR, weight_decay=high), device)
+    # on CPU (docs/runtime.md): |θ| coupled 3.53, AdamW(λ) 8.18, AdamW(λ′ = 1.03) 5.15
+    assert abs(calibrated - coupled) < 0.5 * abs(same - coupled)
+    assert same_loss < coupled_loss and calibrated_loss < 2 * coupled_loss
+
+
+def test_calibrating_reads_only_and_stops_after_its_window():
+    def make(p):
+        return torch.optim.Adam(p, lr=LR, weight_decay=LAMBDA)
+
+    *_, plain, _ = train(make, "cpu", steps=40)
+    *_, calibration, watched, optimizer = train(make, "cpu", steps=40, calibrate={"steps": 20, "warmup": 5})
+    assert all(torch.equal(a, b) for a, b in zip(plain, watched))  # bit for bit: it only reads
+    assert calibration.done and calibration.measured == 15 and not optimizer._optimizer_step_post_hooks
+    assert calibration.groups()[0].suggested > LAMBDA
+
+
+def test_groups_without_decay_or_a_known_preconditioner():
+    a, b = torch.nn.Parameter(torch.randn(3)), torch.nn.Parameter(torch.randn(3))
+    adam = torch.optim.Adam([{"params": [a]}, {"params": [b], "weight_decay": 0.0}], weight_decay=1e-3)
+    sgd = torch.optim.SGD([torch.nn.Parameter(torch.randn(3))], lr=0.1, momentum=0.9, weight_decay=1e-3)
+    calibrations = [Calibration(adam, steps=3, warmup=0), Calibration(sgd, steps=3, warmup=0)]
+    for _ in range(3):
+        for optimizer in (adam, sgd):
+            for group in optimizer.param_groups:
+                group["params"][0].grad = torch.full((3,), 1e-3)
+            optimizer.step()
+    decayed, free = calibrations[0].groups()
+    assert decayed.suggested > 0.1 and (free.suggested, free.search) == (0.0, (0.0, 0.0))
+    [unknown] = calibrations[1].groups()
+    assert unknown.suggested is None and "unknown state layout ['momentum_buffer']" in unknown.note
+    with pytest.raises(ValueError):
+        Calibration(adam, steps=0)
+
+
+def test_launcher_writes_the_calibration_file_and_table(tmp_path, monkeypatch, capsys):
+    script = tmp_path / "train.py"
+    script.write_text(
+        "import torch\n"
+        "a, b = torch.nn.Parameter(torch.randn(4)), torch.nn.Parameter(torch.randn(4))\n"
+        "opt = torch.optim.Adam([{'params': [a]}, {'params': [b], 'weight_decay': 0.0}], weight_decay=1e-3)\n"
+        "for step in range(50):\n"
+        "    opt.zero_grad()\n"
+        "    ((a - 1) ** 2 + (b + 1) ** 2).sum().backward()\n"
+        "    opt.step()\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.argv", ["x"])
+    monkeypatch.setattr("sys.path", list(__import__("sys").path))
+    with pytest.warns(runtime.CoupledWeightDecayWarning):
+        assert runtime.main(["--calibrate=20", "--calibration-out", "cal.json", "train.py"]) == 0
+    [entry] = json.loads((tmp_path / "cal.json").read_text())
+    assert entry["site"] == "train.py:3" and entry["optimizer"] == "torch.optim.Adam"
+    assert [sorted(g) for g in entry["groups"]] == [["index", "search", "suggested_weight_decay", "weight_decay"]] * 2
+    first, second = entry["groups"]
+    assert first["index"] == 0 and first["weight_decay"] == 1e-3
+    assert first["search"][1] == first["suggested_weight_decay"] > first["search"][0] > 0
+    assert second == {"index": 1, "weight_decay": 0.0, "suggested_weight_decay": 0.0, "search": [0.0, 0.0]}
+    err = capsys.readouterr().err
+    assert "train.py:3" in err and "16/16 steps" in err and "top of the range" in err
