@@ -417,14 +417,14 @@ def _json_documents(path: str, text: str) -> List[yaml.Node]:
     return [_JsonNodes(text, whole, spine).document()] if whole else []
 
 
-Path_ = Tuple[Union[str, int], ...]
+JsonPath = Tuple[Union[str, int], ...]
 
 
-def _json_paths(data: object) -> Tuple[Set[Path_], Set[Path_]]:
+def _json_paths(data: object) -> Tuple[Set[JsonPath], Set[JsonPath]]:
     """Where optimizers can be, as paths: the values to locate whole, and the containers leading to
     them. Only these get positions (a 5 MB tokenizer file usually has none)."""
-    whole: Set[Path_] = set()
-    stack: List[Tuple[object, Path_]] = [(data, ())]
+    whole: Set[JsonPath] = set()
+    stack: List[Tuple[object, JsonPath]] = [(data, ())]
     while stack:
         value, path = stack.pop()
         if isinstance(value, dict):
@@ -472,7 +472,7 @@ class _JsonNodes:
     other value is skipped by the C decoder. The text is known to be valid JSON. Open containers
     are an explicit stack: valid JSON may nest deeper than Python recurses."""
 
-    def __init__(self, text: str, whole: Set[Path_], spine: Set[Path_]) -> None:
+    def __init__(self, text: str, whole: Set[JsonPath], spine: Set[JsonPath]) -> None:
         self.text, self.whole, self.spine = text, whole, spine
         self.lines = _Lines(text)
 
@@ -523,7 +523,7 @@ class _JsonNodes:
                 node.end_mark = self.mark(index + 1)
                 index += 1
 
-    def _child(self, frame: list, index: int) -> Tuple[int, Path_, bool]:
+    def _child(self, frame: list, index: int) -> Tuple[int, JsonPath, bool]:
         """Start the next item of an open container: (index of its value, its path, whole)."""
         container, path, whole, count, _ = frame
         if isinstance(container, yaml.MappingNode):
