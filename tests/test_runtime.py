@@ -253,8 +253,21 @@ def test_verify_and_demo_commands():
     coupled = [float(r[1].rstrip("%")) for r in rows]
     decoupled = [float(r[2].rstrip("%")) for r in rows]
     assert len(rows) == 5
+    calibrated = [float(r[3].rstrip("%")) for r in rows]
     assert coupled[0] > 10 * coupled[-1]  # coupled L2 barely decays large-gradient weights
     assert max(decoupled) / min(decoupled) < 1.1  # AdamW decays every weight alike
+    # AdamW with the calibrated decay: alike, and as strong as coupled L2 on average
+    assert max(calibrated) / min(calibrated) < 1.1 and min(calibrated) > 3 * max(decoupled)
+    assert "AdamW needs weight_decay=" in demo.stdout and "search range [" in demo.stdout
+
+
+def test_verify_rejects_zero_steps_and_the_demo_an_unwritable_plot(tmp_path):
+    from adamw_lint import demo
+
+    with pytest.raises(ValueError, match="steps must be at least 1"):
+        verify.run("cpu", 0, lambda text: None)
+    with pytest.raises(RuntimeError, match="does not exist"):  # before the experiment runs
+        demo.run(lambda text: None, plot=str(tmp_path / "no" / "dir" / "x.png"))
 
 
 def test_importing_the_linter_does_not_import_torch():
