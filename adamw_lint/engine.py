@@ -11,8 +11,10 @@ checkers' business (``adamw_lint/checkers/``). Fixes are planned only when ``fix
 from __future__ import annotations
 
 import ast
+import bisect
+import itertools
 import re
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Pattern, Sequence, Tuple
 
 from . import catalog
 from .checkers import CHECKERS
@@ -22,7 +24,10 @@ from .files import physical_lines
 from .findings import Finding, Span
 from .scope import Resolver, Scope
 
-_TRIGGER_TEXT = re.compile("|".join(catalog.trigger_words()))
+# the optimizers' names, and the strings that name one in ``compile(optimizer="adam")`` (literal
+# alternatives only: a character class or (?i) makes the scan several times slower)
+_WORDS = (*catalog.trigger_words(), *(f"{q}{s}{q}" for s in catalog.KERAS_OPTIMIZER_STRINGS for q in "\"'"))
+_TRIGGER_TEXT = re.compile("|".join(map(re.escape, _WORDS)))
 _TRIGGER = re.compile(_TRIGGER_TEXT.pattern.encode())
 _STAR_MODULES = frozenset(catalog.OPTIMIZERS_BY_NAME) | frozenset(catalog.FACTORIES_BY_NAME)
 
@@ -61,7 +66,7 @@ def analyze_source(source: str, style: str = "rename", *, fixes: bool = True) ->
 def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, fixes: bool = True) -> List[Finding]:
     """Findings of an already parsed module; ``lines`` are its physical lines
     (``files.physical_lines``). ``fixes=False``: no fix planning (flake8, plain ``check``)."""
-    resolver = Resolver(_STAR_MODULES)
+    resolver = Resolver(_STAR_MODULES, _bodies_to_visit(tree, lines))
     resolver.visit(tree)
     ctx = Context(resolver, lines, style, fixes)
     checkers: Dict[int, Checker] = {}
@@ -86,6 +91,56 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
         for finding in checkers[index].finish():
             found.setdefault((finding.span, finding.code), finding)
     return sorted(found.values(), key=lambda f: (f.span, f.code))
+
+
+# Text without which a def or class body holds nothing any checker looks at: the optimizers'
+# names, what the Keras/TF and loss-side rules follow, and ``global`` (a body that rebinds
+# module names must be read).
+_BUILTIN_SUM = tuple(f"{before}sum(" for before in " \t([{=,:")  # sum(...), not np.sum(...)
+_RELEVANT = re.compile("|".join(map(re.escape, (*_WORDS, *catalog.FOLLOWED_WORDS, *_BUILTIN_SUM, "global ", "nonlocal "))))
+
+
+def _bodies_to_visit(tree: ast.AST, lines: Sequence[str]) -> Callable[[ast.AST], bool]:
+    """Which def/class bodies the resolver enters: those whose lines mention something relevant,
+    or a module-level name that stands for a catalog API (``from torch.optim import Adam as A``,
+    ``Opt = partial(torch.optim.Adam, ...)``)."""
+    text = "".join(lines)
+    starts = list(itertools.accumulate((len(line) for line in lines), initial=0))
+    marked = _lines_matching(_RELEVANT, text, starts)
+    aliases = set()
+    for stmt in _top_level(tree):
+        if isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:
+            aliases.update(a.asname or a.name for a in stmt.names if f"{stmt.module}.{a.name}" in _BY_NAME)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and _any_between(marked, stmt.lineno, stmt.end_lineno):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            aliases.update(t.id for t in targets if isinstance(t, ast.Name))
+    if aliases:
+        named = re.compile(r"\b(?:" + "|".join(sorted(aliases)) + r")\b")
+        marked = sorted(set(marked) | set(_lines_matching(named, text, starts)))
+    return lambda node: _any_between(marked, node.lineno, node.end_lineno)  # type: ignore[attr-defined]
+
+
+def _top_level(tree: ast.AST) -> Iterator[ast.stmt]:
+    """Module-level statements, including those inside module-level if/try/with blocks."""
+    stack = list(getattr(tree, "body", []))
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        if isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+            for part in ("body", "orelse", "finalbody"):
+                stack.extend(getattr(stmt, part, []))
+            for handler in getattr(stmt, "handlers", []):
+                stack.extend(handler.body)
+
+
+def _lines_matching(pattern: Pattern[str], text: str, starts: List[int]) -> List[int]:
+    """The 1-based numbers of the lines where ``pattern`` matches (``starts``: each line's offset)."""
+    return sorted({bisect.bisect_right(starts, m.start()) for m in pattern.finditer(text)})
+
+
+def _any_between(marked: List[int], first: int, last: int) -> bool:
+    at = bisect.bisect_left(marked, first)
+    return at < len(marked) and marked[at] <= last
 
 
 def _callee(resolver: Resolver, call: ast.Call, scope: Scope) -> Optional[str]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 Position = Tuple[int, int]
 _UNKNOWN = object()  # a value that is not a literal
@@ -80,12 +80,15 @@ def _end(node: ast.AST) -> Position:
 class Resolver(ast.NodeVisitor):
     """Builds the scopes of a module and lists its calls with the scope each one is in."""
 
-    def __init__(self, star_modules: frozenset = frozenset()) -> None:
+    def __init__(self, star_modules: frozenset = frozenset(), keep: Optional[Callable[[ast.AST], bool]] = None) -> None:
         self.module = Scope("module", None)
         self.scope = self.module
         self.calls: List[Tuple[ast.Call, Scope]] = []
         self.scopes: Dict[int, Scope] = {}  # id of a def, lambda, class or comprehension → its scope
         self._star_modules = star_modules  # modules whose ``import *`` we can resolve
+        # which def and class bodies to enter: a body nothing can be found in is skipped whole
+        # (its bindings are visible only inside it), which is most of a library module
+        self._keep = keep
 
     # --- building -----------------------------------------------------------------------
     def _opaque(self, name: str, node: ast.AST) -> None:
@@ -120,6 +123,8 @@ class Resolver(ast.NodeVisitor):
             self.visit(default)
         if name is not None:
             self.scope.bind(name, Binding(_pos(node), self.scope, node=node, end=_end(node)))
+            if self._keep is not None and not self._keep(node):
+                return
         outer, self.scope = self.scope, Scope("function", self.scope)
         self.scopes[id(node)] = self.scope
         for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
@@ -142,6 +147,8 @@ class Resolver(ast.NodeVisitor):
         for expr in (*node.decorator_list, *node.bases, *node.keywords):
             self.visit(expr)
         self.scope.bind(node.name, Binding(_pos(node), self.scope, node=node, end=_end(node)))
+        if self._keep is not None and not self._keep(node):
+            return
         outer, self.scope = self.scope, Scope("class", self.scope)
         self.scopes[id(node)] = self.scope
         for stmt in node.body:

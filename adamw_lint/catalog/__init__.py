@@ -20,7 +20,7 @@ from .schema import (
     OptimizerFactory, OptimizerWrapper, Rule, Signature, SquaredNormPattern, TrainingOptimizer,
 )
 from .tensorflow_keras import (
-    DECOUPLED_NOT_LR_SCALED, KERAS_OPTIMIZER_STRINGS, L2_PENALTIES, REGULARIZER_KEYWORDS, REGULARIZER_STRINGS,
+    DECOUPLED_NOT_LR_SCALED, FOLLOWED_WORDS, KERAS_OPTIMIZER_STRINGS, L2_PENALTIES, REGULARIZER_KEYWORDS, REGULARIZER_STRINGS,
     TRAINING_OPTIMIZERS,
 )
 
@@ -29,7 +29,7 @@ __all__ = [
     "OptimizerApi", "OptimizerFactory", "OptimizerWrapper", "Rule", "Signature", "SquaredNormPattern",
     "TrainingOptimizer", "RULES", "RULES_BY_CODE", "OPTIMIZERS", "FACTORIES", "WRAPPERS", "SQUARED_NORMS",
     "TRAINING_OPTIMIZERS", "L2_PENALTIES", "DECOUPLED_NOT_LR_SCALED", "REGULARIZER_KEYWORDS",
-    "REGULARIZER_STRINGS", "KERAS_OPTIMIZER_STRINGS", "OPTAX_CHAINS", "OPTAX_OPTIMIZERS",
+    "REGULARIZER_STRINGS", "KERAS_OPTIMIZER_STRINGS", "FOLLOWED_WORDS", "OPTAX_CHAINS", "OPTAX_OPTIMIZERS",
     "OPTIMIZERS_BY_NAME", "FACTORIES_BY_NAME", "WRAPPERS_BY_NAME", "TRAINING_OPTIMIZERS_BY_NAME",
     "L2_PENALTIES_BY_NAME", "OPTAX_CHAINS_BY_NAME", "all_rows", "codes_of", "trigger_words",
 ]
@@ -76,14 +76,17 @@ def codes_of(row: object) -> Tuple[str, ...]:
 def trigger_words() -> Tuple[str, ...]:
     """Words one of which a file must contain to hold a finding (the pre-filter).
 
-    A call can only resolve to a catalog optimizer if the optimizer's own name appears in the
-    file (as an attribute, an import or an alias target), so files without any of these words
-    are never parsed. Words that contain another word are dropped: "Adam" covers "NAdam".
+    Every finding is reported at an optimizer's construction (or a factory, a wrapper of one, or
+    ``compile(optimizer="adam")``), and a call can only resolve to a catalog optimizer if the
+    optimizer's own name appears in the file (as an attribute, an import or an alias target). So
+    the words are the optimizers' own names; optax chains need ``optax`` itself. Regularizers and
+    loss terms are not words: without an adaptive optimizer they are never reported. Words that
+    contain another word are dropped: "Adam" covers "NAdam".
     """
-    words = {name.rsplit(".", 1)[1] for row in (*OPTIMIZERS, *FACTORIES) for name in row.names
-             if codes_of(row)}
-    # TensorFlow, Keras and optax findings need the package imported, by its own name
-    words |= {name.split(".", 1)[0] for row in (*TRAINING_OPTIMIZERS, *L2_PENALTIES, *OPTAX_CHAINS,
-                                                *DECOUPLED_NOT_LR_SCALED, *OPTAX_OPTIMIZERS) for name in row.names}
-    # (AWL105 needs an adaptive torch optimizer in the module, whose name is already a word here)
+    rows = (*OPTIMIZERS, *FACTORIES, *TRAINING_OPTIMIZERS, *DECOUPLED_NOT_LR_SCALED, *OPTAX_OPTIMIZERS)
+    words = {name.rsplit(".", 1)[1] for row in rows for name in row.names
+             if (row.adaptive if isinstance(row, TrainingOptimizer) else codes_of(row))}
+    words |= {name.split(".", 1)[0] for row in OPTAX_CHAINS for name in row.names}
+    # keras SGD is reported only for its decay= keyword (AWL203): "SGD" would pass every torch file
+    words |= {f"{before}decay=" for before in " (,"}
     return tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))

@@ -73,6 +73,13 @@ KERAS_OPTIMIZER_STRINGS: Tuple[str, ...] = (
     "adam", "adamw", "adamax", "nadam", "rmsprop", "adagrad", "adadelta", "ftrl", "lion", "lamb", "adafactor",
 )
 
+# Text of what the Keras/TF rules follow from an optimizer to a model or a loss (the engine reads
+# a def or class body only if it mentions one of these, or an optimizer's name).
+FOLLOWED_WORDS: Tuple[str, ...] = (
+    "regularizer", "l2_loss", "regularization_loss", ".losses",
+    ".compile(", ".minimize(", ".apply_gradients(", ".add(", ".add_loss(",
+)
+
 L2_PENALTIES: Tuple[L2Penalty, ...] = (
     L2Penalty(
         names=_keras("regularizers.l2", "regularizers.L2"),
