@@ -226,3 +226,21 @@ def test_prefilter_skips_files_without_trigger_words():
 
     assert not may_contain_findings(b"import torch\nopt = torch.optim.SGD(p)\n")
     assert may_contain_findings(b"from torch.optim import NAdam\n")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from torch.optim import Adam as X\n\ndef make(p):\n    return X(p, weight_decay=1e-4)\n",
+        "import torch\nOpt = torch.optim.Adam\n\nclass T:\n    def make(self, p):\n        return Opt(p, weight_decay=1e-4)\n",
+        "import functools, torch\nmake = functools.partial(torch.optim.Adam, weight_decay=1e-4)\n",
+    ],
+)
+def test_bodies_without_the_optimizer_name_still_resolve_module_aliases(source):
+    # the resolver skips bodies that mention nothing relevant; a module-level alias is relevant
+    assert [code for _, code in codes(source)] == ["AWL101"]
+
+
+def test_a_global_rebinding_in_a_skipped_looking_body_is_still_seen():
+    source = "from torch.optim import Adam\n\ndef swap():\n    global Adam\n    Adam = object\n\nAdam(p, weight_decay=1e-4)\n"
+    assert codes(source) == []
