@@ -7,18 +7,17 @@ something), 2 a usage error or a file that could not be read, parsed or written.
 from __future__ import annotations
 
 import argparse
-import functools
 import os
 import signal
 import sys
 import threading
 from importlib import import_module
-from typing import List, Optional, Sequence, TextIO
+from typing import Iterable, List, Optional, Sequence, TextIO
 
 from . import __version__, report, settings as config
 from .catalog import RULES, RULES_BY_CODE
-from .files import SourceError, decode, discover, display, write_atomic
-from .runner import SUFFIXES, FileResult, check_one, fix_one, run
+from .files import SourceError, discover, display, write_atomic
+from .runner import SUFFIXES, FileResult, Options, analyze, run
 from .selection import parse_codes
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -36,6 +35,27 @@ def _codes(text: str):
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _jobs(text: str) -> int:
+    cpus = os.cpu_count() or 1
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = -1
+    if not 0 <= jobs <= cpus:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {cpus} (this machine's CPUs), or 0 for automatic")
+    return jobs
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be a whole number of at least 1")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="adamw-lint",
@@ -51,7 +71,8 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--extend-select", type=_codes, default=None, help="turn on codes that are off by default")
         sub.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching files and directories (repeatable)")
         sub.add_argument("--stdin-filename", default="-", help="name shown for code read from stdin")
-        sub.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: automatic; 1: serial)")
+        sub.add_argument("-j", "--jobs", type=_jobs, default=None, help="worker processes: 1 to the number of CPUs (default 0: automatic)")
+        sub.add_argument("-v", "--verbose", action="store_true", help="show the traceback of internal errors (also: ADAMW_LINT_VERBOSE=1)")
         sub.add_argument(
             "--style",
             choices=config.STYLES,
@@ -65,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="report findings")
     common(check)
     check.add_argument("--format", choices=config.FORMATS, default=None)
-    check.add_argument("--statistics", action="store_true", help="print the number of findings per code")
+    check.add_argument("--statistics", action="store_true", help="print the number of findings per code instead of the findings (text or json)")
     fix = commands.add_parser("fix", help="apply the automatic fixes (they change training numerics)")
     common(fix)
     fix.add_argument("--diff", action="store_true", help="write nothing; print a unified diff; exit 1 if anything would change")
@@ -78,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--plot", metavar="FILE.png", help="with --demo: plot effective decay against gradient scale (needs matplotlib)")
     verify = commands.add_parser("verify", help="check the reference AdamW and the runtime probe on a device (needs torch)")
     verify.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    verify.add_argument("--steps", type=int, default=1000)
+    verify.add_argument("--steps", type=_positive, default=1000)
     return parser
 
 
@@ -109,6 +130,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("adamw-lint: interrupted; every file is either untouched or completely fixed\n")
         return 130
+    except BrokenPipeError:  # `adamw-lint check . | head`: the reader left; say nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_ERROR
 
 
 def _main(argv: Optional[Sequence[str]]) -> int:
@@ -139,34 +164,43 @@ def _main(argv: Optional[Sequence[str]]) -> int:
                 exclude=tuple(args.exclude), fix_style=args.style, format=getattr(args, "format", None),
             )
     except config.SettingsError as error:
-        stderr.write(f"adamw-lint: error: {error}\n")
+        stderr.write(f"adamw-lint: error: {report.escape(str(error))}\n")
         return EXIT_ERROR
     if args.command == "config" or args.show_settings:
         stdout.write(settings.describe())
         return EXIT_CLEAN
-    work = check_one if args.command == "check" else fix_one
-    style = settings.fix_style
+    fmt = settings.format if args.command == "check" else "text"
+    if args.command == "check" and args.statistics and fmt not in ("text", "json"):
+        stderr.write(f"adamw-lint: error: --statistics replaces the findings; it works with --format text or json, not {fmt}\n")
+        return EXIT_ERROR
+    verbose = args.verbose or os.environ.get("ADAMW_LINT_VERBOSE", "") not in ("", "0")
+    statistics = args.command == "check" and args.statistics  # its [*] column needs to know what is fixable
+    options = Options(settings.fix_style, args.command == "fix", fmt in ("json", "sarif"), plan_fixes=statistics)
     from_stdin = args.paths == ["-"]
-    apply = None
-    if args.command == "fix":
-        apply = functools.partial(_apply_fix, diff=args.diff, from_stdin=from_stdin, stdout=stdout)
-
+    errors: List[SourceError] = []
     if from_stdin:
         name = args.stdin_filename
-        results = [work(name, sys.stdin.buffer.read(), settings.selection_for(name), style)]
-        if apply is not None:
-            apply(results[0])
+        raw = sys.stdin.buffer.read()
+        results: Iterable[FileResult] = [analyze(name, raw, settings.selection_for(name), options)]
+        if args.command == "fix" and not args.diff and results[0].new_data is None and not results[0].errors:
+            stdout.flush()
+            sys.stdout.buffer.write(raw)  # unchanged: the input, byte for byte
     else:
-        missing = [p for p in args.paths if not os.path.lexists(p)]
-        if missing:
-            stderr.write(f"adamw-lint: error: no such file or directory: {', '.join(missing)}\n")
-            return EXIT_ERROR
-        paths = discover(args.paths, settings.exclude, SUFFIXES)
-        results = run(paths, work, settings.selection_for, style, args.jobs, _progress(stderr, len(paths)), apply)
+        present = [p for p in args.paths if os.path.lexists(p)]
+        errors += [SourceError(p, "no such file or directory") for p in args.paths if not os.path.lexists(p)]
+        paths, unreadable = discover(present, settings.exclude, SUFFIXES)
+        errors += unreadable
+        results = run(paths, settings.selection_for, options, args.jobs, _progress(stderr, len(paths)))
     if args.command == "check":
-        code = _report_check(results, settings.format, args.statistics, style, stdout, stderr)
+        code = _report_check(results, errors, fmt, args.statistics, stdout)
     else:
-        code = _report_fix(results, args.diff, from_stdin, stdout, stderr)
+        code = _report_fix(results, errors, args.diff, from_stdin, stdout, stderr)
+    for error in errors:
+        stderr.write(f"adamw-lint: error: {report.escape(display(str(error)))}\n")
+        if verbose and error.detail:
+            stderr.write(error.detail if error.detail.endswith("\n") else error.detail + "\n")
+    if errors:
+        code = EXIT_ERROR
     return EXIT_CLEAN if args.exit_zero and code == EXIT_FINDINGS else code
 
 
@@ -182,85 +216,70 @@ def _progress(stream: TextIO, total_files: int):
     return show
 
 
-def _errors(results: List[FileResult], stderr: TextIO) -> int:
-    errors = [r.error for r in results if r.error is not None]
-    for error in errors:
-        stderr.write(f"adamw-lint: error: {display(str(error))}\n")
-    return len(errors)
-
-
-def _report_check(results: List[FileResult], fmt: str, statistics: bool, style: str, stdout: TextIO, stderr: TextIO) -> int:
-    rows = [(r.path, f) for r in results for f in r.findings]
-    if fmt == "json":
-        report.as_json(rows, stdout)
+def _report_check(results: Iterable[FileResult], errors: List[SourceError], fmt: str, statistics: bool, stdout: TextIO) -> int:
+    rows = []
+    replacements = {}
+    for result in results:
+        errors.extend(result.errors)
+        rows.extend((result.path, f) for f in result.findings)
+        replacements.update({(result.path, span): r for span, r in result.replacements.items()})
+    if statistics:
+        report.statistics(rows, stdout, as_json=fmt == "json")
+    elif fmt == "json":
+        report.as_json(rows, stdout, replacements)
     elif fmt == "github":
         report.github(rows, stdout)
     elif fmt == "sarif":
-        report.sarif(rows, stdout, _single_fixes(results, style))
+        report.sarif(rows, stdout, replacements, errors)
     else:
         report.text(rows, stdout)
-    if statistics:
-        report.statistics(rows, stdout)
-    errors = _errors(results, stderr)
-    if errors:
-        return EXIT_ERROR
     return EXIT_FINDINGS if rows else EXIT_CLEAN
 
 
-def _single_fixes(results: List[FileResult], style: str):
-    """(path, span) → (text, text with only that finding fixed), for SARIF fixes of .py files."""
-    fixes = {}
+def _report_fix(results: Iterable[FileResult], errors: List[SourceError], diff: bool, from_stdin: bool,
+                stdout: TextIO, stderr: TextIO) -> int:
+    changed_files = fixed_calls = 0
+    remaining = []
     for result in results:
-        fixable = [f for f in result.findings if f.fix is not None and f.cell is None]
-        if not fixable or not result.path.endswith((".py", ".pyi")) and result.path != "-":
-            continue
-        source = decode(result.path, result.raw).text
-        for finding in fixable:
-            fixed = report.single_fix_text(source, finding, style)
-            if fixed is not None and fixed != source:
-                fixes[(result.path, finding.span)] = (source, fixed)
-    return fixes
-
-
-def _apply_fix(result: FileResult, diff: bool, from_stdin: bool, stdout: TextIO) -> None:
-    """Show or write one file's fix as soon as it is known."""
-    if result.new_data is None:
-        if from_stdin and not diff:
-            stdout.write(result.raw.decode("utf-8", "surrogateescape"))
-        return
-    if diff:
-        stdout.write(report.unified_diff(display(result.path), result.old_text, result.new_text))
-    elif from_stdin:
-        stdout.write(result.new_text)
-    else:
-        try:
-            write_atomic(result.path, result.new_data, result.raw)
-        except SourceError as error:  # not written: its findings remain, and the error is reported
-            result.error = error
-            result.findings = result.findings + result.fixed
-            result.fixed = []
-            result.new_data = None
-
-
-def _report_fix(results: List[FileResult], diff: bool, from_stdin: bool, stdout: TextIO, stderr: TextIO) -> int:
-    changed = [r for r in results if r.new_data is not None]
-    changed_files, fixed_calls = len(changed), sum(len(r.fixed) for r in changed)
-    remaining = [(r.path, f) for r in results for f in r.findings]
+        if result.new_data is not None:
+            _apply_fix(result, diff, from_stdin, stdout)
+        errors.extend(result.errors)
+        if result.new_data is not None:
+            changed_files += 1
+            fixed_calls += len(result.fixed)
+        remaining.extend((result.path, f) for f in result.findings)
+        result.raw = result.new_data = None  # type: ignore[assignment]  # written or shown: memory back
+        result.old_text = result.new_text = ""
     verb = "Would fix" if diff else "Fixed"
     stderr.write(f"{verb} {fixed_calls} call{'s' * (fixed_calls != 1)} in {changed_files} file{'s' * (changed_files != 1)}.\n")
     if remaining:
         stderr.write(f"{len(remaining)} finding{'s' * (len(remaining) != 1)} without an automatic fix:\n")
         for path, finding in remaining:
             reason = f" (not fixed: {finding.fix_blocked})" if finding.fix_blocked else ""
-            where = f"{display(path)}:cell {finding.cell}" if finding.cell is not None else display(path)
-            stderr.write(f"  {where}:{finding.line}:{finding.col + 1}: {finding.message}{reason}\n")
+            stderr.write(f"  {report.location(path, finding)}: {report.escape(finding.message + reason)}\n")
     if fixed_calls:
         stderr.write(_RETUNE + "\n")
-    if _errors(results, stderr):
-        return EXIT_ERROR
     if remaining or (diff and changed_files):
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _apply_fix(result: FileResult, diff: bool, from_stdin: bool, stdout: TextIO) -> None:
+    """Show or write one file's fix as soon as it is known (an interrupted run keeps what it finished)."""
+    assert result.new_data is not None
+    if diff:
+        stdout.write(report.unified_diff(display(result.path), result.old_text, result.new_text))
+    elif from_stdin:
+        stdout.flush()
+        sys.stdout.buffer.write(result.new_data)  # in the file's own encoding, BOM included
+    else:
+        try:
+            write_atomic(result.path, result.new_data, result.raw)
+        except SourceError as error:  # not written: its findings remain, and the error is reported
+            result.errors.append(error)
+            result.findings = result.findings + result.fixed
+            result.fixed = []
+            result.new_data = None
 
 
 if __name__ == "__main__":  # pragma: no cover

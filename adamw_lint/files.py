@@ -25,22 +25,56 @@ SKIPPED_DIRS = frozenset(
 
 
 class SourceError(Exception):
-    """A file that cannot be read, decoded or parsed: reported, skipped, never written."""
+    """A file that cannot be read, decoded, parsed or written: reported, skipped, never written.
 
-    def __init__(self, path: str, reason: str, line: int = 0, col: int = 0) -> None:
+    ``detail`` holds what only ``--verbose`` shows (an internal error's traceback). Errors cross
+    process boundaries, so they pickle by their fields, not by the formatted message.
+    """
+
+    def __init__(self, path: str, reason: str, line: int = 0, col: int = 0, detail: str = "") -> None:
         super().__init__(f"{path}:{line}:{col}: {reason}" if line else f"{path}: {reason}")
-        self.path, self.reason, self.line, self.col = path, reason, line, col
+        self.path, self.reason, self.line, self.col, self.detail = path, reason, line, col, detail
+
+    def __reduce__(self):
+        return type(self), self._fields()
+
+    def _fields(self):
+        return self.path, self.reason, self.line, self.col, self.detail
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other._fields() == self._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
 
 
-def discover(paths: Sequence[str], exclude: Sequence[str] = (), suffixes: Tuple[str, ...] = (".py",)) -> List[str]:
-    """Files to check, in a stable order. Paths named explicitly are always included."""
+def discover(
+    paths: Sequence[str], exclude: Sequence[str] = (), suffixes: Tuple[str, ...] = (".py",)
+) -> Tuple[List[str], List[SourceError]]:
+    """Files to check, in a stable order, each once, and the directories that could not be read.
+
+    A directory named on the command line is walked whether or not it is a symlink (the same with
+    or without a trailing slash); symlinks met during the walk are never followed, so nothing
+    outside the named trees is reached. A file reachable twice (``fix . sub``, ``a.py ./a.py``)
+    is listed once, by its real path.
+    """
     found: List[str] = []
-    for path in paths:
-        if os.path.isdir(path) and not os.path.islink(path):
-            found.extend(_walk(path, exclude, suffixes))
-        elif not _excluded(path, exclude):
+    errors: List[SourceError] = []
+    seen = set()
+
+    def add(path: str, real: str) -> None:
+        if real not in seen:
+            seen.add(real)
             found.append(path)
-    return list(dict.fromkeys(found))
+
+    for path in paths:
+        if os.path.isdir(path):
+            root_real = os.path.realpath(path)
+            for file in _walk(path.rstrip("/\\") or path, exclude, suffixes, errors):
+                add(file, os.path.join(root_real, os.path.relpath(file, path)))
+        elif not _excluded(path, exclude):
+            add(path, os.path.realpath(path))
+    return found, errors
 
 
 def _excluded(path: str, patterns: Sequence[str]) -> bool:
@@ -52,10 +86,11 @@ def _excluded(path: str, patterns: Sequence[str]) -> bool:
     )
 
 
-def _walk(root: str, exclude: Sequence[str], suffixes: Tuple[str, ...]) -> Iterator[str]:
+def _walk(root: str, exclude: Sequence[str], suffixes: Tuple[str, ...], errors: List[SourceError]) -> Iterator[str]:
     try:
         entries = sorted(os.scandir(root), key=lambda e: e.name)
-    except OSError:
+    except OSError as error:
+        errors.append(SourceError(root, f"directory cannot be read: {error.strerror or error}"))
         return
     for entry in entries:
         if entry.is_symlink() or _excluded(entry.path, exclude):
@@ -65,7 +100,7 @@ def _walk(root: str, exclude: Sequence[str], suffixes: Tuple[str, ...]) -> Itera
                 continue
             if os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
                 continue  # a virtual environment
-            yield from _walk(entry.path, exclude, suffixes)
+            yield from _walk(entry.path, exclude, suffixes, errors)
         elif entry.name.endswith(suffixes) and entry.is_file(follow_symlinks=False):
             yield entry.path
 
@@ -112,32 +147,47 @@ def encode(decoded: Decoded, text: str) -> bytes:
 
 
 def write_atomic(path: str, data: bytes, expected: bytes) -> None:
-    """Replace ``path`` with ``data`` if it still holds ``expected``; all or nothing."""
+    """Replace ``path`` with ``data`` if it still holds ``expected``; all or nothing.
+
+    Keeps the mode and, where permitted, the owner and group. A file with other hard links is
+    refused: replacing it would leave the other names with the old content. Any failure
+    (disk full, a bind-mounted file that cannot be renamed over, a name too long) is an error
+    for this file only, and leaves it untouched.
+    """
     if os.path.islink(path):
         raise SourceError(path, "is a symlink; not written through")
+    temporary = None
     try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
+        info = os.stat(path)
+        mode = stat.S_IMODE(info.st_mode)
         if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK):
             raise SourceError(path, "is read-only; not written")
+        if info.st_nlink > 1:
+            raise SourceError(path, f"has {info.st_nlink} hard links; not written (the other links would keep the old content)")
         if read_bytes(path) != expected:
             raise SourceError(path, "changed on disk since it was read; not written")
         directory = os.path.dirname(os.path.abspath(path))
-        fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".awl-tmp")
-    except OSError as error:
-        raise SourceError(path, f"cannot be written: {error.strerror or error}") from None
-    try:
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".awl-", suffix=".tmp")  # short: any name fits
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, mode)
+        if hasattr(os, "chown") and (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
+            try:
+                os.chown(temporary, info.st_uid, info.st_gid)
+            except PermissionError:
+                pass  # an ordinary user cannot give files away; the file then becomes theirs, as with any editor
         os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+        temporary = None
+    except OSError as error:
+        raise SourceError(path, f"cannot be written: {error.strerror or error}; left unchanged") from None
+    finally:
+        if temporary is not None:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
 
 
 def display(path: str) -> str:

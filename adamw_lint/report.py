@@ -4,22 +4,42 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
+import re
 from collections import Counter
+from pathlib import Path
 from typing import Dict, List, Optional, Sequence, TextIO, Tuple
+from urllib.parse import quote
 
 from . import __version__
 from .findings import Finding
 from .catalog import RULES, RULES_BY_CODE
-from .files import display
+from .files import SourceError, display, physical_lines
 
 Row = Tuple[str, Finding]  # (path, finding)
+Replacements = Dict[Tuple[str, Tuple[int, int, int, int]], List[Tuple[int, int, str]]]  # (path, span) → edits
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def finding_dict(path: str, finding: Finding) -> dict:
+def escape(text: str) -> str:
+    """Control characters (ANSI escapes, carriage returns, …) from file names or file contents
+    shown as escapes, so that nothing a file holds can forge or hide a line of our output."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def location(path: str, finding: Finding) -> str:
+    where = f"{display(path)}:cell {finding.cell}" if finding.cell is not None else display(path)
+    return escape(f"{where}:{finding.line}:{finding.col + 1}")
+
+
+def finding_dict(path: str, finding: Finding, replacements: Optional[List[Tuple[int, int, str]]] = None) -> dict:
     line, col, end_line, end_col = finding.span
     fix = None
     if finding.fix is not None:
         fix = {"applicability": finding.fix.applicability, "description": finding.fix.description}
+        if replacements is not None:
+            fix["edits"] = [{"offset": o, "length": n, "content": t} for o, n, t in replacements]
     row = {
         "path": display(path),
         "line": line,
@@ -37,12 +57,13 @@ def finding_dict(path: str, finding: Finding) -> dict:
 
 def text(rows: Sequence[Row], out: TextIO) -> None:
     for path, f in rows:
-        where = f"{display(path)}:cell {f.cell}" if f.cell is not None else display(path)
-        out.write(f"{where}:{f.line}:{f.col + 1}: {f.message}\n")
+        out.write(f"{location(path, f)}: {escape(f.message)}\n")
 
 
-def as_json(rows: Sequence[Row], out: TextIO) -> None:
-    json.dump([finding_dict(path, f) for path, f in rows], out, indent=2, ensure_ascii=False)
+def as_json(rows: Sequence[Row], out: TextIO, replacements: Optional[Replacements] = None) -> None:
+    replacements = replacements or {}
+    document = [finding_dict(path, f, replacements.get((path, f.span))) for path, f in rows]
+    json.dump(document, out, indent=2, ensure_ascii=False)
     out.write("\n")
 
 
@@ -67,18 +88,46 @@ def github(rows: Sequence[Row], out: TextIO) -> None:
         )
 
 
-def statistics(rows: Sequence[Row], out: TextIO) -> None:
+def statistics(rows: Sequence[Row], out: TextIO, as_json: bool = False) -> None:
+    """The number of findings per code, instead of the findings (as ruff's --statistics)."""
     counts = Counter(f.code for _, f in rows)
     fixable = Counter(f.code for _, f in rows if f.fix is not None)
-    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    if as_json:
+        document = [{"code": code, "name": RULES_BY_CODE[code].name, "count": count, "fixable": fixable[code]}
+                    for code, count in ordered]
+        json.dump(document, out, indent=2)
+        out.write("\n")
+        return
+    for code, count in ordered:
         mark = "[*]" if fixable[code] else "[ ]"
         out.write(f"{count:>5}\t{code}\t{mark} {RULES_BY_CODE[code].name}\n")
 
 
-def sarif(rows: Sequence[Row], out: TextIO, fixed_texts: Dict[Tuple[str, Tuple[int, int, int, int]], Tuple[str, str]]) -> None:
-    """``fixed_texts``: (path, span) → (original text, text with only that finding fixed)."""
+def _source_root() -> str:
+    """The repository root above the working directory (SARIF's %SRCROOT%), else the directory."""
+    here = os.path.abspath(os.getcwd())
+    for candidate in (here, *Path(here).parents):
+        if os.path.exists(os.path.join(candidate, ".git")):
+            return str(candidate)
+    return here
+
+
+def _artifact(path: str, root: str) -> dict:
+    """A percent-encoded URI relative to %SRCROOT% (absolute file URI for a path outside it)."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return {"uri": quote(absolute.relative_to(root).as_posix()), "uriBaseId": "%SRCROOT%"}
+    except ValueError:
+        return {"uri": absolute.as_uri()}
+
+
+def sarif(rows: Sequence[Row], out: TextIO, replacements: Replacements, errors: Sequence[SourceError] = ()) -> None:
+    """SARIF 2.1.0 as GitHub code scanning reads it: findings with their fixes, and the files that
+    could not be analyzed as tool execution notifications."""
     from . import docs  # imports libcst (~0.25 s), which plain checks never need
 
+    root = _source_root()
     rules = []
     for rule in RULES:
         rules.append({
@@ -94,10 +143,11 @@ def sarif(rows: Sequence[Row], out: TextIO, fixed_texts: Dict[Tuple[str, Tuple[i
     results = []
     for path, f in rows:
         line, col, end_line, end_col = f.span
+        artifact = _artifact(path, root)
         region = {"startLine": line, "startColumn": col + 1, "endLine": end_line, "endColumn": end_col + 1}
-        location = {"physicalLocation": {"artifactLocation": {"uri": display(path)}, "region": region}}
+        location = {"physicalLocation": {"artifactLocation": artifact, "region": region}}
         if f.cell is not None:
-            location = {"physicalLocation": {"artifactLocation": {"uri": display(path)}},
+            location = {"physicalLocation": {"artifactLocation": artifact},
                         "message": {"text": f"cell {f.cell}, line {line}, column {col + 1}"}}
         result = {
             "ruleId": f.code,
@@ -106,67 +156,48 @@ def sarif(rows: Sequence[Row], out: TextIO, fixed_texts: Dict[Tuple[str, Tuple[i
             "message": {"text": f.message},
             "locations": [location],
         }
-        change = fixed_texts.get((path, f.span)) if f.cell is None else None
-        if f.fix is not None and change is not None:
+        edits = replacements.get((path, f.span))
+        if f.fix is not None and edits:
             result["fixes"] = [{
-                "description": {"text": f"{f.fix.description} (changes training numerics: re-tune weight_decay)"},
+                "description": {"text": f"{f.fix.description} ({f.fix.applicability} fix)"},
                 "artifactChanges": [{
-                    "artifactLocation": {"uri": display(path)},
-                    "replacements": _replacements(*change),
+                    "artifactLocation": artifact,
+                    "replacements": [
+                        {"deletedRegion": {"charOffset": o, "charLength": n}, **({"insertedContent": {"text": t}} if t else {})}
+                        for o, n, t in edits
+                    ],
                 }],
             }]
         results.append(result)
-    log = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "adamw-lint",
-                "version": __version__,
-                "informationUri": "https://github.com/adamw-lint/adamw-lint",
-                "rules": rules,
-            }},
-            "results": results,
-        }],
+    notifications = [{
+        "level": "error",
+        "message": {"text": error.reason},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": _artifact(error.path, root),
+            **({"region": {"startLine": error.line, **({"startColumn": error.col} if error.col else {})}} if error.line else {}),
+        }}],
+    } for error in errors]
+    run = {
+        "tool": {"driver": {
+            "name": "adamw-lint",
+            "version": __version__,
+            "informationUri": "https://github.com/adamw-lint/adamw-lint",
+            "rules": rules,
+        }},
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(root).as_uri() + "/"}},
+        "invocations": [{"executionSuccessful": not errors, "toolExecutionNotifications": notifications}],
+        "results": results,
     }
+    log = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]}
     json.dump(log, out, indent=2, ensure_ascii=False)
     out.write("\n")
 
 
-def _replacements(before: str, after: str) -> List[dict]:
-    """Line-level replacements as character regions of the original text."""
-    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
-    starts = [0]
-    for line in old:
-        starts.append(starts[-1] + len(line))
-    replacements = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
-        if tag == "equal":
-            continue
-        replacement: dict = {"deletedRegion": {"charOffset": starts[i1], "charLength": starts[i2] - starts[i1]}}
-        inserted = "".join(new[j1:j2])
-        if inserted:
-            replacement["insertedContent"] = {"text": inserted}
-        replacements.append(replacement)
-    return replacements
-
-
-def single_fix_text(source: str, finding: Finding, style: str) -> Optional[str]:
-    """The file's text with only ``finding`` fixed (Python files), for SARIF."""
-    from .fix import fix_source
-
-    from .fix import FixError
-
-    try:
-        return fix_source(source, style, only=finding.span).source
-    except (SyntaxError, ValueError, FixError):
-        return None
-
-
 def unified_diff(path: str, before: str, after: str) -> str:
+    path = escape(path)
     return "".join(
         difflib.unified_diff(
-            before.splitlines(keepends=True), after.splitlines(keepends=True),
+            physical_lines(before), physical_lines(after),
             f"a{path}" if path.startswith("/") else f"a/{path}", f"b{path}" if path.startswith("/") else f"b/{path}",
         )
     )

@@ -1,41 +1,60 @@
 """Runs the engine over many files: pre-filter, parse, analyze (or fix), in parallel when it pays.
 
-Every file is read once in the main process and pre-filtered on its bytes; only the few that can
-hold a finding are parsed. Those go to a process pool when there are enough of them to repay the
-pool's start-up, never under pre-commit (which already runs hooks in parallel).
+The main process reads each file once and keeps nothing of it unless its bytes can hold a
+finding (the pre-filter); only those candidates are analyzed, by worker processes when there are
+enough of them to repay starting the workers, never under pre-commit (which already runs hooks
+in parallel). Workers get a path and its settings, read the file themselves, and send back only
+findings, errors and fixed bytes, so memory does not grow with the tree. One bad file never costs
+the others: anything that goes wrong with a file, including a bug in the engine or a worker that
+dies, becomes an error for that file and the run goes on.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
-from concurrent.futures import ProcessPoolExecutor
+import traceback
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
+from . import pool
 from .analysis import analyze_tree, may_contain_findings
-from .findings import Finding
+from .files import Decoded, SourceError, decode, encode, physical_lines, read_bytes
+from .findings import Finding, Span
 from .noqa import without_noqa
-from .files import Decoded, SourceError, decode, encode, read_bytes
 from .selection import Selection
 
 NOTEBOOK_SUFFIXES = (".ipynb",)
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 SUFFIXES = (".py", ".pyi", *NOTEBOOK_SUFFIXES, *CONFIG_SUFFIXES)
 
-PARALLEL_MIN_FILES = 24  # below this a process pool costs more than it saves (see bench/)
+PARALLEL_MIN_FILES = 24  # below this, starting worker processes costs more than it saves (see bench/)
+
+Replacement = Tuple[int, int, str]  # character offset, characters deleted, text inserted
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a worker needs besides the path; small and picklable."""
+
+    style: str = "rename"
+    fix: bool = False  # compute the fixed file (fix, fix --diff)
+    fix_details: bool = False  # each finding's own fix as edits, for JSON/SARIF output
+    plan_fixes: bool = False  # whether findings carry fix plans (implied by the two above)
 
 
 @dataclass
 class FileResult:
     path: str
-    raw: bytes = b""
     findings: List[Finding] = field(default_factory=list)  # what remains to report
     fixed: List[Finding] = field(default_factory=list)  # findings whose fix is in new_data
+    raw: bytes = b""  # the bytes that were read: kept only for a file that a fix changed
     new_data: Optional[bytes] = None  # fixed bytes, when a fix changed the file
     old_text: str = ""
     new_text: str = ""
-    error: Optional[SourceError] = None
+    errors: List[SourceError] = field(default_factory=list)  # the file's, or a notebook's cells' (the rest was analyzed)
+    replacements: Dict[Span, List[Replacement]] = field(default_factory=dict)  # per finding, for SARIF
 
 
 def _parse(path: str, raw: bytes) -> Tuple[Decoded, ast.AST]:
@@ -45,7 +64,7 @@ def _parse(path: str, raw: bytes) -> Tuple[Decoded, ast.AST]:
     except SyntaxError as error:
         raise SourceError(path, f"cannot be parsed: {error.msg}", error.lineno or 0, error.offset or 0) from None
     except (ValueError, RecursionError, MemoryError) as error:
-        reason = "is nested too deeply to analyze" if isinstance(error, RecursionError) else str(error)
+        reason = "is nested too deeply to analyze" if isinstance(error, (RecursionError, MemoryError)) else str(error)
         raise SourceError(path, f"cannot be parsed: {reason}") from None
 
 
@@ -56,123 +75,141 @@ def _config_text(path: str, raw: bytes) -> str:
         raise SourceError(path, f"cannot be decoded as UTF-8: {error}") from None
 
 
-def check_one(path: str, raw: bytes, selection: Selection, style: str) -> FileResult:
-    result = FileResult(path, raw)
+def check_one(path: str, raw: bytes, selection: Selection, options: Options = Options()) -> FileResult:
+    """Findings of one file's bytes (raises SourceError for a file that cannot be analyzed)."""
+    result = FileResult(path)
     if not may_contain_findings(raw):
         return result
     if path.endswith(NOTEBOOK_SUFFIXES + CONFIG_SUFFIXES):
         from . import configs, notebook  # PyYAML and libcst load only when such a file is a candidate
 
-        try:
-            if path.endswith(NOTEBOOK_SUFFIXES):
-                result.findings = notebook.check(path, raw, selection, style)
-            else:
-                result.findings = configs.check(path, _config_text(path, raw), selection, style)
-        except SourceError as error:
-            result.error = error
+        if path.endswith(NOTEBOOK_SUFFIXES):
+            result.findings, result.errors = notebook.check_cells(path, raw, selection, options.style)
+        else:
+            result.findings = configs.check(path, _config_text(path, raw), selection, options.style)
         return result
+    decoded, tree = _parse(path, raw)
     try:
-        decoded, tree = _parse(path, raw)
-        findings = analyze_tree(tree, decoded.text.splitlines(keepends=True), style)
-    except SourceError as error:
-        result.error = error
-        return result
+        findings = analyze_tree(tree, physical_lines(decoded.text), options.style, fixes=options.fix or options.fix_details or options.plan_fixes)
     except RecursionError:
-        result.error = SourceError(path, "is nested too deeply to analyze")
-        return result
+        raise SourceError(path, "is nested too deeply to analyze") from None
     result.findings = selection.filter(without_noqa(findings, decoded.text))
+    if options.fix_details and any(f.fix for f in result.findings):
+        from .fix import fix_each
+
+        result.replacements = fix_each(decoded.text, result.findings)
     return result
 
 
-def fix_one(path: str, raw: bytes, selection: Selection, style: str) -> FileResult:
-    result = check_one(path, raw, selection, style)
-    if result.error or not any(f.fix for f in result.findings):
+def fix_one(path: str, raw: bytes, selection: Selection, options: Options = Options()) -> FileResult:
+    """``check_one``, and the file's fixed bytes when a fix changes it."""
+    result = check_one(path, raw, selection, options)
+    if not any(f.fix for f in result.findings):
         return result
     from . import configs, notebook
     from .fix import FixError, fix_source  # libcst costs ~0.25 s to import: only when fixing
 
-    if path.endswith(NOTEBOOK_SUFFIXES + CONFIG_SUFFIXES):
+    if path.endswith(NOTEBOOK_SUFFIXES):
+        new_data, result.fixed, result.findings, result.errors = notebook.fix_cells(path, raw, selection, options.style)
+        old_text, new_text = raw.decode("utf-8-sig"), (new_data or raw).decode("utf-8-sig")
+    elif path.endswith(CONFIG_SUFFIXES):
+        old_text = _config_text(path, raw)
+        new_text, result.fixed, result.findings = configs.fix(path, old_text, selection, options.style)
+        bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
+        new_data = bom + new_text.encode("utf-8") if new_text != old_text else None
+    else:
+        decoded = decode(path, raw)
         try:
-            if path.endswith(NOTEBOOK_SUFFIXES):
-                new_data, result.fixed, result.findings = notebook.fix(path, raw, selection, style)
-                old_text, new_text = raw.decode("utf-8-sig"), (new_data or raw).decode("utf-8-sig")
-            else:
-                old_text = _config_text(path, raw)
-                new_text, result.fixed, result.findings = configs.fix(path, old_text, selection, style)
-                bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
-                new_data = bom + new_text.encode("utf-8") if new_text != old_text else None
-        except SourceError as error:
-            result.error = error
-            return result
-        if new_data is not None and new_data != raw:
-            result.old_text, result.new_text, result.new_data = old_text, new_text, new_data
-        return result
-    decoded = decode(path, raw)
-    try:
-        fixed = fix_source(decoded.text, style, selection, findings=result.findings)
-    except (FixError, SyntaxError, RecursionError) as error:
-        result.error = SourceError(path, f"not fixed: {error}")
-        return result
-    result.fixed, result.findings = fixed.fixed, fixed.remaining
-    if fixed.changed:
-        result.old_text, result.new_text = decoded.text, fixed.source
-        result.new_data = encode(decoded, fixed.source)
+            fixed = fix_source(decoded.text, options.style, selection, findings=result.findings)
+        except (FixError, SyntaxError, RecursionError) as error:
+            raise SourceError(path, f"not fixed: {error}") from None
+        result.fixed, result.findings = fixed.fixed, fixed.remaining
+        old_text, new_text = decoded.text, fixed.source
+        new_data = encode(decoded, fixed.source) if fixed.changed else None
+    if new_data is not None and new_data != raw:
+        result.raw, result.old_text, result.new_text, result.new_data = raw, old_text, new_text, new_data
     return result
 
 
-def _job(args) -> FileResult:
-    work, path, raw, selection, style = args
-    return work(path, raw, selection, style)
+Work = Callable[[str, bytes, Selection, Options], FileResult]
+
+
+def analyze(path: str, raw: bytes, selection: Selection, options: Options) -> FileResult:
+    """One file, whatever happens: every problem becomes the file's error, never an exception."""
+    work: Work = fix_one if options.fix else check_one
+    try:
+        return work(path, raw, selection, options)
+    except SourceError as error:
+        return FileResult(path, errors=[error])
+    except (RecursionError, MemoryError):
+        return FileResult(path, errors=[SourceError(path, "is nested too deeply to analyze")])
+    except Exception as error:  # a bug in adamw-lint: this file is reported, the others go on
+        return FileResult(path, errors=[internal_error(path, f"{type(error).__name__}: {error}", traceback.format_exc())])
+
+
+def internal_error(path: str, what: str, detail: str = "") -> SourceError:
+    return SourceError(path, f"internal error: {what} (a bug in adamw-lint; please report it, "
+                             "with the traceback shown by --verbose)", detail=detail)
+
+
+def _task(task: Tuple[str, Selection, Options]) -> FileResult:
+    """A worker's job: read the file itself, then analyze it."""
+    path, selection, options = task
+    try:
+        raw = read_bytes(path)
+    except SourceError as error:
+        return FileResult(path, errors=[error])
+    return analyze(path, raw, selection, options)
 
 
 def run(
-    paths: Sequence[str],
-    work: Callable[[str, bytes, Selection, str], FileResult],
+    paths: Iterable[str],
     selection: Callable[[str], Selection],
-    style: str = "rename",
+    options: Options = Options(),
     jobs: Optional[int] = None,
     progress: Optional[Callable[[int, int], None]] = None,
-    on_result: Optional[Callable[[FileResult], None]] = None,
-) -> List[FileResult]:
-    """Results for every path, in the order given. ``selection`` gives each path's codes (per-file
-    ignores); ``jobs``: None = automatic, 1 = serial; ``on_result`` sees each analyzed file in order."""
-    results: List[FileResult] = []
-    candidates: List[int] = []
-    for path in paths:
+) -> Iterator[FileResult]:
+    """Results for the files that have something to say (findings, fixes, errors), in the order
+    of ``paths``. ``selection`` gives each path's codes (per-file ignores); ``jobs``: None =
+    automatic, 1 = serial. Consume the iterator to the end (or close it): that stops the workers."""
+    results: List[Tuple[int, FileResult]] = []  # errors found while pre-filtering, by position
+    tasks: List[Tuple[str, Selection, Options]] = []
+    positions: List[int] = []
+    for position, path in enumerate(paths):
         try:
             raw = read_bytes(path)
         except SourceError as error:
-            results.append(FileResult(path, error=error))
+            results.append((position, FileResult(path, errors=[error])))
             continue
-        results.append(FileResult(path, raw))
-        if may_contain_findings(raw):
-            candidates.append(len(results) - 1)
-    tasks = [(work, results[i].path, results[i].raw, selection(results[i].path), style) for i in candidates]
+        if may_contain_findings(raw):  # the bytes are dropped here; a worker reads them again
+            tasks.append((path, selection(path), options))
+            positions.append(position)
     workers = _workers(jobs, len(tasks))
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            done = pool.map(_job, tasks, chunksize=max(1, len(tasks) // (workers * 4)))
-            finished = _collect(done, len(tasks), progress, on_result)
-    else:
-        finished = _collect(map(_job, tasks), len(tasks), progress, on_result)
-    for index, result in zip(candidates, finished):
-        results[index] = result
-    return results
-
-
-def _collect(results, total: int, progress, on_result) -> List[FileResult]:
-    collected = []
-    for result in results:
-        if on_result is not None:  # e.g. write a fixed file now: an interrupted run keeps what it finished
-            on_result(result)
-        collected.append(result)
-        if progress is not None:
-            progress(len(collected), total)
-    return collected
+    with contextlib.ExitStack() as stack:
+        if workers > 1:
+            analyzed: Iterator = stack.enter_context(contextlib.closing(pool.imap(_task, tasks, workers)))
+        else:
+            analyzed = map(_task, tasks)
+        pending = iter(results)
+        waiting = next(pending, None)
+        for done, (position, outcome) in enumerate(zip(positions, analyzed), 1):
+            while waiting is not None and waiting[0] < position:
+                yield waiting[1]
+                waiting = next(pending, None)
+            path = tasks[done - 1][0]
+            if isinstance(outcome, pool.Crashed):
+                outcome = FileResult(path, errors=[internal_error(path, outcome.reason, outcome.detail)])
+            if progress is not None:
+                progress(done, len(tasks))
+            if outcome.findings or outcome.errors or outcome.new_data is not None or outcome.fixed:
+                yield outcome
+        while waiting is not None:
+            yield waiting[1]
+            waiting = next(pending, None)
 
 
 def _workers(jobs: Optional[int], tasks: int) -> int:
-    if jobs is not None:
+    if jobs is not None and jobs > 0:
         return max(1, min(jobs, tasks))
     if tasks < PARALLEL_MIN_FILES or os.environ.get("PRE_COMMIT"):
         return 1

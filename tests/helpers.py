@@ -45,3 +45,10 @@ def cli(capsys, *args):
     code = main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def die_on(item):
+    """A task for adamw_lint.pool tests: the worker process dies on "die" (importable by spawned workers)."""
+    if item == "die":
+        os._exit(3)
+    return item * 2

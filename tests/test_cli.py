@@ -47,7 +47,12 @@ def test_json_format(tmp_path, capsys):
     assert code == 1 and len(rows) == 1
     row = rows[0]
     assert (row["line"], row["col"], row["end_line"], row["end_col"], row["code"]) == (2, 7, 2, 45, "AWL101")
+    edits = row["fix"].pop("edits")
     assert row["fix"] == {"applicability": "unsafe", "description": "Replace torch.optim.Adam with torch.optim.AdamW"}
+    fixed = BAD  # the edits, as character offsets into the file, turn it into its fixed form
+    for edit in sorted(edits, key=lambda e: -e["offset"]):
+        fixed = fixed[:edit["offset"]] + edit["content"] + fixed[edit["offset"] + edit["length"]:]
+    assert fixed == BAD.replace("Adam(", "AdamW(")
     assert set(row) >= {"path", "line", "col", "end_line", "end_col", "code", "message", "fix"}
 
 

@@ -105,22 +105,155 @@ def test_file_deleted_between_read_and_write_is_not_recreated(tmp_path, monkeypa
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_interrupted_fix_leaves_files_original_or_fixed_and_no_temporaries(tmp_path, signum):
-    for i in range(400):
+def _start_fix(tmp_path, jobs, files=400):
+    """A fix run over ``files`` files, returned once it has written at least one of them."""
+    for i in range(files):
         (tmp_path / f"m{i:03}.py").write_text(BAD + "x = 1\n" * 200)
-    process = subprocess.Popen([sys.executable, "-m", "adamw_lint", "fix", "-j", "1", str(tmp_path)],
+    process = subprocess.Popen([sys.executable, "-m", "adamw_lint", "fix", "-j", jobs, str(tmp_path)],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                env={**os.environ, "PYTHONPATH": str(ROOT)})
-    time.sleep(1.5)
-    assert process.poll() is None, "the run finished before it could be interrupted"
-    process.send_signal(signum)
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == 130 and b"interrupted" in err and b"Traceback" not in err
-    for path in tmp_path.iterdir():
+    deadline = time.monotonic() + 60
+    while not any("AdamW" in p.read_text() for p in tmp_path.glob("m*.py")):
+        assert process.poll() is None, "the run ended before it had written a file"
+        assert time.monotonic() < deadline, "no file was fixed within 60 s"
+        time.sleep(0.05)
+    return process
+
+
+def _children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            return [int(c) for c in handle.read().split()]
+    except OSError:
+        return []
+
+
+def _gone(pids, within):
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not any(os.path.exists(f"/proc/{p}") and open(f"/proc/{p}/stat").read().split()[2] != "Z" for p in pids):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _assert_each_file_original_or_fixed(tmp_path, files=400, killed=False):
+    for path in list(tmp_path.iterdir()):
+        if killed and path.name.startswith(".awl-") and path.suffix == ".tmp":
+            path.unlink()  # SIGKILL allows no clean-up: a temporary file may stay, never a half-written file
+            continue
         assert path.suffix == ".py", f"left behind: {path.name}"
         assert path.read_text() in (BAD + "x = 1\n" * 200, FIXED + "x = 1\n" * 200)
-    assert len(list(tmp_path.iterdir())) == 400
+    assert len(list(tmp_path.iterdir())) == files
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_fix_stops_at_once_leaving_files_original_or_fixed(tmp_path, signum, jobs):
+    process = _start_fix(tmp_path, jobs)
+    workers = _children(process.pid)
+    started = time.monotonic()
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=60)
+    assert time.monotonic() - started < 5  # "within a second" on an idle machine; CI may be busy
+    assert process.returncode == 130 and b"interrupted" in err and b"Traceback" not in err
+    assert _gone(workers, within=5), "worker processes outlived the run"
+    _assert_each_file_original_or_fixed(tmp_path)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the process tree from /proc")
+def test_killing_the_parent_kills_its_workers(tmp_path):
+    process = _start_fix(tmp_path, "2")
+    workers = _children(process.pid)
+    assert len(workers) >= 2  # spawn's resource tracker aside, the two workers
+    process.kill()
+    process.wait(timeout=10)
+    assert _gone(workers, within=5), "workers survived a SIGKILL of the main process"
+    _assert_each_file_original_or_fixed(tmp_path, killed=True)
+
+
+def test_one_unparsable_candidate_costs_nothing_else_serial_equals_parallel(tmp_path, capsys):
+    """The smoke test of the before-stop hook, in both modes: a Python 2 file among 30 findings."""
+    for i in range(30):
+        (tmp_path / f"t{i:02}.py").write_text(BAD)
+    (tmp_path / "old.py").write_text("import torch\nprint 'py2'\nopt = torch.optim.Adam([], weight_decay=1e-4)\n")
+    outputs = {}
+    for jobs in ("1", "2", "0"):
+        code, out, err = cli(capsys, "check", "-j", jobs, str(tmp_path))
+        assert code == 2 and out.count("AWL101") == 30 and "Traceback" not in err
+        assert err.count("adamw-lint: error:") == 1 and "old.py:2" in err
+        outputs[jobs] = (out, err)
+    assert outputs["1"] == outputs["2"] == outputs["0"]
+
+
+def test_an_engine_bug_in_one_file_is_an_error_for_that_file_only(tmp_path, capsys, monkeypatch):
+    import adamw_lint.runner as runner
+
+    (tmp_path / "a.py").write_text(BAD)
+    (tmp_path / "b.py").write_text(BAD + "# boom\n")
+    original = runner.check_one
+
+    def buggy(path, raw, selection, options=runner.Options()):
+        if b"boom" in raw:
+            raise KeyError("surprise")
+        return original(path, raw, selection, options)
+
+    monkeypatch.setattr(runner, "check_one", buggy)
+    code, out, err = cli(capsys, "check", "-j", "1", str(tmp_path))
+    assert code == 2 and "a.py:2:7: AWL101" in out
+    assert "b.py: internal error: KeyError: 'surprise'" in err and "Traceback" not in err
+    code, out, err = cli(capsys, "check", "-j", "1", "--verbose", str(tmp_path))
+    assert code == 2 and "Traceback (most recent call last)" in err and "KeyError: 'surprise'" in err
+    monkeypatch.setenv("ADAMW_LINT_VERBOSE", "1")
+    assert "Traceback (most recent call last)" in cli(capsys, "check", "-j", "1", str(tmp_path))[2]
+    monkeypatch.setenv("ADAMW_LINT_VERBOSE", "0")
+    assert cli(capsys, "check", "--exit-zero", "-j", "1", str(tmp_path))[0] == 2  # errors are never findings
+
+
+def test_a_worker_that_dies_costs_only_its_task():
+    from adamw_lint.pool import Crashed, imap
+    from helpers import die_on
+
+    results = list(imap(die_on, ["a", "die", "b", "c", "die", "d"], 2))
+    assert [r for r in results if not isinstance(r, Crashed)] == ["aa", "bb", "cc", "dd"]
+    assert [results[1], results[4]] == [Crashed("the worker process died (exit code 3)")] * 2
+    assert results[2] == "bb" and results[5] == "dd"  # in order
+
+
+def test_everything_that_crosses_the_process_boundary_pickles():
+    import pickle
+
+    from adamw_lint.findings import Edit, Finding, Fix
+    from adamw_lint.pool import Crashed
+    from adamw_lint.runner import FileResult, Options, internal_error
+    from adamw_lint.selection import Selection
+    from adamw_lint.files import SourceError
+
+    fix = Fix("Replace", (Edit("replace", (1, 0, 1, 4), "AdamW"),), (("torch.optim", "AdamW"),))
+    values = [
+        SourceError("a.py", "cannot be parsed: invalid syntax", 3, 4),
+        SourceError("a.py", "is a directory"),
+        internal_error("a.py", "KeyError: 'x'", "Traceback ..."),
+        Crashed("the worker process died (exit code -9)", "detail"),
+        ("a.py", Selection(("AWL1",), ("AWL103",), ()), Options("flag", True, True)),
+        FileResult("a.py", [Finding("AWL101", "m", (1, 0, 1, 4), fix)], errors=[SourceError("a.py", "x", 1, 2)],
+                   new_data=b"x", replacements={(1, 0, 1, 4): [(0, 4, "AdamW")]}),
+    ]
+    for value in values:
+        copy = pickle.loads(pickle.dumps(value))
+        assert type(copy) is type(value) and str(copy) == str(value)
+        if isinstance(value, SourceError):
+            assert (copy.path, copy.reason, copy.line, copy.col, copy.detail) == (
+                value.path, value.reason, value.line, value.col, value.detail)
+        else:
+            assert copy == value
+
+
+@pytest.mark.parametrize("jobs", ["-1", "1000", "x", "1.5"])
+def test_jobs_out_of_range_is_a_usage_error(capsys, jobs):
+    with pytest.raises(SystemExit) as exit_info:
+        cli(capsys, "check", "-j", jobs, ".")
+    assert exit_info.value.code == 2 and "from 1 to" in capsys.readouterr().err
 
 
 def test_never_imports_or_runs_the_code_it_reads(tmp_path, capsys):
