@@ -320,3 +320,14 @@ def test_results_cross_process_boundaries():
     for result in (check(raw), fix(raw)):
         copy = pickle.loads(pickle.dumps(result))
         assert [str(e) for e in copy.errors] == [str(e) for e in result.errors] and len(copy.errors) == 1
+
+
+def test_cli_reports_the_broken_cell_and_the_other_cells_findings(tmp_path, capsys):
+    (tmp_path / "nb.ipynb").write_bytes(notebook_bytes("import torch\n", "x = (\n", f"{ADAM}\n"))
+    (tmp_path / "good.py").write_text(BAD)
+    code, out, err = cli(capsys, "check", str(tmp_path))
+    assert code == 2 and "nb.ipynb: cell 2, line 1 cannot be parsed" in err
+    assert "nb.ipynb:cell 3:1:7: AWL101" in out and "good.py:2:7: AWL101" in out
+    code, out, err = cli(capsys, "fix", str(tmp_path))
+    assert code == 2 and "cell 2, line 1 cannot be parsed" in err
+    assert cell_sources((tmp_path / "nb.ipynb").read_bytes()) == ["import torch\n", "x = (\n", f"{ADAMW}\n"]
