@@ -24,11 +24,18 @@ from .files import physical_lines
 from .findings import Finding, Span
 from .scope import Resolver, Scope
 
-# the optimizers' names, and the strings that name one in ``compile(optimizer="adam")`` (literal
-# alternatives only: a character class or (?i) makes the scan several times slower)
-_WORDS = (*catalog.trigger_words(), *(f"{q}{s}{q}" for s in catalog.KERAS_OPTIMIZER_STRINGS for q in "\"'"))
-_TRIGGER_TEXT = re.compile("|".join(map(re.escape, _WORDS)))
+# The pre-filter: the optimizers' names; and in a module that mentions Keras or TensorFlow, the
+# strings that name one in ``compile(optimizer="adam")``. Literal alternatives only, none starting
+# with a frequent character: a character class, a look-behind or (?i) makes the scan several
+# times slower, and the scan of every file is most of what a run over a large tree costs.
+_WORDS = catalog.trigger_words()
+_STRINGS = tuple(f"{q}{s}{q}" for s in catalog.KERAS_OPTIMIZER_STRINGS for q in "\"'")
+_FRAMEWORKS = tuple(sorted({name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS for name in row.names}))
+_TRIGGER_TEXT = re.compile("|".join(re.escape(w) + "(?![a-z])" for w in _WORDS))
+_STRINGS_TEXT = re.compile("|".join(map(re.escape, _STRINGS)))
 _TRIGGER = re.compile(_TRIGGER_TEXT.pattern.encode())
+_STRINGS_BYTES = re.compile(_STRINGS_TEXT.pattern.encode())
+_FRAMEWORKS_BYTES = tuple(f.encode() for f in _FRAMEWORKS)
 _STAR_MODULES = frozenset(catalog.OPTIMIZERS_BY_NAME) | frozenset(catalog.FACTORIES_BY_NAME)
 
 
@@ -48,12 +55,16 @@ _BY_NAME, _BY_METHOD = _routes()
 
 def may_contain_findings(source: bytes) -> bool:
     """The pre-filter: False means the file cannot hold a finding, so it is never parsed."""
-    return _TRIGGER.search(source) is not None
+    if _TRIGGER.search(source) is not None:
+        return True
+    return any(f in source for f in _FRAMEWORKS_BYTES) and _STRINGS_BYTES.search(source) is not None
 
 
 def may_contain_text(source: str) -> bool:
     """The pre-filter on text already decoded (flake8 hands plugins lines)."""
-    return _TRIGGER_TEXT.search(source) is not None
+    if _TRIGGER_TEXT.search(source) is not None:
+        return True
+    return any(f in source for f in _FRAMEWORKS) and _STRINGS_TEXT.search(source) is not None
 
 
 def analyze_source(source: str, style: str = "rename", *, fixes: bool = True) -> List[Finding]:
@@ -96,8 +107,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
 # Text without which a def or class body holds nothing any checker looks at: the optimizers'
 # names, what the Keras/TF and loss-side rules follow, and ``global`` (a body that rebinds
 # module names must be read).
-_BUILTIN_SUM = tuple(f"{before}sum(" for before in " \t([{=,:")  # sum(...), not np.sum(...)
-_RELEVANT = re.compile("|".join(map(re.escape, (*_WORDS, *catalog.FOLLOWED_WORDS, *_BUILTIN_SUM, "global ", "nonlocal "))))
+_RELEVANT = re.compile("|".join(map(re.escape, (*_WORDS, *_STRINGS, *catalog.FOLLOWED_WORDS, "sum(", "global ", "nonlocal "))))
 
 
 def _bodies_to_visit(tree: ast.AST, lines: Sequence[str]) -> Callable[[ast.AST], bool]:

@@ -80,13 +80,30 @@ def trigger_words() -> Tuple[str, ...]:
     ``compile(optimizer="adam")``), and a call can only resolve to a catalog optimizer if the
     optimizer's own name appears in the file (as an attribute, an import or an alias target). So
     the words are the optimizers' own names; optax chains need ``optax`` itself. Regularizers and
-    loss terms are not words: without an adaptive optimizer they are never reported. Words that
-    contain another word are dropped: "Adam" covers "NAdam".
+    loss terms are not words: without an adaptive optimizer they are never reported. A word
+    matches only where no lower-case letter follows it, so words another covers are dropped.
     """
     rows = (*OPTIMIZERS, *FACTORIES, *TRAINING_OPTIMIZERS, *DECOUPLED_NOT_LR_SCALED, *OPTAX_OPTIMIZERS)
     words = {name.rsplit(".", 1)[1] for row in rows for name in row.names
              if (row.adaptive if isinstance(row, TrainingOptimizer) else codes_of(row))}
+    # keras SGD is reported only for decay= (AWL203); "SGD" alone would pass every torch file that
+    # uses torch.optim.SGD, so its module spells it: optimizers.SGD, from keras.optimizers import …
+    for row in TRAINING_OPTIMIZERS:
+        if codes_of(row) and not row.adaptive:
+            parents = {name.split(".")[-2] for name in row.names}
+            words |= {f"{parent}.{name.rsplit('.', 1)[1]}" for parent in parents for name in row.names}
+            words |= {f"{parent} import" for parent in parents}
     words |= {name.split(".", 1)[0] for row in OPTAX_CHAINS for name in row.names}
-    # keras SGD is reported only for its decay= keyword (AWL203): "SGD" would pass every torch file
-    words |= {f"{before}decay=" for before in " (,"}
-    return tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))
+    return tuple(sorted(w for w in words if not any(_covers(o, w) for o in words if o != w)))
+
+
+def _covers(word: str, other: str) -> bool:
+    """Whether ``word`` is found wherever ``other`` is, as the pre-filter matches: not followed by a
+    lower-case letter ("Adam" covers "NAdam" and "AdamW", not "Adamax"; "Lamb" is not in "Lambda")."""
+    at = other.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if end == len(other) or not other[end].islower():
+            return True
+        at = other.find(word, at + 1)
+    return False
