@@ -63,11 +63,11 @@ def _detected(code: str) -> List[str]:
             continue
         if isinstance(row, catalog.SquaredNormPattern):
             iterators = " / ".join(f"`model.{name}()`" for name in row.iterators)
-            bullets.append(f"- `sum(<θ²>.sum() for θ in …)` over {iterators} (semantics {row.source})")
+            bullets.append(f"- `sum(<θ²>.sum() for θ in …)` over {iterators} ([semantics](../semantics.md) {row.source})")
             continue
         names = row.names  # type: ignore[attr-defined]
         shown = ", ".join(f"`{n}`" for n in names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
-        bullets.append(f"- {shown} (semantics {row.source})")
+        bullets.append(f"- {shown} ([semantics](../semantics.md) {row.source})")
     return bullets
 
 
@@ -136,7 +136,7 @@ def render_index() -> str:
         "## Look-alikes that are not reported",
         "",
         "These take a `weight_decay` argument but are already decoupled, not adaptive, or have no",
-        "weight decay (from `shared/optimizer-semantics.md`).",
+        "weight decay (from [the semantics reference](../semantics.md)).",
         "",
         "| API | behaviour | source |",
         "|---|---|---|",
@@ -150,7 +150,7 @@ def render_index() -> str:
             }.get(api.decay, api.decay)
             if api.switch:
                 behaviour += f" unless `{api.switch}=False`"
-            lines.append(f"| `{api.names[0]}` | {behaviour} | semantics {api.source} |")
+            lines.append(f"| `{api.names[0]}` | {behaviour} | [semantics](../semantics.md) {api.source} |")
     return "\n".join(lines) + "\n"
 
 

@@ -25,17 +25,18 @@ from .findings import Finding, Span
 from .scope import Resolver, Scope
 
 # The pre-filter: the optimizers' names; and in a module that mentions Keras or TensorFlow, the
-# strings that name one in ``compile(optimizer="adam")``. Literal alternatives only, none starting
-# with a frequent character: a character class, a look-behind or (?i) makes the scan several
-# times slower, and the scan of every file is most of what a run over a large tree costs.
+# strings that name one in ``compile(optimizer="adam")`` and keras SGD (AWL203). Literal
+# alternatives only: a character class, a look-around or (?i) makes the scan several times
+# slower, and the scan of every file is most of what a run over a large tree costs.
 _WORDS = catalog.trigger_words()
 _STRINGS = tuple(f"{q}{s}{q}" for s in catalog.KERAS_OPTIMIZER_STRINGS for q in "\"'")
+_NOT_ADAPTIVE = tuple(sorted({n.rsplit(".", 1)[1] for row in catalog.TRAINING_OPTIMIZERS if not row.adaptive
+                              for n in row.names}))
 _FRAMEWORKS = tuple(sorted({name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS for name in row.names}))
-_TRIGGER_TEXT = re.compile("|".join(re.escape(w) + "(?![a-z])" for w in _WORDS))
-_STRINGS_TEXT = re.compile("|".join(map(re.escape, _STRINGS)))
+_TRIGGER_TEXT = re.compile("|".join(map(re.escape, sorted(_WORDS, key=len, reverse=True))))  # Adamax before Adam
+_FRAMEWORK_TEXT = re.compile("|".join(map(re.escape, (*_STRINGS, *_NOT_ADAPTIVE))))
 _TRIGGER = re.compile(_TRIGGER_TEXT.pattern.encode())
-_STRINGS_BYTES = re.compile(_STRINGS_TEXT.pattern.encode())
-_FRAMEWORKS_BYTES = tuple(f.encode() for f in _FRAMEWORKS)
+_FRAMEWORK_BYTES = re.compile(_FRAMEWORK_TEXT.pattern.encode())
 _STAR_MODULES = frozenset(catalog.OPTIMIZERS_BY_NAME) | frozenset(catalog.FACTORIES_BY_NAME)
 
 
@@ -55,16 +56,26 @@ _BY_NAME, _BY_METHOD = _routes()
 
 def may_contain_findings(source: bytes) -> bool:
     """The pre-filter: False means the file cannot hold a finding, so it is never parsed."""
-    if _TRIGGER.search(source) is not None:
+    if _has_word(_TRIGGER, source):
         return True
-    return any(f in source for f in _FRAMEWORKS_BYTES) and _STRINGS_BYTES.search(source) is not None
+    return any(f.encode() in source for f in _FRAMEWORKS) and _FRAMEWORK_BYTES.search(source) is not None
 
 
 def may_contain_text(source: str) -> bool:
     """The pre-filter on text already decoded (flake8 hands plugins lines)."""
-    if _TRIGGER_TEXT.search(source) is not None:
+    if _has_word(_TRIGGER_TEXT, source):
         return True
-    return any(f in source for f in _FRAMEWORKS) and _STRINGS_TEXT.search(source) is not None
+    return any(f in source for f in _FRAMEWORKS) and _FRAMEWORK_TEXT.search(source) is not None
+
+
+def _has_word(pattern, source) -> bool:
+    """A match not followed by a lower-case letter ("Lamb", not "Lambda"), checked after the fast scan."""
+    found = pattern.search(source)
+    while found is not None:
+        if not source[found.end():found.end() + 1].islower():
+            return True
+        found = pattern.search(source, found.start() + 1)
+    return False
 
 
 def analyze_source(source: str, style: str = "rename", *, fixes: bool = True) -> List[Finding]:
@@ -107,7 +118,8 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
 # Text without which a def or class body holds nothing any checker looks at: the optimizers'
 # names, what the Keras/TF and loss-side rules follow, and ``global`` (a body that rebinds
 # module names must be read).
-_RELEVANT = re.compile("|".join(map(re.escape, (*_WORDS, *_STRINGS, *catalog.FOLLOWED_WORDS, "sum(", "global ", "nonlocal "))))
+_RELEVANT = re.compile("|".join(map(re.escape, (*_WORDS, *_STRINGS, *_NOT_ADAPTIVE, *catalog.FOLLOWED_WORDS,
+                                                  "sum(", "global ", "nonlocal "))))
 
 
 def _bodies_to_visit(tree: ast.AST, lines: Sequence[str]) -> Callable[[ast.AST], bool]:

@@ -1,6 +1,6 @@
 """The optimizer catalog: the one source of truth for every rule, fix, doc page and runtime check.
 
-Each row is data taken from ``shared/optimizer-semantics.md`` (section numbers are cited in
+Each row is data taken from ``docs/semantics.md`` (section numbers are cited in
 ``source``). Signatures are written exactly as the library declares them, so positional indices,
 defaults and keyword-only arguments are derived, never restated. Every row carries the examples
 that the test suite runs and the docs quote: ``valid`` must produce no finding, each ``invalid``
@@ -82,18 +82,14 @@ def trigger_words() -> Tuple[str, ...]:
     the words are the optimizers' own names; optax chains need ``optax`` itself. Regularizers and
     loss terms are not words: without an adaptive optimizer they are never reported. A word
     matches only where no lower-case letter follows it, so words another covers are dropped.
+    Keras SGD (reported only for ``decay=``, AWL203) is looked for in modules that mention Keras
+    (``engine.may_contain_findings``): "SGD" alone would pass every torch file that uses SGD.
     """
     rows = (*OPTIMIZERS, *FACTORIES, *TRAINING_OPTIMIZERS, *DECOUPLED_NOT_LR_SCALED, *OPTAX_OPTIMIZERS)
-    words = {name.rsplit(".", 1)[1] for row in rows for name in row.names
-             if (row.adaptive if isinstance(row, TrainingOptimizer) else codes_of(row))}
-    # keras SGD is reported only for decay= (AWL203); "SGD" alone would pass every torch file that
-    # uses torch.optim.SGD, so its module spells it: optimizers.SGD, from keras.optimizers import …
-    for row in TRAINING_OPTIMIZERS:
-        if codes_of(row) and not row.adaptive:
-            parents = {name.split(".")[-2] for name in row.names}
-            words |= {f"{parent}.{name.rsplit('.', 1)[1]}" for parent in parents for name in row.names}
-            words |= {f"{parent} import" for parent in parents}
-    words |= {name.split(".", 1)[0] for row in OPTAX_CHAINS for name in row.names}
+    words = {name.split(".", 1)[0] for row in OPTAX_CHAINS for name in row.names}  # "optax"
+    for row in rows:
+        if row.adaptive if isinstance(row, TrainingOptimizer) else codes_of(row):
+            words |= {name.rsplit(".", 1)[1] for name in row.names if not any(_covers(w, name) for w in words)}
     return tuple(sorted(w for w in words if not any(_covers(o, w) for o in words if o != w)))
 
 

@@ -98,7 +98,7 @@ class OptimizerApi(_Signed):
     names: Tuple[str, ...]  # qualified names; the first is the one messages use
     signature_text: str
     decay: str  # COUPLED / DECOUPLED / NOT_ADAPTIVE / NO_DECAY when nothing selects otherwise
-    source: str  # where in optimizer-semantics.md the facts come from
+    source: str  # where in docs/semantics.md the facts come from
     code: Optional[str] = None  # rule reported when the configuration is coupled
     weight_decay: Optional[str] = "weight_decay"
     switch: Optional[str] = None  # constructor argument that selects decoupled decay
