@@ -7,6 +7,7 @@ import re
 import tokenize
 from typing import Dict, Iterable, List
 
+from .files import physical_lines
 from .findings import Finding
 
 _NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
@@ -15,7 +16,7 @@ _SEPARATOR = re.compile(r"[,\s]")
 
 def noqa_lines(source: str) -> Dict[int, str]:
     """Line number → the text flake8 searches for ``# noqa`` (a multi-line string counts whole)."""
-    lines = source.splitlines(keepends=True)
+    lines = physical_lines(source)
     mapping: Dict[int, str] = {}
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
@@ -46,7 +47,7 @@ def is_suppressed(code: str, line_text: str) -> bool:
 
 def without_noqa(findings: Iterable[Finding], source: str) -> List[Finding]:
     findings = list(findings)
-    if not findings:
+    if not findings or _NOQA.search(source) is None:  # most files: no tokenizing at all
         return findings
     lines = noqa_lines(source)
     return [f for f in findings if not is_suppressed(f.code, lines.get(f.line, ""))]
