@@ -12,6 +12,12 @@ DECOUPLED = "decoupled"  # θ is shrunk directly, outside the moment estimates
 NOT_ADAPTIVE = "coupled-not-adaptive"  # coupled, but without a preconditioner it is weight decay
 NO_DECAY = "none"  # the optimizer has no weight-decay argument
 
+# How far a fix may be applied without asking (ruff's model), from most to least automatic.
+SAFE = "safe"  # numerics unchanged: applied by ``check --fix``
+UNSAFE = "unsafe"  # changes training numerics: needs ``--unsafe-fixes`` (``fix`` applies it)
+DISPLAY_ONLY = "display-only"  # a suggestion shown, never applied by a tool
+APPLICABILITIES = (SAFE, UNSAFE, DISPLAY_ONLY)
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -25,6 +31,7 @@ class Rule:
     fix_safety: str
     enabled_by_default: bool = True
     use_instead: str = ""  # for the docs, when no example has an automatic fix to show
+    fix_applicability: str = UNSAFE  # of this rule's automatic fixes (SAFE / UNSAFE / DISPLAY_ONLY)
 
 
 @dataclass(frozen=True)
@@ -155,6 +162,9 @@ class OptimizerWrapper(_Signed):
     params: Optional[str] = None  # wrapper argument forwarded as the optimizer's ``params``
     positional_from: Optional[int] = None  # wrapper *args forwarded from this index on
     kwargs: Optional[str] = None  # a dict argument forwarded as keywords
+    # a flag under which the wrapper swaps in its own implementation of the optimizer class, which
+    # has no decoupled switch: a fix must rename the class (ZeRO's overlap_with_ddp, trap 17)
+    switch_ignored_when: Optional[str] = None
 
 
 @dataclass(frozen=True)
