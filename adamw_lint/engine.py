@@ -14,12 +14,12 @@ import ast
 import bisect
 import itertools
 import re
-from typing import Callable, Dict, Iterator, List, Optional, Pattern, Sequence, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Pattern, Sequence, Tuple
 
 from . import catalog
 from .checkers import CHECKERS
 from .checkers.base import Checker
-from .context import Context
+from .context import Context, SuperInit
 from .files import physical_lines
 from .findings import Finding, Span
 from .scope import Resolver, Scope
@@ -78,19 +78,23 @@ def _has_word(pattern, source) -> bool:
     return False
 
 
-def analyze_source(source: str, style: str = "rename", *, fixes: bool = True) -> List[Finding]:
+def analyze_source(source: str, style: str = "rename", *, fixes: bool = True,
+                   target_torch: Optional[Tuple[int, int]] = None) -> List[Finding]:
     """Findings of one module's source text (raises SyntaxError, RecursionError, ValueError)."""
     if not may_contain_text(source):
         return []
-    return analyze_tree(ast.parse(source), physical_lines(source), style, fixes=fixes)
+    return analyze_tree(ast.parse(source), physical_lines(source), style, fixes=fixes, target_torch=target_torch)
 
 
-def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, fixes: bool = True) -> List[Finding]:
+def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, fixes: bool = True,
+                 target_torch: Optional[Tuple[int, int]] = None) -> List[Finding]:
     """Findings of an already parsed module; ``lines`` are its physical lines
-    (``files.physical_lines``). ``fixes=False``: no fix planning (flake8, plain ``check``)."""
+    (``files.physical_lines``). ``fixes=False``: no fix planning (flake8, plain ``check``).
+    ``target_torch``: the oldest torch the fixes must run on (None: no constraint known)."""
     resolver = Resolver(_STAR_MODULES, _bodies_to_visit(tree, lines))
     resolver.visit(tree)
     ctx = Context(resolver, lines, style, fixes)
+    ctx.target_torch = target_torch  # type: ignore[attr-defined]  # read by fix planning (checkers/optimizer_fix.py)
     checkers: Dict[int, Checker] = {}
 
     def checker(index: int) -> Checker:
@@ -99,16 +103,39 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
         return checkers[index]
 
     found: Dict[Tuple[Span, str], Finding] = {}
+
+    def report(findings: Iterable[Finding]) -> None:
+        for finding in findings:
+            found.setdefault((finding.span, finding.code), finding)
+
+    for cls, scope in resolver.classes:
+        for base in cls.bases:
+            name = resolver.qualname(base, scope)
+            for index, row in _BY_NAME.get(name or "", ()):
+                report(checker(index).check_base(cls, base, scope, name, row))  # type: ignore[arg-type]
     for call, scope in resolver.calls:
         name = _callee(resolver, call, scope)
         if name is not None:
             for index, row in _BY_NAME.get(name, ()):
-                for finding in checker(index).check(call, scope, name, row):
-                    found.setdefault((finding.span, finding.code), finding)
-        elif isinstance(call.func, ast.Attribute):
+                report(checker(index).check(call, scope, name, row))
+            init = _explicit_init(resolver, call, scope, name)
+            if init is not None:
+                for index, row in _BY_NAME.get(name[:-len(".__init__")], ()):
+                    report(checker(index).check_init(call, scope, name[:-len(".__init__")], row, init))
+            continue
+        init_of = _super_init(resolver, call, scope)
+        if init_of is not None:
+            base_name, init = init_of
+            for index, row in _BY_NAME.get(base_name, ()):
+                report(checker(index).check_init(call, scope, base_name, row, init))
+            continue
+        if isinstance(call.func, ast.Attribute):
             for index in _BY_METHOD.get(call.func.attr, ()):
-                for finding in checker(index).check_method(call, scope):
-                    found.setdefault((finding.span, finding.code), finding)
+                report(checker(index).check_method(call, scope))
+        if isinstance(call.func, (ast.Name, ast.Subscript, ast.Call, ast.IfExp)):
+            for choice in ctx.alternatives(call.func, scope):
+                for index, row in _BY_NAME.get(choice.qualname, ()):
+                    report(checker(index).check_alternative(call, scope, choice, row))
     for index in sorted(checkers):
         for finding in checkers[index].finish():
             found.setdefault((finding.span, finding.code), finding)
@@ -125,7 +152,8 @@ _RELEVANT = re.compile("|".join(map(re.escape, (*_WORDS, *_STRINGS, *_NOT_ADAPTI
 def _bodies_to_visit(tree: ast.AST, lines: Sequence[str]) -> Callable[[ast.AST], bool]:
     """Which def/class bodies the resolver enters: those whose lines mention something relevant,
     or a module-level name that stands for a catalog API (``from torch.optim import Adam as A``,
-    ``Opt = partial(torch.optim.Adam, ...)``)."""
+    ``Opt = partial(torch.optim.Adam, ...)``), and every method of a class whose bases do
+    (``super().__init__(...)`` of ``class X(torch.optim.Adam)`` names nothing itself)."""
     text = "".join(lines)
     starts = list(itertools.accumulate((len(line) for line in lines), initial=0))
     marked = _lines_matching(_RELEVANT, text, starts)
@@ -139,7 +167,18 @@ def _bodies_to_visit(tree: ast.AST, lines: Sequence[str]) -> Callable[[ast.AST],
     if aliases:
         named = re.compile(r"\b(?:" + "|".join(sorted(aliases)) + r")\b")
         marked = sorted(set(marked) | set(_lines_matching(named, text, starts)))
-    return lambda node: _any_between(marked, node.lineno, node.end_lineno)  # type: ignore[attr-defined]
+    subclasses: List[Tuple[int, int]] = []  # a class whose bases are relevant: its methods all are
+
+    def keep(node: ast.AST) -> bool:
+        line, end = node.lineno, node.end_lineno  # type: ignore[attr-defined]
+        if any(first <= line <= last for first, last in subclasses):
+            return True
+        if isinstance(node, ast.ClassDef) and node.bases \
+                and _any_between(marked, line, max(b.end_lineno for b in node.bases)):  # type: ignore[type-var]
+            subclasses.append((line, end))
+            return True
+        return _any_between(marked, line, end)
+    return keep
 
 
 def _top_level(tree: ast.AST) -> Iterator[ast.stmt]:
@@ -163,6 +202,42 @@ def _lines_matching(pattern: Pattern[str], text: str, starts: List[int]) -> List
 def _any_between(marked: List[int], first: int, last: int) -> bool:
     at = bisect.bisect_left(marked, first)
     return at < len(marked) and marked[at] <= last
+
+
+def _enclosing_class(scope: Scope) -> Optional[ast.ClassDef]:
+    """The class whose method body ``scope`` is."""
+    if scope.kind == "function" and scope.parent is not None and isinstance(scope.parent.node, ast.ClassDef):
+        return scope.parent.node
+    return None
+
+
+def _super_init(resolver: Resolver, call: ast.Call, scope: Scope) -> Optional[Tuple[str, SuperInit]]:
+    """``super().__init__(...)`` / ``super(Cls, self).__init__(...)`` in a method of a class whose
+    base is a catalog name: that name, and how the call reaches it."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "__init__" and isinstance(func.value, ast.Call)
+            and isinstance(func.value.func, ast.Name) and func.value.func.id == "super"
+            and scope.lookup("super", (call.lineno, call.col_offset)) is None):
+        return None
+    cls = _enclosing_class(scope)
+    if cls is None:
+        return None
+    for base in cls.bases:
+        name = resolver.qualname(base, scope.parent.parent)  # type: ignore[union-attr]
+        if name in _BY_NAME:
+            return name, SuperInit(cls, base, explicit_self=False)
+    return None
+
+
+def _explicit_init(resolver: Resolver, call: ast.Call, scope: Scope, name: str) -> Optional[SuperInit]:
+    """``Base.__init__(self, ...)`` in a method of a subclass of ``Base`` (a catalog name)."""
+    if not name.endswith(".__init__") or name[:-len(".__init__")] not in _BY_NAME:
+        return None
+    cls = _enclosing_class(scope)
+    if cls is None:
+        return None
+    base = next((b for b in cls.bases if resolver.qualname(b, scope.parent.parent) == name[:-len(".__init__")]), None)  # type: ignore[union-attr]
+    return SuperInit(cls, base, explicit_self=True) if base is not None else None
 
 
 def _callee(resolver: Resolver, call: ast.Call, scope: Scope) -> Optional[str]:
