@@ -74,6 +74,27 @@ def bind(args: Args, sig: Signature) -> Bound:
 ParamGroup = Tuple[ast.expr, Dict[str, ast.expr], bool]  # the group, its string keys, has unknown parts
 
 
+@dataclass(frozen=True)
+class Alternative:
+    """One thing a callee may be: a qualified name, and the expression that names it there."""
+
+    qualname: str
+    expr: ast.expr
+
+
+@dataclass(frozen=True)
+class SuperInit:
+    """A base class's ``__init__`` called from a subclass: ``super().__init__(...)`` or
+    ``Base.__init__(self, ...)`` (``explicit_self``)."""
+
+    cls: ast.ClassDef
+    base: ast.expr  # the base class as the class statement names it
+    explicit_self: bool
+
+
+_DEPTH = 6  # names followed through names, tables and branches: far beyond real code
+
+
 class Context:
     """One module: its resolved names, its lines, and whether fixes are planned."""
 
@@ -221,3 +242,85 @@ class Context:
                 return None
             groups.append((element, entries[0], entries[1]))
         return groups
+
+    # alternatives ----------------------------------------------------------------------
+    def alternatives(self, expr: ast.expr, scope: Scope, depth: int = 0) -> List[Alternative]:
+        """What a callee the resolver cannot name may be: each branch of ``A if c else B``, each
+        assignment that can reach a name (``if …: cls = Adam`` / ``else: cls = SGD``), a
+        registry indexed by a key (``OPTIMIZERS[name]``, ``OPTIMIZERS.get(name)``: the entry when
+        the key is a literal, every entry otherwise), ``getattr(torch.optim, name)`` with the
+        names ``name`` may hold. Unknown parts contribute nothing."""
+        if depth > _DEPTH:
+            return []
+        name = self.qualname(expr, scope)
+        if name is not None:
+            return [Alternative(name, expr)]
+        found: List[Alternative] = []
+        if isinstance(expr, ast.IfExp):
+            found += self.alternatives(expr.body, scope, depth + 1)
+            found += self.alternatives(expr.orelse, scope, depth + 1)
+        elif isinstance(expr, ast.Name):
+            for binding in self.resolver.reaching_all(expr, scope):
+                if binding.qualname is not None:
+                    found.append(Alternative(binding.qualname, expr))
+                elif binding.value is not None:
+                    found += self.alternatives(binding.value, binding.scope, depth + 1)
+        elif isinstance(expr, (ast.Subscript, ast.Call)):
+            entry = self._table_entry(expr, scope)
+            if entry is not None:
+                for value, value_scope in entry:
+                    found += self.alternatives(value, value_scope, depth + 1)
+            elif isinstance(expr, ast.Call) and _is_builtin(expr, "getattr", scope) and len(expr.args) == 2:
+                base = self.qualname(expr.args[0], scope)
+                if base is not None:
+                    found += [Alternative(f"{base}.{s}", expr) for s in self.strings(expr.args[1], scope, depth + 1)]
+        return found
+
+    def strings(self, expr: ast.expr, scope: Scope, depth: int = 0) -> List[str]:
+        """The string literals ``expr`` may hold (through branches, names and tables)."""
+        if depth > _DEPTH:
+            return []
+        literal = self.literal(expr, scope)
+        if isinstance(literal, str):
+            return [literal]
+        found: List[str] = []
+        if isinstance(expr, ast.IfExp):
+            found += self.strings(expr.body, scope, depth + 1) + self.strings(expr.orelse, scope, depth + 1)
+        elif isinstance(expr, ast.Name):
+            for binding in self.resolver.reaching_all(expr, scope):
+                if binding.value is not None:
+                    found += self.strings(binding.value, binding.scope, depth + 1)
+        elif isinstance(expr, (ast.Subscript, ast.Call)):
+            for value, value_scope in self._table_entry(expr, scope) or ():
+                found += self.strings(value, value_scope, depth + 1)
+        return found
+
+    def _table_entry(self, expr: ast.expr, scope: Scope) -> Optional[List[Tuple[ast.expr, Scope]]]:
+        """``TABLE[key]`` or ``TABLE.get(key[, default])`` on a dict literal: the entry for a
+        literal key, or every entry (and the default) for a key that is not one."""
+        if isinstance(expr, ast.Subscript):
+            table, key, default = expr.value, expr.slice, None
+        elif (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "get"
+              and 1 <= len(expr.args) <= 2 and not expr.keywords):
+            table, key = expr.func.value, expr.args[0]
+            default = expr.args[1] if len(expr.args) == 2 else None
+        else:
+            return None
+        followed, table_scope = self.follow(table, scope)
+        entries = self.dict_entries(followed, table_scope)
+        if entries is None:
+            return None
+        chosen = self.literal(key, scope)
+        if isinstance(chosen, str) and not entries[1]:
+            values = [entries[0][chosen]] if chosen in entries[0] else []
+        else:
+            values = list(entries[0].values())
+        found = [(value, table_scope) for value in values]
+        if default is not None:
+            found.append((default, scope))
+        return found
+
+
+def _is_builtin(call: ast.Call, name: str, scope: Scope) -> bool:
+    return (isinstance(call.func, ast.Name) and call.func.id == name
+            and scope.lookup(name, (call.lineno, call.col_offset)) is None)

@@ -20,6 +20,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple, Union
 
+from . import flow
+
 Position = Tuple[int, int]
 _UNKNOWN = object()  # a value that is not a literal
 Literal = Union[int, float, str, bool, None]
@@ -43,6 +45,7 @@ class Scope:
     bindings: Dict[str, List[Binding]] = field(default_factory=dict)
     star_imports: List[str] = field(default_factory=list)
     globals: set = field(default_factory=set)
+    node: Optional[ast.AST] = None  # the module, def, lambda, class or comprehension it belongs to
 
     def module(self) -> "Scope":
         scope = self
@@ -84,11 +87,16 @@ class Resolver(ast.NodeVisitor):
         self.module = Scope("module", None)
         self.scope = self.module
         self.calls: List[Tuple[ast.Call, Scope]] = []
+        self.classes: List[Tuple[ast.ClassDef, Scope]] = []  # every class and the scope it is defined in
         self.scopes: Dict[int, Scope] = {}  # id of a def, lambda, class or comprehension → its scope
         self._star_modules = star_modules  # modules whose ``import *`` we can resolve
         # which def and class bodies to enter: a body nothing can be found in is skipped whole
         # (its bindings are visible only inside it), which is most of a library module
         self._keep = keep
+
+    def visit_Module(self, node: ast.Module) -> None:
+        self.module.node = node
+        self.generic_visit(node)
 
     # --- building -----------------------------------------------------------------------
     def _opaque(self, name: str, node: ast.AST) -> None:
@@ -125,7 +133,7 @@ class Resolver(ast.NodeVisitor):
             self.scope.bind(name, Binding(_pos(node), self.scope, node=node, end=_end(node)))
             if self._keep is not None and not self._keep(node):
                 return
-        outer, self.scope = self.scope, Scope("function", self.scope)
+        outer, self.scope = self.scope, Scope("function", self.scope, node=node)
         self.scopes[id(node)] = self.scope
         for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
             if arg is not None:
@@ -147,9 +155,10 @@ class Resolver(ast.NodeVisitor):
         for expr in (*node.decorator_list, *node.bases, *node.keywords):
             self.visit(expr)
         self.scope.bind(node.name, Binding(_pos(node), self.scope, node=node, end=_end(node)))
+        self.classes.append((node, self.scope))
         if self._keep is not None and not self._keep(node):
             return
-        outer, self.scope = self.scope, Scope("class", self.scope)
+        outer, self.scope = self.scope, Scope("class", self.scope, node=node)
         self.scopes[id(node)] = self.scope
         for stmt in node.body:
             self.visit(stmt)
@@ -158,7 +167,7 @@ class Resolver(ast.NodeVisitor):
     def _comprehension(self, node) -> None:
         generators = node.generators
         self.visit(generators[0].iter)  # evaluated in the enclosing scope
-        outer, self.scope = self.scope, Scope("comprehension", self.scope)
+        outer, self.scope = self.scope, Scope("comprehension", self.scope, node=node)
         self.scopes[id(node)] = self.scope
         for i, gen in enumerate(generators):
             if i:
@@ -308,6 +317,21 @@ class Resolver(ast.NodeVisitor):
             use = _pos(name)
             found = [b for b in found if (b.end or b.pos) <= use]
         return max(found, key=lambda b: b.pos, default=None)
+
+    def reaching_all(self, name: ast.Name, scope: Scope) -> List[Binding]:
+        """Every binding of ``name`` that can hold its value where it is used: in the use's own
+        scope those that reach it along some path (``flow``), from a nested scope all of them."""
+        found = scope.lookup(name.id, (10**9, 0))
+        if not found:
+            return []
+        home = found[0].scope
+        if any(b.scope is not home for b in found):
+            return []  # rebound from another scope (``global``): it may hold anything at any time
+        body = getattr(home.node, "body", None)
+        if home is not scope or not isinstance(body, list):
+            return list(found)
+        live = flow.reaching(body, [b.pos for b in found], _pos(name))
+        return [b for b in found if b.pos in live]
 
     def follow(self, expr: ast.expr, scope: Scope) -> Tuple[ast.expr, Scope]:
         """``expr`` itself, or what a once-assigned name holds (``groups = [...]``)."""

@@ -73,6 +73,11 @@ KERAS_OPTIMIZER_STRINGS: Tuple[str, ...] = (
     "adam", "adamw", "adamax", "nadam", "rmsprop", "adagrad", "adadelta", "ftrl", "lion", "lamb", "adafactor",
 )
 
+# Functions that build an optimizer from its name or config (``optimizers.get("adam")``,
+# ``optimizers.deserialize({"class_name": "Adam", "config": {...}})``): adaptive when the name
+# is one of KERAS_OPTIMIZER_STRINGS (semantics §3.1: the same classes ``compile`` builds).
+KERAS_OPTIMIZER_GETTERS: Tuple[str, ...] = _keras("optimizers.get", "optimizers.deserialize")
+
 # Text of what the Keras/TF rules follow from an optimizer to a model or a loss (the engine reads
 # a def or class body only if it mentions one of these, or an optimizer's name).
 FOLLOWED_WORDS: Tuple[str, ...] = (

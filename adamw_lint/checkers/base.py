@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import ClassVar, FrozenSet, Iterable, Mapping
 
-from ..context import Context
+from ..context import Alternative, Context, SuperInit
 from ..findings import Finding
 from ..scope import Scope
 
@@ -16,6 +16,8 @@ class Checker:
     relate several calls, such as a regularizer and the optimizer that trains it).
 
     ``routes``: qualified name → the catalog row the call is checked against.
+    ``check_alternative``, ``check_init`` and ``check_base`` see calls whose callee is one of
+    several classes, a base class's ``__init__``, and class statements.
     ``methods``: attribute names of calls whose receiver the engine cannot name
     (``model.compile(...)``, ``opt.minimize(...)``); such calls go to ``check_method``.
     """
@@ -31,6 +33,18 @@ class Checker:
         return ()
 
     def check_method(self, call: ast.Call, scope: Scope) -> Iterable[Finding]:
+        return ()
+
+    def check_alternative(self, call: ast.Call, scope: Scope, choice: Alternative, row: object) -> Iterable[Finding]:
+        """A call whose callee may be ``choice.qualname`` (a branch, a registry entry)."""
+        return ()
+
+    def check_init(self, call: ast.Call, scope: Scope, name: str, row: object, init: SuperInit) -> Iterable[Finding]:
+        """``super().__init__(...)`` (or ``Base.__init__(self, ...)``) in a subclass of ``name``."""
+        return ()
+
+    def check_base(self, cls: ast.ClassDef, base: ast.expr, scope: Scope, name: str, row: object) -> Iterable[Finding]:
+        """A class statement that subclasses ``name``."""
         return ()
 
     def finish(self) -> Iterable[Finding]:

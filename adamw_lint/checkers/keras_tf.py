@@ -32,6 +32,7 @@ from .base import Checker
 _REGULARIZERS = {name: row for row in catalog.L2_PENALTIES if row.kind == "regularizer" for name in row.names}
 _LOSS_TERMS = {name: row for row in catalog.L2_PENALTIES if row.kind == "loss" for name in row.names}
 _ROOTS = frozenset(name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS for name in row.names)
+_GETTER = "getter"  # the route of keras.optimizers.get/deserialize
 _WALK_LIMIT = 20_000  # nodes per walk: a bound on pathological modules, far above real ones
 
 
@@ -55,7 +56,8 @@ class _Optimizer:
 
 class KerasTfChecker(Checker):
     codes = frozenset({"AWL201", "AWL202", "AWL203"})
-    routes = {name: row for row in catalog.TRAINING_OPTIMIZERS for name in row.names}
+    routes = {**{name: row for row in catalog.TRAINING_OPTIMIZERS for name in row.names},
+              **{name: _GETTER for name in catalog.KERAS_OPTIMIZER_GETTERS}}
     methods = frozenset({"compile", "minimize", "apply_gradients", "add", "add_loss"})
 
     def __init__(self, ctx) -> None:
@@ -67,6 +69,11 @@ class KerasTfChecker(Checker):
 
     # collecting --------------------------------------------------------------------------
     def check(self, call: ast.Call, scope: Scope, name: str, row: object) -> Iterable[Finding]:
+        if row is _GETTER:
+            chosen = self._named_optimizer(_argument(call, 0, "identifier" if name.endswith(".get") else "config"), scope)
+            if chosen is not None:
+                self.optimizers[id(call)] = _Optimizer(call, f"{name}({chosen!r})", [], [])
+            return ()
         assert isinstance(row, TrainingOptimizer)
         if row.adaptive:
             self.optimizers[id(call)] = _Optimizer(call, name, [], [])
@@ -133,6 +140,20 @@ class KerasTfChecker(Checker):
             if binding is None or binding.value is None:
                 return None
             expr, scope = binding.value, binding.scope
+        return None
+
+    def _named_optimizer(self, expr: Optional[ast.expr], scope: Scope) -> Optional[str]:
+        """The adaptive optimizer a name (``"adam"``) or a config (``{"class_name": "Adam", ...}``) names."""
+        if expr is None:
+            return None
+        entries = self.ctx.dict_entries(expr, scope)
+        if entries is not None:
+            expr = entries[0].get("class_name")  # type: ignore[assignment]
+            if expr is None:
+                return None
+        literal = self.ctx.literal(expr, scope)
+        if isinstance(literal, str) and literal.lower() in catalog.KERAS_OPTIMIZER_STRINGS:
+            return literal
         return None
 
     def _imports_keras(self) -> bool:

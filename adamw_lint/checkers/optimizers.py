@@ -10,13 +10,13 @@ and reports each coupled configuration, with a fix plan when fixes are wanted.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
-from typing import Iterable, List, Optional, Tuple
+from dataclasses import dataclass, replace
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 from .. import catalog
 from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper
-from ..context import ABSENT, HIDDEN, Args, Bound, ParamGroup, bind
-from ..findings import Edit, Finding, Fix
+from ..context import ABSENT, HIDDEN, Alternative, Args, Bound, ParamGroup, SuperInit, bind
+from ..findings import Edit, Finding, Fix, place
 from ..scope import Scope
 from .base import Checker
 from .optimizer_fix import plan_fix
@@ -30,10 +30,21 @@ class _Config:
     decay_text: str
 
 
+@dataclass(frozen=True)
+class _Via:
+    """How a call reaches an optimizer it does not name: said in the message (``template``, with
+    ``place`` marks for ``related`` lines); ``blocked``: why the fix is not planned here."""
+
+    template: str
+    related: Tuple[int, ...]
+    blocked: str = ""
+
+
 class OptimizerChecker(Checker):
     codes = frozenset(c for row in catalog.all_rows() if isinstance(row, (OptimizerApi, OptimizerFactory))
                       for c in catalog.codes_of(row))
     routes = {**catalog.OPTIMIZERS_BY_NAME, **catalog.FACTORIES_BY_NAME, **catalog.WRAPPERS_BY_NAME}
+    methods = frozenset({"add_param_group"})
 
     def check(self, call: ast.Call, scope: Scope, name: str, row: object) -> Iterable[Finding]:
         if isinstance(row, OptimizerApi):
@@ -88,15 +99,20 @@ class OptimizerChecker(Checker):
         call: ast.Call,
         scope: Scope,
         wrapper: Optional[OptimizerWrapper] = None,
+        via: Optional[_Via] = None,
+        added: Sequence[ParamGroup] = (),
     ) -> Optional[Finding]:
-        """``call`` is the optimizer call itself, or the wrapper (partial, ZeRO, …) that holds ``args``."""
+        """``call`` is the optimizer call itself, or the wrapper (partial, ZeRO, …) that holds ``args``.
+        ``via``: how the call reaches ``name`` when it does not name it (said in the message);
+        ``added``: groups given to the optimizer later (``add_param_group``)."""
         bound = bind(args, api.signature)
         if api.always is not None:
-            return self._finding(api, name, call, cls, bound, scope, f"{api.code} {name} {api.always}", [], wrapper)
+            return self._finding(api, name, call, cls, bound, scope, f"{api.code} {name} {api.always}", [], wrapper, via)
         if api.weight_decay is None or api.code is None:
             return None
         groups = self.ctx.param_groups(bound.get(api.signature.positional[0]), scope)
-        configs = self._coupled_configs(api, bound, groups, scope)
+        configs = self._coupled_configs(api, bound, groups, scope) if not added else []
+        configs += self._coupled_configs(api, bound, list(added), scope, added=True)
         if not configs:
             return None
         definite = [c for c in configs if c.weight_decay is ABSENT or self.ctx.nonzero(c.weight_decay, scope)]
@@ -107,11 +123,12 @@ class OptimizerChecker(Checker):
         else:
             instead = f", not decoupled weight decay; {self._advice(api, name)} and re-tune {api.weight_decay}"
         message = f"{api.code} {name}({shown.decay_text}) adds L2 to the gradient (coupled){maybe}{instead}"
-        return self._finding(api, name, call, cls, bound, scope, message, groups or [], wrapper)
+        return self._finding(api, name, call, cls, bound, scope, message, groups or [], wrapper, via)
 
     def _coupled_configs(self, api: OptimizerApi, bound: Bound, groups: Optional[List[ParamGroup]],
-                         scope: Scope) -> List[_Config]:
-        """The configurations (the call's, or each param group's) that apply coupled decay."""
+                         scope: Scope, added: bool = False) -> List[_Config]:
+        """The configurations (the call's, or each param group's) that apply coupled decay;
+        ``added``: the groups were added later, and only those that set the decay count."""
         ctx = self.ctx
         decoupled = ctx.flag(bound.get(api.switch) if api.switch else ABSENT, api.switch_default, scope)
         call_wd = bound.get(api.weight_decay)  # type: ignore[arg-type]
@@ -120,8 +137,8 @@ class OptimizerChecker(Checker):
         wd_param = api.weight_decay
         assert wd_param is not None
         configs: List[_Config] = []
-        for _, entries, incomplete in groups or [(None, {}, False)]:
-            if incomplete:
+        for group, entries, incomplete in groups or [(None, {}, False)]:
+            if incomplete or added and wd_param not in entries:
                 continue
             group_decoupled = decoupled
             if api.group_switch and api.group_switch in entries:
@@ -137,6 +154,8 @@ class OptimizerChecker(Checker):
             if ctx.nonzero(wd, scope) is False:
                 continue
             where = " in a param group" if wd_param in entries else ""
+            if added:
+                where = f" in a param group added at line {group.lineno}"
             configs.append(_Config(wd, f"{wd_param}={ctx.text(wd)}{where}"))  # type: ignore[arg-type]
         return configs
 
@@ -147,11 +166,65 @@ class OptimizerChecker(Checker):
             return f"use {api.rename[name]}"
         return api.advice
 
-    def _finding(self, api, name, call, cls, bound, scope, message, groups, wrapper) -> Finding:
+    def _finding(self, api, name, call, cls, bound, scope, message, groups, wrapper, via=None) -> Finding:
         fix, blocked = None, ""
         if api.fix is not None and self.ctx.fixes:
-            fix, blocked = plan_fix(self.ctx, api, name, call, cls, bound, scope, groups, wrapper)
-        return Finding(api.code, message, self.ctx.span(call), fix, blocked)
+            if via is not None and via.blocked:
+                blocked = via.blocked
+            else:
+                fix, blocked = plan_fix(self.ctx, api, name, call, cls, bound, scope, groups, wrapper)
+        if via is None:
+            return Finding(api.code, message, self.ctx.span(call), fix, blocked)
+        finding = Finding.naming(api.code, f"{message} ({via.template})", self.ctx.span(call), via.related)
+        return replace(finding, fix=fix, fix_blocked=blocked)
+
+    # calls that reach an optimizer without naming it ---------------------------------------
+    def check_alternative(self, call: ast.Call, scope: Scope, choice: Alternative, row: object) -> Iterable[Finding]:
+        if not isinstance(row, OptimizerApi):
+            return ()
+        callee = self.ctx.text(call.func)
+        via = _Via(f"{callee} may be {choice.qualname}, named at {place(0)}", (choice.expr.lineno,),
+                   f"{callee} is chosen at line {choice.expr.lineno}; change the class there")
+        finding = self.check_optimizer(row, choice.qualname, choice.expr, self.ctx.call_args(call, scope), call,
+                                       scope, via=via)
+        return (finding,) if finding else ()
+
+    def check_init(self, call: ast.Call, scope: Scope, name: str, row: object, init: SuperInit) -> Iterable[Finding]:
+        if not isinstance(row, OptimizerApi) or row.always is not None:
+            return ()  # a removed base class is reported at the class statement
+        if any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "step" for s in init.cls.body):
+            return ()  # the subclass's own step() decides how it decays
+        args = self.ctx.call_args(call, scope)
+        if init.explicit_self:
+            args.positional = args.positional[1:]
+        via = _Via(f"class {init.cls.name} passes it to {name}, its base at {place(0)}", (init.base.lineno,))
+        finding = self.check_optimizer(row, name, init.base, args, call, scope, via=via)
+        return (finding,) if finding else ()
+
+    def check_base(self, cls: ast.ClassDef, base: ast.expr, scope: Scope, name: str, row: object) -> Iterable[Finding]:
+        if not isinstance(row, OptimizerApi) or row.always is None:
+            return ()
+        message = f"{row.code} class {cls.name} subclasses {name}, which {row.always.split('; ')[0]}; {row.advice}"
+        return (Finding(row.code, message, self.ctx.span(base), None, "change the base class by hand"),)
+
+    def check_method(self, call: ast.Call, scope: Scope) -> Iterable[Finding]:
+        """``opt.add_param_group({...})`` on an optimizer built in view: the group's own decay."""
+        receiver = call.func.value  # type: ignore[attr-defined]
+        if not isinstance(receiver, ast.Name) or len(call.args) != 1 or call.keywords:
+            return ()
+        binding = self.ctx.reaching(receiver, scope)
+        built = binding.value if binding is not None else None
+        if not isinstance(built, ast.Call) or binding is None:
+            return ()
+        name = self.ctx.qualname(built.func, binding.scope)
+        api = catalog.OPTIMIZERS_BY_NAME.get(name or "")
+        entries = self.ctx.dict_entries(call.args[0], scope)
+        if api is None or name is None or entries is None:
+            return ()
+        group: ParamGroup = (call.args[0], entries[0], entries[1])
+        finding = self.check_optimizer(api, name, built.func, self.ctx.call_args(built, binding.scope), built,
+                                       binding.scope, added=[group])
+        return (finding,) if finding else ()
 
     # factories: timm create_optimizer_v2(opt="adam"), TrainingArguments(optim="adagrad") -----------
     def check_factory(self, factory: OptimizerFactory, call: ast.Call, scope: Scope) -> Optional[Finding]:

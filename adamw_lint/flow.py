@@ -1,0 +1,104 @@
+"""Which assignments of a name can reach a use: reaching definitions over one scope's statements.
+
+``cls = A if flag else B``, or ``if name == "adam": cls = Adam`` / ``elif …: cls = SGD`` /
+``else: raise …``, then ``cls(params, weight_decay=wd)``: the class is one of the assignments that
+can reach the call. Branches are followed both ways, loops may run or not, a branch that ends in
+``return``/``raise`` reaches nothing after it, and a later assignment on every path replaces an
+earlier one. Nothing is evaluated: the answer is a set of binding positions, a superset of what
+can happen at run time (a condition is never judged).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import FrozenSet, List, Sequence, Tuple
+
+Position = Tuple[int, int]
+Defs = FrozenSet[Position]
+
+
+def _start(node: ast.AST) -> Position:
+    return (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+
+
+def _end(node: ast.AST) -> Position:
+    return (node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+
+
+class _Flow:
+    def __init__(self, positions: Sequence[Position]) -> None:
+        self.positions = sorted(positions)  # where the name is bound in this scope
+
+    def _inside(self, node: ast.AST) -> Defs:
+        first, last = _start(node), _end(node)
+        return frozenset(p for p in self.positions if first <= p <= last)
+
+    def block(self, stmts: Sequence[ast.stmt], live: Defs) -> Defs:
+        for stmt in stmts:
+            live = self.stmt(stmt, live)
+        return live
+
+    def stmt(self, stmt: ast.stmt, live: Defs) -> Defs:
+        if isinstance(stmt, (ast.Return, ast.Raise)):
+            return frozenset()
+        if isinstance(stmt, ast.If):
+            return self.block(stmt.body, live) | self.block(stmt.orelse, live)
+        if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+            entry = self._inside(stmt.target) or live if isinstance(stmt, (ast.For, ast.AsyncFor)) else live
+            after = live | self.block(stmt.body, entry)
+            return after | self.block(stmt.orelse, after)
+        if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            body = self.block(stmt.body, live)  # type: ignore[attr-defined]
+            out = self.block(stmt.orelse, body)  # type: ignore[attr-defined]
+            for handler in stmt.handlers:  # type: ignore[attr-defined]
+                out |= self.block(handler.body, live | body)
+            return self.block(stmt.finalbody, out) if stmt.finalbody else out  # type: ignore[attr-defined]
+        if isinstance(stmt, (ast.With, ast.AsyncWith)):
+            bound = frozenset().union(*(self._inside(i.optional_vars) for i in stmt.items if i.optional_vars))
+            return self.block(stmt.body, bound or live)
+        if type(stmt).__name__ == "Match":
+            return live | frozenset().union(*(self.block(case.body, live) for case in stmt.cases))  # type: ignore[attr-defined]
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            own = frozenset(p for p in self._inside(stmt) if p == _start(stmt))
+            return own or live
+        return self._inside(stmt) or live
+
+    def to_use(self, stmts: Sequence[ast.stmt], live: Defs, use: Position) -> Defs:
+        """The definitions live at ``use``, inside ``stmts``."""
+        for stmt in stmts:
+            if not _start(stmt) <= use < _end(stmt):
+                live = self.stmt(stmt, live)
+                continue
+            for blocks, entry in self._blocks(stmt, live):
+                for block in blocks:
+                    if block and _start(block[0]) <= use < _end(block[-1]):
+                        return self.to_use(block, entry, use)
+            return live
+        return live
+
+    def _blocks(self, stmt: ast.stmt, live: Defs) -> List[Tuple[List[List[ast.stmt]], Defs]]:
+        """The statement's blocks, each with what is live when it starts."""
+        if isinstance(stmt, ast.If):
+            return [([stmt.body, stmt.orelse], live)]
+        if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+            entry = live | self.block(stmt.body, live)  # a loop's body also runs after itself
+            if isinstance(stmt, (ast.For, ast.AsyncFor)):
+                entry = entry | self._inside(stmt.target)
+            return [([stmt.body, stmt.orelse], entry)]
+        if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            body = self.block(stmt.body, live)  # type: ignore[attr-defined]
+            handlers = [h.body for h in stmt.handlers]  # type: ignore[attr-defined]
+            return [([stmt.body], live), (handlers, live | body), ([stmt.orelse], body),  # type: ignore[attr-defined]
+                    ([stmt.finalbody], self.stmt(stmt, live) | body | live)]  # type: ignore[attr-defined]
+        if isinstance(stmt, (ast.With, ast.AsyncWith)):
+            bound = frozenset().union(*(self._inside(i.optional_vars) for i in stmt.items if i.optional_vars))
+            return [([stmt.body], bound or live)]
+        if type(stmt).__name__ == "Match":
+            return [([case.body for case in stmt.cases], live)]  # type: ignore[attr-defined]
+        return []
+
+
+def reaching(body: Sequence[ast.stmt], positions: Sequence[Position], use: Position) -> Defs:
+    """Which of the binding ``positions`` (of one name, in the scope whose statements are
+    ``body``) can hold the name's value at ``use``."""
+    return _Flow(positions).to_use(body, frozenset(), use)

@@ -1,0 +1,271 @@
+"""Optimizers a file builds without naming them at the call (issue 14, inside one file):
+param groups added later, classes chosen by branches and registries, subclasses, Keras getters.
+Every recognition has its negatives beside it."""
+import textwrap
+
+import pytest
+
+from adamw_lint.analysis import analyze_source
+from adamw_lint.fix import fix_source
+from adamw_lint.selection import Selection
+
+
+def findings(source: str):
+    return analyze_source(textwrap.dedent(source))
+
+
+def codes(source: str):
+    return [(f.line, f.code) for f in findings(source)]
+
+
+def fixed(source: str) -> str:
+    return fix_source(textwrap.dedent(source), "rename", Selection()).source
+
+
+# --- add_param_group ------------------------------------------------------------------------
+
+ADDED = """
+    import torch
+    opt = torch.optim.{cls}(model.backbone.parameters(), lr=1e-3{wd})
+    opt.add_param_group({{"params": model.head.parameters(), {group}}})
+"""
+
+
+@pytest.mark.parametrize("cls,code", [("Adam", "AWL101"), ("RMSprop", "AWL103"), ("NAdam", "AWL102")])
+def test_a_group_added_with_decay_to_an_adaptive_coupled_optimizer(cls, code):
+    found = findings(ADDED.format(cls=cls, wd="", group='"weight_decay": 1e-4'))
+    assert [(f.line, f.code) for f in found] == [(3, code)]
+    assert "in a param group added at line 4" in found[0].message
+
+
+@pytest.mark.parametrize(
+    "cls,wd,group",
+    [
+        ("Adam", "", '"lr": 1e-4'),  # the group sets no decay: the optimizer's (none) applies
+        ("Adam", "", '"weight_decay": 0.0'),
+        ("AdamW", "", '"weight_decay": 1e-4'),  # decoupled
+        ("SGD", "", '"weight_decay": 1e-4'),  # not adaptive
+        ("Adam", "", '"weight_decay": 1e-4, "decoupled_weight_decay": True'),
+        ("Adam", ", decoupled_weight_decay=True", '"weight_decay": 1e-4'),  # the default applies to the group
+    ],
+)
+def test_groups_added_without_coupled_decay(cls, wd, group):
+    assert codes(ADDED.format(cls=cls, wd=wd, group=group)) == []
+
+
+def test_a_group_added_to_an_optimizer_built_with_decay_is_one_finding():
+    assert codes(ADDED.format(cls="Adam", wd=", weight_decay=1e-4", group='"weight_decay": 1e-3')) == [(3, "AWL101")]
+
+
+def test_add_param_group_on_an_unknown_object_or_a_rebound_name():
+    assert codes("""
+        import torch
+        opt.add_param_group({"params": p, "weight_decay": 1e-4})
+        opt = torch.optim.Adam(p)
+        opt = make_optimizer()
+        opt.add_param_group({"params": q, "weight_decay": 1e-4})
+    """) == []
+
+
+def test_the_fix_renames_the_construction_and_keeps_its_decay_off():
+    assert fixed(ADDED.format(cls="Adam", wd="", group='"weight_decay": 1e-4')) == textwrap.dedent("""
+        import torch
+        opt = torch.optim.AdamW(model.backbone.parameters(), lr=1e-3, weight_decay=0)
+        opt.add_param_group({"params": model.head.parameters(), "weight_decay": 1e-4})
+    """)
+
+
+# --- a class chosen by a conditional ---------------------------------------------------------
+
+def test_conditional_expression_reports_the_coupled_alternative():
+    found = findings("""
+        import torch
+        import bitsandbytes as bnb
+        cls = bnb.optim.Adam8bit if args.use_8bit else torch.optim.Adam
+        opt = cls(params, lr=1e-3, weight_decay=1e-2)
+    """)
+    assert [(f.line, f.code) for f in found] == [(5, "AWL101")]
+    assert "cls may be torch.optim.Adam, named at line 4" in found[0].message
+    assert found[0].fix is None and "line 4" in found[0].fix_blocked
+
+
+def test_if_elif_branches_report_each_coupled_alternative_and_skip_dead_ones():
+    found = findings("""
+        import torch
+        def build(args, params):
+            cls = torch.optim.Adagrad  # replaced on every path below
+            if args.optimizer == "Adam":
+                cls = torch.optim.Adam
+            elif args.optimizer == "SGD":
+                cls = torch.optim.SGD
+            elif args.optimizer == "RMSprop":
+                cls = torch.optim.RMSprop
+            else:
+                raise ValueError(args.optimizer)
+            return cls(params, lr=args.lr, weight_decay=args.weight_decay)
+    """)
+    assert [(f.line, f.code) for f in found] == [(13, "AWL101"), (13, "AWL103")]
+    assert "named at line 6" in found[0].message and "named at line 10" in found[1].message
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # every alternative is decoupled or not adaptive
+        "import torch\ncls = torch.optim.AdamW if fast else torch.optim.SGD\nopt = cls(p, weight_decay=1e-4)\n",
+        # no decay at the call
+        "import torch\ncls = torch.optim.Adam if a else torch.optim.SGD\nopt = cls(p, lr=1e-3)\n",
+        "import torch\ncls = torch.optim.Adam if a else torch.optim.SGD\nopt = cls(p, weight_decay=0)\n",
+        # the Adam assignment is replaced before the call on every path
+        "import torch\ncls = torch.optim.Adam\ncls = torch.optim.AdamW\nopt = cls(p, weight_decay=1e-4)\n",
+        # the Adam branch returns before the call
+        "import torch\ndef f(a, p):\n    if a:\n        cls = torch.optim.Adam\n        return None\n"
+        "    cls = torch.optim.SGD\n    return cls(p, weight_decay=1e-4)\n",
+        # the user's own classes
+        "class Adam:\n    pass\ncls = Adam if a else object\nopt = cls(p, weight_decay=1e-4)\n",
+        # a global rebinding makes the name unknowable
+        "from torch.optim import Adam\ndef swap():\n    global Adam\n    Adam = object\nAdam(p, weight_decay=1e-4)\n",
+    ],
+)
+def test_conditional_negatives(source):
+    assert codes(source) == []
+
+
+# --- registries --------------------------------------------------------------------------------
+
+REGISTRY = """
+    import torch
+    OPTIMIZERS = {{"adam": torch.optim.{a}, "sgd": torch.optim.SGD, "adamw": torch.optim.AdamW}}
+    def build(name, params):
+        return {call}(params, weight_decay=1e-4)
+"""
+
+
+@pytest.mark.parametrize("call", ["OPTIMIZERS[name]", "OPTIMIZERS.get(name)", 'OPTIMIZERS["adam"]',
+                                  'OPTIMIZERS.get(name, torch.optim.SGD)'])
+def test_registry_indexed_at_the_call(call):
+    found = findings(REGISTRY.format(a="Adam", call=call))
+    assert [(f.line, f.code) for f in found] == [(5, "AWL101")]
+    assert "may be torch.optim.Adam, named at line 3" in found[0].message
+
+
+@pytest.mark.parametrize("a,call", [("Adam", 'OPTIMIZERS["adamw"]'), ("Adam", 'OPTIMIZERS["sgd"]'),
+                                    ("Adam", 'OPTIMIZERS["missing"]'), ("AdamW", "OPTIMIZERS[name]"),
+                                    ("AdamW", "OPTIMIZERS.get(name)")])
+def test_registry_negatives(a, call):
+    assert codes(REGISTRY.format(a=a, call=call)) == []
+
+
+def test_registry_through_a_variable_and_a_table_of_names_for_getattr():
+    assert codes("""
+        import torch
+        NAMES = {"a": "Adam", "s": "SGD"}
+        def build(key, params):
+            cls = getattr(torch.optim, NAMES[key])
+            return cls(params, weight_decay=1e-4)
+        def literal(params):
+            return getattr(torch.optim, "RMSprop")(params, weight_decay=1e-4)
+    """) == [(6, "AWL101"), (8, "AWL103")]
+
+
+@pytest.mark.parametrize("source", [
+    # a name that is not a literal or a table entry
+    "import torch\ndef f(name, p):\n    return getattr(torch.optim, name)(p, weight_decay=1e-4)\n",
+    # a table without an adaptive coupled optimizer
+    "import torch\nN = {'s': 'SGD', 'w': 'AdamW'}\ndef f(k, p):\n    return getattr(torch.optim, N[k])(p, weight_decay=1e-4)\n",
+    # a dict of strings that is not looked up on torch.optim
+    "import torch\nN = {'a': 'Adam'}\ndef f(k, p):\n    return make(N[k])(p, weight_decay=1e-4)\n",
+])
+def test_getattr_negatives(source):
+    assert codes(source) == []
+
+
+# --- subclasses -----------------------------------------------------------------------------------
+
+def test_subclass_forwarding_decay_to_a_coupled_base():
+    source = """
+        import torch
+        class MyAdam(torch.optim.Adam):
+            def __init__(self, params, lr=1e-3, weight_decay=0.0):
+                super().__init__(params, lr=lr, weight_decay=weight_decay)
+    """
+    found = findings(source)
+    assert [(f.line, f.code) for f in found] == [(5, "AWL101")]
+    assert "class MyAdam passes it to torch.optim.Adam, its base at line 3" in found[0].message
+    assert "class MyAdam(torch.optim.AdamW):" in fixed(source)
+
+
+def test_explicit_base_init_and_super_with_arguments():
+    assert codes("""
+        from torch import optim
+        class A(optim.RMSprop):
+            def __init__(self, params, wd):
+                optim.RMSprop.__init__(self, params, 1e-2, 0.99, 1e-8, wd)
+        class B(optim.Adagrad):
+            def __init__(self, params):
+                super(B, self).__init__(params, weight_decay=1e-4)
+    """) == [(5, "AWL103"), (8, "AWL103")]
+
+
+@pytest.mark.parametrize("source", [
+    # the subclass has its own step(): its own update rule decides
+    "import torch\nclass A(torch.optim.Adam):\n    def __init__(self, p, weight_decay=1e-2):\n"
+    "        super().__init__(p, weight_decay=weight_decay)\n    def step(self, closure=None):\n        pass\n",
+    # no decay forwarded
+    "import torch\nclass A(torch.optim.Adam):\n    def __init__(self, p, lr=1e-3):\n        super().__init__(p, lr=lr)\n",
+    # decoupled switch forwarded on
+    "import torch\nclass A(torch.optim.Adam):\n    def __init__(self, p, wd):\n"
+    "        super().__init__(p, weight_decay=wd, decoupled_weight_decay=True)\n",
+    # decoupled or non-adaptive bases
+    "import torch\nclass A(torch.optim.AdamW):\n    def __init__(self, p, wd):\n        super().__init__(p, weight_decay=wd)\n",
+    "import torch\nclass A(torch.optim.SGD):\n    def __init__(self, p, wd):\n        super().__init__(p, weight_decay=wd)\n",
+    # the project's own base class
+    "class Base:\n    pass\nclass A(Base):\n    def __init__(self, p, wd):\n        super().__init__(p, weight_decay=wd)\n",
+])
+def test_subclass_negatives(source):
+    assert codes(source) == []
+
+
+def test_subclassing_the_removed_transformers_adamw_is_reported_at_the_base():
+    found = findings("""
+        from transformers import AdamW
+        class Mine(AdamW):
+            def __init__(self, params, lr):
+                super().__init__(params, lr=lr)
+    """)
+    assert [(f.line, f.code) for f in found] == [(3, "AWL104")]
+    assert found[0].span[:2] == (3, 11)
+
+
+def test_removed_transformers_adamw_chosen_from_a_registry():
+    assert codes("""
+        import torch, transformers
+        OPTS = {"hf": transformers.AdamW, "torch": torch.optim.AdamW}
+        opt = OPTS[name](params, lr=1e-3)
+    """) == [(4, "AWL104")]
+
+
+# --- Keras getters ----------------------------------------------------------------------------------
+
+KERAS = """
+    import tensorflow as tf
+    from tensorflow.keras import layers, regularizers
+    model = tf.keras.Sequential([layers.Dense(10{reg})])
+    opt = {built}
+    model.compile(optimizer=opt, loss="mse")
+"""
+L2 = ", kernel_regularizer=regularizers.l2(1e-4)"
+
+
+@pytest.mark.parametrize("built", ['tf.keras.optimizers.get("adam")', "tf.keras.optimizers.get(identifier='RMSprop')",
+                                   'tf.keras.optimizers.deserialize({"class_name": "Adam", "config": {}})'])
+def test_keras_optimizer_built_by_name(built):
+    found = findings(KERAS.format(reg=L2, built=built))
+    assert [(f.line, f.code) for f in found] == [(5, "AWL201")]
+
+
+@pytest.mark.parametrize("reg,built", [(L2, 'tf.keras.optimizers.get("sgd")'), ("", 'tf.keras.optimizers.get("adam")'),
+                                       (L2, "tf.keras.optimizers.get(name)"),
+                                       (L2, 'tf.keras.optimizers.deserialize({"class_name": "SGD"})')])
+def test_keras_getter_negatives(reg, built):
+    assert codes(KERAS.format(reg=reg, built=built)) == []
