@@ -7,6 +7,7 @@ something), 2 a usage error or a file that could not be read, parsed or written.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -16,7 +17,8 @@ from typing import Iterable, List, Optional, Sequence, TextIO
 
 from . import __version__, report, settings as config
 from .catalog import RULES, RULES_BY_CODE
-from .files import SourceError, discover, display, write_atomic
+from .discovery import discover
+from .files import SourceError, decode, display, encode, read_bytes, write_atomic
 from .runner import SUFFIXES, FileResult, Options, analyze, run
 from .selection import parse_codes
 
@@ -69,10 +71,24 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--select", type=_codes, default=None, help="codes or prefixes to report (default: all rules on by default)")
         sub.add_argument("--ignore", type=_codes, default=None, help="codes or prefixes not to report")
         sub.add_argument("--extend-select", type=_codes, default=None, help="turn on codes that are off by default")
-        sub.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip matching files and directories (repeatable)")
+        sub.add_argument("--exclude", action="append", default=None, metavar="PATTERN",
+                         help="gitignore-style patterns to skip, replacing the configured and default ones (repeatable)")
+        sub.add_argument("--extend-exclude", action="append", default=None, metavar="PATTERN",
+                         help="gitignore-style patterns to skip, in addition to the others (repeatable)")
+        sub.add_argument("--respect-gitignore", dest="respect_gitignore", action="store_true", default=None,
+                         help="skip files git ignores (the default)")
+        sub.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false")
+        sub.add_argument("--force-exclude", dest="force_exclude", action="store_true", default=None,
+                         help="apply excludes to paths named on the command line too (for pre-commit)")
+        sub.add_argument("--no-force-exclude", dest="force_exclude", action="store_false")
+        sub.add_argument("--config", metavar="PATH", help="use this configuration file for every file, instead of discovering one per file")
+        sub.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+        sub.add_argument("--show-files", action="store_true", help="list the files that would be checked, and exit")
         sub.add_argument("--stdin-filename", default="-", help="name shown for code read from stdin")
         sub.add_argument("-j", "--jobs", type=_jobs, default=None, help="worker processes: 1 to the number of CPUs (default 0: automatic)")
         sub.add_argument("-v", "--verbose", action="store_true", help="show the traceback of internal errors (also: ADAMW_LINT_VERBOSE=1)")
+        sub.add_argument("-q", "--quiet", action="store_true", help="print findings only: no summary, no progress")
+        sub.add_argument("-o", "--output-file", metavar="FILE", help="write the findings (or diff) to FILE instead of stdout")
         sub.add_argument(
             "--style",
             choices=config.STYLES,
@@ -80,19 +96,22 @@ def _parser() -> argparse.ArgumentParser:
             help="fix for torch.optim.Adam: 'rename' to AdamW (any torch since 1.2, default) or "
             "'flag' to pass decoupled_weight_decay=True (torch >= 2.7 only)",
         )
-        sub.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
-        sub.add_argument("--show-settings", action="store_true", help="print the effective settings and exit")
+        sub.add_argument("--exit-zero", action="store_true", help="exit 0 whatever was found (errors are still printed)")
+        sub.add_argument("--show-settings", action="store_true", help="print the settings for the first path, and exit")
 
     check = commands.add_parser("check", help="report findings")
     common(check)
     check.add_argument("--format", choices=config.FORMATS, default=None)
     check.add_argument("--statistics", action="store_true", help="print the number of findings per code instead of the findings (text or json)")
+    check.add_argument("--add-noqa", action="store_true", help="add '# noqa: CODE' to every line with a finding (adopting the linter in a legacy codebase)")
     fix = commands.add_parser("fix", help="apply the automatic fixes (they change training numerics)")
     common(fix)
     fix.add_argument("--diff", action="store_true", help="write nothing; print a unified diff; exit 1 if anything would change")
     commands.add_parser("rules", help="list the rules")
     show = commands.add_parser("config", help="print the effective settings for a path")
     show.add_argument("path", nargs="?", default=".")
+    show.add_argument("--config", metavar="PATH", help="read this configuration file instead of discovering one")
+    show.add_argument("--isolated", action="store_true", help="ignore every configuration file")
     explain = commands.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("code")
     explain.add_argument("--demo", action="store_true", help="run a tiny experiment that shows the difference (needs torch)")
@@ -156,52 +175,75 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     if args.command == "verify":
         return _torch_command(lambda: import_module("adamw_lint.verify").run(args.device, args.steps, stdout.write))
     try:
-        start = args.path if args.command == "config" else next((p for p in args.paths if p != "-"), ".")
-        settings = config.load(start)
-        if args.command != "config":
-            settings = config.merge(
-                settings, select=args.select, ignore=args.ignore, extend_select=args.extend_select,
-                exclude=tuple(args.exclude), fix_style=args.style, format=getattr(args, "format", None),
-            )
+        overrides = {} if args.command == "config" else dict(
+            select=args.select, ignore=args.ignore, extend_select=args.extend_select,
+            exclude=tuple(args.exclude) if args.exclude is not None else None,
+            extend_exclude=tuple(args.extend_exclude) if args.extend_exclude is not None else None,
+            respect_gitignore=args.respect_gitignore, force_exclude=args.force_exclude,
+            fix_style=args.style, format=getattr(args, "format", None),
+        )
+        resolver = config.Resolver(overrides, args.config, args.isolated)
+        if args.command == "config" or args.show_settings:
+            start = args.path if args.command == "config" else next((p for p in args.paths if p != "-"), ".")
+            stdout.write(resolver.for_path(start).describe())
+            return EXIT_CLEAN
+        first = resolver.for_path(next((p for p in args.paths if p != "-" and os.path.exists(p)), "."))
     except config.SettingsError as error:
         stderr.write(f"adamw-lint: error: {report.escape(str(error))}\n")
         return EXIT_ERROR
-    if args.command == "config" or args.show_settings:
-        stdout.write(settings.describe())
-        return EXIT_CLEAN
-    fmt = settings.format if args.command == "check" else "text"
-    if args.command == "check" and args.statistics and fmt not in ("text", "json"):
+    # what is printed, and how, is one choice for the run: the first path's settings decide it
+    fmt = first.format if args.command == "check" else "text"
+    statistics = args.command == "check" and args.statistics
+    if statistics and fmt not in ("text", "json"):
         stderr.write(f"adamw-lint: error: --statistics replaces the findings; it works with --format text or json, not {fmt}\n")
         return EXIT_ERROR
+    add_noqa = args.command == "check" and args.add_noqa
     verbose = args.verbose or os.environ.get("ADAMW_LINT_VERBOSE", "") not in ("", "0")
-    statistics = args.command == "check" and args.statistics  # its [*] column needs to know what is fixable
-    options = Options(settings.fix_style, args.command == "fix", fmt in ("json", "sarif"), plan_fixes=statistics)
+    options = Options(first.fix_style, args.command == "fix" or add_noqa, fmt in ("json", "sarif"),
+                      plan_fixes=fmt == "text")
     from_stdin = args.paths == ["-"]
     errors: List[SourceError] = []
-    if from_stdin:
-        name = args.stdin_filename
-        raw = sys.stdin.buffer.read()
-        results: Iterable[FileResult] = [analyze(name, raw, settings.selection_for(name), options)]
-        if args.command == "fix" and not args.diff and results[0].new_data is None and not results[0].errors:
-            stdout.flush()
-            sys.stdout.buffer.write(raw)  # unchanged: the input, byte for byte
-    else:
-        present = [p for p in args.paths if os.path.lexists(p)]
-        errors += [SourceError(p, "no such file or directory") for p in args.paths if not os.path.lexists(p)]
-        paths, unreadable = discover(present, settings.exclude, SUFFIXES)
-        errors += unreadable
-        results = run(paths, settings.selection_for, options, args.jobs, _progress(stderr, len(paths)))
-    if args.command == "check":
-        code = _report_check(results, errors, fmt, args.statistics, stdout)
-    else:
-        code = _report_fix(results, errors, args.diff, from_stdin, stdout, stderr)
+    with _output(args.output_file, stdout) as out:
+        if from_stdin:
+            name = args.stdin_filename
+            raw = sys.stdin.buffer.read()
+            results: Iterable[FileResult] = [analyze(name, raw, resolver.selection_for(name), options)]
+            if args.command == "fix" and not args.diff and results[0].new_data is None and not results[0].errors:
+                out.flush()
+                out.buffer.write(raw)  # unchanged: the input, byte for byte
+        else:
+            present = [p for p in args.paths if os.path.lexists(p)]
+            errors += [SourceError(p, "no such file or directory") for p in args.paths if not os.path.lexists(p)]
+            paths, unreadable = discover(present, resolver, SUFFIXES)
+            errors += unreadable
+            if args.show_files:
+                for path in paths:
+                    out.write(report.escape(display(path)) + "\n")
+                return EXIT_ERROR if errors else EXIT_CLEAN
+            progress = None if args.quiet else _progress(stderr, len(paths))
+            results = run(paths, resolver.selection_for, options, args.jobs, progress)
+        if add_noqa:
+            code = _add_noqa(results, errors, stderr, args.quiet)
+        elif args.command == "check":
+            code = _report_check(results, errors, fmt, statistics, out, args.quiet)
+        else:
+            code = _report_fix(results, errors, args.diff, from_stdin, out, stderr)
     for error in errors:
         stderr.write(f"adamw-lint: error: {report.escape(display(str(error)))}\n")
         if verbose and error.detail:
             stderr.write(error.detail if error.detail.endswith("\n") else error.detail + "\n")
-    if errors:
-        code = EXIT_ERROR
-    return EXIT_CLEAN if args.exit_zero and code == EXIT_FINDINGS else code
+    if args.exit_zero:  # as ruff: 0 whatever was found, errors included (they are still printed)
+        return EXIT_CLEAN
+    return EXIT_ERROR if errors else code
+
+
+@contextlib.contextmanager
+def _output(path: Optional[str], stdout: TextIO):
+    if path is None:
+        yield stdout
+        return
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        yield handle
 
 
 def _progress(stream: TextIO, total_files: int):
@@ -216,7 +258,8 @@ def _progress(stream: TextIO, total_files: int):
     return show
 
 
-def _report_check(results: Iterable[FileResult], errors: List[SourceError], fmt: str, statistics: bool, stdout: TextIO) -> int:
+def _report_check(results: Iterable[FileResult], errors: List[SourceError], fmt: str, statistics: bool,
+                  out: TextIO, quiet: bool) -> int:
     rows = []
     replacements = {}
     for result in results:
@@ -224,16 +267,42 @@ def _report_check(results: Iterable[FileResult], errors: List[SourceError], fmt:
         rows.extend((result.path, f) for f in result.findings)
         replacements.update({(result.path, span): r for span, r in result.replacements.items()})
     if statistics:
-        report.statistics(rows, stdout, as_json=fmt == "json")
+        report.statistics(rows, out, as_json=fmt == "json")
     elif fmt == "json":
-        report.as_json(rows, stdout, replacements)
+        report.as_json(rows, out, replacements)
     elif fmt == "github":
-        report.github(rows, stdout)
+        report.github(rows, out)
     elif fmt == "sarif":
-        report.sarif(rows, stdout, replacements, errors)
+        report.sarif(rows, out, replacements, errors)
     else:
-        report.text(rows, stdout)
+        report.text(rows, out, color=report.use_color(out))
+        if not quiet and (rows or not errors):
+            out.write(report.summary(rows))
     return EXIT_FINDINGS if rows else EXIT_CLEAN
+
+
+def _add_noqa(results: Iterable[FileResult], errors: List[SourceError], stderr: TextIO, quiet: bool) -> int:
+    """``check --add-noqa``: every finding's line gets a ``# noqa: CODE`` that flake8 reads too."""
+    from .noqa import add_noqa
+
+    added = files = 0
+    for result in results:
+        errors.extend(result.errors)
+        wanted = [f for f in result.findings if f.cell is None]
+        if not wanted or result.path.endswith((".ipynb", ".yaml", ".yml", ".json")):
+            continue
+        try:
+            raw = read_bytes(result.path)
+            decoded = decode(result.path, raw)
+            text, count = add_noqa(decoded.text, wanted)
+            if count:
+                write_atomic(result.path, encode(decoded, text), raw)
+                added, files = added + count, files + 1
+        except SourceError as error:
+            errors.append(error)
+    if not quiet:
+        stderr.write(f"Added {added} noqa directive{'s' * (added != 1)} to {files} file{'s' * (files != 1)}.\n")
+    return EXIT_CLEAN
 
 
 def _report_fix(results: Iterable[FileResult], errors: List[SourceError], diff: bool, from_stdin: bool,
@@ -271,7 +340,7 @@ def _apply_fix(result: FileResult, diff: bool, from_stdin: bool, stdout: TextIO)
         stdout.write(report.unified_diff(display(result.path), result.old_text, result.new_text))
     elif from_stdin:
         stdout.flush()
-        sys.stdout.buffer.write(result.new_data)  # in the file's own encoding, BOM included
+        stdout.buffer.write(result.new_data)  # type: ignore[attr-defined]  # the file's own encoding, BOM included
     else:
         try:
             write_atomic(result.path, result.new_data, result.raw)

@@ -1,4 +1,4 @@
-"""Finding, reading and safely writing source files.
+"""Reading and safely writing source files.
 
 Reading keeps everything needed to write a file back byte for byte: its encoding (a coding
 cookie, or a UTF-8 BOM) and its line endings (text is decoded without newline translation).
@@ -8,7 +8,6 @@ refuses to write through a symlink, and refuses when the file changed since it w
 
 from __future__ import annotations
 
-import fnmatch
 import io
 import os
 import re
@@ -17,12 +16,7 @@ import tempfile
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Sequence, Tuple
-
-SKIPPED_DIRS = frozenset(
-    {"__pycache__", "node_modules", "site-packages", "build", "dist", "venv", "env", "__pypackages__"}
-)
-
+from typing import List
 
 class SourceError(Exception):
     """A file that cannot be read, decoded, parsed or written: reported, skipped, never written.
@@ -46,63 +40,6 @@ class SourceError(Exception):
 
     def __hash__(self) -> int:
         return hash(self._fields())
-
-
-def discover(
-    paths: Sequence[str], exclude: Sequence[str] = (), suffixes: Tuple[str, ...] = (".py",)
-) -> Tuple[List[str], List[SourceError]]:
-    """Files to check, in a stable order, each once, and the directories that could not be read.
-
-    A directory named on the command line is walked whether or not it is a symlink (the same with
-    or without a trailing slash); symlinks met during the walk are never followed, so nothing
-    outside the named trees is reached. A file reachable twice (``fix . sub``, ``a.py ./a.py``)
-    is listed once, by its real path.
-    """
-    found: List[str] = []
-    errors: List[SourceError] = []
-    seen = set()
-
-    def add(path: str, real: str) -> None:
-        if real not in seen:
-            seen.add(real)
-            found.append(path)
-
-    for path in paths:
-        if os.path.isdir(path):
-            root_real = os.path.realpath(path)
-            for file in _walk(path.rstrip("/\\") or path, exclude, suffixes, errors):
-                add(file, os.path.join(root_real, os.path.relpath(file, path)))
-        elif not _excluded(path, exclude):
-            add(path, os.path.realpath(path))
-    return found, errors
-
-
-def _excluded(path: str, patterns: Sequence[str]) -> bool:
-    name = os.path.basename(path.rstrip("/\\"))
-    normalized = path.replace(os.sep, "/")
-    return any(
-        fnmatch.fnmatch(name, p) or fnmatch.fnmatch(normalized, p) or fnmatch.fnmatch(normalized, f"*/{p}")
-        for p in patterns
-    )
-
-
-def _walk(root: str, exclude: Sequence[str], suffixes: Tuple[str, ...], errors: List[SourceError]) -> Iterator[str]:
-    try:
-        entries = sorted(os.scandir(root), key=lambda e: e.name)
-    except OSError as error:
-        errors.append(SourceError(root, f"directory cannot be read: {error.strerror or error}"))
-        return
-    for entry in entries:
-        if entry.is_symlink() or _excluded(entry.path, exclude):
-            continue  # symlinks are never followed: no loops, nothing outside the tree
-        if entry.is_dir(follow_symlinks=False):
-            if entry.name.startswith(".") or entry.name in SKIPPED_DIRS:
-                continue
-            if os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
-                continue  # a virtual environment
-            yield from _walk(entry.path, exclude, suffixes, errors)
-        elif entry.name.endswith(suffixes) and entry.is_file(follow_symlinks=False):
-            yield entry.path
 
 
 def read_bytes(path: str) -> bytes:

@@ -5,13 +5,27 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from typing import Dict, Iterable, List
+from typing import Dict, Iterable, Iterator, List, Set, Tuple
 
 from .files import physical_lines
 from .findings import Finding
 
+_NOQA_FILE = re.compile(r"#\s*flake8[:=]\s*noqa(?P<codes>:\s?(?:[A-Z][0-9]+(?:[,\s]+)?)+)?", re.IGNORECASE)
 _NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 _SEPARATOR = re.compile(r"[,\s]")
+
+
+def _ranges(source: str) -> Iterator[Tuple[int, int]]:
+    """The line ranges flake8 searches for ``# noqa`` as one: a line, or the lines one token spans
+    (a multi-line string, a backslash continuation). Raises TokenError/SyntaxError."""
+    low, high = 2**31, -1
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type in (tokenize.ENDMARKER, tokenize.DEDENT):
+            continue
+        low, high = min(low, tok.start[0]), max(high, tok.end[0])
+        if tok.type in (tokenize.NL, tokenize.NEWLINE):
+            yield low, high
+            low, high = 2**31, -1
 
 
 def noqa_lines(source: str) -> Dict[int, str]:
@@ -19,18 +33,10 @@ def noqa_lines(source: str) -> Dict[int, str]:
     lines = physical_lines(source)
     mapping: Dict[int, str] = {}
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+        for low, high in _ranges(source):
+            mapping.update(dict.fromkeys(range(low, high + 1), "".join(lines[low - 1: high])))
     except (tokenize.TokenError, SyntaxError):
         return {i + 1: line for i, line in enumerate(lines)}
-    low, high = len(lines) + 2, -1
-    for tok in tokens:
-        if tok.type in (tokenize.ENDMARKER, tokenize.DEDENT):
-            continue
-        low, high = min(low, tok.start[0]), max(high, tok.end[0])
-        if tok.type in (tokenize.NL, tokenize.NEWLINE):
-            joined = "".join(lines[low - 1: high])
-            mapping.update(dict.fromkeys(range(low, high + 1), joined))
-            low, high = len(lines) + 2, -1
     return mapping
 
 
@@ -45,9 +51,55 @@ def is_suppressed(code: str, line_text: str) -> bool:
     return code in listed or code.startswith(listed)
 
 
+def skips_file(source: str) -> bool:
+    """``# flake8: noqa`` on a line of its own turns off every check of the file, as in flake8
+    (with codes after it, flake8 ignores the comment: so do we)."""
+    return any(m.group("codes") is None for m in _NOQA_FILE.finditer(source))
+
+
 def without_noqa(findings: Iterable[Finding], source: str) -> List[Finding]:
     findings = list(findings)
-    if not findings or _NOQA.search(source) is None:  # most files: no tokenizing at all
-        return findings
+    if not findings or _NOQA.search(source) is None and _NOQA_FILE.search(source) is None:
+        return findings  # most files: no tokenizing at all
+    if skips_file(source):
+        return []
     lines = noqa_lines(source)
     return [f for f in findings if not is_suppressed(f.code, lines.get(f.line, ""))]
+
+
+def add_noqa(source: str, findings: Iterable[Finding]) -> Tuple[str, int]:
+    """``source`` with ``# noqa: CODE`` at the end of each finding's line (after a multi-line string
+    or backslash continuation that the line starts: where flake8 and ``check`` read it), merged into a ``# noqa:`` already there; and how many codes were added."""
+    lines = physical_lines(source)
+    last_line = _statement_ends(source)
+    wanted: Dict[int, Set[str]] = {}
+    for finding in findings:
+        wanted.setdefault(last_line.get(finding.line, finding.line), set()).add(finding.code)
+    added = 0
+    for number, codes in sorted(wanted.items()):
+        line = lines[number - 1]
+        body = line.rstrip("\r\n")
+        match = _NOQA.search(body)
+        if match is not None and match.group("codes") is None:
+            continue  # a bare noqa already silences everything on the line
+        if match is not None:
+            present = {c for c in _SEPARATOR.split(match.group("codes")) if c}
+            new = codes - present
+            body = body[:match.start()] + "# noqa: " + ", ".join(sorted(present | codes)) + body[match.end():]
+        else:
+            new = codes
+            body = body.rstrip() + "  # noqa: " + ", ".join(sorted(codes))
+        added += len(new)
+        lines[number - 1] = body + line[len(line.rstrip("\r\n")):]
+    return "".join(lines), added
+
+
+def _statement_ends(source: str) -> Dict[int, int]:
+    """Line → the last line of its ``_ranges`` range: where a comment can go and be read."""
+    ends: Dict[int, int] = {}
+    try:
+        for low, high in _ranges(source):
+            ends.update(dict.fromkeys(range(low, high + 1), high))
+    except (tokenize.TokenError, SyntaxError):
+        return {}
+    return ends

@@ -55,9 +55,36 @@ def finding_dict(path: str, finding: Finding, replacements: Optional[List[Tuple[
     return row
 
 
-def text(rows: Sequence[Row], out: TextIO) -> None:
+def use_color(stream: TextIO) -> bool:
+    """Colour on a terminal, as NO_COLOR (https://no-color.org) and FORCE_COLOR ask."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+
+def text(rows: Sequence[Row], out: TextIO, color: bool = False) -> None:
+    """``path:line:col: CODE [*] message``, as ruff prints it; ``[*]``: a fix is available."""
     for path, f in rows:
-        out.write(f"{location(path, f)}: {escape(f.message)}\n")
+        message = escape(f.message)
+        if message.startswith(f.code + " "):
+            message = message[len(f.code) + 1:]
+        mark = " [*]" if f.fix is not None else ""
+        out.write(f"{_paint(location(path, f), '1', color)}: {_paint(f.code, '1;31', color)}"
+                  f"{_paint(mark, '36', color)} {message}\n")
+
+
+def summary(rows: Sequence[Row]) -> str:
+    if not rows:
+        return "All checks passed!\n"
+    fixable = sum(1 for _, f in rows if f.fix is not None)
+    found = f"Found {len(rows)} finding{'s' * (len(rows) != 1)}"
+    return f"{found} ({fixable} fixable with `adamw-lint fix`).\n" if fixable else f"{found}.\n"
 
 
 def as_json(rows: Sequence[Row], out: TextIO, replacements: Optional[Replacements] = None) -> None:

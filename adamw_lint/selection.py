@@ -35,4 +35,6 @@ def parse_codes(text: str) -> Tuple[str, ...]:
     for code in codes:
         if not (code.startswith("AWL") and code[3:].isdigit() or code == "AWL" or code == "ALL"):
             raise ValueError(f"{code!r} is not a code or code prefix (like AWL101 or AWL1)")
+        if code != "ALL" and not any(known.startswith(code) for known in RULES_BY_CODE):
+            raise ValueError(f"{code!r} matches no rule (see 'adamw-lint rules')")
     return tuple("AWL" if c == "ALL" else c for c in codes)

@@ -1,25 +1,33 @@
-"""``[tool.adamw-lint]`` in the nearest ``pyproject.toml``, merged under the command line.
+"""Settings, found per file as ruff finds them, and merged under the command line.
+
+Each file gets the settings of the closest configuration above it: ``.adamw-lint.toml``, then
+``adamw-lint.toml`` (both hold the keys at top level), then a ``pyproject.toml`` *with* a
+``[tool.adamw-lint]`` table (one without it is passed over). ``--config PATH`` uses one file for
+everything, ``--isolated`` none. Patterns (``exclude``, ``per-file-ignores``) are gitignore-style
+and relative to the directory of the file that sets them.
 
     [tool.adamw-lint]
     select = ["AWL1"]
     ignore = ["AWL103"]
     extend-select = ["AWL105"]
-    exclude = ["third_party/*"]
-    per-file-ignores = { "tests/*" = ["AWL101"] }
-    fix-style = "rename"        # or "flag"
-    format = "text"             # text, json, github, sarif
+    exclude = [...]                   # replaces the default excludes (ruff's list)
+    extend-exclude = ["wandb/", "third_party/"]
+    per-file-ignores = { "tests/**" = ["AWL101"] }
+    respect-gitignore = true
+    force-exclude = false             # apply excludes to paths named on the command line too
+    fix-style = "rename"              # or "flag"
+    format = "text"                   # text, json, github, sarif
 
-An unknown key or a bad value is an error that names the key and the file.
+An unknown key, code or value is an error that names the key and the file.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .selection import Selection, parse_codes
 
@@ -30,6 +38,14 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
 
 FORMATS = ("text", "json", "github", "sarif")
 STYLES = ("rename", "flag")
+CONFIG_NAMES = (".adamw-lint.toml", "adamw-lint.toml", "pyproject.toml")  # ruff's order of precedence
+
+# ruff's default excludes: folders that are never the project's own source
+DEFAULT_EXCLUDE = (
+    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints", ".mypy_cache",
+    ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache", ".svn", ".tox", ".venv",
+    ".vscode", "__pypackages__", "_build", "buck-out", "build", "dist", "node_modules", "site-packages", "venv",
+)
 
 
 class SettingsError(Exception):
@@ -41,118 +57,191 @@ class Settings:
     select: Tuple[str, ...] = ()
     ignore: Tuple[str, ...] = ()
     extend_select: Tuple[str, ...] = ()
-    exclude: Tuple[str, ...] = ()
+    exclude: Tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: Tuple[str, ...] = ()
     per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    respect_gitignore: bool = True
+    force_exclude: bool = False
     fix_style: str = "rename"
     format: str = "text"
-    source: Optional[str] = None  # the pyproject.toml they came from
-    root: str = "."  # per-file-ignores and exclude patterns are relative to it
+    source: Optional[str] = field(default=None, compare=False)  # the file they came from
+    root: str = field(default=".", compare=False)  # patterns are relative to it
+    _matchers: Dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def selection_for(self, path: str) -> Selection:
         ignore = list(self.ignore)
-        relative = _relative(path, self.root)
         for pattern, codes in self.per_file_ignores:
-            if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(os.path.basename(path), pattern):
+            if self._matcher("per-file-ignores", (pattern,))(path, False):
                 ignore.extend(codes)
         return Selection(self.select, tuple(ignore), self.extend_select)
 
+    def excluded(self, path: str, is_dir: bool) -> bool:
+        """Whether ``exclude``/``extend-exclude`` (gitignore-style, relative to ``root``) match."""
+        if os.path.basename(path) in self.exclude or os.path.basename(path) in self.extend_exclude:
+            return True  # the common case (plain folder names) without pattern matching
+        return self._matcher("exclude", self.exclude + self.extend_exclude)(path, is_dir)
+
+    def _matcher(self, key: str, patterns: Tuple[str, ...]) -> Callable[[str, bool], bool]:
+        cache_key = key + "\0" + "\0".join(patterns)
+        matcher = self._matchers.get(cache_key)
+        if matcher is None:
+            matcher = _pattern_matcher(patterns, self.root)
+            self._matchers[cache_key] = matcher
+        return matcher
+
     def describe(self) -> str:
-        lines = [f"# settings from {self.source or '(defaults: no [tool.adamw-lint] found)'}"]
-        for key in ("select", "ignore", "extend_select", "exclude", "fix_style", "format"):
+        """The effective settings as valid TOML (``adamw-lint config``)."""
+        lines = [f"# settings from {self.source or '(defaults: no configuration found)'}", "[tool.adamw-lint]"]
+        for key in ("select", "ignore", "extend_select", "exclude", "extend_exclude", "respect_gitignore",
+                    "force_exclude", "fix_style", "format"):
             lines.append(f"{key.replace('_', '-')} = {_toml(getattr(self, key))}")
         lines.append("per-file-ignores = {" + ", ".join(
             f"{_toml(pattern)} = {_toml(codes)}" for pattern, codes in self.per_file_ignores) + "}")
         return "\n".join(lines) + "\n"
 
 
+def _pattern_matcher(patterns: Tuple[str, ...], root: str) -> Callable[[str, bool], bool]:
+    import pathspec  # gitignore semantics from a maintained library, not hand-written matching
+
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    base = os.path.abspath(root)
+
+    def matches(path: str, is_dir: bool) -> bool:
+        relative = os.path.relpath(os.path.abspath(path), base)
+        if relative.startswith(os.pardir):
+            return False  # outside this configuration's tree
+        relative = Path(relative).as_posix()
+        return spec.match_file(relative + "/" if is_dir else relative)
+
+    return matches
+
+
 def _toml(value: Any) -> str:
     if isinstance(value, tuple):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
-    return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _relative(path: str, root: str) -> str:
-    try:
-        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
-
-
-def find_pyproject(start: str) -> Optional[Path]:
-    directory = Path(os.path.abspath(start))
-    if not directory.is_dir():
-        directory = directory.parent
-    for candidate in (directory, *directory.parents):
-        path = candidate / "pyproject.toml"
-        if path.is_file():
-            return path
-    return None
-
-
-def load(start: str = ".") -> Settings:
-    """Settings from the nearest pyproject.toml above ``start`` (defaults when there is none)."""
-    path = find_pyproject(start)
-    if path is None:
-        return Settings()
+def read(path: Path) -> Optional[Settings]:
+    """The settings a configuration file sets; None for a pyproject.toml without our table."""
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise SettingsError(f"{path}: cannot read it: {error}") from None
-    table = document.get("tool", {}).get("adamw-lint")
-    if table is None:
-        return Settings(root=str(path.parent))
-    return _parse(table, str(path))
+    if path.name == "pyproject.toml":
+        tool = document.get("tool", {})
+        if not isinstance(tool, dict):
+            raise SettingsError(f"{path}: 'tool' must be a table")
+        table = tool.get("adamw-lint")
+        if table is None:
+            return None
+        if not isinstance(table, dict):
+            raise SettingsError(f"{path}: [tool.adamw-lint] must be a table")
+        return parse(table, str(path), "[tool.adamw-lint] ")
+    return parse(document, str(path), "")
 
 
-def _parse(table: Dict[str, Any], source: str) -> Settings:
+_KEYS = {f.name.replace("_", "-") for f in fields(Settings) if f.name not in ("source", "root", "_matchers")}
+
+
+def parse(table: Dict[str, Any], source: str, where: str = "") -> Settings:
     values: Dict[str, Any] = {"source": source, "root": str(Path(source).parent)}
 
-    def codes(key: str) -> Tuple[str, ...]:
-        value = table[key]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise SettingsError(f"{source}: [tool.adamw-lint] {key} must be a list of codes, like [\"AWL101\"]")
-        try:
-            return parse_codes(",".join(value))
-        except ValueError as error:
-            raise SettingsError(f"{source}: [tool.adamw-lint] {key}: {error}") from None
+    def fail(key: str, what: str) -> SettingsError:
+        return SettingsError(f"{source}: {where}{key} {what}")
 
-    for key in table:
+    def strings(key: str, value: Any) -> Tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail(key, "must be a list of strings")
+        return tuple(value)
+
+    def codes(key: str, value: Any) -> Tuple[str, ...]:
+        try:
+            return parse_codes(",".join(strings(key, value)))
+        except ValueError as error:
+            raise fail(key, f": {error}") from None
+
+    for key, value in table.items():
+        name = key.replace("-", "_")
         if key in ("select", "ignore", "extend-select"):
-            values[key.replace("-", "_")] = codes(key)
-        elif key == "exclude":
-            if not isinstance(table[key], list) or not all(isinstance(v, str) for v in table[key]):
-                raise SettingsError(f"{source}: [tool.adamw-lint] exclude must be a list of glob patterns")
-            values["exclude"] = tuple(table[key])
+            values[name] = codes(key, value)
+        elif key in ("exclude", "extend-exclude"):
+            values[name] = strings(key, value)
         elif key == "per-file-ignores":
-            mapping = table[key]
-            if not isinstance(mapping, dict):
-                raise SettingsError(f"{source}: [tool.adamw-lint] per-file-ignores must be a table of pattern = [codes]")
-            entries: List[Tuple[str, Tuple[str, ...]]] = []
-            for pattern, listed in mapping.items():
-                if not isinstance(listed, list):
-                    raise SettingsError(f"{source}: [tool.adamw-lint] per-file-ignores.{pattern!r} must be a list of codes")
-                try:
-                    entries.append((pattern, parse_codes(",".join(listed))))
-                except ValueError as error:
-                    raise SettingsError(f"{source}: [tool.adamw-lint] per-file-ignores.{pattern!r}: {error}") from None
-            values["per_file_ignores"] = tuple(entries)
+            if not isinstance(value, dict):
+                raise fail(key, 'must be a table of pattern = ["codes"]')
+            values[name] = tuple((pattern, codes(f"{key}.{pattern!r}", listed)) for pattern, listed in value.items())
+        elif key in ("respect-gitignore", "force-exclude"):
+            if not isinstance(value, bool):
+                raise fail(key, "must be true or false")
+            values[name] = value
         elif key == "fix-style":
-            if table[key] not in STYLES:
-                raise SettingsError(f"{source}: [tool.adamw-lint] fix-style must be one of {', '.join(STYLES)}")
-            values["fix_style"] = table[key]
+            if value not in STYLES:
+                raise fail(key, f"must be one of {', '.join(STYLES)}")
+            values[name] = value
         elif key == "format":
-            if table[key] not in FORMATS:
-                raise SettingsError(f"{source}: [tool.adamw-lint] format must be one of {', '.join(FORMATS)}")
-            values["format"] = table[key]
+            if value not in FORMATS:
+                raise fail(key, f"must be one of {', '.join(FORMATS)}")
+            values[name] = value
         else:
-            known = "select, ignore, extend-select, exclude, per-file-ignores, fix-style, format"
-            raise SettingsError(f"{source}: [tool.adamw-lint] unknown key {key!r} (known: {known})")
+            raise SettingsError(f"{source}: {where}unknown key {key!r} (known: {', '.join(sorted(_KEYS))})")
     return Settings(**values)
 
 
-def merge(settings: Settings, **command_line: Any) -> Settings:
-    """Command-line values that were given override the file's."""
-    given = {k: v for k, v in command_line.items() if v not in (None, (), [])}
-    if "exclude" in given:
-        given["exclude"] = tuple(settings.exclude) + tuple(given["exclude"])
-    return replace(settings, **given)
+def find_config(directory: Path) -> Optional[Tuple[Path, Settings]]:
+    """The closest configuration at or above ``directory`` that configures adamw-lint."""
+    for candidate in (directory, *directory.parents):
+        for name in CONFIG_NAMES:
+            path = candidate / name
+            if path.is_file():
+                settings = read(path)
+                if settings is not None:
+                    return path, settings
+    return None
+
+
+class Resolver:
+    """Settings for any path: its closest configuration, then the command line on top.
+    Cached per directory, so a tree of 50,000 files reads each configuration once."""
+
+    def __init__(self, overrides: Dict[str, Any], config: Optional[str] = None, isolated: bool = False) -> None:
+        self.overrides = {k: v for k, v in overrides.items() if v is not None}
+        self.isolated = isolated
+        self.fixed: Optional[Settings] = None
+        if config is not None:
+            settings = read(Path(config))
+            self.fixed = self._merge(settings or replace(Settings(), source=config, root=str(Path(config).parent)))
+        elif isolated:
+            self.fixed = self._merge(Settings(root=os.getcwd()))
+        self._by_directory: Dict[str, Settings] = {}
+
+    def _merge(self, settings: Settings) -> Settings:
+        if not self.overrides:
+            return settings
+        overrides = dict(self.overrides)
+        if "extend_exclude" in overrides:
+            overrides["extend_exclude"] = settings.extend_exclude + overrides["extend_exclude"]
+        return replace(settings, **overrides, _matchers={})
+
+    def for_directory(self, directory: str) -> Settings:
+        if self.fixed is not None:
+            return self.fixed
+        key = os.path.abspath(directory)
+        settings = self._by_directory.get(key)
+        if settings is None:
+            found = find_config(Path(key))
+            settings = self._merge(found[1] if found else Settings(root=os.getcwd()))
+            self._by_directory[key] = settings
+        return settings
+
+    def for_path(self, path: str) -> Settings:
+        directory = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+        return self.for_directory(directory)
+
+    def selection_for(self, path: str) -> Selection:
+        return self.for_path(path).selection_for(path)
+
+    def any_settings(self) -> List[Settings]:
+        return list(self._by_directory.values()) or [self.for_directory(os.getcwd())]
