@@ -1,4 +1,4 @@
-"""Optimizers built from config files: Hydra and LightningCLI YAML, DeepSpeed JSON.
+"""Optimizers built from config files: Hydra, torchtune and LightningCLI YAML, DeepSpeed JSON.
 
 YAML is *composed* with PyYAML's safe loader — a node graph with positions; no Python object is
 ever constructed, so ``!!python/object`` tags are inert. JSON is parsed with the ``json`` module
@@ -35,7 +35,9 @@ from .findings import Edit, Finding
 from .noqa import is_suppressed
 from .selection import Selection
 
-_TARGET_KEYS = {"_target_": "hydra", "class_path": "lightning"}
+# torchtune's ``_component_`` is Hydra's ``_target_`` (its ``config.instantiate`` calls the class
+# with the other keys as keyword arguments).
+_TARGET_KEYS = {"_target_": "hydra", "_component_": "hydra", "class_path": "lightning"}
 # DeepSpeed's JSON "optimizer" (semantics §5.2): "type": "Adam" builds FusedAdam/CPUAdam with
 # adam_w_mode=True unless params say otherwise, so only an explicit false is coupled.
 _DEEPSPEED_KEY = "optimizer"

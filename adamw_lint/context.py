@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .catalog import Signature
+from .catalog.conventions import LAZY_CALLS
 from .findings import Span
 from .scope import Binding, Resolver, Scope, is_unknown
 
@@ -249,7 +250,7 @@ class Context:
         assignment that can reach a name (``if …: cls = Adam`` / ``else: cls = SGD``), a
         registry indexed by a key (``OPTIMIZERS[name]``, ``OPTIMIZERS.get(name)``: the entry when
         the key is a literal, every entry otherwise), ``getattr(torch.optim, name)`` with the
-        names ``name`` may hold. Unknown parts contribute nothing."""
+        names ``name`` may hold, detectron2's ``L(cls)``. Unknown parts contribute nothing."""
         if depth > _DEPTH:
             return []
         name = self.qualname(expr, scope)
@@ -265,6 +266,9 @@ class Context:
                     found.append(Alternative(binding.qualname, expr))
                 elif binding.value is not None:
                     found += self.alternatives(binding.value, binding.scope, depth + 1)
+        elif isinstance(expr, ast.Call) and len(expr.args) == 1 and not expr.keywords \
+                and self.qualname(expr.func, scope) in LAZY_CALLS:  # detectron2's L(torch.optim.Adam)(...)
+            found += self.alternatives(expr.args[0], scope, depth + 1)
         elif isinstance(expr, (ast.Subscript, ast.Call)):
             entry = self._table_entry(expr, scope)
             if entry is not None:

@@ -52,6 +52,7 @@ def _routes() -> Tuple[Dict[str, List[Tuple[int, object]]], Dict[str, List[int]]
 
 
 _BY_NAME, _BY_METHOD = _routes()
+_BY_MODULE_NAME = [(index, sorted(c.module_names)) for index, c in enumerate(CHECKERS) if c.module_names]
 
 
 def may_contain_findings(source: bytes) -> bool:
@@ -136,6 +137,11 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
             for choice in ctx.alternatives(call.func, scope):
                 for index, row in _BY_NAME.get(choice.qualname, ()):
                     report(checker(index).check_alternative(call, scope, choice, row))
+    for index, names in _BY_MODULE_NAME:
+        for name in names:
+            for binding in resolver.module.bindings.get(name, ()):
+                if binding.value is not None and binding.scope is resolver.module:
+                    report(checker(index).check_binding(name, binding))
     for index in sorted(checkers):
         for finding in checkers[index].finish():
             found.setdefault((finding.span, finding.code), finding)

@@ -7,11 +7,12 @@ catalog rows, and list it here. See CONTRIBUTING.md.
 from typing import Tuple, Type
 
 from .base import Checker
+from .conventions import ConventionChecker
 from .keras_tf import KerasTfChecker
 from .loss_l2 import LossL2Checker
 from .optax import OptaxChecker
 from .optimizers import OptimizerChecker
 
-CHECKERS: Tuple[Type[Checker], ...] = (OptimizerChecker, LossL2Checker, KerasTfChecker, OptaxChecker)
+CHECKERS: Tuple[Type[Checker], ...] = (OptimizerChecker, LossL2Checker, KerasTfChecker, OptaxChecker, ConventionChecker)
 
 __all__ = ("CHECKERS", "Checker")

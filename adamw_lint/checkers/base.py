@@ -7,7 +7,7 @@ from typing import ClassVar, FrozenSet, Iterable, Mapping
 
 from ..context import Alternative, Context, SuperInit
 from ..findings import Finding
-from ..scope import Scope
+from ..scope import Binding, Scope
 
 
 class Checker:
@@ -25,6 +25,7 @@ class Checker:
     codes: ClassVar[FrozenSet[str]] = frozenset()
     routes: ClassVar[Mapping[str, object]] = {}
     methods: ClassVar[FrozenSet[str]] = frozenset()
+    module_names: ClassVar[FrozenSet[str]] = frozenset()  # module-level names handed to check_binding
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -45,6 +46,10 @@ class Checker:
 
     def check_base(self, cls: ast.ClassDef, base: ast.expr, scope: Scope, name: str, row: object) -> Iterable[Finding]:
         """A class statement that subclasses ``name``."""
+        return ()
+
+    def check_binding(self, name: str, binding: Binding) -> Iterable[Finding]:
+        """A module-level ``name = value`` of one of ``module_names`` (a framework's config)."""
         return ()
 
     def finish(self) -> Iterable[Finding]:

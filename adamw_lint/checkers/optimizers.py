@@ -31,7 +31,7 @@ class _Config:
 
 
 @dataclass(frozen=True)
-class _Via:
+class Via:
     """How a call reaches an optimizer it does not name: said in the message (``template``, with
     ``place`` marks for ``related`` lines); ``blocked``: why the fix is not planned here."""
 
@@ -99,7 +99,7 @@ class OptimizerChecker(Checker):
         call: ast.Call,
         scope: Scope,
         wrapper: Optional[OptimizerWrapper] = None,
-        via: Optional[_Via] = None,
+        via: Optional[Via] = None,
         added: Sequence[ParamGroup] = (),
     ) -> Optional[Finding]:
         """``call`` is the optimizer call itself, or the wrapper (partial, ZeRO, …) that holds ``args``.
@@ -183,8 +183,12 @@ class OptimizerChecker(Checker):
         if not isinstance(row, OptimizerApi):
             return ()
         callee = self.ctx.text(call.func)
-        via = _Via(f"{callee} may be {choice.qualname}, named at {place(0)}", (choice.expr.lineno,),
-                   f"{callee} is chosen at line {choice.expr.lineno}; change the class there")
+        if _within(choice.expr, call.func):  # (A if c else B)(...), L(A)(...): the class is named here
+            verb = "builds" if isinstance(call.func, ast.Call) else "may be"
+            via = Via(f"{callee} {verb} {choice.qualname}", ())
+        else:
+            via = Via(f"{callee} may be {choice.qualname}, named at {place(0)}", (choice.expr.lineno,),
+                      f"{callee} is chosen at line {choice.expr.lineno}; change the class there")
         finding = self.check_optimizer(row, choice.qualname, choice.expr, self.ctx.call_args(call, scope), call,
                                        scope, via=via)
         return (finding,) if finding else ()
@@ -197,7 +201,7 @@ class OptimizerChecker(Checker):
         args = self.ctx.call_args(call, scope)
         if init.explicit_self:
             args.positional = args.positional[1:]
-        via = _Via(f"class {init.cls.name} passes it to {name}, its base at {place(0)}", (init.base.lineno,))
+        via = Via(f"class {init.cls.name} passes it to {name}, its base at {place(0)}", (init.base.lineno,))
         finding = self.check_optimizer(row, name, init.base, args, call, scope, via=via)
         return (finding,) if finding else ()
 
@@ -262,4 +266,9 @@ class OptimizerChecker(Checker):
         return Finding(choice.code, message, ctx.span(call), fix)
 
 
-__all__: Tuple[str, ...] = ("OptimizerChecker",)
+def _within(inner: ast.AST, outer: ast.AST) -> bool:
+    start = (inner.lineno, inner.col_offset)  # type: ignore[attr-defined]
+    return (outer.lineno, outer.col_offset) <= start < (outer.end_lineno, outer.end_col_offset)  # type: ignore[attr-defined]
+
+
+__all__: Tuple[str, ...] = ("OptimizerChecker", "Via")
