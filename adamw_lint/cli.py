@@ -199,7 +199,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         return EXIT_ERROR
     add_noqa = args.command == "check" and args.add_noqa
     verbose = args.verbose or os.environ.get("ADAMW_LINT_VERBOSE", "") not in ("", "0")
-    options = Options(first.fix_style, args.command == "fix" or add_noqa, fmt in ("json", "sarif"),
+    options = Options(first.fix_style, args.command == "fix", fmt in ("json", "sarif"),
                       plan_fixes=fmt == "text")
     from_stdin = args.paths == ["-"]
     errors: List[SourceError] = []

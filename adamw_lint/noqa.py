@@ -10,7 +10,7 @@ from typing import Dict, Iterable, Iterator, List, Set, Tuple
 from .files import physical_lines
 from .findings import Finding
 
-_NOQA_FILE = re.compile(r"#\s*flake8[:=]\s*noqa(?P<codes>:\s?(?:[A-Z][0-9]+(?:[,\s]+)?)+)?", re.IGNORECASE)
+_NOQA_FILE = re.compile(r"^[ \t\f]*# flake8[:=]\s*noqa", re.IGNORECASE | re.MULTILINE)  # flake8's, at a line start
 _NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 _SEPARATOR = re.compile(r"[,\s]")
 
@@ -52,9 +52,9 @@ def is_suppressed(code: str, line_text: str) -> bool:
 
 
 def skips_file(source: str) -> bool:
-    """``# flake8: noqa`` on a line of its own turns off every check of the file, as in flake8
-    (with codes after it, flake8 ignores the comment: so do we)."""
-    return any(m.group("codes") is None for m in _NOQA_FILE.finditer(source))
+    """A line that starts with ``# flake8: noqa`` turns off every check of the file, as in flake8
+    (after code on a line, flake8 warns and ignores it: so do we)."""
+    return _NOQA_FILE.search(source) is not None
 
 
 def without_noqa(findings: Iterable[Finding], source: str) -> List[Finding]:

@@ -8,8 +8,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
 
-def run_cli(*args, cwd=None, stdin=None):
-    """Run the installed console entry point in a subprocess (as users and CI do)."""
+def run_cli(*args, cwd=None, stdin=None, env=None):
+    """Run the command in a subprocess, as users and CI do (``env``: extra environment variables)."""
     import subprocess
 
     return subprocess.run(
@@ -18,7 +18,7 @@ def run_cli(*args, cwd=None, stdin=None):
         input=stdin,
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
     )
 
 

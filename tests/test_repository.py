@@ -1,0 +1,234 @@
+"""Repository-level behaviour, as a ruff user expects it: the real CLI in real git repositories
+built in a temporary directory (which files, which settings, what is printed)."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from helpers import BAD, ROOT, run_cli
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+
+CLEAN = "import torch\nopt = torch.optim.AdamW(p, weight_decay=1e-2)\n"
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def make_repo(root, files):
+    root.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True, env={**os.environ, **GIT_ENV})
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def checked(result):
+    """The files named in text findings, relative, sorted."""
+    return sorted({line.split(":")[0] for line in result.stdout.splitlines() if ": AWL" in line})
+
+
+def lint(repo, *args):
+    return run_cli(*args, cwd=repo, env=GIT_ENV)
+
+
+def test_gitignored_run_records_and_vendored_code_are_neither_checked_nor_fixed(tmp_path):
+    repo = make_repo(tmp_path / "r", {
+        ".gitignore": "wandb/\nlightning_logs/\n*.tmp.py\n!keep.tmp.py\n",
+        ".git/info/exclude": "scratch/\n",
+        "train.py": BAD,
+        "wandb/run-1/files/code/train.py": BAD,
+        "lightning_logs/version_0/config.yaml": "opt:\n  _target_: torch.optim.Adam\n  weight_decay: 0.01\n",
+        "scratch/try.py": BAD,
+        "a.tmp.py": BAD,
+        "keep.tmp.py": BAD,
+        "sub/.gitignore": "generated/\n",
+        "sub/generated/g.py": BAD,
+        "sub/own.py": BAD,
+    })
+    assert checked(lint(repo, "check", ".")) == ["keep.tmp.py", "sub/own.py", "train.py"]
+    assert lint(repo, "check", "--show-files", ".").stdout.splitlines() == ["keep.tmp.py", "sub/own.py", "train.py"]
+    fixed = lint(repo, "fix", ".")
+    assert fixed.returncode == 0 and (repo / "wandb/run-1/files/code/train.py").read_text() == BAD
+    assert "AdamW" in (repo / "train.py").read_text()
+    every = lint(repo, "check", "--no-respect-gitignore", ".")
+    assert checked(every) == ["a.tmp.py", "lightning_logs/version_0/config.yaml", "scratch/try.py",
+                              "sub/generated/g.py", "wandb/run-1/files/code/train.py"]
+    # a subdirectory run still obeys the .gitignore files above it
+    assert checked(lint(repo / "wandb", "check", ".")) == []
+
+
+def test_default_excludes_are_ruffs_and_other_folders_are_checked(tmp_path):
+    files = {f"{folder}/m.py": BAD for folder in (".venv", "venv", "node_modules", "build", "dist", ".tox",
+                                                  "site-packages", "__pypackages__", ".mypy_cache", ".git2")}
+    files.update({".github/scripts/m.py": BAD, "env/m.py": BAD, "src/build_utils/m.py": BAD,
+                  "myenv/pyvenv.cfg": "home = /usr\n", "myenv/m.py": BAD})
+    repo = make_repo(tmp_path / "r", files)
+    assert checked(lint(repo, "check", ".")) == [".git2/m.py", ".github/scripts/m.py", "env/m.py", "src/build_utils/m.py"]
+    # exclude replaces the defaults (as in ruff); extend-exclude adds to them
+    assert "venv/m.py" in checked(lint(repo, "check", "--exclude", "env/", "."))
+    assert checked(lint(repo, "check", "--extend-exclude", ".github/", "--extend-exclude", "env", ".")) == [
+        ".git2/m.py", "src/build_utils/m.py"]
+
+
+def test_exclude_patterns_in_config_and_force_exclude_for_named_files(tmp_path):
+    repo = make_repo(tmp_path / "r", {
+        "pyproject.toml": '[tool.adamw-lint]\nextend-exclude = ["wandb/", "third_party/**/*.py"]\n',
+        "train.py": BAD, "wandb/t.py": BAD, "third_party/x/y.py": BAD,
+    })
+    assert checked(lint(repo, "check", ".")) == ["train.py"]
+    # a file named on the command line is checked, unless --force-exclude (what pre-commit needs)
+    assert checked(lint(repo, "check", "wandb/t.py", "train.py")) == ["train.py", "wandb/t.py"]
+    assert checked(lint(repo, "check", "--force-exclude", "wandb/t.py", "train.py")) == ["train.py"]
+    assert lint(repo, "check", "--force-exclude", "wandb/t.py").returncode == 0
+
+
+def test_settings_are_resolved_per_file_whatever_the_argument_order(tmp_path):
+    repo = make_repo(tmp_path / "r", {
+        "pyproject.toml": '[tool.adamw-lint]\nper-file-ignores = { "src/agents/*" = ["AWL101"] }\n',
+        "src/pyproject.toml": "[tool.ruff]\nline-length = 100\n",  # no [tool.adamw-lint]: passed over
+        "train_top.py": BAD, "src/agents/ppo.py": BAD,
+        "lib/adamw-lint.toml": 'ignore = ["AWL101"]\n', "lib/m.py": BAD,
+        "tools/.adamw-lint.toml": 'select = ["AWL103"]\n', "tools/adamw-lint.toml": 'select = ["AWL101"]\n',
+        "tools/m.py": BAD + "r = torch.optim.RMSprop(p, weight_decay=1e-4)\n",
+    })
+    one = lint(repo, "check", "train_top.py", "src/agents/ppo.py")
+    other = lint(repo, "check", "src/agents/ppo.py", "train_top.py")
+    assert checked(one) == checked(other) == ["train_top.py"]
+    everything = lint(repo, "check", ".")
+    assert checked(everything) == ["tools/m.py", "train_top.py"]  # lib ignores AWL101
+    assert "tools/m.py:3:5: AWL103" in everything.stdout and "tools/m.py:2" not in everything.stdout  # .adamw-lint.toml wins
+    assert checked(lint(repo, "check", "--isolated", ".")) == ["lib/m.py", "src/agents/ppo.py", "tools/m.py", "train_top.py"]
+    assert checked(lint(repo, "check", "--config", "lib/adamw-lint.toml", ".")) == ["tools/m.py"]
+
+
+@pytest.mark.parametrize("config,message", [
+    ('[tool.adamw-lint]\nselect = ["AWL999"]\n', "select : 'AWL999' matches no rule"),
+    ('[tool.adamw-lint]\nignore = ["AWL110"]\n', "'AWL110' matches no rule"),
+    ('tool = "x"\n', "'tool' must be a table"),
+    ('[tool]\nadamw-lint = 5\n', "[tool.adamw-lint] must be a table"),
+    ('[tool.adamw-lint]\nper-file-ignores = {"x.py" = [101]}\n', "per-file-ignores.'x.py' must be a list of strings"),
+    ('[tool.adamw-lint]\nrespect-gitignore = "no"\n', "respect-gitignore must be true or false"),
+    ('[tool.adamw-lint]\ncolour = 1\n', "unknown key 'colour'"),
+])
+def test_bad_settings_are_errors_naming_the_key_and_file(tmp_path, config, message):
+    repo = make_repo(tmp_path / "r", {"pyproject.toml": config, "t.py": BAD})
+    result = lint(repo, "check", ".")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "pyproject.toml" in result.stderr and message in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("flag", [["--select", "AWL999"], ["--ignore", "AWL110"], ["--extend-select", "XYZ1"]])
+def test_unknown_codes_in_flags_are_usage_errors(tmp_path, flag):
+    result = lint(make_repo(tmp_path / "r", {"t.py": BAD}), "check", *flag, ".")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_config_prints_valid_toml_that_reads_back(tmp_path):
+    repo = make_repo(tmp_path / "r", {"pyproject.toml": '[tool.adamw-lint]\nextend-exclude = ["a\\"b", "c\\\\d"]\n'})
+    printed = lint(repo, "config").stdout
+    import tomllib
+
+    assert tomllib.loads(printed)["tool"]["adamw-lint"]["extend-exclude"] == ['a"b', "c\\d"]
+
+
+def test_flake8_file_level_noqa_and_per_file_ignores_agree_with_flake8(tmp_path):
+    repo = make_repo(tmp_path / "r", {
+        "skipped.py": "# flake8: noqa\n" + BAD,
+        "also_skipped.py": "  # flake8: noqa: AWL101\n" + BAD,  # flake8 skips the file whatever follows
+        "not_skipped.py": "x = 1  # flake8: noqa\n" + BAD,  # after code: flake8 warns and ignores it
+        "line.py": BAD.rstrip("\n") + "  # noqa: AWL101\n",
+    })
+    assert checked(lint(repo, "check", ".")) == ["not_skipped.py"]
+    flake8 = subprocess.run([sys.executable, "-m", "flake8", "--select", "AWL", "."], cwd=repo, capture_output=True, text=True)
+    assert sorted({line.split(":")[0].lstrip("./") for line in flake8.stdout.splitlines()}) == ["not_skipped.py"]
+
+
+def test_text_output_summary_colour_quiet_and_output_file(tmp_path):
+    repo = make_repo(tmp_path / "r", {"t.py": BAD + "r = torch.optim.RMSprop(p, weight_decay=1e-4)\n"})
+    result = lint(repo, "check", ".")
+    assert result.stdout.splitlines() == [
+        "t.py:2:7: AWL101 [*] torch.optim.Adam(weight_decay=1e-4) adds L2 to the gradient (coupled), not decoupled "
+        "weight decay; use torch.optim.AdamW and re-tune weight_decay",
+        result.stdout.splitlines()[1],
+        "Found 2 findings (1 fixable with `adamw-lint fix`).",
+    ]
+    assert result.stdout.splitlines()[1].startswith("t.py:3:5: AWL103 torch.optim.RMSprop")
+    assert "\x1b[" not in result.stdout  # not a terminal
+    coloured = run_cli("check", ".", cwd=repo, env={**GIT_ENV, "FORCE_COLOR": "1"})
+    assert "\x1b[1;31mAWL101\x1b[0m" in coloured.stdout
+    assert "\x1b[" not in run_cli("check", ".", cwd=repo, env={**GIT_ENV, "FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout
+    quiet = lint(repo, "check", "--quiet", ".")
+    assert quiet.returncode == 1 and len(quiet.stdout.splitlines()) == 2
+    to_file = lint(repo, "check", "--output-file", "report.txt", "--format", "json", ".")
+    assert to_file.returncode == 1 and to_file.stdout == ""
+    assert len(json.loads((repo / "report.txt").read_text())) == 2
+    assert lint(repo, "check", "--select", "AWL2", ".").stdout == "All checks passed!\n"
+
+
+def test_statistics_never_corrupts_json_or_sarif(tmp_path):
+    repo = make_repo(tmp_path / "r", {"t.py": BAD})
+    as_json = lint(repo, "check", "--statistics", "--format", "json", ".")
+    assert json.loads(as_json.stdout) == [{"code": "AWL101", "name": "adam-coupled-weight-decay", "count": 1, "fixable": 1}]
+    sarif = lint(repo, "check", "--statistics", "--format", "sarif", ".")
+    assert sarif.returncode == 2 and sarif.stdout == "" and "--statistics" in sarif.stderr
+
+
+def test_sarif_is_placed_from_any_working_directory(tmp_path):
+    repo = make_repo(tmp_path / "r", {"src/100%.py": BAD, "src/notes#1.py": BAD, "src/c:d.py": BAD, "src/bad.py": "x = (  # Adam\n"})
+    for cwd in (repo, repo / "src"):
+        result = run_cli("check", "--format", "sarif", str(repo / "src"), cwd=cwd, env=GIT_ENV)
+        log = json.loads(result.stdout)
+        run = log["runs"][0]
+        assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == repo.resolve().as_uri() + "/"
+        locations = [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in run["results"]]
+        assert sorted(loc["uri"] for loc in locations) == ["src/100%25.py", "src/c%3Ad.py", "src/notes%231.py"]
+        assert all(loc["uriBaseId"] == "%SRCROOT%" for loc in locations)
+        notes = run["invocations"][0]["toolExecutionNotifications"]
+        assert [n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for n in notes] == ["src/bad.py"]
+        assert run["invocations"][0]["executionSuccessful"] is False and result.returncode == 2
+
+
+def test_add_noqa_silences_every_finding_for_check_and_flake8(tmp_path):
+    source = (BAD + "b = torch.optim.Adam(\n    p, weight_decay=1e-4)\n"
+              "c = torch.optim.Adagrad(p, weight_decay=1)  # noqa: AWL101\n")
+    repo = make_repo(tmp_path / "r", {"t.py": source})
+    added = lint(repo, "check", "--add-noqa", ".")
+    assert added.returncode == 0 and "Added 3 noqa directives to 1 file." in added.stderr
+    text = (repo / "t.py").read_text()
+    assert "torch.optim.Adam(  # noqa: AWL101\n" in text and "# noqa: AWL101, AWL103\n" in text
+    assert lint(repo, "check", ".").returncode == 0
+    flake8 = subprocess.run([sys.executable, "-m", "flake8", "--select", "AWL", "t.py"], cwd=repo, capture_output=True, text=True)
+    assert flake8.stdout == "" and flake8.returncode == 0
+    assert "Added 0 noqa directives" in lint(repo, "check", "--add-noqa", ".").stderr  # idempotent
+
+
+def test_exit_zero_missing_paths_and_parse_errors(tmp_path):
+    repo = make_repo(tmp_path / "r", {"t.py": BAD, "old.py": "print 'py2'\n# Adam\n"})
+    result = lint(repo, "check", "missing.py", "t.py", "old.py")
+    assert result.returncode == 2 and "t.py:2:7: AWL101" in result.stdout
+    assert "missing.py: no such file or directory" in result.stderr and "old.py:1" in result.stderr
+    assert lint(repo, "check", "--exit-zero", "missing.py", "t.py", "old.py").returncode == 0
+
+
+def test_pre_commit_passes_files_in_batches_with_force_exclude_and_per_file_settings(tmp_path):
+    if subprocess.run([sys.executable, "-m", "pre_commit", "--version"], capture_output=True).returncode:
+        pytest.skip("pre-commit is missing")
+    files = {f"pkg{i}/m{j}.py": BAD for i in range(4) for j in range(30)}  # enough files for several batches
+    files.update({
+        "pyproject.toml": '[tool.adamw-lint]\nextend-exclude = ["vendored/"]\n',
+        "vendored/v.py": BAD,
+        "pkg3/adamw-lint.toml": 'ignore = ["AWL101"]\n',
+    })
+    repo = make_repo(tmp_path / "r", files)
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(tmp_path / "cache")}
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
+    subprocess.run(["git", "commit", "-qm", "init"], cwd=repo, check=True, env=env)
+    hook = subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "adamw-lint", "--all-files"],
+                          cwd=repo, capture_output=True, text=True, env=env)
+    assert hook.returncode == 1, hook.stdout + hook.stderr
+    reported = {line.split(":")[0] for line in hook.stdout.splitlines() if " AWL101 " in line}
+    assert reported == {f"pkg{i}/m{j}.py" for i in range(3) for j in range(30)}  # not vendored/, not pkg3/
