@@ -25,7 +25,7 @@ import json
 import keyword
 import re
 from dataclasses import dataclass, replace
-from typing import Dict, List, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple, Union
 
 import yaml
 
@@ -34,6 +34,9 @@ from .files import SourceError
 from .findings import Edit, Finding
 from .noqa import is_suppressed
 from .selection import Selection
+
+if TYPE_CHECKING:
+    from .project_index import ProjectIndex
 
 # torchtune's ``_component_`` is Hydra's ``_target_`` (its ``config.instantiate`` calls the class
 # with the other keys as keyword arguments).
@@ -302,7 +305,7 @@ def _deepspeed_site(document: _Document, mapping: yaml.MappingNode, entries: Dic
     return _Site(mapping, kind, kind_via and owned, "deepspeed.ops.adam.FusedAdam", False, arguments, opaque)
 
 
-def _judge(site: _Site, style: str, document: _Document) -> Tuple[Optional[Finding], Dict[Tuple[int, int], yaml.Node]]:
+def _judge(site: _Site, style: str, document: _Document, project: Optional["ProjectIndex"] = None) -> Tuple[Optional[Finding], Dict[Tuple[int, int], yaml.Node]]:
     """Run the engine on the synthesized call; map the synthesized spans back to YAML nodes."""
     top = site.qualname.split(".", 1)[0]
     prefix = f"import {top}\n__optimizer = {site.qualname}("
@@ -320,7 +323,7 @@ def _judge(site: _Site, style: str, document: _Document) -> Tuple[Optional[Findi
     source = prefix + ", ".join(parts) + ")\n"
     document.charge(len(source))
     try:
-        findings = analyze_source(source, style)
+        findings = analyze_source(source, style, project=project)
     except SyntaxError:  # a key Python cannot spell as a keyword argument
         return None, spans
     except (RecursionError, ValueError, MemoryError) as error:  # bounded values make these unlikely
@@ -546,15 +549,17 @@ def _literal_tag(literal: str) -> str:
 
 # --- findings ----------------------------------------------------------------------------------------
 
-def analyze(path: str, text: str, style: str) -> List[Tuple[Finding, List[Tuple[int, int, str]]]]:
-    """Findings of a YAML/JSON config, each with its text edits (empty: no automatic fix)."""
+def analyze(path: str, text: str, style: str,
+            project: Optional["ProjectIndex"] = None) -> List[Tuple[Finding, List[Tuple[int, int, str]]]]:
+    """Findings of a YAML/JSON config, each with its text edits (empty: no automatic fix).
+    ``project``: follow a target that names one of the project's own classes into its module."""
     is_json = path.lower().endswith(".json")
     roots = _json_documents(path, text) if is_json else _yaml_documents(path, text)
     budget = [_FILE_BUDGET + 4 * len(text)]
     results = []
     try:
         for root in roots:
-            results += _document_findings(_Document(root, budget), text, style)
+            results += _document_findings(_Document(root, budget), text, style, project)
     except _TooLarge:
         raise SourceError(path, "expands too far through YAML aliases or merge keys to analyze") from None
     except _Unreadable as error:
@@ -564,10 +569,10 @@ def analyze(path: str, text: str, style: str) -> List[Tuple[Finding, List[Tuple[
     return sorted(results, key=lambda pair: pair[0].span)
 
 
-def _document_findings(document: _Document, text: str, style: str):
+def _document_findings(document: _Document, text: str, style: str, project: Optional["ProjectIndex"] = None):
     judged = []
     for site in _sites(document):
-        finding, spans = _judge(site, style, document)
+        finding, spans = _judge(site, style, document, project)
         if finding is not None:
             judged.append((site, finding, _proposals(site, finding, spans)))
     # A node is edited only when every use of it asks for the same edit (two aliases of one
@@ -612,13 +617,14 @@ def _noqa_filter(path: str, text: str, results, selection: Selection):
     return [(finding, edits) for finding, edits in results if not is_suppressed(finding.code, lines.line(finding.line))]
 
 
-def check(path: str, text: str, selection: Selection, style: str) -> List[Finding]:
-    return [finding for finding, _ in _noqa_filter(path, text, analyze(path, text, style), selection)]
+def check(path: str, text: str, selection: Selection, style: str, project: Optional["ProjectIndex"] = None) -> List[Finding]:
+    return [finding for finding, _ in _noqa_filter(path, text, analyze(path, text, style, project), selection)]
 
 
-def fix(path: str, text: str, selection: Selection, style: str) -> Tuple[str, List[Finding], List[Finding]]:
+def fix(path: str, text: str, selection: Selection, style: str,
+        project: Optional["ProjectIndex"] = None) -> Tuple[str, List[Finding], List[Finding]]:
     """(new text, fixed findings, remaining findings)."""
-    results = _noqa_filter(path, text, analyze(path, text, style), selection)
+    results = _noqa_filter(path, text, analyze(path, text, style, project), selection)
     fixed = [f for f, edits in results if edits]
     remaining = [f for f, edits in results if not edits]
     new = text

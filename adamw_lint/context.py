@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from .catalog import Signature
 from .catalog.conventions import LAZY_CALLS
 from .findings import Span
 from .scope import Binding, Resolver, Scope, is_unknown
+
+if TYPE_CHECKING:
+    from .project_index import ProjectIndex
 
 ABSENT = object()  # the argument was not passed: the default applies
 HIDDEN = object()  # it may have been passed through *args/**kwargs we cannot see
@@ -81,6 +84,7 @@ class Alternative:
 
     qualname: str
     expr: ast.expr
+    where: str = ""  # the file that names it, when it is another module of the project
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,10 @@ _DEPTH = 6  # names followed through names, tables and branches: far beyond real
 class Context:
     """One module: its resolved names, its lines, and whether fixes are planned."""
 
-    def __init__(self, resolver: Resolver, lines: Sequence[str], style: str, fixes: bool) -> None:
+    def __init__(self, resolver: Resolver, lines: Sequence[str], style: str, fixes: bool,
+                 project: Optional["ProjectIndex"] = None) -> None:
         self.resolver = resolver
+        self.project = project
         self.lines = lines
         self.style = style
         self.fixes = fixes
@@ -245,7 +251,7 @@ class Context:
         return groups
 
     # alternatives ----------------------------------------------------------------------
-    def alternatives(self, expr: ast.expr, scope: Scope, depth: int = 0) -> List[Alternative]:
+    def alternatives(self, expr: ast.expr, scope: Scope, depth: int = 0, where: str = "") -> List[Alternative]:
         """What a callee the resolver cannot name may be: each branch of ``A if c else B``, each
         assignment that can reach a name (``if …: cls = Adam`` / ``else: cls = SGD``), a
         registry indexed by a key (``OPTIMIZERS[name]``, ``OPTIMIZERS.get(name)``: the entry when
@@ -255,29 +261,29 @@ class Context:
             return []
         name = self.qualname(expr, scope)
         if name is not None:
-            return [Alternative(name, expr)]
+            return [Alternative(name, expr, where)]
         found: List[Alternative] = []
         if isinstance(expr, ast.IfExp):
-            found += self.alternatives(expr.body, scope, depth + 1)
-            found += self.alternatives(expr.orelse, scope, depth + 1)
+            found += self.alternatives(expr.body, scope, depth + 1, where)
+            found += self.alternatives(expr.orelse, scope, depth + 1, where)
         elif isinstance(expr, ast.Name):
             for binding in self.resolver.reaching_all(expr, scope):
                 if binding.qualname is not None:
-                    found.append(Alternative(binding.qualname, expr))
+                    found.append(Alternative(binding.qualname, expr, where))
                 elif binding.value is not None:
-                    found += self.alternatives(binding.value, binding.scope, depth + 1)
+                    found += self.alternatives(binding.value, binding.scope, depth + 1, where)
         elif isinstance(expr, ast.Call) and len(expr.args) == 1 and not expr.keywords \
                 and self.qualname(expr.func, scope) in LAZY_CALLS:  # detectron2's L(torch.optim.Adam)(...)
-            found += self.alternatives(expr.args[0], scope, depth + 1)
+            found += self.alternatives(expr.args[0], scope, depth + 1, where)
         elif isinstance(expr, (ast.Subscript, ast.Call)):
             entry = self._table_entry(expr, scope)
             if entry is not None:
-                for value, value_scope in entry:
-                    found += self.alternatives(value, value_scope, depth + 1)
+                for value, value_scope, value_where in entry:
+                    found += self.alternatives(value, value_scope, depth + 1, value_where or where)
             elif isinstance(expr, ast.Call) and _is_builtin(expr, "getattr", scope) and len(expr.args) == 2:
                 base = self.qualname(expr.args[0], scope)
                 if base is not None:
-                    found += [Alternative(f"{base}.{s}", expr) for s in self.strings(expr.args[1], scope, depth + 1)]
+                    found += [Alternative(f"{base}.{s}", expr, where) for s in self.strings(expr.args[1], scope, depth + 1)]
         return found
 
     def strings(self, expr: ast.expr, scope: Scope, depth: int = 0) -> List[str]:
@@ -295,13 +301,14 @@ class Context:
                 if binding.value is not None:
                     found += self.strings(binding.value, binding.scope, depth + 1)
         elif isinstance(expr, (ast.Subscript, ast.Call)):
-            for value, value_scope in self._table_entry(expr, scope) or ():
+            for value, value_scope, _ in self._table_entry(expr, scope) or ():
                 found += self.strings(value, value_scope, depth + 1)
         return found
 
-    def _table_entry(self, expr: ast.expr, scope: Scope) -> Optional[List[Tuple[ast.expr, Scope]]]:
+    def _table_entry(self, expr: ast.expr, scope: Scope) -> Optional[List[Tuple[ast.expr, Scope, str]]]:
         """``TABLE[key]`` or ``TABLE.get(key[, default])`` on a dict literal: the entry for a
-        literal key, or every entry (and the default) for a key that is not one."""
+        literal key, or every entry (and the default) for a key that is not one; each with the
+        file that holds it when the table is in another module of the project ("" here)."""
         if isinstance(expr, ast.Subscript):
             table, key, default = expr.value, expr.slice, None
         elif (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "get"
@@ -312,6 +319,13 @@ class Context:
             return None
         followed, table_scope = self.follow(table, scope)
         entries = self.dict_entries(followed, table_scope)
+        where = ""
+        if entries is None and self.project is not None:
+            name = self.qualname(followed, table_scope)
+            elsewhere = self.project.table(name) if name else None
+            if elsewhere is not None:
+                entries = self.dict_entries(elsewhere[1], elsewhere[2])
+                table_scope, where = elsewhere[2], elsewhere[0].path
         if entries is None:
             return None
         chosen = self.literal(key, scope)
@@ -319,9 +333,9 @@ class Context:
             values = [entries[0][chosen]] if chosen in entries[0] else []
         else:
             values = list(entries[0].values())
-        found = [(value, table_scope) for value in values]
+        found = [(value, table_scope, where) for value in values]
         if default is not None:
-            found.append((default, scope))
+            found.append((default, scope, ""))
         return found
 
 

@@ -22,6 +22,7 @@ from .checkers.base import Checker
 from .context import Context, SuperInit
 from .files import physical_lines
 from .findings import Finding, Span
+from .project_index import ProjectIndex
 from .scope import Resolver, Scope
 
 # The pre-filter: the optimizers' names; and in a module that mentions Keras or TensorFlow, the
@@ -80,21 +81,47 @@ def _has_word(pattern, source) -> bool:
 
 
 def analyze_source(source: str, style: str = "rename", *, fixes: bool = True,
-                   target_torch: Optional[Tuple[int, int]] = None) -> List[Finding]:
+                   target_torch: Optional[Tuple[int, int]] = None, path: Optional[str] = None,
+                   project: Optional[ProjectIndex] = None) -> List[Finding]:
     """Findings of one module's source text (raises SyntaxError, RecursionError, ValueError)."""
-    if not may_contain_text(source):
+    if not (may_reach_text(source) if project is not None else may_contain_text(source)):
         return []
-    return analyze_tree(ast.parse(source), physical_lines(source), style, fixes=fixes, target_torch=target_torch)
+    return analyze_tree(ast.parse(source), physical_lines(source), style, fixes=fixes, target_torch=target_torch,
+                        path=path, project=project)
+
+
+def may_reach_findings(source: bytes) -> bool:
+    """The pre-filter when the project's modules are followed (``project=``): a file that passes a
+    weight decay to something it imports may reach an optimizer in another module."""
+    return may_contain_findings(source) or _REACH_WORD.encode() in source
+
+
+def may_reach_text(source: str) -> bool:
+    return may_contain_text(source) or _REACH_WORD in source
+
+
+_REACH_WORD = "weight_decay"
 
 
 def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, fixes: bool = True,
-                 target_torch: Optional[Tuple[int, int]] = None) -> List[Finding]:
+                 target_torch: Optional[Tuple[int, int]] = None, path: Optional[str] = None,
+                 project: Optional[ProjectIndex] = None) -> List[Finding]:
     """Findings of an already parsed module; ``lines`` are its physical lines
     (``files.physical_lines``). ``fixes=False``: no fix planning (flake8, plain ``check``).
-    ``target_torch``: the oldest torch the fixes must run on (None: no constraint known)."""
-    resolver = Resolver(_STAR_MODULES, _bodies_to_visit(tree, lines))
+    ``target_torch``: the oldest torch the fixes must run on (None: no constraint known).
+    ``project`` (with the module's ``path``): follow imports of the project's own modules
+    (relative ones included) into them; without it each file is read alone (flake8)."""
+    package = None
+    if project is not None and path is not None:
+        module = project.module_name(path)
+        if module is not None:
+            package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
+    extra = (_REACH_WORD,) if project is not None else ()
+    resolver = Resolver(_STAR_MODULES, _bodies_to_visit(tree, lines, extra), package)
+    if project is not None:
+        resolver.imported_literal = project.literal
     resolver.visit(tree)
-    ctx = Context(resolver, lines, style, fixes)
+    ctx = Context(resolver, lines, style, fixes, project)
     ctx.target_torch = target_torch  # type: ignore[attr-defined]  # read by fix planning (checkers/optimizer_fix.py)
     checkers: Dict[int, Checker] = {}
 
@@ -119,6 +146,11 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
         if name is not None:
             for index, row in _BY_NAME.get(name, ()):
                 report(checker(index).check(call, scope, name, row))
+            if project is not None and name not in _BY_NAME:
+                reached = project.reach(name)
+                if reached is not None:
+                    for index, row in _BY_NAME.get(reached.name, ()):
+                        report(checker(index).check_reached(call, scope, reached, row))
             init = _explicit_init(resolver, call, scope, name)
             if init is not None:
                 for index, row in _BY_NAME.get(name[:-len(".__init__")], ()):
@@ -155,14 +187,15 @@ _RELEVANT = re.compile("|".join(map(re.escape, (*_WORDS, *_STRINGS, *_NOT_ADAPTI
                                                   "sum(", "global ", "nonlocal "))))
 
 
-def _bodies_to_visit(tree: ast.AST, lines: Sequence[str]) -> Callable[[ast.AST], bool]:
+def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] = ()) -> Callable[[ast.AST], bool]:
     """Which def/class bodies the resolver enters: those whose lines mention something relevant,
     or a module-level name that stands for a catalog API (``from torch.optim import Adam as A``,
     ``Opt = partial(torch.optim.Adam, ...)``), and every method of a class whose bases do
     (``super().__init__(...)`` of ``class X(torch.optim.Adam)`` names nothing itself)."""
     text = "".join(lines)
     starts = list(itertools.accumulate((len(line) for line in lines), initial=0))
-    marked = _lines_matching(_RELEVANT, text, starts)
+    relevant = re.compile("|".join((_RELEVANT.pattern, *map(re.escape, extra)))) if extra else _RELEVANT
+    marked = _lines_matching(relevant, text, starts)
     aliases = set()
     for stmt in _top_level(tree):
         if isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:
@@ -255,4 +288,5 @@ def _callee(resolver: Resolver, call: ast.Call, scope: Scope) -> Optional[str]:
     return name
 
 
-__all__: Sequence[str] = ("analyze_source", "analyze_tree", "may_contain_findings", "may_contain_text")
+__all__: Sequence[str] = ("analyze_source", "analyze_tree", "may_contain_findings", "may_contain_text",
+                          "may_reach_findings", "may_reach_text")

@@ -83,7 +83,8 @@ def _end(node: ast.AST) -> Position:
 class Resolver(ast.NodeVisitor):
     """Builds the scopes of a module and lists its calls with the scope each one is in."""
 
-    def __init__(self, star_modules: frozenset = frozenset(), keep: Optional[Callable[[ast.AST], bool]] = None) -> None:
+    def __init__(self, star_modules: frozenset = frozenset(), keep: Optional[Callable[[ast.AST], bool]] = None,
+                 package: Optional[str] = None) -> None:
         self.module = Scope("module", None)
         self.scope = self.module
         self.calls: List[Tuple[ast.Call, Scope]] = []
@@ -93,6 +94,10 @@ class Resolver(ast.NodeVisitor):
         # which def and class bodies to enter: a body nothing can be found in is skipped whole
         # (its bindings are visible only inside it), which is most of a library module
         self._keep = keep
+        # the package relative imports start from; None: they are the project's own, unresolved
+        self._package = package
+        # a constant behind an import (the project's own modules: ``project_index``), or None
+        self.imported_literal: Optional[Callable[[str], object]] = None
 
     def visit_Module(self, node: ast.Module) -> None:
         self.module.node = node
@@ -117,11 +122,25 @@ class Resolver(ast.NodeVisitor):
                     self.scope.star_imports.append(node.module)
                 continue
             name = alias.asname or alias.name
-            if node.level or not node.module:
+            module = self._absolute(node)
+            if module is None:
                 self._opaque(name, node)  # a relative import is the project's own code
             else:
-                qualname = f"{node.module}.{alias.name}"
+                qualname = f"{module}.{alias.name}"
                 self.scope.bind(name, Binding(_pos(node), self.scope, qualname, from_import=True))
+
+    def _absolute(self, node: ast.ImportFrom) -> Optional[str]:
+        """The module an import names, relative ones only when the package is known."""
+        if not node.level:
+            return node.module
+        if self._package is None:
+            return None
+        parts = self._package.split(".") if self._package else []
+        if node.level - 1 > len(parts):
+            return None
+        base = parts[:len(parts) - (node.level - 1)]
+        full = ".".join(base + ([node.module] if node.module else []))
+        return full or None
 
     def _function(self, node, name: Optional[str]) -> None:
         for deco in getattr(node, "decorator_list", ()):
@@ -290,6 +309,10 @@ class Resolver(ast.NodeVisitor):
             single = self._single_value(expr, scope)
             if single is not None:
                 return self.literal(single[0], single[1], depth + 1)
+            if self.imported_literal is not None:
+                found = scope.lookup(expr.id, _pos(expr))
+                if found and all(b.qualname is not None and b.from_import for b in found):
+                    return self.imported_literal(min(found, key=lambda b: b.pos).qualname)  # type: ignore[arg-type]
         return _UNKNOWN
 
     def _single_value(self, name: ast.Name, scope: Scope) -> Optional[Tuple[ast.expr, Scope]]:

@@ -7,6 +7,7 @@ from typing import ClassVar, FrozenSet, Iterable, Mapping
 
 from ..context import Alternative, Context, SuperInit
 from ..findings import Finding
+from ..project_index import Reach
 from ..scope import Binding, Scope
 
 
@@ -46,6 +47,10 @@ class Checker:
 
     def check_base(self, cls: ast.ClassDef, base: ast.expr, scope: Scope, name: str, row: object) -> Iterable[Finding]:
         """A class statement that subclasses ``name``."""
+        return ()
+
+    def check_reached(self, call: ast.Call, scope: Scope, reached: Reach, row: object) -> Iterable[Finding]:
+        """A call of a project class or function that constructs ``reached.name`` (another module)."""
         return ()
 
     def check_binding(self, name: str, binding: Binding) -> Iterable[Finding]:

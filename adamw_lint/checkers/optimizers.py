@@ -10,14 +10,16 @@ and reports each coupled configuration, with a fix plan when fixes are wanted.
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass, replace
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 from .. import catalog
-from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper
+from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signature
 from ..context import ABSENT, HIDDEN, Alternative, Args, Bound, ParamGroup, SuperInit, bind
 from ..findings import Edit, Finding, Fix, place
-from ..scope import Scope
+from ..project_index import Reach
+from ..scope import Scope, is_unknown
 from .base import Checker
 from .optimizer_fix import plan_fix
 
@@ -183,7 +185,10 @@ class OptimizerChecker(Checker):
         if not isinstance(row, OptimizerApi):
             return ()
         callee = self.ctx.text(call.func)
-        if _within(choice.expr, call.func):  # (A if c else B)(...), L(A)(...): the class is named here
+        if choice.where:
+            at = f"{_shown(choice.where)}:{choice.expr.lineno}"
+            via = Via(f"{callee} may be {choice.qualname}, named at {at}", (), f"the class is chosen at {at}; change it there")
+        elif _within(choice.expr, call.func):  # (A if c else B)(...), L(A)(...): the class is named here
             verb = "builds" if isinstance(call.func, ast.Call) else "may be"
             via = Via(f"{callee} {verb} {choice.qualname}", ())
         else:
@@ -191,6 +196,16 @@ class OptimizerChecker(Checker):
                       f"{callee} is chosen at line {choice.expr.lineno}; change the class there")
         finding = self.check_optimizer(row, choice.qualname, choice.expr, self.ctx.call_args(call, scope), call,
                                        scope, via=via)
+        return (finding,) if finding else ()
+
+    def check_reached(self, call: ast.Call, scope: Scope, reached: Reach, row: object) -> Iterable[Finding]:
+        if not isinstance(row, OptimizerApi):
+            return ()
+        outer = self.ctx.call_args(call, scope)
+        args = outer if reached.params is None else _forwarded(reached, outer)
+        at = f"{_shown(reached.module.path)}:{reached.line}"
+        via = Via(f"via {at} → {reached.name}", (), f"the optimizer is built in {at}; change it there")
+        finding = self.check_optimizer(row, reached.name, call.func, args, call, scope, via=via)
         return (finding,) if finding else ()
 
     def check_init(self, call: ast.Call, scope: Scope, name: str, row: object, init: SuperInit) -> Iterable[Finding]:
@@ -264,6 +279,74 @@ class OptimizerChecker(Checker):
                 fix = Fix(f"Replace {factory.choice} {literal!r} with its decoupled variant",
                           (Edit("replace", ctx.span(choice_expr), new),))
         return Finding(choice.code, message, ctx.span(call), fix)
+
+
+def _shown(path: str) -> str:
+    """A path as messages show it: relative to the working directory when it is inside it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith(os.pardir) else relative
+
+
+def _forwarded(reached: Reach, outer: Args) -> Args:
+    """The arguments the construction inside a project function receives when it is called with
+    ``outer``: its parameters replaced by what the caller passed (or their defaults), its
+    ``*args``/``**kwargs`` by the caller's extra arguments; anything else read in its own module."""
+    params, inner = reached.params, reached.call
+    assert params is not None and inner is not None
+    bound = bind(outer, Signature.parse(ast.unparse(params)))
+    own = reached.module.resolver
+    names = {a.arg for a in (*params.posonlyargs, *params.args, *params.kwonlyargs)}
+    defaults = dict(zip([a.arg for a in (*params.posonlyargs, *params.args)][::-1], params.defaults[::-1]))
+    defaults.update({a.arg: d for a, d in zip(params.kwonlyargs, params.kw_defaults) if d is not None})
+
+    def value(expr: ast.expr) -> ast.expr:
+        if isinstance(expr, ast.Name) and expr.id in names:
+            given = bound.get(expr.id)
+            if isinstance(given, ast.expr):
+                return given  # the caller's expression, read in the caller's scope
+            if given is HIDDEN or expr.id not in defaults:
+                return _opaque(expr.id)
+            expr = defaults[expr.id]
+        literal = own.literal(expr, own.module)
+        return _opaque(ast.unparse(expr)) if is_unknown(literal) else _constant(literal)
+
+    args = Args()
+    for arg in inner.args:
+        if isinstance(arg, ast.Starred):
+            if params.vararg is not None and isinstance(arg.value, ast.Name) and arg.value.id == params.vararg.arg:
+                args.positional.extend(bound.extra_positional)
+                args.open_positional = outer.open_positional
+            else:
+                args.open_positional = True
+            if args.open_positional:
+                break
+        else:
+            args.positional.append(value(arg))
+    for kw in inner.keywords:
+        if kw.arg is not None:
+            args.keywords[kw.arg] = value(kw.value)
+        elif params.kwarg is not None and isinstance(kw.value, ast.Name) and kw.value.id == params.kwarg.arg:
+            args.keywords.update(bound.extra_keywords)
+            args.open_keywords = args.open_keywords or outer.open_keywords
+        else:
+            args.open_keywords = True
+    return args
+
+
+def _unplaced(node: ast.expr) -> ast.expr:
+    """A node that belongs to no line of the analyzed file (its text is ``ast.unparse``'s)."""
+    node.lineno = node.end_lineno = 0  # type: ignore[attr-defined]
+    node.col_offset = node.end_col_offset = 0  # type: ignore[attr-defined]
+    return node
+
+
+def _constant(value: object) -> ast.expr:
+    return _unplaced(ast.Constant(value))
+
+
+def _opaque(text: str) -> ast.expr:
+    """An unknown value shown as ``text``: a name no scope binds."""
+    return _unplaced(ast.Name(id=f"<{text}>", ctx=ast.Load()))
 
 
 def _within(inner: ast.AST, outer: ast.AST) -> bool:

@@ -1,0 +1,254 @@
+"""The project's own modules, read on demand, so a finding can follow an import into them.
+
+``ProjectIndex(roots)`` knows only the roots the user gave; a module is located and parsed the
+first time a candidate file's import leads to it (``from .config import WEIGHT_DECAY``,
+``from myproj.optim import build_adam``, a Hydra ``_target_: myproj.optim.Adam``), once per
+process, and never imported or executed. What it answers, for a qualified name inside the project:
+
+* ``literal(name)``: a module-level constant assigned once (``WEIGHT_DECAY = 1e-4``);
+* ``reach(name)``: the catalog optimizer a class or function constructs, and how its parameters
+  flow into that construction (a subclass without its own ``step``, a re-export, a wrapper
+  ``def build(params, **kw): return torch.optim.Adam(params, **kw)``);
+* ``table(name)``: a registry dict's entries, resolved in their own module.
+
+It pickles as its roots (the cache stays behind), so worker processes each build their own.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from . import catalog
+from .files import SourceError, decode, physical_lines, read_bytes
+from .scope import Resolver, Scope, is_unknown
+
+_DEPTH = 4  # re-exports and wrappers followed through this many modules
+
+
+@dataclass
+class Module:
+    """One parsed project module."""
+
+    name: str
+    path: str
+    resolver: Resolver
+    lines: Sequence[str]
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How a project callable reaches a catalog optimizer ``name``: the construction inside it
+    (``call``, in ``module``), and the callable's own parameters (``params``: its ``ast.arguments``,
+    None when it takes the optimizer's own arguments unchanged)."""
+
+    name: str
+    module: Module
+    call: Optional[ast.Call]
+    params: Optional[ast.arguments]
+    line: int  # where the project code names the optimizer
+
+    @property
+    def where(self) -> str:
+        return f"{self.module.path}:{self.line}"
+
+
+class ProjectIndex:
+    def __init__(self, roots: Sequence[str]) -> None:
+        self.roots = tuple(os.path.abspath(r) for r in roots)
+        self._bases: Optional[List[str]] = None
+        self._modules: Dict[str, Optional[Module]] = {}
+
+    def __getstate__(self) -> dict:
+        return {"roots": self.roots}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["roots"])  # type: ignore[misc]
+
+    # locating ------------------------------------------------------------------------------
+    def bases(self) -> List[str]:
+        """Directories module names are relative to: each root's top package's parent (a root
+        inside a package), the root itself and its ``src/``."""
+        if self._bases is None:
+            found: List[str] = []
+            for root in self.roots:
+                directory = root if os.path.isdir(root) else os.path.dirname(root)
+                top = directory
+                while os.path.isfile(os.path.join(top, "__init__.py")) and os.path.dirname(top) != top:
+                    top = os.path.dirname(top)
+                for base in (top, directory, os.path.join(directory, "src")):
+                    if os.path.isdir(base) and base not in found:
+                        found.append(base)
+            self._bases = found
+        return self._bases
+
+    def module_name(self, path: str) -> Optional[str]:
+        """The dotted name of the module at ``path`` (None: outside every base)."""
+        path = os.path.abspath(path)
+        for base in self.bases():
+            relative = os.path.relpath(path, base)
+            if relative.startswith(os.pardir) or not relative.endswith(".py"):
+                continue
+            parts = relative[:-3].split(os.sep)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            if parts and all(p.isidentifier() for p in parts):
+                return ".".join(parts)
+        return None
+
+    def _locate(self, dotted: str) -> Optional[str]:
+        parts = dotted.split(".")
+        for base in self.bases():
+            stem = os.path.join(base, *parts)
+            for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
+                if os.path.isfile(candidate):
+                    return candidate
+        return None
+
+    def module(self, dotted: str) -> Optional[Module]:
+        if dotted not in self._modules:
+            self._modules[dotted] = None  # an import cycle stops here
+            path = self._locate(dotted)
+            if path is not None:
+                self._modules[dotted] = _parse(dotted, path)
+        return self._modules[dotted]
+
+    def _split(self, qualname: str) -> Optional[Tuple[Module, str]]:
+        """The project module that defines ``qualname`` and the name inside it."""
+        parts = qualname.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = self.module(".".join(parts[:cut]))
+            if module is not None:
+                return (module, parts[cut]) if cut == len(parts) - 1 else None
+        return None
+
+    def _binding(self, qualname: str):
+        split = self._split(qualname)
+        if split is None:
+            return None
+        module, name = split
+        found = module.resolver.module.bindings.get(name)
+        if not found or len(found) != 1:
+            return None  # rebound, or not defined at module level: unknown
+        return module, found[0]
+
+    # answers ---------------------------------------------------------------------------------
+    def literal(self, qualname: str, depth: int = 0) -> object:
+        """A module-level constant assigned exactly once, or ``scope``'s unknown marker."""
+        found = self._binding(qualname) if depth < _DEPTH else None
+        if found is None:
+            return _unknown()
+        module, binding = found
+        if binding.qualname is not None:
+            return self.literal(binding.qualname, depth + 1)
+        if binding.value is None:
+            return _unknown()
+        return module.resolver.literal(binding.value, module.resolver.module)
+
+    def table(self, qualname: str) -> Optional[Tuple[Module, ast.expr, Scope]]:
+        """A registry: the dict literal ``qualname`` names, with its module."""
+        found = self._binding(qualname)
+        if found is None or found[1].value is None:
+            return None
+        return found[0], found[1].value, found[0].resolver.module
+
+    def reach(self, qualname: str, depth: int = 0) -> Optional[Reach]:
+        """The catalog optimizer a project class or function ``qualname`` constructs."""
+        found = self._binding(qualname) if depth < _DEPTH else None
+        if found is None:
+            return None
+        module, binding = found
+        resolver = module.resolver
+        if binding.qualname is not None or binding.value is not None:  # a re-export or an alias
+            name = binding.qualname or resolver.qualname(binding.value, resolver.module)  # type: ignore[arg-type]
+            if name in catalog.OPTIMIZERS_BY_NAME:
+                return Reach(name, module, None, None, binding.pos[0])  # type: ignore[arg-type]
+            return self.reach(name, depth + 1) if name else None
+        node = binding.node
+        if isinstance(node, ast.ClassDef):
+            return self._class(module, node, depth)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return self._function(module, node, node.args)
+        return None
+
+    def _class(self, module: Module, node: ast.ClassDef, depth: int) -> Optional[Reach]:
+        methods = {s.name: s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        if "step" in methods:
+            return None  # its own update rule decides
+        for base in node.bases:
+            name = module.resolver.qualname(base, module.resolver.module)
+            if name is None:
+                continue
+            if name in catalog.OPTIMIZERS_BY_NAME:
+                reached = Reach(name, module, None, None, base.lineno)
+            else:
+                reached = self.reach(name, depth + 1)
+            if reached is None:
+                continue
+            init = methods.get("__init__")
+            if init is None:
+                return reached
+            inner = _init_call(module, init, base)
+            if inner is None or reached.call is not None:
+                return None  # an __init__ that does not forward to the base: unknown
+            self_less = ast.arguments(posonlyargs=[], args=init.args.args[1:], vararg=init.args.vararg,
+                                      kwonlyargs=init.args.kwonlyargs, kw_defaults=init.args.kw_defaults,
+                                      kwarg=init.args.kwarg, defaults=init.args.defaults)
+            return Reach(reached.name, module, inner, self_less, base.lineno)
+        return None
+
+    def _function(self, module: Module, node, params: ast.arguments) -> Optional[Reach]:
+        inside = [(call, scope) for call, scope in module.resolver.calls
+                  if node.lineno <= call.lineno <= node.end_lineno and _in_function(scope, node)]
+        built = [(call, name) for call, scope in inside
+                 for name in [module.resolver.qualname(call.func, scope)] if name in catalog.OPTIMIZERS_BY_NAME]
+        if len(built) != 1:
+            return None  # none, or several: which one the caller gets is not known
+        call, name = built[0]
+        return Reach(name, module, call, params, call.lineno)  # type: ignore[arg-type]
+
+
+def _in_function(scope: Optional[Scope], node: ast.AST) -> bool:
+    while scope is not None:
+        if scope.node is node:
+            return True
+        scope = scope.parent
+    return False
+
+
+def _init_call(module: Module, init: ast.FunctionDef, base: ast.expr) -> Optional[ast.Call]:
+    """The ``super().__init__(...)`` / ``Base.__init__(self, ...)`` call of ``init``."""
+    for call, scope in module.resolver.calls:
+        func = call.func
+        if not (_in_function(scope, init) and isinstance(func, ast.Attribute) and func.attr == "__init__"):
+            continue
+        if isinstance(func.value, ast.Call) and isinstance(func.value.func, ast.Name) and func.value.func.id == "super":
+            return call
+        if ast.dump(func.value) == ast.dump(base) and call.args:
+            return ast.Call(func=func, args=call.args[1:], keywords=call.keywords)
+    return None
+
+
+def _parse(dotted: str, path: str) -> Optional[Module]:
+    try:
+        decoded = decode(path, read_bytes(path))
+        tree = ast.parse(decoded.text, filename=path)
+    except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return None  # the file itself is reported when it is checked; here it is simply unknown
+    resolver = Resolver(package=dotted if path.endswith("__init__.py") else dotted.rpartition(".")[0])
+    try:
+        resolver.visit(tree)
+    except RecursionError:
+        return None
+    return Module(dotted, path, resolver, physical_lines(decoded.text))
+
+
+def _unknown() -> object:
+    from .scope import _UNKNOWN
+
+    return _UNKNOWN
+
+
+__all__ = ("ProjectIndex", "Reach", "Module", "is_unknown")

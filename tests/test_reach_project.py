@@ -1,0 +1,149 @@
+"""Following the project's own modules (issue 14, across files), on small temporary projects:
+constants, wrappers (``**kwargs`` included), subclasses and registries defined elsewhere, and
+Hydra targets that name a project class. Nothing is imported or executed."""
+import pickle
+import textwrap
+
+import pytest
+
+from adamw_lint import configs
+from adamw_lint.engine import analyze_source
+from adamw_lint.project_index import ProjectIndex
+from adamw_lint.selection import Selection
+
+OPTIM = """
+    import torch
+
+    def build_adam(params, lr=1e-3, **kwargs):
+        return torch.optim.Adam(params, lr=lr, **kwargs)
+
+    def build_fixed(params, weight_decay=0.0):
+        return torch.optim.Adam(params, weight_decay=0.0)
+
+    def build_adamw(params, **kwargs):
+        return torch.optim.AdamW(params, **kwargs)
+
+    def build_either(params, name, **kwargs):
+        if name == "sgd":
+            return torch.optim.SGD(params, **kwargs)
+        return torch.optim.Adam(params, **kwargs)
+
+    class Adam(torch.optim.Adam):
+        pass
+
+    class Custom(torch.optim.Adam):
+        def step(self, closure=None):
+            pass
+
+    class Wrapped(torch.optim.RMSprop):
+        def __init__(self, params, lr, wd=0.0):
+            super().__init__(params, lr=lr, weight_decay=wd)
+
+    OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+    SAFE = {"adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
+"""
+
+
+@pytest.fixture
+def project(tmp_path):
+    package = tmp_path / "myproj"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "config.py").write_text("WEIGHT_DECAY = 1e-4\nNO_DECAY = 0.0\n")
+    (package / "optim.py").write_text(textwrap.dedent(OPTIM))
+    (package / "broken.py").write_text("def f(:\n")
+    return tmp_path
+
+
+def check(project, body: str, relative_import: bool = True):
+    path = project / "myproj" / "train.py"
+    source = "import torch\n" + textwrap.dedent(body).lstrip("\n")
+    path.write_text(source)
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(project)])))  # what worker processes receive
+    return analyze_source(source, path=str(path), project=index)
+
+
+def lines(found):
+    return [(f.line, f.code) for f in found]
+
+
+def test_constant_from_another_module_decides(project):
+    found = check(project, """
+        from .config import WEIGHT_DECAY, NO_DECAY
+        a = torch.optim.Adam(params, weight_decay=WEIGHT_DECAY)
+        b = torch.optim.Adam(params, weight_decay=NO_DECAY)
+    """)
+    assert lines(found) == [(3, "AWL101")]
+    assert "if it is non-zero" not in found[0].message
+
+
+def test_wrapper_forwarding_kwargs_is_followed(project):
+    found = check(project, """
+        from .optim import build_adam, build_fixed, build_adamw
+        from .config import WEIGHT_DECAY
+        c = build_adam(params, weight_decay=1e-4)
+        d = build_adam(params)
+        e = build_fixed(params, weight_decay=1e-4)
+        f = build_adamw(params, weight_decay=1e-2)
+        g = build_adam(params, weight_decay=WEIGHT_DECAY)
+    """)
+    assert lines(found) == [(4, "AWL101"), (8, "AWL101")]
+    assert "(via " in found[0].message and "myproj/optim.py:5 → torch.optim.Adam)" in found[0].message
+    assert found[0].fix is None and "myproj/optim.py:5" in found[0].fix_blocked
+
+
+def test_a_function_with_several_optimizers_is_not_guessed(project):
+    assert lines(check(project, "from .optim import build_either\nx = build_either(p, 'sgd', weight_decay=1e-4)\n")) == []
+
+
+def test_subclasses_defined_elsewhere(project):
+    found = check(project, """
+        from myproj.optim import Adam, Custom, Wrapped
+        g = Adam(params, weight_decay=1e-4)
+        h = Custom(params, weight_decay=1e-4)
+        i = Wrapped(params, 1e-3, 1e-5)
+        j = Wrapped(params, 1e-3)
+    """)
+    assert lines(found) == [(3, "AWL101"), (5, "AWL103")]
+
+
+def test_registry_in_another_module(project):
+    found = check(project, """
+        from . import optim
+        from .optim import OPTIMIZERS, SAFE
+        k = OPTIMIZERS[name](params, weight_decay=1e-4)
+        m = SAFE[name](params, weight_decay=1e-4)
+        n = OPTIMIZERS["sgd"](params, weight_decay=1e-4)
+        o = optim.build_adam(params, weight_decay=1e-4)
+    """)
+    assert lines(found) == [(4, "AWL101"), (7, "AWL101")]
+    assert "myproj/optim.py:" in found[0].message
+
+
+def test_without_the_project_each_file_is_read_alone(project):
+    source = "from .optim import build_adam\nc = build_adam(params, weight_decay=1e-4)\n"
+    assert analyze_source("import torch\n" + source) == []
+
+
+def test_a_module_that_cannot_be_parsed_is_unknown_not_an_error(project):
+    assert lines(check(project, "from .broken import f\nx = f(p, weight_decay=1e-4)\n")) == []
+
+
+def test_hydra_target_naming_a_project_wrapper(project):
+    text = ("optimizer:\n  _target_: myproj.optim.build_adam\n  lr: 1e-3\n  weight_decay: 1e-2\n"
+            "other:\n  _target_: myproj.optim.build_adamw\n  weight_decay: 1e-2\n")
+    index = ProjectIndex([str(project)])
+    found = configs.check("c.yaml", text, Selection(), "rename", index)
+    assert lines(found) == [(2, "AWL101")] and found[0].fix is None
+    assert configs.check("c.yaml", text, Selection(), "rename") == []
+    new, done, left = configs.fix("c.yaml", text, Selection(), "rename", index)
+    assert new == text and not done and len(left) == 1
+
+
+def test_only_reached_modules_are_parsed(project):
+    (project / "myproj" / "unrelated.py").write_text("import torch\nx = torch.optim.Adam(p, weight_decay=1)\n")
+    index = ProjectIndex([str(project)])
+    path = project / "myproj" / "train.py"
+    source = "from .config import WEIGHT_DECAY\nimport torch\nopt = torch.optim.Adam(p, weight_decay=WEIGHT_DECAY)\n"
+    analyze_source(source, path=str(path), project=index)
+    assert sorted(name for name, module in index._modules.items() if module is not None) == ["myproj.config"]
