@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable, Optional, Sequence, Tuple
 
+from .catalog.schema import APPLICABILITIES, DISPLAY_ONLY, UNSAFE
+
 Span = Tuple[int, int, int, int]  # line, col, end line, end col (1-based lines, 0-based chars)
 
 
@@ -16,6 +18,9 @@ class Edit:
     ``replace``: the node becomes ``text``. ``add-keyword``: the call at ``span`` gets
     ``name=text``. ``drop-keyword``: the call at ``span`` loses keyword ``name``.
     ``drop-key``: the dict at ``span`` loses the string key ``name``.
+    ``import-alias``: the ``from … import`` statement starting at ``span[:2]`` also imports
+    ``name``. ``import-after``: the statement ``text`` is inserted after the import statement
+    starting at ``span[:2]``, in the same block (a new import goes where the old one was).
     """
 
     kind: str
@@ -30,7 +35,16 @@ class Fix:
     edits: Tuple[Edit, ...]
     add_imports: Tuple[Tuple[str, Optional[str]], ...] = ()  # (module, name) or (module, None)
     remove_imports: Tuple[Tuple[str, Optional[str], Optional[str]], ...] = ()  # module, name, asname
-    applicability: str = "unsafe"  # every fix changes training numerics (see each rule's docs)
+    applicability: str = ""  # SAFE / UNSAFE / DISPLAY_ONLY; "" takes the rule's (catalog/rules.py)
+    # where the rewritten call's weight decay is written: (param-group index, or -1 for the
+    # call's own value; the span of the value, or of the call when the fix adds the keyword)
+    decay_sites: Tuple[Tuple[int, Span], ...] = ()
+
+    def applies_at(self, level: str) -> bool:
+        """Whether this fix is applied when fixes up to ``level`` are wanted (SAFE: ``check --fix``;
+        UNSAFE: ``--unsafe-fixes`` or ``fix``). A display-only fix never is."""
+        mine = self.applicability or UNSAFE
+        return mine != DISPLAY_ONLY and APPLICABILITIES.index(mine) <= APPLICABILITIES.index(level)
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,13 @@ class Finding:
     # written into ``template`` as place(i) marks, so a notebook can say "cell 5, line 3" instead.
     related: Tuple[int, ...] = ()
     template: str = ""
+
+    def __post_init__(self) -> None:
+        if self.fix is not None and not self.fix.applicability:
+            from .catalog.rules import RULES_BY_CODE  # the rule decides unless the planner did
+
+            rule = RULES_BY_CODE.get(self.code)
+            object.__setattr__(self, "fix", replace(self.fix, applicability=rule.fix_applicability if rule else UNSAFE))
 
     @classmethod
     def naming(cls, code: str, template: str, span: Span, related: Sequence[int]) -> "Finding":

@@ -12,20 +12,27 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
+import libcst.helpers
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from . import formatting
 from .analysis import analyze_source
+from .catalog.schema import UNSAFE
 from .files import physical_lines
 from .findings import Edit, Finding, Span
 from .noqa import without_noqa
+from .project import DEFAULT_LINE_LENGTH
 from .selection import Selection
+
+Version = Tuple[int, int]
 
 
 class FixError(Exception):
@@ -47,14 +54,27 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
         selection: Optional[Selection] = None,
         only: Optional[Span] = None,
         findings: Optional[List[Finding]] = None,
+        *,
+        applicability: str = UNSAFE,
+        target_torch: Optional[Version] = None,
+        path: Optional[str] = None,
+        line_length: int = DEFAULT_LINE_LENGTH,
     ) -> None:
         super().__init__(context)
         self._given = findings  # already analyzed by the caller (fix_source): not again
         self.style = style
         self.selection = selection or Selection()
         self.only = only  # fix just the finding at this span (SARIF's per-result fixes)
+        self.applicability = applicability  # apply fixes up to this applicability (findings.Fix.applies_at)
+        self.target_torch = target_torch
+        self.path = path
+        self.line_length = line_length
         self.applied: List[Finding] = []
         self._edits: Dict[Tuple[str, Span], List[Edit]] = {}
+        self._placed: Dict[Tuple[int, int], List[Tuple[str, Optional[str]]]] = {}  # imports next to an old one
+        self._rewritten: List[cst.Call] = []  # calls whose layout may need repair (by identity)
+        self._indents: List[str] = []
+        self._module: Optional[cst.Module] = None
 
     @staticmethod
     def add_args(arg_parser: argparse.ArgumentParser) -> None:
@@ -69,34 +89,130 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         source = tree.code
         if self._given is None:
-            self._given = self.selection.filter(without_noqa(analyze_source(source, self.style), source))
-        findings = [f for f in self._given if f.fix and (self.only is None or f.span == self.only)]
+            found = analyze_source(source, self.style, target_torch=self.target_torch)
+            self._given = self.selection.filter(without_noqa(found, source))
+        findings = [f for f in self._given if f.fix and f.fix.applies_at(self.applicability)
+                    and (self.only is None or f.span == self.only)]
         self._given = None  # libcst.tool reuses one command for many files
         self.applied = findings
-        self._edits = {}
+        self._edits, self._placed, self._rewritten, self._indents = {}, {}, [], []
+        self._module = tree
         if not findings:
             return tree
+        package_init = self.path is not None and _is_package_init(self.path)
         for finding in findings:
             assert finding.fix is not None
             for edit in finding.fix.edits:
                 target = "replace" if edit.kind == "replace" else "container"
                 self._edits.setdefault((target, edit.span), []).append(edit)
-            for module, name in finding.fix.add_imports:
-                AddImportsVisitor.add_needed_import(self.context, module, name)
+            for spec in finding.fix.add_imports:
+                if len(spec) == 3:
+                    module, name, at = spec
+                    if (module, name) not in self._placed.setdefault(tuple(at), []):
+                        self._placed[tuple(at)].append((module, name))
+                else:
+                    AddImportsVisitor.add_needed_import(self.context, spec[0], spec[1])
             for module, name, asname in finding.fix.remove_imports:
-                RemoveImportsVisitor.remove_unused_import(self.context, module, name, asname)
+                if not package_init:  # a package's names are its API (spelling.py's policy)
+                    RemoveImportsVisitor.remove_unused_import(self.context, module, name, asname)
         return tree.visit(self)
 
     def _span(self, node: cst.CSTNode) -> Span:
         code_range = self.get_metadata(PositionProvider, node)
         return (code_range.start.line, code_range.start.column, code_range.end.line, code_range.end.column)
 
+    # block indentation, for the layout of continuation lines -----------------------------
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        assert self._module is not None
+        self._indents.append(self._module.default_indent if node.indent is None else node.indent)
+
+    def leave_IndentedBlock(self, original_node, updated_node):
+        self._indents.pop()
+        return updated_node
+
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode):  # type: ignore[override]
         updated = super().on_leave(original_node, updated_node)
+        if isinstance(original_node, cst.ImportFrom) and self._placed:
+            return self._join_import(original_node, updated)
+        if isinstance(original_node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            return self._statement(original_node, updated)
         if not self._edits or not isinstance(original_node, cst.BaseExpression):
             return updated
         span = self._span(original_node)
-        return _apply_edits(updated, self._edits.get(("container", span), ()), self._edits.get(("replace", span), ()))
+        container, replace = self._edits.get(("container", span), ()), self._edits.get(("replace", span), ())
+        new = _apply_edits(updated, container, replace)
+        if isinstance(new, cst.Call) and (container or not original_node.func.deep_equals(new.func)):  # type: ignore[attr-defined]
+            new = self._realign(original_node, new)  # type: ignore[arg-type]
+            self._rewritten.append(new)
+        return new
+
+    def _realign(self, original: cst.Call, new: cst.Call) -> cst.Call:
+        """Visually aligned continuation lines move with the bracket when the callee's length changed."""
+        assert self._module is not None
+        if not original.args:
+            return new
+        old_func, new_func = self._module.code_for_node(original.func), self._module.code_for_node(new.func)
+        delta = len(new_func.rsplit("\n", 1)[-1]) - len(old_func.rsplit("\n", 1)[-1])
+        first = self.get_metadata(PositionProvider, original.args[0]).start
+        return formatting.shift_continuations(new, first.column, delta, len("".join(self._indents)))
+
+    def _join_import(self, original: cst.ImportFrom, updated):
+        """``from m import Old`` next to which a fix adds ``New`` from the same module: one statement."""
+        wanted = self._placed.get(self._span(original)[:2])
+        if not wanted or isinstance(updated.names, cst.ImportStar) or updated.relative:
+            return updated
+        module = cst.helpers.get_full_name_for_node(updated.module) if updated.module else None
+        names = list(updated.names)
+        have = {cst.helpers.get_full_name_for_node(a.name) for a in names if a.asname is None}
+        for wanted_module, name in list(wanted):
+            if wanted_module == module and name is not None:
+                wanted.remove((wanted_module, name))
+                if name not in have:
+                    names = formatting.append_arg(names, cst.ImportAlias(cst.Name(name)))
+        return updated.with_changes(names=names)
+
+    def _statement(self, original, updated):
+        """A statement holding a rewritten call: broken as black would when a line got too long;
+        an import placed after the old one, in the same block."""
+        assert self._module is not None
+        if isinstance(updated, cst.SimpleStatementLine) and self._rewritten:
+            updated = self._fit(original, updated)
+        new_lines = []
+        for small in original.body:
+            for module, name in self._placed.pop(self._span(small)[:2], ()):
+                text = f"from {module} import {name}" if name else f"import {module}"
+                new_lines.append(cst.parse_statement(text))
+        if not new_lines:
+            return updated
+        if isinstance(updated, cst.SimpleStatementSuite):  # if x: import a  →  if x: import a; import b
+            extra = [s for line in new_lines for s in line.body]  # type: ignore[attr-defined]
+            return updated.with_changes(body=[*updated.body[:-1], updated.body[-1].with_changes(
+                semicolon=cst.Semicolon(whitespace_after=cst.SimpleWhitespace(" "))), *extra])
+        return cst.FlattenSentinel([updated, *new_lines])
+
+    def _fit(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
+        assert self._module is not None
+        if len(updated.body) != 1:
+            return updated
+        small = updated.body[0]
+        value = getattr(small, "value", None)
+        if not isinstance(value, cst.Call) or not any(value is c for c in self._rewritten):
+            return updated
+        indent = len("".join(self._indents))
+        old_text, new_text = self._module.code_for_node(original), self._module.code_for_node(updated)
+        if formatting.too_long(old_text.rstrip("\r\n"), indent, self.line_length) \
+                or not formatting.too_long(new_text.rstrip("\r\n"), indent, self.line_length):
+            return updated
+        hanging = isinstance(value.whitespace_before_args, cst.ParenthesizedWhitespace)
+        args_one_line = all(formatting.is_one_line(a.value, self._module) for a in value.args)
+        if not (formatting.is_one_line(value, self._module) or (hanging and args_one_line)):
+            return updated
+        return updated.with_changes(body=[small.with_changes(
+            value=formatting.split_call(value, self._module, indent, self.line_length))])
+
+
+def _is_package_init(path: str) -> bool:
+    return os.path.basename(path) in ("__init__.py", "__init__.pyi")
 
 
 def _apply_edits(node, container: Sequence[Edit], replace: Sequence[Edit]):
@@ -104,8 +220,19 @@ def _apply_edits(node, container: Sequence[Edit], replace: Sequence[Edit]):
     for edit in container:
         node = _apply_container_edit(node, edit)
     for edit in replace:
-        node = cst.parse_expression(edit.text).with_changes(lpar=node.lpar, rpar=node.rpar)
+        node = _replaced(node, cst.parse_expression(edit.text))
     return node
+
+
+def _replaced(node, new: cst.BaseExpression):
+    """``node`` replaced by ``new``. A dotted name that changes only in its last part keeps the
+    rest as written (comments, line continuations, parentheses inside)."""
+    if isinstance(node, cst.Name) and isinstance(new, cst.Name):
+        return node.with_changes(value=new.value)
+    if isinstance(node, cst.Attribute) and isinstance(new, cst.Attribute) \
+            and cst.helpers.get_full_name_for_node(node.value) == cst.helpers.get_full_name_for_node(new.value):
+        return node.with_changes(attr=node.attr.with_changes(value=new.attr.value))
+    return new.with_changes(lpar=node.lpar, rpar=node.rpar)
 
 
 def _apply_container_edit(node, edit: Edit):
@@ -115,7 +242,7 @@ def _apply_container_edit(node, edit: Edit):
             value=cst.parse_expression(edit.text),
             equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
         )
-        return node.with_changes(args=_append(list(node.args), arg))
+        return node.with_changes(args=formatting.append_arg(list(node.args), arg))
     if edit.kind == "drop-keyword" and isinstance(node, cst.Call):
         return node.with_changes(
             args=_remove(list(node.args), lambda a: a.keyword is not None and a.keyword.value == edit.name)
@@ -135,18 +262,6 @@ def _apply_container_edit(node, edit: Edit):
 _Item = Union[cst.Arg, cst.BaseDictElement]
 
 
-def _append(items: List[cst.Arg], new: cst.Arg) -> List[cst.Arg]:
-    """Append keeping the call's layout: the new item takes the old last item's (trailing) comma,
-    and the old last item takes the comma before it (one line, or one item per line)."""
-    if not items:
-        return [new]
-    last = items[-1]
-    separator = items[-2].comma if len(items) > 1 else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    if not isinstance(separator, cst.Comma):
-        separator = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    return [*items[:-1], last.with_changes(comma=separator), new.with_changes(comma=last.comma)]
-
-
 def _remove(items: List[_Item], match) -> List[_Item]:
     """Remove matching items; when the last one goes, the new last item inherits its comma."""
     kept: List[_Item] = []
@@ -155,6 +270,8 @@ def _remove(items: List[_Item], match) -> List[_Item]:
             kept.append(item)
         elif i == len(items) - 1 and kept:
             kept[-1] = kept[-1].with_changes(comma=item.comma)
+            if isinstance(item, cst.Arg):  # the space before the closing bracket goes with it
+                kept[-1] = kept[-1].with_changes(whitespace_after_arg=item.whitespace_after_arg)
     return kept
 
 
@@ -162,11 +279,16 @@ def _remove(items: List[_Item], match) -> List[_Item]:
 class FixResult:
     source: str  # the fixed text (the input when nothing changed)
     fixed: List[Finding] = field(default_factory=list)  # findings whose fix was applied
-    remaining: List[Finding] = field(default_factory=list)  # findings left (no automatic fix)
+    remaining: List[Finding] = field(default_factory=list)  # findings left (no fix, or one not applied)
 
     @property
     def changed(self) -> bool:
         return bool(self.fixed)
+
+    def held_back(self, applicability: str) -> List[Finding]:
+        """Remaining findings whose fix exists but was not applied at ``applicability``
+        (the summary's "N fixes available with --unsafe-fixes")."""
+        return [f for f in self.remaining if f.fix is not None and not f.fix.applies_at(applicability)]
 
 
 def fix_source(
@@ -175,17 +297,30 @@ def fix_source(
     selection: Optional[Selection] = None,
     only: Optional[Span] = None,
     findings: Optional[List[Finding]] = None,
+    *,
+    applicability: str = UNSAFE,
+    target_torch: Optional[Version] = None,
+    path: Optional[str] = None,
+    line_length: int = DEFAULT_LINE_LENGTH,
 ) -> FixResult:
     """Fix one module's text. Raises SyntaxError for input that does not parse, and FixError
     (nothing changed) when the result would not parse or would still have fixable findings.
+
     ``only``: fix just the finding at that span. ``findings``: this text's selected, noqa-filtered
-    findings when the caller has them already."""
+    findings when the caller has them already (analyzed with the same ``target_torch``).
+    ``applicability``: apply fixes up to it: ``SAFE`` (``check --fix``) or ``UNSAFE``
+    (``--unsafe-fixes``, and ``adamw-lint fix``); display-only fixes never are.
+    ``target_torch``: the oldest torch the fixed code must run on (``project.torch_floor``).
+    ``path``: the file's path (a package ``__init__.py`` keeps its module-level imports).
+    ``line_length``: the project's (``project.line_length``); a rewritten line that would pass it
+    is broken as black would."""
     selection = selection or Selection()
     if findings is None:
-        findings = selection.filter(without_noqa(analyze_source(source, style), source))
-    if not any(f.fix for f in findings):
+        findings = selection.filter(without_noqa(analyze_source(source, style, target_torch=target_torch), source))
+    if not any(f.fix and f.fix.applies_at(applicability) for f in findings):
         return FixResult(source, [], findings)
-    command = AdamWCodemod(CodemodContext(), style=style, selection=selection, only=only, findings=findings)
+    command = AdamWCodemod(CodemodContext(), style=style, selection=selection, only=only, findings=findings,
+                           applicability=applicability, target_torch=target_torch, path=path, line_length=line_length)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
@@ -195,8 +330,8 @@ def fix_source(
         ast.parse(new_source)
     except SyntaxError as error:
         raise FixError(f"the fixed code would not parse ({error.msg}); nothing was changed") from None
-    after = selection.filter(without_noqa(analyze_source(new_source, style), new_source))
-    unfixed = [f for f in after if f.fix] if only is None else []
+    after = selection.filter(without_noqa(analyze_source(new_source, style, target_torch=target_torch), new_source))
+    unfixed = [f for f in after if f.fix and f.fix.applies_at(applicability)] if only is None else []
     if unfixed:
         where = ", ".join(f"line {f.line} ({f.code})" for f in unfixed)
         raise FixError(f"a fix did not apply cleanly at {where}; nothing was changed")
@@ -206,15 +341,17 @@ def fix_source(
 Replacement = Tuple[int, int, str]  # 0-based character offset into the source, characters deleted, text inserted
 
 
-def fix_each(source: str, findings: Sequence[Finding]) -> Dict[Span, List[Replacement]]:
+def fix_each(source: str, findings: Sequence[Finding], *, path: Optional[str] = None,
+             line_length: int = DEFAULT_LINE_LENGTH) -> Dict[Span, List[Replacement]]:
     """Each fixable finding's own fix, as if it were the only one applied, from ONE libcst parse of
     ``source`` (SARIF's per-result fixes). Keyed by the finding's span; import changes included.
-    A file libcst cannot parse, or nests too deeply, gets no fixes (never an exception)."""
+    A file libcst cannot parse, or nests too deeply, gets no fixes (never an exception).
+    ``path``, ``line_length``: as for ``fix_source``."""
     wanted = [f for f in findings if f.fix is not None and f.cell is None]
     if not wanted:
         return {}
     try:
-        return _Singles(source).fixes(wanted)
+        return _Singles(source, path, line_length).fixes(wanted)
     except (cst.ParserSyntaxError, RecursionError, SyntaxError, ValueError, FixError):
         return {}
 
@@ -222,8 +359,9 @@ def fix_each(source: str, findings: Sequence[Finding]) -> Dict[Span, List[Replac
 class _Singles:
     """One parse and one position table, shared by every finding's fix."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, path: Optional[str], line_length: int) -> None:
         self.source = source
+        self.path, self.line_length = path, line_length
         self.module = cst.parse_module(source)
         positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
         self.positions = positions
@@ -246,10 +384,14 @@ class _Singles:
         for finding in findings:
             assert finding.fix is not None
             removes = tuple(r for r in finding.fix.remove_imports if self.uses[r[2] or r[1]] <= 1)
-            if removes:  # the import goes only if this call was its last use: the whole file decides
+            placed = any(len(spec) == 3 for spec in finding.fix.add_imports)
+            if removes or placed:  # the import goes only if this call was its last use: the whole file decides
                 result[finding.span] = self._whole(finding)
                 continue
             edits = [r for span in self._top_spans(finding.fix.edits) for r in self._node_edit(span, finding.fix.edits)]
+            if any(self._needs_layout(edit) for edit in edits):  # continuation lines or a long line
+                result[finding.span] = self._whole(finding)
+                continue
             result[finding.span] = sorted(edits + self._imports(finding.fix.add_imports))
         return result
 
@@ -298,8 +440,20 @@ class _Singles:
             self.imports[add] = _replacements(head.code, new)
         return self.imports[add]
 
+    def _needs_layout(self, edit: Replacement) -> bool:
+        """Whether a node's new text may move other lines or break the line length: then the whole
+        fixer (``AdamWCodemod``) decides the layout."""
+        offset, length, text = edit
+        if "\n" in self.source[offset:offset + length] or "\n" in text:
+            return True
+        start = self.source.rfind("\n", 0, offset) + 1
+        end = self.source.find("\n", offset + length)
+        line = self.source[start:offset] + text + self.source[offset + length:len(self.source) if end < 0 else end]
+        return len(line.rstrip("\r")) > self.line_length
+
     def _whole(self, finding: Finding) -> List[Replacement]:
-        command = AdamWCodemod(CodemodContext(), only=finding.span, findings=[finding])
+        command = AdamWCodemod(CodemodContext(), only=finding.span, findings=[finding], path=self.path,
+                               line_length=self.line_length)
         return _replacements(self.source, command.transform_module(self.module).code)
 
 

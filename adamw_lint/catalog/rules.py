@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping, Tuple
 
-from .schema import Rule
+from .schema import SAFE, Rule
 
 _UPDATES = """\
 ```text
@@ -30,8 +30,11 @@ Most code that passes `weight_decay=` to Adam meant AdamW."""
 _RETUNE = (
     "The fix changes training numerics: the same λ is a different, usually much weaker, "
     "regularization once it is decoupled (coupled decay is divided by √v̂ + ε; typical AdamW "
-    "values are 1e-2 to 1e-1). Re-tune `weight_decay` after applying it. `adamw-lint fix` "
-    "is the explicit opt-in; `check` never edits anything."
+    "values are 1e-2 to 1e-1). Re-tune `weight_decay` after applying it, or write the value the "
+    "runtime calibration measured (`adamw-lint fix --weight-decay-from adamw-calibration.json`). "
+    "The fix is *unsafe*: `check --fix` applies it only with `--unsafe-fixes`; `adamw-lint fix` "
+    "(the one-off codemod) applies it. A fix that needs a newer torch than the project allows "
+    "(`target-torch`, else the lowest torch its metadata accepts) is not offered."
 )
 
 RULES: Tuple[Rule, ...] = (
@@ -51,7 +54,8 @@ RULES: Tuple[Rule, ...] = (
             + " For `torch.optim.Adam` the default fix renames the class to `AdamW` (every torch "
             "since 1.2) and keeps `weight_decay` explicit, because AdamW's default is 1e-2 and "
             "Adam's is 0; `--style flag` passes `decoupled_weight_decay=True` instead (torch >= 2.7 "
-            "only: older versions raise TypeError)."
+            "only: older versions raise TypeError), and falls back to the rename where the project "
+            "allows an older torch."
         ),
     ),
     Rule(
@@ -108,8 +112,10 @@ RULES: Tuple[Rule, ...] = (
             "`eps=1e-6` and `weight_decay=0.0` explicitly when the call relied on transformers' "
             "defaults, and drops `correct_bias=True` and `no_deprecation_warning`. The two apply "
             "the decay at slightly different points of the step (before vs after the Adam "
-            "update), a second-order difference. `correct_bias=False` has no automatic fix."
+            "update), a second-order difference. `correct_bias=False` has no automatic fix. The fix is "
+            "*safe*: `check --fix` applies it."
         ),
+        fix_applicability=SAFE,
     ),
     Rule(
         code="AWL105",

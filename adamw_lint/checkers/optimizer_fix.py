@@ -1,7 +1,14 @@
-"""Fix plans for optimizer calls: rename to the decoupled class, or turn the decoupled switch on.
+"""Fix plans for optimizer calls: rename to the decoupled class, or turn the decoupled switch on
+(and the optax chain rewrite, ``plan_chain_fix``).
 
 Planned only when a fix is wanted; the edits name exact spans, and ``adamw_lint.fix`` carries
-them out with libcst.
+them out with libcst. A switch is written only where it works:
+
+* not on a torch older than the row's ``since`` (``target_torch``, read from the project by the
+  caller): ``--style flag`` falls back to the rename where there is one, else there is no fix and
+  ``fix_blocked`` names the version needed;
+* not through a wrapper that swaps in its own implementation without the switch (ZeRO with
+  ``overlap_with_ddp``, trap 17): the rename, or no fix.
 """
 
 from __future__ import annotations
@@ -11,10 +18,13 @@ from typing import List, Optional, Sequence, Tuple
 
 from .. import catalog
 from ..catalog import OptimizerApi, OptimizerWrapper
+from ..catalog import OptaxChain
 from ..context import ABSENT, HIDDEN, Bound, Context, ParamGroup
 from ..findings import Edit, Fix
 from ..scope import Scope, is_unknown
-from ..spelling import Blocked, spell
+from ..spelling import Blocked, spell, unused_imports
+
+Version = Tuple[int, int]
 
 
 def plan_fix(ctx: Context, api: OptimizerApi, name: str, call: ast.Call, cls: ast.expr, bound: Bound,
@@ -23,11 +33,27 @@ def plan_fix(ctx: Context, api: OptimizerApi, name: str, call: ast.Call, cls: as
     """The fix, or None and why there is none."""
     planner = _Planner(ctx, api, name, call, cls, bound, scope, groups, wrapper)
     try:
-        if api.fix == "rename" and not (ctx.style == "flag" and api.switch):
+        unusable = planner.switch_unusable() if api.switch else ""
+        if api.fix == "rename" and (ctx.style != "flag" or not api.switch or unusable):
             return planner.rename(), ""
+        if unusable:
+            raise Blocked(unusable)
         return planner.switch(), ""
     except Blocked as blocked:
         return None, str(blocked)
+
+
+def target_torch(ctx: Context) -> Optional[Version]:
+    """The oldest torch the fixed code must run on (``analyze_tree(..., target_torch=)``)."""
+    return getattr(ctx, "target_torch", None)
+
+
+def needed_torch(since: Optional[str]) -> Optional[Version]:
+    """A row's ``since`` ("torch 2.7") as a version; None for another package or no ``since``."""
+    if not since or not since.startswith("torch "):
+        return None
+    major, minor = since.split()[1].split(".")[:2]
+    return int(major), int(minor)
 
 
 class _Planner:
@@ -41,6 +67,32 @@ class _Planner:
         self.scope: Scope = scope
         self.groups: Sequence[ParamGroup] = groups
         self.wrapper: Optional[OptimizerWrapper] = wrapper
+
+    def switch_unusable(self) -> str:
+        """Why the decoupled switch cannot be written here ("" when it can)."""
+        needed, target = needed_torch(self.api.since), target_torch(self.ctx)
+        if needed and target and target < needed:
+            return (f"{self.api.switch}=True needs torch {needed[0]}.{needed[1]} or later, and the project "
+                    f"allows torch {target[0]}.{target[1]} (target-torch)")
+        flag = getattr(self.wrapper, "switch_ignored_when", None)
+        if flag and self.wrapper is not None:
+            value = self.ctx.bind(self.call, self.scope, self.wrapper.signature).get(flag)
+            if self.ctx.flag(value, False, self.scope) is not False:
+                return (f"with {flag}=True, {self.wrapper.names[0]} swaps in its own {self.name} "
+                        f"without {self.api.switch}")
+        return ""
+
+    def decay_sites(self) -> Tuple[Tuple[int, Tuple[int, int, int, int]], ...]:
+        """Where the weight decay is written (see ``Fix.decay_sites``)."""
+        param = self.api.weight_decay
+        if param is None:
+            return ()
+        value = self.bound.get(param)
+        sites = [(-1, self.ctx.span(value if isinstance(value, ast.expr) else self.call))]
+        for index, (group, entries, _) in enumerate(self.groups):
+            if param in entries:
+                sites.append((index, self.ctx.span(entries[param])))
+        return tuple(sites)
 
     def _arg_expr(self, param: str) -> Optional[ast.expr]:
         value = self.bound.get(param)
@@ -80,7 +132,7 @@ class _Planner:
             edits += self._set_true(self.api.switch)
         edits += self._group_edits()
         what = f"Set {self.api.switch}=True" if self.api.switch else f"Remove '{self.api.group_switch}': False"
-        return Fix(what, tuple(edits))
+        return Fix(what, tuple(edits), decay_sites=self.decay_sites())
 
     def rename(self) -> Fix:
         target = self.api.rename[self.name]
@@ -111,4 +163,43 @@ class _Planner:
         edits += self._group_edits()
         spelling, add, remove = spell(self.ctx, self.cls, self.scope, target)
         edits.insert(0, Edit("replace", self.ctx.span(self.cls), spelling))
-        return Fix(f"Replace {self.name} with {target}", tuple(edits), add, remove)
+        return Fix(f"Replace {self.name} with {target}", tuple(edits), add, remove, decay_sites=self.decay_sites())
+
+
+def plan_chain_fix(ctx: Context, chain: OptaxChain, call: ast.Call, scope: Scope, names: List[Optional[str]],
+                   decay_index: int, bound: Bound, code: str) -> Tuple[Optional[Fix], str]:
+    """``optax.chain(add_decayed_weights(wd), adam(...))`` → ``optax.adamw(..., weight_decay=wd)``:
+    only decay + the one alias the replacement stands for, in the order ``code`` implies
+    (AWL301: decay first). The optimizer's own arguments are copied; arguments it may receive
+    through ``*args``/``**kwargs`` we cannot read could collide with the ``weight_decay``/``mask``
+    the rewrite adds, so such a call gets no fix (as a rename that would change a hidden default)."""
+    refused = f"only a chain of exactly add_decayed_weights and {chain.fixable[0]} is rewritten"
+    if len(names) != 2:
+        return None, refused
+    other = 1 - decay_index
+    if names[other] not in chain.fixable or (code == "AWL301") != (other == 1):
+        return None, refused
+    optimizer = call.args[other]
+    assert isinstance(optimizer, ast.Call)
+    args = ctx.call_args(optimizer, scope)
+    added = ["weight_decay"] + (["mask"] if isinstance(bound.get("mask"), ast.expr) else [])
+    if args.open_positional or args.open_keywords:
+        return None, f"{ctx.text(optimizer.func)} may receive {' or '.join(added)} through *args/**kwargs"
+    clash = [k for k in added if k in args.keywords]
+    if clash:
+        return None, f"{ctx.text(optimizer.func)} already receives {clash[0]}"
+    parts = [ctx.text(a) for a in optimizer.args]
+    parts += [f"{k.arg}={ctx.text(k.value)}" if k.arg else f"**{ctx.text(k.value)}" for k in optimizer.keywords]
+    wd = bound.get("weight_decay")
+    assert isinstance(wd, ast.expr)
+    parts.append(f"weight_decay={ctx.text(wd)}")
+    mask = bound.get("mask")
+    if isinstance(mask, ast.expr):
+        parts.append(f"mask={ctx.text(mask)}")
+    try:
+        spelling, add, _ = spell(ctx, call.func, scope, chain.replacement)
+    except Blocked as blocked:
+        return None, str(blocked)
+    replacement = f"{spelling}({', '.join(parts)})"
+    return Fix(f"Replace the chain with {chain.replacement}", (Edit("replace", ctx.span(call), replacement),),
+               add, unused_imports(ctx, call, scope)), ""

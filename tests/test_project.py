@@ -1,0 +1,80 @@
+"""Reading a project's own metadata: the oldest torch it allows, and its line length (never imported or run)."""
+import pytest
+
+from adamw_lint.project import line_length, parse_version, requirement_floor, torch_floor
+
+
+@pytest.mark.parametrize("requirement,floor", [
+    ("torch>=2.1", (2, 1)),
+    ("torch==2.3.*", (2, 3)),
+    ("torch ~= 2.2.0", (2, 2)),
+    ("torch>2.0,<3", (2, 0)),
+    ("torch!=2.0,>=1.12", (1, 12)),
+    ("Torch[cuda] >= 1.13 ; python_version > '3.8'", (1, 13)),
+    ("torch<3", None),
+    ("torch", None),
+    ("torch @ https://example.org/torch-2.1.0.whl", None),
+    ("torchvision>=0.15", None),
+    ("pytorch-lightning>=2.0", None),
+])
+def test_requirement_floor(requirement, floor):
+    assert requirement_floor(requirement) == floor
+
+
+def _project(tmp_path, files):
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    (tmp_path / "pkg").mkdir(exist_ok=True)
+    module = tmp_path / "pkg" / "train.py"
+    module.write_text("import torch\n")
+    return module
+
+
+@pytest.mark.parametrize("files,floor", [
+    ({"pyproject.toml": '[project]\nname = "x"\ndependencies = ["numpy", "torch>=2.0,<3"]\n'}, (2, 0)),
+    ({"pyproject.toml": '[project]\nname = "x"\n[project.optional-dependencies]\ngpu = ["torch==2.4.1"]\n'}, (2, 4)),
+    ({"pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.10"\ntorch = "^2.2"\n'}, (2, 2)),
+    ({"pyproject.toml": '[tool.poetry.dependencies]\ntorch = {version = ">=1.13", optional = true}\n'}, (1, 13)),
+    ({"setup.py": "from setuptools import setup\nREQS = ['torch>=1.12']\nsetup(name='x', install_requires=REQS)\n"}, (1, 12)),
+    ({"setup.py": "import os\nos.system('touch pwned')\nsetup(extras_require={'t': ['torch>=2.3']})\n"}, (2, 3)),
+    ({"setup.cfg": "[options]\ninstall_requires =\n    numpy\n    torch>=2.1\n"}, (2, 1)),
+    ({"requirements.txt": "-r base.txt\n# torch>=1.0\ntorch==2.5.1  # pinned\n",
+      "requirements-dev.txt": "torch>=2.2\n", ".git/HEAD": ""}, (2, 2)),
+    ({"environment.yml": "dependencies:\n  - python=3.11\n  - pytorch::pytorch=2.1.0=py3.11_cuda\n", ".git/HEAD": ""}, (2, 1)),
+    ({"environment.yml": "dependencies:\n  - pip:\n    - torch>=2.6\n", ".git/HEAD": ""}, (2, 6)),
+    ({"pyproject.toml": '[project]\nname = "x"\ndependencies = ["torch"]\n'}, None),
+    ({"pyproject.toml": "this is [not toml"}, None),
+    ({"setup.py": "def broken(:\n"}, None),
+])
+def test_torch_floor_from_the_project_metadata(tmp_path, files, floor):
+    module = _project(tmp_path, files)
+    assert torch_floor(str(module)) == floor
+    assert not (tmp_path / "pwned").exists()  # setup.py is parsed, never run
+
+
+def test_torch_floor_is_the_lowest_any_file_allows_and_stops_at_the_project_root(tmp_path):
+    (tmp_path / "requirements.txt").write_text("torch>=1.8\n")  # above the root: not this project's
+    root = tmp_path / "proj"
+    root.mkdir()
+    module = _project(root, {"pyproject.toml": '[project]\nname = "x"\ndependencies = ["torch>=2.3"]\n',
+                             "pkg/requirements.txt": "torch>=2.1\n"})
+    assert torch_floor(str(module)) == (2, 1)
+    assert torch_floor(str(root)) == (2, 3)
+
+
+def test_line_length_from_the_tools_configuration(tmp_path):
+    module = _project(tmp_path, {"pyproject.toml": "[tool.black]\nline-length = 100\n"})
+    assert line_length(str(module)) == 100
+    other = _project(tmp_path / "b", {"pyproject.toml": "[tool.ruff]\nline-length = 120\n",
+                                      "tox.ini": "[flake8]\nmax-line-length = 110\n"})
+    assert line_length(str(other)) == 110  # several tools: the fixed code passes all of them
+    assert line_length(str(_project(tmp_path / "c", {"setup.py": ""}))) == 88
+
+
+def test_parse_version():
+    assert parse_version("2.5") == (2, 5)
+    assert parse_version("2.7.1") == (2, 7)
+    with pytest.raises(ValueError, match="not a torch version"):
+        parse_version("latest")
