@@ -6,6 +6,12 @@ call to each checker registered for that name (or, for ``obj.method(...)`` on an
 cannot name, for that method), then lets every checker that saw a call report what relates
 several calls. Which names matter, and what they mean, is catalog data; what is reported is the
 checkers' business (``adamw_lint/checkers/``). Fixes are planned only when ``fixes=True``.
+
+Callees the resolver cannot name are tried as alternatives (branches, registries, detectron2's
+``L(cls)``); ``super().__init__`` of a catalog subclass is routed to its base. With a
+``ProjectIndex`` (the CLI builds one from the paths it is given) imports of the project's own
+modules are followed into them; without one (flake8, which sees one file at a time) each file is
+read alone, so project-level findings come from the CLI only.
 """
 
 from __future__ import annotations
@@ -146,7 +152,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
         if name is not None:
             for index, row in _BY_NAME.get(name, ()):
                 report(checker(index).check(call, scope, name, row))
-            if project is not None and name not in _BY_NAME:
+            if project is not None and name not in _BY_NAME and _may_reach(call, name):
                 reached = project.reach(name)
                 if reached is not None:
                     for index, row in _BY_NAME.get(reached.name, ()):
@@ -241,6 +247,13 @@ def _lines_matching(pattern: Pattern[str], text: str, starts: List[int]) -> List
 def _any_between(marked: List[int], first: int, last: int) -> bool:
     at = bisect.bisect_left(marked, first)
     return at < len(marked) and marked[at] <= last
+
+
+def _may_reach(call: ast.Call, name: str) -> bool:
+    """Whether a call of a project callable is worth following into its module: it passes a
+    decay (or ``**kwargs``), or the callable's own name names an optimizer (``MyAdam``)."""
+    return any(kw.arg is None or "decay" in kw.arg for kw in call.keywords) \
+        or _has_word(_TRIGGER_TEXT, name.rsplit(".", 1)[-1])
 
 
 def _enclosing_class(scope: Scope) -> Optional[ast.ClassDef]:

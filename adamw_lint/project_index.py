@@ -60,6 +60,8 @@ class ProjectIndex:
         self.roots = tuple(os.path.abspath(r) for r in roots)
         self._bases: Optional[List[str]] = None
         self._modules: Dict[str, Optional[Module]] = {}
+        self._relevant: Dict[str, bool] = {}  # path → whether its text can name an optimizer
+        self._located: Dict[str, Optional[str]] = {}
 
     def __getstate__(self) -> dict:
         return {"roots": self.roots}
@@ -99,33 +101,55 @@ class ProjectIndex:
         return None
 
     def _locate(self, dotted: str) -> Optional[str]:
-        parts = dotted.split(".")
-        for base in self.bases():
-            stem = os.path.join(base, *parts)
-            for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
-                if os.path.isfile(candidate):
-                    return candidate
-        return None
+        if dotted not in self._located:
+            self._located[dotted] = None
+            parts = dotted.split(".")
+            for base in self.bases():
+                stem = os.path.join(base, *parts)
+                found = next((c for c in (stem + ".py", os.path.join(stem, "__init__.py")) if os.path.isfile(c)), None)
+                if found is not None:
+                    self._located[dotted] = found
+                    break
+        return self._located[dotted]
 
-    def module(self, dotted: str) -> Optional[Module]:
+    def module(self, dotted: str, optimizers: bool = False) -> Optional[Module]:
+        """The parsed module; ``optimizers``: only if its text can name an optimizer (what a
+        wrapper, subclass, re-export or registry needs), which spares parsing most modules."""
         if dotted not in self._modules:
-            self._modules[dotted] = None  # an import cycle stops here
             path = self._locate(dotted)
-            if path is not None:
-                self._modules[dotted] = _parse(dotted, path)
+            if path is None:
+                self._modules[dotted] = None
+                return None
+            if optimizers and not self._names_optimizers(path):
+                return None
+            self._modules[dotted] = None  # an import cycle stops here
+            self._modules[dotted] = _parse(dotted, path)
         return self._modules[dotted]
 
-    def _split(self, qualname: str) -> Optional[Tuple[Module, str]]:
+    def _names_optimizers(self, path: str) -> bool:
+        if path not in self._relevant:
+            from .engine import may_contain_findings  # the engine imports this module
+
+            try:
+                self._relevant[path] = may_contain_findings(read_bytes(path))
+            except SourceError:
+                self._relevant[path] = False
+        return self._relevant[path]
+
+    def _split(self, qualname: str, optimizers: bool) -> Optional[Tuple[Module, str]]:
         """The project module that defines ``qualname`` and the name inside it."""
         parts = qualname.split(".")
         for cut in range(len(parts) - 1, 0, -1):
-            module = self.module(".".join(parts[:cut]))
+            dotted = ".".join(parts[:cut])
+            module = self.module(dotted, optimizers)
             if module is not None:
                 return (module, parts[cut]) if cut == len(parts) - 1 else None
+            if self._locate(dotted) is not None:
+                return None  # found, but it names no optimizer
         return None
 
-    def _binding(self, qualname: str):
-        split = self._split(qualname)
+    def _binding(self, qualname: str, optimizers: bool = True):
+        split = self._split(qualname, optimizers)
         if split is None:
             return None
         module, name = split
@@ -137,7 +161,7 @@ class ProjectIndex:
     # answers ---------------------------------------------------------------------------------
     def literal(self, qualname: str, depth: int = 0) -> object:
         """A module-level constant assigned exactly once, or ``scope``'s unknown marker."""
-        found = self._binding(qualname) if depth < _DEPTH else None
+        found = self._binding(qualname, optimizers=False) if depth < _DEPTH else None
         if found is None:
             return _unknown()
         module, binding = found

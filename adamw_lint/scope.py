@@ -311,7 +311,8 @@ class Resolver(ast.NodeVisitor):
                 return self.literal(single[0], single[1], depth + 1)
             if self.imported_literal is not None:
                 found = scope.lookup(expr.id, _pos(expr))
-                if found and all(b.qualname is not None and b.from_import for b in found):
+                # a constant by convention (WEIGHT_DECAY): other imported names are not followed
+                if expr.id.isupper() and found and all(b.qualname is not None and b.from_import for b in found):
                     return self.imported_literal(min(found, key=lambda b: b.pos).qualname)  # type: ignore[arg-type]
         return _UNKNOWN
 

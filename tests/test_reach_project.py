@@ -36,8 +36,8 @@ OPTIM = """
             pass
 
     class Wrapped(torch.optim.RMSprop):
-        def __init__(self, params, lr, wd=0.0):
-            super().__init__(params, lr=lr, weight_decay=wd)
+        def __init__(self, params, lr, weight_decay=0.0):
+            super().__init__(params, lr=lr, weight_decay=weight_decay)
 
     OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
     SAFE = {"adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
@@ -101,8 +101,9 @@ def test_subclasses_defined_elsewhere(project):
         from myproj.optim import Adam, Custom, Wrapped
         g = Adam(params, weight_decay=1e-4)
         h = Custom(params, weight_decay=1e-4)
-        i = Wrapped(params, 1e-3, 1e-5)
+        i = Wrapped(params, 1e-3, weight_decay=1e-5)
         j = Wrapped(params, 1e-3)
+        k = Wrapped(params, 1e-3, weight_decay=0)
     """)
     assert lines(found) == [(3, "AWL101"), (5, "AWL103")]
 
