@@ -262,18 +262,20 @@ def _report_check(results: Iterable[FileResult], errors: List[SourceError], fmt:
                   out: TextIO, quiet: bool) -> int:
     rows = []
     replacements = {}
+    file_lines = {}  # (path, cell, line) → line of the .ipynb file
     for result in results:
         errors.extend(result.errors)
         rows.extend((result.path, f) for f in result.findings)
         replacements.update({(result.path, span): r for span, r in result.replacements.items()})
+        file_lines.update({(result.path, *key): line for key, line in result.file_lines.items()})
     if statistics:
         report.statistics(rows, out, as_json=fmt == "json")
     elif fmt == "json":
         report.as_json(rows, out, replacements)
     elif fmt == "github":
-        report.github(rows, out)
+        report.github(rows, out, file_lines)
     elif fmt == "sarif":
-        report.sarif(rows, out, replacements, errors)
+        report.sarif(rows, out, replacements, errors, file_lines)
     else:
         report.text(rows, out, color=report.use_color(out))
         if not quiet and (rows or not errors):

@@ -314,10 +314,18 @@ def _analyze(path: str, cells: List[_Cell], style: str, errors: List[SourceError
 
 def _by_cell(findings: Iterable[Finding], cells: List[_Cell]) -> Dict[int, List[Finding]]:
     starts = [cell.offset for cell in cells]
+
+    def cell_of(line: int) -> _Cell:
+        return cells[max(0, bisect.bisect_left(starts, line) - 1)]
+
+    def place(line: int) -> str:  # another line the message names, as the user sees it
+        cell = cell_of(line)
+        return f"cell {cell.number}, line {line - cell.offset}"
+
     grouped: Dict[int, List[Finding]] = {}
     for finding in findings:
-        cell = cells[max(0, bisect.bisect_left(starts, finding.line) - 1)]
-        grouped.setdefault(cell.number, []).append(_moved(finding, cell.offset, cell.number))
+        cell = cell_of(finding.line)
+        grouped.setdefault(cell.number, []).append(_moved(finding.relocated(place), cell.offset, cell.number))
     return grouped
 
 
@@ -335,6 +343,102 @@ def check_cells(path: str, raw: bytes, selection: Selection, style: str) -> Cell
     cells, _, errors = _cells(path, _load(path, raw))
     findings = _findings(path, cells, selection, style, errors)
     return CellResults(findings, errors)
+
+
+def file_lines(raw: bytes) -> Dict[Tuple[int, int], int]:
+    """(cell, line in the cell) → the 1-based line of the ``.ipynb`` file that holds that source
+    line, so SARIF and GitHub annotations point into the file as stored. Cells whose source is
+    one JSON string map every line to that string's line."""
+    text = raw.decode("utf-8-sig")
+    decoder = json.JSONDecoder()
+    starts = [0] + [m.end() for m in re.finditer(r"\r\n?|\n", text)]
+    located: Dict[Tuple[int, int], int] = {}
+
+    def line_at(index: int) -> int:
+        return bisect.bisect_right(starts, index)
+
+    def space(index: int) -> int:
+        while index < len(text) and text[index] in " \t\r\n":
+            index += 1
+        return index
+
+    def members(index: int):
+        """(key, index of its value) for the object at ``index``; the caller skips each value."""
+        index = space(index + 1)
+        while text[index] != "}":
+            key, index = json.decoder.scanstring(text, index + 1)
+            index = space(space(index) + 1)
+            index = yield key, index
+            index = space(index)
+            if text[index] == ",":
+                index = space(index + 1)
+        return
+
+    def skip(index: int) -> int:
+        return decoder.raw_decode(text, index)[1]
+
+    def items(index: int):
+        index = space(index + 1)
+        while text[index] != "]":
+            index = yield index
+            index = space(index)
+            if text[index] == ",":
+                index = space(index + 1)
+
+    def walk(generator, handle):
+        try:
+            value = next(generator)
+            while True:
+                value = generator.send(handle(value))
+        except StopIteration:
+            pass
+
+    def source(number: int, index: int) -> int:
+        if text[index] == "[":
+            line = [1]
+
+            def part(at: int) -> int:
+                end = skip(at)
+                piece = json.loads(text[at:end])
+                count = piece.count("\n") + (not piece.endswith("\n")) if isinstance(piece, str) else 1
+                for _ in range(max(1, count)):
+                    located[(number, line[0])] = line_at(at)
+                    line[0] += 1
+                return end
+            walk(items(index), part)
+            return skip(index)
+        if text[index] == '"':
+            value, end = json.decoder.scanstring(text, index + 1)
+            for n in range(1, value.count("\n") + 2):
+                located[(number, n)] = line_at(index)
+            return end
+        return skip(index)
+
+    def cell(number: int, index: int) -> int:
+        if text[index] != "{":
+            return skip(index)
+        walk(members(index), lambda kv: source(number, kv[1]) if kv[0] == "source" else skip(kv[1]))
+        return skip(index)
+
+    def top(key_value) -> int:
+        key, index = key_value
+        if key != "cells" or text[index] != "[":
+            return skip(index)
+        count = [0]
+
+        def each(at: int) -> int:
+            count[0] += 1
+            return cell(count[0], at)
+        walk(items(index), each)
+        return skip(index)
+
+    try:
+        index = space(0)
+        if text[index] == "{":
+            walk(members(index), top)
+    except (ValueError, IndexError, RecursionError):
+        return {}  # positions are a convenience: findings still name the cell
+    return located
 
 
 # --- fixing ------------------------------------------------------------------------------------

@@ -102,13 +102,17 @@ def _escape_property(value: str) -> str:
     return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def github(rows: Sequence[Row], out: TextIO) -> None:
+FileLines = Dict[Tuple[str, int, int], int]  # notebooks: (path, cell, line in cell) → line of the .ipynb file
+
+
+def github(rows: Sequence[Row], out: TextIO, file_lines: Optional[FileLines] = None) -> None:
     for path, f in rows:
         line, col, end_line, end_col = f.span
         where = display(path)
-        message = f.message if f.cell is None else f"cell {f.cell}: {f.message}"
-        if f.cell is not None:
-            line, end_line = 1, 1  # cell-relative positions do not map onto the .ipynb text
+        message = f.message if f.cell is None else f"cell {f.cell}, line {line}: {f.message}"
+        if f.cell is not None:  # the line of the .ipynb file that holds the cell's source line
+            line = end_line = (file_lines or {}).get((path, f.cell, line), 1)
+            col, end_col = 0, 0
         out.write(
             f"::warning file={_escape_property(where)},line={line},col={col + 1},endLine={end_line},"
             f"endColumn={end_col + 1},title={f.code}::{_escape_data(message)}\n"
@@ -149,7 +153,8 @@ def _artifact(path: str, root: str) -> dict:
         return {"uri": absolute.as_uri()}
 
 
-def sarif(rows: Sequence[Row], out: TextIO, replacements: Replacements, errors: Sequence[SourceError] = ()) -> None:
+def sarif(rows: Sequence[Row], out: TextIO, replacements: Replacements, errors: Sequence[SourceError] = (),
+          file_lines: Optional[FileLines] = None) -> None:
     """SARIF 2.1.0 as GitHub code scanning reads it: findings with their fixes, and the files that
     could not be analyzed as tool execution notifications."""
     from . import docs  # imports libcst (~0.25 s), which plain checks never need
@@ -173,8 +178,10 @@ def sarif(rows: Sequence[Row], out: TextIO, replacements: Replacements, errors: 
         artifact = _artifact(path, root)
         region = {"startLine": line, "startColumn": col + 1, "endLine": end_line, "endColumn": end_col + 1}
         location = {"physicalLocation": {"artifactLocation": artifact, "region": region}}
-        if f.cell is not None:
-            location = {"physicalLocation": {"artifactLocation": artifact},
+        if f.cell is not None:  # a region in the .ipynb file as stored: the line holding the source line
+            stored = (file_lines or {}).get((path, f.cell, line))
+            location = {"physicalLocation": {"artifactLocation": artifact,
+                                             **({"region": {"startLine": stored}} if stored else {})},
                         "message": {"text": f"cell {f.cell}, line {line}, column {col + 1}"}}
         result = {
             "ruleId": f.code,

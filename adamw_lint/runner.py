@@ -55,6 +55,7 @@ class FileResult:
     new_text: str = ""
     errors: List[SourceError] = field(default_factory=list)  # the file's, or a notebook's cells' (the rest was analyzed)
     replacements: Dict[Span, List[Replacement]] = field(default_factory=dict)  # per finding, for SARIF
+    file_lines: Dict[Tuple[int, int], int] = field(default_factory=dict)  # notebooks: (cell, line) → .ipynb line
 
 
 def _parse(path: str, raw: bytes) -> Tuple[Decoded, ast.AST]:
@@ -85,6 +86,9 @@ def check_one(path: str, raw: bytes, selection: Selection, options: Options = Op
 
         if path.endswith(NOTEBOOK_SUFFIXES):
             result.findings, result.errors = notebook.check_cells(path, raw, selection, options.style)
+            if result.findings:
+                where = notebook.file_lines(raw)
+                result.file_lines = {k: where[k] for k in {(f.cell, f.line) for f in result.findings} if k in where}
         else:
             result.findings = configs.check(path, _config_text(path, raw), selection, options.style)
         return result

@@ -331,3 +331,37 @@ def test_cli_reports_the_broken_cell_and_the_other_cells_findings(tmp_path, caps
     code, out, err = cli(capsys, "fix", str(tmp_path))
     assert code == 2 and "cell 2, line 1 cannot be parsed" in err
     assert cell_sources((tmp_path / "nb.ipynb").read_bytes()) == ["import torch\n", "x = (\n", f"{ADAMW}\n"]
+
+
+def test_sarif_and_github_point_at_the_line_of_the_ipynb_file(tmp_path, capsys):
+    data = notebook_bytes("import torch\n", f"x = 1\n{ADAM}\n")
+    (tmp_path / "nb.ipynb").write_bytes(data)
+    stored = data.decode().splitlines()
+    expected = next(i for i, line in enumerate(stored, 1) if "torch.optim.Adam(" in line)
+    code, out, _ = cli(capsys, "check", "--format", "sarif", str(tmp_path))
+    location = json.loads(out)["runs"][0]["results"][0]["locations"][0]
+    assert location["physicalLocation"]["region"] == {"startLine": expected}
+    assert location["message"]["text"] == "cell 2, line 2, column 7"
+    code, out, _ = cli(capsys, "check", "--format", "github", str(tmp_path))
+    assert f",line={expected}," in out and "::cell 2, line 2: AWL101" in out
+
+
+def test_file_lines_for_string_and_list_sources():
+    data = json.dumps({"cells": [{"cell_type": "code", "source": "a\nb\n"},
+                                 {"cell_type": "code", "source": ["x\n", "y\nz", "w\n"]}],
+                       "nbformat": 4, "metadata": {}}, indent=1).encode()
+    lines = data.decode().splitlines()
+    where = notebook.file_lines(data)
+    assert where[(1, 1)] == where[(1, 2)] and '"source": "a\\nb\\n"' in lines[where[(1, 1)] - 1]
+    assert [lines[where[(2, n)] - 1].strip() for n in (1, 2, 3, 4)] == ['"x\\n",', '"y\\nz",', '"y\\nz",', '"w\\n"']
+    assert notebook.file_lines(b'{"cells": [ "broken') == {}
+
+
+def test_a_keras_finding_names_the_regularizer_by_cell_and_line(tmp_path, capsys):
+    cells = ["import keras\nfrom keras import layers, regularizers\n",
+             "model = keras.Sequential([layers.Dense(4, kernel_regularizer=regularizers.l2(1e-4))])\n",
+             "model.compile(optimizer=keras.optimizers.Adam(1e-3), loss='mse')\n"]
+    (tmp_path / "nb.ipynb").write_bytes(notebook_bytes(*cells))
+    code, out, _ = cli(capsys, "check", str(tmp_path))
+    assert code == 1 and "nb.ipynb:cell 3:1:" in out and "AWL201" in out
+    assert "cell 2, line 1" in out and "(line 1)" not in out
