@@ -199,9 +199,10 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         return EXIT_ERROR
     add_noqa = args.command == "check" and args.add_noqa
     verbose = args.verbose or os.environ.get("ADAMW_LINT_VERBOSE", "") not in ("", "0")
-    options = Options(first.fix_style, args.command == "fix", fmt in ("json", "sarif"),
-                      plan_fixes=fmt == "text")
     from_stdin = args.paths == ["-"]
+    project = () if from_stdin else tuple(os.path.abspath(p) for p in args.paths if os.path.exists(p))
+    options = Options(first.fix_style, args.command == "fix", fmt in ("json", "sarif"),
+                      plan_fixes=fmt == "text", project_roots=project)
     errors: List[SourceError] = []
     with _output(args.output_file, stdout) as out:
         if from_stdin:

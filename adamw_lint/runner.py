@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import os
 import traceback
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from typing import Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from . import pool
 from .analysis import analyze_tree, may_contain_findings
+from .engine import may_reach_findings
+from .project_index import ProjectIndex
 from .files import Decoded, SourceError, decode, encode, physical_lines, read_bytes
 from .findings import Finding, Span
 from .noqa import without_noqa
@@ -42,6 +45,20 @@ class Options:
     fix: bool = False  # compute the fixed file (fix, fix --diff)
     fix_details: bool = False  # each finding's own fix as edits, for JSON/SARIF output
     plan_fixes: bool = False  # whether findings carry fix plans (implied by the two above)
+    project_roots: Tuple[str, ...] = ()  # follow imports of the project's own modules below these
+
+
+@functools.lru_cache(maxsize=4)
+def _project(roots: Tuple[str, ...]) -> Optional[ProjectIndex]:
+    """One index per process and run: the project's modules are parsed once, lazily."""
+    return ProjectIndex(roots) if roots else None
+
+
+def prefilter(path: str, options: Options) -> Callable[[bytes], bool]:
+    """A config may name one of the project's own classes, which the plain pre-filter cannot see."""
+    if options.project_roots and path.endswith(CONFIG_SUFFIXES):
+        return may_reach_findings
+    return may_contain_findings
 
 
 @dataclass
@@ -79,8 +96,9 @@ def _config_text(path: str, raw: bytes) -> str:
 def check_one(path: str, raw: bytes, selection: Selection, options: Options = Options()) -> FileResult:
     """Findings of one file's bytes (raises SourceError for a file that cannot be analyzed)."""
     result = FileResult(path)
-    if not may_contain_findings(raw):
+    if not prefilter(path, options)(raw):
         return result
+    project = _project(options.project_roots)
     if path.endswith(NOTEBOOK_SUFFIXES + CONFIG_SUFFIXES):
         from . import configs, notebook  # PyYAML and libcst load only when such a file is a candidate
 
@@ -90,11 +108,13 @@ def check_one(path: str, raw: bytes, selection: Selection, options: Options = Op
                 where = notebook.file_lines(raw)
                 result.file_lines = {k: where[k] for k in {(f.cell, f.line) for f in result.findings} if k in where}
         else:
-            result.findings = configs.check(path, _config_text(path, raw), selection, options.style)
+            result.findings = configs.check(path, _config_text(path, raw), selection, options.style, project)
         return result
     decoded, tree = _parse(path, raw)
     try:
-        findings = analyze_tree(tree, physical_lines(decoded.text), options.style, fixes=options.fix or options.fix_details or options.plan_fixes)
+        findings = analyze_tree(tree, physical_lines(decoded.text), options.style,
+                                fixes=options.fix or options.fix_details or options.plan_fixes,
+                                path=path, project=project)
     except RecursionError:
         raise SourceError(path, "is nested too deeply to analyze") from None
     result.findings = selection.filter(without_noqa(findings, decoded.text))
@@ -118,7 +138,8 @@ def fix_one(path: str, raw: bytes, selection: Selection, options: Options = Opti
         old_text, new_text = raw.decode("utf-8-sig"), (new_data or raw).decode("utf-8-sig")
     elif path.endswith(CONFIG_SUFFIXES):
         old_text = _config_text(path, raw)
-        new_text, result.fixed, result.findings = configs.fix(path, old_text, selection, options.style)
+        new_text, result.fixed, result.findings = configs.fix(path, old_text, selection, options.style,
+                                                              _project(options.project_roots))
         bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
         new_data = bom + new_text.encode("utf-8") if new_text != old_text else None
     else:
@@ -185,7 +206,7 @@ def run(
         except SourceError as error:
             results.append((position, FileResult(path, errors=[error])))
             continue
-        if may_contain_findings(raw):  # the bytes are dropped here; a worker reads them again
+        if prefilter(path, options)(raw):  # the bytes are dropped here; a worker reads them again
             tasks.append((path, selection(path), options))
             positions.append(position)
     workers = _workers(jobs, len(tasks))

@@ -232,3 +232,16 @@ def test_pre_commit_passes_files_in_batches_with_force_exclude_and_per_file_sett
     assert hook.returncode == 1, hook.stdout + hook.stderr
     reported = {line.split(":")[0] for line in hook.stdout.splitlines() if " AWL101 " in line}
     assert reported == {f"pkg{i}/m{j}.py" for i in range(3) for j in range(30)}  # not vendored/, not pkg3/
+
+
+def test_project_modules_are_followed_from_code_and_configs(tmp_path):
+    repo = make_repo(tmp_path / "r", {
+        "myproj/__init__.py": "",
+        "myproj/optim.py": "import torch\n\n\ndef build_adam(params, **kw):\n    return torch.optim.Adam(params, **kw)\n",
+        "conf/optim.yaml": "opt:\n  _target_: myproj.optim.build_adam\n  weight_decay: 0.01\n",
+        "conf/clean.yaml": "opt:\n  _target_: myproj.optim.build_adam\n  weight_decay: 0.0\n",
+    })
+    for jobs in ("1", "2"):
+        result = lint(repo, "check", "-j", jobs, ".")
+        assert result.returncode == 1 and checked(result) == ["conf/optim.yaml"]
+        assert "(via myproj/optim.py:5 → torch.optim.Adam)" in result.stdout
