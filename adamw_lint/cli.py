@@ -347,9 +347,8 @@ def _apply_fix(result: FileResult, diff: bool, from_stdin: bool, stdout: TextIO)
     else:
         try:
             write_atomic(result.path, result.new_data, result.raw)
-        except SourceError as error:  # not written: its findings remain, and the error is reported
+        except SourceError as error:  # not written: the error says so (its fixes are not "without a fix")
             result.errors.append(error)
-            result.findings = result.findings + result.fixed
             result.fixed = []
             result.new_data = None
 
