@@ -592,19 +592,3 @@ def _layout(path: str, raw: bytes, notebook: Dict[str, Any]):
             except (ValueError, RecursionError):  # e.g. NaN written differently, or too deep
                 break
     raise SourceError(path, "its JSON layout cannot be reproduced, so it is not rewritten (check still works)")
-
-
-# --- the runner's present interface: the first cell error fails the whole notebook -------------
-
-def check(path: str, raw: bytes, selection: Selection, style: str) -> List[Finding]:
-    findings, errors = check_cells(path, raw, selection, style)
-    if errors:
-        raise errors[0]
-    return findings
-
-
-def fix(path: str, raw: bytes, selection: Selection, style: str) -> Tuple[Optional[bytes], List[Finding], List[Finding]]:
-    data, fixed, remaining, errors = fix_cells(path, raw, selection, style)
-    if errors:
-        raise errors[0]
-    return data, fixed, remaining

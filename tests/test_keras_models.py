@@ -234,7 +234,8 @@ def test_several_models_in_one_notebook_follow_cells_in_order(tmp_path):
     path = tmp_path / "two_models.ipynb"
     raw = json.dumps(nb).encode()
     path.write_bytes(raw)
-    findings = notebook.check(str(path), raw, Selection(), "rename")
+    findings, errors = notebook.check_cells(str(path), raw, Selection(), "rename")
+    assert errors == []
     assert [(f.cell, f.line, f.code) for f in findings] == [(4, 1, "AWL201")]
     # the regularizer is named where the user sees it once the notebook maps module lines to cells
     assert findings[0].relocated(lambda line: f"module line {line}").message != findings[0].message
