@@ -136,15 +136,30 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
             return self._join_import(original_node, updated)
         if isinstance(original_node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
             return self._statement(original_node, updated)
+        if isinstance(original_node, (cst.Element, cst.Arg)) and self._rewritten:
+            return self._fit_element(original_node, updated)
         if not self._edits or not isinstance(original_node, cst.BaseExpression):
             return updated
         span = self._span(original_node)
         container, replace = self._edits.get(("container", span), ()), self._edits.get(("replace", span), ())
-        new = _apply_edits(updated, container, replace)
-        if isinstance(new, cst.Call) and (container or not original_node.func.deep_equals(new.func)):  # type: ignore[attr-defined]
+        keep_break = self._breaks_conform(original_node) if container and isinstance(original_node, cst.Call) else True
+        new = _apply_edits(updated, container, replace, keep_break)
+        if isinstance(new, cst.Call) and (container or not original_node.func.deep_equals(new.func)):  # type: ignore
             new = self._realign(original_node, new)  # type: ignore[arg-type]
             self._rewritten.append(new)
         return new
+
+    def _breaks_conform(self, original: cst.Call) -> bool:
+        """Whether the line break between the call's last two arguments lands where pycodestyle
+        wants it (at the first argument's column, hanging or visual): only then is it copied."""
+        if len(original.args) < 2:
+            return True
+        comma = original.args[-2].comma
+        whitespace = comma.whitespace_after if isinstance(comma, cst.Comma) else None
+        if not isinstance(whitespace, cst.ParenthesizedWhitespace):
+            return True
+        column = (len("".join(self._indents)) if whitespace.indent else 0) + len(whitespace.last_line.value)
+        return column == self.get_metadata(PositionProvider, original.args[0]).start.column
 
     def _realign(self, original: cst.Call, new: cst.Call) -> cst.Call:
         """Visually aligned continuation lines move with the bracket when the callee's length changed."""
@@ -191,34 +206,59 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
         return cst.FlattenSentinel([updated, *new_lines])
 
     def _fit(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
+        """A statement ``x = call(...)`` / ``return call(...)`` / ``call(...)`` whose line a fix made too long."""
         assert self._module is not None
-        if len(updated.body) != 1:
-            return updated
-        small = updated.body[0]
-        value = getattr(small, "value", None)
-        if not isinstance(value, cst.Call) or not any(value is c for c in self._rewritten):
+        if len(updated.body) != 1 or not isinstance(getattr(updated.body[0], "value", None), cst.Call):
             return updated
         indent = len("".join(self._indents))
         old_text, new_text = self._module.code_for_node(original), self._module.code_for_node(updated)
-        if formatting.too_long(old_text.rstrip("\r\n"), indent, self.line_length) \
-                or not formatting.too_long(new_text.rstrip("\r\n"), indent, self.line_length):
+        start = self.get_metadata(PositionProvider, original.body[0].value).start  # type: ignore[attr-defined]
+        value = self._split(updated.body[0].value,  # type: ignore[attr-defined]
+                            old_text.rstrip("\r\n"), new_text.rstrip("\r\n"), indent, start.column)
+        return updated.with_changes(body=[updated.body[0].with_changes(value=value)])
+
+    def _fit_element(self, original, updated):
+        """A list element or argument alone on its line (``[\n    Adam(...),\n]``) that a fix made too long."""
+        assert self._module is not None
+        if not isinstance(updated.value, cst.Call):
             return updated
-        hanging = isinstance(value.whitespace_before_args, cst.ParenthesizedWhitespace)
-        args_one_line = all(formatting.is_one_line(a.value, self._module) for a in value.args)
-        if not (formatting.is_one_line(value, self._module) or (hanging and args_one_line)):
-            return updated
-        return updated.with_changes(body=[small.with_changes(
-            value=formatting.split_call(value, self._module, indent, self.line_length))])
+        start = self.get_metadata(PositionProvider, original).start
+        line = self._module.code.split("\n")[start.line - 1] if self._module.code else ""
+        if line[:start.column].strip():
+            return updated  # not the first thing on its line
+        comma = "," if isinstance(updated.comma, cst.Comma) else ""
+        old_text = self._module.code_for_node(original.value) + comma
+        new_text = self._module.code_for_node(updated.value) + comma
+        return updated.with_changes(value=self._split(updated.value, old_text, new_text, start.column, start.column))
+
+    def _split(self, call: cst.Call, old_text: str, new_text: str, column: int, call_column: int) -> cst.Call:
+        """Black's split of ``call`` (its brackets are the last on the line), when the fix made the
+        line too long and the arguments are written on one line; a call already over several lines
+        gets its last argument on a line of its own. ``column``: where the line starts;
+        ``call_column``: where the call starts."""
+        assert self._module is not None
+        limit = self.line_length
+        if formatting.too_long(old_text, column, limit) or not formatting.too_long(new_text, column, limit):
+            return call
+        block = len("".join(self._indents))
+        if not formatting.args_on_one_line(call, self._module):
+            first = call_column + len(self._module.code_for_node(call.func)) + 1  # right after the bracket
+            return formatting.break_before_last(call, block, first)
+        head = self._module.code_for_node(call.func)
+        if isinstance(call.func, cst.Call) and formatting.is_one_line(call.func, self._module) \
+                and column + len(head) + 1 > self.line_length:  # f(...)(x): black splits the first brackets
+            return call.with_changes(func=formatting.split_call(call.func, self._module, column, block, limit))
+        return formatting.split_call(call, self._module, column, block, self.line_length)
 
 
 def _is_package_init(path: str) -> bool:
     return os.path.basename(path) in ("__init__.py", "__init__.pyi")
 
 
-def _apply_edits(node, container: Sequence[Edit], replace: Sequence[Edit]):
+def _apply_edits(node, container: Sequence[Edit], replace: Sequence[Edit], keep_break: bool = True):
     """One node's edits: first those on the call or dict itself, then a replacement of the node."""
     for edit in container:
-        node = _apply_container_edit(node, edit)
+        node = _apply_container_edit(node, edit, keep_break)
     for edit in replace:
         node = _replaced(node, cst.parse_expression(edit.text))
     return node
@@ -235,14 +275,14 @@ def _replaced(node, new: cst.BaseExpression):
     return new.with_changes(lpar=node.lpar, rpar=node.rpar)
 
 
-def _apply_container_edit(node, edit: Edit):
+def _apply_container_edit(node, edit: Edit, keep_break: bool = True):
     if edit.kind == "add-keyword" and isinstance(node, cst.Call):
         arg = cst.Arg(
             keyword=cst.Name(edit.name),
             value=cst.parse_expression(edit.text),
             equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
         )
-        return node.with_changes(args=formatting.append_arg(list(node.args), arg))
+        return node.with_changes(args=formatting.append_arg(list(node.args), arg, keep_break))
     if edit.kind == "drop-keyword" and isinstance(node, cst.Call):
         return node.with_changes(
             args=_remove(list(node.args), lambda a: a.keyword is not None and a.keyword.value == edit.name)
@@ -389,7 +429,7 @@ class _Singles:
                 result[finding.span] = self._whole(finding)
                 continue
             edits = [r for span in self._top_spans(finding.fix.edits) for r in self._node_edit(span, finding.fix.edits)]
-            if any(self._needs_layout(edit) for edit in edits):  # continuation lines or a long line
+            if finding.span[0] != finding.span[2] or any(self._needs_layout(edit) for edit in edits):
                 result[finding.span] = self._whole(finding)
                 continue
             result[finding.span] = sorted(edits + self._imports(finding.fix.add_imports))
@@ -442,7 +482,7 @@ class _Singles:
 
     def _needs_layout(self, edit: Replacement) -> bool:
         """Whether a node's new text may move other lines or break the line length: then the whole
-        fixer (``AdamWCodemod``) decides the layout."""
+        fixer (``AdamWCodemod``) decides the layout (as for a call over several lines)."""
         offset, length, text = edit
         if "\n" in self.source[offset:offset + length] or "\n" in text:
             return True

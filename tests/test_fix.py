@@ -159,7 +159,7 @@ def test_unparsable_file_is_skipped_and_reported(tmp_path, capsys):
 def test_fix_that_does_not_apply_cleanly_writes_nothing(monkeypatch):
     import adamw_lint.fix as fix_module
 
-    monkeypatch.setattr(fix_module, "_apply_container_edit", lambda node, edit: node)
+    monkeypatch.setattr(fix_module, "_apply_container_edit", lambda node, edit, *layout: node)
     with pytest.raises(FixError):
         fix_source("import torch\nopt = torch.optim.RAdam(p, weight_decay=1e-4)\n")
 

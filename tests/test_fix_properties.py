@@ -1,15 +1,18 @@
 """Property-based tests of the fixer over generated call shapes (hypothesis).
 
 Properties: the fixed program parses; re-checking it finds nothing fixable; fixing is
-idempotent; every line outside the rewritten calls and the import block is unchanged; and the
-AST differs from the original's only by the expected renames and switch edits.
+idempotent; every line outside the rewritten calls and the import block is unchanged; the AST
+differs from the original's only by the expected renames and switch edits; and pycodestyle finds
+no continuation-line, line-length or trailing-whitespace problem the original did not have.
+Programs have hanging and visually aligned calls, imports guarded by ``try``/``if``, and star
+imports that could rebind a bare new name.
 """
 import ast
-import difflib
 import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_fix_format import new_style_problems
 
 from adamw_lint.analysis import analyze_source
 from adamw_lint.fix import fix_source
@@ -44,10 +47,13 @@ def call(draw):
     if cls in ("Adam", "NAdam", "RAdam") and draw(st.booleans()):
         args.append(f"decoupled_weight_decay={draw(st.sampled_from(['False', 'True']))}")
     pieces = []
-    for arg in args:
-        pieces.append(draw(newline) + arg)
-    trailing = "," if draw(st.booleans()) else ""
-    text = f"{name}(" + ", ".join(pieces) + trailing + draw(newline) + ")"
+    if draw(st.booleans()):  # visually aligned with the bracket (ALIGN: filled in by program())
+        text = f"{name}(" + ",\nALIGN".join(args) + ")"
+    else:
+        for arg in args:
+            pieces.append(draw(newline) + arg)
+        trailing = "," if draw(st.booleans()) else ""
+        text = f"{name}(" + ", ".join(pieces) + trailing + draw(newline) + ")"
     if draw(st.booleans()):
         text = f"functools.partial({name}, " + ", ".join(args[1:] or ["lr=1e-3"]) + ")"
         imports += "\nimport functools"
@@ -58,9 +64,18 @@ def call(draw):
 def program(draw):
     calls = draw(st.lists(call(), min_size=1, max_size=4))
     imports = sorted({line for imp, _ in calls for line in imp.splitlines()})
-    body = ["WD = 3e-4", "", "def unrelated(x):", "    return x * 2  # keep me", ""]
+    guard = draw(st.sampled_from(["", "try", "if"]))
+    if guard == "try":
+        imports = ["try:", *(f"    {line}" for line in imports), "except ImportError:", "    pass"]
+    elif guard == "if":
+        imports = ["if os.environ.get('USE_TORCH', '1') == '1':", *(f"    {line}" for line in imports)]
+    if draw(st.booleans()):
+        imports.append(draw(st.sampled_from(["from mylib import *", "from .helpers import *"])))
+    body = ["WD = 3e-4", "", "", "def unrelated(x):", "    return x * 2  # keep me", "", ""]
     for i, (_, text) in enumerate(calls):
-        body.append(f"opt{i} = {text}{draw(comment)}")
+        prefix = f"opt{i} = "
+        text = text.replace("ALIGN", " " * (len(prefix) + text.index("(") + 1))
+        body.append(f"{prefix}{text}{draw(comment)}")
         if draw(st.booleans()):
             body.append("print('between calls')")
     return "\n".join(["import os", *imports, "", *body]) + "\n"
@@ -72,14 +87,17 @@ def _normalize(tree: ast.AST) -> str:
     class Undo(ast.NodeTransformer):
         def visit_Attribute(self, node):
             self.generic_visit(node)
-            if node.attr == "AdamW":
-                node.attr = "Adam"
+            if node.attr in ("Adam", "AdamW"):  # torch.optim.AdamW where a star import took the bare name
+                return ast.Name(id="Adam", ctx=node.ctx)
             return node
 
+        def visit_Import(self, node):
+            return None
+
+        visit_ImportFrom = visit_Import
+
         def visit_Name(self, node):
-            if node.id in ("AdamW", "XAdamW"):
-                node.id = "Adam"
-            if node.id == "XAdam":
+            if node.id in ("AdamW", "XAdamW", "XAdam"):
                 node.id = "Adam"
             return node
 
@@ -94,8 +112,7 @@ def _normalize(tree: ast.AST) -> str:
             return node
 
     tree = Undo().visit(tree)
-    body = [s for s in tree.body if not isinstance(s, (ast.Import, ast.ImportFrom))]  # type: ignore[attr-defined]
-    return "\n".join(ast.dump(s) for s in body)
+    return "\n".join(ast.dump(s) for s in tree.body)  # type: ignore[attr-defined]
 
 
 EXAMPLES = int(os.environ.get("ADAMW_LINT_FUZZ_EXAMPLES", "150"))  # docs/reliability.md: a longer run
@@ -113,13 +130,14 @@ def test_fixer_properties(source):
         assert fixed == source
         return
     spans = [f.span for f in result.fixed]
-    before, after = source.splitlines(), fixed.splitlines()
-    for tag, i1, i2, _, _ in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes():
-        if tag in ("replace", "delete"):
-            for line in range(i1 + 1, i2 + 1):
-                inside = any(start <= line <= end for start, _, end, _ in spans)
-                assert inside or "import" in before[line - 1], (line, before[line - 1])
+    # every line outside the rewritten calls and the imports is still there, in order (lines of a
+    # rewritten call may move, e.g. continuation lines aligned with a bracket that moved)
+    kept = [line for number, line in enumerate(source.splitlines(), 1)
+            if not any(start <= number <= end for start, _, end, _ in spans) and "import" not in line]
+    remaining = iter(fixed.splitlines())
+    assert all(any(line == other for other in remaining) for line in kept), kept
     assert _normalize(ast.parse(source)) == _normalize(ast.parse(fixed))
+    assert new_style_problems(source, fixed) == {}
 
 
 def test_generated_programs_exercise_the_fixer():

@@ -17,8 +17,7 @@ import ast
 from typing import List, Optional, Sequence, Tuple
 
 from .. import catalog
-from ..catalog import OptimizerApi, OptimizerWrapper
-from ..catalog import OptaxChain
+from ..catalog import OptaxChain, OptimizerApi, OptimizerWrapper
 from ..context import ABSENT, HIDDEN, Bound, Context, ParamGroup
 from ..findings import Edit, Fix
 from ..scope import Scope, is_unknown
