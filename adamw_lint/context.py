@@ -104,12 +104,14 @@ class Context:
     """One module: its resolved names, its lines, and whether fixes are planned."""
 
     def __init__(self, resolver: Resolver, lines: Sequence[str], style: str, fixes: bool,
-                 project: Optional["ProjectIndex"] = None) -> None:
+                 project: Optional["ProjectIndex"] = None, target_torch: Optional[Tuple[int, int]] = None) -> None:
         self.resolver = resolver
         self.project = project
         self.lines = lines
         self.style = style
         self.fixes = fixes
+        # the oldest torch the fixed code must run on (None: unknown); read by fix planning
+        self.target_torch = target_torch
 
     # positions -------------------------------------------------------------------------
     def _col(self, line: int, byte_col: int) -> int:

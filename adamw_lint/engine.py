@@ -128,7 +128,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
         resolver.imported_literal = project.literal
     resolver.visit(tree)
     ctx = Context(resolver, lines, style, fixes, project)
-    ctx.target_torch = target_torch  # type: ignore[attr-defined]  # read by fix planning (checkers/optimizer_fix.py)
+    ctx.target_torch = target_torch  # read by fix planning (checkers/optimizer_fix.py)
     checkers: Dict[int, Checker] = {}
 
     def checker(index: int) -> Checker:

@@ -602,6 +602,7 @@ WRAPPERS: Tuple[OptimizerWrapper, ...] = (
         ),
         optimizer="optimizer_class",
         params="params",
+        switch_ignored_when="overlap_with_ddp",  # ZeRO swaps in its own functional optimizer
         source="§1 row 14, §2.7, trap 17",
     ),
     OptimizerWrapper(

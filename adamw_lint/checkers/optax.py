@@ -7,15 +7,15 @@ the weights grow (AWL302); between the preconditioner and the scaling it is Adam
 from __future__ import annotations
 
 import ast
-from typing import Iterable, List, Optional, Tuple
+from typing import Iterable, Optional
 
 from .. import catalog
 from ..catalog import OptaxChain, Signature
-from ..context import ABSENT, HIDDEN, Bound
-from ..findings import Edit, Finding, Fix
+from ..context import ABSENT, HIDDEN
+from ..findings import Finding
 from ..scope import Scope
-from ..spelling import Blocked, spell, unused_imports
 from .base import Checker
+from .optimizer_fix import plan_chain_fix
 
 # optax.add_decayed_weights(weight_decay=0.0, mask=None)
 _DECAYED_WEIGHTS = Signature.parse("weight_decay=0.0, mask=None")
@@ -56,32 +56,6 @@ class OptaxChecker(Checker):
             shown = ctx.text(wd)  # type: ignore[arg-type]
             message = (f"{code} optax.chain(..., add_decayed_weights({shown}), ...) {what}; use "
                        f"{chain.replacement}(..., weight_decay={shown})")
-            fix, blocked = self._fix(chain, call, scope, names, i, bound, code) if ctx.fixes else (None, "")
+            fix, blocked = plan_chain_fix(ctx, chain, call, scope, names, i, bound, code) if ctx.fixes else (None, "")
             return Finding(code, message, ctx.span(call), fix, blocked)
         return None
-
-    def _fix(self, chain: OptaxChain, call: ast.Call, scope: Scope, names: List[Optional[str]],
-             decay_index: int, bound: Bound, code: str) -> Tuple[Optional[Fix], str]:
-        """Only decay + the one alias the replacement stands for, in the order the code implies."""
-        ctx = self.ctx
-        refused = f"only a chain of exactly add_decayed_weights and {chain.fixable[0]} is rewritten"
-        if len(names) != 2:
-            return None, refused
-        other = 1 - decay_index
-        if names[other] not in chain.fixable or (code == _COUPLED[0]) != (other == 1):
-            return None, refused
-        optimizer = call.args[other]
-        assert isinstance(optimizer, ast.Call)
-        parts = [ctx.text(a) for a in optimizer.args]
-        parts += [f"{k.arg}={ctx.text(k.value)}" if k.arg else f"**{ctx.text(k.value)}" for k in optimizer.keywords]
-        parts.append(f"weight_decay={ctx.text(bound.get('weight_decay'))}")  # type: ignore[arg-type]
-        mask = bound.get("mask")
-        if isinstance(mask, ast.expr):
-            parts.append(f"mask={ctx.text(mask)}")
-        try:
-            spelling, add, _ = spell(ctx, call.func, scope, chain.replacement)
-        except Blocked as blocked:
-            return None, str(blocked)
-        replacement = f"{spelling}({', '.join(parts)})"
-        return Fix(f"Replace the chain with {chain.replacement}", (Edit("replace", ctx.span(call), replacement),),
-                   add, unused_imports(ctx, call, scope)), ""

@@ -32,7 +32,7 @@ def plan_fix(ctx: Context, api: OptimizerApi, name: str, call: ast.Call, cls: as
     """The fix, or None and why there is none."""
     planner = _Planner(ctx, api, name, call, cls, bound, scope, groups, wrapper)
     try:
-        unusable = planner.switch_unusable() if api.switch else ""
+        unusable = switch_unusable(ctx, api, name, call, scope, wrapper) if api.switch else ""
         if api.fix == "rename" and (ctx.style != "flag" or not api.switch or unusable):
             return planner.rename(), ""
         if unusable:
@@ -44,7 +44,7 @@ def plan_fix(ctx: Context, api: OptimizerApi, name: str, call: ast.Call, cls: as
 
 def target_torch(ctx: Context) -> Optional[Version]:
     """The oldest torch the fixed code must run on (``analyze_tree(..., target_torch=)``)."""
-    return getattr(ctx, "target_torch", None)
+    return ctx.target_torch
 
 
 def needed_torch(since: Optional[str]) -> Optional[Version]:
@@ -53,6 +53,22 @@ def needed_torch(since: Optional[str]) -> Optional[Version]:
         return None
     major, minor = since.split()[1].split(".")[:2]
     return int(major), int(minor)
+
+
+def switch_unusable(ctx: Context, api: OptimizerApi, name: str, call: ast.Call, scope: Scope,
+                    wrapper: Optional[OptimizerWrapper]) -> str:
+    """Why ``api``'s decoupled switch cannot be written at ``call`` ("" when it can): the project's
+    torch is older than the row's ``since``, or a wrapper flag makes the switch ignored."""
+    needed, target = needed_torch(api.since), target_torch(ctx)
+    if needed and target and target < needed:
+        return (f"{api.switch}=True needs torch {needed[0]}.{needed[1]} or later, and the project "
+                f"allows torch {target[0]}.{target[1]} (target-torch)")
+    flag = wrapper.switch_ignored_when if wrapper is not None else None
+    if wrapper is not None and flag:
+        value = ctx.bind(call, scope, wrapper.signature).get(flag)
+        if ctx.flag(value, False, scope) is not False:
+            return f"with {flag}=True, {wrapper.names[0]} swaps in its own {name} without {api.switch}"
+    return ""
 
 
 class _Planner:
@@ -66,20 +82,6 @@ class _Planner:
         self.scope: Scope = scope
         self.groups: Sequence[ParamGroup] = groups
         self.wrapper: Optional[OptimizerWrapper] = wrapper
-
-    def switch_unusable(self) -> str:
-        """Why the decoupled switch cannot be written here ("" when it can)."""
-        needed, target = needed_torch(self.api.since), target_torch(self.ctx)
-        if needed and target and target < needed:
-            return (f"{self.api.switch}=True needs torch {needed[0]}.{needed[1]} or later, and the project "
-                    f"allows torch {target[0]}.{target[1]} (target-torch)")
-        flag = getattr(self.wrapper, "switch_ignored_when", None)
-        if flag and self.wrapper is not None:
-            value = self.ctx.bind(self.call, self.scope, self.wrapper.signature).get(flag)
-            if self.ctx.flag(value, False, self.scope) is not False:
-                return (f"with {flag}=True, {self.wrapper.names[0]} swaps in its own {self.name} "
-                        f"without {self.api.switch}")
-        return ""
 
     def decay_sites(self) -> Tuple[Tuple[int, Tuple[int, int, int, int]], ...]:
         """Where the weight decay is written (see ``Fix.decay_sites``)."""

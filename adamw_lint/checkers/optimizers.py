@@ -21,7 +21,7 @@ from ..findings import Edit, Finding, Fix, place
 from ..project_index import Reach
 from ..scope import Scope, is_unknown
 from .base import Checker
-from .optimizer_fix import plan_fix
+from .optimizer_fix import plan_fix, switch_unusable
 
 
 @dataclass
@@ -123,7 +123,8 @@ class OptimizerChecker(Checker):
         if api.fix is None and api.switch is None:
             instead = f", and {name} has no decoupled mode; {api.advice}"
         else:
-            instead = f", not decoupled weight decay; {self._advice(api, name)} and re-tune {api.weight_decay}"
+            advice = self._advice(api, name, call, scope, wrapper)
+            instead = f", not decoupled weight decay; {advice} and re-tune {api.weight_decay}"
         message = f"{api.code} {name}({shown.decay_text}) adds L2 to the gradient (coupled){maybe}{instead}"
         return self._finding(api, name, call, cls, bound, scope, message, groups or [], wrapper, via)
 
@@ -161,9 +162,15 @@ class OptimizerChecker(Checker):
             configs.append(_Config(wd, f"{wd_param}={ctx.text(wd)}{where}"))  # type: ignore[arg-type]
         return configs
 
-    def _advice(self, api: OptimizerApi, name: str) -> str:
+    def _advice(self, api: OptimizerApi, name: str, call: ast.Call, scope: Scope,
+                wrapper: Optional[OptimizerWrapper]) -> str:
+        """What to do, as the fix would do it: ``--style flag`` asks for the switch unless the
+        project's torch is too old for it or a wrapper ignores it (then the rename, and why)."""
         if api.fix == "rename" and self.ctx.style == "flag" and api.switch:
-            return f"pass {api.switch}=True ({api.since} or later)"
+            unusable = switch_unusable(self.ctx, api, name, call, scope, wrapper)
+            if not unusable:
+                return f"pass {api.switch}=True ({api.since} or later)"
+            return f"use {api.rename[name]} ({unusable})"
         if api.fix == "rename":
             return f"use {api.rename[name]}"
         return api.advice
