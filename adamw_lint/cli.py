@@ -13,12 +13,13 @@ import signal
 import sys
 import threading
 from importlib import import_module
-from typing import Iterable, List, Optional, Sequence, TextIO
+from typing import Iterable, Iterator, List, Optional, Sequence, TextIO
 
 from . import __version__, report, settings as config
 from .catalog import RULES, RULES_BY_CODE
 from .discovery import discover
 from .files import SourceError, decode, display, encode, read_bytes, write_atomic
+from .catalog.schema import SAFE, UNSAFE
 from .runner import SUFFIXES, FileResult, Options, analyze, run
 from .selection import parse_codes
 
@@ -46,6 +47,15 @@ def _jobs(text: str) -> int:
     if not 0 <= jobs <= cpus:
         raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {cpus} (this machine's CPUs), or 0 for automatic")
     return jobs
+
+
+def _torch_version(text: str):
+    from .project import parse_version
+
+    try:
+        return parse_version(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _positive(text: str) -> int:
@@ -96,6 +106,9 @@ def _parser() -> argparse.ArgumentParser:
             help="fix for torch.optim.Adam: 'rename' to AdamW (any torch since 1.2, default) or "
             "'flag' to pass decoupled_weight_decay=True (torch >= 2.7 only)",
         )
+        sub.add_argument("--target-torch", type=_torch_version, default=None, metavar="X.Y",
+                         help="the oldest torch the code must run on (default: the lowest the project's metadata allows); "
+                              "a fix that needs a newer torch is not offered")
         sub.add_argument("--exit-zero", action="store_true", help="exit 0 whatever was found (errors are still printed)")
         sub.add_argument("--show-settings", action="store_true", help="print the settings for the first path, and exit")
 
@@ -103,6 +116,10 @@ def _parser() -> argparse.ArgumentParser:
     common(check)
     check.add_argument("--format", choices=config.FORMATS, default=None)
     check.add_argument("--statistics", action="store_true", help="print the number of findings per code instead of the findings (text or json)")
+    check.add_argument("--fix", action="store_true", help="apply the safe fixes (numerics unchanged), then report what remains")
+    check.add_argument("--unsafe-fixes", dest="unsafe_fixes", action="store_true", default=None,
+                       help="with --fix, also apply fixes that change training numerics (every coupled-to-decoupled rewrite)")
+    check.add_argument("--no-unsafe-fixes", dest="unsafe_fixes", action="store_false")
     check.add_argument("--add-noqa", action="store_true", help="add '# noqa: CODE' to every line with a finding (adopting the linter in a legacy codebase)")
     fix = commands.add_parser("fix", help="apply the automatic fixes (they change training numerics)")
     common(fix)
@@ -181,6 +198,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
             extend_exclude=tuple(args.extend_exclude) if args.extend_exclude is not None else None,
             respect_gitignore=args.respect_gitignore, force_exclude=args.force_exclude,
             fix_style=args.style, format=getattr(args, "format", None),
+            unsafe_fixes=getattr(args, "unsafe_fixes", None), target_torch=args.target_torch,
         )
         resolver = config.Resolver(overrides, args.config, args.isolated)
         if args.command == "config" or args.show_settings:
@@ -201,8 +219,10 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     verbose = args.verbose or os.environ.get("ADAMW_LINT_VERBOSE", "") not in ("", "0")
     from_stdin = args.paths == ["-"]
     project = () if from_stdin else tuple(os.path.abspath(p) for p in args.paths if os.path.exists(p))
-    options = Options(first.fix_style, args.command == "fix", fmt in ("json", "sarif"),
-                      plan_fixes=fmt == "text", project_roots=project)
+    fixing = args.command == "fix" or args.command == "check" and args.fix
+    level = UNSAFE if args.command == "fix" or first.unsafe_fixes else SAFE  # `fix` is the one-off codemod
+    options = Options(first.fix_style, fixing, fmt in ("json", "sarif"), plan_fixes=fmt == "text",
+                      project_roots=project, applicability=level, target_torch=first.target_torch)
     errors: List[SourceError] = []
     with _output(args.output_file, stdout) as out:
         if from_stdin:
@@ -226,7 +246,9 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         if add_noqa:
             code = _add_noqa(results, errors, stderr, args.quiet)
         elif args.command == "check":
-            code = _report_check(results, errors, fmt, statistics, out, args.quiet)
+            if fixing:
+                results = _applied(results, from_stdin, out)
+            code = _report_check(results, errors, fmt, statistics, out, args.quiet, level, fixing)
         else:
             code = _report_fix(results, errors, args.diff, from_stdin, out, stderr)
     for error in errors:
@@ -259,14 +281,28 @@ def _progress(stream: TextIO, total_files: int):
     return show
 
 
+def _applied(results: Iterable[FileResult], from_stdin: bool, out: TextIO) -> Iterator[FileResult]:
+    """``check --fix``: write each file's fixes as they come, then report what remains."""
+    for result in results:
+        if result.new_data is not None:
+            if from_stdin:  # the fixed code goes to stdout, as ruff does; findings are not printed
+                _apply_fix(result, diff=False, from_stdin=True, stdout=out)
+                result.findings = []
+            else:
+                _apply_fix(result, diff=False, from_stdin=False, stdout=out)
+        yield result
+
+
 def _report_check(results: Iterable[FileResult], errors: List[SourceError], fmt: str, statistics: bool,
-                  out: TextIO, quiet: bool) -> int:
+                  out: TextIO, quiet: bool, level: str = SAFE, fixing: bool = False) -> int:
     rows = []
+    fixed = 0
     replacements = {}
     file_lines = {}  # (path, cell, line) → line of the .ipynb file
     for result in results:
         errors.extend(result.errors)
         rows.extend((result.path, f) for f in result.findings)
+        fixed += len(result.fixed) if result.new_data is not None else 0
         replacements.update({(result.path, span): r for span, r in result.replacements.items()})
         file_lines.update({(result.path, *key): line for key, line in result.file_lines.items()})
     if statistics:
@@ -278,9 +314,9 @@ def _report_check(results: Iterable[FileResult], errors: List[SourceError], fmt:
     elif fmt == "sarif":
         report.sarif(rows, out, replacements, errors, file_lines)
     else:
-        report.text(rows, out, color=report.use_color(out))
-        if not quiet and (rows or not errors):
-            out.write(report.summary(rows))
+        report.text(rows, out, level, color=report.use_color(out))
+        if not quiet and (rows or fixed or not errors):
+            out.write(report.summary(rows, level, fixed if fixing else None))
     return EXIT_FINDINGS if rows else EXIT_CLEAN
 
 

@@ -14,6 +14,7 @@ from urllib.parse import quote
 from . import __version__
 from .findings import Finding
 from .catalog import RULES, RULES_BY_CODE
+from .catalog.schema import SAFE, UNSAFE
 from .files import SourceError, display, physical_lines
 
 Row = Tuple[str, Finding]  # (path, finding)
@@ -68,23 +69,34 @@ def _paint(text: str, code: str, color: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
 
-def text(rows: Sequence[Row], out: TextIO, color: bool = False) -> None:
-    """``path:line:col: CODE [*] message``, as ruff prints it; ``[*]``: a fix is available."""
+def text(rows: Sequence[Row], out: TextIO, level: str = SAFE, color: bool = False) -> None:
+    """``path:line:col: CODE [*] message``, as ruff prints it; ``[*]``: ``check --fix`` (with
+    ``--unsafe-fixes`` when ``level`` is unsafe) would fix it."""
     for path, f in rows:
         message = escape(f.message)
         if message.startswith(f.code + " "):
             message = message[len(f.code) + 1:]
-        mark = " [*]" if f.fix is not None else ""
+        mark = " [*]" if f.fix is not None and f.fix.applies_at(level) else ""
         out.write(f"{_paint(location(path, f), '1', color)}: {_paint(f.code, '1;31', color)}"
                   f"{_paint(mark, '36', color)} {message}\n")
 
 
-def summary(rows: Sequence[Row]) -> str:
+def summary(rows: Sequence[Row], level: str = SAFE, fixed: Optional[int] = None) -> str:
+    """ruff's closing line: how many findings, how many a fix would remove, and the fixes that
+    ``--unsafe-fixes`` would add (they change training numerics)."""
     if not rows:
-        return "All checks passed!\n"
-    fixable = sum(1 for _, f in rows if f.fix is not None)
-    found = f"Found {len(rows)} finding{'s' * (len(rows) != 1)}"
-    return f"{found} ({fixable} fixable with `adamw-lint fix`).\n" if fixable else f"{found}.\n"
+        return f"Found {fixed} finding{'s' * (fixed != 1)} ({fixed} fixed, 0 remaining).\n" if fixed else "All checks passed!\n"
+    fixable = sum(1 for _, f in rows if f.fix is not None and f.fix.applies_at(level))
+    hidden = sum(1 for _, f in rows if f.fix is not None and not f.fix.applies_at(level) and f.fix.applies_at(UNSAFE))
+    total = len(rows) + (fixed or 0)
+    counts = [f"{fixed} fixed, {len(rows)} remaining"] if fixed is not None else []
+    if fixable:
+        counts.append(f"{fixable} fixable with `--fix`")
+    line = f"Found {total} finding{'s' * (total != 1)}" + (f" ({'; '.join(counts)})" if counts else "") + ".\n"
+    if hidden:
+        line += (f"{hidden} hidden fix{'es' * (hidden != 1)} can be enabled with `--unsafe-fixes` "
+                 "(they change training numerics: re-tune weight_decay), or applied with `adamw-lint fix`.\n")
+    return line
 
 
 def as_json(rows: Sequence[Row], out: TextIO, replacements: Optional[Replacements] = None) -> None:
@@ -193,7 +205,7 @@ def sarif(rows: Sequence[Row], out: TextIO, replacements: Replacements, errors: 
         edits = replacements.get((path, f.span))
         if f.fix is not None and edits:
             result["fixes"] = [{
-                "description": {"text": f"{f.fix.description} ({f.fix.applicability} fix)"},
+                "description": {"text": f"{f.fix.description} ({f.fix.applicability or UNSAFE} fix)"},
                 "artifactChanges": [{
                     "artifactLocation": artifact,
                     "replacements": [

@@ -22,6 +22,8 @@ from typing import Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 from . import pool
 from .analysis import analyze_tree, may_contain_findings
 from .engine import may_reach_findings
+from .catalog.schema import UNSAFE
+from .project import line_length, torch_floor
 from .project_index import ProjectIndex
 from .files import Decoded, SourceError, decode, encode, physical_lines, read_bytes
 from .findings import Finding, Span
@@ -46,6 +48,12 @@ class Options:
     fix_details: bool = False  # each finding's own fix as edits, for JSON/SARIF output
     plan_fixes: bool = False  # whether findings carry fix plans (implied by the two above)
     project_roots: Tuple[str, ...] = ()  # follow imports of the project's own modules below these
+    applicability: str = UNSAFE  # apply fixes up to this level: SAFE (check --fix) or UNSAFE
+    target_torch: Optional[Tuple[int, int]] = None  # else the lowest torch each file's project allows
+
+
+def _target_torch(path: str, options: Options) -> Optional[Tuple[int, int]]:
+    return options.target_torch or torch_floor(path)
 
 
 @functools.lru_cache(maxsize=4)
@@ -114,22 +122,25 @@ def check_one(path: str, raw: bytes, selection: Selection, options: Options = Op
     try:
         findings = analyze_tree(tree, physical_lines(decoded.text), options.style,
                                 fixes=options.fix or options.fix_details or options.plan_fixes,
-                                path=path, project=project)
+                                path=path, project=project, target_torch=_target_torch(path, options))
     except RecursionError:
         raise SourceError(path, "is nested too deeply to analyze") from None
     result.findings = selection.filter(without_noqa(findings, decoded.text))
     if options.fix_details and any(f.fix for f in result.findings):
         from .fix import fix_each
 
-        result.replacements = fix_each(decoded.text, result.findings)
+        result.replacements = fix_each(decoded.text, result.findings, path=path, line_length=line_length(path))
     return result
 
 
 def fix_one(path: str, raw: bytes, selection: Selection, options: Options = Options()) -> FileResult:
     """``check_one``, and the file's fixed bytes when a fix changes it."""
     result = check_one(path, raw, selection, options)
-    if not any(f.fix for f in result.findings):
+    wanted = [f for f in result.findings if f.fix is not None and f.fix.applies_at(options.applicability)]
+    if not wanted:
         return result
+    if path.endswith(NOTEBOOK_SUFFIXES + CONFIG_SUFFIXES) and len(wanted) < sum(1 for f in result.findings if f.fix):
+        return result  # their fixers apply every fix at once: none, rather than one not asked for
     from . import configs, notebook
     from .fix import FixError, fix_source  # libcst costs ~0.25 s to import: only when fixing
 
@@ -145,7 +156,9 @@ def fix_one(path: str, raw: bytes, selection: Selection, options: Options = Opti
     else:
         decoded = decode(path, raw)
         try:
-            fixed = fix_source(decoded.text, options.style, selection, findings=result.findings)
+            fixed = fix_source(decoded.text, options.style, selection, findings=result.findings,
+                               applicability=options.applicability, target_torch=_target_torch(path, options),
+                               path=path, line_length=line_length(path))
         except (FixError, SyntaxError, RecursionError) as error:
             raise SourceError(path, f"not fixed: {error}") from None
         result.fixed, result.findings = fixed.fixed, fixed.remaining

@@ -15,6 +15,8 @@ and relative to the directory of the file that sets them.
     per-file-ignores = { "tests/**" = ["AWL101"] }
     respect-gitignore = true
     force-exclude = false             # apply excludes to paths named on the command line too
+    unsafe-fixes = false              # let check --fix apply fixes that change training numerics
+    target-torch = "2.5"              # default: the lowest torch the project's metadata allows
     fix-style = "rename"              # or "flag"
     format = "text"                   # text, json, github, sarif
 
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from .project import parse_version
 from .selection import Selection, parse_codes
 
 if sys.version_info >= (3, 11):
@@ -64,6 +67,8 @@ class Settings:
     force_exclude: bool = False
     fix_style: str = "rename"
     format: str = "text"
+    unsafe_fixes: bool = False  # check --fix applies fixes that change training numerics too
+    target_torch: Optional[Tuple[int, int]] = None  # None: the lowest torch the project's metadata allows
     source: Optional[str] = field(default=None, compare=False)  # the file they came from
     root: str = field(default=".", compare=False)  # patterns are relative to it
     _matchers: Dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -93,8 +98,10 @@ class Settings:
         """The effective settings as valid TOML (``adamw-lint config``)."""
         lines = [f"# settings from {self.source or '(defaults: no configuration found)'}", "[tool.adamw-lint]"]
         for key in ("select", "ignore", "extend_select", "exclude", "extend_exclude", "respect_gitignore",
-                    "force_exclude", "fix_style", "format"):
+                    "force_exclude", "fix_style", "format", "unsafe_fixes"):
             lines.append(f"{key.replace('_', '-')} = {_toml(getattr(self, key))}")
+        if self.target_torch is not None:
+            lines.append(f'target-torch = "{self.target_torch[0]}.{self.target_torch[1]}"')
         lines.append("per-file-ignores = {" + ", ".join(
             f"{_toml(pattern)} = {_toml(codes)}" for pattern, codes in self.per_file_ignores) + "}")
         return "\n".join(lines) + "\n"
@@ -173,7 +180,12 @@ def parse(table: Dict[str, Any], source: str, where: str = "") -> Settings:
             if not isinstance(value, dict):
                 raise fail(key, 'must be a table of pattern = ["codes"]')
             values[name] = tuple((pattern, codes(f"{key}.{pattern!r}", listed)) for pattern, listed in value.items())
-        elif key in ("respect-gitignore", "force-exclude"):
+        elif key == "target-torch":
+            try:
+                values[name] = parse_version(value) if isinstance(value, str) else parse_version("")
+            except ValueError:
+                raise fail(key, 'must be a torch version as a string, like "2.5"') from None
+        elif key in ("respect-gitignore", "force-exclude", "unsafe-fixes"):
             if not isinstance(value, bool):
                 raise fail(key, "must be true or false")
             values[name] = value

@@ -18,9 +18,10 @@ def test_exit_codes(tmp_path, capsys):
     (tmp_path / "bad.py").write_text(BAD)
     code, out, _ = cli(capsys, "check", str(tmp_path))
     assert code == 1
-    assert out == f"{(tmp_path / 'bad.py').as_posix()}:2:7: AWL101 [*] torch.optim.Adam(weight_decay=1e-4) adds L2 " \
+    assert out == f"{(tmp_path / 'bad.py').as_posix()}:2:7: AWL101 torch.optim.Adam(weight_decay=1e-4) adds L2 " \
                   "to the gradient (coupled), not decoupled weight decay; use torch.optim.AdamW and re-tune weight_decay\n" \
-                  "Found 1 finding (1 fixable with `adamw-lint fix`).\n"
+                  "Found 1 finding.\n1 hidden fix can be enabled with `--unsafe-fixes` (they change training " \
+                  "numerics: re-tune weight_decay), or applied with `adamw-lint fix`.\n"
     assert cli(capsys, "check", str(tmp_path / "missing"))[0] == 2
 
 

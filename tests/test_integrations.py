@@ -92,7 +92,7 @@ def test_notebook_findings_name_the_cell(capsys):
     rows = [(r["cell"], r["line"], r["col"], r["code"]) for r in json.loads(out)]
     assert rows == [(3, 4, 7, "AWL101"), (4, 1, 9, "AWL103")]
     _, out, _ = cli(capsys, "check", str(FIXTURES / "finetune.ipynb"))
-    assert out.splitlines()[0].endswith("finetune.ipynb:cell 3:4:7: AWL101 [*] torch.optim.Adam(weight_decay=1e-4) adds L2 "
+    assert out.splitlines()[0].endswith("finetune.ipynb:cell 3:4:7: AWL101 torch.optim.Adam(weight_decay=1e-4) adds L2 "
                                         "to the gradient (coupled), not decoupled weight decay; use torch.optim.AdamW "
                                         "and re-tune weight_decay")
 

@@ -153,16 +153,20 @@ def test_text_output_summary_colour_quiet_and_output_file(tmp_path):
     repo = make_repo(tmp_path / "r", {"t.py": BAD + "r = torch.optim.RMSprop(p, weight_decay=1e-4)\n"})
     result = lint(repo, "check", ".")
     assert result.stdout.splitlines() == [
-        "t.py:2:7: AWL101 [*] torch.optim.Adam(weight_decay=1e-4) adds L2 to the gradient (coupled), not decoupled "
+        "t.py:2:7: AWL101 torch.optim.Adam(weight_decay=1e-4) adds L2 to the gradient (coupled), not decoupled "
         "weight decay; use torch.optim.AdamW and re-tune weight_decay",
         result.stdout.splitlines()[1],
-        "Found 2 findings (1 fixable with `adamw-lint fix`).",
+        "Found 2 findings.",
+        "1 hidden fix can be enabled with `--unsafe-fixes` (they change training numerics: re-tune weight_decay), "
+        "or applied with `adamw-lint fix`.",
     ]
     assert result.stdout.splitlines()[1].startswith("t.py:3:5: AWL103 torch.optim.RMSprop")
     assert "\x1b[" not in result.stdout  # not a terminal
     coloured = run_cli("check", ".", cwd=repo, env={**GIT_ENV, "FORCE_COLOR": "1"})
     assert "\x1b[1;31mAWL101\x1b[0m" in coloured.stdout
     assert "\x1b[" not in run_cli("check", ".", cwd=repo, env={**GIT_ENV, "FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout
+    with_unsafe = lint(repo, "check", "--unsafe-fixes", ".").stdout.splitlines()
+    assert " AWL101 [*] " in with_unsafe[0] and with_unsafe[-1] == "Found 2 findings (1 fixable with `--fix`)."
     quiet = lint(repo, "check", "--quiet", ".")
     assert quiet.returncode == 1 and len(quiet.stdout.splitlines()) == 2
     to_file = lint(repo, "check", "--output-file", "report.txt", "--format", "json", ".")
@@ -256,3 +260,30 @@ def test_a_named_directory_inside_an_ignored_folder_is_walked_as_ruff_does(tmp_p
     # named explicitly, it is checked; the patterns that do not merely cover it still apply inside
     assert checked(lint(repo, "check", "vendored/lib")) == ["vendored/lib/a.py"]
     assert checked(lint(repo, "check", "--force-exclude", "vendored/lib")) == []
+
+
+def test_check_fix_applies_safe_fixes_and_unsafe_ones_only_when_asked(tmp_path):
+    source = ("import torch\nfrom transformers import AdamW\n"
+              "a = AdamW(p, lr=1e-3)\nb = torch.optim.Adam(p, weight_decay=1e-4)\n")
+    repo = make_repo(tmp_path / "r", {"t.py": source})
+    safe = lint(repo, "check", "--fix", ".")
+    assert safe.returncode == 1 and "Found 2 findings (1 fixed, 1 remaining)." in safe.stdout
+    text = (repo / "t.py").read_text()
+    assert "torch.optim.AdamW(p, lr=1e-3, eps=1e-6, weight_decay=0.0)" in text  # AWL104: safe, old defaults kept
+    assert "torch.optim.Adam(p, weight_decay=1e-4)" in text  # AWL101 changes numerics: not without asking
+    (repo / "pyproject.toml").write_text("[tool.adamw-lint]\nunsafe-fixes = true\n")
+    unsafe = lint(repo, "check", "--fix", ".")
+    assert unsafe.returncode == 0 and "torch.optim.AdamW(p, weight_decay=1e-4)" in (repo / "t.py").read_text()
+    assert "(1 fixed, 0 remaining)" in unsafe.stdout
+
+
+def test_fixes_respect_the_projects_torch_version(tmp_path):
+    source = "import torch\nopt = torch.optim.NAdam(p, weight_decay=1e-4)\n"
+    repo = make_repo(tmp_path / "r", {"t.py": source, "requirements.txt": "torch>=2.0,<3\n"})
+    old = lint(repo, "fix", "--diff", ".")
+    assert old.returncode == 1 and old.stdout == "" and "torch 2.1" in old.stderr  # the switch needs 2.1: not offered
+    assert "decoupled_weight_decay=True" in lint(repo, "fix", "--diff", "--target-torch", "2.4", ".").stdout
+    (repo / "requirements.txt").write_text("torch>=2.3\n")
+    assert "decoupled_weight_decay=True" in lint(repo, "fix", "--diff", ".").stdout
+    bad = lint(repo, "check", "--target-torch", "two", ".")
+    assert bad.returncode == 2 and "is not a torch version" in bad.stderr
