@@ -335,7 +335,7 @@ def _add_noqa(results: Iterable[FileResult], errors: List[SourceError], stderr: 
             decoded = decode(result.path, raw)
             text, count = add_noqa(decoded.text, wanted)
             if count:
-                write_atomic(result.path, encode(decoded, text), raw)
+                write_atomic(result.path, encode(decoded, text, raw), raw)
                 added, files = added + count, files + 1
         except SourceError as error:
             errors.append(error)

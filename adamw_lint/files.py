@@ -79,7 +79,44 @@ def physical_lines(text: str) -> List[str]:
     return lines
 
 
-def encode(decoded: Decoded, text: str) -> bytes:
+_RAW_LINE_BREAK = re.compile(rb"(?<=\n)|(?<=\r)(?!\n)")
+
+
+def encode(decoded: Decoded, text: str, raw: bytes = b"") -> bytes:
+    """``text`` in the file's encoding. Given the file's original ``raw`` bytes (whose text is
+    ``decoded.text``), the lines that did not change are kept byte for byte and only the changed
+    lines are encoded: a stateful encoding (UTF-7, ISO-2022-JP) may spell the same text with
+    other bytes, and nothing outside an edit may change."""
+    if not raw:
+        return text.encode(decoded.encoding)
+    old, new = physical_lines(decoded.text), physical_lines(text)
+    if decoded.text.endswith("\r") and not text.endswith(("\r", "\n")) and new:
+        new[-1] += "\r"  # libcst drops the last line break of a file with CR-only line endings
+        text += "\r"
+    raw_lines = _RAW_LINE_BREAK.split(raw)
+    if raw_lines and raw_lines[-1] == b"":
+        raw_lines.pop()
+    if decoded.encoding == "utf-8-sig" and raw_lines:
+        raw_lines[0] = raw_lines[0][3:]  # the BOM goes back on below
+    if len(raw_lines) != len(old):  # bytes and text do not line up: encode the whole text
+        return text.encode(decoded.encoding)
+    same_head = 0
+    while same_head < min(len(old), len(new)) and old[same_head] == new[same_head]:
+        same_head += 1
+    same_tail = 0
+    while same_tail < min(len(old), len(new)) - same_head and old[-1 - same_tail] == new[-1 - same_tail]:
+        same_tail += 1
+    middle = "".join(new[same_head:len(new) - same_tail])
+    codec = "utf-8" if decoded.encoding == "utf-8-sig" else decoded.encoding
+    spliced = (b"".join(raw_lines[:same_head]) + middle.encode(codec)
+               + b"".join(raw_lines[len(raw_lines) - same_tail:]))
+    if decoded.encoding == "utf-8-sig":
+        spliced = b"\xef\xbb\xbf" + spliced
+    try:
+        if spliced.decode(decoded.encoding) == text:
+            return spliced
+    except (UnicodeDecodeError, LookupError):
+        pass
     return text.encode(decoded.encoding)
 
 

@@ -163,7 +163,7 @@ def fix_one(path: str, raw: bytes, selection: Selection, options: Options = Opti
             raise SourceError(path, f"not fixed: {error}") from None
         result.fixed, result.findings = fixed.fixed, fixed.remaining
         old_text, new_text = decoded.text, fixed.source
-        new_data = encode(decoded, fixed.source) if fixed.changed else None
+        new_data = encode(decoded, fixed.source, raw) if fixed.changed else None
     if new_data is not None and new_data != raw:
         result.raw, result.old_text, result.new_text, result.new_data = raw, old_text, new_text, new_data
     return result

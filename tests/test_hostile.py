@@ -157,3 +157,18 @@ def test_16_sarif_with_200_findings_in_one_file_is_fast_and_exact(tmp_path, caps
             start, length = replacement["deletedRegion"]["charOffset"], replacement["deletedRegion"]["charLength"]
             fixed = fixed[:start] + replacement.get("insertedContent", {}).get("text", "") + fixed[start + length:]
         assert fixed.count("AdamW(") == 1
+
+
+@pytest.mark.parametrize("name,data", [
+    ("cr_only.py", b"import torch\r# \xc3\xa9\ropt = torch.optim.Adam(p, weight_decay=1e-4)\r"),
+    ("utf7.py", "# -*- coding: utf-7 -*-\n# café +- 1\nimport torch\nopt = torch.optim.Adam(p, weight_decay=1e-4)\n".encode("utf-7")),
+    ("jp.py", "# -*- coding: iso-2022-jp -*-\n# 日本語\nimport torch\nopt = torch.optim.Adam(p, weight_decay=1e-4)\n".encode("iso-2022-jp")),
+    ("continued.py", b"import torch\nopt = torch.optim.\\\n    Adam(p, weight_decay=1e-4)  # why\n"),
+])
+def test_bytes_outside_the_edit_never_change(tmp_path, capsys, name, data):
+    """Rows '—': CR-only files kept their last CR, stateful encodings were re-encoded outside the
+    edit, backslash continuations inside the rewritten name were collapsed."""
+    target = tmp_path / name
+    target.write_bytes(data)
+    assert cli(capsys, "fix", str(tmp_path))[0] == 0
+    assert target.read_bytes() == data.replace(b"Adam(", b"AdamW(")
