@@ -14,11 +14,13 @@ them out with libcst. A switch is written only where it works:
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from typing import List, Optional, Sequence, Tuple
 
 from .. import catalog
 from ..catalog import OptaxChain, OptimizerApi, OptimizerWrapper
 from ..context import ABSENT, HIDDEN, Bound, Context, ParamGroup
+from ..defaults import default_note
 from ..findings import Edit, Fix
 from ..scope import Scope, is_unknown
 from ..spelling import Blocked, spell, unused_imports
@@ -34,10 +36,10 @@ def plan_fix(ctx: Context, api: OptimizerApi, name: str, call: ast.Call, cls: as
     try:
         unusable = switch_unusable(ctx, api, name, call, scope, wrapper) if api.switch else ""
         if api.fix == "rename" and (ctx.style != "flag" or not api.switch or unusable):
-            return planner.rename(), ""
+            return planner.kept(planner.rename()), ""
         if unusable:
             raise Blocked(unusable)
-        return planner.switch(), ""
+        return planner.kept(planner.switch()), ""
     except Blocked as blocked:
         return None, str(blocked)
 
@@ -82,6 +84,15 @@ class _Planner:
         self.scope: Scope = scope
         self.groups: Sequence[ParamGroup] = groups
         self.wrapper: Optional[OptimizerWrapper] = wrapper
+
+    def kept(self, fix: Fix) -> Fix:
+        """The fix's description names a weight decay read from a default in this file (it is kept)."""
+        param = self.api.weight_decay
+        value = self.bound.get(param) if param else None
+        note = default_note(self.ctx, value, self.scope)
+        if not note:
+            return fix
+        return replace(fix, description=f"{fix.description}; {param}={self.ctx.text(value)}{note} is kept: re-tune it")
 
     def decay_sites(self) -> Tuple[Tuple[int, Tuple[int, int, int, int]], ...]:
         """Where the weight decay is written (see ``Fix.decay_sites``)."""

@@ -17,6 +17,7 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 from .. import catalog
 from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signature
 from ..context import ABSENT, HIDDEN, Alternative, Args, Bound, ParamGroup, SuperInit, bind
+from ..defaults import default_note
 from ..findings import Edit, Finding, Fix, place
 from ..project_index import Reach
 from ..scope import Scope, is_unknown
@@ -159,7 +160,8 @@ class OptimizerChecker(Checker):
             where = " in a param group" if wd_param in entries else ""
             if added:
                 where = f" in a param group added at line {group.lineno}"
-            configs.append(_Config(wd, f"{wd_param}={ctx.text(wd)}{where}"))  # type: ignore[arg-type]
+            note = default_note(ctx, wd, scope)
+            configs.append(_Config(wd, f"{wd_param}={ctx.text(wd)}{note}{where}"))  # type: ignore[arg-type]
         return configs
 
     def _advice(self, api: OptimizerApi, name: str, call: ast.Call, scope: Scope,
@@ -271,7 +273,8 @@ class OptimizerChecker(Checker):
         if choice is None or wd is ABSENT or wd is HIDDEN or ctx.nonzero(wd, scope) is False:
             return None
         maybe = "" if ctx.nonzero(wd, scope) else " if it is non-zero"
-        shown = f"{factory.choice}={literal!r}, {factory.weight_decay}={ctx.text(wd)}"  # type: ignore[arg-type]
+        shown = (f"{factory.choice}={literal!r}, {factory.weight_decay}={ctx.text(wd)}"  # type: ignore[arg-type]
+                 f"{default_note(ctx, wd, scope)}")
         if choice.replacement:
             instead = f"use {factory.choice}={choice.replacement!r} and re-tune {factory.weight_decay}"
         else:

@@ -1,0 +1,205 @@
+"""Where a weight decay that is not a literal gets its value, when that is a default written in the
+same file: an argparse option (``args.l2norm`` ← ``parser.parse_args()`` ← ``add_argument("--l2norm",
+default=0.0)``), a function parameter (``def build(params, wd=5e-4)``) or a dataclass field
+(``cfg.weight_decay`` where ``cfg = Cfg()`` or ``cfg: Cfg``, ``weight_decay: float = 1e-4``).
+
+Messages and fix descriptions name it: ``weight_decay=args.l2norm (default 0.0 from --l2norm)``.
+A default can still be overridden (a command line, a caller, a constructor argument), so it is
+never taken as *the* value: detection does not change, the message only says where to look.
+Only bindings that certainly reach the use are followed (one reaching assignment, the same parser
+object); anything else gives no note rather than a wrong one.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import List, Optional
+
+from .context import Context
+from .scope import Binding, Scope
+
+_PARSE = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args", "parse_known_intermixed_args"})
+_GROUPS = frozenset({"add_argument_group", "add_mutually_exclusive_group"})
+
+
+def default_note(ctx: Context, expr: object, scope: Scope) -> str:
+    """`` (default 0.0 from --l2norm)`` for a value read from a default in this file, else ""."""
+    if not isinstance(expr, ast.expr):
+        return ""
+    found = None
+    if isinstance(expr, ast.Name):
+        found = _parameter_default(ctx, expr, scope)
+    elif isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+        found = _option_default(ctx, expr, scope) or _field_default(ctx, expr, scope)
+    return f" (default {found})" if found else ""
+
+
+def _only(ctx: Context, name: ast.Name, scope: Scope) -> Optional[Binding]:
+    """The one binding that can reach ``name`` here (None when several can, or none)."""
+    found = ctx.resolver.reaching_all(name, scope)
+    if not found:  # flow does not see a parameter (bound before the body): then it must be the only binding
+        found = scope.lookup(name.id, (10**9, 0)) or []
+    return found[0] if len(found) == 1 else None
+
+
+# --- function parameters --------------------------------------------------------------------
+
+def _parameter(binding: Binding, name: str) -> Optional[ast.arg]:
+    """The parameter ``name`` when ``binding`` is the binding a def or lambda gives it."""
+    function = binding.scope.node
+    if binding.value is not None or binding.qualname is not None or binding.scope.kind != "function" \
+            or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) \
+            or binding.pos != (function.lineno, function.col_offset):
+        return None
+    args = function.args
+    return next((a for a in (*args.posonlyargs, *args.args, *args.kwonlyargs) if a.arg == name), None)
+
+
+def _default_of(function: ast.AST, param: ast.arg) -> Optional[ast.expr]:
+    args = function.args  # type: ignore[attr-defined]
+    positional = [*args.posonlyargs, *args.args]
+    if param in positional:
+        offset = len(positional) - len(args.defaults)
+        index = positional.index(param)
+        return args.defaults[index - offset] if index >= offset else None
+    return args.kw_defaults[args.kwonlyargs.index(param)]
+
+
+def _parameter_default(ctx: Context, name: ast.Name, scope: Scope) -> Optional[str]:
+    binding = _only(ctx, name, scope)
+    param = _parameter(binding, name.id) if binding is not None else None
+    if binding is None or param is None:
+        return None
+    default = _default_of(binding.scope.node, param)  # type: ignore[arg-type]
+    if default is None:
+        return None
+    function = binding.scope.node
+    owner = function.name if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) else "lambda"
+    return f"{ctx.text(default)} from parameter {name.id} of {owner}"
+
+
+# --- argparse -------------------------------------------------------------------------------
+
+def _parser_of(ctx: Context, namespace: ast.Name, scope: Scope) -> Optional[Binding]:
+    """The binding of the ``ArgumentParser`` whose ``parse_args()`` result ``namespace`` holds."""
+    binding = _only(ctx, namespace, scope)
+    value = binding.value if binding is not None else None
+    if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Constant) and value.slice.value == 0:
+        value = value.value  # parse_known_args()[0]
+    if binding is None or not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute) \
+            or value.func.attr not in _PARSE or not isinstance(value.func.value, ast.Name):
+        return None
+    if value.args and isinstance(value.args[0], (ast.List, ast.Tuple)) or any(k.arg == "args" for k in value.keywords):
+        return None  # parsed from a list written here: not the defaults
+    parser = _only(ctx, value.func.value, binding.scope)
+    if parser is None or not isinstance(parser.value, ast.Call) \
+            or ctx.qualname(parser.value.func, parser.scope) != "argparse.ArgumentParser":
+        return None
+    return parser
+
+
+def _on_parser(ctx: Context, receiver: ast.expr, scope: Scope, parser: Binding) -> bool:
+    """Whether ``receiver`` is ``parser``, or an argument group of it."""
+    if not isinstance(receiver, ast.Name):
+        return False
+    binding = _only(ctx, receiver, scope)
+    if binding is parser:
+        return True
+    value = binding.value if binding is not None else None
+    return (binding is not None and isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+            and value.func.attr in _GROUPS and _on_parser(ctx, value.func.value, binding.scope, parser))
+
+
+def _dest(ctx: Context, call: ast.Call, scope: Scope) -> Optional[str]:
+    """The attribute an ``add_argument`` call stores into, as argparse derives it."""
+    for keyword in call.keywords:
+        if keyword.arg == "dest":
+            dest = ctx.literal(keyword.value, scope)
+            return dest if isinstance(dest, str) else None
+    flags = [ctx.literal(a, scope) for a in call.args]
+    if not flags or not all(isinstance(f, str) and f for f in flags):
+        return None
+    longs = [f for f in flags if f.startswith("--")]  # type: ignore[union-attr]
+    chosen = longs[0][2:] if longs else flags[0].lstrip("-")  # type: ignore[union-attr]
+    return chosen.replace("-", "_")
+
+
+def _option_default(ctx: Context, attribute: ast.Attribute, scope: Scope) -> Optional[str]:
+    parser = _parser_of(ctx, attribute.value, scope)  # type: ignore[arg-type]
+    if parser is None:
+        return None
+    options: List[ast.Call] = []
+    for call, call_scope in ctx.resolver.calls:
+        func = call.func
+        if not isinstance(func, ast.Attribute) or func.attr not in ("add_argument", "set_defaults") \
+                or not _on_parser(ctx, func.value, call_scope, parser):
+            continue
+        if func.attr == "set_defaults":
+            if any(k.arg in (None, attribute.attr) for k in call.keywords):
+                return None  # a parser-level default wins over the option's
+        elif _dest(ctx, call, call_scope) == attribute.attr:
+            options.append(call)
+    if len(options) != 1:
+        return None
+    default = next((k.value for k in options[0].keywords if k.arg == "default"), None)
+    if default is None:
+        return None
+    flag = options[0].args[0] if options[0].args else None
+    named = ctx.literal(flag, scope) if flag is not None else None
+    return f"{ctx.text(default)} from {named if isinstance(named, str) else attribute.attr}"
+
+
+# --- dataclass fields -----------------------------------------------------------------------
+
+def _dataclass(ctx: Context, expr: ast.expr, scope: Scope) -> Optional[ast.ClassDef]:
+    """The class ``expr`` names when it is a ``@dataclass`` defined in this file."""
+    if not isinstance(expr, ast.Name):
+        return None
+    binding = _only(ctx, expr, scope)
+    cls = binding.node if binding is not None else None
+    if binding is None or not isinstance(cls, ast.ClassDef):
+        return None
+    for decorator in cls.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if ctx.qualname(target, binding.scope) == "dataclasses.dataclass":
+            return cls
+    return None
+
+
+def _fields(cls: ast.ClassDef) -> List[ast.AnnAssign]:
+    return [s for s in cls.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)]
+
+
+def _field_default(ctx: Context, attribute: ast.Attribute, scope: Scope) -> Optional[str]:
+    binding = _only(ctx, attribute.value, scope)  # type: ignore[arg-type]
+    if binding is None:
+        return None
+    name = attribute.attr
+    if isinstance(binding.value, ast.Call):  # cfg = Cfg(...): the field must not be passed
+        cls = _dataclass(ctx, binding.value.func, binding.scope)
+        if cls is None:
+            return None
+        fields = [f.target.id for f in _fields(cls)]  # type: ignore[union-attr]
+        call = binding.value
+        if any(k.arg in (None, name) for k in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args) \
+                or name in fields[:len(call.args)]:
+            return None
+    else:  # a parameter annotated with the class: def f(cfg: Cfg)
+        param = _parameter(binding, attribute.value.id)  # type: ignore[attr-defined]
+        if param is None or param.annotation is None:
+            return None
+        cls = _dataclass(ctx, param.annotation, binding.scope.parent or binding.scope)
+        if cls is None:
+            return None
+    if any(isinstance(s, ast.FunctionDef) and s.name == "__post_init__" for s in cls.body):
+        return None  # it may change the field after construction
+    field = next((f for f in _fields(cls) if f.target.id == name), None)  # type: ignore[union-attr]
+    if field is None or field.value is None:
+        return None
+    default: Optional[ast.expr] = field.value
+    if isinstance(default, ast.Call):  # field(default=...); a default_factory is not read
+        default = next((k.value for k in default.keywords if k.arg == "default"), None) \
+            if ctx.qualname(default.func, binding.scope) == "dataclasses.field" else None
+    if default is None:
+        return None
+    return f"{ctx.text(default)} from {cls.name}.{name}"

@@ -1,0 +1,126 @@
+"""Messages and fix descriptions name a weight decay's default when it is written in the same file
+(issue 13, "The weight-decay value"): argparse options, function parameters, dataclass fields."""
+import textwrap
+
+import pytest
+
+from adamw_lint.analysis import analyze_source
+
+ARGPARSE = """\
+    import argparse
+    import torch
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--l2norm", type=float, default=0.0)
+    args = parser.parse_args()
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.l2norm)
+    """
+
+
+def _one(source, **options):
+    (finding,) = analyze_source(textwrap.dedent(source), **options)
+    return finding
+
+
+def test_argparse_default_is_named_and_stays_conditional():
+    finding = _one(ARGPARSE)
+    assert "weight_decay=args.l2norm (default 0.0 from --l2norm))" in finding.message
+    assert "if it is non-zero" in finding.message  # the command line can still set it
+    assert finding.fix.description == ("Replace torch.optim.Adam with torch.optim.AdamW; weight_decay=args.l2norm "
+                                       "(default 0.0 from --l2norm) is kept: re-tune it")
+
+
+@pytest.mark.parametrize("option,attribute,note", [
+    ('"--weight-decay", type=float, default=5e-4', "weight_decay", "(default 5e-4 from --weight-decay)"),
+    ('"-w", "--wd", default=1e-4', "wd", "(default 1e-4 from -w)"),
+    ('"--decay", dest="wd", default=0.01', "wd", "(default 0.01 from --decay)"),
+])
+def test_argparse_dest_as_argparse_derives_it(option, attribute, note):
+    source = ("import argparse, torch\np = argparse.ArgumentParser()\ng = p.add_argument_group('optim')\n"
+              f"g.add_argument({option})\nargs = p.parse_args()\nopt = torch.optim.Adam(w, weight_decay=args.{attribute})\n")
+    assert f"weight_decay=args.{attribute} {note}" in _one(source).message
+
+
+@pytest.mark.parametrize("source", [
+    # a second parser shadows the first: its options are not the ones parsed
+    ARGPARSE.replace("    args = parser.parse_args()", "    parser = argparse.ArgumentParser()\n    args = parser.parse_args()"),
+    # an unrelated object with an attribute of the same name
+    ARGPARSE.replace("args = parser.parse_args()", "args = load_config()"),
+    # parsed from a list written here: the defaults are not what the call gets
+    ARGPARSE.replace("parser.parse_args()", "parser.parse_args(['--l2norm', '0.1'])"),
+    # a parser-level default wins over the option's
+    ARGPARSE.replace("    args =", "    parser.set_defaults(l2norm=0.5)\n    args ="),
+    # args reassigned on one path
+    ARGPARSE.replace("    opt =", "    if debug:\n        args = other\n    opt ="),
+    # not argparse
+    ARGPARSE.replace("argparse.ArgumentParser()", "MyParser()"),
+])
+def test_argparse_negatives_name_no_default(source):
+    assert "(default" not in _one(source).message
+
+
+def test_function_parameter_default():
+    finding = _one("""\
+        import torch
+
+        def build(params, wd=5e-4):
+            return torch.optim.Adam(params, weight_decay=wd)
+        """)
+    assert "weight_decay=wd (default 5e-4 from parameter wd of build))" in finding.message
+    assert "is kept: re-tune it" in finding.fix.description
+
+
+@pytest.mark.parametrize("body", [
+    "def build(params, wd):\n    return torch.optim.Adam(params, weight_decay=wd)\n",  # no default
+    "def build(params, wd=5e-4):\n    if big:\n        wd = 0.1\n    return torch.optim.Adam(params, weight_decay=wd)\n",
+    "wd = 0.1 if x else y\ndef build(params):\n    return torch.optim.Adam(params, weight_decay=wd)\n",
+])
+def test_function_parameter_negatives(body):
+    assert "(default" not in _one("import torch\n" + body).message
+
+
+CONFIG = """\
+    import dataclasses
+    from dataclasses import dataclass
+    import torch
+
+    @dataclass
+    class Cfg:
+        lr: float = 1e-3
+        weight_decay: float = 1e-4
+    """
+
+
+@pytest.mark.parametrize("use", [
+    "cfg = Cfg()\nopt = torch.optim.Adam(p, weight_decay=cfg.weight_decay)\n",
+    "cfg = Cfg(lr=0.1)\nopt = torch.optim.Adam(p, weight_decay=cfg.weight_decay)\n",
+    "def build(p, cfg: Cfg):\n    return torch.optim.Adam(p, weight_decay=cfg.weight_decay)\n",
+])
+def test_dataclass_field_default(use):
+    assert "weight_decay=cfg.weight_decay (default 1e-4 from Cfg.weight_decay))" in \
+        _one(textwrap.dedent(CONFIG) + use).message
+
+
+def test_dataclass_field_through_field_default():
+    source = textwrap.dedent(CONFIG).replace("= 1e-4", "= dataclasses.field(default=2e-4)")
+    assert "(default 2e-4 from Cfg.weight_decay)" in _one(source + "cfg = Cfg()\nopt = torch.optim.Adam(p, "
+                                                                  "weight_decay=cfg.weight_decay)\n").message
+
+
+@pytest.mark.parametrize("config,use", [
+    (CONFIG, "cfg = Cfg(weight_decay=0.1)\nopt = torch.optim.Adam(p, weight_decay=cfg.weight_decay)\n"),  # passed
+    (CONFIG, "cfg = Cfg(1e-3, 0.1)\nopt = torch.optim.Adam(p, weight_decay=cfg.weight_decay)\n"),  # positionally
+    (CONFIG, "cfg = Cfg(**overrides)\nopt = torch.optim.Adam(p, weight_decay=cfg.weight_decay)\n"),
+    (CONFIG, "cfg = other()\nopt = torch.optim.Adam(p, weight_decay=cfg.weight_decay)\n"),  # unrelated object
+    (CONFIG.replace("    @dataclass\n", ""), "cfg = Cfg()\nopt = torch.optim.Adam(p, weight_decay=cfg.weight_decay)\n"),
+    (CONFIG + "\n        def __post_init__(self):\n            self.weight_decay *= 2\n",
+     "cfg = Cfg()\nopt = torch.optim.Adam(p, weight_decay=cfg.weight_decay)\n"),
+])
+def test_dataclass_negatives(config, use):
+    assert "(default" not in _one(textwrap.dedent(config) + use).message
+
+
+def test_a_literal_needs_no_note():
+    finding = _one("import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4)\n")
+    assert "(default" not in finding.message and finding.fix.description.endswith("AdamW")
