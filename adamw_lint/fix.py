@@ -26,6 +26,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from . import formatting
 from .analysis import analyze_source
 from .catalog.schema import UNSAFE
+from .decay_values import DecayValues
 from .files import physical_lines
 from .findings import Edit, Finding, Span
 from .noqa import without_noqa
@@ -320,6 +321,8 @@ class FixResult:
     source: str  # the fixed text (the input when nothing changed)
     fixed: List[Finding] = field(default_factory=list)  # findings whose fix was applied
     remaining: List[Finding] = field(default_factory=list)  # findings left (no fix, or one not applied)
+    # calibrated calls (``decay_values``) whose weight decay was kept, and why: "path:line: ..."
+    decay_notes: List[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -342,6 +345,7 @@ def fix_source(
     target_torch: Optional[Version] = None,
     path: Optional[str] = None,
     line_length: int = DEFAULT_LINE_LENGTH,
+    decay_values: Optional[DecayValues] = None,
 ) -> FixResult:
     """Fix one module's text. Raises SyntaxError for input that does not parse, and FixError
     (nothing changed) when the result would not parse or would still have fixable findings.
@@ -353,12 +357,20 @@ def fix_source(
     ``target_torch``: the oldest torch the fixed code must run on (``project.torch_floor``).
     ``path``: the file's path (a package ``__init__.py`` keeps its module-level imports).
     ``line_length``: the project's (``project.line_length``); a rewritten line that would pass it
-    is broken as black would."""
+    is broken as black would.
+    ``decay_values``: a runtime calibration (``DecayValues.load``); the rewritten calls it measured
+    (matched by ``path`` and line) get λ′ instead of λ, the others keep λ."""
     selection = selection or Selection()
     if findings is None:
         findings = selection.filter(without_noqa(analyze_source(source, style, target_torch=target_torch), source))
     if not any(f.fix and f.fix.applies_at(applicability) for f in findings):
         return FixResult(source, [], findings)
+    notes: List[str] = []
+    if decay_values is not None:
+        applied = [f for f in findings if f.fix and f.fix.applies_at(applicability) and (only is None or f.span == only)]
+        calibrated, notes = decay_values.plan(path, source, applied)
+        by_span = {f.span: f for f in calibrated}
+        findings = [by_span.get(f.span, f) for f in findings]
     command = AdamWCodemod(CodemodContext(), style=style, selection=selection, only=only, findings=findings,
                            applicability=applicability, target_torch=target_torch, path=path, line_length=line_length)
     try:
@@ -375,7 +387,7 @@ def fix_source(
     if unfixed:
         where = ", ".join(f"line {f.line} ({f.code})" for f in unfixed)
         raise FixError(f"a fix did not apply cleanly at {where}; nothing was changed")
-    return FixResult(new_source, command.applied, after)
+    return FixResult(new_source, command.applied, after, notes)
 
 
 Replacement = Tuple[int, int, str]  # 0-based character offset into the source, characters deleted, text inserted
