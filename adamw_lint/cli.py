@@ -20,6 +20,7 @@ from .catalog import RULES, RULES_BY_CODE
 from .discovery import discover
 from .files import SourceError, decode, display, encode, read_bytes, write_atomic
 from .catalog.schema import SAFE, UNSAFE
+from .decay_values import DecayValues
 from .runner import SUFFIXES, FileResult, Options, analyze, run
 from .selection import parse_codes
 
@@ -27,7 +28,13 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 _RETUNE = (
     "Every fix changes training numerics: re-tune weight_decay (the same value is a much weaker "
-    "regularization under AdamW; typical AdamW values are 1e-2 to 1e-1)."
+    "regularization under AdamW; typical AdamW values are 1e-2 to 1e-1; "
+    "`python -m adamw_lint.runtime --calibrate` measures a starting point, `--weight-decay-from` writes it)."
+)
+_CALIBRATED = (
+    "Every fix changes training numerics: the measured decoupled weight decay was written where it was "
+    "calibrated (the top of a search range, not a drop-in value: see docs/runtime.md); calls without a "
+    "measurement keep their weight_decay: re-tune those."
 )
 
 
@@ -124,6 +131,12 @@ def _parser() -> argparse.ArgumentParser:
     fix = commands.add_parser("fix", help="apply the automatic fixes (they change training numerics)")
     common(fix)
     fix.add_argument("--diff", action="store_true", help="write nothing; print a unified diff; exit 1 if anything would change")
+    fix.add_argument("--weight-decay-from", metavar="FILE",
+                     help="write the decoupled weight decay measured by `python -m adamw_lint.runtime --calibrate` "
+                          "(adamw-calibration.json) into the rewritten calls, matched by file and line")
+    fix.add_argument("--weight-decay-scale", type=float, default=1.0, metavar="S",
+                     help="with --weight-decay-from: a number in [0, 1] that picks low·(high/low)^S of the calibrated "
+                          "search range on a log scale; 1 (default) = λ′, the top; 0 = the bottom")
     commands.add_parser("rules", help="list the rules")
     show = commands.add_parser("config", help="print the effective settings for a path")
     show.add_argument("path", nargs="?", default=".")
@@ -221,8 +234,16 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     project = () if from_stdin else tuple(os.path.abspath(p) for p in args.paths if os.path.exists(p))
     fixing = args.command == "fix" or args.command == "check" and args.fix
     level = UNSAFE if args.command == "fix" or first.unsafe_fixes else SAFE  # `fix` is the one-off codemod
+    decay_values = None
+    if getattr(args, "weight_decay_from", None):
+        try:
+            decay_values = DecayValues.load(args.weight_decay_from, args.weight_decay_scale)
+        except ValueError as error:
+            stderr.write(f"adamw-lint: error: {report.escape(str(error))}\n")
+            return EXIT_ERROR
     options = Options(first.fix_style, fixing, fmt in ("json", "sarif"), plan_fixes=fmt == "text",
-                      project_roots=project, applicability=level, target_torch=first.target_torch)
+                      project_roots=project, applicability=level, target_torch=first.target_torch,
+                      decay_values=decay_values)
     errors: List[SourceError] = []
     with _output(args.output_file, stdout) as out:
         if from_stdin:
@@ -250,7 +271,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
                 results = _applied(results, from_stdin, out)
             code = _report_check(results, errors, fmt, statistics, out, args.quiet, level, fixing)
         else:
-            code = _report_fix(results, errors, args.diff, from_stdin, out, stderr)
+            code = _report_fix(results, errors, args.diff, from_stdin, out, stderr, calibrated=decay_values is not None)
     for error in errors:
         stderr.write(f"adamw-lint: error: {report.escape(display(str(error)))}\n")
         if verbose and error.detail:
@@ -345,9 +366,10 @@ def _add_noqa(results: Iterable[FileResult], errors: List[SourceError], stderr: 
 
 
 def _report_fix(results: Iterable[FileResult], errors: List[SourceError], diff: bool, from_stdin: bool,
-                stdout: TextIO, stderr: TextIO) -> int:
+                stdout: TextIO, stderr: TextIO, calibrated: bool = False) -> int:
     changed_files = fixed_calls = 0
     remaining = []
+    notes: List[str] = []
     for result in results:
         if result.new_data is not None:
             _apply_fix(result, diff, from_stdin, stdout)
@@ -356,6 +378,7 @@ def _report_fix(results: Iterable[FileResult], errors: List[SourceError], diff: 
             changed_files += 1
             fixed_calls += len(result.fixed)
         remaining.extend((result.path, f) for f in result.findings)
+        notes.extend(result.notes)
         result.raw = result.new_data = None  # type: ignore[assignment]  # written or shown: memory back
         result.old_text = result.new_text = ""
     verb = "Would fix" if diff else "Fixed"
@@ -366,7 +389,11 @@ def _report_fix(results: Iterable[FileResult], errors: List[SourceError], diff: 
             reason = f" (not fixed: {finding.fix_blocked})" if finding.fix_blocked else ""
             stderr.write(f"  {report.location(path, finding)}: {report.escape(finding.message + reason)}\n")
     if fixed_calls:
-        stderr.write(_RETUNE + "\n")
+        stderr.write((_CALIBRATED if calibrated else _RETUNE) + "\n")
+    if notes:
+        stderr.write("weight_decay kept as it was:\n")
+        for note in notes:
+            stderr.write(f"  {report.escape(note)}\n")
     if remaining or (diff and changed_files):
         return EXIT_FINDINGS
     return EXIT_CLEAN

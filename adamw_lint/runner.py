@@ -23,6 +23,7 @@ from . import pool
 from .analysis import analyze_tree, may_contain_findings
 from .engine import may_reach_findings
 from .catalog.schema import UNSAFE
+from .decay_values import DecayValues
 from .project import line_length, torch_floor
 from .project_index import ProjectIndex
 from .files import Decoded, SourceError, decode, encode, physical_lines, read_bytes
@@ -50,6 +51,7 @@ class Options:
     project_roots: Tuple[str, ...] = ()  # follow imports of the project's own modules below these
     applicability: str = UNSAFE  # apply fixes up to this level: SAFE (check --fix) or UNSAFE
     target_torch: Optional[Tuple[int, int]] = None  # else the lowest torch each file's project allows
+    decay_values: Optional[DecayValues] = None  # λ′ measured by the runtime calibration, written by fixes
 
 
 def _target_torch(path: str, options: Options) -> Optional[Tuple[int, int]]:
@@ -81,6 +83,7 @@ class FileResult:
     errors: List[SourceError] = field(default_factory=list)  # the file's, or a notebook's cells' (the rest was analyzed)
     replacements: Dict[Span, List[Replacement]] = field(default_factory=dict)  # per finding, for SARIF
     file_lines: Dict[Tuple[int, int], int] = field(default_factory=dict)  # notebooks: (cell, line) → .ipynb line
+    notes: List[str] = field(default_factory=list)  # what a fix could not do as asked (λ′ kept as λ, say)
 
 
 def _parse(path: str, raw: bytes) -> Tuple[Decoded, ast.AST]:
@@ -158,10 +161,10 @@ def fix_one(path: str, raw: bytes, selection: Selection, options: Options = Opti
         try:
             fixed = fix_source(decoded.text, options.style, selection, findings=result.findings,
                                applicability=options.applicability, target_torch=_target_torch(path, options),
-                               path=path, line_length=line_length(path))
+                               path=path, line_length=line_length(path), decay_values=options.decay_values)
         except (FixError, SyntaxError, RecursionError) as error:
             raise SourceError(path, f"not fixed: {error}") from None
-        result.fixed, result.findings = fixed.fixed, fixed.remaining
+        result.fixed, result.findings, result.notes = fixed.fixed, fixed.remaining, fixed.decay_notes
         old_text, new_text = decoded.text, fixed.source
         new_data = encode(decoded, fixed.source, raw) if fixed.changed else None
     if new_data is not None and new_data != raw:

@@ -287,3 +287,22 @@ def test_fixes_respect_the_projects_torch_version(tmp_path):
     assert "decoupled_weight_decay=True" in lint(repo, "fix", "--diff", ".").stdout
     bad = lint(repo, "check", "--target-torch", "two", ".")
     assert bad.returncode == 2 and "is not a torch version" in bad.stderr
+
+
+def test_fix_writes_the_calibrated_weight_decay_where_it_was_measured(tmp_path):
+    calibration = [{"site": "train.py:2", "optimizer": "torch.optim.Adam",
+                    "groups": [{"index": 0, "weight_decay": 0.01, "suggested_weight_decay": 1.03, "search": [0.72, 1.03]}]}]
+    repo = make_repo(tmp_path / "r", {
+        "train.py": "import torch\nopt = torch.optim.Adam(p, weight_decay=1e-2)\nd = torch.optim.Adam(q, weight_decay=1e-2)\n",
+        "adamw-calibration.json": json.dumps(calibration),
+    })
+    top = lint(repo, "fix", "--diff", "--weight-decay-from", "adamw-calibration.json", ".")
+    assert "+opt = torch.optim.AdamW(p, weight_decay=1.03)\n" in top.stdout
+    assert "+d = torch.optim.AdamW(q, weight_decay=1e-2)\n" in top.stdout  # not measured: λ kept
+    assert "calls without a measurement keep their weight_decay" in top.stderr
+    bottom = lint(repo, "fix", "--diff", "--weight-decay-from", "adamw-calibration.json", "--weight-decay-scale", "0", ".")
+    assert "+opt = torch.optim.AdamW(p, weight_decay=0.72)\n" in bottom.stdout
+    (repo / "bad.json").write_text("[1]")
+    bad = lint(repo, "fix", "--weight-decay-from", "bad.json", ".")
+    assert bad.returncode == 2 and "bad.json" in bad.stderr and "Traceback" not in bad.stderr
+    assert "Adam(p" in (repo / "train.py").read_text()  # nothing written
