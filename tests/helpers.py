@@ -52,3 +52,26 @@ def die_on(item):
     if item == "die":
         os._exit(3)
     return item * 2
+
+
+def findings(source: str):
+    """The engine's findings for a dedented snippet."""
+    import textwrap
+
+    from adamw_lint.analysis import analyze_source
+
+    return analyze_source(textwrap.dedent(source))
+
+
+def codes(source: str):
+    return [(f.line, f.code) for f in findings(source)]
+
+
+def fixed(source: str) -> str:
+    """A dedented snippet after every fix."""
+    import textwrap
+
+    from adamw_lint.fix import fix_source
+    from adamw_lint.selection import Selection
+
+    return fix_source(textwrap.dedent(source), "rename", Selection()).source

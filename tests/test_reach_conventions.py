@@ -5,21 +5,10 @@ import textwrap
 import pytest
 
 from adamw_lint import configs
-from adamw_lint.analysis import analyze_source
-from adamw_lint.fix import fix_source
 from adamw_lint.selection import Selection
+from helpers import codes, findings, fixed
 
 
-def findings(source: str):
-    return analyze_source(textwrap.dedent(source))
-
-
-def codes(source: str):
-    return [(f.line, f.code) for f in findings(source)]
-
-
-def fixed(source: str) -> str:
-    return fix_source(textwrap.dedent(source), "rename", Selection()).source
 
 
 # --- OpenMMLab ------------------------------------------------------------------------------------
