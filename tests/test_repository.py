@@ -185,17 +185,26 @@ def test_statistics_never_corrupts_json_or_sarif(tmp_path):
 
 def test_sarif_is_placed_from_any_working_directory(tmp_path):
     repo = make_repo(tmp_path / "r", {"src/100%.py": BAD, "src/notes#1.py": BAD, "src/c:d.py": BAD, "src/bad.py": "x = (  # Adam\n"})
+    shutil.copy(ROOT / "fixtures" / "finetune.ipynb", repo / "src" / "nb.ipynb")
     for cwd in (repo, repo / "src"):
         result = run_cli("check", "--format", "sarif", str(repo / "src"), cwd=cwd, env=GIT_ENV)
         log = json.loads(result.stdout)
         run = log["runs"][0]
         assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == repo.resolve().as_uri() + "/"
         locations = [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in run["results"]]
-        assert sorted(loc["uri"] for loc in locations) == ["src/100%25.py", "src/c%3Ad.py", "src/notes%231.py"]
+        assert sorted(loc["uri"] for loc in locations) == ["src/100%25.py", "src/c%3Ad.py", "src/nb.ipynb", "src/nb.ipynb",
+                                                           "src/notes%231.py"]
         assert all(loc["uriBaseId"] == "%SRCROOT%" for loc in locations)
         notes = run["invocations"][0]["toolExecutionNotifications"]
         assert [n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for n in notes] == ["src/bad.py"]
         assert run["invocations"][0]["executionSuccessful"] is False and result.returncode == 2
+        # what GitHub code scanning needs to place a result: a rule id, a message, a relative URI
+        # under a base id it can resolve, and a region that starts on a line of the file
+        for r in run["results"]:
+            location = r["locations"][0]["physicalLocation"]
+            assert r["ruleId"] and r["message"]["text"] and location["region"]["startLine"] >= 1
+            assert not location["artifactLocation"]["uri"].startswith(("/", "file:"))
+        assert {rule["id"] for rule in run["tool"]["driver"]["rules"]} >= {r["ruleId"] for r in run["results"]}
 
 
 def test_add_noqa_silences_every_finding_for_check_and_flake8(tmp_path):
