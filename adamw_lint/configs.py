@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple, Union
 import yaml
 
 from .analysis import analyze_source
+from .catalog.conventions import ALLENNLP_GROUPS_KEY, ALLENNLP_TOP_KEYS, ALLENNLP_TYPES
 from .files import SourceError
 from .findings import Edit, Finding
 from .noqa import is_suppressed
@@ -47,6 +48,10 @@ _DEEPSPEED_KEY = "optimizer"
 _DEEPSPEED_SWITCH = "adam_w_mode"
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+# AllenNLP's type names for the classes a fix may rename to (its registered Adam takes no
+# decoupled_weight_decay, so "adamw" is the only decoupled spelling, whatever --style says).
+_ALLENNLP_NAMES = {qualname: name for name, qualname in ALLENNLP_TYPES.items()}
+_ALLENNLP_CODES = ("AWL101", "AWL102", "AWL103")  # coupled decay; not transformers' removed import
 
 _VALUE_BUDGET = 10_000  # characters of Python text for one value; beyond it the value is opaque
 _VALUE_DEPTH = 32  # nesting of one value (the synthesized call must stay parseable)
@@ -84,6 +89,7 @@ class _Site:
     renamable: bool  # a fix may rewrite the target (DeepSpeed's "type" is not a class path)
     arguments: Arguments
     opaque: Dict[str, str]  # synthesized names → what they stand for (interpolations, large values)
+    allennlp: str = ""  # the AllenNLP type name, when the site is an AllenNLP trainer's optimizer
 
 
 class _Document:
@@ -245,8 +251,12 @@ def _is_number(text: str) -> bool:
 
 # --- optimizer mappings --------------------------------------------------------------------------
 
-def _sites(document: _Document) -> List[_Site]:
+def _sites(document: _Document, allennlp: bool = False) -> List[_Site]:
+    """``allennlp``: the document is JSON or Jsonnet, where AllenNLP's convention is read."""
     found: List[_Site] = []
+    trainer = _allennlp_site(document) if allennlp else None
+    if trainer is not None:
+        found.append(trainer[1])
     for mapping in document.mappings:
         keys = {key.value for key, _ in mapping.value if isinstance(key, yaml.ScalarNode)}
         if not keys & {*_TARGET_KEYS, _DEEPSPEED_KEY, "<<"}:
@@ -258,7 +268,7 @@ def _sites(document: _Document) -> List[_Site]:
             target, exclusive = entries.get(key, (None, False))
             if isinstance(target, yaml.ScalarNode) and "." in target.value:
                 found.append(_class_site(document, mapping, target, exclusive and owned, style, entries, owned))
-        deepspeed = _deepspeed_site(document, mapping, entries, owned)
+        deepspeed = None if trainer and trainer[0] is mapping else _deepspeed_site(document, mapping, entries, owned)
         if deepspeed is not None:
             found.append(deepspeed)
     return found
@@ -305,10 +315,63 @@ def _deepspeed_site(document: _Document, mapping: yaml.MappingNode, entries: Dic
     return _Site(mapping, kind, kind_via and owned, "deepspeed.ops.adam.FusedAdam", False, arguments, opaque)
 
 
+def _allennlp_site(document: _Document) -> Optional[Tuple[yaml.MappingNode, _Site]]:
+    """The optimizer of an AllenNLP experiment config (the root holds ``trainer.optimizer`` with a
+    registered ``type``, and one of the other top-level keys of ``allennlp train``), with the
+    trainer mapping; the call it builds is ``torch.optim.<class>(<groups>, **options)``."""
+    root = document.mappings[0] if document.mappings else None
+    entries = document.entries(root) if root is not None else {}
+    trainer = entries.get("trainer", (None, False))[0]
+    if not isinstance(trainer, yaml.MappingNode) or not any(key in entries for key in ALLENNLP_TOP_KEYS):
+        return None
+    optimizer, via = document.entries(trainer).get("optimizer", (None, False))
+    if not isinstance(optimizer, yaml.MappingNode):
+        return None
+    fields = document.entries(optimizer)
+    kind, kind_via = fields.get("type", (None, False))
+    if not isinstance(kind, yaml.ScalarNode) or kind.tag != "tag:yaml.org,2002:str" or kind.value not in ALLENNLP_TYPES:
+        return None
+    owned = via and not document.shared(optimizer) and not document.shared(trainer)
+    opaque: Dict[str, str] = {}
+    arguments: Arguments = []
+    groups = fields.get(ALLENNLP_GROUPS_KEY, (None, False))[0]
+    if groups is not None:
+        arguments.append((None, _groups_text(groups, opaque, document), None, False))
+    for name, (value, value_via) in fields.items():
+        if name not in ("type", ALLENNLP_GROUPS_KEY) and name.isidentifier() and not keyword.iskeyword(name):
+            arguments.append((name, _value_text(value, opaque, document), value, value_via and owned))
+    site = _Site(optimizer, kind, kind_via and owned, ALLENNLP_TYPES[kind.value], True, arguments, opaque, kind.value)
+    return trainer, site
+
+
+def _groups_text(groups: yaml.Node, opaque: Dict[str, str], document: _Document) -> str:
+    """AllenNLP's ``parameter_groups`` ([[regexes, options], …]) as the torch param groups that
+    ``make_parameter_groups`` builds: each group's options, then a last group for the parameters
+    no regex matches. A group with ``"requires_grad": false`` is dropped, as AllenNLP drops it;
+    anything else than that shape stands as an opaque value."""
+    if not isinstance(groups, yaml.SequenceNode):
+        return _value_text(groups, opaque, document)
+    parts = []
+    for group in groups.value:
+        pair = group.value if isinstance(group, yaml.SequenceNode) else ()
+        if len(pair) != 2 or not isinstance(pair[1], yaml.MappingNode):
+            return _opaque_name(opaque, "<parameter_groups>")
+        options = document.entries(pair[1])
+        frozen = options.get("requires_grad", (None, False))[0]
+        if isinstance(frozen, yaml.ScalarNode) and _scalar_text(frozen, opaque) == "False":
+            continue
+        items = [f"'params': {_opaque_name(opaque, '<parameters matching the group>')}"]
+        items += [f"{name!r}: {_value_text(value, opaque, document)}" for name, (value, _) in options.items()]
+        parts.append("{" + ", ".join(items) + "}")
+    parts.append(f"{{'params': {_opaque_name(opaque, '<the other parameters>')}}}")
+    return "[" + ", ".join(parts) + "]"
+
+
 def _judge(site: _Site, style: str, document: _Document, project: Optional["ProjectIndex"] = None) -> Tuple[Optional[Finding], Dict[Tuple[int, int], yaml.Node]]:
     """Run the engine on the synthesized call; map the synthesized spans back to YAML nodes."""
     top = site.qualname.split(".", 1)[0]
     prefix = f"import {top}\n__optimizer = {site.qualname}("
+    style = "rename" if site.allennlp else style
     spans: Dict[Tuple[int, int], yaml.Node] = {(2, len("__optimizer = ")): site.target}
     parts, column = [], len(prefix) - len(f"import {top}\n")
     for name, text, node, _ in site.arguments:
@@ -328,6 +391,8 @@ def _judge(site: _Site, style: str, document: _Document, project: Optional["Proj
         return None, spans
     except (RecursionError, ValueError, MemoryError) as error:  # bounded values make these unlikely
         raise _Unreadable(site.target, type(error).__name__) from None
+    if site.allennlp:
+        findings = [f for f in findings if f.code in _ALLENNLP_CODES]
     return (findings[0] if findings else None), spans
 
 
@@ -347,6 +412,9 @@ def _proposals(site: _Site, finding: Finding, spans) -> Union[List[Tuple[yaml.Sc
         mine.add(id(site.target))
     proposals = []
     for edit in finding.fix.edits:
+        if site.allennlp and edit.kind == "add-keyword":  # "adamw" defaults weight_decay to 0.01
+            return (f'{_HAND_EDIT}: "adamw" defaults weight_decay to 0.01, so add "weight_decay": {edit.text} '
+                    f'beside "type" first (the parameters that rely on the default keep no decay)')
         node = spans.get(edit.span[:2]) if edit.kind == "replace" else None
         if not isinstance(node, yaml.ScalarNode):
             return _HAND_EDIT
@@ -355,6 +423,10 @@ def _proposals(site: _Site, finding: Finding, spans) -> Union[List[Tuple[yaml.Sc
         new = edit.text if node is site.target else _yaml_value(edit.text)
         if node is site.target and "." not in new:  # spelled for Python imports; configs want the full path
             new = _full_name(edit, finding)
+        if node is site.target and site.allennlp:
+            if new not in _ALLENNLP_NAMES:
+                return f"{_HAND_EDIT}: AllenNLP registers no name for {new}"
+            new = _ALLENNLP_NAMES[new]
         proposals.append((node, new))
     return proposals
 
@@ -441,6 +513,8 @@ def _json_paths(data: object) -> Tuple[Set[JsonPath], Set[JsonPath]]:
         elif isinstance(value, list):
             stack.extend((v, path + (i,)) for i, v in enumerate(value) if isinstance(v, (dict, list)))
     spine = {path[:n] for path in whole for n in range(len(path))}
+    if isinstance(data, dict) and () in spine:  # AllenNLP's top-level keys, as empty containers
+        spine.update((key,) for key in ALLENNLP_TOP_KEYS if isinstance(data.get(key), (dict, list)))
     return whole, spine
 
 
@@ -559,7 +633,7 @@ def analyze(path: str, text: str, style: str,
     results = []
     try:
         for root in roots:
-            results += _document_findings(_Document(root, budget), text, style, project)
+            results += _document_findings(_Document(root, budget), text, style, project, allennlp=is_json)
     except _TooLarge:
         raise SourceError(path, "expands too far through YAML aliases or merge keys to analyze") from None
     except _Unreadable as error:
@@ -569,9 +643,10 @@ def analyze(path: str, text: str, style: str,
     return sorted(results, key=lambda pair: pair[0].span)
 
 
-def _document_findings(document: _Document, text: str, style: str, project: Optional["ProjectIndex"] = None):
+def _document_findings(document: _Document, text: str, style: str, project: Optional["ProjectIndex"] = None,
+                       allennlp: bool = False):
     judged = []
-    for site in _sites(document):
+    for site in _sites(document, allennlp):
         finding, spans = _judge(site, style, document, project)
         if finding is not None:
             judged.append((site, finding, _proposals(site, finding, spans)))
@@ -598,6 +673,8 @@ def _document_findings(document: _Document, text: str, style: str, project: Opti
         if blocked:
             edits = []
         message = _OPAQUE.sub(lambda m: _printable(site.opaque.get(m.group(), m.group())), finding.message)
+        if site.allennlp:
+            message += f' (AllenNLP "type": "{_printable(site.allennlp)}" builds {site.qualname}; torch.optim.AdamW is "adamw")'
         # a target reached through a merge key or an alias: point at the optimizer that uses it
         exclusive = site.target_exclusive and not document.shared(site.target)
         point = site.target if exclusive else site.mapping
