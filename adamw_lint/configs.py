@@ -1,4 +1,5 @@
-"""Optimizers built from config files: Hydra, torchtune and LightningCLI YAML, DeepSpeed JSON.
+"""Optimizers built from config files: Hydra, torchtune and LightningCLI YAML, DeepSpeed JSON,
+AllenNLP JSON and Jsonnet.
 
 YAML is *composed* with PyYAML's safe loader — a node graph with positions; no Python object is
 ever constructed, so ``!!python/object`` tags are inert. JSON is parsed with the ``json`` module
@@ -11,6 +12,13 @@ Each optimizer mapping is turned into the equivalent Python call and judged by t
 Aliases can make a small file expand without bound (or into a cycle), so values are written out
 within budgets: a value that exceeds its budget becomes an opaque name, like an interpolation, and
 a file whose optimizers exceed the file's budget is reported as too large.
+
+AllenNLP is read only in JSON/Jsonnet whose top-level object holds ``trainer.optimizer`` with a
+``type`` string and one of ``dataset_reader``/``model``/``data_loader`` (the keys of
+``allennlp train``), so an ``optimizer`` object elsewhere in unrelated JSON is never read as one.
+Jsonnet is never evaluated: a file is read only when, after ``local`` bindings, it is one object
+literal (comments, unquoted keys, trailing commas allowed; non-literal values are opaque); any
+other Jsonnet (``import``, ``base + {…}``, text blocks, functions) is not analyzed, silently.
 
 Fixes edit the text at the exact span of a scalar (the class name, or a ``false`` switch), never
 re-serialize. A node shared through an anchor or merge key is edited only when every use of it
@@ -234,6 +242,8 @@ def _scalar_text(node: yaml.ScalarNode, opaque: Dict[str, str]) -> str:
         return "True" if node.value.lower() in ("true", "yes", "on", "y") else "False"
     if node.tag == "tag:yaml.org,2002:null":
         return "None"
+    if node.tag == _EXPRESSION_TAG:  # a Jsonnet expression: a variable, std.extVar(…), arithmetic
+        return _opaque_name(opaque, node.value)
     if node.style is None and _is_number(node.value):  # OmegaConf reads a plain 1e-4 as a float
         return repr(float(node.value))
     if "${" in node.value:
@@ -613,6 +623,175 @@ class _JsonNodes:
         return index, path + (count,), whole
 
 
+_EXPRESSION_TAG = "tag:adamw-lint,2024:jsonnet-expression"
+JSONNET_SUFFIXES = (".jsonnet", ".libsonnet")
+_JSONNET_SPACE = re.compile(r"(?:\s+|//[^\n]*|#[^\n]*|/\*.*?\*/)*", re.S)
+_JSONNET_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_JSONNET_FIELD = re.compile(r"\+?(:::|::|:)")
+_JSONNET_DEPTH = 64
+
+
+class _NotPlain(Exception):
+    """The Jsonnet text is not a plain enough object literal to read without evaluating it."""
+
+
+class _JsonnetNodes:
+    """Nodes with positions for a Jsonnet file that is, after ``local`` bindings, one object
+    literal: comments, unquoted and single-quoted keys, trailing commas, ``+:`` fields and object
+    locals are read; a value that is not a literal (a variable, ``std.extVar(…)``, ``a + b``) is an
+    opaque expression; hidden fields (``::``) are not in the output, so they are skipped. Anything
+    else (``import`` at the top, ``base + {…}``, text blocks) raises ``_NotPlain``: nothing is
+    evaluated, and such a file is simply not analyzed."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.lines = text, _Lines(text)
+
+    def mark(self, index: int) -> yaml.Mark:
+        line, column = self.lines.position(index)
+        return yaml.Mark("<jsonnet>", index, line, column, None, None)
+
+    def space(self, index: int) -> int:
+        return _JSONNET_SPACE.match(self.text, index).end()
+
+    def word(self, index: int, word: str) -> bool:
+        found = _JSONNET_WORD.match(self.text, index)
+        return found is not None and found.group() == word
+
+    def document(self) -> yaml.Node:
+        index = self.space(0)
+        while self.word(index, "local"):
+            index = self.space(self.skip(index + 5, ";") + 1)
+        if not self.text.startswith("{", index):
+            raise _NotPlain
+        node, index = self.value(index, 0)
+        if self.space(index) != len(self.text):
+            raise _NotPlain
+        return node
+
+    def skip(self, index: int, stops: str) -> int:
+        """The index of the first of ``stops`` (or a closing bracket) outside brackets and strings."""
+        text, depth = self.text, 0
+        while index < len(text):
+            index = self.space(index)
+            char = text[index:index + 1]
+            if not char or (depth == 0 and (char in stops or char in ")]}")):
+                return index
+            if text.startswith("|||", index):
+                raise _NotPlain
+            if char in "\"'":
+                index = self.string_end(index)
+                continue
+            depth += 1 if char in "([{" else -1 if char in ")]}" else 0
+            index += 1
+        raise _NotPlain
+
+    def string_end(self, index: int) -> int:
+        quote, index = self.text[index], index + 1
+        while index < len(self.text):
+            if self.text[index] == "\\":
+                index += 2
+            elif self.text[index] == quote:
+                return index + 1
+            else:
+                index += 1
+        raise _NotPlain
+
+    def value(self, index: int, depth: int) -> Tuple[yaml.Node, int]:
+        if depth > _JSONNET_DEPTH:
+            raise _NotPlain
+        text, start, char = self.text, index, self.text[index:index + 1]
+        if char == "{":
+            node, index = self.object(index, depth)
+        elif char == "[":
+            node, index = self.array(index, depth)
+        elif char in ("\"", "'"):
+            end = self.string_end(index)
+            body = text[index + 1:end - 1]
+            if "\\" in body:
+                return self.expression(start)
+            node, index = yaml.ScalarNode("tag:yaml.org,2002:str", body, self.mark(index), self.mark(end), style=char), end
+        else:
+            found = _JSON_LITERAL.match(text, index)
+            if found is None or _JSONNET_WORD.match(text, found.end()) or text[found.end():found.end() + 1] == ".":
+                return self.expression(start)
+            literal, index = found.group(), found.end()
+            node = yaml.ScalarNode(_literal_tag(literal), literal, self.mark(start), self.mark(index))
+        if text[self.space(index):self.space(index) + 1] not in (",", "}", "]", ""):
+            return self.expression(start)  # {…} + {…}, a literal in arithmetic: not a literal value
+        return node, index
+
+    def expression(self, start: int) -> Tuple[yaml.Node, int]:
+        end = self.skip(start, ",")
+        source = self.text[start:end].rstrip()
+        if not source:
+            raise _NotPlain
+        node = yaml.ScalarNode(_EXPRESSION_TAG, source, self.mark(start), self.mark(start + len(source)))
+        return node, start + len(source)
+
+    def object(self, index: int, depth: int) -> Tuple[yaml.Node, int]:
+        node = yaml.MappingNode("tag:yaml.org,2002:map", [], self.mark(index), None, flow_style=True)
+        index = self.space(index + 1)
+        while not self.text.startswith("}", index):
+            if self.word(index, "local") or self.word(index, "assert") or self.text.startswith("[", index):
+                index = self.skip(index + 1, ",")  # object locals, asserts, computed field names
+            else:
+                key, index = self.key(index)
+                field = _JSONNET_FIELD.match(self.text, self.space(index))
+                if field is None:  # a method field f(x): …, or not Jsonnet
+                    raise _NotPlain
+                index = self.space(field.end())
+                if field.group(1) == "::":  # hidden: not in the manifested config
+                    index = self.skip(index, ",")
+                else:
+                    value, index = self.value(index, depth + 1)
+                    node.value.append((key, value))
+            index = self.space(index)
+            if self.text.startswith(",", index):
+                index = self.space(index + 1)
+            elif not self.text.startswith("}", index):
+                raise _NotPlain
+        node.end_mark = self.mark(index + 1)
+        return node, index + 1
+
+    def key(self, index: int) -> Tuple[yaml.ScalarNode, int]:
+        char = self.text[index:index + 1]
+        if char in ("\"", "'"):
+            end = self.string_end(index)
+            body = self.text[index + 1:end - 1]
+            if "\\" in body:
+                raise _NotPlain
+            return yaml.ScalarNode("tag:yaml.org,2002:str", body, self.mark(index), self.mark(end), style=char), end
+        found = _JSONNET_WORD.match(self.text, index)
+        if found is None:
+            raise _NotPlain
+        return yaml.ScalarNode("tag:yaml.org,2002:str", found.group(), self.mark(index), self.mark(found.end())), found.end()
+
+    def array(self, index: int, depth: int) -> Tuple[yaml.Node, int]:
+        node = yaml.SequenceNode("tag:yaml.org,2002:seq", [], self.mark(index), None, flow_style=True)
+        index = self.space(index + 1)
+        while not self.text.startswith("]", index):
+            if self.word(index, "for"):  # an array comprehension
+                raise _NotPlain
+            value, index = self.value(index, depth + 1)
+            node.value.append(value)
+            index = self.space(index)
+            if self.text.startswith(",", index):
+                index = self.space(index + 1)
+            elif not self.text.startswith("]", index):
+                raise _NotPlain
+        node.end_mark = self.mark(index + 1)
+        return node, index + 1
+
+
+def _jsonnet_documents(text: str) -> List[yaml.Node]:
+    """The file's object, or nothing when it is not plain enough to read (never an error: Jsonnet
+    that needs evaluating is valid, just out of reach)."""
+    try:
+        return [_JsonnetNodes(text).document()]
+    except (_NotPlain, IndexError):
+        return []
+
+
 def _literal_tag(literal: str) -> str:
     if literal in ("true", "false"):
         return "tag:yaml.org,2002:bool"
@@ -628,12 +807,16 @@ def analyze(path: str, text: str, style: str,
     """Findings of a YAML/JSON config, each with its text edits (empty: no automatic fix).
     ``project``: follow a target that names one of the project's own classes into its module."""
     is_json = path.lower().endswith(".json")
-    roots = _json_documents(path, text) if is_json else _yaml_documents(path, text)
+    is_jsonnet = path.lower().endswith(JSONNET_SUFFIXES)
+    if is_jsonnet:
+        roots = _jsonnet_documents(text)
+    else:
+        roots = _json_documents(path, text) if is_json else _yaml_documents(path, text)
     budget = [_FILE_BUDGET + 4 * len(text)]
     results = []
     try:
         for root in roots:
-            results += _document_findings(_Document(root, budget), text, style, project, allennlp=is_json)
+            results += _document_findings(_Document(root, budget), text, style, project, allennlp=is_json or is_jsonnet)
     except _TooLarge:
         raise SourceError(path, "expands too far through YAML aliases or merge keys to analyze") from None
     except _Unreadable as error:
@@ -690,7 +873,7 @@ def _noqa_filter(path: str, text: str, results, selection: Selection):
     results = [(finding, edits) for finding, edits in results if selection.enabled(finding.code)]
     if not results:
         return results
-    lines = _Lines(text, _JSON_BREAK if path.lower().endswith(".json") else _YAML_BREAK)
+    lines = _Lines(text, _JSON_BREAK if path.lower().endswith((".json", *JSONNET_SUFFIXES)) else _YAML_BREAK)
     return [(finding, edits) for finding, edits in results if not is_suppressed(finding.code, lines.line(finding.line))]
 
 

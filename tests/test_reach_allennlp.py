@@ -128,3 +128,68 @@ def test_parameter_groups_that_are_not_literal_groups_are_opaque():
     found = check(config({"type": "adam", "weight_decay": 0.01, "parameter_groups": [["bias"]]}))
     assert [f.code for f in found] == ["AWL101"]
     assert check(config({"type": "adam", "parameter_groups": "not a list"})) == []
+
+
+# --- Jsonnet: read only when the config is a literal object; never evaluated -------------------------
+
+JSONNET = """// An AllenNLP experiment
+local bert = "bert-base-uncased";
+local wd = std.parseJson(std.extVar("WD"));
+{
+  dataset_reader: { type: "sst_tokens", tokens: { model_name: bert } },
+  "model": { "type": "basic_classifier" },
+  /* the trainer */
+  trainer: {
+    local unused = 1,
+    num_epochs: 3,
+    optimizer: {
+      type: 'adam',  # coupled
+      lr: 2e-5,
+      weight_decay: 0.01,
+      parameter_groups: [[["bias", "LayerNorm"], {weight_decay: 0.0}],],
+    },
+    checkpoint:: { keep: 1 },
+  },
+}
+"""
+
+
+def test_jsonnet_literal_optimizer_is_reported_and_fixed_in_place():
+    found = check(JSONNET, "experiment.jsonnet")
+    assert [(f.line, f.code) for f in found] == [(12, "AWL101")]
+    new, fixed, _ = fix(JSONNET, "experiment.jsonnet")
+    assert new == JSONNET.replace("type: 'adam',", "type: 'adamw',") and len(fixed) == 1
+
+
+def test_jsonnet_expression_values_are_unknown_not_strings():
+    text = JSONNET.replace("weight_decay: 0.01,", "weight_decay: wd,")
+    found = check(text, "experiment.libsonnet")
+    assert [f.code for f in found] == ["AWL101"] and "weight_decay=wd" in found[0].message
+    assert check(JSONNET.replace("weight_decay: 0.01,", "weight_decay: 0.0,"), "experiment.jsonnet") == []
+    assert check(JSONNET.replace("'adam'", "'adamw'"), "experiment.jsonnet") == []
+
+
+def test_jsonnet_hidden_field_is_not_the_config():
+    text = JSONNET.replace("    optimizer: {", "    optimizer:: {")
+    assert check(text, "experiment.jsonnet") == []
+
+
+@pytest.mark.parametrize("text", [
+    "local base = import 'base.jsonnet';\nbase + { trainer+: { optimizer: { type: 'adam', weight_decay: 0.1 } } }\n",
+    JSONNET.replace("{\n  dataset_reader", "(import 'x.libsonnet') + {\n  dataset_reader"),
+    JSONNET.replace("num_epochs: 3,", "description: |||\n  text\n|||,"),  # text block
+    JSONNET.replace("type: 'adam',", "type: 'adam"),  # unterminated string
+    JSONNET.replace("  },\n}\n", "  },\n"),  # unclosed object
+    JSONNET.replace("lr: 2e-5,", "f(x): x,"),  # a method field
+    "{" * 5000 + "}" * 5000,
+    "",
+    "local f(x) = { type: 'adam', weight_decay: x };\n{ model: {}, trainer: { optimizer: f(0.1) } }\n",
+])
+def test_jsonnet_that_needs_evaluating_is_skipped_silently(text):
+    assert check(text, "experiment.jsonnet") == []
+
+
+def test_jsonnet_needs_the_allennlp_shape_too():
+    text = "{ trainer: { optimizer: { type: 'adam', weight_decay: 0.1 } } }"
+    assert check(text, "x.jsonnet") == []
+    assert [f.code for f in check("{ model: {}, " + text[1:], "x.jsonnet")] == ["AWL101"]
