@@ -229,6 +229,9 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         stderr.write(f"adamw-lint: error: --statistics replaces the findings; it works with --format text or json, not {fmt}\n")
         return EXIT_ERROR
     add_noqa = args.command == "check" and args.add_noqa
+    if add_noqa and args.paths == ["-"]:
+        stderr.write("adamw-lint: error: --add-noqa edits files in place; it cannot read stdin\n")
+        return EXIT_ERROR
     verbose = args.verbose or os.environ.get("ADAMW_LINT_VERBOSE", "") not in ("", "0")
     from_stdin = args.paths == ["-"]
     project = () if from_stdin else tuple(os.path.abspath(p) for p in args.paths if os.path.exists(p))
@@ -250,6 +253,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
             name = args.stdin_filename
             raw = sys.stdin.buffer.read()
             results: Iterable[FileResult] = [analyze(name, raw, resolver.selection_for(name), options)]
+            results[0].raw = results[0].raw or raw  # check --fix echoes it when nothing changed
             if args.command == "fix" and not args.diff and results[0].new_data is None and not results[0].errors:
                 out.flush()
                 out.buffer.write(raw)  # unchanged: the input, byte for byte
@@ -269,7 +273,8 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         elif args.command == "check":
             if fixing:
                 results = _applied(results, from_stdin, out)
-            code = _report_check(results, errors, fmt, statistics, out, args.quiet, level, fixing)
+            report_to = stderr if fixing and from_stdin else out
+            code = _report_check(results, errors, fmt, statistics, report_to, args.quiet, level, fixing)
         else:
             code = _report_fix(results, errors, args.diff, from_stdin, out, stderr, calibrated=decay_values is not None)
     for error in errors:
@@ -303,14 +308,14 @@ def _progress(stream: TextIO, total_files: int):
 
 
 def _applied(results: Iterable[FileResult], from_stdin: bool, out: TextIO) -> Iterator[FileResult]:
-    """``check --fix``: write each file's fixes as they come, then report what remains."""
+    """``check --fix``: write each file's fixes as they come, then report what remains. From
+    stdin (an editor), the code goes to stdout, fixed or not, as ruff does; the report to stderr."""
     for result in results:
-        if result.new_data is not None:
-            if from_stdin:  # the fixed code goes to stdout, as ruff does; findings are not printed
-                _apply_fix(result, diff=False, from_stdin=True, stdout=out)
-                result.findings = []
-            else:
-                _apply_fix(result, diff=False, from_stdin=False, stdout=out)
+        if from_stdin:
+            out.flush()
+            out.buffer.write(result.new_data if result.new_data is not None else result.raw)  # type: ignore[attr-defined]
+        elif result.new_data is not None:
+            _apply_fix(result, diff=False, from_stdin=False, stdout=out)
         yield result
 
 
@@ -327,7 +332,7 @@ def _report_check(results: Iterable[FileResult], errors: List[SourceError], fmt:
         replacements.update({(result.path, span): r for span, r in result.replacements.items()})
         file_lines.update({(result.path, *key): line for key, line in result.file_lines.items()})
     if statistics:
-        report.statistics(rows, out, as_json=fmt == "json")
+        report.statistics(rows, out, level, as_json=fmt == "json")
     elif fmt == "json":
         report.as_json(rows, out, replacements)
     elif fmt == "github":

@@ -131,10 +131,11 @@ def github(rows: Sequence[Row], out: TextIO, file_lines: Optional[FileLines] = N
         )
 
 
-def statistics(rows: Sequence[Row], out: TextIO, as_json: bool = False) -> None:
-    """The number of findings per code, instead of the findings (as ruff's --statistics)."""
+def statistics(rows: Sequence[Row], out: TextIO, level: str = SAFE, as_json: bool = False) -> None:
+    """The number of findings per code, instead of the findings (as ruff's --statistics); fixable
+    means what ``--fix`` would fix at ``level``, as the ``[*]`` of the text output."""
     counts = Counter(f.code for _, f in rows)
-    fixable = Counter(f.code for _, f in rows if f.fix is not None)
+    fixable = Counter(f.code for _, f in rows if f.fix is not None and f.fix.applies_at(level))
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     if as_json:
         document = [{"code": code, "name": RULES_BY_CODE[code].name, "count": count, "fixable": fixable[code]}

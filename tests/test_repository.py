@@ -178,7 +178,7 @@ def test_text_output_summary_colour_quiet_and_output_file(tmp_path):
 def test_statistics_never_corrupts_json_or_sarif(tmp_path):
     repo = make_repo(tmp_path / "r", {"t.py": BAD})
     as_json = lint(repo, "check", "--statistics", "--format", "json", ".")
-    assert json.loads(as_json.stdout) == [{"code": "AWL101", "name": "adam-coupled-weight-decay", "count": 1, "fixable": 1}]
+    assert json.loads(as_json.stdout) == [{"code": "AWL101", "name": "adam-coupled-weight-decay", "count": 1, "fixable": 0}]
     sarif = lint(repo, "check", "--statistics", "--format", "sarif", ".")
     assert sarif.returncode == 2 and sarif.stdout == "" and "--statistics" in sarif.stderr
 
@@ -315,3 +315,22 @@ def test_fix_writes_the_calibrated_weight_decay_where_it_was_measured(tmp_path):
     bad = lint(repo, "fix", "--weight-decay-from", "bad.json", ".")
     assert bad.returncode == 2 and "bad.json" in bad.stderr and "Traceback" not in bad.stderr
     assert "Adam(p" in (repo / "train.py").read_text()  # nothing written
+
+
+def test_check_fix_from_stdin_writes_the_code_to_stdout_and_the_report_to_stderr(tmp_path):
+    source = "import torch\nfrom transformers import AdamW\no = AdamW(p)\nopt = torch.optim.Adam(p, weight_decay=1e-4)\n"
+    result = run_cli("check", "--fix", "-", stdin=source, cwd=tmp_path)
+    assert result.returncode == 1  # the unsafe finding remains
+    assert result.stdout == source.replace("from transformers import AdamW\n", "").replace(
+        "AdamW(p)", "torch.optim.AdamW(p, eps=1e-6, weight_decay=0.0)")
+    assert "-:3:7: AWL101" in result.stderr and "(1 fixed, 1 remaining)" in result.stderr
+    clean = run_cli("check", "--fix", "-", stdin="x = 1\n", cwd=tmp_path)
+    assert clean.returncode == 0 and clean.stdout == "x = 1\n"  # unchanged code, never the report
+    noqa = run_cli("check", "--add-noqa", "--stdin-filename", "other.py", "-", stdin=source, cwd=tmp_path)
+    assert noqa.returncode == 2 and not (tmp_path / "other.py").exists()
+
+
+def test_statistics_count_as_fixable_what_fix_would_fix(tmp_path):
+    repo = make_repo(tmp_path / "r", {"t.py": BAD})
+    assert "[ ] adam-coupled-weight-decay" in lint(repo, "check", "--statistics", ".").stdout
+    assert "[*] adam-coupled-weight-decay" in lint(repo, "check", "--statistics", "--unsafe-fixes", ".").stdout
