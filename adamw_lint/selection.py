@@ -17,12 +17,16 @@ class Selection:
     extend_select: Tuple[str, ...] = ()  # turns on rules that are off by default
 
     def enabled(self, code: str) -> bool:
-        if self.select:
-            chosen = code.startswith(self.select)
-        else:
-            rule = RULES_BY_CODE.get(code)
-            chosen = rule is None or rule.enabled_by_default
-        chosen = chosen or code.startswith(self.extend_select) if self.extend_select else chosen
+        """As flake8 decides with the plugin's default ignores: a rule that is off by default is
+        turned on only by its full code (or by ``ALL``), not by a shorter prefix such as AWL1."""
+        rule = RULES_BY_CODE.get(code)
+        default_on = rule is None or rule.enabled_by_default
+
+        def picks(prefixes: Tuple[str, ...]) -> bool:
+            return any(code.startswith(p) and (default_on or p in (code, "AWL")) for p in prefixes)
+
+        chosen = picks(self.select) if self.select else default_on
+        chosen = chosen or picks(self.extend_select)
         return chosen and not (self.ignore and code.startswith(self.ignore))
 
     def filter(self, findings: Iterable[T]) -> List[T]:

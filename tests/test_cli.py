@@ -154,3 +154,14 @@ def test_directory_named_like_a_file_is_an_error_when_named(tmp_path, capsys):
     (tmp_path / "x.py" / "inner.py").write_text(BAD)
     code, out, _ = cli(capsys, "check", str(tmp_path))
     assert code == 1 and "inner.py" in out
+
+
+@pytest.mark.parametrize("flags,on", [
+    (["--select", "AWL1"], False), (["--select", "AWL105"], True), (["--select", "ALL"], True),
+    (["--extend-select", "AWL1"], False), (["--extend-select", "AWL105"], True), ([], False),
+])
+def test_off_by_default_rules_need_their_full_code_as_in_flake8(tmp_path, capsys, flags, on):
+    (tmp_path / "l.py").write_text("import torch\nopt = torch.optim.Adam(model.parameters(), lr=1e-3)\n"
+                                   "loss = loss + 1e-4 * sum(p.pow(2).sum() for p in model.parameters())\n")
+    _, out, _ = cli(capsys, "check", *flags, str(tmp_path))
+    assert ("AWL105" in out) is on
