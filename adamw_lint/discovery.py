@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from .files import SourceError
 from .settings import Resolver, Settings
@@ -33,18 +33,32 @@ class GitIgnores:
         self._specs: Dict[str, object] = {}  # directory → its .gitignore's spec (or None)
         self._roots: Dict[str, Optional[str]] = {}  # directory → its repository root
         self._repository_specs: Dict[str, List[Tuple[str, object]]] = {}
+        self._named: Dict[Tuple[int, str], Set[int]] = {}
 
-    def ignored(self, path: str, is_dir: bool) -> bool:
-        path = os.path.abspath(path)
+    def ignored(self, path: str, is_dir: bool, named: str) -> bool:
+        """``named``: the directory the user named, which is walked even if git ignores it (as
+        ruff does): a pattern that matches it (or a folder above it) does not hide what is inside."""
+        path, named = os.path.abspath(path), os.path.abspath(named)
         directory = os.path.dirname(path)
-        root = self._root(directory)
         verdict: Optional[bool] = None
-        for base, spec in self._chain(directory, root):
+        for base, spec in self._chain(directory, self._root(directory)):
             relative = Path(os.path.relpath(path, base)).as_posix() + ("/" if is_dir else "")
-            result = spec.check_file(relative)  # type: ignore[attr-defined]
-            if result.include is not None:
-                verdict = result.include
+            above = self._covering(base, spec, named)
+            for index, pattern in enumerate(spec.patterns):  # type: ignore[attr-defined]
+                if pattern.include is not None and index not in above and pattern.match_file(relative):
+                    verdict = pattern.include  # the last matching pattern decides
         return bool(verdict)
+
+    def _covering(self, base: str, spec, named: str) -> Set[int]:
+        """The patterns of a .gitignore above the named directory that match that directory."""
+        key = (id(spec), named)  # specs live as long as this object: their ids stay unique
+        if key not in self._named:
+            inside = os.path.relpath(named, base)
+            self._named[key] = set() if inside == os.curdir or inside.startswith(os.pardir) else {
+                index for index, pattern in enumerate(spec.patterns)
+                if pattern.include is not None and pattern.match_file(Path(inside).as_posix() + "/")
+            }
+        return self._named[key]
 
     def _chain(self, directory: str, root: Optional[str]) -> Iterator[Tuple[str, object]]:
         if root is not None:
@@ -120,20 +134,20 @@ def discover(
     seen = set()
     ignores = GitIgnores()
 
-    def skipped(path: str, is_dir: bool, settings: Settings) -> bool:
+    def skipped(path: str, is_dir: bool, settings: Settings, named: str) -> bool:
         if settings.excluded(path, is_dir):
             return True
-        return settings.respect_gitignore and ignores.ignored(path, is_dir)
+        return settings.respect_gitignore and ignores.ignored(path, is_dir, named)
 
     for path in paths:
         is_dir = os.path.isdir(path)
         settings = resolver.for_path(path)
-        if settings.force_exclude and skipped(path.rstrip("/\\") or path, is_dir, settings):
+        if settings.force_exclude and skipped(path.rstrip("/\\") or path, is_dir, settings, os.curdir):
             continue
         if is_dir:
             root_real = os.path.realpath(path)
             top = path.rstrip("/\\") or path
-            for file in _walk(top, resolver, suffixes, skipped, errors):
+            for file in _walk(top, resolver, suffixes, lambda p, d, s: skipped(p, d, s, top), errors):
                 real = os.path.join(root_real, os.path.relpath(file, top))
                 if real not in seen:
                     seen.add(real)

@@ -4,6 +4,7 @@ fixed (as a diff) serially and in parallel. No traceback, identical output, boun
 Slow, so out of the default run; CI selects it (``pytest -m corpus``) after installing the
 packages' sources with ``pip install --no-deps --target .corpus`` (see .ci/run).
 """
+import importlib.util
 import json
 import os
 import sys
@@ -20,11 +21,9 @@ PACKAGES = ("transformers", "diffusers", "timm", "pytorch_lightning", "peft", "a
 
 def _trees():
     trees = [CORPUS / name for name in PACKAGES]
-    for module in ("torch", "keras"):
-        try:
-            trees.append(__import__(module).__path__[0])
-        except ImportError:
-            pass
+    for module in ("torch", "keras"):  # located, never imported (keras would pick a backend)
+        spec = importlib.util.find_spec(module)
+        trees.append(spec.submodule_search_locations[0] if spec else CORPUS / module)
     return trees
 
 

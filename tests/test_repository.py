@@ -57,8 +57,10 @@ def test_gitignored_run_records_and_vendored_code_are_neither_checked_nor_fixed(
     every = lint(repo, "check", "--no-respect-gitignore", ".")
     assert checked(every) == ["a.tmp.py", "lightning_logs/version_0/config.yaml", "scratch/try.py",
                               "sub/generated/g.py", "wandb/run-1/files/code/train.py"]
-    # a subdirectory run still obeys the .gitignore files above it
-    assert checked(lint(repo / "wandb", "check", ".")) == []
+    # a run from a subdirectory still obeys the .gitignore files above it
+    (repo / "sub" / "x.tmp.py").write_text(BAD)
+    (repo / "sub" / "fresh.py").write_text(BAD)
+    assert checked(lint(repo / "sub", "check", ".")) == ["fresh.py"]
 
 
 def test_default_excludes_are_ruffs_and_other_folders_are_checked(tmp_path):
@@ -245,3 +247,12 @@ def test_project_modules_are_followed_from_code_and_configs(tmp_path):
         result = lint(repo, "check", "-j", jobs, ".")
         assert result.returncode == 1 and checked(result) == ["conf/optim.yaml"]
         assert "(via myproj/optim.py:5 → torch.optim.Adam)" in result.stdout
+
+
+def test_a_named_directory_inside_an_ignored_folder_is_walked_as_ruff_does(tmp_path):
+    repo = make_repo(tmp_path / "r", {".gitignore": "/vendored\n*.gen.py\n",
+                                      "vendored/lib/a.py": BAD, "vendored/lib/b.gen.py": BAD})
+    assert checked(lint(repo, "check", ".")) == []
+    # named explicitly, it is checked; the patterns that do not merely cover it still apply inside
+    assert checked(lint(repo, "check", "vendored/lib")) == ["vendored/lib/a.py"]
+    assert checked(lint(repo, "check", "--force-exclude", "vendored/lib")) == []
