@@ -20,7 +20,7 @@ import ast
 import bisect
 import itertools
 import re
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Pattern, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Pattern, Sequence, Tuple
 
 from . import catalog
 from .checkers import CHECKERS
@@ -226,6 +226,66 @@ def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] =
     return keep
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def reach_exports(tree: ast.AST, lines: Sequence[str]) -> Tuple[FrozenSet[str], Dict[str, FrozenSet[str]], FrozenSet[str]]:
+    """The module-level names another module of the project could follow to an optimizer
+    (``ProjectIndex.reach``/``table``: a wrapper, a subclass, a registry, a re-export), for the
+    runner's second pre-filter pass. Returns the names whose statement names an optimizer itself,
+    and for every other binding the module-level names its statement mentions (``class B(A)``,
+    ``from .optim import build as make``): it reaches if one of those does, in any module. A
+    superset by construction (text, not resolution), so nothing the engine would follow is missed.
+    Third: the names bound to a dict (a registry, indexed at the call, ``ProjectIndex.table``)."""
+    text = "".join(lines)
+    starts = list(itertools.accumulate((len(line) for line in lines), initial=0))
+    statements: List[Tuple[ast.stmt, Tuple[str, ...]]] = []
+    for stmt in _top_level(tree):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            statements.append((stmt, (stmt.name,)))
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            names = tuple(t.id for t in targets if isinstance(t, ast.Name))
+            if names:
+                statements.append((stmt, names))
+        elif isinstance(stmt, ast.ImportFrom):
+            statements.append((stmt, tuple(a.asname or a.name for a in stmt.names if a.name != "*")))
+    known = {name for _, names in statements for name in names} \
+        | {a.name for stmt, _ in statements if isinstance(stmt, ast.ImportFrom) for a in stmt.names}
+    direct: set = set()
+    links: Dict[str, FrozenSet[str]] = {}
+    tables = frozenset(name for stmt, names in statements if isinstance(stmt, (ast.Assign, ast.AnnAssign))
+                       and isinstance(stmt.value, (ast.Dict, ast.Call)) for name in names)
+    for stmt, names in statements:
+        segment = text[starts[stmt.lineno - 1]:starts[min(stmt.end_lineno or stmt.lineno, len(lines))]]
+        if _has_word(_TRIGGER_TEXT, segment):
+            direct.update(names)
+            continue
+        if isinstance(stmt, ast.ImportFrom):  # a re-export under another name stands for the original
+            for alias in stmt.names:
+                if alias.asname and alias.asname != alias.name:
+                    links[alias.asname] = links.get(alias.asname, frozenset()) | {alias.name}
+            continue
+        mentioned = known.intersection(_IDENTIFIER.findall(segment))
+        for name in names:
+            if mentioned - {name}:
+                links[name] = links.get(name, frozenset()) | (mentioned - {name})
+    return frozenset(direct), links, tables
+
+
+def reaching_names(direct: Iterable[str], links: Dict[str, FrozenSet[str]]) -> FrozenSet[str]:
+    """``reach_exports``' answers of several modules closed over their links."""
+    found = set(direct)
+    changed = True
+    while changed:
+        changed = False
+        for name, mentioned in links.items():
+            if name not in found and not found.isdisjoint(mentioned):
+                found.add(name)
+                changed = True
+    return frozenset(found)
+
+
 def _top_level(tree: ast.AST) -> Iterator[ast.stmt]:
     """Module-level statements, including those inside module-level if/try/with blocks."""
     stack = list(getattr(tree, "body", []))
@@ -302,4 +362,4 @@ def _callee(resolver: Resolver, call: ast.Call, scope: Scope) -> Optional[str]:
 
 
 __all__: Sequence[str] = ("analyze_source", "analyze_tree", "may_contain_findings", "may_contain_text",
-                          "may_reach_findings", "may_reach_text")
+                          "may_reach_findings", "may_reach_text", "reach_exports", "reaching_names")
