@@ -130,12 +130,14 @@ _REACH_WORD = "weight_decay"
 
 def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, fixes: bool = True,
                  target_torch: Optional[Tuple[int, int]] = None, path: Optional[str] = None,
-                 project: Optional[ProjectIndex] = None) -> List[Finding]:
+                 project: Optional[ProjectIndex] = None,
+                 exported: Optional[Callable[[Exports], None]] = None) -> List[Finding]:
     """Findings of an already parsed module; ``lines`` are its physical lines
     (``files.physical_lines``). ``fixes=False``: no fix planning (flake8, plain ``check``).
     ``target_torch``: the oldest torch the fixes must run on (None: no constraint known).
     ``project`` (with the module's ``path``): follow imports of the project's own modules
-    (relative ones included) into them; without it each file is read alone (flake8)."""
+    (relative ones included) into them; without it each file is read alone (flake8).
+    ``exported``: called with the module's ``reach_exports`` (the runner's second pass)."""
     package = None
     if project is not None and path is not None:
         module = project.module_name(path)
@@ -146,6 +148,8 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
     if project is not None:
         resolver.imported_literal = project.literal
     resolver.visit(tree)
+    if exported is not None:
+        exported(reach_exports(resolver))
     ctx = Context(resolver, lines, style, fixes, project)
     ctx.target_torch = target_torch  # type: ignore[attr-defined]  # read by fix planning (checkers/optimizer_fix.py)
     checkers: Dict[int, Checker] = {}
@@ -245,51 +249,57 @@ def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] =
     return keep
 
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+Exports = Tuple[FrozenSet[str], Dict[str, FrozenSet[str]], FrozenSet[str]]
 
 
-def reach_exports(tree: ast.AST, lines: Sequence[str]) -> Tuple[FrozenSet[str], Dict[str, FrozenSet[str]], FrozenSet[str]]:
-    """The module-level names another module of the project could follow to an optimizer
-    (``ProjectIndex.reach``/``table``: a wrapper, a subclass, a registry, a re-export), for the
-    runner's second pre-filter pass. Returns the names whose statement names an optimizer itself,
-    and for every other binding the module-level names its statement mentions (``class B(A)``,
-    ``from .optim import build as make``): it reaches if one of those does, in any module. A
-    superset by construction (text, not resolution), so nothing the engine would follow is missed.
-    Third: the names bound to a dict (a registry, indexed at the call, ``ProjectIndex.table``)."""
-    text = "".join(lines)
-    starts = list(itertools.accumulate((len(line) for line in lines), initial=0))
-    statements: List[Tuple[ast.stmt, Tuple[str, ...]]] = []
-    for stmt in _top_level(tree):
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            statements.append((stmt, (stmt.name,)))
-        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            names = tuple(t.id for t in targets if isinstance(t, ast.Name))
-            if names:
-                statements.append((stmt, names))
-        elif isinstance(stmt, ast.ImportFrom):
-            statements.append((stmt, tuple(a.asname or a.name for a in stmt.names if a.name != "*")))
-    known = {name for _, names in statements for name in names} \
-        | {a.name for stmt, _ in statements if isinstance(stmt, ast.ImportFrom) for a in stmt.names}
-    direct: set = set()
+def reach_exports(resolver: Resolver) -> Exports:
+    """The module-level names another module of the project could follow to an optimizer, by
+    the rules of ``ProjectIndex.reach``/``table`` (for the runner's second pre-filter pass):
+    a function that constructs a catalog optimizer, a class whose base is one (without its own
+    ``step``), an alias, re-export or dict entry naming one. Returns those names; for the names
+    that stand for another name (a base class, an alias, a re-export under another name, a dict
+    entry) the names they stand for: they reach if one of those does, in any module; and the
+    names bound to a dict (a registry, indexed at the call)."""
+    module = resolver.module
+    built = set()  # top-level functions that construct an optimizer
+    for call, scope in resolver.calls:
+        if resolver.qualname(call.func, scope) in catalog.OPTIMIZERS_BY_NAME:
+            while scope.parent is not None and scope.parent is not module:
+                scope = scope.parent
+            if scope is not module and isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                built.add(scope.node.name)
+    direct = set(built)
     links: Dict[str, FrozenSet[str]] = {}
-    tables = frozenset(name for stmt, names in statements if isinstance(stmt, (ast.Assign, ast.AnnAssign))
-                       and isinstance(stmt.value, (ast.Dict, ast.Call)) for name in names)
-    for stmt, names in statements:
-        segment = text[starts[stmt.lineno - 1]:starts[min(stmt.end_lineno or stmt.lineno, len(lines))]]
-        if _has_word(_TRIGGER_TEXT, segment):
-            direct.update(names)
-            continue
-        if isinstance(stmt, ast.ImportFrom):  # a re-export under another name stands for the original
-            for alias in stmt.names:
-                if alias.asname and alias.asname != alias.name:
-                    links[alias.asname] = links.get(alias.asname, frozenset()) | {alias.name}
-            continue
-        mentioned = known.intersection(_IDENTIFIER.findall(segment))
-        for name in names:
-            if mentioned - {name}:
-                links[name] = links.get(name, frozenset()) | (mentioned - {name})
-    return frozenset(direct), links, tables
+    tables = set()
+    for name, bindings in module.bindings.items():
+        for binding in bindings:
+            if binding.scope is not module:
+                continue
+            if binding.qualname is not None:  # an import
+                if binding.qualname in catalog.OPTIMIZERS_BY_NAME:
+                    direct.add(name)
+                elif binding.qualname.rsplit(".", 1)[-1] != name:
+                    links[name] = links.get(name, frozenset()) | {binding.qualname.rsplit(".", 1)[-1]}
+                continue
+            node, value = binding.node, binding.value
+            if isinstance(node, ast.ClassDef):
+                if any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "step" for s in node.body):
+                    continue
+                parts = [base for base in node.bases]
+            elif value is not None:
+                if isinstance(value, (ast.Dict, ast.Call)):
+                    tables.add(name)
+                parts = list(value.values) if isinstance(value, ast.Dict) else [value]
+            else:
+                continue
+            for part in parts:
+                qualname = resolver.qualname(part, module) if isinstance(part, (ast.Name, ast.Attribute)) else None
+                if qualname in catalog.OPTIMIZERS_BY_NAME:
+                    direct.add(name)
+                elif isinstance(part, (ast.Name, ast.Attribute)):
+                    last = part.id if isinstance(part, ast.Name) else part.attr
+                    links[name] = links.get(name, frozenset()) | {last}
+    return frozenset(direct), links, frozenset(tables)
 
 
 def reaching_names(direct: Iterable[str], links: Dict[str, FrozenSet[str]]) -> FrozenSet[str]:

@@ -25,7 +25,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional
 
 from . import pool
 from .analysis import analyze_tree, may_contain_findings
-from .engine import may_reach_findings, reach_exports, reaching_names
+from .engine import Exports, may_reach_findings, reaching_names
 from .project_index import ProjectIndex
 from .files import Decoded, SourceError, decode, encode, physical_lines, read_bytes
 from .findings import Finding, Span
@@ -68,6 +68,16 @@ def prefilter(path: str, options: Options) -> Callable[[bytes], bool]:
     return may_contain_findings
 
 
+def _exported(result: "FileResult", path: str, options: Options) -> Optional[Callable[[Exports], None]]:
+    """Where a module the project may import keeps the names that can reach an optimizer."""
+    if not options.project_roots or not path.endswith(".py"):
+        return None
+
+    def keep(exports: Exports) -> None:
+        result.exports = exports
+    return keep
+
+
 def _admitted(raw: bytes) -> bool:
     return True
 
@@ -84,7 +94,7 @@ class FileResult:
     errors: List[SourceError] = field(default_factory=list)  # the file's, or a notebook's cells' (the rest was analyzed)
     replacements: Dict[Span, List[Replacement]] = field(default_factory=dict)  # per finding, for SARIF
     file_lines: Dict[Tuple[int, int], int] = field(default_factory=dict)  # notebooks: (cell, line) → .ipynb line
-    exports: Tuple[FrozenSet[str], Dict[str, FrozenSet[str]], FrozenSet[str]] = (frozenset(), {}, frozenset())  # engine.reach_exports
+    exports: Exports = (frozenset(), {}, frozenset())  # engine.reach_exports, for run()'s second pass
 
 
 def _parse(path: str, raw: bytes) -> Tuple[Decoded, ast.AST]:
@@ -123,16 +133,13 @@ def check_one(path: str, raw: bytes, selection: Selection, options: Options = Op
             result.findings = configs.check(path, _config_text(path, raw), selection, options.style, project)
         return result
     decoded, tree = _parse(path, raw)
-    lines = physical_lines(decoded.text)
     try:
-        findings = analyze_tree(tree, lines, options.style,
+        findings = analyze_tree(tree, physical_lines(decoded.text), options.style,
                                 fixes=options.fix or options.fix_details or options.plan_fixes,
-                                path=path, project=project)
+                                path=path, project=project, exported=_exported(result, path, options))
     except RecursionError:
         raise SourceError(path, "is nested too deeply to analyze") from None
     result.findings = selection.filter(without_noqa(findings, decoded.text))
-    if options.project_roots and path.endswith(".py"):
-        result.exports = reach_exports(tree, lines)
     if options.fix_details and any(f.fix for f in result.findings):
         from .fix import fix_each
 

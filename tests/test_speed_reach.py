@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from adamw_lint import runner
-from adamw_lint.engine import reach_exports, reaching_names
+from adamw_lint.engine import analyze_tree, reaching_names
 from adamw_lint.files import physical_lines
 from helpers import cli
 
@@ -33,7 +33,7 @@ OPTIM = """
 # Names no optimizer (a candidate only because it says "Adam" in a comment): a subclass of a
 # project class defined elsewhere, and a re-export under another name.
 TUNED = """
-    from .optim import Smooth, make_opt as build
+    from myproj.optim import Smooth, make_opt as build
     # a tuned Adam
 
     class Tuned(Smooth):
@@ -156,13 +156,14 @@ def test_without_reaching_names_nothing_more_is_read(tmp_path, capsys, monkeypat
 
 def exports(source):
     source = textwrap.dedent(source).lstrip("\n")
-    return reach_exports(ast.parse(source), physical_lines(source))
+    found = []
+    analyze_tree(ast.parse(source), physical_lines(source), exported=found.append)
+    return found[0]
 
 
-def test_reach_exports_names_definitions_that_name_an_optimizer_and_their_links():
+def test_reach_exports_follow_the_rules_of_the_project_index():
     direct, links, tables = exports(OPTIM)
-    assert {"make_opt", "make_w", "Smooth", "REGISTRY", "torch"} >= direct >= {"make_opt", "make_w", "Smooth", "REGISTRY"}
-    assert "helper" not in direct and "helper" not in links
+    assert direct == {"make_opt", "make_w", "Smooth", "REGISTRY"}  # not helper, not torch
     assert tables == {"REGISTRY"}
     direct, links, _ = exports(TUNED)
     assert not direct and links["Tuned"] == {"Smooth"} and links["build"] == {"make_opt"}
@@ -170,19 +171,31 @@ def test_reach_exports_names_definitions_that_name_an_optimizer_and_their_links(
     assert reaching_names({"other"}, links) == {"other"}
 
 
-def test_reach_exports_reads_module_level_blocks_and_not_methods():
-    direct, links, _ = exports("""
+def test_reach_exports_ignore_what_the_index_would_not_follow():
+    direct, links, tables = exports("""
         import torch
+        # Adam is mentioned here, and in the docstrings below: text alone reaches nothing
         try:
             from apex.optimizers import FusedAdam as Fast
+            from torch.optim import Adam as Slow
         except ImportError:
-            Fast = None
+            Slow = None
 
         class Trainer:
+            \"\"\"Trains with torch.optim.Adam.\"\"\"
             def build(self):
                 return torch.optim.Adam(self.params)
 
+        class Own(torch.optim.Adam):
+            def step(self, closure=None):
+                pass
+
         def plain():
+            \"\"\"Like Adam.\"\"\"
             return 1
+
+        CONFIG = {"lr": 1e-3, "name": "Adam"}
     """)
-    assert {"Fast", "Trainer"} <= direct and "build" not in direct and "plain" not in direct and not links
+    assert direct == {"Slow", "Fast"}  # apex's FusedAdam is a catalog optimizer
+    assert not {"Trainer", "build", "Own", "plain", "CONFIG"} & (direct | set(links))
+    assert tables == {"CONFIG"}
