@@ -34,18 +34,23 @@ class GitIgnores:
         self._roots: Dict[str, Optional[str]] = {}  # directory → its repository root
         self._repository_specs: Dict[str, List[Tuple[str, object]]] = {}
         self._named: Dict[Tuple[int, str], Set[int]] = {}
+        self._chains: Dict[str, List[Tuple[str, object]]] = {}
 
     def ignored(self, path: str, is_dir: bool, named: str) -> bool:
         """``named``: the directory the user named, which is walked even if git ignores it (as
         ruff does): a pattern that matches it (or a folder above it) does not hide what is inside."""
-        path, named = os.path.abspath(path), os.path.abspath(named)
-        directory = os.path.dirname(path)
+        path = os.path.abspath(path)
         verdict: Optional[bool] = None
-        for base, spec in self._chain(directory, self._root(directory)):
-            relative = Path(os.path.relpath(path, base)).as_posix() + ("/" if is_dir else "")
-            above = self._covering(base, spec, named)
+        for base, spec in self._chain(os.path.dirname(path)):
+            relative = _below(path, base) + ("/" if is_dir else "")
+            covering = self._covering(base, spec, named)
+            if not covering:  # the common case: the compiled spec, one call
+                result = spec.check_file(relative)  # type: ignore[attr-defined]
+                if result.include is not None:
+                    verdict = result.include
+                continue
             for index, pattern in enumerate(spec.patterns):  # type: ignore[attr-defined]
-                if pattern.include is not None and index not in above and pattern.match_file(relative):
+                if pattern.include is not None and index not in covering and pattern.match_file(relative):
                     verdict = pattern.include  # the last matching pattern decides
         return bool(verdict)
 
@@ -53,25 +58,30 @@ class GitIgnores:
         """The patterns of a .gitignore above the named directory that match that directory."""
         key = (id(spec), named)  # specs live as long as this object: their ids stay unique
         if key not in self._named:
-            inside = os.path.relpath(named, base)
+            inside = os.path.relpath(os.path.abspath(named), base)
             self._named[key] = set() if inside == os.curdir or inside.startswith(os.pardir) else {
                 index for index, pattern in enumerate(spec.patterns)
                 if pattern.include is not None and pattern.match_file(Path(inside).as_posix() + "/")
             }
         return self._named[key]
 
-    def _chain(self, directory: str, root: Optional[str]) -> Iterator[Tuple[str, object]]:
-        if root is not None:
-            yield from self._repository(root)
-        top = root or directory
-        parts = [] if directory == top else Path(os.path.relpath(directory, top)).parts
-        current = top
-        for part in (None, *parts):
-            if part is not None:
-                current = os.path.join(current, part)
-            spec = self._spec(current)
+    def _chain(self, directory: str) -> List[Tuple[str, object]]:
+        """The ignore specs that apply in ``directory``, outermost first (cached per directory)."""
+        chain = self._chains.get(directory)
+        if chain is None:
+            parent = os.path.dirname(directory)
+            root = self._root(directory)
+            if directory == root:
+                chain = list(self._repository(root))
+            elif parent == directory:
+                chain = []
+            else:  # outside a repository, each .gitignore still applies to its own folder and below
+                chain = list(self._chain(parent))
+            spec = self._spec(directory)
             if spec is not None:
-                yield current, spec
+                chain.append((directory, spec))
+            self._chains[directory] = chain
+        return chain
 
     def _spec(self, directory: str):
         if directory not in self._specs:
@@ -99,6 +109,13 @@ class GitIgnores:
                     specs.append((root, spec))
             self._repository_specs[root] = specs
         return self._repository_specs[root]
+
+
+def _below(path: str, base: str) -> str:
+    """``path`` relative to ``base`` (both absolute, ``path`` inside ``base``), POSIX-style;
+    a string slice rather than ``os.path.relpath``, which dominated the walk's cost."""
+    relative = path[len(base):].lstrip(os.sep)
+    return relative.replace(os.sep, "/") if os.sep != "/" else relative
 
 
 def _read_spec(file: str):

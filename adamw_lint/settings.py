@@ -27,7 +27,7 @@ import os
 import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from .selection import Selection, parse_codes
 
@@ -106,11 +106,13 @@ def _pattern_matcher(patterns: Tuple[str, ...], root: str) -> Callable[[str, boo
     spec = pathspec.GitIgnoreSpec.from_lines(patterns)
     base = os.path.abspath(root)
 
+    prefix = base if base.endswith(os.sep) else base + os.sep
+
     def matches(path: str, is_dir: bool) -> bool:
-        relative = os.path.relpath(os.path.abspath(path), base)
-        if relative.startswith(os.pardir):
+        path = os.path.abspath(path)
+        if not path.startswith(prefix):
             return False  # outside this configuration's tree
-        relative = Path(relative).as_posix()
+        relative = path[len(prefix):].replace(os.sep, "/")
         return spec.match_file(relative + "/" if is_dir else relative)
 
     return matches
@@ -190,15 +192,14 @@ def parse(table: Dict[str, Any], source: str, where: str = "") -> Settings:
     return Settings(**values)
 
 
-def find_config(directory: Path) -> Optional[Tuple[Path, Settings]]:
-    """The closest configuration at or above ``directory`` that configures adamw-lint."""
-    for candidate in (directory, *directory.parents):
-        for name in CONFIG_NAMES:
-            path = candidate / name
-            if path.is_file():
-                settings = read(path)
-                if settings is not None:
-                    return path, settings
+def config_in(directory: Path) -> Optional[Settings]:
+    """The settings of the configuration file in ``directory`` itself, if one configures us."""
+    for name in CONFIG_NAMES:
+        path = directory / name
+        if path.is_file():
+            settings = read(path)
+            if settings is not None:
+                return settings
     return None
 
 
@@ -226,13 +227,21 @@ class Resolver:
         return replace(settings, **overrides, _matchers={})
 
     def for_directory(self, directory: str) -> Settings:
+        """The closest configuration at or above ``directory``; one object per configuration
+        file, so its compiled patterns are shared by every folder it governs."""
         if self.fixed is not None:
             return self.fixed
         key = os.path.abspath(directory)
         settings = self._by_directory.get(key)
         if settings is None:
-            found = find_config(Path(key))
-            settings = self._merge(found[1] if found else Settings(root=os.getcwd()))
+            found = config_in(Path(key))
+            parent = os.path.dirname(key)
+            if found is not None:
+                settings = self._merge(found)
+            elif parent != key:
+                settings = self.for_directory(parent)
+            else:
+                settings = self._merge(Settings(root=os.getcwd()))
             self._by_directory[key] = settings
         return settings
 
@@ -242,6 +251,3 @@ class Resolver:
 
     def selection_for(self, path: str) -> Selection:
         return self.for_path(path).selection_for(path)
-
-    def any_settings(self) -> List[Settings]:
-        return list(self._by_directory.values()) or [self.for_directory(os.getcwd())]
