@@ -20,7 +20,7 @@ import ast
 import bisect
 import itertools
 import re
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Pattern, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Pattern, Sequence, Tuple
 
 from . import catalog
 from .checkers import CHECKERS
@@ -41,9 +41,24 @@ _NOT_ADAPTIVE = tuple(sorted({n.rsplit(".", 1)[1] for row in catalog.TRAINING_OP
                               for n in row.names}))
 _FRAMEWORKS = tuple(sorted({name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS for name in row.names}))
 _TRIGGER_TEXT = re.compile("|".join(map(re.escape, sorted(_WORDS, key=len, reverse=True))))  # Adamax before Adam
-_FRAMEWORK_TEXT = re.compile("|".join(map(re.escape, (*_STRINGS, *_NOT_ADAPTIVE))))
-_TRIGGER = re.compile(_TRIGGER_TEXT.pattern.encode())
-_FRAMEWORK_BYTES = re.compile(_FRAMEWORK_TEXT.pattern.encode())
+# The same scan, split for speed: the scanner skips ahead to a word's first character, which is
+# rare when it is a capital; the few words that start in lower case are found with ``in``.
+_CAPITALIZED = re.compile("|".join(map(re.escape, sorted((w for w in _WORDS if w[0].isupper()), key=len, reverse=True))).encode())
+_LOWER = tuple(w.encode() for w in _WORDS if not w[0].isupper())
+_LOWER_WORD = re.compile(b"|".join(map(re.escape, sorted(_LOWER, key=len, reverse=True))))
+# A module that names no optimizer holds a Keras/TF finding only in two ways, each needing more
+# text than the name (Keras findings never follow other modules): an optimizer named by a string
+# (``compile(optimizer="adam")``, ``optimizers.get("adam")``) training a model or loss whose L2 is
+# written here, as a weight regularizer keyword (each has "regularizer"), ``.losses``, an
+# ``l2_loss`` term or the regularization-loss collection (AWL201/AWL202: the penalties are the
+# followed words that are not calls); or Keras SGD given ``decay=`` (AWL203).
+_PENALTIES = tuple(w.strip(".") for w in catalog.FOLLOWED_WORDS if not w.endswith("("))
+_STRINGS_TEXT = re.compile("|".join(map(re.escape, _STRINGS)))
+_NOT_ADAPTIVE_TEXT = re.compile("|".join(map(re.escape, _NOT_ADAPTIVE)))
+_STRINGS_BYTES = re.compile(_STRINGS_TEXT.pattern.encode())
+_NOT_ADAPTIVE_BYTES = re.compile(_NOT_ADAPTIVE_TEXT.pattern.encode())
+_FRAMEWORKS_BYTES = tuple(f.encode() for f in _FRAMEWORKS)
+_PENALTIES_BYTES = tuple(w.encode() for w in _PENALTIES)
 _STAR_MODULES = frozenset(catalog.OPTIMIZERS_BY_NAME) | frozenset(catalog.FACTORIES_BY_NAME)
 
 
@@ -64,16 +79,20 @@ _BY_MODULE_NAME = [(index, sorted(c.module_names)) for index, c in enumerate(CHE
 
 def may_contain_findings(source: bytes) -> bool:
     """The pre-filter: False means the file cannot hold a finding, so it is never parsed."""
-    if _has_word(_TRIGGER, source):
+    if _has_word(_CAPITALIZED, source) or (any(w in source for w in _LOWER) and _has_word(_LOWER_WORD, source)):
         return True
-    return any(f.encode() in source for f in _FRAMEWORKS) and _FRAMEWORK_BYTES.search(source) is not None
+    return any(f in source for f in _FRAMEWORKS_BYTES) and (
+        (any(w in source for w in _PENALTIES_BYTES) and _STRINGS_BYTES.search(source) is not None)
+        or (b"decay" in source and _NOT_ADAPTIVE_BYTES.search(source) is not None))
 
 
 def may_contain_text(source: str) -> bool:
     """The pre-filter on text already decoded (flake8 hands plugins lines)."""
     if _has_word(_TRIGGER_TEXT, source):
         return True
-    return any(f in source for f in _FRAMEWORKS) and _FRAMEWORK_TEXT.search(source) is not None
+    return any(f in source for f in _FRAMEWORKS) and (
+        (any(w in source for w in _PENALTIES) and _STRINGS_TEXT.search(source) is not None)
+        or ("decay" in source and _NOT_ADAPTIVE_TEXT.search(source) is not None))
 
 
 def _has_word(pattern, source) -> bool:
@@ -111,12 +130,14 @@ _REACH_WORD = "weight_decay"
 
 def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, fixes: bool = True,
                  target_torch: Optional[Tuple[int, int]] = None, path: Optional[str] = None,
-                 project: Optional[ProjectIndex] = None) -> List[Finding]:
+                 project: Optional[ProjectIndex] = None,
+                 exported: Optional[Callable[[Exports], None]] = None) -> List[Finding]:
     """Findings of an already parsed module; ``lines`` are its physical lines
     (``files.physical_lines``). ``fixes=False``: no fix planning (flake8, plain ``check``).
     ``target_torch``: the oldest torch the fixes must run on (None: no constraint known).
     ``project`` (with the module's ``path``): follow imports of the project's own modules
-    (relative ones included) into them; without it each file is read alone (flake8)."""
+    (relative ones included) into them; without it each file is read alone (flake8).
+    ``exported``: called with the module's ``reach_exports`` (the runner's second pass)."""
     package = None
     if project is not None and path is not None:
         module = project.module_name(path)
@@ -127,6 +148,8 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
     if project is not None:
         resolver.imported_literal = project.literal
     resolver.visit(tree)
+    if exported is not None:
+        exported(reach_exports(resolver))
     ctx = Context(resolver, lines, style, fixes, project)
     ctx.target_torch = target_torch  # read by fix planning (checkers/optimizer_fix.py)
     checkers: Dict[int, Checker] = {}
@@ -226,6 +249,72 @@ def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] =
     return keep
 
 
+Exports = Tuple[FrozenSet[str], Dict[str, FrozenSet[str]], FrozenSet[str]]
+
+
+def reach_exports(resolver: Resolver) -> Exports:
+    """The module-level names another module of the project could follow to an optimizer, by
+    the rules of ``ProjectIndex.reach``/``table`` (for the runner's second pre-filter pass):
+    a function that constructs a catalog optimizer, a class whose base is one (without its own
+    ``step``), an alias, re-export or dict entry naming one. Returns those names; for the names
+    that stand for another name (a base class, an alias, a re-export under another name, a dict
+    entry) the names they stand for: they reach if one of those does, in any module; and the
+    names bound to a dict (a registry, indexed at the call)."""
+    module = resolver.module
+    built = set()  # top-level functions that construct an optimizer
+    for call, scope in resolver.calls:
+        if resolver.qualname(call.func, scope) in catalog.OPTIMIZERS_BY_NAME:
+            while scope.parent is not None and scope.parent is not module:
+                scope = scope.parent
+            if scope is not module and isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                built.add(scope.node.name)
+    direct = set(built)
+    links: Dict[str, FrozenSet[str]] = {}
+    tables = set()
+    for name, bindings in module.bindings.items():
+        for binding in bindings:
+            if binding.scope is not module:
+                continue
+            if binding.qualname is not None:  # an import
+                if binding.qualname in catalog.OPTIMIZERS_BY_NAME:
+                    direct.add(name)
+                elif binding.qualname.rsplit(".", 1)[-1] != name:
+                    links[name] = links.get(name, frozenset()) | {binding.qualname.rsplit(".", 1)[-1]}
+                continue
+            node, value = binding.node, binding.value
+            if isinstance(node, ast.ClassDef):
+                if any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "step" for s in node.body):
+                    continue
+                parts = [base for base in node.bases]
+            elif value is not None:
+                if isinstance(value, (ast.Dict, ast.Call)):
+                    tables.add(name)
+                parts = list(value.values) if isinstance(value, ast.Dict) else [value]
+            else:
+                continue
+            for part in parts:
+                qualname = resolver.qualname(part, module) if isinstance(part, (ast.Name, ast.Attribute)) else None
+                if qualname in catalog.OPTIMIZERS_BY_NAME:
+                    direct.add(name)
+                elif isinstance(part, (ast.Name, ast.Attribute)):
+                    last = part.id if isinstance(part, ast.Name) else part.attr
+                    links[name] = links.get(name, frozenset()) | {last}
+    return frozenset(direct), links, frozenset(tables)
+
+
+def reaching_names(direct: Iterable[str], links: Dict[str, FrozenSet[str]]) -> FrozenSet[str]:
+    """``reach_exports``' answers of several modules closed over their links."""
+    found = set(direct)
+    changed = True
+    while changed:
+        changed = False
+        for name, mentioned in links.items():
+            if name not in found and not found.isdisjoint(mentioned):
+                found.add(name)
+                changed = True
+    return frozenset(found)
+
+
 def _top_level(tree: ast.AST) -> Iterator[ast.stmt]:
     """Module-level statements, including those inside module-level if/try/with blocks."""
     stack = list(getattr(tree, "body", []))
@@ -302,4 +391,4 @@ def _callee(resolver: Resolver, call: ast.Call, scope: Scope) -> Optional[str]:
 
 
 __all__: Sequence[str] = ("analyze_source", "analyze_tree", "may_contain_findings", "may_contain_text",
-                          "may_reach_findings", "may_reach_text")
+                          "may_reach_findings", "may_reach_text", "reach_exports", "reaching_names")

@@ -80,43 +80,93 @@ class _Worker:
         self.conn.close()
 
 
-def imap(func: Callable[[Any], Any], tasks: Sequence[Any], workers: int) -> Iterator[Any]:
-    """``func(task)`` for every task, in order, computed by ``workers`` processes. A task whose
-    worker died (or whose result could not be sent) yields a ``Crashed`` instead of a result."""
-    context = multiprocessing.get_context("spawn")  # only the pipe is inherited; same on every OS
-    pool: List[_Worker] = []
-    results: Dict[int, Any] = {}
-    next_task = next_result = 0
-    try:
-        while len(pool) < min(workers, len(tasks)):
-            pool.append(_Worker(context, func))
-        while next_result < len(tasks):
-            for worker in pool:
-                if worker.task is None and next_task < len(tasks):
-                    worker.conn.send(tasks[next_task])
-                    worker.task, next_task = next_task, next_task + 1
-            busy = [w for w in pool if w.task is not None]
-            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
-            for index, worker in enumerate(pool):
-                if worker.task is None or not (worker.conn in ready or worker.process.sentinel in ready):
-                    continue
-                task, worker.task = worker.task, None
-                try:
-                    results[task] = worker.conn.recv()
-                    continue
-                except EOFError:
-                    reason = f"the worker process died (exit code {worker.process.exitcode})"
-                except Exception as error:  # a result that cannot be unpickled here
-                    reason = f"the result could not be read: {type(error).__name__}: {error}"
-                worker.process.join(timeout=1)
-                if reason.endswith("(exit code None)"):
-                    reason = f"the worker process died (exit code {worker.process.exitcode})"
-                results[task] = Crashed(reason)
-                worker.stop()
-                pool[index] = _Worker(context, func)
-            while next_result in results:
-                yield results.pop(next_result)
-                next_result += 1
-    finally:
-        for worker in pool:
+class Pool:
+    """Tasks submitted one at a time to at most ``workers`` processes, each started when a task
+    finds no free worker, so their start-up overlaps whatever the caller does next (reading and
+    pre-filtering the rest of the tree) and a handful of tasks never pays for more processes.
+
+    ``results()`` yields ``func(task)`` for every task submitted so far, in submission order; more
+    tasks may be submitted afterwards and ``results()`` called again. ``helper``, when given, is
+    ``func`` run in the calling process on the next waiting task whenever no worker is free, so the
+    caller works instead of waiting (workers starting up, or fewer workers than cores). A task
+    whose worker died (or whose result could not be sent) yields a ``Crashed`` instead."""
+
+    def __init__(self, func: Callable[[Any], Any], workers: int, helper: Optional[Callable[[Any], Any]] = None) -> None:
+        self._func, self._helper, self._max = func, helper, workers
+        self._context = multiprocessing.get_context("spawn")  # only the pipe is inherited; same on every OS
+        self._pool: List[_Worker] = []
+        self._tasks: List[Any] = []
+        self._results: Dict[int, Any] = {}
+        self._next_task = self._next_result = 0
+
+    def submit(self, task: Any) -> None:
+        self._tasks.append(task)
+        self._collect(timeout=0)  # frees the workers that are done, without waiting
+        if len(self._pool) < self._max and all(w.task is not None for w in self._pool):
+            self._pool.append(_Worker(self._context, self._func))
+        self._dispatch()
+
+    def results(self) -> Iterator[Any]:
+        while self._next_result < len(self._tasks):
+            while self._next_result in self._results:
+                yield self._results.pop(self._next_result)
+                self._next_result += 1
+            if self._next_result >= len(self._tasks):
+                break
+            self._dispatch()
+            if self._next_task < len(self._tasks) and not self._pool and self._helper is None:
+                self._pool.append(_Worker(self._context, self._func))  # no worker yet, nobody else to do it
+                self._dispatch()
+            if self._helper is not None and self._next_task < len(self._tasks) \
+                    and not any(w.task is None for w in self._pool):
+                index, self._next_task = self._next_task, self._next_task + 1
+                self._results[index] = self._helper(self._tasks[index])
+                self._collect(timeout=0)
+            else:
+                self._collect(timeout=None)
+
+    def close(self) -> None:
+        for worker in self._pool:
             worker.stop()
+        self._pool = []
+
+    def _dispatch(self) -> None:
+        for worker in self._pool:
+            if worker.task is None and self._next_task < len(self._tasks):
+                worker.conn.send(self._tasks[self._next_task])
+                worker.task, self._next_task = self._next_task, self._next_task + 1
+
+    def _collect(self, timeout: Optional[float]) -> None:
+        """Receive what the busy workers have finished (waiting up to ``timeout``; None: until one is)."""
+        busy = [w for w in self._pool if w.task is not None]
+        if not busy:
+            return
+        ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout))
+        for index, worker in enumerate(self._pool):
+            if worker.task is None or not (worker.conn in ready or worker.process.sentinel in ready):
+                continue
+            task, worker.task = worker.task, None
+            try:
+                self._results[task] = worker.conn.recv()
+                continue
+            except EOFError:
+                reason = f"the worker process died (exit code {worker.process.exitcode})"
+            except Exception as error:  # a result that cannot be unpickled here
+                reason = f"the result could not be read: {type(error).__name__}: {error}"
+            worker.process.join(timeout=1)
+            if reason.endswith("(exit code None)"):
+                reason = f"the worker process died (exit code {worker.process.exitcode})"
+            self._results[task] = Crashed(reason)
+            worker.stop()
+            self._pool[index] = _Worker(self._context, self._func)
+
+
+def imap(func: Callable[[Any], Any], tasks: Sequence[Any], workers: int) -> Iterator[Any]:
+    """``func(task)`` for every task, in order, computed by ``workers`` processes."""
+    pool = Pool(func, workers)
+    try:
+        for task in tasks:
+            pool.submit(task)
+        yield from pool.results()
+    finally:
+        pool.close()

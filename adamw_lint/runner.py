@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
 import functools
+import heapq
 import os
+import re
+import sys
 import traceback
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
 from . import pool
 from .analysis import analyze_tree, may_contain_findings
-from .engine import may_reach_findings
+from .engine import Exports, may_reach_findings, reaching_names
 from .catalog.schema import UNSAFE
 from .decay_values import DecayValues
 from .project import line_length, torch_floor
@@ -52,6 +56,7 @@ class Options:
     applicability: str = UNSAFE  # apply fixes up to this level: SAFE (check --fix) or UNSAFE
     target_torch: Optional[Tuple[int, int]] = None  # else the lowest torch each file's project allows
     decay_values: Optional[DecayValues] = None  # λ′ measured by the runtime calibration, written by fixes
+    reaches: bool = False  # admitted by run()'s second pass (it uses a project name reaching an optimizer)
 
 
 def _target_torch(path: str, options: Options) -> Optional[Tuple[int, int]]:
@@ -66,9 +71,25 @@ def _project(roots: Tuple[str, ...]) -> Optional[ProjectIndex]:
 
 def prefilter(path: str, options: Options) -> Callable[[bytes], bool]:
     """A config may name one of the project's own classes, which the plain pre-filter cannot see."""
+    if options.reaches:
+        return _admitted
     if options.project_roots and path.endswith(CONFIG_SUFFIXES):
         return may_reach_findings
     return may_contain_findings
+
+
+def _exported(result: "FileResult", path: str, options: Options) -> Optional[Callable[[Exports], None]]:
+    """Where a module the project may import keeps the names that can reach an optimizer."""
+    if not options.project_roots or not path.endswith(".py"):
+        return None
+
+    def keep(exports: Exports) -> None:
+        result.exports = exports
+    return keep
+
+
+def _admitted(raw: bytes) -> bool:
+    return True
 
 
 @dataclass
@@ -84,6 +105,7 @@ class FileResult:
     replacements: Dict[Span, List[Replacement]] = field(default_factory=dict)  # per finding, for SARIF
     file_lines: Dict[Tuple[int, int], int] = field(default_factory=dict)  # notebooks: (cell, line) → .ipynb line
     notes: List[str] = field(default_factory=list)  # what a fix could not do as asked (λ′ kept as λ, say)
+    exports: Exports = (frozenset(), {}, frozenset())  # engine.reach_exports, for run()'s second pass
 
 
 def _parse(path: str, raw: bytes) -> Tuple[Decoded, ast.AST]:
@@ -125,7 +147,8 @@ def check_one(path: str, raw: bytes, selection: Selection, options: Options = Op
     try:
         findings = analyze_tree(tree, physical_lines(decoded.text), options.style,
                                 fixes=options.fix or options.fix_details or options.plan_fixes,
-                                path=path, project=project, target_torch=_target_torch(path, options))
+                                path=path, project=project, target_torch=_target_torch(path, options),
+                                exported=_exported(result, path, options))
     except RecursionError:
         raise SourceError(path, "is nested too deeply to analyze") from None
     result.findings = selection.filter(without_noqa(findings, decoded.text))
@@ -212,46 +235,141 @@ def run(
 ) -> Iterator[FileResult]:
     """Results for the files that have something to say (findings, fixes, errors), in the order
     of ``paths``. ``selection`` gives each path's codes (per-file ignores); ``jobs``: None =
-    automatic, 1 = serial. Consume the iterator to the end (or close it): that stops the workers."""
-    results: List[Tuple[int, FileResult]] = []  # errors found while pre-filtering, by position
-    tasks: List[Tuple[str, Selection, Options]] = []
-    positions: List[int] = []
-    for position, path in enumerate(paths):
+    automatic, 1 = serial. Consume the iterator to the end (or close it): that stops the workers.
+
+    When the project's modules are followed there are two passes: the candidates (the
+    pre-filter) are analyzed first and tell which of their module-level names can reach an
+    optimizer (``engine.reach_exports``); then a file that names no optimizer is analyzed only
+    if it uses one of those names where the engine would follow it (``_second_pass``)."""
+    found: List[Tuple[int, FileResult]] = []  # a heap: what to report, with its position in ``paths``
+    later: List[Tuple[int, str, bool]] = []  # non-candidates that may call into the project: position, path, has "decay"
+    direct: set = set()
+    links: Dict[str, FrozenSet[str]] = {}
+    tables: set = set()
+    analyzer = _Analyzer(jobs, progress)
+    with contextlib.closing(analyzer):
+        for position, path in enumerate(paths):
+            try:
+                raw = read_bytes(path)
+            except SourceError as error:
+                heapq.heappush(found, (position, FileResult(path, errors=[error])))
+                continue
+            if prefilter(path, options)(raw):  # the bytes are dropped here; a worker reads them again
+                analyzer.submit(position, (path, selection(path), options))
+            elif options.project_roots and path.endswith(".py"):
+                decay = b"decay" in raw
+                if decay or b"](" in raw:
+                    later.append((position, path, decay))
+        undecided = later[0][0] if later else sys.maxsize  # results stream up to the first of them
+        for position, outcome in analyzer.results():
+            _keep(found, position, outcome)
+            direct.update(outcome.exports[0])
+            for name, mentioned in outcome.exports[1].items():
+                links[name] = links.get(name, frozenset()) | mentioned
+            tables.update(outcome.exports[2])
+            yield from _ready(found, min(position, undecided))
+        if later and direct:
+            reaching = dataclasses.replace(options, reaches=True)
+            for position, path in _second_pass(later, direct, links, tables):
+                analyzer.submit(position, (path, selection(path), reaching))
+            for position, outcome in analyzer.results():
+                _keep(found, position, outcome)
+    yield from _ready(found, sys.maxsize)
+
+
+def _keep(found: List[Tuple[int, FileResult]], position: int, outcome: FileResult) -> None:
+    if outcome.findings or outcome.errors or outcome.new_data is not None or outcome.fixed:
+        heapq.heappush(found, (position, outcome))
+
+
+def _ready(found: List[Tuple[int, FileResult]], until: int) -> Iterator[FileResult]:
+    """The results kept at positions up to ``until``, in order (every earlier file is decided)."""
+    while found and found[0][0] <= until:
+        yield heapq.heappop(found)[1]
+
+
+def _second_pass(later: List[Tuple[int, str, bool]], direct: Iterable[str], links: Dict[str, FrozenSet[str]],
+                 tables: Iterable[str]) -> Iterator[Tuple[int, str]]:
+    """The non-candidates that use a name reaching an optimizer where the engine follows it.
+
+    A file that names no optimizer holds a finding only through the project's modules: a call of
+    a project wrapper or class, which the engine follows only when it passes a decay keyword
+    (``engine._may_reach``; the entries of a ``**`` dict are known only when written in the same
+    file, "weight_decay" among them), so the file contains "decay"; or a registry indexed at the
+    call (``OPTIMIZERS[name](p, 1e-3, (0.9, 0.999), 1e-8, 1e-4)``), so it contains "](". A
+    constant (``from .config import WEIGHT_DECAY``) matters only in a file that passes it to an
+    optimizer or a wrapper, which is admitted for that. The reaching names come from candidates
+    only because the engine parses a project module only if its text names an optimizer."""
+    reaching = reaching_names(direct, links)
+    registries = reaching.intersection(tables)
+    callables = _words(reaching)
+    indexed = _words(registries) if registries else None
+    for position, path, decay in later:
+        if not decay and indexed is None:
+            continue
         try:
             raw = read_bytes(path)
-        except SourceError as error:
-            results.append((position, FileResult(path, errors=[error])))
-            continue
-        if prefilter(path, options)(raw):  # the bytes are dropped here; a worker reads them again
-            tasks.append((path, selection(path), options))
-            positions.append(position)
-    workers = _workers(jobs, len(tasks))
-    with contextlib.ExitStack() as stack:
-        if workers > 1:
-            analyzed: Iterator = stack.enter_context(contextlib.closing(pool.imap(_task, tasks, workers)))
+        except SourceError:
+            continue  # gone since it was first read: nothing to analyze
+        if (decay and callables.search(raw)) or (indexed is not None and indexed.search(raw)):
+            yield position, path
+
+
+def _words(names: Iterable[str]) -> "re.Pattern[bytes]":
+    alternatives = b"|".join(re.escape(n.encode()) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rb"\b(?:" + alternatives + rb")\b")
+
+
+class _Analyzer:
+    """Analyzes submitted files in order: serially, or by worker processes started once enough
+    candidates are found to repay them, while the main process reads the rest of the tree; the
+    main process then analyzes too whenever every worker is busy."""
+
+    def __init__(self, jobs: Optional[int], progress: Optional[Callable[[int, int], None]]) -> None:
+        self.workers, self.start_at = _workers(jobs)
+        self.progress = progress
+        self.pool: Optional[pool.Pool] = None
+        self.waiting: List[Tuple[str, Selection, Options]] = []  # not yet handed to the pool
+        self.entries: List[Tuple[int, str]] = []  # position and path of every task, in order
+        self.done = 0
+
+    def submit(self, position: int, task: Tuple[str, Selection, Options]) -> None:
+        self.entries.append((position, task[0]))
+        if self.pool is not None:
+            self.pool.submit(task)
+            return
+        self.waiting.append(task)
+        if self.workers and len(self.entries) - self.done >= self.start_at:
+            self.pool = pool.Pool(_task, self.workers, helper=_task)
+            for waiting in self.waiting:
+                self.pool.submit(waiting)
+            self.waiting = []
+
+    def results(self) -> Iterator[Tuple[int, FileResult]]:
+        """The outcomes of the tasks submitted so far that were not yet returned."""
+        if self.pool is not None:
+            outcomes: Iterator = self.pool.results()
         else:
-            analyzed = map(_task, tasks)
-        pending = iter(results)
-        waiting = next(pending, None)
-        for done, (position, outcome) in enumerate(zip(positions, analyzed), 1):
-            while waiting is not None and waiting[0] < position:
-                yield waiting[1]
-                waiting = next(pending, None)
-            path = tasks[done - 1][0]
+            outcomes, self.waiting = map(_task, self.waiting), []
+        for outcome in outcomes:
+            position, path = self.entries[self.done]
+            self.done += 1
             if isinstance(outcome, pool.Crashed):
                 outcome = FileResult(path, errors=[internal_error(path, outcome.reason, outcome.detail)])
-            if progress is not None:
-                progress(done, len(tasks))
-            if outcome.findings or outcome.errors or outcome.new_data is not None or outcome.fixed:
-                yield outcome
-        while waiting is not None:
-            yield waiting[1]
-            waiting = next(pending, None)
+            if self.progress is not None:
+                self.progress(self.done, len(self.entries))
+            yield position, outcome
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
 
 
-def _workers(jobs: Optional[int], tasks: int) -> int:
+def _workers(jobs: Optional[int]) -> Tuple[int, int]:
+    """How many worker processes at most, and how many candidates must be waiting to start them.
+    Automatic: one fewer than the cores, since the main process analyzes too."""
     if jobs is not None and jobs > 0:
-        return max(1, min(jobs, tasks))
-    if tasks < PARALLEL_MIN_FILES or os.environ.get("PRE_COMMIT"):
-        return 1
-    return max(1, min(os.cpu_count() or 1, tasks))
+        return (jobs, 2) if jobs > 1 else (0, 0)
+    if os.environ.get("PRE_COMMIT"):
+        return 0, 0
+    return max(0, (os.cpu_count() or 1) - 1), PARALLEL_MIN_FILES
