@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 from importlib import import_module
-from typing import Iterable, Iterator, List, Optional, Sequence, TextIO
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, TextIO
 
 from . import __version__, report, settings as config
 from .catalog import RULES, RULES_BY_CODE
@@ -244,15 +244,25 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         except ValueError as error:
             stderr.write(f"adamw-lint: error: {report.escape(str(error))}\n")
             return EXIT_ERROR
-    options = Options(first.fix_style, fixing, fmt in ("json", "sarif"), plan_fixes=fmt == "text",
-                      project_roots=project, applicability=level, target_torch=first.target_torch,
-                      decay_values=decay_values)
+    per_config: Dict[int, Options] = {}
+
+    def options(path: str) -> Options:
+        """The fix settings of the configuration closest to ``path`` (one object per configuration)."""
+        settings = resolver.for_path(path)
+        made = per_config.get(id(settings))
+        if made is None:
+            made = per_config[id(settings)] = Options(
+                settings.fix_style, fixing, fmt in ("json", "sarif"), plan_fixes=fmt == "text",
+                project_roots=project, applicability=UNSAFE if args.command == "fix" or settings.unsafe_fixes else SAFE,
+                target_torch=settings.target_torch, decay_values=decay_values)
+        return made
+
     errors: List[SourceError] = []
     with _output(args.output_file, stdout) as out:
         if from_stdin:
             name = args.stdin_filename
             raw = sys.stdin.buffer.read()
-            results: Iterable[FileResult] = [analyze(name, raw, resolver.selection_for(name), options)]
+            results: Iterable[FileResult] = [analyze(name, raw, resolver.selection_for(name), options(name))]
             results[0].raw = results[0].raw or raw  # check --fix echoes it when nothing changed
             if args.command == "fix" and not args.diff and results[0].new_data is None and not results[0].errors:
                 out.flush()

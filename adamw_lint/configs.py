@@ -377,7 +377,8 @@ def _groups_text(groups: yaml.Node, opaque: Dict[str, str], document: _Document)
     return "[" + ", ".join(parts) + "]"
 
 
-def _judge(site: _Site, style: str, document: _Document, project: Optional["ProjectIndex"] = None) -> Tuple[Optional[Finding], Dict[Tuple[int, int], yaml.Node]]:
+def _judge(site: _Site, style: str, document: _Document, project: Optional["ProjectIndex"] = None,
+           target_torch: Optional[Tuple[int, int]] = None) -> Tuple[Optional[Finding], Dict[Tuple[int, int], yaml.Node]]:
     """Run the engine on the synthesized call; map the synthesized spans back to YAML nodes."""
     top = site.qualname.split(".", 1)[0]
     prefix = f"import {top}\n__optimizer = {site.qualname}("
@@ -396,7 +397,7 @@ def _judge(site: _Site, style: str, document: _Document, project: Optional["Proj
     source = prefix + ", ".join(parts) + ")\n"
     document.charge(len(source))
     try:
-        findings = analyze_source(source, style, project=project)
+        findings = analyze_source(source, style, project=project, target_torch=target_torch)
     except SyntaxError:  # a key Python cannot spell as a keyword argument
         return None, spans
     except (RecursionError, ValueError, MemoryError) as error:  # bounded values make these unlikely
@@ -802,8 +803,8 @@ def _literal_tag(literal: str) -> str:
 
 # --- findings ----------------------------------------------------------------------------------------
 
-def analyze(path: str, text: str, style: str,
-            project: Optional["ProjectIndex"] = None) -> List[Tuple[Finding, List[Tuple[int, int, str]]]]:
+def analyze(path: str, text: str, style: str, project: Optional["ProjectIndex"] = None,
+            target_torch: Optional[Tuple[int, int]] = None) -> List[Tuple[Finding, List[Tuple[int, int, str]]]]:
     """Findings of a YAML/JSON config, each with its text edits (empty: no automatic fix).
     ``project``: follow a target that names one of the project's own classes into its module."""
     is_json = path.lower().endswith(".json")
@@ -816,7 +817,8 @@ def analyze(path: str, text: str, style: str,
     results = []
     try:
         for root in roots:
-            results += _document_findings(_Document(root, budget), text, style, project, allennlp=is_json or is_jsonnet)
+            results += _document_findings(_Document(root, budget), text, style, project, allennlp=is_json or is_jsonnet,
+                                          target_torch=target_torch)
     except _TooLarge:
         raise SourceError(path, "expands too far through YAML aliases or merge keys to analyze") from None
     except _Unreadable as error:
@@ -827,10 +829,10 @@ def analyze(path: str, text: str, style: str,
 
 
 def _document_findings(document: _Document, text: str, style: str, project: Optional["ProjectIndex"] = None,
-                       allennlp: bool = False):
+                       allennlp: bool = False, target_torch: Optional[Tuple[int, int]] = None):
     judged = []
     for site in _sites(document, allennlp):
-        finding, spans = _judge(site, style, document, project)
+        finding, spans = _judge(site, style, document, project, target_torch)
         if finding is not None:
             judged.append((site, finding, _proposals(site, finding, spans)))
     # A node is edited only when every use of it asks for the same edit (two aliases of one
@@ -877,14 +879,16 @@ def _noqa_filter(path: str, text: str, results, selection: Selection):
     return [(finding, edits) for finding, edits in results if not is_suppressed(finding.code, lines.line(finding.line))]
 
 
-def check(path: str, text: str, selection: Selection, style: str, project: Optional["ProjectIndex"] = None) -> List[Finding]:
-    return [finding for finding, _ in _noqa_filter(path, text, analyze(path, text, style, project), selection)]
+def check(path: str, text: str, selection: Selection, style: str, project: Optional["ProjectIndex"] = None,
+          target_torch: Optional[Tuple[int, int]] = None) -> List[Finding]:
+    findings = analyze(path, text, style, project, target_torch)
+    return [finding for finding, _ in _noqa_filter(path, text, findings, selection)]
 
 
-def fix(path: str, text: str, selection: Selection, style: str,
-        project: Optional["ProjectIndex"] = None) -> Tuple[str, List[Finding], List[Finding]]:
+def fix(path: str, text: str, selection: Selection, style: str, project: Optional["ProjectIndex"] = None,
+        target_torch: Optional[Tuple[int, int]] = None) -> Tuple[str, List[Finding], List[Finding]]:
     """(new text, fixed findings, remaining findings)."""
-    results = _noqa_filter(path, text, analyze(path, text, style, project), selection)
+    results = _noqa_filter(path, text, analyze(path, text, style, project, target_torch), selection)
     fixed = [f for f, edits in results if edits]
     remaining = [f for f, edits in results if not edits]
     new = text

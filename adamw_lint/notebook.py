@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
 
 from .analysis import analyze_tree
+from .catalog.schema import UNSAFE
 from .files import SourceError, physical_lines
 from .findings import Finding
 from .noqa import without_noqa
@@ -291,25 +292,26 @@ def _moved(finding: Finding, lines: int, cell: Optional[int] = None) -> Finding:
     return replace(finding, span=move(finding.span), fix=fix, cell=finding.cell if cell is None else cell)
 
 
-def _analyze(path: str, cells: List[_Cell], style: str, errors: List[SourceError]) -> List[Finding]:
+def _analyze(path: str, cells: List[_Cell], style: str, errors: List[SourceError],
+             target_torch: Optional[Tuple[int, int]] = None) -> List[Finding]:
     """Findings (module positions) of the cells as one module. A cell too deep for the engine is
     reported (found by analyzing each cell alone) and dropped from ``cells``; the rest is analyzed."""
     tree, lines = _join(cells)
     try:
-        return analyze_tree(tree, lines, style)
+        return analyze_tree(tree, lines, style, target_torch=target_torch)
     except (RecursionError, MemoryError):
         pass
     deep = []
     for cell in cells:
         try:
-            analyze_tree(ast.parse(cell.text), physical_lines(cell.text), style)
+            analyze_tree(ast.parse(cell.text), physical_lines(cell.text), style, target_torch=target_torch)
         except (RecursionError, MemoryError):
             deep.append(cell)
             errors.append(SourceError(path, f"cell {cell.number} is nested too deeply to analyze"))
     if not deep:
         raise SourceError(path, "is nested too deeply to analyze")
     cells[:] = [c for c in cells if all(c is not d for d in deep)]
-    return _analyze(path, cells, style, errors)
+    return _analyze(path, cells, style, errors, target_torch)
 
 
 def _by_cell(findings: Iterable[Finding], cells: List[_Cell]) -> Dict[int, List[Finding]]:
@@ -329,19 +331,21 @@ def _by_cell(findings: Iterable[Finding], cells: List[_Cell]) -> Dict[int, List[
     return grouped
 
 
-def _findings(path: str, cells: List[_Cell], selection: Selection, style: str, errors: List[SourceError]) -> List[Finding]:
+def _findings(path: str, cells: List[_Cell], selection: Selection, style: str, errors: List[SourceError],
+              target_torch: Optional[Tuple[int, int]] = None) -> List[Finding]:
     """Selected findings in cell positions, each cell's ``# noqa`` applied."""
-    grouped = _by_cell(_analyze(path, cells, style, errors), cells)
+    grouped = _by_cell(_analyze(path, cells, style, errors, target_torch), cells)
     texts = {cell.number: cell.text for cell in cells}
     found = [f for number, group in grouped.items() for f in without_noqa(group, texts[number])]
     return sorted(selection.filter(found), key=lambda f: (f.cell, f.span, f.code))
 
 
-def check_cells(path: str, raw: bytes, selection: Selection, style: str) -> CellResults:
+def check_cells(path: str, raw: bytes, selection: Selection, style: str,
+                target_torch: Optional[Tuple[int, int]] = None) -> CellResults:
     """Findings of every cell that parses, and an error for each cell that does not. Raises
     SourceError when the file is not a notebook at all."""
     cells, _, errors = _cells(path, _load(path, raw))
-    findings = _findings(path, cells, selection, style, errors)
+    findings = _findings(path, cells, selection, style, errors, target_torch)
     return CellResults(findings, errors)
 
 
@@ -443,7 +447,8 @@ def file_lines(raw: bytes) -> Dict[Tuple[int, int], int]:
 
 # --- fixing ------------------------------------------------------------------------------------
 
-def fix_cells(path: str, raw: bytes, selection: Selection, style: str) -> NotebookFix:
+def fix_cells(path: str, raw: bytes, selection: Selection, style: str,
+              target_torch: Optional[Tuple[int, int]] = None, applicability: str = UNSAFE) -> NotebookFix:
     """Fix the cells that parse; a cell that does not parse, or cannot be fixed, is reported and
     left as it is. Raises SourceError (nothing written) when the file is not a notebook, its
     layout cannot be reproduced, or a fix did not apply cleanly."""
@@ -451,15 +456,15 @@ def fix_cells(path: str, raw: bytes, selection: Selection, style: str) -> Notebo
     dump = _layout(path, raw, notebook)
     parsed, opaque, errors = _cells(path, notebook)
     cells = list(parsed)
-    findings = _findings(path, cells, selection, style, errors)  # drops cells too deep to analyze
+    findings = _findings(path, cells, selection, style, errors, target_torch)  # drops cells too deep to analyze
     opaque += [c.source for c in parsed if all(c is not d for d in cells)]
     texts = {cell.number: cell.text for cell in cells}  # masked; fixed below
     fixed: List[Finding] = []
     for cell in cells:
-        mine = [f for f in findings if f.cell == cell.number and f.fix]
+        mine = [f for f in findings if f.cell == cell.number and f.fix and f.fix.applies_at(applicability)]
         if mine:
             try:
-                texts[cell.number], applied = _fix_cell(path, cell, mine, selection, style)
+                texts[cell.number], applied = _fix_cell(path, cell, mine, selection, style, target_torch, applicability)
                 fixed += applied
             except SourceError as error:
                 errors.append(error)
@@ -476,15 +481,16 @@ def fix_cells(path: str, raw: bytes, selection: Selection, style: str) -> Notebo
             old = cell.cell["source"]
             cell.cell["source"] = _resplit(old, new) if isinstance(old, list) else new
     after, _, after_errors = _cells(path, notebook)
-    remaining = _findings(path, after, selection, style, after_errors)
-    unfixed = [f for f in remaining if f.fix and f.cell in changed]
+    remaining = _findings(path, after, selection, style, after_errors, target_torch)
+    unfixed = [f for f in remaining if f.fix and f.fix.applies_at(applicability) and f.cell in changed]
     if unfixed:
         where = ", ".join(f"cell {f.cell} line {f.line} ({f.code})" for f in unfixed)
         raise SourceError(path, f"not fixed: a fix did not apply cleanly at {where}; nothing was changed")
     return NotebookFix(dump(notebook), fixed, remaining, errors)
 
 
-def _fix_cell(path: str, cell: _Cell, findings: List[Finding], selection: Selection, style: str) -> Tuple[str, List[Finding]]:
+def _fix_cell(path: str, cell: _Cell, findings: List[Finding], selection: Selection, style: str,
+              target_torch: Optional[Tuple[int, int]], applicability: str) -> Tuple[str, List[Finding]]:
     """The cell's fixed (masked) text and the findings fixed. The fixer adds imports to this cell;
     removing them is left to ``_remove_imports``, which knows about the other cells."""
     from .fix import FixError, fix_source  # libcst: only when fixing
@@ -493,7 +499,8 @@ def _fix_cell(path: str, cell: _Cell, findings: List[Finding], selection: Select
     lines = physical_lines(cell.text)
     given = [_moved(replace(f, fix=replace(f.fix, remove_imports=())), head) for f in findings if f.fix]
     try:
-        result = fix_source("".join(lines[head:]), style, selection, findings=given)
+        result = fix_source("".join(lines[head:]), style, selection, findings=given,
+                            applicability=applicability, target_torch=target_torch)
         text = "".join(lines[:head]) + result.source
         unmask(text, cell.originals, before=cell.text)  # raises when the IPython lines cannot be put back
     except (SyntaxError, FixError, ValueError, RecursionError, MemoryError) as error:

@@ -36,7 +36,7 @@ from .noqa import without_noqa
 from .selection import Selection
 
 NOTEBOOK_SUFFIXES = (".ipynb",)
-CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".jsonnet", ".libsonnet")
 SUFFIXES = (".py", ".pyi", *NOTEBOOK_SUFFIXES, *CONFIG_SUFFIXES)
 
 PARALLEL_MIN_FILES = 24  # below this, starting worker processes costs more than it saves (see bench/)
@@ -73,9 +73,13 @@ def prefilter(path: str, options: Options) -> Callable[[bytes], bool]:
     """A config may name one of the project's own classes, which the plain pre-filter cannot see."""
     if options.reaches:
         return _admitted
-    if options.project_roots and path.endswith(CONFIG_SUFFIXES):
-        return may_reach_findings
-    return may_contain_findings
+    base = may_reach_findings if options.project_roots and path.endswith(CONFIG_SUFFIXES) else may_contain_findings
+    if path.endswith(_ALLENNLP_SUFFIXES):  # AllenNLP names optimizers in lower case ("adam"): not trigger words
+        return lambda raw: base(raw) or (b"trainer" in raw and b"optimizer" in raw)
+    return base
+
+
+_ALLENNLP_SUFFIXES = (".json", ".jsonnet", ".libsonnet")
 
 
 def _exported(result: "FileResult", path: str, options: Options) -> Optional[Callable[[Exports], None]]:
@@ -136,12 +140,14 @@ def check_one(path: str, raw: bytes, selection: Selection, options: Options = Op
         from . import configs, notebook  # PyYAML and libcst load only when such a file is a candidate
 
         if path.endswith(NOTEBOOK_SUFFIXES):
-            result.findings, result.errors = notebook.check_cells(path, raw, selection, options.style)
+            result.findings, result.errors = notebook.check_cells(path, raw, selection, options.style,
+                                                                  _target_torch(path, options))
             if result.findings:
                 where = notebook.file_lines(raw)
                 result.file_lines = {k: where[k] for k in {(f.cell, f.line) for f in result.findings} if k in where}
         else:
-            result.findings = configs.check(path, _config_text(path, raw), selection, options.style, project)
+            result.findings = configs.check(path, _config_text(path, raw), selection, options.style, project,
+                                            _target_torch(path, options))
         return result
     decoded, tree = _parse(path, raw)
     try:
@@ -165,18 +171,19 @@ def fix_one(path: str, raw: bytes, selection: Selection, options: Options = Opti
     wanted = [f for f in result.findings if f.fix is not None and f.fix.applies_at(options.applicability)]
     if not wanted:
         return result
-    if path.endswith(NOTEBOOK_SUFFIXES + CONFIG_SUFFIXES) and len(wanted) < sum(1 for f in result.findings if f.fix):
-        return result  # their fixers apply every fix at once: none, rather than one not asked for
+    if path.endswith(CONFIG_SUFFIXES) and len(wanted) < sum(1 for f in result.findings if f.fix):
+        return result  # the config fixer applies every fix at once: none, rather than one not asked for
     from . import configs, notebook
     from .fix import FixError, fix_source  # libcst costs ~0.25 s to import: only when fixing
 
     if path.endswith(NOTEBOOK_SUFFIXES):
-        new_data, result.fixed, result.findings, result.errors = notebook.fix_cells(path, raw, selection, options.style)
+        new_data, result.fixed, result.findings, result.errors = notebook.fix_cells(
+            path, raw, selection, options.style, _target_torch(path, options), options.applicability)
         old_text, new_text = raw.decode("utf-8-sig"), (new_data or raw).decode("utf-8-sig")
     elif path.endswith(CONFIG_SUFFIXES):
         old_text = _config_text(path, raw)
         new_text, result.fixed, result.findings = configs.fix(path, old_text, selection, options.style,
-                                                              _project(options.project_roots))
+                                                              _project(options.project_roots), _target_torch(path, options))
         bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
         new_data = bom + new_text.encode("utf-8") if new_text != old_text else None
     else:
@@ -229,13 +236,13 @@ def _task(task: Tuple[str, Selection, Options]) -> FileResult:
 def run(
     paths: Iterable[str],
     selection: Callable[[str], Selection],
-    options: Options = Options(),
+    options: Callable[[str], Options] = lambda path: Options(),
     jobs: Optional[int] = None,
     progress: Optional[Callable[[int, int], None]] = None,
 ) -> Iterator[FileResult]:
     """Results for the files that have something to say (findings, fixes, errors), in the order
-    of ``paths``. ``selection`` gives each path's codes (per-file ignores); ``jobs``: None =
-    automatic, 1 = serial. Consume the iterator to the end (or close it): that stops the workers.
+    of ``paths``. ``selection`` and ``options`` give each path's codes and fix settings (from the
+    configuration closest to it); ``jobs``: None = automatic, 1 = serial. Consume the iterator to the end (or close it): that stops the workers.
 
     When the project's modules are followed there are two passes: the candidates (the
     pre-filter) are analyzed first and tell which of their module-level names can reach an
@@ -254,9 +261,10 @@ def run(
             except SourceError as error:
                 heapq.heappush(found, (position, FileResult(path, errors=[error])))
                 continue
-            if prefilter(path, options)(raw):  # the bytes are dropped here; a worker reads them again
-                analyzer.submit(position, (path, selection(path), options))
-            elif options.project_roots and path.endswith(".py"):
+            settings = options(path)
+            if prefilter(path, settings)(raw):  # the bytes are dropped here; a worker reads them again
+                analyzer.submit(position, (path, selection(path), settings))
+            elif settings.project_roots and path.endswith(".py"):
                 decay = b"decay" in raw
                 if decay or b"](" in raw:
                     later.append((position, path, decay))
@@ -269,9 +277,8 @@ def run(
             tables.update(outcome.exports[2])
             yield from _ready(found, min(position, undecided))
         if later and direct:
-            reaching = dataclasses.replace(options, reaches=True)
             for position, path in _second_pass(later, direct, links, tables):
-                analyzer.submit(position, (path, selection(path), reaching))
+                analyzer.submit(position, (path, selection(path), dataclasses.replace(options(path), reaches=True)))
             for position, outcome in analyzer.results():
                 _keep(found, position, outcome)
     yield from _ready(found, sys.maxsize)

@@ -334,3 +334,40 @@ def test_statistics_count_as_fixable_what_fix_would_fix(tmp_path):
     repo = make_repo(tmp_path / "r", {"t.py": BAD})
     assert "[ ] adam-coupled-weight-decay" in lint(repo, "check", "--statistics", ".").stdout
     assert "[*] adam-coupled-weight-decay" in lint(repo, "check", "--statistics", "--unsafe-fixes", ".").stdout
+
+
+def test_fix_settings_come_from_each_files_own_configuration_in_any_order(tmp_path):
+    repo = make_repo(tmp_path / "r", {"a/x.py": BAD, "b/y.py": BAD,
+                                      "b/pyproject.toml": '[tool.adamw-lint]\nfix-style = "flag"\ntarget-torch = "2.8"\n'})
+    for order in (("a", "b"), ("b", "a")):
+        diff = lint(repo, "fix", "--diff", *order).stdout
+        assert "+opt = torch.optim.AdamW(p, weight_decay=1e-4)" in diff  # a: no config, the rename
+        assert "+opt = torch.optim.Adam(p, weight_decay=1e-4, decoupled_weight_decay=True)" in diff  # b: flag
+
+
+def test_notebooks_and_configs_respect_the_torch_version_and_fix_applicability(tmp_path):
+    import nbformat
+
+    cells = ["import torch\nfrom transformers import AdamW\n",
+             "o = AdamW(m.parameters(), lr=1e-3)\nopt = torch.optim.RAdam(m.parameters(), weight_decay=1e-4)\n"]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    repo = make_repo(tmp_path / "r", {"nb.ipynb": nbformat.writes(notebook),
+                                      "conf.yaml": "opt:\n  _target_: torch.optim.RAdam\n  weight_decay: 0.01\n"})
+    old = lint(repo, "fix", "--diff", "--style", "flag", "--target-torch", "2.0", ".")
+    assert "decoupled_weight_decay" not in old.stdout  # RAdam's switch needs torch 2.2
+    safe = lint(repo, "check", "--fix", "nb.ipynb")
+    text = (repo / "nb.ipynb").read_text()
+    assert "torch.optim.AdamW(m.parameters(), lr=1e-3" in text and "torch.optim.RAdam(" in text  # AWL104 only
+    assert "(1 fixed, 1 remaining)" in safe.stdout
+
+
+def test_allennlp_configs_are_found_from_the_cli(tmp_path):
+    config = {"dataset_reader": {"type": "text"}, "model": {"type": "classifier"},
+              "trainer": {"optimizer": {"type": "adam", "lr": 1e-3, "weight_decay": 0.01}}}
+    repo = make_repo(tmp_path / "r", {"experiment.json": json.dumps(config, indent=2),
+                                      "experiment.jsonnet": "// a comment\n" + json.dumps(config, indent=2),
+                                      "package.json": json.dumps({"name": "x", "optimizer": {"type": "adam"}})})
+    result = lint(repo, "check", ".")
+    assert checked(result) == ["experiment.json", "experiment.jsonnet"] and " AWL101 " in result.stdout
+    stdin = run_cli("check", "--stdin-filename", "experiment.json", "-", stdin=json.dumps(config), cwd=repo)
+    assert stdin.returncode == 1 and "AWL101" in stdin.stdout
