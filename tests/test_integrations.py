@@ -192,6 +192,7 @@ def test_yaml_with_tabs_is_a_reported_error(tmp_path, capsys):
 
 # --- pre-commit ------------------------------------------------------------------------------------
 
+@pytest.mark.corpus  # slow (it builds a pre-commit environment): CI runs it with -m corpus
 def test_pre_commit_hooks_end_to_end(tmp_path):
     if shutil.which("git") is None or subprocess.run([sys.executable, "-m", "pre_commit", "--version"]).returncode:
         pytest.skip("git or pre-commit is missing")

@@ -278,10 +278,10 @@ def test_a_cell_too_deep_for_the_engine_is_reported_and_the_other_cells_analyzed
     # the engine recurses over the tree; a cell it cannot analyze must not cost the others
     real = notebook.analyze_tree
 
-    def shallow_engine(tree, lines, style="rename"):
+    def shallow_engine(tree, lines, style="rename", **options):
         if any(isinstance(n, ast.Name) and n.id == "deep" for n in ast.walk(tree)):
             raise RecursionError("maximum recursion depth exceeded")
-        return real(tree, lines, style)
+        return real(tree, lines, style, **options)
 
     monkeypatch.setattr(notebook, "analyze_tree", shallow_engine)
     raw = notebook_bytes("import torch\n", "deep = 1\n", f"{ADAM}\n")

@@ -229,6 +229,7 @@ def test_exit_zero_missing_paths_and_parse_errors(tmp_path):
     assert lint(repo, "check", "--exit-zero", "missing.py", "t.py", "old.py").returncode == 0
 
 
+@pytest.mark.corpus  # slow (it builds a pre-commit environment): CI runs it with -m corpus
 def test_pre_commit_passes_files_in_batches_with_force_exclude_and_per_file_settings(tmp_path):
     if subprocess.run([sys.executable, "-m", "pre_commit", "--version"], capture_output=True).returncode:
         pytest.skip("pre-commit is missing")
