@@ -131,9 +131,14 @@ class Pool:
         self._pool = []
 
     def _dispatch(self) -> None:
-        for worker in self._pool:
+        for index, worker in enumerate(self._pool):
             if worker.task is None and self._next_task < len(self._tasks):
-                worker.conn.send(self._tasks[self._next_task])
+                try:
+                    worker.conn.send(self._tasks[self._next_task])
+                except OSError:  # it died while idle (the OOM killer, say): a fresh one takes the task
+                    worker.stop()
+                    worker = self._pool[index] = _Worker(self._context, self._func)
+                    worker.conn.send(self._tasks[self._next_task])
                 worker.task, self._next_task = self._next_task, self._next_task + 1
 
     def _collect(self, timeout: Optional[float]) -> None:

@@ -266,3 +266,20 @@ def test_never_imports_or_runs_the_code_it_reads(tmp_path, capsys):
     assert not marker.exists()
     assert "AdamW" in (project / "setup.py").read_text() and "AdamW" in (project / "cfg.yaml").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]  # nothing written outside the tree
+
+
+def test_a_worker_that_dies_while_idle_is_replaced():
+    from adamw_lint.pool import Pool
+    from helpers import die_on
+
+    pool = Pool(die_on, 1)
+    try:
+        pool.submit("a")
+        assert list(pool.results()) == ["aa"]
+        idle = pool._pool[0].process
+        idle.kill()
+        idle.join(timeout=5)
+        pool.submit("b")
+        assert list(pool.results()) == ["bb"]
+    finally:
+        pool.close()
