@@ -57,6 +57,7 @@ class Options:
     target_torch: Optional[Tuple[int, int]] = None  # else the lowest torch each file's project allows
     decay_values: Optional[DecayValues] = None  # λ′ measured by the runtime calibration, written by fixes
     reaches: bool = False  # admitted by run()'s second pass (it uses a project name reaching an optimizer)
+    unwritten: bool = False  # fix --diff, stdin: report what remains at its place in the file as read
 
 
 def _target_torch(path: str, options: Options) -> Optional[Tuple[int, int]]:
@@ -194,7 +195,11 @@ def fix_one(path: str, raw: bytes, selection: Selection, options: Options = Opti
                                path=path, line_length=line_length(path), decay_values=options.decay_values)
         except (FixError, SyntaxError, RecursionError) as error:
             raise SourceError(path, f"not fixed: {error}") from None
+        before = result.findings
         result.fixed, result.findings, result.notes = fixed.fixed, fixed.remaining, fixed.decay_notes
+        if options.unwritten:  # the file on disk keeps its lines: so do the findings left in it
+            done = {f.span for f in fixed.fixed}
+            result.findings = [f for f in before if f.span not in done]
         old_text, new_text = decoded.text, fixed.source
         new_data = encode(decoded, fixed.source, raw) if fixed.changed else None
     if new_data is not None and new_data != raw:

@@ -372,3 +372,13 @@ def test_allennlp_configs_are_found_from_the_cli(tmp_path):
     assert checked(result) == ["experiment.json", "experiment.jsonnet"] and " AWL101 " in result.stdout
     stdin = run_cli("check", "--stdin-filename", "experiment.json", "-", stdin=json.dumps(config), cwd=repo)
     assert stdin.returncode == 1 and "AWL101" in stdin.stdout
+
+
+def test_fix_diff_lists_what_remains_at_its_place_in_the_file_as_read(tmp_path):
+    source = ("import torch\nopt = torch.optim.Adam(\n    [{'params': a, 'weight_decay': 1e-4}, {'params': b}],\n"
+              "    lr=1e-3,\n)\nada = torch.optim.Adagrad(m, weight_decay=1e-4)\n")
+    repo = make_repo(tmp_path / "r", {"d.py": source})
+    diff = lint(repo, "fix", "--diff", ".")
+    assert "+    weight_decay=0,\n" in diff.stdout and "d.py:6:7: AWL103" in diff.stderr  # the file as read
+    written = lint(repo, "fix", ".")
+    assert "d.py:7:7: AWL103" in written.stderr  # the file as written: one line longer
