@@ -38,41 +38,31 @@ _CALIBRATED = (
 )
 
 
-def _codes(text: str):
-    try:
-        return parse_codes(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+def _argument(parse):
+    """An argparse type from a parser that raises ValueError with a message for the user."""
+    def convert(text: str):
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return convert
 
 
-def _jobs(text: str) -> int:
-    cpus = os.cpu_count() or 1
-    try:
-        jobs = int(text)
-    except ValueError:
-        jobs = -1
-    if not 0 <= jobs <= cpus:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {cpus} (this machine's CPUs), or 0 for automatic")
-    return jobs
+def _whole_number(low: int, high: int, what: str):
+    def parse(text: str) -> int:
+        value = int(text) if text.lstrip("-").isdigit() else low - 1
+        if not low <= value <= high:
+            raise ValueError(f"must be {what}")
+        return value
+
+    return _argument(parse)
 
 
 def _torch_version(text: str):
-    from .project import parse_version
+    from .project import parse_version  # reads no project: only the version syntax
 
-    try:
-        return parse_version(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be a whole number of at least 1")
-    return value
+    return parse_version(text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,9 +75,9 @@ def _parser() -> argparse.ArgumentParser:
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories; - reads stdin")
-        sub.add_argument("--select", type=_codes, default=None, help="codes or prefixes to report (default: all rules on by default)")
-        sub.add_argument("--ignore", type=_codes, default=None, help="codes or prefixes not to report")
-        sub.add_argument("--extend-select", type=_codes, default=None, help="turn on codes that are off by default")
+        sub.add_argument("--select", type=_argument(parse_codes), default=None, help="codes or prefixes to report (default: all rules on by default)")
+        sub.add_argument("--ignore", type=_argument(parse_codes), default=None, help="codes or prefixes not to report")
+        sub.add_argument("--extend-select", type=_argument(parse_codes), default=None, help="turn on codes that are off by default")
         sub.add_argument("--exclude", action="append", default=None, metavar="PATTERN",
                          help="gitignore-style patterns to skip, replacing the configured and default ones (repeatable)")
         sub.add_argument("--extend-exclude", action="append", default=None, metavar="PATTERN",
@@ -102,7 +92,9 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--isolated", action="store_true", help="ignore every configuration file")
         sub.add_argument("--show-files", action="store_true", help="list the files that would be checked, and exit")
         sub.add_argument("--stdin-filename", default="-", help="name shown for code read from stdin")
-        sub.add_argument("-j", "--jobs", type=_jobs, default=None, help="worker processes: 1 to the number of CPUs (default 0: automatic)")
+        cpus = os.cpu_count() or 1
+        sub.add_argument("-j", "--jobs", default=None, help="worker processes: 1 to the number of CPUs (default 0: automatic)",
+                         type=_whole_number(0, cpus, f"a whole number from 1 to {cpus} (this machine's CPUs), or 0 for automatic"))
         sub.add_argument("-v", "--verbose", action="store_true", help="show the traceback of internal errors (also: ADAMW_LINT_VERBOSE=1)")
         sub.add_argument("-q", "--quiet", action="store_true", help="print findings only: no summary, no progress")
         sub.add_argument("-o", "--output-file", metavar="FILE", help="write the findings (or diff) to FILE instead of stdout")
@@ -113,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
             help="fix for torch.optim.Adam: 'rename' to AdamW (any torch since 1.2, default) or "
             "'flag' to pass decoupled_weight_decay=True (torch >= 2.7 only)",
         )
-        sub.add_argument("--target-torch", type=_torch_version, default=None, metavar="X.Y",
+        sub.add_argument("--target-torch", type=_argument(_torch_version), default=None, metavar="X.Y",
                          help="the oldest torch the code must run on (default: the lowest the project's metadata allows); "
                               "a fix that needs a newer torch is not offered")
         sub.add_argument("--exit-zero", action="store_true", help="exit 0 whatever was found (errors are still printed)")
@@ -148,7 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--plot", metavar="FILE.png", help="with --demo: plot effective decay against gradient scale (needs matplotlib)")
     verify = commands.add_parser("verify", help="check the reference AdamW and the runtime probe on a device (needs torch)")
     verify.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    verify.add_argument("--steps", type=_positive, default=1000)
+    verify.add_argument("--steps", type=_whole_number(1, 2**31, "a whole number of at least 1"), default=1000)
     return parser
 
 
