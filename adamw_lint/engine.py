@@ -133,7 +133,8 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
                  project: Optional[ProjectIndex] = None,
                  exported: Optional[Callable[[Exports], None]] = None) -> List[Finding]:
     """Findings of an already parsed module; ``lines`` are its physical lines
-    (``files.physical_lines``). ``fixes=False``: no fix planning (flake8, plain ``check``).
+    (``files.physical_lines``). ``fixes=False``: no fix planning (flake8; `check --format github`):
+    planning runs per finding only, so text output plans them to mark what `--fix` would fix.
     ``target_torch``: the oldest torch the fixes must run on (None: no constraint known).
     ``project`` (with the module's ``path``): follow imports of the project's own modules
     (relative ones included) into them; without it each file is read alone (flake8).
