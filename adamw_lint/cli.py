@@ -247,7 +247,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
                 settings.fix_style, fixing, fmt in ("json", "sarif"), plan_fixes=fmt == "text",
                 project_roots=project, applicability=UNSAFE if args.command == "fix" or settings.unsafe_fixes else SAFE,
                 target_torch=settings.target_torch, decay_values=decay_values,
-                unwritten=from_stdin or args.command == "fix" and args.diff)
+                unwritten=args.command == "fix" and args.diff)
         return made
 
     errors: List[SourceError] = []

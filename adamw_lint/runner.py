@@ -57,7 +57,7 @@ class Options:
     target_torch: Optional[Tuple[int, int]] = None  # else the lowest torch each file's project allows
     decay_values: Optional[DecayValues] = None  # λ′ measured by the runtime calibration, written by fixes
     reaches: bool = False  # admitted by run()'s second pass (it uses a project name reaching an optimizer)
-    unwritten: bool = False  # fix --diff, stdin: report what remains at its place in the file as read
+    unwritten: bool = False  # fix --diff: report what remains at its place in the file as read
 
 
 def _target_torch(path: str, options: Options) -> Optional[Tuple[int, int]]:
