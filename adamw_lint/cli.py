@@ -21,7 +21,7 @@ from .discovery import discover
 from .files import SourceError, decode, display, encode, read_bytes, write_atomic
 from .catalog.schema import SAFE, UNSAFE
 from .decay_values import DecayValues
-from .runner import SUFFIXES, FileResult, Options, analyze, run
+from .runner import CONFIG_SUFFIXES, NOTEBOOK_SUFFIXES, SUFFIXES, FileResult, Options, analyze, run
 from .selection import parse_codes
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -357,7 +357,7 @@ def _add_noqa(results: Iterable[FileResult], errors: List[SourceError], stderr: 
     for result in results:
         errors.extend(result.errors)
         wanted = [f for f in result.findings if f.cell is None]
-        if not wanted or result.path.endswith((".ipynb", ".yaml", ".yml", ".json")):
+        if not wanted or result.path.endswith(NOTEBOOK_SUFFIXES + CONFIG_SUFFIXES):
             continue
         try:
             raw = read_bytes(result.path)

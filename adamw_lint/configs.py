@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple, Union
 import yaml
 
 from .analysis import analyze_source
+from .catalog import OPTIMIZERS_BY_NAME
 from .catalog.conventions import ALLENNLP_GROUPS_KEY, ALLENNLP_TOP_KEYS, ALLENNLP_TYPES
 from .files import SourceError
 from .findings import Edit, Finding
@@ -53,7 +54,8 @@ _TARGET_KEYS = {"_target_": "hydra", "_component_": "hydra", "class_path": "ligh
 # DeepSpeed's JSON "optimizer" (semantics §5.2): "type": "Adam" builds FusedAdam/CPUAdam with
 # adam_w_mode=True unless params say otherwise, so only an explicit false is coupled.
 _DEEPSPEED_KEY = "optimizer"
-_DEEPSPEED_SWITCH = "adam_w_mode"
+_DEEPSPEED_CLASS = "deepspeed.ops.adam.FusedAdam"
+_DEEPSPEED_SWITCH = OPTIMIZERS_BY_NAME[_DEEPSPEED_CLASS].switch  # its "params" key is the class's own switch
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 # AllenNLP's type names for the classes a fix may rename to (its registered Adam takes no
@@ -322,7 +324,7 @@ def _deepspeed_site(document: _Document, mapping: yaml.MappingNode, entries: Dic
         for name, (value, via) in document.entries(params).items():
             if name in ("weight_decay", _DEEPSPEED_SWITCH):
                 arguments.append((name, _value_text(value, opaque, document), value, via and owned_params))
-    return _Site(mapping, kind, kind_via and owned, "deepspeed.ops.adam.FusedAdam", False, arguments, opaque)
+    return _Site(mapping, kind, kind_via and owned, _DEEPSPEED_CLASS, False, arguments, opaque)
 
 
 def _allennlp_site(document: _Document) -> Optional[Tuple[yaml.MappingNode, _Site]]:

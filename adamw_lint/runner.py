@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
 from . import pool
-from .analysis import analyze_tree, may_contain_findings
-from .engine import Exports, may_reach_findings, reaching_names
+from .engine import Exports, analyze_tree, may_contain_findings, may_reach_findings, reaching_names
 from .catalog.schema import UNSAFE
 from .decay_values import DecayValues
 from .project import line_length, torch_floor
