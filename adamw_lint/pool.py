@@ -15,14 +15,15 @@ workers outlived a killed parent. This pool is small enough to reason about inst
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import sys
 import traceback
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ class Pool:
 
     def __init__(self, func: Callable[[Any], Any], workers: int, helper: Optional[Callable[[Any], Any]] = None) -> None:
         self._func, self._helper, self._max = func, helper, workers
+        import multiprocessing  # here: a run that never starts a pool does not pay for the import
+
         self._context = multiprocessing.get_context("spawn")  # only the pipe is inherited; same on every OS
         self._pool: List[_Worker] = []
         self._tasks: List[Any] = []
@@ -146,6 +149,8 @@ class Pool:
         busy = [w for w in self._pool if w.task is not None]
         if not busy:
             return
+        from multiprocessing.connection import wait
+
         ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout))
         for index, worker in enumerate(self._pool):
             if worker.task is None or not (worker.conn in ready or worker.process.sentinel in ready):

@@ -24,12 +24,14 @@ The project root is the first directory, going up from the file, that holds a ``
 from __future__ import annotations
 
 import ast
-import configparser
 import os
 import re
 import sys
 from functools import lru_cache
-from typing import Iterable, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Iterable, Iterator, List, Optional, Tuple
+
+if TYPE_CHECKING:
+    import configparser
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -118,6 +120,8 @@ def _ini(path: str) -> Optional[configparser.ConfigParser]:
     text = _read(path)
     if text is None:
         return None
+    import configparser  # setup.cfg/tox.ini are read only when a fix needs the torch floor
+
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read_string(text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -241,6 +240,8 @@ def sarif(rows: Sequence[Row], out: TextIO, replacements: Replacements, errors: 
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
+    import difflib  # only diffs need it
+
     path = escape(path)
     return "".join(
         difflib.unified_diff(

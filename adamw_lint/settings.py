@@ -82,9 +82,15 @@ class Settings:
 
     def excluded(self, path: str, is_dir: bool) -> bool:
         """Whether ``exclude``/``extend-exclude`` (gitignore-style, relative to ``root``) match."""
-        if os.path.basename(path) in self.exclude or os.path.basename(path) in self.extend_exclude:
-            return True  # the common case (plain folder names) without pattern matching
-        return self._matcher("exclude", self.exclude + self.extend_exclude)(path, is_dir)
+        patterns = self.exclude + self.extend_exclude
+        if os.path.basename(path) in patterns:
+            return True
+        if all(map(_is_plain_name, patterns)):
+            # the common case, without pattern matching (or importing pathspec): a plain name
+            # matches a file or folder of that name at any depth, and everything below the folder
+            relative = _relative_to(path, self.root)
+            return relative is not None and not frozenset(patterns).isdisjoint(relative.split("/"))
+        return self._matcher("exclude", patterns)(path, is_dir)
 
     def _matcher(self, key: str, patterns: Tuple[str, ...]) -> Callable[[str, bool], bool]:
         cache_key = key + "\0" + "\0".join(patterns)
@@ -107,19 +113,31 @@ class Settings:
         return "\n".join(lines) + "\n"
 
 
+_PATTERN_CHARACTERS = frozenset("/*?[]!\\#")
+
+
+def _is_plain_name(pattern: str) -> bool:
+    """A gitignore pattern that is just a file or folder name (``build``, ``.venv``)."""
+    return bool(pattern) and pattern == pattern.strip() and _PATTERN_CHARACTERS.isdisjoint(pattern)
+
+
+def _relative_to(path: str, root: str) -> Optional[str]:
+    """``path`` relative to ``root``, POSIX-style; None when it is outside."""
+    base = os.path.abspath(root)
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    path = os.path.abspath(path)
+    return path[len(prefix):].replace(os.sep, "/") if path.startswith(prefix) else None
+
+
 def _pattern_matcher(patterns: Tuple[str, ...], root: str) -> Callable[[str, bool], bool]:
     import pathspec  # gitignore semantics from a maintained library, not hand-written matching
 
     spec = pathspec.GitIgnoreSpec.from_lines(patterns)
-    base = os.path.abspath(root)
-
-    prefix = base if base.endswith(os.sep) else base + os.sep
 
     def matches(path: str, is_dir: bool) -> bool:
-        path = os.path.abspath(path)
-        if not path.startswith(prefix):
+        relative = _relative_to(path, root)
+        if relative is None:
             return False  # outside this configuration's tree
-        relative = path[len(prefix):].replace(os.sep, "/")
         return spec.match_file(relative + "/" if is_dir else relative)
 
     return matches
