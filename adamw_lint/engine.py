@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import functools
 import itertools
 import re
 from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Pattern, Sequence, Tuple
@@ -213,8 +214,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
 # Text without which a def or class body holds nothing any checker looks at: the optimizers'
 # names, what the Keras/TF and loss-side rules follow, and ``global`` (a body that rebinds
 # module names must be read).
-_RELEVANT = re.compile("|".join(map(re.escape, (*_WORDS, *_STRINGS, *_NOT_ADAPTIVE, *catalog.FOLLOWED_WORDS,
-                                                  "sum(", "global ", "nonlocal "))))
+_RELEVANT = (*_WORDS, *_STRINGS, *_NOT_ADAPTIVE, *catalog.FOLLOWED_WORDS, "sum(", "global ", "nonlocal ")
 
 
 def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] = ()) -> Callable[[ast.AST], bool]:
@@ -224,8 +224,7 @@ def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] =
     (``super().__init__(...)`` of ``class X(torch.optim.Adam)`` names nothing itself)."""
     text = "".join(lines)
     starts = list(itertools.accumulate((len(line) for line in lines), initial=0))
-    relevant = re.compile("|".join((_RELEVANT.pattern, *map(re.escape, extra)))) if extra else _RELEVANT
-    marked = _lines_matching(relevant, text, starts)
+    marked = _lines_containing((*_RELEVANT, *extra), text, starts)
     aliases = set()
     for stmt in _top_level(tree):
         if isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:
@@ -327,6 +326,29 @@ def _top_level(tree: ast.AST) -> Iterator[ast.stmt]:
                 stack.extend(getattr(stmt, part, []))
             for handler in getattr(stmt, "handlers", []):
                 stack.extend(handler.body)
+
+
+def _lines_containing(words: Tuple[str, ...], text: str, starts: List[int]) -> List[int]:
+    """The 1-based numbers of the lines that contain one of ``words`` (``starts``: each line's
+    offset). The words that start with a capital or a quote are found by one regular expression,
+    which skips quickly to such a character; the others by one ``str.find`` scan each (in an
+    alternation, a word that starts with a lower-case letter or ``.`` makes ``re`` try a match at
+    most positions: several times slower)."""
+    rare, common = _scanners(words)
+    marked = {bisect.bisect_right(starts, m.start()) for m in rare.finditer(text)} if rare else set()
+    for word in common:
+        at = text.find(word)
+        while at >= 0:
+            marked.add(bisect.bisect_right(starts, at))
+            at = text.find(word, at + 1)
+    return sorted(marked)
+
+
+@functools.lru_cache(maxsize=None)
+def _scanners(words: Tuple[str, ...]) -> Tuple[Optional[Pattern[str]], Tuple[str, ...]]:
+    rare = sorted((w for w in words if w[:1].isupper() or w[:1] in "\"'"), key=len, reverse=True)
+    common = tuple(w for w in words if w not in rare)
+    return (re.compile("|".join(map(re.escape, rare))) if rare else None), common
 
 
 def _lines_matching(pattern: Pattern[str], text: str, starts: List[int]) -> List[int]:

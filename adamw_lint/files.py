@@ -73,9 +73,16 @@ _LINE_BREAK = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")
 def physical_lines(text: str) -> List[str]:
     """Lines as Python and flake8 count them (keeping their ends): only ``\\n``, ``\\r\\n`` and ``\\r``
     end a line. ``str.splitlines`` also splits on form feeds, ``\\x1c``…, ``\\u2028``: wrong lines."""
-    lines = _LINE_BREAK.split(text)
-    if lines and lines[-1] == "":
-        lines.pop()
+    if "\r" in text:
+        lines = _LINE_BREAK.split(text)
+        if lines and lines[-1] == "":
+            lines.pop()
+        return lines
+    lines = text.split("\n")  # the common case, several times faster than the regular expression
+    last = lines.pop()
+    lines = [line + "\n" for line in lines]
+    if last:
+        lines.append(last)
     return lines
 
 

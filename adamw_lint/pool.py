@@ -15,6 +15,7 @@ workers outlived a killed parent. This pool is small enough to reason about inst
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -48,6 +49,8 @@ def _die_with_parent(parent: int) -> None:
 
 def _serve(conn: Connection, func: Callable[[Any], Any], parent: int) -> None:
     _die_with_parent(parent)
+    gc.freeze()  # as in the main process (runner.fewer_collections)
+    gc.set_threshold(20_000, 20, 50)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     while True:

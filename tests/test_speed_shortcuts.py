@@ -20,3 +20,34 @@ def test_plain_name_excludes_match_as_pathspec_does():
         assert Settings(exclude=patterns, root=root).excluded(path, is_dir) == slow, (patterns, parts, is_dir)
     outside = os.path.join(os.path.dirname(root), "build", "m.py")
     assert not Settings(root=root).excluded(outside, False)  # patterns are relative to their root
+
+
+def test_physical_lines_without_carriage_returns_split_as_the_regular_expression_does():
+    from adamw_lint.files import _LINE_BREAK, physical_lines
+
+    def slow(text):
+        lines = _LINE_BREAK.split(text)
+        return lines[:-1] if lines and lines[-1] == "" else lines
+
+    rng = random.Random(2)
+    pieces = ["a", "x = 1", "\n", "\n\n", "\r", "\r\n", "\f", "\x1c", "\u2028", "\x85", "\v", " ", "é"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert physical_lines(text) == slow(text), repr(text)
+
+
+def test_lines_containing_finds_the_lines_the_regular_expression_finds():
+    import itertools
+    import re
+
+    from adamw_lint.engine import _RELEVANT, _lines_containing
+    from adamw_lint.files import physical_lines
+
+    pattern = re.compile("|".join(map(re.escape, _RELEVANT)))
+    rng = random.Random(3)
+    pieces = [*rng.sample(_RELEVANT, 12), "x", " ", "\n", "Ada", "glob", "al "]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        starts = list(itertools.accumulate(map(len, physical_lines(text)), initial=0))
+        expected = sorted({text.count("\n", 0, m.start()) + 1 for m in pattern.finditer(text)})
+        assert _lines_containing(_RELEVANT, text, starts) == expected, text
