@@ -85,11 +85,14 @@ class Settings:
         patterns = self.exclude + self.extend_exclude
         if os.path.basename(path) in patterns:
             return True
-        if all(map(_is_plain_name, patterns)):
+        if "plain names" not in self._matchers:
+            self._matchers["plain names"] = frozenset(patterns) if all(map(_is_plain_name, patterns)) else None
+        names = self._matchers["plain names"]
+        if names is not None:
             # the common case, without pattern matching (or importing pathspec): a plain name
             # matches a file or folder of that name at any depth, and everything below the folder
             relative = _relative_to(path, self.root)
-            return relative is not None and not frozenset(patterns).isdisjoint(relative.split("/"))
+            return relative is not None and not names.isdisjoint(relative.split("/"))
         return self._matcher("exclude", patterns)(path, is_dir)
 
     def _matcher(self, key: str, patterns: Tuple[str, ...]) -> Callable[[str, bool], bool]:
