@@ -22,6 +22,7 @@ from .files import SourceError, decode, display, encode, read_bytes, write_atomi
 from .catalog.schema import SAFE, UNSAFE
 from .decay_values import DecayValues
 from .runner import CONFIG_SUFFIXES, NOTEBOOK_SUFFIXES, SUFFIXES, FileResult, Options, analyze, run
+from .pool import collect_less
 from .selection import parse_codes
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -164,6 +165,10 @@ def _terminate(signum, frame) -> None:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    """The command; ``argv`` None: the process's own command line (the console script,
+    ``python -m adamw_lint``), so the process is ours to tune (``pool.collect_less``)."""
+    if argv is None:
+        collect_less()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
     try:

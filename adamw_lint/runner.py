@@ -15,7 +15,6 @@ import ast
 import contextlib
 import dataclasses
 import functools
-import gc
 import heapq
 import os
 import re
@@ -238,22 +237,6 @@ def _task(task: Tuple[str, Selection, Options]) -> FileResult:
     return analyze(path, raw, selection, options)
 
 
-@contextlib.contextmanager
-def fewer_collections() -> Iterator[None]:
-    """The cyclic garbage collector, run less often while files are analyzed: parsing allocates
-    hundreds of thousands of AST nodes (freed by reference counting, never cyclic), and the default
-    threshold (700 allocations) made the collector scan them over and over: 10-20% of a run over a
-    large tree. Objects that exist already (the catalog, the modules) are frozen out of its scans."""
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(20_000, 20, 50)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
-
-
 def run(
     paths: Iterable[str],
     selection: Callable[[str], Selection],
@@ -275,7 +258,7 @@ def run(
     links: Dict[str, FrozenSet[str]] = {}
     tables: set = set()
     analyzer = _Analyzer(jobs, progress)
-    with contextlib.closing(analyzer), fewer_collections():
+    with contextlib.closing(analyzer):
         for position, path in enumerate(paths):
             try:
                 raw = read_bytes(path)

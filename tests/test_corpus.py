@@ -7,7 +7,6 @@ packages' sources with ``pip install --no-deps --target .corpus`` (see .ci/run).
 import importlib.util
 import json
 import os
-import sys
 import time
 
 import pytest

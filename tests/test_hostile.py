@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers import BAD, ROOT, cli, run_cli
+from helpers import BAD, ROOT, cli
 
 FIXED = BAD.replace("Adam(", "AdamW(")
 
