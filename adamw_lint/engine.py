@@ -40,7 +40,8 @@ _WORDS = catalog.trigger_words()
 _STRINGS = tuple(f"{q}{s}{q}" for s in catalog.KERAS_OPTIMIZER_STRINGS for q in "\"'")
 _NOT_ADAPTIVE = tuple(sorted({n.rsplit(".", 1)[1] for row in catalog.TRAINING_OPTIMIZERS if not row.adaptive
                               for n in row.names}))
-_FRAMEWORKS = tuple(sorted({name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS for name in row.names}))
+_ROOTS = {name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS for name in row.names}
+_FRAMEWORKS = tuple(sorted(r for r in _ROOTS if not any(o != r and o in r for o in _ROOTS)))  # "keras" finds "tf_keras"
 _TRIGGER_TEXT = re.compile("|".join(map(re.escape, sorted(_WORDS, key=len, reverse=True))))  # Adamax before Adam
 # The same scan, split for speed: the scanner skips ahead to a word's first character, which is
 # rare when it is a capital; the few words that start in lower case are found with ``in``.
