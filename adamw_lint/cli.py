@@ -233,7 +233,6 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     from_stdin = args.paths == ["-"]
     project = () if from_stdin else tuple(os.path.abspath(p) for p in args.paths if os.path.exists(p))
     fixing = args.command == "fix" or args.command == "check" and args.fix
-    level = UNSAFE if args.command == "fix" or first.unsafe_fixes else SAFE  # `fix` is the one-off codemod
     decay_values = None
     if getattr(args, "weight_decay_from", None):
         try:
@@ -282,7 +281,8 @@ def _main(argv: Optional[Sequence[str]]) -> int:
             if fixing:
                 results = _applied(results, from_stdin, out)
             report_to = stderr if fixing and from_stdin else out
-            code = _report_check(results, errors, fmt, statistics, report_to, args.quiet, level, fixing)
+            code = _report_check(results, errors, fmt, statistics, report_to, args.quiet,
+                                 lambda path: options(path).applicability, fixing)
         else:
             code = _report_fix(results, errors, args.diff, from_stdin, out, stderr, calibrated=decay_values is not None)
     for error in errors:
@@ -328,7 +328,7 @@ def _applied(results: Iterable[FileResult], from_stdin: bool, out: TextIO) -> It
 
 
 def _report_check(results: Iterable[FileResult], errors: List[SourceError], fmt: str, statistics: bool,
-                  out: TextIO, quiet: bool, level: str = SAFE, fixing: bool = False) -> int:
+                  out: TextIO, quiet: bool, level: report.Level, fixing: bool = False) -> int:
     rows = []
     fixed = 0
     replacements = {}

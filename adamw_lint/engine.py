@@ -42,12 +42,6 @@ _NOT_ADAPTIVE = tuple(sorted({n.rsplit(".", 1)[1] for row in catalog.TRAINING_OP
                               for n in row.names}))
 _ROOTS = {name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS for name in row.names}
 _FRAMEWORKS = tuple(sorted(r for r in _ROOTS if not any(o != r and o in r for o in _ROOTS)))  # "keras" finds "tf_keras"
-_TRIGGER_TEXT = re.compile("|".join(map(re.escape, sorted(_WORDS, key=len, reverse=True))))  # Adamax before Adam
-# The same scan, split for speed: the scanner skips ahead to a word's first character, which is
-# rare when it is a capital; the few words that start in lower case are found with ``in``.
-_CAPITALIZED = re.compile("|".join(map(re.escape, sorted((w for w in _WORDS if w[0].isupper()), key=len, reverse=True))).encode())
-_LOWER = tuple(w.encode() for w in _WORDS if not w[0].isupper())
-_LOWER_WORD = re.compile(b"|".join(map(re.escape, sorted(_LOWER, key=len, reverse=True))))
 # A module that names no optimizer holds a Keras/TF finding only in two ways, each needing more
 # text than the name (Keras findings never follow other modules): an optimizer named by a string
 # (``compile(optimizer="adam")``, ``optimizers.get("adam")``) training a model or loss whose L2 is
@@ -55,12 +49,41 @@ _LOWER_WORD = re.compile(b"|".join(map(re.escape, sorted(_LOWER, key=len, revers
 # ``l2_loss`` term or the regularization-loss collection (AWL201/AWL202: the penalties are the
 # followed words that are not calls); or Keras SGD given ``decay=`` (AWL203).
 _PENALTIES = tuple(w.strip(".") for w in catalog.FOLLOWED_WORDS if not w.endswith("("))
-_STRINGS_TEXT = re.compile("|".join(map(re.escape, _STRINGS)))
-_NOT_ADAPTIVE_TEXT = re.compile("|".join(map(re.escape, _NOT_ADAPTIVE)))
-_STRINGS_BYTES = re.compile(_STRINGS_TEXT.pattern.encode())
-_NOT_ADAPTIVE_BYTES = re.compile(_NOT_ADAPTIVE_TEXT.pattern.encode())
-_FRAMEWORKS_BYTES = tuple(f.encode() for f in _FRAMEWORKS)
-_PENALTIES_BYTES = tuple(w.encode() for w in _PENALTIES)
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))  # Adamax before Adam
+
+
+class _Scan:
+    """The pre-filter's scans, built once for bytes (the files the CLI reads) and once for text
+    (flake8 hands plugins lines). The optimizers' names are split for speed: those that start with
+    a capital by one regular expression (its scanner skips ahead to such a character, which is
+    rare), the few that start in lower case by ``in`` first."""
+
+    def __init__(self, encode: Callable[[str], object]) -> None:
+        self.capitalized = re.compile(encode(_alternatives(w for w in _WORDS if w[0].isupper())))  # type: ignore[call-overload]
+        lower = [w for w in _WORDS if not w[0].isupper()]
+        self.lower = tuple(map(encode, lower))
+        self.lower_word = re.compile(encode(_alternatives(lower)))  # type: ignore[call-overload]
+        self.frameworks = tuple(map(encode, _FRAMEWORKS))
+        self.penalties = tuple(map(encode, _PENALTIES))
+        self.strings = re.compile(encode(_alternatives(_STRINGS)))  # type: ignore[call-overload]
+        self.decay = encode("decay")
+        self.not_adaptive = re.compile(encode(_alternatives(_NOT_ADAPTIVE)))  # type: ignore[call-overload]
+
+    def __call__(self, source) -> bool:
+        if _has_word(self.capitalized, source) or (
+                any(w in source for w in self.lower) and _has_word(self.lower_word, source)):
+            return True
+        return any(f in source for f in self.frameworks) and (
+            (any(w in source for w in self.penalties) and self.strings.search(source) is not None)
+            or (self.decay in source and self.not_adaptive.search(source) is not None))
+
+
+_SCAN_BYTES = _Scan(str.encode)
+_SCAN_TEXT = _Scan(str)
+_TRIGGER_TEXT = re.compile(_alternatives(_WORDS))
 _STAR_MODULES = frozenset(catalog.OPTIMIZERS_BY_NAME) | frozenset(catalog.FACTORIES_BY_NAME)
 
 
@@ -81,20 +104,12 @@ _BY_MODULE_NAME = [(index, sorted(c.module_names)) for index, c in enumerate(CHE
 
 def may_contain_findings(source: bytes) -> bool:
     """The pre-filter: False means the file cannot hold a finding, so it is never parsed."""
-    if _has_word(_CAPITALIZED, source) or (any(w in source for w in _LOWER) and _has_word(_LOWER_WORD, source)):
-        return True
-    return any(f in source for f in _FRAMEWORKS_BYTES) and (
-        (any(w in source for w in _PENALTIES_BYTES) and _STRINGS_BYTES.search(source) is not None)
-        or (b"decay" in source and _NOT_ADAPTIVE_BYTES.search(source) is not None))
+    return _SCAN_BYTES(source)
 
 
 def may_contain_text(source: str) -> bool:
     """The pre-filter on text already decoded (flake8 hands plugins lines)."""
-    if _has_word(_TRIGGER_TEXT, source):
-        return True
-    return any(f in source for f in _FRAMEWORKS) and (
-        (any(w in source for w in _PENALTIES) and _STRINGS_TEXT.search(source) is not None)
-        or ("decay" in source and _NOT_ADAPTIVE_TEXT.search(source) is not None))
+    return _SCAN_TEXT(source)
 
 
 def _has_word(pattern, source) -> bool:

@@ -7,7 +7,7 @@ import os
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, TextIO, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, TextIO, Tuple
 from urllib.parse import quote
 
 from . import __version__
@@ -68,25 +68,32 @@ def _paint(text: str, code: str, color: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
 
-def text(rows: Sequence[Row], out: TextIO, level: str = SAFE, color: bool = False) -> None:
-    """``path:line:col: CODE [*] message``, as ruff prints it; ``[*]``: ``check --fix`` (with
-    ``--unsafe-fixes`` when ``level`` is unsafe) would fix it."""
+Level = Callable[[str], str]  # a file's path → the fixes ``check --fix`` applies there (its configuration's)
+
+
+def _safe(path: str) -> str:
+    return SAFE
+
+
+def text(rows: Sequence[Row], out: TextIO, level: Level = _safe, color: bool = False) -> None:
+    """``path:line:col: CODE [*] message``, as ruff prints it; ``[*]``: ``check --fix`` would fix it
+    (with the unsafe fixes where ``level`` says the file's configuration sets ``unsafe-fixes``)."""
     for path, f in rows:
         message = escape(f.message)
         if message.startswith(f.code + " "):
             message = message[len(f.code) + 1:]
-        mark = " [*]" if f.fix is not None and f.fix.applies_at(level) else ""
+        mark = " [*]" if f.fix is not None and f.fix.applies_at(level(path)) else ""
         out.write(f"{_paint(location(path, f), '1', color)}: {_paint(f.code, '1;31', color)}"
                   f"{_paint(mark, '36', color)} {message}\n")
 
 
-def summary(rows: Sequence[Row], level: str = SAFE, fixed: Optional[int] = None) -> str:
+def summary(rows: Sequence[Row], level: Level = _safe, fixed: Optional[int] = None) -> str:
     """ruff's closing line: how many findings, how many a fix would remove, and the fixes that
     ``--unsafe-fixes`` would add (they change training numerics)."""
     if not rows:
         return f"Found {fixed} finding{'s' * (fixed != 1)} ({fixed} fixed, 0 remaining).\n" if fixed else "All checks passed!\n"
-    fixable = sum(1 for _, f in rows if f.fix is not None and f.fix.applies_at(level))
-    hidden = sum(1 for _, f in rows if f.fix is not None and not f.fix.applies_at(level) and f.fix.applies_at(UNSAFE))
+    fixable = sum(1 for path, f in rows if f.fix is not None and f.fix.applies_at(level(path)))
+    hidden = sum(1 for path, f in rows if f.fix is not None and not f.fix.applies_at(level(path)) and f.fix.applies_at(UNSAFE))
     total = len(rows) + (fixed or 0)
     counts = [f"{fixed} fixed, {len(rows)} remaining"] if fixed is not None else []
     if fixable:
@@ -130,11 +137,11 @@ def github(rows: Sequence[Row], out: TextIO, file_lines: Optional[FileLines] = N
         )
 
 
-def statistics(rows: Sequence[Row], out: TextIO, level: str = SAFE, as_json: bool = False) -> None:
+def statistics(rows: Sequence[Row], out: TextIO, level: Level = _safe, as_json: bool = False) -> None:
     """The number of findings per code, instead of the findings (as ruff's --statistics); fixable
     means what ``--fix`` would fix at ``level``, as the ``[*]`` of the text output."""
     counts = Counter(f.code for _, f in rows)
-    fixable = Counter(f.code for _, f in rows if f.fix is not None and f.fix.applies_at(level))
+    fixable = Counter(f.code for path, f in rows if f.fix is not None and f.fix.applies_at(level(path)))
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     if as_json:
         document = [{"code": code, "name": RULES_BY_CODE[code].name, "count": count, "fixable": fixable[code]}

@@ -31,6 +31,28 @@ _FLAKE8_WITHOUT_US = (
 )
 
 
+# flake8 with the plugin, timing what happens inside it (the overhead without the noise of
+# comparing two 40-second runs on a shared machine): prints "plugin SECONDS TOTAL" last.
+_FLAKE8_TIMED = (
+    "import sys, time, adamw_lint.flake8_plugin as plugin\n"
+    "spent = [0.0]\n"
+    "original = plugin.Plugin.run\n"
+    "def run(self):\n"
+    "    start = time.perf_counter()\n"
+    "    try:\n"
+    "        yield from original(self)\n"
+    "    finally:\n"
+    "        spent[0] += time.perf_counter() - start\n"
+    "plugin.Plugin.run = run\n"
+    "from flake8.main.cli import main\n"
+    "start = time.perf_counter()\n"
+    "try:\n"
+    "    main()\n"
+    "finally:\n"
+    "    print(f'plugin {spent[0]:.3f} {time.perf_counter() - start:.3f}', file=sys.stderr)\n"
+)
+
+
 def _default_tree() -> str:
     import importlib.util
 
@@ -119,6 +141,13 @@ def bench_tree(tree: str, args: argparse.Namespace) -> str:
                                          [py, "-m", "flake8", "-j1", "--select", "E9", tree]], args.repeat)
         rows.append(("flake8 -j1 --select E9, without adamw-lint", without))
         rows.append(("flake8 -j1 --select E9, with adamw-lint", with_us))
+        timed = subprocess.run([py, "-c", _FLAKE8_TIMED, "-j1", "--select", "E9", tree], env=_ENV,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True).stderr.split()
+        inside, whole = float(timed[-2]), float(timed[-1])
+        import_time = subprocess.run([py, "-X", "importtime", "-c", "import adamw_lint.flake8_plugin"], env=_ENV,
+                                     capture_output=True, text=True).stderr.splitlines()[-1].split("|")[1]
+        print(f"inside the plugin: {inside:.2f} s of flake8's {whole:.2f} s, plus {int(import_time) / 1e6:.2f} s "
+              f"to import it: {(whole + int(import_time) / 1e6) / (whole - inside):.3f}x")
     ruff = _ruff()
     compared = [[py, "-m", "adamw_lint", "check", "--exit-zero", tree],
                 [py, "-m", "adamw_lint", "check", "--exit-zero", "-j", "1", tree]]

@@ -287,6 +287,27 @@ def test_check_fix_applies_safe_fixes_and_unsafe_ones_only_when_asked(tmp_path):
     assert "(1 fixed, 0 remaining)" in unsafe.stdout
 
 
+def test_fix_marks_follow_each_files_own_configuration(tmp_path):
+    """``[*]`` and the summary count what ``check --fix`` does to each file: with the unsafe fixes
+    where that file's configuration turns them on, not where the first path's does."""
+    source = "import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4)\n"
+    repo = make_repo(tmp_path / "r", {
+        "a/pyproject.toml": "[tool.adamw-lint]\n", "a/t.py": source,
+        "b/pyproject.toml": "[tool.adamw-lint]\nunsafe-fixes = true\n", "b/t.py": source,
+    })
+    for order in (("a", "b"), ("b", "a")):
+        result = lint(repo, "check", *order)
+        marked = {line.split(":")[0]: " [*] " in line for line in result.stdout.splitlines() if ": AWL101" in line}
+        assert marked == {"a/t.py": False, "b/t.py": True}, result.stdout
+        assert "Found 2 findings (1 fixable with `--fix`)." in result.stdout
+        assert "1 hidden fix can be enabled" in result.stdout
+    statistics = lint(repo, "check", "--statistics", "--format", "json", "a", "b").stdout
+    assert json.loads(statistics)[0]["fixable"] == 1
+    fixed = lint(repo, "check", "--fix", "a", "b")  # and --fix does what the marks said
+    assert "torch.optim.Adam(" in (repo / "a/t.py").read_text() and "AdamW" in (repo / "b/t.py").read_text()
+    assert "(1 fixed, 1 remaining)" in fixed.stdout
+
+
 def test_fixes_respect_the_projects_torch_version(tmp_path):
     source = "import torch\nopt = torch.optim.NAdam(p, weight_decay=1e-4)\n"
     repo = make_repo(tmp_path / "r", {"t.py": source, "requirements.txt": "torch>=2.0,<3\n"})

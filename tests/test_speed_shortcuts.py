@@ -51,3 +51,17 @@ def test_lines_containing_finds_the_lines_the_regular_expression_finds():
         starts = list(itertools.accumulate(map(len, physical_lines(text)), initial=0))
         expected = sorted({text.count("\n", 0, m.start()) + 1 for m in pattern.finditer(text)})
         assert _lines_containing(_RELEVANT, text, starts) == expected, text
+
+
+def test_the_pre_filter_on_bytes_and_on_text_agree():
+    """The CLI scans bytes, flake8 hands text: one ``_Scan`` definition, built for each. They agree
+    on ASCII; past it the bytes scan may only admit more ("Nadamé": a non-ASCII letter's UTF-8
+    bytes are not lower-case bytes), which the engine then decides on the parsed file."""
+    from adamw_lint.engine import _NOT_ADAPTIVE, _PENALTIES, _STRINGS, _WORDS, may_contain_findings, may_contain_text
+
+    rng = random.Random(4)
+    pieces = [*_WORDS, *_STRINGS, *_NOT_ADAPTIVE, *_PENALTIES, "keras", "tensorflow", "decay", "da", "é", " ", "\n"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 5)))
+        on_bytes, on_text = may_contain_findings(text.encode()), may_contain_text(text)
+        assert on_bytes == on_text if text.isascii() else on_bytes >= on_text, text
