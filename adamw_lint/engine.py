@@ -166,8 +166,9 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
     if project is not None:
         resolver.imported_literal = project.literal
     resolver.visit(tree)
+    calls = [(call, scope, _callee(resolver, call, scope)) for call, scope in resolver.calls]  # each resolved once
     if exported is not None:
-        exported(reach_exports(resolver))
+        exported(reach_exports(resolver, calls))
     ctx = Context(resolver, lines, style, fixes, project)
     ctx.target_torch = target_torch  # read by fix planning (checkers/optimizer_fix.py)
     checkers: Dict[int, Checker] = {}
@@ -188,8 +189,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
             name = resolver.qualname(base, scope)
             for index, row in _BY_NAME.get(name or "", ()):
                 report(checker(index).check_base(cls, base, scope, name, row))  # type: ignore[arg-type]
-    for call, scope in resolver.calls:
-        name = _callee(resolver, call, scope)
+    for call, scope, name in calls:
         if name is not None:
             for index, row in _BY_NAME.get(name, ()):
                 report(checker(index).check(call, scope, name, row))
@@ -268,7 +268,7 @@ def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] =
 Exports = Tuple[FrozenSet[str], Dict[str, FrozenSet[str]], FrozenSet[str]]
 
 
-def reach_exports(resolver: Resolver) -> Exports:
+def reach_exports(resolver: Resolver, calls: Sequence[Tuple[ast.Call, Scope, Optional[str]]]) -> Exports:
     """The module-level names another module of the project could follow to an optimizer, by
     the rules of ``ProjectIndex.reach``/``table`` (for the runner's second pre-filter pass):
     a function that constructs a catalog optimizer, a class whose base is one (without its own
@@ -278,8 +278,8 @@ def reach_exports(resolver: Resolver) -> Exports:
     names bound to a dict (a registry, indexed at the call)."""
     module = resolver.module
     built = set()  # top-level functions that construct an optimizer
-    for call, scope in resolver.calls:
-        if resolver.qualname(call.func, scope) in catalog.OPTIMIZERS_BY_NAME:
+    for call, scope, name in calls:  # with each callee's name (``_callee``)
+        if name in catalog.OPTIMIZERS_BY_NAME:
             while scope.parent is not None and scope.parent is not module:
                 scope = scope.parent
             if scope is not module and isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
