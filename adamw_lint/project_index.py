@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Container, Dict, List, Optional, Sequence, Tuple
 
 from . import catalog
 from .files import SourceError, decode, physical_lines, read_bytes
@@ -72,15 +72,25 @@ class ProjectIndex:
     # locating ------------------------------------------------------------------------------
     def bases(self) -> List[str]:
         """Directories module names are relative to: each root's top package's parent (a root
-        inside a package), the root itself and its ``src/``."""
+        inside a package), the root itself and its ``src/``; then the git repository's root and
+        its ``src/``, so that a file named alone (pre-commit names the changed files) still finds
+        ``from lib.optim import make_opt`` at the top of its repository."""
         if self._bases is None:
             found: List[str] = []
+            repositories: List[str] = []
             for root in self.roots:
                 directory = root if os.path.isdir(root) else os.path.dirname(root)
                 top = directory
                 while os.path.isfile(os.path.join(top, "__init__.py")) and os.path.dirname(top) != top:
                     top = os.path.dirname(top)
                 for base in (top, directory, os.path.join(directory, "src")):
+                    if os.path.isdir(base) and base not in found:
+                        found.append(base)
+                repository = _repository(directory)
+                if repository is not None and repository not in repositories:
+                    repositories.append(repository)
+            for repository in repositories:
+                for base in (repository, os.path.join(repository, "src")):
                     if os.path.isdir(base) and base not in found:
                         found.append(base)
             self._bases = found
@@ -125,6 +135,14 @@ class ProjectIndex:
             self._modules[dotted] = None  # an import cycle stops here
             self._modules[dotted] = _parse(dotted, path)
         return self._modules[dotted]
+
+    def optimizer_module(self, dotted: str, unless: Container[str] = ()) -> Optional[str]:
+        """The absolute path of the project module ``dotted`` when it is not one of ``unless`` and
+        its text can name an optimizer (what the engine follows an import into), else None."""
+        path = self._locate(dotted)
+        if path is None or os.path.abspath(path) in unless:
+            return None
+        return path if self._names_optimizers(path) else None
 
     def _names_optimizers(self, path: str) -> bool:
         if path not in self._relevant:
@@ -253,6 +271,18 @@ def _init_call(module: Module, init: ast.FunctionDef, base: ast.expr) -> Optiona
         if ast.dump(func.value) == ast.dump(base) and call.args:
             return ast.Call(func=func, args=call.args[1:], keywords=call.keywords)
     return None
+
+
+def _repository(directory: str) -> Optional[str]:
+    """The closest directory at or above ``directory`` that holds ``.git`` (a folder, or a file in
+    a worktree or submodule)."""
+    while True:
+        if os.path.exists(os.path.join(directory, ".git")):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
 
 
 def _parse(dotted: str, path: str) -> Optional[Module]:

@@ -257,9 +257,11 @@ def run(
     direct: set = set()
     links: Dict[str, FrozenSet[str]] = {}
     tables: set = set()
+    given: List[str] = []  # every path of the run: pass 1 read the project modules among them
     analyzer = _Analyzer(jobs, progress)
     with contextlib.closing(analyzer):
         for position, path in enumerate(paths):
+            given.append(path)
             try:
                 raw = read_bytes(path)
             except SourceError as error:
@@ -280,8 +282,9 @@ def run(
                 links[name] = links.get(name, frozenset()) | mentioned
             tables.update(outcome.exports[2])
             yield from _ready(found, min(position, undecided))
-        if later and direct:
-            for position, path in _second_pass(later, direct, links, tables):
+        if later:
+            unread = _UnreadImports(given, lambda path: _project(options(path).project_roots))
+            for position, path in _second_pass(later, direct, links, tables, unread):
                 analyzer.submit(position, (path, selection(path), dataclasses.replace(options(path), reaches=True)))
             for position, outcome in analyzer.results():
                 _keep(found, position, outcome)
@@ -300,7 +303,7 @@ def _ready(found: List[Tuple[int, FileResult]], until: int) -> Iterator[FileResu
 
 
 def _second_pass(later: List[Tuple[int, str, bool]], direct: Iterable[str], links: Dict[str, FrozenSet[str]],
-                 tables: Iterable[str]) -> Iterator[Tuple[int, str]]:
+                 tables: Iterable[str], unread: Callable[[str, bytes], bool]) -> Iterator[Tuple[int, str]]:
     """The non-candidates that use a name reaching an optimizer where the engine follows it.
 
     A file that names no optimizer holds a finding only through the project's modules: a call of
@@ -310,10 +313,12 @@ def _second_pass(later: List[Tuple[int, str, bool]], direct: Iterable[str], link
     call (``OPTIMIZERS[name](p, 1e-3, (0.9, 0.999), 1e-8, 1e-4)``), so it contains "](". A
     constant (``from .config import WEIGHT_DECAY``) matters only in a file that passes it to an
     optimizer or a wrapper, which is admitted for that. The reaching names come from candidates
-    only because the engine parses a project module only if its text names an optimizer."""
+    only because the engine parses a project module only if its text names an optimizer; a file
+    that passes a decay and imports such a module that is not among the run's paths (a pre-commit
+    run names only the changed files) is admitted too (``unread``)."""
     reaching = reaching_names(direct, links)
     registries = reaching.intersection(tables)
-    callables = _words(reaching)
+    callables = _words(reaching) if reaching else None
     indexed = _words(registries) if registries else None
     for position, path, decay in later:
         if not decay and indexed is None:
@@ -322,8 +327,62 @@ def _second_pass(later: List[Tuple[int, str, bool]], direct: Iterable[str], link
             raw = read_bytes(path)
         except SourceError:
             continue  # gone since it was first read: nothing to analyze
-        if (decay and callables.search(raw)) or (indexed is not None and indexed.search(raw)):
+        if (decay and callables is not None and callables.search(raw)) or (indexed is not None and indexed.search(raw)) \
+                or (decay and unread(path, raw)):
             yield position, path
+
+
+# ``from .a.b import c, d`` / ``import a.b as c, d``, on one line (a parenthesized list: its first line)
+_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t(]+([\w \t,]*)|import[ \t]+([\w. \t,]+))", re.M)
+
+
+class _UnreadImports:
+    """Whether a file imports a project module that the run did not read and whose text names an
+    optimizer: the engine would follow that import (``ProjectIndex``), but its reaching names are
+    not among pass 1's, which come from the run's own paths."""
+
+    def __init__(self, given: List[str], index: Callable[[str], Optional[ProjectIndex]]) -> None:
+        self._given = given
+        self._read: Optional[set] = None
+        self._index = index
+
+    def __call__(self, path: str, raw: bytes) -> bool:
+        index = self._index(path)
+        if index is None:
+            return False
+        module = index.module_name(path)
+        package = None if module is None else module if path.endswith("__init__.py") else module.rpartition(".")[0]
+        if self._read is None:
+            self._read = {os.path.abspath(p) for p in self._given}
+        return any(index.optimizer_module(dotted, unless=self._read) is not None
+                   for dotted in _imported_modules(raw, package))
+
+
+def _imported_modules(raw: bytes, package: Optional[str]) -> Iterator[str]:
+    """The modules a file imports (and ``module.name`` of each ``from module import name``, which
+    may be a submodule); relative ones only when the file's package is known."""
+    for dots, module, names, plain in _IMPORT.findall(raw):
+        if plain:
+            for part in plain.split(b","):
+                words = part.split()
+                if words:
+                    yield words[0].decode("ascii", "replace")
+            continue
+        base = module.decode("ascii", "replace")
+        if dots:
+            if package is None:
+                continue
+            parts = package.split(".") if package else []
+            if len(dots) - 1 > len(parts):
+                continue
+            base = ".".join(parts[:len(parts) - (len(dots) - 1)] + ([base] if base else []))
+        if not base:
+            continue
+        yield base
+        for name in names.split(b","):
+            words = name.split()
+            if words and words[0] != b"*":
+                yield f"{base}.{words[0].decode('ascii', 'replace')}"
 
 
 def _words(names: Iterable[str]) -> "re.Pattern[bytes]":

@@ -263,6 +263,28 @@ def test_project_modules_are_followed_from_code_and_configs(tmp_path):
         assert "(via myproj/optim.py:5 → torch.optim.Adam)" in result.stdout
 
 
+def test_a_wrapper_in_a_module_the_run_was_not_given_is_followed_as_pre_commit_needs(tmp_path):
+    """pre-commit names the changed files only: a call that passes a decay to a project wrapper
+    is found whether or not the wrapper's module is among the paths (imports from the top of the
+    repository resolve too), and calls the wrapper does not make coupled are not reported."""
+    repo = make_repo(tmp_path / "r", {
+        "lib/__init__.py": "",
+        "lib/optim.py": "import torch\n\n\ndef make_opt(params, **kw):\n    return torch.optim.Adam(params, **kw)\n",
+        "lib/plain.py": "def make_plain(params, **kw):\n    return object()\n",
+        "scripts/train.py": "from lib.optim import make_opt\n\nopt = make_opt(model.parameters(), weight_decay=1e-4)\n",
+        "scripts/zero.py": "from lib.optim import make_opt\n\nopt = make_opt(model.parameters(), weight_decay=0.0)\n",
+        "scripts/plain.py": "from lib.plain import make_plain\n\nopt = make_plain(model.parameters(), weight_decay=1e-4)\n",
+        "scripts/relative.py": "from .helpers import make\n\nopt = make(model.parameters(), weight_decay=1e-4)\n",
+    })
+    whole = lint(repo, "check", ".")
+    assert checked(whole) == ["scripts/train.py"] and "(via lib/optim.py:5 → torch.optim.Adam)" in whole.stdout
+    for jobs in ("1", "2"):
+        alone = lint(repo, "check", "-j", jobs, "scripts/train.py", "scripts/zero.py", "scripts/plain.py",
+                     "scripts/relative.py")
+        assert checked(alone) == ["scripts/train.py"], alone.stdout + alone.stderr
+        assert alone.stdout.splitlines()[0] == whole.stdout.splitlines()[0]
+
+
 def test_a_named_directory_inside_an_ignored_folder_is_walked_as_ruff_does(tmp_path):
     repo = make_repo(tmp_path / "r", {".gitignore": "/vendored\n*.gen.py\n",
                                       "vendored/lib/a.py": BAD, "vendored/lib/b.gen.py": BAD})
