@@ -9,9 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import signal
 import sys
-import threading
 from importlib import import_module
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, TextIO
 
@@ -22,7 +20,7 @@ from .files import SourceError, decode, display, encode, read_bytes, write_atomi
 from .catalog.schema import SAFE, UNSAFE
 from .decay_values import DecayValues
 from .runner import CONFIG_SUFFIXES, NOTEBOOK_SUFFIXES, SUFFIXES, FileResult, Options, analyze, run
-from .pool import collect_less
+from .pool import collect_less, interruptible
 from .selection import parse_codes
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -159,20 +157,12 @@ def _torch_command(run) -> int:
         return EXIT_ERROR
 
 
-def _terminate(signum, frame) -> None:
-    # SIGTERM unwinds like Ctrl-C, so a write in progress removes its temporary file
-    raise KeyboardInterrupt
-
-
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """The command; ``argv`` None: the process's own command line (the console script,
-    ``python -m adamw_lint``), so the process is ours to tune (``pool.collect_less``)."""
-    if argv is None:
-        collect_less()
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)
+    ``python -m adamw_lint``), so a lint run may tune the process (``pool.collect_less``)."""
     try:
-        return _main(argv)
+        with interruptible():
+            return _main(argv)
     except KeyboardInterrupt:
         sys.stderr.write("adamw-lint: interrupted; every file is either untouched or completely fixed\n")
         return 130
@@ -184,6 +174,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def _main(argv: Optional[Sequence[str]]) -> int:
     args = _parser().parse_args(argv)
+    if argv is None and args.command in ("check", "fix"):
+        collect_less()
     stdout, stderr = sys.stdout, sys.stderr
     if args.command == "rules":
         for rule in RULES:

@@ -124,9 +124,11 @@ def _read_spec(file: str):
             lines = handle.read().splitlines()
     except OSError:
         return None
+    if not any(line.strip() and not line.startswith("#") for line in lines):
+        return None  # no pattern (git init's .git/info/exclude is all comments): pathspec not imported
     import pathspec
 
-    return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def _global_excludes_file(root: str) -> Optional[str]:

@@ -268,15 +268,18 @@ def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] =
 Exports = Tuple[FrozenSet[str], Dict[str, FrozenSet[str]], FrozenSet[str]]
 
 
-def reach_exports(resolver: Resolver, calls: Sequence[Tuple[ast.Call, Scope, Optional[str]]]) -> Exports:
+def reach_exports(resolver: Resolver, calls: Optional[Sequence[Tuple[ast.Call, Scope, Optional[str]]]] = None) -> Exports:
     """The module-level names another module of the project could follow to an optimizer, by
     the rules of ``ProjectIndex.reach``/``table`` (for the runner's second pre-filter pass):
     a function that constructs a catalog optimizer, a class whose base is one (without its own
     ``step``), an alias, re-export or dict entry naming one. Returns those names; for the names
     that stand for another name (a base class, an alias, a re-export under another name, a dict
     entry) the names they stand for: they reach if one of those does, in any module; and the
-    names bound to a dict (a registry, indexed at the call)."""
+    names bound to a dict (a registry, indexed at the call). ``calls``: the module's calls with
+    their scope and callee name, as ``analyze_tree`` resolved them (resolved here if not given)."""
     module = resolver.module
+    if calls is None:
+        calls = [(call, scope, _callee(resolver, call, scope)) for call, scope in resolver.calls]
     built = set()  # top-level functions that construct an optimizer
     for call, scope, name in calls:  # with each callee's name (``_callee``)
         if name in catalog.OPTIMIZERS_BY_NAME:

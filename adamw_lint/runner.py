@@ -210,7 +210,15 @@ Work = Callable[[str, bytes, Selection, Options], FileResult]
 
 
 def analyze(path: str, raw: bytes, selection: Selection, options: Options) -> FileResult:
-    """One file, whatever happens: every problem becomes the file's error, never an exception."""
+    """One file, whatever happens: every problem becomes the file's error, never an exception;
+    except an interruption (``pool.interruptible``), which stops the run."""
+    result = _analyze(path, raw, selection, options)
+    if pool.interrupted():
+        raise KeyboardInterrupt
+    return result
+
+
+def _analyze(path: str, raw: bytes, selection: Selection, options: Options) -> FileResult:
     work: Work = fix_one if options.fix else check_one
     try:
         return work(path, raw, selection, options)
@@ -219,7 +227,23 @@ def analyze(path: str, raw: bytes, selection: Selection, options: Options) -> Fi
     except (RecursionError, MemoryError):
         return FileResult(path, errors=[SourceError(path, "is nested too deeply to analyze")])
     except Exception as error:  # a bug in adamw-lint: this file is reported, the others go on
+        interrupt = _interrupt_behind(error)
+        if interrupt is not None:
+            raise interrupt from None
         return FileResult(path, errors=[internal_error(path, f"{type(error).__name__}: {error}", traceback.format_exc())])
+
+
+def _interrupt_behind(error: BaseException) -> Optional[KeyboardInterrupt]:
+    """A Ctrl-C that a library's clean-up code turned into another exception while it unwound
+    (libcst's transformers raise KeyError when interrupted mid-visit), for a caller that runs
+    without ``pool.interruptible``: the run must stop, not report the file as a bug and go on."""
+    seen = 0
+    cause: Optional[BaseException] = error
+    while cause is not None and seen < 100:
+        if isinstance(cause, KeyboardInterrupt):
+            return cause
+        cause, seen = cause.__context__, seen + 1
+    return None
 
 
 def internal_error(path: str, what: str, detail: str = "") -> SourceError:

@@ -92,13 +92,14 @@ class Resolver:
 
     A ``visit_<Node>`` method handles its node type; every other node's children are visited.
     The dispatch is a table built once per class, not ``ast.NodeVisitor``'s name lookup per node:
-    the walk over every candidate file's tree was most of a run's analysis time."""
+    the walk over every candidate file's tree was most of a run's analysis time. (So a method
+    replaced on the class after it is defined is not called: subclass instead.)"""
 
     _handlers: Dict[type, Callable[["Resolver", ast.AST], None]] = {}
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
-        cls._handlers = _handlers(cls)
+        cls._handlers = _handler_table(cls)
 
     def __init__(self, star_modules: frozenset = frozenset(), keep: Optional[Callable[[ast.AST], bool]] = None,
                  package: Optional[str] = None) -> None:
@@ -402,12 +403,12 @@ class Resolver:
         return expr, scope
 
 
-def _handlers(cls: type) -> Dict[type, Callable[[Resolver, ast.AST], None]]:
+def _handler_table(cls: type) -> Dict[type, Callable[[Resolver, ast.AST], None]]:
     return {getattr(ast, name[len("visit_"):]): getattr(cls, name) for name in dir(cls)
             if name.startswith("visit_") and hasattr(ast, name[len("visit_"):])}
 
 
-Resolver._handlers = _handlers(Resolver)
+Resolver._handlers = _handler_table(Resolver)
 
 
 def is_unknown(value: object) -> bool:

@@ -81,19 +81,20 @@ class Settings:
         return Selection(self.select, tuple(ignore), self.extend_select)
 
     def excluded(self, path: str, is_dir: bool) -> bool:
-        """Whether ``exclude``/``extend-exclude`` (gitignore-style, relative to ``root``) match."""
+        """Whether ``exclude``/``extend-exclude`` match: gitignore patterns relative to ``root``.
+        When every pattern is a plain name (ruff's defaults, ``extend-exclude = ["wandb"]``), as
+        ruff does, a file or folder of that name is excluded wherever it is (a path named on the
+        command line outside the configuration's folder too), with everything below the folder."""
         patterns = self.exclude + self.extend_exclude
-        if os.path.basename(path) in patterns:
-            return True
         if "plain names" not in self._matchers:
             self._matchers["plain names"] = frozenset(patterns) if all(map(_is_plain_name, patterns)) else None
         names = self._matchers["plain names"]
-        if names is not None:
-            # the common case, without pattern matching (or importing pathspec): a plain name
-            # matches a file or folder of that name at any depth, and everything below the folder
-            relative = _relative_to(path, self.root)
-            return relative is not None and not names.isdisjoint(relative.split("/"))
-        return self._matcher("exclude", patterns)(path, is_dir)
+        if names is None:  # a real pattern (a negation, a glob, a path): pathspec decides
+            return self._matcher("exclude", patterns)(path, is_dir)
+        if os.path.basename(path) in names:
+            return True
+        relative = _relative_to(path, self.root)  # without pattern matching, or importing pathspec
+        return relative is not None and not names.isdisjoint(relative.split("/"))
 
     def _matcher(self, key: str, patterns: Tuple[str, ...]) -> Callable[[str, bool], bool]:
         cache_key = key + "\0" + "\0".join(patterns)

@@ -32,7 +32,7 @@ _FLAKE8_WITHOUT_US = (
 
 
 # flake8 with the plugin, timing what happens inside it (the overhead without the noise of
-# comparing two 40-second runs on a shared machine): prints "plugin SECONDS TOTAL" last.
+# comparing two 40-second runs on a shared machine): prints "ADAMW_LINT_TIMING INSIDE TOTAL".
 _FLAKE8_TIMED = (
     "import sys, time, adamw_lint.flake8_plugin as plugin\n"
     "spent = [0.0]\n"
@@ -49,7 +49,7 @@ _FLAKE8_TIMED = (
     "try:\n"
     "    main()\n"
     "finally:\n"
-    "    print(f'plugin {spent[0]:.3f} {time.perf_counter() - start:.3f}', file=sys.stderr)\n"
+    "    print(f'ADAMW_LINT_TIMING {spent[0]:.3f} {time.perf_counter() - start:.3f}', file=sys.stderr)\n"
 )
 
 
@@ -142,10 +142,12 @@ def bench_tree(tree: str, args: argparse.Namespace) -> str:
         rows.append(("flake8 -j1 --select E9, without adamw-lint", without))
         rows.append(("flake8 -j1 --select E9, with adamw-lint", with_us))
         timed = subprocess.run([py, "-c", _FLAKE8_TIMED, "-j1", "--select", "E9", tree], env=_ENV,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True).stderr.split()
-        inside, whole = float(timed[-2]), float(timed[-1])
-        import_time = subprocess.run([py, "-X", "importtime", "-c", "import adamw_lint.flake8_plugin"], env=_ENV,
-                                     capture_output=True, text=True).stderr.splitlines()[-1].split("|")[1]
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True).stderr
+        inside, whole = map(float, next(line for line in timed.splitlines()
+                                        if line.startswith("ADAMW_LINT_TIMING ")).split()[1:])
+        imports = subprocess.run([py, "-X", "importtime", "-c", "import adamw_lint.flake8_plugin"], env=_ENV,
+                                 capture_output=True, text=True).stderr.splitlines()
+        import_time = next(line for line in imports if line.endswith("| adamw_lint.flake8_plugin")).split("|")[1]
         print(f"inside the plugin: {inside:.2f} s of flake8's {whole:.2f} s, plus {int(import_time) / 1e6:.2f} s "
               f"to import it: {(whole + int(import_time) / 1e6) / (whole - inside):.3f}x")
     ruff = _ruff()

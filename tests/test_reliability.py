@@ -179,6 +179,38 @@ def test_one_unparsable_candidate_costs_nothing_else_serial_equals_parallel(tmp_
     assert outputs["1"] == outputs["2"] == outputs["0"]
 
 
+@pytest.mark.parametrize("library", ["swallows", "turns it into a KeyError"])
+def test_an_interrupt_lost_in_library_clean_up_still_stops_the_run(tmp_path, capsys, monkeypatch, library):
+    """Ctrl-C can arrive inside libcst, whose clean-up code raised KeyError instead (the file was
+    then reported as an internal error and the run went on, 70 s of fixing in the test above):
+    the interrupt is remembered, and the run stops at that file."""
+    import signal
+
+    import adamw_lint.runner as runner
+
+    for i in range(5):
+        (tmp_path / f"m{i}.py").write_text(BAD)
+    seen = []
+    original = runner.check_one
+
+    def interrupted_inside(path, raw, selection, options=runner.Options()):
+        seen.append(path)
+        if len(seen) == 2:
+            try:
+                signal.raise_signal(signal.SIGINT)
+            except KeyboardInterrupt:
+                if library != "swallows":
+                    raise KeyError("Assign(...)") from None
+        return original(path, raw, selection, options)
+
+    monkeypatch.setattr(runner, "check_one", interrupted_inside)
+    code, out, err = cli(capsys, "check", "-j", "1", str(tmp_path))
+    assert code == 130 and "interrupted" in err and "internal error" not in err and len(seen) == 2
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler given back
+    monkeypatch.setattr(runner, "check_one", original)
+    assert cli(capsys, "check", "-j", "1", str(tmp_path))[0] == 1  # and the next run is not "interrupted"
+
+
 def test_an_engine_bug_in_one_file_is_an_error_for_that_file_only(tmp_path, capsys, monkeypatch):
     import adamw_lint.runner as runner
 

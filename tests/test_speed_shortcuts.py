@@ -1,25 +1,30 @@
 """Each shortcut taken for speed gives the answer of the slow path it replaces: checked here by
-comparing the two on generated inputs (and on real code in ``test_corpus.py``)."""
+comparing the two on generated inputs and on real code (the standard library's sources)."""
 import os
 import random
 
 from adamw_lint.settings import DEFAULT_EXCLUDE, Settings, _pattern_matcher
 
 
-def test_plain_name_excludes_match_as_pathspec_does():
+def test_excludes_match_as_pathspec_does_and_plain_names_skip_it():
     """``exclude`` of plain names (ruff's defaults, ``extend-exclude = ["wandb"]``) is decided
-    without pathspec: at any depth, files and folders alike, and everything below a folder."""
+    without pathspec: at any depth, files and folders alike, and everything below a folder; as in
+    ruff, such a name also excludes a path of that name outside the configuration's folder. Any
+    other pattern (a negation, a comment, a glob, a trailing space) leaves it all to pathspec."""
     names = [*DEFAULT_EXCLUDE, "a", "x.py", "my lib", "dist2", "build.py"]
+    others = ["!build", "!a", "#a", "a ", "[a]", "b*", "build/", "/dist2", "src/**/x.py", "\\#a"]
     rng = random.Random(1)
     root = os.path.abspath("r")
     for _ in range(5000):
-        patterns = tuple(rng.sample(names, 3))
-        parts = [rng.choice([*names, "c", "e.py"]) for _ in range(rng.randint(1, 4))]
+        patterns = tuple(rng.sample(names, 3) + rng.sample(others, rng.choice((0, 0, 1, 2))))
+        parts = [rng.choice([*names, "c", "e.py", "#a", "[a]", "a "]) for _ in range(rng.randint(1, 4))]
         path, is_dir = os.path.join(root, *parts), rng.random() < 0.5
-        slow = os.path.basename(path) in patterns or _pattern_matcher(patterns, root)(path, is_dir)
-        assert Settings(exclude=patterns, root=root).excluded(path, is_dir) == slow, (patterns, parts, is_dir)
-    outside = os.path.join(os.path.dirname(root), "build", "m.py")
-    assert not Settings(root=root).excluded(outside, False)  # patterns are relative to their root
+        expected = _pattern_matcher(patterns, root)(path, is_dir)
+        assert Settings(exclude=patterns, root=root).excluded(path, is_dir) == expected, (patterns, parts, is_dir)
+    outside = os.path.join(os.path.dirname(root), "elsewhere", "build")
+    assert Settings(root=root).excluded(outside, True)  # a plain name, wherever it is (as ruff)
+    assert not Settings(root=root).excluded(os.path.join(os.path.dirname(root), "elsewhere", "m.py"), False)
+    assert not Settings(exclude=("build", "*.gen.py"), root=root).excluded(outside, True)  # pathspec: relative to root
 
 
 def test_physical_lines_without_carriage_returns_split_as_the_regular_expression_does():
@@ -65,3 +70,74 @@ def test_the_pre_filter_on_bytes_and_on_text_agree():
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 5)))
         on_bytes, on_text = may_contain_findings(text.encode()), may_contain_text(text)
         assert on_bytes == on_text if text.isascii() else on_bytes >= on_text, text
+
+
+_SYNTAX = '''
+import torch as t, os.path
+from torch.optim import *
+from . import sibling
+G = 1
+@decorate(lambda x=t.optim.Adam: x)
+async def f(a, /, b=t.nn.Linear(1, 1), *args, c: int = G, **kw):
+    global G
+    nonlocal_free = [y := len(z) for z in args if (w := z)]
+    async with t.cuda.device(0) as dev:
+        result = {k: v async for k, v in kw.items()}
+    match kw:
+        case {"opt": t.optim.Adam() as opt, **rest} if rest:
+            G = opt
+        case [first, *others]:
+            pass
+        case Point(x=0) | None:
+            pass
+    try:
+        pass
+    except* (ValueError, TypeError) as group:
+        print(f"{group!r:>{len(args)}} {t.optim.SGD(a, lr=b)}")
+    def inner():
+        nonlocal dev
+        return lambda: Adam(a, weight_decay=dev)
+    class Local(t.optim.Adam, metaclass=Meta):
+        attr = t.optim.AdamW
+        def step(self): return super().step()
+    return inner, Local, (lambda *q, **r: q)(*args, **kw)
+'''
+
+
+def _canonical(resolver):
+    """What a Resolver records, with scopes named by their node's position (comparable across runs)."""
+    def key(scope):
+        return (scope.kind, getattr(scope.node, "lineno", 0), getattr(scope.node, "col_offset", 0))
+
+    def bindings(scope):
+        return sorted((name, [(b.pos, key(b.scope), b.qualname, id(b.value), b.from_import, id(b.node), b.end)
+                              for b in found]) for name, found in scope.bindings.items())
+
+    scopes = {id(resolver.module): resolver.module, **{i: s for i, s in resolver.scopes.items()}}
+    return ([(c.lineno, c.col_offset, key(s)) for c, s in resolver.calls],
+            [(c.lineno, key(s)) for c, s in resolver.classes], sorted(resolver.scopes),
+            sorted((key(s), bindings(s), sorted(s.globals), s.star_imports) for s in scopes.values()))
+
+
+def test_the_resolvers_table_dispatch_records_what_the_node_visitor_did():
+    """``Resolver`` dispatches by a table and skips operator and context fields and leaf nodes;
+    ``ast.NodeVisitor``'s own ``visit``/``generic_visit`` (the slow path it replaced) must record
+    the same bindings, calls, classes and scopes, on every construct and on real modules."""
+    import ast
+    import inspect
+
+    from adamw_lint.scope import Resolver
+
+    class Slow(Resolver):
+        visit = ast.NodeVisitor.visit
+        generic_visit = ast.NodeVisitor.generic_visit
+
+    sources = [_SYNTAX] + [inspect.getsource(module) for module in (ast, inspect, random, os, __import__("argparse"),
+                                                                     __import__("dataclasses"), __import__("typing"))]
+    for source in sources:
+        tree = ast.parse(source)
+        for keep in (None, lambda node: node.lineno % 3 != 0):  # every body, or some skipped
+            fast, slow = Resolver(frozenset({"torch.optim.Adam"}), keep, "pkg"), Slow(frozenset({"torch.optim.Adam"}), keep, "pkg")
+            fast.visit(tree)
+            slow.visit(tree)
+            assert _canonical(fast) == _canonical(slow)
