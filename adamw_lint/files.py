@@ -8,15 +8,17 @@ refuses to write through a symlink, and refuses when the file changed since it w
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
+import signal
 import stat
 import tempfile
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List
+from typing import Iterator, List
 
 class SourceError(Exception):
     """A file that cannot be read, decoded, parsed or written: reported, skipped, never written.
@@ -148,7 +150,8 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
         if read_bytes(path) != expected:
             raise SourceError(path, "changed on disk since it was read; not written")
         directory = os.path.dirname(os.path.abspath(path))
-        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".awl-", suffix=".tmp")  # short: any name fits
+        with _interrupts_held():
+            fd, temporary = tempfile.mkstemp(dir=directory, prefix=".awl-", suffix=".tmp")  # short: any name fits
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -169,6 +172,20 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
                 os.unlink(temporary)
             except OSError:
                 pass
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait while the temporary file is created and its name recorded: an
+    interrupt raised in between would leave the file behind, with nothing to remove it."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def display(path: str) -> str:

@@ -179,6 +179,29 @@ def test_one_unparsable_candidate_costs_nothing_else_serial_equals_parallel(tmp_
     assert outputs["1"] == outputs["2"] == outputs["0"]
 
 
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="signal masks are POSIX")
+def test_an_interrupt_while_the_temporary_file_is_created_leaves_nothing_behind(tmp_path, monkeypatch):
+    """Found by CI: SIGINT mid-`fix -j 2` once left a `.awl-*.tmp` file: the interrupt landed
+    after the temporary file existed and before its name was recorded for clean-up."""
+    import tempfile
+
+    from adamw_lint import files
+
+    target = tmp_path / "t.py"
+    target.write_bytes(BAD.encode())
+    create = tempfile.mkstemp
+
+    def interrupted_mkstemp(*args, **kwargs):
+        created = create(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)  # arrives before the caller has the name
+        return created
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", interrupted_mkstemp)
+    with pytest.raises(KeyboardInterrupt):
+        files.write_atomic(str(target), FIXED.encode(), BAD.encode())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.py"] and target.read_text() == BAD
+
+
 @pytest.mark.parametrize("library", ["swallows", "turns it into a KeyError"])
 def test_an_interrupt_lost_in_library_clean_up_still_stops_the_run(tmp_path, capsys, monkeypatch, library):
     """Ctrl-C can arrive inside libcst, whose clean-up code raised KeyError instead (the file was
