@@ -15,10 +15,11 @@ import re
 import signal
 import stat
 import tempfile
+import threading
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator, List, Tuple
 
 class SourceError(Exception):
     """A file that cannot be read, decoded, parsed or written: reported, skipped, never written.
@@ -177,15 +178,26 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
 @contextlib.contextmanager
 def _interrupts_held() -> Iterator[None]:
     """Ctrl-C and SIGTERM wait while the temporary file is created and its name recorded: an
-    interrupt raised in between would leave the file behind, with nothing to remove it."""
-    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
+    interrupt raised in between would leave the file behind, with nothing to remove it. Python
+    runs signal handlers in the main thread only (and only there can they be replaced), so the
+    handlers are swapped for ones that take note, and the noted signal is handled afterwards."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    noted: List[Tuple[int, object]] = []
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, lambda signum, frame: noted.append((signum, frame))) for signum in signals}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        for signum, frame in noted:
+            handler = previous[signum]
+            if callable(handler):
+                handler(signum, frame)  # Python's own (KeyboardInterrupt), or the command's
+            elif handler != signal.SIG_IGN:
+                signal.raise_signal(signum)  # the default action, now that the name is recorded
 
 
 def display(path: str) -> str:
