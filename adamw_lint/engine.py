@@ -156,11 +156,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
     ``project`` (with the module's ``path``): follow imports of the project's own modules
     (relative ones included) into them; without it each file is read alone (flake8).
     ``exported``: called with the module's ``reach_exports`` (the runner's second pass)."""
-    package = None
-    if project is not None and path is not None:
-        module = project.module_name(path)
-        if module is not None:
-            package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
+    package = project.package_of(path) if project is not None and path is not None else None
     extra = (_REACH_WORD,) if project is not None else ()
     resolver = Resolver(_STAR_MODULES, _bodies_to_visit(tree, lines, extra), package)
     if project is not None:

@@ -110,6 +110,13 @@ class ProjectIndex:
                 return ".".join(parts)
         return None
 
+    def package_of(self, path: str) -> Optional[str]:
+        """The package the module at ``path`` imports relatively from (None: outside every base)."""
+        module = self.module_name(path)
+        if module is None:
+            return None
+        return module if path.endswith("__init__.py") else module.rpartition(".")[0]
+
     def _locate(self, dotted: str) -> Optional[str]:
         if dotted not in self._located:
             self._located[dotted] = None

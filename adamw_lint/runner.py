@@ -29,6 +29,7 @@ from .catalog.schema import UNSAFE
 from .decay_values import DecayValues
 from .project import line_length, torch_floor
 from .project_index import ProjectIndex
+from .scope import absolute_module
 from .files import Decoded, SourceError, decode, encode, physical_lines, read_bytes
 from .findings import Finding, Span
 from .noqa import without_noqa
@@ -374,8 +375,7 @@ class _UnreadImports:
         index = self._index(path)
         if index is None:
             return False
-        module = index.module_name(path)
-        package = None if module is None else module if path.endswith("__init__.py") else module.rpartition(".")[0]
+        package = index.package_of(path)
         if self._read is None:
             self._read = {os.path.abspath(p) for p in self._given}
         return any(index.optimizer_module(dotted, unless=self._read) is not None
@@ -392,15 +392,8 @@ def _imported_modules(raw: bytes, package: Optional[str]) -> Iterator[str]:
                 if words:
                     yield words[0].decode("ascii", "replace")
             continue
-        base = module.decode("ascii", "replace")
-        if dots:
-            if package is None:
-                continue
-            parts = package.split(".") if package else []
-            if len(dots) - 1 > len(parts):
-                continue
-            base = ".".join(parts[:len(parts) - (len(dots) - 1)] + ([base] if base else []))
-        if not base:
+        base = absolute_module(len(dots), module.decode("ascii", "replace") or None, package)
+        if base is None:
             continue
         yield base
         for name in names.split(b","):

@@ -167,17 +167,7 @@ class Resolver:
                 self.scope.bind(name, Binding(_pos(node), self.scope, qualname, from_import=True))
 
     def _absolute(self, node: ast.ImportFrom) -> Optional[str]:
-        """The module an import names, relative ones only when the package is known."""
-        if not node.level:
-            return node.module
-        if self._package is None:
-            return None
-        parts = self._package.split(".") if self._package else []
-        if node.level - 1 > len(parts):
-            return None
-        base = parts[:len(parts) - (node.level - 1)]
-        full = ".".join(base + ([node.module] if node.module else []))
-        return full or None
+        return absolute_module(node.level, node.module, self._package)
 
     def _function(self, node, name: Optional[str]) -> None:
         for deco in getattr(node, "decorator_list", ()):
@@ -401,6 +391,20 @@ class Resolver:
             if single is not None:
                 return single
         return expr, scope
+
+
+def absolute_module(level: int, module: Optional[str], package: Optional[str]) -> Optional[str]:
+    """The module ``from <level dots><module> import ...`` names in ``package``; a relative one
+    only when the package is known (None: the project's own, unresolved)."""
+    if not level:
+        return module
+    if package is None:
+        return None
+    parts = package.split(".") if package else []
+    if level - 1 > len(parts):
+        return None
+    full = ".".join(parts[:len(parts) - (level - 1)] + ([module] if module else []))
+    return full or None
 
 
 def _handler_table(cls: type) -> Dict[type, Callable[[Resolver, ast.AST], None]]:
