@@ -113,9 +113,7 @@ class ProjectIndex:
     def package_of(self, path: str) -> Optional[str]:
         """The package the module at ``path`` imports relatively from (None: outside every base)."""
         module = self.module_name(path)
-        if module is None:
-            return None
-        return module if path.endswith("__init__.py") else module.rpartition(".")[0]
+        return None if module is None else _package(module, path)
 
     def _locate(self, dotted: str) -> Optional[str]:
         if dotted not in self._located:
@@ -280,6 +278,11 @@ def _init_call(module: Module, init: ast.FunctionDef, base: ast.expr) -> Optiona
     return None
 
 
+def _package(module: str, path: str) -> str:
+    """The package a module's relative imports start from: itself for a package's __init__.py."""
+    return module if path.endswith("__init__.py") else module.rpartition(".")[0]
+
+
 def _repository(directory: str) -> Optional[str]:
     """The closest directory at or above ``directory`` that holds ``.git`` (a folder, or a file in
     a worktree or submodule)."""
@@ -298,7 +301,7 @@ def _parse(dotted: str, path: str) -> Optional[Module]:
         tree = ast.parse(decoded.text, filename=path)
     except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
         return None  # the file itself is reported when it is checked; here it is simply unknown
-    resolver = Resolver(package=dotted if path.endswith("__init__.py") else dotted.rpartition(".")[0])
+    resolver = Resolver(package=_package(dotted, path))
     try:
         resolver.visit(tree)
     except RecursionError:
