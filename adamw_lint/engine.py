@@ -148,14 +148,17 @@ _REACH_WORD = "weight_decay"
 def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, fixes: bool = True,
                  target_torch: Optional[Tuple[int, int]] = None, path: Optional[str] = None,
                  project: Optional[ProjectIndex] = None,
-                 exported: Optional[Callable[[Exports], None]] = None) -> List[Finding]:
+                 exported: Optional[Callable[[Exports], None]] = None,
+                 limited: Optional[Callable[[str], None]] = None) -> List[Finding]:
     """Findings of an already parsed module; ``lines`` are its physical lines
     (``files.physical_lines``). ``fixes=False``: no fix planning (flake8; `check --format github`):
     planning runs per finding only, so text output plans them to mark what `--fix` would fix.
     ``target_torch``: the oldest torch the fixes must run on (None: no constraint known).
     ``project`` (with the module's ``path``): follow imports of the project's own modules
     (relative ones included) into them; without it each file is read alone (flake8).
-    ``exported``: called with the module's ``reach_exports`` (the runner's second pass)."""
+    ``exported``: called with the module's ``reach_exports`` (the runner's second pass).
+    ``limited``: called with the reason when an analysis bound stopped a search early (the
+    findings returned are still right, but some may be missing)."""
     package = project.package_of(path) if project is not None and path is not None else None
     extra = (_REACH_WORD,) if project is not None else ()
     resolver = Resolver(_STAR_MODULES, _bodies_to_visit(tree, lines, extra), package)
@@ -220,6 +223,8 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
     for index in sorted(checkers):
         for finding in checkers[index].finish():
             found.setdefault((finding.span, finding.code), finding)
+    if ctx.limit_hit is not None and limited is not None:
+        limited(ctx.limit_hit)
     return sorted(found.values(), key=lambda f: (f.span, f.code))
 
 

@@ -116,6 +116,7 @@ class Resolver:
         self._package = package
         # a constant behind an import (the project's own modules: ``project_index``), or None
         self.imported_literal: Optional[Callable[[str], object]] = None
+        self._reaching: Dict[Tuple[int, str], flow.Reaching] = {}  # (id of a scope, name) → its flow
 
     def visit(self, node: ast.AST) -> None:
         handler = self._handlers.get(type(node))
@@ -381,7 +382,11 @@ class Resolver:
         body = getattr(home.node, "body", None)
         if home is not scope or not isinstance(body, list):
             return list(found)
-        live = flow.reaching(body, [b.pos for b in found], _pos(name))
+        key = (id(home), name.id)
+        reaching = self._reaching.get(key)
+        if reaching is None:
+            reaching = self._reaching[key] = flow.Reaching(body, [b.pos for b in found])
+        live = reaching.at(_pos(name))
         return [b for b in found if b.pos in live]
 
     def follow(self, expr: ast.expr, scope: Scope) -> Tuple[ast.expr, Scope]:

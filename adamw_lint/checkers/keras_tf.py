@@ -312,6 +312,9 @@ class KerasTfChecker(Checker):
             else:
                 children = list(ast.iter_child_nodes(node))
             stack.extend((child, inner) for child in reversed(children))
+        if stack:
+            ctx.limit_hit = (f"analysis stopped after {_WALK_LIMIT} nodes following a model or loss; "
+                             "findings in this file may be missing")
 
 
 def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
