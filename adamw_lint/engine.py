@@ -258,8 +258,9 @@ def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] =
         line, end = node.lineno, node.end_lineno  # type: ignore[attr-defined]
         if any(first <= line <= last for first, last in subclasses):
             return True
-        if isinstance(node, ast.ClassDef) and node.bases \
-                and _any_between(marked, line, max(b.end_lineno for b in node.bases)):  # type: ignore[type-var]
+        # a class whose bases or body are relevant: all its methods are (``self.loss`` is built in
+        # one method, the optimizer stored in another: ``summaries.ClassMembers``)
+        if isinstance(node, ast.ClassDef) and _any_between(marked, line, end):
             subclasses.append((line, end))
             return True
         return _any_between(marked, line, end)

@@ -36,6 +36,7 @@ class Binding:
     from_import: bool = False  # ``from module import name``
     node: Optional[ast.AST] = None  # set for ``def`` and ``class``: the definition
     end: Optional[Position] = None  # where the binding statement ends (its value is known after it)
+    unpacked: Optional[ast.expr] = None  # set for ``a, b = value``: the whole value, one part of which it holds
 
 
 @dataclass(eq=False)
@@ -237,8 +238,16 @@ class Resolver:
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             target = node.targets[0]
             self.scope.bind(target.id, Binding(_pos(target), self.scope, value=node.value, end=_end(node)))
-        else:
-            for target in node.targets:
+            return
+        for target in node.targets:
+            if isinstance(target, (ast.Tuple, ast.List)):
+                for element in target.elts:
+                    if isinstance(element, ast.Name):
+                        self.scope.bind(element.id, Binding(_pos(element), self.scope, end=_end(node),
+                                                            unpacked=node.value))
+                    else:
+                        self.visit(element)
+            else:
                 self.visit(target)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:

@@ -26,7 +26,8 @@ from .. import catalog
 from ..catalog import TrainingOptimizer
 from ..context import ABSENT, HIDDEN
 from ..findings import Finding, place
-from ..scope import Scope
+from ..scope import Binding, Scope
+from ..summaries import ClassMembers
 from .base import Checker
 
 _REGULARIZERS = {name: row for row in catalog.L2_PENALTIES if row.kind == "regularizer" for name in row.names}
@@ -52,6 +53,7 @@ class _Optimizer:
     name: str
     models: List[Tuple[ast.expr, Scope]]  # what compile() trains with it
     losses: List[Tuple[ast.expr, Scope]]  # what minimize()/apply_gradients() minimizes with it
+    chosen: bool = False  # one of several optimizers a variable may hold: the message says when
 
 
 class KerasTfChecker(Checker):
@@ -66,6 +68,9 @@ class KerasTfChecker(Checker):
         self.uses: List[Tuple[str, ast.Call, Scope]] = []  # (method, call, scope)
         self._graph: Optional[List[_Site]] = None
         self._mutations: Dict[int, List[Tuple[ast.Call, Scope]]] = {}  # binding id → x.add(...) calls on it
+        self.others: List[Tuple[ast.expr, Scope]] = []  # models compiled with an optimizer not reported here
+        self._calls: Dict[int, List[Tuple[ast.Call, Scope]]] = {}  # id of a module function → calls walks met
+        self.members = ClassMembers(ctx.resolver)
 
     # collecting --------------------------------------------------------------------------
     def check(self, call: ast.Call, scope: Scope, name: str, row: object) -> Iterable[Finding]:
@@ -106,9 +111,8 @@ class KerasTfChecker(Checker):
             elif method == "compile":
                 self._link_compile(call, scope)
             elif method in ("minimize", "apply_gradients"):
-                optimizer = self._optimizer(receiver, scope)
                 loss = _argument(call, 0, "loss" if method == "minimize" else "grads_and_vars")
-                if optimizer is not None and loss is not None:
+                for optimizer in self._optimizers(receiver, scope) if loss is not None else ():
                     optimizer.losses.append((loss, scope))
         findings: List[Finding] = []
         for optimizer in self.optimizers.values():
@@ -120,27 +124,58 @@ class KerasTfChecker(Checker):
         chosen = _argument(call, 0, "optimizer")
         if chosen is None:
             return
-        optimizer = self._optimizer(chosen, scope)
-        if optimizer is None:
+        optimizers = self._optimizers(chosen, scope)
+        if not optimizers:
             literal = self.ctx.literal(chosen, scope)
             if not (isinstance(literal, str) and literal.lower() in catalog.KERAS_OPTIMIZER_STRINGS
                     and self._imports_keras()):
+                self.others.append((model, scope))  # SGD, or what cannot be followed: not ours
                 return
-            optimizer = self.optimizers.setdefault(id(call), _Optimizer(call, f"compile(optimizer={literal!r})", [], []))
-        optimizer.models.append((model, scope))
+            optimizers = [self.optimizers.setdefault(id(call), _Optimizer(call, f"compile(optimizer={literal!r})", [], []))]
+        for optimizer in optimizers:
+            optimizer.models.append((model, scope))
 
-    def _optimizer(self, expr: ast.expr, scope: Scope) -> Optional[_Optimizer]:
-        """The adaptive optimizer construction ``expr`` holds, followed through variables."""
-        for _ in range(50):
+    def _optimizers(self, expr: ast.expr, scope: Scope) -> List[_Optimizer]:
+        """The adaptive optimizer constructions ``expr`` may hold: followed through every
+        assignment that can reach a variable (``if …: opt = Adam(…)`` / ``else: opt = SGD(…)``),
+        both arms of ``A if c else B``, and wrappers that take the optimizer as their first
+        argument or ``optimizer=`` (``LossScaleOptimizer(opt)``, ``hvd.DistributedOptimizer(opt)``,
+        a moving average): a wrapped optimizer still decides how the gradient is scaled."""
+        found: Dict[int, _Optimizer] = {}
+        stack, seen = [(expr, scope)], set()
+        chosen = False  # one of several values the variable may hold
+        while stack and len(seen) < 200:
+            expr, scope = stack.pop()
+            if id(expr) in seen:
+                continue
+            seen.add(id(expr))
             if isinstance(expr, ast.Call):
-                return self.optimizers.get(id(expr))
-            if not isinstance(expr, ast.Name):
-                return None
-            binding = self.ctx.reaching(expr, scope)
-            if binding is None or binding.value is None:
-                return None
-            expr, scope = binding.value, binding.scope
-        return None
+                optimizer = self.optimizers.get(id(expr))
+                if optimizer is not None:
+                    found[id(expr)] = optimizer
+                    if chosen:
+                        optimizer.chosen = True
+                elif self.ctx.qualname(expr.func, scope) not in self.routes:  # not SGD itself
+                    inner = _argument(expr, 0, "optimizer")
+                    if inner is not None:
+                        stack.append((inner, scope))
+            elif isinstance(expr, ast.IfExp):
+                stack += [(expr.body, scope), (expr.orelse, scope)]
+                chosen = True
+            elif isinstance(expr, ast.Attribute):  # self.optimizer, stored by any method of the family
+                member = self.members.self_attribute(expr, scope)
+                stored = self.members.values(*member) if member is not None else []
+                chosen = chosen or len(stored) > 1
+                stack += [(v, s) for v, s in stored if isinstance(v, ast.expr)]
+            elif isinstance(expr, ast.Name):
+                bindings = self.ctx.resolver.reaching_all(expr, scope) or self._last(expr, scope)
+                chosen = chosen or len(bindings) > 1
+                stack += [(b.value, b.scope) for b in bindings if b.value is not None]
+        return list(found.values())
+
+    def _last(self, name: ast.Name, scope: Scope) -> List[Binding]:
+        binding = self.ctx.reaching(name, scope)
+        return [binding] if binding is not None else []
 
     def _named_optimizer(self, expr: Optional[ast.expr], scope: Scope) -> Optional[str]:
         """The adaptive optimizer a name (``"adam"``) or a config (``{"class_name": "Adam", ...}``) names."""
@@ -170,9 +205,10 @@ class KerasTfChecker(Checker):
             loss_terms.extend(self._loss_penalties(loss, scope))
         findings = []
         span = self.ctx.span(optimizer.call)
+        name = optimizer.name + (self._condition(optimizer.call) if optimizer.chosen else "")
         regularizers = _unique(regularizers)
         if regularizers:
-            template = (f"AWL201 {optimizer.name} trains L2 weight regularizers "
+            template = (f"AWL201 {name} trains L2 weight regularizers "
                         f"({'; '.join(place(i) for i in range(len(regularizers)))}) as coupled L2 through its "
                         f"adaptive denominator; drop them and use keras.optimizers.AdamW({_translation(regularizers)}), "
                         "then re-tune")
@@ -181,12 +217,34 @@ class KerasTfChecker(Checker):
         loss_terms = [s for s in _unique(loss_terms) if s.line not in covered]
         if loss_terms:
             where = "; ".join(f"{s.what} at {place(i)}" for i, s in enumerate(loss_terms))
-            template = (f"AWL202 {optimizer.name} minimizes a loss with L2 terms ({where}): coupled L2 through its "
+            template = (f"AWL202 {name} minimizes a loss with L2 terms ({where}): coupled L2 through its "
                         "adaptive denominator; use keras.optimizers.AdamW(weight_decay=wd) (wd·l2_loss(w) has "
                         "gradient wd·w), or tf.contrib.opt.AdamWOptimizer(weight_decay=wd·learning_rate) in TF1, "
                         "then re-tune")
             findings.append(Finding.naming("AWL202", template, span, [s.line for s in loss_terms]))
         return findings
+
+    def _condition(self, call: ast.Call) -> str:
+        """`` (chosen when <test>)`` for a construction inside an ``if``/``elif``/``else`` branch."""
+        where = (call.lineno, call.col_offset)
+        tests: List[str] = []
+        body = getattr(self.ctx.resolver.module.node, "body", [])
+        while True:
+            stmt = next((s for s in body if (s.lineno, s.col_offset) <= where < (s.end_lineno, s.end_col_offset)), None)
+            if stmt is None:
+                break
+            if isinstance(stmt, ast.If):
+                inside_body = stmt.body and (stmt.body[0].lineno, stmt.body[0].col_offset) <= where
+                in_else = stmt.orelse and (stmt.orelse[0].lineno, stmt.orelse[0].col_offset) <= where
+                test = self.ctx.text(stmt.test)
+                if in_else:
+                    tests.append(f"not ({test})")
+                elif inside_body and not in_else:
+                    tests.append(test)
+            blocks = [getattr(stmt, f, []) for f in ("body", "orelse", "finalbody")]
+            blocks += [h.body for h in getattr(stmt, "handlers", [])]
+            body = [s for block in blocks for s in block if isinstance(s, ast.stmt)]
+        return f" (chosen when {' and '.join(tests)})" if tests else ""
 
     # following a model back to its layers ------------------------------------------------
     def _model_penalties(self, expr: ast.expr, scope: Scope) -> List[_Site]:
@@ -198,6 +256,17 @@ class KerasTfChecker(Checker):
             for kw in node.keywords:
                 if kw.arg in catalog.REGULARIZER_KEYWORDS:
                     site = self._regularizer(kw.value, scope)
+                    if site is not None:
+                        sites.append(site)
+            # a regularizer object handed to what the model is built by (a project builder, a
+            # model class) is there for its weights; an activity regularizer penalizes outputs
+            library = (self.ctx.qualname(node.func, scope) or "").split(".", 1)[0] in _ROOTS
+            given = [] if library else list(node.args)
+            given += [kw.value for kw in node.keywords if kw.arg not in catalog.REGULARIZER_KEYWORDS
+                      and "activity" not in (kw.arg or "")]
+            for value in given:
+                if isinstance(self.ctx.follow(value, scope)[0], ast.Call):
+                    site = self._regularizer(value, scope)
                     if site is not None:
                         sites.append(site)
             if isinstance(node.func, ast.Attribute) and node.func.attr == "add_loss":
@@ -227,11 +296,39 @@ class KerasTfChecker(Checker):
             number = penalty.signature.default(penalty.coefficient)
             if not number:
                 return None
-        elif ctx.nonzero(coefficient, value_scope) is False:
+        elif ctx.nonzero(coefficient, value_scope) is False or self._zero_argument(coefficient, value_scope):
             return None
         else:
             number = ctx.number(coefficient, value_scope)  # type: ignore[arg-type]
         return _Site(expr.lineno, "regularizer", number, penalty.gradient_factor)  # type: ignore[arg-type]
+
+    def _zero_argument(self, expr: ast.expr, scope: Scope) -> bool:
+        """A parameter of a builder that every call the walks saw leaves at zero (passed, or its
+        default): ``def build(l2=0.0): …l2(l2)…`` built as ``build()`` has no L2."""
+        function = scope.node
+        if not (isinstance(expr, ast.Name) and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))):
+            return False
+        calls = self._calls.get(id(function))
+        if not calls:
+            return False
+        params = function.args
+        positional = [a.arg for a in (*params.posonlyargs, *params.args)]
+        if expr.id not in positional and expr.id not in {a.arg for a in params.kwonlyargs}:
+            return False
+        defaults = dict(zip(positional[::-1], params.defaults[::-1]))
+        defaults.update({a.arg: d for a, d in zip(params.kwonlyargs, params.kw_defaults) if d is not None})
+        for call, call_scope in calls:
+            passed = next((kw.value for kw in call.keywords if kw.arg == expr.id), None)
+            if passed is None and expr.id in positional and positional.index(expr.id) < len(call.args):
+                passed = call.args[positional.index(expr.id)]
+            if any(isinstance(a, ast.Starred) for a in call.args) or any(kw.arg is None for kw in call.keywords):
+                return False  # *args/**kwargs: it may be passed there
+            if passed is not None:
+                if self.ctx.nonzero(passed, call_scope) is not False:
+                    return False
+            elif expr.id not in defaults or self.ctx.nonzero(defaults[expr.id], scope.parent or scope) is not False:
+                return False
+        return True
 
     # following a loss back to its terms ----------------------------------------------------
     def _loss_penalties(self, expr: ast.expr, scope: Scope) -> List[_Site]:
@@ -297,11 +394,23 @@ class KerasTfChecker(Checker):
                     continue
                 if binding.value is not None:
                     stack.append((binding.value, binding.scope))
+                elif binding.unpacked is not None:  # main, reg = self.losses(): built from the whole value
+                    stack.append((binding.unpacked, binding.scope))
                 elif binding.node is not None:
                     stack.append((binding.node, binding.scope))
                 stack.extend(self._mutations.get(id(binding), ()))
                 continue
             inner = ctx.resolver.scope_of(node) or scope
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+                member = self.members.self_attribute(node, scope)
+                if member is not None:  # self.loss: what the class family stores there
+                    stack.extend(self.members.values(*member))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                binding = ctx.reaching(node.func, scope)
+                if binding is not None and isinstance(binding.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    calls = self._calls.setdefault(id(binding.node), [])
+                    if all(c is not node for c, _ in calls):
+                        calls.append((node, scope))
             if isinstance(node, ast.Call) and ctx.qualname(node.func, scope) is not None:
                 children: Sequence[ast.AST] = [*node.args, *(kw.value for kw in node.keywords)]  # a library callee
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
