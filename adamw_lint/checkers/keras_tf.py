@@ -139,7 +139,7 @@ class KerasTfChecker(Checker):
         """The adaptive optimizer constructions ``expr`` may hold: followed through every
         assignment that can reach a variable (``if …: opt = Adam(…)`` / ``else: opt = SGD(…)``),
         both arms of ``A if c else B``, and wrappers that take the optimizer as their first
-        argument or ``optimizer=`` (``LossScaleOptimizer(opt)``, ``hvd.DistributedOptimizer(opt)``,
+        argument, ``optimizer=`` or ``inner_optimizer=`` (``LossScaleOptimizer(opt)``, ``hvd.DistributedOptimizer(opt)``,
         a moving average): a wrapped optimizer still decides how the gradient is scaled."""
         found: Dict[int, _Optimizer] = {}
         stack, seen = [(expr, scope)], set()
@@ -156,7 +156,7 @@ class KerasTfChecker(Checker):
                     if chosen:
                         optimizer.chosen = True
                 elif self.ctx.qualname(expr.func, scope) not in self.routes:  # not SGD itself
-                    inner = _argument(expr, 0, "optimizer")
+                    inner = _argument(expr, 0, "optimizer") or _argument(expr, 0, "inner_optimizer")  # Keras 3
                     if inner is not None:
                         stack.append((inner, scope))
             elif isinstance(expr, ast.IfExp):

@@ -1,0 +1,196 @@
+"""Issue 19: coupled L2 built one hop away — branches, wrappers, methods and class families,
+builders — each with the negatives beside it (an SGD branch, a builder whose L2 is zero, a
+second model, an AdamW wrapper)."""
+import textwrap
+
+from adamw_lint.analysis import analyze_source
+
+REG = "import tensorflow as tf\nfrom tensorflow.keras import layers, regularizers\n"
+
+
+def found(source: str):
+    return [(f.line, f.code) for f in analyze_source(textwrap.dedent(source))]
+
+
+def messages(source: str):
+    return [f.message for f in analyze_source(textwrap.dedent(source))]
+
+
+# Keras/TF: the optimizer chosen in branches ------------------------------------------------
+BRANCHES = REG + """
+model = tf.keras.Sequential([layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))])
+if args.opt == "adam":
+    optimizer = tf.keras.optimizers.Adam(1e-3)
+elif args.opt == "sgd":
+    optimizer = tf.keras.optimizers.SGD(1e-2)
+else:
+    optimizer = tf.keras.optimizers.RMSprop(1e-3)
+model.compile(optimizer=optimizer, loss="mse")
+"""
+
+
+def test_every_adaptive_branch_that_reaches_compile_is_reported_with_its_condition():
+    assert found(BRANCHES) == [(6, "AWL201"), (10, "AWL201")]
+    first, last = messages(BRANCHES)
+    assert '(chosen when args.opt == "adam")' in first
+    assert 'not (args.opt == "adam") and not (args.opt == "sgd")' in last
+
+
+def test_sgd_in_every_branch_is_not_reported():
+    source = BRANCHES.replace("Adam(1e-3)", "SGD(1e-3)").replace("RMSprop(1e-3)", "SGD(1e-3, momentum=0.9)")
+    assert found(source) == []
+
+
+def test_a_branch_whose_model_has_no_l2_is_not_reported():
+    assert found(BRANCHES.replace("kernel_regularizer=regularizers.l2(1e-4)", "use_bias=False")) == []
+
+
+def test_an_optimizer_the_last_assignment_replaces_on_every_path_is_not_reported():
+    source = REG + textwrap.dedent("""
+        model = tf.keras.Sequential([layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))])
+        optimizer = tf.keras.optimizers.Adam(1e-3)
+        optimizer = tf.keras.optimizers.SGD(1e-2)
+        model.compile(optimizer=optimizer, loss="mse")
+    """)
+    assert found(source) == []
+
+
+# wrappers -----------------------------------------------------------------------------------
+WRAPPED = REG + """
+model = tf.keras.Sequential([layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))])
+opt = tf.keras.optimizers.Adam(1e-3)
+opt = tf.keras.mixed_precision.LossScaleOptimizer(opt)
+model.compile(optimizer=opt, loss="mse")
+"""
+
+
+def test_a_wrapped_optimizer_is_still_the_optimizer():
+    assert found(WRAPPED) == [(5, "AWL201")]
+    assert found(WRAPPED.replace("LossScaleOptimizer(opt)", "LossScaleOptimizer(inner_optimizer=opt)")) == [(5, "AWL201")]
+    assert found(WRAPPED.replace("LossScaleOptimizer(opt)", "LossScaleOptimizer(optimizer=opt)")) == [(5, "AWL201")]
+
+
+def test_a_wrapper_around_sgd_is_not_reported():
+    assert found(WRAPPED.replace("optimizers.Adam(1e-3)", "optimizers.SGD(1e-3)")) == []
+
+
+def test_hvd_style_wrapper_in_tf1():
+    source = """
+    import tensorflow as tf
+    import horovod.tensorflow as hvd
+    loss = xent + 1e-4 * tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables()])
+    opt = tf.train.AdamOptimizer(1e-3)
+    opt = hvd.DistributedOptimizer(opt)
+    train_op = opt.minimize(loss)
+    """
+    assert found(source) == [(5, "AWL202")]
+    assert found(source.replace("AdamOptimizer", "MomentumOptimizer")) == []
+
+
+# TF1 model classes: self attributes across methods and classes --------------------------------
+TF1_CLASSES = """
+import tensorflow as tf
+
+class Base:
+    def train_op(self):
+        return self.optimizer.minimize(self.loss)
+
+class Net(Base):
+    def __init__(self, wd):
+        self.wd = wd
+        self.optimizer = tf.train.AdamOptimizer(1e-3)
+        self.build_loss()
+
+    def build_loss(self):
+        self.loss = tf.reduce_mean(tf.square(self.y - self.pred))
+        for v in tf.trainable_variables():
+            self.loss += self.wd * tf.nn.l2_loss(v)
+"""
+
+
+def test_tf1_optimizer_in_a_subclass_loss_in_a_method_minimize_in_the_base_class():
+    assert found(TF1_CLASSES) == [(11, "AWL202")]
+    assert "l2_loss at line 17" in messages(TF1_CLASSES)[0]
+
+
+def test_tf1_class_without_l2_or_with_momentum_is_not_reported():
+    assert found(TF1_CLASSES.replace("self.loss += self.wd * tf.nn.l2_loss(v)", "pass")) == []
+    assert found(TF1_CLASSES.replace("AdamOptimizer(1e-3)", "MomentumOptimizer(1e-3, 0.9)")) == []
+
+
+def test_an_unrelated_class_storing_the_same_attribute_names_is_not_the_family():
+    source = TF1_CLASSES.replace("self.loss += self.wd * tf.nn.l2_loss(v)", "pass") + """
+class Other:
+    def build(self):
+        self.loss = 1e-4 * tf.nn.l2_loss(w)
+"""
+    assert found(source) == []
+
+
+def test_tf1_loss_returned_as_a_tuple_by_a_helper_method():
+    source = """
+    import tensorflow as tf
+    class M:
+        def compute_losses(self):
+            main = tf.reduce_mean(xent)
+            reg = 1e-4 * tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables()])
+            return main, reg
+        def build(self):
+            main, reg = self.compute_losses()
+            self.loss = main + reg
+            self.opt = tf.train.AdamOptimizer(1e-3)
+            self.train_op = self.opt.minimize(self.loss)
+    """
+    assert found(source) == [(11, "AWL202")]
+    assert found(source.replace("reg = 1e-4 *", "reg = 0 *").replace("tf.nn.l2_loss(v)", "tf.reduce_sum(v)")) == []
+
+
+def test_tf1_chained_construction_and_minimize():
+    source = """
+    import tensorflow as tf
+    loss = tf.reduce_mean(xent) + 1e-4 * tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables()])
+    train_op = tf.train.AdamOptimizer(1e-3).minimize(loss)
+    """
+    assert found(source) == [(4, "AWL202")]
+    assert found(source.replace("AdamOptimizer(1e-3)", "GradientDescentOptimizer(0.1)")) == []
+
+
+# builders and the regularizers they are handed ------------------------------------------------
+BUILDER = REG + """
+def build(reg):
+    return tf.keras.Sequential([layers.Dense(10, kernel_regularizer=reg)])
+model = build(regularizers.l2(1e-4))
+model.compile(optimizer=tf.keras.optimizers.Adam(), loss="mse")
+"""
+
+
+def test_a_regularizer_handed_to_a_builder_whose_model_is_compiled():
+    assert found(BUILDER) == [(7, "AWL201")]
+    assert found(BUILDER.replace("regularizers.l2(1e-4)", "None")) == []
+    assert found(BUILDER.replace("regularizers.l2(1e-4)", "regularizers.l2(0.0)")) == []
+
+
+def test_an_activity_regularizer_handed_to_a_builder_is_not_weight_l2():
+    source = BUILDER.replace("def build(reg)", "def build(activity_regularizer)").replace(
+        "kernel_regularizer=reg", "activity_regularizer=activity_regularizer").replace(
+        "build(regularizers.l2(1e-4))", "build(activity_regularizer=regularizers.l2(1e-4))")
+    assert found(source) == []
+
+
+DEFAULTS = REG + """
+def build(l2_reg=1e-5):
+    return tf.keras.Sequential([layers.Dense(10, kernel_regularizer=regularizers.l2(l2_reg))])
+model = build()
+model.compile(optimizer=tf.keras.optimizers.Adam(), loss="mse")
+"""
+
+
+def test_a_builder_whose_l2_default_is_nonzero_left_at_its_default():
+    assert found(DEFAULTS) == [(7, "AWL201")]
+
+
+def test_a_builder_whose_l2_is_zero_by_default_or_as_called_is_not_reported():
+    assert found(DEFAULTS.replace("l2_reg=1e-5", "l2_reg=0.0")) == []
+    assert found(DEFAULTS.replace("model = build()", "model = build(l2_reg=0)")) == []
+    assert found(DEFAULTS.replace("model = build()", "model = build(0.0)")) == []
+    assert found(DEFAULTS.replace("model = build()", "model = build(l2_reg=wd)")) == [(7, "AWL201")]
