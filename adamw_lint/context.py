@@ -33,6 +33,7 @@ class Args:
     open_positional: bool = False  # an unexpandable *args: later positions are unknown
     open_keywords: bool = False  # an unresolvable **kwargs
     keyword_home: Dict[str, str] = field(default_factory=dict)  # keyword → "call" or "dict"
+    spread: Optional[ast.expr] = None  # the call's own ``**kwargs`` that cannot be read (when open_keywords)
 
 
 @dataclass
@@ -217,6 +218,7 @@ class Context:
             entries = self.dict_entries(kw.value, scope)
             if entries is None or entries[1]:
                 args.open_keywords = True
+                args.spread = args.spread or kw.value
             if entries is not None:
                 for key, value in entries[0].items():
                     args.keywords.setdefault(key, value)

@@ -29,7 +29,7 @@ from .checkers.base import Checker
 from .context import Context, SuperInit
 from .files import physical_lines
 from .findings import Finding, Span
-from .project_index import ProjectIndex
+from .project_index import Module, ProjectIndex, Reach, callable_reach
 from .scope import Resolver, Scope
 
 # The pre-filter: the optimizers' names; and in a module that mentions Keras or TensorFlow, the
@@ -178,6 +178,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
         return checkers[index]
 
     found: Dict[Tuple[Span, str], Finding] = {}
+    summaries: Dict[int, Optional[Reach]] = {}  # id of a class or function of this module → what it builds
 
     def report(findings: Iterable[Finding]) -> None:
         for finding in findings:
@@ -208,6 +209,11 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
             for index, row in _BY_NAME.get(base_name, ()):
                 report(checker(index).check_init(call, scope, base_name, row, init))
             continue
+        if isinstance(call.func, ast.Name) and (call.args or call.keywords):
+            reached = _local_reach(resolver, call.func, scope, lines, project, summaries)
+            if reached is not None:
+                for index, row in _BY_NAME.get(reached.name, ()):
+                    report(checker(index).check_reached(call, scope, reached, row))
         if isinstance(call.func, ast.Attribute):
             for index in _BY_METHOD.get(call.func.attr, ()):
                 report(checker(index).check_method(call, scope))
@@ -387,6 +393,24 @@ def _may_reach(call: ast.Call, name: str) -> bool:
     decay (or ``**kwargs``), or the callable's own name names an optimizer (``MyAdam``)."""
     return any(kw.arg is None or "decay" in kw.arg for kw in call.keywords) \
         or _has_word(_TRIGGER_TEXT, name.rsplit(".", 1)[-1])
+
+
+def _local_reach(resolver: Resolver, func: ast.Name, scope: Scope, lines: Sequence[str],
+                 project: Optional[ProjectIndex], summaries: Dict[int, Optional[Reach]]) -> Optional[Reach]:
+    """What a class or function of this module that ``func`` names constructs (its summary,
+    computed once per callable: ``summaries``)."""
+    binding = resolver.reaching(func, scope)
+    node = binding.node if binding is not None else None
+    if not isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    if id(node) not in summaries:
+        here = Module("", "", resolver, lines)  # no path: the checkers say "line N" for this module
+        summaries[id(node)] = callable_reach(here, node, project.reach if project is not None else _unreached)
+    return summaries[id(node)]
+
+
+def _unreached(name: str, depth: int) -> Optional[Reach]:
+    return None
 
 
 def _enclosing_class(scope: Scope) -> Optional[ast.ClassDef]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass
-from typing import Container, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Container, Dict, List, Optional, Sequence, Tuple
 
 from . import catalog
 from .files import SourceError, decode, physical_lines, read_bytes
@@ -213,48 +213,64 @@ class ProjectIndex:
             if name in catalog.OPTIMIZERS_BY_NAME:
                 return Reach(name, module, None, None, binding.pos[0])  # type: ignore[arg-type]
             return self.reach(name, depth + 1) if name else None
-        node = binding.node
-        if isinstance(node, ast.ClassDef):
-            return self._class(module, node, depth)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return self._function(module, node, node.args)
-        return None
+        return callable_reach(module, binding.node, self.reach, depth)
 
-    def _class(self, module: Module, node: ast.ClassDef, depth: int) -> Optional[Reach]:
-        methods = {s.name: s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
-        if "step" in methods:
-            return None  # its own update rule decides
-        for base in node.bases:
-            name = module.resolver.qualname(base, module.resolver.module)
-            if name is None:
-                continue
-            if name in catalog.OPTIMIZERS_BY_NAME:
-                reached = Reach(name, module, None, None, base.lineno)
-            else:
-                reached = self.reach(name, depth + 1)
-            if reached is None:
-                continue
-            init = methods.get("__init__")
-            if init is None:
-                return reached
-            inner = _init_call(module, init, base)
-            if inner is None or reached.call is not None:
-                return None  # an __init__ that does not forward to the base: unknown
-            self_less = ast.arguments(posonlyargs=[], args=init.args.args[1:], vararg=init.args.vararg,
-                                      kwonlyargs=init.args.kwonlyargs, kw_defaults=init.args.kw_defaults,
-                                      kwarg=init.args.kwarg, defaults=init.args.defaults)
-            return Reach(reached.name, module, inner, self_less, base.lineno)
-        return None
 
-    def _function(self, module: Module, node, params: ast.arguments) -> Optional[Reach]:
-        inside = [(call, scope) for call, scope in module.resolver.calls
-                  if node.lineno <= call.lineno <= node.end_lineno and _in_function(scope, node)]
-        built = [(call, name) for call, scope in inside
-                 for name in [module.resolver.qualname(call.func, scope)] if name in catalog.OPTIMIZERS_BY_NAME]
-        if len(built) != 1:
-            return None  # none, or several: which one the caller gets is not known
-        call, name = built[0]
-        return Reach(name, module, call, params, call.lineno)  # type: ignore[arg-type]
+def callable_reach(module: Module, node: Optional[ast.AST], reach_name: Callable[[str, int], Optional[Reach]],
+                   depth: int = 0) -> Optional[Reach]:
+    """The summary of a class or function of ``module``: the one catalog optimizer it constructs,
+    and how its parameters flow into that construction. ``reach_name`` answers for a base class
+    named elsewhere (another module of the project), or says None."""
+    if isinstance(node, ast.ClassDef):
+        return _class(module, node, reach_name, depth)
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return _function(module, node, node.args)
+    return None
+
+
+def _class(module: Module, node: ast.ClassDef, reach_name: Callable[[str, int], Optional[Reach]],
+           depth: int) -> Optional[Reach]:
+    methods = {s.name: s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    if "step" in methods:
+        return None  # its own update rule decides
+    init = methods.get("__init__")
+    for base in node.bases:
+        name = module.resolver.qualname(base, module.resolver.module)
+        if name is None:
+            continue
+        if name in catalog.OPTIMIZERS_BY_NAME:
+            reached: Optional[Reach] = Reach(name, module, None, None, base.lineno)
+        else:
+            reached = reach_name(name, depth + 1)
+        if reached is None:
+            continue
+        if init is None:
+            return reached
+        inner = _init_call(module, init, base)
+        if inner is None or reached.call is not None:
+            return None  # an __init__ that does not forward to the base: unknown
+        return Reach(reached.name, module, inner, _without_self(init.args), base.lineno)
+    if init is not None:  # a holder: ``self.optim = torch.optim.Adam(*args, **kwargs)`` in __init__
+        return _function(module, init, _without_self(init.args))
+    return None
+
+
+def _without_self(params: ast.arguments) -> ast.arguments:
+    return ast.arguments(posonlyargs=[], args=params.args[1:], vararg=params.vararg, kwonlyargs=params.kwonlyargs,
+                         kw_defaults=params.kw_defaults, kwarg=params.kwarg, defaults=params.defaults)
+
+
+def _function(module: Module, node, params: ast.arguments) -> Optional[Reach]:
+    if module.resolver.scope_of(node) is None:
+        return None  # a body the resolver did not enter names no optimizer
+    inside = [(call, scope) for call, scope in module.resolver.calls
+              if node.lineno <= call.lineno <= node.end_lineno and _in_function(scope, node)]
+    built = [(call, name) for call, scope in inside
+             for name in [module.resolver.qualname(call.func, scope)] if name in catalog.OPTIMIZERS_BY_NAME]
+    if len(built) != 1:
+        return None  # none, or several: which one the caller gets is not known
+    call, name = built[0]
+    return Reach(name, module, call, params, call.lineno)  # type: ignore[arg-type]
 
 
 def _in_function(scope: Optional[Scope], node: ast.AST) -> bool:
