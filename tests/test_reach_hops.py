@@ -194,3 +194,79 @@ def test_a_builder_whose_l2_is_zero_by_default_or_as_called_is_not_reported():
     assert found(DEFAULTS.replace("model = build()", "model = build(l2_reg=0)")) == []
     assert found(DEFAULTS.replace("model = build()", "model = build(0.0)")) == []
     assert found(DEFAULTS.replace("model = build()", "model = build(l2_reg=wd)")) == [(7, "AWL201")]
+
+
+# PyTorch: a **kwargs spread beside an explicit decay ------------------------------------------
+def test_a_spread_beside_an_explicit_decay_is_coupled_and_says_what_kw_could_change():
+    source = "import torch\ndef make(params, kw):\n    return torch.optim.Adam(params, weight_decay=1e-4, **kw)\n"
+    assert found(source) == [(3, "AWL101")]
+    assert "unless **kw sets decoupled_weight_decay=True" in messages(source)[0]
+    finding = analyze_source(source)[0]
+    assert finding.fix is None and "decoupled_weight_decay" in finding.fix_blocked
+
+
+def test_a_spread_alone_an_explicit_zero_or_adamw_is_not_reported():
+    assert found("import torch\nopt = torch.optim.Adam(params, **kw)\n") == []
+    assert found("import torch\nopt = torch.optim.Adam(params, weight_decay=0.0, **kw)\n") == []
+    assert found("import torch\nopt = torch.optim.AdamW(params, weight_decay=1e-2, **kw)\n") == []
+    # the switch is keyword-only: *rest cannot reach it
+    assert found("import torch\nopt = torch.optim.Adam(params, *rest, weight_decay=1e-4, **kw)\n") == [(2, "AWL101")]
+
+
+# PyTorch: callables of the same module (one summary each) -------------------------------------
+LOCAL = """
+import torch
+
+def make(params, wd=0.0):
+    return torch.optim.Adam(params, weight_decay=wd)
+
+def fixed(params, **kw):
+    return torch.optim.Adam(params, weight_decay=1e-4)
+
+class Holder:
+    def __init__(self, *args, **kwargs):
+        self.optim = torch.optim.Adam(*args, **kwargs)
+
+class SafeHolder:
+    def __init__(self, *args, **kwargs):
+        self.optim = torch.optim.AdamW(*args, **kwargs)
+
+a = make(model.parameters(), wd=1e-4)
+b = make(model.parameters(), wd=0.0)
+c = fixed(model.parameters(), weight_decay=1e-2)
+d = Holder(model.parameters(), lr=1e-3, weight_decay=1e-4)
+e = SafeHolder(model.parameters(), lr=1e-3, weight_decay=1e-4)
+f = Holder(model.parameters(), lr=1e-3)
+"""
+
+
+def test_a_local_factory_or_holder_class_is_reported_at_the_call_that_passes_the_decay():
+    assert found(LOCAL) == [(5, "AWL101"), (8, "AWL101"), (18, "AWL101"), (21, "AWL101")]
+    by_line = {f.line: f for f in analyze_source(textwrap.dedent(LOCAL))}
+    assert "(via line 5 → torch.optim.Adam)" in by_line[18].message
+    assert "(via line 12 → torch.optim.Adam)" in by_line[21].message
+    assert by_line[21].fix is None  # the class is built in the holder: changed there
+
+
+def test_a_holder_class_in_another_module_reached_by_a_direct_call_and_by_hydra(tmp_path):
+    import pickle
+
+    from adamw_lint import configs
+    from adamw_lint.project_index import ProjectIndex
+    from adamw_lint.selection import Selection
+
+    package = tmp_path / "proj"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "optim.py").write_text(textwrap.dedent(LOCAL.split("a = make")[0]))
+    source = "from proj.optim import Holder, SafeHolder\nd = Holder(params, weight_decay=1e-4)\ne = SafeHolder(params, weight_decay=1e-4)\n"
+    (package / "train.py").write_text(source)
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
+    got = analyze_source(source, path=str(package / "train.py"), project=index)
+    assert [(f.line, f.code) for f in got] == [(2, "AWL101")]
+    assert "optim.py:12 → torch.optim.Adam" in got[0].message
+    config = tmp_path / "conf.yaml"
+    text = "optimizer:\n  _target_: proj.optim.Holder\n  weight_decay: 0.0001\nsafe:\n  _target_: proj.optim.SafeHolder\n  weight_decay: 0.0001\n"
+    config.write_text(text)
+    hydra = configs.check(str(config), text, Selection(), "rename", index)
+    assert [(f.line, f.code) for f in hydra] == [(2, "AWL101")]
