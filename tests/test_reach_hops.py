@@ -270,3 +270,51 @@ def test_a_holder_class_in_another_module_reached_by_a_direct_call_and_by_hydra(
     config.write_text(text)
     hydra = configs.check(str(config), text, Selection(), "rename", index)
     assert [(f.line, f.code) for f in hydra] == [(2, "AWL101")]
+
+
+# Unknown is not unrelated: a model the analysis cannot follow ---------------------------------
+def test_a_model_that_cannot_be_followed_is_tied_to_the_regularizers_of_its_own_function():
+    source = REG + textwrap.dedent("""
+        def train(model):
+            head = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))
+            model.compile(optimizer=tf.keras.optimizers.Adam())
+    """)
+    assert found(source) == [(6, "AWL201")]
+    assert "model cannot be followed" in messages(source)[0]
+    assert found(source.replace("optimizers.Adam()", "optimizers.SGD()")) == []
+
+
+def test_regularizers_elsewhere_or_claimed_by_a_followed_model_are_not_tied():
+    elsewhere = REG + textwrap.dedent("""
+        def build():
+            return layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))
+
+        def train(model):
+            model.compile(optimizer=tf.keras.optimizers.Adam())
+    """)
+    assert found(elsewhere) == []
+    claimed = REG + textwrap.dedent("""
+        from mylib import load
+        other = tf.keras.Sequential([layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))])
+        other.compile(optimizer=tf.keras.optimizers.SGD(0.1))
+        model = load("weights.h5")
+        model.compile(optimizer=tf.keras.optimizers.Adam())
+    """)
+    assert found(claimed) == []
+    unclaimed = claimed.replace("other.compile(optimizer=tf.keras.optimizers.SGD(0.1))", "")
+    assert found(unclaimed) == [(8, "AWL201")]
+
+
+def test_a_model_stored_by_another_method_of_the_class_is_followed_there():
+    source = REG + textwrap.dedent("""
+        from mylib import build_model
+
+        class Trainer:
+            def build(self):
+                self.model = build_model(layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4)))
+
+            def fit(self):
+                self.model.compile(optimizer="adam")
+    """)
+    assert found(source) == [(11, "AWL201")]
+    assert found(source.replace("regularizers.l2(1e-4)", "None")) == []

@@ -71,6 +71,7 @@ class KerasTfChecker(Checker):
         self.others: List[Tuple[ast.expr, Scope]] = []  # models compiled with an optimizer not reported here
         self._calls: Dict[int, List[Tuple[ast.Call, Scope]]] = {}  # id of a module function → calls walks met
         self.members = ClassMembers(ctx.resolver)
+        self._sites: Optional[List[Tuple[_Site, Scope]]] = None  # every weight regularizer of the module
 
     # collecting --------------------------------------------------------------------------
     def check(self, call: ast.Call, scope: Scope, name: str, row: object) -> Iterable[Finding]:
@@ -198,9 +199,17 @@ class KerasTfChecker(Checker):
     def _report(self, optimizer: _Optimizer) -> List[Finding]:
         regularizers: List[_Site] = []
         loss_terms: List[_Site] = []
+        unfollowed = ""
         for model, scope in optimizer.models:
-            for site in self._model_penalties(model, scope):
+            found = self._model_penalties(model, scope)
+            for site in found:
                 (loss_terms if site.what == "add_loss" else regularizers).append(site)
+            if not found and not self._followed(model, scope):
+                nearby = self._unclaimed_regularizers(scope, optimizer)
+                if nearby:
+                    regularizers += nearby
+                    unfollowed = (f" ({self.ctx.text(model)} cannot be followed; those regularizers are in the "
+                                  f"same {_context(scope, self.members)[0]} and no other model uses them)")
         for loss, scope in optimizer.losses:
             loss_terms.extend(self._loss_penalties(loss, scope))
         findings = []
@@ -209,7 +218,7 @@ class KerasTfChecker(Checker):
         regularizers = _unique(regularizers)
         if regularizers:
             template = (f"AWL201 {name} trains L2 weight regularizers "
-                        f"({'; '.join(place(i) for i in range(len(regularizers)))}) as coupled L2 through its "
+                        f"({'; '.join(place(i) for i in range(len(regularizers)))}){unfollowed} as coupled L2 through its "
                         f"adaptive denominator; drop them and use keras.optimizers.AdamW({_translation(regularizers)}), "
                         "then re-tune")
             findings.append(Finding.naming("AWL201", template, span, [s.line for s in regularizers]))
@@ -223,6 +232,41 @@ class KerasTfChecker(Checker):
                         "then re-tune")
             findings.append(Finding.naming("AWL202", template, span, [s.line for s in loss_terms]))
         return findings
+
+    def _followed(self, model: ast.expr, scope: Scope) -> bool:
+        """Whether anything is known of how ``model`` is built: a Keras/TF call, or a function
+        or class of this module, among what it is computed from. A parameter, an attribute or a
+        model built in another module is not followed."""
+        for node, node_scope in self._walk(model, scope):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                return True
+            if isinstance(node, ast.Call):
+                name = self.ctx.qualname(node.func, node_scope)
+                if name is not None and name.split(".", 1)[0] in _ROOTS:
+                    return True
+        return False
+
+    def _unclaimed_regularizers(self, scope: Scope, optimizer: _Optimizer) -> List[_Site]:
+        """Unknown is not unrelated: for a model that cannot be followed, the L2 regularizers
+        written in the same function, the same class family or (a script, a notebook's cells) at
+        module level, unless a model that is followed (compiled with another optimizer, or with
+        this one elsewhere) is built from them."""
+        here = _context(scope, self.members)
+        sites = [site for site, site_scope in self._module_regularizers() if _context(site_scope, self.members) == here]
+        if not sites:
+            return []
+        claimed = set()
+        for model, model_scope in (*self.others, *(m for o in self.optimizers.values() for m in o.models)):
+            if self._followed(model, model_scope):
+                claimed.update(self._model_penalties(model, model_scope))
+        return [site for site in sites if site not in claimed]
+
+    def _module_regularizers(self) -> List[Tuple[_Site, Scope]]:
+        if self._sites is None:
+            self._sites = [(site, scope) for call, scope in self.ctx.resolver.calls for kw in call.keywords
+                           if kw.arg in catalog.REGULARIZER_KEYWORDS
+                           for site in [self._regularizer(kw.value, scope)] if site is not None]
+        return self._sites
 
     def _condition(self, call: ast.Call) -> str:
         """`` (chosen when <test>)`` for a construction inside an ``if``/``elif``/``else`` branch."""
@@ -424,6 +468,21 @@ class KerasTfChecker(Checker):
         if stack:
             ctx.limit_hit = (f"analysis stopped after {_WALK_LIMIT} nodes following a model or loss; "
                              "findings in this file may be missing")
+
+
+def _context(scope: Scope, members: Optional[ClassMembers] = None) -> Tuple[str, int]:
+    """Where code runs, for tying an optimizer to penalties it cannot follow: the outermost
+    function it is in, or its class family for a method; the module for top-level code."""
+    outermost = None
+    while scope.parent is not None:
+        if scope.kind == "function":
+            outermost = scope
+        if scope.kind == "class" and members is not None and isinstance(scope.node, ast.ClassDef):
+            return "class", id(members.family(scope.node)[0])
+        scope = scope.parent
+    if outermost is not None:
+        return "function", id(outermost.node)
+    return "module", 0
 
 
 def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
