@@ -61,6 +61,7 @@ class ProjectIndex:
         self._bases: Optional[List[str]] = None
         self._modules: Dict[str, Optional[Module]] = {}
         self._relevant: Dict[str, bool] = {}  # path → whether its text can name an optimizer
+        self._penalties: Dict[str, bool] = {}  # path → whether its text can name an L2 penalty
         self._located: Dict[str, Optional[str]] = {}
 
     def __getstate__(self) -> dict:
@@ -200,6 +201,27 @@ class ProjectIndex:
         if found is None or found[1].value is None:
             return None
         return found[0], found[1].value, found[0].resolver.module
+
+    def definition(self, qualname: str) -> Optional[Tuple[Module, ast.AST]]:
+        """The ``def`` or ``class`` statement a project name refers to, with its module (one
+        that can hold what the Keras rules follow: an optimizer's or a regularizer's name)."""
+        split = self._split(qualname, optimizers=False)
+        if split is None or not self._names_penalties(split[0].path):
+            return None
+        module, name = split
+        found = module.resolver.module.bindings.get(name)
+        if not found or len(found) != 1 or found[0].node is None:
+            return None
+        return module, found[0].node
+
+    def _names_penalties(self, path: str) -> bool:
+        if path not in self._penalties:
+            try:
+                raw = read_bytes(path)
+                self._penalties[path] = b"regulariz" in raw or b"l2_loss" in raw
+            except SourceError:
+                self._penalties[path] = False
+        return self._penalties[path]
 
     def reach(self, qualname: str, depth: int = 0) -> Optional[Reach]:
         """The catalog optimizer a project class or function ``qualname`` constructs."""

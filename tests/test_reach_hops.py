@@ -318,3 +318,42 @@ def test_a_model_stored_by_another_method_of_the_class_is_followed_there():
     """)
     assert found(source) == [(11, "AWL201")]
     assert found(source.replace("regularizers.l2(1e-4)", "None")) == []
+
+
+def test_a_builder_in_another_module_whose_l2_default_is_left_as_is(tmp_path):
+    import pickle
+
+    from adamw_lint.project_index import ProjectIndex
+
+    package = tmp_path / "proj"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "models.py").write_text(textwrap.dedent("""
+        import tensorflow as tf
+        from tensorflow.keras import layers, regularizers
+
+        def build_model(l2_reg=1e-5):
+            return tf.keras.Sequential([layers.Dense(10, kernel_regularizer=regularizers.l2(l2_reg))])
+
+        def build_plain(l2_reg=0.0):
+            return tf.keras.Sequential([layers.Dense(10, kernel_regularizer=regularizers.l2(l2_reg))])
+    """))
+    source = textwrap.dedent("""
+        import tensorflow as tf
+        from proj.models import build_model, build_plain
+
+        model = build_model()
+        model.compile(optimizer=tf.keras.optimizers.Adam(), loss="mse")
+        plain = build_plain()
+        plain.compile(optimizer=tf.keras.optimizers.Adam(), loss="mse")
+        zero = build_model(l2_reg=0.0)
+        zero.compile(optimizer=tf.keras.optimizers.Adam(), loss="mse")
+        sgd = build_model()
+        sgd.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse")
+    """)
+    (package / "train.py").write_text(source)
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
+    got = analyze_source(source, path=str(package / "train.py"), project=index)
+    assert [(f.line, f.code) for f in got] == [(6, "AWL201")]
+    assert "models.py:6)" in got[0].message and got[0].related == ()
+    assert analyze_source(source) == []  # alone (flake8), the builder cannot be followed: nothing tied to it

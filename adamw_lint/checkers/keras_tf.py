@@ -19,6 +19,7 @@ optimizer gets at most one finding per code, naming every penalty's line.
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -26,7 +27,7 @@ from .. import catalog
 from ..catalog import TrainingOptimizer
 from ..context import ABSENT, HIDDEN
 from ..findings import Finding, place
-from ..scope import Binding, Scope
+from ..scope import Binding, Resolver, Scope
 from ..summaries import ClassMembers
 from .base import Checker
 
@@ -45,6 +46,7 @@ class _Site:
     what: str
     coefficient: Optional[float] = None
     factor: float = 0.0
+    where: str = ""  # the project module it is written in, when not this one
 
 
 @dataclass
@@ -71,6 +73,8 @@ class KerasTfChecker(Checker):
         self.others: List[Tuple[ast.expr, Scope]] = []  # models compiled with an optimizer not reported here
         self._calls: Dict[int, List[Tuple[ast.Call, Scope]]] = {}  # id of a module function → calls walks met
         self.members = ClassMembers(ctx.resolver)
+        self._paths: Dict[int, str] = {}  # id of another project module's scope → its path as shown
+        self._foreign: List[Resolver] = []  # those modules' resolvers
         self._sites: Optional[List[Tuple[_Site, Scope]]] = None  # every weight regularizer of the module
 
     # collecting --------------------------------------------------------------------------
@@ -218,19 +222,19 @@ class KerasTfChecker(Checker):
         regularizers = _unique(regularizers)
         if regularizers:
             template = (f"AWL201 {name} trains L2 weight regularizers "
-                        f"({'; '.join(place(i) for i in range(len(regularizers)))}){unfollowed} as coupled L2 through its "
+                        f"({'; '.join(_places(regularizers))}){unfollowed} as coupled L2 through its "
                         f"adaptive denominator; drop them and use keras.optimizers.AdamW({_translation(regularizers)}), "
                         "then re-tune")
-            findings.append(Finding.naming("AWL201", template, span, [s.line for s in regularizers]))
+            findings.append(Finding.naming("AWL201", template, span, [s.line for s in regularizers if not s.where]))
         covered = {s.line for s in regularizers}
         loss_terms = [s for s in _unique(loss_terms) if s.line not in covered]
         if loss_terms:
-            where = "; ".join(f"{s.what} at {place(i)}" for i, s in enumerate(loss_terms))
+            where = "; ".join(f"{s.what} at {at}" for s, at in zip(loss_terms, _places(loss_terms)))
             template = (f"AWL202 {name} minimizes a loss with L2 terms ({where}): coupled L2 through its "
                         "adaptive denominator; use keras.optimizers.AdamW(weight_decay=wd) (wd·l2_loss(w) has "
                         "gradient wd·w), or tf.contrib.opt.AdamWOptimizer(weight_decay=wd·learning_rate) in TF1, "
                         "then re-tune")
-            findings.append(Finding.naming("AWL202", template, span, [s.line for s in loss_terms]))
+            findings.append(Finding.naming("AWL202", template, span, [s.line for s in loss_terms if not s.where]))
         return findings
 
     def _followed(self, model: ast.expr, scope: Scope) -> bool:
@@ -324,7 +328,8 @@ class KerasTfChecker(Checker):
         value, value_scope = ctx.follow(expr, scope)
         literal = ctx.literal(value, value_scope)
         if isinstance(literal, str) and literal.lower() in catalog.REGULARIZER_STRINGS:
-            return _Site(expr.lineno, "regularizer", catalog.REGULARIZER_STRINGS[literal.lower()], 2.0)
+            return _Site(expr.lineno, "regularizer", catalog.REGULARIZER_STRINGS[literal.lower()], 2.0,
+                         self._where(scope))
         if not isinstance(value, ast.Call):
             return None
         penalty = _REGULARIZERS.get(ctx.qualname(value.func, value_scope) or "")
@@ -344,7 +349,32 @@ class KerasTfChecker(Checker):
             return None
         else:
             number = ctx.number(coefficient, value_scope)  # type: ignore[arg-type]
-        return _Site(expr.lineno, "regularizer", number, penalty.gradient_factor)  # type: ignore[arg-type]
+        return _Site(expr.lineno, "regularizer", number, penalty.gradient_factor, self._where(scope))  # type: ignore[arg-type]
+
+    def _project_callable(self, qualname: str) -> Optional[Tuple[ast.AST, Scope]]:
+        """A function or class of another module of the project (a model builder), with the
+        module scope it is defined in; its module's path is kept for the sites found in it."""
+        project = self.ctx.project
+        found = project.definition(qualname) if project is not None else None
+        if found is None:
+            return None
+        module, node = found
+        if id(module.resolver.module) not in self._paths:
+            self._paths[id(module.resolver.module)] = _shown(module.path)
+            self._foreign.append(module.resolver)
+        return node, module.resolver.module
+
+    def _scope_of(self, node: ast.AST) -> Optional[Scope]:
+        """The scope a def, lambda, class or comprehension opens, in this module or another."""
+        found = self.ctx.resolver.scope_of(node)
+        for resolver in self._foreign if found is None else ():
+            found = resolver.scope_of(node)
+            if found is not None:
+                break
+        return found
+
+    def _where(self, scope: Scope) -> str:
+        return self._paths.get(id(scope.module()), "")
 
     def _zero_argument(self, expr: ast.expr, scope: Scope) -> bool:
         """A parameter of a builder that every call the walks saw leaves at zero (passed, or its
@@ -418,7 +448,15 @@ class KerasTfChecker(Checker):
         """Every node ``expr`` is computed from: its subexpressions, the values of the variables it
         reads (the binding that reaches the read), the bodies of the module's own functions and
         classes it names, and the ``x.add(...)``/``x.add_loss(...)`` calls on a variable it reads.
-        Nodes where ``stop`` says so are yielded but not entered."""
+        Nodes where ``stop`` says so are yielded but not entered. The calls of builders this
+        walk meets are its own (``_zero_argument`` reads them): another walk starts afresh."""
+        outer, self._calls = self._calls, {}
+        try:
+            yield from self._nodes(expr, scope, stop)
+        finally:
+            self._calls = outer
+
+    def _nodes(self, expr: ast.expr, scope: Scope, stop):
         ctx = self.ctx
         stack: List[Tuple[ast.AST, Scope]] = [(expr, scope)]
         seen = set()
@@ -444,15 +482,21 @@ class KerasTfChecker(Checker):
                     stack.append((binding.node, binding.scope))
                 stack.extend(self._mutations.get(id(binding), ()))
                 continue
-            inner = ctx.resolver.scope_of(node) or scope
+            inner = self._scope_of(node) or scope
             if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
                 member = self.members.self_attribute(node, scope)
                 if member is not None:  # self.loss: what the class family stores there
                     stack.extend(self.members.values(*member))
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 binding = ctx.reaching(node.func, scope)
-                if binding is not None and isinstance(binding.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    calls = self._calls.setdefault(id(binding.node), [])
+                callee = binding.node if binding is not None else None
+                if binding is not None and binding.qualname is not None:  # imported: a builder of the project?
+                    callee = self._project_callable(binding.qualname)
+                    if callee is not None:
+                        stack.append(callee)
+                        callee = callee[0]
+                if isinstance(callee, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    calls = self._calls.setdefault(id(callee), [])
                     if all(c is not node for c, _ in calls):
                         calls.append((node, scope))
             if isinstance(node, ast.Call) and ctx.qualname(node.func, scope) is not None:
@@ -468,6 +512,11 @@ class KerasTfChecker(Checker):
         if stack:
             ctx.limit_hit = (f"analysis stopped after {_WALK_LIMIT} nodes following a model or loss; "
                              "findings in this file may be missing")
+
+
+def _shown(path: str) -> str:
+    relative = os.path.relpath(path)
+    return path if relative.startswith(os.pardir) else relative
 
 
 def _context(scope: Scope, members: Optional[ClassMembers] = None) -> Tuple[str, int]:
@@ -490,6 +539,18 @@ def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
     if found is None and len(call.args) > index and not isinstance(call.args[index], ast.Starred):
         return call.args[index]
     return found
+
+
+def _places(sites: Sequence[_Site]) -> List[str]:
+    """Each site's place in a message: a related-line mark in this module, else ``path:line``."""
+    marks, local = [], 0
+    for site in sites:
+        if site.where:
+            marks.append(f"{site.where}:{site.line}")
+        else:
+            marks.append(place(local))
+            local += 1
+    return marks
 
 
 def _unique(sites: List[_Site]) -> List[_Site]:
