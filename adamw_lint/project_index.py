@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import ast
 import os
-from dataclasses import dataclass
-from typing import Callable, Container, Dict, List, Optional, Sequence, Tuple
+from dataclasses import dataclass, replace
+from typing import Callable, Container, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from . import catalog
 from .files import SourceError, decode, physical_lines, read_bytes
@@ -49,6 +49,10 @@ class Reach:
     call: Optional[ast.Call]
     params: Optional[ast.arguments]
     line: int  # where the project code names the optimizer
+    # a factory class: the construction is in a method, and ``self.<attr>`` it reads holds the
+    # ``__init__`` parameter stored there
+    factory: bool = False
+    stored: Tuple[Tuple[str, str], ...] = ()
 
     @property
     def where(self) -> str:
@@ -272,9 +276,30 @@ def _class(module: Module, node: ast.ClassDef, reach_name: Callable[[str, int], 
         if inner is None or reached.call is not None:
             return None  # an __init__ that does not forward to the base: unknown
         return Reach(reached.name, module, inner, _without_self(init.args), base.lineno)
-    if init is not None:  # a holder: ``self.optim = torch.optim.Adam(*args, **kwargs)`` in __init__
-        return _function(module, init, _without_self(init.args))
-    return None
+    if init is None:
+        return None
+    held = _function(module, init, _without_self(init.args))  # ``self.optim = torch.optim.Adam(*args, **kwargs)``
+    if held is not None:
+        return held
+    # a factory: __init__ stores its parameters (``self.weight_decay = weight_decay``) and one
+    # method builds the optimizer from them
+    built = [r for m in methods.values() if m is not init for r in [_function(module, m, _without_self(init.args))] if r]
+    if len(built) != 1:
+        return None
+    return replace(built[0], factory=True, stored=tuple(_stored_parameters(init)))
+
+
+def _stored_parameters(init: ast.FunctionDef) -> Iterator[Tuple[str, str]]:
+    """``self.<attr> = <name>`` in ``__init__`` (also ``self.a, self.b = a, b``): (attr, name)."""
+    for stmt in ast.walk(init):
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
+            continue
+        target, value = stmt.targets[0], stmt.value
+        pairs = zip(target.elts, value.elts) if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) \
+            and len(target.elts) == len(value.elts) else [(target, value)]
+        for one, given in pairs:
+            if isinstance(one, ast.Attribute) and isinstance(one.value, ast.Name) and isinstance(given, ast.Name):
+                yield one.attr, given.id
 
 
 def _without_self(params: ast.arguments) -> ast.arguments:

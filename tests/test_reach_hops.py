@@ -357,3 +357,48 @@ def test_a_builder_in_another_module_whose_l2_default_is_left_as_is(tmp_path):
     assert [(f.line, f.code) for f in got] == [(6, "AWL201")]
     assert "models.py:6)" in got[0].message and got[0].related == ()
     assert analyze_source(source) == []  # alone (flake8), the builder cannot be followed: nothing tied to it
+
+
+FACTORY = """
+import torch
+
+class AdamFactory:
+    def __init__(self, lr=1e-3, weight_decay=0.0):
+        self.lr, self.weight_decay = lr, weight_decay
+
+    def create(self, params):
+        return torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay)
+"""
+
+
+def test_a_factory_class_is_reported_at_the_call_that_passes_the_decay():
+    source = FACTORY + "f = AdamFactory(weight_decay=1e-4)\ng = AdamFactory(lr=1e-2)\nh = AdamFactory(weight_decay=0.0)\n"
+    assert found(source) == [(9, "AWL101"), (10, "AWL101")]  # the construction (if non-zero), and f
+    assert "via line 9 → torch.optim.Adam" in messages(source)[1]
+    assert found(source.replace("torch.optim.Adam(", "torch.optim.AdamW(")) == []
+
+
+def test_a_factory_in_another_module_is_reported_at_its_callers(tmp_path):
+    import pickle
+
+    from adamw_lint.project_index import ProjectIndex
+
+    package = tmp_path / "proj"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "optim.py").write_text(textwrap.dedent(FACTORY) + textwrap.dedent("""
+        class Lit:
+            def __init__(self, weight_decay=0.0):
+                self.save_hyperparameters()
+
+            def configure_optimizers(self):
+                return torch.optim.Adam(self.parameters(), weight_decay=self.hparams.weight_decay)
+    """))
+    source = ("from proj.optim import AdamFactory, Lit\nf = AdamFactory(weight_decay=1e-4)\n"
+              "g = AdamFactory(lr=0.1)\nlit = Lit(weight_decay=1e-4)\n")
+    (package / "train.py").write_text(source)
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
+    got = analyze_source(source, path=str(package / "train.py"), project=index)
+    # Lit's decay goes through self.hparams, which is not followed: its construction is reported
+    # in its own module (if non-zero), not guessed at the call
+    assert [(f.line, f.code) for f in got] == [(2, "AWL101")]

@@ -219,7 +219,9 @@ class OptimizerChecker(Checker):
         outer = self.ctx.call_args(call, scope)
         args = outer if reached.params is None else _forwarded(reached, outer)
         local = not reached.module.path  # a callable of this module: its own construction is reported there
-        if local and not _passed_by(outer, bind(args, row.signature).get(row.weight_decay or "")):
+        # reported at the call only for a decay the call passes: a factory's own value (or one it
+        # reads elsewhere, ``self.hparams``) is reported at its construction
+        if (local or reached.factory) and not _passed_by(outer, bind(args, row.signature).get(row.weight_decay or "")):
             return ()
         at = f"line {reached.line}" if local else f"{_shown(reached.module.path)}:{reached.line}"
         via = Via(f"via {at} → {reached.name}", (), f"the optimizer is built in {at}; change it there")
@@ -330,7 +332,11 @@ def _forwarded(reached: Reach, outer: Args) -> Args:
     defaults = dict(zip([a.arg for a in (*params.posonlyargs, *params.args)][::-1], params.defaults[::-1]))
     defaults.update({a.arg: d for a, d in zip(params.kwonlyargs, params.kw_defaults) if d is not None})
 
+    stored = dict(reached.stored)
+
     def value(expr: ast.expr) -> ast.expr:
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.attr in stored:
+            expr = ast.Name(id=stored[expr.attr], ctx=ast.Load())  # a factory's self.<attr>: its __init__ parameter
         if isinstance(expr, ast.Name) and expr.id in names:
             given = bound.get(expr.id)
             if isinstance(given, ast.expr):
