@@ -402,3 +402,18 @@ def test_a_factory_in_another_module_is_reported_at_its_callers(tmp_path):
     # Lit's decay goes through self.hparams, which is not followed: its construction is reported
     # in its own module (if non-zero), not guessed at the call
     assert [(f.line, f.code) for f in got] == [(2, "AWL101")]
+
+
+def test_model_losses_of_a_model_that_cannot_be_followed_in_a_custom_loop():
+    source = REG + textwrap.dedent("""
+        def train(model, x, y):
+            head = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))
+            opt = tf.keras.optimizers.Adam()
+            with tf.GradientTape() as tape:
+                loss = loss_fn(y, model(x)) + tf.add_n(model.losses)
+            grads = tape.gradient(loss, model.trainable_variables)
+            opt.apply_gradients(zip(grads, model.trainable_variables))
+    """)
+    assert found(source) == [(6, "AWL202")]
+    assert found(source.replace("kernel_regularizer=regularizers.l2(1e-4)", "units=3")) == []
+    assert found(source.replace("optimizers.Adam()", "optimizers.SGD(0.1)")) == []

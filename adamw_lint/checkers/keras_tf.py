@@ -209,7 +209,7 @@ class KerasTfChecker(Checker):
             for site in found:
                 (loss_terms if site.what == "add_loss" else regularizers).append(site)
             if not found and not self._followed(model, scope):
-                nearby = self._unclaimed_regularizers(scope, optimizer)
+                nearby = self._unclaimed_regularizers(scope)
                 if nearby:
                     regularizers += nearby
                     unfollowed = (f" ({self.ctx.text(model)} cannot be followed; those regularizers are in the "
@@ -250,7 +250,7 @@ class KerasTfChecker(Checker):
                     return True
         return False
 
-    def _unclaimed_regularizers(self, scope: Scope, optimizer: _Optimizer) -> List[_Site]:
+    def _unclaimed_regularizers(self, scope: Scope) -> List[_Site]:
         """Unknown is not unrelated: for a model that cannot be followed, the L2 regularizers
         written in the same function, the same class family or (a script, a notebook's cells) at
         module level, unless a model that is followed (compiled with another optimizer, or with
@@ -319,7 +319,7 @@ class KerasTfChecker(Checker):
                         sites.append(site)
             if isinstance(node.func, ast.Attribute) and node.func.attr == "add_loss":
                 for arg in node.args:
-                    sites.extend(_Site(s.line, "add_loss") for s in self._loss_penalties(arg, scope)
+                    sites.extend(_Site(s.line, "add_loss", where=s.where) for s in self._loss_penalties(arg, scope)
                                  if s.what.startswith("l2_loss"))
         return sites
 
@@ -409,8 +409,13 @@ class KerasTfChecker(Checker):
         sites: List[_Site] = []
         for node, scope in self._walk(expr, scope, stop=self._loss_term):
             if isinstance(node, ast.Attribute) and node.attr == "losses":
-                if any(s.what == "regularizer" or s.what == "add_loss" for s in self._model_penalties(node.value, scope)):
-                    sites.append(_Site(node.lineno, self.ctx.text(node)))
+                penalties = self._model_penalties(node.value, scope)
+                if any(s.what == "regularizer" or s.what == "add_loss" for s in penalties):
+                    sites.append(_Site(node.lineno, self.ctx.text(node), where=self._where(scope)))
+                elif not penalties and not self._followed(node.value, scope) and self._unclaimed_regularizers(scope):
+                    # a model not followed, and L2 regularizers beside it that no other model uses
+                    sites.append(_Site(node.lineno, f"{self.ctx.text(node)} (the model cannot be followed; L2 "
+                                                    "regularizers are written in the same scope)", where=self._where(scope)))
                 continue
             if not isinstance(node, ast.Call):
                 continue
@@ -422,9 +427,9 @@ class KerasTfChecker(Checker):
             short = term.names[0].rsplit(".", 1)[1]
             if term.collects:
                 if self._graph_regularizers():
-                    sites.append(_Site(node.lineno, f"{short}()"))
+                    sites.append(_Site(node.lineno, f"{short}()", where=self._where(scope)))
             else:
-                sites.append(_Site(node.lineno, short))
+                sites.append(_Site(node.lineno, short, where=self._where(scope)))
         return sites
 
     def _loss_term(self, node: ast.AST, scope: Scope) -> bool:
