@@ -359,7 +359,10 @@ def _add_noqa(results: Iterable[FileResult], errors: List[SourceError], stderr: 
         try:
             raw = read_bytes(result.path)
             decoded = decode(result.path, raw)
-            text, count = add_noqa(decoded.text, wanted)
+            try:
+                text, count = add_noqa(decoded.text, wanted)
+            except ValueError as error:  # untokenizable, or the result would not parse: nothing written
+                raise SourceError(result.path, str(error)) from None
             if count:
                 write_atomic(result.path, encode(decoded, text, raw), raw)
                 added, files = added + count, files + 1
