@@ -16,7 +16,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, TextIO
 from . import __version__, report, settings as config
 from .catalog import RULES, RULES_BY_CODE
 from .discovery import discover
-from .files import SourceError, decode, display, encode, read_bytes, write_atomic
+from .files import SourceError, decode, display, encode, read_bytes, size_limit, too_large, write_atomic
 from .catalog.schema import SAFE, UNSAFE
 from .decay_values import DecayValues
 from .runner import CONFIG_SUFFIXES, NOTEBOOK_SUFFIXES, SUFFIXES, FileResult, Options, analyze, run
@@ -250,9 +250,12 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     with _output(args.output_file, stdout) as out:
         if from_stdin:
             name = args.stdin_filename
-            raw = sys.stdin.buffer.read()
-            results: Iterable[FileResult] = [analyze(name, raw, resolver.selection_for(name), options(name))]
-            results[0].raw = results[0].raw or raw  # check --fix echoes it when nothing changed
+            raw = sys.stdin.buffer.read(size_limit(name) + 1)  # bounded: `cat /dev/zero | adamw-lint check -`
+            if len(raw) > size_limit(name):  # an error, and nothing echoed: the input was not read whole
+                results: Iterable[FileResult] = [FileResult(name, errors=[too_large(name, size_limit(name))])]
+            else:
+                results = [analyze(name, raw, resolver.selection_for(name), options(name))]
+                results[0].raw = results[0].raw or raw  # check --fix echoes it when nothing changed
             if args.command == "fix" and not args.diff and results[0].new_data is None and not results[0].errors:
                 out.flush()
                 out.buffer.write(raw)  # unchanged: the input, byte for byte

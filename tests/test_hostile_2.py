@@ -64,3 +64,110 @@ def test_h28b_add_noqa_never_edits_a_string_that_looks_like_a_noqa(tmp_path, cap
     assert cli(capsys, "check", "--add-noqa", str(plain), str(merged))[0] == 0
     assert plain.read_text().splitlines()[1].endswith('s = "use # noqa:E501 here"  # noqa: AWL101')
     assert merged.read_text().splitlines()[1].endswith('s = "# noqa:E501 x"  # noqa: AWL101, E731')
+
+
+def _calibration(tmp_path, suggested="0.5", search="null", weight_decay="0.0001"):
+    path = tmp_path / "c.json"
+    path.write_text('[{"site": "a.py:2", "groups": [{"index": 0, "weight_decay": %s, '
+                    '"suggested_weight_decay": %s, "search": %s}]}]' % (weight_decay, suggested, search))
+    return path
+
+
+@pytest.mark.parametrize("values,message", [
+    (dict(suggested="-0.5"), "suggested_weight_decay -0.5 is not a weight decay: it must be 0 or from 1e-12 to 1000"),  # H18a
+    (dict(suggested="1e308"), "suggested_weight_decay 1e+308 is not a weight decay"),  # H18b
+    (dict(suggested="5e-324"), "suggested_weight_decay 5e-324 is not a weight decay"),
+    (dict(search="[1e-200, 1e200]"), "search[0] 1e-200 is not a weight decay"),  # H18c
+    (dict(search="[-1, 1]"), "search[0] -1 is not a weight decay"),
+    (dict(weight_decay="-0.0001"), "weight_decay -0.0001 is not a weight decay"),
+    (dict(suggested="1e999"), "'suggested_weight_decay' must be a number"),  # JSON's overflow to inf
+    (dict(weight_decay="9" * 400), "a number 'weight_decay'"),  # H18d: beyond any float
+    (dict(suggested="9" * 400), "'suggested_weight_decay' must be a number"),
+    (dict(weight_decay="9" * 5000), "not a JSON calibration file"),  # H18f: Python's digit limit
+])
+def test_h18_an_implausible_calibration_is_refused_naming_the_file_and_nothing_is_written(tmp_path, capsys, monkeypatch, values, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.py").write_text(BAD)
+    calibration = _calibration(tmp_path, **values)
+    code, _, err = cli(capsys, "fix", "--weight-decay-from", str(calibration), "a.py")
+    assert code == 2 and f"adamw-lint: error: {calibration}: " in err and message in err and "Traceback" not in err
+    assert (tmp_path / "a.py").read_text() == BAD
+
+
+@pytest.mark.parametrize("text,message", [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),  # H18e
+    ('[{"site": "a.py:\u00b2", "groups": []}]', "'site' must be 'path:line'"),  # H18f
+])
+def test_h18e_f_a_broken_calibration_is_an_error_naming_the_file(tmp_path, capsys, text, message):
+    (tmp_path / "a.py").write_text(BAD)
+    calibration = tmp_path / "c.json"
+    calibration.write_text(text, encoding="utf-8")
+    code, _, err = cli(capsys, "fix", "--weight-decay-from", str(calibration), str(tmp_path / "a.py"))
+    assert code == 2 and err.startswith(f"adamw-lint: error: {calibration}: ") and message in err
+
+
+def test_h18c_the_scaled_value_is_a_finite_point_of_the_range(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.py").write_text(BAD)
+    calibration = _calibration(tmp_path, suggested="100", search="[1e-12, 100]")
+    code, _, _ = cli(capsys, "fix", "--weight-decay-from", str(calibration), "--weight-decay-scale", "0.5", "a.py")
+    assert code == 0 and "weight_decay=1e-05)" in (tmp_path / "a.py").read_text()  # √(1e-12 · 1e2)
+
+
+# --- what is read: regular files only, bounded -----------------------------------------------
+
+def test_h02b_h04_a_fifo_or_a_device_named_on_the_command_line_is_an_error_and_the_rest_is_checked(tmp_path):
+    (tmp_path / "a.py").write_text(BAD)
+    os.mkfifo(tmp_path / "x.py")
+    os.symlink("/dev/zero", tmp_path / "z.py")
+    result = run_cli("check", "x.py", "z.py", "a.py", cwd=tmp_path, timeout=60)
+    assert result.returncode == 2 and "a.py:2:7: AWL101" in result.stdout
+    assert "x.py: is not a regular file (a FIFO); not read" in result.stderr
+    assert "z.py: is not a regular file (a device); not read" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_h06_a_huge_data_file_is_scanned_in_chunks_never_held_and_a_huge_candidate_is_skipped(tmp_path, monkeypatch):
+    import adamw_lint.files as files
+    import adamw_lint.runner as runner
+
+    (tmp_path / "b.py").write_text(BAD)
+    (tmp_path / "data.json").write_bytes(b'{"rows": [' + b"1, " * 300_000 + b"1]}")  # no optimizer named
+    (tmp_path / "big.py").write_text(BAD + "x = 1\n" * 200_000)
+    monkeypatch.setattr(runner, "_HOLD_BYTES", 64 * 1024)  # the real limits, scaled down
+    monkeypatch.setattr(files, "MAX_SOURCE_BYTES", 1024 * 1024)
+    largest = []
+    real = files.scan
+
+    def scan(path, test, chunk=4 * files.MB):
+        return real(path, lambda raw: largest.append(len(raw)) or test(raw), 256 * 1024)
+
+    monkeypatch.setattr(runner, "scan", scan)
+    rows = list(runner.run([str(tmp_path / n) for n in ("b.py", "big.py", "data.json")], lambda p: _selection(),
+                           jobs=1))
+    assert [(os.path.basename(r.path), [f.code for f in r.findings], [e.reason for e in r.errors]) for r in rows] == [
+        ("b.py", ["AWL101"], []), ("big.py", [], ["skipped: larger than 1 MB (not analyzed)"])]
+    assert max(largest) <= 256 * 1024 + 4096  # a chunk and the overlap, never the whole file
+
+
+def _selection():
+    from adamw_lint.selection import Selection
+
+    return Selection()
+
+
+def test_h36_running_out_of_memory_is_said_as_such(tmp_path, capsys, monkeypatch):
+    import adamw_lint.runner as runner
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(runner.ast, "parse", exhausted)
+    (tmp_path / "a.py").write_text(BAD)
+    code, _, err = cli(capsys, "check", str(tmp_path / "a.py"))
+    assert code == 2 and "a.py: cannot be parsed: ran out of memory" in err and "nested" not in err
+
+
+def test_stdin_is_read_up_to_the_limit(monkeypatch):
+    result = run_cli("check", "--fix", "--stdin-filename", "x.py", "-", stdin="x = 1\n" * 3_000_000, timeout=120)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "x.py: skipped: larger than 16 MB (not analyzed)" in result.stderr
