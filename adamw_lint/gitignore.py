@@ -2,7 +2,7 @@
 
 ``pathspec`` gives the semantics (each pattern becomes a regular expression); this module adds
 what a file from anywhere needs: a line that is not a valid pattern is dropped as git drops it
-(``lenient``), or is an error naming it (``strict``, for our own settings); several wildcards in
+(or, with ``strict``, for our own settings, is an error naming it); several wildcards in
 one path segment (``*a*a*a*b``) cannot make the regular expression backtrack exponentially; and a
 long list of plain names (a generated ``.gitignore`` of 50,000 files) is one set lookup per path
 segment rather than one regular expression per name.
@@ -10,9 +10,10 @@ segment rather than one regular expression per name.
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
-from typing import Dict, Iterable, List, Optional, Sequence, Union
+from typing import Dict, Iterable, List, Optional, Union
 
 _STAR = "[^/]*"  # what pathspec writes for a `*` inside a segment
 # a piece of pathspec's regular expression between two stars of one segment that matches strings
@@ -58,8 +59,29 @@ class Patterns:
     verdict (True: ignored, False: re-included by ``!``, None: no pattern matched)."""
 
     def __init__(self, lines: Iterable[str], strict: bool = False) -> None:
-        self.patterns = _compile(list(lines), strict)  # pathspec's, in order
-        self._entries = _grouped(self.patterns)
+        self._lines = list(lines)
+        self._strict = strict
+        self._entries: List[Entry] = []
+        run: List[str] = []  # lines that are not plain names, compiled together
+        grouping = _plain_names_read_as_expected()
+        for line in self._lines:
+            if grouping and _PLAIN_NAME.fullmatch(line):
+                self._entries += _compile(run, strict)
+                run = []
+                if not self._entries or not isinstance(self._entries[-1], Names):
+                    self._entries.append(Names())
+                self._entries[-1].add(line)  # type: ignore[union-attr]
+            else:
+                run.append(line)
+        self._entries += _compile(run, strict)
+        self._patterns: Optional[List[object]] = None
+
+    @property
+    def patterns(self) -> List[object]:
+        """Every line as a pathspec pattern, in order (compiled when first asked for)."""
+        if self._patterns is None:
+            self._patterns = _compile(self._lines, self._strict)
+        return self._patterns
 
     def check(self, relative: str) -> Optional[bool]:
         verdict, priority = None, 0
@@ -87,6 +109,8 @@ def _groups(match) -> dict:
 
 
 def _compile(lines: List[str], strict: bool) -> List[object]:
+    if not lines:
+        return []
     import pathspec  # gitignore semantics from a maintained library, not hand-written matching
 
     with warnings.catch_warnings():
@@ -103,8 +127,9 @@ def _compile(lines: List[str], strict: bool) -> List[object]:
                         raise PatternError(f"an invalid pattern {line!r} ({error})") from None
                     # git ignores a line it cannot use, and so do we
         for pattern in patterns:
-            if getattr(pattern, "regex", None) is not None:
-                pattern.regex = re.compile(_linear(pattern.regex.pattern))
+            regex = getattr(pattern, "regex", None)
+            if regex is not None and _linear(regex.pattern) != regex.pattern:
+                pattern.regex = re.compile(_linear(regex.pattern))
     return [p for p in patterns if getattr(p, "include", None) is not None]
 
 
@@ -127,28 +152,10 @@ def _linear(regex: str) -> str:
     return "".join(out)
 
 
-def _grouped(patterns: Sequence[object]) -> List[Entry]:
-    """Consecutive plain-name patterns folded into one ``Names``."""
-    entries: List[Entry] = []
-    for pattern in patterns:
-        name = _plain_name(pattern)
-        if name is None:
-            entries.append(pattern)
-            continue
-        if not entries or not isinstance(entries[-1], Names):
-            entries.append(Names())
-        entries[-1].add(name)  # type: ignore[union-attr]
-    return entries
-
-
-def _plain_name(pattern: object) -> Optional[str]:
-    """The name of an including pattern that matches exactly a path segment of that name (its
-    expression is checked, so another pathspec version's reading is never assumed)."""
-    text = getattr(pattern, "pattern", None)
-    regex = getattr(pattern, "regex", None)
-    if getattr(pattern, "include", None) is not True or not isinstance(text, str) or regex is None:
-        return None
-    name = text.strip()
-    if not _PLAIN_NAME.fullmatch(name) or regex.pattern != f"^(?:.+/)?{re.escape(name)}(?:(?P<{_DIR_MARK}>/)|$)":
-        return None
-    return name
+@functools.lru_cache(maxsize=1)
+def _plain_names_read_as_expected() -> bool:
+    """Whether this pathspec reads a plain name as matching any path segment of that name (the
+    ``Names`` semantics): checked once on a sample rather than assumed of every version."""
+    sample = _compile(["name.ext"], strict=True)
+    regex = getattr(sample[0], "regex", None) if len(sample) == 1 else None
+    return regex is not None and regex.pattern == rf"^(?:.+/)?name\.ext(?:(?P<{_DIR_MARK}>/)|$)"

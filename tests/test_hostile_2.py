@@ -171,3 +171,175 @@ def test_stdin_is_read_up_to_the_limit(monkeypatch):
     result = run_cli("check", "--fix", "--stdin-filename", "x.py", "-", stdin="x = 1\n" * 3_000_000, timeout=120)
     assert result.returncode == 2 and result.stdout == ""
     assert "x.py: skipped: larger than 16 MB (not analyzed)" in result.stderr
+
+
+def test_h09_an_output_file_that_is_an_input_is_refused_and_left_as_it_was(tmp_path):
+    source = BAD + "# precious\n"
+    (tmp_path / "a.py").write_text(source)
+    os.link(tmp_path / "a.py", tmp_path / "same.txt")
+    for args in (("check", "-o", "a.py", "a.py"), ("fix", "--diff", "-o", "./a.py", "."), ("check", "-o", "same.txt", ".")):
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.returncode == 2 and "is the input a.py; not overwritten" in result.stderr, args
+        assert (tmp_path / "a.py").read_text() == source
+    result = run_cli("check", "-o", "report.txt", "a.py", cwd=tmp_path)  # another file is fine
+    assert result.returncode == 1 and "AWL101" in (tmp_path / "report.txt").read_text()
+
+
+@pytest.mark.parametrize("output,message", [
+    ("/nonexistent/x", "cannot write the output to /nonexistent/x: No such file or directory"),
+    (".", "cannot write the output to .: Is a directory"),
+])
+def test_h25_an_output_file_that_cannot_be_written_is_exit_2_with_a_message(tmp_path, output, message):
+    (tmp_path / "a.py").write_text("x = 1\n")
+    result = run_cli("check", "-o", output, "a.py", cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr == f"adamw-lint: error: {message}\n"
+
+
+def test_h25_a_full_stdout_is_exit_2_with_a_message(tmp_path):
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    (tmp_path / "a.py").write_text("x = 1\n")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "adamw_lint", "check", "a.py"], cwd=tmp_path, stdout=full,
+                                stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 2
+    assert result.stderr == "adamw-lint: error: cannot write the output: No space left on device\n"
+
+
+def test_h39_a_deleted_working_directory_is_exit_2_with_a_message(tmp_path):
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    (tmp_path / "a.py").write_text(BAD)
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    # the child changes into the directory, which is then removed under it
+    script = f"import os, sys; os.chdir({str(gone)!r}); os.rmdir({str(gone)!r}); sys.argv = ['adamw-lint', 'check', {str(tmp_path / 'a.py')!r}]; " \
+             "import runpy; runpy.run_module('adamw_lint', run_name='__main__')"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "the current directory cannot be read (No such file or directory); was it deleted?" in result.stderr
+
+
+# --- configuration and ignore files ------------------------------------------------------------
+
+def test_h12_a_broken_configuration_below_the_root_costs_only_its_folder(tmp_path):
+    (tmp_path / "a.py").write_text(BAD)
+    (tmp_path / "fx").mkdir()
+    (tmp_path / "fx" / "pyproject.toml").write_text("[project\n")
+    (tmp_path / "fx" / "b.py").write_text(BAD)
+    (tmp_path / "z").mkdir()
+    (tmp_path / "z" / "c.py").write_text(BAD)
+    for args in (("check", "."), ("check", "a.py", "fx/b.py", "z/c.py")):
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, args
+        assert "a.py:2:7: AWL101" in result.stdout and "c.py:2:7: AWL101" in result.stdout
+        assert "b.py:2" not in result.stdout
+        assert "fx/pyproject.toml: cannot read it: Expected ']'" in result.stderr
+        assert result.stderr.count("adamw-lint: error:") == 1
+    result = run_cli("check", "--stdin-filename", "fx/x.py", "-", cwd=tmp_path, stdin=BAD)
+    assert result.returncode == 2 and "fx/x.py: not checked: " in result.stderr and "Traceback" not in result.stderr
+
+
+def test_h11_a_deeply_nested_configuration_is_an_error_naming_it(tmp_path):
+    (tmp_path / "a.py").write_text(BAD)
+    (tmp_path / ".adamw-lint.toml").write_text("x = " + "[" * 3000 + "]" * 3000 + "\n")
+    result = run_cli("check", ".", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == f"adamw-lint: error: {tmp_path / '.adamw-lint.toml'}: cannot read it: nested too deeply\n"
+
+
+def test_h23_gitignore_lines_git_cannot_use_are_dropped_and_the_others_apply(tmp_path):
+    (tmp_path / "a.py").write_text(BAD)
+    (tmp_path / "ignored.py").write_text(BAD)
+    (tmp_path / ".gitignore").write_text("a\\\n!\n[z-a]\n[[:alpha:]]\nignored.py\n")
+    result = run_cli("check", ".", cwd=tmp_path, env={"PYTHONWARNINGS": "default"})
+    assert result.returncode == 1 and "a.py:2:7: AWL101" in result.stdout and "ignored.py" not in result.stdout
+    assert result.stderr == ""  # no traceback, and no FutureWarning from `[[:alpha:]]`
+
+
+@pytest.mark.parametrize("setting", ['extend-exclude = ["[z-a]"]', 'per-file-ignores = {"a\\\\" = ["AWL101"]}'])
+def test_h23_an_invalid_pattern_in_our_settings_is_an_error_naming_it(tmp_path, setting):
+    (tmp_path / "a.py").write_text(BAD)
+    (tmp_path / "pyproject.toml").write_text(f"[tool.adamw-lint]\n{setting}\n")
+    result = run_cli("check", ".", cwd=tmp_path)
+    key = setting.split(" ")[0]
+    assert result.returncode == 2 and f"pyproject.toml: [tool.adamw-lint] {key} has an invalid pattern" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = run_cli("check", "--isolated", "--extend-exclude", "[z-a]", ".", cwd=tmp_path)
+    assert result.returncode == 2 and "--extend-exclude has an invalid pattern '[z-a]'" in result.stderr
+
+
+def test_h01_h03_h05_h29_ignore_files_that_are_fifos_or_devices_are_passed_over(tmp_path):
+    import subprocess
+
+    (tmp_path / "a.py").write_text(BAD)
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    os.mkfifo(tmp_path / ".gitignore")
+    (tmp_path / ".git" / "info").mkdir(exist_ok=True)
+    exclude = tmp_path / ".git" / "info" / "exclude"
+    if exclude.exists():
+        exclude.unlink()
+    os.mkfifo(exclude)
+    os.mkdir(tmp_path / "sub")
+    os.symlink("/dev/zero", tmp_path / "sub" / ".gitignore")
+    (tmp_path / "sub" / "b.py").write_text(BAD)
+    subprocess.run(["git", "config", "core.excludesFile", "/dev/zero"], cwd=tmp_path, check=True)
+    result = run_cli("check", ".", cwd=tmp_path, timeout=120)
+    assert result.returncode == 1 and "a.py:2:7: AWL101" in result.stdout and "sub/b.py:2:7: AWL101" in result.stdout
+    assert result.stderr == ""
+
+
+def test_h07_a_tree_deeper_than_the_recursion_limit_is_walked(tmp_path):
+    (tmp_path / "a.py").write_text(BAD)
+    deep = str(tmp_path)
+    for _ in range(1000):  # 2 kB of path: below PATH_MAX, above Python's recursion limit
+        deep = os.path.join(deep, "d")
+        os.mkdir(deep)  # one by one: os.makedirs and pathlib recurse
+    with open(os.path.join(deep, "deep.py"), "w") as handle:
+        handle.write(BAD)
+    with open(os.path.join(deep, ".gitignore"), "w") as handle:
+        handle.write("nothing.py\n")
+    result = run_cli("check", "-q", ".", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr == ""
+    assert result.stdout.count("AWL101") == 2 and "d/d/deep.py:2:7" in result.stdout
+    named = run_cli("check", "-q", os.path.join(deep, "deep.py"), cwd=tmp_path)
+    assert named.returncode == 1 and named.stdout.count("AWL101") == 1
+
+
+def test_h10_a_catastrophic_gitignore_glob_is_matched_in_linear_time(tmp_path):
+    from adamw_lint.gitignore import Patterns
+
+    name = "a" * 80 + ".py"
+    (tmp_path / name).write_text(BAD)
+    (tmp_path / ".gitignore").write_text("*a" * 30 + "*b\n" + "*a" * 30 + "*y\n")
+    # the same verdicts as the backtracking expression, on inputs small enough for it
+    for pattern, path, expected in (("*a*a*b", "xaxab", True), ("*a*a*b", "aab.py", None), ("*a*a*.py", "aa.py", True),
+                                    ("*a?c*d", "xabcd", True), ("*a[bc]c*d", "aacxd", None), ("x*a*a*/", "xaa/", True)):
+        assert Patterns([pattern]).check(path) == expected, (pattern, path)
+    result = run_cli("check", "-q", ".", cwd=tmp_path, timeout=60)  # pathspec's own expression: hours
+    assert result.returncode == 0 and result.stdout == ""  # the 61-star pattern ending in y matches .py
+
+
+def test_h38_a_long_gitignore_of_plain_names_is_one_lookup(tmp_path):
+    from adamw_lint.gitignore import Names, Patterns
+
+    lines = [f"generated_file_{i}.bin" for i in range(50_000)] + ["keep/", "!generated_file_7.bin"]
+    patterns = Patterns(lines)
+    assert [type(e) for e in patterns._entries][:1] == [Names] and len(patterns._entries) == 3
+    assert patterns.check("x/generated_file_49999.bin") is True and patterns.check("generated_file_7.bin") is False
+    assert patterns.check("generated_file_1.bin/x.py") is True and patterns.check("other.py") is None
+    (tmp_path / ".gitignore").write_text("\n".join(lines) + "\n")
+    for i in range(50):
+        (tmp_path / f"m{i}.py").write_text("x = 1\n")
+    (tmp_path / "generated_file_3.bin").mkdir()
+    (tmp_path / "generated_file_3.bin" / "a.py").write_text(BAD)
+    (tmp_path / "a.py").write_text(BAD)
+    result = run_cli("check", "-q", ".", cwd=tmp_path, timeout=120)
+    assert result.returncode == 1 and result.stdout.count("AWL101") == 1 and "generated" not in result.stdout
