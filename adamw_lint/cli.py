@@ -16,7 +16,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, TextIO
 from . import __version__, report, settings as config
 from .catalog import RULES, RULES_BY_CODE
 from .discovery import discover
-from .files import SourceError, decode, display, encode, read_bytes, write_atomic
+from .files import SourceError, decode, display, encode, read_bytes, size_limit, too_large, write_atomic
 from .catalog.schema import SAFE, UNSAFE
 from .decay_values import DecayValues
 from .runner import CONFIG_SUFFIXES, NOTEBOOK_SUFFIXES, SUFFIXES, FileResult, Options, analyze, run
@@ -162,14 +162,27 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ``python -m adamw_lint``), so a lint run may tune the process (``pool.collect_less``)."""
     try:
         with interruptible():
-            return _main(argv)
+            code = _main(argv)
+            sys.stdout.flush()  # a write error (ENOSPC on /dev/full) is reported here, not at exit
+            return code
     except KeyboardInterrupt:
         sys.stderr.write("adamw-lint: interrupted; every file is either untouched or completely fixed\n")
         return 130
     except BrokenPipeError:  # `adamw-lint check . | head`: the reader left; say nothing more
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _discard_stdout()
         return EXIT_ERROR
+    except OSError as error:  # the output cannot be written (a full disk, -o into a missing folder):
+        # files that cannot be read or written are SourceErrors, never raised this far
+        where = f" to {report.escape(os.fsdecode(error.filename))}" if error.filename else ""
+        sys.stderr.write(f"adamw-lint: error: cannot write the output{where}: {error.strerror or error}\n")
+        _discard_stdout()
+        return EXIT_ERROR
+
+
+def _discard_stdout() -> None:
+    """What is still buffered for stdout goes nowhere (Python would fail again flushing it at exit)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _main(argv: Optional[Sequence[str]]) -> int:
@@ -193,6 +206,12 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         return EXIT_CLEAN
     if args.command == "verify":
         return _torch_command(lambda: import_module("adamw_lint.verify").run(args.device, args.steps, stdout.write))
+    try:
+        os.getcwd()  # patterns, settings and SARIF are relative to it
+    except OSError as error:
+        stderr.write(f"adamw-lint: error: the current directory cannot be read ({error.strerror or error}); "
+                     "was it deleted? Change to an existing directory\n")
+        return EXIT_ERROR
     try:
         overrides = {} if args.command == "config" else dict(
             select=args.select, ignore=args.ignore, extend_select=args.extend_select,
@@ -247,20 +266,36 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         return made
 
     errors: List[SourceError] = []
+    paths: List[str] = []
+    if not from_stdin:  # before the output file is opened (truncated): it must not be one of them
+        present = [p for p in args.paths if os.path.lexists(p)]
+        errors += [SourceError(p, "no such file or directory") for p in args.paths if not os.path.lexists(p)]
+        paths, unreadable = discover(present, resolver, SUFFIXES)
+        errors += unreadable
+        clash = _one_of(args.output_file, paths)
+        if clash is not None:
+            stderr.write(f"adamw-lint: error: the output file {report.escape(args.output_file)} is the input "
+                         f"{report.escape(display(clash))}; not overwritten\n")
+            return EXIT_ERROR
     with _output(args.output_file, stdout) as out:
         if from_stdin:
             name = args.stdin_filename
-            raw = sys.stdin.buffer.read()
-            results: Iterable[FileResult] = [analyze(name, raw, resolver.selection_for(name), options(name))]
-            results[0].raw = results[0].raw or raw  # check --fix echoes it when nothing changed
+            raw = sys.stdin.buffer.read(size_limit(name) + 1)  # bounded: `cat /dev/zero | adamw-lint check -`
+            try:
+                selection = resolver.selection_for(name)
+            except config.SettingsError as error:  # the configuration governing --stdin-filename: as a file's error
+                selection, unusable = None, error
+            if selection is None:
+                results: Iterable[FileResult] = [FileResult(name, errors=[SourceError(name, f"not checked: {unusable}")], raw=raw)]
+            elif len(raw) > size_limit(name):  # an error, and nothing echoed: the input was not read whole
+                results = [FileResult(name, errors=[too_large(name, size_limit(name))])]
+            else:
+                results = [analyze(name, raw, selection, options(name))]
+                results[0].raw = results[0].raw or raw  # check --fix echoes it when nothing changed
             if args.command == "fix" and not args.diff and results[0].new_data is None and not results[0].errors:
                 out.flush()
                 out.buffer.write(raw)  # unchanged: the input, byte for byte
         else:
-            present = [p for p in args.paths if os.path.lexists(p)]
-            errors += [SourceError(p, "no such file or directory") for p in args.paths if not os.path.lexists(p)]
-            paths, unreadable = discover(present, resolver, SUFFIXES)
-            errors += unreadable
             if args.show_files:
                 for path in paths:
                     out.write(report.escape(display(path)) + "\n")
@@ -284,6 +319,22 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     if args.exit_zero:  # as ruff: 0 whatever was found, errors included (they are still printed)
         return EXIT_CLEAN
     return EXIT_ERROR if errors else code
+
+
+def _one_of(output: Optional[str], paths: Sequence[str]) -> Optional[str]:
+    """The input that is the output file itself (by identity: a link or another spelling counts)."""
+    try:
+        target = os.stat(output) if output is not None else None
+    except OSError:
+        return None  # not there yet: created when written
+    for path in paths if target is not None else ():
+        try:
+            found = os.stat(path)
+        except OSError:
+            continue
+        if (found.st_dev, found.st_ino) == (target.st_dev, target.st_ino):  # type: ignore[union-attr]
+            return path
+    return None
 
 
 @contextlib.contextmanager
@@ -359,7 +410,10 @@ def _add_noqa(results: Iterable[FileResult], errors: List[SourceError], stderr: 
         try:
             raw = read_bytes(result.path)
             decoded = decode(result.path, raw)
-            text, count = add_noqa(decoded.text, wanted)
+            try:
+                text, count = add_noqa(decoded.text, wanted)
+            except ValueError as error:  # untokenizable, or the result would not parse: nothing written
+                raise SourceError(result.path, str(error)) from None
             if count:
                 write_atomic(result.path, encode(decoded, text, raw), raw)
                 added, files = added + count, files + 1

@@ -19,7 +19,7 @@ import threading
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Tuple
+from typing import BinaryIO, Callable, Iterator, List, Optional, Tuple
 
 class SourceError(Exception):
     """A file that cannot be read, decoded, parsed or written: reported, skipped, never written.
@@ -45,14 +45,89 @@ class SourceError(Exception):
         return hash(self._fields())
 
 
-def read_bytes(path: str) -> bytes:
+MB = 2**20
+# What is analyzed at all: parsing costs tens of times a file's size in memory (a 30 MB module
+# needs 2 GB), and no hand-written module or configuration comes near. Notebooks carry outputs.
+MAX_SOURCE_BYTES = 16 * MB
+MAX_DATA_BYTES = 64 * MB
+_DATA_SUFFIXES = (".ipynb", ".yaml", ".yml", ".json", ".jsonnet", ".libsonnet")
+
+
+def size_limit(path: str) -> int:
+    """The largest file of this kind that is analyzed (``MAX_SOURCE_BYTES``, ``MAX_DATA_BYTES``)."""
+    return MAX_DATA_BYTES if path.endswith(_DATA_SUFFIXES) else MAX_SOURCE_BYTES
+
+
+class TooLarge(SourceError):
+    """A file over the size limit: not read whole (``read_bytes``); ``scan`` can still look in it."""
+
+
+def read_bytes(path: str, limit: Optional[int] = None) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (default: ``size_limit``). Anything
+    else is a SourceError, never a blocked or unbounded read: a FIFO (opening one waits for a
+    writer), a device (``/dev/zero`` never ends), a file over the limit (TooLarge)."""
+    limit = size_limit(path) if limit is None else limit
+    with _regular(path) as (handle, size):
+        if size > limit:
+            raise too_large(path, limit)
+        data = handle.read(limit + 1)  # the size may have grown since, or be unknown (/proc)
+    if len(data) > limit:
+        raise too_large(path, limit)
+    return data
+
+
+def scan(path: str, test: Callable[[bytes], bool], chunk: int = 4 * MB) -> bool:
+    """Whether ``test`` holds for some part of a file, read in overlapping chunks: a large file is
+    pre-filtered in bounded memory (a word that straddles two chunks is whole in the overlap)."""
+    overlap = 4096
+    with _regular(path) as (handle, _):
+        tail = b""
+        while True:
+            block = handle.read(chunk)
+            if not block:
+                return False
+            if test(tail + block):
+                return True
+            tail = block[-overlap:]
+
+
+def too_large(path: str, limit: int) -> TooLarge:
+    return TooLarge(path, f"skipped: larger than {limit // MB} MB (not analyzed)")
+
+
+@contextlib.contextmanager
+def _regular(path: str) -> Iterator[Tuple[BinaryIO, int]]:
+    """An open regular file and its size. Opened non-blocking, so that a FIFO returns at once to
+    be refused; the mode is read from the open file, so nothing can be swapped in between."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except IsADirectoryError:
         raise SourceError(path, "is a directory") from None
     except OSError as error:
         raise SourceError(path, f"cannot be read: {error.strerror or error}") from None
+    try:
+        handle = os.fdopen(fd, "rb")
+    except OSError as error:
+        os.close(fd)
+        raise SourceError(path, f"cannot be read: {error.strerror or error}") from None
+    with handle:
+        try:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise SourceError(path, "is a directory")
+            if not stat.S_ISREG(info.st_mode):
+                raise SourceError(path, f"is not a regular file ({_kind(info.st_mode)}); not read")
+            yield handle, info.st_size
+        except OSError as error:
+            raise SourceError(path, f"cannot be read: {error.strerror or error}") from None
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a socket" if stat.S_ISSOCK(mode) else "not a file"
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from .decay_values import DecayValues
 from .project import line_length, torch_floor
 from .project_index import ProjectIndex
 from .scope import absolute_module
-from .files import Decoded, SourceError, decode, encode, physical_lines, read_bytes
+from .files import Decoded, SourceError, TooLarge, decode, encode, physical_lines, read_bytes, scan
 from .findings import Finding, Span
 from .noqa import without_noqa
 from .selection import Selection
@@ -120,8 +120,11 @@ def _parse(path: str, raw: bytes) -> Tuple[Decoded, ast.AST]:
     except SyntaxError as error:
         raise SourceError(path, f"cannot be parsed: {error.msg}", error.lineno or 0, error.offset or 0) from None
     except (ValueError, RecursionError, MemoryError) as error:
-        reason = "is nested too deeply to analyze" if isinstance(error, (RecursionError, MemoryError)) else str(error)
+        reason = {RecursionError: "is nested too deeply to analyze", MemoryError: _OUT_OF_MEMORY}.get(type(error), str(error))
         raise SourceError(path, f"cannot be parsed: {reason}") from None
+
+
+_OUT_OF_MEMORY = "ran out of memory (parsing needs tens of times the file's size)"
 
 
 def _config_text(path: str, raw: bytes) -> str:
@@ -226,8 +229,10 @@ def _analyze(path: str, raw: bytes, selection: Selection, options: Options) -> F
         return work(path, raw, selection, options)
     except SourceError as error:
         return FileResult(path, errors=[error])
-    except (RecursionError, MemoryError):
+    except RecursionError:
         return FileResult(path, errors=[SourceError(path, "is nested too deeply to analyze")])
+    except MemoryError:
+        return FileResult(path, errors=[SourceError(path, f"cannot be analyzed: {_OUT_OF_MEMORY}")])
     except Exception as error:  # a bug in adamw-lint: this file is reported, the others go on
         interrupt = _interrupt_behind(error)
         if interrupt is not None:
@@ -289,17 +294,19 @@ def run(
         for position, path in enumerate(paths):
             given.append(path)
             try:
-                raw = read_bytes(path)
+                settings = options(path)
+                has = _contents(path)
+                candidate = has(prefilter(path, settings))
+                follows = not candidate and bool(settings.project_roots) and path.endswith(".py")
+                decay = follows and has(lambda raw: b"decay" in raw)
+                indexed = follows and not decay and has(lambda raw: b"](" in raw)
             except SourceError as error:
                 heapq.heappush(found, (position, FileResult(path, errors=[error])))
                 continue
-            settings = options(path)
-            if prefilter(path, settings)(raw):  # the bytes are dropped here; a worker reads them again
+            if candidate:  # the bytes are dropped here; a worker reads them again
                 analyzer.submit(position, (path, selection(path), settings))
-            elif settings.project_roots and path.endswith(".py"):
-                decay = b"decay" in raw
-                if decay or b"](" in raw:
-                    later.append((position, path, decay))
+            elif decay or indexed:
+                later.append((position, path, decay))
         undecided = later[0][0] if later else sys.maxsize  # results stream up to the first of them
         for position, outcome in analyzer.results():
             _keep(found, position, outcome)
@@ -315,6 +322,19 @@ def run(
             for position, outcome in analyzer.results():
                 _keep(found, position, outcome)
     yield from _ready(found, sys.maxsize)
+
+
+_HOLD_BYTES = 4 * 2**20  # a larger file is pre-filtered in chunks: memory never follows the largest file
+
+
+def _contents(path: str) -> Callable[[Callable[[bytes], bool]], bool]:
+    """Asks whether a test holds for a file's bytes: held whole when small, else scanned in
+    chunks (a multi-gigabyte data file beside the code is never read into memory)."""
+    try:
+        raw = read_bytes(path, _HOLD_BYTES)
+    except TooLarge:
+        return lambda test: scan(path, test)
+    return lambda test: test(raw)
 
 
 def _keep(found: List[Tuple[int, FileResult]], position: int, outcome: FileResult) -> None:
