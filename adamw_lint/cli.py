@@ -209,7 +209,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         resolver = config.Resolver(overrides, args.config, args.isolated)
         if args.command == "config" or args.show_settings:
             start = args.path if args.command == "config" else next((p for p in args.paths if p != "-"), ".")
-            stdout.write(resolver.for_path(start).describe())
+            stdout.write(resolver.for_path(start).describe() + config.line_length_note(start))
             return EXIT_CLEAN
         first = resolver.for_path(next((p for p in args.paths if p != "-" and os.path.exists(p)), "."))
     except config.SettingsError as error:

@@ -212,7 +212,8 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
         if len(updated.body) != 1 or not isinstance(getattr(updated.body[0], "value", None), cst.Call):
             return updated
         indent = len("".join(self._indents))
-        old_text, new_text = self._module.code_for_node(original), self._module.code_for_node(updated)
+        # without the comments and blank lines above it: its first line is the statement's own
+        old_text, new_text = (self._module.code_for_node(node.with_changes(leading_lines=())) for node in (original, updated))
         start = self.get_metadata(PositionProvider, original.body[0].value).start  # type: ignore[attr-defined]
         value = self._split(updated.body[0].value,  # type: ignore[attr-defined]
                             old_text.rstrip("\r\n"), new_text.rstrip("\r\n"), indent, start.column)

@@ -49,3 +49,78 @@ def test_fix_diff_exits_1_when_the_diff_is_not_empty_and_says_so_in_help(tmp_pat
     assert "exit 1 only when the diff is not empty" in helped
     readme = " ".join((ROOT / "README.md").read_text().split())
     assert "exit `1` exactly when the diff is not empty" in readme
+
+
+# 2. the line length the project really enforces -------------------------------------------------
+
+def padded_call(width: int, indent: str = "") -> str:
+    """``opt = torch.optim.Adam(...)`` exactly ``width`` characters long with ``indent``: one
+    character short of the limit, the rename (one more) would pass it."""
+    head = f"{indent}opt = torch.optim.Adam(model.parameters(), weight_decay=1e-4, lr="
+    return head + "0." + "0" * (width - len(head) - 4) + "1)"
+
+
+FLAKE8_HOOK = "repos:\n- repo: https://github.com/PyCQA/flake8\n  rev: 7.1.1\n  hooks:\n  - id: flake8\n"
+
+
+def test_a_flake8_hook_without_a_length_means_79(tmp_path):
+    source = "import torch\n\n\ndef make(model):\n    " + padded_call(79, "    ").lstrip() + "\n    return opt\n"
+    repo = make_repo(tmp_path / "r", {".pre-commit-config.yaml": FLAKE8_HOOK, "pkg/__init__.py": "",
+                                      "pkg/train.py": source})
+    config = lint(repo, "config", "pkg/train.py").stdout
+    assert "# fixes keep lines within 79 characters (flake8's default 79: the flake8 hook in " \
+           ".pre-commit-config.yaml sets no length)" in config
+    assert lint(repo, "fix", ".").returncode == 0
+    fixed = (repo / "pkg/train.py").read_text()
+    assert "torch.optim.AdamW(\n" in fixed and max(map(len, fixed.splitlines())) <= 79
+    # the same file where flake8 is configured with a length: that length
+    other = make_repo(tmp_path / "o", {".pre-commit-config.yaml": FLAKE8_HOOK, "setup.cfg": "[flake8]\nmax-line-length = 100\n",
+                                       "train.py": source})
+    assert "100 characters (flake8: max-line-length = 100 in [flake8] in setup.cfg)" in lint(other, "config", ".").stdout
+    lint(other, "fix", ".")
+    assert "opt = torch.optim.AdamW(model.parameters()," in (other / "train.py").read_text()  # one line: it fits
+
+
+@pytest.mark.parametrize("files,limit,source", [
+    ({"setup.cfg": "[flake8]\nselect = E,F\n"}, 79, "flake8's default 79: [flake8] in setup.cfg sets no max-line-length"),
+    ({"tox.ini": "[pycodestyle]\nmax_line_length = 90\n", "pyproject.toml": "[tool.black]\n"}, 88,
+     "black's default 88: [tool.black] in pyproject.toml sets no line-length"),
+    ({".style.yapf": "[style]\nbased_on_style = google\n"}, 80, "yapf: the google style's column limit ([style] in .style.yapf)"),
+    ({"pyproject.toml": "[tool.yapf]\ncolumn_limit = 72\n[tool.ruff]\nline-length = 100\n"}, 72,
+     "yapf: column_limit = 72 in [tool.yapf] in pyproject.toml"),
+    ({"ruff.toml": "line-length = 100\n[lint.pycodestyle]\nmax-line-length = 95\n",
+      "pyproject.toml": "[tool.ruff]\nline-length = 60\n"}, 95,  # ruff.toml wins over pyproject.toml, as in ruff
+     "ruff: max-line-length = 95 in [lint.pycodestyle] in ruff.toml"),
+    ({".pylintrc": "[FORMAT]\nmax-line-length = 99\n"}, 99, "pylint: max-line-length = 99 in [FORMAT] in .pylintrc"),
+    ({".flake8": "[flake8]\nmax-line-length = wide\n"}, 79,
+     "flake8's default 79: max-line-length = 'wide' in [flake8] in .flake8 is not a length"),
+    ({".pre-commit-config.yaml": "repos:\n- repo: local\n  hooks:\n  - id: black\n    args: [-l, '70']\n"}, 70,
+     "black: the black hook in .pre-commit-config.yaml (args: 70)"),
+    ({"README.md": "no tools\n"}, 88, "the default 88: no ruff, black, flake8, pycodestyle, yapf or pylint configuration found"),
+])
+def test_config_says_which_tool_sets_the_line_length(tmp_path, files, limit, source):
+    repo = make_repo(tmp_path / "r", files)
+    assert f"# fixes keep lines within {limit} characters ({source})\n" in lint(repo, "config", ".").stdout
+
+
+def test_a_comment_or_blank_line_above_a_call_does_not_hide_its_indentation(tmp_path):
+    call = padded_call(80, " " * 8)
+    source = ("import torch\n\n\ndef make(model):\n    if model:\n        # the optimizer\n" + call + "\n"
+              "        return opt\n    # fallback\n\n" + padded_call(80, "    ") + "\n    return opt\n")
+    repo = make_repo(tmp_path / "r", {"pyproject.toml": "[tool.ruff]\nline-length = 80\n", "train.py": source})
+    assert lint(repo, "fix", ".").returncode == 0
+    fixed = (repo / "train.py").read_text()
+    assert fixed.count("torch.optim.AdamW(\n") == 2 and max(map(len, fixed.splitlines())) <= 80
+    assert "        # the optimizer\n        opt = torch.optim.AdamW(\n" in fixed  # the comment stays where it was
+
+
+def test_notebook_fixes_keep_to_the_projects_line_length(tmp_path):
+    call = padded_call(80)
+    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+            "source": ["import torch\n", "# the optimizer\n", call]}
+    notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    repo = make_repo(tmp_path / "r", {"pyproject.toml": "[tool.ruff]\nline-length = 80\n",
+                                      "nb.ipynb": json.dumps(notebook, indent=1) + "\n"})
+    assert lint(repo, "fix", ".").returncode == 0
+    lines = "".join(json.loads((repo / "nb.ipynb").read_text())["cells"][0]["source"]).splitlines()
+    assert lines[2] == "opt = torch.optim.AdamW(" and max(map(len, lines)) <= 80
