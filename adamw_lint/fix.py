@@ -90,7 +90,7 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         source = tree.code
         if self._given is None:
-            found = analyze_source(source, self.style, target_torch=self.target_torch)
+            found = analyze_source(source, self.style, target_torch=self.target_torch, path=self.path)
             self._given = self.selection.filter(without_noqa(found, source))
         findings = [f for f in self._given if f.fix and f.fix.applies_at(self.applicability)
                     and (self.only is None or f.span == self.only)]
@@ -363,7 +363,7 @@ def fix_source(
     (matched by ``path`` and line) get λ′ instead of λ, the others keep λ."""
     selection = selection or Selection()
     if findings is None:
-        findings = selection.filter(without_noqa(analyze_source(source, style, target_torch=target_torch), source))
+        findings = selection.filter(without_noqa(analyze_source(source, style, target_torch=target_torch, path=path), source))
     if not any(f.fix and f.fix.applies_at(applicability) for f in findings):
         return FixResult(source, [], findings)
     notes: List[str] = []
@@ -383,7 +383,7 @@ def fix_source(
         ast.parse(new_source)
     except SyntaxError as error:
         raise FixError(f"the fixed code would not parse ({error.msg}); nothing was changed") from None
-    after = selection.filter(without_noqa(analyze_source(new_source, style, target_torch=target_torch), new_source))
+    after = selection.filter(without_noqa(analyze_source(new_source, style, target_torch=target_torch, path=path), new_source))
     unfixed = [f for f in after if f.fix and f.fix.applies_at(applicability)] if only is None else []
     if unfixed:
         where = ", ".join(f"line {f.line} ({f.code})" for f in unfixed)

@@ -124,3 +124,107 @@ def test_notebook_fixes_keep_to_the_projects_line_length(tmp_path):
     assert lint(repo, "fix", ".").returncode == 0
     lines = "".join(json.loads((repo / "nb.ipynb").read_text())["cells"][0]["source"]).splitlines()
     assert lines[2] == "opt = torch.optim.AdamW(" and max(map(len, lines)) <= 80
+
+
+# 1. a library's public Adam is not rewritten -------------------------------------------------------
+
+REGISTERED = '''import torch
+
+
+class Registrable:
+    registry = {}
+
+    @classmethod
+    def register(cls, name):
+        def add(subclass):
+            cls.registry[name] = subclass
+            return subclass
+        return add
+
+
+@Registrable.register("adam")
+class CustomOptimizer(Registrable, torch.optim.Adam):
+    def __init__(self, params, lr=1e-3, weight_decay=0.0):
+        super().__init__(params, lr=lr, weight_decay=weight_decay)
+
+
+class PlainOptimizer(torch.optim.Adam):
+    def __init__(self, params, lr=1e-3):
+        super().__init__(params, lr=lr, weight_decay=1e-2)
+'''
+
+FACTORY = '''import torch
+
+
+class AdamFactory:
+    """Builds torch.optim.Adam."""
+
+    @staticmethod
+    def create(params, lr=1e-3, weight_decay=0.0) -> torch.optim.Adam:
+        """An Adam optimizer."""
+        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+
+
+def build(params, weight_decay=0.0) -> "torch.optim.Adam":
+    return torch.optim.Adam(params, weight_decay=weight_decay)
+
+
+def make_adam_optimizer(params):
+    return torch.optim.Adam(params, weight_decay=1e-4)
+
+
+def make_nadam(params):  # another optimizer's name does not promise Adam
+    return torch.optim.Adam(params, weight_decay=1e-4)
+
+
+def _private_adam(params):  # not importable as API: fixed
+    return torch.optim.Adam(params, weight_decay=1e-4)
+'''
+
+CALLERS = '''import torch
+
+from mylib.factory import AdamFactory
+
+
+def train(model):
+    opt = AdamFactory.create(model.parameters(), weight_decay=1e-4)
+    other = torch.optim.Adam(model.parameters(), weight_decay=1e-4)
+    return opt, other
+'''
+
+
+def test_a_registered_public_adam_class_keeps_its_base(tmp_path):
+    repo = make_repo(tmp_path / "r", {"mylib/__init__.py": "", "mylib/optim.py": REGISTERED})
+    report = json.loads(lint(repo, "check", "--format", "json", ".").stdout)
+    fixes = {row["line"]: row["fix"] for row in report}
+    assert fixes[18]["applicability"] == "display-only" and fixes[18]["edits"] == []
+    assert "CustomOptimizer is public and it is registered as Adam" in fixes[18]["description"]
+    assert "offer AdamW beside it" in fixes[18]["description"]
+    assert fixes[23]["applicability"] == "display-only"  # a public class's base is outside the call
+    assert "would change the bases of the public class PlainOptimizer (line 21)" in fixes[23]["description"]
+    result = lint(repo, "fix", ".")
+    assert (repo / "mylib/optim.py").read_text() == REGISTERED  # nothing rewritten
+    assert result.returncode == 1 and "(not fixed: CustomOptimizer is public and it is registered as Adam" in result.stderr
+    assert lint(repo, "fix", "--diff", ".").returncode == 0  # nothing to apply: ruff's --diff contract
+
+
+def test_the_same_class_outside_a_package_is_fixed(tmp_path):
+    repo = make_repo(tmp_path / "r", {"scripts/optim.py": REGISTERED})
+    assert lint(repo, "fix", ".").returncode == 0
+    assert (repo / "scripts/optim.py").read_text().count("torch.optim.AdamW)") == 2
+
+
+def test_a_public_adam_factory_is_advice_and_its_callers_keep_their_fixes(tmp_path):
+    repo = make_repo(tmp_path / "r", {"mylib/__init__.py": "", "mylib/factory.py": FACTORY, "mylib/train.py": CALLERS})
+    result = lint(repo, "fix", ".")
+    factory = (repo / "mylib/factory.py").read_text()
+    lines = factory.splitlines()
+    assert lines[9] == "        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)"  # AdamFactory
+    assert lines[13] == "    return torch.optim.Adam(params, weight_decay=weight_decay)"  # -> "torch.optim.Adam"
+    assert lines[17] == "    return torch.optim.Adam(params, weight_decay=1e-4)"  # make_adam_optimizer
+    assert lines[21] == "    return torch.optim.AdamW(params, weight_decay=1e-4)"  # make_nadam
+    assert lines[25] == "    return torch.optim.AdamW(params, weight_decay=1e-4)"  # _private_adam
+    assert "AdamFactory.create is public" not in result.stderr and "AdamFactory is public and its name promises Adam" in result.stderr
+    assert "build is public and its annotation promises Adam" in result.stderr
+    assert "make_adam_optimizer is public and its name promises Adam" in result.stderr
+    assert "other = torch.optim.AdamW(model.parameters(), weight_decay=1e-4)" in (repo / "mylib/train.py").read_text()
