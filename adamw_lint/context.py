@@ -109,8 +109,10 @@ class Context:
     """One module: its resolved names, its lines, and whether fixes are planned."""
 
     def __init__(self, resolver: Resolver, lines: Sequence[str], style: str, fixes: bool,
-                 project: Optional["ProjectIndex"] = None, target_torch: Optional[Tuple[int, int]] = None) -> None:
+                 project: Optional["ProjectIndex"] = None, target_torch: Optional[Tuple[int, int]] = None,
+                 path: Optional[str] = None) -> None:
         self.resolver = resolver
+        self.path = path  # the module's file: fix planning asks whether other code can import it
         self.project = project
         self.lines = lines
         self.style = style

@@ -168,7 +168,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
     calls = [(call, scope, _callee(resolver, call, scope)) for call, scope in resolver.calls]  # each resolved once
     if exported is not None:
         exported(reach_exports(resolver, calls))
-    ctx = Context(resolver, lines, style, fixes, project)
+    ctx = Context(resolver, lines, style, fixes, project, path=path)
     ctx.target_torch = target_torch  # read by fix planning (checkers/optimizer_fix.py)
     checkers: Dict[int, Checker] = {}
 
