@@ -460,3 +460,11 @@ def test_a_keras_optimizer_chosen_by_a_name_whose_default_is_adaptive():
     assert found(source) == [(9, "AWL201")]
     assert "may be tensorflow.keras.optimizers.Adam" in messages(source)[0]
     assert found(source.replace('name="Adam"', 'name="SGD"')) == []
+
+
+def test_an_openmmlab_wrapper_that_reuses_the_optimizer_dict_is_one_finding():
+    source = ("optimizer = dict(type='Adam', lr=1e-3, weight_decay=1e-5)\n"
+              "optim_wrapper = dict(optimizer=optimizer, clip_grad=None)\n")
+    assert found(source) == [(1, "AWL101")]
+    inline = "optim_wrapper = dict(optimizer=dict(type='RMSprop', lr=1e-3, weight_decay=1e-5))\n"
+    assert found(inline) == [(1, "AWL103")]
