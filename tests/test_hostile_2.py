@@ -343,3 +343,66 @@ def test_h38_a_long_gitignore_of_plain_names_is_one_lookup(tmp_path):
     (tmp_path / "a.py").write_text(BAD)
     result = run_cli("check", "-q", ".", cwd=tmp_path, timeout=120)
     assert result.returncode == 1 and result.stdout.count("AWL101") == 1 and "generated" not in result.stdout
+
+
+# --- H26: an edit made while fix writes the file ----------------------------------------------
+
+def _append(path):
+    with open(path, "a") as handle:
+        handle.write("# user edit\n")
+
+
+def _save_as_editors_do(path):
+    with open(str(path) + ".new", "w") as handle:
+        handle.write(BAD + "# saved by an editor\n")
+    os.replace(str(path) + ".new", path)
+
+
+# Without renameat2, an editor's save (a new file renamed over) in the instant between the last
+# check and os.replace cannot be seen afterwards: docs/reliability.md says so; that pair is not listed.
+@pytest.mark.parametrize("edit,moment", [
+    (_append, "before the temporary file"), (_save_as_editors_do, "before the temporary file"),
+    (_append, "just before the exchange"), (_save_as_editors_do, "just before the exchange"),
+    (_append, "replace without exchange"),
+])
+def test_h26_an_edit_made_while_fix_writes_is_never_lost(tmp_path, capsys, monkeypatch, edit, moment):
+    import adamw_lint.files as files
+
+    target = tmp_path / "a.py"
+    target.write_text(BAD)
+    fired = []
+
+    def once():
+        if not fired:
+            fired.append(True)
+            edit(target)
+
+    if moment == "before the temporary file":
+        real_mkstemp = files.tempfile.mkstemp
+        monkeypatch.setattr(files.tempfile, "mkstemp", lambda **kw: (once(), real_mkstemp(**kw))[1])
+    elif moment == "just before the exchange":  # after the last check: only the exchange can tell
+        real_exchange = files._exchange
+        monkeypatch.setattr(files, "_exchange", lambda a, b: (once(), real_exchange(a, b))[1])
+    else:  # a system without renameat2: os.replace, then the old file is compared
+        real_replace = os.replace
+        monkeypatch.setattr(files, "_exchange", lambda a, b: False)
+        monkeypatch.setattr(files.os, "replace", lambda a, b: (once(), real_replace(a, b))[1])
+    code, _, err = cli(capsys, "fix", str(target))
+    assert fired and code == 2 and "a.py: changed on disk since it was read; not written" in err
+    expected = BAD + ("# user edit\n" if edit is _append else "# saved by an editor\n")
+    assert target.read_text() == expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.py"]  # no temporary file left
+
+
+def test_h26_without_a_concurrent_edit_the_fix_is_written_by_exchange(tmp_path, capsys, monkeypatch):
+    import adamw_lint.files as files
+
+    used = []
+    real_exchange = files._exchange
+    monkeypatch.setattr(files, "_exchange", lambda a, b: used.append(b) or real_exchange(a, b))
+    target = tmp_path / "a.py"
+    target.write_text(BAD)
+    os.chmod(target, 0o640)
+    assert cli(capsys, "fix", str(target))[0] == 0
+    assert used and target.read_text() == FIXED and os.stat(target).st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.py"]
