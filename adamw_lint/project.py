@@ -160,7 +160,8 @@ def _directory_floors(directory: str) -> Tuple[Version, ...]:
 
 def _pyproject_requirements(path: str) -> List[str]:
     project = _table(_toml(path), "project")
-    requirements = list(project.get("dependencies") or [])
+    dependencies = project.get("dependencies")
+    requirements = list(dependencies) if isinstance(dependencies, list) else []  # junk (`= 5`) is no metadata
     for extra in _table(project, "optional-dependencies").values():
         requirements.extend(extra if isinstance(extra, list) else [])
     return [r for r in requirements if isinstance(r, str)]
@@ -283,7 +284,7 @@ def _directory_lengths(directory: str) -> Tuple[int, ...]:
                 lengths.append(parser.get(section, "max_line_length").strip())
     numbers = []
     for value in lengths:
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and value.isascii() and value.isdigit():  # "²" is a digit to str.isdigit
             value = int(value)
         if isinstance(value, int) and not isinstance(value, bool) and value > 0:
             numbers.append(value)

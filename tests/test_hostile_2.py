@@ -406,3 +406,54 @@ def test_h26_without_a_concurrent_edit_the_fix_is_written_by_exchange(tmp_path, 
     assert cli(capsys, "fix", str(target))[0] == 0
     assert used and target.read_text() == FIXED and os.stat(target).st_mode & 0o777 == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.py"]
+
+
+# --- what is printed ------------------------------------------------------------------------------
+
+def test_h08_a_file_name_that_is_not_utf8_is_escaped_in_every_format(tmp_path):
+    (tmp_path.joinpath(os.fsdecode(b"\xff\xfe.py"))).write_text(BAD)
+    (tmp_path / "b.py").write_text(BAD)
+    env = {"PYTHONIOENCODING": "utf-8"}  # strict: a lone surrogate cannot be printed
+    text = run_cli("check", "-o", "out.txt", ".", cwd=tmp_path, env=env)
+    assert text.returncode == 1 and text.stderr == ""
+    assert "\\xff\\xfe.py:2:7: AWL101" in (tmp_path / "out.txt").read_text(encoding="utf-8")
+    as_json = run_cli("check", "--format", "json", ".", cwd=tmp_path, env=env)
+    assert as_json.returncode == 1 and as_json.stderr == ""
+    assert sorted(row["path"] for row in json.loads(as_json.stdout)) == ["\\xff\\xfe.py", "b.py"]
+    sarif = run_cli("check", "--format", "sarif", ".", cwd=tmp_path, env=env)
+    assert sarif.returncode == 1 and sarif.stderr == ""
+    uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                  for r in json.loads(sarif.stdout)["runs"][0]["results"])
+    assert uris == ["%FF%FE.py", "b.py"]  # both relative to %SRCROOT%, the name's bytes percent-encoded
+    github = run_cli("check", "--format", "github", ".", cwd=tmp_path, env=env)
+    assert github.returncode == 1 and "file=\\xff\\xfe.py," in github.stdout
+
+
+def test_h31_newlines_tabs_and_escapes_in_file_names_cannot_forge_output_lines(tmp_path):
+    forged = "z.py:1:1: AWL999 forged finding\nreal\t\x1b[31m.py"
+    (tmp_path / forged).write_text(BAD)
+    text = run_cli("check", ".", cwd=tmp_path)
+    assert text.returncode == 1 and "\n".join(text.stdout.splitlines()[:1]).startswith(
+        "z.py:1:1: AWL999 forged finding\\nreal\\t\\x1b[31m.py:2:7: AWL101")
+    assert not any(line.startswith("z.py:1:1") and "AWL101" not in line for line in text.stdout.splitlines())
+    github = run_cli("check", "--format", "github", ".", cwd=tmp_path)
+    assert "\x1b" not in github.stdout and len(github.stdout.splitlines()) == 1
+    assert "file=z.py%3A1%3A1%3A AWL999 forged finding\\nreal\\t\\x1b[31m.py," in github.stdout
+
+
+# --- junk in the project's metadata is ignored, as other junk is --------------------------------
+
+@pytest.mark.parametrize("name,text", [
+    ("setup.cfg", "[flake8]\nmax-line-length = \u00b2\n"),  # H43b: str.isdigit accepts "²"
+    ("pyproject.toml", "[project]\nname = 'x'\ndependencies = 5\n"),  # H43c
+    ("pyproject.toml", "[project]\nname = 'x'\ndependencies = true\n"),
+])
+def test_h43_junk_metadata_is_ignored_not_an_internal_error(tmp_path, name, text):
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "a.py").write_text(BAD)
+    (tmp_path / "b.py").write_text(BAD)
+    check = run_cli("check", "-q", ".", cwd=tmp_path)
+    assert check.returncode == 1 and check.stdout.count("AWL101") == 2 and check.stderr == ""
+    fix = run_cli("fix", ".", cwd=tmp_path)
+    assert fix.returncode == 0 and "internal error" not in fix.stderr
+    assert (tmp_path / "a.py").read_text() == FIXED
