@@ -457,3 +457,58 @@ def test_h43_junk_metadata_is_ignored_not_an_internal_error(tmp_path, name, text
     fix = run_cli("fix", ".", cwd=tmp_path)
     assert fix.returncode == 0 and "internal error" not in fix.stderr
     assert (tmp_path / "a.py").read_text() == FIXED
+
+
+# --- time and memory bounded by what a configuration can be ---------------------------------------
+
+def test_h22_an_unterminated_jsonnet_comment_stops_the_scan_at_once(tmp_path, capsys, monkeypatch):
+    import adamw_lint.configs as configs
+
+    calls = []
+    real = configs._JSONNET_SPACE
+
+    class Counting:
+        def match(self, text, index):
+            calls.append(index)
+            return real.match(text, index)
+
+    monkeypatch.setattr(configs, "_JSONNET_SPACE", Counting())
+    target = tmp_path / "c.jsonnet"
+    target.write_text("// trainer optimizer Adam\n{a: x " + "/* " * 10_000 + "}\n")
+    code, out, err = cli(capsys, "check", str(target))
+    assert code == 0 and err == ""  # not plain Jsonnet: not analyzed, silently, as before
+    assert len(calls) < 20  # was two scans to the end of the file per `/*`: 20,000
+
+
+def test_h30_a_yaml_data_file_is_composed_only_up_to_the_node_limit(tmp_path, capsys, monkeypatch):
+    import adamw_lint.configs as configs
+
+    monkeypatch.setattr(configs, "MAX_YAML_NODES", 1_000)  # the real limit is 100,000: the same path, scaled
+    composed = []
+    real = configs._BoundedLoader.compose_node
+    monkeypatch.setattr(configs._BoundedLoader, "compose_node", lambda self, *a: composed.append(1) or real(self, *a))
+    data = tmp_path / "b.yaml"
+    data.write_text("optimizer:\n  _target_: torch.optim.Adam\n  weight_decay: 0.0001\ndata:\n"
+                    + "".join(f"  - {{id: {i}, name: item{i}, tags: [a, b, c]}}\n" for i in range(2_000)))
+    small = tmp_path / "c.yaml"
+    small.write_text("optimizer:\n  _target_: torch.optim.Adam\n  weight_decay: 0.0001\n")
+    code, out, err = cli(capsys, "check", "-j", "1", str(data), str(small))
+    assert code == 2 and "c.yaml:2:13: AWL101" in out
+    assert "b.yaml: skipped: more than 1,000 YAML nodes (a data file, not a configuration; not analyzed)" in err
+    assert len(composed) <= 1_001 + 10  # b.yaml stopped at the limit; c.yaml has a few nodes
+
+
+def test_h35_config_prints_valid_toml_whatever_the_patterns_hold(tmp_path):
+    import tomllib
+
+    odd = tmp_path / "odd\ndir"
+    odd.mkdir()
+    (odd / "pyproject.toml").write_text(
+        '[tool.adamw-lint]\nextend-exclude = ["\\u007f", "tab\\there", "quote\\"back\\\\x"]\n'
+        'per-file-ignores = {"a\\nb/**" = ["AWL101"], "\\u0001" = ["AWL102"]}\n')
+    result = run_cli("config", str(odd), cwd=tmp_path)
+    assert result.returncode == 0
+    printed = tomllib.loads(result.stdout)["tool"]["adamw-lint"]
+    assert printed["extend-exclude"] == ["\x7f", "tab\there", 'quote"back\\x']
+    assert printed["per-file-ignores"] == {"a\nb/**": ["AWL101"], "\x01": ["AWL102"]}
+    assert result.stdout.splitlines()[0] == f"# settings from {odd}/pyproject.toml".replace("\n", "\\x0a")
