@@ -1,7 +1,9 @@
 """``adamw-lint``: check, fix, rules and explain, with CI-friendly output and exit codes.
 
-Exit codes (as ruff): 0 nothing found, 1 findings remain (or ``fix --diff`` would change
-something), 2 a usage error or a file that could not be read, parsed or written.
+Exit codes (as ruff): 0 nothing found, 1 findings remain, 2 a usage error or a file that could
+not be read, parsed or written. ``fix --diff`` (ruff's ``check --diff``, which implies
+``--fix-only``): 1 exactly when the diff is not empty; findings without an automatic fix are
+listed on stderr but do not fail it.
 """
 
 from __future__ import annotations
@@ -121,7 +123,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--add-noqa", action="store_true", help="add '# noqa: CODE' to every line with a finding (adopting the linter in a legacy codebase)")
     fix = commands.add_parser("fix", help="apply the automatic fixes (they change training numerics)")
     common(fix)
-    fix.add_argument("--diff", action="store_true", help="write nothing; print a unified diff; exit 1 if anything would change")
+    fix.add_argument("--diff", action="store_true",
+                     help="write nothing; print a unified diff; exit 1 only when the diff is not empty "
+                          "(findings without an automatic fix are listed on stderr and do not change the exit code, as ruff's --diff)")
     fix.add_argument("--weight-decay-from", metavar="FILE",
                      help="write the decoupled weight decay measured by `python -m adamw_lint.runtime --calibrate` "
                           "(adamw-calibration.json) into the rewritten calls, matched by file and line")
@@ -224,7 +228,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         resolver = config.Resolver(overrides, args.config, args.isolated)
         if args.command == "config" or args.show_settings:
             start = args.path if args.command == "config" else next((p for p in args.paths if p != "-"), ".")
-            stdout.write(resolver.for_path(start).describe())
+            stdout.write(resolver.for_path(start).describe() + config.line_length_note(start))
             return EXIT_CLEAN
         first = resolver.for_path(next((p for p in args.paths if p != "-" and os.path.exists(p)), "."))
     except config.SettingsError as error:
@@ -453,9 +457,9 @@ def _report_fix(results: Iterable[FileResult], errors: List[SourceError], diff: 
         stderr.write("weight_decay kept as it was:\n")
         for note in notes:
             stderr.write(f"  {report.escape(note)}\n")
-    if remaining or (diff and changed_files):
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+    if diff:  # ruff's contract: --diff fails exactly when it shows something to apply
+        return EXIT_FINDINGS if changed_files else EXIT_CLEAN
+    return EXIT_FINDINGS if remaining else EXIT_CLEAN
 
 
 def _apply_fix(result: FileResult, diff: bool, from_stdin: bool, stdout: TextIO) -> None:

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple, Union
 
 import yaml
 
+from . import config_choice
 from .analysis import analyze_source
 from .catalog import OPTIMIZERS_BY_NAME
 from .catalog.conventions import ALLENNLP_GROUPS_KEY, ALLENNLP_TOP_KEYS, ALLENNLP_TYPES
@@ -851,6 +852,9 @@ def analyze(path: str, text: str, style: str, project: Optional["ProjectIndex"] 
         for root in roots:
             results += _document_findings(_Document(root, budget), text, style, project, allennlp=is_json or is_jsonnet,
                                           target_torch=target_torch)
+            if project is not None and not (is_json or is_jsonnet):  # a class named here, built by name in code
+                taken = {finding.span for finding, _ in results}
+                results += [(f, []) for f in config_choice.findings(path, root, project, style) if f.span not in taken]
     except _TooLarge:
         raise SourceError(path, "expands too far through YAML aliases or merge keys to analyze") from None
     except _Unreadable as error:

@@ -33,6 +33,7 @@ class Args:
     open_positional: bool = False  # an unexpandable *args: later positions are unknown
     open_keywords: bool = False  # an unresolvable **kwargs
     keyword_home: Dict[str, str] = field(default_factory=dict)  # keyword → "call" or "dict"
+    spread: Optional[ast.expr] = None  # the call's own ``**kwargs`` that cannot be read (when open_keywords)
 
 
 @dataclass
@@ -98,20 +99,38 @@ class SuperInit:
 
 
 _DEPTH = 6  # names followed through names, tables and branches: far beyond real code
+# Steps of one ``alternatives``/``strings`` question. Each (expression, depth) is answered once
+# per module, so real code takes a handful; the bound is for generated code, and hitting it is
+# reported.
+_STEPS = 10_000
 
 
 class Context:
     """One module: its resolved names, its lines, and whether fixes are planned."""
 
     def __init__(self, resolver: Resolver, lines: Sequence[str], style: str, fixes: bool,
-                 project: Optional["ProjectIndex"] = None, target_torch: Optional[Tuple[int, int]] = None) -> None:
+                 project: Optional["ProjectIndex"] = None, target_torch: Optional[Tuple[int, int]] = None,
+                 path: Optional[str] = None) -> None:
         self.resolver = resolver
+        self.path = path  # the module's file: fix planning asks whether other code can import it
         self.project = project
         self.lines = lines
         self.style = style
         self.fixes = fixes
         # the oldest torch the fixed code must run on (None: unknown); read by fix planning
         self.target_torch = target_torch
+        self._answers: Dict[tuple, tuple] = {}  # (what, id of expr, id of scope, depth, where) → (expr, answer)
+        self._steps = 0
+        self.limit_hit: Optional[str] = None  # set when an analysis bound stopped the search early
+
+    def _spend(self, depth: int) -> bool:
+        """One step of a search over values; False once the question's bound is reached."""
+        self._steps = 1 if depth == 0 else self._steps + 1
+        if self._steps > _STEPS:
+            self.limit_hit = (f"analysis stopped after {_STEPS} steps following what a name may hold; "
+                              "findings in this file may be missing")
+            return False
+        return True
 
     # positions -------------------------------------------------------------------------
     def _col(self, line: int, byte_col: int) -> int:
@@ -201,6 +220,7 @@ class Context:
             entries = self.dict_entries(kw.value, scope)
             if entries is None or entries[1]:
                 args.open_keywords = True
+                args.spread = args.spread or kw.value
             if entries is not None:
                 for key, value in entries[0].items():
                     args.keywords.setdefault(key, value)
@@ -259,8 +279,14 @@ class Context:
         registry indexed by a key (``OPTIMIZERS[name]``, ``OPTIMIZERS.get(name)``: the entry when
         the key is a literal, every entry otherwise), ``getattr(torch.optim, name)`` with the
         names ``name`` may hold, detectron2's ``L(cls)``. Unknown parts contribute nothing."""
-        if depth > _DEPTH:
-            return []
+        key = ("alternatives", id(expr), id(scope), depth, where)
+        known = self._answers.get(key)
+        if known is None or known[0] is not expr:  # the node is kept: its id cannot be reused
+            found = [] if depth > _DEPTH or not self._spend(depth) else list(dict.fromkeys(self._alternatives(expr, scope, depth, where)))
+            known = self._answers[key] = (expr, found)
+        return known[1]
+
+    def _alternatives(self, expr: ast.expr, scope: Scope, depth: int, where: str) -> List[Alternative]:
         name = self.qualname(expr, scope)
         if name is not None:
             return [Alternative(name, expr, where)]
@@ -290,8 +316,14 @@ class Context:
 
     def strings(self, expr: ast.expr, scope: Scope, depth: int = 0) -> List[str]:
         """The string literals ``expr`` may hold (through branches, names and tables)."""
-        if depth > _DEPTH:
-            return []
+        key = ("strings", id(expr), id(scope), depth, "")
+        known = self._answers.get(key)
+        if known is None or known[0] is not expr:  # the node is kept: its id cannot be reused
+            found = [] if depth > _DEPTH or not self._spend(depth) else list(dict.fromkeys(self._strings(expr, scope, depth)))
+            known = self._answers[key] = (expr, found)
+        return known[1]
+
+    def _strings(self, expr: ast.expr, scope: Scope, depth: int) -> List[str]:
         literal = self.literal(expr, scope)
         if isinstance(literal, str):
             return [literal]

@@ -29,7 +29,7 @@ from .checkers.base import Checker
 from .context import Context, SuperInit
 from .files import physical_lines
 from .findings import Finding, Span
-from .project_index import ProjectIndex
+from .project_index import Module, ProjectIndex, Reach, callable_reach
 from .scope import Resolver, Scope
 
 # The pre-filter: the optimizers' names; and in a module that mentions Keras or TensorFlow, the
@@ -148,14 +148,17 @@ _REACH_WORD = "weight_decay"
 def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, fixes: bool = True,
                  target_torch: Optional[Tuple[int, int]] = None, path: Optional[str] = None,
                  project: Optional[ProjectIndex] = None,
-                 exported: Optional[Callable[[Exports], None]] = None) -> List[Finding]:
+                 exported: Optional[Callable[[Exports], None]] = None,
+                 limited: Optional[Callable[[str], None]] = None) -> List[Finding]:
     """Findings of an already parsed module; ``lines`` are its physical lines
     (``files.physical_lines``). ``fixes=False``: no fix planning (flake8; `check --format github`):
     planning runs per finding only, so text output plans them to mark what `--fix` would fix.
     ``target_torch``: the oldest torch the fixes must run on (None: no constraint known).
     ``project`` (with the module's ``path``): follow imports of the project's own modules
     (relative ones included) into them; without it each file is read alone (flake8).
-    ``exported``: called with the module's ``reach_exports`` (the runner's second pass)."""
+    ``exported``: called with the module's ``reach_exports`` (the runner's second pass).
+    ``limited``: called with the reason when an analysis bound stopped a search early (the
+    findings returned are still right, but some may be missing)."""
     package = project.package_of(path) if project is not None and path is not None else None
     extra = (_REACH_WORD,) if project is not None else ()
     resolver = Resolver(_STAR_MODULES, _bodies_to_visit(tree, lines, extra), package)
@@ -165,7 +168,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
     calls = [(call, scope, _callee(resolver, call, scope)) for call, scope in resolver.calls]  # each resolved once
     if exported is not None:
         exported(reach_exports(resolver, calls))
-    ctx = Context(resolver, lines, style, fixes, project)
+    ctx = Context(resolver, lines, style, fixes, project, path=path)
     ctx.target_torch = target_torch  # read by fix planning (checkers/optimizer_fix.py)
     checkers: Dict[int, Checker] = {}
 
@@ -175,6 +178,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
         return checkers[index]
 
     found: Dict[Tuple[Span, str], Finding] = {}
+    summaries: Dict[int, Optional[Reach]] = {}  # id of a class or function of this module → what it builds
 
     def report(findings: Iterable[Finding]) -> None:
         for finding in findings:
@@ -205,6 +209,11 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
             for index, row in _BY_NAME.get(base_name, ()):
                 report(checker(index).check_init(call, scope, base_name, row, init))
             continue
+        if isinstance(call.func, ast.Name) and (call.args or call.keywords):
+            reached = _local_reach(resolver, call.func, scope, lines, project, summaries)
+            if reached is not None:
+                for index, row in _BY_NAME.get(reached.name, ()):
+                    report(checker(index).check_reached(call, scope, reached, row))
         if isinstance(call.func, ast.Attribute):
             for index in _BY_METHOD.get(call.func.attr, ()):
                 report(checker(index).check_method(call, scope))
@@ -220,6 +229,8 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
     for index in sorted(checkers):
         for finding in checkers[index].finish():
             found.setdefault((finding.span, finding.code), finding)
+    if ctx.limit_hit is not None and limited is not None:
+        limited(ctx.limit_hit)
     return sorted(found.values(), key=lambda f: (f.span, f.code))
 
 
@@ -253,8 +264,9 @@ def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] =
         line, end = node.lineno, node.end_lineno  # type: ignore[attr-defined]
         if any(first <= line <= last for first, last in subclasses):
             return True
-        if isinstance(node, ast.ClassDef) and node.bases \
-                and _any_between(marked, line, max(b.end_lineno for b in node.bases)):  # type: ignore[type-var]
+        # a class whose bases or body are relevant: all its methods are (``self.loss`` is built in
+        # one method, the optimizer stored in another: ``summaries.ClassMembers``)
+        if isinstance(node, ast.ClassDef) and _any_between(marked, line, end):
             subclasses.append((line, end))
             return True
         return _any_between(marked, line, end)
@@ -381,6 +393,24 @@ def _may_reach(call: ast.Call, name: str) -> bool:
     decay (or ``**kwargs``), or the callable's own name names an optimizer (``MyAdam``)."""
     return any(kw.arg is None or "decay" in kw.arg for kw in call.keywords) \
         or _has_word(_TRIGGER_TEXT, name.rsplit(".", 1)[-1])
+
+
+def _local_reach(resolver: Resolver, func: ast.Name, scope: Scope, lines: Sequence[str],
+                 project: Optional[ProjectIndex], summaries: Dict[int, Optional[Reach]]) -> Optional[Reach]:
+    """What a class or function of this module that ``func`` names constructs (its summary,
+    computed once per callable: ``summaries``)."""
+    binding = resolver.reaching(func, scope)
+    node = binding.node if binding is not None else None
+    if not isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    if id(node) not in summaries:
+        here = Module("", "", resolver, lines)  # no path: the checkers say "line N" for this module
+        summaries[id(node)] = callable_reach(here, node, project.reach if project is not None else _unreached)
+    return summaries[id(node)]
+
+
+def _unreached(name: str, depth: int) -> Optional[Reach]:
+    return None
 
 
 def _enclosing_class(scope: Scope) -> Optional[ast.ClassDef]:

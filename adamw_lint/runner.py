@@ -158,7 +158,8 @@ def check_one(path: str, raw: bytes, selection: Selection, options: Options = Op
         findings = analyze_tree(tree, physical_lines(decoded.text), options.style,
                                 fixes=options.fix or options.fix_details or options.plan_fixes,
                                 path=path, project=project, target_torch=_target_torch(path, options),
-                                exported=_exported(result, path, options))
+                                exported=_exported(result, path, options),
+                                limited=lambda reason: result.errors.append(SourceError(path, reason)))
     except RecursionError:
         raise SourceError(path, "is nested too deeply to analyze") from None
     result.findings = selection.filter(without_noqa(findings, decoded.text))

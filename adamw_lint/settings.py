@@ -34,7 +34,7 @@ from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 from .files import MAX_SOURCE_BYTES, SourceError, read_bytes
 from .gitignore import PatternError, Patterns
-from .project import parse_version
+from .project import enforced_line_length, parse_version
 from .selection import Selection, parse_codes
 
 if sys.version_info >= (3, 11):
@@ -119,6 +119,13 @@ class Settings:
         lines.append("per-file-ignores = {" + ", ".join(
             f"{_toml(pattern)} = {_toml(codes)}" for pattern, codes in self.per_file_ignores) + "}")
         return "\n".join(lines) + "\n"
+
+
+def line_length_note(path: str) -> str:
+    """What ``adamw-lint config`` adds after the settings: the line length fixes keep to at
+    ``path`` and which tool's configuration it comes from (a TOML comment: the output stays valid)."""
+    found = enforced_line_length(path)
+    return f"# fixes keep lines within {found.limit} characters ({found.source})\n"
 
 
 _PATTERN_CHARACTERS = frozenset("/*?[]!\\#")
