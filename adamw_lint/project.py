@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
+from .files import SourceError, read_bytes
+
 if TYPE_CHECKING:
     import configparser
 
@@ -93,12 +95,9 @@ def _directories(path: str) -> Iterator[str]:
 
 
 def _read(path: str) -> Optional[str]:
-    try:
-        if not os.path.isfile(path) or os.path.getsize(path) > _MAX_BYTES:
-            return None
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-    except OSError:
+    try:  # a regular file only, opened without blocking (a FIFO named setup.cfg) and bounded
+        return read_bytes(path, _MAX_BYTES).decode("utf-8", errors="replace")
+    except SourceError:
         return None
 
 
