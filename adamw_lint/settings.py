@@ -26,6 +26,7 @@ An unknown key, code or value is an error that names the key and the file.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -108,7 +109,8 @@ class Settings:
 
     def describe(self) -> str:
         """The effective settings as valid TOML (``adamw-lint config``)."""
-        lines = [f"# settings from {self.source or '(defaults: no configuration found)'}", "[tool.adamw-lint]"]
+        source = _TOML_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", self.source or "(defaults: no configuration found)")
+        lines = [f"# settings from {source}", "[tool.adamw-lint]"]  # a comment ends at a newline
         for key in ("select", "ignore", "extend_select", "exclude", "extend_exclude", "respect_gitignore",
                     "force_exclude", "fix_style", "format", "unsafe_fixes"):
             lines.append(f"{key.replace('_', '-')} = {_toml(getattr(self, key))}")
@@ -159,7 +161,11 @@ def _toml(value: Any) -> str:
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + _TOML_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + '"'  # TOML allows none raw
+
+
+_TOML_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def read(path: Path) -> Optional[Settings]:

@@ -343,3 +343,172 @@ def test_h38_a_long_gitignore_of_plain_names_is_one_lookup(tmp_path):
     (tmp_path / "a.py").write_text(BAD)
     result = run_cli("check", "-q", ".", cwd=tmp_path, timeout=120)
     assert result.returncode == 1 and result.stdout.count("AWL101") == 1 and "generated" not in result.stdout
+
+
+# --- H26: an edit made while fix writes the file ----------------------------------------------
+
+def _append(path):
+    with open(path, "a") as handle:
+        handle.write("# user edit\n")
+
+
+def _save_as_editors_do(path):
+    with open(str(path) + ".new", "w") as handle:
+        handle.write(BAD + "# saved by an editor\n")
+    os.replace(str(path) + ".new", path)
+
+
+# Without renameat2, an editor's save (a new file renamed over) in the instant between the last
+# check and os.replace cannot be seen afterwards: docs/reliability.md says so; that pair is not listed.
+@pytest.mark.parametrize("edit,moment", [
+    (_append, "before the temporary file"), (_save_as_editors_do, "before the temporary file"),
+    (_append, "just before the exchange"), (_save_as_editors_do, "just before the exchange"),
+    (_append, "replace without exchange"),
+])
+def test_h26_an_edit_made_while_fix_writes_is_never_lost(tmp_path, capsys, monkeypatch, edit, moment):
+    import adamw_lint.files as files
+
+    target = tmp_path / "a.py"
+    target.write_text(BAD)
+    fired = []
+
+    def once():
+        if not fired:
+            fired.append(True)
+            edit(target)
+
+    if moment == "before the temporary file":
+        real_mkstemp = files.tempfile.mkstemp
+        monkeypatch.setattr(files.tempfile, "mkstemp", lambda **kw: (once(), real_mkstemp(**kw))[1])
+    elif moment == "just before the exchange":  # after the last check: only the exchange can tell
+        real_exchange = files._exchange
+        monkeypatch.setattr(files, "_exchange", lambda a, b: (once(), real_exchange(a, b))[1])
+    else:  # a system without renameat2: os.replace, then the old file is compared
+        real_replace = os.replace
+        monkeypatch.setattr(files, "_exchange", lambda a, b: False)
+        monkeypatch.setattr(files.os, "replace", lambda a, b: (once(), real_replace(a, b))[1])
+    code, _, err = cli(capsys, "fix", str(target))
+    assert fired and code == 2 and "a.py: changed on disk since it was read; not written" in err
+    expected = BAD + ("# user edit\n" if edit is _append else "# saved by an editor\n")
+    assert target.read_text() == expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.py"]  # no temporary file left
+
+
+def test_h26_without_a_concurrent_edit_the_fix_is_written_by_exchange(tmp_path, capsys, monkeypatch):
+    import adamw_lint.files as files
+
+    used = []
+    real_exchange = files._exchange
+    monkeypatch.setattr(files, "_exchange", lambda a, b: used.append(b) or real_exchange(a, b))
+    target = tmp_path / "a.py"
+    target.write_text(BAD)
+    os.chmod(target, 0o640)
+    assert cli(capsys, "fix", str(target))[0] == 0
+    assert used and target.read_text() == FIXED and os.stat(target).st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.py"]
+
+
+# --- what is printed ------------------------------------------------------------------------------
+
+def test_h08_a_file_name_that_is_not_utf8_is_escaped_in_every_format(tmp_path):
+    (tmp_path.joinpath(os.fsdecode(b"\xff\xfe.py"))).write_text(BAD)
+    (tmp_path / "b.py").write_text(BAD)
+    env = {"PYTHONIOENCODING": "utf-8"}  # strict: a lone surrogate cannot be printed
+    text = run_cli("check", "-o", "out.txt", ".", cwd=tmp_path, env=env)
+    assert text.returncode == 1 and text.stderr == ""
+    assert "\\xff\\xfe.py:2:7: AWL101" in (tmp_path / "out.txt").read_text(encoding="utf-8")
+    as_json = run_cli("check", "--format", "json", ".", cwd=tmp_path, env=env)
+    assert as_json.returncode == 1 and as_json.stderr == ""
+    assert sorted(row["path"] for row in json.loads(as_json.stdout)) == ["\\xff\\xfe.py", "b.py"]
+    sarif = run_cli("check", "--format", "sarif", ".", cwd=tmp_path, env=env)
+    assert sarif.returncode == 1 and sarif.stderr == ""
+    uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                  for r in json.loads(sarif.stdout)["runs"][0]["results"])
+    assert uris == ["%FF%FE.py", "b.py"]  # both relative to %SRCROOT%, the name's bytes percent-encoded
+    github = run_cli("check", "--format", "github", ".", cwd=tmp_path, env=env)
+    assert github.returncode == 1 and "file=\\xff\\xfe.py," in github.stdout
+
+
+def test_h31_newlines_tabs_and_escapes_in_file_names_cannot_forge_output_lines(tmp_path):
+    forged = "z.py:1:1: AWL999 forged finding\nreal\t\x1b[31m.py"
+    (tmp_path / forged).write_text(BAD)
+    text = run_cli("check", ".", cwd=tmp_path)
+    assert text.returncode == 1 and "\n".join(text.stdout.splitlines()[:1]).startswith(
+        "z.py:1:1: AWL999 forged finding\\nreal\\t\\x1b[31m.py:2:7: AWL101")
+    assert not any(line.startswith("z.py:1:1") and "AWL101" not in line for line in text.stdout.splitlines())
+    github = run_cli("check", "--format", "github", ".", cwd=tmp_path)
+    assert "\x1b" not in github.stdout and len(github.stdout.splitlines()) == 1
+    assert "file=z.py%3A1%3A1%3A AWL999 forged finding\\nreal\\t\\x1b[31m.py," in github.stdout
+
+
+# --- junk in the project's metadata is ignored, as other junk is --------------------------------
+
+@pytest.mark.parametrize("name,text", [
+    ("setup.cfg", "[flake8]\nmax-line-length = \u00b2\n"),  # H43b: str.isdigit accepts "²"
+    ("pyproject.toml", "[project]\nname = 'x'\ndependencies = 5\n"),  # H43c
+    ("pyproject.toml", "[project]\nname = 'x'\ndependencies = true\n"),
+])
+def test_h43_junk_metadata_is_ignored_not_an_internal_error(tmp_path, name, text):
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "a.py").write_text(BAD)
+    (tmp_path / "b.py").write_text(BAD)
+    check = run_cli("check", "-q", ".", cwd=tmp_path)
+    assert check.returncode == 1 and check.stdout.count("AWL101") == 2 and check.stderr == ""
+    fix = run_cli("fix", ".", cwd=tmp_path)
+    assert fix.returncode == 0 and "internal error" not in fix.stderr
+    assert (tmp_path / "a.py").read_text() == FIXED
+
+
+# --- time and memory bounded by what a configuration can be ---------------------------------------
+
+def test_h22_an_unterminated_jsonnet_comment_stops_the_scan_at_once(tmp_path, capsys, monkeypatch):
+    import adamw_lint.configs as configs
+
+    calls = []
+    real = configs._JSONNET_SPACE
+
+    class Counting:
+        def match(self, text, index):
+            calls.append(index)
+            return real.match(text, index)
+
+    monkeypatch.setattr(configs, "_JSONNET_SPACE", Counting())
+    target = tmp_path / "c.jsonnet"
+    target.write_text("// trainer optimizer Adam\n{a: x " + "/* " * 10_000 + "}\n")
+    code, out, err = cli(capsys, "check", str(target))
+    assert code == 0 and err == ""  # not plain Jsonnet: not analyzed, silently, as before
+    assert len(calls) < 20  # was two scans to the end of the file per `/*`: 20,000
+
+
+def test_h30_a_yaml_data_file_is_composed_only_up_to_the_node_limit(tmp_path, capsys, monkeypatch):
+    import adamw_lint.configs as configs
+
+    monkeypatch.setattr(configs, "MAX_YAML_NODES", 1_000)  # the real limit is 100,000: the same path, scaled
+    composed = []
+    real = configs._BoundedLoader.compose_node
+    monkeypatch.setattr(configs._BoundedLoader, "compose_node", lambda self, *a: composed.append(1) or real(self, *a))
+    data = tmp_path / "b.yaml"
+    data.write_text("optimizer:\n  _target_: torch.optim.Adam\n  weight_decay: 0.0001\ndata:\n"
+                    + "".join(f"  - {{id: {i}, name: item{i}, tags: [a, b, c]}}\n" for i in range(2_000)))
+    small = tmp_path / "c.yaml"
+    small.write_text("optimizer:\n  _target_: torch.optim.Adam\n  weight_decay: 0.0001\n")
+    code, out, err = cli(capsys, "check", "-j", "1", str(data), str(small))
+    assert code == 2 and "c.yaml:2:13: AWL101" in out
+    assert "b.yaml: skipped: more than 1,000 YAML nodes (a data file, not a configuration; not analyzed)" in err
+    assert len(composed) <= 1_001 + 10  # b.yaml stopped at the limit; c.yaml has a few nodes
+
+
+def test_h35_config_prints_valid_toml_whatever_the_patterns_hold(tmp_path):
+    import tomllib
+
+    odd = tmp_path / "odd\ndir"
+    odd.mkdir()
+    (odd / "pyproject.toml").write_text(
+        '[tool.adamw-lint]\nextend-exclude = ["\\u007f", "tab\\there", "quote\\"back\\\\x"]\n'
+        'per-file-ignores = {"a\\nb/**" = ["AWL101"], "\\u0001" = ["AWL102"]}\n')
+    result = run_cli("config", str(odd), cwd=tmp_path)
+    assert result.returncode == 0
+    printed = tomllib.loads(result.stdout)["tool"]["adamw-lint"]
+    assert printed["extend-exclude"] == ["\x7f", "tab\there", 'quote"back\\x']
+    assert printed["per-file-ignores"] == {"a\nb/**": ["AWL101"], "\x01": ["AWL102"]}
+    assert result.stdout.splitlines()[0] == f"# settings from {odd}/pyproject.toml".replace("\n", "\\x0a")
