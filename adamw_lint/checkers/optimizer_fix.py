@@ -135,6 +135,21 @@ def _names(text: str, short: str) -> bool:
     return False
 
 
+def rename_description(name: str, target: str) -> str:
+    """A rename's ``Fix.description``; ``renamed`` reads it back (the summary's class checks)."""
+    return f"Replace {name} with {target}"
+
+
+def renamed(fix: Fix) -> Optional[Tuple[OptimizerApi, str, str]]:
+    """The catalog row, old and new qualified names of a fix that renames the optimizer's class."""
+    for name, api in catalog.OPTIMIZERS_BY_NAME.items():
+        target = api.rename.get(name)
+        description = rename_description(name, target) if target else ""
+        if description and (fix.description == description or fix.description.startswith(description + ";")):
+            return api, name, target  # type: ignore[return-value]
+    return None
+
+
 def target_torch(ctx: Context) -> Optional[Version]:
     """The oldest torch the fixed code must run on (``analyze_tree(..., target_torch=)``)."""
     return ctx.target_torch
@@ -266,7 +281,7 @@ class _Planner:
         edits += self._group_edits()
         spelling, add, remove = spell(self.ctx, self.cls, self.scope, target)
         edits.insert(0, Edit("replace", self.ctx.span(self.cls), spelling))
-        return Fix(f"Replace {self.name} with {target}", tuple(edits), add, remove, decay_sites=self.decay_sites())
+        return Fix(rename_description(self.name, target), tuple(edits), add, remove, decay_sites=self.decay_sites())
 
 
 def plan_chain_fix(ctx: Context, chain: OptaxChain, call: ast.Call, scope: Scope, names: List[Optional[str]],
