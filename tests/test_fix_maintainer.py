@@ -274,3 +274,13 @@ def test_no_subclass_warning_where_the_project_needs_a_torch_with_adamw_subclass
     assert "tests/test_train.py:10 compares type(opt) is Adam, false for AdamW on any torch" in err
     flagged = lint(repo, "fix", "--diff", "--style", "flag", ".")  # the class stays Adam: nothing to warn about
     assert "decoupled_weight_decay=True" in flagged.stdout and "The diff cannot show" not in flagged.stderr
+
+
+def test_a_public_optax_factory_named_for_adam_keeps_its_chain(tmp_path):
+    chain = "    return optax.chain(optax.add_decayed_weights(wd), optax.adam(lr))\n"
+    source = f"import optax\n\n\ndef adam_with_decay(lr, wd):\n{chain}\n\ndef make(lr, wd):\n{chain}"
+    repo = make_repo(tmp_path / "r", {"jlib/__init__.py": "", "jlib/opt.py": source})
+    result = lint(repo, "fix", ".")
+    fixed = (repo / "jlib/opt.py").read_text()
+    assert fixed.count(chain) == 1 and "    return optax.adamw(lr, weight_decay=wd)\n" in fixed
+    assert "(not fixed: adam_with_decay is public and its name promises adam" in result.stderr
