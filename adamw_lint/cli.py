@@ -433,6 +433,7 @@ def _report_fix(results: Iterable[FileResult], errors: List[SourceError], diff: 
     changed_files = fixed_calls = 0
     remaining = []
     notes: List[str] = []
+    applied = []  # (path, finding) of each fix shown or written: the class checks it may break
     for result in results:
         if result.new_data is not None:
             _apply_fix(result, diff, from_stdin, stdout)
@@ -440,6 +441,7 @@ def _report_fix(results: Iterable[FileResult], errors: List[SourceError], diff: 
         if result.new_data is not None:
             changed_files += 1
             fixed_calls += len(result.fixed)
+            applied.extend((result.path, f) for f in result.fixed)
         remaining.extend((result.path, f) for f in result.findings)
         notes.extend(result.notes)
         result.raw = result.new_data = None  # type: ignore[assignment]  # written or shown: memory back
@@ -457,6 +459,10 @@ def _report_fix(results: Iterable[FileResult], errors: List[SourceError], diff: 
         stderr.write("weight_decay kept as it was:\n")
         for note in notes:
             stderr.write(f"  {report.escape(note)}\n")
+    if applied and not from_stdin:
+        from .class_checks import hidden_by_the_diff  # reads the project's files: only after a fix
+
+        stderr.write(report.hidden_checks(hidden_by_the_diff(applied)))
     if diff:  # ruff's contract: --diff fails exactly when it shows something to apply
         return EXIT_FINDINGS if changed_files else EXIT_CLEAN
     return EXIT_FINDINGS if remaining else EXIT_CLEAN
