@@ -14,6 +14,7 @@ from importlib import import_module
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, TextIO
 
 from . import __version__, report, settings as config
+from .cache import DEFAULT_DIR, Cache
 from .catalog import RULES, RULES_BY_CODE
 from .discovery import discover
 from .files import SourceError, decode, display, encode, read_bytes, write_atomic
@@ -119,6 +120,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="with --fix, also apply fixes that change training numerics (every coupled-to-decoupled rewrite)")
     check.add_argument("--no-unsafe-fixes", dest="unsafe_fixes", action="store_false")
     check.add_argument("--add-noqa", action="store_true", help="add '# noqa: CODE' to every line with a finding (adopting the linter in a legacy codebase)")
+    check.add_argument("--no-cache", action="store_true", help="analyze every file, neither reading nor writing the results cache")
+    check.add_argument("--cache-dir", metavar="DIR", help="where the results cache lives (default: the cache-dir setting, "
+                                                          "else .adamw_lint_cache beside the configuration or in the working directory)")
     fix = commands.add_parser("fix", help="apply the automatic fixes (they change training numerics)")
     common(fix)
     fix.add_argument("--diff", action="store_true", help="write nothing; print a unified diff; exit 1 if anything would change")
@@ -266,7 +270,9 @@ def _main(argv: Optional[Sequence[str]]) -> int:
                     out.write(report.escape(display(path)) + "\n")
                 return EXIT_ERROR if errors else EXIT_CLEAN
             progress = None if args.quiet else _progress(stderr, len(paths))
-            results = run(paths, resolver.selection_for, options, args.jobs, progress)
+            results = run(paths, resolver.selection_for, options, args.jobs, progress,
+                          None if fixing or add_noqa or args.command != "check" or args.no_cache
+                          else Cache(args.cache_dir or first.cache_dir or os.path.join(first.root, DEFAULT_DIR), project))
         if add_noqa:
             code = _add_noqa(results, errors, stderr, args.quiet)
         elif args.command == "check":

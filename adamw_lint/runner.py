@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
 from . import pool
+from .cache import Cache, CachedResult, Deps, RecordingIndex, digest
 from .engine import Exports, analyze_tree, may_contain_findings, may_reach_findings, reaching_names
 from .catalog.schema import UNSAFE
 from .decay_values import DecayValues
@@ -65,9 +66,10 @@ def _target_torch(path: str, options: Options) -> Optional[Tuple[int, int]]:
 
 
 @functools.lru_cache(maxsize=4)
-def _project(roots: Tuple[str, ...]) -> Optional[ProjectIndex]:
-    """One index per process and run: the project's modules are parsed once, lazily."""
-    return ProjectIndex(roots) if roots else None
+def _project(roots: Tuple[str, ...]) -> Optional[RecordingIndex]:
+    """One index per process and run: the project's modules are parsed once, lazily (and the
+    modules each file's analysis looks for are noted, for the cache)."""
+    return RecordingIndex(roots) if roots else None
 
 
 def prefilter(path: str, options: Options) -> Callable[[bytes], bool]:
@@ -111,6 +113,8 @@ class FileResult:
     file_lines: Dict[Tuple[int, int], int] = field(default_factory=dict)  # notebooks: (cell, line) → .ipynb line
     notes: List[str] = field(default_factory=list)  # what a fix could not do as asked (λ′ kept as λ, say)
     exports: Exports = (frozenset(), {}, frozenset())  # engine.reach_exports, for run()'s second pass
+    digest: str = ""  # of the bytes analyzed (the cache's key)
+    located: Deps = field(default_factory=dict)  # the project modules the analysis looked for (the cache's)
 
 
 def _parse(path: str, raw: bytes) -> Tuple[Decoded, ast.AST]:
@@ -137,6 +141,8 @@ def check_one(path: str, raw: bytes, selection: Selection, options: Options = Op
     if not prefilter(path, options)(raw):
         return result
     project = _project(options.project_roots)
+    if project is not None:
+        project.located = result.located  # what this file's analysis looks for is noted here
     if path.endswith(NOTEBOOK_SUFFIXES + CONFIG_SUFFIXES):
         from . import configs, notebook  # PyYAML and libcst load only when such a file is a candidate
 
@@ -259,7 +265,9 @@ def _task(task: Tuple[str, Selection, Options]) -> FileResult:
         raw = read_bytes(path)
     except SourceError as error:
         return FileResult(path, errors=[error])
-    return analyze(path, raw, selection, options)
+    result = analyze(path, raw, selection, options)
+    result.digest = digest(raw)
+    return result
 
 
 def run(
@@ -268,6 +276,7 @@ def run(
     options: Callable[[str], Options] = lambda path: Options(),
     jobs: Optional[int] = None,
     progress: Optional[Callable[[int, int], None]] = None,
+    cache: Optional[Cache] = None,
 ) -> Iterator[FileResult]:
     """Results for the files that have something to say (findings, fixes, errors), in the order
     of ``paths``. ``selection`` and ``options`` give each path's codes and fix settings (from the
@@ -283,6 +292,8 @@ def run(
     links: Dict[str, FrozenSet[str]] = {}
     tables: set = set()
     given: List[str] = []  # every path of the run: pass 1 read the project modules among them
+    keys: Dict[int, str] = {}  # the cache keys of the candidates being analyzed, by position
+    _project.cache_clear()  # a run sees the project's modules as they are now, not as an earlier run in this process did
     analyzer = _Analyzer(jobs, progress)
     with contextlib.closing(analyzer):
         for position, path in enumerate(paths):
@@ -294,7 +305,17 @@ def run(
                 continue
             settings = options(path)
             if prefilter(path, settings)(raw):  # the bytes are dropped here; a worker reads them again
-                analyzer.submit(position, (path, selection(path), settings))
+                chosen = selection(path)
+                if cache is not None and not settings.fix:
+                    key = _cache_key(path, chosen, settings)
+                    stored = cache.get(path, key, digest(raw), _locator(settings))
+                    if stored is not None:
+                        outcome = _restored(path, stored)
+                        _keep(found, position, outcome)
+                        _exports(outcome, direct, links, tables)
+                        continue
+                    keys[position] = key
+                analyzer.submit(position, (path, chosen, settings))
             elif settings.project_roots and path.endswith(".py"):
                 decay = b"decay" in raw
                 if decay or b"](" in raw:
@@ -302,10 +323,11 @@ def run(
         undecided = later[0][0] if later else sys.maxsize  # results stream up to the first of them
         for position, outcome in analyzer.results():
             _keep(found, position, outcome)
-            direct.update(outcome.exports[0])
-            for name, mentioned in outcome.exports[1].items():
-                links[name] = links.get(name, frozenset()) | mentioned
-            tables.update(outcome.exports[2])
+            _exports(outcome, direct, links, tables)
+            if position in keys and outcome.digest:
+                assert cache is not None
+                cache.put(outcome.path, keys.pop(position), outcome.digest, outcome.located, CachedResult(
+                    outcome.findings, outcome.errors, outcome.replacements, outcome.file_lines, outcome.exports))
             yield from _ready(found, min(position, undecided))
         if later:
             unread = _UnreadImports(given, lambda path: _project(options(path).project_roots))
@@ -314,6 +336,33 @@ def run(
             for position, outcome in analyzer.results():
                 _keep(found, position, outcome)
     yield from _ready(found, sys.maxsize)
+    if cache is not None:
+        cache.save()
+
+
+def _cache_key(path: str, selection: Selection, options: Options) -> str:
+    """Everything besides the file's bytes and project modules that its result depends on."""
+    length = line_length(path) if options.fix_details else 0
+    return digest(repr((options, selection, _target_torch(path, options), length)).encode())
+
+
+def _locator(options: Options) -> Callable[[str], Optional[str]]:
+    """Where a project module is found now (without noting it: no file is being analyzed)."""
+    project = _project(options.project_roots)
+    return lambda dotted: None if project is None else ProjectIndex._locate(project, dotted)
+
+
+def _restored(path: str, stored: CachedResult) -> FileResult:
+    return FileResult(path, findings=stored.findings, errors=stored.errors, replacements=stored.replacements,
+                      file_lines=stored.file_lines, exports=stored.exports)
+
+
+def _exports(outcome: FileResult, direct: set, links: Dict[str, FrozenSet[str]], tables: set) -> None:
+    """Gather a pass-1 file's reaching names (``engine.reach_exports``) for the second pass."""
+    direct.update(outcome.exports[0])
+    for name, mentioned in outcome.exports[1].items():
+        links[name] = links.get(name, frozenset()) | mentioned
+    tables.update(outcome.exports[2])
 
 
 def _keep(found: List[Tuple[int, FileResult]], position: int, outcome: FileResult) -> None:
