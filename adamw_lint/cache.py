@@ -22,7 +22,6 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from . import __version__
 from .files import SourceError
 from .findings import Edit, Finding, Fix
-from .project_index import ProjectIndex
 
 DEFAULT_DIR = ".adamw_lint_cache"
 Deps = Dict[str, Optional[str]]  # dotted module name → the file it was found in (None: not found)
@@ -43,24 +42,6 @@ def _build() -> str:
                 stat = os.stat(os.path.join(folder, name))
                 parts.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
     return f"{__version__}-{digest(chr(0).join(parts).encode())}"
-
-
-class RecordingIndex(ProjectIndex):
-    """A project index that notes which project modules a file's analysis looked for, so that
-    the cache knows when another file's edit changes this file's result."""
-
-    def __init__(self, roots: Sequence[str]) -> None:
-        super().__init__(roots)
-        self.located: Deps = {}
-
-    def _locate(self, dotted: str) -> Optional[str]:
-        path = super()._locate(dotted)
-        self.located[dotted] = path
-        return path
-
-    def module(self, dotted: str, optimizers: bool = False):  # type: ignore[override]
-        self._locate(dotted)  # remembered per process: a later file reads it without locating it
-        return super().module(dotted, optimizers)
 
 
 class FileDigests:
@@ -93,8 +74,14 @@ class Cache:
         name = digest("\0".join(sorted(roots)).encode()) + ".cache"
         self.path = os.path.join(directory, _build(), name)
         self.digests = FileDigests()
-        self._entries: Dict[str, Any] = self._load()
+        self._loaded: Optional[Dict[str, Any]] = None  # read at the first candidate: a run without one never does
         self._changed = False
+
+    @property
+    def _entries(self) -> Dict[str, Any]:
+        if self._loaded is None:
+            self._loaded = self._load()
+        return self._loaded
 
     def _load(self) -> Dict[str, Any]:
         try:

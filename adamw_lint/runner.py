@@ -21,20 +21,23 @@ import re
 import sys
 import traceback
 from dataclasses import dataclass, field
-from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
 from . import pool
-from .cache import Cache, CachedResult, Deps, RecordingIndex, digest
-from .engine import Exports, analyze_tree, may_contain_findings, may_reach_findings, reaching_names
+from .cache import Cache, CachedResult, Deps, digest
+from .prefilter import may_contain_findings, may_reach_findings
 from .catalog.schema import UNSAFE
 from .decay_values import DecayValues
 from .project import line_length, torch_floor
-from .project_index import ProjectIndex
-from .scope import absolute_module
 from .files import Decoded, SourceError, decode, encode, physical_lines, read_bytes
 from .findings import Finding, Span
 from .noqa import without_noqa
 from .selection import Selection
+
+if TYPE_CHECKING:
+    from .engine import Exports
+    from .project_index import ProjectIndex
+    from .recorded import RecordingIndex
 
 NOTEBOOK_SUFFIXES = (".ipynb",)
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".jsonnet", ".libsonnet")
@@ -69,7 +72,11 @@ def _target_torch(path: str, options: Options) -> Optional[Tuple[int, int]]:
 def _project(roots: Tuple[str, ...]) -> Optional[RecordingIndex]:
     """One index per process and run: the project's modules are parsed once, lazily (and the
     modules each file's analysis looks for are noted, for the cache)."""
-    return RecordingIndex(roots) if roots else None
+    if not roots:
+        return None
+    from .recorded import RecordingIndex  # the index (and the resolver under it) only once a file is analyzed
+
+    return RecordingIndex(roots)
 
 
 def prefilter(path: str, options: Options) -> Callable[[bytes], bool]:
@@ -157,6 +164,8 @@ def check_one(path: str, raw: bytes, selection: Selection, options: Options = Op
                                             _target_torch(path, options))
         return result
     decoded, tree = _parse(path, raw)
+    from .engine import analyze_tree  # the engine loads with the first candidate: a run without one never needs it
+
     try:
         findings = analyze_tree(tree, physical_lines(decoded.text), options.style,
                                 fixes=options.fix or options.fix_details or options.plan_fixes,
@@ -348,6 +357,8 @@ def _cache_key(path: str, selection: Selection, options: Options) -> str:
 
 def _locator(options: Options) -> Callable[[str], Optional[str]]:
     """Where a project module is found now (without noting it: no file is being analyzed)."""
+    from .project_index import ProjectIndex
+
     project = _project(options.project_roots)
     return lambda dotted: None if project is None else ProjectIndex._locate(project, dotted)
 
@@ -390,6 +401,8 @@ def _second_pass(later: List[Tuple[int, str, bool]], direct: Iterable[str], link
     only because the engine parses a project module only if its text names an optimizer; a file
     that passes a decay and imports such a module that is not among the run's paths (a pre-commit
     run names only the changed files) is admitted too (``unread``)."""
+    from .engine import reaching_names
+
     reaching = reaching_names(direct, links)
     registries = reaching.intersection(tables)
     callables = _words(reaching) if reaching else None
@@ -434,6 +447,8 @@ class _UnreadImports:
 def _imported_modules(raw: bytes, package: Optional[str]) -> Iterator[str]:
     """The modules a file imports (and ``module.name`` of each ``from module import name``, which
     may be a submodule); relative ones only when the file's package is known."""
+    from .scope import absolute_module  # the resolver's module: only for a run's second pass
+
     for dots, module, names, plain in _IMPORT.findall(raw):
         if plain:
             for part in plain.split(b","):
