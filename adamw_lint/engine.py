@@ -158,6 +158,11 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
 _RELEVANT = (*_WORDS, *_STRINGS, *_NOT_ADAPTIVE, *catalog.FOLLOWED_WORDS, "sum(", "global ", "nonlocal ")
 
 
+# What a class that trains a model or a loss across its methods mentions (``.add(`` and
+# ``.compile(`` are left out: tensors and torch.compile use them everywhere).
+_TRAINS = tuple(w for w in catalog.FOLLOWED_WORDS if w not in (".add(", ".compile("))
+
+
 def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] = ()) -> Callable[[ast.AST], bool]:
     """Which def/class bodies the resolver enters: those whose lines mention something relevant,
     or a module-level name that stands for a catalog API (``from torch.optim import Adam as A``,
@@ -176,15 +181,19 @@ def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] =
     if aliases:
         named = re.compile(r"\b(?:" + "|".join(sorted(aliases)) + r")\b")
         marked = sorted(set(marked) | set(_lines_matching(named, text, starts)))
-    subclasses: List[Tuple[int, int]] = []  # a class whose bases are relevant: its methods all are
+    followed = _lines_containing(_TRAINS, text, starts)
+    subclasses: List[Tuple[int, int]] = []  # a class whose methods all are relevant
 
     def keep(node: ast.AST) -> bool:
         line, end = node.lineno, node.end_lineno  # type: ignore[attr-defined]
         if any(first <= line <= last for first, last in subclasses):
             return True
-        # a class whose bases or body are relevant: all its methods are (``self.loss`` is built in
-        # one method, the optimizer stored in another: ``summaries.ClassMembers``)
-        if isinstance(node, ast.ClassDef) and _any_between(marked, line, end):
+        if isinstance(node, ast.ClassDef) and (
+                node.bases and _any_between(marked, line, max(b.end_lineno for b in node.bases))  # type: ignore[type-var]
+                or _any_between(followed, line, end) and _any_between(marked, line, end)):
+            # its bases are relevant, or it trains a model or loss and names an optimizer: every
+            # method is read (``self.loss`` built in one, the optimizer stored in another:
+            # ``summaries.ClassMembers``)
             subclasses.append((line, end))
             return True
         return _any_between(marked, line, end)

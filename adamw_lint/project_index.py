@@ -310,14 +310,28 @@ def _without_self(params: ast.arguments) -> ast.arguments:
 def _function(module: Module, node, params: ast.arguments) -> Optional[Reach]:
     if module.resolver.scope_of(node) is None:
         return None  # a body the resolver did not enter names no optimizer
-    inside = [(call, scope) for call, scope in module.resolver.calls
-              if node.lineno <= call.lineno <= node.end_lineno and _in_function(scope, node)]
+    inside = _calls_by_function(module.resolver).get(id(node), [])
     built = [(call, name) for call, scope in inside
              for name in [module.resolver.qualname(call.func, scope)] if name in catalog.OPTIMIZERS_BY_NAME]
     if len(built) != 1:
         return None  # none, or several: which one the caller gets is not known
     call, name = built[0]
     return Reach(name, module, call, params, call.lineno)  # type: ignore[arg-type]
+
+
+def _calls_by_function(resolver: Resolver) -> Dict[int, List[Tuple[ast.Call, Scope]]]:
+    """Each function's calls (its nested scopes' included), indexed once per module."""
+    index = getattr(resolver, "_calls_by_function", None)
+    if index is None:
+        index = {}
+        for call, scope in resolver.calls:
+            current: Optional[Scope] = scope
+            while current is not None:
+                if isinstance(current.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    index.setdefault(id(current.node), []).append((call, scope))
+                current = current.parent
+        resolver._calls_by_function = index  # type: ignore[attr-defined]
+    return index
 
 
 def _in_function(scope: Optional[Scope], node: ast.AST) -> bool:
