@@ -32,7 +32,8 @@ from .findings import Finding, Span
 from .prefilter import (  # re-exported: the pre-filter lives on its own so a run that parses nothing imports no engine
     _NOT_ADAPTIVE, _REACH_WORD, _STRINGS, _TRIGGER_TEXT, _WORDS, _has_word, may_contain_findings, may_contain_text, may_reach_findings, may_reach_text,
 )
-from .project_index import Module, ProjectIndex, Reach, callable_reach
+from .project_index import ProjectIndex
+from .summaries import Module, Reach, callable_reach
 from .scope import Resolver, Scope
 
 _STAR_MODULES = frozenset(catalog.OPTIMIZERS_BY_NAME) | frozenset(catalog.FACTORIES_BY_NAME)

@@ -18,45 +18,14 @@ from __future__ import annotations
 
 import ast
 import os
-from dataclasses import dataclass, replace
-from typing import Callable, Container, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Container, Dict, List, Optional, Sequence, Tuple
 
 from . import catalog
 from .files import SourceError, decode, physical_lines, read_bytes
 from .scope import Resolver, Scope, is_unknown
+from .summaries import Module, Reach, callable_reach
 
 _DEPTH = 4  # re-exports and wrappers followed through this many modules
-
-
-@dataclass
-class Module:
-    """One parsed project module."""
-
-    name: str
-    path: str
-    resolver: Resolver
-    lines: Sequence[str]
-
-
-@dataclass(frozen=True)
-class Reach:
-    """How a project callable reaches a catalog optimizer ``name``: the construction inside it
-    (``call``, in ``module``), and the callable's own parameters (``params``: its ``ast.arguments``,
-    None when it takes the optimizer's own arguments unchanged)."""
-
-    name: str
-    module: Module
-    call: Optional[ast.Call]
-    params: Optional[ast.arguments]
-    line: int  # where the project code names the optimizer
-    # a factory class: the construction is in a method, and ``self.<attr>`` it reads holds the
-    # ``__init__`` parameter stored there
-    factory: bool = False
-    stored: Tuple[Tuple[str, str], ...] = ()
-
-    @property
-    def where(self) -> str:
-        return f"{self.module.path}:{self.line}"
 
 
 class ProjectIndex:
@@ -240,119 +209,6 @@ class ProjectIndex:
                 return Reach(name, module, None, None, binding.pos[0])  # type: ignore[arg-type]
             return self.reach(name, depth + 1) if name else None
         return callable_reach(module, binding.node, self.reach, depth)
-
-
-def callable_reach(module: Module, node: Optional[ast.AST], reach_name: Callable[[str, int], Optional[Reach]],
-                   depth: int = 0) -> Optional[Reach]:
-    """The summary of a class or function of ``module``: the one catalog optimizer it constructs,
-    and how its parameters flow into that construction. ``reach_name`` answers for a base class
-    named elsewhere (another module of the project), or says None."""
-    if isinstance(node, ast.ClassDef):
-        return _class(module, node, reach_name, depth)
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return _function(module, node, node.args)
-    return None
-
-
-def _class(module: Module, node: ast.ClassDef, reach_name: Callable[[str, int], Optional[Reach]],
-           depth: int) -> Optional[Reach]:
-    methods = {s.name: s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    if "step" in methods:
-        return None  # its own update rule decides
-    init = methods.get("__init__")
-    for base in node.bases:
-        name = module.resolver.qualname(base, module.resolver.module)
-        if name is None:
-            continue
-        if name in catalog.OPTIMIZERS_BY_NAME:
-            reached: Optional[Reach] = Reach(name, module, None, None, base.lineno)
-        else:
-            reached = reach_name(name, depth + 1)
-        if reached is None:
-            continue
-        if init is None:
-            return reached
-        inner = _init_call(module, init, base)
-        if inner is None or reached.call is not None:
-            return None  # an __init__ that does not forward to the base: unknown
-        return Reach(reached.name, module, inner, _without_self(init.args), base.lineno)
-    if init is None:
-        return None
-    held = _function(module, init, _without_self(init.args))  # ``self.optim = torch.optim.Adam(*args, **kwargs)``
-    if held is not None:
-        return held
-    # a factory: __init__ stores its parameters (``self.weight_decay = weight_decay``) and one
-    # method builds the optimizer from them
-    built = [r for m in methods.values() if m is not init for r in [_function(module, m, _without_self(init.args))] if r]
-    if len(built) != 1:
-        return None
-    return replace(built[0], factory=True, stored=tuple(_stored_parameters(init)))
-
-
-def _stored_parameters(init: ast.FunctionDef) -> Iterator[Tuple[str, str]]:
-    """``self.<attr> = <name>`` in ``__init__`` (also ``self.a, self.b = a, b``): (attr, name)."""
-    for stmt in ast.walk(init):
-        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
-            continue
-        target, value = stmt.targets[0], stmt.value
-        pairs = zip(target.elts, value.elts) if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) \
-            and len(target.elts) == len(value.elts) else [(target, value)]
-        for one, given in pairs:
-            if isinstance(one, ast.Attribute) and isinstance(one.value, ast.Name) and isinstance(given, ast.Name):
-                yield one.attr, given.id
-
-
-def _without_self(params: ast.arguments) -> ast.arguments:
-    return ast.arguments(posonlyargs=[], args=params.args[1:], vararg=params.vararg, kwonlyargs=params.kwonlyargs,
-                         kw_defaults=params.kw_defaults, kwarg=params.kwarg, defaults=params.defaults)
-
-
-def _function(module: Module, node, params: ast.arguments) -> Optional[Reach]:
-    if module.resolver.scope_of(node) is None:
-        return None  # a body the resolver did not enter names no optimizer
-    inside = _calls_by_function(module.resolver).get(id(node), [])
-    built = [(call, name) for call, scope in inside
-             for name in [module.resolver.qualname(call.func, scope)] if name in catalog.OPTIMIZERS_BY_NAME]
-    if len(built) != 1:
-        return None  # none, or several: which one the caller gets is not known
-    call, name = built[0]
-    return Reach(name, module, call, params, call.lineno)  # type: ignore[arg-type]
-
-
-def _calls_by_function(resolver: Resolver) -> Dict[int, List[Tuple[ast.Call, Scope]]]:
-    """Each function's calls (its nested scopes' included), indexed once per module."""
-    index = getattr(resolver, "_calls_by_function", None)
-    if index is None:
-        index = {}
-        for call, scope in resolver.calls:
-            current: Optional[Scope] = scope
-            while current is not None:
-                if isinstance(current.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    index.setdefault(id(current.node), []).append((call, scope))
-                current = current.parent
-        resolver._calls_by_function = index  # type: ignore[attr-defined]
-    return index
-
-
-def _in_function(scope: Optional[Scope], node: ast.AST) -> bool:
-    while scope is not None:
-        if scope.node is node:
-            return True
-        scope = scope.parent
-    return False
-
-
-def _init_call(module: Module, init: ast.FunctionDef, base: ast.expr) -> Optional[ast.Call]:
-    """The ``super().__init__(...)`` / ``Base.__init__(self, ...)`` call of ``init``."""
-    for call, scope in module.resolver.calls:
-        func = call.func
-        if not (_in_function(scope, init) and isinstance(func, ast.Attribute) and func.attr == "__init__"):
-            continue
-        if isinstance(func.value, ast.Call) and isinstance(func.value.func, ast.Name) and func.value.func.id == "super":
-            return call
-        if ast.dump(func.value) == ast.dump(base) and call.args:
-            return ast.Call(func=func, args=call.args[1:], keywords=call.keywords)
-    return None
 
 
 def _package(module: str, path: str) -> str:

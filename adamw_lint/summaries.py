@@ -1,4 +1,14 @@
-"""What a module's classes keep on ``self``: one summary per class family, computed on demand.
+"""Summaries the checkers query instead of re-walking code, each computed on demand and never by
+importing anything:
+
+* per callable (``callable_reach``): the one catalog optimizer a function or class constructs,
+  and how its parameters flow into that construction — a wrapper function, a subclass without
+  its own ``step``, a holder class (``self.optim = Adam(*args, **kwargs)``), a factory class
+  whose method builds from what ``__init__`` stored on ``self``. The engine asks it for this
+  module's callables; ``ProjectIndex.reach`` for another module's.
+* per class family (``ClassMembers``): what its methods keep on ``self``.
+
+What a module's classes keep on ``self``, in detail:
 
 TF1 and Keras code splits a training setup over methods and classes: the optimizer is stored in
 one method (``self.optimizer = tf.train.AdamOptimizer(...)``, often in a subclass's
@@ -13,12 +23,158 @@ that name. The answer over-approximates (every store, in any order): the checker
 from __future__ import annotations
 
 import ast
-from typing import Dict, List, Optional, Tuple, Union
+from dataclasses import dataclass, replace
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
+from . import catalog
 from .scope import Resolver, Scope
 
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 Value = Tuple[ast.AST, Scope]  # an expression stored on self (or a method), and the scope to read it in
+
+
+@dataclass
+class Module:
+    """One parsed project module."""
+
+    name: str
+    path: str
+    resolver: Resolver
+    lines: Sequence[str]
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How a project callable reaches a catalog optimizer ``name``: the construction inside it
+    (``call``, in ``module``), and the callable's own parameters (``params``: its ``ast.arguments``,
+    None when it takes the optimizer's own arguments unchanged)."""
+
+    name: str
+    module: Module
+    call: Optional[ast.Call]
+    params: Optional[ast.arguments]
+    line: int  # where the project code names the optimizer
+    # a factory class: the construction is in a method, and ``self.<attr>`` it reads holds the
+    # ``__init__`` parameter stored there
+    factory: bool = False
+    stored: Tuple[Tuple[str, str], ...] = ()
+
+    @property
+    def where(self) -> str:
+        return f"{self.module.path}:{self.line}"
+
+
+def callable_reach(module: Module, node: Optional[ast.AST], reach_name: Callable[[str, int], Optional[Reach]],
+                   depth: int = 0) -> Optional[Reach]:
+    """The summary of a class or function of ``module``: the one catalog optimizer it constructs,
+    and how its parameters flow into that construction. ``reach_name`` answers for a base class
+    named elsewhere (another module of the project), or says None."""
+    if isinstance(node, ast.ClassDef):
+        return _class(module, node, reach_name, depth)
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return _function(module, node, node.args)
+    return None
+
+
+def _class(module: Module, node: ast.ClassDef, reach_name: Callable[[str, int], Optional[Reach]],
+           depth: int) -> Optional[Reach]:
+    methods = {s.name: s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    if "step" in methods:
+        return None  # its own update rule decides
+    init = methods.get("__init__")
+    for base in node.bases:
+        name = module.resolver.qualname(base, module.resolver.module)
+        if name is None:
+            continue
+        if name in catalog.OPTIMIZERS_BY_NAME:
+            reached: Optional[Reach] = Reach(name, module, None, None, base.lineno)
+        else:
+            reached = reach_name(name, depth + 1)
+        if reached is None:
+            continue
+        if init is None:
+            return reached
+        inner = _init_call(module, init, base)
+        if inner is None or reached.call is not None:
+            return None  # an __init__ that does not forward to the base: unknown
+        return Reach(reached.name, module, inner, _without_self(init.args), base.lineno)
+    if init is None:
+        return None
+    held = _function(module, init, _without_self(init.args))  # ``self.optim = torch.optim.Adam(*args, **kwargs)``
+    if held is not None:
+        return held
+    # a factory: __init__ stores its parameters (``self.weight_decay = weight_decay``) and one
+    # method builds the optimizer from them
+    built = [r for m in methods.values() if m is not init for r in [_function(module, m, _without_self(init.args))] if r]
+    if len(built) != 1:
+        return None
+    return replace(built[0], factory=True, stored=tuple(_stored_parameters(init)))
+
+
+def _stored_parameters(init: ast.FunctionDef) -> Iterator[Tuple[str, str]]:
+    """``self.<attr> = <name>`` in ``__init__`` (also ``self.a, self.b = a, b``): (attr, name)."""
+    for stmt in ast.walk(init):
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
+            continue
+        target, value = stmt.targets[0], stmt.value
+        pairs = zip(target.elts, value.elts) if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) \
+            and len(target.elts) == len(value.elts) else [(target, value)]
+        for one, given in pairs:
+            if isinstance(one, ast.Attribute) and isinstance(one.value, ast.Name) and isinstance(given, ast.Name):
+                yield one.attr, given.id
+
+
+def _without_self(params: ast.arguments) -> ast.arguments:
+    return ast.arguments(posonlyargs=[], args=params.args[1:], vararg=params.vararg, kwonlyargs=params.kwonlyargs,
+                         kw_defaults=params.kw_defaults, kwarg=params.kwarg, defaults=params.defaults)
+
+
+def _function(module: Module, node, params: ast.arguments) -> Optional[Reach]:
+    if module.resolver.scope_of(node) is None:
+        return None  # a body the resolver did not enter names no optimizer
+    inside = _calls_by_function(module.resolver).get(id(node), [])
+    built = [(call, name) for call, scope in inside
+             for name in [module.resolver.qualname(call.func, scope)] if name in catalog.OPTIMIZERS_BY_NAME]
+    if len(built) != 1:
+        return None  # none, or several: which one the caller gets is not known
+    call, name = built[0]
+    return Reach(name, module, call, params, call.lineno)  # type: ignore[arg-type]
+
+
+def _calls_by_function(resolver: Resolver) -> Dict[int, List[Tuple[ast.Call, Scope]]]:
+    """Each function's calls (its nested scopes' included), indexed once per module."""
+    index = getattr(resolver, "_calls_by_function", None)
+    if index is None:
+        index = {}
+        for call, scope in resolver.calls:
+            current: Optional[Scope] = scope
+            while current is not None:
+                if isinstance(current.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    index.setdefault(id(current.node), []).append((call, scope))
+                current = current.parent
+        resolver._calls_by_function = index  # type: ignore[attr-defined]
+    return index
+
+
+def _in_function(scope: Optional[Scope], node: ast.AST) -> bool:
+    while scope is not None:
+        if scope.node is node:
+            return True
+        scope = scope.parent
+    return False
+
+
+def _init_call(module: Module, init: ast.FunctionDef, base: ast.expr) -> Optional[ast.Call]:
+    """The ``super().__init__(...)`` / ``Base.__init__(self, ...)`` call of ``init``."""
+    for call, scope in module.resolver.calls:
+        func = call.func
+        if not (_in_function(scope, init) and isinstance(func, ast.Attribute) and func.attr == "__init__"):
+            continue
+        if isinstance(func.value, ast.Call) and isinstance(func.value.func, ast.Name) and func.value.func.id == "super":
+            return call
+        if ast.dump(func.value) == ast.dump(base) and call.args:
+            return ast.Call(func=func, args=call.args[1:], keywords=call.keywords)
+    return None
 
 
 class ClassMembers:
@@ -133,4 +289,4 @@ def _method_of(scope: Scope, receiver: str) -> Optional[ast.ClassDef]:
     return scope.parent.node
 
 
-__all__ = ("ClassMembers",)
+__all__ = ("ClassMembers", "Module", "Reach", "callable_reach")

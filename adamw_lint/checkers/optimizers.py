@@ -19,7 +19,7 @@ from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signatur
 from ..context import ABSENT, HIDDEN, Alternative, Args, Bound, ParamGroup, SuperInit, bind
 from ..defaults import default_note
 from ..findings import Edit, Finding, Fix, place
-from ..project_index import Reach
+from ..summaries import Reach
 from ..scope import Scope, is_unknown
 from .base import Checker
 from .optimizer_fix import plan_fix, switch_unusable
