@@ -22,12 +22,12 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import yaml
 
 from . import catalog
-from .findings import Finding
+from .findings import Finding, Span
 from .scope import Scope
 
 if TYPE_CHECKING:
@@ -172,36 +172,75 @@ def _decay(ctx: "Context", call: ast.Call, scope: Scope) -> Optional[Decay]:
 # --- the config side -------------------------------------------------------------------------------
 
 def findings(path: str, root: yaml.Node, project: "ProjectIndex", style: str) -> List[Finding]:
-    """What the project's by-name constructions build from this config document."""
+    """What the project's by-name constructions build from this YAML document."""
+    if not _may_name_a_class(value.value for _, _, _, value in _scalars(root)):
+        return []
+    names = [(keys, value.value, (value.start_mark.line + 1, value.start_mark.column, value.end_mark.line + 1,
+                                  value.end_mark.column)) for keys, _, _, value in _scalars(root)]
+    return _judged(project_selectors(project), names, lambda keys: _yaml_number(_at(root, keys)), style,
+                   whole_key=False)
+
+
+def python_findings(tree: ast.Module, spans: "Context", project: "ProjectIndex", style: str) -> List[Finding]:
+    """The same for a Python config module: ``_C.SOLVER.OPTIMIZER = "Adam"`` (yacs) or
+    ``OPTIMIZER = "Adam"`` at module level, with its decay assigned the same way."""
+    values: Dict[KeyPath, ast.expr] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            keys = _target_keys(stmt.targets[0])
+            if keys:
+                values[keys] = stmt.value
+    strings = [(keys, value.value, spans.span(value)) for keys, value in values.items()
+               if isinstance(value, ast.Constant) and isinstance(value.value, str)]
+    if not _may_name_a_class(text for _, text, _ in strings):
+        return []
+
+    def number_at(keys: KeyPath) -> Optional[float]:
+        found = values.get(keys)
+        number = spans.number(found, spans.resolver.module) if found is not None else None
+        return float(number) if number is not None else None
+    # module constants are common in scripts: only a name that spells the code's whole key path
+    return _judged(project_selectors(project), strings, number_at, style, whole_key=True)
+
+
+def _target_keys(target: ast.expr) -> KeyPath:
+    """``_C.SOLVER.OPTIMIZER`` → ("SOLVER", "OPTIMIZER"); ``OPTIMIZER`` → ("OPTIMIZER",)."""
+    if isinstance(target, ast.Name):
+        return (target.id,)
+    parts: List[str] = []
+    while isinstance(target, ast.Attribute):
+        parts.append(target.attr)
+        target = target.value
+    return tuple(reversed(parts)) if isinstance(target, ast.Name) else ()
+
+
+def _judged(selectors: List[Selector], names: Sequence[Tuple[KeyPath, str, Span]],
+            number_at: Callable[[KeyPath], Optional[float]], style: str, whole_key: bool) -> List[Finding]:
+    """``whole_key``: the config's key path must end with the code's whole key path (a YAML file
+    may also be a part of the config the code reads: a suffix of it is enough there)."""
     from .analysis import analyze_source  # the engine judges the class and decay, as for .py files
 
-    selectors = project_selectors(project) if _may_name_a_class(root) else []
-    if not selectors:
-        return []
     found = []
-    for keys, mapping, key_node, value in _scalars(root):
+    for keys, text, span in names:
         for selector in selectors:
-            qualname = selector.qualname(value.value) if keys[-1] == selector.key[-1] else None
-            if qualname is None or not _suffix_match(keys, selector.key):
+            qualname = selector.qualname(text) if keys[-1] == selector.key[-1] else None
+            if qualname is None or not _suffix_match(keys, selector.key) or whole_key and len(keys) < len(selector.key):
                 continue
-            decay = _decay_text(selector, keys, root, mapping)
+            decay = _decay_text(selector, keys, number_at)
             if decay is None:
                 continue
-            module, name = qualname.rsplit(".", 1)
-            source = f"import {module.split('.')[0]}\nopt = {qualname}(params, weight_decay={decay})\n"
+            source = f"import {qualname.split('.')[0]}\nopt = {qualname}(params, weight_decay={decay})\n"
             try:
                 judged = analyze_source(source, style, fixes=False)
             except (SyntaxError, ValueError, RecursionError):
                 continue
             shown = os.path.relpath(selector.path)
             shown = selector.path if shown.startswith(os.pardir) else shown
-            mark, end = value.start_mark, value.end_mark
             for finding in judged:
                 message = (f"{finding.message} (via {shown}:{selector.line} → {selector.callee}, which builds the "
                            f"class {'.'.join(keys)} names)")
-                found.append(Finding(finding.code, message, (mark.line + 1, mark.column, end.line + 1, end.column),
-                                     None, f"the class is chosen by name in {shown}:{selector.line}; "
-                                           "name its decoupled variant here if that code accepts it"))
+                found.append(Finding(finding.code, message, span, None, f"the class is chosen by name in "
+                                     f"{shown}:{selector.line}; name its decoupled variant here if that code accepts it"))
             break
     return found
 
@@ -209,10 +248,10 @@ def findings(path: str, root: yaml.Node, project: "ProjectIndex", style: str) ->
 _SHORT_NAMES = tuple(sorted({name.rsplit(".", 1)[1].lower() for name in catalog.OPTIMIZERS_BY_NAME}))
 
 
-def _may_name_a_class(root: yaml.Node) -> bool:
-    """Whether a string value of the document can name an optimizer class (before the project's
-    modules are looked through for code that builds one by name)."""
-    return any(any(short in value.value.lower() for short in _SHORT_NAMES) for _, _, _, value in _scalars(root))
+def _may_name_a_class(texts: Iterable[str]) -> bool:
+    """Whether a string value can name an optimizer class (before the project's modules are
+    looked through for code that builds one by name)."""
+    return any(any(short in text.lower() for short in _SHORT_NAMES) for text in texts)
 
 
 def _scalars(root: yaml.Node) -> Iterator[Tuple[KeyPath, yaml.MappingNode, yaml.Node, yaml.ScalarNode]]:
@@ -239,25 +278,32 @@ def _suffix_match(config: KeyPath, code: KeyPath) -> bool:
     return config[len(config) - shorter:] == code[len(code) - shorter:]
 
 
-def _decay_text(selector: Selector, keys: KeyPath, root: yaml.Node, mapping: yaml.MappingNode) -> Optional[str]:
+def _decay_text(selector: Selector, keys: KeyPath, number_at: Callable[[KeyPath], Optional[float]]) -> Optional[str]:
     """The decay the construction gets with this config, as Python text (None: none, or unknown)."""
     decay = selector.decay
     if decay.literal is not None:
         return decay.literal
     wanted = decay.path or decay.spread
     assert wanted is not None
-    node = _at(root, _aligned(wanted, selector.key, keys))
-    if node is None and len(wanted) >= 1:  # the same mapping, when the paths cannot be aligned
-        node = _child(mapping, wanted[-1])
+    aligned = _aligned(wanted, selector.key, keys)
+    places = [aligned] if aligned is not None else []
+    places.append(keys[:-1] + (wanted[-1],))  # the same mapping, when the paths cannot be aligned
     if decay.spread is not None:
-        node = _child(node, "weight_decay") if isinstance(node, yaml.MappingNode) else None
+        places = [place + ("weight_decay",) for place in places]
+    for place in places:
+        value = number_at(place)
+        if value is not None and value == value and value not in (float("inf"), float("-inf")):
+            return repr(value)
+    return None
+
+
+def _yaml_number(node: Optional[yaml.Node]) -> Optional[float]:
     if not isinstance(node, yaml.ScalarNode) or node.tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
         return None
     try:
-        value = float(node.value.replace("_", ""))
+        return float(node.value.replace("_", ""))
     except ValueError:
         return None
-    return repr(value) if value == value and value not in (float("inf"), float("-inf")) else None
 
 
 def _aligned(wanted: KeyPath, code_key: KeyPath, config_key: KeyPath) -> Optional[KeyPath]:
@@ -341,4 +387,4 @@ def _module_selectors(path: str) -> List[Selector]:
     return selectors_in(Context(resolver, physical_lines(decoded.text), "rename", False), path)
 
 
-__all__ = ("Decay", "Selector", "config_key", "findings", "project_selectors", "selectors_in")
+__all__ = ("Decay", "Selector", "config_key", "findings", "project_selectors", "python_findings", "selectors_in")

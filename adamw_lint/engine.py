@@ -148,6 +148,10 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
     for index in sorted(checkers):
         for finding in checkers[index].finish():
             found.setdefault((finding.span, finding.code), finding)
+    if project is not None and isinstance(tree, ast.Module):  # a Python config naming a class for code that builds it by name
+        from . import config_choice
+
+        report(config_choice.python_findings(tree, ctx, project, style))
     if ctx.limit_hit is not None and limited is not None:
         limited(ctx.limit_hit)
     return sorted(found.values(), key=lambda f: (f.span, f.code))

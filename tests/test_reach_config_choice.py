@@ -2,6 +2,7 @@
 (``getattr(torch.optim, cfg.X)``, a registry dict indexed by a config key), run as a user runs the
 CLI in a git repository."""
 import subprocess
+import sys
 import textwrap
 
 from helpers import run_cli
@@ -68,3 +69,19 @@ def test_the_fix_is_left_to_the_user_and_says_where_the_class_is_chosen(tmp_path
     result = run_cli("fix", "--diff", "configs/a.yaml", cwd=repository)
     assert result.stdout == ""  # no diff
     assert "chosen by name in proj/train.py:5" in result.stdout + result.stderr
+
+
+def test_a_python_config_module_names_the_class_the_same_way(tmp_path):
+    repository = _repository(tmp_path)
+    (repository / "proj" / "defaults.py").write_text(
+        '_C.SOLVER.OPTIMIZER = "Adam"\n_C.SOLVER.LR = 0.001\n_C.SOLVER.WEIGHT_DECAY = 1e-4\n')
+    (repository / "proj" / "defaults_sgd.py").write_text('_C.SOLVER.OPTIMIZER = "SGD"\n_C.SOLVER.WEIGHT_DECAY = 1e-4\n')
+    (repository / "proj" / "defaults_zero.py").write_text('_C.SOLVER.OPTIMIZER = "Adam"\n_C.SOLVER.WEIGHT_DECAY = 0\n')
+    (repository / "proj" / "unrelated.py").write_text('OPTIMIZER = "Adam"\nWEIGHT_DECAY = 1e-4\n')  # no code reads it
+    result = run_cli("check", "-q", "proj", cwd=repository)
+    assert result.returncode == 1, result.stderr
+    assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [["proj/defaults.py:1:23:", "AWL101"]]
+    assert "via proj/train.py:5 → getattr(torch.optim, cfg.SOLVER.OPTIMIZER)" in result.stdout
+    flake8 = subprocess.run([sys.executable, "-m", "flake8", "--select", "AWL", "proj/defaults.py"], cwd=repository,
+                            capture_output=True, text=True)
+    assert flake8.stdout == ""  # one file at a time: the code that builds it is not seen
