@@ -251,7 +251,8 @@ _SHORT_NAMES = tuple(sorted({name.rsplit(".", 1)[1].lower() for name in catalog.
 def _may_name_a_class(texts: Iterable[str]) -> bool:
     """Whether a string value can name an optimizer class (before the project's modules are
     looked through for code that builds one by name)."""
-    return any(any(short in text.lower() for short in _SHORT_NAMES) for text in texts)
+    return any(len(text) <= 40 and text.replace("_", "").replace("-", "").isalnum()  # a name, not prose
+               and any(short in text.lower() for short in _SHORT_NAMES) for text in texts)
 
 
 def _scalars(root: yaml.Node) -> Iterator[Tuple[KeyPath, yaml.MappingNode, yaml.Node, yaml.ScalarNode]]:
