@@ -13,17 +13,17 @@ import contextlib
 import os
 import sys
 from importlib import import_module
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO
 
-from . import __version__, report, settings as config
-from .catalog import RULES, RULES_BY_CODE
-from .discovery import discover
-from .files import SourceError, decode, display, encode, read_bytes, size_limit, too_large, write_atomic
-from .catalog.schema import SAFE, UNSAFE
-from .decay_values import DecayValues
-from .runner import CONFIG_SUFFIXES, NOTEBOOK_SUFFIXES, SUFFIXES, FileResult, Options, analyze, run
-from .pool import collect_less, interruptible
-from .selection import parse_codes
+from . import __version__
+
+if TYPE_CHECKING:
+    from . import report
+    from .files import SourceError
+    from .runner import FileResult
+
+# Every other import is made where it is used: `--version`, `rules` and a check that finds no
+# candidate start in a fraction of the time the engine and libcst take to import (see bench/).
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -66,7 +66,15 @@ def _torch_version(text: str):
     return parse_version(text)
 
 
+def _codes(text: str):
+    from .selection import parse_codes
+
+    return parse_codes(text)
+
+
 def _parser() -> argparse.ArgumentParser:
+    from . import settings as config
+
     parser = argparse.ArgumentParser(
         prog="adamw-lint",
         description="Find adaptive optimizers trained with coupled L2 where weight decay was meant, and fix them.",
@@ -76,9 +84,9 @@ def _parser() -> argparse.ArgumentParser:
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories; - reads stdin")
-        sub.add_argument("--select", type=_argument(parse_codes), default=None, help="codes or prefixes to report (default: all rules on by default)")
-        sub.add_argument("--ignore", type=_argument(parse_codes), default=None, help="codes or prefixes not to report")
-        sub.add_argument("--extend-select", type=_argument(parse_codes), default=None, help="turn on codes that are off by default")
+        sub.add_argument("--select", type=_argument(_codes), default=None, help="codes or prefixes to report (default: all rules on by default)")
+        sub.add_argument("--ignore", type=_argument(_codes), default=None, help="codes or prefixes not to report")
+        sub.add_argument("--extend-select", type=_argument(_codes), default=None, help="turn on codes that are off by default")
         sub.add_argument("--exclude", action="append", default=None, metavar="PATTERN",
                          help="gitignore-style patterns to skip, replacing the configured and default ones (repeatable)")
         sub.add_argument("--extend-exclude", action="append", default=None, metavar="PATTERN",
@@ -121,6 +129,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="with --fix, also apply fixes that change training numerics (every coupled-to-decoupled rewrite)")
     check.add_argument("--no-unsafe-fixes", dest="unsafe_fixes", action="store_false")
     check.add_argument("--add-noqa", action="store_true", help="add '# noqa: CODE' to every line with a finding (adopting the linter in a legacy codebase)")
+    check.add_argument("--no-cache", action="store_true", help="analyze every file, neither reading nor writing the results cache")
+    check.add_argument("--cache-dir", metavar="DIR", help="where the results cache lives (default: the cache-dir setting, "
+                                                          "else .adamw_lint_cache beside the configuration or in the working directory)")
     fix = commands.add_parser("fix", help="apply the automatic fixes (they change training numerics)")
     common(fix)
     fix.add_argument("--diff", action="store_true",
@@ -164,6 +175,11 @@ def _torch_command(run) -> int:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """The command; ``argv`` None: the process's own command line (the console script,
     ``python -m adamw_lint``), so a lint run may tune the process (``pool.collect_less``)."""
+    if (sys.argv[1:] if argv is None else list(argv)) == ["--version"]:
+        sys.stdout.write(f"adamw-lint {__version__}\n")  # as argparse's version action prints it
+        return EXIT_CLEAN
+    from .pool import interruptible
+
     try:
         with interruptible():
             code = _main(argv)
@@ -192,8 +208,12 @@ def _discard_stdout() -> None:
 def _main(argv: Optional[Sequence[str]]) -> int:
     args = _parser().parse_args(argv)
     if argv is None and args.command in ("check", "fix"):
+        from .pool import collect_less
+
         collect_less()
     stdout, stderr = sys.stdout, sys.stderr
+    from .catalog.rules import RULES, RULES_BY_CODE  # the rules only: not the optimizers' rows
+
     if args.command == "rules":
         for rule in RULES:
             state = "" if rule.enabled_by_default else "  (off by default)"
@@ -210,6 +230,14 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         return EXIT_CLEAN
     if args.command == "verify":
         return _torch_command(lambda: import_module("adamw_lint.verify").run(args.device, args.steps, stdout.write))
+    from . import report, settings as config
+    from .cache import DEFAULT_DIR, Cache
+    from .catalog.schema import SAFE, UNSAFE
+    from .decay_values import DecayValues
+    from .discovery import discover
+    from .files import SourceError, display, size_limit, too_large
+    from .runner import SUFFIXES, Options, analyze, run
+
     try:
         os.getcwd()  # patterns, settings and SARIF are relative to it
     except OSError as error:
@@ -305,7 +333,9 @@ def _main(argv: Optional[Sequence[str]]) -> int:
                     out.write(report.escape(display(path)) + "\n")
                 return EXIT_ERROR if errors else EXIT_CLEAN
             progress = None if args.quiet else _progress(stderr, len(paths))
-            results = run(paths, resolver.selection_for, options, args.jobs, progress)
+            results = run(paths, resolver.selection_for, options, args.jobs, progress,
+                          None if fixing or add_noqa or args.command != "check" or args.no_cache
+                          else Cache(args.cache_dir or first.cache_dir or os.path.join(first.root, DEFAULT_DIR), project))
         if add_noqa:
             code = _add_noqa(results, errors, stderr, args.quiet)
         elif args.command == "check":
@@ -375,7 +405,9 @@ def _applied(results: Iterable[FileResult], from_stdin: bool, out: TextIO) -> It
 
 
 def _report_check(results: Iterable[FileResult], errors: List[SourceError], fmt: str, statistics: bool,
-                  out: TextIO, quiet: bool, level: report.Level, fixing: bool = False) -> int:
+                  out: TextIO, quiet: bool, level: "report.Level", fixing: bool = False) -> int:
+    from . import report
+
     rows = []
     fixed = 0
     replacements = {}
@@ -403,7 +435,9 @@ def _report_check(results: Iterable[FileResult], errors: List[SourceError], fmt:
 
 def _add_noqa(results: Iterable[FileResult], errors: List[SourceError], stderr: TextIO, quiet: bool) -> int:
     """``check --add-noqa``: every finding's line gets a ``# noqa: CODE`` that flake8 reads too."""
+    from .files import SourceError, decode, encode, read_bytes, write_atomic
     from .noqa import add_noqa
+    from .runner import CONFIG_SUFFIXES, NOTEBOOK_SUFFIXES
 
     added = files = 0
     for result in results:
@@ -430,9 +464,12 @@ def _add_noqa(results: Iterable[FileResult], errors: List[SourceError], stderr: 
 
 def _report_fix(results: Iterable[FileResult], errors: List[SourceError], diff: bool, from_stdin: bool,
                 stdout: TextIO, stderr: TextIO, calibrated: bool = False) -> int:
+    from . import report
+
     changed_files = fixed_calls = 0
     remaining = []
     notes: List[str] = []
+    applied = []  # (path, finding) of each fix shown or written: the class checks it may break
     for result in results:
         if result.new_data is not None:
             _apply_fix(result, diff, from_stdin, stdout)
@@ -440,6 +477,7 @@ def _report_fix(results: Iterable[FileResult], errors: List[SourceError], diff: 
         if result.new_data is not None:
             changed_files += 1
             fixed_calls += len(result.fixed)
+            applied.extend((result.path, f) for f in result.fixed)
         remaining.extend((result.path, f) for f in result.findings)
         notes.extend(result.notes)
         result.raw = result.new_data = None  # type: ignore[assignment]  # written or shown: memory back
@@ -457,6 +495,10 @@ def _report_fix(results: Iterable[FileResult], errors: List[SourceError], diff: 
         stderr.write("weight_decay kept as it was:\n")
         for note in notes:
             stderr.write(f"  {report.escape(note)}\n")
+    if applied and not from_stdin:
+        from .class_checks import hidden_by_the_diff  # reads the project's files: only after a fix
+
+        stderr.write(report.hidden_checks(hidden_by_the_diff(applied)))
     if diff:  # ruff's contract: --diff fails exactly when it shows something to apply
         return EXIT_FINDINGS if changed_files else EXIT_CLEAN
     return EXIT_FINDINGS if remaining else EXIT_CLEAN
@@ -464,6 +506,9 @@ def _report_fix(results: Iterable[FileResult], errors: List[SourceError], diff: 
 
 def _apply_fix(result: FileResult, diff: bool, from_stdin: bool, stdout: TextIO) -> None:
     """Show or write one file's fix as soon as it is known (an interrupted run keeps what it finished)."""
+    from . import report
+    from .files import SourceError, display, write_atomic
+
     assert result.new_data is not None
     if diff:
         stdout.write(report.unified_diff(display(result.path), result.old_text, result.new_text))

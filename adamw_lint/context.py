@@ -218,6 +218,8 @@ class Context:
                 args.keyword_home[kw.arg] = "call"
                 continue
             entries = self.dict_entries(kw.value, scope)
+            if entries is None and isinstance(kw.value, ast.Name):
+                entries = self._reaching_dicts(kw.value, scope)
             if entries is None or entries[1]:
                 args.open_keywords = True
                 args.spread = args.spread or kw.value
@@ -256,6 +258,20 @@ class Context:
                     entries[kw.arg] = kw.value
             return entries, incomplete
         return None
+
+    def _reaching_dicts(self, name: ast.Name, scope: Scope) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
+        """``**options`` where ``options`` may hold several values (``if options is None: options =
+        {...}``): the entries of the dict literals among them, always incomplete (the others, a
+        parameter say, may hold anything)."""
+        entries: Dict[str, ast.expr] = {}
+        found = False
+        for binding in self.resolver.reaching_all(name, scope):
+            values = self.dict_entries(binding.value, binding.scope) if binding.value is not None else None
+            if values is not None:
+                found = True
+                for key, value in values[0].items():
+                    entries.setdefault(key, value)
+        return (entries, True) if found else None
 
     def param_groups(self, expr: object, scope: Scope) -> Optional[List[ParamGroup]]:
         """The param-group dicts of a ``params`` argument written as a list of dicts."""
@@ -300,6 +316,8 @@ class Context:
                     found.append(Alternative(binding.qualname, expr, where))
                 elif binding.value is not None:
                     found += self.alternatives(binding.value, binding.scope, depth + 1, where)
+                elif binding.default is not None:  # def f(opt_cls=torch.optim.Adam): what it is unless passed
+                    found += self.alternatives(binding.default, binding.scope.parent or binding.scope, depth + 1, where)
         elif isinstance(expr, ast.Call) and len(expr.args) == 1 and not expr.keywords \
                 and self.qualname(expr.func, scope) in LAZY_CALLS:  # detectron2's L(torch.optim.Adam)(...)
             found += self.alternatives(expr.args[0], scope, depth + 1, where)
@@ -334,6 +352,8 @@ class Context:
             for binding in self.resolver.reaching_all(expr, scope):
                 if binding.value is not None:
                     found += self.strings(binding.value, binding.scope, depth + 1)
+                elif binding.default is not None:
+                    found += self.strings(binding.default, binding.scope.parent or binding.scope, depth + 1)
         elif isinstance(expr, (ast.Subscript, ast.Call)):
             for value, value_scope, _ in self._table_entry(expr, scope) or ():
                 found += self.strings(value, value_scope, depth + 1)

@@ -234,7 +234,8 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
             return updated
         indent = len("".join(self._indents))
         # without the comments and blank lines above it: its first line is the statement's own
-        old_text, new_text = (self._module.code_for_node(node.with_changes(leading_lines=())) for node in (original, updated))
+        old_text, new_text = (self._module.code_for_node(node.with_changes(leading_lines=()))
+                              for node in (original, updated))
         start = self.get_metadata(PositionProvider, original.body[0].value).start  # type: ignore[attr-defined]
         value = self._split(updated.body[0].value,  # type: ignore[attr-defined]
                             old_text.rstrip("\r\n"), new_text.rstrip("\r\n"), indent, start.column)
@@ -384,7 +385,8 @@ def fix_source(
     (matched by ``path`` and line) get λ′ instead of λ, the others keep λ."""
     selection = selection or Selection()
     if findings is None:
-        findings = selection.filter(without_noqa(analyze_source(source, style, target_torch=target_torch, path=path), source))
+        found = analyze_source(source, style, target_torch=target_torch, path=path)
+        findings = selection.filter(without_noqa(found, source))
     if not any(f.fix and f.fix.applies_at(applicability) for f in findings):
         return FixResult(source, [], findings)
     notes: List[str] = []
@@ -401,7 +403,8 @@ def fix_source(
         ast.parse(new_source)
     except SyntaxError as error:
         raise FixError(f"the fixed code would not parse ({error.msg}); nothing was changed") from None
-    after = selection.filter(without_noqa(analyze_source(new_source, style, target_torch=target_torch, path=path), new_source))
+    found = analyze_source(new_source, style, target_torch=target_torch, path=path)
+    after = selection.filter(without_noqa(found, new_source))
     unfixed = [f for f in after if f.fix and f.fix.applies_at(applicability)] if only is None else []
     if unfixed:
         where = ", ".join(f"line {f.line} ({f.code})" for f in unfixed)

@@ -33,16 +33,17 @@ class Reaching:
     so a use costs a binary search per nesting level: asking at every use of a name rebound
     thousands of times stays near-linear (recomputing from the top for each use was cubic)."""
 
-    def __init__(self, body: Sequence[ast.stmt], positions: Sequence[Position]) -> None:
+    def __init__(self, body: Sequence[ast.stmt], positions: Sequence[Position], entry: Defs = frozenset()) -> None:
         self.body = body
         self.positions = sorted(positions)  # where the name is bound in this scope
+        self.entry = entry  # bound before the body runs: a function's parameters
         self._after: Dict[Tuple[int, Defs], Defs] = {}  # (id of a block, entry) → live after it
         self._before: Dict[Tuple[int, Defs], List[Defs]] = {}  # … → live before each statement
         self._starts: Dict[int, List[Position]] = {}  # id of a block → its statements' starts
 
     def at(self, use: Position) -> Defs:
         """Which binding positions can hold the name's value at ``use``."""
-        return self.to_use(self.body, frozenset(), use)
+        return self.to_use(self.body, self.entry, use)
 
     def _inside(self, node: ast.AST) -> Defs:
         low = bisect.bisect_left(self.positions, _start(node))

@@ -60,6 +60,16 @@ def torch_floor(path: str) -> Optional[Version]:
     return min(floors) if floors else None
 
 
+def project_root(path: str) -> Optional[str]:
+    """The root of the project holding ``path`` (where ``torch_floor`` and ``line_length`` stop):
+    the first directory up that holds a ``pyproject.toml``, ``setup.py``, ``setup.cfg`` or
+    ``.git``; None when none does (a file outside any project)."""
+    for directory in _directories(path):
+        if any(os.path.exists(os.path.join(directory, marker)) for marker in _ROOT_MARKERS):
+            return directory
+    return None
+
+
 def parse_version(text: str) -> Version:
     """``"2.5"`` → (2, 5) (``--target-torch``, the ``target-torch`` setting); ValueError otherwise."""
     found = re.fullmatch(r"\s*(\d+)\.(\d+)(?:\.\d+)?\s*", text)
@@ -430,4 +440,5 @@ def _length_value(value: object) -> Optional[int]:
     return None
 
 
-__all__ = ("DEFAULT_LINE_LENGTH", "LineLength", "enforced_line_length", "line_length", "parse_version", "requirement_floor", "torch_floor")
+__all__ = ("DEFAULT_LINE_LENGTH", "LineLength", "enforced_line_length", "line_length", "parse_version", "project_root",
+           "requirement_floor", "torch_floor")

@@ -7,7 +7,7 @@ import os
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, TextIO, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, TextIO, Tuple
 from urllib.parse import quote
 
 from . import __version__
@@ -15,6 +15,9 @@ from .findings import Finding
 from .catalog import RULES, RULES_BY_CODE
 from .catalog.schema import SAFE, UNSAFE
 from .files import SourceError, display, physical_lines
+
+if TYPE_CHECKING:
+    from .class_checks import HiddenCheck
 
 Row = Tuple[str, Finding]  # (path, finding)
 Replacements = Dict[Tuple[str, Tuple[int, int, int, int]], List[Tuple[int, int, str]]]  # (path, span) → edits
@@ -118,6 +121,26 @@ def summary(rows: Sequence[Row], level: Level = _safe, fixed: Optional[int] = No
         line += (f"{hidden} hidden fix{'es' * (hidden != 1)} can be enabled with `--unsafe-fixes` "
                  "(they change training numerics: re-tune weight_decay), or applied with `adamw-lint fix`.\n")
     return line
+
+
+def hidden_checks(checks: Sequence["HiddenCheck"]) -> str:
+    """The summary's warning about what a rename's diff cannot show: next to each fix, the
+    project's own checks of the old class that the fix makes fail (``class_checks``)."""
+    if not checks:
+        return ""
+    lines = ["The diff cannot show this: the project checks the class these fixes replace:\n"]
+    for c in checks:
+        old, new = c.old.rsplit(".", 1)[-1], c.new.rsplit(".", 1)[-1]
+        if c.check.always:
+            why = f"false for {new} on any torch"
+        else:
+            floor = f"{c.floor[0]}.{c.floor[1]}" if c.floor else "?"
+            why = f"{new} subclasses {old} only from {c.since}, and the project allows torch {floor}"
+        shown = os.path.relpath(c.check.path)
+        where = f"{display(c.check.path if shown.startswith(os.pardir) else shown)}:{c.check.line}"
+        lines.append(escape(f"  {display(c.fix_path)}:{c.fix_line}: {c.old} -> {c.new}: {where} {c.check.what}, {why}")
+                     + "\n")
+    return "".join(lines)
 
 
 def as_json(rows: Sequence[Row], out: TextIO, replacements: Optional[Replacements] = None) -> None:

@@ -37,6 +37,7 @@ class Binding:
     node: Optional[ast.AST] = None  # set for ``def`` and ``class``: the definition
     end: Optional[Position] = None  # where the binding statement ends (its value is known after it)
     unpacked: Optional[ast.expr] = None  # set for ``a, b = value``: the whole value, one part of which it holds
+    default: Optional[ast.expr] = None  # set for a parameter with a default (read in the enclosing scope)
 
 
 @dataclass(eq=False)
@@ -183,9 +184,13 @@ class Resolver:
                 return
         outer, self.scope = self.scope, Scope("function", self.scope, node=node)
         self.scopes[id(node)] = self.scope
-        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+        positional = [*args.posonlyargs, *args.args]
+        defaults = {id(a): d for a, d in zip(reversed(positional), reversed(args.defaults))}
+        defaults.update((id(a), d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)
+        for arg in (*positional, *args.kwonlyargs, args.vararg, args.kwarg):
             if arg is not None:
-                self._opaque(arg.arg, node)
+                default = defaults.get(id(arg))
+                self.scope.bind(arg.arg, Binding(_pos(node), self.scope, default=default))
         body = node.body if isinstance(node.body, list) else [node.body]
         for stmt in body:
             self.visit(stmt)
@@ -394,7 +399,9 @@ class Resolver:
         key = (id(home), name.id)
         reaching = self._reaching.get(key)
         if reaching is None:
-            reaching = self._reaching[key] = flow.Reaching(body, [b.pos for b in found])
+            start = _pos(body[0]) if body else (0, 0)
+            parameters = frozenset(b.pos for b in found if b.pos < start)
+            reaching = self._reaching[key] = flow.Reaching(body, [b.pos for b in found], parameters)
         live = reaching.at(_pos(name))
         return [b for b in found if b.pos in live]
 

@@ -19,6 +19,7 @@ and relative to the directory of the file that sets them.
     target-torch = "2.5"              # default: the lowest torch the project's metadata allows
     fix-style = "rename"              # or "flag"
     format = "text"                   # text, json, github, sarif
+    cache-dir = ".adamw_lint_cache"   # relative to this file's directory (check's results cache)
 
 An unknown key, code or value is an error that names the key and the file.
 """
@@ -72,6 +73,7 @@ class Settings:
     format: str = "text"
     unsafe_fixes: bool = False  # check --fix applies fixes that change training numerics too
     target_torch: Optional[Tuple[int, int]] = None  # None: the lowest torch the project's metadata allows
+    cache_dir: Optional[str] = None  # None: .adamw_lint_cache beside the configuration (or in the working directory)
     source: Optional[str] = field(default=None, compare=False)  # the file they came from
     root: str = field(default=".", compare=False)  # patterns are relative to it
     _matchers: Dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -116,6 +118,8 @@ class Settings:
             lines.append(f"{key.replace('_', '-')} = {_toml(getattr(self, key))}")
         if self.target_torch is not None:
             lines.append(f'target-torch = "{self.target_torch[0]}.{self.target_torch[1]}"')
+        if self.cache_dir is not None:
+            lines.append(f"cache-dir = {_toml(self.cache_dir)}")
         lines.append("per-file-ignores = {" + ", ".join(
             f"{_toml(pattern)} = {_toml(codes)}" for pattern, codes in self.per_file_ignores) + "}")
         return "\n".join(lines) + "\n"
@@ -237,6 +241,10 @@ def parse(table: Dict[str, Any], source: str, where: str = "") -> Settings:
             if value not in STYLES:
                 raise fail(key, f"must be one of {', '.join(STYLES)}")
             values[name] = value
+        elif key == "cache-dir":
+            if not isinstance(value, str) or not value:
+                raise fail(key, "must be a directory name as a string")
+            values[name] = os.path.join(values["root"], value)
         elif key == "format":
             if value not in FORMATS:
                 raise fail(key, f"must be one of {', '.join(FORMATS)}")

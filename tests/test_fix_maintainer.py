@@ -228,3 +228,59 @@ def test_a_public_adam_factory_is_advice_and_its_callers_keep_their_fixes(tmp_pa
     assert "build is public and its annotation promises Adam" in result.stderr
     assert "make_adam_optimizer is public and its name promises Adam" in result.stderr
     assert "other = torch.optim.AdamW(model.parameters(), weight_decay=1e-4)" in (repo / "mylib/train.py").read_text()
+
+
+# 3. the summary warns about what the diff cannot show -------------------------------------------
+
+TRAIN = "import torch\n\n\ndef make_optimizer(model):\n    return torch.optim.Adam(model.parameters(), weight_decay=1e-4)\n"
+CHECKS = '''import torch
+from torch.optim import Adam
+
+from mylib.train import make_optimizer
+
+
+def test_optimizer(model):
+    opt = make_optimizer(model)
+    assert isinstance(opt, torch.optim.Adam)
+    assert type(opt) is Adam
+
+
+def test_annotated(model):
+    opt: "torch.optim.Adam" = make_optimizer(model)
+    assert opt
+'''
+UNRELATED = "import torch\n\n\ndef test_other(opt):\n    assert isinstance(opt, torch.optim.Adam)\n"
+
+
+@pytest.mark.parametrize("command", [["fix", "--diff", "."], ["fix", "."]], ids=["diff", "fix"])
+def test_the_summary_names_the_projects_class_checks_a_rename_breaks(tmp_path, command):
+    repo = make_repo(tmp_path / "r", {"mylib/__init__.py": "", "mylib/train.py": TRAIN, "tests/test_train.py": CHECKS,
+                                      "tests/test_other.py": UNRELATED, "requirements.txt": "torch>=2.1\n"})
+    err = lint(repo, *command).stderr
+    fix = "  mylib/train.py:5: torch.optim.Adam -> torch.optim.AdamW: "
+    assert "The diff cannot show this: the project checks the class these fixes replace:\n" in err
+    assert (fix + "tests/test_train.py:9 checks isinstance(opt, torch.optim.Adam), AdamW subclasses Adam only "
+            "from torch 2.7, and the project allows torch 2.1\n") in err
+    assert fix + "tests/test_train.py:10 compares type(opt) is Adam, false for AdamW on any torch\n" in err
+    assert fix + "tests/test_train.py:14 annotates 'torch.optim.Adam', AdamW subclasses Adam only" in err
+    assert "test_other.py" not in err  # it does not import the fixed module
+
+
+def test_no_subclass_warning_where_the_project_needs_a_torch_with_adamw_subclassing_adam(tmp_path):
+    repo = make_repo(tmp_path / "r", {"mylib/__init__.py": "", "mylib/train.py": TRAIN, "tests/test_train.py": CHECKS,
+                                      "pyproject.toml": '[project]\nname = "m"\ndependencies = ["torch>=2.7"]\n'})
+    err = lint(repo, "fix", "--diff", ".").stderr
+    assert "isinstance" not in err and "annotates" not in err
+    assert "tests/test_train.py:10 compares type(opt) is Adam, false for AdamW on any torch" in err
+    flagged = lint(repo, "fix", "--diff", "--style", "flag", ".")  # the class stays Adam: nothing to warn about
+    assert "decoupled_weight_decay=True" in flagged.stdout and "The diff cannot show" not in flagged.stderr
+
+
+def test_a_public_optax_factory_named_for_adam_keeps_its_chain(tmp_path):
+    chain = "    return optax.chain(optax.add_decayed_weights(wd), optax.adam(lr))\n"
+    source = f"import optax\n\n\ndef adam_with_decay(lr, wd):\n{chain}\n\ndef make(lr, wd):\n{chain}"
+    repo = make_repo(tmp_path / "r", {"jlib/__init__.py": "", "jlib/opt.py": source})
+    result = lint(repo, "fix", ".")
+    fixed = (repo / "jlib/opt.py").read_text()
+    assert fixed.count(chain) == 1 and "    return optax.adamw(lr, weight_decay=wd)\n" in fixed
+    assert "(not fixed: adam_with_decay is public and its name promises adam" in result.stderr

@@ -417,3 +417,54 @@ def test_model_losses_of_a_model_that_cannot_be_followed_in_a_custom_loop():
     assert found(source) == [(6, "AWL202")]
     assert found(source.replace("kernel_regularizer=regularizers.l2(1e-4)", "units=3")) == []
     assert found(source.replace("optimizers.Adam()", "optimizers.SGD(0.1)")) == []
+
+
+# a parameter's default names the class, or holds the options ------------------------------------
+def test_an_optimizer_class_taken_from_a_parameter_default():
+    source = textwrap.dedent("""
+        import torch
+
+        class CTRTrainer:
+            def __init__(self, model, optimizer_fn=torch.optim.Adam, optimizer_params=None):
+                if optimizer_params is None:
+                    optimizer_params = {"lr": 1e-3, "weight_decay": 1e-5}
+                self.optimizer = optimizer_fn(model.parameters(), **optimizer_params)
+
+        def f(model, optimizer_fn=torch.optim.Adam):
+            return optimizer_fn(model.parameters(), lr=1e-3, weight_decay=1e-5)
+    """)
+    got = analyze_source(source)
+    assert [(f.line, f.code) for f in got] == [(8, "AWL101"), (11, "AWL101")]
+    assert "optimizer_fn may be torch.optim.Adam, named at line 5" in got[0].message
+    assert "unless **optimizer_params sets decoupled_weight_decay=True" in got[0].message
+    assert got[0].fix is None  # the class is chosen in the signature: changed there
+    assert found(source.replace("torch.optim.Adam", "torch.optim.AdamW")) == []
+    assert found(source.replace('"weight_decay": 1e-5', '"weight_decay": 0.0').replace(
+        "lr=1e-3, weight_decay=1e-5)", "lr=1e-3)")) == []
+
+
+def test_a_parameter_rebound_before_the_use_is_not_its_default():
+    source = "import torch\ndef f(p, cls=torch.optim.Adam):\n    cls = torch.optim.SGD\n    return cls(p, weight_decay=1e-4)\n"
+    assert found(source) == []
+
+
+def test_a_keras_optimizer_chosen_by_a_name_whose_default_is_adaptive():
+    source = REG + textwrap.dedent("""
+        def build():
+            return tf.keras.Sequential([layers.Dense(1, kernel_regularizer=regularizers.l2(1e-4))])
+
+        def train(name="Adam"):
+            m = build()
+            m.compile(optimizer=getattr(tf.keras.optimizers, name)(1e-3), loss="mse")
+    """)
+    assert found(source) == [(9, "AWL201")]
+    assert "may be tensorflow.keras.optimizers.Adam" in messages(source)[0]
+    assert found(source.replace('name="Adam"', 'name="SGD"')) == []
+
+
+def test_an_openmmlab_wrapper_that_reuses_the_optimizer_dict_is_one_finding():
+    source = ("optimizer = dict(type='Adam', lr=1e-3, weight_decay=1e-5)\n"
+              "optim_wrapper = dict(optimizer=optimizer, clip_grad=None)\n")
+    assert found(source) == [(1, "AWL101")]
+    inline = "optim_wrapper = dict(optimizer=dict(type='RMSprop', lr=1e-3, weight_decay=1e-5))\n"
+    assert found(inline) == [(1, "AWL103")]

@@ -34,7 +34,11 @@ _RETUNE = (
     "runtime calibration measured (`adamw-lint fix --weight-decay-from adamw-calibration.json`). "
     "The fix is *unsafe*: `check --fix` applies it only with `--unsafe-fixes`; `adamw-lint fix` "
     "(the one-off codemod) applies it. A fix that needs a newer torch than the project allows "
-    "(`target-torch`, else the lowest torch its metadata accepts) is not offered."
+    "(`target-torch`, else the lowest torch its metadata accepts) is not offered. Inside a "
+    "library's public API that promises the optimizer (an importable class, factory or function "
+    "whose name, registration or return annotation names it), or where the fix would rename the "
+    "base of a public class, the fix is *display-only*: advice to offer the decoupled variant "
+    "beside it, never a rewrite of what every importer gets."
 )
 
 RULES: Tuple[Rule, ...] = (

@@ -25,7 +25,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .. import catalog
 from ..catalog import TrainingOptimizer
-from ..context import ABSENT, HIDDEN
+from ..context import ABSENT, HIDDEN, Alternative
 from ..findings import Finding, place
 from ..scope import Binding, Resolver, Scope
 from ..summaries import ClassMembers
@@ -99,6 +99,13 @@ class KerasTfChecker(Checker):
                    "keras.optimizers.schedules.LearningRateSchedule for learning-rate decay, or "
                    "weight_decay= for (decoupled) weight decay")
         return (Finding("AWL203", message, self.ctx.span(call)),)
+
+    def check_alternative(self, call: ast.Call, scope: Scope, choice: Alternative, row: object) -> Iterable[Finding]:
+        """``getattr(tf.keras.optimizers, name)(…)``, a branch or a registry that may build an
+        adaptive optimizer: followed to what it trains like a construction."""
+        if isinstance(row, TrainingOptimizer) and row.adaptive and id(call) not in self.optimizers:
+            self.optimizers[id(call)] = _Optimizer(call, f"{self.ctx.text(call.func)} (may be {choice.qualname})", [], [])
+        return ()
 
     def check_method(self, call: ast.Call, scope: Scope) -> Iterable[Finding]:
         assert isinstance(call.func, ast.Attribute)

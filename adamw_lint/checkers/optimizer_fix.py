@@ -53,19 +53,20 @@ def plan_fix(ctx: Context, api: OptimizerApi, name: str, call: ast.Call, cls: as
             fix = planner.kept(planner.switch())
     except Blocked as blocked:
         return None, str(blocked)
-    advice = public_api(ctx, api, name, call, cls, scope)
+    advice = public_api(ctx, name, api.rename.get(name, ""), call, cls, scope)
     if advice:  # shown, never applied: the advice is the fix; no edit to offer a tool
         return Fix(advice, (), applicability=DISPLAY_ONLY), advice
     return fix, ""
 
 
-def public_api(ctx: Context, api: OptimizerApi, name: str, call: ast.Call, cls: ast.expr, scope: Scope) -> str:
-    """Why rewriting the optimizer at ``call`` (its class written at ``cls``) would change an API
-    other code imports, with what to do instead; "" when it would not (see the module docstring)."""
+def public_api(ctx: Context, name: str, replacement: str, call: ast.Call, cls: ast.expr, scope: Scope) -> str:
+    """Why rewriting the optimizer ``name`` at ``call`` (its class written at ``cls``) would change
+    an API other code imports, with what to do instead (``replacement``: the decoupled optimizer's
+    name, "" for a switch); "" when it would not (see the module docstring)."""
     if not _importable(ctx.path):
         return ""
     short = name.rsplit(".", 1)[-1]
-    decoupled = api.rename.get(name, "").rsplit(".", 1)[-1] or f"decoupled {short}"
+    decoupled = replacement.rsplit(".", 1)[-1] or f"decoupled {short}"
     chain = _enclosing(scope)  # outermost first: only a chain of classes (and the last def) is importable
     qualified: List[str] = []
     for node in chain:
@@ -133,6 +134,21 @@ def _names(text: str, short: str) -> bool:
         if starts and ends:
             return True
     return False
+
+
+def rename_description(name: str, target: str) -> str:
+    """A rename's ``Fix.description``; ``renamed`` reads it back (the summary's class checks)."""
+    return f"Replace {name} with {target}"
+
+
+def renamed(fix: Fix) -> Optional[Tuple[OptimizerApi, str, str]]:
+    """The catalog row, old and new qualified names of a fix that renames the optimizer's class."""
+    for name, api in catalog.OPTIMIZERS_BY_NAME.items():
+        target = api.rename.get(name)
+        description = rename_description(name, target) if target else ""
+        if description and (fix.description == description or fix.description.startswith(description + ";")):
+            return api, name, target  # type: ignore[return-value]
+    return None
 
 
 def target_torch(ctx: Context) -> Optional[Version]:
@@ -266,7 +282,7 @@ class _Planner:
         edits += self._group_edits()
         spelling, add, remove = spell(self.ctx, self.cls, self.scope, target)
         edits.insert(0, Edit("replace", self.ctx.span(self.cls), spelling))
-        return Fix(f"Replace {self.name} with {target}", tuple(edits), add, remove, decay_sites=self.decay_sites())
+        return Fix(rename_description(self.name, target), tuple(edits), add, remove, decay_sites=self.decay_sites())
 
 
 def plan_chain_fix(ctx: Context, chain: OptaxChain, call: ast.Call, scope: Scope, names: List[Optional[str]],
@@ -303,6 +319,9 @@ def plan_chain_fix(ctx: Context, chain: OptaxChain, call: ast.Call, scope: Scope
         spelling, add, _ = spell(ctx, call.func, scope, chain.replacement)
     except Blocked as blocked:
         return None, str(blocked)
+    advice = public_api(ctx, names[other] or "", chain.replacement, call, call.func, scope)
+    if advice:
+        return Fix(advice, (), applicability=DISPLAY_ONLY), advice
     replacement = f"{spelling}({', '.join(parts)})"
     return Fix(f"Replace the chain with {chain.replacement}", (Edit("replace", ctx.span(call), replacement),),
                add, unused_imports(ctx, call, scope)), ""
