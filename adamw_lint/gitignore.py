@@ -32,10 +32,12 @@ class Names:
     has that name: one set lookup per segment, with the patterns' order semantics."""
 
     def __init__(self) -> None:
-        self.order: Dict[str, int] = {}  # name → its position in the run (a later one decides)
+        self.order: Dict[str, int] = {}  # name → its last position in the run (a later one decides)
+        self._added = 0
 
     def add(self, name: str) -> None:
-        self.order[name] = len(self.order) if name not in self.order else max(self.order.values()) + 1
+        self.order[name] = self._added
+        self._added += 1
 
     def priority(self, path: str) -> Optional[int]:
         """pathspec's priority for the last matching name of the run (2: the path itself, 1: a
@@ -55,8 +57,11 @@ Entry = Union[object, Names]  # a pathspec pattern, or a run of plain names
 
 
 class Patterns:
-    """Compiled gitignore patterns: ``check(relative)`` is pathspec's ``GitIgnoreSpec.check_file``
-    verdict (True: ignored, False: re-included by ``!``, None: no pattern matched)."""
+    """Compiled gitignore patterns. ``check(relative)``: True ignored, False re-included by ``!``,
+    None no pattern matched; by the rule of pathspec 0.12's ``GitIgnoreSpec`` (the last match
+    decides, and a pattern that ignores a folder above the path wins, as in git). pathspec 1.x
+    loops in reverse and lets an earlier ``!name`` win there instead: the two differ only for a
+    file inside an ignored folder, which the walk never enters."""
 
     def __init__(self, lines: Iterable[str], strict: bool = False) -> None:
         self._lines = list(lines)

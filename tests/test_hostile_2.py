@@ -312,9 +312,9 @@ def test_h07_a_tree_deeper_than_the_recursion_limit_is_walked(tmp_path):
         assert result.stdout.count("AWL101") == 2 and "d/d/deep.py:2:7" in result.stdout
         named = run_cli("check", "-q", os.path.join(deep, "deep.py"), cwd=tmp_path)
         assert named.returncode == 1 and named.stdout.count("AWL101") == 1
-    finally:  # bottom-up, one level at a time: pytest's clean-up of old temporary folders recurses
+    finally:  # bottom up: shutil.rmtree (pytest's clean-up of old temporary folders) recurses
         for name in ("deep.py", ".gitignore"):
-            os.unlink(os.path.join(deep, name))
+            os.remove(os.path.join(deep, name))
         while deep != str(tmp_path):
             os.rmdir(deep)
             deep = os.path.dirname(deep)
@@ -519,3 +519,36 @@ def test_h35_config_prints_valid_toml_whatever_the_patterns_hold(tmp_path):
     assert printed["extend-exclude"] == ["\x7f", "tab\there", 'quote"back\\x']
     assert printed["per-file-ignores"] == {"a\nb/**": ["AWL101"], "\x01": ["AWL102"]}
     assert result.stdout.splitlines()[0] == f"# settings from {odd}/pyproject.toml".replace("\n", "\\x0a")
+
+
+def test_h10_h38_bounded_matching_gives_pathspecs_verdicts(tmp_path):
+    """The set lookup and the atomic wildcards against pathspec's own expressions, pattern by
+    pattern (its 0.12 rule: the last match decides, a folder pattern that ignores wins)."""
+    import random
+
+    import pathspec
+
+    from adamw_lint.gitignore import Patterns
+
+    def reference(lines, path):
+        verdict, priority = None, 0
+        for pattern in pathspec.GitIgnoreSpec.from_lines(lines).patterns:
+            match = pattern.match_file(path) if pattern.include is not None else None
+            if match is not None:
+                dir_mark = getattr(match, "match", match).groupdict().get("ps_d")
+                found = 1 if dir_mark else 2
+                if (pattern.include and dir_mark) or found >= priority:
+                    verdict, priority = pattern.include, found
+        return verdict
+
+    pool = ["build", "*.pyc", "!keep.pyc", "data", "/top", "a/**/b", "docs/", "x*y*z", "!build", "*a*a*b", "foo",
+            "bar/", "!foo", "**/c", "?a", "[ab]*", "name.bin", "*a*a*.py", "x*[ab]?c*d", "foo "]
+    paths = ["build", "a/build/x.py", "x.pyc", "keep.pyc", "data/1", "top", "q/top", "a/b", "a/z/b", "docs/", "docs/x",
+             "xayaz", "aab", "foo/", "foo", "bar/x", "c/d", "za", "name.bin", "d/name.bin/", "build/foo", "aa.py",
+             "q/aaxa.py", "xbbcqd", "xaacd/", "foo/build/"]
+    chooser = random.Random(23)
+    for _ in range(300):
+        lines = chooser.choices(pool, k=chooser.randint(1, 8))
+        patterns = Patterns(lines + ["a\\", "[z-a]"])  # invalid lines are dropped
+        for path in paths:
+            assert patterns.check(path) == reference(lines, path), (lines, path)
