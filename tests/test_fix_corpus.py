@@ -9,7 +9,7 @@ import pytest
 from helpers import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
-CORPUS = Path(os.environ.get("ADAMW_LINT_CORPUS", "/tmp/corpus"))
+CORPUS = Path(os.environ.get("ADAMW_LINT_CORPUS", ROOT / ".corpus"))  # where .ci/run installs them
 PACKAGES = ["transformers", "diffusers", "timm", "pytorch_lightning", "peft", "accelerate"]
 
 
