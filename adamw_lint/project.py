@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
+from .files import SourceError, read_bytes
+
 if TYPE_CHECKING:
     import configparser
 
@@ -103,12 +105,9 @@ def _directories(path: str) -> Iterator[str]:
 
 
 def _read(path: str) -> Optional[str]:
-    try:
-        if not os.path.isfile(path) or os.path.getsize(path) > _MAX_BYTES:
-            return None
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-    except OSError:
+    try:  # a regular file only, opened without blocking (a FIFO named setup.cfg) and bounded
+        return read_bytes(path, _MAX_BYTES).decode("utf-8", errors="replace")
+    except SourceError:
         return None
 
 
@@ -166,7 +165,8 @@ def _directory_floors(directory: str) -> Tuple[Version, ...]:
 
 def _pyproject_requirements(path: str) -> List[str]:
     project = _table(_toml(path), "project")
-    requirements = list(project.get("dependencies") or [])
+    dependencies = project.get("dependencies")
+    requirements = list(dependencies) if isinstance(dependencies, list) else []  # junk (`= 5`) is no metadata
     for extra in _table(project, "optional-dependencies").values():
         requirements.extend(extra if isinstance(extra, list) else [])
     return [r for r in requirements if isinstance(r, str)]
@@ -433,7 +433,7 @@ def _pre_commit_lengths(path: str) -> List[_Setting]:
 def _length_value(value: object) -> Optional[int]:
     """A configured length as a number; None for a value that is not one (the tool's default then
     applies, as when none is set)."""
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():  # "²" is a digit to str.isdigit
         value = int(value.strip())
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import ast
 import os
-from dataclasses import dataclass
-from typing import Container, Dict, List, Optional, Sequence, Tuple
+from dataclasses import dataclass, replace
+from typing import Callable, Container, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from . import catalog
 from .files import SourceError, decode, physical_lines, read_bytes
@@ -49,6 +49,10 @@ class Reach:
     call: Optional[ast.Call]
     params: Optional[ast.arguments]
     line: int  # where the project code names the optimizer
+    # a factory class: the construction is in a method, and ``self.<attr>`` it reads holds the
+    # ``__init__`` parameter stored there
+    factory: bool = False
+    stored: Tuple[Tuple[str, str], ...] = ()
 
     @property
     def where(self) -> str:
@@ -61,6 +65,7 @@ class ProjectIndex:
         self._bases: Optional[List[str]] = None
         self._modules: Dict[str, Optional[Module]] = {}
         self._relevant: Dict[str, bool] = {}  # path → whether its text can name an optimizer
+        self._penalties: Dict[str, bool] = {}  # path → whether its text can name an L2 penalty
         self._located: Dict[str, Optional[str]] = {}
 
     def __getstate__(self) -> dict:
@@ -201,6 +206,27 @@ class ProjectIndex:
             return None
         return found[0], found[1].value, found[0].resolver.module
 
+    def definition(self, qualname: str) -> Optional[Tuple[Module, ast.AST]]:
+        """The ``def`` or ``class`` statement a project name refers to, with its module (one
+        that can hold what the Keras rules follow: an optimizer's or a regularizer's name)."""
+        split = self._split(qualname, optimizers=False)
+        if split is None or not self._names_penalties(split[0].path):
+            return None
+        module, name = split
+        found = module.resolver.module.bindings.get(name)
+        if not found or len(found) != 1 or found[0].node is None:
+            return None
+        return module, found[0].node
+
+    def _names_penalties(self, path: str) -> bool:
+        if path not in self._penalties:
+            try:
+                raw = read_bytes(path)
+                self._penalties[path] = b"regulariz" in raw or b"l2_loss" in raw
+            except SourceError:
+                self._penalties[path] = False
+        return self._penalties[path]
+
     def reach(self, qualname: str, depth: int = 0) -> Optional[Reach]:
         """The catalog optimizer a project class or function ``qualname`` constructs."""
         found = self._binding(qualname) if depth < _DEPTH else None
@@ -213,48 +239,85 @@ class ProjectIndex:
             if name in catalog.OPTIMIZERS_BY_NAME:
                 return Reach(name, module, None, None, binding.pos[0])  # type: ignore[arg-type]
             return self.reach(name, depth + 1) if name else None
-        node = binding.node
-        if isinstance(node, ast.ClassDef):
-            return self._class(module, node, depth)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return self._function(module, node, node.args)
-        return None
+        return callable_reach(module, binding.node, self.reach, depth)
 
-    def _class(self, module: Module, node: ast.ClassDef, depth: int) -> Optional[Reach]:
-        methods = {s.name: s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
-        if "step" in methods:
-            return None  # its own update rule decides
-        for base in node.bases:
-            name = module.resolver.qualname(base, module.resolver.module)
-            if name is None:
-                continue
-            if name in catalog.OPTIMIZERS_BY_NAME:
-                reached = Reach(name, module, None, None, base.lineno)
-            else:
-                reached = self.reach(name, depth + 1)
-            if reached is None:
-                continue
-            init = methods.get("__init__")
-            if init is None:
-                return reached
-            inner = _init_call(module, init, base)
-            if inner is None or reached.call is not None:
-                return None  # an __init__ that does not forward to the base: unknown
-            self_less = ast.arguments(posonlyargs=[], args=init.args.args[1:], vararg=init.args.vararg,
-                                      kwonlyargs=init.args.kwonlyargs, kw_defaults=init.args.kw_defaults,
-                                      kwarg=init.args.kwarg, defaults=init.args.defaults)
-            return Reach(reached.name, module, inner, self_less, base.lineno)
-        return None
 
-    def _function(self, module: Module, node, params: ast.arguments) -> Optional[Reach]:
-        inside = [(call, scope) for call, scope in module.resolver.calls
-                  if node.lineno <= call.lineno <= node.end_lineno and _in_function(scope, node)]
-        built = [(call, name) for call, scope in inside
-                 for name in [module.resolver.qualname(call.func, scope)] if name in catalog.OPTIMIZERS_BY_NAME]
-        if len(built) != 1:
-            return None  # none, or several: which one the caller gets is not known
-        call, name = built[0]
-        return Reach(name, module, call, params, call.lineno)  # type: ignore[arg-type]
+def callable_reach(module: Module, node: Optional[ast.AST], reach_name: Callable[[str, int], Optional[Reach]],
+                   depth: int = 0) -> Optional[Reach]:
+    """The summary of a class or function of ``module``: the one catalog optimizer it constructs,
+    and how its parameters flow into that construction. ``reach_name`` answers for a base class
+    named elsewhere (another module of the project), or says None."""
+    if isinstance(node, ast.ClassDef):
+        return _class(module, node, reach_name, depth)
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return _function(module, node, node.args)
+    return None
+
+
+def _class(module: Module, node: ast.ClassDef, reach_name: Callable[[str, int], Optional[Reach]],
+           depth: int) -> Optional[Reach]:
+    methods = {s.name: s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    if "step" in methods:
+        return None  # its own update rule decides
+    init = methods.get("__init__")
+    for base in node.bases:
+        name = module.resolver.qualname(base, module.resolver.module)
+        if name is None:
+            continue
+        if name in catalog.OPTIMIZERS_BY_NAME:
+            reached: Optional[Reach] = Reach(name, module, None, None, base.lineno)
+        else:
+            reached = reach_name(name, depth + 1)
+        if reached is None:
+            continue
+        if init is None:
+            return reached
+        inner = _init_call(module, init, base)
+        if inner is None or reached.call is not None:
+            return None  # an __init__ that does not forward to the base: unknown
+        return Reach(reached.name, module, inner, _without_self(init.args), base.lineno)
+    if init is None:
+        return None
+    held = _function(module, init, _without_self(init.args))  # ``self.optim = torch.optim.Adam(*args, **kwargs)``
+    if held is not None:
+        return held
+    # a factory: __init__ stores its parameters (``self.weight_decay = weight_decay``) and one
+    # method builds the optimizer from them
+    built = [r for m in methods.values() if m is not init for r in [_function(module, m, _without_self(init.args))] if r]
+    if len(built) != 1:
+        return None
+    return replace(built[0], factory=True, stored=tuple(_stored_parameters(init)))
+
+
+def _stored_parameters(init: ast.FunctionDef) -> Iterator[Tuple[str, str]]:
+    """``self.<attr> = <name>`` in ``__init__`` (also ``self.a, self.b = a, b``): (attr, name)."""
+    for stmt in ast.walk(init):
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
+            continue
+        target, value = stmt.targets[0], stmt.value
+        pairs = zip(target.elts, value.elts) if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) \
+            and len(target.elts) == len(value.elts) else [(target, value)]
+        for one, given in pairs:
+            if isinstance(one, ast.Attribute) and isinstance(one.value, ast.Name) and isinstance(given, ast.Name):
+                yield one.attr, given.id
+
+
+def _without_self(params: ast.arguments) -> ast.arguments:
+    return ast.arguments(posonlyargs=[], args=params.args[1:], vararg=params.vararg, kwonlyargs=params.kwonlyargs,
+                         kw_defaults=params.kw_defaults, kwarg=params.kwarg, defaults=params.defaults)
+
+
+def _function(module: Module, node, params: ast.arguments) -> Optional[Reach]:
+    if module.resolver.scope_of(node) is None:
+        return None  # a body the resolver did not enter names no optimizer
+    inside = [(call, scope) for call, scope in module.resolver.calls
+              if node.lineno <= call.lineno <= node.end_lineno and _in_function(scope, node)]
+    built = [(call, name) for call, scope in inside
+             for name in [module.resolver.qualname(call.func, scope)] if name in catalog.OPTIMIZERS_BY_NAME]
+    if len(built) != 1:
+        return None  # none, or several: which one the caller gets is not known
+    call, name = built[0]
+    return Reach(name, module, call, params, call.lineno)  # type: ignore[arg-type]
 
 
 def _in_function(scope: Optional[Scope], node: ast.AST) -> bool:

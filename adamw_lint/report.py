@@ -22,13 +22,28 @@ if TYPE_CHECKING:
 Row = Tuple[str, Finding]  # (path, finding)
 Replacements = Dict[Tuple[str, Tuple[int, int, int, int]], List[Tuple[int, int, str]]]  # (path, span) → edits
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_UNDECODABLE = re.compile(r"[\ud800-\udfff]")
 
 
 def escape(text: str) -> str:
-    """Control characters (ANSI escapes, carriage returns, …) from file names or file contents
-    shown as escapes, so that nothing a file holds can forge or hide a line of our output."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    """Control characters (ANSI escapes, carriage returns, newlines, tabs, …) from file names or
+    file contents shown as escapes, so that nothing a file holds can forge or hide a line of our
+    output; and a file name's bytes that are not UTF-8 as ``\\xff`` (what ``os.fsdecode`` kept of
+    them cannot be printed, or written into UTF-8 JSON)."""
+    return _CONTROL.sub(_escaped, text)
+
+
+def undecodable(text: str) -> str:
+    """Only the bytes of a file name that are not UTF-8, as ``\\xff`` (JSON, SARIF messages)."""
+    return _UNDECODABLE.sub(_escaped, text)
+
+
+def _escaped(match: "re.Match[str]") -> str:
+    character = match.group()
+    if "\udc80" <= character <= "\udcff":  # surrogateescape: the byte it stands for
+        return f"\\x{ord(character) - 0xdc00:02x}"
+    return character.encode("unicode_escape", "backslashreplace").decode("ascii")
 
 
 def location(path: str, finding: Finding) -> str:
@@ -44,7 +59,7 @@ def finding_dict(path: str, finding: Finding, replacements: Optional[List[Tuple[
         if replacements is not None:
             fix["edits"] = [{"offset": o, "length": n, "content": t} for o, n, t in replacements]
     row = {
-        "path": display(path),
+        "path": undecodable(display(path)),
         "line": line,
         "col": col + 1,
         "end_line": end_line,
@@ -149,8 +164,8 @@ FileLines = Dict[Tuple[str, int, int], int]  # notebooks: (path, cell, line in c
 def github(rows: Sequence[Row], out: TextIO, file_lines: Optional[FileLines] = None) -> None:
     for path, f in rows:
         line, col, end_line, end_col = f.span
-        where = display(path)
-        message = f.message if f.cell is None else f"cell {f.cell}, line {line}: {f.message}"
+        where = escape(display(path))  # a raw ESC or newline would reach the log as it is
+        message = escape(f.message if f.cell is None else f"cell {f.cell}, line {line}: {f.message}")
         if f.cell is not None:  # the line of the .ipynb file that holds the cell's source line
             line = end_line = (file_lines or {}).get((path, f.cell, line), 1)
             col, end_col = 0, 0
@@ -190,9 +205,10 @@ def _artifact(path: str, root: str) -> dict:
     """A percent-encoded URI relative to %SRCROOT% (absolute file URI for a path outside it)."""
     absolute = Path(os.path.abspath(path))
     try:
-        return {"uri": quote(absolute.relative_to(root).as_posix()), "uriBaseId": "%SRCROOT%"}
+        relative = absolute.relative_to(root)
     except ValueError:
         return {"uri": absolute.as_uri()}
+    return {"uri": quote(os.fsencode(relative.as_posix())), "uriBaseId": "%SRCROOT%"}  # bytes: a name's own
 
 
 def sarif(rows: Sequence[Row], out: TextIO, replacements: Replacements, errors: Sequence[SourceError] = (),
@@ -247,7 +263,7 @@ def sarif(rows: Sequence[Row], out: TextIO, replacements: Replacements, errors: 
         results.append(result)
     notifications = [{
         "level": "error",
-        "message": {"text": error.reason},
+        "message": {"text": undecodable(error.reason)},
         "locations": [{"physicalLocation": {
             "artifactLocation": _artifact(error.path, root),
             **({"region": {"startLine": error.line, **({"startColumn": error.col} if error.col else {})}} if error.line else {}),
