@@ -316,3 +316,10 @@ def test_every_kind_of_fix_keeps_to_the_line_length(tmp_path, statement, broken)
     assert lint(repo, "fix", ".").returncode == 0
     fixed = (repo / "train.py").read_text()
     assert broken in fixed and max(map(len, fixed.splitlines())) <= 100, fixed
+
+
+def test_a_cached_check_sees_a_folder_become_a_package(tmp_path):
+    repo = make_repo(tmp_path / "r", {"mylib/optim.py": REGISTERED})
+    assert lint(repo, "check", "--unsafe-fixes", ".").stdout.count("[*]") == 2  # scripts: fixable
+    (repo / "mylib/__init__.py").write_text("")
+    assert "[*]" not in lint(repo, "check", "--unsafe-fixes", ".").stdout  # now a package: advice only

@@ -21,7 +21,6 @@ finding stays, with advice; the fix belongs where the decay is passed in, at the
 from __future__ import annotations
 
 import ast
-import os
 import re
 from dataclasses import replace
 from typing import List, Optional, Sequence, Tuple, Union
@@ -32,6 +31,7 @@ from ..catalog.schema import DISPLAY_ONLY
 from ..context import ABSENT, HIDDEN, Bound, Context, ParamGroup
 from ..defaults import default_note
 from ..findings import Edit, Fix
+from ..project import in_package
 from ..scope import Scope, is_unknown
 from ..spelling import Blocked, spell, unused_imports
 
@@ -70,7 +70,7 @@ def public_api(ctx: Context, name: str, replacement: str, call: ast.Call, cls: a
     """Why rewriting the optimizer ``name`` at ``call`` (its class written at ``cls``) would change
     an API other code imports, with what to do instead (``replacement``: the decoupled optimizer's
     name, "" for a switch); "" when it would not (see the module docstring)."""
-    if not _importable(ctx.path):
+    if not ctx.path or not in_package(ctx.path):
         return ""
     short = name.rsplit(".", 1)[-1]
     decoupled = replacement.rsplit(".", 1)[-1] or f"decoupled {short}"
@@ -88,14 +88,6 @@ def public_api(ctx: Context, name: str, replacement: str, call: ast.Call, cls: a
         return (f"the fix would change the bases of the public class {base_of.name} (line {base_of.lineno}), "
                 f"outside this call: change them by hand, or offer {decoupled} beside it (a variant, or a switch)")
     return ""
-
-
-def _importable(path: Optional[str]) -> bool:
-    """A module other code can import: a ``.py`` file in a package (a ``_private.py`` one too: its
-    package re-exports what it defines, and its siblings import it)."""
-    if not path or not path.endswith(".py"):
-        return False
-    return os.path.isfile(os.path.join(os.path.dirname(os.path.abspath(path)), "__init__.py"))
 
 
 _Def = Union[ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef]
