@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 from helpers import ROOT, run_cli
@@ -323,3 +324,13 @@ def test_a_cached_check_sees_a_folder_become_a_package(tmp_path):
     assert lint(repo, "check", "--unsafe-fixes", ".").stdout.count("[*]") == 2  # scripts: fixable
     (repo / "mylib/__init__.py").write_text("")
     assert "[*]" not in lint(repo, "check", "--unsafe-fixes", ".").stdout  # now a package: advice only
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_the_class_check_summary_never_blocks_on_a_fifo(tmp_path):
+    repo = make_repo(tmp_path / "r", {"mylib/__init__.py": "", "mylib/train.py": TRAIN, "tests/test_train.py": CHECKS,
+                                      "requirements.txt": "torch>=2.1\n"})
+    os.mkfifo(repo / "tests" / "test_pipe.py")
+    result = subprocess.run([sys.executable, "-m", "adamw_lint", "fix", "--diff", "."], cwd=repo, capture_output=True,
+                            text=True, timeout=120, env={**os.environ, **GIT_ENV, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 1 and "tests/test_train.py:9 checks isinstance" in result.stderr
