@@ -193,6 +193,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_ERROR
     except OSError as error:  # the output cannot be written (a full disk, -o into a missing folder):
         # files that cannot be read or written are SourceErrors, never raised this far
+        from . import report
+
         where = f" to {report.escape(os.fsdecode(error.filename))}" if error.filename else ""
         sys.stderr.write(f"adamw-lint: error: cannot write the output{where}: {error.strerror or error}\n")
         _discard_stdout()
@@ -236,7 +238,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     from .decay_values import DecayValues
     from .discovery import discover
     from .files import SourceError, display, size_limit, too_large
-    from .runner import SUFFIXES, Options, analyze, run
+    from .runner import SUFFIXES, FileResult, Options, analyze, run
 
     try:
         os.getcwd()  # patterns, settings and SARIF are relative to it

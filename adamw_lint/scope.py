@@ -255,6 +255,22 @@ class Resolver:
             else:
                 self.visit(target)
 
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.visit(node.value)
+        if not isinstance(node.target, ast.Name):
+            self.visit(node.target)
+            return
+        # ``loss += term``: the name now holds ``loss + term``, read where the target is written
+        # (a synthesized expression; the resolver has visited its parts already)
+        target = node.target
+        before = ast.Name(id=target.id, ctx=ast.Load())
+        combined = ast.BinOp(left=before, op=node.op, right=node.value)
+        for made in (before, combined):
+            ast.copy_location(made, target)
+            made.end_lineno, made.end_col_offset = node.end_lineno, node.end_col_offset  # type: ignore[attr-defined]
+        before.end_lineno, before.end_col_offset = target.end_lineno, target.end_col_offset  # type: ignore[attr-defined]
+        self.scope.bind(target.id, Binding(_pos(target), self.scope, value=combined, end=_end(node)))
+
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
             self.visit(node.value)

@@ -306,11 +306,18 @@ def test_h07_a_tree_deeper_than_the_recursion_limit_is_walked(tmp_path):
         handle.write(BAD)
     with open(os.path.join(deep, ".gitignore"), "w") as handle:
         handle.write("nothing.py\n")
-    result = run_cli("check", "-q", ".", cwd=tmp_path)
-    assert result.returncode == 1 and result.stderr == ""
-    assert result.stdout.count("AWL101") == 2 and "d/d/deep.py:2:7" in result.stdout
-    named = run_cli("check", "-q", os.path.join(deep, "deep.py"), cwd=tmp_path)
-    assert named.returncode == 1 and named.stdout.count("AWL101") == 1
+    try:
+        result = run_cli("check", "-q", ".", cwd=tmp_path)
+        assert result.returncode == 1 and result.stderr == ""
+        assert result.stdout.count("AWL101") == 2 and "d/d/deep.py:2:7" in result.stdout
+        named = run_cli("check", "-q", os.path.join(deep, "deep.py"), cwd=tmp_path)
+        assert named.returncode == 1 and named.stdout.count("AWL101") == 1
+    finally:  # bottom-up, one level at a time: pytest's clean-up of old temporary folders recurses
+        for name in ("deep.py", ".gitignore"):
+            os.unlink(os.path.join(deep, name))
+        while deep != str(tmp_path):
+            os.rmdir(deep)
+            deep = os.path.dirname(deep)
 
 
 def test_h10_a_catastrophic_gitignore_glob_is_matched_in_linear_time(tmp_path):

@@ -468,3 +468,42 @@ def test_an_openmmlab_wrapper_that_reuses_the_optimizer_dict_is_one_finding():
     assert found(source) == [(1, "AWL101")]
     inline = "optim_wrapper = dict(optimizer=dict(type='RMSprop', lr=1e-3, weight_decay=1e-5))\n"
     assert found(inline) == [(1, "AWL103")]
+
+
+# TF1 losses built up in place, L2 as the regularizer function, hand-added collection terms -----
+def test_a_loss_built_with_augmented_assignment():
+    source = textwrap.dedent("""
+        import tensorflow as tf
+        loss = tf.reduce_mean(xent)
+        for v in tf.trainable_variables():
+            loss += 1e-4 * tf.nn.l2_loss(v)
+        train_op = tf.train.AdamOptimizer(1e-3).minimize(loss)
+    """)
+    assert found(source) == [(6, "AWL202")]
+    assert found(source.replace("tf.nn.l2_loss(v)", "tf.reduce_sum(v)")) == []
+    assert found(source.replace("AdamOptimizer(1e-3)", "MomentumOptimizer(0.1, 0.9)")) == []
+
+
+def test_the_l2_function_itself_as_a_regularizer_joins_the_collection():
+    source = textwrap.dedent("""
+        import tensorflow as tf
+        x = tf.compat.v1.layers.dense(inputs, 10, kernel_regularizer=tf.nn.l2_loss)
+        loss = xent + tf.compat.v1.losses.get_regularization_loss()
+        op = tf.compat.v1.train.AdamOptimizer(1e-3).minimize(loss)
+    """)
+    assert found(source) == [(5, "AWL202")]
+    assert found(source.replace("kernel_regularizer=tf.nn.l2_loss", "activity_regularizer=tf.nn.l2_loss")) == []
+
+
+def test_l2_terms_added_to_the_regularization_collection_by_hand():
+    source = textwrap.dedent("""
+        import tensorflow as tf
+        tf.add_to_collection(tf.GraphKeys.REGULARIZATION_LOSSES, 1e-5 * tf.nn.l2_loss(emb))
+        loss = xent + tf.losses.get_regularization_loss()
+        op = tf.train.AdagradOptimizer(0.1).minimize(loss)
+    """)
+    assert found(source) == [(5, "AWL202")]
+    added = source.replace("tf.add_to_collection(tf.GraphKeys.REGULARIZATION_LOSSES, 1e-5 * tf.nn.l2_loss(emb))",
+                           "tf.losses.add_loss(1e-5 * tf.nn.l2_loss(emb), loss_collection=tf.GraphKeys.REGULARIZATION_LOSSES)")
+    assert found(added) == [(5, "AWL202")]
+    assert found(source.replace("tf.GraphKeys.REGULARIZATION_LOSSES", '"my_metrics"')) == []

@@ -338,6 +338,10 @@ class KerasTfChecker(Checker):
             return _Site(expr.lineno, "regularizer", catalog.REGULARIZER_STRINGS[literal.lower()], 2.0,
                          self._where(scope))
         if not isinstance(value, ast.Call):
+            # the L2 function itself as the regularizer (``kernel_regularizer=tf.nn.l2_loss``): c = 1
+            term = _LOSS_TERMS.get(ctx.qualname(value, value_scope) or "") if isinstance(value, ast.Attribute) else None
+            if term is not None and term.of_weights:
+                return _Site(expr.lineno, "regularizer", 1.0, term.gradient_factor, self._where(scope))
             return None
         penalty = _REGULARIZERS.get(ctx.qualname(value.func, value_scope) or "")
         if penalty is None or penalty.coefficient is None:
@@ -446,13 +450,25 @@ class KerasTfChecker(Checker):
         return isinstance(node, ast.Call) and self.ctx.qualname(node.func, scope) in _LOSS_TERMS
 
     def _graph_regularizers(self) -> List[_Site]:
-        """TF1's regularization-loss collection: every L2 weight regularizer in the module."""
+        """TF1's regularization-loss collection: every L2 weight regularizer in the module, and
+        every L2 term added to the collection by hand (``tf.add_to_collection(REGULARIZATION_LOSSES,
+        c * tf.nn.l2_loss(w))``, ``tf.losses.add_loss(…, REGULARIZATION_LOSSES)``)."""
         if self._graph is None:
             self._graph = [
                 site for call, scope in self.ctx.resolver.calls for kw in call.keywords
                 if kw.arg in catalog.REGULARIZER_KEYWORDS
                 for site in [self._regularizer(kw.value, scope)] if site is not None
             ]
+            for call, scope in self.ctx.resolver.calls:
+                name = self.ctx.qualname(call.func, scope) or ""
+                if not name.endswith((".add_to_collection", ".losses.add_loss")) or name.split(".", 1)[0] not in _ROOTS:
+                    continue
+                values = [*call.args, *(kw.value for kw in call.keywords)]
+                if not any("REGULARIZATION_LOSSES" in self.ctx.text(v) or self.ctx.literal(v, scope) == "regularization_losses"
+                           for v in values):
+                    continue
+                for value in values:
+                    self._graph += [s for s in self._loss_penalties(value, scope) if s.what.startswith("l2_loss")]
         return self._graph
 
     # the walk ----------------------------------------------------------------------------------
