@@ -23,6 +23,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from . import catalog
 from .checkers.optimizer_fix import needed_torch, renamed
+from .files import SourceError, read_bytes
 from .findings import Finding
 from .project import project_root, torch_floor
 from .settings import DEFAULT_EXCLUDE
@@ -113,15 +114,12 @@ def _python_files(root: str, deep: bool = True) -> List[str]:
 
 def _file_checks(path: str, old: str) -> Tuple[ClassCheck, ...]:
     short = old.rsplit(".", 1)[-1]
-    try:
-        if os.path.getsize(path) > _MAX_BYTES:
-            return ()
-        with open(path, "rb") as handle:
-            data = handle.read()
+    try:  # a regular file only, bounded: a FIFO named x.py would block the summary forever
+        data = read_bytes(path, _MAX_BYTES)
         if short.encode() not in data:
             return ()
         tree = ast.parse(data)
-    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+    except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
         return ()
     names = _imported_names(tree, _module_name(path))
     imports = tuple(sorted({q for q in names.values()} | set(_imported_modules(tree, _module_name(path)))))

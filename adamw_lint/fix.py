@@ -169,6 +169,8 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
         if isinstance(new, cst.Call) and (container or not original_node.func.deep_equals(new.func)):  # type: ignore
             new = self._realign(original_node, new)  # type: ignore[arg-type]
             self._rewritten.append(new)
+        elif container or replace:  # a renamed class or string in an argument: its line may need breaking too
+            self._rewritten.append(new)
         return new
 
     def _breaks_conform(self, original: cst.Call) -> bool:
@@ -250,9 +252,10 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
         line = self._line(start.line)
         if line[:start.column].strip():
             return updated  # not the first thing on its line
-        comma = "," if isinstance(updated.comma, cst.Comma) else ""
-        old_text = self._module.code_for_node(original.value) + comma
-        new_text = self._module.code_for_node(updated.value) + comma
+        end = self.get_metadata(PositionProvider, original.value).end
+        rest = self._module.code.split("\n")[end.line - 1][end.column:].rstrip("\r")  # its comma, a comment
+        old_text = self._module.code_for_node(original.value) + rest
+        new_text = self._module.code_for_node(updated.value) + rest
         return updated.with_changes(value=self._split(updated.value, old_text, new_text, start.column, start.column))
 
     def _split(self, call: cst.Call, old_text: str, new_text: str, column: int, call_column: int) -> cst.Call:

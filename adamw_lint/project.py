@@ -70,6 +70,12 @@ def project_root(path: str) -> Optional[str]:
     return None
 
 
+def in_package(path: str) -> bool:
+    """Whether other code can import the module at ``path``: a ``.py`` file in a package (a
+    ``_private.py`` one too: its package re-exports what it defines, and its siblings import it)."""
+    return path.endswith(".py") and os.path.isfile(os.path.join(os.path.dirname(os.path.abspath(path)), "__init__.py"))
+
+
 def parse_version(text: str) -> Version:
     """``"2.5"`` → (2, 5) (``--target-torch``, the ``target-torch`` setting); ValueError otherwise."""
     found = re.fullmatch(r"\s*(\d+)\.(\d+)(?:\.\d+)?\s*", text)
@@ -440,5 +446,5 @@ def _length_value(value: object) -> Optional[int]:
     return None
 
 
-__all__ = ("DEFAULT_LINE_LENGTH", "LineLength", "enforced_line_length", "line_length", "parse_version", "project_root",
-           "requirement_floor", "torch_floor")
+__all__ = ("DEFAULT_LINE_LENGTH", "LineLength", "enforced_line_length", "in_package", "line_length", "parse_version",
+           "project_root", "requirement_floor", "torch_floor")

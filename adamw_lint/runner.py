@@ -28,7 +28,7 @@ from .cache import Cache, CachedResult, Deps, digest
 from .prefilter import may_contain_findings, may_reach_findings
 from .catalog.schema import UNSAFE
 from .decay_values import DecayValues
-from .project import line_length, torch_floor
+from .project import in_package, line_length, torch_floor
 from .files import Decoded, SourceError, TooLarge, decode, encode, physical_lines, read_bytes, scan
 from .findings import Finding, Span
 from .noqa import without_noqa
@@ -360,7 +360,8 @@ def run(
 def _cache_key(path: str, selection: Selection, options: Options) -> str:
     """Everything besides the file's bytes and project modules that its result depends on."""
     length = line_length(path) if options.fix_details else 0
-    return digest(repr((options, selection, _target_torch(path, options), length)).encode())
+    package = in_package(path)  # fixes inside a package's public API are advice only
+    return digest(repr((options, selection, _target_torch(path, options), length, package)).encode())
 
 
 def _locator(options: Options) -> Callable[[str], Optional[str]]:

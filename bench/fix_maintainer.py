@@ -7,10 +7,10 @@ For every module with a finding that has a fix, ``fix_source`` runs as ``adamw-l
 
 * **too long**: a changed block of lines whose longest new line passes the limit while its
   longest old line did not;
-* **public Adam rewritten**: a changed line inside a def or class that other code can import
-  (public names, in a package) whose name or string decorator names Adam (this script's own
-  reading, independent of ``checkers/optimizer_fix.public_api``), or a changed ``class`` line
-  whose bases were rewritten;
+* **public Adam rewritten**: a changed line that built Adam (``Adam``, ``'adam'``) inside a def
+  or class that other code can import (public names, in a package) whose name or string
+  decorator names Adam (this script's own reading, independent of
+  ``checkers/optimizer_fix.public_api``), or a changed ``class`` line whose bases were rewritten;
 * **kept as API**: findings whose fix is display-only because of the policy (for the figures).
 
     python bench/fix_maintainer.py [--lengths 79,88,120] DIR...
@@ -36,6 +36,7 @@ from adamw_lint.files import SourceError, decode  # noqa: E402
 from adamw_lint.fix import FixError, fix_source  # noqa: E402
 from adamw_lint.project import torch_floor  # noqa: E402
 
+_BUILDS_ADAM = re.compile(r"\bAdam\b|['\"]adam['\"]")
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")  # AdamFactory → Adam, Factory; make_adam → make, adam
 
 
@@ -110,8 +111,8 @@ def check_file(path: str, text: str, lengths: Sequence[int], totals: Counter, pr
                 problems.append(f"{path}:{i1 + 1} (line length {length}): {new_max} > {length}, was {old_max}")
             elif new_max > length:
                 totals[f"blocks already too long at {length}"] += 1
-            for line in range(i1 + 1, i2 + 1):
-                if line in api_lines and old_lines[line - 1].strip():
+            for line in range(i1 + 1, i2 + 1):  # a line that built Adam itself (not NAdam, not 'nadam')
+                if line in api_lines and _BUILDS_ADAM.search(old_lines[line - 1]):
                     totals["public Adam rewritten"] += 1
                     problems.append(f"{path}:{line}: rewrites {api_lines[line]}")
                     break
@@ -132,41 +133,58 @@ def check_tree(root: str, lengths: Sequence[int]) -> Tuple[Counter, List[str]]:
     return totals, problems
 
 
+# Statements a fix rewrites (``{i}``: their indentation; ``{p}``: zeros that size the line that
+# holds them): a rename, a switch added, a factory's string, a wrapper's class argument, a list
+# element followed by a comment, a call given as an argument.
+_STATEMENTS = (
+    "{i}opt = torch.optim.Adam(p, weight_decay=1e-4, lr=0.{p}1)\n",
+    "{i}opt = torch.optim.NAdam(p, weight_decay=1e-4, lr=0.{p}1)\n",
+    "{i}opt = timm.optim.create_optimizer_v2(p, 'nadam', weight_decay=1e-4, lr=0.{p}1)\n",
+    "{i}opt = timm.optim.create_optimizer_v2(p, 'adam', weight_decay=1e-4, lr=0.{p}1)\n",
+    "{i}opt = ZeroRedundancyOptimizer(p, optimizer_class=torch.optim.Adam, weight_decay=1e-4, lr=0.{p}1)\n",
+    "{i}opt = [\n{i}    torch.optim.Adam(p, weight_decay=1e-4, lr=0.{p}1),  # the first\n{i}]\n",
+    "{i}opt = Trainer(optimizer=torch.optim.Adam(p, weight_decay=1e-4, lr=0.{p}1))\n",
+)
+_IMPORTS = ("import timm.optim\nimport torch\nfrom torch.distributed.optim import ZeroRedundancyOptimizer\n\n"
+            "from registry import Trainer, register\n")
+_WRAPPERS = (  # (head, depth): scripts and unrelated code, then public Adam APIs, then a private one
+    ("def build(model):\n", 1),
+    ("class Trainer:\n    def configure(self, model):\n", 2),
+    ("if True:\n    if model:\n", 2),
+    ("def make_adam(model):\n", 1),
+    ("class AdamFactory:\n    @staticmethod\n    def create(model):\n", 2),
+    ("def build_optimizer(model) -> torch.optim.Adam:\n", 1),
+    ("@register(\"adam\")\ndef registered(model):\n", 1),
+    ("def _private_adam(model):\n", 1),
+)
+
+
 def generate(root: str, lengths: Sequence[int]) -> None:
-    """A package of calls one character either side of each limit, at several indentations, under
-    a comment, a blank line or nothing, in scripts and inside public Adam classes and factories
-    (registered, annotated, named) and in private or unrelated ones."""
+    """A package and a folder of scripts with each statement one character either side of each
+    limit, at several indentations, under a comment, a blank line or nothing, in scripts and
+    unrelated code, inside public Adam classes and factories (named, annotated, registered) and
+    in a private one."""
     package = Path(root) / "genpkg"
     package.mkdir(parents=True, exist_ok=True)
     (package / "__init__.py").write_text("")
     (Path(root) / "scripts").mkdir(exist_ok=True)
     above = ["", "# the optimizer\n", "\n", "# one\n# two\n\n"]
-    wrappers = [
-        ("def build(model):\n", 1, False),
-        ("class Trainer:\n    def configure(self, model):\n", 2, False),
-        ("def _private_adam(model):\n", 1, False),
-        ("def make_adam(model):\n", 1, True),
-        ("class AdamFactory:\n    @staticmethod\n    def create(model):\n", 2, True),
-        ("def build_optimizer(model) -> torch.optim.Adam:\n", 1, True),
-        ("@register(\"adam\")\ndef registered(model):\n", 1, True),
-        ("if True:\n    if model:\n", 2, False),
-    ]
     count = 0
     for length in lengths:
         for width in (length - 1, length, length + 1):
             for comment in above:
-                for wrapper, depth, _api in wrappers:
-                    indent = "    " * depth
-                    head = f"{indent}opt = torch.optim.Adam(model.parameters(), weight_decay=1e-4, lr="
-                    call = head + "0." + "0" * max(width - len(head) - 4, 1) + "1)"
-                    body = "".join(indent + line if line.strip() else line for line in comment.splitlines(True))
-                    source = (f"import torch\n\n\n{wrapper}{body}{call}\n{indent}return opt\n"
-                              if not wrapper.startswith("if") else f"import torch\n\nmodel = None\n{wrapper}{body}{call}\n")
-                    if wrapper.startswith("@register"):
-                        source = source.replace("import torch\n", "import torch\n\nfrom registry import register\n", 1)
-                    count += 1
-                    for folder in (package, Path(root) / "scripts"):
-                        (folder / f"m{count:04}.py").write_text(source)
+                for wrapper, depth in _WRAPPERS:
+                    for statement in _STATEMENTS:
+                        indent = "    " * depth
+                        sized = next(line for line in statement.splitlines() if "{p}" in line)
+                        pad = max(width - len(sized.format(i=indent, p="")), 0)
+                        body = "".join(indent + line if line.strip() else line for line in comment.splitlines(True))
+                        code = statement.format(i=indent, p="0" * pad)
+                        ending = "" if wrapper.startswith("if") else f"{indent}return opt\n"
+                        source = f"{_IMPORTS}\nmodel = p = None\n\n\n{wrapper}{body}{code}{ending}"
+                        count += 1
+                        for folder in (package, Path(root) / "scripts"):
+                            (folder / f"m{count:05}.py").write_text(source)
 
 
 def main(argv: List[str]) -> int:

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 from helpers import ROOT, run_cli
@@ -284,3 +285,52 @@ def test_a_public_optax_factory_named_for_adam_keeps_its_chain(tmp_path):
     fixed = (repo / "jlib/opt.py").read_text()
     assert fixed.count(chain) == 1 and "    return optax.adamw(lr, weight_decay=wd)\n" in fixed
     assert "(not fixed: adam_with_decay is public and its name promises adam" in result.stderr
+
+
+def test_a_factory_string_inside_a_public_adam_factory_is_kept(tmp_path):
+    call = "    return timm.optim.create_optimizer_v2(model, 'adam', weight_decay=wd)\n"
+    source = f"import timm.optim\n\n\ndef build_adam(model, wd):\n{call}\n\ndef build(model, wd):\n{call}"
+    repo = make_repo(tmp_path / "r", {"mylib/__init__.py": "", "mylib/opt.py": source})
+    result = lint(repo, "fix", ".")
+    fixed = (repo / "mylib/opt.py").read_text()
+    assert fixed.count(call) == 1 and "create_optimizer_v2(model, 'adamw', weight_decay=wd)" in fixed
+    assert "(not fixed: build_adam is public and its name promises adam" in result.stderr
+
+
+@pytest.mark.parametrize("statement,broken", [
+    # a factory's string and a wrapper's class argument lengthen the line without renaming the call
+    ("opt = timm.optim.create_optimizer_v2(model, 'nadam', weight_decay=1e-4, lr=0.{}1)",
+     "opt = timm.optim.create_optimizer_v2(\n    model, 'nadamw', weight_decay=1e-4, lr=0."),
+    ("opt = ZeroRedundancyOptimizer(p, optimizer_class=torch.optim.Adam, weight_decay=1e-4, lr=0.{}1)",
+     "opt = ZeroRedundancyOptimizer(\n    p, optimizer_class=torch.optim.AdamW, weight_decay=1e-4, lr=0."),
+    # a list element followed by a comment: the comment is on the line too
+    ("opts = [\n    torch.optim.Adam(p, weight_decay=1e-4, lr=0.{}1),  # the first one\n]",
+     "opts = [\n    torch.optim.AdamW(\n        p, weight_decay=1e-4, lr=0."),
+])
+def test_every_kind_of_fix_keeps_to_the_line_length(tmp_path, statement, broken):
+    sized = next(line for line in statement.splitlines() if "{}" in line)
+    text = statement.format("0" * (100 - len(sized.format(""))))
+    source = ("import timm.optim\nimport torch\nfrom torch.distributed.optim import ZeroRedundancyOptimizer\n\n"
+              f"p = None\n{text}\n")
+    assert max(map(len, source.splitlines())) == 100
+    repo = make_repo(tmp_path / "r", {"pyproject.toml": "[tool.black]\nline-length = 100\n", "train.py": source})
+    assert lint(repo, "fix", ".").returncode == 0
+    fixed = (repo / "train.py").read_text()
+    assert broken in fixed and max(map(len, fixed.splitlines())) <= 100, fixed
+
+
+def test_a_cached_check_sees_a_folder_become_a_package(tmp_path):
+    repo = make_repo(tmp_path / "r", {"mylib/optim.py": REGISTERED})
+    assert lint(repo, "check", "--unsafe-fixes", ".").stdout.count("[*]") == 2  # scripts: fixable
+    (repo / "mylib/__init__.py").write_text("")
+    assert "[*]" not in lint(repo, "check", "--unsafe-fixes", ".").stdout  # now a package: advice only
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_the_class_check_summary_never_blocks_on_a_fifo(tmp_path):
+    repo = make_repo(tmp_path / "r", {"mylib/__init__.py": "", "mylib/train.py": TRAIN, "tests/test_train.py": CHECKS,
+                                      "requirements.txt": "torch>=2.1\n"})
+    os.mkfifo(repo / "tests" / "test_pipe.py")
+    result = subprocess.run([sys.executable, "-m", "adamw_lint", "fix", "--diff", "."], cwd=repo, capture_output=True,
+                            text=True, timeout=120, env={**os.environ, **GIT_ENV, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 1 and "tests/test_train.py:9 checks isinstance" in result.stderr

@@ -21,10 +21,9 @@ finding stays, with advice; the fix belongs where the decay is passed in, at the
 from __future__ import annotations
 
 import ast
-import os
 import re
 from dataclasses import replace
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple, Union
 
 from .. import catalog
 from ..catalog import OptaxChain, OptimizerApi, OptimizerWrapper
@@ -32,6 +31,7 @@ from ..catalog.schema import DISPLAY_ONLY
 from ..context import ABSENT, HIDDEN, Bound, Context, ParamGroup
 from ..defaults import default_note
 from ..findings import Edit, Fix
+from ..project import in_package
 from ..scope import Scope, is_unknown
 from ..spelling import Blocked, spell, unused_imports
 
@@ -53,7 +53,14 @@ def plan_fix(ctx: Context, api: OptimizerApi, name: str, call: ast.Call, cls: as
             fix = planner.kept(planner.switch())
     except Blocked as blocked:
         return None, str(blocked)
-    advice = public_api(ctx, name, api.rename.get(name, ""), call, cls, scope)
+    return kept_public(ctx, fix, name, api.rename.get(name, ""), call, cls, scope)
+
+
+def kept_public(ctx: Context, fix: Fix, name: str, replacement: str, call: ast.Call, cls: ast.expr,
+                scope: Scope) -> Tuple[Fix, str]:
+    """``fix``, and "" (nothing blocks it); or, where it would change a public API
+    (``public_api``), a display-only fix whose description is the advice, and the advice."""
+    advice = public_api(ctx, name, replacement, call, cls, scope)
     if advice:  # shown, never applied: the advice is the fix; no edit to offer a tool
         return Fix(advice, (), applicability=DISPLAY_ONLY), advice
     return fix, ""
@@ -63,44 +70,32 @@ def public_api(ctx: Context, name: str, replacement: str, call: ast.Call, cls: a
     """Why rewriting the optimizer ``name`` at ``call`` (its class written at ``cls``) would change
     an API other code imports, with what to do instead (``replacement``: the decoupled optimizer's
     name, "" for a switch); "" when it would not (see the module docstring)."""
-    if not _importable(ctx.path):
+    if not ctx.path or not in_package(ctx.path):
         return ""
     short = name.rsplit(".", 1)[-1]
     decoupled = replacement.rsplit(".", 1)[-1] or f"decoupled {short}"
-    chain = _enclosing(scope)  # outermost first: only a chain of classes (and the last def) is importable
-    qualified: List[str] = []
-    for node in chain:
-        if node.name.startswith("_") and not node.name.endswith("__"):
-            break
-        qualified.append(node.name)
+    chain = _api_chain(_enclosing(scope))
+    for depth, node in enumerate(chain):
         why = _promise(node, short)
         if why:
-            where = ".".join(qualified)
+            where = ".".join(n.name for n in chain[:depth + 1])
             return (f"{where} is public and {why} {short}: rewriting it would change what every importer gets; "
                     f"offer {decoupled} beside it (a variant, or a switch) to the callers that want decoupled "
                     "weight decay")
-        if not isinstance(node, ast.ClassDef):
-            break
     base_of = next((n for n in chain if isinstance(n, ast.ClassDef) and any(b is cls for b in n.bases)), None)
     inside = call.lineno <= cls.lineno and cls.end_lineno <= call.end_lineno  # type: ignore[operator]
-    if base_of is not None and not inside \
-            and all(not n.name.startswith("_") or n.name.endswith("__") for n in chain[:chain.index(base_of) + 1]):
+    if base_of is not None and not inside:
         return (f"the fix would change the bases of the public class {base_of.name} (line {base_of.lineno}), "
                 f"outside this call: change them by hand, or offer {decoupled} beside it (a variant, or a switch)")
     return ""
 
 
-def _importable(path: Optional[str]) -> bool:
-    """A module other code can import: a ``.py`` file in a package (a ``_private.py`` one too: its
-    package re-exports what it defines, and its siblings import it)."""
-    if not path or not path.endswith(".py"):
-        return False
-    return os.path.isfile(os.path.join(os.path.dirname(os.path.abspath(path)), "__init__.py"))
+_Def = Union[ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef]
 
 
-def _enclosing(scope: Scope) -> List[ast.AST]:
+def _enclosing(scope: Scope) -> List[_Def]:
     """The defs and classes around ``scope``, outermost first."""
-    found = []
+    found: List[_Def] = []
     current: Optional[Scope] = scope
     while current is not None:
         if isinstance(current.node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -109,7 +104,20 @@ def _enclosing(scope: Scope) -> List[ast.AST]:
     return found[::-1]
 
 
-def _promise(node, short: str) -> str:
+def _api_chain(chain: List[_Def]) -> List[_Def]:
+    """The part of ``chain`` (outermost first) that other code can import: public names (dunder
+    methods included), each but the last a class."""
+    found: List[_Def] = []
+    for node in chain:
+        if node.name.startswith("_") and not node.name.endswith("__"):
+            break
+        found.append(node)
+        if not isinstance(node, ast.ClassDef):
+            break
+    return found
+
+
+def _promise(node: _Def, short: str) -> str:
     """How a def or class promises the optimizer ``short``: its name, a registration under that
     name (a decorator given the string), or its return annotation; "" when it does not."""
     if _names(node.name, short):
@@ -319,9 +327,7 @@ def plan_chain_fix(ctx: Context, chain: OptaxChain, call: ast.Call, scope: Scope
         spelling, add, _ = spell(ctx, call.func, scope, chain.replacement)
     except Blocked as blocked:
         return None, str(blocked)
-    advice = public_api(ctx, names[other] or "", chain.replacement, call, call.func, scope)
-    if advice:
-        return Fix(advice, (), applicability=DISPLAY_ONLY), advice
     replacement = f"{spelling}({', '.join(parts)})"
-    return Fix(f"Replace the chain with {chain.replacement}", (Edit("replace", ctx.span(call), replacement),),
-               add, unused_imports(ctx, call, scope)), ""
+    fix = Fix(f"Replace the chain with {chain.replacement}", (Edit("replace", ctx.span(call), replacement),),
+              add, unused_imports(ctx, call, scope))
+    return kept_public(ctx, fix, names[other] or "", chain.replacement, call, call.func, scope)

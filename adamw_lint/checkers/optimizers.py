@@ -22,7 +22,7 @@ from ..findings import Edit, Finding, Fix, place
 from ..summaries import Reach
 from ..scope import Scope, is_unknown
 from .base import Checker
-from .optimizer_fix import plan_fix, switch_unusable
+from .optimizer_fix import kept_public, plan_fix, switch_unusable
 
 
 @dataclass
@@ -291,15 +291,16 @@ class OptimizerChecker(Checker):
         else:
             instead = f"there is no decoupled form; {choice.advice}"
         message = f"{choice.code} {factory.names[0]}({shown}) adds L2 to the gradient (coupled){maybe}; {instead}"
-        fix = None
+        fix, kept = None, ""
         if choice.replacement and isinstance(choice_expr, ast.Constant) and ctx.fixes:
             original = ctx.text(choice_expr)
             at = original.lower().rfind(chosen)
             if at >= 0:
                 new = original[:at] + choice.replacement + original[at + len(chosen):]
-                fix = Fix(f"Replace {factory.choice} {literal!r} with its decoupled variant",
-                          (Edit("replace", ctx.span(choice_expr), new),))
-        return Finding(choice.code, message, ctx.span(call), fix)
+                fix, kept = kept_public(ctx, Fix(f"Replace {factory.choice} {literal!r} with its decoupled variant",
+                                                 (Edit("replace", ctx.span(choice_expr), new),)),
+                                        chosen, choice.replacement, call, call.func, scope)
+        return Finding(choice.code, message, ctx.span(call), fix, kept)
 
 
 def _passed_by(outer: Args, value: object) -> bool:
