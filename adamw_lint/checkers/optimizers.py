@@ -224,7 +224,8 @@ class OptimizerChecker(Checker):
         if (local or reached.factory) and not _passed_by(outer, bind(args, row.signature).get(row.weight_decay or "")):
             return ()
         at = f"line {reached.line}" if local else f"{_shown(reached.module.path)}:{reached.line}"
-        via = Via(f"via {at} → {reached.name}", (), f"the optimizer is built in {at}; change it there")
+        via = Via(f"via {at} → {reached.name}", (), f"the optimizer is built in {at}; change it there, or, where that code "
+                  "must keep offering it (a public API), build the decoupled optimizer here instead")
         finding = self.check_optimizer(row, reached.name, call.func, args, call, scope, via=via)
         return (finding,) if finding else ()
 
