@@ -205,3 +205,32 @@ def _calls_to_fix(cells: int) -> int:
 def test_notebook_fix_work_grows_linearly_with_the_cells():
     small, large = _calls_to_fix(1000), _calls_to_fix(2000)
     assert large < 2.3 * small, (small, large)  # the quadratic scan made it about 3.5 times
+
+
+def test_matcher_search_happens_once_per_transformer_class(monkeypatch):
+    import builtins
+
+    import libcst.matchers as m
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+
+    from adamw_lint.fix import AdamWCodemod
+
+    for kind in (AdamWCodemod, AddImportsVisitor, RemoveImportsVisitor):
+        kind(CodemodContext())  # the first of each class searches
+    calls = []
+    original = builtins.dir
+    monkeypatch.setattr(builtins, "dir", lambda *a: calls.append(1) or original(*a))
+    for _ in range(50):
+        for kind in (AdamWCodemod, AddImportsVisitor, RemoveImportsVisitor):
+            kind(CodemodContext())
+    assert calls == []
+
+    class Decorated(m.MatcherDecoratableTransformer):  # a class with decorated methods still gets them
+        @m.leave(m.Name("a"))
+        def rename(self, original, updated):
+            return updated.with_changes(value="b")
+
+    monkeypatch.setattr(builtins, "dir", original)
+    assert cst.parse_module("a = a\n").visit(Decorated()).code == "b = b\n"
+    assert cst.parse_module("a = 1\n").visit(Decorated()).code == "b = 1\n"
