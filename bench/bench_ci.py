@@ -86,7 +86,9 @@ def _run(command: Sequence[str], cwd: Path, env: Dict[str, str]) -> float:
 
 def _medians(commands: Dict[str, tuple], repeat: int) -> Dict[str, float]:
     for name, (command, cwd, env) in commands.items():  # warm-up: byte code and page cache
-        _run(command, cwd, env)
+        done = subprocess.run(list(command), cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if done.returncode not in (0, 1):  # a figure for a run that failed would be meaningless
+            print(f"  ({name}: exit {done.returncode}: {done.stderr.strip().splitlines()[-1:]})")
     times: Dict[str, List[float]] = {name: [] for name in commands}
     for _ in range(repeat):
         for name, (command, cwd, env) in commands.items():
@@ -116,11 +118,14 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     print(f"load average before: {os.getloadavg()}")
     lint = [sys.executable, "-m", "adamw_lint"]
 
+    def no_cache(path: str) -> List[str]:  # a build from before the cache has no such option
+        return ["--no-cache"] if (Path(path) / "adamw_lint" / "cache.py").exists() else []
+
     def rows(tree: Path, label: str, formats: Sequence[str]) -> None:
         commands = {}
         for build, path in builds.items():
             for fmt in formats:
-                commands[f"{build} {fmt}"] = ([*lint, "check", "--no-cache", "-q", "--format", fmt, "."], tree, _env(path))
+                commands[f"{build} {fmt}"] = ([*lint, "check", *no_cache(path), "-q", "--format", fmt, "."], tree, _env(path))
         if ruff:
             commands["ruff"] = ([ruff, "check", "--no-cache", "--isolated", "--quiet", "."], tree, _env(None))
         got = _medians(commands, args.repeat)
@@ -149,7 +154,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     for build, path in builds.items():
         commands[f"{build} --version"] = ([*lint, "--version"], one, _env(path))
         commands[f"{build} rules"] = ([*lint, "rules"], one, _env(path))
-        commands[f"{build} one file"] = ([*lint, "check", "--no-cache", target], one, _env(path, PRE_COMMIT="1"))
+        commands[f"{build} one file"] = ([*lint, "check", *no_cache(path), target], one, _env(path, PRE_COMMIT="1"))
     if ruff:
         commands["ruff one file"] = ([ruff, "check", "--no-cache", "--isolated", target], one, _env(None))
     commands["flake8 --select AWL one file"] = ([sys.executable, "-m", "flake8", "--select", "AWL", target], one, _env(here))
@@ -160,7 +165,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     tree = work / "findings-100"
     commands = {}
     for build, path in builds.items():
-        commands[f"{build} --no-cache"] = ([*lint, "check", "--no-cache", "-q", "."], tree, _env(path))
+        commands[f"{build} --no-cache"] = ([*lint, "check", *no_cache(path), "-q", "."], tree, _env(path))
     commands["after cached"] = ([*lint, "check", "-q", "."], tree, _env(here))
     for name, seconds in _medians(commands, args.repeat).items():
         print(f"{name:<32} {seconds:6.2f} s", flush=True)
