@@ -447,8 +447,8 @@ def parse_module(source: str) -> cst.Module:
     if len(_CHAIN_WORD.findall(source)) >= CST_CHAIN_LIMIT:  # a cheap bound first: the words in the text
         longest = _longest_chain(ast.parse(source))
         if longest >= CST_CHAIN_LIMIT:
-            raise FixError(f"an `and`/`or` chain of {longest} operands is more than libcst, the library "
-                           f"that rewrites code, can parse safely (the limit is {CST_CHAIN_LIMIT}); nothing was changed")
+            raise FixError(f"an `and`/`or` chain of {longest} operands is more than libcst, the library that "
+                           f"rewrites code, can parse safely (the limit is {CST_CHAIN_LIMIT}); nothing was changed")
     try:
         return cst.parse_module(source)
     except cst.ParserSyntaxError as error:

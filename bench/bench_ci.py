@@ -86,7 +86,8 @@ def _run(command: Sequence[str], cwd: Path, env: Dict[str, str]) -> float:
 
 def _medians(commands: Dict[str, tuple], repeat: int) -> Dict[str, float]:
     for name, (command, cwd, env) in commands.items():  # warm-up: byte code and page cache
-        done = subprocess.run(list(command), cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        done = subprocess.run(list(command), cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True)
         if done.returncode not in (0, 1):  # a figure for a run that failed would be meaningless
             print(f"  ({name}: exit {done.returncode}: {done.stderr.strip().splitlines()[-1:]})")
     times: Dict[str, List[float]] = {name: [] for name in commands}
@@ -125,7 +126,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         commands = {}
         for build, path in builds.items():
             for fmt in formats:
-                commands[f"{build} {fmt}"] = ([*lint, "check", *no_cache(path), "-q", "--format", fmt, "."], tree, _env(path))
+                command = [*lint, "check", *no_cache(path), "-q", "--format", fmt, "."]
+                commands[f"{build} {fmt}"] = (command, tree, _env(path))
         if ruff:
             commands["ruff"] = ([ruff, "check", "--no-cache", "--isolated", "--quiet", "."], tree, _env(None))
         got = _medians(commands, args.repeat)
@@ -142,7 +144,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     for tree in args.trees:
         rows(Path(tree).resolve(), Path(tree).name, ("text", "sarif"))
     for findings in (0, 1, 23, 100):
-        rows(generate(work / f"findings-{findings}", 100, findings, per_file=1), f"generated-{findings}", ("text", "sarif", "json"))
+        tree = generate(work / f"findings-{findings}", 100, findings, per_file=1)
+        rows(tree, f"generated-{findings}", ("text", "sarif", "json"))
     # issue 23's H17: many findings in one file (20 calls over two lines in 1,100 lines)
     rows(generate(work / "h17", 1, 1, per_file=20, filler=1000), "one-file-20", ("text", "sarif", "json"))
 
@@ -157,7 +160,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         commands[f"{build} one file"] = ([*lint, "check", *no_cache(path), target], one, _env(path, PRE_COMMIT="1"))
     if ruff:
         commands["ruff one file"] = ([ruff, "check", "--no-cache", "--isolated", target], one, _env(None))
-    commands["flake8 --select AWL one file"] = ([sys.executable, "-m", "flake8", "--select", "AWL", target], one, _env(here))
+    flake8 = [sys.executable, "-m", "flake8", "--select", "AWL", target]
+    commands["flake8 --select AWL one file"] = (flake8, one, _env(here))
     for name, seconds in _medians(commands, max(args.repeat, 5)).items():
         print(f"{name:<32} {seconds * 1000:7.0f} ms", flush=True)
 
@@ -172,7 +176,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
     print("\n## fix --diff over 97 files to fix (3 calls each)")
     tree = generate(work / "fix97", 97, 97, per_file=3)
-    commands = {f"{build} fix --diff": ([*lint, "fix", "--diff", "."], tree, _env(path)) for build, path in builds.items()}
+    commands = {f"{build} fix --diff": ([*lint, "fix", "--diff", "."], tree, _env(path))
+                for build, path in builds.items()}
     for name, seconds in _medians(commands, args.repeat).items():
         print(f"{name:<32} {seconds:6.2f} s", flush=True)
     print(f"load average after: {os.getloadavg()}")
