@@ -111,6 +111,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--work", default="/tmp/adamw-lint-bench-ci")
     parser.add_argument("--ruff", default=shutil.which("ruff"), help="ruff's binary (not a pyenv shim: it adds ~50 ms)")
+    parser.add_argument("--sections", nargs="*", default=["formats", "startup", "cache", "fix"],
+                        choices=["formats", "startup", "cache", "fix"])
     args = parser.parse_args(argv)
     here = str(Path(__file__).resolve().parent.parent)
     builds = {"after": here, **({"before": args.before} if args.before else {})}
@@ -140,6 +142,18 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                 line += f"  ruff {got['ruff']:5.2f} s (text {plain / got['ruff']:5.2f}× ruff)"
             print(line, flush=True)
 
+    if "formats" in args.sections:
+        formats(args, rows, work)
+    if "startup" in args.sections:
+        startup(args, builds, lint, no_cache, ruff, here, work)
+    if "cache" in args.sections:
+        cached(args, builds, lint, no_cache, here, work)
+    if "fix" in args.sections:
+        fixing(args, builds, lint, work)
+    print(f"load average after: {os.getloadavg()}")
+
+
+def formats(args, rows, work: Path) -> None:
     print("\n## plain check, SARIF and JSON against plain, ruff (its default rules) beside")
     for tree in args.trees:
         rows(Path(tree).resolve(), Path(tree).name, ("text", "sarif"))
@@ -149,6 +163,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     # issue 23's H17: many findings in one file (20 calls over two lines in 1,100 lines)
     rows(generate(work / "h17", 1, 1, per_file=20, filler=1000), "one-file-20", ("text", "sarif", "json"))
 
+
+
+def startup(args, builds, lint, no_cache, ruff, here, work: Path) -> None:
     print("\n## start-up and one file as pre-commit runs it")
     one = work / "one"
     generate(one, 1, 0)
@@ -165,8 +182,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     for name, seconds in _medians(commands, max(args.repeat, 5)).items():
         print(f"{name:<32} {seconds * 1000:7.0f} ms", flush=True)
 
+
+
+def cached(args, builds, lint, no_cache, here, work: Path) -> None:
     print("\n## a repeat check with the cache (generated-100, second run) against --no-cache")
     tree = work / "findings-100"
+    if not tree.exists():
+        generate(tree, 100, 100, per_file=1)
     commands = {}
     for build, path in builds.items():
         commands[f"{build} --no-cache"] = ([*lint, "check", *no_cache(path), "-q", "."], tree, _env(path))
@@ -174,13 +196,15 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     for name, seconds in _medians(commands, args.repeat).items():
         print(f"{name:<32} {seconds:6.2f} s", flush=True)
 
+
+
+def fixing(args, builds, lint, work: Path) -> None:
     print("\n## fix --diff over 97 files to fix (3 calls each)")
     tree = generate(work / "fix97", 97, 97, per_file=3)
     commands = {f"{build} fix --diff": ([*lint, "fix", "--diff", "."], tree, _env(path))
                 for build, path in builds.items()}
     for name, seconds in _medians(commands, args.repeat).items():
         print(f"{name:<32} {seconds:6.2f} s", flush=True)
-    print(f"load average after: {os.getloadavg()}")
 
 
 if __name__ == "__main__":
