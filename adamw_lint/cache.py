@@ -134,7 +134,7 @@ class Cache:
             handle_fd, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".cache")
             try:
                 with os.fdopen(handle_fd, "w", encoding="utf-8") as handle:
-                    json.dump({"files": self._entries}, handle, ensure_ascii=False, separators=(",", ":"))
+                    json.dump({"files": self._entries}, handle, separators=(",", ":"))  # ASCII: a name may hold undecodable bytes
                 os.replace(temporary, self.path)
             except BaseException:
                 os.unlink(temporary)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import tempfile
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, TextIO, Tuple
 
@@ -112,6 +113,7 @@ class Calibration:
             self._handle.remove()
             self._handle = None
 
+    @torch.compiler.disable  # a compiled step runs the hook eagerly (see runtime.install)
     @torch.no_grad()
     def _after_step(self, optimizer: Optimizer, args, kwargs) -> None:
         self.seen += 1
@@ -207,10 +209,37 @@ class Session:
             self.calibrations.append(Calibration(optimizer, self.steps, site=found.site))
 
     def finish(self, path: str, stream: TextIO) -> None:
+        """Write the table to ``stream`` and the JSON to ``path``; if ``path`` cannot be written by
+        now, to a new file in the temporary directory, else onto ``stream``. Never raises for
+        that: this runs after the user's whole training, whose exit status must stay its own."""
         for calibration in self.calibrations:
             calibration.stop()
+        text = json.dumps([c.as_json() for c in self.calibrations], indent=2) + "\n"
         stream.write(table(self.calibrations))
-        with open(path, "w", encoding="utf-8") as out:
-            json.dump([c.as_json() for c in self.calibrations], out, indent=2)
-            out.write("\n")
-        stream.write(f"calibration written to {os.path.abspath(path)}\n")
+        try:
+            with open(path, "w", encoding="utf-8") as out:
+                out.write(text)
+        except OSError as error:
+            reason = f"cannot write {path}: {error.strerror or error}"
+            try:
+                handle, fallback = tempfile.mkstemp(prefix="adamw-calibration-", suffix=".json")
+                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                    out.write(text)
+            except OSError:
+                stream.write(f"{reason}; the calibration file would have been:\n{text}")
+                return
+            stream.write(f"{reason}; calibration written to {fallback} instead\n")
+            return
+        stream.write(f"calibration written to {path}\n")
+
+
+def unwritable(path: str) -> Optional[str]:
+    """Why a file could not be written at ``path`` now (None if it can, as far as we can tell)."""
+    folder = os.path.dirname(path) or os.curdir
+    if os.path.isdir(path):
+        return "is a directory"
+    if not os.path.isdir(folder):
+        return f"directory {folder} does not exist"
+    if not os.access(path if os.path.exists(path) else folder, os.W_OK):
+        return "is not writable" if os.path.exists(path) else f"directory {folder} is not writable"
+    return None

@@ -1,7 +1,9 @@
 """``adamw-lint``: check, fix, rules and explain, with CI-friendly output and exit codes.
 
-Exit codes (as ruff): 0 nothing found, 1 findings remain (or ``fix --diff`` would change
-something), 2 a usage error or a file that could not be read, parsed or written.
+Exit codes (as ruff): 0 nothing found, 1 findings remain, 2 a usage error or a file that could
+not be read, parsed or written. ``fix --diff`` (ruff's ``check --diff``, which implies
+``--fix-only``): 1 exactly when the diff is not empty; findings without an automatic fix are
+listed on stderr but do not fail it.
 """
 
 from __future__ import annotations
@@ -132,7 +134,9 @@ def _parser() -> argparse.ArgumentParser:
                                                           "else .adamw_lint_cache beside the configuration or in the working directory)")
     fix = commands.add_parser("fix", help="apply the automatic fixes (they change training numerics)")
     common(fix)
-    fix.add_argument("--diff", action="store_true", help="write nothing; print a unified diff; exit 1 if anything would change")
+    fix.add_argument("--diff", action="store_true",
+                     help="write nothing; print a unified diff; exit 1 only when the diff is not empty "
+                          "(findings without an automatic fix are listed on stderr and do not change the exit code, as ruff's --diff)")
     fix.add_argument("--weight-decay-from", metavar="FILE",
                      help="write the decoupled weight decay measured by `python -m adamw_lint.runtime --calibrate` "
                           "(adamw-calibration.json) into the rewritten calls, matched by file and line")
@@ -178,14 +182,29 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     try:
         with interruptible():
-            return _main(argv)
+            code = _main(argv)
+            sys.stdout.flush()  # a write error (ENOSPC on /dev/full) is reported here, not at exit
+            return code
     except KeyboardInterrupt:
         sys.stderr.write("adamw-lint: interrupted; every file is either untouched or completely fixed\n")
         return 130
     except BrokenPipeError:  # `adamw-lint check . | head`: the reader left; say nothing more
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _discard_stdout()
         return EXIT_ERROR
+    except OSError as error:  # the output cannot be written (a full disk, -o into a missing folder):
+        # files that cannot be read or written are SourceErrors, never raised this far
+        from . import report
+
+        where = f" to {report.escape(os.fsdecode(error.filename))}" if error.filename else ""
+        sys.stderr.write(f"adamw-lint: error: cannot write the output{where}: {error.strerror or error}\n")
+        _discard_stdout()
+        return EXIT_ERROR
+
+
+def _discard_stdout() -> None:
+    """What is still buffered for stdout goes nowhere (Python would fail again flushing it at exit)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _main(argv: Optional[Sequence[str]]) -> int:
@@ -218,9 +237,15 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     from .catalog.schema import SAFE, UNSAFE
     from .decay_values import DecayValues
     from .discovery import discover
-    from .files import SourceError, display
-    from .runner import SUFFIXES, Options, analyze, run
+    from .files import SourceError, display, size_limit, too_large
+    from .runner import SUFFIXES, FileResult, Options, analyze, run
 
+    try:
+        os.getcwd()  # patterns, settings and SARIF are relative to it
+    except OSError as error:
+        stderr.write(f"adamw-lint: error: the current directory cannot be read ({error.strerror or error}); "
+                     "was it deleted? Change to an existing directory\n")
+        return EXIT_ERROR
     try:
         overrides = {} if args.command == "config" else dict(
             select=args.select, ignore=args.ignore, extend_select=args.extend_select,
@@ -233,7 +258,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         resolver = config.Resolver(overrides, args.config, args.isolated)
         if args.command == "config" or args.show_settings:
             start = args.path if args.command == "config" else next((p for p in args.paths if p != "-"), ".")
-            stdout.write(resolver.for_path(start).describe())
+            stdout.write(resolver.for_path(start).describe() + config.line_length_note(start))
             return EXIT_CLEAN
         first = resolver.for_path(next((p for p in args.paths if p != "-" and os.path.exists(p)), "."))
     except config.SettingsError as error:
@@ -275,20 +300,36 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         return made
 
     errors: List[SourceError] = []
+    paths: List[str] = []
+    if not from_stdin:  # before the output file is opened (truncated): it must not be one of them
+        present = [p for p in args.paths if os.path.lexists(p)]
+        errors += [SourceError(p, "no such file or directory") for p in args.paths if not os.path.lexists(p)]
+        paths, unreadable = discover(present, resolver, SUFFIXES)
+        errors += unreadable
+        clash = _one_of(args.output_file, paths)
+        if clash is not None:
+            stderr.write(f"adamw-lint: error: the output file {report.escape(args.output_file)} is the input "
+                         f"{report.escape(display(clash))}; not overwritten\n")
+            return EXIT_ERROR
     with _output(args.output_file, stdout) as out:
         if from_stdin:
             name = args.stdin_filename
-            raw = sys.stdin.buffer.read()
-            results: Iterable[FileResult] = [analyze(name, raw, resolver.selection_for(name), options(name))]
-            results[0].raw = results[0].raw or raw  # check --fix echoes it when nothing changed
+            raw = sys.stdin.buffer.read(size_limit(name) + 1)  # bounded: `cat /dev/zero | adamw-lint check -`
+            try:
+                selection = resolver.selection_for(name)
+            except config.SettingsError as error:  # the configuration governing --stdin-filename: as a file's error
+                selection, unusable = None, error
+            if selection is None:
+                results: Iterable[FileResult] = [FileResult(name, errors=[SourceError(name, f"not checked: {unusable}")], raw=raw)]
+            elif len(raw) > size_limit(name):  # an error, and nothing echoed: the input was not read whole
+                results = [FileResult(name, errors=[too_large(name, size_limit(name))])]
+            else:
+                results = [analyze(name, raw, selection, options(name))]
+                results[0].raw = results[0].raw or raw  # check --fix echoes it when nothing changed
             if args.command == "fix" and not args.diff and results[0].new_data is None and not results[0].errors:
                 out.flush()
                 out.buffer.write(raw)  # unchanged: the input, byte for byte
         else:
-            present = [p for p in args.paths if os.path.lexists(p)]
-            errors += [SourceError(p, "no such file or directory") for p in args.paths if not os.path.lexists(p)]
-            paths, unreadable = discover(present, resolver, SUFFIXES)
-            errors += unreadable
             if args.show_files:
                 for path in paths:
                     out.write(report.escape(display(path)) + "\n")
@@ -314,6 +355,22 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     if args.exit_zero:  # as ruff: 0 whatever was found, errors included (they are still printed)
         return EXIT_CLEAN
     return EXIT_ERROR if errors else code
+
+
+def _one_of(output: Optional[str], paths: Sequence[str]) -> Optional[str]:
+    """The input that is the output file itself (by identity: a link or another spelling counts)."""
+    try:
+        target = os.stat(output) if output is not None else None
+    except OSError:
+        return None  # not there yet: created when written
+    for path in paths if target is not None else ():
+        try:
+            found = os.stat(path)
+        except OSError:
+            continue
+        if (found.st_dev, found.st_ino) == (target.st_dev, target.st_ino):  # type: ignore[union-attr]
+            return path
+    return None
 
 
 @contextlib.contextmanager
@@ -393,7 +450,10 @@ def _add_noqa(results: Iterable[FileResult], errors: List[SourceError], stderr: 
         try:
             raw = read_bytes(result.path)
             decoded = decode(result.path, raw)
-            text, count = add_noqa(decoded.text, wanted)
+            try:
+                text, count = add_noqa(decoded.text, wanted)
+            except ValueError as error:  # untokenizable, or the result would not parse: nothing written
+                raise SourceError(result.path, str(error)) from None
             if count:
                 write_atomic(result.path, encode(decoded, text, raw), raw)
                 added, files = added + count, files + 1
@@ -411,6 +471,7 @@ def _report_fix(results: Iterable[FileResult], errors: List[SourceError], diff: 
     changed_files = fixed_calls = 0
     remaining = []
     notes: List[str] = []
+    applied = []  # (path, finding) of each fix shown or written: the class checks it may break
     for result in results:
         if result.new_data is not None:
             _apply_fix(result, diff, from_stdin, stdout)
@@ -418,6 +479,7 @@ def _report_fix(results: Iterable[FileResult], errors: List[SourceError], diff: 
         if result.new_data is not None:
             changed_files += 1
             fixed_calls += len(result.fixed)
+            applied.extend((result.path, f) for f in result.fixed)
         remaining.extend((result.path, f) for f in result.findings)
         notes.extend(result.notes)
         result.raw = result.new_data = None  # type: ignore[assignment]  # written or shown: memory back
@@ -435,9 +497,13 @@ def _report_fix(results: Iterable[FileResult], errors: List[SourceError], diff: 
         stderr.write("weight_decay kept as it was:\n")
         for note in notes:
             stderr.write(f"  {report.escape(note)}\n")
-    if remaining or (diff and changed_files):
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+    if applied and not from_stdin:
+        from .class_checks import hidden_by_the_diff  # reads the project's files: only after a fix
+
+        stderr.write(report.hidden_checks(hidden_by_the_diff(applied)))
+    if diff:  # ruff's contract: --diff fails exactly when it shows something to apply
+        return EXIT_FINDINGS if changed_files else EXIT_CLEAN
+    return EXIT_FINDINGS if remaining else EXIT_CLEAN
 
 
 def _apply_fix(result: FileResult, diff: bool, from_stdin: bool, stdout: TextIO) -> None:

@@ -36,6 +36,7 @@ from .prefilter import (
     may_reach_findings, may_reach_text,
 )
 from .project_index import ProjectIndex
+from .summaries import Module, Reach, callable_reach
 from .scope import Resolver, Scope
 
 _STAR_MODULES = frozenset(catalog.OPTIMIZERS_BY_NAME) | frozenset(catalog.FACTORIES_BY_NAME)
@@ -69,14 +70,17 @@ def analyze_source(source: str, style: str = "rename", *, fixes: bool = True,
 def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, fixes: bool = True,
                  target_torch: Optional[Tuple[int, int]] = None, path: Optional[str] = None,
                  project: Optional[ProjectIndex] = None,
-                 exported: Optional[Callable[[Exports], None]] = None) -> List[Finding]:
+                 exported: Optional[Callable[[Exports], None]] = None,
+                 limited: Optional[Callable[[str], None]] = None) -> List[Finding]:
     """Findings of an already parsed module; ``lines`` are its physical lines
     (``files.physical_lines``). ``fixes=False``: no fix planning (flake8; `check --format github`):
     planning runs per finding only, so text output plans them to mark what `--fix` would fix.
     ``target_torch``: the oldest torch the fixes must run on (None: no constraint known).
     ``project`` (with the module's ``path``): follow imports of the project's own modules
     (relative ones included) into them; without it each file is read alone (flake8).
-    ``exported``: called with the module's ``reach_exports`` (the runner's second pass)."""
+    ``exported``: called with the module's ``reach_exports`` (the runner's second pass).
+    ``limited``: called with the reason when an analysis bound stopped a search early (the
+    findings returned are still right, but some may be missing)."""
     package = project.package_of(path) if project is not None and path is not None else None
     extra = (_REACH_WORD,) if project is not None else ()
     resolver = Resolver(_STAR_MODULES, _bodies_to_visit(tree, lines, extra), package)
@@ -86,7 +90,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
     calls = [(call, scope, _callee(resolver, call, scope)) for call, scope in resolver.calls]  # each resolved once
     if exported is not None:
         exported(reach_exports(resolver, calls))
-    ctx = Context(resolver, lines, style, fixes, project)
+    ctx = Context(resolver, lines, style, fixes, project, path=path)
     ctx.target_torch = target_torch  # read by fix planning (checkers/optimizer_fix.py)
     checkers: Dict[int, Checker] = {}
 
@@ -96,6 +100,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
         return checkers[index]
 
     found: Dict[Tuple[Span, str], Finding] = {}
+    summaries: Dict[int, Optional[Reach]] = {}  # id of a class or function of this module → what it builds
 
     def report(findings: Iterable[Finding]) -> None:
         for finding in findings:
@@ -126,6 +131,11 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
             for index, row in _BY_NAME.get(base_name, ()):
                 report(checker(index).check_init(call, scope, base_name, row, init))
             continue
+        if isinstance(call.func, ast.Name) and (call.args or call.keywords):
+            reached = _local_reach(resolver, call.func, scope, lines, project, summaries)
+            if reached is not None:
+                for index, row in _BY_NAME.get(reached.name, ()):
+                    report(checker(index).check_reached(call, scope, reached, row))
         if isinstance(call.func, ast.Attribute):
             for index in _BY_METHOD.get(call.func.attr, ()):
                 report(checker(index).check_method(call, scope))
@@ -141,6 +151,12 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
     for index in sorted(checkers):
         for finding in checkers[index].finish():
             found.setdefault((finding.span, finding.code), finding)
+    if project is not None and isinstance(tree, ast.Module):  # a Python config naming a class for code that builds it by name
+        from . import config_choice
+
+        report(config_choice.python_findings(tree, ctx, project, style))
+    if ctx.limit_hit is not None and limited is not None:
+        limited(ctx.limit_hit)
     return sorted(found.values(), key=lambda f: (f.span, f.code))
 
 
@@ -148,6 +164,11 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
 # names, what the Keras/TF and loss-side rules follow, and ``global`` (a body that rebinds
 # module names must be read).
 _RELEVANT = (*_WORDS, *_STRINGS, *_NOT_ADAPTIVE, *catalog.FOLLOWED_WORDS, "sum(", "global ", "nonlocal ")
+
+
+# What a class that trains a model or a loss across its methods mentions (``.add(`` and
+# ``.compile(`` are left out: tensors and torch.compile use them everywhere).
+_TRAINS = tuple(w for w in catalog.FOLLOWED_WORDS if w not in (".add(", ".compile("))
 
 
 def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] = ()) -> Callable[[ast.AST], bool]:
@@ -168,14 +189,19 @@ def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] =
     if aliases:
         named = re.compile(r"\b(?:" + "|".join(sorted(aliases)) + r")\b")
         marked = sorted(set(marked) | set(_lines_matching(named, text, starts)))
-    subclasses: List[Tuple[int, int]] = []  # a class whose bases are relevant: its methods all are
+    followed = _lines_containing(_TRAINS, text, starts)
+    subclasses: List[Tuple[int, int]] = []  # a class whose methods all are relevant
 
     def keep(node: ast.AST) -> bool:
         line, end = node.lineno, node.end_lineno  # type: ignore[attr-defined]
         if any(first <= line <= last for first, last in subclasses):
             return True
-        if isinstance(node, ast.ClassDef) and node.bases \
-                and _any_between(marked, line, max(b.end_lineno for b in node.bases)):  # type: ignore[type-var]
+        if isinstance(node, ast.ClassDef) and (
+                node.bases and _any_between(marked, line, max(b.end_lineno for b in node.bases))  # type: ignore[type-var]
+                or _any_between(followed, line, end) and _any_between(marked, line, end)):
+            # its bases are relevant, or it trains a model or loss and names an optimizer: every
+            # method is read (``self.loss`` built in one, the optimizer stored in another:
+            # ``summaries.ClassMembers``)
             subclasses.append((line, end))
             return True
         return _any_between(marked, line, end)
@@ -302,6 +328,24 @@ def _may_reach(call: ast.Call, name: str) -> bool:
     decay (or ``**kwargs``), or the callable's own name names an optimizer (``MyAdam``)."""
     return any(kw.arg is None or "decay" in kw.arg for kw in call.keywords) \
         or _has_word(_TRIGGER_TEXT, name.rsplit(".", 1)[-1])
+
+
+def _local_reach(resolver: Resolver, func: ast.Name, scope: Scope, lines: Sequence[str],
+                 project: Optional[ProjectIndex], summaries: Dict[int, Optional[Reach]]) -> Optional[Reach]:
+    """What a class or function of this module that ``func`` names constructs (its summary,
+    computed once per callable: ``summaries``)."""
+    binding = resolver.reaching(func, scope)
+    node = binding.node if binding is not None else None
+    if not isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    if id(node) not in summaries:
+        here = Module("", "", resolver, lines)  # no path: the checkers say "line N" for this module
+        summaries[id(node)] = callable_reach(here, node, project.reach if project is not None else _unreached)
+    return summaries[id(node)]
+
+
+def _unreached(name: str, depth: int) -> Optional[Reach]:
+    return None
 
 
 def _enclosing_class(scope: Scope) -> Optional[ast.ClassDef]:

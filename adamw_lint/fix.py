@@ -119,7 +119,7 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         source = tree.code
         if self._given is None:
-            found = analyze_source(source, self.style, target_torch=self.target_torch)
+            found = analyze_source(source, self.style, target_torch=self.target_torch, path=self.path)
             self._given = self.selection.filter(without_noqa(found, source))
         findings = [f for f in self._given if f.fix and f.fix.applies_at(self.applicability)
                     and (self.only is None or f.span == self.only)]
@@ -257,7 +257,9 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
         if len(updated.body) != 1 or not isinstance(getattr(updated.body[0], "value", None), cst.Call):
             return updated
         indent = len("".join(self._indents))
-        old_text, new_text = self._module.code_for_node(original), self._module.code_for_node(updated)
+        # without the comments and blank lines above it: its first line is the statement's own
+        old_text, new_text = (self._module.code_for_node(node.with_changes(leading_lines=()))
+                              for node in (original, updated))
         start = self.get_metadata(PositionProvider, original.body[0].value).start  # type: ignore[attr-defined]
         value = self._split(updated.body[0].value,  # type: ignore[attr-defined]
                             old_text.rstrip("\r\n"), new_text.rstrip("\r\n"), indent, start.column)
@@ -407,7 +409,8 @@ def fix_source(
     (matched by ``path`` and line) get λ′ instead of λ, the others keep λ."""
     selection = selection or Selection()
     if findings is None:
-        findings = selection.filter(without_noqa(analyze_source(source, style, target_torch=target_torch), source))
+        found = analyze_source(source, style, target_torch=target_torch, path=path)
+        findings = selection.filter(without_noqa(found, source))
     if not any(f.fix and f.fix.applies_at(applicability) for f in findings):
         return FixResult(source, [], findings)
     notes: List[str] = []
@@ -424,7 +427,8 @@ def fix_source(
         ast.parse(new_source)
     except SyntaxError as error:
         raise FixError(f"the fixed code would not parse ({error.msg}); nothing was changed") from None
-    after = selection.filter(without_noqa(analyze_source(new_source, style, target_torch=target_torch), new_source))
+    found = analyze_source(new_source, style, target_torch=target_torch, path=path)
+    after = selection.filter(without_noqa(found, new_source))
     unfixed = [f for f in after if f.fix and f.fix.applies_at(applicability)] if only is None else []
     if unfixed:
         where = ", ".join(f"line {f.line} ({f.code})" for f in unfixed)

@@ -27,6 +27,7 @@ from .catalog.schema import UNSAFE
 from .files import SourceError, physical_lines
 from .findings import Finding
 from .noqa import without_noqa
+from .project import line_length
 from .selection import Selection
 
 # cell magics whose body is still Python; any other %%magic cell (%%bash, %%html, …) is skipped
@@ -508,7 +509,7 @@ def _fix_cell(path: str, cell: _Cell, findings: List[Finding], selection: Select
     given = [_moved(replace(f, fix=replace(f.fix, remove_imports=())), head) for f in findings if f.fix]
     try:
         result = fix_source("".join(lines[head:]), style, selection, findings=given,
-                            applicability=applicability, target_torch=target_torch)
+                            applicability=applicability, target_torch=target_torch, line_length=line_length(path))
         text = "".join(lines[:head]) + result.source
         unmask(text, cell.originals, before=cell.text)  # raises when the IPython lines cannot be put back
     except (SyntaxError, FixError, ValueError, RecursionError, MemoryError) as error:

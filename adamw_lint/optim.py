@@ -15,23 +15,35 @@ Per parameter θ with gradient g, step t, learning rate η_t and weight decay λ
 DecoupledAdamW does the same). Use it when you tune λ independently of the learning rate; the
 two are related by λ_schedule = η_0 · λ_lr.
 
+Three paths compute the same update: per tensor, ``foreach`` (one kernel per operation over all
+tensors) and ``fused`` (torch's own fused AdamW kernel, one launch per device and dtype). The
+fused path *is* torch's fused update: ``decay="lr"`` passes λ, ``decay="schedule"`` passes λ/η_0
+(η_t·λ/η_0 = s_t·λ), so it equals ``torch.optim.AdamW(fused=True)`` with that weight decay bit for
+bit, and its ``state_dict()`` is the same (``step`` on the parameters' device, as torch keeps it
+for fused). The fused kernel rounds differently from the other two paths (it computes in one
+pass), so compare fused with fused.
+
 Importing this module imports torch; the linter itself never does.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 import torch
+from torch.optim.optimizer import _default_to_fused_or_foreach
 
 _DECAY_MODES = ("lr", "schedule")
 
 
 class AdamW(torch.optim.Optimizer):
-    """AdamW with a ``foreach`` fast path and a per-tensor path, on any device.
+    """AdamW with a fused path, a ``foreach`` path and a per-tensor path, on any device.
 
-    ``step()`` never synchronises with the device: step counts are CPU scalars (as in torch's
-    non-capturable AdamW) and every other quantity stays on the parameters' device.
+    Without ``fused`` or ``foreach``: fused where torch has a fused kernel for every parameter of
+    the group, except on CPU, which keeps torch's own CPU default (per tensor, bit for bit
+    ``torch.optim.AdamW()``); foreach on other devices. ``step()`` never synchronises with the
+    device: outside the fused path step counts are CPU scalars (as in torch's non-capturable
+    AdamW); every other quantity stays on the parameters' device.
     """
 
     def __init__(
@@ -45,6 +57,7 @@ class AdamW(torch.optim.Optimizer):
         *,
         maximize: bool = False,
         foreach: Optional[bool] = None,
+        fused: Optional[bool] = None,
         decay: str = "lr",
     ) -> None:
         # written as torch writes them, so NaN (which fails every comparison) is rejected too
@@ -58,9 +71,11 @@ class AdamW(torch.optim.Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if decay not in _DECAY_MODES:
             raise ValueError(f"decay must be one of {_DECAY_MODES}, not {decay!r}")
+        if fused and foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")  # torch's words
         defaults = dict(
             lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-            maximize=maximize, foreach=foreach, decay=decay,
+            maximize=maximize, foreach=foreach, fused=fused, decay=decay,
         )
         super().__init__(params, defaults)
 
@@ -74,6 +89,7 @@ class AdamW(torch.optim.Optimizer):
         for group in self.param_groups:  # a torch.optim.AdamW state_dict lacks our keys
             group.setdefault("decay", "lr")
             group.setdefault("foreach", None)
+            group.setdefault("fused", None)
             group.setdefault("maximize", False)
             group.setdefault("initial_lr", group["lr"])
         for param_state in self.state.values():
@@ -87,40 +103,57 @@ class AdamW(torch.optim.Optimizer):
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps = self._init_group(group)
-            if not params:
-                continue
-            foreach = group["foreach"]
-            if foreach is None:  # torch's default: foreach on accelerators, per tensor on CPU
-                foreach = all(p.device.type != "cpu" for p in params)
-            update = _foreach_adamw if foreach else _single_tensor_adamw
-            update(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, group)
+            path = _path(group, [p for p in group["params"] if p.grad is not None])
+            params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps = self._init_group(group, path)
+            if params:
+                path(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, group)
         return loss
 
-    def _init_group(self, group: Dict[str, Any]):
+    def _init_group(self, group: Dict[str, Any], path: Callable):
+        fused = path is _fused_adamw
         params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps = [], [], [], [], [], []
         for p in group["params"]:
             if p.grad is None:
                 continue
             if p.grad.is_sparse:
                 raise RuntimeError("AdamW does not support sparse gradients")
+            if fused and not torch.is_floating_point(p):
+                raise RuntimeError(f"fused=True requires floating-point parameters, not {p.dtype}")
             state = self.state[p]
             if not state:
-                state["step"] = torch.tensor(0.0, dtype=torch.float32)
+                # torch keeps a fused optimizer's step count on the parameter's device (the kernel
+                # reads it there) and any other on the CPU; state_dicts stay interchangeable
+                state["step"] = torch.zeros((), dtype=torch.float32, device=p.device if fused else "cpu")
                 state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
                 state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
                 if group["amsgrad"]:
                     state["max_exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+            elif fused and state["step"].device != p.device:  # loaded from a non-fused state_dict
+                state["step"] = state["step"].to(device=p.device, dtype=torch.float32)
             # complex numbers are updated as pairs of reals (as torch does): |g|² would
-            # otherwise mix the real and imaginary parts into one second moment
+            # otherwise mix the real and imaginary parts into one second moment; the fused
+            # kernel negates the gradient itself for maximize
             params.append(_real(p))
-            grads.append(_real(-p.grad if group["maximize"] else p.grad))
+            grads.append(_real(-p.grad if group["maximize"] and not fused else p.grad))
             exp_avgs.append(_real(state["exp_avg"]))
             exp_avg_sqs.append(_real(state["exp_avg_sq"]))
             if group["amsgrad"]:
                 max_exp_avg_sqs.append(_real(state["max_exp_avg_sq"]))
             steps.append(state["step"])
         return params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps
+
+
+def _path(group: Dict[str, Any], params: List[torch.Tensor]) -> Callable:
+    """The update function the group's ``fused``/``foreach`` settings (or the defaults) choose."""
+    fused, foreach = group["fused"], group["foreach"]
+    if fused is None and foreach is None and params:
+        # torch's own rule for where its fused kernel applies; CPU keeps torch's CPU default
+        fused, foreach = _default_to_fused_or_foreach(params, differentiable=False, use_fused=True)
+        if fused and any(p.device.type == "cpu" for p in params):
+            fused, foreach = False, False
+    if fused:
+        return _fused_adamw
+    return _foreach_adamw if foreach else _single_tensor_adamw
 
 
 def _real(tensor: torch.Tensor) -> torch.Tensor:
@@ -185,3 +218,23 @@ def _foreach_adamw(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps,
         torch._foreach_div_(denoms, bias_correction2_sqrt)
         torch._foreach_add_(denoms, eps)
         torch._foreach_addcdiv_(ps, ms, denoms, step_sizes)
+
+
+def _fused_adamw(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, group) -> None:
+    beta1, beta2 = group["betas"]
+    weight_decay = group["weight_decay"]
+    if group.get("decay", "lr") == "schedule":  # η_t · λ/η_0 = s_t · λ
+        initial = group.get("initial_lr", group["lr"])
+        weight_decay = weight_decay / initial if initial else 0.0
+    buckets: Dict[Tuple[torch.device, torch.dtype], List[int]] = {}
+    for i, p in enumerate(params):  # one kernel launch per device and dtype
+        buckets.setdefault((p.device, p.dtype), []).append(i)
+    for indices in buckets.values():
+        ts = [steps[i] for i in indices]
+        torch._foreach_add_(ts, 1)
+        torch._fused_adamw_(
+            [params[i] for i in indices], [grads[i] for i in indices], [exp_avgs[i] for i in indices],
+            [exp_avg_sqs[i] for i in indices], [max_exp_avg_sqs[i] for i in indices] if group["amsgrad"] else [],
+            ts, amsgrad=group["amsgrad"], lr=group["lr"], beta1=beta1, beta2=beta2, weight_decay=weight_decay,
+            eps=group["eps"], maximize=group["maximize"], grad_scale=None, found_inf=None,
+        )

@@ -29,7 +29,7 @@ from .prefilter import may_contain_findings, may_reach_findings
 from .catalog.schema import UNSAFE
 from .decay_values import DecayValues
 from .project import line_length, torch_floor
-from .files import Decoded, SourceError, decode, encode, physical_lines, read_bytes
+from .files import Decoded, SourceError, TooLarge, decode, encode, physical_lines, read_bytes, scan
 from .findings import Finding, Span
 from .noqa import without_noqa
 from .selection import Selection
@@ -135,7 +135,7 @@ def _parse(path: str, raw: bytes) -> Tuple[Decoded, ast.AST]:
             f"{sys.version_info[0]}.{sys.version_info[1]}: run it with Python {newer[1]} or newer")
         raise SourceError(path, f"cannot be parsed: {reason}", error.lineno or 0, error.offset or 0) from None
     except (ValueError, RecursionError, MemoryError) as error:
-        reason = "is nested too deeply to analyze" if isinstance(error, (RecursionError, MemoryError)) else str(error)
+        reason = {RecursionError: "is nested too deeply to analyze", MemoryError: _OUT_OF_MEMORY}.get(type(error), str(error))
         raise SourceError(path, f"cannot be parsed: {reason}") from None
 
 
@@ -164,6 +164,9 @@ def _newer_syntax(error: SyntaxError, text: str) -> Optional[Tuple[str, str]]:
                 and (pattern is None or pattern.search(line)):
             return what, f"{version[0]}.{version[1]}"
     return None
+
+
+_OUT_OF_MEMORY = "ran out of memory (parsing needs tens of times the file's size)"
 
 
 def _config_text(path: str, raw: bytes) -> str:
@@ -208,7 +211,8 @@ def check_one(path: str, raw: bytes, selection: Selection, options: Options = Op
         findings = analyze_tree(tree, physical_lines(decoded.text), options.style,
                                 fixes=options.fix or options.fix_details or options.plan_fixes,
                                 path=path, project=project, target_torch=_target_torch(path, options),
-                                exported=_exported(result, path, options))
+                                exported=_exported(result, path, options),
+                                limited=lambda reason: result.errors.append(SourceError(path, reason)))
     except RecursionError:
         raise SourceError(path, "is nested too deeply to analyze") from None
     result.findings = selection.filter(without_noqa(findings, decoded.text))
@@ -278,8 +282,10 @@ def _analyze(path: str, raw: bytes, selection: Selection, options: Options) -> F
         return work(path, raw, selection, options)
     except SourceError as error:
         return FileResult(path, errors=[error])
-    except (RecursionError, MemoryError):
+    except RecursionError:
         return FileResult(path, errors=[SourceError(path, "is nested too deeply to analyze")])
+    except MemoryError:
+        return FileResult(path, errors=[SourceError(path, f"cannot be analyzed: {_OUT_OF_MEMORY}")])
     except Exception as error:  # a bug in adamw-lint: this file is reported, the others go on
         interrupt = _interrupt_behind(error)
         if interrupt is not None:
@@ -346,16 +352,20 @@ def run(
         for position, path in enumerate(paths):
             given.append(path)
             try:
-                raw = read_bytes(path)
+                settings = options(path)
+                has, held = _contents(path)
+                candidate = has(prefilter(path, settings))
+                follows = not candidate and bool(settings.project_roots) and path.endswith(".py")
+                decay = follows and has(lambda raw: b"decay" in raw)
+                indexed = follows and not decay and has(lambda raw: b"](" in raw)
             except SourceError as error:
                 heapq.heappush(found, (position, FileResult(path, errors=[error])))
                 continue
-            settings = options(path)
-            if prefilter(path, settings)(raw):  # the bytes are dropped here; a worker reads them again
+            if candidate:  # the bytes are dropped here; a worker reads them again
                 chosen = selection(path)
-                if cache is not None and not settings.fix:
+                if cache is not None and not settings.fix and held is not None:
                     key = _cache_key(path, chosen, settings)
-                    stored = cache.get(path, key, digest(raw), _locator(settings))
+                    stored = cache.get(path, key, digest(held), _locator(settings))
                     if stored is not None:
                         outcome = _restored(path, stored)
                         _keep(found, position, outcome)
@@ -363,10 +373,8 @@ def run(
                         continue
                     keys[position] = key
                 analyzer.submit(position, (path, chosen, settings))
-            elif settings.project_roots and path.endswith(".py"):
-                decay = b"decay" in raw
-                if decay or b"](" in raw:
-                    later.append((position, path, decay))
+            elif decay or indexed:
+                later.append((position, path, decay))
         undecided = later[0][0] if later else sys.maxsize  # results stream up to the first of them
         for position, outcome in analyzer.results():
             _keep(found, position, outcome)
@@ -412,6 +420,20 @@ def _exports(outcome: FileResult, direct: set, links: Dict[str, FrozenSet[str]],
     for name, mentioned in outcome.exports[1].items():
         links[name] = links.get(name, frozenset()) | mentioned
     tables.update(outcome.exports[2])
+
+
+_HOLD_BYTES = 4 * 2**20  # a larger file is pre-filtered in chunks: memory never follows the largest file
+
+
+def _contents(path: str) -> Tuple[Callable[[Callable[[bytes], bool]], bool], Optional[bytes]]:
+    """Asks whether a test holds for a file's bytes: held whole when small (and returned, for
+    the cache), else scanned in chunks (a multi-gigabyte data file beside the code is never read
+    into memory)."""
+    try:
+        raw = read_bytes(path, _HOLD_BYTES)
+    except TooLarge:
+        return (lambda test: scan(path, test)), None
+    return (lambda test: test(raw)), raw
 
 
 def _keep(found: List[Tuple[int, FileResult]], position: int, outcome: FileResult) -> None:

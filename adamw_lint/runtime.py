@@ -59,7 +59,12 @@ UNKNOWN = "unknown"
 
 _PROBE = [[1.0, -4.0, 16.0, -0.25], [2.0, -8.0, 0.5, -1.0]]  # 2-D: Muon-style optimizers accept it
 _STEPS = 10  # enough for RAdam to leave its un-adapted warm-up (ρ_t > 5)
+# The probe of one param group takes milliseconds; a class whose constructor or step() blocks (a
+# "singleton" waiting on a lock, a collective) gets "unknown" after this many seconds instead of
+# hanging the user's program. Set it before install() to wait longer.
+PROBE_TIMEOUT = 5.0
 _state = threading.local()
+_hung: "weakref.WeakSet[type]" = weakref.WeakSet()  # classes whose probe never finished
 
 
 class CoupledWeightDecayWarning(UserWarning):
@@ -200,7 +205,7 @@ def _probe(optimizer: Optimizer) -> List[GroupReport]:
     cls, seen, reports = type(optimizer), {}, []
     for index, group in enumerate(optimizer.param_groups):
         params = group["params"]
-        key = (repr(sorted(_hyperparameters(group).items(), key=lambda kv: kv[0])),
+        key = (tuple(sorted((str(k), _text(v, repr)) for k, v in _hyperparameters(group).items())),
                str(params[0].device) if params else "cpu", str(params[0].dtype) if params else "")
         if key not in seen:  # identical groups are probed once
             seen[key] = _probe_group(cls, index, group)
@@ -210,6 +215,18 @@ def _probe(optimizer: Optimizer) -> List[GroupReport]:
 
 def _hyperparameters(group: Dict[str, Any]) -> Dict[str, Any]:
     return {k: v for k, v in group.items() if k not in ("params", "initial_lr")}
+
+
+def _text(value: object, spell: Callable[[object], str] = str) -> str:
+    """``spell(value)``, or the type's name when the user's ``__repr__``/``__str__`` raises."""
+    try:
+        return spell(value)
+    except Exception:  # a user's value must not break the training it is checked in
+        return f"<{type(value).__qualname__} object>"
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {_text(error)}"
 
 
 def _probe_group(cls: type, index: int, group: Dict[str, Any]) -> GroupReport:
@@ -230,15 +247,17 @@ def _probe_group(cls: type, index: int, group: Dict[str, Any]) -> GroupReport:
     # (lr·λ ≥ 1e-4 per step), and θ large enough that a coupled λθ dominates any ε.
     weight_decay = max(float(weight_decay), min(1e-4 / lr, 0.5))
     hyper["weight_decay"] = weight_decay
-    error: Optional[Exception] = None
-    for dtype in _probe_dtypes(params):  # the most precise first: this is a measurement
-        try:
-            decayed, baseline, small, large = _run(cls, hyper, device, dtype, max(1.0, 0.1 / weight_decay))
-            break
-        except Exception as caught:  # a foreign class may raise anything: we cannot tell, and say so
-            error = caught
-    else:
-        return GroupReport(index, UNKNOWN, f"could not rebuild {cls.__name__} on {device}: {error}")
+    if cls in _hung:
+        return GroupReport(index, UNKNOWN, f"an earlier probe of {cls.__name__} did not finish")
+    outcome = _bounded(lambda: _attempts(cls, hyper, device, params, max(1.0, 0.1 / weight_decay)),
+                       PROBE_TIMEOUT, device)
+    if outcome is None:
+        _hung.add(cls)
+        return GroupReport(index, UNKNOWN, f"the probe of {cls.__name__} did not finish within {PROBE_TIMEOUT:g} s "
+                           "(its constructor or step() blocks); not probed again")
+    if isinstance(outcome, BaseException):
+        return GroupReport(index, UNKNOWN, f"could not rebuild {cls.__name__} on {device}: {_describe(outcome)}")
+    decayed, baseline, small, large = outcome
     adaptive = small > 0 and large / small < 30  # a 1000× larger gradient gives a similar step
     shrink = ((baseline - decayed) / baseline).flatten().double().cpu()
     if not torch.isfinite(shrink).all():
@@ -261,6 +280,43 @@ def _probe_group(cls: type, index: int, group: Dict[str, Any]) -> GroupReport:
     return GroupReport(index, COUPLED, f"shrink varies with |θ| from {low:.3g} to {high:.3g} ({probed}): the "
                        "decay went through the adaptive denominator", getattr(_catalog_row(cls), "code", None),
                        shrink=measured)
+
+
+def _attempts(cls: type, hyper: Dict[str, Any], device, params,
+              scale: float) -> Tuple[torch.Tensor, torch.Tensor, float, float]:
+    """``_run`` in the most precise dtype that works (this is a measurement); the last error if none."""
+    error: Optional[Exception] = None
+    for dtype in _probe_dtypes(params):
+        try:
+            return _run(cls, hyper, device, dtype, scale)
+        except Exception as caught:  # a foreign class may raise anything: try the next dtype
+            error = caught
+    raise error  # type: ignore[misc]  # _probe_dtypes is never empty
+
+
+def _bounded(work: Callable[[], Any], seconds: float, device: torch.device) -> Any:
+    """``work()`` in a daemon thread: its result, the ``BaseException`` it raised (``SystemExit``
+    from a user's constructor must not end the training), or None if it did not finish within
+    ``seconds`` (the thread is left behind; it holds only the probe's own tensors). A
+    ``KeyboardInterrupt`` raised by the work is re-raised: the user meant to stop."""
+    outcome: List[Any] = []
+
+    def target() -> None:
+        try:
+            # the CUDA current device is per thread: a class that allocates on "cuda" means the caller's
+            with torch.cuda.device(device) if device.type == "cuda" else contextlib.nullcontext():
+                outcome.append(work())
+        except BaseException as error:  # SystemExit too: reported as "unknown", never raised
+            outcome.append(error)
+
+    thread = threading.Thread(target=target, name="adamw-lint probe", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if not outcome:
+        return None
+    if isinstance(outcome[0], KeyboardInterrupt):
+        raise outcome[0]
+    return outcome[0]
 
 
 def _run(cls: type, hyper: Dict[str, Any], device, dtype,
@@ -399,6 +455,17 @@ class _Installed:
             self._listener = None
 
 
+def _coupled(optimizer: Optimizer, probe: bool) -> Tuple[GroupReport, ...]:
+    """The coupled groups; none, with a warning, when the check itself fails: it runs inside the
+    user's constructor or step(), and must never change what the program does."""
+    try:
+        return tuple(r for r in classify(optimizer, probe) if r.verdict == COUPLED)
+    except Exception as error:
+        warnings.warn(f"adamw-lint could not check {qualified_name(type(optimizer))}: {_describe(error)}",
+                      RuntimeWarning, stacklevel=2)
+        return ()
+
+
 def install(on_coupled: str = "warn", probe: bool = True,
             report: Optional[Callable[[Optimizer, CoupledOptimizer], None]] = None) -> _Installed:
     """Record where each optimizer is constructed and report each coupled one once: torch's own
@@ -411,15 +478,19 @@ def install(on_coupled: str = "warn", probe: bool = True,
         # torch's constructors do not change the groups after Optimizer.__init__; a subclass may,
         # so only torch's own classes are checked before their first step
         if type(optimizer).__module__.startswith("torch.optim.") and optimizer not in _reported:
-            coupled = tuple(r for r in classify(optimizer, probe=False) if r.verdict == COUPLED)
+            coupled = _coupled(optimizer, probe=False)
             if coupled:
                 _emit(optimizer, coupled, on_coupled, report, None)
 
+    # Compiled steps run the hooks too: dynamo must not trace the check (it would compile the
+    # probe, and guard on this module's globals); the hook runs eagerly, like torch's own
+    # graph breaks in Optimizer.step.
+    @torch.compiler.disable
     def hook(optimizer, args, kwargs) -> None:
         if optimizer in checked or optimizer in _reported or probing():
             return
         checked.add(optimizer)
-        coupled = tuple(r for r in classify(optimizer, probe) if r.verdict == COUPLED)
+        coupled = _coupled(optimizer, probe)
         if coupled:
             _emit(optimizer, coupled, on_coupled, report, sys._getframe(1))
 
@@ -488,10 +559,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.module is None and not os.path.exists(rest[0]):
         sys.stderr.write(f"{sys.executable}: can't open file {os.path.abspath(rest[0])!r}: No such file or directory\n")
         return 2
-    session = None
+    if args.module is not None:
+        try:  # what `python -m` checks before running anything, with its one-line messages
+            runpy._get_module_details(args.module, runpy._Error)  # type: ignore[attr-defined]
+        except runpy._Error as error:  # type: ignore[attr-defined]
+            sys.stderr.write(f"{sys.executable}: {error}\n")
+            return 1
+    session, out = None, None
     if args.calibrate is not None:
-        from .calibrate import Session
+        from .calibrate import Session, unwritable
 
+        # resolved now: the script may change directory; refused now, not after the training
+        out = os.path.abspath(args.calibration_out)
+        problem = unwritable(out)
+        if problem:
+            parser.error(f"--calibration-out {args.calibration_out}: {problem}")
         session = Session(args.calibrate)
     handle = install(args.on_coupled, probe=not args.inspect_only, report=session.start if session else None)
     try:
@@ -507,9 +589,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     finally:
         handle.remove()
         if session is not None:
-            session.finish(args.calibration_out, sys.stderr)
+            session.finish(out, sys.stderr)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run by `python -m`, this file is `__main__`, which runpy replaces with the user's script: hooks
+    # defined here would find their globals gone when torch.compile's guards look them up by module
+    # name. The importable module owns the hooks instead.
+    from adamw_lint.runtime import main as _main
+
+    sys.exit(_main())

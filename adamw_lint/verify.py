@@ -37,22 +37,27 @@ def _train(make: Callable, device: torch.device, steps: int, dtype=torch.float32
 
 
 def parity(device: torch.device, steps: int) -> List[Tuple[str, float, float, bool]]:
-    """(variant, max abs diff, max relative diff, ok) of reference vs torch.optim.AdamW."""
-    hyper = dict(lr=1e-2, weight_decay=1e-2)
-    variants = [("foreach", dict(foreach=True)), ("per-tensor", dict(foreach=False)),
-                ("foreach, amsgrad", dict(foreach=True, amsgrad=True))]
+    """(variant, max abs diff, max relative diff, ok) of each reference path against torch's same
+    path. Paths are never compared across: torch's fused kernel computes the update in one pass and
+    rounds differently from its foreach and per-tensor paths (over 1000 CUDA steps they drift
+    apart by about 1e-4 relative), so a fused-against-foreach check would fail on a correct
+    installation. The reference's fused path runs torch's kernel, so fused must equal fused."""
+    lr, lam = 1e-2, 1e-2
+    # (variant, torch's arguments, the reference's): decay="schedule" with λ is torch's update with λ/η_0
+    variants = [("foreach", dict(foreach=True), {}), ("per-tensor", dict(foreach=False), {}),
+                ("foreach, amsgrad", dict(foreach=True, amsgrad=True), {}),
+                ("fused", dict(fused=True), {}), ("fused, amsgrad", dict(fused=True, amsgrad=True), {}),
+                ("fused, decay=schedule", dict(fused=True, weight_decay=1e-4 / lr),
+                 dict(decay="schedule", weight_decay=1e-4))]
     rows = []
-    for name, extra in variants:
-        ours = _train(lambda ps: AdamW(ps, **hyper, **extra), device, steps)
-        theirs = _train(lambda ps: torch.optim.AdamW(ps, **hyper, **extra), device, steps)
+    for name, extra, ours_only in variants:
+        torch_kwargs = {"lr": lr, "weight_decay": lam, **extra}
+        try:
+            theirs = _train(lambda ps: torch.optim.AdamW(ps, **torch_kwargs), device, steps)
+        except (RuntimeError, TypeError):  # no fused kernel for this device
+            continue
+        ours = _train(lambda ps: AdamW(ps, **{**torch_kwargs, **ours_only}), device, steps)
         rows.append(_compare(f"torch AdamW {name}", ours, theirs))
-    try:
-        fused = _train(lambda ps: torch.optim.AdamW(ps, **hyper, fused=True), device, steps)
-    except (RuntimeError, TypeError):
-        fused = None  # no fused kernel for this device
-    if fused is not None:
-        ours = _train(lambda ps: AdamW(ps, **hyper, foreach=True), device, steps)
-        rows.append(_compare("torch AdamW fused", ours, fused))
     return rows
 
 
@@ -109,11 +114,12 @@ def run(device_name: str, steps: int, write: Callable[[str], None]) -> int:
     device = resolve_device(device_name)
     write(f"device: {device} ({torch.cuda.get_device_name(device) if device.type == 'cuda' else 'CPU'}), "
           f"torch {torch.__version__}, {steps} steps\n\n")
-    write(f"{'reference AdamW vs':<28} {'max abs diff':>13} {'max rel diff':>13}  result\n")
+    write(f"{'reference AdamW vs':<36} {'max abs diff':>13} {'max rel diff':>13}  result\n")
     failures = 0
     for name, abs_diff, rel_diff, ok in parity(device, steps):
         failures += not ok
-        write(f"{name:<28} {abs_diff:>13.3e} {rel_diff:>13.3e}  {'ok' if ok else 'FAIL'}\n")
+        write(f"{name:<36} {abs_diff:>13.3e} {rel_diff:>13.3e}  {'ok' if ok else 'FAIL'}\n")
+    write("each path against torch's same path: the fused kernel rounds differently from foreach and per-tensor\n")
     write(f"\n{'optimizer':<44} {'expected':<22} {'probe':<22} result\n")
     for label, expected, verdict, ok in classifications(device):
         failures += not ok

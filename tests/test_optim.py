@@ -163,3 +163,77 @@ def test_rejects_nan_and_negative_hyperparameters_like_torch(name, value):
     assert str(ours.value) == str(theirs.value)
     with pytest.raises(ValueError, match="Invalid beta"):
         AdamW(p, betas=(float("nan"), 0.999))
+
+
+# --- the fused path (issue 21, item 5): torch's fused kernel, both decay forms exact --------------
+
+@pytest.mark.parametrize("device", devices())
+@pytest.mark.parametrize("amsgrad", [False, True])
+@pytest.mark.parametrize("maximize", [False, True])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16])
+def test_fused_equals_torch_fused_bit_for_bit(device, amsgrad, maximize, dtype):
+    kwargs = dict(lr=1e-2, weight_decay=1e-2, amsgrad=amsgrad, maximize=maximize, fused=True)
+    ours, ours_opt = train(lambda p: AdamW(p, **kwargs), device, dtype=dtype, groups=True, scheduler=True)
+    theirs, theirs_opt = train(lambda p: torch.optim.AdamW(p, **kwargs), device, dtype=dtype, groups=True,
+                               scheduler=True)
+    assert all(torch.equal(a, b) for a, b in zip(ours, theirs))
+    for p, q in zip(ours, theirs):  # the same state, step on the parameter's device as torch keeps it
+        mine, torchs = ours_opt.state[p], theirs_opt.state[q]
+        assert set(mine) == set(torchs) and all(torch.equal(mine[k], torchs[k]) for k in mine)
+        assert mine["step"].device == torchs["step"].device and mine["step"].dtype == torchs["step"].dtype
+
+
+@pytest.mark.parametrize("device", devices())
+def test_fused_schedule_decay_is_torch_fused_with_weight_decay_over_initial_lr(device):
+    lr, lam = 1e-2, 1e-4  # decay="schedule": λ in the paper's units, λ/η_0 in torch's
+    ours, _ = train(lambda p: AdamW(p, lr=lr, weight_decay=lam, decay="schedule", fused=True), device,
+                    scheduler=True)
+    theirs, _ = train(lambda p: torch.optim.AdamW(p, lr=lr, weight_decay=lam / lr, fused=True), device,
+                      scheduler=True)
+    assert all(torch.equal(a, b) for a, b in zip(ours, theirs))
+    # and it is the same update as the other paths compute, to rounding
+    other, _ = train(lambda p: AdamW(p, lr=lr, weight_decay=lam, decay="schedule", foreach=True), device,
+                     scheduler=True)
+    assert max_relative_error(ours, other) <= 1e-5
+
+
+@pytest.mark.parametrize("device", devices())
+def test_fused_state_dict_is_interchangeable_with_torch_fused(device):
+    for first, second in ((AdamW, torch.optim.AdamW), (torch.optim.AdamW, AdamW)):
+        params_a, opt_a = train(lambda p: first(p, lr=1e-2, weight_decay=1e-2, fused=True), device, steps=50)
+        saved = copy.deepcopy(opt_a.state_dict())
+        params_b = [p.detach().clone().requires_grad_() for p in params_a]
+        opt_b = second(params_b, lr=1e-2, weight_decay=1e-2, fused=True)
+        opt_b.load_state_dict(saved)
+        generator = torch.Generator().manual_seed(7)
+        for _ in range(50):
+            for pa, pb in zip(params_a, params_b):
+                grad = torch.randn(pa.shape, generator=generator).to(device)
+                pa.grad, pb.grad = grad.clone(), grad.clone()
+            opt_a.step()
+            opt_b.step()
+        assert all(torch.equal(a, b) for a, b in zip(params_a, params_b))
+
+
+def test_default_path_is_torchs_cpu_default_and_fused_rejects_what_torch_rejects():
+    ours, opt = train(lambda p: AdamW(p, lr=1e-2, weight_decay=1e-2), "cpu", steps=100)
+    theirs, _ = train(lambda p: torch.optim.AdamW(p, lr=1e-2, weight_decay=1e-2), "cpu", steps=100)
+    assert all(torch.equal(a, b) for a, b in zip(ours, theirs))  # per tensor, as torch on CPU
+    assert all(s["step"].device.type == "cpu" for s in opt.state.values())
+    p = [torch.nn.Parameter(torch.ones(2))]
+    with pytest.raises(RuntimeError, match="cannot be `True` together"):
+        AdamW(p, fused=True, foreach=True)
+    z = torch.nn.Parameter(torch.ones(2, dtype=torch.complex64))
+    z.grad = torch.ones_like(z)
+    with pytest.raises(RuntimeError, match="floating-point"):
+        AdamW([z], fused=True).step()
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_default_path_on_cuda_is_fused():
+    theta = torch.nn.Parameter(torch.randn(8, device="cuda"))
+    optimizer = AdamW([theta])
+    theta.grad = torch.ones_like(theta)
+    optimizer.step()
+    assert optimizer.state[theta]["step"].device.type == "cuda"  # only the fused path keeps it there

@@ -83,7 +83,7 @@ def test_symlinks_are_never_followed_or_written_through(tmp_path, capsys):
 
 
 def test_file_deleted_between_read_and_write_is_not_recreated(tmp_path, monkeypatch, capsys):
-    import adamw_lint.files as files_module  # the CLI imports write_atomic when it writes
+    import adamw_lint.files as files_module  # the CLI imports write_atomic where it writes
 
     target = tmp_path / "t.py"
     target.write_text(BAD)
