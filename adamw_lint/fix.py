@@ -60,7 +60,8 @@ def _once_per_class(gather):
 
 
 for _name in ("_gather_matchers", "_gather_constructed_visit_funcs", "_gather_constructed_leave_funcs"):
-    setattr(_matcher_visitors, _name, _once_per_class(getattr(_matcher_visitors, _name)))
+    if hasattr(_matcher_visitors, _name):  # libcst's internals: another version may differ (then: as before)
+        setattr(_matcher_visitors, _name, _once_per_class(getattr(_matcher_visitors, _name)))
 
 
 class FixError(Exception):
