@@ -203,12 +203,15 @@ def decode_result(path: str, data: dict) -> CachedResult:
     for code, message, span, planned, blocked, cell, related, template in data["findings"]:
         if not isinstance(code, str) or not isinstance(message, str) or not (cell is None or isinstance(cell, int)):
             raise ValueError("a finding")
-        findings.append(Finding(code, message, _span(span), fix(planned), str(blocked), cell, _tuples(related), str(template)))
-    errors = [SourceError(path, str(reason), int(line), int(col), str(detail)) for reason, line, col, detail in data["errors"]]
-    replacements = {_span(span): [(int(o), int(n), str(t)) for o, n, t in edits] for span, edits in data["replacements"]}
+        findings.append(Finding(code, message, _span(span), fix(planned), str(blocked), cell, _tuples(related),
+                                str(template)))
+    errors = [SourceError(path, str(reason), int(line), int(col), str(detail))
+              for reason, line, col, detail in data["errors"]]
+    replacements = {_span(span): [(int(o), int(n), str(t)) for o, n, t in edits]
+                    for span, edits in data["replacements"]}
     file_lines = {(int(key[0]), int(key[1])): int(line) for key, line in data["file_lines"]}
     direct, links, tables = data["exports"]
     if not isinstance(links, dict):
         raise ValueError("exports")
-    exports = (_strings(direct), {str(name): _strings(mentioned) for name, mentioned in links.items()}, _strings(tables))
+    exports = (_strings(direct), {str(name): _strings(found) for name, found in links.items()}, _strings(tables))
     return CachedResult(findings, errors, replacements, file_lines, exports)

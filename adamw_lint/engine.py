@@ -29,8 +29,11 @@ from .checkers.base import Checker
 from .context import Context, SuperInit
 from .files import physical_lines
 from .findings import Finding, Span
-from .prefilter import (  # re-exported: the pre-filter lives on its own so a run that parses nothing imports no engine
-    _NOT_ADAPTIVE, _REACH_WORD, _STRINGS, _TRIGGER_TEXT, _WORDS, _has_word, may_contain_findings, may_contain_text, may_reach_findings, may_reach_text,
+# the pre-filter lives on its own (a run that parses nothing imports no engine); re-exported here
+from .prefilter import _PENALTIES  # noqa: F401
+from .prefilter import (
+    _NOT_ADAPTIVE, _REACH_WORD, _STRINGS, _TRIGGER_TEXT, _WORDS, _has_word, may_contain_findings, may_contain_text,
+    may_reach_findings, may_reach_text,
 )
 from .project_index import ProjectIndex
 from .summaries import Module, Reach, callable_reach

@@ -21,6 +21,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 import libcst.helpers
+import libcst.matchers._visitors as _matcher_visitors
 from libcst._nodes.internal import CodegenState  # what Module.code_for_node uses, with a starting indent
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
@@ -37,6 +38,30 @@ from .project import DEFAULT_LINE_LENGTH
 from .selection import Selection
 
 Version = Tuple[int, int]
+
+
+def _once_per_class(gather):
+    """libcst's matcher-decorated transformers look for decorated methods over ``dir()`` of every
+    new instance (about 800 attributes, three times: 15-50 ms per transformer). What they find is
+    a property of the class; for a class without decorated methods (ours, and libcst's import
+    visitors) it is nothing, so that is remembered once per process instead of searched again for
+    every file and every fix. A class that has some is searched each time, as before (the result
+    holds that instance's bound methods)."""
+    bare: set = set()
+
+    def gathered(obj):
+        if type(obj) in bare:
+            return {}
+        found = gather(obj)
+        if not found:
+            bare.add(type(obj))
+        return found
+    return gathered
+
+
+for _name in ("_gather_matchers", "_gather_constructed_visit_funcs", "_gather_constructed_leave_funcs"):
+    if hasattr(_matcher_visitors, _name):  # libcst's internals: another version may differ (then: as before)
+        setattr(_matcher_visitors, _name, _once_per_class(getattr(_matcher_visitors, _name)))
 
 
 class FixError(Exception):
@@ -430,8 +455,8 @@ def parse_module(source: str) -> cst.Module:
     if len(_CHAIN_WORD.findall(source)) >= CST_CHAIN_LIMIT:  # a cheap bound first: the words in the text
         longest = _longest_chain(ast.parse(source))
         if longest >= CST_CHAIN_LIMIT:
-            raise FixError(f"an `and`/`or` chain of {longest} operands is more than libcst, the library "
-                           f"that rewrites code, can parse safely (the limit is {CST_CHAIN_LIMIT}); nothing was changed")
+            raise FixError(f"an `and`/`or` chain of {longest} operands is more than libcst, the library that "
+                           f"rewrites code, can parse safely (the limit is {CST_CHAIN_LIMIT}); nothing was changed")
     try:
         return cst.parse_module(source)
     except cst.ParserSyntaxError as error:

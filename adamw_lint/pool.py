@@ -120,7 +120,8 @@ class _Worker:
     def __init__(self, context, func: Callable[[Any], Any]) -> None:
         self.conn, child = context.Pipe(duplex=True)
         self.process = context.Process(target=_serve, args=(child, func, os.getpid()), daemon=True)
-        self.process.start()
+        with _safe_path():
+            self.process.start()
         child.close()
         self.task: Optional[int] = None  # index of the task in flight
 
@@ -129,6 +130,25 @@ class _Worker:
             self.process.kill()
         self.process.join(timeout=1)
         self.conn.close()
+
+
+@contextlib.contextmanager
+def _safe_path() -> Iterator[None]:
+    """A spawned worker starts as ``python -c "from multiprocessing.spawn import ..."`` in our
+    working directory, which ``-c`` puts first on ``sys.path``: checked from inside a tree with its
+    own ``multiprocessing/`` (torch's sources have one), every worker imported that and died.
+    ``PYTHONSAFEPATH`` (Python 3.11+) leaves the directory out; the worker then takes our own
+    ``sys.path``, which ``python -m adamw_lint`` and the console script keep free of it. Python
+    3.9 and 3.10 have no such switch: there the tree's module still shadows the worker's."""
+    previous = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["PYTHONSAFEPATH"]
+        else:
+            os.environ["PYTHONSAFEPATH"] = previous
 
 
 class Pool:

@@ -129,10 +129,41 @@ def _parse(path: str, raw: bytes) -> Tuple[Decoded, ast.AST]:
     try:
         return decoded, ast.parse(decoded.text, filename=path)
     except SyntaxError as error:
-        raise SourceError(path, f"cannot be parsed: {error.msg}", error.lineno or 0, error.offset or 0) from None
+        newer = _newer_syntax(error, decoded.text)
+        reason = error.msg if newer is None else (
+            f"{newer[0]} needs Python {newer[1]} or newer, and adamw-lint runs on Python "
+            f"{sys.version_info[0]}.{sys.version_info[1]}: run it with Python {newer[1]} or newer")
+        raise SourceError(path, f"cannot be parsed: {reason}", error.lineno or 0, error.offset or 0) from None
     except (ValueError, RecursionError, MemoryError) as error:
         reason = {RecursionError: "is nested too deeply to analyze", MemoryError: _OUT_OF_MEMORY}.get(type(error), str(error))
         raise SourceError(path, f"cannot be parsed: {reason}") from None
+
+
+# Syntax that a newer Python accepts and the one running us rejects: (the version, what it is,
+# the messages this Python gives for it, the pattern of the offending line; None: any line).
+_NEWER_SYNTAX = (
+    ((3, 10), "a match statement", ("invalid syntax",), re.compile(r"^\s*match\b.*:\s*(#.*)?$")),
+    ((3, 11), "except* (PEP 654)", ("invalid syntax",), re.compile(r"^\s*except\s*\*")),
+    ((3, 12), "an f-string with a backslash or comment in an expression (PEP 701)",
+     ("f-string expression part cannot include a backslash", "f-string expression part cannot include '#'"), None),
+    ((3, 12), "an f-string that reuses its quote inside an expression (PEP 701)",
+     ("f-string: unmatched", "f-string: expecting '}'", "unterminated string literal"),
+     re.compile(r"""[fF][rRbB]?(["'])[^"'\n]*\{[^}]*\1""")),
+    ((3, 12), "a type statement (PEP 695)", ("invalid syntax",), re.compile(r"^\s*type\s+[A-Za-z_]\w*\s*[\[=]")),
+    ((3, 12), "a generic class or function (PEP 695)", ("invalid syntax", "expected '('"),
+     re.compile(r"^\s*(async\s+)?(def|class)\s+[A-Za-z_]\w*\s*\[")),
+)
+
+
+def _newer_syntax(error: SyntaxError, text: str) -> Optional[Tuple[str, str]]:
+    """What in the line a SyntaxError points at only a newer Python accepts, and that version."""
+    lines = physical_lines(text)
+    line = lines[error.lineno - 1] if error.lineno and 0 < error.lineno <= len(lines) else ""
+    for version, what, messages, pattern in _NEWER_SYNTAX:
+        if sys.version_info < version and (error.msg or "").startswith(messages) \
+                and (pattern is None or pattern.search(line)):
+            return what, f"{version[0]}.{version[1]}"
+    return None
 
 
 _OUT_OF_MEMORY = "ran out of memory (parsing needs tens of times the file's size)"
@@ -163,8 +194,15 @@ def check_one(path: str, raw: bytes, selection: Selection, options: Options = Op
                 where = notebook.file_lines(raw)
                 result.file_lines = {k: where[k] for k in {(f.cell, f.line) for f in result.findings} if k in where}
         else:
-            result.findings = configs.check(path, _config_text(path, raw), selection, options.style, project,
-                                            _target_torch(path, options))
+            try:
+                result.findings = configs.check(path, _config_text(path, raw), selection, options.style, project,
+                                                _target_torch(path, options))
+            except SourceError:
+                if b"decay" in raw:
+                    raise
+                # Configs are read only in case they configure an optimizer, and every finding in
+                # one is a weight decay: a file without the word (a sweep file with a docstring, a
+                # templated chart) that is not YAML/JSON is not ours to fail the run over.
         return result
     decoded, tree = _parse(path, raw)
     from .engine import analyze_tree  # the engine loads with the first candidate: a run without one never needs it

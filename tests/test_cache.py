@@ -179,8 +179,8 @@ def test_two_runs_at_once_on_one_tree(tmp_path):
     command = [sys.executable, "-m", "adamw_lint", "check", "-j", "2", "--format", "json", "."]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for _ in range(2):  # the first pair writes at the same time; the second reads what won
-        runs = [subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for _ in range(2)]
+        runs = [subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True) for _ in range(2)]
         outputs = [run.communicate() + (run.returncode,) for run in runs]
         assert outputs[0] == outputs[1]
         assert outputs[0][2] == 1 and len(json.loads(outputs[0][0])) == 30 and "Traceback" not in outputs[0][1]

@@ -185,7 +185,8 @@ def test_config_semantics(tmp_path, capsys, text, expected):
 
 
 def test_yaml_with_tabs_is_a_reported_error(tmp_path, capsys):
-    (tmp_path / "c.yaml").write_text("opt:\n\t_target_: torch.optim.Adam\n")
+    # it names a weight decay: a config that does not would be passed over (README)
+    (tmp_path / "c.yaml").write_text("opt:\n\t_target_: torch.optim.Adam\n\tweight_decay: 1e-4\n")
     code, _, err = cli(capsys, "check", str(tmp_path))
     assert code == 2 and "c.yaml" in err and "cannot be parsed" in err
 
