@@ -23,7 +23,9 @@ _NOT_ADAPTIVE = tuple(sorted({n.rsplit(".", 1)[1] for row in catalog.TRAINING_OP
 _ROOTS = {name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS for name in row.names}
 _FRAMEWORKS = tuple(sorted(r for r in _ROOTS if not any(o != r and o in r for o in _ROOTS)))  # "keras" finds "tf_keras"
 # A module that names no optimizer holds a Keras/TF finding only in two ways, each needing more
-# text than the name (Keras findings never follow other modules): an optimizer named by a string
+# text than the name (a model builder of another module is followed only from a module that
+# names its optimizer or its penalties; ``compile(optimizer="adam")`` of such a model with nothing
+# else here is not a candidate): an optimizer named by a string
 # (``compile(optimizer="adam")``, ``optimizers.get("adam")``) training a model or loss whose L2 is
 # written here, as a weight regularizer keyword (each has "regularizer"), ``.losses``, an
 # ``l2_loss`` term or the regularization-loss collection (AWL201/AWL202: the penalties are the
