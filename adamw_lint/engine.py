@@ -30,7 +30,6 @@ from .context import Context, SuperInit
 from .files import physical_lines
 from .findings import Finding, Span
 # the pre-filter lives on its own (a run that parses nothing imports no engine); re-exported here
-from .prefilter import _PENALTIES  # noqa: F401
 from .prefilter import (
     _NOT_ADAPTIVE, _REACH_WORD, _STRINGS, _TRIGGER_TEXT, _WORDS, _has_word, may_contain_findings, may_contain_text,
     may_reach_findings, may_reach_text,
