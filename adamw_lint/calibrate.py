@@ -21,7 +21,10 @@ rectification and NAdam's momentum schedule, both → 1, are ignored), ``exp_inf
 with its lr decay). A group whose state has none of these gets no suggestion, and says so.
 
 Everything is computed on the parameters' own device, with no synchronisation until the result
-is read; the hook removes itself after the window, so the rest of the training is untouched.
+is read, on every ``every``-th step of the window (default 4: the sums are ratios of averages over
+steps, which a regular sample estimates as well at a quarter of the cost); the hook removes itself
+after the window, so the rest of the training is untouched. Steps replayed from a CUDA graph run
+no Python: only eager steps are measured, and a calibration that saw only a capture says so.
 """
 
 from __future__ import annotations
