@@ -83,17 +83,8 @@ def _adam_sums(group: Dict[str, Any], params: List[torch.Tensor],
     vs = [_real_float(s[key]) for s in states]
     if len({(t.dtype, t.device) for t in thetas + vs}) != 1:
         return None
-    steps = [s["step"] for s in states]
-    if all(torch.is_tensor(t) and t.device.type == "cpu" or not torch.is_tensor(t) for t in steps):
-        # CPU step counts (torch's default): plain numbers, no device synchronisation
-        corrections = [(1 - beta2 ** float(t)) ** 0.5 for t in steps]
-    else:  # fused or capturable: the counts live on the device, and stay there
-        corrections = torch._foreach_pow(beta2, steps)
-        torch._foreach_neg_(corrections)
-        torch._foreach_add_(corrections, 1)
-        torch._foreach_sqrt_(corrections)
     denominators = torch._foreach_sqrt(vs)
-    torch._foreach_div_(denominators, corrections)
+    torch._foreach_div_(denominators, _corrections([s["step"] for s in states], beta2))
     torch._foreach_add_(denominators, eps)
     squares = torch._foreach_mul(thetas, thetas)
     weighted = torch._foreach_div(squares, denominators)
@@ -103,6 +94,22 @@ def _adam_sums(group: Dict[str, Any], params: List[torch.Tensor],
     total = torch.stack(torch._foreach_norm(squares, 1)).sum()
     shifted = torch.stack(torch._foreach_norm(denominators, 1)).sum()
     return torch.stack(torch._foreach_norm(weighted, 1)).sum(), -(shifted + math.log(eps) * total), total
+
+
+def _corrections(steps: List[Any], beta2: float) -> List[Any]:
+    """√(1 − β2^t) per tensor: plain numbers for CPU step counts (torch's default; reading them
+    does not synchronise), else tensors computed where the counts live (fused, capturable)."""
+    if all(not torch.is_tensor(t) or t.device.type == "cpu" for t in steps):
+        return [(1 - beta2 ** float(t)) ** 0.5 for t in steps]
+    return _device_corrections(steps, beta2)
+
+
+def _device_corrections(steps: List[torch.Tensor], beta2: float) -> List[torch.Tensor]:
+    corrections = torch._foreach_pow(beta2, steps)
+    torch._foreach_neg_(corrections)
+    torch._foreach_add_(corrections, 1)
+    torch._foreach_sqrt_(corrections)
+    return corrections
 
 
 def _gain(optimizer: Optimizer, group: Dict[str, Any], param: torch.Tensor) -> Optional[torch.Tensor]:

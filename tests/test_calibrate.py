@@ -134,6 +134,26 @@ def test_foreach_sums_equal_the_per_tensor_ones(device, name, make):
     assert fast == pytest.approx(slow, rel=1e-4)
 
 
+def test_step_counts_on_the_device_are_read_there(monkeypatch):
+    # fused and capturable optimizers keep step counts on the device: the bias corrections are
+    # computed there (no synchronisation); on CPU, force that path and compare
+    torch.manual_seed(0)
+    params = [torch.nn.Parameter(torch.randn(40, 7)), torch.nn.Parameter(torch.randn(9))]
+    optimizer = torch.optim.Adam(params, lr=1e-2, weight_decay=1e-2)
+    for _ in range(4):
+        for p in params:
+            p.grad = torch.randn_like(p)
+        optimizer.step()
+    group, states = optimizer.param_groups[0], [optimizer.state[p] for p in params]
+    def ratios():  # what λ′ and the range's bottom are made of: Σ Pθ²/Σ θ² and Σ θ² log P/Σ θ²
+        weighted, logs, total = (t.item() for t in calibrate._adam_sums(group, params, states))
+        return weighted / total, logs / total
+
+    expected = ratios()
+    monkeypatch.setattr(calibrate, "_corrections", calibrate._device_corrections)
+    assert ratios() == pytest.approx(expected, rel=1e-5, abs=1e-5)  # float32 corrections, float64 ones
+
+
 def test_every_fourth_step_is_measured_and_the_table_says_so(capsys):
     theta = torch.nn.Parameter(torch.randn(4))
     optimizer = torch.optim.Adam([theta], weight_decay=1e-3)

@@ -96,6 +96,8 @@ def test_compiled_models_and_steps(pytester):
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines([
         "*adamw-lint runtime: 2 optimizer(s) apply coupled L2*",
-        "test_compiled.py:18: AWL101 torch.optim.Adam applies coupled L2*(built by test_compiled.py::test_compiled_torch_optimizer)",
-        "test_compiled.py:21: AWL1 test_compiled.OwnStep applies coupled L2*(built by test_compiled.py::test_compiled_custom_optimizer)",
+        "test_compiled.py:18: AWL101 torch.optim.Adam applies coupled L2*"
+        "(built by test_compiled.py::test_compiled_torch_optimizer)",
+        "test_compiled.py:21: AWL1 test_compiled.OwnStep applies coupled L2*"
+        "(built by test_compiled.py::test_compiled_custom_optimizer)",
     ])

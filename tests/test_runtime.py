@@ -457,7 +457,8 @@ def test_a_check_that_fails_warns_and_training_goes_on(monkeypatch):
     p = torch.nn.Parameter(torch.randn(3))
     handle = runtime.install()
     try:
-        with pytest.warns(RuntimeWarning, match="adamw-lint could not check torch.optim.adam.Adam: RuntimeError: internal"):
+        message = "adamw-lint could not check torch.optim.adam.Adam: RuntimeError: internal"
+        with pytest.warns(RuntimeWarning, match=message):
             optimizer = torch.optim.Adam([p], weight_decay=1e-3)
         p.grad = torch.ones(3)
         with pytest.warns(RuntimeWarning, match="could not check"):
