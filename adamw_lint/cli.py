@@ -1,7 +1,9 @@
 """``adamw-lint``: check, fix, rules and explain, with CI-friendly output and exit codes.
 
-Exit codes (as ruff): 0 nothing found, 1 findings remain (or ``fix --diff`` would change
-something), 2 a usage error or a file that could not be read, parsed or written.
+Exit codes (as ruff): 0 nothing found, 1 findings remain, 2 a usage error or a file that could
+not be read, parsed or written. ``fix --diff`` (ruff's ``check --diff``, which implies
+``--fix-only``): 1 exactly when the diff is not empty; findings without an automatic fix are
+listed on stderr but do not fail it.
 """
 
 from __future__ import annotations
@@ -11,17 +13,17 @@ import contextlib
 import os
 import sys
 from importlib import import_module
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO
 
-from . import __version__, report, settings as config
-from .catalog import RULES, RULES_BY_CODE
-from .discovery import discover
-from .files import SourceError, decode, display, encode, read_bytes, write_atomic
-from .catalog.schema import SAFE, UNSAFE
-from .decay_values import DecayValues
-from .runner import CONFIG_SUFFIXES, NOTEBOOK_SUFFIXES, SUFFIXES, FileResult, Options, analyze, run
-from .pool import collect_less, interruptible
-from .selection import parse_codes
+from . import __version__
+
+if TYPE_CHECKING:
+    from . import report
+    from .files import SourceError
+    from .runner import FileResult
+
+# Every other import is made where it is used: `--version`, `rules` and a check that finds no
+# candidate start in a fraction of the time the engine and libcst take to import (see bench/).
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -64,7 +66,15 @@ def _torch_version(text: str):
     return parse_version(text)
 
 
+def _codes(text: str):
+    from .selection import parse_codes
+
+    return parse_codes(text)
+
+
 def _parser() -> argparse.ArgumentParser:
+    from . import settings as config
+
     parser = argparse.ArgumentParser(
         prog="adamw-lint",
         description="Find adaptive optimizers trained with coupled L2 where weight decay was meant, and fix them.",
@@ -74,9 +84,9 @@ def _parser() -> argparse.ArgumentParser:
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories; - reads stdin")
-        sub.add_argument("--select", type=_argument(parse_codes), default=None, help="codes or prefixes to report (default: all rules on by default)")
-        sub.add_argument("--ignore", type=_argument(parse_codes), default=None, help="codes or prefixes not to report")
-        sub.add_argument("--extend-select", type=_argument(parse_codes), default=None, help="turn on codes that are off by default")
+        sub.add_argument("--select", type=_argument(_codes), default=None, help="codes or prefixes to report (default: all rules on by default)")
+        sub.add_argument("--ignore", type=_argument(_codes), default=None, help="codes or prefixes not to report")
+        sub.add_argument("--extend-select", type=_argument(_codes), default=None, help="turn on codes that are off by default")
         sub.add_argument("--exclude", action="append", default=None, metavar="PATTERN",
                          help="gitignore-style patterns to skip, replacing the configured and default ones (repeatable)")
         sub.add_argument("--extend-exclude", action="append", default=None, metavar="PATTERN",
@@ -119,9 +129,14 @@ def _parser() -> argparse.ArgumentParser:
                        help="with --fix, also apply fixes that change training numerics (every coupled-to-decoupled rewrite)")
     check.add_argument("--no-unsafe-fixes", dest="unsafe_fixes", action="store_false")
     check.add_argument("--add-noqa", action="store_true", help="add '# noqa: CODE' to every line with a finding (adopting the linter in a legacy codebase)")
+    check.add_argument("--no-cache", action="store_true", help="analyze every file, neither reading nor writing the results cache")
+    check.add_argument("--cache-dir", metavar="DIR", help="where the results cache lives (default: the cache-dir setting, "
+                                                          "else .adamw_lint_cache beside the configuration or in the working directory)")
     fix = commands.add_parser("fix", help="apply the automatic fixes (they change training numerics)")
     common(fix)
-    fix.add_argument("--diff", action="store_true", help="write nothing; print a unified diff; exit 1 if anything would change")
+    fix.add_argument("--diff", action="store_true",
+                     help="write nothing; print a unified diff; exit 1 only when the diff is not empty "
+                          "(findings without an automatic fix are listed on stderr and do not change the exit code, as ruff's --diff)")
     fix.add_argument("--weight-decay-from", metavar="FILE",
                      help="write the decoupled weight decay measured by `python -m adamw_lint.runtime --calibrate` "
                           "(adamw-calibration.json) into the rewritten calls, matched by file and line")
@@ -160,23 +175,47 @@ def _torch_command(run) -> int:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """The command; ``argv`` None: the process's own command line (the console script,
     ``python -m adamw_lint``), so a lint run may tune the process (``pool.collect_less``)."""
+    if (sys.argv[1:] if argv is None else list(argv)) == ["--version"]:
+        sys.stdout.write(f"adamw-lint {__version__}\n")  # as argparse's version action prints it
+        return EXIT_CLEAN
+    from .pool import interruptible
+
     try:
         with interruptible():
-            return _main(argv)
+            code = _main(argv)
+            sys.stdout.flush()  # a write error (ENOSPC on /dev/full) is reported here, not at exit
+            return code
     except KeyboardInterrupt:
         sys.stderr.write("adamw-lint: interrupted; every file is either untouched or completely fixed\n")
         return 130
     except BrokenPipeError:  # `adamw-lint check . | head`: the reader left; say nothing more
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _discard_stdout()
         return EXIT_ERROR
+    except OSError as error:  # the output cannot be written (a full disk, -o into a missing folder):
+        # files that cannot be read or written are SourceErrors, never raised this far
+        from . import report
+
+        where = f" to {report.escape(os.fsdecode(error.filename))}" if error.filename else ""
+        sys.stderr.write(f"adamw-lint: error: cannot write the output{where}: {error.strerror or error}\n")
+        _discard_stdout()
+        return EXIT_ERROR
+
+
+def _discard_stdout() -> None:
+    """What is still buffered for stdout goes nowhere (Python would fail again flushing it at exit)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _main(argv: Optional[Sequence[str]]) -> int:
     args = _parser().parse_args(argv)
     if argv is None and args.command in ("check", "fix"):
+        from .pool import collect_less
+
         collect_less()
     stdout, stderr = sys.stdout, sys.stderr
+    from .catalog.rules import RULES, RULES_BY_CODE  # the rules only: not the optimizers' rows
+
     if args.command == "rules":
         for rule in RULES:
             state = "" if rule.enabled_by_default else "  (off by default)"
@@ -193,6 +232,20 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         return EXIT_CLEAN
     if args.command == "verify":
         return _torch_command(lambda: import_module("adamw_lint.verify").run(args.device, args.steps, stdout.write))
+    from . import report, settings as config
+    from .cache import DEFAULT_DIR, Cache
+    from .catalog.schema import SAFE, UNSAFE
+    from .decay_values import DecayValues
+    from .discovery import discover
+    from .files import SourceError, display, size_limit, too_large
+    from .runner import SUFFIXES, FileResult, Options, analyze, run
+
+    try:
+        os.getcwd()  # patterns, settings and SARIF are relative to it
+    except OSError as error:
+        stderr.write(f"adamw-lint: error: the current directory cannot be read ({error.strerror or error}); "
+                     "was it deleted? Change to an existing directory\n")
+        return EXIT_ERROR
     try:
         overrides = {} if args.command == "config" else dict(
             select=args.select, ignore=args.ignore, extend_select=args.extend_select,
@@ -205,7 +258,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         resolver = config.Resolver(overrides, args.config, args.isolated)
         if args.command == "config" or args.show_settings:
             start = args.path if args.command == "config" else next((p for p in args.paths if p != "-"), ".")
-            stdout.write(resolver.for_path(start).describe())
+            stdout.write(resolver.for_path(start).describe() + config.line_length_note(start))
             return EXIT_CLEAN
         first = resolver.for_path(next((p for p in args.paths if p != "-" and os.path.exists(p)), "."))
     except config.SettingsError as error:
@@ -247,26 +300,44 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         return made
 
     errors: List[SourceError] = []
+    paths: List[str] = []
+    if not from_stdin:  # before the output file is opened (truncated): it must not be one of them
+        present = [p for p in args.paths if os.path.lexists(p)]
+        errors += [SourceError(p, "no such file or directory") for p in args.paths if not os.path.lexists(p)]
+        paths, unreadable = discover(present, resolver, SUFFIXES)
+        errors += unreadable
+        clash = _one_of(args.output_file, paths)
+        if clash is not None:
+            stderr.write(f"adamw-lint: error: the output file {report.escape(args.output_file)} is the input "
+                         f"{report.escape(display(clash))}; not overwritten\n")
+            return EXIT_ERROR
     with _output(args.output_file, stdout) as out:
         if from_stdin:
             name = args.stdin_filename
-            raw = sys.stdin.buffer.read()
-            results: Iterable[FileResult] = [analyze(name, raw, resolver.selection_for(name), options(name))]
-            results[0].raw = results[0].raw or raw  # check --fix echoes it when nothing changed
+            raw = sys.stdin.buffer.read(size_limit(name) + 1)  # bounded: `cat /dev/zero | adamw-lint check -`
+            try:
+                selection = resolver.selection_for(name)
+            except config.SettingsError as error:  # the configuration governing --stdin-filename: as a file's error
+                selection, unusable = None, error
+            if selection is None:
+                results: Iterable[FileResult] = [FileResult(name, errors=[SourceError(name, f"not checked: {unusable}")], raw=raw)]
+            elif len(raw) > size_limit(name):  # an error, and nothing echoed: the input was not read whole
+                results = [FileResult(name, errors=[too_large(name, size_limit(name))])]
+            else:
+                results = [analyze(name, raw, selection, options(name))]
+                results[0].raw = results[0].raw or raw  # check --fix echoes it when nothing changed
             if args.command == "fix" and not args.diff and results[0].new_data is None and not results[0].errors:
                 out.flush()
                 out.buffer.write(raw)  # unchanged: the input, byte for byte
         else:
-            present = [p for p in args.paths if os.path.lexists(p)]
-            errors += [SourceError(p, "no such file or directory") for p in args.paths if not os.path.lexists(p)]
-            paths, unreadable = discover(present, resolver, SUFFIXES)
-            errors += unreadable
             if args.show_files:
                 for path in paths:
                     out.write(report.escape(display(path)) + "\n")
                 return EXIT_ERROR if errors else EXIT_CLEAN
             progress = None if args.quiet else _progress(stderr, len(paths))
-            results = run(paths, resolver.selection_for, options, args.jobs, progress)
+            results = run(paths, resolver.selection_for, options, args.jobs, progress,
+                          None if fixing or add_noqa or args.command != "check" or args.no_cache
+                          else Cache(args.cache_dir or first.cache_dir or os.path.join(first.root, DEFAULT_DIR), project))
         if add_noqa:
             code = _add_noqa(results, errors, stderr, args.quiet)
         elif args.command == "check":
@@ -284,6 +355,22 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     if args.exit_zero:  # as ruff: 0 whatever was found, errors included (they are still printed)
         return EXIT_CLEAN
     return EXIT_ERROR if errors else code
+
+
+def _one_of(output: Optional[str], paths: Sequence[str]) -> Optional[str]:
+    """The input that is the output file itself (by identity: a link or another spelling counts)."""
+    try:
+        target = os.stat(output) if output is not None else None
+    except OSError:
+        return None  # not there yet: created when written
+    for path in paths if target is not None else ():
+        try:
+            found = os.stat(path)
+        except OSError:
+            continue
+        if (found.st_dev, found.st_ino) == (target.st_dev, target.st_ino):  # type: ignore[union-attr]
+            return path
+    return None
 
 
 @contextlib.contextmanager
@@ -320,7 +407,9 @@ def _applied(results: Iterable[FileResult], from_stdin: bool, out: TextIO) -> It
 
 
 def _report_check(results: Iterable[FileResult], errors: List[SourceError], fmt: str, statistics: bool,
-                  out: TextIO, quiet: bool, level: report.Level, fixing: bool = False) -> int:
+                  out: TextIO, quiet: bool, level: "report.Level", fixing: bool = False) -> int:
+    from . import report
+
     rows = []
     fixed = 0
     replacements = {}
@@ -348,7 +437,9 @@ def _report_check(results: Iterable[FileResult], errors: List[SourceError], fmt:
 
 def _add_noqa(results: Iterable[FileResult], errors: List[SourceError], stderr: TextIO, quiet: bool) -> int:
     """``check --add-noqa``: every finding's line gets a ``# noqa: CODE`` that flake8 reads too."""
+    from .files import SourceError, decode, encode, read_bytes, write_atomic
     from .noqa import add_noqa
+    from .runner import CONFIG_SUFFIXES, NOTEBOOK_SUFFIXES
 
     added = files = 0
     for result in results:
@@ -359,7 +450,10 @@ def _add_noqa(results: Iterable[FileResult], errors: List[SourceError], stderr: 
         try:
             raw = read_bytes(result.path)
             decoded = decode(result.path, raw)
-            text, count = add_noqa(decoded.text, wanted)
+            try:
+                text, count = add_noqa(decoded.text, wanted)
+            except ValueError as error:  # untokenizable, or the result would not parse: nothing written
+                raise SourceError(result.path, str(error)) from None
             if count:
                 write_atomic(result.path, encode(decoded, text, raw), raw)
                 added, files = added + count, files + 1
@@ -372,9 +466,12 @@ def _add_noqa(results: Iterable[FileResult], errors: List[SourceError], stderr: 
 
 def _report_fix(results: Iterable[FileResult], errors: List[SourceError], diff: bool, from_stdin: bool,
                 stdout: TextIO, stderr: TextIO, calibrated: bool = False) -> int:
+    from . import report
+
     changed_files = fixed_calls = 0
     remaining = []
     notes: List[str] = []
+    applied = []  # (path, finding) of each fix shown or written: the class checks it may break
     for result in results:
         if result.new_data is not None:
             _apply_fix(result, diff, from_stdin, stdout)
@@ -382,6 +479,7 @@ def _report_fix(results: Iterable[FileResult], errors: List[SourceError], diff: 
         if result.new_data is not None:
             changed_files += 1
             fixed_calls += len(result.fixed)
+            applied.extend((result.path, f) for f in result.fixed)
         remaining.extend((result.path, f) for f in result.findings)
         notes.extend(result.notes)
         result.raw = result.new_data = None  # type: ignore[assignment]  # written or shown: memory back
@@ -399,13 +497,20 @@ def _report_fix(results: Iterable[FileResult], errors: List[SourceError], diff: 
         stderr.write("weight_decay kept as it was:\n")
         for note in notes:
             stderr.write(f"  {report.escape(note)}\n")
-    if remaining or (diff and changed_files):
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+    if applied and not from_stdin:
+        from .class_checks import hidden_by_the_diff  # reads the project's files: only after a fix
+
+        stderr.write(report.hidden_checks(hidden_by_the_diff(applied)))
+    if diff:  # ruff's contract: --diff fails exactly when it shows something to apply
+        return EXIT_FINDINGS if changed_files else EXIT_CLEAN
+    return EXIT_FINDINGS if remaining else EXIT_CLEAN
 
 
 def _apply_fix(result: FileResult, diff: bool, from_stdin: bool, stdout: TextIO) -> None:
     """Show or write one file's fix as soon as it is known (an interrupted run keeps what it finished)."""
+    from . import report
+    from .files import SourceError, display, write_atomic
+
     assert result.new_data is not None
     if diff:
         stdout.write(report.unified_diff(display(result.path), result.old_text, result.new_text))

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple, Union
 
 import yaml
 
+from . import config_choice
 from .analysis import analyze_source
 from .catalog import OPTIMIZERS_BY_NAME
 from .catalog.conventions import ALLENNLP_GROUPS_KEY, ALLENNLP_TOP_KEYS, ALLENNLP_TYPES
@@ -475,9 +476,36 @@ def _text_edit(text: str, node: yaml.ScalarNode, new: str) -> Optional[Tuple[int
 
 # --- reading ------------------------------------------------------------------------------------
 
+# PyYAML composes ~50,000 nodes a second in pure Python at ~600 bytes each; a configuration has
+# hundreds. More than this is a data file that happens to name an optimizer (H30: 100,000 records
+# took 23 s and 786 MB): reported as skipped rather than composed whole (about 2 s and 70 MB in).
+MAX_YAML_NODES = 100_000
+
+
+class _TooManyNodes(Exception):
+    pass
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe composer, stopped after ``MAX_YAML_NODES`` nodes."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.nodes = 0
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        self.nodes += 1
+        if self.nodes > MAX_YAML_NODES:
+            raise _TooManyNodes
+        return super().compose_node(parent, index)
+
+
 def _yaml_documents(path: str, text: str) -> List[yaml.Node]:
     try:
-        return [d for d in yaml.compose_all(text, Loader=yaml.SafeLoader) if d is not None]
+        return [d for d in yaml.compose_all(text, Loader=_BoundedLoader) if d is not None]
+    except _TooManyNodes:
+        raise SourceError(path, f"skipped: more than {MAX_YAML_NODES:,} YAML nodes (a data file, not a configuration; "
+                                "not analyzed)") from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         reason = _printable(str(error.problem or error.context or "invalid YAML"))
@@ -654,7 +682,10 @@ class _JsonnetNodes:
         return yaml.Mark("<jsonnet>", index, line, column, None, None)
 
     def space(self, index: int) -> int:
-        return _JSONNET_SPACE.match(self.text, index).end()
+        end = _JSONNET_SPACE.match(self.text, index).end()
+        if self.text.startswith("/*", end):  # never closed (the pattern looked to the end): not Jsonnet.
+            raise _NotPlain  # Stop here: scanning on would look to the end again at each `/*` (quadratic)
+        return end
 
     def word(self, index: int, word: str) -> bool:
         found = _JSONNET_WORD.match(self.text, index)
@@ -821,6 +852,9 @@ def analyze(path: str, text: str, style: str, project: Optional["ProjectIndex"] 
         for root in roots:
             results += _document_findings(_Document(root, budget), text, style, project, allennlp=is_json or is_jsonnet,
                                           target_torch=target_torch)
+            if project is not None and not (is_json or is_jsonnet):  # a class named here, built by name in code
+                taken = {finding.span for finding, _ in results}
+                results += [(f, []) for f in config_choice.findings(path, root, project, style) if f.span not in taken]
     except _TooLarge:
         raise SourceError(path, "expands too far through YAML aliases or merge keys to analyze") from None
     except _Unreadable as error:

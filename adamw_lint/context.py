@@ -33,6 +33,7 @@ class Args:
     open_positional: bool = False  # an unexpandable *args: later positions are unknown
     open_keywords: bool = False  # an unresolvable **kwargs
     keyword_home: Dict[str, str] = field(default_factory=dict)  # keyword → "call" or "dict"
+    spread: Optional[ast.expr] = None  # the call's own ``**kwargs`` that cannot be read (when open_keywords)
 
 
 @dataclass
@@ -98,20 +99,38 @@ class SuperInit:
 
 
 _DEPTH = 6  # names followed through names, tables and branches: far beyond real code
+# Steps of one ``alternatives``/``strings`` question. Each (expression, depth) is answered once
+# per module, so real code takes a handful; the bound is for generated code, and hitting it is
+# reported.
+_STEPS = 10_000
 
 
 class Context:
     """One module: its resolved names, its lines, and whether fixes are planned."""
 
     def __init__(self, resolver: Resolver, lines: Sequence[str], style: str, fixes: bool,
-                 project: Optional["ProjectIndex"] = None, target_torch: Optional[Tuple[int, int]] = None) -> None:
+                 project: Optional["ProjectIndex"] = None, target_torch: Optional[Tuple[int, int]] = None,
+                 path: Optional[str] = None) -> None:
         self.resolver = resolver
+        self.path = path  # the module's file: fix planning asks whether other code can import it
         self.project = project
         self.lines = lines
         self.style = style
         self.fixes = fixes
         # the oldest torch the fixed code must run on (None: unknown); read by fix planning
         self.target_torch = target_torch
+        self._answers: Dict[tuple, tuple] = {}  # (what, id of expr, id of scope, depth, where) → (expr, answer)
+        self._steps = 0
+        self.limit_hit: Optional[str] = None  # set when an analysis bound stopped the search early
+
+    def _spend(self, depth: int) -> bool:
+        """One step of a search over values; False once the question's bound is reached."""
+        self._steps = 1 if depth == 0 else self._steps + 1
+        if self._steps > _STEPS:
+            self.limit_hit = (f"analysis stopped after {_STEPS} steps following what a name may hold; "
+                              "findings in this file may be missing")
+            return False
+        return True
 
     # positions -------------------------------------------------------------------------
     def _col(self, line: int, byte_col: int) -> int:
@@ -199,8 +218,11 @@ class Context:
                 args.keyword_home[kw.arg] = "call"
                 continue
             entries = self.dict_entries(kw.value, scope)
+            if entries is None and isinstance(kw.value, ast.Name):
+                entries = self._reaching_dicts(kw.value, scope)
             if entries is None or entries[1]:
                 args.open_keywords = True
+                args.spread = args.spread or kw.value
             if entries is not None:
                 for key, value in entries[0].items():
                     args.keywords.setdefault(key, value)
@@ -237,6 +259,20 @@ class Context:
             return entries, incomplete
         return None
 
+    def _reaching_dicts(self, name: ast.Name, scope: Scope) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
+        """``**options`` where ``options`` may hold several values (``if options is None: options =
+        {...}``): the entries of the dict literals among them, always incomplete (the others, a
+        parameter say, may hold anything)."""
+        entries: Dict[str, ast.expr] = {}
+        found = False
+        for binding in self.resolver.reaching_all(name, scope):
+            values = self.dict_entries(binding.value, binding.scope) if binding.value is not None else None
+            if values is not None:
+                found = True
+                for key, value in values[0].items():
+                    entries.setdefault(key, value)
+        return (entries, True) if found else None
+
     def param_groups(self, expr: object, scope: Scope) -> Optional[List[ParamGroup]]:
         """The param-group dicts of a ``params`` argument written as a list of dicts."""
         if not isinstance(expr, ast.expr):
@@ -259,8 +295,14 @@ class Context:
         registry indexed by a key (``OPTIMIZERS[name]``, ``OPTIMIZERS.get(name)``: the entry when
         the key is a literal, every entry otherwise), ``getattr(torch.optim, name)`` with the
         names ``name`` may hold, detectron2's ``L(cls)``. Unknown parts contribute nothing."""
-        if depth > _DEPTH:
-            return []
+        key = ("alternatives", id(expr), id(scope), depth, where)
+        known = self._answers.get(key)
+        if known is None or known[0] is not expr:  # the node is kept: its id cannot be reused
+            found = [] if depth > _DEPTH or not self._spend(depth) else list(dict.fromkeys(self._alternatives(expr, scope, depth, where)))
+            known = self._answers[key] = (expr, found)
+        return known[1]
+
+    def _alternatives(self, expr: ast.expr, scope: Scope, depth: int, where: str) -> List[Alternative]:
         name = self.qualname(expr, scope)
         if name is not None:
             return [Alternative(name, expr, where)]
@@ -274,6 +316,8 @@ class Context:
                     found.append(Alternative(binding.qualname, expr, where))
                 elif binding.value is not None:
                     found += self.alternatives(binding.value, binding.scope, depth + 1, where)
+                elif binding.default is not None:  # def f(opt_cls=torch.optim.Adam): what it is unless passed
+                    found += self.alternatives(binding.default, binding.scope.parent or binding.scope, depth + 1, where)
         elif isinstance(expr, ast.Call) and len(expr.args) == 1 and not expr.keywords \
                 and self.qualname(expr.func, scope) in LAZY_CALLS:  # detectron2's L(torch.optim.Adam)(...)
             found += self.alternatives(expr.args[0], scope, depth + 1, where)
@@ -290,8 +334,14 @@ class Context:
 
     def strings(self, expr: ast.expr, scope: Scope, depth: int = 0) -> List[str]:
         """The string literals ``expr`` may hold (through branches, names and tables)."""
-        if depth > _DEPTH:
-            return []
+        key = ("strings", id(expr), id(scope), depth, "")
+        known = self._answers.get(key)
+        if known is None or known[0] is not expr:  # the node is kept: its id cannot be reused
+            found = [] if depth > _DEPTH or not self._spend(depth) else list(dict.fromkeys(self._strings(expr, scope, depth)))
+            known = self._answers[key] = (expr, found)
+        return known[1]
+
+    def _strings(self, expr: ast.expr, scope: Scope, depth: int) -> List[str]:
         literal = self.literal(expr, scope)
         if isinstance(literal, str):
             return [literal]
@@ -302,6 +352,8 @@ class Context:
             for binding in self.resolver.reaching_all(expr, scope):
                 if binding.value is not None:
                     found += self.strings(binding.value, binding.scope, depth + 1)
+                elif binding.default is not None:
+                    found += self.strings(binding.default, binding.scope.parent or binding.scope, depth + 1)
         elif isinstance(expr, (ast.Subscript, ast.Call)):
             for value, value_scope, _ in self._table_entry(expr, scope) or ():
                 found += self.strings(value, value_scope, depth + 1)

@@ -24,7 +24,10 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from .files import SourceError, read_bytes
 from .findings import Edit, Finding, Span
+
+_MAX_FILE_BYTES = 16 * 2**20  # a calibration lists a few optimizers: kilobytes
 
 
 @dataclass(frozen=True)
@@ -59,11 +62,14 @@ class DecayValues:
         read or is not a calibration. ``base``: the directory relative sites are read from (the
         current directory)."""
         try:
-            with open(path, encoding="utf-8") as handle:
-                data = json.load(handle)
-        except OSError as error:
-            raise ValueError(f"{path}: cannot read the calibration ({error.strerror or error})") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            data = json.loads(read_bytes(path, _MAX_FILE_BYTES))
+        except SourceError as error:
+            raise ValueError(f"{path}: cannot read the calibration ({error.reason})") from None
+        except RecursionError:
+            raise ValueError(f"{path}: not a calibration file (nested too deeply)") from None
+        except MemoryError:
+            raise ValueError(f"{path}: not a calibration file (out of memory reading it)") from None
+        except ValueError as error:  # JSON syntax, UTF-8, an integer over Python's 4,300 digits
             raise ValueError(f"{path}: not a JSON calibration file ({error})") from None
         return cls(parse(data, path, base or os.getcwd()), scale)
 
@@ -76,7 +82,9 @@ class DecayValues:
         low, high = group.search
         if low <= 0 or high <= 0:
             return high
-        return float(f"{low * (high / low) ** self.scale:.4g}")
+        # on a log scale: high / low itself may overflow; the result stays within [low, high]
+        point = math.exp(math.log(low) + self.scale * (math.log(high) - math.log(low)))
+        return min(max(float(f"{point:.4g}"), low), high)
 
     def plan(self, path: Optional[str], source: str, findings: Sequence[Finding]) -> Tuple[List[Finding], List[str]]:
         """``findings`` with λ′ written into their fixes where the calibration measured it, and
@@ -170,7 +178,7 @@ def parse(data: object, origin: str, base: str) -> List[Site]:
         if site is None:
             continue  # the runtime could not tell where it was built
         file, _, line = site.rpartition(":") if isinstance(site, str) else ("", "", "")
-        if not file or not line.isdigit():
+        if not file or not (line.isascii() and line.isdigit()):
             raise bad(at, f"'site' must be 'path:line', not {site!r}")
         groups: Dict[int, GroupValue] = {}
         for j, group in enumerate(entry["groups"]):
@@ -181,8 +189,13 @@ def parse(data: object, origin: str, base: str) -> List[Site]:
             if suggested is not None and not _is_number(suggested):
                 raise bad(where, "'suggested_weight_decay' must be a number or null")
             if search is not None and not (isinstance(search, list) and len(search) == 2
-                                           and all(_is_number(v) and v >= 0 for v in search) and search[0] <= search[1]):
+                                           and all(_is_number(v) for v in search) and search[0] <= search[1]):
                 raise bad(where, "'search' must be [low, high] with 0 <= low <= high, or null")
+            for key, value in (("weight_decay", group["weight_decay"]), ("suggested_weight_decay", suggested),
+                               *((f"search[{k}]", v) for k, v in enumerate(search or ()))):
+                if value is not None and not _plausible(value):
+                    raise bad(where, f"{key} {value!r} is not a weight decay: it must be 0 or from "
+                                     f"{_LOWEST:g} to {_HIGHEST:g}")
             groups[group["index"]] = GroupValue(float(group["weight_decay"]), None if suggested is None else float(suggested),
                                                 None if search is None else (float(search[0]), float(search[1])))
         sites.append(Site(_same(os.path.join(base, file)), int(line), str(entry.get("optimizer", "")), groups))
@@ -198,7 +211,22 @@ def _is_int(value: object) -> bool:
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond any float
+        return False
+
+
+# What a calibration may ask to write. torch rejects a negative weight decay; AdamW multiplies the
+# weights by 1 - lr·λ′ each step, so λ′ above 1e3 zeroes or flips them at any usual learning rate,
+# and a value below 1e-12 is no decay at all (or a denormal from a broken file): none is a measurement.
+_LOWEST, _HIGHEST = 1e-12, 1e3
+
+
+def _plausible(value: float) -> bool:
+    return value == 0 or _LOWEST <= value <= _HIGHEST
 
 
 def _text(lines: Sequence[str], span: Span) -> str:

@@ -21,8 +21,9 @@ import subprocess
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
-from .files import SourceError
-from .settings import Resolver, Settings
+from .files import MAX_SOURCE_BYTES, SourceError, read_bytes
+from .gitignore import Patterns
+from .settings import Resolver, Settings, SettingsError
 
 
 class GitIgnores:
@@ -30,11 +31,11 @@ class GitIgnores:
     deeper ones win, and a later pattern (``!keep.py``) overrides an earlier one."""
 
     def __init__(self) -> None:
-        self._specs: Dict[str, object] = {}  # directory → its .gitignore's spec (or None)
+        self._specs: Dict[str, Optional[Patterns]] = {}  # directory → its .gitignore's patterns (or None)
         self._roots: Dict[str, Optional[str]] = {}  # directory → its repository root
-        self._repository_specs: Dict[str, List[Tuple[str, object]]] = {}
+        self._repository_specs: Dict[str, List[Tuple[str, Patterns]]] = {}
         self._named: Dict[Tuple[int, str], Set[int]] = {}
-        self._chains: Dict[str, List[Tuple[str, object]]] = {}
+        self._chains: Dict[str, List[Tuple[str, Patterns]]] = {}
 
     def ignored(self, path: str, is_dir: bool, named: str) -> bool:
         """``named``: the directory the user named, which is walked even if git ignores it (as
@@ -45,16 +46,16 @@ class GitIgnores:
             relative = _below(path, base) + ("/" if is_dir else "")
             covering = self._covering(base, spec, named)
             if not covering:  # the common case: the compiled spec, one call
-                result = spec.check_file(relative)  # type: ignore[attr-defined]
-                if result.include is not None:
-                    verdict = result.include
+                result = spec.check(relative)
+                if result is not None:
+                    verdict = result
                 continue
-            for index, pattern in enumerate(spec.patterns):  # type: ignore[attr-defined]
+            for index, pattern in enumerate(spec.patterns):
                 if pattern.include is not None and index not in covering and pattern.match_file(relative):
                     verdict = pattern.include  # the last matching pattern decides
         return bool(verdict)
 
-    def _covering(self, base: str, spec, named: str) -> Set[int]:
+    def _covering(self, base: str, spec: Patterns, named: str) -> Set[int]:
         """The patterns of a .gitignore above the named directory that match that directory."""
         key = (id(spec), named)  # specs live as long as this object: their ids stay unique
         if key not in self._named:
@@ -65,23 +66,25 @@ class GitIgnores:
             }
         return self._named[key]
 
-    def _chain(self, directory: str) -> List[Tuple[str, object]]:
-        """The ignore specs that apply in ``directory``, outermost first (cached per directory)."""
-        chain = self._chains.get(directory)
-        if chain is None:
+    def _chain(self, directory: str) -> List[Tuple[str, Patterns]]:
+        """The ignore specs that apply in ``directory``, outermost first (cached per directory;
+        a loop up to the first known folder, not recursion: trees can be thousands deep)."""
+        pending = []
+        while directory not in self._chains:
             parent = os.path.dirname(directory)
-            root = self._root(directory)
-            if directory == root:
-                chain = list(self._repository(root))
-            elif parent == directory:
-                chain = []
-            else:  # outside a repository, each .gitignore still applies to its own folder and below
-                chain = list(self._chain(parent))
-            spec = self._spec(directory)
-            if spec is not None:
-                chain.append((directory, spec))
-            self._chains[directory] = chain
-        return chain
+            at_root = directory == self._root(directory)
+            if at_root or parent == directory:
+                self._chains[directory] = self._with_own(directory, self._repository(directory) if at_root else [])
+                break
+            pending.append(directory)  # outside a repository, each .gitignore applies to its folder and below
+            directory = parent
+        for below in reversed(pending):
+            self._chains[below] = self._with_own(below, self._chains[os.path.dirname(below)])
+        return self._chains[pending[0] if pending else directory]
+
+    def _with_own(self, directory: str, chain: List[Tuple[str, Patterns]]) -> List[Tuple[str, Patterns]]:
+        spec = self._spec(directory)
+        return chain + [(directory, spec)] if spec is not None else list(chain)
 
     def _spec(self, directory: str):
         if directory not in self._specs:
@@ -89,17 +92,20 @@ class GitIgnores:
         return self._specs[directory]
 
     def _root(self, directory: str) -> Optional[str]:
-        if directory not in self._roots:
+        pending = []
+        while directory not in self._roots:
             parent = os.path.dirname(directory)
             if os.path.exists(os.path.join(directory, ".git")):
                 self._roots[directory] = directory
             elif parent == directory:
                 self._roots[directory] = None
             else:
-                self._roots[directory] = self._root(parent)
+                pending.append(directory)
+                directory = parent
+        self._roots.update(dict.fromkeys(pending, self._roots[directory]))
         return self._roots[directory]
 
-    def _repository(self, root: str) -> List[Tuple[str, object]]:
+    def _repository(self, root: str) -> List[Tuple[str, Patterns]]:
         """The global excludes file, then .git/info/exclude: below every .gitignore in precedence."""
         if root not in self._repository_specs:
             specs = []
@@ -118,17 +124,17 @@ def _below(path: str, base: str) -> str:
     return relative.replace(os.sep, "/") if os.sep != "/" else relative
 
 
-def _read_spec(file: str):
+def _read_spec(file: str) -> Optional[Patterns]:
+    """The patterns of an ignore file, or None. As git, a FIFO, a device or a file that cannot be
+    read is passed over, and a line that is not a valid pattern is dropped; reading is bounded."""
     try:
-        with open(file, encoding="utf-8", errors="replace") as handle:
-            lines = handle.read().splitlines()
-    except OSError:
+        text = read_bytes(file, MAX_SOURCE_BYTES).decode("utf-8", errors="replace")
+    except SourceError:
         return None
+    lines = text.splitlines()
     if not any(line.strip() and not line.startswith("#") for line in lines):
         return None  # no pattern (git init's .git/info/exclude is all comments): pathspec not imported
-    import pathspec
-
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    return Patterns(lines)
 
 
 def _global_excludes_file(root: str) -> Optional[str]:
@@ -160,7 +166,11 @@ def discover(
 
     for path in paths:
         is_dir = os.path.isdir(path)
-        settings = resolver.for_path(path)
+        try:
+            settings = resolver.for_path(path)
+        except SettingsError as error:  # the configuration that governs this path; the other paths go on
+            errors.append(SourceError(path, f"not checked: {error}"))
+            continue
         if settings.force_exclude and skipped(path.rstrip("/\\") or path, is_dir, settings, os.curdir):
             continue
         if is_dir:
@@ -186,21 +196,40 @@ def _walk(
     skipped: Callable[[str, bool, Settings], bool],
     errors: List[SourceError],
 ) -> Iterator[str]:
-    try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.name)
-    except OSError as error:
-        errors.append(SourceError(directory, f"directory cannot be read: {error.strerror or error}"))
-        return
-    settings = resolver.for_directory(directory)
-    for entry in entries:
-        if entry.is_symlink():
+    """The files below ``directory``, depth first in name order; with a stack, not recursion, so
+    that a tree thousands of folders deep is walked like any other."""
+    stack: List[Tuple[Iterator[os.DirEntry], Settings]] = []
+    _enter(directory, resolver, errors, stack)
+    while stack:
+        entries, settings = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+        elif entry.is_symlink():
             continue  # never followed: no loops, nothing outside the tree
-        if entry.is_dir(follow_symlinks=False):
+        elif entry.is_dir(follow_symlinks=False):
             if entry.name == "__pycache__" or skipped(entry.path, True, settings):
                 continue
             if os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
                 continue  # a virtual environment, whatever its name
-            yield from _walk(entry.path, resolver, suffixes, skipped, errors)
+            _enter(entry.path, resolver, errors, stack)
         elif entry.name.endswith(suffixes) and entry.is_file(follow_symlinks=False):
             if not skipped(entry.path, False, settings):
                 yield entry.path
+
+
+def _enter(folder: str, resolver: Resolver, errors: List[SourceError],
+           stack: List[Tuple[Iterator[os.DirEntry], Settings]]) -> None:
+    """Push ``folder``'s entries and settings; a folder that cannot be read, or whose configuration
+    cannot, is an error naming it, and the walk goes on beside it."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as error:
+        errors.append(SourceError(folder, f"directory cannot be read: {error.strerror or error}"))
+        return
+    try:
+        settings = resolver.for_directory(folder)
+    except SettingsError as error:
+        errors.append(SourceError(folder, f"not checked: {error}"))
+        return
+    stack.append((iter(entries), settings))

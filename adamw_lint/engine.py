@@ -29,61 +29,13 @@ from .checkers.base import Checker
 from .context import Context, SuperInit
 from .files import physical_lines
 from .findings import Finding, Span
+from .prefilter import (  # re-exported: the pre-filter lives on its own so a run that parses nothing imports no engine
+    _NOT_ADAPTIVE, _REACH_WORD, _STRINGS, _TRIGGER_TEXT, _WORDS, _has_word, may_contain_findings, may_contain_text, may_reach_findings, may_reach_text,
+)
 from .project_index import ProjectIndex
+from .summaries import Module, Reach, callable_reach
 from .scope import Resolver, Scope
 
-# The pre-filter: the optimizers' names; and in a module that mentions Keras or TensorFlow, the
-# strings that name one in ``compile(optimizer="adam")`` and keras SGD (AWL203). Literal
-# alternatives only: a character class, a look-around or (?i) makes the scan several times
-# slower, and the scan of every file is most of what a run over a large tree costs.
-_WORDS = catalog.trigger_words()
-_STRINGS = tuple(f"{q}{s}{q}" for s in catalog.KERAS_OPTIMIZER_STRINGS for q in "\"'")
-_NOT_ADAPTIVE = tuple(sorted({n.rsplit(".", 1)[1] for row in catalog.TRAINING_OPTIMIZERS if not row.adaptive
-                              for n in row.names}))
-_ROOTS = {name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS for name in row.names}
-_FRAMEWORKS = tuple(sorted(r for r in _ROOTS if not any(o != r and o in r for o in _ROOTS)))  # "keras" finds "tf_keras"
-# A module that names no optimizer holds a Keras/TF finding only in two ways, each needing more
-# text than the name (Keras findings never follow other modules): an optimizer named by a string
-# (``compile(optimizer="adam")``, ``optimizers.get("adam")``) training a model or loss whose L2 is
-# written here, as a weight regularizer keyword (each has "regularizer"), ``.losses``, an
-# ``l2_loss`` term or the regularization-loss collection (AWL201/AWL202: the penalties are the
-# followed words that are not calls); or Keras SGD given ``decay=`` (AWL203).
-_PENALTIES = tuple(w.strip(".") for w in catalog.FOLLOWED_WORDS if not w.endswith("("))
-
-
-def _alternatives(words: Iterable[str]) -> str:
-    return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))  # Adamax before Adam
-
-
-class _Scan:
-    """The pre-filter's scans, built once for bytes (the files the CLI reads) and once for text
-    (flake8 hands plugins lines). The optimizers' names are split for speed: those that start with
-    a capital by one regular expression (its scanner skips ahead to such a character, which is
-    rare), the few that start in lower case by ``in`` first."""
-
-    def __init__(self, encode: Callable[[str], object]) -> None:
-        self.capitalized = re.compile(encode(_alternatives(w for w in _WORDS if w[0].isupper())))  # type: ignore[call-overload]
-        lower = [w for w in _WORDS if not w[0].isupper()]
-        self.lower = tuple(map(encode, lower))
-        self.lower_word = re.compile(encode(_alternatives(lower)))  # type: ignore[call-overload]
-        self.frameworks = tuple(map(encode, _FRAMEWORKS))
-        self.penalties = tuple(map(encode, _PENALTIES))
-        self.strings = re.compile(encode(_alternatives(_STRINGS)))  # type: ignore[call-overload]
-        self.decay = encode("decay")
-        self.not_adaptive = re.compile(encode(_alternatives(_NOT_ADAPTIVE)))  # type: ignore[call-overload]
-
-    def __call__(self, source) -> bool:
-        if _has_word(self.capitalized, source) or (
-                any(w in source for w in self.lower) and _has_word(self.lower_word, source)):
-            return True
-        return any(f in source for f in self.frameworks) and (
-            (any(w in source for w in self.penalties) and self.strings.search(source) is not None)
-            or (self.decay in source and self.not_adaptive.search(source) is not None))
-
-
-_SCAN_BYTES = _Scan(str.encode)
-_SCAN_TEXT = _Scan(str)
-_TRIGGER_TEXT = re.compile(_alternatives(_WORDS))
 _STAR_MODULES = frozenset(catalog.OPTIMIZERS_BY_NAME) | frozenset(catalog.FACTORIES_BY_NAME)
 
 
@@ -102,26 +54,6 @@ _BY_NAME, _BY_METHOD = _routes()
 _BY_MODULE_NAME = [(index, sorted(c.module_names)) for index, c in enumerate(CHECKERS) if c.module_names]
 
 
-def may_contain_findings(source: bytes) -> bool:
-    """The pre-filter: False means the file cannot hold a finding, so it is never parsed."""
-    return _SCAN_BYTES(source)
-
-
-def may_contain_text(source: str) -> bool:
-    """The pre-filter on text already decoded (flake8 hands plugins lines)."""
-    return _SCAN_TEXT(source)
-
-
-def _has_word(pattern, source) -> bool:
-    """A match not followed by a lower-case letter ("Lamb", not "Lambda"), checked after the fast scan."""
-    found = pattern.search(source)
-    while found is not None:
-        if not source[found.end():found.end() + 1].islower():
-            return True
-        found = pattern.search(source, found.start() + 1)
-    return False
-
-
 def analyze_source(source: str, style: str = "rename", *, fixes: bool = True,
                    target_torch: Optional[Tuple[int, int]] = None, path: Optional[str] = None,
                    project: Optional[ProjectIndex] = None) -> List[Finding]:
@@ -132,30 +64,20 @@ def analyze_source(source: str, style: str = "rename", *, fixes: bool = True,
                         path=path, project=project)
 
 
-def may_reach_findings(source: bytes) -> bool:
-    """The pre-filter when the project's modules are followed (``project=``): a file that passes a
-    weight decay to something it imports may reach an optimizer in another module."""
-    return may_contain_findings(source) or _REACH_WORD.encode() in source
-
-
-def may_reach_text(source: str) -> bool:
-    return may_contain_text(source) or _REACH_WORD in source
-
-
-_REACH_WORD = "weight_decay"
-
-
 def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, fixes: bool = True,
                  target_torch: Optional[Tuple[int, int]] = None, path: Optional[str] = None,
                  project: Optional[ProjectIndex] = None,
-                 exported: Optional[Callable[[Exports], None]] = None) -> List[Finding]:
+                 exported: Optional[Callable[[Exports], None]] = None,
+                 limited: Optional[Callable[[str], None]] = None) -> List[Finding]:
     """Findings of an already parsed module; ``lines`` are its physical lines
     (``files.physical_lines``). ``fixes=False``: no fix planning (flake8; `check --format github`):
     planning runs per finding only, so text output plans them to mark what `--fix` would fix.
     ``target_torch``: the oldest torch the fixes must run on (None: no constraint known).
     ``project`` (with the module's ``path``): follow imports of the project's own modules
     (relative ones included) into them; without it each file is read alone (flake8).
-    ``exported``: called with the module's ``reach_exports`` (the runner's second pass)."""
+    ``exported``: called with the module's ``reach_exports`` (the runner's second pass).
+    ``limited``: called with the reason when an analysis bound stopped a search early (the
+    findings returned are still right, but some may be missing)."""
     package = project.package_of(path) if project is not None and path is not None else None
     extra = (_REACH_WORD,) if project is not None else ()
     resolver = Resolver(_STAR_MODULES, _bodies_to_visit(tree, lines, extra), package)
@@ -165,7 +87,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
     calls = [(call, scope, _callee(resolver, call, scope)) for call, scope in resolver.calls]  # each resolved once
     if exported is not None:
         exported(reach_exports(resolver, calls))
-    ctx = Context(resolver, lines, style, fixes, project)
+    ctx = Context(resolver, lines, style, fixes, project, path=path)
     ctx.target_torch = target_torch  # read by fix planning (checkers/optimizer_fix.py)
     checkers: Dict[int, Checker] = {}
 
@@ -175,6 +97,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
         return checkers[index]
 
     found: Dict[Tuple[Span, str], Finding] = {}
+    summaries: Dict[int, Optional[Reach]] = {}  # id of a class or function of this module → what it builds
 
     def report(findings: Iterable[Finding]) -> None:
         for finding in findings:
@@ -205,6 +128,11 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
             for index, row in _BY_NAME.get(base_name, ()):
                 report(checker(index).check_init(call, scope, base_name, row, init))
             continue
+        if isinstance(call.func, ast.Name) and (call.args or call.keywords):
+            reached = _local_reach(resolver, call.func, scope, lines, project, summaries)
+            if reached is not None:
+                for index, row in _BY_NAME.get(reached.name, ()):
+                    report(checker(index).check_reached(call, scope, reached, row))
         if isinstance(call.func, ast.Attribute):
             for index in _BY_METHOD.get(call.func.attr, ()):
                 report(checker(index).check_method(call, scope))
@@ -220,6 +148,12 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
     for index in sorted(checkers):
         for finding in checkers[index].finish():
             found.setdefault((finding.span, finding.code), finding)
+    if project is not None and isinstance(tree, ast.Module):  # a Python config naming a class for code that builds it by name
+        from . import config_choice
+
+        report(config_choice.python_findings(tree, ctx, project, style))
+    if ctx.limit_hit is not None and limited is not None:
+        limited(ctx.limit_hit)
     return sorted(found.values(), key=lambda f: (f.span, f.code))
 
 
@@ -227,6 +161,11 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
 # names, what the Keras/TF and loss-side rules follow, and ``global`` (a body that rebinds
 # module names must be read).
 _RELEVANT = (*_WORDS, *_STRINGS, *_NOT_ADAPTIVE, *catalog.FOLLOWED_WORDS, "sum(", "global ", "nonlocal ")
+
+
+# What a class that trains a model or a loss across its methods mentions (``.add(`` and
+# ``.compile(`` are left out: tensors and torch.compile use them everywhere).
+_TRAINS = tuple(w for w in catalog.FOLLOWED_WORDS if w not in (".add(", ".compile("))
 
 
 def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] = ()) -> Callable[[ast.AST], bool]:
@@ -247,14 +186,19 @@ def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] =
     if aliases:
         named = re.compile(r"\b(?:" + "|".join(sorted(aliases)) + r")\b")
         marked = sorted(set(marked) | set(_lines_matching(named, text, starts)))
-    subclasses: List[Tuple[int, int]] = []  # a class whose bases are relevant: its methods all are
+    followed = _lines_containing(_TRAINS, text, starts)
+    subclasses: List[Tuple[int, int]] = []  # a class whose methods all are relevant
 
     def keep(node: ast.AST) -> bool:
         line, end = node.lineno, node.end_lineno  # type: ignore[attr-defined]
         if any(first <= line <= last for first, last in subclasses):
             return True
-        if isinstance(node, ast.ClassDef) and node.bases \
-                and _any_between(marked, line, max(b.end_lineno for b in node.bases)):  # type: ignore[type-var]
+        if isinstance(node, ast.ClassDef) and (
+                node.bases and _any_between(marked, line, max(b.end_lineno for b in node.bases))  # type: ignore[type-var]
+                or _any_between(followed, line, end) and _any_between(marked, line, end)):
+            # its bases are relevant, or it trains a model or loss and names an optimizer: every
+            # method is read (``self.loss`` built in one, the optimizer stored in another:
+            # ``summaries.ClassMembers``)
             subclasses.append((line, end))
             return True
         return _any_between(marked, line, end)
@@ -381,6 +325,24 @@ def _may_reach(call: ast.Call, name: str) -> bool:
     decay (or ``**kwargs``), or the callable's own name names an optimizer (``MyAdam``)."""
     return any(kw.arg is None or "decay" in kw.arg for kw in call.keywords) \
         or _has_word(_TRIGGER_TEXT, name.rsplit(".", 1)[-1])
+
+
+def _local_reach(resolver: Resolver, func: ast.Name, scope: Scope, lines: Sequence[str],
+                 project: Optional[ProjectIndex], summaries: Dict[int, Optional[Reach]]) -> Optional[Reach]:
+    """What a class or function of this module that ``func`` names constructs (its summary,
+    computed once per callable: ``summaries``)."""
+    binding = resolver.reaching(func, scope)
+    node = binding.node if binding is not None else None
+    if not isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    if id(node) not in summaries:
+        here = Module("", "", resolver, lines)  # no path: the checkers say "line N" for this module
+        summaries[id(node)] = callable_reach(here, node, project.reach if project is not None else _unreached)
+    return summaries[id(node)]
+
+
+def _unreached(name: str, depth: int) -> Optional[Reach]:
+    return None
 
 
 def _enclosing_class(scope: Scope) -> Optional[ast.ClassDef]:

@@ -9,6 +9,9 @@ refuses to write through a symlink, and refuses when the file changed since it w
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
+import functools
 import io
 import os
 import re
@@ -19,7 +22,7 @@ import threading
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Tuple
+from typing import BinaryIO, Callable, Iterator, List, Optional, Tuple
 
 class SourceError(Exception):
     """A file that cannot be read, decoded, parsed or written: reported, skipped, never written.
@@ -45,14 +48,93 @@ class SourceError(Exception):
         return hash(self._fields())
 
 
-def read_bytes(path: str) -> bytes:
+MB = 2**20
+# What is analyzed at all: parsing costs tens of times a file's size in memory (a 30 MB module
+# needs 2 GB), and no hand-written module or configuration comes near. Notebooks carry outputs.
+MAX_SOURCE_BYTES = 16 * MB
+MAX_DATA_BYTES = 64 * MB
+_DATA_SUFFIXES = (".ipynb", ".yaml", ".yml", ".json", ".jsonnet", ".libsonnet")
+
+
+def size_limit(path: str) -> int:
+    """The largest file of this kind that is analyzed (``MAX_SOURCE_BYTES``, ``MAX_DATA_BYTES``)."""
+    return MAX_DATA_BYTES if path.endswith(_DATA_SUFFIXES) else MAX_SOURCE_BYTES
+
+
+class TooLarge(SourceError):
+    """A file over the size limit: not read whole (``read_bytes``); ``scan`` can still look in it."""
+
+
+def read_bytes(path: str, limit: Optional[int] = None) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (default: ``size_limit``). Anything
+    else is a SourceError, never a blocked or unbounded read: a FIFO (opening one waits for a
+    writer), a device (``/dev/zero`` never ends), a file over the limit (TooLarge)."""
+    limit = size_limit(path) if limit is None else limit
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        with _regular(path) as (handle, size):
+            if size > limit:
+                raise too_large(path, limit)
+            data = handle.read(limit + 1)  # the size may have grown since, or be unknown (/proc)
+    except OSError as error:
+        raise SourceError(path, f"cannot be read: {error.strerror or error}") from None
+    if len(data) > limit:
+        raise too_large(path, limit)
+    return data
+
+
+def scan(path: str, test: Callable[[bytes], bool], chunk: int = 4 * MB) -> bool:
+    """Whether ``test`` holds for some part of a file, read in overlapping chunks: a large file is
+    pre-filtered in bounded memory (a word that straddles two chunks is whole in the overlap)."""
+    overlap = 4096
+    try:
+        with _regular(path) as (handle, _):
+            tail = b""
+            while True:
+                block = handle.read(chunk)
+                if not block:
+                    return False
+                if test(tail + block):
+                    return True
+                tail = block[-overlap:]
+    except OSError as error:
+        raise SourceError(path, f"cannot be read: {error.strerror or error}") from None
+
+
+def too_large(path: str, limit: int) -> TooLarge:
+    return TooLarge(path, f"skipped: larger than {limit // MB} MB (not analyzed)")
+
+
+@contextlib.contextmanager
+def _regular(path: str) -> Iterator[Tuple[BinaryIO, int]]:
+    """An open regular file and its size. Opened non-blocking, so that a FIFO returns at once to
+    be refused; the mode is read from the open file, so nothing can be swapped in between.
+    OSError from the body (or ``fstat``) is the caller's to name: reading or writing."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except IsADirectoryError:
         raise SourceError(path, "is a directory") from None
     except OSError as error:
         raise SourceError(path, f"cannot be read: {error.strerror or error}") from None
+    try:
+        handle = os.fdopen(fd, "rb")
+    except OSError as error:
+        os.close(fd)
+        raise SourceError(path, f"cannot be read: {error.strerror or error}") from None
+    with handle:
+        info = os.fstat(handle.fileno())
+        if stat.S_ISDIR(info.st_mode):
+            raise SourceError(path, "is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError(path, f"is not a regular file ({_kind(info.st_mode)}); not read")
+        yield handle, info.st_size
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a socket" if stat.S_ISSOCK(mode) else "not a file"
 
 
 @dataclass(frozen=True)
@@ -137,10 +219,19 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
     refused: replacing it would leave the other names with the old content. Any failure
     (disk full, a bind-mounted file that cannot be renamed over, a name too long) is an error
     for this file only, and leaves it untouched.
+
+    An edit made by someone else while this runs is never lost: the file is compared with what
+    was read, its identity (device, inode, size, mtime) is taken from that same read, checked
+    again after the new content is written and synced, and the new file takes the old one's place
+    by an atomic *exchange* (Linux ``renameat2``), after which the old file, now under the
+    temporary name, is checked once more: if it changed or was replaced in that instant it is
+    exchanged back and the fix is not written. Where the exchange is not available, ``os.replace``
+    is used and an in-place edit that lands in between is copied back (docs/reliability.md).
     """
     if os.path.islink(path):
         raise SourceError(path, "is a symlink; not written through")
     temporary = None
+    changed = SourceError(path, "changed on disk since it was read; not written")
     try:
         info = os.stat(path)
         mode = stat.S_IMODE(info.st_mode)
@@ -148,23 +239,35 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
             raise SourceError(path, "is read-only; not written")
         if info.st_nlink > 1:
             raise SourceError(path, f"has {info.st_nlink} hard links; not written (the other links would keep the old content)")
-        if read_bytes(path) != expected:
-            raise SourceError(path, "changed on disk since it was read; not written")
-        directory = os.path.dirname(os.path.abspath(path))
-        with _interrupts_held():
-            fd, temporary = tempfile.mkstemp(dir=directory, prefix=".awl-", suffix=".tmp")  # short: any name fits
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        if hasattr(os, "chown") and (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
-            try:
-                os.chown(temporary, info.st_uid, info.st_gid)
-            except PermissionError:
-                pass  # an ordinary user cannot give files away; the file then becomes theirs, as with any editor
-        os.replace(temporary, path)
-        temporary = None
+        with _regular(path) as (original, _):
+            if original.read(len(expected) + 1) != expected:
+                raise changed
+            read_as = _identity(os.fstat(original.fileno()))
+            directory = os.path.dirname(os.path.abspath(path))
+            with _interrupts_held():
+                fd, temporary = tempfile.mkstemp(dir=directory, prefix=".awl-", suffix=".tmp")  # short: any name fits
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temporary, mode)
+            if hasattr(os, "chown") and (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
+                try:
+                    os.chown(temporary, info.st_uid, info.st_gid)
+                except PermissionError:
+                    pass  # an ordinary user cannot give files away; the file then becomes theirs, as with any editor
+            if _identity(os.stat(path)) != read_as:
+                raise changed
+            if _exchange(temporary, path):  # `temporary` now names what `path` held an instant ago
+                if _identity(os.stat(temporary)) != read_as:
+                    _exchange_back(temporary, path)
+                    raise changed
+            else:
+                os.replace(temporary, path)
+                temporary = None
+                if _identity(os.fstat(original.fileno())) != read_as:  # edited in place in between
+                    _restore(path, original, directory, mode)
+                    raise changed
     except OSError as error:
         raise SourceError(path, f"cannot be written: {error.strerror or error}; left unchanged") from None
     finally:
@@ -173,6 +276,65 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
                 os.unlink(temporary)
             except OSError:
                 pass
+
+
+def _identity(info: os.stat_result) -> Tuple[int, int, int, int]:
+    """What tells that a file was replaced or written (a rename changes its ctime, not these)."""
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def _exchange(first: str, second: str) -> bool:
+    """Swap two names atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False where the system or
+    file system cannot, so the caller falls back to ``os.replace``."""
+    rename = _renameat2()
+    if rename is None:
+        return False
+    at_cwd, exchange = -100, 2
+    if rename(at_cwd, os.fsencode(os.path.abspath(first)), at_cwd, os.fsencode(os.path.abspath(second)), exchange) == 0:
+        return True
+    number = ctypes.get_errno()
+    if number in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(number, os.strerror(number), second)
+
+
+def _exchange_back(temporary: str, path: str) -> None:
+    """Put the other writer's file back at ``path``. Should that fail, it stays under the
+    temporary name, which the error gives (it is not removed)."""
+    try:
+        if _exchange(temporary, path):
+            return
+    except OSError:
+        pass
+    raise SourceError(path, f"changed on disk while being written; that version is kept in {temporary}")
+
+
+def _restore(path: str, original: BinaryIO, directory: str, mode: int) -> None:
+    """``os.replace`` won a race against an in-place edit, which went to the old file: write that
+    file's content (read through the still-open handle) back over the fix."""
+    original.seek(0)
+    edited = original.read()
+    with _interrupts_held():
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".awl-", suffix=".tmp")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(edited)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(temporary, mode)
+    os.replace(temporary, path)
+
+
+@functools.lru_cache(maxsize=1)
+def _renameat2():
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+    function = getattr(libc, "renameat2", None)
+    if function is not None:
+        function.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+        function.restype = ctypes.c_int
+    return function
 
 
 @contextlib.contextmanager

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import argparse
 import ast
+import bisect
 import difflib
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 import libcst.helpers
+from libcst._nodes.internal import CodegenState  # what Module.code_for_node uses, with a starting indent
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -76,6 +79,8 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
         self._rewritten: List[cst.Call] = []  # calls whose layout may need repair (by identity)
         self._indents: List[str] = []
         self._module: Optional[cst.Module] = None
+        self._lines: Optional[List[str]] = None  # the module's lines, split once per transform
+        self._package_init = False
 
     @staticmethod
     def add_args(arg_parser: argparse.ArgumentParser) -> None:
@@ -90,17 +95,31 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         source = tree.code
         if self._given is None:
-            found = analyze_source(source, self.style, target_torch=self.target_torch)
+            found = analyze_source(source, self.style, target_torch=self.target_torch, path=self.path)
             self._given = self.selection.filter(without_noqa(found, source))
         findings = [f for f in self._given if f.fix and f.fix.applies_at(self.applicability)
                     and (self.only is None or f.span == self.only)]
         self._given = None  # libcst.tool reuses one command for many files
-        self.applied = findings
-        self._edits, self._placed, self._rewritten, self._indents = {}, {}, [], []
-        self._module = tree
+        self._prepare(tree, findings)
         if not findings:
             return tree
-        package_init = self.path is not None and _is_package_init(self.path)
+        for finding in findings:
+            assert finding.fix is not None
+            for spec in finding.fix.add_imports:
+                if len(spec) == 2:
+                    AddImportsVisitor.add_needed_import(self.context, spec[0], spec[1])
+            for module, name, asname in finding.fix.remove_imports:
+                if not self._package_init:  # a package's names are its API (spelling.py's policy)
+                    RemoveImportsVisitor.remove_unused_import(self.context, module, name, asname)
+        return tree.visit(self)
+
+    def _prepare(self, tree: cst.Module, findings: Sequence[Finding], lines: Optional[List[str]] = None) -> None:
+        """The state of one transform: the edits by span and the imports placed next to an old one
+        (module-level import changes are the caller's: ``transform_module_impl`` schedules them)."""
+        self.applied = list(findings)
+        self._edits, self._placed, self._rewritten, self._indents = {}, {}, [], []
+        self._module, self._lines = tree, lines
+        self._package_init = self.path is not None and _is_package_init(self.path)
         for finding in findings:
             assert finding.fix is not None
             for edit in finding.fix.edits:
@@ -111,12 +130,14 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
                     module, name, at = spec
                     if (module, name) not in self._placed.setdefault(tuple(at), []):
                         self._placed[tuple(at)].append((module, name))
-                else:
-                    AddImportsVisitor.add_needed_import(self.context, spec[0], spec[1])
-            for module, name, asname in finding.fix.remove_imports:
-                if not package_init:  # a package's names are its API (spelling.py's policy)
-                    RemoveImportsVisitor.remove_unused_import(self.context, module, name, asname)
-        return tree.visit(self)
+
+    def _line(self, number: int) -> str:
+        """A line of the module as it was before the transform (split once per transform: the
+        module's code is generated once, not once per argument)."""
+        assert self._module is not None
+        if self._lines is None:
+            self._lines = self._module.code.split("\n")
+        return self._lines[number - 1] if number <= len(self._lines) else ""
 
     def _span(self, node: cst.CSTNode) -> Span:
         code_range = self.get_metadata(PositionProvider, node)
@@ -212,7 +233,9 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
         if len(updated.body) != 1 or not isinstance(getattr(updated.body[0], "value", None), cst.Call):
             return updated
         indent = len("".join(self._indents))
-        old_text, new_text = self._module.code_for_node(original), self._module.code_for_node(updated)
+        # without the comments and blank lines above it: its first line is the statement's own
+        old_text, new_text = (self._module.code_for_node(node.with_changes(leading_lines=()))
+                              for node in (original, updated))
         start = self.get_metadata(PositionProvider, original.body[0].value).start  # type: ignore[attr-defined]
         value = self._split(updated.body[0].value,  # type: ignore[attr-defined]
                             old_text.rstrip("\r\n"), new_text.rstrip("\r\n"), indent, start.column)
@@ -224,7 +247,7 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
         if not isinstance(updated.value, cst.Call):
             return updated
         start = self.get_metadata(PositionProvider, original).start
-        line = self._module.code.split("\n")[start.line - 1] if self._module.code else ""
+        line = self._line(start.line)
         if line[:start.column].strip():
             return updated  # not the first thing on its line
         comma = "," if isinstance(updated.comma, cst.Comma) else ""
@@ -362,7 +385,8 @@ def fix_source(
     (matched by ``path`` and line) get λ′ instead of λ, the others keep λ."""
     selection = selection or Selection()
     if findings is None:
-        findings = selection.filter(without_noqa(analyze_source(source, style, target_torch=target_torch), source))
+        found = analyze_source(source, style, target_torch=target_torch, path=path)
+        findings = selection.filter(without_noqa(found, source))
     if not any(f.fix and f.fix.applies_at(applicability) for f in findings):
         return FixResult(source, [], findings)
     notes: List[str] = []
@@ -373,21 +397,56 @@ def fix_source(
         findings = [by_span.get(f.span, f) for f in findings]
     command = AdamWCodemod(CodemodContext(), style=style, selection=selection, only=only, findings=findings,
                            applicability=applicability, target_torch=target_torch, path=path, line_length=line_length)
-    try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError as error:
-        raise SyntaxError(str(error)) from None
+    module = parse_module(source)
     new_source = command.transform_module(module).code
     try:
         ast.parse(new_source)
     except SyntaxError as error:
         raise FixError(f"the fixed code would not parse ({error.msg}); nothing was changed") from None
-    after = selection.filter(without_noqa(analyze_source(new_source, style, target_torch=target_torch), new_source))
+    found = analyze_source(new_source, style, target_torch=target_torch, path=path)
+    after = selection.filter(without_noqa(found, new_source))
     unfixed = [f for f in after if f.fix and f.fix.applies_at(applicability)] if only is None else []
     if unfixed:
         where = ", ".join(f"line {f.line} ({f.code})" for f in unfixed)
         raise FixError(f"a fix did not apply cleanly at {where}; nothing was changed")
     return FixResult(new_source, command.applied, after, notes)
+
+
+# libcst's native parser recurses once per operand of an ``and``/``or`` chain and overflows the
+# C stack near 8,000 operands: a segfault that would end the run, not an exception (its code
+# generation gives up with RecursionError long before). Python's own parser takes such files, and
+# the analysis does too (a chain is one flat ``ast.BoolOp``), so they are refused before libcst
+# sees them. Other deep nesting never gets here: the analysis reports it first.
+CST_CHAIN_LIMIT = 3000
+_CHAIN_WORD = re.compile(r"\b(?:and|or)\b")
+
+
+def parse_module(source: str) -> cst.Module:
+    """``cst.parse_module``, guarded. Raises SyntaxError for text Python cannot parse, and
+    FixError (with the true reason) for valid Python that libcst cannot or must not parse."""
+    if len(_CHAIN_WORD.findall(source)) >= CST_CHAIN_LIMIT:  # a cheap bound first: the words in the text
+        longest = _longest_chain(ast.parse(source))
+        if longest >= CST_CHAIN_LIMIT:
+            raise FixError(f"an `and`/`or` chain of {longest} operands is more than libcst, the library "
+                           f"that rewrites code, can parse safely (the limit is {CST_CHAIN_LIMIT}); nothing was changed")
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        ast.parse(source)  # a real syntax error is reported as one
+        raise FixError(f"libcst, the library that rewrites code, cannot parse this valid Python (its own limit, "
+                       f"not a syntax error: {error.message} at line {error.raw_line}); nothing was changed") from None
+
+
+def _longest_chain(tree: ast.AST) -> int:
+    """The most ``and``/``or`` operands on one path of nested expressions (libcst nests each)."""
+    longest, stack = 0, [(tree, 0)]
+    while stack:  # iterative: the trees that matter here are the deep ones
+        node, depth = stack.pop()
+        if isinstance(node, ast.BoolOp):
+            depth += len(node.values)
+            longest = max(longest, depth)
+        stack.extend((child, depth) for child in ast.iter_child_nodes(node))
+    return longest
 
 
 Replacement = Tuple[int, int, str]  # 0-based character offset into the source, characters deleted, text inserted
@@ -408,13 +467,46 @@ def fix_each(source: str, findings: Sequence[Finding], *, path: Optional[str] = 
         return {}
 
 
+class _Statements(cst.CSTVisitor):
+    """Every statement of a module in source order, with its parent statement and the indentation
+    of the blocks around it: what it takes to regenerate one statement on its own."""
+
+    def __init__(self, module: cst.Module) -> None:
+        super().__init__()
+        self.module = module
+        self.nodes: List[cst.BaseStatement] = []
+        self.parents: List[int] = []
+        self.indents: List[Tuple[str, ...]] = []
+        self._open: List[int] = []  # the statements being visited
+        self._blocks: List[str] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.BaseStatement):
+            self.parents.append(self._open[-1] if self._open else -1)
+            self._open.append(len(self.nodes))
+            self.nodes.append(node)
+            self.indents.append(tuple(self._blocks))
+        elif isinstance(node, cst.IndentedBlock):
+            self._blocks.append(self.module.default_indent if node.indent is None else node.indent)
+        return not isinstance(node, cst.BaseExpression)  # no statement inside an expression
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if isinstance(original_node, cst.BaseStatement):
+            self._open.pop()
+        elif isinstance(original_node, cst.IndentedBlock):
+            self._blocks.pop()
+
+
 class _Singles:
-    """One parse and one position table, shared by every finding's fix."""
+    """One parse, one position table and one fixer, shared by every finding's fix: each finding's
+    statement is transformed and generated on its own, so the work grows with the file, not with
+    the file times the findings. Only a fix that removes an import (the whole module decides
+    whether a name is still used) or a call outside any statement regenerates the module."""
 
     def __init__(self, source: str, path: Optional[str], line_length: int) -> None:
         self.source = source
         self.path, self.line_length = path, line_length
-        self.module = cst.parse_module(source)
+        self.module = parse_module(source)
         positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
         self.positions = positions
         self.nodes: Dict[Span, List[cst.CSTNode]] = {}
@@ -425,8 +517,14 @@ class _Singles:
         self.starts = [0]
         for line in physical_lines(source):
             self.starts.append(self.starts[-1] + len(line))
+        self.lines = source.split("\n")
         self.uses = Counter(n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name))
         self.imports: Dict[object, List[Replacement]] = {}
+        self.statements = _Statements(self.module)
+        self.module.visit(self.statements)
+        self.statement_starts = [(positions[n].start.line, positions[n].start.column) for n in self.statements.nodes]
+        self.command = AdamWCodemod(CodemodContext(), path=path, line_length=line_length)
+        self.command.metadata = {PositionProvider: positions}
 
     def offset(self, line: int, column: int) -> int:
         return self.starts[line - 1] + column
@@ -436,13 +534,15 @@ class _Singles:
         for finding in findings:
             assert finding.fix is not None
             removes = tuple(r for r in finding.fix.remove_imports if self.uses[r[2] or r[1]] <= 1)
-            placed = any(len(spec) == 3 for spec in finding.fix.add_imports)
-            if removes or placed:  # the import goes only if this call was its last use: the whole file decides
+            if removes:  # the import goes only if this call was its last use: the whole file decides
                 result[finding.span] = self._whole(finding)
                 continue
-            edits = [r for span in self._top_spans(finding.fix.edits) for r in self._node_edit(span, finding.fix.edits)]
-            if finding.span[0] != finding.span[2] or any(self._needs_layout(edit) for edit in edits):
-                result[finding.span] = self._whole(finding)
+            placed = any(len(spec) == 3 for spec in finding.fix.add_imports)
+            edits = [] if placed else \
+                [r for span in self._top_spans(finding.fix.edits) for r in self._node_edit(span, finding.fix.edits)]
+            if placed or finding.span[0] != finding.span[2] or any(self._needs_layout(edit) for edit in edits):
+                local = self._local(finding)
+                result[finding.span] = self._whole(finding) if local is None else local
                 continue
             result[finding.span] = sorted(edits + self._imports(finding.fix.add_imports))
         return result
@@ -476,6 +576,7 @@ class _Singles:
         return [(start, end - start, text)]
 
     def _imports(self, add: Tuple[Tuple[str, Optional[str]], ...]) -> List[Replacement]:
+        add = tuple(spec for spec in add if len(spec) == 2)
         if not add:
             return []
         if add not in self.imports:
@@ -493,7 +594,7 @@ class _Singles:
         return self.imports[add]
 
     def _needs_layout(self, edit: Replacement) -> bool:
-        """Whether a node's new text may move other lines or break the line length: then the whole
+        """Whether a node's new text may move other lines or break the line length: then the
         fixer (``AdamWCodemod``) decides the layout (as for a call over several lines)."""
         offset, length, text = edit
         if "\n" in self.source[offset:offset + length] or "\n" in text:
@@ -503,10 +604,77 @@ class _Singles:
         line = self.source[start:offset] + text + self.source[offset + length:len(self.source) if end < 0 else end]
         return len(line.rstrip("\r")) > self.line_length
 
+    def _statement(self, line: int, column: int, end: Tuple[int, int]) -> int:
+        """The innermost statement holding the source from (line, column) to ``end``, or -1."""
+        index = bisect.bisect_right(self.statement_starts, (line, column)) - 1
+        while index >= 0:  # the innermost holder is the last statement starting before, or its parent's
+            where = self.positions[self.statements.nodes[index]]
+            if (where.end.line, where.end.column) >= end:
+                return index
+            index = self.statements.parents[index]
+        return -1
+
+    def _local(self, finding: Finding) -> Optional[List[Replacement]]:
+        """The finding's fix by ``AdamWCodemod`` applied to the statements it touches (its call's,
+        and the import statements a new name is placed next to), each generated on its own; the
+        same line-level replacements ``_whole`` finds. None where that cannot be done safely."""
+        assert finding.fix is not None
+        touched = {self._statement(finding.span[0], finding.span[1], (finding.span[2], finding.span[3]))}
+        touched.update(self._statement(spec[2][0], spec[2][1], (spec[2][0], spec[2][1] + 1))
+                       for spec in finding.fix.add_imports if len(spec) == 3)
+        if -1 in touched:
+            return None
+        replacements = [r for index in sorted(touched) for r in self._regenerate(index, finding)]
+        if any(r is None for r in replacements):
+            return None
+        return _joined(sorted(replacements + self._imports(finding.fix.add_imports)))  # type: ignore[arg-type]
+
+    def _regenerate(self, index: int, finding: Finding) -> List[Optional[Replacement]]:
+        node = self.statements.nodes[index]
+        if getattr(node, "decorators", ()):  # its text does not start at its position: the module decides
+            return [None]
+        indents = self.statements.indents[index]
+        line = self.positions[node].start.line
+        old_text = self._generate([node.with_changes(leading_lines=())], indents)
+        begin = self.starts[line - 1]
+        if self.source[begin:begin + len(old_text)] != old_text:
+            return [None]  # the last line without its newline, say: the module decides
+        command = self.command
+        command._prepare(self.module, [finding], self.lines)
+        command._indents = list(indents)
+        new = node.visit(command)
+        new_nodes = list(new.nodes) if isinstance(new, cst.FlattenSentinel) else [new]
+        new_nodes[0] = new_nodes[0].with_changes(leading_lines=())
+        new_text = self._generate(new_nodes, indents)
+        return [(begin + offset, length, text) for offset, length, text in _replacements(old_text, new_text)]
+
+    def _generate(self, nodes: Sequence[cst.CSTNode], indents: Tuple[str, ...]) -> str:
+        """The code of statements inside blocks indented by ``indents`` (``Module.code_for_node``
+        starts at no indentation, which would lose the block's indent on continuation lines)."""
+        state = CodegenState(default_indent=self.module.default_indent, default_newline=self.module.default_newline)
+        state.indent_tokens.extend(indents)
+        for node in nodes:
+            node._codegen(state)
+        return "".join(state.tokens)
+
     def _whole(self, finding: Finding) -> List[Replacement]:
         command = AdamWCodemod(CodemodContext(), only=finding.span, findings=[finding], path=self.path,
                                line_length=self.line_length)
         return _replacements(self.source, command.transform_module(self.module).code)
+
+
+def _joined(replacements: List[Replacement]) -> Optional[List[Replacement]]:
+    """Sorted replacements with adjacent ones joined (as one difference of the whole texts would
+    be); None when two overlap."""
+    joined: List[Replacement] = []
+    for offset, length, text in replacements:
+        if joined and joined[-1][0] + joined[-1][1] > offset:
+            return None
+        if joined and joined[-1][0] + joined[-1][1] == offset:
+            previous = joined.pop()
+            offset, length, text = previous[0], previous[1] + length, previous[2] + text
+        joined.append((offset, length, text))
+    return joined
 
 
 def _replacements(old: str, new: str) -> List[Replacement]:

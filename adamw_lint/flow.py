@@ -11,7 +11,8 @@ can happen at run time (a condition is never judged).
 from __future__ import annotations
 
 import ast
-from typing import FrozenSet, List, Sequence, Tuple
+import bisect
+from typing import Dict, FrozenSet, List, Sequence, Tuple
 
 Position = Tuple[int, int]
 Defs = FrozenSet[Position]
@@ -25,18 +26,45 @@ def _end(node: ast.AST) -> Position:
     return (node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
 
 
-class _Flow:
-    def __init__(self, positions: Sequence[Position]) -> None:
+class Reaching:
+    """The reaching definitions of one name in one scope, asked at any number of uses.
+
+    What is live before each statement of a block is computed once per (block, entry) and kept,
+    so a use costs a binary search per nesting level: asking at every use of a name rebound
+    thousands of times stays near-linear (recomputing from the top for each use was cubic)."""
+
+    def __init__(self, body: Sequence[ast.stmt], positions: Sequence[Position], entry: Defs = frozenset()) -> None:
+        self.body = body
         self.positions = sorted(positions)  # where the name is bound in this scope
+        self.entry = entry  # bound before the body runs: a function's parameters
+        self._after: Dict[Tuple[int, Defs], Defs] = {}  # (id of a block, entry) → live after it
+        self._before: Dict[Tuple[int, Defs], List[Defs]] = {}  # … → live before each statement
+        self._starts: Dict[int, List[Position]] = {}  # id of a block → its statements' starts
+
+    def at(self, use: Position) -> Defs:
+        """Which binding positions can hold the name's value at ``use``."""
+        return self.to_use(self.body, self.entry, use)
 
     def _inside(self, node: ast.AST) -> Defs:
-        first, last = _start(node), _end(node)
-        return frozenset(p for p in self.positions if first <= p <= last)
+        low = bisect.bisect_left(self.positions, _start(node))
+        high = bisect.bisect_right(self.positions, _end(node))
+        return frozenset(self.positions[low:high])
 
     def block(self, stmts: Sequence[ast.stmt], live: Defs) -> Defs:
-        for stmt in stmts:
-            live = self.stmt(stmt, live)
-        return live
+        key = (id(stmts), live)
+        found = self._after.get(key)
+        if found is None:
+            found = live
+            for stmt in stmts:
+                found = self.stmt(stmt, found)
+            self._after[key] = found
+        return found
+
+    def _live_before(self, stmts: Sequence[ast.stmt], live: Defs, index: int) -> Defs:
+        before = self._before.setdefault((id(stmts), live), [live])
+        while len(before) <= index:
+            before.append(self.stmt(stmts[len(before) - 1], before[-1]))
+        return before[index]
 
     def stmt(self, stmt: ast.stmt, live: Defs) -> Defs:
         if isinstance(stmt, (ast.Return, ast.Raise)):
@@ -65,15 +93,20 @@ class _Flow:
 
     def to_use(self, stmts: Sequence[ast.stmt], live: Defs, use: Position) -> Defs:
         """The definitions live at ``use``, inside ``stmts``."""
-        for stmt in stmts:
-            if not _start(stmt) <= use < _end(stmt):
-                live = self.stmt(stmt, live)
-                continue
-            for blocks, entry in self._blocks(stmt, live):
-                for block in blocks:
-                    if block and _start(block[0]) <= use < _end(block[-1]):
-                        return self.to_use(block, entry, use)
+        starts = self._starts.get(id(stmts))
+        if starts is None:
+            starts = self._starts[id(stmts)] = [_start(stmt) for stmt in stmts]
+        index = bisect.bisect_right(starts, use) - 1  # the statement that starts last before the use
+        if index < 0:
             return live
+        stmt = stmts[index]
+        live = self._live_before(stmts, live, index)
+        if not use < _end(stmt):
+            return self.stmt(stmt, live)
+        for blocks, entry in self._blocks(stmt, live):
+            for block in blocks:
+                if block and _start(block[0]) <= use < _end(block[-1]):
+                    return self.to_use(block, entry, use)
         return live
 
     def _blocks(self, stmt: ast.stmt, live: Defs) -> List[Tuple[List[List[ast.stmt]], Defs]]:
@@ -97,8 +130,3 @@ class _Flow:
             return [([case.body for case in stmt.cases], live)]  # type: ignore[attr-defined]
         return []
 
-
-def reaching(body: Sequence[ast.stmt], positions: Sequence[Position], use: Position) -> Defs:
-    """Which of the binding ``positions`` (of one name, in the scope whose statements are
-    ``body``) can hold the name's value at ``use``."""
-    return _Flow(positions).to_use(body, frozenset(), use)

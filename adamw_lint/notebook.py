@@ -18,6 +18,7 @@ import ast
 import bisect
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
 
@@ -26,6 +27,7 @@ from .catalog.schema import UNSAFE
 from .files import SourceError, physical_lines
 from .findings import Finding
 from .noqa import without_noqa
+from .project import line_length
 from .selection import Selection
 
 # cell magics whose body is still Python; any other %%magic cell (%%bash, %%html, …) is skipped
@@ -457,11 +459,16 @@ def fix_cells(path: str, raw: bytes, selection: Selection, style: str,
     parsed, opaque, errors = _cells(path, notebook)
     cells = list(parsed)
     findings = _findings(path, cells, selection, style, errors, target_torch)  # drops cells too deep to analyze
-    opaque += [c.source for c in parsed if all(c is not d for d in cells)]
+    kept = {id(c) for c in cells}  # a set: a notebook may have tens of thousands of cells
+    opaque += [c.source for c in parsed if id(c) not in kept]
     texts = {cell.number: cell.text for cell in cells}  # masked; fixed below
     fixed: List[Finding] = []
+    fixable: Dict[int, List[Finding]] = {}
+    for f in findings:
+        if f.fix and f.fix.applies_at(applicability):
+            fixable.setdefault(f.cell, []).append(f)  # type: ignore[arg-type]
     for cell in cells:
-        mine = [f for f in findings if f.cell == cell.number and f.fix and f.fix.applies_at(applicability)]
+        mine = fixable.get(cell.number)
         if mine:
             try:
                 texts[cell.number], applied = _fix_cell(path, cell, mine, selection, style, target_torch, applicability)
@@ -470,8 +477,10 @@ def fix_cells(path: str, raw: bytes, selection: Selection, style: str,
                 errors.append(error)
     if fixed:
         removals = {r for f in fixed if f.fix for r in f.fix.remove_imports}
+        words = set(re.findall(r"\w+", "".join(opaque)))
+        names = _CellNames(texts)
         for cell in cells:
-            texts[cell.number] = _remove_imports(cell, texts, opaque, removals)
+            texts[cell.number] = _remove_imports(cell, texts, words, removals, names)
     changed = {cell.number for cell in cells if texts[cell.number] != cell.text}
     if not changed:
         return NotebookFix(None, [], findings, errors)
@@ -500,7 +509,7 @@ def _fix_cell(path: str, cell: _Cell, findings: List[Finding], selection: Select
     given = [_moved(replace(f, fix=replace(f.fix, remove_imports=())), head) for f in findings if f.fix]
     try:
         result = fix_source("".join(lines[head:]), style, selection, findings=given,
-                            applicability=applicability, target_torch=target_torch)
+                            applicability=applicability, target_torch=target_torch, line_length=line_length(path))
         text = "".join(lines[:head]) + result.source
         unmask(text, cell.originals, before=cell.text)  # raises when the IPython lines cannot be put back
     except (SyntaxError, FixError, ValueError, RecursionError, MemoryError) as error:
@@ -509,12 +518,32 @@ def _fix_cell(path: str, cell: _Cell, findings: List[Finding], selection: Select
     return text, [f for f, g in zip(findings, given) if (g.span, g.code) in applied]
 
 
-def _remove_imports(cell: _Cell, texts: Dict[int, str], opaque: List[str], removals: Set[Tuple[str, str, Optional[str]]]) -> str:
+class _CellNames:
+    """The names each cell uses, computed once for the notebook (removing an import changes no
+    cell's names), so asking whether another cell still uses a name does not walk every cell."""
+
+    def __init__(self, texts: Dict[int, str]) -> None:
+        self._texts = texts
+        self._by_cell: Optional[Dict[int, Set[str]]] = None
+        self._count: Counter = Counter()
+
+    def elsewhere(self, number: int, name: str) -> bool:
+        if self._by_cell is None:
+            self._by_cell = {c: _names(text) for c, text in self._texts.items()}
+            for found in self._by_cell.values():
+                self._count.update(found)
+        return self._count[name] - (name in self._by_cell[number]) > 0
+
+
+def _remove_imports(cell: _Cell, texts: Dict[int, str], words: Set[str], removals: Set[Tuple[str, str, Optional[str]]],
+                    names: _CellNames) -> str:
     """The cell's text without the imports the fixes made unused, as far as no other cell (nor an
     IPython line, nor code that is not analyzed) still names them. Keeping one is always safe."""
     import libcst as cst
     from libcst.codemod import CodemodContext
     from libcst.codemod.visitors import RemoveImportsVisitor
+
+    from .fix import FixError, parse_module
 
     text = texts[cell.number]
     here = [
@@ -525,15 +554,13 @@ def _remove_imports(cell: _Cell, texts: Dict[int, str], opaque: List[str], remov
     wanted = [r for r in removals if r in here]
     if not wanted:
         return text
-    elsewhere = set().union(*(_names(texts[c]) for c in texts if c != cell.number))
-    words = set(re.findall(r"\w+", "".join(opaque)))
-    unused = [r for r in wanted if (r[2] or r[1]) not in elsewhere | words]
+    unused = [r for r in wanted if (r[2] or r[1]) not in words and not names.elsewhere(cell.number, r[2] or r[1])]
     if not unused:
         return text
     try:
-        new = RemoveImportsVisitor(CodemodContext(), unused).transform_module(cst.parse_module(text)).code
+        new = RemoveImportsVisitor(CodemodContext(), unused).transform_module(parse_module(text)).code
         unmask(new, cell.originals, before=cell.text)  # e.g. an emptied block got a `pass`: keep the import
-    except (cst.ParserSyntaxError, ValueError, RecursionError, MemoryError):
+    except (cst.ParserSyntaxError, FixError, SyntaxError, ValueError, RecursionError, MemoryError):
         return text
     return new
 

@@ -13,9 +13,12 @@ when it is not set) and the second to keep its lines within the project's limit.
   project's floor is the lowest of them (code may run on any version one of its files allows).
   No requirement with a lower bound (no torch at all, or plain ``torch``): ``None``, which fix
   planning reads as "no constraint known".
-* line length: ``[tool.ruff]`` / ``ruff.toml`` ``line-length``, ``[tool.black]`` ``line-length``,
-  flake8's ``max-line-length`` (``setup.cfg``, ``tox.ini``, ``.flake8``). Several tools: the
-  smallest, so the fixed code passes all of them. None set: 88 (black's and ruff's default).
+* line length (``enforced_line_length``): what each tool the project runs enforces: ruff
+  (``line-length``, E501's ``max-line-length``), black, flake8 and pycodestyle (``setup.cfg``,
+  ``tox.ini``, ``.flake8``), yapf (``column_limit`` or its style's), pylint, and the hooks of
+  ``.pre-commit-config.yaml`` with their ``args``. A tool that runs without a length enforces
+  its default (flake8's and pycodestyle's 79, not 88). Several tools: the smallest, so the fixed
+  code passes all of them. No tool: 88 (black's and ruff's default).
 
 The project root is the first directory, going up from the file, that holds a ``pyproject.toml``,
 ``setup.py``, ``setup.cfg`` or ``.git``; files in the directories on the way count too.
@@ -27,8 +30,11 @@ import ast
 import os
 import re
 import sys
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Set, Tuple
+
+from .files import SourceError, read_bytes
 
 if TYPE_CHECKING:
     import configparser
@@ -54,12 +60,14 @@ def torch_floor(path: str) -> Optional[Version]:
     return min(floors) if floors else None
 
 
-def line_length(path: str) -> int:
-    """The line length the project holding ``path`` enforces (88 when no tool sets one)."""
-    lengths: List[int] = []
+def project_root(path: str) -> Optional[str]:
+    """The root of the project holding ``path`` (where ``torch_floor`` and ``line_length`` stop):
+    the first directory up that holds a ``pyproject.toml``, ``setup.py``, ``setup.cfg`` or
+    ``.git``; None when none does (a file outside any project)."""
     for directory in _directories(path):
-        lengths.extend(_directory_lengths(directory))
-    return min(lengths) if lengths else DEFAULT_LINE_LENGTH
+        if any(os.path.exists(os.path.join(directory, marker)) for marker in _ROOT_MARKERS):
+            return directory
+    return None
 
 
 def parse_version(text: str) -> Version:
@@ -97,12 +105,9 @@ def _directories(path: str) -> Iterator[str]:
 
 
 def _read(path: str) -> Optional[str]:
-    try:
-        if not os.path.isfile(path) or os.path.getsize(path) > _MAX_BYTES:
-            return None
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-    except OSError:
+    try:  # a regular file only, opened without blocking (a FIFO named setup.cfg) and bounded
+        return read_bytes(path, _MAX_BYTES).decode("utf-8", errors="replace")
+    except SourceError:
         return None
 
 
@@ -160,7 +165,8 @@ def _directory_floors(directory: str) -> Tuple[Version, ...]:
 
 def _pyproject_requirements(path: str) -> List[str]:
     project = _table(_toml(path), "project")
-    requirements = list(project.get("dependencies") or [])
+    dependencies = project.get("dependencies")
+    requirements = list(dependencies) if isinstance(dependencies, list) else []  # junk (`= 5`) is no metadata
     for extra in _table(project, "optional-dependencies").values():
         requirements.extend(extra if isinstance(extra, list) else [])
     return [r for r in requirements if isinstance(r, str)]
@@ -266,28 +272,173 @@ def _normalize(name: str) -> str:
 
 # --- line length ------------------------------------------------------------------------------
 
+# What each tool enforces when the project runs it without setting a length. yapf's depends on its
+# ``based_on_style`` (pep8, its default: 79; google, facebook, yapf: 80).
+_TOOL_DEFAULTS = {"ruff": 88, "black": 88, "flake8": 79, "pycodestyle": 79, "pylint": 100}
+_YAPF_DEFAULTS = {"pep8": 79, "google": 80, "facebook": 80, "yapf": 80}
+# pre-commit hook ids → the tool; and the command-line options that set its length
+_HOOKS = {"ruff": "ruff", "ruff-check": "ruff", "ruff-format": "ruff", "black": "black", "black-jupyter": "black",
+          "flake8": "flake8", "pycodestyle": "pycodestyle", "yapf": "yapf", "pylint": "pylint"}
+_LENGTH_OPTION = re.compile(r"^(?:--max-line-length|--line-length|-l)(?:=|\s+|(?<=-l))(\d+)$")
+
+# (tool, its length here or None (it runs with no usable length set here), what says so)
+_Setting = Tuple[str, Optional[int], str]
+
+
+@dataclass(frozen=True)
+class LineLength:
+    """The line length a fix must keep to, and where it comes from (``adamw-lint config`` says)."""
+
+    limit: int
+    source: str
+
+
+def enforced_line_length(path: str) -> LineLength:
+    """The line length the project holding ``path`` enforces: the smallest among the tools it runs
+    (ruff, black, flake8, pycodestyle, yapf, pylint), each at its configured length or, when the
+    project configures it or hooks it into pre-commit without one, at its own default (flake8's
+    and pycodestyle's 79). No such tool: 88 (black's and ruff's default)."""
+    explicit: List[Tuple[int, str]] = []
+    configured: Set[str] = set()
+    running: Dict[str, Tuple[int, str]] = {}
+    for directory in _directories(path):
+        for tool, length, where in _length_settings(directory):
+            if length is not None:
+                configured.add(tool)
+                explicit.append((length, f"{tool}: {where}"))
+            elif tool not in running:
+                default = _TOOL_DEFAULTS.get(tool, DEFAULT_LINE_LENGTH)
+                running[tool] = (default, f"{tool}'s default {default}: {where}")
+    candidates = explicit + [c for tool, c in running.items() if tool not in configured]
+    if not candidates:
+        return LineLength(DEFAULT_LINE_LENGTH, f"the default {DEFAULT_LINE_LENGTH}: no ruff, black, flake8, "
+                                               "pycodestyle, yapf or pylint configuration found")
+    limit, source = min(candidates, key=lambda c: c[0])  # of the smallest, the first found: the closest
+    return LineLength(limit, source)
+
+
+def line_length(path: str) -> int:
+    """The line length the project holding ``path`` enforces (``enforced_line_length``'s limit)."""
+    return enforced_line_length(path).limit
+
+
+def _setting(tool: str, value: object, key: str, where: str) -> _Setting:
+    """A tool's setting of ``key`` read from ``where`` (``value`` None: not set there)."""
+    if value is None:
+        return tool, None, f"{where} sets no {key}"
+    length = _length_value(value)
+    if length is None:
+        return tool, None, f"{key} = {value!r} in {where} is not a length"
+    return tool, length, f"{key} = {length} in {where}"
+
+
 @lru_cache(maxsize=1024)
-def _directory_lengths(directory: str) -> Tuple[int, ...]:
-    lengths: List[object] = []
+def _length_settings(directory: str) -> Tuple[_Setting, ...]:
+    """What the configuration files in ``directory`` say about line length, tool by tool."""
+    found: List[_Setting] = []
     pyproject = _toml(os.path.join(directory, "pyproject.toml"))
-    lengths.append(_table(pyproject, "tool", "ruff").get("line-length"))
-    lengths.append(_table(pyproject, "tool", "black").get("line-length"))
-    for name in ("ruff.toml", ".ruff.toml"):
-        lengths.append(_toml(os.path.join(directory, name)).get("line-length"))
-    for name in ("setup.cfg", "tox.ini", ".flake8"):
+    tools = _table(pyproject, "tool")
+    ruff_file = next((n for n in (".ruff.toml", "ruff.toml") if os.path.isfile(os.path.join(directory, n))), None)
+    if ruff_file is not None:  # ruff reads the first of these, and then not pyproject.toml
+        ruff = _toml(os.path.join(directory, ruff_file))
+        found.append(_setting("ruff", ruff.get("line-length"), "line-length", ruff_file))
+        pycodestyle, where = _table(ruff, "lint", "pycodestyle"), f"[lint.pycodestyle] in {ruff_file}"
+    elif "ruff" in tools:
+        ruff = _table(tools, "ruff")
+        found.append(_setting("ruff", ruff.get("line-length"), "line-length", "[tool.ruff] in pyproject.toml"))
+        pycodestyle, where = _table(ruff, "lint", "pycodestyle"), "[tool.ruff.lint.pycodestyle] in pyproject.toml"
+    else:
+        pycodestyle, where = {}, ""
+    if "max-line-length" in pycodestyle:  # E501's own limit, where it differs from the formatter's
+        found.append(_setting("ruff", pycodestyle["max-line-length"], "max-line-length", where))
+    if "black" in tools:
+        found.append(_setting("black", _table(tools, "black").get("line-length"), "line-length",
+                              "[tool.black] in pyproject.toml"))
+    if "yapf" in tools:
+        found.append(_yapf(_table(tools, "yapf"), "[tool.yapf] in pyproject.toml"))
+    if "pylint" in tools:
+        pylint = _table(tools, "pylint")
+        length = _table(pylint, "format").get("max-line-length", _table(pylint, "FORMAT").get("max-line-length"))
+        found.append(_setting("pylint", length, "max-line-length", "[tool.pylint.format] in pyproject.toml"))
+    for name, sections in _INI_SECTIONS:
         parser = _ini(os.path.join(directory, name))
-        for section in ("flake8", "pycodestyle"):
-            if parser is not None and parser.has_option(section, "max-line-length"):
-                lengths.append(parser.get(section, "max-line-length").strip())
-            elif parser is not None and parser.has_option(section, "max_line_length"):
-                lengths.append(parser.get(section, "max_line_length").strip())
-    numbers = []
-    for value in lengths:
-        if isinstance(value, str) and value.isdigit():
-            value = int(value)
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-            numbers.append(value)
-    return tuple(numbers)
+        for section, tool in sections:
+            if parser is None or not parser.has_section(section):
+                continue
+            if tool == "yapf":
+                found.append(_yapf(dict(parser.items(section)), f"[{section}] in {name}"))
+                continue
+            option = next((o for o in ("max-line-length", "max_line_length") if parser.has_option(section, o)),
+                          "max-line-length")
+            value = parser.get(section, option).strip() if parser.has_option(section, option) else None
+            found.append(_setting(tool, value, option, f"[{section}] in {name}"))
+    found.extend(_pre_commit_lengths(os.path.join(directory, ".pre-commit-config.yaml")))
+    return tuple(found)
 
 
-__all__ = ("DEFAULT_LINE_LENGTH", "line_length", "parse_version", "requirement_floor", "torch_floor")
+# The INI files each tool reads, and the sections that configure it
+_INI_SECTIONS = (
+    ("setup.cfg", (("flake8", "flake8"), ("pycodestyle", "pycodestyle"), ("pep8", "pycodestyle"), ("yapf", "yapf"))),
+    ("tox.ini", (("flake8", "flake8"), ("pycodestyle", "pycodestyle"), ("pep8", "pycodestyle"))),
+    (".flake8", (("flake8", "flake8"),)),
+    (".style.yapf", (("style", "yapf"),)),
+    (".pylintrc", (("FORMAT", "pylint"), ("format", "pylint"))),
+    ("pylintrc", (("FORMAT", "pylint"), ("format", "pylint"))),
+)
+
+
+def _yapf(table: dict, where: str) -> _Setting:
+    """yapf's ``column_limit``, else its style's (``based_on_style``, pep8 by default)."""
+    limit = table.get("column_limit", table.get("column-limit"))
+    length = _length_value(limit.strip() if isinstance(limit, str) else limit)
+    if length is not None:
+        return "yapf", length, f"column_limit = {length} in {where}"
+    style = str(table.get("based_on_style", table.get("based-on-style", "pep8"))).strip().lower()
+    return "yapf", _YAPF_DEFAULTS.get(style, _YAPF_DEFAULTS["pep8"]), f"the {style} style's column limit ({where})"
+
+
+def _pre_commit_lengths(path: str) -> List[_Setting]:
+    """The length-enforcing hooks of ``.pre-commit-config.yaml``, with the length their ``args``
+    set (``--max-line-length=100``, ``--line-length 100``, ``-l 100``), if any."""
+    text = _read(path)
+    if not text:
+        return []
+    import yaml  # only a project with a pre-commit configuration pays for it
+
+    try:
+        document = yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return []
+    found: List[_Setting] = []
+    repos = document.get("repos") if isinstance(document, dict) else None
+    for repo in repos if isinstance(repos, list) else []:
+        hooks = repo.get("hooks") if isinstance(repo, dict) else None
+        for hook in hooks if isinstance(hooks, list) else []:
+            hook_id = hook.get("id") if isinstance(hook, dict) else None
+            tool = _HOOKS.get(hook_id) if isinstance(hook_id, str) else None
+            if tool is None:
+                continue
+            words = [str(a) for a in hook.get("args") or [] if isinstance(a, (str, int))] \
+                if isinstance(hook.get("args"), list) else []
+            pairs = [f"{a} {b}" for a, b in zip(words, words[1:])] + words
+            lengths = [int(m.group(1)) for m in map(_LENGTH_OPTION.match, pairs) if m and int(m.group(1)) > 0]
+            where = f"the {hook_id} hook in .pre-commit-config.yaml"
+            if lengths:
+                found.append((tool, lengths[0], f"{where} (args: {lengths[0]})"))
+            else:
+                found.append((tool, None, f"{where} sets no length"))
+    return found
+
+
+def _length_value(value: object) -> Optional[int]:
+    """A configured length as a number; None for a value that is not one (the tool's default then
+    applies, as when none is set)."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():  # "²" is a digit to str.isdigit
+        value = int(value.strip())
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
+
+
+__all__ = ("DEFAULT_LINE_LENGTH", "LineLength", "enforced_line_length", "line_length", "parse_version", "project_root",
+           "requirement_floor", "torch_floor")

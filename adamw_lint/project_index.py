@@ -18,41 +18,14 @@ from __future__ import annotations
 
 import ast
 import os
-from dataclasses import dataclass
 from typing import Container, Dict, List, Optional, Sequence, Tuple
 
 from . import catalog
 from .files import SourceError, decode, physical_lines, read_bytes
 from .scope import Resolver, Scope, is_unknown
+from .summaries import Module, Reach, callable_reach
 
 _DEPTH = 4  # re-exports and wrappers followed through this many modules
-
-
-@dataclass
-class Module:
-    """One parsed project module."""
-
-    name: str
-    path: str
-    resolver: Resolver
-    lines: Sequence[str]
-
-
-@dataclass(frozen=True)
-class Reach:
-    """How a project callable reaches a catalog optimizer ``name``: the construction inside it
-    (``call``, in ``module``), and the callable's own parameters (``params``: its ``ast.arguments``,
-    None when it takes the optimizer's own arguments unchanged)."""
-
-    name: str
-    module: Module
-    call: Optional[ast.Call]
-    params: Optional[ast.arguments]
-    line: int  # where the project code names the optimizer
-
-    @property
-    def where(self) -> str:
-        return f"{self.module.path}:{self.line}"
 
 
 class ProjectIndex:
@@ -61,6 +34,7 @@ class ProjectIndex:
         self._bases: Optional[List[str]] = None
         self._modules: Dict[str, Optional[Module]] = {}
         self._relevant: Dict[str, bool] = {}  # path → whether its text can name an optimizer
+        self._penalties: Dict[str, bool] = {}  # path → whether its text can name an L2 penalty
         self._located: Dict[str, Optional[str]] = {}
 
     def __getstate__(self) -> dict:
@@ -201,6 +175,27 @@ class ProjectIndex:
             return None
         return found[0], found[1].value, found[0].resolver.module
 
+    def definition(self, qualname: str) -> Optional[Tuple[Module, ast.AST]]:
+        """The ``def`` or ``class`` statement a project name refers to, with its module (one
+        that can hold what the Keras rules follow: an optimizer's or a regularizer's name)."""
+        split = self._split(qualname, optimizers=False)
+        if split is None or not self._names_penalties(split[0].path):
+            return None
+        module, name = split
+        found = module.resolver.module.bindings.get(name)
+        if not found or len(found) != 1 or found[0].node is None:
+            return None
+        return module, found[0].node
+
+    def _names_penalties(self, path: str) -> bool:
+        if path not in self._penalties:
+            try:
+                raw = read_bytes(path)
+                self._penalties[path] = b"regulariz" in raw or b"l2_loss" in raw
+            except SourceError:
+                self._penalties[path] = False
+        return self._penalties[path]
+
     def reach(self, qualname: str, depth: int = 0) -> Optional[Reach]:
         """The catalog optimizer a project class or function ``qualname`` constructs."""
         found = self._binding(qualname) if depth < _DEPTH else None
@@ -213,69 +208,7 @@ class ProjectIndex:
             if name in catalog.OPTIMIZERS_BY_NAME:
                 return Reach(name, module, None, None, binding.pos[0])  # type: ignore[arg-type]
             return self.reach(name, depth + 1) if name else None
-        node = binding.node
-        if isinstance(node, ast.ClassDef):
-            return self._class(module, node, depth)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return self._function(module, node, node.args)
-        return None
-
-    def _class(self, module: Module, node: ast.ClassDef, depth: int) -> Optional[Reach]:
-        methods = {s.name: s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
-        if "step" in methods:
-            return None  # its own update rule decides
-        for base in node.bases:
-            name = module.resolver.qualname(base, module.resolver.module)
-            if name is None:
-                continue
-            if name in catalog.OPTIMIZERS_BY_NAME:
-                reached = Reach(name, module, None, None, base.lineno)
-            else:
-                reached = self.reach(name, depth + 1)
-            if reached is None:
-                continue
-            init = methods.get("__init__")
-            if init is None:
-                return reached
-            inner = _init_call(module, init, base)
-            if inner is None or reached.call is not None:
-                return None  # an __init__ that does not forward to the base: unknown
-            self_less = ast.arguments(posonlyargs=[], args=init.args.args[1:], vararg=init.args.vararg,
-                                      kwonlyargs=init.args.kwonlyargs, kw_defaults=init.args.kw_defaults,
-                                      kwarg=init.args.kwarg, defaults=init.args.defaults)
-            return Reach(reached.name, module, inner, self_less, base.lineno)
-        return None
-
-    def _function(self, module: Module, node, params: ast.arguments) -> Optional[Reach]:
-        inside = [(call, scope) for call, scope in module.resolver.calls
-                  if node.lineno <= call.lineno <= node.end_lineno and _in_function(scope, node)]
-        built = [(call, name) for call, scope in inside
-                 for name in [module.resolver.qualname(call.func, scope)] if name in catalog.OPTIMIZERS_BY_NAME]
-        if len(built) != 1:
-            return None  # none, or several: which one the caller gets is not known
-        call, name = built[0]
-        return Reach(name, module, call, params, call.lineno)  # type: ignore[arg-type]
-
-
-def _in_function(scope: Optional[Scope], node: ast.AST) -> bool:
-    while scope is not None:
-        if scope.node is node:
-            return True
-        scope = scope.parent
-    return False
-
-
-def _init_call(module: Module, init: ast.FunctionDef, base: ast.expr) -> Optional[ast.Call]:
-    """The ``super().__init__(...)`` / ``Base.__init__(self, ...)`` call of ``init``."""
-    for call, scope in module.resolver.calls:
-        func = call.func
-        if not (_in_function(scope, init) and isinstance(func, ast.Attribute) and func.attr == "__init__"):
-            continue
-        if isinstance(func.value, ast.Call) and isinstance(func.value.func, ast.Name) and func.value.func.id == "super":
-            return call
-        if ast.dump(func.value) == ast.dump(base) and call.args:
-            return ast.Call(func=func, args=call.args[1:], keywords=call.keywords)
-    return None
+        return callable_reach(module, binding.node, self.reach, depth)
 
 
 def _package(module: str, path: str) -> str:

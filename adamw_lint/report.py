@@ -7,7 +7,7 @@ import os
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, TextIO, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, TextIO, Tuple
 from urllib.parse import quote
 
 from . import __version__
@@ -16,16 +16,34 @@ from .catalog import RULES, RULES_BY_CODE
 from .catalog.schema import SAFE, UNSAFE
 from .files import SourceError, display, physical_lines
 
+if TYPE_CHECKING:
+    from .class_checks import HiddenCheck
+
 Row = Tuple[str, Finding]  # (path, finding)
 Replacements = Dict[Tuple[str, Tuple[int, int, int, int]], List[Tuple[int, int, str]]]  # (path, span) → edits
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_UNDECODABLE = re.compile(r"[\ud800-\udfff]")
 
 
 def escape(text: str) -> str:
-    """Control characters (ANSI escapes, carriage returns, …) from file names or file contents
-    shown as escapes, so that nothing a file holds can forge or hide a line of our output."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    """Control characters (ANSI escapes, carriage returns, newlines, tabs, …) from file names or
+    file contents shown as escapes, so that nothing a file holds can forge or hide a line of our
+    output; and a file name's bytes that are not UTF-8 as ``\\xff`` (what ``os.fsdecode`` kept of
+    them cannot be printed, or written into UTF-8 JSON)."""
+    return _CONTROL.sub(_escaped, text)
+
+
+def undecodable(text: str) -> str:
+    """Only the bytes of a file name that are not UTF-8, as ``\\xff`` (JSON, SARIF messages)."""
+    return _UNDECODABLE.sub(_escaped, text)
+
+
+def _escaped(match: "re.Match[str]") -> str:
+    character = match.group()
+    if "\udc80" <= character <= "\udcff":  # surrogateescape: the byte it stands for
+        return f"\\x{ord(character) - 0xdc00:02x}"
+    return character.encode("unicode_escape", "backslashreplace").decode("ascii")
 
 
 def location(path: str, finding: Finding) -> str:
@@ -41,7 +59,7 @@ def finding_dict(path: str, finding: Finding, replacements: Optional[List[Tuple[
         if replacements is not None:
             fix["edits"] = [{"offset": o, "length": n, "content": t} for o, n, t in replacements]
     row = {
-        "path": display(path),
+        "path": undecodable(display(path)),
         "line": line,
         "col": col + 1,
         "end_line": end_line,
@@ -105,6 +123,26 @@ def summary(rows: Sequence[Row], level: Level = _safe, fixed: Optional[int] = No
     return line
 
 
+def hidden_checks(checks: Sequence["HiddenCheck"]) -> str:
+    """The summary's warning about what a rename's diff cannot show: next to each fix, the
+    project's own checks of the old class that the fix makes fail (``class_checks``)."""
+    if not checks:
+        return ""
+    lines = ["The diff cannot show this: the project checks the class these fixes replace:\n"]
+    for c in checks:
+        old, new = c.old.rsplit(".", 1)[-1], c.new.rsplit(".", 1)[-1]
+        if c.check.always:
+            why = f"false for {new} on any torch"
+        else:
+            floor = f"{c.floor[0]}.{c.floor[1]}" if c.floor else "?"
+            why = f"{new} subclasses {old} only from {c.since}, and the project allows torch {floor}"
+        shown = os.path.relpath(c.check.path)
+        where = f"{display(c.check.path if shown.startswith(os.pardir) else shown)}:{c.check.line}"
+        lines.append(escape(f"  {display(c.fix_path)}:{c.fix_line}: {c.old} -> {c.new}: {where} {c.check.what}, {why}")
+                     + "\n")
+    return "".join(lines)
+
+
 def as_json(rows: Sequence[Row], out: TextIO, replacements: Optional[Replacements] = None) -> None:
     replacements = replacements or {}
     document = [finding_dict(path, f, replacements.get((path, f.span))) for path, f in rows]
@@ -126,8 +164,8 @@ FileLines = Dict[Tuple[str, int, int], int]  # notebooks: (path, cell, line in c
 def github(rows: Sequence[Row], out: TextIO, file_lines: Optional[FileLines] = None) -> None:
     for path, f in rows:
         line, col, end_line, end_col = f.span
-        where = display(path)
-        message = f.message if f.cell is None else f"cell {f.cell}, line {line}: {f.message}"
+        where = escape(display(path))  # a raw ESC or newline would reach the log as it is
+        message = escape(f.message if f.cell is None else f"cell {f.cell}, line {line}: {f.message}")
         if f.cell is not None:  # the line of the .ipynb file that holds the cell's source line
             line = end_line = (file_lines or {}).get((path, f.cell, line), 1)
             col, end_col = 0, 0
@@ -167,9 +205,10 @@ def _artifact(path: str, root: str) -> dict:
     """A percent-encoded URI relative to %SRCROOT% (absolute file URI for a path outside it)."""
     absolute = Path(os.path.abspath(path))
     try:
-        return {"uri": quote(absolute.relative_to(root).as_posix()), "uriBaseId": "%SRCROOT%"}
+        relative = absolute.relative_to(root)
     except ValueError:
         return {"uri": absolute.as_uri()}
+    return {"uri": quote(os.fsencode(relative.as_posix())), "uriBaseId": "%SRCROOT%"}  # bytes: a name's own
 
 
 def sarif(rows: Sequence[Row], out: TextIO, replacements: Replacements, errors: Sequence[SourceError] = (),
@@ -224,7 +263,7 @@ def sarif(rows: Sequence[Row], out: TextIO, replacements: Replacements, errors: 
         results.append(result)
     notifications = [{
         "level": "error",
-        "message": {"text": error.reason},
+        "message": {"text": undecodable(error.reason)},
         "locations": [{"physicalLocation": {
             "artifactLocation": _artifact(error.path, root),
             **({"region": {"startLine": error.line, **({"startColumn": error.col} if error.col else {})}} if error.line else {}),

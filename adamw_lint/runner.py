@@ -21,19 +21,23 @@ import re
 import sys
 import traceback
 from dataclasses import dataclass, field
-from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
 from . import pool
-from .engine import Exports, analyze_tree, may_contain_findings, may_reach_findings, reaching_names
+from .cache import Cache, CachedResult, Deps, digest
+from .prefilter import may_contain_findings, may_reach_findings
 from .catalog.schema import UNSAFE
 from .decay_values import DecayValues
 from .project import line_length, torch_floor
-from .project_index import ProjectIndex
-from .scope import absolute_module
-from .files import Decoded, SourceError, decode, encode, physical_lines, read_bytes
+from .files import Decoded, SourceError, TooLarge, decode, encode, physical_lines, read_bytes, scan
 from .findings import Finding, Span
 from .noqa import without_noqa
 from .selection import Selection
+
+if TYPE_CHECKING:
+    from .engine import Exports
+    from .project_index import ProjectIndex
+    from .recorded import RecordingIndex
 
 NOTEBOOK_SUFFIXES = (".ipynb",)
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".jsonnet", ".libsonnet")
@@ -65,9 +69,14 @@ def _target_torch(path: str, options: Options) -> Optional[Tuple[int, int]]:
 
 
 @functools.lru_cache(maxsize=4)
-def _project(roots: Tuple[str, ...]) -> Optional[ProjectIndex]:
-    """One index per process and run: the project's modules are parsed once, lazily."""
-    return ProjectIndex(roots) if roots else None
+def _project(roots: Tuple[str, ...]) -> Optional[RecordingIndex]:
+    """One index per process and run: the project's modules are parsed once, lazily (and the
+    modules each file's analysis looks for are noted, for the cache)."""
+    if not roots:
+        return None
+    from .recorded import RecordingIndex  # the index (and the resolver under it) only once a file is analyzed
+
+    return RecordingIndex(roots)
 
 
 def prefilter(path: str, options: Options) -> Callable[[bytes], bool]:
@@ -111,6 +120,8 @@ class FileResult:
     file_lines: Dict[Tuple[int, int], int] = field(default_factory=dict)  # notebooks: (cell, line) → .ipynb line
     notes: List[str] = field(default_factory=list)  # what a fix could not do as asked (λ′ kept as λ, say)
     exports: Exports = (frozenset(), {}, frozenset())  # engine.reach_exports, for run()'s second pass
+    digest: str = ""  # of the bytes analyzed (the cache's key)
+    located: Deps = field(default_factory=dict)  # the project modules the analysis looked for (the cache's)
 
 
 def _parse(path: str, raw: bytes) -> Tuple[Decoded, ast.AST]:
@@ -120,8 +131,11 @@ def _parse(path: str, raw: bytes) -> Tuple[Decoded, ast.AST]:
     except SyntaxError as error:
         raise SourceError(path, f"cannot be parsed: {error.msg}", error.lineno or 0, error.offset or 0) from None
     except (ValueError, RecursionError, MemoryError) as error:
-        reason = "is nested too deeply to analyze" if isinstance(error, (RecursionError, MemoryError)) else str(error)
+        reason = {RecursionError: "is nested too deeply to analyze", MemoryError: _OUT_OF_MEMORY}.get(type(error), str(error))
         raise SourceError(path, f"cannot be parsed: {reason}") from None
+
+
+_OUT_OF_MEMORY = "ran out of memory (parsing needs tens of times the file's size)"
 
 
 def _config_text(path: str, raw: bytes) -> str:
@@ -137,6 +151,8 @@ def check_one(path: str, raw: bytes, selection: Selection, options: Options = Op
     if not prefilter(path, options)(raw):
         return result
     project = _project(options.project_roots)
+    if project is not None:
+        project.located = result.located  # what this file's analysis looks for is noted here
     if path.endswith(NOTEBOOK_SUFFIXES + CONFIG_SUFFIXES):
         from . import configs, notebook  # PyYAML and libcst load only when such a file is a candidate
 
@@ -151,11 +167,14 @@ def check_one(path: str, raw: bytes, selection: Selection, options: Options = Op
                                             _target_torch(path, options))
         return result
     decoded, tree = _parse(path, raw)
+    from .engine import analyze_tree  # the engine loads with the first candidate: a run without one never needs it
+
     try:
         findings = analyze_tree(tree, physical_lines(decoded.text), options.style,
                                 fixes=options.fix or options.fix_details or options.plan_fixes,
                                 path=path, project=project, target_torch=_target_torch(path, options),
-                                exported=_exported(result, path, options))
+                                exported=_exported(result, path, options),
+                                limited=lambda reason: result.errors.append(SourceError(path, reason)))
     except RecursionError:
         raise SourceError(path, "is nested too deeply to analyze") from None
     result.findings = selection.filter(without_noqa(findings, decoded.text))
@@ -225,8 +244,10 @@ def _analyze(path: str, raw: bytes, selection: Selection, options: Options) -> F
         return work(path, raw, selection, options)
     except SourceError as error:
         return FileResult(path, errors=[error])
-    except (RecursionError, MemoryError):
+    except RecursionError:
         return FileResult(path, errors=[SourceError(path, "is nested too deeply to analyze")])
+    except MemoryError:
+        return FileResult(path, errors=[SourceError(path, f"cannot be analyzed: {_OUT_OF_MEMORY}")])
     except Exception as error:  # a bug in adamw-lint: this file is reported, the others go on
         interrupt = _interrupt_behind(error)
         if interrupt is not None:
@@ -259,7 +280,9 @@ def _task(task: Tuple[str, Selection, Options]) -> FileResult:
         raw = read_bytes(path)
     except SourceError as error:
         return FileResult(path, errors=[error])
-    return analyze(path, raw, selection, options)
+    result = analyze(path, raw, selection, options)
+    result.digest = digest(raw)
+    return result
 
 
 def run(
@@ -268,6 +291,7 @@ def run(
     options: Callable[[str], Options] = lambda path: Options(),
     jobs: Optional[int] = None,
     progress: Optional[Callable[[int, int], None]] = None,
+    cache: Optional[Cache] = None,
 ) -> Iterator[FileResult]:
     """Results for the files that have something to say (findings, fixes, errors), in the order
     of ``paths``. ``selection`` and ``options`` give each path's codes and fix settings (from the
@@ -283,29 +307,44 @@ def run(
     links: Dict[str, FrozenSet[str]] = {}
     tables: set = set()
     given: List[str] = []  # every path of the run: pass 1 read the project modules among them
+    keys: Dict[int, str] = {}  # the cache keys of the candidates being analyzed, by position
+    _project.cache_clear()  # a run sees the project's modules as they are now, not as an earlier run in this process did
     analyzer = _Analyzer(jobs, progress)
     with contextlib.closing(analyzer):
         for position, path in enumerate(paths):
             given.append(path)
             try:
-                raw = read_bytes(path)
+                settings = options(path)
+                has, held = _contents(path)
+                candidate = has(prefilter(path, settings))
+                follows = not candidate and bool(settings.project_roots) and path.endswith(".py")
+                decay = follows and has(lambda raw: b"decay" in raw)
+                indexed = follows and not decay and has(lambda raw: b"](" in raw)
             except SourceError as error:
                 heapq.heappush(found, (position, FileResult(path, errors=[error])))
                 continue
-            settings = options(path)
-            if prefilter(path, settings)(raw):  # the bytes are dropped here; a worker reads them again
-                analyzer.submit(position, (path, selection(path), settings))
-            elif settings.project_roots and path.endswith(".py"):
-                decay = b"decay" in raw
-                if decay or b"](" in raw:
-                    later.append((position, path, decay))
+            if candidate:  # the bytes are dropped here; a worker reads them again
+                chosen = selection(path)
+                if cache is not None and not settings.fix and held is not None:
+                    key = _cache_key(path, chosen, settings)
+                    stored = cache.get(path, key, digest(held), _locator(settings))
+                    if stored is not None:
+                        outcome = _restored(path, stored)
+                        _keep(found, position, outcome)
+                        _exports(outcome, direct, links, tables)
+                        continue
+                    keys[position] = key
+                analyzer.submit(position, (path, chosen, settings))
+            elif decay or indexed:
+                later.append((position, path, decay))
         undecided = later[0][0] if later else sys.maxsize  # results stream up to the first of them
         for position, outcome in analyzer.results():
             _keep(found, position, outcome)
-            direct.update(outcome.exports[0])
-            for name, mentioned in outcome.exports[1].items():
-                links[name] = links.get(name, frozenset()) | mentioned
-            tables.update(outcome.exports[2])
+            _exports(outcome, direct, links, tables)
+            if position in keys and outcome.digest:
+                assert cache is not None
+                cache.put(outcome.path, keys.pop(position), outcome.digest, outcome.located, CachedResult(
+                    outcome.findings, outcome.errors, outcome.replacements, outcome.file_lines, outcome.exports))
             yield from _ready(found, min(position, undecided))
         if later:
             unread = _UnreadImports(given, lambda path: _project(options(path).project_roots))
@@ -314,6 +353,49 @@ def run(
             for position, outcome in analyzer.results():
                 _keep(found, position, outcome)
     yield from _ready(found, sys.maxsize)
+    if cache is not None:
+        cache.save()
+
+
+def _cache_key(path: str, selection: Selection, options: Options) -> str:
+    """Everything besides the file's bytes and project modules that its result depends on."""
+    length = line_length(path) if options.fix_details else 0
+    return digest(repr((options, selection, _target_torch(path, options), length)).encode())
+
+
+def _locator(options: Options) -> Callable[[str], Optional[str]]:
+    """Where a project module is found now (without noting it: no file is being analyzed)."""
+    from .project_index import ProjectIndex
+
+    project = _project(options.project_roots)
+    return lambda dotted: None if project is None else ProjectIndex._locate(project, dotted)
+
+
+def _restored(path: str, stored: CachedResult) -> FileResult:
+    return FileResult(path, findings=stored.findings, errors=stored.errors, replacements=stored.replacements,
+                      file_lines=stored.file_lines, exports=stored.exports)
+
+
+def _exports(outcome: FileResult, direct: set, links: Dict[str, FrozenSet[str]], tables: set) -> None:
+    """Gather a pass-1 file's reaching names (``engine.reach_exports``) for the second pass."""
+    direct.update(outcome.exports[0])
+    for name, mentioned in outcome.exports[1].items():
+        links[name] = links.get(name, frozenset()) | mentioned
+    tables.update(outcome.exports[2])
+
+
+_HOLD_BYTES = 4 * 2**20  # a larger file is pre-filtered in chunks: memory never follows the largest file
+
+
+def _contents(path: str) -> Tuple[Callable[[Callable[[bytes], bool]], bool], Optional[bytes]]:
+    """Asks whether a test holds for a file's bytes: held whole when small (and returned, for
+    the cache), else scanned in chunks (a multi-gigabyte data file beside the code is never read
+    into memory)."""
+    try:
+        raw = read_bytes(path, _HOLD_BYTES)
+    except TooLarge:
+        return (lambda test: scan(path, test)), None
+    return (lambda test: test(raw)), raw
 
 
 def _keep(found: List[Tuple[int, FileResult]], position: int, outcome: FileResult) -> None:
@@ -341,6 +423,8 @@ def _second_pass(later: List[Tuple[int, str, bool]], direct: Iterable[str], link
     only because the engine parses a project module only if its text names an optimizer; a file
     that passes a decay and imports such a module that is not among the run's paths (a pre-commit
     run names only the changed files) is admitted too (``unread``)."""
+    from .engine import reaching_names
+
     reaching = reaching_names(direct, links)
     registries = reaching.intersection(tables)
     callables = _words(reaching) if reaching else None
@@ -385,6 +469,8 @@ class _UnreadImports:
 def _imported_modules(raw: bytes, package: Optional[str]) -> Iterator[str]:
     """The modules a file imports (and ``module.name`` of each ``from module import name``, which
     may be a submodule); relative ones only when the file's package is known."""
+    from .scope import absolute_module  # the resolver's module: only for a run's second pass
+
     for dots, module, names, plain in _IMPORT.findall(raw):
         if plain:
             for part in plain.split(b","):

@@ -36,6 +36,8 @@ class Binding:
     from_import: bool = False  # ``from module import name``
     node: Optional[ast.AST] = None  # set for ``def`` and ``class``: the definition
     end: Optional[Position] = None  # where the binding statement ends (its value is known after it)
+    unpacked: Optional[ast.expr] = None  # set for ``a, b = value``: the whole value, one part of which it holds
+    default: Optional[ast.expr] = None  # set for a parameter with a default (read in the enclosing scope)
 
 
 @dataclass(eq=False)
@@ -116,6 +118,7 @@ class Resolver:
         self._package = package
         # a constant behind an import (the project's own modules: ``project_index``), or None
         self.imported_literal: Optional[Callable[[str], object]] = None
+        self._reaching: Dict[Tuple[int, str], flow.Reaching] = {}  # (id of a scope, name) → its flow
 
     def visit(self, node: ast.AST) -> None:
         handler = self._handlers.get(type(node))
@@ -181,9 +184,13 @@ class Resolver:
                 return
         outer, self.scope = self.scope, Scope("function", self.scope, node=node)
         self.scopes[id(node)] = self.scope
-        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+        positional = [*args.posonlyargs, *args.args]
+        defaults = {id(a): d for a, d in zip(reversed(positional), reversed(args.defaults))}
+        defaults.update((id(a), d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)
+        for arg in (*positional, *args.kwonlyargs, args.vararg, args.kwarg):
             if arg is not None:
-                self._opaque(arg.arg, node)
+                default = defaults.get(id(arg))
+                self.scope.bind(arg.arg, Binding(_pos(node), self.scope, default=default))
         body = node.body if isinstance(node.body, list) else [node.body]
         for stmt in body:
             self.visit(stmt)
@@ -236,9 +243,33 @@ class Resolver:
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             target = node.targets[0]
             self.scope.bind(target.id, Binding(_pos(target), self.scope, value=node.value, end=_end(node)))
-        else:
-            for target in node.targets:
+            return
+        for target in node.targets:
+            if isinstance(target, (ast.Tuple, ast.List)):
+                for element in target.elts:
+                    if isinstance(element, ast.Name):
+                        self.scope.bind(element.id, Binding(_pos(element), self.scope, end=_end(node),
+                                                            unpacked=node.value))
+                    else:
+                        self.visit(element)
+            else:
                 self.visit(target)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.visit(node.value)
+        if not isinstance(node.target, ast.Name):
+            self.visit(node.target)
+            return
+        # ``loss += term``: the name now holds ``loss + term``, read where the target is written
+        # (a synthesized expression; the resolver has visited its parts already)
+        target = node.target
+        before = ast.Name(id=target.id, ctx=ast.Load())
+        combined = ast.BinOp(left=before, op=node.op, right=node.value)
+        for made in (before, combined):
+            ast.copy_location(made, target)
+            made.end_lineno, made.end_col_offset = node.end_lineno, node.end_col_offset  # type: ignore[attr-defined]
+        before.end_lineno, before.end_col_offset = target.end_lineno, target.end_col_offset  # type: ignore[attr-defined]
+        self.scope.bind(target.id, Binding(_pos(target), self.scope, value=combined, end=_end(node)))
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
@@ -381,7 +412,13 @@ class Resolver:
         body = getattr(home.node, "body", None)
         if home is not scope or not isinstance(body, list):
             return list(found)
-        live = flow.reaching(body, [b.pos for b in found], _pos(name))
+        key = (id(home), name.id)
+        reaching = self._reaching.get(key)
+        if reaching is None:
+            start = _pos(body[0]) if body else (0, 0)
+            parameters = frozenset(b.pos for b in found if b.pos < start)
+            reaching = self._reaching[key] = flow.Reaching(body, [b.pos for b in found], parameters)
+        live = reaching.at(_pos(name))
         return [b for b in found if b.pos in live]
 
     def follow(self, expr: ast.expr, scope: Scope) -> Tuple[ast.expr, Scope]:

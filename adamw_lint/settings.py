@@ -19,6 +19,7 @@ and relative to the directory of the file that sets them.
     target-torch = "2.5"              # default: the lowest torch the project's metadata allows
     fix-style = "rename"              # or "flag"
     format = "text"                   # text, json, github, sarif
+    cache-dir = ".adamw_lint_cache"   # relative to this file's directory (check's results cache)
 
 An unknown key, code or value is an error that names the key and the file.
 """
@@ -26,12 +27,15 @@ An unknown key, code or value is an error that names the key and the file.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple, Union
 
-from .project import parse_version
+from .files import MAX_SOURCE_BYTES, SourceError, read_bytes
+from .gitignore import PatternError, Patterns
+from .project import enforced_line_length, parse_version
 from .selection import Selection, parse_codes
 
 if sys.version_info >= (3, 11):
@@ -69,6 +73,7 @@ class Settings:
     format: str = "text"
     unsafe_fixes: bool = False  # check --fix applies fixes that change training numerics too
     target_torch: Optional[Tuple[int, int]] = None  # None: the lowest torch the project's metadata allows
+    cache_dir: Optional[str] = None  # None: .adamw_lint_cache beside the configuration (or in the working directory)
     source: Optional[str] = field(default=None, compare=False)  # the file they came from
     root: str = field(default=".", compare=False)  # patterns are relative to it
     _matchers: Dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -106,15 +111,25 @@ class Settings:
 
     def describe(self) -> str:
         """The effective settings as valid TOML (``adamw-lint config``)."""
-        lines = [f"# settings from {self.source or '(defaults: no configuration found)'}", "[tool.adamw-lint]"]
+        source = _TOML_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", self.source or "(defaults: no configuration found)")
+        lines = [f"# settings from {source}", "[tool.adamw-lint]"]  # a comment ends at a newline
         for key in ("select", "ignore", "extend_select", "exclude", "extend_exclude", "respect_gitignore",
                     "force_exclude", "fix_style", "format", "unsafe_fixes"):
             lines.append(f"{key.replace('_', '-')} = {_toml(getattr(self, key))}")
         if self.target_torch is not None:
             lines.append(f'target-torch = "{self.target_torch[0]}.{self.target_torch[1]}"')
+        if self.cache_dir is not None:
+            lines.append(f"cache-dir = {_toml(self.cache_dir)}")
         lines.append("per-file-ignores = {" + ", ".join(
             f"{_toml(pattern)} = {_toml(codes)}" for pattern, codes in self.per_file_ignores) + "}")
         return "\n".join(lines) + "\n"
+
+
+def line_length_note(path: str) -> str:
+    """What ``adamw-lint config`` adds after the settings: the line length fixes keep to at
+    ``path`` and which tool's configuration it comes from (a TOML comment: the output stays valid)."""
+    found = enforced_line_length(path)
+    return f"# fixes keep lines within {found.limit} characters ({found.source})\n"
 
 
 _PATTERN_CHARACTERS = frozenset("/*?[]!\\#")
@@ -134,15 +149,13 @@ def _relative_to(path: str, root: str) -> Optional[str]:
 
 
 def _pattern_matcher(patterns: Tuple[str, ...], root: str) -> Callable[[str, bool], bool]:
-    import pathspec  # gitignore semantics from a maintained library, not hand-written matching
-
-    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    spec = Patterns(patterns)  # checked when the settings were read (``_checked``)
 
     def matches(path: str, is_dir: bool) -> bool:
         relative = _relative_to(path, root)
         if relative is None:
             return False  # outside this configuration's tree
-        return spec.match_file(relative + "/" if is_dir else relative)
+        return spec.check(relative + "/" if is_dir else relative) is True
 
     return matches
 
@@ -152,15 +165,25 @@ def _toml(value: Any) -> str:
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + _TOML_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + '"'  # TOML allows none raw
+
+
+_TOML_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def read(path: Path) -> Optional[Settings]:
     """The settings a configuration file sets; None for a pyproject.toml without our table."""
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        document = tomllib.loads(read_bytes(str(path), MAX_SOURCE_BYTES).decode("utf-8"))
+    except SourceError as error:
+        raise SettingsError(f"{path}: cannot read it: {error.reason}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise SettingsError(f"{path}: cannot read it: {error}") from None
+    except RecursionError:  # tomllib recurses per nested array or inline table
+        raise SettingsError(f"{path}: cannot read it: nested too deeply") from None
+    except MemoryError:
+        raise SettingsError(f"{path}: cannot read it: out of memory") from None
     if path.name == "pyproject.toml":
         tool = document.get("tool", {})
         if not isinstance(tool, dict):
@@ -199,10 +222,11 @@ def parse(table: Dict[str, Any], source: str, where: str = "") -> Settings:
         if key in ("select", "ignore", "extend-select"):
             values[name] = codes(key, value)
         elif key in ("exclude", "extend-exclude"):
-            values[name] = strings(key, value)
+            values[name] = _checked(strings(key, value), lambda what: fail(key, what))
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise fail(key, 'must be a table of pattern = ["codes"]')
+            _checked(tuple(value), lambda what: fail(key, what))
             values[name] = tuple((pattern, codes(f"{key}.{pattern!r}", listed)) for pattern, listed in value.items())
         elif key == "target-torch":
             try:
@@ -217,6 +241,10 @@ def parse(table: Dict[str, Any], source: str, where: str = "") -> Settings:
             if value not in STYLES:
                 raise fail(key, f"must be one of {', '.join(STYLES)}")
             values[name] = value
+        elif key == "cache-dir":
+            if not isinstance(value, str) or not value:
+                raise fail(key, "must be a directory name as a string")
+            values[name] = os.path.join(values["root"], value)
         elif key == "format":
             if value not in FORMATS:
                 raise fail(key, f"must be one of {', '.join(FORMATS)}")
@@ -224,6 +252,16 @@ def parse(table: Dict[str, Any], source: str, where: str = "") -> Settings:
         else:
             raise SettingsError(f"{source}: {where}unknown key {key!r} (known: {', '.join(sorted(_KEYS))})")
     return Settings(**values)
+
+
+def _checked(patterns: Tuple[str, ...], fail: Callable[[str], Exception]) -> Tuple[str, ...]:
+    """``patterns``, once each compiles: an invalid one in our own settings is an error naming it
+    (in a ``.gitignore``, which other tools read too, such a line is skipped as git skips it)."""
+    try:
+        Patterns(patterns, strict=True)
+    except PatternError as error:
+        raise fail(f"has {error}") from None
+    return patterns
 
 
 def config_in(directory: Path) -> Optional[Settings]:
@@ -243,6 +281,8 @@ class Resolver:
 
     def __init__(self, overrides: Dict[str, Any], config: Optional[str] = None, isolated: bool = False) -> None:
         self.overrides = {k: v for k, v in overrides.items() if v is not None}
+        for key in ("exclude", "extend_exclude"):
+            _checked(self.overrides.get(key, ()), lambda what: SettingsError(f"--{key.replace('_', '-')} {what}"))
         self.isolated = isolated
         self.fixed: Optional[Settings] = None
         if config is not None:
@@ -250,7 +290,7 @@ class Resolver:
             self.fixed = self._merge(settings or replace(Settings(), source=config, root=str(Path(config).parent)))
         elif isolated:
             self.fixed = self._merge(Settings(root=os.getcwd()))
-        self._by_directory: Dict[str, Settings] = {}
+        self._by_directory: Dict[str, Union[Settings, SettingsError]] = {}
 
     def _merge(self, settings: Settings) -> Settings:
         if not self.overrides:
@@ -262,21 +302,30 @@ class Resolver:
 
     def for_directory(self, directory: str) -> Settings:
         """The closest configuration at or above ``directory``; one object per configuration
-        file, so its compiled patterns are shared by every folder it governs."""
+        file, so its compiled patterns are shared by every folder it governs.
+        A configuration that cannot be read raises SettingsError, for every folder it governs.
+        """
         if self.fixed is not None:
             return self.fixed
         key = os.path.abspath(directory)
-        settings = self._by_directory.get(key)
-        if settings is None:
-            found = config_in(Path(key))
+        unresolved = []  # from ``key`` up to the first folder already known: a loop, not recursion
+        while key not in self._by_directory:
+            unresolved.append(key)
+            try:
+                found: Union[Settings, SettingsError, None] = config_in(Path(key))
+            except SettingsError as error:
+                found = error
             parent = os.path.dirname(key)
             if found is not None:
-                settings = self._merge(found)
-            elif parent != key:
-                settings = self.for_directory(parent)
+                self._by_directory[key] = found if isinstance(found, SettingsError) else self._merge(found)
+            elif parent == key:
+                self._by_directory[key] = self._merge(Settings(root=os.getcwd()))
             else:
-                settings = self._merge(Settings(root=os.getcwd()))
-            self._by_directory[key] = settings
+                key = parent
+        settings = self._by_directory[key]
+        self._by_directory.update(dict.fromkeys(unresolved, settings))
+        if isinstance(settings, SettingsError):
+            raise SettingsError(*settings.args)  # a new one each time: no traceback piles up on it
         return settings
 
     def for_path(self, path: str) -> Settings:

@@ -8,8 +8,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
 
-def run_cli(*args, cwd=None, stdin=None, env=None):
-    """Run the command in a subprocess, as users and CI do (``env``: extra environment variables)."""
+def run_cli(*args, cwd=None, stdin=None, env=None, timeout=None):
+    """Run the command in a subprocess, as users and CI do (``env``: extra environment variables;
+    ``timeout``: seconds, a guard for tests of what used to hang)."""
     import subprocess
 
     return subprocess.run(
@@ -19,6 +20,7 @@ def run_cli(*args, cwd=None, stdin=None, env=None):
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        timeout=timeout,
     )
 
 

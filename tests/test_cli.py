@@ -142,14 +142,14 @@ def test_permission_denied_is_reported(tmp_path, capsys, monkeypatch):
 
     target = tmp_path / "secret.py"
     target.write_text(BAD)
-    real_open = open
+    real_open = files.os.open
 
     def denied(path, *args, **kwargs):  # chmod 0 does not stop root, so deny at the call
         if str(path) == str(target):
             raise PermissionError(13, "Permission denied")
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(files, "open", denied, raising=False)
+    monkeypatch.setattr(files.os, "open", denied)
     code, out, err = cli(capsys, "check", str(tmp_path))
     assert code == 2 and "secret.py: cannot be read: Permission denied" in err and out == ""
 

@@ -115,3 +115,15 @@ def test_loss_side_l2_in_torch_spellings():
         assert codes(head + f"reg = sum({expr} for p in model.parameters())\n") == [(3, "AWL105")], expr
     assert codes(head + "reg = sum(p.abs().sum() for p in model.parameters())\n") == []  # L1
     assert codes(head + "reg = sum(q.pow(2).sum() for p in model.parameters())\n") == []  # not the loop variable
+
+
+def test_decay_after_the_scaling_is_a_sign_bug_only_when_the_scaling_negates():
+    chain = "import optax\ntx = optax.chain(optax.scale_by_adam(), {}, optax.add_decayed_weights(1e-4))\n"
+    negating = ["optax.scale_by_learning_rate(1e-3)", "optax.scale_by_learning_rate(1e-3, flip_sign=True)",
+                "optax.scale(-1e-3)", "optax.scale(-lr)"]
+    for scaling in negating:
+        assert codes(chain.format(scaling)) == [(2, "AWL302")], scaling
+    kept = ["optax.scale_by_learning_rate(1e-3, flip_sign=False)", "optax.scale(1e-3)", "optax.scale(lr)"]
+    for scaling in kept:  # the update keeps its sign: the caller subtracts it, decay included (decoupled)
+        assert codes(chain.format(scaling)) == [], scaling
+    assert codes("import optax\ntx = optax.chain(optax.adam(1e-3), optax.add_decayed_weights(1e-4))\n") == [(2, "AWL302")]

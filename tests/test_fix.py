@@ -235,16 +235,13 @@ def test_fix_each_equals_fixing_that_finding_alone():
 
 
 def test_fix_each_is_one_parse_for_many_findings():
-    import time
-
     from adamw_lint.fix import apply_replacements, fix_each
 
+    # the work it takes is counted in test_speed_fixes.py (code generated, fixers built)
     source = "from torch.optim import Adam\n" + "".join(f"o{i} = Adam(p, weight_decay=1e-4)\n" for i in range(200))
     findings = analyze_source(source)
     assert len(findings) == 200
-    start = time.perf_counter()
     each = fix_each(source, findings)
-    assert time.perf_counter() - start < 1.0  # a whole fix per finding took 93 s
     assert apply_replacements(source, each[findings[7].span]).splitlines()[8] == "o7 = AdamW(p, weight_decay=1e-4)"
     assert apply_replacements(source, each[findings[7].span]) == fix_source(source, only=findings[7].span).source
 

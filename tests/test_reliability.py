@@ -83,17 +83,17 @@ def test_symlinks_are_never_followed_or_written_through(tmp_path, capsys):
 
 
 def test_file_deleted_between_read_and_write_is_not_recreated(tmp_path, monkeypatch, capsys):
-    import adamw_lint.cli as cli_module
+    import adamw_lint.files as files_module  # the CLI imports write_atomic where it writes
 
     target = tmp_path / "t.py"
     target.write_text(BAD)
-    original = cli_module.write_atomic
+    original = files_module.write_atomic
 
     def delete_first(path, data, expected):
         os.unlink(path)
         return original(path, data, expected)
 
-    monkeypatch.setattr(cli_module, "write_atomic", delete_first)
+    monkeypatch.setattr(files_module, "write_atomic", delete_first)
     code, _, err = cli(capsys, "fix", str(tmp_path))
     assert code == 2 and "t.py" in err and not target.exists()
     assert list(tmp_path.iterdir()) == []

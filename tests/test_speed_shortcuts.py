@@ -1,5 +1,6 @@
 """Each shortcut taken for speed gives the answer of the slow path it replaces: checked here by
 comparing the two on generated inputs and on real code (the standard library's sources)."""
+import ast
 import os
 import random
 
@@ -62,7 +63,7 @@ def test_the_pre_filter_on_bytes_and_on_text_agree():
     """The CLI scans bytes, flake8 hands text: one ``_Scan`` definition, built for each. They agree
     on ASCII; past it the bytes scan may only admit more ("Nadamé": a non-ASCII letter's UTF-8
     bytes are not lower-case bytes), which the engine then decides on the parsed file."""
-    from adamw_lint.engine import _NOT_ADAPTIVE, _PENALTIES, _STRINGS, _WORDS, may_contain_findings, may_contain_text
+    from adamw_lint.prefilter import _NOT_ADAPTIVE, _PENALTIES, _STRINGS, _WORDS, may_contain_findings, may_contain_text
 
     rng = random.Random(4)
     pieces = [*_WORDS, *_STRINGS, *_NOT_ADAPTIVE, *_PENALTIES, "keras", "tensorflow", "decay", "da", "é", " ", "\n"]
@@ -110,7 +111,9 @@ def _canonical(resolver):
         return (scope.kind, getattr(scope.node, "lineno", 0), getattr(scope.node, "col_offset", 0))
 
     def bindings(scope):
-        return sorted((name, [(b.pos, key(b.scope), b.qualname, id(b.value), b.from_import, id(b.node), b.end)
+        # a value compares by its text: ``x += y`` binds a synthesized ``x + y``, new in each run
+        return sorted((name, [(b.pos, key(b.scope), b.qualname, b.value and ast.dump(b.value), b.from_import,
+                               id(b.node), b.end, id(b.unpacked), id(b.default))
                               for b in found]) for name, found in scope.bindings.items())
 
     scopes = {id(resolver.module): resolver.module, **{i: s for i, s in resolver.scopes.items()}}

@@ -10,18 +10,12 @@ must produce the row's code, and its ``fixed`` text (or ``None``: no automatic f
 
 from __future__ import annotations
 
-from typing import Iterator, Mapping, Tuple
+from typing import Any, Dict, Iterator, Tuple
 
-from .jax_optax import OPTAX_CHAINS, OPTAX_OPTIMIZERS
-from .pytorch import FACTORIES, OPTIMIZERS, SQUARED_NORMS, WRAPPERS
 from .rules import RULES, RULES_BY_CODE
 from .schema import (
     COUPLED, DECOUPLED, NO_DECAY, NOT_ADAPTIVE, Choice, Example, L2Penalty, OptaxChain, OptimizerApi,
     OptimizerFactory, OptimizerWrapper, Rule, Signature, SquaredNormPattern, TrainingOptimizer,
-)
-from .tensorflow_keras import (
-    DECOUPLED_NOT_LR_SCALED, FOLLOWED_WORDS, KERAS_OPTIMIZER_GETTERS, KERAS_OPTIMIZER_STRINGS, L2_PENALTIES, REGULARIZER_KEYWORDS, REGULARIZER_STRINGS,
-    TRAINING_OPTIMIZERS,
 )
 
 __all__ = [
@@ -35,6 +29,41 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> Any:
+    """The API rows load on first use (PEP 562): `adamw-lint rules`, `--version` and the rules'
+    codes need only ``RULES``, and the rows are most of what importing the catalog costs."""
+    if name in _ROW_NAMES:
+        return _rows()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_ROW_NAMES = frozenset((
+    "OPTAX_CHAINS", "OPTAX_OPTIMIZERS", "FACTORIES", "OPTIMIZERS", "SQUARED_NORMS", "WRAPPERS",
+    "DECOUPLED_NOT_LR_SCALED", "FOLLOWED_WORDS", "KERAS_OPTIMIZER_GETTERS", "KERAS_OPTIMIZER_STRINGS", "L2_PENALTIES",
+    "REGULARIZER_KEYWORDS", "REGULARIZER_STRINGS", "TRAINING_OPTIMIZERS", "OPTIMIZERS_BY_NAME", "FACTORIES_BY_NAME",
+    "WRAPPERS_BY_NAME", "TRAINING_OPTIMIZERS_BY_NAME", "L2_PENALTIES_BY_NAME", "OPTAX_CHAINS_BY_NAME",
+))
+
+
+def _rows() -> Dict[str, Any]:
+    """The row tables, loaded once (and made module attributes, so later lookups are plain)."""
+    if "OPTIMIZERS" in globals():
+        return globals()
+    from . import jax_optax, pytorch, tensorflow_keras
+
+    rows: Dict[str, Any] = {}
+    for module in (jax_optax, pytorch, tensorflow_keras):
+        rows.update({name: getattr(module, name) for name in _ROW_NAMES if hasattr(module, name)})
+    rows["OPTIMIZERS_BY_NAME"] = _index((*rows["OPTIMIZERS"], *rows["DECOUPLED_NOT_LR_SCALED"], *rows["OPTAX_OPTIMIZERS"]))
+    rows["FACTORIES_BY_NAME"] = _index(rows["FACTORIES"])
+    rows["WRAPPERS_BY_NAME"] = _index(rows["WRAPPERS"])
+    rows["TRAINING_OPTIMIZERS_BY_NAME"] = _index(rows["TRAINING_OPTIMIZERS"])
+    rows["L2_PENALTIES_BY_NAME"] = _index(rows["L2_PENALTIES"])
+    rows["OPTAX_CHAINS_BY_NAME"] = _index(rows["OPTAX_CHAINS"])
+    globals().update(rows)
+    return rows
+
+
 def _index(rows) -> dict:
     table = {}
     for row in rows:
@@ -44,24 +73,12 @@ def _index(rows) -> dict:
     return table
 
 
-OPTIMIZERS_BY_NAME: Mapping[str, OptimizerApi] = _index((*OPTIMIZERS, *DECOUPLED_NOT_LR_SCALED, *OPTAX_OPTIMIZERS))
-FACTORIES_BY_NAME: Mapping[str, OptimizerFactory] = _index(FACTORIES)
-WRAPPERS_BY_NAME: Mapping[str, OptimizerWrapper] = _index(WRAPPERS)
-TRAINING_OPTIMIZERS_BY_NAME: Mapping[str, TrainingOptimizer] = _index(TRAINING_OPTIMIZERS)
-L2_PENALTIES_BY_NAME: Mapping[str, L2Penalty] = _index(L2_PENALTIES)
-OPTAX_CHAINS_BY_NAME: Mapping[str, OptaxChain] = _index(OPTAX_CHAINS)
-
-
 def all_rows() -> Iterator[object]:
-    yield from OPTIMIZERS
-    yield from DECOUPLED_NOT_LR_SCALED
-    yield from OPTAX_OPTIMIZERS
-    yield from FACTORIES
-    yield from WRAPPERS
-    yield from TRAINING_OPTIMIZERS
-    yield from L2_PENALTIES
-    yield from OPTAX_CHAINS
-    yield SQUARED_NORMS
+    rows = _rows()
+    for name in ("OPTIMIZERS", "DECOUPLED_NOT_LR_SCALED", "OPTAX_OPTIMIZERS", "FACTORIES", "WRAPPERS",
+                 "TRAINING_OPTIMIZERS", "L2_PENALTIES", "OPTAX_CHAINS"):
+        yield from rows[name]
+    yield rows["SQUARED_NORMS"]
 
 
 def codes_of(row: object) -> Tuple[str, ...]:
@@ -85,8 +102,10 @@ def trigger_words() -> Tuple[str, ...]:
     Keras SGD (reported only for ``decay=``, AWL203) is looked for in modules that mention Keras
     (``engine.may_contain_findings``): "SGD" alone would pass every torch file that uses SGD.
     """
-    rows = (*OPTIMIZERS, *FACTORIES, *TRAINING_OPTIMIZERS, *DECOUPLED_NOT_LR_SCALED, *OPTAX_OPTIMIZERS)
-    words = {name.split(".", 1)[0] for row in OPTAX_CHAINS for name in row.names}  # "optax"
+    table = _rows()
+    rows = (*table["OPTIMIZERS"], *table["FACTORIES"], *table["TRAINING_OPTIMIZERS"], *table["DECOUPLED_NOT_LR_SCALED"],
+            *table["OPTAX_OPTIMIZERS"])
+    words = {name.split(".", 1)[0] for row in table["OPTAX_CHAINS"] for name in row.names}  # "optax"
     for row in rows:
         if row.adaptive if isinstance(row, TrainingOptimizer) else codes_of(row):
             words |= {name.rsplit(".", 1)[1] for name in row.names if not any(_covers(w, name) for w in words)}

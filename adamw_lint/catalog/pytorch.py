@@ -46,6 +46,7 @@ OPTIMIZERS: Tuple[OptimizerApi, ...] = (
             "torch.optim.adam.Adam": "torch.optim.AdamW",
             "torch.optim._multi_tensor.Adam": "torch.optim._multi_tensor.AdamW",
         },
+        rename_subclass_since="torch 2.7",  # class AdamW(Adam) since 2.7.0 (§2.1, pytorch#143710)
         advice="use torch.optim.AdamW",
         valid=(
             "import torch\nopt = torch.optim.Adam(model.parameters(), lr=1e-3)\n",

@@ -34,7 +34,11 @@ _RETUNE = (
     "runtime calibration measured (`adamw-lint fix --weight-decay-from adamw-calibration.json`). "
     "The fix is *unsafe*: `check --fix` applies it only with `--unsafe-fixes`; `adamw-lint fix` "
     "(the one-off codemod) applies it. A fix that needs a newer torch than the project allows "
-    "(`target-torch`, else the lowest torch its metadata accepts) is not offered."
+    "(`target-torch`, else the lowest torch its metadata accepts) is not offered. Inside a "
+    "library's public API that promises the optimizer (an importable class, factory or function "
+    "whose name, registration or return annotation names it), or where the fix would rename the "
+    "base of a public class, the fix is *display-only*: advice to offer the decoupled variant "
+    "beside it, never a rewrite of what every importer gets."
 )
 
 RULES: Tuple[Rule, ...] = (
@@ -248,7 +252,9 @@ RULES: Tuple[Rule, ...] = (
         name="optax-decay-after-update",
         summary="optax.add_decayed_weights after the learning-rate scaling makes weights grow",
         what="Finds `optax.chain(optax.adam(lr), optax.add_decayed_weights(wd))` and other chains that add "
-             "the decay after the update was scaled by −learning_rate.",
+             "the decay after the update was scaled by −learning_rate. A scaling that keeps the sign "
+             "(`scale_by_learning_rate(lr, flip_sign=False)`, `scale(lr)`) is not reported: the caller then "
+             "subtracts the update, decay included, which is decoupled decay on purpose.",
         why=(
             "optax applies updates as θ + u. After `scale_by_learning_rate` (inside `optax.adam`) the update "
             "is already −lr·…; adding wd·θ to it makes θ grow by the factor (1 + wd) every step. It is a sign "

@@ -113,6 +113,9 @@ class OptimizerApi(_Signed):
     since: Optional[str] = None  # first release with the switch
     fix: Optional[str] = None  # "rename" or "switch"
     rename: Mapping[str, str] = field(default_factory=dict)  # qualified name → decoupled class
+    # first release where the decoupled class subclasses this one: before it, the project's own
+    # isinstance checks and annotations of this class no longer hold for a renamed object
+    rename_subclass_since: Optional[str] = None
     droppable: Tuple[str, ...] = ()  # arguments a rename may drop whatever their value
     advice: str = ""  # what to write instead, for messages
     always: Optional[str] = None  # every call is reported, with this message after the name

@@ -7,7 +7,7 @@ from typing import ClassVar, FrozenSet, Iterable, Mapping
 
 from ..context import Alternative, Context, SuperInit
 from ..findings import Finding
-from ..project_index import Reach
+from ..summaries import Reach
 from ..scope import Binding, Scope
 
 

@@ -32,6 +32,8 @@ class ConventionChecker(Checker):
         entries = ctx.dict_entries(config, scope) if config is not None else None
         if entries is not None and name == "optim_wrapper":
             config = entries[0].get(MM_WRAPPER_KEY)
+            if isinstance(config, ast.Name) and config.id in MM_CONFIG_NAMES:
+                return ()  # optim_wrapper = dict(optimizer=optimizer): reported at that dict
             entries = ctx.dict_entries(config, scope) if config is not None else None
         if entries is None or config is None or "type" not in entries[0]:
             return ()

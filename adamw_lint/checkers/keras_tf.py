@@ -19,14 +19,16 @@ optimizer gets at most one finding per code, naming every penalty's line.
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .. import catalog
 from ..catalog import TrainingOptimizer
-from ..context import ABSENT, HIDDEN
+from ..context import ABSENT, HIDDEN, Alternative
 from ..findings import Finding, place
-from ..scope import Scope
+from ..scope import Binding, Resolver, Scope
+from ..summaries import ClassMembers
 from .base import Checker
 
 _REGULARIZERS = {name: row for row in catalog.L2_PENALTIES if row.kind == "regularizer" for name in row.names}
@@ -44,6 +46,7 @@ class _Site:
     what: str
     coefficient: Optional[float] = None
     factor: float = 0.0
+    where: str = ""  # the project module it is written in, when not this one
 
 
 @dataclass
@@ -52,6 +55,7 @@ class _Optimizer:
     name: str
     models: List[Tuple[ast.expr, Scope]]  # what compile() trains with it
     losses: List[Tuple[ast.expr, Scope]]  # what minimize()/apply_gradients() minimizes with it
+    chosen: bool = False  # one of several optimizers a variable may hold: the message says when
 
 
 class KerasTfChecker(Checker):
@@ -66,6 +70,12 @@ class KerasTfChecker(Checker):
         self.uses: List[Tuple[str, ast.Call, Scope]] = []  # (method, call, scope)
         self._graph: Optional[List[_Site]] = None
         self._mutations: Dict[int, List[Tuple[ast.Call, Scope]]] = {}  # binding id → x.add(...) calls on it
+        self.others: List[Tuple[ast.expr, Scope]] = []  # models compiled with an optimizer not reported here
+        self._calls: Dict[int, List[Tuple[ast.Call, Scope]]] = {}  # id of a module function → calls walks met
+        self.members = ClassMembers(ctx.resolver)
+        self._paths: Dict[int, str] = {}  # id of another project module's scope → its path as shown
+        self._foreign: List[Resolver] = []  # those modules' resolvers
+        self._sites: Optional[List[Tuple[_Site, Scope]]] = None  # every weight regularizer of the module
 
     # collecting --------------------------------------------------------------------------
     def check(self, call: ast.Call, scope: Scope, name: str, row: object) -> Iterable[Finding]:
@@ -90,6 +100,13 @@ class KerasTfChecker(Checker):
                    "weight_decay= for (decoupled) weight decay")
         return (Finding("AWL203", message, self.ctx.span(call)),)
 
+    def check_alternative(self, call: ast.Call, scope: Scope, choice: Alternative, row: object) -> Iterable[Finding]:
+        """``getattr(tf.keras.optimizers, name)(…)``, a branch or a registry that may build an
+        adaptive optimizer: followed to what it trains like a construction."""
+        if isinstance(row, TrainingOptimizer) and row.adaptive and id(call) not in self.optimizers:
+            self.optimizers[id(call)] = _Optimizer(call, f"{self.ctx.text(call.func)} (may be {choice.qualname})", [], [])
+        return ()
+
     def check_method(self, call: ast.Call, scope: Scope) -> Iterable[Finding]:
         assert isinstance(call.func, ast.Attribute)
         self.uses.append((call.func.attr, call, scope))
@@ -106,9 +123,8 @@ class KerasTfChecker(Checker):
             elif method == "compile":
                 self._link_compile(call, scope)
             elif method in ("minimize", "apply_gradients"):
-                optimizer = self._optimizer(receiver, scope)
                 loss = _argument(call, 0, "loss" if method == "minimize" else "grads_and_vars")
-                if optimizer is not None and loss is not None:
+                for optimizer in self._optimizers(receiver, scope) if loss is not None else ():
                     optimizer.losses.append((loss, scope))
         findings: List[Finding] = []
         for optimizer in self.optimizers.values():
@@ -120,27 +136,58 @@ class KerasTfChecker(Checker):
         chosen = _argument(call, 0, "optimizer")
         if chosen is None:
             return
-        optimizer = self._optimizer(chosen, scope)
-        if optimizer is None:
+        optimizers = self._optimizers(chosen, scope)
+        if not optimizers:
             literal = self.ctx.literal(chosen, scope)
             if not (isinstance(literal, str) and literal.lower() in catalog.KERAS_OPTIMIZER_STRINGS
                     and self._imports_keras()):
+                self.others.append((model, scope))  # SGD, or what cannot be followed: not ours
                 return
-            optimizer = self.optimizers.setdefault(id(call), _Optimizer(call, f"compile(optimizer={literal!r})", [], []))
-        optimizer.models.append((model, scope))
+            optimizers = [self.optimizers.setdefault(id(call), _Optimizer(call, f"compile(optimizer={literal!r})", [], []))]
+        for optimizer in optimizers:
+            optimizer.models.append((model, scope))
 
-    def _optimizer(self, expr: ast.expr, scope: Scope) -> Optional[_Optimizer]:
-        """The adaptive optimizer construction ``expr`` holds, followed through variables."""
-        for _ in range(50):
+    def _optimizers(self, expr: ast.expr, scope: Scope) -> List[_Optimizer]:
+        """The adaptive optimizer constructions ``expr`` may hold: followed through every
+        assignment that can reach a variable (``if …: opt = Adam(…)`` / ``else: opt = SGD(…)``),
+        both arms of ``A if c else B``, and wrappers that take the optimizer as their first
+        argument, ``optimizer=`` or ``inner_optimizer=`` (``LossScaleOptimizer(opt)``, ``hvd.DistributedOptimizer(opt)``,
+        a moving average): a wrapped optimizer still decides how the gradient is scaled."""
+        found: Dict[int, _Optimizer] = {}
+        stack, seen = [(expr, scope)], set()
+        chosen = False  # one of several values the variable may hold
+        while stack and len(seen) < 200:
+            expr, scope = stack.pop()
+            if id(expr) in seen:
+                continue
+            seen.add(id(expr))
             if isinstance(expr, ast.Call):
-                return self.optimizers.get(id(expr))
-            if not isinstance(expr, ast.Name):
-                return None
-            binding = self.ctx.reaching(expr, scope)
-            if binding is None or binding.value is None:
-                return None
-            expr, scope = binding.value, binding.scope
-        return None
+                optimizer = self.optimizers.get(id(expr))
+                if optimizer is not None:
+                    found[id(expr)] = optimizer
+                    if chosen:
+                        optimizer.chosen = True
+                elif self.ctx.qualname(expr.func, scope) not in self.routes:  # not SGD itself
+                    inner = _argument(expr, 0, "optimizer") or _argument(expr, 0, "inner_optimizer")  # Keras 3
+                    if inner is not None:
+                        stack.append((inner, scope))
+            elif isinstance(expr, ast.IfExp):
+                stack += [(expr.body, scope), (expr.orelse, scope)]
+                chosen = True
+            elif isinstance(expr, ast.Attribute):  # self.optimizer, stored by any method of the family
+                member = self.members.self_attribute(expr, scope)
+                stored = self.members.values(*member) if member is not None else []
+                chosen = chosen or len(stored) > 1
+                stack += [(v, s) for v, s in stored if isinstance(v, ast.expr)]
+            elif isinstance(expr, ast.Name):
+                bindings = self.ctx.resolver.reaching_all(expr, scope) or self._last(expr, scope)
+                chosen = chosen or len(bindings) > 1
+                stack += [(b.value, b.scope) for b in bindings if b.value is not None]
+        return list(found.values())
+
+    def _last(self, name: ast.Name, scope: Scope) -> List[Binding]:
+        binding = self.ctx.reaching(name, scope)
+        return [binding] if binding is not None else []
 
     def _named_optimizer(self, expr: Optional[ast.expr], scope: Scope) -> Optional[str]:
         """The adaptive optimizer a name (``"adam"``) or a config (``{"class_name": "Adam", ...}``) names."""
@@ -163,30 +210,96 @@ class KerasTfChecker(Checker):
     def _report(self, optimizer: _Optimizer) -> List[Finding]:
         regularizers: List[_Site] = []
         loss_terms: List[_Site] = []
+        unfollowed = ""
         for model, scope in optimizer.models:
-            for site in self._model_penalties(model, scope):
+            found = self._model_penalties(model, scope)
+            for site in found:
                 (loss_terms if site.what == "add_loss" else regularizers).append(site)
+            if not found and not self._followed(model, scope):
+                nearby = self._unclaimed_regularizers(scope)
+                if nearby:
+                    regularizers += nearby
+                    unfollowed = (f" ({self.ctx.text(model)} cannot be followed; those regularizers are in the "
+                                  f"same {_context(scope, self.members)[0]} and no other model uses them)")
         for loss, scope in optimizer.losses:
             loss_terms.extend(self._loss_penalties(loss, scope))
         findings = []
         span = self.ctx.span(optimizer.call)
+        name = optimizer.name + (self._condition(optimizer.call) if optimizer.chosen else "")
         regularizers = _unique(regularizers)
         if regularizers:
-            template = (f"AWL201 {optimizer.name} trains L2 weight regularizers "
-                        f"({'; '.join(place(i) for i in range(len(regularizers)))}) as coupled L2 through its "
+            template = (f"AWL201 {name} trains L2 weight regularizers "
+                        f"({'; '.join(_places(regularizers))}){unfollowed} as coupled L2 through its "
                         f"adaptive denominator; drop them and use keras.optimizers.AdamW({_translation(regularizers)}), "
                         "then re-tune")
-            findings.append(Finding.naming("AWL201", template, span, [s.line for s in regularizers]))
+            findings.append(Finding.naming("AWL201", template, span, [s.line for s in regularizers if not s.where]))
         covered = {s.line for s in regularizers}
         loss_terms = [s for s in _unique(loss_terms) if s.line not in covered]
         if loss_terms:
-            where = "; ".join(f"{s.what} at {place(i)}" for i, s in enumerate(loss_terms))
-            template = (f"AWL202 {optimizer.name} minimizes a loss with L2 terms ({where}): coupled L2 through its "
+            where = "; ".join(f"{s.what} at {at}" for s, at in zip(loss_terms, _places(loss_terms)))
+            template = (f"AWL202 {name} minimizes a loss with L2 terms ({where}): coupled L2 through its "
                         "adaptive denominator; use keras.optimizers.AdamW(weight_decay=wd) (wd·l2_loss(w) has "
                         "gradient wd·w), or tf.contrib.opt.AdamWOptimizer(weight_decay=wd·learning_rate) in TF1, "
                         "then re-tune")
-            findings.append(Finding.naming("AWL202", template, span, [s.line for s in loss_terms]))
+            findings.append(Finding.naming("AWL202", template, span, [s.line for s in loss_terms if not s.where]))
         return findings
+
+    def _followed(self, model: ast.expr, scope: Scope) -> bool:
+        """Whether anything is known of how ``model`` is built: a Keras/TF call, or a function
+        or class of this module, among what it is computed from. A parameter, an attribute or a
+        model built in another module is not followed."""
+        for node, node_scope in self._walk(model, scope):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                return True
+            if isinstance(node, ast.Call):
+                name = self.ctx.qualname(node.func, node_scope)
+                if name is not None and name.split(".", 1)[0] in _ROOTS:
+                    return True
+        return False
+
+    def _unclaimed_regularizers(self, scope: Scope) -> List[_Site]:
+        """Unknown is not unrelated: for a model that cannot be followed, the L2 regularizers
+        written in the same function, the same class family or (a script, a notebook's cells) at
+        module level, unless a model that is followed (compiled with another optimizer, or with
+        this one elsewhere) is built from them."""
+        here = _context(scope, self.members)
+        sites = [site for site, site_scope in self._module_regularizers() if _context(site_scope, self.members) == here]
+        if not sites:
+            return []
+        claimed = set()
+        for model, model_scope in (*self.others, *(m for o in self.optimizers.values() for m in o.models)):
+            if self._followed(model, model_scope):
+                claimed.update(self._model_penalties(model, model_scope))
+        return [site for site in sites if site not in claimed]
+
+    def _module_regularizers(self) -> List[Tuple[_Site, Scope]]:
+        if self._sites is None:
+            self._sites = [(site, scope) for call, scope in self.ctx.resolver.calls for kw in call.keywords
+                           if kw.arg in catalog.REGULARIZER_KEYWORDS
+                           for site in [self._regularizer(kw.value, scope)] if site is not None]
+        return self._sites
+
+    def _condition(self, call: ast.Call) -> str:
+        """`` (chosen when <test>)`` for a construction inside an ``if``/``elif``/``else`` branch."""
+        where = (call.lineno, call.col_offset)
+        tests: List[str] = []
+        body = getattr(self.ctx.resolver.module.node, "body", [])
+        while True:
+            stmt = next((s for s in body if (s.lineno, s.col_offset) <= where < (s.end_lineno, s.end_col_offset)), None)
+            if stmt is None:
+                break
+            if isinstance(stmt, ast.If):
+                inside_body = stmt.body and (stmt.body[0].lineno, stmt.body[0].col_offset) <= where
+                in_else = stmt.orelse and (stmt.orelse[0].lineno, stmt.orelse[0].col_offset) <= where
+                test = self.ctx.text(stmt.test)
+                if in_else:
+                    tests.append(f"not ({test})")
+                elif inside_body and not in_else:
+                    tests.append(test)
+            blocks = [getattr(stmt, f, []) for f in ("body", "orelse", "finalbody")]
+            blocks += [h.body for h in getattr(stmt, "handlers", [])]
+            body = [s for block in blocks for s in block if isinstance(s, ast.stmt)]
+        return f" (chosen when {' and '.join(tests)})" if tests else ""
 
     # following a model back to its layers ------------------------------------------------
     def _model_penalties(self, expr: ast.expr, scope: Scope) -> List[_Site]:
@@ -200,9 +313,20 @@ class KerasTfChecker(Checker):
                     site = self._regularizer(kw.value, scope)
                     if site is not None:
                         sites.append(site)
+            # a regularizer object handed to what the model is built by (a project builder, a
+            # model class) is there for its weights; an activity regularizer penalizes outputs
+            library = (self.ctx.qualname(node.func, scope) or "").split(".", 1)[0] in _ROOTS
+            given = [] if library else list(node.args)
+            given += [kw.value for kw in node.keywords if kw.arg not in catalog.REGULARIZER_KEYWORDS
+                      and "activity" not in (kw.arg or "")]
+            for value in given:
+                if isinstance(self.ctx.follow(value, scope)[0], ast.Call):
+                    site = self._regularizer(value, scope)
+                    if site is not None:
+                        sites.append(site)
             if isinstance(node.func, ast.Attribute) and node.func.attr == "add_loss":
                 for arg in node.args:
-                    sites.extend(_Site(s.line, "add_loss") for s in self._loss_penalties(arg, scope)
+                    sites.extend(_Site(s.line, "add_loss", where=s.where) for s in self._loss_penalties(arg, scope)
                                  if s.what.startswith("l2_loss"))
         return sites
 
@@ -211,8 +335,13 @@ class KerasTfChecker(Checker):
         value, value_scope = ctx.follow(expr, scope)
         literal = ctx.literal(value, value_scope)
         if isinstance(literal, str) and literal.lower() in catalog.REGULARIZER_STRINGS:
-            return _Site(expr.lineno, "regularizer", catalog.REGULARIZER_STRINGS[literal.lower()], 2.0)
+            return _Site(expr.lineno, "regularizer", catalog.REGULARIZER_STRINGS[literal.lower()], 2.0,
+                         self._where(scope))
         if not isinstance(value, ast.Call):
+            # the L2 function itself as the regularizer (``kernel_regularizer=tf.nn.l2_loss``): c = 1
+            term = _LOSS_TERMS.get(ctx.qualname(value, value_scope) or "") if isinstance(value, ast.Attribute) else None
+            if term is not None and term.of_weights:
+                return _Site(expr.lineno, "regularizer", 1.0, term.gradient_factor, self._where(scope))
             return None
         penalty = _REGULARIZERS.get(ctx.qualname(value.func, value_scope) or "")
         if penalty is None or penalty.coefficient is None:
@@ -227,19 +356,77 @@ class KerasTfChecker(Checker):
             number = penalty.signature.default(penalty.coefficient)
             if not number:
                 return None
-        elif ctx.nonzero(coefficient, value_scope) is False:
+        elif ctx.nonzero(coefficient, value_scope) is False or self._zero_argument(coefficient, value_scope):
             return None
         else:
             number = ctx.number(coefficient, value_scope)  # type: ignore[arg-type]
-        return _Site(expr.lineno, "regularizer", number, penalty.gradient_factor)  # type: ignore[arg-type]
+        return _Site(expr.lineno, "regularizer", number, penalty.gradient_factor, self._where(scope))  # type: ignore[arg-type]
+
+    def _project_callable(self, qualname: str) -> Optional[Tuple[ast.AST, Scope]]:
+        """A function or class of another module of the project (a model builder), with the
+        module scope it is defined in; its module's path is kept for the sites found in it."""
+        project = self.ctx.project
+        found = project.definition(qualname) if project is not None else None
+        if found is None:
+            return None
+        module, node = found
+        if id(module.resolver.module) not in self._paths:
+            self._paths[id(module.resolver.module)] = _shown(module.path)
+            self._foreign.append(module.resolver)
+        return node, module.resolver.module
+
+    def _scope_of(self, node: ast.AST) -> Optional[Scope]:
+        """The scope a def, lambda, class or comprehension opens, in this module or another."""
+        found = self.ctx.resolver.scope_of(node)
+        for resolver in self._foreign if found is None else ():
+            found = resolver.scope_of(node)
+            if found is not None:
+                break
+        return found
+
+    def _where(self, scope: Scope) -> str:
+        return self._paths.get(id(scope.module()), "")
+
+    def _zero_argument(self, expr: ast.expr, scope: Scope) -> bool:
+        """A parameter of a builder that every call the walks saw leaves at zero (passed, or its
+        default): ``def build(l2=0.0): …l2(l2)…`` built as ``build()`` has no L2."""
+        function = scope.node
+        if not (isinstance(expr, ast.Name) and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))):
+            return False
+        calls = self._calls.get(id(function))
+        if not calls:
+            return False
+        params = function.args
+        positional = [a.arg for a in (*params.posonlyargs, *params.args)]
+        if expr.id not in positional and expr.id not in {a.arg for a in params.kwonlyargs}:
+            return False
+        defaults = dict(zip(positional[::-1], params.defaults[::-1]))
+        defaults.update({a.arg: d for a, d in zip(params.kwonlyargs, params.kw_defaults) if d is not None})
+        for call, call_scope in calls:
+            passed = next((kw.value for kw in call.keywords if kw.arg == expr.id), None)
+            if passed is None and expr.id in positional and positional.index(expr.id) < len(call.args):
+                passed = call.args[positional.index(expr.id)]
+            if any(isinstance(a, ast.Starred) for a in call.args) or any(kw.arg is None for kw in call.keywords):
+                return False  # *args/**kwargs: it may be passed there
+            if passed is not None:
+                if self.ctx.nonzero(passed, call_scope) is not False:
+                    return False
+            elif expr.id not in defaults or self.ctx.nonzero(defaults[expr.id], scope.parent or scope) is not False:
+                return False
+        return True
 
     # following a loss back to its terms ----------------------------------------------------
     def _loss_penalties(self, expr: ast.expr, scope: Scope) -> List[_Site]:
         sites: List[_Site] = []
         for node, scope in self._walk(expr, scope, stop=self._loss_term):
             if isinstance(node, ast.Attribute) and node.attr == "losses":
-                if any(s.what == "regularizer" or s.what == "add_loss" for s in self._model_penalties(node.value, scope)):
-                    sites.append(_Site(node.lineno, self.ctx.text(node)))
+                penalties = self._model_penalties(node.value, scope)
+                if any(s.what == "regularizer" or s.what == "add_loss" for s in penalties):
+                    sites.append(_Site(node.lineno, self.ctx.text(node), where=self._where(scope)))
+                elif not penalties and not self._followed(node.value, scope) and self._unclaimed_regularizers(scope):
+                    # a model not followed, and L2 regularizers beside it that no other model uses
+                    sites.append(_Site(node.lineno, f"{self.ctx.text(node)} (the model cannot be followed; L2 "
+                                                    "regularizers are written in the same scope)", where=self._where(scope)))
                 continue
             if not isinstance(node, ast.Call):
                 continue
@@ -251,9 +438,9 @@ class KerasTfChecker(Checker):
             short = term.names[0].rsplit(".", 1)[1]
             if term.collects:
                 if self._graph_regularizers():
-                    sites.append(_Site(node.lineno, f"{short}()"))
+                    sites.append(_Site(node.lineno, f"{short}()", where=self._where(scope)))
             else:
-                sites.append(_Site(node.lineno, short))
+                sites.append(_Site(node.lineno, short, where=self._where(scope)))
         return sites
 
     def _loss_term(self, node: ast.AST, scope: Scope) -> bool:
@@ -263,13 +450,25 @@ class KerasTfChecker(Checker):
         return isinstance(node, ast.Call) and self.ctx.qualname(node.func, scope) in _LOSS_TERMS
 
     def _graph_regularizers(self) -> List[_Site]:
-        """TF1's regularization-loss collection: every L2 weight regularizer in the module."""
+        """TF1's regularization-loss collection: every L2 weight regularizer in the module, and
+        every L2 term added to the collection by hand (``tf.add_to_collection(REGULARIZATION_LOSSES,
+        c * tf.nn.l2_loss(w))``, ``tf.losses.add_loss(…, REGULARIZATION_LOSSES)``)."""
         if self._graph is None:
             self._graph = [
                 site for call, scope in self.ctx.resolver.calls for kw in call.keywords
                 if kw.arg in catalog.REGULARIZER_KEYWORDS
                 for site in [self._regularizer(kw.value, scope)] if site is not None
             ]
+            for call, scope in self.ctx.resolver.calls:
+                name = self.ctx.qualname(call.func, scope) or ""
+                if not name.endswith((".add_to_collection", ".losses.add_loss")) or name.split(".", 1)[0] not in _ROOTS:
+                    continue
+                values = [*call.args, *(kw.value for kw in call.keywords)]
+                if not any("REGULARIZATION_LOSSES" in self.ctx.text(v) or self.ctx.literal(v, scope) == "regularization_losses"
+                           for v in values):
+                    continue
+                for value in values:
+                    self._graph += [s for s in self._loss_penalties(value, scope) if s.what.startswith("l2_loss")]
         return self._graph
 
     # the walk ----------------------------------------------------------------------------------
@@ -277,7 +476,15 @@ class KerasTfChecker(Checker):
         """Every node ``expr`` is computed from: its subexpressions, the values of the variables it
         reads (the binding that reaches the read), the bodies of the module's own functions and
         classes it names, and the ``x.add(...)``/``x.add_loss(...)`` calls on a variable it reads.
-        Nodes where ``stop`` says so are yielded but not entered."""
+        Nodes where ``stop`` says so are yielded but not entered. The calls of builders this
+        walk meets are its own (``_zero_argument`` reads them): another walk starts afresh."""
+        outer, self._calls = self._calls, {}
+        try:
+            yield from self._nodes(expr, scope, stop)
+        finally:
+            self._calls = outer
+
+    def _nodes(self, expr: ast.expr, scope: Scope, stop):
         ctx = self.ctx
         stack: List[Tuple[ast.AST, Scope]] = [(expr, scope)]
         seen = set()
@@ -297,11 +504,29 @@ class KerasTfChecker(Checker):
                     continue
                 if binding.value is not None:
                     stack.append((binding.value, binding.scope))
+                elif binding.unpacked is not None:  # main, reg = self.losses(): built from the whole value
+                    stack.append((binding.unpacked, binding.scope))
                 elif binding.node is not None:
                     stack.append((binding.node, binding.scope))
                 stack.extend(self._mutations.get(id(binding), ()))
                 continue
-            inner = ctx.resolver.scope_of(node) or scope
+            inner = self._scope_of(node) or scope
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+                member = self.members.self_attribute(node, scope)
+                if member is not None:  # self.loss: what the class family stores there
+                    stack.extend(self.members.values(*member))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                binding = ctx.reaching(node.func, scope)
+                callee = binding.node if binding is not None else None
+                if binding is not None and binding.qualname is not None:  # imported: a builder of the project?
+                    callee = self._project_callable(binding.qualname)
+                    if callee is not None:
+                        stack.append(callee)
+                        callee = callee[0]
+                if isinstance(callee, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    calls = self._calls.setdefault(id(callee), [])
+                    if all(c is not node for c, _ in calls):
+                        calls.append((node, scope))
             if isinstance(node, ast.Call) and ctx.qualname(node.func, scope) is not None:
                 children: Sequence[ast.AST] = [*node.args, *(kw.value for kw in node.keywords)]  # a library callee
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -312,6 +537,29 @@ class KerasTfChecker(Checker):
             else:
                 children = list(ast.iter_child_nodes(node))
             stack.extend((child, inner) for child in reversed(children))
+        if stack:
+            ctx.limit_hit = (f"analysis stopped after {_WALK_LIMIT} nodes following a model or loss; "
+                             "findings in this file may be missing")
+
+
+def _shown(path: str) -> str:
+    relative = os.path.relpath(path)
+    return path if relative.startswith(os.pardir) else relative
+
+
+def _context(scope: Scope, members: Optional[ClassMembers] = None) -> Tuple[str, int]:
+    """Where code runs, for tying an optimizer to penalties it cannot follow: the outermost
+    function it is in, or its class family for a method; the module for top-level code."""
+    outermost = None
+    while scope.parent is not None:
+        if scope.kind == "function":
+            outermost = scope
+        if scope.kind == "class" and members is not None and isinstance(scope.node, ast.ClassDef):
+            return "class", id(members.family(scope.node)[0])
+        scope = scope.parent
+    if outermost is not None:
+        return "function", id(outermost.node)
+    return "module", 0
 
 
 def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
@@ -319,6 +567,18 @@ def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
     if found is None and len(call.args) > index and not isinstance(call.args[index], ast.Starred):
         return call.args[index]
     return found
+
+
+def _places(sites: Sequence[_Site]) -> List[str]:
+    """Each site's place in a message: a related-line mark in this module, else ``path:line``."""
+    marks, local = [], 0
+    for site in sites:
+        if site.where:
+            marks.append(f"{site.where}:{site.line}")
+        else:
+            marks.append(place(local))
+            local += 1
+    return marks
 
 
 def _unique(sites: List[_Site]) -> List[_Site]:

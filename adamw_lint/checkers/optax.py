@@ -19,6 +19,9 @@ from .optimizer_fix import plan_chain_fix
 
 # optax.add_decayed_weights(weight_decay=0.0, mask=None)
 _DECAYED_WEIGHTS = Signature.parse("weight_decay=0.0, mask=None")
+# optax 0.2.8 (optax/_src/transform.py): scale_by_learning_rate(learning_rate=None, *, flip_sign=True), scale(step_size)
+_SCALE_BY_LR = Signature.parse("learning_rate=None, *, flip_sign=True")
+_SCALE = Signature.parse("step_size")
 _COUPLED = ("AWL301", "adds the decay before the adaptive preconditioner (coupled L2)")
 _GROWS = ("AWL302", "adds the decay after the update was scaled by -learning_rate: the weights grow by "
                     "(1 + weight_decay) every step (a sign bug, not weight decay)")
@@ -49,7 +52,7 @@ class OptaxChecker(Checker):
                 continue
             if any(n in chain.adaptive for n in names[i + 1:]):
                 code, what = _COUPLED
-            elif any(n in chain.scaled for n in names[:i]):
+            elif any(n in chain.scaled and self._negates(call.args[j], n, scope) for j, n in enumerate(names[:i])):
                 code, what = _GROWS
             else:
                 continue
@@ -59,3 +62,22 @@ class OptaxChecker(Checker):
             fix, blocked = plan_chain_fix(ctx, chain, call, scope, names, i, bound, code) if ctx.fixes else (None, "")
             return Finding(code, message, ctx.span(call), fix, blocked)
         return None
+
+    def _negates(self, transform: ast.expr, name: str, scope: Scope) -> bool:
+        """Whether a learning-rate scaling flips the update's sign (decay added after it then
+        grows the weights): ``scale_by_learning_rate`` unless ``flip_sign=False``, ``scale(s)``
+        only for an ``s`` written negative; the optimizer aliases always do. A chain that keeps
+        the sign (``flip_sign=False``, ``scale(lr)``) and subtracts the update itself applies
+        decoupled decay on purpose."""
+        assert isinstance(transform, ast.Call)
+        short = name.rsplit(".", 1)[1]
+        if short == "scale_by_learning_rate":
+            flip = self.ctx.bind(transform, scope, _SCALE_BY_LR).get("flip_sign")
+            return self.ctx.flag(flip, True, scope) is not False
+        if short == "scale":
+            step = self.ctx.bind(transform, scope, _SCALE).get("step_size")
+            if not isinstance(step, ast.expr):
+                return False
+            value = self.ctx.number(step, scope)
+            return value < 0 if value is not None else isinstance(step, ast.UnaryOp) and isinstance(step.op, ast.USub)
+        return True

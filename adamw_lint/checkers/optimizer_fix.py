@@ -9,16 +9,26 @@ them out with libcst. A switch is written only where it works:
   ``fix_blocked`` names the version needed;
 * not through a wrapper that swaps in its own implementation without the switch (ZeRO with
   ``overlap_with_ddp``, trap 17): the rename, or no fix.
+
+A fix inside a library's public API is display-only (``public_api``): a class, factory or
+function that other code can import (public names, in a package) and whose name, registration
+(``@register("adam")``) or return annotation promises the optimizer keeps it; rewriting it would
+take Adam away from every importer. So is a rename of the base class of an importable class,
+which lies outside the finding's lines (``super().__init__`` is where the decay is passed). The
+finding stays, with advice; the fix belongs where the decay is passed in, at the callers.
 """
 
 from __future__ import annotations
 
 import ast
+import os
+import re
 from dataclasses import replace
 from typing import List, Optional, Sequence, Tuple
 
 from .. import catalog
 from ..catalog import OptaxChain, OptimizerApi, OptimizerWrapper
+from ..catalog.schema import DISPLAY_ONLY
 from ..context import ABSENT, HIDDEN, Bound, Context, ParamGroup
 from ..defaults import default_note
 from ..findings import Edit, Fix
@@ -36,12 +46,109 @@ def plan_fix(ctx: Context, api: OptimizerApi, name: str, call: ast.Call, cls: as
     try:
         unusable = switch_unusable(ctx, api, name, call, scope, wrapper) if api.switch else ""
         if api.fix == "rename" and (ctx.style != "flag" or not api.switch or unusable):
-            return planner.kept(planner.rename()), ""
-        if unusable:
+            fix = planner.kept(planner.rename())
+        elif unusable:
             raise Blocked(unusable)
-        return planner.kept(planner.switch()), ""
+        else:
+            fix = planner.kept(planner.switch())
     except Blocked as blocked:
         return None, str(blocked)
+    advice = public_api(ctx, name, api.rename.get(name, ""), call, cls, scope)
+    if advice:  # shown, never applied: the advice is the fix; no edit to offer a tool
+        return Fix(advice, (), applicability=DISPLAY_ONLY), advice
+    return fix, ""
+
+
+def public_api(ctx: Context, name: str, replacement: str, call: ast.Call, cls: ast.expr, scope: Scope) -> str:
+    """Why rewriting the optimizer ``name`` at ``call`` (its class written at ``cls``) would change
+    an API other code imports, with what to do instead (``replacement``: the decoupled optimizer's
+    name, "" for a switch); "" when it would not (see the module docstring)."""
+    if not _importable(ctx.path):
+        return ""
+    short = name.rsplit(".", 1)[-1]
+    decoupled = replacement.rsplit(".", 1)[-1] or f"decoupled {short}"
+    chain = _enclosing(scope)  # outermost first: only a chain of classes (and the last def) is importable
+    qualified: List[str] = []
+    for node in chain:
+        if node.name.startswith("_") and not node.name.endswith("__"):
+            break
+        qualified.append(node.name)
+        why = _promise(node, short)
+        if why:
+            where = ".".join(qualified)
+            return (f"{where} is public and {why} {short}: rewriting it would change what every importer gets; "
+                    f"offer {decoupled} beside it (a variant, or a switch) to the callers that want decoupled "
+                    "weight decay")
+        if not isinstance(node, ast.ClassDef):
+            break
+    base_of = next((n for n in chain if isinstance(n, ast.ClassDef) and any(b is cls for b in n.bases)), None)
+    inside = call.lineno <= cls.lineno and cls.end_lineno <= call.end_lineno  # type: ignore[operator]
+    if base_of is not None and not inside \
+            and all(not n.name.startswith("_") or n.name.endswith("__") for n in chain[:chain.index(base_of) + 1]):
+        return (f"the fix would change the bases of the public class {base_of.name} (line {base_of.lineno}), "
+                f"outside this call: change them by hand, or offer {decoupled} beside it (a variant, or a switch)")
+    return ""
+
+
+def _importable(path: Optional[str]) -> bool:
+    """A module other code can import: a ``.py`` file in a package (a ``_private.py`` one too: its
+    package re-exports what it defines, and its siblings import it)."""
+    if not path or not path.endswith(".py"):
+        return False
+    return os.path.isfile(os.path.join(os.path.dirname(os.path.abspath(path)), "__init__.py"))
+
+
+def _enclosing(scope: Scope) -> List[ast.AST]:
+    """The defs and classes around ``scope``, outermost first."""
+    found = []
+    current: Optional[Scope] = scope
+    while current is not None:
+        if isinstance(current.node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            found.append(current.node)
+        current = current.parent
+    return found[::-1]
+
+
+def _promise(node, short: str) -> str:
+    """How a def or class promises the optimizer ``short``: its name, a registration under that
+    name (a decorator given the string), or its return annotation; "" when it does not."""
+    if _names(node.name, short):
+        return "its name promises"
+    for decorator in node.decorator_list:
+        strings = [a.value for a in ast.walk(decorator) if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        if any(_names(text, short) for text in strings):
+            return "it is registered as"
+    returns = getattr(node, "returns", None)
+    if returns is not None and _names(ast.unparse(returns), short):
+        return "its annotation promises"
+    return ""
+
+
+def _names(text: str, short: str) -> bool:
+    """Whether ``text`` names ``short`` as a word of an identifier (``AdamOptimizer``,
+    ``build_adam``, ``"adam"``, ``torch.optim.Adam``), not a longer name (``AdamW``, ``NAdam``, ``Adamax``)."""
+    for found in re.finditer(re.escape(short), text, re.IGNORECASE):
+        before, after = text[found.start() - 1:found.start()], text[found.end():found.end() + 1]
+        starts = not before.isalpha() or before.islower() and found.group()[0].isupper()
+        ends = not after.isalpha() or after.isupper() and after not in "W"
+        if starts and ends:
+            return True
+    return False
+
+
+def rename_description(name: str, target: str) -> str:
+    """A rename's ``Fix.description``; ``renamed`` reads it back (the summary's class checks)."""
+    return f"Replace {name} with {target}"
+
+
+def renamed(fix: Fix) -> Optional[Tuple[OptimizerApi, str, str]]:
+    """The catalog row, old and new qualified names of a fix that renames the optimizer's class."""
+    for name, api in catalog.OPTIMIZERS_BY_NAME.items():
+        target = api.rename.get(name)
+        description = rename_description(name, target) if target else ""
+        if description and (fix.description == description or fix.description.startswith(description + ";")):
+            return api, name, target  # type: ignore[return-value]
+    return None
 
 
 def target_torch(ctx: Context) -> Optional[Version]:
@@ -175,7 +282,7 @@ class _Planner:
         edits += self._group_edits()
         spelling, add, remove = spell(self.ctx, self.cls, self.scope, target)
         edits.insert(0, Edit("replace", self.ctx.span(self.cls), spelling))
-        return Fix(f"Replace {self.name} with {target}", tuple(edits), add, remove, decay_sites=self.decay_sites())
+        return Fix(rename_description(self.name, target), tuple(edits), add, remove, decay_sites=self.decay_sites())
 
 
 def plan_chain_fix(ctx: Context, chain: OptaxChain, call: ast.Call, scope: Scope, names: List[Optional[str]],
@@ -212,6 +319,9 @@ def plan_chain_fix(ctx: Context, chain: OptaxChain, call: ast.Call, scope: Scope
         spelling, add, _ = spell(ctx, call.func, scope, chain.replacement)
     except Blocked as blocked:
         return None, str(blocked)
+    advice = public_api(ctx, names[other] or "", chain.replacement, call, call.func, scope)
+    if advice:
+        return Fix(advice, (), applicability=DISPLAY_ONLY), advice
     replacement = f"{spelling}({', '.join(parts)})"
     return Fix(f"Replace the chain with {chain.replacement}", (Edit("replace", ctx.span(call), replacement),),
                add, unused_imports(ctx, call, scope)), ""

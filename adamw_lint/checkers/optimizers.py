@@ -19,7 +19,7 @@ from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signatur
 from ..context import ABSENT, HIDDEN, Alternative, Args, Bound, ParamGroup, SuperInit, bind
 from ..defaults import default_note
 from ..findings import Edit, Finding, Fix, place
-from ..project_index import Reach
+from ..summaries import Reach
 from ..scope import Scope, is_unknown
 from .base import Checker
 from .optimizer_fix import plan_fix, switch_unusable
@@ -134,8 +134,14 @@ class OptimizerChecker(Checker):
         """The configurations (the call's, or each param group's) that apply coupled decay;
         ``added``: the groups were added later, and only those that set the decay count."""
         ctx = self.ctx
-        decoupled = ctx.flag(bound.get(api.switch) if api.switch else ABSENT, api.switch_default, scope)
+        switch = bound.get(api.switch) if api.switch else ABSENT
         call_wd = bound.get(api.weight_decay)  # type: ignore[arg-type]
+        spread = ""
+        if switch is HIDDEN and isinstance(call_wd, ast.expr) and _only_spread_hides(bound, api.switch):
+            # Adam(p, weight_decay=wd, **kw): the decay is passed here (a second one in kw would
+            # raise), so the call means coupled L2 unless kw turns the switch on, which is rare
+            switch, spread = ABSENT, f", unless **{ctx.text(bound.args.spread)} sets {api.switch}=True"  # type: ignore[arg-type]
+        decoupled = ctx.flag(switch, api.switch_default, scope)
         if decoupled is None or call_wd is HIDDEN:
             return []  # the user chose the mode with an expression, or it is out of sight: trust it
         wd_param = api.weight_decay
@@ -161,7 +167,7 @@ class OptimizerChecker(Checker):
             if added:
                 where = f" in a param group added at line {group.lineno}"
             note = default_note(ctx, wd, scope)
-            configs.append(_Config(wd, f"{wd_param}={ctx.text(wd)}{note}{where}"))  # type: ignore[arg-type]
+            configs.append(_Config(wd, f"{wd_param}={ctx.text(wd)}{note}{where}{spread}"))  # type: ignore[arg-type]
         return configs
 
     def _advice(self, api: OptimizerApi, name: str, call: ast.Call, scope: Scope,
@@ -212,7 +218,12 @@ class OptimizerChecker(Checker):
             return ()
         outer = self.ctx.call_args(call, scope)
         args = outer if reached.params is None else _forwarded(reached, outer)
-        at = f"{_shown(reached.module.path)}:{reached.line}"
+        local = not reached.module.path  # a callable of this module: its own construction is reported there
+        # reported at the call only for a decay the call passes: a factory's own value (or one it
+        # reads elsewhere, ``self.hparams``) is reported at its construction
+        if (local or reached.factory) and not _passed_by(outer, bind(args, row.signature).get(row.weight_decay or "")):
+            return ()
+        at = f"line {reached.line}" if local else f"{_shown(reached.module.path)}:{reached.line}"
         via = Via(f"via {at} → {reached.name}", (), f"the optimizer is built in {at}; change it there")
         finding = self.check_optimizer(row, reached.name, call.func, args, call, scope, via=via)
         return (finding,) if finding else ()
@@ -291,6 +302,18 @@ class OptimizerChecker(Checker):
         return Finding(choice.code, message, ctx.span(call), fix)
 
 
+def _passed_by(outer: Args, value: object) -> bool:
+    """Whether ``value`` is one of the caller's own argument expressions."""
+    return any(value is given for given in (*outer.positional, *outer.keywords.values()))
+
+
+def _only_spread_hides(bound: Bound, switch: Optional[str]) -> bool:
+    """Whether ``switch`` is out of sight only because of the call's own ``**kwargs`` spread (not
+    a ``*args`` that may reach its position)."""
+    index = bound.sig.index(switch) if switch else None
+    return bound.args.spread is not None and not (bound.args.open_positional and index is not None)
+
+
 def _shown(path: str) -> str:
     """A path as messages show it: relative to the working directory when it is inside it."""
     relative = os.path.relpath(path)
@@ -309,7 +332,11 @@ def _forwarded(reached: Reach, outer: Args) -> Args:
     defaults = dict(zip([a.arg for a in (*params.posonlyargs, *params.args)][::-1], params.defaults[::-1]))
     defaults.update({a.arg: d for a, d in zip(params.kwonlyargs, params.kw_defaults) if d is not None})
 
+    stored = dict(reached.stored)
+
     def value(expr: ast.expr) -> ast.expr:
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.attr in stored:
+            expr = ast.Name(id=stored[expr.attr], ctx=ast.Load())  # a factory's self.<attr>: its __init__ parameter
         if isinstance(expr, ast.Name) and expr.id in names:
             given = bound.get(expr.id)
             if isinstance(given, ast.expr):

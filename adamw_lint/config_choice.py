@@ -1,0 +1,391 @@
+"""Optimizers a config chooses by name: ``getattr(torch.optim, cfg.SOLVER.OPTIMIZER)(params, …)``
+or ``OPTIMIZERS[cfg.optim.name](params, …)`` in the project's code, and the YAML value that names
+the class (JSON configs are located only where they can hold an optimizer mapping, so they are
+not read this way; nor are Python config modules, yet).
+
+Which class is built, and with which decay, is written in a config file; the call in the code
+only names the keys. The code side (``Selector``) records the key path of the class name, what
+the names map to (``torch.optim``'s classes, or a registry dict's entries) and where the decay
+comes from (a literal, another key path, or a ``**`` spread of a mapping). A config is read as
+one of these only when a project module builds an optimizer that way *and* the config has the
+same key holding a class name that the code accepts: an ``optimizer: adam`` in unrelated YAML
+(a Keras project's, whose optimizers decay decoupled) is never read on its own. The finding is
+reported at the config line that names the class, ``via`` the code that builds it; the fix is
+left to the user, since what the name may become depends on the code's table.
+
+Key paths are matched as suffixes of one another: the code may be handed a sub-tree
+(``build(cfg.model.optim)``), and a config file may be a part of a larger one (Hydra groups).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+
+import yaml
+
+from . import catalog
+from .findings import Finding, Span
+from .scope import Scope
+
+if TYPE_CHECKING:
+    from .context import Context
+    from .project_index import ProjectIndex
+
+KeyPath = Tuple[str, ...]
+# The modules whose classes ``getattr(module, name)`` can build: every parent of a catalog name.
+_MODULES = frozenset(name.rsplit(".", 1)[0] for name in catalog.OPTIMIZERS_BY_NAME)
+_CASE_FOLDS = ("lower", "upper", "casefold", "capitalize", "title")
+_SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", "node_modules",
+                           "site-packages", "__pycache__", "build", "dist", ".eggs"})
+_MAX_MODULE_BYTES = 2_000_000  # a generated or vendored module this large is not a training script
+_MAX_MODULES = 20_000  # files looked at per project: a bound for monorepos
+
+
+@dataclass(frozen=True)
+class Decay:
+    """Where a by-name construction's weight decay comes from."""
+
+    literal: Optional[str] = None  # written in the code (Python text)
+    path: Optional[KeyPath] = None  # a config key holding the value
+    spread: Optional[KeyPath] = None  # a config mapping spread as keyword arguments
+
+
+@dataclass(frozen=True)
+class Selector:
+    """A construction whose class a config value names."""
+
+    path: str  # the module that builds it
+    line: int
+    callee: str  # the callee as written (``getattr(torch.optim, cfg.OPTIMIZER)``)
+    key: KeyPath  # the config key that names the class
+    classes: Tuple[Tuple[str, str], ...]  # accepted name → catalog qualname
+    folded: bool  # the name is case-folded before the look-up (``.lower()``)
+    decay: Decay
+
+    def qualname(self, name: str) -> Optional[str]:
+        wanted = name.lower() if self.folded else name
+        for accepted, qualname in self.classes:
+            if (accepted.lower() if self.folded else accepted) == wanted:
+                return qualname
+        return None
+
+
+def selectors_in(ctx: "Context", path: str) -> List[Selector]:
+    """The by-name constructions of one module."""
+    found = []
+    for call, scope in ctx.resolver.calls:
+        chosen = _chosen(ctx, call.func, scope)
+        if chosen is None:
+            continue
+        key, classes, folded = chosen
+        decay = _decay(ctx, call, scope)
+        if decay is not None:
+            found.append(Selector(path, call.lineno, ctx.text(call.func), key, classes, folded, decay))
+    return found
+
+
+def _chosen(ctx: "Context", func: ast.expr, scope: Scope) -> Optional[Tuple[KeyPath, Tuple[Tuple[str, str], ...], bool]]:
+    if (isinstance(func, ast.Call) and isinstance(func.func, ast.Name) and func.func.id == "getattr"
+            and len(func.args) == 2 and not func.keywords
+            and scope.lookup("getattr", (func.lineno, func.col_offset)) is None):
+        module = ctx.qualname(func.args[0], scope)
+        if module not in _MODULES:
+            return None
+        key = config_key(ctx, func.args[1], scope)
+        if key is None:
+            return None
+        classes = tuple((name.rsplit(".", 1)[1], name) for name in catalog.OPTIMIZERS_BY_NAME
+                        if name.rsplit(".", 1)[0] == module)
+        return key[0], classes, key[1]
+    if isinstance(func, ast.Subscript):
+        table, chooser = func.value, func.slice
+    elif (isinstance(func, ast.Call) and isinstance(func.func, ast.Attribute) and func.func.attr == "get"
+          and len(func.args) in (1, 2) and not func.keywords):
+        table, chooser = func.func.value, func.args[0]
+    else:
+        return None
+    key = config_key(ctx, chooser, scope)
+    if key is None:
+        return None
+    followed, table_scope = ctx.follow(table, scope)
+    entries = ctx.dict_entries(followed, table_scope)
+    if entries is None:
+        return None
+    classes = tuple((name, qualname) for name, value in entries[0].items()
+                    for qualname in [ctx.qualname(value, table_scope)] if qualname in catalog.OPTIMIZERS_BY_NAME)
+    return (key[0], classes, key[1]) if classes else None
+
+
+def config_key(ctx: "Context", expr: ast.expr, scope: Scope, depth: int = 0) -> Optional[Tuple[KeyPath, bool]]:
+    """The key path a value is read from a config object by (``cfg.SOLVER.OPTIMIZER``,
+    ``config["optim"]["name"]``, ``cfg.get("optimizer")``), and whether it is case-folded."""
+    if depth > 4:
+        return None
+    folded = False
+    while (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in _CASE_FOLDS
+           and not expr.args and not expr.keywords):
+        expr, folded = expr.func.value, True
+    if isinstance(expr, ast.Name):
+        followed, followed_scope = ctx.follow(expr, scope)
+        if followed is expr:
+            return None
+        inner = config_key(ctx, followed, followed_scope, depth + 1)
+        return (inner[0], inner[1] or folded) if inner else None
+    parts: List[str] = []
+    while True:
+        if isinstance(expr, ast.Attribute):
+            parts.append(expr.attr)
+            expr = expr.value
+        elif isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant) and isinstance(expr.slice.value, str):
+            parts.append(expr.slice.value)
+            expr = expr.value
+        elif (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "get"
+              and expr.args and isinstance(expr.args[0], ast.Constant) and isinstance(expr.args[0].value, str)):
+            parts.append(expr.args[0].value)
+            expr = expr.func.value
+        else:
+            break
+    if not parts or not isinstance(expr, ast.Name):
+        return None
+    return tuple(reversed(parts)), folded
+
+
+def _decay(ctx: "Context", call: ast.Call, scope: Scope) -> Optional[Decay]:
+    for kw in call.keywords:
+        if kw.arg == "weight_decay":
+            number = ctx.number(kw.value, scope)
+            if number is not None:
+                return Decay(literal=repr(number)) if number else None
+            key = config_key(ctx, kw.value, scope)
+            return Decay(path=key[0]) if key else None
+    for kw in call.keywords:
+        if kw.arg is None:
+            key = config_key(ctx, kw.value, scope)
+            if key is not None:
+                return Decay(spread=key[0])
+    return None
+
+
+# --- the config side -------------------------------------------------------------------------------
+
+def findings(path: str, root: yaml.Node, project: "ProjectIndex", style: str) -> List[Finding]:
+    """What the project's by-name constructions build from this YAML document."""
+    if not _may_name_a_class(value.value for _, _, _, value in _scalars(root)):
+        return []
+    names = [(keys, value.value, (value.start_mark.line + 1, value.start_mark.column, value.end_mark.line + 1,
+                                  value.end_mark.column)) for keys, _, _, value in _scalars(root)]
+    return _judged(project_selectors(project), names, lambda keys: _yaml_number(_at(root, keys)), style,
+                   whole_key=False)
+
+
+def python_findings(tree: ast.Module, spans: "Context", project: "ProjectIndex", style: str) -> List[Finding]:
+    """The same for a Python config module: ``_C.SOLVER.OPTIMIZER = "Adam"`` (yacs) or
+    ``OPTIMIZER = "Adam"`` at module level, with its decay assigned the same way."""
+    values: Dict[KeyPath, ast.expr] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            keys = _target_keys(stmt.targets[0])
+            if keys:
+                values[keys] = stmt.value
+    strings = [(keys, value.value, spans.span(value)) for keys, value in values.items()
+               if isinstance(value, ast.Constant) and isinstance(value.value, str)]
+    if not _may_name_a_class(text for _, text, _ in strings):
+        return []
+
+    def number_at(keys: KeyPath) -> Optional[float]:
+        found = values.get(keys)
+        number = spans.number(found, spans.resolver.module) if found is not None else None
+        return float(number) if number is not None else None
+    # module constants are common in scripts: only a name that spells the code's whole key path
+    return _judged(project_selectors(project), strings, number_at, style, whole_key=True)
+
+
+def _target_keys(target: ast.expr) -> KeyPath:
+    """``_C.SOLVER.OPTIMIZER`` → ("SOLVER", "OPTIMIZER"); ``OPTIMIZER`` → ("OPTIMIZER",)."""
+    if isinstance(target, ast.Name):
+        return (target.id,)
+    parts: List[str] = []
+    while isinstance(target, ast.Attribute):
+        parts.append(target.attr)
+        target = target.value
+    return tuple(reversed(parts)) if isinstance(target, ast.Name) else ()
+
+
+def _judged(selectors: List[Selector], names: Sequence[Tuple[KeyPath, str, Span]],
+            number_at: Callable[[KeyPath], Optional[float]], style: str, whole_key: bool) -> List[Finding]:
+    """``whole_key``: the config's key path must end with the code's whole key path (a YAML file
+    may also be a part of the config the code reads: a suffix of it is enough there)."""
+    from .analysis import analyze_source  # the engine judges the class and decay, as for .py files
+
+    found = []
+    for keys, text, span in names:
+        for selector in selectors:
+            qualname = selector.qualname(text) if keys[-1] == selector.key[-1] else None
+            if qualname is None or not _suffix_match(keys, selector.key) or whole_key and len(keys) < len(selector.key):
+                continue
+            decay = _decay_text(selector, keys, number_at)
+            if decay is None:
+                continue
+            source = f"import {qualname.split('.')[0]}\nopt = {qualname}(params, weight_decay={decay})\n"
+            try:
+                judged = analyze_source(source, style, fixes=False)
+            except (SyntaxError, ValueError, RecursionError):
+                continue
+            shown = os.path.relpath(selector.path)
+            shown = selector.path if shown.startswith(os.pardir) else shown
+            for finding in judged:
+                message = (f"{finding.message} (via {shown}:{selector.line} → {selector.callee}, which builds the "
+                           f"class {'.'.join(keys)} names)")
+                found.append(Finding(finding.code, message, span, None, f"the class is chosen by name in "
+                                     f"{shown}:{selector.line}; name its decoupled variant here if that code accepts it"))
+            break
+    return found
+
+
+_SHORT_NAMES = tuple(sorted({name.rsplit(".", 1)[1].lower() for name in catalog.OPTIMIZERS_BY_NAME}))
+
+
+def _may_name_a_class(texts: Iterable[str]) -> bool:
+    """Whether a string value can name an optimizer class (before the project's modules are
+    looked through for code that builds one by name)."""
+    return any(len(text) <= 40 and text.replace("_", "").replace("-", "").isalnum()  # a name, not prose
+               and any(short in text.lower() for short in _SHORT_NAMES) for text in texts)
+
+
+def _scalars(root: yaml.Node) -> Iterator[Tuple[KeyPath, yaml.MappingNode, yaml.Node, yaml.ScalarNode]]:
+    """Every string scalar held by a mapping key, with its key path from the document's root."""
+    stack: List[Tuple[yaml.Node, KeyPath]] = [(root, ())]
+    seen = set()
+    while stack:
+        node, keys = stack.pop()
+        if id(node) in seen or len(keys) > 32:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    continue
+                if isinstance(value, yaml.ScalarNode) and value.tag == "tag:yaml.org,2002:str":
+                    yield keys + (key.value,), node, key, value
+                else:
+                    stack.append((value, keys + (key.value,)))
+
+
+def _suffix_match(config: KeyPath, code: KeyPath) -> bool:
+    shorter = min(len(config), len(code))
+    return config[len(config) - shorter:] == code[len(code) - shorter:]
+
+
+def _decay_text(selector: Selector, keys: KeyPath, number_at: Callable[[KeyPath], Optional[float]]) -> Optional[str]:
+    """The decay the construction gets with this config, as Python text (None: none, or unknown)."""
+    decay = selector.decay
+    if decay.literal is not None:
+        return decay.literal
+    wanted = decay.path or decay.spread
+    assert wanted is not None
+    aligned = _aligned(wanted, selector.key, keys)
+    places = [aligned] if aligned is not None else []
+    places.append(keys[:-1] + (wanted[-1],))  # the same mapping, when the paths cannot be aligned
+    if decay.spread is not None:
+        places = [place + ("weight_decay",) for place in places]
+    for place in places:
+        value = number_at(place)
+        if value is not None and value == value and value not in (float("inf"), float("-inf")):
+            return repr(value)
+    return None
+
+
+def _yaml_number(node: Optional[yaml.Node]) -> Optional[float]:
+    if not isinstance(node, yaml.ScalarNode) or node.tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+        return None
+    try:
+        return float(node.value.replace("_", ""))
+    except ValueError:
+        return None
+
+
+def _aligned(wanted: KeyPath, code_key: KeyPath, config_key: KeyPath) -> Optional[KeyPath]:
+    """``wanted`` (a code key path) as a path in this config, given that ``code_key`` was found
+    at ``config_key``: both read from the same config object, so what lies above the part they
+    share is the same."""
+    shared = 0
+    while shared < min(len(code_key), len(config_key)) and code_key[-1 - shared] == config_key[-1 - shared]:
+        shared += 1
+    code_above, config_above = code_key[:len(code_key) - shared], config_key[:len(config_key) - shared]
+    if wanted[:len(code_above)] != code_above:
+        return None
+    return config_above + wanted[len(code_above):]
+
+
+def _at(root: yaml.Node, keys: Optional[KeyPath]) -> Optional[yaml.Node]:
+    node: Optional[yaml.Node] = root
+    for key in keys or ():
+        node = _child(node, key)
+        if node is None:
+            return None
+    return node if keys else None
+
+
+def _child(node: Optional[yaml.Node], key: str) -> Optional[yaml.Node]:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    return next((value for k, value in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
+
+
+# --- finding the code side -------------------------------------------------------------------------
+
+def project_selectors(project: "ProjectIndex") -> List[Selector]:
+    """Every by-name construction in the project's Python modules (found once per process)."""
+    cached = getattr(project, "_selectors", None)
+    if cached is None:
+        cached = []
+        for path in _modules(project.bases()):
+            cached += _module_selectors(path)
+        project._selectors = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _modules(bases: Sequence[str]) -> Iterator[str]:
+    seen, count = set(), 0
+    for base in bases:
+        for directory, subdirs, files in os.walk(base):
+            subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS and not d.startswith("."))
+            for name in sorted(files):
+                if not name.endswith(".py"):
+                    continue
+                path = os.path.join(directory, name)
+                real = os.path.realpath(path)
+                if real in seen:
+                    continue
+                seen.add(real)
+                count += 1
+                if count > _MAX_MODULES:
+                    return
+                yield path
+
+
+def _module_selectors(path: str) -> List[Selector]:
+    from .context import Context
+    from .engine import may_contain_findings
+    from .files import SourceError, decode, physical_lines, read_bytes
+    from .scope import Resolver
+
+    try:
+        if not os.path.isfile(path) or os.path.getsize(path) > _MAX_MODULE_BYTES:
+            return []
+        raw = read_bytes(path)
+        if b"getattr(" not in raw and not may_contain_findings(raw):
+            return []  # neither getattr(module, name) nor a table that names an optimizer
+        decoded = decode(path, raw)
+        tree = ast.parse(decoded.text, filename=path)
+        resolver = Resolver()
+        resolver.visit(tree)
+    except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError, OSError):
+        return []  # the module is reported when it is checked; here it simply builds nothing known
+    return selectors_in(Context(resolver, physical_lines(decoded.text), "rename", False), path)
+
+
+__all__ = ("Decay", "Selector", "config_key", "findings", "project_selectors", "python_findings", "selectors_in")

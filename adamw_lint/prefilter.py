@@ -1,0 +1,97 @@
+"""The pre-filter: a scan of a file's bytes that tells whether it can hold a finding at all.
+
+A file that cannot is never parsed; the scan of every file is most of what a run over a large
+tree costs, and a run that finds no candidate imports nothing of the engine (``engine``
+re-exports these functions).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Iterable
+
+from . import catalog
+
+# The pre-filter: the optimizers' names; and in a module that mentions Keras or TensorFlow, the
+# strings that name one in ``compile(optimizer="adam")`` and keras SGD (AWL203). Literal
+# alternatives only: a character class, a look-around or (?i) makes the scan several times
+# slower, and the scan of every file is most of what a run over a large tree costs.
+_WORDS = catalog.trigger_words()
+_STRINGS = tuple(f"{q}{s}{q}" for s in catalog.KERAS_OPTIMIZER_STRINGS for q in "\"'")
+_NOT_ADAPTIVE = tuple(sorted({n.rsplit(".", 1)[1] for row in catalog.TRAINING_OPTIMIZERS if not row.adaptive
+                              for n in row.names}))
+_ROOTS = {name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS for name in row.names}
+_FRAMEWORKS = tuple(sorted(r for r in _ROOTS if not any(o != r and o in r for o in _ROOTS)))  # "keras" finds "tf_keras"
+# A module that names no optimizer holds a Keras/TF finding only in two ways, each needing more
+# text than the name (Keras findings never follow other modules): an optimizer named by a string
+# (``compile(optimizer="adam")``, ``optimizers.get("adam")``) training a model or loss whose L2 is
+# written here, as a weight regularizer keyword (each has "regularizer"), ``.losses``, an
+# ``l2_loss`` term or the regularization-loss collection (AWL201/AWL202: the penalties are the
+# followed words that are not calls); or Keras SGD given ``decay=`` (AWL203).
+_PENALTIES = tuple(w.strip(".") for w in catalog.FOLLOWED_WORDS if not w.endswith("("))
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))  # Adamax before Adam
+
+
+class _Scan:
+    """The pre-filter's scans, built once for bytes (the files the CLI reads) and once for text
+    (flake8 hands plugins lines). The optimizers' names are split for speed: those that start with
+    a capital by one regular expression (its scanner skips ahead to such a character, which is
+    rare), the few that start in lower case by ``in`` first."""
+
+    def __init__(self, encode: Callable[[str], object]) -> None:
+        self.capitalized = re.compile(encode(_alternatives(w for w in _WORDS if w[0].isupper())))  # type: ignore[call-overload]
+        lower = [w for w in _WORDS if not w[0].isupper()]
+        self.lower = tuple(map(encode, lower))
+        self.lower_word = re.compile(encode(_alternatives(lower)))  # type: ignore[call-overload]
+        self.frameworks = tuple(map(encode, _FRAMEWORKS))
+        self.penalties = tuple(map(encode, _PENALTIES))
+        self.strings = re.compile(encode(_alternatives(_STRINGS)))  # type: ignore[call-overload]
+        self.decay = encode("decay")
+        self.not_adaptive = re.compile(encode(_alternatives(_NOT_ADAPTIVE)))  # type: ignore[call-overload]
+
+    def __call__(self, source) -> bool:
+        if _has_word(self.capitalized, source) or (
+                any(w in source for w in self.lower) and _has_word(self.lower_word, source)):
+            return True
+        return any(f in source for f in self.frameworks) and (
+            (any(w in source for w in self.penalties) and self.strings.search(source) is not None)
+            or (self.decay in source and self.not_adaptive.search(source) is not None))
+
+
+_SCAN_BYTES = _Scan(str.encode)
+_SCAN_TEXT = _Scan(str)
+_TRIGGER_TEXT = re.compile(_alternatives(_WORDS))
+def may_contain_findings(source: bytes) -> bool:
+    """The pre-filter: False means the file cannot hold a finding, so it is never parsed."""
+    return _SCAN_BYTES(source)
+
+
+def may_contain_text(source: str) -> bool:
+    """The pre-filter on text already decoded (flake8 hands plugins lines)."""
+    return _SCAN_TEXT(source)
+
+
+def _has_word(pattern, source) -> bool:
+    """A match not followed by a lower-case letter ("Lamb", not "Lambda"), checked after the fast scan."""
+    found = pattern.search(source)
+    while found is not None:
+        if not source[found.end():found.end() + 1].islower():
+            return True
+        found = pattern.search(source, found.start() + 1)
+    return False
+
+
+def may_reach_findings(source: bytes) -> bool:
+    """The pre-filter when the project's modules are followed (``project=``): a file that passes a
+    weight decay to something it imports may reach an optimizer in another module."""
+    return may_contain_findings(source) or _REACH_WORD.encode() in source
+
+
+def may_reach_text(source: str) -> bool:
+    return may_contain_text(source) or _REACH_WORD in source
+
+
+_REACH_WORD = "weight_decay"

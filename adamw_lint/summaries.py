@@ -1,0 +1,292 @@
+"""Summaries the checkers query instead of re-walking code, each computed on demand and never by
+importing anything:
+
+* per callable (``callable_reach``): the one catalog optimizer a function or class constructs,
+  and how its parameters flow into that construction — a wrapper function, a subclass without
+  its own ``step``, a holder class (``self.optim = Adam(*args, **kwargs)``), a factory class
+  whose method builds from what ``__init__`` stored on ``self``. The engine asks it for this
+  module's callables; ``ProjectIndex.reach`` for another module's.
+* per class family (``ClassMembers``): what its methods keep on ``self``.
+
+What a module's classes keep on ``self``, in detail:
+
+TF1 and Keras code splits a training setup over methods and classes: the optimizer is stored in
+one method (``self.optimizer = tf.train.AdamOptimizer(...)``, often in a subclass's
+``__init__``), the loss is built in another (``self.loss += wd * tf.nn.l2_loss(v)``), and
+``self.optimizer.minimize(self.loss)`` is called in a base class. A read of ``self.<attr>`` in a
+method may hold anything the family stores there — the class, its bases and its subclasses in
+the same module, since ``self`` may be an instance of any of them — or be one of their methods of
+that name. The answer over-approximates (every store, in any order): the checkers treat it as
+"what this attribute can be built from", never as proof of what it is.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, replace
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+from . import catalog
+from .scope import Resolver, Scope
+
+Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+Value = Tuple[ast.AST, Scope]  # an expression stored on self (or a method), and the scope to read it in
+
+
+@dataclass
+class Module:
+    """One parsed project module."""
+
+    name: str
+    path: str
+    resolver: Resolver
+    lines: Sequence[str]
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How a project callable reaches a catalog optimizer ``name``: the construction inside it
+    (``call``, in ``module``), and the callable's own parameters (``params``: its ``ast.arguments``,
+    None when it takes the optimizer's own arguments unchanged)."""
+
+    name: str
+    module: Module
+    call: Optional[ast.Call]
+    params: Optional[ast.arguments]
+    line: int  # where the project code names the optimizer
+    # a factory class: the construction is in a method, and ``self.<attr>`` it reads holds the
+    # ``__init__`` parameter stored there
+    factory: bool = False
+    stored: Tuple[Tuple[str, str], ...] = ()
+
+    @property
+    def where(self) -> str:
+        return f"{self.module.path}:{self.line}"
+
+
+def callable_reach(module: Module, node: Optional[ast.AST], reach_name: Callable[[str, int], Optional[Reach]],
+                   depth: int = 0) -> Optional[Reach]:
+    """The summary of a class or function of ``module``: the one catalog optimizer it constructs,
+    and how its parameters flow into that construction. ``reach_name`` answers for a base class
+    named elsewhere (another module of the project), or says None."""
+    if isinstance(node, ast.ClassDef):
+        return _class(module, node, reach_name, depth)
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return _function(module, node, node.args)
+    return None
+
+
+def _class(module: Module, node: ast.ClassDef, reach_name: Callable[[str, int], Optional[Reach]],
+           depth: int) -> Optional[Reach]:
+    methods = {s.name: s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    if "step" in methods:
+        return None  # its own update rule decides
+    init = methods.get("__init__")
+    for base in node.bases:
+        name = module.resolver.qualname(base, module.resolver.module)
+        if name is None:
+            continue
+        if name in catalog.OPTIMIZERS_BY_NAME:
+            reached: Optional[Reach] = Reach(name, module, None, None, base.lineno)
+        else:
+            reached = reach_name(name, depth + 1)
+        if reached is None:
+            continue
+        if init is None:
+            return reached
+        inner = _init_call(module, init, base)
+        if inner is None or reached.call is not None:
+            return None  # an __init__ that does not forward to the base: unknown
+        return Reach(reached.name, module, inner, _without_self(init.args), base.lineno)
+    if init is None:
+        return None
+    held = _function(module, init, _without_self(init.args))  # ``self.optim = torch.optim.Adam(*args, **kwargs)``
+    if held is not None:
+        return held
+    # a factory: __init__ stores its parameters (``self.weight_decay = weight_decay``) and one
+    # method builds the optimizer from them
+    built = [r for m in methods.values() if m is not init for r in [_function(module, m, _without_self(init.args))] if r]
+    if len(built) != 1:
+        return None
+    return replace(built[0], factory=True, stored=tuple(_stored_parameters(init)))
+
+
+def _stored_parameters(init: ast.FunctionDef) -> Iterator[Tuple[str, str]]:
+    """``self.<attr> = <name>`` in ``__init__`` (also ``self.a, self.b = a, b``): (attr, name)."""
+    for stmt in ast.walk(init):
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
+            continue
+        target, value = stmt.targets[0], stmt.value
+        pairs = zip(target.elts, value.elts) if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) \
+            and len(target.elts) == len(value.elts) else [(target, value)]
+        for one, given in pairs:
+            if isinstance(one, ast.Attribute) and isinstance(one.value, ast.Name) and isinstance(given, ast.Name):
+                yield one.attr, given.id
+
+
+def _without_self(params: ast.arguments) -> ast.arguments:
+    return ast.arguments(posonlyargs=[], args=params.args[1:], vararg=params.vararg, kwonlyargs=params.kwonlyargs,
+                         kw_defaults=params.kw_defaults, kwarg=params.kwarg, defaults=params.defaults)
+
+
+def _function(module: Module, node, params: ast.arguments) -> Optional[Reach]:
+    if module.resolver.scope_of(node) is None:
+        return None  # a body the resolver did not enter names no optimizer
+    inside = _calls_by_function(module.resolver).get(id(node), [])
+    built = [(call, name) for call, scope in inside
+             for name in [module.resolver.qualname(call.func, scope)] if name in catalog.OPTIMIZERS_BY_NAME]
+    if len(built) != 1:
+        return None  # none, or several: which one the caller gets is not known
+    call, name = built[0]
+    return Reach(name, module, call, params, call.lineno)  # type: ignore[arg-type]
+
+
+def _calls_by_function(resolver: Resolver) -> Dict[int, List[Tuple[ast.Call, Scope]]]:
+    """Each function's calls (its nested scopes' included), indexed once per module."""
+    index = getattr(resolver, "_calls_by_function", None)
+    if index is None:
+        index = {}
+        for call, scope in resolver.calls:
+            current: Optional[Scope] = scope
+            while current is not None:
+                if isinstance(current.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    index.setdefault(id(current.node), []).append((call, scope))
+                current = current.parent
+        resolver._calls_by_function = index  # type: ignore[attr-defined]
+    return index
+
+
+def _in_function(scope: Optional[Scope], node: ast.AST) -> bool:
+    while scope is not None:
+        if scope.node is node:
+            return True
+        scope = scope.parent
+    return False
+
+
+def _init_call(module: Module, init: ast.FunctionDef, base: ast.expr) -> Optional[ast.Call]:
+    """The ``super().__init__(...)`` / ``Base.__init__(self, ...)`` call of ``init``."""
+    for call, scope in module.resolver.calls:
+        func = call.func
+        if not (_in_function(scope, init) and isinstance(func, ast.Attribute) and func.attr == "__init__"):
+            continue
+        if isinstance(func.value, ast.Call) and isinstance(func.value.func, ast.Name) and func.value.func.id == "super":
+            return call
+        if ast.dump(func.value) == ast.dump(base) and call.args:
+            return ast.Call(func=func, args=call.args[1:], keywords=call.keywords)
+    return None
+
+
+class ClassMembers:
+    """The ``self`` attributes of one module's class families."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self._families: Dict[int, List[ast.ClassDef]] = {}
+        self._members: Dict[int, Dict[str, List[Value]]] = {}  # id of a family's first class → attr → values
+
+    def self_attribute(self, node: ast.expr, scope: Scope) -> Optional[Tuple[ast.ClassDef, str]]:
+        """``(class, attr)`` when ``node`` reads ``self.<attr>`` in a method of ``class``."""
+        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+            return None
+        method = _method_of(scope, node.value.id)
+        return (method, node.attr) if method is not None else None
+
+    def values(self, cls: ast.ClassDef, attr: str) -> List[Value]:
+        """What ``self.<attr>`` may be built from in methods of ``cls``'s family."""
+        family = self.family(cls)
+        key = id(family[0])
+        if key not in self._members:
+            self._members[key] = self._collect(family)
+        return self._members[key].get(attr, [])
+
+    def family(self, cls: ast.ClassDef) -> List[ast.ClassDef]:
+        """``cls``, its bases and its subclasses defined in this module (transitively)."""
+        if id(cls) not in self._families:
+            classes = [c for c, _ in self.resolver.classes]
+            parents: Dict[int, List[ast.ClassDef]] = {id(c): [] for c in classes}
+            children: Dict[int, List[ast.ClassDef]] = {id(c): [] for c in classes}
+            for child, scope in self.resolver.classes:
+                for base in child.bases:
+                    parent = self._local_class(base, scope)
+                    if parent is not None and id(parent) in parents:
+                        parents[id(child)].append(parent)
+                        children[id(parent)].append(child)
+            family, stack = [], [cls]
+            while stack:
+                current = stack.pop()
+                if any(current is c for c in family):
+                    continue
+                family.append(current)
+                stack += parents.get(id(current), []) + children.get(id(current), [])
+            family.sort(key=lambda c: (c.lineno, c.col_offset))
+            for member in family:
+                self._families[id(member)] = family
+        return self._families[id(cls)]
+
+    def _local_class(self, base: ast.expr, scope: Scope) -> Optional[ast.ClassDef]:
+        if not isinstance(base, ast.Name):
+            return None
+        found = scope.lookup(base.id, (base.lineno, base.col_offset))
+        if found and len(found) == 1 and isinstance(found[0].node, ast.ClassDef):
+            return found[0].node
+        return None
+
+    def _collect(self, family: List[ast.ClassDef]) -> Dict[str, List[Value]]:
+        members: Dict[str, List[Value]] = {}
+        for cls in family:
+            class_scope = self.resolver.scope_of(cls)
+            for method in cls.body:
+                if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                if class_scope is not None:
+                    members.setdefault(method.name, []).append((method, class_scope))
+                scope = self.resolver.scope_of(method)
+                receiver = _first_parameter(method)
+                if scope is None or receiver is None:
+                    continue  # a body the resolver skipped holds nothing the checkers follow
+                for node in ast.walk(method):
+                    for target, value in _stores(node):
+                        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                                and target.value.id == receiver:
+                            members.setdefault(target.attr, []).append((value, scope))
+        return members
+
+
+def _stores(node: ast.AST) -> List[Tuple[ast.expr, ast.expr]]:
+    """(target, value) pairs a statement stores: ``a.b = v``, ``a.b += v``, ``a.b: T = v``, and
+    each element of an unpacking ``a.b, a.c = v`` (the whole value: which part is not followed)."""
+    if isinstance(node, ast.Assign):
+        pairs = []
+        for target in node.targets:
+            elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+            pairs += [(element, node.value) for element in elements]
+        return pairs
+    if isinstance(node, (ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+        return [(node.target, node.value)]
+    return []
+
+
+def _first_parameter(function: Function) -> Optional[str]:
+    if any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list):
+        return None
+    params = [*function.args.posonlyargs, *function.args.args]
+    return params[0].arg if params else None
+
+
+def _method_of(scope: Scope, receiver: str) -> Optional[ast.ClassDef]:
+    """The class whose method ``scope`` is (or is nested in), when ``receiver`` is that method's
+    first parameter (``self``)."""
+    while scope is not None and scope.kind != "function":
+        scope = scope.parent  # type: ignore[assignment]
+    while scope is not None and scope.parent is not None and scope.parent.kind == "function":
+        scope = scope.parent  # a closure inside the method reads the method's ``self``
+    if scope is None or scope.parent is None or not isinstance(scope.parent.node, ast.ClassDef):
+        return None
+    function = scope.node
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or _first_parameter(function) != receiver:
+        return None
+    return scope.parent.node
+
+
+__all__ = ("ClassMembers", "Module", "Reach", "callable_reach")

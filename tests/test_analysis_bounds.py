@@ -1,0 +1,87 @@
+"""Analysis work is bounded per file (hostile inputs, second round: H13, H14).
+
+Each test counts the analysis' own steps instead of timing it: a regression to exponential or
+cubic work shows as a count far above the bound, on any machine."""
+
+import ast
+
+from helpers import cli
+
+from adamw_lint import context, flow
+from adamw_lint.engine import analyze_tree
+from adamw_lint.files import physical_lines
+
+
+def _counting(monkeypatch, cls, method):
+    calls = []
+    original = getattr(cls, method)
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(cls, method, counted)
+    return calls
+
+
+def _analyze(source):
+    limits = []
+    findings = analyze_tree(ast.parse(source), physical_lines(source), fixes=False, limited=limits.append)
+    return findings, limits
+
+
+def _chained_branches(levels, branches):
+    """``n0`` is assigned in ``branches`` branches from ``n1``, and so on: branches**levels paths."""
+    lines = ["import torch", "import random", "c = random.random()", f"n{levels} = torch.optim.Adam"]
+    for i in range(levels - 1, -1, -1):
+        lines += [f"{'if' if j == 0 else 'elif'} c < {j}:\n    n{i} = n{i + 1}" for j in range(branches)]
+    lines.append("opt = n0(params, weight_decay=1e-4)")
+    return "\n".join(lines) + "\n"
+
+
+def test_h13_names_assigned_in_many_branches_are_answered_once_each(monkeypatch):
+    steps = _counting(monkeypatch, context.Context, "_alternatives")
+    findings, limits = _analyze(_chained_branches(6, 16))  # 16**6 = 16.7 million paths
+    assert [f.code for f in findings] == ["AWL101"]
+    assert not limits
+    assert len(steps) <= 6 * 16 + 10  # one answer per (expression, depth), not per path
+
+
+def test_h14_a_name_rebound_thousands_of_times_costs_near_linear_flow(monkeypatch):
+    pairs = 1000
+    source = "import torch\n" + "cls = torch.optim.Adam\nopt = cls(params, weight_decay=1e-4)\n" * pairs
+    steps = _counting(monkeypatch, flow.Reaching, "stmt")
+    findings, _ = _analyze(source)
+    assert len(findings) == pairs
+    assert len(steps) <= 4 * 2 * pairs  # each statement's effect computed a few times, not once per use
+
+
+def test_h14_uses_inside_a_loop_body_reuse_the_flow_of_the_body(monkeypatch):
+    body = "".join("    cls = torch.optim.Adam\n    opt = cls(params, weight_decay=1e-4)\n" for _ in range(500))
+    source = "import torch\nfor step in range(3):\n" + body
+    steps = _counting(monkeypatch, flow.Reaching, "stmt")
+    findings, _ = _analyze(source)
+    assert len(findings) == 500
+    assert len(steps) <= 10 * 1000
+
+
+def test_the_flow_is_still_exact_after_caching():
+    source = (
+        "import torch\n"
+        "if flag:\n    cls = torch.optim.Adam\nelse:\n    cls = torch.optim.SGD\n"
+        "opt = cls(params, weight_decay=1e-4)\n"
+        "cls = torch.optim.SGD\n"
+        "opt = cls(params, weight_decay=1e-4)\n"
+        "for _ in range(2):\n    opt = cls(params, weight_decay=1e-4)\n    cls = torch.optim.Adagrad\n"
+    )
+    findings, _ = _analyze(source)
+    assert [(f.line, f.code) for f in findings] == [(6, "AWL101"), (10, "AWL103")]
+
+
+def test_a_search_that_hits_its_bound_says_so_and_keeps_what_it_found(tmp_path, capsys):
+    entries = ", ".join(f'"k{i}": torch.optim.Adam' for i in range(context._STEPS + 5))
+    (tmp_path / "table.py").write_text(
+        f"import torch\nTABLE = {{{entries}}}\nopt = TABLE[name](params, weight_decay=1e-4)\n")
+    code, out, err = cli(capsys, "check", str(tmp_path / "table.py"))
+    assert code == 2
+    assert "AWL101" in out
+    assert "analysis stopped after" in err and "table.py" in err

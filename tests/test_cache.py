@@ -1,0 +1,190 @@
+"""The results cache (issue 20): a repeat check re-analyzes only what changed, including a
+project module that another file's analysis read; a corrupt, concurrent or foreign cache is never
+trusted and never a crash."""
+
+import glob
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from adamw_lint import cache, runner
+from helpers import BAD, ROOT, cli
+
+WRAPPER = ("import torch\n\ndef make(params, weight_decay=0.0):\n"
+           "    return torch.optim.Adam(params, lr=1e-3, weight_decay=weight_decay)\n")
+CALLER = "# trains with Adam\nfrom lib.optim import make\n\nopt = make(params, weight_decay=1e-4)\n"
+
+
+@pytest.fixture
+def analyzed(monkeypatch):
+    """The paths analyzed (not taken from the cache) by in-process runs."""
+    seen = []
+    original = runner.check_one
+
+    def check_one(path, raw, selection, options=runner.Options()):
+        seen.append(os.path.basename(path))
+        return original(path, raw, selection, options)
+
+    monkeypatch.setattr(runner, "check_one", check_one)
+    return seen
+
+
+def _project(tmp_path):
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "__init__.py").write_text("")
+    (tmp_path / "lib" / "optim.py").write_text(WRAPPER)
+    (tmp_path / "train.py").write_text(CALLER)
+    (tmp_path / "other.py").write_text(BAD)
+    (tmp_path / "clean.py").write_text("import torch\nopt = torch.optim.AdamW(p, weight_decay=1e-2)\n")
+
+
+def _check(capsys, monkeypatch, where, *args):
+    monkeypatch.chdir(where)
+    return cli(capsys, "check", "-j", "1", *args)
+
+
+def test_a_repeat_run_analyzes_nothing_and_says_the_same(tmp_path, capsys, monkeypatch, analyzed):
+    _project(tmp_path)
+    first = _check(capsys, monkeypatch, tmp_path, ".")
+    assert first[0] == 1 and sorted(analyzed) == ["clean.py", "optim.py", "other.py", "train.py"]
+    analyzed.clear()
+    assert _check(capsys, monkeypatch, tmp_path, ".") == first
+    assert analyzed == []
+    for form in ("json", "sarif"):  # each format's settings are their own entries
+        once = _check(capsys, monkeypatch, tmp_path, "--format", form, ".")
+        analyzed.clear()
+        assert _check(capsys, monkeypatch, tmp_path, "--format", form, ".") == once and analyzed == []
+    ignore = tmp_path / ".adamw_lint_cache" / ".gitignore"
+    assert "*" in ignore.read_text().splitlines()
+
+
+def test_an_edited_file_is_analyzed_again(tmp_path, capsys, monkeypatch, analyzed):
+    _project(tmp_path)
+    _check(capsys, monkeypatch, tmp_path, ".")
+    analyzed.clear()
+    (tmp_path / "other.py").write_text(BAD.replace("Adam(", "AdamW("))
+    code, out, _ = _check(capsys, monkeypatch, tmp_path, ".")
+    assert analyzed == ["other.py"] and "other.py" not in out and code == 1
+
+
+@pytest.mark.parametrize("named", [["."], ["train.py"]], ids=["tree", "caller-alone"])
+def test_editing_the_wrapper_module_changes_the_callers_finding(tmp_path, capsys, monkeypatch, analyzed, named):
+    _project(tmp_path)
+    wrapper = tmp_path / "lib" / "optim.py"
+    code, out, _ = _check(capsys, monkeypatch, tmp_path, *named)
+    assert code == 1 and "train.py:4:7: AWL101" in out
+    wrapper.write_text(WRAPPER.replace("optim.Adam(", "optim.AdamW("))
+    analyzed.clear()
+    code, out, _ = _check(capsys, monkeypatch, tmp_path, *named)
+    assert "train.py" not in out and "train.py" in analyzed  # the caller's own bytes did not change
+    wrapper.write_text(WRAPPER)
+    code, out, _ = _check(capsys, monkeypatch, tmp_path, *named)
+    assert code == 1 and "train.py:4:7: AWL101" in out
+
+
+def test_a_module_that_appears_later_is_followed(tmp_path, capsys, monkeypatch):
+    (tmp_path / "train.py").write_text(CALLER)
+    code, out, _ = _check(capsys, monkeypatch, tmp_path, "train.py")
+    assert code == 0  # lib.optim does not exist: nothing to follow
+    _project(tmp_path)
+    code, out, _ = _check(capsys, monkeypatch, tmp_path, "train.py")
+    assert code == 1 and "train.py:4:7: AWL101" in out
+
+
+def _cache_files(tmp_path):
+    return glob.glob(str(tmp_path / ".adamw_lint_cache" / "*" / "*.cache"))
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "wrong-shape", "wrong-types", "empty"])
+def test_a_damaged_cache_is_ignored_and_rebuilt(tmp_path, capsys, monkeypatch, analyzed, damage):
+    _project(tmp_path)
+    first = _check(capsys, monkeypatch, tmp_path, ".")
+    [path] = _cache_files(tmp_path)
+    text = open(path, encoding="utf-8").read()
+    document = json.loads(text)
+    entry = document["files"][str(tmp_path / "other.py")]
+    if damage == "truncated":
+        text = text[:len(text) // 2]
+    elif damage == "garbage":
+        text = "\x00\xff not json"
+    elif damage == "wrong-shape":
+        text = json.dumps({"files": [1, 2, 3]})
+    elif damage == "wrong-types":
+        entry["result"]["findings"] = [[1, None, "x", 5, 6, "cell", {}, 0]]
+        entry["deps"] = [[7, 8]]
+        text = json.dumps(document)
+    else:
+        text = ""
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    analyzed.clear()
+    assert _check(capsys, monkeypatch, tmp_path, ".") == first
+    assert "other.py" in analyzed
+    json.loads(open(_cache_files(tmp_path)[0], encoding="utf-8").read())  # rebuilt, whole
+    analyzed.clear()
+    assert _check(capsys, monkeypatch, tmp_path, ".") == first and analyzed == []
+
+
+def test_a_cache_from_another_version_is_not_read(tmp_path, capsys, monkeypatch, analyzed):
+    _project(tmp_path)
+    monkeypatch.setattr(cache, "__version__", "0.0.1")
+    first = _check(capsys, monkeypatch, tmp_path, ".")
+    [path] = _cache_files(tmp_path)
+    document = json.load(open(path, encoding="utf-8"))
+    for entry in document["files"].values():  # another version's results, which this one must not show
+        for finding in entry["result"]["findings"]:
+            finding[1] = "AWL101 from another version"
+    json.dump(document, open(path, "w", encoding="utf-8"))
+    monkeypatch.setattr(cache, "__version__", "0.0.2")
+    analyzed.clear()
+    assert _check(capsys, monkeypatch, tmp_path, ".") == first
+    assert sorted(analyzed) == ["clean.py", "optim.py", "other.py", "train.py"]
+    assert len(_cache_files(tmp_path)) == 2
+
+
+def test_no_cache_neither_reads_nor_writes(tmp_path, capsys, monkeypatch, analyzed):
+    _project(tmp_path)
+    _check(capsys, monkeypatch, tmp_path, "--no-cache", ".")
+    assert not (tmp_path / ".adamw_lint_cache").exists()
+    _check(capsys, monkeypatch, tmp_path, ".")
+    analyzed.clear()
+    _check(capsys, monkeypatch, tmp_path, "--no-cache", ".")
+    assert len(analyzed) == 4
+
+
+def test_cache_dir_setting_and_option(tmp_path, capsys, monkeypatch):
+    _project(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[tool.adamw-lint]\ncache-dir = "build/lint-cache"\n')
+    _check(capsys, monkeypatch, tmp_path, ".")
+    assert (tmp_path / "build" / "lint-cache" / ".gitignore").is_file()
+    assert not (tmp_path / ".adamw_lint_cache").exists()
+    _check(capsys, monkeypatch, tmp_path, "--cache-dir", str(tmp_path / "elsewhere"), ".")
+    assert (tmp_path / "elsewhere" / ".gitignore").is_file()
+
+
+def test_fix_and_stdin_do_not_use_the_cache(tmp_path, capsys, monkeypatch):
+    _project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert cli(capsys, "fix", "--diff", ".")[0] == 1
+    assert cli(capsys, "check", "--fix", ".")[0] == 1
+    assert not (tmp_path / ".adamw_lint_cache").exists()
+
+
+def test_two_runs_at_once_on_one_tree(tmp_path):
+    for i in range(60):
+        (tmp_path / f"m{i}.py").write_text(BAD if i % 2 else BAD.replace("Adam(", "AdamW("))
+    command = [sys.executable, "-m", "adamw_lint", "check", "-j", "2", "--format", "json", "."]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for _ in range(2):  # the first pair writes at the same time; the second reads what won
+        runs = [subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(2)]
+        outputs = [run.communicate() + (run.returncode,) for run in runs]
+        assert outputs[0] == outputs[1]
+        assert outputs[0][2] == 1 and len(json.loads(outputs[0][0])) == 30 and "Traceback" not in outputs[0][1]
+    [path] = _cache_files(tmp_path)
+    assert len(json.load(open(path, encoding="utf-8"))["files"]) == 60
+    leftovers = [n for n in os.listdir(os.path.dirname(path)) if not n.endswith(".cache") or n.startswith(".tmp")]
+    assert leftovers == []

@@ -1,0 +1,87 @@
+"""Issue 19: a config value that chooses the optimizer class by name, built by the project's code
+(``getattr(torch.optim, cfg.X)``, a registry dict indexed by a config key), run as a user runs the
+CLI in a git repository."""
+import subprocess
+import sys
+import textwrap
+
+from helpers import run_cli
+
+CODE = """
+import torch
+
+def build(cfg, model):
+    return getattr(torch.optim, cfg.SOLVER.OPTIMIZER)(model.parameters(), lr=cfg.SOLVER.LR,
+                                                      weight_decay=cfg.SOLVER.WEIGHT_DECAY)
+
+OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD, "adamw": torch.optim.AdamW}
+
+def build2(cfg, params):
+    return OPTIMIZERS[cfg.optim.name.lower()](params, **cfg.optim.args)
+"""
+
+CONFIGS = {
+    "a.yaml": "SOLVER:\n  OPTIMIZER: Adam\n  LR: 0.001\n  WEIGHT_DECAY: 0.0001\n",  # coupled
+    "b.yaml": "SOLVER:\n  OPTIMIZER: SGD\n  WEIGHT_DECAY: 0.0001\n",  # not adaptive
+    "c.yaml": "optim:\n  name: Adam\n  args:\n    lr: 0.001\n    weight_decay: 0.0005\n",  # coupled, via a table
+    "d.yaml": "optim:\n  name: AdamW\n  args:\n    weight_decay: 0.05\n",  # decoupled
+    "e.yaml": "SOLVER:\n  OPTIMIZER: Adam\n  WEIGHT_DECAY: 0.0\n",  # no decay
+    "f.yaml": "model:\n  optimizer: Adam\n  weight_decay: 0.0001\n",  # keys no code reads
+    "g.yaml": "optim:\n  name: RMSprop\n  args:\n    weight_decay: 0.0005\n",  # not in the code's table
+    "h.yml": "SOLVER:\n  OPTIMIZER: Adagrad\n  WEIGHT_DECAY: 1.0e-4\n",  # no decoupled form
+}
+
+
+def _repository(tmp_path, code=CODE):
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "train.py").write_text(textwrap.dedent(code))
+    (tmp_path / "configs").mkdir()
+    for name, text in CONFIGS.items():
+        (tmp_path / "configs" / name).write_text(text)
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    return tmp_path
+
+
+def test_the_config_line_that_names_an_adaptive_class_with_a_decay_is_reported(tmp_path):
+    result = run_cli("check", "-q", ".", cwd=_repository(tmp_path))
+    assert result.returncode == 1, result.stderr
+    lines = sorted(line.split(" ", 2)[:2] for line in result.stdout.splitlines())
+    assert lines == [["configs/a.yaml:2:14:", "AWL101"], ["configs/c.yaml:2:9:", "AWL101"],
+                     ["configs/h.yml:2:14:", "AWL103"]]
+    assert "via proj/train.py:5 → getattr(torch.optim, cfg.SOLVER.OPTIMIZER)" in result.stdout
+    assert "via proj/train.py:11 → OPTIMIZERS[cfg.optim.name.lower()]" in result.stdout
+
+
+def test_without_code_that_builds_by_name_no_yaml_is_read_as_choosing_a_class(tmp_path):
+    repository = _repository(tmp_path, code="import torch\nopt = torch.optim.SGD(params, lr=0.1)\n")
+    result = run_cli("check", "-q", ".", cwd=repository)
+    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+
+
+def test_a_config_named_alone_still_finds_the_code_in_its_repository(tmp_path):
+    repository = _repository(tmp_path)
+    result = run_cli("check", "-q", "configs/a.yaml", "configs/b.yaml", cwd=repository)
+    assert result.returncode == 1 and result.stdout.count("AWL101") == 1, result.stdout + result.stderr
+
+
+def test_the_fix_is_left_to_the_user_and_says_where_the_class_is_chosen(tmp_path):
+    repository = _repository(tmp_path)
+    result = run_cli("fix", "--diff", "configs/a.yaml", cwd=repository)
+    assert result.stdout == ""  # no diff
+    assert "chosen by name in proj/train.py:5" in result.stdout + result.stderr
+
+
+def test_a_python_config_module_names_the_class_the_same_way(tmp_path):
+    repository = _repository(tmp_path)
+    (repository / "proj" / "defaults.py").write_text(
+        '_C.SOLVER.OPTIMIZER = "Adam"\n_C.SOLVER.LR = 0.001\n_C.SOLVER.WEIGHT_DECAY = 1e-4\n')
+    (repository / "proj" / "defaults_sgd.py").write_text('_C.SOLVER.OPTIMIZER = "SGD"\n_C.SOLVER.WEIGHT_DECAY = 1e-4\n')
+    (repository / "proj" / "defaults_zero.py").write_text('_C.SOLVER.OPTIMIZER = "Adam"\n_C.SOLVER.WEIGHT_DECAY = 0\n')
+    (repository / "proj" / "unrelated.py").write_text('OPTIMIZER = "Adam"\nWEIGHT_DECAY = 1e-4\n')  # no code reads it
+    result = run_cli("check", "-q", "proj", cwd=repository)
+    assert result.returncode == 1, result.stderr
+    assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [["proj/defaults.py:1:23:", "AWL101"]]
+    assert "via proj/train.py:5 → getattr(torch.optim, cfg.SOLVER.OPTIMIZER)" in result.stdout
+    flake8 = subprocess.run([sys.executable, "-m", "flake8", "--select", "AWL", "proj/defaults.py"], cwd=repository,
+                            capture_output=True, text=True)
+    assert flake8.stdout == ""  # one file at a time: the code that builds it is not seen

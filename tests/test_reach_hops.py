@@ -1,0 +1,509 @@
+"""Issue 19: coupled L2 built one hop away — branches, wrappers, methods and class families,
+builders — each with the negatives beside it (an SGD branch, a builder whose L2 is zero, a
+second model, an AdamW wrapper)."""
+import textwrap
+
+from adamw_lint.analysis import analyze_source
+
+REG = "import tensorflow as tf\nfrom tensorflow.keras import layers, regularizers\n"
+
+
+def found(source: str):
+    return [(f.line, f.code) for f in analyze_source(textwrap.dedent(source))]
+
+
+def messages(source: str):
+    return [f.message for f in analyze_source(textwrap.dedent(source))]
+
+
+# Keras/TF: the optimizer chosen in branches ------------------------------------------------
+BRANCHES = REG + """
+model = tf.keras.Sequential([layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))])
+if args.opt == "adam":
+    optimizer = tf.keras.optimizers.Adam(1e-3)
+elif args.opt == "sgd":
+    optimizer = tf.keras.optimizers.SGD(1e-2)
+else:
+    optimizer = tf.keras.optimizers.RMSprop(1e-3)
+model.compile(optimizer=optimizer, loss="mse")
+"""
+
+
+def test_every_adaptive_branch_that_reaches_compile_is_reported_with_its_condition():
+    assert found(BRANCHES) == [(6, "AWL201"), (10, "AWL201")]
+    first, last = messages(BRANCHES)
+    assert '(chosen when args.opt == "adam")' in first
+    assert 'not (args.opt == "adam") and not (args.opt == "sgd")' in last
+
+
+def test_sgd_in_every_branch_is_not_reported():
+    source = BRANCHES.replace("Adam(1e-3)", "SGD(1e-3)").replace("RMSprop(1e-3)", "SGD(1e-3, momentum=0.9)")
+    assert found(source) == []
+
+
+def test_a_branch_whose_model_has_no_l2_is_not_reported():
+    assert found(BRANCHES.replace("kernel_regularizer=regularizers.l2(1e-4)", "use_bias=False")) == []
+
+
+def test_an_optimizer_the_last_assignment_replaces_on_every_path_is_not_reported():
+    source = REG + textwrap.dedent("""
+        model = tf.keras.Sequential([layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))])
+        optimizer = tf.keras.optimizers.Adam(1e-3)
+        optimizer = tf.keras.optimizers.SGD(1e-2)
+        model.compile(optimizer=optimizer, loss="mse")
+    """)
+    assert found(source) == []
+
+
+# wrappers -----------------------------------------------------------------------------------
+WRAPPED = REG + """
+model = tf.keras.Sequential([layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))])
+opt = tf.keras.optimizers.Adam(1e-3)
+opt = tf.keras.mixed_precision.LossScaleOptimizer(opt)
+model.compile(optimizer=opt, loss="mse")
+"""
+
+
+def test_a_wrapped_optimizer_is_still_the_optimizer():
+    assert found(WRAPPED) == [(5, "AWL201")]
+    assert found(WRAPPED.replace("LossScaleOptimizer(opt)", "LossScaleOptimizer(inner_optimizer=opt)")) == [(5, "AWL201")]
+    assert found(WRAPPED.replace("LossScaleOptimizer(opt)", "LossScaleOptimizer(optimizer=opt)")) == [(5, "AWL201")]
+
+
+def test_a_wrapper_around_sgd_is_not_reported():
+    assert found(WRAPPED.replace("optimizers.Adam(1e-3)", "optimizers.SGD(1e-3)")) == []
+
+
+def test_hvd_style_wrapper_in_tf1():
+    source = """
+    import tensorflow as tf
+    import horovod.tensorflow as hvd
+    loss = xent + 1e-4 * tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables()])
+    opt = tf.train.AdamOptimizer(1e-3)
+    opt = hvd.DistributedOptimizer(opt)
+    train_op = opt.minimize(loss)
+    """
+    assert found(source) == [(5, "AWL202")]
+    assert found(source.replace("AdamOptimizer", "MomentumOptimizer")) == []
+
+
+# TF1 model classes: self attributes across methods and classes --------------------------------
+TF1_CLASSES = """
+import tensorflow as tf
+
+class Base:
+    def train_op(self):
+        return self.optimizer.minimize(self.loss)
+
+class Net(Base):
+    def __init__(self, wd):
+        self.wd = wd
+        self.optimizer = tf.train.AdamOptimizer(1e-3)
+        self.build_loss()
+
+    def build_loss(self):
+        self.loss = tf.reduce_mean(tf.square(self.y - self.pred))
+        for v in tf.trainable_variables():
+            self.loss += self.wd * tf.nn.l2_loss(v)
+"""
+
+
+def test_tf1_optimizer_in_a_subclass_loss_in_a_method_minimize_in_the_base_class():
+    assert found(TF1_CLASSES) == [(11, "AWL202")]
+    assert "l2_loss at line 17" in messages(TF1_CLASSES)[0]
+
+
+def test_tf1_class_without_l2_or_with_momentum_is_not_reported():
+    assert found(TF1_CLASSES.replace("self.loss += self.wd * tf.nn.l2_loss(v)", "pass")) == []
+    assert found(TF1_CLASSES.replace("AdamOptimizer(1e-3)", "MomentumOptimizer(1e-3, 0.9)")) == []
+
+
+def test_an_unrelated_class_storing_the_same_attribute_names_is_not_the_family():
+    source = TF1_CLASSES.replace("self.loss += self.wd * tf.nn.l2_loss(v)", "pass") + """
+class Other:
+    def build(self):
+        self.loss = 1e-4 * tf.nn.l2_loss(w)
+"""
+    assert found(source) == []
+
+
+def test_tf1_loss_returned_as_a_tuple_by_a_helper_method():
+    source = """
+    import tensorflow as tf
+    class M:
+        def compute_losses(self):
+            main = tf.reduce_mean(xent)
+            reg = 1e-4 * tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables()])
+            return main, reg
+        def build(self):
+            main, reg = self.compute_losses()
+            self.loss = main + reg
+            self.opt = tf.train.AdamOptimizer(1e-3)
+            self.train_op = self.opt.minimize(self.loss)
+    """
+    assert found(source) == [(11, "AWL202")]
+    assert found(source.replace("reg = 1e-4 *", "reg = 0 *").replace("tf.nn.l2_loss(v)", "tf.reduce_sum(v)")) == []
+
+
+def test_tf1_chained_construction_and_minimize():
+    source = """
+    import tensorflow as tf
+    loss = tf.reduce_mean(xent) + 1e-4 * tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables()])
+    train_op = tf.train.AdamOptimizer(1e-3).minimize(loss)
+    """
+    assert found(source) == [(4, "AWL202")]
+    assert found(source.replace("AdamOptimizer(1e-3)", "GradientDescentOptimizer(0.1)")) == []
+
+
+# builders and the regularizers they are handed ------------------------------------------------
+BUILDER = REG + """
+def build(reg):
+    return tf.keras.Sequential([layers.Dense(10, kernel_regularizer=reg)])
+model = build(regularizers.l2(1e-4))
+model.compile(optimizer=tf.keras.optimizers.Adam(), loss="mse")
+"""
+
+
+def test_a_regularizer_handed_to_a_builder_whose_model_is_compiled():
+    assert found(BUILDER) == [(7, "AWL201")]
+    assert found(BUILDER.replace("regularizers.l2(1e-4)", "None")) == []
+    assert found(BUILDER.replace("regularizers.l2(1e-4)", "regularizers.l2(0.0)")) == []
+
+
+def test_an_activity_regularizer_handed_to_a_builder_is_not_weight_l2():
+    source = BUILDER.replace("def build(reg)", "def build(activity_regularizer)").replace(
+        "kernel_regularizer=reg", "activity_regularizer=activity_regularizer").replace(
+        "build(regularizers.l2(1e-4))", "build(activity_regularizer=regularizers.l2(1e-4))")
+    assert found(source) == []
+
+
+DEFAULTS = REG + """
+def build(l2_reg=1e-5):
+    return tf.keras.Sequential([layers.Dense(10, kernel_regularizer=regularizers.l2(l2_reg))])
+model = build()
+model.compile(optimizer=tf.keras.optimizers.Adam(), loss="mse")
+"""
+
+
+def test_a_builder_whose_l2_default_is_nonzero_left_at_its_default():
+    assert found(DEFAULTS) == [(7, "AWL201")]
+
+
+def test_a_builder_whose_l2_is_zero_by_default_or_as_called_is_not_reported():
+    assert found(DEFAULTS.replace("l2_reg=1e-5", "l2_reg=0.0")) == []
+    assert found(DEFAULTS.replace("model = build()", "model = build(l2_reg=0)")) == []
+    assert found(DEFAULTS.replace("model = build()", "model = build(0.0)")) == []
+    assert found(DEFAULTS.replace("model = build()", "model = build(l2_reg=wd)")) == [(7, "AWL201")]
+
+
+# PyTorch: a **kwargs spread beside an explicit decay ------------------------------------------
+def test_a_spread_beside_an_explicit_decay_is_coupled_and_says_what_kw_could_change():
+    source = "import torch\ndef make(params, kw):\n    return torch.optim.Adam(params, weight_decay=1e-4, **kw)\n"
+    assert found(source) == [(3, "AWL101")]
+    assert "unless **kw sets decoupled_weight_decay=True" in messages(source)[0]
+    finding = analyze_source(source)[0]
+    assert finding.fix is None and "decoupled_weight_decay" in finding.fix_blocked
+
+
+def test_a_spread_alone_an_explicit_zero_or_adamw_is_not_reported():
+    assert found("import torch\nopt = torch.optim.Adam(params, **kw)\n") == []
+    assert found("import torch\nopt = torch.optim.Adam(params, weight_decay=0.0, **kw)\n") == []
+    assert found("import torch\nopt = torch.optim.AdamW(params, weight_decay=1e-2, **kw)\n") == []
+    # the switch is keyword-only: *rest cannot reach it
+    assert found("import torch\nopt = torch.optim.Adam(params, *rest, weight_decay=1e-4, **kw)\n") == [(2, "AWL101")]
+
+
+# PyTorch: callables of the same module (one summary each) -------------------------------------
+LOCAL = """
+import torch
+
+def make(params, wd=0.0):
+    return torch.optim.Adam(params, weight_decay=wd)
+
+def fixed(params, **kw):
+    return torch.optim.Adam(params, weight_decay=1e-4)
+
+class Holder:
+    def __init__(self, *args, **kwargs):
+        self.optim = torch.optim.Adam(*args, **kwargs)
+
+class SafeHolder:
+    def __init__(self, *args, **kwargs):
+        self.optim = torch.optim.AdamW(*args, **kwargs)
+
+a = make(model.parameters(), wd=1e-4)
+b = make(model.parameters(), wd=0.0)
+c = fixed(model.parameters(), weight_decay=1e-2)
+d = Holder(model.parameters(), lr=1e-3, weight_decay=1e-4)
+e = SafeHolder(model.parameters(), lr=1e-3, weight_decay=1e-4)
+f = Holder(model.parameters(), lr=1e-3)
+"""
+
+
+def test_a_local_factory_or_holder_class_is_reported_at_the_call_that_passes_the_decay():
+    assert found(LOCAL) == [(5, "AWL101"), (8, "AWL101"), (18, "AWL101"), (21, "AWL101")]
+    by_line = {f.line: f for f in analyze_source(textwrap.dedent(LOCAL))}
+    assert "(via line 5 → torch.optim.Adam)" in by_line[18].message
+    assert "(via line 12 → torch.optim.Adam)" in by_line[21].message
+    assert by_line[21].fix is None  # the class is built in the holder: changed there
+
+
+def test_a_holder_class_in_another_module_reached_by_a_direct_call_and_by_hydra(tmp_path):
+    import pickle
+
+    from adamw_lint import configs
+    from adamw_lint.project_index import ProjectIndex
+    from adamw_lint.selection import Selection
+
+    package = tmp_path / "proj"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "optim.py").write_text(textwrap.dedent(LOCAL.split("a = make")[0]))
+    source = "from proj.optim import Holder, SafeHolder\nd = Holder(params, weight_decay=1e-4)\ne = SafeHolder(params, weight_decay=1e-4)\n"
+    (package / "train.py").write_text(source)
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
+    got = analyze_source(source, path=str(package / "train.py"), project=index)
+    assert [(f.line, f.code) for f in got] == [(2, "AWL101")]
+    assert "optim.py:12 → torch.optim.Adam" in got[0].message
+    config = tmp_path / "conf.yaml"
+    text = "optimizer:\n  _target_: proj.optim.Holder\n  weight_decay: 0.0001\nsafe:\n  _target_: proj.optim.SafeHolder\n  weight_decay: 0.0001\n"
+    config.write_text(text)
+    hydra = configs.check(str(config), text, Selection(), "rename", index)
+    assert [(f.line, f.code) for f in hydra] == [(2, "AWL101")]
+
+
+# Unknown is not unrelated: a model the analysis cannot follow ---------------------------------
+def test_a_model_that_cannot_be_followed_is_tied_to_the_regularizers_of_its_own_function():
+    source = REG + textwrap.dedent("""
+        def train(model):
+            head = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))
+            model.compile(optimizer=tf.keras.optimizers.Adam())
+    """)
+    assert found(source) == [(6, "AWL201")]
+    assert "model cannot be followed" in messages(source)[0]
+    assert found(source.replace("optimizers.Adam()", "optimizers.SGD()")) == []
+
+
+def test_regularizers_elsewhere_or_claimed_by_a_followed_model_are_not_tied():
+    elsewhere = REG + textwrap.dedent("""
+        def build():
+            return layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))
+
+        def train(model):
+            model.compile(optimizer=tf.keras.optimizers.Adam())
+    """)
+    assert found(elsewhere) == []
+    claimed = REG + textwrap.dedent("""
+        from mylib import load
+        other = tf.keras.Sequential([layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))])
+        other.compile(optimizer=tf.keras.optimizers.SGD(0.1))
+        model = load("weights.h5")
+        model.compile(optimizer=tf.keras.optimizers.Adam())
+    """)
+    assert found(claimed) == []
+    unclaimed = claimed.replace("other.compile(optimizer=tf.keras.optimizers.SGD(0.1))", "")
+    assert found(unclaimed) == [(8, "AWL201")]
+
+
+def test_a_model_stored_by_another_method_of_the_class_is_followed_there():
+    source = REG + textwrap.dedent("""
+        from mylib import build_model
+
+        class Trainer:
+            def build(self):
+                self.model = build_model(layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4)))
+
+            def fit(self):
+                self.model.compile(optimizer="adam")
+    """)
+    assert found(source) == [(11, "AWL201")]
+    assert found(source.replace("regularizers.l2(1e-4)", "None")) == []
+
+
+def test_a_builder_in_another_module_whose_l2_default_is_left_as_is(tmp_path):
+    import pickle
+
+    from adamw_lint.project_index import ProjectIndex
+
+    package = tmp_path / "proj"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "models.py").write_text(textwrap.dedent("""
+        import tensorflow as tf
+        from tensorflow.keras import layers, regularizers
+
+        def build_model(l2_reg=1e-5):
+            return tf.keras.Sequential([layers.Dense(10, kernel_regularizer=regularizers.l2(l2_reg))])
+
+        def build_plain(l2_reg=0.0):
+            return tf.keras.Sequential([layers.Dense(10, kernel_regularizer=regularizers.l2(l2_reg))])
+    """))
+    source = textwrap.dedent("""
+        import tensorflow as tf
+        from proj.models import build_model, build_plain
+
+        model = build_model()
+        model.compile(optimizer=tf.keras.optimizers.Adam(), loss="mse")
+        plain = build_plain()
+        plain.compile(optimizer=tf.keras.optimizers.Adam(), loss="mse")
+        zero = build_model(l2_reg=0.0)
+        zero.compile(optimizer=tf.keras.optimizers.Adam(), loss="mse")
+        sgd = build_model()
+        sgd.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse")
+    """)
+    (package / "train.py").write_text(source)
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
+    got = analyze_source(source, path=str(package / "train.py"), project=index)
+    assert [(f.line, f.code) for f in got] == [(6, "AWL201")]
+    assert "models.py:6)" in got[0].message and got[0].related == ()
+    assert analyze_source(source) == []  # alone (flake8), the builder cannot be followed: nothing tied to it
+
+
+FACTORY = """
+import torch
+
+class AdamFactory:
+    def __init__(self, lr=1e-3, weight_decay=0.0):
+        self.lr, self.weight_decay = lr, weight_decay
+
+    def create(self, params):
+        return torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay)
+"""
+
+
+def test_a_factory_class_is_reported_at_the_call_that_passes_the_decay():
+    source = FACTORY + "f = AdamFactory(weight_decay=1e-4)\ng = AdamFactory(lr=1e-2)\nh = AdamFactory(weight_decay=0.0)\n"
+    assert found(source) == [(9, "AWL101"), (10, "AWL101")]  # the construction (if non-zero), and f
+    assert "via line 9 → torch.optim.Adam" in messages(source)[1]
+    assert found(source.replace("torch.optim.Adam(", "torch.optim.AdamW(")) == []
+
+
+def test_a_factory_in_another_module_is_reported_at_its_callers(tmp_path):
+    import pickle
+
+    from adamw_lint.project_index import ProjectIndex
+
+    package = tmp_path / "proj"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "optim.py").write_text(textwrap.dedent(FACTORY) + textwrap.dedent("""
+        class Lit:
+            def __init__(self, weight_decay=0.0):
+                self.save_hyperparameters()
+
+            def configure_optimizers(self):
+                return torch.optim.Adam(self.parameters(), weight_decay=self.hparams.weight_decay)
+    """))
+    source = ("from proj.optim import AdamFactory, Lit\nf = AdamFactory(weight_decay=1e-4)\n"
+              "g = AdamFactory(lr=0.1)\nlit = Lit(weight_decay=1e-4)\n")
+    (package / "train.py").write_text(source)
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
+    got = analyze_source(source, path=str(package / "train.py"), project=index)
+    # Lit's decay goes through self.hparams, which is not followed: its construction is reported
+    # in its own module (if non-zero), not guessed at the call
+    assert [(f.line, f.code) for f in got] == [(2, "AWL101")]
+
+
+def test_model_losses_of_a_model_that_cannot_be_followed_in_a_custom_loop():
+    source = REG + textwrap.dedent("""
+        def train(model, x, y):
+            head = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))
+            opt = tf.keras.optimizers.Adam()
+            with tf.GradientTape() as tape:
+                loss = loss_fn(y, model(x)) + tf.add_n(model.losses)
+            grads = tape.gradient(loss, model.trainable_variables)
+            opt.apply_gradients(zip(grads, model.trainable_variables))
+    """)
+    assert found(source) == [(6, "AWL202")]
+    assert found(source.replace("kernel_regularizer=regularizers.l2(1e-4)", "units=3")) == []
+    assert found(source.replace("optimizers.Adam()", "optimizers.SGD(0.1)")) == []
+
+
+# a parameter's default names the class, or holds the options ------------------------------------
+def test_an_optimizer_class_taken_from_a_parameter_default():
+    source = textwrap.dedent("""
+        import torch
+
+        class CTRTrainer:
+            def __init__(self, model, optimizer_fn=torch.optim.Adam, optimizer_params=None):
+                if optimizer_params is None:
+                    optimizer_params = {"lr": 1e-3, "weight_decay": 1e-5}
+                self.optimizer = optimizer_fn(model.parameters(), **optimizer_params)
+
+        def f(model, optimizer_fn=torch.optim.Adam):
+            return optimizer_fn(model.parameters(), lr=1e-3, weight_decay=1e-5)
+    """)
+    got = analyze_source(source)
+    assert [(f.line, f.code) for f in got] == [(8, "AWL101"), (11, "AWL101")]
+    assert "optimizer_fn may be torch.optim.Adam, named at line 5" in got[0].message
+    assert "unless **optimizer_params sets decoupled_weight_decay=True" in got[0].message
+    assert got[0].fix is None  # the class is chosen in the signature: changed there
+    assert found(source.replace("torch.optim.Adam", "torch.optim.AdamW")) == []
+    assert found(source.replace('"weight_decay": 1e-5', '"weight_decay": 0.0').replace(
+        "lr=1e-3, weight_decay=1e-5)", "lr=1e-3)")) == []
+
+
+def test_a_parameter_rebound_before_the_use_is_not_its_default():
+    source = "import torch\ndef f(p, cls=torch.optim.Adam):\n    cls = torch.optim.SGD\n    return cls(p, weight_decay=1e-4)\n"
+    assert found(source) == []
+
+
+def test_a_keras_optimizer_chosen_by_a_name_whose_default_is_adaptive():
+    source = REG + textwrap.dedent("""
+        def build():
+            return tf.keras.Sequential([layers.Dense(1, kernel_regularizer=regularizers.l2(1e-4))])
+
+        def train(name="Adam"):
+            m = build()
+            m.compile(optimizer=getattr(tf.keras.optimizers, name)(1e-3), loss="mse")
+    """)
+    assert found(source) == [(9, "AWL201")]
+    assert "may be tensorflow.keras.optimizers.Adam" in messages(source)[0]
+    assert found(source.replace('name="Adam"', 'name="SGD"')) == []
+
+
+def test_an_openmmlab_wrapper_that_reuses_the_optimizer_dict_is_one_finding():
+    source = ("optimizer = dict(type='Adam', lr=1e-3, weight_decay=1e-5)\n"
+              "optim_wrapper = dict(optimizer=optimizer, clip_grad=None)\n")
+    assert found(source) == [(1, "AWL101")]
+    inline = "optim_wrapper = dict(optimizer=dict(type='RMSprop', lr=1e-3, weight_decay=1e-5))\n"
+    assert found(inline) == [(1, "AWL103")]
+
+
+# TF1 losses built up in place, L2 as the regularizer function, hand-added collection terms -----
+def test_a_loss_built_with_augmented_assignment():
+    source = textwrap.dedent("""
+        import tensorflow as tf
+        loss = tf.reduce_mean(xent)
+        for v in tf.trainable_variables():
+            loss += 1e-4 * tf.nn.l2_loss(v)
+        train_op = tf.train.AdamOptimizer(1e-3).minimize(loss)
+    """)
+    assert found(source) == [(6, "AWL202")]
+    assert found(source.replace("tf.nn.l2_loss(v)", "tf.reduce_sum(v)")) == []
+    assert found(source.replace("AdamOptimizer(1e-3)", "MomentumOptimizer(0.1, 0.9)")) == []
+
+
+def test_the_l2_function_itself_as_a_regularizer_joins_the_collection():
+    source = textwrap.dedent("""
+        import tensorflow as tf
+        x = tf.compat.v1.layers.dense(inputs, 10, kernel_regularizer=tf.nn.l2_loss)
+        loss = xent + tf.compat.v1.losses.get_regularization_loss()
+        op = tf.compat.v1.train.AdamOptimizer(1e-3).minimize(loss)
+    """)
+    assert found(source) == [(5, "AWL202")]
+    assert found(source.replace("kernel_regularizer=tf.nn.l2_loss", "activity_regularizer=tf.nn.l2_loss")) == []
+
+
+def test_l2_terms_added_to_the_regularization_collection_by_hand():
+    source = textwrap.dedent("""
+        import tensorflow as tf
+        tf.add_to_collection(tf.GraphKeys.REGULARIZATION_LOSSES, 1e-5 * tf.nn.l2_loss(emb))
+        loss = xent + tf.losses.get_regularization_loss()
+        op = tf.train.AdagradOptimizer(0.1).minimize(loss)
+    """)
+    assert found(source) == [(5, "AWL202")]
+    added = source.replace("tf.add_to_collection(tf.GraphKeys.REGULARIZATION_LOSSES, 1e-5 * tf.nn.l2_loss(emb))",
+                           "tf.losses.add_loss(1e-5 * tf.nn.l2_loss(emb), loss_collection=tf.GraphKeys.REGULARIZATION_LOSSES)")
+    assert found(added) == [(5, "AWL202")]
+    assert found(source.replace("tf.GraphKeys.REGULARIZATION_LOSSES", '"my_metrics"')) == []

@@ -1,0 +1,207 @@
+"""JSON/SARIF fixes, libcst's limits and notebook fixes: work that grows with the input, and a
+native crash of libcst's parser that costs one file, not the run (issues 20 and 23: H15, H16b,
+H17, H21a). Costs are counted as operations, never timed."""
+
+import json
+import sys
+from contextlib import contextmanager
+
+import libcst as cst
+import pytest
+from libcst._nodes.internal import CodegenState
+
+from adamw_lint.analysis import analyze_source
+from adamw_lint.fix import CST_CHAIN_LIMIT, FixError, apply_replacements, fix_each, fix_source, parse_module
+from adamw_lint.noqa import without_noqa
+from helpers import BAD, run_cli
+
+
+@contextmanager
+def counted_tokens():
+    """Every token libcst's code generation emits (``.code``, ``code_for_node``, the position
+    table): an operation count for the code generated."""
+    count = [0]
+    original = CodegenState.add_token
+
+    def add_token(self, value):
+        count[0] += 1
+        return original(self, value)
+
+    CodegenState.add_token = add_token
+    try:
+        yield count
+    finally:
+        CodegenState.add_token = original
+
+
+def _big_module(lines: int, findings: int) -> str:
+    """A module of about ``lines`` lines with ``findings`` findings of every kind the per-finding
+    fixes handle: calls over two lines (H17), calls on one line, a from-import the new name joins,
+    calls inside functions and classes."""
+    head = "import torch\nfrom torch.optim import Adam\n"
+    kinds = [
+        "opt{i} = torch.optim.Adam(\n    p, weight_decay=1e-4)\n",
+        "opt{i} = torch.optim.Adam(p, weight_decay=1e-4)\n",
+        "opt{i} = Adam(p, lr=1e-3, weight_decay=1e-4)\n",
+        "def make{i}(p):\n    return torch.optim.Adam(\n        p, weight_decay=1e-4)\n",
+        "class Holder{i}:\n    def build(self, p):\n        self.opt = Adam(p,\n                        weight_decay=1e-4)\n",
+    ]
+    filler = lines // findings - 2
+    parts = [head]
+    for i in range(findings):
+        parts.append("x = 1\n" * filler)
+        parts.append(kinds[i % len(kinds)].format(i=i))
+    return "".join(parts)
+
+
+def _findings(source):
+    return without_noqa(analyze_source(source), source)
+
+
+def test_json_fixes_of_a_20000_line_file_with_200_findings_generate_code_in_linear_time():
+    source = _big_module(20000, 200)
+    assert source.count("\n") >= 20000
+    findings = _findings(source)
+    assert len(findings) == 200 and all(f.fix for f in findings)
+    with counted_tokens() as once:
+        cst.parse_module(source).code
+    with counted_tokens() as tokens:
+        each = fix_each(source, findings)
+    assert set(each) == {f.span for f in findings}
+    # the position table is one generation of the module, each finding's statement one more: a
+    # few modules' worth in all (a whole-module transform per finding was about 600 modules' worth)
+    assert tokens[0] <= 4 * once[0], (tokens[0], once[0])
+    for finding in findings[:5]:  # each fix alone is the fix of that call: its lines and the import change
+        fixed = apply_replacements(source, each[finding.span]).splitlines()
+        changed = [n for n, (a, b) in enumerate(zip(source.splitlines(), fixed)) if a != b]
+        assert len(fixed) == source.count("\n") and 1 <= len(changed) <= 3, (finding, changed)
+        assert all(abs(n + 1 - finding.line) <= 3 or n < 3 for n in changed), (finding, changed)
+
+
+def test_each_finding_fix_equals_fixing_that_finding_alone_in_a_generated_module():
+    source = _big_module(300, 10)
+    findings = _findings(source)
+    assert len(findings) == 10
+    each = fix_each(source, findings)
+    for finding in findings:
+        assert apply_replacements(source, each[finding.span]) == fix_source(source, only=finding.span).source, finding
+
+
+def test_fix_each_builds_one_fixer_per_file():
+    from adamw_lint import fix
+
+    source = _big_module(600, 20)
+    built = []
+    original = fix.AdamWCodemod.__init__
+
+    def init(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    fix.AdamWCodemod.__init__ = init
+    try:
+        each = fix_each(source, _findings(source))
+    finally:
+        fix.AdamWCodemod.__init__ = original
+    assert len(each) == 20 and len(built) == 1
+
+
+# --- H15: an and/or chain that overflows libcst's native parser --------------------------------
+
+CHAIN = "import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4)\nflag = " + " or ".join(["a"] * 12000) + "\n"
+
+
+def test_a_long_or_chain_is_refused_before_libcst_parses_it():
+    with pytest.raises(FixError, match="chain of 12000 operands.*libcst"):
+        parse_module(CHAIN)
+    assert isinstance(parse_module("x = " + " or ".join(["a"] * (CST_CHAIN_LIMIT - 1)) + "\n"), cst.Module)
+    # the words alone do not refuse a file: only a real chain does
+    words = "".join(f"# and or\nx{i} = a or b\n" for i in range(CST_CHAIN_LIMIT))
+    assert parse_module(words).code == words
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_fix_with_a_chain_file_reports_it_and_fixes_the_others(tmp_path, jobs):
+    for name in ("a.py", "c.py"):
+        (tmp_path / name).write_text(BAD)
+    (tmp_path / "b.py").write_text(CHAIN)
+    result = run_cli("fix", "-j", jobs, ".", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "b.py: not fixed: an `and`/`or` chain of 12000 operands" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "AdamW" in (tmp_path / "a.py").read_text() and "AdamW" in (tmp_path / "c.py").read_text()
+    assert (tmp_path / "b.py").read_text() == CHAIN
+
+
+def test_serial_and_parallel_agree_on_a_chain_file(tmp_path):
+    for name in ("a.py", "c.py"):
+        (tmp_path / name).write_text(BAD)
+    (tmp_path / "b.py").write_text(CHAIN)
+    runs = [run_cli("fix", "--diff", "-j", jobs, ".", cwd=tmp_path) for jobs in ("1", "2")]
+    assert runs[0].returncode == 2 and "b.py: not fixed" in runs[0].stderr
+    assert [(r.returncode, r.stdout, r.stderr) for r in runs[:1]] == [(r.returncode, r.stdout, r.stderr) for r in runs[1:]]
+
+
+@pytest.mark.parametrize("form", ["json", "sarif"])
+def test_json_and_sarif_on_a_chain_file_report_the_finding_without_edits(tmp_path, form):
+    (tmp_path / "b.py").write_text(CHAIN)
+    result = run_cli("check", "--format", form, "b.py", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    document = json.loads(result.stdout)
+    if form == "json":
+        assert [f["code"] for f in document] == ["AWL101"] and "edits" not in document[0]["fix"]
+    else:
+        assert [r["ruleId"] for r in document["runs"][0]["results"]] == ["AWL101"]
+
+
+# --- H16b: libcst's own limit is not a syntax error --------------------------------------------
+
+def test_libcst_limit_on_valid_python_is_named_as_such(tmp_path):
+    source = BAD + "x = " + " ".join(['"a"'] * 5000) + "\n"
+    compile(source, "s.py", "exec")  # valid Python
+    (tmp_path / "s.py").write_text(source)
+    result = run_cli("fix", "s.py", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "s.py: not fixed: libcst, the library that rewrites code, cannot parse this valid Python" in result.stderr
+    assert "its own limit, not a syntax error" in result.stderr
+
+
+def test_a_real_syntax_error_is_still_a_syntax_error():
+    with pytest.raises(SyntaxError):
+        parse_module("x = (\n")
+
+
+# --- H21a: a notebook fix is linear in the number of cells -------------------------------------
+
+def _notebook(cells: int) -> bytes:
+    code = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+             "source": [f"x{i} = {i}\n"]} for i in range(cells)]
+    code[0]["source"] = ["import torch\n"]
+    code[1]["source"] = ["from torch.optim import Adam\n", "opt = Adam(p, weight_decay=1e-4)\n"]
+    return json.dumps({"cells": code, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1).encode()
+
+
+def _calls_to_fix(cells: int) -> int:
+    """Python calls and generator steps while fixing a notebook of ``cells`` cells."""
+    from adamw_lint import notebook
+    from adamw_lint.selection import Selection
+
+    raw = _notebook(cells)
+    count = [0]
+
+    def profile(frame, event, arg):
+        if event == "call":
+            count[0] += 1
+
+    sys.setprofile(profile)
+    try:
+        fixed = notebook.fix_cells("nb.ipynb", raw, Selection(), "rename")
+    finally:
+        sys.setprofile(None)
+    assert fixed.data is not None and b"AdamW" in fixed.data
+    return count[0]
+
+
+def test_notebook_fix_work_grows_linearly_with_the_cells():
+    small, large = _calls_to_fix(1000), _calls_to_fix(2000)
+    assert large < 2.3 * small, (small, large)  # the quadratic scan made it about 3.5 times

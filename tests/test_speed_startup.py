@@ -1,0 +1,57 @@
+"""Start-up (issue 20): `--version`, `rules` and a check that finds no candidate import only what
+they use. Checked by the modules a run leaves loaded, not by time."""
+
+import json
+import subprocess
+import sys
+
+from helpers import BAD, ROOT
+
+_PROBE = """
+import contextlib, io, json, sys
+from adamw_lint.cli import main
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    code = main(sys.argv[1:])
+print(json.dumps([code, sorted(sys.modules)]))
+"""
+
+HEAVY = ("libcst", "yaml", "adamw_lint.engine", "adamw_lint.checkers", "adamw_lint.scope", "adamw_lint.fix",
+         "adamw_lint.project_index", "adamw_lint.context")
+
+
+def _loaded(tmp_path, *args):
+    result = subprocess.run([sys.executable, "-c", _PROBE, *args], cwd=tmp_path, capture_output=True, text=True,
+                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    code, modules = json.loads(result.stdout)
+    return code, set(modules)
+
+
+def _has(modules, prefix):
+    return any(m == prefix or m.startswith(prefix + ".") for m in modules)
+
+
+def test_version_imports_nothing_of_the_tool(tmp_path):
+    code, modules = _loaded(tmp_path, "--version")
+    assert code == 0
+    assert {m for m in modules if m.startswith("adamw_lint")} == {"adamw_lint", "adamw_lint.cli"}
+
+
+def test_rules_loads_the_rules_not_the_optimizer_rows(tmp_path):
+    code, modules = _loaded(tmp_path, "rules")
+    assert code == 0 and "adamw_lint.catalog.rules" in modules
+    assert not any(_has(modules, m) for m in HEAVY + ("adamw_lint.catalog.pytorch", "adamw_lint.runner"))
+
+
+def test_a_check_without_candidates_imports_no_engine(tmp_path):
+    (tmp_path / "a.py").write_text("x = 1\n")
+    code, modules = _loaded(tmp_path, "check", "a.py")
+    assert code == 0
+    assert not any(_has(modules, m) for m in HEAVY)
+
+
+def test_a_check_with_a_finding_loads_the_engine_but_not_the_fixer(tmp_path):
+    (tmp_path / "a.py").write_text(BAD)
+    code, modules = _loaded(tmp_path, "check", "--no-cache", "a.py")
+    assert code == 1 and "adamw_lint.engine" in modules
+    assert not _has(modules, "libcst") and "adamw_lint.fix" not in modules
