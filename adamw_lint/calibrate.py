@@ -21,8 +21,8 @@ rectification and NAdam's momentum schedule, both → 1, are ignored), ``exp_inf
 with its lr decay). A group whose state has none of these gets no suggestion, and says so.
 
 Everything is computed on the parameters' own device, with no synchronisation until the result
-is read, on every ``every``-th step of the window (default 4: the sums are ratios of averages over
-steps, which a regular sample estimates as well at a quarter of the cost); the hook removes itself
+is read, on every ``every``-th step of the window (default 8: the sums are ratios of averages over
+steps of slowly moving quantities, which a regular sample estimates as well at an eighth of the cost); the hook removes itself
 after the window, so the rest of the training is untouched. Steps replayed from a CUDA graph run
 no Python: only eager steps are measured, and a calibration that saw only a capture says so.
 """
@@ -42,9 +42,10 @@ from torch.optim.optimizer import Optimizer
 from .runtime import COUPLED, CoupledOptimizer, Site, display_name
 
 DEFAULT_STEPS = 200
-# Measuring costs about one optimizer step; every 4th step of the window keeps a calibrating step
-# near 1.25x an uncalibrated one, and 40 of the default window's 160 steps average as well.
-DEFAULT_EVERY = 4
+# A measurement moves about as many bytes as an Adam step on a GPU, and costs 3-4 steps on a CPU
+# (its sqrt and log): every 8th step of the window keeps a calibrating step near 1.1x an
+# uncalibrated one, and 20 of the default window's 160 steps give the same λ′ (docs/runtime.md).
+DEFAULT_EVERY = 8
 DEFAULT_OUT = "adamw-calibration.json"
 
 

@@ -503,7 +503,7 @@ def install(on_coupled: str = "warn", probe: bool = True,
 def calibrate(optimizer: Optimizer, steps: int = 200, warmup: Optional[int] = None, every: Optional[int] = None):
     """Start measuring, over ``optimizer``'s next steps, the decoupled weight decay per group that
     removes as much ‖θ‖² per step as its coupled L2 does (see ``adamw_lint.calibrate``), on every
-    ``every``-th step of the window (default 4). Returns a ``Calibration``; it stops touching the
+    ``every``-th step of the window (default 8). Returns a ``Calibration``; it stops touching the
     training after ``steps`` steps."""
     from .calibrate import DEFAULT_EVERY, Calibration
 

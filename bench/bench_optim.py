@@ -49,7 +49,7 @@ def _params(n: int, device: torch.device) -> list:
 
 def _per_step(optimizer, device: torch.device, steps: int, rounds: int = 5) -> float:
     """Seconds per step: the best of ``rounds`` rounds of ``steps`` steps (a shared machine's other
-    work only ever adds time). Keep ``steps`` a multiple of 4, so that every round of a calibrating
+    work only ever adds time). Keep ``steps`` a multiple of 8, so that every round of a calibrating
     optimizer holds the same number of measured steps."""
     for _ in range(2):  # state allocated, kernels loaded
         optimizer.step()
@@ -111,7 +111,7 @@ def calibration_overhead(device: torch.device, sizes, steps: int) -> None:
         params = _params(size, device)
         plain = _per_step(torch.optim.Adam(params, weight_decay=1e-2, foreach=True), device, steps)
         watched = []
-        for every in (None, 1):  # the default (every 4th step of the window), and every step
+        for every in (None, 1):  # the default (every 8th step of the window), and every step
             optimizer = torch.optim.Adam(params, weight_decay=1e-2, foreach=True)
             extra = {} if every is None else {"every": every}
             calibration = runtime.calibrate(optimizer, steps=10**9, warmup=0, **extra)

@@ -68,7 +68,7 @@ section "2. adamw-lint verify --device cuda"
 run 30 python3 -m adamw_lint verify --device cuda --steps 1000
 
 section "3, 5. step times, % of copy bandwidth, calibration overhead (CUDA)"
-run 65 python3 bench/bench_optim.py --device cuda --sizes 10e6,100e6,1e9 --calibration-sizes 10e6,100e6 --steps 20
+run 65 python3 bench/bench_optim.py --device cuda --sizes 10e6,100e6,1e9 --calibration-sizes 10e6,100e6 --steps 16
 
 echo
 if [ "$status" = 0 ]; then echo "gpu check: all sections passed"; else echo "gpu check: some sections FAILED"; fi

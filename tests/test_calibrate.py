@@ -157,7 +157,7 @@ def test_step_counts_on_the_device_are_read_there(monkeypatch):
 def test_every_fourth_step_is_measured_and_the_table_says_so(capsys):
     theta = torch.nn.Parameter(torch.randn(4))
     optimizer = torch.optim.Adam([theta], weight_decay=1e-3)
-    calibration = Calibration(optimizer, steps=21, warmup=1)
+    calibration = Calibration(optimizer, steps=21, warmup=1, every=4)
     measured = []
     original = calibration._measure
     calibration._measure = lambda index, group: (measured.append(calibration.seen), original(index, group))
@@ -166,7 +166,7 @@ def test_every_fourth_step_is_measured_and_the_table_says_so(capsys):
         optimizer.step()
     assert measured == [2, 6, 10, 14, 18] and calibration.sampled == 5 and calibration.done
     assert "20/20 steps, 5 sampled" in calibrate.table([calibration])
-    assert Calibration(optimizer, steps=3, every=1).every == 1
+    assert Calibration(optimizer, steps=3).every == calibrate.DEFAULT_EVERY == 8
     with pytest.raises(ValueError, match="every must be at least 1"):
         Calibration(optimizer, steps=3, every=0)
 
