@@ -21,7 +21,10 @@ rectification and NAdam's momentum schedule, both → 1, are ignored), ``exp_inf
 with its lr decay). A group whose state has none of these gets no suggestion, and says so.
 
 Everything is computed on the parameters' own device, with no synchronisation until the result
-is read; the hook removes itself after the window, so the rest of the training is untouched.
+is read, on every ``every``-th step of the window (default 8: the sums are ratios of averages over
+steps of slowly moving quantities, which a regular sample estimates as well at an eighth of the cost); the hook removes itself
+after the window, so the rest of the training is untouched. Steps replayed from a CUDA graph run
+no Python: only eager steps are measured, and a calibration that saw only a capture says so.
 """
 
 from __future__ import annotations
@@ -39,6 +42,10 @@ from torch.optim.optimizer import Optimizer
 from .runtime import COUPLED, CoupledOptimizer, Site, display_name
 
 DEFAULT_STEPS = 200
+# A measurement moves about as many bytes as an Adam step on a GPU, and costs 3-4 steps on a CPU
+# (its sqrt and log): every 8th step of the window keeps a calibrating step near 1.1x an
+# uncalibrated one, and 20 of the default window's 160 steps give the same λ′ (docs/runtime.md).
+DEFAULT_EVERY = 8
 DEFAULT_OUT = "adamw-calibration.json"
 
 
@@ -53,6 +60,57 @@ class GroupCalibration:
     def as_json(self) -> Dict[str, Any]:
         return {"index": self.index, "weight_decay": self.weight_decay, "suggested_weight_decay": self.suggested,
                 "search": list(self.search) if self.search else None}
+
+
+def _real_float(tensor: torch.Tensor) -> torch.Tensor:
+    if tensor.is_complex():  # updated as pairs of reals
+        return torch.view_as_real(tensor)
+    return tensor if tensor.dtype in (torch.float32, torch.float64) else tensor.float()
+
+
+def _adam_sums(group: Dict[str, Any], params: List[torch.Tensor],
+               states: List[Dict[str, Any]]) -> Optional[Tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """(Σ Pθ², Σ θ² log P, Σ θ²) for the Adam layout, a fixed number of foreach kernels per group
+    whatever its size (None for other layouts, or eps = 0, which the per-tensor path handles).
+
+    D = 1/P = √v̂ + ε ≥ ε, so θ²·(log D − log ε) ≥ 0 and every sum is an L1 norm (torch has no
+    foreach sum): Σ θ² log P = −(Σ θ²(log D − log ε) + log ε · Σ θ²)."""
+    eps = group.get("eps", 0.0)
+    key = "max_exp_avg_sq" if group.get("amsgrad") else "exp_avg_sq"
+    if "betas" not in group or not eps > 0 or not all(key in s and "step" in s for s in states):
+        return None
+    beta2 = group["betas"][1]
+    thetas = [_real_float(p) for p in params]
+    vs = [_real_float(s[key]) for s in states]
+    if len({(t.dtype, t.device) for t in thetas + vs}) != 1:
+        return None
+    denominators = torch._foreach_sqrt(vs)
+    torch._foreach_div_(denominators, _corrections([s["step"] for s in states], beta2))
+    torch._foreach_add_(denominators, eps)
+    squares = torch._foreach_mul(thetas, thetas)
+    weighted = torch._foreach_div(squares, denominators)
+    torch._foreach_log_(denominators)
+    torch._foreach_sub_(denominators, math.log(eps))
+    torch._foreach_mul_(denominators, squares)
+    total = torch.stack(torch._foreach_norm(squares, 1)).sum()
+    shifted = torch.stack(torch._foreach_norm(denominators, 1)).sum()
+    return torch.stack(torch._foreach_norm(weighted, 1)).sum(), -(shifted + math.log(eps) * total), total
+
+
+def _corrections(steps: List[Any], beta2: float) -> List[Any]:
+    """√(1 − β2^t) per tensor: plain numbers for CPU step counts (torch's default; reading them
+    does not synchronise), else tensors computed where the counts live (fused, capturable)."""
+    if all(not torch.is_tensor(t) or t.device.type == "cpu" for t in steps):
+        return [(1 - beta2 ** float(t)) ** 0.5 for t in steps]
+    return _device_corrections(steps, beta2)
+
+
+def _device_corrections(steps: List[torch.Tensor], beta2: float) -> List[torch.Tensor]:
+    corrections = torch._foreach_pow(beta2, steps)
+    torch._foreach_neg_(corrections)
+    torch._foreach_add_(corrections, 1)
+    torch._foreach_sqrt_(corrections)
+    return corrections
 
 
 def _gain(optimizer: Optimizer, group: Dict[str, Any], param: torch.Tensor) -> Optional[torch.Tensor]:
@@ -88,16 +146,21 @@ class Calibration:
     Read ``groups()`` (or ``as_json()``) at any time; ``done`` once the window is over."""
 
     def __init__(self, optimizer: Optimizer, steps: int = DEFAULT_STEPS, warmup: Optional[int] = None,
-                 site: Optional[Site] = None) -> None:
+                 site: Optional[Site] = None, every: int = DEFAULT_EVERY) -> None:
         if steps < 1:
             raise ValueError(f"steps must be at least 1, not {steps}")
-        self.optimizer, self.steps, self.site = optimizer, steps, site
+        if every < 1:
+            raise ValueError(f"every must be at least 1, not {every}")
+        self.optimizer, self.steps, self.site, self.every = optimizer, steps, site, every
         self.warmup = steps // 5 if warmup is None else warmup
         if not 0 <= self.warmup < steps:
             raise ValueError(f"warmup must be in [0, steps), not {warmup}")
         self.seen = 0
+        self.sampled = 0  # steps measured: every ``every``-th of the window, from its first
+        self.captured = False  # a step ran while a CUDA graph was being captured
         self._sums: Dict[int, List[torch.Tensor]] = {}  # group → [Σ Pθ², Σ θ² log P, Σ θ²], on device
         self._missing: Dict[int, str] = {}
+        self._cuda = any(p.is_cuda for group in optimizer.param_groups for p in group["params"])
         self._handle = optimizer.register_step_post_hook(self._after_step)
 
     @property
@@ -116,8 +179,14 @@ class Calibration:
     @torch.compiler.disable  # a compiled step runs the hook eagerly (see runtime.install)
     @torch.no_grad()
     def _after_step(self, optimizer: Optimizer, args, kwargs) -> None:
+        if self._cuda and torch.cuda.is_current_stream_capturing():
+            # this step is being recorded into a CUDA graph: its replays never call step() in
+            # Python, and measuring here would bake the measurement into every replay
+            self.captured = True
+            return
         self.seen += 1
-        if self.seen > self.warmup:
+        if self.seen > self.warmup and (self.seen - self.warmup - 1) % self.every == 0:
+            self.sampled += 1
             for index, group in enumerate(optimizer.param_groups):
                 if group.get("weight_decay"):
                     self._measure(index, group)
@@ -125,24 +194,35 @@ class Calibration:
             self.stop()
 
     def _measure(self, index: int, group: Dict[str, Any]) -> None:
-        weighted, logs, norms = [], [], []
+        params, states = [], []
         for param in group["params"]:
+            state = self.optimizer.state.get(param)
+            if state:  # no state yet (no gradient): nothing to read, and not a failure
+                params.append(param)
+                states.append(state)
+        if not params:
+            return
+        sums = _adam_sums(group, params, states)
+        if sums is None:
+            sums = self._per_tensor(index, group, params)
+        if sums is None:
+            return
+        total = self._sums.setdefault(index, [torch.zeros((), device=params[0].device) for _ in range(3)])
+        torch._foreach_add_(total, list(sums))
+
+    def _per_tensor(self, index: int, group: Dict[str, Any], params: List[torch.Tensor]):
+        weighted, logs, norms = [], [], []
+        for param in params:
             gain = _gain(self.optimizer, group, param)
             if gain is None:
-                if self.optimizer.state.get(param):  # no state yet (no gradient) is not a failure
-                    self._missing[index] = f"unknown state layout {sorted(self.optimizer.state[param])}"
-                continue
-            square = torch.view_as_real(param).square() if param.is_complex() else param.float().square()
+                self._missing[index] = f"unknown state layout {sorted(self.optimizer.state[param])}"
+                return None
+            square = _real_float(param).square()
             gain = gain.float()
             weighted.append((gain * square).sum())
             logs.append((gain.clamp_min(torch.finfo(gain.dtype).tiny).log_() * square).sum())
             norms.append(square.sum())
-        if not norms or index in self._missing:
-            return
-        sums = self._sums.setdefault(index, [torch.zeros((), device=norms[0].device) for _ in range(3)])
-        sums[0] += torch.stack(weighted).sum()
-        sums[1] += torch.stack(logs).sum()
-        sums[2] += torch.stack(norms).sum()
+        return torch.stack(weighted).sum(), torch.stack(logs).sum(), torch.stack(norms).sum()
 
     def groups(self) -> List[GroupCalibration]:
         result = []
@@ -154,7 +234,7 @@ class Calibration:
             elif index in self._missing:
                 result.append(GroupCalibration(index, weight_decay, None, None, self._missing[index]))
             elif sums is None or not sums[2].item() > 0:
-                result.append(GroupCalibration(index, weight_decay, None, None, "no step measured after the warm-up"))
+                result.append(GroupCalibration(index, weight_decay, None, None, self._unmeasured()))
             else:
                 total = sums[2].item()
                 high = weight_decay * sums[0].item() / total
@@ -164,6 +244,12 @@ class Calibration:
                 else:
                     result.append(GroupCalibration(index, weight_decay, _round(high), (_round(low), _round(high))))
         return result
+
+    def _unmeasured(self) -> str:
+        if self.captured:
+            return (f"the steps were replayed from a CUDA graph, which runs no Python ({self.seen} stepped before "
+                    "capture): calibrate before capture, with the window's steps run eagerly")
+        return "no step measured after the warm-up"
 
     def as_json(self) -> Dict[str, Any]:
         return {"site": str(self.site) if self.site else None, "optimizer": display_name(type(self.optimizer)),
@@ -189,6 +275,7 @@ def table(calibrations: List[Calibration]) -> str:
             lines.append(f"{str(calibration.site or '?'):<28} {display_name(type(calibration.optimizer)):<24} "
                          f"{group.index:>5} {group.weight_decay:>12.3g} {suggested:>10}  {search:<22} "
                          f"{calibration.measured}/{calibration.steps - calibration.warmup} steps"
+                         f"{f', {calibration.sampled} sampled' if calibration.every > 1 else ''}"
                          f"{'  ' + group.note if group.note else ''}\n")
     lines.append("Coupled L2 decays weights with small gradients far more than the others, so no single decoupled "
                  "value reproduces it: 'suggested' matches the overall shrinkage and is the top of the range; the "

@@ -489,6 +489,8 @@ def install(on_coupled: str = "warn", probe: bool = True,
     def hook(optimizer, args, kwargs) -> None:
         if optimizer in checked or optimizer in _reported or probing():
             return
+        if torch.cuda.is_available() and torch.cuda.is_current_stream_capturing():
+            return  # the probe must not allocate while a CUDA graph is captured: checked at an eager step
         checked.add(optimizer)
         coupled = _coupled(optimizer, probe)
         if coupled:
@@ -498,13 +500,15 @@ def install(on_coupled: str = "warn", probe: bool = True,
     return _Installed(register_optimizer_step_pre_hook(hook), constructed)
 
 
-def calibrate(optimizer: Optimizer, steps: int = 200, warmup: Optional[int] = None):
+def calibrate(optimizer: Optimizer, steps: int = 200, warmup: Optional[int] = None, every: Optional[int] = None):
     """Start measuring, over ``optimizer``'s next steps, the decoupled weight decay per group that
-    removes as much ‖θ‖² per step as its coupled L2 does (see ``adamw_lint.calibrate``). Returns
-    a ``Calibration``; it stops touching the training after ``steps`` steps."""
-    from .calibrate import Calibration
+    removes as much ‖θ‖² per step as its coupled L2 does (see ``adamw_lint.calibrate``), on every
+    ``every``-th step of the window (default 8). Returns a ``Calibration``; it stops touching the
+    training after ``steps`` steps."""
+    from .calibrate import DEFAULT_EVERY, Calibration
 
-    return Calibration(optimizer, steps, warmup, construction_site(optimizer) or _user_site(sys._getframe(1)))
+    site = construction_site(optimizer) or _user_site(sys._getframe(1))
+    return Calibration(optimizer, steps, warmup, site, DEFAULT_EVERY if every is None else every)
 
 
 # --- the launcher -----------------------------------------------------------------------------

@@ -90,6 +90,8 @@ def expected_verdicts() -> List[Tuple[str, Callable, str]]:
         ("SGD(momentum=0.9, weight_decay=5e-4)", lambda p: o.SGD(p, lr=0.1, momentum=0.9, weight_decay=5e-4), runtime.NOT_ADAPTIVE),
         ("adamw_lint AdamW(decay='lr')", lambda p: AdamW(p, weight_decay=1e-2), runtime.DECOUPLED),
         ("adamw_lint AdamW(decay='schedule')", lambda p: AdamW(p, weight_decay=1e-4, decay="schedule"), runtime.DECOUPLED),
+        ("adamw_lint AdamW(fused=True, decay='schedule')",
+         lambda p: AdamW(p, weight_decay=1e-4, decay="schedule", fused=True), runtime.DECOUPLED),
     ]
 
 
@@ -120,9 +122,9 @@ def run(device_name: str, steps: int, write: Callable[[str], None]) -> int:
         failures += not ok
         write(f"{name:<36} {abs_diff:>13.3e} {rel_diff:>13.3e}  {'ok' if ok else 'FAIL'}\n")
     write("each path against torch's same path: the fused kernel rounds differently from foreach and per-tensor\n")
-    write(f"\n{'optimizer':<44} {'expected':<22} {'probe':<22} result\n")
+    write(f"\n{'optimizer':<48} {'expected':<22} {'probe':<22} result\n")
     for label, expected, verdict, ok in classifications(device):
         failures += not ok
-        write(f"{label:<44} {expected:<22} {verdict:<22} {'ok' if ok else 'FAIL'}\n")
+        write(f"{label:<48} {expected:<22} {verdict:<22} {'ok' if ok else 'FAIL'}\n")
     write(f"\n{'all checks passed' if not failures else f'{failures} check(s) failed'}\n")
     return 1 if failures else 0

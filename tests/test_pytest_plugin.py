@@ -62,3 +62,42 @@ def test_error_mode_fails_the_run_and_the_ini_option(pytester):
     pytester.makeini("[pytest]\nadamw_runtime = loud\n")
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR and "expected one of off, warn, error" in result.stderr.str()
+
+
+COMPILED_SUITE = """
+import torch
+
+class OwnStep(torch.optim.Adam):  # its own step(): checked at its first (compiled) step
+    def step(self, closure=None):
+        return super().step(closure)
+
+def train(make):
+    model = torch.nn.Linear(4, 2)
+    compiled_model = torch.compile(model, backend="eager")
+    optimizer = make(model.parameters())
+    step = torch.compile(optimizer.step, backend="eager")
+    for _ in range(3):
+        optimizer.zero_grad()
+        compiled_model(torch.randn(8, 4)).sum().backward()
+        step()
+
+def test_compiled_torch_optimizer():
+    train(lambda p: torch.optim.Adam(p, weight_decay=1e-4))
+
+def test_compiled_custom_optimizer():
+    train(lambda p: OwnStep(p, weight_decay=1e-4))
+"""
+
+
+def test_compiled_models_and_steps(pytester):
+    pytester.makepyfile(test_compiled=COMPILED_SUITE)
+    result = pytester.runpytest_subprocess("--adamw-runtime=error", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([
+        "*adamw-lint runtime: 2 optimizer(s) apply coupled L2*",
+        "test_compiled.py:18: AWL101 torch.optim.Adam applies coupled L2*"
+        "(built by test_compiled.py::test_compiled_torch_optimizer)",
+        "test_compiled.py:21: AWL1 test_compiled.OwnStep applies coupled L2*"
+        "(built by test_compiled.py::test_compiled_custom_optimizer)",
+    ])

@@ -457,7 +457,8 @@ def test_a_check_that_fails_warns_and_training_goes_on(monkeypatch):
     p = torch.nn.Parameter(torch.randn(3))
     handle = runtime.install()
     try:
-        with pytest.warns(RuntimeWarning, match="adamw-lint could not check torch.optim.adam.Adam: RuntimeError: internal"):
+        message = "adamw-lint could not check torch.optim.adam.Adam: RuntimeError: internal"
+        with pytest.warns(RuntimeWarning, match=message):
             optimizer = torch.optim.Adam([p], weight_decay=1e-3)
         p.grad = torch.ones(3)
         with pytest.warns(RuntimeWarning, match="could not check"):
@@ -513,3 +514,23 @@ def test_verify_compares_each_path_with_torchs_same_path():
     fused = [name for name in rows if "fused" in name]
     assert fused == ["torch AdamW fused", "torch AdamW fused, amsgrad", "torch AdamW fused, decay=schedule"]
     assert all(rows[name] == (0.0, True) for name in fused)
+
+
+def test_no_probe_while_a_cuda_graph_is_captured(monkeypatch):
+    # the probe allocates (in another thread, too): during capture it would break the graph
+    Counting.constructed = Counting.steps = 0
+    p = torch.nn.Parameter(torch.randn(3))
+    optimizer = Counting([p], weight_decay=1e-3)
+    found = []
+    handle = runtime.install(on_coupled="report", report=lambda o, coupled: found.append(coupled))
+    try:
+        p.grad = torch.ones(3)
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+        monkeypatch.setattr(torch.cuda, "is_current_stream_capturing", lambda: True)
+        optimizer.step()  # being captured
+        assert Counting.constructed == 1 and not found
+        monkeypatch.setattr(torch.cuda, "is_current_stream_capturing", lambda: False)
+        optimizer.step()  # an eager step
+    finally:
+        handle.remove()
+    assert Counting.constructed == 2 and [c.groups[0].verdict for c in found] == ["coupled"]
