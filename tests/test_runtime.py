@@ -394,9 +394,11 @@ def test_a_constructor_that_blocks_gives_unknown_within_the_deadline(monkeypatch
         [report] = runtime.classify(optimizer)
         assert report.verdict == "unknown" and "did not finish within 0.5 s" in report.evidence
         assert time.perf_counter() - start < 5
-        start = time.perf_counter()  # the same class again: not waited for twice
+        # the same class again is not waited for twice: with a 30 s deadline now, waiting would show
+        monkeypatch.setattr(runtime, "PROBE_TIMEOUT", 30)
+        start = time.perf_counter()
         [again] = runtime.classify(Singleton([torch.nn.Parameter(torch.randn(3))], weight_decay=1e-2))
-        assert again.verdict == "unknown" and "earlier probe" in again.evidence and time.perf_counter() - start < 0.4
+        assert again.verdict == "unknown" and "earlier probe" in again.evidence and time.perf_counter() - start < 20
     finally:
         release.set()
 
