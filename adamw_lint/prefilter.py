@@ -24,8 +24,8 @@ _ROOTS = {name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS for name 
 _FRAMEWORKS = tuple(sorted(r for r in _ROOTS if not any(o != r and o in r for o in _ROOTS)))  # "keras" finds "tf_keras"
 # A module that names no optimizer holds a Keras/TF finding only in two ways, each needing more
 # text than the name (a model builder of another module is followed only from a module that
-# names its optimizer or its penalties; ``compile(optimizer="adam")`` of such a model with nothing
-# else here is not a candidate): an optimizer named by a string
+# names its optimizer or its penalties, or, when the project is followed, compiles with a string:
+# ``may_compile_by_name``): an optimizer named by a string
 # (``compile(optimizer="adam")``, ``optimizers.get("adam")``) training a model or loss whose L2 is
 # written here, as a weight regularizer keyword (each has "regularizer"), ``.losses``, an
 # ``l2_loss`` term or the regularization-loss collection (AWL201/AWL202: the penalties are the
@@ -53,6 +53,9 @@ class _Scan:
         self.strings = re.compile(encode(_alternatives(_STRINGS)))  # type: ignore[call-overload]
         self.decay = encode("decay")
         self.not_adaptive = re.compile(encode(_alternatives(_NOT_ADAPTIVE)))  # type: ignore[call-overload]
+
+    def by_name(self, source) -> bool:
+        return any(f in source for f in self.frameworks) and self.strings.search(source) is not None
 
     def __call__(self, source) -> bool:
         if _has_word(self.capitalized, source) or (
@@ -94,6 +97,13 @@ def may_reach_findings(source: bytes) -> bool:
 
 def may_reach_text(source: str) -> bool:
     return may_contain_text(source) or _REACH_WORD in source
+
+
+def may_compile_by_name(source: bytes) -> bool:
+    """When the project's modules are followed, a Keras/TF module that compiles with an optimizer
+    named by a string (``compile(optimizer="adam")``) may train a model whose L2 regularizers are
+    written in a builder of another module."""
+    return _SCAN_BYTES.by_name(source)
 
 
 _REACH_WORD = "weight_decay"

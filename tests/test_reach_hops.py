@@ -507,3 +507,18 @@ def test_l2_terms_added_to_the_regularization_collection_by_hand():
                            "tf.losses.add_loss(1e-5 * tf.nn.l2_loss(emb), loss_collection=tf.GraphKeys.REGULARIZATION_LOSSES)")
     assert found(added) == [(5, "AWL202")]
     assert found(source.replace("tf.GraphKeys.REGULARIZATION_LOSSES", '"my_metrics"')) == []
+
+
+def test_a_module_that_compiles_by_a_string_name_is_checked_when_the_builder_is_elsewhere(tmp_path):
+    from helpers import make_repo, run_cli
+
+    builder = ("import tensorflow as tf\nfrom tensorflow.keras import layers, regularizers\n\n"
+               "def build_model(l2_reg=1e-5):\n"
+               "    return tf.keras.Sequential([layers.Dense(10, kernel_regularizer=regularizers.l2(l2_reg))])\n")
+    train = "import tensorflow as tf\nfrom proj.models import build_model\nmodel = build_model()\nmodel.compile(optimizer='{}', loss='mse')\n"
+    repository = make_repo(tmp_path, {"proj/__init__.py": "", "proj/models.py": builder,
+                                      "proj/train.py": train.format("adam"), "proj/plain.py": train.format("sgd")})
+    result = run_cli("check", "-q", "--no-cache", ".", cwd=repository)
+    assert result.returncode == 1, result.stderr
+    assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [["proj/train.py:4:1:", "AWL201"]]
+    assert "(proj/models.py:5)" in result.stdout
