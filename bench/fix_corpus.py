@@ -16,7 +16,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, Iterator, List, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
@@ -28,16 +28,24 @@ from adamw_lint.fix import FixError, fix_source  # noqa: E402
 from adamw_lint.project import line_length, torch_floor  # noqa: E402
 
 
-def check_tree(root: str, styles=("rename", "flag")) -> Dict[str, object]:
-    totals: Counter = Counter()
-    problems: List[str] = []
+def candidates(root: str, totals: Counter) -> Iterator[Tuple[Path, str]]:
+    """The tree's modules that the pre-filter passes, decoded (``totals["files"]`` counts all)."""
     for path in sorted(Path(root).rglob("*.py")):
         raw = path.read_bytes()
         totals["files"] += 1
         if not may_contain_findings(raw):
             continue
         try:
-            text = decode(str(path), raw).text
+            yield path, decode(str(path), raw).text
+        except SourceError:
+            continue
+
+
+def check_tree(root: str, styles=("rename", "flag")) -> Dict[str, object]:
+    totals: Counter = Counter()
+    problems: List[str] = []
+    for path, text in candidates(root, totals):
+        try:
             target, length = torch_floor(str(path)), line_length(str(path))
             if not any(f.fix for f in analyze_source(text, target_torch=target)):
                 continue

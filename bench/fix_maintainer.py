@@ -30,11 +30,12 @@ from typing import Dict, List, Sequence, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from adamw_lint.analysis import analyze_source, may_contain_findings  # noqa: E402
+from adamw_lint.analysis import analyze_source  # noqa: E402
 from adamw_lint.catalog.schema import DISPLAY_ONLY  # noqa: E402
-from adamw_lint.files import SourceError, decode  # noqa: E402
+from adamw_lint.files import SourceError  # noqa: E402
 from adamw_lint.fix import FixError, fix_source  # noqa: E402
 from adamw_lint.project import torch_floor  # noqa: E402
+from fix_corpus import candidates  # noqa: E402  (bench/ is this script's folder)
 
 _BUILDS_ADAM = re.compile(r"\bAdam\b|['\"]adam['\"]")
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")  # AdamFactory → Adam, Factory; make_adam → make, adam
@@ -121,13 +122,9 @@ def check_file(path: str, text: str, lengths: Sequence[int], totals: Counter, pr
 def check_tree(root: str, lengths: Sequence[int]) -> Tuple[Counter, List[str]]:
     totals: Counter = Counter()
     problems: List[str] = []
-    for path in sorted(Path(root).rglob("*.py")):
-        raw = path.read_bytes()
-        totals["files"] += 1
-        if not may_contain_findings(raw):
-            continue
+    for path, text in candidates(root, totals):
         try:
-            check_file(str(path), decode(str(path), raw).text, lengths, totals, problems)
+            check_file(str(path), text, lengths, totals, problems)
         except (SourceError, SyntaxError, ValueError, RecursionError):
             continue
     return totals, problems

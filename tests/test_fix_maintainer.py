@@ -265,24 +265,19 @@ def test_no_subclass_warning_where_the_project_needs_a_torch_with_adamw_subclass
     assert "decoupled_weight_decay=True" in flagged.stdout and "The diff cannot show" not in flagged.stderr
 
 
-def test_a_public_optax_factory_named_for_adam_keeps_its_chain(tmp_path):
-    chain = "    return optax.chain(optax.add_decayed_weights(wd), optax.adam(lr))\n"
-    source = f"import optax\n\n\ndef adam_with_decay(lr, wd):\n{chain}\n\ndef make(lr, wd):\n{chain}"
-    repo = make_repo(tmp_path / "r", {"jlib/__init__.py": "", "jlib/opt.py": source})
-    result = lint(repo, "fix", ".")
-    fixed = (repo / "jlib/opt.py").read_text()
-    assert fixed.count(chain) == 1 and "    return optax.adamw(lr, weight_decay=wd)\n" in fixed
-    assert "(not fixed: adam_with_decay is public and its name promises adam" in result.stderr
-
-
-def test_a_factory_string_inside_a_public_adam_factory_is_kept(tmp_path):
-    call = "    return timm.optim.create_optimizer_v2(model, 'adam', weight_decay=wd)\n"
-    source = f"import timm.optim\n\n\ndef build_adam(model, wd):\n{call}\n\ndef build(model, wd):\n{call}"
+@pytest.mark.parametrize("imports,call,public,fixed", [
+    ("import optax", "    return optax.chain(optax.add_decayed_weights(wd), optax.adam(lr))\n", "adam_with_decay",
+     "    return optax.adamw(lr, weight_decay=wd)\n"),
+    ("import timm.optim", "    return timm.optim.create_optimizer_v2(model, 'adam', weight_decay=wd)\n", "build_adam",
+     "    return timm.optim.create_optimizer_v2(model, 'adamw', weight_decay=wd)\n"),
+], ids=["optax-chain", "factory-string"])
+def test_a_public_adam_factory_keeps_its_optimizer_and_the_private_one_is_fixed(tmp_path, imports, call, public, fixed):
+    source = f"{imports}\n\n\ndef {public}(model, lr, wd):\n{call}\n\ndef build(model, lr, wd):\n{call}"
     repo = make_repo(tmp_path / "r", {"mylib/__init__.py": "", "mylib/opt.py": source})
     result = lint(repo, "fix", ".")
-    fixed = (repo / "mylib/opt.py").read_text()
-    assert fixed.count(call) == 1 and "create_optimizer_v2(model, 'adamw', weight_decay=wd)" in fixed
-    assert "(not fixed: build_adam is public and its name promises adam" in result.stderr
+    text = (repo / "mylib/opt.py").read_text()
+    assert text.count(call) == 1 and fixed in text
+    assert f"(not fixed: {public} is public and its name promises adam" in result.stderr
 
 
 @pytest.mark.parametrize("statement,broken", [
