@@ -31,7 +31,7 @@ from .files import physical_lines
 from .findings import Finding, Span
 # the pre-filter lives on its own (a run that parses nothing imports no engine); re-exported here
 from .prefilter import (
-    _NOT_ADAPTIVE, _REACH_WORD, _STRINGS, _TRIGGER_TEXT, _WORDS, _has_word, may_contain_findings, may_contain_text,
+    _FRAMEWORKS, _NOT_ADAPTIVE, _REACH_WORD, _STRINGS, _TRIGGER_TEXT, _WORDS, _has_word, may_contain_findings, may_contain_text,
     may_reach_findings, may_reach_text,
 )
 from .project_index import ProjectIndex
@@ -165,9 +165,10 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
 _RELEVANT = (*_WORDS, *_STRINGS, *_NOT_ADAPTIVE, *catalog.FOLLOWED_WORDS, "sum(", "global ", "nonlocal ")
 
 
-# What a class that trains a model or a loss across its methods mentions (``.add(`` and
-# ``.compile(`` are left out: tensors and torch.compile use them everywhere).
-_TRAINS = tuple(w for w in catalog.FOLLOWED_WORDS if w not in (".add(", ".compile("))
+# What a class that trains a Keras/TF model or loss across its methods mentions (``.add(`` is
+# left out: tensors use it everywhere); read only in a module that names Keras or TensorFlow, so
+# torch's own classes (``torch.compile``) are not read whole.
+_TRAINS = tuple(w for w in catalog.FOLLOWED_WORDS if w != ".add(")
 
 
 def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] = ()) -> Callable[[ast.AST], bool]:
@@ -188,7 +189,7 @@ def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] =
     if aliases:
         named = re.compile(r"\b(?:" + "|".join(sorted(aliases)) + r")\b")
         marked = sorted(set(marked) | set(_lines_matching(named, text, starts)))
-    followed = _lines_containing(_TRAINS, text, starts)
+    followed = _lines_containing(_TRAINS, text, starts) if any(f in text for f in _FRAMEWORKS) else []
     subclasses: List[Tuple[int, int]] = []  # a class whose methods all are relevant
 
     def keep(node: ast.AST) -> bool:

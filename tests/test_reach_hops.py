@@ -522,3 +522,36 @@ def test_a_module_that_compiles_by_a_string_name_is_checked_when_the_builder_is_
     assert result.returncode == 1, result.stderr
     assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [["proj/train.py:4:1:", "AWL201"]]
     assert "(proj/models.py:5)" in result.stdout
+
+
+def test_a_model_stored_by_a_method_that_names_nothing_and_layers_from_another_module(tmp_path):
+    import pickle
+
+    from adamw_lint.project_index import ProjectIndex
+
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "layers.py").write_text(
+        "from tensorflow.keras.layers import Conv2D\nfrom tensorflow.keras.regularizers import L2\n"
+        "def conv(x, f):\n    return Conv2D(f, 3, kernel_regularizer=L2(0.005))(x)\n")
+    source = textwrap.dedent("""
+        from tensorflow.keras import Input, Model
+        from tensorflow.keras.optimizers import Adam
+        from .layers import conv
+        class YOLO:
+            def make_model(self):
+                i = Input((32, 32, 3))
+                self._model = Model(i, conv(i, 8))
+            def compile(self, optimizer=None):
+                if optimizer is None:
+                    optimizer = Adam(1e-3)
+                self._model.compile(optimizer=optimizer, loss="mse")
+    """)
+    (package / "yolo.py").write_text(source)
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
+    got = analyze_source(source, path=str(package / "yolo.py"), project=index)
+    assert [(f.line, f.code) for f in got] == [(11, "AWL201")]
+    assert "pkg/layers.py:4" in got[0].message or "layers.py:4" in got[0].message
+    plain = source.replace("conv(i, 8)", "i")
+    assert analyze_source(plain, path=str(package / "yolo.py"), project=index) == []
