@@ -555,3 +555,31 @@ def test_a_model_stored_by_a_method_that_names_nothing_and_layers_from_another_m
     assert "pkg/layers.py:4" in got[0].message or "layers.py:4" in got[0].message
     plain = source.replace("conv(i, 8)", "i")
     assert analyze_source(plain, path=str(package / "yolo.py"), project=index) == []
+
+
+def test_a_loss_passed_to_a_helper_that_minimizes_it():
+    method = textwrap.dedent("""
+        import tensorflow as tf
+        class TFModel:
+            def get_train_op(self, loss, learning_rate=1e-3):
+                return tf.train.AdamOptimizer(learning_rate).minimize(loss)
+        class Policy(TFModel):
+            def _build(self, x):
+                h = tf.layers.dense(x, 4, kernel_regularizer=tf.keras.regularizers.l2(1e-3))
+                self._loss = tf.reduce_mean(h)
+                self._loss += tf.losses.get_regularization_loss()
+                self._train_op = self.get_train_op(self._loss)
+    """)
+    assert found(method) == [(5, "AWL202")]
+    assert found(method.replace("        self._loss += tf.losses.get_regularization_loss()\n", "")) == []
+    function = textwrap.dedent("""
+        import tensorflow as tf
+        def train_op(loss):
+            return tf.train.AdamOptimizer(1e-3).minimize(loss)
+        def other(loss):
+            return tf.train.AdamOptimizer(1e-3).minimize(loss)
+        total = xent + 1e-4 * tf.nn.l2_loss(w)
+        op = train_op(total)
+        op2 = other(xent)
+    """)
+    assert found(function) == [(4, "AWL202")]  # other() is given a loss without L2

@@ -75,6 +75,7 @@ class KerasTfChecker(Checker):
         self.members = ClassMembers(ctx.resolver)
         self._paths: Dict[int, str] = {}  # id of another project module's scope → its path as shown
         self._foreign: List[Resolver] = []  # those modules' resolvers
+        self._callers: Optional[Dict[str, List[Tuple[ast.Call, Scope]]]] = None  # callee name → this module's calls
         self._sites: Optional[List[Tuple[_Site, Scope]]] = None  # every weight regularizer of the module
 
     # collecting --------------------------------------------------------------------------
@@ -362,6 +363,41 @@ class KerasTfChecker(Checker):
             number = ctx.number(coefficient, value_scope)  # type: ignore[arg-type]
         return _Site(expr.lineno, "regularizer", number, penalty.gradient_factor, self._where(scope))  # type: ignore[arg-type]
 
+    def _passed(self, function_scope: Scope, parameter: str) -> List[Tuple[ast.AST, Scope]]:
+        """The expressions this module's calls pass for ``parameter`` of the function whose scope
+        is ``function_scope``: direct calls of it, and ``self.<name>(…)`` in its class family (a
+        loss built in one method and minimized by a helper method that takes it)."""
+        function = function_scope.node
+        assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+        owner = function_scope.parent.node if function_scope.parent is not None else None
+        family = self.members.family(owner) if isinstance(owner, ast.ClassDef) else []
+        params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+        if family:
+            params = params[1:]  # called as self.method(...)
+        if self._callers is None:
+            self._callers = {}
+            for call, scope in self.ctx.resolver.calls:
+                name = call.func.id if isinstance(call.func, ast.Name) else \
+                    call.func.attr if isinstance(call.func, ast.Attribute) else None
+                if name is not None:
+                    self._callers.setdefault(name, []).append((call, scope))
+        found: List[Tuple[ast.AST, Scope]] = []
+        for call, scope in self._callers.get(function.name, ()):
+            if family:
+                member = self.members.self_attribute(call.func, scope)
+                if member is None or not any(member[0] is c for c in family):
+                    continue
+            else:
+                binding = self.ctx.reaching(call.func, scope) if isinstance(call.func, ast.Name) else None
+                if binding is None or binding.node is not function:
+                    continue
+            given = next((kw.value for kw in call.keywords if kw.arg == parameter), None)
+            if given is None and parameter in params and params.index(parameter) < len(call.args):
+                given = call.args[params.index(parameter)]
+            if given is not None and not isinstance(given, ast.Starred):
+                found.append((given, scope))
+        return found
+
     def _project_callable(self, qualname: str) -> Optional[Tuple[ast.AST, Scope]]:
         """A function or class of another module of the project (a model builder), with the
         module scope it is defined in; its module's path is kept for the sites found in it."""
@@ -508,6 +544,8 @@ class KerasTfChecker(Checker):
                     stack.append((binding.unpacked, binding.scope))
                 elif binding.node is not None:
                     stack.append((binding.node, binding.scope))
+                elif _is_parameter(binding):  # what the function's callers in this module pass
+                    stack.extend(self._passed(binding.scope, node.id))
                 stack.extend(self._mutations.get(id(binding), ()))
                 continue
             inner = self._scope_of(node) or scope
@@ -540,6 +578,13 @@ class KerasTfChecker(Checker):
         if stack:
             ctx.limit_hit = (f"analysis stopped after {_WALK_LIMIT} nodes following a model or loss; "
                              "findings in this file may be missing")
+
+
+def _is_parameter(binding: Binding) -> bool:
+    """A parameter of the function whose scope holds it (bound at the ``def`` itself)."""
+    function = binding.scope.node
+    return (binding.scope.kind == "function" and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and binding.pos == (function.lineno, function.col_offset) and binding.qualname is None)
 
 
 def _shown(path: str) -> str:
