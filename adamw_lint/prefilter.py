@@ -24,8 +24,8 @@ _ROOTS = {name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS for name 
 _FRAMEWORKS = tuple(sorted(r for r in _ROOTS if not any(o != r and o in r for o in _ROOTS)))  # "keras" finds "tf_keras"
 # A module that names no optimizer holds a Keras/TF finding only in two ways, each needing more
 # text than the name (a model builder of another module is followed only from a module that
-# names its optimizer or its penalties, or, when the project is followed, compiles with a string:
-# ``may_compile_by_name``): an optimizer named by a string
+# names its optimizer or its penalties, or, when the project is followed, compiles with a string or
+# hands its loss to an inherited helper: ``may_train_elsewhere``): an optimizer named by a string
 # (``compile(optimizer="adam")``, ``optimizers.get("adam")``) training a model or loss whose L2 is
 # written here, as a weight regularizer keyword (each has "regularizer"), ``.losses``, an
 # ``l2_loss`` term or the regularization-loss collection (AWL201/AWL202: the penalties are the
@@ -52,10 +52,15 @@ class _Scan:
         self.penalties = tuple(map(encode, _PENALTIES))
         self.strings = re.compile(encode(_alternatives(_STRINGS)))  # type: ignore[call-overload]
         self.decay = encode("decay")
+        # TF1 code names what it hands a loss to ``train_op`` (``self.get_train_op(loss)``); a
+        # library's own modules full of regularizers mostly do not, and are not parsed for it
+        self.train_op = encode("train_op")
         self.not_adaptive = re.compile(encode(_alternatives(_NOT_ADAPTIVE)))  # type: ignore[call-overload]
 
-    def by_name(self, source) -> bool:
-        return any(f in source for f in self.frameworks) and self.strings.search(source) is not None
+    def elsewhere(self, source) -> bool:
+        return any(f in source for f in self.frameworks) and (
+            self.strings.search(source) is not None
+            or self.train_op in source and any(w in source for w in self.penalties))
 
     def __call__(self, source) -> bool:
         if _has_word(self.capitalized, source) or (
@@ -99,11 +104,17 @@ def may_reach_text(source: str) -> bool:
     return may_contain_text(source) or _REACH_WORD in source
 
 
-def may_compile_by_name(source: bytes) -> bool:
-    """When the project's modules are followed, a Keras/TF module that compiles with an optimizer
-    named by a string (``compile(optimizer="adam")``) may train a model whose L2 regularizers are
-    written in a builder of another module."""
-    return _SCAN_BYTES.by_name(source)
+def may_train_elsewhere(source: bytes) -> bool:
+    """When the project's modules are followed, a Keras/TF module may hold a finding without
+    naming an optimizer: it compiles with one named by a string (``compile(optimizer="adam")``) a
+    model whose L2 is written in a builder of another module, or it builds a loss with L2 and
+    hands it to a helper inherited from another module (``self.get_train_op(loss)``; only a
+    module that says ``train_op`` is read for that)."""
+    return _SCAN_BYTES.elsewhere(source)
+
+
+def may_train_elsewhere_text(source: str) -> bool:
+    return _SCAN_TEXT.elsewhere(source)
 
 
 _REACH_WORD = "weight_decay"

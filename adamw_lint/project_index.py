@@ -175,11 +175,12 @@ class ProjectIndex:
             return None
         return found[0], found[1].value, found[0].resolver.module
 
-    def definition(self, qualname: str) -> Optional[Tuple[Module, ast.AST]]:
-        """The ``def`` or ``class`` statement a project name refers to, with its module (one
-        that can hold what the Keras rules follow: an optimizer's or a regularizer's name)."""
-        split = self._split(qualname, optimizers=False)
-        if split is None or not self._names_penalties(split[0].path):
+    def definition(self, qualname: str, trains: bool = False) -> Optional[Tuple[Module, ast.AST]]:
+        """The ``def`` or ``class`` statement a project name refers to, with its module: one
+        whose text names a regularizer or an L2 term (a model builder), or with ``trains`` one
+        that names an optimizer (a base class whose methods train)."""
+        split = self._split(qualname, optimizers=trains)
+        if split is None or not (trains or self._names_penalties(split[0].path)):
             return None
         module, name = split
         found = module.resolver.module.bindings.get(name)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Iterator,
 
 from . import pool
 from .cache import Cache, CachedResult, Deps, digest
-from .prefilter import may_compile_by_name, may_contain_findings, may_reach_findings
+from .prefilter import may_contain_findings, may_reach_findings, may_train_elsewhere
 from .catalog.schema import UNSAFE
 from .decay_values import DecayValues
 from .project import in_package, line_length, torch_floor
@@ -85,7 +85,7 @@ def prefilter(path: str, options: Options) -> Callable[[bytes], bool]:
         return _admitted
     base = may_reach_findings if options.project_roots and path.endswith(CONFIG_SUFFIXES) else may_contain_findings
     if options.project_roots and path.endswith(".py"):  # a builder in another module may hold the L2
-        return lambda raw: may_contain_findings(raw) or may_compile_by_name(raw)
+        return lambda raw: may_contain_findings(raw) or may_train_elsewhere(raw)
     if path.endswith(_ALLENNLP_SUFFIXES):  # AllenNLP names optimizers in lower case ("adam"): not trigger words
         return lambda raw: base(raw) or (b"trainer" in raw and b"optimizer" in raw)
     return base

@@ -583,3 +583,27 @@ def test_a_loss_passed_to_a_helper_that_minimizes_it():
         op2 = other(xent)
     """)
     assert found(function) == [(4, "AWL202")]  # other() is given a loss without L2
+
+
+def test_a_loss_handed_to_a_training_helper_inherited_from_another_module(tmp_path):
+    from helpers import make_repo, run_cli
+
+    base = ("import tensorflow as tf\nclass TFModel:\n"
+            "    def get_train_op(self, loss, learning_rate=1e-3, optimizer=None):\n"
+            "        if optimizer is None:\n            optimizer = tf.train.{}\n"
+            "        return optimizer(learning_rate).minimize(loss)\n")
+    net = ("import tensorflow as tf\nfrom .base import TFModel\nclass Policy(TFModel):\n    def _build(self, x):\n"
+           "        h = tf.layers.dense(x, 4, kernel_regularizer=tf.nn.l2_loss)\n        self._loss = tf.reduce_mean(h)\n"
+           "        self._loss += 1e-3 * tf.losses.get_regularization_loss()\n"
+           "        self._train_op = self.get_train_op(self._loss)\n")
+    repository = make_repo(tmp_path / "adaptive", {"pkg/__init__.py": "", "pkg/base.py": base.format("AdamOptimizer"),
+                                                   "pkg/net.py": net})
+    result = run_cli("check", "-q", "--no-cache", ".", cwd=repository)
+    assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [["pkg/net.py:8:26:", "AWL202"]], result.stderr
+    assert "built at pkg/base.py:6, called as self.get_train_op" in result.stdout
+    momentum = make_repo(tmp_path / "momentum", {"pkg/__init__.py": "", "pkg/net.py": net,
+                                                 "pkg/base.py": base.format("GradientDescentOptimizer")})
+    assert run_cli("check", "-q", "--no-cache", ".", cwd=momentum).stdout == ""
+    plain = make_repo(tmp_path / "plain", {"pkg/__init__.py": "", "pkg/base.py": base.format("AdamOptimizer"),
+                                           "pkg/net.py": net.replace("        self._loss += 1e-3 * tf.losses.get_regularization_loss()\n", "")})
+    assert run_cli("check", "-q", "--no-cache", ".", cwd=plain).stdout == ""

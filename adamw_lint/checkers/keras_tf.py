@@ -35,6 +35,7 @@ _REGULARIZERS = {name: row for row in catalog.L2_PENALTIES if row.kind == "regul
 _LOSS_TERMS = {name: row for row in catalog.L2_PENALTIES if row.kind == "loss" for name in row.names}
 _ROOTS = frozenset(name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS for name in row.names)
 _GETTER = "getter"  # the route of keras.optimizers.get/deserialize
+_PENALTY = "penalty"  # the route of the L2 penalties (nothing to check at the call itself)
 _WALK_LIMIT = 20_000  # nodes per walk: a bound on pathological modules, far above real ones
 
 
@@ -60,7 +61,10 @@ class _Optimizer:
 
 class KerasTfChecker(Checker):
     codes = frozenset({"AWL201", "AWL202", "AWL203"})
-    routes = {**{name: row for row in catalog.TRAINING_OPTIMIZERS for name in row.names},
+    # the penalties too: a module that only builds a loss with L2 and hands it to an inherited
+    # helper (``self.get_train_op(loss)``) must still get this checker's ``finish``
+    routes = {**{name: _PENALTY for name in (*_REGULARIZERS, *_LOSS_TERMS)},
+              **{name: row for row in catalog.TRAINING_OPTIMIZERS for name in row.names},
               **{name: _GETTER for name in catalog.KERAS_OPTIMIZER_GETTERS}}
     methods = frozenset({"compile", "minimize", "apply_gradients", "add", "add_loss"})
 
@@ -80,6 +84,8 @@ class KerasTfChecker(Checker):
 
     # collecting --------------------------------------------------------------------------
     def check(self, call: ast.Call, scope: Scope, name: str, row: object) -> Iterable[Finding]:
+        if row is _PENALTY:
+            return ()
         if row is _GETTER:
             chosen = self._named_optimizer(_argument(call, 0, "identifier" if name.endswith(".get") else "config"), scope)
             if chosen is not None:
@@ -127,10 +133,45 @@ class KerasTfChecker(Checker):
                 loss = _argument(call, 0, "loss" if method == "minimize" else "grads_and_vars")
                 for optimizer in self._optimizers(receiver, scope) if loss is not None else ():
                     optimizer.losses.append((loss, scope))
+        self._inherited_training()
         findings: List[Finding] = []
         for optimizer in self.optimizers.values():
             findings.extend(self._report(optimizer))
         return findings
+
+    def _inherited_training(self) -> None:
+        """``self.get_train_op(self._loss)`` where ``get_train_op`` is inherited from a base class
+        in another module of the project that minimizes that parameter with an adaptive
+        optimizer: the loss built here is what it trains (reported at the call, via the base)."""
+        project = self.ctx.project
+        if project is None:
+            return
+        inherited: Dict[Tuple[int, str], Tuple[str, int, str, str]] = {}  # (class id, method) → summary
+        for cls, scope in self.ctx.resolver.classes:
+            for base in cls.bases:
+                name = self.ctx.qualname(base, scope)
+                found = project.definition(name, trains=True) if name else None
+                if found is not None and isinstance(found[1], ast.ClassDef):
+                    for method, summary in _trains_parameters(found[0], found[1]).items():
+                        inherited.setdefault((id(cls), method), summary)
+        if not inherited:
+            return
+        for call, scope in self.ctx.resolver.calls:
+            member = self.members.self_attribute(call.func, scope)
+            if member is None:
+                continue
+            for cls in self.members.family(member[0]):
+                summary = inherited.get((id(cls), member[1]))
+                if summary is None:
+                    continue
+                parameter, index, qualname, where = summary
+                given = next((kw.value for kw in call.keywords if kw.arg == parameter), None)
+                if given is None and index < len(call.args):
+                    given = call.args[index]
+                if given is not None and not isinstance(given, ast.Starred):
+                    name = f"{qualname} (built at {where}, called as {self.ctx.text(call.func)})"
+                    self.optimizers[id(call)] = _Optimizer(call, name, [], [(given, scope)])
+                break
 
     def _link_compile(self, call: ast.Call, scope: Scope) -> None:
         model = call.func.value  # type: ignore[attr-defined]
@@ -578,6 +619,34 @@ class KerasTfChecker(Checker):
         if stack:
             ctx.limit_hit = (f"analysis stopped after {_WALK_LIMIT} nodes following a model or loss; "
                              "findings in this file may be missing")
+
+
+def _trains_parameters(module, cls: ast.ClassDef) -> Dict[str, Tuple[str, int, str, str]]:
+    """The methods of ``cls`` (another module's class) that minimize one of their parameters with
+    an adaptive optimizer they build: method → (parameter, its index after self, the optimizer's
+    qualified name, where it is built as ``path:line``)."""
+    from ..context import Context
+
+    ctx = Context(module.resolver, module.lines, "rename", False)
+    adaptive = {name for row in catalog.TRAINING_OPTIMIZERS if row.adaptive for name in row.names}
+    found: Dict[str, Tuple[str, int, str, str]] = {}
+    for method in cls.body:
+        scope = module.resolver.scope_of(method)
+        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) or scope is None:
+            continue
+        params = [a.arg for a in (*method.args.posonlyargs, *method.args.args)][1:]
+        for node in ast.walk(method):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "minimize"
+                    and node.args and isinstance(node.args[0], ast.Name) and node.args[0].id in params
+                    and isinstance(node.func.value, ast.Call)):
+                continue
+            construction = node.func.value
+            names = [ctx.qualname(construction.func, scope)] + [a.qualname for a in ctx.alternatives(construction.func, scope)]
+            built = next((n for n in names if n in adaptive), None)
+            if built is not None:
+                where = f"{_shown(module.path)}:{construction.lineno}"
+                found[method.name] = (node.args[0].id, params.index(node.args[0].id), built, where)
+    return found
 
 
 def _is_parameter(binding: Binding) -> bool:
