@@ -547,7 +547,8 @@ class _Singles:
             self.starts.append(self.starts[-1] + len(line))
         self.lines = source.split("\n")
         self.uses = Counter(n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name))
-        self.imports: Dict[object, List[Replacement]] = {}
+        self.imports: Dict[object, List[Replacement]] = {}  # (added, removed) → the head's replacements
+        self._head_module: Optional[cst.Module] = None
         self.statements = _Statements(self.module)
         self.module.visit(self.statements)
         self.statement_starts = [(positions[n].start.line, positions[n].start.column) for n in self.statements.nodes]
@@ -562,8 +563,9 @@ class _Singles:
         for finding in findings:
             assert finding.fix is not None
             removes = tuple(r for r in finding.fix.remove_imports if self.uses[r[2] or r[1]] <= 1)
-            if removes:  # the import goes only if this call was its last use: the whole file decides
-                result[finding.span] = self._whole(finding)
+            if removes:  # this call was the import's last use: the import statement goes too
+                local = self._local(finding, removes)
+                result[finding.span] = self._whole(finding) if local is None else local
                 continue
             placed = any(len(spec) == 3 for spec in finding.fix.add_imports)
             edits = [] if placed else \
@@ -603,23 +605,42 @@ class _Singles:
         start, end = self.offset(top[0], top[1]), self.offset(top[2], top[3])
         return [(start, end - start, text)]
 
-    def _imports(self, add: Tuple[Tuple[str, Optional[str]], ...]) -> List[Replacement]:
+    def _imports(self, add: Tuple[Tuple[str, Optional[str]], ...],
+                 removes: Tuple[Tuple[str, Optional[str], Optional[str]], ...] = ()) -> List[Replacement]:
+        """The top-level import changes: ``add`` placed as libcst places them, then ``removes``
+        (imports whose last use the fix rewrote) taken out, in the codemod's order."""
         add = tuple(spec for spec in add if len(spec) == 2)
-        if not add:
+        if not add and not removes:
             return []
-        if add not in self.imports:
-            # libcst places new imports by the module's top-level imports only: transform the
-            # statements up to the last of them (a prefix of the source), not the whole file
-            body = self.module.body
-            last = max((i for i, stmt in enumerate(body) if isinstance(stmt, cst.SimpleStatementLine)
-                        and any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body)), default=-1)
-            head = self.module.with_changes(body=body[:max(last + 1, min(2, len(body)))], footer=())
+        if (add, removes) not in self.imports:
+            head = self._head()
             context = CodemodContext()
             for module, name in add:
                 AddImportsVisitor.add_needed_import(context, module, name)
-            new = AddImportsVisitor(context).transform_module(head).code
-            self.imports[add] = _replacements(head.code, new)
-        return self.imports[add]
+            new = AddImportsVisitor(context).transform_module(head)
+            if removes:  # the name is used nowhere else in the module (counted): the head may decide
+                context = CodemodContext()
+                for module, name, asname in removes:
+                    RemoveImportsVisitor.remove_unused_import(context, module, name, asname)
+                new = RemoveImportsVisitor(context).transform_module(new)
+            self.imports[(add, removes)] = _replacements(head.code, new.code)
+        return self.imports[(add, removes)]
+
+    def _head(self) -> cst.Module:
+        """The module up to the statement after its last top-level import (at least two
+        statements): libcst places new imports by those alone (and separates them from the code
+        that follows by a blank line), so a prefix of the source is transformed, not the file."""
+        if self._head_module is None:
+            body = self.module.body
+            last = max((i for i, stmt in enumerate(body) if isinstance(stmt, cst.SimpleStatementLine)
+                        and any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body)), default=-1)
+            self._head_module = self.module.with_changes(body=body[:max(last + 2, min(2, len(body)))], footer=())
+        return self._head_module
+
+    def _head_end(self) -> int:
+        """The last line of ``_head``."""
+        body = self._head().body
+        return self.positions[body[-1]].end.line if body else 0
 
     def _needs_layout(self, edit: Replacement) -> bool:
         """Whether a node's new text may move other lines or break the line length: then the
@@ -642,20 +663,34 @@ class _Singles:
             index = self.statements.parents[index]
         return -1
 
-    def _local(self, finding: Finding) -> Optional[List[Replacement]]:
+    def _local(self, finding: Finding, removes: Tuple[Tuple[str, Optional[str], Optional[str]], ...] = ()
+               ) -> Optional[List[Replacement]]:
         """The finding's fix by ``AdamWCodemod`` applied to the statements it touches (its call's,
-        and the import statements a new name is placed next to), each generated on its own; the
-        same line-level replacements ``_whole`` finds. None where that cannot be done safely."""
+        and the import statements a new name is placed next to), each generated on its own, with
+        the module's top-level imports changed as the codemod changes them (``removes``: imports
+        the fix leaves unused); the same line-level replacements ``_whole`` finds. None where that
+        cannot be done safely."""
         assert finding.fix is not None
         touched = {self._statement(finding.span[0], finding.span[1], (finding.span[2], finding.span[3]))}
         touched.update(self._statement(spec[2][0], spec[2][1], (spec[2][0], spec[2][1] + 1))
                        for spec in finding.fix.add_imports if len(spec) == 3)
         if -1 in touched:
             return None
+        if removes and ("__all__" in self.source or not all(self._imported_at_top(r) for r in removes)
+                        or any(self.positions[self.statements.nodes[i]].start.line <= self._head_end() for i in touched)):
+            # the module decides: ``__all__`` may keep a name RemoveImportsVisitor sees there, and
+            # the head (where the imports change) must not still hold the use being fixed
+            return None
         replacements = [r for index in sorted(touched) for r in self._regenerate(index, finding)]
         if any(r is None for r in replacements):
             return None
-        return _joined(sorted(replacements + self._imports(finding.fix.add_imports)))  # type: ignore[arg-type]
+        return _joined(sorted(replacements + self._imports(finding.fix.add_imports, removes)))  # type: ignore[arg-type]
+
+    def _imported_at_top(self, remove: Tuple[str, Optional[str], Optional[str]]) -> bool:
+        module, name, asname = remove
+        return any(self.statements.parents[index] == -1 and isinstance(node, cst.SimpleStatementLine)
+                   and any(_imports(part, module, name, asname) for part in node.body)
+                   for index, node in enumerate(self.statements.nodes))
 
     def _regenerate(self, index: int, finding: Finding) -> List[Optional[Replacement]]:
         node = self.statements.nodes[index]
@@ -689,6 +724,18 @@ class _Singles:
         command = AdamWCodemod(CodemodContext(), only=finding.span, findings=[finding], path=self.path,
                                line_length=self.line_length)
         return _replacements(self.source, command.transform_module(self.module).code)
+
+
+def _imports(part: cst.BaseSmallStatement, module: str, name: Optional[str], asname: Optional[str]) -> bool:
+    """Whether ``part`` is ``from module import name [as asname]`` (``import module [as
+    asname]`` when ``name`` is None)."""
+    if isinstance(part, cst.ImportFrom) and name is not None and part.module is not None and not part.relative \
+            and not isinstance(part.names, cst.ImportStar):
+        return libcst.helpers.get_full_name_for_node(part.module) == module and any(
+            alias.evaluated_name == name and alias.evaluated_alias == asname for alias in part.names)
+    if isinstance(part, cst.Import) and name is None:
+        return any(alias.evaluated_name == module and alias.evaluated_alias == asname for alias in part.names)
+    return False
 
 
 def _joined(replacements: List[Replacement]) -> Optional[List[Replacement]]:

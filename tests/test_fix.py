@@ -234,6 +234,37 @@ def test_fix_each_equals_fixing_that_finding_alone():
     assert checked >= 15
 
 
+def test_fix_each_changes_the_imports_as_the_whole_file_fix_does():
+    from adamw_lint.fix import apply_replacements, fix_each
+
+    sources = [  # an import placed right before code (a blank line follows it), and imports left unused
+        "from transformers import AdamW, get_scheduler\nimport os\nopt = AdamW(p, lr=1e-3)\nx = AdamW\n",
+        "from transformers import AdamW, get_scheduler\nimport os\nopt = AdamW(p, lr=1e-3)\n",
+        "from torch.optim import (\n    Adam,  # old\n    SGD,\n)\nimport os\n\n\na = Adam(p, weight_decay=1e-4)\n",
+        "from torch.optim import Adam\n__all__ = ['Adam']\nopt = Adam(p, weight_decay=1e-4)\n",
+    ]
+    for source in sources:
+        findings = analyze_source(source)
+        each = fix_each(source, findings)
+        for finding in (f for f in findings if f.fix):
+            assert apply_replacements(source, each[finding.span]) == fix_source(source, only=finding.span).source
+
+
+def test_an_import_the_fix_leaves_unused_does_not_regenerate_the_module(monkeypatch):
+    from adamw_lint import fix
+    from adamw_lint.fix import apply_replacements, fix_each
+
+    source = ("from torch.optim import Adam\n" + "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(300))
+              + "opt = Adam(p, weight_decay=1e-4)\n")
+    whole = []
+    original = fix._Singles._whole
+    monkeypatch.setattr(fix._Singles, "_whole", lambda self, finding: whole.append(1) or original(self, finding))
+    [finding] = analyze_source(source)
+    fixed = apply_replacements(source, fix_each(source, [finding])[finding.span])
+    assert whole == []  # the import statement and the call, each on its own
+    assert fixed == fix_source(source).source and fixed.startswith("from torch.optim import AdamW\n")
+
+
 def test_fix_each_is_one_parse_for_many_findings():
     from adamw_lint.fix import apply_replacements, fix_each
 
