@@ -343,7 +343,7 @@ def project_selectors(project: "ProjectIndex") -> List[Selector]:
     if cached is None:
         cached = []
         for path in _modules(project.bases()):
-            cached += _module_selectors(path)
+            cached += _module_selectors(project, path)
         project._selectors = cached  # type: ignore[attr-defined]
     return cached
 
@@ -367,25 +367,23 @@ def _modules(bases: Sequence[str]) -> Iterator[str]:
                 yield path
 
 
-def _module_selectors(path: str) -> List[Selector]:
+def _module_selectors(project: "ProjectIndex", path: str) -> List[Selector]:
     from .context import Context
     from .engine import may_contain_findings
-    from .files import SourceError, decode, physical_lines, read_bytes
-    from .scope import Resolver
+    from .files import SourceError, read_bytes
 
     try:
         if not os.path.isfile(path) or os.path.getsize(path) > _MAX_MODULE_BYTES:
             return []
         raw = read_bytes(path)
-        if b"getattr(" not in raw and not may_contain_findings(raw):
-            return []  # neither getattr(module, name) nor a table that names an optimizer
-        decoded = decode(path, raw)
-        tree = ast.parse(decoded.text, filename=path)
-        resolver = Resolver()
-        resolver.visit(tree)
-    except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError, OSError):
+    except (SourceError, OSError):
+        return []
+    if b"getattr(" not in raw and not may_contain_findings(raw):
+        return []  # neither getattr(module, name) nor a table that names an optimizer
+    module = project.parsed(path)  # parsed once per process, shared with the imports followed
+    if module is None:
         return []  # the module is reported when it is checked; here it simply builds nothing known
-    return selectors_in(Context(resolver, physical_lines(decoded.text), "rename", False), path)
+    return selectors_in(Context(module.resolver, module.lines, "rename", False), path)
 
 
 __all__ = ("Decay", "Selector", "config_key", "findings", "project_selectors", "python_findings", "selectors_in")

@@ -115,6 +115,13 @@ class ProjectIndex:
             self._modules[dotted] = _parse(dotted, path)
         return self._modules[dotted]
 
+    def parsed(self, path: str) -> Optional[Module]:
+        """The module at ``path`` (under its dotted name when it has one: parsed once)."""
+        dotted = self.module_name(path)
+        if dotted is not None and self._locate(dotted) == path:
+            return self.module(dotted)
+        return _parse(os.path.splitext(os.path.basename(path))[0], path)
+
     def optimizer_module(self, dotted: str, unless: Container[str] = ()) -> Optional[str]:
         """The absolute path of the project module ``dotted`` when it is not one of ``unless`` and
         its text can name an optimizer (what the engine follows an import into), else None."""
