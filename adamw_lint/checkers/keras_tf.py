@@ -144,8 +144,9 @@ class KerasTfChecker(Checker):
         in another module of the project that minimizes that parameter with an adaptive
         optimizer: the loss built here is what it trains (reported at the call, via the base)."""
         project = self.ctx.project
-        if project is None:
-            return
+        text = "".join(self.ctx.lines)
+        if project is None or not any(w.strip(".") in text for w in catalog.FOLLOWED_WORDS if not w.endswith("(")):
+            return  # a module without an L2 penalty hands no L2 loss to a helper
         inherited: Dict[Tuple[int, str], Tuple[str, int, str, str]] = {}  # (class id, method) → summary
         for cls, scope in self.ctx.resolver.classes:
             for base in cls.bases:
