@@ -119,6 +119,10 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
                 if reached is not None:
                     for index, row in _BY_NAME.get(reached.name, ()):
                         report(checker(index).check_reached(call, scope, reached, row))
+            if project is not None and name not in _BY_NAME and (call.args or call.keywords):
+                for reached in project.named_reach(name):  # a model_fn handed the optimizer's name
+                    for index, row in _BY_NAME.get(reached.name, ()):
+                        report(checker(index).check_reached(call, scope, reached, row))
             init = _explicit_init(resolver, call, scope, name)
             if init is not None:
                 for index, row in _BY_NAME.get(name[:-len(".__init__")], ()):
@@ -174,8 +178,9 @@ _TRAINS = tuple(w for w in catalog.FOLLOWED_WORDS if w != ".add(")
 def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] = ()) -> Callable[[ast.AST], bool]:
     """Which def/class bodies the resolver enters: those whose lines mention something relevant,
     or a module-level name that stands for a catalog API (``from torch.optim import Adam as A``,
-    ``Opt = partial(torch.optim.Adam, ...)``), and every method of a class whose bases do
-    (``super().__init__(...)`` of ``class X(torch.optim.Adam)`` names nothing itself)."""
+    ``Opt = partial(torch.optim.Adam, ...)``), every method of a class whose bases do
+    (``super().__init__(...)`` of ``class X(torch.optim.Adam)`` names nothing itself), and every
+    def nested in a function that is entered."""
     text = "".join(lines)
     starts = list(itertools.accumulate((len(line) for line in lines), initial=0))
     marked = _lines_containing((*_RELEVANT, *extra), text, starts)
@@ -191,10 +196,16 @@ def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] =
         marked = sorted(set(marked) | set(_lines_matching(named, text, starts)))
     followed = _lines_containing(_TRAINS, text, starts) if any(f in text for f in _FRAMEWORKS) else []
     subclasses: List[Tuple[int, int]] = []  # a class whose methods all are relevant
+    functions: List[Tuple[int, int]] = []  # a function that is read: its closures are read too
 
     def keep(node: ast.AST) -> bool:
         line, end = node.lineno, node.end_lineno  # type: ignore[attr-defined]
         if any(first <= line <= last for first, last in subclasses):
+            return True
+        if any(first < line <= last for first, last in functions):
+            return True  # a closure reads the function's variables (``_model_fn`` passing ``dnn_optimizer``)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _any_between(marked, line, end):
+            functions.append((line, end))
             return True
         if isinstance(node, ast.ClassDef) and (
                 node.bases and _any_between(marked, line, max(b.end_lineno for b in node.bases))  # type: ignore[type-var]

@@ -23,7 +23,7 @@ from typing import Container, Dict, List, Optional, Sequence, Tuple
 from . import catalog
 from .files import SourceError, decode, physical_lines, read_bytes
 from .scope import Resolver, Scope, is_unknown
-from .summaries import Module, Reach, callable_reach
+from .summaries import Module, Reach, callable_reach, named_reach
 
 _DEPTH = 4  # re-exports and wrappers followed through this many modules
 
@@ -35,6 +35,7 @@ class ProjectIndex:
         self._modules: Dict[str, Optional[Module]] = {}
         self._relevant: Dict[str, bool] = {}  # path → whether its text can name an optimizer
         self._penalties: Dict[str, bool] = {}  # path → whether its text can name an L2 penalty
+        self._getters: Dict[str, bool] = {}  # path → whether its text calls an optimizer getter
         self._located: Dict[str, Optional[str]] = {}
 
     def __getstate__(self) -> dict:
@@ -203,6 +204,28 @@ class ProjectIndex:
             except SourceError:
                 self._penalties[path] = False
         return self._penalties[path]
+
+    def named_reach(self, qualname: str) -> List[Reach]:
+        """What a project function builds by the name a parameter gives (``summaries.named_reach``);
+        only a module whose text calls a getter is parsed for it."""
+        parts = qualname.rsplit(".", 1)
+        path = self._locate(parts[0]) if len(parts) == 2 else None
+        if path is None or not self._calls_getters(path):
+            return []
+        found = self._binding(qualname, optimizers=False)
+        if found is None or found[1].node is None:
+            return []
+        return named_reach(found[0], found[1].node)
+
+    def _calls_getters(self, path: str) -> bool:
+        if path not in self._getters:
+            words = {name.rsplit(".", 1)[1].encode() for name in catalog.OPTIMIZER_NAME_TABLES}
+            try:
+                raw = read_bytes(path)
+                self._getters[path] = any(word in raw for word in words)
+            except SourceError:
+                self._getters[path] = False
+        return self._getters[path]
 
     def reach(self, qualname: str, depth: int = 0) -> Optional[Reach]:
         """The catalog optimizer a project class or function ``qualname`` constructs."""

@@ -58,6 +58,9 @@ class Reach:
     # ``__init__`` parameter stored there
     factory: bool = False
     stored: Tuple[Tuple[str, str], ...] = ()
+    # built by name: ``name`` is a getter (catalog.OPTIMIZER_NAME_TABLES) and this parameter of
+    # the callable is the name it is given
+    named: str = ""
 
     @property
     def where(self) -> str:
@@ -108,10 +111,10 @@ def _class(module: Module, node: ast.ClassDef, reach_name: Callable[[str, int], 
     built = [r for m in methods.values() if m is not init for r in [_function(module, m, _without_self(init.args))] if r]
     if len(built) != 1:
         return None
-    return replace(built[0], factory=True, stored=tuple(_stored_parameters(init)))
+    return replace(built[0], factory=True, stored=tuple(stored_parameters(init)))
 
 
-def _stored_parameters(init: ast.FunctionDef) -> Iterator[Tuple[str, str]]:
+def stored_parameters(init: ast.FunctionDef) -> Iterator[Tuple[str, str]]:
     """``self.<attr> = <name>`` in ``__init__`` (also ``self.a, self.b = a, b``): (attr, name)."""
     for stmt in ast.walk(init):
         if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
@@ -175,6 +178,26 @@ def _init_call(module: Module, init: ast.FunctionDef, base: ast.expr) -> Optiona
         if ast.dump(func.value) == ast.dump(base) and call.args:
             return ast.Call(func=func, args=call.args[1:], keywords=call.keywords)
     return None
+
+
+def named_reach(module: Module, function: ast.AST) -> List[Reach]:
+    """What ``function`` (a ``def`` of ``module``) builds by name: each call of a catalog getter in
+    its body or a closure of it (``get_optimizer_instance(dnn_optimizer, 0.01)``, typically in a
+    ``model_fn`` that trains with it) whose name argument is one of the function's own parameters
+    as passed (``Reach.named``); the caller's argument decides the class."""
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or module.resolver.scope_of(function) is None:
+        return []
+    found: List[Reach] = []
+    for call, scope in _calls_by_function(module.resolver).get(id(function), []):
+        getter = module.resolver.qualname(call.func, scope)
+        name = call.args[0] if call.args else next((kw.value for kw in call.keywords if kw.arg == "opt"), None)
+        if getter not in catalog.OPTIMIZER_NAME_TABLES or not isinstance(name, ast.Name):
+            continue
+        binding = module.resolver.reaching(name, scope)
+        if binding is None or binding.scope.node is not function or binding.pos != (function.lineno, function.col_offset):
+            continue  # not the parameter as the caller passed it
+        found.append(Reach(getter, module, call, function.args, call.lineno, named=name.id))  # type: ignore[arg-type]
+    return found
 
 
 class ClassMembers:
@@ -289,4 +312,4 @@ def _method_of(scope: Scope, receiver: str) -> Optional[ast.ClassDef]:
     return scope.parent.node
 
 
-__all__ = ("ClassMembers", "Module", "Reach", "callable_reach")
+__all__ = ("ClassMembers", "Module", "Reach", "callable_reach", "named_reach", "stored_parameters")

@@ -607,3 +607,122 @@ def test_a_loss_handed_to_a_training_helper_inherited_from_another_module(tmp_pa
     plain = make_repo(tmp_path / "plain", {"pkg/__init__.py": "", "pkg/base.py": base.format("AdamOptimizer"),
                                            "pkg/net.py": net.replace("        self._loss += 1e-3 * tf.losses.get_regularization_loss()\n", "")})
     assert run_cli("check", "-q", "--no-cache", ".", cwd=plain).stdout == ""
+
+
+# an optimizer chosen by name and built inside a model_fn of another module (tf.estimator) -------
+ESTIMATOR_FN = """
+import tensorflow as tf
+from tensorflow.python.estimator.canned.optimizers import get_optimizer_instance
+
+
+def model_fn(features, mode, logits, labels, linear_optimizer, dnn_optimizer):
+    linear_optimizer = get_optimizer_instance(linear_optimizer, 0.005)
+    dnn_optimizer = get_optimizer_instance(dnn_optimizer, 0.01)
+
+    def train_op_fn(loss):
+        return tf.group(dnn_optimizer.minimize(loss), linear_optimizer.minimize(loss))
+
+    loss = tf.compat.v1.losses.sigmoid_cross_entropy(labels, logits)
+    loss = loss + tf.compat.v1.losses.get_regularization_loss()
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op_fn(loss))
+"""
+ESTIMATOR_FEATURES = """
+import tensorflow as tf
+
+
+def linear_logit(features, columns, l2_reg=0):
+    logits = tf.compat.v1.feature_column.linear_model(features, columns)
+    if l2_reg > 0:
+        for var in tf.compat.v1.trainable_variables("linear"):
+            tf.compat.v1.losses.add_loss(l2_reg * tf.nn.l2_loss(var), tf.compat.v1.GraphKeys.REGULARIZATION_LOSSES)
+    return logits
+
+
+class Dense(tf.keras.layers.Layer):
+    def __init__(self, units, l2_reg=0.0):
+        super().__init__()
+        self.units = units
+        self.l2_reg = l2_reg
+
+    def build(self, shape):
+        self.kernel = self.add_weight(shape=(shape[-1], self.units), regularizer=tf.keras.regularizers.l2(self.l2_reg))
+"""
+ESTIMATORS = """
+import tensorflow as tf
+
+from .features import Dense, linear_logit
+from .utils import model_fn
+
+
+def WideEstimator(columns, l2_reg_linear=1e-5, dnn_optimizer='Adagrad'):
+    def _model_fn(features, labels, mode, config):
+        logits = linear_logit(features, columns, l2_reg=l2_reg_linear)
+        return model_fn(features, mode, logits, labels, 'SGD', dnn_optimizer)
+
+    return tf.estimator.Estimator(_model_fn)
+
+
+def DeepEstimator(columns, l2_reg_dnn=1e-4, dnn_optimizer='RMSProp'):
+    def _model_fn(features, labels, mode, config):
+        logits = Dense(1, l2_reg=l2_reg_dnn)(features)
+        return model_fn(features, mode, logits, labels, 'SGD', dnn_optimizer)
+
+    return tf.estimator.Estimator(_model_fn)
+
+
+def PlainEstimator(columns, l2_reg_dnn=0, dnn_optimizer='Adam'):
+    def _model_fn(features, labels, mode, config):
+        logits = linear_logit(features, columns, l2_reg=0) + Dense(1, l2_reg=l2_reg_dnn)(features)
+        return model_fn(features, mode, logits, labels, 'SGD', dnn_optimizer)
+
+    return tf.estimator.Estimator(_model_fn)
+
+
+def SgdEstimator(columns, l2_reg_linear=1e-5, dnn_optimizer='SGD'):
+    def _model_fn(features, labels, mode, config):
+        logits = linear_logit(features, columns, l2_reg=l2_reg_linear)
+        return model_fn(features, mode, logits, labels, 'SGD', dnn_optimizer)
+
+    return tf.estimator.Estimator(_model_fn)
+"""
+
+
+def _estimator_project(tmp_path):
+    import pickle
+
+    from adamw_lint.project_index import ProjectIndex
+
+    package = tmp_path / "proj"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "utils.py").write_text(ESTIMATOR_FN)
+    (package / "features.py").write_text(ESTIMATOR_FEATURES)
+    (package / "models.py").write_text(ESTIMATORS)
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
+    return analyze_source(ESTIMATORS, path=str(package / "models.py"), project=index)
+
+
+def test_an_adaptive_name_handed_to_a_model_fn_of_another_module_is_tied_to_the_l2_its_caller_builds(tmp_path):
+    got = _estimator_project(tmp_path)
+    # Wide: a regularization-loss term a feature helper adds; Deep: a layer's l2(self.l2_reg);
+    # Plain (every L2 left at 0) and Sgd (SGD by name) are not reported
+    assert [(f.line, f.code) for f in got] == [(11, "AWL202"), (19, "AWL201")]
+    wide, deep = got
+    assert wide.message.startswith("AWL202 get_optimizer_instance('Adagrad') (in model_fn, via ")
+    assert "utils.py:8)" in wide.message and "features.py:9" in wide.message
+    assert "get_optimizer_instance('RMSProp')" in deep.message and "features.py:20" in deep.message
+    assert "the loss it minimizes there is not followed; those penalties are built in the same function" in deep.message
+
+
+def test_the_name_alone_or_a_getter_given_a_literal_in_one_module():
+    source = """
+        import tensorflow as tf
+        from tensorflow.python.estimator.canned.optimizers import get_optimizer_instance
+        opt = get_optimizer_instance('Adam', 0.01)
+        loss = tf.compat.v1.losses.mean_squared_error(y, p) + 1e-4 * tf.add_n([tf.nn.l2_loss(v) for v in tf.compat.v1.trainable_variables()])
+        train_op = opt.minimize(loss)
+        sgd = get_optimizer_instance('SGD', 0.01)
+        sgd_op = sgd.minimize(loss)
+    """
+    assert found(source) == [(4, "AWL202")]
+    assert found(source.replace("'Adam'", "'adam'")) == []  # names are exact: 'adam' raises there

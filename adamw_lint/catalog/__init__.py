@@ -23,7 +23,7 @@ __all__ = [
     "OptimizerApi", "OptimizerFactory", "OptimizerWrapper", "Rule", "Signature", "SquaredNormPattern",
     "TrainingOptimizer", "RULES", "RULES_BY_CODE", "OPTIMIZERS", "FACTORIES", "WRAPPERS", "SQUARED_NORMS",
     "TRAINING_OPTIMIZERS", "L2_PENALTIES", "DECOUPLED_NOT_LR_SCALED", "REGULARIZER_KEYWORDS",
-    "REGULARIZER_STRINGS", "KERAS_OPTIMIZER_GETTERS", "KERAS_OPTIMIZER_STRINGS", "FOLLOWED_WORDS", "OPTAX_CHAINS", "OPTAX_OPTIMIZERS",
+    "REGULARIZER_STRINGS", "KERAS_OPTIMIZER_GETTERS", "KERAS_OPTIMIZER_STRINGS", "OPTIMIZER_NAME_TABLES", "FOLLOWED_WORDS", "OPTAX_CHAINS", "OPTAX_OPTIMIZERS",
     "OPTIMIZERS_BY_NAME", "FACTORIES_BY_NAME", "WRAPPERS_BY_NAME", "TRAINING_OPTIMIZERS_BY_NAME",
     "L2_PENALTIES_BY_NAME", "OPTAX_CHAINS_BY_NAME", "all_rows", "codes_of", "trigger_words",
 ]
@@ -39,7 +39,8 @@ def __getattr__(name: str) -> Any:
 
 _ROW_NAMES = frozenset((
     "OPTAX_CHAINS", "OPTAX_OPTIMIZERS", "FACTORIES", "OPTIMIZERS", "SQUARED_NORMS", "WRAPPERS",
-    "DECOUPLED_NOT_LR_SCALED", "FOLLOWED_WORDS", "KERAS_OPTIMIZER_GETTERS", "KERAS_OPTIMIZER_STRINGS", "L2_PENALTIES",
+    "DECOUPLED_NOT_LR_SCALED", "FOLLOWED_WORDS", "KERAS_OPTIMIZER_GETTERS", "KERAS_OPTIMIZER_STRINGS",
+    "OPTIMIZER_NAME_TABLES", "L2_PENALTIES",
     "REGULARIZER_KEYWORDS", "REGULARIZER_STRINGS", "TRAINING_OPTIMIZERS", "OPTIMIZERS_BY_NAME", "FACTORIES_BY_NAME",
     "WRAPPERS_BY_NAME", "TRAINING_OPTIMIZERS_BY_NAME", "L2_PENALTIES_BY_NAME", "OPTAX_CHAINS_BY_NAME",
 ))
@@ -96,7 +97,8 @@ def trigger_words() -> Tuple[str, ...]:
     Every finding is reported at an optimizer's construction (or a factory, a wrapper of one, or
     ``compile(optimizer="adam")``), and a call can only resolve to a catalog optimizer if the
     optimizer's own name appears in the file (as an attribute, an import or an alias target). So
-    the words are the optimizers' own names; optax chains need ``optax`` itself. Regularizers and
+    the words are the optimizers' own names, and the names a getter builds one from; optax chains
+    need ``optax`` itself. Regularizers and
     loss terms are not words: without an adaptive optimizer they are never reported. A word
     matches only where no lower-case letter follows it, so words another covers are dropped.
     Keras SGD (reported only for ``decay=``, AWL203) is looked for in modules that mention Keras
@@ -109,6 +111,9 @@ def trigger_words() -> Tuple[str, ...]:
     for row in rows:
         if row.adaptive if isinstance(row, TrainingOptimizer) else codes_of(row):
             words |= {name.rsplit(".", 1)[1] for name in row.names if not any(_covers(w, name) for w in words)}
+    adaptive = {name for row in table["TRAINING_OPTIMIZERS"] if row.adaptive for name in row.names}
+    # a name a getter maps to an adaptive class (``dnn_optimizer='RMSProp'``) is the word there
+    words |= {key for names in table["OPTIMIZER_NAME_TABLES"].values() for key, cls in names.items() if cls in adaptive}
     return tuple(sorted(w for w in words if not any(_covers(o, w) for o in words if o != w)))
 
 

@@ -78,6 +78,22 @@ KERAS_OPTIMIZER_STRINGS: Tuple[str, ...] = (
 # is one of KERAS_OPTIMIZER_STRINGS (semantics §3.1: the same classes ``compile`` builds).
 KERAS_OPTIMIZER_GETTERS: Tuple[str, ...] = _keras("optimizers.get", "optimizers.deserialize")
 
+# tf.estimator's optimizers by name: getter → the exact names it accepts → the class each builds
+# (tensorflow_estimator 2.15.0, ``python/estimator/canned/optimizers.py``: ``_OPTIMIZER_CLS_NAMES``
+# holds the TF1 classes of semantics §3.3, ``_OPTIMIZER_CLS_NAMES_V2`` their Keras legacy twins;
+# ``opt in _OPTIMIZER_CLS_NAMES``, so names match exactly). Code takes the name as a parameter
+# (``dnn_optimizer='Adagrad'``) and hands it to a ``model_fn`` that calls the getter: the name is
+# followed to the call that passes it.
+_ESTIMATOR_CANNED = tuple(f"{root}.python.estimator.canned.optimizers" for root in ("tensorflow", "tensorflow_estimator"))
+_TF1_BY_NAME = {name: f"tensorflow.compat.v1.train.{name}Optimizer" for name in ("Adagrad", "Adam", "Ftrl", "RMSProp")}
+_TF1_BY_NAME["SGD"] = "tensorflow.compat.v1.train.GradientDescentOptimizer"
+_LEGACY_BY_NAME = {name: f"tensorflow.keras.optimizers.legacy.{name.replace('RMSProp', 'RMSprop')}"
+                   for name in ("Adagrad", "Adam", "Ftrl", "RMSProp", "SGD")}
+OPTIMIZER_NAME_TABLES: Mapping[str, Mapping[str, str]] = {
+    **{f"{module}.get_optimizer_instance": _TF1_BY_NAME for module in _ESTIMATOR_CANNED},
+    **{f"{module}.get_optimizer_instance_v2": _LEGACY_BY_NAME for module in _ESTIMATOR_CANNED},
+}
+
 # Text of what the Keras/TF rules follow from an optimizer to a model or a loss (the engine reads
 # a def or class body only if it mentions one of these, or an optimizer's name).
 FOLLOWED_WORDS: Tuple[str, ...] = (

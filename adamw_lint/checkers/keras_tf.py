@@ -28,13 +28,14 @@ from ..catalog import TrainingOptimizer
 from ..context import ABSENT, HIDDEN, Alternative
 from ..findings import Finding, place
 from ..scope import Binding, Resolver, Scope
-from ..summaries import ClassMembers
+from ..summaries import ClassMembers, Reach, stored_parameters
 from .base import Checker
 
 _REGULARIZERS = {name: row for row in catalog.L2_PENALTIES if row.kind == "regularizer" for name in row.names}
 _LOSS_TERMS = {name: row for row in catalog.L2_PENALTIES if row.kind == "loss" for name in row.names}
 _ROOTS = frozenset(name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS for name in row.names)
 _GETTER = "getter"  # the route of keras.optimizers.get/deserialize
+_NAMED = "named"  # the route of the getters that take an exact name (tf.estimator's get_optimizer_instance)
 _PENALTY = "penalty"  # the route of the L2 penalties (nothing to check at the call itself)
 _WALK_LIMIT = 20_000  # nodes per walk: a bound on pathological modules, far above real ones
 
@@ -52,11 +53,14 @@ class _Site:
 
 @dataclass
 class _Optimizer:
-    call: ast.Call  # the construction, or the compile(optimizer="adam") call
+    call: ast.expr  # the construction, the compile(optimizer="adam") call, or the name handed to a model_fn
     name: str
     models: List[Tuple[ast.expr, Scope]]  # what compile() trains with it
     losses: List[Tuple[ast.expr, Scope]]  # what minimize()/apply_gradients() minimizes with it
     chosen: bool = False  # one of several optimizers a variable may hold: the message says when
+    # built and trained inside a callee of another module (a model_fn given its name): what it
+    # trains is not followed, so it is tied to the penalties of the caller's function (``scope``)
+    trained_in: Optional[Scope] = None
 
 
 class KerasTfChecker(Checker):
@@ -65,7 +69,8 @@ class KerasTfChecker(Checker):
     # helper (``self.get_train_op(loss)``) must still get this checker's ``finish``
     routes = {**{name: _PENALTY for name in (*_REGULARIZERS, *_LOSS_TERMS)},
               **{name: row for row in catalog.TRAINING_OPTIMIZERS for name in row.names},
-              **{name: _GETTER for name in catalog.KERAS_OPTIMIZER_GETTERS}}
+              **{name: _GETTER for name in catalog.KERAS_OPTIMIZER_GETTERS},
+              **{name: _NAMED for name in catalog.OPTIMIZER_NAME_TABLES}}
     methods = frozenset({"compile", "minimize", "apply_gradients", "add", "add_loss"})
 
     def __init__(self, ctx) -> None:
@@ -85,6 +90,11 @@ class KerasTfChecker(Checker):
     # collecting --------------------------------------------------------------------------
     def check(self, call: ast.Call, scope: Scope, name: str, row: object) -> Iterable[Finding]:
         if row is _PENALTY:
+            return ()
+        if row is _NAMED:
+            given = _argument(call, 0, "opt")
+            for chosen in self._adaptive_names(given, scope, name) if given is not None else ():
+                self.optimizers.setdefault(id(call), _Optimizer(call, f"{name.rsplit('.', 1)[1]}({chosen!r})", [], []))
             return ()
         if row is _GETTER:
             chosen = self._named_optimizer(_argument(call, 0, "identifier" if name.endswith(".get") else "config"), scope)
@@ -113,6 +123,31 @@ class KerasTfChecker(Checker):
         if isinstance(row, TrainingOptimizer) and row.adaptive and id(call) not in self.optimizers:
             self.optimizers[id(call)] = _Optimizer(call, f"{self.ctx.text(call.func)} (may be {choice.qualname})", [], [])
         return ()
+
+    def check_reached(self, call: ast.Call, scope: Scope, reached: Reach, row: object) -> Iterable[Finding]:
+        """A call of another module's function that builds an optimizer from the name one of its
+        parameters is given (``deepctr_model_fn(..., dnn_optimizer)`` calling
+        ``get_optimizer_instance(dnn_optimizer)``): reported at the argument, for each adaptive
+        name it may hold (a default of the caller's own parameter counts)."""
+        if row is not _NAMED or reached.params is None:
+            return ()
+        positional = [a.arg for a in (*reached.params.posonlyargs, *reached.params.args)]
+        index = positional.index(reached.named) if reached.named in positional else len(call.args)
+        given = _argument(call, index, reached.named)
+        if given is None or any(isinstance(a, ast.Starred) for a in call.args[:index]):
+            return ()
+        callee = self.ctx.text(call.func)
+        for chosen in self._adaptive_names(given, scope, reached.name):
+            name = (f"{reached.name.rsplit('.', 1)[1]}({chosen!r}) (in {callee}, via "
+                    f"{_shown(reached.module.path)}:{reached.line})")
+            self.optimizers.setdefault(id(given), _Optimizer(given, name, [], [], trained_in=scope))
+        return ()
+
+    def _adaptive_names(self, given: ast.expr, scope: Scope, getter: str) -> List[str]:
+        """The names ``given`` may hold that ``getter``'s table maps to an adaptive optimizer."""
+        table = catalog.OPTIMIZER_NAME_TABLES[getter]
+        adaptive = catalog.TRAINING_OPTIMIZERS_BY_NAME
+        return [n for n in self.ctx.strings(given, scope) if n in table and getattr(adaptive.get(table[n]), "adaptive", False)]
 
     def check_method(self, call: ast.Call, scope: Scope) -> Iterable[Finding]:
         assert isinstance(call.func, ast.Attribute)
@@ -266,6 +301,13 @@ class KerasTfChecker(Checker):
                                   f"same {_context(scope, self.members)[0]} and no other model uses them)")
         for loss, scope in optimizer.losses:
             loss_terms.extend(self._loss_penalties(loss, scope))
+        if optimizer.trained_in is not None:
+            found = self._context_penalties(optimizer.trained_in)
+            for site in found:
+                (regularizers if site.what == "regularizer" else loss_terms).append(site)
+            if found:
+                unfollowed = (" (the loss it minimizes there is not followed; those penalties are built in the same "
+                              f"{_context(optimizer.trained_in, self.members)[0]} as the call, and no other model uses them)")
         findings = []
         span = self.ctx.span(optimizer.call)
         name = optimizer.name + (self._condition(optimizer.call) if optimizer.chosen else "")
@@ -280,7 +322,7 @@ class KerasTfChecker(Checker):
         loss_terms = [s for s in _unique(loss_terms) if s.line not in covered]
         if loss_terms:
             where = "; ".join(f"{s.what} at {at}" for s, at in zip(loss_terms, _places(loss_terms)))
-            template = (f"AWL202 {name} minimizes a loss with L2 terms ({where}): coupled L2 through its "
+            template = (f"AWL202 {name} minimizes a loss with L2 terms ({where}){unfollowed}: coupled L2 through its "
                         "adaptive denominator; use keras.optimizers.AdamW(weight_decay=wd) (wd·l2_loss(w) has "
                         "gradient wd·w), or tf.contrib.opt.AdamWOptimizer(weight_decay=wd·learning_rate) in TF1, "
                         "then re-tune")
@@ -307,8 +349,23 @@ class KerasTfChecker(Checker):
         this one elsewhere) is built from them."""
         here = _context(scope, self.members)
         sites = [site for site, site_scope in self._module_regularizers() if _context(site_scope, self.members) == here]
-        if not sites:
-            return []
+        return self._unclaimed(sites) if sites else []
+
+    def _context_penalties(self, scope: Scope) -> List[_Site]:
+        """For an optimizer trained where nothing is followed (inside another module's model_fn):
+        the L2 penalties built in the outermost function ``scope`` is in — by the function itself
+        and by the project's builders it calls (a regularization-collection term added in a
+        feature helper of another module) — unless a followed model is built from them."""
+        outermost = None
+        while scope.parent is not None:
+            if scope.kind == "function":
+                outermost = scope
+            scope = scope.parent
+        if outermost is None or outermost.parent is None:
+            return self._unclaimed_regularizers(scope)  # top-level code: its own regularizers
+        return self._unclaimed(_unique(self._model_penalties(outermost.node, outermost.parent)))  # type: ignore[arg-type]
+
+    def _unclaimed(self, sites: List[_Site]) -> List[_Site]:
         claimed = set()
         for model, model_scope in (*self.others, *(m for o in self.optimizers.values() for m in o.models)):
             if self._followed(model, model_scope):
@@ -369,6 +426,8 @@ class KerasTfChecker(Checker):
                         sites.append(site)
             if isinstance(node.func, ast.Attribute) and node.func.attr == "add_loss":
                 for arg in node.args:
+                    if self._scaled_to_zero(arg, scope):
+                        continue  # add_loss(l2_reg * tf.nn.l2_loss(w)) with l2_reg left at 0
                     sites.extend(_Site(s.line, "add_loss", where=s.where) for s in self._loss_penalties(arg, scope)
                                  if s.what.startswith("l2_loss"))
         return sites
@@ -465,33 +524,61 @@ class KerasTfChecker(Checker):
     def _where(self, scope: Scope) -> str:
         return self._paths.get(id(scope.module()), "")
 
+    def _scaled_to_zero(self, expr: ast.expr, scope: Scope) -> bool:
+        """``c * term`` (or ``term * c``) where ``c`` is zero, or a builder's parameter every call
+        leaves at zero."""
+        if not (isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mult)):
+            return False
+        return any(self.ctx.nonzero(side, scope) is False or self._zero_argument(side, scope)
+                   for side in (expr.left, expr.right))
+
     def _zero_argument(self, expr: ast.expr, scope: Scope) -> bool:
         """A parameter of a builder that every call the walks saw leaves at zero (passed, or its
-        default): ``def build(l2=0.0): …l2(l2)…`` built as ``build()`` has no L2."""
-        function = scope.node
-        if not (isinstance(expr, ast.Name) and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))):
-            return False
-        calls = self._calls.get(id(function))
-        if not calls:
+        default): ``def build(l2=0.0): …l2(l2)…`` built as ``build()`` has no L2. Also a layer
+        class's ``self.l2_reg`` that its ``__init__`` stores from a parameter, for the
+        constructions the walks saw (``DNN(units, l2_reg=0)``)."""
+        if isinstance(expr, ast.Name) and isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            function, name, key, skip = scope.node, expr.id, id(scope.node), 0
+            defaults_scope = scope.parent or scope
+        else:
+            member = self.members.self_attribute(expr, scope)
+            init = next((m for m in member[0].body if isinstance(m, ast.FunctionDef) and m.name == "__init__"),
+                        None) if member is not None else None
+            init_scope = self._scope_of(init) if init is not None else None
+            if member is None or init is None or init_scope is None:
+                return False
+            function, name, key, skip = init, dict(stored_parameters(init)).get(member[1]), id(member[0]), 1
+            defaults_scope = init_scope.parent or init_scope
+        calls = self._calls.get(key)
+        if not calls or name is None:
             return False
         params = function.args
         positional = [a.arg for a in (*params.posonlyargs, *params.args)]
-        if expr.id not in positional and expr.id not in {a.arg for a in params.kwonlyargs}:
+        if name not in positional and name not in {a.arg for a in params.kwonlyargs}:
             return False
         defaults = dict(zip(positional[::-1], params.defaults[::-1]))
         defaults.update({a.arg: d for a, d in zip(params.kwonlyargs, params.kw_defaults) if d is not None})
+        positional = positional[skip:]
         for call, call_scope in calls:
-            passed = next((kw.value for kw in call.keywords if kw.arg == expr.id), None)
-            if passed is None and expr.id in positional and positional.index(expr.id) < len(call.args):
-                passed = call.args[positional.index(expr.id)]
+            passed = next((kw.value for kw in call.keywords if kw.arg == name), None)
+            if passed is None and name in positional and positional.index(name) < len(call.args):
+                passed = call.args[positional.index(name)]
             if any(isinstance(a, ast.Starred) for a in call.args) or any(kw.arg is None for kw in call.keywords):
                 return False  # *args/**kwargs: it may be passed there
             if passed is not None:
-                if self.ctx.nonzero(passed, call_scope) is not False:
+                if self.ctx.nonzero(passed, call_scope) is not False and not self._zero_default(passed, call_scope):
                     return False
-            elif expr.id not in defaults or self.ctx.nonzero(defaults[expr.id], scope.parent or scope) is not False:
+            elif name not in defaults or self.ctx.nonzero(defaults[name], defaults_scope) is not False:
                 return False
         return True
+
+    def _zero_default(self, expr: ast.expr, scope: Scope) -> bool:
+        """A parameter passed on unchanged whose own default is zero, in a function no call the
+        walks saw passes it to (the entry point: ``def PNN(l2_reg_linear=0): … build(l2=l2_reg_linear)``)."""
+        binding = self.ctx.reaching(expr, scope) if isinstance(expr, ast.Name) else None
+        if binding is None or binding.default is None or not _is_parameter(binding) or self._calls.get(id(binding.scope.node)):
+            return False
+        return self.ctx.nonzero(binding.default, binding.scope.parent or binding.scope) is False
 
     # following a loss back to its terms ----------------------------------------------------
     def _loss_penalties(self, expr: ast.expr, scope: Scope) -> List[_Site]:
@@ -603,7 +690,7 @@ class KerasTfChecker(Checker):
                     if callee is not None:
                         stack.append(callee)
                         callee = callee[0]
-                if isinstance(callee, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if isinstance(callee, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                     calls = self._calls.setdefault(id(callee), [])
                     if all(c is not node for c, _ in calls):
                         calls.append((node, scope))
