@@ -367,6 +367,21 @@ def _modules(bases: Sequence[str]) -> Iterator[str]:
                 yield path
 
 
+def project_modules(project: "ProjectIndex", words: Sequence[bytes]) -> Iterator[str]:
+    """The project's Python modules (bounded in number and size) whose bytes hold one of ``words``."""
+    from .files import SourceError, read_bytes
+
+    for path in _modules(project.bases()):
+        try:
+            if not os.path.isfile(path) or os.path.getsize(path) > _MAX_MODULE_BYTES:
+                continue
+            raw = read_bytes(path)
+        except (SourceError, OSError):
+            continue
+        if any(word in raw for word in words):
+            yield path
+
+
 def _module_selectors(project: "ProjectIndex", path: str) -> List[Selector]:
     from .context import Context
     from .engine import may_contain_findings
@@ -386,4 +401,5 @@ def _module_selectors(project: "ProjectIndex", path: str) -> List[Selector]:
     return selectors_in(Context(module.resolver, module.lines, "rename", False), path)
 
 
-__all__ = ("Decay", "Selector", "config_key", "findings", "project_selectors", "python_findings", "selectors_in")
+__all__ = ("Decay", "Selector", "config_key", "findings", "project_modules", "project_selectors", "python_findings",
+           "selectors_in")

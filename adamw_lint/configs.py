@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple, Union
 
 import yaml
 
-from . import config_choice
+from . import component_config, config_choice
 from .analysis import analyze_source
 from .catalog import OPTIMIZERS_BY_NAME
 from .catalog.conventions import ALLENNLP_GROUPS_KEY, ALLENNLP_TOP_KEYS, ALLENNLP_TYPES
@@ -550,6 +550,8 @@ def _json_paths(data: object) -> Tuple[Set[JsonPath], Set[JsonPath]]:
                 whole.add(path)
             if isinstance(value.get(_DEEPSPEED_KEY), dict):
                 whole.add(path + (_DEEPSPEED_KEY,))
+            if _may_configure_component(value):
+                whole.add(path)
             stack.extend((v, path + (k,)) for k, v in value.items() if isinstance(v, (dict, list)))
         elif isinstance(value, list):
             stack.extend((v, path + (i,)) for i, v in enumerate(value) if isinstance(v, (dict, list)))
@@ -557,6 +559,13 @@ def _json_paths(data: object) -> Tuple[Set[JsonPath], Set[JsonPath]]:
     if isinstance(data, dict) and () in spine:  # AllenNLP's top-level keys, as empty containers
         spine.update((key,) for key in ALLENNLP_TOP_KEYS if isinstance(data.get(key), (dict, list)))
     return whole, spine
+
+
+def _may_configure_component(mapping: dict) -> bool:
+    """A mapping that names an adaptive Keras/TF optimizer beside a non-zero number (what
+    ``component_config`` looks at)."""
+    return any(isinstance(v, (int, float)) and not isinstance(v, bool) and v for v in mapping.values()) and any(
+        isinstance(v, str) and component_config.adaptive_class(v, True) is not None for v in mapping.values())
 
 
 _JSON_BREAK = re.compile(r"\r\n?|\n")
@@ -855,6 +864,9 @@ def analyze(path: str, text: str, style: str, project: Optional["ProjectIndex"] 
             if project is not None and not (is_json or is_jsonnet):  # a class named here, built by name in code
                 taken = {finding.span for finding, _ in results}
                 results += [(f, []) for f in config_choice.findings(path, root, project, style) if f.span not in taken]
+            if project is not None and not is_jsonnet:  # a Keras/TF component's optimizer beside its L2 coefficient
+                taken = {finding.span for finding, _ in results}
+                results += [(f, []) for f in component_config.findings(path, root, project) if f.span not in taken]
     except _TooLarge:
         raise SourceError(path, "expands too far through YAML aliases or merge keys to analyze") from None
     except _Unreadable as error:

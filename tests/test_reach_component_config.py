@@ -1,0 +1,93 @@
+"""Issue 19: Keras/TF component configs — a JSON/YAML mapping that names an adaptive optimizer
+beside a non-zero number under a key the project's code uses as an L2 coefficient (DeepPavlov's
+component configs), run as a user runs the CLI in a git repository; with the negatives beside
+them."""
+import json
+import subprocess
+import textwrap
+
+from helpers import run_cli
+
+MODEL = """
+import tensorflow as tf
+from tensorflow.keras.layers import Conv1D, Dense
+from tensorflow.keras.regularizers import l2
+
+
+class Classifier:
+    def __init__(self, optimizer="Adam", **kwargs):
+        self.opt = dict(kwargs, optimizer=optimizer)
+
+    def cnn_model(self, filters, coef_reg_cnn=0.0, coef_reg_den=0.0):
+        x = Conv1D(filters, 3, kernel_regularizer=l2(coef_reg_cnn))
+        return Dense(1, kernel_regularizer=l2(coef_reg_den))(x)
+
+    def compile(self, model, optimizer_name):
+        model.compile(optimizer=getattr(tf.keras.optimizers, optimizer_name)(), loss="mse")
+
+
+class Policy:
+    def __init__(self, optimizer, l2_reg_coef=0.0):
+        self.l2_reg_coef = l2_reg_coef
+
+    def loss(self, main):
+        return main + self.l2_reg_coef * tf.compat.v1.losses.get_regularization_loss()
+"""
+
+
+def component(**keys):
+    return {"chainer": {"pipe": [{"class_name": "classifier", "in": ["x"], **keys}]}}
+
+
+CONFIGS = {
+    "coupled.json": component(optimizer="Adam", learning_rate=0.01, coef_reg_cnn=1e-4, coef_reg_den=1e-4),
+    "tf1.json": component(optimizer="tensorflow.train:AdamOptimizer", l2_reg_coef=3e-4, dense_size=64),
+    "zero.json": component(optimizer="Adam", learning_rate=0.01, coef_reg_cnn=0.0, coef_reg_den=0),
+    "sgd.json": component(optimizer="SGD", learning_rate=0.01, coef_reg_cnn=1e-4),
+    # Keras AdamW decays decoupled, and the l2() regularizers beside it are still coupled L2 (as in code)
+    "adamw.json": component(optimizer="AdamW", learning_rate=0.01, coef_reg_cnn=1e-4),
+    "other_key.json": component(optimizer="Adam", learning_rate=0.01, weight_decay=1e-4),  # no code reads it as L2
+    "momentum.json": component(optimizer="tensorflow.train:MomentumOptimizer", l2_reg_coef=3e-4),
+}
+
+
+def _repository(tmp_path, model=MODEL):
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "model.py").write_text(textwrap.dedent(model))
+    (tmp_path / "configs").mkdir()
+    for name, data in CONFIGS.items():
+        (tmp_path / "configs" / name).write_text(json.dumps(data, indent=2) + "\n")
+    (tmp_path / "configs" / "coupled.yaml").write_text(
+        "chainer:\n  pipe:\n    - class_name: classifier\n      optimizer: Adam\n      coef_reg_den: 0.001\n")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    return tmp_path
+
+
+def test_an_adaptive_optimizer_beside_an_l2_coefficient_of_the_components_code_is_reported(tmp_path):
+    result = run_cli("check", "-q", ".", cwd=_repository(tmp_path))
+    assert result.returncode == 1, result.stderr
+    found = sorted(line.split(" ", 2)[:2] for line in result.stdout.splitlines())
+    assert found == [["configs/adamw.json:9:22:", "AWL201"], ["configs/coupled.json:9:22:", "AWL201"],
+                     ["configs/coupled.yaml:4:18:", "AWL201"], ["configs/tf1.json:9:22:", "AWL202"]]
+    assert '"coef_reg_cnn": 0.0001 is an L2 regularizer coefficient at proj/model.py:12' in result.stdout
+    assert '"l2_reg_coef": 0.0003 is an L2 loss coefficient at proj/model.py:24' in result.stdout
+
+
+def test_without_code_that_uses_the_key_as_l2_nothing_is_read_as_a_component(tmp_path):
+    plain = "import tensorflow as tf\nmodel = tf.keras.Sequential()\n"
+    result = run_cli("check", "-q", ".", cwd=_repository(tmp_path, model=plain))
+    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+
+
+def test_a_bare_keras_name_needs_code_that_builds_keras_optimizers_by_name(tmp_path):
+    # the TF1 class path names its class itself; a bare "Adam" is a Keras name only for code that builds one so
+    model = MODEL.replace("getattr(tf.keras.optimizers, optimizer_name)()", "tf.keras.optimizers.SGD(0.1)")
+    result = run_cli("check", "-q", ".", cwd=_repository(tmp_path, model=model))
+    assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [["configs/tf1.json:9:22:", "AWL202"]]
+
+
+def test_without_the_project_a_config_is_not_read_as_a_component():
+    from adamw_lint import configs
+
+    text = json.dumps(CONFIGS["coupled.json"], indent=2)
+    assert configs.analyze("coupled.json", text, "rename") == []
