@@ -179,8 +179,8 @@ def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] =
     """Which def/class bodies the resolver enters: those whose lines mention something relevant,
     or a module-level name that stands for a catalog API (``from torch.optim import Adam as A``,
     ``Opt = partial(torch.optim.Adam, ...)``), every method of a class whose bases do
-    (``super().__init__(...)`` of ``class X(torch.optim.Adam)`` names nothing itself), and every
-    def nested in a function that is entered."""
+    (``super().__init__(...)`` of ``class X(torch.optim.Adam)`` names nothing itself), and a
+    closure that names a parameter whose default is relevant."""
     text = "".join(lines)
     starts = list(itertools.accumulate((len(line) for line in lines), initial=0))
     marked = _lines_containing((*_RELEVANT, *extra), text, starts)
@@ -196,16 +196,23 @@ def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] =
         marked = sorted(set(marked) | set(_lines_matching(named, text, starts)))
     followed = _lines_containing(_TRAINS, text, starts) if any(f in text for f in _FRAMEWORKS) else []
     subclasses: List[Tuple[int, int]] = []  # a class whose methods all are relevant
-    functions: List[Tuple[int, int]] = []  # a function that is read: its closures are read too
+
+    def carry(function: ast.AST) -> None:
+        """A parameter whose default is relevant (``dnn_optimizer='Adagrad'``) makes the lines of
+        the function that name it relevant: a closure that passes it on is read."""
+        args = function.args  # type: ignore[attr-defined]
+        positional = [*args.posonlyargs, *args.args]
+        pairs = [*zip(positional[len(positional) - len(args.defaults):], args.defaults),
+                 *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)]
+        names = [a.arg for a, d in pairs if _any_between(marked, d.lineno, d.end_lineno)]
+        if names:
+            named = re.compile(r"\b(?:" + "|".join(names) + r")\b")
+            inside = [n for n in _lines_matching(named, text, starts) if function.lineno <= n <= function.end_lineno]  # type: ignore[attr-defined]
+            marked[:] = sorted(set(marked) | set(inside))
 
     def keep(node: ast.AST) -> bool:
         line, end = node.lineno, node.end_lineno  # type: ignore[attr-defined]
         if any(first <= line <= last for first, last in subclasses):
-            return True
-        if any(first < line <= last for first, last in functions):
-            return True  # a closure reads the function's variables (``_model_fn`` passing ``dnn_optimizer``)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _any_between(marked, line, end):
-            functions.append((line, end))
             return True
         if isinstance(node, ast.ClassDef) and (
                 node.bases and _any_between(marked, line, max(b.end_lineno for b in node.bases))  # type: ignore[type-var]
@@ -215,7 +222,11 @@ def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] =
             # ``summaries.ClassMembers``)
             subclasses.append((line, end))
             return True
-        return _any_between(marked, line, end)
+        if not _any_between(marked, line, end):
+            return False
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            carry(node)
+        return True
     return keep
 
 
