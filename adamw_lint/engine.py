@@ -100,6 +100,9 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
 
     found: Dict[Tuple[Span, str], Finding] = {}
     summaries: Dict[int, Optional[Reach]] = {}  # id of a class or function of this module → what it builds
+    # a project function given an optimizer's name (``model_fn(..., 'Adagrad')``): the module
+    # must write one of the names a getter takes for it to be passed here
+    names_one = project is not None and _writes_a_getter_name("".join(lines))
 
     def report(findings: Iterable[Finding]) -> None:
         for finding in findings:
@@ -119,7 +122,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
                 if reached is not None:
                     for index, row in _BY_NAME.get(reached.name, ()):
                         report(checker(index).check_reached(call, scope, reached, row))
-            if project is not None and name not in _BY_NAME and (call.args or call.keywords):
+            if names_one and name not in _BY_NAME and (call.args or call.keywords):
                 for reached in project.named_reach(name):  # a model_fn handed the optimizer's name
                     for index, row in _BY_NAME.get(reached.name, ()):
                         report(checker(index).check_reached(call, scope, reached, row))
@@ -338,6 +341,13 @@ def _scanners(words: Tuple[str, ...]) -> Tuple[Optional[Pattern[str]], Tuple[str
 def _lines_matching(pattern: Pattern[str], text: str, starts: List[int]) -> List[int]:
     """The 1-based numbers of the lines where ``pattern`` matches (``starts``: each line's offset)."""
     return sorted({bisect.bisect_right(starts, m.start()) for m in pattern.finditer(text)})
+
+
+_GETTER_NAMES = tuple(f"{q}{name}{q}" for table in catalog.OPTIMIZER_NAME_TABLES.values() for name in table for q in "'\"")
+
+
+def _writes_a_getter_name(text: str) -> bool:
+    return any(name in text for name in _GETTER_NAMES)
 
 
 def _any_between(marked: List[int], first: int, last: int) -> bool:
