@@ -183,12 +183,13 @@ class ProjectIndex:
             return None
         return found[0], found[1].value, found[0].resolver.module
 
-    def definition(self, qualname: str, trains: bool = False) -> Optional[Tuple[Module, ast.AST]]:
+    def definition(self, qualname: str, trains: bool = False, built: bool = False) -> Optional[Tuple[Module, ast.AST]]:
         """The ``def`` or ``class`` statement a project name refers to, with its module: one
-        whose text names a regularizer or an L2 term (a model builder), or with ``trains`` one
-        that names an optimizer (a base class whose methods train)."""
+        whose text names a regularizer or an L2 term (a model builder), with ``trains`` one
+        that names an optimizer (a base class whose methods train), with ``built`` any (what a
+        model followed back to its layers is built by: the layers may be in a third module)."""
         split = self._split(qualname, optimizers=trains)
-        if split is None or not (trains or self._names_penalties(split[0].path)):
+        if split is None or not (trains or built or self._names_penalties(split[0].path)):
             return None
         module, name = split
         found = module.resolver.module.bindings.get(name)

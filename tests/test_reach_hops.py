@@ -726,3 +726,70 @@ def test_the_name_alone_or_a_getter_given_a_literal_in_one_module():
     """
     assert found(source) == [(4, "AWL202")]
     assert found(source.replace("'Adam'", "'adam'")) == []  # names are exact: 'adam' raises there
+
+
+def test_a_model_class_of_another_module_built_from_a_layer_registry_in_a_third(tmp_path):
+    import pickle
+
+    from adamw_lint.project_index import ProjectIndex
+
+    package = tmp_path / "proj"
+    (package / "layers").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "layers" / "__init__.py").write_text(textwrap.dedent("""
+        from .conv import ConvLayer, PlainLayer
+
+        _LAYERS = {"convolutional": ConvLayer, "plain": PlainLayer}
+
+        def layer_from(meta):
+            return _LAYERS[meta.type](meta)
+    """))
+    (package / "layers" / "conv.py").write_text(textwrap.dedent("""
+        import tensorflow as tf
+        from tensorflow.keras.regularizers import L2
+
+        class ConvLayer(tf.keras.Sequential):
+            def __init__(self, meta):
+                super().__init__()
+                self.add(tf.keras.layers.Conv2D(meta.filters, 3, kernel_regularizer=L2(l2=0.005)))
+
+        class PlainLayer(tf.keras.Sequential):
+            def __init__(self, meta):
+                super().__init__()
+                self.add(tf.keras.layers.Conv2D(meta.filters, 3))
+    """))
+    (package / "model.py").write_text(textwrap.dedent("""
+        from tensorflow.keras import Model
+        from .layers import layer_from
+
+        class Net(Model):
+            def __init__(self, metas):
+                super().__init__()
+                self.blocks = [layer_from(meta) for meta in metas]
+    """))
+    source = textwrap.dedent("""
+        from tensorflow.keras.optimizers import Adam, SGD
+        from .model import Net
+
+        class Detector:
+            def make_model(self, metas):
+                self._model = Net(metas)
+
+            def compile(self, optimizer=None):
+                if optimizer is None:
+                    optimizer = Adam(1e-3)
+                return self._model.compile(optimizer=optimizer, loss="mse")
+
+            def compile_sgd(self):
+                return self._model.compile(optimizer=SGD(0.1), loss="mse")
+    """)
+    (package / "detector.py").write_text(source)
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
+    got = analyze_source(source, path=str(package / "detector.py"), project=index)
+    assert [(f.line, f.code) for f in got] == [(11, "AWL201")]
+    assert "(chosen when optimizer is None)" in got[0].message and "conv.py:8)" in got[0].message
+    # the same model whose registry holds no L2 layer: proven free of L2, not reported
+    (package / "layers" / "__init__.py").write_text((package / "layers" / "__init__.py").read_text()
+                                                    .replace('"convolutional": ConvLayer', '"convolutional": PlainLayer'))
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
+    assert analyze_source(source, path=str(package / "detector.py"), project=index) == []

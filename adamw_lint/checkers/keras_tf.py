@@ -503,7 +503,7 @@ class KerasTfChecker(Checker):
         """A function or class of another module of the project (a model builder), with the
         module scope it is defined in; its module's path is kept for the sites found in it."""
         project = self.ctx.project
-        found = project.definition(qualname) if project is not None else None
+        found = project.definition(qualname, built=True) if project is not None else None
         if found is None:
             return None
         module, node = found
@@ -675,6 +675,10 @@ class KerasTfChecker(Checker):
                     stack.append((binding.node, binding.scope))
                 elif _is_parameter(binding):  # what the function's callers in this module pass
                     stack.extend(self._passed(binding.scope, node.id))
+                elif binding.qualname is not None:  # an imported class or builder of the project (a layer registry's entry)
+                    callee = self._project_callable(binding.qualname)
+                    if callee is not None:
+                        stack.append(callee)
                 stack.extend(self._mutations.get(id(binding), ()))
                 continue
             inner = self._scope_of(node) or scope
