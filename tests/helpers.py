@@ -24,6 +24,18 @@ def run_cli(*args, cwd=None, stdin=None, env=None, timeout=None):
     )
 
 
+def git_repository(root, files):
+    """A git repository at ``root`` holding ``files`` (relative path → text), as a user's is."""
+    import subprocess
+
+    for name, text in files.items():
+        path = Path(root) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return root
+
+
 def devices():
     """CPU always; CUDA where present (marked, so ``pytest -m cuda`` runs only those)."""
     import pytest

@@ -3,10 +3,9 @@ beside a non-zero number under a key the project's code uses as an L2 coefficien
 component configs), run as a user runs the CLI in a git repository; with the negatives beside
 them."""
 import json
-import subprocess
 import textwrap
 
-from helpers import run_cli
+from helpers import git_repository, run_cli
 
 MODEL = """
 import tensorflow as tf
@@ -52,15 +51,9 @@ CONFIGS = {
 
 
 def _repository(tmp_path, model=MODEL):
-    (tmp_path / "proj").mkdir()
-    (tmp_path / "proj" / "model.py").write_text(textwrap.dedent(model))
-    (tmp_path / "configs").mkdir()
-    for name, data in CONFIGS.items():
-        (tmp_path / "configs" / name).write_text(json.dumps(data, indent=2) + "\n")
-    (tmp_path / "configs" / "coupled.yaml").write_text(
-        "chainer:\n  pipe:\n    - class_name: classifier\n      optimizer: Adam\n      coef_reg_den: 0.001\n")
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    return tmp_path
+    files = {f"configs/{name}": json.dumps(data, indent=2) + "\n" for name, data in CONFIGS.items()}
+    files["configs/coupled.yaml"] = "chainer:\n  pipe:\n    - class_name: classifier\n      optimizer: Adam\n      coef_reg_den: 0.001\n"
+    return git_repository(tmp_path, {"proj/model.py": textwrap.dedent(model), **files})
 
 
 def test_an_adaptive_optimizer_beside_an_l2_coefficient_of_the_components_code_is_reported(tmp_path):

@@ -5,7 +5,7 @@ import subprocess
 import sys
 import textwrap
 
-from helpers import run_cli
+from helpers import git_repository, run_cli
 
 CODE = """
 import torch
@@ -33,13 +33,8 @@ CONFIGS = {
 
 
 def _repository(tmp_path, code=CODE):
-    (tmp_path / "proj").mkdir()
-    (tmp_path / "proj" / "train.py").write_text(textwrap.dedent(code))
-    (tmp_path / "configs").mkdir()
-    for name, text in CONFIGS.items():
-        (tmp_path / "configs" / name).write_text(text)
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    return tmp_path
+    files = {f"configs/{name}": text for name, text in CONFIGS.items()}
+    return git_repository(tmp_path, {"proj/train.py": textwrap.dedent(code), **files})
 
 
 def test_the_config_line_that_names_an_adaptive_class_with_a_decay_is_reported(tmp_path):
