@@ -130,6 +130,10 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
             if init is not None:
                 for index, row in _BY_NAME.get(name[:-len(".__init__")], ()):
                     report(checker(index).check_init(call, scope, name[:-len(".__init__")], row, init))
+            if (project is not None and isinstance(call.func, ast.Attribute) and call.func.attr in _BY_METHOD
+                    and project.in_project(name)):  # ``model.compile(...)`` of ``from .nets import model``
+                for index in _BY_METHOD[call.func.attr]:
+                    report(checker(index).check_method(call, scope))
             continue
         init_of = _super_init(resolver, call, scope)
         if init_of is not None:

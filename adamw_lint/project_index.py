@@ -123,6 +123,11 @@ class ProjectIndex:
             return self.module(dotted)
         return _parse(os.path.splitext(os.path.basename(path))[0], path)
 
+    def in_project(self, qualname: str) -> bool:
+        """Whether a qualified name lies in one of the project's own modules (located, not parsed)."""
+        parts = qualname.split(".")
+        return any(self._locate(".".join(parts[:cut])) is not None for cut in range(len(parts) - 1, 0, -1))
+
     def optimizer_module(self, dotted: str, unless: Container[str] = ()) -> Optional[str]:
         """The absolute path of the project module ``dotted`` when it is not one of ``unless`` and
         its text can name an optimizer (what the engine follows an import into), else None."""
@@ -183,19 +188,27 @@ class ProjectIndex:
             return None
         return found[0], found[1].value, found[0].resolver.module
 
-    def definition(self, qualname: str, trains: bool = False, built: bool = False) -> Optional[Tuple[Module, ast.AST]]:
+    def definition(self, qualname: str, trains: bool = False, built: bool = False,
+                   depth: int = 0) -> Optional[Tuple[Module, ast.AST]]:
         """The ``def`` or ``class`` statement a project name refers to, with its module: one
         whose text names a regularizer or an L2 term (a model builder), with ``trains`` one
         that names an optimizer (a base class whose methods train), with ``built`` any (what a
-        model followed back to its layers is built by: the layers may be in a third module)."""
-        split = self._split(qualname, optimizers=trains)
-        if split is None or not (trains or built or self._names_penalties(split[0].path)):
+        model followed back to its layers is built by: the layers may be in a third module; and
+        the value of a module-level name assigned once, ``model = keras.Sequential([...])``).
+        A re-export (``from .ae import AEDCNNNetwork`` in a package's ``__init__``) is followed."""
+        split = self._split(qualname, optimizers=trains) if depth < _DEPTH else None
+        if split is None:
             return None
         module, name = split
         found = module.resolver.module.bindings.get(name)
-        if not found or len(found) != 1 or found[0].node is None:
+        if not found or len(found) != 1:
             return None
-        return module, found[0].node
+        if found[0].qualname is not None:
+            return self.definition(found[0].qualname, trains, built, depth + 1)
+        if not (trains or built or self._names_penalties(module.path)):
+            return None
+        node = found[0].node if found[0].node is not None or not built else found[0].value
+        return (module, node) if node is not None else None
 
     def _names_penalties(self, path: str) -> bool:
         if path not in self._penalties:

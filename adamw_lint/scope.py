@@ -394,7 +394,8 @@ class Resolver:
         found = scope.lookup(name.id, (10**9, 0))
         if not found:
             return None
-        own = found[0].scope is scope or found[0].scope is scope.module() and name.id in scope.globals
+        own = found[0].scope is scope or found[0].scope is scope.module() and name.id in scope.globals \
+            or _inline(scope, found[0].scope)
         if own:
             use = _pos(name)
             found = [b for b in found if (b.end or b.pos) <= use]
@@ -410,7 +411,7 @@ class Resolver:
         if any(b.scope is not home for b in found):
             return []  # rebound from another scope (``global``): it may hold anything at any time
         body = getattr(home.node, "body", None)
-        if home is not scope or not isinstance(body, list):
+        if home is not scope and not _inline(scope, home) or not isinstance(body, list):
             return list(found)
         key = (id(home), name.id)
         reaching = self._reaching.get(key)
@@ -428,6 +429,16 @@ class Resolver:
             if single is not None:
                 return single
         return expr, scope
+
+
+def _inline(scope: Scope, home: Scope) -> bool:
+    """Whether ``scope`` is a comprehension (or one nested in comprehensions) run in place inside
+    ``home``: a name it reads holds what reaches that point of ``home``, not its last binding."""
+    while scope is not home:
+        if scope.kind != "comprehension" or scope.parent is None:
+            return False
+        scope = scope.parent
+    return True
 
 
 def absolute_module(level: int, module: Optional[str], package: Optional[str]) -> Optional[str]:

@@ -793,3 +793,107 @@ def test_a_model_class_of_another_module_built_from_a_layer_registry_in_a_third(
                                                     .replace('"convolutional": ConvLayer', '"convolutional": PlainLayer'))
     index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
     assert analyze_source(source, path=str(package / "detector.py"), project=index) == []
+
+
+def test_a_builder_called_through_its_module_and_a_model_object_imported_from_another_module(tmp_path):
+    import pickle
+
+    from adamw_lint.project_index import ProjectIndex
+
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "nets.py").write_text(textwrap.dedent("""
+        from tensorflow import keras
+
+        model = keras.Sequential([keras.layers.Dense(3, kernel_regularizer=keras.regularizers.l2(0.01))])
+        plain = keras.Sequential([keras.layers.Dense(3)])
+
+        def build():
+            return keras.Sequential([keras.layers.Dense(3, kernel_regularizer=keras.regularizers.l2(0.01))])
+    """))
+    source = textwrap.dedent("""
+        from tensorflow import keras
+        import pkg.nets as nets
+        from pkg.nets import model, plain
+
+        def by_module():
+            m = nets.build()
+            m.compile(optimizer="adam", loss="mse")
+
+        def by_object():
+            model.compile(optimizer="adam", loss="mse")
+            plain.compile(optimizer="adam", loss="mse")
+            model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    """)
+    (package / "train.py").write_text(source)
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
+    got = analyze_source(source, path=str(package / "train.py"), project=index)
+    assert [(f.line, f.code) for f in got] == [(8, "AWL201"), (11, "AWL201")]
+    assert "nets.py:8)" in got[0].message and "nets.py:4)" in got[1].message
+
+
+def test_a_comprehension_reads_the_binding_that_reaches_it_not_the_last_one():
+    source = """
+        import tensorflow as tf
+        cf_op = tf.compat.v1.train.AdamOptimizer(0.01)
+        other_op = tf.compat.v1.train.AdamOptimizer(0.01)
+        cf_loss = tf.reduce_mean(err) + 0.1 * tf.nn.l2_loss(U)
+        gvs = cf_op.compute_gradients(cf_loss)
+        capped = [(tf.clip_by_value(g, -5.0, 5.0), v) for g, v in gvs]
+        cf_update = cf_op.apply_gradients(capped)
+        gvs = other_op.compute_gradients(tf.reduce_mean(err2) + 0.1 * tf.nn.l2_loss(W))
+        capped = [(tf.clip_by_value(g, -5.0, 5.0), v) for g, v in gvs]
+        other_update = other_op.apply_gradients(capped)
+    """
+    first, second = analyze_source(textwrap.dedent(source))
+    assert (first.line, second.line) == (3, 4)
+    assert "(l2_loss at line 5)" in first.message and "(l2_loss at line 9)" in second.message
+
+
+def test_an_optimizer_handed_to_a_trainer_with_the_model_trains_that_model():
+    source = """
+        import tensorflow.compat.v1 as tf
+        import tensorflow_gan as tfgan
+
+        def generator(noise, weight_decay=2.5e-5):
+            return tf.layers.dense(noise, 10, kernel_regularizer=tf.keras.regularizers.l2(l=weight_decay))
+
+        def plain_generator(noise):
+            return tf.layers.dense(noise, 10)
+
+        def train(images, noise):
+            gan_model = tfgan.gan_model(generator_fn=generator, real_data=images, generator_inputs=noise)
+            gan_loss = tfgan.gan_loss(gan_model)
+            return tfgan.gan_train_ops(gan_model, gan_loss, generator_optimizer=tf.train.AdamOptimizer(1e-3, 0.5))
+
+        def train_plain(images, noise):
+            gan_model = tfgan.gan_model(generator_fn=plain_generator, real_data=images, generator_inputs=noise)
+            return tfgan.gan_train_ops(gan_model, tfgan.gan_loss(gan_model), generator_optimizer=tf.train.AdamOptimizer(1e-3))
+    """
+    got = analyze_source(textwrap.dedent(source))
+    assert [(f.line, f.code) for f in got] == [(14, "AWL201")]  # tf.compat.v1's tf.keras is Keras
+    assert found(source.replace("tf.train.AdamOptimizer(1e-3, 0.5)", "tf.train.GradientDescentOptimizer(1e-3)")) == []
+
+
+def test_optimizers_handed_to_one_call_pair_with_the_arguments_of_their_prefix():
+    source = """
+        import tensorflow as tf
+        from tf_agents.agents.sac import sac_agent
+
+        class CriticNet(tf.keras.Model):
+            def __init__(self, l2_weight=0.0):
+                super().__init__()
+                self.dense = tf.keras.layers.Dense(1, kernel_regularizer=tf.keras.regularizers.l2(l2_weight))
+
+        agent = sac_agent.SacAgent(
+            spec,
+            critic_network=CriticNet(l2_weight=1e-3),
+            actor_network=actor_net,
+            actor_optimizer=tf.compat.v1.train.AdamOptimizer(0.001),
+            critic_optimizer=tf.compat.v1.train.AdamOptimizer(0.001),
+            alpha_optimizer=tf.compat.v1.train.AdamOptimizer(0.001),
+        )
+    """
+    assert found(source) == [(15, "AWL201")]  # the critic's; the actor's network has none, alpha pairs with nothing
+    assert found(source.replace("CriticNet(l2_weight=1e-3)", "CriticNet()")) == []  # left at its default of 0

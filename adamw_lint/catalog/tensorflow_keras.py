@@ -6,7 +6,9 @@ from typing import Mapping, Tuple
 
 from .schema import DECOUPLED, Example, L2Penalty, OptimizerApi, TrainingOptimizer
 
-_KERAS_ROOTS = ("keras", "tensorflow.keras", "tf_keras", "tensorflow.python.keras")
+# ``import tensorflow.compat.v1 as tf`` then ``tf.keras.…`` is the same Keras
+_KERAS_ROOTS = ("keras", "tensorflow.keras", "tf_keras", "tensorflow.python.keras", "tensorflow.compat.v1.keras",
+                "tensorflow.compat.v2.keras")
 
 
 def _keras(*paths: str) -> Tuple[str, ...]:

@@ -169,10 +169,38 @@ class KerasTfChecker(Checker):
                 for optimizer in self._optimizers(receiver, scope) if loss is not None else ():
                     optimizer.losses.append((loss, scope))
         self._inherited_training()
+        self._handed_over()
         findings: List[Finding] = []
         for optimizer in self.optimizers.values():
             findings.extend(self._report(optimizer))
         return findings
+
+    def _handed_over(self) -> None:
+        """An optimizer whose training is not seen here (no compile, minimize or apply_gradients of
+        it) but that is handed to a call with other arguments (``tfgan.gan_train_ops(gan_model,
+        gan_loss, generator_optimizer=Adam(...))``, ``Trainer(model, optimizer=opt)``): what that
+        call trains it on is among those arguments, so they are followed as its models. A call
+        given several (``critic_optimizer=``, ``actor_optimizer=``) pairs each with the arguments
+        of its prefix (``critic_network=``); one without a pair there trains something else."""
+        unseen = {id(o.call): o for o in self.optimizers.values() if not (o.models or o.losses or o.trained_in)}
+        if not unseen:
+            return
+        for call, scope in self.ctx.resolver.calls:
+            given = [(None, a) for a in call.args if not isinstance(a, ast.Starred)]
+            given += [(kw.arg, kw.value) for kw in call.keywords if kw.arg is not None]
+            if len(given) < 2 or id(call) in self.optimizers:
+                continue
+            handed = []
+            for keyword, value in given:
+                held = [unseen[id(value)]] if id(value) in unseen else \
+                    [o for o in self._optimizers(value, scope) if id(o.call) in unseen] if isinstance(value, ast.Name) else []
+                handed += [(keyword, value, optimizer) for optimizer in held]
+            others = [(k, v) for k, v in given if not any(v is value for _, value, _ in handed)]
+            pairs = {id(value): [v for k, v in others if k and _prefix(keyword) and k.startswith(_prefix(keyword))]
+                     for keyword, value, _ in handed}
+            for keyword, value, optimizer in handed:
+                models = pairs[id(value)] or ([] if any(pairs.values()) else [v for _, v in others])
+                optimizer.models.extend((model, scope) for model in models)
 
     def _inherited_training(self) -> None:
         """``self.get_train_op(self._loss)`` where ``get_train_op`` is inherited from a base class
@@ -540,6 +568,8 @@ class KerasTfChecker(Checker):
         if isinstance(expr, ast.Name) and isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             function, name, key, skip = scope.node, expr.id, id(scope.node), 0
             defaults_scope = scope.parent or scope
+            if function.name == "__init__" and defaults_scope.kind == "class":  # what constructions pass
+                key, skip = id(defaults_scope.node), 1
         else:
             member = self.members.self_attribute(expr, scope)
             init = next((m for m in member[0].body if isinstance(m, ast.FunctionDef) and m.name == "__init__"),
@@ -671,14 +701,15 @@ class KerasTfChecker(Checker):
                     stack.append((binding.value, binding.scope))
                 elif binding.unpacked is not None:  # main, reg = self.losses(): built from the whole value
                     stack.append((binding.unpacked, binding.scope))
+                elif binding.qualname is not None:
+                    # imported: a class, builder or model object of the project (a layer registry's entry)
+                    callee = self._project_callable(binding.qualname)
+                    if callee is not None:
+                        stack.append(callee)
                 elif binding.node is not None:
                     stack.append((binding.node, binding.scope))
                 elif _is_parameter(binding):  # what the function's callers in this module pass
                     stack.extend(self._passed(binding.scope, node.id))
-                elif binding.qualname is not None:  # an imported class or builder of the project (a layer registry's entry)
-                    callee = self._project_callable(binding.qualname)
-                    if callee is not None:
-                        stack.append(callee)
                 stack.extend(self._mutations.get(id(binding), ()))
                 continue
             inner = self._scope_of(node) or scope
@@ -686,11 +717,19 @@ class KerasTfChecker(Checker):
                 member = self.members.self_attribute(node, scope)
                 if member is not None:  # self.loss: what the class family stores there
                     stack.extend(self.members.values(*member))
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                binding = ctx.reaching(node.func, scope)
+                elif isinstance(node.value, ast.Name):  # ``networks.generator`` handed over (``from pkg import networks``)
+                    name = ctx.qualname(node, scope)
+                    callee = self._project_callable(name) if name is not None else None
+                    if callee is not None:
+                        stack.append(callee)
+            if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
+                binding = ctx.reaching(node.func, scope) if isinstance(node.func, ast.Name) else None
                 callee = binding.node if binding is not None else None
-                if binding is not None and binding.qualname is not None:  # imported: a builder of the project?
-                    callee = self._project_callable(binding.qualname)
+                # imported (``build``, ``nets.build`` of ``from pkg import nets``): a builder of the project?
+                imported = binding.qualname if binding is not None else \
+                    ctx.qualname(node.func, scope) if isinstance(node.func, ast.Attribute) else None
+                if imported is not None:
+                    callee = self._project_callable(imported)
                     if callee is not None:
                         stack.append(callee)
                         callee = callee[0]
@@ -766,6 +805,13 @@ def _context(scope: Scope, members: Optional[ClassMembers] = None) -> Tuple[str,
     if outermost is not None:
         return "function", id(outermost.node)
     return "module", 0
+
+
+def _prefix(keyword: Optional[str]) -> str:
+    """``critic_`` of ``critic_optimizer`` (what the optimizer is for), else ""."""
+    if keyword and keyword.endswith("optimizer") and len(keyword) > len("optimizer"):
+        return keyword[:-len("optimizer")]
+    return ""
 
 
 def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
