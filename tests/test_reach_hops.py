@@ -897,3 +897,53 @@ def test_optimizers_handed_to_one_call_pair_with_the_arguments_of_their_prefix()
     """
     assert found(source) == [(15, "AWL201")]  # the critic's; the actor's network has none, alpha pairs with nothing
     assert found(source.replace("CriticNet(l2_weight=1e-3)", "CriticNet()")) == []  # left at its default of 0
+
+
+def test_a_network_class_re_exported_by_a_package_and_built_through_an_attribute(tmp_path):
+    import pickle
+
+    from adamw_lint.project_index import ProjectIndex
+
+    package = tmp_path / "lib"
+    (package / "networks").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "networks" / "__init__.py").write_text("from .ae import AENetwork, PlainNetwork\n")
+    (package / "networks" / "ae.py").write_text(textwrap.dedent("""
+        import tensorflow as tf
+
+        class AENetwork:
+            def build_network(self, shape):
+                encoder = tf.keras.Sequential([tf.keras.layers.Dense(8)])
+                decoder = tf.keras.Sequential([tf.keras.layers.Dense(8, kernel_regularizer="l2")])
+                return encoder, decoder
+
+        class PlainNetwork:
+            def build_network(self, shape):
+                return tf.keras.Sequential([tf.keras.layers.Dense(8)]), tf.keras.Sequential([tf.keras.layers.Dense(8)])
+    """))
+    source = textwrap.dedent("""
+        import tensorflow as tf
+        from lib.networks import AENetwork
+
+        class Clusterer:
+            def __init__(self, optimizer=None):
+                self.optimizer = optimizer
+                self._network = AENetwork()
+
+            def build_model(self, shape):
+                encoder, decoder = self._network.build_network(shape)
+                inputs = tf.keras.Input(shape)
+                model = tf.keras.models.Model(inputs=inputs, outputs=decoder(encoder(inputs)))
+                self.optimizer_ = tf.keras.optimizers.Adam() if self.optimizer is None else self.optimizer
+                model.compile(optimizer=self.optimizer_, loss="mse")
+                return model
+    """)
+    (package / "clusterer.py").write_text(source)
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
+    got = analyze_source(source, path=str(package / "clusterer.py"), project=index)
+    assert [(f.line, f.code) for f in got] == [(14, "AWL201")]
+    assert "ae.py:7)" in got[0].message
+    plain = source.replace("AENetwork", "PlainNetwork")
+    (package / "clusterer.py").write_text(plain)
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
+    assert analyze_source(plain, path=str(package / "clusterer.py"), project=index) == []
