@@ -131,7 +131,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
                 for index, row in _BY_NAME.get(name[:-len(".__init__")], ()):
                     report(checker(index).check_init(call, scope, name[:-len(".__init__")], row, init))
             if (project is not None and isinstance(call.func, ast.Attribute) and call.func.attr in _BY_METHOD
-                    and project.in_project(name)):  # ``model.compile(...)`` of ``from .nets import model``
+                    and project.project_object(name.rsplit(".", 1)[0])):  # ``model.compile(...)`` of ``from .nets import model``
                 for index in _BY_METHOD[call.func.attr]:
                     report(checker(index).check_method(call, scope))
             continue

@@ -123,10 +123,12 @@ class ProjectIndex:
             return self.module(dotted)
         return _parse(os.path.splitext(os.path.basename(path))[0], path)
 
-    def in_project(self, qualname: str) -> bool:
-        """Whether a qualified name lies in one of the project's own modules (located, not parsed)."""
+    def project_object(self, qualname: str) -> bool:
+        """Whether a qualified name is an object defined in one of the project's own modules (not a
+        module itself: ``pkg.nets.model``, not ``torch`` in torch's tree). Located, not parsed."""
         parts = qualname.split(".")
-        return any(self._locate(".".join(parts[:cut])) is not None for cut in range(len(parts) - 1, 0, -1))
+        return self._locate(qualname) is None and any(
+            self._locate(".".join(parts[:cut])) is not None for cut in range(len(parts) - 1, 0, -1))
 
     def optimizer_module(self, dotted: str, unless: Container[str] = ()) -> Optional[str]:
         """The absolute path of the project module ``dotted`` when it is not one of ``unless`` and
