@@ -947,3 +947,26 @@ def test_a_network_class_re_exported_by_a_package_and_built_through_an_attribute
     (package / "clusterer.py").write_text(plain)
     index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
     assert analyze_source(plain, path=str(package / "clusterer.py"), project=index) == []
+
+
+def test_an_optimizer_taken_from_a_parameter_default():
+    source = REG + """
+def build():
+    return tf.keras.Sequential([layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))])
+
+def train(model, optimizer="adam"):
+    model.compile(optimizer=optimizer, loss="mse")
+
+def train_sgd(model, optimizer="sgd"):
+    model.compile(optimizer=optimizer, loss="mse")
+
+def train_obj(model, optimizer=tf.keras.optimizers.RMSprop(1e-3)):
+    model.compile(optimizer=optimizer, loss="mse")
+
+train(build())
+train_sgd(build())
+train_obj(build())
+"""
+    assert found(source) == [(8, "AWL201"), (13, "AWL201")]
+    assert "compile(optimizer=optimizer) (may be 'adam')" in messages(source)[0]
+    assert found(source.replace("regularizers.l2(1e-4)", "None")) == []

@@ -244,12 +244,16 @@ class KerasTfChecker(Checker):
             return
         optimizers = self._optimizers(chosen, scope)
         if not optimizers:
-            literal = self.ctx.literal(chosen, scope)
-            if not (isinstance(literal, str) and literal.lower() in catalog.KERAS_OPTIMIZER_STRINGS
-                    and self._imports_keras()):
+            # a name, or what a variable may hold: ``def train(model, optimizer="adam")`` (its default)
+            names = self.ctx.strings(chosen, scope)
+            adaptive = [n for n in names if n.lower() in catalog.KERAS_OPTIMIZER_STRINGS]
+            if not (adaptive and self._imports_keras()):
                 self.others.append((model, scope))  # SGD, or what cannot be followed: not ours
                 return
-            optimizers = [self.optimizers.setdefault(id(call), _Optimizer(call, f"compile(optimizer={literal!r})", [], []))]
+            literal = self.ctx.literal(chosen, scope)
+            name = f"compile(optimizer={literal!r})" if isinstance(literal, str) else \
+                f"compile(optimizer={self.ctx.text(chosen)}) (may be {' or '.join(map(repr, adaptive))})"
+            optimizers = [self.optimizers.setdefault(id(call), _Optimizer(call, name, [], []))]
         for optimizer in optimizers:
             optimizer.models.append((model, scope))
 
@@ -289,6 +293,8 @@ class KerasTfChecker(Checker):
                 bindings = self.ctx.resolver.reaching_all(expr, scope) or self._last(expr, scope)
                 chosen = chosen or len(bindings) > 1
                 stack += [(b.value, b.scope) for b in bindings if b.value is not None]
+                # a parameter's default: what it holds unless passed (``optimizer=Adam(1e-3)``)
+                stack += [(b.default, b.scope.parent or b.scope) for b in bindings if b.default is not None]
         return list(found.values())
 
     def _last(self, name: ast.Name, scope: Scope) -> List[Binding]:
