@@ -161,7 +161,7 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
         module's code is generated once, not once per argument)."""
         assert self._module is not None
         if self._lines is None:
-            self._lines = self._module.code.split("\n")
+            self._lines = physical_lines(self._module.code)  # as libcst counts lines: a lone CR ends one
         return self._lines[number - 1] if number <= len(self._lines) else ""
 
     def _span(self, node: cst.CSTNode) -> Span:
@@ -278,7 +278,7 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
         if line[:start.column].strip():
             return updated  # not the first thing on its line
         end = self.get_metadata(PositionProvider, original.value).end
-        rest = self._module.code.split("\n")[end.line - 1][end.column:].rstrip("\r")  # its comma, a comment
+        rest = self._line(end.line)[end.column:].rstrip("\r\n")  # its comma, a comment
         old_text = self._module.code_for_node(original.value) + rest
         new_text = self._module.code_for_node(updated.value) + rest
         return updated.with_changes(value=self._split(updated.value, old_text, new_text, start.column, start.column))
@@ -545,7 +545,7 @@ class _Singles:
         self.starts = [0]
         for line in physical_lines(source):
             self.starts.append(self.starts[-1] + len(line))
-        self.lines = source.split("\n")
+        self.lines = physical_lines(source)
         self.uses = Counter(n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name))
         self.imports: Dict[object, List[Replacement]] = {}  # (added, removed) → the head's replacements
         self._head_module: Optional[cst.Module] = None

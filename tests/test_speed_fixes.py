@@ -236,3 +236,14 @@ def test_matcher_search_happens_once_per_transformer_class(monkeypatch):
     monkeypatch.setattr(builtins, "dir", original)
     assert cst.parse_module("a = a\n").visit(Decorated()).code == "b = b\n"
     assert cst.parse_module("a = 1\n").visit(Decorated()).code == "b = 1\n"
+
+
+def test_fix_each_on_a_file_whose_lines_end_in_a_lone_carriage_return():
+    # libcst counts a lone CR as a line end: the fixer's own line lookups must too (an IndexError before)
+    source = "import torch\nopts = [\n    torch.optim.Adam(p, weight_decay=1e-4),\n    torch.optim.Adam(\n" \
+             "        q, weight_decay=1e-4),\n]\n".replace("\n", "\r")
+    findings = _findings(source)
+    each = fix_each(source, findings)
+    assert len(findings) == 2 and set(each) == {f.span for f in findings}
+    first, second = (apply_replacements(source, each[f.span]) for f in findings)
+    assert first == source.replace("Adam(p", "AdamW(p") and second == source.replace("Adam(\r", "AdamW(\r")
