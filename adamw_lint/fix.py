@@ -4,7 +4,9 @@
 ``adamw-lint fix`` and from ``python -m libcst.tool codemod -x adamw_lint.fix.AdamWCodemod --no-format``.
 It never decides anything itself: which calls change, and into what, comes from
 ``analysis`` (the engine behind ``check`` and flake8); this module only edits the nodes at the
-spans the plan names, and schedules the imports through libcst's own import visitors.
+spans the plan names, and schedules the imports through libcst's own import visitors. Fixes
+that only rename a token are done on the text, without libcst, by ``textfix``, whose
+``fix_source`` and ``fix_each`` (the entry points) are imported here too.
 """
 
 from __future__ import annotations
@@ -14,9 +16,7 @@ import ast
 import bisect
 import difflib
 import os
-import re
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
@@ -36,6 +36,8 @@ from .findings import Edit, Finding, Span
 from .noqa import without_noqa
 from .project import DEFAULT_LINE_LENGTH
 from .selection import Selection
+from .textfix import (CST_CHAIN_LIMIT, FixError, FixResult, Replacement, apply_replacements, fix_each, fix_source,
+                      _CHAIN_WORD)
 
 Version = Tuple[int, int]
 
@@ -62,10 +64,6 @@ def _once_per_class(gather):
 for _name in ("_gather_matchers", "_gather_constructed_visit_funcs", "_gather_constructed_leave_funcs"):
     if hasattr(_matcher_visitors, _name):  # libcst's internals: another version may differ (then: as before)
         setattr(_matcher_visitors, _name, _once_per_class(getattr(_matcher_visitors, _name)))
-
-
-class FixError(Exception):
-    """The fixed text was not written: it would not parse, or still has fixable findings."""
 
 
 class AdamWCodemod(VisitorBasedCodemodCommand):
@@ -367,86 +365,29 @@ def _remove(items: List[_Item], match) -> List[_Item]:
     return kept
 
 
-@dataclass
-class FixResult:
-    source: str  # the fixed text (the input when nothing changed)
-    fixed: List[Finding] = field(default_factory=list)  # findings whose fix was applied
-    remaining: List[Finding] = field(default_factory=list)  # findings left (no fix, or one not applied)
-    # calibrated calls (``decay_values``) whose weight decay was kept, and why: "path:line: ..."
-    decay_notes: List[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.fixed)
-
-    def held_back(self, applicability: str) -> List[Finding]:
-        """Remaining findings whose fix exists but was not applied at ``applicability``
-        (the summary's "N fixes available with --unsafe-fixes")."""
-        return [f for f in self.remaining if f.fix is not None and not f.fix.applies_at(applicability)]
-
-
-def fix_source(
-    source: str,
-    style: str = "rename",
-    selection: Optional[Selection] = None,
-    only: Optional[Span] = None,
-    findings: Optional[List[Finding]] = None,
-    *,
-    applicability: str = UNSAFE,
-    target_torch: Optional[Version] = None,
-    path: Optional[str] = None,
-    line_length: int = DEFAULT_LINE_LENGTH,
-    decay_values: Optional[DecayValues] = None,
-) -> FixResult:
-    """Fix one module's text. Raises SyntaxError for input that does not parse, and FixError
-    (nothing changed) when the result would not parse or would still have fixable findings.
-
-    ``only``: fix just the finding at that span. ``findings``: this text's selected, noqa-filtered
-    findings when the caller has them already (analyzed with the same ``target_torch``).
-    ``applicability``: apply fixes up to it: ``SAFE`` (``check --fix``) or ``UNSAFE``
-    (``--unsafe-fixes``, and ``adamw-lint fix``); display-only fixes never are.
-    ``target_torch``: the oldest torch the fixed code must run on (``project.torch_floor``).
-    ``path``: the file's path (a package ``__init__.py`` keeps its module-level imports).
-    ``line_length``: the project's (``project.line_length``); a rewritten line that would pass it
-    is broken as black would.
-    ``decay_values``: a runtime calibration (``DecayValues.load``); the rewritten calls it measured
-    (matched by ``path`` and line) get λ′ instead of λ, the others keep λ."""
-    selection = selection or Selection()
-    if findings is None:
-        found = analyze_source(source, style, target_torch=target_torch, path=path)
-        findings = selection.filter(without_noqa(found, source))
-    if not any(f.fix and f.fix.applies_at(applicability) for f in findings):
-        return FixResult(source, [], findings)
+def transform(source: str, findings: List[Finding], *, style: str, selection: Selection, only: Optional[Span],
+              applicability: str, target_torch: Optional[Version], path: Optional[str], line_length: int,
+              decay_values: Optional[DecayValues]) -> Tuple[str, List[Finding], List[str]]:
+    """``textfix.fix_source``'s libcst part: the fixed text, the findings fixed, and the notes on
+    calibrated calls whose weight decay was kept (the arguments are ``fix_source``'s)."""
     notes: List[str] = []
     if decay_values is not None:
-        applied = [f for f in findings if f.fix and f.fix.applies_at(applicability) and (only is None or f.span == only)]
+        applied = [f for f in findings
+                   if f.fix and f.fix.applies_at(applicability) and (only is None or f.span == only)]
         calibrated, notes = decay_values.plan(path, source, applied)
         by_span = {f.span: f for f in calibrated}
         findings = [by_span.get(f.span, f) for f in findings]
     command = AdamWCodemod(CodemodContext(), style=style, selection=selection, only=only, findings=findings,
                            applicability=applicability, target_torch=target_torch, path=path, line_length=line_length)
-    module = parse_module(source)
-    new_source = command.transform_module(module).code
-    try:
-        ast.parse(new_source)
-    except SyntaxError as error:
-        raise FixError(f"the fixed code would not parse ({error.msg}); nothing was changed") from None
-    found = analyze_source(new_source, style, target_torch=target_torch, path=path)
-    after = selection.filter(without_noqa(found, new_source))
-    unfixed = [f for f in after if f.fix and f.fix.applies_at(applicability)] if only is None else []
-    if unfixed:
-        where = ", ".join(f"line {f.line} ({f.code})" for f in unfixed)
-        raise FixError(f"a fix did not apply cleanly at {where}; nothing was changed")
-    return FixResult(new_source, command.applied, after, notes)
+    new_source = command.transform_module(parse_module(source)).code
+    return new_source, command.applied, notes
 
 
 # libcst's native parser recurses once per operand of an ``and``/``or`` chain and overflows the
 # C stack near 8,000 operands: a segfault that would end the run, not an exception (its code
 # generation gives up with RecursionError long before). Python's own parser takes such files, and
 # the analysis does too (a chain is one flat ``ast.BoolOp``), so they are refused before libcst
-# sees them. Other deep nesting never gets here: the analysis reports it first.
-CST_CHAIN_LIMIT = 3000
-_CHAIN_WORD = re.compile(r"\b(?:and|or)\b")
+# sees them (``textfix.CST_CHAIN_LIMIT``). Other deep nesting never gets here: the analysis reports it first.
 
 
 def parse_module(source: str) -> cst.Module:
@@ -477,13 +418,11 @@ def _longest_chain(tree: ast.AST) -> int:
     return longest
 
 
-Replacement = Tuple[int, int, str]  # 0-based character offset into the source, characters deleted, text inserted
-
-
-def fix_each(source: str, findings: Sequence[Finding], *, path: Optional[str] = None,
+def fix_each_cst(source: str, findings: Sequence[Finding], *, path: Optional[str] = None,
              line_length: int = DEFAULT_LINE_LENGTH) -> Dict[Span, List[Replacement]]:
     """Each fixable finding's own fix, as if it were the only one applied, from ONE libcst parse of
-    ``source`` (SARIF's per-result fixes). Keyed by the finding's span; import changes included.
+    ``source`` (SARIF's per-result fixes; ``textfix.fix_each`` does renames without libcst and the
+    rest here). Keyed by the finding's span; import changes included.
     A file libcst cannot parse, or nests too deeply, gets no fixes (never an exception).
     ``path``, ``line_length``: as for ``fix_source``."""
     wanted = [f for f in findings if f.fix is not None and f.cell is None]
@@ -765,11 +704,5 @@ def _replacements(old: str, new: str) -> List[Replacement]:
     return found
 
 
-def apply_replacements(source: str, replacements: Sequence[Replacement]) -> str:
-    """``source`` with non-overlapping replacements applied (what a SARIF consumer does)."""
-    for offset, length, text in sorted(replacements, reverse=True):
-        source = source[:offset] + text + source[offset + length:]
-    return source
-
-
-__all__: Sequence[str] = ("AdamWCodemod", "FixError", "FixResult", "apply_replacements", "fix_each", "fix_source")
+__all__: Sequence[str] = ("AdamWCodemod", "FixError", "FixResult", "apply_replacements", "fix_each", "fix_each_cst",
+                          "fix_source", "transform")

@@ -219,9 +219,10 @@ def check_one(path: str, raw: bytes, selection: Selection, options: Options = Op
         raise SourceError(path, "is nested too deeply to analyze") from None
     result.findings = selection.filter(without_noqa(findings, decoded.text))
     if options.fix_details and any(f.fix for f in result.findings):
-        from .fix import fix_each
+        from .textfix import fix_each  # libcst loads only for a fix that is not a rename
 
-        result.replacements = fix_each(decoded.text, result.findings, path=path, line_length=line_length(path))
+        result.replacements = fix_each(decoded.text, result.findings, path=path, line_length=line_length(path),
+                                       tree=tree)
     return result
 
 
@@ -234,7 +235,7 @@ def fix_one(path: str, raw: bytes, selection: Selection, options: Options = Opti
     if path.endswith(CONFIG_SUFFIXES) and len(wanted) < sum(1 for f in result.findings if f.fix):
         return result  # the config fixer applies every fix at once: none, rather than one not asked for
     from . import configs, notebook
-    from .fix import FixError, fix_source  # libcst costs ~0.25 s to import: only when fixing
+    from .textfix import FixError, fix_source  # libcst (~0.25 s to import) only for a fix that is not a rename
 
     if path.endswith(NOTEBOOK_SUFFIXES):
         new_data, result.fixed, result.findings, result.errors = notebook.fix_cells(

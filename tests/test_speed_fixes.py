@@ -159,13 +159,17 @@ def test_json_and_sarif_on_a_chain_file_report_the_finding_without_edits(tmp_pat
 # --- H16b: libcst's own limit is not a syntax error --------------------------------------------
 
 def test_libcst_limit_on_valid_python_is_named_as_such(tmp_path):
-    source = BAD + "x = " + " ".join(['"a"'] * 5000) + "\n"
+    strings = "x = " + " ".join(['"a"'] * 5000) + "\n"
+    # the fix adds an import (libcst's work); a rename alone is done on the text (textfix), without libcst
+    source = "from torch.optim import Adam\nopt = Adam(p, weight_decay=1e-4)\n" + strings
     compile(source, "s.py", "exec")  # valid Python
     (tmp_path / "s.py").write_text(source)
-    result = run_cli("fix", "s.py", cwd=tmp_path)
+    (tmp_path / "renamed.py").write_text(BAD + strings)
+    result = run_cli("fix", "s.py", "renamed.py", cwd=tmp_path)
     assert result.returncode == 2
     assert "s.py: not fixed: libcst, the library that rewrites code, cannot parse this valid Python" in result.stderr
     assert "its own limit, not a syntax error" in result.stderr
+    assert "renamed.py" not in result.stderr and "AdamW(" in (tmp_path / "renamed.py").read_text()
 
 
 def test_a_real_syntax_error_is_still_a_syntax_error():
