@@ -552,18 +552,32 @@ class _Singles:
         if not add and not removes:
             return []
         if (add, removes) not in self.imports:
-            head = self._head()
-            context = CodemodContext()
-            for module, name in add:
-                AddImportsVisitor.add_needed_import(context, module, name)
-            new = AddImportsVisitor(context).transform_module(head)
-            if removes:  # the name is used nowhere else in the module (counted): the head may decide
-                context = CodemodContext()
-                for module, name, asname in removes:
-                    RemoveImportsVisitor.remove_unused_import(context, module, name, asname)
-                new = RemoveImportsVisitor(context).transform_module(new)
-            self.imports[(add, removes)] = _replacements(head.code, new.code)
+            short = self._short_head(removes)
+            found = None if short is None else _head_changes(short[0], add, removes)
+            if found is None or any(offset + length >= short[1] for offset, length, _ in found):  # type: ignore[index]
+                found = _head_changes(self._head(), add, removes)  # the stub's place changed: the real head decides
+            self.imports[(add, removes)] = found
         return self.imports[(add, removes)]
+
+    def _short_head(self, removes: Tuple[Tuple[str, Optional[str], Optional[str]], ...]
+                    ) -> Optional[Tuple[cst.Module, int]]:
+        """``_head`` with its last statement, a compound one (a class, a function) that names no
+        import being removed, replaced by ``pass`` (libcst's import visitors walk it with scope
+        metadata: most of the cost of an import change), and where that ``pass`` starts. None
+        where there is nothing to gain, or the source does not start as the head's code does."""
+        head = self._head()
+        last = head.body[-1] if head.body else None
+        if not isinstance(last, cst.BaseCompoundStatement):
+            return None
+        where = self.positions[last]
+        text = self.source[self.offset(where.start.line, where.start.column):
+                           self.offset(where.end.line, where.end.column)]
+        if any((asname or name or module.split(".")[0]) in text for module, name, asname in removes):
+            return None
+        stub = cst.SimpleStatementLine([cst.Pass()], leading_lines=last.leading_lines)
+        short = head.with_changes(body=[*head.body[:-1], stub])
+        start = len(short.code) - len("pass" + short.default_newline)
+        return (short, start) if self.source.startswith(short.code[:start]) else None
 
     def _head(self) -> cst.Module:
         """The module up to the statement after its last top-level import (at least two
@@ -663,6 +677,22 @@ class _Singles:
         command = AdamWCodemod(CodemodContext(), only=finding.span, findings=[finding], path=self.path,
                                line_length=self.line_length)
         return _replacements(self.source, command.transform_module(self.module).code)
+
+
+def _head_changes(head: cst.Module, add: Tuple[Tuple[str, Optional[str]], ...],
+                  removes: Tuple[Tuple[str, Optional[str], Optional[str]], ...]) -> List[Replacement]:
+    """``add`` placed in ``head`` as libcst places imports, then ``removes`` taken out, as
+    replacements in the head's code."""
+    context = CodemodContext()
+    for module, name in add:
+        AddImportsVisitor.add_needed_import(context, module, name)
+    new = AddImportsVisitor(context).transform_module(head)
+    if removes:  # the name is used nowhere else in the module (counted): the head may decide
+        context = CodemodContext()
+        for module, name, asname in removes:
+            RemoveImportsVisitor.remove_unused_import(context, module, name, asname)
+        new = RemoveImportsVisitor(context).transform_module(new)
+    return _replacements(head.code, new.code)
 
 
 def _imports(part: cst.BaseSmallStatement, module: str, name: Optional[str], asname: Optional[str]) -> bool:

@@ -47,6 +47,12 @@ CRAFTED = [
     "import torch\nnom = 'é'; opt = torch.optim.Adam(p,\n                                   weight_decay=1e-4)\n",
     "import torch\nif True:\n\topt = torch.optim.Adam(\n\t\tp, weight_decay=1e-4)\n",
     "import torch\nclass T:\n    def build(self, p):\n        return torch.optim.Adam(\n            p, weight_decay=1e-4)\n",
+    # import changes (libcst's) with a class or function right after the imports
+    "from torch.optim import Adam\n\n\nclass Net:\n    def f(self):\n        return 1\n\n\n"
+    "def build(p):\n    return Adam(\n        p, weight_decay=1e-4)\n",
+    "from torch.optim import Adam\nimport torch\n\n\nclass Net(torch.nn.Module):\n    def f(self) -> \"Adam\":\n"
+    "        pass\n\n\nopt = Adam(p, weight_decay=1e-4)\n",
+    "import torch.optim as optim\nfrom torch.optim import Adam\ndef helper():\n    return optim\nopt = Adam(p, weight_decay=1e-4)\n",
 ]
 
 
@@ -136,3 +142,28 @@ def test_a_file_whose_fixes_are_renames_never_imports_libcst(tmp_path):
     done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True)
     assert '"offset"' in done.stdout and "AdamW(" in done.stdout, done.stdout + done.stderr
     assert done.stderr.strip().splitlines()[-1] == "False", done.stderr
+
+
+def test_import_changes_from_the_short_head_equal_the_whole_heads():
+    # fix._Singles._imports walks the head with its last statement (a class, a function) as `pass`
+    shortened = 0
+    for source in SOURCES:
+        findings = [f for f in _findings(source) or () if f.fix and (f.fix.add_imports or f.fix.remove_imports)]
+        if not findings:
+            continue
+        try:
+            singles = fix._Singles(source, None, 88)
+        except Exception:  # noqa: BLE001 - libcst's own limits: fix_each gives no fixes there
+            continue
+        for finding in findings:
+            add = tuple(spec for spec in finding.fix.add_imports if len(spec) == 2)
+            unused = tuple(r for r in finding.fix.remove_imports if singles.uses[r[2] or r[1]] <= 1)
+            for removes in {(), unused}:  # as fixes() asks: the imports the fix leaves unused, or none
+                short = singles._short_head(removes)
+                if short is None or not (add or removes):
+                    continue
+                expected = fix._head_changes(singles._head(), add, removes)
+                singles.imports.clear()
+                assert singles._imports(finding.fix.add_imports, removes) == expected, source
+                shortened += all(offset + length < short[1] for offset, length, _ in expected)
+    assert shortened >= 25, shortened
