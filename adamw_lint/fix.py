@@ -37,7 +37,7 @@ from .noqa import without_noqa
 from .project import DEFAULT_LINE_LENGTH
 from .selection import Selection
 from .textfix import (CST_CHAIN_LIMIT, FixError, FixResult, Replacement, apply_replacements, fix_each, fix_source,
-                      _CHAIN_WORD)
+                      _CHAIN_WORD, _joined)
 
 Version = Tuple[int, int]
 
@@ -705,20 +705,6 @@ def _imports(part: cst.BaseSmallStatement, module: str, name: Optional[str], asn
     if isinstance(part, cst.Import) and name is None:
         return any(alias.evaluated_name == module and alias.evaluated_alias == asname for alias in part.names)
     return False
-
-
-def _joined(replacements: List[Replacement]) -> Optional[List[Replacement]]:
-    """Sorted replacements with adjacent ones joined (as one difference of the whole texts would
-    be); None when two overlap."""
-    joined: List[Replacement] = []
-    for offset, length, text in replacements:
-        if joined and joined[-1][0] + joined[-1][1] > offset:
-            return None
-        if joined and joined[-1][0] + joined[-1][1] == offset:
-            previous = joined.pop()
-            offset, length, text = previous[0], previous[1] + length, previous[2] + text
-        joined.append((offset, length, text))
-    return joined
 
 
 def _replacements(old: str, new: str) -> List[Replacement]:

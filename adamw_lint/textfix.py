@@ -13,7 +13,9 @@ libcst fixer's, which ``tests/test_speed_renames.py`` checks on every fixture an
 from __future__ import annotations
 
 import ast
+import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -32,6 +34,8 @@ Replacement = Tuple[int, int, str]  # 0-based character offset into the source, 
 _TOKEN = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*|\"[^\"\\\r\n]*\"|'[^'\\\r\n]*'", re.ASCII)
 _NAME_CHAR = re.compile(r"[\w.]")
 _HANGING = re.compile(r"\s*\([ \t]*(?:#[^\r\n]*)?\r?\n?")  # the bracket ends its line (comments aside)
+
+_TYPING_CALL = re.compile(r"(?:^|\.)(?:cast|TypeVar|NewType|NamedTuple|TypedDict|ForwardRef|TypeAlias\w*)$")
 
 # libcst's parser overflows the C stack on a long and/or chain (``fix.parse_module`` refuses such
 # files); a file that might hold one goes to libcst, which reports it as before
@@ -73,17 +77,47 @@ class _Text:
             self.starts.append(self.starts[-1] + len(line))
         self._tree = tree
         self._calls: Optional[Dict[int, List[ast.Call]]] = None
+        self._names: Optional[Counter] = None
         # a lone carriage return ends a line for Python but not for the fixer's measure of lengths
         self.lone_cr = source.count("\r") != source.count("\r\n")
 
     def offset(self, line: int, column: int) -> int:
         return self.starts[line - 1] + column
 
+    @property
+    def tree(self) -> ast.Module:
+        if self._tree is None:
+            self._tree = ast.parse(self.source)
+        return self._tree  # type: ignore[return-value]
+
+    def names(self) -> Counter:
+        """How often each name is used (``ast.Name``), as ``fix._Singles.uses`` counts."""
+        if self._names is None:
+            self._names = Counter(n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name))
+        return self._names
+
+    def typed(self) -> List[ast.AST]:
+        """The nodes where a string may be read as a type: annotations, subscripts, the
+        arguments of typing's calls (``cast``, ``TypeVar``, ...)."""
+        roots: List[ast.AST] = []
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.arg) and node.annotation is not None:
+                roots.append(node.annotation)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.returns is not None:
+                roots.append(node.returns)
+            elif isinstance(node, ast.AnnAssign):
+                roots.append(node.annotation)
+            elif isinstance(node, ast.Subscript):
+                roots.append(node.slice)
+            elif isinstance(node, ast.Call) and _TYPING_CALL.search(ast.unparse(node.func)):
+                roots += [*node.args, *(k.value for k in node.keywords)]
+        return [inner for root in roots for inner in ast.walk(root)]
+
     def calls_around(self, line: int) -> List[ast.Call]:
         """The calls whose callee has a part on ``line``."""
         if self._calls is None:
             self._calls = {}
-            for node in ast.walk(self._tree or ast.parse(self.source)):
+            for node in ast.walk(self.tree):
                 if isinstance(node, ast.Call):
                     for number in range(node.func.lineno, (node.func.end_lineno or node.func.lineno) + 1):
                         self._calls.setdefault(number, []).append(node)
@@ -101,11 +135,12 @@ class _Rename:
     text: str  # what replaces it
 
 
-def _rename(text: _Text, finding: Finding) -> Optional[_Rename]:
-    """The token replaced, when the finding's fix is that alone (no import added or removed)."""
+def _rename(text: _Text, finding: Finding, imports: bool = False) -> Optional[_Rename]:
+    """The token replaced, when the finding's fix is that alone (``imports``: besides the imports
+    it adds and removes)."""
     fix = finding.fix
-    if fix is None or finding.cell is not None or fix.add_imports or fix.remove_imports or len(fix.edits) != 1 \
-            or text.lone_cr:
+    if fix is None or finding.cell is not None or len(fix.edits) != 1 or text.lone_cr \
+            or (not imports and (fix.add_imports or fix.remove_imports)):
         return None
     edit = fix.edits[0]
     line, column, end_line, end_column = edit.span
@@ -183,29 +218,126 @@ def fix_each(source: str, findings: Sequence[Finding], *, path: Optional[str] = 
 def _each(text: _Text, finding: Finding, line_length: int) -> Optional[List[Replacement]]:
     """A rename's own fix as the libcst fixer gives it: the token's replacement for a finding on
     one line, else the rewritten line (it fixes a finding over several lines statement by
-    statement, and reports the lines that changed)."""
-    rename = _rename(text, finding)
-    if rename is None:
+    statement, and reports the lines that changed); with the change of the import line, for a
+    rename of an imported name (``_Swap``)."""
+    plain = _rename(text, finding)
+    rename = plain or _rename(text, finding, imports=True)
+    swap = None if plain or rename is None else _swap(text, finding, rename)
+    if rename is None or (swap is None and not plain):
         return None
     line, column, _, end_column = rename.span
     new_line = _line_after(text, [rename], line)
     if not _fits(new_line, line_length):
         return None
-    if finding.span[0] == finding.span[2]:
-        return [(text.offset(line, column), end_column - column, rename.text)]
+    removed = swap is not None and text.names()[swap.old] <= 1  # the call was its last use
+    if removed and (line <= _head_end(text.tree) or _written_elsewhere(text, swap)):  # type: ignore[union-attr]
+        return None  # the fixer decides on the whole module when the call is in the module's head
+    imports = [] if swap is None else [swap.replacement(text, keep=not removed)]
+    if finding.span[0] == finding.span[2] and not removed:
+        return sorted([(text.offset(line, column), end_column - column, rename.text), *imports])
     if _aligned_callee(text, rename):
         return None
-    return [(text.starts[line - 1], len(text.lines[line - 1]), new_line)]
+    return _joined(sorted([(text.starts[line - 1], len(text.lines[line - 1]), new_line), *imports]))
 
 
-def _renamed(source: str, findings: Sequence[Finding], line_length: int) -> Optional[str]:
+@dataclass(frozen=True)
+class _Swap:
+    """A fix that renames ``old`` to ``new``, both imported by name from ``module``: it adds
+    ``from module import new`` and removes ``from module import old`` where no longer used. libcst's
+    import visitors join the new name to the old one's import, before it, and then take the old
+    one out if unused. Only for one top-level line ``from module import old`` among the leading
+    imports, and no other import of the module or of either name (``_swap``)."""
+
+    line: int  # of the import
+    module: str
+    old: str
+    new: str
+
+    def replacement(self, text: _Text, keep: bool) -> Replacement:
+        written = text.lines[self.line - 1]
+        ending = written[len(written.rstrip("\r\n")):]
+        names = f"{self.new}, {self.old}" if keep else self.new
+        return text.starts[self.line - 1], len(written), f"from {self.module} import {names}{ending}"
+
+
+def _swap(text: _Text, finding: Finding, rename: _Rename) -> Optional[_Swap]:
+    fix = finding.fix
+    assert fix is not None
+    if len(fix.add_imports) != 1 or len(fix.add_imports[0]) != 2 or len(fix.remove_imports) != 1:
+        return None
+    (module, new), (gone, old, asname) = fix.add_imports[0], fix.remove_imports[0]
+    if gone != module or asname is not None or new != rename.text or old is None or "__all__" in text.source \
+            or text.lines[rename.span[0] - 1][rename.span[1]:rename.span[3]] != old:
+        return None
+    found = [node for node in ast.walk(text.tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+             and (getattr(node, "module", None) == module or any(a.name in (module, old, new) for a in node.names))]
+    statement = found[0] if len(found) == 1 else None
+    if statement is None or statement not in text.tree.body or statement.lineno != statement.end_lineno \
+            or not _in_leading_imports(text.tree, statement):
+        return None
+    written = text.lines[statement.lineno - 1]
+    if written.rstrip("\r\n") != f"from {module} import {old}":
+        return None
+    return _Swap(statement.lineno, module, old, new)
+
+
+def _written_elsewhere(text: _Text, swap: _Swap) -> bool:
+    """Whether the old name is written in a string that libcst's scope analysis may read as a
+    type (``ast`` counts no use there): in an annotation, a subscript or a typing call. A help
+    text, a docstring or a comment is no use to either."""
+    word = re.compile(rf"\b{swap.old}\b")
+    return any(isinstance(node, ast.Constant) and isinstance(node.value, str) and word.search(node.value)
+               for node in text.typed())
+
+
+def _in_leading_imports(tree: ast.Module, statement: ast.stmt) -> bool:
+    """Whether only imports (and a docstring) come before ``statement``: libcst's import visitor
+    joins a new name to an import there, and places it at the top for one further down."""
+    before = tree.body[:tree.body.index(statement)]
+    if before and isinstance(before[0], ast.Expr) and isinstance(before[0].value, ast.Constant) \
+            and isinstance(before[0].value.value, str):
+        before = before[1:]
+    return all(isinstance(node, (ast.Import, ast.ImportFrom)) for node in before)
+
+
+def _head_end(tree: ast.Module) -> int:
+    """The last line of ``fix._Singles._head``: the statement after the last top-level import."""
+    body = tree.body
+    last = max((i for i, node in enumerate(body) if isinstance(node, (ast.Import, ast.ImportFrom))), default=-1)
+    head = body[:max(last + 2, min(2, len(body)))]
+    return (head[-1].end_lineno or head[-1].lineno) if head else 0
+
+
+def _joined(replacements: List[Replacement]) -> Optional[List[Replacement]]:
+    """Sorted replacements with adjacent ones joined (as one difference of the whole texts would
+    be); None when two overlap."""
+    joined: List[Replacement] = []
+    for offset, length, text in replacements:
+        if joined and joined[-1][0] + joined[-1][1] > offset:
+            return None
+        if joined and joined[-1][0] + joined[-1][1] == offset:
+            previous = joined.pop()
+            offset, length, text = previous[0], previous[1] + length, previous[2] + text
+        joined.append((offset, length, text))
+    return joined
+
+
+def _renamed(source: str, findings: Sequence[Finding], line_length: int, path: Optional[str] = None
+             ) -> Optional[str]:
     """``source`` with every finding's fix applied, when each is a rename the libcst fixer would
-    write as it is; else None."""
+    write as it is (with the import of the old name changed, for renames of one imported name:
+    ``_Swap``); else None. ``path``: a package's ``__init__.py`` keeps its imports."""
     if _chain_risk(source):
         return None
     text = _Text(source)
-    renames = [_rename(text, f) for f in findings]
-    if text.lone_cr or any(r is None for r in renames):
+    renames, swaps = [], set()
+    for finding in findings:
+        rename = _rename(text, finding)
+        if rename is None:
+            rename = _rename(text, finding, imports=True)
+            swaps.add(None if rename is None else _swap(text, finding, rename))
+        renames.append(rename)
+    if text.lone_cr or None in renames or None in swaps or len(swaps) > 1:
         return None
     chosen: List[_Rename] = renames  # type: ignore[assignment]
     spans = sorted(r.span for r in chosen)
@@ -218,7 +350,19 @@ def _renamed(source: str, findings: Sequence[Finding], line_length: int) -> Opti
         lines[line - 1] = _line_after(text, chosen, line)
         if not _fits(lines[line - 1], line_length):
             return None
+    if swaps:
+        swap: _Swap = swaps.pop()  # type: ignore[assignment]
+        if _written_elsewhere(text, swap) or swap.line in {r.span[0] for r in chosen}:
+            return None
+        renamed = sum(text.lines[r.span[0] - 1][r.span[1]:r.span[3]] == swap.old for r in chosen)
+        keep = renamed < text.names()[swap.old] or _package_init(path)
+        lines[swap.line - 1] = swap.replacement(text, keep)[2]
     return "".join(lines)
+
+
+def _package_init(path: Optional[str]) -> bool:
+    """A package's ``__init__.py``: its names are its API, and the fixer removes none of its imports."""
+    return path is not None and os.path.basename(path) in ("__init__.py", "__init__.pyi")
 
 
 def fix_source(
@@ -256,7 +400,7 @@ def fix_source(
     if not any(f.fix and f.fix.applies_at(applicability) for f in findings):
         return FixResult(source, [], findings)
     applied = [f for f in findings if f.fix and f.fix.applies_at(applicability) and (only is None or f.span == only)]
-    new_source = _renamed(source, applied, line_length) if decay_values is None else None
+    new_source = _renamed(source, applied, line_length, path) if decay_values is None else None
     notes: List[str] = []
     if new_source is None:
         from .fix import transform

@@ -53,6 +53,28 @@ CRAFTED = [
     "from torch.optim import Adam\nimport torch\n\n\nclass Net(torch.nn.Module):\n    def f(self) -> \"Adam\":\n"
     "        pass\n\n\nopt = Adam(p, weight_decay=1e-4)\n",
     "import torch.optim as optim\nfrom torch.optim import Adam\ndef helper():\n    return optim\nopt = Adam(p, weight_decay=1e-4)\n",
+    # the import of the old name changes too: it goes, or the new name joins it
+    "from torch.optim import Adam\nimport torch\n\n\ndef f(p):\n    return Adam(\n        p, weight_decay=1e-4)\n",
+    "from torch.optim import Adam\nimport torch\n\nx = Adam\n\ndef f(p):\n    return Adam(p, weight_decay=1e-4)\n",
+    "from torch.optim import Adam\nimport torch\n\nx = Adam\n\ndef f(p):\n    return Adam(\n        p, weight_decay=1e-4)\n",
+    "from torch.optim import Adam\nopt = Adam(p, weight_decay=1e-4)\n",
+    "import torch\nfrom torch.optim import Adam\n\nopt = Adam(p, weight_decay=1e-4)\n",
+    "import torch\nfrom torch.optim import Adam\nx = 1\nopt = Adam(p, weight_decay=1e-4)\n",
+    "import torch\nfrom torch.optim import Adam  # the optimizer\n\n\nopt = Adam(p, weight_decay=1e-4)\n",
+    "import torch\nfrom torch.optim import Adam as A\n\n\nopt = A(p, weight_decay=1e-4)\n",
+    "from torch.optim import Adam\nfrom torch.optim import SGD\n\n\nopt = Adam(p, weight_decay=1e-4)\n",
+    "from torch.optim import Adam\n__all__ = ['build']\n\n\ndef build(p):\n    return Adam(p, weight_decay=1e-4)\n",
+    "from torch.optim import Adam\ntry:\n    from torch.optim import AdamW\nexcept ImportError:\n    pass\n\n\n"
+    "opt = Adam(p, weight_decay=1e-4)\n",
+    "import bitsandbytes as bnb\nfrom bitsandbytes.optim import Adam8bit\n\n\nopt = Adam8bit(p, weight_decay=1e-4)\n"
+    "other = Adam8bit\n",
+    "import bitsandbytes as bnb\nfrom bitsandbytes.optim import Adam8bit\n\n\nopt = Adam8bit(p, weight_decay=1e-4)\n",
+    # the old name in strings: a help text and a comment (no use), a type in a string (a use to libcst)
+    "import argparse\nfrom torch.optim import Adam\n\n\nparser.add_argument('--opt', help=\"'Adam' or 'SGD'\")  # Adam\n"
+    "opt = Adam(p, weight_decay=1e-4)\n",
+    "from typing import List, cast\nfrom torch.optim import Adam\n\n\nx: 'Adam' = None\nopt = Adam(p, weight_decay=1e-4)\n",
+    "from typing import List, cast\nfrom torch.optim import Adam\n\n\ny = cast('Adam', z)\nopt = Adam(p, weight_decay=1e-4)\n",
+    "from typing import List, cast\nfrom torch.optim import Adam\n\n\nT = List['Adam']\nopt = Adam(p, weight_decay=1e-4)\n",
 ]
 
 
@@ -82,7 +104,7 @@ def _findings(source):
 
 @pytest.mark.parametrize("line_length", [88, 40])
 def test_fix_each_on_the_text_equals_libcst(line_length):
-    texts = checked = 0
+    texts = checked = swaps = 0
     for source in SOURCES:
         findings = _findings(source)
         if not findings or not any(f.fix for f in findings):
@@ -90,30 +112,35 @@ def test_fix_each_on_the_text_equals_libcst(line_length):
         expected = fix.fix_each_cst(source, findings, line_length=line_length)
         assert textfix.fix_each(source, findings, line_length=line_length) == expected, source
         lines = textfix._Text(source)
-        texts += sum(textfix._each(lines, f, line_length) is not None for f in findings if f.fix)
+        done = [f for f in findings if f.fix and textfix._each(lines, f, line_length) is not None]
+        texts += len(done)
+        swaps += sum(bool(f.fix.add_imports) for f in done)
         checked += 1
     assert checked >= 300
     assert texts >= (200 if line_length == 88 else 50), texts  # the text path is what was compared
+    assert swaps >= (10 if line_length == 88 else 1), swaps  # among them, fixes that change an import
 
 
-@pytest.mark.parametrize("line_length", [88, 40])
-def test_whole_file_fix_on_the_text_equals_libcst(line_length):
-    texts = 0
+@pytest.mark.parametrize("line_length,path", [(88, None), (40, None), (88, "pkg/__init__.py")])
+def test_whole_file_fix_on_the_text_equals_libcst(line_length, path):
+    texts = swaps = 0
     for source in SOURCES:
         findings = _findings(source)
         if not findings:
             continue
         applied = [f for f in findings if f.fix and f.fix.applies_at(UNSAFE)]
-        renamed = textfix._renamed(source, applied, line_length)
+        renamed = textfix._renamed(source, applied, line_length, path)
         if renamed is None:
             continue
         expected, done, _ = fix.transform(source, findings, style="rename", selection=Selection(), only=None,
-                                          applicability=UNSAFE, target_torch=None, path=None,
+                                          applicability=UNSAFE, target_torch=None, path=path,
                                           line_length=line_length, decay_values=None)
         assert renamed == expected, source
         assert done == applied
         texts += 1
+        swaps += any(f.fix.add_imports for f in applied)
     assert texts >= (100 if line_length == 88 else 30), texts
+    assert swaps >= (10 if line_length == 88 else 1), swaps  # among them, files whose import changes
 
 
 def test_what_libcst_would_lay_out_is_left_to_it():
