@@ -1,13 +1,15 @@
 """Fixes that replace one name by another, done on the text; every other fix goes to libcst (``fix``).
 
 Most fixes are a rename (``torch.optim.Adam`` → ``torch.optim.AdamW``, ``"adam"`` → ``"adamw"``,
-``False`` → ``True``): one token replaced by another, no import added or removed. The libcst
-fixer writes exactly the new token there and moves nothing else, unless the new line passes the
-line length (it breaks the statement as black would) or the name is in the callee of a call whose
-arguments are aligned with its bracket over several lines (they move with it). Outside those two
-cases the fix is done here on the text, so a file whose fixes are all renames never imports libcst
-(~0.3 s) nor parses with it (the position table alone is half of a fix's cost); the result is the
-libcst fixer's, which ``tests/test_speed_renames.py`` checks on every fixture and catalog example.
+``False`` → ``True``): one token replaced by another, with no import added or removed, or with
+the import of a name imported by name changed (``from torch.optim import Adam``: ``_Swap``). The
+libcst fixer writes exactly the new token there and moves nothing else, unless the new line
+passes the line length (it breaks the statement as black would) or the name is in the callee of
+a call whose arguments are aligned with its bracket over several lines (they move with it).
+Outside those cases the fix is done here on the text, so a file whose fixes are all renames never
+imports libcst (~0.3 s) nor parses with it (the position table alone is half of a fix's cost);
+the result is the libcst fixer's, which ``tests/test_speed_renames.py`` checks on every fixture
+and catalog example.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ _TOKEN = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*|\"[^\"\\\r\n]*\"|'[^'\\\r\
 _NAME_CHAR = re.compile(r"[\w.]")
 _HANGING = re.compile(r"\s*\([ \t]*(?:#[^\r\n]*)?\r?\n?")  # the bracket ends its line (comments aside)
 
-_TYPING_CALL = re.compile(r"(?:^|\.)(?:cast|TypeVar|NewType|NamedTuple|TypedDict|ForwardRef|TypeAlias\w*)$")
+_TYPING_CALLS = {"cast", "TypeVar", "NewType", "NamedTuple", "TypedDict", "ForwardRef", "TypeAliasType"}
 
 # libcst's parser overflows the C stack on a long and/or chain (``fix.parse_module`` refuses such
 # files); a file that might hold one goes to libcst, which reports it as before
@@ -66,8 +68,8 @@ class FixResult:
 
 
 class _Text:
-    """A module's text, its lines, and (parsed once, when first asked) its calls by the lines
-    their callee covers."""
+    """A module's text and its lines; parsed once, when first asked: its calls by the lines their
+    callee covers, the names it uses and where a string may be a type."""
 
     def __init__(self, source: str, tree: Optional[ast.AST] = None) -> None:
         self.source = source
@@ -109,7 +111,7 @@ class _Text:
                 roots.append(node.annotation)
             elif isinstance(node, ast.Subscript):
                 roots.append(node.slice)
-            elif isinstance(node, ast.Call) and _TYPING_CALL.search(ast.unparse(node.func)):
+            elif isinstance(node, ast.Call) and _callee_name(node) in _TYPING_CALLS:
                 roots += [*node.args, *(k.value for k in node.keywords)]
         return [inner for root in roots for inner in ast.walk(root)]
 
@@ -127,6 +129,12 @@ class _Text:
         """A character column from ``ast``'s UTF-8 byte offset."""
         text = self.lines[line - 1]
         return byte_offset if text.isascii() else len(text.encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
+
+
+def _callee_name(call: ast.Call) -> str:
+    """``cast`` of ``cast(...)`` and of ``typing.cast(...)``."""
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
 
 
 @dataclass(frozen=True)
