@@ -309,11 +309,18 @@ def _in_leading_imports(tree: ast.Module, statement: ast.stmt) -> bool:
 
 
 def _head_end(tree: ast.Module) -> int:
-    """The last line of ``fix._Singles._head``: the statement after the last top-level import."""
-    body = tree.body
-    last = max((i for i, node in enumerate(body) if isinstance(node, (ast.Import, ast.ImportFrom))), default=-1)
-    head = body[:max(last + 2, min(2, len(body)))]
-    return (head[-1].end_lineno or head[-1].lineno) if head else 0
+    """The last line of ``fix._Singles._head``: the statement after the last top-level import,
+    counted as libcst counts statements (``a = 1; import b`` is one line, an import line)."""
+    lines: List[List[ast.stmt]] = []
+    for node in tree.body:
+        if lines and node.lineno == lines[-1][-1].end_lineno:
+            lines[-1].append(node)  # after a semicolon
+        else:
+            lines.append([node])
+    last = max((i for i, line in enumerate(lines) if any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in line)),
+               default=-1)
+    head = lines[:max(last + 2, min(2, len(lines)))]
+    return (head[-1][-1].end_lineno or head[-1][-1].lineno) if head else 0
 
 
 def _joined(replacements: List[Replacement]) -> Optional[List[Replacement]]:

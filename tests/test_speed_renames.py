@@ -75,6 +75,9 @@ CRAFTED = [
     "from typing import List, cast\nfrom torch.optim import Adam\n\n\nx: 'Adam' = None\nopt = Adam(p, weight_decay=1e-4)\n",
     "from typing import List, cast\nfrom torch.optim import Adam\n\n\ny = cast('Adam', z)\nopt = Adam(p, weight_decay=1e-4)\n",
     "from typing import List, cast\nfrom torch.optim import Adam\n\n\nT = List['Adam']\nopt = Adam(p, weight_decay=1e-4)\n",
+    # statements joined by semicolons: one statement to libcst, which decides where the head ends
+    "from torch.optim import Adam\nimport os; x = 1\nopt = Adam(p, weight_decay=1e-4)\n",
+    "from torch.optim import Adam\nx = 1; import os\ny = 2\nopt = Adam(p, weight_decay=1e-4)\n",
 ]
 
 
