@@ -15,8 +15,11 @@ directory ignores itself (``.gitignore`` with ``*``, as ruff's does).
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
+import re
+import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from . import __version__
@@ -31,9 +34,17 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+# libraries whose version a cached result depends on: libcst writes the fixes JSON and SARIF
+# carry, PyYAML reads the configs
+_LIBRARIES = ("libcst", "yaml")
+STALE_BUILD_SECONDS = 14 * 24 * 3600  # another build's cache unused this long is removed
+_BUILD_FOLDER = re.compile(r"[\w.+!-]+-[0-9a-f]{32}")  # what ``_build`` names
+
+
 def _build() -> str:
-    """The tool's version and its own files' sizes and times: a cache written by another build,
-    released or not, is never read."""
+    """The tool's version, its own files' sizes and times, and those of the libraries its results
+    depend on: a cache written by another build, released or not, or beside another version of
+    those libraries, is never read."""
     here = os.path.dirname(os.path.abspath(__file__))
     parts = [__version__]
     for folder, _, names in sorted(os.walk(here)):
@@ -41,7 +52,20 @@ def _build() -> str:
             if name.endswith(".py"):
                 stat = os.stat(os.path.join(folder, name))
                 parts.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
+    parts += map(_library, _LIBRARIES)
     return f"{__version__}-{digest(chr(0).join(parts).encode())}"
+
+
+def _library(name: str) -> str:
+    """An installed library's entry file, size and time, found without importing it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.origin:
+        return f"{name}:-"
+    try:
+        stat = os.stat(spec.origin)
+    except OSError:
+        return f"{name}:{spec.origin}"
+    return f"{name}:{spec.origin}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 class FileDigests:
@@ -124,6 +148,7 @@ class Cache:
             return
         import tempfile  # only a run that analyzed something writes
 
+        self._prune()
         folder = os.path.dirname(self.path)
         try:
             os.makedirs(folder, exist_ok=True)
@@ -141,6 +166,36 @@ class Cache:
                 raise
         except OSError:
             pass
+
+    def _prune(self) -> None:
+        """Entries of files that no longer exist are dropped, and other builds' caches not written
+        for ``STALE_BUILD_SECONDS`` removed: the cache does not grow with what was deleted or
+        replaced. Entries of files this run did not name stay (a pre-commit run names a few)."""
+        for path in [p for p in self._entries if not os.path.exists(p)]:
+            del self._entries[path]
+        mine = os.path.dirname(self.path)
+        try:
+            folders = [f.path for f in os.scandir(self.directory) if f.path != mine and _BUILD_FOLDER.fullmatch(f.name)
+                       and f.is_dir(follow_symlinks=False)]
+        except OSError:
+            return
+        for folder in folders:
+            _remove_stale(folder)
+
+
+def _remove_stale(folder: str) -> None:
+    """A build's cache folder, when it holds only cache files, none written recently (anything
+    else found there is left alone, the folder with it)."""
+    try:
+        files = list(os.scandir(folder))
+        if any(not f.name.endswith(".cache") or not f.is_file(follow_symlinks=False) for f in files) \
+                or any(time.time() - f.stat().st_mtime < STALE_BUILD_SECONDS for f in files):
+            return
+        for f in files:
+            os.remove(f.path)
+        os.rmdir(folder)
+    except OSError:
+        pass  # in use by another run, or not ours to remove: only space is lost
 
 
 # --- the result, as JSON -----------------------------------------------------------------------

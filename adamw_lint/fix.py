@@ -4,7 +4,9 @@
 ``adamw-lint fix`` and from ``python -m libcst.tool codemod -x adamw_lint.fix.AdamWCodemod --no-format``.
 It never decides anything itself: which calls change, and into what, comes from
 ``analysis`` (the engine behind ``check`` and flake8); this module only edits the nodes at the
-spans the plan names, and schedules the imports through libcst's own import visitors.
+spans the plan names, and schedules the imports through libcst's own import visitors. Fixes
+that only rename a token are done on the text, without libcst, by ``textfix``, whose
+``fix_source`` and ``fix_each`` (the entry points) are imported here too.
 """
 
 from __future__ import annotations
@@ -14,9 +16,7 @@ import ast
 import bisect
 import difflib
 import os
-import re
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
@@ -36,6 +36,8 @@ from .findings import Edit, Finding, Span
 from .noqa import without_noqa
 from .project import DEFAULT_LINE_LENGTH
 from .selection import Selection
+from .textfix import (CST_CHAIN_LIMIT, FixError, FixResult, Replacement, apply_replacements, fix_each, fix_source,
+                      _CHAIN_WORD, _joined)
 
 Version = Tuple[int, int]
 
@@ -62,10 +64,6 @@ def _once_per_class(gather):
 for _name in ("_gather_matchers", "_gather_constructed_visit_funcs", "_gather_constructed_leave_funcs"):
     if hasattr(_matcher_visitors, _name):  # libcst's internals: another version may differ (then: as before)
         setattr(_matcher_visitors, _name, _once_per_class(getattr(_matcher_visitors, _name)))
-
-
-class FixError(Exception):
-    """The fixed text was not written: it would not parse, or still has fixable findings."""
 
 
 class AdamWCodemod(VisitorBasedCodemodCommand):
@@ -161,7 +159,7 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
         module's code is generated once, not once per argument)."""
         assert self._module is not None
         if self._lines is None:
-            self._lines = self._module.code.split("\n")
+            self._lines = physical_lines(self._module.code)  # as libcst counts lines: a lone CR ends one
         return self._lines[number - 1] if number <= len(self._lines) else ""
 
     def _span(self, node: cst.CSTNode) -> Span:
@@ -278,7 +276,7 @@ class AdamWCodemod(VisitorBasedCodemodCommand):
         if line[:start.column].strip():
             return updated  # not the first thing on its line
         end = self.get_metadata(PositionProvider, original.value).end
-        rest = self._module.code.split("\n")[end.line - 1][end.column:].rstrip("\r")  # its comma, a comment
+        rest = self._line(end.line)[end.column:].rstrip("\r\n")  # its comma, a comment
         old_text = self._module.code_for_node(original.value) + rest
         new_text = self._module.code_for_node(updated.value) + rest
         return updated.with_changes(value=self._split(updated.value, old_text, new_text, start.column, start.column))
@@ -367,86 +365,29 @@ def _remove(items: List[_Item], match) -> List[_Item]:
     return kept
 
 
-@dataclass
-class FixResult:
-    source: str  # the fixed text (the input when nothing changed)
-    fixed: List[Finding] = field(default_factory=list)  # findings whose fix was applied
-    remaining: List[Finding] = field(default_factory=list)  # findings left (no fix, or one not applied)
-    # calibrated calls (``decay_values``) whose weight decay was kept, and why: "path:line: ..."
-    decay_notes: List[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.fixed)
-
-    def held_back(self, applicability: str) -> List[Finding]:
-        """Remaining findings whose fix exists but was not applied at ``applicability``
-        (the summary's "N fixes available with --unsafe-fixes")."""
-        return [f for f in self.remaining if f.fix is not None and not f.fix.applies_at(applicability)]
-
-
-def fix_source(
-    source: str,
-    style: str = "rename",
-    selection: Optional[Selection] = None,
-    only: Optional[Span] = None,
-    findings: Optional[List[Finding]] = None,
-    *,
-    applicability: str = UNSAFE,
-    target_torch: Optional[Version] = None,
-    path: Optional[str] = None,
-    line_length: int = DEFAULT_LINE_LENGTH,
-    decay_values: Optional[DecayValues] = None,
-) -> FixResult:
-    """Fix one module's text. Raises SyntaxError for input that does not parse, and FixError
-    (nothing changed) when the result would not parse or would still have fixable findings.
-
-    ``only``: fix just the finding at that span. ``findings``: this text's selected, noqa-filtered
-    findings when the caller has them already (analyzed with the same ``target_torch``).
-    ``applicability``: apply fixes up to it: ``SAFE`` (``check --fix``) or ``UNSAFE``
-    (``--unsafe-fixes``, and ``adamw-lint fix``); display-only fixes never are.
-    ``target_torch``: the oldest torch the fixed code must run on (``project.torch_floor``).
-    ``path``: the file's path (a package ``__init__.py`` keeps its module-level imports).
-    ``line_length``: the project's (``project.line_length``); a rewritten line that would pass it
-    is broken as black would.
-    ``decay_values``: a runtime calibration (``DecayValues.load``); the rewritten calls it measured
-    (matched by ``path`` and line) get λ′ instead of λ, the others keep λ."""
-    selection = selection or Selection()
-    if findings is None:
-        found = analyze_source(source, style, target_torch=target_torch, path=path)
-        findings = selection.filter(without_noqa(found, source))
-    if not any(f.fix and f.fix.applies_at(applicability) for f in findings):
-        return FixResult(source, [], findings)
+def transform(source: str, findings: List[Finding], *, style: str, selection: Selection, only: Optional[Span],
+              applicability: str, target_torch: Optional[Version], path: Optional[str], line_length: int,
+              decay_values: Optional[DecayValues]) -> Tuple[str, List[Finding], List[str]]:
+    """``textfix.fix_source``'s libcst part: the fixed text, the findings fixed, and the notes on
+    calibrated calls whose weight decay was kept (the arguments are ``fix_source``'s)."""
     notes: List[str] = []
     if decay_values is not None:
-        applied = [f for f in findings if f.fix and f.fix.applies_at(applicability) and (only is None or f.span == only)]
+        applied = [f for f in findings
+                   if f.fix and f.fix.applies_at(applicability) and (only is None or f.span == only)]
         calibrated, notes = decay_values.plan(path, source, applied)
         by_span = {f.span: f for f in calibrated}
         findings = [by_span.get(f.span, f) for f in findings]
     command = AdamWCodemod(CodemodContext(), style=style, selection=selection, only=only, findings=findings,
                            applicability=applicability, target_torch=target_torch, path=path, line_length=line_length)
-    module = parse_module(source)
-    new_source = command.transform_module(module).code
-    try:
-        ast.parse(new_source)
-    except SyntaxError as error:
-        raise FixError(f"the fixed code would not parse ({error.msg}); nothing was changed") from None
-    found = analyze_source(new_source, style, target_torch=target_torch, path=path)
-    after = selection.filter(without_noqa(found, new_source))
-    unfixed = [f for f in after if f.fix and f.fix.applies_at(applicability)] if only is None else []
-    if unfixed:
-        where = ", ".join(f"line {f.line} ({f.code})" for f in unfixed)
-        raise FixError(f"a fix did not apply cleanly at {where}; nothing was changed")
-    return FixResult(new_source, command.applied, after, notes)
+    new_source = command.transform_module(parse_module(source)).code
+    return new_source, command.applied, notes
 
 
 # libcst's native parser recurses once per operand of an ``and``/``or`` chain and overflows the
 # C stack near 8,000 operands: a segfault that would end the run, not an exception (its code
 # generation gives up with RecursionError long before). Python's own parser takes such files, and
 # the analysis does too (a chain is one flat ``ast.BoolOp``), so they are refused before libcst
-# sees them. Other deep nesting never gets here: the analysis reports it first.
-CST_CHAIN_LIMIT = 3000
-_CHAIN_WORD = re.compile(r"\b(?:and|or)\b")
+# sees them (``textfix.CST_CHAIN_LIMIT``). Other deep nesting never gets here: the analysis reports it first.
 
 
 def parse_module(source: str) -> cst.Module:
@@ -477,13 +418,11 @@ def _longest_chain(tree: ast.AST) -> int:
     return longest
 
 
-Replacement = Tuple[int, int, str]  # 0-based character offset into the source, characters deleted, text inserted
-
-
-def fix_each(source: str, findings: Sequence[Finding], *, path: Optional[str] = None,
+def fix_each_cst(source: str, findings: Sequence[Finding], *, path: Optional[str] = None,
              line_length: int = DEFAULT_LINE_LENGTH) -> Dict[Span, List[Replacement]]:
     """Each fixable finding's own fix, as if it were the only one applied, from ONE libcst parse of
-    ``source`` (SARIF's per-result fixes). Keyed by the finding's span; import changes included.
+    ``source`` (SARIF's per-result fixes; ``textfix.fix_each`` does renames without libcst and the
+    rest here). Keyed by the finding's span; import changes included.
     A file libcst cannot parse, or nests too deeply, gets no fixes (never an exception).
     ``path``, ``line_length``: as for ``fix_source``."""
     wanted = [f for f in findings if f.fix is not None and f.cell is None]
@@ -545,7 +484,7 @@ class _Singles:
         self.starts = [0]
         for line in physical_lines(source):
             self.starts.append(self.starts[-1] + len(line))
-        self.lines = source.split("\n")
+        self.lines = physical_lines(source)
         self.uses = Counter(n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name))
         self.imports: Dict[object, List[Replacement]] = {}  # (added, removed) → the head's replacements
         self._head_module: Optional[cst.Module] = None
@@ -613,18 +552,32 @@ class _Singles:
         if not add and not removes:
             return []
         if (add, removes) not in self.imports:
-            head = self._head()
-            context = CodemodContext()
-            for module, name in add:
-                AddImportsVisitor.add_needed_import(context, module, name)
-            new = AddImportsVisitor(context).transform_module(head)
-            if removes:  # the name is used nowhere else in the module (counted): the head may decide
-                context = CodemodContext()
-                for module, name, asname in removes:
-                    RemoveImportsVisitor.remove_unused_import(context, module, name, asname)
-                new = RemoveImportsVisitor(context).transform_module(new)
-            self.imports[(add, removes)] = _replacements(head.code, new.code)
+            short = self._short_head(removes)
+            found = None if short is None else _head_changes(short[0], add, removes)
+            if found is None or any(offset + length >= short[1] for offset, length, _ in found):  # type: ignore[index]
+                found = _head_changes(self._head(), add, removes)  # the stub's place changed: the real head decides
+            self.imports[(add, removes)] = found
         return self.imports[(add, removes)]
+
+    def _short_head(self, removes: Tuple[Tuple[str, Optional[str], Optional[str]], ...]
+                    ) -> Optional[Tuple[cst.Module, int]]:
+        """``_head`` with its last statement, a compound one (a class, a function) that names no
+        import being removed, replaced by ``pass`` (libcst's import visitors walk it with scope
+        metadata: most of the cost of an import change), and where that ``pass`` starts. None
+        where there is nothing to gain, or the source does not start as the head's code does."""
+        head = self._head()
+        last = head.body[-1] if head.body else None
+        if not isinstance(last, cst.BaseCompoundStatement):
+            return None
+        where = self.positions[last]
+        text = self.source[self.offset(where.start.line, where.start.column):
+                           self.offset(where.end.line, where.end.column)]
+        if any((asname or name or module.split(".")[0]) in text for module, name, asname in removes):
+            return None
+        stub = cst.SimpleStatementLine([cst.Pass()], leading_lines=last.leading_lines)
+        short = head.with_changes(body=[*head.body[:-1], stub])
+        start = len(short.code) - len("pass" + short.default_newline)
+        return (short, start) if self.source.startswith(short.code[:start]) else None
 
     def _head(self) -> cst.Module:
         """The module up to the statement after its last top-level import (at least two
@@ -726,6 +679,22 @@ class _Singles:
         return _replacements(self.source, command.transform_module(self.module).code)
 
 
+def _head_changes(head: cst.Module, add: Tuple[Tuple[str, Optional[str]], ...],
+                  removes: Tuple[Tuple[str, Optional[str], Optional[str]], ...]) -> List[Replacement]:
+    """``add`` placed in ``head`` as libcst places imports, then ``removes`` taken out, as
+    replacements in the head's code."""
+    context = CodemodContext()
+    for module, name in add:
+        AddImportsVisitor.add_needed_import(context, module, name)
+    new = AddImportsVisitor(context).transform_module(head)
+    if removes:  # the name is used nowhere else in the module (counted): the head may decide
+        context = CodemodContext()
+        for module, name, asname in removes:
+            RemoveImportsVisitor.remove_unused_import(context, module, name, asname)
+        new = RemoveImportsVisitor(context).transform_module(new)
+    return _replacements(head.code, new.code)
+
+
 def _imports(part: cst.BaseSmallStatement, module: str, name: Optional[str], asname: Optional[str]) -> bool:
     """Whether ``part`` is ``from module import name [as asname]`` (``import module [as
     asname]`` when ``name`` is None)."""
@@ -736,20 +705,6 @@ def _imports(part: cst.BaseSmallStatement, module: str, name: Optional[str], asn
     if isinstance(part, cst.Import) and name is None:
         return any(alias.evaluated_name == module and alias.evaluated_alias == asname for alias in part.names)
     return False
-
-
-def _joined(replacements: List[Replacement]) -> Optional[List[Replacement]]:
-    """Sorted replacements with adjacent ones joined (as one difference of the whole texts would
-    be); None when two overlap."""
-    joined: List[Replacement] = []
-    for offset, length, text in replacements:
-        if joined and joined[-1][0] + joined[-1][1] > offset:
-            return None
-        if joined and joined[-1][0] + joined[-1][1] == offset:
-            previous = joined.pop()
-            offset, length, text = previous[0], previous[1] + length, previous[2] + text
-        joined.append((offset, length, text))
-    return joined
 
 
 def _replacements(old: str, new: str) -> List[Replacement]:
@@ -765,11 +720,5 @@ def _replacements(old: str, new: str) -> List[Replacement]:
     return found
 
 
-def apply_replacements(source: str, replacements: Sequence[Replacement]) -> str:
-    """``source`` with non-overlapping replacements applied (what a SARIF consumer does)."""
-    for offset, length, text in sorted(replacements, reverse=True):
-        source = source[:offset] + text + source[offset + length:]
-    return source
-
-
-__all__: Sequence[str] = ("AdamWCodemod", "FixError", "FixResult", "apply_replacements", "fix_each", "fix_source")
+__all__: Sequence[str] = ("AdamWCodemod", "FixError", "FixResult", "apply_replacements", "fix_each", "fix_each_cst",
+                          "fix_source", "transform")

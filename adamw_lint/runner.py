@@ -219,9 +219,10 @@ def check_one(path: str, raw: bytes, selection: Selection, options: Options = Op
         raise SourceError(path, "is nested too deeply to analyze") from None
     result.findings = selection.filter(without_noqa(findings, decoded.text))
     if options.fix_details and any(f.fix for f in result.findings):
-        from .fix import fix_each
+        from .textfix import fix_each  # libcst loads only for a fix that is not a rename
 
-        result.replacements = fix_each(decoded.text, result.findings, path=path, line_length=line_length(path))
+        result.replacements = fix_each(decoded.text, result.findings, path=path, line_length=line_length(path),
+                                       tree=tree)
     return result
 
 
@@ -234,7 +235,7 @@ def fix_one(path: str, raw: bytes, selection: Selection, options: Options = Opti
     if path.endswith(CONFIG_SUFFIXES) and len(wanted) < sum(1 for f in result.findings if f.fix):
         return result  # the config fixer applies every fix at once: none, rather than one not asked for
     from . import configs, notebook
-    from .fix import FixError, fix_source  # libcst costs ~0.25 s to import: only when fixing
+    from .textfix import FixError, fix_source  # libcst (~0.25 s to import) only for a fix that is not a rename
 
     if path.endswith(NOTEBOOK_SUFFIXES):
         new_data, result.fixed, result.findings, result.errors = notebook.fix_cells(
@@ -347,7 +348,7 @@ def run(
     links: Dict[str, FrozenSet[str]] = {}
     tables: set = set()
     given: List[str] = []  # every path of the run: pass 1 read the project modules among them
-    keys: Dict[int, str] = {}  # the cache keys of the candidates being analyzed, by position
+    keys: Dict[int, str] = {}  # the cache keys of the files being analyzed, by position
     _project.cache_clear()  # a run sees the project's modules as they are now, not as an earlier run in this process did
     analyzer = _Analyzer(jobs, progress)
     with contextlib.closing(analyzer):
@@ -365,15 +366,11 @@ def run(
                 continue
             if candidate:  # the bytes are dropped here; a worker reads them again
                 chosen = selection(path)
-                if cache is not None and not settings.fix and held is not None:
-                    key = _cache_key(path, chosen, settings)
-                    stored = cache.get(path, key, digest(held), _locator(settings))
-                    if stored is not None:
-                        outcome = _restored(path, stored)
-                        _keep(found, position, outcome)
-                        _exports(outcome, direct, links, tables)
-                        continue
-                    keys[position] = key
+                stored = _cached(cache, keys, position, (path, chosen, settings), held)
+                if stored is not None:
+                    _keep(found, position, stored)
+                    _exports(stored, direct, links, tables)
+                    continue
                 analyzer.submit(position, (path, chosen, settings))
             elif decay or indexed:
                 later.append((position, path, decay))
@@ -381,20 +378,44 @@ def run(
         for position, outcome in analyzer.results():
             _keep(found, position, outcome)
             _exports(outcome, direct, links, tables)
-            if position in keys and outcome.digest:
-                assert cache is not None
-                cache.put(outcome.path, keys.pop(position), outcome.digest, outcome.located, CachedResult(
-                    outcome.findings, outcome.errors, outcome.replacements, outcome.file_lines, outcome.exports))
+            _store(cache, keys, position, outcome)
             yield from _ready(found, min(position, undecided))
         if later:
             unread = _UnreadImports(given, lambda path: _project(options(path).project_roots))
-            for position, path in _second_pass(later, direct, links, tables, unread):
-                analyzer.submit(position, (path, selection(path), dataclasses.replace(options(path), reaches=True)))
+            for position, path, raw in _second_pass(later, direct, links, tables, unread):
+                task = (path, selection(path), dataclasses.replace(options(path), reaches=True))
+                stored = _cached(cache, keys, position, task, raw)
+                if stored is not None:
+                    _keep(found, position, stored)
+                    continue
+                analyzer.submit(position, task)
             for position, outcome in analyzer.results():
                 _keep(found, position, outcome)
+                _store(cache, keys, position, outcome)
     yield from _ready(found, sys.maxsize)
     if cache is not None:
         cache.save()
+
+
+def _cached(cache: Optional[Cache], keys: Dict[int, str], position: int, task: Tuple[str, Selection, Options],
+            raw: Optional[bytes]) -> Optional[FileResult]:
+    """The cache's result for a file whose bytes are ``raw``, if it holds one that is still true;
+    else None, and the key to store the file's result under is noted in ``keys``."""
+    path, selection, options = task
+    if cache is None or options.fix or raw is None:
+        return None
+    key = _cache_key(path, selection, options)
+    stored = cache.get(path, key, digest(raw), _locator(options))
+    if stored is None:
+        keys[position] = key
+        return None
+    return _restored(path, stored)
+
+
+def _store(cache: Optional[Cache], keys: Dict[int, str], position: int, outcome: FileResult) -> None:
+    if cache is not None and position in keys and outcome.digest:
+        cache.put(outcome.path, keys.pop(position), outcome.digest, outcome.located, CachedResult(
+            outcome.findings, outcome.errors, outcome.replacements, outcome.file_lines, outcome.exports))
 
 
 def _cache_key(path: str, selection: Selection, options: Options) -> str:
@@ -451,8 +472,9 @@ def _ready(found: List[Tuple[int, FileResult]], until: int) -> Iterator[FileResu
 
 
 def _second_pass(later: List[Tuple[int, str, bool]], direct: Iterable[str], links: Dict[str, FrozenSet[str]],
-                 tables: Iterable[str], unread: Callable[[str, bytes], bool]) -> Iterator[Tuple[int, str]]:
-    """The non-candidates that use a name reaching an optimizer where the engine follows it.
+                 tables: Iterable[str], unread: Callable[[str, bytes], bool]) -> Iterator[Tuple[int, str, bytes]]:
+    """The non-candidates that use a name reaching an optimizer where the engine follows it (and
+    the bytes read: the cache's key).
 
     A file that names no optimizer holds a finding only through the project's modules: a call of
     a project wrapper or class, which the engine follows only when it passes a decay keyword
@@ -479,7 +501,7 @@ def _second_pass(later: List[Tuple[int, str, bool]], direct: Iterable[str], link
             continue  # gone since it was first read: nothing to analyze
         if (decay and callables is not None and callables.search(raw)) or (indexed is not None and indexed.search(raw)) \
                 or (decay and unread(path, raw)):
-            yield position, path
+            yield position, path, raw
 
 
 # ``from .a.b import c, d`` / ``import a.b as c, d``, on one line (a parenthesized list: its first line)

@@ -9,8 +9,10 @@ Trees anyone can obtain:
   pytorch-lightning==2.6.6 peft==0.21.2 accelerate==1.15.0`` then ``--trees .corpus/*/`` (no
   findings in them: the no-finding rows);
 - generated here (``--work``): ``findings-K`` trees of 100 modules that look like training code,
-  K of which build ``torch.optim.Adam(..., weight_decay=...)`` over two lines (the SARIF rows),
-  and ``fix97``, 97 files to fix.
+  K of which build ``torch.optim.Adam(..., weight_decay=...)`` over two lines (the SARIF rows;
+  their fixes are renames, done without libcst), ``from-K`` the same with ``Adam`` imported by
+  name (each fix also changes the import: libcst's work), and ``fix97``/``fix97from-import``,
+  97 files to fix of each kind.
 
 ``--before PATH``: the adamw_lint package directory's parent of another build (e.g. ``git
 archive 65bcd61 | tar -x -C /tmp/before``), measured in the same rounds. Each figure is the median
@@ -58,22 +60,32 @@ def build_optimizer_{j}(model, lr):
     return torch.optim.Adam(
         model.parameters(), lr=lr, weight_decay=1e-4)
 '''
+FINDING_FROM = '''
+def build_optimizer_{j}(model, lr):
+    return Adam(
+        model.parameters(), lr=lr, weight_decay=1e-4)
+'''
 CLEAN = '''
 def build_optimizer_{j}(model, lr):
     return torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-2)
 '''
 
 
-def generate(root: Path, files: int, with_findings: int, per_file: int = 3, filler: int = 150) -> Path:
-    """``files`` modules, the first ``with_findings`` of which hold ``per_file`` findings each."""
+def generate(root: Path, files: int, with_findings: int, per_file: int = 3, filler: int = 150,
+             from_import: bool = False) -> Path:
+    """``files`` modules, the first ``with_findings`` of which hold ``per_file`` findings each;
+    ``from_import``: they call ``Adam`` imported by name, so each fix also changes the import
+    (libcst's work) instead of only renaming ``torch.optim.Adam`` (done on the text)."""
     if root.exists():
         shutil.rmtree(root)
     (root / "pkg").mkdir(parents=True)
     for i in range(files):
-        parts = [MODULE.format(i=i)]
+        imported = from_import and i < with_findings
+        parts = [MODULE.format(i=i).replace("import torch\n", "import torch\nfrom torch.optim import Adam\n")
+                 if imported else MODULE.format(i=i)]
         for j in range(per_file):
             parts.append("".join(f"STEP_{j}_{k} = {k}\n" for k in range(filler // per_file)))
-            parts.append((FINDING if i < with_findings else CLEAN).format(j=j))
+            parts.append((FINDING_FROM if imported else FINDING if i < with_findings else CLEAN).format(j=j))
         (root / "pkg" / f"train_{i}.py").write_text("".join(parts))
     return root
 
@@ -160,6 +172,9 @@ def formats(args, rows, work: Path) -> None:
     for findings in (0, 1, 23, 100):
         tree = generate(work / f"findings-{findings}", 100, findings, per_file=1)
         rows(tree, f"generated-{findings}", ("text", "sarif", "json"))
+    for findings in (1, 23):  # each fix also changes an import: libcst's part of the work
+        tree = generate(work / f"from-{findings}", 100, findings, per_file=1, from_import=True)
+        rows(tree, f"from-import-{findings}", ("text", "sarif", "json"))
     # issue 23's H17: many findings in one file (20 calls over two lines in 1,100 lines)
     rows(generate(work / "h17", 1, 1, per_file=20, filler=1000), "one-file-20", ("text", "sarif", "json"))
 
@@ -199,10 +214,12 @@ def cached(args, builds, lint, no_cache, here, work: Path) -> None:
 
 
 def fixing(args, builds, lint, work: Path) -> None:
-    print("\n## fix --diff over 97 files to fix (3 calls each)")
-    tree = generate(work / "fix97", 97, 97, per_file=3)
-    commands = {f"{build} fix --diff": ([*lint, "fix", "--diff", "."], tree, _env(path))
-                for build, path in builds.items()}
+    print("\n## fix --diff over 97 files to fix (3 calls each), renames and with an import changed")
+    commands = {}
+    for label, from_import in (("", False), (" from-import", True)):
+        tree = generate(work / f"fix97{label.strip()}", 97, 97, per_file=3, from_import=from_import)
+        commands.update({f"{build} fix --diff{label}": ([*lint, "fix", "--diff", "."], tree, _env(path))
+                         for build, path in builds.items()})
     for name, seconds in _medians(commands, args.repeat).items():
         print(f"{name:<32} {seconds:6.2f} s", flush=True)
 

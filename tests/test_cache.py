@@ -188,3 +188,52 @@ def test_two_runs_at_once_on_one_tree(tmp_path):
     assert len(json.load(open(path, encoding="utf-8"))["files"]) == 60
     leftovers = [n for n in os.listdir(os.path.dirname(path)) if not n.endswith(".cache") or n.startswith(".tmp")]
     assert leftovers == []
+
+
+# --- what the cache also covers: second-pass files, the libraries' versions, stale entries --------
+
+SECOND = "from lib.optim import make\n\nopt = make(params, weight_decay=1e-4)\n"  # names no optimizer
+
+
+def test_a_file_of_the_second_pass_is_cached_and_follows_its_wrapper(tmp_path, capsys, monkeypatch, analyzed):
+    _project(tmp_path)
+    (tmp_path / "train.py").write_text(SECOND)
+    code, out, _ = _check(capsys, monkeypatch, tmp_path, ".")
+    assert code == 1 and "train.py:3:7: AWL101" in out and "train.py" in analyzed
+    analyzed.clear()
+    assert _check(capsys, monkeypatch, tmp_path, ".") == (code, out, _) and analyzed == []
+    (tmp_path / "lib" / "optim.py").write_text(WRAPPER.replace("optim.Adam(", "optim.AdamW("))
+    code, out, _ = _check(capsys, monkeypatch, tmp_path, ".")
+    assert "train.py" not in out and "train.py" in analyzed
+
+
+def test_the_build_key_follows_the_libraries_results_depend_on(tmp_path, monkeypatch):
+    assert set(cache._LIBRARIES) == {"libcst", "yaml"}  # fixes (JSON/SARIF) and configs
+    (tmp_path / "fakelib.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(cache, "_LIBRARIES", ("fakelib",))
+    before = cache._build()
+    os.utime(tmp_path / "fakelib.py", ns=(1, 1))  # another version installed
+    assert cache._build() != before
+    monkeypatch.setattr(cache, "_LIBRARIES", ("no_such_library_here",))
+    assert cache._build() not in (before, "")
+
+
+def test_entries_of_deleted_files_and_old_builds_are_pruned(tmp_path, capsys, monkeypatch, analyzed):
+    _project(tmp_path)
+    folder = tmp_path / ".adamw_lint_cache"
+    old, recent, foreign = (folder / f"0.0.1-{c * 32}" for c in "abc")
+    for build in (old, recent, foreign):
+        build.mkdir(parents=True)
+        (build / "x.cache").write_text("{}")
+    (foreign / "notes.txt").write_text("not a cache file")
+    for path in (old / "x.cache", foreign / "x.cache", foreign / "notes.txt"):
+        os.utime(path, (1, 1))
+    _check(capsys, monkeypatch, tmp_path, ".")
+    assert not old.exists() and recent.exists() and foreign.exists()
+    [path] = [p for p in _cache_files(tmp_path) if not p.endswith("x.cache")]
+    assert str(tmp_path / "other.py") in json.load(open(path, encoding="utf-8"))["files"]
+    (tmp_path / "other.py").unlink()
+    (tmp_path / "clean.py").write_text("import torch\nopt = torch.optim.AdamW(p, weight_decay=1e-3)\n")
+    _check(capsys, monkeypatch, tmp_path, ".")  # a file changed: the cache is written again, without other.py
+    assert str(tmp_path / "other.py") not in json.load(open(path, encoding="utf-8"))["files"]

@@ -235,7 +235,8 @@ def test_an_interrupt_lost_in_library_clean_up_still_stops_the_run(tmp_path, cap
         return original(path, raw, selection, options)
 
     monkeypatch.setattr(runner, "check_one", interrupted_inside)
-    code, out, err = cli(capsys, "check", "-j", "1", str(tmp_path))
+    # --no-cache: a result cached by an earlier run of this test (same paths) would never reach check_one
+    code, out, err = cli(capsys, "check", "--no-cache", "-j", "1", str(tmp_path))
     assert code == 130 and "interrupted" in err and "internal error" not in err and len(seen) == 2
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler given back
     monkeypatch.setattr(runner, "check_one", original)

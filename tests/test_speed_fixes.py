@@ -159,13 +159,18 @@ def test_json_and_sarif_on_a_chain_file_report_the_finding_without_edits(tmp_pat
 # --- H16b: libcst's own limit is not a syntax error --------------------------------------------
 
 def test_libcst_limit_on_valid_python_is_named_as_such(tmp_path):
-    source = BAD + "x = " + " ".join(['"a"'] * 5000) + "\n"
+    strings = "x = " + " ".join(['"a"'] * 5000) + "\n"
+    # the fix joins a name to an import of two (libcst's work); a rename, and the import of the
+    # renamed name alone, are done on the text (textfix), without libcst
+    source = "from torch.optim import Adam, SGD\nopt = Adam(p, weight_decay=1e-4)\n" + strings
     compile(source, "s.py", "exec")  # valid Python
     (tmp_path / "s.py").write_text(source)
-    result = run_cli("fix", "s.py", cwd=tmp_path)
+    (tmp_path / "renamed.py").write_text(BAD + strings)
+    result = run_cli("fix", "s.py", "renamed.py", cwd=tmp_path)
     assert result.returncode == 2
     assert "s.py: not fixed: libcst, the library that rewrites code, cannot parse this valid Python" in result.stderr
     assert "its own limit, not a syntax error" in result.stderr
+    assert "renamed.py" not in result.stderr and "AdamW(" in (tmp_path / "renamed.py").read_text()
 
 
 def test_a_real_syntax_error_is_still_a_syntax_error():
@@ -236,3 +241,14 @@ def test_matcher_search_happens_once_per_transformer_class(monkeypatch):
     monkeypatch.setattr(builtins, "dir", original)
     assert cst.parse_module("a = a\n").visit(Decorated()).code == "b = b\n"
     assert cst.parse_module("a = 1\n").visit(Decorated()).code == "b = 1\n"
+
+
+def test_fix_each_on_a_file_whose_lines_end_in_a_lone_carriage_return():
+    # libcst counts a lone CR as a line end: the fixer's own line lookups must too (an IndexError before)
+    source = "import torch\nopts = [\n    torch.optim.Adam(p, weight_decay=1e-4),\n    torch.optim.Adam(\n" \
+             "        q, weight_decay=1e-4),\n]\n".replace("\n", "\r")
+    findings = _findings(source)
+    each = fix_each(source, findings)
+    assert len(findings) == 2 and set(each) == {f.span for f in findings}
+    first, second = (apply_replacements(source, each[f.span]) for f in findings)
+    assert first == source.replace("Adam(p", "AdamW(p") and second == source.replace("Adam(\r", "AdamW(\r")

@@ -128,7 +128,7 @@ def analyzed(monkeypatch, capsys, root):
         return original(path, raw, selection, options)
 
     monkeypatch.setattr(runner, "check_one", spy)
-    cli(capsys, "check", "-j", "1", str(root))
+    cli(capsys, "check", "--no-cache", "-j", "1", str(root))  # a cached result is not analyzed: no cache
     return seen
 
 

@@ -55,3 +55,12 @@ def test_a_check_with_a_finding_loads_the_engine_but_not_the_fixer(tmp_path):
     code, modules = _loaded(tmp_path, "check", "--no-cache", "a.py")
     assert code == 1 and "adamw_lint.engine" in modules
     assert not _has(modules, "libcst") and "adamw_lint.fix" not in modules
+
+
+def test_a_check_with_no_ignore_pattern_imports_no_pathspec(tmp_path):
+    # pathspec (25 ms: it imports asyncio) loads for a pattern to compile, and only then
+    (tmp_path / "a.py").write_text(BAD)
+    assert not _has(_loaded(tmp_path, "check", "--no-cache", "a.py")[1], "pathspec")
+    (tmp_path / ".gitignore").write_text("build\n")  # a plain name: pathspec is checked to read it as expected
+    (tmp_path / ".git").mkdir()
+    assert _has(_loaded(tmp_path, "check", "--no-cache", ".")[1], "pathspec")

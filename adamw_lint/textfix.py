@@ -1,0 +1,446 @@
+"""Fixes that replace one name by another, done on the text; every other fix goes to libcst (``fix``).
+
+Most fixes are a rename (``torch.optim.Adam`` → ``torch.optim.AdamW``, ``"adam"`` → ``"adamw"``,
+``False`` → ``True``): one token replaced by another, with no import added or removed, or with
+the import of a name imported by name changed (``from torch.optim import Adam``: ``_Swap``). The
+libcst fixer writes exactly the new token there and moves nothing else, unless the new line
+passes the line length (it breaks the statement as black would) or the name is in the callee of
+a call whose arguments are aligned with its bracket over several lines (they move with it).
+Outside those cases the fix is done here on the text, so a file whose fixes are all renames never
+imports libcst (~0.3 s) nor parses with it (the position table alone is half of a fix's cost);
+the result is the libcst fixer's, which ``tests/test_speed_renames.py`` checks on every fixture
+and catalog example.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from .catalog.schema import UNSAFE
+from .decay_values import DecayValues
+from .files import physical_lines
+from .findings import Finding, Span
+from .noqa import without_noqa
+from .project import DEFAULT_LINE_LENGTH
+from .selection import Selection
+
+Version = Tuple[int, int]
+Replacement = Tuple[int, int, str]  # 0-based character offset into the source, characters deleted, text inserted
+
+# a dotted name (True, Adam, torch.optim.Adam) or a plain string literal: what libcst writes back as given
+_TOKEN = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*|\"[^\"\\\r\n]*\"|'[^'\\\r\n]*'", re.ASCII)
+_NAME_CHAR = re.compile(r"[\w.]")
+_HANGING = re.compile(r"\s*\([ \t]*(?:#[^\r\n]*)?\r?\n?")  # the bracket ends its line (comments aside)
+
+_TYPING_CALLS = {"cast", "TypeVar", "NewType", "NamedTuple", "TypedDict", "ForwardRef", "TypeAliasType"}
+
+# libcst's parser overflows the C stack on a long and/or chain (``fix.parse_module`` refuses such
+# files); a file that might hold one goes to libcst, which reports it as before
+CST_CHAIN_LIMIT = 3000
+_CHAIN_WORD = re.compile(r"\b(?:and|or)\b")
+
+
+class FixError(Exception):
+    """The fixed text was not written: it would not parse, or still has fixable findings."""
+
+
+@dataclass
+class FixResult:
+    source: str  # the fixed text (the input when nothing changed)
+    fixed: List[Finding] = field(default_factory=list)  # findings whose fix was applied
+    remaining: List[Finding] = field(default_factory=list)  # findings left (no fix, or one not applied)
+    # calibrated calls (``decay_values``) whose weight decay was kept, and why: "path:line: ..."
+    decay_notes: List[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.fixed)
+
+    def held_back(self, applicability: str) -> List[Finding]:
+        """Remaining findings whose fix exists but was not applied at ``applicability``
+        (the summary's "N fixes available with --unsafe-fixes")."""
+        return [f for f in self.remaining if f.fix is not None and not f.fix.applies_at(applicability)]
+
+
+class _Text:
+    """A module's text and its lines; parsed once, when first asked: its calls by the lines their
+    callee covers, the names it uses and where a string may be a type."""
+
+    def __init__(self, source: str, tree: Optional[ast.AST] = None) -> None:
+        self.source = source
+        self.lines = physical_lines(source)
+        self.starts = [0]
+        for line in self.lines:
+            self.starts.append(self.starts[-1] + len(line))
+        self._tree = tree
+        self._calls: Optional[Dict[int, List[ast.Call]]] = None
+        self._names: Optional[Counter] = None
+        # a lone carriage return ends a line for Python but not for the fixer's measure of lengths
+        self.lone_cr = source.count("\r") != source.count("\r\n")
+
+    def offset(self, line: int, column: int) -> int:
+        return self.starts[line - 1] + column
+
+    @property
+    def tree(self) -> ast.Module:
+        if self._tree is None:
+            self._tree = ast.parse(self.source)
+        return self._tree  # type: ignore[return-value]
+
+    def names(self) -> Counter:
+        """How often each name is used (``ast.Name``), as ``fix._Singles.uses`` counts."""
+        if self._names is None:
+            self._names = Counter(n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name))
+        return self._names
+
+    def typed(self) -> List[ast.AST]:
+        """The nodes where a string may be read as a type: annotations, subscripts, the
+        arguments of typing's calls (``cast``, ``TypeVar``, ...)."""
+        roots: List[ast.AST] = []
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.arg) and node.annotation is not None:
+                roots.append(node.annotation)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.returns is not None:
+                roots.append(node.returns)
+            elif isinstance(node, ast.AnnAssign):
+                roots.append(node.annotation)
+            elif isinstance(node, ast.Subscript):
+                roots.append(node.slice)
+            elif isinstance(node, ast.Call) and _callee_name(node) in _TYPING_CALLS:
+                roots += [*node.args, *(k.value for k in node.keywords)]
+        return [inner for root in roots for inner in ast.walk(root)]
+
+    def calls_around(self, line: int) -> List[ast.Call]:
+        """The calls whose callee has a part on ``line``."""
+        if self._calls is None:
+            self._calls = {}
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.Call):
+                    for number in range(node.func.lineno, (node.func.end_lineno or node.func.lineno) + 1):
+                        self._calls.setdefault(number, []).append(node)
+        return self._calls.get(line, [])
+
+    def column(self, line: int, byte_offset: int) -> int:
+        """A character column from ``ast``'s UTF-8 byte offset."""
+        text = self.lines[line - 1]
+        return byte_offset if text.isascii() else len(text.encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
+
+
+def _callee_name(call: ast.Call) -> str:
+    """``cast`` of ``cast(...)`` and of ``typing.cast(...)``."""
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+
+
+@dataclass(frozen=True)
+class _Rename:
+    span: Span  # of the token replaced (on one line)
+    text: str  # what replaces it
+
+
+def _rename(text: _Text, finding: Finding, imports: bool = False) -> Optional[_Rename]:
+    """The token replaced, when the finding's fix is that alone (``imports``: besides the imports
+    it adds and removes)."""
+    fix = finding.fix
+    if fix is None or finding.cell is not None or len(fix.edits) != 1 or text.lone_cr \
+            or (not imports and (fix.add_imports or fix.remove_imports)):
+        return None
+    edit = fix.edits[0]
+    line, column, end_line, end_column = edit.span
+    if edit.kind != "replace" or line != end_line or not 0 < line <= len(text.lines) \
+            or not _TOKEN.fullmatch(edit.text):
+        return None
+    written = text.lines[line - 1]
+    if not _TOKEN.fullmatch(written[column:end_column]) or _NAME_CHAR.match(written[end_column:end_column + 1]) \
+            or (column > 0 and _NAME_CHAR.match(written[column - 1])):
+        return None  # not a whole token as the analysis saw it: libcst decides
+    return _Rename(edit.span, edit.text)
+
+
+def _line_after(text: _Text, renames: Sequence[_Rename], line: int) -> str:
+    """Physical line ``line`` with the renames on it applied."""
+    written = text.lines[line - 1]
+    for rename in sorted((r for r in renames if r.span[0] == line), key=lambda r: r.span[1], reverse=True):
+        written = written[:rename.span[1]] + rename.text + written[rename.span[3]:]
+    return written
+
+
+def _fits(new_line: str, line_length: int) -> bool:
+    """Whether a rewritten line keeps libcst's fixer from breaking it: within ``line_length``.
+    The fixer counts a CRLF line's carriage return when the line is inside a statement (its
+    ``formatting.too_long`` splits lines at the newline), so that line must be one shorter."""
+    return len(new_line.rstrip("\r\n")) + new_line.endswith("\r\n") <= line_length
+
+
+def _aligned_callee(text: _Text, rename: _Rename) -> bool:
+    """Whether the token is in the callee of a call over several lines whose arguments do not
+    start on a line of their own: the fixer moves such continuation lines with the bracket."""
+    line, column, _, end_column = rename.span
+    for call in text.calls_around(line):
+        func = call.func
+        start = (func.lineno, text.column(func.lineno, func.col_offset))
+        end = (func.end_lineno, text.column(func.end_lineno, func.end_col_offset))  # type: ignore[arg-type]
+        if not start <= (line, column) or not (line, end_column) <= end or call.lineno == call.end_lineno:
+            continue
+        after = text.lines[end[0] - 1][end[1]:]
+        if not _HANGING.fullmatch(after):
+            return True  # aligned, or the bracket not on the callee's last line: the fixer decides
+    return False
+
+
+def _chain_risk(source: str) -> bool:
+    return len(_CHAIN_WORD.findall(source)) >= CST_CHAIN_LIMIT
+
+
+def fix_each(source: str, findings: Sequence[Finding], *, path: Optional[str] = None,
+             line_length: int = DEFAULT_LINE_LENGTH, tree: Optional[ast.AST] = None) -> Dict[Span, List[Replacement]]:
+    """Each fixable finding's own fix, as if it were the only one applied (SARIF's per-result
+    fixes), keyed by the finding's span: renames here, the others by ``fix.fix_each_cst`` (a file
+    libcst cannot parse gets no fixes). ``tree``: ``source`` parsed, when the caller has it."""
+    wanted = [f for f in findings if f.fix is not None and f.cell is None]
+    if not wanted:
+        return {}
+    text = _Text(source, tree)
+    own: Dict[int, List[Replacement]] = {}
+    if not _chain_risk(source):
+        for index, finding in enumerate(wanted):
+            replacement = _each(text, finding, line_length)
+            if replacement is not None:
+                own[index] = replacement
+    others: Dict[Span, List[Replacement]] = {}
+    rest = [f for i, f in enumerate(wanted) if i not in own]
+    if rest:
+        from .fix import fix_each_cst
+
+        others = fix_each_cst(source, rest, path=path, line_length=line_length)
+        if not others:
+            return {}  # libcst could not parse the module: no fixes at all, as for any file it cannot parse
+    return {f.span: own[i] if i in own else others[f.span] for i, f in enumerate(wanted)}
+
+
+def _each(text: _Text, finding: Finding, line_length: int) -> Optional[List[Replacement]]:
+    """A rename's own fix as the libcst fixer gives it: the token's replacement for a finding on
+    one line, else the rewritten line (it fixes a finding over several lines statement by
+    statement, and reports the lines that changed); with the change of the import line, for a
+    rename of an imported name (``_Swap``)."""
+    plain = _rename(text, finding)
+    rename = plain or _rename(text, finding, imports=True)
+    swap = None if plain or rename is None else _swap(text, finding, rename)
+    if rename is None or (swap is None and not plain):
+        return None
+    line, column, _, end_column = rename.span
+    new_line = _line_after(text, [rename], line)
+    if not _fits(new_line, line_length):
+        return None
+    removed = swap is not None and text.names()[swap.old] <= 1  # the call was its last use
+    if removed and (line <= _head_end(text.tree) or _written_elsewhere(text, swap)):  # type: ignore[union-attr]
+        return None  # the fixer decides on the whole module when the call is in the module's head
+    imports = [] if swap is None else [swap.replacement(text, keep=not removed)]
+    if finding.span[0] == finding.span[2] and not removed:
+        return sorted([(text.offset(line, column), end_column - column, rename.text), *imports])
+    if _aligned_callee(text, rename):
+        return None
+    return _joined(sorted([(text.starts[line - 1], len(text.lines[line - 1]), new_line), *imports]))
+
+
+@dataclass(frozen=True)
+class _Swap:
+    """A fix that renames ``old`` to ``new``, both imported by name from ``module``: it adds
+    ``from module import new`` and removes ``from module import old`` where no longer used. libcst's
+    import visitors join the new name to the old one's import, before it, and then take the old
+    one out if unused. Only for one top-level line ``from module import old`` among the leading
+    imports, and no other import of the module or of either name (``_swap``)."""
+
+    line: int  # of the import
+    module: str
+    old: str
+    new: str
+
+    def replacement(self, text: _Text, keep: bool) -> Replacement:
+        written = text.lines[self.line - 1]
+        ending = written[len(written.rstrip("\r\n")):]
+        names = f"{self.new}, {self.old}" if keep else self.new
+        return text.starts[self.line - 1], len(written), f"from {self.module} import {names}{ending}"
+
+
+def _swap(text: _Text, finding: Finding, rename: _Rename) -> Optional[_Swap]:
+    fix = finding.fix
+    assert fix is not None
+    if len(fix.add_imports) != 1 or len(fix.add_imports[0]) != 2 or len(fix.remove_imports) != 1:
+        return None
+    (module, new), (gone, old, asname) = fix.add_imports[0], fix.remove_imports[0]
+    if gone != module or asname is not None or new != rename.text or old is None or "__all__" in text.source \
+            or text.lines[rename.span[0] - 1][rename.span[1]:rename.span[3]] != old:
+        return None
+    found = [node for node in ast.walk(text.tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+             and (getattr(node, "module", None) == module or any(a.name in (module, old, new) for a in node.names))]
+    statement = found[0] if len(found) == 1 else None
+    if statement is None or statement not in text.tree.body or statement.lineno != statement.end_lineno \
+            or not _in_leading_imports(text.tree, statement):
+        return None
+    written = text.lines[statement.lineno - 1]
+    if written.rstrip("\r\n") != f"from {module} import {old}":
+        return None
+    return _Swap(statement.lineno, module, old, new)
+
+
+def _written_elsewhere(text: _Text, swap: _Swap) -> bool:
+    """Whether the old name is written in a string that libcst's scope analysis may read as a
+    type (``ast`` counts no use there): in an annotation, a subscript or a typing call. A help
+    text, a docstring or a comment is no use to either."""
+    word = re.compile(rf"\b{swap.old}\b")
+    return any(isinstance(node, ast.Constant) and isinstance(node.value, str) and word.search(node.value)
+               for node in text.typed())
+
+
+def _in_leading_imports(tree: ast.Module, statement: ast.stmt) -> bool:
+    """Whether only imports (and a docstring) come before ``statement``: libcst's import visitor
+    joins a new name to an import there, and places it at the top for one further down."""
+    before = tree.body[:tree.body.index(statement)]
+    if before and isinstance(before[0], ast.Expr) and isinstance(before[0].value, ast.Constant) \
+            and isinstance(before[0].value.value, str):
+        before = before[1:]
+    return all(isinstance(node, (ast.Import, ast.ImportFrom)) for node in before)
+
+
+def _head_end(tree: ast.Module) -> int:
+    """The last line of ``fix._Singles._head``: the statement after the last top-level import,
+    counted as libcst counts statements (``a = 1; import b`` is one line, an import line)."""
+    lines: List[List[ast.stmt]] = []
+    for node in tree.body:
+        if lines and node.lineno == lines[-1][-1].end_lineno:
+            lines[-1].append(node)  # after a semicolon
+        else:
+            lines.append([node])
+    last = max((i for i, line in enumerate(lines) if any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in line)),
+               default=-1)
+    head = lines[:max(last + 2, min(2, len(lines)))]
+    return (head[-1][-1].end_lineno or head[-1][-1].lineno) if head else 0
+
+
+def _joined(replacements: List[Replacement]) -> Optional[List[Replacement]]:
+    """Sorted replacements with adjacent ones joined (as one difference of the whole texts would
+    be); None when two overlap."""
+    joined: List[Replacement] = []
+    for offset, length, text in replacements:
+        if joined and joined[-1][0] + joined[-1][1] > offset:
+            return None
+        if joined and joined[-1][0] + joined[-1][1] == offset:
+            previous = joined.pop()
+            offset, length, text = previous[0], previous[1] + length, previous[2] + text
+        joined.append((offset, length, text))
+    return joined
+
+
+def _renamed(source: str, findings: Sequence[Finding], line_length: int, path: Optional[str] = None
+             ) -> Optional[str]:
+    """``source`` with every finding's fix applied, when each is a rename the libcst fixer would
+    write as it is (with the import of the old name changed, for renames of one imported name:
+    ``_Swap``); else None. ``path``: a package's ``__init__.py`` keeps its imports."""
+    if _chain_risk(source):
+        return None
+    text = _Text(source)
+    renames, swaps = [], set()
+    for finding in findings:
+        rename = _rename(text, finding)
+        if rename is None:
+            rename = _rename(text, finding, imports=True)
+            swaps.add(None if rename is None else _swap(text, finding, rename))
+        renames.append(rename)
+    if text.lone_cr or None in renames or None in swaps or len(swaps) > 1:
+        return None
+    chosen: List[_Rename] = renames  # type: ignore[assignment]
+    spans = sorted(r.span for r in chosen)
+    if any(a[0] == b[0] and a[3] > b[1] for a, b in zip(spans, spans[1:])):
+        return None  # two fixes on one token: libcst decides
+    if any(_aligned_callee(text, r) for r in chosen):
+        return None
+    lines = list(text.lines)
+    for line in {r.span[0] for r in chosen}:
+        lines[line - 1] = _line_after(text, chosen, line)
+        if not _fits(lines[line - 1], line_length):
+            return None
+    if swaps:
+        swap: _Swap = swaps.pop()  # type: ignore[assignment]
+        if _written_elsewhere(text, swap) or swap.line in {r.span[0] for r in chosen}:
+            return None
+        renamed = sum(text.lines[r.span[0] - 1][r.span[1]:r.span[3]] == swap.old for r in chosen)
+        keep = renamed < text.names()[swap.old] or _package_init(path)
+        lines[swap.line - 1] = swap.replacement(text, keep)[2]
+    return "".join(lines)
+
+
+def _package_init(path: Optional[str]) -> bool:
+    """A package's ``__init__.py``: its names are its API, and the fixer removes none of its imports."""
+    return path is not None and os.path.basename(path) in ("__init__.py", "__init__.pyi")
+
+
+def fix_source(
+    source: str,
+    style: str = "rename",
+    selection: Optional[Selection] = None,
+    only: Optional[Span] = None,
+    findings: Optional[List[Finding]] = None,
+    *,
+    applicability: str = UNSAFE,
+    target_torch: Optional[Version] = None,
+    path: Optional[str] = None,
+    line_length: int = DEFAULT_LINE_LENGTH,
+    decay_values: Optional[DecayValues] = None,
+) -> FixResult:
+    """Fix one module's text. Raises SyntaxError for input that does not parse, and FixError
+    (nothing changed) when the result would not parse or would still have fixable findings.
+
+    ``only``: fix just the finding at that span. ``findings``: this text's selected, noqa-filtered
+    findings when the caller has them already (analyzed with the same ``target_torch``).
+    ``applicability``: apply fixes up to it: ``SAFE`` (``check --fix``) or ``UNSAFE``
+    (``--unsafe-fixes``, and ``adamw-lint fix``); display-only fixes never are.
+    ``target_torch``: the oldest torch the fixed code must run on (``project.torch_floor``).
+    ``path``: the file's path (a package ``__init__.py`` keeps its module-level imports).
+    ``line_length``: the project's (``project.line_length``); a rewritten line that would pass it
+    is broken as black would.
+    ``decay_values``: a runtime calibration (``DecayValues.load``); the rewritten calls it measured
+    (matched by ``path`` and line) get λ′ instead of λ, the others keep λ."""
+    from .analysis import analyze_source
+
+    selection = selection or Selection()
+    if findings is None:
+        found = analyze_source(source, style, target_torch=target_torch, path=path)
+        findings = selection.filter(without_noqa(found, source))
+    if not any(f.fix and f.fix.applies_at(applicability) for f in findings):
+        return FixResult(source, [], findings)
+    applied = [f for f in findings if f.fix and f.fix.applies_at(applicability) and (only is None or f.span == only)]
+    new_source = _renamed(source, applied, line_length, path) if decay_values is None else None
+    notes: List[str] = []
+    if new_source is None:
+        from .fix import transform
+
+        new_source, applied, notes = transform(source, findings, style=style, selection=selection, only=only,
+                                               applicability=applicability, target_torch=target_torch, path=path,
+                                               line_length=line_length, decay_values=decay_values)
+    try:
+        ast.parse(new_source)
+    except SyntaxError as error:
+        raise FixError(f"the fixed code would not parse ({error.msg}); nothing was changed") from None
+    found = analyze_source(new_source, style, target_torch=target_torch, path=path)
+    after = selection.filter(without_noqa(found, new_source))
+    unfixed = [f for f in after if f.fix and f.fix.applies_at(applicability)] if only is None else []
+    if unfixed:
+        where = ", ".join(f"line {f.line} ({f.code})" for f in unfixed)
+        raise FixError(f"a fix did not apply cleanly at {where}; nothing was changed")
+    return FixResult(new_source, applied, after, notes)
+
+
+def apply_replacements(source: str, replacements: Sequence[Replacement]) -> str:
+    """``source`` with non-overlapping replacements applied (what a SARIF consumer does)."""
+    for offset, length, text in sorted(replacements, reverse=True):
+        source = source[:offset] + text + source[offset + length:]
+    return source
+
+
+__all__ = ("FixError", "FixResult", "Replacement", "apply_replacements", "fix_each", "fix_source")
