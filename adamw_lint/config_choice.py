@@ -24,13 +24,13 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-import yaml
-
 from . import catalog
 from .findings import Finding, Span
 from .scope import Scope
 
 if TYPE_CHECKING:
+    import yaml  # the YAML side is reached only from configs, which has loaded it: a .py check never loads it
+
     from .context import Context
     from .project_index import ProjectIndex
 
@@ -257,6 +257,8 @@ def _may_name_a_class(texts: Iterable[str]) -> bool:
 
 def _scalars(root: yaml.Node) -> Iterator[Tuple[KeyPath, yaml.MappingNode, yaml.Node, yaml.ScalarNode]]:
     """Every string scalar held by a mapping key, with its key path from the document's root."""
+    import yaml
+
     stack: List[Tuple[yaml.Node, KeyPath]] = [(root, ())]
     seen = set()
     while stack:
@@ -299,6 +301,8 @@ def _decay_text(selector: Selector, keys: KeyPath, number_at: Callable[[KeyPath]
 
 
 def _yaml_number(node: Optional[yaml.Node]) -> Optional[float]:
+    import yaml
+
     if not isinstance(node, yaml.ScalarNode) or node.tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
         return None
     try:
@@ -330,6 +334,8 @@ def _at(root: yaml.Node, keys: Optional[KeyPath]) -> Optional[yaml.Node]:
 
 
 def _child(node: Optional[yaml.Node], key: str) -> Optional[yaml.Node]:
+    import yaml
+
     if not isinstance(node, yaml.MappingNode):
         return None
     return next((value for k, value in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
