@@ -55,6 +55,7 @@ def test_a_check_with_a_finding_loads_the_engine_but_not_the_fixer(tmp_path):
     code, modules = _loaded(tmp_path, "check", "--no-cache", "a.py")
     assert code == 1 and "adamw_lint.engine" in modules
     assert not _has(modules, "libcst") and "adamw_lint.fix" not in modules
+    assert not _has(modules, "yaml")  # the project's Python configs are read without PyYAML
 
 
 def test_a_check_with_no_ignore_pattern_imports_no_pathspec(tmp_path):
