@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
 import yaml
 
 from . import catalog
+from .config_choice import project_modules, yaml_number
 from .findings import Finding
 
 if TYPE_CHECKING:
@@ -56,8 +57,7 @@ def adaptive_class(text: str, by_name: bool) -> Optional[str]:
     if len(text) > _MAX_NAME:
         return None
     qualname = text.replace(":", ".")
-    row = catalog.TRAINING_OPTIMIZERS_BY_NAME.get(qualname) or catalog.TRAINING_OPTIMIZERS_BY_NAME.get(
-        qualname.replace("tensorflow.train.", "tensorflow.compat.v1.train.", 1))
+    row = catalog.TRAINING_OPTIMIZERS_BY_NAME.get(qualname)
     if row is not None:
         return qualname if row.adaptive else None
     if by_name and text.lower() in catalog.KERAS_OPTIMIZER_STRINGS:
@@ -115,13 +115,8 @@ def _candidates(root: yaml.Node) -> Iterator[Tuple[yaml.MappingNode, yaml.Scalar
 
 
 def _nonzero(node: yaml.Node) -> bool:
-    if not isinstance(node, yaml.ScalarNode) or node.tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
-        return False
-    try:
-        number = float(node.value.replace("_", ""))
-    except ValueError:
-        return False
-    return number == number and number != 0.0
+    number = yaml_number(node)
+    return number is not None and number == number and number != 0.0
 
 
 # --- the code side --------------------------------------------------------------------------------
@@ -131,8 +126,6 @@ def project_coefficients(project: "ProjectIndex") -> Tuple[Dict[str, Coefficient
     optimizers by name (found once per process)."""
     cached = getattr(project, "_coefficients", None)
     if cached is None:
-        from .config_choice import project_modules
-
         coefficients: Dict[str, Coefficient] = {}
         by_name = False
         for path in project_modules(project, (b"regulariz", b"l2_loss", b"getattr(")):

@@ -177,7 +177,7 @@ def findings(path: str, root: yaml.Node, project: "ProjectIndex", style: str) ->
         return []
     names = [(keys, value.value, (value.start_mark.line + 1, value.start_mark.column, value.end_mark.line + 1,
                                   value.end_mark.column)) for keys, _, _, value in _scalars(root)]
-    return _judged(project_selectors(project), names, lambda keys: _yaml_number(_at(root, keys)), style,
+    return _judged(project_selectors(project), names, lambda keys: yaml_number(_at(root, keys)), style,
                    whole_key=False)
 
 
@@ -300,7 +300,8 @@ def _decay_text(selector: Selector, keys: KeyPath, number_at: Callable[[KeyPath]
     return None
 
 
-def _yaml_number(node: Optional[yaml.Node]) -> Optional[float]:
+def yaml_number(node: Optional[yaml.Node]) -> Optional[float]:
+    """A YAML int or float scalar's value (None: another node)."""
     import yaml
 
     if not isinstance(node, yaml.ScalarNode) or node.tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
@@ -408,4 +409,4 @@ def _module_selectors(project: "ProjectIndex", path: str) -> List[Selector]:
 
 
 __all__ = ("Decay", "Selector", "config_key", "findings", "project_modules", "project_selectors", "python_findings",
-           "selectors_in")
+           "selectors_in", "yaml_number")

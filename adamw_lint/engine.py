@@ -82,7 +82,8 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
     findings returned are still right, but some may be missing)."""
     package = project.package_of(path) if project is not None and path is not None else None
     extra = (_REACH_WORD,) if project is not None else ()
-    resolver = Resolver(_STAR_MODULES, _bodies_to_visit(tree, lines, extra), package)
+    text = "".join(lines)
+    resolver = Resolver(_STAR_MODULES, _bodies_to_visit(tree, lines, text, extra), package)
     if project is not None:
         resolver.imported_literal = project.literal
     resolver.visit(tree)
@@ -102,7 +103,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
     summaries: Dict[int, Optional[Reach]] = {}  # id of a class or function of this module → what it builds
     # a project function given an optimizer's name (``model_fn(..., 'Adagrad')``): the module
     # must write one of the names a getter takes for it to be passed here
-    names_one = project is not None and _writes_a_getter_name("".join(lines))
+    hands_names = project is not None and any(name in text for name in _GETTER_NAMES)
 
     def report(findings: Iterable[Finding]) -> None:
         for finding in findings:
@@ -122,7 +123,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
                 if reached is not None:
                     for index, row in _BY_NAME.get(reached.name, ()):
                         report(checker(index).check_reached(call, scope, reached, row))
-            if names_one and name not in _BY_NAME and (call.args or call.keywords):
+            if hands_names and name not in _BY_NAME and (call.args or call.keywords):
                 for reached in project.named_reach(name):  # a model_fn handed the optimizer's name
                     for index, row in _BY_NAME.get(reached.name, ()):
                         report(checker(index).check_reached(call, scope, reached, row))
@@ -182,13 +183,12 @@ _RELEVANT = (*_WORDS, *_STRINGS, *_NOT_ADAPTIVE, *catalog.FOLLOWED_WORDS, "sum("
 _TRAINS = tuple(w for w in catalog.FOLLOWED_WORDS if w != ".add(")
 
 
-def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], extra: Sequence[str] = ()) -> Callable[[ast.AST], bool]:
+def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], text: str, extra: Sequence[str] = ()) -> Callable[[ast.AST], bool]:
     """Which def/class bodies the resolver enters: those whose lines mention something relevant,
     or a module-level name that stands for a catalog API (``from torch.optim import Adam as A``,
     ``Opt = partial(torch.optim.Adam, ...)``), every method of a class whose bases do
     (``super().__init__(...)`` of ``class X(torch.optim.Adam)`` names nothing itself), and a
     closure that names a parameter whose default is relevant."""
-    text = "".join(lines)
     starts = list(itertools.accumulate((len(line) for line in lines), initial=0))
     marked = _lines_containing((*_RELEVANT, *extra), text, starts)
     aliases = set()
@@ -349,9 +349,6 @@ def _lines_matching(pattern: Pattern[str], text: str, starts: List[int]) -> List
 
 _GETTER_NAMES = tuple(f"{q}{name}{q}" for table in catalog.OPTIMIZER_NAME_TABLES.values() for name in table for q in "'\"")
 
-
-def _writes_a_getter_name(text: str) -> bool:
-    return any(name in text for name in _GETTER_NAMES)
 
 
 def _any_between(marked: List[int], first: int, last: int) -> bool:

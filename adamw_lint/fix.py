@@ -365,15 +365,14 @@ def _remove(items: List[_Item], match) -> List[_Item]:
     return kept
 
 
-def transform(source: str, findings: List[Finding], *, style: str, selection: Selection, only: Optional[Span],
-              applicability: str, target_torch: Optional[Version], path: Optional[str], line_length: int,
-              decay_values: Optional[DecayValues]) -> Tuple[str, List[Finding], List[str]]:
+def transform(source: str, findings: List[Finding], applied: List[Finding], *, style: str, selection: Selection,
+              only: Optional[Span], applicability: str, target_torch: Optional[Version], path: Optional[str],
+              line_length: int, decay_values: Optional[DecayValues]) -> Tuple[str, List[Finding], List[str]]:
     """``textfix.fix_source``'s libcst part: the fixed text, the findings fixed, and the notes on
-    calibrated calls whose weight decay was kept (the arguments are ``fix_source``'s)."""
+    calibrated calls whose weight decay was kept (the arguments are ``fix_source``'s; ``applied``:
+    the findings it fixes)."""
     notes: List[str] = []
     if decay_values is not None:
-        applied = [f for f in findings
-                   if f.fix and f.fix.applies_at(applicability) and (only is None or f.span == only)]
         calibrated, notes = decay_values.plan(path, source, applied)
         by_span = {f.span: f for f in calibrated}
         findings = [by_span.get(f.span, f) for f in findings]
@@ -419,7 +418,7 @@ def _longest_chain(tree: ast.AST) -> int:
 
 
 def fix_each_cst(source: str, findings: Sequence[Finding], *, path: Optional[str] = None,
-             line_length: int = DEFAULT_LINE_LENGTH) -> Dict[Span, List[Replacement]]:
+                 line_length: int = DEFAULT_LINE_LENGTH) -> Dict[Span, List[Replacement]]:
     """Each fixable finding's own fix, as if it were the only one applied, from ONE libcst parse of
     ``source`` (SARIF's per-result fixes; ``textfix.fix_each`` does renames without libcst and the
     rest here). Keyed by the finding's span; import changes included.

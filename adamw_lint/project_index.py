@@ -26,6 +26,9 @@ from .scope import Resolver, Scope, is_unknown
 from .summaries import Module, Reach, callable_reach, named_reach
 
 _DEPTH = 4  # re-exports and wrappers followed through this many modules
+_PENALTY_WORDS = (b"regulariz", b"l2_loss")  # a model builder's module names one
+# a module that builds an optimizer by name calls one of the getters
+_GETTER_WORDS = tuple(sorted({name.rsplit(".", 1)[1].encode() for name in catalog.OPTIMIZER_NAME_TABLES}))
 
 
 class ProjectIndex:
@@ -34,8 +37,7 @@ class ProjectIndex:
         self._bases: Optional[List[str]] = None
         self._modules: Dict[str, Optional[Module]] = {}
         self._relevant: Dict[str, bool] = {}  # path → whether its text can name an optimizer
-        self._penalties: Dict[str, bool] = {}  # path → whether its text can name an L2 penalty
-        self._getters: Dict[str, bool] = {}  # path → whether its text calls an optimizer getter
+        self._mentions: Dict[Tuple[str, Tuple[bytes, ...]], bool] = {}  # (path, words) → whether its text has one
         self._located: Dict[str, Optional[str]] = {}
 
     def __getstate__(self) -> dict:
@@ -207,41 +209,33 @@ class ProjectIndex:
             return None
         if found[0].qualname is not None:
             return self.definition(found[0].qualname, trains, built, depth + 1)
-        if not (trains or built or self._names_penalties(module.path)):
+        if not (trains or built or self._mentions_any(module.path, _PENALTY_WORDS)):
             return None
         node = found[0].node if found[0].node is not None or not built else found[0].value
         return (module, node) if node is not None else None
 
-    def _names_penalties(self, path: str) -> bool:
-        if path not in self._penalties:
+    def _mentions_any(self, path: str, words: Tuple[bytes, ...]) -> bool:
+        """Whether the file's bytes hold one of ``words`` (read once per path and set of words)."""
+        key = (path, words)
+        if key not in self._mentions:
             try:
                 raw = read_bytes(path)
-                self._penalties[path] = b"regulariz" in raw or b"l2_loss" in raw
+                self._mentions[key] = any(word in raw for word in words)
             except SourceError:
-                self._penalties[path] = False
-        return self._penalties[path]
+                self._mentions[key] = False
+        return self._mentions[key]
 
     def named_reach(self, qualname: str) -> List[Reach]:
         """What a project function builds by the name a parameter gives (``summaries.named_reach``);
         only a module whose text calls a getter is parsed for it."""
         parts = qualname.rsplit(".", 1)
         path = self._locate(parts[0]) if len(parts) == 2 else None
-        if path is None or not self._calls_getters(path):
+        if path is None or not self._mentions_any(path, _GETTER_WORDS):
             return []
         found = self._binding(qualname, optimizers=False)
         if found is None or found[1].node is None:
             return []
         return named_reach(found[0], found[1].node)
-
-    def _calls_getters(self, path: str) -> bool:
-        if path not in self._getters:
-            words = {name.rsplit(".", 1)[1].encode() for name in catalog.OPTIMIZER_NAME_TABLES}
-            try:
-                raw = read_bytes(path)
-                self._getters[path] = any(word in raw for word in words)
-            except SourceError:
-                self._getters[path] = False
-        return self._getters[path]
 
     def reach(self, qualname: str, depth: int = 0) -> Optional[Reach]:
         """The catalog optimizer a project class or function ``qualname`` constructs."""

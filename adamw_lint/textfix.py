@@ -420,7 +420,7 @@ def fix_source(
     if new_source is None:
         from .fix import transform
 
-        new_source, applied, notes = transform(source, findings, style=style, selection=selection, only=only,
+        new_source, applied, notes = transform(source, findings, applied, style=style, selection=selection, only=only,
                                                applicability=applicability, target_torch=target_torch, path=path,
                                                line_length=line_length, decay_values=decay_values)
     try:

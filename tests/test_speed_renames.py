@@ -135,7 +135,7 @@ def test_whole_file_fix_on_the_text_equals_libcst(line_length, path):
         renamed = textfix._renamed(source, applied, line_length, path)
         if renamed is None:
             continue
-        expected, done, _ = fix.transform(source, findings, style="rename", selection=Selection(), only=None,
+        expected, done, _ = fix.transform(source, findings, applied, style="rename", selection=Selection(), only=None,
                                           applicability=UNSAFE, target_torch=None, path=path,
                                           line_length=line_length, decay_values=None)
         assert renamed == expected, source
