@@ -37,6 +37,8 @@ _ROOTS = frozenset(name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS 
 _GETTER = "getter"  # the route of keras.optimizers.get/deserialize
 _NAMED = "named"  # the route of the getters that take an exact name (tf.estimator's get_optimizer_instance)
 _PENALTY = "penalty"  # the route of the L2 penalties (nothing to check at the call itself)
+_OPENS_SCOPE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
+                ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _WALK_LIMIT = 20_000  # nodes per walk: a bound on pathological modules, far above real ones
 
 
@@ -86,6 +88,12 @@ class KerasTfChecker(Checker):
         self._foreign: List[Resolver] = []  # those modules' resolvers
         self._callers: Optional[Dict[str, List[Tuple[ast.Call, Scope]]]] = None  # callee name → this module's calls
         self._sites: Optional[List[Tuple[_Site, Scope]]] = None  # every weight regularizer of the module
+        # walks are deterministic once collecting is done: every optimizer's report asks about the
+        # same models again (``_unclaimed``), and a project's builders make each walk long
+        self._penalties: Dict[Tuple[int, int], List[_Site]] = {}  # (id of a model, id of its scope) → its penalties
+        self._known: Dict[Tuple[int, int], bool] = {}  # the same → whether it is followed
+        self._claimed: Optional[set] = None  # the penalties of every followed model
+        self._steps: Dict[Tuple[int, int], Tuple[List[Tuple[ast.AST, Scope]], Optional[ast.AST]]] = {}  # _step's
 
     # collecting --------------------------------------------------------------------------
     def check(self, call: ast.Call, scope: Scope, name: str, row: object) -> Iterable[Finding]:
@@ -367,6 +375,12 @@ class KerasTfChecker(Checker):
         """Whether anything is known of how ``model`` is built: a Keras/TF call, or a function
         or class of this module, among what it is computed from. A parameter, an attribute or a
         model built in another module is not followed."""
+        key = (id(model), id(scope))
+        if key not in self._known:
+            self._known[key] = self._follows(model, scope)
+        return self._known[key]
+
+    def _follows(self, model: ast.expr, scope: Scope) -> bool:
         for node, node_scope in self._walk(model, scope):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 return True
@@ -400,11 +414,12 @@ class KerasTfChecker(Checker):
         return self._unclaimed(_unique(self._model_penalties(outermost.node, outermost.parent)))  # type: ignore[arg-type]
 
     def _unclaimed(self, sites: List[_Site]) -> List[_Site]:
-        claimed = set()
-        for model, model_scope in (*self.others, *(m for o in self.optimizers.values() for m in o.models)):
-            if self._followed(model, model_scope):
-                claimed.update(self._model_penalties(model, model_scope))
-        return [site for site in sites if site not in claimed]
+        if self._claimed is None:
+            self._claimed = set()
+            for model, model_scope in (*self.others, *(m for o in self.optimizers.values() for m in o.models)):
+                if self._followed(model, model_scope):
+                    self._claimed.update(self._model_penalties(model, model_scope))
+        return [site for site in sites if site not in self._claimed]
 
     def _module_regularizers(self) -> List[Tuple[_Site, Scope]]:
         if self._sites is None:
@@ -438,6 +453,12 @@ class KerasTfChecker(Checker):
     # following a model back to its layers ------------------------------------------------
     def _model_penalties(self, expr: ast.expr, scope: Scope) -> List[_Site]:
         """L2 regularizers (and add_loss L2 terms) of the layers ``expr`` is built from."""
+        key = (id(expr), id(scope))
+        if key not in self._penalties:
+            self._penalties[key] = self._built_penalties(expr, scope)
+        return list(self._penalties[key])
+
+    def _built_penalties(self, expr: ast.expr, scope: Scope) -> List[_Site]:
         sites: List[_Site] = []
         for node, scope in self._walk(expr, scope):
             if not isinstance(node, ast.Call):
@@ -548,6 +569,8 @@ class KerasTfChecker(Checker):
 
     def _scope_of(self, node: ast.AST) -> Optional[Scope]:
         """The scope a def, lambda, class or comprehension opens, in this module or another."""
+        if not isinstance(node, _OPENS_SCOPE):
+            return None  # most nodes: not looked up in every module a walk has entered
         found = self.ctx.resolver.scope_of(node)
         for resolver in self._foreign if found is None else ():
             found = resolver.scope_of(node)
@@ -686,7 +709,6 @@ class KerasTfChecker(Checker):
             self._calls = outer
 
     def _nodes(self, expr: ast.expr, scope: Scope, stop):
-        ctx = self.ctx
         stack: List[Tuple[ast.AST, Scope]] = [(expr, scope)]
         seen = set()
         while stack and len(seen) < _WALK_LIMIT:
@@ -697,65 +719,82 @@ class KerasTfChecker(Checker):
             yield node, scope
             if stop is not None and stop(node, scope):
                 continue
-            if isinstance(node, ast.Name):
-                if not isinstance(node.ctx, ast.Load):
-                    continue
-                binding = ctx.reaching(node, scope)
-                if binding is None:
-                    continue
-                if binding.value is not None:
-                    stack.append((binding.value, binding.scope))
-                elif binding.unpacked is not None:  # main, reg = self.losses(): built from the whole value
-                    stack.append((binding.unpacked, binding.scope))
-                elif binding.qualname is not None:
-                    # imported: a class, builder or model object of the project (a layer registry's entry)
-                    callee = self._project_callable(binding.qualname)
-                    if callee is not None:
-                        stack.append(callee)
-                elif binding.node is not None:
-                    stack.append((binding.node, binding.scope))
-                elif _is_parameter(binding):  # what the function's callers in this module pass
-                    stack.extend(self._passed(binding.scope, node.id))
-                stack.extend(self._mutations.get(id(binding), ()))
-                continue
-            inner = self._scope_of(node) or scope
-            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
-                member = self.members.self_attribute(node, scope)
-                if member is not None:  # self.loss: what the class family stores there
-                    stack.extend(self.members.values(*member))
-                elif isinstance(node.value, ast.Name):  # ``networks.generator`` handed over (``from pkg import networks``)
-                    name = ctx.qualname(node, scope)
-                    callee = self._project_callable(name) if name is not None else None
-                    if callee is not None:
-                        stack.append(callee)
-            if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
-                binding = ctx.reaching(node.func, scope) if isinstance(node.func, ast.Name) else None
-                callee = binding.node if binding is not None else None
-                # imported (``build``, ``nets.build`` of ``from pkg import nets``): a builder of the project?
-                imported = binding.qualname if binding is not None else \
-                    ctx.qualname(node.func, scope) if isinstance(node.func, ast.Attribute) else None
-                if imported is not None:
-                    callee = self._project_callable(imported)
-                    if callee is not None:
-                        stack.append(callee)
-                        callee = callee[0]
-                if isinstance(callee, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    calls = self._calls.setdefault(id(callee), [])
-                    if all(c is not node for c, _ in calls):
-                        calls.append((node, scope))
-            if isinstance(node, ast.Call) and ctx.qualname(node.func, scope) is not None:
-                children: Sequence[ast.AST] = [*node.args, *(kw.value for kw in node.keywords)]  # a library callee
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                children = node.body
-            elif isinstance(node, ast.ClassDef):
-                stack.extend((base, scope) for base in node.bases)
-                children = node.body
-            else:
-                children = list(ast.iter_child_nodes(node))
-            stack.extend((child, inner) for child in reversed(children))
+            key = (id(node), id(scope))
+            step = self._steps.get(key)
+            if step is None:
+                step = self._steps[key] = self._step(node, scope)
+            following, callee = step
+            if callee is not None:
+                calls = self._calls.setdefault(id(callee), [])
+                if all(c is not node for c, _ in calls):
+                    calls.append((node, scope))  # type: ignore[arg-type]
+            stack.extend(following)
         if stack:
-            ctx.limit_hit = (f"analysis stopped after {_WALK_LIMIT} nodes following a model or loss; "
-                             "findings in this file may be missing")
+            self.ctx.limit_hit = (f"analysis stopped after {_WALK_LIMIT} nodes following a model or loss; "
+                                  "findings in this file may be missing")
+
+    def _step(self, node: ast.AST, scope: Scope) -> Tuple[List[Tuple[ast.AST, Scope]], Optional[ast.AST]]:
+        """What the walk goes on to from ``node`` (in the order it pushes them), and the function
+        or class of the project that ``node`` calls, if any. Computed once per node: every walk
+        of a module meets the same builders, and their bodies are most of what walks go through."""
+        ctx = self.ctx
+        stack: List[Tuple[ast.AST, Scope]] = []
+        if isinstance(node, ast.Name):
+            if not isinstance(node.ctx, ast.Load):
+                return stack, None
+            binding = ctx.reaching(node, scope)
+            if binding is None:
+                return stack, None
+            if binding.value is not None:
+                stack.append((binding.value, binding.scope))
+            elif binding.unpacked is not None:  # main, reg = self.losses(): built from the whole value
+                stack.append((binding.unpacked, binding.scope))
+            elif binding.qualname is not None:
+                # imported: a class, builder or model object of the project (a layer registry's entry)
+                callee = self._project_callable(binding.qualname)
+                if callee is not None:
+                    stack.append(callee)
+            elif binding.node is not None:
+                stack.append((binding.node, binding.scope))
+            elif _is_parameter(binding):  # what the function's callers in this module pass
+                stack.extend(self._passed(binding.scope, node.id))
+            stack.extend(self._mutations.get(id(binding), ()))
+            return stack, None
+        inner = self._scope_of(node) or scope
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+            member = self.members.self_attribute(node, scope)
+            if member is not None:  # self.loss: what the class family stores there
+                stack.extend(self.members.values(*member))
+            elif isinstance(node.value, ast.Name):  # ``networks.generator`` handed over (``from pkg import networks``)
+                name = ctx.qualname(node, scope)
+                found = self._project_callable(name) if name is not None else None
+                if found is not None:
+                    stack.append(found)
+        called = None
+        if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
+            binding = ctx.reaching(node.func, scope) if isinstance(node.func, ast.Name) else None
+            callee = binding.node if binding is not None else None
+            # imported (``build``, ``nets.build`` of ``from pkg import nets``): a builder of the project?
+            imported = binding.qualname if binding is not None else \
+                ctx.qualname(node.func, scope) if isinstance(node.func, ast.Attribute) else None
+            if imported is not None:
+                found = self._project_callable(imported)
+                if found is not None:
+                    stack.append(found)
+                    callee = found[0]
+            if isinstance(callee, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                called = callee
+        if isinstance(node, ast.Call) and ctx.qualname(node.func, scope) is not None:
+            children: Sequence[ast.AST] = [*node.args, *(kw.value for kw in node.keywords)]  # a library callee
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            children = node.body
+        elif isinstance(node, ast.ClassDef):
+            stack.extend((base, scope) for base in node.bases)
+            children = node.body
+        else:
+            children = list(ast.iter_child_nodes(node))
+        stack.extend((child, inner) for child in reversed(children))
+        return stack, called
 
 
 def _trains_parameters(module, cls: ast.ClassDef) -> Dict[str, Tuple[str, int, str, str]]:
