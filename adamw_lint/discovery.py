@@ -5,7 +5,7 @@ to it exclude it (``exclude``, by default ruff's list of tool and environment fo
 ``extend-exclude``), when it holds a virtual environment (``pyvenv.cfg``), or, with
 ``respect-gitignore`` (the default), when git would ignore it: every ``.gitignore`` from the
 repository root down, ``.git/info/exclude`` and the user's global excludes file, read with
-``pathspec``'s gitignore semantics. A path named on the command line is always checked, unless
+git's pattern semantics (``gitignore``). A path named on the command line is always checked, unless
 ``force-exclude`` is set (as pre-commit needs, since it names files one by one).
 
 A directory named on the command line is walked whether or not it is a symlink (the same with
@@ -133,7 +133,7 @@ def _read_spec(file: str) -> Optional[Patterns]:
         return None
     lines = text.splitlines()
     if not any(line.strip() and not line.startswith("#") for line in lines):
-        return None  # no pattern (git init's .git/info/exclude is all comments): pathspec not imported
+        return None  # no pattern (git init's .git/info/exclude is all comments)
     return Patterns(lines)
 
 

@@ -9,7 +9,6 @@ refuses to write through a symlink, and refuses when the file changed since it w
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import functools
 import io
@@ -292,6 +291,8 @@ def _exchange(first: str, second: str) -> bool:
     at_cwd, exchange = -100, 2
     if rename(at_cwd, os.fsencode(os.path.abspath(first)), at_cwd, os.fsencode(os.path.abspath(second)), exchange) == 0:
         return True
+    import ctypes
+
     number = ctypes.get_errno()
     if number in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
         return False
@@ -326,6 +327,8 @@ def _restore(path: str, original: BinaryIO, directory: str, mode: int) -> None:
 
 @functools.lru_cache(maxsize=1)
 def _renameat2():
+    import ctypes  # only to write a fix (a few ms at start-up otherwise)
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
     except OSError:

@@ -94,11 +94,11 @@ class Settings:
         if "plain names" not in self._matchers:
             self._matchers["plain names"] = frozenset(patterns) if all(map(_is_plain_name, patterns)) else None
         names = self._matchers["plain names"]
-        if names is None:  # a real pattern (a negation, a glob, a path): pathspec decides
+        if names is None:  # a real pattern (a negation, a glob, a path)
             return self._matcher("exclude", patterns)(path, is_dir)
         if os.path.basename(path) in names:
             return True
-        relative = _relative_to(path, self.root)  # without pattern matching, or importing pathspec
+        relative = _relative_to(path, self.root)  # without pattern matching
         return relative is not None and not names.isdisjoint(relative.split("/"))
 
     def _matcher(self, key: str, patterns: Tuple[str, ...]) -> Callable[[str, bool], bool]:
