@@ -14,7 +14,6 @@ directory ignores itself (``.gitignore`` with ``*``, as ruff's does).
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import os
@@ -30,8 +29,14 @@ DEFAULT_DIR = ".adamw_lint_cache"
 Deps = Dict[str, Optional[str]]  # dotted module name → the file it was found in (None: not found)
 
 
+try:  # hashlib's own blake2b, without hashlib's import of OpenSSL (2 ms of every run)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - a Python built without it
+    from hashlib import blake2b
+
+
 def digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 # libraries whose version a cached result depends on: libcst writes the fixes JSON and SARIF

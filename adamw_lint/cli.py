@@ -235,7 +235,6 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     from . import report, settings as config
     from .cache import DEFAULT_DIR, Cache
     from .catalog.schema import SAFE, UNSAFE
-    from .decay_values import DecayValues
     from .discovery import discover
     from .files import SourceError, display, size_limit, too_large
     from .runner import SUFFIXES, FileResult, Options, analyze, run
@@ -280,6 +279,8 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     fixing = args.command == "fix" or args.command == "check" and args.fix
     decay_values = None
     if getattr(args, "weight_decay_from", None):
+        from .decay_values import DecayValues
+
         try:
             decay_values = DecayValues.load(args.weight_decay_from, args.weight_decay_scale)
         except ValueError as error:

@@ -27,7 +27,6 @@ from . import pool
 from .cache import Cache, CachedResult, Deps, digest
 from .prefilter import may_contain_findings, may_reach_findings, may_train_elsewhere
 from .catalog.schema import UNSAFE
-from .decay_values import DecayValues
 from .project import in_package, line_length, torch_floor
 from .files import Decoded, SourceError, TooLarge, decode, encode, physical_lines, read_bytes, scan
 from .findings import Finding, Span
@@ -35,6 +34,7 @@ from .noqa import without_noqa
 from .selection import Selection
 
 if TYPE_CHECKING:
+    from .decay_values import DecayValues
     from .engine import Exports
     from .project_index import ProjectIndex
     from .recorded import RecordingIndex
@@ -143,25 +143,27 @@ def _parse(path: str, raw: bytes) -> Tuple[Decoded, ast.AST]:
 
 # Syntax that a newer Python accepts and the one running us rejects: (the version, what it is,
 # the messages this Python gives for it, the pattern of the offending line; None: any line).
-_NEWER_SYNTAX = (
-    ((3, 10), "a match statement", ("invalid syntax",), re.compile(r"^\s*match\b.*:\s*(#.*)?$")),
-    ((3, 11), "except* (PEP 654)", ("invalid syntax",), re.compile(r"^\s*except\s*\*")),
-    ((3, 12), "an f-string with a backslash or comment in an expression (PEP 701)",
-     ("f-string expression part cannot include a backslash", "f-string expression part cannot include '#'"), None),
-    ((3, 12), "an f-string that reuses its quote inside an expression (PEP 701)",
-     ("f-string: unmatched", "f-string: expecting '}'", "unterminated string literal"),
-     re.compile(r"""[fF][rRbB]?(["'])[^"'\n]*\{[^}]*\1""")),
-    ((3, 12), "a type statement (PEP 695)", ("invalid syntax",), re.compile(r"^\s*type\s+[A-Za-z_]\w*\s*[\[=]")),
-    ((3, 12), "a generic class or function (PEP 695)", ("invalid syntax", "expected '('"),
-     re.compile(r"^\s*(async\s+)?(def|class)\s+[A-Za-z_]\w*\s*\[")),
-)
+@functools.lru_cache(maxsize=1)
+def _newer_syntax_table() -> tuple:  # compiled only for a file that does not parse
+    return (
+        ((3, 10), "a match statement", ("invalid syntax",), re.compile(r"^\s*match\b.*:\s*(#.*)?$")),
+        ((3, 11), "except* (PEP 654)", ("invalid syntax",), re.compile(r"^\s*except\s*\*")),
+        ((3, 12), "an f-string with a backslash or comment in an expression (PEP 701)",
+         ("f-string expression part cannot include a backslash", "f-string expression part cannot include '#'"), None),
+        ((3, 12), "an f-string that reuses its quote inside an expression (PEP 701)",
+         ("f-string: unmatched", "f-string: expecting '}'", "unterminated string literal"),
+         re.compile(r"""[fF][rRbB]?(["'])[^"'\n]*\{[^}]*\1""")),
+        ((3, 12), "a type statement (PEP 695)", ("invalid syntax",), re.compile(r"^\s*type\s+[A-Za-z_]\w*\s*[\[=]")),
+        ((3, 12), "a generic class or function (PEP 695)", ("invalid syntax", "expected '('"),
+         re.compile(r"^\s*(async\s+)?(def|class)\s+[A-Za-z_]\w*\s*\[")),
+    )
 
 
 def _newer_syntax(error: SyntaxError, text: str) -> Optional[Tuple[str, str]]:
     """What in the line a SyntaxError points at only a newer Python accepts, and that version."""
     lines = physical_lines(text)
     line = lines[error.lineno - 1] if error.lineno and 0 < error.lineno <= len(lines) else ""
-    for version, what, messages, pattern in _NEWER_SYNTAX:
+    for version, what, messages, pattern in _newer_syntax_table():
         if sys.version_info < version and (error.msg or "").startswith(messages) \
                 and (pattern is None or pattern.search(line)):
             return what, f"{version[0]}.{version[1]}"

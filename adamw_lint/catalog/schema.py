@@ -1,4 +1,8 @@
-"""The catalog's row types: what a rule, an optimizer API, a penalty or a chain is."""
+"""The catalog's row types: what a rule, an optimizer API, a penalty or a chain is.
+
+A row is one entry of the catalog and compares by identity (``eq=False``): no code compares two
+rows' values, and every generated method is compiled at each start-up (the CLI's budget for a
+pre-commit run of one file is a few tens of milliseconds)."""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ DISPLAY_ONLY = "display-only"  # a suggestion shown, never applied by a tool
 APPLICABILITIES = (SAFE, UNSAFE, DISPLAY_ONLY)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Rule:
     """One diagnostic code, documented in ruff's sections."""
 
@@ -98,7 +102,7 @@ class Example:
     fixed: Optional[str] = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class OptimizerApi(_Signed):
     """An optimizer class (or class-like callable) and how it applies weight decay."""
 
@@ -139,7 +143,7 @@ class Choice:
     advice: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class OptimizerFactory(_Signed):
     """A function that builds an optimizer from a name string (timm, Hugging Face)."""
 
@@ -154,7 +158,7 @@ class OptimizerFactory(_Signed):
     invalid: Tuple[Example, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class OptimizerWrapper(_Signed):
     """A callable that receives an optimizer class and forwards arguments to it."""
 
@@ -170,7 +174,7 @@ class OptimizerWrapper(_Signed):
     switch_ignored_when: Optional[str] = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TrainingOptimizer:
     """TensorFlow/Keras optimizers. Their own ``weight_decay=`` is decoupled and never reported;
     adaptive ones make any L2 penalty in the model or loss coupled (AWL201/AWL202), and a
@@ -185,7 +189,7 @@ class TrainingOptimizer:
     invalid: Tuple[Example, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class L2Penalty(_Signed):
     """A coupled L2 penalty written into the model (a regularizer) or into the loss."""
 
@@ -206,7 +210,7 @@ class L2Penalty(_Signed):
         return ("AWL201",) if self.kind == "regularizer" else ("AWL202",)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class OptaxChain:
     """Where ``add_decayed_weights`` sits in an ``optax.chain`` decides what it is."""
 
@@ -222,7 +226,7 @@ class OptaxChain:
     invalid: Tuple[Example, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SquaredNormPattern:
     """Spellings of Σθ² over ``model.parameters()`` added to a loss (method names on the tensor)."""
 
