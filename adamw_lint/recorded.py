@@ -4,7 +4,7 @@ from the cache: importing the project index costs what a run that finds no candi
 
 from __future__ import annotations
 
-from typing import Callable, Hashable, Optional, Sequence, Tuple, TypeVar
+from typing import Callable, Dict, Hashable, Optional, Sequence, TypeVar
 
 from .cache import Deps
 from .project_index import ProjectIndex
@@ -18,6 +18,7 @@ class RecordingIndex(ProjectIndex):
     def __init__(self, roots: Sequence[str]) -> None:
         super().__init__(roots)
         self.located: Deps = {}
+        self._looked_for: Dict[Hashable, Deps] = {}  # a shared answer's key → what computing it looked for
 
     def _locate(self, dotted: str) -> Optional[str]:
         path = super()._locate(dotted)
@@ -31,15 +32,18 @@ class RecordingIndex(ProjectIndex):
     def shared(self, key: Hashable, compute: Callable[..., _Answer], *args: object) -> _Answer:  # type: ignore[override]
         """``ProjectIndex.shared``, and the modules computing it looked for, noted again for every
         file that asks: its result depends on them as much as the first asker's did."""
-        answer, looked = super().shared(key, self._noting, compute, args)
+        answer = super().shared(key, self._noting, key, compute, args)
+        looked = self._looked_for.get(key)
         if looked:
             self.located.update(looked)
         return answer
 
-    def _noting(self, compute: Callable[..., _Answer], args: tuple) -> Tuple[_Answer, Deps]:
+    def _noting(self, key: Hashable, compute: Callable[..., _Answer], args: tuple) -> _Answer:
         outer, self.located = self.located, {}
         try:
             answer = compute(*args)
         finally:
             looked, self.located = self.located, outer
-        return answer, looked
+        if looked:  # most answers look for nothing: kept apart, so as not to hold a pair each until exit
+            self._looked_for[key] = looked
+        return answer
