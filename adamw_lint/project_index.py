@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Container, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Container, Dict, Hashable, List, Optional, Sequence, Tuple, TypeVar
 
 from . import catalog
 from .files import SourceError, decode, physical_lines, read_bytes
@@ -29,6 +29,7 @@ _DEPTH = 4  # re-exports and wrappers followed through this many modules
 _PENALTY_WORDS = (b"regulariz", b"l2_loss")  # a model builder's module names one
 # a module that builds an optimizer by name calls one of the getters
 _GETTER_WORDS = tuple(sorted({name.rsplit(".", 1)[1].encode() for name in catalog.OPTIMIZER_NAME_TABLES}))
+_Answer = TypeVar("_Answer")
 
 
 class ProjectIndex:
@@ -39,6 +40,7 @@ class ProjectIndex:
         self._relevant: Dict[str, bool] = {}  # path → whether its text can name an optimizer
         self._mentions: Dict[Tuple[str, Tuple[bytes, ...]], bool] = {}  # (path, words) → whether its text has one
         self._located: Dict[str, Optional[str]] = {}
+        self._shared: Dict[Hashable, object] = {}  # a checker's key → its answer about the project's modules
 
     def __getstate__(self) -> dict:
         return {"roots": self.roots}
@@ -171,6 +173,14 @@ class ProjectIndex:
         if not found or len(found) != 1:
             return None  # rebound, or not defined at module level: unknown
         return module, found[0]
+
+    def shared(self, key: Hashable, compute: Callable[..., _Answer], *args: object) -> _Answer:
+        """``compute(*args)``, once per process and run: a checker's answer about nodes of the
+        project's modules that every file checked would compute alike (``key`` says what it
+        depends on), like the step of a walk through a builder many files reach."""
+        if key not in self._shared:
+            self._shared[key] = compute(*args)
+        return self._shared[key]  # type: ignore[return-value]
 
     # answers ---------------------------------------------------------------------------------
     def literal(self, qualname: str, depth: int = 0) -> object:

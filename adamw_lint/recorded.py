@@ -4,10 +4,12 @@ from the cache: importing the project index costs what a run that finds no candi
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Callable, Dict, Hashable, Optional, Sequence, TypeVar
 
 from .cache import Deps
 from .project_index import ProjectIndex
+
+_Answer = TypeVar("_Answer")
 
 
 class RecordingIndex(ProjectIndex):
@@ -16,6 +18,7 @@ class RecordingIndex(ProjectIndex):
     def __init__(self, roots: Sequence[str]) -> None:
         super().__init__(roots)
         self.located: Deps = {}
+        self._looked_for: Dict[Hashable, Deps] = {}  # a shared answer's key → what computing it looked for
 
     def _locate(self, dotted: str) -> Optional[str]:
         path = super()._locate(dotted)
@@ -25,3 +28,22 @@ class RecordingIndex(ProjectIndex):
     def module(self, dotted: str, optimizers: bool = False):  # type: ignore[override]
         self._locate(dotted)  # remembered per process: a later file reads it without locating it
         return super().module(dotted, optimizers)
+
+    def shared(self, key: Hashable, compute: Callable[..., _Answer], *args: object) -> _Answer:  # type: ignore[override]
+        """``ProjectIndex.shared``, and the modules computing it looked for, noted again for every
+        file that asks: its result depends on them as much as the first asker's did."""
+        answer = super().shared(key, self._noting, key, compute, args)
+        looked = self._looked_for.get(key)
+        if looked:
+            self.located.update(looked)
+        return answer
+
+    def _noting(self, key: Hashable, compute: Callable[..., _Answer], args: tuple) -> _Answer:
+        outer, self.located = self.located, {}
+        try:
+            answer = compute(*args)
+        finally:
+            looked, self.located = self.located, outer
+        if looked:  # most answers look for nothing: kept apart, so as not to hold a pair each until exit
+            self._looked_for[key] = looked
+        return answer

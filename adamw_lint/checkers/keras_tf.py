@@ -21,14 +21,14 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 from .. import catalog
 from ..catalog import TrainingOptimizer
 from ..context import ABSENT, HIDDEN, Alternative
 from ..findings import Finding, place
 from ..scope import Binding, Resolver, Scope
-from ..summaries import ClassMembers, Reach, stored_parameters
+from ..summaries import ClassMembers, Module, Reach, stored_parameters
 from .base import Checker
 
 _REGULARIZERS = {name: row for row in catalog.L2_PENALTIES if row.kind == "regularizer" for name in row.names}
@@ -51,6 +51,29 @@ class _Site:
     coefficient: Optional[float] = None
     factor: float = 0.0
     where: str = ""  # the project module it is written in, when not this one
+
+
+class _Step(NamedTuple):
+    """What a walk goes on to from one node (in the order it pushes them), the function or class
+    of the project the node calls, if any, and the other project modules it enters."""
+
+    following: List[Tuple[ast.AST, Scope]]
+    callee: Optional[ast.AST]
+    entered: Tuple[Module, ...]
+
+
+# an L2 regularizer, and the coefficient that leaves it out when the walk's calls pass it zero
+_Regularizer = Tuple[_Site, Optional[Tuple[ast.expr, Scope]]]
+
+
+class _Layer(NamedTuple):
+    """What a call met by a model's walk adds to its penalties, as far as the call alone tells."""
+
+    regularizers: List[_Regularizer]
+    added: List[ast.expr]  # what ``add_loss(...)`` is given
+
+
+_BARE = _Layer([], [])  # most calls
 
 
 @dataclass
@@ -93,7 +116,12 @@ class KerasTfChecker(Checker):
         self._penalties: Dict[Tuple[int, int], List[_Site]] = {}  # (id of a model, id of its scope) → its penalties
         self._known: Dict[Tuple[int, int], bool] = {}  # the same → whether it is followed
         self._claimed: Optional[set] = None  # the penalties of every followed model
-        self._steps: Dict[Tuple[int, int], Tuple[List[Tuple[ast.AST, Scope]], Optional[ast.AST]]] = {}  # _step's
+        self._steps: Dict[Tuple[int, int], _Step] = {}  # (id of a node, id of its scope) → its step
+        self._layers: Dict[Tuple[int, int], _Layer] = {}  # the same for a call → its layer
+        # what a foreign node's qualified name is depends on nothing of this module but its star
+        # imports (``Resolver.qualname`` looks an unbound name up there): their steps are shared
+        # by the run's files that have the same ones (``_step_of``)
+        self._star_imports = tuple(ctx.resolver.module.star_imports)
 
     # collecting --------------------------------------------------------------------------
     def check(self, call: ast.Call, scope: Scope, name: str, row: object) -> Iterable[Finding]:
@@ -460,45 +488,75 @@ class KerasTfChecker(Checker):
 
     def _built_penalties(self, expr: ast.expr, scope: Scope) -> List[_Site]:
         sites: List[_Site] = []
+        layers = self._layers
         for node, scope in self._walk(expr, scope):
             if not isinstance(node, ast.Call):
                 continue
-            for kw in node.keywords:
-                if kw.arg in catalog.REGULARIZER_KEYWORDS:
-                    site = self._regularizer(kw.value, scope)
-                    if site is not None:
-                        sites.append(site)
-            # a regularizer object handed to what the model is built by (a project builder, a
-            # model class) is there for its weights; an activity regularizer penalizes outputs
-            library = (self.ctx.qualname(node.func, scope) or "").split(".", 1)[0] in _ROOTS
-            given = [] if library else list(node.args)
-            given += [kw.value for kw in node.keywords if kw.arg not in catalog.REGULARIZER_KEYWORDS
-                      and "activity" not in (kw.arg or "")]
-            for value in given:
-                if isinstance(self.ctx.follow(value, scope)[0], ast.Call):
-                    site = self._regularizer(value, scope)
-                    if site is not None:
-                        sites.append(site)
-            if isinstance(node.func, ast.Attribute) and node.func.attr == "add_loss":
-                for arg in node.args:
-                    if self._scaled_to_zero(arg, scope):
-                        continue  # add_loss(l2_reg * tf.nn.l2_loss(w)) with l2_reg left at 0
-                    sites.extend(_Site(s.line, "add_loss", where=s.where) for s in self._loss_penalties(arg, scope)
-                                 if s.what.startswith("l2_loss"))
+            key = (id(node), id(scope))
+            layer = layers.get(key)
+            if layer is None:
+                layer = layers[key] = self._layer_of(node, scope)
+            for site, coefficient in layer.regularizers:
+                if coefficient is None or not self._zero_argument(*coefficient):
+                    sites.append(site)
+            for arg in layer.added:
+                if self._scaled_to_zero(arg, scope):
+                    continue  # add_loss(l2_reg * tf.nn.l2_loss(w)) with l2_reg left at 0
+                sites.extend(_Site(s.line, "add_loss", where=s.where) for s in self._loss_penalties(arg, scope)
+                             if s.what.startswith("l2_loss"))
         return sites
 
+    def _layer_of(self, call: ast.Call, scope: Scope) -> _Layer:
+        """``call``'s layer, computed once per call and module checked, and once per run for a
+        call of another module (what a foreign name means depends on the star imports only)."""
+        project = self.ctx.project
+        if project is None or scope.module() is self.ctx.resolver.module:
+            return self._layer(call, scope)
+        return project.shared(("keras_tf layer", self._star_imports, id(call), id(scope)), self._layer, call, scope)
+
+    def _layer(self, call: ast.Call, scope: Scope) -> _Layer:
+        """The regularizers ``call`` is given and what it adds as a loss."""
+        found: List[_Regularizer] = []
+        for kw in call.keywords:
+            if kw.arg in catalog.REGULARIZER_KEYWORDS:
+                regularizer = self._regularizer_of(kw.value, scope)
+                if regularizer is not None:
+                    found.append(regularizer)
+        # a regularizer object handed to what the model is built by (a project builder, a
+        # model class) is there for its weights; an activity regularizer penalizes outputs
+        library = (self.ctx.qualname(call.func, scope) or "").split(".", 1)[0] in _ROOTS
+        given = [] if library else list(call.args)
+        given += [kw.value for kw in call.keywords if kw.arg not in catalog.REGULARIZER_KEYWORDS
+                  and "activity" not in (kw.arg or "")]
+        for value in given:
+            if isinstance(self.ctx.follow(value, scope)[0], ast.Call):
+                regularizer = self._regularizer_of(value, scope)
+                if regularizer is not None:
+                    found.append(regularizer)
+        added = call.args if isinstance(call.func, ast.Attribute) and call.func.attr == "add_loss" else []
+        return _Layer(found, added) if found or added else _BARE
+
     def _regularizer(self, expr: ast.expr, scope: Scope) -> Optional[_Site]:
+        found = self._regularizer_of(expr, scope)
+        if found is None:
+            return None
+        site, coefficient = found
+        return None if coefficient is not None and self._zero_argument(*coefficient) else site
+
+    def _regularizer_of(self, expr: ast.expr, scope: Scope) -> Optional[_Regularizer]:
+        """The L2 regularizer ``expr`` is, as far as it alone tells: with its coefficient when
+        that is a name the calls a walk meets may leave at zero (``_zero_argument``)."""
         ctx = self.ctx
         value, value_scope = ctx.follow(expr, scope)
         literal = ctx.literal(value, value_scope)
         if isinstance(literal, str) and literal.lower() in catalog.REGULARIZER_STRINGS:
             return _Site(expr.lineno, "regularizer", catalog.REGULARIZER_STRINGS[literal.lower()], 2.0,
-                         self._where(scope))
+                         self._where(scope)), None
         if not isinstance(value, ast.Call):
             # the L2 function itself as the regularizer (``kernel_regularizer=tf.nn.l2_loss``): c = 1
             term = _LOSS_TERMS.get(ctx.qualname(value, value_scope) or "") if isinstance(value, ast.Attribute) else None
             if term is not None and term.of_weights:
-                return _Site(expr.lineno, "regularizer", 1.0, term.gradient_factor, self._where(scope))
+                return _Site(expr.lineno, "regularizer", 1.0, term.gradient_factor, self._where(scope)), None
             return None
         penalty = _REGULARIZERS.get(ctx.qualname(value.func, value_scope) or "")
         if penalty is None or penalty.coefficient is None:
@@ -513,11 +571,12 @@ class KerasTfChecker(Checker):
             number = penalty.signature.default(penalty.coefficient)
             if not number:
                 return None
-        elif ctx.nonzero(coefficient, value_scope) is False or self._zero_argument(coefficient, value_scope):
+            return _Site(expr.lineno, "regularizer", number, penalty.gradient_factor, self._where(scope)), None
+        if ctx.nonzero(coefficient, value_scope) is False:
             return None
-        else:
-            number = ctx.number(coefficient, value_scope)  # type: ignore[arg-type]
-        return _Site(expr.lineno, "regularizer", number, penalty.gradient_factor, self._where(scope))  # type: ignore[arg-type]
+        number = ctx.number(coefficient, value_scope)  # type: ignore[arg-type]
+        site = _Site(expr.lineno, "regularizer", number, penalty.gradient_factor, self._where(scope))  # type: ignore[arg-type]
+        return site, (coefficient, value_scope)  # type: ignore[return-value]
 
     def _passed(self, function_scope: Scope, parameter: str) -> List[Tuple[ast.AST, Scope]]:
         """The expressions this module's calls pass for ``parameter`` of the function whose scope
@@ -554,18 +613,11 @@ class KerasTfChecker(Checker):
                 found.append((given, scope))
         return found
 
-    def _project_callable(self, qualname: str) -> Optional[Tuple[ast.AST, Scope]]:
-        """A function or class of another module of the project (a model builder), with the
-        module scope it is defined in; its module's path is kept for the sites found in it."""
+    def _project_callable(self, qualname: str) -> Optional[Tuple[Module, ast.AST]]:
+        """A function or class of another module of the project (a model builder), with its
+        module (``_step_of`` keeps the module's path for the sites found in it)."""
         project = self.ctx.project
-        found = project.definition(qualname, built=True) if project is not None else None
-        if found is None:
-            return None
-        module, node = found
-        if id(module.resolver.module) not in self._paths:
-            self._paths[id(module.resolver.module)] = _shown(module.path)
-            self._foreign.append(module.resolver)
-        return node, module.resolver.module
+        return project.definition(qualname, built=True) if project is not None else None
 
     def _scope_of(self, node: ast.AST) -> Optional[Scope]:
         """The scope a def, lambda, class or comprehension opens, in this module or another."""
@@ -703,48 +755,62 @@ class KerasTfChecker(Checker):
         Nodes where ``stop`` says so are yielded but not entered. The calls of builders this
         walk meets are its own (``_zero_argument`` reads them): another walk starts afresh."""
         outer, self._calls = self._calls, {}
+        calls, steps = self._calls, self._steps  # the loop runs for every node of every walk
+        stack: List[Tuple[ast.AST, Scope]] = [(expr, scope)]
+        seen = set()
         try:
-            yield from self._nodes(expr, scope, stop)
+            while stack and len(seen) < _WALK_LIMIT:
+                node, scope = stack.pop()
+                marker = id(node)
+                if marker in seen:
+                    continue
+                seen.add(marker)  # so a call is recorded once
+                yield node, scope
+                if stop is not None and stop(node, scope):
+                    continue
+                key = (marker, id(scope))
+                step = steps.get(key)
+                if step is None:
+                    step = steps[key] = self._step_of(node, scope)
+                following, callee, _ = step
+                if callee is not None:
+                    calls.setdefault(id(callee), []).append((node, scope))
+                stack.extend(following)
+            if stack:
+                self.ctx.limit_hit = (f"analysis stopped after {_WALK_LIMIT} nodes following a model or loss; "
+                                      "findings in this file may be missing")
         finally:
             self._calls = outer
 
-    def _nodes(self, expr: ast.expr, scope: Scope, stop):
-        stack: List[Tuple[ast.AST, Scope]] = [(expr, scope)]
-        seen = set()
-        while stack and len(seen) < _WALK_LIMIT:
-            node, scope = stack.pop()
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            yield node, scope
-            if stop is not None and stop(node, scope):
-                continue
-            key = (id(node), id(scope))
-            step = self._steps.get(key)
-            if step is None:
-                step = self._steps[key] = self._step(node, scope)
-            following, callee = step
-            if callee is not None:
-                calls = self._calls.setdefault(id(callee), [])
-                if all(c is not node for c, _ in calls):
-                    calls.append((node, scope))  # type: ignore[arg-type]
-            stack.extend(following)
-        if stack:
-            self.ctx.limit_hit = (f"analysis stopped after {_WALK_LIMIT} nodes following a model or loss; "
-                                  "findings in this file may be missing")
+    def _step_of(self, node: ast.AST, scope: Scope) -> _Step:
+        """``node``'s step, computed once per node and module checked (every walk of a module
+        meets the same builders, and their bodies are most of what walks go through), and once
+        per run for a node of another module (every file that builds a model meets them too)."""
+        project = self.ctx.project
+        if project is None or scope.module() is self.ctx.resolver.module:
+            step = self._step(node, scope)
+        else:
+            step = project.shared(("keras_tf step", self._star_imports, id(node), id(scope)), self._step, node, scope)
+        for module in step.entered:  # where another module's sites are shown, and its scopes
+            if id(module.resolver.module) not in self._paths:
+                self._paths[id(module.resolver.module)] = _shown(module.path)
+                self._foreign.append(module.resolver)
+        return step
 
-    def _step(self, node: ast.AST, scope: Scope) -> Tuple[List[Tuple[ast.AST, Scope]], Optional[ast.AST]]:
-        """What the walk goes on to from ``node`` (in the order it pushes them), and the function
-        or class of the project that ``node`` calls, if any. Computed once per node: every walk
-        of a module meets the same builders, and their bodies are most of what walks go through."""
+    def _step(self, node: ast.AST, scope: Scope) -> _Step:
+        """The step of ``node`` in ``scope``. For a node of another module it depends on this
+        module only through its star imports: this module's callers of a function (``_passed``),
+        its ``x.add(...)`` calls (``_mutations``) and its class families (``self.members``) never
+        name another module's nodes."""
         ctx = self.ctx
         stack: List[Tuple[ast.AST, Scope]] = []
+        entered: List[Module] = []
         if isinstance(node, ast.Name):
             if not isinstance(node.ctx, ast.Load):
-                return stack, None
+                return _Step(stack, None, ())
             binding = ctx.reaching(node, scope)
             if binding is None:
-                return stack, None
+                return _Step(stack, None, ())
             if binding.value is not None:
                 stack.append((binding.value, binding.scope))
             elif binding.unpacked is not None:  # main, reg = self.losses(): built from the whole value
@@ -753,13 +819,14 @@ class KerasTfChecker(Checker):
                 # imported: a class, builder or model object of the project (a layer registry's entry)
                 callee = self._project_callable(binding.qualname)
                 if callee is not None:
-                    stack.append(callee)
+                    entered.append(callee[0])
+                    stack.append((callee[1], callee[0].resolver.module))
             elif binding.node is not None:
                 stack.append((binding.node, binding.scope))
             elif _is_parameter(binding):  # what the function's callers in this module pass
                 stack.extend(self._passed(binding.scope, node.id))
             stack.extend(self._mutations.get(id(binding), ()))
-            return stack, None
+            return _Step(stack, None, tuple(entered))
         inner = self._scope_of(node) or scope
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
             member = self.members.self_attribute(node, scope)
@@ -769,7 +836,8 @@ class KerasTfChecker(Checker):
                 name = ctx.qualname(node, scope)
                 found = self._project_callable(name) if name is not None else None
                 if found is not None:
-                    stack.append(found)
+                    entered.append(found[0])
+                    stack.append((found[1], found[0].resolver.module))
         called = None
         if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
             binding = ctx.reaching(node.func, scope) if isinstance(node.func, ast.Name) else None
@@ -780,8 +848,9 @@ class KerasTfChecker(Checker):
             if imported is not None:
                 found = self._project_callable(imported)
                 if found is not None:
-                    stack.append(found)
-                    callee = found[0]
+                    entered.append(found[0])
+                    stack.append((found[1], found[0].resolver.module))
+                    callee = found[1]
             if isinstance(callee, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 called = callee
         if isinstance(node, ast.Call) and ctx.qualname(node.func, scope) is not None:
@@ -794,7 +863,7 @@ class KerasTfChecker(Checker):
         else:
             children = list(ast.iter_child_nodes(node))
         stack.extend((child, inner) for child in reversed(children))
-        return stack, called
+        return _Step(stack, called, tuple(entered))
 
 
 def _trains_parameters(module, cls: ast.ClassDef) -> Dict[str, Tuple[str, int, str, str]]:
