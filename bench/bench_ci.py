@@ -12,7 +12,8 @@ Trees anyone can obtain:
   K of which build ``torch.optim.Adam(..., weight_decay=...)`` over two lines (the SARIF rows;
   their fixes are renames, done without libcst), ``from-K`` the same with ``Adam`` imported by
   name (each fix also changes the import: libcst's work), and ``fix97``/``fix97from-import``,
-  97 files to fix of each kind.
+  97 files to fix of each kind; ``one``, a git repository with a ``.gitignore``, a
+  ``pyproject.toml`` that declares torch and one module, for one file as pre-commit runs it.
 
 ``--before PATH``: the adamw_lint package directory's parent of another build (e.g. ``git
 archive 65bcd61 | tar -x -C /tmp/before``), measured in the same rounds. Each figure is the median
@@ -87,6 +88,16 @@ def generate(root: Path, files: int, with_findings: int, per_file: int = 3, fill
             parts.append("".join(f"STEP_{j}_{k} = {k}\n" for k in range(filler // per_file)))
             parts.append((FINDING_FROM if imported else FINDING if i < with_findings else CLEAN).format(j=j))
         (root / "pkg" / f"train_{i}.py").write_text("".join(parts))
+    return root
+
+
+def _repository(root: Path) -> Path:
+    """``root`` as pre-commit finds a project: a git repository with a ``.gitignore`` and a
+    ``pyproject.toml`` that declares torch (read for the lowest torch a fix may need)."""
+    (root / ".gitignore").write_text("build/\n*.ckpt\n__pycache__/\n.venv\n")
+    (root / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0.1"\n'
+                                         'dependencies = ["torch>=2.1", "numpy"]\n\n[tool.ruff]\nline-length = 100\n')
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
     return root
 
 
@@ -182,14 +193,14 @@ def formats(args, rows, work: Path) -> None:
 
 def startup(args, builds, lint, no_cache, ruff, here, work: Path) -> None:
     print("\n## start-up and one file as pre-commit runs it")
-    one = work / "one"
-    generate(one, 1, 0)
-    target = str(one / "pkg" / "train_0.py")
+    one = _repository(generate(work / "one", 1, 0))
+    target = "pkg/train_0.py"
     commands = {"python -c pass": ([sys.executable, "-c", "pass"], one, _env(None))}
     for build, path in builds.items():
         commands[f"{build} --version"] = ([*lint, "--version"], one, _env(path))
         commands[f"{build} rules"] = ([*lint, "rules"], one, _env(path))
-        commands[f"{build} one file"] = ([*lint, "check", *no_cache(path), target], one, _env(path, PRE_COMMIT="1"))
+        commands[f"{build} one file"] = ([*lint, "check", "--force-exclude", *no_cache(path), target], one,
+                                         _env(path, PRE_COMMIT="1"))
     if ruff:
         commands["ruff one file"] = ([ruff, "check", "--no-cache", "--isolated", target], one, _env(None))
     flake8 = [sys.executable, "-m", "flake8", "--select", "AWL", target]
