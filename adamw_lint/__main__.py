@@ -12,6 +12,6 @@ if __name__ == "__main__":
         here = None
     if sys.path and (not sys.path[0] or here is not None and os.path.abspath(sys.path[0]) == here):
         del sys.path[0]
-    from adamw_lint.cli import main
+    from adamw_lint.cli import run
 
-    sys.exit(main())
+    run()

@@ -172,6 +172,22 @@ def _torch_command(run) -> int:
         return EXIT_ERROR
 
 
+def run() -> None:
+    """The ``adamw-lint`` command and ``python -m adamw_lint``: ``main`` on the process's own
+    command line, then an exit that skips the interpreter's teardown, as mypy's ``hard_exit``
+    does. Freeing every tree and index a run built, object by object, took up to half of a
+    run over a package (0.38 s of 0.84 s on merlin-models). Everything is written by then: the
+    output is flushed here, files and the cache are written and closed inside ``main``, and
+    worker processes have been stopped."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)  # a stream that cannot be flushed: the interpreter's own exit reports it
+    os._exit(code)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """The command; ``argv`` None: the process's own command line (the console script,
     ``python -m adamw_lint``), so a lint run may tune the process (``pool.collect_less``)."""

@@ -67,3 +67,20 @@ def test_ignore_patterns_are_matched_without_pathspec(tmp_path):
     (tmp_path / "build" / "b.py").write_text(BAD)
     code, modules = _loaded(tmp_path, "check", "--no-cache", ".")
     assert code == 1 and "adamw_lint.gitignore" in modules and not _has(modules, "pathspec")
+
+
+def test_the_command_skips_teardown_and_loses_no_output(tmp_path):
+    """``python -m adamw_lint`` exits without freeing what the run built (``cli.run``): every
+    byte of a long output still arrives, through a pipe and in ``-o`` files, with the exit code."""
+    for i in range(40):
+        (tmp_path / f"train_{i}.py").write_text(BAD * 5)
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    command = [sys.executable, "-m", "adamw_lint", "check", "--no-cache", "--format", "json"]
+    piped = subprocess.run([*command, "."], cwd=tmp_path, capture_output=True, text=True, env=env)
+    written = subprocess.run([*command, "-o", "out.json", "."], cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert piped.returncode == written.returncode == 1, piped.stderr + written.stderr
+    findings = json.loads(piped.stdout)
+    assert len(findings) == 200 and findings == json.loads((tmp_path / "out.json").read_text())
+    text = subprocess.run([sys.executable, "-m", "adamw_lint", "check", "--no-cache", "."], cwd=tmp_path,
+                          capture_output=True, text=True, env=env)
+    assert text.returncode == 1 and text.stdout.count("AWL101") == 200 and "Found 200" in text.stdout
