@@ -21,7 +21,6 @@ import os
 import signal
 import sys
 import threading
-import traceback
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence
 
@@ -108,12 +107,18 @@ def _serve(conn: Connection, func: Callable[[Any], Any], parent: int) -> None:
         try:
             result = func(task)
         except BaseException as error:  # the task function is meant to catch everything itself
-            result = Crashed(f"{type(error).__name__}: {error}", traceback.format_exc())
+            result = Crashed(f"{type(error).__name__}: {error}", _traceback())
         try:
             conn.send(result)
         except Exception as error:  # e.g. a result that cannot be pickled: say so instead
             conn.send(Crashed(f"the result could not be sent back: {type(error).__name__}: {error}",
-                              traceback.format_exc()))
+                              _traceback()))
+
+
+def _traceback() -> str:
+    import traceback  # only for a crash: with textwrap, over a millisecond of every start-up
+
+    return traceback.format_exc()
 
 
 class _Worker:

@@ -19,7 +19,6 @@ import heapq
 import os
 import re
 import sys
-import traceback
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
@@ -295,6 +294,8 @@ def _analyze(path: str, raw: bytes, selection: Selection, options: Options) -> F
         interrupt = _interrupt_behind(error)
         if interrupt is not None:
             raise interrupt from None
+        import traceback  # only for a bug in adamw-lint
+
         return FileResult(path, errors=[internal_error(path, f"{type(error).__name__}: {error}", traceback.format_exc())])
 
 
