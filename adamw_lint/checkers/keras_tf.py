@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, TypeVar
 
 from .. import catalog
 from ..catalog import TrainingOptimizer
@@ -37,6 +37,7 @@ _ROOTS = frozenset(name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS 
 _GETTER = "getter"  # the route of keras.optimizers.get/deserialize
 _NAMED = "named"  # the route of the getters that take an exact name (tf.estimator's get_optimizer_instance)
 _PENALTY = "penalty"  # the route of the L2 penalties (nothing to check at the call itself)
+_Answer = TypeVar("_Answer")
 _OPENS_SCOPE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
                 ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _WALK_LIMIT = 20_000  # nodes per walk: a bound on pathological modules, far above real ones
@@ -120,7 +121,7 @@ class KerasTfChecker(Checker):
         self._layers: Dict[Tuple[int, int], _Layer] = {}  # the same for a call → its layer
         # what a foreign node's qualified name is depends on nothing of this module but its star
         # imports (``Resolver.qualname`` looks an unbound name up there): their steps are shared
-        # by the run's files that have the same ones (``_step_of``)
+        # by the run's files that have the same ones (``_per_run``)
         self._star_imports = tuple(ctx.resolver.module.star_imports)
 
     # collecting --------------------------------------------------------------------------
@@ -508,11 +509,17 @@ class KerasTfChecker(Checker):
 
     def _layer_of(self, call: ast.Call, scope: Scope) -> _Layer:
         """``call``'s layer, computed once per call and module checked, and once per run for a
-        call of another module (what a foreign name means depends on the star imports only)."""
+        call of another module."""
+        return self._per_run("keras_tf layer", self._layer, call, scope)
+
+    def _per_run(self, kind: str, compute: Callable[[Any, Scope], _Answer], node: ast.AST, scope: Scope) -> _Answer:
+        """``compute(node, scope)`` here for a node of this module; for a node of another module,
+        once per run, shared by the files with the same star imports (the only thing of the file
+        checked that what a foreign name means depends on)."""
         project = self.ctx.project
         if project is None or scope.module() is self.ctx.resolver.module:
-            return self._layer(call, scope)
-        return project.shared(("keras_tf layer", self._star_imports, id(call), id(scope)), self._layer, call, scope)
+            return compute(node, scope)
+        return project.shared((kind, self._star_imports, id(node), id(scope)), compute, node, scope)
 
     def _layer(self, call: ast.Call, scope: Scope) -> _Layer:
         """The regularizers ``call`` is given and what it adds as a loss."""
@@ -786,11 +793,7 @@ class KerasTfChecker(Checker):
         """``node``'s step, computed once per node and module checked (every walk of a module
         meets the same builders, and their bodies are most of what walks go through), and once
         per run for a node of another module (every file that builds a model meets them too)."""
-        project = self.ctx.project
-        if project is None or scope.module() is self.ctx.resolver.module:
-            step = self._step(node, scope)
-        else:
-            step = project.shared(("keras_tf step", self._star_imports, id(node), id(scope)), self._step, node, scope)
+        step = self._per_run("keras_tf step", self._step, node, scope)
         for module in step.entered:  # where another module's sites are shown, and its scopes
             if id(module.resolver.module) not in self._paths:
                 self._paths[id(module.resolver.module)] = _shown(module.path)
