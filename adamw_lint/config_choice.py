@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import ast
 import os
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from . import catalog
 from .findings import Finding, Span
@@ -44,8 +43,7 @@ _MAX_MODULE_BYTES = 2_000_000  # a generated or vendored module this large is no
 _MAX_MODULES = 20_000  # files looked at per project: a bound for monorepos
 
 
-@dataclass(frozen=True)
-class Decay:
+class Decay(NamedTuple):
     """Where a by-name construction's weight decay comes from."""
 
     literal: Optional[str] = None  # written in the code (Python text)
@@ -53,8 +51,7 @@ class Decay:
     spread: Optional[KeyPath] = None  # a config mapping spread as keyword arguments
 
 
-@dataclass(frozen=True)
-class Selector:
+class Selector(NamedTuple):
     """A construction whose class a config value names."""
 
     path: str  # the module that builds it

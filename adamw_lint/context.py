@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .catalog import Signature
 from .catalog.conventions import LAZY_CALLS
@@ -79,8 +79,7 @@ def bind(args: Args, sig: Signature) -> Bound:
 ParamGroup = Tuple[ast.expr, Dict[str, ast.expr], bool]  # the group, its string keys, has unknown parts
 
 
-@dataclass(frozen=True)
-class Alternative:
+class Alternative(NamedTuple):
     """One thing a callee may be: a qualified name, and the expression that names it there."""
 
     qualname: str
@@ -88,8 +87,7 @@ class Alternative:
     where: str = ""  # the file that names it, when it is another module of the project
 
 
-@dataclass(frozen=True)
-class SuperInit:
+class SuperInit(NamedTuple):
     """A base class's ``__init__`` called from a subclass: ``super().__init__(...)`` or
     ``Base.__init__(self, ...)`` (``explicit_self``)."""
 

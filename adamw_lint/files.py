@@ -19,9 +19,8 @@ import stat
 import tempfile
 import threading
 import tokenize
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, List, Optional, Tuple
+from typing import BinaryIO, Callable, Iterator, List, NamedTuple, Optional, Tuple
 
 class SourceError(Exception):
     """A file that cannot be read, decoded, parsed or written: reported, skipped, never written.
@@ -136,8 +135,7 @@ def _kind(mode: int) -> str:
     return "a socket" if stat.S_ISSOCK(mode) else "not a file"
 
 
-@dataclass(frozen=True)
-class Decoded:
+class Decoded(NamedTuple):
     text: str
     encoding: str  # "utf-8-sig" keeps a BOM
 

@@ -21,15 +21,13 @@ import os
 import signal
 import sys
 import threading
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
 
-@dataclass(frozen=True)
-class Crashed:
+class Crashed(NamedTuple):
     """A task whose worker died or failed outside the task function."""
 
     reason: str

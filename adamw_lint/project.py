@@ -30,9 +30,8 @@ import ast
 import os
 import re
 import sys
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, NamedTuple, Optional, Set, Tuple
 
 from .files import SourceError, read_bytes
 
@@ -291,8 +290,7 @@ _LENGTH_OPTION = re.compile(r"^(?:--max-line-length|--line-length|-l)(?:=|\s+|(?
 _Setting = Tuple[str, Optional[int], str]
 
 
-@dataclass(frozen=True)
-class LineLength:
+class LineLength(NamedTuple):
     """The line length a fix must keep to, and where it comes from (``adamw-lint config`` says)."""
 
     limit: int

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Tuple, Union
+from typing import Callable, Dict, List, NamedTuple, Optional, Tuple, Union
 
 from . import flow
 
@@ -27,8 +27,7 @@ _UNKNOWN = object()  # a value that is not a literal
 Literal = Union[int, float, str, bool, None]
 
 
-@dataclass(frozen=True)
-class Binding:
+class Binding(NamedTuple):
     pos: Position
     scope: "Scope"
     qualname: Optional[str] = None  # set for imports: what the name refers to

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, List, Tuple, TypeVar
+from typing import Iterable, List, NamedTuple, Tuple, TypeVar
 
 from .catalog import RULES_BY_CODE
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     select: Tuple[str, ...] = ()  # empty: every rule that is on by default
     ignore: Tuple[str, ...] = ()
     extend_select: Tuple[str, ...] = ()  # turns on rules that are off by default

@@ -23,8 +23,8 @@ that name. The answer over-approximates (every store, in any order): the checker
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, replace
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from dataclasses import dataclass
+from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import catalog
 from .scope import Resolver, Scope
@@ -43,8 +43,7 @@ class Module:
     lines: Sequence[str]
 
 
-@dataclass(frozen=True)
-class Reach:
+class Reach(NamedTuple):
     """How a project callable reaches a catalog optimizer ``name``: the construction inside it
     (``call``, in ``module``), and the callable's own parameters (``params``: its ``ast.arguments``,
     None when it takes the optimizer's own arguments unchanged)."""
@@ -111,7 +110,7 @@ def _class(module: Module, node: ast.ClassDef, reach_name: Callable[[str, int], 
     built = [r for m in methods.values() if m is not init for r in [_function(module, m, _without_self(init.args))] if r]
     if len(built) != 1:
         return None
-    return replace(built[0], factory=True, stored=tuple(stored_parameters(init)))
+    return built[0]._replace(factory=True, stored=tuple(stored_parameters(init)))
 
 
 def stored_parameters(init: ast.FunctionDef) -> Iterator[Tuple[str, str]]:

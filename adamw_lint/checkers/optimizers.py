@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass, replace
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 from .. import catalog
 from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signature
@@ -33,8 +33,7 @@ class _Config:
     decay_text: str
 
 
-@dataclass(frozen=True)
-class Via:
+class Via(NamedTuple):
     """How a call reaches an optimizer it does not name: said in the message (``template``, with
     ``place`` marks for ``related`` lines); ``blocked``: why the fix is not planned here."""
 
