@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 # ``c * tf.nn.l2_loss(w)`` and ``c * tf.losses.get_regularization_loss()`` (the regularizers' sum)
 _L2_LOSS = frozenset(name for row in catalog.L2_PENALTIES if row.kind == "loss" for name in row.names)
+_L2_LOSS_WORDS = tuple(sorted({name.rsplit(".", 1)[1] for name in _L2_LOSS}))
 _KERAS_MODULES = frozenset(name.rsplit(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS if row.keras for name in row.names)
 _MAX_NAME = 80  # longer strings are prose, not a class path
 
@@ -151,7 +152,11 @@ def _coefficients(module: "Module") -> Iterator[Coefficient]:
             named = _parameter_name(given)
             if named is not None:
                 yield Coefficient(named, "regularizer", f"{shown}:{call.lineno}")
-    for node in ast.walk(resolver.module.node):  # c * tf.nn.l2_loss(w)
+    # c * tf.nn.l2_loss(w): a call resolves to one of these only in a module where its last name
+    # is written, and walking the whole tree is most of what reading a module for them costs
+    if not any(word in line for line in module.lines for word in _L2_LOSS_WORDS):
+        return
+    for node in ast.walk(resolver.module.node):
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
             for factor, other in ((node.left, node.right), (node.right, node.left)):
                 named = _parameter_name(factor)
