@@ -17,7 +17,6 @@ once, by its real path.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
@@ -139,6 +138,8 @@ def _read_spec(file: str) -> Optional[Patterns]:
 
 def _global_excludes_file(root: str) -> Optional[str]:
     """``core.excludesFile``, or git's default ``$XDG_CONFIG_HOME/git/ignore``."""
+    import subprocess  # only inside a repository: a tree outside one never starts git
+
     try:
         configured = subprocess.run(["git", "config", "--path", "--get", "core.excludesFile"], cwd=root,
                                     capture_output=True, text=True, timeout=10).stdout.strip()

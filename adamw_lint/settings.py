@@ -28,20 +28,14 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 from .files import MAX_SOURCE_BYTES, SourceError, read_bytes
 from .gitignore import PatternError, Patterns
-from .project import enforced_line_length, parse_version
+from .project import enforced_line_length, parse_version, toml_parser
 from .selection import Selection, parse_codes
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11 only
-    import tomli as tomllib
 
 FORMATS = ("text", "json", "github", "sarif")
 STYLES = ("rename", "flag")
@@ -174,6 +168,7 @@ _TOML_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 def read(path: Path) -> Optional[Settings]:
     """The settings a configuration file sets; None for a pyproject.toml without our table."""
+    tomllib = toml_parser()
     try:
         document = tomllib.loads(read_bytes(str(path), MAX_SOURCE_BYTES).decode("utf-8"))
     except SourceError as error:
