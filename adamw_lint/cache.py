@@ -15,7 +15,6 @@ directory ignores itself (``.gitignore`` with ``*``, as ruff's does).
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import re
 import time
@@ -113,6 +112,8 @@ class Cache:
         return self._loaded
 
     def _load(self) -> Dict[str, Any]:
+        import json  # here and in save: a --no-cache run, or one with no candidate, never loads it
+
         try:
             with open(self.path, "rb") as handle:
                 document = json.loads(handle.read())
@@ -151,6 +152,7 @@ class Cache:
         run its speed-up)."""
         if not self._changed:
             return
+        import json
         import tempfile  # only a run that analyzed something writes
 
         self._prune()

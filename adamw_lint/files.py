@@ -16,7 +16,6 @@ import os
 import re
 import signal
 import stat
-import tempfile
 import threading
 import tokenize
 from pathlib import Path
@@ -241,6 +240,8 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
                 raise changed
             read_as = _identity(os.fstat(original.fileno()))
             directory = os.path.dirname(os.path.abspath(path))
+            import tempfile  # only a write needs it: a check that writes nothing never loads it
+
             with _interrupts_held():
                 fd, temporary = tempfile.mkstemp(dir=directory, prefix=".awl-", suffix=".tmp")  # short: any name fits
             with os.fdopen(fd, "wb") as handle:
@@ -311,6 +312,8 @@ def _exchange_back(temporary: str, path: str) -> None:
 def _restore(path: str, original: BinaryIO, directory: str, mode: int) -> None:
     """``os.replace`` won a race against an in-place edit, which went to the old file: write that
     file's content (read through the still-open handle) back over the fix."""
+    import tempfile
+
     original.seek(0)
     edited = original.read()
     with _interrupts_held():

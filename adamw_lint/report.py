@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections import Counter
@@ -146,6 +145,8 @@ def hidden_checks(checks: Sequence["HiddenCheck"]) -> str:
 def as_json(rows: Sequence[Row], out: TextIO, replacements: Optional[Replacements] = None) -> None:
     replacements = replacements or {}
     document = [finding_dict(path, f, replacements.get((path, f.span))) for path, f in rows]
+    import json  # here and below: only the JSON and SARIF outputs need it
+
     json.dump(document, out, indent=2, ensure_ascii=False)
     out.write("\n")
 
@@ -184,6 +185,8 @@ def statistics(rows: Sequence[Row], out: TextIO, level: Level = _safe, as_json: 
     if as_json:
         document = [{"code": code, "name": RULES_BY_CODE[code].name, "count": count, "fixable": fixable[code]}
                     for code, count in ordered]
+        import json
+
         json.dump(document, out, indent=2)
         out.write("\n")
         return
@@ -281,6 +284,8 @@ def sarif(rows: Sequence[Row], out: TextIO, replacements: Replacements, errors: 
         "results": results,
     }
     log = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]}
+    import json
+
     json.dump(log, out, indent=2, ensure_ascii=False)
     out.write("\n")
 

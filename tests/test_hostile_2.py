@@ -385,8 +385,10 @@ def test_h26_an_edit_made_while_fix_writes_is_never_lost(tmp_path, capsys, monke
             edit(target)
 
     if moment == "before the temporary file":
-        real_mkstemp = files.tempfile.mkstemp
-        monkeypatch.setattr(files.tempfile, "mkstemp", lambda **kw: (once(), real_mkstemp(**kw))[1])
+        import tempfile  # files imports it when it writes
+
+        real_mkstemp = tempfile.mkstemp
+        monkeypatch.setattr(tempfile, "mkstemp", lambda **kw: (once(), real_mkstemp(**kw))[1])
     elif moment == "just before the exchange":  # after the last check: only the exchange can tell
         real_exchange = files._exchange
         monkeypatch.setattr(files, "_exchange", lambda a, b: (once(), real_exchange(a, b))[1])

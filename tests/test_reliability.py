@@ -197,7 +197,7 @@ def test_an_interrupt_while_the_temporary_file_is_created_leaves_nothing_behind(
         os.kill(os.getpid(), signal.SIGINT)  # arrives before the caller has the name
         return created
 
-    monkeypatch.setattr(files.tempfile, "mkstemp", interrupted_mkstemp)
+    monkeypatch.setattr(tempfile, "mkstemp", interrupted_mkstemp)  # files imports it when it writes
     other = threading.Event()  # another thread alive, as in a pytest run: the signal may land there
     waiting = threading.Thread(target=other.wait, daemon=True)
     waiting.start()
