@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, TypeVar
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Tuple, TypeVar
 
 from .. import catalog
 from ..catalog import TrainingOptimizer
@@ -41,6 +41,8 @@ _Answer = TypeVar("_Answer")
 _OPENS_SCOPE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
                 ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _WALK_LIMIT = 20_000  # nodes per walk: a bound on pathological modules, far above real ones
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_NESTING = 8  # summaries computed inside one another (a few frames each); deeper, a def is followed in place
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,21 @@ class _Layer(NamedTuple):
 
 
 _BARE = _Layer([], [])  # most calls
+
+
+class _Inert(NamedTuple):
+    """Where the walks of one kind from a node can go, when nothing there is what they react to
+    and it is fewer than ``_WALK_LIMIT`` nodes: the ids of the nodes its summary stepped through,
+    the summaries it met on the way (a def's, another module's node's), and a bound on how many
+    distinct nodes they are together."""
+
+    ids: FrozenSet[int]
+    parts: Tuple["_Inert", ...]
+    size: int  # at least how many distinct nodes they are together: under ``_WALK_LIMIT``
+
+
+class _TooFar(Exception):
+    """Summarising would take more steps than the walk it may spare: given up, nothing cached."""
 
 
 @dataclass
@@ -123,6 +140,12 @@ class KerasTfChecker(Checker):
         # imports (``Resolver.qualname`` looks an unbound name up there): their steps are shared
         # by the run's files that have the same ones (``_per_run``)
         self._star_imports = tuple(ctx.resolver.module.star_imports)
+        # what a walk of each kind can meet from a node (``_reach``), for this module's nodes
+        # (another module's are shared by the run), and the summaries being computed
+        self._reaches: Dict[Tuple[str, int, int], Optional[_Inert]] = {}
+        self._reaching: set = set()
+        self._budget = 0  # steps the summaries of one walk may still take
+        self._too_far = False  # a summary was given up: this module's walks are long, taken as they are
 
     # collecting --------------------------------------------------------------------------
     def check(self, call: ast.Call, scope: Scope, name: str, row: object) -> Iterable[Finding]:
@@ -488,6 +511,8 @@ class KerasTfChecker(Checker):
         return list(self._penalties[key])
 
     def _built_penalties(self, expr: ast.expr, scope: Scope) -> List[_Site]:
+        if self._finds_nothing("layers", expr, scope):
+            return []
         sites: List[_Site] = []
         layers = self._layers
         for node, scope in self._walk(expr, scope):
@@ -700,6 +725,8 @@ class KerasTfChecker(Checker):
 
     # following a loss back to its terms ----------------------------------------------------
     def _loss_penalties(self, expr: ast.expr, scope: Scope) -> List[_Site]:
+        if self._finds_nothing("losses", expr, scope):
+            return []
         sites: List[_Site] = []
         for node, scope in self._walk(expr, scope, stop=self._loss_term):
             if isinstance(node, ast.Attribute) and node.attr == "losses":
@@ -788,6 +815,117 @@ class KerasTfChecker(Checker):
                                       "findings in this file may be missing")
         finally:
             self._calls = outer
+
+    def _finds_nothing(self, kind: str, expr: ast.expr, scope: Scope) -> bool:
+        """Whether the walk of ``kind`` from ``expr`` (``"layers"``: ``_built_penalties``,
+        ``"losses"``: ``_loss_penalties``) is known to find nothing without taking it: no node it
+        reacts to is reachable, so its result is empty whatever order it visits them in and
+        whatever calls it records, and fewer than ``_WALK_LIMIT`` are, so it is not stopped."""
+        if self._too_far:
+            return False
+        self._budget = _WALK_LIMIT
+        try:
+            return self._reach(kind, expr, scope) is not None
+        except _TooFar:
+            self._too_far = True
+            return False
+
+    def _reach(self, kind: str, node: ast.AST, scope: Scope) -> Optional[_Inert]:
+        """``_reached``, once per node of this module, and once per run for another module's
+        node (its steps and layers are the run's: every file that asks notes what they looked for)."""
+        project = self.ctx.project
+        if project is not None and scope.module() is not self.ctx.resolver.module:
+            key = ("keras_tf reach", kind, self._star_imports, id(node), id(scope))
+            return project.shared(key, self._reached, kind, node, scope)
+        mine = (kind, id(node), id(scope))
+        if mine not in self._reaches:
+            self._reaches[mine] = self._reached(kind, node, scope)
+        return self._reaches[mine]
+
+    def _reached(self, kind: str, node: ast.AST, scope: Scope) -> Optional[_Inert]:
+        """The nodes reachable from ``node`` by every step (without the walk's ``seen``, which
+        only ever leaves some out), or None when one of them is what a walk of ``kind`` reacts
+        to, or there are ``_WALK_LIMIT``. A def met on the way, and a node of another module,
+        are summarised on their own: the builders many walks reach are followed once (one
+        being summarised, met again in a recursion, is followed in place)."""
+        started = (kind, id(node), id(scope))
+        home = scope.module()
+        self._reaching.add(started)
+        try:
+            if self._reacts(kind, node, scope):
+                return None
+            stack = list(self._step_for(node, scope).following)
+            pairs, ids = {started[1:]}, {id(node)}
+            parts: Dict[int, _Inert] = {}
+            # how many distinct nodes so far: a bound (a node two parts share counts twice) until
+            # it reaches the limit, then exactly (``union``), so that a large one stops there
+            count, union, merged = 1, None, set()
+            while stack:
+                node, scope = stack.pop()
+                pair = (id(node), id(scope))
+                if pair in pairs:
+                    continue
+                pairs.add(pair)
+                if (isinstance(node, _DEFS) or scope.module() is not home) and len(self._reaching) < _NESTING \
+                        and (kind, *pair) not in self._reaching:
+                    found = self._reach(kind, node, scope)
+                    if found is None:
+                        return None
+                    if id(found) in parts:
+                        continue
+                    parts[id(found)] = found
+                    if union is None:
+                        count += found.size
+                    else:
+                        _merge(union, merged, found)
+                else:
+                    if self._reacts(kind, node, scope):
+                        return None
+                    ids.add(pair[0])
+                    if union is None:
+                        count += 1
+                    else:
+                        union.add(pair[0])
+                    self._budget -= 1
+                    if self._budget < 0:
+                        raise _TooFar
+                    stack.extend(self._step_for(node, scope).following)
+                if union is None and count >= _WALK_LIMIT:
+                    union = set(ids)
+                    for part in parts.values():
+                        _merge(union, merged, part)
+                if union is not None:
+                    count = len(union)
+                    if count >= _WALK_LIMIT:
+                        return None
+            return _Inert(frozenset(ids), tuple(parts.values()), count)
+        finally:
+            self._reaching.discard(started)
+
+    def _reacts(self, kind: str, node: ast.AST, scope: Scope) -> bool:
+        """Whether a walk of ``kind`` does anything at ``node`` (the loss walk stops there)."""
+        if kind == "losses":
+            return self._loss_term(node, scope)
+        if not isinstance(node, ast.Call):
+            return False
+        if scope.module() is not self.ctx.resolver.module:
+            return self._layer_of(node, scope) is not _BARE  # the run's: every ask notes what it looked for
+        key = (id(node), id(scope))
+        layer = self._layers.get(key)
+        if layer is None:
+            layer = self._layers[key] = self._layer_of(node, scope)
+        return layer is not _BARE
+
+    def _step_for(self, node: ast.AST, scope: Scope) -> _Step:
+        """``_step_of`` through this module's cache, as a walk takes it; another module's node's
+        step from the run's, so that a shared summary notes what every step looked for."""
+        if scope.module() is not self.ctx.resolver.module:
+            return self._step_of(node, scope)
+        key = (id(node), id(scope))
+        step = self._steps.get(key)
+        if step is None:
+            step = self._steps[key] = self._step_of(node, scope)
+        return step
 
     def _step_of(self, node: ast.AST, scope: Scope) -> _Step:
         """``node``'s step, computed once per node and module checked (every walk of a module
@@ -895,6 +1033,18 @@ def _trains_parameters(module, cls: ast.ClassDef) -> Dict[str, Tuple[str, int, s
                 where = f"{_shown(module.path)}:{construction.lineno}"
                 found[method.name] = (node.args[0].id, params.index(node.args[0].id), built, where)
     return found
+
+
+def _merge(into: set, merged: set, part: _Inert) -> None:
+    """Adds the nodes of ``part`` and its parts (and theirs), but those already ``merged``, to
+    ``into``, until it holds ``_WALK_LIMIT``."""
+    stack = [part]
+    while stack and len(into) < _WALK_LIMIT:
+        part = stack.pop()
+        if id(part) not in merged:
+            merged.add(id(part))
+            into |= part.ids
+            stack.extend(part.parts)
 
 
 def _is_parameter(binding: Binding) -> bool:

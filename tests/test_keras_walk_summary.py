@@ -1,0 +1,397 @@
+"""A Keras/TF walk that provably finds nothing is not taken (``KerasTfChecker._finds_nothing``):
+nothing it reacts to (a layer given a regularizer, an ``add_loss``, ``x.losses``, an L2 term) is
+reachable from where it starts, and too few nodes are for it to stop at its bound. Each test
+runs the analysis twice, with those summaries and with every walk taken, and the two must
+agree, findings and bound messages alike; counts of the nodes walks visit show the saving."""
+import ast
+import textwrap
+
+import pytest
+
+from adamw_lint.checkers import keras_tf
+from adamw_lint.checkers.keras_tf import KerasTfChecker
+from adamw_lint.engine import analyze_tree
+from adamw_lint.files import physical_lines
+from adamw_lint.recorded import RecordingIndex
+
+HEAD = "import keras\nimport tensorflow as tf\nfrom keras import layers, regularizers\n"
+LIMIT_MESSAGE = ("analysis stopped after 20000 nodes following a model or loss; "
+                 "findings in this file may be missing")
+
+
+@pytest.fixture
+def visited(monkeypatch):
+    """The nodes the walks visit (every walk: models, losses, and whether a model is followed)."""
+    counted = []
+    original = KerasTfChecker._walk
+
+    def walk(self, expr, scope, stop=None):
+        for step in original(self, expr, scope, stop):
+            counted.append(1)
+            yield step
+    monkeypatch.setattr(KerasTfChecker, "_walk", walk)
+    return counted
+
+
+def _analyze(source, path=None, project=None):
+    limits = []
+    found = analyze_tree(ast.parse(source), physical_lines(source), fixes=False, path=path, project=project,
+                         limited=limits.append)
+    return [(f.line, f.code, f.message) for f in found], limits
+
+
+def _both(monkeypatch, run, visited=None):
+    """``run()`` with the summaries and with every walk taken: the same result, which is returned
+    (with how many nodes the walks visited each time, when counted)."""
+    start = len(visited) if visited is not None else 0
+    summarised = run()
+    middle = len(visited) if visited is not None else 0
+    with monkeypatch.context() as m:
+        m.setattr(KerasTfChecker, "_finds_nothing", lambda self, kind, expr, scope: False)
+        walked = run()
+    assert summarised == walked
+    if visited is None:
+        return summarised
+    return summarised, middle - start, len(visited) - middle
+
+
+def _one_file(monkeypatch, source, visited=None):
+    return _both(monkeypatch, lambda: _analyze(HEAD + textwrap.dedent(source)), visited)
+
+
+# one file ------------------------------------------------------------------------------------
+CLEAN_BLOCK = """
+    def block(x, units):
+        h = layers.Dense(units, activation="relu")(x)
+        h = layers.BatchNormalization()(h)
+        h = layers.Dropout(0.1)(h)
+        return layers.Dense(units)(h)
+"""
+
+
+def test_clean_models_built_by_one_builder_are_not_walked_again(monkeypatch, visited):
+    models = "".join(f"""
+    inputs{i} = keras.Input((8,))
+    model{i} = keras.Model(inputs{i}, block(block(inputs{i}, 16), 4))
+    model{i}.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+    """ for i in range(10))
+    (findings, limits), summarised, walked = _one_file(monkeypatch, CLEAN_BLOCK + models, visited)
+    assert findings == [] and limits == []
+    assert walked >= 10 * 40  # every model's walk goes through the builder's body
+    assert summarised < walked / 4  # only whether each model is followed (that walk stops at the first def)
+
+
+def test_a_regularizer_behind_a_builder_already_summarised_clean_is_found(monkeypatch, visited):
+    source = CLEAN_BLOCK + """
+    def regularized_block(x):
+        return layers.Dense(3, kernel_regularizer=regularizers.l2(1e-4))(block(x, 8))
+
+    inputs = keras.Input((8,))
+    plain = keras.Model(inputs, block(inputs, 4))
+    plain.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+
+    outputs = regularized_block(inputs)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+    """
+    (findings, limits), _, _ = _one_file(monkeypatch, source, visited)
+    assert [(line, code) for line, code, _ in findings] == [(20, "AWL201")]
+    assert "line 12" in findings[0][2] and not limits
+
+
+def test_a_builder_left_at_zero_by_one_call_and_not_by_another(monkeypatch):
+    source = """
+    def build(l2=0.0):
+        return keras.Sequential([layers.Dense(3, kernel_regularizer=regularizers.l2(l2))])
+
+    plain = build()
+    plain.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+    zero = build(l2=0)
+    zero.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+    regularized = build(l2=1e-4)
+    regularized.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+    """
+    findings, limits = _one_file(monkeypatch, source)
+    assert [(line, code) for line, code, _ in findings] == [(13, "AWL201")]
+
+
+def test_add_loss_of_an_l2_term_beside_clean_models(monkeypatch):
+    source = CLEAN_BLOCK + """
+    inputs = keras.Input((8,))
+    plain = keras.Model(inputs, block(inputs, 4))
+    plain.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+
+    model = keras.Model(inputs, block(inputs, 2))
+    model.add_loss(1e-4 * tf.nn.l2_loss(model.layers[1].kernel))
+    model.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(3)
+
+        def call(self, x):
+            self.add_loss(1e-4 * tf.nn.l2_loss(self.dense.kernel))
+            return self.dense(x)
+
+    net = Net()
+    net.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+    """
+    findings, limits = _one_file(monkeypatch, source)
+    assert [(line, code) for line, code, _ in findings] == [(17, "AWL202"), (29, "AWL202")]
+
+
+def test_model_losses_in_a_minimized_loss(monkeypatch):
+    source = CLEAN_BLOCK + """
+    inputs = keras.Input((8,))
+    regularized = keras.Model(inputs, layers.Dense(1, kernel_regularizer=regularizers.l2(1e-4))(block(inputs, 4)))
+    plain = keras.Model(inputs, block(inputs, 4))
+
+    def regularized_loss(x, y):
+        return tf.reduce_mean((regularized(x) - y) ** 2) + tf.add_n(regularized.losses)
+
+    def plain_loss(x, y):
+        return tf.reduce_mean((plain(x) - y) ** 2)
+
+    def weight_loss(x, y):
+        return plain_loss(x, y) + 1e-4 * tf.nn.l2_loss(plain.layers[1].kernel)
+
+    opt = tf.keras.optimizers.Adam()
+    opt.minimize(lambda: regularized_loss(x, y), regularized.trainable_variables)
+    other = tf.keras.optimizers.Adam()
+    other.minimize(lambda: plain_loss(x, y), plain.trainable_variables)
+    third = tf.keras.optimizers.Adam()
+    third.minimize(lambda: weight_loss(x, y), plain.trainable_variables)
+    """
+    findings, limits = _one_file(monkeypatch, source)
+    assert [(line, code) for line, code, _ in findings] == [(24, "AWL202"), (28, "AWL202")]
+
+
+def test_builders_that_call_each_other(monkeypatch):
+    source = """
+    def even(x, n):
+        return x if n == 0 else odd(layers.Dense(4, kernel_regularizer=None)(x), n - 1)
+
+    def odd(x, n):
+        return even(layers.Dense(4, kernel_regularizer=None)(x), n - 1)
+
+    def regularized_even(x, n):
+        return x if n == 0 else regularized_odd(layers.Dense(4, kernel_regularizer=None)(x), n - 1)
+
+    def regularized_odd(x, n):
+        return regularized_even(layers.Dense(4, kernel_regularizer="l2")(x), n - 1)
+
+    inputs = keras.Input((8,))
+    plain = keras.Model(inputs, even(inputs, 4))
+    plain.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+    model = keras.Model(inputs, regularized_even(inputs, 4))
+    model.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+    """
+    findings, limits = _one_file(monkeypatch, source)
+    assert [(line, code) for line, code, _ in findings] == [(21, "AWL201")]
+
+
+@pytest.mark.parametrize("regularized", [False, True])
+def test_a_chain_of_builders_deeper_than_summaries_nest(monkeypatch, regularized):
+    depth = keras_tf._NESTING + 10
+    last = 'layers.Dense(2, kernel_regularizer="l2")(x)' if regularized else "layers.Dense(2)(x)"
+    builders = "".join(f"def f{i}(x):\n    return f{i + 1}(layers.Dense(2, kernel_regularizer=None)(x))\n"
+                       for i in reversed(range(depth)))  # each defined before it is called
+    source = f"def f{depth}(x):\n    return {last}\n" + builders + (
+        "inputs = keras.Input((8,))\nmodel = keras.Model(inputs, f0(inputs))\n"
+        "model.compile(optimizer=keras.optimizers.Adam(), loss='mse')\n")
+    findings, limits = _both(monkeypatch, lambda: _analyze(HEAD + source))
+    assert [code for _, code, _ in findings] == (["AWL201"] if regularized else [])
+
+
+# the walk's bound ---------------------------------------------------------------------------------
+def _long_builder(statements, regularized_at=None):
+    """A builder with ``statements`` layers in a row (about ten nodes a walk visits each)."""
+    lines = ["def build(x):"]
+    for i in range(statements):
+        regularizer = '"l2"' if i == regularized_at else "None"
+        lines.append(f"    x = layers.Dense({i}, kernel_regularizer={regularizer})(x)")
+    lines += ["    return x", "", "inputs = keras.Input((8,))", "model = keras.Model(inputs, build(inputs))",
+              "model.compile(optimizer=keras.optimizers.Adam(), loss='mse')", ""]
+    return HEAD + "\n".join(lines)
+
+
+def _longest_walk(monkeypatch, source):
+    """How many nodes the longest walk visits when every walk is taken."""
+    lengths = []
+    original = KerasTfChecker._walk
+
+    def walk(self, expr, scope, stop=None):
+        length = 0
+        try:
+            for step in original(self, expr, scope, stop):
+                length += 1
+                yield step
+        finally:
+            lengths.append(length)
+    with monkeypatch.context() as m:
+        m.setattr(KerasTfChecker, "_finds_nothing", lambda self, kind, expr, scope: False)
+        m.setattr(KerasTfChecker, "_walk", walk)
+        _analyze(source)
+    return max(lengths)
+
+
+# a walk of 19,963 nodes (not taken), of 19,998 (taken: its summary counts some twice) and
+# of 20,000, where it stops
+@pytest.mark.parametrize("statements, nodes", [(2850, 19963), (2855, 19998), (2856, 20000)])
+def test_a_walk_near_its_bound_stops_where_it_did(monkeypatch, visited, statements, nodes):
+    source = _long_builder(statements)
+    (findings, limits), summarised, walked = _both(monkeypatch, lambda: _analyze(source), visited)
+    assert findings == []
+    assert _longest_walk(monkeypatch, source) == nodes
+    assert limits == ([LIMIT_MESSAGE] if nodes == keras_tf._WALK_LIMIT else [])
+    assert summarised < 10 if statements == 2850 else summarised > 19000
+
+
+def test_a_builder_past_the_bound_still_says_so_and_misses_what_the_walk_misses(monkeypatch):
+    # the walk goes through the builder's statements in order, seven nodes each: it stops in the 2,857th
+    early = _long_builder(3000, regularized_at=10)
+    late = _long_builder(3000, regularized_at=2990)
+    findings, limits = _both(monkeypatch, lambda: _analyze(early))
+    assert [code for _, code, _ in findings] == ["AWL201"] and limits == [LIMIT_MESSAGE]
+    assert _both(monkeypatch, lambda: _analyze(late)) == ([], [LIMIT_MESSAGE])
+
+
+def _builders(sizes, calls, models=()):
+    """Builders ``b0``, ``b1``, ... of ``sizes[i]`` layers each, ``b<i>`` calling those ``calls[i]``
+    names (defined before it) first, a model built by each of ``models``, then one by the last."""
+    lines = []
+    for i, size in enumerate(sizes):
+        lines.append(f"def b{i}(x):")
+        lines += [f"    x = b{j}(x)" for j in calls[i]]
+        lines += [f"    x = layers.Dense({k}, kernel_regularizer=None)(x)" for k in range(size)]
+        lines.append("    return x")
+    lines.append("inputs = keras.Input((8,))")
+    for i in models:
+        lines += [f"m{i} = keras.Model(inputs, b{i}(inputs))", f"m{i}.compile(optimizer=keras.optimizers.Adam(), loss='mse')"]
+    lines += [f"model = keras.Model(inputs, b{len(sizes) - 1}(inputs))",
+              "model.compile(optimizer=keras.optimizers.Adam(), loss='mse')", ""]
+    return HEAD + "\n".join(lines)
+
+
+@pytest.mark.parametrize("models", [(), range(7)])
+def test_builders_each_under_the_bound_and_over_it_together(monkeypatch, visited, models):
+    # eight builders of 2,800 nodes: b<i> alone (its parameter is followed to b8's call of it,
+    # so to b0 ... b<i-1> too) is under the bound up to b6; the model of b8 reaches all eight,
+    # through summaries computed by the walks it spares first when there are such models
+    source = _builders([400] * 8 + [1], [()] * 8 + [range(8)], models)
+    (findings, limits), summarised, walked = _both(monkeypatch, lambda: _analyze(source), visited)
+    assert findings == [] and limits == [LIMIT_MESSAGE]
+    assert summarised == walked if not models else summarised < walked - 6 * 2800
+
+
+def test_builders_that_share_a_long_one_are_counted_once(monkeypatch, visited):
+    # b0 (11,200 nodes) is reached through b1 and b2: together they are 11,200 + 2 * 700 + the model
+    source = _builders([1600, 100, 100, 1], [(), (0,), (0,), (1, 2)])
+    (findings, limits), summarised, walked = _both(monkeypatch, lambda: _analyze(source), visited)
+    assert findings == [] and limits == []
+    assert walked > 12000 and summarised < 10
+
+
+# a project ----------------------------------------------------------------------------------
+NETS = """
+    from tensorflow import keras
+    from pkg.heads import head
+
+    def clean(units):
+        return keras.Sequential([keras.layers.Dense(units), head()])
+
+    def build(l2=0.0):
+        return keras.Sequential([keras.layers.Dense(3, kernel_regularizer=keras.regularizers.l2(l2)), clean(2)])
+"""
+HEADS = """
+    from tensorflow import keras
+
+    def head():
+        return keras.layers.Dense(1)
+"""
+HEADS_REGULARIZED = """
+    from tensorflow import keras
+
+    def head():
+        return keras.layers.Dense(1, kernel_regularizer="l2")
+"""
+WRAPPERS = """
+    from tensorflow import keras
+    from pkg.nets import clean, build
+
+    def wrapped_clean():
+        return keras.Sequential([clean(4), clean(8)])
+
+    def wrapped_build():
+        return keras.Sequential([clean(4), build(l2=1e-4)])
+"""
+CALLERS = {
+    "plain.py": "from tensorflow import keras\nfrom pkg.nets import clean\n\n"
+                "model = clean(4)\nmodel.compile(optimizer=keras.optimizers.Adam(), loss='mse')\n",
+    "zero.py": "from tensorflow import keras\nfrom pkg.nets import build\n\n"
+               "model = build()\nmodel.compile(optimizer=keras.optimizers.Adam(), loss='mse')\n",
+    "regularized.py": "from tensorflow import keras\nfrom pkg.nets import build\n\n"
+                      "model = build(l2=1e-4)\nmodel.compile(optimizer=keras.optimizers.Adam(), loss='mse')\n",
+    "wrapped_plain.py": "from tensorflow import keras\nfrom pkg.wrappers import wrapped_clean\n\n"
+                        "model = wrapped_clean()\nmodel.compile(optimizer=keras.optimizers.Adam(), loss='mse')\n",
+    "wrapped.py": "from tensorflow import keras\nfrom pkg.wrappers import wrapped_build, wrapped_clean\n\n"
+                  "plain = wrapped_clean()\nplain.compile(optimizer=keras.optimizers.Adam(), loss='mse')\n"
+                  "model = wrapped_build()\nmodel.compile(optimizer=keras.optimizers.Adam(), loss='mse')\n",
+}
+
+
+def _package(root, heads=HEADS):
+    package = root / "pkg"
+    package.mkdir(exist_ok=True)
+    (package / "__init__.py").write_text("")
+    (package / "nets.py").write_text(textwrap.dedent(NETS))
+    (package / "heads.py").write_text(textwrap.dedent(heads))
+    (package / "wrappers.py").write_text(textwrap.dedent(WRAPPERS))
+    for name, source in CALLERS.items():
+        (package / name).write_text(source)
+    return root
+
+
+def _check(index, root, name):
+    index.located = {}
+    path = root / "pkg" / name
+    return _analyze(path.read_text(), path=str(path), project=index), index.located
+
+
+@pytest.mark.parametrize("order", [list(CALLERS), list(reversed(CALLERS))])
+def test_the_files_of_a_run_share_summaries_and_keep_their_own_findings(tmp_path, monkeypatch, order):
+    root = _package(tmp_path)
+    monkeypatch.chdir(root)
+
+    def run():
+        alone = {name: _check(RecordingIndex([str(root)]), root, name) for name in CALLERS}
+        shared = RecordingIndex([str(root)])
+        together = {name: _check(shared, root, name) for name in order}
+        for name in CALLERS:
+            assert together[name][0] == alone[name][0]
+            # a file whose walk is not taken still notes every module that walk would look for
+            assert {"pkg.nets", "pkg.heads"} <= set(together[name][1]) and {"pkg.nets", "pkg.heads"} <= set(alone[name][1])
+        return {name: findings for name, (findings, _) in alone.items()}
+
+    findings = _both(monkeypatch, run)
+    codes = {name: [(line, code) for line, code, _ in found] for name, (found, limits) in findings.items()}
+    assert codes == {"plain.py": [], "zero.py": [], "regularized.py": [(5, "AWL201")],
+                     "wrapped_plain.py": [], "wrapped.py": [(7, "AWL201")]}
+    assert "pkg/nets.py:9" in findings["regularized.py"][0][0][2]  # shown where it is written
+    assert "pkg/nets.py:9" in findings["wrapped.py"][0][0][2]
+
+
+def test_a_regularizer_two_modules_away_is_found_by_every_caller(tmp_path, monkeypatch):
+    root = _package(tmp_path, heads=HEADS_REGULARIZED)
+    monkeypatch.chdir(root)
+
+    def run():
+        shared = RecordingIndex([str(root)])
+        return {name: _check(shared, root, name)[0] for name in CALLERS}
+
+    findings = _both(monkeypatch, run)
+    codes = {name: [(line, code) for line, code, _ in found] for name, (found, limits) in findings.items()}
+    assert codes == {"plain.py": [(5, "AWL201")], "zero.py": [(5, "AWL201")], "regularized.py": [(5, "AWL201")],
+                     "wrapped_plain.py": [(5, "AWL201")], "wrapped.py": [(5, "AWL201"), (7, "AWL201")]}
+    assert all("pkg/heads.py:5" in found[0][2] for found, _ in findings.values())
