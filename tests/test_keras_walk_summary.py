@@ -395,3 +395,57 @@ def test_a_regularizer_two_modules_away_is_found_by_every_caller(tmp_path, monke
     assert codes == {"plain.py": [(5, "AWL201")], "zero.py": [(5, "AWL201")], "regularized.py": [(5, "AWL201")],
                      "wrapped_plain.py": [(5, "AWL201")], "wrapped.py": [(5, "AWL201"), (7, "AWL201")]}
     assert all("pkg/heads.py:5" in found[0][2] for found, _ in findings.values())
+
+
+LOSSES = """
+    import tensorflow as tf
+    from tensorflow import keras
+
+    def plain_loss(model, x, y):
+        return tf.reduce_mean((model(x) - y) ** 2)
+
+    def regularized_loss(model, x, y):
+        return plain_loss(model, x, y) + 1e-4 * tf.add_n([tf.nn.l2_loss(v) for v in model.trainable_variables])
+
+    def plain_model():
+        return keras.Sequential([keras.layers.Dense(3)])
+
+    def model_with_added_loss():
+        model = plain_model()
+        model.add_loss(1e-4 * tf.nn.l2_loss(model.layers[0].kernel))
+        return model
+"""
+LOSS_CALLERS = {
+    "plain_loss.py": "import tensorflow as tf\nfrom pkg.losses import plain_loss\n\n"
+                     "opt = tf.keras.optimizers.Adam()\nopt.minimize(lambda: plain_loss(model, x, y), model.trainable_variables)\n",
+    "regularized_loss.py": "import tensorflow as tf\nfrom pkg.losses import plain_loss, regularized_loss\n\n"
+                           "opt = tf.keras.optimizers.Adam()\nopt.minimize(lambda: plain_loss(model, x, y), model.trainable_variables)\n"
+                           "other = tf.keras.optimizers.Adam()\n"
+                           "other.minimize(lambda: regularized_loss(model, x, y), model.trainable_variables)\n",
+    "plain_model.py": "from tensorflow import keras\nfrom pkg.losses import plain_model\n\n"
+                      "model = plain_model()\nmodel.compile(optimizer=keras.optimizers.Adam(), loss='mse')\n",
+    "added_loss.py": "from tensorflow import keras\nfrom pkg.losses import model_with_added_loss\n\n"
+                     "model = model_with_added_loss()\nmodel.compile(optimizer=keras.optimizers.Adam(), loss='mse')\n",
+}
+
+
+@pytest.mark.parametrize("order", [list(LOSS_CALLERS), list(reversed(LOSS_CALLERS))])
+def test_loss_terms_and_add_loss_in_another_module(tmp_path, monkeypatch, order):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "losses.py").write_text(textwrap.dedent(LOSSES))
+    for name, source in LOSS_CALLERS.items():
+        (package / name).write_text(source)
+    monkeypatch.chdir(tmp_path)
+
+    def run():
+        shared = RecordingIndex([str(tmp_path)])
+        return {name: _check(shared, tmp_path, name)[0] for name in order}
+
+    findings = _both(monkeypatch, run)
+    codes = {name: [(line, code) for line, code, _ in found] for name, (found, limits) in findings.items()}
+    assert codes == {"plain_loss.py": [], "regularized_loss.py": [(6, "AWL202")], "plain_model.py": [],
+                     "added_loss.py": [(5, "AWL202")]}
+    assert "pkg/losses.py:9" in findings["regularized_loss.py"][0][0][2]
+    assert "pkg/losses.py:16" in findings["added_loss.py"][0][0][2]
