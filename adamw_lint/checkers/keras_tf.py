@@ -42,7 +42,7 @@ _OPENS_SCOPE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
                 ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _WALK_LIMIT = 20_000  # nodes per walk: a bound on pathological modules, far above real ones
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-_NESTING = 8  # summaries computed inside one another (a few frames each); deeper, a def is followed in place
+_NESTING = 16  # summaries computed inside one another (five frames each at most); deeper, a def is followed in place
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class _Inert(NamedTuple):
     distinct nodes they are together."""
 
     ids: FrozenSet[int]
-    parts: Tuple["_Inert", ...]
+    parts: Tuple[_Inert, ...]
     size: int  # at least how many distinct nodes they are together: under ``_WALK_LIMIT``
 
 
