@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from typing import TYPE_CHECKING, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from . import catalog
@@ -36,6 +37,11 @@ if TYPE_CHECKING:
 KeyPath = Tuple[str, ...]
 # The modules whose classes ``getattr(module, name)`` can build: every parent of a catalog name.
 _MODULES = frozenset(name.rsplit(".", 1)[0] for name in catalog.OPTIMIZERS_BY_NAME)
+# A qualified name ends with a name the module writes (an attribute, an import, an alias's
+# source): ``getattr(torch.optim, name)`` can name one of ``_MODULES`` only in a module whose text
+# has the last part of one as a word. Most modules that call getattr( are then never parsed.
+_MODULE_WORD = rb"\b(?:%s)\b" % b"|".join(  # compiled by ``re`` at its first use
+    re.escape(part.encode()) for part in sorted({m.rsplit(".", 1)[-1] for m in _MODULES}, key=len, reverse=True))
 _CASE_FOLDS = ("lower", "upper", "casefold", "capitalize", "title")
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", "node_modules",
                            "site-packages", "__pycache__", "build", "dist", ".eggs"})
@@ -397,8 +403,8 @@ def _module_selectors(project: "ProjectIndex", path: str) -> List[Selector]:
         raw = read_bytes(path)
     except (SourceError, OSError):
         return []
-    if b"getattr(" not in raw and not may_contain_findings(raw):
-        return []  # neither getattr(module, name) nor a table that names an optimizer
+    if not may_contain_findings(raw) and not (b"getattr(" in raw and re.search(_MODULE_WORD, raw)):
+        return []  # neither getattr(<optimizer module>, name) nor a table that names an optimizer
     module = project.parsed(path)  # parsed once per process, shared with the imports followed
     if module is None:
         return []  # the module is reported when it is checked; here it simply builds nothing known

@@ -80,3 +80,28 @@ def test_a_python_config_module_names_the_class_the_same_way(tmp_path):
     flake8 = subprocess.run([sys.executable, "-m", "flake8", "--select", "AWL", "proj/defaults.py"], cwd=repository,
                             capture_output=True, text=True)
     assert flake8.stdout == ""  # one file at a time: the code that builds it is not seen
+
+
+ALIASED = """
+from torch import optim as solvers
+
+def build(cfg, model):
+    return getattr(solvers, cfg.SOLVER.OPTIMIZER)(model.parameters(), lr=cfg.SOLVER.LR,
+                                                  weight_decay=cfg.SOLVER.WEIGHT_DECAY)
+"""
+
+
+def test_a_builder_that_names_no_optimizer_class_is_read_when_it_names_an_optimizer_module(tmp_path):
+    """A module is read for ``getattr(<optimizer module>, name)`` when its text has the module's
+    last name as a word (here ``optim``, imported under an alias), though it names no class."""
+    result = run_cli("check", "-q", ".", cwd=_repository(tmp_path, code=ALIASED))
+    assert result.returncode == 1, result.stderr
+    lines = sorted(line.split(" ", 2)[:2] for line in result.stdout.splitlines())
+    assert lines == [["configs/a.yaml:2:14:", "AWL101"], ["configs/h.yml:2:14:", "AWL103"]]
+    assert "via proj/train.py:5 → getattr(solvers, cfg.SOLVER.OPTIMIZER)" in result.stdout
+
+
+def test_getattr_of_a_module_that_holds_no_optimizer_chooses_nothing(tmp_path):
+    code = ALIASED.replace("from torch import optim as solvers", "from proj import solvers")
+    result = run_cli("check", "-q", ".", cwd=_repository(tmp_path, code=code))
+    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
