@@ -365,6 +365,20 @@ def _check(index, root, name):
     return _analyze(path.read_text(), path=str(path), project=index), index.located
 
 
+def _checked_together(monkeypatch, root, names):
+    """Each file's findings (with and without summaries, ``_both``), the files checked in
+    ``names``' order with one index, as one run checks them."""
+    def run():
+        shared = RecordingIndex([str(root)])
+        return {name: _check(shared, root, name)[0] for name in names}
+
+    return _both(monkeypatch, run)
+
+
+def _codes(findings):
+    return {name: [(line, code) for line, code, _ in found] for name, (found, limits) in findings.items()}
+
+
 @pytest.mark.parametrize("order", [list(CALLERS), list(reversed(CALLERS))])
 def test_the_files_of_a_run_share_summaries_and_keep_their_own_findings(tmp_path, monkeypatch, order):
     root = _package(tmp_path)
@@ -381,8 +395,7 @@ def test_the_files_of_a_run_share_summaries_and_keep_their_own_findings(tmp_path
         return {name: findings for name, (findings, _) in alone.items()}
 
     findings = _both(monkeypatch, run)
-    codes = {name: [(line, code) for line, code, _ in found] for name, (found, limits) in findings.items()}
-    assert codes == {"plain.py": [], "zero.py": [], "regularized.py": [(5, "AWL201")],
+    assert _codes(findings) == {"plain.py": [], "zero.py": [], "regularized.py": [(5, "AWL201")],
                      "wrapped_plain.py": [], "wrapped.py": [(7, "AWL201")]}
     assert "pkg/nets.py:9" in findings["regularized.py"][0][0][2]  # shown where it is written
     assert "pkg/nets.py:9" in findings["wrapped.py"][0][0][2]
@@ -392,13 +405,8 @@ def test_a_regularizer_two_modules_away_is_found_by_every_caller(tmp_path, monke
     root = _package(tmp_path, heads=HEADS_REGULARIZED)
     monkeypatch.chdir(root)
 
-    def run():
-        shared = RecordingIndex([str(root)])
-        return {name: _check(shared, root, name)[0] for name in CALLERS}
-
-    findings = _both(monkeypatch, run)
-    codes = {name: [(line, code) for line, code, _ in found] for name, (found, limits) in findings.items()}
-    assert codes == {"plain.py": [(5, "AWL201")], "zero.py": [(5, "AWL201")], "regularized.py": [(5, "AWL201")],
+    findings = _checked_together(monkeypatch, root, CALLERS)
+    assert _codes(findings) == {"plain.py": [(5, "AWL201")], "zero.py": [(5, "AWL201")], "regularized.py": [(5, "AWL201")],
                      "wrapped_plain.py": [(5, "AWL201")], "wrapped.py": [(5, "AWL201"), (7, "AWL201")]}
     assert all("pkg/heads.py:5" in found[0][2] for found, _ in findings.values())
 
@@ -444,13 +452,8 @@ def test_loss_terms_and_add_loss_in_another_module(tmp_path, monkeypatch, order)
         (package / name).write_text(source)
     monkeypatch.chdir(tmp_path)
 
-    def run():
-        shared = RecordingIndex([str(tmp_path)])
-        return {name: _check(shared, tmp_path, name)[0] for name in order}
-
-    findings = _both(monkeypatch, run)
-    codes = {name: [(line, code) for line, code, _ in found] for name, (found, limits) in findings.items()}
-    assert codes == {"plain_loss.py": [], "regularized_loss.py": [(6, "AWL202")], "plain_model.py": [],
+    findings = _checked_together(monkeypatch, tmp_path, order)
+    assert _codes(findings) == {"plain_loss.py": [], "regularized_loss.py": [(6, "AWL202")], "plain_model.py": [],
                      "added_loss.py": [(5, "AWL202")]}
     assert "pkg/losses.py:9" in findings["regularized_loss.py"][0][0][2]
     assert "pkg/losses.py:16" in findings["added_loss.py"][0][0][2]
