@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
 
@@ -31,6 +32,7 @@ import yaml
 from . import catalog
 from .config_choice import project_modules, yaml_number
 from .findings import Finding
+from .scope import GETATTR_OF_A_STRING
 
 if TYPE_CHECKING:
     from .project_index import ProjectIndex
@@ -152,9 +154,11 @@ def _coefficients(module: "Module") -> Iterator[Coefficient]:
             named = _parameter_name(given)
             if named is not None:
                 yield Coefficient(named, "regularizer", f"{shown}:{call.lineno}")
-    # c * tf.nn.l2_loss(w): a call resolves to one of these only in a module where its last name
-    # is written, and walking the whole tree is most of what reading a module for them costs
-    if not any(word in line for line in module.lines for word in _L2_LOSS_WORDS):
+    # c * tf.nn.l2_loss(w): a call resolves to one of these only in a module whose text has its last
+    # name or a getattr of a string (``scope.GETATTR_OF_A_STRING``), and walking the whole tree is
+    # most of what reading a module for them costs
+    if not any(word in line for line in module.lines for word in _L2_LOSS_WORDS) \
+            and re.search(GETATTR_OF_A_STRING, "\n".join(module.lines)) is None:
         return
     for node in ast.walk(resolver.module.node):
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):

@@ -25,6 +25,12 @@ from . import flow
 Position = Tuple[int, int]
 _UNKNOWN = object()  # a value that is not a literal
 Literal = Union[int, float, str, bool, None]
+# ``Resolver.qualname`` builds a qualified name from identifiers the module writes (an import, an
+# alias's source, an attribute), and from the string of a two-argument ``getattr(x, "name")``,
+# which may be spelled in pieces or with escapes ("op" "tim"). A module whose text has neither the
+# name as a word nor such a getattr cannot name it: the project's modules are read for a name
+# without being parsed. The pattern of such a getattr, for ``re`` (str or, encoded, bytes):
+GETATTR_OF_A_STRING = r"""getattr\(\s*[\w.]+\s*,\s*(?:[rRuU]*(?:"[^"\n]*"|'[^'\n]*')\s*)+\)"""
 
 
 class Binding(NamedTuple):

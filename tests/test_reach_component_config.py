@@ -84,3 +84,14 @@ def test_without_the_project_a_config_is_not_read_as_a_component():
 
     text = json.dumps(CONFIGS["coupled.json"], indent=2)
     assert configs.analyze("coupled.json", text, "rename") == []
+
+
+def test_a_loss_api_named_by_a_string_in_pieces_is_still_read(tmp_path):
+    """The module is read for ``c * <L2 loss>`` though its text never spells the API's name:
+    ``getattr`` of a string in pieces resolves to it all the same."""
+    model = MODEL.replace("tf.compat.v1.losses.get_regularization_loss()",
+                          'getattr(tf.compat.v1.losses, "get_regularization" "_loss")()')
+    assert "get_regularization_loss" not in model and "l2_loss" not in model
+    result = run_cli("check", "-q", "configs/tf1.json", cwd=_repository(tmp_path, model=model))
+    assert result.returncode == 1, result.stderr
+    assert '"l2_reg_coef": 0.0003 is an L2 loss coefficient at proj/model.py:24' in result.stdout

@@ -105,3 +105,13 @@ def test_getattr_of_a_module_that_holds_no_optimizer_chooses_nothing(tmp_path):
     code = ALIASED.replace("from torch import optim as solvers", "from proj import solvers")
     result = run_cli("check", "-q", ".", cwd=_repository(tmp_path, code=code))
     assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+
+
+def test_an_optimizer_module_named_by_a_string_in_pieces_is_still_read(tmp_path):
+    """``getattr(torch, "op" "tim")`` names torch.optim though the module's text never spells it."""
+    code = ALIASED.replace("from torch import optim as solvers", 'import torch\nsolvers = getattr(torch, "op" "tim")')
+    assert "optim" not in code.replace("OPTIMIZER", "")
+    result = run_cli("check", "-q", ".", cwd=_repository(tmp_path, code=code))
+    assert result.returncode == 1, result.stderr
+    lines = sorted(line.split(" ", 2)[:2] for line in result.stdout.splitlines())
+    assert lines == [["configs/a.yaml:2:14:", "AWL101"], ["configs/h.yml:2:14:", "AWL103"]]

@@ -3,7 +3,8 @@
 A row is one entry of the catalog: a NamedTuple, immutable, whose class costs a tenth of a
 millisecond to define where a frozen dataclass costs half of one (it compiles four or five
 methods): every command defines them all at start-up, and the CLI's budget for a pre-commit run
-of one file is a few tens of milliseconds. No code compares two rows' values."""
+of one file is a few tens of milliseconds. Rows compare by value, as tuples do, and one that
+holds a dict (renames, a factory's choices) cannot be hashed: no code compares or hashes rows."""
 
 from __future__ import annotations
 
