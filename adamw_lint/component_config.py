@@ -32,7 +32,7 @@ import yaml
 from . import catalog
 from .config_choice import project_modules, yaml_number
 from .findings import Finding
-from .scope import GETATTR_OF_A_STRING
+from .scope import naming_pattern
 
 if TYPE_CHECKING:
     from .project_index import ProjectIndex
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 # ``c * tf.nn.l2_loss(w)`` and ``c * tf.losses.get_regularization_loss()`` (the regularizers' sum)
 _L2_LOSS = frozenset(name for row in catalog.L2_PENALTIES if row.kind == "loss" for name in row.names)
-_L2_LOSS_WORDS = tuple(sorted({name.rsplit(".", 1)[1] for name in _L2_LOSS}))
+_NAMES_AN_L2_LOSS = naming_pattern(name.rsplit(".", 1)[1] for name in _L2_LOSS)
 _KERAS_MODULES = frozenset(name.rsplit(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS if row.keras for name in row.names)
 _MAX_NAME = 80  # longer strings are prose, not a class path
 
@@ -154,11 +154,9 @@ def _coefficients(module: "Module") -> Iterator[Coefficient]:
             named = _parameter_name(given)
             if named is not None:
                 yield Coefficient(named, "regularizer", f"{shown}:{call.lineno}")
-    # c * tf.nn.l2_loss(w): a call resolves to one of these only in a module whose text has its last
-    # name or a getattr of a string (``scope.GETATTR_OF_A_STRING``), and walking the whole tree is
-    # most of what reading a module for them costs
-    if not any(word in line for line in module.lines for word in _L2_LOSS_WORDS) \
-            and re.search(GETATTR_OF_A_STRING, "\n".join(module.lines)) is None:
+    # c * tf.nn.l2_loss(w): only in a module whose text can name an L2 loss (``naming_pattern``);
+    # walking the whole tree is most of what reading a module for them costs
+    if re.search(_NAMES_AN_L2_LOSS, "\n".join(module.lines)) is None:
         return
     for node in ast.walk(resolver.module.node):
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Callable, Dict, Iterable, Iterator, List, Name
 
 from . import catalog
 from .findings import Finding, Span
-from .scope import GETATTR_OF_A_STRING, Scope
+from .scope import Scope, naming_pattern
 
 if TYPE_CHECKING:
     import yaml  # the YAML side is reached only from configs, which has loaded it: a .py check never loads it
@@ -37,12 +37,9 @@ if TYPE_CHECKING:
 KeyPath = Tuple[str, ...]
 # The modules whose classes ``getattr(module, name)`` can build: every parent of a catalog name.
 _MODULES = frozenset(name.rsplit(".", 1)[0] for name in catalog.OPTIMIZERS_BY_NAME)
-# ``getattr(torch.optim, name)`` names one of ``_MODULES`` only in a module whose text has the last
-# part of one as a word, or a getattr of a string (``scope.GETATTR_OF_A_STRING``): most modules
-# that call getattr( are then never parsed. Compiled by ``re`` at their first use.
-_MODULE_WORD = rb"\b(?:%s)\b" % b"|".join(
-    re.escape(part.encode()) for part in sorted({m.rsplit(".", 1)[-1] for m in _MODULES}, key=len, reverse=True))
-_GETATTR_OF_A_STRING = GETATTR_OF_A_STRING.encode()
+# ``getattr(torch.optim, name)`` can name one of ``_MODULES`` only in a module that matches this:
+# most modules that call getattr( are then never parsed. Compiled by ``re`` at its first use.
+_NAMES_A_MODULE = naming_pattern(m.rsplit(".", 1)[-1] for m in _MODULES).encode()
 _CASE_FOLDS = ("lower", "upper", "casefold", "capitalize", "title")
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", "node_modules",
                            "site-packages", "__pycache__", "build", "dist", ".eggs"})
@@ -404,8 +401,7 @@ def _module_selectors(project: "ProjectIndex", path: str) -> List[Selector]:
         raw = read_bytes(path)
     except (SourceError, OSError):
         return []
-    if not may_contain_findings(raw) and not (b"getattr(" in raw and (re.search(_MODULE_WORD, raw) or
-                                                                      re.search(_GETATTR_OF_A_STRING, raw))):
+    if not may_contain_findings(raw) and not (b"getattr(" in raw and re.search(_NAMES_A_MODULE, raw)):
         return []  # neither getattr(<optimizer module>, name) nor a table that names an optimizer
     module = project.parsed(path)  # parsed once per process, shared with the imports followed
     if module is None:

@@ -17,20 +17,26 @@ so a name is only resolved when every binding that can reach the use is an impor
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, NamedTuple, Optional, Tuple, Union
+from typing import Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
 from . import flow
 
 Position = Tuple[int, int]
 _UNKNOWN = object()  # a value that is not a literal
 Literal = Union[int, float, str, bool, None]
-# ``Resolver.qualname`` builds a qualified name from identifiers the module writes (an import, an
-# alias's source, an attribute), and from the string of a two-argument ``getattr(x, "name")``,
-# which may be spelled in pieces or with escapes ("op" "tim"). A module whose text has neither the
-# name as a word nor such a getattr cannot name it: the project's modules are read for a name
-# without being parsed. The pattern of such a getattr, for ``re`` (str or, encoded, bytes):
-GETATTR_OF_A_STRING = r"""getattr\(\s*[\w.]+\s*,\s*(?:[rRuU]*(?:"[^"\n]*"|'[^'\n]*')\s*)+\)"""
+_GETATTR_OF_A_STRING = r"""getattr\(\s*[\w.]+\s*,\s*(?:[rRuU]*(?:"[^"\n]*"|'[^'\n]*')\s*)+\)"""
+
+
+def naming_pattern(last_names: Iterable[str]) -> str:
+    """A pattern (for ``re``; ``.encode()`` it for bytes) that a module's text must match for a
+    qualified name there to end with one of ``last_names``: ``Resolver.qualname`` builds names from
+    identifiers the module writes (an import, an alias's source, an attribute), and from the
+    string of a two-argument ``getattr(x, "name")``, which may be spelled in pieces or with
+    escapes ("op" "tim"). A module that matches neither is read for such names without parsing."""
+    words = "|".join(map(re.escape, sorted(set(last_names), key=len, reverse=True)))
+    return rf"\b(?:{words})\b|{_GETATTR_OF_A_STRING}"
 
 
 class Binding(NamedTuple):
