@@ -514,14 +514,10 @@ class KerasTfChecker(Checker):
         if self._finds_nothing("layers", expr, scope):
             return []
         sites: List[_Site] = []
-        layers = self._layers
         for node, scope in self._walk(expr, scope):
             if not isinstance(node, ast.Call):
                 continue
-            key = (id(node), id(scope))
-            layer = layers.get(key)
-            if layer is None:
-                layer = layers[key] = self._layer_of(node, scope)
+            layer = self._layer_here(node, scope)
             for site, coefficient in layer.regularizers:
                 if coefficient is None or not self._zero_argument(*coefficient):
                     sites.append(site)
@@ -536,6 +532,14 @@ class KerasTfChecker(Checker):
         """``call``'s layer, computed once per call and module checked, and once per run for a
         call of another module."""
         return self._per_run("keras_tf layer", self._layer, call, scope)
+
+    def _layer_here(self, call: ast.Call, scope: Scope) -> _Layer:
+        """``_layer_of`` through this module's cache: the walks of a module meet the same calls."""
+        key = (id(call), id(scope))
+        layer = self._layers.get(key)
+        if layer is None:
+            layer = self._layers[key] = self._layer_of(call, scope)
+        return layer
 
     def _per_run(self, kind: str, compute: Callable[[Any, Scope], _Answer], node: ast.AST, scope: Scope) -> _Answer:
         """``compute(node, scope)`` here for a node of this module; for a node of another module,
@@ -910,11 +914,7 @@ class KerasTfChecker(Checker):
             return False
         if scope.module() is not self.ctx.resolver.module:
             return self._layer_of(node, scope) is not _BARE  # the run's: every ask notes what it looked for
-        key = (id(node), id(scope))
-        layer = self._layers.get(key)
-        if layer is None:
-            layer = self._layers[key] = self._layer_of(node, scope)
-        return layer is not _BARE
+        return self._layer_here(node, scope) is not _BARE
 
     def _step_for(self, node: ast.AST, scope: Scope) -> _Step:
         """``_step_of`` through this module's cache, as a walk takes it; another module's node's
