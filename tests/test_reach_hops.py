@@ -609,6 +609,38 @@ def test_a_loss_handed_to_a_training_helper_inherited_from_another_module(tmp_pa
     assert run_cli("check", "-q", "--no-cache", ".", cwd=plain).stdout == ""
 
 
+
+def test_a_base_class_training_helper_is_read_once_per_run(tmp_path, monkeypatch):
+    """Every subclass of one base (in every file of a run) asks what its methods train: the base
+    class is read once, and each file still notes the base's module for the cache."""
+    from adamw_lint.checkers import keras_tf
+    from adamw_lint.recorded import RecordingIndex
+
+    base = ("import tensorflow as tf\nclass TFModel:\n    def get_train_op(self, loss):\n"
+            "        return tf.train.AdamOptimizer(1e-3).minimize(loss)\n")
+    net = ("import tensorflow as tf\nfrom pkg.base import TFModel\nclass {}(TFModel):\n    def _build(self, x):\n"
+           "        self._loss = tf.reduce_mean(x) + 1e-3 * tf.nn.l2_loss(x)\n"
+           "        self._train_op = self.get_train_op(self._loss)\n")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "base.py").write_text(base)
+    names = ["a.py", "b.py", "c.py"]
+    for name in names:
+        (tmp_path / "pkg" / name).write_text(net.format(name[0].upper()))
+    read = []
+    original = keras_tf._trains_parameters
+    monkeypatch.setattr(keras_tf, "_trains_parameters", lambda module, cls: read.append(cls.name) or original(module, cls))
+    monkeypatch.chdir(tmp_path)
+    index = RecordingIndex([str(tmp_path)])
+    for name in names:
+        index.located = {}
+        source = (tmp_path / "pkg" / name).read_text()
+        findings = analyze_source(source, path=f"pkg/{name}", project=index)
+        assert [(f.line, f.code) for f in findings] == [(6, "AWL202")]
+        assert "pkg.base" in index.located
+    assert read == ["TFModel"]
+
+
 # an optimizer chosen by name and built inside a model_fn of another module (tf.estimator) -------
 ESTIMATOR_FN = """
 import tensorflow as tf

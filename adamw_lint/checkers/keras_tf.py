@@ -276,7 +276,8 @@ class KerasTfChecker(Checker):
                 name = self.ctx.qualname(base, scope)
                 found = project.definition(name, trains=True) if name else None
                 if found is not None and isinstance(found[1], ast.ClassDef):
-                    for method, summary in _trains_parameters(found[0], found[1]).items():
+                    trained = project.shared(("trains", id(found[1])), _trains_parameters, *found)
+                    for method, summary in trained.items():
                         inherited.setdefault((id(cls), method), summary)
         if not inherited:
             return
