@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import sys
 from importlib import import_module
@@ -72,15 +73,38 @@ def _codes(text: str):
     return parse_codes(text)
 
 
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``, which argparse's help formatter asks for whenever it
+    is built, and argparse builds one for every argument it adds: importing shutil (and the
+    compression modules it tries) for it was ~3 ms of every run."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):  # no stdout, or not a terminal
+        return 80
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import settings as config
+
+    width = _terminal_columns() - 2  # argparse's default width
+
+    def formatter(prog: str) -> argparse.HelpFormatter:
+        return argparse.HelpFormatter(prog, width=width)
 
     parser = argparse.ArgumentParser(
         prog="adamw-lint",
         description="Find adaptive optimizers trained with coupled L2 where weight decay was meant, and fix them.",
+        formatter_class=formatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     parser_class=functools.partial(argparse.ArgumentParser, formatter_class=formatter))
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories; - reads stdin")

@@ -19,8 +19,11 @@ HEAVY = ("libcst", "yaml", "adamw_lint.engine", "adamw_lint.checkers", "adamw_li
          "adamw_lint.project_index", "adamw_lint.context")
 
 
-def _loaded(tmp_path, *args):
-    result = subprocess.run([sys.executable, "-c", _PROBE, *args], cwd=tmp_path, capture_output=True, text=True,
+def _loaded(tmp_path, *args, site=True):
+    """The exit code and the modules loaded; without ``site``, none that a site-packages ``.pth``
+    file loads (an editable install's finder imports shutil and pathlib, a user's does not)."""
+    python = [sys.executable] if site else [sys.executable, "-S"]
+    result = subprocess.run([*python, "-c", _PROBE, *args], cwd=tmp_path, capture_output=True, text=True,
                             env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
     code, modules = json.loads(result.stdout)
@@ -56,6 +59,35 @@ def test_a_check_with_a_finding_loads_the_engine_but_not_the_fixer(tmp_path):
     assert code == 1 and "adamw_lint.engine" in modules
     assert not _has(modules, "libcst") and "adamw_lint.fix" not in modules
     assert not _has(modules, "yaml")  # the project's Python configs are read without PyYAML
+
+
+def test_a_check_imports_no_standard_module_it_does_not_use(tmp_path):
+    # each is milliseconds of every run: argparse's help formatter asks shutil for the terminal's width
+    unused = ("shutil",)
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "b.py").write_text(BAD)
+    for args, expected in ((("a.py",), 0), (("--no-cache", "b.py"), 1)):
+        code, modules = _loaded(tmp_path, "check", *args, site=False)
+        assert code == expected and not any(_has(modules, m) for m in unused)
+
+
+def test_help_is_laid_out_to_the_terminal_width_as_shutil_finds_it(monkeypatch):
+    import shutil
+
+    from adamw_lint.cli import _terminal_columns
+
+    for columns in ("50", "120", "0", "wide"):
+        monkeypatch.setenv("COLUMNS", columns)
+        assert _terminal_columns() == shutil.get_terminal_size().columns
+    monkeypatch.delenv("COLUMNS")
+    assert _terminal_columns() == shutil.get_terminal_size().columns
+    shown = {}
+    for columns in ("50", "120"):
+        done = subprocess.run([sys.executable, "-m", "adamw_lint", "check", "--help"], capture_output=True, text=True,
+                              env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "COLUMNS": columns})
+        assert done.returncode == 0, done.stderr
+        shown[columns] = done.stdout.splitlines()
+    assert max(map(len, shown["120"])) > 80 and len(shown["50"]) > len(shown["120"])
 
 
 def test_ignore_patterns_are_matched_without_pathspec(tmp_path):
