@@ -17,7 +17,6 @@ once, by its real path.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from .files import MAX_SOURCE_BYTES, SourceError, read_bytes
@@ -61,7 +60,7 @@ class GitIgnores:
             inside = os.path.relpath(os.path.abspath(named), base)
             self._named[key] = set() if inside == os.curdir or inside.startswith(os.pardir) else {
                 index for index, pattern in enumerate(spec.patterns)
-                if pattern.include is not None and pattern.match_file(Path(inside).as_posix() + "/")
+                if pattern.include is not None and pattern.match_file(inside.replace(os.sep, "/") + "/")
             }
         return self._named[key]
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, TextIO, Tuple
-from urllib.parse import quote
 
 from . import __version__
 from .findings import Finding
@@ -197,15 +195,19 @@ def statistics(rows: Sequence[Row], out: TextIO, level: Level = _safe, as_json: 
 
 def _source_root() -> str:
     """The repository root above the working directory (SARIF's %SRCROOT%), else the directory."""
-    here = os.path.abspath(os.getcwd())
-    for candidate in (here, *Path(here).parents):
-        if os.path.exists(os.path.join(candidate, ".git")):
-            return str(candidate)
-    return here
+    here = candidate = os.path.abspath(os.getcwd())
+    while not os.path.exists(os.path.join(candidate, ".git")):
+        if os.path.dirname(candidate) == candidate:
+            return here
+        candidate = os.path.dirname(candidate)
+    return candidate
 
 
 def _artifact(path: str, root: str) -> dict:
     """A percent-encoded URI relative to %SRCROOT% (absolute file URI for a path outside it)."""
+    from pathlib import Path  # here and below: SARIF's URIs (pathlib and urllib take ~4 ms to import)
+    from urllib.parse import quote
+
     absolute = Path(os.path.abspath(path))
     try:
         relative = absolute.relative_to(root)
@@ -218,6 +220,8 @@ def sarif(rows: Sequence[Row], out: TextIO, replacements: Replacements, errors: 
           file_lines: Optional[FileLines] = None) -> None:
     """SARIF 2.1.0 as GitHub code scanning reads it: findings with their fixes, and the files that
     could not be analyzed as tool execution notifications."""
+    from pathlib import Path
+
     from . import docs  # imports libcst (~0.25 s), which plain checks never need
 
     root = _source_root()
