@@ -49,9 +49,15 @@ _CLAUSE = re.compile(r"(~=|===|==|!=|<=|>=|<|>|\^|~|=)?\s*v?(\d+)(?:\.(\d+|\*))?
 
 def torch_floor(path: str) -> Optional[Version]:
     """The lowest torch (major, minor) the project holding ``path`` (a file or directory) allows."""
-    floors: List[Version] = []
-    for directory in _directories(path):
-        floors.extend(_directory_floors(directory))
+    directory = os.path.abspath(path)
+    return _floor_at(directory if os.path.isdir(directory) else os.path.dirname(directory))
+
+
+@lru_cache(maxsize=1024)
+def _floor_at(directory: str) -> Optional[Version]:
+    """``torch_floor`` of a directory, once per directory: every candidate file asks, and the walk
+    up to the project's root is a few ``stat`` calls per level."""
+    floors = [floor for folder in _directories(directory) for floor in _directory_floors(folder)]
     return min(floors) if floors else None
 
 
