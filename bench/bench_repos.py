@@ -1,7 +1,7 @@
 """A plain ``check`` of whole package trees beside ``ruff check``: issue 20's "sum over the
 repositories / ruff's sum" and "worst repository / ruff". Prints figures, asserts nothing.
 
-    python bench/bench_repos.py ROOT [ROOT ...] [--repeat N] [--ruff PATH]
+    python bench/bench_repos.py ROOT [ROOT ...] [--repeat N] [--ruff PATH] [--floor]
 
 ROOT: a directory whose subdirectories are the trees (or a tree itself, if it holds Python files
 at its top). Trees anyone can obtain: the packages listed in ``bench/repos.txt``, each installed
@@ -16,6 +16,11 @@ median of N rounds in which adamw-lint and ruff run one after the other, so load
 work hits them alike (the load average is printed: on a shared machine the ratios are what
 counts). adamw-lint runs with ``--no-cache``, ruff with ``--no-cache --isolated`` (its default
 rules).
+
+``--floor`` adds a third column: a Python process (the same interpreter) that only reads every
+``.py`` file of the tree and parses those our pre-filter admits, analyzing nothing: the least a
+linter written in Python that must parse those files could take. What adamw-lint takes above it
+is its own start-up (imports) and analysis.
 """
 
 from __future__ import annotations
@@ -41,6 +46,24 @@ def _trees(roots: Sequence[str]) -> List[Path]:
     return trees
 
 
+# the floor: read every .py file (hidden folders skipped, as discovery does), parse the candidates
+_FLOOR = """
+import ast, os
+from adamw_lint.prefilter import may_contain_findings
+for top, folders, files in os.walk("."):
+    folders[:] = [f for f in folders if not f.startswith(".")]
+    for name in files:
+        if name.endswith(".py"):
+            with open(os.path.join(top, name), "rb") as handle:
+                raw = handle.read()
+            if may_contain_findings(raw):
+                try:
+                    ast.parse(raw)
+                except (SyntaxError, ValueError):
+                    pass
+"""
+
+
 def _seconds(command: Sequence[str], cwd: Path, env: Dict[str, str]) -> Tuple[float, int]:
     start = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -52,6 +75,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("roots", nargs="+")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--ruff", default=shutil.which("ruff"), help="ruff's binary (not a pyenv shim: it adds ~50 ms)")
+    parser.add_argument("--floor", action="store_true", help="also time reading every file and parsing the candidates")
     args = parser.parse_args(argv)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     here = Path(__file__).resolve().parents[1]
@@ -59,27 +83,31 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                    stdout=subprocess.DEVNULL)
     lint = [sys.executable, "-m", "adamw_lint", "check", "--no-cache", "--quiet", "."]
     ruff = [args.ruff, "check", "--no-cache", "--isolated", "--quiet", "."]
+    floor = [sys.executable, "-c", _FLOOR] if args.floor else None
     print(f"load average {os.getloadavg()[0]:.2f}; {args.repeat} rounds; medians in seconds")
-    print(f"{'tree':<34} {'adamw-lint':>10} {'ruff':>8} {'ratio':>7}  exit")
-    totals = [0.0, 0.0]
+    print(f"{'tree':<34} {'adamw-lint':>10} {'ruff':>8} {'ratio':>7}  exit" + (f" {'floor':>8}" if floor else ""))
+    totals = [0.0, 0.0, 0.0]
     worst = (0.0, "")
     for tree in _trees(args.roots):
         _seconds(lint, tree, env), _seconds(ruff, tree, env)  # warm the page cache
-        ours: List[float] = []
-        theirs: List[float] = []
+        times: Tuple[List[float], List[float], List[float]] = ([], [], [])
         code = 0
         for _ in range(args.repeat):
             seconds, code = _seconds(lint, tree, env)
-            ours.append(seconds)
-            theirs.append(_seconds(ruff, tree, env)[0])
-        a, b = statistics.median(ours), statistics.median(theirs)
+            times[0].append(seconds)
+            times[1].append(_seconds(ruff, tree, env)[0])
+            if floor:
+                times[2].append(_seconds(floor, tree, env)[0])
+        a, b, c = (statistics.median(t) if t else 0.0 for t in times)
         totals[0] += a
         totals[1] += b
+        totals[2] += c
         worst = max(worst, (a / b, tree.name))
-        print(f"{tree.name:<34} {a:10.3f} {b:8.3f} {a / b:6.1f}×  {code}", flush=True)
+        print(f"{tree.name:<34} {a:10.3f} {b:8.3f} {a / b:6.1f}×  {code}" + (f"    {c:8.3f}" if floor else ""), flush=True)
     print(f"sum: {totals[0]:.2f} s against ruff's {totals[1]:.2f} s = {totals[0] / totals[1]:.2f}×; "
           f"worst: {worst[1]} {worst[0]:.1f}×; load average {os.getloadavg()[0]:.2f}")
-
+    if floor:
+        print(f"floor (read every file, parse the candidates): {totals[2]:.2f} s = {totals[2] / totals[1]:.2f}× ruff's")
 
 if __name__ == "__main__":
     main()
