@@ -347,7 +347,9 @@ def _lines_matching(pattern: Pattern[str], text: str, starts: List[int]) -> List
     return sorted({bisect.bisect_right(starts, m.start()) for m in pattern.finditer(text)})
 
 
-_GETTER_NAMES = tuple(f"{q}{name}{q}" for table in catalog.OPTIMIZER_NAME_TABLES.values() for name in table for q in "'\"")
+# each once: the getters' tables share their names, and every candidate's text is searched for each
+_GETTER_NAMES = tuple(sorted({f"{q}{name}{q}" for table in catalog.OPTIMIZER_NAME_TABLES.values()
+                              for name in table for q in "'\""}))
 
 
 
