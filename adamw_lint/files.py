@@ -16,9 +16,10 @@ import os
 import re
 import signal
 import stat
+import sys
 import threading
 import tokenize
-from typing import BinaryIO, Callable, Iterator, List, NamedTuple, Optional, Tuple
+from typing import Callable, Iterator, List, NamedTuple, Optional, Tuple
 
 class SourceError(Exception):
     """A file that cannot be read, decoded, parsed or written: reported, skipped, never written.
@@ -67,10 +68,10 @@ def read_bytes(path: str, limit: Optional[int] = None) -> bytes:
     writer), a device (``/dev/zero`` never ends), a file over the limit (TooLarge)."""
     limit = size_limit(path) if limit is None else limit
     try:
-        with _regular(path) as (handle, size):
+        with _regular(path) as (fd, size):
             if size > limit:
                 raise too_large(path, limit)
-            data = handle.read(limit + 1)  # the size may have grown since, or be unknown (/proc)
+            data = _read_at_most(fd, limit + 1, size)  # the size may have grown since, or be unknown (/proc)
     except OSError as error:
         raise SourceError(path, f"cannot be read: {error.strerror or error}") from None
     if len(data) > limit:
@@ -83,10 +84,10 @@ def scan(path: str, test: Callable[[bytes], bool], chunk: int = 4 * MB) -> bool:
     pre-filtered in bounded memory (a word that straddles two chunks is whole in the overlap)."""
     overlap = 4096
     try:
-        with _regular(path) as (handle, _):
+        with _regular(path) as (fd, _):
             tail = b""
             while True:
-                block = handle.read(chunk)
+                block = os.read(fd, chunk)
                 if not block:
                     return False
                 if test(tail + block):
@@ -101,10 +102,12 @@ def too_large(path: str, limit: int) -> TooLarge:
 
 
 @contextlib.contextmanager
-def _regular(path: str) -> Iterator[Tuple[BinaryIO, int]]:
-    """An open regular file and its size. Opened non-blocking, so that a FIFO returns at once to
-    be refused; the mode is read from the open file, so nothing can be swapped in between.
-    OSError from the body (or ``fstat``) is the caller's to name: reading or writing."""
+def _regular(path: str) -> Iterator[Tuple[int, int]]:
+    """The descriptor of an open regular file, and its size. Opened non-blocking, so that a FIFO
+    returns at once to be refused; the mode is read from the open file, so nothing can be swapped
+    in between. Read with ``os.read``: a buffered file object around it cost more than reading
+    most source files. OSError from the body (or ``fstat``) is the caller's to name: reading or
+    writing."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except IsADirectoryError:
@@ -112,17 +115,29 @@ def _regular(path: str) -> Iterator[Tuple[BinaryIO, int]]:
     except OSError as error:
         raise SourceError(path, f"cannot be read: {error.strerror or error}") from None
     try:
-        handle = os.fdopen(fd, "rb")
-    except OSError as error:
-        os.close(fd)
-        raise SourceError(path, f"cannot be read: {error.strerror or error}") from None
-    with handle:
-        info = os.fstat(handle.fileno())
+        info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
             raise SourceError(path, "is a directory")
         if not stat.S_ISREG(info.st_mode):
             raise SourceError(path, f"is not a regular file ({_kind(info.st_mode)}); not read")
-        yield handle, info.st_size
+        yield fd, info.st_size
+    finally:
+        os.close(fd)
+
+
+def _read_at_most(fd: int, most: int, size: int) -> bytes:
+    """Up to ``most`` bytes, to the end of the file: the first read asks for one byte more than
+    ``size`` (the file's size when opened), so a file that has not grown takes two reads."""
+    parts = []
+    want = min(most, size + 1 if size > 0 else 2**16)
+    while most > 0:
+        block = os.read(fd, want)
+        if not block:
+            break
+        parts.append(block)
+        most -= len(block)
+        want = min(most, 2**16)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _kind(mode: int) -> str:
@@ -234,10 +249,10 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
             raise SourceError(path, "is read-only; not written")
         if info.st_nlink > 1:
             raise SourceError(path, f"has {info.st_nlink} hard links; not written (the other links would keep the old content)")
-        with _regular(path) as (original, _):
-            if original.read(len(expected) + 1) != expected:
+        with _regular(path) as (original, size):
+            if _read_at_most(original, len(expected) + 1, size) != expected:
                 raise changed
-            read_as = _identity(os.fstat(original.fileno()))
+            read_as = _identity(os.fstat(original))
             directory = os.path.dirname(os.path.abspath(path))
             import tempfile  # only a write needs it: a check that writes nothing never loads it
 
@@ -262,7 +277,7 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
             else:
                 os.replace(temporary, path)
                 temporary = None
-                if _identity(os.fstat(original.fileno())) != read_as:  # edited in place in between
+                if _identity(os.fstat(original)) != read_as:  # edited in place in between
                     _restore(path, original, directory, mode)
                     raise changed
     except OSError as error:
@@ -308,13 +323,13 @@ def _exchange_back(temporary: str, path: str) -> None:
     raise SourceError(path, f"changed on disk while being written; that version is kept in {temporary}")
 
 
-def _restore(path: str, original: BinaryIO, directory: str, mode: int) -> None:
+def _restore(path: str, original: int, directory: str, mode: int) -> None:
     """``os.replace`` won a race against an in-place edit, which went to the old file: write that
-    file's content (read through the still-open handle) back over the fix."""
+    file's content (read through the still-open descriptor) back over the fix."""
     import tempfile
 
-    original.seek(0)
-    edited = original.read()
+    os.lseek(original, 0, os.SEEK_SET)
+    edited = _read_at_most(original, sys.maxsize, os.fstat(original).st_size)
     with _interrupts_held():
         fd, temporary = tempfile.mkstemp(dir=directory, prefix=".awl-", suffix=".tmp")
     with os.fdopen(fd, "wb") as handle:

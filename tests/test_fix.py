@@ -164,6 +164,25 @@ def test_fix_that_does_not_apply_cleanly_writes_nothing(monkeypatch):
         fix_source("import torch\nopt = torch.optim.RAdam(p, weight_decay=1e-4)\n")
 
 
+
+def test_an_edit_in_place_while_the_fix_replaces_the_file_is_kept(tmp_path, monkeypatch):
+    """Where names cannot be swapped atomically, ``os.replace`` can win a race against an editor
+    that writes into the old file: what the editor wrote is put back over the fix."""
+    from adamw_lint import files
+
+    target = tmp_path / "t.py"
+    target.write_bytes(b"old\n")
+
+    def edited_then_unswappable(first, second):
+        with open(second, "r+b") as editor:
+            editor.write(b"edited by hand\n")
+        return False
+    monkeypatch.setattr(files, "_exchange", edited_then_unswappable)
+    with pytest.raises(SourceError, match="changed on disk since it was read; not written"):
+        write_atomic(str(target), b"new\n", expected=b"old\n")
+    assert target.read_bytes() == b"edited by hand\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.py"]
+
 def test_write_refuses_changed_read_only_and_symlinked_files(tmp_path):
     target = tmp_path / "t.py"
     target.write_bytes(b"old\n")
