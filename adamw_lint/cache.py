@@ -265,8 +265,8 @@ def decode_result(path: str, data: dict) -> CachedResult:
     for code, message, span, planned, blocked, cell, related, template in data["findings"]:
         if not isinstance(code, str) or not isinstance(message, str) or not (cell is None or isinstance(cell, int)):
             raise ValueError("a finding")
-        findings.append(Finding(code, message, _span(span), fix(planned), str(blocked), cell, _tuples(related),
-                                str(template)))
+        findings.append(Finding(code, message, _span(span), cell=cell, related=_tuples(related),
+                                template=str(template)).with_fix(fix(planned), str(blocked)))
     errors = [SourceError(path, str(reason), int(line), int(col), str(detail))
               for reason, line, col, detail in data["errors"]]
     replacements = {_span(span): [(int(o), int(n), str(t)) for o, n, t in edits]

@@ -32,7 +32,7 @@ import bisect
 import json
 import keyword
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple, Union
 
 import yaml
@@ -913,8 +913,8 @@ def _document_findings(document: _Document, text: str, style: str, project: Opti
         point = site.target if exclusive else site.mapping
         start, end = point.start_mark, point.end_mark
         span = (start.line + 1, start.column, end.line + 1, end.column)
-        results.append((replace(finding, message=message, span=span, fix=finding.fix if edits else None,
-                                fix_blocked=blocked), edits))
+        results.append((finding._replace(message=message, span=span, fix=finding.fix if edits else None,
+                                         fix_blocked=blocked), edits))
     return results
 
 

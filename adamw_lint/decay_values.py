@@ -21,7 +21,7 @@ import json
 import math
 import os
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .files import SourceError, read_bytes
@@ -126,9 +126,9 @@ class DecayValues:
             assert finding.fix is not None
             edits = tuple(Edit("replace", span, text) for span, text in sorted(writes.items()))
             shown = ", ".join(f"{_text(lines, span)} → {text}" for span, text in sorted(writes.items()))
-            fix = replace(finding.fix, edits=finding.fix.edits + edits,
-                          description=f"{finding.fix.description}; weight_decay {shown} (runtime calibration)")
-            result.append(replace(finding, fix=fix))
+            description = f"{finding.fix.description}; weight_decay {shown} (runtime calibration)"
+            fix = finding.fix._replace(edits=finding.fix.edits + edits, description=description)
+            result.append(finding._replace(fix=fix))
         return result, notes
 
     def _writes(self, finding: Finding, site: Site, lines: Sequence[str]) -> Tuple[Dict[Span, str], List[str]]:

@@ -1,18 +1,20 @@
-"""What the engine reports: findings, and the fix plans they carry as edits at exact spans."""
+"""What the engine reports: findings, and the fix plans they carry as edits at exact spans.
+
+Each is a NamedTuple, not a frozen dataclass, for start-up: ``dataclasses`` imports ``inspect``,
+and a frozen dataclass compiles four or five methods when it is defined (``catalog/schema.py``).
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-from typing import Callable, Optional, Sequence, Tuple
+from typing import Callable, NamedTuple, Optional, Sequence, Tuple
 
 from .catalog.schema import APPLICABILITIES, DISPLAY_ONLY, UNSAFE
 
 Span = Tuple[int, int, int, int]  # line, col, end line, end col (1-based lines, 0-based chars)
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(NamedTuple):
     """One change at one node, identified by its span in the original source.
 
     ``replace``: the node becomes ``text``. ``add-keyword``: the call at ``span`` gets
@@ -29,13 +31,12 @@ class Edit:
     name: str = ""
 
 
-@dataclass(frozen=True)
-class Fix:
+class Fix(NamedTuple):
     description: str
     edits: Tuple[Edit, ...]
     add_imports: Tuple[Tuple[str, Optional[str]], ...] = ()  # (module, name) or (module, None)
     remove_imports: Tuple[Tuple[str, Optional[str], Optional[str]], ...] = ()  # module, name, asname
-    applicability: str = ""  # SAFE / UNSAFE / DISPLAY_ONLY; "" takes the rule's (catalog/rules.py)
+    applicability: str = ""  # SAFE / UNSAFE / DISPLAY_ONLY; "" takes the rule's (Finding.with_fix)
     # where the rewritten call's weight decay is written: (param-group index, or -1 for the
     # call's own value; the span of the value, or of the call when the fix adds the keyword)
     decay_sites: Tuple[Tuple[int, Span], ...] = ()
@@ -47,12 +48,11 @@ class Fix:
         return mine != DISPLAY_ONLY and APPLICABILITIES.index(mine) <= APPLICABILITIES.index(level)
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     code: str
     message: str
     span: Span
-    fix: Optional[Fix] = None
+    fix: Optional[Fix] = None  # attached by ``with_fix``, which settles its applicability
     fix_blocked: str = ""  # why a fixable kind of finding has no fix here
     cell: Optional[int] = None  # notebooks: the 1-based cell; span is then inside the cell
     # Other places the message names (a regularizer's line): 1-based lines of the analyzed text,
@@ -60,12 +60,16 @@ class Finding:
     related: Tuple[int, ...] = ()
     template: str = ""
 
-    def __post_init__(self) -> None:
-        if self.fix is not None and not self.fix.applicability:
-            from .catalog.rules import RULES_BY_CODE  # the rule decides unless the planner did
+    def with_fix(self, fix: Optional[Fix], blocked: str = "") -> "Finding":
+        """The same finding carrying ``fix`` (None: ``blocked`` says why it has none). A fix whose
+        planner left its applicability open gets the rule's (catalog/rules.py) here: a finding's
+        fix is attached through this, and the finding's copies keep it."""
+        if fix is not None and not fix.applicability:
+            from .catalog.rules import RULES_BY_CODE
 
             rule = RULES_BY_CODE.get(self.code)
-            object.__setattr__(self, "fix", replace(self.fix, applicability=rule.fix_applicability if rule else UNSAFE))
+            fix = fix._replace(applicability=rule.fix_applicability if rule else UNSAFE)
+        return self._replace(fix=fix, fix_blocked=blocked)
 
     @classmethod
     def naming(cls, code: str, template: str, span: Span, related: Sequence[int]) -> "Finding":
@@ -78,7 +82,7 @@ class Finding:
         if not self.template:
             return self
         message = _PLACE.sub(lambda m: where(self.related[int(m.group(1))]), self.template)
-        return replace(self, message=message)
+        return self._replace(message=message)
 
     @property
     def line(self) -> int:

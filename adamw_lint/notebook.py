@@ -19,7 +19,7 @@ import bisect
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
 
 from .analysis import analyze_tree
@@ -290,8 +290,8 @@ def _moved(finding: Finding, lines: int, cell: Optional[int] = None) -> Finding:
 
     fix = finding.fix
     if fix is not None:
-        fix = replace(fix, edits=tuple(replace(edit, span=move(edit.span)) for edit in fix.edits))
-    return replace(finding, span=move(finding.span), fix=fix, cell=finding.cell if cell is None else cell)
+        fix = fix._replace(edits=tuple(edit._replace(span=move(edit.span)) for edit in fix.edits))
+    return finding._replace(span=move(finding.span), fix=fix, cell=finding.cell if cell is None else cell)
 
 
 def _analyze(path: str, cells: List[_Cell], style: str, errors: List[SourceError],
@@ -506,7 +506,7 @@ def _fix_cell(path: str, cell: _Cell, findings: List[Finding], selection: Select
 
     head = cell.head  # a %%time line stays the first line: the fixer sees only the body
     lines = physical_lines(cell.text)
-    given = [_moved(replace(f, fix=replace(f.fix, remove_imports=())), head) for f in findings if f.fix]
+    given = [_moved(f._replace(fix=f.fix._replace(remove_imports=())), head) for f in findings if f.fix]
     try:
         result = fix_source("".join(lines[head:]), style, selection, findings=given,
                             applicability=applicability, target_torch=target_torch, line_length=line_length(path))

@@ -1,7 +1,6 @@
 """What a fix may do: its applicability, the torch it must run on, where its imports go, what it
 keeps (hostile inputs #3-#6), the ZeRO trap (17) and the optax chain's hidden arguments."""
 import ast
-import dataclasses
 import subprocess
 import sys
 import textwrap
@@ -45,7 +44,7 @@ def test_only_safe_fixes_are_applied_at_safe():
 
 def test_display_only_fix_is_never_applied():
     (finding,) = analyze_source(ADAM)
-    shown = dataclasses.replace(finding, fix=dataclasses.replace(finding.fix, applicability="display-only"))
+    shown = finding._replace(fix=finding.fix._replace(applicability="display-only"))
     assert not shown.fix.applies_at(UNSAFE)
     assert not fix_source(ADAM, findings=[shown]).changed
 

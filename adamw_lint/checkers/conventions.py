@@ -10,7 +10,6 @@ never an arbitrary dict with a ``type`` key.
 from __future__ import annotations
 
 import ast
-from dataclasses import replace
 from typing import Iterable
 
 from .. import catalog
@@ -56,5 +55,5 @@ class ConventionChecker(Checker):
         if spelled and ctx.fixes and ctx.style == "rename" and MM_TYPES.get(target) and isinstance(kind, ast.Constant):
             quote = ctx.text(kind)[0]
             edit = Edit("replace", ctx.span(kind), f"{quote}{target}{quote}")
-            finding = replace(finding, fix=Fix(f"Replace type={literal!r} with {target!r}", (edit,)), fix_blocked="")
+            finding = finding.with_fix(Fix(f"Replace type={literal!r} with {target!r}", (edit,)))
         return (finding,)

@@ -60,7 +60,7 @@ class OptaxChecker(Checker):
             message = (f"{code} optax.chain(..., add_decayed_weights({shown}), ...) {what}; use "
                        f"{chain.replacement}(..., weight_decay={shown})")
             fix, blocked = plan_chain_fix(ctx, chain, call, scope, names, i, bound, code) if ctx.fixes else (None, "")
-            return Finding(code, message, ctx.span(call), fix, blocked)
+            return Finding(code, message, ctx.span(call)).with_fix(fix, blocked)
         return None
 
     def _negates(self, transform: ast.expr, name: str, scope: Scope) -> bool:

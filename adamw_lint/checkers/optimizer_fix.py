@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import replace
 from typing import List, Optional, Sequence, Tuple, Union
 
 from .. import catalog
@@ -207,7 +206,7 @@ class _Planner:
         note = default_note(self.ctx, value, self.scope)
         if not note:
             return fix
-        return replace(fix, description=f"{fix.description}; {param}={self.ctx.text(value)}{note} is kept: re-tune it")
+        return fix._replace(description=f"{fix.description}; {param}={self.ctx.text(value)}{note} is kept: re-tune it")
 
     def decay_sites(self) -> Tuple[Tuple[int, Tuple[int, int, int, int]], ...]:
         """Where the weight decay is written (see ``Fix.decay_sites``)."""

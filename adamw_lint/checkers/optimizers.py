@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 from .. import catalog
@@ -190,9 +190,9 @@ class OptimizerChecker(Checker):
             else:
                 fix, blocked = plan_fix(self.ctx, api, name, call, cls, bound, scope, groups, wrapper)
         if via is None:
-            return Finding(api.code, message, self.ctx.span(call), fix, blocked)
+            return Finding(api.code, message, self.ctx.span(call)).with_fix(fix, blocked)
         finding = Finding.naming(api.code, f"{message} ({via.template})", self.ctx.span(call), via.related)
-        return replace(finding, fix=fix, fix_blocked=blocked)
+        return finding.with_fix(fix, blocked)
 
     # calls that reach an optimizer without naming it ---------------------------------------
     def check_alternative(self, call: ast.Call, scope: Scope, choice: Alternative, row: object) -> Iterable[Finding]:
@@ -300,7 +300,7 @@ class OptimizerChecker(Checker):
                 fix, kept = kept_public(ctx, Fix(f"Replace {factory.choice} {literal!r} with its decoupled variant",
                                                  (Edit("replace", ctx.span(choice_expr), new),)),
                                         chosen, choice.replacement, call, call.func, scope)
-        return Finding(choice.code, message, ctx.span(call), fix, kept)
+        return Finding(choice.code, message, ctx.span(call)).with_fix(fix, kept)
 
 
 def _passed_by(outer: Args, value: object) -> bool:
