@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Tuple, Union
 
@@ -53,24 +52,57 @@ class SettingsError(Exception):
     """A configuration problem the user must fix: says which key in which file."""
 
 
-@dataclass(frozen=True)
+# Settings' arguments, in order: a configuration's keys (with "-" for "_"), then where it was read
+_FIELDS = ("select", "ignore", "extend_select", "exclude", "extend_exclude", "per_file_ignores", "respect_gitignore",
+           "force_exclude", "fix_style", "format", "unsafe_fixes", "target_torch", "cache_dir", "source", "root")
+
+
 class Settings:
-    select: Tuple[str, ...] = ()
-    ignore: Tuple[str, ...] = ()
-    extend_select: Tuple[str, ...] = ()
-    exclude: Tuple[str, ...] = DEFAULT_EXCLUDE
-    extend_exclude: Tuple[str, ...] = ()
-    per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
-    respect_gitignore: bool = True
-    force_exclude: bool = False
-    fix_style: str = "rename"
-    format: str = "text"
-    unsafe_fixes: bool = False  # check --fix applies fixes that change training numerics too
-    target_torch: Optional[Tuple[int, int]] = None  # None: the lowest torch the project's metadata allows
-    cache_dir: Optional[str] = None  # None: .adamw_lint_cache beside the configuration (or in the working directory)
-    source: Optional[str] = field(default=None, compare=False)  # the file they came from
-    root: str = field(default=".", compare=False)  # patterns are relative to it
-    _matchers: Dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """One configuration's settings. A plain class, not a frozen dataclass: ``dataclasses`` costs
+    every run its import (it imports ``inspect``); nothing compares or changes settings."""
+
+    __slots__ = (*_FIELDS, "_matchers")
+
+    def __init__(
+        self,
+        select: Tuple[str, ...] = (),
+        ignore: Tuple[str, ...] = (),
+        extend_select: Tuple[str, ...] = (),
+        exclude: Tuple[str, ...] = DEFAULT_EXCLUDE,
+        extend_exclude: Tuple[str, ...] = (),
+        per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = (),
+        respect_gitignore: bool = True,
+        force_exclude: bool = False,
+        fix_style: str = "rename",
+        format: str = "text",
+        unsafe_fixes: bool = False,  # check --fix applies fixes that change training numerics too
+        target_torch: Optional[Tuple[int, int]] = None,  # None: the lowest torch the project's metadata allows
+        cache_dir: Optional[str] = None,  # None: .adamw_lint_cache beside the configuration (or in the cwd)
+        source: Optional[str] = None,  # the file they came from
+        root: str = ".",  # patterns are relative to it
+    ) -> None:
+        self.select = select
+        self.ignore = ignore
+        self.extend_select = extend_select
+        self.exclude = exclude
+        self.extend_exclude = extend_exclude
+        self.per_file_ignores = per_file_ignores
+        self.respect_gitignore = respect_gitignore
+        self.force_exclude = force_exclude
+        self.fix_style = fix_style
+        self.format = format
+        self.unsafe_fixes = unsafe_fixes
+        self.target_torch = target_torch
+        self.cache_dir = cache_dir
+        self.source = source
+        self.root = root
+        self._matchers: Dict[str, Any] = {}  # compiled patterns, shared by every folder these settings govern
+
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with ``changes`` (and its own compiled patterns: they depend on what changed)."""
+        values = {name: getattr(self, name) for name in _FIELDS}
+        values.update(changes)
+        return Settings(**values)
 
     def selection_for(self, path: str) -> Selection:
         ignore = list(self.ignore)
@@ -192,7 +224,7 @@ def read(path: Path) -> Optional[Settings]:
     return parse(document, str(path), "")
 
 
-_KEYS = {f.name.replace("_", "-") for f in fields(Settings) if f.name not in ("source", "root", "_matchers")}
+_KEYS = {name.replace("_", "-") for name in _FIELDS if name not in ("source", "root")}
 
 
 def parse(table: Dict[str, Any], source: str, where: str = "") -> Settings:
@@ -282,7 +314,7 @@ class Resolver:
         self.fixed: Optional[Settings] = None
         if config is not None:
             settings = read(Path(config))
-            self.fixed = self._merge(settings or replace(Settings(), source=config, root=str(Path(config).parent)))
+            self.fixed = self._merge(settings or Settings(source=config, root=str(Path(config).parent)))
         elif isolated:
             self.fixed = self._merge(Settings(root=os.getcwd()))
         self._by_directory: Dict[str, Union[Settings, SettingsError]] = {}
@@ -293,7 +325,7 @@ class Resolver:
         overrides = dict(self.overrides)
         if "extend_exclude" in overrides:
             overrides["extend_exclude"] = settings.extend_exclude + overrides["extend_exclude"]
-        return replace(settings, **overrides, _matchers={})
+        return settings.replace(**overrides)
 
     def for_directory(self, directory: str) -> Settings:
         """The closest configuration at or above ``directory``; one object per configuration
