@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import dataclasses
 import functools
 import heapq
 import os
 import re
 import sys
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Tuple
 
 from . import pool
 from .cache import Cache, CachedResult, Deps, digest
@@ -47,9 +45,9 @@ PARALLEL_MIN_FILES = 24  # below this, starting worker processes costs more than
 Replacement = Tuple[int, int, str]  # character offset, characters deleted, text inserted
 
 
-@dataclass(frozen=True)
-class Options:
-    """What a worker needs besides the path; small and picklable."""
+class Options(NamedTuple):
+    """What a worker needs besides the path; small and picklable (a NamedTuple, not a frozen
+    dataclass: start-up). Its repr is part of the cache's key (``_cache_key``)."""
 
     style: str = "rename"
     fix: bool = False  # compute the fixed file (fix, fix --diff)
@@ -107,22 +105,36 @@ def _admitted(raw: bytes) -> bool:
     return True
 
 
-@dataclass
+_NO_EXPORTS: Exports = (frozenset(), {}, frozenset())
+
+
 class FileResult:
-    path: str
-    findings: List[Finding] = field(default_factory=list)  # what remains to report
-    fixed: List[Finding] = field(default_factory=list)  # findings whose fix is in new_data
-    raw: bytes = b""  # the bytes that were read: kept only for a file that a fix changed
-    new_data: Optional[bytes] = None  # fixed bytes, when a fix changed the file
-    old_text: str = ""
-    new_text: str = ""
-    errors: List[SourceError] = field(default_factory=list)  # the file's, or a notebook's cells' (the rest was analyzed)
-    replacements: Dict[Span, List[Replacement]] = field(default_factory=dict)  # per finding, for SARIF
-    file_lines: Dict[Tuple[int, int], int] = field(default_factory=dict)  # notebooks: (cell, line) → .ipynb line
-    notes: List[str] = field(default_factory=list)  # what a fix could not do as asked (λ′ kept as λ, say)
-    exports: Exports = (frozenset(), {}, frozenset())  # engine.reach_exports, for run()'s second pass
-    digest: str = ""  # of the bytes analyzed (the cache's key)
-    located: Deps = field(default_factory=dict)  # the project modules the analysis looked for (the cache's)
+    """What one file's check (or fix) has to say; the run fills it in as it goes. A plain class
+    with slots, not a dataclass: ``dataclasses`` costs every run its import (start-up)."""
+
+    __slots__ = ("path", "findings", "fixed", "raw", "new_data", "old_text", "new_text", "errors", "replacements",
+                 "file_lines", "notes", "exports", "digest", "located")
+
+    def __init__(self, path: str, findings: Optional[List[Finding]] = None, *,
+                 fixed: Optional[List[Finding]] = None, raw: bytes = b"", new_data: Optional[bytes] = None,
+                 old_text: str = "", new_text: str = "", errors: Optional[List[SourceError]] = None,
+                 replacements: Optional[Dict[Span, List[Replacement]]] = None,
+                 file_lines: Optional[Dict[Tuple[int, int], int]] = None, notes: Optional[List[str]] = None,
+                 exports: Exports = _NO_EXPORTS, digest: str = "", located: Optional[Deps] = None) -> None:
+        self.path = path
+        self.findings = [] if findings is None else findings  # what remains to report
+        self.fixed = [] if fixed is None else fixed  # findings whose fix is in new_data
+        self.raw = raw  # the bytes that were read: kept only for a file that a fix changed
+        self.new_data = new_data  # fixed bytes, when a fix changed the file
+        self.old_text = old_text
+        self.new_text = new_text
+        self.errors = [] if errors is None else errors  # the file's, or a notebook's cells' (the rest was analyzed)
+        self.replacements = {} if replacements is None else replacements  # per finding, for SARIF
+        self.file_lines = {} if file_lines is None else file_lines  # notebooks: (cell, line) → .ipynb line
+        self.notes = [] if notes is None else notes  # what a fix could not do as asked (λ′ kept as λ, say)
+        self.exports = exports  # engine.reach_exports, for run()'s second pass
+        self.digest = digest  # of the bytes analyzed (the cache's key)
+        self.located = {} if located is None else located  # the project modules the analysis looked for (the cache's)
 
 
 def _parse(path: str, raw: bytes) -> Tuple[Decoded, ast.AST]:
@@ -386,7 +398,7 @@ def run(
         if later:
             unread = _UnreadImports(given, lambda path: _project(options(path).project_roots))
             for position, path, raw in _second_pass(later, direct, links, tables, unread):
-                task = (path, selection(path), dataclasses.replace(options(path), reaches=True))
+                task = (path, selection(path), options(path)._replace(reaches=True))
                 stored = _cached(cache, keys, position, task, raw)
                 if stored is not None:
                     _keep(found, position, stored)
