@@ -9,7 +9,6 @@ It never decides what is a finding: that belongs to the checkers.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .catalog import Signature
@@ -24,20 +23,24 @@ ABSENT = object()  # the argument was not passed: the default applies
 HIDDEN = object()  # it may have been passed through *args/**kwargs we cannot see
 
 
-@dataclass
 class Args:
-    """A call's arguments as far as they can be known statically."""
+    """A call's arguments as far as they can be known statically; filled in as they are read. A
+    plain class with slots, not a dataclass: ``dataclasses`` costs every run its import (start-up)."""
 
-    positional: List[ast.expr] = field(default_factory=list)
-    keywords: Dict[str, ast.expr] = field(default_factory=dict)
-    open_positional: bool = False  # an unexpandable *args: later positions are unknown
-    open_keywords: bool = False  # an unresolvable **kwargs
-    keyword_home: Dict[str, str] = field(default_factory=dict)  # keyword → "call" or "dict"
-    spread: Optional[ast.expr] = None  # the call's own ``**kwargs`` that cannot be read (when open_keywords)
+    __slots__ = ("positional", "keywords", "open_positional", "open_keywords", "keyword_home", "spread")
+
+    def __init__(self, positional: Optional[List[ast.expr]] = None, keywords: Optional[Dict[str, ast.expr]] = None,
+                 open_positional: bool = False, open_keywords: bool = False,
+                 keyword_home: Optional[Dict[str, str]] = None, spread: Optional[ast.expr] = None) -> None:
+        self.positional = [] if positional is None else positional
+        self.keywords = {} if keywords is None else keywords
+        self.open_positional = open_positional  # an unexpandable *args: later positions are unknown
+        self.open_keywords = open_keywords  # an unresolvable **kwargs
+        self.keyword_home = {} if keyword_home is None else keyword_home  # keyword → "call" or "dict"
+        self.spread = spread  # the call's own ``**kwargs`` that cannot be read (when open_keywords)
 
 
-@dataclass
-class Bound:
+class Bound(NamedTuple):
     """Arguments bound to a signature's parameter names."""
 
     sig: Signature

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
 from . import flow
@@ -51,14 +50,19 @@ class Binding(NamedTuple):
     default: Optional[ast.expr] = None  # set for a parameter with a default (read in the enclosing scope)
 
 
-@dataclass(eq=False)
 class Scope:
-    kind: str  # "module", "class", "function" or "comprehension"
-    parent: Optional["Scope"]
-    bindings: Dict[str, List[Binding]] = field(default_factory=dict)
-    star_imports: List[str] = field(default_factory=list)
-    globals: set = field(default_factory=set)
-    node: Optional[ast.AST] = None  # the module, def, lambda, class or comprehension it belongs to
+    """A namespace and what is bound in it, compared by identity. A plain class with slots, not a
+    dataclass: ``dataclasses`` costs every run its import (start-up)."""
+
+    __slots__ = ("kind", "parent", "bindings", "star_imports", "globals", "node")
+
+    def __init__(self, kind: str, parent: Optional["Scope"], node: Optional[ast.AST] = None) -> None:
+        self.kind = kind  # "module", "class", "function" or "comprehension"
+        self.parent = parent
+        self.bindings: Dict[str, List[Binding]] = {}
+        self.star_imports: List[str] = []
+        self.globals: set = set()
+        self.node = node  # the module, def, lambda, class or comprehension it belongs to
 
     def module(self) -> "Scope":
         scope = self

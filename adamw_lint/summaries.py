@@ -23,7 +23,6 @@ that name. The answer over-approximates (every store, in any order): the checker
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import catalog
@@ -33,8 +32,7 @@ Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 Value = Tuple[ast.AST, Scope]  # an expression stored on self (or a method), and the scope to read it in
 
 
-@dataclass
-class Module:
+class Module(NamedTuple):
     """One parsed project module."""
 
     name: str
