@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import ast
 import os
-from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from . import catalog
 from .checkers.optimizer_fix import needed_torch, renamed
@@ -33,8 +32,7 @@ _MAX_BYTES = 2_000_000  # larger files are data, not code that checks an optimiz
 _MAX_FILES = 100_000  # a project larger than this is read this far
 
 
-@dataclass(frozen=True)
-class ClassCheck:
+class ClassCheck(NamedTuple):
     path: str
     line: int
     what: str  # "checks isinstance(opt, torch.optim.Adam)", as shown
@@ -42,8 +40,7 @@ class ClassCheck:
     imports: Tuple[str, ...]  # the modules the checking file imports, absolute
 
 
-@dataclass(frozen=True)
-class HiddenCheck:
+class HiddenCheck(NamedTuple):
     """One check that a fix makes fail: where the fix is, where the check is, and when it fails."""
 
     fix_path: str

@@ -24,8 +24,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 import yaml
 
@@ -45,8 +44,7 @@ _KERAS_MODULES = frozenset(name.rsplit(".", 1)[0] for row in catalog.TRAINING_OP
 _MAX_NAME = 80  # longer strings are prose, not a class path
 
 
-@dataclass(frozen=True)
-class Coefficient:
+class Coefficient(NamedTuple):
     """A parameter of the project's code used as an L2 coefficient."""
 
     name: str

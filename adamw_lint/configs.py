@@ -32,8 +32,7 @@ import bisect
 import json
 import keyword
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, Dict, List, NamedTuple, Optional, Set, Tuple, Union
 
 import yaml
 
@@ -89,8 +88,7 @@ class _Opaque(Exception):
     """One value cannot be written out; it stands as a name for what it is."""
 
 
-@dataclass
-class _Site:
+class _Site(NamedTuple):
     """One optimizer found in a config: the synthesized call and where its parts are."""
 
     mapping: yaml.MappingNode

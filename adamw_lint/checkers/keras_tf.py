@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import ast
 import os
-from dataclasses import dataclass
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Tuple, TypeVar
 
 from .. import catalog
@@ -45,8 +44,7 @@ _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _NESTING = 16  # summaries computed inside one another (five frames each at most); deeper, a def is followed in place
 
 
-@dataclass(frozen=True)
-class _Site:
+class _Site(NamedTuple):
     """One coupled penalty: where it is, what it is, and (for regularizers) c and the gradient factor."""
 
     line: int
@@ -94,16 +92,23 @@ class _TooFar(Exception):
     """Summarising would take more steps than the walk it may spare: given up, nothing cached."""
 
 
-@dataclass
 class _Optimizer:
-    call: ast.expr  # the construction, the compile(optimizer="adam") call, or the name handed to a model_fn
-    name: str
-    models: List[Tuple[ast.expr, Scope]]  # what compile() trains with it
-    losses: List[Tuple[ast.expr, Scope]]  # what minimize()/apply_gradients() minimizes with it
-    chosen: bool = False  # one of several optimizers a variable may hold: the message says when
-    # built and trained inside a callee of another module (a model_fn given its name): what it
-    # trains is not followed, so it is tied to the penalties of the caller's function (``scope``)
-    trained_in: Optional[Scope] = None
+    """One Keras/TF optimizer of the module and what it trains, gathered as the module is read (a
+    plain class with slots, not a dataclass: start-up)."""
+
+    __slots__ = ("call", "name", "models", "losses", "chosen", "trained_in")
+
+    def __init__(self, call: ast.expr, name: str, models: List[Tuple[ast.expr, Scope]],
+                 losses: List[Tuple[ast.expr, Scope]], chosen: bool = False,
+                 trained_in: Optional[Scope] = None) -> None:
+        self.call = call  # the construction, the compile(optimizer="adam") call, or the name handed to a model_fn
+        self.name = name
+        self.models = models  # what compile() trains with it
+        self.losses = losses  # what minimize()/apply_gradients() minimizes with it
+        self.chosen = chosen  # one of several optimizers a variable may hold: the message says when
+        # built and trained inside a callee of another module (a model_fn given its name): what it
+        # trains is not followed, so it is tied to the penalties of the caller's function (``scope``)
+        self.trained_in = trained_in
 
 
 class KerasTfChecker(Checker):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import os
-from dataclasses import dataclass
 from typing import Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 from .. import catalog
@@ -25,8 +24,7 @@ from .base import Checker
 from .optimizer_fix import kept_public, plan_fix, switch_unusable
 
 
-@dataclass
-class _Config:
+class _Config(NamedTuple):
     """One effective configuration of an optimizer: the call's own, or one param group's."""
 
     weight_decay: object  # an expression, or ABSENT (the default applies)
