@@ -21,8 +21,7 @@ import json
 import math
 import os
 from collections import Counter
-from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .files import SourceError, read_bytes
 from .findings import Edit, Finding, Span
@@ -30,8 +29,7 @@ from .findings import Edit, Finding, Span
 _MAX_FILE_BYTES = 16 * 2**20  # a calibration lists a few optimizers: kilobytes
 
 
-@dataclass(frozen=True)
-class GroupValue:
+class GroupValue(NamedTuple):
     """One param group's measurement."""
 
     weight_decay: float
@@ -39,8 +37,7 @@ class GroupValue:
     search: Optional[Tuple[float, float]]
 
 
-@dataclass(frozen=True)
-class Site:
+class Site(NamedTuple):
     path: str  # absolute
     line: int
     optimizer: str

@@ -19,7 +19,6 @@ import bisect
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
 
 from .analysis import analyze_tree
@@ -195,15 +194,21 @@ def unmask(text: str, originals: Dict[int, str], before: Optional[str] = None) -
 
 # --- cells and the joined module ---------------------------------------------------------------
 
-@dataclass
 class _Cell:
-    number: int  # 1-based, counting every cell (markdown too), as Jupyter shows them
-    cell: Dict[str, Any]
-    source: str
-    text: str  # masked
-    originals: Dict[int, str]  # masked line index → IPython line
-    tree: ast.Module
-    offset: int = 0  # lines of the joined module before this cell
+    """One code cell; ``offset`` is set when the cells are joined (a plain class with slots, not a
+    dataclass: start-up)."""
+
+    __slots__ = ("number", "cell", "source", "text", "originals", "tree", "offset")
+
+    def __init__(self, number: int, cell: Dict[str, Any], source: str, text: str, originals: Dict[int, str],
+                 tree: ast.Module, offset: int = 0) -> None:
+        self.number = number  # 1-based, counting every cell (markdown too), as Jupyter shows them
+        self.cell = cell
+        self.source = source
+        self.text = text  # masked
+        self.originals = originals  # masked line index → IPython line
+        self.tree = tree
+        self.offset = offset  # lines of the joined module before this cell
 
     @property
     def head(self) -> int:

@@ -18,8 +18,7 @@ import ast
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .catalog.schema import UNSAFE
 from .decay_values import DecayValues
@@ -49,13 +48,12 @@ class FixError(Exception):
     """The fixed text was not written: it would not parse, or still has fixable findings."""
 
 
-@dataclass
-class FixResult:
+class FixResult(NamedTuple):
     source: str  # the fixed text (the input when nothing changed)
-    fixed: List[Finding] = field(default_factory=list)  # findings whose fix was applied
-    remaining: List[Finding] = field(default_factory=list)  # findings left (no fix, or one not applied)
+    fixed: List[Finding]  # findings whose fix was applied
+    remaining: List[Finding]  # findings left (no fix, or one not applied)
     # calibrated calls (``decay_values``) whose weight decay was kept, and why: "path:line: ..."
-    decay_notes: List[str] = field(default_factory=list)
+    decay_notes: List[str]
 
     @property
     def changed(self) -> bool:
@@ -137,8 +135,7 @@ def _callee_name(call: ast.Call) -> str:
     return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
 
 
-@dataclass(frozen=True)
-class _Rename:
+class _Rename(NamedTuple):
     span: Span  # of the token replaced (on one line)
     text: str  # what replaces it
 
@@ -248,8 +245,7 @@ def _each(text: _Text, finding: Finding, line_length: int) -> Optional[List[Repl
     return _joined(sorted([(text.starts[line - 1], len(text.lines[line - 1]), new_line), *imports]))
 
 
-@dataclass(frozen=True)
-class _Swap:
+class _Swap(NamedTuple):
     """A fix that renames ``old`` to ``new``, both imported by name from ``module``: it adds
     ``from module import new`` and removes ``from module import old`` where no longer used. libcst's
     import visitors join the new name to the old one's import, before it, and then take the old
@@ -413,7 +409,7 @@ def fix_source(
         found = analyze_source(source, style, target_torch=target_torch, path=path)
         findings = selection.filter(without_noqa(found, source))
     if not any(f.fix and f.fix.applies_at(applicability) for f in findings):
-        return FixResult(source, [], findings)
+        return FixResult(source, [], findings, [])
     applied = [f for f in findings if f.fix and f.fix.applies_at(applicability) and (only is None or f.span == only)]
     new_source = _renamed(source, applied, line_length, path) if decay_values is None else None
     notes: List[str] = []

@@ -9,7 +9,6 @@ holds a dict (renames, a factory's choices) cannot be hashed: no code compares o
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Mapping, NamedTuple, Optional, Tuple
@@ -40,15 +39,20 @@ class Rule(NamedTuple):
     fix_applicability: str = UNSAFE  # of this rule's automatic fixes (SAFE / UNSAFE / DISPLAY_ONLY)
 
 
-@dataclass(frozen=True)
 class Signature:
-    """A Python signature parsed from its source text (``"params, lr=1e-3, *, fused=None"``)."""
+    """A Python signature parsed from its source text (``"params, lr=1e-3, *, fused=None"``). A
+    plain class with slots: not a NamedTuple (its ``in`` and ``index`` are about parameter names),
+    nor a frozen dataclass (start-up)."""
 
-    positional: Tuple[str, ...]
-    keyword_only: Tuple[str, ...]
-    defaults: Mapping[str, str]  # parameter name → default, as source text
-    var_positional: bool
-    var_keyword: bool
+    __slots__ = ("positional", "keyword_only", "defaults", "var_positional", "var_keyword")
+
+    def __init__(self, positional: Tuple[str, ...], keyword_only: Tuple[str, ...], defaults: Mapping[str, str],
+                 var_positional: bool, var_keyword: bool) -> None:
+        self.positional = positional
+        self.keyword_only = keyword_only
+        self.defaults = defaults  # parameter name → default, as source text
+        self.var_positional = var_positional
+        self.var_keyword = var_keyword
 
     @classmethod
     def parse(cls, text: str) -> "Signature":
