@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from helpers import BAD, ROOT
 
 _PROBE = """
@@ -88,6 +89,17 @@ def test_help_is_laid_out_to_the_terminal_width_as_shutil_finds_it(monkeypatch):
         assert done.returncode == 0, done.stderr
         shown[columns] = done.stdout.splitlines()
     assert max(map(len, shown["120"])) > 80 and len(shown["50"]) > len(shown["120"])
+
+
+@pytest.mark.parametrize("args", [(), ("--format", "json"), ("--format", "sarif"), ("--fix", "--unsafe-fixes")])
+def test_a_check_defines_no_dataclass(tmp_path, args):
+    # ``dataclasses`` imports ``inspect`` (~6 ms), and a frozen dataclass compiles four or five
+    # methods when it is defined: the records on the lint path are NamedTuples or slotted classes.
+    # (A fix or a fix's edits that need libcst load it, and it imports both.)
+    (tmp_path / "a.py").write_text(BAD)
+    code, modules = _loaded(tmp_path, "check", "--no-cache", *args, "a.py")
+    assert code == (0 if "--fix" in args else 1) and "adamw_lint.engine" in modules
+    assert "dataclasses" not in modules and "inspect" not in modules
 
 
 def test_ignore_patterns_are_matched_without_pathspec(tmp_path):
