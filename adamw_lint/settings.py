@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 from .files import MAX_SOURCE_BYTES, SourceError, read_bytes
@@ -198,11 +197,11 @@ def _toml(value: Any) -> str:
 _TOML_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def read(path: Path) -> Optional[Settings]:
+def read(path: str) -> Optional[Settings]:
     """The settings a configuration file sets; None for a pyproject.toml without our table."""
     tomllib = toml_parser()
     try:
-        document = tomllib.loads(read_bytes(str(path), MAX_SOURCE_BYTES).decode("utf-8"))
+        document = tomllib.loads(read_bytes(path, MAX_SOURCE_BYTES).decode("utf-8"))
     except SourceError as error:
         raise SettingsError(f"{path}: cannot read it: {error.reason}") from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
@@ -211,7 +210,7 @@ def read(path: Path) -> Optional[Settings]:
         raise SettingsError(f"{path}: cannot read it: nested too deeply") from None
     except MemoryError:
         raise SettingsError(f"{path}: cannot read it: out of memory") from None
-    if path.name == "pyproject.toml":
+    if os.path.basename(path) == "pyproject.toml":
         tool = document.get("tool", {})
         if not isinstance(tool, dict):
             raise SettingsError(f"{path}: 'tool' must be a table")
@@ -220,15 +219,15 @@ def read(path: Path) -> Optional[Settings]:
             return None
         if not isinstance(table, dict):
             raise SettingsError(f"{path}: [tool.adamw-lint] must be a table")
-        return parse(table, str(path), "[tool.adamw-lint] ")
-    return parse(document, str(path), "")
+        return parse(table, path, "[tool.adamw-lint] ")
+    return parse(document, path, "")
 
 
 _KEYS = {name.replace("_", "-") for name in _FIELDS if name not in ("source", "root")}
 
 
 def parse(table: Dict[str, Any], source: str, where: str = "") -> Settings:
-    values: Dict[str, Any] = {"source": source, "root": str(Path(source).parent)}
+    values: Dict[str, Any] = {"source": source, "root": _parent(source)}
 
     def fail(key: str, what: str) -> SettingsError:
         return SettingsError(f"{source}: {where}{key} {what}")
@@ -291,11 +290,16 @@ def _checked(patterns: Tuple[str, ...], fail: Callable[[str], Exception]) -> Tup
     return patterns
 
 
-def config_in(directory: Path) -> Optional[Settings]:
-    """The settings of the configuration file in ``directory`` itself, if one configures us."""
+def _parent(path: str) -> str:
+    """The folder of a normalized path, as ``pathlib`` gives it ("." for a bare name)."""
+    return os.path.dirname(path) or os.curdir
+
+
+def config_in(directory: str) -> Optional[Settings]:
+    """The settings of the configuration file in ``directory`` (absolute) itself, if one configures us."""
     for name in CONFIG_NAMES:
-        path = directory / name
-        if path.is_file():
+        path = os.path.join(directory, name)
+        if os.path.isfile(path):
             settings = read(path)
             if settings is not None:
                 return settings
@@ -313,8 +317,11 @@ class Resolver:
         self.isolated = isolated
         self.fixed: Optional[Settings] = None
         if config is not None:
-            settings = read(Path(config))
-            self.fixed = self._merge(settings or Settings(source=config, root=str(Path(config).parent)))
+            from pathlib import PurePath  # --config as given, normalized as messages show it: "./a.toml" is "a.toml"
+
+            path = str(PurePath(config))
+            settings = read(path)
+            self.fixed = self._merge(settings or Settings(source=config, root=_parent(path)))
         elif isolated:
             self.fixed = self._merge(Settings(root=os.getcwd()))
         self._by_directory: Dict[str, Union[Settings, SettingsError]] = {}
@@ -339,7 +346,7 @@ class Resolver:
         while key not in self._by_directory:
             unresolved.append(key)
             try:
-                found: Union[Settings, SettingsError, None] = config_in(Path(key))
+                found: Union[Settings, SettingsError, None] = config_in(key)
             except SettingsError as error:
                 found = error
             parent = os.path.dirname(key)
