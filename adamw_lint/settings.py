@@ -325,6 +325,7 @@ class Resolver:
         elif isolated:
             self.fixed = self._merge(Settings(root=os.getcwd()))
         self._by_directory: Dict[str, Union[Settings, SettingsError]] = {}
+        self._by_path: Dict[str, Settings] = {}
 
     def _merge(self, settings: Settings) -> Settings:
         if not self.overrides:
@@ -363,8 +364,13 @@ class Resolver:
         return settings
 
     def for_path(self, path: str) -> Settings:
-        directory = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
-        return self.for_directory(directory)
+        """``for_directory`` of the path's folder (of the path, for a folder), once per path: a run
+        asks for every file's settings three times (discovery, fix options, selection)."""
+        settings = self._by_path.get(path)
+        if settings is None:
+            directory = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+            settings = self._by_path[path] = self.for_directory(directory)
+        return settings
 
     def selection_for(self, path: str) -> Selection:
         return self.for_path(path).selection_for(path)

@@ -144,3 +144,20 @@ def test_the_resolvers_table_dispatch_records_what_the_node_visitor_did():
             fast.visit(tree)
             slow.visit(tree)
             assert _canonical(fast) == _canonical(slow)
+
+
+def test_a_files_settings_are_found_once_per_path(tmp_path, monkeypatch):
+    """Discovery, the fix options and the selection each ask for a file's settings: the folder's
+    configuration is looked up once per path, not with a ``stat`` per ask."""
+    from adamw_lint.settings import Resolver
+
+    (tmp_path / "pyproject.toml").write_text('[tool.adamw-lint]\nignore = ["AWL102"]\n')
+    (tmp_path / "a.py").write_text("")
+    resolver = Resolver({})
+    asked = []
+    isdir = os.path.isdir
+    monkeypatch.setattr(os.path, "isdir", lambda path: asked.append(path) or isdir(path))
+    path = str(tmp_path / "a.py")
+    assert [resolver.for_path(path).ignore for _ in range(3)] == [("AWL102",)] * 3
+    assert asked == [path]
+    assert resolver.for_path(str(tmp_path)).ignore == ("AWL102",)  # a folder: its own configuration
