@@ -352,7 +352,6 @@ _GETTER_NAMES = tuple(sorted({f"{q}{name}{q}" for table in catalog.OPTIMIZER_NAM
                               for name in table for q in "'\""}))
 
 
-
 def _any_between(marked: List[int], first: int, last: int) -> bool:
     at = bisect.bisect_left(marked, first)
     return at < len(marked) and marked[at] <= last

@@ -92,7 +92,7 @@ def scan(path: str, test: Callable[[bytes], bool], chunk: int = 4 * MB) -> bool:
                     return False
                 if test(tail + block):
                     return True
-                tail = block[-overlap:]
+                tail = (tail + block)[-overlap:]  # os.read may return less than a chunk
     except OSError as error:
         raise SourceError(path, f"cannot be read: {error.strerror or error}") from None
 

@@ -457,5 +457,12 @@ def _length_value(value: object) -> Optional[int]:
     return None
 
 
-__all__ = ("DEFAULT_LINE_LENGTH", "LineLength", "enforced_line_length", "in_package", "line_length", "parse_version",
-           "project_root", "requirement_floor", "torch_floor")
+def forget_metadata() -> None:
+    """Drops what was read of projects' metadata (torch floors, line lengths, project roots), kept
+    per directory for a run: the next run in this process (an editor's, a test's) reads it anew."""
+    for cached in (_floor_at, _directory_floors, _length_settings):
+        cached.cache_clear()
+
+
+__all__ = ("DEFAULT_LINE_LENGTH", "LineLength", "enforced_line_length", "forget_metadata", "in_package", "line_length",
+           "parse_version", "project_root", "requirement_floor", "torch_floor")

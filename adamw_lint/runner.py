@@ -24,7 +24,7 @@ from . import pool
 from .cache import Cache, CachedResult, Deps, digest
 from .prefilter import may_contain_findings, may_reach_findings, may_train_elsewhere
 from .catalog.schema import UNSAFE
-from .project import in_package, line_length, torch_floor
+from .project import forget_metadata, in_package, line_length, torch_floor
 from .files import Decoded, SourceError, TooLarge, decode, encode, physical_lines, read_bytes, scan
 from .findings import Finding, Span
 from .noqa import without_noqa
@@ -115,26 +115,23 @@ class FileResult:
     __slots__ = ("path", "findings", "fixed", "raw", "new_data", "old_text", "new_text", "errors", "replacements",
                  "file_lines", "notes", "exports", "digest", "located")
 
-    def __init__(self, path: str, findings: Optional[List[Finding]] = None, *,
-                 fixed: Optional[List[Finding]] = None, raw: bytes = b"", new_data: Optional[bytes] = None,
-                 old_text: str = "", new_text: str = "", errors: Optional[List[SourceError]] = None,
-                 replacements: Optional[Dict[Span, List[Replacement]]] = None,
-                 file_lines: Optional[Dict[Tuple[int, int], int]] = None, notes: Optional[List[str]] = None,
-                 exports: Exports = _NO_EXPORTS, digest: str = "", located: Optional[Deps] = None) -> None:
+    def __init__(self, path: str, findings: Optional[List[Finding]] = None, *, raw: bytes = b"",
+                 errors: Optional[List[SourceError]] = None, replacements: Optional[Dict[Span, List[Replacement]]] = None,
+                 file_lines: Optional[Dict[Tuple[int, int], int]] = None, exports: Exports = _NO_EXPORTS) -> None:
         self.path = path
         self.findings = [] if findings is None else findings  # what remains to report
-        self.fixed = [] if fixed is None else fixed  # findings whose fix is in new_data
+        self.fixed: List[Finding] = []  # findings whose fix is in new_data
         self.raw = raw  # the bytes that were read: kept only for a file that a fix changed
-        self.new_data = new_data  # fixed bytes, when a fix changed the file
-        self.old_text = old_text
-        self.new_text = new_text
+        self.new_data: Optional[bytes] = None  # fixed bytes, when a fix changed the file
+        self.old_text = ""
+        self.new_text = ""
         self.errors = [] if errors is None else errors  # the file's, or a notebook's cells' (the rest was analyzed)
         self.replacements = {} if replacements is None else replacements  # per finding, for SARIF
         self.file_lines = {} if file_lines is None else file_lines  # notebooks: (cell, line) → .ipynb line
-        self.notes = [] if notes is None else notes  # what a fix could not do as asked (λ′ kept as λ, say)
+        self.notes: List[str] = []  # what a fix could not do as asked (λ′ kept as λ, say)
         self.exports = exports  # engine.reach_exports, for run()'s second pass
-        self.digest = digest  # of the bytes analyzed (the cache's key)
-        self.located = {} if located is None else located  # the project modules the analysis looked for (the cache's)
+        self.digest = ""  # of the bytes analyzed (the cache's key)
+        self.located: Deps = {}  # the project modules the analysis looked for (the cache's)
 
 
 def _parse(path: str, raw: bytes) -> Tuple[Decoded, ast.AST]:
@@ -364,7 +361,9 @@ def run(
     tables: set = set()
     given: List[str] = []  # every path of the run: pass 1 read the project modules among them
     keys: Dict[int, str] = {}  # the cache keys of the files being analyzed, by position
-    _project.cache_clear()  # a run sees the project's modules as they are now, not as an earlier run in this process did
+    # a run sees the project's modules and metadata as they are now, not as an earlier run in this process did
+    _project.cache_clear()
+    forget_metadata()
     analyzer = _Analyzer(jobs, progress)
     with contextlib.closing(analyzer):
         for position, path in enumerate(paths):

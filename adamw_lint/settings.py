@@ -365,7 +365,9 @@ class Resolver:
 
     def for_path(self, path: str) -> Settings:
         """``for_directory`` of the path's folder (of the path, for a folder), once per path: a run
-        asks for every file's settings three times (discovery, fix options, selection)."""
+        asks for a candidate's settings twice (its fix options, its selection), each a ``stat``."""
+        if self.fixed is not None:
+            return self.fixed
         settings = self._by_path.get(path)
         if settings is None:
             directory = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))

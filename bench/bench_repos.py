@@ -18,9 +18,11 @@ counts). adamw-lint runs with ``--no-cache``, ruff with ``--no-cache --isolated`
 rules).
 
 ``--floor`` adds a third column: a Python process (the same interpreter) that only reads every
-``.py`` file of the tree and parses those our pre-filter admits, analyzing nothing: the least a
-linter written in Python that must parse those files could take. What adamw-lint takes above it
-is its own start-up (imports) and analysis.
+``.py`` file of the tree and parses those our pre-filter admits, analyzing nothing: about the
+least a linter written in Python that must parse those files could take (a little more: it skips
+only hidden folders, where discovery also skips the default excludes and ignored files, and it
+imports the catalog for the pre-filter). What adamw-lint takes above it is its own start-up
+(imports) and analysis.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def _trees(roots: Sequence[str]) -> List[Path]:
     return trees
 
 
-# the floor: read every .py file (hidden folders skipped, as discovery does), parse the candidates
+# the floor: read every .py file outside hidden folders, parse the candidates
 _FLOOR = """
 import ast, os
 from adamw_lint.prefilter import may_contain_findings
@@ -108,6 +110,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
           f"worst: {worst[1]} {worst[0]:.1f}×; load average {os.getloadavg()[0]:.2f}")
     if floor:
         print(f"floor (read every file, parse the candidates): {totals[2]:.2f} s = {totals[2] / totals[1]:.2f}× ruff's")
+
 
 if __name__ == "__main__":
     main()

@@ -164,7 +164,6 @@ def test_fix_that_does_not_apply_cleanly_writes_nothing(monkeypatch):
         fix_source("import torch\nopt = torch.optim.RAdam(p, weight_decay=1e-4)\n")
 
 
-
 def test_an_edit_in_place_while_the_fix_replaces_the_file_is_kept(tmp_path, monkeypatch):
     """Where names cannot be swapped atomically, ``os.replace`` can win a race against an editor
     that writes into the old file: what the editor wrote is put back over the fix."""
@@ -182,6 +181,7 @@ def test_an_edit_in_place_while_the_fix_replaces_the_file_is_kept(tmp_path, monk
         write_atomic(str(target), b"new\n", expected=b"old\n")
     assert target.read_bytes() == b"edited by hand\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.py"]
+
 
 def test_write_refuses_changed_read_only_and_symlinked_files(tmp_path):
     target = tmp_path / "t.py"

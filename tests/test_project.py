@@ -64,7 +64,6 @@ def test_torch_floor_is_the_lowest_any_file_allows_and_stops_at_the_project_root
     assert torch_floor(str(root)) == (2, 3)
 
 
-
 def test_torch_floor_walks_up_once_per_directory(tmp_path, monkeypatch):
     from adamw_lint import project
 
@@ -75,6 +74,7 @@ def test_torch_floor_walks_up_once_per_directory(tmp_path, monkeypatch):
     (module.parent / "other.py").write_text("")
     assert [torch_floor(str(p)) for p in (module, module.parent / "other.py", module.parent)] == [(2, 3)] * 3
     assert walked == [str(module.parent)]
+
 
 def test_line_length_from_the_tools_configuration(tmp_path):
     module = _project(tmp_path, {"pyproject.toml": "[tool.black]\nline-length = 100\n"})

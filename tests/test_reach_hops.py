@@ -609,7 +609,6 @@ def test_a_loss_handed_to_a_training_helper_inherited_from_another_module(tmp_pa
     assert run_cli("check", "-q", "--no-cache", ".", cwd=plain).stdout == ""
 
 
-
 def test_a_base_class_training_helper_is_read_once_per_run(tmp_path, monkeypatch):
     """Every subclass of one base (in every file of a run) asks what its methods train: the base
     class is read once, and each file still notes the base's module for the cache."""

@@ -295,8 +295,9 @@ def test_everything_that_crosses_the_process_boundary_pickles():
         Crashed("the worker process died (exit code -9)", "detail"),
         ("a.py", Selection(("AWL1",), ("AWL103",), ()), Options("flag", True, True)),
         FileResult("a.py", [Finding("AWL101", "m", (1, 0, 1, 4), fix)], errors=[SourceError("a.py", "x", 1, 2)],
-                   new_data=b"x", replacements={(1, 0, 1, 4): [(0, 4, "AdamW")]}),
+                   replacements={(1, 0, 1, 4): [(0, 4, "AdamW")]}),
     ]
+    values[-1].new_data = b"x"
     for value in values:
         copy = pickle.loads(pickle.dumps(value))
         assert type(copy) is type(value)
@@ -350,3 +351,33 @@ def test_a_worker_that_dies_while_idle_is_replaced():
         assert list(pool.results()) == ["bb"]
     finally:
         pool.close()
+
+
+def test_reads_end_at_the_limit_or_the_end_of_the_file_whatever_the_size_said(tmp_path, monkeypatch):
+    from adamw_lint import files
+
+    path = tmp_path / "f.py"
+    path.write_bytes(b"x" * 100)
+    with files._regular(str(path)) as (fd, size):
+        assert size == 100 and files._read_at_most(fd, 101, size) == b"x" * 100
+    with files._regular(str(path)) as (fd, size):
+        assert files._read_at_most(fd, 40, size) == b"x" * 40  # at most: a limit below the size
+    for said in (0, 10):  # /proc says 0; a file may have grown since fstat
+        with files._regular(str(path)) as (fd, _):
+            assert files._read_at_most(fd, 101, said) == b"x" * 100
+    with files._regular(str(path)) as (fd, _):
+        assert files._read_at_most(fd, 51, 10) == b"x" * 51  # grown past the limit: one byte over, TooLarge
+    (tmp_path / "empty.py").write_bytes(b"")
+    assert files.read_bytes(str(tmp_path / "empty.py")) == b""
+    # reads that come back short (FUSE, network file systems) still see a word split between them
+    path.write_bytes(b"a" * 5000 + b"AdamW" + b"b" * 5000)
+    read = os.read
+
+    def short(sizes):
+        sizes = iter(sizes)
+        monkeypatch.setattr(os, "read", lambda fd, n: read(fd, min(n, next(sizes, n))))
+    short([5001, 2])  # "...A", "da", "mWbbb..."
+    assert files.scan(str(path), lambda block: b"AdamW" in block, chunk=6000)
+    short([5001, 2])
+    with files._regular(str(path)) as (fd, size):
+        assert files._read_at_most(fd, 20_000, size) == path.read_bytes()

@@ -413,3 +413,16 @@ def test_fix_diff_lists_what_remains_at_its_place_in_the_file_as_read(tmp_path):
     assert "+    weight_decay=0,\n" in diff.stdout and "d.py:6:7: AWL103" in diff.stderr  # the file as read
     written = lint(repo, "fix", ".")
     assert "d.py:7:7: AWL103" in written.stderr  # the file as written: one line longer
+
+
+def test_a_second_run_in_one_process_reads_the_projects_torch_version_anew(tmp_path, monkeypatch, capsys):
+    """The metadata is read once per directory and run: an editor or a test that runs the
+    command again in its process sees the requirement as it is now."""
+    from adamw_lint.cli import main
+
+    repo = make_repo(tmp_path / "r", {"t.py": "import torch\nopt = torch.optim.NAdam(p, weight_decay=1e-4)\n",
+                                      "requirements.txt": "torch>=2.0,<3\n"})
+    monkeypatch.chdir(repo)
+    assert main(["fix", "--diff", "."]) == 0 and "torch 2.1" in capsys.readouterr().err
+    (repo / "requirements.txt").write_text("torch>=2.3\n")
+    assert main(["fix", "--diff", "."]) == 1 and "decoupled_weight_decay=True" in capsys.readouterr().out
