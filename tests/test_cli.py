@@ -105,6 +105,13 @@ def test_stdin(capsys):
     assert run_cli("check", "-", stdin=CLEAN).returncode == 0
 
 
+
+def test_stdin_named_in_a_folder_whose_name_is_too_long_is_still_checked():
+    # a configuration is looked for in each folder above the name: one that cannot exist is none
+    name = "x" * 300 + "/train.py"
+    result = run_cli("check", "--stdin-filename", name, "-", stdin=BAD)
+    assert result.returncode == 1 and ": AWL101" in result.stdout, result.stderr
+
 def test_parallel_and_serial_runs_agree(tmp_path, capsys):
     for i in range(40):
         shutil.copy(FIXTURES / "train_resnet.py", tmp_path / f"t{i}.py")
