@@ -640,6 +640,23 @@ def test_a_base_class_training_helper_is_read_once_per_run(tmp_path, monkeypatch
     assert read == ["TFModel"]
 
 
+
+def test_a_model_losses_term_in_another_module_is_named_as_written_there(tmp_path):
+    from helpers import make_repo, run_cli
+
+    losses = ("import tensorflow as tf\nfrom tensorflow import keras\n\n"
+              "model = keras.Sequential([keras.layers.Dense(4, kernel_regularizer=keras.regularizers.l2(1e-4))])\n\n\n"
+              "def total(y, t):\n    return tf.reduce_mean(tf.square(y - t)) + tf.add_n(model.losses)\n")
+    train = ("import tensorflow as tf\nfrom pkg.losses import total, model\nopt = tf.keras.optimizers.Adam(1e-3)\n"
+             "with tf.GradientTape() as tape:\n    loss = total(y, t)\n"
+             "grads = tape.gradient(loss, model.trainable_variables)\n"
+             "opt.apply_gradients(zip(grads, model.trainable_variables))\n"
+             "# the line the other module's term is on: read from this file, it was this comment's text\n")
+    repository = make_repo(tmp_path / "r", {"pkg/__init__.py": "", "pkg/losses.py": losses, "pkg/train.py": train})
+    result = run_cli("check", "-q", "--no-cache", ".", cwd=repository)
+    assert result.stdout.startswith("pkg/train.py:3:7: AWL202"), result.stderr
+    assert "(model.losses at pkg/losses.py:8)" in result.stdout
+
 # an optimizer chosen by name and built inside a model_fn of another module (tf.estimator) -------
 ESTIMATOR_FN = """
 import tensorflow as tf

@@ -672,6 +672,12 @@ class KerasTfChecker(Checker):
                 break
         return found
 
+    def _text(self, node: ast.AST, scope: Scope) -> str:
+        """``node`` as written: from this module's lines, or unparsed for another module's node (the
+        context holds this module's lines only: read at another module's positions, they are
+        some other text)."""
+        return self.ctx.text(node) if scope.module() is self.ctx.resolver.module else ast.unparse(node)
+
     def _where(self, scope: Scope) -> str:
         return self._paths.get(id(scope.module()), "")
 
@@ -742,10 +748,10 @@ class KerasTfChecker(Checker):
             if isinstance(node, ast.Attribute) and node.attr == "losses":
                 penalties = self._model_penalties(node.value, scope)
                 if any(s.what == "regularizer" or s.what == "add_loss" for s in penalties):
-                    sites.append(_Site(node.lineno, self.ctx.text(node), where=self._where(scope)))
+                    sites.append(_Site(node.lineno, self._text(node, scope), where=self._where(scope)))
                 elif not penalties and not self._followed(node.value, scope) and self._unclaimed_regularizers(scope):
                     # a model not followed, and L2 regularizers beside it that no other model uses
-                    sites.append(_Site(node.lineno, f"{self.ctx.text(node)} (the model cannot be followed; L2 "
+                    sites.append(_Site(node.lineno, f"{self._text(node, scope)} (the model cannot be followed; L2 "
                                                     "regularizers are written in the same scope)", where=self._where(scope)))
                 continue
             if not isinstance(node, ast.Call):
