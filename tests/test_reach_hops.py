@@ -3,6 +3,8 @@ builders — each with the negatives beside it (an SGD branch, a builder whose L
 second model, an AdamW wrapper)."""
 import textwrap
 
+import pytest
+
 from adamw_lint.analysis import analyze_source
 
 REG = "import tensorflow as tf\nfrom tensorflow.keras import layers, regularizers\n"
@@ -656,6 +658,40 @@ def test_a_model_losses_term_in_another_module_is_named_as_written_there(tmp_pat
     result = run_cli("check", "-q", "--no-cache", ".", cwd=repository)
     assert result.stdout.startswith("pkg/train.py:3:7: AWL202"), result.stderr
     assert "(model.losses at pkg/losses.py:8)" in result.stdout
+
+
+LOSS_HELPER = "import tensorflow as tf\n\n\ndef total(model, y, t, *, extra=None):\n    return tf.reduce_mean(tf.square(y - t)) + tf.add_n({}.losses)\n"
+TRAIN_WITH_HELPER = """import tensorflow as tf
+from tensorflow import keras
+from pkg.losses import total
+plain = keras.Sequential([keras.layers.Dense(4)])
+regularized = keras.Sequential([keras.layers.Dense(4, kernel_regularizer=keras.regularizers.l2(1e-4))])
+opt = tf.keras.optimizers.{optimizer}(1e-3)
+with tf.GradientTape() as tape:
+    loss = total({call})
+grads = tape.gradient(loss, regularized.trainable_variables)
+opt.apply_gradients(zip(grads, regularized.trainable_variables))
+"""
+
+
+@pytest.mark.parametrize("call,helper,optimizer,reported", [
+    ("regularized, y, t", "model", "Adam", True),
+    ("y=y, t=t, model=regularized", "model", "Adam", True),  # by keyword
+    ("regularized, y, t", "model", "SGD", False),  # not adaptive
+    ("plain, y, t", "model", "Adam", False),  # the model handed over has no L2
+    ("plain, y, t, extra=regularized", "extra", "Adam", True),  # a keyword-only parameter
+    ("regularized, y, t, extra=plain", "extra", "Adam", False),
+])
+def test_model_losses_of_a_model_handed_to_a_loss_helper_in_another_module(tmp_path, call, helper, optimizer, reported):
+    from helpers import make_repo, run_cli
+
+    repository = make_repo(tmp_path / "r", {"pkg/__init__.py": "", "pkg/losses.py": LOSS_HELPER.format(helper),
+                                            "pkg/train.py": TRAIN_WITH_HELPER.format(optimizer=optimizer, call=call)})
+    result = run_cli("check", "-q", "--no-cache", ".", cwd=repository)
+    assert result.returncode == (1 if reported else 0), result.stdout + result.stderr
+    if reported:
+        assert result.stdout.startswith("pkg/train.py:6:7: AWL202")
+        assert f"({helper}.losses at pkg/losses.py:5)" in result.stdout
 
 # an optimizer chosen by name and built inside a model_fn of another module (tf.estimator) -------
 ESTIMATOR_FN = """

@@ -747,6 +747,8 @@ class KerasTfChecker(Checker):
         for node, scope in self._walk(expr, scope, stop=self._loss_term):
             if isinstance(node, ast.Attribute) and node.attr == "losses":
                 penalties = self._model_penalties(node.value, scope)
+                for model, model_scope in self._handed(node.value, scope):
+                    penalties += self._model_penalties(model, model_scope)
                 if any(s.what == "regularizer" or s.what == "add_loss" for s in penalties):
                     sites.append(_Site(node.lineno, self._text(node, scope), where=self._where(scope)))
                 elif not penalties and not self._followed(node.value, scope) and self._unclaimed_regularizers(scope):
@@ -768,6 +770,27 @@ class KerasTfChecker(Checker):
             else:
                 sites.append(_Site(node.lineno, short, where=self._where(scope)))
         return sites
+
+    def _handed(self, expr: ast.expr, scope: Scope) -> List[Tuple[ast.expr, Scope]]:
+        """What the calls the current walk met pass for ``expr``, a parameter of a function of
+        another module (``loss = losses.total(model, y)`` with ``model.losses`` in ``total``). Its
+        steps are the run's and never name this module's calls (``_step``), but the walk entered it
+        through them, and recorded them."""
+        if not isinstance(expr, ast.Name) or scope.module() is self.ctx.resolver.module:
+            return []
+        binding = self.ctx.reaching(expr, scope)
+        if binding is None or not _is_parameter(binding) or binding.scope.parent is None \
+                or binding.scope.parent.kind == "class":  # a method's calls pass one argument fewer
+            return []
+        function = binding.scope.node
+        params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]  # type: ignore[union-attr]
+        handed = []
+        for call, call_scope in self._calls.get(id(function), ()):
+            given = _argument(call, params.index(expr.id), expr.id) if expr.id in params else \
+                next((kw.value for kw in call.keywords if kw.arg == expr.id), None)
+            if given is not None:
+                handed.append((given, call_scope))
+        return handed
 
     def _loss_term(self, node: ast.AST, scope: Scope) -> bool:
         """Whether the walk stops at ``node``: a loss term or ``x.losses`` is judged, not entered."""
