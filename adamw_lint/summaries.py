@@ -23,6 +23,7 @@ that name. The answer over-approximates (every store, in any order): the checker
 from __future__ import annotations
 
 import ast
+import collections
 from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import catalog
@@ -265,12 +266,28 @@ class ClassMembers:
                 receiver = _first_parameter(method)
                 if scope is None or receiver is None:
                     continue  # a body the resolver skipped holds nothing the checkers follow
-                for node in ast.walk(method):
+                for node in statements(method):
                     for target, value in _stores(node):
                         if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
                                 and target.value.id == receiver:
                             members.setdefault(target.attr, []).append((value, scope))
         return members
+
+
+_HOLDS_STATEMENTS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
+def statements(node: ast.AST) -> Iterator[ast.AST]:
+    """``node`` and the statements within it (an ``except`` clause or a ``case`` on the way), in
+    ``ast.walk``'s order: expressions hold no statement, and are most of a method's nodes."""
+    queue = collections.deque([node])
+    while queue:
+        node = queue.popleft()
+        yield node
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                queue.extend(item for item in value if isinstance(item, _HOLDS_STATEMENTS))
 
 
 def _stores(node: ast.AST) -> List[Tuple[ast.expr, ast.expr]]:

@@ -161,3 +161,25 @@ def test_a_files_settings_are_found_once_per_path(tmp_path, monkeypatch):
     assert [resolver.for_path(path).ignore for _ in range(3)] == [("AWL102",)] * 3
     assert asked == [path]
     assert resolver.for_path(str(tmp_path)).ignore == ("AWL102",)  # a folder: its own configuration
+
+
+def test_the_statement_walk_meets_the_statements_ast_walk_meets_in_its_order():
+    """A class family's ``self`` stores are read from its methods' statements alone
+    (``summaries.statements``), in the order ``ast.walk`` met them, on every construct and on
+    real modules."""
+    import ast
+    import inspect
+
+    from adamw_lint.summaries import statements
+
+    extra = ("def f(self):\n    try:\n        self.a = 1\n    except E:\n        self.b: int = 2\n"
+             "    else:\n        self.c += 3\n    finally:\n        self.d = 4\n"
+             "    match x:\n        case 1:\n            self.e = 5\n    with m:\n        self.f, self.g = h\n"
+             "    for i in y:\n        def g(self):\n            self.h = 6\n    else:\n        lambda: 7\n"
+             "    while z:\n        class C:\n            k = 8\n")
+    sources = [_SYNTAX, extra] + [inspect.getsource(module) for module in (ast, inspect, random, os,
+                                                                          __import__("argparse"), __import__("typing"))]
+    for source in sources:
+        tree = ast.parse(source)
+        assert [n for n in ast.walk(tree) if isinstance(n, ast.stmt)] == \
+            [n for n in statements(tree) if isinstance(n, ast.stmt)]
