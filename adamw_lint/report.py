@@ -52,7 +52,7 @@ def finding_dict(path: str, finding: Finding, replacements: Optional[List[Tuple[
     line, col, end_line, end_col = finding.span
     fix = None
     if finding.fix is not None:
-        fix = {"applicability": finding.fix.applicability, "description": finding.fix.description}
+        fix = {"applicability": finding.fix.applicability or UNSAFE, "description": finding.fix.description}
         if replacements is not None:
             fix["edits"] = [{"offset": o, "length": n, "content": t} for o, n, t in replacements]
     row = {

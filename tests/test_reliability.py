@@ -381,3 +381,12 @@ def test_reads_end_at_the_limit_or_the_end_of_the_file_whatever_the_size_said(tm
     short([5001, 2])
     with files._regular(str(path)) as (fd, size):
         assert files._read_at_most(fd, 20_000, size) == path.read_bytes()
+
+
+def test_a_fix_attached_without_its_rule_is_reported_unsafe_in_json_as_in_sarif():
+    # Finding.with_fix settles a fix's applicability; one built without it is never shown as safe
+    from adamw_lint.findings import Finding, Fix
+    from adamw_lint.report import finding_dict
+
+    finding = Finding("AWL101", "m", (1, 0, 1, 4), Fix("Use AdamW", ()))
+    assert finding_dict("a.py", finding)["fix"]["applicability"] == "unsafe"
