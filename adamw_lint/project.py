@@ -458,8 +458,8 @@ def _length_value(value: object) -> Optional[int]:
 
 
 def forget_metadata() -> None:
-    """Drops what was read of projects' metadata (torch floors, line lengths, project roots), kept
-    per directory for a run: the next run in this process (an editor's, a test's) reads it anew."""
+    """Drops what was read of projects' metadata (torch floors, line lengths), kept per directory
+    for a run: the next run in this process (an editor's, a test's) reads it anew."""
     for cached in (_floor_at, _directory_floors, _length_settings):
         cached.cache_clear()
 

@@ -648,9 +648,7 @@ class KerasTfChecker(Checker):
                 binding = self.ctx.reaching(call.func, scope) if isinstance(call.func, ast.Name) else None
                 if binding is None or binding.node is not function:
                     continue
-            given = next((kw.value for kw in call.keywords if kw.arg == parameter), None)
-            if given is None and parameter in params and params.index(parameter) < len(call.args):
-                given = call.args[params.index(parameter)]
+            given = _given(call, params, parameter)
             if given is not None and not isinstance(given, ast.Starred):
                 found.append((given, scope))
         return found
@@ -719,9 +717,7 @@ class KerasTfChecker(Checker):
         defaults.update({a.arg: d for a, d in zip(params.kwonlyargs, params.kw_defaults) if d is not None})
         positional = positional[skip:]
         for call, call_scope in calls:
-            passed = next((kw.value for kw in call.keywords if kw.arg == name), None)
-            if passed is None and name in positional and positional.index(name) < len(call.args):
-                passed = call.args[positional.index(name)]
+            passed = _given(call, positional, name)
             if any(isinstance(a, ast.Starred) for a in call.args) or any(kw.arg is None for kw in call.keywords):
                 return False  # *args/**kwargs: it may be passed there
             if passed is not None:
@@ -786,9 +782,8 @@ class KerasTfChecker(Checker):
         params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]  # type: ignore[union-attr]
         handed = []
         for call, call_scope in self._calls.get(id(function), ()):
-            given = _argument(call, params.index(expr.id), expr.id) if expr.id in params else \
-                next((kw.value for kw in call.keywords if kw.arg == expr.id), None)
-            if given is not None:
+            given = _given(call, params, expr.id)
+            if given is not None and not isinstance(given, ast.Starred):
                 handed.append((given, call_scope))
         return handed
 
@@ -1120,6 +1115,15 @@ def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
     found = next((kw.value for kw in call.keywords if kw.arg == keyword), None)
     if found is None and len(call.args) > index and not isinstance(call.args[index], ast.Starred):
         return call.args[index]
+    return found
+
+
+def _given(call: ast.Call, positional: Sequence[str], name: str) -> Optional[ast.expr]:
+    """What ``call`` passes for the parameter ``name``: by keyword, or at its place among the
+    parameters it can fill by position (``positional``)."""
+    found = next((kw.value for kw in call.keywords if kw.arg == name), None)
+    if found is None and name in positional and positional.index(name) < len(call.args):
+        found = call.args[positional.index(name)]
     return found
 
 
