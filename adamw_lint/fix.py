@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import ast
 import bisect
-import difflib
 import os
 from collections import Counter
 from typing import Dict, List, Optional, Sequence, Tuple, Union
@@ -37,7 +36,7 @@ from .noqa import without_noqa
 from .project import DEFAULT_LINE_LENGTH
 from .selection import Selection
 from .textfix import (CST_CHAIN_LIMIT, FixError, FixResult, Replacement, apply_replacements, fix_each, fix_source,
-                      _CHAIN_WORD, _joined)
+                      _CHAIN_WORD, _joined, replacements)
 
 Version = Tuple[int, int]
 
@@ -633,10 +632,10 @@ class _Singles:
             # the module decides: ``__all__`` may keep a name RemoveImportsVisitor sees there, and
             # the head (where the imports change) must not still hold the use being fixed
             return None
-        replacements = [r for index in sorted(touched) for r in self._regenerate(index, finding)]
-        if any(r is None for r in replacements):
+        changed = [r for index in sorted(touched) for r in self._regenerate(index, finding)]
+        if any(r is None for r in changed):
             return None
-        return _joined(sorted(replacements + self._imports(finding.fix.add_imports, removes)))  # type: ignore[arg-type]
+        return _joined(sorted(changed + self._imports(finding.fix.add_imports, removes)))  # type: ignore[arg-type]
 
     def _imported_at_top(self, remove: Tuple[str, Optional[str], Optional[str]]) -> bool:
         module, name, asname = remove
@@ -661,7 +660,7 @@ class _Singles:
         new_nodes = list(new.nodes) if isinstance(new, cst.FlattenSentinel) else [new]
         new_nodes[0] = new_nodes[0].with_changes(leading_lines=())
         new_text = self._generate(new_nodes, indents)
-        return [(begin + offset, length, text) for offset, length, text in _replacements(old_text, new_text)]
+        return [(begin + offset, length, text) for offset, length, text in replacements(old_text, new_text)]
 
     def _generate(self, nodes: Sequence[cst.CSTNode], indents: Tuple[str, ...]) -> str:
         """The code of statements inside blocks indented by ``indents`` (``Module.code_for_node``
@@ -675,7 +674,7 @@ class _Singles:
     def _whole(self, finding: Finding) -> List[Replacement]:
         command = AdamWCodemod(CodemodContext(), only=finding.span, findings=[finding], path=self.path,
                                line_length=self.line_length)
-        return _replacements(self.source, command.transform_module(self.module).code)
+        return replacements(self.source, command.transform_module(self.module).code)
 
 
 def _head_changes(head: cst.Module, add: Tuple[Tuple[str, Optional[str]], ...],
@@ -691,7 +690,7 @@ def _head_changes(head: cst.Module, add: Tuple[Tuple[str, Optional[str]], ...],
         for module, name, asname in removes:
             RemoveImportsVisitor.remove_unused_import(context, module, name, asname)
         new = RemoveImportsVisitor(context).transform_module(new)
-    return _replacements(head.code, new.code)
+    return replacements(head.code, new.code)
 
 
 def _imports(part: cst.BaseSmallStatement, module: str, name: Optional[str], asname: Optional[str]) -> bool:
@@ -704,19 +703,6 @@ def _imports(part: cst.BaseSmallStatement, module: str, name: Optional[str], asn
     if isinstance(part, cst.Import) and name is None:
         return any(alias.evaluated_name == module and alias.evaluated_alias == asname for alias in part.names)
     return False
-
-
-def _replacements(old: str, new: str) -> List[Replacement]:
-    """Line-level differences between two texts, as replacements in ``old``."""
-    before, after = physical_lines(old), physical_lines(new)
-    starts = [0]
-    for line in before:
-        starts.append(starts[-1] + len(line))
-    found = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes():
-        if tag != "equal":
-            found.append((starts[i1], starts[i2] - starts[i1], "".join(after[j1:j2])))
-    return found
 
 
 __all__: Sequence[str] = ("AdamWCodemod", "FixError", "FixResult", "apply_replacements", "fix_each", "fix_each_cst",

@@ -35,6 +35,7 @@ Replacement = Tuple[int, int, str]  # 0-based character offset into the source, 
 _TOKEN = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*|\"[^\"\\\r\n]*\"|'[^'\\\r\n]*'", re.ASCII)
 _NAME_CHAR = re.compile(r"[\w.]")
 _HANGING = re.compile(r"\s*\([ \t]*(?:#[^\r\n]*)?\r?\n?")  # the bracket ends its line (comments aside)
+_OPENS = re.compile(r"[ \t]*\(")  # the call's bracket right after its callee
 
 _TYPING_CALLS = {"cast", "TypeVar", "NewType", "NamedTuple", "TypedDict", "ForwardRef", "TypeAliasType"}
 
@@ -123,10 +124,30 @@ class _Text:
                         self._calls.setdefault(number, []).append(node)
         return self._calls.get(line, [])
 
+    def block_indent(self, line: int) -> str:
+        """The indentation of the block whose statement holds ``line`` (a decorator's line is its
+        function's): the leading whitespace of that statement's first line."""
+        body: Sequence[ast.AST] = self.tree.body
+        indent = ""
+        while True:
+            holder = next((s for s in body if isinstance(s, ast.stmt) and _first_line(s) <= line <= s.end_lineno),
+                          None)  # type: ignore[operator]
+            if holder is None:
+                return indent
+            written = self.lines[_first_line(holder) - 1]
+            indent = written[:len(written) - len(written.lstrip(" \t\f"))]
+            body = [inner for field in ("body", "orelse", "finalbody", "handlers", "cases")
+                    for child in getattr(holder, field, ()) or ()
+                    for inner in ((child,) if isinstance(child, ast.stmt) else getattr(child, "body", ()))]
+
     def column(self, line: int, byte_offset: int) -> int:
         """A character column from ``ast``'s UTF-8 byte offset."""
         text = self.lines[line - 1]
         return byte_offset if text.isascii() else len(text.encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
+
+
+def _first_line(statement: ast.stmt) -> int:
+    return min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", ()))])
 
 
 def _callee_name(call: ast.Call) -> str:
@@ -174,20 +195,73 @@ def _fits(new_line: str, line_length: int) -> bool:
     return len(new_line.rstrip("\r\n")) + new_line.endswith("\r\n") <= line_length
 
 
-def _aligned_callee(text: _Text, rename: _Rename) -> bool:
-    """Whether the token is in the callee of a call over several lines whose arguments do not
-    start on a line of their own: the fixer moves such continuation lines with the bracket."""
+def _was_too_long(old_line: str, line_length: int) -> bool:
+    """Whether a line was over ``line_length`` before the fix, by any measure the fixer may use:
+    then every statement or element holding it already was, and the fixer breaks none of them
+    (``AdamWCodemod._split`` leaves a line as long as it was)."""
+    return len(old_line.rstrip("\r\n")) > line_length
+
+
+def _laid_out(text: _Text, rename: _Rename, line_length: int) -> Optional[Dict[int, str]]:
+    """The lines a rename rewrites, as the fixer writes them: the token's line with the new name,
+    and the continuation lines it moves with the bracket (``_moved``); None where the text cannot
+    tell what libcst would do, or where a changed line would pass the line length the old line
+    kept (the fixer breaks the statement as black would)."""
+    line = rename.span[0]
+    moved = _moved(text, rename)
+    if moved is None:
+        return None
+    lines = {**moved, line: _line_after(text, [rename], line)}
+    if not _was_too_long(text.lines[line - 1], line_length) and not all(_fits(t, line_length) for t in lines.values()):
+        return None
+    return lines
+
+
+def _moved(text: _Text, rename: _Rename) -> Optional[Dict[int, str]]:
+    """The continuation lines ``formatting.shift_continuations`` moves when the token is on the
+    last line of a call's callee and the call's arguments are aligned with its bracket over
+    several lines (a hanging call moves nothing): each line that starts right of the first
+    argument, in spaces after the block's indentation, moves by the change in the token's length.
+    {line: new text}; None where the text cannot say as libcst would (a string or a backslash
+    over lines, the bracket not right after the callee, a shorter name, two such calls)."""
     line, column, _, end_column = rename.span
-    for call in text.calls_around(line):
-        func = call.func
-        start = (func.lineno, text.column(func.lineno, func.col_offset))
-        end = (func.end_lineno, text.column(func.end_lineno, func.end_col_offset))  # type: ignore[arg-type]
-        if not start <= (line, column) or not (line, end_column) <= end or call.lineno == call.end_lineno:
-            continue
-        after = text.lines[end[0] - 1][end[1]:]
-        if not _HANGING.fullmatch(after):
-            return True  # aligned, or the bracket not on the callee's last line: the fixer decides
-    return False
+    holders = [call for call in text.calls_around(line) if call.lineno != call.end_lineno
+               and _covers(text, call.func, line, column, end_column)]
+    if len(holders) > 1:
+        return None
+    if not holders or holders[0].func.end_lineno != line:
+        return {}
+    call = holders[0]
+    after = text.lines[line - 1][text.column(line, call.func.end_col_offset):]  # type: ignore[arg-type]
+    if _HANGING.fullmatch(after):
+        return {}
+    arguments = sorted([*call.args, *call.keywords], key=lambda a: (a.lineno, a.col_offset))
+    delta = len(rename.text) - (end_column - column)
+    if not arguments or delta == 0:
+        return {}
+    first = arguments[0]
+    if delta < 0 or not _OPENS.match(after) or first.lineno != line or isinstance(first, ast.GeneratorExp) \
+            or any(text.lines[n - 1].rstrip("\r\n").endswith("\\") for n in range(line, call.end_lineno + 1)) \
+            or any(isinstance(n, (ast.Constant, ast.JoinedStr)) and n.lineno != n.end_lineno for n in ast.walk(call)):
+        return None
+    first_column = text.column(first.lineno, first.col_offset)
+    block = text.block_indent(call.lineno)
+    moved = {}
+    for number in range(line + 1, call.end_lineno + 1):  # type: ignore[operator]
+        written = text.lines[number - 1]
+        leading = written[:len(written) - len(written.lstrip(" \t"))]
+        spaces = leading[len(block):] if leading.startswith(block) else leading
+        if written[len(leading):] in ("", "\n", "\r\n") or len(leading) < first_column or spaces.strip(" "):
+            continue  # a blank line, left of the first argument, or a tab in the alignment: kept
+        moved[number] = leading[:len(leading) - len(spaces)] + " " * (len(spaces) + delta) + written[len(leading):]
+    return moved
+
+
+def _covers(text: _Text, node: ast.expr, line: int, column: int, end_column: int) -> bool:
+    """Whether ``node`` holds the token at ``line``, ``column`` to ``end_column``."""
+    start = (node.lineno, text.column(node.lineno, node.col_offset))
+    end = (node.end_lineno, text.column(node.end_lineno, node.end_col_offset))  # type: ignore[arg-type]
+    return start <= (line, column) and (line, end_column) <= end
 
 
 def _chain_risk(source: str) -> bool:
@@ -206,7 +280,7 @@ def fix_each(source: str, findings: Sequence[Finding], *, path: Optional[str] = 
     own: Dict[int, List[Replacement]] = {}
     if not _chain_risk(source):
         for index, finding in enumerate(wanted):
-            replacement = _each(text, finding, line_length)
+            replacement = _each(text, finding, line_length, path)
             if replacement is not None:
                 own[index] = replacement
     others: Dict[Span, List[Replacement]] = {}
@@ -220,29 +294,38 @@ def fix_each(source: str, findings: Sequence[Finding], *, path: Optional[str] = 
     return {f.span: own[i] if i in own else others[f.span] for i, f in enumerate(wanted)}
 
 
-def _each(text: _Text, finding: Finding, line_length: int) -> Optional[List[Replacement]]:
-    """A rename's own fix as the libcst fixer gives it: the token's replacement for a finding on
-    one line, else the rewritten line (it fixes a finding over several lines statement by
-    statement, and reports the lines that changed); with the change of the import line, for a
-    rename of an imported name (``_Swap``)."""
+def _each(text: _Text, finding: Finding, line_length: int, path: Optional[str] = None
+          ) -> Optional[List[Replacement]]:
+    """A rename's own fix as the libcst fixer gives it (``fix._Singles``): the token's replacement
+    for a finding on one line that stays within the line length, else the lines that changed (it
+    fixes such a finding statement by statement, and reports the lines that changed); with the
+    change of the import line, for a rename of an imported name (``_Swap``). Where the import goes
+    with the call in the module's head, the fixer rewrites the whole module, and so does this.
+    A fix that only says what to do (a public class's, display-only) changes nothing."""
+    fix = finding.fix
+    if fix is not None and not fix.edits and not fix.add_imports and not fix.remove_imports:
+        return []
     plain = _rename(text, finding)
     rename = plain or _rename(text, finding, imports=True)
     swap = None if plain or rename is None else _swap(text, finding, rename)
     if rename is None or (swap is None and not plain):
         return None
     line, column, _, end_column = rename.span
-    new_line = _line_after(text, [rename], line)
-    if not _fits(new_line, line_length):
-        return None
     removed = swap is not None and text.names()[swap.old] <= 1  # the call was its last use
-    if removed and (line <= _head_end(text.tree) or _written_elsewhere(text, swap)):  # type: ignore[union-attr]
-        return None  # the fixer decides on the whole module when the call is in the module's head
-    imports = [] if swap is None else [swap.replacement(text, keep=not removed)]
-    if finding.span[0] == finding.span[2] and not removed:
-        return sorted([(text.offset(line, column), end_column - column, rename.text), *imports])
-    if _aligned_callee(text, rename):
+    if removed and _written_elsewhere(text, swap):  # type: ignore[arg-type]
         return None
-    return _joined(sorted([(text.starts[line - 1], len(text.lines[line - 1]), new_line), *imports]))
+    if removed and line <= _head_end(text.tree):  # type: ignore[arg-type]
+        renamed = _renamed(text.source, [finding], line_length, path)
+        return None if renamed is None else replacements(text.source, renamed)
+    imports = [] if swap is None else [swap.replacement(text, keep=not removed)]
+    if finding.span[0] == finding.span[2] and not removed \
+            and len(_line_after(text, [rename], line).rstrip("\r\n")) <= line_length:
+        return sorted([(text.offset(line, column), end_column - column, rename.text), *imports])
+    lines = _laid_out(text, rename, line_length)
+    if lines is None:
+        return None
+    return _joined(sorted([*((text.starts[n - 1], len(text.lines[n - 1]), new) for n, new in lines.items()),
+                           *imports]))
 
 
 class _Swap(NamedTuple):
@@ -354,13 +437,21 @@ def _renamed(source: str, findings: Sequence[Finding], line_length: int, path: O
     spans = sorted(r.span for r in chosen)
     if any(a[0] == b[0] and a[3] > b[1] for a, b in zip(spans, spans[1:])):
         return None  # two fixes on one token: libcst decides
-    if any(_aligned_callee(text, r) for r in chosen):
-        return None
     lines = list(text.lines)
     for line in {r.span[0] for r in chosen}:
         lines[line - 1] = _line_after(text, chosen, line)
-        if not _fits(lines[line - 1], line_length):
+    moved: Dict[int, str] = {}
+    for rename in chosen:
+        shifted = _moved(text, rename)
+        if shifted is None or any(lines[n - 1] != text.lines[n - 1] or n in moved for n in shifted):
+            return None  # a moved line that another fix changes too: libcst decides
+        changed = [lines[rename.span[0] - 1], *shifted.values()]
+        if not _was_too_long(text.lines[rename.span[0] - 1], line_length) \
+                and not all(_fits(new, line_length) for new in changed):
             return None
+        moved.update(shifted)
+    for number, new in moved.items():
+        lines[number - 1] = new
     if swaps:
         swap: _Swap = swaps.pop()  # type: ignore[assignment]
         if _written_elsewhere(text, swap) or swap.line in {r.span[0] for r in chosen}:
@@ -432,6 +523,22 @@ def fix_source(
     return FixResult(new_source, applied, after, notes)
 
 
+def replacements(old: str, new: str) -> List[Replacement]:
+    """Line-level differences between two texts, as replacements in ``old`` (how the libcst fixer
+    reports a fix it made by rewriting statements or the module)."""
+    import difflib
+
+    before, after = physical_lines(old), physical_lines(new)
+    starts = [0]
+    for line in before:
+        starts.append(starts[-1] + len(line))
+    found = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes():
+        if tag != "equal":
+            found.append((starts[i1], starts[i2] - starts[i1], "".join(after[j1:j2])))
+    return found
+
+
 def apply_replacements(source: str, replacements: Sequence[Replacement]) -> str:
     """``source`` with non-overlapping replacements applied (what a SARIF consumer does)."""
     for offset, length, text in sorted(replacements, reverse=True):
@@ -439,4 +546,4 @@ def apply_replacements(source: str, replacements: Sequence[Replacement]) -> str:
     return source
 
 
-__all__ = ("FixError", "FixResult", "Replacement", "apply_replacements", "fix_each", "fix_source")
+__all__ = ("FixError", "FixResult", "Replacement", "apply_replacements", "fix_each", "fix_source", "replacements")

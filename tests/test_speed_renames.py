@@ -75,6 +75,40 @@ CRAFTED = [
     "from typing import List, cast\nfrom torch.optim import Adam\n\n\nx: 'Adam' = None\nopt = Adam(p, weight_decay=1e-4)\n",
     "from typing import List, cast\nfrom torch.optim import Adam\n\n\ny = cast('Adam', z)\nopt = Adam(p, weight_decay=1e-4)\n",
     "from typing import List, cast\nfrom torch.optim import Adam\n\n\nT = List['Adam']\nopt = Adam(p, weight_decay=1e-4)\n",
+    # aligned arguments that move with the bracket: comment and blank lines, a line left of the
+    # first argument, nested brackets, a tab in the alignment, a keyword first, a class
+    # method's decorator, a trailing bracket on its own line
+    "import torch\nopt = torch.optim.Adam(p,\n                       # why\n\n                       lr=1,  # c\n"
+    "    weight_decay=1e-4)\n",
+    "import torch\nopt = torch.optim.Adam(p, betas=(0.9,\n                                0.99),\n"
+    "                       weight_decay=[1e-4,\n                                     2e-4][0])\n",
+    "import torch\nopt = torch.optim.Adam(p,\n\t\t\t\t\t\t\t\tweight_decay=1e-4)\n",
+    "import torch\nif True:\n\topt = torch.optim.Adam(p,\n\t                       weight_decay=1e-4)\n",
+    "import torch\nopt = torch.optim.Adam(weight_decay=1e-4,\n                       params=p)\n",
+    "import torch\nopt = torch.optim.Adam(p,\n                       weight_decay=1e-4,\n                       )\n",
+    "import torch\nclass T:\n    @register(torch.optim.Adam(p,\n                               weight_decay=1e-4))\n"
+    "    def f(self):\n        pass\n",
+    "import torch\nopts = [torch.optim.Adam(p,\n                         weight_decay=1e-4), torch.optim.Adam(q,\n"
+    "                                                                weight_decay=1e-4)]\n",
+    "import torch\nopt = torch.optim.Adam(torch.optim.Adam(p,\n"
+    "                                        weight_decay=1e-4).param_groups,\n                       weight_decay=1e-4)\n",
+    # what the text cannot tell: a string or a backslash over lines
+    "import torch\nopt = torch.optim.Adam(p, name='''a\n                       b''',\n                       weight_decay=1e-4)\n",
+    "import torch\nopt = torch.optim.Adam(p, name='a'\n                       'b',\n                       weight_decay=1e-4)\n",
+    "import torch\nopt = torch.optim.Adam(p, lr=1 + \\\n                       2,\n                       weight_decay=1e-4)\n",
+    # lines over the length before the fix (the fixer leaves them), and a move that passes it
+    "import torch\nopt_with_a_long_name_0000000000 = torch.optim.Adam(params_list, lr=1e-3, weight_decay=1e-4)\n",
+    "import torch\nopt_with_a_long_name_0000000000 = torch.optim.Adam(params_list, lr=1e-3, weight_decay=1e-4,\n"
+    "                                                  amsgrad=False)\n",
+    "import torch\nopt = torch.optim.Adam(p,\n                       weight_decay=1e-4, some_long_keyword_name=value_000000000000000)\n",
+    "import torch\nopt = torch.optim.Adam(p,\n                       weight_decay=1e-4, some_long_keyword_name=value_0000000000000000)\n",
+    "from torch.optim import Adam\nimport torch\n\n\ndef f(p):\n    return Adam(p, lr=1e-3, weight_decay=1e-4, betas=(0.9, 0.999), eps=1e-8, amsgrad=False)\n",
+    "import torch\nx = [torch.optim.Adam(p, weight_decay=1e-4), torch.optim.Adam(q, weight_decay=1e-4), 1, 2, 3, 4]\n",
+    # the call in the module's head, its import going: the fixer rewrites the module
+    "from torch.optim import Adam\nimport torch\n\n\nclass Trainer:\n    def __init__(self, p):\n"
+    "        self.opt = Adam(\n            p, weight_decay=1e-4)\n",
+    "from torch.optim import Adam\nimport torch\n\n\nclass Trainer:\n    def __init__(self, p):\n"
+    "        self.opt = Adam(p,\n                        weight_decay=1e-4)\n",
     # statements joined by semicolons: one statement to libcst, which decides where the head ends
     "from torch.optim import Adam\nimport os; x = 1\nopt = Adam(p, weight_decay=1e-4)\n",
     "from torch.optim import Adam\nx = 1; import os\ny = 2\nopt = Adam(p, weight_decay=1e-4)\n",
@@ -146,18 +180,42 @@ def test_whole_file_fix_on_the_text_equals_libcst(line_length, path):
     assert swaps >= (10 if line_length == 88 else 1), swaps  # among them, files whose import changes
 
 
+def _crafted(*parts):
+    [source] = [c for c in CRAFTED if all(part in c for part in parts)]
+    return source
+
+
 def test_what_libcst_would_lay_out_is_left_to_it():
-    aligned, too_long, both_too_long = CRAFTED[2], CRAFTED[9], CRAFTED[12]
-    for source in (aligned, too_long):
+    too_long = CRAFTED[9]  # one past the line length: the fixer breaks the line as black would
+    moved_too_long = _crafted("value_0000000000000000)")  # a moved line one past it
+    across = [_crafted("'''a"), _crafted("'a'\n"), _crafted("1 + \\")]  # a string or a backslash over lines
+    for source in (too_long, moved_too_long, *across):
         [finding] = analyze_source(source)
-        assert textfix._each(textfix._Text(source), finding, 88) is None
-        assert textfix._renamed(source, [finding], 88) is None
+        assert textfix._each(textfix._Text(source), finding, 88) is None, source
+        assert textfix._renamed(source, [finding], 88) is None, source
+    both_too_long = CRAFTED[12]
     findings = analyze_source(both_too_long)
     assert all(textfix._each(textfix._Text(both_too_long), f, 88) is not None for f in findings)
     assert textfix._renamed(both_too_long, findings, 88) is None
     hanging = CRAFTED[0]
     [finding] = analyze_source(hanging)
     assert textfix._renamed(hanging, [finding], 88) == hanging.replace("Adam(", "AdamW(")
+
+
+def test_the_text_moves_aligned_arguments_and_keeps_lines_already_too_long():
+    aligned = _crafted("# why\n\n")
+    [finding] = analyze_source(aligned)
+    assert textfix._renamed(aligned, [finding], 88) == (
+        "import torch\nopt = torch.optim.AdamW(p,\n                        # why\n\n"
+        "                        lr=1,  # c\n    weight_decay=1e-4)\n")  # the line left of the bracket stays
+    tabbed = _crafted("\tweight_decay")
+    [finding] = analyze_source(tabbed)
+    assert textfix._renamed(tabbed, [finding], 88) == tabbed.replace("Adam(", "AdamW(")  # a tab is not moved
+    already = _crafted("opt_with_a_long_name_0000000000 = torch.optim.Adam(params_list, lr=1e-3, weight_decay=1e-4)\n")
+    [finding] = analyze_source(already)
+    text = textfix._Text(already)
+    assert textfix._each(text, finding, 88) == [(13, len(text.lines[1]), text.lines[1].replace("Adam(", "AdamW("))]
+    assert textfix._renamed(already, [finding], 88) == already.replace("Adam(", "AdamW(")
 
 
 def test_a_file_whose_fixes_are_renames_never_imports_libcst(tmp_path):
@@ -197,3 +255,14 @@ def test_import_changes_from_the_short_head_equal_the_whole_heads():
                 assert singles._imports(finding.fix.add_imports, removes) == expected, source
                 shortened += all(offset + length < short[1] for offset, length, _ in expected)
     assert shortened >= 25, shortened
+
+
+def test_a_fix_that_only_advises_changes_nothing_on_the_text_as_in_libcst():
+    from adamw_lint.catalog.schema import DISPLAY_ONLY
+    from adamw_lint.findings import Fix
+
+    source = _crafted("# why\n\n")
+    [finding] = analyze_source(source)
+    advice = finding.with_fix(Fix("Adam is public: offer AdamW beside it", (), applicability=DISPLAY_ONLY))
+    assert textfix._each(textfix._Text(source), advice, 88) == []
+    assert textfix.fix_each(source, [advice]) == fix.fix_each_cst(source, [advice]) == {advice.span: []}
