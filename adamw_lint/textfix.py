@@ -23,7 +23,7 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 from .catalog.schema import UNSAFE
 from .decay_values import DecayValues
 from .files import physical_lines
-from .findings import Finding, Span
+from .findings import Edit, Finding, Span
 from .noqa import without_noqa
 from .project import DEFAULT_LINE_LENGTH
 from .selection import Selection
@@ -79,6 +79,7 @@ class _Text:
         self._tree = tree
         self._calls: Optional[Dict[int, List[ast.Call]]] = None
         self._names: Optional[Counter] = None
+        self._containers: Optional[Dict[Span, ast.expr]] = None
         # a lone carriage return ends a line for Python but not for the fixer's measure of lengths
         self.lone_cr = source.count("\r") != source.count("\r\n")
 
@@ -124,21 +125,40 @@ class _Text:
                         self._calls.setdefault(number, []).append(node)
         return self._calls.get(line, [])
 
-    def block_indent(self, line: int) -> str:
-        """The indentation of the block whose statement holds ``line`` (a decorator's line is its
-        function's): the leading whitespace of that statement's first line."""
+    def statement(self, line: int, end_line: int) -> Optional[ast.stmt]:
+        """The innermost statement holding lines ``line`` to ``end_line`` (a decorator's lines are
+        its function's), or None."""
         body: Sequence[ast.AST] = self.tree.body
-        indent = ""
+        holder = None
         while True:
-            holder = next((s for s in body if isinstance(s, ast.stmt) and _first_line(s) <= line <= s.end_lineno),
-                          None)  # type: ignore[operator]
-            if holder is None:
-                return indent
-            written = self.lines[_first_line(holder) - 1]
-            indent = written[:len(written) - len(written.lstrip(" \t\f"))]
-            body = [inner for field in ("body", "orelse", "finalbody", "handlers", "cases")
-                    for child in getattr(holder, field, ()) or ()
-                    for inner in ((child,) if isinstance(child, ast.stmt) else getattr(child, "body", ()))]
+            inner = next((s for s in body if isinstance(s, ast.stmt)
+                          and _first_line(s) <= line and end_line <= s.end_lineno), None)  # type: ignore[operator]
+            if inner is None:
+                return holder
+            holder = inner
+            body = [child for field in ("body", "orelse", "finalbody", "handlers", "cases")
+                    for nested in getattr(holder, field, ()) or ()
+                    for child in ((nested,) if isinstance(nested, ast.stmt) else getattr(nested, "body", ()))]
+
+    def block_indent(self, line: int) -> str:
+        """The indentation of the block whose statement holds ``line``: the leading whitespace of
+        that statement's first line."""
+        holder = self.statement(line, line)
+        if holder is None:
+            return ""
+        written = self.lines[_first_line(holder) - 1]
+        return written[:len(written) - len(written.lstrip(" \t\f"))]
+
+    def node_at(self, span: Span) -> Optional[ast.expr]:
+        """The call or dict written at ``span`` (character columns)."""
+        if self._containers is None:
+            self._containers = {}
+            for node in ast.walk(self.tree):
+                if isinstance(node, (ast.Call, ast.Dict)):
+                    where = (node.lineno, self.column(node.lineno, node.col_offset),
+                             node.end_lineno, self.column(node.end_lineno, node.end_col_offset))  # type: ignore[arg-type]
+                    self._containers[where] = node  # type: ignore[index]
+        return self._containers.get(span)
 
     def column(self, line: int, byte_offset: int) -> int:
         """A character column from ``ast``'s UTF-8 byte offset."""
@@ -169,15 +189,20 @@ def _rename(text: _Text, finding: Finding, imports: bool = False) -> Optional[_R
             or (not imports and (fix.add_imports or fix.remove_imports)):
         return None
     edit = fix.edits[0]
+    return _Rename(edit.span, edit.text) if _token_edit(text, edit) else None
+
+
+def _token_edit(text: _Text, edit: Edit) -> bool:
+    """Whether ``edit`` replaces one whole token (a dotted name, a plain string) by another: what
+    the libcst fixer writes back exactly as given (``fix._replaced``)."""
     line, column, end_line, end_column = edit.span
     if edit.kind != "replace" or line != end_line or not 0 < line <= len(text.lines) \
             or not _TOKEN.fullmatch(edit.text):
-        return None
+        return False
     written = text.lines[line - 1]
-    if not _TOKEN.fullmatch(written[column:end_column]) or _NAME_CHAR.match(written[end_column:end_column + 1]) \
-            or (column > 0 and _NAME_CHAR.match(written[column - 1])):
-        return None  # not a whole token as the analysis saw it: libcst decides
-    return _Rename(edit.span, edit.text)
+    return bool(_TOKEN.fullmatch(written[column:end_column])) \
+        and not _NAME_CHAR.match(written[end_column:end_column + 1]) \
+        and not (column > 0 and _NAME_CHAR.match(written[column - 1]))  # else not a whole token as the analysis saw it
 
 
 def _line_after(text: _Text, renames: Sequence[_Rename], line: int) -> str:
@@ -307,8 +332,12 @@ def _each(text: _Text, finding: Finding, line_length: int, path: Optional[str] =
         return []
     plain = _rename(text, finding)
     rename = plain or _rename(text, finding, imports=True)
-    swap = None if plain or rename is None else _swap(text, finding, rename)
-    if rename is None or (swap is None and not plain):
+    if rename is None:  # edits inside brackets, or more than one: textcall's
+        from .textcall import each
+
+        return each(text, finding, line_length)
+    swap = None if plain else _swap(text, finding, rename)
+    if swap is None and not plain:
         return None
     line, column, _, end_column = rename.span
     removed = swap is not None and text.names()[swap.old] <= 1  # the call was its last use
