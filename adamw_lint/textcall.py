@@ -24,7 +24,7 @@ from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 from .files import physical_lines
 from .findings import Edit, Finding
-from .textfix import Replacement, _fits, _moved, _Rename, _Text, _token_edit, _was_too_long, replacements
+from .textfix import (Replacement, _fits, _moved, _Rename, _statement_changes, _Text, _token_edit, _was_too_long)
 
 _SIMPLE_KEY = re.compile(r"[rRuU]?(?:\"([^\"\\\r\n]*)\"|'([^'\\\r\n]*)')")  # a key libcst reads as a SimpleString
 _UNSURE = object()  # a string key whose value the text does not show plainly
@@ -67,32 +67,25 @@ def each(text: _Text, finding: Finding, line_length: int) -> Optional[List[Repla
     node_edits: List[Replacement] = [(op.start, op.end - op.start, new) for op, new in zip(tops, rendered)]  # type: ignore[misc]
     if finding.span[0] == finding.span[2] and not any(_needs_layout(source, edit, line_length) for edit in node_edits):
         return sorted(node_edits)
-    if any(_moved(text, _Rename(_span(text, op), op.text)) != {} for op in ops if op.text is not None):
-        return None  # aligned arguments that move with a renamed callee
-    statement = text.statement(finding.span[0], finding.span[2])
-    if statement is None or getattr(statement, "decorator_list", None):
-        return None  # the fixer regenerates a decorated statement with the whole module
-    begin, end = text.starts[statement.lineno - 1], text.starts[statement.end_lineno]  # type: ignore[index]
-    if any(op.start < begin or op.end > end for op in tops):
-        return None  # an edit outside the call's statement (a param group built before it)
-    new = source[begin:end]
-    for offset, length, replacement in sorted(node_edits, reverse=True):
-        new = new[:offset - begin] + replacement + new[offset - begin + length:]
-    changed = replacements(source[begin:end], new)
-    if not all(_kept_short(source[begin + offset:begin + offset + length], lines, line_length)
-               for offset, length, lines in changed):
+    if any(_moved(text, _Rename(_span(text, op), op.text)) != {} for op in ops if op.text is not None and
+           "\n" not in text.source[op.start:op.end]) or text.in_match(finding.span[0]):
+        return None  # aligned arguments that move with a renamed callee; a match block's columns
+    changed = _statement_changes(text, finding.span, node_edits)  # None: a param group built before the call
+    if changed is None or not all(_kept_short(text, edit, line_length) for edit in changed):
         return None  # a line the fix makes too long: the fixer breaks it as black would
-    return [(begin + offset, length, lines) for offset, length, lines in changed]
+    return changed
 
 
-def _kept_short(old: str, new: str, line_length: int) -> bool:
-    """Whether the fixer leaves changed lines as they are: each within the line length, or in
-    place of a line that was already over it (``textfix._was_too_long``)."""
-    old_lines, new_lines = physical_lines(old), physical_lines(new)
-    if len(old_lines) != len(new_lines):
+def _kept_short(text: _Text, edit: Replacement, line_length: int) -> bool:
+    """Whether the fixer leaves the lines an edit changes as they are: each within the line
+    length, or in place of a line that was already over it (``textfix._was_too_long``)."""
+    offset, length, new = edit
+    first = bisect.bisect_right(text.starts, offset)  # the edit's first line
+    old_count, new_lines = len(physical_lines(text.source[offset:offset + length])), physical_lines(new)
+    if old_count != len(new_lines):
         return all(_fits(line, line_length) for line in new_lines)
-    return all(_fits(line, line_length) or _was_too_long(before, line_length)
-               for before, line in zip(old_lines, new_lines))
+    return all(_fits(line, line_length) or _was_too_long(text, first + index, line_length)
+               for index, line in enumerate(new_lines))
 
 
 def _ops(text: _Text, edits: Sequence[Edit]) -> Optional[List[_Op]]:
@@ -175,10 +168,12 @@ def _container(text: _Text, op: _Op, inside: Sequence[_Op]) -> Optional[str]:
         return None
     ranges, keys, close = found
     head = _render(text, op.start, ranges[0][0] if ranges else close, inside)
+    if head is None:
+        return None
     items = []
     for index, ((start, end), key) in enumerate(zip(ranges, keys)):
         item = _render(text, start, end, inside)
-        if head is None or item is None:
+        if item is None:
             return None
         items.append(_Item(item, text.source[end:ranges[index + 1][0] if index + 1 < len(ranges) else close], key))
     keep_break = _breaks_conform(text, ranges, items)
@@ -212,14 +207,28 @@ def _items(text: _Text, node: ast.expr) -> Optional[Tuple[List[Tuple[int, int]],
                   for k, v in zip(node.keys, node.values)]
         keys = [_key(text, key) for key in node.keys]  # type: ignore[arg-type]
     close = _offset(text, (node.end_lineno, text.column(node.end_lineno, node.end_col_offset))) - 1  # type: ignore[arg-type]
-    if text.source[close:close + 1] not in (")", "}"):
-        return None
+    opening = _opening(text, node)
+    if text.source[close:close + 1] not in (")", "}") or opening is None \
+            or ranges and _commas(text.source[opening + 1:ranges[0][0]]) != 0:
+        return None  # the first argument in parentheses: its bracket is before the start ast gives
     gaps = [text.source[end:start] for (_, end), (start, _) in zip(ranges, ranges[1:])]
     gaps += [text.source[ranges[-1][1]:close]] if ranges else []
     commas = [_commas(gap) for gap in gaps]
     if any(count is None for count in commas) or any(count != 1 for count in commas[:-1]) or commas[-1:] == [2]:
         return None
     return ranges, keys, close
+
+
+def _opening(text: _Text, node: ast.expr) -> Optional[int]:
+    """The offset of a call's or dict's opening bracket; None for a callee in parentheses."""
+    if isinstance(node, ast.Dict):
+        start = _offset(text, (node.lineno, text.column(node.lineno, node.col_offset)))
+        return start if text.source[start:start + 1] == "{" else None
+    assert isinstance(node, ast.Call)
+    func = node.func
+    end = _offset(text, (func.end_lineno, text.column(func.end_lineno, func.end_col_offset)))  # type: ignore[arg-type]
+    match = re.compile(r"[ \t]*\(").match(text.source, end)
+    return match.end() - 1 if match else None
 
 
 def _key(text: _Text, key: ast.expr) -> object:
@@ -252,7 +261,8 @@ def _commas(gap: str) -> Optional[int]:
 
 
 def _split_comma(after: str) -> Tuple[str, str]:
-    """The text before an argument's comma and after it (``Comma.whitespace_before/after``)."""
+    """The text before an argument's comma and after it (``Comma.whitespace_before/after``): for
+    the text between two arguments, which ``_items`` saw holds exactly one comma."""
     index = 0
     while True:
         if after[index] == "#":
@@ -317,7 +327,7 @@ def _needs_layout(source: str, edit: Replacement, line_length: int) -> bool:
 
 
 def _span(text: _Text, op: _Op) -> Tuple[int, int, int, int]:
-    """An op's span again, from its offsets (it is on one line: a token)."""
+    """A token op's span again, from its offsets (a token is on one line)."""
     line = bisect.bisect_right(text.starts, op.start)
     return line, op.start - text.starts[line - 1], line, op.end - text.starts[line - 1]
 

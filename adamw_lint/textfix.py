@@ -1,15 +1,17 @@
-"""Fixes that replace one name by another, done on the text; every other fix goes to libcst (``fix``).
+"""Fixes that replace one name by another, done on the text as the libcst fixer (``fix``) does
+them; fixes that add or drop an argument are ``textcall``'s, and the rest go to libcst.
 
 Most fixes are a rename (``torch.optim.Adam`` → ``torch.optim.AdamW``, ``"adam"`` → ``"adamw"``,
 ``False`` → ``True``): one token replaced by another, with no import added or removed, or with
 the import of a name imported by name changed (``from torch.optim import Adam``: ``_Swap``). The
-libcst fixer writes exactly the new token there and moves nothing else, unless the new line
-passes the line length (it breaks the statement as black would) or the name is in the callee of
-a call whose arguments are aligned with its bracket over several lines (they move with it).
-Outside those cases the fix is done here on the text, so a file whose fixes are all renames never
-imports libcst (~0.3 s) nor parses with it (the position table alone is half of a fix's cost);
-the result is the libcst fixer's, which ``tests/test_speed_renames.py`` checks on every fixture
-and catalog example.
+libcst fixer writes exactly the new token there, and moves only what the text can tell too:
+the continuation lines of a call whose arguments are aligned with its bracket move with it
+(``_moved``); a line the rename takes past the line length is broken as black would, unless it
+was already too long, and that case alone is left to libcst. So a file whose fixes are all
+renames never imports libcst (~0.3 s) nor parses with it (the position table alone is half of
+a fix's cost), and the result is the libcst fixer's, which ``tests/test_speed_renames.py``
+checks on every fixture, catalog example and a set of layouts built to tell them apart (some
+found by a differential fuzz: arguments in parentheses, ``match`` blocks, form feeds).
 """
 
 from __future__ import annotations
@@ -125,28 +127,34 @@ class _Text:
                         self._calls.setdefault(number, []).append(node)
         return self._calls.get(line, [])
 
-    def statement(self, line: int, end_line: int) -> Optional[ast.stmt]:
-        """The innermost statement holding lines ``line`` to ``end_line`` (a decorator's lines are
-        its function's), or None."""
+    def holders(self, line: int, end_line: int) -> List[ast.stmt]:
+        """The statements holding lines ``line`` to ``end_line``, outermost first (a decorator's
+        lines are its function's)."""
         body: Sequence[ast.AST] = self.tree.body
-        holder = None
+        found: List[ast.stmt] = []
         while True:
             inner = next((s for s in body if isinstance(s, ast.stmt)
                           and _first_line(s) <= line and end_line <= s.end_lineno), None)  # type: ignore[operator]
             if inner is None:
-                return holder
-            holder = inner
+                return found
+            found.append(inner)
             body = [child for field in ("body", "orelse", "finalbody", "handlers", "cases")
-                    for nested in getattr(holder, field, ()) or ()
+                    for nested in getattr(inner, field, ()) or ()
                     for child in ((nested,) if isinstance(nested, ast.stmt) else getattr(nested, "body", ()))]
+
+    def in_match(self, line: int) -> bool:
+        """Whether ``line`` is inside a ``match`` statement: the fixer's block indentation leaves
+        out the ``match`` block's own (it counts indented blocks only), so its columns there are
+        not the text's."""
+        return any(isinstance(holder, ast.Match) for holder in self.holders(line, line))
 
     def block_indent(self, line: int) -> str:
         """The indentation of the block whose statement holds ``line``: the leading whitespace of
         that statement's first line."""
-        holder = self.statement(line, line)
-        if holder is None:
+        holders = self.holders(line, line)
+        if not holders:
             return ""
-        written = self.lines[_first_line(holder) - 1]
+        written = self.lines[_first_line(holders[-1]) - 1]
         return written[:len(written) - len(written.lstrip(" \t\f"))]
 
     def node_at(self, span: Span) -> Optional[ast.expr]:
@@ -220,11 +228,44 @@ def _fits(new_line: str, line_length: int) -> bool:
     return len(new_line.rstrip("\r\n")) + new_line.endswith("\r\n") <= line_length
 
 
-def _was_too_long(old_line: str, line_length: int) -> bool:
-    """Whether a line was over ``line_length`` before the fix, by any measure the fixer may use:
-    then every statement or element holding it already was, and the fixer breaks none of them
-    (``AdamWCodemod._split`` leaves a line as long as it was)."""
-    return len(old_line.rstrip("\r\n")) > line_length
+def _was_too_long(text: _Text, line: int, line_length: int) -> bool:
+    """Whether line ``line`` was over ``line_length`` before the fix, by any measure the fixer may
+    use: then every statement or element holding it already was, and the fixer breaks none of
+    them (``AdamWCodemod._split`` leaves a line as long as it was). The fixer measures a
+    continuation line without the block's indentation (``code_for_node`` writes none), so that
+    is left out here too."""
+    written = text.lines[line - 1]
+    return len(written.rstrip("\r\n")) - len(text.block_indent(line)) > line_length and not text.in_match(line)
+
+
+def _short_enough(text: _Text, line: int, changed: Sequence[str], line_length: int) -> bool:
+    """Whether the fixer leaves the lines a rename on ``line`` changes as they are: each within the
+    line length, or the token's line was already over it."""
+    return all(_fits(new, line_length) for new in changed) or _was_too_long(text, line, line_length)
+
+
+def _statement_changes(text: _Text, span: Span, edits: Sequence[Replacement], extra: Sequence[Replacement] = ()
+                       ) -> Optional[List[Replacement]]:
+    """The lines ``edits`` change, as ``fix._Singles._local`` reports a fix it regenerates: the
+    line-level differences of the statement holding ``span`` (of the module, for a decorated one,
+    which the fixer regenerates whole), joined with ``extra`` (an import's change); None where an
+    edit lies outside that statement."""
+    holders = text.holders(span[0], span[2])
+    if not holders:
+        return None
+    statement = holders[-1]
+    source = text.source
+    if getattr(statement, "decorator_list", None):
+        begin, end = 0, len(source)
+        edits, extra = [*edits, *extra], ()
+    else:
+        begin, end = text.starts[statement.lineno - 1], text.starts[statement.end_lineno]  # type: ignore[index]
+    if any(offset < begin or offset + length > end for offset, length, _ in edits):
+        return None
+    new = source[begin:end]
+    for offset, length, replacement in sorted(edits, reverse=True):
+        new = new[:offset - begin] + replacement + new[offset - begin + length:]
+    return _joined(sorted([*((begin + o, n, t) for o, n, t in replacements(source[begin:end], new)), *extra]))
 
 
 def _laid_out(text: _Text, rename: _Rename, line_length: int) -> Optional[Dict[int, str]]:
@@ -237,9 +278,7 @@ def _laid_out(text: _Text, rename: _Rename, line_length: int) -> Optional[Dict[i
     if moved is None:
         return None
     lines = {**moved, line: _line_after(text, [rename], line)}
-    if not _was_too_long(text.lines[line - 1], line_length) and not all(_fits(t, line_length) for t in lines.values()):
-        return None
-    return lines
+    return lines if _short_enough(text, line, list(lines.values()), line_length) else None
 
 
 def _moved(text: _Text, rename: _Rename) -> Optional[Dict[int, str]]:
@@ -257,7 +296,8 @@ def _moved(text: _Text, rename: _Rename) -> Optional[Dict[int, str]]:
     if not holders or holders[0].func.end_lineno != line:
         return {}
     call = holders[0]
-    after = text.lines[line - 1][text.column(line, call.func.end_col_offset):]  # type: ignore[arg-type]
+    callee_end = text.column(line, call.func.end_col_offset)  # type: ignore[arg-type]
+    after = text.lines[line - 1][callee_end:]
     if _HANGING.fullmatch(after):
         return {}
     arguments = sorted([*call.args, *call.keywords], key=lambda a: (a.lineno, a.col_offset))
@@ -265,11 +305,15 @@ def _moved(text: _Text, rename: _Rename) -> Optional[Dict[int, str]]:
     if not arguments or delta == 0:
         return {}
     first = arguments[0]
-    if delta < 0 or not _OPENS.match(after) or first.lineno != line or isinstance(first, ast.GeneratorExp) \
+    first_column = text.column(first.lineno, first.col_offset)
+    opens = _OPENS.match(after)
+    if delta < 0 or not opens or first.lineno != line or isinstance(first, ast.GeneratorExp) \
+            or text.lines[line - 1][callee_end + opens.end():first_column].strip(" \t") \
             or any(text.lines[n - 1].rstrip("\r\n").endswith("\\") for n in range(line, call.end_lineno + 1)) \
             or any(isinstance(n, (ast.Constant, ast.JoinedStr)) and n.lineno != n.end_lineno for n in ast.walk(call)):
+        return None  # the first argument in parentheses starts, for libcst, at the bracket before it
+    if text.in_match(line):
         return None
-    first_column = text.column(first.lineno, first.col_offset)
     block = text.block_indent(call.lineno)
     moved = {}
     for number in range(line + 1, call.end_lineno + 1):  # type: ignore[operator]
@@ -296,14 +340,15 @@ def _chain_risk(source: str) -> bool:
 def fix_each(source: str, findings: Sequence[Finding], *, path: Optional[str] = None,
              line_length: int = DEFAULT_LINE_LENGTH, tree: Optional[ast.AST] = None) -> Dict[Span, List[Replacement]]:
     """Each fixable finding's own fix, as if it were the only one applied (SARIF's per-result
-    fixes), keyed by the finding's span: renames here, the others by ``fix.fix_each_cst`` (a file
-    libcst cannot parse gets no fixes). ``tree``: ``source`` parsed, when the caller has it."""
+    fixes), keyed by the finding's span: those the text can make as libcst would here and in
+    ``textcall``, the others by ``fix.fix_each_cst`` (none where libcst cannot parse the file).
+    ``tree``: ``source`` parsed, when the caller has it."""
     wanted = [f for f in findings if f.fix is not None and f.cell is None]
     if not wanted:
         return {}
     text = _Text(source, tree)
     own: Dict[int, List[Replacement]] = {}
-    if not _chain_risk(source):
+    if not _chain_risk(source) and "\f" not in source:  # a form feed: libcst's columns are not ast's
         for index, finding in enumerate(wanted):
             replacement = _each(text, finding, line_length, path)
             if replacement is not None:
@@ -313,10 +358,9 @@ def fix_each(source: str, findings: Sequence[Finding], *, path: Optional[str] = 
     if rest:
         from .fix import fix_each_cst
 
-        others = fix_each_cst(source, rest, path=path, line_length=line_length)
-        if not others:
-            return {}  # libcst could not parse the module: no fixes at all, as for any file it cannot parse
-    return {f.span: own[i] if i in own else others[f.span] for i, f in enumerate(wanted)}
+        others = fix_each_cst(source, rest, path=path, line_length=line_length)  # {} where libcst cannot parse
+    return {f.span: own[i] if i in own else others[f.span] for i, f in enumerate(wanted)
+            if i in own or f.span in others}
 
 
 def _each(text: _Text, finding: Finding, line_length: int, path: Optional[str] = None
@@ -353,8 +397,8 @@ def _each(text: _Text, finding: Finding, line_length: int, path: Optional[str] =
     lines = _laid_out(text, rename, line_length)
     if lines is None:
         return None
-    return _joined(sorted([*((text.starts[n - 1], len(text.lines[n - 1]), new) for n, new in lines.items()),
-                           *imports]))
+    return _statement_changes(text, finding.span, [(text.starts[n - 1], len(text.lines[n - 1]), new)
+                                                   for n, new in lines.items()], imports)
 
 
 class _Swap(NamedTuple):
@@ -450,7 +494,7 @@ def _renamed(source: str, findings: Sequence[Finding], line_length: int, path: O
     """``source`` with every finding's fix applied, when each is a rename the libcst fixer would
     write as it is (with the import of the old name changed, for renames of one imported name:
     ``_Swap``); else None. ``path``: a package's ``__init__.py`` keeps its imports."""
-    if _chain_risk(source):
+    if _chain_risk(source) or "\f" in source:
         return None
     text = _Text(source)
     renames, swaps = [], set()
@@ -474,9 +518,7 @@ def _renamed(source: str, findings: Sequence[Finding], line_length: int, path: O
         shifted = _moved(text, rename)
         if shifted is None or any(lines[n - 1] != text.lines[n - 1] or n in moved for n in shifted):
             return None  # a moved line that another fix changes too: libcst decides
-        changed = [lines[rename.span[0] - 1], *shifted.values()]
-        if not _was_too_long(text.lines[rename.span[0] - 1], line_length) \
-                and not all(_fits(new, line_length) for new in changed):
+        if not _short_enough(text, rename.span[0], [lines[rename.span[0] - 1], *shifted.values()], line_length):
             return None
         moved.update(shifted)
     for number, new in moved.items():

@@ -143,6 +143,24 @@ CRAFTED = [
     "import torch\ngroups = [{\"params\": a, \"decoupled_weight_decay\": False}]\n"
     "opt = torch.optim.NAdam(groups,\n                        weight_decay=1e-4, decoupled_weight_decay=True)\n",
     "import optax\ntx = optax.chain(optax.add_decayed_weights(1e-4),\n                 optax.adam(1e-3))\n",
+    # found by a differential fuzz: a first argument in parentheses starts, for libcst, at the
+    # bracket before it; libcst measures a continuation line without the block's indentation
+    "import torch\nopt = torch.optim.Adam((p),\n                       weight_decay=1e-4)\n",
+    "import torch\nif True:\n    opt = torch.optim.RAdam(p,\n                        name='x',\n"
+    "                        weight_decay=0.01)\n",
+    # also found by that fuzz: a param group's key in parentheses, match blocks (the fixer's
+    # columns leave the match block's indentation out), a moved line equal to one that stays
+    # (lines are compared as difflib compares them), a form feed before the call
+    "import torch\nopt = torch.optim.AdamW([{('decoupled_weight_decay'): False}])\n",
+    "import torch\nopt = torch.optim.AdamW([{('decoupled_weight_decay'): False, 'params': a}])\n",
+    "import torch\nmatch x:\n    case 1:\n        opt = torch.optim.Adam(p,\n                               weight_decay=1e-4)\n",
+    "import torch\nmatch x:\n    case 1:\n        opt = torch.optim.NAdam(p, lr=1,\n"
+    "                                weight_decay=1e-4)\n",
+    "import torch\nopt = torch.optim.Adam(p,\n                       x,\n                        x,\n"
+    "                       weight_decay=1e-4)\n",
+    "import torch\n\x0copt = torch.optim.Adam(p,\n                       weight_decay=1e-4)\n",
+    "import torch\ndef f(p):\n    opt = torch.optim.NAdam(p, lr=1,\n                        weight_decay=0.01)\n",
+    "import torch\ndef f(p):\n    x = g(\n        torch.optim.Adam(p, weight_decay=0.01))\n",
     # statements joined by semicolons: one statement to libcst, which decides where the head ends
     "from torch.optim import Adam\nimport os; x = 1\nopt = Adam(p, weight_decay=1e-4)\n",
     "from torch.optim import Adam\nx = 1; import os\ny = 2\nopt = Adam(p, weight_decay=1e-4)\n",
@@ -173,7 +191,7 @@ def _findings(source):
         return None
 
 
-@pytest.mark.parametrize("line_length", [88, 40])
+@pytest.mark.parametrize("line_length", [88, 43, 40])
 def test_fix_each_on_the_text_equals_libcst(line_length):
     texts = checked = swaps = inside = 0
     for source in SOURCES:
