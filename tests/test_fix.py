@@ -306,3 +306,8 @@ def test_fix_each_on_a_pathologically_nested_file_gives_no_fixes_and_no_tracebac
     # a rename on a line that was already too long is done on the text, without libcst
     [fixed] = fix_each(source, findings).values()
     assert apply_replacements(source, fixed) == source.replace("Adam(", "AdamW(")
+    # beside a fix only libcst can lay out (the rename takes its line past the length): that one has none
+    at_the_length = "opt_at_the_line_length_00000 = torch.optim.Adam(params_list, lr=1e-3, weight_decay=1e-4)\n"
+    both = source + at_the_length
+    findings = analyze_source(both)
+    assert len(findings) == 2 and list(fix_each(both, findings)) == [findings[0].span]
