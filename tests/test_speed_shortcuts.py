@@ -183,3 +183,23 @@ def test_the_statement_walk_meets_the_statements_ast_walk_meets_in_its_order():
         tree = ast.parse(source)
         assert [n for n in ast.walk(tree) if isinstance(n, ast.stmt)] == \
             [n for n in statements(tree) if isinstance(n, ast.stmt)]
+
+
+def test_a_walked_file_relative_to_its_top_is_a_slice_and_the_same_as_relpath(tmp_path, monkeypatch):
+    from adamw_lint import discovery
+    from adamw_lint.settings import Resolver
+
+    for name in ("a.py", "pkg/b.py", "pkg/sub/c.py", "other/d.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x = 1\n")
+    monkeypatch.chdir(tmp_path)
+    for top in (".", "./", "pkg", "pkg/", "./pkg", str(tmp_path), str(tmp_path) + "/", "/"):
+        for file in ("pkg/b.py", "./pkg/sub/c.py", str(tmp_path / "a.py"), "/etc/passwd"):
+            if file.startswith(top.rstrip("/") + "/") or top == "/" and file.startswith("/"):
+                assert discovery._inside(file, top.rstrip("/") or top) == os.path.relpath(file, top), (file, top)
+    calls = []
+    real_relpath = os.path.relpath
+    monkeypatch.setattr(os.path, "relpath", lambda *a: calls.append(a) or real_relpath(*a))
+    found, errors = discovery.discover([".", "pkg", str(tmp_path / "other")], Resolver({}), (".py",))
+    assert sorted(found) == ["./a.py", "./other/d.py", "./pkg/b.py", "./pkg/sub/c.py"] and not errors  # each once
+    assert calls == []  # not one relpath per file
