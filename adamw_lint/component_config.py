@@ -72,12 +72,14 @@ def findings(path: str, root: yaml.Node, project: "ProjectIndex") -> List[Findin
     candidates = list(_candidates(root))
     if not candidates:
         return []
-    coefficients, by_name = project_coefficients(project)
+    by_name = project.shared(("component_config", "builds by name"), _project_builds_by_name, project)
+    named = [(mapping, key, value, qualname) for mapping, key, value in candidates
+             for qualname in [adaptive_class(value.value, by_name)] if qualname is not None]
+    if not named:  # "Adam" in a project that does not build Keras optimizers by name: no module's
+        return []  # coefficients are read (most of a component config's cost, in a large project)
+    coefficients = project.shared(("component_config", "coefficients"), _project_coefficients, project)
     found = []
-    for mapping, key, value in candidates:
-        qualname = adaptive_class(value.value, by_name)
-        if qualname is None:
-            continue
+    for mapping, key, value, qualname in named:
         tied = [(k.value, v.value, coefficients[k.value]) for k, v in mapping.value
                 if isinstance(k, yaml.ScalarNode) and k.value in coefficients and _nonzero(v)]
         if not tied:
@@ -122,21 +124,24 @@ def _nonzero(node: yaml.Node) -> bool:
 
 # --- the code side --------------------------------------------------------------------------------
 
-def project_coefficients(project: "ProjectIndex") -> Tuple[Dict[str, Coefficient], bool]:
-    """The names the project's code uses as L2 coefficients, and whether it builds Keras
-    optimizers by name (found once per process)."""
-    cached = getattr(project, "_coefficients", None)
-    if cached is None:
-        coefficients: Dict[str, Coefficient] = {}
-        by_name = False
-        for path in project_modules(project, (b"regulariz", b"l2_loss", b"getattr(")):
-            module = project.parsed(path)
-            if module is not None:
-                for found in _coefficients(module):
-                    coefficients.setdefault(found.name, found)
-                by_name = by_name or _builds_by_name(module)
-        cached = project._coefficients = (coefficients, by_name)  # type: ignore[attr-defined]
-    return cached
+def _project_coefficients(project: "ProjectIndex") -> Dict[str, Coefficient]:
+    """The names the project's code uses as L2 coefficients (once per process: ``shared`` notes
+    the modules read for every config that asks)."""
+    coefficients: Dict[str, Coefficient] = {}
+    for path in project_modules(project, (b"regulariz", b"l2_loss", b"getattr(")):  # getattr: a name in pieces
+        module = project.parsed(path)
+        if module is not None:
+            for found in _coefficients(module):
+                coefficients.setdefault(found.name, found)
+    return coefficients
+
+
+def _project_builds_by_name(project: "ProjectIndex") -> bool:
+    """Whether the project's code builds Keras optimizers by name: ``getattr`` on a module whose
+    text names ``optimizers`` (``_builds_by_name``), once per process."""
+    return any(module is not None and _builds_by_name(module)
+               for path in project_modules(project, (b"getattr(",), also=(b"optimizers",))
+               for module in [project.parsed(path)])
 
 
 def _coefficients(module: "Module") -> Iterator[Coefficient]:
@@ -184,4 +189,4 @@ def _builds_by_name(module: "Module") -> bool:
                and resolver.qualname(call.args[0], scope) in _KERAS_MODULES for call, scope in resolver.calls)
 
 
-__all__ = ("Coefficient", "adaptive_class", "findings", "project_coefficients")
+__all__ = ("Coefficient", "adaptive_class", "findings")

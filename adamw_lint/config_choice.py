@@ -375,8 +375,9 @@ def _modules(bases: Sequence[str]) -> Iterator[str]:
                 yield path
 
 
-def project_modules(project: "ProjectIndex", words: Sequence[bytes]) -> Iterator[str]:
-    """The project's Python modules (bounded in number and size) whose bytes hold one of ``words``."""
+def project_modules(project: "ProjectIndex", words: Sequence[bytes], also: Sequence[bytes] = ()) -> Iterator[str]:
+    """The project's Python modules (bounded in number and size) whose bytes hold one of ``words``
+    and all of ``also``."""
     from .files import SourceError, read_bytes
 
     for path in _modules(project.bases()):
@@ -386,7 +387,7 @@ def project_modules(project: "ProjectIndex", words: Sequence[bytes]) -> Iterator
             raw = read_bytes(path)
         except (SourceError, OSError):
             continue
-        if any(word in raw for word in words):
+        if any(word in raw for word in words) and all(word in raw for word in also):
             yield path
 
 
