@@ -100,7 +100,7 @@ def test_a_loss_api_named_by_a_string_in_pieces_is_still_read(tmp_path):
 def test_a_bare_keras_name_in_a_project_that_does_not_build_by_name_reads_no_coefficient(tmp_path, monkeypatch):
     """Whether a bare "Adam" names a Keras optimizer is settled first (only modules whose text holds
     ``getattr(`` and ``optimizers`` are read for it); then no module is read for L2 coefficients:
-    that was most of a run over a large PyTorch project with many configs (pykeen: 0.48 → 0.34 s)."""
+    that was most of a run over a large PyTorch project with many configs (pykeen: 0.48 → 0.33 s)."""
     from adamw_lint import component_config, configs
     from adamw_lint.project_index import ProjectIndex
 
