@@ -20,10 +20,10 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from typing import List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .files import physical_lines
-from .findings import Edit, Finding
+from .findings import Edit, Finding, Span
 from .textfix import (Replacement, _fits, _moved, _Rename, _statement_changes, _Text, _token_edit, _was_too_long)
 
 _SIMPLE_KEY = re.compile(r"[rRuU]?(?:\"([^\"\\\r\n]*)\"|'([^'\\\r\n]*)')")  # a key libcst reads as a SimpleString
@@ -45,8 +45,8 @@ class _Op(NamedTuple):
 
     start: int  # offsets into the source
     end: int
-    text: Optional[str]  # the token's replacement
-    node: Optional[ast.expr]  # the call or dict
+    text: Optional[str]  # what replaces the node (a token, a call), or None for argument edits
+    node: Optional[ast.expr]  # the call or dict whose arguments are edited
     edits: Tuple[Edit, ...] = ()
 
 
@@ -90,7 +90,7 @@ def _kept_short(text: _Text, edit: Replacement, line_length: int) -> bool:
 
 def _ops(text: _Text, edits: Sequence[Edit]) -> Optional[List[_Op]]:
     ops: List[_Op] = []
-    containers: dict = {}
+    containers: Dict[Span, List[Edit]] = {}
     for edit in edits:
         if edit.kind == "replace":
             if not _token_edit(text, edit) and not _call_replaced(text, edit):
