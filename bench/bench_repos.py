@@ -1,7 +1,7 @@
 """A plain ``check`` of whole package trees beside ``ruff check``: issue 20's "sum over the
 repositories / ruff's sum" and "worst repository / ruff". Prints figures, asserts nothing.
 
-    python bench/bench_repos.py ROOT [ROOT ...] [--repeat N] [--ruff PATH] [--floor]
+    python bench/bench_repos.py ROOT [ROOT ...] [--repeat N] [--ruff PATH] [--floor] [--before PYTHON]
 
 ROOT: a directory whose subdirectories are the trees (or a tree itself, if it holds Python files
 at its top). Trees anyone can obtain: the packages listed in ``bench/repos.txt``, each installed
@@ -23,6 +23,10 @@ least a linter written in Python that must parse those files could take (a littl
 only hidden folders, where discovery also skips the default excludes and ignored files, and it
 imports the catalog for the pre-filter). What adamw-lint takes above it is its own start-up
 (imports) and analysis.
+
+``--before PYTHON`` runs another build (the ``adamw-lint`` installed for that interpreter, e.g. a
+virtual environment made from an older commit) in the same rounds, for a before/after that the
+load on a shared machine cannot tilt.
 """
 
 from __future__ import annotations
@@ -78,38 +82,50 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--ruff", default=shutil.which("ruff"), help="ruff's binary (not a pyenv shim: it adds ~50 ms)")
     parser.add_argument("--floor", action="store_true", help="also time reading every file and parsing the candidates")
+    parser.add_argument("--before", help="another build to compare, in the same rounds: a Python interpreter (a "
+                                         "virtual environment's) with that adamw-lint installed")
     args = parser.parse_args(argv)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     here = Path(__file__).resolve().parents[1]
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(here / "adamw_lint")], env=env, check=True,
                    stdout=subprocess.DEVNULL)
-    lint = [sys.executable, "-m", "adamw_lint", "check", "--no-cache", "--quiet", "."]
-    ruff = [args.ruff, "check", "--no-cache", "--isolated", "--quiet", "."]
-    floor = [sys.executable, "-c", _FLOOR] if args.floor else None
+    check = ["-m", "adamw_lint", "check", "--no-cache", "--quiet", "."]
+    commands = {"adamw-lint": [sys.executable, *check], "ruff": [args.ruff, "check", "--no-cache", "--isolated", "--quiet", "."]}
+    if args.floor:
+        commands["floor"] = [sys.executable, "-c", _FLOOR]
+    if args.before:
+        commands["before"] = [args.before, *check]
     print(f"load average {os.getloadavg()[0]:.2f}; {args.repeat} rounds; medians in seconds")
-    print(f"{'tree':<34} {'adamw-lint':>10} {'ruff':>8} {'ratio':>7}  exit" + (f" {'floor':>8}" if floor else ""))
-    totals = [0.0, 0.0, 0.0]
-    worst = (0.0, "")
+    print(f"{'tree':<34} {'adamw-lint':>10} {'ruff':>8} {'ratio':>7}  exit" + (f" {'floor':>8}" if args.floor else "")
+          + (f" {'before':>8} {'ratio':>7}" if args.before else ""))
+    totals = dict.fromkeys(commands, 0.0)
+    worst = {name: (0.0, "") for name in ("adamw-lint", "before") if name in commands}
     for tree in _trees(args.roots):
-        _seconds(lint, tree, env), _seconds(ruff, tree, env)  # warm the page cache
-        times: Tuple[List[float], List[float], List[float]] = ([], [], [])
+        for command in commands.values():
+            _seconds(command, tree, env)  # warm the page cache
+        times: Dict[str, List[float]] = {name: [] for name in commands}
         code = 0
-        for _ in range(args.repeat):
-            seconds, code = _seconds(lint, tree, env)
-            times[0].append(seconds)
-            times[1].append(_seconds(ruff, tree, env)[0])
-            if floor:
-                times[2].append(_seconds(floor, tree, env)[0])
-        a, b, c = (statistics.median(t) if t else 0.0 for t in times)
-        totals[0] += a
-        totals[1] += b
-        totals[2] += c
-        worst = max(worst, (a / b, tree.name))
-        print(f"{tree.name:<34} {a:10.3f} {b:8.3f} {a / b:6.1f}×  {code}" + (f"    {c:8.3f}" if floor else ""), flush=True)
-    print(f"sum: {totals[0]:.2f} s against ruff's {totals[1]:.2f} s = {totals[0] / totals[1]:.2f}×; "
-          f"worst: {worst[1]} {worst[0]:.1f}×; load average {os.getloadavg()[0]:.2f}")
-    if floor:
-        print(f"floor (read every file, parse the candidates): {totals[2]:.2f} s = {totals[2] / totals[1]:.2f}× ruff's")
+        for _ in range(args.repeat):  # the commands one after the other in each round: load hits them alike
+            for name, command in commands.items():
+                seconds, returned = _seconds(command, tree, env)
+                times[name].append(seconds)
+                code = returned if name == "adamw-lint" else code
+        median = {name: statistics.median(values) for name, values in times.items()}
+        for name in commands:
+            totals[name] += median[name]
+        for name in worst:
+            worst[name] = max(worst[name], (median[name] / median["ruff"], tree.name))
+        line = f"{tree.name:<34} {median['adamw-lint']:10.3f} {median['ruff']:8.3f} {median['adamw-lint'] / median['ruff']:6.1f}×  {code}"
+        line += f"    {median['floor']:8.3f}" if args.floor else ""
+        line += f" {median['before']:8.3f} {median['before'] / median['ruff']:6.1f}×" if args.before else ""
+        print(line, flush=True)
+    for name in worst:
+        print(f"sum{' (before)' if name == 'before' else ''}: {totals[name]:.2f} s against ruff's {totals['ruff']:.2f} s "
+              f"= {totals[name] / totals['ruff']:.2f}×; worst: {worst[name][1]} {worst[name][0]:.1f}×")
+    print(f"load average {os.getloadavg()[0]:.2f}")
+    if args.floor:
+        print(f"floor (read every file, parse the candidates): {totals['floor']:.2f} s = "
+              f"{totals['floor'] / totals['ruff']:.2f}× ruff's")
 
 
 if __name__ == "__main__":
