@@ -124,11 +124,17 @@ def _nonzero(node: yaml.Node) -> bool:
 
 # --- the code side --------------------------------------------------------------------------------
 
+# the modules read for L2 coefficients (``_coefficients``; a regularizer or loss can be named by a
+# string in pieces, ``getattr(tf.keras, "regul" "arizers")``), and those that may build by name
+_READ_FOR_COEFFICIENTS = (b"regulariz", b"l2_loss", b"getattr(")
+_READ_FOR_EITHER = (b"regulariz", b"l2_loss", b"getattr")
+
+
 def _project_coefficients(project: "ProjectIndex") -> Dict[str, Coefficient]:
     """The names the project's code uses as L2 coefficients (once per process: ``shared`` notes
     the modules read for every config that asks)."""
     coefficients: Dict[str, Coefficient] = {}
-    for path in project_modules(project, (b"regulariz", b"l2_loss", b"getattr(")):  # getattr: a name in pieces
+    for path, _ in project_modules(project, _READ_FOR_COEFFICIENTS):
         module = project.parsed(path)
         if module is not None:
             for found in _coefficients(module):
@@ -137,11 +143,18 @@ def _project_coefficients(project: "ProjectIndex") -> Dict[str, Coefficient]:
 
 
 def _project_builds_by_name(project: "ProjectIndex") -> bool:
-    """Whether the project's code builds Keras optimizers by name: ``getattr`` on a module whose
-    text names ``optimizers`` (``_builds_by_name``), once per process."""
-    return any(module is not None and _builds_by_name(module)
-               for path in project_modules(project, (b"getattr(",), also=(b"optimizers",))
-               for module in [project.parsed(path)])
+    """Whether the project's code builds Keras optimizers by name (``_builds_by_name``), once per
+    process. Only a module whose text holds ``getattr`` and names a root of ``_KERAS_MODULES``
+    (an import of keras or tensorflow) can: the others are not parsed, but every module the
+    coefficients would read is noted (``read``), so that an edit that makes one build by name
+    reaches the configs this answered through the cache."""
+    found = False
+    for path, raw in project_modules(project, _READ_FOR_EITHER):
+        project.read(path)
+        if not found and b"getattr" in raw and (b"keras" in raw or b"tensorflow" in raw):
+            module = project.parsed(path)
+            found = module is not None and _builds_by_name(module)
+    return found
 
 
 def _coefficients(module: "Module") -> Iterator[Coefficient]:

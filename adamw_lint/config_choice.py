@@ -375,9 +375,9 @@ def _modules(bases: Sequence[str]) -> Iterator[str]:
                 yield path
 
 
-def project_modules(project: "ProjectIndex", words: Sequence[bytes], also: Sequence[bytes] = ()) -> Iterator[str]:
-    """The project's Python modules (bounded in number and size) whose bytes hold one of ``words``
-    and all of ``also``."""
+def project_modules(project: "ProjectIndex", words: Sequence[bytes]) -> Iterator[Tuple[str, bytes]]:
+    """The project's Python modules (bounded in number and size) whose bytes hold one of ``words``,
+    with those bytes."""
     from .files import SourceError, read_bytes
 
     for path in _modules(project.bases()):
@@ -387,8 +387,8 @@ def project_modules(project: "ProjectIndex", words: Sequence[bytes], also: Seque
             raw = read_bytes(path)
         except (SourceError, OSError):
             continue
-        if any(word in raw for word in words) and all(word in raw for word in also):
-            yield path
+        if any(word in raw for word in words):
+            yield path, raw
 
 
 def _module_selectors(project: "ProjectIndex", path: str) -> List[Selector]:

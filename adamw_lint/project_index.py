@@ -120,6 +120,14 @@ class ProjectIndex:
             self._modules[dotted] = _parse(dotted, path)
         return self._modules[dotted]
 
+    def read(self, path: str) -> None:
+        """Notes that an answer depends on the text of the module at ``path`` though it was not
+        parsed (a filter on its bytes left it out): the recording index's cache then rechecks
+        the answer when that module changes."""
+        dotted = self.module_name(path)
+        if dotted is not None:
+            self._locate(dotted)
+
     def parsed(self, path: str) -> Optional[Module]:
         """The module at ``path`` (under its dotted name when it has one: parsed once)."""
         dotted = self.module_name(path)

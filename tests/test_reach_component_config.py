@@ -99,7 +99,7 @@ def test_a_loss_api_named_by_a_string_in_pieces_is_still_read(tmp_path):
 
 def test_a_bare_keras_name_in_a_project_that_does_not_build_by_name_reads_no_coefficient(tmp_path, monkeypatch):
     """Whether a bare "Adam" names a Keras optimizer is settled first (only modules whose text holds
-    ``getattr(`` and ``optimizers`` are read for it); then no module is read for L2 coefficients:
+    ``getattr`` and names keras or tensorflow are parsed for it); then no module is read for L2 coefficients:
     that was most of a run over a large PyTorch project with many configs (pykeen: 0.48 → 0.33 s)."""
     from adamw_lint import component_config, configs
     from adamw_lint.project_index import ProjectIndex
@@ -134,3 +134,27 @@ def test_every_config_that_read_the_coefficients_is_rechecked_when_the_code_chan
     model.write_text(model.read_text().replace("kernel_regularizer=l2(coef_reg", "bias=(coef_reg"))
     second = run_cli("check", "-q", "configs/coupled.json", "configs/coupled.yaml", cwd=root)
     assert second.returncode == 0 and second.stdout == "", second.stdout + second.stderr
+
+
+def test_a_project_that_builds_by_name_however_it_spells_getattr_is_found(tmp_path):
+    """The by-name question reads every module whose text holds ``getattr`` and names keras or
+    tensorflow: the module's name may come in pieces, and a space may stand before the bracket."""
+    for spelled in ('getattr(getattr(tf.keras, "optim" "izers"), optimizer_name)()',
+                    "getattr (tf.keras.optimizers, optimizer_name)()"):
+        model = MODEL.replace("getattr(tf.keras.optimizers, optimizer_name)()", spelled)
+        root = _repository(tmp_path / str(len(spelled)), model=model)
+        result = run_cli("check", "-q", "configs/coupled.json", cwd=root)
+        assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == \
+            [["configs/coupled.json:9:22:", "AWL201"]], (spelled, result.stdout + result.stderr)
+
+
+def test_a_module_that_starts_building_by_name_reaches_the_cached_config(tmp_path):
+    """No module was read for coefficients (the project did not build by name), but the modules
+    that would be are noted: the edit that makes the code build by name reaches the config."""
+    model = MODEL.replace("getattr(tf.keras.optimizers, optimizer_name)()", "tf.keras.optimizers.SGD(0.1)")
+    root = _repository(tmp_path, model=model)
+    first = run_cli("check", "-q", "configs/coupled.json", cwd=root)
+    assert first.returncode == 0 and first.stdout == "", first.stdout + first.stderr
+    (root / "proj/model.py").write_text(textwrap.dedent(MODEL))
+    second = run_cli("check", "-q", "configs/coupled.json", cwd=root)
+    assert [line.split(" ", 2)[:2] for line in second.stdout.splitlines()] == [["configs/coupled.json:9:22:", "AWL201"]]
