@@ -95,21 +95,24 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         commands["floor"] = [sys.executable, "-c", _FLOOR]
     if args.before:
         commands["before"] = [args.before, *check]
+    envs = {name: env for name in commands}
+    if args.before:  # its own installed build, whatever PYTHONPATH would put first
+        envs["before"] = {k: v for k, v in env.items() if k != "PYTHONPATH"}
     print(f"load average {os.getloadavg()[0]:.2f}; {args.repeat} rounds; medians in seconds")
     print(f"{'tree':<34} {'adamw-lint':>10} {'ruff':>8} {'ratio':>7}  exit" + (f" {'floor':>8}" if args.floor else "")
-          + (f" {'before':>8} {'ratio':>7}" if args.before else ""))
+          + (f" {'before':>8} {'ratio':>7}  exit" if args.before else ""))
     totals = dict.fromkeys(commands, 0.0)
     worst = {name: (0.0, "") for name in ("adamw-lint", "before") if name in commands}
     for tree in _trees(args.roots):
-        for command in commands.values():
-            _seconds(command, tree, env)  # warm the page cache
+        for name, command in commands.items():
+            _seconds(command, tree, envs[name])  # warm the page cache
         times: Dict[str, List[float]] = {name: [] for name in commands}
-        code = 0
+        codes: Dict[str, int] = {}
         for _ in range(args.repeat):  # the commands one after the other in each round: load hits them alike
             for name, command in commands.items():
-                seconds, returned = _seconds(command, tree, env)
+                seconds, codes[name] = _seconds(command, tree, envs[name])
                 times[name].append(seconds)
-                code = returned if name == "adamw-lint" else code
+        code = codes["adamw-lint"]
         median = {name: statistics.median(values) for name, values in times.items()}
         for name in commands:
             totals[name] += median[name]
@@ -117,7 +120,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             worst[name] = max(worst[name], (median[name] / median["ruff"], tree.name))
         line = f"{tree.name:<34} {median['adamw-lint']:10.3f} {median['ruff']:8.3f} {median['adamw-lint'] / median['ruff']:6.1f}×  {code}"
         line += f"    {median['floor']:8.3f}" if args.floor else ""
-        line += f" {median['before']:8.3f} {median['before'] / median['ruff']:6.1f}×" if args.before else ""
+        line += f" {median['before']:8.3f} {median['before'] / median['ruff']:6.1f}×  {codes['before']}" if args.before else ""
         print(line, flush=True)
     for name in worst:
         print(f"sum{' (before)' if name == 'before' else ''}: {totals[name]:.2f} s against ruff's {totals['ruff']:.2f} s "
