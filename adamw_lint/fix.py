@@ -36,7 +36,7 @@ from .noqa import without_noqa
 from .project import DEFAULT_LINE_LENGTH
 from .selection import Selection
 from .textfix import (CST_CHAIN_LIMIT, FixError, FixResult, Replacement, apply_replacements, fix_each, fix_source,
-                      _CHAIN_WORD, _joined, replacements)
+                      _CHAIN_WORD, _joined, needs_layout, replacements)
 
 Version = Tuple[int, int]
 
@@ -507,7 +507,7 @@ class _Singles:
             placed = any(len(spec) == 3 for spec in finding.fix.add_imports)
             edits = [] if placed else \
                 [r for span in self._top_spans(finding.fix.edits) for r in self._node_edit(span, finding.fix.edits)]
-            if placed or finding.span[0] != finding.span[2] or any(self._needs_layout(edit) for edit in edits):
+            if placed or finding.span[0] != finding.span[2] or any(needs_layout(self.source, edit, self.line_length) for edit in edits):
                 local = self._local(finding)
                 result[finding.span] = self._whole(finding) if local is None else local
                 continue
@@ -592,17 +592,6 @@ class _Singles:
         """The last line of ``_head``."""
         body = self._head().body
         return self.positions[body[-1]].end.line if body else 0
-
-    def _needs_layout(self, edit: Replacement) -> bool:
-        """Whether a node's new text may move other lines or break the line length: then the
-        fixer (``AdamWCodemod``) decides the layout (as for a call over several lines)."""
-        offset, length, text = edit
-        if "\n" in self.source[offset:offset + length] or "\n" in text:
-            return True
-        start = self.source.rfind("\n", 0, offset) + 1
-        end = self.source.find("\n", offset + length)
-        line = self.source[start:offset] + text + self.source[offset + length:len(self.source) if end < 0 else end]
-        return len(line.rstrip("\r")) > self.line_length
 
     def _statement(self, line: int, column: int, end: Tuple[int, int]) -> int:
         """The innermost statement holding the source from (line, column) to ``end``, or -1."""

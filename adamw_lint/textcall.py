@@ -24,7 +24,8 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .files import physical_lines
 from .findings import Edit, Finding, Span
-from .textfix import (Replacement, _fits, _moved, _Rename, _statement_changes, _Text, _token_edit, _was_too_long)
+from .textfix import (_OPENS, Replacement, _fits, _moved, _Rename, _statement_changes, _Text, _token_edit, _was_too_long,
+                      needs_layout)
 
 _SIMPLE_KEY = re.compile(r"[rRuU]?(?:\"([^\"\\\r\n]*)\"|'([^'\\\r\n]*)')")  # a key libcst reads as a SimpleString
 _UNSURE = object()  # a string key whose value the text does not show plainly
@@ -65,7 +66,7 @@ def each(text: _Text, finding: Finding, line_length: int) -> Optional[List[Repla
     if tops is None or any(new is None for new in rendered):
         return None
     node_edits: List[Replacement] = [(op.start, op.end - op.start, new) for op, new in zip(tops, rendered)]  # type: ignore[misc]
-    if finding.span[0] == finding.span[2] and not any(_needs_layout(source, edit, line_length) for edit in node_edits):
+    if finding.span[0] == finding.span[2] and not any(needs_layout(source, edit, line_length) for edit in node_edits):
         return sorted(node_edits)
     if any(_moved(text, _Rename(_span(text, op), op.text)) != {} for op in ops if op.text is not None and
            "\n" not in text.source[op.start:op.end]) or text.in_match(finding.span[0]):
@@ -227,7 +228,7 @@ def _opening(text: _Text, node: ast.expr) -> Optional[int]:
     assert isinstance(node, ast.Call)
     func = node.func
     end = _offset(text, (func.end_lineno, text.column(func.end_lineno, func.end_col_offset)))  # type: ignore[arg-type]
-    match = re.compile(r"[ \t]*\(").match(text.source, end)
+    match = _OPENS.match(text.source, end)
     return match.end() - 1 if match else None
 
 
@@ -313,17 +314,6 @@ def _newline(source: str) -> str:
     """The module's newline as libcst detects it: the first one written."""
     match = re.search(r"\r\n?|\n", source)
     return match.group(0) if match else "\n"
-
-
-def _needs_layout(source: str, edit: Replacement, line_length: int) -> bool:
-    """``fix._Singles._needs_layout``: the node's new text leaves its line over the line length."""
-    offset, length, new = edit
-    if "\n" in source[offset:offset + length] or "\n" in new:
-        return True
-    start = source.rfind("\n", 0, offset) + 1
-    end = source.find("\n", offset + length)
-    line = source[start:offset] + new + source[offset + length:len(source) if end < 0 else end]
-    return len(line.rstrip("\r")) > line_length
 
 
 def _span(text: _Text, op: _Op) -> Tuple[int, int, int, int]:

@@ -82,6 +82,7 @@ class _Text:
         self._calls: Optional[Dict[int, List[ast.Call]]] = None
         self._names: Optional[Counter] = None
         self._containers: Optional[Dict[Span, ast.expr]] = None
+        self._holders: Dict[Tuple[int, int], List[ast.stmt]] = {}  # by line range: asked for once per rule
         # a lone carriage return ends a line for Python but not for the fixer's measure of lengths
         self.lone_cr = source.count("\r") != source.count("\r\n")
 
@@ -130,8 +131,11 @@ class _Text:
     def holders(self, line: int, end_line: int) -> List[ast.stmt]:
         """The statements holding lines ``line`` to ``end_line``, outermost first (a decorator's
         lines are its function's)."""
+        found = self._holders.get((line, end_line))
+        if found is not None:
+            return found
         body: Sequence[ast.AST] = self.tree.body
-        found: List[ast.stmt] = []
+        found = self._holders[line, end_line] = []
         while True:
             inner = next((s for s in body if isinstance(s, ast.stmt)
                           and _first_line(s) <= line and end_line <= s.end_lineno), None)  # type: ignore[operator]
@@ -244,6 +248,18 @@ def _short_enough(text: _Text, line: int, changed: Sequence[str], line_length: i
     return all(_fits(new, line_length) for new in changed) or _was_too_long(text, line, line_length)
 
 
+def needs_layout(source: str, edit: Replacement, line_length: int) -> bool:
+    """Whether a node's new text may move other lines or leave its line over the line length:
+    then the libcst fixer regenerates the statement (``fix._Singles``), and reports its lines."""
+    offset, length, new = edit
+    if "\n" in source[offset:offset + length] or "\n" in new:
+        return True
+    start = source.rfind("\n", 0, offset) + 1
+    end = source.find("\n", offset + length)
+    line = source[start:offset] + new + source[offset + length:len(source) if end < 0 else end]
+    return len(line.rstrip("\r")) > line_length
+
+
 def _statement_changes(text: _Text, span: Span, edits: Sequence[Replacement], extra: Sequence[Replacement] = ()
                        ) -> Optional[List[Replacement]]:
     """The lines ``edits`` change, as ``fix._Singles._local`` reports a fix it regenerates: the
@@ -311,7 +327,7 @@ def _moved(text: _Text, rename: _Rename) -> Optional[Dict[int, str]]:
             or text.lines[line - 1][callee_end + opens.end():first_column].strip(" \t") \
             or any(text.lines[n - 1].rstrip("\r\n").endswith("\\") for n in range(line, call.end_lineno + 1)) \
             or any(isinstance(n, (ast.Constant, ast.JoinedStr)) and n.lineno != n.end_lineno for n in ast.walk(call)):
-        return None  # the first argument in parentheses starts, for libcst, at the bracket before it
+        return None  # a first argument in parentheses starts, for libcst, at the bracket before it
     if text.in_match(line):
         return None
     block = text.block_indent(call.lineno)
@@ -391,9 +407,9 @@ def _each(text: _Text, finding: Finding, line_length: int, path: Optional[str] =
         renamed = _renamed(text.source, [finding], line_length, path)
         return None if renamed is None else replacements(text.source, renamed)
     imports = [] if swap is None else [swap.replacement(text, keep=not removed)]
-    if finding.span[0] == finding.span[2] and not removed \
-            and len(_line_after(text, [rename], line).rstrip("\r\n")) <= line_length:
-        return sorted([(text.offset(line, column), end_column - column, rename.text), *imports])
+    token = (text.offset(line, column), end_column - column, rename.text)
+    if finding.span[0] == finding.span[2] and not removed and not needs_layout(text.source, token, line_length):
+        return sorted([token, *imports])
     lines = _laid_out(text, rename, line_length)
     if lines is None:
         return None
@@ -617,4 +633,5 @@ def apply_replacements(source: str, replacements: Sequence[Replacement]) -> str:
     return source
 
 
-__all__ = ("FixError", "FixResult", "Replacement", "apply_replacements", "fix_each", "fix_source", "replacements")
+__all__ = ("FixError", "FixResult", "Replacement", "apply_replacements", "fix_each", "fix_source", "needs_layout",
+           "replacements")
