@@ -199,3 +199,65 @@ def test_reach_exports_ignore_what_the_index_would_not_follow():
     assert direct == {"Slow", "Fast"}  # apex's FusedAdam is a catalog optimizer
     assert not {"Trainer", "build", "Own", "plain", "CONFIG"} & (direct | set(links))
     assert tables == {"CONFIG"}
+
+
+KERAS_PROJECT = {
+    "kproj/__init__.py": "",
+    # both files are candidates (each compiles with a string); train.py is checked first and
+    # follows build() into zoo.py, so the project index parses zoo.py before its own check
+    "kproj/train.py": """
+        import tensorflow as tf
+        from kproj.zoo import build
+
+        model = build()
+        model.compile(optimizer="adam", loss="mse")
+    """,
+    "kproj/zoo.py": """
+        from tensorflow import keras
+
+        def build():
+            return keras.Sequential([keras.layers.Dense(4, kernel_regularizer=keras.regularizers.l2(1e-4))])
+
+        def fit(model):
+            model.compile(optimizer="adam", loss="mse")
+    """,
+}
+
+
+def test_a_module_the_project_index_parsed_is_not_parsed_again_for_its_own_check(tmp_path, capsys, monkeypatch):
+    write(tmp_path, KERAS_PROJECT)
+    parsed = []
+    original = ast.parse
+
+    def counting(source, filename="<unknown>", *args, **kwargs):
+        if filename.startswith(str(tmp_path)):
+            parsed.append(filename.replace(str(tmp_path) + "/", ""))
+        return original(source, filename, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", counting)
+    code, out, err = cli(capsys, "check", "--no-cache", "-j", "1", str(tmp_path))
+    assert code == 1 and "Traceback" not in err
+    assert "kproj/train.py" in out and "AWL201" in out  # found through the module parsed once
+    assert sorted(parsed) == ["kproj/train.py", "kproj/zoo.py"]
+
+    # the same findings when every file is parsed for its own check
+    from adamw_lint.project_index import ProjectIndex
+
+    monkeypatch.setattr(ProjectIndex, "parsed_tree", lambda self, path, text: None)
+    parsed.clear()
+    assert cli(capsys, "check", "--no-cache", "-j", "1", str(tmp_path))[1] == out
+    assert sorted(parsed) == ["kproj/train.py", "kproj/zoo.py", "kproj/zoo.py"]
+
+
+def test_a_tree_parsed_from_other_text_is_not_taken(tmp_path):
+    from adamw_lint.project_index import ProjectIndex
+
+    write(tmp_path, KERAS_PROJECT)
+    index = ProjectIndex([str(tmp_path)])
+    path = str(tmp_path / "kproj" / "zoo.py")
+    text = (tmp_path / "kproj" / "zoo.py").read_text()
+    assert index.parsed_tree(path, text) is None  # not parsed yet: nothing to take
+    module = index.module("kproj.zoo")
+    assert module is not None and index.parsed_tree(path, text) is module.tree
+    assert index.parsed_tree(path, text + "x = 1\n") is None  # the file changed since the index read it
+    assert index.parsed_tree(str(tmp_path / "kproj" / "train.py"), text) is None
