@@ -214,7 +214,7 @@ def run() -> None:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """The command; ``argv`` None: the process's own command line (the console script,
-    ``python -m adamw_lint``), so a lint run may tune the process (``pool.collect_less``)."""
+    ``python -m adamw_lint``), so a lint run may tune the process (``pool.own_process``)."""
     if (sys.argv[1:] if argv is None else list(argv)) == ["--version"]:
         sys.stdout.write(f"adamw-lint {__version__}\n")  # as argparse's version action prints it
         return EXIT_CLEAN
@@ -250,9 +250,9 @@ def _discard_stdout() -> None:
 def _main(argv: Optional[Sequence[str]]) -> int:
     args = _parser().parse_args(argv)
     if argv is None and args.command in ("check", "fix"):
-        from .pool import collect_less
+        from .pool import own_process
 
-        collect_less()
+        own_process()
     stdout, stderr = sys.stdout, sys.stderr
     from .catalog.rules import RULES, RULES_BY_CODE  # the rules only: not the optimizers' rows
 

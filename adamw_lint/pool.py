@@ -4,8 +4,12 @@
 saw: one unpicklable exception broke the whole pool, a feeder thread blocked on a full pipe, and
 workers outlived a killed parent. This pool is small enough to reason about instead:
 
-- each worker is a *spawned* process with one private pipe (it inherits no other descriptor, so
-  a dead parent means end-of-file for it) that also asks Linux to kill it when its parent dies;
+- each worker is a process with one private pipe that also asks Linux to kill it when its
+  parent dies. It is *spawned* (it inherits no other descriptor, so a dead parent means
+  end-of-file for it), except on Linux in a process that is the command's own: there it is
+  *forked*, which spares it the interpreter's start and the imports (about 0.1 s of each run
+  that starts one; a host program that calls the runner may have threads, which a fork would
+  copy mid-lock), and it closes the parent's ends of every pipe it inherits;
 - the parent sends one small task at a time (a path and settings, never file contents) and waits
   on every pipe *and* every process sentinel, so a worker that dies is noticed at once: its task
   is reported as crashed and a fresh worker takes over;
@@ -80,6 +84,22 @@ def interrupted() -> bool:
     return _interrupted
 
 
+_own_process = False
+
+
+def own_process() -> None:
+    """Called by the command when the process is its own (the console script, ``python -m``):
+    the collector runs less often (``collect_less``), and workers may be forked."""
+    global _own_process
+    _own_process = True
+    collect_less()
+
+
+def start_method() -> str:
+    """How workers start: forked on Linux in the command's own process, else spawned."""
+    return "fork" if _own_process and sys.platform.startswith("linux") else "spawn"
+
+
 def collect_less() -> None:
     """For a process of our own (the command, a worker): the cyclic garbage collector runs less
     often. Parsing allocates hundreds of thousands of AST nodes (freed by reference counting, never
@@ -94,7 +114,9 @@ def collect_less() -> None:
     gc.set_threshold(50_000, 100, 50)
 
 
-def _serve(conn: Connection, func: Callable[[Any], Any], parent: int) -> None:
+def _serve(conn: Connection, func: Callable[[Any], Any], parent: int, inherited: Sequence[Connection]) -> None:
+    for end in inherited:  # a forked worker's copies of the parent's ends: its own pipe then ends with the parent
+        end.close()
     _die_with_parent(parent)
     collect_less()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -122,9 +144,10 @@ def _traceback() -> str:
 
 
 class _Worker:
-    def __init__(self, context, func: Callable[[Any], Any]) -> None:
+    def __init__(self, context, func: Callable[[Any], Any], others: Sequence["_Worker"]) -> None:
         self.conn, child = context.Pipe(duplex=True)
-        self.process = context.Process(target=_serve, args=(child, func, os.getpid()), daemon=True)
+        inherited = [self.conn, *(w.conn for w in others)] if context.get_start_method() == "fork" else []
+        self.process = context.Process(target=_serve, args=(child, func, os.getpid(), inherited), daemon=True)
         with _safe_path():
             self.process.start()
         child.close()
@@ -171,7 +194,7 @@ class Pool:
         self._func, self._helper, self._max = func, helper, workers
         import multiprocessing  # here: a run that never starts a pool does not pay for the import
 
-        self._context = multiprocessing.get_context("spawn")  # only the pipe is inherited; same on every OS
+        self._context = multiprocessing.get_context(start_method())
         self._pool: List[_Worker] = []
         self._tasks: List[Any] = []
         self._results: Dict[int, Any] = {}
@@ -181,7 +204,7 @@ class Pool:
         self._tasks.append(task)
         self._collect(timeout=0)  # frees the workers that are done, without waiting
         if len(self._pool) < self._max and all(w.task is not None for w in self._pool):
-            self._pool.append(_Worker(self._context, self._func))
+            self._pool.append(self._start())
         self._dispatch()
 
     def results(self) -> Iterator[Any]:
@@ -193,7 +216,7 @@ class Pool:
                 break
             self._dispatch()
             if self._next_task < len(self._tasks) and not self._pool and self._helper is None:
-                self._pool.append(_Worker(self._context, self._func))  # no worker yet, nobody else to do it
+                self._pool.append(self._start())  # no worker yet, nobody else to do it
                 self._dispatch()
             if self._helper is not None and self._next_task < len(self._tasks) \
                     and not any(w.task is None for w in self._pool):
@@ -202,6 +225,9 @@ class Pool:
                 self._collect(timeout=0)
             else:
                 self._collect(timeout=None)
+
+    def _start(self) -> _Worker:
+        return _Worker(self._context, self._func, self._pool)
 
     def close(self) -> None:
         for worker in self._pool:
@@ -215,7 +241,7 @@ class Pool:
                     worker.conn.send(self._tasks[self._next_task])
                 except OSError:  # it died while idle (the OOM killer, say): a fresh one takes the task
                     worker.stop()
-                    worker = self._pool[index] = _Worker(self._context, self._func)
+                    worker = self._pool[index] = self._start()
                     worker.conn.send(self._tasks[self._next_task])
                 worker.task, self._next_task = self._next_task, self._next_task + 1
 
@@ -243,7 +269,7 @@ class Pool:
                 reason = f"the worker process died (exit code {worker.process.exitcode})"
             self._results[task] = Crashed(reason)
             worker.stop()
-            self._pool[index] = _Worker(self._context, self._func)
+            self._pool[index] = self._start()
 
 
 def imap(func: Callable[[Any], Any], tasks: Sequence[Any], workers: int) -> Iterator[Any]:

@@ -40,7 +40,10 @@ NOTEBOOK_SUFFIXES = (".ipynb",)
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".jsonnet", ".libsonnet")
 SUFFIXES = (".py", ".pyi", *NOTEBOOK_SUFFIXES, *CONFIG_SUFFIXES)
 
-PARALLEL_MIN_FILES = 24  # below this, starting worker processes costs more than it saves (see bench/)
+# Candidates waiting before workers start, by how they start: below this, starting them costs
+# more than they save (bench/bench_repos.py: a forked worker is ready at once, a spawned one
+# imports the engine first)
+PARALLEL_MIN_FILES = {"fork": 12, "spawn": 24}
 
 Replacement = Tuple[int, int, str]  # character offset, characters deleted, text inserted
 
@@ -625,4 +628,4 @@ def _workers(jobs: Optional[int]) -> Tuple[int, int]:
         return (jobs, 2) if jobs > 1 else (0, 0)
     if os.environ.get("PRE_COMMIT"):
         return 0, 0
-    return max(0, (os.cpu_count() or 1) - 1), PARALLEL_MIN_FILES
+    return max(0, (os.cpu_count() or 1) - 1), PARALLEL_MIN_FILES[pool.start_method()]

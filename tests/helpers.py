@@ -79,6 +79,28 @@ def cli(capsys, *args):
     return code, out, err
 
 
+def start_methods():
+    """The ways the worker pool starts its processes here: spawned everywhere, forked on Linux
+    (``pool.start_method``: only in the command's own process). Each as a pytest parameter."""
+    return ["spawn", "fork"] if sys.platform.startswith("linux") else ["spawn"]
+
+
+def as_own_process(monkeypatch, method):
+    """Makes the pool start workers by ``method``, as the command's own process would."""
+    from adamw_lint import pool
+
+    monkeypatch.setattr(pool, "_own_process", method == "fork")
+    assert pool.start_method() == method
+
+
+def slowly(item):
+    """A task that keeps its worker busy for a moment, so the next one starts another worker."""
+    import time
+
+    time.sleep(0.3)
+    return item * 2
+
+
 def die_on(item):
     """A task for adamw_lint.pool tests: the worker process dies on "die" (importable by spawned workers)."""
     if item == "die":

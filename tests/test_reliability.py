@@ -11,7 +11,7 @@ import time
 import pytest
 
 
-from helpers import BAD, ROOT, cli
+from helpers import BAD, ROOT, as_own_process, cli, start_methods
 
 FIXED = "import torch\nopt = torch.optim.AdamW(p, weight_decay=1e-4)\n"
 
@@ -26,17 +26,18 @@ def _torch_tree():
 
 
 @pytest.mark.parametrize("tree", [sysconfig.get_paths()["stdlib"], _torch_tree()], ids=["stdlib", "torch"])
-def test_real_trees_no_tracebacks_and_same_results_serial_and_parallel(tree, capsys):
+def test_real_trees_no_tracebacks_and_same_results_serial_and_parallel(tree, capsys, monkeypatch):
     if tree is None:
         pytest.skip("torch is not installed")
     results = {}
-    for jobs in ("1", "2"):
+    for jobs, method in (("1", "spawn"), *(("2", m) for m in start_methods())):
+        as_own_process(monkeypatch, method)
         code, out, err = cli(capsys, "check", "--format", "json", "-j", jobs, tree)
         assert "Traceback" not in err and code in (0, 1, 2)
         for line in err.splitlines():  # every problem names its file and says why
             assert line.startswith("adamw-lint: error: ") and (".py" in line or ".json" in line or ".yaml" in line or ".yml" in line or ".ipynb" in line), line
-        results[jobs] = (json.loads(out), err)
-    assert results["1"] == results["2"]
+        results[jobs, method] = (json.loads(out), err)
+    assert all(found == results["1", "spawn"] for found in results.values())
     code, out, err = cli(capsys, "fix", "--diff", tree)
     assert "Traceback" not in err and code in (0, 1, 2)
 
@@ -268,9 +269,12 @@ def test_an_engine_bug_in_one_file_is_an_error_for_that_file_only(tmp_path, caps
     assert code == 0 and "internal error" in err  # as ruff: --exit-zero means 0, and errors are still printed
 
 
-def test_a_worker_that_dies_costs_only_its_task():
+@pytest.mark.parametrize("method", start_methods())
+def test_a_worker_that_dies_costs_only_its_task(monkeypatch, method):
     from adamw_lint.pool import Crashed, imap
     from helpers import die_on
+
+    as_own_process(monkeypatch, method)
 
     results = list(imap(die_on, ["a", "die", "b", "c", "die", "d"], 2))
     assert [r for r in results if not isinstance(r, Crashed)] == ["aa", "bb", "cc", "dd"]
@@ -336,10 +340,12 @@ def test_never_imports_or_runs_the_code_it_reads(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]  # nothing written outside the tree
 
 
-def test_a_worker_that_dies_while_idle_is_replaced():
+@pytest.mark.parametrize("method", start_methods())
+def test_a_worker_that_dies_while_idle_is_replaced(monkeypatch, method):
     from adamw_lint.pool import Pool
     from helpers import die_on
 
+    as_own_process(monkeypatch, method)
     pool = Pool(die_on, 1)
     try:
         pool.submit("a")
@@ -349,6 +355,28 @@ def test_a_worker_that_dies_while_idle_is_replaced():
         idle.join(timeout=5)
         pool.submit("b")
         assert list(pool.results()) == ["bb"]
+    finally:
+        pool.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+def test_a_forked_worker_keeps_no_end_of_a_pipe_but_its_own(monkeypatch):
+    """Without the parent-death signal, a worker ends when its pipe closes: a worker forked after
+    another must not keep that one's parent end open (nor its own: it would never see the end)."""
+    from adamw_lint.pool import Pool
+    from helpers import slowly
+
+    as_own_process(monkeypatch, "fork")
+    pool = Pool(slowly, 2)
+    try:
+        pool.submit("a")
+        pool.submit("b")  # the first worker is busy: a second one is forked, holding a copy of its pipe
+        assert list(pool.results()) == ["aa", "bb"] and len(pool._pool) == 2
+        first, second = pool._pool
+        first.conn.close()  # the parent's end of the first worker's pipe, while it waits for a task
+        first.process.join(timeout=10)
+        assert first.process.exitcode == 0  # it saw the end of its pipe and returned
+        assert second.process.is_alive()
     finally:
         pool.close()
 

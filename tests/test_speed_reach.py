@@ -10,7 +10,7 @@ import pytest
 from adamw_lint import runner
 from adamw_lint.engine import analyze_tree, reaching_names
 from adamw_lint.files import physical_lines
-from helpers import cli
+from helpers import as_own_process, cli, start_methods
 
 OPTIM = """
     import torch
@@ -103,8 +103,10 @@ def test_calls_into_the_project_are_found_from_files_that_name_no_optimizer(proj
     assert all(" AWL101" in line or " AWL103" in line for line in found)
 
 
-def test_serial_equals_parallel_with_many_files(project, capsys):
+@pytest.mark.parametrize("method", start_methods())
+def test_serial_equals_parallel_with_many_files(project, capsys, monkeypatch, method):
     """Enough candidates for the automatic mode to start workers, files of both passes interleaved."""
+    as_own_process(monkeypatch, method)
     files = {}
     for i in range(30):
         files[f"myproj/a{i:02}.py"] = "import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4)\n"
