@@ -54,21 +54,20 @@ class Scope:
     """A namespace and what is bound in it, compared by identity. A plain class with slots, not a
     dataclass: ``dataclasses`` costs every run its import (start-up)."""
 
-    __slots__ = ("kind", "parent", "bindings", "star_imports", "globals", "node")
+    __slots__ = ("kind", "parent", "bindings", "star_imports", "globals", "node", "_module")
 
     def __init__(self, kind: str, parent: Optional["Scope"], node: Optional[ast.AST] = None) -> None:
         self.kind = kind  # "module", "class", "function" or "comprehension"
         self.parent = parent
+        # asked for every node a Keras/TF walk takes (which module's it is), so kept, not climbed to
+        self._module: Scope = self if parent is None else parent._module
         self.bindings: Dict[str, List[Binding]] = {}
         self.star_imports: List[str] = []
         self.globals: set = set()
         self.node = node  # the module, def, lambda, class or comprehension it belongs to
 
     def module(self) -> "Scope":
-        scope = self
-        while scope.parent is not None:
-            scope = scope.parent
-        return scope
+        return self._module
 
     def bind(self, name: str, binding: Binding) -> None:
         target = self.module() if name in self.globals else self

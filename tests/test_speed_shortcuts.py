@@ -203,3 +203,39 @@ def test_a_walked_file_relative_to_its_top_is_a_slice_and_the_same_as_relpath(tm
     found, errors = discovery.discover([".", "pkg", str(tmp_path / "other")], Resolver({}), (".py",))
     assert sorted(found) == ["./a.py", "./other/d.py", "./pkg/b.py", "./pkg/sub/c.py"] and not errors  # each once
     assert calls == []  # not one relpath per file
+
+
+def test_the_keras_walks_child_nodes_are_ast_iter_child_nodes():
+    """The Keras/TF walks list a node's children themselves (``keras_tf._child_nodes``): the same
+    nodes in the same order as ``ast.iter_child_nodes`` (the order decides which nodes a walk
+    that hits its bound has met), for every node of every construct and of real modules."""
+    import inspect
+
+    from adamw_lint.checkers.keras_tf import _child_nodes
+
+    sources = [_SYNTAX] + [inspect.getsource(module) for module in (ast, inspect, random, os, __import__("argparse"))]
+    count = 0
+    for source in sources:
+        for node in ast.walk(ast.parse(source)):
+            children = _child_nodes(node)
+            assert children == list(ast.iter_child_nodes(node)) and all(a is b for a, b in zip(children, ast.iter_child_nodes(node)))
+            count += 1
+    assert count > 10_000
+
+
+def test_a_scope_knows_its_module_scope():
+    """``Scope.module`` is kept at construction (the walks ask it for every node), not climbed to:
+    the same scope the parent chain ends at, for every scope of real modules."""
+    import inspect
+
+    from adamw_lint.scope import Resolver
+
+    for module in (ast, inspect, __import__("argparse")):
+        resolver = Resolver()
+        resolver.visit(ast.parse(inspect.getsource(module)))
+        assert len(resolver.scopes) > 20
+        for scope in resolver.scopes.values():
+            top = scope
+            while top.parent is not None:
+                top = top.parent
+            assert scope.module() is top is resolver.module

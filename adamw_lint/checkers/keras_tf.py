@@ -1010,12 +1010,13 @@ class KerasTfChecker(Checker):
                     entered.append(found[0])
                     stack.append((found[1], found[0].resolver.module))
         called = None
+        callee_name = ctx.qualname(node.func, scope) if isinstance(node, ast.Call) else None  # asked once for both uses
         if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
             binding = ctx.reaching(node.func, scope) if isinstance(node.func, ast.Name) else None
             callee = binding.node if binding is not None else None
             # imported (``build``, ``nets.build`` of ``from pkg import nets``): a builder of the project?
             imported = binding.qualname if binding is not None else \
-                ctx.qualname(node.func, scope) if isinstance(node.func, ast.Attribute) else None
+                callee_name if isinstance(node.func, ast.Attribute) else None
             if imported is not None:
                 found = self._project_callable(imported)
                 if found is not None:
@@ -1024,7 +1025,7 @@ class KerasTfChecker(Checker):
                     callee = found[1]
             if isinstance(callee, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 called = callee
-        if isinstance(node, ast.Call) and ctx.qualname(node.func, scope) is not None:
+        if isinstance(node, ast.Call) and callee_name is not None:
             children: Sequence[ast.AST] = [*node.args, *(kw.value for kw in node.keywords)]  # a library callee
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             children = node.body
@@ -1032,9 +1033,22 @@ class KerasTfChecker(Checker):
             stack.extend((base, scope) for base in node.bases)
             children = node.body
         else:
-            children = list(ast.iter_child_nodes(node))
+            children = _child_nodes(node)
         stack.extend((child, inner) for child in reversed(children))
         return _Step(stack, called, tuple(entered))
+
+
+def _child_nodes(node: ast.AST) -> List[ast.AST]:
+    """``list(ast.iter_child_nodes(node))``, the same nodes in the same order, without its two
+    nested generators: the walks take it for most nodes they meet."""
+    children: List[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            children.append(value)
+        elif isinstance(value, list):
+            children.extend(item for item in value if isinstance(item, ast.AST))
+    return children
 
 
 def _trains_parameters(module, cls: ast.ClassDef) -> Dict[str, Tuple[str, int, str, str]]:
