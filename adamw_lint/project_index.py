@@ -135,17 +135,6 @@ class ProjectIndex:
             return self.module(dotted)
         return _parse(os.path.splitext(os.path.basename(path))[0], path)
 
-    def parsed_tree(self, path: str, text: str) -> Optional[ast.AST]:
-        """The tree of the module at ``path`` when another file's analysis already parsed it from
-        this very ``text``: the file's own check then takes it instead of parsing it again (a
-        builder many files import is usually checked too). Looks nothing up, so notes nothing."""
-        dotted = self.module_name(path)
-        module = self._modules.get(dotted) if dotted is not None else None
-        if module is None or module.tree is None or module.path != os.path.abspath(path) \
-                or "".join(module.lines) != text:
-            return None
-        return module.tree
-
     def project_object(self, qualname: str) -> bool:
         """Whether a qualified name is an object defined in one of the project's own modules (not a
         module itself: ``pkg.nets.model``, not ``torch`` in torch's tree). Located, not parsed."""
@@ -309,7 +298,7 @@ def _parse(dotted: str, path: str) -> Optional[Module]:
         resolver.visit(tree)
     except RecursionError:
         return None
-    return Module(dotted, path, resolver, physical_lines(decoded.text), tree)
+    return Module(dotted, path, resolver, physical_lines(decoded.text))
 
 
 def _unknown() -> object:

@@ -137,11 +137,8 @@ class FileResult:
         self.located: Deps = {}  # the project modules the analysis looked for (the cache's)
 
 
-def _parse(path: str, raw: bytes, project: Optional[ProjectIndex] = None) -> Tuple[Decoded, ast.AST]:
+def _parse(path: str, raw: bytes) -> Tuple[Decoded, ast.AST]:
     decoded = decode(path, raw)
-    tree = project.parsed_tree(path, decoded.text) if project is not None else None
-    if tree is not None:
-        return decoded, tree
     try:
         return decoded, ast.parse(decoded.text, filename=path)
     except SyntaxError as error:
@@ -222,7 +219,7 @@ def check_one(path: str, raw: bytes, selection: Selection, options: Options = Op
                 # one is a weight decay: a file without the word (a sweep file with a docstring, a
                 # templated chart) that is not YAML/JSON is not ours to fail the run over.
         return result
-    decoded, tree = _parse(path, raw, project)
+    decoded, tree = _parse(path, raw)
     from .engine import analyze_tree  # the engine loads with the first candidate: a run without one never needs it
 
     try:

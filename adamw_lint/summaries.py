@@ -40,7 +40,6 @@ class Module(NamedTuple):
     path: str
     resolver: Resolver
     lines: Sequence[str]
-    tree: Optional[ast.AST] = None  # kept so that the runner checking this file does not parse it again
 
 
 class Reach(NamedTuple):
