@@ -60,3 +60,44 @@ def test_two_callers_of_one_builder_keep_their_own_findings_in_one_run(package, 
     assert "pkg/nets.py:6" in findings[0][2]  # the regularizer is shown where it is written
     assert alone["plain.py"][0] == []  # build() leaves l2 at zero
     assert located.get("pkg.heads") is not None  # only the walk through build looks for it
+
+
+CYCLE = {  # zoo.build → layers.wrap → zoo.block: a walk from zoo.py comes back into it through layers.py
+    "kproj/__init__.py": "",
+    "kproj/a.py": "import tensorflow as tf\nfrom kproj.zoo import other\n\n"
+                  "m = other()\nm.compile(optimizer='adam', loss='mse')\n",
+    "kproj/layers.py": "from kproj.zoo import block\n\n\ndef wrap():\n    return block()\n",
+    "kproj/zoo.py": """
+        from tensorflow import keras
+        from kproj import layers
+
+        def block():
+            return keras.layers.Dense(4, kernel_regularizer=keras.regularizers.l2(1e-4))
+
+        def build():
+            return keras.Sequential([layers.wrap()])
+
+        def other():
+            return keras.Sequential([keras.layers.Dense(3)])
+
+        def train():
+            model = build()
+            model.compile(optimizer="adam", loss="mse")
+    """,
+}
+
+
+def test_a_files_findings_do_not_depend_on_what_the_run_parsed_before(tmp_path, capsys):
+    """a.py, checked first, makes the project index parse zoo.py: zoo.py's own check, whose walk
+    comes back into zoo.py through layers.py, must read the same as when zoo.py is checked alone
+    (a shared tree once made its sites read ``line 5`` in one run and ``kproj/zoo.py:5`` in the other)."""
+    from helpers import cli
+
+    for name, text in CYCLE.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(textwrap.dedent(text).lstrip("\n"))
+    zoo = str(tmp_path / "kproj" / "zoo.py")
+    runs = [cli(capsys, "check", "--no-cache", "-j", "1", target) for target in (str(tmp_path), zoo)]
+    assert all(code == 1 for code, _, _ in runs)
+    lines = [[line for line in out.splitlines() if line.startswith(zoo)] for _, out, _ in runs]
+    assert lines[0] == lines[1] and len(lines[0]) == 1 and "AWL201" in lines[0][0]
