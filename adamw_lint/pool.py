@@ -9,7 +9,8 @@ workers outlived a killed parent. This pool is small enough to reason about inst
   end-of-file for it), except on Linux in a process that is the command's own: there it is
   *forked*, which spares it the interpreter's start and the imports (about 0.1 s of each run
   that starts one; a host program that calls the runner may have threads, which a fork would
-  copy mid-lock), and it closes the parent's ends of every pipe it inherits;
+  copy mid-lock), and it closes the parent's ends of its own task pipe and of the other
+  workers' (what else it inherits, it never uses);
 - the parent sends one small task at a time (a path and settings, never file contents) and waits
   on every pipe *and* every process sentinel, so a worker that dies is noticed at once: its task
   is reported as crashed and a fresh worker takes over;
@@ -115,12 +116,13 @@ def collect_less() -> None:
 
 
 def _serve(conn: Connection, func: Callable[[Any], Any], parent: int, inherited: Sequence[Connection]) -> None:
+    # first: a forked worker starts with the command's handlers, which turn Ctrl-C into an exception
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     for end in inherited:  # a forked worker's copies of the parent's ends: its own pipe then ends with the parent
         end.close()
     _die_with_parent(parent)
     collect_less()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     while True:
         try:
             task = conn.recv()

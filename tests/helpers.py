@@ -93,6 +93,22 @@ def as_own_process(monkeypatch, method):
     assert pool.start_method() == method
 
 
+def pools_started(monkeypatch):
+    """The start method of every worker pool created from now on, in a list that fills as they
+    start (a run that finds its results in the cache, or too few candidates, starts none)."""
+    from adamw_lint import pool
+
+    started = []
+    original = pool.Pool.__init__
+
+    def spy(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        started.append(self._context.get_start_method())
+
+    monkeypatch.setattr(pool.Pool, "__init__", spy)
+    return started
+
+
 def slowly(item):
     """A task that keeps its worker busy for a moment, so the next one starts another worker."""
     import time

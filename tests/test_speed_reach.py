@@ -10,7 +10,7 @@ import pytest
 from adamw_lint import runner
 from adamw_lint.engine import analyze_tree, reaching_names
 from adamw_lint.files import physical_lines
-from helpers import as_own_process, cli, start_methods
+from helpers import as_own_process, cli, pools_started, start_methods
 
 OPTIM = """
     import torch
@@ -107,14 +107,16 @@ def test_calls_into_the_project_are_found_from_files_that_name_no_optimizer(proj
 def test_serial_equals_parallel_with_many_files(project, capsys, monkeypatch, method):
     """Enough candidates for the automatic mode to start workers, files of both passes interleaved."""
     as_own_process(monkeypatch, method)
+    started = pools_started(monkeypatch)
     files = {}
     for i in range(30):
         files[f"myproj/a{i:02}.py"] = "import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4)\n"
         files[f"myproj/b{i:02}.py"] = "from myproj.optim import make_opt\nopt = make_opt(p, weight_decay=1e-4)\n"
         files[f"myproj/c{i:02}.py"] = "weight_decay = 1e-4\nx = other(p, weight_decay=weight_decay)\n"
     write(project, files)
-    outputs = {jobs: cli(capsys, "check", "-j", jobs, str(project)) for jobs in ("1", "2", "0")}
+    outputs = {jobs: cli(capsys, "check", "--no-cache", "-j", jobs, str(project)) for jobs in ("1", "2", "0")}
     assert outputs["1"] == outputs["2"] == outputs["0"]
+    assert started == [method, method]  # -j 2 and automatic (90 candidates) ran in workers; -j 1 did not
     out = outputs["1"][1]
     assert out.count("AWL101") == 60 and out.count("(via ") == 30  # a*, and b* through the wrapper
     assert "c00.py" not in out
