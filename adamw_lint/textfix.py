@@ -17,6 +17,7 @@ found by a differential fuzz: arguments in parentheses, ``match`` blocks, form f
 from __future__ import annotations
 
 import ast
+import bisect
 import os
 import re
 from collections import Counter
@@ -79,7 +80,8 @@ class _Text:
         for line in self.lines:
             self.starts.append(self.starts[-1] + len(line))
         self._tree = tree
-        self._calls: Optional[Dict[int, List[ast.Call]]] = None
+        self._calls: Dict[int, Dict[int, List[ast.Call]]] = {}  # id of a module-level statement → its calls by line
+        self._firsts: Optional[List[int]] = None  # the first line of each module-level statement
         self._names: Optional[Counter] = None
         self._containers: Optional[Dict[Span, ast.expr]] = None
         self._holders: Dict[Tuple[int, int], List[ast.stmt]] = {}  # by line range: asked for once per rule
@@ -119,14 +121,31 @@ class _Text:
         return [inner for root in roots for inner in ast.walk(root)]
 
     def calls_around(self, line: int) -> List[ast.Call]:
-        """The calls whose callee has a part on ``line``."""
-        if self._calls is None:
-            self._calls = {}
-            for node in ast.walk(self.tree):
+        """The calls whose callee has a part on ``line``, in ``ast.walk``'s order over the module.
+        Only the module-level statements that hold the line are walked, each once (walking the
+        whole module for every file with a finding was most of SARIF's fix planning over large
+        files); several on one line (``a = f(); b = g()``) are walked together, breadth first as
+        the module's walk meets them, so the calls come in its order."""
+        if self._firsts is None:
+            self._firsts = [_first_line(s) for s in self.tree.body]
+        last = bisect.bisect_right(self._firsts, line)  # module-level statements are in order, and never overlap
+        first = last
+        while first > 0 and self.tree.body[first - 1].end_lineno >= line:  # type: ignore[operator]
+            first -= 1
+        holding = self.tree.body[first:last]
+        if len(holding) > 1:
+            return [node for node in ast.walk(ast.Module(body=holding, type_ignores=[]))
+                    if isinstance(node, ast.Call) and node.func.lineno <= line <= (node.func.end_lineno or node.func.lineno)]
+        if not holding:
+            return []
+        calls = self._calls.get(id(holding[0]))
+        if calls is None:
+            calls = self._calls[id(holding[0])] = {}
+            for node in ast.walk(holding[0]):
                 if isinstance(node, ast.Call):
                     for number in range(node.func.lineno, (node.func.end_lineno or node.func.lineno) + 1):
-                        self._calls.setdefault(number, []).append(node)
-        return self._calls.get(line, [])
+                        calls.setdefault(number, []).append(node)
+        return calls.get(line, [])
 
     def holders(self, line: int, end_line: int) -> List[ast.stmt]:
         """The statements holding lines ``line`` to ``end_line``, outermost first (a decorator's

@@ -239,3 +239,28 @@ def test_a_scope_knows_its_module_scope():
             while top.parent is not None:
                 top = top.parent
             assert scope.module() is top is resolver.module
+
+
+def test_the_calls_around_a_line_are_those_a_walk_of_the_whole_module_finds():
+    """``textfix._Text.calls_around`` walks only the module-level statements holding the line:
+    the same calls in the same order as indexing every call of the module (decorators, several
+    statements on one line, calls whose callee spans lines), on every line of real modules."""
+    import inspect
+
+    from adamw_lint.textfix import _Text
+
+    sources = [_SYNTAX, "@deco(Adam(1))\ndef f():\n    pass\na = g(h(1)); b = (k\n  .m)(n(2))\n"]
+    sources += [inspect.getsource(module) for module in (ast, inspect, os, __import__("argparse"))]
+    checked = 0
+    for source in sources:
+        text = _Text(source)
+        expected = {}
+        for node in ast.walk(text.tree):
+            if isinstance(node, ast.Call):
+                for number in range(node.func.lineno, node.func.end_lineno + 1):
+                    expected.setdefault(number, []).append(node)
+        for line in range(1, len(text.lines) + 2):
+            found = text.calls_around(line)
+            assert len(found) == len(expected.get(line, [])) and all(a is b for a, b in zip(found, expected.get(line, [])))
+            checked += bool(found)
+    assert checked > 1000
