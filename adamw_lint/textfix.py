@@ -126,13 +126,7 @@ class _Text:
         whole module for every file with a finding was most of SARIF's fix planning over large
         files); several on one line (``a = f(); b = g()``) are walked together, breadth first as
         the module's walk meets them, so the calls come in its order."""
-        if self._firsts is None:
-            self._firsts = [_first_line(s) for s in self.tree.body]
-        last = bisect.bisect_right(self._firsts, line)  # module-level statements are in order, and never overlap
-        first = last
-        while first > 0 and self.tree.body[first - 1].end_lineno >= line:  # type: ignore[operator]
-            first -= 1
-        holding = self.tree.body[first:last]
+        holding = self._module_statements(line)
         if len(holding) > 1:
             return [node for node in ast.walk(ast.Module(body=holding, type_ignores=[]))
                     if isinstance(node, ast.Call) and node.func.lineno <= line <= (node.func.end_lineno or node.func.lineno)]
@@ -147,13 +141,25 @@ class _Text:
                         calls.setdefault(number, []).append(node)
         return calls.get(line, [])
 
+    def _module_statements(self, line: int) -> List[ast.stmt]:
+        """The module-level statements that hold ``line`` (a decorator's lines are its
+        function's), in order: more than one only where they share it (``a = f(); b = g()``).
+        Found by bisection: they are in order and never overlap."""
+        if self._firsts is None:
+            self._firsts = [_first_line(s) for s in self.tree.body]
+        last = bisect.bisect_right(self._firsts, line)
+        first = last
+        while first > 0 and self.tree.body[first - 1].end_lineno >= line:  # type: ignore[operator]
+            first -= 1
+        return self.tree.body[first:last]
+
     def holders(self, line: int, end_line: int) -> List[ast.stmt]:
         """The statements holding lines ``line`` to ``end_line``, outermost first (a decorator's
         lines are its function's)."""
         found = self._holders.get((line, end_line))
         if found is not None:
             return found
-        body: Sequence[ast.AST] = self.tree.body
+        body: Sequence[ast.AST] = self._module_statements(line)
         found = self._holders[line, end_line] = []
         while True:
             inner = next((s for s in body if isinstance(s, ast.stmt)
