@@ -20,13 +20,14 @@ workers outlived a killed parent. This pool is small enough to reason about inst
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
 import os
 import signal
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, Iterator, List, NamedTuple, Optional, Sequence
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -188,9 +189,13 @@ class Pool:
 
     ``results()`` yields ``func(task)`` for every task submitted so far, in submission order; more
     tasks may be submitted afterwards and ``results()`` called again. ``helper``, when given, is
-    ``func`` run in the calling process on the next waiting task whenever no worker is free, so the
-    caller works instead of waiting (workers starting up, or fewer workers than cores). A task
-    whose worker died (or whose result could not be sent) yields a ``Crashed`` instead."""
+    ``func`` run in the calling process whenever no worker is free, so the caller works instead of
+    waiting (workers starting up, or fewer workers than cores). Workers take the first waiting
+    task, the helper the last: tasks submitted near each other (files of one package, which
+    import the same project modules) stay in one process, whose caches then serve them all;
+    handed out alternately, both processes parsed and followed the same modules (tf-agents: 1.04
+    → 0.90 s, tensor2tensor 1.17 → 1.00 s). A task whose worker died (or whose result could not be sent) yields a ``Crashed``
+    instead."""
 
     def __init__(self, func: Callable[[Any], Any], workers: int, helper: Optional[Callable[[Any], Any]] = None) -> None:
         self._func, self._helper, self._max = func, helper, workers
@@ -200,9 +205,11 @@ class Pool:
         self._pool: List[_Worker] = []
         self._tasks: List[Any] = []
         self._results: Dict[int, Any] = {}
-        self._next_task = self._next_result = 0
+        self._waiting: Deque[int] = collections.deque()  # tasks not yet handed out, by index
+        self._next_result = 0
 
     def submit(self, task: Any) -> None:
+        self._waiting.append(len(self._tasks))
         self._tasks.append(task)
         self._collect(timeout=0)  # frees the workers that are done, without waiting
         if len(self._pool) < self._max and all(w.task is not None for w in self._pool):
@@ -217,12 +224,11 @@ class Pool:
             if self._next_result >= len(self._tasks):
                 break
             self._dispatch()
-            if self._next_task < len(self._tasks) and not self._pool and self._helper is None:
+            if self._waiting and not self._pool and self._helper is None:
                 self._pool.append(self._start())  # no worker yet, nobody else to do it
                 self._dispatch()
-            if self._helper is not None and self._next_task < len(self._tasks) \
-                    and not any(w.task is None for w in self._pool):
-                index, self._next_task = self._next_task, self._next_task + 1
+            if self._helper is not None and self._waiting and not any(w.task is None for w in self._pool):
+                index = self._waiting.pop()
                 self._results[index] = self._helper(self._tasks[index])
                 self._collect(timeout=0)
             else:
@@ -238,14 +244,15 @@ class Pool:
 
     def _dispatch(self) -> None:
         for index, worker in enumerate(self._pool):
-            if worker.task is None and self._next_task < len(self._tasks):
+            if worker.task is None and self._waiting:
+                task = self._waiting.popleft()
                 try:
-                    worker.conn.send(self._tasks[self._next_task])
+                    worker.conn.send(self._tasks[task])
                 except OSError:  # it died while idle (the OOM killer, say): a fresh one takes the task
                     worker.stop()
                     worker = self._pool[index] = self._start()
-                    worker.conn.send(self._tasks[self._next_task])
-                worker.task, self._next_task = self._next_task, self._next_task + 1
+                    worker.conn.send(self._tasks[task])
+                worker.task = task
 
     def _collect(self, timeout: Optional[float]) -> None:
         """Receive what the busy workers have finished (waiting up to ``timeout``; None: until one is)."""

@@ -385,6 +385,32 @@ def test_a_forked_worker_keeps_no_end_of_a_pipe_but_its_own(monkeypatch):
         pool.close()
 
 
+@pytest.mark.parametrize("method", start_methods())
+def test_the_helper_takes_the_last_waiting_tasks_and_the_workers_the_first(monkeypatch, method):
+    """Tasks submitted near each other stay in one process; the results still come in order."""
+    from adamw_lint.pool import Pool
+    from helpers import slowly
+
+    as_own_process(monkeypatch, method)
+    helped = []
+
+    def helper(item):
+        helped.append(item)
+        return item * 2
+
+    pool = Pool(slowly, 1, helper=helper)
+    try:
+        for item in range(6):
+            pool.submit(item)  # the worker has item 0 from the start, and is busy with it
+        assert list(pool.results()) == [0, 2, 4, 6, 8, 10]
+        assert helped == [5, 4, 3, 2, 1]  # from the back, while the worker was busy
+        pool.submit(6)
+        pool.submit(7)
+        assert list(pool.results()) == [12, 14]  # more tasks after results(): none is left out
+    finally:
+        pool.close()
+
+
 def test_reads_end_at_the_limit_or_the_end_of_the_file_whatever_the_size_said(tmp_path, monkeypatch):
     from adamw_lint import files
 
