@@ -1,14 +1,18 @@
-"""``# noqa`` exactly as flake8 reads it, for the CLI (flake8 applies it to the plugin itself)."""
+"""``# noqa`` exactly as flake8 reads it, for the CLI (flake8 applies it to the plugin itself).
+
+tokenize is imported only to read a file that has a finding and a ``# noqa``: most runs never do."""
 
 from __future__ import annotations
 
 import ast
 import re
-import tokenize
-from typing import Dict, Iterable, Iterator, List, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Set, Tuple
 
 from .files import physical_lines
 from .findings import Finding
+
+if TYPE_CHECKING:
+    import tokenize
 
 _NOQA_FILE = re.compile(r"^[ \t\f]*# flake8[:=]\s*noqa", re.IGNORECASE | re.MULTILINE)  # flake8's, at a line start
 _NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
@@ -18,6 +22,8 @@ _SEPARATOR = re.compile(r"[,\s]")
 def _tokens(source: str) -> Iterator[tokenize.TokenInfo]:
     """Tokens with lines as Python counts them: ``\\r`` alone ends a line too (``StringIO.readline``
     splits only on ``\\n``, which made a ``\\r``-only file one line). Raises TokenError/SyntaxError."""
+    import tokenize
+
     return tokenize.generate_tokens(iter(physical_lines(_universal(source))).__next__)
 
 
@@ -30,6 +36,8 @@ def _universal(source: str) -> str:
 def _ranges(tokens: Iterable[tokenize.TokenInfo]) -> Iterator[Tuple[int, int]]:
     """The line ranges flake8 searches for ``# noqa`` as one: a line, or the lines one token spans
     (a multi-line string, a backslash continuation). Raises TokenError/SyntaxError."""
+    import tokenize
+
     low, high = 2**31, -1
     for tok in tokens:
         if tok.type in (tokenize.ENDMARKER, tokenize.DEDENT):
@@ -42,6 +50,8 @@ def _ranges(tokens: Iterable[tokenize.TokenInfo]) -> Iterator[Tuple[int, int]]:
 
 def noqa_lines(source: str) -> Dict[int, str]:
     """Line number → the text flake8 searches for ``# noqa`` (a multi-line string counts whole)."""
+    import tokenize
+
     lines = physical_lines(source)
     mapping: Dict[int, str] = {}
     try:
@@ -86,6 +96,8 @@ def add_noqa(source: str, findings: Iterable[Finding]) -> Tuple[str, int]:
     into a ``# noqa:`` *comment* already there (never into a string that looks like one); and how
     many codes were added. ValueError when the file cannot be tokenized or the result would not
     parse: nothing is to be written then."""
+    import tokenize
+
     lines = physical_lines(source)
     try:
         last_line, comments = _layout(source)
@@ -124,6 +136,8 @@ def add_noqa(source: str, findings: Iterable[Finding]) -> Tuple[str, int]:
 def _layout(source: str) -> Tuple[Dict[int, int], Dict[int, int]]:
     """Line → the last line of its ``_ranges`` range (where a comment can go and be read), and
     line → the column of the comment token on it. Raises TokenError/SyntaxError."""
+    import tokenize
+
     ends: Dict[int, int] = {}
     comments: Dict[int, int] = {}
 

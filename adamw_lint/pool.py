@@ -26,8 +26,9 @@ import gc
 import os
 import signal
 import sys
-import threading
 from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, Iterator, List, NamedTuple, Optional, Sequence
+
+from .files import handlers_replaced
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -63,9 +64,6 @@ def interruptible() -> Iterator[None]:
     KeyError from their clean-up when interrupted mid-visit); the run stops all the same. The
     previous handlers come back afterwards (the command may run inside another program)."""
     global _interrupted
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
 
     def interrupt(signum, frame) -> None:
         global _interrupted
@@ -73,7 +71,10 @@ def interruptible() -> Iterator[None]:
         raise KeyboardInterrupt
 
     _interrupted = False
-    previous = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
+    previous = handlers_replaced(interrupt)
+    if previous is None:  # not the main thread
+        yield
+        return
     try:
         yield
     finally:

@@ -215,6 +215,27 @@ def test_an_interrupt_while_the_temporary_file_is_created_leaves_nothing_behind(
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler given back
 
 
+def test_a_run_outside_the_main_thread_replaces_no_signal_handler(tmp_path, capsys):
+    """Python lets only the main thread replace signal handlers: a host program's thread runs a
+    check and a fix all the same, and the handlers stay as they were."""
+    from adamw_lint.cli import main
+
+    target = tmp_path / "t.py"
+    target.write_text(BAD)
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    codes = []
+
+    def run():
+        codes.append(main(["check", "--no-cache", str(target)]))
+        codes.append(main(["fix", str(target)]))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=60)
+    assert codes == [1, 0] and target.read_text() == FIXED
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
 @pytest.mark.parametrize("library", ["swallows", "turns it into a KeyError"])
 def test_an_interrupt_lost_in_library_clean_up_still_stops_the_run(tmp_path, capsys, monkeypatch, library):
     """Ctrl-C can arrive inside libcst, whose clean-up code raised KeyError instead (the file was
