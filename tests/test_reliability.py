@@ -307,6 +307,22 @@ def test_a_worker_that_dies_costs_only_its_task(monkeypatch, method):
     assert results[2] == "bb" and results[5] == "dd"  # in order
 
 
+@pytest.mark.parametrize("method", start_methods())
+def test_the_tasks_sent_to_a_worker_that_dies_after_its_task_are_sent_again(monkeypatch, method):
+    """A worker holds its next task before it finishes one (``_IN_FLIGHT``): when it dies, the
+    tasks it held but never ran go to its successor."""
+    from adamw_lint import pool
+    from helpers import die_on
+
+    as_own_process(monkeypatch, method)
+    assert pool._IN_FLIGHT >= 2
+    results = []  # one worker: "b" was sent with "die"; lost, the results would wait for it forever
+    thread = threading.Thread(target=lambda: results.extend(pool.imap(die_on, ["a", "die", "b", "c"], 1)), daemon=True)
+    thread.start()
+    thread.join(timeout=60)
+    assert results == ["aa", pool.Crashed("the worker process died (exit code 3)"), "bb", "cc"]
+
+
 def test_everything_that_crosses_the_process_boundary_pickles():
     import pickle
 
@@ -422,9 +438,9 @@ def test_the_helper_takes_the_last_waiting_tasks_and_the_workers_the_first(monke
     pool = Pool(slowly, 1, helper=helper)
     try:
         for item in range(6):
-            pool.submit(item)  # the worker has item 0 from the start, and is busy with it
+            pool.submit(item)  # the worker is sent items 0 and 1 at once (``_IN_FLIGHT``): busy with 0
         assert list(pool.results()) == [0, 2, 4, 6, 8, 10]
-        assert helped == [5, 4, 3, 2, 1]  # from the back, while the worker was busy
+        assert helped == [5, 4, 3, 2]  # from the back, while the worker was busy
         pool.submit(6)
         pool.submit(7)
         assert list(pool.results()) == [12, 14]  # more tasks after results(): none is left out
