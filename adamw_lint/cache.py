@@ -42,7 +42,7 @@ def digest(data: bytes) -> str:
 # carry, PyYAML reads the configs
 _LIBRARIES = ("libcst", "yaml")
 STALE_BUILD_SECONDS = 14 * 24 * 3600  # another build's cache unused this long is removed
-_BUILD_FOLDER = re.compile(r"[\w.+!-]+-[0-9a-f]{32}")  # what ``_build`` names
+_BUILD_FOLDER = r"[\w.+!-]+-[0-9a-f]{32}"  # what ``_build`` names (compiled on first use)
 
 
 def _build() -> str:
@@ -182,7 +182,7 @@ class Cache:
             del self._entries[path]
         mine = os.path.dirname(self.path)
         try:
-            folders = [f.path for f in os.scandir(self.directory) if f.path != mine and _BUILD_FOLDER.fullmatch(f.name)
+            folders = [f.path for f in os.scandir(self.directory) if f.path != mine and re.fullmatch(_BUILD_FOLDER, f.name)
                        and f.is_dir(follow_symlinks=False)]
         except OSError:
             return

@@ -169,14 +169,14 @@ def decode(path: str, raw: bytes) -> Decoded:
         raise SourceError(path, f"cannot be decoded: {error}") from None
 
 
-_LINE_BREAK = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")
+_LINE_BREAK = r"(?<=\n)|(?<=\r)(?!\n)"  # compiled on first use: most files have no carriage return
 
 
 def physical_lines(text: str) -> List[str]:
     """Lines as Python and flake8 count them (keeping their ends): only ``\\n``, ``\\r\\n`` and ``\\r``
     end a line. ``str.splitlines`` also splits on form feeds, ``\\x1c``…, ``\\u2028``: wrong lines."""
     if "\r" in text:
-        lines = _LINE_BREAK.split(text)
+        lines = re.split(_LINE_BREAK, text)
         if lines and lines[-1] == "":
             lines.pop()
         return lines
@@ -188,7 +188,7 @@ def physical_lines(text: str) -> List[str]:
     return lines
 
 
-_RAW_LINE_BREAK = re.compile(rb"(?<=\n)|(?<=\r)(?!\n)")
+_RAW_LINE_BREAK = rb"(?<=\n)|(?<=\r)(?!\n)"  # compiled on first use
 
 
 def encode(decoded: Decoded, text: str, raw: bytes = b"") -> bytes:
@@ -202,7 +202,7 @@ def encode(decoded: Decoded, text: str, raw: bytes = b"") -> bytes:
     if decoded.text.endswith("\r") and not text.endswith(("\r", "\n")) and new:
         new[-1] += "\r"  # libcst drops the last line break of a file with CR-only line endings
         text += "\r"
-    raw_lines = _RAW_LINE_BREAK.split(raw)
+    raw_lines = re.split(_RAW_LINE_BREAK, raw)
     if raw_lines and raw_lines[-1] == b"":
         raw_lines.pop()
     if decoded.encoding == "utf-8-sig" and raw_lines:

@@ -81,7 +81,7 @@ class Finding(NamedTuple):
         """The same finding with each related line written as ``where(line)``."""
         if not self.template:
             return self
-        message = _PLACE.sub(lambda m: where(self.related[int(m.group(1))]), self.template)
+        message = re.sub(_PLACE, lambda m: where(self.related[int(m.group(1))]), self.template)
         return self._replace(message=message)
 
     @property
@@ -93,7 +93,7 @@ class Finding(NamedTuple):
         return self.span[1]
 
 
-_PLACE = re.compile("\x00(\\d+)\x00")
+_PLACE = "\x00(\\d+)\x00"  # compiled on first use (re's cache): only a finding with related lines
 
 
 def place(index: int) -> str:

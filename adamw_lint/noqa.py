@@ -14,9 +14,10 @@ from .findings import Finding
 if TYPE_CHECKING:
     import tokenize
 
-_NOQA_FILE = re.compile(r"^[ \t\f]*# flake8[:=]\s*noqa", re.IGNORECASE | re.MULTILINE)  # flake8's, at a line start
-_NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
-_SEPARATOR = re.compile(r"[,\s]")
+# compiled on first use (re's cache): only a file with a finding is searched for them
+_NOQA_FILE = r"(?im)^[ \t\f]*# flake8[:=]\s*noqa"  # flake8's, at a line start
+_NOQA = r"(?i)# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?"
+_SEPARATOR = r"[,\s]"
 
 
 def _tokens(source: str) -> Iterator[tokenize.TokenInfo]:
@@ -63,13 +64,13 @@ def noqa_lines(source: str) -> Dict[int, str]:
 
 
 def is_suppressed(code: str, line_text: str) -> bool:
-    match = _NOQA.search(line_text)
+    match = re.search(_NOQA, line_text)
     if match is None:
         return False
     codes = match.group("codes")
     if codes is None:
         return True
-    listed = tuple(c.strip() for c in _SEPARATOR.split(codes) if c.strip())
+    listed = tuple(c.strip() for c in re.split(_SEPARATOR, codes) if c.strip())
     return code in listed or code.startswith(listed)
 
 
@@ -77,12 +78,12 @@ def skips_file(source: str) -> bool:
     """A line that starts with ``# flake8: noqa`` turns off every check of the file, as in flake8
     (after code on a line, flake8 warns and ignores it: so do we). flake8 reads the file with
     universal newlines, so a line may start after a ``\\r`` alone."""
-    return _NOQA_FILE.search(_universal(source)) is not None
+    return re.search(_NOQA_FILE, _universal(source)) is not None
 
 
 def without_noqa(findings: Iterable[Finding], source: str) -> List[Finding]:
     findings = list(findings)
-    if not findings or _NOQA.search(source) is None and not skips_file(source):
+    if not findings or re.search(_NOQA, source) is None and not skips_file(source):
         return findings  # most files: no tokenizing at all
     if skips_file(source):
         return []
@@ -111,11 +112,11 @@ def add_noqa(source: str, findings: Iterable[Finding]) -> Tuple[str, int]:
         line = lines[number - 1]
         body = line.rstrip("\r\n")
         column = comments.get(number)
-        match = _NOQA.search(body, column) if column is not None else None
+        match = re.compile(_NOQA).search(body, column) if column is not None else None
         if match is not None and match.group("codes") is None:
             continue  # a bare noqa already silences everything on the line
         if match is not None:
-            present = {c for c in _SEPARATOR.split(match.group("codes")) if c}
+            present = {c for c in re.split(_SEPARATOR, match.group("codes")) if c}
             new = codes - present
             body = body[:match.start()] + "# noqa: " + ", ".join(sorted(present | codes)) + body[match.end():]
         else:

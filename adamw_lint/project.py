@@ -43,8 +43,9 @@ Version = Tuple[int, int]
 DEFAULT_LINE_LENGTH = 88
 _ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 _MAX_BYTES = 2_000_000  # a metadata file larger than this is not metadata: skipped
-_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(.*)$")
-_CLAUSE = re.compile(r"(~=|===|==|!=|<=|>=|<|>|\^|~|=)?\s*v?(\d+)(?:\.(\d+|\*))?")
+# compiled on first use (re's cache): only a project that declares its dependencies needs them
+_REQUIREMENT = r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(.*)$"
+_CLAUSE = r"(~=|===|==|!=|<=|>=|<|>|\^|~|=)?\s*v?(\d+)(?:\.(\d+|\*))?"
 
 
 def torch_floor(path: str) -> Optional[Version]:
@@ -89,7 +90,7 @@ def requirement_floor(requirement: str, names: Iterable[str] = ("torch",)) -> Op
     """The lowest (major, minor) a requirement string on one of ``names`` allows; None when it
     names another package or sets no lower bound (``torch``, ``torch<3``, ``torch @ https://…``)."""
     requirement = requirement.split(";", 1)[0].split("#", 1)[0].strip()
-    found = _REQUIREMENT.match(requirement)
+    found = re.match(_REQUIREMENT, requirement)
     if not found or _normalize(found.group(1)) not in {_normalize(n) for n in names}:
         return None
     return _specifier_floor(found.group(2))
@@ -274,7 +275,7 @@ def _specifier_floor(specifier: str) -> Optional[Version]:
     for alternative in specifier.split("||"):
         floors = []
         for clause in alternative.split(","):
-            found = _CLAUSE.match(clause.strip())
+            found = re.match(_CLAUSE, clause.strip())
             if found and found.group(1) not in ("<", "<=", "!="):
                 minor = found.group(3)
                 floors.append((int(found.group(2)), int(minor) if minor and minor != "*" else 0))
@@ -297,7 +298,7 @@ _YAPF_DEFAULTS = {"pep8": 79, "google": 80, "facebook": 80, "yapf": 80}
 # pre-commit hook ids → the tool; and the command-line options that set its length
 _HOOKS = {"ruff": "ruff", "ruff-check": "ruff", "ruff-format": "ruff", "black": "black", "black-jupyter": "black",
           "flake8": "flake8", "pycodestyle": "pycodestyle", "yapf": "yapf", "pylint": "pylint"}
-_LENGTH_OPTION = re.compile(r"^(?:--max-line-length|--line-length|-l)(?:=|\s+|(?<=-l))(\d+)$")
+_LENGTH_OPTION = r"^(?:--max-line-length|--line-length|-l)(?:=|\s+|(?<=-l))(\d+)$"  # compiled on first use
 
 # (tool, its length here or None (it runs with no usable length set here), what says so)
 _Setting = Tuple[str, Optional[int], str]
@@ -438,7 +439,7 @@ def _pre_commit_lengths(path: str) -> List[_Setting]:
             words = [str(a) for a in hook.get("args") or [] if isinstance(a, (str, int))] \
                 if isinstance(hook.get("args"), list) else []
             pairs = [f"{a} {b}" for a, b in zip(words, words[1:])] + words
-            lengths = [int(m.group(1)) for m in map(_LENGTH_OPTION.match, pairs) if m and int(m.group(1)) > 0]
+            lengths = [int(m.group(1)) for m in map(re.compile(_LENGTH_OPTION).match, pairs) if m and int(m.group(1)) > 0]
             where = f"the {hook_id} hook in .pre-commit-config.yaml"
             if lengths:
                 found.append((tool, lengths[0], f"{where} (args: {lengths[0]})"))

@@ -136,7 +136,7 @@ class Settings:
 
     def describe(self) -> str:
         """The effective settings as valid TOML (``adamw-lint config``)."""
-        source = _TOML_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", self.source or "(defaults: no configuration found)")
+        source = re.sub(_TOML_CONTROL, lambda m: f"\\x{ord(m.group()):02x}", self.source or "(defaults: no configuration found)")
         lines = [f"# settings from {source}", "[tool.adamw-lint]"]  # a comment ends at a newline
         for key in ("select", "ignore", "extend_select", "exclude", "extend_exclude", "respect_gitignore",
                     "force_exclude", "fix_style", "format", "unsafe_fixes"):
@@ -191,10 +191,10 @@ def _toml(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + _TOML_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + '"'  # TOML allows none raw
+    return '"' + re.sub(_TOML_CONTROL, lambda m: f"\\u{ord(m.group()):04x}", text) + '"'  # TOML allows none raw
 
 
-_TOML_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_TOML_CONTROL = r"[\x00-\x1f\x7f]"  # compiled on first use: only `config` and --show-settings print TOML
 
 
 def read(path: str) -> Optional[Settings]:

@@ -38,7 +38,7 @@ AddImports = Tuple[tuple, ...]
 RemoveImports = Tuple[Tuple[str, str, Optional[str]], ...]
 
 
-_RELATIVE_STAR = re.compile(r"\s*from\s+\.[\w.]*\s+import\s+\*")
+_RELATIVE_STAR = r"\s*from\s+\.[\w.]*\s+import\s+\*"  # compiled on first use
 
 
 class Blocked(Exception):
@@ -142,7 +142,7 @@ def _bare(ctx: Context, name: str, meaning: str, scope: Scope, pos: Position) ->
     another module can rebind it."""
     if not _free(ctx, name, meaning, scope, pos):
         return False
-    if any(_RELATIVE_STAR.match(line) for line in ctx.lines if "*" in line):
+    if any(re.match(_RELATIVE_STAR, line) for line in ctx.lines if "*" in line):
         return False  # the resolver does not record relative star imports: any may rebind it
     current: Optional[Scope] = scope
     while current is not None:

