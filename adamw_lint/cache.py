@@ -182,7 +182,8 @@ class Cache:
             del self._entries[path]
         mine = os.path.dirname(self.path)
         try:
-            folders = [f.path for f in os.scandir(self.directory) if f.path != mine and re.fullmatch(_BUILD_FOLDER, f.name)
+            folders = [f.path for f in os.scandir(self.directory)
+                       if f.path != mine and re.fullmatch(_BUILD_FOLDER, f.name)
                        and f.is_dir(follow_symlinks=False)]
         except OSError:
             return

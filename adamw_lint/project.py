@@ -439,7 +439,8 @@ def _pre_commit_lengths(path: str) -> List[_Setting]:
             words = [str(a) for a in hook.get("args") or [] if isinstance(a, (str, int))] \
                 if isinstance(hook.get("args"), list) else []
             pairs = [f"{a} {b}" for a, b in zip(words, words[1:])] + words
-            lengths = [int(m.group(1)) for m in map(re.compile(_LENGTH_OPTION).match, pairs) if m and int(m.group(1)) > 0]
+            lengths = [int(m.group(1)) for m in map(re.compile(_LENGTH_OPTION).match, pairs)
+                       if m and int(m.group(1)) > 0]
             where = f"the {hook_id} hook in .pre-commit-config.yaml"
             if lengths:
                 found.append((tool, lengths[0], f"{where} (args: {lengths[0]})"))

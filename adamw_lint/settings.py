@@ -136,7 +136,8 @@ class Settings:
 
     def describe(self) -> str:
         """The effective settings as valid TOML (``adamw-lint config``)."""
-        source = re.sub(_TOML_CONTROL, lambda m: f"\\x{ord(m.group()):02x}", self.source or "(defaults: no configuration found)")
+        source = re.sub(_TOML_CONTROL, lambda m: f"\\x{ord(m.group()):02x}",
+                        self.source or "(defaults: no configuration found)")
         lines = [f"# settings from {source}", "[tool.adamw-lint]"]  # a comment ends at a newline
         for key in ("select", "ignore", "extend_select", "exclude", "extend_exclude", "respect_gitignore",
                     "force_exclude", "fix_style", "format", "unsafe_fixes"):

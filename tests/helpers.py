@@ -117,6 +117,22 @@ def slowly(item):
     return item * 2
 
 
+class _Unloadable:
+    """A result that pickles in a worker but cannot be unpickled by the parent."""
+
+    def __reduce__(self):
+        return (_refuse, ())
+
+
+def _refuse():
+    raise ValueError("cannot be loaded here")
+
+
+def unloadable_on(item):
+    """A task for adamw_lint.pool tests: its result for "bad" cannot be read by the parent."""
+    return _Unloadable() if item == "bad" else item * 2
+
+
 def die_on(item):
     """A task for adamw_lint.pool tests: the worker process dies on "die" (importable by spawned workers)."""
     if item == "die":

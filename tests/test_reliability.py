@@ -316,11 +316,60 @@ def test_the_tasks_sent_to_a_worker_that_dies_after_its_task_are_sent_again(monk
 
     as_own_process(monkeypatch, method)
     assert pool._IN_FLIGHT >= 2
-    results = []  # one worker: "b" was sent with "die"; lost, the results would wait for it forever
-    thread = threading.Thread(target=lambda: results.extend(pool.imap(die_on, ["a", "die", "b", "c"], 1)), daemon=True)
+    runs = []  # one worker: "b" was sent with "die"; lost, the results would wait for it forever
+
+    def run():  # a few times: the parent reads end-of-file or a connection reset, as it happens
+        for _ in range(4):
+            runs.append(list(pool.imap(die_on, ["a", "die", "b", "c"], 1)))
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     thread.join(timeout=60)
-    assert results == ["aa", pool.Crashed("the worker process died (exit code 3)"), "bb", "cc"]
+    assert runs == [["aa", pool.Crashed("the worker process died (exit code 3)"), "bb", "cc"]] * 4
+
+
+@pytest.mark.parametrize("method", start_methods())
+def test_a_result_that_cannot_be_read_costs_only_its_task_and_not_the_worker(monkeypatch, method):
+    from adamw_lint.pool import Crashed, Pool
+    from helpers import unloadable_on
+
+    as_own_process(monkeypatch, method)
+    pool = Pool(unloadable_on, 1)
+    try:
+        for item in ("a", "bad", "b", "c"):
+            pool.submit(item)
+        first = pool._pool[0].process
+        assert list(pool.results()) == ["aa", Crashed("the result could not be read: ValueError: cannot be loaded here"),
+                                        "bb", "cc"]
+        assert pool._pool[0].process is first and first.is_alive()  # its stream is whole: it goes on
+    finally:
+        pool.close()
+
+
+@pytest.mark.parametrize("method", start_methods())
+def test_results_stopped_early_and_asked_again_miss_nothing(monkeypatch, method):
+    from adamw_lint.pool import Pool
+    from helpers import die_on
+
+    as_own_process(monkeypatch, method)
+    pool = Pool(die_on, 1)
+    got = []
+
+    def run():
+        for item in "abc":
+            pool.submit(item)
+        results = pool.results()
+        got.append(next(results))
+        results.close()  # the caller stops after the first result
+        got.extend(pool.results())
+
+    try:
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        thread.join(timeout=60)
+        assert got == ["aa", "bb", "cc"]  # none lost, and no loop that never ends
+    finally:
+        pool.close()
 
 
 def test_everything_that_crosses_the_process_boundary_pickles():

@@ -320,8 +320,9 @@ def test_decode_without_tokenize_decodes_as_tokenize_does():
               b"# coding: bogus\n", b"\n", b"   \n", b"# a comment\n", b"x = 1\n", b"s = 'coding: x'\n",
               b"\r", b"\r\n", b"\xef\xbb\xbf", b"\xff", b"\xc3\xa9", b"\xe9", b"codin", b"g: utf-8\n", b"y"]
     inputs = [b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(5000)]
+    folder = os.path.dirname(os.__file__)
     inputs += [open(os.path.join(folder, name), "rb").read()
-               for folder in [os.path.dirname(os.__file__)] for name in sorted(os.listdir(folder)) if name.endswith(".py")]
+               for name in sorted(os.listdir(folder)) if name.endswith(".py")]
     skipped = 0
     for raw in inputs:
         assert fast(raw) == slow(raw), raw[:200]

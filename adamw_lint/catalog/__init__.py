@@ -111,7 +111,8 @@ def trigger_words() -> Tuple[str, ...]:
     # ``in`` before ``_covers``: most pairs share no text (this runs at every start: 1.2 -> 0.4 ms)
     for row in rows:
         if row.adaptive if isinstance(row, TrainingOptimizer) else codes_of(row):
-            words |= {name.rsplit(".", 1)[1] for name in row.names if not any(w in name and _covers(w, name) for w in words)}
+            words |= {name.rsplit(".", 1)[1] for name in row.names
+                      if not any(w in name and _covers(w, name) for w in words)}
     adaptive = {name for row in table["TRAINING_OPTIMIZERS"] if row.adaptive for name in row.names}
     # a name a getter maps to an adaptive class (``dnn_optimizer='RMSProp'``) is the word there
     words |= {key for names in table["OPTIMIZER_NAME_TABLES"].values() for key, cls in names.items() if cls in adaptive}
