@@ -1,30 +1,24 @@
 """``# noqa`` exactly as flake8 reads it, for the CLI (flake8 applies it to the plugin itself).
-
-tokenize is imported only to read a file that has a finding and a ``# noqa``: most runs never do."""
+The runner imports it only for a file with findings: most runs never do (nor tokenize)."""
 
 from __future__ import annotations
 
 import ast
 import re
-from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Set, Tuple
+import tokenize
+from typing import Dict, Iterable, Iterator, List, Set, Tuple
 
 from .files import physical_lines
 from .findings import Finding
 
-if TYPE_CHECKING:
-    import tokenize
-
-# compiled on first use (re's cache): only a file with a finding is searched for them
-_NOQA_FILE = r"(?im)^[ \t\f]*# flake8[:=]\s*noqa"  # flake8's, at a line start
-_NOQA = r"(?i)# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?"
-_SEPARATOR = r"[,\s]"
+_NOQA_FILE = re.compile(r"^[ \t\f]*# flake8[:=]\s*noqa", re.IGNORECASE | re.MULTILINE)  # flake8's, at a line start
+_NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
+_SEPARATOR = re.compile(r"[,\s]")
 
 
 def _tokens(source: str) -> Iterator[tokenize.TokenInfo]:
     """Tokens with lines as Python counts them: ``\\r`` alone ends a line too (``StringIO.readline``
     splits only on ``\\n``, which made a ``\\r``-only file one line). Raises TokenError/SyntaxError."""
-    import tokenize
-
     return tokenize.generate_tokens(iter(physical_lines(_universal(source))).__next__)
 
 
@@ -37,8 +31,6 @@ def _universal(source: str) -> str:
 def _ranges(tokens: Iterable[tokenize.TokenInfo]) -> Iterator[Tuple[int, int]]:
     """The line ranges flake8 searches for ``# noqa`` as one: a line, or the lines one token spans
     (a multi-line string, a backslash continuation). Raises TokenError/SyntaxError."""
-    import tokenize
-
     low, high = 2**31, -1
     for tok in tokens:
         if tok.type in (tokenize.ENDMARKER, tokenize.DEDENT):
@@ -51,8 +43,6 @@ def _ranges(tokens: Iterable[tokenize.TokenInfo]) -> Iterator[Tuple[int, int]]:
 
 def noqa_lines(source: str) -> Dict[int, str]:
     """Line number → the text flake8 searches for ``# noqa`` (a multi-line string counts whole)."""
-    import tokenize
-
     lines = physical_lines(source)
     mapping: Dict[int, str] = {}
     try:
@@ -64,13 +54,13 @@ def noqa_lines(source: str) -> Dict[int, str]:
 
 
 def is_suppressed(code: str, line_text: str) -> bool:
-    match = re.search(_NOQA, line_text)
+    match = _NOQA.search(line_text)
     if match is None:
         return False
     codes = match.group("codes")
     if codes is None:
         return True
-    listed = tuple(c.strip() for c in re.split(_SEPARATOR, codes) if c.strip())
+    listed = tuple(c.strip() for c in _SEPARATOR.split(codes) if c.strip())
     return code in listed or code.startswith(listed)
 
 
@@ -78,12 +68,12 @@ def skips_file(source: str) -> bool:
     """A line that starts with ``# flake8: noqa`` turns off every check of the file, as in flake8
     (after code on a line, flake8 warns and ignores it: so do we). flake8 reads the file with
     universal newlines, so a line may start after a ``\\r`` alone."""
-    return re.search(_NOQA_FILE, _universal(source)) is not None
+    return _NOQA_FILE.search(_universal(source)) is not None
 
 
 def without_noqa(findings: Iterable[Finding], source: str) -> List[Finding]:
     findings = list(findings)
-    if not findings or re.search(_NOQA, source) is None and not skips_file(source):
+    if not findings or _NOQA.search(source) is None and not skips_file(source):
         return findings  # most files: no tokenizing at all
     if skips_file(source):
         return []
@@ -97,8 +87,6 @@ def add_noqa(source: str, findings: Iterable[Finding]) -> Tuple[str, int]:
     into a ``# noqa:`` *comment* already there (never into a string that looks like one); and how
     many codes were added. ValueError when the file cannot be tokenized or the result would not
     parse: nothing is to be written then."""
-    import tokenize
-
     lines = physical_lines(source)
     try:
         last_line, comments = _layout(source)
@@ -112,11 +100,11 @@ def add_noqa(source: str, findings: Iterable[Finding]) -> Tuple[str, int]:
         line = lines[number - 1]
         body = line.rstrip("\r\n")
         column = comments.get(number)
-        match = re.compile(_NOQA).search(body, column) if column is not None else None
+        match = _NOQA.search(body, column) if column is not None else None
         if match is not None and match.group("codes") is None:
             continue  # a bare noqa already silences everything on the line
         if match is not None:
-            present = {c for c in re.split(_SEPARATOR, match.group("codes")) if c}
+            present = {c for c in _SEPARATOR.split(match.group("codes")) if c}
             new = codes - present
             body = body[:match.start()] + "# noqa: " + ", ".join(sorted(present | codes)) + body[match.end():]
         else:
@@ -137,8 +125,6 @@ def add_noqa(source: str, findings: Iterable[Finding]) -> Tuple[str, int]:
 def _layout(source: str) -> Tuple[Dict[int, int], Dict[int, int]]:
     """Line → the last line of its ``_ranges`` range (where a comment can go and be read), and
     line → the column of the comment token on it. Raises TokenError/SyntaxError."""
-    import tokenize
-
     ends: Dict[int, int] = {}
     comments: Dict[int, int] = {}
 

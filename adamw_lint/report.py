@@ -21,7 +21,7 @@ Replacements = Dict[Tuple[str, Tuple[int, int, int, int]], List[Tuple[int, int, 
 
 # Compiled on first use (re's own cache), as the rarely used patterns of the other modules are:
 # a run that prints nothing to escape never pays for them. These two, whose surrogate range makes
-# a 64K-character set, took 0.7 ms of every start; all such patterns together ~3 ms.
+# a 64K-character set, took 0.7 ms of every start; all such patterns together ~2.5 ms.
 _CONTROL = r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]"
 _UNDECODABLE = r"[\ud800-\udfff]"
 

@@ -27,7 +27,6 @@ from .catalog.schema import UNSAFE
 from .project import forget_metadata, in_package, line_length, torch_floor
 from .files import Decoded, SourceError, TooLarge, decode, encode, physical_lines, read_bytes, scan
 from .findings import Finding, Span
-from .noqa import without_noqa
 from .selection import Selection
 
 if TYPE_CHECKING:
@@ -230,7 +229,11 @@ def check_one(path: str, raw: bytes, selection: Selection, options: Options = Op
                                 limited=lambda reason: result.errors.append(SourceError(path, reason)))
     except RecursionError:
         raise SourceError(path, "is nested too deeply to analyze") from None
-    result.findings = selection.filter(without_noqa(findings, decoded.text))
+    if findings:  # noqa (and tokenize) only for a file with something to silence
+        from .noqa import without_noqa
+
+        findings = without_noqa(findings, decoded.text)
+    result.findings = selection.filter(findings)
     if options.fix_details and any(f.fix for f in result.findings):
         from .textfix import fix_each  # libcst loads only for a fix that is not a rename
 

@@ -80,7 +80,7 @@ class _Text:
         for line in self.lines:
             self.starts.append(self.starts[-1] + len(line))
         self._tree = tree
-        self._calls: Dict[int, Dict[int, List[ast.Call]]] = {}  # id of a module-level statement → its calls by line
+        self._calls: Dict[Tuple[int, ...], Dict[int, List[ast.Call]]] = {}  # ids of module-level statements → their calls by line
         self._firsts: Optional[List[int]] = None  # the first line of each module-level statement
         self._names: Optional[Counter] = None
         self._containers: Optional[Dict[Span, ast.expr]] = None
@@ -127,15 +127,11 @@ class _Text:
         files); several on one line (``a = f(); b = g()``) are walked together, breadth first as
         the module's walk meets them, so the calls come in its order."""
         holding = self._module_statements(line)
-        if len(holding) > 1:
-            return [node for node in ast.walk(ast.Module(body=holding, type_ignores=[]))
-                    if isinstance(node, ast.Call) and node.func.lineno <= line <= (node.func.end_lineno or node.func.lineno)]
-        if not holding:
-            return []
-        calls = self._calls.get(id(holding[0]))
+        key = tuple(map(id, holding))
+        calls = self._calls.get(key)
         if calls is None:
-            calls = self._calls[id(holding[0])] = {}
-            for node in ast.walk(holding[0]):
+            calls = self._calls[key] = {}
+            for node in ast.walk(ast.Module(body=holding, type_ignores=[])):
                 if isinstance(node, ast.Call):
                     for number in range(node.func.lineno, (node.func.end_lineno or node.func.lineno) + 1):
                         calls.setdefault(number, []).append(node)
