@@ -25,7 +25,6 @@ import collections
 import contextlib
 import gc
 import os
-import pickle
 import signal
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, Iterator, List, NamedTuple, Optional, Sequence
@@ -275,6 +274,7 @@ class Pool:
         busy = [w for w in self._pool if w.tasks]
         if not busy:
             return
+        import pickle  # loaded with multiprocessing by then; a run without workers never imports it
         from multiprocessing.connection import wait
 
         ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout))
