@@ -457,3 +457,43 @@ def test_loss_terms_and_add_loss_in_another_module(tmp_path, monkeypatch, order)
                      "added_loss.py": [(5, "AWL202")]}
     assert "pkg/losses.py:9" in findings["regularized_loss.py"][0][0][2]
     assert "pkg/losses.py:16" in findings["added_loss.py"][0][0][2]
+
+
+def _big_package(root):
+    """``pkg.big.wide`` builds a model from two builders of ~12,000 nodes each: each is under the
+    bound, together they are over it, and their summary gives up (its steps run out) in the second."""
+    package = root / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    lines = ["from tensorflow import keras", ""]
+    for name in ("first", "second"):
+        lines.append(f"def {name}(x):")
+        lines += [f"    x = keras.layers.Dense({k}, kernel_regularizer=None)(x)" for k in range(1700)]
+        lines += ["    return x", ""]
+    lines += ["def wide(x):", "    return second(first(x))", ""]
+    (package / "big.py").write_text("\n".join(lines))
+    caller = ("from tensorflow import keras\nfrom pkg.big import wide\n\ninputs = keras.Input((8,))\n"
+              "model = keras.Model(inputs, wide(inputs))\n"
+              "model.compile(optimizer=keras.optimizers.Adam(), loss='mse')\n")
+    for name in ("a.py", "b.py"):
+        (package / name).write_text(caller)
+
+
+def test_a_summary_given_up_is_not_taken_again_by_the_next_file(tmp_path, monkeypatch):
+    # the first file's summary gives up inside ``wide`` and ``second``: they are settled as
+    # unknown for the run, so the second file's summary stops at ``wide`` at once instead of
+    # exploring ``second`` again; both files' walks are taken, and stop at the bound
+    _big_package(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    explored = []
+    original = KerasTfChecker._reacts
+
+    def reacts(self, kind, node, scope):
+        explored.append(self.ctx.path)
+        return original(self, kind, node, scope)
+    monkeypatch.setattr(KerasTfChecker, "_reacts", reacts)
+
+    findings = _checked_together(monkeypatch, tmp_path, ["a.py", "b.py"])
+    assert findings == {name: ([], [LIMIT_MESSAGE]) for name in ("a.py", "b.py")}
+    first, second = (sum(1 for p in explored if p.endswith(name)) for name in ("a.py", "b.py"))
+    assert first > keras_tf._WALK_LIMIT and second < 50
