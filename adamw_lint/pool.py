@@ -186,15 +186,16 @@ def _safe_path() -> Iterator[None]:
 
 
 _IN_FLIGHT = 2  # tasks sent to a worker at once
+_FEED_EVERY = 0.005  # seconds between feeds of the workers while the helper runs a task (``_feeding``)
 
 
 class Pool:
     """Tasks submitted one at a time to at most ``workers`` processes, each started when a task
     finds no free worker, so their start-up overlaps whatever the caller does next (reading and
     pre-filtering the rest of the tree) and a handful of tasks never pays for more processes.
-    A worker is sent its next task before it finishes the one it runs (``_IN_FLIGHT``): tasks are
-    sent only when the caller is here, and a caller busy with a task of its own (as helper, below)
-    left a worker that had finished waiting for it (tf-agents: 0.2 s of the worker's 0.9 s).
+    A worker is sent its next task before it finishes the one it runs (``_IN_FLIGHT``), and while
+    the caller runs a task of its own (as helper, below) a timer feeds the workers (``_feeding``):
+    tasks are otherwise sent only when the caller is here.
 
     ``results()`` yields ``func(task)`` for every task submitted so far, in submission order; more
     tasks may be submitted afterwards and ``results()`` called again. ``helper``, when given, is
@@ -216,6 +217,8 @@ class Pool:
         self._results: Dict[int, Any] = {}
         self._waiting: Deque[int] = collections.deque()  # tasks not yet handed out, by index
         self._next_result = 0
+        self._alarm: Any = None  # SIGALRM's handler before ours, while ours is installed (``_feeding``)
+        self._fed = False  # whether the helper is running a task, fed around by the signal
 
     def submit(self, task: Any) -> None:
         self._waiting.append(len(self._tasks))
@@ -239,7 +242,8 @@ class Pool:
                 self._dispatch()
             if self._helper is not None and self._waiting and all(w.tasks for w in self._pool):
                 index = self._waiting.pop()
-                self._results[index] = self._helper(self._tasks[index])
+                with self._feeding():
+                    self._results[index] = self._helper(self._tasks[index])
                 self._collect(timeout=0)
             else:
                 self._collect(timeout=None)
@@ -251,8 +255,47 @@ class Pool:
         for worker in self._pool:
             worker.stop()
         self._pool = []
+        if self._alarm is not None:
+            signal.signal(signal.SIGALRM, self._alarm)
+            self._alarm = None
 
-    def _dispatch(self) -> None:
+    @contextlib.contextmanager
+    def _feeding(self) -> Iterator[None]:
+        """While the helper runs a task in this process, a timer's signal feeds the workers every
+        few milliseconds: it reads what they finished and sends them their next tasks. Tasks were
+        sent only from the pool's loop, so a worker that had finished the two it held waited for
+        the helper's task to end (tf-agents: idle 0.33 s of 0.86 s). Only in the command's own
+        process (a host program may use the signal itself), in the main thread, where interval
+        timers exist. A worker that died meanwhile is replaced by the loop, never by the signal:
+        a fork in the middle of the helper's task would copy its half-built caches. The handler
+        stays until ``close`` and does nothing outside this block: restored at once, a signal
+        already caught but not yet handled would meet the default action."""
+        if self._alarm is None and _own_process and hasattr(signal, "setitimer"):
+            try:
+                self._alarm = signal.signal(signal.SIGALRM, self._feed)
+            except ValueError:  # not the main thread
+                pass
+        if self._alarm is None:
+            yield
+            return
+        self._fed = True
+        signal.setitimer(signal.ITIMER_REAL, _FEED_EVERY, _FEED_EVERY)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            self._fed = False
+
+    def _feed(self, signum: int, frame: object) -> None:
+        if not self._fed:
+            return
+        try:
+            self._collect(timeout=0, replace=False)
+            self._dispatch(replace=False)
+        except RecursionError:  # the helper's task was deep in a nested tree: the loop feeds them later
+            pass
+
+    def _dispatch(self, replace: bool = True) -> None:
         for depth in range(1, _IN_FLIGHT + 1):  # a task for each worker before a second one for any
             for index, worker in enumerate(self._pool):
                 if len(worker.tasks) >= depth or not self._waiting:
@@ -261,7 +304,9 @@ class Pool:
                 try:
                     worker.conn.send(self._tasks[task])
                 except OSError:
-                    if worker.tasks:  # it died running one: ``_collect`` reports that one and sends the rest again
+                    # it died running one (``_collect`` reports that one and sends the rest again),
+                    # or it is left to the loop to replace
+                    if worker.tasks or not replace:
                         self._waiting.appendleft(task)
                         continue
                     worker.stop()  # it died while idle (the OOM killer, say): a fresh one takes the task
@@ -269,8 +314,9 @@ class Pool:
                     worker.conn.send(self._tasks[task])
                 worker.tasks.append(task)
 
-    def _collect(self, timeout: Optional[float]) -> None:
-        """Receive what the busy workers have finished (waiting up to ``timeout``; None: until one is)."""
+    def _collect(self, timeout: Optional[float], replace: bool = True) -> None:
+        """Receive what the busy workers have finished (waiting up to ``timeout``; None: until one
+        is); a worker found dead is reported and replaced, or, without ``replace``, left as it is."""
         busy = [w for w in self._pool if w.tasks]
         if not busy:
             return
@@ -281,16 +327,19 @@ class Pool:
         for index, worker in enumerate(self._pool):
             if not worker.tasks or not (worker.conn in ready or worker.process.sentinel in ready):
                 continue
-            task = worker.tasks.popleft()  # a worker runs its tasks in the order they were sent
             try:
                 data = worker.conn.recv_bytes()
             except (EOFError, OSError):  # it died (a reset: with a task sent to it still unread)
+                if not replace:
+                    continue
+                task = worker.tasks.popleft()
                 worker.process.join(timeout=1)
                 self._results[task] = Crashed(f"the worker process died (exit code {worker.process.exitcode})")
                 self._waiting.extendleft(reversed(worker.tasks))  # sent to it, never started: handed out again
                 worker.stop()
                 self._pool[index] = self._start()
                 continue
+            task = worker.tasks.popleft()  # a worker runs its tasks in the order they were sent
             try:
                 self._results[task] = pickle.loads(data)
             except Exception as error:  # a result that cannot be unpickled here; the worker goes on

@@ -117,6 +117,16 @@ def slowly(item):
     return item * 2
 
 
+def stamped(item):
+    """A task for adamw_lint.pool tests: dies on "die", else says when it ran (the monotonic clock
+    is the machine's: comparable across processes)."""
+    import time
+
+    if item == "die":
+        os._exit(3)
+    return item, time.monotonic()
+
+
 class _Unloadable:
     """A result that pickles in a worker but cannot be unpickled by the parent."""
 

@@ -497,6 +497,60 @@ def test_the_helper_takes_the_last_waiting_tasks_and_the_workers_the_first(monke
         pool.close()
 
 
+def _helped_slowly(items, helper_seconds):
+    """A pool of one worker whose helper (the main process) sleeps ``helper_seconds`` in each task
+    it takes: the results, when the helper's first task ran, and when workers were started."""
+    from adamw_lint import pool as pool_module
+    from helpers import stamped
+
+    helped, starts = [], []
+
+    def helper(item):
+        began = time.monotonic()
+        time.sleep(helper_seconds)  # a sleep interrupted by the timer's signal goes on (PEP 475)
+        helped.append((began, time.monotonic()))
+        return item, began
+
+    pool = pool_module.Pool(stamped, 1, helper=helper)
+    original = pool._start
+    pool._start = lambda: (starts.append(time.monotonic()), original())[1]
+    try:
+        for item in items:
+            pool.submit(item)
+        return list(pool.results()), helped, starts
+    finally:
+        pool.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fed in the command's own process: on Linux")
+def test_workers_are_fed_while_the_main_process_runs_a_task_of_its_own(monkeypatch):
+    """The helper takes the last task and runs it for 0.5 s: the worker, which holds two tasks at
+    once, is sent the others meanwhile (it used to wait for the helper, idle after two), and the
+    handler of SIGALRM is the one before the pool once it is closed."""
+    as_own_process(monkeypatch, "fork")
+    before = signal.getsignal(signal.SIGALRM)
+    results, helped, _ = _helped_slowly(range(12), 0.5)
+    assert [item for item, _ in results] == list(range(12))
+    (began, ended), = helped
+    assert results[11][1] == began  # the helper took the last task
+    assert all(began < at < ended for _, at in results[2:11])  # the worker ran the rest meanwhile
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.setitimer(signal.ITIMER_REAL, 0) == (0.0, 0.0)  # no timer left running
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fed in the command's own process: on Linux")
+def test_a_worker_that_dies_while_fed_is_replaced_by_the_loop_not_by_the_signal(monkeypatch):
+    # a fork from the signal would copy the helper's half-done analysis into the new worker
+    from adamw_lint.pool import Crashed
+
+    as_own_process(monkeypatch, "fork")
+    results, helped, starts = _helped_slowly(["a", "b", "die", "c", "d", "e"], 0.5)
+    assert [r if isinstance(r, Crashed) else r[0] for r in results] == [
+        "a", "b", Crashed("the worker process died (exit code 3)"), "c", "d", "e"]
+    (began, ended), = helped
+    assert len(starts) == 2 and not any(began < at < ended for at in starts)
+
+
 def test_reads_end_at_the_limit_or_the_end_of_the_file_whatever_the_size_said(tmp_path, monkeypatch):
     from adamw_lint import files
 
