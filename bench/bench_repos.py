@@ -76,6 +76,24 @@ def _seconds(command: Sequence[str], cwd: Path, env: Dict[str, str]) -> Tuple[fl
     return time.perf_counter() - start, done.returncode
 
 
+# the installed adamw-lint's requirements that are not installed beside it (a build installed with
+# --no-deps runs without PyYAML: every config file is then an internal error, quickly)
+_MISSING = """
+from importlib import metadata
+missing = []
+for requirement in metadata.requires("adamw-lint") or ():
+    name = requirement.split(";")[0].split("[")[0]
+    for stop in "<>=!~ ":
+        name = name.split(stop)[0]
+    if ";" not in requirement:
+        try:
+            metadata.version(name)
+        except metadata.PackageNotFoundError:
+            missing.append(name)
+print(" ".join(missing))
+"""
+
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("roots", nargs="+")
@@ -98,10 +116,17 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     envs = {name: env for name in commands}
     if args.before:  # its own installed build, whatever PYTHONPATH would put first
         envs["before"] = {k: v for k, v in env.items() if k != "PYTHONPATH"}
+    for name in ("adamw-lint", "before"):
+        if name in commands:
+            missing = subprocess.run([commands[name][0], "-c", _MISSING], env=envs[name], capture_output=True, text=True)
+            if missing.returncode or missing.stdout.strip():
+                sys.exit(f"{commands[name][0]} cannot run adamw-lint as users do (missing: "
+                         f"{missing.stdout.strip() or missing.stderr.strip()}): its figures would be of another program")
     print(f"load average {os.getloadavg()[0]:.2f}; {args.repeat} rounds; medians in seconds")
     print(f"{'tree':<34} {'adamw-lint':>10} {'ruff':>8} {'ratio':>7}  exit" + (f" {'floor':>8}" if args.floor else "")
           + (f" {'before':>8} {'ratio':>7}  exit" if args.before else ""))
     totals = dict.fromkeys(commands, 0.0)
+    differ: List[str] = []
     worst = {name: (0.0, "") for name in ("adamw-lint", "before") if name in commands}
     for tree in _trees(args.roots):
         for name, command in commands.items():
@@ -122,9 +147,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         line += f"    {median['floor']:8.3f}" if args.floor else ""
         line += f" {median['before']:8.3f} {median['before'] / median['ruff']:6.1f}×  {codes['before']}" if args.before else ""
         print(line, flush=True)
+        if args.before and codes["before"] != code:
+            differ.append(f"{tree.name} ({codes['before']} → {code})")
     for name in worst:
         print(f"sum{' (before)' if name == 'before' else ''}: {totals[name]:.2f} s against ruff's {totals['ruff']:.2f} s "
               f"= {totals[name] / totals['ruff']:.2f}×; worst: {worst[name][1]} {worst[name][0]:.1f}×")
+    if differ:  # a build that fails where the other finds (or the reverse) is not timing the same work
+        print(f"exit codes differ between the builds on {len(differ)} trees: {', '.join(differ)}")
     print(f"load average {os.getloadavg()[0]:.2f}")
     if args.floor:
         print(f"floor (read every file, parse the candidates): {totals['floor']:.2f} s = "
