@@ -289,11 +289,17 @@ class Pool:
     def _feed(self, signum: int, frame: object) -> None:
         if not self._fed:
             return
+        # Python may run a handler again from inside itself (a signal caught while it reads a
+        # result): the inner one would read the rest of that message as another, and the outer
+        # one then wait forever for bytes already taken
+        self._fed = False
         try:
             self._collect(timeout=0, replace=False)
             self._dispatch(replace=False)
         except RecursionError:  # the helper's task was deep in a nested tree: the loop feeds them later
             pass
+        finally:
+            self._fed = True
 
     def _dispatch(self, replace: bool = True) -> None:
         for depth in range(1, _IN_FLIGHT + 1):  # a task for each worker before a second one for any

@@ -551,6 +551,53 @@ def test_a_worker_that_dies_while_fed_is_replaced_by_the_loop_not_by_the_signal(
     assert len(starts) == 2 and not any(began < at < ended for at in starts)
 
 
+class _Reentered:
+    """A worker's connection whose reads first run the pool's feed again, as a timer's signal
+    caught in the middle of a read would."""
+
+    def __init__(self, conn, pool):
+        self._conn, self._pool = conn, pool
+
+    def recv_bytes(self):
+        self._pool._feed(signal.SIGALRM, None)
+        return self._conn.recv_bytes()
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fed in the command's own process: on Linux")
+def test_a_feed_entered_again_from_inside_itself_does_nothing(monkeypatch):
+    # it read the rest of the message being read as another one, and the outer read then waited
+    # forever for bytes already taken (a hang seen once in about a thousand runs)
+    from adamw_lint.pool import Pool
+    from helpers import stamped
+
+    as_own_process(monkeypatch, "fork")
+    pool = Pool(stamped, 1)
+    got = []
+    try:
+        for item in "abcd":
+            pool.submit(item)
+        worker = pool._pool[0]
+        worker.conn = _Reentered(worker.conn, pool)
+        time.sleep(0.5)  # both tasks sent are done: their results wait in the pipe
+
+        def run():
+            pool._fed = True  # as inside ``_feeding``, where the signal calls ``_feed``
+            pool._feed(signal.SIGALRM, None)
+            pool._fed = False
+            got.extend(item for item, _ in pool.results())
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        thread.join(timeout=30)
+        assert got == list("abcd")
+    finally:
+        worker.conn = worker.conn._conn
+        pool.close()
+
+
 def test_reads_end_at_the_limit_or_the_end_of_the_file_whatever_the_size_said(tmp_path, monkeypatch):
     from adamw_lint import files
 
