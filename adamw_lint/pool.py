@@ -217,8 +217,10 @@ class Pool:
         self._results: Dict[int, Any] = {}
         self._waiting: Deque[int] = collections.deque()  # tasks not yet handed out, by index
         self._next_result = 0
-        self._alarm: Any = None  # SIGALRM's handler before ours, while ours is installed (``_feeding``)
+        self._installed = False  # whether our SIGALRM handler is (``_feeding``), and the one before it
+        self._alarm: Any = None
         self._fed = False  # whether the helper is running a task, fed around by the signal
+        self._feed_error: Optional[BaseException] = None  # what stopped the feed during the helper's task
 
     def submit(self, task: Any) -> None:
         self._waiting.append(len(self._tasks))
@@ -252,12 +254,15 @@ class Pool:
         return _Worker(self._context, self._func, self._pool)
 
     def close(self) -> None:
+        if self._installed:  # stopped first: an interrupt may have come as ``_feeding`` armed it
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            self._fed = False
         for worker in self._pool:
             worker.stop()
         self._pool = []
-        if self._alarm is not None:
-            signal.signal(signal.SIGALRM, self._alarm)
-            self._alarm = None
+        if self._installed:
+            signal.signal(signal.SIGALRM, signal.SIG_DFL if self._alarm is None else self._alarm)
+            self._installed = False
 
     @contextlib.contextmanager
     def _feeding(self) -> Iterator[None]:
@@ -270,21 +275,24 @@ class Pool:
         a fork in the middle of the helper's task would copy its half-built caches. The handler
         stays until ``close`` and does nothing outside this block: restored at once, a signal
         already caught but not yet handled would meet the default action."""
-        if self._alarm is None and _own_process and hasattr(signal, "setitimer"):
-            try:
-                self._alarm = signal.signal(signal.SIGALRM, self._feed)
-            except ValueError:  # not the main thread
-                pass
-        if self._alarm is None:
+        import threading  # loaded with multiprocessing already
+
+        main = threading.current_thread() is threading.main_thread()
+        if not (_own_process and main and hasattr(signal, "setitimer")):
             yield
             return
-        self._fed = True
-        signal.setitimer(signal.ITIMER_REAL, _FEED_EVERY, _FEED_EVERY)
+        if signal.getsignal(signal.SIGALRM) != self._feed:  # not yet, or another pool's close restored its own
+            self._alarm, self._installed = signal.signal(signal.SIGALRM, self._feed), True
+        self._feed_error = None
         try:
+            self._fed = True
+            signal.setitimer(signal.ITIMER_REAL, _FEED_EVERY, _FEED_EVERY)
             yield
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             self._fed = False
+        if self._feed_error is not None:  # raised here, in the loop, as it would have been there
+            raise self._feed_error
 
     def _feed(self, signum: int, frame: object) -> None:
         if not self._fed:
@@ -297,9 +305,11 @@ class Pool:
             self._collect(timeout=0, replace=False)
             self._dispatch(replace=False)
         except RecursionError:  # the helper's task was deep in a nested tree: the loop feeds them later
-            pass
-        finally:
-            self._fed = True
+            return  # (raised by ``wait``, before anything changed)
+        except Exception as error:  # not into the helper's task, which would be blamed for it
+            self._feed_error = error
+            return
+        self._fed = True
 
     def _dispatch(self, replace: bool = True) -> None:
         for depth in range(1, _IN_FLIGHT + 1):  # a task for each worker before a second one for any
@@ -318,6 +328,9 @@ class Pool:
                     worker.stop()  # it died while idle (the OOM killer, say): a fresh one takes the task
                     worker = self._pool[index] = self._start()
                     worker.conn.send(self._tasks[task])
+                except BaseException:
+                    self._waiting.appendleft(task)  # not lost, whatever stops the run or the feed
+                    raise
                 worker.tasks.append(task)
 
     def _collect(self, timeout: Optional[float], replace: bool = True) -> None:

@@ -497,9 +497,13 @@ def test_the_helper_takes_the_last_waiting_tasks_and_the_workers_the_first(monke
         pool.close()
 
 
-def _helped_slowly(items, helper_seconds):
-    """A pool of one worker whose helper (the main process) sleeps ``helper_seconds`` in each task
-    it takes: the results, when the helper's first task ran, and when workers were started."""
+def _helped_until(items, done):
+    """A pool of one worker whose helper (the main process) holds the first task it takes until
+    ``done(pool)`` (10 s at most): the results, when the helper's tasks ran, and when workers were
+    started. A pool that hangs ends the test run with every thread's stack after 120 s (feeding
+    needs the main thread: no thread to join with a timeout)."""
+    import faulthandler
+
     from adamw_lint import pool as pool_module
     from helpers import stamped
 
@@ -507,47 +511,61 @@ def _helped_slowly(items, helper_seconds):
 
     def helper(item):
         began = time.monotonic()
-        time.sleep(helper_seconds)  # a sleep interrupted by the timer's signal goes on (PEP 475)
+        while not helped and not done(pool) and time.monotonic() < began + 10:  # the first task only
+            time.sleep(0.01)  # a sleep interrupted by the timer's signal goes on (PEP 475)
         helped.append((began, time.monotonic()))
         return item, began
 
     pool = pool_module.Pool(stamped, 1, helper=helper)
     original = pool._start
     pool._start = lambda: (starts.append(time.monotonic()), original())[1]
+    faulthandler.dump_traceback_later(120, exit=True)
     try:
         for item in items:
             pool.submit(item)
         return list(pool.results()), helped, starts
     finally:
+        faulthandler.cancel_dump_traceback_later()
         pool.close()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fed in the command's own process: on Linux")
 def test_workers_are_fed_while_the_main_process_runs_a_task_of_its_own(monkeypatch):
-    """The helper takes the last task and runs it for 0.5 s: the worker, which holds two tasks at
-    once, is sent the others meanwhile (it used to wait for the helper, idle after two), and the
-    handler of SIGALRM is the one before the pool once it is closed."""
+    """The helper takes the last task and holds it until the other eleven are done: the worker,
+    which holds two tasks at once, is sent the others meanwhile (it used to wait for the helper,
+    idle after two, and the helper then waited 10 s), and the handler of SIGALRM is the one
+    before the pool once it is closed."""
     as_own_process(monkeypatch, "fork")
     before = signal.getsignal(signal.SIGALRM)
-    results, helped, _ = _helped_slowly(range(12), 0.5)
+    results, helped, _ = _helped_until(range(12), lambda pool: len(pool._results) >= 11)
     assert [item for item, _ in results] == list(range(12))
     (began, ended), = helped
     assert results[11][1] == began  # the helper took the last task
     assert all(began < at < ended for _, at in results[2:11])  # the worker ran the rest meanwhile
+    assert ended - began < 9
     assert signal.getsignal(signal.SIGALRM) is before
     assert signal.setitimer(signal.ITIMER_REAL, 0) == (0.0, 0.0)  # no timer left running
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fed in the command's own process: on Linux")
 def test_a_worker_that_dies_while_fed_is_replaced_by_the_loop_not_by_the_signal(monkeypatch):
-    # a fork from the signal would copy the helper's half-done analysis into the new worker
+    # a fork from the signal would copy the helper's half-done analysis into the new worker; the
+    # helper holds its task until the worker has been dead for 0.2 s (40 feeds)
     from adamw_lint.pool import Crashed
 
+    died = []
+
+    def dead_a_while(pool):
+        if pool._pool[0].process.exitcode is not None and not died:
+            died.append(time.monotonic())
+        return bool(died) and time.monotonic() > died[0] + 0.2
+
     as_own_process(monkeypatch, "fork")
-    results, helped, starts = _helped_slowly(["a", "b", "die", "c", "d", "e"], 0.5)
+    results, helped, starts = _helped_until(["a", "b", "die", "c", "d", "e"], dead_a_while)
     assert [r if isinstance(r, Crashed) else r[0] for r in results] == [
         "a", "b", Crashed("the worker process died (exit code 3)"), "c", "d", "e"]
     (began, ended), = helped
+    assert died and ended - began < 9
     assert len(starts) == 2 and not any(began < at < ended for at in starts)
 
 
@@ -581,7 +599,8 @@ def test_a_feed_entered_again_from_inside_itself_does_nothing(monkeypatch):
             pool.submit(item)
         worker = pool._pool[0]
         worker.conn = _Reentered(worker.conn, pool)
-        time.sleep(0.5)  # both tasks sent are done: their results wait in the pipe
+        assert worker.conn._conn.poll(30)  # a result waits in the pipe
+        time.sleep(0.2)  # and the second one with it
 
         def run():
             pool._fed = True  # as inside ``_feeding``, where the signal calls ``_feed``
