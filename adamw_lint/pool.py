@@ -15,6 +15,8 @@ workers outlived a killed parent. This pool is small enough to reason about inst
   worker at once, and waits on every pipe *and* every process sentinel, so a worker that dies is
   noticed at once: the task it was running is reported as crashed, the one it had not started is
   handed out again, and a fresh worker takes its place;
+- while the parent runs a task itself, a timer's signal keeps the workers fed (it reads their
+  results and sends their next tasks, never starts a worker);
 - workers ignore SIGINT (Ctrl-C reaches the whole process group; the parent decides) and are
   killed by the parent when it stops for any reason.
 """
