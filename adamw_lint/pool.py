@@ -219,8 +219,8 @@ class Pool:
         self._results: Dict[int, Any] = {}
         self._waiting: Deque[int] = collections.deque()  # tasks not yet handed out, by index
         self._next_result = 0
-        self._installed = False  # whether our SIGALRM handler is (``_feeding``), and the one before it
-        self._alarm: Any = None
+        self._installed = False  # whether our SIGALRM handler is installed (``_feeding``)
+        self._alarm: Any = None  # the handler before it, restored by ``close``
         self._fed = False  # whether the helper is running a task, fed around by the signal
         self._feed_error: Optional[BaseException] = None  # what stopped the feed during the helper's task
 

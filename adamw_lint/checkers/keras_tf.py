@@ -90,7 +90,12 @@ class _Inert(NamedTuple):
 
 
 class _TooFar(Exception):
-    """Summarising would take more steps than the walk it may spare: given up, nothing cached."""
+    """Summarising would take more steps than the walk it may spare: given up, nothing cached
+    but the other modules' summaries that were open (``keys``), settled as unknown."""
+
+    def __init__(self, keys: List[Hashable]) -> None:
+        super().__init__()
+        self.keys = keys
 
 
 class _Optimizer:
@@ -153,7 +158,6 @@ class KerasTfChecker(Checker):
         self._budget = 0  # steps the summaries of one walk may still take
         self._too_far = False  # a summary was given up: this module's walks are long, taken as they are
         self._open: List[Hashable] = []  # the keys of the other modules' summaries being computed
-        self._abandoned: List[Hashable] = []  # those open when a summary was given up
 
     # collecting --------------------------------------------------------------------------
     def check(self, call: ast.Call, scope: Scope, name: str, row: object) -> Iterable[Finding]:
@@ -869,10 +873,9 @@ class KerasTfChecker(Checker):
         self._budget = _WALK_LIMIT
         try:
             return self._reach(kind, expr, scope) is not None
-        except _TooFar:
+        except _TooFar as given_up:
             self._too_far = True
-            abandoned, self._abandoned = self._abandoned, []
-            for key in abandoned:
+            for key in given_up.keys:
                 self.ctx.project.shared(key, _unknown)  # type: ignore[union-attr]
             return False
 
@@ -938,8 +941,7 @@ class KerasTfChecker(Checker):
                         union.add(pair[0])
                     self._budget -= 1
                     if self._budget < 0:
-                        self._abandoned = list(self._open)
-                        raise _TooFar
+                        raise _TooFar(list(self._open))
                     stack.extend(self._step_for(node, scope).following)
                 if union is None and count >= _WALK_LIMIT:
                     union = set(ids)
