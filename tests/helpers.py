@@ -118,11 +118,13 @@ def slowly(item):
 
 
 def stamped(item):
-    """A task for adamw_lint.pool tests: dies on "die", else says when it ran (the monotonic clock
-    is the machine's: comparable across processes)."""
+    """A task for adamw_lint.pool tests: dies on "die" ("die late": after half a second), else says
+    when it ran (the monotonic clock is the machine's: comparable across processes)."""
     import time
 
-    if item == "die":
+    if item == "die late":
+        time.sleep(0.5)
+    if item in ("die", "die late"):
         os._exit(3)
     return item, time.monotonic()
 
