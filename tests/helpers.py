@@ -117,6 +117,14 @@ def slowly(item):
     return item * 2
 
 
+def paced(item):
+    """``stamped`` after 20 ms of work: a worker sent two tasks is still busy a moment later."""
+    import time
+
+    time.sleep(0.02)
+    return stamped(item)
+
+
 def stamped(item):
     """A task for adamw_lint.pool tests: dies on "die" ("die late": after half a second), else says
     when it ran (the monotonic clock is the machine's: comparable across processes)."""
