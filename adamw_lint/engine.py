@@ -32,7 +32,7 @@ from .findings import Finding, Span
 # the pre-filter lives on its own (a run that parses nothing imports no engine); re-exported here
 from .prefilter import (
     _FRAMEWORKS, _NOT_ADAPTIVE, _REACH_WORD, _STRINGS, _TRIGGER_TEXT, _WORDS, _has_word, may_contain_findings, may_contain_text,
-    may_reach_findings, may_reach_text, may_train_elsewhere_text,
+    may_hold_or_train_elsewhere_text, may_reach_findings,
 )
 from .project_index import ProjectIndex
 from .summaries import Module, Reach, callable_reach
@@ -60,7 +60,8 @@ def analyze_source(source: str, style: str = "rename", *, fixes: bool = True,
                    target_torch: Optional[Tuple[int, int]] = None, path: Optional[str] = None,
                    project: Optional[ProjectIndex] = None) -> List[Finding]:
     """Findings of one module's source text (raises SyntaxError, RecursionError, ValueError)."""
-    if not (may_reach_text(source) or may_train_elsewhere_text(source) if project is not None else may_contain_text(source)):
+    if not (may_hold_or_train_elsewhere_text(source) or _REACH_WORD in source if project is not None
+            else may_contain_text(source)):
         return []
     return analyze_tree(ast.parse(source), physical_lines(source), style, fixes=fixes, target_torch=target_torch,
                         path=path, project=project)
@@ -428,4 +429,4 @@ def _callee(resolver: Resolver, call: ast.Call, scope: Scope) -> Optional[str]:
 
 
 __all__: Sequence[str] = ("analyze_source", "analyze_tree", "may_contain_findings", "may_contain_text",
-                          "may_reach_findings", "may_reach_text", "reach_exports", "reaching_names")
+                          "may_reach_findings", "reach_exports", "reaching_names")

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Iterator,
 
 from . import pool
 from .cache import Cache, CachedResult, Deps, digest
-from .prefilter import may_contain_findings, may_reach_findings, may_train_elsewhere
+from .prefilter import may_contain_findings, may_hold_or_train_elsewhere, may_reach_findings
 from .catalog.schema import UNSAFE
 from .project import forget_metadata, in_package, line_length, torch_floor
 from .files import Decoded, SourceError, TooLarge, decode, encode, physical_lines, read_bytes, scan
@@ -84,7 +84,7 @@ def prefilter(path: str, options: Options) -> Callable[[bytes], bool]:
         return _admitted
     base = may_reach_findings if options.project_roots and path.endswith(CONFIG_SUFFIXES) else may_contain_findings
     if options.project_roots and path.endswith(".py"):  # a builder in another module may hold the L2
-        return lambda raw: may_contain_findings(raw) or may_train_elsewhere(raw)
+        return may_hold_or_train_elsewhere
     if path.endswith(_ALLENNLP_SUFFIXES):  # AllenNLP names optimizers in lower case ("adam"): not trigger words
         return lambda raw: base(raw) or (b"trainer" in raw and b"optimizer" in raw)
     return base
