@@ -74,8 +74,8 @@ class _Scan:
 
     def or_elsewhere(self, source) -> bool:
         """``self(source)``, or a module that may train what another module builds
-        (``may_train_elsewhere``), in one scan: each of a framework's modules that names no
-        optimizer was searched for the strings twice (0.3 s of the 1.6 the 108 trees' scans took)."""
+        (``may_hold_or_train_elsewhere``), in one scan: as two, each framework module that names
+        no optimizer was searched for the strings twice (0.3 s of the 1.6 s the 108 trees' scans took)."""
         if self._names_optimizer(source):
             return True
         return any(f in source for f in self.frameworks) and (
