@@ -25,8 +25,8 @@ def visited(monkeypatch):
     counted = []
     original = KerasTfChecker._walk
 
-    def walk(self, expr, scope, stop=None):
-        for step in original(self, expr, scope, stop):
+    def walk(self, expr, scope, stop=None, calls=None):
+        for step in original(self, expr, scope, stop, calls):
             counted.append(1)
             yield step
     monkeypatch.setattr(KerasTfChecker, "_walk", walk)
@@ -114,6 +114,56 @@ def test_a_builder_left_at_zero_by_one_call_and_not_by_another(monkeypatch):
     findings, limits = _one_file(monkeypatch, source)
     assert limits == []
     assert [(line, code) for line, code, _ in findings] == [(13, "AWL201")]
+
+
+def test_a_builder_is_judged_by_every_call_of_it_the_walk_meets(monkeypatch):
+    """The calls of a builder were read as the walk met them: ``build``'s body was judged after
+    ``build(0.0)`` alone, and the L2 ``build(1e-3)`` gives the same model was dropped."""
+    source = """
+    def build(l2):
+        return layers.Dense(3, kernel_regularizer=regularizers.l2(l2))
+
+    zero_first = keras.Sequential([build(0.0), build(1e-3)])
+    zero_first.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+    zero_last = keras.Sequential([build(1e-3), build(0.0)])
+    zero_last.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+    both_zero = keras.Sequential([build(0.0), build(0)])
+    both_zero.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+    """
+    findings, limits = _one_file(monkeypatch, source)
+    assert limits == []
+    assert [(line, code) for line, code, _ in findings] == [(9, "AWL201"), (11, "AWL201")]
+
+
+def test_a_copy_method_that_passes_the_kept_value_back_gives_no_value_of_its_own(monkeypatch):
+    """``copy()`` building the class again from what ``__init__`` kept (tf-agents' test networks)
+    passes whatever each construction passed: the plain one stays without L2. A value kept
+    elsewhere is not known to be the same, and counts."""
+    source = """
+    class Critic(keras.Model):
+        def __init__(self, l2_weight=0.0, other=0.0):
+            super().__init__()
+            self._l2_weight = l2_weight
+            self._other = other
+            self._dense = layers.Dense(1, kernel_regularizer=regularizers.l2(l2_weight))
+
+        def copy(self):
+            return Critic(l2_weight=self._l2_weight)
+
+        def call(self, x):
+            return self._dense(x)
+
+    plain = Critic()
+    plain.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+    regularized = Critic(l2_weight=1e-3)
+    regularized.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+    """
+    findings, limits = _one_file(monkeypatch, source)
+    assert limits == []
+    assert [(line, code) for line, code, _ in findings] == [(21, "AWL201")]
+    other = source.replace("Critic(l2_weight=self._l2_weight)", "Critic(l2_weight=self._other)")
+    findings, _ = _one_file(monkeypatch, other)
+    assert [(line, code) for line, code, _ in findings] == [(19, "AWL201"), (21, "AWL201")]
 
 
 def test_add_loss_of_an_l2_term_beside_clean_models(monkeypatch):
@@ -226,10 +276,10 @@ def _longest_walk(monkeypatch, source):
     lengths = []
     original = KerasTfChecker._walk
 
-    def walk(self, expr, scope, stop=None):
+    def walk(self, expr, scope, stop=None, calls=None):
         length = 0
         try:
-            for step in original(self, expr, scope, stop):
+            for step in original(self, expr, scope, stop, calls):
                 length += 1
                 yield step
         finally:

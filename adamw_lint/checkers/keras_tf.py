@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import (Any, Callable, Dict, FrozenSet, Hashable, Iterable, List, NamedTuple, Optional, Sequence, Tuple,
+from typing import (Any, Callable, Dict, FrozenSet, Hashable, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple,
                     TypeVar)
 
 from .. import catalog
@@ -527,7 +527,7 @@ class KerasTfChecker(Checker):
         if self._finds_nothing("layers", expr, scope):
             return []
         sites: List[_Site] = []
-        for node, scope in self._walk(expr, scope):
+        for node, scope in self._walked(expr, scope):
             if not isinstance(node, ast.Call):
                 continue
             layer = self._layer_here(node, scope)
@@ -723,10 +723,16 @@ class KerasTfChecker(Checker):
         defaults = dict(zip(positional[::-1], params.defaults[::-1]))
         defaults.update({a.arg: d for a, d in zip(params.kwonlyargs, params.kw_defaults) if d is not None})
         positional = positional[skip:]
+        # where __init__ keeps the parameter: a construction passing ``self.<that>`` back (a
+        # ``copy()`` method) gives no value of its own
+        kept = {attr for attr, param in stored_parameters(function) if param == name} if skip else set()
         for call, call_scope in calls:
             passed = _given(call, positional, name)
             if any(isinstance(a, ast.Starred) for a in call.args) or any(kw.arg is None for kw in call.keywords):
                 return False  # *args/**kwargs: it may be passed there
+            member = self.members.self_attribute(passed, call_scope) if kept and passed is not None else None
+            if member is not None and member[0] is defaults_scope.node and member[1] in kept:
+                continue
             if passed is not None:
                 if self.ctx.nonzero(passed, call_scope) is not False and not self._zero_default(passed, call_scope):
                     return False
@@ -747,7 +753,7 @@ class KerasTfChecker(Checker):
         if self._finds_nothing("losses", expr, scope):
             return []
         sites: List[_Site] = []
-        for node, scope in self._walk(expr, scope, stop=self._loss_term):
+        for node, scope in self._walked(expr, scope, stop=self._loss_term):
             if isinstance(node, ast.Attribute) and node.attr == "losses":
                 penalties = self._model_penalties(node.value, scope)
                 for model, model_scope in self._handed(node.value, scope):
@@ -823,13 +829,27 @@ class KerasTfChecker(Checker):
         return self._graph
 
     # the walk ----------------------------------------------------------------------------------
-    def _walk(self, expr: ast.expr, scope: Scope, stop=None):
+    def _walked(self, expr: ast.expr, scope: Scope, stop=None) -> Iterator[Tuple[ast.AST, Scope]]:
+        """``_walk``'s nodes once the whole walk is over, with the calls it met in force: a
+        builder's parameter is judged by every call of it the walk met (``_zero_argument``),
+        not by those met before its body (``Sequential([build(0.0), build(1e-3)])`` judged
+        ``build``'s L2 by the first call alone, and dropped it)."""
+        calls: Dict[int, List[Tuple[ast.Call, Scope]]] = {}
+        nodes = list(self._walk(expr, scope, stop, calls))
+        outer, self._calls = self._calls, calls
+        try:
+            yield from nodes
+        finally:
+            self._calls = outer
+
+    def _walk(self, expr: ast.expr, scope: Scope, stop=None, calls: Optional[Dict[int, List[Tuple[ast.Call, Scope]]]] = None):
         """Every node ``expr`` is computed from: its subexpressions, the values of the variables it
         reads (the binding that reaches the read), the bodies of the module's own functions and
         classes it names, and the ``x.add(...)``/``x.add_loss(...)`` calls on a variable it reads.
         Nodes where ``stop`` says so are yielded but not entered. The calls of builders this
-        walk meets are its own (``_zero_argument`` reads them): another walk starts afresh."""
-        outer, self._calls = self._calls, {}
+        walk meets are its own (``_zero_argument`` reads them; ``calls``: recorded there): another
+        walk starts afresh."""
+        outer, self._calls = self._calls, {} if calls is None else calls
         calls, steps = self._calls, self._steps  # the loop runs for every node of every walk
         stack: List[Tuple[ast.AST, Scope]] = [(expr, scope)]
         seen = set()
