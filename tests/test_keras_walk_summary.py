@@ -116,20 +116,22 @@ def test_a_builder_left_at_zero_by_one_call_and_not_by_another(monkeypatch):
     assert [(line, code) for line, code, _ in findings] == [(13, "AWL201")]
 
 
+def _compiled_with_adam(**models: str) -> str:
+    """Lines that build each model (name = expression) and compile it with Adam, in order."""
+    return "".join(f'{name} = {built}\n{name}.compile(optimizer=keras.optimizers.Adam(), loss="mse")\n'
+                   for name, built in models.items())
+
+
 def test_a_builder_is_judged_by_every_call_of_it_the_walk_meets(monkeypatch):
     """The calls of a builder were read as the walk met them: ``build``'s body was judged after
     ``build(0.0)`` alone, and the L2 ``build(1e-3)`` gives the same model was dropped."""
-    source = """
+    source = textwrap.dedent("""
     def build(l2):
         return layers.Dense(3, kernel_regularizer=regularizers.l2(l2))
 
-    zero_first = keras.Sequential([build(0.0), build(1e-3)])
-    zero_first.compile(optimizer=keras.optimizers.Adam(), loss="mse")
-    zero_last = keras.Sequential([build(1e-3), build(0.0)])
-    zero_last.compile(optimizer=keras.optimizers.Adam(), loss="mse")
-    both_zero = keras.Sequential([build(0.0), build(0)])
-    both_zero.compile(optimizer=keras.optimizers.Adam(), loss="mse")
-    """
+    """) + _compiled_with_adam(zero_first="keras.Sequential([build(0.0), build(1e-3)])",
+                               zero_last="keras.Sequential([build(1e-3), build(0.0)])",
+                               both_zero="keras.Sequential([build(0.0), build(0)])")
     findings, limits = _one_file(monkeypatch, source)
     assert limits == []
     assert [(line, code) for line, code, _ in findings] == [(9, "AWL201"), (11, "AWL201")]
@@ -153,11 +155,8 @@ def test_a_copy_method_that_passes_the_kept_value_back_gives_no_value_of_its_own
         def call(self, x):
             return self._dense(x)
 
-    plain = Critic()
-    plain.compile(optimizer=keras.optimizers.Adam(), loss="mse")
-    regularized = Critic(l2_weight=1e-3)
-    regularized.compile(optimizer=keras.optimizers.Adam(), loss="mse")
     """
+    source = textwrap.dedent(source) + _compiled_with_adam(plain="Critic()", regularized="Critic(l2_weight=1e-3)")
     findings, limits = _one_file(monkeypatch, source)
     assert limits == []
     assert [(line, code) for line, code, _ in findings] == [(21, "AWL201")]
