@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import (Any, Callable, Dict, FrozenSet, Hashable, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple,
-                    TypeVar)
+from typing import (Any, Callable, Dict, FrozenSet, Hashable, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Set,
+                    Tuple, TypeVar)
 
 from .. import catalog
 from ..catalog import TrainingOptimizer
@@ -723,9 +723,8 @@ class KerasTfChecker(Checker):
         defaults = dict(zip(positional[::-1], params.defaults[::-1]))
         defaults.update({a.arg: d for a, d in zip(params.kwonlyargs, params.kw_defaults) if d is not None})
         positional = positional[skip:]
-        # where __init__ keeps the parameter: a construction passing ``self.<that>`` back (a
-        # ``copy()`` method) gives no value of its own
-        kept = {attr for attr, param in stored_parameters(function) if param == name} if skip else set()
+        kept = self._kept(defaults_scope.node, function, name) if skip else set()
+        judged = False  # a call that gives a value of its own: copies alone tell nothing
         for call, call_scope in calls:
             passed = _given(call, positional, name)
             if any(isinstance(a, ast.Starred) for a in call.args) or any(kw.arg is None for kw in call.keywords):
@@ -733,12 +732,27 @@ class KerasTfChecker(Checker):
             member = self.members.self_attribute(passed, call_scope) if kept and passed is not None else None
             if member is not None and member[0] is defaults_scope.node and member[1] in kept:
                 continue
+            judged = True
             if passed is not None:
                 if self.ctx.nonzero(passed, call_scope) is not False and not self._zero_default(passed, call_scope):
                     return False
             elif name not in defaults or self.ctx.nonzero(defaults[name], defaults_scope) is not False:
                 return False
-        return True
+        return judged
+
+    def _kept(self, cls: ast.AST, init: ast.AST, name: str) -> Set[str]:
+        """The attributes where ``init`` (``cls.__init__``) keeps its parameter ``name`` and that
+        nothing else in the class family sets: a construction that passes one of them back (a
+        ``copy()`` method) gives no value of its own."""
+        if not isinstance(cls, ast.ClassDef) or not isinstance(init, ast.FunctionDef):
+            return set()
+        kept = set()
+        for attr, parameter in stored_parameters(init):
+            values = self.members.values(cls, attr) if parameter == name else []
+            if len(values) == 1 and isinstance(values[0][0], ast.Name) and values[0][0].id == name \
+                    and values[0][1].node is init:
+                kept.add(attr)
+        return kept
 
     def _zero_default(self, expr: ast.expr, scope: Scope) -> bool:
         """A parameter passed on unchanged whose own default is zero, in a function no call the
