@@ -117,21 +117,36 @@ def slowly(item):
     return item * 2
 
 
-def paced(item):
-    """``stamped`` after 20 ms of work: a worker sent two tasks is still busy a moment later."""
+# A file the pool tests' helper (the main process) creates as it begins its own task
+# (``test_reliability._helped_until``): a forked worker's ``paced`` and "die late" tasks wait for
+# it, so what they do happens while the helper runs, however slowly the tasks were submitted.
+HELPER_BEGAN = None
+
+
+def _once_the_helper_began():
     import time
 
+    deadline = time.monotonic() + 30  # a bound: a test that never begins its helper fails, not hangs
+    while HELPER_BEGAN and not os.path.exists(HELPER_BEGAN) and time.monotonic() < deadline:
+        time.sleep(0.001)
+
+
+def paced(item):
+    """``stamped``, once the helper began, after 20 ms of work."""
+    import time
+
+    _once_the_helper_began()
     time.sleep(0.02)
     return stamped(item)
 
 
 def stamped(item):
-    """A task for adamw_lint.pool tests: dies on "die" ("die late": after half a second), else says
-    when it ran (the monotonic clock is the machine's: comparable across processes)."""
+    """A task for adamw_lint.pool tests: dies on "die" ("die late": once the helper began), else
+    says when it ran (the monotonic clock is the machine's: comparable across processes)."""
     import time
 
     if item == "die late":
-        time.sleep(0.5)
+        _once_the_helper_began()
     if item in ("die", "die late"):
         os._exit(3)
     return item, time.monotonic()

@@ -497,20 +497,26 @@ def test_the_helper_takes_the_last_waiting_tasks_and_the_workers_the_first(monke
         pool.close()
 
 
-def _helped_until(items, done, task="stamped"):
-    """A pool of one worker, running ``task`` from helpers, whose helper (the main process) holds
-    the first task it takes until ``done(pool)`` (10 s at most): the results, when the helper's
-    tasks ran, and when workers were started. A pool that hangs ends the test run with every thread's stack after 120 s (feeding
-    needs the main thread: no thread to join with a timeout)."""
+def _helped_until(monkeypatch, tmp_path, items, done, task="stamped"):
+    """A pool of one forked worker, running ``task`` from helpers, whose helper (the main process)
+    holds the first task it takes until ``done(pool)`` (10 s at most): the results, when the
+    helper's tasks ran, and when workers were started. The helper creates ``helpers.HELPER_BEGAN``
+    as it begins, which the worker's waiting tasks wait for. A pool that hangs ends the test run
+    with every thread's stack after 120 s (feeding needs the main thread: no thread to join with
+    a timeout)."""
     import faulthandler
 
     import helpers
     from adamw_lint import pool as pool_module
 
+    as_own_process(monkeypatch, "fork")
+    monkeypatch.setattr(helpers, "HELPER_BEGAN", str(tmp_path / "helper-began"))
     helped, starts = [], []
 
     def helper(item):
         began = time.monotonic()
+        if not helped:
+            open(helpers.HELPER_BEGAN, "w").close()
         while not helped and not done(pool) and time.monotonic() < began + 10:  # the first task only
             time.sleep(0.01)  # a sleep interrupted by the timer's signal goes on (PEP 475)
         helped.append((began, time.monotonic()))
@@ -530,32 +536,30 @@ def _helped_until(items, done, task="stamped"):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fed in the command's own process: on Linux")
-def test_workers_are_fed_while_the_main_process_runs_a_task_of_its_own(monkeypatch):
+def test_workers_are_fed_while_the_main_process_runs_a_task_of_its_own(monkeypatch, tmp_path):
     """The helper takes the last task and holds it until the other eleven are done: the worker,
     which holds two tasks at once, is sent the others meanwhile (it used to wait for the helper,
     idle after two, and the helper then waited 10 s), and the handler of SIGALRM is the one
     before the pool once it is closed."""
-    as_own_process(monkeypatch, "fork")
     before = signal.getsignal(signal.SIGALRM)
-    # the eleven are done when yielded or waiting to be: results collected while the tasks were
-    # submitted are yielded before the helper begins (CI, loaded, once saw them done and waited 10 s)
+    # the worker's tasks wait for the helper to begin (a loaded CI once finished some while they
+    # were submitted, and the helper waited for results already yielded)
     eleven_done = lambda pool: pool._next_result + len(pool._results) >= 11  # noqa: E731
-    results, helped, _ = _helped_until(range(12), eleven_done, task="paced")
+    results, helped, _ = _helped_until(monkeypatch, tmp_path, range(12), eleven_done, task="paced")
     assert [item for item, _ in results] == list(range(12))
     (began, ended), = helped
     assert results[11][1] == began  # the helper took the last task
-    # the worker finished more than the two it could hold when the helper began: it was sent more
-    assert sum(began < at < ended for _, at in results[:11]) > 2
+    assert all(began < at < ended for _, at in results[:11])  # the worker ran the rest meanwhile
     assert ended - began < 9
     assert signal.getsignal(signal.SIGALRM) is before
     assert signal.setitimer(signal.ITIMER_REAL, 0) == (0.0, 0.0)  # no timer left running
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fed in the command's own process: on Linux")
-def test_a_worker_that_dies_while_fed_is_replaced_by_the_loop_not_by_the_signal(monkeypatch):
+def test_a_worker_that_dies_while_fed_is_replaced_by_the_loop_not_by_the_signal(monkeypatch, tmp_path):
     # a fork from the signal would copy the helper's half-done analysis into the new worker; the
-    # helper holds its task until the worker has been dead for 0.2 s (40 feeds). It dies late: a
-    # death seen while the tasks were submitted was replaced before the helper began (CI, loaded)
+    # helper holds its task until the worker has been dead for 0.2 s (40 feeds). It dies once the
+    # helper began: a death seen while the tasks were submitted was replaced before (CI, loaded)
     from adamw_lint.pool import Crashed
 
     died = []
@@ -565,8 +569,7 @@ def test_a_worker_that_dies_while_fed_is_replaced_by_the_loop_not_by_the_signal(
             died.append(time.monotonic())
         return bool(died) and time.monotonic() > died[0] + 0.2
 
-    as_own_process(monkeypatch, "fork")
-    results, helped, starts = _helped_until(["a", "b", "die late", "c", "d", "e"], dead_a_while)
+    results, helped, starts = _helped_until(monkeypatch, tmp_path, ["a", "b", "die late", "c", "d", "e"], dead_a_while)
     assert [r if isinstance(r, Crashed) else r[0] for r in results] == [
         "a", "b", Crashed("the worker process died (exit code 3)"), "c", "d", "e"]
     (began, ended), = helped
