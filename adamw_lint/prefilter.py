@@ -26,7 +26,7 @@ _FRAMEWORKS = tuple(sorted(r for r in _ROOTS if not any(o != r and o in r for o 
 # A module that names no optimizer holds a Keras/TF finding only in two ways, each needing more
 # text than the name (a model builder of another module is followed only from a module that
 # names its optimizer or its penalties, or, when the project is followed, compiles with a string or
-# hands its loss to an inherited helper: ``may_train_elsewhere``): an optimizer named by a string
+# hands its loss to an inherited helper: ``may_hold_or_train_elsewhere``): an optimizer named by a string
 # (``compile(optimizer="adam")``, ``optimizers.get("adam")``) training a model or loss whose L2 is
 # written here, as a weight regularizer keyword (each has "regularizer"), ``.losses``, an
 # ``l2_loss`` term or the regularization-loss collection (AWL201/AWL202: the penalties are the
