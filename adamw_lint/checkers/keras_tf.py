@@ -134,7 +134,7 @@ class KerasTfChecker(Checker):
         self._graph: Optional[List[_Site]] = None
         self._mutations: Dict[int, List[Tuple[ast.Call, Scope]]] = {}  # binding id → x.add(...) calls on it
         self.others: List[Tuple[ast.expr, Scope]] = []  # models compiled with an optimizer not reported here
-        self._calls: Dict[int, List[Tuple[ast.Call, Scope]]] = {}  # id of a module function → calls walks met
+        self._calls: Dict[int, List[Tuple[ast.Call, Scope]]] = {}  # id of a module function → its calls in the walk being judged (``_walked``)
         self.members = ClassMembers(ctx.resolver)
         self._paths: Dict[int, str] = {}  # id of another project module's scope → its path as shown
         self._foreign: List[Resolver] = []  # those modules' resolvers
@@ -860,36 +860,33 @@ class KerasTfChecker(Checker):
         """Every node ``expr`` is computed from: its subexpressions, the values of the variables it
         reads (the binding that reaches the read), the bodies of the module's own functions and
         classes it names, and the ``x.add(...)``/``x.add_loss(...)`` calls on a variable it reads.
-        Nodes where ``stop`` says so are yielded but not entered. The calls of builders this
-        walk meets are its own (``_zero_argument`` reads them; ``calls``: recorded there): another
-        walk starts afresh."""
-        outer, self._calls = self._calls, {} if calls is None else calls
-        calls, steps = self._calls, self._steps  # the loop runs for every node of every walk
+        Nodes where ``stop`` says so are yielded but not entered. The calls of builders this walk
+        meets are recorded in ``calls``, the walk's own (``_walked`` puts them in force for what
+        reads them: nothing reads them while the walk runs)."""
+        calls = {} if calls is None else calls
+        steps = self._steps  # the loop runs for every node of every walk
         stack: List[Tuple[ast.AST, Scope]] = [(expr, scope)]
         seen = set()
-        try:
-            while stack and len(seen) < _WALK_LIMIT:
-                node, scope = stack.pop()
-                marker = id(node)
-                if marker in seen:
-                    continue
-                seen.add(marker)  # so a call is recorded once
-                yield node, scope
-                if stop is not None and stop(node, scope):
-                    continue
-                key = (marker, id(scope))
-                step = steps.get(key)
-                if step is None:
-                    step = steps[key] = self._step_of(node, scope)
-                following, callee, _ = step
-                if callee is not None:
-                    calls.setdefault(id(callee), []).append((node, scope))
-                stack.extend(following)
-            if stack:
-                self.ctx.limit_hit = (f"analysis stopped after {_WALK_LIMIT} nodes following a model or loss; "
-                                      "findings in this file may be missing")
-        finally:
-            self._calls = outer
+        while stack and len(seen) < _WALK_LIMIT:
+            node, scope = stack.pop()
+            marker = id(node)
+            if marker in seen:
+                continue
+            seen.add(marker)  # so a call is recorded once
+            yield node, scope
+            if stop is not None and stop(node, scope):
+                continue
+            key = (marker, id(scope))
+            step = steps.get(key)
+            if step is None:
+                step = steps[key] = self._step_of(node, scope)
+            following, callee, _ = step
+            if callee is not None:
+                calls.setdefault(id(callee), []).append((node, scope))
+            stack.extend(following)
+        if stack:
+            self.ctx.limit_hit = (f"analysis stopped after {_WALK_LIMIT} nodes following a model or loss; "
+                                  "findings in this file may be missing")
 
     def _finds_nothing(self, kind: str, expr: ast.expr, scope: Scope) -> bool:
         """Whether the walk of ``kind`` from ``expr`` (``"layers"``: ``_built_penalties``,
