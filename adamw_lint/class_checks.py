@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from . import catalog
 from .checkers.optimizer_fix import needed_torch, renamed
 from .files import SourceError, read_bytes
 from .findings import Finding
 from .project import project_root, torch_floor
+from .records import Record
 from .settings import DEFAULT_EXCLUDE
 
 Version = Tuple[int, int]
@@ -32,7 +33,7 @@ _MAX_BYTES = 2_000_000  # larger files are data, not code that checks an optimiz
 _MAX_FILES = 100_000  # a project larger than this is read this far
 
 
-class ClassCheck(NamedTuple):
+class ClassCheck(Record):
     path: str
     line: int
     what: str  # "checks isinstance(opt, torch.optim.Adam)", as shown
@@ -40,7 +41,7 @@ class ClassCheck(NamedTuple):
     imports: Tuple[str, ...]  # the modules the checking file imports, absolute
 
 
-class HiddenCheck(NamedTuple):
+class HiddenCheck(Record):
     """One check that a fix makes fail: where the fix is, where the check is, and when it fails."""
 
     fix_path: str

@@ -24,13 +24,14 @@ from __future__ import annotations
 import ast
 import os
 import re
-from typing import TYPE_CHECKING, Dict, Iterator, List, NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
 
 import yaml
 
 from . import catalog
 from .config_choice import project_modules, yaml_number
 from .findings import Finding
+from .records import Record
 from .scope import naming_pattern
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ _KERAS_MODULES = frozenset(name.rsplit(".", 1)[0] for row in catalog.TRAINING_OP
 _MAX_NAME = 80  # longer strings are prose, not a class path
 
 
-class Coefficient(NamedTuple):
+class Coefficient(Record):
     """A parameter of the project's code used as an L2 coefficient."""
 
     name: str

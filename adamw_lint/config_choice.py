@@ -22,10 +22,11 @@ from __future__ import annotations
 import ast
 import os
 import re
-from typing import TYPE_CHECKING, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from . import catalog
 from .findings import Finding, Span
+from .records import Record
 from .scope import Scope, naming_pattern
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ _MAX_MODULE_BYTES = 2_000_000  # a generated or vendored module this large is no
 _MAX_MODULES = 20_000  # files looked at per project: a bound for monorepos
 
 
-class Decay(NamedTuple):
+class Decay(Record):
     """Where a by-name construction's weight decay comes from."""
 
     literal: Optional[str] = None  # written in the code (Python text)
@@ -55,7 +56,7 @@ class Decay(NamedTuple):
     spread: Optional[KeyPath] = None  # a config mapping spread as keyword arguments
 
 
-class Selector(NamedTuple):
+class Selector(Record):
     """A construction whose class a config value names."""
 
     path: str  # the module that builds it

@@ -32,7 +32,7 @@ import bisect
 import json
 import keyword
 import re
-from typing import TYPE_CHECKING, Dict, List, NamedTuple, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple, Union
 
 import yaml
 
@@ -43,6 +43,7 @@ from .catalog.conventions import ALLENNLP_GROUPS_KEY, ALLENNLP_TOP_KEYS, ALLENNL
 from .files import SourceError
 from .findings import Edit, Finding
 from .noqa import is_suppressed
+from .records import Record
 from .selection import Selection
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ class _Opaque(Exception):
     """One value cannot be written out; it stands as a name for what it is."""
 
 
-class _Site(NamedTuple):
+class _Site(Record):
     """One optimizer found in a config: the synthesized call and where its parts are."""
 
     mapping: yaml.MappingNode

@@ -9,11 +9,12 @@ It never decides what is a finding: that belongs to the checkers.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from .catalog import Signature
 from .catalog.conventions import LAZY_CALLS
 from .findings import Span
+from .records import Record
 from .scope import Binding, Resolver, Scope, is_unknown
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ class Args:
         self.spread = spread  # the call's own ``**kwargs`` that cannot be read (when open_keywords)
 
 
-class Bound(NamedTuple):
+class Bound(Record):
     """Arguments bound to a signature's parameter names."""
 
     sig: Signature
@@ -82,7 +83,7 @@ def bind(args: Args, sig: Signature) -> Bound:
 ParamGroup = Tuple[ast.expr, Dict[str, ast.expr], bool]  # the group, its string keys, has unknown parts
 
 
-class Alternative(NamedTuple):
+class Alternative(Record):
     """One thing a callee may be: a qualified name, and the expression that names it there."""
 
     qualname: str
@@ -90,7 +91,7 @@ class Alternative(NamedTuple):
     where: str = ""  # the file that names it, when it is another module of the project
 
 
-class SuperInit(NamedTuple):
+class SuperInit(Record):
     """A base class's ``__init__`` called from a subclass: ``super().__init__(...)`` or
     ``Base.__init__(self, ...)`` (``explicit_self``)."""
 

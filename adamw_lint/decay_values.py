@@ -21,15 +21,16 @@ import json
 import math
 import os
 from collections import Counter
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .files import SourceError, read_bytes
 from .findings import Edit, Finding, Span
+from .records import Record
 
 _MAX_FILE_BYTES = 16 * 2**20  # a calibration lists a few optimizers: kilobytes
 
 
-class GroupValue(NamedTuple):
+class GroupValue(Record):
     """One param group's measurement."""
 
     weight_decay: float
@@ -37,7 +38,7 @@ class GroupValue(NamedTuple):
     search: Optional[Tuple[float, float]]
 
 
-class Site(NamedTuple):
+class Site(Record):
     path: str  # absolute
     line: int
     optimizer: str

@@ -17,7 +17,9 @@ import re
 import signal
 import stat
 import sys
-from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+
+from .records import Record
 
 class SourceError(Exception):
     """A file that cannot be read, decoded, parsed or written: reported, skipped, never written.
@@ -146,7 +148,7 @@ def _kind(mode: int) -> str:
     return "a socket" if stat.S_ISSOCK(mode) else "not a file"
 
 
-class Decoded(NamedTuple):
+class Decoded(Record):
     text: str
     encoding: str  # "utf-8-sig" keeps a BOM
 

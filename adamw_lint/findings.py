@@ -1,20 +1,21 @@
 """What the engine reports: findings, and the fix plans they carry as edits at exact spans.
 
-Each is a NamedTuple, not a frozen dataclass, for start-up: ``dataclasses`` imports ``inspect``,
+Each is a named tuple (``records.Record``), not a frozen dataclass, for start-up: ``dataclasses`` imports ``inspect``,
 and a frozen dataclass compiles four or five methods when it is defined (``catalog/schema.py``).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Callable, NamedTuple, Optional, Sequence, Tuple
+from typing import Callable, Optional, Sequence, Tuple
 
 from .catalog.schema import APPLICABILITIES, DISPLAY_ONLY, UNSAFE
+from .records import Record
 
 Span = Tuple[int, int, int, int]  # line, col, end line, end col (1-based lines, 0-based chars)
 
 
-class Edit(NamedTuple):
+class Edit(Record):
     """One change at one node, identified by its span in the original source.
 
     ``replace``: the node becomes ``text``. ``add-keyword``: the call at ``span`` gets
@@ -31,7 +32,7 @@ class Edit(NamedTuple):
     name: str = ""
 
 
-class Fix(NamedTuple):
+class Fix(Record):
     description: str
     edits: Tuple[Edit, ...]
     add_imports: Tuple[Tuple[str, Optional[str]], ...] = ()  # (module, name) or (module, None)
@@ -48,7 +49,7 @@ class Fix(NamedTuple):
         return mine != DISPLAY_ONLY and APPLICABILITIES.index(mine) <= APPLICABILITIES.index(level)
 
 
-class Finding(NamedTuple):
+class Finding(Record):
     code: str
     message: str
     span: Span

@@ -19,7 +19,7 @@ import bisect
 import json
 import re
 from collections import Counter
-from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from .analysis import analyze_tree
 from .catalog.schema import UNSAFE
@@ -27,6 +27,7 @@ from .files import SourceError, physical_lines
 from .findings import Finding
 from .noqa import without_noqa
 from .project import line_length
+from .records import Record
 from .selection import Selection
 
 # cell magics whose body is still Python; any other %%magic cell (%%bash, %%html, …) is skipped
@@ -37,12 +38,12 @@ _MAGIC_VALUE = re.compile(r"!|%[^\W\d]")  # x = !ls, x = %env HOME
 _NOT_ASSIGN_BEFORE = set("=!<>:+-*/%&|^@")  # '=' after these is part of ==, !=, <=, +=, :=, …
 
 
-class CellResults(NamedTuple):
+class CellResults(Record):
     findings: List[Finding]
     errors: List[SourceError]  # cells that could not be analyzed; the others were
 
 
-class NotebookFix(NamedTuple):
+class NotebookFix(Record):
     data: Optional[bytes]  # the fixed notebook, or None when nothing changed
     fixed: List[Finding]
     remaining: List[Finding]

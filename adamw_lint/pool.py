@@ -29,15 +29,16 @@ import gc
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, Iterator, List, NamedTuple, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, Iterator, List, Optional, Sequence
 
 from .files import handlers_replaced
+from .records import Record
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
 
-class Crashed(NamedTuple):
+class Crashed(Record):
     """A task whose worker died or failed outside the task function."""
 
     reason: str

@@ -31,9 +31,10 @@ import os
 import re
 import sys
 from functools import lru_cache
-from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, NamedTuple, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from .files import SourceError, read_bytes
+from .records import Record
 
 if TYPE_CHECKING:
     import configparser
@@ -304,7 +305,7 @@ _LENGTH_OPTION = r"^(?:--max-line-length|--line-length|-l)(?:=|\s+|(?<=-l))(\d+)
 _Setting = Tuple[str, Optional[int], str]
 
 
-class LineLength(NamedTuple):
+class LineLength(Record):
     """The line length a fix must keep to, and where it comes from (``adamw-lint config`` says)."""
 
     limit: int

@@ -18,7 +18,7 @@ import heapq
 import os
 import re
 import sys
-from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
 from . import pool
 from .cache import Cache, CachedResult, Deps, digest
@@ -27,6 +27,7 @@ from .catalog.schema import UNSAFE
 from .project import forget_metadata, in_package, line_length, torch_floor
 from .files import Decoded, SourceError, TooLarge, decode, encode, physical_lines, read_bytes, scan
 from .findings import Finding, Span
+from .records import Record
 from .selection import Selection
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ PARALLEL_MIN_FILES = {"fork": 12, "spawn": 24}
 Replacement = Tuple[int, int, str]  # character offset, characters deleted, text inserted
 
 
-class Options(NamedTuple):
+class Options(Record):
     """What a worker needs besides the path; small and picklable (a NamedTuple, not a frozen
     dataclass: start-up). Its repr is part of the cache's key (``_cache_key``)."""
 

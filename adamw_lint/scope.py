@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
+from typing import Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 from . import flow
+from .records import Record
 
 Position = Tuple[int, int]
 _UNKNOWN = object()  # a value that is not a literal
@@ -38,7 +39,7 @@ def naming_pattern(last_names: Iterable[str]) -> str:
     return rf"\b(?:{words})\b|{_GETATTR_OF_A_STRING}"
 
 
-class Binding(NamedTuple):
+class Binding(Record):
     pos: Position
     scope: "Scope"
     qualname: Optional[str] = None  # set for imports: what the name refers to

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterable, List, NamedTuple, Tuple, TypeVar
+from typing import Iterable, List, Tuple, TypeVar
 
 from .catalog import RULES_BY_CODE
+from .records import Record
 
 T = TypeVar("T")
 
 
-class Selection(NamedTuple):
+class Selection(Record):
     select: Tuple[str, ...] = ()  # empty: every rule that is on by default
     ignore: Tuple[str, ...] = ()
     extend_select: Tuple[str, ...] = ()  # turns on rules that are off by default

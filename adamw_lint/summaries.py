@@ -24,16 +24,17 @@ from __future__ import annotations
 
 import ast
 import collections
-from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import catalog
+from .records import Record
 from .scope import Resolver, Scope
 
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 Value = Tuple[ast.AST, Scope]  # an expression stored on self (or a method), and the scope to read it in
 
 
-class Module(NamedTuple):
+class Module(Record):
     """One parsed project module."""
 
     name: str
@@ -42,7 +43,7 @@ class Module(NamedTuple):
     lines: Sequence[str]
 
 
-class Reach(NamedTuple):
+class Reach(Record):
     """How a project callable reaches a catalog optimizer ``name``: the construction inside it
     (``call``, in ``module``), and the callable's own parameters (``params``: its ``ast.arguments``,
     None when it takes the optimizer's own arguments unchanged)."""

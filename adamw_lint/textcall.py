@@ -20,10 +20,11 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .files import physical_lines
 from .findings import Edit, Finding, Span
+from .records import Record
 from .textfix import (_OPENS, Replacement, _fits, _moved, _Rename, _statement_changes, _Text, _token_edit, _was_too_long,
                       needs_layout)
 
@@ -31,7 +32,7 @@ _SIMPLE_KEY = re.compile(r"[rRuU]?(?:\"([^\"\\\r\n]*)\"|'([^'\\\r\n]*)')")  # a 
 _UNSURE = object()  # a string key whose value the text does not show plainly
 
 
-class _Item(NamedTuple):
+class _Item(Record):
     """An argument of a call or an element of a dict as libcst holds it: its text up to the end
     of its value, and what follows it up to the next one or the closing bracket (libcst's comma
     with the whitespace and comments around it, and ``whitespace_after_arg``)."""
@@ -41,7 +42,7 @@ class _Item(NamedTuple):
     key: object  # an argument's keyword, a dict element's plain string key, None, or _UNSURE
 
 
-class _Op(NamedTuple):
+class _Op(Record):
     """Edits at one node: a token's replacement, or a call's or dict's argument edits."""
 
     start: int  # offsets into the source

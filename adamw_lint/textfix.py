@@ -21,7 +21,7 @@ import bisect
 import os
 import re
 from collections import Counter
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .catalog.schema import UNSAFE
 from .decay_values import DecayValues
@@ -29,6 +29,7 @@ from .files import physical_lines
 from .findings import Edit, Finding, Span
 from .noqa import without_noqa
 from .project import DEFAULT_LINE_LENGTH
+from .records import Record
 from .selection import Selection
 
 Version = Tuple[int, int]
@@ -52,7 +53,7 @@ class FixError(Exception):
     """The fixed text was not written: it would not parse, or still has fixable findings."""
 
 
-class FixResult(NamedTuple):
+class FixResult(Record):
     source: str  # the fixed text (the input when nothing changed)
     fixed: List[Finding]  # findings whose fix was applied
     remaining: List[Finding]  # findings left (no fix, or one not applied)
@@ -209,7 +210,7 @@ def _callee_name(call: ast.Call) -> str:
     return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
 
 
-class _Rename(NamedTuple):
+class _Rename(Record):
     span: Span  # of the token replaced (on one line)
     text: str  # what replaces it
 
@@ -438,7 +439,7 @@ def _each(text: _Text, finding: Finding, line_length: int, path: Optional[str] =
                                                    for n, new in lines.items()], imports)
 
 
-class _Swap(NamedTuple):
+class _Swap(Record):
     """A fix that renames ``old`` to ``new``, both imported by name from ``module``: it adds
     ``from module import new`` and removes ``from module import old`` where no longer used. libcst's
     import visitors join the new name to the old one's import, before it, and then take the old

@@ -1,9 +1,9 @@
 """The catalog's row types: what a rule, an optimizer API, a penalty or a chain is.
 
-A row is one entry of the catalog: a NamedTuple, immutable, whose class costs a tenth of a
-millisecond to define where a frozen dataclass costs half of one (it compiles four or five
-methods): every command defines them all at start-up, and the CLI's budget for a pre-commit run
-of one file is a few tens of milliseconds. Rows compare by value, as tuples do, and one that
+A row is one entry of the catalog: a named tuple (``records.Record``), immutable, whose class
+costs under a tenth of a millisecond to define where a frozen dataclass costs half of one (it
+compiles four or five methods): every command defines them all at start-up, and the CLI's budget
+for a pre-commit run of one file is a few tens of milliseconds. Rows compare by value, as tuples do, and one that
 holds a dict (renames, a factory's choices) cannot be hashed: no code compares or hashes rows."""
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from __future__ import annotations
 import ast
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Mapping, NamedTuple, Optional, Tuple
+from typing import Mapping, Optional, Tuple
+
+from ..records import Record
 
 COUPLED = "coupled"  # λθ is added to the gradient before an adaptive preconditioner
 DECOUPLED = "decoupled"  # θ is shrunk directly, outside the moment estimates
@@ -25,7 +27,7 @@ DISPLAY_ONLY = "display-only"  # a suggestion shown, never applied by a tool
 APPLICABILITIES = (SAFE, UNSAFE, DISPLAY_ONLY)
 
 
-class Rule(NamedTuple):
+class Rule(Record):
     """One diagnostic code, documented in ruff's sections."""
 
     code: str
@@ -96,14 +98,14 @@ _signature = property(lambda row: _parsed(row.signature_text))
 _parsed = lru_cache(maxsize=None)(Signature.parse)
 
 
-class Example(NamedTuple):
+class Example(Record):
     """An invalid example and what ``adamw-lint fix`` must turn it into (None: no fix)."""
 
     source: str
     fixed: Optional[str] = None
 
 
-class OptimizerApi(NamedTuple):
+class OptimizerApi(Record):
     """An optimizer class (or class-like callable) and how it applies weight decay."""
 
     signature = _signature
@@ -136,7 +138,7 @@ class OptimizerApi(NamedTuple):
         return self.signature.defaults[self.switch] == "True"
 
 
-class Choice(NamedTuple):
+class Choice(Record):
     """One optimizer name accepted by a factory's string argument."""
 
     code: str
@@ -144,7 +146,7 @@ class Choice(NamedTuple):
     advice: str = ""
 
 
-class OptimizerFactory(NamedTuple):
+class OptimizerFactory(Record):
     """A function that builds an optimizer from a name string (timm, Hugging Face)."""
 
     signature = _signature
@@ -160,7 +162,7 @@ class OptimizerFactory(NamedTuple):
     invalid: Tuple[Example, ...] = ()
 
 
-class OptimizerWrapper(NamedTuple):
+class OptimizerWrapper(Record):
     """A callable that receives an optimizer class and forwards arguments to it."""
 
     signature = _signature
@@ -177,7 +179,7 @@ class OptimizerWrapper(NamedTuple):
     switch_ignored_when: Optional[str] = None
 
 
-class TrainingOptimizer(NamedTuple):
+class TrainingOptimizer(Record):
     """TensorFlow/Keras optimizers. Their own ``weight_decay=`` is decoupled and never reported;
     adaptive ones make any L2 penalty in the model or loss coupled (AWL201/AWL202), and a
     ``decay=`` keyword on a Keras one is learning-rate decay (AWL203)."""
@@ -191,7 +193,7 @@ class TrainingOptimizer(NamedTuple):
     invalid: Tuple[Example, ...] = ()
 
 
-class L2Penalty(NamedTuple):
+class L2Penalty(Record):
     """A coupled L2 penalty written into the model (a regularizer) or into the loss."""
 
     signature = _signature
@@ -213,7 +215,7 @@ class L2Penalty(NamedTuple):
         return ("AWL201",) if self.kind == "regularizer" else ("AWL202",)
 
 
-class OptaxChain(NamedTuple):
+class OptaxChain(Record):
     """Where ``add_decayed_weights`` sits in an ``optax.chain`` decides what it is."""
 
     names: Tuple[str, ...]
@@ -228,7 +230,7 @@ class OptaxChain(NamedTuple):
     invalid: Tuple[Example, ...] = ()
 
 
-class SquaredNormPattern(NamedTuple):
+class SquaredNormPattern(Record):
     """Spellings of Σθ² over ``model.parameters()`` added to a loss (method names on the tensor)."""
 
     iterators: Tuple[str, ...]  # methods whose results are the parameters

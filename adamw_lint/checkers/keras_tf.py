@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import (Any, Callable, Dict, FrozenSet, Hashable, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Set,
+from typing import (Any, Callable, Dict, FrozenSet, Hashable, Iterable, Iterator, List, Optional, Sequence, Set,
                     Tuple, TypeVar)
 
 from .. import catalog
 from ..catalog import TrainingOptimizer
 from ..context import ABSENT, HIDDEN, Alternative
 from ..findings import Finding, place
+from ..records import Record
 from ..scope import Binding, Resolver, Scope
 from ..summaries import ClassMembers, Module, Reach, stored_parameters
 from .base import Checker
@@ -45,7 +46,7 @@ _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _NESTING = 16  # summaries computed inside one another (five frames each at most); deeper, a def is followed in place
 
 
-class _Site(NamedTuple):
+class _Site(Record):
     """One coupled penalty: where it is, what it is, and (for regularizers) c and the gradient factor."""
 
     line: int
@@ -55,7 +56,7 @@ class _Site(NamedTuple):
     where: str = ""  # the project module it is written in, when not this one
 
 
-class _Step(NamedTuple):
+class _Step(Record):
     """What a walk goes on to from one node (in the order it pushes them), the function or class
     of the project the node calls, if any, and the other project modules it enters."""
 
@@ -68,7 +69,7 @@ class _Step(NamedTuple):
 _Regularizer = Tuple[_Site, Optional[Tuple[ast.expr, Scope]]]
 
 
-class _Layer(NamedTuple):
+class _Layer(Record):
     """What a call met by a model's walk adds to its penalties, as far as the call alone tells."""
 
     regularizers: List[_Regularizer]
@@ -78,7 +79,7 @@ class _Layer(NamedTuple):
 _BARE = _Layer([], [])  # most calls
 
 
-class _Inert(NamedTuple):
+class _Inert(Record):
     """Where the walks of one kind from a node can go, when nothing there is what they react to
     and it is fewer than ``_WALK_LIMIT`` nodes: the ids of the nodes its summary stepped through,
     the summaries it met on the way (a def's, another module's node's), and a bound on how many

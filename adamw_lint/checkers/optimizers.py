@@ -11,27 +11,28 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Iterable, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 from .. import catalog
 from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signature
 from ..context import ABSENT, HIDDEN, Alternative, Args, Bound, ParamGroup, SuperInit, bind
 from ..defaults import default_note
 from ..findings import Edit, Finding, Fix, place
+from ..records import Record
 from ..summaries import Reach
 from ..scope import Scope, is_unknown
 from .base import Checker
 from .optimizer_fix import kept_public, plan_fix, switch_unusable
 
 
-class _Config(NamedTuple):
+class _Config(Record):
     """One effective configuration of an optimizer: the call's own, or one param group's."""
 
     weight_decay: object  # an expression, or ABSENT (the default applies)
     decay_text: str
 
 
-class Via(NamedTuple):
+class Via(Record):
     """How a call reaches an optimizer it does not name: said in the message (``template``, with
     ``place`` marks for ``related`` lines); ``blocked``: why the fix is not planned here."""
 
