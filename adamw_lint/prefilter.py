@@ -51,7 +51,11 @@ class _Scan:
         self.lower_word = re.compile(encode(_alternatives(lower)))  # type: ignore[call-overload]
         self.frameworks = tuple(map(encode, _FRAMEWORKS))
         self.penalties = tuple(map(encode, _PENALTIES))
-        self.strings = re.compile(encode(_alternatives(_STRINGS)))  # type: ignore[call-overload]
+        # one expression per quote: it starts with one literal character, to which re's scanner
+        # skips in a tight loop; one alternation of both quotes' strings tries every branch at
+        # every quote (the Keras/TF modules of the 108 trees: 0.49 s against 0.07 s)
+        self.strings = tuple(re.compile(encode(f"{q}(?:{_alternatives(catalog.KERAS_OPTIMIZER_STRINGS)}){q}"))  # type: ignore[call-overload]
+                             for q in "\"'")
         self.decay = encode("decay")
         # TF1 code names what it hands a loss to ``train_op`` (``self.get_train_op(loss)``); a
         # library's own modules full of regularizers mostly do not, and are not parsed for it
@@ -62,6 +66,9 @@ class _Scan:
         return _has_word(self.capitalized, source) or (
             any(w in source for w in self.lower) and _has_word(self.lower_word, source))
 
+    def _names_string(self, source) -> bool:
+        return any(quoted.search(source) is not None for quoted in self.strings)
+
     def _keras_sgd_decay(self, source) -> bool:
         return self.decay in source and self.not_adaptive.search(source) is not None
 
@@ -69,7 +76,7 @@ class _Scan:
         if self._names_optimizer(source):
             return True
         return any(f in source for f in self.frameworks) and (
-            (any(w in source for w in self.penalties) and self.strings.search(source) is not None)
+            (any(w in source for w in self.penalties) and self._names_string(source))
             or self._keras_sgd_decay(source))
 
     def or_elsewhere(self, source) -> bool:
@@ -79,7 +86,7 @@ class _Scan:
         if self._names_optimizer(source):
             return True
         return any(f in source for f in self.frameworks) and (
-            self.strings.search(source) is not None  # with a penalty written here or not
+            self._names_string(source)  # with a penalty written here or not
             or self._keras_sgd_decay(source)
             or self.train_op in source and any(w in source for w in self.penalties))
 

@@ -35,3 +35,14 @@ def test_the_keras_branch_keeps_exactly_what_can_hold_a_finding(source, candidat
     assert may_contain_text(source) is candidate
     if candidate:  # and what it keeps is what a rule reports
         assert analyze_source(source), source
+
+
+@pytest.mark.parametrize("name", sorted(catalog.KERAS_OPTIMIZER_STRINGS))
+def test_every_optimizer_string_is_found_in_either_quote_and_not_across_two(name):
+    """The strings are searched per quote (``_Scan.strings``): each in matching quotes, never
+    between a quote and the other (``"adam'`` is no string that names an optimizer)."""
+    written = "import keras\nlayer.kernel_regularizer = reg\nopt = {}\n"
+    for quoted, found in ((f'"{name}"', True), (f"'{name}'", True), (f"\"{name}'", False), (f"'{name}\"", False),
+                          (f"'{name}x'", False), (f"'x{name}'", False)):
+        assert may_contain_findings(written.format(quoted).encode()) is found, quoted
+        assert may_contain_text(written.format(quoted)) is found, quoted
