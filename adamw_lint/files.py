@@ -21,6 +21,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from .records import Record
 
+
 class SourceError(Exception):
     """A file that cannot be read, decoded, parsed or written: reported, skipped, never written.
 
