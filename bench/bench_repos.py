@@ -7,15 +7,16 @@ ROOT: a directory whose subdirectories are the trees (or a tree itself, if it ho
 at its top). Trees anyone can obtain: the packages listed in ``bench/repos.txt``, each installed
 into its own directory, e.g.
 
-    while read spec; do pip install -q --no-deps --target "/tmp/repos/${spec%%==*}" "$spec"; done < bench/repos.txt
+    while read spec; do pip install -q --no-deps --ignore-requires-python --target "/tmp/repos/${spec%%==*}" "$spec"; done < bench/repos.txt
 
 (sources of ML packages, mostly Keras/TensorFlow: where the analysis follows models across
-modules and costs the most). Each command runs in a fresh process from the tree's directory,
-with byte-code compiled beforehand and ``PYTHONDONTWRITEBYTECODE`` dropped; each figure is the
-median of N rounds in which adamw-lint and ruff run one after the other, so load from other
-work hits them alike (the load average is printed: on a shared machine the ratios are what
-counts). adamw-lint runs with ``--no-cache``, ruff with ``--no-cache --isolated`` (its default
-rules).
+modules and costs the most; two of them, stellargraph and torchdrug, declare no Python this
+recent, hence ``--ignore-requires-python``: they are only read). Each command runs in a fresh
+process from the tree's directory, with byte-code compiled beforehand and
+``PYTHONDONTWRITEBYTECODE`` dropped; each figure is the median of N rounds in which adamw-lint
+and ruff run one after the other, so load from other work hits them alike (the load average is
+printed: on a shared machine the ratios are what counts). adamw-lint runs with ``--no-cache``,
+ruff with ``--no-cache --isolated`` (its default rules).
 
 ``--floor`` adds a third column: a Python process (the same interpreter) that only reads every
 ``.py`` file of the tree and parses those our pre-filter admits, analyzing nothing: about the
