@@ -49,7 +49,7 @@ Replacement = Tuple[int, int, str]  # character offset, characters deleted, text
 
 
 class Options(Record):
-    """What a worker needs besides the path; small and picklable (a NamedTuple, not a frozen
+    """What a worker needs besides the path; small and picklable (a named tuple, not a frozen
     dataclass: start-up). Its repr is part of the cache's key (``_cache_key``)."""
 
     style: str = "rename"

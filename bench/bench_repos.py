@@ -10,8 +10,8 @@ into its own directory, e.g.
     while read spec; do pip install -q --no-deps --ignore-requires-python --target "/tmp/repos/${spec%%==*}" "$spec"; done < bench/repos.txt
 
 (sources of ML packages, mostly Keras/TensorFlow: where the analysis follows models across
-modules and costs the most; two of them, stellargraph and torchdrug, declare no Python this
-recent, hence ``--ignore-requires-python``: they are only read). Each command runs in a fresh
+modules and costs the most; some declare Pythons other than the one running pip (on 3.11:
+stellargraph and torchdrug), hence ``--ignore-requires-python``: they are only read). Each command runs in a fresh
 process from the tree's directory, with byte-code compiled beforehand and
 ``PYTHONDONTWRITEBYTECODE`` dropped; each figure is the median of N rounds in which adamw-lint
 and ruff run one after the other, so load from other work hits them alike (the load average is

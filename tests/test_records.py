@@ -89,3 +89,23 @@ def test_annotations_are_never_evaluated():
         x: NotDefinedAnywhere  # noqa: F821 (a string under the __future__ import, never looked up)
 
     assert Row(1).x == 1
+
+
+def test_the_annotations_are_kept_as_written():
+    assert Pair.__annotations__ == {"first": "int", "second": "typing.Optional[str]"}
+
+
+def test_what_typing_refuses_is_refused():
+    class Mixin:
+        pass
+
+    with pytest.raises(TypeError):
+        class Based(Record, Mixin):
+            x: int
+    with pytest.raises(TypeError):
+        class Redefined(Record):
+            x: int
+
+            def _replace(self, **changes):  # namedtuple's own
+                return self
+

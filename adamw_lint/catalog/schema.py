@@ -1,7 +1,7 @@
 """The catalog's row types: what a rule, an optimizer API, a penalty or a chain is.
 
 A row is one entry of the catalog: a named tuple (``records.Record``), immutable, whose class
-costs under a tenth of a millisecond to define where a frozen dataclass costs half of one (it
+costs about a tenth of a millisecond to define where a frozen dataclass costs half of one (it
 compiles four or five methods): every command defines them all at start-up, and the CLI's budget
 for a pre-commit run of one file is a few tens of milliseconds. Rows compare by value, as tuples do, and one that
 holds a dict (renames, a factory's choices) cannot be hashed: no code compares or hashes rows."""
