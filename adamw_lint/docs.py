@@ -14,6 +14,7 @@ from typing import Dict, List, Tuple
 
 from . import catalog
 
+
 @functools.lru_cache(maxsize=None)  # the catalog is immutable: run its examples once
 def _examples() -> Dict[str, List[Tuple[str, str]]]:
     """code → [(invalid source, fixed source or "")], from every catalog row."""

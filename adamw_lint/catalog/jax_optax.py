@@ -6,6 +6,7 @@ from typing import Tuple
 
 from .schema import COUPLED, Example, OptaxChain, OptimizerApi
 
+
 def _optax(*functions: str) -> Tuple[str, ...]:
     return tuple(f"optax.{f}" for f in functions)
 

@@ -9,6 +9,7 @@ from .schema import (
     OptimizerWrapper, SquaredNormPattern,
 )
 
+
 def _torch_names(cls: str, module: str, multi_tensor: bool = True) -> Tuple[str, ...]:
     names = [f"torch.optim.{cls}", f"torch.optim.{module}.{cls}"]
     if multi_tensor:
