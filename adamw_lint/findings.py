@@ -1,7 +1,8 @@
 """What the engine reports: findings, and the fix plans they carry as edits at exact spans.
 
-Each is a named tuple (``records.Record``), not a frozen dataclass, for start-up: ``dataclasses`` imports ``inspect``,
-and a frozen dataclass compiles four or five methods when it is defined (``catalog/schema.py``).
+Each is a named tuple (``records.Record``), not a frozen dataclass, for start-up: ``dataclasses``
+imports ``inspect``, and a frozen dataclass compiles four or five methods when it is defined
+(``catalog/schema.py``).
 """
 
 from __future__ import annotations

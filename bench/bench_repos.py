@@ -11,8 +11,8 @@ into its own directory, e.g.
 
 (sources of ML packages, mostly Keras/TensorFlow: where the analysis follows models across
 modules and costs the most; some declare Pythons other than the one running pip (on 3.11:
-stellargraph and torchdrug), hence ``--ignore-requires-python``: they are only read). Each command runs in a fresh
-process from the tree's directory, with byte-code compiled beforehand and
+stellargraph and torchdrug), hence ``--ignore-requires-python``: they are only read). Each
+command runs in a fresh process from the tree's directory, with byte-code compiled beforehand and
 ``PYTHONDONTWRITEBYTECODE`` dropped; each figure is the median of N rounds in which adamw-lint
 and ruff run one after the other, so load from other work hits them alike (the load average is
 printed: on a shared machine the ratios are what counts). adamw-lint runs with ``--no-cache``,

@@ -3,8 +3,9 @@
 A row is one entry of the catalog: a named tuple (``records.Record``), immutable, whose class
 costs about a tenth of a millisecond to define where a frozen dataclass costs half of one (it
 compiles four or five methods): every command defines them all at start-up, and the CLI's budget
-for a pre-commit run of one file is a few tens of milliseconds. Rows compare by value, as tuples do, and one that
-holds a dict (renames, a factory's choices) cannot be hashed: no code compares or hashes rows."""
+for a pre-commit run of one file is a few tens of milliseconds. Rows compare by value, as tuples
+do, and one that holds a dict (renames, a factory's choices) cannot be hashed: no code compares
+or hashes rows."""
 
 from __future__ import annotations
 
