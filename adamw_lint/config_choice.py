@@ -22,7 +22,8 @@ from __future__ import annotations
 import ast
 import os
 import re
-from typing import TYPE_CHECKING, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import (TYPE_CHECKING, Callable, Collection, Dict, FrozenSet, Iterable, Iterator, List, Optional,
+                    Sequence, Tuple)
 
 from . import catalog
 from .findings import Finding, Span
@@ -179,8 +180,8 @@ def findings(path: str, root: yaml.Node, project: "ProjectIndex", style: str) ->
         return []
     names = [(keys, value.value, (value.start_mark.line + 1, value.start_mark.column, value.end_mark.line + 1,
                                   value.end_mark.column)) for keys, _, _, value in _scalars(root)]
-    return _judged(project_selectors(project), names, lambda keys: yaml_number(_at(root, keys)), style,
-                   whole_key=False)
+    return _judged(project_selectors(project, {keys[-1] for keys, _, _ in names}), names,
+                   lambda keys: yaml_number(_at(root, keys)), style, whole_key=False)
 
 
 def python_findings(tree: ast.Module, spans: "Context", project: "ProjectIndex", style: str) -> List[Finding]:
@@ -202,7 +203,8 @@ def python_findings(tree: ast.Module, spans: "Context", project: "ProjectIndex",
         number = spans.number(found, spans.resolver.module) if found is not None else None
         return float(number) if number is not None else None
     # module constants are common in scripts: only a name that spells the code's whole key path
-    return _judged(project_selectors(project), strings, number_at, style, whole_key=True)
+    return _judged(project_selectors(project, {keys[-1] for keys, _, _ in strings}), strings, number_at, style,
+                   whole_key=True)
 
 
 def _target_keys(target: ast.expr) -> KeyPath:
@@ -346,15 +348,60 @@ def _child(node: Optional[yaml.Node], key: str) -> Optional[yaml.Node]:
 
 # --- finding the code side -------------------------------------------------------------------------
 
-def project_selectors(project: "ProjectIndex") -> List[Selector]:
-    """Every by-name construction in the project's Python modules (found once per process)."""
-    cached = getattr(project, "_selectors", None)
-    if cached is None:
-        cached = []
+def project_selectors(project: "ProjectIndex", keys: Collection[str]) -> List[Selector]:
+    """The by-name constructions in the project's Python modules whose key path ends with one of
+    ``keys`` (``_judged`` matches a config value only there), in the modules' order."""
+    found = getattr(project, "_selectors", None)
+    if found is None:
+        found = project._selectors = _ProjectSelectors(project)  # type: ignore[attr-defined]
+    return found.ending_with(keys)
+
+
+class _ProjectSelectors:
+    """The project modules that may build an optimizer by name (found once per process), each
+    parsed the first time a config's keys need it.
+
+    A construction's key path is spelled in its own module (``config_key`` follows names only
+    within it: ``cfg.SOLVER.OPTIMIZER``, ``config["optim"]``, ``cfg.get("name")``), so a module
+    that does not have the key as a word cannot hold one for it and is not parsed: a constants
+    module (tensor2tensor's ``ADAM = "adam"`` among a hundred tags) parsed every module that
+    names an optimizer, 0.3 s. Not looked for: a key spelled with an escape or split across
+    string literals (``cfg["opt" "imizer"]``)."""
+
+    def __init__(self, project: "ProjectIndex") -> None:
+        from .engine import may_contain_findings
+        from .files import SourceError, read_bytes
+
+        self.project = project
+        self.modules: List[Tuple[str, FrozenSet[bytes]]] = []  # path, the words of its text
+        self.parsed: Dict[str, List[Selector]] = {}
         for path in _modules(project.bases()):
-            cached += _module_selectors(project, path)
-        project._selectors = cached  # type: ignore[attr-defined]
-    return cached
+            try:
+                if not os.path.isfile(path) or os.path.getsize(path) > _MAX_MODULE_BYTES:
+                    continue
+                raw = read_bytes(path)
+            except (SourceError, OSError):
+                continue
+            # one that has neither getattr(<optimizer module>, name) nor a table naming an optimizer builds none
+            if may_contain_findings(raw) or b"getattr(" in raw and re.search(_NAMES_A_MODULE, raw):
+                self.modules.append((path, frozenset(re.findall(rb"\w+", raw))))
+
+    def ending_with(self, keys: Collection[str]) -> List[Selector]:
+        # the words a module's text has if it spells the key: ``lr-scheduler`` → lr, scheduler
+        wanted = [frozenset(re.findall(rb"\w+", key.encode("utf-8", "surrogatepass"))) for key in keys]
+        every = not all(wanted)  # a key without an ASCII letter, digit or underscore
+        found: List[Selector] = []
+        for path, module_words in self.modules:
+            selectors = self.parsed.get(path)
+            if selectors is None:
+                if not every and not any(words <= module_words for words in wanted):
+                    self.project.read(path)  # the answer still depends on its text
+                    continue
+                selectors = self.parsed[path] = _module_selectors(self.project, path)
+            else:
+                self.project.read(path)  # parsed for an earlier file: this one depends on it too
+            found += (selector for selector in selectors if selector.key[-1] in keys)
+        return found
 
 
 def _modules(bases: Sequence[str]) -> Iterator[str]:
@@ -394,17 +441,7 @@ def project_modules(project: "ProjectIndex", words: Sequence[bytes]) -> Iterator
 
 def _module_selectors(project: "ProjectIndex", path: str) -> List[Selector]:
     from .context import Context
-    from .engine import may_contain_findings
-    from .files import SourceError, read_bytes
 
-    try:
-        if not os.path.isfile(path) or os.path.getsize(path) > _MAX_MODULE_BYTES:
-            return []
-        raw = read_bytes(path)
-    except (SourceError, OSError):
-        return []
-    if not may_contain_findings(raw) and not (b"getattr(" in raw and re.search(_NAMES_A_MODULE, raw)):
-        return []  # neither getattr(<optimizer module>, name) nor a table that names an optimizer
     module = project.parsed(path)  # parsed once per process, shared with the imports followed
     if module is None:
         return []  # the module is reported when it is checked; here it simply builds nothing known

@@ -1,6 +1,7 @@
 """Issue 19: a config value that chooses the optimizer class by name, built by the project's code
 (``getattr(torch.optim, cfg.X)``, a registry dict indexed by a config key), run as a user runs the
 CLI in a git repository."""
+import os
 import subprocess
 import sys
 import textwrap
@@ -115,3 +116,56 @@ def test_an_optimizer_module_named_by_a_string_in_pieces_is_still_read(tmp_path)
     assert result.returncode == 1, result.stderr
     lines = sorted(line.split(" ", 2)[:2] for line in result.stdout.splitlines())
     assert lines == [["configs/a.yaml:2:14:", "AWL101"], ["configs/h.yml:2:14:", "AWL103"]]
+
+
+def test_only_the_modules_that_spell_a_configs_key_are_parsed_for_it(tmp_path):
+    """A construction's key is written in its own module, so a module that names optimizers but
+    never the config's key (a constants module, a registry) is not parsed to look for one."""
+    from adamw_lint import config_choice
+    from adamw_lint.project_index import ProjectIndex
+
+    repository = _repository(tmp_path)
+    (repository / "proj" / "tags.py").write_text(
+        'import torch\nDEFAULT = torch.optim.Adam\nADAM = "adam"\nRMSPROP = "rmsprop"\n')
+    (repository / "proj" / "zoo.py").write_text("import torch\nKINDS = {'adam': torch.optim.Adam}\n")
+    project = ProjectIndex([str(repository)])
+    parsed = []
+    read = project.parsed
+    project.parsed = lambda path: parsed.append(os.path.basename(path)) or read(path)
+
+    assert config_choice.project_selectors(project, {"ADAM", "LAZY_ADAM", "RMSPROP"}) == []
+    assert parsed == ["tags.py"]  # the only module with one of the words, and it builds nothing
+    found = config_choice.project_selectors(project, {"OPTIMIZER"})
+    assert [(s.line, s.key) for s in found] == [(5, ("SOLVER", "OPTIMIZER"))]
+    assert parsed == ["tags.py", "train.py"]
+    found = config_choice.project_selectors(project, {"name", "OPTIMIZER"})  # train.py: parsed once
+    assert [(s.line, s.key) for s in found] == [(5, ("SOLVER", "OPTIMIZER")), (11, ("optim", "name"))]
+    assert parsed == ["tags.py", "train.py"]
+    assert config_choice.project_selectors(project, {"é"}) == []  # no ASCII word to look for: every module parsed
+    assert sorted(parsed) == ["tags.py", "train.py", "zoo.py"]
+
+
+def test_a_key_that_is_not_one_word_is_looked_for_by_its_words(tmp_path):
+    code = ('import torch\n\ndef build(cfg, params):\n'
+            '    return getattr(torch.optim, cfg["optim-name"])(params, weight_decay=cfg["optim-decay"])\n')
+    repository = git_repository(tmp_path, {"train.py": code, "a.yaml": "optim-name: Adam\noptim-decay: 0.01\n",
+                                           "b.yaml": "optim-kind: Adam\noptim-decay: 0.01\n"})
+    result = run_cli("check", "-q", ".", cwd=repository)
+    assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [["a.yaml:1:13:", "AWL101"]], \
+        result.stdout + result.stderr
+
+
+def test_a_cached_config_is_checked_again_when_a_module_it_did_not_parse_gains_its_key(tmp_path):
+    """The module was not parsed for the config (it did not spell the key), but the config's
+    result depends on its text: the cache must not keep the old answer once it does."""
+    repository = git_repository(tmp_path, {
+        "zoo.py": "import torch\nKINDS = {'adam': torch.optim.Adam}\n",
+        "a.yaml": "optim:\n  name: adam\n  weight_decay: 0.01\n"})
+    first = run_cli("check", "-q", "-j", "1", ".", cwd=repository)
+    assert first.returncode == 0 and first.stdout == "", first.stdout + first.stderr
+    (repository / "zoo.py").write_text(
+        "import torch\nKINDS = {'adam': torch.optim.Adam}\n\ndef build(cfg, params):\n"
+        "    return KINDS[cfg.optim.name](params, weight_decay=cfg.optim.weight_decay)\n")
+    again = run_cli("check", "-q", "-j", "1", ".", cwd=repository)
+    assert sorted(line.split(" ", 2)[:2] for line in again.stdout.splitlines()) == [
+        ["a.yaml:2:9:", "AWL101"], ["zoo.py:5:12:", "AWL101"]], again.stdout + again.stderr
