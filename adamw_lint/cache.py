@@ -4,7 +4,8 @@ registry followed into another file).
 
 One file per tool build and set of paths named on the command line (``<cache-dir>/<build>/<roots>.cache``)
 holds, per analyzed file: a key (its settings), the digest of its bytes, the project modules its
-analysis located (with their digests, or their absence) and the result. The cache is data, never
+analysis located (with their digests, or their absence; for an analysis that scanned every module,
+the listing of them all with their sizes and times) and the result. The cache is data, never
 code (JSON, not pickle: a cache directory can come with a cloned repository), and it is never
 trusted: anything that does not decode as expected, in a file truncated or written by another run
 at the same time, is a miss and is analyzed again. It is written whole, to a temporary file
@@ -26,6 +27,8 @@ from .findings import Edit, Finding, Fix
 
 DEFAULT_DIR = ".adamw_lint_cache"
 Deps = Dict[str, Optional[str]]  # dotted module name → the file it was found in (None: not found)
+# a dependency on every module of the project (a scan of them all) → ``ProjectIndex.listing()``
+LISTING = "*"
 
 
 try:  # hashlib's own blake2b, without hashlib's import of OpenSSL (2 ms of every run)
@@ -91,7 +94,8 @@ class FileDigests:
 
 
 def dependencies(located: Deps, digests: FileDigests) -> List[List[Optional[str]]]:
-    return [[dotted, path, digests(path) if path else None] for dotted, path in sorted(located.items())]
+    return [[dotted, path, digests(path) if path and dotted != LISTING else None]
+            for dotted, path in sorted(located.items())]
 
 
 class Cache:
@@ -125,14 +129,14 @@ class Cache:
 
     def get(self, path: str, key: str, data_digest: str, locate) -> Optional["CachedResult"]:
         """The stored result of ``path`` if its key, bytes and every module it read still match;
-        ``locate(dotted)``: where that module is found now."""
+        ``locate(dotted)``: where that module is found now (for ``LISTING``, the listing now)."""
         entry = self._entries.get(os.path.abspath(path))
         try:
             if not isinstance(entry, dict) or entry.get("key") != key or entry.get("digest") != data_digest:
                 return None
             for dotted, found, found_digest in entry["deps"]:
                 now = locate(dotted)
-                if now != found or (now is not None and self.digests(now) != found_digest):
+                if now != found or (now is not None and dotted != LISTING and self.digests(now) != found_digest):
                     return None
             return decode_result(path, entry["result"])
         except (KeyError, TypeError, ValueError, AttributeError):

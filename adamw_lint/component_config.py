@@ -146,12 +146,11 @@ def _project_coefficients(project: "ProjectIndex") -> Dict[str, Coefficient]:
 def _project_builds_by_name(project: "ProjectIndex") -> bool:
     """Whether the project's code builds Keras optimizers by name (``_builds_by_name``), once per
     process. Only a module whose text holds ``getattr`` and names a root of ``_KERAS_MODULES``
-    (an import of keras or tensorflow) can: the others are not parsed, but every module the
-    coefficients would read is noted (``read``), so that an edit that makes one build by name
-    reaches the configs this answered through the cache."""
+    (an import of keras or tensorflow) can: the others are not parsed (``project_modules`` notes
+    the whole project for the cache, so an edit that makes one build by name still reaches the
+    configs this answered)."""
     found = False
     for path, raw in project_modules(project, _READ_FOR_EITHER):
-        project.read(path)
         if not found and b"getattr" in raw and (b"keras" in raw or b"tensorflow" in raw):
             module = project.parsed(path)
             found = module is not None and _builds_by_name(module)

@@ -43,10 +43,7 @@ _MODULES = frozenset(name.rsplit(".", 1)[0] for name in catalog.OPTIMIZERS_BY_NA
 # most modules that call getattr( are then never parsed. Compiled by ``re`` at its first use.
 _NAMES_A_MODULE = naming_pattern(m.rsplit(".", 1)[-1] for m in _MODULES).encode()
 _CASE_FOLDS = ("lower", "upper", "casefold", "capitalize", "title")
-_SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", "node_modules",
-                           "site-packages", "__pycache__", "build", "dist", ".eggs"})
 _MAX_MODULE_BYTES = 2_000_000  # a generated or vendored module this large is not a training script
-_MAX_MODULES = 20_000  # files looked at per project: a bound for monorepos
 
 
 class Decay(Record):
@@ -351,6 +348,7 @@ def _child(node: Optional[yaml.Node], key: str) -> Optional[yaml.Node]:
 def project_selectors(project: "ProjectIndex", keys: Collection[str]) -> List[Selector]:
     """The by-name constructions in the project's Python modules whose key path ends with one of
     ``keys`` (``_judged`` matches a config value only there), in the modules' order."""
+    project.read_all()  # which modules there are, and what they hold, decides what is found
     found = getattr(project, "_selectors", None)
     if found is None:
         found = project._selectors = _ProjectSelectors(project)  # type: ignore[attr-defined]
@@ -375,7 +373,7 @@ class _ProjectSelectors:
         self.project = project
         self.modules: List[Tuple[str, FrozenSet[bytes]]] = []  # path, the words of its text
         self.parsed: Dict[str, List[Selector]] = {}
-        for path in _modules(project.bases()):
+        for path in project.modules():
             try:
                 if not os.path.isfile(path) or os.path.getsize(path) > _MAX_MODULE_BYTES:
                     continue
@@ -395,32 +393,10 @@ class _ProjectSelectors:
             selectors = self.parsed.get(path)
             if selectors is None:
                 if not every and not any(words <= module_words for words in wanted):
-                    self.project.read(path)  # the answer still depends on its text
                     continue
                 selectors = self.parsed[path] = _module_selectors(self.project, path)
-            else:
-                self.project.read(path)  # parsed for an earlier file: this one depends on it too
             found += (selector for selector in selectors if selector.key[-1] in keys)
         return found
-
-
-def _modules(bases: Sequence[str]) -> Iterator[str]:
-    seen, count = set(), 0
-    for base in bases:
-        for directory, subdirs, files in os.walk(base):
-            subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS and not d.startswith("."))
-            for name in sorted(files):
-                if not name.endswith(".py"):
-                    continue
-                path = os.path.join(directory, name)
-                real = os.path.realpath(path)
-                if real in seen:
-                    continue
-                seen.add(real)
-                count += 1
-                if count > _MAX_MODULES:
-                    return
-                yield path
 
 
 def project_modules(project: "ProjectIndex", words: Sequence[bytes]) -> Iterator[Tuple[str, bytes]]:
@@ -428,7 +404,8 @@ def project_modules(project: "ProjectIndex", words: Sequence[bytes]) -> Iterator
     with those bytes."""
     from .files import SourceError, read_bytes
 
-    for path in _modules(project.bases()):
+    project.read_all()  # a module gaining one of the words changes what is found
+    for path in project.modules():
         try:
             if not os.path.isfile(path) or os.path.getsize(path) > _MAX_MODULE_BYTES:
                 continue

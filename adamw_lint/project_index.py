@@ -18,14 +18,18 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Callable, Container, Dict, Hashable, List, Optional, Sequence, Tuple, TypeVar
+from typing import Callable, Container, Dict, Hashable, Iterator, List, Optional, Sequence, Tuple, TypeVar
 
 from . import catalog
+from .cache import digest
 from .files import SourceError, decode, physical_lines, read_bytes
 from .scope import Resolver, Scope, is_unknown
 from .summaries import Module, Reach, callable_reach, named_reach
 
 _DEPTH = 4  # re-exports and wrappers followed through this many modules
+_SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", "node_modules",
+                           "site-packages", "__pycache__", "build", "dist", ".eggs"})
+_MAX_MODULES = 20_000  # modules a scan of the whole project looks at: a bound for monorepos
 _PENALTY_WORDS = (b"regulariz", b"l2_loss")  # a model builder's module names one
 # a module that builds an optimizer by name calls one of the getters
 _GETTER_WORDS = tuple(sorted({name.rsplit(".", 1)[1].encode() for name in catalog.OPTIMIZER_NAME_TABLES}))
@@ -41,6 +45,7 @@ class ProjectIndex:
         self._mentions: Dict[Tuple[str, Tuple[bytes, ...]], bool] = {}  # (path, words) → whether its text has one
         self._located: Dict[str, Optional[str]] = {}
         self._shared: Dict[Hashable, object] = {}  # a checker's key → its answer about the project's modules
+        self._listing: Optional[str] = None
 
     def __getstate__(self) -> dict:
         return {"roots": self.roots}
@@ -106,6 +111,46 @@ class ProjectIndex:
                     break
         return self._located[dotted]
 
+    def modules(self) -> Iterator[str]:
+        """Every Python module under the bases, once (not in version-control, environment or build
+        folders; at most ``_MAX_MODULES``): what a scan of the whole project reads."""
+        seen, count = set(), 0
+        for base in self.bases():
+            for directory, subdirs, files in os.walk(base):
+                subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS and not d.startswith("."))
+                for name in sorted(files):
+                    if not name.endswith(".py"):
+                        continue
+                    path = os.path.join(directory, name)
+                    real = os.path.realpath(path)
+                    if real in seen:
+                        continue
+                    seen.add(real)
+                    count += 1
+                    if count > _MAX_MODULES:
+                        return
+                    yield path
+
+    def listing(self) -> str:
+        """A digest of what ``modules`` finds, with each module's size and time (once per process
+        and run): a module added, removed or edited changes it, as ruff's cache tells an edit."""
+        if self._listing is None:
+            parts = []
+            for path in self.modules():
+                try:
+                    stat = os.stat(path)
+                except OSError:
+                    continue
+                parts.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+            self._listing = digest("\n".join(parts).encode("utf-8", "surrogateescape"))
+        return self._listing
+
+    def read_all(self) -> None:
+        """Notes that an answer depends on the project's modules as a whole: a scan of every one
+        (``modules``) for code that builds an optimizer by name or reads a config's coefficient.
+        The recording index's cache then rechecks the answer when a module is added, removed or
+        edited; this index notes nothing."""
+
     def module(self, dotted: str, optimizers: bool = False) -> Optional[Module]:
         """The parsed module; ``optimizers``: only if its text can name an optimizer (what a
         wrapper, subclass, re-export or registry needs), which spares parsing most modules."""
@@ -119,14 +164,6 @@ class ProjectIndex:
             self._modules[dotted] = None  # an import cycle stops here
             self._modules[dotted] = _parse(dotted, path)
         return self._modules[dotted]
-
-    def read(self, path: str) -> None:
-        """Notes that an answer depends on the text of the module at ``path`` though it was not
-        parsed (a filter on its bytes left it out): the recording index's cache then rechecks
-        the answer when that module changes."""
-        dotted = self.module_name(path)
-        if dotted is not None:
-            self._locate(dotted)
 
     def parsed(self, path: str) -> Optional[Module]:
         """The module at ``path`` (under its dotted name when it has one: parsed once)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Callable, Dict, Hashable, Optional, Sequence, TypeVar
 
-from .cache import Deps
+from .cache import LISTING, Deps
 from .project_index import ProjectIndex
 
 _Answer = TypeVar("_Answer")
@@ -24,6 +24,9 @@ class RecordingIndex(ProjectIndex):
         path = super()._locate(dotted)
         self.located[dotted] = path
         return path
+
+    def read_all(self) -> None:
+        self.located[LISTING] = self.listing()
 
     def module(self, dotted: str, optimizers: bool = False):  # type: ignore[override]
         self._locate(dotted)  # remembered per process: a later file reads it without locating it

@@ -21,7 +21,7 @@ import sys
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
 from . import pool
-from .cache import Cache, CachedResult, Deps, digest
+from .cache import LISTING, Cache, CachedResult, Deps, digest
 from .prefilter import may_contain_findings, may_hold_or_train_elsewhere, may_reach_findings
 from .catalog.schema import UNSAFE
 from .project import forget_metadata, in_package, line_length, torch_floor
@@ -447,11 +447,17 @@ def _cache_key(path: str, selection: Selection, options: Options) -> str:
 
 
 def _locator(options: Options) -> Callable[[str], Optional[str]]:
-    """Where a project module is found now (without noting it: no file is being analyzed)."""
+    """Where a project module is found now, or the project's listing now (without noting either:
+    no file is being analyzed)."""
     from .project_index import ProjectIndex
 
     project = _project(options.project_roots)
-    return lambda dotted: None if project is None else ProjectIndex._locate(project, dotted)
+
+    def locate(dotted: str) -> Optional[str]:
+        if project is None:
+            return None
+        return project.listing() if dotted == LISTING else ProjectIndex._locate(project, dotted)
+    return locate
 
 
 def _restored(path: str, stored: CachedResult) -> FileResult:

@@ -94,6 +94,36 @@ def test_a_module_that_appears_later_is_followed(tmp_path, capsys, monkeypatch):
     assert code == 1 and "train.py:4:7: AWL101" in out
 
 
+BY_NAME = ("import torch\n\ndef build(cfg, params):\n"
+           "    return getattr(torch.optim, cfg.optim.name)(params, weight_decay=cfg.optim.weight_decay)\n")
+CONFIG = "optim:\n  name: Adam\n  weight_decay: 0.01\n"
+
+
+@pytest.mark.parametrize("where", ["train.py", "my-tools/train.py"], ids=["module", "outside-any-package-name"])
+def test_a_config_follows_the_modules_that_build_by_name_appearing_changing_and_going(
+        tmp_path, capsys, monkeypatch, analyzed, where):
+    """A config's finding comes from a scan of every project module for code that builds the
+    class it names: a module added, edited or removed reaches it through the cache (also one in a
+    folder whose name is no module name, which no import can find)."""
+    (tmp_path / "a.yaml").write_text(CONFIG)
+    (tmp_path / "util.py").write_text("import torch\n")
+    assert _check(capsys, monkeypatch, tmp_path, ".")[0] == 0
+    module = tmp_path / where
+    module.parent.mkdir(exist_ok=True)
+    module.write_text(BY_NAME)
+    analyzed.clear()
+    code, out, _ = _check(capsys, monkeypatch, tmp_path, ".")
+    assert code == 1 and "a.yaml:2:9: AWL101" in out and "a.yaml" in analyzed
+    module.write_text(BY_NAME.replace(", weight_decay=cfg.optim.weight_decay", ""))
+    assert _check(capsys, monkeypatch, tmp_path, ".")[0] == 0
+    module.write_text(BY_NAME)
+    assert "a.yaml:2:9: AWL101" in _check(capsys, monkeypatch, tmp_path, ".")[1]
+    module.unlink()
+    assert _check(capsys, monkeypatch, tmp_path, ".")[0] == 0
+    analyzed.clear()
+    assert _check(capsys, monkeypatch, tmp_path, ".")[0] == 0 and analyzed == []  # nothing changed since
+
+
 def _cache_files(tmp_path):
     return glob.glob(str(tmp_path / ".adamw_lint_cache" / "*" / "*.cache"))
 

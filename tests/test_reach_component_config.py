@@ -158,3 +158,20 @@ def test_a_module_that_starts_building_by_name_reaches_the_cached_config(tmp_pat
     (root / "proj/model.py").write_text(textwrap.dedent(MODEL))
     second = run_cli("check", "-q", "configs/coupled.json", cwd=root)
     assert [line.split(" ", 2)[:2] for line in second.stdout.splitlines()] == [["configs/coupled.json:9:22:", "AWL201"]]
+
+
+def test_a_module_added_later_reaches_the_cached_config(tmp_path):
+    """The coefficients come from a scan of every module: one that appears after the config was
+    cached (or goes away) is read on the next run."""
+    root = _repository(tmp_path)
+    model = root / "proj/model.py"
+    model.rename(root / "model.py.txt")
+    (root / "proj/util.py").write_text("import tensorflow as tf\n")
+    first = run_cli("check", "-q", "configs/coupled.json", cwd=root)
+    assert first.returncode == 0 and first.stdout == "", first.stdout + first.stderr
+    (root / "model.py.txt").rename(model)
+    second = run_cli("check", "-q", "configs/coupled.json", cwd=root)
+    assert [line.split(" ", 2)[:2] for line in second.stdout.splitlines()] == [["configs/coupled.json:9:22:", "AWL201"]]
+    model.unlink()
+    third = run_cli("check", "-q", "configs/coupled.json", cwd=root)
+    assert third.returncode == 0 and third.stdout == "", third.stdout + third.stderr
