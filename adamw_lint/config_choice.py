@@ -44,6 +44,9 @@ _MODULES = frozenset(name.rsplit(".", 1)[0] for name in catalog.OPTIMIZERS_BY_NA
 _NAMES_A_MODULE = naming_pattern(m.rsplit(".", 1)[-1] for m in _MODULES).encode()
 _CASE_FOLDS = ("lower", "upper", "casefold", "capitalize", "title")
 _MAX_MODULE_BYTES = 2_000_000  # a generated or vendored module this large is not a training script
+# every byte but an ASCII letter, digit or underscore → a space: ``.split()`` then gives the words
+# (as ``re.findall(rb"\w+")``, twice as fast)
+_WORD_BYTES = bytes(c if chr(c).isascii() and (chr(c).isalnum() or c == 0x5F) else 0x20 for c in range(256))
 
 
 class Decay(Record):
@@ -382,11 +385,11 @@ class _ProjectSelectors:
                 continue
             # one that has neither getattr(<optimizer module>, name) nor a table naming an optimizer builds none
             if may_contain_findings(raw) or b"getattr(" in raw and re.search(_NAMES_A_MODULE, raw):
-                self.modules.append((path, frozenset(re.findall(rb"\w+", raw))))
+                self.modules.append((path, frozenset(raw.translate(_WORD_BYTES).split())))
 
     def ending_with(self, keys: Collection[str]) -> List[Selector]:
         # the words a module's text has if it spells the key: ``lr-scheduler`` → lr, scheduler
-        wanted = [frozenset(re.findall(rb"\w+", key.encode("utf-8", "surrogatepass"))) for key in keys]
+        wanted = [frozenset(key.encode("utf-8", "surrogatepass").translate(_WORD_BYTES).split()) for key in keys]
         every = not all(wanted)  # a key without an ASCII letter, digit or underscore
         found: List[Selector] = []
         for path, module_words in self.modules:

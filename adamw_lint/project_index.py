@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Callable, Container, Dict, Hashable, Iterator, List, Optional, Sequence, Tuple, TypeVar
+from typing import Callable, Container, Dict, Hashable, List, Optional, Sequence, Tuple, TypeVar
 
 from . import catalog
 from .cache import digest
@@ -45,6 +45,7 @@ class ProjectIndex:
         self._mentions: Dict[Tuple[str, Tuple[bytes, ...]], bool] = {}  # (path, words) → whether its text has one
         self._located: Dict[str, Optional[str]] = {}
         self._shared: Dict[Hashable, object] = {}  # a checker's key → its answer about the project's modules
+        self._all_modules: Optional[List[str]] = None
         self._listing: Optional[str] = None
 
     def __getstate__(self) -> dict:
@@ -111,25 +112,28 @@ class ProjectIndex:
                     break
         return self._located[dotted]
 
-    def modules(self) -> Iterator[str]:
+    def modules(self) -> List[str]:
         """Every Python module under the bases, once (not in version-control, environment or build
-        folders; at most ``_MAX_MODULES``): what a scan of the whole project reads."""
-        seen, count = set(), 0
-        for base in self.bases():
-            for directory, subdirs, files in os.walk(base):
-                subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS and not d.startswith("."))
-                for name in sorted(files):
-                    if not name.endswith(".py"):
-                        continue
-                    path = os.path.join(directory, name)
-                    real = os.path.realpath(path)
-                    if real in seen:
-                        continue
-                    seen.add(real)
-                    count += 1
-                    if count > _MAX_MODULES:
-                        return
-                    yield path
+        folders; at most ``_MAX_MODULES``): what a scan of the whole project reads. Found once per
+        process and run."""
+        if self._all_modules is None:
+            self._all_modules = []
+            seen = set()
+            for base in self.bases():
+                for directory, subdirs, files in os.walk(base):
+                    subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS and not d.startswith("."))
+                    for name in sorted(files):
+                        if not name.endswith(".py"):
+                            continue
+                        path = os.path.join(directory, name)
+                        real = os.path.realpath(path)
+                        if real in seen:
+                            continue
+                        seen.add(real)
+                        if len(self._all_modules) == _MAX_MODULES:
+                            return self._all_modules
+                        self._all_modules.append(path)
+        return self._all_modules
 
     def listing(self) -> str:
         """A digest of what ``modules`` finds, with each module's size and time (once per process
