@@ -25,8 +25,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from .files import physical_lines
 from .findings import Edit, Finding, Span
 from .records import Record
-from .textfix import (_OPENS, Replacement, _fits, _moved, _Rename, _statement_changes, _Text, _token_edit, _was_too_long,
-                      needs_layout)
+from .textfix import (CALL_BRACKET, Rename, Replacement, SourceText, continuation_moves, fits, needs_layout,
+                      statement_changes, token_edit, was_too_long)
 
 _SIMPLE_KEY = re.compile(r"[rRuU]?(?:\"([^\"\\\r\n]*)\"|'([^'\\\r\n]*)')")  # a key libcst reads as a SimpleString
 _UNSURE = object()  # a string key whose value the text does not show plainly
@@ -52,7 +52,7 @@ class _Op(Record):
     edits: Tuple[Edit, ...] = ()
 
 
-def each(text: _Text, finding: Finding, line_length: int) -> Optional[List[Replacement]]:
+def each(text: SourceText, finding: Finding, line_length: int) -> Optional[List[Replacement]]:
     """The finding's own fix as ``fix._Singles`` gives it, when its edits are token replacements
     and argument or key edits the text can settle; else None (libcst decides)."""
     fix = finding.fix
@@ -69,33 +69,33 @@ def each(text: _Text, finding: Finding, line_length: int) -> Optional[List[Repla
     node_edits: List[Replacement] = [(op.start, op.end - op.start, new) for op, new in zip(tops, rendered)]  # type: ignore[misc]
     if finding.span[0] == finding.span[2] and not any(needs_layout(source, edit, line_length) for edit in node_edits):
         return sorted(node_edits)
-    if any(_moved(text, _Rename(_span(text, op), op.text)) != {} for op in ops if op.text is not None and
+    if any(continuation_moves(text, Rename(_span(text, op), op.text)) != {} for op in ops if op.text is not None and
            "\n" not in text.source[op.start:op.end]) or text.in_match(finding.span[0]):
         return None  # aligned arguments that move with a renamed callee; a match block's columns
-    changed = _statement_changes(text, finding.span, node_edits)  # None: a param group built before the call
+    changed = statement_changes(text, finding.span, node_edits)  # None: a param group built before the call
     if changed is None or not all(_kept_short(text, edit, line_length) for edit in changed):
         return None  # a line the fix makes too long: the fixer breaks it as black would
     return changed
 
 
-def _kept_short(text: _Text, edit: Replacement, line_length: int) -> bool:
+def _kept_short(text: SourceText, edit: Replacement, line_length: int) -> bool:
     """Whether the fixer leaves the lines an edit changes as they are: each within the line
-    length, or in place of a line that was already over it (``textfix._was_too_long``)."""
+    length, or in place of a line that was already over it (``textfix.was_too_long``)."""
     offset, length, new = edit
     first = bisect.bisect_right(text.starts, offset)  # the edit's first line
     old_count, new_lines = len(physical_lines(text.source[offset:offset + length])), physical_lines(new)
     if old_count != len(new_lines):
-        return all(_fits(line, line_length) for line in new_lines)
-    return all(_fits(line, line_length) or _was_too_long(text, first + index, line_length)
+        return all(fits(line, line_length) for line in new_lines)
+    return all(fits(line, line_length) or was_too_long(text, first + index, line_length)
                for index, line in enumerate(new_lines))
 
 
-def _ops(text: _Text, edits: Sequence[Edit]) -> Optional[List[_Op]]:
+def _ops(text: SourceText, edits: Sequence[Edit]) -> Optional[List[_Op]]:
     ops: List[_Op] = []
     containers: Dict[Span, List[Edit]] = {}
     for edit in edits:
         if edit.kind == "replace":
-            if not _token_edit(text, edit) and not _call_replaced(text, edit):
+            if not token_edit(text, edit) and not _call_replaced(text, edit):
                 return None
             ops.append(_Op(_offset(text, edit.span[:2]), _offset(text, edit.span[2:]), edit.text, None))
         elif edit.kind in ("add-keyword", "drop-keyword", "drop-key"):
@@ -116,7 +116,7 @@ def _ops(text: _Text, edits: Sequence[Edit]) -> Optional[List[_Op]]:
     return ops
 
 
-def _call_replaced(text: _Text, edit: Edit) -> bool:
+def _call_replaced(text: SourceText, edit: Edit) -> bool:
     """Whether ``edit`` replaces a call by an expression on one line (``optax.chain(...)`` by
     ``optax.adamw(...)``): the fixer writes the new text as given (``fix._replaced``)."""
     new = edit.text
@@ -124,7 +124,7 @@ def _call_replaced(text: _Text, edit: Edit) -> bool:
         and not new.startswith("(") and "\n" not in new and "#" not in new
 
 
-def _offset(text: _Text, where: Sequence[int]) -> int:
+def _offset(text: SourceText, where: Sequence[int]) -> int:
     return text.offset(where[0], where[1])
 
 
@@ -140,7 +140,7 @@ def _outermost(ops: Sequence[_Op]) -> Optional[List[_Op]]:
     return tops
 
 
-def _render(text: _Text, start: int, end: int, ops: Sequence[_Op]) -> Optional[str]:
+def _render(text: SourceText, start: int, end: int, ops: Sequence[_Op]) -> Optional[str]:
     """The source from ``start`` to ``end`` with the ops inside applied."""
     inside = [op for op in ops if start <= op.start and op.end <= end]
     whole = [op for op in inside if (op.start, op.end) == (start, end)]
@@ -161,7 +161,7 @@ def _render(text: _Text, start: int, end: int, ops: Sequence[_Op]) -> Optional[s
     return "".join(out)
 
 
-def _container(text: _Text, op: _Op, inside: Sequence[_Op]) -> Optional[str]:
+def _container(text: SourceText, op: _Op, inside: Sequence[_Op]) -> Optional[str]:
     """A call's or dict's new text: its arguments read off the text, edited in order."""
     node = op.node
     assert node is not None
@@ -189,7 +189,7 @@ def _container(text: _Text, op: _Op, inside: Sequence[_Op]) -> Optional[str]:
     return head + "".join(item.text + item.after for item in items) + text.source[close:op.end]  # type: ignore[operator]
 
 
-def _items(text: _Text, node: ast.expr) -> Optional[Tuple[List[Tuple[int, int]], List[object], int]]:
+def _items(text: SourceText, node: ast.expr) -> Optional[Tuple[List[Tuple[int, int]], List[object], int]]:
     """The offsets of a call's arguments (a dict's elements) in the order written, their keys,
     and the closing bracket's offset; None when the text between them is more than whitespace,
     comments and their commas (an argument in parentheses, say)."""
@@ -221,7 +221,7 @@ def _items(text: _Text, node: ast.expr) -> Optional[Tuple[List[Tuple[int, int]],
     return ranges, keys, close
 
 
-def _opening(text: _Text, node: ast.expr) -> Optional[int]:
+def _opening(text: SourceText, node: ast.expr) -> Optional[int]:
     """The offset of a call's or dict's opening bracket; None for a callee in parentheses."""
     if isinstance(node, ast.Dict):
         start = _offset(text, (node.lineno, text.column(node.lineno, node.col_offset)))
@@ -229,11 +229,11 @@ def _opening(text: _Text, node: ast.expr) -> Optional[int]:
     assert isinstance(node, ast.Call)
     func = node.func
     end = _offset(text, (func.end_lineno, text.column(func.end_lineno, func.end_col_offset)))  # type: ignore[arg-type]
-    match = _OPENS.match(text.source, end)
+    match = CALL_BRACKET.match(text.source, end)
     return match.end() - 1 if match else None
 
 
-def _key(text: _Text, key: ast.expr) -> object:
+def _key(text: SourceText, key: ast.expr) -> object:
     """A dict key as libcst's fixer compares it (``SimpleString.evaluated_value``)."""
     if not isinstance(key, (ast.Constant, ast.JoinedStr)) or isinstance(key, ast.Constant) \
             and not isinstance(key.value, str):
@@ -275,7 +275,7 @@ def _split_comma(after: str) -> Tuple[str, str]:
             index += 1
 
 
-def _breaks_conform(text: _Text, ranges: Sequence[Tuple[int, int]], items: Sequence[_Item]) -> bool:
+def _breaks_conform(text: SourceText, ranges: Sequence[Tuple[int, int]], items: Sequence[_Item]) -> bool:
     """``AdamWCodemod._breaks_conform``: whether the line break between the last two arguments
     lands at the first argument's column (then a new argument copies it)."""
     if len(items) < 2 or "\n" not in _split_comma(items[-2].after)[1]:
@@ -283,7 +283,7 @@ def _breaks_conform(text: _Text, ranges: Sequence[Tuple[int, int]], items: Seque
     return _column(text, ranges[-1][0]) == _column(text, ranges[0][0])
 
 
-def _column(text: _Text, offset: int) -> int:
+def _column(text: SourceText, offset: int) -> int:
     return offset - (text.source.rfind("\n", 0, offset) + 1)
 
 
@@ -317,7 +317,7 @@ def _newline(source: str) -> str:
     return match.group(0) if match else "\n"
 
 
-def _span(text: _Text, op: _Op) -> Tuple[int, int, int, int]:
+def _span(text: SourceText, op: _Op) -> Tuple[int, int, int, int]:
     """A token op's span again, from its offsets (a token is on one line)."""
     line = bisect.bisect_right(text.starts, op.start)
     return line, op.start - text.starts[line - 1], line, op.end - text.starts[line - 1]

@@ -6,12 +6,14 @@ Most fixes are a rename (``torch.optim.Adam`` → ``torch.optim.AdamW``, ``"adam
 the import of a name imported by name changed (``from torch.optim import Adam``: ``_Swap``). The
 libcst fixer writes exactly the new token there, and moves only what the text can tell too:
 the continuation lines of a call whose arguments are aligned with its bracket move with it
-(``_moved``); a line the rename takes past the line length is broken as black would, unless it
-was already too long, and that case alone is left to libcst. So a file whose fixes are all
-renames never imports libcst (~0.3 s) nor parses with it (the position table alone is half of
-a fix's cost), and the result is the libcst fixer's, which ``tests/test_speed_renames.py``
-checks on every fixture, catalog example and a set of layouts built to tell them apart (some
-found by a differential fuzz: arguments in parentheses, ``match`` blocks, form feeds).
+(``continuation_moves``); a line the rename takes past the line length is broken as black
+would, unless it was already too long, and that case alone is left to libcst. So a file whose
+fixes are all renames never imports libcst (~0.3 s) nor parses with it (the position table
+alone is half of a fix's cost), and the result is the libcst fixer's, which
+``tests/test_speed_renames.py`` checks on every fixture, catalog example and a set of layouts
+built to tell them apart (some found by a differential fuzz: arguments in parentheses, ``match``
+blocks, form feeds). The reading of the text and its layout rules (``SourceText``, ``fits``, …)
+are shared with ``textcall``.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ Replacement = Tuple[int, int, str]  # 0-based character offset into the source, 
 _TOKEN = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*|\"[^\"\\\r\n]*\"|'[^'\\\r\n]*'", re.ASCII)
 _NAME_CHAR = re.compile(r"[\w.]")
 _HANGING = re.compile(r"\s*\([ \t]*(?:#[^\r\n]*)?\r?\n?")  # the bracket ends its line (comments aside)
-_OPENS = re.compile(r"[ \t]*\(")  # the call's bracket right after its callee
+CALL_BRACKET = re.compile(r"[ \t]*\(")  # the call's bracket right after its callee
 
 _TYPING_CALLS = {"cast", "TypeVar", "NewType", "NamedTuple", "TypedDict", "ForwardRef", "TypeAliasType"}
 
@@ -70,7 +72,7 @@ class FixResult(Record):
         return [f for f in self.remaining if f.fix is not None and not f.fix.applies_at(applicability)]
 
 
-class _Text:
+class SourceText:
     """A module's text and its lines; parsed once, when first asked: its calls by the lines their
     callee covers, the names it uses and where a string may be a type."""
 
@@ -210,12 +212,12 @@ def _callee_name(call: ast.Call) -> str:
     return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
 
 
-class _Rename(Record):
+class Rename(Record):
     span: Span  # of the token replaced (on one line)
     text: str  # what replaces it
 
 
-def _rename(text: _Text, finding: Finding, imports: bool = False) -> Optional[_Rename]:
+def _rename(text: SourceText, finding: Finding, imports: bool = False) -> Optional[Rename]:
     """The token replaced, when the finding's fix is that alone (``imports``: besides the imports
     it adds and removes)."""
     fix = finding.fix
@@ -223,10 +225,10 @@ def _rename(text: _Text, finding: Finding, imports: bool = False) -> Optional[_R
             or (not imports and (fix.add_imports or fix.remove_imports)):
         return None
     edit = fix.edits[0]
-    return _Rename(edit.span, edit.text) if _token_edit(text, edit) else None
+    return Rename(edit.span, edit.text) if token_edit(text, edit) else None
 
 
-def _token_edit(text: _Text, edit: Edit) -> bool:
+def token_edit(text: SourceText, edit: Edit) -> bool:
     """Whether ``edit`` replaces one whole token (a dotted name, a plain string) by another: what
     the libcst fixer writes back exactly as given (``fix._replaced``)."""
     line, column, end_line, end_column = edit.span
@@ -239,7 +241,7 @@ def _token_edit(text: _Text, edit: Edit) -> bool:
         and not (column > 0 and _NAME_CHAR.match(written[column - 1]))  # else not a whole token as the analysis saw it
 
 
-def _line_after(text: _Text, renames: Sequence[_Rename], line: int) -> str:
+def _line_after(text: SourceText, renames: Sequence[Rename], line: int) -> str:
     """Physical line ``line`` with the renames on it applied."""
     written = text.lines[line - 1]
     for rename in sorted((r for r in renames if r.span[0] == line), key=lambda r: r.span[1], reverse=True):
@@ -247,14 +249,14 @@ def _line_after(text: _Text, renames: Sequence[_Rename], line: int) -> str:
     return written
 
 
-def _fits(new_line: str, line_length: int) -> bool:
+def fits(new_line: str, line_length: int) -> bool:
     """Whether a rewritten line keeps libcst's fixer from breaking it: within ``line_length``.
     The fixer counts a CRLF line's carriage return when the line is inside a statement (its
     ``formatting.too_long`` splits lines at the newline), so that line must be one shorter."""
     return len(new_line.rstrip("\r\n")) + new_line.endswith("\r\n") <= line_length
 
 
-def _was_too_long(text: _Text, line: int, line_length: int) -> bool:
+def was_too_long(text: SourceText, line: int, line_length: int) -> bool:
     """Whether line ``line`` was over ``line_length`` before the fix, by any measure the fixer may
     use: then every statement or element holding it already was, and the fixer breaks none of
     them (``AdamWCodemod._split`` leaves a line as long as it was). The fixer measures a
@@ -264,10 +266,10 @@ def _was_too_long(text: _Text, line: int, line_length: int) -> bool:
     return len(written.rstrip("\r\n")) - len(text.block_indent(line)) > line_length and not text.in_match(line)
 
 
-def _short_enough(text: _Text, line: int, changed: Sequence[str], line_length: int) -> bool:
+def _short_enough(text: SourceText, line: int, changed: Sequence[str], line_length: int) -> bool:
     """Whether the fixer leaves the lines a rename on ``line`` changes as they are: each within the
     line length, or the token's line was already over it."""
-    return all(_fits(new, line_length) for new in changed) or _was_too_long(text, line, line_length)
+    return all(fits(new, line_length) for new in changed) or was_too_long(text, line, line_length)
 
 
 def needs_layout(source: str, edit: Replacement, line_length: int) -> bool:
@@ -282,7 +284,7 @@ def needs_layout(source: str, edit: Replacement, line_length: int) -> bool:
     return len(line.rstrip("\r")) > line_length
 
 
-def _statement_changes(text: _Text, span: Span, edits: Sequence[Replacement], extra: Sequence[Replacement] = ()
+def statement_changes(text: SourceText, span: Span, edits: Sequence[Replacement], extra: Sequence[Replacement] = ()
                        ) -> Optional[List[Replacement]]:
     """The lines ``edits`` change, as ``fix._Singles._local`` reports a fix it regenerates: the
     line-level differences of the statement holding ``span`` (of the module, for a decorated one,
@@ -306,20 +308,20 @@ def _statement_changes(text: _Text, span: Span, edits: Sequence[Replacement], ex
     return _joined(sorted([*((begin + o, n, t) for o, n, t in replacements(source[begin:end], new)), *extra]))
 
 
-def _laid_out(text: _Text, rename: _Rename, line_length: int) -> Optional[Dict[int, str]]:
+def _laid_out(text: SourceText, rename: Rename, line_length: int) -> Optional[Dict[int, str]]:
     """The lines a rename rewrites, as the fixer writes them: the token's line with the new name,
-    and the continuation lines it moves with the bracket (``_moved``); None where the text cannot
-    tell what libcst would do, or where a changed line would pass the line length the old line
-    kept (the fixer breaks the statement as black would)."""
+    and the continuation lines it moves with the bracket (``continuation_moves``); None where the
+    text cannot tell what libcst would do, or where a changed line would pass the line length the
+    old line kept (the fixer breaks the statement as black would)."""
     line = rename.span[0]
-    moved = _moved(text, rename)
+    moved = continuation_moves(text, rename)
     if moved is None:
         return None
     lines = {**moved, line: _line_after(text, [rename], line)}
     return lines if _short_enough(text, line, list(lines.values()), line_length) else None
 
 
-def _moved(text: _Text, rename: _Rename) -> Optional[Dict[int, str]]:
+def continuation_moves(text: SourceText, rename: Rename) -> Optional[Dict[int, str]]:
     """The continuation lines ``formatting.shift_continuations`` moves when the token is on the
     last line of a call's callee and the call's arguments are aligned with its bracket over
     several lines (a hanging call moves nothing): each line that starts right of the first
@@ -344,7 +346,7 @@ def _moved(text: _Text, rename: _Rename) -> Optional[Dict[int, str]]:
         return {}
     first = arguments[0]
     first_column = text.column(first.lineno, first.col_offset)
-    opens = _OPENS.match(after)
+    opens = CALL_BRACKET.match(after)
     if delta < 0 or not opens or first.lineno != line or isinstance(first, ast.GeneratorExp) \
             or text.lines[line - 1][callee_end + opens.end():first_column].strip(" \t") \
             or any(text.lines[n - 1].rstrip("\r\n").endswith("\\") for n in range(line, call.end_lineno + 1)) \
@@ -364,7 +366,7 @@ def _moved(text: _Text, rename: _Rename) -> Optional[Dict[int, str]]:
     return moved
 
 
-def _covers(text: _Text, node: ast.expr, line: int, column: int, end_column: int) -> bool:
+def _covers(text: SourceText, node: ast.expr, line: int, column: int, end_column: int) -> bool:
     """Whether ``node`` holds the token at ``line``, ``column`` to ``end_column``."""
     start = (node.lineno, text.column(node.lineno, node.col_offset))
     end = (node.end_lineno, text.column(node.end_lineno, node.end_col_offset))  # type: ignore[arg-type]
@@ -384,7 +386,7 @@ def fix_each(source: str, findings: Sequence[Finding], *, path: Optional[str] = 
     wanted = [f for f in findings if f.fix is not None and f.cell is None]
     if not wanted:
         return {}
-    text = _Text(source, tree)
+    text = SourceText(source, tree)
     own: Dict[int, List[Replacement]] = {}
     if not _chain_risk(source) and "\f" not in source:  # a form feed: libcst's columns are not ast's
         for index, finding in enumerate(wanted):
@@ -401,7 +403,7 @@ def fix_each(source: str, findings: Sequence[Finding], *, path: Optional[str] = 
             if i in own or f.span in others}
 
 
-def _each(text: _Text, finding: Finding, line_length: int, path: Optional[str] = None
+def _each(text: SourceText, finding: Finding, line_length: int, path: Optional[str] = None
           ) -> Optional[List[Replacement]]:
     """A rename's own fix as the libcst fixer gives it (``fix._Singles``): the token's replacement
     for a finding on one line that stays within the line length, else the lines that changed (it
@@ -435,7 +437,7 @@ def _each(text: _Text, finding: Finding, line_length: int, path: Optional[str] =
     lines = _laid_out(text, rename, line_length)
     if lines is None:
         return None
-    return _statement_changes(text, finding.span, [(text.starts[n - 1], len(text.lines[n - 1]), new)
+    return statement_changes(text, finding.span, [(text.starts[n - 1], len(text.lines[n - 1]), new)
                                                    for n, new in lines.items()], imports)
 
 
@@ -451,14 +453,14 @@ class _Swap(Record):
     old: str
     new: str
 
-    def replacement(self, text: _Text, keep: bool) -> Replacement:
+    def replacement(self, text: SourceText, keep: bool) -> Replacement:
         written = text.lines[self.line - 1]
         ending = written[len(written.rstrip("\r\n")):]
         names = f"{self.new}, {self.old}" if keep else self.new
         return text.starts[self.line - 1], len(written), f"from {self.module} import {names}{ending}"
 
 
-def _swap(text: _Text, finding: Finding, rename: _Rename) -> Optional[_Swap]:
+def _swap(text: SourceText, finding: Finding, rename: Rename) -> Optional[_Swap]:
     fix = finding.fix
     assert fix is not None
     if len(fix.add_imports) != 1 or len(fix.add_imports[0]) != 2 or len(fix.remove_imports) != 1:
@@ -479,7 +481,7 @@ def _swap(text: _Text, finding: Finding, rename: _Rename) -> Optional[_Swap]:
     return _Swap(statement.lineno, module, old, new)
 
 
-def _written_elsewhere(text: _Text, swap: _Swap) -> bool:
+def _written_elsewhere(text: SourceText, swap: _Swap) -> bool:
     """Whether the old name is written in a string that libcst's scope analysis may read as a
     type (``ast`` counts no use there): in an annotation, a subscript or a typing call. A help
     text, a docstring or a comment is no use to either."""
@@ -534,7 +536,7 @@ def _renamed(source: str, findings: Sequence[Finding], line_length: int, path: O
     ``_Swap``); else None. ``path``: a package's ``__init__.py`` keeps its imports."""
     if _chain_risk(source) or "\f" in source:
         return None
-    text = _Text(source)
+    text = SourceText(source)
     renames, swaps = [], set()
     for finding in findings:
         rename = _rename(text, finding)
@@ -544,7 +546,7 @@ def _renamed(source: str, findings: Sequence[Finding], line_length: int, path: O
         renames.append(rename)
     if text.lone_cr or None in renames or None in swaps or len(swaps) > 1:
         return None
-    chosen: List[_Rename] = renames  # type: ignore[assignment]
+    chosen: List[Rename] = renames  # type: ignore[assignment]
     spans = sorted(r.span for r in chosen)
     if any(a[0] == b[0] and a[3] > b[1] for a, b in zip(spans, spans[1:])):
         return None  # two fixes on one token: libcst decides
@@ -553,7 +555,7 @@ def _renamed(source: str, findings: Sequence[Finding], line_length: int, path: O
         lines[line - 1] = _line_after(text, chosen, line)
     moved: Dict[int, str] = {}
     for rename in chosen:
-        shifted = _moved(text, rename)
+        shifted = continuation_moves(text, rename)
         if shifted is None or any(lines[n - 1] != text.lines[n - 1] or n in moved for n in shifted):
             return None  # a moved line that another fix changes too: libcst decides
         if not _short_enough(text, rename.span[0], [lines[rename.span[0] - 1], *shifted.values()], line_length):
@@ -656,4 +658,7 @@ def apply_replacements(source: str, replacements: Sequence[Replacement]) -> str:
 
 
 __all__ = ("FixError", "FixResult", "Replacement", "apply_replacements", "fix_each", "fix_source", "needs_layout",
-           "replacements")
+           "replacements",
+           # the text's reading and layout rules that ``textcall`` shares
+           "CALL_BRACKET", "Rename", "SourceText", "continuation_moves", "fits", "statement_changes", "token_edit",
+           "was_too_long")

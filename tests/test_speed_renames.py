@@ -200,7 +200,7 @@ def test_fix_each_on_the_text_equals_libcst(line_length):
             continue
         expected = fix.fix_each_cst(source, findings, line_length=line_length)
         assert textfix.fix_each(source, findings, line_length=line_length) == expected, source
-        lines = textfix._Text(source)
+        lines = textfix.SourceText(source)
         done = [f for f in findings if f.fix and textfix._each(lines, f, line_length) is not None]
         texts += len(done)
         swaps += sum(bool(f.fix.add_imports) for f in done)
@@ -245,11 +245,11 @@ def test_what_libcst_would_lay_out_is_left_to_it():
     across = [_crafted("'''a"), _crafted("'a'\n"), _crafted("1 + \\")]  # a string or a backslash over lines
     for source in (too_long, moved_too_long, *across):
         [finding] = analyze_source(source)
-        assert textfix._each(textfix._Text(source), finding, 88) is None, source
+        assert textfix._each(textfix.SourceText(source), finding, 88) is None, source
         assert textfix._renamed(source, [finding], 88) is None, source
     both_too_long = CRAFTED[12]
     findings = analyze_source(both_too_long)
-    assert all(textfix._each(textfix._Text(both_too_long), f, 88) is not None for f in findings)
+    assert all(textfix._each(textfix.SourceText(both_too_long), f, 88) is not None for f in findings)
     assert textfix._renamed(both_too_long, findings, 88) is None
     hanging = CRAFTED[0]
     [finding] = analyze_source(hanging)
@@ -267,7 +267,7 @@ def test_the_text_moves_aligned_arguments_and_keeps_lines_already_too_long():
     assert textfix._renamed(tabbed, [finding], 88) == tabbed.replace("Adam(", "AdamW(")  # a tab is not moved
     already = _crafted("opt_with_a_long_name_0000000000 = torch.optim.Adam(params_list, lr=1e-3, weight_decay=1e-4)\n")
     [finding] = analyze_source(already)
-    text = textfix._Text(already)
+    text = textfix.SourceText(already)
     assert textfix._each(text, finding, 88) == [(13, len(text.lines[1]), text.lines[1].replace("Adam(", "AdamW("))]
     assert textfix._renamed(already, [finding], 88) == already.replace("Adam(", "AdamW(")
 
@@ -318,5 +318,5 @@ def test_a_fix_that_only_advises_changes_nothing_on_the_text_as_in_libcst():
     source = _crafted("Adam(p,\n                       # why\n\n")
     [finding] = analyze_source(source)
     advice = finding.with_fix(Fix("Adam is public: offer AdamW beside it", (), applicability=DISPLAY_ONLY))
-    assert textfix._each(textfix._Text(source), advice, 88) == []
+    assert textfix._each(textfix.SourceText(source), advice, 88) == []
     assert textfix.fix_each(source, [advice]) == fix.fix_each_cst(source, [advice]) == {advice.span: []}

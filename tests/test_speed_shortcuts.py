@@ -244,18 +244,18 @@ def test_a_scope_knows_its_module_scope():
 
 
 def test_the_calls_around_a_line_are_those_a_walk_of_the_whole_module_finds():
-    """``textfix._Text.calls_around`` walks only the module-level statements holding the line:
+    """``textfix.SourceText.calls_around`` walks only the module-level statements holding the line:
     the same calls in the same order as indexing every call of the module (decorators, several
     statements on one line, calls whose callee spans lines), on every line of real modules."""
     import inspect
 
-    from adamw_lint.textfix import _Text
+    from adamw_lint.textfix import SourceText
 
     sources = [_SYNTAX, "@deco(Adam(1))\ndef f():\n    pass\na = g(h(1)); b = (k\n  .m)(n(2))\n"]
     sources += [inspect.getsource(module) for module in (ast, inspect, os, __import__("argparse"))]
     checked = 0
     for source in sources:
-        text = _Text(source)
+        text = SourceText(source)
         expected = {}
         for node in ast.walk(text.tree):
             if isinstance(node, ast.Call):
@@ -269,19 +269,19 @@ def test_the_calls_around_a_line_are_those_a_walk_of_the_whole_module_finds():
 
 
 def test_the_statements_holding_a_line_range_are_those_a_scan_of_every_statement_finds():
-    """``textfix._Text.holders`` starts from the module-level statements found by bisection
+    """``textfix.SourceText.holders`` starts from the module-level statements found by bisection
     (``_module_statements``, shared with ``calls_around``): the same statements as when it
     scans every module-level statement, on every line range of real modules."""
     import inspect
 
-    from adamw_lint.textfix import _Text
+    from adamw_lint.textfix import SourceText
 
     sources = [_SYNTAX, "@d\ndef f():\n    x = 1; y = 2\na = 1; b = (2,\n3); c = 4\n"]
     sources += [inspect.getsource(module) for module in (ast, os, __import__("argparse"))]
     held = 0
     for source in sources:
-        text = _Text(source)
-        scanning = _Text(source, text.tree)  # the same tree: the same statement objects
+        text = SourceText(source)
+        scanning = SourceText(source, text.tree)  # the same tree: the same statement objects
         scanning._module_statements = lambda line: scanning.tree.body  # the scan it replaces
         for line in range(0, len(text.lines) + 2):
             for end_line in (line, line + 1, line + 3):
