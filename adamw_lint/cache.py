@@ -26,8 +26,9 @@ from .files import SourceError
 from .findings import Edit, Finding, Fix
 
 DEFAULT_DIR = ".adamw_lint_cache"
-Deps = Dict[str, Optional[str]]  # dotted module name → the file it was found in (None: not found)
-# a dependency on every module of the project (a scan of them all) → ``ProjectIndex.listing()``
+# dotted module name → the file it was found in (None: not found); or ``LISTING`` → the listing
+Deps = Dict[str, Optional[str]]
+# a dependency on every module of the project (a scan of them all): its value is ``ProjectIndex.listing()``
 LISTING = "*"
 
 

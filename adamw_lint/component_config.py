@@ -149,12 +149,12 @@ def _project_builds_by_name(project: "ProjectIndex") -> bool:
     (an import of keras or tensorflow) can: the others are not parsed (``project_modules`` notes
     the whole project for the cache, so an edit that makes one build by name still reaches the
     configs this answered)."""
-    found = False
     for path, raw in project_modules(project, _READ_FOR_EITHER):
-        if not found and b"getattr" in raw and (b"keras" in raw or b"tensorflow" in raw):
+        if b"getattr" in raw and (b"keras" in raw or b"tensorflow" in raw):
             module = project.parsed(path)
-            found = module is not None and _builds_by_name(module)
-    return found
+            if module is not None and _builds_by_name(module):
+                return True
+    return False
 
 
 def _coefficients(module: "Module") -> Iterator[Coefficient]:

@@ -351,7 +351,7 @@ def _child(node: Optional[yaml.Node], key: str) -> Optional[yaml.Node]:
 def project_selectors(project: "ProjectIndex", keys: Collection[str]) -> List[Selector]:
     """The by-name constructions in the project's Python modules whose key path ends with one of
     ``keys`` (``_judged`` matches a config value only there), in the modules' order."""
-    project.read_all()  # which modules there are, and what they hold, decides what is found
+    project.note_every_module()  # which modules there are, and what they hold, decides what is found
     found = getattr(project, "_selectors", None)
     if found is None:
         found = project._selectors = _ProjectSelectors(project)  # type: ignore[attr-defined]
@@ -364,17 +364,18 @@ class _ProjectSelectors:
 
     A construction's key path is spelled in its own module (``config_key`` follows names only
     within it: ``cfg.SOLVER.OPTIMIZER``, ``config["optim"]``, ``cfg.get("name")``), so a module
-    that does not have the key as a word cannot hold one for it and is not parsed: a constants
-    module (tensor2tensor's ``ADAM = "adam"`` among a hundred tags) parsed every module that
-    names an optimizer, 0.3 s. Not looked for: a key spelled with an escape or split across
-    string literals (``cfg["opt" "imizer"]``)."""
+    that does not have the key's words cannot hold one for it and is not parsed for it: with a
+    constants module (tensor2tensor's ``ADAM = "adam"`` among a hundred tags) the scan parsed
+    every module that names an optimizer (0.3 s). Not looked for: a key spelled with an escape or
+    split across string literals (``cfg["opt" "imizer"]``)."""
 
     def __init__(self, project: "ProjectIndex") -> None:
         from .engine import may_contain_findings
         from .files import SourceError, read_bytes
 
         self.project = project
-        self.modules: List[Tuple[str, FrozenSet[bytes]]] = []  # path, the words of its text
+        # path, the words of its text (None: it cannot be decoded, so it may hold any)
+        self.modules: List[Tuple[str, Optional[FrozenSet[bytes]]]] = []
         self.parsed: Dict[str, List[Selector]] = {}
         for path in project.modules():
             try:
@@ -385,21 +386,42 @@ class _ProjectSelectors:
                 continue
             # one that has neither getattr(<optimizer module>, name) nor a table naming an optimizer builds none
             if may_contain_findings(raw) or b"getattr(" in raw and re.search(_NAMES_A_MODULE, raw):
-                self.modules.append((path, frozenset(raw.translate(_WORD_BYTES).split())))
+                self.modules.append((path, _words(path, raw)))
 
     def ending_with(self, keys: Collection[str]) -> List[Selector]:
         # the words a module's text has if it spells the key: ``lr-scheduler`` → lr, scheduler
         wanted = [frozenset(key.encode("utf-8", "surrogatepass").translate(_WORD_BYTES).split()) for key in keys]
         every = not all(wanted)  # a key without an ASCII letter, digit or underscore
         found: List[Selector] = []
-        for path, module_words in self.modules:
+        for index, (path, module_words) in enumerate(self.modules):
             selectors = self.parsed.get(path)
             if selectors is None:
-                if not every and not any(words <= module_words for words in wanted):
+                if not every and module_words is not None and not any(words <= module_words for words in wanted):
                     continue
                 selectors = self.parsed[path] = _module_selectors(self.project, path)
+                self.modules[index] = (path, frozenset())  # its words are not needed again
             found += (selector for selector in selectors if selector.key[-1] in keys)
         return found
+
+
+def _words(path: str, raw: bytes) -> Optional[FrozenSet[bytes]]:
+    """The ASCII words of a module's text as written and as Python reads its names: decoded as
+    its declared encoding says (UTF-7 spells ``name`` ``n+AGE-me``), and NFKC-normalized (the
+    name ``ｎame`` is ``name``; a string's text is not). None: it cannot be decoded."""
+    words = set(raw.translate(_WORD_BYTES).split())
+    if raw.isascii() and b"coding" not in raw:
+        return frozenset(words)
+    import unicodedata
+
+    from .files import SourceError, decode
+
+    try:
+        text = decode(path, raw).text
+    except SourceError:
+        return None
+    for form in (text, unicodedata.normalize("NFKC", text)):
+        words.update(form.encode("utf-8", "surrogatepass").translate(_WORD_BYTES).split())
+    return frozenset(words)
 
 
 def project_modules(project: "ProjectIndex", words: Sequence[bytes]) -> Iterator[Tuple[str, bytes]]:
@@ -407,7 +429,7 @@ def project_modules(project: "ProjectIndex", words: Sequence[bytes]) -> Iterator
     with those bytes."""
     from .files import SourceError, read_bytes
 
-    project.read_all()  # a module gaining one of the words changes what is found
+    project.note_every_module()  # a module gaining one of the words changes what is found
     for path in project.modules():
         try:
             if not os.path.isfile(path) or os.path.getsize(path) > _MAX_MODULE_BYTES:

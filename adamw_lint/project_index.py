@@ -136,8 +136,8 @@ class ProjectIndex:
         return self._all_modules
 
     def listing(self) -> str:
-        """A digest of what ``modules`` finds, with each module's size and time (once per process
-        and run): a module added, removed or edited changes it, as ruff's cache tells an edit."""
+        """A digest of what ``modules`` finds, with each module's size, times and inode (once per
+        process and run): a module added, removed or edited changes it."""
         if self._listing is None:
             parts = []
             for path in self.modules():
@@ -145,11 +145,12 @@ class ProjectIndex:
                     stat = os.stat(path)
                 except OSError:
                     continue
-                parts.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
-            self._listing = digest("\n".join(parts).encode("utf-8", "surrogateescape"))
+                # the change time too: an edit that puts the modification time back cannot set it
+                parts.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}\0{stat.st_ino}")
+            self._listing = digest("\n".join(parts).encode("utf-8", "surrogatepass"))
         return self._listing
 
-    def read_all(self) -> None:
+    def note_every_module(self) -> None:
         """Notes that an answer depends on the project's modules as a whole: a scan of every one
         (``modules``) for code that builds an optimizer by name or reads a config's coefficient.
         The recording index's cache then rechecks the answer when a module is added, removed or

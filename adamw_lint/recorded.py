@@ -25,7 +25,7 @@ class RecordingIndex(ProjectIndex):
         self.located[dotted] = path
         return path
 
-    def read_all(self) -> None:
+    def note_every_module(self) -> None:
         self.located[LISTING] = self.listing()
 
     def module(self, dotted: str, optimizers: bool = False):  # type: ignore[override]

@@ -124,6 +124,24 @@ def test_a_config_follows_the_modules_that_build_by_name_appearing_changing_and_
     assert _check(capsys, monkeypatch, tmp_path, ".")[0] == 0 and analyzed == []  # nothing changed since
 
 
+def test_a_module_rewritten_to_the_same_size_and_time_still_reaches_the_config(tmp_path, capsys, monkeypatch):
+    """The listing of the project's modules holds their change times: an edit that puts the
+    size and the modification time back is still seen."""
+    (tmp_path / "a.yaml").write_text(CONFIG)
+    before = "import torch\nKINDS = {'Adam': torch.optim.Adam}\n"
+    after = BY_NAME.replace("getattr(torch.optim, cfg.optim.name)", "KINDS[cfg.optim.name]")
+    after = before + after[after.index("\n\ndef"):]
+    module = tmp_path / "zoo.py"
+    module.write_text(before + "#" * (len(after) - len(before) - 1) + "\n")
+    assert _check(capsys, monkeypatch, tmp_path, ".")[0] == 0
+    times = os.stat(module)
+    module.write_text(after)
+    os.utime(module, ns=(times.st_atime_ns, times.st_mtime_ns))
+    assert os.stat(module).st_size == times.st_size and os.stat(module).st_mtime_ns == times.st_mtime_ns
+    code, out, _ = _check(capsys, monkeypatch, tmp_path, ".")
+    assert code == 1 and "a.yaml:2:9: AWL101" in out, out
+
+
 def _cache_files(tmp_path):
     return glob.glob(str(tmp_path / ".adamw_lint_cache" / "*" / "*.cache"))
 

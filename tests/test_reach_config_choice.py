@@ -169,3 +169,18 @@ def test_a_cached_config_is_checked_again_when_a_module_it_did_not_parse_gains_i
     again = run_cli("check", "-q", "-j", "1", ".", cwd=repository)
     assert sorted(line.split(" ", 2)[:2] for line in again.stdout.splitlines()) == [
         ["a.yaml:2:9:", "AWL101"], ["zoo.py:5:12:", "AWL101"]], again.stdout + again.stderr
+
+
+def test_a_key_is_looked_for_as_python_reads_the_module(tmp_path):
+    """Python reads names NFKC-normalized (``cfg.optim.ｎame`` reads ``name``) and a module in the
+    encoding it declares (UTF-7 spells ``"name"`` ``"n+AGE-me"``): the words looked for are those."""
+    from adamw_lint import config_choice
+    from adamw_lint.project_index import ProjectIndex
+
+    build = "def build(cfg, params):\n    return getattr(torch.optim, {})(params, weight_decay=cfg.decay)\n"
+    (tmp_path / "wide.py").write_text("import torch\n\n" + build.format("cfg.optim.ｎame"), encoding="utf-8")
+    (tmp_path / "seven.py").write_bytes(b"# coding: utf-7\nimport torch\n\n"
+                                        + build.format('cfg["n+AGE-me"]').encode("ascii"))
+    found = config_choice.project_selectors(ProjectIndex([str(tmp_path)]), {"name"})
+    assert sorted((os.path.basename(s.path), s.key) for s in found) == [("seven.py", ("name",)),
+                                                                         ("wide.py", ("optim", "name"))]
