@@ -46,6 +46,7 @@ class ProjectIndex:
         self._located: Dict[str, Optional[str]] = {}
         self._shared: Dict[Hashable, object] = {}  # a checker's key → its answer about the project's modules
         self._all_modules: Optional[List[str]] = None
+        self._stamps: List[str] = []  # each module's path, size, times and inode
         self._listing: Optional[str] = None
 
     def __getstate__(self) -> dict:
@@ -115,9 +116,11 @@ class ProjectIndex:
     def modules(self) -> List[str]:
         """Every Python module under the bases, once (not in version-control, environment or build
         folders; at most ``_MAX_MODULES``): what a scan of the whole project reads. Found once per
-        process and run."""
+        process and run; a file reached twice (a symbolic link, a base inside another) is the
+        same file by its device and inode, which one ``stat`` tells (``realpath`` took 11 ms of
+        the 15 ms a walk over deeppavlov's 336 modules took)."""
         if self._all_modules is None:
-            self._all_modules = []
+            self._all_modules, self._stamps = [], []
             seen = set()
             for base in self.bases():
                 for directory, subdirs, files in os.walk(base):
@@ -126,28 +129,27 @@ class ProjectIndex:
                         if not name.endswith(".py"):
                             continue
                         path = os.path.join(directory, name)
-                        real = os.path.realpath(path)
-                        if real in seen:
+                        try:
+                            stat = os.stat(path)
+                        except OSError:
+                            continue  # a broken link: nothing to read
+                        if (stat.st_dev, stat.st_ino) in seen:
                             continue
-                        seen.add(real)
+                        seen.add((stat.st_dev, stat.st_ino))
                         if len(self._all_modules) == _MAX_MODULES:
                             return self._all_modules
                         self._all_modules.append(path)
+                        # the change time too: an edit that puts the modification time back cannot set it
+                        self._stamps.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}"
+                                            f"\0{stat.st_ino}")
         return self._all_modules
 
     def listing(self) -> str:
         """A digest of what ``modules`` finds, with each module's size, times and inode (once per
         process and run): a module added, removed or edited changes it."""
         if self._listing is None:
-            parts = []
-            for path in self.modules():
-                try:
-                    stat = os.stat(path)
-                except OSError:
-                    continue
-                # the change time too: an edit that puts the modification time back cannot set it
-                parts.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}\0{stat.st_ino}")
-            self._listing = digest("\n".join(parts).encode("utf-8", "surrogatepass"))
+            self.modules()
+            self._listing = digest("\n".join(self._stamps).encode("utf-8", "surrogatepass"))
         return self._listing
 
     def note_every_module(self) -> None:
