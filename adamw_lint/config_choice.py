@@ -409,8 +409,10 @@ def _words(path: str, raw: bytes) -> Optional[FrozenSet[bytes]]:
     its declared encoding says (UTF-7 spells ``name`` ``n+AGE-me``), and NFKC-normalized (the
     name ``ｎame`` is ``name``; a string's text is not). None: it cannot be decoded."""
     words = set(raw.translate(_WORD_BYTES).split())
-    if raw.isascii() and b"coding" not in raw:
-        return frozenset(words)
+    first = raw.find(b"\n")
+    second = raw.find(b"\n", first + 1) if first >= 0 else -1
+    if raw.isascii() and raw.find(b"coding", 0, second if second >= 0 else len(raw)) < 0:
+        return frozenset(words)  # ASCII, and no encoding declared on the two lines it may be on
     import unicodedata
 
     from .files import SourceError, decode
@@ -419,7 +421,7 @@ def _words(path: str, raw: bytes) -> Optional[FrozenSet[bytes]]:
         text = decode(path, raw).text
     except SourceError:
         return None
-    for form in (text, unicodedata.normalize("NFKC", text)):
+    for form in (text,) if text.isascii() else (text, unicodedata.normalize("NFKC", text)):
         words.update(form.encode("utf-8", "surrogatepass").translate(_WORD_BYTES).split())
     return frozenset(words)
 
