@@ -99,13 +99,18 @@ BY_NAME = ("import torch\n\ndef build(cfg, params):\n"
 CONFIG = "optim:\n  name: Adam\n  weight_decay: 0.01\n"
 
 
+SETTINGS = '_C.optim.name = "Adam"\n_C.optim.weight_decay = 0.01\n'  # a Python module of settings, yacs-style
+
+
+@pytest.mark.parametrize("config, found", [("a.yaml", "a.yaml:2:9: AWL101"),
+                                           ("defaults.py", "defaults.py:1:17: AWL101")], ids=["yaml", "python-settings"])
 @pytest.mark.parametrize("where", ["train.py", "my-tools/train.py"], ids=["module", "outside-any-package-name"])
 def test_a_config_follows_the_modules_that_build_by_name_appearing_changing_and_going(
-        tmp_path, capsys, monkeypatch, analyzed, where):
+        tmp_path, capsys, monkeypatch, analyzed, where, config, found):
     """A config's finding comes from a scan of every project module for code that builds the
     class it names: a module added, edited or removed reaches it through the cache (also one in a
     folder whose name is no module name, which no import can find)."""
-    (tmp_path / "a.yaml").write_text(CONFIG)
+    (tmp_path / config).write_text(CONFIG if config.endswith(".yaml") else SETTINGS)
     (tmp_path / "util.py").write_text("import torch\n")
     assert _check(capsys, monkeypatch, tmp_path, ".")[0] == 0
     module = tmp_path / where
@@ -113,11 +118,11 @@ def test_a_config_follows_the_modules_that_build_by_name_appearing_changing_and_
     module.write_text(BY_NAME)
     analyzed.clear()
     code, out, _ = _check(capsys, monkeypatch, tmp_path, ".")
-    assert code == 1 and "a.yaml:2:9: AWL101" in out and "a.yaml" in analyzed
+    assert code == 1 and found in out and config in analyzed
     module.write_text(BY_NAME.replace(", weight_decay=cfg.optim.weight_decay", ""))
     assert _check(capsys, monkeypatch, tmp_path, ".")[0] == 0
     module.write_text(BY_NAME)
-    assert "a.yaml:2:9: AWL101" in _check(capsys, monkeypatch, tmp_path, ".")[1]
+    assert found in _check(capsys, monkeypatch, tmp_path, ".")[1]
     module.unlink()
     assert _check(capsys, monkeypatch, tmp_path, ".")[0] == 0
     analyzed.clear()
