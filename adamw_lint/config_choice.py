@@ -371,19 +371,12 @@ class _ProjectSelectors:
 
     def __init__(self, project: "ProjectIndex") -> None:
         from .engine import may_contain_findings
-        from .files import SourceError, read_bytes
 
         self.project = project
         # path, the words of its text (None: it cannot be decoded, so it may hold any)
         self.modules: List[Tuple[str, Optional[FrozenSet[bytes]]]] = []
         self.parsed: Dict[str, List[Selector]] = {}
-        for path in project.modules():
-            try:
-                if not os.path.isfile(path) or os.path.getsize(path) > _MAX_MODULE_BYTES:
-                    continue
-                raw = read_bytes(path)
-            except (SourceError, OSError):
-                continue
+        for path, raw in _module_bytes(project):
             # one that has neither getattr(<optimizer module>, name) nor a table naming an optimizer builds none
             if may_contain_findings(raw) or b"getattr(" in raw and re.search(_NAMES_A_MODULE, raw):
                 self.modules.append((path, _words(path, raw)))
@@ -408,14 +401,12 @@ def _words(path: str, raw: bytes) -> Optional[FrozenSet[bytes]]:
     """The ASCII words of a module's text as written and as Python reads its names: decoded as
     its declared encoding says (UTF-7 spells ``name`` ``n+AGE-me``), and NFKC-normalized (the
     name ``ｎame`` is ``name``; a string's text is not). None: it cannot be decoded."""
-    words = set(raw.translate(_WORD_BYTES).split())
-    first = raw.find(b"\n")
-    second = raw.find(b"\n", first + 1) if first >= 0 else -1
-    if raw.isascii() and raw.find(b"coding", 0, second if second >= 0 else len(raw)) < 0:
-        return frozenset(words)  # ASCII, and no encoding declared on the two lines it may be on
-    import unicodedata
+    from .files import SourceError, declares_encoding, decode
 
-    from .files import SourceError, decode
+    words = set(raw.translate(_WORD_BYTES).split())
+    if raw.isascii() and not declares_encoding(raw):
+        return frozenset(words)  # Python reads the names as written
+    import unicodedata
 
     try:
         text = decode(path, raw).text
@@ -429,9 +420,15 @@ def _words(path: str, raw: bytes) -> Optional[FrozenSet[bytes]]:
 def project_modules(project: "ProjectIndex", words: Sequence[bytes]) -> Iterator[Tuple[str, bytes]]:
     """The project's Python modules (bounded in number and size) whose bytes hold one of ``words``,
     with those bytes."""
+    project.note_every_module()  # a module gaining one of the words changes what is found
+    return ((path, raw) for path, raw in _module_bytes(project) if any(word in raw for word in words))
+
+
+def _module_bytes(project: "ProjectIndex") -> Iterator[Tuple[str, bytes]]:
+    """Every module of the project (``ProjectIndex.modules``) that is a readable file of at most
+    ``_MAX_MODULE_BYTES``, with its bytes: what both scans of the whole project read."""
     from .files import SourceError, read_bytes
 
-    project.note_every_module()  # a module gaining one of the words changes what is found
     for path in project.modules():
         try:
             if not os.path.isfile(path) or os.path.getsize(path) > _MAX_MODULE_BYTES:
@@ -439,8 +436,7 @@ def project_modules(project: "ProjectIndex", words: Sequence[bytes]) -> Iterator
             raw = read_bytes(path)
         except (SourceError, OSError):
             continue
-        if any(word in raw for word in words):
-            yield path, raw
+        yield path, raw
 
 
 def _module_selectors(project: "ProjectIndex", path: str) -> List[Selector]:

@@ -154,12 +154,17 @@ class Decoded(Record):
     encoding: str  # "utf-8-sig" keeps a BOM
 
 
-def decode(path: str, raw: bytes) -> Decoded:
-    """Decode as Python does (PEP 263 cookie, BOM), keeping line endings as they are."""
+def declares_encoding(raw: bytes) -> bool:
+    """Whether a module's bytes start with a BOM or may declare their encoding (``coding`` on one
+    of the two lines a PEP 263 cookie may be on, as tokenize reads lines); else they are UTF-8."""
     first = raw.find(b"\n")
     second = raw.find(b"\n", first + 1) if first >= 0 else -1
-    if not raw.startswith(b"\xef\xbb\xbf") and raw.find(b"coding", 0, second if second >= 0 else len(raw)) < 0:
-        # no BOM, and no cookie in the two lines one may be on (lines as tokenize reads them):
+    return raw.startswith(b"\xef\xbb\xbf") or raw.find(b"coding", 0, second if second >= 0 else len(raw)) >= 0
+
+
+def decode(path: str, raw: bytes) -> Decoded:
+    """Decode as Python does (PEP 263 cookie, BOM), keeping line endings as they are."""
+    if not declares_encoding(raw):
         # UTF-8, as tokenize would say, without importing it (~1 ms of every run)
         with contextlib.suppress(UnicodeDecodeError):  # else tokenize says what is wrong, as before
             return Decoded(raw.decode("utf-8"), "utf-8")
