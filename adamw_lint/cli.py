@@ -14,11 +14,12 @@ import functools
 import os
 import sys
 from importlib import import_module
-from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO
 
 from . import __version__
 
+TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
 if TYPE_CHECKING:
+    from typing import Dict, Iterable, Iterator, List, Optional, Sequence, TextIO
     from . import report
     from .files import SourceError
     from .runner import FileResult
@@ -89,9 +90,10 @@ def _terminal_columns() -> int:
         return 80
 
 
-def _parser() -> argparse.ArgumentParser:
-    from . import settings as config
-
+def _parser(command: Optional[str] = None) -> argparse.ArgumentParser:
+    """The command line's parser. Given the ``command`` a command line names, only that command's
+    arguments are added: the others' are most of what building the parser costs (~1 ms of every
+    run). The other commands are there, without arguments, for the top-level help and its errors."""
     width = _terminal_columns() - 2  # argparse's default width
 
     def formatter(prog: str) -> argparse.HelpFormatter:
@@ -105,47 +107,60 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                      parser_class=functools.partial(argparse.ArgumentParser, formatter_class=formatter))
+    named = command in (name for name, _, _ in _COMMANDS)
+    for name, summary, add_arguments in _COMMANDS:
+        sub = commands.add_parser(name, help=summary)
+        if not named or command == name:
+            add_arguments(sub)
+    return parser
 
-    def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories; - reads stdin")
-        sub.add_argument("--select", type=_argument(_codes), default=None, help="codes or prefixes to report (default: all rules on by default)")
-        sub.add_argument("--ignore", type=_argument(_codes), default=None, help="codes or prefixes not to report")
-        sub.add_argument("--extend-select", type=_argument(_codes), default=None, help="turn on codes that are off by default")
-        sub.add_argument("--exclude", action="append", default=None, metavar="PATTERN",
-                         help="gitignore-style patterns to skip, replacing the configured and default ones (repeatable)")
-        sub.add_argument("--extend-exclude", action="append", default=None, metavar="PATTERN",
-                         help="gitignore-style patterns to skip, in addition to the others (repeatable)")
-        sub.add_argument("--respect-gitignore", dest="respect_gitignore", action="store_true", default=None,
-                         help="skip files git ignores (the default)")
-        sub.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false")
-        sub.add_argument("--force-exclude", dest="force_exclude", action="store_true", default=None,
-                         help="apply excludes to paths named on the command line too (for pre-commit)")
-        sub.add_argument("--no-force-exclude", dest="force_exclude", action="store_false")
-        sub.add_argument("--config", metavar="PATH", help="use this configuration file for every file, instead of discovering one per file")
-        sub.add_argument("--isolated", action="store_true", help="ignore every configuration file")
-        sub.add_argument("--show-files", action="store_true", help="list the files that would be checked, and exit")
-        sub.add_argument("--stdin-filename", default="-", help="name shown for code read from stdin")
-        cpus = os.cpu_count() or 1
-        sub.add_argument("-j", "--jobs", default=None, help="worker processes: 1 to the number of CPUs (default 0: automatic)",
-                         type=_whole_number(0, cpus, f"a whole number from 1 to {cpus} (this machine's CPUs), or 0 for automatic"))
-        sub.add_argument("-v", "--verbose", action="store_true", help="show the traceback of internal errors (also: ADAMW_LINT_VERBOSE=1)")
-        sub.add_argument("-q", "--quiet", action="store_true", help="print findings only: no summary, no progress")
-        sub.add_argument("-o", "--output-file", metavar="FILE", help="write the findings (or diff) to FILE instead of stdout")
-        sub.add_argument(
-            "--style",
-            choices=config.STYLES,
-            default=None,
-            help="fix for torch.optim.Adam: 'rename' to AdamW (any torch since 1.2, default) or "
-            "'flag' to pass decoupled_weight_decay=True (torch >= 2.7 only)",
-        )
-        sub.add_argument("--target-torch", type=_argument(_torch_version), default=None, metavar="X.Y",
-                         help="the oldest torch the code must run on (default: the lowest the project's metadata allows); "
-                              "a fix that needs a newer torch is not offered")
-        sub.add_argument("--exit-zero", action="store_true", help="exit 0 whatever was found (errors are still printed)")
-        sub.add_argument("--show-settings", action="store_true", help="print the settings for the first path, and exit")
 
-    check = commands.add_parser("check", help="report findings")
-    common(check)
+def _common_arguments(sub: argparse.ArgumentParser) -> None:
+    """The arguments ``check`` and ``fix`` share."""
+    from . import settings as config
+
+    sub.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories; - reads stdin")
+    sub.add_argument("--select", type=_argument(_codes), default=None, help="codes or prefixes to report (default: all rules on by default)")
+    sub.add_argument("--ignore", type=_argument(_codes), default=None, help="codes or prefixes not to report")
+    sub.add_argument("--extend-select", type=_argument(_codes), default=None, help="turn on codes that are off by default")
+    sub.add_argument("--exclude", action="append", default=None, metavar="PATTERN",
+                     help="gitignore-style patterns to skip, replacing the configured and default ones (repeatable)")
+    sub.add_argument("--extend-exclude", action="append", default=None, metavar="PATTERN",
+                     help="gitignore-style patterns to skip, in addition to the others (repeatable)")
+    sub.add_argument("--respect-gitignore", dest="respect_gitignore", action="store_true", default=None,
+                     help="skip files git ignores (the default)")
+    sub.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false")
+    sub.add_argument("--force-exclude", dest="force_exclude", action="store_true", default=None,
+                     help="apply excludes to paths named on the command line too (for pre-commit)")
+    sub.add_argument("--no-force-exclude", dest="force_exclude", action="store_false")
+    sub.add_argument("--config", metavar="PATH", help="use this configuration file for every file, instead of discovering one per file")
+    sub.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    sub.add_argument("--show-files", action="store_true", help="list the files that would be checked, and exit")
+    sub.add_argument("--stdin-filename", default="-", help="name shown for code read from stdin")
+    cpus = os.cpu_count() or 1
+    sub.add_argument("-j", "--jobs", default=None, help="worker processes: 1 to the number of CPUs (default 0: automatic)",
+                     type=_whole_number(0, cpus, f"a whole number from 1 to {cpus} (this machine's CPUs), or 0 for automatic"))
+    sub.add_argument("-v", "--verbose", action="store_true", help="show the traceback of internal errors (also: ADAMW_LINT_VERBOSE=1)")
+    sub.add_argument("-q", "--quiet", action="store_true", help="print findings only: no summary, no progress")
+    sub.add_argument("-o", "--output-file", metavar="FILE", help="write the findings (or diff) to FILE instead of stdout")
+    sub.add_argument(
+        "--style",
+        choices=config.STYLES,
+        default=None,
+        help="fix for torch.optim.Adam: 'rename' to AdamW (any torch since 1.2, default) or "
+        "'flag' to pass decoupled_weight_decay=True (torch >= 2.7 only)",
+    )
+    sub.add_argument("--target-torch", type=_argument(_torch_version), default=None, metavar="X.Y",
+                     help="the oldest torch the code must run on (default: the lowest the project's metadata allows); "
+                          "a fix that needs a newer torch is not offered")
+    sub.add_argument("--exit-zero", action="store_true", help="exit 0 whatever was found (errors are still printed)")
+    sub.add_argument("--show-settings", action="store_true", help="print the settings for the first path, and exit")
+
+
+def _check_arguments(check: argparse.ArgumentParser) -> None:
+    from . import settings as config
+
+    _common_arguments(check)
     check.add_argument("--format", choices=config.FORMATS, default=None)
     check.add_argument("--statistics", action="store_true", help="print the number of findings per code instead of the findings (text or json)")
     check.add_argument("--fix", action="store_true", help="apply the safe fixes (numerics unchanged), then report what remains")
@@ -156,8 +171,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--no-cache", action="store_true", help="analyze every file, neither reading nor writing the results cache")
     check.add_argument("--cache-dir", metavar="DIR", help="where the results cache lives (default: the cache-dir setting, "
                                                           "else .adamw_lint_cache beside the configuration or in the working directory)")
-    fix = commands.add_parser("fix", help="apply the automatic fixes (they change training numerics)")
-    common(fix)
+
+
+def _fix_arguments(fix: argparse.ArgumentParser) -> None:
+    _common_arguments(fix)
     fix.add_argument("--diff", action="store_true",
                      help="write nothing; print a unified diff; exit 1 only when the diff is not empty "
                           "(findings without an automatic fix are listed on stderr and do not change the exit code, as ruff's --diff)")
@@ -167,19 +184,37 @@ def _parser() -> argparse.ArgumentParser:
     fix.add_argument("--weight-decay-scale", type=float, default=1.0, metavar="S",
                      help="with --weight-decay-from: a number in [0, 1] that picks low·(high/low)^S of the calibrated "
                           "search range on a log scale; 1 (default) = λ′, the top; 0 = the bottom")
-    commands.add_parser("rules", help="list the rules")
-    show = commands.add_parser("config", help="print the effective settings for a path")
+
+
+def _no_arguments(rules: argparse.ArgumentParser) -> None:
+    pass
+
+
+def _config_arguments(show: argparse.ArgumentParser) -> None:
     show.add_argument("path", nargs="?", default=".")
     show.add_argument("--config", metavar="PATH", help="read this configuration file instead of discovering one")
     show.add_argument("--isolated", action="store_true", help="ignore every configuration file")
-    explain = commands.add_parser("explain", help="print a rule's documentation")
+
+
+def _explain_arguments(explain: argparse.ArgumentParser) -> None:
     explain.add_argument("code")
     explain.add_argument("--demo", action="store_true", help="run a tiny experiment that shows the difference (needs torch)")
     explain.add_argument("--plot", metavar="FILE.png", help="with --demo: plot effective decay against gradient scale (needs matplotlib)")
-    verify = commands.add_parser("verify", help="check the reference AdamW and the runtime probe on a device (needs torch)")
+
+
+def _verify_arguments(verify: argparse.ArgumentParser) -> None:
     verify.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     verify.add_argument("--steps", type=_whole_number(1, 2**31, "a whole number of at least 1"), default=1000)
-    return parser
+
+
+_COMMANDS = (  # name, help, what adds its arguments
+    ("check", "report findings", _check_arguments),
+    ("fix", "apply the automatic fixes (they change training numerics)", _fix_arguments),
+    ("rules", "list the rules", _no_arguments),
+    ("config", "print the effective settings for a path", _config_arguments),
+    ("explain", "print a rule's documentation", _explain_arguments),
+    ("verify", "check the reference AdamW and the runtime probe on a device (needs torch)", _verify_arguments),
+)
 
 
 def _torch_command(run) -> int:
@@ -248,7 +283,8 @@ def _discard_stdout() -> None:
 
 
 def _main(argv: Optional[Sequence[str]]) -> int:
-    args = _parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(next((a for a in arguments if not a.startswith("-")), None)).parse_args(arguments)
     if argv is None and args.command in ("check", "fix"):
         from .pool import own_process
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import Dict, Iterable, List, Optional, Tuple, Union
+
+TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
+if TYPE_CHECKING:
+    from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 _STAR = "[^/]*"  # a `*` inside a segment
 # a piece of an expression between two stars of one segment that matches strings of one length:
@@ -75,7 +78,8 @@ class Names:
         return found
 
 
-Entry = Union[Pattern, Names]  # a pattern, or a run of plain names
+if TYPE_CHECKING:
+    Entry = Union[Pattern, Names]  # a pattern, or a run of plain names
 
 
 class Patterns:

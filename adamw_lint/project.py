@@ -26,21 +26,20 @@ The project root is the first directory, going up from the file, that holds a ``
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 import sys
 from functools import lru_cache
-from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from .files import SourceError, read_bytes
 from .records import Record
 
+TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
 if TYPE_CHECKING:
+    from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
     import configparser
     from types import ModuleType
-
-Version = Tuple[int, int]
+    Version = Tuple[int, int]
 DEFAULT_LINE_LENGTH = 88
 _ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 _MAX_BYTES = 2_000_000  # a metadata file larger than this is not metadata: skipped
@@ -241,6 +240,8 @@ def _setup_cfg_requirements(path: str) -> List[str]:
 def _setup_py_requirements(path: str) -> List[str]:
     """String literals of ``setup(install_requires=[…], extras_require={…})`` (a module-level
     name bound to a literal list is followed); the file is parsed, never run."""
+    import ast  # here: most projects declare their requirements in pyproject.toml
+
     text = _read(path)
     if text is None or "setup" not in text:
         return []
@@ -302,7 +303,8 @@ _HOOKS = {"ruff": "ruff", "ruff-check": "ruff", "ruff-format": "ruff", "black": 
 _LENGTH_OPTION = r"^(?:--max-line-length|--line-length|-l)(?:=|\s+|(?<=-l))(\d+)$"  # compiled on first use
 
 # (tool, its length here or None (it runs with no usable length set here), what says so)
-_Setting = Tuple[str, Optional[int], str]
+if TYPE_CHECKING:
+    _Setting = Tuple[str, Optional[int], str]
 
 
 class LineLength(Record):

@@ -13,9 +13,11 @@ it. Importing this module does not import torch; enabling the plugin does.
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
-
 import pytest
+
+TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
+if TYPE_CHECKING:
+    from typing import List, Optional, Tuple
 
 MODES = ("off", "warn", "error")
 

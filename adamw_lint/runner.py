@@ -11,26 +11,29 @@ dies, becomes an error for that file and the run goes on.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import functools
 import heapq
 import os
 import re
 import sys
-from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
 from . import pool
-from .cache import LISTING, Cache, CachedResult, Deps, digest
+from .cache import LISTING, Cache, CachedResult, digest
 from .prefilter import may_contain_findings, may_hold_or_train_elsewhere, may_reach_findings
 from .catalog.schema import UNSAFE
 from .project import forget_metadata, in_package, line_length, torch_floor
 from .files import Decoded, SourceError, TooLarge, decode, encode, physical_lines, read_bytes, scan
-from .findings import Finding, Span
+from .findings import Finding
 from .records import Record
 from .selection import Selection
 
+TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
 if TYPE_CHECKING:
+    import ast
+    from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
+    from .cache import Deps
+    from .findings import Span
     from .decay_values import DecayValues
     from .engine import Exports
     from .project_index import ProjectIndex
@@ -45,7 +48,8 @@ SUFFIXES = (".py", ".pyi", *NOTEBOOK_SUFFIXES, *CONFIG_SUFFIXES)
 # imports the engine first)
 PARALLEL_MIN_FILES = {"fork": 12, "spawn": 24}
 
-Replacement = Tuple[int, int, str]  # character offset, characters deleted, text inserted
+if TYPE_CHECKING:
+    Replacement = Tuple[int, int, str]  # character offset, characters deleted, text inserted
 
 
 class Options(Record):
@@ -138,6 +142,8 @@ class FileResult:
 
 
 def _parse(path: str, raw: bytes) -> Tuple[Decoded, ast.AST]:
+    import ast  # here: a run that finds no candidate parses nothing
+
     decoded = decode(path, raw)
     try:
         return decoded, ast.parse(decoded.text, filename=path)
@@ -284,7 +290,8 @@ def fix_one(path: str, raw: bytes, selection: Selection, options: Options = Opti
     return result
 
 
-Work = Callable[[str, bytes, Selection, Options], FileResult]
+if TYPE_CHECKING:
+    Work = Callable[[str, bytes, Selection, Options], FileResult]
 
 
 def analyze(path: str, raw: bytes, selection: Selection, options: Options) -> FileResult:

@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 from . import flow
 from .records import Record
 
-Position = Tuple[int, int]
+TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
+if TYPE_CHECKING:
+    from typing import Callable, Dict, Iterable, List, Optional, Tuple, Union
+    Position = Tuple[int, int]
 _UNKNOWN = object()  # a value that is not a literal
-Literal = Union[int, float, str, bool, None]
+if TYPE_CHECKING:
+    Literal = Union[int, float, str, bool, None]
 _GETATTR_OF_A_STRING = r"""getattr\(\s*[\w.]+\s*,\s*(?:[rRuU]*(?:"[^"\n]*"|'[^'\n]*')\s*)+\)"""
 
 

@@ -24,9 +24,11 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Tuple
-
 from .pytorch import OPTIMIZERS
+
+TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
+if TYPE_CHECKING:
+    from typing import Mapping, Tuple
 
 # Module-level names an OpenMMLab config assigns its optimizer to, and the key of the optimizer
 # inside ``optim_wrapper``.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Tuple
-
 from .schema import COUPLED, Example, OptaxChain, OptimizerApi
+
+TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
+if TYPE_CHECKING:
+    from typing import Tuple
 
 
 def _optax(*functions: str) -> Tuple[str, ...]:

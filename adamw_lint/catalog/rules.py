@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Tuple
-
 from .schema import SAFE, Rule
+
+TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
+if TYPE_CHECKING:
+    from typing import Mapping, Tuple
 
 _UPDATES = """\
 ```text

@@ -9,12 +9,15 @@ or hashes rows."""
 
 from __future__ import annotations
 
-import ast
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Mapping, Optional, Tuple
 
 from ..records import Record
+
+TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
+if TYPE_CHECKING:
+    import ast
+    from typing import Mapping, Optional, Tuple
 
 COUPLED = "coupled"  # λθ is added to the gradient before an adaptive preconditioner
 DECOUPLED = "decoupled"  # θ is shrunk directly, outside the moment estimates
@@ -59,6 +62,8 @@ class Signature:
 
     @classmethod
     def parse(cls, text: str) -> "Signature":
+        import ast  # here: a run that finds no candidate reads no signature
+
         source = f"def f({text}): pass"
         args = ast.parse(source).body[0].args  # type: ignore[attr-defined]
 
@@ -90,7 +95,9 @@ class Signature:
 
     def default(self, name: str) -> object:
         """The parameter's default value (None when it has none)."""
-        return ast.literal_eval(self.defaults.get(name, "None"))
+        from ast import literal_eval
+
+        return literal_eval(self.defaults.get(name, "None"))
 
 
 # A row that declares ``signature_text`` has ``signature``: its parsed Signature, computed once

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Tuple
-
 from .schema import DECOUPLED, Example, L2Penalty, OptimizerApi, TrainingOptimizer
+
+TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
+if TYPE_CHECKING:
+    from typing import Mapping, Tuple
 
 # ``import tensorflow.compat.v1 as tf`` then ``tf.keras.…`` is the same Keras
 _KERAS_ROOTS = ("keras", "tensorflow.keras", "tf_keras", "tensorflow.python.keras", "tensorflow.compat.v1.keras",
