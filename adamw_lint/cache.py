@@ -19,19 +19,15 @@ import importlib.util
 import os
 import re
 import time
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from . import __version__
 from .files import SourceError
 from .findings import Edit, Finding, Fix
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Any, Dict, List, Optional, Sequence, Tuple
-
 DEFAULT_DIR = ".adamw_lint_cache"
 # dotted module name → the file it was found in (None: not found); or ``LISTING`` → the listing
-if TYPE_CHECKING:
-    Deps = Dict[str, Optional[str]]
+Deps = Dict[str, Optional[str]]
 # a dependency on every module of the project (a scan of them all): its value is ``ProjectIndex.listing()``
 LISTING = "*"
 

@@ -34,15 +34,12 @@ import math
 import os
 import tempfile
 from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, TextIO, Tuple
 
 import torch
 from torch.optim.optimizer import Optimizer
 
 from .runtime import COUPLED, CoupledOptimizer, Site, display_name
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Any, Dict, List, Optional, TextIO, Tuple
 
 DEFAULT_STEPS = 200
 # A measurement moves about as many bytes as an Adam step on a GPU, and costs 3-4 steps on a CPU

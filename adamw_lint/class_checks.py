@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import os
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from . import catalog
 from .checkers.optimizer_fix import needed_torch, renamed
@@ -27,10 +28,7 @@ from .project import project_root, torch_floor
 from .records import Record
 from .settings import DEFAULT_EXCLUDE
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Dict, Iterator, List, Optional, Sequence, Tuple
-    Version = Tuple[int, int]
+Version = Tuple[int, int]
 _MAX_BYTES = 2_000_000  # larger files are data, not code that checks an optimizer's class
 _MAX_FILES = 100_000  # a project larger than this is read this far
 

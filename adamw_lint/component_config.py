@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
 
 import yaml
 
@@ -33,9 +34,7 @@ from .findings import Finding
 from .records import Record
 from .scope import naming_pattern
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
 if TYPE_CHECKING:
-    from typing import Dict, Iterator, List, Optional, Tuple
     from .project_index import ProjectIndex
     from .summaries import Module
 

@@ -22,23 +22,21 @@ from __future__ import annotations
 import ast
 import os
 import re
+from typing import (TYPE_CHECKING, Callable, Collection, Dict, FrozenSet, Iterable, Iterator, List, Optional,
+                    Sequence, Tuple)
 
 from . import catalog
-from .findings import Finding
+from .findings import Finding, Span
 from .records import Record
 from .scope import Scope, naming_pattern
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
 if TYPE_CHECKING:
-    from typing import Callable, Collection, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
-    from .findings import Span
     import yaml  # the YAML side is reached only from configs, which has loaded it: a .py check never loads it
 
     from .context import Context
     from .project_index import ProjectIndex
 
-if TYPE_CHECKING:
-    KeyPath = Tuple[str, ...]
+KeyPath = Tuple[str, ...]
 # The modules whose classes ``getattr(module, name)`` can build: every parent of a catalog name.
 _MODULES = frozenset(name.rsplit(".", 1)[0] for name in catalog.OPTIMIZERS_BY_NAME)
 # ``getattr(torch.optim, name)`` can name one of ``_MODULES`` only in a module that matches this:

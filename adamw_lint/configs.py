@@ -32,6 +32,7 @@ import bisect
 import json
 import keyword
 import re
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple, Union
 
 import yaml
 
@@ -45,9 +46,7 @@ from .noqa import is_suppressed
 from .records import Record
 from .selection import Selection
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
 if TYPE_CHECKING:
-    from typing import Dict, List, Optional, Set, Tuple, Union
     from .project_index import ProjectIndex
 
 # torchtune's ``_component_`` is Hydra's ``_target_`` (its ``config.instantiate`` calls the class
@@ -71,8 +70,7 @@ _FILE_BUDGET = 1_000_000  # plus 4 per character of the file: what aliases may e
 _OPAQUE = re.compile(r"\b_awl_value_\d+\b")
 _HAND_EDIT = "needs a hand edit in the config file"
 
-if TYPE_CHECKING:
-    Arguments = List[Tuple[Optional[str], str, Optional[yaml.Node], bool]]  # keyword, text, node, exclusive
+Arguments = List[Tuple[Optional[str], str, Optional[yaml.Node], bool]]  # keyword, text, node, exclusive
 
 
 class _TooLarge(Exception):
@@ -536,8 +534,7 @@ def _json_documents(path: str, text: str) -> List[yaml.Node]:
     return [_JsonNodes(text, whole, spine).document()] if whole else []
 
 
-if TYPE_CHECKING:
-    JsonPath = Tuple[Union[str, int], ...]
+JsonPath = Tuple[Union[str, int], ...]
 
 
 def _json_paths(data: object) -> Tuple[Set[JsonPath], Set[JsonPath]]:

@@ -9,16 +9,15 @@ It never decides what is a finding: that belongs to the checkers.
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from .catalog import Signature
 from .catalog.conventions import LAZY_CALLS
+from .findings import Span
 from .records import Record
 from .scope import Binding, Resolver, Scope, is_unknown
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
 if TYPE_CHECKING:
-    from typing import Dict, List, Optional, Sequence, Tuple
-    from .findings import Span
     from .project_index import ProjectIndex
 
 ABSENT = object()  # the argument was not passed: the default applies
@@ -81,8 +80,7 @@ def bind(args: Args, sig: Signature) -> Bound:
     return Bound(sig, values, index_of, extra, extra_kw, args)
 
 
-if TYPE_CHECKING:
-    ParamGroup = Tuple[ast.expr, Dict[str, ast.expr], bool]  # the group, its string keys, has unknown parts
+ParamGroup = Tuple[ast.expr, Dict[str, ast.expr], bool]  # the group, its string keys, has unknown parts
 
 
 class Alternative(Record):

@@ -21,15 +21,11 @@ import json
 import math
 import os
 from collections import Counter
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .files import SourceError, read_bytes
-from .findings import Edit, Finding
+from .findings import Edit, Finding, Span
 from .records import Record
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Dict, List, Optional, Sequence, Tuple
-    from .findings import Span
 
 _MAX_FILE_BYTES = 16 * 2**20  # a calibration lists a few optimizers: kilobytes
 

@@ -13,13 +13,10 @@ object); anything else gives no note rather than a wrong one.
 from __future__ import annotations
 
 import ast
+from typing import List, Optional
 
 from .context import Context
 from .scope import Binding, Scope
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import List, Optional
 
 _PARSE = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args", "parse_known_intermixed_args"})
 _GROUPS = frozenset({"add_argument_group", "add_mutually_exclusive_group"})

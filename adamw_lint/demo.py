@@ -12,14 +12,11 @@ as much of the weights' squared norm, spread evenly over the weights.
 from __future__ import annotations
 
 import os
+from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 
 from . import runtime
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Callable, Dict, List, Optional, Tuple
 
 SCALES = [1e-3, 1e-2, 1e-1, 1.0, 10.0]
 STEPS, LR, WEIGHT_DECAY = 500, 1e-3, 1e-1

@@ -17,14 +17,11 @@ once, by its real path.
 from __future__ import annotations
 
 import os
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from .files import MAX_SOURCE_BYTES, SourceError, read_bytes
 from .gitignore import Patterns
 from .settings import Resolver, Settings, SettingsError
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 
 class GitIgnores:

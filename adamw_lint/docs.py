@@ -10,12 +10,9 @@ from __future__ import annotations
 import functools
 import sys
 from pathlib import Path
+from typing import Dict, List, Tuple
 
 from . import catalog
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Dict, List, Tuple
 
 
 @functools.lru_cache(maxsize=None)  # the catalog is immutable: run its examples once

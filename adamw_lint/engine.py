@@ -21,24 +21,22 @@ import bisect
 import functools
 import itertools
 import re
+from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Pattern, Sequence, Tuple
 
 from . import catalog
 from .checkers import CHECKERS
 from .checkers.base import Checker
 from .context import Context, SuperInit
 from .files import physical_lines
-from .findings import Finding
+from .findings import Finding, Span
 # the pre-filter lives on its own (a run that parses nothing imports no engine); re-exported here
-from .prefilter import (_FRAMEWORKS, _NOT_ADAPTIVE, _REACH_WORD, _STRINGS, _TRIGGER_TEXT, _WORDS, _has_word,
-                        may_contain_findings, may_contain_text, may_hold_or_train_elsewhere_text, may_reach_findings)
+from .prefilter import (
+    _FRAMEWORKS, _NOT_ADAPTIVE, _REACH_WORD, _STRINGS, _TRIGGER_TEXT, _WORDS, _has_word, may_contain_findings, may_contain_text,
+    may_hold_or_train_elsewhere_text, may_reach_findings,
+)
 from .project_index import ProjectIndex
 from .summaries import Module, Reach, callable_reach
 from .scope import Resolver, Scope
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Pattern, Sequence, Tuple
-    from .findings import Span
 
 _STAR_MODULES = frozenset(catalog.OPTIMIZERS_BY_NAME) | frozenset(catalog.FACTORIES_BY_NAME)
 
@@ -240,8 +238,7 @@ def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], text: str, extra: Sequ
     return keep
 
 
-if TYPE_CHECKING:
-    Exports = Tuple[FrozenSet[str], Dict[str, FrozenSet[str]], FrozenSet[str]]
+Exports = Tuple[FrozenSet[str], Dict[str, FrozenSet[str]], FrozenSet[str]]
 
 
 def reach_exports(resolver: Resolver, calls: Optional[Sequence[Tuple[ast.Call, Scope, Optional[str]]]] = None) -> Exports:

@@ -17,12 +17,9 @@ import re
 import signal
 import stat
 import sys
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from .records import Record
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 
 class SourceError(Exception):

@@ -8,14 +8,12 @@ imports ``inspect``, and a frozen dataclass compiles four or five methods when i
 from __future__ import annotations
 
 import re
+from typing import Callable, Optional, Sequence, Tuple
 
 from .catalog.schema import APPLICABILITIES, DISPLAY_ONLY, UNSAFE
 from .records import Record
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Callable, Optional, Sequence, Tuple
-    Span = Tuple[int, int, int, int]  # line, col, end line, end col (1-based lines, 0-based chars)
+Span = Tuple[int, int, int, int]  # line, col, end line, end col (1-based lines, 0-based chars)
 
 
 class Edit(Record):

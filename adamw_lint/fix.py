@@ -16,6 +16,7 @@ import ast
 import bisect
 import os
 from collections import Counter
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 import libcst.helpers
@@ -30,19 +31,14 @@ from .analysis import analyze_source
 from .catalog.schema import UNSAFE
 from .decay_values import DecayValues
 from .files import physical_lines
-from .findings import Edit, Finding
+from .findings import Edit, Finding, Span
 from .noqa import without_noqa
 from .project import DEFAULT_LINE_LENGTH
 from .selection import Selection
-from .textfix import (CST_CHAIN_LIMIT, FixError, FixResult, apply_replacements, fix_each, fix_source, _CHAIN_WORD,
-                      _joined, needs_layout, replacements)
+from .textfix import (CST_CHAIN_LIMIT, FixError, FixResult, Replacement, apply_replacements, fix_each, fix_source,
+                      _CHAIN_WORD, _joined, needs_layout, replacements)
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Dict, List, Optional, Sequence, Tuple, Union
-    from .findings import Span
-    from .textfix import Replacement
-    Version = Tuple[int, int]
+Version = Tuple[int, int]
 
 
 def _once_per_class(gather):
@@ -352,8 +348,7 @@ def _apply_container_edit(node, edit: Edit, keep_break: bool = True):
     raise FixError(f"cannot apply {edit.kind} to {type(node).__name__}")
 
 
-if TYPE_CHECKING:
-    _Item = Union[cst.Arg, cst.BaseDictElement]
+_Item = Union[cst.Arg, cst.BaseDictElement]
 
 
 def _remove(items: List[_Item], match) -> List[_Item]:

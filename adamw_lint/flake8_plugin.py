@@ -7,14 +7,11 @@ comes first: a file that cannot hold a finding costs one regular-expression scan
 from __future__ import annotations
 
 import ast
+from typing import Iterator, List, Tuple, Type
 
 from . import __version__
 from .analysis import analyze_tree, may_contain_text
 from .catalog import RULES
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Iterator, List, Tuple, Type
 
 
 class Plugin:

@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import ast
 import bisect
+from typing import Dict, FrozenSet, List, Sequence, Tuple
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Dict, FrozenSet, List, Sequence, Tuple
-    Position = Tuple[int, int]
-if TYPE_CHECKING:
-    Defs = FrozenSet[Position]
+Position = Tuple[int, int]
+Defs = FrozenSet[Position]
 
 
 def _start(node: ast.AST) -> Position:

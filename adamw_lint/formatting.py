@@ -17,12 +17,11 @@ Three things can move when a call is rewritten, and each is repaired on the libc
 
 from __future__ import annotations
 
+from typing import List, Sequence, Union
+
 import libcst as cst
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import List, Sequence, Union
-    _Item = Union[cst.Arg, cst.ImportAlias]
+_Item = Union[cst.Arg, cst.ImportAlias]
 _NEWLINE = cst.TrailingWhitespace()
 
 

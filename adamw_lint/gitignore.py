@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import re
 import warnings
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Dict, Iterable, List, Optional, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 _STAR = "[^/]*"  # a `*` inside a segment
 # a piece of an expression between two stars of one segment that matches strings of one length:
@@ -78,8 +75,7 @@ class Names:
         return found
 
 
-if TYPE_CHECKING:
-    Entry = Union[Pattern, Names]  # a pattern, or a run of plain names
+Entry = Union[Pattern, Names]  # a pattern, or a run of plain names
 
 
 class Patterns:

@@ -6,13 +6,10 @@ from __future__ import annotations
 import ast
 import re
 import tokenize
+from typing import Dict, Iterable, Iterator, List, Set, Tuple
 
 from .files import physical_lines
 from .findings import Finding
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Dict, Iterable, Iterator, List, Set, Tuple
 
 _NOQA_FILE = re.compile(r"^[ \t\f]*# flake8[:=]\s*noqa", re.IGNORECASE | re.MULTILINE)  # flake8's, at a line start
 _NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)

@@ -19,6 +19,7 @@ import bisect
 import json
 import re
 from collections import Counter
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from .analysis import analyze_tree
 from .catalog.schema import UNSAFE
@@ -28,10 +29,6 @@ from .noqa import without_noqa
 from .project import line_length
 from .records import Record
 from .selection import Selection
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 # cell magics whose body is still Python; any other %%magic cell (%%bash, %%html, …) is skipped
 _PYTHON_CELL_MAGICS = ("%%time", "%%timeit", "%%capture", "%%prun", "%%debug")

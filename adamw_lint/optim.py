@@ -28,12 +28,10 @@ Importing this module imports torch; the linter itself never does.
 
 from __future__ import annotations
 
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+
 import torch
 from torch.optim.optimizer import _default_to_fused_or_foreach
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 _DECAY_MODES = ("lr", "schedule")
 

@@ -29,13 +29,12 @@ import gc
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING, Any, Callable, Deque, Dict, Iterator, List, Optional, Sequence
 
 from .files import handlers_replaced
 from .records import Record
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
 if TYPE_CHECKING:
-    from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Sequence
     from multiprocessing.connection import Connection
 
 

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Callable, Iterable
 
 from . import catalog
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Callable, Iterable
 
 # The pre-filter: the optimizers' names; and in a module that mentions Keras or TensorFlow, the
 # strings that name one in ``compile(optimizer="adam")`` and keras SGD (AWL203). Literal

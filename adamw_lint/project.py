@@ -30,16 +30,16 @@ import os
 import re
 import sys
 from functools import lru_cache
+from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from .files import SourceError, read_bytes
 from .records import Record
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
 if TYPE_CHECKING:
-    from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
     import configparser
     from types import ModuleType
-    Version = Tuple[int, int]
+
+Version = Tuple[int, int]
 DEFAULT_LINE_LENGTH = 88
 _ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 _MAX_BYTES = 2_000_000  # a metadata file larger than this is not metadata: skipped
@@ -303,8 +303,7 @@ _HOOKS = {"ruff": "ruff", "ruff-check": "ruff", "ruff-format": "ruff", "black": 
 _LENGTH_OPTION = r"^(?:--max-line-length|--line-length|-l)(?:=|\s+|(?<=-l))(\d+)$"  # compiled on first use
 
 # (tool, its length here or None (it runs with no usable length set here), what says so)
-if TYPE_CHECKING:
-    _Setting = Tuple[str, Optional[int], str]
+_Setting = Tuple[str, Optional[int], str]
 
 
 class LineLength(Record):

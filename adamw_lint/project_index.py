@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import ast
 import os
+from typing import Callable, Container, Dict, Hashable, List, Optional, Sequence, Tuple, TypeVar
 
 from . import catalog
 from .cache import digest
 from .files import SourceError, decode, physical_lines, read_bytes
 from .scope import Resolver, Scope, is_unknown
 from .summaries import Module, Reach, callable_reach, named_reach
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Callable, Container, Dict, Hashable, List, Optional, Sequence, Tuple, TypeVar
 
 _DEPTH = 4  # re-exports and wrappers followed through this many modules
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", "node_modules",
@@ -36,8 +33,7 @@ _MAX_MODULES = 20_000  # modules a scan of the whole project looks at: a bound f
 _PENALTY_WORDS = (b"regulariz", b"l2_loss")  # a model builder's module names one
 # a module that builds an optimizer by name calls one of the getters
 _GETTER_WORDS = tuple(sorted({name.rsplit(".", 1)[1].encode() for name in catalog.OPTIMIZER_NAME_TABLES}))
-if TYPE_CHECKING:
-    _Answer = TypeVar("_Answer")
+_Answer = TypeVar("_Answer")
 
 
 class ProjectIndex:

@@ -13,11 +13,9 @@ it. Importing this module does not import torch; enabling the plugin does.
 
 from __future__ import annotations
 
-import pytest
+from typing import List, Optional, Tuple
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import List, Optional, Tuple
+import pytest
 
 MODES = ("off", "warn", "error")
 

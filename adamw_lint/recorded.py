@@ -4,14 +4,12 @@ from the cache: importing the project index costs what a run that finds no candi
 
 from __future__ import annotations
 
-from .cache import LISTING
+from typing import Callable, Dict, Hashable, Optional, Sequence, TypeVar
+
+from .cache import LISTING, Deps
 from .project_index import ProjectIndex
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Callable, Dict, Hashable, Optional, Sequence, TypeVar
-    from .cache import Deps
-    _Answer = TypeVar("_Answer")
+_Answer = TypeVar("_Answer")
 
 
 class RecordingIndex(ProjectIndex):

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-# typing's own constant, without importing typing: every module of the package names typing's
-# types for type checkers only (annotations are strings under ``from __future__ import
-# annotations``): importing it costs 2-4 ms of every run (BENCHMARKS.md, fourteenth round)
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # typing's own constant, without importing typing
 if TYPE_CHECKING:
     from typing import NamedTuple as Record
 else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, TextIO, Tuple
 
 from . import __version__
 from .findings import Finding
@@ -12,13 +13,11 @@ from .catalog import RULES, RULES_BY_CODE
 from .catalog.schema import SAFE, UNSAFE
 from .files import SourceError, display, physical_lines
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
 if TYPE_CHECKING:
-    from typing import Callable, Dict, List, Optional, Sequence, TextIO, Tuple
     from .class_checks import HiddenCheck
-    Row = Tuple[str, Finding]  # (path, finding)
-if TYPE_CHECKING:
-    Replacements = Dict[Tuple[str, Tuple[int, int, int, int]], List[Tuple[int, int, str]]]  # (path, span) → edits
+
+Row = Tuple[str, Finding]  # (path, finding)
+Replacements = Dict[Tuple[str, Tuple[int, int, int, int]], List[Tuple[int, int, str]]]  # (path, span) → edits
 
 # Compiled on first use (re's own cache), as the rarely used patterns of the other modules are:
 # a run that prints nothing to escape never pays for them. These two, whose surrogate range makes
@@ -87,8 +86,7 @@ def _paint(text: str, code: str, color: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
 
-if TYPE_CHECKING:
-    Level = Callable[[str], str]  # a file's path → the fixes ``check --fix`` applies there (its configuration's)
+Level = Callable[[str], str]  # a file's path → the fixes ``check --fix`` applies there (its configuration's)
 
 
 def _safe(path: str) -> str:
@@ -162,8 +160,7 @@ def _escape_property(value: str) -> str:
     return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-if TYPE_CHECKING:
-    FileLines = Dict[Tuple[str, int, int], int]  # notebooks: (path, cell, line in cell) → line of the .ipynb file
+FileLines = Dict[Tuple[str, int, int], int]  # notebooks: (path, cell, line in cell) → line of the .ipynb file
 
 
 def github(rows: Sequence[Row], out: TextIO, file_lines: Optional[FileLines] = None) -> None:

@@ -17,23 +17,21 @@ import heapq
 import os
 import re
 import sys
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
 from . import pool
-from .cache import LISTING, Cache, CachedResult, digest
+from .cache import LISTING, Cache, CachedResult, Deps, digest
 from .prefilter import may_contain_findings, may_hold_or_train_elsewhere, may_reach_findings
 from .catalog.schema import UNSAFE
 from .project import forget_metadata, in_package, line_length, torch_floor
 from .files import Decoded, SourceError, TooLarge, decode, encode, physical_lines, read_bytes, scan
-from .findings import Finding
+from .findings import Finding, Span
 from .records import Record
 from .selection import Selection
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
 if TYPE_CHECKING:
     import ast
-    from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
-    from .cache import Deps
-    from .findings import Span
+
     from .decay_values import DecayValues
     from .engine import Exports
     from .project_index import ProjectIndex
@@ -48,8 +46,7 @@ SUFFIXES = (".py", ".pyi", *NOTEBOOK_SUFFIXES, *CONFIG_SUFFIXES)
 # imports the engine first)
 PARALLEL_MIN_FILES = {"fork": 12, "spawn": 24}
 
-if TYPE_CHECKING:
-    Replacement = Tuple[int, int, str]  # character offset, characters deleted, text inserted
+Replacement = Tuple[int, int, str]  # character offset, characters deleted, text inserted
 
 
 class Options(Record):
@@ -290,8 +287,7 @@ def fix_one(path: str, raw: bytes, selection: Selection, options: Options = Opti
     return result
 
 
-if TYPE_CHECKING:
-    Work = Callable[[str, bytes, Selection, Options], FileResult]
+Work = Callable[[str, bytes, Selection, Options], FileResult]
 
 
 def analyze(path: str, raw: bytes, selection: Selection, options: Options) -> FileResult:

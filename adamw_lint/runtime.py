@@ -44,15 +44,12 @@ import threading
 import warnings
 import weakref
 from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import torch
 from torch.optim.optimizer import Optimizer, register_optimizer_step_pre_hook
 
 from . import catalog
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 DECOUPLED = catalog.DECOUPLED
 COUPLED = catalog.COUPLED

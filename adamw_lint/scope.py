@@ -18,17 +18,14 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 from . import flow
 from .records import Record
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Callable, Dict, Iterable, List, Optional, Tuple, Union
-    Position = Tuple[int, int]
+Position = Tuple[int, int]
 _UNKNOWN = object()  # a value that is not a literal
-if TYPE_CHECKING:
-    Literal = Union[int, float, str, bool, None]
+Literal = Union[int, float, str, bool, None]
 _GETATTR_OF_A_STRING = r"""getattr\(\s*[\w.]+\s*,\s*(?:[rRuU]*(?:"[^"\n]*"|'[^'\n]*')\s*)+\)"""
 
 

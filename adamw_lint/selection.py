@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Iterable, List, Tuple, TypeVar
+
 from .catalog import RULES_BY_CODE
 from .records import Record
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Iterable, List, Tuple, TypeVar
-    T = TypeVar("T")
+T = TypeVar("T")
 
 
 class Selection(Record):

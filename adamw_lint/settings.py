@@ -28,15 +28,12 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 from .files import MAX_SOURCE_BYTES, SourceError, read_bytes
 from .gitignore import PatternError, Patterns
 from .project import enforced_line_length, parse_version, toml_parser
 from .selection import Selection, parse_codes
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 FORMATS = ("text", "json", "github", "sarif")
 STYLES = ("rename", "flag")

@@ -27,21 +27,15 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import List, Optional, Tuple
 
 from .context import Context
-from .scope import Binding, Scope
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import List, Optional, Tuple
-    from .scope import Position
+from .scope import Binding, Position, Scope
 
 # (module, name): at the module top; (module, name, (line, col)): next to the import statement
 # that starts there (see ``Fix.add_imports``)
-if TYPE_CHECKING:
-    AddImports = Tuple[tuple, ...]
-if TYPE_CHECKING:
-    RemoveImports = Tuple[Tuple[str, str, Optional[str]], ...]
+AddImports = Tuple[tuple, ...]
+RemoveImports = Tuple[Tuple[str, str, Optional[str]], ...]
 
 
 _RELATIVE_STAR = r"\s*from\s+\.[\w.]*\s+import\s+\*"  # compiled on first use

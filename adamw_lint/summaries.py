@@ -24,17 +24,14 @@ from __future__ import annotations
 
 import ast
 import collections
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import catalog
 from .records import Record
 from .scope import Resolver, Scope
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
-    Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
-if TYPE_CHECKING:
-    Value = Tuple[ast.AST, Scope]  # an expression stored on self (or a method), and the scope to read it in
+Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+Value = Tuple[ast.AST, Scope]  # an expression stored on self (or a method), and the scope to read it in
 
 
 class Module(Record):

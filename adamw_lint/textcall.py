@@ -20,18 +20,13 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .files import physical_lines
-from .findings import Edit, Finding
+from .findings import Edit, Finding, Span
 from .records import Record
-from .textfix import (CALL_BRACKET, Rename, SourceText, continuation_moves, fits, needs_layout, statement_changes,
-                      token_edit, was_too_long)
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Dict, List, Optional, Sequence, Tuple
-    from .findings import Span
-    from .textfix import Replacement
+from .textfix import (CALL_BRACKET, Rename, Replacement, SourceText, continuation_moves, fits, needs_layout,
+                      statement_changes, token_edit, was_too_long)
 
 _SIMPLE_KEY = re.compile(r"[rRuU]?(?:\"([^\"\\\r\n]*)\"|'([^'\\\r\n]*)')")  # a key libcst reads as a SimpleString
 _UNSURE = object()  # a string key whose value the text does not show plainly

@@ -23,23 +23,19 @@ import bisect
 import os
 import re
 from collections import Counter
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .catalog.schema import UNSAFE
 from .decay_values import DecayValues
 from .files import physical_lines
-from .findings import Edit, Finding
+from .findings import Edit, Finding, Span
 from .noqa import without_noqa
 from .project import DEFAULT_LINE_LENGTH
 from .records import Record
 from .selection import Selection
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Dict, List, Optional, Sequence, Tuple
-    from .findings import Span
-    Version = Tuple[int, int]
-if TYPE_CHECKING:
-    Replacement = Tuple[int, int, str]  # 0-based character offset into the source, characters deleted, text inserted
+Version = Tuple[int, int]
+Replacement = Tuple[int, int, str]  # 0-based character offset into the source, characters deleted, text inserted
 
 # a dotted name (True, Adam, torch.optim.Adam) or a plain string literal: what libcst writes back as given
 _TOKEN = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*|\"[^\"\\\r\n]*\"|'[^'\\\r\n]*'", re.ASCII)

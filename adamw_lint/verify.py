@@ -3,14 +3,12 @@ answers, on a chosen device. Exit status 1 if any parity or classification check
 
 from __future__ import annotations
 
+from typing import Callable, List, Tuple
+
 import torch
 
 from . import runtime
 from .optim import AdamW
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Callable, List, Tuple
 
 PARITY_RTOL = 1e-6  # float32, relative to the weights' magnitude
 

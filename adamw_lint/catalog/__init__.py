@@ -10,13 +10,13 @@ must produce the row's code, and its ``fixed`` text (or ``None``: no automatic f
 
 from __future__ import annotations
 
-from .rules import RULES, RULES_BY_CODE
-from .schema import (COUPLED, DECOUPLED, NO_DECAY, NOT_ADAPTIVE, Choice, Example, L2Penalty, OptaxChain, OptimizerApi,
-                     OptimizerFactory, OptimizerWrapper, Rule, Signature, SquaredNormPattern, TrainingOptimizer)
+from typing import Any, Dict, Iterator, Tuple
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Any, Dict, Iterator, Tuple
+from .rules import RULES, RULES_BY_CODE
+from .schema import (
+    COUPLED, DECOUPLED, NO_DECAY, NOT_ADAPTIVE, Choice, Example, L2Penalty, OptaxChain, OptimizerApi,
+    OptimizerFactory, OptimizerWrapper, Rule, Signature, SquaredNormPattern, TrainingOptimizer,
+)
 
 __all__ = [
     "COUPLED", "DECOUPLED", "NO_DECAY", "NOT_ADAPTIVE", "Choice", "Example", "L2Penalty", "OptaxChain",

@@ -24,11 +24,9 @@
 
 from __future__ import annotations
 
-from .pytorch import OPTIMIZERS
+from typing import Mapping, Tuple
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Mapping, Tuple
+from .pytorch import OPTIMIZERS
 
 # Module-level names an OpenMMLab config assigns its optimizer to, and the key of the optimizer
 # inside ``optim_wrapper``.

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from .schema import COUPLED, Example, OptaxChain, OptimizerApi
+from typing import Tuple
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Tuple
+from .schema import COUPLED, Example, OptaxChain, OptimizerApi
 
 
 def _optax(*functions: str) -> Tuple[str, ...]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .schema import (COUPLED, DECOUPLED, NO_DECAY, NOT_ADAPTIVE, Choice, Example, OptimizerApi, OptimizerFactory,
-                     OptimizerWrapper, SquaredNormPattern)
+from typing import Tuple
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Tuple
+from .schema import (
+    COUPLED, DECOUPLED, NO_DECAY, NOT_ADAPTIVE, Choice, Example, OptimizerApi, OptimizerFactory,
+    OptimizerWrapper, SquaredNormPattern,
+)
 
 
 def _torch_names(cls: str, module: str, multi_tensor: bool = True) -> Tuple[str, ...]:

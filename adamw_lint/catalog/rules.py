@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from .schema import SAFE, Rule
+from typing import Mapping, Tuple
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Mapping, Tuple
+from .schema import SAFE, Rule
 
 _UPDATES = """\
 ```text

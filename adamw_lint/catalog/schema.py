@@ -11,13 +11,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from types import MappingProxyType
+from typing import Mapping, Optional, Tuple
 
 from ..records import Record
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    import ast
-    from typing import Mapping, Optional, Tuple
 
 COUPLED = "coupled"  # λθ is added to the gradient before an adaptive preconditioner
 DECOUPLED = "decoupled"  # θ is shrunk directly, outside the moment estimates
@@ -95,9 +91,9 @@ class Signature:
 
     def default(self, name: str) -> object:
         """The parameter's default value (None when it has none)."""
-        from ast import literal_eval
+        import ast
 
-        return literal_eval(self.defaults.get(name, "None"))
+        return ast.literal_eval(self.defaults.get(name, "None"))
 
 
 # A row that declares ``signature_text`` has ``signature``: its parsed Signature, computed once

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from .schema import DECOUPLED, Example, L2Penalty, OptimizerApi, TrainingOptimizer
+from typing import Mapping, Tuple
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Mapping, Tuple
+from .schema import DECOUPLED, Example, L2Penalty, OptimizerApi, TrainingOptimizer
 
 # ``import tensorflow.compat.v1 as tf`` then ``tf.keras.…`` is the same Keras
 _KERAS_ROOTS = ("keras", "tensorflow.keras", "tf_keras", "tensorflow.python.keras", "tensorflow.compat.v1.keras",

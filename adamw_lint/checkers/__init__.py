@@ -4,7 +4,7 @@ To add a framework: write a ``Checker`` subclass (``base.py``) whose ``routes`` 
 catalog rows, and list it here. See CONTRIBUTING.md.
 """
 
-from __future__ import annotations
+from typing import Tuple, Type
 
 from .base import Checker
 from .conventions import ConventionChecker
@@ -12,10 +12,6 @@ from .keras_tf import KerasTfChecker
 from .loss_l2 import LossL2Checker
 from .optax import OptaxChecker
 from .optimizers import OptimizerChecker
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Tuple, Type
 
 CHECKERS: Tuple[Type[Checker], ...] = (OptimizerChecker, LossL2Checker, KerasTfChecker, OptaxChecker, ConventionChecker)
 

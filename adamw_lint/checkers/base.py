@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import ast
+from typing import ClassVar, FrozenSet, Iterable, Mapping
 
 from ..context import Alternative, Context, SuperInit
 from ..findings import Finding
 from ..summaries import Reach
 from ..scope import Binding, Scope
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import ClassVar, FrozenSet, Iterable, Mapping
 
 
 class Checker:

@@ -10,6 +10,7 @@ never an arbitrary dict with a ``type`` key.
 from __future__ import annotations
 
 import ast
+from typing import Iterable
 
 from .. import catalog
 from ..catalog.conventions import MM_BUILDER_KEYS, MM_CONFIG_NAMES, MM_TYPES, MM_WRAPPER_KEY
@@ -18,10 +19,6 @@ from ..findings import Edit, Finding, Fix
 from ..scope import Binding
 from .base import Checker
 from .optimizers import OptimizerChecker, Via
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Iterable
 
 
 class ConventionChecker(Checker):

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import ast
 import os
+from typing import (Any, Callable, Dict, FrozenSet, Hashable, Iterable, Iterator, List, Optional, Sequence, Set,
+                    Tuple, TypeVar)
 
 from .. import catalog
 from ..catalog import TrainingOptimizer
@@ -30,19 +32,13 @@ from ..scope import Binding, Resolver, Scope
 from ..summaries import ClassMembers, Module, Reach, stored_parameters
 from .base import Checker
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import (Any, Callable, Dict, FrozenSet, Hashable, Iterable, Iterator, List, Optional, Sequence, Set,
-                        Tuple, TypeVar)
-
 _REGULARIZERS = {name: row for row in catalog.L2_PENALTIES if row.kind == "regularizer" for name in row.names}
 _LOSS_TERMS = {name: row for row in catalog.L2_PENALTIES if row.kind == "loss" for name in row.names}
 _ROOTS = frozenset(name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS for name in row.names)
 _GETTER = "getter"  # the route of keras.optimizers.get/deserialize
 _NAMED = "named"  # the route of the getters that take an exact name (tf.estimator's get_optimizer_instance)
 _PENALTY = "penalty"  # the route of the L2 penalties (nothing to check at the call itself)
-if TYPE_CHECKING:
-    _Answer = TypeVar("_Answer")
+_Answer = TypeVar("_Answer")
 _OPENS_SCOPE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
                 ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _WALK_LIMIT = 20_000  # nodes per walk: a bound on pathological modules, far above real ones
@@ -70,8 +66,7 @@ class _Step(Record):
 
 
 # an L2 regularizer, and the coefficient that leaves it out when the walk's calls pass it zero
-if TYPE_CHECKING:
-    _Regularizer = Tuple[_Site, Optional[Tuple[ast.expr, Scope]]]
+_Regularizer = Tuple[_Site, Optional[Tuple[ast.expr, Scope]]]
 
 
 class _Layer(Record):

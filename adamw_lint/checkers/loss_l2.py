@@ -4,15 +4,12 @@ in a module that builds an adaptive torch optimizer is coupled L2 (semantics tra
 from __future__ import annotations
 
 import ast
+from typing import Callable, Iterable, List, Optional
 
 from .. import catalog
 from ..findings import Finding, place
 from ..scope import Scope
 from .base import Checker
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Callable, Iterable, List, Optional
 
 _PATTERN = catalog.SQUARED_NORMS
 _ADAPTIVE = {name: row for row in catalog.OPTIMIZERS if row.decay in (catalog.COUPLED, catalog.DECOUPLED)

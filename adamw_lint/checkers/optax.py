@@ -7,6 +7,7 @@ the weights grow (AWL302); between the preconditioner and the scaling it is Adam
 from __future__ import annotations
 
 import ast
+from typing import Iterable, Optional
 
 from .. import catalog
 from ..catalog import OptaxChain, Signature
@@ -15,10 +16,6 @@ from ..findings import Finding
 from ..scope import Scope
 from .base import Checker
 from .optimizer_fix import plan_chain_fix
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Iterable, Optional
 
 # optax.add_decayed_weights(weight_decay=0.0, mask=None)
 _DECAYED_WEIGHTS = Signature.parse("weight_decay=0.0, mask=None")

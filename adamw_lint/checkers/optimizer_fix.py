@@ -22,22 +22,19 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import List, Optional, Sequence, Tuple, Union
 
 from .. import catalog
 from ..catalog import OptaxChain, OptimizerApi, OptimizerWrapper
 from ..catalog.schema import DISPLAY_ONLY
-from ..context import ABSENT, HIDDEN, Bound, Context
+from ..context import ABSENT, HIDDEN, Bound, Context, ParamGroup
 from ..defaults import default_note
 from ..findings import Edit, Fix
 from ..project import in_package
 from ..scope import Scope, is_unknown
 from ..spelling import Blocked, spell, unused_imports
 
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import List, Optional, Sequence, Tuple, Union
-    from ..context import ParamGroup
-    Version = Tuple[int, int]
+Version = Tuple[int, int]
 
 
 def plan_fix(ctx: Context, api: OptimizerApi, name: str, call: ast.Call, cls: ast.expr, bound: Bound,
@@ -92,8 +89,7 @@ def public_api(ctx: Context, name: str, replacement: str, call: ast.Call, cls: a
     return ""
 
 
-if TYPE_CHECKING:
-    _Def = Union[ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef]
+_Def = Union[ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef]
 
 
 def _enclosing(scope: Scope) -> List[_Def]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import ast
 import os
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 from .. import catalog
 from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signature
-from ..context import ABSENT, HIDDEN, Alternative, Args, Bound, SuperInit, bind
+from ..context import ABSENT, HIDDEN, Alternative, Args, Bound, ParamGroup, SuperInit, bind
 from ..defaults import default_note
 from ..findings import Edit, Finding, Fix, place
 from ..records import Record
@@ -22,11 +23,6 @@ from ..summaries import Reach
 from ..scope import Scope, is_unknown
 from .base import Checker
 from .optimizer_fix import kept_public, plan_fix, switch_unusable
-
-TYPE_CHECKING = False  # typing's constant without importing typing, as records.py explains
-if TYPE_CHECKING:
-    from typing import Iterable, List, Optional, Sequence, Tuple
-    from ..context import ParamGroup
 
 
 class _Config(Record):
