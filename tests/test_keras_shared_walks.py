@@ -101,3 +101,31 @@ def test_a_files_findings_do_not_depend_on_what_the_run_parsed_before(tmp_path, 
     assert all(code == 1 for code, _, _ in runs)
     lines = [[line for line in out.splitlines() if line.startswith(zoo)] for _, out, _ in runs]
     assert lines[0] == lines[1] and len(lines[0]) == 1 and "AWL201" in lines[0][0]
+
+
+def test_sites_on_the_same_line_of_several_modules_are_listed_the_same_way_in_every_process(tmp_path):
+    # each process salts str hashes anew: the sites' order came out of a set
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    for name in "dbca":
+        (tmp_path / "pkg" / f"{name}.py").write_text(
+            f"from tensorflow import keras\n\n\ndef block_{name}():\n"
+            "    return keras.layers.Dense(4, kernel_regularizer=keras.regularizers.l2(1e-4))\n")
+    (tmp_path / "train.py").write_text(
+        "from tensorflow import keras\n\n" + "".join(f"from pkg.{n} import block_{n}\n" for n in "abcd")
+        + "\nmodel = keras.Sequential([block_a(), block_b(), block_c(), block_d()])\n"
+        "model.compile(optimizer=keras.optimizers.Adam(1e-3), loss='mse')\n")
+    outputs = set()
+    for seed in range(6):
+        done = subprocess.run([sys.executable, "-m", "adamw_lint", "check", "--no-cache", "-q", "train.py"],
+                              cwd=tmp_path, capture_output=True, text=True,
+                              env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "PYTHONHASHSEED": str(seed)})
+        assert done.returncode == 1, done.stderr
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    assert "(pkg/a.py:5; pkg/b.py:5; pkg/c.py:5; pkg/d.py:5)" in outputs.pop()

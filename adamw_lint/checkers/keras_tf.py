@@ -1210,7 +1210,9 @@ def _places(sites: Sequence[_Site]) -> List[str]:
 
 
 def _unique(sites: List[_Site]) -> List[_Site]:
-    return sorted(set(sites), key=lambda s: (s.line, s.what))
+    # the module is part of the order: sites on the same line of two modules came out of the set
+    # in an order that changed from one process to the next (str hashes are salted per process)
+    return sorted(set(sites), key=lambda s: (s.line, s.what, s.where))
 
 
 def _translation(sites: Sequence[_Site]) -> str:
