@@ -35,7 +35,8 @@ class RecordingIndex(ProjectIndex):
     def shared(self, key: Hashable, compute: Callable[..., _Answer], *args: object) -> _Answer:  # type: ignore[override]
         """``ProjectIndex.shared``, and the modules computing it looked for, noted again for every
         file that asks: its result depends on them as much as the first asker's did."""
-        answer = super().shared(key, self._noting, key, compute, args)
+        # an answer already there is taken at once: the walks ask for one at every step of every file
+        answer = self._shared[key] if key in self._shared else super().shared(key, self._noting, key, compute, args)
         looked = self._looked_for.get(key)
         if looked:
             self.located.update(looked)
