@@ -352,7 +352,10 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         return EXIT_ERROR
     verbose = args.verbose or os.environ.get("ADAMW_LINT_VERBOSE", "") not in ("", "0")
     from_stdin = args.paths == ["-"]
-    project = () if from_stdin else tuple(os.path.abspath(p) for p in args.paths if os.path.exists(p))
+    if from_stdin:  # a buffer an editor pipes follows the project's modules from its file's place
+        project = (os.path.abspath(args.stdin_filename),) if args.stdin_filename != "-" else ()
+    else:
+        project = tuple(os.path.abspath(p) for p in args.paths if os.path.exists(p))
     fixing = args.command == "fix" or args.command == "check" and args.fix
     decay_values = None
     if getattr(args, "weight_decay_from", None):
@@ -402,7 +405,10 @@ def _main(argv: Optional[Sequence[str]]) -> int:
             elif len(raw) > size_limit(name):  # an error, and nothing echoed: the input was not read whole
                 results = [FileResult(name, errors=[too_large(name, size_limit(name))])]
             else:
-                results = [analyze(name, raw, selection, options(name))]
+                # with the project followed, the buffer is analyzed whatever its words, as run()'s
+                # second pass admits a file whose imports reach an optimizer of another module
+                chosen = options(name)._replace(reaches=True) if project else options(name)
+                results = [analyze(name, raw, selection, chosen)]
                 results[0].raw = results[0].raw or raw  # check --fix echoes it when nothing changed
             if args.command == "fix" and not args.diff and results[0].new_data is None and not results[0].errors:
                 out.flush()

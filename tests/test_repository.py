@@ -303,6 +303,28 @@ def test_packages_below_a_folder_that_is_no_module_name_are_followed(tmp_path):
     assert "svc-a/app/train.py" in checked(lint(repo, "check", "--no-cache", "."))
 
 
+def test_a_buffer_from_an_editor_follows_the_project_as_its_file_does(tmp_path):
+    """``--stdin-filename`` places the buffer: its imports of the project's modules are followed
+    from there, as ``check path`` follows them; the buffer's own text is what is checked."""
+    repo = make_repo(tmp_path / "r", {
+        "src/pkg/__init__.py": "",
+        "src/pkg/factory.py": "import torch\n\n\ndef make(params, **kw):\n    return torch.optim.Adam(params, **kw)\n",
+        "src/pkg/plain.py": "def make(params, **kw):\n    return object()\n",
+        "src/pkg/train.py": "from pkg.factory import make\n\nopt = make(model.parameters(), weight_decay=0.0)\n",
+    })
+    edited = "from pkg.factory import make\n\nopt = make(model.parameters(), weight_decay=1e-4)\n"
+    piped = run_cli("check", "-q", "--stdin-filename", "src/pkg/train.py", "-", cwd=repo, stdin=edited, env=GIT_ENV)
+    assert piped.returncode == 1 and "src/pkg/train.py:3:7: AWL101" in piped.stdout, piped.stdout + piped.stderr
+    assert "(via src/pkg/factory.py:5 → torch.optim.Adam)" in piped.stdout
+    (repo / "src/pkg/edited.py").write_text(edited)
+    named = lint(repo, "check", "--no-cache", "-q", "src/pkg/edited.py")
+    assert named.stdout.replace("edited.py", "train.py") == piped.stdout
+    plain = edited.replace("pkg.factory", "pkg.plain")
+    for args in (("--stdin-filename", "src/pkg/train.py", "-"), ("-",)):
+        quiet = run_cli("check", "-q", *args, cwd=repo, stdin=plain if args[0] != "-" else edited, env=GIT_ENV)
+        assert quiet.returncode == 0 and quiet.stdout == "", quiet.stdout  # no wrapper reached; no place given
+
+
 def test_a_named_directory_inside_an_ignored_folder_is_walked_as_ruff_does(tmp_path):
     repo = make_repo(tmp_path / "r", {".gitignore": "/vendored\n*.gen.py\n",
                                       "vendored/lib/a.py": BAD, "vendored/lib/b.gen.py": BAD})
