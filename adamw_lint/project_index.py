@@ -60,8 +60,7 @@ class ProjectIndex:
         """Directories module names are relative to: each root's top package's parent (a root
         inside a package), the root itself and its ``src/``; then the git repository's root and
         its ``src/``, so that a file named alone (pre-commit names the changed files) still finds
-        ``from lib.optim import make_opt`` at the top of its repository; then the folders below a
-        root folder that hold top packages no other base can name (``_named_below``)."""
+        ``from lib.optim import make_opt`` at the top of its repository."""
         if self._bases is None:
             found: List[str] = []
             repositories: List[str] = []
@@ -80,7 +79,6 @@ class ProjectIndex:
                 for base in (repository, os.path.join(repository, "src")):
                     if os.path.isdir(base) and base not in found:
                         found.append(base)
-            found += _named_below([r for r in self.roots if os.path.isdir(r)], found)
             self._bases = found
         return self._bases
 
@@ -314,40 +312,6 @@ class ProjectIndex:
                 return Reach(name, module, None, None, binding.pos[0])  # type: ignore[arg-type]
             return self.reach(name, depth + 1) if name else None
         return callable_reach(module, binding.node, self.reach, depth)
-
-
-def _named_below(roots: Sequence[str], bases: Sequence[str]) -> List[str]:
-    """The folders below ``roots`` whose top packages no base names, because a folder between
-    them is no module name (``my-proj/pkg``, a checkout ``deepctr-0.9.4/deepctr``): each is what
-    its code runs with on ``sys.path``. Only folders that are not packages are searched, and a
-    folder is a base only if no other folder found or base holds a top package of the same name
-    (``svc-a/app`` and ``svc-b/app``: which ``app`` an import means is unknown, so neither)."""
-    holders: Dict[str, List[str]] = {}  # top package name → the folders that hold one
-    folders = list(roots)  # a stack, not os.walk, which recurses: a tree deeper than the recursion limit
-    while folders:
-        directory = folders.pop()
-        try:
-            with os.scandir(directory) as entries:
-                subdirs = [e.name for e in entries if e.is_dir(follow_symlinks=False)]
-        except OSError:
-            continue  # unreadable: as os.walk, nothing below it
-        packages = [d for d in subdirs if d.isidentifier() and os.path.isfile(os.path.join(directory, d, "__init__.py"))]
-        folders += [os.path.join(directory, d) for d in subdirs
-                    if d not in _SKIPPED_DIRS and not d.startswith(".") and d not in packages]
-        named = directory in bases or any(
-            all(part.isidentifier() for part in os.path.relpath(directory, base).split(os.sep))
-            for base in bases if (directory + os.sep).startswith(base + os.sep))
-        for package in packages:
-            holders.setdefault(package, []).append("" if named else directory)
-    below: List[str] = []
-    for package, folders in holders.items():
-        if len(folders) == 1 and folders[0] and not any(
-                os.path.exists(os.path.join(base, package)) or os.path.isfile(os.path.join(base, package + ".py"))
-                for base in bases):
-            if folders[0] not in below:
-                below.append(folders[0])
-    ambiguous = {f for folders in holders.values() if len(folders) > 1 for f in folders}
-    return sorted(f for f in below if f not in ambiguous)
 
 
 def _package(module: str, path: str) -> str:

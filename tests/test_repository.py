@@ -273,36 +273,6 @@ def test_a_wrapper_in_a_module_the_run_was_not_given_is_followed_as_pre_commit_n
         assert alone.stdout.splitlines()[0] == whole.stdout.splitlines()[0]
 
 
-def test_packages_below_a_folder_that_is_no_module_name_are_followed(tmp_path):
-    """A monorepo's ``my-proj/pkg`` or an unpacked checkout ``deepctr-0.9.4/deepctr``: its code runs
-    with that folder on sys.path, so its relative and absolute imports are followed from the
-    repository's root; where two such folders hold a package of the same name (``svc-a/app``,
-    ``svc-b/app``), which one an import means is unknown, and neither is followed."""
-    factory = "import torch\n\n\ndef make(params, **kw):\n    return torch.optim.Adam(params, **kw)\n"
-    plain = "def make(params, **kw):\n    return object()\n"
-    call = "model = torch.nn.Linear(2, 2)\nopt = make(model.parameters(), weight_decay=1e-4)\n"
-    repo = make_repo(tmp_path / "r", {
-        "my-proj/pkg/__init__.py": "",
-        "my-proj/pkg/factory.py": factory,
-        "my-proj/pkg/relative.py": "import torch\n\nfrom .factory import make\n\n" + call,
-        "my-proj/pkg/absolute.py": "import torch\n\nfrom pkg.factory import make\n\n" + call,
-        "my-proj/scripts/train.py": "import torch\n\nfrom pkg.factory import make\n\n" + call,
-        "svc-a/app/__init__.py": "",
-        "svc-a/app/factory.py": factory,
-        "svc-a/app/train.py": "import torch\n\nfrom .factory import make\n\n" + call,
-        "svc-b/app/__init__.py": "",
-        "svc-b/app/factory.py": plain,
-        "svc-b/app/train.py": "import torch\n\nfrom .factory import make\n\n" + call,
-    })
-    for jobs in ("1", "2"):
-        result = lint(repo, "check", "--no-cache", "-j", jobs, ".")
-        assert checked(result) == ["my-proj/pkg/absolute.py", "my-proj/pkg/relative.py", "my-proj/scripts/train.py"], \
-            result.stdout + result.stderr
-        assert result.stdout.count("(via my-proj/pkg/factory.py:5 → torch.optim.Adam)") == 3
-    (repo / "svc-b" / "app").rename(repo / "svc-b" / "other")  # svc-a's app is now the only one
-    assert "svc-a/app/train.py" in checked(lint(repo, "check", "--no-cache", "."))
-
-
 def test_a_buffer_from_an_editor_follows_the_project_as_its_file_does(tmp_path):
     """``--stdin-filename`` places the buffer: its imports of the project's modules are followed
     from there, as ``check path`` follows them; the buffer's own text is what is checked."""
