@@ -405,9 +405,10 @@ def _main(argv: Optional[Sequence[str]]) -> int:
             elif len(raw) > size_limit(name):  # an error, and nothing echoed: the input was not read whole
                 results = [FileResult(name, errors=[too_large(name, size_limit(name))])]
             else:
-                # with the project followed, the buffer is analyzed whatever its words, as run()'s
-                # second pass admits a file whose imports reach an optimizer of another module
-                chosen = options(name)._replace(reaches=True) if project else options(name)
+                # with the project followed, a module that may hand a decay or an index to another
+                # module's optimizer is analyzed, as run()'s second pass admits one whose imports reach one
+                reaches = bool(project) and name.endswith(".py") and (b"decay" in raw or b"](" in raw)
+                chosen = options(name)._replace(reaches=True) if reaches else options(name)
                 results = [analyze(name, raw, selection, chosen)]
                 results[0].raw = results[0].raw or raw  # check --fix echoes it when nothing changed
             if args.command == "fix" and not args.diff and results[0].new_data is None and not results[0].errors:

@@ -293,6 +293,9 @@ def test_a_buffer_from_an_editor_follows_the_project_as_its_file_does(tmp_path):
     for args in (("--stdin-filename", "src/pkg/train.py", "-"), ("-",)):
         quiet = run_cli("check", "-q", *args, cwd=repo, stdin=plain if args[0] != "-" else edited, env=GIT_ENV)
         assert quiet.returncode == 0 and quiet.stdout == "", quiet.stdout  # no wrapper reached; no place given
+    for name in ("src/pkg/typing_now.py", "notes.txt"):  # a buffer mid-edit that cannot hold a finding: as its file
+        unparsed = run_cli("fix", "--stdin-filename", name, "-", cwd=repo, stdin="import os\n\ndef f(:\n", env=GIT_ENV)
+        assert unparsed.returncode == 0 and unparsed.stdout == "import os\n\ndef f(:\n", unparsed.stderr
 
 
 def test_a_named_directory_inside_an_ignored_folder_is_walked_as_ruff_does(tmp_path):
