@@ -57,6 +57,7 @@ class _Scan:
         names = _alternatives(catalog.KERAS_OPTIMIZER_STRINGS)
         self.strings = tuple(re.compile(encode(f"{q}(?:{names}){q}")) for q in "\"'")  # type: ignore[call-overload]
         self.decay = encode("decay")
+        self.compile = encode(".compile(")
         # TF1 code names what it hands a loss to ``train_op`` (``self.get_train_op(loss)``); a
         # library's own modules full of regularizers mostly do not, and are not parsed for it
         self.train_op = encode("train_op")
@@ -85,7 +86,10 @@ class _Scan:
         no optimizer was searched for the strings twice (0.3 s of the 1.6 s the 108 trees' scans took)."""
         if self._names_optimizer(source):
             return True
-        return any(f in source for f in self.frameworks) and (
+        if not any(f in source for f in self.frameworks):
+            # a script that compiles a model another module builds need not import Keras itself
+            return self.compile in source and self._names_string(source)
+        return (
             self._names_string(source)  # with a penalty written here or not
             or self._keras_sgd_decay(source)
             or self.train_op in source and any(w in source for w in self.penalties))
@@ -129,10 +133,11 @@ def may_reach_findings(source: bytes) -> bool:
 
 
 def may_hold_or_train_elsewhere(source: bytes) -> bool:
-    """``may_contain_findings``, or, when the project's modules are followed, a Keras/TF module
-    that may hold a finding without naming an optimizer: it compiles with one named by a string
-    (``compile(optimizer="adam")``) a model whose L2 is written in a builder of another module, or
-    it builds a loss with L2 and hands it to a helper inherited from another module
+    """``may_contain_findings``, or, when the project's modules are followed, a module that may
+    hold a finding without naming an optimizer: it compiles with one named by a string
+    (``compile(optimizer="adam")``) a model whose L2 is written in a builder of another module (a
+    script that compiles need not import Keras: ``.compile(`` and the string are enough), or a
+    Keras/TF module that builds a loss with L2 and hands it to a helper inherited from another module
     (``self.get_train_op(loss)``; only a module that says ``train_op`` is read for that)."""
     return _SCAN_BYTES.or_elsewhere(source)
 

@@ -526,6 +526,36 @@ def test_a_module_that_compiles_by_a_string_name_is_checked_when_the_builder_is_
     assert "(proj/models.py:5)" in result.stdout
 
 
+def test_a_script_that_compiles_by_a_string_name_without_importing_keras(tmp_path):
+    """``model.compile("adam")`` in a script that imports only the builder: Keras's compile when
+    the model's walk meets L2 regularizers, and nothing when it meets none (``re.compile``, a
+    builder without L2, a torch model) or the optimizer is not adaptive."""
+    from helpers import make_repo, run_cli
+
+    builder = ("from tensorflow.keras import Sequential, layers, regularizers\n\n"
+               "def build_model(l2_reg=1e-5):\n"
+               "    return Sequential([layers.Dense(10, kernel_regularizer=regularizers.l2(l2_reg))])\n\n"
+               "def plain_model():\n    return Sequential([layers.Dense(10)])\n")
+    train = "import numpy as np\nfrom models import {}\nmodel = {}()\nmodel.compile({}, loss='mse')\n"
+    repository = make_repo(tmp_path, {
+        "models.py": builder,
+        "train.py": train.format("build_model", "build_model", "'adam'"),
+        "train_kw.py": train.format("build_model", "build_model", "optimizer=\"rmsprop\""),
+        "sgd.py": train.format("build_model", "build_model", "'sgd'"),
+        "plain.py": train.format("plain_model", "plain_model", "'adam'"),
+        "regex.py": "import re\nfrom models import build_model\nmodel = build_model()\npattern = re.compile('adam')\n",
+        "torch_step.py": "import torch\nfrom net import Net\nmodel = torch.compile(Net())\nname = 'adam'\n",
+        "net.py": "import torch\nclass Net(torch.nn.Module):\n    pass\n",
+    })
+    result = run_cli("check", "-q", "--no-cache", ".", cwd=repository)
+    assert result.returncode == 1, result.stderr
+    assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [
+        ["train.py:4:1:", "AWL201"], ["train_kw.py:4:1:", "AWL201"]]
+    assert "compile(optimizer='adam') trains L2 weight regularizers (models.py:4)" in result.stdout
+    alone = run_cli("check", "-q", "--no-cache", "train.py", cwd=repository)  # as pre-commit runs it
+    assert alone.stdout.splitlines() == result.stdout.splitlines()[:1], alone.stderr
+
+
 def test_a_model_stored_by_a_method_that_names_nothing_and_layers_from_another_module(tmp_path):
     import pickle
 

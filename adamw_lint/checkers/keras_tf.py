@@ -321,7 +321,9 @@ class KerasTfChecker(Checker):
             # a name, or what a variable may hold: ``def train(model, optimizer="adam")`` (its default)
             names = self.ctx.strings(chosen, scope)
             adaptive = [n for n in names if n.lower() in catalog.KERAS_OPTIMIZER_STRINGS]
-            if not (adaptive and self._imports_keras()):
+            # without a Keras import, ``x.compile("adam")`` is Keras's only when the model's walk
+            # meets L2 penalties (``re.compile("adam")`` meets none)
+            if not (adaptive and (self._imports_keras() or self._model_penalties(model, scope))):
                 self.others.append((model, scope))  # SGD, or what cannot be followed: not ours
                 return
             literal = self.ctx.literal(chosen, scope)
