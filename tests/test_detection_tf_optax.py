@@ -77,6 +77,30 @@ def test_loss_side_l2_with_sgd_is_fine_and_with_adam_is_not():
     assert codes("import tensorflow as tf\n" + model + step) == [(4, "AWL202")]
 
 
+def test_an_l2_term_of_a_variable_var_list_leaves_out_is_not_its_l2():
+    """``minimize(loss, var_list=[b])`` trains b alone: ``l2_loss(w)`` has no gradient there.
+    Only variables created apart are told apart; what is not followed keeps the finding."""
+    base = textwrap.dedent("""
+        import tensorflow as tf
+        w = tf.Variable(tf.zeros([10, 10]))
+        b = tf.Variable(tf.zeros([10]))
+        v = tf.get_variable("v", [3])
+        v2 = tf.get_variable("v", [3])
+        u = tf.get_variable("u", [3])
+        loss = tf.reduce_mean(tf.square(b)) + 1e-4 * tf.nn.l2_loss(w) + 1e-4 * tf.nn.l2_loss(v)
+        train_vars = [b, u]
+    """)
+    step = "op = tf.compat.v1.train.AdamOptimizer(1e-3).minimize(loss, var_list={})\n"
+    assert codes(base + step.format("[b]")) == []
+    assert codes(base + step.format("train_vars")) == []
+    line = len(base.splitlines()) + 1
+    for trains in ("[w]", "[b, v2]", "(b, v)", "None", "tf.trainable_variables()", "[x for x in tf.trainable_variables()]"):
+        assert codes(base + step.format(trains)) == [(line, "AWL202")], trains
+    assert codes(base + "op = tf.compat.v1.train.AdamOptimizer(1e-3).minimize(loss)\n") == [(line, "AWL202")]
+    every = "op = tf.compat.v1.train.AdamOptimizer(1e-3).minimize(tf.add_n([tf.nn.l2_loss(x) for x in ws]), var_list=[b])\n"
+    assert codes(base + every) == [(line, "AWL202")]  # which variables ws holds is not followed
+
+
 def test_decay_argument():
     assert codes("import keras\nkeras.optimizers.Adam(decay=0.0)\n") == []
     findings = analyze_source("import tensorflow as tf\ntf.keras.optimizers.legacy.SGD(0.1, decay=1e-4)\n")

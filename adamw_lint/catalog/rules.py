@@ -187,8 +187,9 @@ RULES: Tuple[Rule, ...] = (
             "`tape.gradient(loss, …)`) back to `tf.nn.l2_loss(w)` of weights, `model.losses` / "
             "`sum(model.losses)` of a model that has L2 regularizers, `get_regularization_loss()` in a graph "
             "that has them, and an `add_loss` of an L2 term on a compiled model. An L2 term in another "
-            "optimizer's loss, `model.losses` of a model without L2 regularizers, and `l2_loss(y - t)` (a "
-            "regression loss) are not reported. Reported once at the optimizer, naming each term's line."
+            "optimizer's loss, `model.losses` of a model without L2 regularizers, `l2_loss(y - t)` (a "
+            "regression loss), and `l2_loss(w)` where `minimize(loss, var_list=[b])` trains only variables "
+            "created apart from `w` are not reported. Reported once at the optimizer, naming each term's line."
         ),
         why=_WHY_COUPLED.replace("Most code that passes `weight_decay=` to Adam meant AdamW.",
                                  "TF1 optimizers have no weight decay of their own, so TF code writes L2 into the loss."),

@@ -106,12 +106,14 @@ class _Optimizer:
     __slots__ = ("call", "name", "models", "losses", "chosen", "trained_in")
 
     def __init__(self, call: ast.expr, name: str, models: List[Tuple[ast.expr, Scope]],
-                 losses: List[Tuple[ast.expr, Scope]], chosen: bool = False,
+                 losses: List[Tuple[ast.expr, Scope, Optional[List[Binding]]]], chosen: bool = False,
                  trained_in: Optional[Scope] = None) -> None:
         self.call = call  # the construction, the compile(optimizer="adam") call, or the name handed to a model_fn
         self.name = name
         self.models = models  # what compile() trains with it
-        self.losses = losses  # what minimize()/apply_gradients() minimizes with it
+        # what minimize()/apply_gradients() minimizes with it, and the variables ``var_list=``
+        # restricts it to (None: all of them, or not known)
+        self.losses = losses
         self.chosen = chosen  # one of several optimizers a variable may hold: the message says when
         # built and trained inside a callee of another module (a model_fn given its name): what it
         # trains is not followed, so it is tied to the penalties of the caller's function (``scope``)
@@ -239,8 +241,9 @@ class KerasTfChecker(Checker):
                 self._link_compile(call, scope)
             elif method in ("minimize", "apply_gradients"):
                 loss = _argument(call, 0, "loss" if method == "minimize" else "grads_and_vars")
+                variables = self._variables(call, scope) if method == "minimize" else None
                 for optimizer in self._optimizers(receiver, scope) if loss is not None else ():
-                    optimizer.losses.append((loss, scope))
+                    optimizer.losses.append((loss, scope, variables))
         self._inherited_training()
         self._handed_over()
         findings: List[Finding] = []
@@ -308,7 +311,7 @@ class KerasTfChecker(Checker):
                     given = call.args[index]
                 if given is not None and not isinstance(given, ast.Starred):
                     name = f"{qualname} (built at {where}, called as {self.ctx.text(call.func)})"
-                    self.optimizers[id(call)] = _Optimizer(call, name, [], [(given, scope)])
+                    self.optimizers[id(call)] = _Optimizer(call, name, [], [(given, scope, None)])
                 break
 
     def _link_compile(self, call: ast.Call, scope: Scope) -> None:
@@ -409,8 +412,8 @@ class KerasTfChecker(Checker):
                     regularizers += nearby
                     unfollowed = (f" ({self.ctx.text(model)} cannot be followed; those regularizers are in the "
                                   f"same {_context(scope, self.members)[0]} and no other model uses them)")
-        for loss, scope in optimizer.losses:
-            loss_terms.extend(self._loss_penalties(loss, scope))
+        for loss, scope, variables in optimizer.losses:
+            loss_terms.extend(self._loss_penalties(loss, scope, variables))
         if optimizer.trained_in is not None:
             found = self._context_penalties(optimizer.trained_in)
             for site in found:
@@ -766,7 +769,9 @@ class KerasTfChecker(Checker):
         return self.ctx.nonzero(binding.default, binding.scope.parent or binding.scope) is False
 
     # following a loss back to its terms ----------------------------------------------------
-    def _loss_penalties(self, expr: ast.expr, scope: Scope) -> List[_Site]:
+    def _loss_penalties(self, expr: ast.expr, scope: Scope, variables: Optional[List[Binding]] = None) -> List[_Site]:
+        """The L2 terms of the loss ``expr``; with ``variables`` (``minimize(loss, var_list=[b])``),
+        not an ``l2_loss`` of a variable created apart from them: it has no gradient there."""
         if self._finds_nothing("losses", expr, scope):
             return []
         sites: List[_Site] = []
@@ -789,6 +794,8 @@ class KerasTfChecker(Checker):
                 continue
             if term.of_weights and node.args and isinstance(node.args[0], (ast.BinOp, ast.UnaryOp)):
                 continue  # l2_loss(y - t) is a regression loss, not weight L2
+            if variables is not None and term.of_weights and node.args and not self._among(node.args[0], scope, variables):
+                continue
             short = term.names[0].rsplit(".", 1)[1]
             if term.collects:
                 if self._graph_regularizers():
@@ -796,6 +803,43 @@ class KerasTfChecker(Checker):
             else:
                 sites.append(_Site(node.lineno, short, where=self._where(scope)))
         return sites
+
+    def _variables(self, call: ast.Call, scope: Scope) -> Optional[List[Binding]]:
+        """The variables ``minimize(..., var_list=[w, b])`` trains, when each is a name bound to
+        a call that creates it (``w = tf.Variable(...)``); None for all of them or what is not
+        followed (``model.trainable_variables``, a comprehension, a parameter)."""
+        given = next((kw.value for kw in call.keywords if kw.arg == "var_list"), None)
+        for _ in range(3):  # var_list=train_vars, with train_vars = [w, b]
+            if not isinstance(given, ast.Name):
+                break
+            binding = self.ctx.reaching(given, scope)
+            given = binding.value if binding is not None and binding.unpacked is None else None
+        if not isinstance(given, (ast.List, ast.Tuple)):
+            return None
+        bindings = [self.ctx.reaching(e, scope) if isinstance(e, ast.Name) else None for e in given.elts]
+        if not all(b is not None and isinstance(b.value, ast.Call) and b.unpacked is None for b in bindings):
+            return None
+        return bindings  # type: ignore[return-value]
+
+    def _among(self, weight: ast.expr, scope: Scope, variables: List[Binding]) -> bool:
+        """Whether ``weight`` may be one of ``variables``: not when it is a name bound to another
+        call that creates a variable (``tf.get_variable`` of another literal name)."""
+        binding = self.ctx.reaching(weight, scope) if isinstance(weight, ast.Name) else None
+        if binding is None or not isinstance(binding.value, ast.Call) or binding.unpacked is not None:
+            return True
+        return any(v is binding or self._shared_name(v, binding) for v in variables)
+
+    def _shared_name(self, one: Binding, other: Binding) -> bool:
+        """``tf.get_variable`` returns the variable of that name where the scope reuses it: two
+        such calls are one variable unless their literal names differ."""
+        names = []
+        for binding in (one, other):
+            call: ast.Call = binding.value  # type: ignore[assignment]
+            if not (self.ctx.qualname(call.func, binding.scope) or "").endswith(".get_variable"):
+                return False
+            given = _argument(call, 0, "name")
+            names.append(self.ctx.literal(given, binding.scope) if given is not None else None)
+        return not (all(isinstance(n, str) for n in names) and names[0] != names[1])
 
     def _handed(self, expr: ast.expr, scope: Scope) -> List[Tuple[ast.expr, Scope]]:
         """What the calls the current walk met pass for ``expr``, a parameter of a function of
