@@ -198,6 +198,66 @@ def test_a_builder_whose_l2_is_zero_by_default_or_as_called_is_not_reported():
     assert found(DEFAULTS.replace("model = build()", "model = build(l2_reg=wd)")) == [(7, "AWL201")]
 
 
+LAYER = """
+import tensorflow as tf
+from tensorflow.keras.regularizers import l2
+
+class DNN(tf.keras.layers.Layer):
+    def __init__(self, units, l2_reg=0, **kwargs):
+        self.units = units
+        self.l2_reg = l2_reg
+        super().__init__(**kwargs)
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight("kernel", shape=(4, self.units), regularizer=l2(self.l2_reg))
+"""
+NET = """
+import tensorflow as tf
+from layers import DNN
+
+def embed(x, l2_reg):
+    return tf.keras.layers.Dense(4, kernel_regularizer=tf.keras.regularizers.l2(l2_reg))(x)
+
+def Net(l2_reg_dnn=0, l2_reg_embedding=1e-5):
+    inputs = tf.keras.Input((8,))
+    return tf.keras.Model(inputs, DNN(8, l2_reg_dnn)(embed(inputs, l2_reg_embedding)))
+
+def Deep(l2_reg_dnn=0.0, depth=2):
+    return Deep(l2_reg_dnn, depth - 1) if depth else Net(l2_reg_dnn)
+"""
+
+
+def test_a_coefficient_passed_on_through_two_builders_is_judged_by_the_first_ones_calls(tmp_path):
+    """``Net(l2_reg_dnn=0)`` hands its parameter to ``DNN(8, l2_reg_dnn)``, which keeps it as
+    ``self.l2_reg`` for ``build()``: left at zero by every call of Net, that layer has no L2."""
+    from helpers import make_repo, run_cli
+
+    calls = {"net": "Net()", "emb0": "Net(l2_reg_embedding=0)", "dnn": "Net(l2_reg_dnn=1e-4)", "both": "Net(0, 0)",
+             "wd": "Net(l2_reg_dnn=wd)", "deep": "Deep()", "deep_wd": "Deep(1e-4)"}
+    train = "import tensorflow as tf\nfrom models import Net, Deep\nwd = 1e-3\nmodel = {}\nmodel.compile(tf.keras.optimizers.Adam(), 'mse')\n"
+    repository = make_repo(tmp_path, {"layers.py": LAYER, "models.py": NET,
+                                      **{f"{name}.py": train.format(call) for name, call in calls.items()}})
+    result = run_cli("check", "-q", "--no-cache", ".", cwd=repository)
+    assert result.returncode == 1, result.stderr
+    sites = {line.split(":", 1)[0]: line.split("regularizers (", 1)[1].split(")", 1)[0] for line in result.stdout.splitlines()}
+    assert sites == {"net.py": "models.py:6", "dnn.py": "models.py:6; layers.py:12",  # emb0.py: neither
+                     "wd.py": "models.py:6; layers.py:12", "deep.py": "models.py:6", "deep_wd.py": "models.py:6; layers.py:12"}
+
+
+def test_a_recursive_builder_passes_its_coefficient_on_unchanged_or_not():
+    recursive = REG + """
+def build(l2=0.0, depth=2):
+    if depth:
+        return build(l2, depth - 1)
+    return tf.keras.Sequential([layers.Dense(10, kernel_regularizer=regularizers.l2(l2))])
+model = build()
+model.compile(optimizer=tf.keras.optimizers.Adam(), loss="mse")
+"""
+    assert found(recursive) == []
+    assert found(recursive.replace("build(l2, depth - 1)", "build(1e-4, depth - 1)")) == [(9, "AWL201")]
+    assert found(recursive.replace("    if depth:", "    l2 = l2 or 1e-4\n    if depth:")) == [(10, "AWL201")]
+
+
 # PyTorch: a **kwargs spread beside an explicit decay ------------------------------------------
 def test_a_spread_beside_an_explicit_decay_is_coupled_and_says_what_kw_could_change():
     source = "import torch\ndef make(params, kw):\n    return torch.optim.Adam(params, weight_decay=1e-4, **kw)\n"

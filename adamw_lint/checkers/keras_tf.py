@@ -158,6 +158,7 @@ class KerasTfChecker(Checker):
         # (another module's are shared by the run), and the summaries being computed
         self._reaches: Dict[Tuple[str, int, int], Optional[_Inert]] = {}
         self._reaching: set = set()
+        self._judging: set = set()  # (key, parameter) of the ``_zero_argument`` questions open
         self._budget = 0  # steps the summaries of one walk may still take
         self._too_far = False  # a summary was given up: this module's walks are long, taken as they are
         self._open: List[Hashable] = []  # the keys of the other modules' summaries being computed
@@ -720,8 +721,17 @@ class KerasTfChecker(Checker):
             function, name, key, skip = init, dict(stored_parameters(init)).get(member[1]), id(member[0]), 1
             defaults_scope = init_scope.parent or init_scope
         calls = self._calls.get(key)
-        if not calls or name is None:
-            return False
+        if not calls or name is None or (key, name) in self._judging:
+            return False  # unknown, or a recursive call that passes it on: not proof of zero
+        self._judging.add((key, name))
+        try:
+            return self._left_at_zero(calls, function, name, skip, defaults_scope)
+        finally:
+            self._judging.discard((key, name))
+
+    def _left_at_zero(self, calls: List[Tuple[ast.Call, Scope]], function: ast.FunctionDef, name: str, skip: int,
+                      defaults_scope: Scope) -> bool:
+        """Whether every one of ``calls`` leaves ``function``'s parameter ``name`` at zero."""
         params = function.args
         positional = [a.arg for a in (*params.posonlyargs, *params.args)]
         if name not in positional and name not in {a.arg for a in params.kwonlyargs}:
@@ -738,9 +748,14 @@ class KerasTfChecker(Checker):
             member = self.members.self_attribute(passed, call_scope) if kept and passed is not None else None
             if member is not None and member[0] is defaults_scope.node and member[1] in kept:
                 continue
+            if isinstance(passed, ast.Name) and passed.id == name and call_scope.node is function:
+                binding = self.ctx.reaching(passed, call_scope)
+                if binding is not None and _is_parameter(binding):
+                    continue  # a recursive call that passes it on unchanged
             judged = True
             if passed is not None:
-                if self.ctx.nonzero(passed, call_scope) is not False and not self._zero_default(passed, call_scope):
+                if self.ctx.nonzero(passed, call_scope) is not False and not self._zero_default(passed, call_scope) \
+                        and not self._zero_argument(passed, call_scope):  # passed on from a caller's parameter
                     return False
             elif name not in defaults or self.ctx.nonzero(defaults[name], defaults_scope) is not False:
                 return False
