@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Callable, Container, Dict, Hashable, List, Optional, Sequence, Tuple, TypeVar
+from typing import Callable, Container, Dict, Hashable, Iterator, List, Optional, Sequence, Tuple, TypeVar
 
 from . import catalog
 from .cache import digest
@@ -123,9 +123,8 @@ class ProjectIndex:
             self._all_modules, self._stamps = [], []
             seen = set()
             for base in self.bases():
-                for directory, subdirs, files in os.walk(base):
-                    subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS and not d.startswith("."))
-                    for name in sorted(files):
+                for directory, files in _walk(base):
+                    for name in files:
                         if not name.endswith(".py"):
                             continue
                         path = os.path.join(directory, name)
@@ -312,6 +311,32 @@ class ProjectIndex:
                 return Reach(name, module, None, None, binding.pos[0])  # type: ignore[arg-type]
             return self.reach(name, depth + 1) if name else None
         return callable_reach(module, binding.node, self.reach, depth)
+
+
+def _walk(base: str) -> Iterator[Tuple[str, List[str]]]:
+    """Each folder under ``base`` with its sorted file names, in ``os.walk``'s top-down order with
+    sorted folders, not into folders linked to or skipped (``_SKIPPED_DIRS``, hidden ones). A
+    stack, not ``os.walk``: that recurses, and a tree deeper than the recursion limit is walked too."""
+    stack = [base]
+    while stack:
+        directory = stack.pop()
+        try:
+            with os.scandir(directory) as listed:
+                entries = list(listed)
+        except OSError:
+            continue
+        files, folders = [], []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if not is_dir:
+                files.append(entry.name)
+            elif entry.name not in _SKIPPED_DIRS and not entry.name.startswith(".") and not entry.is_symlink():
+                folders.append(entry.name)
+        yield directory, sorted(files)
+        stack.extend(os.path.join(directory, name) for name in sorted(folders, reverse=True))
 
 
 def _package(module: str, path: str) -> str:

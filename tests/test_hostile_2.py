@@ -324,6 +324,60 @@ def test_h07_a_tree_deeper_than_the_recursion_limit_is_walked(tmp_path):
             deep = os.path.dirname(deep)
 
 
+def test_h07_a_scan_of_every_project_module_walks_a_tree_deeper_than_the_recursion_limit(tmp_path):
+    """A component config sends the run over every module of the project (``ProjectIndex.modules``),
+    whose walk recursed: the config was then "nested too deeply to analyze"."""
+    import subprocess
+    import textwrap
+
+    from test_reach_component_config import MODEL
+
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "model.py").write_text(textwrap.dedent(MODEL))
+    (tmp_path / "coupled.yaml").write_text(
+        "chainer:\n  pipe:\n    - class_name: classifier\n      optimizer: Adam\n      coef_reg_den: 0.001\n")
+    deep = str(tmp_path)
+    for _ in range(1000):
+        deep = os.path.join(deep, "d")
+        os.mkdir(deep)
+    with open(os.path.join(deep, "deep.py"), "w") as handle:
+        handle.write("x = 1\n")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    try:
+        result = run_cli("check", "-q", "--no-cache", ".", cwd=tmp_path)
+        assert result.returncode == 1 and result.stderr == "", result.stderr
+        assert result.stdout.startswith("coupled.yaml:4:18: AWL201 ") and "proj/model.py:13" in result.stdout
+    finally:  # bottom up: shutil.rmtree (pytest's clean-up of old temporary folders) recurses
+        os.remove(os.path.join(deep, "deep.py"))
+        while deep != str(tmp_path):
+            os.rmdir(deep)
+            deep = os.path.dirname(deep)
+
+
+def test_the_project_walk_keeps_os_walks_order_and_links(tmp_path):
+    """``project_index._walk`` replaces a recursive ``os.walk``: the same folders, files and order
+    (the 20,000-module cap keeps the same ones), links to folders not entered."""
+    from adamw_lint.project_index import _SKIPPED_DIRS, _walk
+
+    for folder in ("a/b", "a/c", "B", ".hidden", "venv", "z"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "m.py").write_text("")
+    (tmp_path / "a" / "n.py").write_text("")
+    os.symlink(tmp_path / "a", tmp_path / "linked")
+    os.symlink(tmp_path, tmp_path / "z" / "loop")
+    os.symlink("nowhere", tmp_path / "broken.py")
+
+    def recursive(base):
+        for directory, subdirs, files in os.walk(base):
+            subdirs[:] = sorted(d for d in subdirs if d not in _SKIPPED_DIRS and not d.startswith("."))
+            yield directory, sorted(files)
+
+    walked = list(_walk(str(tmp_path)))
+    assert walked == list(recursive(str(tmp_path)))
+    assert [os.path.relpath(d, tmp_path) for d, _ in walked] == [".", "B", "a", "a/b", "a/c", "z"]
+    assert walked[0][1] == ["broken.py"]  # a link to a folder is neither a file nor entered
+
+
 def test_h10_a_catastrophic_gitignore_glob_is_matched_in_linear_time(tmp_path):
     from adamw_lint.gitignore import Patterns
 
