@@ -101,6 +101,28 @@ class ProjectIndex:
         module = self.module_name(path)
         return None if module is None else _package(module, path)
 
+    def beside(self, package: Optional[str]) -> Optional[Callable[[str], Optional[str]]]:
+        """Where an absolute import of a top-level name from a module of ``package`` finds its
+        module first, when that is below a base: the folder that holds the module's top package,
+        or a script's own folder (no ``__init__.py``), is on ``sys.path`` for the module to run
+        at all, ahead of the folders above it. ``from model import build`` in
+        ``examples/demo/train.py`` is ``examples.demo.model``; ``from object_detection.core
+        import box_list`` in ``research/object_detection/builders/x.py`` is
+        ``research.object_detection.core``. None where that folder is a base itself (the
+        imports are found there already). Every look-up is located, so the cache notes it: a
+        module or an ``__init__.py`` added there changes the answer."""
+        folder = package or ""
+        while folder and self._locate(folder) is not None:  # up the chain of packages
+            folder = folder.rpartition(".")[0]
+        if not folder:
+            return None
+
+        def found_first(top: str) -> Optional[str]:
+            dotted = f"{folder}.{top}"
+            return dotted if self._locate(dotted) is not None else None
+
+        return found_first
+
     def _locate(self, dotted: str) -> Optional[str]:
         if dotted not in self._located:
             self._located[dotted] = None
@@ -168,7 +190,7 @@ class ProjectIndex:
             if optimizers and not self._names_optimizers(path):
                 return None
             self._modules[dotted] = None  # an import cycle stops here
-            self._modules[dotted] = _parse(dotted, path)
+            self._modules[dotted] = _parse(dotted, path, self.beside(_package(dotted, path)))
         return self._modules[dotted]
 
     def parsed(self, path: str) -> Optional[Module]:
@@ -176,7 +198,7 @@ class ProjectIndex:
         dotted = self.module_name(path)
         if dotted is not None and self._locate(dotted) == path:
             return self.module(dotted)
-        return _parse(os.path.splitext(os.path.basename(path))[0], path)
+        return _parse(os.path.splitext(os.path.basename(path))[0], path, None)
 
     def project_object(self, qualname: str) -> bool:
         """Whether a qualified name is an object defined in one of the project's own modules (not a
@@ -356,13 +378,13 @@ def _repository(directory: str) -> Optional[str]:
         directory = parent
 
 
-def _parse(dotted: str, path: str) -> Optional[Module]:
+def _parse(dotted: str, path: str, beside: Optional[Callable[[str], Optional[str]]]) -> Optional[Module]:
     try:
         decoded = decode(path, read_bytes(path))
         tree = ast.parse(decoded.text, filename=path)
     except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
         return None  # the file itself is reported when it is checked; here it is simply unknown
-    resolver = Resolver(package=_package(dotted, path))
+    resolver = Resolver(package=_package(dotted, path), beside=beside)
     try:
         resolver.visit(tree)
     except RecursionError:

@@ -30,7 +30,20 @@ class RecordingIndex(ProjectIndex):
 
     def module(self, dotted: str, optimizers: bool = False):  # type: ignore[override]
         self._locate(dotted)  # remembered per process: a later file reads it without locating it
-        return super().module(dotted, optimizers)
+        key = ("module", dotted)
+        if dotted in self._modules:
+            self.located.update(self._looked_for.get(key, ()))
+            return super().module(dotted, optimizers)
+        # what parsing it looked for (the modules beside a script its imports find first,
+        # ``ProjectIndex.beside``) decides its names: noted again for every file that reads it
+        outer, self.located = self.located, {}
+        try:
+            return super().module(dotted, optimizers)
+        finally:
+            looked, self.located = self.located, outer
+            if looked:
+                self._looked_for[key] = looked
+                self.located.update(looked)
 
     def shared(self, key: Hashable, compute: Callable[..., _Answer], *args: object) -> _Answer:  # type: ignore[override]
         """``ProjectIndex.shared``, and the modules computing it looked for, noted again for every

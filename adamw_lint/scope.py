@@ -119,7 +119,7 @@ class Resolver:
         cls._handlers = _handler_table(cls)
 
     def __init__(self, star_modules: frozenset = frozenset(), keep: Optional[Callable[[ast.AST], bool]] = None,
-                 package: Optional[str] = None) -> None:
+                 package: Optional[str] = None, beside: Optional[Callable[[str], Optional[str]]] = None) -> None:
         self.module = Scope("module", None)
         self.scope = self.module
         self.calls: List[Tuple[ast.Call, Scope]] = []
@@ -131,6 +131,9 @@ class Resolver:
         self._keep = keep
         # the package relative imports start from; None: they are the project's own, unresolved
         self._package = package
+        # a script's folder is first on ``sys.path``: the dotted name of the module beside it that
+        # an absolute import of a top-level name finds (``ProjectIndex.beside``), or None
+        self._beside = beside
         # a constant behind an import (the project's own modules: ``project_index``), or None
         self.imported_literal: Optional[Callable[[str], object]] = None
         self._reaching: Dict[Tuple[int, str], flow.Reaching] = {}  # (id of a scope, name) → its flow
@@ -165,16 +168,16 @@ class Resolver:
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             if alias.asname:
-                self.scope.bind(alias.asname, Binding(_pos(node), self.scope, alias.name))
+                self.scope.bind(alias.asname, Binding(_pos(node), self.scope, self._found_first(alias.name)))
             else:
                 top = alias.name.split(".", 1)[0]
-                self.scope.bind(top, Binding(_pos(node), self.scope, top))
+                self.scope.bind(top, Binding(_pos(node), self.scope, self._found_first(top)))
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         for alias in node.names:
             if alias.name == "*":
                 if node.level == 0 and node.module:
-                    self.scope.star_imports.append(node.module)
+                    self.scope.star_imports.append(self._found_first(node.module))
                 continue
             name = alias.asname or alias.name
             module = self._absolute(node)
@@ -185,7 +188,17 @@ class Resolver:
                 self.scope.bind(name, Binding(_pos(node), self.scope, qualname, from_import=True))
 
     def _absolute(self, node: ast.ImportFrom) -> Optional[str]:
+        if not node.level and node.module:
+            return self._found_first(node.module)
         return absolute_module(node.level, node.module, self._package)
+
+    def _found_first(self, module: str) -> str:
+        """The module an absolute import names: one beside a script comes first (``beside``)."""
+        if self._beside is None:
+            return module
+        top, dot, rest = module.partition(".")
+        found = self._beside(top)
+        return module if found is None else found + dot + rest
 
     def _function(self, node, name: Optional[str]) -> None:
         for deco in getattr(node, "decorator_list", ()):

@@ -1,0 +1,110 @@
+"""A script's absolute imports find the modules beside it first, as Python puts a script's folder
+first on ``sys.path``: ``examples/demo/train.py`` with ``from model import build_model`` reads
+``examples/demo/model.py`` when the repository is checked from its root. Run as a user runs the
+CLI in a git repository, with the negatives beside it."""
+import os
+
+from helpers import make_repo, run_cli
+
+BUILDER = """
+from tensorflow.keras import Sequential, layers, regularizers
+from blocks import dense
+
+
+def build_model(l2_reg={}):
+    return Sequential([layers.Dense(64, kernel_regularizer=regularizers.l2(l2_reg)), dense()])
+"""
+BLOCKS = """
+from tensorflow.keras import layers, regularizers
+
+
+def dense():
+    return layers.Dense(10, kernel_regularizer=regularizers.l2({}))
+"""
+TRAIN = """
+import tensorflow as tf
+{}
+import model as models
+
+net = build_model()
+net.compile(tf.keras.optimizers.Adam(1e-3), "mse")
+other = models.build_model()
+other.compile(tf.keras.optimizers.Adam(1e-3), "mse")
+"""
+
+
+def _check(repository, *paths):
+    result = run_cli("check", "-q", *paths, cwd=repository)
+    assert result.returncode in (0, 1) and result.stderr == "", result.stderr
+    return [line.split(" trains ")[0] + " " + line.split("regularizers (")[1].split(")")[0]
+            for line in result.stdout.splitlines()]
+
+
+def test_a_script_in_a_subfolder_reads_the_builder_and_its_blocks_beside_it(tmp_path):
+    repository = make_repo(tmp_path, {
+        "examples/demo/train.py": TRAIN.format("from model import build_model"),
+        "examples/demo/model.py": BUILDER.format("1e-4"),
+        "examples/demo/blocks.py": BLOCKS.format("1e-5"),
+        # a module of the same name at the top: the script finds its neighbour first
+        "model.py": BUILDER.format("0.0"), "blocks.py": BLOCKS.format("0.0"),
+        "top.py": TRAIN.format("from model import build_model"),
+    })
+    expected = [f"examples/demo/train.py:{line}:{column}: AWL201 tensorflow.keras.optimizers.Adam "
+                "examples/demo/blocks.py:6; examples/demo/model.py:7" for line, column in ((7, 13), (9, 15))]
+    assert _check(repository, "--no-cache", ".") == expected  # top.py builds without L2
+    assert _check(repository, "--no-cache", "examples/demo/train.py") == expected  # as pre-commit runs it
+
+
+def test_a_module_of_a_package_finds_its_imports_beside_its_top_package(tmp_path):
+    """In a package (``__init__.py``), ``from model import …`` is not its neighbour but a module
+    beside the top package, in the folder that must be on ``sys.path`` for the package to be
+    imported (``research/`` for ``from pkg.model import …`` in ``research/pkg/deep/x.py``, as in
+    tensorflow/models); at a base, as before."""
+    repository = make_repo(tmp_path, {
+        "research/pkg/__init__.py": "", "research/pkg/deep/__init__.py": "",
+        "research/pkg/train.py": TRAIN.format("from model import build_model"),
+        "research/pkg/deep/x.py": TRAIN.format("from pkg.model import build_model").replace("import model as", "import pkg.model as"),
+        "research/pkg/model.py": BUILDER.format("1e-4"), "research/pkg/blocks.py": BLOCKS.format("1e-5"),
+        "research/model.py": BUILDER.format("1e-3"), "research/blocks.py": BLOCKS.format("0.0"),
+        "top/__init__.py": "", "top/train.py": TRAIN.format("from model import build_model"),
+        "model.py": BUILDER.format("0.0"), "blocks.py": BLOCKS.format("0.0"),
+    })
+    assert _check(repository, "--no-cache", ".") == [
+        "research/pkg/deep/x.py:7:13: AWL201 tensorflow.keras.optimizers.Adam research/pkg/model.py:7",
+        "research/pkg/deep/x.py:9:15: AWL201 tensorflow.keras.optimizers.Adam research/pkg/model.py:7",
+        "research/pkg/train.py:7:13: AWL201 tensorflow.keras.optimizers.Adam research/model.py:7",
+        "research/pkg/train.py:9:15: AWL201 tensorflow.keras.optimizers.Adam research/model.py:7",
+    ]
+
+
+def test_the_cache_notices_a_neighbour_or_an_init_added_beside_a_script(tmp_path):
+    repository = make_repo(tmp_path, {
+        "examples/demo/train.py": TRAIN.format("from model import build_model"),
+        "model.py": BUILDER.format("0.0"), "blocks.py": BLOCKS.format("0.0"),
+    })
+    assert _check(repository, ".") == []
+    (repository / "examples" / "demo" / "model.py").write_text(BUILDER.format("1e-4"))
+    (repository / "examples" / "demo" / "blocks.py").write_text(BLOCKS.format("0.0"))
+    assert [f.split(" ", 1)[0] for f in _check(repository, ".")] == ["examples/demo/train.py:7:13:",
+                                                                     "examples/demo/train.py:9:15:"]
+    (repository / "examples" / "demo" / "__init__.py").write_text("")
+    assert _check(repository, ".") == []
+    os.remove(repository / "examples" / "demo" / "__init__.py")
+    (repository / "examples" / "demo" / "blocks.py").write_text(BLOCKS.format("1e-5"))
+    assert _check(repository, ".")[0].endswith("examples/demo/blocks.py:6; examples/demo/model.py:7")
+
+
+def test_the_cache_notices_a_neighbour_of_a_module_another_script_read_first(tmp_path):
+    """Two scripts read one neighbour (parsed once per process): both note what its imports
+    found beside it, so a module added there reaches both on the next run."""
+    repository = make_repo(tmp_path, {
+        "examples/demo/a.py": TRAIN.format("from model import build_model"),
+        "examples/demo/b.py": TRAIN.format("from model import build_model"),
+        "examples/demo/model.py": BUILDER.format("0.0"), "blocks.py": BLOCKS.format("0.0"),
+    })
+    assert _check(repository, "-j", "1", ".") == []
+    (repository / "examples" / "demo" / "blocks.py").write_text(BLOCKS.format("1e-5"))
+    found = _check(repository, "-j", "1", ".")
+    assert [f.split(" ", 1)[0] for f in found] == ["examples/demo/a.py:7:13:", "examples/demo/a.py:9:15:",
+                                                   "examples/demo/b.py:7:13:", "examples/demo/b.py:9:15:"]
+    assert all(f.endswith(" examples/demo/blocks.py:6") for f in found)
