@@ -99,6 +99,18 @@ def test_an_l2_term_of_a_variable_var_list_leaves_out_is_not_its_l2():
     assert codes(base + "op = tf.compat.v1.train.AdamOptimizer(1e-3).minimize(loss)\n") == [(line, "AWL202")]
     every = "op = tf.compat.v1.train.AdamOptimizer(1e-3).minimize(tf.add_n([tf.nn.l2_loss(x) for x in ws]), var_list=[b])\n"
     assert codes(base + every) == [(line, "AWL202")]  # which variables ws holds is not followed
+    # a tensor computed from a trained variable, a list grown later, a name rebound in a branch, a
+    # variable made by a helper: not known to be apart
+    cast = base.replace("tf.nn.l2_loss(w)", "tf.nn.l2_loss(tf.cast(w, tf.float16))")
+    assert codes(cast + step.format("[w, b]")) == [(line, "AWL202")]
+    derived = base.replace("train_vars = [b, u]", "train_vars = [w, b]\nwt = tf.transpose(w)").replace("l2_loss(w)", "l2_loss(wt)")
+    assert codes(derived + step.format("train_vars")) == [(line + 1, "AWL202")]
+    grown = base + "train_vars.append(w)\n"
+    assert codes(grown + step.format("train_vars")) == [(line + 1, "AWL202")]
+    branch = base + "if cond:\n    b = tf.Variable(tf.zeros([10]))\n    w = b\n"
+    assert codes(branch + step.format("[b]")) == [(line + 3, "AWL202")]
+    helper = base.replace('v2 = tf.get_variable("v", [3])', 'v2 = get_v()')
+    assert codes(helper + step.format("[b, v2]")) == [(line, "AWL202")]
 
 
 def test_decay_argument():

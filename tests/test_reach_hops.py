@@ -244,6 +244,40 @@ def test_a_coefficient_passed_on_through_two_builders_is_judged_by_the_first_one
                      "wd.py": "models.py:6; layers.py:12", "deep.py": "models.py:6", "deep_wd.py": "models.py:6; layers.py:12"}
 
 
+def test_a_coefficient_rebound_in_the_builder_that_passes_it_on_is_not_its_default(tmp_path):
+    from helpers import make_repo, run_cli
+
+    net = NET.replace("def Net(l2_reg_dnn=0, l2_reg_embedding=1e-5):\n",
+                      "def Net(l2_reg_dnn=None, l2_reg_embedding=1e-5):\n    if l2_reg_dnn is None:\n        l2_reg_dnn = 1e-4\n")
+    train = "import tensorflow as tf\nfrom models import Net\nmodel = Net()\nmodel.compile(tf.keras.optimizers.Adam(), 'mse')\n"
+    repository = make_repo(tmp_path, {"layers.py": LAYER, "models.py": net, "train.py": train})
+    result = run_cli("check", "-q", "--no-cache", ".", cwd=repository)
+    assert result.returncode == 1 and "(models.py:6; layers.py:12)" in result.stdout, result.stdout + result.stderr
+
+
+def test_builders_that_call_each_other_many_times_are_each_judged_once_per_walk(tmp_path, monkeypatch):
+    """Ten builders, each calling the one below four times, passing their zero on: one question
+    per builder and walk, not one per path (4**10 of them)."""
+    from adamw_lint.checkers.keras_tf import KerasTfChecker
+    from adamw_lint.project_index import ProjectIndex
+
+    levels = ["from tensorflow.keras import layers, regularizers\n\n"
+              "def f0(x, l2=0.0):\n    return layers.Dense(1, kernel_regularizer=regularizers.l2(l2))(x)\n"]
+    levels += [f"def f{i}(x, l2=0.0):\n" + "".join(f"    x = f{i - 1}(x, l2)\n" for _ in range(4)) + "    return x\n"
+               for i in range(1, 11)]
+    (tmp_path / "models.py").write_text("\n".join(levels))
+    source = ("import tensorflow as tf\nfrom models import f10\ninp = tf.keras.Input((4,))\n"
+              "model = tf.keras.Model(inp, f10(inp{}))\nmodel.compile(tf.keras.optimizers.Adam(), 'mse')\n")
+    judged = []
+    original = KerasTfChecker._left_at_zero
+    monkeypatch.setattr(KerasTfChecker, "_left_at_zero", lambda self, *a: judged.append(a[2]) or original(self, *a))
+    path = str(tmp_path / "train.py")
+    assert analyze_source(source.format(""), path=path, project=ProjectIndex([str(tmp_path)])) == []
+    assert 0 < len(judged) <= 11
+    found = analyze_source(source.format(", l2=1e-4"), path=path, project=ProjectIndex([str(tmp_path)]))
+    assert [(f.line, f.code) for f in found] == [(5, "AWL201")] and "models.py:4" in found[0].message
+
+
 def test_a_recursive_builder_passes_its_coefficient_on_unchanged_or_not():
     recursive = REG + """
 def build(l2=0.0, depth=2):
@@ -595,7 +629,8 @@ def test_a_script_that_compiles_by_a_string_name_without_importing_keras(tmp_pat
     builder = ("from tensorflow.keras import Sequential, layers, regularizers\n\n"
                "def build_model(l2_reg=1e-5):\n"
                "    return Sequential([layers.Dense(10, kernel_regularizer=regularizers.l2(l2_reg))])\n\n"
-               "def plain_model():\n    return Sequential([layers.Dense(10)])\n")
+               "def plain_model():\n    return Sequential([layers.Dense(10)])\n\n"
+               "def head():\n    return layers.Dense(1, kernel_regularizer=regularizers.l2(1e-4))\n")
     train = "import numpy as np\nfrom models import {}\nmodel = {}()\nmodel.compile({}, loss='mse')\n"
     repository = make_repo(tmp_path, {
         "models.py": builder,
@@ -606,14 +641,17 @@ def test_a_script_that_compiles_by_a_string_name_without_importing_keras(tmp_pat
         "regex.py": "import re\nfrom models import build_model\nmodel = build_model()\npattern = re.compile('adam')\n",
         "torch_step.py": "import torch\nfrom net import Net\nmodel = torch.compile(Net())\nname = 'adam'\n",
         "net.py": "import torch\nclass Net(torch.nn.Module):\n    pass\n",
+        # compiled in a function written above the add() that gives the model its L2
+        "ordered.py": "from models import plain_model, head\ndef train(m):\n    m.compile('adam', loss='mse')\n"
+                      "model = plain_model()\nmodel.add(head())\ntrain(model)\n",
     })
     result = run_cli("check", "-q", "--no-cache", ".", cwd=repository)
     assert result.returncode == 1, result.stderr
     assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [
-        ["train.py:4:1:", "AWL201"], ["train_kw.py:4:1:", "AWL201"]]
+        ["ordered.py:3:5:", "AWL201"], ["train.py:4:1:", "AWL201"], ["train_kw.py:4:1:", "AWL201"]]
     assert "compile(optimizer='adam') trains L2 weight regularizers (models.py:4)" in result.stdout
     alone = run_cli("check", "-q", "--no-cache", "train.py", cwd=repository)  # as pre-commit runs it
-    assert alone.stdout.splitlines() == result.stdout.splitlines()[:1], alone.stderr
+    assert alone.stdout.splitlines() == result.stdout.splitlines()[1:2], alone.stderr
 
 
 def test_a_model_stored_by_a_method_that_names_nothing_and_layers_from_another_module(tmp_path):

@@ -188,8 +188,9 @@ RULES: Tuple[Rule, ...] = (
             "`sum(model.losses)` of a model that has L2 regularizers, `get_regularization_loss()` in a graph "
             "that has them, and an `add_loss` of an L2 term on a compiled model. An L2 term in another "
             "optimizer's loss, `model.losses` of a model without L2 regularizers, `l2_loss(y - t)` (a "
-            "regression loss), and `l2_loss(w)` where `minimize(loss, var_list=[b])` trains only variables "
-            "created apart from `w` are not reported. Reported once at the optimizer, naming each term's line."
+            "regression loss), and `l2_loss(w)` where `minimize(loss, var_list=[b])` names only other variables "
+            "(each a name bound once to `tf.Variable(...)` or `tf.get_variable(...)` of another name) are not "
+            "reported. Reported once at the optimizer, naming each term's line."
         ),
         why=_WHY_COUPLED.replace("Most code that passes `weight_decay=` to Adam meant AdamW.",
                                  "TF1 optimizers have no weight decay of their own, so TF code writes L2 into the loss."),

@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 import os
 from typing import (Any, Callable, Dict, FrozenSet, Hashable, Iterable, Iterator, List, Optional, Sequence, Set,
-                    Tuple, TypeVar)
+                    Tuple, TypeVar, Union)
 
 from .. import catalog
 from ..catalog import TrainingOptimizer
@@ -159,6 +159,7 @@ class KerasTfChecker(Checker):
         self._reaches: Dict[Tuple[str, int, int], Optional[_Inert]] = {}
         self._reaching: set = set()
         self._judging: set = set()  # (key, parameter) of the ``_zero_argument`` questions open
+        self._zeros: Dict[Tuple[int, str], bool] = {}  # their answers, for the walk in force (``_calls``)
         self._budget = 0  # steps the summaries of one walk may still take
         self._too_far = False  # a summary was given up: this module's walks are long, taken as they are
         self._open: List[Hashable] = []  # the keys of the other modules' summaries being computed
@@ -232,13 +233,15 @@ class KerasTfChecker(Checker):
 
     # correlating -------------------------------------------------------------------------
     def finish(self) -> Iterable[Finding]:
-        for method, call, scope in self.uses:
+        for method, call, scope in self.uses:  # first every model's add()s: a compile may walk the model
             receiver = call.func.value  # type: ignore[attr-defined]
             if method in ("add", "add_loss") and isinstance(receiver, ast.Name):
                 binding = self.ctx.reaching(receiver, scope)
                 if binding is not None:
                     self._mutations.setdefault(id(binding), []).append((call, scope))
-            elif method == "compile":
+        for method, call, scope in self.uses:
+            receiver = call.func.value  # type: ignore[attr-defined]
+            if method == "compile":
                 self._link_compile(call, scope)
             elif method in ("minimize", "apply_gradients"):
                 loss = _argument(call, 0, "loss" if method == "minimize" else "grads_and_vars")
@@ -707,6 +710,9 @@ class KerasTfChecker(Checker):
         class's ``self.l2_reg`` that its ``__init__`` stores from a parameter, for the
         constructions the walks saw (``DNN(units, l2_reg=0)``)."""
         if isinstance(expr, ast.Name) and isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            binding = self.ctx.reaching(expr, scope)
+            if binding is None or not _is_parameter(binding):
+                return False  # rebound in the body (``if l2 is None: l2 = 1e-4``): not what the calls pass
             function, name, key, skip = scope.node, expr.id, id(scope.node), 0
             defaults_scope = scope.parent or scope
             if function.name == "__init__" and defaults_scope.kind == "class":  # what constructions pass
@@ -723,14 +729,16 @@ class KerasTfChecker(Checker):
         calls = self._calls.get(key)
         if not calls or name is None or (key, name) in self._judging:
             return False  # unknown, or a recursive call that passes it on: not proof of zero
-        self._judging.add((key, name))
-        try:
-            return self._left_at_zero(calls, function, name, skip, defaults_scope)
-        finally:
-            self._judging.discard((key, name))
+        if (key, name) not in self._zeros:  # once per walk: builders that call each other many times
+            self._judging.add((key, name))
+            try:
+                self._zeros[(key, name)] = self._left_at_zero(calls, function, name, skip, defaults_scope)
+            finally:
+                self._judging.discard((key, name))
+        return self._zeros[(key, name)]
 
-    def _left_at_zero(self, calls: List[Tuple[ast.Call, Scope]], function: ast.FunctionDef, name: str, skip: int,
-                      defaults_scope: Scope) -> bool:
+    def _left_at_zero(self, calls: List[Tuple[ast.Call, Scope]], function: Union[ast.FunctionDef, ast.AsyncFunctionDef],
+                      name: str, skip: int, defaults_scope: Scope) -> bool:
         """Whether every one of ``calls`` leaves ``function``'s parameter ``name`` at zero."""
         params = function.args
         positional = [a.arg for a in (*params.posonlyargs, *params.args)]
@@ -820,29 +828,34 @@ class KerasTfChecker(Checker):
         return sites
 
     def _variables(self, call: ast.Call, scope: Scope) -> Optional[List[Binding]]:
-        """The variables ``minimize(..., var_list=[w, b])`` trains, when each is a name bound to
-        a call that creates it (``w = tf.Variable(...)``); None for all of them or what is not
-        followed (``model.trainable_variables``, a comprehension, a parameter)."""
+        """The variables ``minimize(..., var_list=[w, b])`` trains, when each is a name bound once
+        to ``tf.Variable(...)`` or ``tf.get_variable(...)`` (``_variable``), in a list written
+        there or bound once and never grown; None for all of them or what is not followed
+        (``model.trainable_variables``, a comprehension, a parameter, ``vs.append(w)``)."""
         given = next((kw.value for kw in call.keywords if kw.arg == "var_list"), None)
-        for _ in range(3):  # var_list=train_vars, with train_vars = [w, b]
-            if not isinstance(given, ast.Name):
-                break
-            binding = self.ctx.reaching(given, scope)
-            given = binding.value if binding is not None and binding.unpacked is None else None
-        if not isinstance(given, (ast.List, ast.Tuple)):
+        if given is None:
             return None
-        bindings = [self.ctx.reaching(e, scope) if isinstance(e, ast.Name) else None for e in given.elts]
-        if not all(b is not None and isinstance(b.value, ast.Call) and b.unpacked is None for b in bindings):
+        listed, list_scope = self.ctx.follow(given, scope)
+        if not isinstance(listed, (ast.List, ast.Tuple)) or isinstance(given, ast.Name) and any(
+                isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name) and c.func.value.id == given.id
+                for c, _ in self.ctx.resolver.calls):
             return None
-        return bindings  # type: ignore[return-value]
+        variables = [self._variable(element, list_scope) for element in listed.elts]
+        return None if any(v is None for v in variables) else variables  # type: ignore[return-value]
+
+    def _variable(self, expr: ast.expr, scope: Scope) -> Optional[Binding]:
+        """The binding of a name bound once, where it is read, to a call that creates a variable."""
+        bindings = self.ctx.resolver.reaching_all(expr, scope) if isinstance(expr, ast.Name) else []
+        if len(bindings) != 1 or bindings[0].unpacked is not None or not isinstance(bindings[0].value, ast.Call):
+            return None
+        created = self.ctx.qualname(bindings[0].value.func, bindings[0].scope) or ""
+        return bindings[0] if created.endswith((".Variable", ".get_variable")) and created.split(".", 1)[0] in _ROOTS else None
 
     def _among(self, weight: ast.expr, scope: Scope, variables: List[Binding]) -> bool:
-        """Whether ``weight`` may be one of ``variables``: not when it is a name bound to another
-        call that creates a variable (``tf.get_variable`` of another literal name)."""
-        binding = self.ctx.reaching(weight, scope) if isinstance(weight, ast.Name) else None
-        if binding is None or not isinstance(binding.value, ast.Call) or binding.unpacked is not None:
-            return True
-        return any(v is binding or self._shared_name(v, binding) for v in variables)
+        """Whether ``weight`` may be one of ``variables``: not when it is another variable created
+        apart (a tensor computed from one, ``tf.cast(w, ...)``, may be any of them)."""
+        binding = self._variable(weight, scope)
+        return binding is None or any(v is binding or self._shared_name(v, binding) for v in variables)
 
     def _shared_name(self, one: Binding, other: Binding) -> bool:
         """``tf.get_variable`` returns the variable of that name where the scope reuses it: two
@@ -912,11 +925,11 @@ class KerasTfChecker(Checker):
         ``build``'s L2 by the first call alone, and dropped it)."""
         calls: Dict[int, List[Tuple[ast.Call, Scope]]] = {}
         nodes = list(self._walk(expr, scope, stop, calls))
-        outer, self._calls = self._calls, calls
+        outer, self._calls, outer_zeros, self._zeros = self._calls, calls, self._zeros, {}
         try:
             yield from nodes
         finally:
-            self._calls = outer
+            self._calls, self._zeros = outer, outer_zeros
 
     def _walk(self, expr: ast.expr, scope: Scope, stop=None, calls: Optional[Dict[int, List[Tuple[ast.Call, Scope]]]] = None):
         """Every node ``expr`` is computed from: its subexpressions, the values of the variables it
