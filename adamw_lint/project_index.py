@@ -83,7 +83,10 @@ class ProjectIndex:
         return self._bases
 
     def module_name(self, path: str) -> Optional[str]:
-        """The dotted name of the module at ``path`` (None: outside every base)."""
+        """The dotted name of the module at ``path`` (None: outside every base). A folder above
+        it may be no identifier (``examples/my-demo/train.py``, ``deepctr-0.9.4/deepctr/x.py``):
+        no import can spell such a name, but its relative imports and what it finds beside it
+        (``beside``) are named from it. A folder with a dot in its name cannot be."""
         path = os.path.abspath(path)
         for base in self.bases():
             relative = os.path.relpath(path, base)
@@ -92,7 +95,7 @@ class ProjectIndex:
             parts = relative[:-3].split(os.sep)
             if parts[-1] == "__init__":
                 parts = parts[:-1]
-            if parts and all(p.isidentifier() for p in parts):
+            if parts and parts[-1].isidentifier() and all(p and "." not in p for p in parts[:-1]):
                 return ".".join(parts)
         return None
 

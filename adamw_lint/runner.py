@@ -557,22 +557,27 @@ class _UnreadImports:
         if self._read is None:
             self._read = {os.path.abspath(p) for p in self._given}
         return any(index.optimizer_module(dotted, unless=self._read) is not None
-                   for dotted in _imported_modules(raw, package))
+                   for dotted in _imported_modules(raw, package, index.beside(package)))
 
 
-def _imported_modules(raw: bytes, package: Optional[str]) -> Iterator[str]:
+def _imported_modules(raw: bytes, package: Optional[str],
+                      beside: Optional[Callable[[str], Optional[str]]] = None) -> Iterator[str]:
     """The modules a file imports (and ``module.name`` of each ``from module import name``, which
-    may be a submodule); relative ones only when the file's package is known."""
-    from .scope import absolute_module  # the resolver's module: only for a run's second pass
+    may be a submodule); relative ones only when the file's package is known; absolute ones found
+    first ``beside`` the file, as the resolver finds them (``ProjectIndex.beside``)."""
+    from .scope import absolute_module, found_first  # the resolver's module: only for a run's second pass
 
     for dots, module, names, plain in re.findall(_IMPORT, raw):
         if plain:
             for part in plain.split(b","):
                 words = part.split()
                 if words:
-                    yield words[0].decode("ascii", "replace")
+                    yield found_first(words[0].decode("ascii", "replace"), beside)
             continue
-        base = absolute_module(len(dots), module.decode("ascii", "replace") or None, package)
+        if dots:
+            base = absolute_module(len(dots), module.decode("ascii", "replace") or None, package)
+        else:
+            base = found_first(module.decode("ascii", "replace"), beside) if module else None
         if base is None:
             continue
         yield base

@@ -193,12 +193,7 @@ class Resolver:
         return absolute_module(node.level, node.module, self._package)
 
     def _found_first(self, module: str) -> str:
-        """The module an absolute import names: one beside a script comes first (``beside``)."""
-        if self._beside is None:
-            return module
-        top, dot, rest = module.partition(".")
-        found = self._beside(top)
-        return module if found is None else found + dot + rest
+        return found_first(module, self._beside)
 
     def _function(self, node, name: Optional[str]) -> None:
         for deco in getattr(node, "decorator_list", ()):
@@ -467,6 +462,16 @@ def _inline(scope: Scope, home: Scope) -> bool:
             return False
         scope = scope.parent
     return True
+
+
+def found_first(module: str, beside: Optional[Callable[[str], Optional[str]]]) -> str:
+    """The module an absolute import names: one found first where the importing module runs from
+    (beside a script, or beside its top package: ``ProjectIndex.beside``) comes before the bases."""
+    if beside is None:
+        return module
+    top, dot, rest = module.partition(".")
+    found = beside(top)
+    return module if found is None else found + dot + rest
 
 
 def absolute_module(level: int, module: Optional[str], package: Optional[str]) -> Optional[str]:

@@ -108,3 +108,48 @@ def test_the_cache_notices_a_neighbour_of_a_module_another_script_read_first(tmp
     assert [f.split(" ", 1)[0] for f in found] == ["examples/demo/a.py:7:13:", "examples/demo/a.py:9:15:",
                                                    "examples/demo/b.py:7:13:", "examples/demo/b.py:9:15:"]
     assert all(f.endswith(" examples/demo/blocks.py:6") for f in found)
+
+
+def test_a_runs_second_pass_reads_a_scripts_imports_as_the_resolver_does(tmp_path):
+    """The second pass admits a file by the project modules it imports: found beside the script
+    as the resolver finds them (``scope.found_first``)."""
+    from adamw_lint.project_index import ProjectIndex
+    from adamw_lint.runner import _imported_modules
+
+    make_repo(tmp_path, {"examples/demo/model.py": "", "examples/demo/blocks/__init__.py": "", "model.py": ""})
+    index = ProjectIndex([str(tmp_path)])
+    raw = b"from model import build\nimport blocks.dense, torch\nfrom .x import y\nfrom torch import nn\n"
+    assert list(_imported_modules(raw, "examples.demo", index.beside("examples.demo"))) == [
+        "examples.demo.model", "examples.demo.model.build", "examples.demo.blocks.dense", "torch",
+        "examples.demo.x", "examples.demo.x.y", "torch", "torch.nn"]
+    assert index.beside("") is None and index.beside(None) is None  # at a base: found there already
+
+
+def test_folders_that_are_no_module_names_are_followed_from_above(tmp_path):
+    """``check .`` above ``examples/my-demo/train.py`` or ``deepctr-master/deepctr/…``: no import
+    can spell those folders, but what is beside a script and a package's relative and absolute
+    imports of itself are found from them, as ``check FILE`` finds them. A script of another
+    folder does not find them (``other-tool/train.py``'s ``from model import …``)."""
+    package = TRAIN.format("from pkg.model import build_model").replace("import model as", "import pkg.model as")
+    repository = make_repo(tmp_path, {
+        "examples/my-demo/train.py": TRAIN.format("from model import build_model"),
+        "examples/my-demo/model.py": BUILDER.format("1e-4"), "examples/my-demo/blocks.py": BLOCKS.format("0.0"),
+        "tools-x/pkg/__init__.py": "", "tools-x/pkg/model.py": BUILDER.format("0.0"),
+        "tools-x/pkg/blocks.py": BLOCKS.format("0.0"), "tools-x/blocks.py": BLOCKS.format("1e-5"),
+        "tools-x/pkg/train.py": package,
+        "tools-x/pkg/relative.py": TRAIN.format("from .model import build_model").replace("import model as", "from . import model as"),
+        "other-tool/train.py": TRAIN.format("from model import build_model"),
+        "v1.0/train.py": TRAIN.format("from model import build_model"), "v1.0/model.py": BUILDER.format("1e-4"),
+    })
+    expected = [
+        "examples/my-demo/train.py:7:13: AWL201 tensorflow.keras.optimizers.Adam examples/my-demo/model.py:7",
+        "examples/my-demo/train.py:9:15: AWL201 tensorflow.keras.optimizers.Adam examples/my-demo/model.py:7",
+        "tools-x/pkg/relative.py:7:13: AWL201 tensorflow.keras.optimizers.Adam tools-x/blocks.py:6",
+        "tools-x/pkg/relative.py:9:15: AWL201 tensorflow.keras.optimizers.Adam tools-x/blocks.py:6",
+        "tools-x/pkg/train.py:7:13: AWL201 tensorflow.keras.optimizers.Adam tools-x/blocks.py:6",
+        "tools-x/pkg/train.py:9:15: AWL201 tensorflow.keras.optimizers.Adam tools-x/blocks.py:6",
+    ]  # v1.0/: a folder whose name holds a dot is not followed from above (its own check is)
+    assert _check(repository, "--no-cache", ".") == expected
+    for script in ("examples/my-demo/train.py", "tools-x/pkg/relative.py", "tools-x/pkg/train.py"):
+        assert _check(repository, "--no-cache", script) == [e for e in expected if e.startswith(script)]
+    assert _check(repository, "--no-cache", "v1.0/train.py")[0].endswith(" v1.0/model.py:7")
