@@ -28,7 +28,8 @@ from .findings import Edit, Finding, Fix
 DEFAULT_DIR = ".adamw_lint_cache"
 # dotted module name → the file it was found in (None: not found); or ``LISTING`` → the listing
 Deps = Dict[str, Optional[str]]
-# a dependency on every module of the project (a scan of them all): its value is ``ProjectIndex.listing()``
+# a dependency on every module of the project (a scan of them all): its value is ``ProjectIndex.listing()``;
+# ``LISTING + folder``, on the modules of one folder: ``ProjectIndex.folder_digest(folder)``
 LISTING = "*"
 
 
@@ -95,7 +96,7 @@ class FileDigests:
 
 
 def dependencies(located: Deps, digests: FileDigests) -> List[List[Optional[str]]]:
-    return [[dotted, path, digests(path) if path and dotted != LISTING else None]
+    return [[dotted, path, digests(path) if path and not dotted.startswith(LISTING) else None]
             for dotted, path in sorted(located.items())]
 
 
@@ -130,14 +131,14 @@ class Cache:
 
     def get(self, path: str, key: str, data_digest: str, locate) -> Optional["CachedResult"]:
         """The stored result of ``path`` if its key, bytes and every module it read still match;
-        ``locate(dotted)``: where that module is found now (for ``LISTING``, the listing now)."""
+        ``locate(dotted)``: where that module is found now (for ``LISTING``, a listing now)."""
         entry = self._entries.get(os.path.abspath(path))
         try:
             if not isinstance(entry, dict) or entry.get("key") != key or entry.get("digest") != data_digest:
                 return None
             for dotted, found, found_digest in entry["deps"]:
                 now = locate(dotted)
-                if now != found or (now is not None and dotted != LISTING and self.digests(now) != found_digest):
+                if now != found or (now is not None and not dotted.startswith(LISTING) and self.digests(now) != found_digest):
                     return None
             return decode_result(path, entry["result"])
         except (KeyError, TypeError, ValueError, AttributeError):

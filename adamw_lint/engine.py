@@ -85,7 +85,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
     extra = (_REACH_WORD,) if project is not None else ()
     text = "".join(lines)
     resolver = Resolver(_STAR_MODULES, _bodies_to_visit(tree, lines, text, extra), package,
-                        project.beside(package) if project is not None else None)
+                        project.beside(path) if project is not None and path is not None else None)
     if project is not None:
         resolver.imported_literal = project.literal
     resolver.visit(tree)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Callable, Container, Dict, Hashable, Iterator, List, Optional, Sequence, Tuple, TypeVar
+from typing import Callable, Container, Dict, FrozenSet, Hashable, Iterator, List, Optional, Sequence, Tuple, TypeVar
 
 from . import catalog
 from .cache import digest
@@ -48,6 +48,7 @@ class ProjectIndex:
         self._all_modules: Optional[List[str]] = None
         self._stamps: List[str] = []  # each module's path, size, times and inode
         self._listing: Optional[str] = None
+        self._folders: Dict[str, Tuple[FrozenSet[str], str]] = {}  # folder → the modules in it, their digest
 
     def __getstate__(self) -> dict:
         return {"roots": self.roots}
@@ -83,10 +84,11 @@ class ProjectIndex:
         return self._bases
 
     def module_name(self, path: str) -> Optional[str]:
-        """The dotted name of the module at ``path`` (None: outside every base). A folder above
-        it may be no identifier (``examples/my-demo/train.py``, ``deepctr-0.9.4/deepctr/x.py``):
-        no import can spell such a name, but its relative imports and what it finds beside it
-        (``beside``) are named from it. A folder with a dot in its name cannot be."""
+        """The dotted name of the module at ``path`` (None: outside every base). It, or a folder
+        above it, may be no identifier (``examples/my-demo/train-big.py``,
+        ``deepctr-master/deepctr/x.py``): no import can spell such a name, but its relative
+        imports and what it finds where it runs from (``beside``) are named from it. A name with
+        a dot in it cannot be."""
         path = os.path.abspath(path)
         for base in self.bases():
             relative = os.path.relpath(path, base)
@@ -95,7 +97,7 @@ class ProjectIndex:
             parts = relative[:-3].split(os.sep)
             if parts[-1] == "__init__":
                 parts = parts[:-1]
-            if parts and parts[-1].isidentifier() and all(p and "." not in p for p in parts[:-1]):
+            if parts and all("." not in p for p in parts):
                 return ".".join(parts)
         return None
 
@@ -104,27 +106,58 @@ class ProjectIndex:
         module = self.module_name(path)
         return None if module is None else _package(module, path)
 
-    def beside(self, package: Optional[str]) -> Optional[Callable[[str], Optional[str]]]:
-        """Where an absolute import of a top-level name from a module of ``package`` finds its
-        module first, when that is below a base: the folder that holds the module's top package,
-        or a script's own folder (no ``__init__.py``), is on ``sys.path`` for the module to run
-        at all, ahead of the folders above it. ``from model import build`` in
-        ``examples/demo/train.py`` is ``examples.demo.model``; ``from object_detection.core
-        import box_list`` in ``research/object_detection/builders/x.py`` is
-        ``research.object_detection.core``. None where that folder is a base itself (the
-        imports are found there already). Every look-up is located, so the cache notes it: a
-        module or an ``__init__.py`` added there changes the answer."""
-        folder = package or ""
-        while folder and self._locate(folder) is not None:  # up the chain of packages
-            folder = folder.rpartition(".")[0]
-        if not folder:
+    def beside(self, path: str) -> Optional[Callable[[str], Optional[str]]]:
+        """Where an absolute import of a top-level name in the module at ``path`` is found first,
+        when that is not a base: the folder it runs from, which Python puts on ``sys.path`` (a
+        script's own folder, one without ``__init__.py``; or the folder that holds its top
+        package). ``from model import build`` in ``examples/demo/train.py`` is
+        ``examples.demo.model``; ``from object_detection.core import box_list`` in
+        ``research/object_detection/builders/x.py`` is ``research.object_detection.core``. A
+        module another file reads is read as it runs from its own folder too:
+        ``examples/demo/model.py``'s ``from blocks import dense`` is ``examples/demo/blocks.py``
+        for the scripts beside it, which is how it is written to run. A framework the catalog
+        names (``examples/torch/``) is never looked for there. The folders' listings are noted
+        (``folder_modules``), so the cache sees a module or an ``__init__.py`` added or removed."""
+        dotted = self.module_name(path)
+        if dotted is None:
             return None
+        folder = os.path.dirname(os.path.abspath(path))
+        names = dotted.split(".") if path.endswith("__init__.py") else dotted.split(".")[:-1]
+        while names and "__init__" in self.folder_modules(folder):  # up the chain of packages
+            folder, names = os.path.dirname(folder), names[:-1]
+        if not names:
+            return None  # a base: the imports are found there already
+        prefix = ".".join(names)
 
-        def found_first(top: str) -> Optional[str]:
-            dotted = f"{folder}.{top}"
-            return dotted if self._locate(dotted) is not None else None
+        def module_there(top: str) -> Optional[str]:
+            if top in _framework_roots() or top not in self.folder_modules(folder):
+                return None
+            return f"{prefix}.{top}"
 
-        return found_first
+        return module_there
+
+    def folder_modules(self, folder: str) -> FrozenSet[str]:
+        """The names a folder on ``sys.path`` makes importable: its ``.py`` files and its folders
+        with an ``__init__.py`` (and ``__init__`` when it is a package itself), read once."""
+        if folder not in self._folders:
+            names = set()
+            try:
+                with os.scandir(folder) as entries:
+                    for entry in entries:
+                        if entry.name.endswith(".py"):
+                            names.add(entry.name[:-3])
+                        elif os.path.isfile(os.path.join(entry.path, "__init__.py")):
+                            names.add(entry.name)
+            except OSError:
+                pass
+            found = frozenset(names)
+            self._folders[folder] = (found, digest("\0".join(sorted(found)).encode("utf-8", "surrogatepass")))
+        return self._folders[folder][0]
+
+    def folder_digest(self, folder: str) -> str:
+        """``folder_modules`` as a digest: what the cache compares (not noted: no file is analyzed)."""
+        ProjectIndex.folder_modules(self, folder)
+        return self._folders[folder][1]
 
     def _locate(self, dotted: str) -> Optional[str]:
         if dotted not in self._located:
@@ -193,7 +226,7 @@ class ProjectIndex:
             if optimizers and not self._names_optimizers(path):
                 return None
             self._modules[dotted] = None  # an import cycle stops here
-            self._modules[dotted] = _parse(dotted, path, self.beside(_package(dotted, path)))
+            self._modules[dotted] = _parse(dotted, path, self.beside(path))
         return self._modules[dotted]
 
     def parsed(self, path: str) -> Optional[Module]:
@@ -336,6 +369,17 @@ class ProjectIndex:
                 return Reach(name, module, None, None, binding.pos[0])  # type: ignore[arg-type]
             return self.reach(name, depth + 1) if name else None
         return callable_reach(module, binding.node, self.reach, depth)
+
+
+_FRAMEWORK_ROOTS: List[FrozenSet[str]] = []
+
+
+def _framework_roots() -> FrozenSet[str]:
+    """The top-level names of the APIs the catalog lists (``torch``, ``tensorflow``, …), once."""
+    if not _FRAMEWORK_ROOTS:
+        _FRAMEWORK_ROOTS.append(frozenset(name.split(".", 1)[0] for row in catalog.all_rows()
+                                          for name in getattr(row, "names", ())))
+    return _FRAMEWORK_ROOTS[0]
 
 
 def _walk(base: str) -> Iterator[Tuple[str, List[str]]]:

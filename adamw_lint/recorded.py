@@ -28,6 +28,11 @@ class RecordingIndex(ProjectIndex):
     def note_every_module(self) -> None:
         self.located[LISTING] = self.listing()
 
+    def folder_modules(self, folder: str):  # type: ignore[override]
+        found = super().folder_modules(folder)
+        self.located[LISTING + folder] = self._folders[folder][1]
+        return found
+
     def module(self, dotted: str, optimizers: bool = False):  # type: ignore[override]
         self._locate(dotted)  # remembered per process: a later file reads it without locating it
         key = ("module", dotted)

@@ -459,7 +459,9 @@ def _locator(options: Options) -> Callable[[str], Optional[str]]:
     def locate(dotted: str) -> Optional[str]:
         if project is None:
             return None
-        return project.listing() if dotted == LISTING else ProjectIndex._locate(project, dotted)
+        if dotted.startswith(LISTING):  # the project's listing, or one folder's (``LISTING + folder``)
+            return project.listing() if dotted == LISTING else project.folder_digest(dotted[len(LISTING):])
+        return ProjectIndex._locate(project, dotted)
     return locate
 
 
@@ -557,7 +559,7 @@ class _UnreadImports:
         if self._read is None:
             self._read = {os.path.abspath(p) for p in self._given}
         return any(index.optimizer_module(dotted, unless=self._read) is not None
-                   for dotted in _imported_modules(raw, package, index.beside(package)))
+                   for dotted in _imported_modules(raw, package, index.beside(path)))
 
 
 def _imported_modules(raw: bytes, package: Optional[str],

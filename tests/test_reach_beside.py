@@ -119,10 +119,11 @@ def test_a_runs_second_pass_reads_a_scripts_imports_as_the_resolver_does(tmp_pat
     make_repo(tmp_path, {"examples/demo/model.py": "", "examples/demo/blocks/__init__.py": "", "model.py": ""})
     index = ProjectIndex([str(tmp_path)])
     raw = b"from model import build\nimport blocks.dense, torch\nfrom .x import y\nfrom torch import nn\n"
-    assert list(_imported_modules(raw, "examples.demo", index.beside("examples.demo"))) == [
+    script = str(tmp_path / "examples" / "demo" / "train.py")
+    assert list(_imported_modules(raw, "examples.demo", index.beside(script))) == [
         "examples.demo.model", "examples.demo.model.build", "examples.demo.blocks.dense", "torch",
         "examples.demo.x", "examples.demo.x.y", "torch", "torch.nn"]
-    assert index.beside("") is None and index.beside(None) is None  # at a base: found there already
+    assert index.beside(str(tmp_path / "train.py")) is None  # at a base: found there already
 
 
 def test_folders_that_are_no_module_names_are_followed_from_above(tmp_path):
@@ -153,3 +154,45 @@ def test_folders_that_are_no_module_names_are_followed_from_above(tmp_path):
     for script in ("examples/my-demo/train.py", "tools-x/pkg/relative.py", "tools-x/pkg/train.py"):
         assert _check(repository, "--no-cache", script) == [e for e in expected if e.startswith(script)]
     assert _check(repository, "--no-cache", "v1.0/train.py")[0].endswith(" v1.0/model.py:7")
+
+
+def test_a_folder_is_a_package_by_its_own_init_alone(tmp_path):
+    """A module named like the script's folder (``examples/demo.py``) or a package of that name
+    under another base (``src/examples/``) does not make ``examples/demo/`` a package: its
+    scripts still find their neighbours, not ``examples/model.py``."""
+    repository = make_repo(tmp_path, {
+        "examples/demo/train.py": TRAIN.format("from model import build_model"),
+        "examples/demo/model.py": BUILDER.format("0.0"), "examples/demo/blocks.py": BLOCKS.format("0.0"),
+        "examples/demo.py": "", "src/examples/__init__.py": "", "src/examples/demo/__init__.py": "",
+        "examples/model.py": BUILDER.format("1e-4"), "examples/blocks.py": BLOCKS.format("1e-5"),
+    })
+    assert _check(repository, "--no-cache", ".") == []
+    assert _check(repository, "--no-cache", "examples") == []
+    assert _check(repository, "--no-cache", "examples/demo/train.py") == []
+
+
+def test_a_framework_named_folder_or_module_beside_a_script_is_not_the_framework(tmp_path):
+    """Per-framework example folders (``examples/torch/``, ``examples/keras.py``): ``import torch``
+    is still torch, as ``check FILE`` reads it."""
+    torch_script = "import torch\nopt = torch.optim.Adam(params, weight_decay=1e-4)\n"
+    keras_script = TRAIN.format("from model import build_model")  # beside tensorflow.py
+    repository = make_repo(tmp_path, {
+        "examples/train.py": torch_script, "examples/torch/__init__.py": "", "examples/tensorflow.py": "",
+        "examples/keras.py": "", "examples/keras_train.py": keras_script,
+        "examples/model.py": BUILDER.format("1e-4"), "examples/blocks.py": BLOCKS.format("0.0"),
+    })
+    result = run_cli("check", "-q", "--no-cache", ".", cwd=repository)
+    assert result.stderr == "" and [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [
+        ["examples/keras_train.py:7:13:", "AWL201"], ["examples/keras_train.py:9:15:", "AWL201"],
+        ["examples/train.py:2:7:", "AWL101"]]
+    alone = run_cli("check", "-q", "--no-cache", "examples/train.py", "examples/keras_train.py", cwd=repository)
+    assert sorted(alone.stdout.splitlines()) == sorted(result.stdout.splitlines())
+
+
+def test_a_script_whose_name_is_no_module_name_finds_its_neighbours(tmp_path):
+    repository = make_repo(tmp_path, {
+        "examples/demo/train-big.py": TRAIN.format("from model import build_model"),
+        "examples/demo/model.py": BUILDER.format("0.0"), "examples/demo/blocks.py": BLOCKS.format("0.0"),
+        "model.py": BUILDER.format("1e-4"), "blocks.py": BLOCKS.format("1e-5"),
+    })
+    assert _check(repository, "--no-cache", ".") == _check(repository, "--no-cache", "examples/demo/train-big.py") == []
