@@ -17,6 +17,7 @@ It pickles as its roots (the cache stays behind), so worker processes each build
 from __future__ import annotations
 
 import ast
+import functools
 import os
 from typing import Callable, Container, Dict, FrozenSet, Hashable, Iterator, List, Optional, Sequence, Tuple, TypeVar
 
@@ -146,7 +147,7 @@ class ProjectIndex:
                     for entry in entries:
                         if entry.name.endswith(".py"):
                             names.add(entry.name[:-3])
-                        elif os.path.isfile(os.path.join(entry.path, "__init__.py")):
+                        elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "__init__.py")):
                             names.add(entry.name)
             except OSError:
                 pass
@@ -371,15 +372,10 @@ class ProjectIndex:
         return callable_reach(module, binding.node, self.reach, depth)
 
 
-_FRAMEWORK_ROOTS: List[FrozenSet[str]] = []
-
-
+@functools.lru_cache(maxsize=1)
 def _framework_roots() -> FrozenSet[str]:
-    """The top-level names of the APIs the catalog lists (``torch``, ``tensorflow``, …), once."""
-    if not _FRAMEWORK_ROOTS:
-        _FRAMEWORK_ROOTS.append(frozenset(name.split(".", 1)[0] for row in catalog.all_rows()
-                                          for name in getattr(row, "names", ())))
-    return _FRAMEWORK_ROOTS[0]
+    """The top-level names of the APIs the catalog lists (``torch``, ``tensorflow``, …)."""
+    return frozenset(name.split(".", 1)[0] for row in catalog.all_rows() for name in getattr(row, "names", ()))
 
 
 def _walk(base: str) -> Iterator[Tuple[str, List[str]]]:
