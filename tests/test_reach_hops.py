@@ -623,7 +623,8 @@ def test_a_module_that_compiles_by_a_string_name_is_checked_when_the_builder_is_
 def test_a_script_that_compiles_by_a_string_name_without_importing_keras(tmp_path):
     """``model.compile("adam")`` in a script that imports only the builder: Keras's compile when
     the model's walk meets L2 regularizers, and nothing when it meets none (``re.compile``, a
-    builder without L2, a torch model) or the optimizer is not adaptive."""
+    builder without L2, a torch model), the optimizer is not adaptive, or the module imports
+    another framework."""
     from helpers import make_repo, run_cli
 
     builder = ("from tensorflow.keras import Sequential, layers, regularizers\n\n"
@@ -641,6 +642,8 @@ def test_a_script_that_compiles_by_a_string_name_without_importing_keras(tmp_pat
         "regex.py": "import re\nfrom models import build_model\nmodel = build_model()\npattern = re.compile('adam')\n",
         "torch_step.py": "import torch\nfrom net import Net\nmodel = torch.compile(Net())\nname = 'adam'\n",
         "net.py": "import torch\nclass Net(torch.nn.Module):\n    pass\n",
+        # a module of another framework compiles its own models (deepctr-torch's Keras-like API)
+        "torch_api.py": "import torch\nfrom models import build_model\nmodel = build_model()\nmodel.compile('adam', 'mse')\n",
         # compiled in a function written above the add() that gives the model its L2
         "ordered.py": "from models import plain_model, head\ndef train(m):\n    m.compile('adam', loss='mse')\n"
                       "model = plain_model()\nmodel.add(head())\ntrain(model)\n",

@@ -35,6 +35,10 @@ from .base import Checker
 _REGULARIZERS = {name: row for row in catalog.L2_PENALTIES if row.kind == "regularizer" for name in row.names}
 _LOSS_TERMS = {name: row for row in catalog.L2_PENALTIES if row.kind == "loss" for name in row.names}
 _ROOTS = frozenset(name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS for name in row.names)
+# the other frameworks the catalog names (torch, optax, transformers, …): a module that imports one
+# and compiles with a string is not compiling a Keras model (deepctr-torch's ``model.compile("adam")``)
+_OTHER_ROOTS = frozenset(name.split(".", 1)[0] for row in (*catalog.OPTIMIZERS, *catalog.OPTAX_OPTIMIZERS)
+                         for name in row.names) - _ROOTS
 _GETTER = "getter"  # the route of keras.optimizers.get/deserialize
 _NAMED = "named"  # the route of the getters that take an exact name (tf.estimator's get_optimizer_instance)
 _PENALTY = "penalty"  # the route of the L2 penalties (nothing to check at the call itself)
@@ -328,9 +332,11 @@ class KerasTfChecker(Checker):
             # a name, or what a variable may hold: ``def train(model, optimizer="adam")`` (its default)
             names = self.ctx.strings(chosen, scope)
             adaptive = [n for n in names if n.lower() in catalog.KERAS_OPTIMIZER_STRINGS]
-            # without a Keras import, ``x.compile("adam")`` is Keras's only when the model's walk
-            # meets L2 penalties (``re.compile("adam")`` meets none)
-            if not (adaptive and (self._imports_keras() or self._model_penalties(model, scope))):
+            # without a Keras import, ``x.compile("adam")`` is Keras's only in a module that imports
+            # no other framework and when the model's walk meets L2 penalties (``re.compile("adam")``
+            # meets none)
+            if not (adaptive and (self._imports_keras() or not self._imports(_OTHER_ROOTS)
+                                  and self._model_penalties(model, scope))):
                 self.others.append((model, scope))  # SGD, or what cannot be followed: not ours
                 return
             literal = self.ctx.literal(chosen, scope)
@@ -399,7 +405,10 @@ class KerasTfChecker(Checker):
         return None
 
     def _imports_keras(self) -> bool:
-        return any(b.qualname and b.qualname.split(".")[0] in _ROOTS
+        return self._imports(_ROOTS)
+
+    def _imports(self, roots: FrozenSet[str]) -> bool:
+        return any(b.qualname and b.qualname.split(".")[0] in roots
                    for bindings in self.ctx.resolver.module.bindings.values() for b in bindings)
 
     def _report(self, optimizer: _Optimizer) -> List[Finding]:
