@@ -623,8 +623,7 @@ def test_a_module_that_compiles_by_a_string_name_is_checked_when_the_builder_is_
 def test_a_script_that_compiles_by_a_string_name_without_importing_keras(tmp_path):
     """``model.compile("adam")`` in a script that imports only the builder: Keras's compile when
     the model's walk meets L2 regularizers, and nothing when it meets none (``re.compile``, a
-    builder without L2, a torch model), the optimizer is not adaptive, or the module imports
-    another framework."""
+    builder without L2, a torch model) or the optimizer is not adaptive."""
     from helpers import make_repo, run_cli
 
     builder = ("from tensorflow.keras import Sequential, layers, regularizers\n\n"
@@ -642,8 +641,6 @@ def test_a_script_that_compiles_by_a_string_name_without_importing_keras(tmp_pat
         "regex.py": "import re\nfrom models import build_model\nmodel = build_model()\npattern = re.compile('adam')\n",
         "torch_step.py": "import torch\nfrom net import Net\nmodel = torch.compile(Net())\nname = 'adam'\n",
         "net.py": "import torch\nclass Net(torch.nn.Module):\n    pass\n",
-        # a module of another framework compiles its own models (deepctr-torch's Keras-like API)
-        "torch_api.py": "import torch\nfrom models import build_model\nmodel = build_model()\nmodel.compile('adam', 'mse')\n",
         # compiled in a function written above the add() that gives the model its L2
         "ordered.py": "from models import plain_model, head\ndef train(m):\n    m.compile('adam', loss='mse')\n"
                       "model = plain_model()\nmodel.add(head())\ntrain(model)\n",
@@ -655,6 +652,28 @@ def test_a_script_that_compiles_by_a_string_name_without_importing_keras(tmp_pat
     assert "compile(optimizer='adam') trains L2 weight regularizers (models.py:4)" in result.stdout
     alone = run_cli("check", "-q", "--no-cache", "train.py", cwd=repository)  # as pre-commit runs it
     assert alone.stdout.splitlines() == result.stdout.splitlines()[1:2], alone.stderr
+
+
+def test_a_compile_by_name_of_a_model_no_keras_module_builds_is_not_walked(tmp_path, monkeypatch):
+    """deepctr-torch's tests call its Keras-like ``model.compile("adam")`` on torch models: without
+    a Keras import, only a model built by a project module that imports Keras is walked (each
+    walk over the torch package took 90 ms)."""
+    from adamw_lint.checkers.keras_tf import KerasTfChecker
+    from adamw_lint.project_index import ProjectIndex
+
+    (tmp_path / "torch_models.py").write_text("import torch\nclass MMOE(torch.nn.Module):\n    pass\n")
+    (tmp_path / "keras_models.py").write_text(
+        "from tensorflow.keras import Sequential, layers, regularizers\n"
+        "def build():\n    return Sequential([layers.Dense(1, kernel_regularizer=regularizers.l2(1e-4))])\n")
+    walked = []
+    original = KerasTfChecker._model_penalties
+    monkeypatch.setattr(KerasTfChecker, "_model_penalties", lambda self, *a: walked.append(a) or original(self, *a))
+    source = "from {} import {}\nmodel = {}()\nmodel.compile('adam', 'mse')\n"
+    path = str(tmp_path / "test_x.py")
+    assert analyze_source(source.format("torch_models", "MMOE", "MMOE"), path=path, project=ProjectIndex([str(tmp_path)])) == []
+    assert walked == []
+    found = analyze_source(source.format("keras_models", "build", "build"), path=path, project=ProjectIndex([str(tmp_path)]))
+    assert [(f.line, f.code) for f in found] == [(3, "AWL201")] and walked
 
 
 def test_a_model_stored_by_a_method_that_names_nothing_and_layers_from_another_module(tmp_path):

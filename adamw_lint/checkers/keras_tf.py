@@ -35,10 +35,6 @@ from .base import Checker
 _REGULARIZERS = {name: row for row in catalog.L2_PENALTIES if row.kind == "regularizer" for name in row.names}
 _LOSS_TERMS = {name: row for row in catalog.L2_PENALTIES if row.kind == "loss" for name in row.names}
 _ROOTS = frozenset(name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS for name in row.names)
-# the other frameworks the catalog names (torch, optax, transformers, …): a module that imports one
-# and compiles with a string is not compiling a Keras model (deepctr-torch's ``model.compile("adam")``)
-_OTHER_ROOTS = frozenset(name.split(".", 1)[0] for row in (*catalog.OPTIMIZERS, *catalog.OPTAX_OPTIMIZERS)
-                         for name in row.names) - _ROOTS
 _GETTER = "getter"  # the route of keras.optimizers.get/deserialize
 _NAMED = "named"  # the route of the getters that take an exact name (tf.estimator's get_optimizer_instance)
 _PENALTY = "penalty"  # the route of the L2 penalties (nothing to check at the call itself)
@@ -164,6 +160,7 @@ class KerasTfChecker(Checker):
         self._reaching: set = set()
         self._judging: set = set()  # (key, parameter) of the ``_zero_argument`` questions open
         self._zeros: Dict[Tuple[int, str], bool] = {}  # their answers, for the walk in force (``_calls``)
+        self._keras_builder: Optional[bool] = None  # ``_imports_keras_builder``
         self._budget = 0  # steps the summaries of one walk may still take
         self._too_far = False  # a summary was given up: this module's walks are long, taken as they are
         self._open: List[Hashable] = []  # the keys of the other modules' summaries being computed
@@ -332,10 +329,10 @@ class KerasTfChecker(Checker):
             # a name, or what a variable may hold: ``def train(model, optimizer="adam")`` (its default)
             names = self.ctx.strings(chosen, scope)
             adaptive = [n for n in names if n.lower() in catalog.KERAS_OPTIMIZER_STRINGS]
-            # without a Keras import, ``x.compile("adam")`` is Keras's only in a module that imports
-            # no other framework and when the model's walk meets L2 penalties (``re.compile("adam")``
-            # meets none)
-            if not (adaptive and (self._imports_keras() or not self._imports(_OTHER_ROOTS)
+            # without a Keras import, ``x.compile("adam")`` is Keras's only when the module imports
+            # a builder from a project module that imports Keras (not deepctr-torch's Keras-like
+            # ``model.compile("adam")``) and the model's walk meets L2 penalties
+            if not (adaptive and (self._imports_keras() or self._imports_keras_builder()
                                   and self._model_penalties(model, scope))):
                 self.others.append((model, scope))  # SGD, or what cannot be followed: not ours
                 return
@@ -405,11 +402,17 @@ class KerasTfChecker(Checker):
         return None
 
     def _imports_keras(self) -> bool:
-        return self._imports(_ROOTS)
+        return _imports_keras(self.ctx.resolver.module)
 
-    def _imports(self, roots: FrozenSet[str]) -> bool:
-        return any(b.qualname and b.qualname.split(".")[0] in roots
-                   for bindings in self.ctx.resolver.module.bindings.values() for b in bindings)
+    def _imports_keras_builder(self) -> bool:
+        """Whether the module imports a function or class that a project module importing Keras or
+        TensorFlow defines (``from models import build_model``; re-exports followed), once."""
+        if self._keras_builder is None:
+            self._keras_builder = any(
+                found is not None and _imports_keras(found[0].resolver.module)
+                for bindings in self.ctx.resolver.module.bindings.values() for b in bindings if b.from_import and b.qualname
+                for found in [self._project_callable(b.qualname)])
+        return self._keras_builder
 
     def _report(self, optimizer: _Optimizer) -> List[Finding]:
         regularizers: List[_Site] = []
@@ -1262,6 +1265,10 @@ def _prefix(keyword: Optional[str]) -> str:
     if keyword and keyword.endswith("optimizer") and len(keyword) > len("optimizer"):
         return keyword[:-len("optimizer")]
     return ""
+
+
+def _imports_keras(module: Scope) -> bool:
+    return any(b.qualname and b.qualname.split(".")[0] in _ROOTS for bindings in module.bindings.values() for b in bindings)
 
 
 def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
