@@ -26,7 +26,7 @@ from .files import SourceError
 from .findings import Edit, Finding, Fix
 
 DEFAULT_DIR = ".adamw_lint_cache"
-# dotted module name → the file it was found in (None: not found); or ``LISTING`` → the listing
+# dotted module name → the file it was found in (None: not found); or a listing's key → its digest
 Deps = Dict[str, Optional[str]]
 # a dependency on every module of the project (a scan of them all): its value is ``ProjectIndex.listing()``;
 # ``LISTING + folder``, on the modules of one folder: ``ProjectIndex.folder_digest(folder)``

@@ -98,7 +98,7 @@ class ProjectIndex:
             parts = relative[:-3].split(os.sep)
             if parts[-1] == "__init__":
                 parts = parts[:-1]
-            if parts and all("." not in p for p in parts):
+            if parts and all(p and "." not in p for p in parts):
                 return ".".join(parts)
         return None
 
@@ -138,14 +138,15 @@ class ProjectIndex:
         return module_there
 
     def folder_modules(self, folder: str) -> FrozenSet[str]:
-        """The names a folder on ``sys.path`` makes importable: its ``.py`` files and its folders
-        with an ``__init__.py`` (and ``__init__`` when it is a package itself), read once."""
+        """The modules and packages a folder holds: its ``.py`` files and its folders with an
+        ``__init__.py`` (and ``__init__`` when it is a package itself; a namespace package, a
+        folder without one, is not looked for there), read once."""
         if folder not in self._folders:
             names = set()
             try:
                 with os.scandir(folder) as entries:
                     for entry in entries:
-                        if entry.name.endswith(".py"):
+                        if entry.name.endswith(".py") and entry.is_file():
                             names.add(entry.name[:-3])
                         elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "__init__.py")):
                             names.add(entry.name)

@@ -196,3 +196,14 @@ def test_a_script_whose_name_is_no_module_name_finds_its_neighbours(tmp_path):
         "model.py": BUILDER.format("1e-4"), "blocks.py": BLOCKS.format("1e-5"),
     })
     assert _check(repository, "--no-cache", ".") == _check(repository, "--no-cache", "examples/demo/train-big.py") == []
+
+
+def test_a_folder_named_like_a_module_is_not_one(tmp_path):
+    """``examples/demo/model.py/`` is a folder, which Python does not import as ``model``."""
+    repository = make_repo(tmp_path, {
+        "examples/demo/train.py": TRAIN.format("from model import build_model"),
+        "examples/demo/model.py/__init__.py": "", "model.py": BUILDER.format("1e-4"), "blocks.py": BLOCKS.format("0.0"),
+    })
+    assert [f.split(" ", 1)[0] for f in _check(repository, "--no-cache", ".")] == \
+        [f.split(" ", 1)[0] for f in _check(repository, "--no-cache", "examples/demo/train.py")] == \
+        ["examples/demo/train.py:7:13:", "examples/demo/train.py:9:15:"]

@@ -641,6 +641,8 @@ def test_a_script_that_compiles_by_a_string_name_without_importing_keras(tmp_pat
         "regex.py": "import re\nfrom models import build_model\nmodel = build_model()\npattern = re.compile('adam')\n",
         "torch_step.py": "import torch\nfrom net import Net\nmodel = torch.compile(Net())\nname = 'adam'\n",
         "net.py": "import torch\nclass Net(torch.nn.Module):\n    pass\n",
+        "plain_import.py": "import models\nm = models.build_model()\nm.compile('adam', loss='mse')\n",
+        "in_function.py": "def main():\n    from models import build_model\n    m = build_model()\n    m.compile('adam', loss='mse')\n",
         # compiled in a function written above the add() that gives the model its L2
         "ordered.py": "from models import plain_model, head\ndef train(m):\n    m.compile('adam', loss='mse')\n"
                       "model = plain_model()\nmodel.add(head())\ntrain(model)\n",
@@ -648,32 +650,39 @@ def test_a_script_that_compiles_by_a_string_name_without_importing_keras(tmp_pat
     result = run_cli("check", "-q", "--no-cache", ".", cwd=repository)
     assert result.returncode == 1, result.stderr
     assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [
-        ["ordered.py:3:5:", "AWL201"], ["train.py:4:1:", "AWL201"], ["train_kw.py:4:1:", "AWL201"]]
+        ["in_function.py:4:5:", "AWL201"], ["ordered.py:3:5:", "AWL201"], ["plain_import.py:3:1:", "AWL201"],
+        ["train.py:4:1:", "AWL201"], ["train_kw.py:4:1:", "AWL201"]]
     assert "compile(optimizer='adam') trains L2 weight regularizers (models.py:4)" in result.stdout
     alone = run_cli("check", "-q", "--no-cache", "train.py", cwd=repository)  # as pre-commit runs it
-    assert alone.stdout.splitlines() == result.stdout.splitlines()[1:2], alone.stderr
+    assert alone.stdout.splitlines() == result.stdout.splitlines()[3:4], alone.stderr
 
 
-def test_a_compile_by_name_of_a_model_no_keras_module_builds_is_not_walked(tmp_path, monkeypatch):
+def test_a_compile_by_name_in_a_project_that_imports_no_keras_is_not_walked(tmp_path, monkeypatch):
     """deepctr-torch's tests call its Keras-like ``model.compile("adam")`` on torch models: without
-    a Keras import, only a model built by a project module that imports Keras is walked (each
-    walk over the torch package took 90 ms)."""
+    a Keras import in the module, a model is walked only in a project that imports Keras somewhere
+    (each walk over the torch package took 90 ms)."""
     from adamw_lint.checkers.keras_tf import KerasTfChecker
     from adamw_lint.project_index import ProjectIndex
 
-    (tmp_path / "torch_models.py").write_text("import torch\nclass MMOE(torch.nn.Module):\n    pass\n")
-    (tmp_path / "keras_models.py").write_text(
-        "from tensorflow.keras import Sequential, layers, regularizers\n"
-        "def build():\n    return Sequential([layers.Dense(1, kernel_regularizer=regularizers.l2(1e-4))])\n")
+    torch_project, keras_project = tmp_path / "torch_project", tmp_path / "keras_project"
+    for project in (torch_project, keras_project):
+        project.mkdir()
+        (project / "torch_models.py").write_text("import torch  # not keras\nclass MMOE(torch.nn.Module):\n    pass\n")
+    (keras_project / "keras_models.py").write_text(
+        "def build():\n    from tensorflow.keras import Sequential, layers, regularizers\n"
+        "    return Sequential([layers.Dense(1, kernel_regularizer=regularizers.l2(1e-4))])\n")
     walked = []
     original = KerasTfChecker._model_penalties
     monkeypatch.setattr(KerasTfChecker, "_model_penalties", lambda self, *a: walked.append(a) or original(self, *a))
-    source = "from {} import {}\nmodel = {}()\nmodel.compile('adam', 'mse')\n"
-    path = str(tmp_path / "test_x.py")
-    assert analyze_source(source.format("torch_models", "MMOE", "MMOE"), path=path, project=ProjectIndex([str(tmp_path)])) == []
-    assert walked == []
-    found = analyze_source(source.format("keras_models", "build", "build"), path=path, project=ProjectIndex([str(tmp_path)]))
-    assert [(f.line, f.code) for f in found] == [(3, "AWL201")] and walked
+    source = "import {}\nmodel = {}()\nmodel.compile('adam', 'mse')\n"
+
+    def found(project, module, built):
+        path = str(project / "test_x.py")
+        return [(f.line, f.code) for f in analyze_source(source.format(module, built), path=path,
+                                                          project=ProjectIndex([str(project)]))]
+    assert found(torch_project, "torch_models", "torch_models.MMOE") == [] and walked == []
+    assert found(keras_project, "torch_models", "torch_models.MMOE") == [] and walked  # walked: no L2
+    assert found(keras_project, "keras_models", "keras_models.build") == [(3, "AWL201")]
 
 
 def test_a_model_stored_by_a_method_that_names_nothing_and_layers_from_another_module(tmp_path):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from typing import (Any, Callable, Dict, FrozenSet, Hashable, Iterable, Iterator, List, Optional, Sequence, Set,
                     Tuple, TypeVar, Union)
 
@@ -35,6 +36,9 @@ from .base import Checker
 _REGULARIZERS = {name: row for row in catalog.L2_PENALTIES if row.kind == "regularizer" for name in row.names}
 _LOSS_TERMS = {name: row for row in catalog.L2_PENALTIES if row.kind == "loss" for name in row.names}
 _ROOTS = frozenset(name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS for name in row.names)
+_ROOT_WORDS = tuple(root.encode() for root in sorted(_ROOTS))
+_KERAS_IMPORT = re.compile(rb"^[ \t]*(?:from|import)[ \t]+(?:%s)\b" % b"|".join(sorted(_ROOT_WORDS, key=len, reverse=True)),
+                           re.MULTILINE)  # a line that imports Keras or TensorFlow
 _GETTER = "getter"  # the route of keras.optimizers.get/deserialize
 _NAMED = "named"  # the route of the getters that take an exact name (tf.estimator's get_optimizer_instance)
 _PENALTY = "penalty"  # the route of the L2 penalties (nothing to check at the call itself)
@@ -160,7 +164,6 @@ class KerasTfChecker(Checker):
         self._reaching: set = set()
         self._judging: set = set()  # (key, parameter) of the ``_zero_argument`` questions open
         self._zeros: Dict[Tuple[int, str], bool] = {}  # their answers, for the walk in force (``_calls``)
-        self._keras_builder: Optional[bool] = None  # ``_imports_keras_builder``
         self._budget = 0  # steps the summaries of one walk may still take
         self._too_far = False  # a summary was given up: this module's walks are long, taken as they are
         self._open: List[Hashable] = []  # the keys of the other modules' summaries being computed
@@ -329,10 +332,10 @@ class KerasTfChecker(Checker):
             # a name, or what a variable may hold: ``def train(model, optimizer="adam")`` (its default)
             names = self.ctx.strings(chosen, scope)
             adaptive = [n for n in names if n.lower() in catalog.KERAS_OPTIMIZER_STRINGS]
-            # without a Keras import, ``x.compile("adam")`` is Keras's only when the module imports
-            # a builder from a project module that imports Keras (not deepctr-torch's Keras-like
-            # ``model.compile("adam")``) and the model's walk meets L2 penalties
-            if not (adaptive and (self._imports_keras() or self._imports_keras_builder()
+            # without a Keras import, ``x.compile("adam")`` is Keras's only in a project that
+            # imports Keras somewhere (not deepctr-torch, whose models have a Keras-like
+            # ``compile("adam")``) and when the model's walk meets L2 penalties
+            if not (adaptive and (self._imports_keras() or self._project_imports_keras()
                                   and self._model_penalties(model, scope))):
                 self.others.append((model, scope))  # SGD, or what cannot be followed: not ours
                 return
@@ -404,15 +407,11 @@ class KerasTfChecker(Checker):
     def _imports_keras(self) -> bool:
         return _imports_keras(self.ctx.resolver.module)
 
-    def _imports_keras_builder(self) -> bool:
-        """Whether the module imports a function or class that a project module importing Keras or
-        TensorFlow defines (``from models import build_model``; re-exports followed), once."""
-        if self._keras_builder is None:
-            self._keras_builder = any(
-                found is not None and _imports_keras(found[0].resolver.module)
-                for bindings in self.ctx.resolver.module.bindings.values() for b in bindings if b.from_import and b.qualname
-                for found in [self._project_callable(b.qualname)])
-        return self._keras_builder
+    def _project_imports_keras(self) -> bool:
+        """Whether a module of the project imports Keras or TensorFlow (a line that starts with
+        the import), once per process; the answer depends on every module (noted for the cache)."""
+        project = self.ctx.project
+        return project is not None and project.shared(("imports keras",), _imports_keras_anywhere, project)
 
     def _report(self, optimizer: _Optimizer) -> List[Finding]:
         regularizers: List[_Site] = []
@@ -1265,6 +1264,12 @@ def _prefix(keyword: Optional[str]) -> str:
     if keyword and keyword.endswith("optimizer") and len(keyword) > len("optimizer"):
         return keyword[:-len("optimizer")]
     return ""
+
+
+def _imports_keras_anywhere(project: Any) -> bool:
+    from ..config_choice import project_modules
+
+    return any(_KERAS_IMPORT.search(raw) for _, raw in project_modules(project, _ROOT_WORDS))
 
 
 def _imports_keras(module: Scope) -> bool:
