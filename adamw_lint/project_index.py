@@ -62,7 +62,11 @@ class ProjectIndex:
         """Directories module names are relative to: each root's top package's parent (a root
         inside a package), the root itself and its ``src/``; then the git repository's root and
         its ``src/``, so that a file named alone (pre-commit names the changed files) still finds
-        ``from lib.optim import make_opt`` at the top of its repository."""
+        ``from lib.optim import make_opt`` at the top of its repository. A file named alone in a
+        repository is named from the repository, as ``check .`` names it (what it finds where it
+        runs from is ``beside``'s), unless a folder on the way has a dot in its name: its own
+        folders as bases made a pre-commit run naming ``examples/demo/train.py`` and ``train.py``
+        give the second the first's neighbours."""
         if self._bases is None:
             found: List[str] = []
             repositories: List[str] = []
@@ -71,10 +75,11 @@ class ProjectIndex:
                 top = directory
                 while os.path.isfile(os.path.join(top, "__init__.py")) and os.path.dirname(top) != top:
                     top = os.path.dirname(top)
-                for base in (top, directory, os.path.join(directory, "src")):
-                    if os.path.isdir(base) and base not in found:
-                        found.append(base)
                 repository = _repository(directory)
+                if repository is None or os.path.isdir(root) or "." in os.path.relpath(directory, repository).strip("."):
+                    for base in (top, directory, os.path.join(directory, "src")):
+                        if os.path.isdir(base) and base not in found:
+                            found.append(base)
                 if repository is not None and repository not in repositories:
                     repositories.append(repository)
             for repository in repositories:

@@ -207,3 +207,18 @@ def test_a_folder_named_like_a_module_is_not_one(tmp_path):
     assert [f.split(" ", 1)[0] for f in _check(repository, "--no-cache", ".")] == \
         [f.split(" ", 1)[0] for f in _check(repository, "--no-cache", "examples/demo/train.py")] == \
         ["examples/demo/train.py:7:13:", "examples/demo/train.py:9:15:"]
+
+
+def test_a_pre_commit_run_naming_several_files_reads_each_as_check_dot_does(tmp_path):
+    """pre-commit names the changed files: ``examples/demo/train.py`` beside ``train.py`` at the
+    top made ``examples/demo`` a base for both, and ``train.py``'s ``from model import …`` (no
+    such module at the top: it fails at run time) read the example's builder."""
+    repository = make_repo(tmp_path, {
+        "examples/demo/train.py": TRAIN.format("from model import build_model"),
+        "examples/demo/model.py": BUILDER.format("1e-4"), "examples/demo/blocks.py": BLOCKS.format("0.0"),
+        "train.py": TRAIN.format("from model import build_model"),
+    })
+    everything = _check(repository, "--no-cache", ".")
+    assert [f.split(" ", 1)[0] for f in everything] == ["examples/demo/train.py:7:13:", "examples/demo/train.py:9:15:"]
+    for named in (("examples/demo/train.py", "train.py"), ("train.py", "examples/demo/train.py")):
+        assert sorted(_check(repository, "--no-cache", *named)) == everything
