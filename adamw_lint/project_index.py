@@ -76,14 +76,18 @@ class ProjectIndex:
                 while os.path.isfile(os.path.join(top, "__init__.py")) and os.path.dirname(top) != top:
                     top = os.path.dirname(top)
                 repository = _repository(directory)
-                if repository is None or os.path.isdir(root) or "." in os.path.relpath(directory, repository).strip("."):
+                below = os.path.relpath(directory, repository).split(os.sep) if repository is not None else []
+                if repository is None or os.path.isdir(root) or any("." in part for part in below if part != "."):
                     for base in (top, directory, os.path.join(directory, "src")):
                         if os.path.isdir(base) and base not in found:
                             found.append(base)
                 if repository is not None and repository not in repositories:
                     repositories.append(repository)
             for repository in repositories:
-                for base in (repository, os.path.join(repository, "src")):
+                top = repository  # a repository that is a package itself is named from its parent, as by check .
+                while os.path.isfile(os.path.join(top, "__init__.py")) and os.path.dirname(top) != top:
+                    top = os.path.dirname(top)
+                for base in (top, repository, os.path.join(repository, "src")):
                     if os.path.isdir(base) and base not in found:
                         found.append(base)
             self._bases = found

@@ -222,3 +222,24 @@ def test_a_pre_commit_run_naming_several_files_reads_each_as_check_dot_does(tmp_
     assert [f.split(" ", 1)[0] for f in everything] == ["examples/demo/train.py:7:13:", "examples/demo/train.py:9:15:"]
     for named in (("examples/demo/train.py", "train.py"), ("train.py", "examples/demo/train.py")):
         assert sorted(_check(repository, "--no-cache", *named)) == everything
+
+
+def test_a_file_named_alone_in_a_repository_that_is_a_package_or_under_a_hidden_folder(tmp_path):
+    """A repository that is a package is named from its parent, by ``check .`` and for a file
+    named alone; a file below a hidden folder (``.github/scripts/``) named alone keeps its own
+    folder as a base, as no module name can hold the dot."""
+    repository = tmp_path / "mypkg"
+    make_repo(repository, {
+        "__init__.py": "", "model.py": BUILDER.format("1e-4"), "blocks.py": BLOCKS.format("0.0"),
+        "sub/__init__.py": "", "sub/t2.py": TRAIN.format("from mypkg.model import build_model").replace(
+            "import model as models", "import mypkg.model as models"),
+        ".github/scripts/model.py": BUILDER.format("1e-4"), ".github/scripts/blocks.py": BLOCKS.format("0.0"),
+        ".github/scripts/z.py": TRAIN.format("from model import build_model"),
+    })
+    everything = _check(repository, "--no-cache", ".")
+    assert [f.split(" ", 1)[0] for f in everything] == [".github/scripts/z.py:7:13:", ".github/scripts/z.py:9:15:",
+                                                        "sub/t2.py:7:13:", "sub/t2.py:9:15:"]
+    assert _check(repository, "--no-cache", "sub/t2.py") == everything[2:]
+    # named alone, the script reads its neighbour; check . cannot name the folder, and reads the top's
+    assert [f.rsplit(" ", 1)[1] for f in _check(repository, "--no-cache", ".github/scripts/z.py")] == [
+        ".github/scripts/model.py:7", ".github/scripts/model.py:7"]
