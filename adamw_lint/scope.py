@@ -131,8 +131,9 @@ class Resolver:
         self._keep = keep
         # the package relative imports start from; None: they are the project's own, unresolved
         self._package = package
-        # a script's folder is first on ``sys.path``: the dotted name of the module beside it that
-        # an absolute import of a top-level name finds (``ProjectIndex.beside``), or None
+        # the folder the module runs from (a script's, or its top package's) is first on
+        # ``sys.path``: the dotted name of the module there that an absolute import of a
+        # top-level name finds (``ProjectIndex.beside``), or None
         self._beside = beside
         # a constant behind an import (the project's own modules: ``project_index``), or None
         self.imported_literal: Optional[Callable[[str], object]] = None
