@@ -72,9 +72,7 @@ class ProjectIndex:
             repositories: List[str] = []
             for root in self.roots:
                 directory = root if os.path.isdir(root) else os.path.dirname(root)
-                top = directory
-                while os.path.isfile(os.path.join(top, "__init__.py")) and os.path.dirname(top) != top:
-                    top = os.path.dirname(top)
+                top = _above_packages(directory)
                 repository = _repository(directory)
                 below = os.path.relpath(directory, repository).split(os.sep) if repository is not None else []
                 if repository is None or os.path.isdir(root) or any("." in part for part in below if part != "."):
@@ -84,10 +82,8 @@ class ProjectIndex:
                 if repository is not None and repository not in repositories:
                     repositories.append(repository)
             for repository in repositories:
-                top = repository  # a repository that is a package itself is named from its parent, as by check .
-                while os.path.isfile(os.path.join(top, "__init__.py")) and os.path.dirname(top) != top:
-                    top = os.path.dirname(top)
-                for base in (top, repository, os.path.join(repository, "src")):
+                # a repository that is a package itself is named from its parent, as by check .
+                for base in (_above_packages(repository), repository, os.path.join(repository, "src")):
                     if os.path.isdir(base) and base not in found:
                         found.append(base)
             self._bases = found
@@ -150,6 +146,13 @@ class ProjectIndex:
         """The modules and packages a folder holds: its ``.py`` files and its folders with an
         ``__init__.py`` (and ``__init__`` when it is a package itself; a namespace package, a
         folder without one, is not looked for there), read once."""
+        return self._folder(folder)[0]
+
+    def folder_digest(self, folder: str) -> str:
+        """``folder_modules`` as a digest: what the cache compares."""
+        return self._folder(folder)[1]
+
+    def _folder(self, folder: str) -> Tuple[FrozenSet[str], str]:
         if folder not in self._folders:
             names = set()
             try:
@@ -163,12 +166,7 @@ class ProjectIndex:
                 pass
             found = frozenset(names)
             self._folders[folder] = (found, digest("\0".join(sorted(found)).encode("utf-8", "surrogatepass")))
-        return self._folders[folder][0]
-
-    def folder_digest(self, folder: str) -> str:
-        """``folder_modules`` as a digest: what the cache compares (not noted: no file is analyzed)."""
-        ProjectIndex.folder_modules(self, folder)
-        return self._folders[folder][1]
+        return self._folders[folder]
 
     def _locate(self, dotted: str) -> Optional[str]:
         if dotted not in self._located:
@@ -412,6 +410,13 @@ def _walk(base: str) -> Iterator[Tuple[str, List[str]]]:
                 folders.append(entry.name)
         yield directory, sorted(files)
         stack.extend(os.path.join(directory, name) for name in sorted(folders, reverse=True))
+
+
+def _above_packages(directory: str) -> str:
+    """The folder that holds ``directory``'s top package (``directory`` itself when it is none)."""
+    while os.path.isfile(os.path.join(directory, "__init__.py")) and os.path.dirname(directory) != directory:
+        directory = os.path.dirname(directory)
+    return directory
 
 
 def _package(module: str, path: str) -> str:

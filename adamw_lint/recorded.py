@@ -29,26 +29,19 @@ class RecordingIndex(ProjectIndex):
         self.located[LISTING] = self.listing()
 
     def folder_modules(self, folder: str):  # type: ignore[override]
-        found = super().folder_modules(folder)
-        self.located[LISTING + folder] = self._folders[folder][1]
+        found, digest = self._folder(folder)
+        self.located[LISTING + folder] = digest
         return found
 
     def module(self, dotted: str, optimizers: bool = False):  # type: ignore[override]
         self._locate(dotted)  # remembered per process: a later file reads it without locating it
+        # what parsing it looked for (where its imports are found first, ``ProjectIndex.beside``)
+        # decides its names: noted again for every file that reads it, as a shared answer's
         key = ("module", dotted)
-        if dotted in self._modules:
-            self.located.update(self._looked_for.get(key, ()))
-            return super().module(dotted, optimizers)
-        # what parsing it looked for (the modules beside a script its imports find first,
-        # ``ProjectIndex.beside``) decides its names: noted again for every file that reads it
-        outer, self.located = self.located, {}
-        try:
-            return super().module(dotted, optimizers)
-        finally:
-            looked, self.located = self.located, outer
-            if looked:
-                self._looked_for[key] = looked
-                self.located.update(looked)
+        parsed = self._noting(key, super().module, (dotted, optimizers)) if dotted not in self._modules \
+            else super().module(dotted, optimizers)
+        self.located.update(self._looked_for.get(key, ()))
+        return parsed
 
     def shared(self, key: Hashable, compute: Callable[..., _Answer], *args: object) -> _Answer:  # type: ignore[override]
         """``ProjectIndex.shared``, and the modules computing it looked for, noted again for every

@@ -405,7 +405,8 @@ class KerasTfChecker(Checker):
         return None
 
     def _imports_keras(self) -> bool:
-        return _imports_keras(self.ctx.resolver.module)
+        return any(b.qualname and b.qualname.split(".")[0] in _ROOTS
+                   for bindings in self.ctx.resolver.module.bindings.values() for b in bindings)
 
     def _project_imports_keras(self) -> bool:
         """Whether a module of the project imports Keras or TensorFlow (a line that starts with
@@ -1270,10 +1271,6 @@ def _imports_keras_anywhere(project: Any) -> bool:
     from ..config_choice import project_modules
 
     return any(_KERAS_IMPORT.search(raw) for _, raw in project_modules(project, _ROOT_WORDS))
-
-
-def _imports_keras(module: Scope) -> bool:
-    return any(b.qualname and b.qualname.split(".")[0] in _ROOTS for bindings in module.bindings.values() for b in bindings)
 
 
 def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
