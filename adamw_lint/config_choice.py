@@ -44,9 +44,6 @@ _MODULES = frozenset(name.rsplit(".", 1)[0] for name in catalog.OPTIMIZERS_BY_NA
 _NAMES_A_MODULE = naming_pattern(m.rsplit(".", 1)[-1] for m in _MODULES).encode()
 _CASE_FOLDS = ("lower", "upper", "casefold", "capitalize", "title")
 _MAX_MODULE_BYTES = 2_000_000  # a generated or vendored module this large is not a training script
-# every byte but an ASCII letter, digit or underscore → a space: ``.split()`` then gives the words
-# (as ``re.findall(rb"\w+")``, twice as fast)
-_WORD_BYTES = bytes(c if chr(c).isascii() and (chr(c).isalnum() or c == 0x5F) else 0x20 for c in range(256))
 
 
 class Decay(Record):
@@ -371,6 +368,7 @@ class _ProjectSelectors:
 
     def __init__(self, project: "ProjectIndex") -> None:
         from .engine import may_contain_findings
+        from .files import module_words
 
         self.project = project
         # path, the words of its text (None: it cannot be decoded, so it may hold any)
@@ -379,42 +377,24 @@ class _ProjectSelectors:
         for path, raw in _module_bytes(project):
             # one that has neither getattr(<optimizer module>, name) nor a table naming an optimizer builds none
             if may_contain_findings(raw) or b"getattr(" in raw and re.search(_NAMES_A_MODULE, raw):
-                self.modules.append((path, _words(path, raw)))
+                self.modules.append((path, module_words(path, raw)))
 
     def ending_with(self, keys: Collection[str]) -> List[Selector]:
         # the words a module's text has if it spells the key: ``lr-scheduler`` → lr, scheduler
-        wanted = [frozenset(key.encode("utf-8", "surrogatepass").translate(_WORD_BYTES).split()) for key in keys]
+        from .files import WORD_BYTES
+
+        wanted = [frozenset(key.encode("utf-8", "surrogatepass").translate(WORD_BYTES).split()) for key in keys]
         every = not all(wanted)  # a key without an ASCII letter, digit or underscore
         found: List[Selector] = []
-        for index, (path, module_words) in enumerate(self.modules):
+        for index, (path, held) in enumerate(self.modules):
             selectors = self.parsed.get(path)
             if selectors is None:
-                if not every and module_words is not None and not any(words <= module_words for words in wanted):
+                if not every and held is not None and not any(words <= held for words in wanted):
                     continue
                 selectors = self.parsed[path] = _module_selectors(self.project, path)
                 self.modules[index] = (path, frozenset())  # its words are not needed again
             found += (selector for selector in selectors if selector.key[-1] in keys)
         return found
-
-
-def _words(path: str, raw: bytes) -> Optional[FrozenSet[bytes]]:
-    """The ASCII words of a module's text as written and as Python reads its names: decoded as
-    its declared encoding says (UTF-7 spells ``name`` ``n+AGE-me``), and NFKC-normalized (the
-    name ``ｎame`` is ``name``; a string's text is not). None: it cannot be decoded."""
-    from .files import SourceError, declares_encoding, decode
-
-    words = set(raw.translate(_WORD_BYTES).split())
-    if raw.isascii() and not declares_encoding(raw):
-        return frozenset(words)  # Python reads the names as written
-    import unicodedata
-
-    try:
-        text = decode(path, raw).text
-    except SourceError:
-        return None
-    for form in (text,) if text.isascii() else (text, unicodedata.normalize("NFKC", text)):
-        words.update(form.encode("utf-8", "surrogatepass").translate(_WORD_BYTES).split())
-    return frozenset(words)
 
 
 def project_modules(project: "ProjectIndex", words: Sequence[bytes]) -> Iterator[Tuple[str, bytes]]:

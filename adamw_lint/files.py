@@ -17,7 +17,7 @@ import re
 import signal
 import stat
 import sys
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
 from .records import Record
 
@@ -175,6 +175,34 @@ def decode(path: str, raw: bytes) -> Decoded:
         return Decoded(raw.decode(encoding), encoding)
     except (SyntaxError, LookupError, UnicodeDecodeError) as error:
         raise SourceError(path, f"cannot be decoded: {error}") from None
+
+
+# every byte but an ASCII letter, digit or underscore → a space: ``.split()`` then gives the words
+# (as ``re.findall(rb"\w+")``, twice as fast)
+WORD_BYTES = bytes(c if chr(c).isascii() and (chr(c).isalnum() or c == 0x5F) else 0x20 for c in range(256))
+
+
+def module_words(path: str, raw: bytes) -> Optional[FrozenSet[bytes]]:
+    """The ASCII words of a module's text as written and as Python reads its names: decoded as
+    its declared encoding says (UTF-7 spells ``name`` ``n+AGE-me``), and NFKC-normalized (the
+    name ``ｎame`` is ``name``; a string's text is not). None: it cannot be decoded."""
+    if raw.isascii() and not declares_encoding(raw):
+        return frozenset(raw.translate(WORD_BYTES).split())  # Python reads the names as written
+    try:
+        text = decode(path, raw).text
+    except SourceError:
+        return None
+    return frozenset(raw.translate(WORD_BYTES).split()) | text_words(text)
+
+
+def text_words(text: str) -> FrozenSet[bytes]:
+    """The ASCII words of decoded text, as written and NFKC-normalized (``module_words``)."""
+    words = set(text.encode("utf-8", "surrogatepass").translate(WORD_BYTES).split())
+    if not text.isascii():
+        import unicodedata
+
+        words.update(unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass").translate(WORD_BYTES).split())
+    return frozenset(words)
 
 
 _LINE_BREAK = r"(?<=\n)|(?<=\r)(?!\n)"  # compiled on first use: most files have no carriage return

@@ -19,11 +19,12 @@ from __future__ import annotations
 import ast
 import functools
 import os
-from typing import Callable, Container, Dict, FrozenSet, Hashable, Iterator, List, Optional, Sequence, Tuple, TypeVar
+from typing import (AbstractSet, Callable, Container, Dict, FrozenSet, Hashable, Iterator, List, Optional, Sequence, Set,
+                    Tuple, TypeVar)
 
 from . import catalog
 from .cache import digest
-from .files import SourceError, decode, physical_lines, read_bytes
+from .files import SourceError, decode, module_words, physical_lines, read_bytes
 from .scope import Resolver, Scope, is_unknown
 from .summaries import Module, Reach, callable_reach, named_reach
 
@@ -50,6 +51,12 @@ class ProjectIndex:
         self._stamps: List[str] = []  # each module's path, size, times and inode
         self._listing: Optional[str] = None
         self._folders: Dict[str, Tuple[FrozenSet[str], str]] = {}  # folder → the modules in it, their digest
+        self._unlisted: Set[str] = set()  # the folders ``modules()`` did not enter (linked, skipped, hidden)
+        self._named: Optional[Dict[bytes, List[str]]] = None  # a name an import gives → the modules listed under it
+        self._listed: FrozenSet[str] = frozenset()  # those modules (once ``_named`` is found)
+        self._unlisted_words: FrozenSet[bytes] = frozenset()  # the names of the folders not entered
+        self._words: Dict[str, Optional[FrozenSet[bytes]]] = {}  # path → the words of its text (None: unreadable)
+        self._holds: Dict[Hashable, bool] = {}  # ``reach_may_hold``'s arguments → its answer
 
     def __getstate__(self) -> dict:
         return {"roots": self.roots}
@@ -190,7 +197,7 @@ class ProjectIndex:
             self._all_modules, self._stamps = [], []
             seen = set()
             for base in self.bases():
-                for directory, files in _walk(base):
+                for directory, files in _walk(base, self._unlisted):
                     for name in files:
                         if not name.endswith(".py"):
                             continue
@@ -353,6 +360,91 @@ class ProjectIndex:
                 self._mentions[key] = False
         return self._mentions[key]
 
+    def reach_may_hold(self, path: str, words: FrozenSet[bytes], enough: Callable[[AbstractSet[bytes]], bool],
+                       given: FrozenSet[bytes] = frozenset(), own: Optional[FrozenSet[bytes]] = None) -> bool:
+        """Whether the code the module at ``path`` can reach by name may hold, together, enough
+        of ``words`` (``enough`` says, of those it holds and ``given``): the module's words, and
+        those of every listed module an import can give one of its words as name (a file's stem, a
+        package's folder), of theirs, and so on, with the packages above each (``from .. import
+        f``). A library name is written, part by part, in the imports and attributes that reach
+        it, so code that cannot reach such words cannot name it. ``own``: the module's words, when
+        its text is not what is on disk (a buffer checked through stdin).
+
+        True (it may) whenever that cannot be known: the module is not listed (a hidden or
+        skipped folder), the listing is cut at ``_MAX_MODULES``, a module cannot be read, or a
+        word names a folder the listing does not enter (``build``, a linked folder), through
+        which an import could reach modules it does not list. Found once per process and run."""
+        path = os.path.abspath(path)
+        key = (path, words, enough, given, own)  # a frozenset keeps its hash: asked again, a look-up
+        if key not in self._holds:
+            self._holds[key] = self._reach_may_hold(path, words, enough, given, own)
+        return self._holds[key]
+
+    def _reach_may_hold(self, path: str, words: FrozenSet[bytes], enough: Callable[[AbstractSet[bytes]], bool],
+                        given: FrozenSet[bytes], own: Optional[FrozenSet[bytes]]) -> bool:
+        named = self._named_modules()
+        held = set(given & words)
+        if named is None or path not in self._listed or enough(held):
+            return True
+        seen, pending = {path}, [path]
+        while pending:
+            current = pending.pop()
+            found = own if own is not None and current == path else self._module_words(current)
+            if found is None or not self._unlisted_words.isdisjoint(found):
+                return True
+            held |= found & words
+            if enough(held):
+                return True
+            for word in found:
+                for other in named.get(word, ()):
+                    if other not in seen:
+                        seen.add(other)
+                        pending.append(other)
+            for package in self._packages_above(current):
+                if package not in seen:
+                    seen.add(package)
+                    pending.append(package)
+        if own is None:  # what it reaches reaches no more: none of them may either
+            for reached in seen:
+                self._holds[(reached, words, enough, given, None)] = False
+        return False
+
+    def _named_modules(self) -> Optional[Dict[bytes, List[str]]]:
+        """The listed modules by each name an import gives them (None: the listing is cut)."""
+        if self._named is None:
+            modules = self.modules()
+            if len(modules) >= _MAX_MODULES:
+                return None
+            named: Dict[bytes, List[str]] = {}
+            for module in modules:
+                folder, name = os.path.split(module)
+                stem = os.path.basename(folder) if name == "__init__.py" else name[:-3]
+                named.setdefault(stem.encode("utf-8", "surrogatepass"), []).append(module)
+            self._named = named
+            self._listed = frozenset(modules)
+            self._unlisted_words = frozenset(name.encode("utf-8", "surrogatepass") for name in self._unlisted)
+        return self._named
+
+    def _module_words(self, path: str) -> Optional[FrozenSet[bytes]]:
+        if path not in self._words:
+            try:
+                self._words[path] = module_words(path, read_bytes(path))
+            except SourceError:
+                self._words[path] = None
+        return self._words[path]
+
+    def _packages_above(self, path: str) -> Iterator[str]:
+        """The listed ``__init__.py`` of each package ``path`` is inside, innermost first."""
+        folder = os.path.dirname(path)
+        if os.path.basename(path) == "__init__.py":
+            folder = os.path.dirname(folder)
+        while True:
+            init = os.path.join(folder, "__init__.py")
+            if init not in self._listed:
+                return
+            yield init
+            folder = os.path.dirname(folder)
+
     def named_reach(self, qualname: str) -> List[Reach]:
         """What a project function builds by the name a parameter gives (``summaries.named_reach``);
         only a module whose text calls a getter is parsed for it."""
@@ -386,10 +478,11 @@ def _framework_roots() -> FrozenSet[str]:
     return frozenset(name.split(".", 1)[0] for row in catalog.all_rows() for name in getattr(row, "names", ()))
 
 
-def _walk(base: str) -> Iterator[Tuple[str, List[str]]]:
+def _walk(base: str, unlisted: Optional[Set[str]] = None) -> Iterator[Tuple[str, List[str]]]:
     """Each folder under ``base`` with its sorted file names, in ``os.walk``'s top-down order with
-    sorted folders, not into folders linked to or skipped (``_SKIPPED_DIRS``, hidden ones). A
-    stack, not ``os.walk``: that recurses, and a tree deeper than the recursion limit is walked too."""
+    sorted folders, not into folders linked to or skipped (``_SKIPPED_DIRS``, hidden ones), whose
+    names are added to ``unlisted``. A stack, not ``os.walk``: that recurses, and a tree deeper than
+    the recursion limit is walked too."""
     stack = [base]
     while stack:
         directory = stack.pop()
@@ -408,6 +501,8 @@ def _walk(base: str) -> Iterator[Tuple[str, List[str]]]:
                 files.append(entry.name)
             elif entry.name not in _SKIPPED_DIRS and not entry.name.startswith(".") and not entry.is_symlink():
                 folders.append(entry.name)
+            elif unlisted is not None:
+                unlisted.add(entry.name)
         yield directory, sorted(files)
         stack.extend(os.path.join(directory, name) for name in sorted(folders, reverse=True))
 

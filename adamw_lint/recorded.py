@@ -43,6 +43,13 @@ class RecordingIndex(ProjectIndex):
         self.located.update(self._looked_for.get(key, ()))
         return parsed
 
+    def reach_may_hold(self, *args, **kwargs) -> bool:  # type: ignore[override]
+        """``ProjectIndex.reach_may_hold``; a no, which spares a walk, depends on every module."""
+        may = super().reach_may_hold(*args, **kwargs)
+        if not may:
+            self.note_every_module()
+        return may
+
     def shared(self, key: Hashable, compute: Callable[..., _Answer], *args: object) -> _Answer:  # type: ignore[override]
         """``ProjectIndex.shared``, and the modules computing it looked for, noted again for every
         file that asks: its result depends on them as much as the first asker's did."""
