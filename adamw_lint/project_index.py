@@ -53,6 +53,7 @@ class ProjectIndex:
         self._folders: Dict[str, Tuple[FrozenSet[str], str]] = {}  # folder → the modules in it, their digest
         self._unlisted: Set[str] = set()  # the folders ``modules()`` did not enter (linked, skipped, hidden)
         self._named: Optional[Dict[bytes, List[str]]] = None  # a name an import gives → the modules listed under it
+        self._names: FrozenSet[bytes] = frozenset()  # its names
         self._listed: FrozenSet[str] = frozenset()  # those modules (once ``_named`` is found)
         self._unlisted_words: FrozenSet[bytes] = frozenset()  # the names of the folders not entered
         self._words: Dict[str, Optional[FrozenSet[bytes]]] = {}  # path → the words of its text (None: unreadable)
@@ -375,6 +376,8 @@ class ProjectIndex:
         word names a folder the listing does not enter (``build``, a linked folder), through
         which an import could reach modules it does not list. Found once per process and run."""
         path = os.path.abspath(path)
+        if own is not None and own == self._module_words(path):
+            own = None  # the file as it is on disk: its answer is the one other modules' reach shares
         key = (path, words, enough, given, own)  # a frozenset keeps its hash: asked again, a look-up
         if key not in self._holds:
             self._holds[key] = self._reach_may_hold(path, words, enough, given, own)
@@ -395,8 +398,8 @@ class ProjectIndex:
             held |= found & words
             if enough(held):
                 return True
-            for word in found:
-                for other in named.get(word, ()):
+            for word in found & self._names:  # a set operation: most words name no module
+                for other in named[word]:
                     if other not in seen:
                         seen.add(other)
                         pending.append(other)
@@ -420,7 +423,7 @@ class ProjectIndex:
                 folder, name = os.path.split(module)
                 stem = os.path.basename(folder) if name == "__init__.py" else name[:-3]
                 named.setdefault(stem.encode("utf-8", "surrogatepass"), []).append(module)
-            self._named = named
+            self._named, self._names = named, frozenset(named)
             self._listed = frozenset(modules)
             self._unlisted_words = frozenset(name.encode("utf-8", "surrogatepass") for name in self._unlisted)
         return self._named
