@@ -24,7 +24,7 @@ from typing import (AbstractSet, Callable, Container, Dict, FrozenSet, Hashable,
 
 from . import catalog
 from .cache import digest
-from .files import SourceError, decode, module_words, physical_lines, read_bytes
+from .files import SourceError, decode, module_words, physical_lines, read_bytes, text_words
 from .scope import Resolver, Scope, is_unknown
 from .summaries import Module, Reach, callable_reach, named_reach
 
@@ -51,11 +51,12 @@ class ProjectIndex:
         self._stamps: List[str] = []  # each module's path, size, times and inode
         self._listing: Optional[str] = None
         self._folders: Dict[str, Tuple[FrozenSet[str], str]] = {}  # folder → the modules in it, their digest
-        self._unlisted: Set[str] = set()  # the folders ``modules()`` did not enter (linked, skipped, hidden)
-        self._named: Optional[Dict[bytes, List[str]]] = None  # a name an import gives → the modules listed under it
-        self._names: FrozenSet[bytes] = frozenset()  # its names
+        self._twins: List[str] = []  # modules ``modules()`` skipped as a file it had (a link, a base in a base)
+        self._unlisted: List[str] = []  # the folders it did not enter (linked, skipped, hidden)
+        self._named: Optional[Dict[bytes, List[str]]] = None  # a word of a name an import gives → the modules
+        self._names: FrozenSet[bytes] = frozenset()  # its words
         self._listed: FrozenSet[str] = frozenset()  # those modules (once ``_named`` is found)
-        self._unlisted_words: FrozenSet[bytes] = frozenset()  # the names of the folders not entered
+        self._unlisted_words: FrozenSet[bytes] = frozenset()  # the words of the folders' names not entered
         self._words: Dict[str, Optional[FrozenSet[bytes]]] = {}  # path → the words of its text (None: unreadable)
         self._holds: Dict[Hashable, bool] = {}  # ``reach_may_hold``'s arguments → its answer
 
@@ -195,7 +196,7 @@ class ProjectIndex:
         the same file by its device and inode, which one ``stat`` tells (``realpath`` took 11 ms
         of the 15 ms a walk over deeppavlov's 336 modules took)."""
         if self._all_modules is None:
-            self._all_modules, self._stamps = [], []
+            self._all_modules, self._stamps, self._twins, self._unlisted = [], [], [], []
             seen = set()
             for base in self.bases():
                 for directory, files in _walk(base, self._unlisted):
@@ -208,6 +209,7 @@ class ProjectIndex:
                         except OSError:
                             continue  # a broken link: nothing to read
                         if (stat.st_dev, stat.st_ino) in seen:
+                            self._twins.append(path)  # read once; but an import can name it here too
                             continue
                         seen.add((stat.st_dev, stat.st_ino))
                         if len(self._all_modules) == _MAX_MODULES:
@@ -219,12 +221,20 @@ class ProjectIndex:
         return self._all_modules
 
     def listing(self) -> str:
-        """A digest of what ``modules`` finds, with each module's size, times and inode (once per
-        process and run): a module added, removed or edited changes it."""
+        """A digest of what ``modules`` finds, with each module's size, times and inode, and the
+        folders it does not enter that an import could name (once per process and run): a module
+        added, removed or edited changes it, and so does a ``build/`` or a linked folder appearing."""
         if self._listing is None:
             self.modules()
-            self._listing = digest("\n".join(self._stamps).encode("utf-8", "surrogatepass"))
+            stamps = self._stamps + [f"{path}\0unlisted" for path in self._unlisted_named()]
+            self._listing = digest("\n".join(stamps).encode("utf-8", "surrogatepass"))
         return self._listing
+
+    def _unlisted_named(self) -> List[str]:
+        """The folders ``modules`` did not enter whose names an import can spell (not a hidden one,
+        not ``__pycache__``, which a run of the project's code leaves anywhere)."""
+        return [path for path in self._unlisted
+                if os.path.basename(path).isidentifier() and os.path.basename(path) != "__pycache__"]
 
     def note_every_module(self) -> None:
         """Notes that an answer depends on the project's modules as a whole: a scan of every one
@@ -362,38 +372,40 @@ class ProjectIndex:
         return self._mentions[key]
 
     def reach_may_hold(self, path: str, words: FrozenSet[bytes], enough: Callable[[AbstractSet[bytes]], bool],
-                       given: FrozenSet[bytes] = frozenset(), own: Optional[FrozenSet[bytes]] = None) -> bool:
+                       own: Optional[FrozenSet[bytes]] = None) -> bool:
         """Whether the code the module at ``path`` can reach by name may hold, together, enough
-        of ``words`` (``enough`` says, of those it holds and ``given``): the module's words, and
-        those of every listed module an import can give one of its words as name (a file's stem, a
-        package's folder), of theirs, and so on, with the packages above each (``from .. import
-        f``). A library name is written, part by part, in the imports and attributes that reach
-        it, so code that cannot reach such words cannot name it. ``own``: the module's words, when
-        its text is not what is on disk (a buffer checked through stdin).
+        of ``words`` (``enough`` says, of those it holds): the module's words, and those of every
+        listed module an import can name with one of them (a file's stem, a package's folder),
+        of theirs, and so on, with the packages above each (``from .. import f``). A library name
+        is written, part by part, in the imports and attributes that reach it, so code that
+        cannot reach such words cannot name it. ``own``: the module's words as checked (a buffer
+        through stdin may not be what is on disk).
 
         True (it may) whenever that cannot be known: the module is not listed (a hidden or
-        skipped folder), the listing is cut at ``_MAX_MODULES``, a module cannot be read, or a
-        word names a folder the listing does not enter (``build``, a linked folder), through
-        which an import could reach modules it does not list. Found once per process and run."""
+        skipped folder), the listing is cut at ``_MAX_MODULES``, a module's name has no ASCII
+        word, a module cannot be read, or holds ``getattr`` (its string can spell a name in
+        pieces, ``"l2_" "loss"``), or a word names a folder the listing does not enter (``build``,
+        a linked folder), through which an import could reach modules it does not list. Found
+        once per process and run."""
         path = os.path.abspath(path)
         if own is not None and own == self._module_words(path):
             own = None  # the file as it is on disk: its answer is the one other modules' reach shares
-        key = (path, words, enough, given, own)  # a frozenset keeps its hash: asked again, a look-up
+        key = (path, words, enough, own)  # a frozenset keeps its hash: asked again, a look-up
         if key not in self._holds:
-            self._holds[key] = self._reach_may_hold(path, words, enough, given, own)
+            self._holds[key] = self._reach_may_hold(path, words, enough, own)
         return self._holds[key]
 
     def _reach_may_hold(self, path: str, words: FrozenSet[bytes], enough: Callable[[AbstractSet[bytes]], bool],
-                        given: FrozenSet[bytes], own: Optional[FrozenSet[bytes]]) -> bool:
+                        own: Optional[FrozenSet[bytes]]) -> bool:
         named = self._named_modules()
-        held = set(given & words)
-        if named is None or path not in self._listed or enough(held):
+        if named is None or path not in self._listed:
             return True
+        held: Set[bytes] = set()
         seen, pending = {path}, [path]
         while pending:
             current = pending.pop()
             found = own if own is not None and current == path else self._module_words(current)
-            if found is None or not self._unlisted_words.isdisjoint(found):
+            if found is None or b"getattr" in found or not self._unlisted_words.isdisjoint(found):
                 return True
             held |= found & words
             if enough(held):
@@ -409,23 +421,28 @@ class ProjectIndex:
                     pending.append(package)
         if own is None:  # what it reaches reaches no more: none of them may either
             for reached in seen:
-                self._holds[(reached, words, enough, given, None)] = False
+                self._holds[(reached, words, enough, None)] = False
         return False
 
     def _named_modules(self) -> Optional[Dict[bytes, List[str]]]:
-        """The listed modules by each name an import gives them (None: the listing is cut)."""
+        """The listed modules by each word of the name an import gives them (None: the listing is
+        cut, or a name has no ASCII word: ``模型.py``)."""
         if self._named is None:
             modules = self.modules()
             if len(modules) >= _MAX_MODULES:
                 return None
             named: Dict[bytes, List[str]] = {}
-            for module in modules:
+            for module in modules + self._twins:
                 folder, name = os.path.split(module)
                 stem = os.path.basename(folder) if name == "__init__.py" else name[:-3]
-                named.setdefault(stem.encode("utf-8", "surrogatepass"), []).append(module)
+                pieces = text_words(stem)  # as the words of a text that names it (``modèle``: mod, le)
+                if not pieces:
+                    return None
+                for piece in pieces:
+                    named.setdefault(piece, []).append(module)
             self._named, self._names = named, frozenset(named)
-            self._listed = frozenset(modules)
-            self._unlisted_words = frozenset(name.encode("utf-8", "surrogatepass") for name in self._unlisted)
+            self._listed = frozenset(modules + self._twins)
+            self._unlisted_words = frozenset().union(*(text_words(os.path.basename(p)) for p in self._unlisted_named()))
         return self._named
 
     def _module_words(self, path: str) -> Optional[FrozenSet[bytes]]:
@@ -437,15 +454,17 @@ class ProjectIndex:
         return self._words[path]
 
     def _packages_above(self, path: str) -> Iterator[str]:
-        """The listed ``__init__.py`` of each package ``path`` is inside, innermost first."""
+        """The listed ``__init__.py`` of each folder above ``path``'s, innermost first: through a
+        folder without one too (a namespace package inside a package)."""
         folder = os.path.dirname(path)
         if os.path.basename(path) == "__init__.py":
             folder = os.path.dirname(folder)
         while True:
             init = os.path.join(folder, "__init__.py")
-            if init not in self._listed:
+            if init in self._listed:
+                yield init
+            if os.path.dirname(folder) == folder:
                 return
-            yield init
             folder = os.path.dirname(folder)
 
     def named_reach(self, qualname: str) -> List[Reach]:
@@ -481,10 +500,10 @@ def _framework_roots() -> FrozenSet[str]:
     return frozenset(name.split(".", 1)[0] for row in catalog.all_rows() for name in getattr(row, "names", ()))
 
 
-def _walk(base: str, unlisted: Optional[Set[str]] = None) -> Iterator[Tuple[str, List[str]]]:
+def _walk(base: str, unlisted: Optional[List[str]] = None) -> Iterator[Tuple[str, List[str]]]:
     """Each folder under ``base`` with its sorted file names, in ``os.walk``'s top-down order with
-    sorted folders, not into folders linked to or skipped (``_SKIPPED_DIRS``, hidden ones), whose
-    names are added to ``unlisted``. A stack, not ``os.walk``: that recurses, and a tree deeper than
+    sorted folders, not into folders linked to or skipped (``_SKIPPED_DIRS``, hidden ones), which
+    are added to ``unlisted``. A stack, not ``os.walk``: that recurses, and a tree deeper than
     the recursion limit is walked too."""
     stack = [base]
     while stack:
@@ -505,7 +524,7 @@ def _walk(base: str, unlisted: Optional[Set[str]] = None) -> Iterator[Tuple[str,
             elif entry.name not in _SKIPPED_DIRS and not entry.name.startswith(".") and not entry.is_symlink():
                 folders.append(entry.name)
             elif unlisted is not None:
-                unlisted.add(entry.name)
+                unlisted.append(entry.path)
         yield directory, sorted(files)
         stack.extend(os.path.join(directory, name) for name in sorted(folders, reverse=True))
 

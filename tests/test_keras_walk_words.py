@@ -6,6 +6,7 @@ on). Each case runs with the words looked at and without, and the findings must 
 the real CLI runs in git repositories for what a user sees, with the cases where a word is out
 of sight (a skipped or linked folder, a hidden one, a buffer, an edit the cache must see)."""
 import ast
+import itertools
 import os
 import textwrap
 
@@ -214,3 +215,90 @@ def test_without_the_project_a_walk_stays_in_its_module_and_its_words_decide(wal
     assert analyze(TRAIN.format(imports=CLEAN, outputs="block(inputs, 8)")) == []
     assert walked == []
     assert analyze(TRAIN.format(imports=REGULARIZED, outputs="dense(inputs)")) == ["AWL201"]
+
+
+def test_a_package_above_a_namespace_folder_is_reached_by_its_relative_import(tmp_path):
+    """``pkg/models/`` has no ``__init__.py``; ``from .. import shared_dense`` still reaches
+    ``pkg/__init__.py`` (a review's case)."""
+    _write(tmp_path, {
+        "layers_lib.py": REGULARIZED,
+        "pkg/__init__.py": "from layers_lib import dense as shared_dense\n",
+        "pkg/models/net.py": "from .. import shared_dense\n\n\ndef net(x):\n    return shared_dense(x)\n",
+        "train.py": TRAIN.format(imports="from pkg.models.net import net", outputs="net(inputs)"),
+    })
+    found = _analyze(tmp_path, "train.py")
+    assert [code for _, code, _ in found] == ["AWL201"] and found == _analyze(tmp_path, "train.py", gate=False)
+
+
+@pytest.mark.parametrize("link", ["symbolic", "hard"])
+def test_a_module_listed_once_under_another_name_is_still_reached_by_its_own(tmp_path, link):
+    """The listing reads a file once (by its inode): ``compat_regs.py``, a link to
+    ``lib/regs.py``, comes first, and ``regs`` must still name the module."""
+    _write(tmp_path, {"lib/__init__.py": "", "lib/regs.py": REGULARIZED,
+                      "train.py": TRAIN.format(imports="from lib.regs import dense", outputs="dense(inputs)")})
+    (os.symlink if link == "symbolic" else os.link)(tmp_path / "lib" / "regs.py", tmp_path / "compat_regs.py")
+    assert [code for _, code, _ in _analyze(tmp_path, "train.py")] == ["AWL201"]
+
+
+def test_a_module_named_with_letters_beyond_ascii_is_reached(tmp_path):
+    _write(tmp_path, {"modèle.py": REGULARIZED,
+                      "train.py": TRAIN.format(imports="from modèle import dense", outputs="dense(inputs)")})
+    assert [code for _, code, _ in _analyze(tmp_path, "train.py")] == ["AWL201"]
+    _write(tmp_path, {"模型.py": CLEAN})  # a name without an ASCII word: nothing can be ruled out
+    from adamw_lint.project_index import ProjectIndex
+
+    index = ProjectIndex([str(tmp_path)])
+    assert index.reach_may_hold(str(tmp_path / "modèle.py"), frozenset({b"x"}), lambda held: False)
+
+
+def test_a_name_getattr_spells_in_pieces_is_not_ruled_out(tmp_path):
+    """``getattr(tf.nn, "l2_" "loss")`` is ``tf.nn.l2_loss``, and no word says so."""
+    _write(tmp_path, {"train.py": """
+        import tensorflow as tf
+
+        w = tf.Variable(tf.zeros((3, 3)))
+        loss = tf.reduce_sum(w) + 1e-4 * getattr(tf.nn, "l2_" "loss")(w)
+        step = tf.compat.v1.train.AdamOptimizer(1e-3).minimize(loss)
+        """})
+    assert [code for _, code, _ in _analyze(tmp_path, "train.py")] == ["AWL202"]
+    source = textwrap.dedent(open(tmp_path / "train.py", encoding="utf-8").read())
+    assert [f.code for f in analyze_tree(ast.parse(source), physical_lines(source), fixes=False)] == ["AWL202"]
+
+
+def test_the_packages_above_a_module_end_at_the_root(tmp_path):
+    from adamw_lint.project_index import ProjectIndex
+
+    index = ProjectIndex([str(tmp_path)])
+    index._listed = frozenset({"/__init__.py", "/a.py"})
+    assert list(itertools.islice(index._packages_above("/a.py"), 3)) == ["/__init__.py"]
+
+
+@pytest.mark.parametrize("appears", ["skipped", "linked"])
+def test_the_cache_sees_a_folder_the_listing_skips_appear(tmp_path, appears):
+    """``from build.regs import dense`` finds nothing, and is cached clean; then ``build/regs.py``
+    (a folder the listing does not enter) or a linked ``build`` appears (a review's case)."""
+    repository = make_repo(tmp_path / "repo", {
+        "train.py": TRAIN.format(imports="from build.regs import dense", outputs="dense(inputs)")})
+    assert _codes(repository, ".") == []
+    if appears == "skipped":
+        _write(repository, {"build/regs.py": REGULARIZED})
+    else:
+        _write(tmp_path / "outside", {"regs.py": REGULARIZED})
+        os.symlink(tmp_path / "outside", repository / "build")
+    assert _codes(repository, ".") == ["AWL201 train.py"]
+
+
+def test_a_clean_module_is_left_out_of_a_summary_where_the_home_module_may_react(tmp_path, walked):
+    """This module has a regularizer (another model's), so its walks are summarised; the clean
+    builder's module is left out of the summary, which then finds nothing: not walked."""
+    _write(tmp_path, {
+        "blocks.py": CLEAN,
+        "train.py": TRAIN.format(imports="from blocks import block\nfrom tensorflow.keras import layers, regularizers",
+                                 outputs="block(inputs, 8)")
+                    + "other = layers.Dense(2, kernel_regularizer=regularizers.l2(1e-4))\n",
+    })
+    assert _analyze(tmp_path, "train.py") == []
+    with_words = len(walked)
+    assert with_words == 1  # the model's summary, which does not enter blocks.py; no walk
+    assert _analyze(tmp_path, "train.py", gate=False) == []
+    assert len(walked) - with_words > with_words  # and the summaries of the builder's nodes

@@ -191,7 +191,6 @@ class KerasTfChecker(Checker):
         # imports (``Resolver.qualname`` looks an unbound name up there): their steps are shared
         # by the run's files that have the same ones (``_per_run``)
         self._star_imports = tuple(ctx.resolver.module.star_imports)
-        self._star_words = frozenset(part.encode() for name in self._star_imports for part in name.split("."))
         self._own_words: Optional[FrozenSet[bytes]] = None  # the words of this module's text (``_may_react``)
         self._entered: Dict[int, str] = {}  # id of another project module's scope → its file
         # what a walk of each kind can meet from a node (``_reach``), for this module's nodes
@@ -1069,17 +1068,18 @@ class KerasTfChecker(Checker):
         """Whether the code this module (or ``module``, another that a walk entered) can reach by
         name may hold what a walk of ``kind`` reacts to (``_REACTIONS``): when not, the walk finds
         nothing there, and need not be taken. Without the project followed, a walk stays in this
-        module. Another module's names are looked up in this one's star imports too (``_step``)."""
+        module. (The names of another module that ``_step`` looks up in this one's star imports
+        are optimizers' and factories', never what a walk reacts to.)"""
         words, enough = _REACTIONS[kind]
         project = self.ctx.project
         if module is None:
             if self._own_words is None:
                 self._own_words = text_words("".join(self.ctx.lines))
             if project is None or self.ctx.path is None:
-                return enough(self._own_words & words)
+                return b"getattr" in self._own_words or enough(self._own_words & words)
             return project.reach_may_hold(self.ctx.path, words, enough, own=self._own_words)
-        path = self._entered.get(id(module))
-        return path is None or project is None or project.reach_may_hold(path, words, enough, given=self._star_words)
+        path = self._entered.get(id(module))  # entered: the project is followed
+        return path is None or project.reach_may_hold(path, words, enough)  # type: ignore[union-attr]
 
     def _reached(self, kind: str, node: ast.AST, scope: Scope) -> Optional[_Inert]:
         """The nodes reachable from ``node`` by every step (without the walk's ``seen``, which
