@@ -182,17 +182,20 @@ def decode(path: str, raw: bytes) -> Decoded:
 WORD_BYTES = bytes(c if chr(c).isascii() and (chr(c).isalnum() or c == 0x5F) else 0x20 for c in range(256))
 
 
-def module_words(path: str, raw: bytes) -> Optional[FrozenSet[bytes]]:
+def module_words(path: str, raw: bytes, among: Optional[FrozenSet[bytes]] = None) -> Optional[FrozenSet[bytes]]:
     """The ASCII words of a module's text as written and as Python reads its names: decoded as
     its declared encoding says (UTF-7 spells ``name`` ``n+AGE-me``), and NFKC-normalized (the
-    name ``ｎame`` is ``name``; a string's text is not). None: it cannot be decoded."""
-    if raw.isascii() and not declares_encoding(raw):
-        return frozenset(raw.translate(WORD_BYTES).split())  # Python reads the names as written
+    name ``ｎame`` is ``name``; a string's text is not); only those ``among`` when given (the
+    set of all of them costs as much again). None: it cannot be decoded."""
+    if raw.isascii() and not declares_encoding(raw):  # Python reads the names as written
+        split = raw.translate(WORD_BYTES).split()
+        return frozenset(split) if among is None else among.intersection(split)
     try:
         text = decode(path, raw).text
     except SourceError:
         return None
-    return frozenset(raw.translate(WORD_BYTES).split()) | text_words(text)
+    words = frozenset(raw.translate(WORD_BYTES).split()) | text_words(text)
+    return words if among is None else words & among
 
 
 def text_words(text: str) -> FrozenSet[bytes]:

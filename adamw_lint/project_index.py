@@ -57,8 +57,12 @@ class ProjectIndex:
         self._names: FrozenSet[bytes] = frozenset()  # its words
         self._listed: FrozenSet[str] = frozenset()  # those modules (once ``_named`` is found)
         self._unlisted_words: FrozenSet[bytes] = frozenset()  # the words of the folders' names not entered
-        self._words: Dict[str, Optional[FrozenSet[bytes]]] = {}  # path → the words of its text (None: unreadable)
+        self._vocabularies: Dict[FrozenSet[bytes], FrozenSet[bytes]] = {}  # ``_vocabulary``
+        self._words: Dict[Tuple[str, FrozenSet[bytes]], Optional[FrozenSet[bytes]]] = {}  # ``_module_words``
         self._holds: Dict[Hashable, bool] = {}  # ``reach_may_hold``'s arguments → its answer
+        self._unions: Dict[Tuple[str, FrozenSet[bytes]], FrozenSet[bytes]] = {}  # a no's module → the words its reach held
+        self._named_by: Dict[str, Optional[Tuple[str, ...]]] = {}  # path → the modules it can name (``_reached``)
+        self._inits: Dict[str, Tuple[str, ...]] = {}  # folder → ``_packages_above``
 
     def __getstate__(self) -> dict:
         return {"roots": self.roots}
@@ -388,40 +392,55 @@ class ProjectIndex:
         a linked folder), through which an import could reach modules it does not list. Found
         once per process and run."""
         path = os.path.abspath(path)
-        if own is not None and own == self._module_words(path):
-            own = None  # the file as it is on disk: its answer is the one other modules' reach shares
+        if self._named_modules() is None or path not in self._listed:
+            return True
+        vocabulary = self._vocabulary(words)
+        if own is not None:
+            own = own & vocabulary
+            if own == self._module_words(path, vocabulary):
+                own = None  # the file as it is on disk: its answer is the one other modules' reach shares
         key = (path, words, enough, own)  # a frozenset keeps its hash: asked again, a look-up
         if key not in self._holds:
-            self._holds[key] = self._reach_may_hold(path, words, enough, own)
+            self._holds[key] = self._reach_may_hold(path, words, enough, own, vocabulary)
         return self._holds[key]
 
     def _reach_may_hold(self, path: str, words: FrozenSet[bytes], enough: Callable[[AbstractSet[bytes]], bool],
-                        own: Optional[FrozenSet[bytes]]) -> bool:
-        named = self._named_modules()
-        if named is None or path not in self._listed:
-            return True
+                        own: Optional[FrozenSet[bytes]], vocabulary: FrozenSet[bytes]) -> bool:
+        """Breadth first, each module judged as it is met (the nearest modules that hold the
+        words end most answers); a module already answered no adds the words its reach held."""
         held: Set[bytes] = set()
-        seen, pending = {path}, [path]
+        seen, expanded, pending = {path}, [], [path]
         while pending:
-            current = pending.pop()
-            found = own if own is not None and current == path else self._module_words(current)
-            if found is None or b"getattr" in found or not self._unlisted_words.isdisjoint(found):
-                return True
-            held |= found & words
-            if enough(held):
-                return True
-            for word in found & self._names:  # a set operation: most words name no module
-                for other in named[word]:
+            met = []
+            for current in pending:
+                if current != path or own is None:
+                    known = self._holds.get((current, words, enough, None))
+                    if known is not None:
+                        if known:
+                            return True
+                        held |= self._unions[(current, words)]  # its whole reach: not walked again
+                        if enough(held):
+                            return True
+                        continue
+                found = own if own is not None and current == path else self._module_words(current, vocabulary)
+                reached = self._reached_by(current, found) if found is own else self._reached(current, found)
+                if reached is None:
+                    return True
+                before = len(held)
+                held |= found & words  # type: ignore[operator]
+                if len(held) > before and enough(held):
+                    return True
+                expanded.append(current)
+                for other in reached:
                     if other not in seen:
                         seen.add(other)
-                        pending.append(other)
-            for package in self._packages_above(current):
-                if package not in seen:
-                    seen.add(package)
-                    pending.append(package)
-        if own is None:  # what it reaches reaches no more: none of them may either
-            for reached in seen:
-                self._holds[(reached, words, enough, None)] = False
+                        met.append(other)
+            pending = met
+        if own is None:  # what it reaches reaches no more: none of them may, with no more words
+            answer = frozenset(held)
+            for reached_module in expanded:
+                self._holds[(reached_module, words, enough, None)] = False
+                self._unions[(reached_module, words)] = answer
         return False
 
     def _named_modules(self) -> Optional[Dict[bytes, List[str]]]:
@@ -435,7 +454,8 @@ class ProjectIndex:
             for module in modules + self._twins:
                 folder, name = os.path.split(module)
                 stem = os.path.basename(folder) if name == "__init__.py" else name[:-3]
-                pieces = text_words(stem)  # as the words of a text that names it (``modèle``: mod, le)
+                # as the words of a text that names it (``modèle``: mod, le)
+                pieces = (stem.encode(),) if stem.isidentifier() and stem.isascii() else text_words(stem)
                 if not pieces:
                     return None
                 for piece in pieces:
@@ -445,27 +465,53 @@ class ProjectIndex:
             self._unlisted_words = frozenset().union(*(text_words(os.path.basename(p)) for p in self._unlisted_named()))
         return self._named
 
-    def _module_words(self, path: str) -> Optional[FrozenSet[bytes]]:
-        if path not in self._words:
-            try:
-                self._words[path] = module_words(path, read_bytes(path))
-            except SourceError:
-                self._words[path] = None
-        return self._words[path]
+    def _reached(self, path: str, found: Optional[FrozenSet[bytes]]) -> Optional[Tuple[str, ...]]:
+        """``_reached_by`` for the module's words as on disk, once per module (every answer that
+        reaches it takes the same step)."""
+        if path not in self._named_by:
+            self._named_by[path] = self._reached_by(path, found)
+        return self._named_by[path]
 
-    def _packages_above(self, path: str) -> Iterator[str]:
-        """The listed ``__init__.py`` of each folder above ``path``'s, innermost first: through a
-        folder without one too (a namespace package inside a package)."""
-        folder = os.path.dirname(path)
-        if os.path.basename(path) == "__init__.py":
-            folder = os.path.dirname(folder)
-        while True:
-            init = os.path.join(folder, "__init__.py")
-            if init in self._listed:
-                yield init
+    def _reached_by(self, path: str, found: Optional[FrozenSet[bytes]]) -> Optional[Tuple[str, ...]]:
+        """The listed modules the module at ``path`` with the words ``found`` can name, and the
+        packages above it; None: what it reaches cannot be known (it cannot be read, holds
+        ``getattr``, or a word names a folder the listing does not enter)."""
+        if found is None or b"getattr" in found or not self._unlisted_words.isdisjoint(found):
+            return None
+        named = self._named or {}
+        return (*(other for word in found & self._names for other in named[word]),  # most words name none
+                *self._packages_above(os.path.dirname(path)))
+
+    def _vocabulary(self, words: FrozenSet[bytes]) -> FrozenSet[bytes]:
+        """The words ``reach_may_hold`` looks for: ``words``, the listed modules' names, ``getattr``
+        and the names of the folders the listing does not enter (the rest of a text is not kept)."""
+        if words not in self._vocabularies:
+            self._vocabularies[words] = words | self._names | self._unlisted_words | {b"getattr"}
+        return self._vocabularies[words]
+
+    def _module_words(self, path: str, vocabulary: FrozenSet[bytes]) -> Optional[FrozenSet[bytes]]:
+        key = (path, vocabulary)
+        if key not in self._words:
+            try:
+                self._words[key] = module_words(path, read_bytes(path), vocabulary)
+            except SourceError:
+                self._words[key] = None
+        return self._words[key]
+
+    def _packages_above(self, folder: str) -> Tuple[str, ...]:
+        """The listed ``__init__.py`` of ``folder`` and of each folder above it, innermost first:
+        through a folder without one too (a namespace package inside a package)."""
+        climbed = []  # a stack, not a recursion: a tree may be deeper than the recursion limit
+        while folder not in self._inits:
+            climbed.append(folder)
             if os.path.dirname(folder) == folder:
-                return
+                break  # the root
             folder = os.path.dirname(folder)
+        for folder in reversed(climbed):
+            init = os.path.join(folder, "__init__.py")
+            above = self._inits[os.path.dirname(folder)] if os.path.dirname(folder) != folder else ()
+            self._inits[folder] = (init, *above) if init in self._listed else above
+        return self._inits[folder]
 
     def named_reach(self, qualname: str) -> List[Reach]:
         """What a project function builds by the name a parameter gives (``summaries.named_reach``);

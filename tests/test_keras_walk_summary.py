@@ -23,7 +23,7 @@ LIMIT_MESSAGE = ("analysis stopped after 20000 nodes following a model or loss; 
 def every_module_may_react(monkeypatch):
     """The summaries are what these tests measure: the words a module holds, which spare most of
     these walks before any summary (``_may_react``), are tested in ``test_keras_walk_words.py``."""
-    monkeypatch.setattr(KerasTfChecker, "_may_react", lambda self, kind, module=None: True)
+    monkeypatch.setattr(KerasTfChecker, "_may_react", lambda self, kind: True)
 
 
 @pytest.fixture

@@ -56,7 +56,10 @@ _NESTING = 16  # summaries computed inside one another (five frames each at most
 # reach it spell part by part below its root. Code that cannot reach by name enough of its kind's
 # words holds nothing the walk reacts to, and is not walked (``ProjectIndex.reach_may_hold``).
 def _parts(names: Iterable[str]) -> Tuple[FrozenSet[bytes], ...]:
-    return tuple(frozenset(part.encode() for part in name.split(".")[1:]) for name in names)
+    """Each name's parts below its root; not those that hold another's (``tf.keras.regularizers.l2``
+    holds ``keras.regularizers.l2``'s): they add nothing to ``any(parts <= held …)``."""
+    found = {frozenset(part.encode() for part in name.split(".")[1:]) for name in names}
+    return tuple(sorted((p for p in found if not any(q < p for q in found)), key=sorted))
 
 
 _REGULARIZER_PARTS = _parts(_REGULARIZERS)
@@ -74,10 +77,9 @@ def _losses_may_react(held: AbstractSet[bytes]) -> bool:
     return b"losses" in held or any(parts <= held for parts in _LOSS_TERM_PARTS)
 
 
-_REACTIONS: Dict[str, Tuple[FrozenSet[bytes], Callable[[AbstractSet[bytes]], bool]]] = {
-    "layers": (_LAYER_WORDS.union(*_REGULARIZER_PARTS), _layers_may_react),
-    "losses": (frozenset({b"losses"}).union(*_LOSS_TERM_PARTS), _losses_may_react),
-}
+_REACTIONS: Dict[str, Callable[[AbstractSet[bytes]], bool]] = {"layers": _layers_may_react, "losses": _losses_may_react}
+# the words both kinds look for: one set, so that each module's text is read for them once
+_REACTION_WORDS = _LAYER_WORDS.union({b"losses"}, *_REGULARIZER_PARTS, *_LOSS_TERM_PARTS)
 
 
 class _Site(Record):
@@ -122,9 +124,6 @@ class _Inert(Record):
     ids: FrozenSet[int]
     parts: Tuple[_Inert, ...]
     size: int  # at least how many distinct nodes they are together: under ``_WALK_LIMIT``
-
-
-_NOTHING = _Inert(frozenset(), (), 0)  # the summary of code that cannot reach what a walk reacts to
 
 
 class _TooFar(Exception):
@@ -192,7 +191,6 @@ class KerasTfChecker(Checker):
         # by the run's files that have the same ones (``_per_run``)
         self._star_imports = tuple(ctx.resolver.module.star_imports)
         self._own_words: Optional[FrozenSet[bytes]] = None  # the words of this module's text (``_may_react``)
-        self._entered: Dict[int, str] = {}  # id of another project module's scope → its file
         # what a walk of each kind can meet from a node (``_reach``), for this module's nodes
         # (another module's are shared by the run), and the summaries being computed
         self._reaches: Dict[Tuple[str, int, int], Optional[_Inert]] = {}
@@ -584,7 +582,7 @@ class KerasTfChecker(Checker):
         if self._finds_nothing("layers", expr, scope):
             return []
         sites: List[_Site] = []
-        for node, scope in self._walked(expr, scope, "layers"):
+        for node, scope in self._walked(expr, scope):
             if not isinstance(node, ast.Call):
                 continue
             layer = self._layer_here(node, scope)
@@ -845,7 +843,7 @@ class KerasTfChecker(Checker):
         if self._finds_nothing("losses", expr, scope):
             return []
         sites: List[_Site] = []
-        for node, scope in self._walked(expr, scope, "losses", stop=self._loss_term):
+        for node, scope in self._walked(expr, scope, stop=self._loss_term):
             if isinstance(node, ast.Attribute) and node.attr == "losses":
                 penalties = self._model_penalties(node.value, scope)
                 for model, model_scope in self._handed(node.value, scope):
@@ -965,33 +963,28 @@ class KerasTfChecker(Checker):
         return self._graph
 
     # the walk ----------------------------------------------------------------------------------
-    def _walked(self, expr: ast.expr, scope: Scope, kind: str, stop=None) -> Iterator[Tuple[ast.AST, Scope]]:
+    def _walked(self, expr: ast.expr, scope: Scope, stop=None) -> Iterator[Tuple[ast.AST, Scope]]:
         """``_walk``'s nodes once the whole walk is over, with the calls it met in force: a
         builder's parameter is judged by every call of it the walk met (``_zero_argument``),
         not by those met before its body (``Sequential([build(0.0), build(1e-3)])`` judged
         ``build``'s L2 by the first call alone, and dropped it)."""
         calls: Dict[int, List[Tuple[ast.Call, Scope]]] = {}
-        nodes = list(self._walk(expr, scope, stop, calls, kind))
+        nodes = list(self._walk(expr, scope, stop, calls))
         outer, self._calls, outer_zeros, self._zeros = self._calls, calls, self._zeros, {}
         try:
             yield from nodes
         finally:
             self._calls, self._zeros = outer, outer_zeros
 
-    def _walk(self, expr: ast.expr, scope: Scope, stop=None, calls: Optional[Dict[int, List[Tuple[ast.Call, Scope]]]] = None,
-              kind: Optional[str] = None):
+    def _walk(self, expr: ast.expr, scope: Scope, stop=None, calls: Optional[Dict[int, List[Tuple[ast.Call, Scope]]]] = None):
         """Every node ``expr`` is computed from: its subexpressions, the values of the variables it
         reads (the binding that reaches the read), the bodies of the module's own functions and
         classes it names, and the ``x.add(...)``/``x.add_loss(...)`` calls on a variable it reads.
         Nodes where ``stop`` says so are yielded but not entered. The calls of builders this walk
         meets are recorded in ``calls``, the walk's own (``_walked`` puts them in force for what
-        reads them: nothing reads them while the walk runs). With ``kind``, another module's
-        nodes are left out where that module cannot reach what a walk of ``kind`` reacts to
-        (``_may_react``): nothing there is, and the calls it makes are of builders there too."""
+        reads them: nothing reads them while the walk runs)."""
         calls = {} if calls is None else calls
         steps = self._steps  # the loop runs for every node of every walk
-        home = self.ctx.resolver.module
-        reacting: Dict[int, bool] = {}  # id of another module's scope → whether it may react
         stack: List[Tuple[ast.AST, Scope]] = [(expr, scope)]
         seen = set()
         while stack and len(seen) < _WALK_LIMIT:
@@ -999,12 +992,6 @@ class KerasTfChecker(Checker):
             marker = id(node)
             if marker in seen:
                 continue
-            if kind is not None and scope.module() is not home:
-                module = scope.module()
-                if id(module) not in reacting:
-                    reacting[id(module)] = self._may_react(kind, module)
-                if not reacting[id(module)]:
-                    continue
             seen.add(marker)  # so a call is recorded once
             yield node, scope
             if stop is not None and stop(node, scope):
@@ -1051,8 +1038,6 @@ class KerasTfChecker(Checker):
         node (its steps and layers are the run's: every file that asks notes what they looked for)."""
         project = self.ctx.project
         if project is not None and scope.module() is not self.ctx.resolver.module:
-            if not self._may_react(kind, scope.module()):
-                return _NOTHING
             key = ("keras_tf reach", kind, self._star_imports, id(node), id(scope))
             self._open.append(key)
             try:
@@ -1064,22 +1049,18 @@ class KerasTfChecker(Checker):
             self._reaches[mine] = self._reached(kind, node, scope)
         return self._reaches[mine]
 
-    def _may_react(self, kind: str, module: Optional[Scope] = None) -> bool:
-        """Whether the code this module (or ``module``, another that a walk entered) can reach by
-        name may hold what a walk of ``kind`` reacts to (``_REACTIONS``): when not, the walk finds
-        nothing there, and need not be taken. Without the project followed, a walk stays in this
-        module. (The names of another module that ``_step`` looks up in this one's star imports
-        are optimizers' and factories', never what a walk reacts to.)"""
-        words, enough = _REACTIONS[kind]
-        project = self.ctx.project
-        if module is None:
-            if self._own_words is None:
-                self._own_words = text_words("".join(self.ctx.lines))
-            if project is None or self.ctx.path is None:
-                return b"getattr" in self._own_words or enough(self._own_words & words)
-            return project.reach_may_hold(self.ctx.path, words, enough, own=self._own_words)
-        path = self._entered.get(id(module))  # entered: the project is followed
-        return path is None or project.reach_may_hold(path, words, enough)  # type: ignore[union-attr]
+    def _may_react(self, kind: str) -> bool:
+        """Whether the code this module can reach by name may hold what a walk of ``kind`` reacts
+        to (``_REACTIONS``): when not, no walk of ``kind`` from here finds anything, and none is
+        taken. Without the project followed, a walk stays in this module. (Another module's
+        names that ``_step`` looks up in this one's star imports are optimizers' and factories',
+        never what a walk reacts to.)"""
+        if self._own_words is None:
+            self._own_words = text_words("".join(self.ctx.lines))
+        enough, project = _REACTIONS[kind], self.ctx.project
+        if project is None or self.ctx.path is None:
+            return b"getattr" in self._own_words or enough(self._own_words & _REACTION_WORDS)
+        return project.reach_may_hold(self.ctx.path, _REACTION_WORDS, enough, own=self._own_words)
 
     def _reached(self, kind: str, node: ast.AST, scope: Scope) -> Optional[_Inert]:
         """The nodes reachable from ``node`` by every step (without the walk's ``seen``, which
@@ -1170,7 +1151,6 @@ class KerasTfChecker(Checker):
         for module in step.entered:  # where another module's sites are shown, and its scopes
             if id(module.resolver.module) not in self._paths:
                 self._paths[id(module.resolver.module)] = _shown(module.path)
-                self._entered[id(module.resolver.module)] = module.path
                 self._foreign.append(module.resolver)
         return step
 
