@@ -187,7 +187,7 @@ def module_words(path: str, raw: bytes, among: Optional[FrozenSet[bytes]] = None
     its declared encoding says (UTF-7 spells ``name`` ``n+AGE-me``), and NFKC-normalized (the
     name ``ｎame`` is ``name``; a string's text is not); only those ``among`` when given (the
     set of all of them costs as much again). None: it cannot be decoded."""
-    if raw.isascii() and not declares_encoding(raw):  # Python reads the names as written
+    if raw.isascii() and (not declares_encoding(raw) or _declares_ascii_superset(raw)):  # read as written
         split = raw.translate(WORD_BYTES).split()
         return frozenset(split) if among is None else among.intersection(split)
     try:
@@ -196,6 +196,19 @@ def module_words(path: str, raw: bytes, among: Optional[FrozenSet[bytes]] = None
         return None
     words = frozenset(raw.translate(WORD_BYTES).split()) | text_words(text)
     return words if among is None else words & among
+
+
+_COOKIE = re.compile(rb"coding[:=][ \t]*([-\w.]+)")
+# encodings in which ASCII bytes are themselves (``-unix``, ``-dos``, ``-mac`` as tokenize reads them)
+_ASCII_SUPERSETS = ("utf_8", "utf8", "ascii", "latin_1", "latin1", "iso_8859_1", "iso8859_1")
+
+
+def _declares_ascii_superset(raw: bytes) -> bool:
+    """Whether every encoding cookie on a module's first two lines names an encoding in which its
+    ASCII bytes read as written: ``# -*- coding: utf-8 -*-`` at the top of most of a Google
+    project's modules is not UTF-7, and needs no decoding to find its words."""
+    head = b"\n".join(raw.split(b"\n", 2)[:2])
+    return all(name.decode().lower().replace("-", "_").startswith(_ASCII_SUPERSETS) for name in _COOKIE.findall(head))
 
 
 def text_words(text: str) -> FrozenSet[bytes]:

@@ -273,3 +273,15 @@ def test_the_cache_sees_a_folder_the_listing_skips_appear(tmp_path, appears):
     assert _codes(repository, ".") == ["AWL201 train.py"]
 
 
+
+
+@pytest.mark.parametrize("cookie", ["utf-8", "utf-7"])
+def test_a_regularizer_in_a_module_that_declares_its_encoding_is_read_as_python_reads_it(tmp_path, cookie):
+    """``# coding: utf-8`` (most of a Google project's modules) is read as written; in UTF-7, an
+    identifier can be spelled all in base64 (no word of it is written)."""
+    keyword = "+AGsAZQByAG4AZQBsAF8AcgBlAGcAdQBsAGEAcgBpAHoAZQBy-" if cookie == "utf-7" else "kernel_regularizer"
+    (tmp_path / "blocks.py").write_bytes(
+        f'# coding: {cookie}\nfrom tensorflow.keras import layers\n\n\ndef dense(x):\n'
+        f'    return layers.Dense(4, {keyword}="l2")(x)\n'.encode())
+    _write(tmp_path, {"train.py": TRAIN.format(imports="from blocks import dense", outputs="dense(inputs)")})
+    assert [code for _, code, _ in _analyze(tmp_path, "train.py")] == ["AWL201"]
