@@ -185,8 +185,9 @@ WORD_BYTES = bytes(c if chr(c).isascii() and (chr(c).isalnum() or c == 0x5F) els
 def module_words(path: str, raw: bytes, among: Optional[FrozenSet[bytes]] = None) -> Optional[FrozenSet[bytes]]:
     """The ASCII words of a module's text as written and as Python reads its names: decoded as
     its declared encoding says (UTF-7 spells ``name`` ``n+AGE-me``), and NFKC-normalized (the
-    name ``ｎame`` is ``name``; a string's text is not); only those ``among`` when given (the
-    set of all of them costs as much again). None: it cannot be decoded."""
+    name ``ｎame`` is ``name``; a string's text is not); only those ``among`` when given (for
+    a module read as written, the set of all of them is never built: it costs as much again as
+    splitting). None: it cannot be decoded."""
     if raw.isascii() and (not declares_encoding(raw) or _declares_ascii_superset(raw)):  # read as written
         split = raw.translate(WORD_BYTES).split()
         return frozenset(split) if among is None else among.intersection(split)
@@ -199,7 +200,8 @@ def module_words(path: str, raw: bytes, among: Optional[FrozenSet[bytes]] = None
 
 
 _COOKIE = re.compile(rb"coding[:=][ \t]*([-\w.]+)")
-# encodings in which ASCII bytes are themselves (``-unix``, ``-dos``, ``-mac`` as tokenize reads them)
+# encodings in which ASCII bytes are themselves, matched by prefix as tokenize reads a cookie
+# (``utf-8-unix``); a name that only starts like one is refused by Python, and the module not read
 _ASCII_SUPERSETS = ("utf_8", "utf8", "ascii", "latin_1", "latin1", "iso_8859_1", "iso8859_1")
 
 

@@ -53,6 +53,7 @@ class ProjectIndex:
         self._folders: Dict[str, Tuple[FrozenSet[str], str]] = {}  # folder → the modules in it, their digest
         self._twins: List[str] = []  # modules ``modules()`` skipped as a file it had (a link, a base in a base)
         self._unlisted: List[str] = []  # the folders it did not enter (linked, skipped, hidden)
+        self._named_found = False  # whether ``_named_modules`` has looked (its None is an answer too)
         self._named: Optional[Dict[bytes, List[str]]] = None  # a word of a name an import gives → the modules
         self._names: FrozenSet[bytes] = frozenset()  # its words
         self._listed: FrozenSet[str] = frozenset()  # those modules (once ``_named`` is found)
@@ -61,7 +62,7 @@ class ProjectIndex:
         self._words: Dict[Tuple[str, FrozenSet[bytes]], Optional[FrozenSet[bytes]]] = {}  # ``_module_words``
         self._holds: Dict[Hashable, bool] = {}  # ``reach_may_hold``'s arguments → its answer
         self._unions: Dict[Tuple[str, FrozenSet[bytes]], FrozenSet[bytes]] = {}  # a no's module → the words its reach held
-        self._named_by: Dict[str, Optional[Tuple[str, ...]]] = {}  # path → the modules it can name (``_reached``)
+        self._steps_from: Dict[str, Optional[Tuple[str, ...]]] = {}  # path → ``_following``, as on disk
         self._inits: Dict[str, Tuple[str, ...]] = {}  # folder → ``_packages_above``
 
     def __getstate__(self) -> dict:
@@ -214,6 +215,7 @@ class ProjectIndex:
                             continue  # a broken link: nothing to read
                         if (stat.st_dev, stat.st_ino) in seen:
                             self._twins.append(path)  # read once; but an import can name it here too
+                            self._stamps.append(f"{path}\0twin\0{stat.st_dev}\0{stat.st_ino}")  # of what
                             continue
                         seen.add((stat.st_dev, stat.st_ino))
                         if len(self._all_modules) == _MAX_MODULES:
@@ -225,9 +227,10 @@ class ProjectIndex:
         return self._all_modules
 
     def listing(self) -> str:
-        """A digest of what ``modules`` finds, with each module's size, times and inode, and the
-        folders it does not enter that an import could name (once per process and run): a module
-        added, removed or edited changes it, and so does a ``build/`` or a linked folder appearing."""
+        """A digest of what ``modules`` finds, with each module's size, times and inode, the other
+        names a module has (a link, and what it links to), and the folders it does not enter that
+        an import could name (once per process and run): a module added, removed or edited changes
+        it, and so does a link made or moved, or a ``build/`` or a linked folder appearing."""
         if self._listing is None:
             self.modules()
             stamps = self._stamps + [f"{path}\0unlisted" for path in self._unlisted_named()]
@@ -386,11 +389,12 @@ class ProjectIndex:
         through stdin may not be what is on disk).
 
         True (it may) whenever that cannot be known: the module is not listed (a hidden or
-        skipped folder), the listing is cut at ``_MAX_MODULES``, a module's name has no ASCII
-        word, a module cannot be read, or holds ``getattr`` (its string can spell a name in
-        pieces, ``"l2_" "loss"``), or a word names a folder the listing does not enter (``build``,
-        a linked folder), through which an import could reach modules it does not list. Found
-        once per process and run."""
+        skipped folder), the listing is cut at ``_MAX_MODULES``, or holds a module whose name has
+        no ASCII word (``模型.py``: then for every module), or the reach holds a module that
+        cannot be read, or holds ``getattr`` (its string can spell a name in pieces, ``"l2_"
+        "loss"``), or a word that names a folder the listing does not enter (``build``, a linked
+        folder), through which an import could reach modules it does not list. Found once per
+        process and run."""
         path = os.path.abspath(path)
         if self._named_modules() is None or path not in self._listed:
             return True
@@ -407,13 +411,17 @@ class ProjectIndex:
     def _reach_may_hold(self, path: str, words: FrozenSet[bytes], enough: Callable[[AbstractSet[bytes]], bool],
                         own: Optional[FrozenSet[bytes]], vocabulary: FrozenSet[bytes]) -> bool:
         """Breadth first, each module judged as it is met (the nearest modules that hold the
-        words end most answers); a module already answered no adds the words its reach held."""
+        words end most answers). A module already answered adds what its reach held: a yes ends
+        this one, a no adds its words. A module whose reach cannot be known makes every module on
+        the way to it a yes too (their reach holds it)."""
         held: Set[bytes] = set()
         seen, expanded, pending = {path}, [], [path]
+        came_from: Dict[str, str] = {}
         while pending:
             met = []
             for current in pending:
-                if current != path or own is None:
+                buffer = own is not None and current == path
+                if not buffer:
                     known = self._holds.get((current, words, enough, None))
                     if known is not None:
                         if known:
@@ -422,31 +430,43 @@ class ProjectIndex:
                         if enough(held):
                             return True
                         continue
-                found = own if own is not None and current == path else self._module_words(current, vocabulary)
-                reached = self._reached_by(current, found) if found is own else self._reached(current, found)
-                if reached is None:
+                found = own if buffer else self._module_words(current, vocabulary)
+                following = self._following(current, found, keep=not buffer) if found is not None else None
+                if following is None:
+                    self._known_from(current, came_from, path if own is not None else None, words, enough)
                     return True
                 before = len(held)
-                held |= found & words  # type: ignore[operator]
+                held |= found & words  # type: ignore[operator]  (not None: it has a following)
                 if len(held) > before and enough(held):
                     return True
                 expanded.append(current)
-                for other in reached:
+                for other in following:
                     if other not in seen:
                         seen.add(other)
+                        came_from[other] = current
                         met.append(other)
             pending = met
         if own is None:  # what it reaches reaches no more: none of them may, with no more words
-            answer = frozenset(held)
-            for reached_module in expanded:
-                self._holds[(reached_module, words, enough, None)] = False
-                self._unions[(reached_module, words)] = answer
+            union = frozenset(held)
+            for module in expanded:
+                self._holds[(module, words, enough, None)] = False
+                self._unions[(module, words)] = union
         return False
+
+    def _known_from(self, unknown: str, came_from: Dict[str, str], buffer: Optional[str],
+                    words: FrozenSet[bytes], enough: Callable[[AbstractSet[bytes]], bool]) -> None:
+        """A yes for ``unknown`` and every module on the way to it (but a buffer's, not on disk)."""
+        module: Optional[str] = unknown
+        while module is not None:
+            if module != buffer:
+                self._holds[(module, words, enough, None)] = True
+            module = came_from.get(module)
 
     def _named_modules(self) -> Optional[Dict[bytes, List[str]]]:
         """The listed modules by each word of the name an import gives them (None: the listing is
-        cut, or a name has no ASCII word: ``模型.py``)."""
-        if self._named is None:
+        cut, or a name has no ASCII word: ``模型.py``); found once per process and run."""
+        if not self._named_found:
+            self._named_found = True
             modules = self.modules()
             if len(modules) >= _MAX_MODULES:
                 return None
@@ -465,22 +485,21 @@ class ProjectIndex:
             self._unlisted_words = frozenset().union(*(text_words(os.path.basename(p)) for p in self._unlisted_named()))
         return self._named
 
-    def _reached(self, path: str, found: Optional[FrozenSet[bytes]]) -> Optional[Tuple[str, ...]]:
-        """``_reached_by`` for the module's words as on disk, once per module (every answer that
-        reaches it takes the same step)."""
-        if path not in self._named_by:
-            self._named_by[path] = self._reached_by(path, found)
-        return self._named_by[path]
-
-    def _reached_by(self, path: str, found: Optional[FrozenSet[bytes]]) -> Optional[Tuple[str, ...]]:
+    def _following(self, path: str, found: FrozenSet[bytes], keep: bool) -> Optional[Tuple[str, ...]]:
         """The listed modules the module at ``path`` with the words ``found`` can name, and the
-        packages above it; None: what it reaches cannot be known (it cannot be read, holds
-        ``getattr``, or a word names a folder the listing does not enter)."""
-        if found is None or b"getattr" in found or not self._unlisted_words.isdisjoint(found):
-            return None
-        named = self._named or {}
-        return (*(other for word in found & self._names for other in named[word]),  # most words name none
-                *self._packages_above(os.path.dirname(path)))
+        packages above it; None: what it reaches cannot be known (it holds ``getattr``, or a word
+        that names a folder the listing does not enter). ``keep``: its words are those on disk,
+        and its step is kept (every answer that meets the module takes the same)."""
+        if keep and path in self._steps_from:
+            return self._steps_from[path]
+        following: Optional[Tuple[str, ...]] = None
+        if b"getattr" not in found and self._unlisted_words.isdisjoint(found):
+            named = self._named or {}
+            following = (*(other for word in found & self._names for other in named[word]),  # most words name none
+                         *self._packages_above(os.path.dirname(path)))
+        if keep:
+            self._steps_from[path] = following
+        return following
 
     def _vocabulary(self, words: FrozenSet[bytes]) -> FrozenSet[bytes]:
         """The words ``reach_may_hold`` looks for: ``words``, the listed modules' names, ``getattr``

@@ -4,7 +4,7 @@ from the cache: importing the project index costs what a run that finds no candi
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Hashable, Optional, Sequence, TypeVar
+from typing import AbstractSet, Callable, Dict, FrozenSet, Hashable, Optional, Sequence, TypeVar
 
 from .cache import LISTING, Deps
 from .project_index import ProjectIndex
@@ -43,9 +43,10 @@ class RecordingIndex(ProjectIndex):
         self.located.update(self._looked_for.get(key, ()))
         return parsed
 
-    def reach_may_hold(self, *args, **kwargs) -> bool:  # type: ignore[override]
+    def reach_may_hold(self, path: str, words: FrozenSet[bytes], enough: Callable[[AbstractSet[bytes]], bool],
+                       own: Optional[FrozenSet[bytes]] = None) -> bool:
         """``ProjectIndex.reach_may_hold``; a no, which spares a walk, depends on every module."""
-        may = super().reach_may_hold(*args, **kwargs)
+        may = super().reach_may_hold(path, words, enough, own)
         if not may:
             self.note_every_module()
         return may

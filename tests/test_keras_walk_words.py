@@ -33,6 +33,7 @@ from tensorflow.keras import layers, regularizers
 def dense(x):
     return layers.Dense(4, kernel_regularizer=regularizers.l2(1e-4))(x)
 """
+LIMIT_MESSAGE = "analysis stopped after 20000 nodes following a model or loss; findings in this file may be missing"
 TRAIN = """
 import tensorflow as tf
 {imports}
@@ -273,8 +274,6 @@ def test_the_cache_sees_a_folder_the_listing_skips_appear(tmp_path, appears):
     assert _codes(repository, ".") == ["AWL201 train.py"]
 
 
-
-
 @pytest.mark.parametrize("cookie", ["utf-8", "utf-7"])
 def test_a_regularizer_in_a_module_that_declares_its_encoding_is_read_as_python_reads_it(tmp_path, cookie):
     """``# coding: utf-8`` (most of a Google project's modules) is read as written; in UTF-7, an
@@ -285,3 +284,60 @@ def test_a_regularizer_in_a_module_that_declares_its_encoding_is_read_as_python_
         f'    return layers.Dense(4, {keyword}="l2")(x)\n'.encode())
     _write(tmp_path, {"train.py": TRAIN.format(imports="from blocks import dense", outputs="dense(inputs)")})
     assert [code for _, code, _ in _analyze(tmp_path, "train.py")] == ["AWL201"]
+
+
+def test_the_cache_sees_a_link_made_to_a_module_it_listed(tmp_path):
+    """``lib/zoo.py`` appears as a link to ``lib/plain.py``, then to ``lib/blocks.py``: the listing
+    reads each file once, under the name it meets first, but an import can spell the link's
+    (a review's case)."""
+    repository = make_repo(tmp_path, {
+        "lib/__init__.py": "", "lib/blocks.py": REGULARIZED, "lib/plain.py": CLEAN,
+        "train.py": TRAIN.format(imports="from lib.zoo import dense", outputs="dense(inputs)")})
+    assert _codes(repository, ".") == []
+    os.symlink("plain.py", repository / "lib" / "zoo.py")
+    assert _codes(repository, ".") == []  # a module without the builder: nothing either way
+    os.remove(repository / "lib" / "zoo.py")
+    os.symlink("blocks.py", repository / "lib" / "zoo.py")  # moved to another file
+    assert _codes(repository, ".") == ["AWL201 train.py"]
+
+
+def test_what_cannot_be_known_is_found_once_per_run(tmp_path, monkeypatch):
+    """A name without an ASCII word, or a module on the way holding ``getattr``: a yes for every
+    module on the way, found once (each later ask is a look-up, not a walk of the chain)."""
+    from adamw_lint import project_index
+    from adamw_lint.project_index import ProjectIndex
+
+    chain = {f"m{i:03}.py": f"import m{i + 1:03}\n" for i in range(200)}
+    chain["m200.py"] = "x = getattr(object, 'mro')\n"
+    _write(tmp_path, {**chain, **{f"s{i}.py": "import m000\n" for i in range(20)}})
+    read = []
+    original = project_index.module_words
+    monkeypatch.setattr(project_index, "module_words", lambda *args: read.append(1) or original(*args))
+    index = ProjectIndex([str(tmp_path)])
+    assert all(index.reach_may_hold(str(tmp_path / f"s{i}.py"), frozenset({b"x"}), bool) for i in range(20))
+    assert len(read) < 250  # each module read once, the chain walked once
+
+    _write(tmp_path, {"模型.py": CLEAN})
+    stems = []
+    monkeypatch.setattr(project_index, "text_words", lambda text: stems.append(text) or frozenset())
+    index = ProjectIndex([str(tmp_path)])
+    assert all(index.reach_may_hold(str(tmp_path / f"s{i}.py"), frozenset({b"x"}), bool) for i in range(20))
+    assert stems == ["模型"]  # the names looked at once
+
+
+def test_a_model_too_large_to_walk_without_any_word_is_not_walked_to_its_bound(tmp_path):
+    """Before, the walk stopped at its bound and said findings may be missing: no finding can be."""
+    layers = "".join("    x = layers.Dense(8)(x)\n" for _ in range(5000))
+    _write(tmp_path, {"blocks.py": "from tensorflow.keras import layers\n\n\ndef block(x):\n" + layers + "    return x\n",
+                      "train.py": TRAIN.format(imports="from blocks import block", outputs="block(inputs)")})
+    path = os.path.join(tmp_path, "train.py")
+    source = open(path, encoding="utf-8").read()
+    for gate, expected in ((True, []), (False, [LIMIT_MESSAGE])):
+        limits = []
+        with pytest.MonkeyPatch.context() as m:
+            if not gate:
+                m.setattr(KerasTfChecker, "_may_react", lambda self, kind: True)
+                m.setattr(KerasTfChecker, "_finds_nothing", lambda self, kind, expr, scope: False)
+            found = analyze_tree(ast.parse(source), physical_lines(source), fixes=False, path=path,
+                                 project=RecordingIndex([str(tmp_path)]), limited=limits.append)
+        assert found == [] and limits == expected

@@ -191,6 +191,7 @@ class KerasTfChecker(Checker):
         # by the run's files that have the same ones (``_per_run``)
         self._star_imports = tuple(ctx.resolver.module.star_imports)
         self._reacting: Dict[str, bool] = {}  # kind of walk → whether one may react here (``_may_react``)
+        self._own_words: Optional[FrozenSet[bytes]] = None  # the words of this module's text
         # what a walk of each kind can meet from a node (``_reach``), for this module's nodes
         # (another module's are shared by the run), and the summaries being computed
         self._reaches: Dict[Tuple[str, int, int], Optional[_Inert]] = {}
@@ -1055,10 +1056,11 @@ class KerasTfChecker(Checker):
         taken. Without the project followed, a walk stays in this module. (Another module's
         names that ``_step`` looks up in this one's star imports are optimizers' and factories',
         never what a walk reacts to.)"""
-        if kind not in self._reacting:  # asked by every walk: once per module (a no is noted then)
-            own = text_words("".join(self.ctx.lines))
-            enough, project = _REACTIONS[kind], self.ctx.project
-            if project is None or self.ctx.path is None:
+        if kind not in self._reacting:  # asked by every walk: once per module and kind (a no is noted then)
+            if self._own_words is None:
+                self._own_words = text_words("".join(self.ctx.lines))
+            own, enough, project = self._own_words, _REACTIONS[kind], self.ctx.project
+            if project is None or self.ctx.path is None:  # getattr: as reach_may_hold says
                 self._reacting[kind] = b"getattr" in own or enough(own & _REACTION_WORDS)
             else:
                 self._reacting[kind] = project.reach_may_hold(self.ctx.path, _REACTION_WORDS, enough, own=own)
