@@ -157,9 +157,14 @@ class Decoded(Record):
 def declares_encoding(raw: bytes) -> bool:
     """Whether a module's bytes start with a BOM or may declare their encoding (``coding`` on one
     of the two lines a PEP 263 cookie may be on, as tokenize reads lines); else they are UTF-8."""
+    return raw.startswith(b"\xef\xbb\xbf") or raw.find(b"coding", 0, _cookie_lines_end(raw)) >= 0
+
+
+def _cookie_lines_end(raw: bytes) -> int:
+    """Where the two lines a PEP 263 cookie may be on end."""
     first = raw.find(b"\n")
     second = raw.find(b"\n", first + 1) if first >= 0 else -1
-    return raw.startswith(b"\xef\xbb\xbf") or raw.find(b"coding", 0, second if second >= 0 else len(raw)) >= 0
+    return second if second >= 0 else len(raw)
 
 
 def decode(path: str, raw: bytes) -> Decoded:
@@ -209,8 +214,8 @@ def _declares_ascii_superset(raw: bytes) -> bool:
     """Whether every encoding cookie on a module's first two lines names an encoding in which its
     ASCII bytes read as written: ``# -*- coding: utf-8 -*-`` at the top of most of a Google
     project's modules is not UTF-7, and needs no decoding to find its words."""
-    head = b"\n".join(raw.split(b"\n", 2)[:2])
-    return all(name.decode().lower().replace("-", "_").startswith(_ASCII_SUPERSETS) for name in _COOKIE.findall(head))
+    return all(name.decode().lower().replace("-", "_").startswith(_ASCII_SUPERSETS)
+               for name in _COOKIE.findall(raw, 0, _cookie_lines_end(raw)))
 
 
 def text_words(text: str) -> FrozenSet[bytes]:

@@ -21,8 +21,8 @@ _WORDS = catalog.trigger_words()
 _STRINGS = tuple(f"{q}{s}{q}" for s in catalog.KERAS_OPTIMIZER_STRINGS for q in "\"'")
 _NOT_ADAPTIVE = tuple(sorted({n.rsplit(".", 1)[1] for row in catalog.TRAINING_OPTIMIZERS if not row.adaptive
                               for n in row.names}))
-_ROOTS = {name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS for name in row.names}
-_FRAMEWORKS = tuple(sorted(r for r in _ROOTS if not any(o != r and o in r for o in _ROOTS)))  # "keras" finds "tf_keras"
+_FRAMEWORKS = tuple(sorted(r for r in catalog.TRAINING_ROOTS  # "keras" finds "tf_keras"
+                           if not any(o != r and o in r for o in catalog.TRAINING_ROOTS)))
 # A module that names no optimizer holds a Keras/TF finding only in two ways, each needing more
 # text than the name (a model builder of another module is followed only from a module that
 # names its optimizer or its penalties, or, when the project is followed, compiles with a string or

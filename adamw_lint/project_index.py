@@ -33,6 +33,8 @@ _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv
                            "site-packages", "__pycache__", "build", "dist", ".eggs"})
 _MAX_MODULES = 20_000  # modules a scan of the whole project looks at: a bound for monorepos
 _PENALTY_WORDS = (b"regulariz", b"l2_loss")  # a model builder's module names one
+# a module that holds it may name anything (``reach_may_hold``): its string can spell a name in pieces
+_SPELLS_IN_PIECES = b"getattr"
 # a module that builds an optimizer by name calls one of the getters
 _GETTER_WORDS = tuple(sorted({name.rsplit(".", 1)[1].encode() for name in catalog.OPTIMIZER_NAME_TABLES}))
 _Answer = TypeVar("_Answer")
@@ -493,7 +495,7 @@ class ProjectIndex:
         if keep and path in self._steps_from:
             return self._steps_from[path]
         following: Optional[Tuple[str, ...]] = None
-        if b"getattr" not in found and self._unlisted_words.isdisjoint(found):
+        if _SPELLS_IN_PIECES not in found and self._unlisted_words.isdisjoint(found):
             named = self._named or {}
             following = (*(other for word in found & self._names for other in named[word]),  # most words name none
                          *self._packages_above(os.path.dirname(path)))
@@ -505,7 +507,7 @@ class ProjectIndex:
         """The words ``reach_may_hold`` looks for: ``words``, the listed modules' names, ``getattr``
         and the names of the folders the listing does not enter (the rest of a text is not kept)."""
         if words not in self._vocabularies:
-            self._vocabularies[words] = words | self._names | self._unlisted_words | {b"getattr"}
+            self._vocabularies[words] = words | self._names | self._unlisted_words | {_SPELLS_IN_PIECES}
         return self._vocabularies[words]
 
     def _module_words(self, path: str, vocabulary: FrozenSet[bytes]) -> Optional[FrozenSet[bytes]]:
@@ -557,6 +559,12 @@ class ProjectIndex:
                 return Reach(name, module, None, None, binding.pos[0])  # type: ignore[arg-type]
             return self.reach(name, depth + 1) if name else None
         return callable_reach(module, binding.node, self.reach, depth)
+
+
+def alone_may_hold(own: FrozenSet[bytes], words: FrozenSet[bytes], enough: Callable[[AbstractSet[bytes]], bool]) -> bool:
+    """``reach_may_hold`` for a module whose code reaches no other (the project not followed):
+    its own words, and the same unknown."""
+    return _SPELLS_IN_PIECES in own or enough(own & words)
 
 
 @functools.lru_cache(maxsize=1)
@@ -638,4 +646,4 @@ def _unknown() -> object:
     return _UNKNOWN
 
 
-__all__ = ("ProjectIndex", "Reach", "Module", "is_unknown")
+__all__ = ("ProjectIndex", "Reach", "Module", "alone_may_hold", "is_unknown")

@@ -25,7 +25,7 @@ __all__ = [
     "TRAINING_OPTIMIZERS", "L2_PENALTIES", "DECOUPLED_NOT_LR_SCALED", "REGULARIZER_KEYWORDS",
     "REGULARIZER_STRINGS", "KERAS_OPTIMIZER_GETTERS", "KERAS_OPTIMIZER_STRINGS", "OPTIMIZER_NAME_TABLES", "FOLLOWED_WORDS", "OPTAX_CHAINS", "OPTAX_OPTIMIZERS",
     "OPTIMIZERS_BY_NAME", "FACTORIES_BY_NAME", "WRAPPERS_BY_NAME", "TRAINING_OPTIMIZERS_BY_NAME",
-    "L2_PENALTIES_BY_NAME", "OPTAX_CHAINS_BY_NAME", "all_rows", "codes_of", "trigger_words",
+    "L2_PENALTIES_BY_NAME", "OPTAX_CHAINS_BY_NAME", "TRAINING_ROOTS", "all_rows", "codes_of", "trigger_words",
 ]
 
 
@@ -43,6 +43,7 @@ _ROW_NAMES = frozenset((
     "OPTIMIZER_NAME_TABLES", "L2_PENALTIES",
     "REGULARIZER_KEYWORDS", "REGULARIZER_STRINGS", "TRAINING_OPTIMIZERS", "OPTIMIZERS_BY_NAME", "FACTORIES_BY_NAME",
     "WRAPPERS_BY_NAME", "TRAINING_OPTIMIZERS_BY_NAME", "L2_PENALTIES_BY_NAME", "OPTAX_CHAINS_BY_NAME",
+    "TRAINING_ROOTS",
 ))
 
 
@@ -61,6 +62,8 @@ def _rows() -> Dict[str, Any]:
     rows["TRAINING_OPTIMIZERS_BY_NAME"] = _index(rows["TRAINING_OPTIMIZERS"])
     rows["L2_PENALTIES_BY_NAME"] = _index(rows["L2_PENALTIES"])
     rows["OPTAX_CHAINS_BY_NAME"] = _index(rows["OPTAX_CHAINS"])
+    # the top-level names of the Keras/TF training APIs (``keras``, ``tensorflow``, ``tf_keras``)
+    rows["TRAINING_ROOTS"] = frozenset(name.split(".", 1)[0] for row in rows["TRAINING_OPTIMIZERS"] for name in row.names)
     globals().update(rows)
     return rows
 

@@ -36,7 +36,7 @@ from .base import Checker
 
 _REGULARIZERS = {name: row for row in catalog.L2_PENALTIES if row.kind == "regularizer" for name in row.names}
 _LOSS_TERMS = {name: row for row in catalog.L2_PENALTIES if row.kind == "loss" for name in row.names}
-_ROOTS = frozenset(name.split(".", 1)[0] for row in catalog.TRAINING_OPTIMIZERS for name in row.names)
+_ROOTS = catalog.TRAINING_ROOTS
 _ROOT_WORDS = tuple(root.encode() for root in sorted(_ROOTS))
 _KERAS_IMPORT = re.compile(rb"^[ \t]*(?:from|import)[ \t]+(?:%s)\b" % b"|".join(sorted(_ROOT_WORDS, key=len, reverse=True)),
                            re.MULTILINE)  # a line that imports Keras or TensorFlow
@@ -1060,8 +1060,10 @@ class KerasTfChecker(Checker):
             if self._own_words is None:
                 self._own_words = text_words("".join(self.ctx.lines))
             own, enough, project = self._own_words, _REACTIONS[kind], self.ctx.project
-            if project is None or self.ctx.path is None:  # getattr: as reach_may_hold says
-                self._reacting[kind] = b"getattr" in own or enough(own & _REACTION_WORDS)
+            if project is None or self.ctx.path is None:
+                from ..project_index import alone_may_hold
+
+                self._reacting[kind] = alone_may_hold(own, _REACTION_WORDS, enough)
             else:
                 self._reacting[kind] = project.reach_may_hold(self.ctx.path, _REACTION_WORDS, enough, own=own)
         return self._reacting[kind]
