@@ -368,6 +368,12 @@ class Resolver:
             return f"{base}.{expr.args[1].value}" if base else None
         return None
 
+    def resolving_star_imports(self) -> Tuple[str, ...]:
+        """The module's star imports that ``qualname`` can resolve a name through, in order: all
+        that another module's unbound name can mean here depends on (most name none)."""
+        packages = {name.rpartition(".")[0] for name in self._star_modules}
+        return tuple(module for module in self.module.star_imports if module in packages)
+
     def _from_star(self, name: str) -> Optional[str]:
         for module in self.module.star_imports:
             if f"{module}.{name}" in self._star_modules:

@@ -115,15 +115,20 @@ class _Layer(Record):
 _BARE = _Layer([], [])  # most calls
 
 
-class _Inert(Record):
-    """Where the walks of one kind from a node can go, when nothing there is what they react to
-    and it is fewer than ``_WALK_LIMIT`` nodes: the ids of the nodes its summary stepped through,
-    the summaries it met on the way (a def's, another module's node's), and a bound on how many
-    distinct nodes they are together."""
+class _Reached(Record):
+    """What the walks of one kind from a node meet, when it is fewer than ``_WALK_LIMIT`` nodes:
+    the ids of the nodes its summary stepped through, those that a walk reacts to (``_reacts``),
+    the calls of the project's functions and classes (``_Step.callee``) and the other modules it
+    stepped into there; the summaries it met on the way (a def's, another module's node's), and a
+    bound on how many distinct nodes they are together; whether it or a part holds a node that reacts."""
 
     ids: FrozenSet[int]
-    parts: Tuple[_Inert, ...]
+    reacting: Tuple[Tuple[ast.AST, Scope], ...]
+    calls: Tuple[Tuple[ast.AST, ast.Call, Scope], ...]  # (callee, call, scope)
+    entered: Tuple[Module, ...]
+    parts: Tuple[_Reached, ...]
     size: int  # at least how many distinct nodes they are together: under ``_WALK_LIMIT``
+    reacts: bool
 
 
 class _TooFar(Exception):
@@ -186,15 +191,16 @@ class KerasTfChecker(Checker):
         self._claimed: Optional[set] = None  # the penalties of every followed model
         self._steps: Dict[Tuple[int, int], _Step] = {}  # (id of a node, id of its scope) → its step
         self._layers: Dict[Tuple[int, int], _Layer] = {}  # the same for a call → its layer
-        # what a foreign node's qualified name is depends on nothing of this module but its star
-        # imports (``Resolver.qualname`` looks an unbound name up there): their steps are shared
-        # by the run's files that have the same ones (``_per_run``)
-        self._star_imports = tuple(ctx.resolver.module.star_imports)
+        # what a foreign node's qualified name is depends on nothing of this module but the star
+        # imports that can resolve a name (``Resolver.qualname`` looks an unbound name up there):
+        # their steps are shared by the run's files that have the same ones (``_per_run``), most
+        # files none (a test's ``from pkg.layers import *`` resolves no optimizer's name)
+        self._star_imports = ctx.resolver.resolving_star_imports()
         self._reacting: Dict[str, bool] = {}  # kind of walk → whether one may react here (``_may_react``)
         self._own_words: Optional[FrozenSet[bytes]] = None  # the words of this module's text
         # what a walk of each kind can meet from a node (``_reach``), for this module's nodes
         # (another module's are shared by the run), and the summaries being computed
-        self._reaches: Dict[Tuple[str, int, int], Optional[_Inert]] = {}
+        self._reaches: Dict[Tuple[str, int, int], Optional[_Reached]] = {}
         self._reaching: set = set()
         self._judging: set = set()  # (key, parameter) of the ``_zero_argument`` questions open
         self._zeros: Dict[Tuple[int, str], bool] = {}  # their answers, for the walk in force (``_calls``)
@@ -583,7 +589,7 @@ class KerasTfChecker(Checker):
         if self._finds_nothing("layers", expr, scope):
             return []
         sites: List[_Site] = []
-        for node, scope in self._walked(expr, scope):
+        for node, scope in self._walked("layers", expr, scope):
             if not isinstance(node, ast.Call):
                 continue
             layer = self._layer_here(node, scope)
@@ -844,7 +850,7 @@ class KerasTfChecker(Checker):
         if self._finds_nothing("losses", expr, scope):
             return []
         sites: List[_Site] = []
-        for node, scope in self._walked(expr, scope, stop=self._loss_term):
+        for node, scope in self._walked("losses", expr, scope, stop=self._loss_term):
             if isinstance(node, ast.Attribute) and node.attr == "losses":
                 penalties = self._model_penalties(node.value, scope)
                 for model, model_scope in self._handed(node.value, scope):
@@ -964,18 +970,50 @@ class KerasTfChecker(Checker):
         return self._graph
 
     # the walk ----------------------------------------------------------------------------------
-    def _walked(self, expr: ast.expr, scope: Scope, stop=None) -> Iterator[Tuple[ast.AST, Scope]]:
-        """``_walk``'s nodes once the whole walk is over, with the calls it met in force: a
-        builder's parameter is judged by every call of it the walk met (``_zero_argument``),
-        not by those met before its body (``Sequential([build(0.0), build(1e-3)])`` judged
-        ``build``'s L2 by the first call alone, and dropped it)."""
+    def _walked(self, kind: str, expr: ast.expr, scope: Scope, stop=None) -> Iterator[Tuple[ast.AST, Scope]]:
+        """The nodes a walk of ``kind`` from ``expr`` reacts to (``_reacts``; others too when it is
+        taken node by node), once it is over, with the calls it met in force: a builder's parameter
+        is judged by every call of it the walk met (``_zero_argument``), not by those met before
+        its body (``Sequential([build(0.0), build(1e-3)])`` judged ``build``'s L2 by the first call
+        alone, and dropped it). From its summary when there is one (``_finds_nothing`` made it):
+        the builders every file's walk goes through are stepped through once a run, not once a
+        file (stellargraph: four tests' walks of 6,000 nodes of the library each). ``stop`` is
+        where the walk node by node does not enter (``_reacts`` for ``kind``, as in the summary)."""
+        summary = self._summary(kind, expr, scope)
         calls: Dict[int, List[Tuple[ast.Call, Scope]]] = {}
-        nodes = list(self._walk(expr, scope, stop, calls))
+        nodes = list(self._walk(expr, scope, stop, calls)) if summary is None else self._gathered(summary, calls)
         outer, self._calls, outer_zeros, self._zeros = self._calls, calls, self._zeros, {}
         try:
             yield from nodes
         finally:
             self._calls, self._zeros = outer, outer_zeros
+
+    def _gathered(self, summary: _Reached, calls: Dict[int, List[Tuple[ast.Call, Scope]]]) -> List[Tuple[ast.AST, Scope]]:
+        """The nodes ``summary`` and its parts hold that a walk reacts to, each once, as the walk
+        yields them; the calls they met, each once, into ``calls``; the modules stepped into, as
+        the walk's steps would have entered them here (``_step_of``)."""
+        nodes: List[Tuple[ast.AST, Scope]] = []
+        seen: Set[int] = set()
+        called: Set[int] = set()
+        done: Set[int] = set()
+        parts = [summary]
+        while parts:
+            part = parts.pop()
+            if id(part) in done:
+                continue
+            done.add(id(part))
+            for module in part.entered:
+                self._enter(module)
+            for node, scope in part.reacting:
+                if id(node) not in seen:
+                    seen.add(id(node))
+                    nodes.append((node, scope))
+            for callee, call, scope in part.calls:
+                if id(call) not in called:
+                    called.add(id(call))
+                    calls.setdefault(id(callee), []).append((call, scope))
+            parts.extend(part.parts)
+        return nodes
 
     def _walk(self, expr: ast.expr, scope: Scope, stop=None, calls: Optional[Dict[int, List[Tuple[ast.Call, Scope]]]] = None):
         """Every node ``expr`` is computed from: its subexpressions, the values of the variables it
@@ -1023,18 +1061,24 @@ class KerasTfChecker(Checker):
         (tensor2tensor: a test's summary explored 19,500 nodes of the model again, 0.24 s)."""
         if not self._may_react(kind):
             return True
+        summary = self._summary(kind, expr, scope)
+        return summary is not None and not summary.reacts
+
+    def _summary(self, kind: str, node: ast.AST, scope: Scope) -> Optional[_Reached]:
+        """``_reach`` within one walk's number of steps; None when it is given up, or was once in
+        this module (its walks are long: they are taken node by node)."""
         if self._too_far:
-            return False
+            return None
         self._budget = _WALK_LIMIT
         try:
-            return self._reach(kind, expr, scope) is not None
+            return self._reach(kind, node, scope)
         except _TooFar as given_up:
             self._too_far = True
             for key in given_up.keys:
                 self.ctx.project.shared(key, _unknown)  # type: ignore[union-attr]
-            return False
+            return None
 
-    def _reach(self, kind: str, node: ast.AST, scope: Scope) -> Optional[_Inert]:
+    def _reach(self, kind: str, node: ast.AST, scope: Scope) -> Optional[_Reached]:
         """``_reached``, once per node of this module, and once per run for another module's
         node (its steps and layers are the run's: every file that asks notes what they looked for)."""
         project = self.ctx.project
@@ -1068,21 +1112,23 @@ class KerasTfChecker(Checker):
                 self._reacting[kind] = project.reach_may_hold(self.ctx.path, _REACTION_WORDS, enough, own=own)
         return self._reacting[kind]
 
-    def _reached(self, kind: str, node: ast.AST, scope: Scope) -> Optional[_Inert]:
-        """The nodes reachable from ``node`` by every step (without the walk's ``seen``, which
-        only ever leaves some out), or None when one of them is what a walk of ``kind`` reacts
-        to, or there are ``_WALK_LIMIT``. A def met on the way, and a node of another module,
-        are summarised on their own: the builders many walks reach are followed once (one
-        being summarised, met again in a recursion, is followed in place)."""
+    def _reached(self, kind: str, node: ast.AST, scope: Scope) -> Optional[_Reached]:
+        """What the walk of ``kind`` from ``node`` meets, by every step (without the walk's
+        ``seen``, which only ever leaves some out), or None when that is ``_WALK_LIMIT`` nodes. A
+        def met on the way, and a node of another module, are summarised on their own: the
+        builders many walks reach are followed once (one being summarised, met again in a
+        recursion, is followed in place)."""
         started = (kind, id(node), id(scope))
         home = scope.module()
         self._reaching.add(started)
         try:
-            if self._reacts(kind, node, scope):
-                return None
-            stack = list(self._step_for(node, scope).following)
+            reacting: List[Tuple[ast.AST, Scope]] = []
+            calls: List[Tuple[ast.AST, ast.Call, Scope]] = []
+            entered: List[Module] = []
+            stack: List[Tuple[ast.AST, Scope]] = []
+            self._met(kind, node, scope, stack, reacting, calls, entered)
             pairs, ids = {started[1:]}, {id(node)}
-            parts: Dict[int, _Inert] = {}
+            parts: Dict[int, _Reached] = {}
             # how many distinct nodes so far: a bound (a node two parts share counts twice) until
             # it reaches the limit, then exactly (``union``), so that a large one stops there
             count, union, merged = 1, None, set()
@@ -1105,8 +1151,6 @@ class KerasTfChecker(Checker):
                     else:
                         _merge(union, merged, found)
                 else:
-                    if self._reacts(kind, node, scope):
-                        return None
                     ids.add(pair[0])
                     if union is None:
                         count += 1
@@ -1115,7 +1159,7 @@ class KerasTfChecker(Checker):
                     self._budget -= 1
                     if self._budget < 0:
                         raise _TooFar(list(self._open))
-                    stack.extend(self._step_for(node, scope).following)
+                    self._met(kind, node, scope, stack, reacting, calls, entered)
                 if union is None and count >= _WALK_LIMIT:
                     union = set(ids)
                     for part in parts.values():
@@ -1124,9 +1168,25 @@ class KerasTfChecker(Checker):
                     count = len(union)
                     if count >= _WALK_LIMIT:
                         return None
-            return _Inert(frozenset(ids), tuple(parts.values()), count)
+            return _Reached(frozenset(ids), tuple(reacting), tuple(calls), tuple(entered), tuple(parts.values()), count,
+                            bool(reacting) or any(part.reacts for part in parts.values()))
         finally:
             self._reaching.discard(started)
+
+    def _met(self, kind: str, node: ast.AST, scope: Scope, stack: List[Tuple[ast.AST, Scope]],
+             reacting: List[Tuple[ast.AST, Scope]], calls: List[Tuple[ast.AST, ast.Call, Scope]],
+             entered: List[Module]) -> None:
+        """What the walk does at ``node``, noted for its summary: whether it reacts there (the loss
+        walk judges a loss term and does not enter it), the call it records, where it goes on to."""
+        if self._reacts(kind, node, scope):
+            reacting.append((node, scope))
+            if kind == "losses":
+                return
+        step = self._step_for(node, scope)
+        if step.callee is not None:
+            calls.append((step.callee, node, scope))  # type: ignore[arg-type]
+        entered.extend(step.entered)
+        stack.extend(step.following)
 
     def _reacts(self, kind: str, node: ast.AST, scope: Scope) -> bool:
         """Whether a walk of ``kind`` does anything at ``node`` (the loss walk stops there)."""
@@ -1154,11 +1214,15 @@ class KerasTfChecker(Checker):
         meets the same builders, and their bodies are most of what walks go through), and once
         per run for a node of another module (every file that builds a model meets them too)."""
         step = self._per_run("keras_tf step", self._step, node, scope)
-        for module in step.entered:  # where another module's sites are shown, and its scopes
-            if id(module.resolver.module) not in self._paths:
-                self._paths[id(module.resolver.module)] = _shown(module.path)
-                self._foreign.append(module.resolver)
+        for module in step.entered:
+            self._enter(module)
         return step
+
+    def _enter(self, module: Module) -> None:
+        """Notes where another module's sites are shown, and where its scopes are looked up."""
+        if id(module.resolver.module) not in self._paths:
+            self._paths[id(module.resolver.module)] = _shown(module.path)
+            self._foreign.append(module.resolver)
 
     def _step(self, node: ast.AST, scope: Scope) -> _Step:
         """The step of ``node`` in ``scope``. For a node of another module it depends on this
@@ -1276,7 +1340,7 @@ def _trains_parameters(module, cls: ast.ClassDef) -> Dict[str, Tuple[str, int, s
     return found
 
 
-def _merge(into: set, merged: set, part: _Inert) -> None:
+def _merge(into: set, merged: set, part: _Reached) -> None:
     """Adds the nodes of ``part`` and its parts (and theirs), but those already ``merged``, to
     ``into``, until it holds ``_WALK_LIMIT``."""
     stack = [part]
