@@ -4,6 +4,7 @@ reachable from where it starts, and too few nodes are for it to stop at its boun
 runs the analysis twice, with those summaries and with every walk taken, and the two must
 agree, findings and bound messages alike; counts of the nodes walks visit show the saving."""
 import ast
+import os
 import textwrap
 
 import pytest
@@ -570,3 +571,66 @@ def test_a_summary_given_up_is_not_taken_again_by_the_next_file(tmp_path, monkey
     assert findings == {name: ([], [LIMIT_MESSAGE]) for name in ("a.py", "b.py")}
     first, second = (sum(1 for p in explored if p.endswith(name)) for name in ("a.py", "b.py"))
     assert first > keras_tf._WALK_LIMIT and second < 50
+
+
+# what a builder reaches, stepped through once a run ------------------------------------------
+def _steps_per_file(monkeypatch):
+    """How many nodes each file's summaries step through (``_met``), by file name."""
+    counted = {}
+    original = KerasTfChecker._met
+
+    def met(self, *args):
+        name = os.path.basename(self.ctx.path)
+        counted[name] = counted.get(name, 0) + 1
+        return original(self, *args)
+    monkeypatch.setattr(KerasTfChecker, "_met", met)
+    return counted
+
+
+def test_files_with_other_star_imports_share_what_a_builder_reaches(tmp_path, monkeypatch):
+    """A star import of a project module resolves no optimizer's name: it does not change what
+    another module's names mean, so the files share that module's steps and summaries."""
+    root = _package(tmp_path, heads=HEADS_REGULARIZED)
+    package = root / "pkg"
+    built = "model = build(l2=1e-4)\nmodel.compile(optimizer=keras.optimizers.Adam(), loss='mse')\n"
+    for name, star in (("first.py", "pkg.heads"), ("second.py", "pkg.wrappers"), ("third.py", "pkg.nets")):
+        (package / name).write_text(f"from tensorflow import keras\nfrom pkg.nets import build\nfrom {star} import *\n\n"
+                                    + built)
+    monkeypatch.chdir(root)
+    stepped = _steps_per_file(monkeypatch)
+    findings = _checked_together(monkeypatch, root, ["first.py", "second.py", "third.py"])
+    assert _codes(findings) == {name: [(6, "AWL201")] for name in ("first.py", "second.py", "third.py")}
+    assert all("pkg/nets.py:9" in found[0][2] and "pkg/heads.py:5" in found[0][2] for found, _ in findings.values())
+    assert stepped["first.py"] > 20 and stepped["second.py"] < 10 and stepped["third.py"] < 10
+
+
+def test_a_star_import_that_resolves_an_optimizer_keeps_its_own_steps():
+    from adamw_lint.scope import Resolver
+
+    tree = ast.parse("from pkg.layers import *\nfrom torch.optim import *\nfrom optax import *\nfrom pkg import *\n")
+    resolver = Resolver(frozenset({"torch.optim.Adam", "optax.adamw"}))
+    resolver.visit(tree)
+    assert resolver.resolving_star_imports() == ("torch.optim", "optax")
+    assert resolver.qualname(ast.parse("Adam", mode="eval").body, resolver.module) == "torch.optim.Adam"
+
+
+def test_a_loss_term_met_through_another_files_summary_is_shown_where_it_is(tmp_path, monkeypatch):
+    """The second file takes the loss walk from summaries the first one made, two modules away:
+    the module the term lies in is still named in its finding, and its own steps are few."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "losses.py").write_text(textwrap.dedent(LOSSES))
+    (package / "total.py").write_text("from pkg.losses import regularized_loss\n\n\n"
+                                      "def total(model, x, y):\n    return regularized_loss(model, x, y)\n")
+    caller = ("import tensorflow as tf\nfrom pkg.total import total\n\nopt = tf.keras.optimizers.Adam()\n"
+              "opt.minimize(lambda: total(model, x, y), model.trainable_variables)\n")
+    for name in ("first.py", "second.py"):
+        (package / name).write_text(caller)
+    monkeypatch.chdir(tmp_path)
+    stepped = _steps_per_file(monkeypatch)
+    findings = _checked_together(monkeypatch, tmp_path, ["first.py", "second.py"])
+    assert _codes(findings) == {"first.py": [(4, "AWL202")], "second.py": [(4, "AWL202")]}
+    assert findings["first.py"][0][0][2] == findings["second.py"][0][0][2]
+    assert "pkg/losses.py:9" in findings["second.py"][0][0][2]
+    assert stepped["second.py"] < stepped["first.py"] / 2
