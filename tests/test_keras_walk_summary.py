@@ -634,3 +634,138 @@ def test_a_loss_term_met_through_another_files_summary_is_shown_where_it_is(tmp_
     assert findings["first.py"][0][0][2] == findings["second.py"][0][0][2]
     assert "pkg/losses.py:9" in findings["second.py"][0][0][2]
     assert stepped["second.py"] < stepped["first.py"] / 2
+
+
+# a node met under two scopes: the walk judges it under the first, which a summary cannot tell
+# (the comments name a regularizer keyword so that the module's reading enters those bodies)
+TWO_SCOPE_HEAD = """from tensorflow import keras
+from tensorflow.keras import regularizers
+from tensorflow.keras.layers import Dense
+"""
+STACK = """
+
+def stack(layer):
+    return [layer, keras.layers.Dropout(0.1)]  # kernel_regularizer
+"""
+COMPILED = """
+
+model = build()
+model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+"""
+TWO_SCOPES = {
+    # a comprehension's first iterable is read where the comprehension is, and passed in a call
+    # the module makes: the walk meets the argument under the comprehension's scope first
+    "first iterable": (STACK + """
+
+def build(l2v=0.0):
+    return keras.Sequential([l for l in stack(Dense(4, kernel_regularizer=regularizers.l2(l2v)))])
+""" + COMPILED, []),
+    "lambda default": (STACK + """
+
+def build(l2v=0.0):
+    make = lambda layers=stack(Dense(4, kernel_regularizer=regularizers.l2(l2v))): keras.Sequential(layers)
+    return make()
+""" + COMPILED, []),
+    # a member set in a def nested in a method: stored under the method's scope
+    "nested member": ("""
+
+class Net(keras.Model):
+    def __init__(self, l2v=0.0):
+        super().__init__()
+
+        def make():
+            self.d = Dense(4, kernel_regularizer=regularizers.l2(l2v))
+        make()
+
+    def call(self, x):
+        return self.d(x)
+
+
+model = Net()
+model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+""", [19]),
+    # a comprehension's first iterable in a class body reads the class body's names; the rest of
+    # it, the module's
+    "class body": ("""
+reg = regularizers.l2(0.05)
+
+
+def wrap(layer):
+    return keras.Sequential([layer])  # kernel_regularizer
+
+
+class M:
+    reg = regularizers.l2(0.01)
+    nets = [n for n in [wrap(Dense(4, kernel_regularizer=reg))]]
+
+
+model = M()
+model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+""", [18]),
+    "class body, through a builder": ("""
+v = 0.0
+
+
+def build(l2v):
+    return Dense(4, kernel_regularizer=regularizers.l2(l2v))
+
+
+def wrap(layer):
+    return keras.Sequential([layer])  # kernel_regularizer
+
+
+class M:
+    v = 0.01  # kernel_regularizer
+    nets = [n for n in [wrap(build(v))]]
+
+
+model = M()
+model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+""", [22]),
+}
+
+
+def _taken_from_summaries(monkeypatch):
+    """Whether each walk was taken from its summary (True) or node by node (False)."""
+    taken = []
+    original = KerasTfChecker._gathered
+
+    def gathered(self, summary, calls):
+        found = original(self, summary, calls)
+        taken.append(found is not None)
+        return found
+    monkeypatch.setattr(KerasTfChecker, "_gathered", gathered)
+    return taken
+
+
+@pytest.mark.parametrize("case", sorted(TWO_SCOPES))
+def test_a_node_met_under_two_scopes_is_judged_as_the_walk_judges_it(monkeypatch, case):
+    source, lines = TWO_SCOPES[case]
+    taken = _taken_from_summaries(monkeypatch)
+    findings, limits = _both(monkeypatch, lambda: _analyze(TWO_SCOPE_HEAD + source))  # as every walk taken node by node
+    assert [(line, code) for line, code, _ in findings] == [(line, "AWL201") for line in lines] and limits == []
+    assert False in taken
+    if case == "class body":
+        assert "weight_decay=0.02" in findings[0][2]  # the class body's l2(0.01), where the iterable is read
+
+
+def test_leaves_the_parser_shares_between_scopes_leave_a_summary_taken(monkeypatch):
+    """``Load``, ``Add``, ``Is``… are one object for all the code read: met under every scope, they
+    do not stop a walk from being taken from its summary."""
+    taken = _taken_from_summaries(monkeypatch)
+    source = """
+        def block(x, units, l2v):
+            if units is not None and not l2v == 0:
+                x = layers.Dense(units + 1, kernel_regularizer=regularizers.l2(l2v))(x)
+            return [y for y in [x] if y is not None][0]
+
+        def build(l2v=1e-4):
+            inputs = keras.Input((8,))
+            return keras.Model(inputs, block(block(inputs, 4, -l2v), 2, l2v))
+
+        model = build()
+        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+    """
+    findings, limits = _one_file(monkeypatch, source)
+    assert [(line, code) for line, code, _ in findings] == [(15, "AWL201")] and limits == []
+    assert taken and all(taken)

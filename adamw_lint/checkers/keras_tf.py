@@ -48,6 +48,9 @@ _OPENS_SCOPE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
                 ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _WALK_LIMIT = 20_000  # nodes per walk: a bound on pathological modules, far above real ones
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+# nodes a walk goes on from, and reacts to, alike under any scope (the parser makes one of each
+# ``Load``, ``Add``, ``Not``… for all the code it reads): leaves, met under every scope there is
+_SCOPELESS = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 _NESTING = 16  # summaries computed inside one another (five frames each at most); deeper, a def is followed in place
 
 
@@ -117,12 +120,15 @@ _BARE = _Layer([], [])  # most calls
 
 class _Reached(Record):
     """What the walks of one kind from a node meet, when it is fewer than ``_WALK_LIMIT`` nodes:
-    the ids of the nodes its summary stepped through, those that a walk reacts to (``_reacts``),
-    the calls of the project's functions and classes (``_Step.callee``) and the other modules it
-    stepped into there; the summaries it met on the way (a def's, another module's node's), and a
-    bound on how many distinct nodes they are together; whether it or a part holds a node that reacts."""
+    the ids of the nodes its summary stepped through, and of those nodes with their scopes' (but
+    ``_SCOPELESS`` leaves: a walk meets each node once, under the first scope it comes with, and
+    ``_gathered`` takes a summary only where no node has two); those that a walk reacts to (``_reacts``), the calls of the
+    project's functions and classes (``_Step.callee``) and the other modules it stepped into
+    there; the summaries it met on the way (a def's, another module's node's), and a bound on how
+    many distinct nodes they are together; whether it or a part holds a node that reacts."""
 
     ids: FrozenSet[int]
+    pairs: FrozenSet[Tuple[int, int]]
     reacting: Tuple[Tuple[ast.AST, Scope], ...]
     calls: Tuple[Tuple[ast.AST, ast.Call, Scope], ...]  # (callee, call, scope)
     entered: Tuple[Module, ...]
@@ -975,33 +981,47 @@ class KerasTfChecker(Checker):
         taken node by node), once it is over, with the calls it met in force: a builder's parameter
         is judged by every call of it the walk met (``_zero_argument``), not by those met before
         its body (``Sequential([build(0.0), build(1e-3)])`` judged ``build``'s L2 by the first call
-        alone, and dropped it). From its summary when there is one (``_finds_nothing`` made it):
-        the builders every file's walk goes through are stepped through once a run, not once a
-        file (stellargraph: four tests' walks of 6,000 nodes of the library each). ``stop`` is
-        where the walk node by node does not enter (``_reacts`` for ``kind``, as in the summary)."""
+        alone, and dropped it). From its summary when there is one (``_finds_nothing`` made it)
+        that tells what the walk meets (``_gathered``): the builders every file's walk goes through
+        are stepped through once a run, not once a file (stellargraph: four tests' walks of 6,000
+        nodes of the library each). ``stop`` is where the walk node by node does not enter
+        (``_reacts`` for ``kind``, as in the summary)."""
         summary = self._summary(kind, expr, scope)
         calls: Dict[int, List[Tuple[ast.Call, Scope]]] = {}
-        nodes = list(self._walk(expr, scope, stop, calls)) if summary is None else self._gathered(summary, calls)
+        nodes = self._gathered(summary, calls) if summary is not None else None
+        if nodes is None:
+            nodes = list(self._walk(expr, scope, stop, calls))
         outer, self._calls, outer_zeros, self._zeros = self._calls, calls, self._zeros, {}
         try:
             yield from nodes
         finally:
             self._calls, self._zeros = outer, outer_zeros
 
-    def _gathered(self, summary: _Reached, calls: Dict[int, List[Tuple[ast.Call, Scope]]]) -> List[Tuple[ast.AST, Scope]]:
-        """The nodes ``summary`` and its parts hold that a walk reacts to, each once, as the walk
-        yields them; the calls they met, each once, into ``calls``; the modules stepped into, as
-        the walk's steps would have entered them here (``_step_of``)."""
+    def _gathered(self, summary: _Reached,
+                  calls: Dict[int, List[Tuple[ast.Call, Scope]]]) -> Optional[List[Tuple[ast.AST, Scope]]]:
+        """The nodes ``summary`` and its parts hold that a walk reacts to, each once; the calls
+        they met, each once, into ``calls``; the modules stepped into, as the walk's steps would
+        have entered them here (``_step_of``). None when a node is in it under two scopes (a
+        comprehension's first iterable, read where the comprehension is and passed in a call the
+        module makes): the walk judges it under the scope it meets it with first, and goes on
+        from there alone, which its summary cannot tell."""
+        parts: List[_Reached] = []
+        done: Set[int] = set()
+        pairs: Set[Tuple[int, int]] = set()
+        stack = [summary]
+        while stack:
+            part = stack.pop()
+            if id(part) not in done:
+                done.add(id(part))
+                parts.append(part)
+                pairs |= part.pairs
+                stack.extend(part.parts)
+        if len(pairs) != len({node for node, _ in pairs}):
+            return None
         nodes: List[Tuple[ast.AST, Scope]] = []
         seen: Set[int] = set()
         called: Set[int] = set()
-        done: Set[int] = set()
-        parts = [summary]
-        while parts:
-            part = parts.pop()
-            if id(part) in done:
-                continue
-            done.add(id(part))
+        for part in parts:
             for module in part.entered:
                 self._enter(module)
             for node, scope in part.reacting:
@@ -1012,7 +1032,6 @@ class KerasTfChecker(Checker):
                 if id(call) not in called:
                     called.add(id(call))
                     calls.setdefault(id(callee), []).append((call, scope))
-            parts.extend(part.parts)
         return nodes
 
     def _walk(self, expr: ast.expr, scope: Scope, stop=None, calls: Optional[Dict[int, List[Tuple[ast.Call, Scope]]]] = None):
@@ -1127,7 +1146,7 @@ class KerasTfChecker(Checker):
             entered: List[Module] = []
             stack: List[Tuple[ast.AST, Scope]] = []
             self._met(kind, node, scope, stack, reacting, calls, entered)
-            pairs, ids = {started[1:]}, {id(node)}
+            pairs, ids, stepped = {started[1:]}, {id(node)}, {started[1:]}
             parts: Dict[int, _Reached] = {}
             # how many distinct nodes so far: a bound (a node two parts share counts twice) until
             # it reaches the limit, then exactly (``union``), so that a large one stops there
@@ -1152,6 +1171,8 @@ class KerasTfChecker(Checker):
                         _merge(union, merged, found)
                 else:
                     ids.add(pair[0])
+                    if not isinstance(node, _SCOPELESS):
+                        stepped.add(pair)
                     if union is None:
                         count += 1
                     else:
@@ -1168,7 +1189,7 @@ class KerasTfChecker(Checker):
                     count = len(union)
                     if count >= _WALK_LIMIT:
                         return None
-            return _Reached(frozenset(ids), tuple(reacting), tuple(calls), tuple(entered), tuple(parts.values()), count,
+            return _Reached(frozenset(ids), frozenset(stepped), tuple(reacting), tuple(calls), tuple(entered), tuple(parts.values()), count,
                             bool(reacting) or any(part.reacts for part in parts.values()))
         finally:
             self._reaching.discard(started)
