@@ -856,7 +856,7 @@ class KerasTfChecker(Checker):
         if self._finds_nothing("losses", expr, scope):
             return []
         sites: List[_Site] = []
-        for node, scope in self._walked("losses", expr, scope, stop=self._loss_term):
+        for node, scope in self._walked("losses", expr, scope):
             if isinstance(node, ast.Attribute) and node.attr == "losses":
                 penalties = self._model_penalties(node.value, scope)
                 for model, model_scope in self._handed(node.value, scope):
@@ -976,7 +976,7 @@ class KerasTfChecker(Checker):
         return self._graph
 
     # the walk ----------------------------------------------------------------------------------
-    def _walked(self, kind: str, expr: ast.expr, scope: Scope, stop=None) -> Iterator[Tuple[ast.AST, Scope]]:
+    def _walked(self, kind: str, expr: ast.expr, scope: Scope) -> Iterator[Tuple[ast.AST, Scope]]:
         """The nodes a walk of ``kind`` from ``expr`` reacts to (``_reacts``; others too when it is
         taken node by node), once it is over, with the calls it met in force: a builder's parameter
         is judged by every call of it the walk met (``_zero_argument``), not by those met before
@@ -984,12 +984,13 @@ class KerasTfChecker(Checker):
         alone, and dropped it). From its summary when there is one (``_finds_nothing`` made it)
         that tells what the walk meets (``_gathered``): the builders every file's walk goes through
         are stepped through once a run, not once a file (stellargraph: four tests' walks of 6,000
-        nodes of the library each). ``stop`` is where the walk node by node does not enter
-        (``_reacts`` for ``kind``, as in the summary)."""
+        nodes of the library each). The loss walk judges a loss term and does not enter it, as
+        its summary does (``_met``)."""
         summary = self._summary(kind, expr, scope)
         calls: Dict[int, List[Tuple[ast.Call, Scope]]] = {}
         nodes = self._gathered(summary, calls) if summary is not None else None
         if nodes is None:
+            stop = self._loss_term if kind == "losses" else None
             nodes = list(self._walk(expr, scope, stop, calls))
         outer, self._calls, outer_zeros, self._zeros = self._calls, calls, self._zeros, {}
         try:
@@ -1084,8 +1085,9 @@ class KerasTfChecker(Checker):
         return summary is not None and not summary.reacts
 
     def _summary(self, kind: str, node: ast.AST, scope: Scope) -> Optional[_Reached]:
-        """``_reach`` within one walk's number of steps; None when it is given up, or was once in
-        this module (its walks are long: they are taken node by node)."""
+        """``_reach`` within one walk's number of steps; None when the walk reaches ``_WALK_LIMIT``
+        nodes, or the summary is given up, or one was once in this module (its walks are long:
+        they are taken node by node)."""
         if self._too_far:
             return None
         self._budget = _WALK_LIMIT
