@@ -17,6 +17,7 @@ so a name is only resolved when every binding that can reach the use is an impor
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from typing import Callable, Dict, Iterable, List, Optional, Tuple, Union
 
@@ -87,6 +88,12 @@ class Scope:
                 return [b for b in found if b.pos < pos] if own else found
             scope, own = scope.parent, False
         return None
+
+
+@functools.lru_cache(maxsize=4)
+def _packages(names: frozenset) -> frozenset:
+    """The modules that hold ``names`` (qualified names)."""
+    return frozenset(name.rpartition(".")[0] for name in names)
 
 
 def _pos(node: ast.AST) -> Position:
@@ -371,7 +378,9 @@ class Resolver:
     def resolving_star_imports(self) -> Tuple[str, ...]:
         """The module's star imports that ``qualname`` can resolve a name through, in order: all
         that another module's unbound name can mean here depends on (most name none)."""
-        packages = {name.rpartition(".")[0] for name in self._star_modules}
+        if not self.module.star_imports:
+            return ()
+        packages = _packages(self._star_modules)
         return tuple(module for module in self.module.star_imports if module in packages)
 
     def _from_star(self, name: str) -> Optional[str]:

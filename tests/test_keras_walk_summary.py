@@ -575,15 +575,15 @@ def test_a_summary_given_up_is_not_taken_again_by_the_next_file(tmp_path, monkey
 
 # what a builder reaches, stepped through once a run ------------------------------------------
 def _steps_per_file(monkeypatch):
-    """How many nodes each file's summaries step through (``_met``), by file name."""
+    """How many nodes each file's summaries step through (each is asked whether it reacts), by file name."""
     counted = {}
-    original = KerasTfChecker._met
+    original = KerasTfChecker._reacts
 
-    def met(self, *args):
+    def reacts(self, *args):
         name = os.path.basename(self.ctx.path)
         counted[name] = counted.get(name, 0) + 1
         return original(self, *args)
-    monkeypatch.setattr(KerasTfChecker, "_met", met)
+    monkeypatch.setattr(KerasTfChecker, "_reacts", reacts)
     return counted
 
 

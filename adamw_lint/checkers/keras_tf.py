@@ -50,7 +50,8 @@ _WALK_LIMIT = 20_000  # nodes per walk: a bound on pathological modules, far abo
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 # nodes a walk goes on from, and reacts to, alike under any scope (the parser makes one of each
 # ``Load``, ``Add``, ``Not``… for all the code it reads): leaves, met under every scope there is
-_SCOPELESS = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+_SCOPELESS = frozenset(leaf for base in (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+                       for leaf in base.__subclasses__())
 _NESTING = 16  # summaries computed inside one another (five frames each at most); deeper, a def is followed in place
 
 
@@ -985,7 +986,7 @@ class KerasTfChecker(Checker):
         that tells what the walk meets (``_gathered``): the builders every file's walk goes through
         are stepped through once a run, not once a file (stellargraph: four tests' walks of 6,000
         nodes of the library each). The loss walk judges a loss term and does not enter it, as
-        its summary does (``_met``)."""
+        its summary does (``_reached``)."""
         summary = self._summary(kind, expr, scope)
         calls: Dict[int, List[Tuple[ast.Call, Scope]]] = {}
         nodes = self._gathered(summary, calls) if summary is not None else None
@@ -1141,26 +1142,30 @@ class KerasTfChecker(Checker):
         recursion, is followed in place)."""
         started = (kind, id(node), id(scope))
         home = scope.module()
-        self._reaching.add(started)
+        reaching, reacts, step_for = self._reaching, self._reacts, self._step_for  # the loop runs for every node
+        enters = kind != "losses"  # the loss walk judges a loss term and does not enter it
+        reaching.add(started)
         try:
             reacting: List[Tuple[ast.AST, Scope]] = []
             calls: List[Tuple[ast.AST, ast.Call, Scope]] = []
             entered: List[Module] = []
-            stack: List[Tuple[ast.AST, Scope]] = []
-            self._met(kind, node, scope, stack, reacting, calls, entered)
-            pairs, ids, stepped = {started[1:]}, {id(node)}, {started[1:]}
+            stack: List[Tuple[ast.AST, Scope]] = [(node, scope)]  # the first, followed in place: it is being summarised
+            self._budget += 1  # which is not a step the budget counts
+            pairs: Set[Tuple[int, int]] = set()
+            ids: Set[int] = set()
+            stepped: Set[Tuple[int, int]] = set()
             parts: Dict[int, _Reached] = {}
             # how many distinct nodes so far: a bound (a node two parts share counts twice) until
             # it reaches the limit, then exactly (``union``), so that a large one stops there
-            count, union, merged = 1, None, set()
+            count, union, merged = 0, None, set()
             while stack:
                 node, scope = stack.pop()
                 pair = (id(node), id(scope))
                 if pair in pairs:
                     continue
                 pairs.add(pair)
-                if (isinstance(node, _DEFS) or scope.module() is not home) and len(self._reaching) < _NESTING \
-                        and (kind, *pair) not in self._reaching:
+                if (isinstance(node, _DEFS) or scope.module() is not home) and len(reaching) < _NESTING \
+                        and (kind, *pair) not in reaching:
                     found = self._reach(kind, node, scope)
                     if found is None:
                         return None
@@ -1173,7 +1178,7 @@ class KerasTfChecker(Checker):
                         _merge(union, merged, found)
                 else:
                     ids.add(pair[0])
-                    if not isinstance(node, _SCOPELESS):
+                    if node.__class__ not in _SCOPELESS:
                         stepped.add(pair)
                     if union is None:
                         count += 1
@@ -1182,7 +1187,17 @@ class KerasTfChecker(Checker):
                     self._budget -= 1
                     if self._budget < 0:
                         raise _TooFar(list(self._open))
-                    self._met(kind, node, scope, stack, reacting, calls, entered)
+                    if reacts(kind, node, scope):
+                        reacting.append((node, scope))
+                        if not enters:
+                            node = None
+                    if node is not None:
+                        following, callee, into = step_for(node, scope)
+                        if callee is not None:
+                            calls.append((callee, node, scope))  # type: ignore[arg-type]
+                        if into:
+                            entered.extend(into)
+                        stack.extend(following)
                 if union is None and count >= _WALK_LIMIT:
                     union = set(ids)
                     for part in parts.values():
@@ -1191,25 +1206,10 @@ class KerasTfChecker(Checker):
                     count = len(union)
                     if count >= _WALK_LIMIT:
                         return None
-            return _Reached(frozenset(ids), frozenset(stepped), tuple(reacting), tuple(calls), tuple(entered), tuple(parts.values()), count,
-                            bool(reacting) or any(part.reacts for part in parts.values()))
+            return _Reached(frozenset(ids), frozenset(stepped), tuple(reacting), tuple(calls), tuple(entered),
+                            tuple(parts.values()), count, bool(reacting) or any(part.reacts for part in parts.values()))
         finally:
-            self._reaching.discard(started)
-
-    def _met(self, kind: str, node: ast.AST, scope: Scope, stack: List[Tuple[ast.AST, Scope]],
-             reacting: List[Tuple[ast.AST, Scope]], calls: List[Tuple[ast.AST, ast.Call, Scope]],
-             entered: List[Module]) -> None:
-        """What the walk does at ``node``, noted for its summary: whether it reacts there (the loss
-        walk judges a loss term and does not enter it), the call it records, where it goes on to."""
-        if self._reacts(kind, node, scope):
-            reacting.append((node, scope))
-            if kind == "losses":
-                return
-        step = self._step_for(node, scope)
-        if step.callee is not None:
-            calls.append((step.callee, node, scope))  # type: ignore[arg-type]
-        entered.extend(step.entered)
-        stack.extend(step.following)
+            reaching.discard(started)
 
     def _reacts(self, kind: str, node: ast.AST, scope: Scope) -> bool:
         """Whether a walk of ``kind`` does anything at ``node`` (the loss walk stops there)."""
