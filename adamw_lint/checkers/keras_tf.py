@@ -123,10 +123,11 @@ class _Reached(Record):
     """What the walks of one kind from a node meet, when it is fewer than ``_WALK_LIMIT`` nodes:
     the ids of the nodes its summary stepped through, and of those nodes with their scopes' (but
     ``_SCOPELESS`` leaves: a walk meets each node once, under the first scope it comes with, and
-    ``_gathered`` takes a summary only where no node has two); those that a walk reacts to (``_reacts``), the calls of the
-    project's functions and classes (``_Step.callee``) and the other modules it stepped into
-    there; the summaries it met on the way (a def's, another module's node's), and a bound on how
-    many distinct nodes they are together; whether it or a part holds a node that reacts."""
+    ``_gathered`` takes a summary only where no node has two); those that a walk reacts to
+    (``_reacts``), the calls of the project's functions and classes (``_Step.callee``) and the
+    other modules it stepped into there; the summaries it met on the way (a def's, another
+    module's node's), and a bound on how many distinct nodes they are together; whether it or a
+    part holds a node that reacts."""
 
     ids: FrozenSet[int]
     pairs: FrozenSet[Tuple[int, int]]
@@ -1249,9 +1250,9 @@ class KerasTfChecker(Checker):
 
     def _step(self, node: ast.AST, scope: Scope) -> _Step:
         """The step of ``node`` in ``scope``. For a node of another module it depends on this
-        module only through its star imports: this module's callers of a function (``_passed``),
-        its ``x.add(...)`` calls (``_mutations``) and its class families (``self.members``) never
-        name another module's nodes."""
+        module only through the star imports that can resolve a name: this module's callers of a
+        function (``_passed``), its ``x.add(...)`` calls (``_mutations``) and its class families
+        (``self.members``) never name another module's nodes."""
         ctx = self.ctx
         stack: List[Tuple[ast.AST, Scope]] = []
         entered: List[Module] = []
