@@ -54,8 +54,8 @@ def _both(monkeypatch, run, visited=None):
     start = len(visited) if visited is not None else 0
     summarised = run()
     middle = len(visited) if visited is not None else 0
-    with monkeypatch.context() as m:  # no summary: every walk taken node by node
-        m.setattr(KerasTfChecker, "_summary", lambda self, kind, node, scope: None)
+    with monkeypatch.context() as m:
+        m.setattr(KerasTfChecker, "_finds_nothing", lambda self, kind, expr, scope: False)
         walked = run()
     assert summarised == walked
     if visited is None:
@@ -309,7 +309,7 @@ def _longest_walk(monkeypatch, source):
         finally:
             lengths.append(length)
     with monkeypatch.context() as m:
-        m.setattr(KerasTfChecker, "_summary", lambda self, kind, node, scope: None)
+        m.setattr(KerasTfChecker, "_finds_nothing", lambda self, kind, expr, scope: False)
         m.setattr(KerasTfChecker, "_walk", walk)
         _analyze(source)
     return max(lengths)
@@ -573,35 +573,42 @@ def test_a_summary_given_up_is_not_taken_again_by_the_next_file(tmp_path, monkey
     assert first > keras_tf._WALK_LIMIT and second < 50
 
 
-# what a builder reaches, stepped through once a run ------------------------------------------
-def _steps_per_file(monkeypatch):
-    """How many nodes each file's summaries step through (each is asked whether it reacts), by file name."""
+# the files of a run with other star imports ---------------------------------------------------
+def _per_file(monkeypatch, method):
+    """How many times each file's checker calls ``method`` of its own, by file name."""
     counted = {}
-    original = KerasTfChecker._reacts
+    original = getattr(KerasTfChecker, method)
 
-    def reacts(self, *args):
+    def counting(self, *args):
         name = os.path.basename(self.ctx.path)
         counted[name] = counted.get(name, 0) + 1
         return original(self, *args)
-    monkeypatch.setattr(KerasTfChecker, "_reacts", reacts)
+    monkeypatch.setattr(KerasTfChecker, method, counting)
     return counted
 
 
-def test_files_with_other_star_imports_share_what_a_builder_reaches(tmp_path, monkeypatch):
+STARS = (("first.py", "pkg.heads"), ("second.py", "pkg.wrappers"), ("third.py", "pkg.nets"))
+
+
+@pytest.mark.parametrize("regularized", [False, True])
+def test_files_with_other_star_imports_share_what_a_builder_reaches(tmp_path, monkeypatch, regularized):
     """A star import of a project module resolves no optimizer's name: it does not change what
-    another module's names mean, so the files share that module's steps and summaries."""
-    root = _package(tmp_path, heads=HEADS_REGULARIZED)
+    another module's names mean, so the files share that module's steps and summaries (each of
+    stellargraph's tests summarised the 6,600 nodes of the library its model is built by)."""
+    root = _package(tmp_path, heads=HEADS_REGULARIZED if regularized else HEADS)
     package = root / "pkg"
-    built = "model = build(l2=1e-4)\nmodel.compile(optimizer=keras.optimizers.Adam(), loss='mse')\n"
-    for name, star in (("first.py", "pkg.heads"), ("second.py", "pkg.wrappers"), ("third.py", "pkg.nets")):
-        (package / name).write_text(f"from tensorflow import keras\nfrom pkg.nets import build\nfrom {star} import *\n\n"
-                                    + built)
+    built = "build(l2=1e-4)" if regularized else "clean(4)"
+    for name, star in STARS:
+        (package / name).write_text(f"from tensorflow import keras\nfrom pkg.nets import build, clean\nfrom {star} import *\n\n"
+                                    f"model = {built}\nmodel.compile(optimizer=keras.optimizers.Adam(), loss='mse')\n")
     monkeypatch.chdir(root)
-    stepped = _steps_per_file(monkeypatch)
-    findings = _checked_together(monkeypatch, root, ["first.py", "second.py", "third.py"])
-    assert _codes(findings) == {name: [(6, "AWL201")] for name in ("first.py", "second.py", "third.py")}
-    assert all("pkg/nets.py:9" in found[0][2] and "pkg/heads.py:5" in found[0][2] for found, _ in findings.values())
-    assert stepped["first.py"] > 20 and stepped["second.py"] < 10 and stepped["third.py"] < 10
+    summarised, stepped = _per_file(monkeypatch, "_reacts"), _per_file(monkeypatch, "_step")
+    findings = _checked_together(monkeypatch, root, [name for name, _ in STARS])
+    assert _codes(findings) == {name: [(6, "AWL201")] if regularized else [] for name, _ in STARS}
+    if regularized:
+        assert all("pkg/nets.py:9" in found[0][2] and "pkg/heads.py:5" in found[0][2] for found, _ in findings.values())
+    counts = summarised if not regularized else stepped  # what a walk that finds nothing, or one taken, computes
+    assert 3 * max(counts["second.py"], counts["third.py"]) < counts["first.py"]  # their own module's only
 
 
 def test_a_star_import_that_resolves_an_optimizer_keeps_its_own_steps():
@@ -612,160 +619,6 @@ def test_a_star_import_that_resolves_an_optimizer_keeps_its_own_steps():
     resolver.visit(tree)
     assert resolver.resolving_star_imports() == ("torch.optim", "optax")
     assert resolver.qualname(ast.parse("Adam", mode="eval").body, resolver.module) == "torch.optim.Adam"
-
-
-def test_a_loss_term_met_through_another_files_summary_is_shown_where_it_is(tmp_path, monkeypatch):
-    """The second file takes the loss walk from summaries the first one made, two modules away:
-    the module the term lies in is still named in its finding, and its own steps are few."""
-    package = tmp_path / "pkg"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "losses.py").write_text(textwrap.dedent(LOSSES))
-    (package / "total.py").write_text("from pkg.losses import regularized_loss\n\n\n"
-                                      "def total(model, x, y):\n    return regularized_loss(model, x, y)\n")
-    caller = ("import tensorflow as tf\nfrom pkg.total import total\n\nopt = tf.keras.optimizers.Adam()\n"
-              "opt.minimize(lambda: total(model, x, y), model.trainable_variables)\n")
-    for name in ("first.py", "second.py"):
-        (package / name).write_text(caller)
-    monkeypatch.chdir(tmp_path)
-    stepped = _steps_per_file(monkeypatch)
-    findings = _checked_together(monkeypatch, tmp_path, ["first.py", "second.py"])
-    assert _codes(findings) == {"first.py": [(4, "AWL202")], "second.py": [(4, "AWL202")]}
-    assert findings["first.py"][0][0][2] == findings["second.py"][0][0][2]
-    assert "pkg/losses.py:9" in findings["second.py"][0][0][2]
-    assert stepped["second.py"] < stepped["first.py"] / 2
-
-
-# a node met under two scopes: the walk judges it under the first, which a summary cannot tell
-# (the comments name a regularizer keyword so that the module's reading enters those bodies)
-TWO_SCOPE_HEAD = """from tensorflow import keras
-from tensorflow.keras import regularizers
-from tensorflow.keras.layers import Dense
-"""
-STACK = """
-
-def stack(layer):
-    return [layer, keras.layers.Dropout(0.1)]  # kernel_regularizer
-"""
-COMPILED = """
-
-model = build()
-model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
-"""
-TWO_SCOPES = {
-    # a comprehension's first iterable is read where the comprehension is, and passed in a call
-    # the module makes: the walk meets the argument under the comprehension's scope first
-    "first iterable": (STACK + """
-
-def build(l2v=0.0):
-    return keras.Sequential([l for l in stack(Dense(4, kernel_regularizer=regularizers.l2(l2v)))])
-""" + COMPILED, []),
-    "lambda default": (STACK + """
-
-def build(l2v=0.0):
-    make = lambda layers=stack(Dense(4, kernel_regularizer=regularizers.l2(l2v))): keras.Sequential(layers)
-    return make()
-""" + COMPILED, []),
-    # a member set in a def nested in a method: stored under the method's scope
-    "nested member": ("""
-
-class Net(keras.Model):
-    def __init__(self, l2v=0.0):
-        super().__init__()
-
-        def make():
-            self.d = Dense(4, kernel_regularizer=regularizers.l2(l2v))
-        make()
-
-    def call(self, x):
-        return self.d(x)
-
-
-model = Net()
-model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
-""", [19]),
-    # a comprehension's first iterable in a class body reads the class body's names; the rest of
-    # it, the module's
-    "class body": ("""
-reg = regularizers.l2(0.05)
-
-
-def wrap(layer):
-    return keras.Sequential([layer])  # kernel_regularizer
-
-
-class M:
-    reg = regularizers.l2(0.01)
-    nets = [n for n in [wrap(Dense(4, kernel_regularizer=reg))]]
-
-
-model = M()
-model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
-""", [18]),
-    "class body, through a builder": ("""
-v = 0.0
-
-
-def build(l2v):
-    return Dense(4, kernel_regularizer=regularizers.l2(l2v))
-
-
-def wrap(layer):
-    return keras.Sequential([layer])  # kernel_regularizer
-
-
-class M:
-    v = 0.01  # kernel_regularizer
-    nets = [n for n in [wrap(build(v))]]
-
-
-model = M()
-model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
-""", [22]),
-}
-
-
-def _taken_from_summaries(monkeypatch):
-    """Whether each walk was taken from its summary (True) or node by node (False)."""
-    taken = []
-    original = KerasTfChecker._gathered
-
-    def gathered(self, summary, calls):
-        found = original(self, summary, calls)
-        taken.append(found is not None)
-        return found
-    monkeypatch.setattr(KerasTfChecker, "_gathered", gathered)
-    return taken
-
-
-@pytest.mark.parametrize("case", sorted(TWO_SCOPES))
-def test_a_node_met_under_two_scopes_is_judged_as_the_walk_judges_it(monkeypatch, case):
-    source, lines = TWO_SCOPES[case]
-    taken = _taken_from_summaries(monkeypatch)
-    findings, limits = _both(monkeypatch, lambda: _analyze(TWO_SCOPE_HEAD + source))  # as every walk taken node by node
-    assert [(line, code) for line, code, _ in findings] == [(line, "AWL201") for line in lines] and limits == []
-    assert False in taken
-    if case == "class body":
-        assert "weight_decay=0.02" in findings[0][2]  # the class body's l2(0.01), where the iterable is read
-
-
-def test_leaves_the_parser_shares_between_scopes_leave_a_summary_taken(monkeypatch):
-    """``Load``, ``Add``, ``Is``… are one object for all the code read: met under every scope, they
-    do not stop a walk from being taken from its summary."""
-    taken = _taken_from_summaries(monkeypatch)
-    source = """
-        def block(x, units, l2v):
-            if units is not None and not l2v == 0:
-                x = layers.Dense(units + 1, kernel_regularizer=regularizers.l2(l2v))(x)
-            return [y for y in [x] if y is not None][0]
-
-        def build(l2v=1e-4):
-            inputs = keras.Input((8,))
-            return keras.Model(inputs, block(block(inputs, 4, -l2v), 2, l2v))
-
-        model = build()
-        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
-    """
-    findings, limits = _one_file(monkeypatch, source)
-    assert [(line, code) for line, code, _ in findings] == [(15, "AWL201")] and limits == []
-    assert taken and all(taken)
+    resolver = Resolver(frozenset({"torch.optim.Adam"}))
+    resolver.visit(ast.parse("import torch\n"))
+    assert resolver.resolving_star_imports() == ()

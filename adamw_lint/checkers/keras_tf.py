@@ -48,10 +48,6 @@ _OPENS_SCOPE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
                 ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _WALK_LIMIT = 20_000  # nodes per walk: a bound on pathological modules, far above real ones
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-# nodes a walk goes on from, and reacts to, alike under any scope (the parser makes one of each
-# ``Load``, ``Add``, ``Not``… for all the code it reads): leaves, met under every scope there is
-_SCOPELESS = frozenset(leaf for base in (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
-                       for leaf in base.__subclasses__())
 _NESTING = 16  # summaries computed inside one another (five frames each at most); deeper, a def is followed in place
 
 
@@ -119,24 +115,15 @@ class _Layer(Record):
 _BARE = _Layer([], [])  # most calls
 
 
-class _Reached(Record):
-    """What the walks of one kind from a node meet, when it is fewer than ``_WALK_LIMIT`` nodes:
-    the ids of the nodes its summary stepped through, and of those nodes with their scopes' (but
-    ``_SCOPELESS`` leaves: a walk meets each node once, under the first scope it comes with, and
-    ``_gathered`` takes a summary only where no node has two); those that a walk reacts to
-    (``_reacts``), the calls of the project's functions and classes (``_Step.callee``) and the
-    other modules it stepped into there; the summaries it met on the way (a def's, another
-    module's node's), and a bound on how many distinct nodes they are together; whether it or a
-    part holds a node that reacts."""
+class _Inert(Record):
+    """Where the walks of one kind from a node can go, when nothing there is what they react to
+    and it is fewer than ``_WALK_LIMIT`` nodes: the ids of the nodes its summary stepped through,
+    the summaries it met on the way (a def's, another module's node's), and a bound on how many
+    distinct nodes they are together."""
 
     ids: FrozenSet[int]
-    pairs: FrozenSet[Tuple[int, int]]
-    reacting: Tuple[Tuple[ast.AST, Scope], ...]
-    calls: Tuple[Tuple[ast.AST, ast.Call, Scope], ...]  # (callee, call, scope)
-    entered: Tuple[Module, ...]
-    parts: Tuple[_Reached, ...]
+    parts: Tuple[_Inert, ...]
     size: int  # at least how many distinct nodes they are together: under ``_WALK_LIMIT``
-    reacts: bool
 
 
 class _TooFar(Exception):
@@ -201,14 +188,15 @@ class KerasTfChecker(Checker):
         self._layers: Dict[Tuple[int, int], _Layer] = {}  # the same for a call → its layer
         # what a foreign node's qualified name is depends on nothing of this module but the star
         # imports that can resolve a name (``Resolver.qualname`` looks an unbound name up there):
-        # their steps are shared by the run's files that have the same ones (``_per_run``), most
-        # files none (a test's ``from pkg.layers import *`` resolves no optimizer's name)
+        # their steps and summaries are shared by the run's files that have the same ones
+        # (``_per_run``, ``_reach``), most files none (a test's ``from pkg.layers import *``
+        # resolves no optimizer's name: stellargraph's tests summarised 6,600 nodes of the library each)
         self._star_imports = ctx.resolver.resolving_star_imports()
         self._reacting: Dict[str, bool] = {}  # kind of walk → whether one may react here (``_may_react``)
         self._own_words: Optional[FrozenSet[bytes]] = None  # the words of this module's text
         # what a walk of each kind can meet from a node (``_reach``), for this module's nodes
         # (another module's are shared by the run), and the summaries being computed
-        self._reaches: Dict[Tuple[str, int, int], Optional[_Reached]] = {}
+        self._reaches: Dict[Tuple[str, int, int], Optional[_Inert]] = {}
         self._reaching: set = set()
         self._judging: set = set()  # (key, parameter) of the ``_zero_argument`` questions open
         self._zeros: Dict[Tuple[int, str], bool] = {}  # their answers, for the walk in force (``_calls``)
@@ -597,7 +585,7 @@ class KerasTfChecker(Checker):
         if self._finds_nothing("layers", expr, scope):
             return []
         sites: List[_Site] = []
-        for node, scope in self._walked("layers", expr, scope):
+        for node, scope in self._walked(expr, scope):
             if not isinstance(node, ast.Call):
                 continue
             layer = self._layer_here(node, scope)
@@ -858,7 +846,7 @@ class KerasTfChecker(Checker):
         if self._finds_nothing("losses", expr, scope):
             return []
         sites: List[_Site] = []
-        for node, scope in self._walked("losses", expr, scope):
+        for node, scope in self._walked(expr, scope, stop=self._loss_term):
             if isinstance(node, ast.Attribute) and node.attr == "losses":
                 penalties = self._model_penalties(node.value, scope)
                 for model, model_scope in self._handed(node.value, scope):
@@ -978,64 +966,18 @@ class KerasTfChecker(Checker):
         return self._graph
 
     # the walk ----------------------------------------------------------------------------------
-    def _walked(self, kind: str, expr: ast.expr, scope: Scope) -> Iterator[Tuple[ast.AST, Scope]]:
-        """The nodes a walk of ``kind`` from ``expr`` reacts to (``_reacts``; others too when it is
-        taken node by node), once it is over, with the calls it met in force: a builder's parameter
-        is judged by every call of it the walk met (``_zero_argument``), not by those met before
-        its body (``Sequential([build(0.0), build(1e-3)])`` judged ``build``'s L2 by the first call
-        alone, and dropped it). From its summary when there is one (``_finds_nothing`` made it)
-        that tells what the walk meets (``_gathered``): the builders every file's walk goes through
-        are stepped through once a run, not once a file (stellargraph: four tests' walks of 6,000
-        nodes of the library each). The loss walk judges a loss term and does not enter it, as
-        its summary does (``_reached``)."""
-        summary = self._summary(kind, expr, scope)
+    def _walked(self, expr: ast.expr, scope: Scope, stop=None) -> Iterator[Tuple[ast.AST, Scope]]:
+        """``_walk``'s nodes once the whole walk is over, with the calls it met in force: a
+        builder's parameter is judged by every call of it the walk met (``_zero_argument``),
+        not by those met before its body (``Sequential([build(0.0), build(1e-3)])`` judged
+        ``build``'s L2 by the first call alone, and dropped it)."""
         calls: Dict[int, List[Tuple[ast.Call, Scope]]] = {}
-        nodes = self._gathered(summary, calls) if summary is not None else None
-        if nodes is None:
-            stop = self._loss_term if kind == "losses" else None
-            nodes = list(self._walk(expr, scope, stop, calls))
+        nodes = list(self._walk(expr, scope, stop, calls))
         outer, self._calls, outer_zeros, self._zeros = self._calls, calls, self._zeros, {}
         try:
             yield from nodes
         finally:
             self._calls, self._zeros = outer, outer_zeros
-
-    def _gathered(self, summary: _Reached,
-                  calls: Dict[int, List[Tuple[ast.Call, Scope]]]) -> Optional[List[Tuple[ast.AST, Scope]]]:
-        """The nodes ``summary`` and its parts hold that a walk reacts to, each once; the calls
-        they met, each once, into ``calls``; the modules stepped into, as the walk's steps would
-        have entered them here (``_step_of``). None when a node is in it under two scopes (a
-        comprehension's first iterable, read where the comprehension is and passed in a call the
-        module makes): the walk judges it under the scope it meets it with first, and goes on
-        from there alone, which its summary cannot tell."""
-        parts: List[_Reached] = []
-        done: Set[int] = set()
-        pairs: Set[Tuple[int, int]] = set()
-        stack = [summary]
-        while stack:
-            part = stack.pop()
-            if id(part) not in done:
-                done.add(id(part))
-                parts.append(part)
-                pairs |= part.pairs
-                stack.extend(part.parts)
-        if len(pairs) != len({node for node, _ in pairs}):
-            return None
-        nodes: List[Tuple[ast.AST, Scope]] = []
-        seen: Set[int] = set()
-        called: Set[int] = set()
-        for part in parts:
-            for module in part.entered:
-                self._enter(module)
-            for node, scope in part.reacting:
-                if id(node) not in seen:
-                    seen.add(id(node))
-                    nodes.append((node, scope))
-            for callee, call, scope in part.calls:
-                if id(call) not in called:
-                    called.add(id(call))
-                    calls.setdefault(id(callee), []).append((call, scope))
-        return nodes
 
     def _walk(self, expr: ast.expr, scope: Scope, stop=None, calls: Optional[Dict[int, List[Tuple[ast.Call, Scope]]]] = None):
         """Every node ``expr`` is computed from: its subexpressions, the values of the variables it
@@ -1083,25 +1025,18 @@ class KerasTfChecker(Checker):
         (tensor2tensor: a test's summary explored 19,500 nodes of the model again, 0.24 s)."""
         if not self._may_react(kind):
             return True
-        summary = self._summary(kind, expr, scope)
-        return summary is not None and not summary.reacts
-
-    def _summary(self, kind: str, node: ast.AST, scope: Scope) -> Optional[_Reached]:
-        """``_reach`` within one walk's number of steps; None when the walk reaches ``_WALK_LIMIT``
-        nodes, or the summary is given up, or one was once in this module (its walks are long:
-        they are taken node by node)."""
         if self._too_far:
-            return None
+            return False
         self._budget = _WALK_LIMIT
         try:
-            return self._reach(kind, node, scope)
+            return self._reach(kind, expr, scope) is not None
         except _TooFar as given_up:
             self._too_far = True
             for key in given_up.keys:
                 self.ctx.project.shared(key, _unknown)  # type: ignore[union-attr]
-            return None
+            return False
 
-    def _reach(self, kind: str, node: ast.AST, scope: Scope) -> Optional[_Reached]:
+    def _reach(self, kind: str, node: ast.AST, scope: Scope) -> Optional[_Inert]:
         """``_reached``, once per node of this module, and once per run for another module's
         node (its steps and layers are the run's: every file that asks notes what they looked for)."""
         project = self.ctx.project
@@ -1135,38 +1070,32 @@ class KerasTfChecker(Checker):
                 self._reacting[kind] = project.reach_may_hold(self.ctx.path, _REACTION_WORDS, enough, own=own)
         return self._reacting[kind]
 
-    def _reached(self, kind: str, node: ast.AST, scope: Scope) -> Optional[_Reached]:
-        """What the walk of ``kind`` from ``node`` meets, by every step (without the walk's
-        ``seen``, which only ever leaves some out), or None when that is ``_WALK_LIMIT`` nodes. A
-        def met on the way, and a node of another module, are summarised on their own: the
-        builders many walks reach are followed once (one being summarised, met again in a
-        recursion, is followed in place)."""
+    def _reached(self, kind: str, node: ast.AST, scope: Scope) -> Optional[_Inert]:
+        """The nodes reachable from ``node`` by every step (without the walk's ``seen``, which
+        only ever leaves some out), or None when one of them is what a walk of ``kind`` reacts
+        to, or there are ``_WALK_LIMIT``. A def met on the way, and a node of another module,
+        are summarised on their own: the builders many walks reach are followed once (one
+        being summarised, met again in a recursion, is followed in place)."""
         started = (kind, id(node), id(scope))
         home = scope.module()
-        reaching, reacts, step_for = self._reaching, self._reacts, self._step_for  # the loop runs for every node
-        enters = kind != "losses"  # the loss walk judges a loss term and does not enter it
-        reaching.add(started)
+        self._reaching.add(started)
         try:
-            reacting: List[Tuple[ast.AST, Scope]] = []
-            calls: List[Tuple[ast.AST, ast.Call, Scope]] = []
-            entered: List[Module] = []
-            stack: List[Tuple[ast.AST, Scope]] = [(node, scope)]  # the first, followed in place: it is being summarised
-            self._budget += 1  # which is not a step the budget counts
-            pairs: Set[Tuple[int, int]] = set()
-            ids: Set[int] = set()
-            stepped: Set[Tuple[int, int]] = set()
-            parts: Dict[int, _Reached] = {}
+            if self._reacts(kind, node, scope):
+                return None
+            stack = list(self._step_for(node, scope).following)
+            pairs, ids = {started[1:]}, {id(node)}
+            parts: Dict[int, _Inert] = {}
             # how many distinct nodes so far: a bound (a node two parts share counts twice) until
             # it reaches the limit, then exactly (``union``), so that a large one stops there
-            count, union, merged = 0, None, set()
+            count, union, merged = 1, None, set()
             while stack:
                 node, scope = stack.pop()
                 pair = (id(node), id(scope))
                 if pair in pairs:
                     continue
                 pairs.add(pair)
-                if (isinstance(node, _DEFS) or scope.module() is not home) and len(reaching) < _NESTING \
-                        and (kind, *pair) not in reaching:
+                if (isinstance(node, _DEFS) or scope.module() is not home) and len(self._reaching) < _NESTING \
+                        and (kind, *pair) not in self._reaching:
                     found = self._reach(kind, node, scope)
                     if found is None:
                         return None
@@ -1178,9 +1107,9 @@ class KerasTfChecker(Checker):
                     else:
                         _merge(union, merged, found)
                 else:
+                    if self._reacts(kind, node, scope):
+                        return None
                     ids.add(pair[0])
-                    if node.__class__ not in _SCOPELESS:
-                        stepped.add(pair)
                     if union is None:
                         count += 1
                     else:
@@ -1188,17 +1117,7 @@ class KerasTfChecker(Checker):
                     self._budget -= 1
                     if self._budget < 0:
                         raise _TooFar(list(self._open))
-                    if reacts(kind, node, scope):
-                        reacting.append((node, scope))
-                        if not enters:
-                            node = None
-                    if node is not None:
-                        following, callee, into = step_for(node, scope)
-                        if callee is not None:
-                            calls.append((callee, node, scope))  # type: ignore[arg-type]
-                        if into:
-                            entered.extend(into)
-                        stack.extend(following)
+                    stack.extend(self._step_for(node, scope).following)
                 if union is None and count >= _WALK_LIMIT:
                     union = set(ids)
                     for part in parts.values():
@@ -1207,10 +1126,9 @@ class KerasTfChecker(Checker):
                     count = len(union)
                     if count >= _WALK_LIMIT:
                         return None
-            return _Reached(frozenset(ids), frozenset(stepped), tuple(reacting), tuple(calls), tuple(entered),
-                            tuple(parts.values()), count, bool(reacting) or any(part.reacts for part in parts.values()))
+            return _Inert(frozenset(ids), tuple(parts.values()), count)
         finally:
-            reaching.discard(started)
+            self._reaching.discard(started)
 
     def _reacts(self, kind: str, node: ast.AST, scope: Scope) -> bool:
         """Whether a walk of ``kind`` does anything at ``node`` (the loss walk stops there)."""
@@ -1238,15 +1156,11 @@ class KerasTfChecker(Checker):
         meets the same builders, and their bodies are most of what walks go through), and once
         per run for a node of another module (every file that builds a model meets them too)."""
         step = self._per_run("keras_tf step", self._step, node, scope)
-        for module in step.entered:
-            self._enter(module)
+        for module in step.entered:  # where another module's sites are shown, and its scopes
+            if id(module.resolver.module) not in self._paths:
+                self._paths[id(module.resolver.module)] = _shown(module.path)
+                self._foreign.append(module.resolver)
         return step
-
-    def _enter(self, module: Module) -> None:
-        """Notes where another module's sites are shown, and where its scopes are looked up."""
-        if id(module.resolver.module) not in self._paths:
-            self._paths[id(module.resolver.module)] = _shown(module.path)
-            self._foreign.append(module.resolver)
 
     def _step(self, node: ast.AST, scope: Scope) -> _Step:
         """The step of ``node`` in ``scope``. For a node of another module it depends on this
@@ -1364,7 +1278,7 @@ def _trains_parameters(module, cls: ast.ClassDef) -> Dict[str, Tuple[str, int, s
     return found
 
 
-def _merge(into: set, merged: set, part: _Reached) -> None:
+def _merge(into: set, merged: set, part: _Inert) -> None:
     """Adds the nodes of ``part`` and its parts (and theirs), but those already ``merged``, to
     ``into``, until it holds ``_WALK_LIMIT``."""
     stack = [part]
