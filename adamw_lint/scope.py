@@ -377,7 +377,7 @@ class Resolver:
 
     def resolving_star_imports(self) -> Tuple[str, ...]:
         """The module's star imports that ``qualname`` can resolve a name through, in order: all
-        that another module's unbound name can mean here depends on (most name none)."""
+        that another module's unbound name can mean here depends on (most modules have none)."""
         if not self.module.star_imports:
             return ()
         packages = _packages(self._star_modules)

@@ -188,7 +188,7 @@ class KerasTfChecker(Checker):
         self._layers: Dict[Tuple[int, int], _Layer] = {}  # the same for a call → its layer
         # what a foreign node's qualified name is depends on nothing of this module but the star
         # imports that can resolve a name (``Resolver.qualname`` looks an unbound name up there):
-        # their steps and summaries are shared by the run's files that have the same ones
+        # their steps, layers and summaries are shared by the run's files that have the same ones
         # (``_per_run``, ``_reach``), most files none (a test's ``from pkg.layers import *``
         # resolves no optimizer's name: stellargraph's tests summarised 6,600 nodes of the library each)
         self._star_imports = ctx.resolver.resolving_star_imports()
@@ -614,8 +614,8 @@ class KerasTfChecker(Checker):
 
     def _per_run(self, kind: str, compute: Callable[[Any, Scope], _Answer], node: ast.AST, scope: Scope) -> _Answer:
         """``compute(node, scope)`` here for a node of this module; for a node of another module,
-        once per run, shared by the files with the same star imports (the only thing of the file
-        checked that what a foreign name means depends on)."""
+        once per run, shared by the files with the same star imports that can resolve a name (the
+        only thing of the file checked that what a foreign name means depends on)."""
         project = self.ctx.project
         if project is None or scope.module() is self.ctx.resolver.module:
             return compute(node, scope)
