@@ -629,16 +629,15 @@ def test_a_star_import_that_resolves_a_name_keeps_its_files_steps_apart(tmp_path
     """A name another module leaves unbound is looked up in the checked file's star imports: one
     that resolves it (``tensorflow.contrib.opt``) gives that module's steps another meaning, so
     its file does not share them, and each file finds what it finds alone, in either order."""
-    package = tmp_path / "pkg"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "nets.py").write_text(
-        "from tensorflow import keras\n\n\ndef build():\n"
-        "    return keras.Sequential([keras.layers.Dense(3), AdamWOptimizer(keras.regularizers.l2(1e-4))])\n")
     compiled = "model = build()\nmodel.compile(optimizer=keras.optimizers.Adam(), loss='mse')\n"
-    (package / "a.py").write_text("from tensorflow import keras\nfrom pkg.nets import build\nfrom tensorflow.contrib.opt import *\n\n"
-                                  + compiled)
-    (package / "b.py").write_text("from tensorflow import keras\nfrom pkg.nets import build\n\n" + compiled)
+    files = {"__init__.py": "",
+             "nets.py": "from tensorflow import keras\n\n\ndef build():\n    return keras.Sequential("
+                        "[keras.layers.Dense(3), AdamWOptimizer(keras.regularizers.l2(1e-4))])\n",
+             "a.py": "from tensorflow import keras\nfrom pkg.nets import build\nfrom tensorflow.contrib.opt import *\n\n" + compiled,
+             "b.py": "from tensorflow import keras\nfrom pkg.nets import build\n\n" + compiled}
+    (tmp_path / "pkg").mkdir()
+    for name, source in files.items():
+        (tmp_path / "pkg" / name).write_text(source)
     monkeypatch.chdir(tmp_path)
     alone = {name: _check(RecordingIndex([str(tmp_path)]), tmp_path, name)[0] for name in order}
     together = _checked_together(monkeypatch, tmp_path, order)
