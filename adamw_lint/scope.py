@@ -17,7 +17,6 @@ so a name is only resolved when every binding that can reach the use is an impor
 from __future__ import annotations
 
 import ast
-import functools
 import re
 from typing import Callable, Dict, Iterable, List, Optional, Tuple, Union
 
@@ -88,12 +87,6 @@ class Scope:
                 return [b for b in found if b.pos < pos] if own else found
             scope, own = scope.parent, False
         return None
-
-
-@functools.lru_cache(maxsize=4)
-def _packages(names: frozenset) -> frozenset:
-    """The modules that hold ``names`` (qualified names)."""
-    return frozenset(name.rpartition(".")[0] for name in names)
 
 
 def _pos(node: ast.AST) -> Position:
@@ -347,8 +340,8 @@ class Resolver:
             return None
         if isinstance(expr, ast.Name):
             found = scope.lookup(expr.id, _pos(expr))
-            if found is None:
-                return self._from_star(expr.id)
+            if found is None:  # the star imports of the module the name is read in (another module's too)
+                return self._from_star(expr.id, scope.module())
             if not found:
                 return None
             imports = [b for b in found if b.qualname is not None]
@@ -375,18 +368,10 @@ class Resolver:
             return f"{base}.{expr.args[1].value}" if base else None
         return None
 
-    def resolving_star_imports(self) -> Tuple[str, ...]:
-        """The module's star imports that ``qualname`` can resolve a name through, in order: all
-        that another module's unbound name can mean here depends on (most modules have none)."""
-        if not self.module.star_imports:
-            return ()
-        packages = _packages(self._star_modules)
-        return tuple(module for module in self.module.star_imports if module in packages)
-
-    def _from_star(self, name: str) -> Optional[str]:
-        for module in self.module.star_imports:
-            if f"{module}.{name}" in self._star_modules:
-                return f"{module}.{name}"
+    def _from_star(self, name: str, module: Scope) -> Optional[str]:
+        for star in module.star_imports:
+            if f"{star}.{name}" in self._star_modules:
+                return f"{star}.{name}"
         return None
 
     def literal(self, expr: ast.expr, scope: Scope, depth: int = 0) -> object:

@@ -186,12 +186,6 @@ class KerasTfChecker(Checker):
         self._claimed: Optional[set] = None  # the penalties of every followed model
         self._steps: Dict[Tuple[int, int], _Step] = {}  # (id of a node, id of its scope) → its step
         self._layers: Dict[Tuple[int, int], _Layer] = {}  # the same for a call → its layer
-        # what a foreign node's qualified name is depends on nothing of this module but the star
-        # imports that can resolve a name (``Resolver.qualname`` looks an unbound name up there):
-        # their steps, layers and summaries are shared by the run's files that have the same ones
-        # (``_per_run``, ``_reach``), most files none (a test's ``from pkg.layers import *``
-        # resolves no optimizer's name: stellargraph's tests summarised 6,600 nodes of the library each)
-        self._star_imports = ctx.resolver.resolving_star_imports()
         self._reacting: Dict[str, bool] = {}  # kind of walk → whether one may react here (``_may_react``)
         self._own_words: Optional[FrozenSet[bytes]] = None  # the words of this module's text
         # what a walk of each kind can meet from a node (``_reach``), for this module's nodes
@@ -614,12 +608,15 @@ class KerasTfChecker(Checker):
 
     def _per_run(self, kind: str, compute: Callable[[Any, Scope], _Answer], node: ast.AST, scope: Scope) -> _Answer:
         """``compute(node, scope)`` here for a node of this module; for a node of another module,
-        once per run, shared by the files with the same star imports that can resolve a name (the
-        only thing of the file checked that what a foreign name means depends on)."""
+        once per run, shared by every file: what another module's names mean is that module's
+        (``Resolver.qualname`` looks an unbound name up in the star imports of the module it is
+        read in), so the files whose models a library builds share its steps, layers and summaries
+        (stellargraph's tests each star-import a module of the library: each summarised its 6,600
+        nodes while the key held the checked file's star imports)."""
         project = self.ctx.project
         if project is None or scope.module() is self.ctx.resolver.module:
             return compute(node, scope)
-        return project.shared((kind, self._star_imports, id(node), id(scope)), compute, node, scope)
+        return project.shared((kind, id(node), id(scope)), compute, node, scope)
 
     def _layer(self, call: ast.Call, scope: Scope) -> _Layer:
         """The regularizers ``call`` is given and what it adds as a loss."""
@@ -1041,7 +1038,7 @@ class KerasTfChecker(Checker):
         node (its steps and layers are the run's: every file that asks notes what they looked for)."""
         project = self.ctx.project
         if project is not None and scope.module() is not self.ctx.resolver.module:
-            key = ("keras_tf reach", kind, self._star_imports, id(node), id(scope))
+            key = ("keras_tf reach", kind, id(node), id(scope))
             self._open.append(key)
             try:
                 return project.shared(key, self._reached, kind, node, scope)
@@ -1055,9 +1052,7 @@ class KerasTfChecker(Checker):
     def _may_react(self, kind: str) -> bool:
         """Whether the code this module can reach by name may hold what a walk of ``kind`` reacts
         to (``_REACTIONS``): when not, no walk of ``kind`` from here finds anything, and none is
-        taken. Without the project followed, a walk stays in this module. (Another module's
-        names that ``_step`` looks up in this one's star imports are optimizers' and factories',
-        never what a walk reacts to.)"""
+        taken. Without the project followed, a walk stays in this module."""
         if kind not in self._reacting:  # asked by every walk: once per module and kind (a no is noted then)
             if self._own_words is None:
                 self._own_words = text_words("".join(self.ctx.lines))
@@ -1163,10 +1158,10 @@ class KerasTfChecker(Checker):
         return step
 
     def _step(self, node: ast.AST, scope: Scope) -> _Step:
-        """The step of ``node`` in ``scope``. For a node of another module it depends on this
-        module only through the star imports that can resolve a name: this module's callers of a
-        function (``_passed``), its ``x.add(...)`` calls (``_mutations``) and its class families
-        (``self.members``) never name another module's nodes."""
+        """The step of ``node`` in ``scope``. For a node of another module it does not depend on
+        this module: this module's callers of a function (``_passed``), its ``x.add(...)`` calls
+        (``_mutations``) and its class families (``self.members``) never name another module's
+        nodes, and that module's names are looked up in its own star imports."""
         ctx = self.ctx
         stack: List[Tuple[ast.AST, Scope]] = []
         entered: List[Module] = []
