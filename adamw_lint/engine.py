@@ -38,9 +38,6 @@ from .project_index import ProjectIndex
 from .summaries import Module, Reach, callable_reach
 from .scope import Resolver, Scope
 
-_STAR_MODULES = frozenset(catalog.OPTIMIZERS_BY_NAME) | frozenset(catalog.FACTORIES_BY_NAME)
-
-
 def _routes() -> Tuple[Dict[str, List[Tuple[int, object]]], Dict[str, List[int]]]:
     by_name: Dict[str, List[Tuple[int, object]]] = {}
     by_method: Dict[str, List[int]] = {}
@@ -84,7 +81,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
     package = project.package_of(path) if project is not None and path is not None else None
     extra = (_REACH_WORD,) if project is not None else ()
     text = "".join(lines)
-    resolver = Resolver(_STAR_MODULES, _bodies_to_visit(tree, lines, text, extra), package,
+    resolver = Resolver(catalog.STAR_IMPORTED, _bodies_to_visit(tree, lines, text, extra), package,
                         project.beside(path) if project is not None and path is not None else None)
     if project is not None:
         resolver.imported_literal = project.literal

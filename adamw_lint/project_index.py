@@ -632,7 +632,7 @@ def _parse(dotted: str, path: str, beside: Optional[Callable[[str], Optional[str
         tree = ast.parse(decoded.text, filename=path)
     except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
         return None  # the file itself is reported when it is checked; here it is simply unknown
-    resolver = Resolver(package=_package(dotted, path), beside=beside)
+    resolver = Resolver(catalog.STAR_IMPORTED, package=_package(dotted, path), beside=beside)
     try:
         resolver.visit(tree)
     except RecursionError:

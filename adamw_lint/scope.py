@@ -118,14 +118,14 @@ class Resolver:
         super().__init_subclass__(**kwargs)
         cls._handlers = _handler_table(cls)
 
-    def __init__(self, star_modules: frozenset = frozenset(), keep: Optional[Callable[[ast.AST], bool]] = None,
+    def __init__(self, star_names: frozenset = frozenset(), keep: Optional[Callable[[ast.AST], bool]] = None,
                  package: Optional[str] = None, beside: Optional[Callable[[str], Optional[str]]] = None) -> None:
         self.module = Scope("module", None)
         self.scope = self.module
         self.calls: List[Tuple[ast.Call, Scope]] = []
         self.classes: List[Tuple[ast.ClassDef, Scope]] = []  # every class and the scope it is defined in
         self.scopes: Dict[int, Scope] = {}  # id of a def, lambda, class or comprehension → its scope
-        self._star_modules = star_modules  # modules whose ``import *`` we can resolve
+        self._star_names = star_names  # the qualified names ``from <module> import *`` is resolved for
         # which def and class bodies to enter: a body nothing can be found in is skipped whole
         # (its bindings are visible only inside it), which is most of a library module
         self._keep = keep
@@ -370,7 +370,7 @@ class Resolver:
 
     def _from_star(self, name: str, module: Scope) -> Optional[str]:
         for star in module.star_imports:
-            if f"{star}.{name}" in self._star_modules:
+            if f"{star}.{name}" in self._star_names:
                 return f"{star}.{name}"
         return None
 

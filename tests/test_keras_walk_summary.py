@@ -623,8 +623,12 @@ def test_a_name_is_looked_up_in_the_star_imports_of_the_module_it_is_read_in():
     assert checked.qualname(adam, other.module) is None  # not the checked file's star import
     checked, other = Resolver(frozenset({"torch.optim.Adam"})), Resolver(frozenset())
     checked.visit(ast.parse("import torch\n"))
-    other.visit(ast.parse("from torch.optim import *\n"))
+    tree = ast.parse("from torch.optim import *\n\n\ndef make():\n    return lambda: [Adam for _ in ()]\n")
+    other.visit(tree)
     assert checked.qualname(adam, other.module) == "torch.optim.Adam"  # its own
+    inner = tree.body[1].body[0].value.body  # the comprehension in the lambda in the def
+    read = inner.elt
+    assert checked.qualname(read, other.scopes[id(inner)]) == "torch.optim.Adam"
 
 
 @pytest.mark.parametrize("starred", [False, True])
@@ -632,8 +636,9 @@ def test_a_name_is_looked_up_in_the_star_imports_of_the_module_it_is_read_in():
 def test_another_modules_names_mean_the_same_to_every_file(tmp_path, monkeypatch, order, starred):
     """A name another module leaves unbound means what that module's star imports make it, whatever
     the checked file star-imports: a regularizer handed to ``AdamWOptimizer`` (a library class once
-    ``tensorflow.contrib.opt`` is star-imported, a builder of the project otherwise) is judged the
-    same for both files, checked alone or together, in either order."""
+    ``tensorflow.contrib.opt`` is star-imported; otherwise an unknown callee, whose arguments are
+    taken as a project builder's) is judged the same for both files, checked alone or together,
+    in either order."""
     compiled = "model = build()\nmodel.compile(optimizer=keras.optimizers.Adam(), loss='mse')\n"
     star = "from tensorflow.contrib.opt import *\n" if starred else ""
     files = {"__init__.py": "",

@@ -121,6 +121,40 @@ def test_registry_in_another_module(project):
     assert "myproj/optim.py:" in found[0].message
 
 
+STARRED = """
+    from torch.optim import *
+    from myproj.config import *
+
+    OPTIMIZERS = {"adam": Adam, "sgd": SGD}
+    Opt = Adam
+
+    def build(params, **kwargs):
+        return Adam(params, **kwargs)
+"""
+
+
+@pytest.mark.parametrize("checked_star", ["", "from torch.optim import *\n"])
+def test_another_modules_names_mean_what_its_own_star_imports_make_them(project, checked_star):
+    # ``Adam`` in a module that star-imports torch.optim is torch's, whatever the checked file
+    # imports; in one that does not, it is unknown, even for a file that star-imports torch.optim
+    package = project / "myproj"
+    (package / "starred.py").write_text(textwrap.dedent(STARRED))
+    (package / "unstarred.py").write_text(textwrap.dedent(STARRED).replace("from torch.optim import *\n", ""))
+    found = check(project, checked_star + textwrap.dedent("""
+        from .starred import OPTIMIZERS, Opt, build
+        from . import unstarred
+        a = OPTIMIZERS[name](params, weight_decay=1e-4)
+        b = Opt(params, weight_decay=1e-4)
+        c = build(params, weight_decay=1e-4)
+        d = unstarred.OPTIMIZERS[name](params, weight_decay=1e-4)
+        e = unstarred.Opt(params, weight_decay=1e-4)
+        f = unstarred.build(params, weight_decay=1e-4)
+    """).lstrip("\n"))
+    first = 5 if checked_star else 4
+    assert lines(found) == [(first, "AWL101"), (first + 1, "AWL101"), (first + 2, "AWL101")]
+    assert all("myproj/starred.py" in f.message for f in found)
+
+
 def test_without_the_project_each_file_is_read_alone(project):
     source = "from .optim import build_adam\nc = build_adam(params, weight_decay=1e-4)\n"
     assert analyze_source("import torch\n" + source) == []

@@ -611,8 +611,7 @@ class KerasTfChecker(Checker):
         once per run, shared by every file: what another module's names mean is that module's
         (``Resolver.qualname`` looks an unbound name up in the star imports of the module it is
         read in), so the files whose models a library builds share its steps, layers and summaries
-        (stellargraph's tests each star-import a module of the library: each summarised its 6,600
-        nodes while the key held the checked file's star imports)."""
+        whatever they star-import themselves."""
         project = self.ctx.project
         if project is None or scope.module() is self.ctx.resolver.module:
             return compute(node, scope)
@@ -1161,7 +1160,9 @@ class KerasTfChecker(Checker):
         """The step of ``node`` in ``scope``. For a node of another module it does not depend on
         this module: this module's callers of a function (``_passed``), its ``x.add(...)`` calls
         (``_mutations``) and its class families (``self.members``) never name another module's
-        nodes, and that module's names are looked up in its own star imports."""
+        nodes, that module's names are looked up in its own star imports, and its scopes
+        (``_scope_of``) are known here once it is entered (``_step_of`` notes every module a step
+        enters, also a step the run already had)."""
         ctx = self.ctx
         stack: List[Tuple[ast.AST, Scope]] = []
         entered: List[Module] = []
