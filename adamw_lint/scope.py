@@ -259,6 +259,13 @@ class Resolver:
 
     visit_SetComp = visit_DictComp = _comprehension
 
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.value)
+        scope = self.scope  # in a comprehension, the scope that holds it binds the name (PEP 572)
+        while scope.kind == "comprehension" and scope.parent is not None:
+            scope = scope.parent
+        scope.bind(node.target.id, Binding(_pos(node.target), scope))
+
     def visit_Global(self, node: ast.Global) -> None:
         self.scope.globals.update(node.names)
 
@@ -369,7 +376,9 @@ class Resolver:
         return None
 
     def _from_star(self, name: str, module: Scope) -> Optional[str]:
-        for star in module.star_imports:
+        # the last star import that binds the name wins, as when the module runs (a module outside
+        # the catalog, whose names are not known here, is taken not to bind an optimizer's name)
+        for star in reversed(module.star_imports):
             if f"{star}.{name}" in self._star_names:
                 return f"{star}.{name}"
         return None

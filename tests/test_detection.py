@@ -31,6 +31,16 @@ def test_import_styles_resolve(imports, call):
     assert codes(f"{imports}\nopt = {call}(params, weight_decay=1e-4)\n") == [(2, "AWL101")]
 
 
+def test_the_last_star_import_that_binds_a_name_wins():
+    # bitsandbytes' Adam decays decoupled (semantics §5.3): the star import of it that comes last
+    # makes ``Adam`` its own, and the one that comes first leaves it torch's
+    def found(first: str, last: str):
+        return analyze_source(f"from {first} import *\nfrom {last} import *\nopt = Adam(params, weight_decay=1e-4)\n")
+    assert found("torch.optim", "bitsandbytes.optim") == []
+    coupled = found("bitsandbytes.optim", "torch.optim")
+    assert [(f.line, f.code) for f in coupled] == [(3, "AWL101")] and "torch.optim.Adam" in coupled[0].message
+
+
 def test_import_inside_function():
     assert codes("""
         def make(p):
@@ -60,6 +70,8 @@ def test_alias_through_assignment():
         "Adam(p, weight_decay=1e-4)\n",
         # a name used before its import in the same scope
         "Adam(p, weight_decay=1e-4)\nfrom torch.optim import Adam\n",
+        # an assignment expression in a comprehension binds the name where the comprehension is
+        "from torch.optim import *\n_ = [(Adam := c) for c in pick()]\nAdam(p, weight_decay=1e-4)\n",
         # comprehension variables are their own scope
         "import torch\nopts = [torch.optim.Adam(p, weight_decay=1e-4) for torch in mods]\n",
         # strings and comments are not code
