@@ -85,6 +85,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
                         project.beside(path) if project is not None and path is not None else None)
     if project is not None:
         resolver.imported_literal = project.literal
+        resolver.star_meaning = project.star_meaning
     resolver.visit(tree)
     calls = [(call, scope, _callee(resolver, call, scope)) for call, scope in resolver.calls]  # each resolved once
     if exported is not None:

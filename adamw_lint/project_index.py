@@ -347,6 +347,31 @@ class ProjectIndex:
             return None
         return found[0], found[1].value, found[0].resolver.module
 
+    def star_meaning(self, dotted: str, name: str) -> object:
+        """What ``from <dotted> import *`` makes ``name`` when ``dotted`` is a module of the
+        project: what ``from <dotted> import <name>`` would (``dotted.name``) when the module binds
+        it, else what its own star imports make it; None when it does not export the name, or is
+        not the project's (taken not to bind an optimizer's name); unknown when it cannot be read."""
+        return self.shared(("star meaning", dotted, name), self._star_meaning, dotted, name, frozenset())
+
+    def _star_meaning(self, dotted: str, name: str, open_: FrozenSet[str]) -> object:
+        module = self.module(dotted)
+        if module is None:
+            return None if self._locate(dotted) is None else _unknown()
+        top = module.resolver.module
+        if not _exports(top, name):
+            return None
+        if top.bindings.get(name):
+            return f"{dotted}.{name}"
+        for star in reversed(top.star_imports):  # the last that binds it wins, as in ``Resolver``
+            if f"{star}.{name}" in catalog.STAR_IMPORTED:
+                return f"{star}.{name}"
+            if star not in open_ and len(open_) < _DEPTH:  # an import cycle, or a long chain, stops here
+                meaning = self._star_meaning(star, name, open_ | {dotted})
+                if meaning is not None:
+                    return meaning
+        return None
+
     def definition(self, qualname: str, trains: bool = False, built: bool = False,
                    depth: int = 0) -> Optional[Tuple[Module, ast.AST]]:
         """The ``def`` or ``class`` statement a project name refers to, with its module: one
@@ -600,6 +625,17 @@ def _walk(base: str, unlisted: Optional[List[str]] = None) -> Iterator[Tuple[str
                 unlisted.append(entry.path)
         yield directory, sorted(files)
         stack.extend(os.path.join(directory, name) for name in sorted(folders, reverse=True))
+
+
+def _exports(top: Scope, name: str) -> bool:
+    """Whether a star import of the module whose scope is ``top`` brings ``name``: it is in the
+    module's ``__all__`` when that is a literal list or tuple of strings, else a public name."""
+    found = top.bindings.get("__all__")
+    listed = found[0].value if found and len(found) == 1 else None
+    if isinstance(listed, (ast.List, ast.Tuple)) and all(isinstance(e, ast.Constant) and isinstance(e.value, str)
+                                                         for e in listed.elts):
+        return any(e.value == name for e in listed.elts)  # type: ignore[attr-defined]
+    return not name.startswith("_")
 
 
 def _above_packages(directory: str) -> str:

@@ -17,6 +17,7 @@ so a name is only resolved when every binding that can reach the use is an impor
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from typing import Callable, Dict, Iterable, List, Optional, Tuple, Union
 
@@ -25,6 +26,7 @@ from .records import Record
 
 Position = Tuple[int, int]
 _UNKNOWN = object()  # a value that is not a literal
+_BUILTINS = frozenset(dir(builtins))  # names no star import of the project is asked for (``_from_star``)
 Literal = Union[int, float, str, bool, None]
 _GETATTR_OF_A_STRING = r"""getattr\(\s*[\w.]+\s*,\s*(?:[rRuU]*(?:"[^"\n]*"|'[^'\n]*')\s*)+\)"""
 
@@ -137,6 +139,9 @@ class Resolver:
         self._beside = beside
         # a constant behind an import (the project's own modules: ``project_index``), or None
         self.imported_literal: Optional[Callable[[str], object]] = None
+        # what ``from <module> import *`` makes a name when the module is the project's own
+        # (``ProjectIndex.star_meaning``): its qualified name, None (not one it exports) or unknown
+        self.star_meaning: Optional[Callable[[str, str], object]] = None
         self._reaching: Dict[Tuple[int, str], flow.Reaching] = {}  # (id of a scope, name) → its flow
 
     def visit(self, node: ast.AST) -> None:
@@ -177,8 +182,9 @@ class Resolver:
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         for alias in node.names:
             if alias.name == "*":
-                if node.level == 0 and node.module:
-                    self.scope.star_imports.append(self._found_first(node.module))
+                star = self._absolute(node)  # a relative one is known once the project is followed
+                if star is not None:
+                    self.scope.star_imports.append(star)
                 continue
             name = alias.asname or alias.name
             module = self._absolute(node)
@@ -376,11 +382,16 @@ class Resolver:
         return None
 
     def _from_star(self, name: str, module: Scope) -> Optional[str]:
-        # the last star import that binds the name wins, as when the module runs (a module outside
-        # the catalog, whose names are not known here, is taken not to bind an optimizer's name)
+        # the last star import that binds the name wins, as when the module runs; a module neither
+        # in the catalog nor the project's (its names are not known here) is taken not to bind it
         for star in reversed(module.star_imports):
-            if f"{star}.{name}" in self._star_names:
-                return f"{star}.{name}"
+            qualname = f"{star}.{name}"
+            if qualname in self._star_names:
+                return qualname
+            if self.star_meaning is not None and name not in _BUILTINS:
+                meaning = self.star_meaning(star, name)
+                if meaning is not None:
+                    return None if meaning is _UNKNOWN else meaning  # type: ignore[return-value]
         return None
 
     def literal(self, expr: ast.expr, scope: Scope, depth: int = 0) -> object:

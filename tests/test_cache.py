@@ -85,6 +85,21 @@ def test_editing_the_wrapper_module_changes_the_callers_finding(tmp_path, capsys
     assert code == 1 and "train.py:4:7: AWL101" in out
 
 
+def test_editing_a_star_imported_module_changes_the_callers_finding(tmp_path, capsys, monkeypatch, analyzed):
+    # ``from lib.models import *`` names no class: what it brings is read in the module, and noted
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "__init__.py").write_text("")
+    models = tmp_path / "lib" / "models.py"
+    models.write_text("import torch\n\nclass Tuned(torch.optim.Adam):\n    pass\n")
+    (tmp_path / "train.py").write_text("from lib.models import *\n\nopt = Tuned(params, weight_decay=1e-4)\n")
+    code, out, _ = _check(capsys, monkeypatch, tmp_path, "train.py")
+    assert code == 1 and "train.py:3:7: AWL101" in out
+    models.write_text("import torch\n\nclass Tuned(torch.optim.AdamW):\n    pass\n")
+    analyzed.clear()
+    code, out, _ = _check(capsys, monkeypatch, tmp_path, "train.py")
+    assert code == 0 and analyzed == ["train.py"]
+
+
 def test_a_module_that_appears_later_is_followed(tmp_path, capsys, monkeypatch):
     (tmp_path / "train.py").write_text(CALLER)
     code, out, _ = _check(capsys, monkeypatch, tmp_path, "train.py")

@@ -655,3 +655,26 @@ def test_another_modules_names_mean_the_same_to_every_file(tmp_path, monkeypatch
     assert together == alone
     assert [(line, code) for line, code, _ in together["a.py"][0]] == ([] if starred else [(6, "AWL201")])
     assert [(line, code) for line, code, _ in together["b.py"][0]] == ([] if starred else [(5, "AWL201")])
+
+
+@pytest.mark.parametrize("built", ["model = build()\n", "model = made\n"])
+def test_a_builder_a_star_import_of_the_project_brings_is_walked(tmp_path, monkeypatch, built):
+    """``from pkg.nets import *`` then ``build()`` (or ``made``, a model built at module level
+    there): the walk enters it as it would for ``from pkg.nets import build``; a builder of the
+    file's own that has the same name is its own."""
+    compiled = built + "model.compile(optimizer=keras.optimizers.Adam(), loss='mse')\n"
+    files = {"__init__.py": "",
+             "nets.py": "from tensorflow import keras\n\n\ndef build():\n    return keras.Sequential("
+                        "[keras.layers.Dense(3, kernel_regularizer=keras.regularizers.l2(1e-4))])\n\n\n"
+                        "made = build()\n",
+             "starred.py": "from tensorflow import keras\nfrom pkg.nets import *\n\n" + compiled,
+             "own.py": "from tensorflow import keras\nfrom pkg.nets import *\n\n\ndef build():\n"
+                       "    return keras.Sequential([keras.layers.Dense(3)])\n\n\nmade = build()\n" + compiled}
+    (tmp_path / "pkg").mkdir()
+    for name, source in files.items():
+        (tmp_path / "pkg" / name).write_text(source)
+    monkeypatch.chdir(tmp_path)
+    found = _checked_together(monkeypatch, tmp_path, ["starred.py", "own.py"])
+    assert [(line, code) for line, code, _ in found["starred.py"][0]] == [(5, "AWL201")]
+    assert "pkg/nets.py:5" in found["starred.py"][0][0][2]
+    assert found["own.py"][0] == []

@@ -155,6 +155,71 @@ def test_another_modules_names_mean_what_its_own_star_imports_make_them(project,
     assert all("myproj/starred.py" in f.message for f in found)
 
 
+def _module(project, name: str, source: str) -> None:
+    (project / "myproj" / name).write_text(textwrap.dedent(source))
+
+
+def test_what_a_star_import_of_a_project_module_brings_is_followed(project):
+    # as ``from .optim import Adam, OPTIMIZERS, build_adam`` would; ``SAFE`` holds AdamW and SGD
+    found = check(project, """
+        from myproj.optim import *
+        a = Adam(params, weight_decay=1e-4)
+        b = OPTIMIZERS[name](params, weight_decay=1e-4)
+        c = build_adam(params, weight_decay=1e-4)
+        d = SAFE[name](params, weight_decay=1e-4)
+    """)
+    assert lines(found) == [(3, "AWL101"), (4, "AWL101"), (5, "AWL101")]
+    assert "myproj/optim.py" in found[0].message
+
+
+def test_a_relative_star_import_and_a_chain_of_them_are_followed(project):
+    _module(project, "reexport.py", "from .optim import *\n")  # brings what optim exports
+    found = check(project, "from .reexport import *\nopt = Wrapped(params, 1e-3, weight_decay=1e-5)\n")
+    assert lines(found) == [(3, "AWL103")]
+
+
+def test_a_name_a_star_import_does_not_export_is_not_taken_from_it(project):
+    _module(project, "listed.py", """
+        import torch
+        __all__ = ["make"]
+        class Adam(torch.optim.Adam):
+            pass
+        def make(params, **kwargs):
+            return torch.optim.SGD(params, **kwargs)
+        def _hidden(params, **kwargs):
+            return torch.optim.Adam(params, **kwargs)
+    """)
+    _module(project, "private.py", "import torch\n\ndef _hidden(params, **kwargs):\n    return torch.optim.Adam(params, **kwargs)\n")
+    found = check(project, """
+        from myproj.listed import *
+        from myproj.private import *
+        a = Adam(params, weight_decay=1e-4)
+        b = make(params, weight_decay=1e-4)
+        c = _hidden(params, weight_decay=1e-4)
+    """)
+    assert lines(found) == []
+
+
+@pytest.mark.parametrize("shadow, expected", [
+    ("class Adam(torch.optim.AdamW):\n    pass\n", []),  # the project's Adam, star-imported last, wins
+    ("class Other(torch.optim.AdamW):\n    pass\n", [(4, "AWL101")]),  # it binds no Adam: torch's stays
+])
+def test_a_later_star_import_of_the_project_can_rebind_a_catalog_name(project, shadow, expected):
+    _module(project, "mine.py", "import torch\n\n" + shadow)
+    found = check(project, "from torch.optim import *\nfrom myproj.mine import *\nopt = Adam(params, weight_decay=1e-4)\n")
+    assert lines(found) == expected
+
+
+def test_star_imports_in_a_cycle_or_of_a_module_that_does_not_parse(project):
+    _module(project, "one.py", "from myproj.two import *\n")
+    _module(project, "two.py", "from myproj.one import *\nfrom torch.optim import *\n")
+    found = check(project, "from myproj.one import *\nopt = Adam(params, weight_decay=1e-4)\n")
+    assert lines(found) == [(3, "AWL101")]  # two's torch.optim, through one
+    # a project module that cannot be read may bind anything: torch's Adam is not assumed
+    assert lines(check(project, "from torch.optim import *\nfrom myproj.broken import *\n"
+                                "opt = Adam(params, weight_decay=1e-4)\n")) == []
+
+
 def test_without_the_project_each_file_is_read_alone(project):
     source = "from .optim import build_adam\nc = build_adam(params, weight_decay=1e-4)\n"
     assert analyze_source("import torch\n" + source) == []

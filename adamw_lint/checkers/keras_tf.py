@@ -1170,8 +1170,12 @@ class KerasTfChecker(Checker):
             if not isinstance(node.ctx, ast.Load):
                 return _Step(stack, None, ())
             binding = ctx.reaching(node, scope)
-            if binding is None:
-                return _Step(stack, None, ())
+            if binding is None:  # unbound here: a builder or model a star import of the project brings?
+                name = ctx.qualname(node, scope)
+                callee = self._project_callable(name) if name is not None else None
+                if callee is None:
+                    return _Step(stack, None, ())
+                return _Step([(callee[1], callee[0].resolver.module)], None, (callee[0],))
             if binding.value is not None:
                 stack.append((binding.value, binding.scope))
             elif binding.unpacked is not None:  # main, reg = self.losses(): built from the whole value
@@ -1204,9 +1208,9 @@ class KerasTfChecker(Checker):
         if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
             binding = ctx.reaching(node.func, scope) if isinstance(node.func, ast.Name) else None
             callee = binding.node if binding is not None else None
-            # imported (``build``, ``nets.build`` of ``from pkg import nets``): a builder of the project?
-            imported = binding.qualname if binding is not None else \
-                callee_name if isinstance(node.func, ast.Attribute) else None
+            # imported (``build``, ``nets.build`` of ``from pkg import nets``, ``build`` of ``from
+            # pkg.nets import *``): a builder of the project?
+            imported = binding.qualname if binding is not None else callee_name
             if imported is not None:
                 found = self._project_callable(imported)
                 if found is not None:
