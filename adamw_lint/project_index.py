@@ -29,6 +29,9 @@ from .scope import Resolver, Scope, is_unknown
 from .summaries import Module, Reach, callable_reach, named_reach
 
 _DEPTH = 4  # re-exports and wrappers followed through this many modules
+# star imports followed through this many modules: each is searched once (``star_meaning``), so
+# only the recursion needs a bound
+_STAR_DEPTH = 32
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", "node_modules",
                            "site-packages", "__pycache__", "build", "dist", ".eggs"})
 _MAX_MODULES = 20_000  # modules a scan of the whole project looks at: a bound for monorepos
@@ -48,6 +51,7 @@ class ProjectIndex:
         self._relevant: Dict[str, bool] = {}  # path → whether its text can name an optimizer
         self._mentions: Dict[Tuple[str, Tuple[bytes, ...]], bool] = {}  # (path, words) → whether its text has one
         self._located: Dict[str, Optional[str]] = {}
+        self._all_names: Dict[str, object] = {}  # module → what its ``__all__`` says (``_exported``)
         self._shared: Dict[Hashable, object] = {}  # a checker's key → its answer about the project's modules
         self._all_modules: Optional[List[str]] = None
         self._stamps: List[str] = []  # each module's path, size, times and inode
@@ -262,7 +266,9 @@ class ProjectIndex:
             if optimizers and not self._names_optimizers(path):
                 return None
             self._modules[dotted] = None  # an import cycle stops here
-            self._modules[dotted] = _parse(dotted, path, self.beside(path))
+            parsed = self._modules[dotted] = _parse(dotted, path, self.beside(path))
+            if parsed is not None:  # its own star imports of the project are followed too
+                parsed.resolver.star_meaning = self.star_meaning
         return self._modules[dotted]
 
     def parsed(self, path: str) -> Optional[Module]:
@@ -350,27 +356,56 @@ class ProjectIndex:
     def star_meaning(self, dotted: str, name: str) -> object:
         """What ``from <dotted> import *`` makes ``name`` when ``dotted`` is a module of the
         project: what ``from <dotted> import <name>`` would (``dotted.name``) when the module binds
-        it, else what its own star imports make it; None when it does not export the name, or is
-        not the project's (taken not to bind an optimizer's name); unknown when it cannot be read."""
-        return self.shared(("star meaning", dotted, name), self._star_meaning, dotted, name, frozenset())
+        it, else what its own star imports make it (the last that gives it, as in ``Resolver``);
+        None when it does not export the name, or is not the project's (taken not to bind an
+        optimizer's name); unknown when that cannot be told: a module that cannot be read, an
+        ``__all__`` that is not one literal, a chain of star imports deeper than ``_STAR_DEPTH``."""
+        return self.shared(("star meaning", dotted, name), self._star_search, dotted, name)
 
-    def _star_meaning(self, dotted: str, name: str, open_: FrozenSet[str]) -> object:
-        module = self.module(dotted)
-        if module is None:
-            return None if self._locate(dotted) is None else _unknown()
-        top = module.resolver.module
-        if not _exports(top, name):
-            return None
-        if top.bindings.get(name):
-            return f"{dotted}.{name}"
-        for star in reversed(top.star_imports):  # the last that binds it wins, as in ``Resolver``
-            if f"{star}.{name}" in catalog.STAR_IMPORTED:
-                return f"{star}.{name}"
-            if star not in open_ and len(open_) < _DEPTH:  # an import cycle, or a long chain, stops here
-                meaning = self._star_meaning(star, name, open_ | {dotted})
-                if meaning is not None:
-                    return meaning
-        return None
+    def _star_search(self, dotted: str, name: str) -> object:
+        seen: Set[str] = set()  # each module searched once: a cycle, or another path to it, adds nothing
+
+        def meaning(module_name: str, depth: int) -> object:
+            seen.add(module_name)
+            module = self.module(module_name)
+            if module is None:
+                return None if self._locate(module_name) is None else _unknown()
+            top = module.resolver.module
+            exported = self._exported(module_name, module)
+            if isinstance(exported, frozenset) and name not in exported or exported is None and name.startswith("_"):
+                return None
+            found: object = None
+            if top.bindings.get(name):
+                found = f"{module_name}.{name}"
+            for star in reversed(top.star_imports) if found is None else ():
+                if f"{star}.{name}" in catalog.STAR_IMPORTED:
+                    found = f"{star}.{name}"
+                elif star not in seen:
+                    found = meaning(star, depth + 1) if depth < _STAR_DEPTH else _unknown()
+                if found is not None:
+                    break
+            return _unknown() if found is not None and is_unknown(exported) else found
+
+        return meaning(dotted, 0)
+
+    def _exported(self, dotted: str, module: Module) -> object:
+        """The names a star import of the module brings, when its ``__all__`` says: a frozenset
+        (one literal list or tuple of strings, never added to); None: it has none (its public
+        names); unknown: one that is computed, rebound or extended (``__all__ += …``, ``.append``)."""
+        if dotted not in self._all_names:
+            top = module.resolver.module
+            found = top.bindings.get("__all__")
+            listed = found[0].value if found and len(found) == 1 else None
+            extended = any(isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)
+                           and call.func.value.id == "__all__" for call, scope in module.resolver.calls if scope is top)
+            if not found:
+                self._all_names[dotted] = None
+            elif isinstance(listed, (ast.List, ast.Tuple)) and not extended and all(
+                    isinstance(e, ast.Constant) and isinstance(e.value, str) for e in listed.elts):
+                self._all_names[dotted] = frozenset(e.value for e in listed.elts)  # type: ignore[attr-defined]
+            else:
+                self._all_names[dotted] = _unknown()
+        return self._all_names[dotted]
 
     def definition(self, qualname: str, trains: bool = False, built: bool = False,
                    depth: int = 0) -> Optional[Tuple[Module, ast.AST]]:
@@ -625,17 +660,6 @@ def _walk(base: str, unlisted: Optional[List[str]] = None) -> Iterator[Tuple[str
                 unlisted.append(entry.path)
         yield directory, sorted(files)
         stack.extend(os.path.join(directory, name) for name in sorted(folders, reverse=True))
-
-
-def _exports(top: Scope, name: str) -> bool:
-    """Whether a star import of the module whose scope is ``top`` brings ``name``: it is in the
-    module's ``__all__`` when that is a literal list or tuple of strings, else a public name."""
-    found = top.bindings.get("__all__")
-    listed = found[0].value if found and len(found) == 1 else None
-    if isinstance(listed, (ast.List, ast.Tuple)) and all(isinstance(e, ast.Constant) and isinstance(e.value, str)
-                                                         for e in listed.elts):
-        return any(e.value == name for e in listed.elts)  # type: ignore[attr-defined]
-    return not name.startswith("_")
 
 
 def _above_packages(directory: str) -> str:

@@ -143,7 +143,7 @@ def _bare(ctx: Context, name: str, meaning: str, scope: Scope, pos: Position) ->
     if not _free(ctx, name, meaning, scope, pos):
         return False
     if any(re.match(_RELATIVE_STAR, line) for line in ctx.lines if "*" in line):
-        return False  # the resolver does not record relative star imports: any may rebind it
+        return False  # a relative star import (recorded only where the file's package is known) may rebind it
     current: Optional[Scope] = scope
     while current is not None:
         if any(f"{module}.{name}" != meaning for module in current.star_imports):

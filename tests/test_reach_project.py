@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from adamw_lint import configs
+from adamw_lint import configs, project_index
 from adamw_lint.engine import analyze_source
 from adamw_lint.project_index import ProjectIndex
 from adamw_lint.selection import Selection
@@ -218,6 +218,69 @@ def test_star_imports_in_a_cycle_or_of_a_module_that_does_not_parse(project):
     # a project module that cannot be read may bind anything: torch's Adam is not assumed
     assert lines(check(project, "from torch.optim import *\nfrom myproj.broken import *\n"
                                 "opt = Adam(params, weight_decay=1e-4)\n")) == []
+
+
+SAFE_ADAM = "import torch\n\nclass Adam(torch.optim.AdamW):\n    pass\n"
+
+
+@pytest.mark.parametrize("all_, exported", [
+    ('__all__ = ["make"]\n', False),
+    ('__all__ = ["make", "Adam"]\n', True),
+    ('__all__ = ["make"]\n__all__ += ["Adam"]\n', None),  # what it exports is not known
+    ('__all__ = ["make"]\n__all__.append("Adam")\n', None),
+    ("__all__ = base.__all__ + ['make']\n", None),
+])
+@pytest.mark.parametrize("first, imported", [("torch.optim", "myproj.safe"), ("myproj.safe", "torch.optim")])
+def test_what_a_modules_all_says_decides_what_its_star_import_brings(project, all_, exported, first, imported):
+    # ``from <first> import *`` then ``from myproj.mod import *``, where mod imports the other Adam
+    _module(project, "safe.py", SAFE_ADAM)
+    _module(project, "mod.py", f"from {imported} import Adam\nfrom myproj import base\n" + all_
+            + "\ndef make(params):\n    return params\n")
+    found = check(project, f"from {first} import *\nfrom myproj.mod import *\nopt = Adam(params, weight_decay=1e-4)\n")
+    wins = imported if exported else first  # whose Adam it is, when that is known
+    assert lines(found) == ([] if exported is None or wins != "torch.optim" else [(4, "AWL101")])
+
+
+def test_the_last_star_import_of_a_star_imported_module_that_binds_a_name_wins(project):
+    _module(project, "safe.py", SAFE_ADAM)
+    _module(project, "first.py", "from torch.optim import *\nfrom myproj.safe import *\n")
+    _module(project, "second.py", "from myproj.safe import *\nfrom torch.optim import *\n")
+    assert lines(check(project, "from myproj.first import *\nopt = Adam(params, weight_decay=1e-4)\n")) == []
+    assert lines(check(project, "from myproj.second import *\nopt = Adam(params, weight_decay=1e-4)\n")) == [(3, "AWL101")]
+
+
+@pytest.mark.parametrize("length, first, last, expected", [
+    (7, "myproj.safe", "from torch.optim import Adam\n", [(4, "AWL101")]),  # followed to torch's Adam
+    (project_index._STAR_DEPTH + 3, "torch.optim", SAFE_ADAM, []),  # cut: unknown, not torch's
+])
+def test_a_chain_of_star_imports_is_followed_to_its_end_or_is_unknown(project, length, first, last, expected):
+    _module(project, "safe.py", SAFE_ADAM)
+    for k in range(1, length + 1):  # m1 → m2 → … → m<length>
+        _module(project, f"m{k}.py", f"from myproj.m{k + 1} import *\n" if k < length else last)
+    found = check(project, f"from {first} import *\nfrom myproj.m1 import *\nopt = Adam(params, weight_decay=1e-4)\n")
+    assert lines(found) == expected
+
+
+def test_a_subclass_in_a_module_that_star_imports_the_project_is_followed(project):
+    _module(project, "base.py", "from torch.optim import *\n")
+    _module(project, "wrap.py", "from myproj.base import *\n\nclass Mine(Adam):\n    pass\n")
+    assert lines(check(project, "from myproj.wrap import Mine\nopt = Mine(params, weight_decay=1e-4)\n")) == [(3, "AWL101")]
+
+
+def test_modules_that_star_import_each_other_are_each_searched_once(project, monkeypatch):
+    names = [f"s{k}" for k in range(20)]
+    for name in names:
+        _module(project, f"{name}.py", "".join(f"from myproj.{other} import *\n" for other in names if other != name))
+    searched = []
+    original = ProjectIndex.module
+
+    def module(self, dotted, optimizers=False):
+        searched.append(dotted)
+        return original(self, dotted, optimizers)
+    monkeypatch.setattr(ProjectIndex, "module", module)
+    found = check(project, "from myproj.s0 import *\nopt = Adam(params, weight_decay=1e-4)\nx = helper(params)\n")
+    assert lines(found) == []
+    assert len(searched) < 3 * len(names) * 3  # each module once per name asked (Adam, helper), not once per path
 
 
 def test_without_the_project_each_file_is_read_alone(project):
