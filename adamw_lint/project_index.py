@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import functools
 import os
+import re
 from typing import (AbstractSet, Callable, Container, Dict, FrozenSet, Hashable, Iterator, List, Optional, Sequence, Set,
                     Tuple, TypeVar)
 
@@ -32,6 +33,7 @@ _DEPTH = 4  # re-exports and wrappers followed through this many modules
 # star imports followed through this many modules: each is searched once (``star_meaning``), so
 # only the recursion needs a bound
 _STAR_DEPTH = 32
+_TYPE_CHECKING_BLOCK = re.compile(r"if\s+(?:typing\.)?TYPE_CHECKING\s*:")
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", "node_modules",
                            "site-packages", "__pycache__", "build", "dist", ".eggs"})
 _MAX_MODULES = 20_000  # modules a scan of the whole project looks at: a bound for monorepos
@@ -194,7 +196,8 @@ class ProjectIndex:
             parts = dotted.split(".")
             for base in self.bases():
                 stem = os.path.join(base, *parts)
-                found = next((c for c in (stem + ".py", os.path.join(stem, "__init__.py")) if os.path.isfile(c)), None)
+                # a package before a module of the same name, as Python's path finder looks
+                found = next((c for c in (os.path.join(stem, "__init__.py"), stem + ".py") if os.path.isfile(c)), None)
                 if found is not None:
                     self._located[dotted] = found
                     break
@@ -375,7 +378,7 @@ class ProjectIndex:
             if isinstance(exported, frozenset) and name not in exported or exported is None and name.startswith("_"):
                 return None
             found: object = None
-            if top.bindings.get(name):
+            if any(not _for_type_checkers(module, binding.pos) for binding in top.bindings.get(name, ())):
                 found = f"{module_name}.{name}"
             for star in reversed(top.star_imports) if found is None else ():
                 if f"{star}.{name}" in catalog.STAR_IMPORTED:
@@ -660,6 +663,19 @@ def _walk(base: str, unlisted: Optional[List[str]] = None) -> Iterator[Tuple[str
                 unlisted.append(entry.path)
         yield directory, sorted(files)
         stack.extend(os.path.join(directory, name) for name in sorted(folders, reverse=True))
+
+
+def _for_type_checkers(module: Module, pos: Tuple[int, int]) -> bool:
+    """Whether a module-level binding at ``pos`` is in an ``if TYPE_CHECKING:`` block, which does
+    not run: the block is the first line above it that starts at column 0 (not a comment)."""
+    line, column = pos
+    if column == 0:
+        return False
+    for above in range(line - 2, -1, -1):
+        text = module.lines[above]
+        if text[:1] not in ("", " ", "\t", "#", "\n", "\r"):
+            return _TYPE_CHECKING_BLOCK.match(text) is not None
+    return False
 
 
 def _above_packages(directory: str) -> str:

@@ -261,6 +261,18 @@ def test_a_chain_of_star_imports_is_followed_to_its_end_or_is_unknown(project, l
     assert lines(found) == expected
 
 
+@pytest.mark.parametrize("block, expected", [
+    ("if TYPE_CHECKING:\n    from torch.optim import Adam\n", []),  # for type checkers: safe's stays
+    ("if TYPE_CHECKING:\n    pass\nelse:\n    from torch.optim import Adam\n", [(4, "AWL101")]),
+    ("try:\n    from torch.optim import Adam\nexcept ImportError:\n    pass\n", [(4, "AWL101")]),
+])
+def test_a_name_bound_only_for_type_checkers_is_not_brought_by_a_star_import(project, block, expected):
+    _module(project, "safe.py", SAFE_ADAM)
+    _module(project, "typed.py", "from typing import TYPE_CHECKING\n\n" + block)
+    found = check(project, "from myproj.safe import *\nfrom myproj.typed import *\nopt = Adam(params, weight_decay=1e-4)\n")
+    assert lines(found) == expected
+
+
 def test_a_subclass_in_a_module_that_star_imports_the_project_is_followed(project):
     _module(project, "base.py", "from torch.optim import *\n")
     _module(project, "wrap.py", "from myproj.base import *\n\nclass Mine(Adam):\n    pass\n")
@@ -281,6 +293,15 @@ def test_modules_that_star_import_each_other_are_each_searched_once(project, mon
     found = check(project, "from myproj.s0 import *\nopt = Adam(params, weight_decay=1e-4)\nx = helper(params)\n")
     assert lines(found) == []
     assert len(searched) < 3 * len(names) * 3  # each module once per name asked (Adam, helper), not once per path
+
+
+def test_a_package_is_found_before_a_module_of_the_same_name(project):
+    # ``import myproj.opt`` is the package when both exist, as Python imports it
+    _module(project, "opt.py", "import torch\n\nclass Tuned(torch.optim.Adam):\n    pass\n")
+    (project / "myproj" / "opt").mkdir()
+    (project / "myproj" / "opt" / "__init__.py").write_text("import torch\n\nclass Tuned(torch.optim.AdamW):\n    pass\n")
+    for imported in ("from myproj.opt import Tuned\n", "from myproj.opt import *\n"):
+        assert lines(check(project, imported + "opt = Tuned(params, weight_decay=1e-4)\n")) == []
 
 
 def test_without_the_project_each_file_is_read_alone(project):
