@@ -34,7 +34,6 @@ _DEPTH = 4  # re-exports and wrappers followed through this many modules
 # only the recursion needs a bound
 _STAR_DEPTH = 32
 _TYPE_CHECKING_BLOCK = re.compile(r"if\s+(?:typing\.)?TYPE_CHECKING\s*:")
-_STAR_IMPORT = re.compile(rb"\bimport[\s\\]*\*")
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", "node_modules",
                            "site-packages", "__pycache__", "build", "dist", ".eggs"})
 _MAX_MODULES = 20_000  # modules a scan of the whole project looks at: a bound for monorepos
@@ -55,7 +54,6 @@ class ProjectIndex:
         self._mentions: Dict[Tuple[str, Tuple[bytes, ...]], bool] = {}  # (path, words) → whether its text has one
         self._located: Dict[str, Optional[str]] = {}
         self._all_names: Dict[str, object] = {}  # module → what its ``__all__`` says (``_exported``)
-        self._star_words: Dict[str, Tuple[Optional[FrozenSet[bytes]], bool]] = {}  # path → ``_may_bind``'s words
         self._shared: Dict[Hashable, object] = {}  # a checker's key → its answer about the project's modules
         self._all_modules: Optional[List[str]] = None
         self._stamps: List[str] = []  # each module's path, size, times and inode
@@ -372,14 +370,9 @@ class ProjectIndex:
 
         def meaning(module_name: str, depth: int) -> object:
             seen.add(module_name)
-            path = self._locate(module_name)
-            if path is None:
-                return None
-            if not self._may_bind(path, name):
-                return None  # parsed only if its text can bind the name (stellargraph: 29 modules for 88 ms)
             module = self.module(module_name)
             if module is None:
-                return _unknown()
+                return None if self._locate(module_name) is None else _unknown()
             top = module.resolver.module
             exported = self._exported(module_name, module)
             if isinstance(exported, frozenset) and name not in exported or exported is None and name.startswith("_"):
@@ -397,17 +390,6 @@ class ProjectIndex:
             return _unknown() if found is not None and is_unknown(exported) else found
 
         return meaning(dotted, 0)
-
-    def _may_bind(self, path: str, name: str) -> bool:
-        """Whether the module's text can bind ``name``: it holds the word, or a star import."""
-        if path not in self._star_words:
-            try:
-                raw = read_bytes(path)
-                self._star_words[path] = (module_words(path, raw), _STAR_IMPORT.search(raw) is not None)
-            except SourceError:
-                self._star_words[path] = (None, True)
-        words, star = self._star_words[path]
-        return star or words is None or name.encode() in words
 
     def _exported(self, dotted: str, module: Module) -> object:
         """The names a star import of the module brings, when its ``__all__`` says: a frozenset

@@ -215,12 +215,9 @@ def test_star_imports_in_a_cycle_or_of_a_module_that_does_not_parse(project):
     _module(project, "two.py", "from myproj.one import *\nfrom torch.optim import *\n")
     found = check(project, "from myproj.one import *\nopt = Adam(params, weight_decay=1e-4)\n")
     assert lines(found) == [(3, "AWL101")]  # two's torch.optim, through one
-    # a project module that does not parse may bind a name its text holds: torch's Adam is not
-    # assumed; one whose text does not hold it binds it no more than a module that parses
-    _module(project, "broken_adam.py", "class Adam(:\n    pass\n")
-    for broken, expected in (("broken_adam", []), ("broken", [(4, "AWL101")])):
-        assert lines(check(project, f"from torch.optim import *\nfrom myproj.{broken} import *\n"
-                                    "opt = Adam(params, weight_decay=1e-4)\n")) == expected
+    # a project module that cannot be read may bind anything: torch's Adam is not assumed
+    assert lines(check(project, "from torch.optim import *\nfrom myproj.broken import *\n"
+                                "opt = Adam(params, weight_decay=1e-4)\n")) == []
 
 
 SAFE_ADAM = "import torch\n\nclass Adam(torch.optim.AdamW):\n    pass\n"
