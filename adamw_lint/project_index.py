@@ -19,7 +19,6 @@ from __future__ import annotations
 import ast
 import functools
 import os
-import re
 from typing import (AbstractSet, Callable, Container, Dict, FrozenSet, Hashable, Iterator, List, Optional, Sequence, Set,
                     Tuple, TypeVar)
 
@@ -30,10 +29,6 @@ from .scope import Resolver, Scope, is_unknown
 from .summaries import Module, Reach, callable_reach, named_reach
 
 _DEPTH = 4  # re-exports and wrappers followed through this many modules
-# star imports followed through this many modules: each is searched once (``star_meaning``), so
-# only the recursion needs a bound
-_STAR_DEPTH = 32
-_TYPE_CHECKING_BLOCK = re.compile(r"if\s+(?:typing\.)?TYPE_CHECKING\s*:")
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", "node_modules",
                            "site-packages", "__pycache__", "build", "dist", ".eggs"})
 _MAX_MODULES = 20_000  # modules a scan of the whole project looks at: a bound for monorepos
@@ -359,48 +354,60 @@ class ProjectIndex:
     def star_meaning(self, dotted: str, name: str) -> object:
         """What ``from <dotted> import *`` makes ``name`` when ``dotted`` is a module of the
         project: what ``from <dotted> import <name>`` would (``dotted.name``) when the module binds
-        it, else what its own star imports make it (the last that gives it, as in ``Resolver``);
-        None when it does not export the name, or is not the project's (taken not to bind an
-        optimizer's name); unknown when that cannot be told: a module that cannot be read, an
-        ``__all__`` that is not one literal, a chain of star imports deeper than ``_STAR_DEPTH``."""
+        it (not only under ``if TYPE_CHECKING:``), else what its own star imports make it (the last
+        that gives it, as in ``Resolver``); None when it does not export the name, or is not the
+        project's (taken not to bind an optimizer's name); unknown when that cannot be told: a
+        module that cannot be read, an ``__all__`` on the way that is not one literal."""
         return self.shared(("star meaning", dotted, name), self._star_search, dotted, name)
 
     def _star_search(self, dotted: str, name: str) -> object:
-        seen: Set[str] = set()  # each module searched once: a cycle, or another path to it, adds nothing
+        """``star_meaning``: depth first, each module once (a cycle, or another path to a module
+        already searched, adds nothing), with a stack: a chain of star imports may be long."""
+        seen: Set[str] = set()
 
-        def meaning(module_name: str, depth: int) -> object:
+        def opened(module_name: str) -> Tuple[object, Optional[Tuple[object, Iterator[str]]]]:
+            """The module's own answer, or what is left to search in it: its ``__all__``'s
+            answer and its star imports, the last first."""
             seen.add(module_name)
             module = self.module(module_name)
             if module is None:
-                return None if self._locate(module_name) is None else _unknown()
-            top = module.resolver.module
+                return (None if self._locate(module_name) is None else _unknown()), None
             exported = self._exported(module_name, module)
             if isinstance(exported, frozenset) and name not in exported or exported is None and name.startswith("_"):
-                return None
-            found: object = None
-            if any(not _for_type_checkers(module, binding.pos) for binding in top.bindings.get(name, ())):
-                found = f"{module_name}.{name}"
-            for star in reversed(top.star_imports) if found is None else ():
-                if f"{star}.{name}" in catalog.STAR_IMPORTED:
-                    found = f"{star}.{name}"
-                elif star not in seen:
-                    found = meaning(star, depth + 1) if depth < _STAR_DEPTH else _unknown()
-                if found is not None:
-                    break
-            return _unknown() if found is not None and is_unknown(exported) else found
+                return None, None
+            top, checkers_only = module.resolver.module, module.resolver.type_checking
+            if any(not any(start <= b.pos <= end for start, end in checkers_only) for b in top.bindings.get(name, ())):
+                return (_unknown() if is_unknown(exported) else f"{module_name}.{name}"), None
+            return None, (exported, reversed(top.star_imports))
 
-        return meaning(dotted, 0)
+        found, frame = opened(dotted)
+        frames = [] if frame is None else [frame]
+        while frames and found is None:
+            star = next(frames[-1][1], None)
+            if star is None:
+                frames.pop()  # it brings nothing: back to the module that star-imports it
+            elif f"{star}.{name}" in catalog.STAR_IMPORTED:
+                found = f"{star}.{name}"
+            elif star not in seen:
+                found, frame = opened(star)
+                if frame is not None:
+                    frames.append(frame)
+        if found is not None and any(is_unknown(exported) for exported, _ in frames):
+            return _unknown()  # a module on the way exports what its ``__all__`` does not say
+        return found
 
     def _exported(self, dotted: str, module: Module) -> object:
         """The names a star import of the module brings, when its ``__all__`` says: a frozenset
         (one literal list or tuple of strings, never added to); None: it has none (its public
-        names); unknown: one that is computed, rebound or extended (``__all__ += …``, ``.append``)."""
+        names); unknown: one that is computed, rebound or extended (``__all__ += …``, an
+        ``__all__.append(…)`` anywhere in the module, a function's ``global __all__``)."""
         if dotted not in self._all_names:
-            top = module.resolver.module
-            found = top.bindings.get("__all__")
+            resolver = module.resolver
+            found = resolver.module.bindings.get("__all__")
             listed = found[0].value if found and len(found) == 1 else None
             extended = any(isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)
-                           and call.func.value.id == "__all__" for call, scope in module.resolver.calls if scope is top)
+                           and call.func.value.id == "__all__" for call, _ in resolver.calls) \
+                or any("__all__" in scope.globals for scope in resolver.scopes.values())
             if not found:
                 self._all_names[dotted] = None
             elif isinstance(listed, (ast.List, ast.Tuple)) and not extended and all(
@@ -663,19 +670,6 @@ def _walk(base: str, unlisted: Optional[List[str]] = None) -> Iterator[Tuple[str
                 unlisted.append(entry.path)
         yield directory, sorted(files)
         stack.extend(os.path.join(directory, name) for name in sorted(folders, reverse=True))
-
-
-def _for_type_checkers(module: Module, pos: Tuple[int, int]) -> bool:
-    """Whether a module-level binding at ``pos`` is in an ``if TYPE_CHECKING:`` block, which does
-    not run: the block is the first line above it that starts at column 0 (not a comment)."""
-    line, column = pos
-    if column == 0:
-        return False
-    for above in range(line - 2, -1, -1):
-        text = module.lines[above]
-        if text[:1] not in ("", " ", "\t", "#", "\n", "\r"):
-            return _TYPE_CHECKING_BLOCK.match(text) is not None
-    return False
 
 
 def _above_packages(directory: str) -> str:

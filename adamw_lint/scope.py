@@ -142,6 +142,10 @@ class Resolver:
         # what ``from <module> import *`` makes a name when the module is the project's own
         # (``ProjectIndex.star_meaning``): its qualified name, None (not one it exports) or unknown
         self.star_meaning: Optional[Callable[[str, str], object]] = None
+        # the spans of the module's ``if TYPE_CHECKING:`` bodies, which do not run: what they bind
+        # is no name a star import of the module brings, and their star imports are not recorded
+        self.type_checking: List[Tuple[Position, Position]] = []
+        self._checkers_only = False
         self._reaching: Dict[Tuple[int, str], flow.Reaching] = {}  # (id of a scope, name) → its flow
 
     def visit(self, node: ast.AST) -> None:
@@ -183,7 +187,7 @@ class Resolver:
         for alias in node.names:
             if alias.name == "*":
                 star = self._absolute(node)  # a relative one is known once the project is followed
-                if star is not None:
+                if star is not None and not self._checkers_only:
                     self.scope.star_imports.append(star)
                 continue
             name = alias.asname or alias.name
@@ -264,6 +268,23 @@ class Resolver:
         self.scope = outer
 
     visit_SetComp = visit_DictComp = _comprehension
+
+    def visit_If(self, node: ast.If) -> None:
+        test = node.test
+        if self.scope is not self.module or not node.body or not (
+                isinstance(test, ast.Name) and test.id == "TYPE_CHECKING"
+                or isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"):
+            self.generic_visit(node)
+            return
+        last = node.body[-1]
+        self.type_checking.append((_pos(node.body[0]), (last.end_lineno, last.end_col_offset)))  # type: ignore[arg-type]
+        self.visit(test)
+        outer, self._checkers_only = self._checkers_only, True
+        for stmt in node.body:
+            self.visit(stmt)
+        self._checkers_only = outer
+        for stmt in node.orelse:
+            self.visit(stmt)
 
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
         self.visit(node.value)
