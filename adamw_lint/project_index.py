@@ -29,6 +29,7 @@ from .scope import Resolver, Scope, is_unknown
 from .summaries import Module, Reach, callable_reach, named_reach
 
 _DEPTH = 4  # re-exports and wrappers followed through this many modules
+_LIST_CHANGES = frozenset({"append", "extend", "insert", "remove", "pop", "clear", "__iadd__", "__setitem__", "__delitem__"})
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", "node_modules",
                            "site-packages", "__pycache__", "build", "dist", ".eggs"})
 _MAX_MODULES = 20_000  # modules a scan of the whole project looks at: a bound for monorepos
@@ -399,15 +400,15 @@ class ProjectIndex:
     def _exported(self, dotted: str, module: Module) -> object:
         """The names a star import of the module brings, when its ``__all__`` says: a frozenset
         (one literal list or tuple of strings, never added to); None: it has none (its public
-        names); unknown: one that is computed, rebound or extended (``__all__ += …``, an
-        ``__all__.append(…)`` anywhere in the module, a function's ``global __all__``)."""
+        names); unknown: one that is computed, rebound or extended (``__all__ += …``, the module's
+        ``__all__.append(…)`` anywhere in it, an ``@export`` decorator's). One in an ``if
+        TYPE_CHECKING:`` body does not run."""
         if dotted not in self._all_names:
             resolver = module.resolver
-            found = resolver.module.bindings.get("__all__")
-            listed = found[0].value if found and len(found) == 1 else None
-            extended = any(isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)
-                           and call.func.value.id == "__all__" for call, _ in resolver.calls) \
-                or any("__all__" in scope.globals for scope in resolver.scopes.values())
+            found = [b for b in resolver.module.bindings.get("__all__", ())
+                     if not any(start <= b.pos <= end for start, end in resolver.type_checking)]
+            listed = found[0].value if len(found) == 1 else None
+            extended = any(_changes_all(call, scope, resolver.module) for call, scope in resolver.calls)
             if not found:
                 self._all_names[dotted] = None
             elif isinstance(listed, (ast.List, ast.Tuple)) and not extended and all(
@@ -670,6 +671,17 @@ def _walk(base: str, unlisted: Optional[List[str]] = None) -> Iterator[Tuple[str
                 unlisted.append(entry.path)
         yield directory, sorted(files)
         stack.extend(os.path.join(directory, name) for name in sorted(folders, reverse=True))
+
+
+def _changes_all(call: ast.Call, scope: Scope, module: Scope) -> bool:
+    """Whether ``call`` changes what the module's ``__all__`` holds (``__all__.append(…)``, in
+    any function: the list is the module's where no binding of the function's or a class's hides it)."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr in _LIST_CHANGES
+            and isinstance(func.value, ast.Name) and func.value.id == "__all__"):
+        return False
+    bindings = scope.lookup("__all__", (call.lineno, call.col_offset))
+    return bool(bindings) and all(b.scope is module for b in bindings)  # type: ignore[union-attr]
 
 
 def _above_packages(directory: str) -> str:

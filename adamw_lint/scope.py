@@ -271,15 +271,17 @@ class Resolver:
 
     def visit_If(self, node: ast.If) -> None:
         test = node.test
-        if self.scope is not self.module or not node.body or not (
-                isinstance(test, ast.Name) and test.id == "TYPE_CHECKING"
-                or isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"):
-            self.generic_visit(node)
-            return
-        last = node.body[-1]
-        self.type_checking.append((_pos(node.body[0]), (last.end_lineno, last.end_col_offset)))  # type: ignore[arg-type]
+        # the parts visited here, not through ``generic_visit``: a long ``elif`` chain nests as
+        # deep as it is long, and one frame fewer a level keeps it within the recursion limit
         self.visit(test)
-        outer, self._checkers_only = self._checkers_only, True
+        checkers_only = self.scope is self.module and node.body and (
+            isinstance(test, ast.Name) and test.id == "TYPE_CHECKING"
+            or isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        outer = self._checkers_only
+        if checkers_only:
+            last = node.body[-1]
+            self.type_checking.append((_pos(node.body[0]), (last.end_lineno, last.end_col_offset)))  # type: ignore[arg-type]
+            self._checkers_only = True
         for stmt in node.body:
             self.visit(stmt)
         self._checkers_only = outer

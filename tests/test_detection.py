@@ -41,6 +41,13 @@ def test_the_last_star_import_that_binds_a_name_wins():
     assert [(f.line, f.code) for f in coupled] == [(3, "AWL101")] and "torch.optim.Adam" in coupled[0].message
 
 
+def test_a_long_elif_chain_is_analyzed():
+    # each ``elif`` nests one level deeper: the resolver takes an ``if`` in one frame a level
+    branches = "".join(f"elif x == {i}:\n    y = {i}\n" for i in range(1, 420))
+    assert codes("import torch\nif x == 0:\n    y = 0\n" + branches + "opt = torch.optim.Adam(p, weight_decay=1e-4)\n") \
+        == [(842, "AWL101")]
+
+
 def test_import_inside_function():
     assert codes("""
         def make(p):

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from adamw_lint import configs, project_index
+from adamw_lint import configs
 from adamw_lint.engine import analyze_source
 from adamw_lint.project_index import ProjectIndex
 from adamw_lint.selection import Selection
@@ -255,6 +255,21 @@ def test_an_all_extended_by_a_function_leaves_what_the_module_exports_unknown(pr
     """)
     found = check(project, "from torch.optim import *\nfrom myproj.exported import *\nopt = Adam(params, weight_decay=1e-4)\n")
     assert lines(found) == []
+
+
+@pytest.mark.parametrize("elsewhere", [
+    "def __dir__():\n    return __all__.copy()\n",  # read, not changed
+    "def local():\n    __all__ = []\n    __all__.append('Adam')\n",  # a function's own list
+    "class Holder:\n    __all__ = []\n    __all__.append('Adam')\n",  # a class's
+    "if TYPE_CHECKING:\n    __all__ = ['make', 'Adam']\n",  # for type checkers only
+])
+def test_an_all_that_is_only_read_or_is_not_the_modules_still_says_what_it_exports(project, elsewhere):
+    # ``__all__ = ["make"]``: the module's ``Adam`` (safe's) is not exported, torch's stays
+    _module(project, "listing.py", "from typing import TYPE_CHECKING\nfrom myproj.safe import Adam\n"
+                                   "__all__ = ['make']\n\ndef make(params):\n    return params\n\n" + elsewhere)
+    _module(project, "safe.py", SAFE_ADAM)
+    found = check(project, "from torch.optim import *\nfrom myproj.listing import *\nopt = Adam(params, weight_decay=1e-4)\n")
+    assert lines(found) == [(4, "AWL101")]
 
 
 def test_the_last_star_import_of_a_star_imported_module_that_binds_a_name_wins(project):
