@@ -376,8 +376,8 @@ class ProjectIndex:
             exported = self._exported(module_name, module)
             if isinstance(exported, frozenset) and name not in exported or exported is None and name.startswith("_"):
                 return None, None
-            top, checkers_only = module.resolver.module, module.resolver.type_checking
-            if any(not any(start <= b.pos <= end for start, end in checkers_only) for b in top.bindings.get(name, ())):
+            top = module.resolver.module
+            if any(not module.resolver.for_type_checkers(b.pos) for b in top.bindings.get(name, ())):
                 return (_unknown() if is_unknown(exported) else f"{module_name}.{name}"), None
             return None, (exported, reversed(top.star_imports))
 
@@ -405,8 +405,7 @@ class ProjectIndex:
         TYPE_CHECKING:`` body does not run."""
         if dotted not in self._all_names:
             resolver = module.resolver
-            found = [b for b in resolver.module.bindings.get("__all__", ())
-                     if not any(start <= b.pos <= end for start, end in resolver.type_checking)]
+            found = [b for b in resolver.module.bindings.get("__all__", ()) if not resolver.for_type_checkers(b.pos)]
             listed = found[0].value if len(found) == 1 else None
             extended = any(_changes_all(call, scope, resolver.module) for call, scope in resolver.calls)
             if not found:

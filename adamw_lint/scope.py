@@ -144,9 +144,13 @@ class Resolver:
         self.star_meaning: Optional[Callable[[str, str], object]] = None
         # the spans of the module's ``if TYPE_CHECKING:`` bodies, which do not run: what they bind
         # is no name a star import of the module brings, and their star imports are not recorded
-        self.type_checking: List[Tuple[Position, Position]] = []
+        self._type_checking: List[Tuple[Position, Position]] = []
         self._checkers_only = False
         self._reaching: Dict[Tuple[int, str], flow.Reaching] = {}  # (id of a scope, name) → its flow
+
+    def for_type_checkers(self, pos: Position) -> bool:
+        """Whether ``pos`` is in one of the module's ``if TYPE_CHECKING:`` bodies (which do not run)."""
+        return any(start <= pos <= end for start, end in self._type_checking)
 
     def visit(self, node: ast.AST) -> None:
         handler = self._handlers.get(type(node))
@@ -280,7 +284,7 @@ class Resolver:
         outer = self._checkers_only
         if checkers_only:
             last = node.body[-1]
-            self.type_checking.append((_pos(node.body[0]), (last.end_lineno, last.end_col_offset)))  # type: ignore[arg-type]
+            self._type_checking.append((_pos(node.body[0]), (last.end_lineno, last.end_col_offset)))  # type: ignore[arg-type]
             self._checkers_only = True
         for stmt in node.body:
             self.visit(stmt)

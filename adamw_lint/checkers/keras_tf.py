@@ -720,6 +720,16 @@ class KerasTfChecker(Checker):
         project = self.ctx.project
         return project.definition(qualname, built=True) if project is not None else None
 
+    def _into_project(self, name: Optional[str], stack: List[Tuple[ast.AST, Scope]], entered: List[Module]) -> Optional[ast.AST]:
+        """A step into the function, class or model object of another module of the project that
+        ``name`` names: its node onto ``stack``, its module into ``entered``; the node, or None."""
+        found = self._project_callable(name) if name is not None else None
+        if found is None:
+            return None
+        entered.append(found[0])
+        stack.append((found[1], found[0].resolver.module))
+        return found[1]
+
     def _scope_of(self, node: ast.AST) -> Optional[Scope]:
         """The scope a def, lambda, class or comprehension opens, in this module or another."""
         if not isinstance(node, _OPENS_SCOPE):
@@ -1171,21 +1181,15 @@ class KerasTfChecker(Checker):
                 return _Step(stack, None, ())
             binding = ctx.reaching(node, scope)
             if binding is None:  # unbound here: a builder or model a star import of the project brings?
-                name = ctx.qualname(node, scope)
-                callee = self._project_callable(name) if name is not None else None
-                if callee is None:
-                    return _Step(stack, None, ())
-                return _Step([(callee[1], callee[0].resolver.module)], None, (callee[0],))
+                self._into_project(ctx.qualname(node, scope), stack, entered)
+                return _Step(stack, None, tuple(entered))
             if binding.value is not None:
                 stack.append((binding.value, binding.scope))
             elif binding.unpacked is not None:  # main, reg = self.losses(): built from the whole value
                 stack.append((binding.unpacked, binding.scope))
             elif binding.qualname is not None:
                 # imported: a class, builder or model object of the project (a layer registry's entry)
-                callee = self._project_callable(binding.qualname)
-                if callee is not None:
-                    entered.append(callee[0])
-                    stack.append((callee[1], callee[0].resolver.module))
+                self._into_project(binding.qualname, stack, entered)
             elif binding.node is not None:
                 stack.append((binding.node, binding.scope))
             elif _is_parameter(binding):  # what the function's callers in this module pass
@@ -1198,11 +1202,7 @@ class KerasTfChecker(Checker):
             if member is not None:  # self.loss: what the class family stores there
                 stack.extend(self.members.values(*member))
             elif isinstance(node.value, ast.Name):  # ``networks.generator`` handed over (``from pkg import networks``)
-                name = ctx.qualname(node, scope)
-                found = self._project_callable(name) if name is not None else None
-                if found is not None:
-                    entered.append(found[0])
-                    stack.append((found[1], found[0].resolver.module))
+                self._into_project(ctx.qualname(node, scope), stack, entered)
         called = None
         callee_name = ctx.qualname(node.func, scope) if isinstance(node, ast.Call) else None  # asked once for both uses
         if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
@@ -1211,12 +1211,7 @@ class KerasTfChecker(Checker):
             # imported (``build``, ``nets.build`` of ``from pkg import nets``, ``build`` of ``from
             # pkg.nets import *``): a builder of the project?
             imported = binding.qualname if binding is not None else callee_name
-            if imported is not None:
-                found = self._project_callable(imported)
-                if found is not None:
-                    entered.append(found[0])
-                    stack.append((found[1], found[0].resolver.module))
-                    callee = found[1]
+            callee = self._into_project(imported, stack, entered) or callee
             if isinstance(callee, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 called = callee
         if isinstance(node, ast.Call) and callee_name is not None:
