@@ -1,4 +1,5 @@
-"""What a project's own metadata says about it: the oldest torch it allows, and its line length.
+"""What a project's own metadata says about it: the oldest torch it allows, whether it keeps to
+legacy Keras, and its line length.
 
 Read from the files next to the code (walking up from a file to the project root), never by
 importing anything or running ``setup.py`` (it is parsed, and only a literal ``install_requires``
@@ -13,6 +14,8 @@ when it is not set) and the second to keep its lines within the project's limit.
   project's floor is the lowest of them (code may run on any version one of its files allows).
   No requirement with a lower bound (no torch at all, or plain ``torch``): ``None``, which fix
   planning reads as "no constraint known".
+* Keras: whether the same requirements keep TensorFlow and Keras at 2.10 or older
+  (``legacy_keras``), where ``decay=`` is the optimizers' learning-rate decay (AWL203).
 * line length (``enforced_line_length``): what each tool the project runs enforces: ruff
   (``line-length``, E501's ``max-line-length``), black, flake8 and pycodestyle (``setup.cfg``,
   ``tox.ini``, ``.flake8``), yapf (``column_limit`` or its style's), pylint, and the hooks of
@@ -40,12 +43,17 @@ if TYPE_CHECKING:
     from types import ModuleType
 
 Version = Tuple[int, int]
+# Keras 2.11 (TF 2.11) made its new optimizers the default: they refuse decay= (Keras 3 ignores it)
+_LEGACY_KERAS = (2, 10)
+_ANY_MINOR = 1 << 30
+_TENSORFLOW = frozenset({"tensorflow", "tensorflow-gpu", "tensorflow-cpu", "tensorflow-macos", "tensorflow-intel",
+                         "tensorflow-aarch64", "tensorflow-rocm", "intel-tensorflow", "tf-nightly", "tf-nightly-gpu"})
 DEFAULT_LINE_LENGTH = 88
 _ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 _MAX_BYTES = 2_000_000  # a metadata file larger than this is not metadata: skipped
 # compiled on first use (re's cache): only a project that declares its dependencies needs them
 _REQUIREMENT = r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(.*)$"
-_CLAUSE = r"(~=|===|==|!=|<=|>=|<|>|\^|~|=)?\s*v?(\d+)(?:\.(\d+|\*))?"
+_CLAUSE = r"(~=|===|==|!=|<=|>=|<|>|\^|~|=)?\s*v?(\d+)(?:\.(\d+|\*))?(?:\.(\d+|\*))?"
 
 
 def torch_floor(path: str) -> Optional[Version]:
@@ -58,8 +66,42 @@ def torch_floor(path: str) -> Optional[Version]:
 def _floor_at(directory: str) -> Optional[Version]:
     """``torch_floor`` of a directory, once per directory: every candidate file asks, and the walk
     up to the project's root is a few ``stat`` calls per level."""
-    floors = [floor for folder in _directories(directory) for floor in _directory_floors(folder)]
-    return min(floors) if floors else None
+    floors = [_specifier_floor(specifier) for name, specifier in _requirements_at(directory) if name == "torch"]
+    return min((floor for floor in floors if floor is not None), default=None)
+
+
+def legacy_keras(path: str) -> bool:
+    """Whether the project holding ``path`` runs only TensorFlow/Keras 2.10 or older, as its
+    requirements say: at least one caps them there, none on a TensorFlow distribution leaves them
+    open above, none asks for tf-keras (2.15 on) or a Keras from 2.11 on, and a Keras left open
+    only where a capped TensorFlow decides it (TF 2.x pins its Keras). Nothing known: False."""
+    return _legacy_keras_at(os.path.dirname(os.path.abspath(path)))
+
+
+@lru_cache(maxsize=1024)
+def _legacy_keras_at(directory: str) -> bool:
+    capped = tensorflow = keras_open = False
+    for name, specifier in _requirements_at(directory):
+        if name == "tf-keras":
+            return False
+        if name in _TENSORFLOW or name == "keras":
+            ceiling = _specifier_ceiling(specifier)
+            floor = _specifier_floor(specifier)
+            if floor is not None and floor > _LEGACY_KERAS:
+                return False
+            if ceiling is not None and ceiling <= _LEGACY_KERAS:
+                capped = True
+            elif name == "keras":
+                keras_open = True
+            else:
+                return False
+            tensorflow = tensorflow or name in _TENSORFLOW
+    return capped and (tensorflow or not keras_open)
+
+
+def _requirements_at(directory: str) -> List[Tuple[str, str]]:
+    """(name, version specifier) of the requirements declared from ``directory`` up to its project's root."""
+    return [found for folder in _directories(directory) for found in _directory_requirements(folder)]
 
 
 def project_root(path: str) -> Optional[str]:
@@ -89,11 +131,16 @@ def parse_version(text: str) -> Version:
 def requirement_floor(requirement: str, names: Iterable[str] = ("torch",)) -> Optional[Version]:
     """The lowest (major, minor) a requirement string on one of ``names`` allows; None when it
     names another package or sets no lower bound (``torch``, ``torch<3``, ``torch @ https://…``)."""
-    requirement = requirement.split(";", 1)[0].split("#", 1)[0].strip()
-    found = re.match(_REQUIREMENT, requirement)
-    if not found or _normalize(found.group(1)) not in {_normalize(n) for n in names}:
+    found = _split(requirement)
+    if found is None or found[0] not in {_normalize(n) for n in names}:
         return None
-    return _specifier_floor(found.group(2))
+    return _specifier_floor(found[1])
+
+
+def _split(requirement: str) -> Optional[Tuple[str, str]]:
+    """``"Torch[cuda] >= 1.13 ; python_version > '3.8'"`` → ("torch", ">= 1.13")."""
+    found = re.match(_REQUIREMENT, requirement.split(";", 1)[0].split("#", 1)[0].strip())
+    return (_normalize(found.group(1)), found.group(2)) if found else None
 
 
 # --- walking up -------------------------------------------------------------------------------
@@ -160,26 +207,27 @@ def _table(data: object, *keys: str) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-# --- torch ------------------------------------------------------------------------------------
+# --- requirements -----------------------------------------------------------------------------
 
 @lru_cache(maxsize=1024)
-def _directory_floors(directory: str) -> Tuple[Version, ...]:
-    found: List[Optional[Version]] = []
-    for requirement in _pyproject_requirements(os.path.join(directory, "pyproject.toml")):
-        found.append(requirement_floor(requirement))
-    found.extend(_poetry_floors(os.path.join(directory, "pyproject.toml")))
+def _directory_requirements(directory: str) -> Tuple[Tuple[str, str], ...]:
+    """(normalized name, version specifier) of every requirement the metadata files of
+    ``directory`` itself declare."""
+    found: List[Optional[Tuple[str, str]]] = []
+    found.extend(_split(r) for r in _pyproject_requirements(os.path.join(directory, "pyproject.toml")))
+    found.extend(_poetry_requirements(os.path.join(directory, "pyproject.toml")))
     try:
         names = sorted(os.listdir(directory))
     except OSError:
         names = []
     for name in names:
         if name.startswith("requirements") and name.endswith(".txt"):
-            found.extend(requirement_floor(line) for line in _requirement_lines(os.path.join(directory, name)))
+            found.extend(_split(line) for line in _requirement_lines(os.path.join(directory, name)))
         elif name in ("environment.yml", "environment.yaml"):
-            found.extend(_conda_floors(os.path.join(directory, name)))
-    found.extend(requirement_floor(r) for r in _setup_cfg_requirements(os.path.join(directory, "setup.cfg")))
-    found.extend(requirement_floor(r) for r in _setup_py_requirements(os.path.join(directory, "setup.py")))
-    return tuple(v for v in found if v is not None)
+            found.extend(_conda_requirements(os.path.join(directory, name)))
+    found.extend(_split(r) for r in _setup_cfg_requirements(os.path.join(directory, "setup.cfg")))
+    found.extend(_split(r) for r in _setup_py_requirements(os.path.join(directory, "setup.py")))
+    return tuple(r for r in found if r is not None)
 
 
 def _pyproject_requirements(path: str) -> List[str]:
@@ -191,19 +239,17 @@ def _pyproject_requirements(path: str) -> List[str]:
     return [r for r in requirements if isinstance(r, str)]
 
 
-def _poetry_floors(path: str) -> List[Optional[Version]]:
+def _poetry_requirements(path: str) -> List[Tuple[str, str]]:
     poetry = _table(_toml(path), "tool", "poetry")
     tables = [_table(poetry, "dependencies")]
     tables += [_table(group, "dependencies") for group in _table(poetry, "group").values()]
-    floors = []
+    found = []
     for table in tables:
         for name, spec in table.items():
-            if _normalize(name) != "torch":
-                continue
             if isinstance(spec, dict):
                 spec = spec.get("version", "")
-            floors.append(_specifier_floor(spec) if isinstance(spec, str) else None)
-    return floors
+            found.append((_normalize(name), spec if isinstance(spec, str) else ""))
+    return found
 
 
 def _requirement_lines(path: str) -> List[str]:
@@ -211,17 +257,19 @@ def _requirement_lines(path: str) -> List[str]:
     return [line for line in text.replace("\\\n", "").splitlines() if not line.lstrip().startswith("-")]
 
 
-def _conda_floors(path: str) -> List[Optional[Version]]:
+def _conda_requirements(path: str) -> List[Optional[Tuple[str, str]]]:
     """``- pytorch>=2.1``, ``- pytorch=2.1`` (2.1.*), ``- pytorch::pytorch=2.1.0=py3.11…`` (a build
-    string after the version), ``- pytorch 2.1.*``, and pip's ``- torch==…``."""
-    floors = []
+    string after the version), ``- pytorch 2.1.*``, and pip's ``- torch==…``; conda's ``pytorch``
+    is torch."""
+    found = []
     for line in (_read(path) or "").splitlines():
         entry = re.match(r"\s*-\s*['\"]?(?:[\w.-]+::)?([^'\"#]+)", line)
         if entry:
             text = re.sub(r"^([\w.-]+)\s*=(?!=)\s*([^=\s]+).*$", r"\1==\2", entry.group(1).strip())
             text = re.sub(r"^([\w.-]+)\s+(\d)", r"\1==\2", text)
-            floors.append(requirement_floor(text, ("torch", "pytorch")))
-    return floors
+            requirement = _split(text)
+            found.append(("torch", requirement[1]) if requirement and requirement[0] == "pytorch" else requirement)
+    return found
 
 
 def _setup_cfg_requirements(path: str) -> List[str]:
@@ -285,6 +333,43 @@ def _specifier_floor(specifier: str) -> Optional[Version]:
             return None
         alternatives.append(max(floors))
     return min(alternatives) if alternatives else None
+
+
+def _specifier_ceiling(specifier: str) -> Optional[Version]:
+    """The highest (major, minor) a version specifier allows; None without an upper bound.
+    Alternatives (``||``): the highest, if each has one."""
+    ceilings = []
+    for alternative in specifier.split("||"):
+        bounds = []
+        for clause in alternative.split(","):
+            found = re.match(_CLAUSE, clause.strip())
+            bound = _clause_ceiling(*found.groups()) if found else None
+            if bound is not None:
+                bounds.append(bound)
+        if not bounds:
+            return None
+        ceilings.append(min(bounds))
+    return max(ceilings) if ceilings else None
+
+
+def _clause_ceiling(operator: Optional[str], major: str, minor: Optional[str], patch: Optional[str]) -> Optional[Version]:
+    """The highest (major, minor) one clause allows (``_ANY_MINOR``: any minor of ``major``)."""
+    high = int(major)
+    if operator in ("==", "===", "<="):
+        return (high, _ANY_MINOR) if minor == "*" else (high, int(minor or 0))
+    if operator in ("=", "~"):  # conda's =2.8 is 2.8.*; Poetry's ~2.8 is >=2.8,<2.9
+        return (high, _ANY_MINOR) if minor in (None, "*") else (high, int(minor))
+    if operator == "~=":  # ~=2.8 is >=2.8,==2.*; ~=2.8.0 is >=2.8.0,==2.8.*
+        return (high, _ANY_MINOR) if patch is None or minor == "*" else (high, int(minor))
+    if operator == "^":  # Poetry: up to the next non-zero component
+        return (high, _ANY_MINOR) if high or minor in (None, "*") else (0, int(minor))
+    if operator == "<":
+        if minor in (None, "*"):
+            return (high - 1, _ANY_MINOR)
+        if patch not in (None, "*") and int(patch):  # <2.11.1 allows 2.11.0
+            return (high, int(minor))
+        return (high, int(minor) - 1) if int(minor) else (high - 1, _ANY_MINOR)
+    return None  # >, >=, !=: no upper bound
 
 
 def _normalize(name: str) -> str:
@@ -462,11 +547,11 @@ def _length_value(value: object) -> Optional[int]:
 
 
 def forget_metadata() -> None:
-    """Drops what was read of projects' metadata (torch floors, line lengths), kept per directory
+    """Drops what was read of projects' metadata (requirements, line lengths), kept per directory
     for a run: the next run in this process (an editor's, a test's) reads it anew."""
-    for cached in (_floor_at, _directory_floors, _length_settings):
+    for cached in (_floor_at, _legacy_keras_at, _directory_requirements, _length_settings):
         cached.cache_clear()
 
 
 __all__ = ("DEFAULT_LINE_LENGTH", "LineLength", "enforced_line_length", "forget_metadata", "in_package", "line_length",
-           "parse_version", "project_root", "requirement_floor", "torch_floor")
+           "legacy_keras", "parse_version", "project_root", "requirement_floor", "torch_floor")

@@ -23,7 +23,7 @@ from . import pool
 from .cache import LISTING, Cache, CachedResult, Deps, digest
 from .prefilter import may_contain_findings, may_hold_or_train_elsewhere, may_reach_findings
 from .catalog.schema import UNSAFE
-from .project import forget_metadata, in_package, line_length, torch_floor
+from .project import forget_metadata, in_package, legacy_keras, line_length, torch_floor
 from .files import Decoded, SourceError, TooLarge, decode, encode, physical_lines, read_bytes, scan
 from .findings import Finding, Span
 from .records import Record
@@ -446,7 +446,8 @@ def _cache_key(path: str, selection: Selection, options: Options) -> str:
     """Everything besides the file's bytes and project modules that its result depends on."""
     length = line_length(path) if options.fix_details else 0
     package = in_package(path)  # fixes inside a package's public API are advice only
-    return digest(repr((options, selection, _target_torch(path, options), length, package)).encode())
+    keras = legacy_keras(path)  # decay= is then Keras's own learning-rate decay (AWL203)
+    return digest(repr((options, selection, _target_torch(path, options), length, package, keras)).encode())
 
 
 def _locator(options: Options) -> Callable[[str], Optional[str]]:

@@ -1,7 +1,7 @@
 """Reading a project's own metadata: the oldest torch it allows, and its line length (never imported or run)."""
 import pytest
 
-from adamw_lint.project import line_length, parse_version, requirement_floor, torch_floor
+from adamw_lint.project import legacy_keras, line_length, parse_version, requirement_floor, torch_floor
 
 
 @pytest.mark.parametrize("requirement,floor", [
@@ -74,6 +74,32 @@ def test_torch_floor_walks_up_once_per_directory(tmp_path, monkeypatch):
     (module.parent / "other.py").write_text("")
     assert [torch_floor(str(p)) for p in (module, module.parent / "other.py", module.parent)] == [(2, 3)] * 3
     assert walked == [str(module.parent)]
+
+
+@pytest.mark.parametrize("files,legacy", [
+    ({"requirements.txt": "tensorflow~=2.8.0\n"}, True),
+    ({"requirements.txt": "tensorflow==2.10.1\n"}, True),
+    ({"requirements.txt": "tensorflow>=2.4,<2.11\n"}, True),
+    ({"requirements.txt": "tensorflow>=2.4,<2.11.0\n"}, True),
+    ({"requirements.txt": "tensorflow-gpu<2\n"}, True),
+    ({"requirements.txt": "tensorflow==2.9.*\nkeras>=2.4\nnumpy\n"}, True),  # TF 2.9 pins its Keras
+    ({"requirements.txt": "keras==2.3.1\n"}, True),  # multi-backend Keras
+    ({"setup.py": "from setuptools import setup\nsetup(install_requires=['tensorflow>=1.15,<2'])\n"}, True),
+    ({"pyproject.toml": '[tool.poetry.dependencies]\ntensorflow = "~2.9"\n'}, True),
+    ({"environment.yml": "dependencies:\n  - tensorflow=2.8\n", ".git/HEAD": ""}, True),
+    ({"requirements.txt": "tensorflow<2.11.1\n"}, False),  # 2.11.0 allowed
+    ({"requirements.txt": "tensorflow~=2.8\n"}, False),  # any 2.x from 2.8
+    ({"requirements.txt": "tensorflow>=2.4\n"}, False),
+    ({"requirements.txt": "tensorflow\n"}, False),
+    ({"requirements.txt": "tensorflow==2.8.0\n", "requirements-dev.txt": "tensorflow\n", ".git/HEAD": ""}, False),
+    ({"requirements.txt": "tensorflow==2.8.0\nkeras>=3\n"}, False),
+    ({"requirements.txt": "tensorflow==2.8.0\ntf-keras\n"}, False),
+    ({"requirements.txt": "keras==2.3.1\n", "requirements-dev.txt": "keras\n", ".git/HEAD": ""}, False),
+    ({"pyproject.toml": '[tool.poetry.dependencies]\ntensorflow = "^2.9"\n'}, False),
+    ({"requirements.txt": "torch>=2.1\nnumpy<2\n"}, False),  # nothing says which Keras
+])
+def test_legacy_keras_when_every_tensorflow_and_keras_requirement_stops_before_2_11(tmp_path, files, legacy):
+    assert legacy_keras(str(_project(tmp_path, files))) is legacy
 
 
 def test_line_length_from_the_tools_configuration(tmp_path):

@@ -451,3 +451,17 @@ def test_a_second_run_in_one_process_reads_the_projects_torch_version_anew(tmp_p
     assert main(["fix", "--diff", "."]) == 0 and "torch 2.1" in capsys.readouterr().err
     (repo / "requirements.txt").write_text("torch>=2.3\n")
     assert main(["fix", "--diff", "."]) == 1 and "decoupled_weight_decay=True" in capsys.readouterr().out
+
+
+def test_keras_decay_argument_is_not_reported_where_the_requirements_keep_to_keras_2_10(tmp_path):
+    """``decay=`` is learning-rate decay in TF/Keras <= 2.10; the cache notices the requirement's edit."""
+    source = ("import tensorflow as tf\n"
+              "opt = tf.keras.optimizers.SGD(learning_rate=0.01, decay=1e-6, momentum=0.9)\n")
+    repo = make_repo(tmp_path / "r", {"requirements.txt": "tensorflow~=2.8.0\n", "train.py": source})
+    pinned = lint(repo, "check", ".")
+    assert (pinned.returncode, pinned.stdout.count("AWL203")) == (0, 0), pinned.stdout + pinned.stderr
+    (repo / "requirements.txt").write_text("tensorflow>=2.11\n")
+    opened = lint(repo, "check", ".")
+    assert (opened.returncode, opened.stdout.count("AWL203")) == (1, 1), opened.stdout + opened.stderr
+    (repo / "requirements.txt").write_text("tensorflow==2.10.0\n")
+    assert lint(repo, "check", "--format", "json", ".").stdout.strip() == "[]"

@@ -215,7 +215,9 @@ RULES: Tuple[Rule, ...] = (
             "(`tf.keras.optimizers.legacy.*`, TF <= 2.10). Keras 3 silently ignores it with a warning, and "
             "tf-keras's newer optimizers raise. It never was weight decay. For learning-rate decay use a "
             "`keras.optimizers.schedules.LearningRateSchedule`; for weight decay use `weight_decay=` "
-            "(Keras >= 2.11, decoupled)."
+            "(Keras >= 2.11, decoupled). Not reported in a project whose requirements keep TensorFlow and "
+            "Keras at 2.10 or older (`tensorflow~=2.8.0`, `tensorflow<2.11`, `keras==2.3.1`): there "
+            "`decay=` is the learning-rate decay those versions document."
         ),
         fix_safety="No automatic fix: which of the two was meant is the author's call.",
     ),

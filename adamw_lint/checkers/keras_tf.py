@@ -29,6 +29,7 @@ from ..catalog import TrainingOptimizer
 from ..context import ABSENT, HIDDEN, Alternative
 from ..files import text_words
 from ..findings import Finding, place
+from ..project import legacy_keras
 from ..records import Record
 from ..scope import Binding, Resolver, Scope
 from ..summaries import ClassMembers, Module, Reach, stored_parameters
@@ -218,6 +219,8 @@ class KerasTfChecker(Checker):
         decay = next((kw.value for kw in call.keywords if kw.arg == "decay"), None)
         if not row.keras or decay is None or self.ctx.nonzero(decay, scope) is False:
             return ()
+        if self.ctx.path is not None and legacy_keras(self.ctx.path):
+            return ()  # the project runs Keras <= 2.10, whose optimizers all take decay= as learning-rate decay
         if ".legacy." in name:
             what = "is learning-rate decay here (legacy optimizer: lr / (1 + decay·t))"
         else:
@@ -225,7 +228,7 @@ class KerasTfChecker(Checker):
                     "(it was learning-rate decay in legacy Keras)")
         message = (f"AWL203 {name}(decay={self.ctx.text(decay)}) {what}, never weight decay; use a "
                    "keras.optimizers.schedules.LearningRateSchedule for learning-rate decay, or "
-                   "weight_decay= for (decoupled) weight decay")
+                   "weight_decay= of a Keras >= 2.11 optimizer (not a legacy one) for (decoupled) weight decay")
         return (Finding("AWL203", message, self.ctx.span(call)),)
 
     def check_alternative(self, call: ast.Call, scope: Scope, choice: Alternative, row: object) -> Iterable[Finding]:
