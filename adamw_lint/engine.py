@@ -358,10 +358,11 @@ def _any_between(marked: List[int], first: int, last: int) -> bool:
 
 
 def _may_reach(call: ast.Call, name: str) -> bool:
-    """Whether a call of a project callable is worth following into its module: it passes a
-    decay (or ``**kwargs``), or the callable's own name names an optimizer (``MyAdam``)."""
-    return any(kw.arg is None or "decay" in kw.arg for kw in call.keywords) \
-        or _has_word(_TRIGGER_TEXT, name.rsplit(".", 1)[-1])
+    """Whether a call of a project callable is worth following into its module: it passes
+    something (which of its arguments, if any, becomes an optimizer's decay is the callable's
+    summary's to say: ``build(p, wd=1e-4)``, ``build(p, lr, args.weight_decay)``), or the
+    callable's own name names an optimizer (``MyAdam``)."""
+    return bool(call.args or call.keywords) or _has_word(_TRIGGER_TEXT, name.rsplit(".", 1)[-1])
 
 
 def _local_reach(resolver: Resolver, func: ast.Name, scope: Scope, lines: Sequence[str],

@@ -384,7 +384,6 @@ def run(
                 candidate = has(prefilter(path, settings))
                 follows = not candidate and bool(settings.project_roots) and path.endswith(".py")
                 decay = follows and has(lambda raw: b"decay" in raw)
-                indexed = follows and not decay and has(lambda raw: b"](" in raw)
             except SourceError as error:
                 heapq.heappush(found, (position, FileResult(path, errors=[error])))
                 continue
@@ -396,7 +395,7 @@ def run(
                     _exports(stored, direct, links, tables)
                     continue
                 analyzer.submit(position, (path, chosen, settings))
-            elif decay or indexed:
+            elif follows:
                 later.append((position, path, decay))
         undecided = later[0][0] if later else sys.maxsize  # results stream up to the first of them
         for position, outcome in analyzer.results():
@@ -510,30 +509,33 @@ def _second_pass(later: List[Tuple[int, str, bool]], direct: Iterable[str], link
     the bytes read: the cache's key).
 
     A file that names no optimizer holds a finding only through the project's modules: a call of
-    a project wrapper or class, which the engine follows only when it passes a decay keyword
-    (``engine._may_reach``; the entries of a ``**`` dict are known only when written in the same
-    file, "weight_decay" among them), so the file contains "decay"; or a registry indexed at the
-    call (``OPTIMIZERS[name](p, 1e-3, (0.9, 0.999), 1e-8, 1e-4)``), so it contains "](". A
-    constant (``from .config import WEIGHT_DECAY``) matters only in a file that passes it to an
-    optimizer or a wrapper, which is admitted for that. The reaching names come from candidates
-    only because the engine parses a project module only if its text names an optimizer; a file
-    that passes a decay and imports such a module that is not among the run's paths (a pre-commit
-    run names only the changed files) is admitted too (``unread``)."""
+    a project wrapper or class that passes it something (``engine._may_reach``: which argument
+    becomes the decay, ``build(p, wd=1e-4)``, is the callable's summary's to say), so the file
+    names one of the reaching names; or a registry indexed at the call (``OPTIMIZERS[name](p,
+    1e-3, (0.9, 0.999), 1e-8, 1e-4)``), so it contains "](" or "decay". A constant (``from
+    .config import WEIGHT_DECAY``) matters only in a file that passes it to an optimizer or a
+    wrapper, which is admitted for that. The reaching names come from candidates only because
+    the engine parses a project module only if its text names an optimizer; a file that passes a
+    decay and imports such a module that is not among the run's paths (a pre-commit run names
+    only the changed files) is admitted too (``unread``: it reads the file's imports, so only
+    for a file that contains "decay"). A file without "decay" is read again only when the
+    candidates have reaching names."""
     from .engine import reaching_names
 
     reaching = reaching_names(direct, links)
     registries = reaching.intersection(tables)
-    callables = _words(reaching) if reaching else None
+    named = _words(reaching) if reaching else None
+    callables = _words(reaching - registries) if reaching - registries else None
     indexed = _words(registries) if registries else None
     for position, path, decay in later:
-        if not decay and indexed is None:
+        if not decay and named is None:
             continue
         try:
             raw = read_bytes(path)
         except SourceError:
             continue  # gone since it was first read: nothing to analyze
-        if (decay and callables is not None and callables.search(raw)) or (indexed is not None and indexed.search(raw)) \
-                or (decay and unread(path, raw)):
+        if (decay and named is not None and named.search(raw)) or (callables is not None and callables.search(raw)) \
+                or (indexed is not None and b"](" in raw and indexed.search(raw)) or (decay and unread(path, raw)):
             yield position, path, raw
 
 
