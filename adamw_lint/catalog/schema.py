@@ -211,6 +211,7 @@ class L2Penalty(Record):
     legacy_coefficient: Optional[str] = None  # an older keyword for c (Keras 2's ``l2(l=0.01)``)
     of_weights: bool = False  # the first argument must be a weight, not an error term (l2_loss(y - t))
     collects: bool = False  # sums the regularizers the graph's layers created (TF1's collection)
+    applies: Optional[str] = None  # the parameter holding a weight regularizer the call applies: L2 when it is
     valid: Tuple[str, ...] = ()
     invalid: Tuple[Example, ...] = ()
 

@@ -225,6 +225,26 @@ L2_PENALTIES: Tuple[L2Penalty, ...] = (
         ),
     ),
     L2Penalty(
+        names=("tensorflow.contrib.layers.apply_regularization",),
+        kind="loss",
+        signature_text="regularizer, weights_list=None",
+        coefficient=None,
+        gradient_factor=1.0,
+        applies="regularizer",
+        source="§3.3",
+        valid=("import tensorflow as tf\nreg = tf.contrib.layers.apply_regularization(tf.contrib.layers.l1_regularizer(0.1), ws)\n"
+               "train_op = tf.train.AdamOptimizer(1e-3).minimize(nll + reg)\n",
+               "import tensorflow as tf\nreg = tf.contrib.layers.apply_regularization(tf.contrib.layers.l2_regularizer(0.0), ws)\n"
+               "train_op = tf.train.AdamOptimizer(1e-3).minimize(nll + reg)\n"),
+        invalid=(
+            Example(
+                "import tensorflow as tf\nregularizer = tf.contrib.layers.l2_regularizer(scale=0.01)\n"
+                "reg = tf.contrib.layers.apply_regularization(regularizer, weights)\n"
+                "train_op = tf.train.AdamOptimizer(1e-3).minimize(neg_ll + 2 * reg)\n"
+            ),
+        ),
+    ),
+    L2Penalty(
         names=tuple(
             f"tensorflow.{ns}losses.{fn}"
             for ns in ("", "compat.v1.")

@@ -872,6 +872,10 @@ class KerasTfChecker(Checker):
             term = _LOSS_TERMS.get(self.ctx.qualname(node.func, scope) or "")
             if term is None:
                 continue
+            if term.applies is not None:  # apply_regularization(l2_regularizer(c), weights): L2 when its regularizer is
+                applied = self.ctx.bind(node, scope, term.signature).get(term.applies)
+                if not isinstance(applied, ast.expr) or self._regularizer(applied, scope) is None:
+                    continue
             if term.of_weights and node.args and isinstance(node.args[0], (ast.BinOp, ast.UnaryOp)):
                 continue  # l2_loss(y - t) is a regression loss, not weight L2
             if variables is not None and term.of_weights and node.args and not self._among(node.args[0], scope, variables):
