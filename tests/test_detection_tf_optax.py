@@ -4,6 +4,7 @@ import textwrap
 import pytest
 
 from adamw_lint.analysis import analyze_source
+from helpers import fixed
 
 
 def codes(source: str):
@@ -137,7 +138,22 @@ def test_tfa_and_contrib_are_reported_as_awl204():
         ("import optax\noptax.adadelta(1.0, 0.9, 1e-6, 0.0)\n", None),
         ("import optax\noptax.chain(optax.add_decayed_weights(1e-4), optax.sgd(1e-2))\n", None),  # SGD: L2 is decay
         ("import optax\noptax.chain(optax.scale_by_adam(), optax.add_decayed_weights(1e-4), optax.scale(-1e-3))\n", None),
-        ("import optax\noptax.chain(*transforms)\n", None),
+        ("import optax\noptax.chain(*transforms)\n", None),  # an unknown list: the order is not known
+        ("import optax\nd = optax.add_decayed_weights(1e-4)\noptax.chain(d, optax.adam(1e-3))\n", "AWL301"),
+        ("import optax\noptax.chain(*[optax.add_decayed_weights(1e-4), optax.adam(1e-3)])\n", "AWL301"),
+        ("import optax\nts = (optax.add_decayed_weights(1e-4),)\noptax.chain(*ts, optax.adam(1e-3))\n", "AWL301"),
+        ("import optax\noptax.chain(optax.masked(optax.add_decayed_weights(1e-4), m), optax.adam(1e-3))\n", "AWL301"),
+        ("import optax\noptax.chain(optax.masked(inner=optax.add_decayed_weights(1e-4), mask=m), optax.adam(1e-3))\n",
+         "AWL301"),
+        ("import optax\noptax.chain(optax.add_decayed_weights(1e-4), optax.inject_hyperparams(optax.rmsprop)(1e-3))\n",
+         "AWL301"),
+        ("import optax\noptax.chain(optax.inject_hyperparams(optax.adam)(1e-3), optax.add_decayed_weights(1e-4))\n",
+         "AWL302"),
+        ("import optax\nd = optax.add_decayed_weights(0.0)\noptax.chain(d, optax.adam(1e-3))\n", None),
+        ("import optax\noptax.chain(optax.masked(optax.add_decayed_weights(1e-4), m), optax.sgd(1e-2))\n", None),
+        ("import optax\noptax.chain(optax.masked(optax.scale_by_adam(), m), optax.add_decayed_weights(1e-4),"
+         " optax.scale(-1e-3))\n", None),
+        ("import optax\noptax.chain(*[optax.add_decayed_weights(1e-4), *rest], optax.adam(1e-3))\n", None),
     ],
 )
 def test_optax_chain_order(source, expected):
@@ -163,3 +179,14 @@ def test_decay_after_the_scaling_is_a_sign_bug_only_when_the_scaling_negates():
     for scaling in kept:  # the update keeps its sign: the caller subtracts it, decay included (decoupled)
         assert codes(chain.format(scaling)) == [], scaling
     assert codes("import optax\ntx = optax.chain(optax.adam(1e-3), optax.add_decayed_weights(1e-4))\n") == [(2, "AWL302")]
+
+
+def test_a_chain_assembled_elsewhere_is_reported_and_left_for_a_hand_fix():
+    spread = "import optax\ntx = optax.chain(*[optax.add_decayed_weights(1e-4), optax.adam(1e-3)])\n"
+    masked = "import optax\ntx = optax.chain(optax.masked(optax.add_decayed_weights(1e-4), m), optax.adam(1e-3))\n"
+    for source in (spread, masked):
+        (finding,) = analyze_source(source)
+        assert finding.code == "AWL301" and finding.fix is None and "by hand" in finding.fix_blocked
+        assert fixed(source) == source
+    written = "import optax\ntx = optax.chain(optax.add_decayed_weights(1e-4), optax.adam(1e-3))\n"
+    assert fixed(written) == "import optax\ntx = optax.adamw(1e-3, weight_decay=1e-4)\n"

@@ -25,11 +25,17 @@ OPTAX_CHAINS: Tuple[OptaxChain, ...] = (
         fixable=_optax("adam"),
         replacement="optax.adamw",
         source="§1 rows 28-30, §4, trap 7",
+        # optax 0.2.8: masked(inner, mask) runs inner on the masked leaves (optax/_src/wrappers.py);
+        # inject_hyperparams(inner_factory)(*args, **kwargs) calls inner_factory with them (_src/schedule.py)
+        masks=_optax("masked", "transforms.masked", "_src.wrappers.masked"),
+        injectors=_optax("inject_hyperparams", "schedules.inject_hyperparams", "_src.schedule.inject_hyperparams"),
         valid=(
             "import optax\ntx = optax.chain(optax.scale_by_adam(), optax.add_decayed_weights(1e-4),"
             " optax.scale_by_learning_rate(1e-3))\n",
             "import optax\ntx = optax.chain(optax.clip_by_global_norm(1.0), optax.adamw(1e-3, weight_decay=1e-4))\n",
             "import optax\ntx = optax.chain(optax.add_decayed_weights(0.0), optax.adam(1e-3))\n",
+            "import optax\nparts = [optax.scale_by_adam(), optax.masked(optax.add_decayed_weights(1e-4), m)]\n"
+            "tx = optax.chain(*parts, optax.inject_hyperparams(optax.scale_by_learning_rate)(1e-3))\n",
         ),
         invalid=(
             Example(
@@ -44,6 +50,9 @@ OPTAX_CHAINS: Tuple[OptaxChain, ...] = (
                 "from optax import adam, add_decayed_weights, chain\ntx = chain(adam(3e-4), add_decayed_weights(1e-2))\n",
                 "from optax import adamw\ntx = adamw(3e-4, weight_decay=1e-2)\n",
             ),
+            # the decay masked to the kernels, a transform bound to a name, a list spread into the chain
+            Example("import optax\ndecay = optax.masked(optax.add_decayed_weights(1e-4), is_kernel)\n"
+                    "tx = optax.chain(*[decay, optax.inject_hyperparams(optax.adam)(learning_rate=1e-3)])\n"),
         ),
     ),
 )

@@ -230,6 +230,8 @@ class OptaxChain(Record):
     fixable: Tuple[str, ...]  # the alias that decay + it becomes ``replacement`` (with the same args)
     replacement: str
     source: str
+    masks: Tuple[str, ...] = ()  # apply their first argument where a mask says, in its place (``optax.masked``)
+    injectors: Tuple[str, ...] = ()  # ``f(factory)(…)`` builds ``factory(…)`` (``optax.inject_hyperparams``)
     codes: Tuple[str, ...] = ("AWL301", "AWL302")
     valid: Tuple[str, ...] = ()
     invalid: Tuple[Example, ...] = ()

@@ -7,7 +7,7 @@ the weights grow (AWL302); between the preconditioner and the scaling it is Adam
 from __future__ import annotations
 
 import ast
-from typing import Iterable, Optional
+from typing import Iterable, List, Optional, Tuple
 
 from .. import catalog
 from ..catalog import OptaxChain, Signature
@@ -22,6 +22,8 @@ _DECAYED_WEIGHTS = Signature.parse("weight_decay=0.0, mask=None")
 # optax 0.2.8 (optax/_src/transform.py): scale_by_learning_rate(learning_rate=None, *, flip_sign=True), scale(step_size)
 _SCALE_BY_LR = Signature.parse("learning_rate=None, *, flip_sign=True")
 _SCALE = Signature.parse("step_size")
+_MASKED = Signature.parse("inner, mask, *, mask_compatible_extra_args=False")
+_MASKS_DEEP = 8  # masked(masked(t, a), b): a bound on what a name may be followed through
 _COUPLED = ("AWL301", "adds the decay before the adaptive preconditioner (coupled L2)")
 _GROWS = ("AWL302", "adds the decay after the update was scaled by -learning_rate: the weights grow by "
                     "(1 + weight_decay) every step (a sign bug, not weight decay)")
@@ -38,30 +40,68 @@ class OptaxChecker(Checker):
 
     def _check_chain(self, chain: OptaxChain, call: ast.Call, scope: Scope) -> Optional[Finding]:
         ctx = self.ctx
-        if any(isinstance(a, ast.Starred) for a in call.args):
+        transforms = self._transforms(chain, call, scope)
+        if transforms is None:
             return None
-        names = [ctx.qualname(a.func, scope) if isinstance(a, ast.Call) else None for a in call.args]
-        for i, name in enumerate(names):
+        names = [name for _, _, name in transforms]
+        for i, (decay_call, decay_scope, name) in enumerate(transforms):
             if name not in chain.decay:
                 continue
-            decay_call = call.args[i]
-            assert isinstance(decay_call, ast.Call)
-            bound = ctx.bind(decay_call, scope, _DECAYED_WEIGHTS)
+            bound = ctx.bind(decay_call, decay_scope, _DECAYED_WEIGHTS)  # type: ignore[arg-type]
             wd = bound.get("weight_decay")
-            if wd is ABSENT or wd is HIDDEN or ctx.nonzero(wd, scope) is False:
+            if wd is ABSENT or wd is HIDDEN or ctx.nonzero(wd, decay_scope) is False:
                 continue
             if any(n in chain.adaptive for n in names[i + 1:]):
                 code, what = _COUPLED
-            elif any(n in chain.scaled and self._negates(call.args[j], n, scope) for j, n in enumerate(names[:i])):
+            elif any(n in chain.scaled and self._negates(t, n, s) for t, s, n in transforms[:i]):
                 code, what = _GROWS
             else:
                 continue
-            shown = ctx.text(wd)  # type: ignore[arg-type]
+            shown = ctx.text(wd) if decay_scope.module() is scope.module() else ast.unparse(wd)  # type: ignore[arg-type]
             message = (f"{code} optax.chain(..., add_decayed_weights({shown}), ...) {what}; use "
                        f"{chain.replacement}(..., weight_decay={shown})")
-            fix, blocked = plan_chain_fix(ctx, chain, call, scope, names, i, bound, code) if ctx.fixes else (None, "")
+            fix, blocked = None, "the chain's transforms are not all written in the call; change it by hand"
+            if ctx.fixes and all(t is a for (t, _, _), a in zip(transforms, call.args)) and len(transforms) == len(call.args):
+                fix, blocked = plan_chain_fix(ctx, chain, call, scope, names, i, bound, code)
             return Finding(code, message, ctx.span(call)).with_fix(fix, blocked)
         return None
+
+    def _transforms(self, chain: OptaxChain, call: ast.Call,
+                    scope: Scope) -> Optional[List[Tuple[ast.expr, Scope, Optional[str]]]]:
+        """The transforms ``call`` chains, in order, each with its scope and the name of what builds
+        it: a list spread into the call (written there or bound to a name) is read item by item, a
+        name is followed to the transform it holds, ``optax.masked(t, mask)`` is ``t`` (it runs
+        ``t`` where the mask says, in the same place), ``inject_hyperparams(f)(…)`` is ``f(…)``.
+        None when a spread part is not known: the order is not."""
+        ctx = self.ctx
+        parts: List[Tuple[ast.expr, Scope]] = []
+        for arg in call.args:
+            if not isinstance(arg, ast.Starred):
+                parts.append((arg, scope))
+                continue
+            spread, spread_scope = ctx.follow(arg.value, scope)
+            if not isinstance(spread, (ast.List, ast.Tuple)) or any(isinstance(e, ast.Starred) for e in spread.elts):
+                return None
+            parts += [(item, spread_scope) for item in spread.elts]
+        found: List[Tuple[ast.expr, Scope, Optional[str]]] = []
+        for part, part_scope in parts:
+            node, node_scope = ctx.follow(part, part_scope)
+            for _ in range(_MASKS_DEEP):
+                if not isinstance(node, ast.Call) or ctx.qualname(node.func, node_scope) not in chain.masks:
+                    break
+                inner = ctx.bind(node, node_scope, _MASKED).get("inner")
+                if not isinstance(inner, ast.expr):
+                    break
+                node, node_scope = ctx.follow(inner, node_scope)
+            name = None
+            if isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Call) and func.args and ctx.qualname(func.func, node_scope) in chain.injectors:
+                    name = ctx.qualname(func.args[0], node_scope)
+                else:
+                    name = ctx.qualname(func, node_scope)
+            found.append((node, node_scope, name))
+        return found
 
     def _negates(self, transform: ast.expr, name: str, scope: Scope) -> bool:
         """Whether a learning-rate scaling flips the update's sign (decay added after it then
