@@ -306,10 +306,21 @@ def _stores(node: ast.AST) -> List[Tuple[ast.expr, ast.expr]]:
 
 
 def _first_parameter(function: Function) -> Optional[str]:
-    if any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list):
+    if _static(function):
         return None
     params = [*function.args.posonlyargs, *function.args.args]
     return params[0].arg if params else None
+
+
+def method_parameters(function: Function) -> List[str]:
+    """The positional parameters a call through an instance or class fills, in order: after
+    ``self`` or ``cls``; all of them for a ``@staticmethod``."""
+    params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+    return params if _static(function) else params[1:]
+
+
+def _static(function: Function) -> bool:
+    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list)
 
 
 def _method_of(scope: Scope, receiver: str) -> Optional[ast.ClassDef]:
@@ -327,4 +338,5 @@ def _method_of(scope: Scope, receiver: str) -> Optional[ast.ClassDef]:
     return scope.parent.node
 
 
-__all__ = ("ClassMembers", "Module", "Reach", "callable_reach", "named_reach", "stored_parameters")
+__all__ = ("ClassMembers", "Module", "Reach", "callable_reach", "method_parameters", "named_reach",
+           "stored_parameters")

@@ -239,3 +239,31 @@ def test_several_models_in_one_notebook_follow_cells_in_order(tmp_path):
     assert [(f.cell, f.line, f.code) for f in findings] == [(4, 1, "AWL201")]
     # the regularizer is named where the user sees it once the notebook maps module lines to cells
     assert findings[0].relocated(lambda line: f"module line {line}").message != findings[0].message
+
+
+def test_a_helper_method_that_compiles_the_model_it_is_handed_static_or_not():
+    """``self.get_model(layer)``: a ``@staticmethod`` takes ``layer`` as its first parameter, a
+    method after ``self``."""
+    source = """
+        class Base:
+            @staticmethod
+            def get_model(layer):
+                inputs = keras.Input(shape=(8,))
+                model = keras.Model(inputs, layer(inputs))
+                model.compile(optimizer='adam', loss='mse')
+                return model
+
+        class T(Base):
+            def test(self):
+                layer = layers.Dense(4, kernel_regularizer=regularizers.l2(1e-4))
+                self.get_model(layer).fit(x, y)
+
+            def test_plain(self):
+                self.get_model(layers.Dense(4)).fit(x, y)
+    """
+    static = HEAD + textwrap.dedent(source)
+    assert [(f.line, f.code, f.related) for f in analyze_source(static)] == [(10, "AWL201", (15,))]
+    method = static.replace("    @staticmethod\n", "").replace("def get_model(layer)", "def get_model(self, layer)")
+    assert [(f.line, f.code, f.related) for f in analyze_source(method)] == [(9, "AWL201", (14,))]
+    classmethod_ = static.replace("@staticmethod", "@classmethod").replace("def get_model(layer)", "def get_model(cls, layer)")
+    assert [(f.line, f.code) for f in analyze_source(classmethod_)] == [(10, "AWL201")]

@@ -768,6 +768,10 @@ def test_a_loss_handed_to_a_training_helper_inherited_from_another_module(tmp_pa
     plain = make_repo(tmp_path / "plain", {"pkg/__init__.py": "", "pkg/base.py": base.format("AdamOptimizer"),
                                            "pkg/net.py": net.replace("        self._loss += 1e-3 * tf.losses.get_regularization_loss()\n", "")})
     assert run_cli("check", "-q", "--no-cache", ".", cwd=plain).stdout == ""
+    static = base.format("AdamOptimizer").replace("    def get_train_op(self, loss,", "    @staticmethod\n    def get_train_op(loss,")
+    static_repository = make_repo(tmp_path / "static", {"pkg/__init__.py": "", "pkg/base.py": static, "pkg/net.py": net})
+    result = run_cli("check", "-q", "--no-cache", ".", cwd=static_repository)
+    assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [["pkg/net.py:8:26:", "AWL202"]], result.stderr
 
 
 def test_a_base_class_training_helper_is_read_once_per_run(tmp_path, monkeypatch):

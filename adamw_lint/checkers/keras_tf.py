@@ -32,7 +32,7 @@ from ..findings import Finding, place
 from ..project import legacy_keras
 from ..records import Record
 from ..scope import Binding, Resolver, Scope
-from ..summaries import ClassMembers, Module, Reach, stored_parameters
+from ..summaries import ClassMembers, Module, Reach, method_parameters, stored_parameters
 from .base import Checker
 
 _REGULARIZERS = {name: row for row in catalog.L2_PENALTIES if row.kind == "regularizer" for name in row.names}
@@ -692,9 +692,7 @@ class KerasTfChecker(Checker):
         assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
         owner = function_scope.parent.node if function_scope.parent is not None else None
         family = self.members.family(owner) if isinstance(owner, ast.ClassDef) else []
-        params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
-        if family:
-            params = params[1:]  # called as self.method(...)
+        params = method_parameters(function) if family else [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
         if self._callers is None:
             self._callers = {}
             for call, scope in self.ctx.resolver.calls:
@@ -1265,7 +1263,7 @@ def _trains_parameters(module, cls: ast.ClassDef) -> Dict[str, Tuple[str, int, s
         scope = module.resolver.scope_of(method)
         if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) or scope is None:
             continue
-        params = [a.arg for a in (*method.args.posonlyargs, *method.args.args)][1:]
+        params = method_parameters(method)
         for node in ast.walk(method):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "minimize"
                     and node.args and isinstance(node.args[0], ast.Name) and node.args[0].id in params
