@@ -511,7 +511,9 @@ def _second_pass(later: List[Tuple[int, str, bool]], direct: Iterable[str], link
     A file that names no optimizer holds a finding only through the project's modules: a call of
     a project wrapper or class that passes it something (``engine._may_reach``: which argument
     becomes the decay, ``build(p, wd=1e-4)``, is the callable's summary's to say), so the file
-    names one of the reaching names; or a registry indexed at the call (``OPTIMIZERS[name](p,
+    names one of the reaching names (a file without "decay": imports it, or calls it as an
+    attribute, ``optim.build(``, not merely mentions it: a reaching name may be a common word,
+    ``model``); or a registry indexed at the call (``OPTIMIZERS[name](p,
     1e-3, (0.9, 0.999), 1e-8, 1e-4)``), so it contains "](" or "decay". A constant (``from
     .config import WEIGHT_DECAY``) matters only in a file that passes it to an optimizer or a
     wrapper, which is admitted for that. The reaching names come from candidates only because
@@ -525,7 +527,7 @@ def _second_pass(later: List[Tuple[int, str, bool]], direct: Iterable[str], link
     reaching = reaching_names(direct, links)
     registries = reaching.intersection(tables)
     named = _words(reaching) if reaching else None
-    callables = _words(reaching - registries) if reaching - registries else None
+    imported = _imported_or_called(reaching - registries) if reaching - registries else None
     indexed = _words(registries) if registries else None
     for position, path, decay in later:
         if not decay and named is None:
@@ -534,7 +536,7 @@ def _second_pass(later: List[Tuple[int, str, bool]], direct: Iterable[str], link
             raw = read_bytes(path)
         except SourceError:
             continue  # gone since it was first read: nothing to analyze
-        if (decay and named is not None and named.search(raw)) or (callables is not None and callables.search(raw)) \
+        if (named is not None and named.search(raw) and (decay or (imported is not None and imported.search(raw)))) \
                 or (indexed is not None and b"](" in raw and indexed.search(raw)) or (decay and unread(path, raw)):
             yield position, path, raw
 
@@ -593,8 +595,21 @@ def _imported_modules(raw: bytes, package: Optional[str],
 
 
 def _words(names: Iterable[str]) -> "re.Pattern[bytes]":
-    alternatives = b"|".join(re.escape(n.encode()) for n in sorted(names, key=len, reverse=True))
-    return re.compile(rb"\b(?:" + alternatives + rb")\b")
+    return re.compile(rb"\b(?:" + _alternatives(names) + rb")\b")
+
+
+def _imported_or_called(names: Iterable[str]) -> "re.Pattern[bytes]":
+    """One of ``names`` where the engine can follow it into another module: imported (``from
+    pkg.optim import build``, also in a parenthesized list) or called as an attribute
+    (``optim.build(``; not ``self.build(``, a method)."""
+    alternatives = _alternatives(names)
+    return re.compile(rb"^[ \t]*(?:from|import)[ \t][^\n]*\b(?:" + alternatives + rb")\b"
+                      rb"|^[ \t]*from[ \t][^\n(]*\([^)]*\b(?:" + alternatives + rb")\b"
+                      rb"|(?<!self)\.(?:" + alternatives + rb")[ \t]*\(", re.MULTILINE)
+
+
+def _alternatives(names: Iterable[str]) -> bytes:
+    return b"|".join(re.escape(n.encode()) for n in sorted(names, key=len, reverse=True))
 
 
 class _Analyzer:

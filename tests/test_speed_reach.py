@@ -153,6 +153,23 @@ def test_only_files_using_a_reaching_name_where_it_is_followed_are_analyzed(proj
     assert seen.index("myproj/uses.py") > seen.index("myproj/tuned.py")  # the second pass follows the first
 
 
+def test_a_file_without_decay_is_analyzed_where_it_imports_or_calls_a_reaching_name(project, capsys, monkeypatch):
+    """A reaching name may be a common word (a function ``model`` that builds an optimizer): a
+    file that never says "decay" is analyzed where it imports such a name or calls it as an
+    attribute, not where it merely mentions it."""
+    write(project, {
+        "myproj/imports.py": "from myproj.optim import make_opt\nopt = make_opt(p, wd=1e-4)\n",
+        "myproj/listed.py": "from myproj.optim import (\n    helper,\n    make_opt,\n)\nopt = make_opt(p, lr=1e-3)\n",
+        "myproj/attribute.py": "from myproj import optim\nopt = optim.make_opt(p, lr=1e-3)\n",
+        "myproj/mentions.py": "# make_opt is our factory\nNAME = 'make_opt'\n",
+        "myproj/method.py": "class A:\n    def make_opt(self, p):\n        return p\n    def f(self):\n"
+                            "        return self.make_opt(1)\n",
+    })
+    seen = set(analyzed(monkeypatch, capsys, project))
+    assert {"myproj/imports.py", "myproj/listed.py", "myproj/attribute.py"} <= seen
+    assert not {"myproj/mentions.py", "myproj/method.py"} & seen
+
+
 def test_without_reaching_names_nothing_more_is_read(tmp_path, capsys, monkeypatch):
     write(tmp_path, {"pkg/__init__.py": "", "pkg/a.py": "def make(params, **kw):\n    return build(params, **kw)\n",
                      "pkg/b.py": "from pkg.a import make\nopt = make(p, weight_decay=1e-4)\n"})
