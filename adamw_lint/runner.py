@@ -511,9 +511,9 @@ def _second_pass(later: List[Tuple[int, str, bool]], direct: Iterable[str], link
     A file that names no optimizer holds a finding only through the project's modules: a call of
     a project wrapper or class that passes it something (``engine._may_reach``: which argument
     becomes the decay, ``build(p, wd=1e-4)``, is the callable's summary's to say), so the file
-    names one of the reaching names (a file without "decay": imports it, or calls it as an
-    attribute, ``optim.build(``, not merely mentions it: a reaching name may be a common word,
-    ``model``); or a registry indexed at the call (``OPTIMIZERS[name](p,
+    names one of the reaching names (a file without "decay": imports it, not merely mentions it
+    or calls it through a module, ``optim.build(p, wd=1e-4)``: a reaching name may be a common
+    word, ``model``, ``get``); or a registry indexed at the call (``OPTIMIZERS[name](p,
     1e-3, (0.9, 0.999), 1e-8, 1e-4)``), so it contains "](" or "decay". A constant (``from
     .config import WEIGHT_DECAY``) matters only in a file that passes it to an optimizer or a
     wrapper, which is admitted for that. The reaching names come from candidates only because
@@ -527,7 +527,7 @@ def _second_pass(later: List[Tuple[int, str, bool]], direct: Iterable[str], link
     reaching = reaching_names(direct, links)
     registries = reaching.intersection(tables)
     named = _words(reaching) if reaching else None
-    imported = _imported_or_called(reaching - registries) if reaching - registries else None
+    imported = _imported_names(reaching - registries) if reaching - registries else None
     indexed = _words(registries) if registries else None
     for position, path, decay in later:
         if not decay and named is None:
@@ -598,14 +598,13 @@ def _words(names: Iterable[str]) -> "re.Pattern[bytes]":
     return re.compile(rb"\b(?:" + _alternatives(names) + rb")\b")
 
 
-def _imported_or_called(names: Iterable[str]) -> "re.Pattern[bytes]":
-    """One of ``names`` where the engine can follow it into another module: imported (``from
-    pkg.optim import build``, also in a parenthesized list) or called as an attribute
-    (``optim.build(``; not ``self.build(``, a method)."""
+def _imported_names(names: Iterable[str]) -> "re.Pattern[bytes]":
+    """One of ``names`` imported (``from pkg.optim import build``, also in a parenthesized list).
+    Not a call through a module (``optim.build(``): a reaching name may be ``get``, and
+    ``config.get(`` is everywhere."""
     alternatives = _alternatives(names)
     return re.compile(rb"^[ \t]*(?:from|import)[ \t][^\n]*\b(?:" + alternatives + rb")\b"
-                      rb"|^[ \t]*from[ \t][^\n(]*\([^)]*\b(?:" + alternatives + rb")\b"
-                      rb"|(?<!self)\.(?:" + alternatives + rb")[ \t]*\(", re.MULTILINE)
+                      rb"|^[ \t]*from[ \t][^\n(]*\([^)]*\b(?:" + alternatives + rb")\b", re.MULTILINE)
 
 
 def _alternatives(names: Iterable[str]) -> bytes:
