@@ -118,7 +118,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
         if name is not None:
             for index, row in _BY_NAME.get(name, ()):
                 report(checker(index).check(call, scope, name, row))
-            if project is not None and name not in _BY_NAME and _may_reach(call, name):
+            if project is not None and name not in _BY_NAME and _may_reach(call, name, project):
                 reached = project.reach(name)
                 if reached is not None:
                     for index, row in _BY_NAME.get(reached.name, ()):
@@ -357,12 +357,16 @@ def _any_between(marked: List[int], first: int, last: int) -> bool:
     return at < len(marked) and marked[at] <= last
 
 
-def _may_reach(call: ast.Call, name: str) -> bool:
-    """Whether a call of a project callable is worth following into its module: it passes
-    something (which of its arguments, if any, becomes an optimizer's decay is the callable's
-    summary's to say: ``build(p, wd=1e-4)``, ``build(p, lr, args.weight_decay)``), or the
-    callable's own name names an optimizer (``MyAdam``)."""
-    return bool(call.args or call.keywords) or _has_word(_TRIGGER_TEXT, name.rsplit(".", 1)[-1])
+def _may_reach(call: ast.Call, name: str, project: ProjectIndex) -> bool:
+    """Whether a call of a project callable is worth following into its module: it passes a
+    decay (or ``**kwargs``), or the callable's own name names an optimizer (``MyAdam``), or it
+    passes something else that may become the decay (``build(p, wd=1e-4)``, ``build(p, lr,
+    args.weight_decay)``: which argument does is the callable's summary's to say) to a callable
+    whose module says "decay" (as a wrapper that passes it on by another name does; most
+    modules of a Keras library name an optimizer, and are not parsed for every call of theirs)."""
+    if any(kw.arg is None or "decay" in kw.arg for kw in call.keywords) or _has_word(_TRIGGER_TEXT, name.rsplit(".", 1)[-1]):
+        return True
+    return bool(call.args or call.keywords) and project.mentions(name, (b"decay",))
 
 
 def _local_reach(resolver: Resolver, func: ast.Name, scope: Scope, lines: Sequence[str],

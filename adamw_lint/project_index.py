@@ -439,6 +439,16 @@ class ProjectIndex:
         node = found[0].node if found[0].node is not None or not built else found[0].value
         return (module, node) if node is not None else None
 
+    def mentions(self, qualname: str, words: Tuple[bytes, ...]) -> bool:
+        """Whether the project module that would define ``qualname`` (found as ``reach`` finds
+        it, without parsing it) holds one of ``words``."""
+        parts = qualname.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            path = self._locate(".".join(parts[:cut]))
+            if path is not None:
+                return self._mentions_any(path, words)
+        return False
+
     def _mentions_any(self, path: str, words: Tuple[bytes, ...]) -> bool:
         """Whether the file's bytes hold one of ``words`` (read once per path and set of words)."""
         key = (path, words)

@@ -474,11 +474,13 @@ def test_a_wrapper_in_another_module_is_followed_whatever_its_decay_argument_is_
         "lib/__init__.py": "",
         "lib/optim.py": "import torch\n\n\ndef build(params, lr=1e-3, wd=0.0):\n"
                         "    return torch.optim.Adam(params, lr=lr, weight_decay=wd)\n",
-        "lib/tuned.py": "import torch\n\n\nclass Tuned(torch.optim.Adam):\n    pass\n",
+        "lib/tuned.py": "import torch\n\n\nclass Tuned(torch.optim.Adam):\n"
+                        "    def __init__(self, params, lr=1e-3, wd=0.0):\n"
+                        "        super().__init__(params, lr=lr, weight_decay=wd)\n",
         "lib/plain.py": "def build(params, lr=1e-3, wd=0.0):\n    return object()\n",
         "keyword.py": "from lib.optim import build\n\nopt = build(model.parameters(), wd=1e-4)\n",
         "positional.py": "from lib.optim import build\n\nweight_decay = 1e-4\nopt = build(model.parameters(), 1e-3, weight_decay)\n",
-        "subclass.py": "from lib.tuned import Tuned\n\nopt = Tuned(model.parameters(), 1e-3, (0.9, 0.999), 1e-8, 1e-4)\n",
+        "subclass.py": "from lib.tuned import Tuned\n\nopt = Tuned(model.parameters(), 1e-3, 1e-4)\n",
         "lr_only.py": "from lib.optim import build\n\nopt = build(model.parameters(), 3e-4)\n",
         "zero.py": "from lib.optim import build\n\nopt = build(model.parameters(), wd=0.0)\n",
         "plain.py": "from lib.plain import build\n\nopt = build(model.parameters(), wd=1e-4)\n",
@@ -486,5 +488,6 @@ def test_a_wrapper_in_another_module_is_followed_whatever_its_decay_argument_is_
     })
     for jobs in ("1", "2"):
         result = lint(repo, "check", "--no-cache", "-j", jobs, ".")
-        assert checked(result) == ["keyword.py", "lib/optim.py", "positional.py", "subclass.py"], result.stdout + result.stderr
+        assert checked(result) == ["keyword.py", "lib/optim.py", "lib/tuned.py", "positional.py", "subclass.py"], \
+            result.stdout + result.stderr
         assert result.stdout.count("(via lib/optim.py:5 → torch.optim.Adam)") == 2

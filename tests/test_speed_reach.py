@@ -222,3 +222,24 @@ def test_reach_exports_ignore_what_the_index_would_not_follow():
     assert direct == {"Slow", "Fast"}  # apex's FusedAdam is a catalog optimizer
     assert not {"Trainer", "build", "Own", "plain", "CONFIG"} & (direct | set(links))
     assert tables == {"CONFIG"}
+
+
+def test_a_call_that_passes_no_decay_keyword_parses_only_a_module_that_says_decay(tmp_path, capsys, monkeypatch):
+    """``build(p, wd=1e-4)`` is followed into a module that says "decay" (the wrapper passes it on
+    under that name); a Keras builder's module, which names an optimizer but no decay, is not
+    parsed for ``dense(4)``."""
+    from adamw_lint import project_index
+
+    parsed = []
+    original = project_index._parse
+    monkeypatch.setattr(project_index, "_parse", lambda dotted, *rest: parsed.append(dotted) or original(dotted, *rest))
+    write(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/layers.py": "import keras\n\ndef dense(n):\n    return keras.layers.Dense(n)\n\nOPT = keras.optimizers.Adam\n",
+        "pkg/optim.py": "import torch\n\ndef build(p, wd=0.0):\n    return torch.optim.Adam(p, weight_decay=wd)\n",
+        "train.py": "import torch\nfrom pkg.layers import dense\nfrom pkg.optim import build\nx = dense(4)\n"
+                    "opt = build(p, wd=1e-4)\nplain = torch.optim.SGD(p, 0.1)\n",
+    })
+    code, out, _ = cli(capsys, "check", "--no-cache", "-j", "1", str(tmp_path))
+    assert code == 1 and "train.py:5:7: AWL101" in out
+    assert "pkg.optim" in parsed and "pkg.layers" not in parsed
