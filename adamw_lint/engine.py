@@ -357,16 +357,20 @@ def _any_between(marked: List[int], first: int, last: int) -> bool:
     return at < len(marked) and marked[at] <= last
 
 
+_DECAY_WORDS = tuple(sorted(parameter.encode() for parameter in catalog.DECAY_PARAMETERS))
+
+
 def _may_reach(call: ast.Call, name: str, project: ProjectIndex) -> bool:
     """Whether a call of a project callable is worth following into its module: it passes a
     decay (or ``**kwargs``), or the callable's own name names an optimizer (``MyAdam``), or it
     passes something else that may become the decay (``build(p, wd=1e-4)``, ``build(p, lr,
     args.weight_decay)``: which argument does is the callable's summary's to say) to a callable
-    whose module says "decay" (as a wrapper that passes it on by another name does; most
-    modules of a Keras library name an optimizer, and are not parsed for every call of theirs)."""
+    whose module names an optimizer's decay parameter (``weight_decay``), as a wrapper that
+    passes it on by another name does. Most modules of a Keras library name an optimizer, and
+    many a learning-rate "decay": they are not parsed for every call of theirs."""
     if any(kw.arg is None or "decay" in kw.arg for kw in call.keywords) or _has_word(_TRIGGER_TEXT, name.rsplit(".", 1)[-1]):
         return True
-    return bool(call.args or call.keywords) and project.mentions(name, (b"decay",))
+    return bool(call.args or call.keywords) and project.mentions(name, _DECAY_WORDS)
 
 
 def _local_reach(resolver: Resolver, func: ast.Name, scope: Scope, lines: Sequence[str],

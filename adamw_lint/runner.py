@@ -365,7 +365,7 @@ def run(
     optimizer (``engine.reach_exports``); then a file that names no optimizer is analyzed only
     if it uses one of those names where the engine would follow it (``_second_pass``)."""
     found: List[Tuple[int, FileResult]] = []  # a heap: what to report, with its position in ``paths``
-    later: List[Tuple[int, str, bool]] = []  # non-candidates that may call into the project: position, path, has "decay"
+    later: List[Tuple[int, str, bool, bool]] = []  # non-candidates that may use the project: position, path, has "decay", "]("
     direct: set = set()
     links: Dict[str, FrozenSet[str]] = {}
     tables: set = set()
@@ -384,6 +384,7 @@ def run(
                 candidate = has(prefilter(path, settings))
                 follows = not candidate and bool(settings.project_roots) and path.endswith(".py")
                 decay = follows and has(lambda raw: b"decay" in raw)
+                indexed = follows and not decay and has(lambda raw: b"](" in raw)
             except SourceError as error:
                 heapq.heappush(found, (position, FileResult(path, errors=[error])))
                 continue
@@ -396,7 +397,7 @@ def run(
                     continue
                 analyzer.submit(position, (path, chosen, settings))
             elif follows:
-                later.append((position, path, decay))
+                later.append((position, path, decay, indexed))
         undecided = later[0][0] if later else sys.maxsize  # results stream up to the first of them
         for position, outcome in analyzer.results():
             _keep(found, position, outcome)
@@ -503,7 +504,7 @@ def _ready(found: List[Tuple[int, FileResult]], until: int) -> Iterator[FileResu
         yield heapq.heappop(found)[1]
 
 
-def _second_pass(later: List[Tuple[int, str, bool]], direct: Iterable[str], links: Dict[str, FrozenSet[str]],
+def _second_pass(later: List[Tuple[int, str, bool, bool]], direct: Iterable[str], links: Dict[str, FrozenSet[str]],
                  tables: Iterable[str], unread: Callable[[str, bytes], bool]) -> Iterator[Tuple[int, str, bytes]]:
     """The non-candidates that use a name reaching an optimizer where the engine follows it (and
     the bytes read: the cache's key).
@@ -520,24 +521,27 @@ def _second_pass(later: List[Tuple[int, str, bool]], direct: Iterable[str], link
     the engine parses a project module only if its text names an optimizer; a file that passes a
     decay and imports such a module that is not among the run's paths (a pre-commit run names
     only the changed files) is admitted too (``unread``: it reads the file's imports, so only
-    for a file that contains "decay"). A file without "decay" is read again only when the
-    candidates have reaching names."""
+    for a file that contains "decay"). A file without "decay" is read again only when it may
+    import a reaching name the pre-filter does not react to (a re-exported ``AdamW`` would
+    have made it a candidate), or holds "](" and a registry is among the names."""
     from .engine import reaching_names
 
     reaching = reaching_names(direct, links)
     registries = reaching.intersection(tables)
     named = _words(reaching) if reaching else None
-    imported = _imported_names(reaching - registries) if reaching - registries else None
+    # a name the pre-filter reacts to (``AdamW`` re-exported) is in no file that is not a candidate
+    unseen = [name for name in reaching - registries if not may_contain_findings(name.encode())]
+    imported = _imported_names(unseen) if unseen else None
     indexed = _words(registries) if registries else None
-    for position, path, decay in later:
-        if not decay and named is None:
+    for position, path, decay, bracket in later:
+        if not decay and imported is None and not (bracket and indexed is not None):
             continue
         try:
             raw = read_bytes(path)
         except SourceError:
             continue  # gone since it was first read: nothing to analyze
-        if (named is not None and named.search(raw) and (decay or (imported is not None and imported.search(raw)))) \
-                or (indexed is not None and b"](" in raw and indexed.search(raw)) or (decay and unread(path, raw)):
+        if (decay and named is not None and named.search(raw)) or (imported is not None and imported.search(raw)) \
+                or (indexed is not None and (decay or bracket) and indexed.search(raw)) or (decay and unread(path, raw)):
             yield position, path, raw
 
 

@@ -3,6 +3,7 @@ no optimizer is analyzed only when it uses a project name that can reach one, fo
 candidates' own module-level definitions. Small temporary projects, checked through the CLI,
 serially and in parallel; nothing is imported or executed."""
 import ast
+import os
 import textwrap
 
 import pytest
@@ -224,10 +225,10 @@ def test_reach_exports_ignore_what_the_index_would_not_follow():
     assert tables == {"CONFIG"}
 
 
-def test_a_call_that_passes_no_decay_keyword_parses_only_a_module_that_says_decay(tmp_path, capsys, monkeypatch):
-    """``build(p, wd=1e-4)`` is followed into a module that says "decay" (the wrapper passes it on
-    under that name); a Keras builder's module, which names an optimizer but no decay, is not
-    parsed for ``dense(4)``."""
+def test_a_call_that_passes_no_decay_keyword_parses_only_a_module_that_names_the_decay(tmp_path, capsys, monkeypatch):
+    """``build(p, wd=1e-4)`` is followed into a module that says "weight_decay" (the wrapper
+    passes it on under that name); a Keras builder's module, which names an optimizer and a
+    learning-rate decay, is not parsed for ``dense(4)``."""
     from adamw_lint import project_index
 
     parsed = []
@@ -235,7 +236,8 @@ def test_a_call_that_passes_no_decay_keyword_parses_only_a_module_that_says_deca
     monkeypatch.setattr(project_index, "_parse", lambda dotted, *rest: parsed.append(dotted) or original(dotted, *rest))
     write(tmp_path, {
         "pkg/__init__.py": "",
-        "pkg/layers.py": "import keras\n\ndef dense(n):\n    return keras.layers.Dense(n)\n\nOPT = keras.optimizers.Adam\n",
+        "pkg/layers.py": "import keras\n\ndef dense(n):\n    return keras.layers.Dense(n)\n\nOPT = keras.optimizers.Adam\n"
+                         "DECAY_STEPS = 1000  # learning-rate decay\n",
         "pkg/optim.py": "import torch\n\ndef build(p, wd=0.0):\n    return torch.optim.Adam(p, weight_decay=wd)\n",
         "train.py": "import torch\nfrom pkg.layers import dense\nfrom pkg.optim import build\nx = dense(4)\n"
                     "opt = build(p, wd=1e-4)\nplain = torch.optim.SGD(p, 0.1)\n",
@@ -243,3 +245,19 @@ def test_a_call_that_passes_no_decay_keyword_parses_only_a_module_that_says_deca
     code, out, _ = cli(capsys, "check", "--no-cache", "-j", "1", str(tmp_path))
     assert code == 1 and "train.py:5:7: AWL101" in out
     assert "pkg.optim" in parsed and "pkg.layers" not in parsed
+
+
+def test_files_are_not_read_again_for_a_reaching_name_the_pre_filter_sees(tmp_path, capsys, monkeypatch):
+    """A re-exported ``AdamW`` is a reaching name, but a file that imports it names it, and is a
+    candidate already: the files that are not are not read a second time for it."""
+    reads = []
+    original = runner.read_bytes
+    monkeypatch.setattr(runner, "read_bytes", lambda path, *rest: reads.append(os.path.basename(path)) or original(path, *rest))
+    write(tmp_path, {"pkg/__init__.py": "", "pkg/opt.py": "from torch.optim import AdamW\n",
+                     "pkg/plain.py": "x = 1\n", "pkg/other.py": "y = 2\n"})
+    cli(capsys, "check", "--no-cache", "-j", "1", str(tmp_path))
+    assert reads.count("plain.py") == reads.count("other.py") == 1
+    write(tmp_path, {"pkg/opt.py": "from torch.optim import AdamW\n\ndef make(p, wd):\n    return AdamW(p, weight_decay=wd)\n"})
+    reads.clear()
+    cli(capsys, "check", "--no-cache", "-j", "1", str(tmp_path))
+    assert reads.count("plain.py") == reads.count("other.py") == 2  # ``make`` could be imported there

@@ -25,7 +25,8 @@ __all__ = [
     "TRAINING_OPTIMIZERS", "L2_PENALTIES", "DECOUPLED_NOT_LR_SCALED", "REGULARIZER_KEYWORDS",
     "REGULARIZER_STRINGS", "KERAS_OPTIMIZER_GETTERS", "KERAS_OPTIMIZER_STRINGS", "OPTIMIZER_NAME_TABLES", "FOLLOWED_WORDS", "OPTAX_CHAINS", "OPTAX_OPTIMIZERS",
     "OPTIMIZERS_BY_NAME", "FACTORIES_BY_NAME", "WRAPPERS_BY_NAME", "TRAINING_OPTIMIZERS_BY_NAME",
-    "L2_PENALTIES_BY_NAME", "OPTAX_CHAINS_BY_NAME", "TRAINING_ROOTS", "STAR_IMPORTED", "all_rows", "codes_of",
+    "L2_PENALTIES_BY_NAME", "OPTAX_CHAINS_BY_NAME", "TRAINING_ROOTS", "STAR_IMPORTED", "DECAY_PARAMETERS", "all_rows",
+    "codes_of",
     "trigger_words",
 ]
 
@@ -44,7 +45,7 @@ _ROW_NAMES = frozenset((
     "OPTIMIZER_NAME_TABLES", "L2_PENALTIES",
     "REGULARIZER_KEYWORDS", "REGULARIZER_STRINGS", "TRAINING_OPTIMIZERS", "OPTIMIZERS_BY_NAME", "FACTORIES_BY_NAME",
     "WRAPPERS_BY_NAME", "TRAINING_OPTIMIZERS_BY_NAME", "L2_PENALTIES_BY_NAME", "OPTAX_CHAINS_BY_NAME",
-    "TRAINING_ROOTS", "STAR_IMPORTED",
+    "TRAINING_ROOTS", "STAR_IMPORTED", "DECAY_PARAMETERS",
 ))
 
 
@@ -67,6 +68,8 @@ def _rows() -> Dict[str, Any]:
     rows["TRAINING_ROOTS"] = frozenset(name.split(".", 1)[0] for row in rows["TRAINING_OPTIMIZERS"] for name in row.names)
     # what ``from <module> import *`` is resolved for (``Resolver``): the optimizers and factories
     rows["STAR_IMPORTED"] = frozenset(rows["OPTIMIZERS_BY_NAME"]) | frozenset(rows["FACTORIES_BY_NAME"])
+    # the optimizers' own names for their decay (a wrapper that passes one on under another name writes it)
+    rows["DECAY_PARAMETERS"] = frozenset(row.weight_decay for row in rows["OPTIMIZERS_BY_NAME"].values() if row.weight_decay)
     globals().update(rows)
     return rows
 
