@@ -524,9 +524,11 @@ def _second_pass(later: List[Tuple[int, str, bool, bool]], direct: Iterable[str]
     for a file that contains "decay"). A file without "decay" is read again only when it may
     import a reaching name the pre-filter does not react to (a re-exported ``AdamW`` would
     have made it a candidate), or holds "](" and a registry is among the names."""
-    from .engine import reaching_names
+    reaching: FrozenSet[str] = frozenset()
+    if direct:  # (a run whose files hold no candidate imports no engine)
+        from .engine import reaching_names
 
-    reaching = reaching_names(direct, links)
+        reaching = reaching_names(direct, links)
     registries = reaching.intersection(tables)
     named = _words(reaching) if reaching else None
     # a name the pre-filter reacts to (``AdamW`` re-exported) is in no file that is not a candidate

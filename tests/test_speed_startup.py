@@ -52,6 +52,12 @@ def test_a_check_without_candidates_imports_no_engine(tmp_path):
     code, modules = _loaded(tmp_path, "check", "a.py")
     assert code == 0
     assert not any(_has(modules, m) for m in HEAVY)
+    (tmp_path / "pkg").mkdir()  # a package's modules wait for the second pass, which has nothing to follow
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "b.py").write_text("from pkg import c\n")
+    code, modules = _loaded(tmp_path, "check", "--no-cache", ".")
+    assert code == 0
+    assert not any(_has(modules, m) for m in HEAVY)
 
 
 def test_a_check_with_a_finding_loads_the_engine_but_not_the_fixer(tmp_path):
