@@ -774,6 +774,32 @@ def test_a_loss_handed_to_a_training_helper_inherited_from_another_module(tmp_pa
     assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [["pkg/net.py:8:26:", "AWL202"]], result.stderr
 
 
+def test_a_loss_handed_to_a_training_function_of_another_module(tmp_path):
+    """``learner.optimizer(name, loss, lr)``: a module function that minimizes its parameter with
+    an adaptive optimizer in one of its branches trains the L2 of the loss it is handed."""
+    from helpers import make_repo, run_cli
+
+    learner = ("import tensorflow as tf\n\ndef optimizer(learner, loss, learning_rate):\n"
+               "    if learner == 'adam':\n        return tf.train.AdamOptimizer(learning_rate).minimize(loss)\n"
+               "    return tf.train.GradientDescentOptimizer(learning_rate).minimize(loss)\n")
+    model = ("import tensorflow as tf\nfrom pkg.util import learner\n\nclass DAE:\n    def build(self, w, base):\n"
+             "        self.loss = base + 1e-4 * tf.nn.l2_loss(w)\n"
+             "        self.train_op = learner.optimizer(self.kind, self.loss, 1e-3)\n")
+    files = {"pkg/__init__.py": "", "pkg/util/__init__.py": "", "pkg/util/learner.py": learner, "pkg/dae.py": model}
+    result = run_cli("check", "-q", "--no-cache", ".", cwd=make_repo(tmp_path / "adaptive", files))
+    assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [["pkg/dae.py:7:25:", "AWL202"]], result.stderr
+    assert "built at pkg/util/learner.py:5, called as learner.optimizer" in result.stdout
+    others = {
+        "momentum": {"pkg/util/learner.py": learner.replace("AdamOptimizer", "MomentumOptimizer")},
+        "no_l2": {"pkg/dae.py": model.replace(" + 1e-4 * tf.nn.l2_loss(w)", "")},
+        "other_parameter": {"pkg/util/learner.py": learner.replace("minimize(loss)", "minimize(aux)").replace(
+            "learning_rate):", "learning_rate, aux=None):")},
+    }
+    for name, changed in others.items():
+        quiet = run_cli("check", "-q", "--no-cache", ".", cwd=make_repo(tmp_path / name, {**files, **changed}))
+        assert quiet.stdout == "" and quiet.returncode == 0, (name, quiet.stdout, quiet.stderr)
+
+
 def test_a_base_class_training_helper_is_read_once_per_run(tmp_path, monkeypatch):
     """Every subclass of one base (in every file of a run) asks what its methods train: the base
     class is read once, and each file still notes the base's module for the cache."""

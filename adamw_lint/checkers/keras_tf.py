@@ -93,6 +93,11 @@ class _Site(Record):
     where: str = ""  # the project module it is written in, when not this one
 
 
+# a training helper's summary: the parameter it minimizes, that parameter's index among those a
+# call fills, the adaptive optimizer's qualified name, and where it is built (``path:line``)
+_Trained = Tuple[str, int, str, str]
+
+
 class _Step(Record):
     """What a walk goes on to from one node (in the order it pushes them), the function or class
     of the project the node calls, if any, and the other project modules it enters."""
@@ -320,14 +325,16 @@ class KerasTfChecker(Checker):
                 optimizer.models.extend((model, scope) for model in models)
 
     def _inherited_training(self) -> None:
-        """``self.get_train_op(self._loss)`` where ``get_train_op`` is inherited from a base class
-        in another module of the project that minimizes that parameter with an adaptive
-        optimizer: the loss built here is what it trains (reported at the call, via the base)."""
+        """A loss handed to a training helper of another module of the project that minimizes
+        that parameter with an adaptive optimizer: ``self.get_train_op(self._loss)`` where
+        ``get_train_op`` is inherited from a base class there, or ``learner.optimizer(name,
+        self.loss, lr)`` of a module function there. The loss built here is what it trains
+        (reported at the call, via the helper)."""
         project = self.ctx.project
         text = "".join(self.ctx.lines)
         if project is None or not any(w.strip(".") in text for w in catalog.FOLLOWED_WORDS if not w.endswith("(")):
             return  # a module without an L2 penalty hands no L2 loss to a helper
-        inherited: Dict[Tuple[int, str], Tuple[str, int, str, str]] = {}  # (class id, method) → summary
+        inherited: Dict[Tuple[int, str], _Trained] = {}  # (class id, method) → summary
         for cls, scope in self.ctx.resolver.classes:
             for base in cls.bases:
                 name = self.ctx.qualname(base, scope)
@@ -336,24 +343,35 @@ class KerasTfChecker(Checker):
                     trained = project.shared(("trains", id(found[1])), _trains_parameters, *found)
                     for method, summary in trained.items():
                         inherited.setdefault((id(cls), method), summary)
-        if not inherited:
-            return
         for call, scope in self.ctx.resolver.calls:
-            member = self.members.self_attribute(call.func, scope)
-            if member is None:
+            member = self.members.self_attribute(call.func, scope) if inherited else None
+            if member is not None:
+                for cls in self.members.family(member[0]):
+                    summary = inherited.get((id(cls), member[1]))
+                    if summary is not None:
+                        self._to_helper(call, scope, summary)
+                        break
                 continue
-            for cls in self.members.family(member[0]):
-                summary = inherited.get((id(cls), member[1]))
-                if summary is None:
-                    continue
-                parameter, index, qualname, where = summary
-                given = next((kw.value for kw in call.keywords if kw.arg == parameter), None)
-                if given is None and index < len(call.args):
-                    given = call.args[index]
-                if given is not None and not isinstance(given, ast.Starred):
-                    name = f"{qualname} (built at {where}, called as {self.ctx.text(call.func)})"
-                    self.optimizers[id(call)] = _Optimizer(call, name, [], [(given, scope, None)])
-                break
+            if not call.args and not call.keywords:
+                continue
+            name = self.ctx.qualname(call.func, scope)  # a function of another module (its text says .minimize()
+            if name is None or not project.mentions(name, (b".minimize(",)):
+                continue
+            found = project.definition(name, trains=True)
+            if found is not None and isinstance(found[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
+                summary = project.shared(("trains", id(found[1])), _trains_parameters, *found).get(found[1].name)
+                if summary is not None:
+                    self._to_helper(call, scope, summary)
+
+    def _to_helper(self, call: ast.Call, scope: Scope, summary: _Trained) -> None:
+        """``call`` hands a loss to a helper that ``summary`` says minimizes it."""
+        parameter, index, qualname, where = summary
+        given = next((kw.value for kw in call.keywords if kw.arg == parameter), None)
+        if given is None and index < len(call.args):
+            given = call.args[index]
+        if given is not None and not isinstance(given, ast.Starred):
+            name = f"{qualname} (built at {where}, called as {self.ctx.text(call.func)})"
+            self.optimizers[id(call)] = _Optimizer(call, name, [], [(given, scope, None)])
 
     def _link_compile(self, call: ast.Call, scope: Scope) -> None:
         model = call.func.value  # type: ignore[attr-defined]
@@ -1250,31 +1268,34 @@ def _child_nodes(node: ast.AST) -> List[ast.AST]:
     return children
 
 
-def _trains_parameters(module, cls: ast.ClassDef) -> Dict[str, Tuple[str, int, str, str]]:
-    """The methods of ``cls`` (another module's class) that minimize one of their parameters with
-    an adaptive optimizer they build: method → (parameter, its index after self, the optimizer's
-    qualified name, where it is built as ``path:line``)."""
+def _trains_parameters(module, node: ast.AST) -> Dict[str, _Trained]:
+    """The helpers of another module that minimize one of their parameters with an adaptive
+    optimizer they build: ``node`` itself (a function), or the methods of ``node`` (a class).
+    Helper's name → (parameter, its index among those a call fills, the optimizer's qualified
+    name, where it is built as ``path:line``)."""
     from ..context import Context
 
     ctx = Context(module.resolver, module.lines, "rename", False)
     adaptive = {name for row in catalog.TRAINING_OPTIMIZERS if row.adaptive for name in row.names}
-    found: Dict[str, Tuple[str, int, str, str]] = {}
-    for method in cls.body:
-        scope = module.resolver.scope_of(method)
-        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) or scope is None:
+    found: Dict[str, _Trained] = {}
+    functions = [node] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else getattr(node, "body", [])
+    for function in functions:
+        scope = module.resolver.scope_of(function)
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or scope is None:
             continue
-        params = method_parameters(method)
-        for node in ast.walk(method):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "minimize"
-                    and node.args and isinstance(node.args[0], ast.Name) and node.args[0].id in params
-                    and isinstance(node.func.value, ast.Call)):
+        params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)] if function is node \
+            else method_parameters(function)
+        for call in ast.walk(function):
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "minimize"
+                    and call.args and isinstance(call.args[0], ast.Name) and call.args[0].id in params
+                    and isinstance(call.func.value, ast.Call)):
                 continue
-            construction = node.func.value
+            construction = call.func.value
             names = [ctx.qualname(construction.func, scope)] + [a.qualname for a in ctx.alternatives(construction.func, scope)]
             built = next((n for n in names if n in adaptive), None)
             if built is not None:
                 where = f"{_shown(module.path)}:{construction.lineno}"
-                found[method.name] = (node.args[0].id, params.index(node.args[0].id), built, where)
+                found[function.name] = (call.args[0].id, params.index(call.args[0].id), built, where)
     return found
 
 
