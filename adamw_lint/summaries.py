@@ -84,6 +84,7 @@ def _class(module: Module, node: ast.ClassDef, reach_name: Callable[[str, int], 
     if "step" in methods:
         return None  # its own update rule decides
     init = methods.get("__init__")
+    written = _dataclass_init(module.resolver, node) if init is None else None  # ``@dataclass``'s own
     for base in node.bases:
         name = module.resolver.qualname(base, module.resolver.module)
         if name is None:
@@ -100,17 +101,64 @@ def _class(module: Module, node: ast.ClassDef, reach_name: Callable[[str, int], 
         if inner is None or reached.call is not None:
             return None  # an __init__ that does not forward to the base: unknown
         return Reach(reached.name, module, inner, _without_self(init.args), base.lineno)
-    if init is None:
+    if init is not None:
+        params, stored = _without_self(init.args), tuple(stored_parameters(init))
+        held = _function(module, init, params)  # ``self.optim = torch.optim.Adam(*args, **kwargs)``
+        if held is not None:
+            return held
+    elif written is not None:
+        params, stored = written
+    else:
         return None
-    held = _function(module, init, _without_self(init.args))  # ``self.optim = torch.optim.Adam(*args, **kwargs)``
-    if held is not None:
-        return held
     # a factory: __init__ stores its parameters (``self.weight_decay = weight_decay``) and one
     # method builds the optimizer from them
-    built = [r for m in methods.values() if m is not init for r in [_function(module, m, _without_self(init.args))] if r]
+    built = [r for m in methods.values() if m is not init for r in [_function(module, m, params)] if r]
     if len(built) != 1:
         return None
-    return built[0]._replace(factory=True, stored=tuple(stored_parameters(init)))
+    return built[0]._replace(factory=True, stored=stored)
+
+
+def _dataclass_init(resolver: Resolver, node: ast.ClassDef) -> Optional[Tuple[ast.arguments, Tuple[Tuple[str, str], ...]]]:
+    """The ``__init__`` that ``@dataclass`` writes for ``node``: its fields in order, each stored
+    on ``self`` under its own name. The fields are keyword-only where their positions are not
+    known here: a class with bases (their fields come first), ``kw_only=True``, ``KW_ONLY``, an
+    ``InitVar``. None for a class that is not a dataclass."""
+    decorator = next((d for d in node.decorator_list
+                      if resolver.qualname(d.func if isinstance(d, ast.Call) else d, resolver.module) == _DATACLASS), None)
+    if decorator is None:
+        return None
+    keyword_only = bool(node.bases) or isinstance(decorator, ast.Call) and any(
+        k.arg == "kw_only" and not (isinstance(k.value, ast.Constant) and k.value.value is False) for k in decorator.keywords)
+    fields: List[Tuple[str, Optional[ast.expr]]] = []
+    for stmt in node.body:
+        if not isinstance(stmt, ast.AnnAssign) or not isinstance(stmt.target, ast.Name):
+            continue
+        annotation = ast.unparse(stmt.annotation)
+        if "ClassVar" in annotation:
+            continue
+        if "KW_ONLY" in annotation or "InitVar" in annotation:
+            keyword_only = True
+            continue
+        default = stmt.value
+        if isinstance(default, ast.Call) and resolver.qualname(default.func, resolver.module) == _DATACLASS_FIELD:
+            if any(k.arg == "init" for k in default.keywords):
+                keyword_only = True  # field(init=False) is no parameter: read no position
+                continue
+            default = next((k.value for k in default.keywords if k.arg == "default"), None)
+        fields.append((stmt.target.id, default))
+    names = [ast.arg(arg=name, annotation=None) for name, _ in fields]
+    defaults = [default for _, default in fields]
+    first = next((i for i, default in enumerate(defaults) if default is not None), len(defaults))
+    if keyword_only or any(default is None for default in defaults[first:]):
+        params = ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=names, kw_defaults=defaults,
+                               kwarg=None, defaults=[])
+    else:
+        params = ast.arguments(posonlyargs=[], args=names, vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+                               defaults=defaults[first:])
+    return params, tuple((name, name) for name, _ in fields)
+
+
+_DATACLASS, _DATACLASS_FIELD = "dataclasses.dataclass", "dataclasses.field"
 
 
 def stored_parameters(init: ast.FunctionDef) -> Iterator[Tuple[str, str]]:

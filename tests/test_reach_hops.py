@@ -474,6 +474,37 @@ def test_a_factory_class_is_reported_at_the_call_that_passes_the_decay():
     assert found(source.replace("torch.optim.Adam(", "torch.optim.AdamW(")) == []
 
 
+DATACLASS_FACTORY = """
+import dataclasses
+from typing import ClassVar
+
+import torch
+
+@dataclasses.dataclass{options}
+class AdamFactory{bases}:
+    name: ClassVar[str] = "adam"
+    lr: float = 1e-3
+    weight_decay: float = dataclasses.field(default=0.0)
+
+    def create(self, params):
+        return torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay)
+"""
+
+
+def test_a_dataclass_factory_is_reported_at_the_call_that_passes_the_decay():
+    """``@dataclass`` writes the ``__init__``: its fields, in order (not a ``ClassVar``), each
+    stored on ``self``; by keyword only where their positions are not known here."""
+    calls = "f = AdamFactory(weight_decay=1e-4)\ng = AdamFactory(1e-2, 1e-4)\nh = AdamFactory(lr=1e-2)\n"
+    plain = DATACLASS_FACTORY.format(options="", bases="") + calls
+    assert found(plain) == [(14, "AWL101"), (15, "AWL101"), (16, "AWL101")]  # the construction (if non-zero), f, g
+    assert "via line 14 → torch.optim.Adam" in messages(plain)[1]
+    for options, bases in (("(kw_only=True)", ""), ("", "(Base)")):  # positions unknown: g is not read
+        source = DATACLASS_FACTORY.format(options=options, bases=bases) + calls
+        assert found(source) == [(14, "AWL101"), (15, "AWL101")], (options, bases)
+    assert found(plain.replace("@dataclasses.dataclass", "")) == [(14, "AWL101")]  # no dataclass: no such __init__
+    assert found(plain.replace("torch.optim.Adam(", "torch.optim.AdamW(")) == []
+
+
 def test_a_factory_in_another_module_is_reported_at_its_callers(tmp_path):
     import pickle
 
