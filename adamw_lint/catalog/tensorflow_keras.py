@@ -99,7 +99,7 @@ OPTIMIZER_NAME_TABLES: Mapping[str, Mapping[str, str]] = {
 # Text of what the Keras/TF rules follow from an optimizer to a model or a loss (the engine reads
 # a def or class body only if it mentions one of these, or an optimizer's name).
 FOLLOWED_WORDS: Tuple[str, ...] = (
-    "regularizer", "l2_loss", "regularization_loss", ".losses",
+    "regularizer", "l2_loss", "regularization_loss", "apply_regularization", ".losses",
     ".compile(", ".minimize(", ".apply_gradients(", ".add(", ".add_loss(",
 )
 
