@@ -485,9 +485,16 @@ def test_a_wrapper_in_another_module_is_followed_whatever_its_decay_argument_is_
         "zero.py": "from lib.optim import build\n\nopt = build(model.parameters(), wd=0.0)\n",
         "plain.py": "from lib.plain import build\n\nopt = build(model.parameters(), wd=1e-4)\n",
         "tuned_plainly.py": "from lib.tuned import Tuned\n\nopt = Tuned(model.parameters(), 1e-3)\n",
+        # the wrapper's own decay (a default, an attribute of what it is handed): reported there, not here
+        "lib/own.py": "import torch\n\n\ndef preset(params, lr=1e-3, wd=1e-4):\n"
+                      "    return torch.optim.Adam(params, lr=lr, weight_decay=wd)\n\n\n"
+                      "def configured(model, cfg):\n    return torch.optim.Adam(model.parameters(), weight_decay=cfg.weight_decay)\n",
+        "own.py": "from lib.own import configured, preset\n\nopt = preset(model.parameters())\n"
+                  "cfg.weight_decay = 0.0\nopt2 = configured(model, cfg)\n",
     })
     for jobs in ("1", "2"):
         result = lint(repo, "check", "--no-cache", "-j", jobs, ".")
-        assert checked(result) == ["keyword.py", "lib/optim.py", "lib/tuned.py", "positional.py", "subclass.py"], \
+        assert checked(result) == ["keyword.py", "lib/optim.py", "lib/own.py", "lib/tuned.py", "positional.py",
+                                   "subclass.py"], \
             result.stdout + result.stderr
         assert result.stdout.count("(via lib/optim.py:5 → torch.optim.Adam)") == 2

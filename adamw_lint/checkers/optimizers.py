@@ -216,10 +216,11 @@ class OptimizerChecker(Checker):
             return ()
         outer = self.ctx.call_args(call, scope)
         args = outer if reached.params is None else _forwarded(reached, outer)
-        local = not reached.module.path  # a callable of this module: its own construction is reported there
-        # reported at the call only for a decay the call passes: a factory's own value (or one it
-        # reads elsewhere, ``self.hparams``) is reported at its construction
-        if (local or reached.factory) and not _passed_by(outer, bind(args, row.signature).get(row.weight_decay or "")):
+        local = not reached.module.path  # a callable of this module
+        # reported at the call only for a decay the call passes: the callable's own value (a
+        # default, ``cfg.weight_decay`` of an object it is handed, ``self.hparams``) is reported at
+        # its construction, in its own module
+        if not _passed_by(outer, bind(args, row.signature).get(row.weight_decay or "")):
             return ()
         at = f"line {reached.line}" if local else f"{_shown(reached.module.path)}:{reached.line}"
         via = Via(f"via {at} → {reached.name}", (), f"the optimizer is built in {at}; change it there, or, where that code "
