@@ -820,6 +820,11 @@ def test_a_loss_handed_to_a_training_function_of_another_module(tmp_path):
     result = run_cli("check", "-q", "--no-cache", ".", cwd=make_repo(tmp_path / "adaptive", files))
     assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [["pkg/dae.py:7:25:", "AWL202"]], result.stderr
     assert "built at pkg/util/learner.py:5, called as learner.optimizer" in result.stdout
+    for number, (kind, found) in enumerate((("'Adam'", False), ("'adam'", True), ("learner='sgd'", False))):  # its branch
+        lowered = learner.replace("if learner == 'adam'", "if learner.lower() == 'adam'") if kind != "'Adam'" else learner
+        chosen = {"pkg/util/learner.py": lowered, "pkg/dae.py": model.replace("self.kind", kind)}
+        result = run_cli("check", "-q", "--no-cache", ".", cwd=make_repo(tmp_path / f"chosen{number}", {**files, **chosen}))
+        assert ("AWL202" in result.stdout) is found, (kind, result.stdout, result.stderr)
     others = {
         "momentum": {"pkg/util/learner.py": learner.replace("AdamOptimizer", "MomentumOptimizer")},
         "no_l2": {"pkg/dae.py": model.replace(" + 1e-4 * tf.nn.l2_loss(w)", "")},

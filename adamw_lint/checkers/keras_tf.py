@@ -94,8 +94,10 @@ class _Site(Record):
 
 
 # a training helper's summary: the parameter it minimizes, that parameter's index among those a
-# call fills, the adaptive optimizer's qualified name, and where it is built (``path:line``)
-_Trained = Tuple[str, int, str, str]
+# call fills, the adaptive optimizer's qualified name, where it is built (``path:line``), and the
+# branch that builds it: (parameter, its index, the string it must equal, compared lower-cased)
+_Chosen = Tuple[str, int, str, bool]
+_Trained = Tuple[str, int, str, str, Tuple[_Chosen, ...]]
 
 
 class _Step(Record):
@@ -334,7 +336,7 @@ class KerasTfChecker(Checker):
         text = "".join(self.ctx.lines)
         if project is None or not any(w.strip(".") in text for w in catalog.FOLLOWED_WORDS if not w.endswith("(")):
             return  # a module without an L2 penalty hands no L2 loss to a helper
-        inherited: Dict[Tuple[int, str], _Trained] = {}  # (class id, method) → summary
+        inherited: Dict[Tuple[int, str], List[_Trained]] = {}  # (class id, method) → its adaptive branches
         for cls, scope in self.ctx.resolver.classes:
             for base in cls.bases:
                 name = self.ctx.qualname(base, scope)
@@ -347,9 +349,9 @@ class KerasTfChecker(Checker):
             member = self.members.self_attribute(call.func, scope) if inherited else None
             if member is not None:
                 for cls in self.members.family(member[0]):
-                    summary = inherited.get((id(cls), member[1]))
-                    if summary is not None:
-                        self._to_helper(call, scope, summary)
+                    summaries = inherited.get((id(cls), member[1]))
+                    if summaries is not None:
+                        self._to_helper(call, scope, summaries)
                         break
                 continue
             if not call.args and not call.keywords:
@@ -359,19 +361,32 @@ class KerasTfChecker(Checker):
                 continue
             found = project.definition(name, trains=True)
             if found is not None and isinstance(found[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
-                summary = project.shared(("trains", id(found[1])), _trains_parameters, *found).get(found[1].name)
-                if summary is not None:
-                    self._to_helper(call, scope, summary)
+                summaries = project.shared(("trains", id(found[1])), _trains_parameters, *found).get(found[1].name)
+                if summaries is not None:
+                    self._to_helper(call, scope, summaries)
 
-    def _to_helper(self, call: ast.Call, scope: Scope, summary: _Trained) -> None:
-        """``call`` hands a loss to a helper that ``summary`` says minimizes it."""
-        parameter, index, qualname, where = summary
-        given = next((kw.value for kw in call.keywords if kw.arg == parameter), None)
-        if given is None and index < len(call.args):
-            given = call.args[index]
-        if given is not None and not isinstance(given, ast.Starred):
+    def _to_helper(self, call: ast.Call, scope: Scope, summaries: List[_Trained]) -> None:
+        """``call`` hands a loss to a helper whose adaptive branches ``summaries`` are: charged to
+        the first that the call's arguments do not rule out (``optimizer('sgd', loss, lr)`` takes
+        another branch)."""
+        for parameter, index, qualname, where, chosen in summaries:
+            given = _given_at(call, parameter, index)
+            if given is None or isinstance(given, ast.Starred):
+                continue
+            if self._rules_out(call, scope, chosen):
+                continue
             name = f"{qualname} (built at {where}, called as {self.ctx.text(call.func)})"
             self.optimizers[id(call)] = _Optimizer(call, name, [], [(given, scope, None)])
+            return
+
+    def _rules_out(self, call: ast.Call, scope: Scope, chosen: Tuple[_Chosen, ...]) -> bool:
+        """Whether ``call`` passes a string that takes the helper away from a branch (unknown: not)."""
+        for selector, at, value, folded in chosen:
+            given = _given_at(call, selector, at)
+            literal = self.ctx.literal(given, scope) if given is not None else None
+            if isinstance(literal, str) and (literal.lower() if folded else literal) != value:
+                return True
+        return False
 
     def _link_compile(self, call: ast.Call, scope: Scope) -> None:
         model = call.func.value  # type: ignore[attr-defined]
@@ -1268,16 +1283,17 @@ def _child_nodes(node: ast.AST) -> List[ast.AST]:
     return children
 
 
-def _trains_parameters(module, node: ast.AST) -> Dict[str, _Trained]:
+def _trains_parameters(module, node: ast.AST) -> Dict[str, List[_Trained]]:
     """The helpers of another module that minimize one of their parameters with an adaptive
     optimizer they build: ``node`` itself (a function), or the methods of ``node`` (a class).
-    Helper's name → (parameter, its index among those a call fills, the optimizer's qualified
-    name, where it is built as ``path:line``)."""
+    Helper's name → each adaptive branch: (parameter, its index among those a call fills, the
+    optimizer's qualified name, where it is built as ``path:line``, what the branch requires of
+    the helper's string parameters: ``if learner == "adam":``)."""
     from ..context import Context
 
     ctx = Context(module.resolver, module.lines, "rename", False)
     adaptive = {name for row in catalog.TRAINING_OPTIMIZERS if row.adaptive for name in row.names}
-    found: Dict[str, _Trained] = {}
+    found: Dict[str, List[_Trained]] = {}
     functions = [node] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else getattr(node, "body", [])
     for function in functions:
         scope = module.resolver.scope_of(function)
@@ -1285,8 +1301,8 @@ def _trains_parameters(module, node: ast.AST) -> Dict[str, _Trained]:
             continue
         params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)] if function is node \
             else method_parameters(function)
-        for call in ast.walk(function):
-            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "minimize"
+        for call, tests in _under_tests(function.body, ()):
+            if not (isinstance(call.func, ast.Attribute) and call.func.attr == "minimize"
                     and call.args and isinstance(call.args[0], ast.Name) and call.args[0].id in params
                     and isinstance(call.func.value, ast.Call)):
                 continue
@@ -1295,8 +1311,59 @@ def _trains_parameters(module, node: ast.AST) -> Dict[str, _Trained]:
             built = next((n for n in names if n in adaptive), None)
             if built is not None:
                 where = f"{_shown(module.path)}:{construction.lineno}"
-                found[function.name] = (call.args[0].id, params.index(call.args[0].id), built, where)
+                chosen = tuple(c for test in tests for c in [_chosen_by(test, params)] if c is not None)
+                found.setdefault(function.name, []).append(
+                    (call.args[0].id, params.index(call.args[0].id), built, where, chosen))
     return found
+
+
+def _under_tests(body: List[ast.stmt], tests: Tuple[ast.expr, ...]) -> Iterator[Tuple[ast.Call, Tuple[ast.expr, ...]]]:
+    """Each call in ``body`` (not in a nested def), with the tests of the ``if`` bodies it is in."""
+    for stmt in body:
+        if isinstance(stmt, ast.If):
+            yield from _calls_in(stmt.test, tests)
+            yield from _under_tests(stmt.body, (*tests, stmt.test))
+            yield from _under_tests(stmt.orelse, tests)
+        elif not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            blocks = [getattr(stmt, f, None) for f in ("body", "orelse", "finalbody")] + \
+                [h.body for h in getattr(stmt, "handlers", [])]
+            nested = [b for b in blocks if isinstance(b, list) and b and isinstance(b[0], ast.stmt)]
+            if nested:
+                for field, value in ast.iter_fields(stmt):
+                    if isinstance(value, ast.expr):
+                        yield from _calls_in(value, tests)
+                for block in nested:
+                    yield from _under_tests(block, tests)
+            else:
+                yield from _calls_in(stmt, tests)
+
+
+def _calls_in(node: ast.AST, tests: Tuple[ast.expr, ...]) -> Iterator[Tuple[ast.Call, Tuple[ast.expr, ...]]]:
+    for call in ast.walk(node):
+        if isinstance(call, ast.Call):
+            yield call, tests
+
+
+def _chosen_by(test: ast.expr, params: List[str]) -> Optional[_Chosen]:
+    """``learner == "adam"`` (or ``learner.lower() == "adam"``) on one of ``params``: what it requires."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return None
+    for side, other in ((test.left, test.comparators[0]), (test.comparators[0], test.left)):
+        folded = isinstance(side, ast.Call) and isinstance(side.func, ast.Attribute) and side.func.attr == "lower" \
+            and not side.args and not side.keywords
+        name = side.func.value if folded else side  # type: ignore[union-attr]
+        if isinstance(name, ast.Name) and name.id in params and isinstance(other, ast.Constant) \
+                and isinstance(other.value, str):
+            return name.id, params.index(name.id), other.value, folded
+    return None
+
+
+def _given_at(call: ast.Call, parameter: str, index: int) -> Optional[ast.expr]:
+    """What ``call`` passes for a helper's ``parameter`` at ``index`` among those a call fills."""
+    given = next((kw.value for kw in call.keywords if kw.arg == parameter), None)
+    if given is None and index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[:index + 1]):
+        given = call.args[index]
+    return given
 
 
 def _merge(into: set, merged: set, part: _Inert) -> None:
