@@ -23,15 +23,16 @@ class Plugin:
         # heuristic rules stay off unless selected, as flake8-bugbear does for B9xx
         option_manager.extend_default_ignore([rule.code for rule in RULES if not rule.enabled_by_default])
 
-    def __init__(self, tree: ast.AST, lines: List[str]) -> None:
+    def __init__(self, tree: ast.AST, lines: List[str], filename: str) -> None:
         self.tree = tree
         self.lines = lines
+        self.filename = filename  # the project's requirements decide what some rules mean (AWL203)
 
     def run(self) -> Iterator[Tuple[int, int, str, Type["Plugin"]]]:
         if not may_contain_text("".join(self.lines)):
             return
         try:
-            findings = analyze_tree(self.tree, self.lines, fixes=False)  # flake8 shows no fixes
+            findings = analyze_tree(self.tree, self.lines, fixes=False, path=self.filename)  # flake8 shows no fixes
         except RecursionError:  # a pathologically nested file: flake8 must go on with the rest
             return
         for finding in findings:

@@ -306,13 +306,13 @@ def _analyze(path: str, cells: List[_Cell], style: str, errors: List[SourceError
     reported (found by analyzing each cell alone) and dropped from ``cells``; the rest is analyzed."""
     tree, lines = _join(cells)
     try:
-        return analyze_tree(tree, lines, style, target_torch=target_torch)
+        return analyze_tree(tree, lines, style, target_torch=target_torch, path=path)
     except (RecursionError, MemoryError):
         pass
     deep = []
     for cell in cells:
         try:
-            analyze_tree(ast.parse(cell.text), physical_lines(cell.text), style, target_torch=target_torch)
+            analyze_tree(ast.parse(cell.text), physical_lines(cell.text), style, target_torch=target_torch, path=path)
         except (RecursionError, MemoryError):
             deep.append(cell)
             errors.append(SourceError(path, f"cell {cell.number} is nested too deeply to analyze"))

@@ -265,7 +265,7 @@ def _conda_requirements(path: str) -> List[Optional[Tuple[str, str]]]:
     for line in (_read(path) or "").splitlines():
         entry = re.match(r"\s*-\s*['\"]?(?:[\w.-]+::)?([^'\"#]+)", line)
         if entry:
-            text = re.sub(r"^([\w.-]+)\s*=(?!=)\s*([^=\s]+).*$", r"\1==\2", entry.group(1).strip())
+            text = re.sub(r"^([\w.-]+)\s*=(?!=)\s*([^=\s]+).*$", r"\1==\2.*", entry.group(1).strip())
             text = re.sub(r"^([\w.-]+)\s+(\d)", r"\1==\2", text)
             requirement = _split(text)
             found.append(("torch", requirement[1]) if requirement and requirement[0] == "pytorch" else requirement)
@@ -355,9 +355,9 @@ def _specifier_ceiling(specifier: str) -> Optional[Version]:
 def _clause_ceiling(operator: Optional[str], major: str, minor: Optional[str], patch: Optional[str]) -> Optional[Version]:
     """The highest (major, minor) one clause allows (``_ANY_MINOR``: any minor of ``major``)."""
     high = int(major)
-    if operator in ("==", "===", "<="):
+    if operator in (None, "==", "===", "=", "<="):  # a bare version and =: Poetry's exact pin
         return (high, _ANY_MINOR) if minor == "*" else (high, int(minor or 0))
-    if operator in ("=", "~"):  # conda's =2.8 is 2.8.*; Poetry's ~2.8 is >=2.8,<2.9
+    if operator == "~":  # Poetry's ~2.8 is >=2.8,<2.9
         return (high, _ANY_MINOR) if minor in (None, "*") else (high, int(minor))
     if operator == "~=":  # ~=2.8 is >=2.8,==2.*; ~=2.8.0 is >=2.8.0,==2.8.*
         return (high, _ANY_MINOR) if patch is None or minor == "*" else (high, int(minor))

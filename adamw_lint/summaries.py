@@ -84,7 +84,6 @@ def _class(module: Module, node: ast.ClassDef, reach_name: Callable[[str, int], 
     if "step" in methods:
         return None  # its own update rule decides
     init = methods.get("__init__")
-    written = _dataclass_init(module.resolver, node) if init is None else None  # ``@dataclass``'s own
     for base in node.bases:
         name = module.resolver.qualname(base, module.resolver.module)
         if name is None:
@@ -106,10 +105,11 @@ def _class(module: Module, node: ast.ClassDef, reach_name: Callable[[str, int], 
         held = _function(module, init, params)  # ``self.optim = torch.optim.Adam(*args, **kwargs)``
         if held is not None:
             return held
-    elif written is not None:
-        params, stored = written
     else:
-        return None
+        written = _dataclass_init(module.resolver, node)  # ``@dataclass``'s own
+        if written is None:
+            return None
+        params, stored = written
     # a factory: __init__ stores its parameters (``self.weight_decay = weight_decay``) and one
     # method builds the optimizer from them
     built = [r for m in methods.values() if m is not init for r in [_function(module, m, params)] if r]
@@ -120,9 +120,10 @@ def _class(module: Module, node: ast.ClassDef, reach_name: Callable[[str, int], 
 
 def _dataclass_init(resolver: Resolver, node: ast.ClassDef) -> Optional[Tuple[ast.arguments, Tuple[Tuple[str, str], ...]]]:
     """The ``__init__`` that ``@dataclass`` writes for ``node``: its fields in order, each stored
-    on ``self`` under its own name. The fields are keyword-only where their positions are not
-    known here: a class with bases (their fields come first), ``kw_only=True``, ``KW_ONLY``, an
-    ``InitVar``. None for a class that is not a dataclass."""
+    on ``self`` under its own name (not one ``__post_init__`` assigns again). The fields are
+    keyword-only where their positions are not known here: a class with bases (their fields come
+    first), ``kw_only`` (which moves a field to the end), ``KW_ONLY``, an ``InitVar``, a field
+    that is no parameter. None for a class that is not a dataclass."""
     decorator = next((d for d in node.decorator_list
                       if resolver.qualname(d.func if isinstance(d, ast.Call) else d, resolver.module) == _DATACLASS), None)
     if decorator is None:
@@ -141,10 +142,12 @@ def _dataclass_init(resolver: Resolver, node: ast.ClassDef) -> Optional[Tuple[as
             continue
         default = stmt.value
         if isinstance(default, ast.Call) and resolver.qualname(default.func, resolver.module) == _DATACLASS_FIELD:
-            if any(k.arg == "init" for k in default.keywords):
-                keyword_only = True  # field(init=False) is no parameter: read no position
-                continue
-            default = next((k.value for k in default.keywords if k.arg == "default"), None)
+            options = {k.arg: k.value for k in default.keywords}
+            if "kw_only" in options or "init" in options and not _is_true(options["init"]):
+                keyword_only = True  # a field moved to the end, or no parameter (unless plainly init=True)
+                if "init" in options and not _is_true(options["init"]):
+                    continue
+            default = options.get("default")
         fields.append((stmt.target.id, default))
     names = [ast.arg(arg=name, annotation=None) for name, _ in fields]
     defaults = [default for _, default in fields]
@@ -155,7 +158,16 @@ def _dataclass_init(resolver: Resolver, node: ast.ClassDef) -> Optional[Tuple[as
     else:
         params = ast.arguments(posonlyargs=[], args=names, vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
                                defaults=defaults[first:])
-    return params, tuple((name, name) for name, _ in fields)
+    post_init = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__post_init__"), None)
+    reassigned = {target.attr for stmt in (ast.walk(post_init) if post_init is not None else ())
+                  if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign))
+                  for target in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
+                  if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"}
+    return params, tuple((name, name) for name, _ in fields if name not in reassigned)
+
+
+def _is_true(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value is True
 
 
 _DATACLASS, _DATACLASS_FIELD = "dataclasses.dataclass", "dataclasses.field"

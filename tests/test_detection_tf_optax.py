@@ -153,7 +153,10 @@ def test_tfa_and_contrib_are_reported_as_awl204():
         ("import optax\noptax.chain(optax.masked(optax.add_decayed_weights(1e-4), m), optax.sgd(1e-2))\n", None),
         ("import optax\noptax.chain(optax.masked(optax.scale_by_adam(), m), optax.add_decayed_weights(1e-4),"
          " optax.scale(-1e-3))\n", None),
-        ("import optax\noptax.chain(*[optax.add_decayed_weights(1e-4), *rest], optax.adam(1e-3))\n", None),
+        # what a spread holds is not known, but the transforms around it keep their order
+        ("import optax\noptax.chain(*[optax.add_decayed_weights(1e-4), *rest], optax.adam(1e-3))\n", "AWL301"),
+        ("import optax\noptax.chain(optax.add_decayed_weights(1e-4), *rest, optax.adam(1e-3))\n", "AWL301"),
+        ("import optax\noptax.chain(*rest, optax.add_decayed_weights(1e-4))\n", None),
     ],
 )
 def test_optax_chain_order(source, expected):
@@ -188,5 +191,9 @@ def test_a_chain_assembled_elsewhere_is_reported_and_left_for_a_hand_fix():
         (finding,) = analyze_source(source)
         assert finding.code == "AWL301" and finding.fix is None and "by hand" in finding.fix_blocked
         assert fixed(source) == source
+    injected = ("import optax\ntx = optax.chain(optax.add_decayed_weights(1e-4),"
+                " optax.inject_hyperparams(optax.adam)(learning_rate=1e-3))\n")
+    (finding,) = analyze_source(injected)  # adamw would drop the state's hyperparams that code reads
+    assert finding.code == "AWL301" and finding.fix is None and fixed(injected) == injected
     written = "import optax\ntx = optax.chain(optax.add_decayed_weights(1e-4), optax.adam(1e-3))\n"
     assert fixed(written) == "import optax\ntx = optax.adamw(1e-3, weight_decay=1e-4)\n"

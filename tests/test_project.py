@@ -1,4 +1,5 @@
-"""Reading a project's own metadata: the oldest torch it allows, and its line length (never imported or run)."""
+"""Reading a project's own metadata: the oldest torch it allows, whether it keeps to Keras <= 2.10, and its line
+length (never imported or run)."""
 import pytest
 
 from adamw_lint.project import legacy_keras, line_length, parse_version, requirement_floor, torch_floor
@@ -87,6 +88,8 @@ def test_torch_floor_walks_up_once_per_directory(tmp_path, monkeypatch):
     ({"setup.py": "from setuptools import setup\nsetup(install_requires=['tensorflow>=1.15,<2'])\n"}, True),
     ({"pyproject.toml": '[tool.poetry.dependencies]\ntensorflow = "~2.9"\n'}, True),
     ({"environment.yml": "dependencies:\n  - tensorflow=2.8\n", ".git/HEAD": ""}, True),
+    ({"environment.yml": "dependencies:\n  - tensorflow=2\n", ".git/HEAD": ""}, False),  # conda's =2 is any 2.x
+    ({"pyproject.toml": '[tool.poetry.dependencies]\ntensorflow = "2.10.0"\n'}, True),  # Poetry's exact pin
     ({"requirements.txt": "tensorflow<2.11.1\n"}, False),  # 2.11.0 allowed
     ({"requirements.txt": "tensorflow~=2.8\n"}, False),  # any 2.x from 2.8
     ({"requirements.txt": "tensorflow>=2.4\n"}, False),

@@ -501,6 +501,12 @@ def test_a_dataclass_factory_is_reported_at_the_call_that_passes_the_decay():
     for options, bases in (("(kw_only=True)", ""), ("", "(Base)")):  # positions unknown: g is not read
         source = DATACLASS_FACTORY.format(options=options, bases=bases) + calls
         assert found(source) == [(14, "AWL101"), (15, "AWL101")], (options, bases)
+    moved = plain.replace("dataclasses.field(default=0.0)", "dataclasses.field(default=0.0, kw_only=True)")
+    assert found(moved) == [(14, "AWL101"), (15, "AWL101")]  # a kw_only field goes last: g's 1e-4 is not it
+    kept = plain.replace("dataclasses.field(default=0.0)", "dataclasses.field(default=0.0, init=True)")
+    assert found(kept) == found(plain)
+    reset = plain.replace("    def create(", "    def __post_init__(self):\n        self.weight_decay = 0.0\n\n    def create(")
+    assert found(reset) == [(17, "AWL101")]  # only the construction: __post_init__ decides what it stores
     assert found(plain.replace("@dataclasses.dataclass", "")) == [(14, "AWL101")]  # no dataclass: no such __init__
     assert found(plain.replace("torch.optim.Adam(", "torch.optim.AdamW(")) == []
 

@@ -465,6 +465,15 @@ def test_keras_decay_argument_is_not_reported_where_the_requirements_keep_to_ker
     assert (opened.returncode, opened.stdout.count("AWL203")) == (1, 1), opened.stdout + opened.stderr
     (repo / "requirements.txt").write_text("tensorflow==2.10.0\n")
     assert lint(repo, "check", "--format", "json", ".").stdout.strip() == "[]"
+    # every front end reads the requirements: a notebook, flake8
+    cell = {"cell_type": "code", "source": [source], "metadata": {}, "outputs": [], "execution_count": None}
+    (repo / "nb.ipynb").write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    assert lint(repo, "check", "nb.ipynb").returncode == 0
+    flake8 = subprocess.run([sys.executable, "-m", "flake8", "--select", "AWL", "."], cwd=repo, capture_output=True, text=True)
+    assert flake8.stdout == "", flake8.stdout + flake8.stderr
+    # Keras 2.9/2.10's experimental optimizers ignore decay= with a warning, as Keras 3's do
+    (repo / "train.py").write_text(source.replace("keras.optimizers.SGD", "keras.optimizers.experimental.SGD"))
+    assert lint(repo, "check", ".").stdout.count("AWL203") == 1
 
 
 def test_a_wrapper_in_another_module_is_followed_whatever_its_decay_argument_is_called(tmp_path):

@@ -217,7 +217,8 @@ RULES: Tuple[Rule, ...] = (
             "`keras.optimizers.schedules.LearningRateSchedule`; for weight decay use `weight_decay=` "
             "(Keras >= 2.11, decoupled). Not reported in a project whose requirements keep TensorFlow and "
             "Keras at 2.10 or older (`tensorflow~=2.8.0`, `tensorflow<2.11`, `keras==2.3.1`): there "
-            "`decay=` is the learning-rate decay those versions document."
+            "`decay=` is the learning-rate decay those versions document (but for their "
+            "`optimizers.experimental` classes, which ignore it)."
         ),
         fix_safety="No automatic fix: which of the two was meant is the author's call.",
     ),

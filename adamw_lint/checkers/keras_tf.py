@@ -226,8 +226,8 @@ class KerasTfChecker(Checker):
         decay = next((kw.value for kw in call.keywords if kw.arg == "decay"), None)
         if not row.keras or decay is None or self.ctx.nonzero(decay, scope) is False:
             return ()
-        if self.ctx.path is not None and legacy_keras(self.ctx.path):
-            return ()  # the project runs Keras <= 2.10, whose optimizers all take decay= as learning-rate decay
+        if ".experimental." not in name and self.ctx.path is not None and legacy_keras(self.ctx.path):
+            return ()  # Keras <= 2.10's optimizers take decay= as learning-rate decay (not its experimental ones)
         if ".legacy." in name:
             what = "is learning-rate decay here (legacy optimizer: lr / (1 + decay·t))"
         else:

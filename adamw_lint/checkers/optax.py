@@ -41,8 +41,6 @@ class OptaxChecker(Checker):
     def _check_chain(self, chain: OptaxChain, call: ast.Call, scope: Scope) -> Optional[Finding]:
         ctx = self.ctx
         transforms = self._transforms(chain, call, scope)
-        if transforms is None:
-            return None
         names = [name for _, _, name in transforms]
         for i, (decay_call, decay_scope, name) in enumerate(transforms):
             if name not in chain.decay:
@@ -60,28 +58,29 @@ class OptaxChecker(Checker):
             shown = ctx.text(wd) if decay_scope.module() is scope.module() else ast.unparse(wd)  # type: ignore[arg-type]
             message = (f"{code} optax.chain(..., add_decayed_weights({shown}), ...) {what}; use "
                        f"{chain.replacement}(..., weight_decay={shown})")
-            fix, blocked = None, "the chain's transforms are not all written in the call; change it by hand"
-            if ctx.fixes and all(t is a for (t, _, _), a in zip(transforms, call.args)) and len(transforms) == len(call.args):
+            fix, blocked = None, "the chain's transforms are not all written out in the call; change it by hand"
+            written = len(transforms) == len(call.args) and all(
+                t is a and not (isinstance(t, ast.Call) and isinstance(t.func, ast.Call))  # not inject_hyperparams(f)(…)
+                for (t, _, _), a in zip(transforms, call.args))
+            if ctx.fixes and written:
                 fix, blocked = plan_chain_fix(ctx, chain, call, scope, names, i, bound, code)
             return Finding(code, message, ctx.span(call)).with_fix(fix, blocked)
         return None
 
-    def _transforms(self, chain: OptaxChain, call: ast.Call,
-                    scope: Scope) -> Optional[List[Tuple[ast.expr, Scope, Optional[str]]]]:
+    def _transforms(self, chain: OptaxChain, call: ast.Call, scope: Scope) -> List[Tuple[ast.expr, Scope, Optional[str]]]:
         """The transforms ``call`` chains, in order, each with its scope and the name of what builds
         it: a list spread into the call (written there or bound to a name) is read item by item, a
         name is followed to the transform it holds, ``optax.masked(t, mask)`` is ``t`` (it runs
-        ``t`` where the mask says, in the same place), ``inject_hyperparams(f)(…)`` is ``f(…)``.
-        None when a spread part is not known: the order is not."""
+        ``t`` where the mask says, in the same place), ``inject_hyperparams(f)(…)`` is ``f(…)``. A
+        spread that is not known stands in its place, named None: whatever it holds, the known
+        transforms keep their order around it."""
         ctx = self.ctx
         parts: List[Tuple[ast.expr, Scope]] = []
         for arg in call.args:
-            if not isinstance(arg, ast.Starred):
-                parts.append((arg, scope))
+            spread, spread_scope = ctx.follow(arg.value, scope) if isinstance(arg, ast.Starred) else (arg, scope)
+            if not isinstance(arg, ast.Starred) or not isinstance(spread, (ast.List, ast.Tuple)):
+                parts.append((arg, scope))  # (an unknown spread: a Starred, named None below)
                 continue
-            spread, spread_scope = ctx.follow(arg.value, scope)
-            if not isinstance(spread, (ast.List, ast.Tuple)) or any(isinstance(e, ast.Starred) for e in spread.elts):
-                return None
             parts += [(item, spread_scope) for item in spread.elts]
         found: List[Tuple[ast.expr, Scope, Optional[str]]] = []
         for part, part_scope in parts:
