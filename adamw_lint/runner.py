@@ -366,7 +366,9 @@ def run(
     if it uses one of those names where the engine would follow it (``_second_pass``)."""
     found: List[Tuple[int, FileResult]] = []  # a heap: what to report, with its position in ``paths``
     later: List[Tuple[int, str, bool, bool]] = []  # non-candidates that may use the project: position, path, has "decay", "]("
-    exported = _Exported()
+    direct: set = set()
+    links: Dict[str, FrozenSet[str]] = {}
+    tables: set = set()
     given: List[str] = []  # every path of the run: pass 1 read the project modules among them
     keys: Dict[int, str] = {}  # the cache keys of the files being analyzed, by position
     # a run sees the project's modules and metadata as they are now, not as an earlier run in this process did
@@ -391,7 +393,7 @@ def run(
                 stored = _cached(cache, keys, position, (path, chosen, settings), held)
                 if stored is not None:
                     _keep(found, position, stored)
-                    exported.add(stored)
+                    _exports(stored, direct, links, tables)
                     continue
                 analyzer.submit(position, (path, chosen, settings))
             elif follows:
@@ -399,12 +401,12 @@ def run(
         undecided = later[0][0] if later else sys.maxsize  # results stream up to the first of them
         for position, outcome in analyzer.results():
             _keep(found, position, outcome)
-            exported.add(outcome)
+            _exports(outcome, direct, links, tables)
             _store(cache, keys, position, outcome)
             yield from _ready(found, min(position, undecided))
         if later:
             unread = _UnreadImports(given, lambda path: _project(options(path).project_roots))
-            for position, path, raw in _second_pass(later, exported, unread):
+            for position, path, raw in _second_pass(later, direct, links, tables, unread):
                 task = (path, selection(path), options(path)._replace(reaches=True))
                 stored = _cached(cache, keys, position, task, raw)
                 if stored is not None:
@@ -469,35 +471,12 @@ def _restored(path: str, stored: CachedResult) -> FileResult:
                       file_lines=stored.file_lines, exports=stored.exports)
 
 
-class _Exported:
-    """The reaching names of pass 1's files (``engine.reach_exports``), for the second pass."""
-
-    def __init__(self) -> None:
-        self.direct: set = set()
-        self.links: Dict[str, FrozenSet[str]] = {}
-        self.tables: set = set()
-        # those of modules that name an optimizer's decay parameter: where a call that passes no
-        # decay keyword is followed (``engine._may_reach``: a wrapper passes it on by another name)
-        self.passed_on: set = set()
-
-    def add(self, outcome: FileResult) -> None:
-        direct, links, tables = outcome.exports
-        self.direct.update(direct)
-        for name, mentioned in links.items():
-            self.links[name] = self.links.get(name, frozenset()) | mentioned
-        self.tables.update(tables)
-        if (direct or links) and _names_decay_parameter(outcome.path):
-            self.passed_on.update(direct, links)
-
-
-def _names_decay_parameter(path: str) -> bool:
-    from . import catalog  # (only a run whose candidates export a reaching name asks)
-
-    try:
-        raw = read_bytes(path)
-    except SourceError:
-        return False
-    return any(parameter.encode() in raw for parameter in catalog.DECAY_PARAMETERS)
+def _exports(outcome: FileResult, direct: set, links: Dict[str, FrozenSet[str]], tables: set) -> None:
+    """Gather a pass-1 file's reaching names (``engine.reach_exports``) for the second pass."""
+    direct.update(outcome.exports[0])
+    for name, mentioned in outcome.exports[1].items():
+        links[name] = links.get(name, frozenset()) | mentioned
+    tables.update(outcome.exports[2])
 
 
 _HOLD_BYTES = 4 * 2**20  # a larger file is pre-filtered in chunks: memory never follows the largest file
@@ -525,8 +504,8 @@ def _ready(found: List[Tuple[int, FileResult]], until: int) -> Iterator[FileResu
         yield heapq.heappop(found)[1]
 
 
-def _second_pass(later: List[Tuple[int, str, bool, bool]], exported: _Exported,
-                 unread: Callable[[str, bytes], bool]) -> Iterator[Tuple[int, str, bytes]]:
+def _second_pass(later: List[Tuple[int, str, bool, bool]], direct: Iterable[str], links: Dict[str, FrozenSet[str]],
+                 tables: Iterable[str], unread: Callable[[str, bytes], bool]) -> Iterator[Tuple[int, str, bytes]]:
     """The non-candidates that use a name reaching an optimizer where the engine follows it (and
     the bytes read: the cache's key).
 
@@ -543,18 +522,17 @@ def _second_pass(later: List[Tuple[int, str, bool, bool]], exported: _Exported,
     decay and imports such a module that is not among the run's paths (a pre-commit run names
     only the changed files) is admitted too (``unread``: it reads the file's imports, so only
     for a file that contains "decay"). A file without "decay" is read again only when it may
-    import a reaching name of a module that names the decay parameter (the engine follows no
-    other call without a decay keyword) and the pre-filter does not react to (a re-exported
-    ``AdamW`` would have made it a candidate), or holds "](" and a registry is among the names."""
+    import a reaching name the pre-filter does not react to (a re-exported ``AdamW`` would
+    have made it a candidate), or holds "](" and a registry is among the names."""
     reaching: FrozenSet[str] = frozenset()
-    if exported.direct:  # (a run whose files hold no candidate imports no engine)
+    if direct:  # (a run whose files hold no candidate imports no engine)
         from .engine import reaching_names
 
-        reaching = reaching_names(exported.direct, exported.links)
-    registries = reaching.intersection(exported.tables)
+        reaching = reaching_names(direct, links)
+    registries = reaching.intersection(tables)
     named = _words(reaching) if reaching else None
     # a name the pre-filter reacts to (``AdamW`` re-exported) is in no file that is not a candidate
-    unseen = [name for name in (reaching - registries) & exported.passed_on if not may_contain_findings(name.encode())]
+    unseen = [name for name in reaching - registries if not may_contain_findings(name.encode())]
     imported = _imported_names(unseen) if unseen else None
     indexed = _words(registries) if registries else None
     for position, path, decay, bracket in later:
