@@ -55,7 +55,6 @@ class Reach(Record):
     line: int  # where the project code names the optimizer
     # a factory class: the construction is in a method, and ``self.<attr>`` it reads holds the
     # ``__init__`` parameter stored there
-    factory: bool = False
     stored: Tuple[Tuple[str, str], ...] = ()
     # built by name: ``name`` is a getter (catalog.OPTIMIZER_NAME_TABLES) and this parameter of
     # the callable is the name it is given
@@ -115,7 +114,7 @@ def _class(module: Module, node: ast.ClassDef, reach_name: Callable[[str, int], 
     built = [r for m in methods.values() if m is not init for r in [_function(module, m, params)] if r]
     if len(built) != 1:
         return None
-    return built[0]._replace(factory=True, stored=stored)
+    return built[0]._replace(stored=stored)
 
 
 def _dataclass_init(resolver: Resolver, node: ast.ClassDef) -> Optional[Tuple[ast.arguments, Tuple[Tuple[str, str], ...]]]:
@@ -159,11 +158,29 @@ def _dataclass_init(resolver: Resolver, node: ast.ClassDef) -> Optional[Tuple[as
         params = ast.arguments(posonlyargs=[], args=names, vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
                                defaults=defaults[first:])
     post_init = next((s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__post_init__"), None)
-    reassigned = {target.attr for stmt in (ast.walk(post_init) if post_init is not None else ())
-                  if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign))
-                  for target in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
-                  if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"}
+    reassigned = set(_assigned_on_self(post_init)) if post_init is not None else set()
     return params, tuple((name, name) for name, _ in fields if name not in reassigned)
+
+
+def _assigned_on_self(function: ast.FunctionDef) -> Iterator[str]:
+    """The attributes ``function`` sets on ``self``: ``self.x = …`` (in a tuple too), ``self.x += …``,
+    ``object.__setattr__(self, "x", …)`` (a frozen dataclass's way) and ``setattr(self, "x", …)``."""
+    for node in ast.walk(function):
+        targets: List[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = list(node.targets)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        elif isinstance(node, ast.Call) and len(node.args) >= 2 and isinstance(node.args[0], ast.Name) \
+                and node.args[0].id == "self" and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str) \
+                and ast.unparse(node.func) in ("setattr", "object.__setattr__"):
+            yield node.args[1].value
+        while targets:
+            target = targets.pop()
+            if isinstance(target, (ast.Tuple, ast.List)):
+                targets.extend(target.elts)
+            elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                yield target.attr
 
 
 def _is_true(expr: ast.expr) -> bool:

@@ -507,6 +507,8 @@ def test_a_dataclass_factory_is_reported_at_the_call_that_passes_the_decay():
     assert found(kept) == found(plain)
     reset = plain.replace("    def create(", "    def __post_init__(self):\n        self.weight_decay = 0.0\n\n    def create(")
     assert found(reset) == [(17, "AWL101")]  # only the construction: __post_init__ decides what it stores
+    for assigned in ("self.weight_decay, self.lr = 0.0, 1e-3", "object.__setattr__(self, 'weight_decay', 0.0)"):
+        assert found(reset.replace("self.weight_decay = 0.0", assigned)) == [(17, "AWL101")], assigned
     assert found(plain.replace("@dataclasses.dataclass", "")) == [(14, "AWL101")]  # no dataclass: no such __init__
     assert found(plain.replace("torch.optim.Adam(", "torch.optim.AdamW(")) == []
 
@@ -1285,3 +1287,43 @@ train_obj(build())
     assert found(source) == [(8, "AWL201"), (13, "AWL201")]
     assert "compile(optimizer=optimizer) (may be 'adam')" in messages(source)[0]
     assert found(source.replace("regularizers.l2(1e-4)", "None")) == []
+
+
+FALL_THROUGH = ("    if learner == 'sgd':\n        return tf.train.GradientDescentOptimizer(lr).minimize(loss)\n"
+                "    return tf.train.AdamOptimizer(lr).minimize(loss)\n")
+
+
+@pytest.mark.parametrize("signature, body, call, charged", [
+    ("learner, loss, lr", FALL_THROUGH, "optimizer('sgd', loss, 1e-3)", False),  # what follows the if's return
+    ("learner, loss, lr", FALL_THROUGH, "optimizer('adam', loss, 1e-3)", True),
+    ("learner, loss, lr", FALL_THROUGH, "optimizer(kind, loss, 1e-3)", True),  # not known: not ruled out
+    ("loss, lr, learner='sgd'", FALL_THROUGH, "optimizer(loss, 1e-3)", False),  # the default
+    ("loss, lr, *, learner", FALL_THROUGH, "optimizer(loss, 1e-3, learner='sgd')", False),  # keyword-only
+    ("learner, loss, lr", FALL_THROUGH.replace("== 'sgd'", "!= 'adam'"), "optimizer('sgd', loss, 1e-3)", False),
+    ("learner, loss, lr", FALL_THROUGH.replace("== 'sgd'", "!= 'adam'"), "optimizer('adam', loss, 1e-3)", True),
+    ("learner, loss, lr", "    if learner == 'sgd':\n        op = tf.train.GradientDescentOptimizer(lr).minimize(loss)\n"
+     "    else:\n        op = tf.train.AdamOptimizer(lr).minimize(loss)\n    return op\n", "optimizer('sgd', loss, 1e-3)", False),
+    ("learner, loss, lr", "    learner = learner.lower()\n" + FALL_THROUGH.replace("'sgd'", "'adam'").replace(
+        "GradientDescentOptimizer", "X").replace("AdamOptimizer", "GradientDescentOptimizer").replace("X", "AdamOptimizer"),
+     "optimizer('Adam', loss, 1e-3)", True),  # rebound: what it holds there is not what was passed
+    ("loss, lr", "    with tf.control_dependencies([tf.train.AdamOptimizer(lr).minimize(loss)]):\n        return tf.no_op()\n",
+     "optimizer(loss, 1e-3)", True),
+    ("loss, lr", "    def inner():\n        return tf.train.AdamOptimizer(lr).minimize(loss)\n    return inner()\n",
+     "optimizer(loss, 1e-3)", True),
+])
+def test_the_branch_a_training_function_of_another_module_takes(tmp_path, signature, body, call, charged):
+    """Which branch of a helper of another module minimizes the loss it is handed: the call's own
+    string, or the default it leaves, rules out the others."""
+    import pickle
+
+    from adamw_lint.project_index import ProjectIndex
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "learner.py").write_text(f"import tensorflow as tf\n\ndef optimizer({signature}):\n{body}")
+    source = (f"import tensorflow as tf\nfrom pkg.learner import optimizer\nloss = xent + 1e-4 * tf.nn.l2_loss(w)\n"
+              f"train_op = {call}\n")
+    (tmp_path / "pkg" / "train.py").write_text(source)
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
+    got = analyze_source(source, path=str(tmp_path / "pkg" / "train.py"), project=index)
+    assert [(f.line, f.code) for f in got] == ([(4, "AWL202")] if charged else []), [f.message for f in got]

@@ -94,9 +94,9 @@ class _Site(Record):
 
 
 # a training helper's summary: the parameter it minimizes, that parameter's index among those a
-# call fills, the adaptive optimizer's qualified name, where it is built (``path:line``), and the
-# branch that builds it: (parameter, its index, the string it must equal, compared lower-cased)
-_Chosen = Tuple[str, int, str, bool]
+# call fills, the adaptive optimizer's qualified name, where it is built (``path:line``), and what
+# the branch that builds it requires (``_chosen_by``)
+_Chosen = Tuple[str, Optional[int], Optional[str], str, bool, bool]
 _Trained = Tuple[str, int, str, str, Tuple[_Chosen, ...]]
 
 
@@ -230,6 +230,9 @@ class KerasTfChecker(Checker):
             return ()  # Keras <= 2.10's optimizers take decay= as learning-rate decay (not its experimental ones)
         if ".legacy." in name:
             what = "is learning-rate decay here (legacy optimizer: lr / (1 + decay·t))"
+        elif ".experimental." in name:
+            what = ("is ignored with a warning by Keras 2.9-2.10's experimental optimizers and Keras 3, and an "
+                    "error in tf-keras >= 2.11")
         else:
             what = ("is ignored with a warning by Keras 3 and an error in tf-keras >= 2.11 "
                     "(it was learning-rate decay in legacy Keras)")
@@ -371,7 +374,7 @@ class KerasTfChecker(Checker):
         another branch)."""
         for parameter, index, qualname, where, chosen in summaries:
             given = _given_at(call, parameter, index)
-            if given is None or isinstance(given, ast.Starred):
+            if given is None:
                 continue
             if self._rules_out(call, scope, chosen):
                 continue
@@ -380,11 +383,12 @@ class KerasTfChecker(Checker):
             return
 
     def _rules_out(self, call: ast.Call, scope: Scope, chosen: Tuple[_Chosen, ...]) -> bool:
-        """Whether ``call`` passes a string that takes the helper away from a branch (unknown: not)."""
-        for selector, at, value, folded in chosen:
+        """Whether ``call`` passes (or leaves at its default) a string that takes the helper away
+        from a branch (unknown: not)."""
+        for selector, at, default, value, folded, equal in chosen:
             given = _given_at(call, selector, at)
-            literal = self.ctx.literal(given, scope) if given is not None else None
-            if isinstance(literal, str) and (literal.lower() if folded else literal) != value:
+            literal = self.ctx.literal(given, scope) if given is not None else default
+            if isinstance(literal, str) and ((literal.lower() if folded else literal) == value) != equal:
                 return True
         return False
 
@@ -1288,7 +1292,8 @@ def _trains_parameters(module, node: ast.AST) -> Dict[str, List[_Trained]]:
     optimizer they build: ``node`` itself (a function), or the methods of ``node`` (a class).
     Helper's name → each adaptive branch: (parameter, its index among those a call fills, the
     optimizer's qualified name, where it is built as ``path:line``, what the branch requires of
-    the helper's string parameters: ``if learner == "adam":``)."""
+    the helper's string parameters: ``if learner == "adam":``, or not "sgd" after ``if learner ==
+    "sgd": return …``)."""
     from ..context import Context
 
     ctx = Context(module.resolver, module.lines, "rename", False)
@@ -1301,6 +1306,7 @@ def _trains_parameters(module, node: ast.AST) -> Dict[str, List[_Trained]]:
             continue
         params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)] if function is node \
             else method_parameters(function)
+        selectors = _selectors(function, params)
         for call, tests in _under_tests(function.body, ()):
             if not (isinstance(call.func, ast.Attribute) and call.func.attr == "minimize"
                     and call.args and isinstance(call.args[0], ast.Name) and call.args[0].id in params
@@ -1311,57 +1317,91 @@ def _trains_parameters(module, node: ast.AST) -> Dict[str, List[_Trained]]:
             built = next((n for n in names if n in adaptive), None)
             if built is not None:
                 where = f"{_shown(module.path)}:{construction.lineno}"
-                chosen = tuple(c for test in tests for c in [_chosen_by(test, params)] if c is not None)
+                chosen = tuple(c for test, truth in tests for c in [_chosen_by(test, truth, selectors)] if c is not None)
                 found.setdefault(function.name, []).append(
                     (call.args[0].id, params.index(call.args[0].id), built, where, chosen))
     return found
 
 
-def _under_tests(body: List[ast.stmt], tests: Tuple[ast.expr, ...]) -> Iterator[Tuple[ast.Call, Tuple[ast.expr, ...]]]:
-    """Each call in ``body`` (not in a nested def), with the tests of the ``if`` bodies it is in."""
+# what a branch was taken on: an ``if`` test, and whether its body (True) or what follows it is run
+_Tests = Tuple[Tuple[ast.expr, bool], ...]
+
+
+def _under_tests(body: List[ast.stmt], tests: _Tests) -> Iterator[Tuple[ast.Call, _Tests]]:
+    """Each call in ``body`` with the ``if`` tests that decide whether it runs: an ``if``'s body
+    runs on its test, its ``else``, and what follows an ``if`` whose body always leaves the block
+    (``return``, ``raise``), on the test's negation. Nested defs are read under the same tests."""
     for stmt in body:
         if isinstance(stmt, ast.If):
             yield from _calls_in(stmt.test, tests)
-            yield from _under_tests(stmt.body, (*tests, stmt.test))
-            yield from _under_tests(stmt.orelse, tests)
-        elif not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            blocks = [getattr(stmt, f, None) for f in ("body", "orelse", "finalbody")] + \
-                [h.body for h in getattr(stmt, "handlers", [])]
-            nested = [b for b in blocks if isinstance(b, list) and b and isinstance(b[0], ast.stmt)]
-            if nested:
-                for field, value in ast.iter_fields(stmt):
-                    if isinstance(value, ast.expr):
-                        yield from _calls_in(value, tests)
-                for block in nested:
-                    yield from _under_tests(block, tests)
-            else:
-                yield from _calls_in(stmt, tests)
+            yield from _under_tests(stmt.body, (*tests, (stmt.test, True)))
+            yield from _under_tests(stmt.orelse, (*tests, (stmt.test, False)))
+            if stmt.body and isinstance(stmt.body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break)):
+                tests = (*tests, (stmt.test, False))  # the rest of the block runs only when the test fails
+            continue
+        blocks = [value for _, value in ast.iter_fields(stmt)
+                  if isinstance(value, list) and value and isinstance(value[0], ast.stmt)]
+        blocks += [handler.body for handler in getattr(stmt, "handlers", [])]
+        blocks += [case.body for case in getattr(stmt, "cases", [])]
+        for _, value in ast.iter_fields(stmt):
+            for part in value if isinstance(value, list) else [value]:
+                if isinstance(part, ast.AST) and not isinstance(part, (ast.stmt, ast.excepthandler, ast.match_case)):
+                    yield from _calls_in(part, tests)  # tests, iterables, with-items, decorators, defaults
+        for block in blocks:
+            yield from _under_tests(block, tests)
 
 
-def _calls_in(node: ast.AST, tests: Tuple[ast.expr, ...]) -> Iterator[Tuple[ast.Call, Tuple[ast.expr, ...]]]:
+def _calls_in(node: ast.AST, tests: _Tests) -> Iterator[Tuple[ast.Call, _Tests]]:
     for call in ast.walk(node):
         if isinstance(call, ast.Call):
             yield call, tests
 
 
-def _chosen_by(test: ast.expr, params: List[str]) -> Optional[_Chosen]:
-    """``learner == "adam"`` (or ``learner.lower() == "adam"``) on one of ``params``: what it requires."""
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+# a parameter a branch may be chosen by: its index among those a call fills (None: by keyword
+# only) and its default when it is a string
+_Selector = Tuple[Optional[int], Optional[str]]
+
+
+def _selectors(function: Union[ast.FunctionDef, ast.AsyncFunctionDef], params: List[str]) -> Dict[str, _Selector]:
+    """The parameters of ``function`` that hold what a call passes wherever they are read: not
+    rebound in its body (``learner = learner.lower()``), with their string defaults."""
+    arguments = function.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    defaults = dict(zip([a.arg for a in positional][::-1], arguments.defaults[::-1]))
+    defaults.update({a.arg: d for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None})
+    stored = {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    found: Dict[str, _Selector] = {}
+    for name in [*params, *(a.arg for a in arguments.kwonlyargs)]:
+        if name not in stored:
+            default = defaults.get(name)
+            text = default.value if isinstance(default, ast.Constant) and isinstance(default.value, str) else None
+            found[name] = (params.index(name) if name in params else None, text)
+    return found
+
+
+def _chosen_by(test: ast.expr, truth: bool, selectors: Dict[str, _Selector]) -> Optional[_Chosen]:
+    """What ``learner == "adam"`` (``!=``, ``learner.lower() == "adam"``) being ``truth``
+    requires of a parameter: (parameter, its index, its string default, the string, whether
+    lower-cased, whether it must equal the string)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq))):
         return None
     for side, other in ((test.left, test.comparators[0]), (test.comparators[0], test.left)):
         folded = isinstance(side, ast.Call) and isinstance(side.func, ast.Attribute) and side.func.attr == "lower" \
             and not side.args and not side.keywords
         name = side.func.value if folded else side  # type: ignore[union-attr]
-        if isinstance(name, ast.Name) and name.id in params and isinstance(other, ast.Constant) \
+        if isinstance(name, ast.Name) and name.id in selectors and isinstance(other, ast.Constant) \
                 and isinstance(other.value, str):
-            return name.id, params.index(name.id), other.value, folded
+            index, default = selectors[name.id]
+            return name.id, index, default, other.value, folded, truth == isinstance(test.ops[0], ast.Eq)
     return None
 
 
-def _given_at(call: ast.Call, parameter: str, index: int) -> Optional[ast.expr]:
-    """What ``call`` passes for a helper's ``parameter`` at ``index`` among those a call fills."""
+def _given_at(call: ast.Call, parameter: str, index: Optional[int]) -> Optional[ast.expr]:
+    """What ``call`` passes for a helper's ``parameter`` (at ``index`` among those a call fills;
+    None: keyword-only)."""
     given = next((kw.value for kw in call.keywords if kw.arg == parameter), None)
-    if given is None and index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[:index + 1]):
+    if given is None and index is not None and index < len(call.args) \
+            and not any(isinstance(a, ast.Starred) for a in call.args[:index + 1]):
         given = call.args[index]
     return given
 

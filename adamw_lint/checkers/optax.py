@@ -58,12 +58,14 @@ class OptaxChecker(Checker):
             shown = ctx.text(wd) if decay_scope.module() is scope.module() else ast.unparse(wd)  # type: ignore[arg-type]
             message = (f"{code} optax.chain(..., add_decayed_weights({shown}), ...) {what}; use "
                        f"{chain.replacement}(..., weight_decay={shown})")
-            fix, blocked = None, "the chain's transforms are not all written out in the call; change it by hand"
-            written = len(transforms) == len(call.args) and all(
-                t is a and not (isinstance(t, ast.Call) and isinstance(t.func, ast.Call))  # not inject_hyperparams(f)(…)
-                for (t, _, _), a in zip(transforms, call.args))
-            if ctx.fixes and written:
-                fix, blocked = plan_chain_fix(ctx, chain, call, scope, names, i, bound, code)
+            written = len(transforms) == len(call.args) and all(t is a for (t, _, _), a in zip(transforms, call.args))
+            injected = any(isinstance(t, ast.Call) and isinstance(t.func, ast.Call) for t, _, _ in transforms)
+            if not written:
+                fix, blocked = None, "the chain's transforms are not all written out in the call; change it by hand"
+            elif injected:  # optax.adamw would drop the hyperparameters its state holds, which code reads
+                fix, blocked = None, "a transform is built through inject_hyperparams; change it by hand"
+            else:
+                fix, blocked = plan_chain_fix(ctx, chain, call, scope, names, i, bound, code) if ctx.fixes else (None, "")
             return Finding(code, message, ctx.span(call)).with_fix(fix, blocked)
         return None
 
