@@ -359,7 +359,7 @@ class KerasTfChecker(Checker):
                 continue
             if not call.args and not call.keywords:
                 continue
-            name = self.ctx.qualname(call.func, scope)  # a function of another module (its text says .minimize()
+            name = self.ctx.qualname(call.func, scope)  # a function of another module whose text says ".minimize("
             if name is None or not project.mentions(name, (b".minimize(",)):
                 continue
             found = project.definition(name, trains=True)
