@@ -142,10 +142,11 @@ def _dataclass_init(resolver: Resolver, node: ast.ClassDef) -> Optional[Tuple[as
         default = stmt.value
         if isinstance(default, ast.Call) and resolver.qualname(default.func, resolver.module) == _DATACLASS_FIELD:
             options = {k.arg: k.value for k in default.keywords}
-            if "kw_only" in options or "init" in options and not _is_true(options["init"]):
-                keyword_only = True  # a field moved to the end, or no parameter (unless plainly init=True)
-                if "init" in options and not _is_true(options["init"]):
-                    continue
+            no_parameter = "init" in options and not _is_true(options["init"])
+            if no_parameter or "kw_only" in options:
+                keyword_only = True  # no parameter (unless plainly init=True), or a field moved to the end
+            if no_parameter:
+                continue
             default = options.get("default")
         fields.append((stmt.target.id, default))
     names = [ast.arg(arg=name, annotation=None) for name, _ in fields]
@@ -166,21 +167,13 @@ def _assigned_on_self(function: ast.FunctionDef) -> Iterator[str]:
     """The attributes ``function`` sets on ``self``: ``self.x = …`` (in a tuple too), ``self.x += …``,
     ``object.__setattr__(self, "x", …)`` (a frozen dataclass's way) and ``setattr(self, "x", …)``."""
     for node in ast.walk(function):
-        targets: List[ast.expr] = []
-        if isinstance(node, ast.Assign):
-            targets = list(node.targets)
-        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
-            targets = [node.target]
-        elif isinstance(node, ast.Call) and len(node.args) >= 2 and isinstance(node.args[0], ast.Name) \
+        for target, _ in _stores(node):
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                yield target.attr
+        if isinstance(node, ast.Call) and len(node.args) >= 2 and isinstance(node.args[0], ast.Name) \
                 and node.args[0].id == "self" and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str) \
                 and ast.unparse(node.func) in ("setattr", "object.__setattr__"):
             yield node.args[1].value
-        while targets:
-            target = targets.pop()
-            if isinstance(target, (ast.Tuple, ast.List)):
-                targets.extend(target.elts)
-            elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
-                yield target.attr
 
 
 def _is_true(expr: ast.expr) -> bool:

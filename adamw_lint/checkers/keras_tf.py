@@ -93,11 +93,11 @@ class _Site(Record):
     where: str = ""  # the project module it is written in, when not this one
 
 
-# a training helper's summary: the parameter it minimizes, that parameter's index among those a
-# call fills, the adaptive optimizer's qualified name, where it is built (``path:line``), and what
+# a training helper's summary: the parameter it minimizes, the parameters a call fills by
+# position, the adaptive optimizer's qualified name, where it is built (``path:line``), and what
 # the branch that builds it requires (``_chosen_by``)
-_Chosen = Tuple[str, Optional[int], Optional[str], str, bool, bool]
-_Trained = Tuple[str, int, str, str, Tuple[_Chosen, ...]]
+_Chosen = Tuple[str, Optional[str], str, bool, bool]
+_Trained = Tuple[str, Tuple[str, ...], str, str, Tuple[_Chosen, ...]]
 
 
 class _Step(Record):
@@ -372,21 +372,19 @@ class KerasTfChecker(Checker):
         """``call`` hands a loss to a helper whose adaptive branches ``summaries`` are: charged to
         the first that the call's arguments do not rule out (``optimizer('sgd', loss, lr)`` takes
         another branch)."""
-        for parameter, index, qualname, where, chosen in summaries:
-            given = _given_at(call, parameter, index)
-            if given is None:
-                continue
-            if self._rules_out(call, scope, chosen):
+        for parameter, positional, qualname, where, chosen in summaries:
+            given = _given(call, positional, parameter)
+            if given is None or self._rules_out(call, scope, positional, chosen):
                 continue
             name = f"{qualname} (built at {where}, called as {self.ctx.text(call.func)})"
             self.optimizers[id(call)] = _Optimizer(call, name, [], [(given, scope, None)])
             return
 
-    def _rules_out(self, call: ast.Call, scope: Scope, chosen: Tuple[_Chosen, ...]) -> bool:
+    def _rules_out(self, call: ast.Call, scope: Scope, positional: Sequence[str], chosen: Tuple[_Chosen, ...]) -> bool:
         """Whether ``call`` passes (or leaves at its default) a string that takes the helper away
         from a branch (unknown: not)."""
-        for selector, at, default, value, folded, equal in chosen:
-            given = _given_at(call, selector, at)
+        for selector, default, value, folded, equal in chosen:
+            given = _given(call, positional, selector)
             literal = self.ctx.literal(given, scope) if given is not None else default
             if isinstance(literal, str) and ((literal.lower() if folded else literal) == value) != equal:
                 return True
@@ -1319,7 +1317,7 @@ def _trains_parameters(module, node: ast.AST) -> Dict[str, List[_Trained]]:
                 where = f"{_shown(module.path)}:{construction.lineno}"
                 chosen = tuple(c for test, truth in tests for c in [_chosen_by(test, truth, selectors)] if c is not None)
                 found.setdefault(function.name, []).append(
-                    (call.args[0].id, params.index(call.args[0].id), built, where, chosen))
+                    (call.args[0].id, tuple(params), built, where, chosen))
     return found
 
 
@@ -1357,32 +1355,27 @@ def _calls_in(node: ast.AST, tests: _Tests) -> Iterator[Tuple[ast.Call, _Tests]]
             yield call, tests
 
 
-# a parameter a branch may be chosen by: its index among those a call fills (None: by keyword
-# only) and its default when it is a string
-_Selector = Tuple[Optional[int], Optional[str]]
-
-
-def _selectors(function: Union[ast.FunctionDef, ast.AsyncFunctionDef], params: List[str]) -> Dict[str, _Selector]:
-    """The parameters of ``function`` that hold what a call passes wherever they are read: not
-    rebound in its body (``learner = learner.lower()``), with their string defaults."""
+def _selectors(function: Union[ast.FunctionDef, ast.AsyncFunctionDef], params: List[str]) -> Dict[str, Optional[str]]:
+    """The parameters of ``function`` a branch may be chosen by (``params``, those a call fills by
+    position, and the keyword-only ones), with their string defaults: those that hold what a call
+    passes wherever they are read, not rebound in its body (``learner = learner.lower()``)."""
     arguments = function.args
     positional = [*arguments.posonlyargs, *arguments.args]
     defaults = dict(zip([a.arg for a in positional][::-1], arguments.defaults[::-1]))
     defaults.update({a.arg: d for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None})
     stored = {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
-    found: Dict[str, _Selector] = {}
+    found: Dict[str, Optional[str]] = {}
     for name in [*params, *(a.arg for a in arguments.kwonlyargs)]:
         if name not in stored:
             default = defaults.get(name)
-            text = default.value if isinstance(default, ast.Constant) and isinstance(default.value, str) else None
-            found[name] = (params.index(name) if name in params else None, text)
+            found[name] = default.value if isinstance(default, ast.Constant) and isinstance(default.value, str) else None
     return found
 
 
-def _chosen_by(test: ast.expr, truth: bool, selectors: Dict[str, _Selector]) -> Optional[_Chosen]:
+def _chosen_by(test: ast.expr, truth: bool, selectors: Dict[str, Optional[str]]) -> Optional[_Chosen]:
     """What ``learner == "adam"`` (``!=``, ``learner.lower() == "adam"``) being ``truth``
-    requires of a parameter: (parameter, its index, its string default, the string, whether
-    lower-cased, whether it must equal the string)."""
+    requires of a parameter: (parameter, its string default, the string, whether lower-cased,
+    whether it must equal the string)."""
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq))):
         return None
     for side, other in ((test.left, test.comparators[0]), (test.comparators[0], test.left)):
@@ -1391,19 +1384,8 @@ def _chosen_by(test: ast.expr, truth: bool, selectors: Dict[str, _Selector]) -> 
         name = side.func.value if folded else side  # type: ignore[union-attr]
         if isinstance(name, ast.Name) and name.id in selectors and isinstance(other, ast.Constant) \
                 and isinstance(other.value, str):
-            index, default = selectors[name.id]
-            return name.id, index, default, other.value, folded, truth == isinstance(test.ops[0], ast.Eq)
+            return name.id, selectors[name.id], other.value, folded, truth == isinstance(test.ops[0], ast.Eq)
     return None
-
-
-def _given_at(call: ast.Call, parameter: str, index: Optional[int]) -> Optional[ast.expr]:
-    """What ``call`` passes for a helper's ``parameter`` (at ``index`` among those a call fills;
-    None: keyword-only)."""
-    given = next((kw.value for kw in call.keywords if kw.arg == parameter), None)
-    if given is None and index is not None and index < len(call.args) \
-            and not any(isinstance(a, ast.Starred) for a in call.args[:index + 1]):
-        given = call.args[index]
-    return given
 
 
 def _merge(into: set, merged: set, part: _Inert) -> None:
@@ -1467,10 +1449,11 @@ def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
 
 def _given(call: ast.Call, positional: Sequence[str], name: str) -> Optional[ast.expr]:
     """What ``call`` passes for the parameter ``name``: by keyword, or at its place among the
-    parameters it can fill by position (``positional``)."""
+    parameters it can fill by position (``positional``); not known after a ``*args``."""
     found = next((kw.value for kw in call.keywords if kw.arg == name), None)
-    if found is None and name in positional and positional.index(name) < len(call.args):
-        found = call.args[positional.index(name)]
+    at = positional.index(name) if found is None and name in positional else len(call.args)
+    if at < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[:at + 1]):
+        found = call.args[at]
     return found
 
 
