@@ -1216,6 +1216,35 @@ def test_optimizers_handed_to_one_call_pair_with_the_arguments_of_their_prefix()
     assert found(source.replace("CriticNet(l2_weight=1e-3)", "CriticNet()")) == []  # left at its default of 0
 
 
+def test_an_agent_built_with_the_optimizer_and_handed_on_is_not_an_optimizer():
+    # the agent pairs Adam with its q-network; the learner it is handed to trains that, not the
+    # dataset model beside it (before: AWL201 named the dataset model's regularizer too)
+    source = """
+        import tensorflow as tf
+        from tf_agents.agents.dqn import dqn_agent
+        from tf_agents.train import learner
+
+        def q_network(l2=0.0):
+            return tf.keras.Sequential([tf.keras.layers.Dense(4, kernel_regularizer=tf.keras.regularizers.l2(l2))])
+
+        def embedder():
+            return tf.keras.Sequential([tf.keras.layers.Dense(8, kernel_regularizer="l2")])
+
+        def train(spec, root_dir):
+            dataset_fn = lambda: embedder()(spec)
+            agent = dqn_agent.DqnAgent(spec, q_network=q_network(), optimizer=tf.keras.optimizers.Adam(1e-3))
+            return learner.Learner(root_dir, agent, dataset_fn)
+    """
+    assert found(source) == []
+    assert found(source.replace("q_network()", "q_network(1e-4)")) == [(14, "AWL201")]
+    # handed on as an optimizer (a wrapper built with a model-like argument): its models are paired
+    wrapped = source.replace("dqn_agent.DqnAgent(spec, q_network=q_network(), optimizer=tf.keras.optimizers.Adam(1e-3))",
+                             "Wrapper(tf.keras.optimizers.Adam(1e-3), tf.constant(2.0))")
+    assert found(wrapped.replace("Learner(root_dir, agent,", "Learner(root_dir, optimizer=agent, model=")) == [(14, "AWL201")]
+    assert found(wrapped) == []
+    assert found(wrapped.replace("tf.constant(2.0)", "dynamic=True")) == [(14, "AWL201")]  # built with no model
+
+
 def test_a_network_class_re_exported_by_a_package_and_built_through_an_attribute(tmp_path):
     import pickle
 

@@ -312,6 +312,7 @@ class KerasTfChecker(Checker):
         unseen = {id(o.call): o for o in self.optimizers.values() if not (o.models or o.losses or o.trained_in)}
         if not unseen:
             return
+        handings = []
         for call, scope in self.ctx.resolver.calls:
             given = [(None, a) for a in call.args if not isinstance(a, ast.Starred)]
             given += [(kw.arg, kw.value) for kw in call.keywords if kw.arg is not None]
@@ -322,12 +323,27 @@ class KerasTfChecker(Checker):
                 held = [unseen[id(value)]] if id(value) in unseen else \
                     [o for o in self._optimizers(value, scope) if id(o.call) in unseen] if isinstance(value, ast.Name) else []
                 handed += [(keyword, value, optimizer) for optimizer in held]
-            others = [(k, v) for k, v in given if not any(v is value for _, value, _ in handed)]
+            if handed:
+                others = [(k, v) for k, v in given if not any(v is value for _, value, _ in handed)]
+                handings.append((call, scope, handed, others))
+        # an object built with the optimizer and a model it follows is a trainer (an agent): what
+        # it trains is there. Handed on (``Learner(root_dir, agent, dataset_fn)``), it is not an
+        # optimizer, and the other arguments of that call are not its models
+        trainers = {id(call) for call, scope, _, others in handings
+                    if any(isinstance(v, (ast.Name, ast.Call, ast.Attribute)) and self._followed(v, scope) for _, v in others)}
+        for call, scope, handed, others in handings:
+            handed = [(keyword, value, optimizer) for keyword, value, optimizer in handed
+                      if (keyword or "").endswith("optimizer") or not self._holds_trainer(value, scope, trainers)]
             pairs = {id(value): [v for k, v in others if k and _prefix(keyword) and k.startswith(_prefix(keyword))]
                      for keyword, value, _ in handed}
             for keyword, value, optimizer in handed:
                 models = pairs[id(value)] or ([] if any(pairs.values()) else [v for _, v in others])
                 optimizer.models.extend((model, scope) for model in models)
+
+    def _holds_trainer(self, value: ast.expr, scope: Scope, trainers: Set[int]) -> bool:
+        """Whether ``value`` is a variable that holds one of the ``trainers`` whatever assignment reaches it."""
+        bindings = self.ctx.resolver.reaching_all(value, scope) if isinstance(value, ast.Name) else []
+        return bool(bindings) and all(id(b.value) in trainers for b in bindings)
 
     def _inherited_training(self) -> None:
         """A loss handed to a training helper of another module of the project that minimizes
