@@ -36,7 +36,7 @@ from .prefilter import (
 )
 from .project_index import ProjectIndex
 from .summaries import Module, Reach, callable_reach
-from .scope import Resolver, Scope
+from .scope import Resolver, Scope, names_class
 
 def _routes() -> Tuple[Dict[str, List[Tuple[int, object]]], Dict[str, List[int]]]:
     by_name: Dict[str, List[Tuple[int, object]]] = {}
@@ -131,8 +131,10 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
             if init is not None:
                 for index, row in _BY_NAME.get(name[:-len(".__init__")], ()):
                     report(checker(index).check_init(call, scope, name[:-len(".__init__")], row, init))
-            if (project is not None and isinstance(call.func, ast.Attribute) and call.func.attr in _BY_METHOD
-                    and project.project_object(name.rsplit(".", 1)[0])):  # ``model.compile(...)`` of ``from .nets import model``
+            receiver = name.rsplit(".", 1)[0]
+            # ``model.compile(...)`` of ``from .nets import model``, or ``keras.Model.compile(self, ...)``
+            if isinstance(call.func, ast.Attribute) and call.func.attr in _BY_METHOD and (
+                    call.args and names_class(receiver) or project is not None and project.project_object(receiver)):
                 for index in _BY_METHOD[call.func.attr]:
                     report(checker(index).check_method(call, scope))
             continue

@@ -41,6 +41,12 @@ def naming_pattern(last_names: Iterable[str]) -> str:
     return rf"\b(?:{words})\b|{_GETATTR_OF_A_STRING}"
 
 
+def names_class(qualname: str) -> bool:
+    """Whether a qualified name of a library names a class (``keras.Model``), by the naming
+    convention frameworks keep: its last part is capitalized."""
+    return qualname.rsplit(".", 1)[-1][:1].isupper()
+
+
 class Binding(Record):
     pos: Position
     scope: "Scope"

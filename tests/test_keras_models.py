@@ -267,3 +267,36 @@ def test_a_helper_method_that_compiles_the_model_it_is_handed_static_or_not():
     assert [(f.line, f.code, f.related) for f in analyze_source(method)] == [(9, "AWL201", (14,))]
     classmethod_ = static.replace("@staticmethod", "@classmethod").replace("def get_model(layer)", "def get_model(cls, layer)")
     assert [(f.line, f.code) for f in analyze_source(classmethod_)] == [(10, "AWL201")]
+
+
+def test_compile_called_through_a_class_compiles_its_first_argument():
+    """``tf.keras.Model.compile(self, optimizer)`` in an override: the model is ``self`` and the
+    optimizer is the second argument (before: the first, ``self``, was read as the optimizer)."""
+    source = """
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.dense = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))
+
+            def compile(self, optimizer="adam", **kwargs):
+                tf.keras.Model.compile(self, optimizer, **kwargs)
+    """
+    assert codes(source) == [(11, "AWL201")]
+    assert codes(source.replace('optimizer="adam"', 'optimizer="sgd"')) == []
+    assert codes(source.replace('tf.keras.Model.compile(self, optimizer,', 'keras.Model.compile(self, optimizer="adam",')) \
+        == [(11, "AWL201")]
+    # a class of the module, and one of the project (merlin's ``BaseModel.compile(self, ...)``)
+    local = source.replace("class Net(keras.Model):", "class Base(keras.Model):\n            pass\n\n        class Net(Base):").replace(
+        "tf.keras.Model.compile", "Base.compile")
+    assert codes(local) == [(14, "AWL201")]
+    assert codes(local.replace('optimizer="adam"', 'optimizer="sgd"')) == []
+
+
+def test_compile_of_a_capitalized_instance_is_not_called_through_a_class():
+    source = """
+        MODEL = keras.Sequential([layers.Dense(10, kernel_regularizer="l2")])
+        MODEL.compile(keras.optimizers.Adam(1e-3), "mse")
+        PLAIN = keras.Sequential([layers.Dense(10)])
+        PLAIN.compile(keras.optimizers.Adam(1e-3), "mse")
+    """
+    assert codes(source) == [(6, "AWL201")]

@@ -31,7 +31,7 @@ from ..files import text_words
 from ..findings import Finding, place
 from ..project import legacy_keras
 from ..records import Record
-from ..scope import Binding, Resolver, Scope
+from ..scope import Binding, Resolver, Scope, names_class
 from ..summaries import ClassMembers, Module, Reach, method_parameters, stored_parameters
 from .base import Checker
 
@@ -407,8 +407,10 @@ class KerasTfChecker(Checker):
         return False
 
     def _link_compile(self, call: ast.Call, scope: Scope) -> None:
-        model = call.func.value  # type: ignore[attr-defined]
-        chosen = _argument(call, 0, "optimizer")
+        model, first = call.func.value, 0  # type: ignore[attr-defined]
+        if call.args and not isinstance(call.args[0], ast.Starred) and self._names_class(model, scope):
+            model, first = call.args[0], 1  # ``keras.Model.compile(self, optimizer)``: the model is the first argument
+        chosen = _argument(call, first, "optimizer")
         if chosen is None:
             return
         optimizers = self._optimizers(chosen, scope)
@@ -429,6 +431,17 @@ class KerasTfChecker(Checker):
             optimizers = [self.optimizers.setdefault(id(call), _Optimizer(call, name, [], []))]
         for optimizer in optimizers:
             optimizer.models.append((model, scope))
+
+    def _names_class(self, expr: ast.expr, scope: Scope) -> bool:
+        """Whether ``expr`` is a class (of this module, the project or Keras), not an instance."""
+        binding = self.ctx.reaching(expr, scope) if isinstance(expr, ast.Name) else None
+        if binding is not None and binding.node is not None:
+            return isinstance(binding.node, ast.ClassDef)
+        name = self.ctx.qualname(expr, scope)
+        if name is None:
+            return False
+        found = self._project_callable(name)
+        return isinstance(found[1], ast.ClassDef) if found is not None else names_class(name)
 
     def _optimizers(self, expr: ast.expr, scope: Scope) -> List[_Optimizer]:
         """The adaptive optimizer constructions ``expr`` may hold: followed through every
