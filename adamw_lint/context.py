@@ -16,6 +16,7 @@ from .catalog.conventions import LAZY_CALLS
 from .findings import Span
 from .records import Record
 from .scope import Binding, Resolver, Scope, is_unknown
+from .summaries import ClassMembers
 
 if TYPE_CHECKING:
     from .project_index import ProjectIndex
@@ -122,6 +123,10 @@ class Context:
         # the oldest torch the fixed code must run on (None: unknown); read by fix planning
         self.target_torch = target_torch
         self._answers: Dict[tuple, tuple] = {}  # (what, id of expr, id of scope, depth, where) → (expr, answer)
+        # id of a dict's value → the scope it is read in, for a dict read from another scope
+        # (``self.kw = {"weight_decay": wd}`` in ``__init__``, spread in another method)
+        self._homes: Dict[int, Scope] = {}
+        self._members: Optional[ClassMembers] = None
         self._steps = 0
         self.limit_hit: Optional[str] = None  # set when an analysis bound stopped the search early
 
@@ -160,10 +165,17 @@ class Context:
         return self.resolver.qualname(expr, scope)
 
     def literal(self, expr: ast.expr, scope: Scope) -> object:
-        return self.resolver.literal(expr, scope)
+        return self.resolver.literal(expr, self._homes.get(id(expr), scope))
 
     def follow(self, expr: ast.expr, scope: Scope) -> Tuple[ast.expr, Scope]:
-        return self.resolver.follow(expr, scope)
+        return self.resolver.follow(expr, self._homes.get(id(expr), scope))
+
+    @property
+    def members(self) -> ClassMembers:
+        """The ``self`` attributes of the module's class families, collected when first asked."""
+        if self._members is None:
+            self._members = ClassMembers(self.resolver)
+        return self._members
 
     def reaching(self, name: ast.Name, scope: Scope) -> Optional[Binding]:
         """The binding of ``name`` that holds its value where it is used (the last one before)."""
@@ -234,8 +246,10 @@ class Context:
     def bind(self, call: ast.Call, scope: Scope, sig: Signature) -> Bound:
         return bind(self.call_args(call, scope), sig)
 
-    def dict_entries(self, expr: ast.expr, scope: Scope) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
-        """A dict literal's (or ``dict(...)``'s) string keys, and whether it has unknown parts."""
+    def dict_entries(self, expr: ast.expr, scope: Scope, depth: int = 0) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
+        """A dict literal's (or ``dict(...)``'s) string keys, and whether it has unknown parts; also
+        of the dicts a table entry (``DEFAULTS["opt_params"]``) or ``self.<attr>`` (what the class
+        family stores there) holds. Each value is read in the scope of its dict (``_homes``)."""
         expr, scope = self.follow(expr, scope)
         entries: Dict[str, ast.expr] = {}
         incomplete = False
@@ -243,6 +257,7 @@ class Context:
             for key, value in zip(expr.keys, expr.values):
                 if isinstance(key, ast.Constant) and isinstance(key.value, str):
                     entries[key.value] = value
+                    self._homes[id(value)] = scope
                 else:
                     incomplete = True
             return entries, incomplete
@@ -258,8 +273,32 @@ class Context:
                     incomplete = True
                 else:
                     entries[kw.arg] = kw.value
+                    self._homes[id(kw.value)] = scope
             return entries, incomplete
+        if depth < _DEPTH and isinstance(expr, (ast.Subscript, ast.Call, ast.Attribute)):
+            return self._held_dicts(expr, scope, depth)
         return None
+
+    def _held_dicts(self, expr: ast.expr, scope: Scope, depth: int) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
+        """The entries of the dicts a table entry or ``self.<attr>`` may hold: incomplete when it
+        may hold several values, or one that is not a dict."""
+        if isinstance(expr, ast.Attribute):
+            member = self.members.self_attribute(expr, scope)
+            held = [(v, s) for v, s in self.members.values(*member) if isinstance(v, ast.expr)] if member else []
+        else:
+            held = [(value, value_scope) for value, value_scope, _ in self._table_entry(expr, scope) or ()]
+        entries: Dict[str, ast.expr] = {}
+        incomplete, found = len(held) > 1, False
+        for value, value_scope in held:
+            got = self.dict_entries(value, value_scope, depth + 1)
+            if got is None:
+                incomplete = True
+                continue
+            found = True
+            incomplete = incomplete or got[1]
+            for key, entry in got[0].items():
+                entries.setdefault(key, entry)
+        return (entries, incomplete) if found else None
 
     def _reaching_dicts(self, name: ast.Name, scope: Scope) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
         """``**options`` where ``options`` may hold several values (``if options is None: options =

@@ -79,9 +79,10 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
     ``limited``: called with the reason when an analysis bound stopped a search early (the
     findings returned are still right, but some may be missing)."""
     package = project.package_of(path) if project is not None and path is not None else None
-    extra = (_REACH_WORD,) if project is not None else ()
     text = "".join(lines)
-    resolver = Resolver(catalog.STAR_IMPORTED, _bodies_to_visit(tree, lines, text, extra), package,
+    # a body that names weight_decay may build what a call elsewhere spreads into an optimizer
+    # (``self.kw = {"weight_decay": wd}``), or be a wrapper another module calls
+    resolver = Resolver(catalog.STAR_IMPORTED, _bodies_to_visit(tree, lines, text, (_REACH_WORD,)), package,
                         project.beside(path) if project is not None and path is not None else None)
     if project is not None:
         resolver.imported_literal = project.literal

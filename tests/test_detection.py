@@ -176,6 +176,54 @@ def test_star_args_and_kwargs():
     assert codes("import torch\nhp = [1e-3, (0.9, 0.999), 1e-8, 1e-4]\ntorch.optim.Adam(p, *hp)\n") == [(3, "AWL101")]
 
 
+@pytest.mark.parametrize("decay,expected", [("1e-4", [(11, "AWL101")]), ("0.0", [])])
+def test_kwargs_held_by_a_table_entry_or_an_attribute(decay, expected):
+    # the dict a table holds under a key, directly or through a name, and the one the class
+    # stores in self.<attr>, each read for its decay
+    source = f"""
+        import torch
+
+        DEFAULTS = {{"opt": torch.optim.Adam, "opt_params": {{"weight_decay": {decay}, "lr": 3e-4}}}}
+
+        class Trainer:
+            def __init__(self):
+                self.opt_params = {{"weight_decay": {decay}, "lr": 3e-4}}
+
+            def make(self, params):
+                return torch.optim.Adam(params, **self.opt_params)
+    """
+    assert codes(source) == expected
+    for spread in ('DEFAULTS["opt_params"]', 'DEFAULTS.get("opt_params")', "kw"):
+        variant = source.replace("**self.opt_params", f"**{spread}").replace(
+            "return torch", 'kw = DEFAULTS["opt_params"]; return torch')
+        assert codes(variant) == expected
+    assert codes(source.replace("**self.opt_params", '**DEFAULTS["opt_other"]')) == []  # no such entry: unknown
+    assert codes(source.replace('self.opt_params = {"weight_decay"', 'self.opt_params = {"lr": 1, "momentum"')) == [] \
+        if expected else True
+
+
+def test_kwargs_a_class_stores_are_read_where_it_stores_them():
+    # ``wd`` is 0.0 where the dict is built; ``make``'s own ``wd`` is not what it holds
+    source = """
+        import torch
+
+        class Trainer:
+            def __init__(self):
+                wd = 0.0
+                self.kw = {"weight_decay": wd}
+
+            def make(self, params):
+                wd = 1e-2
+                return torch.optim.Adam(params, **self.kw)
+    """
+    assert codes(source) == []
+    assert codes(source.replace("wd = 0.0", "wd = 1e-4")) == [(11, "AWL101")]
+    # stored twice, one without the decay: reported, and the message says the dict may not set it
+    twice = source.replace("wd = 0.0", "wd = 1e-4").replace("def make(self, params):",
+                                                          "def reset(self):\n                self.kw = {}\n\n            def make(self, params):")
+    assert codes(twice) == [(14, "AWL101")]
+
+
 # --- param groups, wrappers ---------------------------------------------------------------------
 
 def test_param_groups():

@@ -182,7 +182,7 @@ class KerasTfChecker(Checker):
         self._mutations: Dict[int, List[Tuple[ast.Call, Scope]]] = {}  # binding id → x.add(...) calls on it
         self.others: List[Tuple[ast.expr, Scope]] = []  # models compiled with an optimizer not reported here
         self._calls: Dict[int, List[Tuple[ast.Call, Scope]]] = {}  # id of a module function → its calls in the walk being judged (``_walked``)
-        self.members = ClassMembers(ctx.resolver)
+        self.members = ctx.members
         self._paths: Dict[int, str] = {}  # id of another project module's scope → its path as shown
         self._foreign: List[Resolver] = []  # those modules' resolvers
         self._callers: Optional[Dict[str, List[Tuple[ast.Call, Scope]]]] = None  # callee name → this module's calls
