@@ -311,3 +311,36 @@ def test_bodies_without_the_optimizer_name_still_resolve_module_aliases(source):
 def test_a_global_rebinding_in_a_skipped_looking_body_is_still_seen():
     source = "from torch.optim import Adam\n\ndef swap():\n    global Adam\n    Adam = object\n\nAdam(p, weight_decay=1e-4)\n"
     assert codes(source) == []
+
+
+def test_pyro_optimizers_take_the_optimizers_options_as_one_dict():
+    # pyro.optim.Adam(d) is torch.optim.Adam(param, **d); ClippedAdam is pyro's own, coupled (additions §A1)
+    source = """
+        import pyro
+        import torch
+        from pyro.optim import ClippedAdam, PyroOptim
+
+        def fit(wd=1e-4):
+            a = pyro.optim.Adam({"lr": 1e-3, "weight_decay": 1e-4})
+            b = ClippedAdam({"lr": 1e-3, "weight_decay": wd})
+            c = PyroOptim(torch.optim.Adam, {"lr": 1e-3, "weight_decay": 1e-4})
+            d = pyro.optim.NAdam({"weight_decay": 1e-4})
+    """
+    findings = analyze_source(textwrap.dedent(source))
+    assert [(f.line, f.code) for f in findings] == [(7, "AWL101"), (8, "AWL103"), (9, "AWL101"), (10, "AWL102")]
+    assert "use pyro.optim.AdamW and re-tune" in findings[0].message
+    assert findings[0].fix is None and "write pyro.optim.AdamW by hand" in findings[0].fix_blocked
+    assert "clip_args={'clip_value': clip_norm}" in findings[1].message and "if it is non-zero" in findings[1].message
+    assert findings[2].fix is not None  # the class PyroOptim is given is renamed in place
+    # the decoupled ones, SGD, no decay, a decay of zero, a per-parameter callable: nothing
+    quiet = """
+        import pyro
+        from pyro.optim import ClippedAdam
+        a = pyro.optim.AdamW({"lr": 1e-3, "weight_decay": 1e-2})
+        b = pyro.optim.SGD({"lr": 1e-3, "weight_decay": 1e-4})
+        c = pyro.optim.Adam({"lr": 1e-3})
+        d = ClippedAdam({"lr": 1e-3, "weight_decay": 0.0})
+        e = pyro.optim.Adam(lambda name: {"lr": 1e-3, "weight_decay": 1e-4})
+        f = pyro.optim.NAdam({"weight_decay": 1e-4, "decoupled_weight_decay": True})
+    """
+    assert codes(quiet) == []

@@ -65,3 +65,8 @@ def test_semantics_reference_lives_in_the_repository_and_every_citation_resolves
             for number in re.findall(r"\d+", trap):
                 assert re.search(rf"^{number}\. ", semantics[semantics.index("## 6."):], re.M), (row.source, number)
     assert cited >= 30
+    # facts beyond the reference: docs/semantics-additions.md, cited as "additions §An"
+    additions = (ROOT / "docs" / "semantics-additions.md").read_text(encoding="utf-8")
+    sections = set(re.findall(r"^## (A\d+)\. ", additions, re.M))
+    cited = [s for row in catalog.all_rows() for s in re.findall(r"additions §(A\d+)", row.source)]
+    assert cited and set(cited) <= sections, (cited, sections)

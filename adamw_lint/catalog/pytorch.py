@@ -507,6 +507,19 @@ OPTIMIZERS: Tuple[OptimizerApi, ...] = (
             Example("import transformers\nopt = transformers.AdamW(params, lr=5e-5, correct_bias=False)\n"),
         ),
     ),
+    OptimizerApi(
+        names=("pyro.optim.clipped_adam.ClippedAdam",),
+        signature_text=(
+            "params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, clip_norm=10.0, lrd=1.0, "
+            "centered_variance=False"
+        ),
+        decay=COUPLED,
+        source="additions §A1",
+        code="AWL103",
+        advice="use pyro.optim.AdamW with the same dict, and clip_args={'clip_value': clip_norm} for its clamping",
+        valid=("from pyro.optim import ClippedAdam\nopt = ClippedAdam({'lr': 1e-3, 'clip_norm': 5.0})\n",),
+        invalid=(Example("import pyro\nopt = pyro.optim.ClippedAdam({'lr': 1e-3, 'weight_decay': 1e-4})\n"),),
+    ),
 )
 
 _TIMM_COUPLED = {
@@ -585,7 +598,27 @@ FACTORIES: Tuple[OptimizerFactory, ...] = (
     ),
 )
 
+# pyro's optimizers take the optimizer's keyword arguments as one dict: ``pyro.optim.Adam(optim_args)``
+# is generated for every torch.optim class (pyro.optim.pytorch_optimizers), ClippedAdam is pyro's own
+_PYRO_BUILDS = {
+    **{f"torch.optim.{cls}": (f"pyro.optim.{cls}", f"pyro.optim.pytorch_optimizers.{cls}")
+       for cls in ("Adam", "AdamW", "NAdam", "RAdam", "Adamax", "Adagrad", "RMSprop", "Adadelta", "SGD")},
+    "pyro.optim.clipped_adam.ClippedAdam": ("pyro.optim.ClippedAdam", "pyro.optim.optim.ClippedAdam"),
+}
+
 WRAPPERS: Tuple[OptimizerWrapper, ...] = (
+    *(
+        OptimizerWrapper(names=names, signature_text="optim_args, clip_args=None", wraps=built, kwargs="optim_args",
+                      source="additions §A1")
+        for built, names in _PYRO_BUILDS.items()
+    ),
+    OptimizerWrapper(
+        names=("pyro.optim.PyroOptim", "pyro.optim.optim.PyroOptim"),
+        signature_text="optim_constructor, optim_args, clip_args=None",
+        optimizer="optim_constructor",
+        kwargs="optim_args",
+        source="additions §A1",
+    ),
     OptimizerWrapper(
         names=("functools.partial",),
         signature_text="func, /, *args, **keywords",

@@ -173,8 +173,9 @@ class OptimizerWrapper(Record):
 
     names: Tuple[str, ...]
     signature_text: str
-    optimizer: str  # the argument holding the optimizer class
     source: str
+    optimizer: Optional[str] = None  # the argument holding the optimizer class
+    wraps: Optional[str] = None  # or the class it always builds (pyro.optim.Adam: torch.optim.Adam)
     params: Optional[str] = None  # wrapper argument forwarded as the optimizer's ``params``
     positional_from: Optional[int] = None  # wrapper *args forwarded from this index on
     kwargs: Optional[str] = None  # a dict argument forwarded as keywords

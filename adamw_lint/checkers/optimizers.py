@@ -61,10 +61,10 @@ class OptimizerChecker(Checker):
     def check_wrapper(self, wrapper: OptimizerWrapper, call: ast.Call, scope: Scope) -> Optional[Finding]:
         ctx = self.ctx
         bound = bind(ctx.call_args(call, scope), wrapper.signature)
-        cls = bound.get(wrapper.optimizer)
+        cls = bound.get(wrapper.optimizer) if wrapper.optimizer is not None else call.func
         if not isinstance(cls, ast.expr):
             return None
-        name = ctx.qualname(cls, scope)
+        name = wrapper.wraps or ctx.qualname(cls, scope)
         api = catalog.OPTIMIZERS_BY_NAME.get(name or "")
         if api is None or name is None:
             return None
@@ -88,7 +88,13 @@ class OptimizerChecker(Checker):
                 forwarded.keywords.update(entries[0])
                 forwarded.keyword_home.update({k: "dict" for k in entries[0]})
                 forwarded.open_keywords = forwarded.open_keywords or entries[1]
-        return self.check_optimizer(api, name, cls, forwarded, call, scope, wrapper)
+        via = None
+        if wrapper.wraps:  # ``pyro.optim.Adam({...})``: no class is written here to rename
+            shown = ctx.text(call.func)
+            instead = _decoupled(api, name, wrapper) if api.rename.get(name) else "the switch in that dict"
+            via = Via(f"{shown} builds it from the dict it is given", (),
+                      f"{shown} takes the optimizer's options as one dict: write {instead} by hand")
+        return self.check_optimizer(api, name, cls, forwarded, call, scope, wrapper, via)
 
     # optimizers ------------------------------------------------------------------------
     def check_optimizer(
@@ -178,7 +184,7 @@ class OptimizerChecker(Checker):
                 return f"pass {api.switch}=True ({api.since} or later)"
             return f"use {api.rename[name]} ({unusable})"
         if api.fix == "rename":
-            return f"use {api.rename[name]}"
+            return f"use {_decoupled(api, name, wrapper)}"
         return api.advice
 
     def _finding(self, api, name, call, cls, bound, scope, message, groups, wrapper, via=None) -> Finding:
@@ -392,4 +398,14 @@ def _within(inner: ast.AST, outer: ast.AST) -> bool:
     return (outer.lineno, outer.col_offset) <= start < (outer.end_lineno, outer.end_col_offset)  # type: ignore[attr-defined]
 
 
+def _decoupled(api: OptimizerApi, name: str, wrapper: Optional[OptimizerWrapper]) -> str:
+    """The decoupled optimizer to use instead of ``name``: for a wrapper that always builds it
+    (``pyro.optim.Adam``), the wrapper of the same package for the decoupled class."""
+    target = api.rename[name]
+    if wrapper is not None and wrapper.wraps:
+        return f"{wrapper.names[0].rsplit('.', 1)[0]}.{target.rsplit('.', 1)[1]}"
+    return target
+
+
 __all__: Tuple[str, ...] = ("OptimizerChecker", "Via")
+
