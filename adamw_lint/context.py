@@ -9,6 +9,7 @@ It never decides what is a finding: that belongs to the checkers.
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from .catalog import Signature
@@ -123,9 +124,9 @@ class Context:
         # the oldest torch the fixed code must run on (None: unknown); read by fix planning
         self.target_torch = target_torch
         self._answers: Dict[tuple, tuple] = {}  # (what, id of expr, id of scope, depth, where) → (expr, answer)
-        # id of a dict's value → the scope it is read in, for a dict read from another scope
-        # (``self.kw = {"weight_decay": wd}`` in ``__init__``, spread in another method)
-        self._homes: Dict[int, Scope] = {}
+        # id of a dict's value → (the value, the scope it is read in), for a dict read from another
+        # scope (``self.kw = {"weight_decay": wd}`` in ``__init__``, spread in another method)
+        self._homes: Dict[int, Tuple[ast.expr, Scope]] = {}
         self._members: Optional[ClassMembers] = None
         self._steps = 0
         self.limit_hit: Optional[str] = None  # set when an analysis bound stopped the search early
@@ -162,13 +163,19 @@ class Context:
 
     # names and values ------------------------------------------------------------------
     def qualname(self, expr: ast.expr, scope: Scope) -> Optional[str]:
-        return self.resolver.qualname(expr, scope)
+        return self.resolver.qualname(expr, self.home(expr, scope))
+
+    def home(self, expr: ast.expr, scope: Scope) -> Scope:
+        """The scope ``expr`` is read in: its dict's, for a value ``dict_entries`` found in
+        another scope; else ``scope``."""
+        home = self._homes.get(id(expr))
+        return home[1] if home is not None and home[0] is expr else scope
 
     def literal(self, expr: ast.expr, scope: Scope) -> object:
-        return self.resolver.literal(expr, self._homes.get(id(expr), scope))
+        return self.resolver.literal(expr, self.home(expr, scope))
 
     def follow(self, expr: ast.expr, scope: Scope) -> Tuple[ast.expr, Scope]:
-        return self.resolver.follow(expr, self._homes.get(id(expr), scope))
+        return self.resolver.follow(expr, self.home(expr, scope))
 
     @property
     def members(self) -> ClassMembers:
@@ -257,7 +264,7 @@ class Context:
             for key, value in zip(expr.keys, expr.values):
                 if isinstance(key, ast.Constant) and isinstance(key.value, str):
                     entries[key.value] = value
-                    self._homes[id(value)] = scope
+                    self._homes[id(value)] = value, scope
                 else:
                     incomplete = True
             return entries, incomplete
@@ -273,32 +280,52 @@ class Context:
                     incomplete = True
                 else:
                     entries[kw.arg] = kw.value
-                    self._homes[id(kw.value)] = scope
+                    self._homes[id(kw.value)] = kw.value, scope
             return entries, incomplete
         if depth < _DEPTH and isinstance(expr, (ast.Subscript, ast.Call, ast.Attribute)):
             return self._held_dicts(expr, scope, depth)
         return None
 
     def _held_dicts(self, expr: ast.expr, scope: Scope, depth: int) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
-        """The entries of the dicts a table entry or ``self.<attr>`` may hold: incomplete when it
-        may hold several values, or one that is not a dict."""
+        """The entries of the dict a table entry or ``self.<attr>`` holds, when it is one known
+        dict: a table read with a literal key (or a table of one entry), an attribute stored once
+        (``_stored_once``); unknown otherwise (several dicts are several possibilities, not one)."""
         if isinstance(expr, ast.Attribute):
-            member = self.members.self_attribute(expr, scope)
-            held = [(v, s) for v, s in self.members.values(*member) if isinstance(v, ast.expr)] if member else []
+            held = self._stored_once(expr, scope)
         else:
-            held = [(value, value_scope) for value, value_scope, _ in self._table_entry(expr, scope) or ()]
-        entries: Dict[str, ast.expr] = {}
-        incomplete, found = len(held) > 1, False
-        for value, value_scope in held:
-            got = self.dict_entries(value, value_scope, depth + 1)
-            if got is None:
-                incomplete = True
-                continue
-            found = True
-            incomplete = incomplete or got[1]
-            for key, entry in got[0].items():
-                entries.setdefault(key, entry)
-        return (entries, incomplete) if found else None
+            entry = self._table_entry(expr, scope, depth)
+            held = (entry[0][0], entry[0][1]) if entry is not None and len(entry) == 1 else None
+        return self.dict_entries(held[0], held[1], depth + 1) if held is not None else None
+
+    def _stored_once(self, expr: ast.Attribute, scope: Scope) -> Optional[Tuple[ast.expr, Scope]]:
+        """What ``self.<attr>`` holds in a method, when the instance gets it from one store and
+        nothing else touches it: the classes it may be an instance of (the method's, its bases,
+        its subclasses of this module) store it once, in a method the resolver read (their text
+        says so too: a method it skipped may store it as well), hold no class-level value of it,
+        and neither index it nor call its methods (``self.kw["weight_decay"] = 0``,
+        ``self.kw.update(...)``), which may change it."""
+        member = self.members.self_attribute(expr, scope)
+        if member is None or not isinstance(expr.value, ast.Name):
+            return None
+        cls, attr = member
+        lineage = self.members.lineage(cls)
+        held = [(value, value_scope) for value, value_scope in self.members.values(cls, attr)
+                if isinstance(value, ast.expr) and any(_class_of(value_scope) is c for c in lineage)]
+        if len(held) != 1:
+            return None
+        use = re.compile(rf"\b{re.escape(expr.value.id)}\s*\.\s*{re.escape(attr)}\b\s*(=(?!=)|:|\[|\.|[-+*/%@&|^<>]+=)?")
+        stores = 0
+        for c in lineage:
+            class_scope = self.resolver.scope_of(c)
+            if class_scope is None or attr in class_scope.bindings:
+                return None
+            for found in use.finditer("".join(self.lines[c.lineno - 1:c.end_lineno])):  # type: ignore[misc]
+                after = found.group(1)
+                if after in ("=", ":"):
+                    stores += 1
+                elif after is not None:
+                    return None
+        return held[0] if stores == 1 else None
 
     def _reaching_dicts(self, name: ast.Name, scope: Scope) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
         """``**options`` where ``options`` may hold several values (``if options is None: options =
@@ -336,6 +363,7 @@ class Context:
         registry indexed by a key (``OPTIMIZERS[name]``, ``OPTIMIZERS.get(name)``: the entry when
         the key is a literal, every entry otherwise), ``getattr(torch.optim, name)`` with the
         names ``name`` may hold, detectron2's ``L(cls)``. Unknown parts contribute nothing."""
+        scope = self.home(expr, scope)
         key = ("alternatives", id(expr), id(scope), depth, where)
         known = self._answers.get(key)
         if known is None or known[0] is not expr:  # the node is kept: its id cannot be reused
@@ -375,6 +403,7 @@ class Context:
 
     def strings(self, expr: ast.expr, scope: Scope, depth: int = 0) -> List[str]:
         """The string literals ``expr`` may hold (through branches, names and tables)."""
+        scope = self.home(expr, scope)
         key = ("strings", id(expr), id(scope), depth, "")
         known = self._answers.get(key)
         if known is None or known[0] is not expr:  # the node is kept: its id cannot be reused
@@ -400,7 +429,7 @@ class Context:
                 found += self.strings(value, value_scope, depth + 1)
         return found
 
-    def _table_entry(self, expr: ast.expr, scope: Scope) -> Optional[List[Tuple[ast.expr, Scope, str]]]:
+    def _table_entry(self, expr: ast.expr, scope: Scope, depth: int = 0) -> Optional[List[Tuple[ast.expr, Scope, str]]]:
         """``TABLE[key]`` or ``TABLE.get(key[, default])`` on a dict literal: the entry for a
         literal key, or every entry (and the default) for a key that is not one; each with the
         file that holds it when the table is in another module of the project ("" here)."""
@@ -413,7 +442,7 @@ class Context:
         else:
             return None
         followed, table_scope = self.follow(table, scope)
-        entries = self.dict_entries(followed, table_scope)
+        entries = self.dict_entries(followed, table_scope, depth + 1)
         where = ""
         if entries is None and self.project is not None:
             name = self.qualname(followed, table_scope)
@@ -432,6 +461,13 @@ class Context:
         if default is not None:
             found.append((default, scope, ""))
         return found
+
+
+def _class_of(scope: Scope) -> Optional[ast.AST]:
+    """The class whose method (or a def nested in one) ``scope`` is."""
+    while scope.parent is not None and scope.kind != "class":
+        scope = scope.parent
+    return scope.node if scope.kind == "class" else None
 
 
 def _is_builtin(call: ast.Call, name: str, scope: Scope) -> bool:

@@ -27,6 +27,7 @@ def default_note(ctx: Context, expr: object, scope: Scope) -> str:
     if not isinstance(expr, ast.expr):
         return ""
     found = None
+    scope = ctx.home(expr, scope)  # a dict's value is read where the dict is
     if isinstance(expr, ast.Name):
         found = _parameter_default(ctx, expr, scope)
     elif isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):

@@ -43,8 +43,9 @@ def naming_pattern(last_names: Iterable[str]) -> str:
 
 def names_class(qualname: str) -> bool:
     """Whether a qualified name of a library names a class (``keras.Model``), by the naming
-    convention frameworks keep: its last part is capitalized."""
-    return qualname.rsplit(".", 1)[-1][:1].isupper()
+    convention frameworks keep: its last part is in CapWords (``MODEL``, a constant, is not)."""
+    last = qualname.rsplit(".", 1)[-1]
+    return last[:1].isupper() and not last.isupper()
 
 
 class Binding(Record):

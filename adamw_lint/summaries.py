@@ -276,6 +276,7 @@ class ClassMembers:
         self.resolver = resolver
         self._families: Dict[int, List[ast.ClassDef]] = {}
         self._members: Dict[int, Dict[str, List[Value]]] = {}  # id of a family's first class → attr → values
+        self._links: Optional[Tuple[Dict[int, List[ast.ClassDef]], Dict[int, List[ast.ClassDef]]]] = None
 
     def self_attribute(self, node: ast.expr, scope: Scope) -> Optional[Tuple[ast.ClassDef, str]]:
         """``(class, attr)`` when ``node`` reads ``self.<attr>`` in a method of ``class``."""
@@ -293,8 +294,40 @@ class ClassMembers:
         return self._members[key].get(attr, [])
 
     def family(self, cls: ast.ClassDef) -> List[ast.ClassDef]:
-        """``cls``, its bases and its subclasses defined in this module (transitively)."""
+        """``cls`` and the classes of this module related to it by inheritance, either way and
+        transitively (its bases' other subclasses too): those whose methods may share a ``self``
+        attribute's story, as the Keras walks read it."""
         if id(cls) not in self._families:
+            family = self._related(cls, both=True)
+            for member in family:
+                self._families[id(member)] = family
+        return self._families[id(cls)]
+
+    def lineage(self, cls: ast.ClassDef) -> List[ast.ClassDef]:
+        """``cls``, its bases and its subclasses defined in this module (transitively), not a
+        sibling: the classes whose methods run on an instance a method of ``cls`` is given."""
+        return self._related(cls, both=False)
+
+    def _related(self, cls: ast.ClassDef, both: bool) -> List[ast.ClassDef]:
+        """``both``: every class reached through bases and subclasses alike; else the bases
+        upwards, then the subclasses downwards."""
+        parents, children = self._inheritance()
+        found = [cls]
+        for links in [(parents, children)] if both else [(parents,), (children,)]:
+            stack = [cls]
+            while stack:
+                current = stack.pop()
+                for link in links:
+                    for other in link.get(id(current), []):
+                        if not any(other is c for c in found):
+                            found.append(other)
+                            stack.append(other)
+        found.sort(key=lambda c: (c.lineno, c.col_offset))
+        return found
+
+    def _inheritance(self) -> Tuple[Dict[int, List[ast.ClassDef]], Dict[int, List[ast.ClassDef]]]:
+        """The module's classes' local bases and subclasses, by id."""
+        if self._links is None:
             classes = [c for c, _ in self.resolver.classes]
             parents: Dict[int, List[ast.ClassDef]] = {id(c): [] for c in classes}
             children: Dict[int, List[ast.ClassDef]] = {id(c): [] for c in classes}
@@ -304,17 +337,8 @@ class ClassMembers:
                     if parent is not None and id(parent) in parents:
                         parents[id(child)].append(parent)
                         children[id(parent)].append(child)
-            family, stack = [], [cls]
-            while stack:
-                current = stack.pop()
-                if any(current is c for c in family):
-                    continue
-                family.append(current)
-                stack += parents.get(id(current), []) + children.get(id(current), [])
-            family.sort(key=lambda c: (c.lineno, c.col_offset))
-            for member in family:
-                self._families[id(member)] = family
-        return self._families[id(cls)]
+            self._links = parents, children
+        return self._links
 
     def _local_class(self, base: ast.expr, scope: Scope) -> Optional[ast.ClassDef]:
         if not isinstance(base, ast.Name):
@@ -337,11 +361,16 @@ class ClassMembers:
                 receiver = _first_parameter(method)
                 if scope is None or receiver is None:
                     continue  # a body the resolver skipped holds nothing the checkers follow
+                inner: Dict[int, Scope] = {}  # a statement of a def nested in the method → that def's scope
                 for node in statements(method):
+                    if node is not method and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                        nested = self.resolver.scope_of(node)
+                        if nested is not None:
+                            inner.update((id(statement), nested) for statement in statements(node))
                     for target, value in _stores(node):
                         if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
                                 and target.value.id == receiver:
-                            members.setdefault(target.attr, []).append((value, scope))
+                            members.setdefault(target.attr, []).append((value, inner.get(id(node), scope)))
         return members
 
 

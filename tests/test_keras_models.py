@@ -293,6 +293,11 @@ def test_compile_called_through_a_class_compiles_its_first_argument():
 
 
 def test_compile_of_a_capitalized_instance_is_not_called_through_a_class():
+    from adamw_lint.scope import names_class
+
+    # a library's name is a class by the CapWords convention; a constant is not
+    assert names_class("keras.Model") and names_class("tensorflow.keras.Sequential") and names_class("M2Net")
+    assert not names_class("settings.MODEL") and not names_class("zoo.net") and not names_class("zoo.N")
     source = """
         MODEL = keras.Sequential([layers.Dense(10, kernel_regularizer="l2")])
         MODEL.compile(keras.optimizers.Adam(1e-3), "mse")

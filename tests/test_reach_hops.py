@@ -1237,12 +1237,14 @@ def test_an_agent_built_with_the_optimizer_and_handed_on_is_not_an_optimizer():
     """
     assert found(source) == []
     assert found(source.replace("q_network()", "q_network(1e-4)")) == [(14, "AWL201")]
-    # handed on as an optimizer (a wrapper built with a model-like argument): its models are paired
-    wrapped = source.replace("dqn_agent.DqnAgent(spec, q_network=q_network(), optimizer=tf.keras.optimizers.Adam(1e-3))",
-                             "Wrapper(tf.keras.optimizers.Adam(1e-3), tf.constant(2.0))")
-    assert found(wrapped.replace("Learner(root_dir, agent,", "Learner(root_dir, optimizer=agent, model=")) == [(14, "AWL201")]
-    assert found(wrapped) == []
-    assert found(wrapped.replace("tf.constant(2.0)", "dynamic=True")) == [(14, "AWL201")]  # built with no model
+    # built with no model beside it (a constant, a loss, a flag): an optimizer wrapper, whose
+    # models are what it is handed with
+    for beside in ("tf.constant(2.0)", "tf.keras.losses.MeanSquaredError()", "dynamic=True"):
+        wrapped = source.replace("dqn_agent.DqnAgent(spec, q_network=q_network(), optimizer=tf.keras.optimizers.Adam(1e-3))",
+                                 f"Wrapper(tf.keras.optimizers.Adam(1e-3), {beside})")
+        assert found(wrapped) == [(14, "AWL201")], beside
+    # a trainer handed on under an optimizer keyword is an optimizer there
+    assert found(source.replace("Learner(root_dir, agent,", "Learner(root_dir, optimizer=agent, model=")) == [(14, "AWL201")]
 
 
 def test_a_network_class_re_exported_by_a_package_and_built_through_an_attribute(tmp_path):

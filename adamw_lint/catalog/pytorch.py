@@ -516,7 +516,8 @@ OPTIMIZERS: Tuple[OptimizerApi, ...] = (
         decay=COUPLED,
         source="additions §A1",
         code="AWL103",
-        advice="use pyro.optim.AdamW with the same dict, and clip_args={'clip_value': clip_norm} for its clamping",
+        advice=("use pyro.optim.AdamW with the dict's lr, betas, eps and weight_decay (it takes no clip_norm, lrd or "
+                "centered_variance), and clip_args={'clip_value': clip_norm} (10.0 by default) for the clamping"),
         valid=("from pyro.optim import ClippedAdam\nopt = ClippedAdam({'lr': 1e-3, 'clip_norm': 5.0})\n",),
         invalid=(Example("import pyro\nopt = pyro.optim.ClippedAdam({'lr': 1e-3, 'weight_decay': 1e-4})\n"),),
     ),
@@ -600,17 +601,16 @@ FACTORIES: Tuple[OptimizerFactory, ...] = (
 
 # pyro's optimizers take the optimizer's keyword arguments as one dict: ``pyro.optim.Adam(optim_args)``
 # is generated for every torch.optim class (pyro.optim.pytorch_optimizers), ClippedAdam is pyro's own
-_PYRO_BUILDS = {
-    **{f"torch.optim.{cls}": (f"pyro.optim.{cls}", f"pyro.optim.pytorch_optimizers.{cls}")
+_PYRO_BUILDS = {  # the class → the wrapper's names and signature
+    **{f"torch.optim.{cls}": ((f"pyro.optim.{cls}", f"pyro.optim.pytorch_optimizers.{cls}"), "optim_args, clip_args=None")
        for cls in ("Adam", "AdamW", "NAdam", "RAdam", "Adamax", "Adagrad", "RMSprop", "Adadelta", "SGD")},
-    "pyro.optim.clipped_adam.ClippedAdam": ("pyro.optim.ClippedAdam", "pyro.optim.optim.ClippedAdam"),
+    "pyro.optim.clipped_adam.ClippedAdam": (("pyro.optim.ClippedAdam", "pyro.optim.optim.ClippedAdam"), "optim_args"),
 }
 
 WRAPPERS: Tuple[OptimizerWrapper, ...] = (
     *(
-        OptimizerWrapper(names=names, signature_text="optim_args, clip_args=None", wraps=built, kwargs="optim_args",
-                      source="additions §A1")
-        for built, names in _PYRO_BUILDS.items()
+        OptimizerWrapper(names=names, signature_text=signature, wraps=built, kwargs="optim_args", source="additions §A1")
+        for built, (names, signature) in _PYRO_BUILDS.items()
     ),
     OptimizerWrapper(
         names=("pyro.optim.PyroOptim", "pyro.optim.optim.PyroOptim"),

@@ -308,17 +308,21 @@ class KerasTfChecker(Checker):
         gan_loss, generator_optimizer=Adam(...))``, ``Trainer(model, optimizer=opt)``): what that
         call trains it on is among those arguments, so they are followed as its models. A call
         given several (``critic_optimizer=``, ``actor_optimizer=``) pairs each with the arguments
-        of its prefix (``critic_network=``); one without a pair there trains something else."""
+        of its prefix (``critic_network=``); one without a pair there trains something else. A
+        trainer built here with the optimizer and a model (an agent) holds what it trains: handed on
+        in turn, it pairs nothing more."""
         unseen = {id(o.call): o for o in self.optimizers.values() if not (o.models or o.losses or o.trained_in)}
         if not unseen:
             return
-        handings = []
+        # each call given one: (call, scope, (keyword, argument, optimizer) handed, (keyword, argument) beside)
+        handings: List[Tuple[ast.Call, Scope, List[Tuple[Optional[str], ast.expr, _Optimizer]],
+                             List[Tuple[Optional[str], ast.expr]]]] = []
         for call, scope in self.ctx.resolver.calls:
             given = [(None, a) for a in call.args if not isinstance(a, ast.Starred)]
             given += [(kw.arg, kw.value) for kw in call.keywords if kw.arg is not None]
             if len(given) < 2 or id(call) in self.optimizers:
                 continue
-            handed = []
+            handed: List[Tuple[Optional[str], ast.expr, _Optimizer]] = []
             for keyword, value in given:
                 held = [unseen[id(value)]] if id(value) in unseen else \
                     [o for o in self._optimizers(value, scope) if id(o.call) in unseen] if isinstance(value, ast.Name) else []
@@ -326,11 +330,11 @@ class KerasTfChecker(Checker):
             if handed:
                 others = [(k, v) for k, v in given if not any(v is value for _, value, _ in handed)]
                 handings.append((call, scope, handed, others))
-        # an object built with the optimizer and a model it follows is a trainer (an agent): what
-        # it trains is there. Handed on (``Learner(root_dir, agent, dataset_fn)``), it is not an
-        # optimizer, and the other arguments of that call are not its models
+        # an object built with the optimizer and a model is a trainer (an agent): what it trains
+        # is there. Handed on (``Learner(root_dir, agent, dataset_fn)``), it is not an optimizer,
+        # and the other arguments of that call are not its models
         trainers = {id(call) for call, scope, _, others in handings
-                    if any(isinstance(v, (ast.Name, ast.Call, ast.Attribute)) and self._followed(v, scope) for _, v in others)}
+                    if any(isinstance(v, (ast.Name, ast.Call, ast.Attribute)) and self._model_like(v, scope) for _, v in others)}
         for call, scope, handed, others in handings:
             handed = [(keyword, value, optimizer) for keyword, value, optimizer in handed
                       if (keyword or "").endswith("optimizer") or not self._holds_trainer(value, scope, trainers)]
@@ -571,6 +575,19 @@ class KerasTfChecker(Checker):
             if isinstance(node, ast.Call):
                 name = self.ctx.qualname(node.func, node_scope)
                 if name is not None and name.split(".", 1)[0] in _ROOTS:
+                    return True
+        return False
+
+    def _model_like(self, value: ast.expr, scope: Scope) -> bool:
+        """Whether ``value`` is built by a builder or class of the module or the project, or by a
+        Keras model or layer: a model, not a loss, a schedule or a constant (``_follows`` takes
+        any Keras call)."""
+        for node, node_scope in self._walk(value, scope):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                return True
+            if isinstance(node, ast.Call):
+                name = self.ctx.qualname(node.func, node_scope) or ""
+                if name.split(".", 1)[0] in _ROOTS and (".layers." in name or name.endswith((".Model", ".Sequential"))):
                     return True
         return False
 

@@ -90,10 +90,10 @@ class OptimizerChecker(Checker):
                 forwarded.open_keywords = forwarded.open_keywords or entries[1]
         via = None
         if wrapper.wraps:  # ``pyro.optim.Adam({...})``: no class is written here to rename
-            shown = ctx.text(call.func)
-            instead = _decoupled(api, name, wrapper) if api.rename.get(name) else "the switch in that dict"
+            shown = ctx.qualname(call.func, scope) or ctx.text(call.func)
             via = Via(f"{shown} builds it from the dict it is given", (),
-                      f"{shown} takes the optimizer's options as one dict: write {instead} by hand")
+                      f"{shown} builds {name} itself, and a fix rewrites only a class the call names: "
+                      f"{self._advice(api, name, call, scope, wrapper)} by hand")
         return self.check_optimizer(api, name, cls, forwarded, call, scope, wrapper, via)
 
     # optimizers ------------------------------------------------------------------------
@@ -125,10 +125,10 @@ class OptimizerChecker(Checker):
         definite = [c for c in configs if c.weight_decay is ABSENT or self.ctx.nonzero(c.weight_decay, scope)]
         shown = (definite or configs)[0]
         maybe = "" if definite else " if it is non-zero"
+        advice = self._advice(api, name, call, scope, wrapper)
         if api.fix is None and api.switch is None:
-            instead = f", and {name} has no decoupled mode; {api.advice}"
+            instead = f", and {name} has no decoupled mode; {advice}"
         else:
-            advice = self._advice(api, name, call, scope, wrapper)
             instead = f", not decoupled weight decay; {advice} and re-tune {api.weight_decay}"
         message = f"{api.code} {name}({shown.decay_text}) adds L2 to the gradient (coupled){maybe}{instead}"
         return self._finding(api, name, call, cls, bound, scope, message, groups or [], wrapper, via)
@@ -178,14 +178,28 @@ class OptimizerChecker(Checker):
                 wrapper: Optional[OptimizerWrapper]) -> str:
         """What to do, as the fix would do it: ``--style flag`` asks for the switch unless the
         project's torch is too old for it or a wrapper ignores it (then the rename, and why)."""
+        if wrapper is not None and wrapper.wraps:
+            package = wrapper.names[0].rsplit(".", 1)[0]
+            if not name.startswith(package + "."):  # a torch class: say it in the package's dict form
+                return self._dict_advice(api, name, call, scope, wrapper, package)
         if api.fix == "rename" and self.ctx.style == "flag" and api.switch:
             unusable = switch_unusable(self.ctx, api, name, call, scope, wrapper)
             if not unusable:
                 return f"pass {api.switch}=True ({api.since} or later)"
             return f"use {api.rename[name]} ({unusable})"
         if api.fix == "rename":
-            return f"use {_decoupled(api, name, wrapper)}"
+            return f"use {api.rename[name]}"
         return api.advice
+
+    def _dict_advice(self, api: OptimizerApi, name: str, call: ast.Call, scope: Scope, wrapper: OptimizerWrapper,
+                     package: str) -> str:
+        """``pyro.optim.Adam({...})``: the optimizer's options are one dict, and the decoupled
+        optimizer is the package's wrapper of the decoupled class (AdamW where there is none)."""
+        if api.switch and (api.fix != "rename" or self.ctx.style == "flag") \
+                and not switch_unusable(self.ctx, api, name, call, scope, wrapper):
+            return f"add '{api.switch}': True to the dict ({api.since} or later)"
+        target = api.rename.get(name, "torch.optim.AdamW")
+        return f"use {package}.{target.rsplit('.', 1)[1]} with the same dict"
 
     def _finding(self, api, name, call, cls, bound, scope, message, groups, wrapper, via=None) -> Finding:
         fix, blocked = None, ""
@@ -398,14 +412,4 @@ def _within(inner: ast.AST, outer: ast.AST) -> bool:
     return (outer.lineno, outer.col_offset) <= start < (outer.end_lineno, outer.end_col_offset)  # type: ignore[attr-defined]
 
 
-def _decoupled(api: OptimizerApi, name: str, wrapper: Optional[OptimizerWrapper]) -> str:
-    """The decoupled optimizer to use instead of ``name``: for a wrapper that always builds it
-    (``pyro.optim.Adam``), the wrapper of the same package for the decoupled class."""
-    target = api.rename[name]
-    if wrapper is not None and wrapper.wraps:
-        return f"{wrapper.names[0].rsplit('.', 1)[0]}.{target.rsplit('.', 1)[1]}"
-    return target
-
-
 __all__: Tuple[str, ...] = ("OptimizerChecker", "Via")
-
