@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from .catalog import Signature
 from .catalog.conventions import LAZY_CALLS
@@ -241,6 +241,11 @@ class Context:
             entries = self.dict_entries(kw.value, scope)
             if entries is None and isinstance(kw.value, ast.Name):
                 entries = self._reaching_dicts(kw.value, scope)
+            stored = self._stored_items(kw.value, scope, call) if isinstance(kw.value, ast.Name) else None
+            if stored is _REMOVED:  # ``kw.pop("weight_decay")``: what is left is not known
+                entries = None
+            elif stored is not None:  # ``kw["weight_decay"] = wd`` before the call
+                entries = ({**(entries[0] if entries else {}), **stored[0]}, entries is None or entries[1] or stored[1])
             if entries is None or entries[1]:
                 args.open_keywords = True
                 args.spread = args.spread or kw.value
@@ -326,6 +331,57 @@ class Context:
                 elif after is not None:
                     return None
         return held[0] if stores == 1 else None
+
+    def _stored_items(self, name: ast.Name, scope: Scope, call: ast.Call) -> object:
+        """The entries the statements of ``scope`` before ``call`` put in the dict ``name`` holds
+        (``kw["weight_decay"] = wd``, ``kw.update(weight_decay=wd)``, ``kw.update({...})``,
+        ``kw.setdefault("weight_decay", wd)``), and whether they may add unknown ones
+        (``kw.update(other)``, a key that is not a literal); ``_REMOVED`` where one may take
+        entries out (``kw.pop(...)``, ``del kw[...]``); None when there is none. Read for a name
+        bound in the call's own scope."""
+        binding = self.reaching(name, scope)
+        if binding is None or binding.scope is not scope or not isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+            return None
+        entries: Dict[str, ast.expr] = {}
+        incomplete, found = False, False
+        before = (call.lineno, call.col_offset)
+        for node in _own_nodes(scope.node):
+            if (getattr(node, "lineno", 0), getattr(node, "col_offset", 0)) >= before:
+                continue
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == name.id \
+                    and not isinstance(node.ctx, ast.Load):
+                found = True
+                key = node.slice
+                stored = _stored_value(node, scope.node)
+                if isinstance(node.ctx, ast.Del):
+                    return _REMOVED
+                if stored is not None and isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    entries[key.value] = stored
+                else:
+                    incomplete = True  # ``kw[key] = …``, ``kw["wd"] += …``
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == name.id:
+                method = node.func.attr
+                if method == "update":
+                    found = True
+                    for arg in node.args:
+                        given = self.dict_entries(arg, scope)
+                        entries.update(given[0] if given else {})
+                        incomplete = incomplete or given is None or given[1]
+                    for keyword in node.keywords:
+                        if keyword.arg is None:
+                            incomplete = True
+                        else:
+                            entries[keyword.arg] = keyword.value
+                elif method == "setdefault" and len(node.args) == 2 and isinstance(node.args[0], ast.Constant) \
+                        and isinstance(node.args[0].value, str):
+                    found = True
+                    entries.setdefault(node.args[0].value, node.args[1])
+                elif method in ("pop", "popitem", "clear", "__delitem__"):
+                    return _REMOVED
+                elif method in ("setdefault", "__setitem__", "__ior__"):
+                    found, incomplete = True, True
+        return (entries, incomplete) if found else None
 
     def _reaching_dicts(self, name: ast.Name, scope: Scope) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
         """``**options`` where ``options`` may hold several values (``if options is None: options =
@@ -461,6 +517,32 @@ class Context:
         if default is not None:
             found.append((default, scope, ""))
         return found
+
+
+_REMOVED = object()  # ``_stored_items``: entries may have been taken out of the dict
+
+
+def _own_nodes(node: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of a function's (or module's) body, not those of the defs, classes, lambdas and
+    comprehensions in it (their own scopes)."""
+    stack = list(reversed(getattr(node, "body", [])))
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp,
+                                ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(current))))
+
+
+def _stored_value(target: ast.Subscript, function: ast.AST) -> Optional[ast.expr]:
+    """The value ``target`` is assigned (``kw["wd"] = value``, also annotated); None for another store."""
+    for node in _own_nodes(function):
+        if isinstance(node, ast.Assign) and any(t is target for t in node.targets):
+            return node.value
+        if isinstance(node, ast.AnnAssign) and node.target is target:
+            return node.value
+    return None
 
 
 def _class_of(scope: Scope) -> Optional[ast.AST]:

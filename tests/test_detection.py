@@ -443,3 +443,31 @@ def test_pyro_optimizers_take_the_optimizers_options_as_one_dict():
         f = pyro.optim.NAdam({"weight_decay": 1e-4, "decoupled_weight_decay": True})
     """
     assert codes(quiet) == []
+
+
+@pytest.mark.parametrize("stores,expected", [
+    ('kw["weight_decay"] = 1e-4', [(6, "AWL101")]),
+    ("kw.update(weight_decay=1e-4)", [(6, "AWL101")]),
+    ('kw.update({"weight_decay": 1e-4})', [(6, "AWL101")]),
+    ('kw.setdefault("weight_decay", 1e-4)', [(6, "AWL101")]),
+    ('if wd:\n        kw["weight_decay"] = wd', [(7, "AWL101")]),  # may: reported as a decay that may be non-zero
+    ('kw["weight_decay"] = 0.0', []),
+    ('kw["weight_decay"] = 1e-4; kw["decoupled_weight_decay"] = True', []),
+    ('kw["weight_decay"] = 1e-4; kw.pop("weight_decay")', []),  # taken out again: what is left is not known
+    ('kw["weight_decay"] = 1e-4; del kw["weight_decay"]', []),
+])
+def test_kwargs_filled_by_item_stores_before_the_call(stores, expected):
+    source = f"import torch\n\ndef build(model, wd=0.0):\n    kw = dict(lr=1e-3)\n    {stores}\n    return torch.optim.Adam(model.parameters(), **kw)\n"
+    assert codes(source) == expected
+    # after the call, or in a nested def, a store does not fill it
+    later = f"import torch\n\ndef build(model, wd=0.0):\n    kw = dict(lr=1e-3)\n    opt = torch.optim.Adam(model.parameters(), **kw)\n    {stores}\n    return opt\n"
+    assert codes(later) == []
+    nested = f"import torch\n\ndef build(model, wd=0.0):\n    kw = dict(lr=1e-3)\n    def fill():\n        {stores.replace(chr(10), chr(10) + '    ')}\n    return torch.optim.Adam(model.parameters(), **kw)\n"
+    assert codes(nested) == []
+
+
+def test_keras_decay_from_a_dict_filled_before_the_call():
+    source = ("from keras import optimizers\n\ndef build(model, lr=None, decay=None):\n    args = {}\n"
+              "    if decay is not None:\n        args['decay'] = decay\n    return optimizers.Adam(**args)\n")
+    assert codes(source) == [(7, "AWL203")]
+    assert codes(source.replace("args['decay'] = decay", "args['lr'] = lr")) == []

@@ -223,7 +223,7 @@ class KerasTfChecker(Checker):
         assert isinstance(row, TrainingOptimizer)
         if row.adaptive:
             self.optimizers[id(call)] = _Optimizer(call, name, [], [])
-        decay = next((kw.value for kw in call.keywords if kw.arg == "decay"), None)
+        decay = self.ctx.call_args(call, scope).keywords.get("decay")  # also from a spread dict
         if not row.keras or decay is None or self.ctx.nonzero(decay, scope) is False:
             return ()
         if ".experimental." not in name and self.ctx.path is not None and legacy_keras(self.ctx.path):
