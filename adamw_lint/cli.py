@@ -29,12 +29,12 @@ if TYPE_CHECKING:
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 _RETUNE = (
-    "Every fix changes training numerics: re-tune weight_decay (the same value is a much weaker "
+    "The weight-decay fixes change training numerics: re-tune weight_decay (the same value is a much weaker "
     "regularization under AdamW; typical AdamW values are 1e-2 to 1e-1; "
     "`python -m adamw_lint.runtime --calibrate` measures a starting point, `--weight-decay-from` writes it)."
 )
 _CALIBRATED = (
-    "Every fix changes training numerics: the measured decoupled weight decay was written where it was "
+    "The weight-decay fixes change training numerics: the measured decoupled weight decay was written where it was "
     "calibrated (the top of a search range, not a drop-in value: see docs/runtime.md); calls without a "
     "measurement keep their weight_decay: re-tune those."
 )
@@ -552,6 +552,7 @@ def _add_noqa(results: Iterable[FileResult], errors: List[SourceError], stderr: 
 def _report_fix(results: Iterable[FileResult], errors: List[SourceError], diff: bool, from_stdin: bool,
                 stdout: TextIO, stderr: TextIO, calibrated: bool = False) -> int:
     from . import report
+    from .catalog.schema import SAFE
 
     changed_files = fixed_calls = 0
     remaining = []
@@ -576,7 +577,7 @@ def _report_fix(results: Iterable[FileResult], errors: List[SourceError], diff: 
         for path, finding in remaining:
             reason = f" (not fixed: {finding.fix_blocked})" if finding.fix_blocked else ""
             stderr.write(f"  {report.location(path, finding)}: {report.escape(finding.message + reason)}\n")
-    if fixed_calls:
+    if any(f.fix is not None and f.fix.applicability != SAFE for _, f in applied):  # a safe fix keeps the numerics
         stderr.write((_CALIBRATED if calibrated else _RETUNE) + "\n")
     if notes:
         stderr.write("weight_decay kept as it was:\n")

@@ -133,6 +133,18 @@ def test_diff_writes_nothing_and_exits_1(tmp_path, capsys):
     assert main(["fix", "--diff", str(tmp_path)]) == 0
 
 
+def test_the_retune_note_comes_with_a_fix_that_changes_numerics_only(tmp_path, capsys):
+    target = tmp_path / "t.py"
+    target.write_text("import transformers\nopt = transformers.AdamW(p, lr=5e-5, weight_decay=0.01)\n")  # AWL104: safe
+    assert main(["fix", "--diff", str(tmp_path)]) == 1
+    _, err = capsys.readouterr()
+    assert "Would fix 1 call in 1 file." in err and "re-tune weight_decay" not in err
+    target.write_text(target.read_text() + "import torch\nold = torch.optim.Adam(p, weight_decay=1e-4)\n")
+    assert main(["fix", "--diff", str(tmp_path)]) == 1
+    _, err = capsys.readouterr()
+    assert "Would fix 2 calls in 1 file." in err and "The weight-decay fixes change training numerics" in err
+
+
 def test_remaining_findings_exit_1_and_are_listed(tmp_path, capsys):
     (tmp_path / "t.py").write_text("import torch\na = torch.optim.Adam(p, weight_decay=1e-4)\nb = torch.optim.RMSprop(p, weight_decay=1e-4)\n")
     assert main(["fix", str(tmp_path)]) == 1
