@@ -176,6 +176,9 @@ def _fix_arguments(fix: argparse.ArgumentParser) -> None:
     fix.add_argument("--diff", action="store_true",
                      help="write nothing; print a unified diff; exit 1 only when the diff is not empty "
                           "(findings without an automatic fix are listed on stderr and do not change the exit code, as ruff's --diff)")
+    fix.add_argument("--no-cache", action="store_true",
+                     help="accepted as check accepts it (a script may pass both the same options): fix analyzes every file, "
+                          "and reads or writes no cache")
     fix.add_argument("--weight-decay-from", metavar="FILE",
                      help="write the decoupled weight decay measured by `python -m adamw_lint.runtime --calibrate` "
                           "(adamw-calibration.json) into the rewritten calls, matched by file and line")

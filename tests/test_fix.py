@@ -131,6 +131,7 @@ def test_diff_writes_nothing_and_exits_1(tmp_path, capsys):
     assert target.read_text() == source
     assert main(["fix", str(tmp_path)]) == 0
     assert main(["fix", "--diff", str(tmp_path)]) == 0
+    assert main(["fix", "--no-cache", "--diff", str(tmp_path)]) == 0  # check's option, accepted
 
 
 def test_the_retune_note_comes_with_a_fix_that_changes_numerics_only(tmp_path, capsys):
