@@ -377,8 +377,12 @@ class ProjectIndex:
             if isinstance(exported, frozenset) and name not in exported or exported is None and name.startswith("_"):
                 return None, None
             top = module.resolver.module
-            if any(not module.resolver.for_type_checkers(b.pos) for b in top.bindings.get(name, ())):
-                return (_unknown() if is_unknown(exported) else f"{module_name}.{name}"), None
+            bound = [b for b in top.bindings.get(name, ()) if not module.resolver.for_type_checkers(b.pos)]
+            if bound:
+                # an import it holds is what it imports (``import tensorflow as tf``: ``tf`` is
+                # tensorflow where the star import brings it), anything else the module's own
+                imported = bound[0].qualname if len(bound) == 1 and bound[0].qualname is not None else None
+                return (_unknown() if is_unknown(exported) else imported or f"{module_name}.{name}"), None
             return None, (exported, reversed(top.star_imports))
 
         found, frame = opened(dotted)

@@ -375,3 +375,25 @@ def test_only_reached_modules_are_parsed(project):
     source = "from .config import WEIGHT_DECAY\nimport torch\nopt = torch.optim.Adam(p, weight_decay=WEIGHT_DECAY)\n"
     analyze_source(source, path=str(path), project=index)
     assert sorted(name for name, module in index._modules.items() if module is not None) == ["myproj.config"]
+
+
+def test_an_import_a_star_import_brings_is_what_it_imports(project):
+    # ``from myproj.layers import *`` brings ``tf`` and ``optim``, the modules they import
+    _module(project, "layers.py", "import tensorflow as tf\nfrom torch import optim\nimport torch.nn as nn\n")
+    path = project / "myproj" / "model.py"
+    source = textwrap.dedent("""
+        from myproj.layers import *
+
+        def train(x, y, lr=1e-3):
+            h = tf.compat.v1.layers.dense(x, 32, kernel_regularizer=tf.keras.regularizers.l2(1e-3))
+            loss = tf.reduce_mean(tf.square(y - h))
+            opt = tf.compat.v1.train.AdamOptimizer(lr).minimize(loss + tf.compat.v1.losses.get_regularization_loss())
+            return opt, optim.Adam(params, weight_decay=1e-4), nn.Linear(2, 2)
+    """)
+    path.write_text(source)
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(project)])))
+    assert lines(analyze_source(source, path=str(path), project=index)) == [(7, "AWL202"), (8, "AWL101")]
+    # a name the module binds twice is its own (which import holds it is not known here)
+    _module(project, "layers.py", "import tensorflow as tf\nif x:\n    from torch import optim\nelse:\n    from mylib import optim\n")
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(project)])))
+    assert lines(analyze_source(source, path=str(path), project=index)) == [(7, "AWL202")]
