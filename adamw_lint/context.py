@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from .catalog import Signature
 from .catalog.conventions import LAZY_CALLS
@@ -39,7 +39,7 @@ class Args:
         self.keywords = {} if keywords is None else keywords
         self.open_positional = open_positional  # an unexpandable *args: later positions are unknown
         self.open_keywords = open_keywords  # an unresolvable **kwargs
-        self.keyword_home = {} if keyword_home is None else keyword_home  # keyword → "call" or "dict"
+        self.keyword_home = {} if keyword_home is None else keyword_home  # keyword → "call", "dict" or "held"
         self.spread = spread  # the call's own ``**kwargs`` that cannot be read (when open_keywords)
 
 
@@ -241,18 +241,15 @@ class Context:
             entries = self.dict_entries(kw.value, scope)
             if entries is None and isinstance(kw.value, ast.Name):
                 entries = self._reaching_dicts(kw.value, scope)
-            stored = self._stored_items(kw.value, scope, call) if isinstance(kw.value, ast.Name) else None
-            if stored is _REMOVED:  # ``kw.pop("weight_decay")``: what is left is not known
-                entries = None
-            elif stored is not None:  # ``kw["weight_decay"] = wd`` before the call
-                entries = ({**(entries[0] if entries else {}), **stored[0]}, entries is None or entries[1] or stored[1])
             if entries is None or entries[1]:
                 args.open_keywords = True
                 args.spread = args.spread or kw.value
             if entries is not None:
+                # a dict a table or an attribute holds is kept elsewhere: a fix there sees only this call
+                held = isinstance(self.follow(kw.value, scope)[0], (ast.Subscript, ast.Attribute))
                 for key, value in entries[0].items():
                     args.keywords.setdefault(key, value)
-                    args.keyword_home.setdefault(key, "dict")
+                    args.keyword_home.setdefault(key, "held" if held else "dict")
         return args
 
     def bind(self, call: ast.Call, scope: Scope, sig: Signature) -> Bound:
@@ -304,84 +301,32 @@ class Context:
 
     def _stored_once(self, expr: ast.Attribute, scope: Scope) -> Optional[Tuple[ast.expr, Scope]]:
         """What ``self.<attr>`` holds in a method, when the instance gets it from one store and
-        nothing else touches it: the classes it may be an instance of (the method's, its bases,
-        its subclasses of this module) store it once, in a method the resolver read (their text
-        says so too: a method it skipped may store it as well), hold no class-level value of it,
-        and neither index it nor call its methods (``self.kw["weight_decay"] = 0``,
-        ``self.kw.update(...)``), which may change it."""
+        nothing else can change it: the classes it may be an instance of (the method's, its bases,
+        its subclasses of this module) store it once, in a method the resolver read, with no
+        class-level value of it; and the module's text names ``.<attr>`` only there and in ``**``
+        spreads (with any receiver: ``t.kw[...] = …`` at the end of a script, ``kw = self.kw``
+        then ``kw.update(...)``, a method skipped as irrelevant that stores it again)."""
         member = self.members.self_attribute(expr, scope)
-        if member is None or not isinstance(expr.value, ast.Name):
+        if member is None:
             return None
         cls, attr = member
         lineage = self.members.lineage(cls)
         held = [(value, value_scope) for value, value_scope in self.members.values(cls, attr)
                 if isinstance(value, ast.expr) and any(_class_of(value_scope) is c for c in lineage)]
-        if len(held) != 1:
+        if len(held) != 1 or any(self.resolver.scope_of(c) is None or attr in self.resolver.scope_of(c).bindings  # type: ignore[union-attr]
+                                 for c in lineage):
             return None
-        use = re.compile(rf"\b{re.escape(expr.value.id)}\s*\.\s*{re.escape(attr)}\b\s*(=(?!=)|:|\[|\.|[-+*/%@&|^<>]+=)?")
-        stores = 0
-        for c in lineage:
-            class_scope = self.resolver.scope_of(c)
-            if class_scope is None or attr in class_scope.bindings:
-                return None
-            for found in use.finditer("".join(self.lines[c.lineno - 1:c.end_lineno])):  # type: ignore[misc]
-                after = found.group(1)
-                if after in ("=", ":"):
-                    stores += 1
-                elif after is not None:
-                    return None
+        use = re.compile(rf"(\*\*\s*)?\b([A-Za-z_]\w*)\s*\.\s*{re.escape(attr)}\b(\s*(?:=(?!=)|:[^\n=]*=(?!=)))?")
+        # a class beside the lineage storing it on its own ``self`` (a sibling's instance) is not this one's
+        others = [(c.lineno, c.end_lineno) for c, _ in self.resolver.classes if not any(c is l for l in lineage)]
+        text, stores, line, at = "".join(self.lines), 0, 1, 0
+        for found in use.finditer(text):
+            if found.group(3):
+                line, at = line + text.count("\n", at, found.start()), found.start()
+                stores += not (found.group(2) == "self" and any(start <= line <= end for start, end in others))  # type: ignore[operator]
+            elif not found.group(1):
+                return None  # read some other way: it may be changed through what it is handed to
         return held[0] if stores == 1 else None
-
-    def _stored_items(self, name: ast.Name, scope: Scope, call: ast.Call) -> object:
-        """The entries the statements of ``scope`` before ``call`` put in the dict ``name`` holds
-        (``kw["weight_decay"] = wd``, ``kw.update(weight_decay=wd)``, ``kw.update({...})``,
-        ``kw.setdefault("weight_decay", wd)``), and whether they may add unknown ones
-        (``kw.update(other)``, a key that is not a literal); ``_REMOVED`` where one may take
-        entries out (``kw.pop(...)``, ``del kw[...]``); None when there is none. Read for a name
-        bound in the call's own scope."""
-        binding = self.reaching(name, scope)
-        if binding is None or binding.scope is not scope or not isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
-            return None
-        entries: Dict[str, ast.expr] = {}
-        incomplete, found = False, False
-        before = (call.lineno, call.col_offset)
-        for node in _own_nodes(scope.node):
-            if (getattr(node, "lineno", 0), getattr(node, "col_offset", 0)) >= before:
-                continue
-            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == name.id \
-                    and not isinstance(node.ctx, ast.Load):
-                found = True
-                key = node.slice
-                stored = _stored_value(node, scope.node)
-                if isinstance(node.ctx, ast.Del):
-                    return _REMOVED
-                if stored is not None and isinstance(key, ast.Constant) and isinstance(key.value, str):
-                    entries[key.value] = stored
-                else:
-                    incomplete = True  # ``kw[key] = …``, ``kw["wd"] += …``
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                    and isinstance(node.func.value, ast.Name) and node.func.value.id == name.id:
-                method = node.func.attr
-                if method == "update":
-                    found = True
-                    for arg in node.args:
-                        given = self.dict_entries(arg, scope)
-                        entries.update(given[0] if given else {})
-                        incomplete = incomplete or given is None or given[1]
-                    for keyword in node.keywords:
-                        if keyword.arg is None:
-                            incomplete = True
-                        else:
-                            entries[keyword.arg] = keyword.value
-                elif method == "setdefault" and len(node.args) == 2 and isinstance(node.args[0], ast.Constant) \
-                        and isinstance(node.args[0].value, str):
-                    found = True
-                    entries.setdefault(node.args[0].value, node.args[1])
-                elif method in ("pop", "popitem", "clear", "__delitem__"):
-                    return _REMOVED
-                elif method in ("setdefault", "__setitem__", "__ior__"):
-                    found, incomplete = True, True
-        return (entries, incomplete) if found else None
 
     def _reaching_dicts(self, name: ast.Name, scope: Scope) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
         """``**options`` where ``options`` may hold several values (``if options is None: options =
@@ -517,32 +462,6 @@ class Context:
         if default is not None:
             found.append((default, scope, ""))
         return found
-
-
-_REMOVED = object()  # ``_stored_items``: entries may have been taken out of the dict
-
-
-def _own_nodes(node: ast.AST) -> Iterator[ast.AST]:
-    """The nodes of a function's (or module's) body, not those of the defs, classes, lambdas and
-    comprehensions in it (their own scopes)."""
-    stack = list(reversed(getattr(node, "body", [])))
-    while stack:
-        current = stack.pop()
-        yield current
-        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp,
-                                ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            continue
-        stack.extend(reversed(list(ast.iter_child_nodes(current))))
-
-
-def _stored_value(target: ast.Subscript, function: ast.AST) -> Optional[ast.expr]:
-    """The value ``target`` is assigned (``kw["wd"] = value``, also annotated); None for another store."""
-    for node in _own_nodes(function):
-        if isinstance(node, ast.Assign) and any(t is target for t in node.targets):
-            return node.value
-        if isinstance(node, ast.AnnAssign) and node.target is target:
-            return node.value
-    return None
 
 
 def _class_of(scope: Scope) -> Optional[ast.AST]:

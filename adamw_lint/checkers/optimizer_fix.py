@@ -43,6 +43,9 @@ def plan_fix(ctx: Context, api: OptimizerApi, name: str, call: ast.Call, cls: as
     """The fix, or None and why there is none."""
     planner = _Planner(ctx, api, name, call, cls, bound, scope, groups, wrapper)
     try:
+        if "held" in bound.args.keyword_home.values():
+            raise Blocked("its options come from a dict kept elsewhere (a table entry or an attribute): change the call "
+                          "by hand, with that dict in view")
         unusable = switch_unusable(ctx, api, name, call, scope, wrapper) if api.switch else ""
         if api.fix == "rename" and (ctx.style != "flag" or not api.switch or unusable):
             fix = planner.kept(planner.rename())
