@@ -245,8 +245,11 @@ class Context:
                 args.open_keywords = True
                 args.spread = args.spread or kw.value
             if entries is not None:
-                # a dict a table or an attribute holds is kept elsewhere: a fix there sees only this call
-                held = isinstance(self.follow(kw.value, scope)[0], (ast.Subscript, ast.Attribute))
+                # a dict a table (``T[k]``, ``T.get(k)``) or an attribute holds is kept elsewhere: a
+                # fix planned from this call alone would not see what else it holds
+                followed = self.follow(kw.value, scope)[0]
+                held = isinstance(followed, (ast.Subscript, ast.Attribute)) or \
+                    isinstance(followed, ast.Call) and isinstance(followed.func, ast.Attribute)
                 for key, value in entries[0].items():
                     args.keywords.setdefault(key, value)
                     args.keyword_home.setdefault(key, "held" if held else "dict")
@@ -257,8 +260,8 @@ class Context:
 
     def dict_entries(self, expr: ast.expr, scope: Scope, depth: int = 0) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
         """A dict literal's (or ``dict(...)``'s) string keys, and whether it has unknown parts; also
-        of the dicts a table entry (``DEFAULTS["opt_params"]``) or ``self.<attr>`` (what the class
-        family stores there) holds. Each value is read in the scope of its dict (``_homes``)."""
+        of the one dict a table entry (``DEFAULTS["opt_params"]``) or ``self.<attr>`` holds
+        (``_held_dicts``). Each value is read in the scope of its dict (``_homes``)."""
         expr, scope = self.follow(expr, scope)
         entries: Dict[str, ast.expr] = {}
         incomplete = False
@@ -313,9 +316,9 @@ class Context:
         lineage = self.members.lineage(cls)
         held = [(value, value_scope) for value, value_scope in self.members.values(cls, attr)
                 if isinstance(value, ast.expr) and any(_class_of(value_scope) is c for c in lineage)]
-        if len(held) != 1 or any(self.resolver.scope_of(c) is None or attr in self.resolver.scope_of(c).bindings  # type: ignore[union-attr]
-                                 for c in lineage):
-            return None
+        scopes = [self.resolver.scope_of(c) for c in lineage]
+        if len(held) != 1 or any(s is None or attr in s.bindings for s in scopes):
+            return None  # several stores, or a class-level value beside the instance's
         use = re.compile(rf"(\*\*\s*)?\b([A-Za-z_]\w*)\s*\.\s*{re.escape(attr)}\b(\s*(?:=(?!=)|:[^\n=]*=(?!=)))?")
         # a class beside the lineage storing it on its own ``self`` (a sibling's instance) is not this one's
         others = [(c.lineno, c.end_lineno) for c, _ in self.resolver.classes if not any(c is l for l in lineage)]

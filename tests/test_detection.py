@@ -197,6 +197,7 @@ def test_kwargs_held_by_a_table_entry_or_an_attribute(decay, expected):
         variant = source.replace("**self.opt_params", f"**{spread}").replace(
             "return torch", 'kw = DEFAULTS["opt_params"]; return torch')
         assert codes(variant) == expected
+        assert all(f.fix is None for f in analyze_source(textwrap.dedent(variant)))  # the dict is kept elsewhere
     assert codes(source.replace("**self.opt_params", '**DEFAULTS["opt_other"]')) == []  # no such entry: unknown
     # the dict is kept elsewhere: no fix is planned from this call alone
     assert all(f.fix is None and "dict kept elsewhere" in f.fix_blocked for f in analyze_source(textwrap.dedent(source)))
