@@ -9,7 +9,6 @@ It never decides what is a finding: that belongs to the checkers.
 from __future__ import annotations
 
 import ast
-import re
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 from .catalog import Signature
@@ -128,6 +127,7 @@ class Context:
         # scope (``self.kw = {"weight_decay": wd}`` in ``__init__``, spread in another method)
         self._homes: Dict[int, Tuple[ast.expr, Scope]] = {}
         self._members: Optional[ClassMembers] = None
+        self._uses: Dict[str, Optional[List[Optional[ast.ClassDef]]]] = {}  # ``_attribute_uses``
         self._steps = 0
         self.limit_hit: Optional[str] = None  # set when an analysis bound stopped the search early
 
@@ -245,15 +245,18 @@ class Context:
                 args.open_keywords = True
                 args.spread = args.spread or kw.value
             if entries is not None:
-                # a dict a table (``T[k]``, ``T.get(k)``) or an attribute holds is kept elsewhere: a
-                # fix planned from this call alone would not see what else it holds
-                followed = self.follow(kw.value, scope)[0]
-                held = isinstance(followed, (ast.Subscript, ast.Attribute)) or \
-                    isinstance(followed, ast.Call) and isinstance(followed.func, ast.Attribute)
+                held = self.held_elsewhere(kw.value, scope)
                 for key, value in entries[0].items():
                     args.keywords.setdefault(key, value)
                     args.keyword_home.setdefault(key, "held" if held else "dict")
         return args
+
+    def held_elsewhere(self, expr: ast.expr, scope: Scope) -> bool:
+        """Whether the dict ``expr`` is read from a table (``T[k]``, ``T.get(k)``) or an attribute:
+        kept elsewhere, so a fix planned from the call alone would not see what else it holds."""
+        followed = self.follow(expr, scope)[0]
+        return isinstance(followed, (ast.Subscript, ast.Attribute)) or \
+            isinstance(followed, ast.Call) and isinstance(followed.func, ast.Attribute)
 
     def bind(self, call: ast.Call, scope: Scope, sig: Signature) -> Bound:
         return bind(self.call_args(call, scope), sig)
@@ -304,11 +307,11 @@ class Context:
 
     def _stored_once(self, expr: ast.Attribute, scope: Scope) -> Optional[Tuple[ast.expr, Scope]]:
         """What ``self.<attr>`` holds in a method, when the instance gets it from one store and
-        nothing else can change it: the classes it may be an instance of (the method's, its bases,
-        its subclasses of this module) store it once, in a method the resolver read, with no
-        class-level value of it; and the module's text names ``.<attr>`` only there and in ``**``
-        spreads (with any receiver: ``t.kw[...] = …`` at the end of a script, ``kw = self.kw``
-        then ``kw.update(...)``, a method skipped as irrelevant that stores it again)."""
+        nothing else in the module can change it: the classes it may be an instance of (the
+        method's, its bases, its subclasses of this module) store it once, with no class-level
+        value of it, and the module uses ``.<attr>`` only in that store, in ``**`` spreads and as
+        an argument of a call that only reads it (``_attribute_uses``). Other modules of the
+        project are not read for it."""
         member = self.members.self_attribute(expr, scope)
         if member is None:
             return None
@@ -319,17 +322,21 @@ class Context:
         scopes = [self.resolver.scope_of(c) for c in lineage]
         if len(held) != 1 or any(s is None or attr in s.bindings for s in scopes):
             return None  # several stores, or a class-level value beside the instance's
-        use = re.compile(rf"(\*\*\s*)?\b([A-Za-z_]\w*)\s*\.\s*{re.escape(attr)}\b(\s*(?:=(?!=)|:[^\n=]*=(?!=)))?")
-        # a class beside the lineage storing it on its own ``self`` (a sibling's instance) is not this one's
-        others = [(c.lineno, c.end_lineno) for c, _ in self.resolver.classes if not any(c is l for l in lineage)]
-        text, stores, line, at = "".join(self.lines), 0, 1, 0
-        for found in use.finditer(text):
-            if found.group(3):
-                line, at = line + text.count("\n", at, found.start()), found.start()
-                stores += not (found.group(2) == "self" and any(start <= line <= end for start, end in others))  # type: ignore[operator]
-            elif not found.group(1):
-                return None  # read some other way: it may be changed through what it is handed to
-        return held[0] if stores == 1 else None
+        uses = self._attribute_uses(attr)
+        if uses is None:
+            return None
+        # a class beside the lineage storing it on its own ``self`` stores a sibling's instance's
+        stores = [c for c in uses if not (c is not None and not any(c is l for l in lineage))]
+        return held[0] if len(stores) == 1 else None
+
+    def _attribute_uses(self, attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
+        """For each store of ``<x>.<attr>`` in the module, the class it is written in when ``x``
+        is ``self`` (else None); None when the module may change or replace it some other way:
+        ``x.<attr>[k] = …``, ``x.<attr>.update(…)``, handing it to a call that may change it,
+        ``setattr``/``getattr``/``vars``/``__dict__`` with its name. Once per attribute."""
+        if attr not in self._uses:
+            self._uses[attr] = _attribute_uses(self.resolver.module.node, attr)
+        return self._uses[attr]
 
     def _reaching_dicts(self, name: ast.Name, scope: Scope) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
         """``**options`` where ``options`` may hold several values (``if options is None: options =
@@ -465,6 +472,45 @@ class Context:
         if default is not None:
             found.append((default, scope, ""))
         return found
+
+
+# calls that only read what they are given: an attribute logged or printed is not changed
+_READERS = frozenset({"print", "pprint", "pformat", "repr", "str", "len", "format", "info", "debug", "warning", "warn",
+                      "error", "log", "dict", "copy", "deepcopy", "dumps", "update"})  # ``config.update(x.kw)`` reads it
+_BY_NAME = frozenset({"setattr", "getattr", "delattr", "hasattr"})
+
+
+def _attribute_uses(module: Optional[ast.AST], attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
+    """``Context._attribute_uses``, over the module's tree (comments and strings are not code)."""
+    stores: List[Optional[ast.ClassDef]] = []
+    stack: List[Tuple[ast.AST, Optional[ast.AST], Optional[ast.ClassDef]]] = [(module, None, None)] if module else []
+    while stack:
+        node, parent, cls = stack.pop()
+        if isinstance(node, ast.Attribute) and node.attr == attr:
+            if isinstance(node.ctx, ast.Store):
+                receiver = node.value.id if isinstance(node.value, ast.Name) else None
+                stores.append(cls if receiver == "self" else None)
+            elif isinstance(node.ctx, ast.Del):
+                return None
+            elif not (isinstance(parent, ast.keyword) and parent.arg is None or _read_only(parent)):
+                return None  # ``x.kw[k] = …``, ``x.kw.update(…)``, ``kw = x.kw``, ``f(x.kw)``
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _BY_NAME | {"vars"} \
+                and (node.func.id == "vars" or any(isinstance(a, ast.Constant) and a.value == attr for a in node.args)):
+            return None
+        elif isinstance(node, ast.Attribute) and node.attr == "__dict__":
+            return None
+        inner = node if isinstance(node, ast.ClassDef) else cls
+        stack.extend((child, node, inner) for child in ast.iter_child_nodes(node))
+    return stores
+
+
+def _read_only(parent: Optional[ast.AST]) -> bool:
+    """Whether ``parent`` is a call that only reads its arguments (``print(x.kw)``, ``log.info(…)``)."""
+    if not isinstance(parent, ast.Call):
+        return False
+    func = parent.func
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    return name in _READERS
 
 
 def _class_of(scope: Scope) -> Optional[ast.AST]:

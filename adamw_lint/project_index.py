@@ -379,9 +379,10 @@ class ProjectIndex:
             top = module.resolver.module
             bound = [b for b in top.bindings.get(name, ()) if not module.resolver.for_type_checkers(b.pos)]
             if bound:
-                # an import it holds is what it imports (``import tensorflow as tf``: ``tf`` is
-                # tensorflow where the star import brings it), anything else the module's own
-                imported = bound[0].qualname if len(bound) == 1 and bound[0].qualname is not None else None
+                # a module it imports is that module (``import tensorflow as tf``: ``tf`` is
+                # tensorflow where the star import brings it); anything else, a ``from`` import
+                # included, is the module's own, so a re-export is followed as one (and named)
+                imported = bound[0].qualname if len(bound) == 1 and not bound[0].from_import else None
                 return (_unknown() if is_unknown(exported) else imported or f"{module_name}.{name}"), None
             return None, (exported, reversed(top.star_imports))
 

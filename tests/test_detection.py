@@ -277,6 +277,10 @@ def test_kwargs_a_class_stores_are_read_where_it_stores_them():
     "def tune(self):\n                self.kw.pop('weight_decay')",
     "kw = {}",  # a class-level value beside the instance's
     "def tune(self):\n                kw = self.kw\n                kw['decoupled_weight_decay'] = True",  # through another name
+    "def tune(self):\n                setattr(self, 'kw', {})",
+    "def tune(self):\n                vars(self).update(kw={})",
+    "def tune(self):\n                self.__dict__['kw'] = {}",
+    "def tune(self):\n                apply(self.kw)",  # handed to a call that may change it
 ])
 def test_a_stored_dict_something_else_may_change_is_unknown(elsewhere):
     source = """
@@ -472,3 +476,23 @@ def test_a_stored_dict_changed_outside_its_class_is_unknown():
     assert codes(source) == [(9, "AWL101")]
     assert codes(source.replace("t = Trainer()", "t = Trainer()\n        t.kw['decoupled_weight_decay'] = True")) == []
     assert codes(source.replace("t = Trainer()", "t = Trainer()\n        t.kw = {'lr': 1e-3}")) == []
+
+
+@pytest.mark.parametrize("store,reads", [
+    ('self.kw: dict = {"weight_decay": 1e-4}', ""),  # an annotated store
+    ('self.kw = {"weight_decay": 1e-4}  # make() spreads self.kw', ""),  # a comment is not a use
+    ('self.kw = {"weight_decay": 1e-4}', "print(self.kw); logger.info('%s', self.kw); run.config.update(self.kw)"),
+])
+def test_a_stored_dict_only_read_is_followed(store, reads):
+    source = f"""
+        import torch
+
+        class Trainer:
+            def __init__(self):
+                {store}
+                {reads or "pass"}
+
+            def make(self, params):
+                return torch.optim.Adam(params, ** self.kw)
+    """
+    assert codes(source) == [(10, "AWL101")]

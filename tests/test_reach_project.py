@@ -379,7 +379,7 @@ def test_only_reached_modules_are_parsed(project):
 
 def test_an_import_a_star_import_brings_is_what_it_imports(project):
     # ``from myproj.layers import *`` brings ``tf`` and ``optim``, the modules they import
-    _module(project, "layers.py", "import tensorflow as tf\nfrom torch import optim\nimport torch.nn as nn\n")
+    _module(project, "layers.py", "import tensorflow as tf\nimport torch.optim as optim\nimport torch.nn as nn\n")
     path = project / "myproj" / "model.py"
     source = textwrap.dedent("""
         from myproj.layers import *
@@ -394,6 +394,17 @@ def test_an_import_a_star_import_brings_is_what_it_imports(project):
     index = pickle.loads(pickle.dumps(ProjectIndex([str(project)])))
     assert lines(analyze_source(source, path=str(path), project=index)) == [(7, "AWL202"), (8, "AWL101")]
     # a name the module binds twice is its own (which import holds it is not known here)
-    _module(project, "layers.py", "import tensorflow as tf\nif x:\n    from torch import optim\nelse:\n    from mylib import optim\n")
+    _module(project, "layers.py", "import tensorflow as tf\nif x:\n    import torch.optim as optim\nelse:\n    import mylib as optim\n")
     index = pickle.loads(pickle.dumps(ProjectIndex([str(project)])))
     assert lines(analyze_source(source, path=str(path), project=index)) == [(7, "AWL202")]
+
+
+def test_a_re_export_a_star_import_brings_is_followed_as_one(project):
+    # ``from torch.optim import Adam`` there: the message names the module, and the fix is left there
+    _module(project, "compat.py", "from torch.optim import Adam\n")
+    path = project / "myproj" / "train.py"
+    source = "from myproj.compat import *\nopt = Adam(params, weight_decay=1e-4)\n"
+    path.write_text(source)
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(project)])))
+    [finding] = analyze_source(source, path=str(path), project=index)
+    assert finding.code == "AWL101" and "compat.py" in finding.message and finding.fix is None

@@ -78,7 +78,7 @@ class OptimizerChecker(Checker):
         if not wrapper.signature.var_positional:
             forwarded.open_positional = False
         forwarded.keywords.update(bound.extra_keywords)
-        forwarded.keyword_home.update({k: "call" for k in bound.extra_keywords})
+        forwarded.keyword_home.update({k: bound.args.keyword_home.get(k, "call") for k in bound.extra_keywords})
         if wrapper.kwargs is not None:
             kwargs = bound.get(wrapper.kwargs)
             entries = ctx.dict_entries(kwargs, scope) if isinstance(kwargs, ast.expr) else None
@@ -86,7 +86,8 @@ class OptimizerChecker(Checker):
                 forwarded.open_keywords = forwarded.open_keywords or kwargs is not ABSENT
             else:
                 forwarded.keywords.update(entries[0])
-                forwarded.keyword_home.update({k: "dict" for k in entries[0]})
+                home = "held" if ctx.held_elsewhere(kwargs, scope) else "dict"  # type: ignore[arg-type]
+                forwarded.keyword_home.update({k: home for k in entries[0]})
                 forwarded.open_keywords = forwarded.open_keywords or entries[1]
         via = None
         if wrapper.wraps:  # ``pyro.optim.Adam({...})``: no class is written here to rename
