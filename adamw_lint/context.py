@@ -326,7 +326,7 @@ class Context:
         if uses is None:
             return None
         # a class beside the lineage storing it on its own ``self`` stores a sibling's instance's
-        stores = [c for c in uses if not (c is not None and not any(c is l for l in lineage))]
+        stores = [c for c in uses if c is None or any(c is l for l in lineage)]
         return held[0] if len(stores) == 1 else None
 
     def _attribute_uses(self, attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
@@ -477,7 +477,7 @@ class Context:
 # calls that only read what they are given: an attribute logged or printed is not changed
 _READERS = frozenset({"print", "pprint", "pformat", "repr", "str", "len", "format", "info", "debug", "warning", "warn",
                       "error", "log", "dict", "copy", "deepcopy", "dumps", "update"})  # ``config.update(x.kw)`` reads it
-_BY_NAME = frozenset({"setattr", "getattr", "delattr", "hasattr"})
+_BY_NAME = frozenset({"setattr", "getattr", "delattr"})  # what they reach by its name may be changed
 
 
 def _attribute_uses(module: Optional[ast.AST], attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
@@ -494,8 +494,8 @@ def _attribute_uses(module: Optional[ast.AST], attr: str) -> Optional[List[Optio
                 return None
             elif not (isinstance(parent, ast.keyword) and parent.arg is None or _read_only(parent)):
                 return None  # ``x.kw[k] = …``, ``x.kw.update(…)``, ``kw = x.kw``, ``f(x.kw)``
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _BY_NAME | {"vars"} \
-                and (node.func.id == "vars" or any(isinstance(a, ast.Constant) and a.value == attr for a in node.args)):
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (node.func.id == "vars" or node.func.id in _BY_NAME
+                                                                                 and any(isinstance(a, ast.Constant) and a.value == attr for a in node.args)):
             return None
         elif isinstance(node, ast.Attribute) and node.attr == "__dict__":
             return None

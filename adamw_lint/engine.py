@@ -80,9 +80,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
     findings returned are still right, but some may be missing)."""
     package = project.package_of(path) if project is not None and path is not None else None
     text = "".join(lines)
-    # a body that names weight_decay may build what a call elsewhere spreads into an optimizer
-    # (``self.kw = {"weight_decay": wd}``), or be a wrapper another module calls
-    resolver = Resolver(catalog.STAR_IMPORTED, _bodies_to_visit(tree, lines, text, (_REACH_WORD,)), package,
+    resolver = Resolver(catalog.STAR_IMPORTED, _bodies_to_visit(tree, lines, text), package,
                         project.beside(path) if project is not None and path is not None else None)
     if project is not None:
         resolver.imported_literal = project.literal
@@ -175,9 +173,10 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
 
 
 # Text without which a def or class body holds nothing any checker looks at: the optimizers'
-# names, what the Keras/TF and loss-side rules follow, and ``global`` (a body that rebinds
-# module names must be read).
-_RELEVANT = (*_WORDS, *_STRINGS, *_NOT_ADAPTIVE, *catalog.FOLLOWED_WORDS, "sum(", "global ", "nonlocal ")
+# names, what the Keras/TF and loss-side rules follow, ``global`` (a body that rebinds module
+# names must be read), and weight_decay (a wrapper another module calls, or the dict a method
+# stores for another to spread: ``self.kw = {"weight_decay": wd}``).
+_RELEVANT = (*_WORDS, *_STRINGS, *_NOT_ADAPTIVE, *catalog.FOLLOWED_WORDS, "sum(", "global ", "nonlocal ", _REACH_WORD)
 
 
 # What a class that trains a Keras/TF model or loss across its methods mentions (``.add(`` is
@@ -186,14 +185,14 @@ _RELEVANT = (*_WORDS, *_STRINGS, *_NOT_ADAPTIVE, *catalog.FOLLOWED_WORDS, "sum("
 _TRAINS = tuple(w for w in catalog.FOLLOWED_WORDS if w != ".add(")
 
 
-def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], text: str, extra: Sequence[str] = ()) -> Callable[[ast.AST], bool]:
+def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], text: str) -> Callable[[ast.AST], bool]:
     """Which def/class bodies the resolver enters: those whose lines mention something relevant,
     or a module-level name that stands for a catalog API (``from torch.optim import Adam as A``,
     ``Opt = partial(torch.optim.Adam, ...)``), every method of a class whose bases do
     (``super().__init__(...)`` of ``class X(torch.optim.Adam)`` names nothing itself), and a
     closure that names a parameter whose default is relevant."""
     starts = list(itertools.accumulate((len(line) for line in lines), initial=0))
-    marked = _lines_containing((*_RELEVANT, *extra), text, starts)
+    marked = _lines_containing(_RELEVANT, text, starts)
     aliases = set()
     for stmt in _top_level(tree):
         if isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:

@@ -603,7 +603,7 @@ FACTORIES: Tuple[OptimizerFactory, ...] = (
 # is generated for every torch.optim class (pyro.optim.pytorch_optimizers), ClippedAdam is pyro's own
 _PYRO_BUILDS = {  # the class → the wrapper's names and signature
     **{f"torch.optim.{cls}": ((f"pyro.optim.{cls}", f"pyro.optim.pytorch_optimizers.{cls}"), "optim_args, clip_args=None")
-       for cls in ("Adam", "AdamW", "NAdam", "RAdam", "Adamax", "Adagrad", "RMSprop", "Adadelta", "SGD")},
+       for prefix, _, cls in (row.names[0].rpartition(".") for row in OPTIMIZERS) if prefix == "torch.optim"},
     "pyro.optim.clipped_adam.ClippedAdam": (("pyro.optim.ClippedAdam", "pyro.optim.optim.ClippedAdam"), "optim_args"),
 }
 

@@ -334,7 +334,8 @@ class KerasTfChecker(Checker):
         # is there. Handed on (``Learner(root_dir, agent, dataset_fn)``), it is not an optimizer,
         # and the other arguments of that call are not its models
         trainers = {id(call) for call, scope, _, others in handings
-                    if any(isinstance(v, (ast.Name, ast.Call, ast.Attribute)) and self._model_like(v, scope) for _, v in others)}
+                    if any(isinstance(v, (ast.Name, ast.Call, ast.Attribute)) and self._follows(v, scope, models_only=True)
+                           for _, v in others)}
         for call, scope, handed, others in handings:
             handed = [(keyword, value, optimizer) for keyword, value, optimizer in handed
                       if (keyword or "").endswith("optimizer") or not self._holds_trainer(value, scope, trainers)]
@@ -568,26 +569,17 @@ class KerasTfChecker(Checker):
             self._known[key] = self._follows(model, scope)
         return self._known[key]
 
-    def _follows(self, model: ast.expr, scope: Scope) -> bool:
+    def _follows(self, model: ast.expr, scope: Scope, models_only: bool = False) -> bool:
+        """Whether ``model`` is built by a function or class of the module or the project, or by a
+        Keras/TF call; ``models_only``: a Keras model or layer only (a model, not a loss, a
+        schedule or a constant)."""
         for node, node_scope in self._walk(model, scope):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 return True
             if isinstance(node, ast.Call):
-                name = self.ctx.qualname(node.func, node_scope)
-                if name is not None and name.split(".", 1)[0] in _ROOTS:
-                    return True
-        return False
-
-    def _model_like(self, value: ast.expr, scope: Scope) -> bool:
-        """Whether ``value`` is built by a builder or class of the module or the project, or by a
-        Keras model or layer: a model, not a loss, a schedule or a constant (``_follows`` takes
-        any Keras call)."""
-        for node, node_scope in self._walk(value, scope):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                return True
-            if isinstance(node, ast.Call):
                 name = self.ctx.qualname(node.func, node_scope) or ""
-                if name.split(".", 1)[0] in _ROOTS and (".layers." in name or name.endswith((".Model", ".Sequential"))):
+                if name.split(".", 1)[0] in _ROOTS and (
+                        not models_only or ".layers." in name or name.endswith((".Model", ".Sequential"))):
                     return True
         return False
 
