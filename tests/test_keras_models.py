@@ -305,3 +305,41 @@ def test_compile_of_a_capitalized_instance_is_not_called_through_a_class():
         PLAIN.compile(keras.optimizers.Adam(1e-3), "mse")
     """
     assert codes(source) == [(6, "AWL201")]
+
+
+def test_a_tf1_network_keeping_its_loss_terms_on_self_losses():
+    # rl-coach's shape: ``self.losses`` is the class's own list of loss terms, not a Keras
+    # model's regularization losses: the walk enters what the class stores there
+    network = """
+        class Net:
+            def build(self, weights, l2):
+                self.losses = tf.compat.v1.losses.get_losses("main")
+                self.l2_regularization = tf.add_n([tf.nn.l2_loss(v) for v in weights]) * l2
+                self.losses += self.l2_regularization
+                self.total_loss = tf.reduce_sum(self.losses)
+                self.optimizer = tf.compat.v1.train.AdamOptimizer(learning_rate=1e-3)
+                self.train_op = self.optimizer.minimize(self.total_loss)
+    """
+    findings = analyze_source(HEAD + textwrap.dedent(network))
+    assert [(f.line, f.code) for f in findings] == [(11, "AWL202")]
+    assert "l2_loss at line 8" in findings[0].message
+    # the L2 term kept on another attribute, never minimized: nothing
+    apart = network.replace("self.losses += self.l2_regularization", "self.penalties = [self.l2_regularization]")
+    assert codes(apart) == []
+    # a Keras model's own ``self.losses`` (stored by no method of its class) is still its
+    # layers' regularization losses
+    keras_model = """
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.dense = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))
+                self.opt = keras.optimizers.Adam()
+
+            def train(self, x, y):
+                with tf.GradientTape() as tape:
+                    loss = loss_fn(y, self(x)) + tf.add_n(self.losses)
+                grads = tape.gradient(loss, self.trainable_variables)
+                self.opt.apply_gradients(zip(grads, self.trainable_variables))
+    """
+    findings = analyze_source(HEAD + textwrap.dedent(keras_model))
+    assert [(f.line, f.code) for f in findings] == [(9, "AWL202")] and "self.losses" in findings[0].message

@@ -25,6 +25,7 @@ from typing import (AbstractSet, Any, Callable, Dict, FrozenSet, Hashable, Itera
                     Sequence, Set, Tuple, TypeVar, Union)
 
 from .. import catalog
+from ..branches import Chosen, chosen_calls, rules_out
 from ..catalog import TrainingOptimizer
 from ..context import ABSENT, HIDDEN, Alternative
 from ..files import text_words
@@ -95,9 +96,8 @@ class _Site(Record):
 
 # a training helper's summary: the parameter it minimizes, the parameters a call fills by
 # position, the adaptive optimizer's qualified name, where it is built (``path:line``), and what
-# the branch that builds it requires (``_chosen_by``)
-_Chosen = Tuple[str, Optional[str], str, bool, bool]
-_Trained = Tuple[str, Tuple[str, ...], str, str, Tuple[_Chosen, ...]]
+# the branch that builds it requires (``branches.chosen_calls``)
+_Trained = Tuple[str, Tuple[str, ...], str, str, Tuple[Chosen, ...]]
 
 
 class _Step(Record):
@@ -401,15 +401,14 @@ class KerasTfChecker(Checker):
             self.optimizers[id(call)] = _Optimizer(call, name, [], [(given, scope, None)])
             return
 
-    def _rules_out(self, call: ast.Call, scope: Scope, positional: Sequence[str], chosen: Tuple[_Chosen, ...]) -> bool:
+    def _rules_out(self, call: ast.Call, scope: Scope, positional: Sequence[str], chosen: Tuple[Chosen, ...]) -> bool:
         """Whether ``call`` passes (or leaves at its default) a string that takes the helper away
         from a branch (unknown: not)."""
-        for selector, default, value, folded, equal in chosen:
+        def passed(selector: str, default: Optional[str]) -> object:
             given = _given(call, positional, selector)
-            literal = self.ctx.literal(given, scope) if given is not None else default
-            if isinstance(literal, str) and ((literal.lower() if folded else literal) == value) != equal:
-                return True
-        return False
+            return self.ctx.literal(given, scope) if given is not None else default
+
+        return rules_out(chosen, passed)
 
     def _link_compile(self, call: ast.Call, scope: Scope) -> None:
         model, first = call.func.value, 0  # type: ignore[attr-defined]
@@ -927,7 +926,7 @@ class KerasTfChecker(Checker):
             return []
         sites: List[_Site] = []
         for node, scope in self._walked(expr, scope, stop=self._loss_term):
-            if isinstance(node, ast.Attribute) and node.attr == "losses":
+            if self._model_losses(node, scope):
                 penalties = self._model_penalties(node.value, scope)
                 for model, model_scope in self._handed(node.value, scope):
                     penalties += self._model_penalties(model, model_scope)
@@ -1022,10 +1021,19 @@ class KerasTfChecker(Checker):
         return handed
 
     def _loss_term(self, node: ast.AST, scope: Scope) -> bool:
-        """Whether the walk stops at ``node``: a loss term or ``x.losses`` is judged, not entered."""
+        """Whether the walk stops at ``node``: a loss term or a model's ``x.losses`` is judged, not entered."""
         if isinstance(node, ast.Attribute):
-            return node.attr == "losses"
+            return self._model_losses(node, scope)
         return isinstance(node, ast.Call) and self.ctx.qualname(node.func, scope) in _LOSS_TERMS
+
+    def _model_losses(self, node: ast.AST, scope: Scope) -> bool:
+        """``x.losses``, a Keras model's or layer's regularization losses; not ``self.losses`` that
+        the class family stores itself (a TF1 network keeping its loss terms there: ``self.losses
+        += l2``, then ``tf.reduce_sum(self.losses)``), which the walk enters like any attribute."""
+        if not (isinstance(node, ast.Attribute) and node.attr == "losses"):
+            return False
+        member = self.members.self_attribute(node, scope)
+        return member is None or not self.members.values(*member)
 
     def _graph_regularizers(self) -> List[_Site]:
         """TF1's regularization-loss collection: every L2 weight regularizer in the module, and
@@ -1342,8 +1350,7 @@ def _trains_parameters(module, node: ast.AST) -> Dict[str, List[_Trained]]:
             continue
         params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)] if function is node \
             else method_parameters(function)
-        selectors = _selectors(function, params)
-        for call, tests in _under_tests(function.body, ()):
+        for call, chosen in chosen_calls(function, params):
             if not (isinstance(call.func, ast.Attribute) and call.func.attr == "minimize"
                     and call.args and isinstance(call.args[0], ast.Name) and call.args[0].id in params
                     and isinstance(call.func.value, ast.Call)):
@@ -1353,77 +1360,9 @@ def _trains_parameters(module, node: ast.AST) -> Dict[str, List[_Trained]]:
             built = next((n for n in names if n in adaptive), None)
             if built is not None:
                 where = f"{_shown(module.path)}:{construction.lineno}"
-                chosen = tuple(c for test, truth in tests for c in [_chosen_by(test, truth, selectors)] if c is not None)
                 found.setdefault(function.name, []).append(
                     (call.args[0].id, tuple(params), built, where, chosen))
     return found
-
-
-# what a branch was taken on: an ``if`` test, and whether its body (True) or what follows it is run
-_Tests = Tuple[Tuple[ast.expr, bool], ...]
-
-
-def _under_tests(body: List[ast.stmt], tests: _Tests) -> Iterator[Tuple[ast.Call, _Tests]]:
-    """Each call in ``body`` with the ``if`` tests that decide whether it runs: an ``if``'s body
-    runs on its test, its ``else``, and what follows an ``if`` whose body always leaves the block
-    (``return``, ``raise``), on the test's negation. Nested defs are read under the same tests."""
-    for stmt in body:
-        if isinstance(stmt, ast.If):
-            yield from _calls_in(stmt.test, tests)
-            yield from _under_tests(stmt.body, (*tests, (stmt.test, True)))
-            yield from _under_tests(stmt.orelse, (*tests, (stmt.test, False)))
-            if stmt.body and isinstance(stmt.body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break)):
-                tests = (*tests, (stmt.test, False))  # the rest of the block runs only when the test fails
-            continue
-        blocks = [value for _, value in ast.iter_fields(stmt)
-                  if isinstance(value, list) and value and isinstance(value[0], ast.stmt)]
-        blocks += [handler.body for handler in getattr(stmt, "handlers", [])]
-        blocks += [case.body for case in getattr(stmt, "cases", [])]
-        for _, value in ast.iter_fields(stmt):
-            for part in value if isinstance(value, list) else [value]:
-                if isinstance(part, ast.AST) and not isinstance(part, (ast.stmt, ast.excepthandler, ast.match_case)):
-                    yield from _calls_in(part, tests)  # tests, iterables, with-items, decorators, defaults
-        for block in blocks:
-            yield from _under_tests(block, tests)
-
-
-def _calls_in(node: ast.AST, tests: _Tests) -> Iterator[Tuple[ast.Call, _Tests]]:
-    for call in ast.walk(node):
-        if isinstance(call, ast.Call):
-            yield call, tests
-
-
-def _selectors(function: Union[ast.FunctionDef, ast.AsyncFunctionDef], params: List[str]) -> Dict[str, Optional[str]]:
-    """The parameters of ``function`` a branch may be chosen by (``params``, those a call fills by
-    position, and the keyword-only ones), with their string defaults: those that hold what a call
-    passes wherever they are read, not rebound in its body (``learner = learner.lower()``)."""
-    arguments = function.args
-    positional = [*arguments.posonlyargs, *arguments.args]
-    defaults = dict(zip([a.arg for a in positional][::-1], arguments.defaults[::-1]))
-    defaults.update({a.arg: d for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None})
-    stored = {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
-    found: Dict[str, Optional[str]] = {}
-    for name in [*params, *(a.arg for a in arguments.kwonlyargs)]:
-        if name not in stored:
-            default = defaults.get(name)
-            found[name] = default.value if isinstance(default, ast.Constant) and isinstance(default.value, str) else None
-    return found
-
-
-def _chosen_by(test: ast.expr, truth: bool, selectors: Dict[str, Optional[str]]) -> Optional[_Chosen]:
-    """What ``learner == "adam"`` (``!=``, ``learner.lower() == "adam"``) being ``truth``
-    requires of a parameter: (parameter, its string default, the string, whether lower-cased,
-    whether it must equal the string)."""
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq))):
-        return None
-    for side, other in ((test.left, test.comparators[0]), (test.comparators[0], test.left)):
-        folded = isinstance(side, ast.Call) and isinstance(side.func, ast.Attribute) and side.func.attr == "lower" \
-            and not side.args and not side.keywords
-        name = side.func.value if folded else side  # type: ignore[union-attr]
-        if isinstance(name, ast.Name) and name.id in selectors and isinstance(other, ast.Constant) \
-                and isinstance(other.value, str):
-            return name.id, selectors[name.id], other.value, folded, truth == isinstance(test.ops[0], ast.Eq)
-    return None
 
 
 def _merge(into: set, merged: set, part: _Inert) -> None:
