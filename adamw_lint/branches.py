@@ -39,9 +39,11 @@ def rules_out(chosen: Sequence[Chosen], passed: Callable[[str, Optional[str]], o
 
 
 def condition(chosen: Sequence[Chosen]) -> str:
-    """``name == 'adam' and name != 'sgd'``, as a message says when a branch is taken."""
+    """``name == 'adam'``, as a message says when a branch is taken: a string the parameter must
+    not be is left out where it must be another (``elif name == 'adam'`` after ``if name == 'sgd'``)."""
+    named = {selector for selector, _, _, _, equal in chosen if equal}
     return " and ".join(f"{selector}{'.lower()' if folded else ''} {'==' if equal else '!='} {value!r}"
-                        for selector, _, value, folded, equal in chosen)
+                        for selector, _, value, folded, equal in chosen if equal or selector not in named)
 
 
 def _under_tests(body: List[ast.stmt], tests: _Tests) -> Iterator[Tuple[ast.Call, _Tests]]:

@@ -119,9 +119,9 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
                 report(checker(index).check(call, scope, name, row))
             if project is not None and name not in _BY_NAME and _may_reach(call, name, project):
                 reached = project.reach(name)
-                if reached is not None:
-                    for index, row in _BY_NAME.get(reached.name, ()):
-                        report(checker(index).check_reached(call, scope, reached, row))
+                for one in (reached.branches or (reached,)) if reached is not None else ():
+                    for index, row in _BY_NAME.get(one.name, ()):
+                        report(checker(index).check_reached(call, scope, one, row))
             if hands_names and name not in _BY_NAME and (call.args or call.keywords):
                 for reached in project.named_reach(name):  # a model_fn handed the optimizer's name
                     for index, row in _BY_NAME.get(reached.name, ()):
@@ -145,9 +145,9 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
             continue
         if isinstance(call.func, ast.Name) and (call.args or call.keywords):
             reached = _local_reach(resolver, call.func, scope, lines, project, summaries)
-            if reached is not None:
-                for index, row in _BY_NAME.get(reached.name, ()):
-                    report(checker(index).check_reached(call, scope, reached, row))
+            for one in (reached.branches or (reached,)) if reached is not None else ():
+                for index, row in _BY_NAME.get(one.name, ()):
+                    report(checker(index).check_reached(call, scope, one, row))
         if isinstance(call.func, ast.Attribute):
             for index in _BY_METHOD.get(call.func.attr, ()):
                 report(checker(index).check_method(call, scope))

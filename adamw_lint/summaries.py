@@ -27,6 +27,7 @@ import collections
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import catalog
+from .branches import Chosen, chosen_calls
 from .records import Record
 from .scope import Resolver, Scope
 
@@ -59,6 +60,11 @@ class Reach(Record):
     # built by name: ``name`` is a getter (catalog.OPTIMIZER_NAME_TABLES) and this parameter of
     # the callable is the name it is given
     named: str = ""
+    # a dispatcher's branch: what it requires of the callable's string parameters
+    # (``if name == "adam":``); a call that passes another string takes another branch
+    chosen: Tuple[Chosen, ...] = ()
+    # a dispatcher (``get_optimizer(name, params, **kw)``): every branch, this one the first
+    branches: Tuple["Reach", ...] = ()
 
     @property
     def where(self) -> str:
@@ -114,7 +120,7 @@ def _class(module: Module, node: ast.ClassDef, reach_name: Callable[[str, int], 
     built = [r for m in methods.values() if m is not init for r in [_function(module, m, params)] if r]
     if len(built) != 1:
         return None
-    return built[0]._replace(stored=stored)
+    return built[0]._replace(stored=stored, branches=tuple(b._replace(stored=stored) for b in built[0].branches))
 
 
 def _dataclass_init(resolver: Resolver, node: ast.ClassDef) -> Optional[Tuple[ast.arguments, Tuple[Tuple[str, str], ...]]]:
@@ -207,10 +213,29 @@ def _function(module: Module, node, params: ast.arguments) -> Optional[Reach]:
     inside = _calls_by_function(module.resolver).get(id(node), [])
     built = [(call, name) for call, scope in inside
              for name in [module.resolver.qualname(call.func, scope)] if name in catalog.OPTIMIZERS_BY_NAME]
-    if len(built) != 1:
-        return None  # none, or several: which one the caller gets is not known
+    if len(built) > 1:
+        return _dispatcher(module, node, params, built)
+    if not built:
+        return None
     call, name = built[0]
     return Reach(name, module, call, params, call.lineno)  # type: ignore[arg-type]
+
+
+def _dispatcher(module: Module, node: Function, params: ast.arguments, built: List[Tuple[ast.Call, str]]) -> Optional[Reach]:
+    """A function that builds one optimizer or another by a string it is given (``if name ==
+    "adam": return Adam(params, **kw)``, ``elif name == "rmsprop": …``): each construction a
+    branch, with what it requires of the string. None when a construction is not chosen by such
+    a test (two built together, or chosen by what a caller cannot spell): which one the caller
+    gets is not known."""
+    positional = [a.arg for a in (*params.posonlyargs, *params.args)]
+    required = {id(call): chosen for call, chosen in chosen_calls(node, positional)}
+    branches = []
+    for call, name in built:
+        chosen = required.get(id(call))
+        if not chosen:
+            return None
+        branches.append(Reach(name, module, call, params, call.lineno, chosen=chosen))
+    return branches[0]._replace(branches=tuple(branches))
 
 
 def _calls_by_function(resolver: Resolver) -> Dict[int, List[Tuple[ast.Call, Scope]]]:

@@ -344,6 +344,92 @@ def test_a_local_factory_or_holder_class_is_reported_at_the_call_that_passes_the
     assert by_line[21].fix is None  # the class is built in the holder: changed there
 
 
+DISPATCHER = """
+import torch
+
+def dispatch(name, parameters, **extra):
+    if name == 'adam':
+        return torch.optim.Adam(parameters, **extra)
+    elif name == 'rmsprop':
+        return torch.optim.RMSprop(parameters, **extra)
+    elif name == 'sgd':
+        return torch.optim.SGD(parameters, **extra)
+    raise ValueError(name)
+
+a = dispatch("adam", params, lr=1e-3, weight_decay=1e-4)
+b = dispatch("rmsprop", params, lr=1e-3, weight_decay=1e-4)
+c = dispatch("sgd", params, lr=1e-3, weight_decay=1e-4)
+d = dispatch("adamw", params, lr=1e-3, weight_decay=1e-4)
+e = dispatch("adam", params, lr=1e-3)
+f = dispatch(args.optim, params, lr=1e-3, weight_decay=1e-4)
+g = dispatch(name="adam", parameters=params, weight_decay=0.0)
+"""
+
+
+def test_a_dispatcher_is_reported_at_the_call_for_the_branches_its_name_can_take():
+    # stanza's get_optimizer(name, params, **extra_args): the decay arrives through **extra, the
+    # name picks the branch; a string the call does not spell rules no branch out
+    assert found(DISPATCHER) == [(13, "AWL101"), (14, "AWL103"), (18, "AWL101"), (18, "AWL103")]
+    by_code = {(f.line, f.code): f.message for f in analyze_source(textwrap.dedent(DISPATCHER))}
+    assert by_code[(13, "AWL101")].endswith("(via line 6 → torch.optim.Adam)")
+    assert "(via line 6 → torch.optim.Adam (chosen when name == 'adam'))" in by_code[(18, "AWL101")]
+    assert "(via line 8 → torch.optim.RMSprop (chosen when name == 'rmsprop'))" in by_code[(18, "AWL103")]
+
+
+@pytest.mark.parametrize("source", [
+    # a construction outside the branches: which one the caller gets is not known (as before)
+    "def build(name, p, **kw):\n    opt = torch.optim.Adam(p, **kw)\n    if name == 'rms':\n"
+    "        opt = torch.optim.RMSprop(p, **kw)\n    return opt\nx = build('sgd', p, weight_decay=1e-4)\n",
+    # the name is rebound before the tests: they do not read what the caller passed
+    "def build(name, p, **kw):\n    name = name.lower()\n    if name == 'adam':\n        return torch.optim.Adam(p, **kw)\n"
+    "    return torch.optim.SGD(p, **kw)\nx = build('sgd', p, weight_decay=1e-4)\n",
+    # lower-cased before the test: 'SGD' takes the SGD branch
+    "def build(name, p, **kw):\n    if name.lower() == 'sgd':\n        return torch.optim.SGD(p, **kw)\n"
+    "    return torch.optim.Adagrad(p, **kw)\nx = build('SGD', p, weight_decay=1e-4)\n",
+    # the default name chooses SGD
+    "def build(p, name='sgd', **kw):\n    if name == 'adam':\n        return torch.optim.Adam(p, **kw)\n"
+    "    return torch.optim.SGD(p, **kw)\nx = build(p, weight_decay=1e-4)\n",
+    # a holder class whose __init__ dispatches, given SGD's name
+    "class Holder:\n    def __init__(self, name, p, **kw):\n        if name == 'adam':\n"
+    "            self.opt = torch.optim.Adam(p, **kw)\n        else:\n            self.opt = torch.optim.SGD(p, **kw)\n"
+    "x = Holder('sgd', p, weight_decay=1e-4)\n",
+])
+def test_dispatcher_negatives(source):
+    assert found("import torch\n" + source) == []
+
+
+def test_a_dispatcher_positives_beside_the_negatives():
+    folded = "def build(name, p, **kw):\n    if name.lower() == 'sgd':\n        return torch.optim.SGD(p, **kw)\n" \
+             "    return torch.optim.Adagrad(p, **kw)\nx = build('Adagrad', p, weight_decay=1e-4)\n"
+    assert found("import torch\n" + folded) == [(6, "AWL103")]
+    defaulted = "def build(p, name='adam', **kw):\n    if name == 'adam':\n        return torch.optim.Adam(p, **kw)\n" \
+                "    return torch.optim.SGD(p, **kw)\nx = build(p, weight_decay=1e-4)\n"
+    assert found("import torch\n" + defaulted) == [(6, "AWL101")]
+    holder = "class Holder:\n    def __init__(self, name, p, **kw):\n        if name == 'adam':\n" \
+             "            self.opt = torch.optim.Adam(p, **kw)\n        else:\n            self.opt = torch.optim.SGD(p, **kw)\n" \
+             "x = Holder('adam', p, weight_decay=1e-4)\n"
+    assert found("import torch\n" + holder) == [(8, "AWL101")]
+
+
+def test_a_dispatcher_in_another_module(tmp_path):
+    import pickle
+
+    from adamw_lint.project_index import ProjectIndex
+
+    package = tmp_path / "proj"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "utils.py").write_text(textwrap.dedent(DISPATCHER.split("a = dispatch")[0]))
+    source = ("from proj import utils\nclass Trainer:\n    def __init__(self, args, model):\n"
+              "        self.opt = utils.dispatch('adam', model.parameters(), weight_decay=args['wd'])\n"
+              "        self.other = utils.dispatch('sgd', model.parameters(), weight_decay=args['wd'])\n")
+    (package / "trainer.py").write_text(source)
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
+    got = analyze_source(source, path=str(package / "trainer.py"), project=index)
+    assert [(f.line, f.code) for f in got] == [(4, "AWL101")]
+    assert "utils.py:6 → torch.optim.Adam)" in got[0].message and got[0].fix is None
+
+
 def test_a_holder_class_in_another_module_reached_by_a_direct_call_and_by_hydra(tmp_path):
     import pickle
 

@@ -14,6 +14,7 @@ import os
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 from .. import catalog
+from ..branches import condition, rules_out
 from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signature
 from ..context import ABSENT, HIDDEN, Alternative, Args, Bound, ParamGroup, SuperInit, bind
 from ..defaults import default_note
@@ -243,9 +244,22 @@ class OptimizerChecker(Checker):
         # its construction, in its own module
         if not _passed_by(outer, bind(args, row.signature).get(row.weight_decay or "")):
             return ()
+        when = ""
+        if reached.chosen:  # a dispatcher's branch: not when the call's string takes another
+            given = bind(outer, Signature.parse(ast.unparse(reached.params)))
+            strings = {selector: given.get(selector) for selector, *_ in reached.chosen}
+
+            def passed(selector: str, default: Optional[str]) -> object:
+                value = strings[selector]
+                return default if value is ABSENT else self.ctx.literal(value, scope) if isinstance(value, ast.expr) else None
+
+            if rules_out(reached.chosen, passed):
+                return ()
+            if not all(isinstance(passed(selector, default), str) for selector, default, *_ in reached.chosen):
+                when = f" (chosen when {condition(reached.chosen)})"
         at = f"line {reached.line}" if local else f"{_shown(reached.module.path)}:{reached.line}"
-        via = Via(f"via {at} → {reached.name}", (), f"the optimizer is built in {at}; change it there, or, where that code "
-                  "must keep offering it (a public API), build the decoupled optimizer here instead")
+        via = Via(f"via {at} → {reached.name}{when}", (), f"the optimizer is built in {at}; change it there, or, where "
+                  "that code must keep offering it (a public API), build the decoupled optimizer here instead")
         finding = self.check_optimizer(row, reached.name, call.func, args, call, scope, via=via)
         return (finding,) if finding else ()
 
