@@ -15,6 +15,7 @@ from .catalog import Signature
 from .catalog.conventions import LAZY_CALLS
 from .findings import Span
 from .records import Record
+from . import flow
 from .scope import Binding, Resolver, Scope, is_unknown
 from .summaries import ClassMembers
 
@@ -128,6 +129,8 @@ class Context:
         self._homes: Dict[int, Tuple[ast.expr, Scope]] = {}
         self._members: Optional[ClassMembers] = None
         self._uses: Dict[str, Optional[List[Optional[ast.ClassDef]]]] = {}  # ``_attribute_uses``
+        self._fills: Dict[Tuple[int, str], Optional[_Fills]] = {}  # (id of a scope's node, name) → ``_dict_fills``
+        self._fill_flows: Dict[Tuple[int, str, str], flow.Reaching] = {}  # … and a key filled: where it is set
         self._steps = 0
         self.limit_hit: Optional[str] = None  # set when an analysis bound stopped the search early
 
@@ -252,8 +255,11 @@ class Context:
         return args
 
     def held_elsewhere(self, expr: ast.expr, scope: Scope) -> bool:
-        """Whether the dict ``expr`` is read from a table (``T[k]``, ``T.get(k)``) or an attribute:
-        kept elsewhere, so a fix planned from the call alone would not see what else it holds."""
+        """Whether the dict ``expr`` is read from a table (``T[k]``, ``T.get(k)``) or an attribute,
+        or filled by statements before the call (``kw["weight_decay"] = wd``): a fix planned from
+        the call alone would not see what else it holds, or when."""
+        if isinstance(expr, ast.Name) and self._filled(expr, scope) is not None:
+            return True
         followed = self.follow(expr, scope)[0]
         return isinstance(followed, (ast.Subscript, ast.Attribute)) or \
             isinstance(followed, ast.Call) and isinstance(followed.func, ast.Attribute)
@@ -264,7 +270,12 @@ class Context:
     def dict_entries(self, expr: ast.expr, scope: Scope, depth: int = 0) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
         """A dict literal's (or ``dict(...)``'s) string keys, and whether it has unknown parts; also
         of the one dict a table entry (``DEFAULTS["opt_params"]``) or ``self.<attr>`` holds
-        (``_held_dicts``). Each value is read in the scope of its dict (``_homes``)."""
+        (``_held_dicts``), and of a dict filled before it is read (``_filled``). Each value is read
+        in the scope of its dict (``_homes``)."""
+        if isinstance(expr, ast.Name):
+            filled = self._filled(expr, scope)
+            if filled is not None:
+                return filled
         expr, scope = self.follow(expr, scope)
         entries: Dict[str, ast.expr] = {}
         incomplete = False
@@ -337,6 +348,50 @@ class Context:
         if attr not in self._uses:
             self._uses[attr] = _attribute_uses(self.resolver.module.node, attr)
         return self._uses[attr]
+
+    def _filled(self, name: ast.Name, scope: Scope) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
+        """The entries of a dict variable of this scope that statements fill before ``name`` reads
+        it (``kw = {}``, ``if wd: kw["weight_decay"] = wd``, ``kw.update(lr=lr)``; ``_dict_fills``):
+        each key set where a fill reaches the read (``flow``: not one on another branch, after a
+        ``return``, or before the dict is bound again), incomplete where it may not be set, or may
+        be set by several. None for a variable nothing fills (its dict is read as bound); no
+        entries, incomplete, for one something else may change (``pop``, handing it to a call)."""
+        bindings = self.resolver.reaching_all(name, scope)
+        if not bindings or any(b.scope is not scope for b in bindings):
+            return None  # bound in another scope: read as bound
+        key = (id(scope.node), name.id)
+        if key not in self._fills:
+            self._fills[key] = _dict_fills(scope.node, name.id)
+        fills = self._fills[key]
+        if fills is not None and not fills:
+            return None
+        if fills is None or len(fills) > _FILLED_KEYS:
+            return {}, True
+        base = self.dict_entries(bindings[0].value, scope) if len(bindings) == 1 and bindings[0].value is not None \
+            else None
+        entries, incomplete = (dict(base[0]), base[1]) if base is not None else ({}, True)
+        body = scope.node.body  # type: ignore[attr-defined]
+        start = (body[0].lineno, body[0].col_offset) if body else (0, 0)
+        bound = [b.pos for b in scope.bindings.get(name.id, [])]
+        for entry, where in fills.items():
+            reaching = self._fill_flows.get((*key, entry))
+            if reaching is None:
+                reaching = self._fill_flows[(*key, entry)] = flow.Reaching(
+                    body, bound + list(where), frozenset(p for p in bound if p < start))
+            live = reaching.at((name.lineno, name.col_offset))
+            set_here: List[ast.expr] = []
+            for position in live:  # the bindings and fills that reach: a few, however many fills there are
+                if position in where:
+                    set_here.append(where[position])
+                    if len(set_here) > 1:
+                        break
+            if len(set_here) == 1:
+                entries[entry] = set_here[0]
+                self._homes[id(set_here[0])] = set_here[0], scope
+            elif set_here:
+                entries.pop(entry, None)  # one fill or another: which value is not known
+            incomplete = incomplete or bool(set_here) and len(live) > 1
+        return entries, incomplete
 
     def _reaching_dicts(self, name: ast.Name, scope: Scope) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
         """``**options`` where ``options`` may hold several values (``if options is None: options =
@@ -502,6 +557,80 @@ def _attribute_uses(module: Optional[ast.AST], attr: str) -> Optional[List[Optio
         inner = node if isinstance(node, ast.ClassDef) else cls
         stack.extend((child, node, inner) for child in ast.iter_child_nodes(node))
     return stores
+
+
+# a dict variable's fills by key: where each is (the variable's position there) → the value it sets
+_Fills = Dict[str, Dict[Tuple[int, int], ast.expr]]
+_FILLED_KEYS = 32  # keys of one dict read through the flow, each asked at every read: more is generated code
+_DICT_READS = frozenset({"get", "items", "keys", "values", "copy"})
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp, ast.DictComp,
+           ast.GeneratorExp)
+
+
+def _dict_fills(home: ast.AST, name: str) -> Optional[_Fills]:
+    """How the code of ``home`` (a function or the module) fills the dict its variable ``name``
+    holds: ``name["k"] = v`` and ``name.update(k=v)`` / ``name.update({"k": v})`` statements, by
+    key. Reads change nothing (``**name``, ``name["k"]``, ``name.get(…)``, ``"k" in name``, ``if
+    name``, ``print(name)``). None when it is filled and may also change some other way: ``del``,
+    ``pop``, ``setdefault``, a computed key, handing it to a call or to another name, a nested
+    scope that names it (a dict nothing fills is read as bound, as it always was)."""
+    fills: _Fills = {}
+    otherwise = False
+    parents: Dict[int, ast.AST] = {}
+    stack: List[Tuple[ast.AST, bool]] = [(stmt, False) for stmt in getattr(home, "body", [])]
+    for stmt in getattr(home, "body", []):
+        parents[id(stmt)] = home
+    while stack:
+        node, nested = stack.pop()
+        if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Store):
+            parent = parents[id(node)]
+            grand = parents.get(id(parent))
+            use = None if nested or isinstance(node.ctx, ast.Del) else _dict_use(node, parent, grand, parents.get(id(grand)))
+            if use is None:
+                otherwise = True
+            else:
+                for key, value in use:
+                    fills.setdefault(key, {})[(node.lineno, node.col_offset)] = value
+        inner = nested or isinstance(node, _NESTED)
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+            stack.append((child, inner))
+    return None if fills and otherwise else fills
+
+
+def _dict_use(node: ast.Name, parent: ast.AST, grand: Optional[ast.AST],
+              great: Optional[ast.AST]) -> Optional[List[Tuple[str, ast.expr]]]:
+    """What one use of a dict variable sets (a read: nothing), or None when it may change it otherwise."""
+    if isinstance(parent, ast.Subscript) and parent.value is node:
+        if isinstance(parent.ctx, ast.Load):
+            return []
+        key = parent.slice
+        if isinstance(parent.ctx, ast.Store) and isinstance(grand, ast.Assign) and grand.targets == [parent] \
+                and isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return [(key.value, grand.value)]
+        return None
+    if isinstance(parent, ast.keyword) and parent.arg is None:
+        return []
+    if isinstance(parent, ast.Attribute) and isinstance(grand, ast.Call) and grand.func is parent:
+        if parent.attr in _DICT_READS:
+            return []
+        if parent.attr == "update" and isinstance(great, ast.Expr) and len(grand.args) <= 1 \
+                and all(kw.arg is not None for kw in grand.keywords):
+            given = grand.args[0] if grand.args else ast.Dict(keys=[], values=[])
+            if isinstance(given, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str)
+                                                   for k in given.keys):
+                return [*((k.value, v) for k, v in zip(given.keys, given.values)),  # type: ignore[union-attr]
+                        *((kw.arg, kw.value) for kw in grand.keywords)]  # type: ignore[misc]
+        return None
+    if isinstance(parent, ast.Compare) and all(isinstance(op, (ast.In, ast.NotIn, ast.Is, ast.IsNot, ast.Eq, ast.NotEq))
+                                               for op in parent.ops):
+        return []  # ``"k" in name``, ``name is None``
+    if isinstance(parent, (ast.If, ast.While, ast.IfExp, ast.Assert)) and parent.test is node \
+            or isinstance(parent, ast.UnaryOp):
+        return []  # ``if name:``, ``not name`` (``name or {}`` may be another name for it)
+    if _read_only(parent) and any(a is node for a in parent.args):  # type: ignore[attr-defined]
+        return []
+    return None
 
 
 def _read_only(parent: Optional[ast.AST]) -> bool:

@@ -496,3 +496,55 @@ def test_a_stored_dict_only_read_is_followed(store, reads):
                 return torch.optim.Adam(params, ** self.kw)
     """
     assert codes(source) == [(10, "AWL101")]
+
+
+@pytest.mark.parametrize("stores,expected", [
+    ('kw["weight_decay"] = 1e-4', [(6, "AWL101")]),
+    ("kw.update(weight_decay=1e-4)", [(6, "AWL101")]),
+    ('kw.update({"weight_decay": 1e-4})', [(6, "AWL101")]),
+    ('if wd:\n        kw["weight_decay"] = wd', [(7, "AWL101")]),  # may be set: a decay that may be non-zero
+    ('if wd:\n        kw["weight_decay"] = wd\n    else:\n        return None', [(9, "AWL101")]),
+    ('kw["weight_decay"] = 1e-4\n    print(kw)\n    log.info("%s", kw)', [(8, "AWL101")]),  # reads
+    ('kw["weight_decay"] = 0.0', []),
+    ('kw["weight_decay"] = 1e-4; kw["decoupled_weight_decay"] = True', []),
+    # the fill does not reach the call: another branch returns, dead code, the name bound again
+    ('if wd:\n        kw["weight_decay"] = wd\n        return torch.optim.SGD(model.parameters(), **kw)', []),
+    ('return None\n    kw["weight_decay"] = wd', []),
+    ('kw["weight_decay"] = 1e-4\n    kw = dict(lr=1e-3)', []),
+    # what else may change the dict is not known: nothing is read from it
+    ('kw["weight_decay"] = 1e-4; kw.pop("weight_decay")', []),
+    ('kw["weight_decay"] = 1e-4; del kw["weight_decay"]', []),
+    ('kw["weight_decay"] = 1e-4\n    other(kw)', []),
+    ('kw["weight_decay"] = 1e-4\n    alias = kw', []),
+    ('kw.setdefault("weight_decay", 1e-4)', []),
+    ('for k, v in pairs:\n        kw[k] = v', []),
+])
+def test_kwargs_filled_by_item_stores_before_the_call(stores, expected):
+    source = f"import torch\n\ndef build(model, wd=0.0):\n    kw = dict(lr=1e-3)\n    {stores}\n    return torch.optim.Adam(model.parameters(), **kw)\n"
+    assert codes(source) == expected
+    # after the call, or in a nested def, a store does not fill it
+    later = f"import torch\n\ndef build(model, wd=0.0):\n    kw = dict(lr=1e-3)\n    opt = torch.optim.Adam(model.parameters(), **kw)\n    {stores}\n    return opt\n"
+    assert codes(later) == []
+    nested = (f"import torch\n\ndef build(model, wd=0.0):\n    kw = dict(lr=1e-3)\n    def fill():\n"
+              f"        {stores.replace(chr(10), chr(10) + '    ')}\n    return torch.optim.Adam(model.parameters(), **kw)\n")
+    assert codes(nested) == []
+
+
+def test_a_dict_filled_before_the_call_gets_no_automatic_fix():
+    source = "import torch\n\ndef build(model):\n    kw = {}\n    kw['weight_decay'] = 1e-4\n    return torch.optim.Adam(model.parameters(), **kw)\n"
+    (finding,) = analyze_source(source)
+    assert finding.code == "AWL101" and "Adam(weight_decay=1e-4)" in finding.message
+    # renamed to AdamW, a fill that does not happen would leave AdamW's own default decay
+    assert finding.fix is None and "filled before the call" in finding.fix_blocked
+    # a dict nothing fills is read as bound, its fix planned as before
+    literal = "import torch\n\ndef build(model):\n    kw = {'weight_decay': 1e-4}\n    if kw is not None:\n        pass\n" \
+              "    return torch.optim.Adam(model.parameters(), **kw)\n"
+    (finding,) = analyze_source(literal)
+    assert finding.fix is not None
+
+
+def test_keras_decay_from_a_dict_filled_before_the_call():
+    source = ("from keras import optimizers\n\ndef build(model, lr=None, decay=None):\n    args = {}\n"
+              "    if decay is not None:\n        args['decay'] = decay\n    return optimizers.Adam(**args)\n")
+    assert codes(source) == [(7, "AWL203")]
+    assert codes(source.replace("args['decay'] = decay", "args['lr'] = lr")) == []

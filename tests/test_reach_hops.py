@@ -411,6 +411,22 @@ def test_a_dispatcher_positives_beside_the_negatives():
     assert found("import torch\n" + holder) == [(8, "AWL101")]
 
 
+def test_a_dispatcher_handed_a_dict_filled_before_the_call():
+    # stanza's get_optimizer: the decay goes in a dict only when it is given, then to the dispatcher
+    source = DISPATCHER.split("a = dispatch")[0] + textwrap.dedent("""
+        def get_optimizer(name, model, lr, weight_decay=None):
+            extra_args = {}
+            if weight_decay is not None:
+                extra_args["weight_decay"] = weight_decay
+            return dispatch(name, model.parameters(), lr=lr, **extra_args)
+    """)
+    got = analyze_source(textwrap.dedent(source))
+    assert [(f.line, f.code) for f in got] == [(18, "AWL101"), (18, "AWL103")]
+    assert "Adam(weight_decay=weight_decay (default None from parameter weight_decay of get_optimizer), unless " \
+           "**extra_args sets decoupled_weight_decay=True) adds L2 to the gradient (coupled) if it is non-zero" in got[0].message
+    assert found(source.replace('extra_args["weight_decay"] = weight_decay', 'extra_args["momentum"] = 0.9')) == []
+
+
 def test_a_dispatcher_in_another_module(tmp_path):
     import pickle
 

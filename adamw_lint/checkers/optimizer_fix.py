@@ -44,8 +44,8 @@ def plan_fix(ctx: Context, api: OptimizerApi, name: str, call: ast.Call, cls: as
     planner = _Planner(ctx, api, name, call, cls, bound, scope, groups, wrapper)
     try:
         if "held" in bound.args.keyword_home.values():
-            raise Blocked("its options come from a dict kept elsewhere (a table entry or an attribute): change the call "
-                          "by hand, with that dict in view")
+            raise Blocked("its options come from a dict kept elsewhere or filled before the call (a table entry, an "
+                          "attribute, kw[\"weight_decay\"] = wd): change the call by hand, with that dict in view")
         unusable = switch_unusable(ctx, api, name, call, scope, wrapper) if api.switch else ""
         if api.fix == "rename" and (ctx.style != "flag" or not api.switch or unusable):
             fix = planner.kept(planner.rename())

@@ -401,6 +401,7 @@ def _forwarded(reached: Reach, outer: Args) -> Args:
         elif params.kwarg is not None and isinstance(kw.value, ast.Name) and kw.value.id == params.kwarg.arg:
             args.keywords.update(bound.extra_keywords)
             args.open_keywords = args.open_keywords or outer.open_keywords
+            args.spread = args.spread or outer.spread  # the caller's ``**kw``: what it may still set
         else:
             args.open_keywords = True
     return args
