@@ -8,32 +8,55 @@ cannot read is no proof that a branch is not taken."""
 from __future__ import annotations
 
 import ast
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, Iterator, List, Sequence, Tuple, Union
+
+from .scope import is_unknown
 
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
-# what a branch requires of a parameter: (the parameter, its string default, the string, whether
-# the parameter is lower-cased before the comparison, whether it must equal the string)
-Chosen = Tuple[str, Optional[str], str, bool, bool]
+# what a branch requires of a parameter: (the parameter, its default when a constant, else
+# ``...``; the string; whether the parameter is lower-cased before the comparison; whether it
+# must equal the string)
+Chosen = Tuple[str, object, str, bool, bool]
 # what a branch was taken on: an ``if`` test, and whether its body (True) or what follows it is run
 _Tests = Tuple[Tuple[ast.expr, bool], ...]
+_LEAVES = (ast.Return, ast.Raise, ast.Continue, ast.Break)
 
 
-def chosen_calls(function: Function, params: Sequence[str]) -> Iterator[Tuple[ast.Call, Tuple[Chosen, ...]]]:
-    """Each call in ``function``'s body with what the branch it is in requires of the string
-    parameters a caller chooses it by: ``params`` (those a call fills by position) and the
-    keyword-only ones."""
-    selectors = _selectors(function, params)
+def chosen_calls(function: Function, params: Sequence[str]) -> Dict[int, Tuple[ast.Call, Tuple[Chosen, ...]]]:
+    """Each call in ``function``'s body (by id) with what the branch it is in requires of the
+    string parameters a caller chooses it by: ``params`` (those a call fills by position) and the
+    keyword-only ones. Computed once per function and parameter list."""
+    key = tuple(params)
+    cached = getattr(function, "_chosen_calls", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    selectors, lowered = _selectors(function, params)
+    read: Dict[Tuple[int, bool], Tuple[Chosen, ...]] = {}  # (id of a test, truth) → what it requires
+    found: Dict[int, Tuple[ast.Call, Tuple[Chosen, ...]]] = {}
     for call, tests in _under_tests(function.body, ()):
-        yield call, tuple(c for test, truth in tests for c in [_chosen_by(test, truth, selectors)] if c is not None)
+        chosen: List[Chosen] = []
+        for test, truth in tests:
+            if (id(test), truth) not in read:
+                read[(id(test), truth)] = _chosen_by(test, truth, selectors, lowered)
+            chosen.extend(read[(id(test), truth)])
+        found[id(call)] = call, tuple(chosen)
+    function._chosen_calls = key, found  # type: ignore[union-attr]
+    return found
 
 
-def rules_out(chosen: Sequence[Chosen], passed: Callable[[str, Optional[str]], object]) -> bool:
+def rules_out(chosen: Sequence[Chosen], passed: Callable[[str, object], object]) -> bool:
     """Whether a call takes the function away from a branch that requires ``chosen``:
-    ``passed(parameter, its string default)`` is what the call gives the parameter (a string
-    when known)."""
+    ``passed(parameter, its default)`` is what the call gives the parameter: a literal, or
+    unknown (``scope.is_unknown``, or the ``...`` of no constant default). A literal that is not
+    a string (``None``) equals no string."""
     for selector, default, value, folded, equal in chosen:
         literal = passed(selector, default)
-        if isinstance(literal, str) and ((literal.lower() if folded else literal) == value) != equal:
+        if literal is ... or is_unknown(literal):
+            continue
+        if not isinstance(literal, str):
+            if equal or folded:  # ``None.lower()`` raises: that branch is not taken either
+                return True
+        elif ((literal.lower() if folded else literal) == value) != equal:
             return True
     return False
 
@@ -55,8 +78,14 @@ def _under_tests(body: List[ast.stmt], tests: _Tests) -> Iterator[Tuple[ast.Call
             yield from _calls_in(stmt.test, tests)
             yield from _under_tests(stmt.body, (*tests, (stmt.test, True)))
             yield from _under_tests(stmt.orelse, (*tests, (stmt.test, False)))
-            if stmt.body and isinstance(stmt.body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break)):
-                tests = (*tests, (stmt.test, False))  # the rest of the block runs only when the test fails
+            # the rest of the block runs only when the tests failed whose bodies leave it, down an
+            # ``elif`` chain to the first body that does not (``if a: return …`` / ``elif b: return …``)
+            link = stmt
+            while link.body and isinstance(link.body[-1], _LEAVES):
+                tests = (*tests, (link.test, False))
+                if not (len(link.orelse) == 1 and isinstance(link.orelse[0], ast.If)):
+                    break
+                link = link.orelse[0]
             continue
         blocks = [value for _, value in ast.iter_fields(stmt)
                   if isinstance(value, list) and value and isinstance(value[0], ast.stmt)]
@@ -76,33 +105,62 @@ def _calls_in(node: ast.AST, tests: _Tests) -> Iterator[Tuple[ast.Call, _Tests]]
             yield call, tests
 
 
-def _selectors(function: Function, params: Sequence[str]) -> Dict[str, Optional[str]]:
+def _selectors(function: Function, params: Sequence[str]) -> Tuple[Dict[str, object], Dict[str, Tuple[int, int]]]:
     """The parameters of ``function`` a branch may be chosen by (``params``, those a call fills by
-    position, and the keyword-only ones), with their string defaults: those that hold what a call
-    passes wherever they are read, not rebound in its body (``learner = learner.lower()``)."""
+    position, and the keyword-only ones), with their constant defaults (``...`` for none): those
+    that hold what a call passes wherever they are read, not rebound in its body nor shadowed by
+    a nested def's parameter. One lower-cased first thing in the body (``name = name.lower()``,
+    the one store of it) stays a selector, compared lower-cased after that statement (its
+    position, in the second dict)."""
     arguments = function.args
     positional = [*arguments.posonlyargs, *arguments.args]
     defaults = dict(zip([a.arg for a in positional][::-1], arguments.defaults[::-1]))
     defaults.update({a.arg: d for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None})
-    stored = {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
-    found: Dict[str, Optional[str]] = {}
+    stores: Dict[str, int] = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            stores[node.id] = stores.get(node.id, 0) + 1
+        elif node is not function and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            inner = node.args
+            for arg in (*inner.posonlyargs, *inner.args, *inner.kwonlyargs, inner.vararg, inner.kwarg):
+                if arg is not None:
+                    stores[arg.arg] = stores.get(arg.arg, 0) + 2  # a nested parameter: never the caller's value
+    lowered = {}
+    for stmt in function.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                and _lowered(stmt.value) == stmt.targets[0].id and stores.get(stmt.targets[0].id) == 1:
+            lowered[stmt.targets[0].id] = (stmt.end_lineno, stmt.end_col_offset)
+    found: Dict[str, object] = {}
     for name in [*params, *(a.arg for a in arguments.kwonlyargs)]:
-        if name not in stored:
+        if name not in stores or name in lowered:
             default = defaults.get(name)
-            found[name] = default.value if isinstance(default, ast.Constant) and isinstance(default.value, str) else None
-    return found
+            found[name] = default.value if isinstance(default, ast.Constant) else ...
+    return found, lowered  # type: ignore[return-value]
 
 
-def _chosen_by(test: ast.expr, truth: bool, selectors: Dict[str, Optional[str]]) -> Optional[Chosen]:
+def _lowered(expr: ast.expr) -> str:
+    """``x`` of ``x.lower()``, else ""."""
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "lower" \
+            and not expr.args and not expr.keywords and isinstance(expr.func.value, ast.Name):
+        return expr.func.value.id
+    return ""
+
+
+def _chosen_by(test: ast.expr, truth: bool, selectors: Dict[str, object],
+               lowered: Dict[str, Tuple[int, int]]) -> Tuple[Chosen, ...]:
     """What ``learner == "adam"`` (``!=``, ``learner.lower() == "adam"``) being ``truth``
     requires of a parameter."""
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq))):
-        return None
+        return ()
     for side, other in ((test.left, test.comparators[0]), (test.comparators[0], test.left)):
-        folded = isinstance(side, ast.Call) and isinstance(side.func, ast.Attribute) and side.func.attr == "lower" \
-            and not side.args and not side.keywords
+        folded = bool(_lowered(side))
         name = side.func.value if folded else side  # type: ignore[union-attr]
         if isinstance(name, ast.Name) and name.id in selectors and isinstance(other, ast.Constant) \
                 and isinstance(other.value, str):
-            return name.id, selectors[name.id], other.value, folded, truth == isinstance(test.ops[0], ast.Eq)
-    return None
+            after = lowered.get(name.id)
+            if after is not None:
+                if (test.lineno, test.col_offset) < after:
+                    return ()  # read before it is lower-cased: the parameter itself is not known there
+                folded = True
+            return ((name.id, selectors[name.id], other.value, folded, truth == isinstance(test.ops[0], ast.Eq)),)
+    return ()

@@ -328,8 +328,7 @@ class Context:
             return None
         cls, attr = member
         lineage = self.members.lineage(cls)
-        held = [(value, value_scope) for value, value_scope in self.members.values(cls, attr)
-                if isinstance(value, ast.expr) and any(_class_of(value_scope) is c for c in lineage)]
+        held = self.members.lineage_values(cls, attr)
         scopes = [self.resolver.scope_of(c) for c in lineage]
         if len(held) != 1 or any(s is None or attr in s.bindings for s in scopes):
             return None  # several stores, or a class-level value beside the instance's
@@ -640,13 +639,6 @@ def _read_only(parent: Optional[ast.AST]) -> bool:
     func = parent.func
     name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
     return name in _READERS
-
-
-def _class_of(scope: Scope) -> Optional[ast.AST]:
-    """The class whose method (or a def nested in one) ``scope`` is."""
-    while scope.parent is not None and scope.kind != "class":
-        scope = scope.parent
-    return scope.node if scope.kind == "class" else None
 
 
 def _is_builtin(call: ast.Call, name: str, scope: Scope) -> bool:

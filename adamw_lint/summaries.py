@@ -118,9 +118,9 @@ def _class(module: Module, node: ast.ClassDef, reach_name: Callable[[str, int], 
     # a factory: __init__ stores its parameters (``self.weight_decay = weight_decay``) and one
     # method builds the optimizer from them
     built = [r for m in methods.values() if m is not init for r in [_function(module, m, params)] if r]
-    if len(built) != 1:
-        return None
-    return built[0]._replace(stored=stored, branches=tuple(b._replace(stored=stored) for b in built[0].branches))
+    if len(built) != 1 or built[0].chosen or built[0].branches:
+        return None  # a method that chooses by its own parameters: not what the class is built with
+    return built[0]._replace(stored=stored)
 
 
 def _dataclass_init(resolver: Resolver, node: ast.ClassDef) -> Optional[Tuple[ast.arguments, Tuple[Tuple[str, str], ...]]]:
@@ -213,29 +213,18 @@ def _function(module: Module, node, params: ast.arguments) -> Optional[Reach]:
     inside = _calls_by_function(module.resolver).get(id(node), [])
     built = [(call, name) for call, scope in inside
              for name in [module.resolver.qualname(call.func, scope)] if name in catalog.OPTIMIZERS_BY_NAME]
-    if len(built) > 1:
-        return _dispatcher(module, node, params, built)
     if not built:
         return None
-    call, name = built[0]
-    return Reach(name, module, call, params, call.lineno)  # type: ignore[arg-type]
-
-
-def _dispatcher(module: Module, node: Function, params: ast.arguments, built: List[Tuple[ast.Call, str]]) -> Optional[Reach]:
-    """A function that builds one optimizer or another by a string it is given (``if name ==
-    "adam": return Adam(params, **kw)``, ``elif name == "rmsprop": …``): each construction a
-    branch, with what it requires of the string. None when a construction is not chosen by such
-    a test (two built together, or chosen by what a caller cannot spell): which one the caller
-    gets is not known."""
-    positional = [a.arg for a in (*params.posonlyargs, *params.args)]
-    required = {id(call): chosen for call, chosen in chosen_calls(node, positional)}
-    branches = []
-    for call, name in built:
-        chosen = required.get(id(call))
-        if not chosen:
-            return None
-        branches.append(Reach(name, module, call, params, call.lineno, chosen=chosen))
-    return branches[0]._replace(branches=tuple(branches))
+    # what the branch of each construction requires of the function's strings (``if name ==
+    # "adam": return Adam(params, **kw)``, ``elif name == "rmsprop": …``)
+    required = chosen_calls(node, [a.arg for a in (*params.posonlyargs, *params.args)])
+    branches = [Reach(name, module, call, params, call.lineno, chosen=required.get(id(call), (call, ()))[1])
+                for call, name in built]
+    if len(branches) == 1:
+        return branches[0]
+    if not all(branch.chosen for branch in branches):
+        return None  # several built together, or chosen by what a caller cannot spell: which one is not known
+    return branches[0]._replace(branches=tuple(branches))  # a dispatcher: each a branch
 
 
 def _calls_by_function(resolver: Resolver) -> Dict[int, List[Tuple[ast.Call, Scope]]]:
@@ -317,6 +306,13 @@ class ClassMembers:
         if key not in self._members:
             self._members[key] = self._collect(family)
         return self._members[key].get(attr, [])
+
+    def lineage_values(self, cls: ast.ClassDef, attr: str) -> List[Value]:
+        """What the methods of ``cls``'s lineage (``lineage``: not a sibling's) store in
+        ``self.<attr>``: what it may hold on an instance a method of ``cls`` runs on."""
+        lineage = self.lineage(cls)
+        return [(value, scope) for value, scope in self.values(cls, attr)
+                if isinstance(value, ast.expr) and any(_class_of(scope) is c for c in lineage)]
 
     def family(self, cls: ast.ClassDef) -> List[ast.ClassDef]:
         """``cls`` and the classes of this module related to it by inheritance, either way and
@@ -445,6 +441,13 @@ def method_parameters(function: Function) -> List[str]:
 
 def _static(function: Function) -> bool:
     return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list)
+
+
+def _class_of(scope: Scope) -> Optional[ast.AST]:
+    """The class whose method (or a def nested in one) ``scope`` is."""
+    while scope.parent is not None and scope.kind != "class":
+        scope = scope.parent
+    return scope.node if scope.kind == "class" else None
 
 
 def _method_of(scope: Scope, receiver: str) -> Optional[ast.ClassDef]:

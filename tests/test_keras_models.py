@@ -6,6 +6,8 @@ the loss minimized by another optimizer, or a model the linter cannot follow.
 import json
 import textwrap
 
+import pytest
+
 from adamw_lint.analysis import analyze_source
 from adamw_lint.selection import Selection
 
@@ -343,3 +345,51 @@ def test_a_tf1_network_keeping_its_loss_terms_on_self_losses():
     """
     findings = analyze_source(HEAD + textwrap.dedent(keras_model))
     assert [(f.line, f.code) for f in findings] == [(9, "AWL202")] and "self.losses" in findings[0].message
+
+
+def test_self_losses_stored_by_a_sibling_class_is_not_this_models():
+    # Logger's own list is not Net's: Net's self.losses stays its layers' regularization losses
+    source = """
+        class Base(keras.Model):
+            pass
+
+        class Net(Base):
+            def __init__(self):
+                super().__init__()
+                self.dense = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))
+                self.opt = keras.optimizers.Adam()
+
+            def train(self, x, y):
+                with tf.GradientTape() as tape:
+                    loss = loss_fn(y, self(x)) + tf.add_n(self.losses)
+                grads = tape.gradient(loss, self.trainable_variables)
+                self.opt.apply_gradients(zip(grads, self.trainable_variables))
+
+        class Logger(Base):
+            def __init__(self):
+                super().__init__()
+                self.losses = []
+    """
+    assert codes(source) == [(12, "AWL202")]
+
+
+@pytest.mark.parametrize("kept,read,reported", [
+    ("{'ce': ce, 'l2': l2}", "['ce']", False),
+    ("{'ce': ce, 'l2': l2}", "['l2']", True),
+    ("[ce, l2]", "[0]", False),
+    ("[ce, l2]", "[-1]", True),
+    ("{'ce': ce, 'l2': l2, **extra}", "['ce']", True),  # a spread may hold anything under 'ce'
+    ("{'ce': ce, 'l2': l2}", "[key]", True),  # a computed key may read any entry
+])
+def test_a_loss_read_from_a_dict_or_list_of_terms_is_the_entry_read(kept, read, reported):
+    source = f"""
+        class Net:
+            def build(self, weights, x, y):
+                ce = tf.reduce_mean(tf.square(x - y))
+                l2 = tf.add_n([tf.nn.l2_loss(v) for v in weights])
+                self.terms = {kept}
+                self.train_op = tf.compat.v1.train.AdamOptimizer(1e-3).minimize(self.terms{read})
+    """
+    assert codes(source) == ([(10, "AWL202")] if reported else [])
+    local = source.replace("self.terms", "terms")
+    assert codes(local) == ([(10, "AWL202")] if reported else [])

@@ -398,6 +398,38 @@ def test_dispatcher_negatives(source):
     assert found("import torch\n" + source) == []
 
 
+@pytest.mark.parametrize("source,expected", [
+    # the rest of an elif chain whose bodies return runs only when every test failed
+    ("def build(name, p, **kw):\n    if name == 'sgd':\n        return torch.optim.SGD(p, **kw)\n"
+     "    elif name == 'rmsprop':\n        return torch.optim.RMSprop(p, **kw)\n    return torch.optim.Adam(p, **kw)\n"
+     "x = build('rmsprop', p, weight_decay=1e-4)\ny = build('adam', p, weight_decay=1e-4)\n",
+     [(8, "AWL103"), (9, "AWL101")]),
+    # None (passed or the default) equals no name: no branch is taken
+    ("def build(p, name=None, **kw):\n    if name == 'adam':\n        return torch.optim.Adam(p, **kw)\n"
+     "    elif name == 'sgd':\n        return torch.optim.SGD(p, **kw)\n    return None\n"
+     "x = build(p, weight_decay=1e-4)\ny = build(p, None, weight_decay=1e-4)\nz = build(p, 'adam', weight_decay=1e-4)\n",
+     [(10, "AWL101")]),
+    # a nested def's parameter of the same name is not the caller's string
+    ("def build(name, p, **kw):\n    def make(name):\n        if name == 'adam':\n            return torch.optim.Adam(p, **kw)\n"
+     "        return torch.optim.SGD(p, **kw)\n    return make('sgd')\nx = build('adam', p, weight_decay=1e-4)\n", []),
+    # lower-cased first thing in the body: compared lower-cased
+    ("def build(name, p, **kw):\n    name = name.lower()\n    if name == 'adam':\n        return torch.optim.Adam(p, **kw)\n"
+     "    return torch.optim.SGD(p, **kw)\nx = build('SGD', p, weight_decay=1e-4)\ny = build('Adam', p, weight_decay=1e-4)\n",
+     [(8, "AWL101")]),
+    # one construction in a branch, the rest built by name: the branch is ruled out too
+    ("def build(name, p, **kw):\n    if name == 'adam':\n        return torch.optim.Adam(p, **kw)\n"
+     "    return getattr(torch.optim, name)(p, **kw)\nx = build('SGD', p, weight_decay=1e-4)\n"
+     "y = build('adam', p, weight_decay=1e-4)\n", [(7, "AWL101")]),
+    # a factory whose method chooses by its own parameter: not what the class is built with
+    ("class Factory:\n    def __init__(self, name, weight_decay):\n        self.name = name\n        self.weight_decay = weight_decay\n"
+     "    def create(self, params, name='sgd'):\n        if name == 'adam':\n"
+     "            return torch.optim.Adam(params, weight_decay=self.weight_decay)\n"
+     "        return torch.optim.SGD(params, weight_decay=self.weight_decay)\nf = Factory('adam', 1e-4)\n", [(8, "AWL101")]),
+])
+def test_the_branch_a_dispatcher_call_takes(source, expected):
+    assert found("import torch\n" + source) == expected
+
+
 def test_a_dispatcher_positives_beside_the_negatives():
     folded = "def build(name, p, **kw):\n    if name.lower() == 'sgd':\n        return torch.optim.SGD(p, **kw)\n" \
              "    return torch.optim.Adagrad(p, **kw)\nx = build('Adagrad', p, weight_decay=1e-4)\n"
@@ -438,12 +470,15 @@ def test_a_dispatcher_in_another_module(tmp_path):
     (package / "utils.py").write_text(textwrap.dedent(DISPATCHER.split("a = dispatch")[0]))
     source = ("from proj import utils\nclass Trainer:\n    def __init__(self, args, model):\n"
               "        self.opt = utils.dispatch('adam', model.parameters(), weight_decay=args['wd'])\n"
-              "        self.other = utils.dispatch('sgd', model.parameters(), weight_decay=args['wd'])\n")
+              "        self.other = utils.dispatch('sgd', model.parameters(), weight_decay=args['wd'])\n"
+              "        self.third = utils.dispatch('rmsprop', model.parameters(), weight_decay=args['wd'])\n"
+              "        self.chosen = utils.dispatch(args['optim'], model.parameters(), weight_decay=args['wd'])\n")
     (package / "trainer.py").write_text(source)
     index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
     got = analyze_source(source, path=str(package / "trainer.py"), project=index)
-    assert [(f.line, f.code) for f in got] == [(4, "AWL101")]
+    assert [(f.line, f.code) for f in got] == [(4, "AWL101"), (6, "AWL103"), (7, "AWL101"), (7, "AWL103")]
     assert "utils.py:6 → torch.optim.Adam)" in got[0].message and got[0].fix is None
+    assert "utils.py:8 → torch.optim.RMSprop (chosen when name == 'rmsprop'))" in got[3].message
 
 
 def test_a_holder_class_in_another_module_reached_by_a_direct_call_and_by_hydra(tmp_path):

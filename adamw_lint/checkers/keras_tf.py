@@ -404,7 +404,7 @@ class KerasTfChecker(Checker):
     def _rules_out(self, call: ast.Call, scope: Scope, positional: Sequence[str], chosen: Tuple[Chosen, ...]) -> bool:
         """Whether ``call`` passes (or leaves at its default) a string that takes the helper away
         from a branch (unknown: not)."""
-        def passed(selector: str, default: Optional[str]) -> object:
+        def passed(selector: str, default: object) -> object:
             given = _given(call, positional, selector)
             return self.ctx.literal(given, scope) if given is not None else default
 
@@ -1033,7 +1033,7 @@ class KerasTfChecker(Checker):
         if not (isinstance(node, ast.Attribute) and node.attr == "losses"):
             return False
         member = self.members.self_attribute(node, scope)
-        return member is None or not self.members.values(*member)
+        return member is None or not self.members.lineage_values(*member)  # a sibling's store is not this self's
 
     def _graph_regularizers(self) -> List[_Site]:
         """TF1's regularization-loss collection: every L2 weight regularizer in the module, and
@@ -1252,6 +1252,24 @@ class KerasTfChecker(Checker):
                 self._foreign.append(module.resolver)
         return step
 
+    def _entry_read(self, node: ast.Subscript, scope: Scope) -> Optional[List[Tuple[ast.AST, Scope]]]:
+        """The entries ``x[k]`` reads when every value ``x`` may hold (the binding that reaches a
+        name, what a class family stores in ``self.<attr>``) is a dict, list or tuple written out
+        with the constant key ``k``; None otherwise (the walk takes all of ``x``)."""
+        if not isinstance(node.ctx, ast.Load) or not isinstance(node.slice, ast.Constant):
+            return None
+        holders: List[Tuple[ast.AST, Scope]] = []
+        if isinstance(node.value, ast.Name):
+            binding = self.ctx.reaching(node.value, scope)
+            if binding is None or binding.value is None or self._mutations.get(id(binding)):
+                return None
+            holders.append((binding.value, binding.scope))
+        else:
+            member = self.members.self_attribute(node.value, scope)
+            holders.extend(self.members.values(*member) if member is not None else ())
+        picked = [(entry, holder_scope) for holder, holder_scope in holders for entry in [_entry(holder, node.slice)] if entry]
+        return picked if holders and len(picked) == len(holders) else None
+
     def _step(self, node: ast.AST, scope: Scope) -> _Step:
         """The step of ``node`` in ``scope``. For a node of another module it does not depend on
         this module: this module's callers of a function (``_passed``), its ``x.add(...)`` calls
@@ -1300,8 +1318,12 @@ class KerasTfChecker(Checker):
             callee = self._into_project(imported, stack, entered) or callee
             if isinstance(callee, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 called = callee
-        if isinstance(node, ast.Call) and callee_name is not None:
-            children: Sequence[ast.AST] = [*node.args, *(kw.value for kw in node.keywords)]  # a library callee
+        picked = self._entry_read(node, scope) if isinstance(node, ast.Subscript) else None
+        if picked is not None:
+            children: Sequence[ast.AST] = []
+            stack.extend(picked)  # ``terms["ce"]`` of ``terms = {"ce": ce, "l2": l2}``: the entry read, not the others
+        elif isinstance(node, ast.Call) and callee_name is not None:
+            children = [*node.args, *(kw.value for kw in node.keywords)]  # a library callee
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             children = node.body
         elif isinstance(node, ast.ClassDef):
@@ -1311,6 +1333,22 @@ class KerasTfChecker(Checker):
             children = _child_nodes(node)
         stack.extend((child, inner) for child in reversed(children))
         return _Step(stack, called, tuple(entered))
+
+
+def _entry(container: ast.AST, key: ast.expr) -> Optional[ast.expr]:
+    """The value a constant ``key`` reads from a dict, list or tuple written out (None when it is
+    not one, or has a spread or a computed key)."""
+    if not isinstance(key, ast.Constant):
+        return None
+    if isinstance(container, ast.Dict):
+        if all(isinstance(k, ast.Constant) for k in container.keys):
+            values = [v for k, v in zip(container.keys, container.values) if k.value == key.value]  # type: ignore[union-attr]
+            return values[-1] if values else None
+        return None
+    if isinstance(container, (ast.List, ast.Tuple)) and isinstance(key.value, int) and not isinstance(key.value, bool) \
+            and not any(isinstance(e, ast.Starred) for e in container.elts) and -len(container.elts) <= key.value < len(container.elts):
+        return container.elts[key.value]
+    return None
 
 
 def _unknown() -> None:
@@ -1350,7 +1388,7 @@ def _trains_parameters(module, node: ast.AST) -> Dict[str, List[_Trained]]:
             continue
         params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)] if function is node \
             else method_parameters(function)
-        for call, chosen in chosen_calls(function, params):
+        for call, chosen in chosen_calls(function, params).values():
             if not (isinstance(call.func, ast.Attribute) and call.func.attr == "minimize"
                     and call.args and isinstance(call.args[0], ast.Name) and call.args[0].id in params
                     and isinstance(call.func.value, ast.Call)):

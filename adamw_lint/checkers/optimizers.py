@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .. import catalog
 from ..branches import condition, rules_out
 from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signature
-from ..context import ABSENT, HIDDEN, Alternative, Args, Bound, ParamGroup, SuperInit, bind
+from ..context import ABSENT, HIDDEN, Alternative, Args, Bound, Context, ParamGroup, SuperInit, bind
 from ..defaults import default_note
 from ..findings import Edit, Finding, Fix, place
 from ..records import Record
@@ -47,6 +47,10 @@ class OptimizerChecker(Checker):
                       for c in catalog.codes_of(row))
     routes = {**catalog.OPTIMIZERS_BY_NAME, **catalog.FACTORIES_BY_NAME, **catalog.WRAPPERS_BY_NAME}
     methods = frozenset({"add_param_group"})
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self._selections: Dict[Tuple[int, int], Callable[[str, object], object]] = {}  # ``_selected``
 
     def check(self, call: ast.Call, scope: Scope, name: str, row: object) -> Iterable[Finding]:
         if isinstance(row, OptimizerApi):
@@ -237,6 +241,14 @@ class OptimizerChecker(Checker):
         if not isinstance(row, OptimizerApi):
             return ()
         outer = self.ctx.call_args(call, scope)
+        when = ""
+        if reached.chosen:  # a dispatcher's branch: not when the call's string takes another
+            passed = self._selected(call, scope, reached.params, outer)  # type: ignore[arg-type]
+            if rules_out(reached.chosen, passed):
+                return ()
+            if any(passed(selector, default) is ... or is_unknown(passed(selector, default))
+                   for selector, default, *_ in reached.chosen):
+                when = f" (chosen when {condition(reached.chosen)})"
         args = outer if reached.params is None else _forwarded(reached, outer)
         local = not reached.module.path  # a callable of this module
         # reported at the call only for a decay the call passes: the callable's own value (a
@@ -244,24 +256,29 @@ class OptimizerChecker(Checker):
         # its construction, in its own module
         if not _passed_by(outer, bind(args, row.signature).get(row.weight_decay or "")):
             return ()
-        when = ""
-        if reached.chosen:  # a dispatcher's branch: not when the call's string takes another
-            given = bind(outer, Signature.parse(ast.unparse(reached.params)))
-            strings = {selector: given.get(selector) for selector, *_ in reached.chosen}
-
-            def passed(selector: str, default: Optional[str]) -> object:
-                value = strings[selector]
-                return default if value is ABSENT else self.ctx.literal(value, scope) if isinstance(value, ast.expr) else None
-
-            if rules_out(reached.chosen, passed):
-                return ()
-            if not all(isinstance(passed(selector, default), str) for selector, default, *_ in reached.chosen):
-                when = f" (chosen when {condition(reached.chosen)})"
         at = f"line {reached.line}" if local else f"{_shown(reached.module.path)}:{reached.line}"
         via = Via(f"via {at} → {reached.name}{when}", (), f"the optimizer is built in {at}; change it there, or, where "
                   "that code must keep offering it (a public API), build the decoupled optimizer here instead")
         finding = self.check_optimizer(row, reached.name, call.func, args, call, scope, via=via)
         return (finding,) if finding else ()
+
+    def _selected(self, call: ast.Call, scope: Scope, params: ast.arguments, outer: Args) -> Callable[[str, object], object]:
+        """What ``call`` gives each parameter of ``params`` (the literal, or its default when it
+        leaves it, or unknown), asked by every branch of a dispatcher: computed once per call."""
+        key = (id(call), id(params))
+        if key not in self._selections:
+            given = bind(outer, Signature.parse(ast.unparse(params)))
+            literals: Dict[str, object] = {}
+
+            def passed(selector: str, default: object) -> object:
+                if selector not in literals:
+                    value = given.get(selector)
+                    literals[selector] = default if value is ABSENT else \
+                        self.ctx.literal(value, scope) if isinstance(value, ast.expr) else ...
+                return literals[selector]
+
+            self._selections[key] = passed
+        return self._selections[key]
 
     def check_init(self, call: ast.Call, scope: Scope, name: str, row: object, init: SuperInit) -> Iterable[Finding]:
         if not isinstance(row, OptimizerApi) or row.always is not None:
