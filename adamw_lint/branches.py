@@ -49,7 +49,7 @@ def rules_out(chosen: Sequence[Chosen], passed: Callable[[str, object], object])
     ``passed(parameter, its default)`` is what the call gives the parameter: a literal, or
     unknown (``scope.is_unknown``, or the ``...`` of no constant default). A literal that is not
     a string (``None``) equals no string."""
-    for selector, default, value, folded, equal in chosen:
+    for selector, default, value, folded, equal in reversed(chosen):  # the branch's own test last: it rules out most
         literal = passed(selector, default)
         if literal is ... or is_unknown(literal):
             continue
