@@ -8,7 +8,7 @@ cannot read is no proof that a branch is not taken."""
 from __future__ import annotations
 
 import ast
-from typing import Callable, Dict, Iterator, List, Sequence, Tuple, Union
+from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Sequence, Set, Tuple, Union
 
 from .scope import is_unknown
 
@@ -164,3 +164,41 @@ def _chosen_by(test: ast.expr, truth: bool, selectors: Dict[str, object],
                 folded = True
             return ((name.id, selectors[name.id], other.value, folded, truth == isinstance(test.ops[0], ast.Eq)),)
     return ()
+
+
+def guards_at(home: ast.AST, position: Tuple[int, int]) -> FrozenSet[str]:
+    """The names and attribute chains (``args.weight_decay``) read by the ``if``/``while`` tests and
+    conditional expressions of ``home`` that decide whether the code at ``position`` runs."""
+    found: Set[str] = set()
+    body = getattr(home, "body", None)
+    stack: List[ast.AST] = list(body) if isinstance(body, list) else []
+    while stack:
+        node = stack.pop()
+        if not hasattr(node, "lineno") or not (node.lineno, node.col_offset) <= position \
+                < (node.end_lineno, node.end_col_offset):  # type: ignore[attr-defined]
+            continue
+        test = getattr(node, "test", None) if isinstance(node, (ast.If, ast.While, ast.IfExp)) else None
+        if test is not None and not (test.lineno, test.col_offset) <= position < (test.end_lineno, test.end_col_offset):
+            found |= chains(test)
+        stack.extend(ast.iter_child_nodes(node))
+    return frozenset(found)
+
+
+def chains(expr: ast.AST) -> FrozenSet[str]:
+    """The longest names and attribute chains ``expr`` reads: ``args.weight_decay``, ``opt_cls``."""
+    found: Set[str] = set()
+    for node in ast.walk(expr):
+        parts: List[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name):
+            found.add(".".join([node.id, *reversed(parts)]))
+    return frozenset(c for c in found if not any(other.startswith(c + ".") for other in found))
+
+
+def overlap(ones: Iterable[str], others: Iterable[str]) -> bool:
+    """Whether two sets of chains read the same thing (``cfg`` reads ``cfg.optim``)."""
+    others = list(others)
+    return any(one == other or one.startswith(other + ".") or other.startswith(one + ".")
+               for one in ones for other in others)

@@ -9,13 +9,14 @@ It never decides what is a finding: that belongs to the checkers.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from .catalog import Signature
 from .catalog.conventions import LAZY_CALLS
 from .findings import Span
 from .records import Record
 from . import flow
+from .branches import guards_at
 from .scope import Binding, Resolver, Scope, is_unknown
 from .summaries import ClassMembers
 
@@ -128,9 +129,10 @@ class Context:
         # scope (``self.kw = {"weight_decay": wd}`` in ``__init__``, spread in another method)
         self._homes: Dict[int, Tuple[ast.expr, Scope]] = {}
         self._members: Optional[ClassMembers] = None
-        self._uses: Dict[str, Optional[List[Optional[ast.ClassDef]]]] = {}  # ``_attribute_uses``
-        self._fills: Dict[Tuple[int, str], Optional[_Fills]] = {}  # (id of a scope's node, name) → ``_dict_fills``
-        self._fill_flows: Dict[Tuple[int, str, str], flow.Reaching] = {}  # … and a key filled: where it is set
+        self._uses: Dict[str, Optional[List[Optional[ast.ClassDef]]]] = {}  # ``attribute_uses``
+        self._fill_flows: Dict[Tuple[int, str, str], flow.Reaching] = {}  # (… , name, key filled) → where it is set
+        self._conditional: Dict[int, Tuple[Tuple[int, int], Scope]] = {}  # id of a value a fill may set → where
+        self._filled_names: Dict[int, int] = {}  # id of a scope's ``dict_uses`` → how many of its names are filled
         self._steps = 0
         self.limit_hit: Optional[str] = None  # set when an analysis bound stopped the search early
 
@@ -321,7 +323,7 @@ class Context:
         nothing else in the module can change it: the classes it may be an instance of (the
         method's, its bases, its subclasses of this module) store it once, with no class-level
         value of it, and the module uses ``.<attr>`` only in that store, in ``**`` spreads and as
-        an argument of a call that only reads it (``_attribute_uses``). Other modules of the
+        an argument of a call that only reads it (``attribute_uses``). Other modules of the
         project are not read for it."""
         member = self.members.self_attribute(expr, scope)
         if member is None:
@@ -332,14 +334,14 @@ class Context:
         scopes = [self.resolver.scope_of(c) for c in lineage]
         if len(held) != 1 or any(s is None or attr in s.bindings for s in scopes):
             return None  # several stores, or a class-level value beside the instance's
-        uses = self._attribute_uses(attr)
+        uses = self.attribute_uses(attr)
         if uses is None:
             return None
         # a class beside the lineage storing it on its own ``self`` stores a sibling's instance's
         stores = [c for c in uses if c is None or any(c is l for l in lineage)]
         return held[0] if len(stores) == 1 else None
 
-    def _attribute_uses(self, attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
+    def attribute_uses(self, attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
         """For each store of ``<x>.<attr>`` in the module, the class it is written in when ``x``
         is ``self`` (else None); None when the module may change or replace it some other way:
         ``x.<attr>[k] = …``, ``x.<attr>.update(…)``, handing it to a call that may change it,
@@ -349,48 +351,72 @@ class Context:
         return self._uses[attr]
 
     def _filled(self, name: ast.Name, scope: Scope) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
-        """The entries of a dict variable of this scope that statements fill before ``name`` reads
-        it (``kw = {}``, ``if wd: kw["weight_decay"] = wd``, ``kw.update(lr=lr)``; ``_dict_fills``):
-        each key set where a fill reaches the read (``flow``: not one on another branch, after a
-        ``return``, or before the dict is bound again), incomplete where it may not be set, or may
-        be set by several. None for a variable nothing fills (its dict is read as bound); no
-        entries, incomplete, for one something else may change (``pop``, handing it to a call)."""
+        """The entries of a dict variable of this scope that statements fill or change before
+        ``name`` reads it (``kw = {}``, ``if wd: kw["weight_decay"] = wd``, ``kw.update(lr=lr)``;
+        ``dict_uses``): each key set where a fill reaches the read (``flow``: not one on another
+        branch, after a ``return``, or before the dict is bound again; one that may not be set is
+        noted in ``_conditional``); unknown, and the dict incomplete, where several fills may set
+        it or it is changed otherwise (``pop``). None for a variable nothing fills or changes (its
+        dict is read as bound, even where it escapes); no entries, incomplete, for one filled or
+        changed in ways not followed (a computed key; filled, then handed to a call)."""
+        scopes = dict_uses(scope.node)
+        uses = scopes.get(name.id)
+        if uses is None or not (uses.fills or uses.changed):
+            return None
+        if name.id not in scope.bindings:
+            return None  # bound in another scope: read as bound
+        body = scope.node.body  # type: ignore[attr-defined]
+        if id(scopes) not in self._filled_names:
+            self._filled_names[id(scopes)] = sum(1 for other in scopes.values() if other.fills)
+        if uses.changed or uses.escaped or len(uses.fills) > _FILLED_KEYS or len(body) * self._filled_names[id(scopes)] \
+                > _FLOW_BUDGET or any(len(where) > _FILLS_PER_KEY for where in uses.fills.values()):
+            return {}, True
         bindings = self.resolver.reaching_all(name, scope)
         if not bindings or any(b.scope is not scope for b in bindings):
             return None  # bound in another scope: read as bound
-        key = (id(scope.node), name.id)
-        if key not in self._fills:
-            self._fills[key] = _dict_fills(scope.node, name.id)
-        fills = self._fills[key]
-        if fills is not None and not fills:
-            return None
-        if fills is None or len(fills) > _FILLED_KEYS:
-            return {}, True
         base = self.dict_entries(bindings[0].value, scope) if len(bindings) == 1 and bindings[0].value is not None \
             else None
         entries, incomplete = (dict(base[0]), base[1]) if base is not None else ({}, True)
-        body = scope.node.body  # type: ignore[attr-defined]
         start = (body[0].lineno, body[0].col_offset) if body else (0, 0)
         bound = [b.pos for b in scope.bindings.get(name.id, [])]
-        for entry, where in fills.items():
-            reaching = self._fill_flows.get((*key, entry))
+        for entry, where in uses.fills.items():
+            key = (id(scope.node), name.id, entry)
+            reaching = self._fill_flows.get(key)
             if reaching is None:
-                reaching = self._fill_flows[(*key, entry)] = flow.Reaching(
+                reaching = self._fill_flows[key] = flow.Reaching(
                     body, bound + list(where), frozenset(p for p in bound if p < start))
             live = reaching.at((name.lineno, name.col_offset))
-            set_here: List[ast.expr] = []
+            set_here: List[Tuple[Tuple[int, int], ast.expr]] = []
             for position in live:  # the bindings and fills that reach: a few, however many fills there are
                 if position in where:
-                    set_here.append(where[position])
+                    set_here.append((position, where[position]))
                     if len(set_here) > 1:
                         break
-            if len(set_here) == 1:
-                entries[entry] = set_here[0]
-                self._homes[id(set_here[0])] = set_here[0], scope
+            if len(set_here) == 1 and set_here[0][1] is _REMOVED or len(set_here) == 1 and len(live) > 1 and entry in entries:
+                entries.pop(entry, None)  # removed, maybe; or this value, or the one written with the dict
+            elif len(set_here) == 1:
+                position, value = set_here[0]
+                entries[entry] = value
+                self._homes[id(value)] = value, scope
+                if len(live) > 1:  # the dict as bound, or bound again, reaches too: set or not
+                    self._conditional[id(value)] = position, scope
             elif set_here:
                 entries.pop(entry, None)  # one fill or another: which value is not known
-            incomplete = incomplete or bool(set_here) and len(live) > 1
+                incomplete = True
         return entries, incomplete
+
+    def set_when(self, value: object) -> Optional[FrozenSet[str]]:
+        """For a value a fill may or may not set before the call (``if use_wd: kw["weight_decay"]
+        = wd``): the names and attribute chains of the tests it is set under; None for another."""
+        found = self._conditional.get(id(value)) if isinstance(value, ast.expr) else None
+        if found is None:
+            return None
+        position, _ = found
+        return guards_at(self.resolver.module.node, position)
+
+    def chosen_under(self, expr: ast.expr) -> FrozenSet[str]:
+        """The chains the tests deciding whether ``expr`` (of this module) runs read."""
+        return guards_at(self.resolver.module.node, (expr.lineno, expr.col_offset))
 
     def _reaching_dicts(self, name: ast.Name, scope: Scope) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
         """``**options`` where ``options`` may hold several values (``if options is None: options =
@@ -535,7 +561,7 @@ _BY_NAME = frozenset({"setattr", "getattr", "delattr"})  # what they reach by it
 
 
 def _attribute_uses(module: Optional[ast.AST], attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
-    """``Context._attribute_uses``, over the module's tree (comments and strings are not code)."""
+    """``Context.attribute_uses``, over the module's tree (comments and strings are not code)."""
     stores: List[Optional[ast.ClassDef]] = []
     stack: List[Tuple[ast.AST, Optional[ast.AST], Optional[ast.ClassDef]]] = [(module, None, None)] if module else []
     while stack:
@@ -546,8 +572,9 @@ def _attribute_uses(module: Optional[ast.AST], attr: str) -> Optional[List[Optio
                 stores.append(cls if receiver == "self" else None)
             elif isinstance(node.ctx, ast.Del):
                 return None
-            elif not (isinstance(parent, ast.keyword) and parent.arg is None or _read_only(parent)):
-                return None  # ``x.kw[k] = …``, ``x.kw.update(…)``, ``kw = x.kw``, ``f(x.kw)``
+            elif not (isinstance(parent, ast.keyword) and parent.arg is None or _read_only(parent)
+                      or isinstance(parent, ast.Subscript) and parent.value is node and isinstance(parent.ctx, ast.Load)):
+                return None  # ``x.kw[k] = …``, ``x.kw.update(…)``, ``kw = x.kw``, ``f(x.kw)`` (``x.kw[k]`` reads it)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (node.func.id == "vars" or node.func.id in _BY_NAME
                                                                                  and any(isinstance(a, ast.Constant) and a.value == attr for a in node.args)):
             return None
@@ -558,78 +585,128 @@ def _attribute_uses(module: Optional[ast.AST], attr: str) -> Optional[List[Optio
     return stores
 
 
-# a dict variable's fills by key: where each is (the variable's position there) → the value it sets
-_Fills = Dict[str, Dict[Tuple[int, int], ast.expr]]
+class DictUses:
+    """How the code of one scope uses what a name holds as a dict (``dict_uses``): its fills by
+    key (``name["k"] = v``, ``name.update(k=v)``, and the keys removed or changed otherwise:
+    where → the value set), whether any key may change (a computed key, ``clear()``), and whether it
+    escapes (handed to a call or to another name, named in a nested scope: changed there, maybe)."""
+
+    __slots__ = ("fills", "changed", "escaped")
+
+    def __init__(self) -> None:
+        # key → where → the value set there; ``_REMOVED`` for ``del name["k"]``/``name.pop("k")``,
+        # a value not known for ``name.setdefault("k", v)``/``name["k"] += …``
+        self.fills: Dict[str, Dict[Tuple[int, int], ast.expr]] = {}
+        self.changed = False
+        self.escaped = False
+
+
 _FILLED_KEYS = 32  # keys of one dict read through the flow, each asked at every read: more is generated code
+_FILLS_PER_KEY = 64  # fills of one key the flow follows: more is generated code
+# each dict filled in a scope has its flow over the scope's statements: thousands of dicts filled
+# at the top of a module of thousands of statements is generated code, not followed
+_FLOW_BUDGET = 250_000
 _DICT_READS = frozenset({"get", "items", "keys", "values", "copy"})
+_KEY_CHANGES = frozenset({"pop", "setdefault"})
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp, ast.DictComp,
            ast.GeneratorExp)
 
 
-def _dict_fills(home: ast.AST, name: str) -> Optional[_Fills]:
-    """How the code of ``home`` (a function or the module) fills the dict its variable ``name``
-    holds: ``name["k"] = v`` and ``name.update(k=v)`` / ``name.update({"k": v})`` statements, by
-    key. Reads change nothing (``**name``, ``name["k"]``, ``name.get(…)``, ``"k" in name``, ``if
-    name``, ``print(name)``). None when it is filled and may also change some other way: ``del``,
-    ``pop``, ``setdefault``, a computed key, handing it to a call or to another name, a nested
-    scope that names it (a dict nothing fills is read as bound, as it always was)."""
-    fills: _Fills = {}
-    otherwise = False
-    parents: Dict[int, ast.AST] = {}
-    stack: List[Tuple[ast.AST, bool]] = [(stmt, False) for stmt in getattr(home, "body", [])]
-    for stmt in getattr(home, "body", []):
-        parents[id(stmt)] = home
+def _unplaced(node: ast.expr) -> ast.expr:
+    """A node of no line of the file (its text is ``ast.unparse``'s)."""
+    node.lineno = node.end_lineno = 0  # type: ignore[attr-defined]
+    node.col_offset = node.end_col_offset = 0  # type: ignore[attr-defined]
+    return node
+
+
+_REMOVED = _unplaced(ast.Name(id="<removed>", ctx=ast.Load()))
+
+
+def _changed(name: str, key: str) -> ast.expr:
+    """A value set by what is not read (``name.setdefault("k", v)``, ``name["k"] += …``)."""
+    return _unplaced(ast.Name(id=f"<{name}[{key!r}] as set before the call>", ctx=ast.Load()))
+
+
+def dict_uses(home: ast.AST) -> Dict[str, DictUses]:
+    """For each name the code of ``home`` (a function or the module) reads, how it uses the dict
+    the name may hold (``DictUses``); reads change nothing (``**name``, ``name["k"]``,
+    ``name.get(…)``, ``"k" in name``, ``if name``, ``print(name)``). One walk of the scope."""
+    cached = getattr(home, "_dict_uses", None)  # asked at every read, and every call of a wrapper
+    if cached is not None:
+        return cached
+    found: Dict[str, DictUses] = {}
+    home._dict_uses = found  # type: ignore[attr-defined]
+    body = getattr(home, "body", None)
+    if not isinstance(body, list):
+        return found  # a lambda: its body is one expression, and binds nothing a fill could follow
+    parents: Dict[int, ast.AST] = {id(stmt): home for stmt in body}
+    stack: List[Tuple[ast.AST, bool]] = [(stmt, False) for stmt in body]
     while stack:
         node, nested = stack.pop()
-        if isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Store):
-            parent = parents[id(node)]
-            grand = parents.get(id(parent))
-            use = None if nested or isinstance(node.ctx, ast.Del) else _dict_use(node, parent, grand, parents.get(id(grand)))
-            if use is None:
-                otherwise = True
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
+            uses = found.get(node.id)
+            if uses is None:
+                uses = found[node.id] = DictUses()
+            if nested:
+                uses.escaped = True
+            elif isinstance(node.ctx, ast.Del):
+                uses.changed = True
             else:
-                for key, value in use:
-                    fills.setdefault(key, {})[(node.lineno, node.col_offset)] = value
+                parent = parents[id(node)]
+                grand = parents.get(id(parent))
+                _note_use(uses, node, parent, grand, parents.get(id(grand)))
         inner = nested or isinstance(node, _NESTED)
         for child in ast.iter_child_nodes(node):
             parents[id(child)] = node
             stack.append((child, inner))
-    return None if fills and otherwise else fills
+    return found
 
 
-def _dict_use(node: ast.Name, parent: ast.AST, grand: Optional[ast.AST],
-              great: Optional[ast.AST]) -> Optional[List[Tuple[str, ast.expr]]]:
-    """What one use of a dict variable sets (a read: nothing), or None when it may change it otherwise."""
+def _note_use(uses: DictUses, node: ast.Name, parent: ast.AST, grand: Optional[ast.AST], great: Optional[ast.AST]) -> None:
+    """Notes what one read of a name does to the dict it may hold."""
+    at = (node.lineno, node.col_offset)
     if isinstance(parent, ast.Subscript) and parent.value is node:
+        key = parent.slice.value if isinstance(parent.slice, ast.Constant) and isinstance(parent.slice.value, str) else None
         if isinstance(parent.ctx, ast.Load):
-            return []
-        key = parent.slice
+            return
         if isinstance(parent.ctx, ast.Store) and isinstance(grand, ast.Assign) and grand.targets == [parent] \
-                and isinstance(key, ast.Constant) and isinstance(key.value, str):
-            return [(key.value, grand.value)]
-        return None
+                and key is not None:
+            uses.fills.setdefault(key, {})[at] = grand.value
+        elif key is not None:  # ``del name["k"]``, ``name["k"] += …``
+            uses.fills.setdefault(key, {})[at] = _REMOVED if isinstance(parent.ctx, ast.Del) else _changed(node.id, key)
+        else:
+            uses.changed = True
+        return
     if isinstance(parent, ast.keyword) and parent.arg is None:
-        return []
+        return
     if isinstance(parent, ast.Attribute) and isinstance(grand, ast.Call) and grand.func is parent:
         if parent.attr in _DICT_READS:
-            return []
+            return
+        given = grand.args[0] if grand.args and not isinstance(grand.args[0], ast.Starred) else None
+        if parent.attr in _KEY_CHANGES and isinstance(given, ast.Constant) and isinstance(given.value, str):
+            key = given.value
+            uses.fills.setdefault(key, {})[at] = _REMOVED if parent.attr == "pop" else _changed(node.id, key)
+            return
         if parent.attr == "update" and isinstance(great, ast.Expr) and len(grand.args) <= 1 \
                 and all(kw.arg is not None for kw in grand.keywords):
-            given = grand.args[0] if grand.args else ast.Dict(keys=[], values=[])
+            given = given if grand.args else ast.Dict(keys=[], values=[])
             if isinstance(given, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str)
                                                    for k in given.keys):
-                return [*((k.value, v) for k, v in zip(given.keys, given.values)),  # type: ignore[union-attr]
-                        *((kw.arg, kw.value) for kw in grand.keywords)]  # type: ignore[misc]
-        return None
+                for key, value in [*((k.value, v) for k, v in zip(given.keys, given.values)),  # type: ignore[union-attr]
+                                   *((kw.arg, kw.value) for kw in grand.keywords)]:
+                    uses.fills.setdefault(key, {})[at] = value  # type: ignore[index]
+                return
+        uses.changed = True  # ``clear()``, ``popitem()``, ``update(other)``: any key
+        return
     if isinstance(parent, ast.Compare) and all(isinstance(op, (ast.In, ast.NotIn, ast.Is, ast.IsNot, ast.Eq, ast.NotEq))
                                                for op in parent.ops):
-        return []  # ``"k" in name``, ``name is None``
+        return  # ``"k" in name``, ``name is None``
     if isinstance(parent, (ast.If, ast.While, ast.IfExp, ast.Assert)) and parent.test is node \
             or isinstance(parent, ast.UnaryOp):
-        return []  # ``if name:``, ``not name`` (``name or {}`` may be another name for it)
+        return  # ``if name:``, ``not name`` (``name or {}`` may be another name for it)
     if _read_only(parent) and any(a is node for a in parent.args):  # type: ignore[attr-defined]
-        return []
-    return None
+        return
+    uses.escaped = True
 
 
 def _read_only(parent: Optional[ast.AST]) -> bool:

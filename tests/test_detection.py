@@ -516,7 +516,7 @@ def test_a_stored_dict_only_read_is_followed(store, reads):
     ('kw["weight_decay"] = 1e-4; del kw["weight_decay"]', []),
     ('kw["weight_decay"] = 1e-4\n    other(kw)', []),
     ('kw["weight_decay"] = 1e-4\n    alias = kw', []),
-    ('kw.setdefault("weight_decay", 1e-4)', []),
+    ('kw.setdefault("weight_decay", 1e-4)', [(6, "AWL101")]),  # set, by what is not read: a decay that may be non-zero
     ('for k, v in pairs:\n        kw[k] = v', []),
 ])
 def test_kwargs_filled_by_item_stores_before_the_call(stores, expected):
@@ -548,3 +548,53 @@ def test_keras_decay_from_a_dict_filled_before_the_call():
               "    if decay is not None:\n        args['decay'] = decay\n    return optimizers.Adam(**args)\n")
     assert codes(source) == [(7, "AWL203")]
     assert codes(source.replace("args['decay'] = decay", "args['lr'] = lr")) == []
+
+
+@pytest.mark.parametrize("body,expected", [
+    # the decay is set under the test that also chooses AdamW: not known to go with Adam
+    ('    if name == "adamw":\n        cls = torch.optim.AdamW\n        kw["weight_decay"] = wd\n'
+     '    else:\n        cls = torch.optim.Adam\n    return cls(params, **kw)\n', []),
+    ('    cls = torch.optim.AdamW if args.weight_decay > 0 else torch.optim.Adam\n'
+     '    if args.weight_decay > 0:\n        kw["weight_decay"] = args.weight_decay\n    return cls(params, **kw)\n', []),
+    ('    cls = OPTS[name]\n    if cls is torch.optim.AdamW:\n        kw["weight_decay"] = wd\n    return cls(params, **kw)\n', []),
+    # a test that reads something else: Adam may get it
+    ('    if name == "adamw":\n        cls = torch.optim.AdamW\n    else:\n        cls = torch.optim.Adam\n'
+     '    if wd is not None:\n        kw["weight_decay"] = wd\n    return cls(params, **kw)\n', [(12, "AWL101")]),
+    # set on every path: whatever the class
+    ('    if name == "adamw":\n        cls = torch.optim.AdamW\n    else:\n        cls = torch.optim.Adam\n'
+     '    kw["weight_decay"] = wd\n    return cls(params, **kw)\n', [(11, "AWL101")]),
+])
+def test_a_decay_filled_under_the_test_that_chooses_the_class(body, expected):
+    head = ("import torch\nOPTS = {'adam': torch.optim.Adam, 'adamw': torch.optim.AdamW}\n\n"
+            "def make(params, name, wd, args):\n    kw = {'lr': 1e-3}\n")
+    assert codes(head + body) == expected
+
+
+@pytest.mark.parametrize("change", [
+    'kw.pop("weight_decay")', 'del kw["weight_decay"]', 'kw.setdefault("decoupled_weight_decay", True)', "kw.clear()",
+    # two fills, either may reach: which value is not known
+    'if a:\n        kw["weight_decay"] = 1e-4\n    else:\n        kw["weight_decay"] = 0.0',
+])
+def test_a_dict_changed_before_the_call_is_not_read_as_written(change):
+    source = f"import torch\n\ndef build(model, wd, a):\n    kw = {{'weight_decay': 1e-4}}\n    {change}\n" \
+             "    return torch.optim.Adam(model.parameters(), **kw)\n"
+    assert codes(source) == []
+    # handed to a call without being filled: read as written, as before
+    assert codes(source.replace(change.split("\n")[0], "log_options(kw)") if "\n" not in change
+                 else source.replace(change, "log_options(kw)")) == [(6, "AWL101")]
+
+
+def test_a_lambda_spreading_its_own_kwargs_is_no_error():
+    assert codes("import torch\nmake = lambda params, **kw: torch.optim.Adam(params, **kw)\n") == []
+
+
+@pytest.mark.parametrize("first,reported", [
+    ('kw["decoupled_weight_decay"] = True', False),
+    ('kw.pop("weight_decay", None)', False),
+    ('kw["weight_decay"] = 0.0', False),
+    ('kw.setdefault("lr", 1e-3)', True),  # another key: the caller's decay is passed on
+    ('print(kw)', True),
+])
+def test_a_wrapper_that_changes_its_kwargs_before_passing_them_on(first, reported):
+    source = f"import torch\n\ndef build(p, **kw):\n    {first}\n    return torch.optim.Adam(p, **kw)\n\nx = build(p, weight_decay=1e-4)\n"
+    assert codes(source) == ([(7, "AWL101")] if reported else [])

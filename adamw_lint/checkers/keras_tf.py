@@ -27,7 +27,7 @@ from typing import (AbstractSet, Any, Callable, Dict, FrozenSet, Hashable, Itera
 from .. import catalog
 from ..branches import Chosen, chosen_calls, rules_out
 from ..catalog import TrainingOptimizer
-from ..context import ABSENT, HIDDEN, Alternative
+from ..context import ABSENT, HIDDEN, Alternative, dict_uses
 from ..files import text_words
 from ..findings import Finding, place
 from ..project import legacy_keras
@@ -1263,10 +1263,15 @@ class KerasTfChecker(Checker):
             binding = self.ctx.reaching(node.value, scope)
             if binding is None or binding.value is None or self._mutations.get(id(binding)):
                 return None
+            uses = dict_uses(binding.scope.node).get(node.value.id)
+            if uses is not None and (uses.fills or uses.changed or uses.escaped):
+                return None  # ``terms.update(ce=ce + l2)``, ``terms["ce"] += l2``: not the dict as written
             holders.append((binding.value, binding.scope))
         else:
             member = self.members.self_attribute(node.value, scope)
-            holders.extend(self.members.values(*member) if member is not None else ())
+            if member is None or self.ctx.attribute_uses(member[1]) is None:
+                return None  # ``self.terms["ce"] += l2``, ``self.terms.update(…)``
+            holders.extend(self.members.values(*member))
         picked = [(entry, holder_scope) for holder, holder_scope in holders for entry in [_entry(holder, node.slice)] if entry]
         return picked if holders and len(picked) == len(holders) else None
 
