@@ -166,10 +166,11 @@ def _chosen_by(test: ast.expr, truth: bool, selectors: Dict[str, object],
     return ()
 
 
-def guards_at(home: ast.AST, position: Tuple[int, int]) -> FrozenSet[str]:
-    """The names and attribute chains (``args.weight_decay``) read by the ``if``/``while`` tests and
-    conditional expressions of ``home`` that decide whether the code at ``position`` runs."""
-    found: Set[str] = set()
+def outcomes_at(home: ast.AST, position: Tuple[int, int]) -> FrozenSet[Tuple[str, bool]]:
+    """The ``if``/``while`` tests and conditional expressions of ``home`` that decide whether the
+    code at ``position`` runs, each with the outcome it runs on (the test as ``ast.dump`` writes
+    it: two tests written alike are compared)."""
+    found: Set[Tuple[str, bool]] = set()
     body = getattr(home, "body", None)
     stack: List[ast.AST] = list(body) if isinstance(body, list) else []
     while stack:
@@ -177,28 +178,17 @@ def guards_at(home: ast.AST, position: Tuple[int, int]) -> FrozenSet[str]:
         if not hasattr(node, "lineno") or not (node.lineno, node.col_offset) <= position \
                 < (node.end_lineno, node.end_col_offset):  # type: ignore[attr-defined]
             continue
-        test = getattr(node, "test", None) if isinstance(node, (ast.If, ast.While, ast.IfExp)) else None
-        if test is not None and not (test.lineno, test.col_offset) <= position < (test.end_lineno, test.end_col_offset):
-            found |= chains(test)
+        if isinstance(node, (ast.If, ast.While, ast.IfExp)):
+            inside = node.body if isinstance(node.body, list) else [node.body]
+            if any((n.lineno, n.col_offset) <= position < (n.end_lineno, n.end_col_offset) for n in inside):
+                found.add((ast.dump(node.test), True))
+            elif not (node.test.lineno, node.test.col_offset) <= position < (node.test.end_lineno, node.test.end_col_offset):
+                found.add((ast.dump(node.test), False))
         stack.extend(ast.iter_child_nodes(node))
     return frozenset(found)
 
 
-def chains(expr: ast.AST) -> FrozenSet[str]:
-    """The longest names and attribute chains ``expr`` reads: ``args.weight_decay``, ``opt_cls``."""
-    found: Set[str] = set()
-    for node in ast.walk(expr):
-        parts: List[str] = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if isinstance(node, ast.Name):
-            found.add(".".join([node.id, *reversed(parts)]))
-    return frozenset(c for c in found if not any(other.startswith(c + ".") for other in found))
-
-
-def overlap(ones: Iterable[str], others: Iterable[str]) -> bool:
-    """Whether two sets of chains read the same thing (``cfg`` reads ``cfg.optim``)."""
-    others = list(others)
-    return any(one == other or one.startswith(other + ".") or other.startswith(one + ".")
-               for one in ones for other in others)
+def opposite(ones: Iterable[Tuple[str, bool]], others: Iterable[Tuple[str, bool]]) -> bool:
+    """Whether two sets of outcomes take one test opposite ways: code under both never runs together."""
+    others = set(others)
+    return any((test, not truth) in others for test, truth in ones)

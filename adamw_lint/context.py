@@ -9,14 +9,14 @@ It never decides what is a finding: that belongs to the checkers.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from .catalog import Signature
 from .catalog.conventions import LAZY_CALLS
 from .findings import Span
 from .records import Record
 from . import flow
-from .branches import guards_at
+from .branches import outcomes_at
 from .scope import Binding, Resolver, Scope, is_unknown
 from .summaries import ClassMembers
 
@@ -129,7 +129,7 @@ class Context:
         # scope (``self.kw = {"weight_decay": wd}`` in ``__init__``, spread in another method)
         self._homes: Dict[int, Tuple[ast.expr, Scope]] = {}
         self._members: Optional[ClassMembers] = None
-        self._uses: Dict[str, Optional[List[Optional[ast.ClassDef]]]] = {}  # ``attribute_uses``
+        self._uses: Dict[str, Optional[List[Optional[ast.ClassDef]]]] = {}  # ``_attribute_uses``
         self._fill_flows: Dict[Tuple[int, str, str], flow.Reaching] = {}  # (… , name, key filled) → where it is set
         self._conditional: Dict[int, Tuple[Tuple[int, int], Scope]] = {}  # id of a value a fill may set → where
         self._filled_names: Dict[int, int] = {}  # id of a scope's ``dict_uses`` → how many of its names are filled
@@ -323,7 +323,7 @@ class Context:
         nothing else in the module can change it: the classes it may be an instance of (the
         method's, its bases, its subclasses of this module) store it once, with no class-level
         value of it, and the module uses ``.<attr>`` only in that store, in ``**`` spreads and as
-        an argument of a call that only reads it (``attribute_uses``). Other modules of the
+        an argument of a call that only reads it (``_attribute_uses``). Other modules of the
         project are not read for it."""
         member = self.members.self_attribute(expr, scope)
         if member is None:
@@ -334,14 +334,14 @@ class Context:
         scopes = [self.resolver.scope_of(c) for c in lineage]
         if len(held) != 1 or any(s is None or attr in s.bindings for s in scopes):
             return None  # several stores, or a class-level value beside the instance's
-        uses = self.attribute_uses(attr)
+        uses = self._attribute_uses(attr)
         if uses is None:
             return None
         # a class beside the lineage storing it on its own ``self`` stores a sibling's instance's
         stores = [c for c in uses if c is None or any(c is l for l in lineage)]
         return held[0] if len(stores) == 1 else None
 
-    def attribute_uses(self, attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
+    def _attribute_uses(self, attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
         """For each store of ``<x>.<attr>`` in the module, the class it is written in when ``x``
         is ``self`` (else None); None when the module may change or replace it some other way:
         ``x.<attr>[k] = …``, ``x.<attr>.update(…)``, handing it to a call that may change it,
@@ -368,8 +368,12 @@ class Context:
         body = scope.node.body  # type: ignore[attr-defined]
         if id(scopes) not in self._filled_names:
             self._filled_names[id(scopes)] = sum(1 for other in scopes.values() if other.fills)
-        if uses.changed or uses.escaped or len(uses.fills) > _FILLED_KEYS or len(body) * self._filled_names[id(scopes)] \
-                > _FLOW_BUDGET or any(len(where) > _FILLS_PER_KEY for where in uses.fills.values()):
+        if len(body) * self._filled_names[id(scopes)] > _FLOW_BUDGET:
+            self.limit_hit = (f"{name.id} and the other dicts filled in its scope were not followed (more than "
+                              f"{_FLOW_BUDGET:,} statements x dicts); findings in this file may be missing")
+            return {}, True
+        if uses.changed or uses.escaped or len(uses.fills) > _FILLED_KEYS \
+                or any(len(where) > _FILLS_PER_KEY for where in uses.fills.values()):
             return {}, True
         bindings = self.resolver.reaching_all(name, scope)
         if not bindings or any(b.scope is not scope for b in bindings):
@@ -392,31 +396,33 @@ class Context:
                     set_here.append((position, where[position]))
                     if len(set_here) > 1:
                         break
-            if len(set_here) == 1 and set_here[0][1] is _REMOVED or len(set_here) == 1 and len(live) > 1 and entry in entries:
-                entries.pop(entry, None)  # removed, maybe; or this value, or the one written with the dict
-            elif len(set_here) == 1:
+            if len(set_here) == 1:
                 position, value = set_here[0]
-                entries[entry] = value
-                self._homes[id(value)] = value, scope
-                if len(live) > 1:  # the dict as bound, or bound again, reaches too: set or not
-                    self._conditional[id(value)] = position, scope
+                if value is _REMOVED:
+                    if len(live) == 1:  # removed on every path (on some, what it held may still be there)
+                        entries.pop(entry, None)
+                elif position in uses.defaults and entry in entries:
+                    pass  # ``setdefault`` keeps what the dict held
+                else:
+                    entries[entry] = value
+                    self._homes[id(value)] = value, scope
+                    if len(live) > 1:  # the dict as bound, or bound again, reaches too: set or not
+                        self._conditional[id(value)] = position, scope
             elif set_here:
                 entries.pop(entry, None)  # one fill or another: which value is not known
                 incomplete = True
         return entries, incomplete
 
-    def set_when(self, value: object) -> Optional[FrozenSet[str]]:
+    def set_when(self, value: object) -> Optional[FrozenSet[Tuple[str, bool]]]:
         """For a value a fill may or may not set before the call (``if use_wd: kw["weight_decay"]
-        = wd``): the names and attribute chains of the tests it is set under; None for another."""
+        = wd``): the tests it is set under, with their outcomes (``branches.outcomes_at``); None
+        for another value."""
         found = self._conditional.get(id(value)) if isinstance(value, ast.expr) else None
-        if found is None:
-            return None
-        position, _ = found
-        return guards_at(self.resolver.module.node, position)
+        return outcomes_at(self.resolver.module.node, found[0]) if found is not None else None
 
-    def chosen_under(self, expr: ast.expr) -> FrozenSet[str]:
-        """The chains the tests deciding whether ``expr`` (of this module) runs read."""
-        return guards_at(self.resolver.module.node, (expr.lineno, expr.col_offset))
+    def chosen_under(self, expr: ast.expr) -> FrozenSet[Tuple[str, bool]]:
+        """The tests, with their outcomes, that decide whether ``expr`` of this module runs."""
+        return outcomes_at(self.resolver.module.node, (expr.lineno, expr.col_offset))
 
     def _reaching_dicts(self, name: ast.Name, scope: Scope) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
         """``**options`` where ``options`` may hold several values (``if options is None: options =
@@ -561,7 +567,7 @@ _BY_NAME = frozenset({"setattr", "getattr", "delattr"})  # what they reach by it
 
 
 def _attribute_uses(module: Optional[ast.AST], attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
-    """``Context.attribute_uses``, over the module's tree (comments and strings are not code)."""
+    """``Context._attribute_uses``, over the module's tree (comments and strings are not code)."""
     stores: List[Optional[ast.ClassDef]] = []
     stack: List[Tuple[ast.AST, Optional[ast.AST], Optional[ast.ClassDef]]] = [(module, None, None)] if module else []
     while stack:
@@ -572,9 +578,8 @@ def _attribute_uses(module: Optional[ast.AST], attr: str) -> Optional[List[Optio
                 stores.append(cls if receiver == "self" else None)
             elif isinstance(node.ctx, ast.Del):
                 return None
-            elif not (isinstance(parent, ast.keyword) and parent.arg is None or _read_only(parent)
-                      or isinstance(parent, ast.Subscript) and parent.value is node and isinstance(parent.ctx, ast.Load)):
-                return None  # ``x.kw[k] = …``, ``x.kw.update(…)``, ``kw = x.kw``, ``f(x.kw)`` (``x.kw[k]`` reads it)
+            elif not (isinstance(parent, ast.keyword) and parent.arg is None or _read_only(parent)):
+                return None  # ``x.kw[k] = …``, ``x.kw.update(…)``, ``kw = x.kw``, ``f(x.kw)``
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (node.func.id == "vars" or node.func.id in _BY_NAME
                                                                                  and any(isinstance(a, ast.Constant) and a.value == attr for a in node.args)):
             return None
@@ -591,12 +596,12 @@ class DictUses:
     where → the value set), whether any key may change (a computed key, ``clear()``), and whether it
     escapes (handed to a call or to another name, named in a nested scope: changed there, maybe)."""
 
-    __slots__ = ("fills", "changed", "escaped")
+    __slots__ = ("fills", "defaults", "changed", "escaped")
 
     def __init__(self) -> None:
-        # key → where → the value set there; ``_REMOVED`` for ``del name["k"]``/``name.pop("k")``,
-        # a value not known for ``name.setdefault("k", v)``/``name["k"] += …``
+        # key → where → the value set there; ``_REMOVED`` for ``del name["k"]``/``name.pop("k")``
         self.fills: Dict[str, Dict[Tuple[int, int], ast.expr]] = {}
+        self.defaults: Set[Tuple[int, int]] = set()  # where a fill is ``name.setdefault("k", v)``
         self.changed = False
         self.escaped = False
 
@@ -605,7 +610,7 @@ _FILLED_KEYS = 32  # keys of one dict read through the flow, each asked at every
 _FILLS_PER_KEY = 64  # fills of one key the flow follows: more is generated code
 # each dict filled in a scope has its flow over the scope's statements: thousands of dicts filled
 # at the top of a module of thousands of statements is generated code, not followed
-_FLOW_BUDGET = 250_000
+_FLOW_BUDGET = 2_000_000
 _DICT_READS = frozenset({"get", "items", "keys", "values", "copy"})
 _KEY_CHANGES = frozenset({"pop", "setdefault"})
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp, ast.DictComp,
@@ -620,11 +625,6 @@ def _unplaced(node: ast.expr) -> ast.expr:
 
 
 _REMOVED = _unplaced(ast.Name(id="<removed>", ctx=ast.Load()))
-
-
-def _changed(name: str, key: str) -> ast.expr:
-    """A value set by what is not read (``name.setdefault("k", v)``, ``name["k"] += …``)."""
-    return _unplaced(ast.Name(id=f"<{name}[{key!r}] as set before the call>", ctx=ast.Load()))
 
 
 def dict_uses(home: ast.AST) -> Dict[str, DictUses]:
@@ -669,13 +669,14 @@ def _note_use(uses: DictUses, node: ast.Name, parent: ast.AST, grand: Optional[a
         key = parent.slice.value if isinstance(parent.slice, ast.Constant) and isinstance(parent.slice.value, str) else None
         if isinstance(parent.ctx, ast.Load):
             return
-        if isinstance(parent.ctx, ast.Store) and isinstance(grand, ast.Assign) and grand.targets == [parent] \
-                and key is not None:
-            uses.fills.setdefault(key, {})[at] = grand.value
-        elif key is not None:  # ``del name["k"]``, ``name["k"] += …``
-            uses.fills.setdefault(key, {})[at] = _REMOVED if isinstance(parent.ctx, ast.Del) else _changed(node.id, key)
+        if isinstance(parent.ctx, ast.Store) and key is not None and (
+                isinstance(grand, ast.Assign) and grand.targets == [parent]
+                or isinstance(grand, ast.AnnAssign) and grand.target is parent and grand.value is not None):
+            uses.fills.setdefault(key, {})[at] = grand.value  # type: ignore[union-attr,assignment]
+        elif isinstance(parent.ctx, ast.Del) and key is not None:
+            uses.fills.setdefault(key, {})[at] = _REMOVED
         else:
-            uses.changed = True
+            uses.changed = True  # a computed key, ``name["k"] += …``, ``a, name["k"] = …``
         return
     if isinstance(parent, ast.keyword) and parent.arg is None:
         return
@@ -683,9 +684,13 @@ def _note_use(uses: DictUses, node: ast.Name, parent: ast.AST, grand: Optional[a
         if parent.attr in _DICT_READS:
             return
         given = grand.args[0] if grand.args and not isinstance(grand.args[0], ast.Starred) else None
-        if parent.attr in _KEY_CHANGES and isinstance(given, ast.Constant) and isinstance(given.value, str):
-            key = given.value
-            uses.fills.setdefault(key, {})[at] = _REMOVED if parent.attr == "pop" else _changed(node.id, key)
+        if parent.attr in _KEY_CHANGES and isinstance(given, ast.Constant) and isinstance(given.value, str) \
+                and (parent.attr == "pop" or len(grand.args) == 2 and not grand.keywords):
+            if parent.attr == "pop":
+                uses.fills.setdefault(given.value, {})[at] = _REMOVED
+            else:  # ``setdefault("k", v)``: v where nothing set it before
+                uses.fills.setdefault(given.value, {})[at] = grand.args[1]
+                uses.defaults.add(at)
             return
         if parent.attr == "update" and isinstance(great, ast.Expr) and len(grand.args) <= 1 \
                 and all(kw.arg is not None for kw in grand.keywords):

@@ -65,8 +65,6 @@ class Reach(Record):
     chosen: Tuple[Chosen, ...] = ()
     # a dispatcher (``get_optimizer(name, params, **kw)``): every branch, this one the first
     branches: Tuple["Reach", ...] = ()
-    # the function whose body makes ``call`` (what it does to its ``**kwargs`` first counts)
-    function: Optional[ast.AST] = None
 
     @property
     def where(self) -> str:
@@ -106,7 +104,7 @@ def _class(module: Module, node: ast.ClassDef, reach_name: Callable[[str, int], 
         inner = _init_call(module, init, base)
         if inner is None or reached.call is not None:
             return None  # an __init__ that does not forward to the base: unknown
-        return Reach(reached.name, module, inner, _without_self(init.args), base.lineno, function=init)
+        return Reach(reached.name, module, inner, _without_self(init.args), base.lineno)
     if init is not None:
         params, stored = _without_self(init.args), tuple(stored_parameters(init))
         held = _function(module, init, params)  # ``self.optim = torch.optim.Adam(*args, **kwargs)``
@@ -220,7 +218,7 @@ def _function(module: Module, node, params: ast.arguments) -> Optional[Reach]:
     # what the branch of each construction requires of the function's strings (``if name ==
     # "adam": return Adam(params, **kw)``, ``elif name == "rmsprop": …``)
     required = chosen_calls(node, [a.arg for a in (*params.posonlyargs, *params.args)])
-    branches = [Reach(name, module, call, params, call.lineno, chosen=required.get(id(call), (call, ()))[1], function=node)
+    branches = [Reach(name, module, call, params, call.lineno, chosen=required.get(id(call), (call, ()))[1])
                 for call, name in built]
     if len(branches) == 1:
         return branches[0]

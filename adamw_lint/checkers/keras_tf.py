@@ -1264,14 +1264,12 @@ class KerasTfChecker(Checker):
             if binding is None or binding.value is None or self._mutations.get(id(binding)):
                 return None
             uses = dict_uses(binding.scope.node).get(node.value.id)
-            if uses is not None and (uses.fills or uses.changed or uses.escaped):
-                return None  # ``terms.update(ce=ce + l2)``, ``terms["ce"] += l2``: not the dict as written
+            if uses is not None and (uses.changed or node.slice.value in uses.fills):
+                return None  # ``terms.update(ce=ce + l2)``, ``terms["ce"] += l2``: not the entry as written
             holders.append((binding.value, binding.scope))
         else:
             member = self.members.self_attribute(node.value, scope)
-            if member is None or self.ctx.attribute_uses(member[1]) is None:
-                return None  # ``self.terms["ce"] += l2``, ``self.terms.update(…)``
-            holders.extend(self.members.values(*member))
+            holders.extend(self.members.values(*member) if member is not None else ())
         picked = [(entry, holder_scope) for holder, holder_scope in holders for entry in [_entry(holder, node.slice)] if entry]
         return picked if holders and len(picked) == len(holders) else None
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .. import catalog
-from ..branches import chains, condition, overlap, rules_out
+from ..branches import condition, opposite, rules_out
 from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signature
-from ..context import ABSENT, HIDDEN, Alternative, Args, Bound, Context, ParamGroup, SuperInit, bind, dict_uses
+from ..context import ABSENT, HIDDEN, Alternative, Args, Bound, Context, ParamGroup, SuperInit, bind
 from ..defaults import default_note
 from ..findings import Edit, Finding, Fix, place
 from ..records import Record
@@ -235,24 +235,12 @@ class OptimizerChecker(Checker):
                       f"{callee} is chosen at line {choice.expr.lineno}; change the class there")
         args = self.ctx.call_args(call, scope)
         # ``if name == "adamw": cls = AdamW; kw["weight_decay"] = wd`` / ``else: cls = Adam``: a
-        # decay set under a test that also chooses the class is not known to go with Adam
-        chosen = {"*"} if choice.where else chains(call.func) | self.ctx.chosen_under(choice.expr)
-        if self._set_with(row, args, chosen):
+        # decay set only where a test went the other way than for this class never goes with it
+        set_under = self.ctx.set_when(bind(args, row.signature).get(row.weight_decay or ""))
+        if set_under is not None and not choice.where and opposite(set_under, self.ctx.chosen_under(choice.expr)):
             return ()
         finding = self.check_optimizer(row, choice.qualname, choice.expr, args, call, scope, via=via)
         return (finding,) if finding else ()
-
-    def _selectors_given(self, call: ast.Call, scope: Scope, reached: Reach) -> FrozenSet[str]:
-        """The chains of what ``call`` passes a dispatcher for the strings its branch is chosen by."""
-        given = bind(self.ctx.call_args(call, scope), Signature.parse(ast.unparse(reached.params)))  # type: ignore[arg-type]
-        values = [given.get(selector) for selector, *_ in reached.chosen]
-        return frozenset(c for value in values if isinstance(value, ast.expr) for c in chains(value))
-
-    def _set_with(self, row: OptimizerApi, args: Args, chosen: Iterable[str]) -> bool:
-        """Whether the decay comes from a fill that may not run (``if …: kw["weight_decay"] = wd``)
-        under a test that reads what ``chosen`` says picks the optimizer ("*": unknown)."""
-        guards = self.ctx.set_when(bind(args, row.signature).get(row.weight_decay or ""))
-        return guards is not None and ("*" in chosen or overlap(guards, chosen))
 
     def check_reached(self, call: ast.Call, scope: Scope, reached: Reach, row: object) -> Iterable[Finding]:
         if not isinstance(row, OptimizerApi):
@@ -266,15 +254,13 @@ class OptimizerChecker(Checker):
             if any(passed(selector, default) is ... or is_unknown(passed(selector, default))
                    for selector, default, *_ in reached.chosen):
                 when = f" (chosen when {condition(reached.chosen)})"
-        args = outer if reached.params is None else _forwarded(reached, outer, {row.weight_decay, row.switch})
+        args = outer if reached.params is None else _forwarded(reached, outer)
         local = not reached.module.path  # a callable of this module
         # reported at the call only for a decay the call passes: the callable's own value (a
         # default, ``cfg.weight_decay`` of an object it is handed, ``self.hparams``) is reported at
         # its construction, in its own module
         if not _passed_by(outer, bind(args, row.signature).get(row.weight_decay or "")):
             return ()
-        if reached.chosen and self._set_with(row, args, self._selectors_given(call, scope, reached)):
-            return ()  # ``if name == "adamw": kw["weight_decay"] = wd`` then ``dispatch(name, p, **kw)``
         at = f"line {reached.line}" if local else f"{_shown(reached.module.path)}:{reached.line}"
         via = Via(f"via {at} → {reached.name}{when}", (), f"the optimizer is built in {at}; change it there, or, where "
                   "that code must keep offering it (a public API), build the decoupled optimizer here instead")
@@ -392,12 +378,10 @@ def _shown(path: str) -> str:
     return path if relative.startswith(os.pardir) else relative
 
 
-def _forwarded(reached: Reach, outer: Args, decisive: Set[Optional[str]]) -> Args:
+def _forwarded(reached: Reach, outer: Args) -> Args:
     """The arguments the construction inside a project function receives when it is called with
     ``outer``: its parameters replaced by what the caller passed (or their defaults), its
-    ``*args``/``**kwargs`` by the caller's extra arguments; anything else read in its own module.
-    Where the function sets or removes one of the ``decisive`` keys in its ``**kwargs`` first,
-    what it passes on is not known."""
+    ``*args``/``**kwargs`` by the caller's extra arguments; anything else read in its own module."""
     params, inner = reached.params, reached.call
     assert params is not None and inner is not None
     bound = bind(outer, Signature.parse(ast.unparse(params)))
@@ -437,14 +421,7 @@ def _forwarded(reached: Reach, outer: Args, decisive: Set[Optional[str]]) -> Arg
         if kw.arg is not None:
             args.keywords[kw.arg] = value(kw.value)
         elif params.kwarg is not None and isinstance(kw.value, ast.Name) and kw.value.id == params.kwarg.arg:
-            # what the callable does to its ``**kwargs`` before passing them on: a key it sets, pops
-            # or may change is not the caller's any more (``kw["decoupled_weight_decay"] = True``)
-            uses = dict_uses(reached.function).get(kw.value.id) if reached.function is not None else None
-            changed = set(uses.fills) if uses is not None else set()
-            if uses is not None and (uses.changed or changed and (uses.escaped or changed & decisive)):
-                args.open_keywords = True
-                continue
-            args.keywords.update((k, v) for k, v in bound.extra_keywords.items() if k not in changed)
+            args.keywords.update(bound.extra_keywords)
             args.open_keywords = args.open_keywords or outer.open_keywords
             args.spread = args.spread or outer.spread  # the caller's ``**kw``: what it may still set
         else:
