@@ -8,7 +8,8 @@ cannot read is no proof that a branch is not taken."""
 from __future__ import annotations
 
 import ast
-from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Sequence, Set, Tuple, Union
+import bisect
+from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from .scope import is_unknown
 
@@ -169,23 +170,31 @@ def _chosen_by(test: ast.expr, truth: bool, selectors: Dict[str, object],
 def outcomes_at(home: ast.AST, position: Tuple[int, int]) -> FrozenSet[Tuple[str, bool]]:
     """The ``if``/``while`` tests and conditional expressions of ``home`` that decide whether the
     code at ``position`` runs, each with the outcome it runs on (the test as ``ast.dump`` writes
-    it: two tests written alike are compared)."""
+    it: two tests written alike are compared). Only the nodes that contain ``position`` are read."""
     found: Set[Tuple[str, bool]] = set()
     body = getattr(home, "body", None)
-    stack: List[ast.AST] = list(body) if isinstance(body, list) else []
-    while stack:
-        node = stack.pop()
-        if not hasattr(node, "lineno") or not (node.lineno, node.col_offset) <= position \
-                < (node.end_lineno, node.end_col_offset):  # type: ignore[attr-defined]
-            continue
+    if not isinstance(body, list) or not body:
+        return frozenset()
+    starts = getattr(home, "_starts", None)
+    if starts is None or len(starts) != len(body):
+        starts = home._starts = [(stmt.lineno, stmt.col_offset) for stmt in body]  # type: ignore[attr-defined]
+    node: Optional[ast.AST] = body[max(bisect.bisect_right(starts, position) - 1, 0)]
+    while node is not None:
+        if not _holds(node, position):
+            break
         if isinstance(node, (ast.If, ast.While, ast.IfExp)):
             inside = node.body if isinstance(node.body, list) else [node.body]
-            if any((n.lineno, n.col_offset) <= position < (n.end_lineno, n.end_col_offset) for n in inside):
+            if any(_holds(n, position) for n in inside):
                 found.add((ast.dump(node.test), True))
-            elif not (node.test.lineno, node.test.col_offset) <= position < (node.test.end_lineno, node.test.end_col_offset):
+            elif not _holds(node.test, position):
                 found.add((ast.dump(node.test), False))
-        stack.extend(ast.iter_child_nodes(node))
+        node = next((child for child in ast.iter_child_nodes(node) if _holds(child, position)), None)
     return frozenset(found)
+
+
+def _holds(node: ast.AST, position: Tuple[int, int]) -> bool:
+    return hasattr(node, "lineno") and (node.lineno, node.col_offset) <= position \
+        < (node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
 
 
 def opposite(ones: Iterable[Tuple[str, bool]], others: Iterable[Tuple[str, bool]]) -> bool:
