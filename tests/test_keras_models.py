@@ -309,6 +309,22 @@ def test_compile_of_a_capitalized_instance_is_not_called_through_a_class():
     assert codes(source) == [(6, "AWL201")]
 
 
+# a Keras model whose own training step adds ``self.losses``: its layers' regularization losses
+KERAS_NET = """
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))
+            self.opt = keras.optimizers.Adam()
+
+        def train(self, x, y):
+            with tf.GradientTape() as tape:
+                loss = loss_fn(y, self(x)) + tf.add_n(self.losses)
+            grads = tape.gradient(loss, self.trainable_variables)
+            self.opt.apply_gradients(zip(grads, self.trainable_variables))
+"""
+
+
 def test_a_tf1_network_keeping_its_loss_terms_on_self_losses():
     # rl-coach's shape: ``self.losses`` is the class's own list of loss terms, not a Keras
     # model's regularization losses: the walk enters what the class stores there
@@ -330,46 +346,20 @@ def test_a_tf1_network_keeping_its_loss_terms_on_self_losses():
     assert codes(apart) == []
     # a Keras model's own ``self.losses`` (stored by no method of its class) is still its
     # layers' regularization losses
-    keras_model = """
-        class Net(keras.Model):
-            def __init__(self):
-                super().__init__()
-                self.dense = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))
-                self.opt = keras.optimizers.Adam()
-
-            def train(self, x, y):
-                with tf.GradientTape() as tape:
-                    loss = loss_fn(y, self(x)) + tf.add_n(self.losses)
-                grads = tape.gradient(loss, self.trainable_variables)
-                self.opt.apply_gradients(zip(grads, self.trainable_variables))
-    """
-    findings = analyze_source(HEAD + textwrap.dedent(keras_model))
+    findings = analyze_source(HEAD + textwrap.dedent(KERAS_NET))
     assert [(f.line, f.code) for f in findings] == [(9, "AWL202")] and "self.losses" in findings[0].message
 
 
 def test_self_losses_stored_by_a_sibling_class_is_not_this_models():
     # Logger's own list is not Net's: Net's self.losses stays its layers' regularization losses
-    source = """
-        class Base(keras.Model):
-            pass
-
-        class Net(Base):
-            def __init__(self):
-                super().__init__()
-                self.dense = layers.Dense(10, kernel_regularizer=regularizers.l2(1e-4))
-                self.opt = keras.optimizers.Adam()
-
-            def train(self, x, y):
-                with tf.GradientTape() as tape:
-                    loss = loss_fn(y, self(x)) + tf.add_n(self.losses)
-                grads = tape.gradient(loss, self.trainable_variables)
-                self.opt.apply_gradients(zip(grads, self.trainable_variables))
-
+    logger = """
         class Logger(Base):
             def __init__(self):
                 super().__init__()
                 self.losses = []
     """
+    source = "\nclass Base(keras.Model):\n    pass\n" + textwrap.dedent(KERAS_NET).replace("(keras.Model)", "(Base)") \
+        + textwrap.dedent(logger)
     assert codes(source) == [(12, "AWL202")]
 
 
