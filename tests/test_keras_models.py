@@ -368,6 +368,7 @@ def test_self_losses_stored_by_a_sibling_class_is_not_this_models():
     ("{'ce': ce, 'l2': l2}", "['l2']", True),
     ("[ce, l2]", "[0]", False),
     ("[ce, l2]", "[-1]", True),
+    ("[l2, ce]", "[-1]", False),
     ("{'ce': ce, 'l2': l2, **extra}", "['ce']", True),  # a spread may hold anything under 'ce'
     ("{'ce': ce, 'l2': l2}", "[key]", True),  # a computed key may read any entry
 ])

@@ -1256,7 +1256,7 @@ class KerasTfChecker(Checker):
         """The entries ``x[k]`` reads when every value ``x`` may hold (the binding that reaches a
         name, what a class family stores in ``self.<attr>``) is a dict, list or tuple written out
         with the constant key ``k``; None otherwise (the walk takes all of ``x``)."""
-        if not isinstance(node.ctx, ast.Load) or not isinstance(node.slice, ast.Constant):
+        if not isinstance(node.ctx, ast.Load) or not isinstance(node.slice, (ast.Constant, ast.UnaryOp)):
             return None
         holders: List[Tuple[ast.AST, Scope]] = []
         if isinstance(node.value, ast.Name):
@@ -1264,7 +1264,7 @@ class KerasTfChecker(Checker):
             if binding is None or binding.value is None or self._mutations.get(id(binding)):
                 return None
             uses = dict_uses(binding.scope.node).get(node.value.id)
-            if uses is not None and (uses.changed or node.slice.value in uses.fills):
+            if uses is not None and (uses.changed or getattr(node.slice, "value", None) in uses.fills):
                 return None  # ``terms.update(ce=ce + l2)``, ``terms["ce"] += l2``: not the entry as written
             holders.append((binding.value, binding.scope))
         else:
@@ -1341,6 +1341,9 @@ class KerasTfChecker(Checker):
 def _entry(container: ast.AST, key: ast.expr) -> Optional[ast.expr]:
     """The value a constant ``key`` reads from a dict, list or tuple written out (None when it is
     not one, or has a spread or a computed key)."""
+    if isinstance(key, ast.UnaryOp) and isinstance(key.op, ast.USub) and isinstance(key.operand, ast.Constant) \
+            and type(key.operand.value) is int:
+        key = ast.Constant(-key.operand.value)  # ``terms[-1]``
     if not isinstance(key, ast.Constant):
         return None
     if isinstance(container, ast.Dict):
