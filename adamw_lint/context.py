@@ -353,10 +353,11 @@ class Context:
     def _filled(self, name: ast.Name, scope: Scope) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
         """The entries of a dict variable of this scope that statements fill or change before
         ``name`` reads it (``kw = {}``, ``if wd: kw["weight_decay"] = wd``, ``kw.update(lr=lr)``;
-        ``dict_uses``): each key set where a fill reaches the read (``flow``: not one on another
-        branch, after a ``return``, or before the dict is bound again; one that may not be set is
-        noted in ``_conditional``); unknown, and the dict incomplete, where several fills may set
-        it or it is changed otherwise (``pop``). None for a variable nothing fills or changes (its
+        ``dict_uses``): each key as the fills that reach the read set it (``flow``: not one on
+        another branch, after a ``return``, or before the dict is bound again). One that may not
+        run is noted in ``_conditional``; a ``pop``/``del`` removes the key where it reaches on
+        every path; ``setdefault`` keeps a key the dict holds; several fills that may reach leave
+        the key unknown and the dict incomplete. None for a variable nothing fills or changes (its
         dict is read as bound, even where it escapes); no entries, incomplete, for one filled or
         changed in ways not followed (a computed key; filled, then handed to a call)."""
         scopes = dict_uses(scope.node)
