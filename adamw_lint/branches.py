@@ -3,7 +3,9 @@ and what they require of the function's string parameters (``if name == "adam":`
 after ``if name == "sgd": return …``). A Keras/TF training helper (``optimizer(name, loss, lr)``)
 and an optimizer dispatcher (``get_optimizer(name, params, **kw)``) are summarized by them. A
 call rules a branch out only by a string it passes or leaves at its default: one the analysis
-cannot read is no proof that a branch is not taken."""
+cannot read is no proof that a branch is not taken. ``outcomes_at``/``opposite`` tell code that
+never runs together: a decay filled where a test went one way, a class chosen where it went the
+other."""
 
 from __future__ import annotations
 
