@@ -54,7 +54,7 @@ def rules_out(chosen: Sequence[Chosen], passed: Callable[[str, object], object])
     a string (``None``) equals no string."""
     for selector, default, value, folded, equal in reversed(chosen):  # the branch's own test last: it rules out most
         literal = passed(selector, default)
-        if literal is ... or is_unknown(literal):
+        if not known(literal):
             continue
         if not isinstance(literal, str):
             if equal or folded:  # ``None.lower()`` raises: that branch is not taken either
@@ -62,6 +62,12 @@ def rules_out(chosen: Sequence[Chosen], passed: Callable[[str, object], object])
         elif ((literal.lower() if folded else literal) == value) != equal:
             return True
     return False
+
+
+def known(literal: object) -> bool:
+    """Whether what a call passes a selector is a literal (not unknown, nor the ``...`` of no
+    constant default)."""
+    return literal is not ... and not is_unknown(literal)
 
 
 def condition(chosen: Sequence[Chosen]) -> str:

@@ -133,6 +133,7 @@ class Context:
         self._fill_flows: Dict[Tuple[int, str, str], flow.Reaching] = {}  # (… , name, key filled) → where it is set
         self._conditional: Dict[int, Tuple[Tuple[int, int], Scope]] = {}  # id of a value a fill may set → where
         self._filled_names: Dict[int, int] = {}  # id of a scope's ``dict_uses`` → how many of its names are filled
+        self._fill_answers: Dict[int, Optional[Tuple[Dict[str, ast.expr], bool]]] = {}  # id of a read → ``_filled``
         self._steps = 0
         self.limit_hit: Optional[str] = None  # set when an analysis bound stopped the search early
 
@@ -359,7 +360,13 @@ class Context:
         every path; ``setdefault`` keeps a key the dict holds; several fills that may reach leave
         the key unknown and the dict incomplete. None for a variable nothing fills or changes (its
         dict is read as bound, even where it escapes); no entries, incomplete, for one filled or
-        changed in ways not followed (a computed key; filled, then handed to a call)."""
+        changed in ways not followed (a computed key; filled, then handed to a call). Once per
+        read: the call's arguments and its fix both ask."""
+        if id(name) not in self._fill_answers:
+            self._fill_answers[id(name)] = self._fill(name, scope)
+        return self._fill_answers[id(name)]
+
+    def _fill(self, name: ast.Name, scope: Scope) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
         scopes = dict_uses(scope.node)
         uses = scopes.get(name.id)
         if uses is None or not (uses.fills or uses.changed):

@@ -108,6 +108,12 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
         for finding in findings:
             found.setdefault((finding.span, finding.code), finding)
 
+    def report_reached(call: ast.Call, scope: Scope, reached: Optional[Reach]) -> None:
+        """A call of a callable that builds ``reached`` (each branch of a dispatcher)."""
+        for one in (reached.branches or (reached,)) if reached is not None else ():
+            for index, row in _BY_NAME.get(one.name, ()):
+                report(checker(index).check_reached(call, scope, one, row))
+
     for cls, scope in resolver.classes:
         for base in cls.bases:
             name = resolver.qualname(base, scope)
@@ -118,14 +124,10 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
             for index, row in _BY_NAME.get(name, ()):
                 report(checker(index).check(call, scope, name, row))
             if project is not None and name not in _BY_NAME and _may_reach(call, name, project):
-                reached = project.reach(name)
-                for one in (reached.branches or (reached,)) if reached is not None else ():
-                    for index, row in _BY_NAME.get(one.name, ()):
-                        report(checker(index).check_reached(call, scope, one, row))
+                report_reached(call, scope, project.reach(name))
             if hands_names and name not in _BY_NAME and (call.args or call.keywords):
                 for reached in project.named_reach(name):  # a model_fn handed the optimizer's name
-                    for index, row in _BY_NAME.get(reached.name, ()):
-                        report(checker(index).check_reached(call, scope, reached, row))
+                    report_reached(call, scope, reached)
             init = _explicit_init(resolver, call, scope, name)
             if init is not None:
                 for index, row in _BY_NAME.get(name[:-len(".__init__")], ()):
@@ -144,10 +146,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
                 report(checker(index).check_init(call, scope, base_name, row, init))
             continue
         if isinstance(call.func, ast.Name) and (call.args or call.keywords):
-            reached = _local_reach(resolver, call.func, scope, lines, project, summaries)
-            for one in (reached.branches or (reached,)) if reached is not None else ():
-                for index, row in _BY_NAME.get(one.name, ()):
-                    report(checker(index).check_reached(call, scope, one, row))
+            report_reached(call, scope, _local_reach(resolver, call.func, scope, lines, project, summaries))
         if isinstance(call.func, ast.Attribute):
             for index in _BY_METHOD.get(call.func.attr, ()):
                 report(checker(index).check_method(call, scope))

@@ -14,7 +14,7 @@ import os
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .. import catalog
-from ..branches import condition, opposite, rules_out
+from ..branches import condition, known, opposite, rules_out
 from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signature
 from ..context import ABSENT, HIDDEN, Alternative, Args, Bound, Context, ParamGroup, SuperInit, bind
 from ..defaults import default_note
@@ -251,8 +251,7 @@ class OptimizerChecker(Checker):
             passed = self._selected(call, scope, reached.params, outer)  # type: ignore[arg-type]
             if rules_out(reached.chosen, passed):
                 return ()
-            if any(passed(selector, default) is ... or is_unknown(passed(selector, default))
-                   for selector, default, *_ in reached.chosen):
+            if not all(known(passed(selector, default)) for selector, default, *_ in reached.chosen):
                 when = f" (chosen when {condition(reached.chosen)})"
         args = outer if reached.params is None else _forwarded(reached, outer)
         local = not reached.module.path  # a callable of this module
