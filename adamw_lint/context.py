@@ -406,7 +406,7 @@ class Context:
                         break
             if len(set_here) == 1:
                 position, value = set_here[0]
-                if value is _REMOVED:
+                if value is REMOVED:
                     if len(live) == 1:  # removed on every path (on some, what it held may still be there)
                         entries.pop(entry, None)
                 elif position in uses.defaults and entry in entries:
@@ -607,7 +607,7 @@ class DictUses:
     __slots__ = ("fills", "defaults", "changed", "escaped")
 
     def __init__(self) -> None:
-        # key → where → the value set there; ``_REMOVED`` for ``del name["k"]``/``name.pop("k")``
+        # key → where → the value set there; ``REMOVED`` for ``del name["k"]``/``name.pop("k")``
         self.fills: Dict[str, Dict[Tuple[int, int], ast.expr]] = {}
         self.defaults: Set[Tuple[int, int]] = set()  # where a fill is ``name.setdefault("k", v)``
         self.changed = False
@@ -632,7 +632,7 @@ def _unplaced(node: ast.expr) -> ast.expr:
     return node
 
 
-_REMOVED = _unplaced(ast.Name(id="<removed>", ctx=ast.Load()))
+REMOVED = _unplaced(ast.Name(id="<removed>", ctx=ast.Load()))
 
 
 def dict_uses(home: ast.AST) -> Dict[str, DictUses]:
@@ -670,6 +670,31 @@ def dict_uses(home: ast.AST) -> Dict[str, DictUses]:
     return found
 
 
+def parameter_key(scope: Scope, name: str, key: str, use: Tuple[int, int]) -> Optional[List[Tuple[Optional[ast.expr], bool]]]:
+    """What entry ``key`` of ``**name``, the parameter of the function of ``scope``, may hold at
+    ``use`` in its body (``kwargs.pop("weight_decay")``, ``kwargs["weight_decay"] = 0.0`` before
+    ``Adam(params, **kwargs)``): one pair per definition that reaches (``flow``), the value and
+    whether a ``setdefault`` set it (it keeps what the caller passed); the value None where what
+    the caller passed is still there, ``REMOVED`` where a ``pop``/``del`` took it out. None when
+    the function's code is not followed for that dict: bound again, changed some other way, or
+    escaped (handed to a call, named in a nested scope)."""
+    function = scope.node
+    uses = dict_uses(function).get(name)  # type: ignore[arg-type]
+    if uses is None or not (uses.fills or uses.changed or uses.escaped):
+        return [(None, False)]
+    where = uses.fills.get(key, {})
+    if uses.changed or uses.escaped or len(scope.bindings.get(name, ())) != 1 or len(where) > _FILLS_PER_KEY:
+        return None
+    if not where:
+        return [(None, False)]
+    flows = function.__dict__.setdefault("_key_flows", {})  # every call of the wrapper asks again
+    reaching = flows.get((name, key))
+    if reaching is None:
+        bound = [binding.pos for binding in scope.bindings[name]]
+        reaching = flows[(name, key)] = flow.Reaching(function.body, bound + list(where), frozenset(bound))  # type: ignore[attr-defined]
+    return [(where[p], p in uses.defaults) if p in where else (None, False) for p in reaching.at(use)]
+
+
 def _note_use(uses: DictUses, node: ast.Name, parent: ast.AST, grand: Optional[ast.AST], great: Optional[ast.AST]) -> None:
     """Notes what one read of a name does to the dict it may hold."""
     at = (node.lineno, node.col_offset)
@@ -682,7 +707,7 @@ def _note_use(uses: DictUses, node: ast.Name, parent: ast.AST, grand: Optional[a
                 or isinstance(grand, ast.AnnAssign) and grand.target is parent and grand.value is not None):
             uses.fills.setdefault(key, {})[at] = grand.value  # type: ignore[union-attr,assignment]
         elif isinstance(parent.ctx, ast.Del) and key is not None:
-            uses.fills.setdefault(key, {})[at] = _REMOVED
+            uses.fills.setdefault(key, {})[at] = REMOVED
         else:
             uses.changed = True  # a computed key, ``name["k"] += …``, ``a, name["k"] = …``
         return
@@ -695,7 +720,7 @@ def _note_use(uses: DictUses, node: ast.Name, parent: ast.AST, grand: Optional[a
         if parent.attr in _KEY_CHANGES and isinstance(given, ast.Constant) and isinstance(given.value, str) \
                 and (parent.attr == "pop" or len(grand.args) == 2 and not grand.keywords):
             if parent.attr == "pop":
-                uses.fills.setdefault(given.value, {})[at] = _REMOVED
+                uses.fills.setdefault(given.value, {})[at] = REMOVED
             else:  # ``setdefault("k", v)``: v where nothing set it before
                 uses.fills.setdefault(given.value, {})[at] = grand.args[1]
                 uses.defaults.add(at)

@@ -589,5 +589,54 @@ def test_a_dict_changed_before_the_call_is_not_read_as_written(change):
                  else source.replace(change, "log_options(kw)")) == [(6, "AWL101")]
 
 
+@pytest.mark.parametrize("change,reported", [
+    ("pass", True),
+    # the wrapper takes the caller's decay out, or sets its own, on every path
+    ('kw.pop("weight_decay", None)', False),
+    ('del kw["weight_decay"]', False),
+    ('kw["weight_decay"] = 0.0', False),
+    ("kw.update(weight_decay=0)", False),
+    ('kw["decoupled_weight_decay"] = True', False),
+    ('if flag:\n        kw["weight_decay"] = 0.0\n    else:\n        kw.pop("weight_decay")', False),
+    # the caller's decay may still be there: removed on one path, kept by setdefault, or changed
+    # in ways not followed (handed to a call, an augmented store)
+    ('if flag:\n        kw.pop("weight_decay")', True),
+    ('kw.setdefault("weight_decay", 0.0)', True),
+    ("adjust(kw)", True),
+    ('kw["weight_decay"] *= 0', True),
+    ('kw["weight_decay"] = 0.0\n    kw = dict(other)', True),  # another dict, not followed
+    ('kw.pop("lr", None)', True),
+])
+def test_a_wrapper_that_changes_its_own_kwargs(change, reported):
+    source = (f"import torch\n\ndef build(params, flag=False, **kw):\n    {change}\n"
+              "    return torch.optim.Adam(params, **kw)\n\nopt = build(model.parameters(), lr=1e-3, weight_decay=1e-4)\n")
+    call = source.count("\n")
+    assert [c for line, c in codes(source) if line == call] == (["AWL101"] if reported else [])
+    # a change after the construction does not count
+    after = source.replace(f"    {change}\n    return torch.optim.Adam(params, **kw)\n",
+                           f"    opt = torch.optim.Adam(params, **kw)\n    {change}\n    return opt\n")
+    assert [c for line, c in codes(after) if line == after.count("\n")] == ["AWL101"]
+
+
+@pytest.mark.parametrize("read,passed,reported", [
+    ('kw.pop("weight_decay", 0.0)', "weight_decay=1e-4", True),
+    ('kw.pop("weight_decay", 0.0)', "lr=1e-3", False),  # its default
+    ('kw.pop("weight_decay", 1e-4)', "lr=1e-3", False),  # the wrapper's own default: reported in the wrapper
+    ('kw.get("weight_decay", 0.0)', "weight_decay=1e-4", True),
+    ('kw["weight_decay"]', "weight_decay=1e-4", True),
+    ('kw.pop("wd", 0.0)', "wd=1e-4", True),  # renamed on the way
+])
+def test_a_decay_a_wrapper_reads_from_its_kwargs_is_the_callers(read, passed, reported):
+    source = (f"import torch\n\ndef build(params, **kw):\n    wd = {read}\n    kw.pop('wd', None)\n"
+              f"    return torch.optim.Adam(params, weight_decay=wd, **kw)\n\nopt = build(params, {passed})\n")
+    assert [c for line, c in codes(source) if line == 8] == (["AWL101"] if reported else [])
+
+
+def test_a_decay_read_from_kwargs_with_itself_as_default_is_no_error():
+    source = ("import torch\n\ndef build(params, steps, **kw):\n    for s in steps:\n        wd = kw.get('weight_decay', wd)\n"
+              "    return torch.optim.Adam(params, weight_decay=wd, **kw)\n\nopt = build(p, [1], weight_decay=1e-4)\n")
+    assert (8, "AWL101") in codes(source)
+
+
 def test_a_lambda_spreading_its_own_kwargs_is_no_error():
     assert codes("import torch\nmake = lambda params, **kw: torch.optim.Adam(params, **kw)\n") == []

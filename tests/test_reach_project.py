@@ -41,6 +41,19 @@ OPTIM = """
 
     OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
     SAFE = {"adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
+
+    def build_without_decay(params, **kwargs):
+        kwargs.pop("weight_decay", None)  # decays the weights itself
+        return torch.optim.Adam(params, **kwargs)
+
+    def build_own_decay(params, **kwargs):
+        decay = kwargs.pop("weight_decay", 0.0)
+        return torch.optim.Adam(params, weight_decay=decay, **kwargs)
+
+    class Holder:
+        def __init__(self, params, **kwargs):
+            kwargs["decoupled_weight_decay"] = True
+            self.optimizer = torch.optim.Adam(params, **kwargs)
 """
 
 
@@ -90,6 +103,18 @@ def test_wrapper_forwarding_kwargs_is_followed(project):
     assert lines(found) == [(4, "AWL101"), (8, "AWL101")]
     assert "(via " in found[0].message and "myproj/optim.py:5 → torch.optim.Adam)" in found[0].message
     assert found[0].fix is None and "myproj/optim.py:5" in found[0].fix_blocked
+
+
+def test_a_wrapper_that_changes_the_kwargs_it_forwards(project):
+    found = check(project, """
+        from .optim import build_without_decay, build_own_decay, Holder
+        a = build_without_decay(params, weight_decay=1e-4)
+        b = build_own_decay(params, weight_decay=1e-4)
+        c = build_own_decay(params, lr=1e-3)
+        d = Holder(params, weight_decay=1e-4)
+    """)
+    assert lines(found) == [(4, "AWL101")]
+    assert "myproj/optim.py:38 → torch.optim.Adam)" in found[0].message
 
 
 def test_a_function_with_several_optimizers_is_not_guessed(project):

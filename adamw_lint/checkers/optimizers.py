@@ -16,7 +16,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 from .. import catalog
 from ..branches import condition, known, opposite, rules_out
 from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signature
-from ..context import ABSENT, HIDDEN, Alternative, Args, Bound, Context, ParamGroup, SuperInit, bind
+from ..context import ABSENT, HIDDEN, REMOVED, Alternative, Args, Bound, Context, ParamGroup, SuperInit, bind, dict_uses, parameter_key
 from ..defaults import default_note
 from ..findings import Edit, Finding, Fix, place
 from ..records import Record
@@ -390,10 +390,69 @@ def _forwarded(reached: Reach, outer: Args) -> Args:
     defaults.update({a.arg: d for a, d in zip(params.kwonlyargs, params.kw_defaults) if d is not None})
 
     stored = dict(reached.stored)
+    kwarg = params.kwarg.arg if params.kwarg is not None else None
+    home = _kwarg_home(own, inner, kwarg) if kwarg is not None else None
+
+    def entry(key: str, use: ast.AST) -> Optional[ast.expr]:
+        """What ``key`` of the caller's ``**kwargs`` holds at ``use`` in the wrapper: the caller's
+        value where it may still be there; ``ABSENT`` where every path removed it, or the caller
+        passed none and some path leaves it so; what every path set it to; else unknown. None
+        when the wrapper's code is not followed for the dict."""
+        reaching = parameter_key(home, kwarg, key, (use.lineno, use.col_offset))  # type: ignore[arg-type,attr-defined]
+        if reaching is None:
+            return None
+        passed = bound.extra_keywords.get(key)
+        values = set()
+        for held, kept in reaching:
+            if held is None or (kept and passed is not None):
+                if passed is not None:
+                    return passed
+                values.add(None)
+            else:
+                values.add(held)
+        if None in values or values == {REMOVED}:  # not passed, and not set on every path: as it was
+            return ABSENT  # type: ignore[return-value]
+        return value(values.pop()) if len(values) == 1 and REMOVED not in values else _opaque(key)
+
+    reading: set = set()
+
+    def popped(expr: ast.Name) -> Optional[ast.expr]:
+        """``wd = kwargs.pop("weight_decay", 0.0)`` (or ``.get``, ``kwargs["weight_decay"]``) read
+        by the construction: the caller's value, else the default."""
+        if id(expr) in reading:  # ``wd = kwargs.get("wd", wd)`` in a loop: its own default
+            return None
+        reading.add(id(expr))
+        try:
+            return read_from_kwargs(expr)
+        finally:
+            reading.discard(id(expr))
+
+    def read_from_kwargs(expr: ast.Name) -> Optional[ast.expr]:
+        bindings = own.reaching_all(expr, home) if home is not None else []  # type: ignore[arg-type]
+        read = bindings[0].value if len(bindings) == 1 and bindings[0].scope is home else None
+        if isinstance(read, ast.Subscript):
+            target, key, default = read.value, read.slice, None
+        elif isinstance(read, ast.Call) and isinstance(read.func, ast.Attribute) and read.func.attr in ("pop", "get") \
+                and 1 <= len(read.args) <= 2 and not read.keywords:
+            target, key = read.func.value, read.args[0]
+            default = read.args[1] if len(read.args) == 2 else _constant(None) if read.func.attr == "get" else None
+        else:
+            return None
+        if not (isinstance(target, ast.Name) and target.id == kwarg and isinstance(key, ast.Constant)
+                and isinstance(key.value, str)):
+            return None
+        held = entry(key.value, target)
+        if held is ABSENT:
+            return value(default) if default is not None else _opaque(expr.id)
+        return held
 
     def value(expr: ast.expr) -> ast.expr:
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.attr in stored:
             expr = ast.Name(id=stored[expr.attr], ctx=ast.Load())  # a factory's self.<attr>: its __init__ parameter
+        if isinstance(expr, ast.Name) and expr.id not in names and home is not None:
+            read = popped(expr)
+            if read is not None:
+                return read
         if isinstance(expr, ast.Name) and expr.id in names:
             given = bound.get(expr.id)
             if isinstance(given, ast.expr):
@@ -420,12 +479,42 @@ def _forwarded(reached: Reach, outer: Args) -> Args:
         if kw.arg is not None:
             args.keywords[kw.arg] = value(kw.value)
         elif params.kwarg is not None and isinstance(kw.value, ast.Name) and kw.value.id == params.kwarg.arg:
-            args.keywords.update(bound.extra_keywords)
+            held = {key: entry(key, kw.value) for key in _keys(home, kwarg, bound)} if home is not None else {}
+            if None in held.values():  # the wrapper changes the dict in ways not followed: as the caller passed it
+                held = {}
+            forwarded = dict(bound.extra_keywords)
+            for key, given in held.items():
+                if given is ABSENT:
+                    forwarded.pop(key, None)
+                else:
+                    forwarded[key] = given
+            args.keywords.update(forwarded)
             args.open_keywords = args.open_keywords or outer.open_keywords
             args.spread = args.spread or outer.spread  # the caller's ``**kw``: what it may still set
         else:
             args.open_keywords = True
     return args
+
+
+def _kwarg_home(module, inner: ast.Call, kwarg: str) -> Optional[Scope]:
+    """The scope of the function whose ``**kwarg`` parameter the construction ``inner`` forwards:
+    the innermost def of ``module`` around it that takes ``**kwarg``. Once per construction."""
+    found = inner.__dict__.get("_kwarg_home", ...)
+    if found is ...:
+        at = (inner.lineno, inner.col_offset)
+        homes = [s for s in module.scopes.values() if s.kind == "function"
+                 and isinstance(s.node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 and s.node.args.kwarg is not None and s.node.args.kwarg.arg == kwarg
+                 and (s.node.lineno, s.node.col_offset) <= at < (s.node.end_lineno, s.node.end_col_offset)]
+        found = inner.__dict__["_kwarg_home"] = max(homes, key=lambda s: (s.node.lineno, s.node.col_offset), default=None)
+    return found
+
+
+def _keys(home: Scope, kwarg: str, bound: Bound) -> List[str]:
+    """The keys of the caller's ``**kwargs`` the wrapper may change: those it passes, and those the
+    wrapper fills or removes."""
+    uses = dict_uses(home.node).get(kwarg)  # type: ignore[arg-type]
+    return [*bound.extra_keywords, *(k for k in (uses.fills if uses is not None else ()) if k not in bound.extra_keywords)]
 
 
 def _unplaced(node: ast.expr) -> ast.expr:
