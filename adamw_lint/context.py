@@ -604,12 +604,13 @@ class DictUses:
     where → the value set), whether any key may change (a computed key, ``clear()``), and whether it
     escapes (handed to a call or to another name, named in a nested scope: changed there, maybe)."""
 
-    __slots__ = ("fills", "defaults", "changed", "escaped")
+    __slots__ = ("fills", "defaults", "taken", "changed", "escaped")
 
     def __init__(self) -> None:
         # key → where → the value set there; ``REMOVED`` for ``del name["k"]``/``name.pop("k")``
         self.fills: Dict[str, Dict[Tuple[int, int], ast.expr]] = {}
         self.defaults: Set[Tuple[int, int]] = set()  # where a fill is ``name.setdefault("k", v)``
+        self.taken: Set[Tuple[int, int]] = set()  # where a ``name.pop("k")`` is used: its value lives on
         self.changed = False
         self.escaped = False
 
@@ -670,29 +671,51 @@ def dict_uses(home: ast.AST) -> Dict[str, DictUses]:
     return found
 
 
-def parameter_key(scope: Scope, name: str, key: str, use: Tuple[int, int]) -> Optional[List[Tuple[Optional[ast.expr], bool]]]:
-    """What entry ``key`` of ``**name``, the parameter of the function of ``scope``, may hold at
-    ``use`` in its body (``kwargs.pop("weight_decay")``, ``kwargs["weight_decay"] = 0.0`` before
-    ``Adam(params, **kwargs)``): one pair per definition that reaches (``flow``), the value and
-    whether a ``setdefault`` set it (it keeps what the caller passed); the value None where what
-    the caller passed is still there, ``REMOVED`` where a ``pop``/``del`` took it out. None when
-    the function's code is not followed for that dict: bound again, changed some other way, or
-    escaped (handed to a call, named in a nested scope)."""
+def parameter_keys(scope: Scope, name: str) -> Optional[List[str]]:
+    """The keys the function of ``scope`` sets or takes out of ``**name``, its own parameter
+    (``kwargs.pop("weight_decay")``, ``kwargs["weight_decay"] = 0.0``); None when its code is not
+    followed for that dict: bound again, changed some other way, escaped (handed to a call, named in
+    a nested scope), or more keys than ``_FILLED_KEYS``."""
+    uses = dict_uses(scope.node).get(name)  # type: ignore[arg-type]
+    if uses is None:
+        return []
+    if uses.changed or uses.escaped or len(scope.bindings.get(name, ())) != 1 or len(uses.fills) > _FILLED_KEYS:
+        return None
+    return list(uses.fills)
+
+
+class KeyDef(Record):
+    """One definition of an entry of a function's ``**kwargs`` that reaches a use (``parameter_key``)."""
+
+    value: Optional[ast.expr]  # None: what the caller passed; ``REMOVED``: taken out
+    where: Tuple[int, int] = (0, 0)  # the position of the dict's name there
+    keeps: bool = False  # a ``setdefault``: what the caller passed, if it passed one
+    taken: bool = False  # a ``pop`` whose value the code goes on to use
+
+
+def parameter_key(scope: Scope, name: str, key: str, use: Tuple[int, int]) -> Optional[List[KeyDef]]:
+    """What entry ``key`` of ``**name`` (``parameter_keys``) may hold at ``use`` in the function's
+    body: each definition that reaches it (``flow``). None when the dict is not followed."""
     function = scope.node
+    if parameter_keys(scope, name) is None:
+        return None
     uses = dict_uses(function).get(name)  # type: ignore[arg-type]
-    if uses is None or not (uses.fills or uses.changed or uses.escaped):
-        return [(None, False)]
-    where = uses.fills.get(key, {})
-    if uses.changed or uses.escaped or len(scope.bindings.get(name, ())) != 1 or len(where) > _FILLS_PER_KEY:
+    where = uses.fills.get(key, {}) if uses is not None else {}
+    if len(where) > _FILLS_PER_KEY:
         return None
     if not where:
-        return [(None, False)]
-    flows = function.__dict__.setdefault("_key_flows", {})  # every call of the wrapper asks again
-    reaching = flows.get((name, key))
-    if reaching is None:
-        bound = [binding.pos for binding in scope.bindings[name]]
-        reaching = flows[(name, key)] = flow.Reaching(function.body, bound + list(where), frozenset(bound))  # type: ignore[attr-defined]
-    return [(where[p], p in uses.defaults) if p in where else (None, False) for p in reaching.at(use)]
+        return [KeyDef(None)]
+    answers = function.__dict__.setdefault("_key_defs", {})  # every call of the wrapper asks again
+    found = answers.get((name, key, use))
+    if found is None:
+        reaching = answers.get((name, key))
+        if reaching is None:
+            bound = [binding.pos for binding in scope.bindings[name]]
+            reaching = answers[(name, key)] = flow.Reaching(function.body, bound + list(where), frozenset(bound))  # type: ignore[attr-defined]
+        found = answers[(name, key, use)] = [
+            KeyDef(where[p], p, p in uses.defaults, p in uses.taken) if p in where else KeyDef(None, p)  # type: ignore[union-attr]
+            for p in reaching.at(use)]
+    return found
 
 
 def _note_use(uses: DictUses, node: ast.Name, parent: ast.AST, grand: Optional[ast.AST], great: Optional[ast.AST]) -> None:
@@ -721,6 +744,8 @@ def _note_use(uses: DictUses, node: ast.Name, parent: ast.AST, grand: Optional[a
                 and (parent.attr == "pop" or len(grand.args) == 2 and not grand.keywords):
             if parent.attr == "pop":
                 uses.fills.setdefault(given.value, {})[at] = REMOVED
+                if not isinstance(great, ast.Expr):
+                    uses.taken.add(at)
             else:  # ``setdefault("k", v)``: v where nothing set it before
                 uses.fills.setdefault(given.value, {})[at] = grand.args[1]
                 uses.defaults.add(at)

@@ -26,6 +26,12 @@ def _end(node: ast.AST) -> Position:
     return (node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
 
 
+def _suppresses(manager: ast.expr) -> bool:
+    """``contextlib.suppress(…)``: a context manager that swallows an exception its body raises."""
+    func = manager.func if isinstance(manager, ast.Call) else None
+    return isinstance(func, ast.Name) and func.id == "suppress" or isinstance(func, ast.Attribute) and func.attr == "suppress"
+
+
 class Reaching:
     """The reaching definitions of one name in one scope, asked at any number of uses.
 
@@ -83,6 +89,10 @@ class Reaching:
             return self.block(stmt.finalbody, out) if stmt.finalbody else out  # type: ignore[attr-defined]
         if isinstance(stmt, (ast.With, ast.AsyncWith)):
             bound = frozenset().union(*(self._inside(i.optional_vars) for i in stmt.items if i.optional_vars))
+            if any(_suppresses(item.context_expr) for item in stmt.items):
+                # ``with contextlib.suppress(KeyError):`` the body may stop at any statement
+                return frozenset().union(*(self._live_before(stmt.body, bound or live, index)
+                                           for index in range(len(stmt.body) + 1)))
             return self.block(stmt.body, bound or live)
         if type(stmt).__name__ == "Match":
             return live | frozenset().union(*(self.block(case.body, live) for case in stmt.cases))  # type: ignore[attr-defined]

@@ -606,9 +606,15 @@ def test_a_dict_changed_before_the_call_is_not_read_as_written(change):
     ('kw["weight_decay"] *= 0', True),
     ('kw["weight_decay"] = 0.0\n    kw = dict(other)', True),  # another dict, not followed
     ('kw.pop("lr", None)', True),
+    ('with contextlib.suppress(KeyError):\n        scale = kw["scale"]\n        kw.pop("weight_decay")', True),
+    # a decay popped and used: it may reach the optimizer some other way (a param group)
+    ('wd = kw.pop("weight_decay", 0.0)\n    params = [{"params": params, "weight_decay": wd}]', True),
+    ('wd = float(kw.pop("weight_decay", 0.0))', True),
+    ('kw["weight_decay"] = float(kw["weight_decay"])', True),
+    ('kw.update(weight_decay=kw.get("weight_decay", 0.0))', True),
 ])
 def test_a_wrapper_that_changes_its_own_kwargs(change, reported):
-    source = (f"import torch\n\ndef build(params, flag=False, **kw):\n    {change}\n"
+    source = (f"import contextlib\nimport torch\n\ndef build(params, flag=False, **kw):\n    {change}\n"
               "    return torch.optim.Adam(params, **kw)\n\nopt = build(model.parameters(), lr=1e-3, weight_decay=1e-4)\n")
     call = source.count("\n")
     assert [c for line, c in codes(source) if line == call] == (["AWL101"] if reported else [])
@@ -630,6 +636,39 @@ def test_a_decay_a_wrapper_reads_from_its_kwargs_is_the_callers(read, passed, re
     source = (f"import torch\n\ndef build(params, **kw):\n    wd = {read}\n    kw.pop('wd', None)\n"
               f"    return torch.optim.Adam(params, weight_decay=wd, **kw)\n\nopt = build(params, {passed})\n")
     assert [c for line, c in codes(source) if line == 8] == (["AWL101"] if reported else [])
+
+
+@pytest.mark.parametrize("body,reported", [
+    # the construction's own names are its own: a nested def's parameter is not the popped decay
+    ('    wd = kw.pop("weight_decay", 0.0)\n\n    def make(wd=0.0):\n        return torch.optim.Adam(params, weight_decay=wd)\n'
+     '    return make()\n', False),
+    # set again when the caller passed nothing: not the caller's, which is reported
+    ('    wd = kw.pop("weight_decay", None)\n    if wd is None:\n        wd = 0.0\n'
+     '    return torch.optim.Adam(params, weight_decay=wd, **kw)\n', True),
+])
+def test_a_decay_popped_from_kwargs_where_the_construction_reads_it(body, reported):
+    source = f"import torch\n\ndef build(params, **kw):\n{body}\nopt = build(params, weight_decay=1e-4)\n"
+    call = source.count("\n")
+    assert [c for line, c in codes(source) if line == call] == (["AWL101"] if reported else [])
+
+
+def test_kwargs_reads_through_one_another_and_a_factory_storing_a_local_are_no_error():
+    chain = "".join(f"    w{i + 1} = kw.pop('k{i + 1}', w{i})\n" for i in range(400))
+    source = f"import torch\n\ndef build(params, w0=0.0, **kw):\n{chain}    return torch.optim.Adam(params, weight_decay=w400, **kw)\n" \
+             "\nopt = build(params, k1=1e-4)\n"
+    assert codes(source)  # followed as deep as it goes, then as the wrapper wrote it: no error
+    factory = ("import torch\n\nclass Factory:\n    def __init__(self, params, **kw):\n        wd = kw.pop('weight_decay', 0.0)\n"
+               "        self.params = params\n        self.wd = wd\n\n    def build(self):\n"
+               "        return torch.optim.Adam(self.params, weight_decay=self.wd)\n\nf = Factory(p, weight_decay=1e-4)\n")
+    assert (10, "AWL101") in codes(factory)
+
+
+def test_a_dict_changed_under_suppress_may_keep_what_it_held():
+    source = ("import contextlib\nimport torch\n\ndef build(params, extra):\n    kw = {'weight_decay': 1e-4}\n"
+              "    with contextlib.suppress(KeyError):\n        scale = extra['scale']\n        kw.pop('weight_decay')\n"
+              "    return torch.optim.Adam(params, **kw)\n")
+    assert codes(source) == [(9, "AWL101")]
+    assert codes(source.replace("contextlib.suppress(KeyError)", "torch.no_grad()")) == []
 
 
 def test_a_decay_read_from_kwargs_with_itself_as_default_is_no_error():

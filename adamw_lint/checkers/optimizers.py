@@ -16,12 +16,13 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 from .. import catalog
 from ..branches import condition, known, opposite, rules_out
 from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signature
-from ..context import ABSENT, HIDDEN, REMOVED, Alternative, Args, Bound, Context, ParamGroup, SuperInit, bind, dict_uses, parameter_key
+from ..context import (ABSENT, HIDDEN, REMOVED, Alternative, Args, Bound, Context, ParamGroup, SuperInit, bind,
+                       parameter_key, parameter_keys)
 from ..defaults import default_note
 from ..findings import Edit, Finding, Fix, place
 from ..records import Record
 from ..summaries import Reach
-from ..scope import Scope, is_unknown
+from ..scope import Resolver, Scope, is_unknown
 from .base import Checker
 from .optimizer_fix import kept_public, plan_fix, switch_unusable
 
@@ -392,65 +393,16 @@ def _forwarded(reached: Reach, outer: Args) -> Args:
     stored = dict(reached.stored)
     kwarg = params.kwarg.arg if params.kwarg is not None else None
     home = _kwarg_home(own, inner, kwarg) if kwarg is not None else None
-
-    def entry(key: str, use: ast.AST) -> Optional[ast.expr]:
-        """What ``key`` of the caller's ``**kwargs`` holds at ``use`` in the wrapper: the caller's
-        value where it may still be there; ``ABSENT`` where every path removed it, or the caller
-        passed none and some path leaves it so; what every path set it to; else unknown. None
-        when the wrapper's code is not followed for the dict."""
-        reaching = parameter_key(home, kwarg, key, (use.lineno, use.col_offset))  # type: ignore[arg-type,attr-defined]
-        if reaching is None:
-            return None
-        passed = bound.extra_keywords.get(key)
-        values = set()
-        for held, kept in reaching:
-            if held is None or (kept and passed is not None):
-                if passed is not None:
-                    return passed
-                values.add(None)
-            else:
-                values.add(held)
-        if None in values or values == {REMOVED}:  # not passed, and not set on every path: as it was
-            return ABSENT  # type: ignore[return-value]
-        return value(values.pop()) if len(values) == 1 and REMOVED not in values else _opaque(key)
-
-    reading: set = set()
-
-    def popped(expr: ast.Name) -> Optional[ast.expr]:
-        """``wd = kwargs.pop("weight_decay", 0.0)`` (or ``.get``, ``kwargs["weight_decay"]``) read
-        by the construction: the caller's value, else the default."""
-        if id(expr) in reading:  # ``wd = kwargs.get("wd", wd)`` in a loop: its own default
-            return None
-        reading.add(id(expr))
-        try:
-            return read_from_kwargs(expr)
-        finally:
-            reading.discard(id(expr))
-
-    def read_from_kwargs(expr: ast.Name) -> Optional[ast.expr]:
-        bindings = own.reaching_all(expr, home) if home is not None else []  # type: ignore[arg-type]
-        read = bindings[0].value if len(bindings) == 1 and bindings[0].scope is home else None
-        if isinstance(read, ast.Subscript):
-            target, key, default = read.value, read.slice, None
-        elif isinstance(read, ast.Call) and isinstance(read.func, ast.Attribute) and read.func.attr in ("pop", "get") \
-                and 1 <= len(read.args) <= 2 and not read.keywords:
-            target, key = read.func.value, read.args[0]
-            default = read.args[1] if len(read.args) == 2 else _constant(None) if read.func.attr == "get" else None
-        else:
-            return None
-        if not (isinstance(target, ast.Name) and target.id == kwarg and isinstance(key, ast.Constant)
-                and isinstance(key.value, str)):
-            return None
-        held = entry(key.value, target)
-        if held is ABSENT:
-            return value(default) if default is not None else _opaque(expr.id)
-        return held
+    changes = _WrapperKwargs(own, home, kwarg, inner, bound.extra_keywords, lambda e: value(e)) \
+        if home is not None and kwarg is not None else None
 
     def value(expr: ast.expr) -> ast.expr:
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.attr in stored:
+            if stored[expr.attr] not in names:
+                return _opaque(ast.unparse(expr))  # ``self.wd = wd`` of a local of ``__init__``
             expr = ast.Name(id=stored[expr.attr], ctx=ast.Load())  # a factory's self.<attr>: its __init__ parameter
-        if isinstance(expr, ast.Name) and expr.id not in names and home is not None:
-            read = popped(expr)
+        if isinstance(expr, ast.Name) and expr.id not in names and changes is not None:
+            read = changes.read(expr)
             if read is not None:
                 return read
         if isinstance(expr, ast.Name) and expr.id in names:
@@ -479,16 +431,7 @@ def _forwarded(reached: Reach, outer: Args) -> Args:
         if kw.arg is not None:
             args.keywords[kw.arg] = value(kw.value)
         elif params.kwarg is not None and isinstance(kw.value, ast.Name) and kw.value.id == params.kwarg.arg:
-            held = {key: entry(key, kw.value) for key in _keys(home, kwarg, bound)} if home is not None else {}
-            if None in held.values():  # the wrapper changes the dict in ways not followed: as the caller passed it
-                held = {}
-            forwarded = dict(bound.extra_keywords)
-            for key, given in held.items():
-                if given is ABSENT:
-                    forwarded.pop(key, None)
-                else:
-                    forwarded[key] = given
-            args.keywords.update(forwarded)
+            args.keywords.update(changes.forwarded(kw.value) if changes is not None else bound.extra_keywords)
             args.open_keywords = args.open_keywords or outer.open_keywords
             args.spread = args.spread or outer.spread  # the caller's ``**kw``: what it may still set
         else:
@@ -496,25 +439,139 @@ def _forwarded(reached: Reach, outer: Args) -> Args:
     return args
 
 
-def _kwarg_home(module, inner: ast.Call, kwarg: str) -> Optional[Scope]:
-    """The scope of the function whose ``**kwarg`` parameter the construction ``inner`` forwards:
-    the innermost def of ``module`` around it that takes ``**kwarg``. Once per construction."""
+def _kwarg_home(module: Resolver, inner: ast.Call, kwarg: str) -> Optional[Scope]:
+    """The scope of the function whose ``**kwarg`` parameter the construction ``inner`` forwards,
+    when ``inner`` is in that function's own scope (not in a def, lambda or comprehension inside
+    it, whose names are its own). Once per construction."""
     found = inner.__dict__.get("_kwarg_home", ...)
     if found is ...:
         at = (inner.lineno, inner.col_offset)
-        homes = [s for s in module.scopes.values() if s.kind == "function"
-                 and isinstance(s.node, (ast.FunctionDef, ast.AsyncFunctionDef))
-                 and s.node.args.kwarg is not None and s.node.args.kwarg.arg == kwarg
-                 and (s.node.lineno, s.node.col_offset) <= at < (s.node.end_lineno, s.node.end_col_offset)]
-        found = inner.__dict__["_kwarg_home"] = max(homes, key=lambda s: (s.node.lineno, s.node.col_offset), default=None)
+        around = [s for s in module.scopes.values() if s.node is not None and hasattr(s.node, "end_lineno")
+                  and (s.node.lineno, s.node.col_offset) <= at < (s.node.end_lineno, s.node.end_col_offset)]
+        innermost = max(around, key=lambda s: (s.node.lineno, s.node.col_offset), default=None)  # type: ignore[union-attr]
+        function = innermost.node if innermost is not None else None
+        takes = isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and function.args.kwarg is not None \
+            and function.args.kwarg.arg == kwarg
+        found = inner.__dict__["_kwarg_home"] = innermost if takes else None
     return found
 
 
-def _keys(home: Scope, kwarg: str, bound: Bound) -> List[str]:
-    """The keys of the caller's ``**kwargs`` the wrapper may change: those it passes, and those the
-    wrapper fills or removes."""
-    uses = dict_uses(home.node).get(kwarg)  # type: ignore[arg-type]
-    return [*bound.extra_keywords, *(k for k in (uses.fills if uses is not None else ()) if k not in bound.extra_keywords)]
+class _WrapperKwargs:
+    """What a construction inside a wrapper receives through the wrapper's own ``**kwargs``
+    (``def build(params, **kw): kw.pop("weight_decay"); return Adam(params, **kw)``), and the
+    values it reads from them (``wd = kw.pop("weight_decay", 0.0)``). The caller's value stays
+    wherever it may still be there; a key is taken out, or set, only where every path does so
+    (``context.parameter_key``): not followed, it is as the caller passed it."""
+
+    def __init__(self, own: Resolver, home: Scope, kwarg: str, inner: ast.Call, passed: Dict[str, ast.expr],
+                 value: Callable[[ast.expr], ast.expr]) -> None:
+        self.own, self.home, self.kwarg, self.passed, self.value = own, home, kwarg, passed, value
+        self.reading: List[int] = []  # the reads being followed: ``a = kw.get("a", b)``, ``b = kw.get("b", a)``
+        # the ``kw.pop(…)`` calls whose value the construction reads as an argument: what they
+        # take out is followed there; a decay popped into anything else (a param group) may reach it
+        self.direct = inner.__dict__.get("_direct_reads")
+        if self.direct is None:  # the same for every call of the wrapper
+            self.direct = inner.__dict__["_direct_reads"] = {
+                (read[0].lineno, read[0].col_offset) for arg in (*inner.args, *(k.value for k in inner.keywords))
+                for read in [self._read_of(arg)] if read is not None}
+
+    def forwarded(self, spread: ast.Name) -> Dict[str, ast.expr]:
+        """The keywords ``**kw`` passes at ``spread``: the caller's, less those taken out, with
+        those set."""
+        keys, forwarded = parameter_keys(self.home, self.kwarg), dict(self.passed)
+        if keys is None:
+            return forwarded
+        held = {key: self.entry(key, spread) for key in keys}
+        if None in held.values():
+            return forwarded  # changed in ways not followed: as the caller passed it
+        for key, given in held.items():
+            if given is ABSENT:
+                forwarded.pop(key, None)
+            else:
+                forwarded[key] = given  # type: ignore[assignment]
+        return forwarded
+
+    def entry(self, key: str, use: ast.AST) -> object:
+        """What ``key`` holds at ``use``: the caller's value where it may still be there (also
+        through a value popped and used some other way, or one the fill reads from the dict);
+        ``ABSENT`` where every path took it out, or it was not passed and some path leaves it so;
+        what every path set it to (as passed when that value is not known); unknown when paths
+        set it differently. None when the dict is not followed."""
+        reaching = parameter_key(self.home, self.kwarg, key, (use.lineno, use.col_offset))  # type: ignore[attr-defined]
+        if reaching is None:
+            return None
+        passed = self.passed.get(key)
+        as_passed = passed if passed is not None else ABSENT
+        values = set()
+        for found in reaching:
+            held = found.value
+            if held is None or (found.keeps and passed is not None) or (found.taken and found.where not in self.direct) \
+                    or held is not REMOVED and _reads_name(held, self.kwarg):  # ``kw["wd"] = float(kw["wd"])``
+                if passed is not None:
+                    return passed
+                values.add(None)
+            else:
+                values.add(held)
+        if None in values or values == {REMOVED}:
+            return ABSENT
+        if len(values) > 1:
+            return _opaque(key)  # set or taken out on every path, but not alike: the caller's is not there
+        given = self.value(values.pop())
+        return as_passed if _is_opaque(given) else given  # a value not known may be made from the caller's
+
+    def read(self, name: ast.Name) -> Optional[ast.expr]:
+        """``name`` bound to a read of ``**kw`` (``kw.pop("weight_decay", 0.0)``, ``kw.get``,
+        ``kw["weight_decay"]``): the caller's value, else the default; None for another name."""
+        if id(name) in self.reading or len(self.reading) > _READS_DEEP:
+            return None
+        self.reading.append(id(name))
+        try:
+            read = self._read_of(name)
+            if read is None:
+                return None
+            target, key, default = read
+            held = self.entry(key, target)
+            if held is None:
+                return None
+            if held is ABSENT:
+                return self.value(default) if default is not None else _opaque(name.id)
+            return held  # type: ignore[return-value]
+        finally:
+            self.reading.pop()
+
+    def _read_of(self, expr: ast.expr) -> Optional[Tuple[ast.expr, str, Optional[ast.expr]]]:
+        """The read of ``**kw`` (``_kwargs_read``) a name is bound to, once, in the wrapper's scope."""
+        if not isinstance(expr, ast.Name) or not getattr(expr, "lineno", 0):
+            return None  # not a name, or one made up for a value (``_opaque``)
+        bindings = self.own.reaching_all(expr, self.home)
+        read = bindings[0].value if len(bindings) == 1 and bindings[0].scope is self.home else None
+        parts = _kwargs_read(read) if read is not None else None
+        return parts if parts is not None and isinstance(parts[0], ast.Name) and parts[0].id == self.kwarg else None
+
+
+_READS_DEEP = 32  # reads of **kw through one another's defaults: deeper is generated code
+
+
+def _kwargs_read(read: ast.expr) -> Optional[Tuple[ast.expr, str, Optional[ast.expr]]]:
+    """``d.pop("k", default)``, ``d.get("k", default)``, ``d["k"]``: (d, "k", the default, None for none)."""
+    if isinstance(read, ast.Subscript) and isinstance(read.ctx, ast.Load):
+        target, key, default = read.value, read.slice, None
+    elif isinstance(read, ast.Call) and isinstance(read.func, ast.Attribute) and read.func.attr in ("pop", "get") \
+            and 1 <= len(read.args) <= 2 and not read.keywords and not any(isinstance(a, ast.Starred) for a in read.args):
+        target, key = read.func.value, read.args[0]
+        default = read.args[1] if len(read.args) == 2 else _constant(None) if read.func.attr == "get" else None
+    else:
+        return None
+    return (target, key.value, default) if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+
+
+def _reads_name(expr: ast.expr, name: str) -> bool:
+    """Whether ``expr`` reads ``name`` (``kw["weight_decay"] = float(kw["weight_decay"])``)."""
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(expr))
+
+
+def _is_opaque(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Name) and expr.id.startswith("<")
 
 
 def _unplaced(node: ast.expr) -> ast.expr:
