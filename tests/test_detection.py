@@ -612,9 +612,18 @@ def test_a_dict_changed_before_the_call_is_not_read_as_written(change):
     ('wd = float(kw.pop("weight_decay", 0.0))', True),
     ('kw["weight_decay"] = float(kw["weight_decay"])', True),
     ('kw.update(weight_decay=kw.get("weight_decay", 0.0))', True),
+    # set differently on every path: one of them turns a coupled decay on, reported as before
+    ('if flag:\n        kw["weight_decay"] = 5e-4\n    else:\n        kw["weight_decay"] = 1e-2', True),
+    ('if flag:\n        kw.pop("weight_decay", None)\n    else:\n        kw["weight_decay"] = 1e-2', True),
+    # setdefault after the caller's is taken out sets its own
+    ('kw.pop("weight_decay", None)\n    kw.setdefault("weight_decay", 0.0)', False),
+    ('for i in range(3):\n        kw.setdefault("weight_decay", 0.0)', True),
+    # a local of the wrapper, not the module's name of the same spelling
+    ('wd = 0.0\n    kw["weight_decay"] = wd', False),
+    ('off = False\n    kw["decoupled_weight_decay"] = off', True),
 ])
 def test_a_wrapper_that_changes_its_own_kwargs(change, reported):
-    source = (f"import contextlib\nimport torch\n\ndef build(params, flag=False, **kw):\n    {change}\n"
+    source = (f"import contextlib\nimport torch\n\nwd = 1e-2\noff = True\n\ndef build(params, flag=False, **kw):\n    {change}\n"
               "    return torch.optim.Adam(params, **kw)\n\nopt = build(model.parameters(), lr=1e-3, weight_decay=1e-4)\n")
     call = source.count("\n")
     assert [c for line, c in codes(source) if line == call] == (["AWL101"] if reported else [])
@@ -650,6 +659,22 @@ def test_a_decay_popped_from_kwargs_where_the_construction_reads_it(body, report
     source = f"import torch\n\ndef build(params, **kw):\n{body}\nopt = build(params, weight_decay=1e-4)\n"
     call = source.count("\n")
     assert [c for line, c in codes(source) if line == call] == (["AWL101"] if reported else [])
+
+
+def test_kwargs_of_another_function_than_the_one_called_are_not_the_callers():
+    # a factory whose constructor drops its **kwargs, and whose __call__ reads its own
+    factory = ("import torch\n\nclass F:\n    def __init__(self, lr, **kwargs):\n        self.lr = lr\n\n"
+               "    def __call__(self, params, **kwargs):\n        wd = kwargs.get('weight_decay', 0.0)\n"
+               "        return torch.optim.Adam(params, lr=self.lr, weight_decay=wd)\n\nmake = F(1e-3, weight_decay=1e-4)\n")
+    assert codes(factory) == [(9, "AWL101")]  # the construction's own decay, not the constructor's call
+    nested = ("import torch\n\ndef build(params, **kw):\n    def inner(**kw):\n        wd = kw.get('weight_decay', 0.0)\n"
+              "        return torch.optim.Adam(params, weight_decay=wd)\n    return inner()\n\nopt = build(p, weight_decay=1e-4)\n")
+    assert (9, "AWL101") not in codes(nested)
+    # ``Base.__init__(self, …)`` is read as a call of the base made up for it: no position
+    explicit = ("import torch\n\nclass MyAdam(torch.optim.Adam):\n    def __init__(self, params, lr=1e-3, **kw):\n"
+                "        torch.optim.Adam.__init__(self, params, lr=lr, **kw)\n\n"
+                "sgd = torch.optim.Adam(p, weight_decay=5e-4)\no = MyAdam(p, weight_decay=1e-4)\np2 = MyAdam(p)\n")
+    assert codes(explicit) == [(7, "AWL101"), (8, "AWL101")]
 
 
 def test_kwargs_reads_through_one_another_and_a_factory_storing_a_local_are_no_error():

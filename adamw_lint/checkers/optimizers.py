@@ -392,7 +392,11 @@ def _forwarded(reached: Reach, outer: Args) -> Args:
 
     stored = dict(reached.stored)
     kwarg = params.kwarg.arg if params.kwarg is not None else None
-    home = _kwarg_home(own, inner, kwarg) if kwarg is not None else None
+    at = _construction_scope(own, inner)  # where the construction's own names are read
+    function = at.node if at is not None else None
+    # the function whose ``**kwargs`` the caller fills, when the construction is in its own scope
+    home = at if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and params.kwarg is not None \
+        and function.args.kwarg is params.kwarg else None
     changes = _WrapperKwargs(own, home, kwarg, inner, bound.extra_keywords, lambda e: value(e)) \
         if home is not None and kwarg is not None else None
 
@@ -411,7 +415,10 @@ def _forwarded(reached: Reach, outer: Args) -> Args:
                 return given  # the caller's expression, read in the caller's scope
             if given is HIDDEN or expr.id not in defaults:
                 return _opaque(expr.id)
-            expr = defaults[expr.id]
+            expr = defaults[expr.id]  # read where the def is: the module, for these
+        elif isinstance(expr, ast.Name) and at is not None and getattr(expr, "lineno", 0):
+            literal = own.literal(expr, at)  # a local of the wrapper (``wd = 0.0``), not the module's name
+            return _opaque(ast.unparse(expr)) if is_unknown(literal) else _constant(literal)
         literal = own.literal(expr, own.module)
         return _opaque(ast.unparse(expr)) if is_unknown(literal) else _constant(literal)
 
@@ -439,20 +446,19 @@ def _forwarded(reached: Reach, outer: Args) -> Args:
     return args
 
 
-def _kwarg_home(module: Resolver, inner: ast.Call, kwarg: str) -> Optional[Scope]:
-    """The scope of the function whose ``**kwarg`` parameter the construction ``inner`` forwards,
-    when ``inner`` is in that function's own scope (not in a def, lambda or comprehension inside
-    it, whose names are its own). Once per construction."""
-    found = inner.__dict__.get("_kwarg_home", ...)
+def _construction_scope(module: Resolver, inner: ast.Call) -> Optional[Scope]:
+    """The innermost scope of ``module`` around the construction ``inner`` (a def, lambda,
+    comprehension or class body); None for one made up (``Base.__init__(self, …)`` read as a call of
+    the base). Once per construction."""
+    found = inner.__dict__.get("_construction_scope", ...)
     if found is ...:
-        at = (inner.lineno, inner.col_offset)
-        around = [s for s in module.scopes.values() if s.node is not None and hasattr(s.node, "end_lineno")
-                  and (s.node.lineno, s.node.col_offset) <= at < (s.node.end_lineno, s.node.end_col_offset)]
-        innermost = max(around, key=lambda s: (s.node.lineno, s.node.col_offset), default=None)  # type: ignore[union-attr]
-        function = innermost.node if innermost is not None else None
-        takes = isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and function.args.kwarg is not None \
-            and function.args.kwarg.arg == kwarg
-        found = inner.__dict__["_kwarg_home"] = innermost if takes else None
+        found = None
+        if getattr(inner, "lineno", None) is not None:
+            at = (inner.lineno, inner.col_offset)
+            around = [s for s in module.scopes.values() if getattr(s.node, "end_lineno", None) is not None
+                      and (s.node.lineno, s.node.col_offset) <= at < (s.node.end_lineno, s.node.end_col_offset)]  # type: ignore[union-attr]
+            found = max(around, key=lambda s: (s.node.lineno, s.node.col_offset), default=None)  # type: ignore[union-attr]
+        inner.__dict__["_construction_scope"] = found
     return found
 
 
@@ -467,6 +473,7 @@ class _WrapperKwargs:
                  value: Callable[[ast.expr], ast.expr]) -> None:
         self.own, self.home, self.kwarg, self.passed, self.value = own, home, kwarg, passed, value
         self.reading: List[int] = []  # the reads being followed: ``a = kw.get("a", b)``, ``b = kw.get("b", a)``
+        self.asking: set = set()  # the ``setdefault`` calls whose dict is being read
         # the ``kw.pop(…)`` calls whose value the construction reads as an argument: what they
         # take out is followed there; a decay popped into anything else (a param group) may reach it
         self.direct = inner.__dict__.get("_direct_reads")
@@ -495,29 +502,44 @@ class _WrapperKwargs:
         """What ``key`` holds at ``use``: the caller's value where it may still be there (also
         through a value popped and used some other way, or one the fill reads from the dict);
         ``ABSENT`` where every path took it out, or it was not passed and some path leaves it so;
-        what every path set it to (as passed when that value is not known); unknown when paths
-        set it differently. None when the dict is not followed."""
-        reaching = parameter_key(self.home, self.kwarg, key, (use.lineno, use.col_offset))  # type: ignore[attr-defined]
+        what every path set it to (as passed when that value is not known, or when paths set it
+        differently and one may turn it on). None when the dict is not followed."""
+        return self._entry_at(key, (use.lineno, use.col_offset))  # type: ignore[attr-defined]
+
+    def _entry_at(self, key: str, at: Tuple[int, int]) -> object:
+        reaching = parameter_key(self.home, self.kwarg, key, at)
         if reaching is None:
             return None
         passed = self.passed.get(key)
         as_passed = passed if passed is not None else ABSENT
-        values = set()
+        values = []
         for found in reaching:
             held = found.value
-            if held is None or (found.keeps and passed is not None) or (found.taken and found.where not in self.direct) \
+            if found.keeps:  # ``setdefault``: what the dict held there, if it held anything
+                if (key, found.where) in self.asking:
+                    return as_passed  # a ``setdefault`` in a loop, reached by itself
+                self.asking.add((key, found.where))
+                try:
+                    before = self._entry_at(key, found.where)
+                finally:
+                    self.asking.discard((key, found.where))
+                held = before if before is not ABSENT else held
+                if held is passed or before is None:
+                    return as_passed
+            elif held is None or (found.taken and found.where not in self.direct) \
                     or held is not REMOVED and _reads_name(held, self.kwarg):  # ``kw["wd"] = float(kw["wd"])``
                 if passed is not None:
                     return passed
-                values.add(None)
-            else:
-                values.add(held)
-        if None in values or values == {REMOVED}:
+                return ABSENT  # not passed, and some path leaves it so: as it was
+            values.append(held)
+        if all(v is REMOVED for v in values):
             return ABSENT
-        if len(values) > 1:
-            return _opaque(key)  # set or taken out on every path, but not alike: the caller's is not there
-        given = self.value(values.pop())
-        return as_passed if _is_opaque(given) else given  # a value not known may be made from the caller's
+        given = [v if v is REMOVED or not isinstance(v, ast.expr) or v is passed else self.value(v) for v in values]
+        if len({id(v) for v in given}) == 1 or len({ast.dump(v) for v in given}) == 1:
+            return as_passed if _is_opaque(given[0]) else given[0]  # a value not known may be made from the caller's
+        if all(v is REMOVED or isinstance(v, ast.Constant) and not v.value for v in given):
+            return next((v for v in given if v is not REMOVED), ABSENT)  # off on every path, one way or another
+        return as_passed  # set differently on every path, one of them maybe on: as the caller passed it
 
     def read(self, name: ast.Name) -> Optional[ast.expr]:
         """``name`` bound to a read of ``**kw`` (``kw.pop("weight_decay", 0.0)``, ``kw.get``,
