@@ -615,8 +615,12 @@ def test_a_dict_changed_before_the_call_is_not_read_as_written(change):
     # set differently on every path: one of them turns a coupled decay on, reported as before
     ('if flag:\n        kw["weight_decay"] = 5e-4\n    else:\n        kw["weight_decay"] = 1e-2', True),
     ('if flag:\n        kw.pop("weight_decay", None)\n    else:\n        kw["weight_decay"] = 1e-2', True),
-    # setdefault after the caller's is taken out sets its own
+    # setdefault after the caller's is taken out sets its own, in a loop too
     ('kw.pop("weight_decay", None)\n    kw.setdefault("weight_decay", 0.0)', False),
+    ('kw.pop("weight_decay", None)\n    for i in range(3):\n        kw.setdefault("weight_decay", 0.0)', False),
+    # a local a nested def rebinds with ``nonlocal`` is not followed
+    ('off = True\n    def turn():\n        nonlocal off\n        off = False\n    turn()\n'
+     '    kw["decoupled_weight_decay"] = off', True),
     ('for i in range(3):\n        kw.setdefault("weight_decay", 0.0)', True),
     # a local of the wrapper, not the module's name of the same spelling
     ('wd = 0.0\n    kw["weight_decay"] = wd', False),
@@ -670,11 +674,34 @@ def test_kwargs_of_another_function_than_the_one_called_are_not_the_callers():
     nested = ("import torch\n\ndef build(params, **kw):\n    def inner(**kw):\n        wd = kw.get('weight_decay', 0.0)\n"
               "        return torch.optim.Adam(params, weight_decay=wd)\n    return inner()\n\nopt = build(p, weight_decay=1e-4)\n")
     assert (9, "AWL101") not in codes(nested)
+    # a factory whose constructor drops its **kwargs, and whose __call__ spreads its own; a def
+    # inside the wrapper with **kwargs of the same name
+    spread = factory.replace("wd = kwargs.get('weight_decay', 0.0)\n", "").replace("weight_decay=wd", "**kwargs")
+    assert codes(spread) == []
+    assert codes(nested.replace("wd = kw.get('weight_decay', 0.0)\n", "").replace("weight_decay=wd", "**kw")) == []
     # ``Base.__init__(self, …)`` is read as a call of the base made up for it: no position
     explicit = ("import torch\n\nclass MyAdam(torch.optim.Adam):\n    def __init__(self, params, lr=1e-3, **kw):\n"
                 "        torch.optim.Adam.__init__(self, params, lr=lr, **kw)\n\n"
                 "sgd = torch.optim.Adam(p, weight_decay=5e-4)\no = MyAdam(p, weight_decay=1e-4)\np2 = MyAdam(p)\n")
     assert codes(explicit) == [(7, "AWL101"), (8, "AWL101")]
+
+
+def test_setdefaults_of_a_wrapper_are_each_read_once(monkeypatch):
+    from adamw_lint.checkers import optimizers
+
+    asked = []
+    real = optimizers.parameter_key
+    monkeypatch.setattr(optimizers, "parameter_key", lambda *a: asked.append(a) or real(*a))
+    pairs = "".join(f"    if f{i}:\n        kw.setdefault('weight_decay', 0.0)\n    else:\n        kw.setdefault('weight_decay', 0.0)\n"
+                    for i in range(24))
+    source = f"import torch\n\ndef build(params, **kw):\n{pairs}    return torch.optim.Adam(params, **kw)\n\nopt = build(p, lr=1e-3)\n"
+    assert codes(source) == []
+    assert len(asked) < 200  # each setdefault asked once: 2 ** 24 paths before
+    # setdefaults each reading the next key's value: as deep as followed, then as the wrapper wrote it
+    chain = "".join(f"    w{k} = kw.get('k{k + 1}', 0.0)\n" + f"    kw.setdefault('k{k}', w{k})\n" * 60 for k in range(15))
+    deep = f"import torch\n\ndef build(params, **kw):\n{chain}    return torch.optim.Adam(params, **kw)\n\n" \
+           "other = torch.optim.Adam(p, weight_decay=5e-4)\nopt = build(p, lr=1e-3, weight_decay=1e-4)\n"
+    assert (deep.count("\n") - 1, "AWL101") in codes(deep)
 
 
 def test_kwargs_reads_through_one_another_and_a_factory_storing_a_local_are_no_error():

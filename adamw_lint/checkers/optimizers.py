@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from .. import catalog
 from ..branches import condition, known, opposite, rules_out
@@ -393,12 +393,11 @@ def _forwarded(reached: Reach, outer: Args) -> Args:
     stored = dict(reached.stored)
     kwarg = params.kwarg.arg if params.kwarg is not None else None
     at = _construction_scope(own, inner)  # where the construction's own names are read
-    function = at.node if at is not None else None
-    # the function whose ``**kwargs`` the caller fills, when the construction is in its own scope
-    home = at if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and params.kwarg is not None \
-        and function.args.kwarg is params.kwarg else None
-    changes = _WrapperKwargs(own, home, kwarg, inner, bound.extra_keywords, lambda e: value(e)) \
-        if home is not None and kwarg is not None else None
+    # the function whose ``**kwargs`` the caller fills: the construction's, or around it; its changes
+    # to them are read when the construction is in its own scope
+    owner = _owner(at, params.kwarg) if params.kwarg is not None else None
+    changes = _WrapperKwargs(own, owner, kwarg, inner, bound.extra_keywords, lambda e: value(e)) \
+        if owner is not None and owner is at and kwarg is not None else None
 
     def value(expr: ast.expr) -> ast.expr:
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.attr in stored:
@@ -417,6 +416,8 @@ def _forwarded(reached: Reach, outer: Args) -> Args:
                 return _opaque(expr.id)
             expr = defaults[expr.id]  # read where the def is: the module, for these
         elif isinstance(expr, ast.Name) and at is not None and getattr(expr, "lineno", 0):
+            if expr.id in _nonlocal_names(at):
+                return _opaque(expr.id)  # rebound by a nested def: not followed
             literal = own.literal(expr, at)  # a local of the wrapper (``wd = 0.0``), not the module's name
             return _opaque(ast.unparse(expr)) if is_unknown(literal) else _constant(literal)
         literal = own.literal(expr, own.module)
@@ -437,7 +438,8 @@ def _forwarded(reached: Reach, outer: Args) -> Args:
     for kw in inner.keywords:
         if kw.arg is not None:
             args.keywords[kw.arg] = value(kw.value)
-        elif params.kwarg is not None and isinstance(kw.value, ast.Name) and kw.value.id == params.kwarg.arg:
+        elif params.kwarg is not None and isinstance(kw.value, ast.Name) and kw.value.id == params.kwarg.arg \
+                and (owner is not None or at is None):  # not another function's ``**kwargs`` of that name
             args.keywords.update(changes.forwarded(kw.value) if changes is not None else bound.extra_keywords)
             args.open_keywords = args.open_keywords or outer.open_keywords
             args.spread = args.spread or outer.spread  # the caller's ``**kw``: what it may still set
@@ -448,18 +450,25 @@ def _forwarded(reached: Reach, outer: Args) -> Args:
 
 def _construction_scope(module: Resolver, inner: ast.Call) -> Optional[Scope]:
     """The innermost scope of ``module`` around the construction ``inner`` (a def, lambda,
-    comprehension or class body); None for one made up (``Base.__init__(self, …)`` read as a call of
-    the base). Once per construction."""
-    found = inner.__dict__.get("_construction_scope", ...)
-    if found is ...:
-        found = None
-        if getattr(inner, "lineno", None) is not None:
-            at = (inner.lineno, inner.col_offset)
-            around = [s for s in module.scopes.values() if getattr(s.node, "end_lineno", None) is not None
-                      and (s.node.lineno, s.node.col_offset) <= at < (s.node.end_lineno, s.node.end_col_offset)]  # type: ignore[union-attr]
-            found = max(around, key=lambda s: (s.node.lineno, s.node.col_offset), default=None)  # type: ignore[union-attr]
-        inner.__dict__["_construction_scope"] = found
-    return found
+    comprehension or class body, or the module); None for one made up (``Base.__init__(self, …)``
+    read as a call of the base)."""
+    scopes = module.__dict__.get("_call_scopes")
+    if scopes is None:  # asked for every construction a wrapper of the module holds
+        scopes = module.__dict__["_call_scopes"] = {id(call): scope for call, scope in module.calls}
+    return scopes.get(id(inner))
+
+
+def _owner(at: Optional[Scope], kwarg: ast.arg) -> Optional[Scope]:
+    """The function whose ``**kwarg`` parameter a construction in ``at`` spreads: ``at`` itself, or
+    the one around the comprehensions and lambdas it is in (which do not bind it themselves)."""
+    while at is not None and at.kind in ("comprehension", "function"):
+        node = at.node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return at if node.args.kwarg is kwarg else None
+        if isinstance(node, ast.Lambda) and node.args.kwarg is not None and node.args.kwarg.arg == kwarg.arg:
+            return None  # ``lambda **kw: …``: its own
+        at = at.parent
+    return None
 
 
 class _WrapperKwargs:
@@ -474,6 +483,7 @@ class _WrapperKwargs:
         self.own, self.home, self.kwarg, self.passed, self.value = own, home, kwarg, passed, value
         self.reading: List[int] = []  # the reads being followed: ``a = kw.get("a", b)``, ``b = kw.get("b", a)``
         self.asking: set = set()  # the ``setdefault`` calls whose dict is being read
+        self.answers: Dict[Tuple[str, Tuple[int, int]], object] = {}  # each asked once per call
         # the ``kw.pop(…)`` calls whose value the construction reads as an argument: what they
         # take out is followed there; a decay popped into anything else (a param group) may reach it
         self.direct = inner.__dict__.get("_direct_reads")
@@ -507,6 +517,17 @@ class _WrapperKwargs:
         return self._entry_at(key, (use.lineno, use.col_offset))  # type: ignore[attr-defined]
 
     def _entry_at(self, key: str, at: Tuple[int, int]) -> object:
+        if (key, at) not in self.answers:
+            if len(self.asking) + len(self.reading) > _READS_DEEP:
+                return None  # generated code: not followed
+            self.asking.add((key, at))
+            try:
+                self.answers[(key, at)] = self._held(key, at)
+            finally:
+                self.asking.discard((key, at))
+        return self.answers[(key, at)]
+
+    def _held(self, key: str, at: Tuple[int, int]) -> object:
         reaching = parameter_key(self.home, self.kwarg, key, at)
         if reaching is None:
             return None
@@ -517,12 +538,8 @@ class _WrapperKwargs:
             held = found.value
             if found.keeps:  # ``setdefault``: what the dict held there, if it held anything
                 if (key, found.where) in self.asking:
-                    return as_passed  # a ``setdefault`` in a loop, reached by itself
-                self.asking.add((key, found.where))
-                try:
-                    before = self._entry_at(key, found.where)
-                finally:
-                    self.asking.discard((key, found.where))
+                    continue  # one in a loop, reached by itself: what the other paths bring
+                before = self._entry_at(key, found.where)
                 held = before if before is not ABSENT else held
                 if held is passed or before is None:
                     return as_passed
@@ -532,7 +549,7 @@ class _WrapperKwargs:
                     return passed
                 return ABSENT  # not passed, and some path leaves it so: as it was
             values.append(held)
-        if all(v is REMOVED for v in values):
+        if not values or all(v is REMOVED for v in values):
             return ABSENT
         given = [v if v is REMOVED or not isinstance(v, ast.expr) or v is passed else self.value(v) for v in values]
         if len({id(v) for v in given}) == 1 or len({ast.dump(v) for v in given}) == 1:
@@ -571,7 +588,17 @@ class _WrapperKwargs:
         return parts if parts is not None and isinstance(parts[0], ast.Name) and parts[0].id == self.kwarg else None
 
 
-_READS_DEEP = 32  # reads of **kw through one another's defaults: deeper is generated code
+_READS_DEEP = 32  # reads of **kw through one another's defaults and setdefaults: deeper is generated code
+
+
+def _nonlocal_names(scope: Scope) -> FrozenSet[str]:
+    """The names a def nested in ``scope``'s function rebinds with ``nonlocal`` (not followed)."""
+    node = scope.node
+    found = node.__dict__.get("_nonlocal_names") if node is not None else frozenset()
+    if found is None:
+        found = node.__dict__["_nonlocal_names"] = frozenset(  # type: ignore[union-attr]
+            name for n in ast.walk(node) if isinstance(n, ast.Nonlocal) for name in n.names)  # type: ignore[arg-type]
+    return found  # type: ignore[return-value]
 
 
 def _kwargs_read(read: ast.expr) -> Optional[Tuple[ast.expr, str, Optional[ast.expr]]]:
