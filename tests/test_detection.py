@@ -679,6 +679,14 @@ def test_kwargs_of_another_function_than_the_one_called_are_not_the_callers():
     spread = factory.replace("wd = kwargs.get('weight_decay', 0.0)\n", "").replace("weight_decay=wd", "**kwargs")
     assert codes(spread) == []
     assert codes(nested.replace("wd = kw.get('weight_decay', 0.0)\n", "").replace("weight_decay=wd", "**kw")) == []
+    # the wrapper's own **kwargs, closed over by a def, a class body or a comprehension inside it
+    closure = ("import torch\n\ndef build(params, **kw):\n    def make():\n        return torch.optim.Adam(params, **kw)\n"
+               "    return make()\n\nopt = build(p, weight_decay=1e-4)\n")
+    assert codes(closure) == [(8, "AWL101")]
+    assert codes(closure.replace("    def make():\n        return", "    class Box:\n        opt =")
+                 .replace("    return make()", "    return Box.opt")) == [(8, "AWL101")]
+    assert codes(closure.replace("    def make():\n        return torch.optim.Adam(params, **kw)\n    return make()",
+                                 "    return [torch.optim.Adam(ps, **kw) for ps in params]")) == [(6, "AWL101")]
     # ``Base.__init__(self, …)`` is read as a call of the base made up for it: no position
     explicit = ("import torch\n\nclass MyAdam(torch.optim.Adam):\n    def __init__(self, params, lr=1e-3, **kw):\n"
                 "        torch.optim.Adam.__init__(self, params, lr=lr, **kw)\n\n"

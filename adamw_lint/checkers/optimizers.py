@@ -460,13 +460,14 @@ def _construction_scope(module: Resolver, inner: ast.Call) -> Optional[Scope]:
 
 def _owner(at: Optional[Scope], kwarg: ast.arg) -> Optional[Scope]:
     """The function whose ``**kwarg`` parameter a construction in ``at`` spreads: ``at`` itself, or
-    the one around the comprehensions and lambdas it is in (which do not bind it themselves)."""
-    while at is not None and at.kind in ("comprehension", "function"):
+    the one around the defs, lambdas and comprehensions it is in, unless one of them binds that
+    name itself (``def inner(**kw)``, ``lambda **kw: …``, a factory's other method)."""
+    while at is not None and at.kind != "module":
         node = at.node
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return at if node.args.kwarg is kwarg else None
-        if isinstance(node, ast.Lambda) and node.args.kwarg is not None and node.args.kwarg.arg == kwarg.arg:
-            return None  # ``lambda **kw: …``: its own
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.args.kwarg is kwarg:
+            return at
+        if kwarg.arg in at.bindings:
+            return None
         at = at.parent
     return None
 
