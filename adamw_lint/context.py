@@ -130,7 +130,6 @@ class Context:
         self._homes: Dict[int, Tuple[ast.expr, Scope]] = {}
         self._members: Optional[ClassMembers] = None
         self._uses: Dict[str, Optional[List[Optional[ast.ClassDef]]]] = {}  # ``_attribute_uses``
-        self._fill_flows: Dict[Tuple[int, str, str], flow.Reaching] = {}  # (… , name, key filled) → where it is set
         self._conditional: Dict[int, Tuple[Tuple[int, int], Scope]] = {}  # id of a value a fill may set → where
         self._filled_names: Dict[int, int] = {}  # id of a scope's ``dict_uses`` → how many of its names are filled
         self._fill_answers: Dict[int, Optional[Tuple[Dict[str, ast.expr], bool]]] = {}  # id of a read → ``_filled``
@@ -380,8 +379,7 @@ class Context:
             self.limit_hit = (f"{name.id} and the other dicts filled in its scope were not followed (more than "
                               f"{_FLOW_BUDGET:,} statements x dicts); findings in this file may be missing")
             return {}, True
-        if uses.changed or uses.escaped or len(uses.fills) > _FILLED_KEYS \
-                or any(len(where) > _FILLS_PER_KEY for where in uses.fills.values()):
+        if not _followed(uses):
             return {}, True
         bindings = self.resolver.reaching_all(name, scope)
         if not bindings or any(b.scope is not scope for b in bindings):
@@ -389,33 +387,21 @@ class Context:
         base = self.dict_entries(bindings[0].value, scope) if len(bindings) == 1 and bindings[0].value is not None \
             else None
         entries, incomplete = (dict(base[0]), base[1]) if base is not None else ({}, True)
-        start = (body[0].lineno, body[0].col_offset) if body else (0, 0)
-        bound = [b.pos for b in scope.bindings.get(name.id, [])]
-        for entry, where in uses.fills.items():
-            key = (id(scope.node), name.id, entry)
-            reaching = self._fill_flows.get(key)
-            if reaching is None:
-                reaching = self._fill_flows[key] = flow.Reaching(
-                    body, bound + list(where), frozenset(p for p in bound if p < start))
-            live = reaching.at((name.lineno, name.col_offset))
-            set_here: List[Tuple[Tuple[int, int], ast.expr]] = []
-            for position in live:  # the bindings and fills that reach: a few, however many fills there are
-                if position in where:
-                    set_here.append((position, where[position]))
-                    if len(set_here) > 1:
-                        break
+        for entry in uses.fills:
+            live = key_defs(scope, name.id, entry, (name.lineno, name.col_offset))
+            set_here = [found for found in live if found.value is not None]
             if len(set_here) == 1:
-                position, value = set_here[0]
+                value = set_here[0].value
                 if value is REMOVED:
                     if len(live) == 1:  # removed on every path (on some, what it held may still be there)
                         entries.pop(entry, None)
-                elif position in uses.defaults and entry in entries:
+                elif set_here[0].keeps and entry in entries:
                     pass  # ``setdefault`` keeps what the dict held
                 else:
                     entries[entry] = value
                     self._homes[id(value)] = value, scope
                     if len(live) > 1:  # the dict as bound, or bound again, reaches too: set or not
-                        self._conditional[id(value)] = position, scope
+                        self._conditional[id(value)] = set_here[0].where, scope
             elif set_here:
                 entries.pop(entry, None)  # one fill or another: which value is not known
                 incomplete = True
@@ -671,47 +657,51 @@ def dict_uses(home: ast.AST) -> Dict[str, DictUses]:
     return found
 
 
+def _followed(uses: DictUses) -> bool:
+    """Whether a dict's fills are read through the flow: not changed or escaped in ways not
+    followed, and no more keys and fills than generated code has."""
+    return not (uses.changed or uses.escaped or len(uses.fills) > _FILLED_KEYS
+                or any(len(where) > _FILLS_PER_KEY for where in uses.fills.values()))
+
+
 def parameter_keys(scope: Scope, name: str) -> Optional[List[str]]:
     """The keys the function of ``scope`` sets or takes out of ``**name``, its own parameter
-    (``kwargs.pop("weight_decay")``, ``kwargs["weight_decay"] = 0.0``); None when its code is not
-    followed for that dict: bound again, changed some other way, escaped (handed to a call, named in
-    a nested scope), or more keys than ``_FILLED_KEYS``."""
+    (``kwargs.pop("weight_decay")``, ``kwargs["weight_decay"] = 0.0``; ``key_defs`` says where);
+    None when its code is not followed for that dict (``_followed``), or binds the name again."""
     uses = dict_uses(scope.node).get(name)  # type: ignore[arg-type]
     if uses is None:
         return []
-    if uses.changed or uses.escaped or len(scope.bindings.get(name, ())) != 1 or len(uses.fills) > _FILLED_KEYS:
-        return None
-    return list(uses.fills)
+    return list(uses.fills) if _followed(uses) and len(scope.bindings.get(name, ())) == 1 else None
 
 
 class KeyDef(Record):
-    """One definition of an entry of a function's ``**kwargs`` that reaches a use (``parameter_key``)."""
+    """One definition of an entry of a dict that reaches a use (``key_defs``)."""
 
-    value: Optional[ast.expr]  # None: what the caller passed; ``REMOVED``: taken out
+    value: Optional[ast.expr]  # None: what the dict held as bound (a caller's ``**kwargs``); ``REMOVED``: taken out
     where: Tuple[int, int] = (0, 0)  # the position of the dict's name there
-    keeps: bool = False  # a ``setdefault``: what the caller passed, if it passed one
+    keeps: bool = False  # a ``setdefault``: what the dict held, if it held the key
     taken: bool = False  # a ``pop`` whose value the code goes on to use
 
 
-def parameter_key(scope: Scope, name: str, key: str, use: Tuple[int, int]) -> Optional[List[KeyDef]]:
-    """What entry ``key`` of ``**name`` (``parameter_keys``) may hold at ``use`` in the function's
-    body: each definition that reaches it (``flow``). None when the dict is not followed."""
-    function = scope.node
-    if parameter_keys(scope, name) is None:
-        return None
-    uses = dict_uses(function).get(name)  # type: ignore[arg-type]
+def key_defs(scope: Scope, name: str, key: str, use: Tuple[int, int]) -> List[KeyDef]:
+    """The definitions of entry ``key`` of the dict the variable ``name`` of ``scope`` holds that
+    reach ``use`` (``flow``): its fills of that key (``dict_uses``), and the bindings of the name
+    itself. One flow per scope, name and key; every read of a dict filled before it, and every
+    call of a wrapper that changes its ``**kwargs``, asks."""
+    node = scope.node
+    uses = dict_uses(node).get(name)  # type: ignore[arg-type]
     where = uses.fills.get(key, {}) if uses is not None else {}
-    if len(where) > _FILLS_PER_KEY:
-        return None
     if not where:
         return [KeyDef(None)]
-    answers = function.__dict__.setdefault("_key_defs", {})  # every call of the wrapper asks again
+    answers = node.__dict__.setdefault("_key_defs", {})  # type: ignore[union-attr]
     found = answers.get((name, key, use))
     if found is None:
         reaching = answers.get((name, key))
         if reaching is None:
-            bound = [binding.pos for binding in scope.bindings[name]]
-            reaching = answers[(name, key)] = flow.Reaching(function.body, bound + list(where), frozenset(bound))  # type: ignore[attr-defined]
+            body = node.body  # type: ignore[union-attr]
+            start = (body[0].lineno, body[0].col_offset) if body else (0, 0)
+            bound = [binding.pos for binding in scope.bindings.get(name, [])]
+            reaching = answers[(name, key)] = flow.Reaching(body, bound + list(where), frozenset(p for p in bound if p < start))
         found = answers[(name, key, use)] = [
             KeyDef(where[p], p, p in uses.defaults, p in uses.taken) if p in where else KeyDef(None, p)  # type: ignore[union-attr]
             for p in reaching.at(use)]

@@ -4,8 +4,9 @@
 ``else: raise …``, then ``cls(params, weight_decay=wd)``: the class is one of the assignments that
 can reach the call. Branches are followed both ways, loops may run or not, a branch that ends in
 ``return``/``raise`` reaches nothing after it, a ``try`` or ``with contextlib.suppress(…)`` body may
-stop at any statement, and a later assignment on every path replaces an earlier one. Nothing is evaluated: the answer is a set of binding positions, a superset of what
-can happen at run time (a condition is never judged).
+stop at any statement, and a later assignment on every path replaces an earlier one. Nothing is
+evaluated: the answer is a set of binding positions, a superset of what can happen at run time (a
+condition is never judged).
 """
 
 from __future__ import annotations

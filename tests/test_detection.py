@@ -698,8 +698,8 @@ def test_setdefaults_of_a_wrapper_are_each_read_once(monkeypatch):
     from adamw_lint.checkers import optimizers
 
     asked = []
-    real = optimizers.parameter_key
-    monkeypatch.setattr(optimizers, "parameter_key", lambda *a: asked.append(a) or real(*a))
+    real = optimizers.key_defs
+    monkeypatch.setattr(optimizers, "key_defs", lambda *a: asked.append(a) or real(*a))
     pairs = "".join(f"    if f{i}:\n        kw.setdefault('weight_decay', 0.0)\n    else:\n        kw.setdefault('weight_decay', 0.0)\n"
                     for i in range(24))
     source = f"import torch\n\ndef build(params, **kw):\n{pairs}    return torch.optim.Adam(params, **kw)\n\nopt = build(p, lr=1e-3)\n"

@@ -17,7 +17,7 @@ from .. import catalog
 from ..branches import condition, known, opposite, rules_out
 from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signature
 from ..context import (ABSENT, HIDDEN, REMOVED, Alternative, Args, Bound, Context, ParamGroup, SuperInit, bind,
-                       parameter_key, parameter_keys)
+                       key_defs, parameter_keys)
 from ..defaults import default_note
 from ..findings import Edit, Finding, Fix, place
 from ..records import Record
@@ -400,6 +400,7 @@ def _forwarded(reached: Reach, outer: Args) -> Args:
         if owner is not None and owner is at and kwarg is not None else None
 
     def value(expr: ast.expr) -> ast.expr:
+        read_in = own.module
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.attr in stored:
             if stored[expr.attr] not in names:
                 return _opaque(ast.unparse(expr))  # ``self.wd = wd`` of a local of ``__init__``
@@ -418,9 +419,8 @@ def _forwarded(reached: Reach, outer: Args) -> Args:
         elif isinstance(expr, ast.Name) and at is not None and getattr(expr, "lineno", 0):
             if expr.id in _nonlocal_names(at):
                 return _opaque(expr.id)  # rebound by a nested def: not followed
-            literal = own.literal(expr, at)  # a local of the wrapper (``wd = 0.0``), not the module's name
-            return _opaque(ast.unparse(expr)) if is_unknown(literal) else _constant(literal)
-        literal = own.literal(expr, own.module)
+            read_in = at  # a local of the wrapper (``wd = 0.0``), not the module's name
+        literal = own.literal(expr, read_in)
         return _opaque(ast.unparse(expr)) if is_unknown(literal) else _constant(literal)
 
     args = Args()
@@ -477,11 +477,12 @@ class _WrapperKwargs:
     (``def build(params, **kw): kw.pop("weight_decay"); return Adam(params, **kw)``), and the
     values it reads from them (``wd = kw.pop("weight_decay", 0.0)``). The caller's value stays
     wherever it may still be there; a key is taken out, or set, only where every path does so
-    (``context.parameter_key``): not followed, it is as the caller passed it."""
+    (``context.key_defs``): not followed, it is as the caller passed it."""
 
     def __init__(self, own: Resolver, home: Scope, kwarg: str, inner: ast.Call, passed: Dict[str, ast.expr],
                  value: Callable[[ast.expr], ast.expr]) -> None:
         self.own, self.home, self.kwarg, self.passed, self.value = own, home, kwarg, passed, value
+        self.keys = parameter_keys(home, kwarg)  # None: the dict is not followed
         self.reading: List[int] = []  # the reads being followed: ``a = kw.get("a", b)``, ``b = kw.get("b", a)``
         self.asking: set = set()  # the ``setdefault`` calls whose dict is being read
         self.answers: Dict[Tuple[str, Tuple[int, int]], object] = {}  # each asked once per call
@@ -496,10 +497,10 @@ class _WrapperKwargs:
     def forwarded(self, spread: ast.Name) -> Dict[str, ast.expr]:
         """The keywords ``**kw`` passes at ``spread``: the caller's, less those taken out, with
         those set."""
-        keys, forwarded = parameter_keys(self.home, self.kwarg), dict(self.passed)
-        if keys is None:
+        forwarded = dict(self.passed)
+        if self.keys is None:
             return forwarded
-        held = {key: self.entry(key, spread) for key in keys}
+        held = {key: self.entry(key, spread) for key in self.keys}
         if None in held.values():
             return forwarded  # changed in ways not followed: as the caller passed it
         for key, given in held.items():
@@ -529,9 +530,9 @@ class _WrapperKwargs:
         return self.answers[(key, at)]
 
     def _held(self, key: str, at: Tuple[int, int]) -> object:
-        reaching = parameter_key(self.home, self.kwarg, key, at)
-        if reaching is None:
+        if self.keys is None:
             return None
+        reaching = key_defs(self.home, self.kwarg, key, at)
         passed = self.passed.get(key)
         as_passed = passed if passed is not None else ABSENT
         values = []
@@ -552,8 +553,8 @@ class _WrapperKwargs:
             values.append(held)
         if not values or all(v is REMOVED for v in values):
             return ABSENT
-        given = [v if v is REMOVED or not isinstance(v, ast.expr) or v is passed else self.value(v) for v in values]
-        if len({id(v) for v in given}) == 1 or len({ast.dump(v) for v in given}) == 1:
+        given = [v if v is REMOVED else self.value(v) for v in values]
+        if len({ast.dump(v) for v in given}) == 1:
             return as_passed if _is_opaque(given[0]) else given[0]  # a value not known may be made from the caller's
         if all(v is REMOVED or isinstance(v, ast.Constant) and not v.value for v in given):
             return next((v for v in given if v is not REMOVED), ABSENT)  # off on every path, one way or another
