@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import bisect
-from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from .scope import is_unknown
 
@@ -176,28 +176,92 @@ def _chosen_by(test: ast.expr, truth: bool, selectors: Dict[str, object],
 
 
 def outcomes_at(home: ast.AST, position: Tuple[int, int]) -> FrozenSet[Tuple[str, bool]]:
+    """``tests_at`` with each test as ``ast.dump`` writes it: two tests written alike are compared."""
+    return frozenset((ast.dump(test), truth) for test, truth in tests_at(home, position))
+
+
+def tests_at(home: ast.AST, position: Tuple[int, int]) -> Tuple[Tuple[ast.expr, bool], ...]:
     """The ``if``/``while`` tests and conditional expressions of ``home`` that decide whether the
-    code at ``position`` runs, each with the outcome it runs on (the test as ``ast.dump`` writes
-    it: two tests written alike are compared). Only the nodes that contain ``position`` are read."""
-    found: Set[Tuple[str, bool]] = set()
-    body = getattr(home, "body", None)
-    if not isinstance(body, list) or not body:
-        return frozenset()
-    starts = getattr(home, "_starts", None)
-    if starts is None or len(starts) != len(body):
-        starts = home._starts = [(stmt.lineno, stmt.col_offset) for stmt in body]  # type: ignore[attr-defined]
-    node: Optional[ast.AST] = body[max(bisect.bisect_right(starts, position) - 1, 0)]
+    code at ``position`` runs, each with the outcome it runs on: those around it, and those of the
+    ``if`` statements before it in its blocks whose body always leaves the block (``if name ==
+    "adam": return …``: what follows runs where the test failed). Only the nodes that contain
+    ``position`` are read, and the statements before them in their blocks."""
+    found: List[Tuple[ast.expr, bool]] = []
+    node: Optional[ast.AST] = home
     while node is not None:
-        if not _holds(node, position):
-            break
         if isinstance(node, (ast.If, ast.While, ast.IfExp)):
             inside = node.body if isinstance(node.body, list) else [node.body]
             if any(_holds(n, position) for n in inside):
-                found.add((ast.dump(node.test), True))
+                found.append((node.test, True))
             elif not _holds(node.test, position):
-                found.add((ast.dump(node.test), False))
-        node = next((child for child in ast.iter_child_nodes(node) if _holds(child, position)), None)
-    return frozenset(found)
+                found.append((node.test, False))
+        parent, node = node, None
+        for field, value in ast.iter_fields(parent):
+            if isinstance(value, ast.AST):
+                if _holds(value, position):
+                    node = value
+                    break
+            elif isinstance(value, list) and value and isinstance(value[0], ast.AST):
+                index = _holding(parent, field, value, position)
+                if index is not None:
+                    node = value[index]
+                    if isinstance(node, ast.stmt):
+                        found += _left_before(parent, field, value, index)
+                    break
+    return tuple(found)
+
+
+def _holding(parent: ast.AST, field: str, items: List[ast.AST], position: Tuple[int, int]) -> Optional[int]:
+    """The index of the item of ``items`` (``parent``'s ``field``) that holds ``position``: found by
+    bisection over their starts (kept on ``parent``) in a block of statements, which can be long."""
+    if not isinstance(items[0], ast.stmt):
+        return next((i for i, item in enumerate(items) if _holds(item, position)), None)
+    starts = _block_cache(parent, "_block_starts", field, lambda: [(stmt.lineno, stmt.col_offset) for stmt in items])
+    index = bisect.bisect_right(starts, position) - 1
+    return index if index >= 0 and _holds(items[index], position) else None
+
+
+def _left_before(parent: ast.AST, field: str, block: List[ast.AST], index: int) -> List[Tuple[ast.expr, bool]]:
+    """The failed tests the statements of ``block`` from ``index`` on run under: an ``if`` before
+    them whose body always leaves the block, down an ``elif`` chain to the first body that does
+    not (``if a: return …`` / ``elif b: return …``)."""
+    leaving = _block_cache(parent, "_block_leaving", field, lambda: _leaving_ifs(block))
+    return [(test, False) for at, test in leaving if at < index]
+
+
+def _leaving_ifs(block: List[ast.AST]) -> List[Tuple[int, ast.expr]]:
+    found = []
+    for at, stmt in enumerate(block):
+        link = stmt
+        while isinstance(link, ast.If) and link.body and isinstance(link.body[-1], _LEAVES):
+            found.append((at, link.test))
+            link = link.orelse[0] if len(link.orelse) == 1 else None
+    return found
+
+
+def _block_cache(parent: ast.AST, kind: str, field: str, compute: Callable[[], list]) -> list:
+    """What ``compute`` says of ``parent``'s block ``field``, kept on ``parent``."""
+    cache = parent.__dict__.setdefault(kind, {})
+    if field not in cache:
+        cache[field] = compute()
+    return cache[field]
+
+
+def decided(test: ast.expr, compare: Callable[[ast.expr, ast.cmpop, ast.expr], Optional[bool]]) -> Optional[bool]:
+    """What ``test`` is where ``compare`` knows some comparisons' outcomes (None where it does
+    not): through ``not``, ``and`` and ``or``, each comparison of one operator asked of ``compare``."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = decided(test.operand, compare)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        outcomes = [decided(value, compare) for value in test.values]
+        stops = isinstance(test.op, ast.Or)  # the outcome that settles the whole: True for ``or``
+        if stops in outcomes:
+            return stops
+        return None if None in outcomes else not stops
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        return compare(test.left, test.ops[0], test.comparators[0])
+    return None
 
 
 def _holds(node: ast.AST, position: Tuple[int, int]) -> bool:

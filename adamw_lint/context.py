@@ -16,7 +16,7 @@ from .catalog.conventions import LAZY_CALLS
 from .findings import Span
 from .records import Record
 from . import flow
-from .branches import outcomes_at
+from .branches import decided, outcomes_at, tests_at
 from .scope import Binding, Resolver, Scope, is_unknown
 from .summaries import ClassMembers
 
@@ -92,6 +92,9 @@ class Alternative(Record):
     qualname: str
     expr: ast.expr
     where: str = ""  # the file that names it, when it is another module of the project
+    # the strings expressions of this module must hold for it, each with its scope: the key of
+    # a table (``OPTIMIZERS[name]`` is Adam where ``name == "adam"``), ``getattr``'s name
+    requires: Tuple[Tuple[ast.expr, Scope, str], ...] = ()
 
 
 class SuperInit(Record):
@@ -418,6 +421,86 @@ class Context:
         """The tests, with their outcomes, that decide whether ``expr`` of this module runs."""
         return outcomes_at(self.resolver.module.node, (expr.lineno, expr.col_offset))
 
+    def set_at(self, value: object) -> Optional[Tuple[int, int]]:
+        """Where a fill sets ``value`` when it may or may not run before the call (``set_when``)."""
+        found = self._conditional.get(id(value)) if isinstance(value, ast.expr) else None
+        return found[0] if found is not None else None
+
+    def excluded(self, choice: Alternative, call: ast.Call, scope: Scope, position: Tuple[int, int]) -> bool:
+        """Whether the code at ``position`` in ``call``'s scope (the call, or a fill of its
+        arguments) never runs where ``call`` builds ``choice``: a test it runs under goes the
+        other way when the table key ``choice`` requires is what it is (``if name == "adamw":``
+        against ``OPTIMIZERS[name]`` being Adam only where ``name == "adam"``), or when the
+        callee is ``choice`` itself (``if cls is torch.optim.AdamW:``). A test of an enclosing
+        scope (around a nested def or comprehension) is not read: its names may not be the call's."""
+        known: List[Tuple[ast.expr, Scope, object]] = [(subject, home, key) for subject, home, key in choice.requires]
+        if _subject(call.func):
+            known.append((call.func, scope, _Class(choice.qualname)))
+        if not known:
+            return False
+        inside = scope.node if scope.parent is not None else None  # a def, lambda, class or comprehension
+
+        def compared(left: ast.expr, op: ast.cmpop, right: ast.expr) -> Optional[bool]:
+            for subject, home, value in known:
+                if self._same_value(left, scope, subject, home):
+                    outcome = self._comparison(value, op, right, scope)
+                elif not isinstance(op, (ast.In, ast.NotIn)) and self._same_value(right, scope, subject, home):
+                    outcome = self._comparison(value, op, left, scope)
+                else:
+                    continue
+                if outcome is not None:
+                    return outcome
+            return None
+
+        for test, truth in tests_at(self.resolver.module.node, position):
+            if inside is not None and not (inside.lineno, inside.col_offset) <= (test.lineno, test.col_offset) \
+                    < (inside.end_lineno, inside.end_col_offset):  # type: ignore[union-attr]
+                continue
+            outcome = decided(test, compared)
+            if outcome is not None and outcome != truth:
+                return True
+        return False
+
+    def _same_value(self, one: ast.expr, one_scope: Scope, other: ast.expr, other_scope: Scope) -> bool:
+        """Whether two expressions read the same value: written alike (``name``, ``cfg.optimizer``,
+        ``name.lower()``), each name they read with the same bindings reaching it."""
+        if not _subject(one) or ast.dump(one) != ast.dump(other):
+            return False
+        for mine, theirs in zip(ast.walk(one), ast.walk(other)):
+            if isinstance(mine, ast.Name):
+                ones = self.resolver.reaching_all(mine, one_scope)
+                others = self.resolver.reaching_all(theirs, other_scope)  # type: ignore[arg-type]
+                if not ones or len(ones) != len(others) or any(a is not b for a, b in zip(ones, others)):
+                    return False
+        return True
+
+    def _comparison(self, value: object, op: ast.cmpop, other: ast.expr, scope: Scope) -> Optional[bool]:
+        """``value <op> other``, where known: a string key against a string or a tuple, list or
+        set of them; a class against a class the code names, by identity (``is``, ``==``, ``in``)."""
+        negated = isinstance(op, (ast.NotEq, ast.IsNot, ast.NotIn))
+        if isinstance(op, (ast.In, ast.NotIn)):
+            if not isinstance(other, (ast.Tuple, ast.List, ast.Set)) or any(isinstance(e, ast.Starred) for e in other.elts):
+                return None
+            outcomes = [self._equal(value, element, scope) for element in other.elts]
+            outcome = True if True in outcomes else None if None in outcomes else False
+        elif isinstance(op, (ast.Eq, ast.NotEq)) or isinstance(op, (ast.Is, ast.IsNot)) and isinstance(value, _Class):
+            outcome = self._equal(value, other, scope)
+        else:
+            return None
+        return None if outcome is None else outcome != negated
+
+    def _equal(self, value: object, other: ast.expr, scope: Scope) -> Optional[bool]:
+        if isinstance(value, _Class):
+            name = self.qualname(other, scope)
+            if name is None:
+                return None
+            if name == value.qualname:
+                return True
+            # another module's name for the class (``torch.optim.adam.Adam``) is not proof of another class
+            return False if name.rsplit(".", 1)[-1] != value.qualname.rsplit(".", 1)[-1] else None
+        literal = self.literal(other, scope)
+        return None if is_unknown(literal) else value == literal
+
     def _reaching_dicts(self, name: ast.Name, scope: Scope) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
         """``**options`` where ``options`` may hold several values (``if options is None: options =
         {...}``): the entries of the dict literals among them, always incomplete (the others, a
@@ -484,12 +567,15 @@ class Context:
         elif isinstance(expr, (ast.Subscript, ast.Call)):
             entry = self._table_entry(expr, scope)
             if entry is not None:
-                for value, value_scope, value_where in entry:
-                    found += self.alternatives(value, value_scope, depth + 1, value_where or where)
+                key = expr.slice if isinstance(expr, ast.Subscript) else expr.args[0]  # type: ignore[union-attr]
+                for value, value_scope, value_where, entry_key in entry:
+                    found += [choice if entry_key is None else choice._replace(requires=(*choice.requires, (key, scope, entry_key)))
+                              for choice in self.alternatives(value, value_scope, depth + 1, value_where or where)]
             elif isinstance(expr, ast.Call) and _is_builtin(expr, "getattr", scope) and len(expr.args) == 2:
                 base = self.qualname(expr.args[0], scope)
                 if base is not None:
-                    found += [Alternative(f"{base}.{s}", expr, where) for s in self.strings(expr.args[1], scope, depth + 1)]
+                    found += [Alternative(f"{base}.{s}", expr, where, ((expr.args[1], scope, s),))
+                              for s in self.strings(expr.args[1], scope, depth + 1)]
         return found
 
     def strings(self, expr: ast.expr, scope: Scope, depth: int = 0) -> List[str]:
@@ -516,14 +602,16 @@ class Context:
                 elif binding.default is not None:
                     found += self.strings(binding.default, binding.scope.parent or binding.scope, depth + 1)
         elif isinstance(expr, (ast.Subscript, ast.Call)):
-            for value, value_scope, _ in self._table_entry(expr, scope) or ():
+            for value, value_scope, _, _ in self._table_entry(expr, scope) or ():
                 found += self.strings(value, value_scope, depth + 1)
         return found
 
-    def _table_entry(self, expr: ast.expr, scope: Scope, depth: int = 0) -> Optional[List[Tuple[ast.expr, Scope, str]]]:
+    def _table_entry(self, expr: ast.expr, scope: Scope,
+                     depth: int = 0) -> Optional[List[Tuple[ast.expr, Scope, str, Optional[str]]]]:
         """``TABLE[key]`` or ``TABLE.get(key[, default])`` on a dict literal: the entry for a
         literal key, or every entry (and the default) for a key that is not one; each with the
-        file that holds it when the table is in another module of the project ("" here)."""
+        file that holds it when the table is in another module of the project ("" here), and, for
+        a key that is not a literal, the key the entry is taken for (None for the default)."""
         if isinstance(expr, ast.Subscript):
             table, key, default = expr.value, expr.slice, None
         elif (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "get"
@@ -545,13 +633,37 @@ class Context:
             return None
         chosen = self.literal(key, scope)
         if isinstance(chosen, str) and not entries[1]:
-            values = [entries[0][chosen]] if chosen in entries[0] else []
+            found = [(entries[0][chosen], table_scope, where, None)] if chosen in entries[0] else []
         else:
-            values = list(entries[0].values())
-        found = [(value, table_scope, where) for value in values]
+            found = [(value, table_scope, where, entry_key) for entry_key, value in entries[0].items()]
         if default is not None:
-            found.append((default, scope, ""))
+            found.append((default, scope, "", None))
         return found
+
+
+class _Class:
+    """What ``Context.excluded`` knows of a callee: the class it is."""
+
+    __slots__ = ("qualname",)
+
+    def __init__(self, qualname: str) -> None:
+        self.qualname = qualname
+
+
+def _subject(expr: ast.expr) -> bool:
+    """Whether ``expr`` is a value tests and calls can be compared on: a name, its attributes,
+    a constant subscript or a call without arguments of them (``name.lower()``)."""
+    while True:
+        if isinstance(expr, ast.Name):
+            return True
+        if isinstance(expr, ast.Attribute):
+            expr = expr.value
+        elif isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant):
+            expr = expr.value
+        elif isinstance(expr, ast.Call) and not expr.args and not expr.keywords and isinstance(expr.func, ast.Attribute):
+            expr = expr.func.value
+        else:
+            return False
 
 
 # calls that only read what they are given: an attribute logged or printed is not changed

@@ -152,7 +152,10 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
                 report(checker(index).check_method(call, scope))
         if isinstance(call.func, (ast.Name, ast.Subscript, ast.Call, ast.IfExp)):
             for choice in ctx.alternatives(call.func, scope):
-                for index, row in _BY_NAME.get(choice.qualname, ()):
+                rows = _BY_NAME.get(choice.qualname, ())
+                if rows and ctx.excluded(choice, call, scope, (call.lineno, call.col_offset)):
+                    continue  # ``if name == "adamw": OPTIMIZERS[name](…)``: not Adam here
+                for index, row in rows:
                     report(checker(index).check_alternative(call, scope, choice, row))
     for index, names in _BY_MODULE_NAME:
         for name in names:

@@ -575,6 +575,55 @@ def test_a_decay_filled_under_the_test_that_chooses_the_class(body, expected):
     assert codes(head + body) == expected
 
 
+@pytest.mark.parametrize("body,expected", [
+    # the decay is filled, or the class built, only where the table's key is not Adam's
+    ('    if name == "adamw":\n        kw["weight_decay"] = wd\n    return OPTS[name](params, **kw)\n', []),
+    ('    if name in ("adamw", "sgd"):\n        kw["weight_decay"] = wd\n    cls = OPTS[name]\n    return cls(params, **kw)\n', []),
+    ('    if name != "adam":\n        kw["weight_decay"] = wd\n    return OPTS[name](params, **kw)\n', []),
+    ('    if not name == "adam" and wd:\n        kw["weight_decay"] = wd\n    return OPTS[name](params, **kw)\n', []),
+    ('    if name == "adamw":\n        return OPTS[name](params, weight_decay=wd)\n    return OPTS[name](params)\n', []),
+    ('    if name == "adam":\n        return OPTS[name](params)\n    return OPTS[name](params, weight_decay=wd)\n', []),
+    ('    for name in ("adam", "adamw"):\n        kw = {}\n        if name == "adamw":\n'
+     '            kw["weight_decay"] = wd\n        OPTS[name](params, **kw)\n', []),
+    ('    if name.lower() == "adamw":\n        kw["weight_decay"] = wd\n    return OPTS[name.lower()](params, **kw)\n', []),
+    ('    if args.optimizer == "adamw":\n        kw["weight_decay"] = wd\n    return OPTS[args.optimizer](params, **kw)\n', []),
+    # or only where the class is not Adam
+    ('    cls = OPTS[name]\n    if cls is torch.optim.AdamW:\n        kw["weight_decay"] = wd\n    return cls(params, **kw)\n', []),
+    ('    cls = OPTS[name]\n    if cls in (torch.optim.AdamW, torch.optim.SGD):\n        kw["weight_decay"] = wd\n'
+     '    return cls(params, **kw)\n', []),
+    # where the key or the class may be Adam's, it goes with Adam
+    ('    if name == "adam":\n        kw["weight_decay"] = wd\n    return OPTS[name](params, **kw)\n', [(8, "AWL101")]),
+    ('    if name in ("adam", "adamw"):\n        kw["weight_decay"] = wd\n    return OPTS[name](params, **kw)\n', [(8, "AWL101")]),
+    ('    if name != "adamw":\n        kw["weight_decay"] = wd\n    return OPTS[name](params, **kw)\n', [(8, "AWL101")]),
+    ('    if name == "adamw" or wd:\n        kw["weight_decay"] = wd\n    return OPTS[name](params, **kw)\n', [(8, "AWL101")]),
+    ('    if name == "adamw":\n        return OPTS[name](params)\n    return OPTS[name](params, weight_decay=wd)\n', [(8, "AWL101")]),
+    ('    cls = OPTS[name]\n    if cls is not torch.optim.AdamW:\n        kw["weight_decay"] = wd\n'
+     '    return cls(params, **kw)\n', [(9, "AWL101")]),
+    # another spelling of Adam is not proof of another class
+    ('    cls = OPTS[name]\n    if cls is torch.optim.adam.Adam:\n        kw["weight_decay"] = wd\n'
+     '    return cls(params, **kw)\n', [(9, "AWL101")]),
+    # the test reads another variable, or the key is bound again after it: not known to be the key
+    ('    if opt == "adamw":\n        kw["weight_decay"] = wd\n    return OPTS[name](params, **kw)\n', [(8, "AWL101")]),
+    ('    if name == "adamw":\n        kw["weight_decay"] = wd\n        name = args.fallback\n'
+     '    return OPTS[name](params, **kw)\n', [(9, "AWL101")]),
+    # a test around a nested def reads the outer scope's names
+    ('    if name == "adamw":\n        def inner(name):\n            return OPTS[name](params, weight_decay=wd)\n'
+     '        return inner\n', [(8, "AWL101")]),
+    ('    if name == "adamw":\n        return [OPTS[name](p, weight_decay=wd) for name in args.names]\n', [(7, "AWL101")]),
+])
+def test_a_table_key_or_class_that_a_test_rules_out(body, expected):
+    head = ("import torch\nOPTS = {'adam': torch.optim.Adam, 'adamw': torch.optim.AdamW, 'sgd': torch.optim.SGD}\n\n"
+            "def make(params, name, wd, args, opt):\n    kw = {'lr': 1e-3}\n")
+    assert codes(head + body) == expected
+
+
+def test_getattr_with_a_name_a_test_rules_out():
+    source = ("import torch\n\ndef make(params, wd, name='Adam'):\n    kw = {}\n    if name == '{}':\n"
+              "        kw['weight_decay'] = wd\n    return getattr(torch.optim, name)(params, **kw)\n")
+    assert codes(source.replace("'{}'", "'AdamW'")) == []
+    assert codes(source.replace("'{}'", "'Adam'")) == [(7, "AWL101")]
+
+
 @pytest.mark.parametrize("change", [
     'kw.pop("weight_decay")', 'del kw["weight_decay"]', 'kw.setdefault("decoupled_weight_decay", True)', "kw.clear()",
     # two fills, either may reach: which value is not known

@@ -237,8 +237,13 @@ class OptimizerChecker(Checker):
         args = self.ctx.call_args(call, scope)
         # ``if name == "adamw": cls = AdamW; kw["weight_decay"] = wd`` / ``else: cls = Adam``: a
         # decay set only where a test went the other way than for this class never goes with it
-        set_under = self.ctx.set_when(bind(args, row.signature).get(row.weight_decay or ""))
+        decay = bind(args, row.signature).get(row.weight_decay or "")
+        set_under = self.ctx.set_when(decay)
         if set_under is not None and not choice.where and opposite(set_under, self.ctx.chosen_under(choice.expr)):
+            return ()
+        # ``if name == "adamw": kw["weight_decay"] = wd`` before ``OPTIMIZERS[name](params, **kw)``
+        set_at = self.ctx.set_at(decay)
+        if set_at is not None and self.ctx.excluded(choice, call, scope, set_at):
             return ()
         finding = self.check_optimizer(row, choice.qualname, choice.expr, args, call, scope, via=via)
         return (finding,) if finding else ()
