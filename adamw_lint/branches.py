@@ -23,6 +23,7 @@ Chosen = Tuple[str, object, str, bool, bool]
 # what a branch was taken on: an ``if`` test, and whether its body (True) or what follows it is run
 _Tests = Tuple[Tuple[ast.expr, bool], ...]
 _LEAVES = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+_LEAVING = 16  # the earlier ifs of a block read for one position (a generated dispatcher has thousands)
 
 
 def chosen_calls(function: Function, params: Sequence[str]) -> Dict[int, Tuple[ast.Call, Tuple[Chosen, ...]]]:
@@ -176,36 +177,38 @@ def _chosen_by(test: ast.expr, truth: bool, selectors: Dict[str, object],
 
 
 def outcomes_at(home: ast.AST, position: Tuple[int, int]) -> FrozenSet[Tuple[str, bool]]:
-    """``tests_at`` with each test as ``ast.dump`` writes it: two tests written alike are compared."""
-    return frozenset((ast.dump(test), truth) for test, truth in tests_at(home, position))
+    """The ``if``/``while`` tests and conditional expressions of ``home`` around ``position``
+    (``tests_at``), each as ``ast.dump`` writes it: two tests written alike are compared."""
+    return frozenset((ast.dump(owner.test), truth) for owner, truth in tests_at(home, position))  # type: ignore[attr-defined]
 
 
-def tests_at(home: ast.AST, position: Tuple[int, int]) -> Tuple[Tuple[ast.expr, bool], ...]:
-    """The ``if``/``while`` tests and conditional expressions of ``home`` that decide whether the
-    code at ``position`` runs, each with the outcome it runs on: those around it, and those of the
-    ``if`` statements before it in its blocks whose body always leaves the block (``if name ==
-    "adam": return …``: what follows runs where the test failed). Only the nodes that contain
-    ``position`` are read, and the statements before them in their blocks."""
-    found: List[Tuple[ast.expr, bool]] = []
+def tests_at(home: ast.AST, position: Tuple[int, int], leaving: bool = False) -> Tuple[Tuple[ast.AST, bool], ...]:
+    """The ``if`` and ``while`` statements and conditional expressions of ``home`` whose tests
+    decide whether the code at ``position`` runs, each with the outcome it runs on: those around
+    it, and with ``leaving`` the ``if`` statements before it in its blocks whose body always
+    leaves the block (``if name == "adam": return …``: what follows runs where the test failed;
+    the nearest ``_LEAVING`` of a block). Only the nodes that contain ``position`` are read, and
+    the statements before them in their blocks."""
+    found: List[Tuple[ast.AST, bool]] = []
     node: Optional[ast.AST] = home
     while node is not None:
         if isinstance(node, (ast.If, ast.While, ast.IfExp)):
             inside = node.body if isinstance(node.body, list) else [node.body]
-            if any(_holds(n, position) for n in inside):
-                found.append((node.test, True))
-            elif not _holds(node.test, position):
-                found.append((node.test, False))
+            if any(holds(n, position) for n in inside):
+                found.append((node, True))
+            elif not holds(node.test, position):
+                found.append((node, False))
         parent, node = node, None
         for field, value in ast.iter_fields(parent):
             if isinstance(value, ast.AST):
-                if _holds(value, position):
+                if holds(value, position):
                     node = value
                     break
             elif isinstance(value, list) and value and isinstance(value[0], ast.AST):
                 index = _holding(parent, field, value, position)
                 if index is not None:
                     node = value[index]
-                    if isinstance(node, ast.stmt):
+                    if leaving and isinstance(node, ast.stmt):
                         found += _left_before(parent, field, value, index)
                     break
     return tuple(found)
@@ -215,10 +218,10 @@ def _holding(parent: ast.AST, field: str, items: List[ast.AST], position: Tuple[
     """The index of the item of ``items`` (``parent``'s ``field``) that holds ``position``: found by
     bisection over their starts (kept on ``parent``) in a block of statements, which can be long."""
     if not isinstance(items[0], ast.stmt):
-        return next((i for i, item in enumerate(items) if _holds(item, position)), None)
+        return next((i for i, item in enumerate(items) if holds(item, position)), None)
     starts = _block_cache(parent, "_block_starts", field, lambda: [(stmt.lineno, stmt.col_offset) for stmt in items])
     index = bisect.bisect_right(starts, position) - 1
-    return index if index >= 0 and _holds(items[index], position) else None
+    return index if index >= 0 and holds(items[index], position) else None
 
 
 def _left_before(parent: ast.AST, field: str, block: List[ast.AST], index: int) -> List[Tuple[ast.expr, bool]]:
@@ -226,16 +229,17 @@ def _left_before(parent: ast.AST, field: str, block: List[ast.AST], index: int) 
     them whose body always leaves the block, down an ``elif`` chain to the first body that does
     not (``if a: return …`` / ``elif b: return …``)."""
     leaving = _block_cache(parent, "_block_leaving", field, lambda: _leaving_ifs(block))
-    return [(test, False) for at, test in leaving if at < index]
+    before = bisect.bisect_left(leaving, (index,))
+    return [(link, False) for _, _, link in leaving[max(0, before - _LEAVING):before]]
 
 
-def _leaving_ifs(block: List[ast.AST]) -> List[Tuple[int, ast.expr]]:
+def _leaving_ifs(block: List[ast.AST]) -> List[Tuple[int, int, ast.If]]:
     found = []
     for at, stmt in enumerate(block):
-        link = stmt
+        link, depth = stmt, 0
         while isinstance(link, ast.If) and link.body and isinstance(link.body[-1], _LEAVES):
-            found.append((at, link.test))
-            link = link.orelse[0] if len(link.orelse) == 1 else None
+            found.append((at, depth, link))
+            link, depth = (link.orelse[0] if len(link.orelse) == 1 else None), depth + 1
     return found
 
 
@@ -264,7 +268,8 @@ def decided(test: ast.expr, compare: Callable[[ast.expr, ast.cmpop, ast.expr], O
     return None
 
 
-def _holds(node: ast.AST, position: Tuple[int, int]) -> bool:
+def holds(node: ast.AST, position: Tuple[int, int]) -> bool:
+    """Whether ``node`` spans ``position``."""
     return hasattr(node, "lineno") and (node.lineno, node.col_offset) <= position \
         < (node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
 

@@ -15,8 +15,8 @@ from .catalog import Signature
 from .catalog.conventions import LAZY_CALLS
 from .findings import Span
 from .records import Record
-from . import flow
-from .branches import decided, outcomes_at, tests_at
+from . import flow, ruled_out
+from .branches import outcomes_at
 from .scope import Binding, Resolver, Scope, is_unknown
 from .summaries import ClassMembers
 
@@ -132,7 +132,7 @@ class Context:
         # scope (``self.kw = {"weight_decay": wd}`` in ``__init__``, spread in another method)
         self._homes: Dict[int, Tuple[ast.expr, Scope]] = {}
         self._members: Optional[ClassMembers] = None
-        self._uses: Dict[str, Optional[List[Optional[ast.ClassDef]]]] = {}  # ``_attribute_uses``
+        self._uses: Dict[str, Optional[List[Optional[ast.ClassDef]]]] = {}  # ``attribute_uses``
         self._conditional: Dict[int, Tuple[Tuple[int, int], Scope]] = {}  # id of a value a fill may set → where
         self._filled_names: Dict[int, int] = {}  # id of a scope's ``dict_uses`` → how many of its names are filled
         self._fill_answers: Dict[int, Optional[Tuple[Dict[str, ast.expr], bool]]] = {}  # id of a read → ``_filled``
@@ -326,7 +326,7 @@ class Context:
         nothing else in the module can change it: the classes it may be an instance of (the
         method's, its bases, its subclasses of this module) store it once, with no class-level
         value of it, and the module uses ``.<attr>`` only in that store, in ``**`` spreads and as
-        an argument of a call that only reads it (``_attribute_uses``). Other modules of the
+        an argument of a call that only reads it (``attribute_uses``). Other modules of the
         project are not read for it."""
         member = self.members.self_attribute(expr, scope)
         if member is None:
@@ -337,14 +337,14 @@ class Context:
         scopes = [self.resolver.scope_of(c) for c in lineage]
         if len(held) != 1 or any(s is None or attr in s.bindings for s in scopes):
             return None  # several stores, or a class-level value beside the instance's
-        uses = self._attribute_uses(attr)
+        uses = self.attribute_uses(attr)
         if uses is None:
             return None
         # a class beside the lineage storing it on its own ``self`` stores a sibling's instance's
         stores = [c for c in uses if c is None or any(c is l for l in lineage)]
         return held[0] if len(stores) == 1 else None
 
-    def _attribute_uses(self, attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
+    def attribute_uses(self, attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
         """For each store of ``<x>.<attr>`` in the module, the class it is written in when ``x``
         is ``self`` (else None); None when the module may change or replace it some other way:
         ``x.<attr>[k] = …``, ``x.<attr>.update(…)``, handing it to a call that may change it,
@@ -425,81 +425,6 @@ class Context:
         """Where a fill sets ``value`` when it may or may not run before the call (``set_when``)."""
         found = self._conditional.get(id(value)) if isinstance(value, ast.expr) else None
         return found[0] if found is not None else None
-
-    def excluded(self, choice: Alternative, call: ast.Call, scope: Scope, position: Tuple[int, int]) -> bool:
-        """Whether the code at ``position`` in ``call``'s scope (the call, or a fill of its
-        arguments) never runs where ``call`` builds ``choice``: a test it runs under goes the
-        other way when the table key ``choice`` requires is what it is (``if name == "adamw":``
-        against ``OPTIMIZERS[name]`` being Adam only where ``name == "adam"``), or when the
-        callee is ``choice`` itself (``if cls is torch.optim.AdamW:``). A test of an enclosing
-        scope (around a nested def or comprehension) is not read: its names may not be the call's."""
-        known: List[Tuple[ast.expr, Scope, object]] = [(subject, home, key) for subject, home, key in choice.requires]
-        if _subject(call.func):
-            known.append((call.func, scope, _Class(choice.qualname)))
-        if not known:
-            return False
-        inside = scope.node if scope.parent is not None else None  # a def, lambda, class or comprehension
-
-        def compared(left: ast.expr, op: ast.cmpop, right: ast.expr) -> Optional[bool]:
-            for subject, home, value in known:
-                if self._same_value(left, scope, subject, home):
-                    outcome = self._comparison(value, op, right, scope)
-                elif not isinstance(op, (ast.In, ast.NotIn)) and self._same_value(right, scope, subject, home):
-                    outcome = self._comparison(value, op, left, scope)
-                else:
-                    continue
-                if outcome is not None:
-                    return outcome
-            return None
-
-        for test, truth in tests_at(self.resolver.module.node, position):
-            if inside is not None and not (inside.lineno, inside.col_offset) <= (test.lineno, test.col_offset) \
-                    < (inside.end_lineno, inside.end_col_offset):  # type: ignore[union-attr]
-                continue
-            outcome = decided(test, compared)
-            if outcome is not None and outcome != truth:
-                return True
-        return False
-
-    def _same_value(self, one: ast.expr, one_scope: Scope, other: ast.expr, other_scope: Scope) -> bool:
-        """Whether two expressions read the same value: written alike (``name``, ``cfg.optimizer``,
-        ``name.lower()``), each name they read with the same bindings reaching it."""
-        if not _subject(one) or ast.dump(one) != ast.dump(other):
-            return False
-        for mine, theirs in zip(ast.walk(one), ast.walk(other)):
-            if isinstance(mine, ast.Name):
-                ones = self.resolver.reaching_all(mine, one_scope)
-                others = self.resolver.reaching_all(theirs, other_scope)  # type: ignore[arg-type]
-                if not ones or len(ones) != len(others) or any(a is not b for a, b in zip(ones, others)):
-                    return False
-        return True
-
-    def _comparison(self, value: object, op: ast.cmpop, other: ast.expr, scope: Scope) -> Optional[bool]:
-        """``value <op> other``, where known: a string key against a string or a tuple, list or
-        set of them; a class against a class the code names, by identity (``is``, ``==``, ``in``)."""
-        negated = isinstance(op, (ast.NotEq, ast.IsNot, ast.NotIn))
-        if isinstance(op, (ast.In, ast.NotIn)):
-            if not isinstance(other, (ast.Tuple, ast.List, ast.Set)) or any(isinstance(e, ast.Starred) for e in other.elts):
-                return None
-            outcomes = [self._equal(value, element, scope) for element in other.elts]
-            outcome = True if True in outcomes else None if None in outcomes else False
-        elif isinstance(op, (ast.Eq, ast.NotEq)) or isinstance(op, (ast.Is, ast.IsNot)) and isinstance(value, _Class):
-            outcome = self._equal(value, other, scope)
-        else:
-            return None
-        return None if outcome is None else outcome != negated
-
-    def _equal(self, value: object, other: ast.expr, scope: Scope) -> Optional[bool]:
-        if isinstance(value, _Class):
-            name = self.qualname(other, scope)
-            if name is None:
-                return None
-            if name == value.qualname:
-                return True
-            # another module's name for the class (``torch.optim.adam.Adam``) is not proof of another class
-            return False if name.rsplit(".", 1)[-1] != value.qualname.rsplit(".", 1)[-1] else None
-        literal = self.literal(other, scope)
-        return None if is_unknown(literal) else value == literal
 
     def _reaching_dicts(self, name: ast.Name, scope: Scope) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
         """``**options`` where ``options`` may hold several values (``if options is None: options =
@@ -611,7 +536,8 @@ class Context:
         """``TABLE[key]`` or ``TABLE.get(key[, default])`` on a dict literal: the entry for a
         literal key, or every entry (and the default) for a key that is not one; each with the
         file that holds it when the table is in another module of the project ("" here), and, for
-        a key that is not a literal, the key the entry is taken for (None for the default)."""
+        a key that is not a literal, the key the entry is taken for where the table's keys say so
+        (``ruled_out.unchanged_table``; else None, as for the default)."""
         if isinstance(expr, ast.Subscript):
             table, key, default = expr.value, expr.slice, None
         elif (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "get"
@@ -635,35 +561,11 @@ class Context:
         if isinstance(chosen, str) and not entries[1]:
             found = [(entries[0][chosen], table_scope, where, None)] if chosen in entries[0] else []
         else:
-            found = [(value, table_scope, where, entry_key) for entry_key, value in entries[0].items()]
+            keyed = not entries[1] and not where and ruled_out.unchanged_table(self, table, scope)
+            found = [(value, table_scope, where, entry_key if keyed else None) for entry_key, value in entries[0].items()]
         if default is not None:
             found.append((default, scope, "", None))
         return found
-
-
-class _Class:
-    """What ``Context.excluded`` knows of a callee: the class it is."""
-
-    __slots__ = ("qualname",)
-
-    def __init__(self, qualname: str) -> None:
-        self.qualname = qualname
-
-
-def _subject(expr: ast.expr) -> bool:
-    """Whether ``expr`` is a value tests and calls can be compared on: a name, its attributes,
-    a constant subscript or a call without arguments of them (``name.lower()``)."""
-    while True:
-        if isinstance(expr, ast.Name):
-            return True
-        if isinstance(expr, ast.Attribute):
-            expr = expr.value
-        elif isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant):
-            expr = expr.value
-        elif isinstance(expr, ast.Call) and not expr.args and not expr.keywords and isinstance(expr.func, ast.Attribute):
-            expr = expr.func.value
-        else:
-            return False
 
 
 # calls that only read what they are given: an attribute logged or printed is not changed
@@ -673,7 +575,7 @@ _BY_NAME = frozenset({"setattr", "getattr", "delattr"})  # what they reach by it
 
 
 def _attribute_uses(module: Optional[ast.AST], attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
-    """``Context._attribute_uses``, over the module's tree (comments and strings are not code)."""
+    """``Context.attribute_uses``, over the module's tree (comments and strings are not code)."""
     stores: List[Optional[ast.ClassDef]] = []
     stack: List[Tuple[ast.AST, Optional[ast.AST], Optional[ast.ClassDef]]] = [(module, None, None)] if module else []
     while stack:

@@ -23,7 +23,7 @@ import itertools
 import re
 from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Pattern, Sequence, Tuple
 
-from . import catalog
+from . import catalog, ruled_out
 from .checkers import CHECKERS
 from .checkers.base import Checker
 from .context import Context, SuperInit
@@ -153,7 +153,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
         if isinstance(call.func, (ast.Name, ast.Subscript, ast.Call, ast.IfExp)):
             for choice in ctx.alternatives(call.func, scope):
                 rows = _BY_NAME.get(choice.qualname, ())
-                if rows and ctx.excluded(choice, call, scope, (call.lineno, call.col_offset)):
+                if rows and ruled_out.excluded(ctx, choice, call, scope, (call.lineno, call.col_offset)):
                     continue  # ``if name == "adamw": OPTIMIZERS[name](…)``: not Adam here
                 for index, row in rows:
                     report(checker(index).check_alternative(call, scope, choice, row))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from typing import Callable, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
 
 from . import flow
 from .records import Record
@@ -549,6 +549,16 @@ def _handler_table(cls: type) -> Dict[type, Callable[[Resolver, ast.AST], None]]
 
 
 Resolver._handlers = _handler_table(Resolver)
+
+
+def nonlocal_names(node: ast.AST) -> FrozenSet[str]:
+    """The names a def nested in ``node`` (a function) rebinds with ``nonlocal``: they may hold
+    anything after any call."""
+    found = node.__dict__.get("_nonlocal_names")
+    if found is None:
+        found = node.__dict__["_nonlocal_names"] = frozenset(
+            name for n in ast.walk(node) if isinstance(n, ast.Nonlocal) for name in n.names)
+    return found
 
 
 def is_unknown(value: object) -> bool:

@@ -583,8 +583,6 @@ def test_a_decay_filled_under_the_test_that_chooses_the_class(body, expected):
     ('    if not name == "adam" and wd:\n        kw["weight_decay"] = wd\n    return OPTS[name](params, **kw)\n', []),
     ('    if name == "adamw":\n        return OPTS[name](params, weight_decay=wd)\n    return OPTS[name](params)\n', []),
     ('    if name == "adam":\n        return OPTS[name](params)\n    return OPTS[name](params, weight_decay=wd)\n', []),
-    ('    for name in ("adam", "adamw"):\n        kw = {}\n        if name == "adamw":\n'
-     '            kw["weight_decay"] = wd\n        OPTS[name](params, **kw)\n', []),
     ('    if name.lower() == "adamw":\n        kw["weight_decay"] = wd\n    return OPTS[name.lower()](params, **kw)\n', []),
     ('    if args.optimizer == "adamw":\n        kw["weight_decay"] = wd\n    return OPTS[args.optimizer](params, **kw)\n', []),
     # or only where the class is not Adam
@@ -606,6 +604,15 @@ def test_a_decay_filled_under_the_test_that_chooses_the_class(body, expected):
     ('    if opt == "adamw":\n        kw["weight_decay"] = wd\n    return OPTS[name](params, **kw)\n', [(8, "AWL101")]),
     ('    if name == "adamw":\n        kw["weight_decay"] = wd\n        name = args.fallback\n'
      '    return OPTS[name](params, **kw)\n', [(9, "AWL101")]),
+    # a fill in a loop that binds the key: the dict may carry it into a pass with another key
+    ('    for key in ("adamw", "adam"):\n        if key == "adamw":\n            kw["weight_decay"] = wd\n'
+     '        OPTS[key](params, **kw)\n', [(9, "AWL101")]),
+    ('    for key in ("adamw", "adam"):\n        kw = {}\n        if key == "adamw":\n'
+     '            kw["weight_decay"] = wd\n        OPTS[key](params, **kw)\n', [(10, "AWL101")]),
+    # the call in the pass that tests the key: not Adam
+    ('    for key in ("adamw", "adam"):\n        if key == "adam":\n            continue\n'
+     '        OPTS[key](params, weight_decay=wd)\n', []),
+    ('    for key in ("adamw", "adam"):\n        if key == "adamw":\n            OPTS[key](params, weight_decay=wd)\n', []),
     # a test around a nested def reads the outer scope's names
     ('    if name == "adamw":\n        def inner(name):\n            return OPTS[name](params, weight_decay=wd)\n'
      '        return inner\n', [(8, "AWL101")]),
@@ -615,6 +622,54 @@ def test_a_table_key_or_class_that_a_test_rules_out(body, expected):
     head = ("import torch\nOPTS = {'adam': torch.optim.Adam, 'adamw': torch.optim.AdamW, 'sgd': torch.optim.SGD}\n\n"
             "def make(params, name, wd, args, opt):\n    kw = {'lr': 1e-3}\n")
     assert codes(head + body) == expected
+
+
+@pytest.mark.parametrize("source", [
+    # the key may change between the test and the call: rebound in a loop, by a walrus, by a
+    # nested def's nonlocal, stored as an attribute or an item
+    "def make(params, wd, name, nxt):\n    kw = {}\n    while name:\n        if name == 'adamw':\n"
+    "            kw['weight_decay'] = wd\n        OPTS[name](params, **kw)\n        name = nxt(name)\n",
+    "def make(params, wd, name, get):\n    kw = {}\n    if name == 'adamw':\n        kw['weight_decay'] = wd\n"
+    "        if (name := get()):\n            pass\n    return OPTS[name](params, **kw)\n",
+    "def make(params, wd, name):\n    def downgrade():\n        nonlocal name\n        name = 'adam'\n    kw = {}\n"
+    "    if name == 'adamw':\n        kw['weight_decay'] = wd\n        downgrade()\n    return OPTS[name](params, **kw)\n",
+    "def make(params, wd, args):\n    kw = {}\n    if args.optimizer == 'adamw':\n        kw['weight_decay'] = wd\n"
+    "        args.optimizer = 'adam'  # an old torch\n    return OPTS[args.optimizer](params, **kw)\n",
+    "def make(params, wd, cfg):\n    kw = {}\n    if cfg['optimizer'] == 'adamw':\n        kw['weight_decay'] = wd\n"
+    "        cfg['optimizer'] = 'adam'\n    return OPTS[cfg['optimizer']](params, **kw)\n",
+    "def make(params, wd, sched):\n    kw = {}\n    while sched.name != 'adam':\n        kw['weight_decay'] = wd\n"
+    "        sched.advance()\n    return OPTS[sched.name](params, **kw)\n",
+    # the table may not say which class a key gives: changed, extended, spread from another dict
+    "OPTS['adamw'] = torch.optim.Adam\n\ndef make(params, wd, name):\n    kw = {}\n    if name == 'adamw':\n"
+    "        kw['weight_decay'] = wd\n    return OPTS[name](params, **kw)\n",
+    "OPTS.update(adamw=torch.optim.Adam)\n\ndef make(params, wd, name):\n    kw = {}\n    if name == 'adamw':\n"
+    "        kw['weight_decay'] = wd\n    return OPTS[name](params, **kw)\n",
+    "MORE = {'adamw': torch.optim.Adam}\nTABLE = {'adam': torch.optim.Adam, 'adamw': torch.optim.AdamW, **MORE}\n\n"
+    "def make(params, wd, name):\n    kw = {}\n    if name == 'adamw':\n        kw['weight_decay'] = wd\n"
+    "    return TABLE[name](params, **kw)\n",
+    "def make(params, wd, name, legacy):\n    opts = {'adam': torch.optim.Adam, 'adamw': torch.optim.AdamW}\n"
+    "    if legacy:\n        opts['adamw'] = torch.optim.Adam\n    kw = {}\n    if name == 'adamw':\n"
+    "        kw['weight_decay'] = wd\n    return opts[name](params, **kw)\n",
+    # a name the catalog does not know may be Adam itself (``AdamW = torch.optim.Adam`` in a project module)
+    "from mypkg.compat import AdamW\n\ndef make(params, wd, name):\n    kw = {}\n    cls = OPTS[name]\n"
+    "    if cls is AdamW:\n        kw['weight_decay'] = wd\n    return cls(params, **kw)\n",
+])
+def test_a_test_that_may_not_read_the_key_the_call_does(source):
+    head = "import torch\nOPTS = {'adam': torch.optim.Adam, 'adamw': torch.optim.AdamW}\n"
+    assert [code for _, code in codes(head + source)] == ["AWL101"]
+
+
+def test_an_early_exit_elsewhere_does_not_take_a_class_with_a_decay_away():
+    # a test of the module's own ``name`` is not the function's parameter; a loop's ``continue``
+    # leaves the dict filled for the next pass
+    module = ("import sys\nimport torch\nname = sys.argv[1]\nif name == 'adamw':\n    raise SystemExit\n"
+              "DEFAULT = torch.optim.Adam\n\ndef make(params, name, wd):\n    kw = {}\n    if name == 'adamw':\n"
+              "        kw['weight_decay'] = wd\n    cls = torch.optim.SGD if wd is None else DEFAULT\n    return cls(params, **kw)\n")
+    assert codes(module) == [(13, "AWL101")]
+    loop = ("import torch\n\ndef make(params, names, wd):\n    kw = {}\n    for name in names:\n        if name == 'adamw':\n"
+            "            kw['weight_decay'] = wd\n            cls = torch.optim.AdamW\n            cls(params, **kw)\n"
+            "            continue\n        cls = torch.optim.Adam\n        cls(params, **kw)\n")
+    assert codes(loop) == [(12, "AWL101")]
 
 
 def test_getattr_with_a_name_a_test_rules_out():

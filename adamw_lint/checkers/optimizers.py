@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from .. import catalog
+from .. import catalog, ruled_out
 from ..branches import condition, known, opposite, rules_out
 from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signature
 from ..context import (ABSENT, HIDDEN, REMOVED, Alternative, Args, Bound, Context, ParamGroup, SuperInit, bind,
@@ -22,7 +22,7 @@ from ..defaults import default_note
 from ..findings import Edit, Finding, Fix, place
 from ..records import Record
 from ..summaries import Reach
-from ..scope import Resolver, Scope, is_unknown
+from ..scope import Resolver, Scope, is_unknown, nonlocal_names
 from .base import Checker
 from .optimizer_fix import kept_public, plan_fix, switch_unusable
 
@@ -243,7 +243,7 @@ class OptimizerChecker(Checker):
             return ()
         # ``if name == "adamw": kw["weight_decay"] = wd`` before ``OPTIMIZERS[name](params, **kw)``
         set_at = self.ctx.set_at(decay)
-        if set_at is not None and self.ctx.excluded(choice, call, scope, set_at):
+        if set_at is not None and ruled_out.excluded(self.ctx, choice, call, scope, set_at, fill=True):
             return ()
         finding = self.check_optimizer(row, choice.qualname, choice.expr, args, call, scope, via=via)
         return (finding,) if finding else ()
@@ -422,7 +422,7 @@ def _forwarded(reached: Reach, outer: Args) -> Args:
                 return _opaque(expr.id)
             expr = defaults[expr.id]  # read where the def is: the module, for these
         elif isinstance(expr, ast.Name) and at is not None and getattr(expr, "lineno", 0):
-            if expr.id in _nonlocal_names(at):
+            if at.node is not None and expr.id in nonlocal_names(at.node):
                 return _opaque(expr.id)  # rebound by a nested def: not followed
             read_in = at  # a local of the wrapper (``wd = 0.0``), not the module's name
         literal = own.literal(expr, read_in)
@@ -596,16 +596,6 @@ class _WrapperKwargs:
 
 
 _READS_DEEP = 32  # reads of **kw through one another's defaults and setdefaults: deeper is generated code
-
-
-def _nonlocal_names(scope: Scope) -> FrozenSet[str]:
-    """The names a def nested in ``scope``'s function rebinds with ``nonlocal`` (not followed)."""
-    node = scope.node
-    found = node.__dict__.get("_nonlocal_names") if node is not None else frozenset()
-    if found is None:
-        found = node.__dict__["_nonlocal_names"] = frozenset(  # type: ignore[union-attr]
-            name for n in ast.walk(node) if isinstance(n, ast.Nonlocal) for name in n.names)  # type: ignore[arg-type]
-    return found  # type: ignore[return-value]
 
 
 def _kwargs_read(read: ast.expr) -> Optional[Tuple[ast.expr, str, Optional[ast.expr]]]:
