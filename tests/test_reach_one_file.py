@@ -156,6 +156,22 @@ def test_registry_through_a_variable_and_a_table_of_names_for_getattr():
     """) == [(6, "AWL101"), (8, "AWL103")]
 
 
+@pytest.mark.parametrize("name,fixes", [
+    ('"Adam"', True),  # the class is named here: the call is renamed
+    ('sys.argv[1] if len(sys.argv) > 1 else "Adam"', False),  # chosen at run time: another name may be SGD
+    ('NAMES[key]', False),
+])
+def test_getattr_with_a_name_chosen_at_run_time_is_not_rewritten(name, fixes):
+    source = (f'import sys\nimport torch\nNAMES = {{"a": "Adam", "s": "SGD"}}\nkey = sys.argv[2]\nname = {name}\n'
+              "opt = getattr(torch.optim, name)(params, weight_decay=1e-4)\n")
+    found = findings(source)
+    assert [(f.line, f.code) for f in found] == [(6, "AWL101")]
+    assert ("builds torch.optim.Adam" if fixes else "may be torch.optim.Adam") in found[0].message
+    assert ("torch.optim.AdamW(params" in fixed(source)) is fixes
+    if not fixes:
+        assert found[0].fix is None and "names at run time" in found[0].fix_blocked
+
+
 @pytest.mark.parametrize("source", [
     # a name that is not a literal or a table entry
     "import torch\ndef f(name, p):\n    return getattr(torch.optim, name)(p, weight_decay=1e-4)\n",

@@ -229,8 +229,13 @@ class OptimizerChecker(Checker):
             at = f"{_shown(choice.where)}:{choice.expr.lineno}"
             via = Via(f"{callee} may be {choice.qualname}, named at {at}", (), f"the class is chosen at {at}; change it there")
         elif _within(choice.expr, call.func):  # (A if c else B)(...), L(A)(...): the class is named here
-            verb = "builds" if isinstance(call.func, ast.Call) else "may be"
-            via = Via(f"{callee} {verb} {choice.qualname}", ())
+            chooser = _name_given(self.ctx, choice.expr, scope)
+            if chooser is not None:  # getattr(torch.optim, name)(...): the name may be another class's
+                via = Via(f"{callee} may be {choice.qualname}", (),
+                          f"the class is whichever {chooser} names at run time; change the name given there")
+            else:
+                verb = "builds" if isinstance(call.func, ast.Call) else "may be"
+                via = Via(f"{callee} {verb} {choice.qualname}", ())
         else:
             via = Via(f"{callee} may be {choice.qualname}, named at {place(0)}", (choice.expr.lineno,),
                       f"{callee} is chosen at line {choice.expr.lineno}; change the class there")
@@ -634,6 +639,15 @@ def _constant(value: object) -> ast.expr:
 def _opaque(text: str) -> ast.expr:
     """An unknown value shown as ``text``: a name no scope binds."""
     return _unplaced(ast.Name(id=f"<{text}>", ctx=ast.Load()))
+
+
+def _name_given(ctx: Context, expr: ast.expr, scope: Scope) -> Optional[str]:
+    """For ``getattr(module, name)`` with a name that is not a literal (a parameter, a CLI
+    argument, a table's entry: the class it names may be any), the name's text; else None."""
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "getattr" \
+            and len(expr.args) >= 2 and not isinstance(ctx.literal(expr.args[1], scope), str):
+        return ctx.text(expr.args[1])
+    return None
 
 
 def _within(inner: ast.AST, outer: ast.AST) -> bool:
