@@ -1,7 +1,8 @@
 """Code that never runs where a call builds a given class: a test it runs under goes the other way
 there. ``if name == "adamw": kw["weight_decay"] = wd`` before ``OPTIMIZERS[name](params, **kw)``
 fills the decay only where the table gives AdamW; ``if name == "adam": return …`` before the call
-leaves Adam out of it; ``if cls is torch.optim.AdamW:`` holds only where the callee is AdamW.
+leaves Adam out of it; ``if cls is torch.optim.AdamW:`` holds only where the callee is AdamW;
+``weight_decay=wd if decoupled else 0.0`` gives Adam 0.0 where ``cls = AdamW if decoupled else Adam``.
 
 A test is compared with what a choice requires (``Alternative.requires``: a table's key, the
 name ``getattr`` is given; and the callee itself) only where both read one value that cannot
@@ -77,6 +78,41 @@ def excluded(ctx: "Context", choice: "Alternative", call: ast.Call, scope: Scope
         if outcome is not None and outcome != truth:
             return True
     return False
+
+
+def branch_with(ctx: "Context", choice: "Alternative", scope: Scope, value: object) -> Optional[ast.expr]:
+    """For a conditional expression ``value`` whose test the class was chosen on (``cls = AdamW
+    if decoupled else Adam`` and ``weight_decay=wd if decoupled else 0.0``), the branch that goes
+    with ``choice``; None when that is not known."""
+    if not isinstance(value, ast.IfExp) or choice.where:
+        return None
+    inside = scope.node if scope.parent is not None else None
+    for owner, truth in tests_at(ctx.resolver.module.node, (choice.expr.lineno, choice.expr.col_offset)):
+        test = owner.test  # type: ignore[attr-defined]
+        if (inside is None or _within(inside, test)) and _same_test(ctx, test, value.test, scope):
+            return value.body if truth else value.orelse
+    return None
+
+
+def _same_test(ctx: "Context", one: ast.expr, other: ast.expr, scope: Scope) -> bool:
+    """Whether two tests written alike have one outcome wherever they run: what they read cannot
+    change (``_constant`` names, attributes stored nowhere) and they call nothing but string methods."""
+    if _dumped(one) != _dumped(other):
+        return False
+    module = ctx.resolver.module.node
+    for mine, theirs in zip(ast.walk(one), ast.walk(other)):
+        if isinstance(mine, ast.Name):
+            binding = _constant(ctx, mine, scope, True)
+            if binding is None or _constant(ctx, theirs, scope, True) is not binding:  # type: ignore[arg-type]
+                return False
+        elif isinstance(mine, ast.Attribute) and _attribute_stored(module, mine.attr):
+            return False
+        elif isinstance(mine, ast.Call) and not (isinstance(mine.func, ast.Attribute) and mine.func.attr in _PURE
+                                                  and not mine.args and not mine.keywords):
+            return False
+        elif isinstance(mine, (ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom, ast.Lambda)):
+            return False
+    return True
 
 
 def unchanged_table(ctx: "Context", table: ast.expr, scope: Scope) -> bool:

@@ -672,6 +672,25 @@ def test_an_early_exit_elsewhere_does_not_take_a_class_with_a_decay_away():
     assert codes(loop) == [(12, "AWL101")]
 
 
+@pytest.mark.parametrize("body,reported", [
+    ("    cls = torch.optim.AdamW if decoupled else torch.optim.Adam\n"
+     "    return cls(params, weight_decay=wd if decoupled else 0.0)\n", False),
+    ("    return (torch.optim.AdamW if decoupled else torch.optim.Adam)(params, weight_decay=wd if decoupled else 0)\n", False),
+    # Adam goes with the other branch, or the decay's test reads something else, or may differ
+    ("    cls = torch.optim.Adam if decoupled else torch.optim.AdamW\n"
+     "    return cls(params, weight_decay=wd if decoupled else 0.0)\n", True),
+    ("    cls = torch.optim.AdamW if decoupled else torch.optim.Adam\n"
+     "    return cls(params, weight_decay=wd if other else 0.0)\n", True),
+    ("    cls = torch.optim.AdamW if decoupled else torch.optim.Adam\n    decoupled = not decoupled\n"
+     "    return cls(params, weight_decay=wd if decoupled else 0.0)\n", True),
+    ("    for flag in (True, False):\n        cls = torch.optim.AdamW if flag else torch.optim.Adam\n"
+     "        cls(params, weight_decay=wd if flag else 0.0)\n", True),
+])
+def test_a_decay_chosen_on_the_test_that_chose_the_class(body, reported):
+    source = "import torch\n\ndef make(params, wd, decoupled, other):\n" + body
+    assert [code for _, code in codes(source)] == (["AWL101"] if reported else [])
+
+
 def test_getattr_with_a_name_a_test_rules_out():
     source = ("import torch\n\ndef make(params, wd, name='Adam'):\n    kw = {}\n    if name == '{}':\n"
               "        kw['weight_decay'] = wd\n    return getattr(torch.optim, name)(params, **kw)\n")

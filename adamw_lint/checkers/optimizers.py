@@ -243,6 +243,10 @@ class OptimizerChecker(Checker):
         # ``if name == "adamw": cls = AdamW; kw["weight_decay"] = wd`` / ``else: cls = Adam``: a
         # decay set only where a test went the other way than for this class never goes with it
         decay = bind(args, row.signature).get(row.weight_decay or "")
+        # ``cls = AdamW if decoupled else Adam`` with ``weight_decay=wd if decoupled else 0.0``
+        branch = ruled_out.branch_with(self.ctx, choice, scope, decay)
+        if branch is not None and self.ctx.nonzero(branch, scope) is False:
+            return ()
         set_under = self.ctx.set_when(decay)
         if set_under is not None and not choice.where and opposite(set_under, self.ctx.chosen_under(choice.expr)):
             return ()
