@@ -6,6 +6,10 @@ import pytest
 from adamw_lint.analysis import analyze_source
 
 
+def findings(source: str):
+    return analyze_source(textwrap.dedent(source))
+
+
 def codes(source: str):
     return [(f.line, f.code) for f in analyze_source(textwrap.dedent(source))]
 
@@ -341,6 +345,27 @@ def test_param_groups():
     # call-level decay, one group opts out of it, the other does not
     source = "import torch\ntorch.optim.Adam([{'params': a, 'weight_decay': 0}, {'params': b}], weight_decay=1e-4)\n"
     assert codes(source) == [(2, "AWL101")]
+
+
+@pytest.mark.parametrize("group,expected", [
+    # the decay written after every spread is the group's (ultralytics' build_optimizer)
+    ("{'params': a, **common, 'weight_decay': 1e-4}", "weight_decay=1e-4 in a param group, unless **common sets"),
+    ("{'params': a, **KNOWN, 'weight_decay': 1e-4}", "weight_decay=1e-4 in a param group)"),  # KNOWN lacks the switch
+    ("g", "weight_decay=1e-4 in a param group)"),
+    # a spread after it, or a switch after every spread: not known to be coupled
+    ("{'params': a, 'weight_decay': 1e-4, **common}", None),
+    ("{'params': a, **common, 'weight_decay': 1e-4, 'decoupled_weight_decay': True}", None),
+    ("{'params': a, **common, 'weight_decay': 0.0}", None),
+    ("{'params': a, **common, name: 1e-4}", None),  # a key that is not written out
+])
+def test_param_groups_with_a_spread(group, expected):
+    source = ("import torch\nKNOWN = {'lr': 1e-3, 'weight_decay': 0.0}\n\ndef make(a, common, name):\n"
+              "    g = {'params': a, **KNOWN, 'weight_decay': 1e-4}\n"
+              f"    return torch.optim.Adam([{group}])\n")
+    found = findings(source)
+    assert [f.code for f in found] == (["AWL101"] if expected else [])
+    if expected:
+        assert expected in found[0].message
 
 
 def test_wrappers():

@@ -17,7 +17,7 @@ from .. import catalog, ruled_out
 from ..branches import condition, known, opposite, rules_out
 from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signature
 from ..context import (ABSENT, HIDDEN, REMOVED, Alternative, Args, Bound, Context, ParamGroup, SuperInit, bind,
-                       key_defs, parameter_keys)
+                       dict_uses, key_defs, parameter_keys)
 from ..defaults import default_note
 from ..findings import Edit, Finding, Fix, place
 from ..records import Record
@@ -159,7 +159,15 @@ class OptimizerChecker(Checker):
         assert wd_param is not None
         configs: List[_Config] = []
         for group, entries, incomplete in groups or [(None, {}, False)]:
-            if incomplete or added and wd_param not in entries:
+            group_spread = ""
+            if incomplete:
+                # {"params": p, **common, "weight_decay": wd}: the decay written after every spread
+                # is the group's; the switch, unless a spread turns it on (as for the call's **kw)
+                spreads = _spread_before(ctx, group, wd_param, api.group_switch, scope)
+                if spreads is None:
+                    continue
+                group_spread = f", unless **{spreads} sets {api.group_switch}=True" if spreads and api.group_switch else ""
+            if added and wd_param not in entries:
                 continue
             group_decoupled = decoupled
             if api.group_switch and api.group_switch in entries:
@@ -178,7 +186,7 @@ class OptimizerChecker(Checker):
             if added:
                 where = f" in a param group added at line {group.lineno}"
             note = default_note(ctx, wd, scope)
-            configs.append(_Config(wd, f"{wd_param}={ctx.text(wd)}{note}{where}{spread}"))  # type: ignore[arg-type]
+            configs.append(_Config(wd, f"{wd_param}={ctx.text(wd)}{note}{where}{spread}{group_spread}"))  # type: ignore[arg-type]
         return configs
 
     def _advice(self, api: OptimizerApi, name: str, call: ast.Call, scope: Scope,
@@ -377,6 +385,32 @@ class OptimizerChecker(Checker):
 def _passed_by(outer: Args, value: object) -> bool:
     """Whether ``value`` is one of the caller's own argument expressions."""
     return any(value is given for given in (*outer.positional, *outer.keywords.values()))
+
+
+def _spread_before(ctx: Context, group: Optional[ast.expr], key: str, switch: Optional[str], scope: Scope) -> Optional[str]:
+    """For a param-group dict written out with ``**`` spreads and every other key a string,
+    ``key`` written after the last spread: the spreads that may still set ``switch`` (their text;
+    "" when ``switch`` too is written after them). None otherwise: what the group holds is not known."""
+    if isinstance(group, ast.Name):
+        uses = dict_uses(scope.node).get(group.id)  # type: ignore[arg-type]
+        if uses is not None and (uses.fills or uses.changed):
+            return None  # filled or changed after it is written
+        group, scope = ctx.follow(group, scope)
+    if not isinstance(group, ast.Dict):
+        return None
+    keys = group.keys
+    if not all(k is None or isinstance(k, ast.Constant) and isinstance(k.value, str) for k in keys):
+        return None
+    last = max(i for i, k in enumerate(keys) if k is None)
+    after = {k.value for k in keys[last + 1:] if k is not None}  # type: ignore[union-attr]
+    if key not in after:
+        return None
+    if switch in after:
+        return ""
+    # a spread of a dict written out without the switch cannot set it
+    unknown = [v for k, v in zip(keys, group.values) if k is None
+               for known in [ctx.dict_entries(v, scope)] if known is None or known[1] or switch in known[0]]
+    return ", **".join(ctx.text(v) for v in unknown)
 
 
 def _only_spread_hides(bound: Bound, switch: Optional[str]) -> bool:
