@@ -538,6 +538,9 @@ _TIMM_COUPLED = {
     },
 }
 
+# trl 1.16.0: each ``<stem>_config.py`` defines a subclass of TrainingArguments (``_BaseConfig``)
+_TRL_CONFIGS = (("sft", "SFTConfig"), ("dpo", "DPOConfig"), ("grpo", "GRPOConfig"), ("kto", "KTOConfig"),
+                ("reward", "RewardConfig"), ("rloo", "RLOOConfig"), ("distillation", "DistillationConfig"))
 _HF_COUPLED = {
     name: Choice("AWL103", advice='use optim="adamw_torch"')
     for name in ("adagrad", "rmsprop", "rmsprop_bnb", "rmsprop_bnb_8bit", "rmsprop_bnb_32bit")
@@ -581,11 +584,14 @@ FACTORIES: Tuple[OptimizerFactory, ...] = (
             "transformers.training_args.TrainingArguments",
             "transformers.Seq2SeqTrainingArguments",
             "transformers.training_args_seq2seq.Seq2SeqTrainingArguments",
+            # trl's trainer configs are TrainingArguments with the same optim and weight_decay
+            *(f"{module}.{name}" for stem, name in _TRL_CONFIGS
+              for module in ("trl", "trl.trainer", f"trl.trainer.{stem}_config")),
         ),
         signature_text="output_dir=None, *, optim='adamw_torch', weight_decay=0.0, **kwargs",
         choice="optim",
         choices=_HF_COUPLED,
-        source="§1 row 41, §5.5, trap 8",
+        source="§1 row 41, §5.5, trap 8, additions §A2",
         valid=(
             "from transformers import TrainingArguments\nargs = TrainingArguments('out', optim='adagrad')\n",
             "from transformers import TrainingArguments\nargs = TrainingArguments('out', weight_decay=0.01)\n",
@@ -595,6 +601,7 @@ FACTORIES: Tuple[OptimizerFactory, ...] = (
                 "from transformers import TrainingArguments\n"
                 "args = TrainingArguments('out', optim='rmsprop_bnb_8bit', weight_decay=0.01)\n"
             ),
+            Example("from trl import SFTConfig\nargs = SFTConfig('out', optim='adagrad', weight_decay=0.01)\n"),
         ),
     ),
 )

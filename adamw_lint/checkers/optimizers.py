@@ -369,7 +369,9 @@ class OptimizerChecker(Checker):
             instead = f"use {factory.choice}={choice.replacement!r} and re-tune {factory.weight_decay}"
         else:
             instead = f"there is no decoupled form; {choice.advice}"
-        message = f"{choice.code} {factory.names[0]}({shown}) adds L2 to the gradient (coupled){maybe}; {instead}"
+        called = ctx.qualname(call.func, scope)  # trl.SFTConfig, a TrainingArguments: named as written
+        named = called if called in factory.names else factory.names[0]
+        message = f"{choice.code} {named}({shown}) adds L2 to the gradient (coupled){maybe}; {instead}"
         fix, kept = None, ""
         if choice.replacement and isinstance(choice_expr, ast.Constant) and ctx.fixes:
             original = ctx.text(choice_expr)
