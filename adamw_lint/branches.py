@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import bisect
-from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from .scope import is_unknown
 
@@ -23,7 +23,7 @@ Chosen = Tuple[str, object, str, bool, bool]
 # what a branch was taken on: an ``if`` test, and whether its body (True) or what follows it is run
 _Tests = Tuple[Tuple[ast.expr, bool], ...]
 _LEAVES = (ast.Return, ast.Raise, ast.Continue, ast.Break)
-_LEAVING = 16  # the earlier ifs of a block read for one position (a generated dispatcher has thousands)
+_LEAVING = 16  # the earlier leaving if links of a block read for one position (a generated dispatcher has thousands)
 
 
 def chosen_calls(function: Function, params: Sequence[str]) -> Dict[int, Tuple[ast.Call, Tuple[Chosen, ...]]]:
@@ -193,8 +193,7 @@ def tests_at(home: ast.AST, position: Tuple[int, int], leaving: bool = False) ->
     node: Optional[ast.AST] = home
     while node is not None:
         if isinstance(node, (ast.If, ast.While, ast.IfExp)):
-            inside = node.body if isinstance(node.body, list) else [node.body]
-            if any(holds(n, position) for n in inside):
+            if _in_body(node, position):
                 found.append((node, True))
             elif not holds(node.test, position):
                 found.append((node, False))
@@ -214,6 +213,15 @@ def tests_at(home: ast.AST, position: Tuple[int, int], leaving: bool = False) ->
     return tuple(found)
 
 
+def _in_body(node: Union[ast.If, ast.While, ast.IfExp], position: Tuple[int, int]) -> bool:
+    """Whether ``position`` is in the body of ``node`` (by the span of its statements: a body can
+    be long, and every call in it asks)."""
+    if isinstance(node, ast.IfExp):
+        return holds(node.body, position)
+    first, last = node.body[0], node.body[-1]
+    return (first.lineno, first.col_offset) <= position < (last.end_lineno, last.end_col_offset)  # type: ignore[operator]
+
+
 def _holding(parent: ast.AST, field: str, items: List[ast.AST], position: Tuple[int, int]) -> Optional[int]:
     """The index of the item of ``items`` (``parent``'s ``field``) that holds ``position``: found by
     bisection over their starts (kept on ``parent``) in a block of statements, which can be long."""
@@ -224,26 +232,29 @@ def _holding(parent: ast.AST, field: str, items: List[ast.AST], position: Tuple[
     return index if index >= 0 and holds(items[index], position) else None
 
 
-def _left_before(parent: ast.AST, field: str, block: List[ast.AST], index: int) -> List[Tuple[ast.expr, bool]]:
+def _left_before(parent: ast.AST, field: str, block: List[ast.AST], index: int) -> List[Tuple[ast.AST, bool]]:
     """The failed tests the statements of ``block`` from ``index`` on run under: an ``if`` before
     them whose body always leaves the block, down an ``elif`` chain to the first body that does
     not (``if a: return …`` / ``elif b: return …``)."""
-    leaving = _block_cache(parent, "_block_leaving", field, lambda: _leaving_ifs(block))
-    before = bisect.bisect_left(leaving, (index,))
-    return [(link, False) for _, _, link in leaving[max(0, before - _LEAVING):before]]
+    indices, links = _block_cache(parent, "_block_leaving", field, lambda: _leaving_ifs(block))
+    before = bisect.bisect_left(indices, index)
+    return [(link, False) for link in links[max(0, before - _LEAVING):before]]
 
 
-def _leaving_ifs(block: List[ast.AST]) -> List[Tuple[int, int, ast.If]]:
-    found = []
+def _leaving_ifs(block: List[ast.AST]) -> Tuple[List[int], List[ast.If]]:
+    """The ``if`` links of ``block`` whose body leaves it, and the index of each one's statement."""
+    indices: List[int] = []
+    links: List[ast.If] = []
     for at, stmt in enumerate(block):
-        link, depth = stmt, 0
+        link = stmt
         while isinstance(link, ast.If) and link.body and isinstance(link.body[-1], _LEAVES):
-            found.append((at, depth, link))
-            link, depth = (link.orelse[0] if len(link.orelse) == 1 else None), depth + 1
-    return found
+            indices.append(at)
+            links.append(link)
+            link = link.orelse[0] if len(link.orelse) == 1 else None
+    return indices, links
 
 
-def _block_cache(parent: ast.AST, kind: str, field: str, compute: Callable[[], list]) -> list:
+def _block_cache(parent: ast.AST, kind: str, field: str, compute: Callable[[], Any]) -> Any:
     """What ``compute`` says of ``parent``'s block ``field``, kept on ``parent``."""
     cache = parent.__dict__.setdefault(kind, {})
     if field not in cache:

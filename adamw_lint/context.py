@@ -403,7 +403,8 @@ class Context:
                 else:
                     entries[entry] = value
                     self._homes[id(value)] = value, scope
-                    if len(live) > 1:  # the dict as bound, or bound again, reaches too: set or not
+                    if len(live) > 1 and base is not None and not base[1] and entry not in base[0]:
+                        # the dict as bound, known not to hold the key, reaches too: set or not
                         self._conditional[id(value)] = set_here[0].where, scope
             elif set_here:
                 entries.pop(entry, None)  # one fill or another: which value is not known
@@ -561,7 +562,7 @@ class Context:
         if isinstance(chosen, str) and not entries[1]:
             found = [(entries[0][chosen], table_scope, where, None)] if chosen in entries[0] else []
         else:
-            keyed = not entries[1] and not where and ruled_out.unchanged_table(self, table, scope)
+            keyed = not entries[1] and not where and ruled_out.unchanged_table(self, table, scope, followed)
             found = [(value, table_scope, where, entry_key if keyed else None) for entry_key, value in entries[0].items()]
         if default is not None:
             found.append((default, scope, "", None))

@@ -5,13 +5,17 @@ leaves Adam out of it; ``if cls is torch.optim.AdamW:`` holds only where the cal
 ``weight_decay=wd if decoupled else 0.0`` gives Adam 0.0 where ``cls = AdamW if decoupled else Adam``.
 
 A test is compared with what a choice requires (``Alternative.requires``: a table's key, the
-name ``getattr`` is given; and the callee itself) only where both read one value that cannot
+name ``getattr`` is given; and the callee itself) only where both read one value that nothing can
 change between them: names bound once in their scope (not rebound by a nested def's
-``nonlocal``), and, for a fill and a call that may run in different passes of a loop, bound
-outside loops; attributes stored nowhere in the module; a key of a dict nothing fills; a string
-method that returns a new string (``name.lower()``). A table's keys say which class an entry is
-only for a dict written out in this module, complete and changed nowhere. Anything else is not
-read: the choice goes with the test, and is reported."""
+``nonlocal``, a star import or ``globals()``), outside loops where a fill and a call may run in
+different passes, or where a nested scope reads them; their attributes, where the name is never
+handed to a call nor has a method called, and nothing stores or computes an attribute of that
+name; their items, where the dict is never filled, changed or handed on; a string method's new
+string (``name.lower()``). A table's keys say which class an entry is only for a dict written
+out in this module, complete, with dotted names for values, and only ever read. Anything else is
+not read: the choice goes with the test, and is reported. Not seen: another project module that
+changes this module's table (``registry.OPTS["adamw"] = Adam``).
+"""
 
 from __future__ import annotations
 
@@ -20,23 +24,23 @@ from typing import TYPE_CHECKING, List, Optional, Tuple
 
 from . import catalog
 from .branches import decided, holds, tests_at
+from .records import Record
 from .scope import Binding, Scope, is_unknown, nonlocal_names
 
 if TYPE_CHECKING:
     from .context import Alternative, Context
 
 _PURE = frozenset(("lower", "upper", "casefold", "strip"))  # ``str`` methods: a new string, nothing changed
-_MUTATORS = frozenset(("update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__", "__ior__"))
+_TABLE_READS = frozenset(("get", "keys", "values", "items", "copy"))  # what a table may be asked, unchanged
+_READING_CALLS = frozenset(("len", "sorted", "list", "tuple", "set", "frozenset", "print", "repr", "str"))
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_TESTS_READ = 32  # the tests read for one call or fill
 
 
-class _Class:
+class _Class(Record):
     """What a test may compare the callee with: the class it is."""
 
-    __slots__ = ("qualname",)
-
-    def __init__(self, qualname: str) -> None:
-        self.qualname = qualname
+    qualname: str
 
 
 def excluded(ctx: "Context", choice: "Alternative", call: ast.Call, scope: Scope, position: Tuple[int, int],
@@ -66,8 +70,8 @@ def excluded(ctx: "Context", choice: "Alternative", call: ast.Call, scope: Scope
 
     module = ctx.resolver.module.node
     asked = module.__dict__.setdefault("_tests_at", {})  # each choice of a call asks  # type: ignore[union-attr]
-    if position not in asked:
-        asked[position] = tests_at(module, position, leaving=True)  # type: ignore[arg-type]
+    if position not in asked:  # the nearest: a generated dispatcher nests ifs by the hundred
+        asked[position] = tests_at(module, position, leaving=True)[-_TESTS_READ:]  # type: ignore[arg-type]
     for owner, truth in asked[position]:
         test = owner.test  # type: ignore[attr-defined]
         if inside is not None and not _within(inside, test):
@@ -96,17 +100,20 @@ def branch_with(ctx: "Context", choice: "Alternative", scope: Scope, value: obje
 
 def _same_test(ctx: "Context", one: ast.expr, other: ast.expr, scope: Scope) -> bool:
     """Whether two tests written alike have one outcome wherever they run: what they read cannot
-    change (``_constant`` names, attributes stored nowhere) and they call nothing but string methods."""
+    change (``_constant`` names, attributes ``_attribute_changed`` does not see change) and they
+    call nothing but string methods."""
     if _dumped(one) != _dumped(other):
         return False
-    module = ctx.resolver.module.node
     for mine, theirs in zip(ast.walk(one), ast.walk(other)):
         if isinstance(mine, ast.Name):
             binding = _constant(ctx, mine, scope, True)
             if binding is None or _constant(ctx, theirs, scope, True) is not binding:  # type: ignore[arg-type]
                 return False
-        elif isinstance(mine, ast.Attribute) and _attribute_stored(module, mine.attr):
-            return False
+        elif isinstance(mine, ast.Attribute):
+            root = _root(mine) if _subject(mine) else None
+            binding = _constant(ctx, root, scope, True) if root is not None else None
+            if binding is None or _attribute_changed(ctx, mine.attr, root, binding):  # type: ignore[arg-type]
+                return False
         elif isinstance(mine, ast.Call) and not (isinstance(mine.func, ast.Attribute) and mine.func.attr in _PURE
                                                   and not mine.args and not mine.keywords):
             return False
@@ -115,81 +122,149 @@ def _same_test(ctx: "Context", one: ast.expr, other: ast.expr, scope: Scope) -> 
     return True
 
 
-def unchanged_table(ctx: "Context", table: ast.expr, scope: Scope) -> bool:
-    """Whether ``table`` is a name bound once to the dict it holds, which no code of the module
-    changes or hands to a call: its keys then say which entry ``table[key]`` is."""
+def unchanged_table(ctx: "Context", table: ast.expr, scope: Scope, written: ast.expr) -> bool:
+    """Whether ``table`` is a name bound once to the dict ``written`` (its values dotted names,
+    not another table's entries), which the module only ever reads (``TABLE[k]``, ``.get``,
+    ``in``, ``**TABLE``, a loop over it): its keys then say which entry ``table[key]`` is."""
     if not isinstance(table, ast.Name) or _constant(ctx, table, scope, False) is None:
         return False
+    if isinstance(written, ast.Dict):
+        values = written.values
+    elif isinstance(written, ast.Call):  # dict(adam=…)
+        values = [k.value for k in written.keywords]
+    else:
+        return False
+    if not all(_dotted(v) for v in values):
+        return False
     module = ctx.resolver.module.node
-    changed = module.__dict__.setdefault("_tables_changed", {})  # type: ignore[union-attr]
-    if table.id not in changed:
-        changed[table.id] = _changed(module, table.id)
-    return not changed[table.id]
+    if _reflects(module):  # type: ignore[arg-type]
+        return False
+    read = module.__dict__.setdefault("_tables_read", {})  # type: ignore[union-attr]
+    if table.id not in read:
+        read[table.id] = _only_read(module, table.id)  # type: ignore[arg-type]
+    return read[table.id]
 
 
-def _changed(module: ast.AST, name: str) -> bool:
-    for node in ast.walk(module):
-        if isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load) \
-                and isinstance(node.value, ast.Name) and node.value.id == name:
-            return True  # ``OPTS["adamw"] = torch.optim.Adam``
-        if isinstance(node, ast.Call):
-            func = node.func
-            if isinstance(func, ast.Attribute) and func.attr in _MUTATORS and isinstance(func.value, ast.Name) \
-                    and func.value.id == name:
-                return True
-            handed = [*node.args, *(k.value for k in node.keywords)]
-            if any(isinstance(a, ast.Starred) and isinstance(a.value, ast.Name) and a.value.id == name
-                   or isinstance(a, ast.Name) and a.id == name for a in handed):
-                return True  # ``register(OPTS)`` may fill it
+def _only_read(module: ast.AST, name: str) -> bool:
+    """Whether every use of ``name`` in the module, but its one binding, reads it without changing
+    it or handing it on (another name for it, a call that may fill it)."""
+    stores = 0
+    stack: List[Tuple[ast.AST, Optional[ast.AST]]] = [(module, None)]
+    while stack:
+        node, parent = stack.pop()
         if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
-            return True
-        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
-            return True  # ``OPTS |= {...}``
+            return False
+        if isinstance(node, ast.Name) and node.id == name:
+            if not isinstance(node.ctx, ast.Load):
+                stores += 1
+            elif not _reads(node, parent):
+                return False
+        stack.extend((child, node) for child in ast.iter_child_nodes(node))
+    return stores == 1
+
+
+def _reads(node: ast.Name, parent: Optional[ast.AST]) -> bool:
+    if isinstance(parent, ast.Subscript):
+        return parent.value is node and isinstance(parent.ctx, ast.Load)
+    if isinstance(parent, ast.Attribute):
+        return parent.attr in _TABLE_READS
+    if isinstance(parent, ast.Compare):
+        return parent.left is not node and all(isinstance(op, (ast.In, ast.NotIn)) for op in parent.ops)
+    if isinstance(parent, ast.keyword):
+        return parent.arg is None  # ``f(**TABLE)``: a copy
+    if isinstance(parent, ast.Dict):
+        return any(v is node for k, v in zip(parent.keys, parent.values) if k is None)  # ``{**TABLE}``
+    if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)):
+        return parent.iter is node
+    if isinstance(parent, ast.Call):
+        return isinstance(parent.func, ast.Name) and parent.func.id in _READING_CALLS
     return False
+
+
+def _dotted(expr: ast.expr) -> bool:
+    while isinstance(expr, ast.Attribute):
+        expr = expr.value
+    return isinstance(expr, ast.Name)
 
 
 def _same_value(ctx: "Context", one: ast.expr, one_scope: Scope, other: ast.expr, other_scope: Scope,
                 fill: bool) -> bool:
-    """Whether two expressions read one value that cannot change between them."""
+    """Whether two expressions read one value that nothing can change between them."""
     if type(one) is not type(other) or not _subject(one) or _dumped(one) != _dumped(other):
         return False
-    module = ctx.resolver.module.node
-    while not isinstance(one, ast.Name):  # the chain ``_subject`` allows, both alike
-        if isinstance(one, ast.Attribute):
-            if _attribute_stored(module, one.attr):
-                return False  # ``args.optimizer = "adam"`` somewhere
-            one, other = one.value, other.value  # type: ignore[attr-defined]
-        elif isinstance(one, ast.Subscript):
-            if isinstance(one.value, ast.Name):
-                from .context import dict_uses
+    root = _root(one)
+    binding = _constant(ctx, root, one_scope, fill)
+    if binding is None or _constant(ctx, _root(other), other_scope, fill) is not binding:
+        return False
+    node: ast.expr = one
+    while node is not root:  # the chain ``_subject`` allows
+        if isinstance(node, ast.Attribute):
+            if _attribute_changed(ctx, node.attr, root, binding):
+                return False  # ``args.optimizer = "adam"``, ``fix_args(args)``
+            node = node.value
+        elif isinstance(node, ast.Subscript):
+            if node.value is not root:
+                return False  # ``args.cfg["optimizer"]``: which dict is changed where is not followed
+            from .context import dict_uses
 
-                binding = _constant(ctx, one.value, one_scope, fill)
-                uses = dict_uses(binding.scope.node).get(one.value.id) if binding is not None else None
-                if uses is not None and (uses.changed or one.slice.value in uses.fills):  # type: ignore[attr-defined]
-                    return False  # ``cfg["optimizer"] = "adam"``
-            one, other = one.value, other.value  # type: ignore[attr-defined]
+            uses = dict_uses(binding.scope.node).get(root.id)
+            if uses is not None and (uses.changed or uses.escaped or node.slice.value in uses.fills):  # type: ignore[attr-defined]
+                return False  # ``cfg["optimizer"] = "adam"``, ``downgrade(cfg)``
+            node = node.value
         else:  # ``name.lower()``
-            one, other = one.func.value, other.func.value  # type: ignore[attr-defined]
-    binding = _constant(ctx, one, one_scope, fill)
-    return binding is not None and _constant(ctx, other, other_scope, fill) is binding  # type: ignore[arg-type]
+            node = node.func.value  # type: ignore[attr-defined]
+    return True
 
 
-def _attribute_stored(module: ast.AST, attr: str) -> bool:
-    """Whether any code of the module stores or deletes an attribute named ``attr``, or may by
-    its name (``setattr``, ``vars``, ``__dict__``)."""
-    stored = module.__dict__.setdefault("_attributes_stored", {})
+def _root(expr: ast.expr) -> ast.Name:
+    """The name a ``_subject`` chain starts from."""
+    while not isinstance(expr, ast.Name):
+        expr = expr.func.value if isinstance(expr, ast.Call) else expr.value  # type: ignore[attr-defined]
+    return expr
+
+
+def _attribute_changed(ctx: "Context", attr: str, root: ast.Name, binding: Binding) -> bool:
+    """Whether ``root.<attr>`` may change while the code runs: the module stores or deletes an
+    attribute of that name, or may (``setattr``, ``__setattr__``, ``vars``, ``__dict__``, a def
+    or property of that name); or the code of ``root``'s scope hands ``root`` to a call or calls
+    a method on it (``fix_args(args)``, ``cfg.downgrade()``)."""
+    module = ctx.resolver.module.node
+    stored = module.__dict__.setdefault("_attributes_changed", {})  # type: ignore[union-attr]
     if attr not in stored:
         stored[attr] = any(
-            isinstance(node, ast.Attribute) and (node.attr == "__dict__" or node.attr == attr and not isinstance(node.ctx, ast.Load))
-            or isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("setattr", "vars", "delattr")
-            for node in ast.walk(module))
-    return stored[attr]
+            isinstance(node, ast.Attribute) and (node.attr in ("__dict__", "__setattr__") or node.attr == attr
+                                                 and not isinstance(node.ctx, ast.Load))
+            or isinstance(node, ast.Name) and node.id in ("setattr", "vars", "delattr")
+            or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == attr
+            for node in ast.walk(module))  # type: ignore[arg-type]
+    if stored[attr] or binding.qualname is not None:
+        return True  # an imported module's or class's attribute: any module may set it
+    home = binding.scope.node
+    handed = home.__dict__.setdefault("_names_handed", {})  # type: ignore[union-attr]
+    if root.id not in handed:
+        handed[root.id] = any(
+            isinstance(node, ast.Call) and (
+                any(isinstance(a, ast.Name) and a.id == root.id
+                    for a in (*node.args, *(k.value for k in node.keywords),
+                              *(a.value for a in node.args if isinstance(a, ast.Starred))))
+                or isinstance(node.func, ast.Attribute) and _dotted(node.func) and _root(node.func).id == root.id)
+            for node in ast.walk(home))  # type: ignore[arg-type]
+    return handed[root.id]
 
 
 def _constant(ctx: "Context", name: ast.Name, scope: Scope, fill: bool) -> Optional[Binding]:
     """The one binding ``name`` reads where that binding holds one value for the rest of its
-    scope's run: bound once there, not by a nested def's ``nonlocal``; with ``fill``, not in a
-    loop either (a fill of one pass and a call of another read different values). None otherwise."""
+    scope's run: bound once there, not by a nested def's ``nonlocal``, nor, in a module, by a star
+    import or ``globals()``; with ``fill``, or read from a nested scope (a generator's closure
+    read between two passes), not in a loop either. None otherwise. Once per name read and
+    ``fill``: every test around every call of a dispatcher asks."""
+    known = name.__dict__.setdefault("_constant", {})
+    if fill not in known:
+        known[fill] = _constant_binding(name, scope, fill)
+    return known[fill]
+
+
+def _constant_binding(name: ast.Name, scope: Scope, fill: bool) -> Optional[Binding]:
     home: Optional[Scope] = scope
     while home is not None and (name.id not in home.bindings or home.kind == "class" and home is not scope):
         home = home.parent  # ``Scope.lookup``'s way, without filtering a list of every binding
@@ -197,15 +272,27 @@ def _constant(ctx: "Context", name: ast.Name, scope: Scope, fill: bool) -> Optio
     if len(found) != 1 or home is scope and not found[0].pos < (name.lineno, name.col_offset):
         return None
     binding = found[0]
-    if binding.scope is not home or name.id in home.globals:  # type: ignore[union-attr]
+    if binding.scope is not home:
+        return None  # bound by a ``global`` statement elsewhere
+    node = home.node  # type: ignore[union-attr]
+    if node is None or name.id in nonlocal_names(node):
         return None
-    home = binding.scope
-    node = home.node
-    if node is not None and name.id in nonlocal_names(node):
+    if home.parent is None and (home.star_imports or _reflects(node)):  # type: ignore[union-attr]
         return None
-    if fill and (home.kind == "comprehension" or node is not None and _in_loop(node, binding.pos)):
+    if (fill or home is not scope) and (home.kind == "comprehension" or _in_loop(node, binding.pos)):  # type: ignore[union-attr]
         return None
     return binding
+
+
+def _reflects(module: ast.AST) -> bool:
+    """Whether the module may rebind or change its names by reflection (``globals()``, ``vars()``,
+    ``sys.modules[__name__]``)."""
+    found = module.__dict__.get("_reflects")
+    if found is None:
+        found = module.__dict__["_reflects"] = any(
+            isinstance(node, ast.Name) and node.id in ("globals", "vars", "locals")
+            or isinstance(node, ast.Attribute) and node.attr == "modules" for node in ast.walk(module))
+    return found
 
 
 def _in_loop(home: ast.AST, position: Tuple[int, int]) -> bool:
@@ -238,10 +325,14 @@ def _comparison(ctx: "Context", value: object, op: ast.cmpop, other: ast.expr, s
 
 def _equal(ctx: "Context", value: object, other: ast.expr, scope: Scope) -> Optional[bool]:
     if isinstance(value, _Class):
-        # two catalog rows are two classes; one row's names are one class's (``torch.optim.adam.Adam``);
-        # a name the catalog does not know may be anything (``AdamW = torch.optim.Adam`` in a project module)
-        mine, theirs = _row(value.qualname), _row(ctx.qualname(other, scope) or "")
-        return None if mine is None or theirs is None else mine is theirs
+        # two catalog rows are two classes; one row's names may be one class's (``torch.optim.adam.Adam``)
+        # or several (Keras' Adam and AdamW); a name the catalog does not know may be anything
+        # (``AdamW = torch.optim.Adam`` in a project module)
+        named = ctx.qualname(other, scope)
+        if named == value.qualname:
+            return True
+        mine, theirs = _row(value.qualname), _row(named or "")
+        return False if mine is not None and theirs is not None and mine is not theirs else None
     literal = ctx.literal(other, scope)
     return None if is_unknown(literal) else value == literal
 

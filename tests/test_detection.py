@@ -675,6 +675,29 @@ def test_a_table_key_or_class_that_a_test_rules_out(body, expected):
     "def make(params, wd, name, legacy):\n    opts = {'adam': torch.optim.Adam, 'adamw': torch.optim.AdamW}\n"
     "    if legacy:\n        opts['adamw'] = torch.optim.Adam\n    kw = {}\n    if name == 'adamw':\n"
     "        kw['weight_decay'] = wd\n    return opts[name](params, **kw)\n",
+    # a dict key, attribute or table that code elsewhere may change: the dict or object handed to a
+    # call, an imported module's attribute, a table under another name, an entry read from another table
+    "def make(params, wd, cfg):\n    kw = {}\n    if cfg['optimizer'] == 'adamw':\n        kw['weight_decay'] = wd\n"
+    "        downgrade(cfg)\n    return OPTS[cfg['optimizer']](params, **kw)\n",
+    "def make(params, wd, args):\n    kw = {}\n    if args.cfg['optimizer'] == 'adamw':\n        kw['weight_decay'] = wd\n"
+    "    return OPTS[args.cfg['optimizer']](params, **kw)\n",
+    "def make(params, wd, args):\n    kw = {}\n    if args.optimizer == 'adamw':\n        kw['weight_decay'] = wd\n"
+    "        fix_args(args)\n    return OPTS[args.optimizer](params, **kw)\n",
+    "import settings\n\ndef make(params, wd):\n    kw = {}\n    if settings.OPTIMIZER == 'adamw':\n"
+    "        kw['weight_decay'] = wd\n        patch()\n    return OPTS[settings.OPTIMIZER](params, **kw)\n",
+    "TABLE = OPTS\nTABLE['adamw'] = torch.optim.Adam\n\ndef make(params, wd, name):\n    kw = {}\n    if name == 'adamw':\n"
+    "        kw['weight_decay'] = wd\n    return OPTS[name](params, **kw)\n",
+    "INNER = {'w': torch.optim.AdamW}\nINNER['w'] = torch.optim.Adam\nTABLE = {'adam': torch.optim.Adam, 'adamw': INNER['w']}\n\n"
+    "def make(params, wd, name):\n    kw = {}\n    if name == 'adamw':\n        kw['weight_decay'] = wd\n"
+    "    return TABLE[name](params, **kw)\n",
+    # module names a star import or globals() may rebind
+    "import sys\nname = sys.argv[1]\nfrom settings import *\n\ndef make(params, wd):\n    if name == 'adamw':\n"
+    "        return OPTS[name](params, weight_decay=wd)\n",
+    "import sys\nname = sys.argv[1]\n\ndef make(params, wd):\n    globals()['name'] = 'adam'\n    if name == 'adamw':\n"
+    "        return OPTS[name](params, weight_decay=wd)\n",
+    # the dict holds the key already: Adam gets the decay it was bound with
+    "def make(params, wd, name):\n    kw = {'weight_decay': wd}\n    if name == 'adamw':\n        kw['weight_decay'] = wd * 10\n"
+    "    return OPTS[name](params, **kw)\n",
     # a name the catalog does not know may be Adam itself (``AdamW = torch.optim.Adam`` in a project module)
     "from mypkg.compat import AdamW\n\ndef make(params, wd, name):\n    kw = {}\n    cls = OPTS[name]\n"
     "    if cls is AdamW:\n        kw['weight_decay'] = wd\n    return cls(params, **kw)\n",
@@ -682,6 +705,14 @@ def test_a_table_key_or_class_that_a_test_rules_out(body, expected):
 def test_a_test_that_may_not_read_the_key_the_call_does(source):
     head = "import torch\nOPTS = {'adam': torch.optim.Adam, 'adamw': torch.optim.AdamW}\n"
     assert [code for _, code in codes(head + source)] == ["AWL101"]
+
+
+def test_classes_of_one_catalog_row_are_not_one_class():
+    # bitsandbytes' RMSprop8bit and RMSprop32bit share a row: a test of one says nothing of the other
+    source = ("import bitsandbytes as bnb\nOPTS = {'a': bnb.optim.RMSprop8bit, 'b': bnb.optim.RMSprop32bit}\n\n"
+              "def make(params, wd, name):\n    cls = OPTS[name]\n    if cls is bnb.optim.RMSprop8bit:\n"
+              "        return cls(params)\n    return cls(params, weight_decay=wd)\n")
+    assert codes(source) == [(8, "AWL103")]
 
 
 def test_an_early_exit_elsewhere_does_not_take_a_class_with_a_decay_away():
