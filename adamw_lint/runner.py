@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import heapq
-import itertools
 import os
 import re
 import sys
@@ -621,10 +620,7 @@ def _alternatives(names: Iterable[str]) -> bytes:
 class _Analyzer:
     """Analyzes submitted files in order: serially, or by worker processes started once enough
     candidates are found to repay them, while the main process reads the rest of the tree; the
-    main process then analyzes too whenever every worker is busy. A forked worker starts with
-    what the main process knows: the main process analyzes the first file before it forks them,
-    so that the project modules that file read (the library most files of a tree build their
-    models from, parsed, scoped and walked) are read once, not once per process."""
+    main process then analyzes too whenever every worker is busy."""
 
     def __init__(self, jobs: Optional[int], progress: Optional[Callable[[int, int], None]]) -> None:
         self.workers, self.start_at = _workers(jobs)
@@ -633,7 +629,6 @@ class _Analyzer:
         self.waiting: List[Tuple[str, Selection, Options]] = []  # not yet handed to the pool
         self.entries: List[Tuple[int, str]] = []  # position and path of every task, in order
         self.done = 0
-        self.first: Optional[FileResult] = None  # analyzed before the workers were forked
 
     def submit(self, position: int, task: Tuple[str, Selection, Options]) -> None:
         self.entries.append((position, task[0]))
@@ -642,8 +637,6 @@ class _Analyzer:
             return
         self.waiting.append(task)
         if self.workers and len(self.entries) - self.done >= self.start_at:
-            if self.done == 0 and pool.start_method() == "fork":
-                self.first = _task(self.waiting.pop(0))
             self.pool = pool.Pool(_task, self.workers, helper=_task)
             for waiting in self.waiting:
                 self.pool.submit(waiting)
@@ -653,8 +646,6 @@ class _Analyzer:
         """The outcomes of the tasks submitted so far that were not yet returned."""
         if self.pool is not None:
             outcomes: Iterator = self.pool.results()
-            if self.first is not None:
-                outcomes, self.first = itertools.chain((self.first,), outcomes), None
         else:
             outcomes, self.waiting = map(_task, self.waiting), []
         for outcome in outcomes:

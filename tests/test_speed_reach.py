@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from adamw_lint import project_index, runner
+from adamw_lint import runner
 from adamw_lint.engine import analyze_tree, reaching_names
 from adamw_lint.files import physical_lines
 from helpers import as_own_process, cli, pools_started, start_methods
@@ -121,29 +121,6 @@ def test_serial_equals_parallel_with_many_files(project, capsys, monkeypatch, me
     out = outputs["1"][1]
     assert out.count("AWL101") == 60 and out.count("(via ") == 30  # a*, and b* through the wrapper
     assert "c00.py" not in out
-
-
-@pytest.mark.skipif("fork" not in start_methods(), reason="workers are forked only on Linux")
-def test_forked_workers_start_with_the_project_modules_the_first_file_read(project, capsys, monkeypatch, tmp_path_factory):
-    """The main process analyzes the first file before it forks the workers: a project module
-    that file read is parsed once in the run, not once in each process."""
-    as_own_process(monkeypatch, "fork")
-    started = pools_started(monkeypatch)
-    log = tmp_path_factory.mktemp("log") / "parsed"
-    original = project_index._parse
-
-    def noted(dotted, path, beside):
-        with open(log, "a") as out:  # a forked worker writes here too
-            out.write(f"{os.getpid()} {dotted}\n")
-        return original(dotted, path, beside)
-
-    monkeypatch.setattr(project_index, "_parse", noted)
-    write(project, {f"myproj/b{i:02}.py": "from myproj.optim import make_opt  # an Adam\nopt = make_opt(p, weight_decay=1e-4)\n"
-                    for i in range(20)})
-    code, out, err = cli(capsys, "check", "--no-cache", "-j", "2", str(project))
-    assert code == 1 and out.count("AWL101") == 20 and started == ["fork"]
-    parsed = [line.split() for line in log.read_text().splitlines()]
-    assert [pid for pid, dotted in parsed if dotted == "myproj.optim"] == [str(os.getpid())]
 
 
 def analyzed(monkeypatch, capsys, root):
