@@ -100,8 +100,8 @@ def branch_with(ctx: "Context", choice: "Alternative", scope: Scope, value: obje
 
 def _same_test(ctx: "Context", one: ast.expr, other: ast.expr, scope: Scope) -> bool:
     """Whether two tests written alike have one outcome wherever they run: what they read cannot
-    change (``_constant`` names, attributes ``_attribute_changed`` does not see change) and they
-    call nothing but string methods."""
+    change (``_constant`` names never handed to a call, attributes ``_attribute_changed`` does not
+    see change, no items) and they call nothing but string methods."""
     if _dumped(one) != _dumped(other):
         return False
     for mine, theirs in zip(ast.walk(one), ast.walk(other)):
@@ -109,6 +109,10 @@ def _same_test(ctx: "Context", one: ast.expr, other: ast.expr, scope: Scope) -> 
             binding = _constant(ctx, mine, scope, True)
             if binding is None or _constant(ctx, theirs, scope, True) is not binding:  # type: ignore[arg-type]
                 return False
+            if _handed(mine, binding):
+                return False  # ``flags.append(1)``: its truth may change in place
+        elif isinstance(mine, ast.Subscript):
+            return False  # ``cfg["decoupled"] = True`` in between
         elif isinstance(mine, ast.Attribute):
             root = _root(mine) if _subject(mine) else None
             binding = _constant(ctx, root, scope, True) if root is not None else None
@@ -239,6 +243,12 @@ def _attribute_changed(ctx: "Context", attr: str, root: ast.Name, binding: Bindi
             for node in ast.walk(module))  # type: ignore[arg-type]
     if stored[attr] or binding.qualname is not None:
         return True  # an imported module's or class's attribute: any module may set it
+    return _handed(root, binding)
+
+
+def _handed(root: ast.Name, binding: Binding) -> bool:
+    """Whether the code of ``root``'s scope hands it to a call or calls a method on it: what it
+    holds may change there (``fix_args(args)``, ``flags.append(1)``)."""
     home = binding.scope.node
     handed = home.__dict__.setdefault("_names_handed", {})  # type: ignore[union-attr]
     if root.id not in handed:

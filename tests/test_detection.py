@@ -357,9 +357,11 @@ def test_param_groups():
     ("{'params': a, **common, 'weight_decay': 1e-4, 'decoupled_weight_decay': True}", None),
     ("{'params': a, **common, 'weight_decay': 0.0}", None),
     ("{'params': a, **common, name: 1e-4}", None),  # a key that is not written out
+    ("{'params': a, **DECOUPLED, 'weight_decay': 1e-4}", None),  # a spread written out with the switch
 ])
 def test_param_groups_with_a_spread(group, expected):
-    source = ("import torch\nKNOWN = {'lr': 1e-3, 'weight_decay': 0.0}\n\ndef make(a, common, name):\n"
+    source = ("import torch\nKNOWN = {'lr': 1e-3, 'weight_decay': 0.0}\nDECOUPLED = {'decoupled_weight_decay': True}\n\n"
+              "def make(a, common, name):\n"
               "    g = {'params': a, **KNOWN, 'weight_decay': 1e-4}\n"
               f"    return torch.optim.Adam([{group}])\n")
     found = findings(source)
@@ -741,6 +743,11 @@ def test_an_early_exit_elsewhere_does_not_take_a_class_with_a_decay_away():
      "    return cls(params, weight_decay=wd if decoupled else 0.0)\n", True),
     ("    for flag in (True, False):\n        cls = torch.optim.AdamW if flag else torch.optim.Adam\n"
      "        cls(params, weight_decay=wd if flag else 0.0)\n", True),
+    # a test whose value may change in place between the two
+    ("    cls = torch.optim.AdamW if other['decoupled'] else torch.optim.Adam\n    other['decoupled'] = True\n"
+     "    return cls(params, weight_decay=wd if other['decoupled'] else 0.0)\n", True),
+    ("    cls = torch.optim.AdamW if other else torch.optim.Adam\n    other.append(1)\n"
+     "    return cls(params, weight_decay=wd if other else 0.0)\n", True),
 ])
 def test_a_decay_chosen_on_the_test_that_chose_the_class(body, reported):
     source = "import torch\n\ndef make(params, wd, decoupled, other):\n" + body

@@ -240,7 +240,7 @@ class OptimizerChecker(Checker):
             chooser = _name_given(self.ctx, choice.expr, scope)
             if chooser is not None:  # getattr(torch.optim, name)(...): the name may be another class's
                 via = Via(f"{callee} may be {choice.qualname}", (),
-                          f"the class is whichever {chooser} names at run time; change the name given there")
+                          f"{chooser} chooses the class at run time; change the name it is given")
             else:
                 verb = "builds" if isinstance(call.func, ast.Call) else "may be"
                 via = Via(f"{callee} {verb} {choice.qualname}", ())
@@ -409,10 +409,11 @@ def _spread_before(ctx: Context, group: Optional[ast.expr], key: str, switch: Op
         return None
     if switch in after:
         return ""
+    spread = [(v, ctx.dict_entries(v, scope)) for k, v in zip(keys, group.values) if k is None]
+    if any(known is not None and switch in known[0] for _, known in spread):
+        return None  # a spread written out with the switch: the group's mode is the spread's
     # a spread of a dict written out without the switch cannot set it
-    unknown = [v for k, v in zip(keys, group.values) if k is None
-               for known in [ctx.dict_entries(v, scope)] if known is None or known[1] or switch in known[0]]
-    return ", **".join(ctx.text(v) for v in unknown)
+    return ", **".join(ctx.text(v) for v, known in spread if known is None or known[1])
 
 
 def _only_spread_hides(bound: Bound, switch: Optional[str]) -> bool:
@@ -683,11 +684,22 @@ def _opaque(text: str) -> ast.expr:
 
 def _name_given(ctx: Context, expr: ast.expr, scope: Scope) -> Optional[str]:
     """For ``getattr(module, name)`` with a name that is not a literal (a parameter, a CLI
-    argument, a table's entry: the class it names may be any), the name's text; else None."""
-    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "getattr" \
-            and len(expr.args) >= 2 and not isinstance(ctx.literal(expr.args[1], scope), str):
-        return ctx.text(expr.args[1])
-    return None
+    argument, a table's entry for a key that is not one: the class it names may be any), the
+    name's text; else None."""
+    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "getattr"
+            and len(expr.args) >= 2):
+        return None
+    name = expr.args[1]
+    if isinstance(ctx.literal(name, scope), str):
+        return None
+    value, value_scope = ctx.follow(name, scope)
+    key = ctx.literal(value.slice, value_scope) if isinstance(value, ast.Subscript) else None
+    if isinstance(key, str):  # NAMES["a"] of a dict written out in full
+        entries = ctx.dict_entries(value.value, value_scope)  # type: ignore[union-attr]
+        if entries is not None and not entries[1] and key in entries[0] \
+                and isinstance(ctx.literal(entries[0][key], value_scope), str):
+            return None
+    return ctx.text(name)
 
 
 def _within(inner: ast.AST, outer: ast.AST) -> bool:
