@@ -88,12 +88,13 @@ def branch_with(ctx: "Context", choice: "Alternative", scope: Scope, value: obje
     """For a conditional expression ``value`` whose test the class was chosen on (``cls = AdamW
     if decoupled else Adam`` and ``weight_decay=wd if decoupled else 0.0``), the branch that goes
     with ``choice``; None when that is not known."""
-    if not isinstance(value, ast.IfExp) or choice.where:
-        return None
-    inside = scope.node if scope.parent is not None else None
+    inside = scope.node
+    if not isinstance(value, ast.IfExp) or choice.where or scope.parent is None \
+            or not _within(inside, value) or not _within(inside, choice.expr):  # type: ignore[arg-type]
+        return None  # both in the call's own function: their names are its
     for owner, truth in tests_at(ctx.resolver.module.node, (choice.expr.lineno, choice.expr.col_offset)):
         test = owner.test  # type: ignore[attr-defined]
-        if (inside is None or _within(inside, test)) and _same_test(ctx, test, value.test, scope):
+        if _within(inside, test) and _same_test(ctx, test, value.test, scope):  # type: ignore[arg-type]
             return value.body if truth else value.orelse
     return None
 
@@ -109,14 +110,14 @@ def _same_test(ctx: "Context", one: ast.expr, other: ast.expr, scope: Scope) -> 
             binding = _constant(ctx, mine, scope, True)
             if binding is None or _constant(ctx, theirs, scope, True) is not binding:  # type: ignore[arg-type]
                 return False
-            if _handed(mine, binding):
+            if _escapes(binding, mine.id):
                 return False  # ``flags.append(1)``: its truth may change in place
         elif isinstance(mine, ast.Subscript):
             return False  # ``cfg["decoupled"] = True`` in between
         elif isinstance(mine, ast.Attribute):
             root = _root(mine) if _subject(mine) else None
             binding = _constant(ctx, root, scope, True) if root is not None else None
-            if binding is None or _attribute_changed(ctx, mine.attr, root, binding):  # type: ignore[arg-type]
+            if binding is None or _attribute_changed(ctx, mine, binding):
                 return False
         elif isinstance(mine, ast.Call) and not (isinstance(mine.func, ast.Attribute) and mine.func.attr in _PURE
                                                   and not mine.args and not mine.keywords):
@@ -203,7 +204,7 @@ def _same_value(ctx: "Context", one: ast.expr, one_scope: Scope, other: ast.expr
     node: ast.expr = one
     while node is not root:  # the chain ``_subject`` allows
         if isinstance(node, ast.Attribute):
-            if _attribute_changed(ctx, node.attr, root, binding):
+            if _attribute_changed(ctx, node, binding):
                 return False  # ``args.optimizer = "adam"``, ``fix_args(args)``
             node = node.value
         elif isinstance(node, ast.Subscript):
@@ -227,11 +228,13 @@ def _root(expr: ast.expr) -> ast.Name:
     return expr
 
 
-def _attribute_changed(ctx: "Context", attr: str, root: ast.Name, binding: Binding) -> bool:
-    """Whether ``root.<attr>`` may change while the code runs: the module stores or deletes an
-    attribute of that name, or may (``setattr``, ``__setattr__``, ``vars``, ``__dict__``, a def
-    or property of that name); or the code of ``root``'s scope hands ``root`` to a call or calls
-    a method on it (``fix_args(args)``, ``cfg.downgrade()``)."""
+def _attribute_changed(ctx: "Context", attribute: ast.Attribute, binding: Binding) -> bool:
+    """Whether ``attribute`` (``args.optimizer``, a chain from a name bound by ``binding``) may
+    change while the code runs: the module stores or deletes an attribute of that name, or may
+    (``setattr``, ``__setattr__``, ``vars``, ``__dict__``, ``__getattr__``, a def, property or
+    class attribute of that name); its root is imported (``settings.OPTIMIZER``); or the object
+    it is read from escapes (``_escapes``: ``fix_args(args)``, ``cfg = args``, ``prepare(cfg.optim)``)."""
+    attr = attribute.attr
     module = ctx.resolver.module.node
     stored = module.__dict__.setdefault("_attributes_changed", {})  # type: ignore[union-attr]
     if attr not in stored:
@@ -239,27 +242,67 @@ def _attribute_changed(ctx: "Context", attr: str, root: ast.Name, binding: Bindi
             isinstance(node, ast.Attribute) and (node.attr in ("__dict__", "__setattr__") or node.attr == attr
                                                  and not isinstance(node.ctx, ast.Load))
             or isinstance(node, ast.Name) and node.id in ("setattr", "vars", "delattr")
-            or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == attr
+            or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.name in (attr, "__getattr__", "__getattribute__")
+            or isinstance(node, ast.ClassDef) and any(  # ``optimizer = property(...)``
+                isinstance(t, ast.Name) and t.id == attr for stmt in node.body if isinstance(stmt, ast.Assign)
+                for t in stmt.targets)
             for node in ast.walk(module))  # type: ignore[arg-type]
     if stored[attr] or binding.qualname is not None:
         return True  # an imported module's or class's attribute: any module may set it
-    return _handed(root, binding)
+    return _escapes(binding, _text(attribute.value))
 
 
-def _handed(root: ast.Name, binding: Binding) -> bool:
-    """Whether the code of ``root``'s scope hands it to a call or calls a method on it: what it
-    holds may change there (``fix_args(args)``, ``flags.append(1)``)."""
+def _escapes(binding: Binding, receiver: str) -> bool:
+    """Whether the code of ``binding``'s scope lets ``receiver`` (``args``, ``cfg.optim``: a
+    dotted chain from the name ``binding`` binds) or a chain it is read from escape, where its
+    attributes or items may be changed: handed to a call, given a method call, bound to another
+    name or stored, an item stored (``cfg["optimizer"] = …``). Reading it is not: ``OPTS[cfg.name]``,
+    ``args.lr`` handed on (another chain), a comparison, a test, an f-string."""
     home = binding.scope.node
-    handed = home.__dict__.setdefault("_names_handed", {})  # type: ignore[union-attr]
-    if root.id not in handed:
-        handed[root.id] = any(
-            isinstance(node, ast.Call) and (
-                any(isinstance(a, ast.Name) and a.id == root.id
-                    for a in (*node.args, *(k.value for k in node.keywords),
-                              *(a.value for a in node.args if isinstance(a, ast.Starred))))
-                or isinstance(node.func, ast.Attribute) and _dotted(node.func) and _root(node.func).id == root.id)
-            for node in ast.walk(home))  # type: ignore[arg-type]
-    return handed[root.id]
+    known = home.__dict__.setdefault("_escapes", {})  # type: ignore[union-attr]
+    if receiver not in known:
+        known[receiver] = _escaping(home, receiver)  # type: ignore[arg-type]
+    return known[receiver]
+
+
+def _escaping(home: ast.AST, receiver: str) -> bool:
+    def reaches(text: str) -> bool:  # ``text`` is ``receiver`` or a chain it is read from
+        return receiver == text or receiver.startswith(text + ".")
+
+    root = receiver.split(".", 1)[0]
+    stack: List[Tuple[ast.AST, Optional[ast.AST]]] = [(home, None)]
+    while stack:
+        node, parent = stack.pop()
+        stack.extend((child, node) for child in ast.iter_child_nodes(node))
+        if not (isinstance(node, (ast.Name, ast.Attribute)) and _dotted(node) and _root(node).id == root) \
+                or isinstance(parent, ast.Attribute):
+            continue  # not a whole chain from the root
+        text = _text(node)
+        if isinstance(parent, ast.Call) and parent.func is node:  # a method call: on what?
+            if isinstance(node, ast.Attribute) and reaches(_text(node.value)):
+                return True
+            continue
+        if not reaches(text) or isinstance(node.ctx, ast.Store) and isinstance(node, ast.Name):  # type: ignore[attr-defined]
+            continue
+        if isinstance(parent, ast.Subscript) and parent.value is node:
+            if not isinstance(parent.ctx, ast.Load):
+                return True  # ``cfg["optimizer"] = "adam"``
+        elif not (isinstance(parent, (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.FormattedValue))
+                  or isinstance(parent, (ast.If, ast.While, ast.Assert, ast.IfExp)) and parent.test is node
+                  or isinstance(parent, ast.Subscript) and parent.slice is node):
+            return True
+    return False
+
+
+def _text(chain: ast.expr) -> str:
+    """``a.b.c`` of a dotted chain."""
+    parts = []
+    while isinstance(chain, ast.Attribute):
+        parts.append(chain.attr)
+        chain = chain.value
+    parts.append(chain.id)  # type: ignore[attr-defined]
+    return ".".join(reversed(parts))
 
 
 def _constant(ctx: "Context", name: ast.Name, scope: Scope, fill: bool) -> Optional[Binding]:
@@ -306,7 +349,15 @@ def _reflects(module: ast.AST) -> bool:
 
 
 def _in_loop(home: ast.AST, position: Tuple[int, int]) -> bool:
-    """Whether a loop of ``home`` (not of a def nested in it) holds ``position``."""
+    """Whether a loop of ``home`` (not of a def nested in it) holds ``position``; once per
+    binding (a script's functions all read the module's ``args``)."""
+    known = home.__dict__.setdefault("_in_loop", {})
+    if position not in known:
+        known[position] = _looped(home, position)
+    return known[position]
+
+
+def _looped(home: ast.AST, position: Tuple[int, int]) -> bool:
     node: Optional[ast.AST] = home
     while node is not None:
         if isinstance(node, _LOOPS) and node is not home:

@@ -612,6 +612,8 @@ def test_a_decay_filled_under_the_test_that_chooses_the_class(body, expected):
     ('    if name == "adam":\n        return OPTS[name](params)\n    return OPTS[name](params, weight_decay=wd)\n', []),
     ('    if name.lower() == "adamw":\n        kw["weight_decay"] = wd\n    return OPTS[name.lower()](params, **kw)\n', []),
     ('    if args.optimizer == "adamw":\n        kw["weight_decay"] = wd\n    return OPTS[args.optimizer](params, **kw)\n', []),
+    ('    if args.optimizer == "adamw":\n        kw["weight_decay"] = args.wd\n'
+     '    print(f"{args.optimizer}", args.lr)\n    return OPTS[args.optimizer](params, lr=args.lr, **kw)\n', []),
     # or only where the class is not Adam
     ('    cls = OPTS[name]\n    if cls is torch.optim.AdamW:\n        kw["weight_decay"] = wd\n    return cls(params, **kw)\n', []),
     ('    cls = OPTS[name]\n    if cls in (torch.optim.AdamW, torch.optim.SGD):\n        kw["weight_decay"] = wd\n'
@@ -692,6 +694,16 @@ def test_a_table_key_or_class_that_a_test_rules_out(body, expected):
     "INNER = {'w': torch.optim.AdamW}\nINNER['w'] = torch.optim.Adam\nTABLE = {'adam': torch.optim.Adam, 'adamw': INNER['w']}\n\n"
     "def make(params, wd, name):\n    kw = {}\n    if name == 'adamw':\n        kw['weight_decay'] = wd\n"
     "    return TABLE[name](params, **kw)\n",
+    # the object an attribute is read from escapes: under another name, a part of it handed on;
+    # an attribute computed by a property, or changed by an item store
+    "def make(params, wd, args):\n    kw = {}\n    if args.optimizer == 'adamw':\n        kw['weight_decay'] = wd\n"
+    "        cfg = args\n        downgrade(cfg)\n    return OPTS[args.optimizer](params, **kw)\n",
+    "def make(params, wd, cfg):\n    kw = {}\n    if cfg.optim.name == 'adamw':\n        kw['weight_decay'] = wd\n"
+    "    prepare(cfg.optim)\n    return OPTS[cfg.optim.name](params, **kw)\n",
+    "class Args:\n    optimizer = property(lambda self: pick())\n\ndef make(params, wd, args):\n    kw = {}\n"
+    "    if args.optimizer == 'adamw':\n        kw['weight_decay'] = wd\n    return OPTS[args.optimizer](params, **kw)\n",
+    "def make(params, wd, cfg):\n    kw = {}\n    if cfg.optimizer == 'adamw':\n        kw['weight_decay'] = wd\n"
+    "        cfg['optimizer'] = 'adam'\n    return OPTS[cfg.optimizer](params, **kw)\n",
     # module names a star import or globals() may rebind
     "import sys\nname = sys.argv[1]\nfrom settings import *\n\ndef make(params, wd):\n    if name == 'adamw':\n"
     "        return OPTS[name](params, weight_decay=wd)\n",
@@ -748,6 +760,9 @@ def test_an_early_exit_elsewhere_does_not_take_a_class_with_a_decay_away():
      "    return cls(params, weight_decay=wd if other['decoupled'] else 0.0)\n", True),
     ("    cls = torch.optim.AdamW if other else torch.optim.Adam\n    other.append(1)\n"
      "    return cls(params, weight_decay=wd if other else 0.0)\n", True),
+    # the decay's test is the module's, not the function's parameter of the same name
+    ("    cls = torch.optim.AdamW if decoupled else torch.optim.Adam\n    return cls(params, **KW)\n"
+     "\ndecoupled = True\nKW = {'weight_decay': 0.01 if decoupled else 0.0}\n", True),
 ])
 def test_a_decay_chosen_on_the_test_that_chose_the_class(body, reported):
     source = "import torch\n\ndef make(params, wd, decoupled, other):\n" + body
