@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import ast
 import bisect
-from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
-from .scope import is_unknown
+from .scope import is_unknown, kept_on
 
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 # what a branch requires of a parameter: (the parameter, its default when a constant, else
@@ -88,14 +88,8 @@ def _under_tests(body: List[ast.stmt], tests: _Tests) -> Iterator[Tuple[ast.Call
             yield from _calls_in(stmt.test, tests)
             yield from _under_tests(stmt.body, (*tests, (stmt.test, True)))
             yield from _under_tests(stmt.orelse, (*tests, (stmt.test, False)))
-            # the rest of the block runs only when the tests failed whose bodies leave it, down an
-            # ``elif`` chain to the first body that does not (``if a: return …`` / ``elif b: return …``)
-            link = stmt
-            while link.body and isinstance(link.body[-1], _LEAVES):
-                tests = (*tests, (link.test, False))
-                if not (len(link.orelse) == 1 and isinstance(link.orelse[0], ast.If)):
-                    break
-                link = link.orelse[0]
+            # the rest of the block runs only when the tests failed whose bodies leave it
+            tests = (*tests, *((link.test, False) for link in _leaving_links(stmt)))
             continue
         blocks = [value for _, value in ast.iter_fields(stmt)
                   if isinstance(value, list) and value and isinstance(value[0], ast.stmt)]
@@ -227,7 +221,7 @@ def _holding(parent: ast.AST, field: str, items: List[ast.AST], position: Tuple[
     bisection over their starts (kept on ``parent``) in a block of statements, which can be long."""
     if not isinstance(items[0], ast.stmt):
         return next((i for i, item in enumerate(items) if holds(item, position)), None)
-    starts = _block_cache(parent, "_block_starts", field, lambda: [(stmt.lineno, stmt.col_offset) for stmt in items])
+    starts = kept_on(parent, "_block_starts", field, lambda: [(stmt.lineno, stmt.col_offset) for stmt in items])
     index = bisect.bisect_right(starts, position) - 1
     return index if index >= 0 and holds(items[index], position) else None
 
@@ -236,7 +230,7 @@ def _left_before(parent: ast.AST, field: str, block: List[ast.AST], index: int) 
     """The failed tests the statements of ``block`` from ``index`` on run under: an ``if`` before
     them whose body always leaves the block, down an ``elif`` chain to the first body that does
     not (``if a: return …`` / ``elif b: return …``)."""
-    indices, links = _block_cache(parent, "_block_leaving", field, lambda: _leaving_ifs(block))
+    indices, links = kept_on(parent, "_block_leaving", field, lambda: _leaving_ifs(block))
     before = bisect.bisect_left(indices, index)
     return [(link, False) for link in links[max(0, before - _LEAVING):before]]
 
@@ -246,20 +240,20 @@ def _leaving_ifs(block: List[ast.AST]) -> Tuple[List[int], List[ast.If]]:
     indices: List[int] = []
     links: List[ast.If] = []
     for at, stmt in enumerate(block):
-        link = stmt
-        while isinstance(link, ast.If) and link.body and isinstance(link.body[-1], _LEAVES):
+        for link in _leaving_links(stmt):
             indices.append(at)
             links.append(link)
-            link = link.orelse[0] if len(link.orelse) == 1 else None
     return indices, links
 
 
-def _block_cache(parent: ast.AST, kind: str, field: str, compute: Callable[[], Any]) -> Any:
-    """What ``compute`` says of ``parent``'s block ``field``, kept on ``parent``."""
-    cache = parent.__dict__.setdefault(kind, {})
-    if field not in cache:
-        cache[field] = compute()
-    return cache[field]
+def _leaving_links(stmt: ast.AST) -> Iterator[ast.If]:
+    """The links of an ``if``/``elif`` chain whose bodies leave the block, down to the first body
+    that does not (``if a: return …`` / ``elif b: return …``): what follows ``stmt`` runs only
+    where their tests failed."""
+    link: Optional[ast.AST] = stmt
+    while isinstance(link, ast.If) and link.body and isinstance(link.body[-1], _LEAVES):
+        yield link
+        link = link.orelse[0] if len(link.orelse) == 1 else None
 
 
 def decided(test: ast.expr, compare: Callable[[ast.expr, ast.cmpop, ast.expr], Optional[bool]]) -> Optional[bool]:

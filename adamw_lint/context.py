@@ -132,7 +132,7 @@ class Context:
         # scope (``self.kw = {"weight_decay": wd}`` in ``__init__``, spread in another method)
         self._homes: Dict[int, Tuple[ast.expr, Scope]] = {}
         self._members: Optional[ClassMembers] = None
-        self._uses: Dict[str, Optional[List[Optional[ast.ClassDef]]]] = {}  # ``attribute_uses``
+        self._uses: Dict[str, Optional[List[Optional[ast.ClassDef]]]] = {}  # ``_attribute_uses``
         self._conditional: Dict[int, Tuple[Tuple[int, int], Scope]] = {}  # id of a value a fill may set → where
         self._filled_names: Dict[int, int] = {}  # id of a scope's ``dict_uses`` → how many of its names are filled
         self._fill_answers: Dict[int, Optional[Tuple[Dict[str, ast.expr], bool]]] = {}  # id of a read → ``_filled``
@@ -326,7 +326,7 @@ class Context:
         nothing else in the module can change it: the classes it may be an instance of (the
         method's, its bases, its subclasses of this module) store it once, with no class-level
         value of it, and the module uses ``.<attr>`` only in that store, in ``**`` spreads and as
-        an argument of a call that only reads it (``attribute_uses``). Other modules of the
+        an argument of a call that only reads it (``_attribute_uses``). Other modules of the
         project are not read for it."""
         member = self.members.self_attribute(expr, scope)
         if member is None:
@@ -337,14 +337,14 @@ class Context:
         scopes = [self.resolver.scope_of(c) for c in lineage]
         if len(held) != 1 or any(s is None or attr in s.bindings for s in scopes):
             return None  # several stores, or a class-level value beside the instance's
-        uses = self.attribute_uses(attr)
+        uses = self._attribute_uses(attr)
         if uses is None:
             return None
         # a class beside the lineage storing it on its own ``self`` stores a sibling's instance's
         stores = [c for c in uses if c is None or any(c is l for l in lineage)]
         return held[0] if len(stores) == 1 else None
 
-    def attribute_uses(self, attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
+    def _attribute_uses(self, attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
         """For each store of ``<x>.<attr>`` in the module, the class it is written in when ``x``
         is ``self`` (else None); None when the module may change or replace it some other way:
         ``x.<attr>[k] = …``, ``x.<attr>.update(…)``, handing it to a call that may change it,
@@ -576,7 +576,7 @@ _BY_NAME = frozenset({"setattr", "getattr", "delattr"})  # what they reach by it
 
 
 def _attribute_uses(module: Optional[ast.AST], attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
-    """``Context.attribute_uses``, over the module's tree (comments and strings are not code)."""
+    """``Context._attribute_uses``, over the module's tree (comments and strings are not code)."""
     stores: List[Optional[ast.ClassDef]] = []
     stack: List[Tuple[ast.AST, Optional[ast.AST], Optional[ast.ClassDef]]] = [(module, None, None)] if module else []
     while stack:

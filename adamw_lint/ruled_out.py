@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, List, Optional, Tuple
 from . import catalog
 from .branches import decided, holds, tests_at
 from .records import Record
-from .scope import Binding, Scope, is_unknown, nonlocal_names
+from .scope import Binding, Scope, is_unknown, kept_on, nonlocal_names
 
 if TYPE_CHECKING:
     from .context import Alternative, Context
@@ -69,10 +69,9 @@ def excluded(ctx: "Context", choice: "Alternative", call: ast.Call, scope: Scope
         return None
 
     module = ctx.resolver.module.node
-    asked = module.__dict__.setdefault("_tests_at", {})  # each choice of a call asks  # type: ignore[union-attr]
-    if position not in asked:  # the nearest: a generated dispatcher nests ifs by the hundred
-        asked[position] = tests_at(module, position, leaving=True)[-_TESTS_READ:]  # type: ignore[arg-type]
-    for owner, truth in asked[position]:
+    # each choice of a call asks; the nearest tests only: a generated dispatcher nests ifs by the hundred
+    tests = kept_on(module, "_tests_at", position, lambda: tests_at(module, position, leaving=True)[-_TESTS_READ:])  # type: ignore[arg-type]
+    for owner, truth in tests:
         test = owner.test  # type: ignore[attr-defined]
         if inside is not None and not _within(inside, test):
             continue
@@ -144,10 +143,7 @@ def unchanged_table(ctx: "Context", table: ast.expr, scope: Scope, written: ast.
     module = ctx.resolver.module.node
     if _reflects(module):  # type: ignore[arg-type]
         return False
-    read = module.__dict__.setdefault("_tables_read", {})  # type: ignore[union-attr]
-    if table.id not in read:
-        read[table.id] = _only_read(module, table.id)  # type: ignore[arg-type]
-    return read[table.id]
+    return kept_on(module, "_tables_read", table.id, lambda: _only_read(module, table.id))  # type: ignore[arg-type]
 
 
 def _only_read(module: ast.AST, name: str) -> bool:
@@ -234,23 +230,23 @@ def _attribute_changed(ctx: "Context", attribute: ast.Attribute, binding: Bindin
     (``setattr``, ``__setattr__``, ``vars``, ``__dict__``, ``__getattr__``, a def, property or
     class attribute of that name); its root is imported (``settings.OPTIMIZER``); or the object
     it is read from escapes (``_escapes``: ``fix_args(args)``, ``cfg = args``, ``prepare(cfg.optim)``)."""
-    attr = attribute.attr
     module = ctx.resolver.module.node
-    stored = module.__dict__.setdefault("_attributes_changed", {})  # type: ignore[union-attr]
-    if attr not in stored:
-        stored[attr] = any(
-            isinstance(node, ast.Attribute) and (node.attr in ("__dict__", "__setattr__") or node.attr == attr
-                                                 and not isinstance(node.ctx, ast.Load))
-            or isinstance(node, ast.Name) and node.id in ("setattr", "vars", "delattr")
-            or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and node.name in (attr, "__getattr__", "__getattribute__")
-            or isinstance(node, ast.ClassDef) and any(  # ``optimizer = property(...)``
-                isinstance(t, ast.Name) and t.id == attr for stmt in node.body if isinstance(stmt, ast.Assign)
-                for t in stmt.targets)
-            for node in ast.walk(module))  # type: ignore[arg-type]
-    if stored[attr] or binding.qualname is not None:
-        return True  # an imported module's or class's attribute: any module may set it
+    if binding.qualname is not None or kept_on(module, "_attributes_changed", attribute.attr,  # type: ignore[arg-type]
+                                               lambda: _changes_attribute(module, attribute.attr)):  # type: ignore[arg-type]
+        return True  # stored or computed; or an imported module's or class's attribute: any module may set it
     return _escapes(binding, _text(attribute.value))
+
+
+def _changes_attribute(module: ast.AST, attr: str) -> bool:
+    return any(
+        isinstance(node, ast.Attribute) and (node.attr in ("__dict__", "__setattr__") or node.attr == attr
+                                             and not isinstance(node.ctx, ast.Load))
+        or isinstance(node, ast.Name) and node.id in ("setattr", "vars", "delattr")
+        or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in (attr, "__getattr__", "__getattribute__")
+        or isinstance(node, ast.ClassDef) and any(  # ``optimizer = property(...)``
+            isinstance(t, ast.Name) and t.id == attr for stmt in node.body if isinstance(stmt, ast.Assign)
+            for t in stmt.targets)
+        for node in ast.walk(module))
 
 
 def _escapes(binding: Binding, receiver: str) -> bool:
@@ -260,10 +256,7 @@ def _escapes(binding: Binding, receiver: str) -> bool:
     name or stored, an item stored (``cfg["optimizer"] = …``). Reading it is not: ``OPTS[cfg.name]``,
     ``args.lr`` handed on (another chain), a comparison, a test, an f-string."""
     home = binding.scope.node
-    known = home.__dict__.setdefault("_escapes", {})  # type: ignore[union-attr]
-    if receiver not in known:
-        known[receiver] = _escaping(home, receiver)  # type: ignore[arg-type]
-    return known[receiver]
+    return kept_on(home, "_escapes", receiver, lambda: _escaping(home, receiver))  # type: ignore[arg-type]
 
 
 def _escaping(home: ast.AST, receiver: str) -> bool:
@@ -311,10 +304,7 @@ def _constant(ctx: "Context", name: ast.Name, scope: Scope, fill: bool) -> Optio
     import or ``globals()``; with ``fill``, or read from a nested scope (a generator's closure
     read between two passes), not in a loop either. None otherwise. Once per name read and
     ``fill``: every test around every call of a dispatcher asks."""
-    known = name.__dict__.setdefault("_constant", {})
-    if fill not in known:
-        known[fill] = _constant_binding(name, scope, fill)
-    return known[fill]
+    return kept_on(name, "_constant", fill, lambda: _constant_binding(name, scope, fill))
 
 
 def _constant_binding(name: ast.Name, scope: Scope, fill: bool) -> Optional[Binding]:
@@ -340,21 +330,15 @@ def _constant_binding(name: ast.Name, scope: Scope, fill: bool) -> Optional[Bind
 def _reflects(module: ast.AST) -> bool:
     """Whether the module may rebind or change its names by reflection (``globals()``, ``vars()``,
     ``sys.modules[__name__]``)."""
-    found = module.__dict__.get("_reflects")
-    if found is None:
-        found = module.__dict__["_reflects"] = any(
-            isinstance(node, ast.Name) and node.id in ("globals", "vars", "locals")
-            or isinstance(node, ast.Attribute) and node.attr == "modules" for node in ast.walk(module))
-    return found
+    return kept_on(module, "_reflects", None, lambda: any(
+        isinstance(node, ast.Name) and node.id in ("globals", "vars", "locals")
+        or isinstance(node, ast.Attribute) and node.attr == "modules" for node in ast.walk(module)))
 
 
 def _in_loop(home: ast.AST, position: Tuple[int, int]) -> bool:
     """Whether a loop of ``home`` (not of a def nested in it) holds ``position``; once per
     binding (a script's functions all read the module's ``args``)."""
-    known = home.__dict__.setdefault("_in_loop", {})
-    if position not in known:
-        known[position] = _looped(home, position)
-    return known[position]
+    return kept_on(home, "_in_loop", position, lambda: _looped(home, position))
 
 
 def _looped(home: ast.AST, position: Tuple[int, int]) -> bool:
@@ -421,10 +405,7 @@ def _subject(expr: ast.expr) -> bool:
 
 def _dumped(node: ast.AST) -> str:
     """``ast.dump(node)``, once per node: every test of a dispatcher is compared with every call."""
-    found = node.__dict__.get("_dumped")
-    if found is None:
-        found = node.__dict__["_dumped"] = ast.dump(node)
-    return found
+    return kept_on(node, "_dumped", None, lambda: ast.dump(node))
 
 
 def _within(outer: ast.AST, node: ast.AST) -> bool:

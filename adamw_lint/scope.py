@@ -19,10 +19,12 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
+from typing import Callable, Dict, FrozenSet, Hashable, Iterable, List, Optional, Tuple, TypeVar, Union
 
 from . import flow
 from .records import Record
+
+_Kept = TypeVar("_Kept")
 
 Position = Tuple[int, int]
 _UNKNOWN = object()  # a value that is not a literal
@@ -551,14 +553,20 @@ def _handler_table(cls: type) -> Dict[type, Callable[[Resolver, ast.AST], None]]
 Resolver._handlers = _handler_table(Resolver)
 
 
+def kept_on(node: ast.AST, kind: str, key: Hashable, compute: Callable[[], _Kept]) -> _Kept:
+    """``compute()``, kept on ``node`` under ``kind`` and ``key``: an answer about a tree that is
+    asked again and again lives as long as the tree."""
+    kept = node.__dict__.setdefault(kind, {})
+    if key not in kept:
+        kept[key] = compute()
+    return kept[key]
+
+
 def nonlocal_names(node: ast.AST) -> FrozenSet[str]:
     """The names a def nested in ``node`` (a function) rebinds with ``nonlocal``: they may hold
     anything after any call."""
-    found = node.__dict__.get("_nonlocal_names")
-    if found is None:
-        found = node.__dict__["_nonlocal_names"] = frozenset(
-            name for n in ast.walk(node) if isinstance(n, ast.Nonlocal) for name in n.names)
-    return found
+    return kept_on(node, "_nonlocal_names", None, lambda: frozenset(
+        name for n in ast.walk(node) if isinstance(n, ast.Nonlocal) for name in n.names))
 
 
 def is_unknown(value: object) -> bool:

@@ -369,7 +369,7 @@ class OptimizerChecker(Checker):
             instead = f"use {factory.choice}={choice.replacement!r} and re-tune {factory.weight_decay}"
         else:
             instead = f"there is no decoupled form; {choice.advice}"
-        called = ctx.qualname(call.func, scope)  # trl.SFTConfig, a TrainingArguments: named as written
+        called = ctx.qualname(call.func, scope)  # trl.SFTConfig, a TrainingArguments: named as it resolves
         named = called if called in factory.names else factory.names[0]
         message = f"{choice.code} {named}({shown}) adds L2 to the gradient (coupled){maybe}; {instead}"
         fix, kept = None, ""
