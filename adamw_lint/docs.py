@@ -58,7 +58,7 @@ def _apis(code: str) -> List[str]:
         names = sorted(n for n, c in factory.choices.items() if c.code == code)
         if names:
             choices = ", ".join(f"`{n}`" for n in names)
-            rows.append(f"| `{factory.names[0]}({factory.choice}=…)` | `{factory.weight_decay}` | {choices} |")
+            rows.append(f"| `{catalog.shown_name(factory.names[0])}({factory.choice}=…)` | `{factory.weight_decay}` | {choices} |")
     return rows
 
 

@@ -50,6 +50,8 @@ def _routes() -> Tuple[Dict[str, List[Tuple[int, object]]], Dict[str, List[int]]
 
 
 _BY_NAME, _BY_METHOD = _routes()
+# a route named ``pkg.Class().method`` is a method called on an instance the module builds
+_INSTANCE_METHODS = frozenset(name.rsplit("().", 1)[1] for name in _BY_NAME if "()." in name)
 _BY_MODULE_NAME = [(index, sorted(c.module_names)) for index, c in enumerate(CHECKERS) if c.module_names]
 
 
@@ -432,12 +434,30 @@ def _explicit_init(resolver: Resolver, call: ast.Call, scope: Scope, name: str) 
 
 
 def _callee(resolver: Resolver, call: ast.Call, scope: Scope) -> Optional[str]:
-    """The callee's qualified name; ``builtins.<name>`` for a name bound nowhere (``sum``)."""
+    """The callee's qualified name; ``builtins.<name>`` for a name bound nowhere (``sum``);
+    ``pkg.Class().method`` for a route's method called on an instance built here."""
     name = resolver.qualname(call.func, scope)
+    if name is None and isinstance(call.func, ast.Attribute) and call.func.attr in _INSTANCE_METHODS:
+        built = _instance_of(resolver, call.func.value, scope)
+        return f"{built}().{call.func.attr}" if built is not None else None
     if name is None and isinstance(call.func, ast.Name) \
             and scope.lookup(call.func.id, (call.lineno, call.col_offset)) is None:
         return f"builtins.{call.func.id}"
     return name
+
+
+def _instance_of(resolver: Resolver, expr: ast.expr, scope: Scope) -> Optional[str]:
+    """The class ``expr`` is an instance of: a call of it (``YOLO("n.pt").train(…)``), or a name
+    every binding of which, where it is read, is a call of that one class (``model =
+    YOLO("n.pt")``); None for anything else (a parameter, an attribute, ``model = None`` first)."""
+    if isinstance(expr, ast.Call):
+        return resolver.qualname(expr.func, scope)
+    if not isinstance(expr, ast.Name):
+        return None
+    bindings = resolver.reaching_all(expr, scope)
+    classes = {resolver.qualname(b.value.func, b.scope) if isinstance(b.value, ast.Call) and b.unpacked is None
+               else None for b in bindings}
+    return classes.pop() if len(classes) == 1 else None
 
 
 __all__: Sequence[str] = ("analyze_source", "analyze_tree", "may_contain_findings", "may_contain_text",

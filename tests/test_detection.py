@@ -940,3 +940,52 @@ def test_a_decay_read_from_kwargs_with_itself_as_default_is_no_error():
 
 def test_a_lambda_spreading_its_own_kwargs_is_no_error():
     assert codes("import torch\nmake = lambda params, **kw: torch.optim.Adam(params, **kw)\n") == []
+
+
+# --- a method of an instance the module builds (ultralytics' train, additions §A3) ------------
+
+_YOLO = "from ultralytics import YOLO\n"
+
+
+@pytest.mark.parametrize(
+    "source,expected",
+    [
+        ("model = YOLO('n.pt')\nmodel.train(data='d.yaml', optimizer='Adam')\n", [(3, "AWL101")]),
+        ("YOLO('n.pt').train(optimizer='adam', weight_decay=1e-4)\n", [(2, "AWL101")]),
+        ("model = YOLO('n.pt')\nmodel.train(optimizer='NAdam', weight_decay=wd)\n", [(3, "AWL103")]),
+        ("model = YOLO('n.pt')\nmodel.train(optimizer='RMSprop', cfg='my.yaml')\n", [(3, "AWL103")]),
+        ("model = YOLO('n.pt')\nmodel.train(optimizer='Adam', trainer=None, resume=False)\n", [(3, "AWL101")]),
+        ("model = YOLO('n.pt')\ndef main():\n    model.train(optimizer='Adam')\n", [(4, "AWL101")]),
+        ("if big:\n    model = YOLO('l.pt')\nelse:\n    model = YOLO('n.pt')\nmodel.train(optimizer='Adam')\n",
+         [(6, "AWL101")]),
+        # not ultralytics' configuration, or not one the call decides
+        ("model = YOLO('n.pt')\nmodel.train(optimizer='AdamW')\n", []),
+        ("model = YOLO('n.pt')\nmodel.train(optimizer='auto')\n", []),
+        ("model = YOLO('n.pt')\nmodel.train(optimizer='SGD')\n", []),
+        ("model = YOLO('n.pt')\nmodel.train(data='d.yaml')\n", []),
+        ("model = YOLO('n.pt')\nmodel.train(optimizer='Adam', weight_decay=0.0)\n", []),
+        ("model = YOLO('n.pt')\nmodel.train(optimizer='Adam', trainer=MyTrainer)\n", []),
+        ("model = YOLO('n.pt')\nmodel.train(optimizer='Adam', resume=True)\n", []),
+        ("model = YOLO('n.pt')\nmodel.train(optimizer='Adam', **overrides)\n", []),
+        ("model = YOLO('n.pt')\nmodel.train(optimizer=name)\n", []),
+        # the receiver is not known to be one
+        ("def fit(model):\n    model.train(optimizer='Adam')\n", []),
+        ("model = YOLO('n.pt') if pretrained else None\nmodel.train(optimizer='Adam')\n", []),
+        ("model = None\nif ok:\n    model = YOLO('n.pt')\nmodel.train(optimizer='Adam')\n", []),
+        ("model = YOLO('n.pt')\nmodel = model.to('cuda')\nmodel.train(optimizer='Adam')\n", []),
+        ("import torch\nnet = torch.nn.Linear(2, 2)\nnet.train(optimizer='Adam')\n", []),
+        ("model = Other('n.pt')\nmodel.train(optimizer='Adam')\n", []),
+    ],
+)
+def test_ultralytics_train_names_its_optimizer(source, expected):
+    assert codes(_YOLO + source) == expected
+
+
+def test_ultralytics_message_says_the_default_decay_and_what_may_replace_it():
+    plain, = findings(_YOLO + "m = YOLO('n.pt')\nm.train(optimizer='Adam')\n")
+    assert "ultralytics.YOLO(…).train(optimizer='Adam', weight_decay=0.0005 by default)" in plain.message
+    assert "if it is non-zero" not in plain.message and plain.fix is not None
+    configured, = findings(_YOLO + "m = YOLO('n.pt')\nm.train(optimizer='Adam', cfg='c.yaml')\n")
+    assert "unless cfg sets it" in configured.message and "if it is non-zero" in configured.message
+    rtdetr, = findings("from ultralytics.models.rtdetr.model import RTDETR as R\nR('l.pt').train(optimizer='Adamax')\n")
+    assert rtdetr.code == "AWL103" and "ultralytics.models.rtdetr.model.RTDETR(…).train" in rtdetr.message

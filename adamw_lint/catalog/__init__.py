@@ -26,7 +26,7 @@ __all__ = [
     "REGULARIZER_STRINGS", "KERAS_OPTIMIZER_GETTERS", "KERAS_OPTIMIZER_STRINGS", "OPTIMIZER_NAME_TABLES", "FOLLOWED_WORDS", "OPTAX_CHAINS", "OPTAX_OPTIMIZERS",
     "OPTIMIZERS_BY_NAME", "FACTORIES_BY_NAME", "WRAPPERS_BY_NAME", "TRAINING_OPTIMIZERS_BY_NAME",
     "L2_PENALTIES_BY_NAME", "OPTAX_CHAINS_BY_NAME", "TRAINING_ROOTS", "STAR_IMPORTED", "DECAY_PARAMETERS", "all_rows",
-    "codes_of", "trigger_words",
+    "codes_of", "shown_name", "trigger_words",
 ]
 
 
@@ -90,6 +90,11 @@ def all_rows() -> Iterator[object]:
     yield rows["SQUARED_NORMS"]
 
 
+def shown_name(name: str) -> str:
+    """A catalog name as messages and docs show it: ``pkg.YOLO(…).train`` for ``pkg.YOLO().train``."""
+    return name.replace("().", "(…).")
+
+
 def codes_of(row: object) -> Tuple[str, ...]:
     """The codes a row's invalid examples may produce."""
     if isinstance(row, OptimizerApi):
@@ -119,7 +124,8 @@ def trigger_words() -> Tuple[str, ...]:
     # ``in`` before ``_covers``: most pairs share no text (this runs at every start: 1.2 -> 0.4 ms)
     for row in rows:
         if row.adaptive if isinstance(row, TrainingOptimizer) else codes_of(row):
-            words |= {name.rsplit(".", 1)[1] for name in row.names
+            # a method of an instance (``pkg.YOLO().train``): the class, which builds the instance here
+            words |= {name.split("().", 1)[0].rsplit(".", 1)[1] for name in row.names
                       if not any(w in name and _covers(w, name) for w in words)}
     adaptive = {name for row in table["TRAINING_OPTIMIZERS"] if row.adaptive for name in row.names}
     # a name a getter maps to an adaptive class (``dnn_optimizer='RMSProp'``) is the word there

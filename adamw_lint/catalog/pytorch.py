@@ -546,6 +546,17 @@ _HF_COUPLED = {
     for name in ("adagrad", "rmsprop", "rmsprop_bnb", "rmsprop_bnb_8bit", "rmsprop_bnb_32bit")
 }
 
+# ultralytics 8.4.190: the models whose ``train`` runs ``BaseTrainer.build_optimizer`` (additions §A3)
+_ULTRALYTICS_MODELS = tuple(
+    f"{module}.{cls}().train"
+    for cls, home in (("YOLO", "yolo"), ("YOLOWorld", "yolo"), ("YOLOE", "yolo"), ("RTDETR", "rtdetr"))
+    for module in ("ultralytics", "ultralytics.models", f"ultralytics.models.{home}", f"ultralytics.models.{home}.model")
+)
+_ULTRALYTICS_COUPLED = {
+    "adam": Choice("AWL101", "AdamW"),
+    **{name: Choice("AWL103", advice="use optimizer='AdamW'") for name in ("adamax", "nadam", "radam", "rmsprop")},
+}
+
 FACTORIES: Tuple[OptimizerFactory, ...] = (
     OptimizerFactory(
         names=(
@@ -602,6 +613,30 @@ FACTORIES: Tuple[OptimizerFactory, ...] = (
                 "args = TrainingArguments('out', optim='rmsprop_bnb_8bit', weight_decay=0.01)\n"
             ),
             Example("from trl import SFTConfig\nargs = SFTConfig('out', optim='adagrad', weight_decay=0.01)\n"),
+        ),
+    ),
+    OptimizerFactory(
+        names=_ULTRALYTICS_MODELS,
+        # ``train(trainer=None, **kwargs)``; the keywords are the training configuration's
+        # (ultralytics/cfg/default.yaml), which a ``cfg`` file replaces and the call's keywords override
+        signature_text="trainer=None, *, optimizer='auto', weight_decay=0.0005, cfg=None, resume=False, **kwargs",
+        choice="optimizer",
+        choices=_ULTRALYTICS_COUPLED,
+        opaque_when=("trainer", "resume"),
+        defaults_from="cfg",
+        source="additions §A3",
+        valid=(
+            "from ultralytics import YOLO\nmodel = YOLO('yolo11n.pt')\nmodel.train(data='coco8.yaml', optimizer='AdamW')\n",
+            "from ultralytics import YOLO\nmodel = YOLO('yolo11n.pt')\nmodel.train(data='coco8.yaml', optimizer='Adam', weight_decay=0.0)\n",
+            "from ultralytics import YOLO\nmodel = YOLO('yolo11n.pt')\nmodel.train(data='coco8.yaml', optimizer='SGD')\n",
+            "from ultralytics import YOLO\nmodel = YOLO('yolo11n.pt')\nmodel.train(data='coco8.yaml', optimizer='Adam', resume=True)\n",
+        ),
+        invalid=(
+            Example(
+                "from ultralytics import YOLO\nmodel = YOLO('yolo11n.pt')\nmodel.train(data='coco8.yaml', optimizer='Adam')\n",
+                "from ultralytics import YOLO\nmodel = YOLO('yolo11n.pt')\nmodel.train(data='coco8.yaml', optimizer='AdamW')\n",
+            ),
+            Example("from ultralytics import RTDETR\nRTDETR('rtdetr-l.pt').train(data='coco8.yaml', optimizer='RMSprop')\n"),
         ),
     ),
 )

@@ -50,7 +50,8 @@ RULES: Tuple[Rule, ...] = (
             "Finds Adam optimizers whose `weight_decay` is added to the gradient (coupled L2): "
             "`torch.optim.Adam` without `decoupled_weight_decay=True`, apex/DeepSpeed `FusedAdam` "
             "with `adam_w_mode=False`, `DeepSpeedCPUAdam` with `adamw_mode=False`, timm "
-            "`opt=\"adam\"`/`\"fusedadam\"`, and a param group that turns AdamW's decoupling off."
+            "`opt=\"adam\"`/`\"fusedadam\"`, ultralytics `model.train(optimizer=\"Adam\")` (its weight_decay "
+            "defaults to 5e-4), and a param group that turns AdamW's decoupling off."
         ),
         why=_WHY_COUPLED,
         fix_safety=(
@@ -90,7 +91,8 @@ RULES: Tuple[Rule, ...] = (
         what=(
             "Finds adaptive optimizers that can only apply coupled L2 (`Adamax`, `Adagrad`, "
             "`RMSprop`, `Adadelta`, bitsandbytes `RMSprop*`/`Adagrad*`, torch_optimizer `Yogi`, "
-            "`AdaBound`, …, timm `opt=\"rmsprop\"`, Hugging Face `optim=\"adagrad\"`/`\"rmsprop*\"`) "
+            "`AdaBound`, …, timm `opt=\"rmsprop\"`, Hugging Face `optim=\"adagrad\"`/`\"rmsprop*\"`, "
+            "ultralytics `optimizer=\"NAdam\"`/`\"RMSprop\"`/…) "
             "with a weight decay that is, or may be, non-zero."
         ),
         why=_WHY_COUPLED,

@@ -151,7 +151,8 @@ class Choice(Record):
 
 
 class OptimizerFactory(Record):
-    """A function that builds an optimizer from a name string (timm, Hugging Face)."""
+    """A function that builds an optimizer from a name string (timm, Hugging Face), or a method
+    of an instance the module builds, named ``pkg.Class().method`` (ultralytics' ``train``)."""
 
     signature = _signature
 
@@ -162,6 +163,10 @@ class OptimizerFactory(Record):
     source: str
     weight_decay: str = "weight_decay"
     prefixes: Tuple[str, ...] = ()  # wrappers written before the name ("lookahead_adam")
+    # arguments that, given (not None or False), decide the optimizer out of sight: a custom
+    # trainer class, the arguments of a resumed run
+    opaque_when: Tuple[str, ...] = ()
+    defaults_from: Optional[str] = None  # an argument that, given, replaces the defaults (a config file)
     valid: Tuple[str, ...] = ()
     invalid: Tuple[Example, ...] = ()
 

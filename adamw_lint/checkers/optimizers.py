@@ -57,7 +57,7 @@ class OptimizerChecker(Checker):
         if isinstance(row, OptimizerApi):
             finding = self.check_optimizer(row, name, call.func, self.ctx.call_args(call, scope), call, scope)
         elif isinstance(row, OptimizerFactory):
-            finding = self.check_factory(row, call, scope)
+            finding = self.check_factory(row, call, scope, name)
         else:
             assert isinstance(row, OptimizerWrapper)
             finding = self.check_wrapper(row, call, scope)
@@ -345,7 +345,7 @@ class OptimizerChecker(Checker):
         return (finding,) if finding else ()
 
     # factories: timm create_optimizer_v2(opt="adam"), TrainingArguments(optim="adagrad") -----------
-    def check_factory(self, factory: OptimizerFactory, call: ast.Call, scope: Scope) -> Optional[Finding]:
+    def check_factory(self, factory: OptimizerFactory, call: ast.Call, scope: Scope, name: str) -> Optional[Finding]:
         ctx = self.ctx
         bound = ctx.bind(call, scope, factory.signature)
         choice_expr = bound.get(factory.choice)
@@ -359,18 +359,29 @@ class OptimizerChecker(Checker):
             parts = parts[1:]
         chosen = "_".join(parts)
         choice = factory.choices.get(chosen)
-        wd = bound.get(factory.weight_decay)
-        if choice is None or wd is ABSENT or wd is HIDDEN or ctx.nonzero(wd, scope) is False:
+        if choice is None or any(_given(ctx, bound.get(name), scope) for name in factory.opaque_when):
             return None
-        maybe = "" if ctx.nonzero(wd, scope) else " if it is non-zero"
-        shown = (f"{factory.choice}={literal!r}, {factory.weight_decay}={ctx.text(wd)}"  # type: ignore[arg-type]
-                 f"{default_note(ctx, wd, scope)}")
+        wd = bound.get(factory.weight_decay)
+        if wd is ABSENT:  # ultralytics' default is 5e-4; Hugging Face's and timm's 0
+            default = factory.signature.default(factory.weight_decay)
+            if not default:
+                return None
+            replaced = factory.defaults_from is not None and _given(ctx, bound.get(factory.defaults_from), scope)
+            maybe = " if it is non-zero" if replaced else ""
+            shown = (f"{factory.choice}={literal!r}, {factory.weight_decay}={default!r} by default"
+                     f"{f' unless {factory.defaults_from} sets it' if replaced else ''}")
+        else:
+            if wd is HIDDEN or ctx.nonzero(wd, scope) is False:
+                return None
+            maybe = "" if ctx.nonzero(wd, scope) else " if it is non-zero"
+            shown = (f"{factory.choice}={literal!r}, {factory.weight_decay}={ctx.text(wd)}"  # type: ignore[arg-type]
+                     f"{default_note(ctx, wd, scope)}")
         if choice.replacement:
             instead = f"use {factory.choice}={choice.replacement!r} and re-tune {factory.weight_decay}"
         else:
             instead = f"there is no decoupled form; {choice.advice}"
-        called = ctx.qualname(call.func, scope)  # trl.SFTConfig, a TrainingArguments: named as it resolves
-        named = called if called in factory.names else factory.names[0]
+        called = ctx.qualname(call.func, scope) or name  # trl.SFTConfig, a TrainingArguments: named as it resolves
+        named = catalog.shown_name(called if called in factory.names else factory.names[0])
         message = f"{choice.code} {named}({shown}) adds L2 to the gradient (coupled){maybe}; {instead}"
         fix, kept = None, ""
         if choice.replacement and isinstance(choice_expr, ast.Constant) and ctx.fixes:
@@ -382,6 +393,11 @@ class OptimizerChecker(Checker):
                                                  (Edit("replace", ctx.span(choice_expr), new),)),
                                         chosen, choice.replacement, call, call.func, scope)
         return Finding(choice.code, message, ctx.span(call)).with_fix(fix, kept)
+
+
+def _given(ctx: Context, value: object, scope: Scope) -> bool:
+    """Whether an argument is given something other than None or False (or is out of sight)."""
+    return value is HIDDEN or isinstance(value, ast.expr) and ctx.literal(value, scope) not in (None, False)
 
 
 def _passed_by(outer: Args, value: object) -> bool:
