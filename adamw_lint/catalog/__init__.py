@@ -124,8 +124,10 @@ def trigger_words() -> Tuple[str, ...]:
     # ``in`` before ``_covers``: most pairs share no text (this runs at every start: 1.2 -> 0.4 ms)
     for row in rows:
         if row.adaptive if isinstance(row, TrainingOptimizer) else codes_of(row):
-            # a method of an instance (``pkg.YOLO().train``): the class, which builds the instance here
-            words |= {name.split("().", 1)[0].rsplit(".", 1)[1] for name in row.names
+            # a method of an instance (``pkg.YOLO().train``): its package, which the import of the
+            # class that builds the instance here names ("YOLO" alone passes every YOLOX and YOLO_HEAD
+            # of other libraries); only a project module that star-exports the class escapes it
+            words |= {name.split(".", 1)[0] if "()." in name else name.rsplit(".", 1)[1] for name in row.names
                       if not any(w in name and _covers(w, name) for w in words)}
     adaptive = {name for row in table["TRAINING_OPTIMIZERS"] if row.adaptive for name in row.names}
     # a name a getter maps to an adaptive class (``dnn_optimizer='RMSProp'``) is the word there
