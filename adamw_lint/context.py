@@ -382,7 +382,7 @@ class Context:
             self.limit_hit = (f"{name.id} and the other dicts filled in its scope were not followed (more than "
                               f"{_FLOW_BUDGET:,} statements x dicts); findings in this file may be missing")
             return {}, True
-        if not _followed(uses):
+        if not _followed(uses, (name.lineno, name.col_offset)):
             return {}, True
         bindings = self.resolver.reaching_all(name, scope)
         if not bindings or any(b.scope is not scope for b in bindings):
@@ -571,7 +571,7 @@ class Context:
 
 # calls that only read what they are given: an attribute logged or printed is not changed
 _READERS = frozenset({"print", "pprint", "pformat", "repr", "str", "len", "format", "info", "debug", "warning", "warn",
-                      "error", "log", "dict", "copy", "deepcopy", "dumps", "update"})  # ``config.update(x.kw)`` reads it
+                      "error", "log", "dict", "copy", "deepcopy", "dumps", "update", "isinstance", "type"})  # ``config.update(x.kw)`` reads it
 _BY_NAME = frozenset({"setattr", "getattr", "delattr"})  # what they reach by its name may be changed
 
 
@@ -603,9 +603,10 @@ class DictUses:
     """How the code of one scope uses what a name holds as a dict (``dict_uses``): its fills by
     key (``name["k"] = v``, ``name.update(k=v)``, and the keys removed or changed otherwise:
     where → the value set), whether any key may change (a computed key, ``clear()``), and whether it
-    escapes (handed to a call or to another name, named in a nested scope: changed there, maybe)."""
+    escapes (handed to another name, named in a nested scope: changed there, maybe; or handed to a
+    call, ``handed``)."""
 
-    __slots__ = ("fills", "defaults", "taken", "changed", "escaped")
+    __slots__ = ("fills", "defaults", "taken", "changed", "escaped", "handed")
 
     def __init__(self) -> None:
         # key → where → the value set there; ``REMOVED`` for ``del name["k"]``/``name.pop("k")``
@@ -614,6 +615,13 @@ class DictUses:
         self.taken: Set[Tuple[int, int]] = set()  # where a ``name.pop("k")`` is used: its value lives on
         self.changed = False
         self.escaped = False
+        # where it is an argument of a call, which may change it: a read that hands it to the call
+        # it is read for (``ClippedAdam(kw)``) still sees what was filled before (``_followed``)
+        self.handed: Set[Tuple[int, int]] = set()
+
+    def escapes(self) -> bool:
+        """Whether the dict may change out of sight anywhere in the scope."""
+        return self.escaped or bool(self.handed)
 
 
 _FILLED_KEYS = 32  # keys of one dict read through the flow, each asked at every read: more is generated code
@@ -672,10 +680,11 @@ def dict_uses(home: ast.AST) -> Dict[str, DictUses]:
     return found
 
 
-def _followed(uses: DictUses) -> bool:
+def _followed(uses: DictUses, read: Optional[Tuple[int, int]] = None) -> bool:
     """Whether a dict's fills are read through the flow: not changed or escaped in ways not
-    followed, and no more keys and fills than generated code has."""
-    return not (uses.changed or uses.escaped or len(uses.fills) > _FILLED_KEYS
+    followed (but handed to a call by the ``read`` itself), and no more keys and fills than
+    generated code has."""
+    return not (uses.changed or uses.escaped or uses.handed - {read} or len(uses.fills) > _FILLED_KEYS
                 or any(len(where) > _FILLS_PER_KEY for where in uses.fills.values()))
 
 
@@ -772,7 +781,14 @@ def _note_use(uses: DictUses, node: ast.Name, parent: ast.AST, grand: Optional[a
     if isinstance(parent, (ast.If, ast.While, ast.IfExp, ast.Assert)) and parent.test is node \
             or isinstance(parent, ast.UnaryOp):
         return  # ``if name:``, ``not name`` (``name or {}`` may be another name for it)
+    if isinstance(parent, (ast.IfExp, ast.BoolOp)) and isinstance(grand, ast.Assign) and len(grand.targets) == 1 \
+            and isinstance(grand.targets[0], ast.Name) and grand.targets[0].id == node.id:
+        return  # ``kw = kw or {}``, ``kw = kw if isinstance(kw, dict) else {}``: the same name holds it
     if _read_only(parent) and any(a is node for a in parent.args):  # type: ignore[attr-defined]
+        return
+    if isinstance(parent, ast.Call) and any(a is node for a in parent.args) \
+            or isinstance(parent, ast.keyword) and isinstance(grand, ast.Call):
+        uses.handed.add(at)
         return
     uses.escaped = True
 

@@ -209,7 +209,7 @@ def _same_value(ctx: "Context", one: ast.expr, one_scope: Scope, other: ast.expr
             from .context import dict_uses
 
             uses = dict_uses(binding.scope.node).get(root.id)
-            if uses is not None and (uses.changed or uses.escaped or node.slice.value in uses.fills):  # type: ignore[attr-defined]
+            if uses is not None and (uses.changed or uses.escapes() or node.slice.value in uses.fills):  # type: ignore[attr-defined]
                 return False  # ``cfg["optimizer"] = "adam"``, ``downgrade(cfg)``
             node = node.value
         else:  # ``name.lower()``

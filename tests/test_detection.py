@@ -480,6 +480,24 @@ def test_pyro_optimizers_take_the_optimizers_options_as_one_dict():
     assert codes(quiet) == []
 
 
+@pytest.mark.parametrize("body,expected", [
+    ('kw = dict(lr=5e-3)\n    kw.update({"weight_decay": 1e-4})', "AWL103"),
+    ('kw = dict(lr=5e-3)\n    kw["weight_decay"] = 1e-4', "AWL103"),
+    # the dict held under the same name, filled where the caller did not set it (scvi-tools' decipher)
+    ('kw = kw if isinstance(kw, dict) else {}\n    if "weight_decay" not in kw.keys():\n'
+     '        kw.update({"weight_decay": 1e-4})', "AWL103"),
+    ('kw = kw or {}\n    kw.setdefault("weight_decay", 1e-4)', "AWL103"),
+    ('kw = dict(lr=5e-3)\n    kw["weight_decay"] = 0.0', None),
+    # handed to another call first, which may change it: nothing is read from it
+    ('kw = dict(lr=5e-3)\n    kw["weight_decay"] = 1e-4\n    prepare(kw)', None),
+    ('kw = dict(lr=5e-3)\n    kw["weight_decay"] = 1e-4\n    alias = kw', None),
+])
+def test_a_dict_filled_before_the_call_it_is_handed_to(body, expected):
+    # the call that reads the dict is handed it (pyro's optim_args), not spread with ``**``
+    source = f"import pyro.optim\n\ndef build(kw=None):\n    {body}\n    return pyro.optim.ClippedAdam(optim_args=kw)\n"
+    assert codes(source) == ([(source.count("\n"), expected)] if expected else [])
+
+
 def test_keras_decay_from_a_spread_dict():
     source = ("from keras import optimizers\n\ndef build(model, decay=1e-6):\n    args = {'lr': 1e-3, 'decay': decay}\n"
               "    return optimizers.Adam(**args)\n")
