@@ -415,6 +415,16 @@ class Resolver:
         ):
             base = self.qualname(expr.args[0], scope, depth)
             return f"{base}.{expr.args[1].value}" if base else None
+        if isinstance(expr, ast.Call) and len(expr.args) == 1 and not expr.keywords \
+                and isinstance(expr.args[0], ast.Constant) and isinstance(expr.args[0].value, str) \
+                and not expr.args[0].value.startswith("."):
+            # torch = importlib.import_module("torch") (a soft dependency); __import__("a.b") returns a
+            module = expr.args[0].value
+            if isinstance(expr.func, ast.Name) and expr.func.id == "__import__" \
+                    and scope.lookup("__import__", _pos(expr)) is None:
+                return module.split(".", 1)[0]
+            if self.qualname(expr.func, scope, depth + 1) == "importlib.import_module":
+                return module
         return None
 
     def _from_star(self, name: str, module: Scope) -> Optional[str]:

@@ -35,6 +35,21 @@ def test_import_styles_resolve(imports, call):
     assert codes(f"{imports}\nopt = {call}(params, weight_decay=1e-4)\n") == [(2, "AWL101")]
 
 
+@pytest.mark.parametrize("binding,reported", [
+    ('import importlib\ntorch = importlib.import_module("torch")', True),  # a soft dependency (sktime)
+    ('from importlib import import_module\ntorch = import_module("torch")', True),
+    ('torch = __import__("torch")', True),
+    ('torch = __import__("torch.nn")', True),  # __import__ returns the package at the top
+    ('import importlib\ntorch = importlib.import_module(name)', False),
+    ('import importlib\ntorch = importlib.import_module(".torch", "mypkg")', False),
+    ('def __import__(name):\n    return None\ntorch = __import__("torch")', False),
+    ('import importlib\ntorch = importlib.import_module("torch")\ntorch = stub', False),
+])
+def test_a_module_imported_by_a_call_of_its_literal_name(binding, reported):
+    source = f"{binding}\nopt = torch.optim.Adam(p, weight_decay=1e-4)\n"
+    assert codes(source) == ([(source.count("\n"), "AWL101")] if reported else [])
+
+
 def test_the_last_star_import_that_binds_a_name_wins():
     # bitsandbytes' Adam decays decoupled (semantics §5.3): the star import of it that comes last
     # makes ``Adam`` its own, and the one that comes first leaves it torch's
