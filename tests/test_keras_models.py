@@ -384,3 +384,33 @@ def test_a_loss_read_from_a_dict_or_list_of_terms_is_the_entry_read(kept, read, 
     assert codes(source) == ([(10, "AWL202")] if reported else [])
     local = source.replace("self.terms", "terms")
     assert codes(local) == ([(10, "AWL202")] if reported else [])
+
+
+_REG = "keras.Sequential([layers.Dense(3, kernel_regularizer=regularizers.l2(1e-4))])"
+
+
+@pytest.mark.parametrize("builder,use,expected", [  # reported at the construction
+    # a function or method of the module returns the optimizer (mediapipe-model-maker's _create_optimizer)
+    ("def make_opt():\n    return keras.optimizers.Adam(1e-3)\n", f"model = {_REG}\nmodel.compile(optimizer=make_opt(), loss='mse')\n",
+     [(5, "AWL201")]),
+    ("def make_opt(name):\n    if name == 'sgd':\n        return keras.optimizers.SGD(0.1)\n    return keras.optimizers.RMSprop()\n",
+     f"model = {_REG}\nopt = make_opt('rms')\nmodel.compile(optimizer=opt, loss='mse')\n", [(7, "AWL201")]),
+    ("def get_optimizer(lr):\n    return tf.compat.v1.train.AdamOptimizer(lr)\n",
+     "def build(w, base, wd=5e-4):\n    loss = base + wd * tf.nn.l2_loss(w)\n    return get_optimizer(1e-3).minimize(loss)\n",
+     [(5, "AWL202")]),
+    ("class Task:\n    def _create_optimizer(self):\n        return keras.optimizers.Adam(1e-3)\n\n"
+     "    def train(self):\n        self._model = " + _REG + "\n        self._optimizer = self._create_optimizer()\n"
+     "        self._model.compile(optimizer=self._optimizer, loss='mse')\n", "", [(6, "AWL201")]),
+    # not adaptive, not the model with the regularizers, or a def nested in the builder
+    ("def make_opt():\n    return keras.optimizers.SGD(0.1)\n", f"model = {_REG}\nmodel.compile(optimizer=make_opt(), loss='mse')\n", []),
+    ("def make_opt():\n    return keras.optimizers.Adam(1e-3)\n",
+     "model = keras.Sequential([layers.Dense(3)])\nmodel.compile(optimizer=make_opt(), loss='mse')\n", []),
+    ("def make_opt():\n    def other():\n        return keras.optimizers.Adam(1e-3)\n    return keras.optimizers.SGD(0.1)\n",
+     f"model = {_REG}\nmodel.compile(optimizer=make_opt(), loss='mse')\n", []),
+    # a sibling class's method of that name is not the one self runs
+    ("class Base:\n    pass\n\nclass A(Base):\n    def _opt(self):\n        return keras.optimizers.Adam()\n\n"
+     "class B(Base):\n    def _opt(self):\n        return keras.optimizers.SGD()\n\n"
+     "    def train(self):\n        m = " + _REG + "\n        m.compile(optimizer=self._opt(), loss='mse')\n", "", []),
+])
+def test_an_optimizer_returned_by_a_builder_of_the_module(builder, use, expected):
+    assert codes(builder + use) == expected

@@ -32,7 +32,7 @@ from ..files import text_words
 from ..findings import Finding, place
 from ..project import legacy_keras
 from ..records import Record
-from ..scope import Binding, Resolver, Scope, names_class
+from ..scope import Binding, Resolver, Scope, kept_on, names_class
 from ..summaries import ClassMembers, Module, Reach, method_parameters, stored_parameters
 from .base import Checker
 
@@ -450,9 +450,11 @@ class KerasTfChecker(Checker):
     def _optimizers(self, expr: ast.expr, scope: Scope) -> List[_Optimizer]:
         """The adaptive optimizer constructions ``expr`` may hold: followed through every
         assignment that can reach a variable (``if …: opt = Adam(…)`` / ``else: opt = SGD(…)``),
-        both arms of ``A if c else B``, and wrappers that take the optimizer as their first
-        argument, ``optimizer=`` or ``inner_optimizer=`` (``LossScaleOptimizer(opt)``, ``hvd.DistributedOptimizer(opt)``,
-        a moving average): a wrapped optimizer still decides how the gradient is scaled."""
+        both arms of ``A if c else B``, what a function or method of this module that builds
+        it returns (``make_optimizer()``, ``self._create_optimizer()``), and wrappers that take
+        the optimizer as their first argument, ``optimizer=`` or ``inner_optimizer=``
+        (``LossScaleOptimizer(opt)``, ``hvd.DistributedOptimizer(opt)``, a moving average): a
+        wrapped optimizer still decides how the gradient is scaled."""
         found: Dict[int, _Optimizer] = {}
         stack, seen = [(expr, scope)], set()
         chosen = False  # one of several values the variable may hold
@@ -468,8 +470,13 @@ class KerasTfChecker(Checker):
                     if chosen:
                         optimizer.chosen = True
                 elif self.ctx.qualname(expr.func, scope) not in self.routes:  # not SGD itself
+                    builders = self._builders(expr, scope)
+                    returned = [(value, self.ctx.resolver.scope_of(builder)) for builder in builders
+                                for value in _returned(builder)]
+                    chosen = chosen or len(returned) > 1
+                    stack += [(value, inner_scope) for value, inner_scope in returned if inner_scope is not None]
                     inner = _argument(expr, 0, "optimizer") or _argument(expr, 0, "inner_optimizer")  # Keras 3
-                    if inner is not None:
+                    if inner is not None and not builders:
                         stack.append((inner, scope))
             elif isinstance(expr, ast.IfExp):
                 stack += [(expr.body, scope), (expr.orelse, scope)]
@@ -486,6 +493,20 @@ class KerasTfChecker(Checker):
                 # a parameter's default: what it holds unless passed (``optimizer=Adam(1e-3)``)
                 stack += [(b.default, b.scope.parent or b.scope) for b in bindings if b.default is not None]
         return list(found.values())
+
+    def _builders(self, call: ast.Call, scope: Scope) -> List[ast.AST]:
+        """The defs of this module ``call`` runs: the function a name is bound to there, or the
+        methods of that name in the lineage of ``self``'s class (an override included)."""
+        if isinstance(call.func, ast.Name):
+            binding = self.ctx.reaching(call.func, scope)
+            node = binding.node if binding is not None else None
+            return [node] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else []
+        member = self.members.self_attribute(call.func, scope)
+        if member is None:
+            return []
+        cls, name = member
+        return [method for c in self.members.lineage(cls) for method in c.body
+                if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and method.name == name]
 
     def _last(self, name: ast.Name, scope: Scope) -> List[Binding]:
         binding = self.ctx.reaching(name, scope)
@@ -1355,6 +1376,23 @@ def _entry(container: ast.AST, key: ast.expr) -> Optional[ast.expr]:
             and not any(isinstance(e, ast.Starred) for e in container.elts) and -len(container.elts) <= key.value < len(container.elts):
         return container.elts[key.value]
     return None
+
+
+def _returned(function: ast.AST) -> List[ast.expr]:
+    """The values ``function``'s own ``return`` statements give (not those of a def nested in it)."""
+    def collect() -> List[ast.expr]:
+        found: List[ast.expr] = []
+        stack: List[ast.AST] = list(getattr(function, "body", []))
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Return):
+                if node.value is not None:
+                    found.append(node.value)
+            elif not isinstance(node, (*_DEFS, ast.Lambda)):
+                stack.extend(ast.iter_child_nodes(node))
+        return found
+
+    return kept_on(function, "_returned", None, collect)
 
 
 def _unknown() -> None:
