@@ -18,7 +18,7 @@ from .records import Record
 from . import flow, ruled_out
 from .branches import outcomes_at
 from .scope import Binding, Resolver, Scope, is_unknown
-from .summaries import ClassMembers
+from .summaries import ClassMembers, method_parameters
 
 if TYPE_CHECKING:
     from .project_index import ProjectIndex
@@ -132,6 +132,7 @@ class Context:
         # scope (``self.kw = {"weight_decay": wd}`` in ``__init__``, spread in another method)
         self._homes: Dict[int, Tuple[ast.expr, Scope]] = {}
         self._members: Optional[ClassMembers] = None
+        self._callers: Optional[Dict[str, List[Tuple[ast.Call, Scope]]]] = None  # callee's name → the module's calls
         self._uses: Dict[str, Optional[List[Optional[ast.ClassDef]]]] = {}  # ``_attribute_uses``
         self._conditional: Dict[int, Tuple[Tuple[int, int], Scope]] = {}  # id of a value a fill may set → where
         self._filled_names: Dict[int, int] = {}  # id of a scope's ``dict_uses`` → how many of its names are filled
@@ -195,6 +196,37 @@ class Context:
     def reaching(self, name: ast.Name, scope: Scope) -> Optional[Binding]:
         """The binding of ``name`` that holds its value where it is used (the last one before)."""
         return self.resolver.reaching(name, scope)
+
+    def passed(self, function_scope: Scope, parameter: str) -> List[Tuple[ast.expr, Scope]]:
+        """The expressions this module's calls pass for ``parameter`` of the function whose scope
+        is ``function_scope``: direct calls of it, and ``self.<name>(…)`` in its class family (a
+        loss built in one method and minimized by a helper method that takes it)."""
+        function = function_scope.node
+        assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+        owner = function_scope.parent.node if function_scope.parent is not None else None
+        family = self.members.family(owner) if isinstance(owner, ast.ClassDef) else []
+        params = method_parameters(function) if family else [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+        if self._callers is None:
+            self._callers = {}
+            for call, scope in self.resolver.calls:
+                name = call.func.id if isinstance(call.func, ast.Name) else \
+                    call.func.attr if isinstance(call.func, ast.Attribute) else None
+                if name is not None:
+                    self._callers.setdefault(name, []).append((call, scope))
+        found: List[Tuple[ast.expr, Scope]] = []
+        for call, scope in self._callers.get(function.name, ()):
+            if family:
+                member = self.members.self_attribute(call.func, scope)
+                if member is None or not any(member[0] is c for c in family):
+                    continue
+            else:
+                binding = self.reaching(call.func, scope) if isinstance(call.func, ast.Name) else None
+                if binding is None or binding.node is not function:
+                    continue
+            given = given_argument(call, params, parameter)
+            if given is not None and not isinstance(given, ast.Starred):
+                found.append((given, scope))
+        return found
 
     def number(self, expr: ast.expr, scope: Scope) -> Optional[float]:
         """A literal int or float (not a bool), else None."""
@@ -800,6 +832,16 @@ def _read_only(parent: Optional[ast.AST]) -> bool:
     func = parent.func
     name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
     return name in _READERS
+
+
+def given_argument(call: ast.Call, positional: Sequence[str], name: str) -> Optional[ast.expr]:
+    """What ``call`` passes for the parameter ``name``: by keyword, or at its place among the
+    parameters it can fill by position (``positional``); not known after a ``*args``."""
+    found = next((kw.value for kw in call.keywords if kw.arg == name), None)
+    at = positional.index(name) if found is None and name in positional else len(call.args)
+    if at < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[:at + 1]):
+        found = call.args[at]
+    return found
 
 
 def _is_builtin(call: ast.Call, name: str, scope: Scope) -> bool:

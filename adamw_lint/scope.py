@@ -563,6 +563,13 @@ def _handler_table(cls: type) -> Dict[type, Callable[[Resolver, ast.AST], None]]
 Resolver._handlers = _handler_table(Resolver)
 
 
+def is_parameter(binding: Binding) -> bool:
+    """A parameter of the function whose scope holds it (bound at the ``def`` itself)."""
+    function = binding.scope.node
+    return (binding.scope.kind == "function" and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and binding.pos == (function.lineno, function.col_offset) and binding.qualname is None)
+
+
 def kept_on(node: ast.AST, kind: str, key: Hashable, compute: Callable[[], _Kept]) -> _Kept:
     """``compute()``, kept on ``node`` under ``kind`` and ``key``: an answer about a tree that is
     asked again and again lives as long as the tree."""

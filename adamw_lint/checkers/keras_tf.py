@@ -27,12 +27,12 @@ from typing import (AbstractSet, Any, Callable, Dict, FrozenSet, Hashable, Itera
 from .. import catalog
 from ..branches import Chosen, chosen_calls, rules_out
 from ..catalog import TrainingOptimizer
-from ..context import ABSENT, HIDDEN, Alternative, dict_uses
+from ..context import ABSENT, HIDDEN, Alternative, dict_uses, given_argument
 from ..files import text_words
 from ..findings import Finding, place
 from ..project import legacy_keras
 from ..records import Record
-from ..scope import Binding, Resolver, Scope, kept_on, names_class
+from ..scope import Binding, Resolver, Scope, is_parameter, kept_on, names_class
 from ..summaries import ClassMembers, Module, Reach, method_parameters, stored_parameters
 from .base import Checker
 
@@ -185,7 +185,6 @@ class KerasTfChecker(Checker):
         self.members = ctx.members
         self._paths: Dict[int, str] = {}  # id of another project module's scope → its path as shown
         self._foreign: List[Resolver] = []  # those modules' resolvers
-        self._callers: Optional[Dict[str, List[Tuple[ast.Call, Scope]]]] = None  # callee name → this module's calls
         self._sites: Optional[List[Tuple[_Site, Scope]]] = None  # every weight regularizer of the module
         # walks are deterministic once collecting is done: every optimizer's report asks about the
         # same models again (``_unclaimed``), and a project's builders make each walk long
@@ -394,7 +393,7 @@ class KerasTfChecker(Checker):
         the first that the call's arguments do not rule out (``optimizer('sgd', loss, lr)`` takes
         another branch)."""
         for parameter, positional, qualname, where, chosen in summaries:
-            given = _given(call, positional, parameter)
+            given = given_argument(call, positional, parameter)
             if given is None or self._rules_out(call, scope, positional, chosen):
                 continue
             name = f"{qualname} (built at {where}, called as {self.ctx.text(call.func)})"
@@ -405,7 +404,7 @@ class KerasTfChecker(Checker):
         """Whether ``call`` passes (or leaves at its default) a string that takes the helper away
         from a branch (unknown: not)."""
         def passed(selector: str, default: object) -> object:
-            given = _given(call, positional, selector)
+            given = given_argument(call, positional, selector)
             return self.ctx.literal(given, scope) if given is not None else default
 
         return rules_out(chosen, passed)
@@ -777,37 +776,6 @@ class KerasTfChecker(Checker):
         site = _Site(expr.lineno, "regularizer", number, penalty.gradient_factor, self._where(scope))  # type: ignore[arg-type]
         return site, (coefficient, value_scope)  # type: ignore[return-value]
 
-    def _passed(self, function_scope: Scope, parameter: str) -> List[Tuple[ast.AST, Scope]]:
-        """The expressions this module's calls pass for ``parameter`` of the function whose scope
-        is ``function_scope``: direct calls of it, and ``self.<name>(…)`` in its class family (a
-        loss built in one method and minimized by a helper method that takes it)."""
-        function = function_scope.node
-        assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
-        owner = function_scope.parent.node if function_scope.parent is not None else None
-        family = self.members.family(owner) if isinstance(owner, ast.ClassDef) else []
-        params = method_parameters(function) if family else [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
-        if self._callers is None:
-            self._callers = {}
-            for call, scope in self.ctx.resolver.calls:
-                name = call.func.id if isinstance(call.func, ast.Name) else \
-                    call.func.attr if isinstance(call.func, ast.Attribute) else None
-                if name is not None:
-                    self._callers.setdefault(name, []).append((call, scope))
-        found: List[Tuple[ast.AST, Scope]] = []
-        for call, scope in self._callers.get(function.name, ()):
-            if family:
-                member = self.members.self_attribute(call.func, scope)
-                if member is None or not any(member[0] is c for c in family):
-                    continue
-            else:
-                binding = self.ctx.reaching(call.func, scope) if isinstance(call.func, ast.Name) else None
-                if binding is None or binding.node is not function:
-                    continue
-            given = _given(call, params, parameter)
-            if given is not None and not isinstance(given, ast.Starred):
-                found.append((given, scope))
-        return found
-
     def _project_callable(self, qualname: str) -> Optional[Tuple[Module, ast.AST]]:
         """A function or class of another module of the project (a model builder), with its
         module (``_step_of`` keeps the module's path for the sites found in it)."""
@@ -859,7 +827,7 @@ class KerasTfChecker(Checker):
         constructions the walks saw (``DNN(units, l2_reg=0)``)."""
         if isinstance(expr, ast.Name) and isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             binding = self.ctx.reaching(expr, scope)
-            if binding is None or not _is_parameter(binding):
+            if binding is None or not is_parameter(binding):
                 return False  # rebound in the body (``if l2 is None: l2 = 1e-4``): not what the calls pass
             function, name, key, skip = scope.node, expr.id, id(scope.node), 0
             defaults_scope = scope.parent or scope
@@ -898,7 +866,7 @@ class KerasTfChecker(Checker):
         kept = self._kept(defaults_scope.node, function, name) if skip else set()
         judged = False  # a call that gives a value of its own: copies alone tell nothing
         for call, call_scope in calls:
-            passed = _given(call, positional, name)
+            passed = given_argument(call, positional, name)
             if any(isinstance(a, ast.Starred) for a in call.args) or any(kw.arg is None for kw in call.keywords):
                 return False  # *args/**kwargs: it may be passed there
             member = self.members.self_attribute(passed, call_scope) if kept and passed is not None else None
@@ -906,7 +874,7 @@ class KerasTfChecker(Checker):
                 continue
             if isinstance(passed, ast.Name) and passed.id == name and call_scope.node is function:
                 binding = self.ctx.reaching(passed, call_scope)
-                if binding is not None and _is_parameter(binding):
+                if binding is not None and is_parameter(binding):
                     continue  # a recursive call that passes it on unchanged
             judged = True
             if passed is not None:
@@ -935,7 +903,7 @@ class KerasTfChecker(Checker):
         """A parameter passed on unchanged whose own default is zero, in a function no call the
         walks saw passes it to (the entry point: ``def PNN(l2_reg_linear=0): … build(l2=l2_reg_linear)``)."""
         binding = self.ctx.reaching(expr, scope) if isinstance(expr, ast.Name) else None
-        if binding is None or binding.default is None or not _is_parameter(binding) or self._calls.get(id(binding.scope.node)):
+        if binding is None or binding.default is None or not is_parameter(binding) or self._calls.get(id(binding.scope.node)):
             return False
         return self.ctx.nonzero(binding.default, binding.scope.parent or binding.scope) is False
 
@@ -1029,14 +997,14 @@ class KerasTfChecker(Checker):
         if not isinstance(expr, ast.Name) or scope.module() is self.ctx.resolver.module:
             return []
         binding = self.ctx.reaching(expr, scope)
-        if binding is None or not _is_parameter(binding) or binding.scope.parent is None \
+        if binding is None or not is_parameter(binding) or binding.scope.parent is None \
                 or binding.scope.parent.kind == "class":  # a method's calls pass one argument fewer
             return []
         function = binding.scope.node
         params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]  # type: ignore[union-attr]
         handed = []
         for call, call_scope in self._calls.get(id(function), ()):
-            given = _given(call, params, expr.id)
+            given = given_argument(call, params, expr.id)
             if given is not None and not isinstance(given, ast.Starred):
                 handed.append((given, call_scope))
         return handed
@@ -1296,7 +1264,7 @@ class KerasTfChecker(Checker):
 
     def _step(self, node: ast.AST, scope: Scope) -> _Step:
         """The step of ``node`` in ``scope``. For a node of another module it does not depend on
-        this module: this module's callers of a function (``_passed``), its ``x.add(...)`` calls
+        this module: this module's callers of a function (``Context.passed``), its ``x.add(...)`` calls
         (``_mutations``) and its class families (``self.members``) never name another module's
         nodes, that module's names are looked up in its own star imports, and its scopes
         (``_scope_of``) are known here once it is entered (``_step_of`` notes every module a step
@@ -1320,8 +1288,8 @@ class KerasTfChecker(Checker):
                 self._into_project(binding.qualname, stack, entered)
             elif binding.node is not None:
                 stack.append((binding.node, binding.scope))
-            elif _is_parameter(binding):  # what the function's callers in this module pass
-                stack.extend(self._passed(binding.scope, node.id))
+            elif is_parameter(binding):  # what the function's callers in this module pass
+                stack.extend(self.ctx.passed(binding.scope, node.id))
             stack.extend(self._mutations.get(id(binding), ()))
             return _Step(stack, None, tuple(entered))
         inner = self._scope_of(node) or scope
@@ -1459,13 +1427,6 @@ def _merge(into: set, merged: set, part: _Inert) -> None:
             stack.extend(part.parts)
 
 
-def _is_parameter(binding: Binding) -> bool:
-    """A parameter of the function whose scope holds it (bound at the ``def`` itself)."""
-    function = binding.scope.node
-    return (binding.scope.kind == "function" and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and binding.pos == (function.lineno, function.col_offset) and binding.qualname is None)
-
-
 def _shown(path: str) -> str:
     relative = os.path.relpath(path)
     return path if relative.startswith(os.pardir) else relative
@@ -1503,16 +1464,6 @@ def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
     found = next((kw.value for kw in call.keywords if kw.arg == keyword), None)
     if found is None and len(call.args) > index and not isinstance(call.args[index], ast.Starred):
         return call.args[index]
-    return found
-
-
-def _given(call: ast.Call, positional: Sequence[str], name: str) -> Optional[ast.expr]:
-    """What ``call`` passes for the parameter ``name``: by keyword, or at its place among the
-    parameters it can fill by position (``positional``); not known after a ``*args``."""
-    found = next((kw.value for kw in call.keywords if kw.arg == name), None)
-    at = positional.index(name) if found is None and name in positional else len(call.args)
-    if at < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[:at + 1]):
-        found = call.args[at]
     return found
 
 
