@@ -17,7 +17,7 @@ from .findings import Span
 from .records import Record
 from . import flow, ruled_out
 from .branches import outcomes_at
-from .scope import Binding, Resolver, Scope, is_unknown
+from .scope import Binding, Resolver, Scope, is_parameter, is_unknown
 from .summaries import ClassMembers, method_parameters
 
 if TYPE_CHECKING:
@@ -517,8 +517,11 @@ class Context:
                     found.append(Alternative(binding.qualname, expr, where))
                 elif binding.value is not None:
                     found += self.alternatives(binding.value, binding.scope, depth + 1, where)
-                elif binding.default is not None:  # def f(opt_cls=torch.optim.Adam): what it is unless passed
-                    found += self.alternatives(binding.default, binding.scope.parent or binding.scope, depth + 1, where)
+                elif is_parameter(binding):
+                    if binding.default is not None:  # def f(opt_cls=torch.optim.Adam): what it is unless passed
+                        found += self.alternatives(binding.default, binding.scope.parent or binding.scope, depth + 1, where)
+                    for given, given_scope in self.passed(binding.scope, expr.id):  # make(torch.optim.Adam, …)
+                        found += self.alternatives(given, given_scope, depth + 1, where)
         elif isinstance(expr, ast.Call) and len(expr.args) == 1 and not expr.keywords \
                 and self.qualname(expr.func, scope) in LAZY_CALLS:  # detectron2's L(torch.optim.Adam)(...)
             found += self.alternatives(expr.args[0], scope, depth + 1, where)

@@ -1022,3 +1022,22 @@ def test_ultralytics_message_says_the_default_decay_and_what_may_replace_it():
     assert "unless cfg sets it" in configured.message and "if it is non-zero" in configured.message
     rtdetr, = findings("from ultralytics.models.rtdetr.model import RTDETR as R\nR('l.pt').train(optimizer='Adamax')\n")
     assert rtdetr.code == "AWL103" and "ultralytics.models.rtdetr.model.RTDETR(…).train" in rtdetr.message
+
+
+@pytest.mark.parametrize("source,expected", [
+    # the class a module's call passes for a parameter (scvi-tools' _optimizer_creator_fn(torch.optim.Adam))
+    ("def make(cls, params):\n    return cls(params, weight_decay=1e-4)\n\nmake(torch.optim.Adam, p)\n", [(2, "AWL101")]),
+    ("def make(params, cls=None):\n    return cls(params, weight_decay=1e-4)\n\nmake(p, cls=torch.optim.NAdam)\n",
+     [(2, "AWL102")]),
+    ("class Plan:\n    def _creator(self, cls):\n        def create(params):\n            return cls(params, weight_decay=1e-4)\n"
+     "        return create\n\n    def configure(self, params):\n        return self._creator(torch.optim.Adam)(params)\n",
+     [(4, "AWL101")]),
+    ("def make(cls, params):\n    return cls(params, weight_decay=1e-4)\n\nmake(torch.optim.AdamW, p)\nmake(torch.optim.SGD, p)\n", []),
+    # not that function's call, another function's parameter, or the parameter bound again first
+    ("def make(cls, params):\n    return cls(params, weight_decay=1e-4)\n\ndef other(cls):\n    pass\n\nother(torch.optim.Adam)\n", []),
+    ("def make(cls, params):\n    cls = registry[cls]\n    return cls(params, weight_decay=1e-4)\n\nmake(torch.optim.Adam, p)\n", []),
+    ("def make(cls, params):\n    return cls(params, weight_decay=0.0)\n\nmake(torch.optim.Adam, p)\n", []),
+    ("def make(*args):\n    return args[0](p, weight_decay=1e-4)\n\nmake(torch.optim.Adam)\n", []),
+])
+def test_a_class_a_call_passes_for_a_parameter(source, expected):
+    assert codes("import torch\n\n" + source) == [(line + 2, code) for line, code in expected]
