@@ -17,6 +17,7 @@ so a name is only resolved when every binding that can reach the use is an impor
 from __future__ import annotations
 
 import ast
+import bisect
 import builtins
 import re
 from typing import Callable, Dict, FrozenSet, Hashable, Iterable, List, Optional, Tuple, TypeVar, Union
@@ -503,6 +504,11 @@ class Resolver:
         body = getattr(home.node, "body", None)
         if home is not scope and not _inline(scope, home) or not isinstance(body, list):
             return list(found)
+        use = _pos(name)
+        if len(found) == 1 and (found[0].end or found[0].pos) <= use and not _leaves_between(home.node, found[0].pos, use):
+            # bound once, before, and no return or raise between: it reaches (the flow of each of
+            # a module's thousands of names bound once, over its thousands of statements, was quadratic)
+            return list(found)
         key = (id(home), name.id)
         reaching = self._reaching.get(key)
         if reaching is None:
@@ -519,6 +525,24 @@ class Resolver:
             if single is not None:
                 return single
         return expr, scope
+
+
+def _leaves_between(node: ast.AST, start: Tuple[int, int], end: Tuple[int, int]) -> bool:
+    """Whether a ``return`` or ``raise`` of ``node``'s own body (not a nested def's) lies between
+    two positions: only such a statement can keep an earlier binding from a later use."""
+    def positions() -> List[Tuple[int, int]]:
+        found, stack = [], list(getattr(node, "body", []))
+        while stack:
+            child = stack.pop()
+            if isinstance(child, (ast.Return, ast.Raise)):
+                found.append(_pos(child))
+            elif not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.extend(c for c in ast.iter_child_nodes(child) if isinstance(c, (ast.stmt, ast.excepthandler))
+                             or type(c).__name__ == "match_case")
+        return sorted(found)
+
+    leaving = kept_on(node, "_leaving_positions", None, positions)
+    return bisect.bisect_left(leaving, end) > bisect.bisect_right(leaving, start)
 
 
 def _inline(scope: Scope, home: Scope) -> bool:
