@@ -433,3 +433,42 @@ def test_a_re_export_a_star_import_brings_is_followed_as_one(project):
     index = pickle.loads(pickle.dumps(ProjectIndex([str(project)])))
     [finding] = analyze_source(source, path=str(path), project=index)
     assert finding.code == "AWL101" and "compat.py" in finding.message and finding.fix is None
+
+
+_TASKS = """
+    class Task:
+        def train(self, data):
+            self._model.compile(optimizer=self._optimizer, loss="mse")
+            self._model.fit(data)
+
+    class Plain:
+        def train(self, data):
+            self.model.fit(data)
+"""
+
+
+@pytest.mark.parametrize("base,model,optimizer,expected", [
+    # the base class of another module compiles what the subclass stores (mediapipe-model-maker)
+    ("Task", "l2(1e-4)", "keras.optimizers.Adam(1e-3)", [(9, "AWL201")]),
+    ("Task", "l2(1e-4)", "self._create_optimizer()", [(12, "AWL201")]),
+    ("Task", "l2(1e-4)", "keras.optimizers.SGD(0.1)", []),
+    ("Task", "None", "keras.optimizers.Adam(1e-3)", []),
+    # a base that compiles nothing of the subclass's
+    ("Plain", "l2(1e-4)", "keras.optimizers.Adam(1e-3)", []),
+])
+def test_a_base_class_of_another_module_compiles_what_the_class_stores(project, base, model, optimizer, expected):
+    _module(project, "tasks.py", _TASKS)
+    found = check(project, f"""
+        import keras
+        from keras.regularizers import l2
+        from .tasks import {base}
+
+        class Classifier({base}):
+            def __init__(self):
+                self._model = keras.Sequential([keras.layers.Dense(3, kernel_regularizer={model})])
+                self._optimizer = {optimizer}
+
+            def _create_optimizer(self):
+                return keras.optimizers.RMSprop()
+    """)
+    assert lines(found) == expected

@@ -295,6 +295,7 @@ class KerasTfChecker(Checker):
                 for optimizer in self._optimizers(receiver, scope) if loss is not None else ():
                     optimizer.losses.append((loss, scope, variables))
         self._inherited_training()
+        self._inherited_compile()
         self._handed_over()
         findings: List[Finding] = []
         for optimizer in self.optimizers.values():
@@ -387,6 +388,28 @@ class KerasTfChecker(Checker):
                 summaries = project.shared(("trains", id(found[1])), _trains_parameters, *found).get(found[1].name)
                 if summaries is not None:
                     self._to_helper(call, scope, summaries)
+
+    def _inherited_compile(self) -> None:
+        """An optimizer a class of this module stores in ``self.<o>`` while a base class of
+        another module of the project compiles ``self.<m>`` with ``optimizer=self.<o>``
+        (mediapipe-model-maker's ``Classifier._train_model``): it trains what the class family
+        here stores in ``self.<m>``."""
+        project = self.ctx.project
+        if project is None or all(o.models or o.losses or o.trained_in for o in self.optimizers.values()):
+            return  # every optimizer built here is trained in view
+        for cls, scope in self.ctx.resolver.classes:
+            for base in cls.bases:
+                name = self.ctx.qualname(base, scope)
+                if name is None or not project.mentions(name, (b".compile(",)):
+                    continue
+                found = project.definition(name, built=True)
+                if found is None or not isinstance(found[1], ast.ClassDef):
+                    continue
+                for model, optimizer in project.shared(("keras_tf compiles", id(found[1])), _compiled_members, found[1]):
+                    models = [(v, s) for v, s in self.members.values(cls, model) if isinstance(v, ast.expr)]
+                    for value, value_scope in self.members.values(cls, optimizer):
+                        for built in self._optimizers(value, value_scope) if isinstance(value, ast.expr) else ():
+                            built.models.extend(models)
 
     def _to_helper(self, call: ast.Call, scope: Scope, summaries: List[_Trained]) -> None:
         """``call`` hands a loss to a helper whose adaptive branches ``summaries`` are: charged to
@@ -1344,6 +1367,23 @@ def _entry(container: ast.AST, key: ast.expr) -> Optional[ast.expr]:
             and not any(isinstance(e, ast.Starred) for e in container.elts) and -len(container.elts) <= key.value < len(container.elts):
         return container.elts[key.value]
     return None
+
+
+def _compiled_members(cls: ast.ClassDef) -> Tuple[Tuple[str, str], ...]:
+    """``(m, o)`` for each ``self.<m>.compile(optimizer=self.<o>, …)`` in a method of ``cls``."""
+    found = []
+    for method in cls.body:
+        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) or not method.args.args:
+            continue
+        me = method.args.args[0].arg
+        for node in ast.walk(method):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "compile"):
+                continue
+            model, optimizer = node.func.value, _argument(node, 0, "optimizer")
+            if all(isinstance(e, ast.Attribute) and isinstance(e.value, ast.Name) and e.value.id == me
+                   for e in (model, optimizer)):
+                found.append((model.attr, optimizer.attr))  # type: ignore[union-attr]
+    return tuple(dict.fromkeys(found))
 
 
 def _returned(function: ast.AST) -> List[ast.expr]:
