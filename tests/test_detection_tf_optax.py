@@ -166,10 +166,13 @@ def test_optax_chain_order(source, expected):
 def test_loss_side_l2_in_torch_spellings():
     head = "import torch\nopt = torch.optim.Adam(model.parameters(), lr=1e-3)\n"
     for expr in ["p.pow(2).sum()", "(p ** 2).sum()", "torch.norm(p) ** 2", "p.norm(2).pow(2)", "torch.sum(p * p)",
-                 "p.norm() ** 2", "p.square().sum()", "torch.linalg.norm(p) ** 2"]:
+                 "p.norm() ** 2", "p.square().sum()", "torch.linalg.norm(p) ** 2", "torch.sum(torch.square(p))",
+                 "torch.pow(p, 2).sum()", "torch.square(p).sum()"]:
         assert codes(head + f"reg = sum({expr} for p in model.parameters())\n") == [(3, "AWL105")], expr
     assert codes(head + "reg = sum(p.abs().sum() for p in model.parameters())\n") == []  # L1
     assert codes(head + "reg = sum(q.pow(2).sum() for p in model.parameters())\n") == []  # not the loop variable
+    assert codes(head + "reg = sum(torch.sum(torch.square(p - p0)) for p in model.parameters())\n") == []  # a drift
+    assert codes(head + "reg = sum(torch.pow(p, 3).sum() for p in model.parameters())\n") == []
 
 
 def test_decay_after_the_scaling_is_a_sign_bug_only_when_the_scaling_negates():

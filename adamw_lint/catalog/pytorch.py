@@ -709,6 +709,8 @@ SQUARED_NORMS = SquaredNormPattern(
     iterators=("parameters", "named_parameters"),
     norms=("torch.norm", "torch.linalg.norm"),
     sums=("torch.sum",),
+    squares=("torch.square",),
+    powers=("torch.pow",),
     source="§6 trap 9",
     valid=(
         "import torch\nl2 = sum(p.pow(2).sum() for p in model.parameters())\n"
@@ -720,5 +722,7 @@ SQUARED_NORMS = SquaredNormPattern(
                 "loss = loss + 1e-4 * sum(p.pow(2).sum() for p in model.parameters())\n"),
         Example("import torch\nopt = torch.optim.AdamW(model.parameters())\n"
                 "reg = sum(torch.norm(p) ** 2 for name, p in model.named_parameters())\n"),
+        Example("import torch as th\nopt = th.optim.Adam(model.parameters())\n"
+                "l2 = sum(th.sum(th.square(w)) for w in model.parameters()) / 2\n"),
     ),
 )

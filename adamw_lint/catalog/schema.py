@@ -249,6 +249,8 @@ class SquaredNormPattern(Record):
     iterators: Tuple[str, ...]  # methods whose results are the parameters
     norms: Tuple[str, ...]  # functions whose square is Σθ² of their first argument
     sums: Tuple[str, ...]  # functions that sum a tensor
+    squares: Tuple[str, ...]  # functions that square a tensor element-wise
+    powers: Tuple[str, ...]  # functions that raise a tensor to a power (``torch.pow(θ, 2)``)
     source: str
     codes: Tuple[str, ...] = ("AWL105",)
     valid: Tuple[str, ...] = ()

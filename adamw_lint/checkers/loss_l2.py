@@ -57,7 +57,8 @@ class LossL2Checker(Checker):
         return isinstance(target, ast.Name) and scope is not None and self._squared_norm(comprehension.elt, target.id, scope)
 
     def _squared_norm(self, expr: ast.expr, name: str, scope: Scope) -> bool:
-        """Σθ² of the loop variable: θ.pow(2).sum(), (θ**2).sum(), torch.norm(θ)**2, θ.norm(2).pow(2), …"""
+        """Σθ² of the loop variable: θ.pow(2).sum(), (θ**2).sum(), torch.sum(torch.square(θ)), torch.norm(θ)**2,
+        θ.norm(2).pow(2), …"""
         qualname = self.ctx.qualname
 
         def is_var(e: ast.expr) -> bool:
@@ -68,6 +69,11 @@ class LossL2Checker(Checker):
                 return inner(e.left)
             if isinstance(e, ast.BinOp) and isinstance(e.op, ast.Mult):
                 return inner(e.left) and ast.dump(e.left) == ast.dump(e.right)
+            if isinstance(e, ast.Call) and not e.keywords and e.args and not isinstance(e.args[0], ast.Starred):
+                function = qualname(e.func, scope)
+                if function in _PATTERN.squares and len(e.args) == 1 \
+                        or function in _PATTERN.powers and len(e.args) == 2 and _is_two(e.args[1]):
+                    return inner(e.args[0])  # torch.square(θ), torch.pow(θ, 2)
             if isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute):
                 if e.func.attr == "pow" and len(e.args) == 1 and _is_two(e.args[0]):
                     return inner(e.func.value)
