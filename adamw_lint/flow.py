@@ -73,12 +73,30 @@ class Reaching:
             before.append(self.stmt(stmts[len(before) - 1], before[-1]))
         return before[index]
 
+    def _tested(self, stmt: ast.stmt, live: Defs) -> Defs:
+        """What is live once an ``if``'s or ``while``'s test ran: what a walrus in it binds, or
+        that and ``live`` where the walrus may not run (``a and (x := f())``, ``b if c else (x := d)``)."""
+        test = stmt.test if isinstance(stmt, (ast.If, ast.While)) else None
+        bound = self._inside(test) if test is not None else frozenset()
+        if not bound:
+            return live
+        if any(isinstance(node, (ast.BoolOp, ast.IfExp, ast.Lambda, ast.comprehension)) for node in ast.walk(test)):
+            return live | bound
+        return bound
+
+    def _caught(self, handler: ast.excepthandler, live: Defs) -> Defs:
+        """What is live as a handler starts: its ``except … as name`` binding, or ``live``."""
+        start = _start(handler)
+        return frozenset(p for p in self._inside(handler) if p == start) or live
+
     def stmt(self, stmt: ast.stmt, live: Defs) -> Defs:
         if isinstance(stmt, (ast.Return, ast.Raise)):
             return frozenset()
         if isinstance(stmt, ast.If):
+            live = self._tested(stmt, live)
             return self.block(stmt.body, live) | self.block(stmt.orelse, live)
         if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+            live = self._tested(stmt, live)
             entry = self._inside(stmt.target) or live if isinstance(stmt, (ast.For, ast.AsyncFor)) else live
             after = live | self.block(stmt.body, entry)
             return after | self.block(stmt.orelse, after)
@@ -86,7 +104,7 @@ class Reaching:
             body = self.block(stmt.body, live)  # type: ignore[attr-defined]
             out = self.block(stmt.orelse, body)  # type: ignore[attr-defined]
             for handler in stmt.handlers:  # type: ignore[attr-defined]
-                out |= self.block(handler.body, live | body)
+                out |= self.block(handler.body, self._caught(handler, live | body))
             return self.block(stmt.finalbody, out) if stmt.finalbody else out  # type: ignore[attr-defined]
         if isinstance(stmt, (ast.With, ast.AsyncWith)):
             bound = frozenset().union(*(self._inside(i.optional_vars) for i in stmt.items if i.optional_vars))
@@ -95,8 +113,9 @@ class Reaching:
                 return frozenset().union(*(self._live_before(stmt.body, bound or live, index)
                                            for index in range(len(stmt.body) + 1)))
             return self.block(stmt.body, bound or live)
-        if type(stmt).__name__ == "Match":
-            return live | frozenset().union(*(self.block(case.body, live) for case in stmt.cases))  # type: ignore[attr-defined]
+        if type(stmt).__name__ == "Match":  # a case's pattern binds its names (``case Net() as model:``)
+            cases = [(case, self._inside(case.pattern)) for case in stmt.cases]  # type: ignore[attr-defined]
+            return live | frozenset().union(*(bound | self.block(case.body, bound or live) for case, bound in cases))
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             own = frozenset(p for p in self._inside(stmt) if p == _start(stmt))
             return own or live
@@ -123,21 +142,22 @@ class Reaching:
     def _blocks(self, stmt: ast.stmt, live: Defs) -> List[Tuple[List[List[ast.stmt]], Defs]]:
         """The statement's blocks, each with what is live when it starts."""
         if isinstance(stmt, ast.If):
-            return [([stmt.body, stmt.orelse], live)]
+            return [([stmt.body, stmt.orelse], self._tested(stmt, live))]
         if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+            live = self._tested(stmt, live)
             entry = live | self.block(stmt.body, live)  # a loop's body also runs after itself
             if isinstance(stmt, (ast.For, ast.AsyncFor)):
                 entry = entry | self._inside(stmt.target)
             return [([stmt.body, stmt.orelse], entry)]
         if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
             body = self.block(stmt.body, live)  # type: ignore[attr-defined]
-            handlers = [h.body for h in stmt.handlers]  # type: ignore[attr-defined]
-            return [([stmt.body], live), (handlers, live | body), ([stmt.orelse], body),  # type: ignore[attr-defined]
+            handlers = [([h.body], self._caught(h, live | body)) for h in stmt.handlers]  # type: ignore[attr-defined]
+            return [([stmt.body], live), *handlers, ([stmt.orelse], body),  # type: ignore[attr-defined]
                     ([stmt.finalbody], self.stmt(stmt, live) | body | live)]  # type: ignore[attr-defined]
         if isinstance(stmt, (ast.With, ast.AsyncWith)):
             bound = frozenset().union(*(self._inside(i.optional_vars) for i in stmt.items if i.optional_vars))
             return [([stmt.body], bound or live)]
         if type(stmt).__name__ == "Match":
-            return [([case.body for case in stmt.cases], live)]  # type: ignore[attr-defined]
+            return [([case.body], self._inside(case.pattern) or live) for case in stmt.cases]  # type: ignore[attr-defined]
         return []
 

@@ -67,7 +67,7 @@ class Scope:
     """A namespace and what is bound in it, compared by identity. A plain class with slots, not a
     dataclass: ``dataclasses`` costs every run its import (start-up)."""
 
-    __slots__ = ("kind", "parent", "bindings", "star_imports", "globals", "node", "_module")
+    __slots__ = ("kind", "parent", "bindings", "star_imports", "globals", "nonlocals", "node", "_module")
 
     def __init__(self, kind: str, parent: Optional["Scope"], node: Optional[ast.AST] = None) -> None:
         self.kind = kind  # "module", "class", "function" or "comprehension"
@@ -77,14 +77,29 @@ class Scope:
         self.bindings: Dict[str, List[Binding]] = {}
         self.star_imports: List[str] = []
         self.globals: set = set()
+        self.nonlocals: set = set()
         self.node = node  # the module, def, lambda, class or comprehension it belongs to
 
     def module(self) -> "Scope":
         return self._module
 
     def bind(self, name: str, binding: Binding) -> None:
-        target = self.module() if name in self.globals else self
+        """Binds ``name`` where it lives: the module's for a ``global``, the enclosing function's
+        for a ``nonlocal``; a binding kept away from its own scope marks the name as changed
+        from elsewhere (``Resolver.reaching_all``)."""
+        target = self.module() if name in self.globals else self._enclosing(name) if name in self.nonlocals else self
         target.bindings.setdefault(name, []).append(binding)
+
+    def _enclosing(self, name: str) -> "Scope":
+        """The function scope a ``nonlocal name`` refers to: the nearest enclosing one that binds it."""
+        scope, nearest = self.parent, None
+        while scope is not None and scope.kind != "module":
+            if scope.kind == "function":
+                nearest = nearest or scope
+                if name in scope.bindings:
+                    return scope
+            scope = scope.parent
+        return nearest or self
 
     def lookup(self, name: str, pos: Position) -> Optional[List[Binding]]:
         """The bindings of ``name`` that can reach a use at ``pos`` (None: unbound here)."""
@@ -113,7 +128,7 @@ def _end(node: ast.AST) -> Position:
 _SKIPPED_FIELDS = frozenset(("ctx", "op", "ops", "type_comment"))
 # Nodes with nothing inside that matters (``ast.NodeVisitor`` would even call its deprecated
 # ``visit_Constant`` shim on every constant).
-_LEAVES = (ast.Constant, ast.Pass, ast.Break, ast.Continue, ast.Nonlocal)
+_LEAVES = (ast.Constant, ast.Pass, ast.Break, ast.Continue)
 
 
 class Resolver:
@@ -311,6 +326,9 @@ class Resolver:
 
     def visit_Global(self, node: ast.Global) -> None:
         self.scope.globals.update(node.names)
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        self.scope.nonlocals.update(node.names)
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self.visit(node.value)
