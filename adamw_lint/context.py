@@ -664,7 +664,7 @@ _FILLS_PER_KEY = 64  # fills of one key the flow follows: more is generated code
 # each dict filled in a scope has its flow over the scope's statements: thousands of dicts filled
 # at the top of a module of thousands of statements is generated code, not followed
 _FLOW_BUDGET = 2_000_000
-_DICT_READS = frozenset({"get", "items", "keys", "values", "copy"})
+DICT_READS = frozenset({"get", "items", "keys", "values", "copy"})  # methods that only read a dict
 _KEY_CHANGES = frozenset({"pop", "setdefault"})
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp, ast.DictComp,
            ast.GeneratorExp)
@@ -786,7 +786,7 @@ def _note_use(uses: DictUses, node: ast.Name, parent: ast.AST, grand: Optional[a
     if isinstance(parent, ast.keyword) and parent.arg is None:
         return
     if isinstance(parent, ast.Attribute) and isinstance(grand, ast.Call) and grand.func is parent:
-        if parent.attr in _DICT_READS:
+        if parent.attr in DICT_READS:
             return
         given = grand.args[0] if grand.args and not isinstance(grand.args[0], ast.Starred) else None
         if parent.attr in _KEY_CHANGES and isinstance(given, ast.Constant) and isinstance(given.value, str) \

@@ -21,7 +21,7 @@ import bisect
 import functools
 import itertools
 import re
-from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Pattern, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Pattern, Sequence, Set, Tuple
 
 from . import catalog, ruled_out
 from .checkers import CHECKERS
@@ -36,7 +36,7 @@ from .prefilter import (
 )
 from .project_index import ProjectIndex
 from .summaries import Module, Reach, callable_reach
-from .scope import Resolver, Scope, names_class
+from .scope import Binding, Resolver, Scope, kept_on, names_class
 
 def _routes() -> Tuple[Dict[str, List[Tuple[int, object]]], Dict[str, List[int]]]:
     by_name: Dict[str, List[Tuple[int, object]]] = {}
@@ -51,7 +51,9 @@ def _routes() -> Tuple[Dict[str, List[Tuple[int, object]]], Dict[str, List[int]]
 
 _BY_NAME, _BY_METHOD = _routes()
 # a route named ``pkg.Class().method`` is a method called on an instance the module builds
-_INSTANCE_METHODS = frozenset(name.rsplit("().", 1)[1] for name in _BY_NAME if "()." in name)
+_INSTANCES = [found for found in map(catalog.instance_method, _BY_NAME) if found is not None]
+_INSTANCE_METHODS = frozenset(method for _, method in _INSTANCES)
+_INSTANCE_CLASSES = frozenset(cls for cls, _ in _INSTANCES)
 _BY_MODULE_NAME = [(index, sorted(c.module_names)) for index, c in enumerate(CHECKERS) if c.module_names]
 
 
@@ -198,12 +200,18 @@ def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], text: str) -> Callable
     starts = list(itertools.accumulate((len(line) for line in lines), initial=0))
     marked = _lines_containing(_RELEVANT, text, starts)
     aliases = set()
+    classes: Set[str] = set()  # the names of the classes whose instances' methods are routes
     for stmt in _top_level(tree):
         if isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:
             aliases.update(a.asname or a.name for a in stmt.names if f"{stmt.module}.{a.name}" in _BY_NAME)
+            classes.update(a.asname or a.name for a in stmt.names if f"{stmt.module}.{a.name}" in _INSTANCE_CLASSES)
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and _any_between(marked, stmt.lineno, stmt.end_lineno):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             aliases.update(t.id for t in targets if isinstance(t, ast.Name))
+    if classes:  # and the instances the module builds of one (``model = YOLO("n.pt")``), a function uses
+        aliases |= classes | {t.id for stmt in _top_level(tree) if isinstance(stmt, ast.Assign)
+                              and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Name)
+                              and stmt.value.func.id in classes for t in stmt.targets if isinstance(t, ast.Name)}
     if aliases:
         named = re.compile(r"\b(?:" + "|".join(sorted(aliases)) + r")\b")
         marked = sorted(set(marked) | set(_lines_matching(named, text, starts)))
@@ -437,13 +445,18 @@ def _callee(resolver: Resolver, call: ast.Call, scope: Scope) -> Optional[str]:
     """The callee's qualified name; ``builtins.<name>`` for a name bound nowhere (``sum``);
     ``pkg.Class().method`` for a route's method called on an instance built here."""
     name = resolver.qualname(call.func, scope)
-    if name is None and isinstance(call.func, ast.Attribute) and call.func.attr in _INSTANCE_METHODS:
+    if name is None and isinstance(call.func, ast.Attribute) and call.func.attr in _INSTANCE_METHODS \
+            and (call.args or call.keywords):  # a bare ``model.train()`` chooses nothing
         built = _instance_of(resolver, call.func.value, scope)
-        return f"{built}().{call.func.attr}" if built is not None else None
+        method = catalog.instance_method_name(built, call.func.attr) if built is not None else None
+        return method if method in _BY_NAME else None
     if name is None and isinstance(call.func, ast.Name) \
             and scope.lookup(call.func.id, (call.lineno, call.col_offset)) is None:
         return f"builtins.{call.func.id}"
     return name
+
+
+_INSTANCE_BINDINGS = 32  # bindings of a receiver's name, at most, for its class to be known
 
 
 def _instance_of(resolver: Resolver, expr: ast.expr, scope: Scope) -> Optional[str]:
@@ -454,10 +467,21 @@ def _instance_of(resolver: Resolver, expr: ast.expr, scope: Scope) -> Optional[s
         return resolver.qualname(expr.func, scope)
     if not isinstance(expr, ast.Name):
         return None
-    bindings = resolver.reaching_all(expr, scope)
-    classes = {resolver.qualname(b.value.func, b.scope) if isinstance(b.value, ast.Call) and b.unpacked is None
-               else None for b in bindings}
+    holder: Optional[Scope] = scope
+    while holder is not None and expr.id not in holder.bindings:
+        holder = holder.parent
+    if holder is not None and len(holder.bindings[expr.id]) > _INSTANCE_BINDINGS:
+        return None  # generated code: each use would ask about every binding
+    classes = {_built_by(resolver, binding) for binding in resolver.reaching_all(expr, scope)}
     return classes.pop() if len(classes) == 1 else None
+
+
+def _built_by(resolver: Resolver, binding: Binding) -> Optional[str]:
+    """The class a binding's value is a call of (once per binding: every use of the name asks)."""
+    value = binding.value
+    if not isinstance(value, ast.Call) or binding.unpacked is not None:
+        return None
+    return kept_on(value, "_built_by", id(binding.scope), lambda: resolver.qualname(value.func, binding.scope))
 
 
 __all__: Sequence[str] = ("analyze_source", "analyze_tree", "may_contain_findings", "may_contain_text",

@@ -7,7 +7,7 @@ import ast
 
 from helpers import cli
 
-from adamw_lint import context, flow
+from adamw_lint import context, engine, flow
 from adamw_lint.engine import analyze_tree
 from adamw_lint.files import physical_lines
 
@@ -76,6 +76,27 @@ def test_many_names_bound_once_in_a_long_module_cost_no_flow(monkeypatch):
     assert len(steps) <= 4 * functions
     once_in_a_loop = "import torch\nfor _ in range(2):\n    opt = cls(p, weight_decay=1e-4)\n    cls = torch.optim.Adam\n"
     assert [(f.line, f.code) for f in _analyze(once_in_a_loop)[0]] == [(3, "AWL101")]  # bound once, after: the flow
+
+
+def test_a_method_of_an_instance_is_named_only_where_a_route_can_be(monkeypatch):
+    # 5,000 ``model.train()`` of a name bound in as many branches: nothing is chosen without arguments
+    calls = 5000
+    source = "import torch\n" + "".join(f"if c{i}:\n    model = make{i}()\nmodel.train()\n" for i in range(calls))
+    steps = _counting(monkeypatch, flow.Reaching, "stmt")
+    assert _analyze(source)[0] == []
+    assert len(steps) <= 2 * calls
+
+
+def test_a_receiver_bound_thousands_of_times_is_not_followed(monkeypatch):
+    # each call asked about every binding that may reach it (5,000 of each: 12.8 s)
+    calls = 3000
+    source = "from ultralytics import YOLO\n" + "".join(
+        f"if c{i}:\n    model = YOLO('n{i}.pt')\nmodel.train(optimizer='Adam')\n" for i in range(calls))
+    asked = []
+    original = engine._built_by
+    monkeypatch.setattr(engine, "_built_by", lambda *a: asked.append(1) or original(*a))
+    assert _analyze(source)[0] == []
+    assert asked == []
 
 
 def test_the_flow_is_still_exact_after_caching():

@@ -999,6 +999,11 @@ _YOLO = "from ultralytics import YOLO\n"
         ("model = YOLO('n.pt')\nmodel.train(optimizer='Adam', weight_decay=0.0)\n", []),
         ("model = YOLO('n.pt')\nmodel.train(optimizer='Adam', trainer=MyTrainer)\n", []),
         ("model = YOLO('n.pt')\nmodel.train(optimizer='Adam', resume=True)\n", []),
+        ("model = YOLO('n.pt')\nmodel.train(optimizer='Adam', resume='')\n", [(3, "AWL101")]),  # not true: not given
+        # the model's overrides are what train() starts from: changed, the decay is out of sight
+        ("model = YOLO('n.pt')\nmodel.overrides['weight_decay'] = 0.0\nmodel.train(optimizer='Adam')\n", []),
+        ("model = YOLO('n.pt')\nmodel.overrides.update(weight_decay=0.0)\nmodel.train(optimizer='Adam')\n", []),
+        ("model = YOLO('n.pt')\nprint(model.overrides.get('data'))\nmodel.train(optimizer='Adam')\n", [(4, "AWL101")]),
         ("model = YOLO('n.pt')\nmodel.train(optimizer='Adam', **overrides)\n", []),
         ("model = YOLO('n.pt')\nmodel.train(optimizer=name)\n", []),
         # the receiver is not known to be one
@@ -1006,12 +1011,38 @@ _YOLO = "from ultralytics import YOLO\n"
         ("model = YOLO('n.pt') if pretrained else None\nmodel.train(optimizer='Adam')\n", []),
         ("model = None\nif ok:\n    model = YOLO('n.pt')\nmodel.train(optimizer='Adam')\n", []),
         ("model = YOLO('n.pt')\nmodel = model.to('cuda')\nmodel.train(optimizer='Adam')\n", []),
+        # bound again where the flow must see it: a walrus in a test, except … as, a case pattern, nonlocal
+        ("model = YOLO('n.pt')\nif (model := make()) is not None:\n    pass\nmodel.train(optimizer='Adam')\n", []),
+        ("model = YOLO('n.pt')\nwhile (model := make()):\n    model.train(optimizer='Adam')\n", []),
+        ("model = YOLO('n.pt')\ntry:\n    pass\nexcept Exception as model:\n    model.train(optimizer='Adam')\n", []),
+        ("model = YOLO('n.pt')\nmatch x:\n    case Net() as model:\n        model.train(optimizer='Adam')\n", []),
+        ("def outer():\n    model = YOLO('n.pt')\n    def swap():\n        nonlocal model\n        model = make()\n"
+         "    swap()\n    model.train(optimizer='Adam')\n", []),
         ("import torch\nnet = torch.nn.Linear(2, 2)\nnet.train(optimizer='Adam')\n", []),
         ("model = Other('n.pt')\nmodel.train(optimizer='Adam')\n", []),
     ],
 )
 def test_ultralytics_train_names_its_optimizer(source, expected):
     assert codes(_YOLO + source) == expected
+
+
+def test_ultralytics_models_named_as_a_star_import_or_an_alias_brings_them():
+    assert codes("from ultralytics import *\nYOLO('n.pt').train(optimizer='Adam')\n") == [(2, "AWL101")]
+    # a function that trains the module's model is read: its lines name neither the class nor an optimizer
+    aliased = "from ultralytics import YOLO as Detector\nmodel = Detector('n.pt')\n\ndef main():\n    model.train(optimizer='radam')\n"
+    assert codes(aliased) == [(5, "AWL103")]
+
+
+@pytest.mark.parametrize("binding,reaches", [
+    ("if (cls := pick()) is not None:\n    pass", False),
+    ("if ok and (cls := pick()):\n    pass", True),  # the walrus may not run
+    ("try:\n    pass\nexcept Exception as cls:\n    pass", True),  # the handler may not run
+    # in the case, the pattern's cls; after the match, Adam where no case matched
+    ("match x:\n    case int() as cls:\n        opt = cls(p, weight_decay=1e-4)", True),
+])
+def test_the_flow_sees_a_walrus_in_a_test_an_exception_name_and_a_case_pattern(binding, reaches):
+    source = f"import torch\ncls = torch.optim.Adam\n{binding}\nopt = cls(p, weight_decay=1e-4)\n"
+    assert codes(source) == ([(source.count("\n"), "AWL101")] if reaches else [])
 
 
 def test_ultralytics_message_says_the_default_decay_and_what_may_replace_it():

@@ -10,7 +10,7 @@ must produce the row's code, and its ``fixed`` text (or ``None``: no automatic f
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, Tuple
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 from .rules import RULES, RULES_BY_CODE
 from .schema import (
@@ -26,7 +26,7 @@ __all__ = [
     "REGULARIZER_STRINGS", "KERAS_OPTIMIZER_GETTERS", "KERAS_OPTIMIZER_STRINGS", "OPTIMIZER_NAME_TABLES", "FOLLOWED_WORDS", "OPTAX_CHAINS", "OPTAX_OPTIMIZERS",
     "OPTIMIZERS_BY_NAME", "FACTORIES_BY_NAME", "WRAPPERS_BY_NAME", "TRAINING_OPTIMIZERS_BY_NAME",
     "L2_PENALTIES_BY_NAME", "OPTAX_CHAINS_BY_NAME", "TRAINING_ROOTS", "STAR_IMPORTED", "DECAY_PARAMETERS", "all_rows",
-    "codes_of", "shown_name", "trigger_words",
+    "codes_of", "instance_method", "instance_method_name", "shown_name", "trigger_words",
 ]
 
 
@@ -66,7 +66,9 @@ def _rows() -> Dict[str, Any]:
     # the top-level names of the Keras/TF training APIs (``keras``, ``tensorflow``, ``tf_keras``)
     rows["TRAINING_ROOTS"] = frozenset(name.split(".", 1)[0] for row in rows["TRAINING_OPTIMIZERS"] for name in row.names)
     # what ``from <module> import *`` is resolved for (``Resolver``): the optimizers and factories
-    rows["STAR_IMPORTED"] = frozenset(rows["OPTIMIZERS_BY_NAME"]) | frozenset(rows["FACTORIES_BY_NAME"])
+    # (a method of an instance, ``pkg.YOLO().train``: its class)
+    rows["STAR_IMPORTED"] = frozenset(rows["OPTIMIZERS_BY_NAME"]) | frozenset(
+        (instance_method(name) or (name, ""))[0] for name in rows["FACTORIES_BY_NAME"])
     # the optimizers' own names for their decay (a wrapper that passes one on under another name writes it)
     rows["DECAY_PARAMETERS"] = frozenset(row.weight_decay for row in rows["OPTIMIZERS_BY_NAME"].values() if row.weight_decay)
     globals().update(rows)
@@ -90,9 +92,24 @@ def all_rows() -> Iterator[object]:
     yield rows["SQUARED_NORMS"]
 
 
+# A catalog name for a method called on an instance the module builds: ``pkg.Class().method``
+_INSTANCE = "()."
+
+
+def instance_method(name: str) -> Optional[Tuple[str, str]]:
+    """``(class, method)`` of a catalog name ``pkg.Class().method``; None for another name."""
+    cls, found, method = name.partition(_INSTANCE)
+    return (cls, method) if found else None
+
+
+def instance_method_name(cls: str, method: str) -> str:
+    """The catalog name of ``method`` called on an instance of ``cls``."""
+    return f"{cls}{_INSTANCE}{method}"
+
+
 def shown_name(name: str) -> str:
     """A catalog name as messages and docs show it: ``pkg.YOLO(…).train`` for ``pkg.YOLO().train``."""
-    return name.replace("().", "(…).")
+    return name.replace(_INSTANCE, "(…).")
 
 
 def codes_of(row: object) -> Tuple[str, ...]:
@@ -127,7 +144,7 @@ def trigger_words() -> Tuple[str, ...]:
             # a method of an instance (``pkg.YOLO().train``): its package, which the import of the
             # class that builds the instance here names ("YOLO" alone passes every YOLOX and YOLO_HEAD
             # of other libraries); only a project module that star-exports the class escapes it
-            words |= {name.split(".", 1)[0] if "()." in name else name.rsplit(".", 1)[1] for name in row.names
+            words |= {name.split(".", 1)[0] if instance_method(name) else name.rsplit(".", 1)[1] for name in row.names
                       if not any(w in name and _covers(w, name) for w in words)}
     adaptive = {name for row in table["TRAINING_OPTIMIZERS"] if row.adaptive for name in row.names}
     # a name a getter maps to an adaptive class (``dnn_optimizer='RMSProp'``) is the word there

@@ -554,6 +554,7 @@ _ULTRALYTICS_MODELS = tuple(
 )
 _ULTRALYTICS_COUPLED = {
     "adam": Choice("AWL101", "AdamW"),
+    # torch's NAdam and RAdam have a decoupled switch, which ultralytics never sets
     **{name: Choice("AWL103", advice="use optimizer='AdamW'") for name in ("adamax", "nadam", "radam", "rmsprop")},
 }
 
@@ -618,12 +619,13 @@ FACTORIES: Tuple[OptimizerFactory, ...] = (
     OptimizerFactory(
         names=_ULTRALYTICS_MODELS,
         # ``train(trainer=None, **kwargs)``; the keywords are the training configuration's
-        # (ultralytics/cfg/default.yaml), which a ``cfg`` file replaces and the call's keywords override
+        # (ultralytics/cfg/default.yaml): a ``cfg`` file's entries, then the call's, override its defaults
         signature_text="trainer=None, *, optimizer='auto', weight_decay=0.0005, cfg=None, resume=False, **kwargs",
         choice="optimizer",
         choices=_ULTRALYTICS_COUPLED,
         opaque_when=("trainer", "resume"),
         defaults_from="cfg",
+        instance_state=("overrides",),
         source="additions §A3",
         valid=(
             "from ultralytics import YOLO\nmodel = YOLO('yolo11n.pt')\nmodel.train(data='coco8.yaml', optimizer='AdamW')\n",

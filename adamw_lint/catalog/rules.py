@@ -50,8 +50,8 @@ RULES: Tuple[Rule, ...] = (
             "Finds Adam optimizers whose `weight_decay` is added to the gradient (coupled L2): "
             "`torch.optim.Adam` without `decoupled_weight_decay=True`, apex/DeepSpeed `FusedAdam` "
             "with `adam_w_mode=False`, `DeepSpeedCPUAdam` with `adamw_mode=False`, timm "
-            "`opt=\"adam\"`/`\"fusedadam\"`, ultralytics `model.train(optimizer=\"Adam\")` (its weight_decay "
-            "defaults to 5e-4), and a param group that turns AdamW's decoupling off."
+            "`opt=\"adam\"`/`\"fusedadam\"`, ultralytics `model.train(optimizer=\"Adam\")` (whose weight_decay "
+            "has a non-zero default), and a param group that turns AdamW's decoupling off."
         ),
         why=_WHY_COUPLED,
         fix_safety=(

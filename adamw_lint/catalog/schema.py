@@ -166,7 +166,11 @@ class OptimizerFactory(Record):
     # arguments that, given (not None or False), decide the optimizer out of sight: a custom
     # trainer class, the arguments of a resumed run
     opaque_when: Tuple[str, ...] = ()
-    defaults_from: Optional[str] = None  # an argument that, given, replaces the defaults (a config file)
+    # an argument that, given, may set the decay where the call does not (a config file)
+    defaults_from: Optional[str] = None
+    # for a method of an instance: attributes of the instance it reads its configuration from,
+    # which a module that changes them leaves out of sight (ultralytics' ``model.overrides``)
+    instance_state: Tuple[str, ...] = ()
     valid: Tuple[str, ...] = ()
     invalid: Tuple[Example, ...] = ()
 

@@ -16,13 +16,13 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 from .. import catalog, ruled_out
 from ..branches import condition, known, opposite, rules_out
 from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signature
-from ..context import (ABSENT, HIDDEN, REMOVED, Alternative, Args, Bound, Context, ParamGroup, SuperInit, bind,
-                       dict_uses, key_defs, parameter_keys)
+from ..context import (ABSENT, HIDDEN, REMOVED, DICT_READS, Alternative, Args, Bound, Context, ParamGroup,
+                       SuperInit, bind, dict_uses, key_defs, parameter_keys)
 from ..defaults import default_note
 from ..findings import Edit, Finding, Fix, place
 from ..records import Record
 from ..summaries import Reach
-from ..scope import Resolver, Scope, is_unknown, nonlocal_names
+from ..scope import Resolver, Scope, is_unknown, kept_on, nonlocal_names
 from .base import Checker
 from .optimizer_fix import kept_public, plan_fix, switch_unusable
 
@@ -359,10 +359,11 @@ class OptimizerChecker(Checker):
             parts = parts[1:]
         chosen = "_".join(parts)
         choice = factory.choices.get(chosen)
-        if choice is None or any(_given(ctx, bound.get(name), scope) for name in factory.opaque_when):
+        if choice is None or any(_given(ctx, bound.get(argument), scope) for argument in factory.opaque_when) \
+                or _state_changed(ctx, factory, call):
             return None
         wd = bound.get(factory.weight_decay)
-        if wd is ABSENT:  # ultralytics' default is 5e-4; Hugging Face's and timm's 0
+        if wd is ABSENT:  # the default decay: non-zero for some (ultralytics), zero for most
             default = factory.signature.default(factory.weight_decay)
             if not default:
                 return None
@@ -379,8 +380,9 @@ class OptimizerChecker(Checker):
         if choice.replacement:
             instead = f"use {factory.choice}={choice.replacement!r} and re-tune {factory.weight_decay}"
         else:
-            instead = f"there is no decoupled form; {choice.advice}"
-        called = ctx.qualname(call.func, scope) or name  # trl.SFTConfig, a TrainingArguments: named as it resolves
+            instead = f"it offers no decoupled form of {literal!r}; {choice.advice}"
+        # named as it resolves: trl.SFTConfig for a TrainingArguments, RTDETR(…).train for a model's train
+        called = ctx.qualname(call.func, scope) or name
         named = catalog.shown_name(called if called in factory.names else factory.names[0])
         message = f"{choice.code} {named}({shown}) adds L2 to the gradient (coupled){maybe}; {instead}"
         fix, kept = None, ""
@@ -396,8 +398,45 @@ class OptimizerChecker(Checker):
 
 
 def _given(ctx: Context, value: object, scope: Scope) -> bool:
-    """Whether an argument is given something other than None or False (or is out of sight)."""
-    return value is HIDDEN or isinstance(value, ast.expr) and ctx.literal(value, scope) not in (None, False)
+    """Whether an argument is given a value that is not false (``None``, ``False``, ``""``, 0), or
+    one out of sight."""
+    if value is HIDDEN:
+        return True
+    if not isinstance(value, ast.expr):
+        return False
+    literal = ctx.literal(value, scope)
+    return is_unknown(literal) or bool(literal)
+
+
+def _state_changed(ctx: Context, factory: OptimizerFactory, call: ast.Call) -> bool:
+    """For a method of an instance, whether the module may change an attribute of an instance
+    that the method reads its configuration from (``model.overrides["weight_decay"] = 0.0``,
+    ``model.overrides.update(…)``, ``model.overrides = {…}``, or handing it to a call): of any
+    instance, since which one it is is not followed."""
+    if not factory.instance_state or not isinstance(call.func, ast.Attribute):
+        return False
+    module = ctx.resolver.module.node
+    return any(kept_on(module, "_instance_state_changed", attr, lambda: _changes_state(module, attr))  # type: ignore[arg-type]
+               for attr in factory.instance_state)
+
+
+def _changes_state(module: ast.AST, attr: str) -> bool:
+    parents: Dict[int, ast.AST] = {}
+    for node in ast.walk(module):
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+        if not (isinstance(node, ast.Attribute) and node.attr == attr):
+            continue
+        if not isinstance(node.ctx, ast.Load):
+            return True  # ``x.overrides = …``, ``del x.overrides``
+        parent = parents.get(id(node))
+        if isinstance(parent, ast.Subscript) and parent.value is node and not isinstance(parent.ctx, ast.Load):
+            return True  # ``x.overrides[k] = …``
+        if isinstance(parent, ast.Attribute) and parent.attr not in DICT_READS:
+            return True  # ``x.overrides.update(…)``
+        if isinstance(parent, (ast.Call, ast.keyword, ast.Starred)) and getattr(parent, "func", None) is not node:
+            return True  # handed to a call
+    return False
 
 
 def _passed_by(outer: Args, value: object) -> bool:
