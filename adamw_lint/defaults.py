@@ -31,8 +31,18 @@ def default_note(ctx: Context, expr: object, scope: Scope) -> str:
     if isinstance(expr, ast.Name):
         found = _parameter_default(ctx, expr, scope)
     elif isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
-        found = _option_default(ctx, expr, scope) or _field_default(ctx, expr, scope)
+        found = _option_default(ctx, expr, scope) or _field_default(ctx, expr, scope) or _stored_default(ctx, expr, scope)
     return f" (default {found})" if found else ""
+
+
+def _stored_default(ctx: Context, attribute: ast.Attribute, scope: Scope) -> Optional[str]:
+    """``self.<attr>`` that the class lineage stores once, from a parameter with a default
+    (``self.weight_decay = weight_decay`` in ``__init__(self, weight_decay=0.0)``)."""
+    member = ctx.members.self_attribute(attribute, scope)
+    stored = ctx.members.lineage_values(*member) if member is not None else []
+    if len(stored) != 1 or not isinstance(stored[0][0], ast.Name):
+        return None
+    return _parameter_default(ctx, stored[0][0], stored[0][1])
 
 
 def _only(ctx: Context, name: ast.Name, scope: Scope) -> Optional[Binding]:

@@ -121,6 +121,29 @@ def test_dataclass_negatives(config, use):
     assert "(default" not in _one(textwrap.dedent(config) + use).message
 
 
+_STORED = """\
+    import torch
+
+    class Model:
+        def __init__(self, weight_decay=0.0):
+            self.weight_decay = weight_decay
+
+        def configure(self, params):
+            return torch.optim.Adam(params, weight_decay=self.weight_decay)
+    """
+
+
+@pytest.mark.parametrize("store,note", [
+    ("self.weight_decay = weight_decay", " (default 0.0 from parameter weight_decay of __init__)"),
+    # computed, or stored twice: what it holds is not one default
+    ("self.weight_decay = 2 * weight_decay", ""),
+    ("self.weight_decay = weight_decay\n            self.weight_decay = 1e-4", ""),
+])
+def test_an_attribute_stored_from_a_parameter_names_its_default(store, note):
+    finding = _one(_STORED.replace("self.weight_decay = weight_decay", store))
+    assert f"weight_decay=self.weight_decay{note})" in finding.message
+
+
 def test_a_literal_needs_no_note():
     finding = _one("import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4)\n")
     assert "(default" not in finding.message and finding.fix.description.endswith("AdamW")
