@@ -11,13 +11,13 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
-from .catalog import Signature
+from .catalog import OPTIMIZERS_BY_NAME, Signature
 from .catalog.conventions import LAZY_CALLS
 from .findings import Span
 from .records import Record
 from . import flow, ruled_out
 from .branches import outcomes_at
-from .scope import Binding, Resolver, Scope, is_parameter, is_unknown
+from .scope import Binding, Resolver, Scope, is_parameter, is_unknown, returned_values
 from .summaries import ClassMembers, method_parameters
 
 if TYPE_CHECKING:
@@ -95,6 +95,8 @@ class Alternative(Record):
     # the strings expressions of this module must hold for it, each with its scope: the key of
     # a table (``OPTIMIZERS[name]`` is Adam where ``name == "adam"``), ``getattr``'s name
     requires: Tuple[Tuple[ast.expr, Scope, str], ...] = ()
+    # chosen by a test between a class and its decoupled form (``AdamW if flag else Adam``)
+    switched: bool = False
 
 
 class SuperInit(Record):
@@ -196,6 +198,34 @@ class Context:
     def reaching(self, name: ast.Name, scope: Scope) -> Optional[Binding]:
         """The binding of ``name`` that holds its value where it is used (the last one before)."""
         return self.resolver.reaching(name, scope)
+
+    def functions_called(self, call: ast.Call, scope: Scope) -> List[ast.AST]:
+        """The defs of this module ``call`` runs: the function a name is bound to there, or the
+        methods of that name in the lineage of ``self``'s class (an override included)."""
+        if isinstance(call.func, ast.Name):
+            binding = self.reaching(call.func, scope)
+            node = binding.node if binding is not None else None
+            return [node] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else []
+        return self._methods(call.func, scope)
+
+    def _methods(self, attribute: ast.expr, scope: Scope) -> List[ast.AST]:
+        """The methods ``self.<name>`` may be in the lineage of ``self``'s class."""
+        member = self.members.self_attribute(attribute, scope)
+        if member is None:
+            return []
+        cls, name = member
+        return [method for c in self.members.lineage(cls) for method in c.body
+                if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and method.name == name]
+
+    def property_values(self, attribute: ast.Attribute, scope: Scope) -> List[Tuple[ast.expr, Scope]]:
+        """What ``self.<name>`` returns when ``<name>`` is a ``@property`` of the class lineage
+        (and only that: no store of it); [] otherwise."""
+        methods = self._methods(attribute, scope)
+        if not methods or not all(any(isinstance(d, ast.Name) and d.id == "property" for d in m.decorator_list)  # type: ignore[attr-defined]
+                                  for m in methods):
+            return []
+        return [(value, inner) for m in methods for inner in [self.resolver.scope_of(m)] if inner is not None
+                for value in returned_values(m)]
 
     def passed(self, function_scope: Scope, parameter: str) -> List[Tuple[ast.expr, Scope]]:
         """The expressions this module's calls pass for ``parameter`` of the function whose scope
@@ -339,7 +369,14 @@ class Context:
                     self._homes[id(kw.value)] = kw.value, scope
             return entries, incomplete
         if depth < _DEPTH and isinstance(expr, (ast.Subscript, ast.Call, ast.Attribute)):
-            return self._held_dicts(expr, scope, depth)
+            held = self._held_dicts(expr, scope, depth)
+            if held is not None:
+                return held
+            returned = self.property_values(expr, scope) if isinstance(expr, ast.Attribute) else \
+                [(v, s) for f in self.functions_called(expr, scope) for s in [self.resolver.scope_of(f)] if s is not None
+                 for v in returned_values(f)] if isinstance(expr, ast.Call) else []
+            if len(returned) == 1:  # ``**make_kwargs()``, ``**self.optimizer_config``: the one dict returned
+                return self.dict_entries(returned[0][0], returned[0][1], depth + 1)
         return None
 
     def _held_dicts(self, expr: ast.expr, scope: Scope, depth: int) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
@@ -509,8 +546,10 @@ class Context:
             return [Alternative(name, expr, where)]
         found: List[Alternative] = []
         if isinstance(expr, ast.IfExp):
-            found += self.alternatives(expr.body, scope, depth + 1, where)
-            found += self.alternatives(expr.orelse, scope, depth + 1, where)
+            arms = [self.alternatives(arm, scope, depth + 1, where) for arm in (expr.body, expr.orelse)]
+            if _decoupling_switch(*arms):
+                arms = [[choice._replace(switched=True) for choice in arm] for arm in arms]
+            found += arms[0] + arms[1]
         elif isinstance(expr, ast.Name):
             for binding in self.resolver.reaching_all(expr, scope):
                 if binding.qualname is not None:
@@ -537,6 +576,11 @@ class Context:
                 if base is not None:
                     found += [Alternative(f"{base}.{s}", expr, where, ((expr.args[1], scope, s),))
                               for s in self.strings(expr.args[1], scope, depth + 1)]
+            elif isinstance(expr, ast.Call):  # ``self.get_optim(name)(…)``: what the module's function returns
+                for function in self.functions_called(expr, scope):
+                    inner = self.resolver.scope_of(function)
+                    for value in returned_values(function) if inner is not None else ():
+                        found += self.alternatives(value, inner, depth + 1, where)  # type: ignore[arg-type]
         return found
 
     def strings(self, expr: ast.expr, scope: Scope, depth: int = 0) -> List[str]:
@@ -835,6 +879,18 @@ def _read_only(parent: Optional[ast.AST]) -> bool:
     func = parent.func
     name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
     return name in _READERS
+
+
+def _decoupling_switch(one: List[Alternative], other: List[Alternative]) -> bool:
+    """Whether two arms choose between a coupled class and the class its row renames it to
+    (``AdamW if flag else Adam``): the class's own decoupling switch, set by an expression."""
+    if len(one) != 1 or len(other) != 1:
+        return False
+    for coupled, decoupled in ((one[0], other[0]), (other[0], one[0])):
+        row = OPTIMIZERS_BY_NAME.get(coupled.qualname)
+        if row is not None and row.rename.get(coupled.qualname) == decoupled.qualname:
+            return True
+    return False
 
 
 def given_argument(call: ast.Call, positional: Sequence[str], name: str) -> Optional[ast.expr]:

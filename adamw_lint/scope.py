@@ -545,6 +545,23 @@ class Resolver:
         return expr, scope
 
 
+def returned_values(function: ast.AST) -> List[ast.expr]:
+    """The values ``function``'s own ``return`` statements give (not those of a def nested in it)."""
+    def collect() -> List[ast.expr]:
+        found: List[ast.expr] = []
+        stack: List[ast.AST] = list(getattr(function, "body", []))
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Return):
+                if node.value is not None:
+                    found.append(node.value)
+            elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.extend(ast.iter_child_nodes(node))
+        return found
+
+    return kept_on(function, "_returned", None, collect)
+
+
 def _leaves_between(node: ast.AST, start: Tuple[int, int], end: Tuple[int, int]) -> bool:
     """Whether a ``return`` or ``raise`` of ``node``'s own body (not a nested def's) lies between
     two positions: only such a statement can keep an earlier binding from a later use."""

@@ -1072,3 +1072,40 @@ def test_ultralytics_message_says_the_default_decay_and_what_may_replace_it():
 ])
 def test_a_class_a_call_passes_for_a_parameter(source, expected):
     assert codes("import torch\n\n" + source) == [(line + 2, code) for line, code in expected]
+
+
+@pytest.mark.parametrize("source,expected", [
+    # a class or a dict of arguments a function or method of the module returns (dive-into-graphs, fairseq)
+    ("def get_cls():\n    return torch.optim.Adam\n\nopt = get_cls()(p, weight_decay=1e-4)\n", [4]),
+    ("def get_cls():\n    return torch.optim.Adam\n\ncls = get_cls()\nopt = cls(p, weight_decay=1e-4)\n", [5]),
+    ("class E:\n    def get_optim(self, name):\n        return {'Adam': torch.optim.Adam, 'SGD': torch.optim.SGD}[name]\n\n"
+     "    def run(self, p):\n        return self.get_optim('Adam')(p, weight_decay=1e-4)\n", [6]),
+    ("def kwargs(wd=1e-4):\n    return {'lr': 1e-3, 'weight_decay': wd}\n\nopt = torch.optim.Adam(p, **kwargs())\n", [4]),
+    ("class A:\n    @property\n    def config(self):\n        return {'weight_decay': self.wd}\n\n"
+     "    def build(self, p):\n        return torch.optim.Adagrad(p, **self.config)\n", [7]),
+    # not adaptive, not coupled, a decay of zero, or more than one dict returned
+    ("def get_cls():\n    return torch.optim.SGD\n\nopt = get_cls()(p, weight_decay=1e-4)\n", []),
+    ("def get_cls():\n    return torch.optim.AdamW\n\nopt = get_cls()(p, weight_decay=1e-4)\n", []),
+    ("def kwargs():\n    return {'weight_decay': 0.0}\n\nopt = torch.optim.Adam(p, **kwargs())\n", []),
+    ("def kwargs(big):\n    if big:\n        return {'weight_decay': 1e-4}\n    return {}\n\nopt = torch.optim.Adam(p, **kwargs(x))\n",
+     []),
+    ("def get_cls():\n    def inner():\n        return torch.optim.Adam\n    return torch.optim.SGD\n\nopt = get_cls()(p, weight_decay=1e-4)\n",
+     []),
+    ("class A:\n    def config(self):\n        return {'weight_decay': 1e-4}\n\n"
+     "    def build(self, p):\n        return torch.optim.Adam(p, **self.config)\n", []),  # a method, not its result
+])
+def test_what_a_function_of_the_module_returns(source, expected):
+    assert [line - 2 for line, _ in codes("import torch\n\n" + source)] == expected
+
+
+@pytest.mark.parametrize("choice,reported", [
+    # the class's own decoupling switch, set by an expression (megatron-core), as the flag is trusted
+    ("torch.optim.AdamW if config.decoupled_weight_decay else torch.optim.Adam", False),
+    ("torch.optim.Adam if config.coupled else torch.optim.AdamW", False),
+    # two optimizers that are not one class and its decoupled form
+    ("torch.optim.RAdam if config.rectified else torch.optim.Adam", True),
+    ("torch.optim.AdamW if a else torch.optim.Adam if b else torch.optim.SGD", True),
+])
+def test_a_class_and_its_decoupled_form_chosen_by_an_expression(choice, reported):
+    source = f"import torch\ncls = {choice}\nopt = cls(p, weight_decay=1e-4)\n"
+    assert bool(codes(source)) == reported

@@ -32,7 +32,7 @@ from ..files import text_words
 from ..findings import Finding, place
 from ..project import legacy_keras
 from ..records import Record
-from ..scope import Binding, Resolver, Scope, is_parameter, kept_on, names_class
+from ..scope import Binding, Resolver, Scope, is_parameter, names_class, returned_values
 from ..summaries import ClassMembers, Module, Reach, method_parameters, stored_parameters
 from .base import Checker
 
@@ -492,9 +492,9 @@ class KerasTfChecker(Checker):
                     if chosen:
                         optimizer.chosen = True
                 elif self.ctx.qualname(expr.func, scope) not in self.routes:  # not SGD itself
-                    builders = self._builders(expr, scope)
+                    builders = self.ctx.functions_called(expr, scope)
                     returned = [(value, self.ctx.resolver.scope_of(builder)) for builder in builders
-                                for value in _returned(builder)]
+                                for value in returned_values(builder)]
                     chosen = chosen or len(returned) > 1
                     stack += [(value, inner_scope) for value, inner_scope in returned if inner_scope is not None]
                     inner = _argument(expr, 0, "optimizer") or _argument(expr, 0, "inner_optimizer")  # Keras 3
@@ -515,20 +515,6 @@ class KerasTfChecker(Checker):
                 # a parameter's default: what it holds unless passed (``optimizer=Adam(1e-3)``)
                 stack += [(b.default, b.scope.parent or b.scope) for b in bindings if b.default is not None]
         return list(found.values())
-
-    def _builders(self, call: ast.Call, scope: Scope) -> List[ast.AST]:
-        """The defs of this module ``call`` runs: the function a name is bound to there, or the
-        methods of that name in the lineage of ``self``'s class (an override included)."""
-        if isinstance(call.func, ast.Name):
-            binding = self.ctx.reaching(call.func, scope)
-            node = binding.node if binding is not None else None
-            return [node] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else []
-        member = self.members.self_attribute(call.func, scope)
-        if member is None:
-            return []
-        cls, name = member
-        return [method for c in self.members.lineage(cls) for method in c.body
-                if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and method.name == name]
 
     def _last(self, name: ast.Name, scope: Scope) -> List[Binding]:
         binding = self.ctx.reaching(name, scope)
@@ -1384,23 +1370,6 @@ def _compiled_members(cls: ast.ClassDef) -> Tuple[Tuple[str, str], ...]:
                    for e in (model, optimizer)):
                 found.append((model.attr, optimizer.attr))  # type: ignore[union-attr]
     return tuple(dict.fromkeys(found))
-
-
-def _returned(function: ast.AST) -> List[ast.expr]:
-    """The values ``function``'s own ``return`` statements give (not those of a def nested in it)."""
-    def collect() -> List[ast.expr]:
-        found: List[ast.expr] = []
-        stack: List[ast.AST] = list(getattr(function, "body", []))
-        while stack:
-            node = stack.pop()
-            if isinstance(node, ast.Return):
-                if node.value is not None:
-                    found.append(node.value)
-            elif not isinstance(node, (*_DEFS, ast.Lambda)):
-                stack.extend(ast.iter_child_nodes(node))
-        return found
-
-    return kept_on(function, "_returned", None, collect)
 
 
 def _unknown() -> None:

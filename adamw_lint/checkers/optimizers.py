@@ -255,6 +255,12 @@ class OptimizerChecker(Checker):
         branch = ruled_out.branch_with(self.ctx, choice, scope, decay)
         if branch is not None and self.ctx.nonzero(branch, scope) is False:
             return ()
+        if choice.switched and isinstance(decay, ast.expr) and self.ctx.set_when(decay) is None \
+                and not isinstance(self.ctx.follow(decay, scope)[0], ast.IfExp):
+            # ``AdamW if config.decoupled_weight_decay else Adam`` with the same decay either way:
+            # the class's own switch, set by an expression, trusted as ``decoupled_weight_decay=flag``
+            # is; a decay chosen by a test too is paired with the class above
+            return ()
         set_under = self.ctx.set_when(decay)
         if set_under is not None and not choice.where and opposite(set_under, self.ctx.chosen_under(choice.expr)):
             return ()
