@@ -301,9 +301,10 @@ def unified_diff(path: str, before: str, after: str) -> str:
     import difflib  # only diffs need it
 
     path = escape(path)
-    return "".join(
-        difflib.unified_diff(
-            physical_lines(before), physical_lines(after),
-            f"a{path}" if path.startswith("/") else f"a/{path}", f"b{path}" if path.startswith("/") else f"b/{path}",
-        )
-    )
+    lines = list(difflib.unified_diff(
+        physical_lines(before), physical_lines(after),
+        f"a{path}" if path.startswith("/") else f"a/{path}", f"b{path}" if path.startswith("/") else f"b/{path}",
+    ))
+    if " " in path and len(lines) >= 2:  # a TAB ends a name with a space, for patch(1) (as git and GNU diff write)
+        lines[:2] = [header.rstrip("\n") + "\t\n" for header in lines[:2]]
+    return "".join(lines)

@@ -6,7 +6,7 @@ import pytest
 
 from adamw_lint.cli import main
 
-from helpers import BAD, FIXTURES, cli, run_cli
+from helpers import BAD, FIXTURES, cli, git_repository, run_cli
 
 CLEAN = "import torch\nopt = torch.optim.AdamW(p, weight_decay=1e-2)\n"
 
@@ -177,3 +177,19 @@ def test_off_by_default_rules_need_their_full_code_as_in_flake8(tmp_path, capsys
                                    "loss = loss + 1e-4 * sum(p.pow(2).sum() for p in model.parameters())\n")
     _, out, _ = cli(capsys, "check", *flags, str(tmp_path))
     assert ("AWL105" in out) is on
+
+
+def test_a_diff_of_a_file_whose_name_has_a_space_applies_with_patch(tmp_path):
+    import shutil
+    import subprocess
+
+    source = "import torch\nopt = torch.optim.Adam(params, weight_decay=1e-4)\n"
+    repo = git_repository(tmp_path, {"trainer copy.py": source, "trainer.py": source})
+    result = run_cli("fix", "--diff", ".", cwd=repo)
+    assert result.returncode == 1, result.stderr
+    headers = [line for line in result.stdout.splitlines(keepends=True) if line.startswith(("--- ", "+++ "))]
+    assert "--- a/trainer copy.py\t\n" in headers and "--- a/trainer.py\n" in headers  # as git and GNU diff end them
+    if shutil.which("patch"):  # the diff is meant to be applied as it is printed
+        applied = subprocess.run(["patch", "-p1", "--batch"], input=result.stdout, cwd=repo, capture_output=True, text=True)
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        assert "AdamW" in (repo / "trainer copy.py").read_text() and "AdamW" in (repo / "trainer.py").read_text()
