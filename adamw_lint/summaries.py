@@ -388,7 +388,7 @@ class ClassMembers:
                         nested = self.resolver.scope_of(node)
                         if nested is not None:
                             inner.update((id(statement), nested) for statement in statements(node))
-                    for target, value in _stores(node):
+                    for target, value in (*_stores(node), *container_fills(node)):
                         if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
                                 and target.value.id == receiver:
                             members.setdefault(target.attr, []).append((value, inner.get(id(node), scope)))
@@ -422,6 +422,23 @@ def _stores(node: ast.AST) -> List[Tuple[ast.expr, ast.expr]]:
         return pairs
     if isinstance(node, (ast.AugAssign, ast.AnnAssign)) and node.value is not None:
         return [(node.target, node.value)]
+    return []
+
+
+def container_fills(node: ast.AST) -> List[Tuple[ast.expr, ast.expr]]:
+    """(container, value) pairs a statement puts into a list or dict it does not rebind:
+    ``x[k] = v``, ``x.append(v)``, ``x.extend(vs)``, ``x.insert(i, v)`` (the container then holds,
+    among other things, what ``v`` is built from: a model's parts stored one by one)."""
+    if isinstance(node, ast.Assign):
+        return [(target.value, node.value) for target in node.targets if isinstance(target, ast.Subscript)]
+    call = node.value if isinstance(node, ast.Expr) else None
+    if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute) or call.keywords \
+            or any(isinstance(a, ast.Starred) for a in call.args):
+        return []
+    if call.func.attr in ("append", "extend") and len(call.args) == 1:
+        return [(call.func.value, call.args[0])]
+    if call.func.attr == "insert" and len(call.args) == 2:
+        return [(call.func.value, call.args[1])]
     return []
 
 

@@ -414,3 +414,29 @@ _REG = "keras.Sequential([layers.Dense(3, kernel_regularizer=regularizers.l2(1e-
 ])
 def test_an_optimizer_returned_by_a_builder_of_the_module(builder, use, expected):
     assert codes(builder + use) == expected
+
+
+_ENCODER = ("def encoder(reg):\n    x = keras.Input(shape=(4,))\n"
+            "    return keras.Model(x, layers.Dense(2, kernel_regularizer=reg)(x))\n\n")
+
+
+@pytest.mark.parametrize("fill,reg,expected", [
+    # parts stored one by one into a list the model is built from (dynamicgem's encoders)
+    ("encs = [None] * 3\n    for i in range(3):\n        encs[i] = encoder({reg})", "regularizers.l2(1e-4)", True),
+    ("encs = []\n    encs.append(encoder({reg}))", "regularizers.l2(1e-4)", True),
+    ("encs = []\n    encs.insert(0, encoder({reg}))", "regularizers.l2(1e-4)", True),
+    ("encs = []\n    encs.append(encoder({reg}))", "None", False),
+])
+def test_a_model_built_from_parts_stored_into_a_list(fill, reg, expected):
+    source = _ENCODER + ("def build():\n    " + fill.format(reg=reg) + "\n    x = keras.Input(shape=(4,))\n"
+                         "    model = keras.Model(x, layers.Concatenate()([e(x) for e in encs]))\n"
+                         "    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss='mse')\n")
+    assert bool(codes(source)) == expected
+
+
+def test_a_model_built_from_parts_a_method_stores_into_self():
+    source = _ENCODER + ("class Net:\n    def __init__(self):\n        self.encs = [None, None]\n"
+                         "        for i in range(2):\n            self.encs[i] = encoder(regularizers.l2(1e-4))\n"
+                         "        x = keras.Input(shape=(4,))\n        self.model = keras.Model(x, self.encs[0](x))\n"
+                         "        self.model.compile(optimizer=keras.optimizers.Adam(1e-3), loss='mse')\n")
+    assert [code for _, code in codes(source)] == ["AWL201"]

@@ -32,8 +32,8 @@ from ..files import text_words
 from ..findings import Finding, place
 from ..project import legacy_keras
 from ..records import Record
-from ..scope import Binding, Resolver, Scope, is_parameter, names_class, returned_values
-from ..summaries import ClassMembers, Module, Reach, method_parameters, stored_parameters
+from ..scope import Binding, Resolver, Scope, is_parameter, kept_on, names_class, returned_values
+from ..summaries import ClassMembers, Module, Reach, container_fills, method_parameters, stored_parameters
 from .base import Checker
 
 _REGULARIZERS = {name: row for row in catalog.L2_PENALTIES if row.kind == "regularizer" for name in row.names}
@@ -1300,6 +1300,7 @@ class KerasTfChecker(Checker):
             elif is_parameter(binding):  # what the function's callers in this module pass
                 stack.extend(self.ctx.passed(binding.scope, node.id))
             stack.extend(self._mutations.get(id(binding), ()))
+            stack.extend((value, binding.scope) for value in _filled_into(binding.scope.node, node.id))
             return _Step(stack, None, tuple(entered))
         inner = self._scope_of(node) or scope
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
@@ -1353,6 +1354,25 @@ def _entry(container: ast.AST, key: ast.expr) -> Optional[ast.expr]:
             and not any(isinstance(e, ast.Starred) for e in container.elts) and -len(container.elts) <= key.value < len(container.elts):
         return container.elts[key.value]
     return None
+
+
+def _filled_into(home: Optional[ast.AST], name: str) -> List[ast.expr]:
+    """What the statements of ``home``'s own body (not a nested def's) put into the list or dict
+    ``name`` holds (``summaries.container_fills``): ``encoders[i] = build(…)``, ``parts.append(…)``."""
+    def collect() -> Dict[str, List[ast.expr]]:
+        found: Dict[str, List[ast.expr]] = {}
+        stack: List[ast.AST] = list(getattr(home, "body", []))
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (*_DEFS, ast.Lambda)):
+                continue
+            for container, value in container_fills(node):
+                if isinstance(container, ast.Name):
+                    found.setdefault(container.id, []).append(value)
+            stack.extend(c for c in ast.iter_child_nodes(node) if isinstance(c, (ast.stmt, ast.excepthandler)))
+        return found
+
+    return kept_on(home, "_filled_into", None, collect).get(name, []) if home is not None else []
 
 
 def _compiled_members(cls: ast.ClassDef) -> Tuple[Tuple[str, str], ...]:
