@@ -201,7 +201,7 @@ class Context:
 
     def functions_called(self, call: ast.Call, scope: Scope) -> List[ast.AST]:
         """The defs of this module ``call`` runs: the function a name is bound to there, or the
-        methods of that name in the lineage of ``self``'s class (an override included)."""
+        method ``self.<name>(…)`` runs (an override in a subclass included)."""
         if isinstance(call.func, ast.Name):
             binding = self.reaching(call.func, scope)
             node = binding.node if binding is not None else None
@@ -209,13 +209,9 @@ class Context:
         return self._methods(call.func, scope)
 
     def _methods(self, attribute: ast.expr, scope: Scope) -> List[ast.AST]:
-        """The methods ``self.<name>`` may be in the lineage of ``self``'s class."""
+        """The methods ``self.<name>`` may be (``ClassMembers.methods_run``)."""
         member = self.members.self_attribute(attribute, scope)
-        if member is None:
-            return []
-        cls, name = member
-        return [method for c in self.members.lineage(cls) for method in c.body
-                if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and method.name == name]
+        return self.members.methods_run(*member) if member is not None else []  # type: ignore[return-value]
 
     def property_values(self, attribute: ast.Attribute, scope: Scope) -> List[Tuple[ast.expr, Scope]]:
         """What ``self.<name>`` returns when ``<name>`` is a ``@property`` of the class lineage
@@ -761,10 +757,15 @@ def dict_uses(home: ast.AST) -> Dict[str, DictUses]:
 
 def _followed(uses: DictUses, read: Optional[Tuple[int, int]] = None) -> bool:
     """Whether a dict's fills are read through the flow: not changed or escaped in ways not
-    followed (but handed to a call by the ``read`` itself), and no more keys and fills than
-    generated code has."""
-    return not (uses.changed or uses.escaped or uses.handed - {read} or len(uses.fills) > _FILLED_KEYS
-                or any(len(where) > _FILLS_PER_KEY for where in uses.fills.values()))
+    followed, and no more keys and fills than generated code has. The ``read`` may hand the dict
+    to its call when nothing fills it after: the call may keep it and read it later (pyro's
+    ``ClippedAdam(kw)`` builds its optimizers at the first step)."""
+    if uses.changed or uses.escaped or len(uses.fills) > _FILLED_KEYS \
+            or any(len(where) > _FILLS_PER_KEY for where in uses.fills.values()):
+        return False
+    if uses.handed - {read}:
+        return False
+    return read not in uses.handed or all(at < read for where in uses.fills.values() for at in where)  # type: ignore[operator]
 
 
 def parameter_keys(scope: Scope, name: str) -> Optional[List[str]]:

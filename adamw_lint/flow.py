@@ -95,9 +95,12 @@ class Reaching:
         if isinstance(stmt, ast.If):
             live = self._tested(stmt, live)
             return self.block(stmt.body, live) | self.block(stmt.orelse, live)
-        if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
-            live = self._tested(stmt, live)
-            entry = self._inside(stmt.target) or live if isinstance(stmt, (ast.For, ast.AsyncFor)) else live
+        if isinstance(stmt, ast.While):  # the test runs before each pass of the body, and before leaving
+            first = self._tested(stmt, live)
+            after = self._tested(stmt, first | self.block(stmt.body, first))
+            return after | self.block(stmt.orelse, after)
+        if isinstance(stmt, (ast.For, ast.AsyncFor)):
+            entry = self._inside(stmt.target) or live
             after = live | self.block(stmt.body, entry)
             return after | self.block(stmt.orelse, after)
         if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
@@ -143,11 +146,12 @@ class Reaching:
         """The statement's blocks, each with what is live when it starts."""
         if isinstance(stmt, ast.If):
             return [([stmt.body, stmt.orelse], self._tested(stmt, live))]
-        if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
-            live = self._tested(stmt, live)
-            entry = live | self.block(stmt.body, live)  # a loop's body also runs after itself
-            if isinstance(stmt, (ast.For, ast.AsyncFor)):
-                entry = entry | self._inside(stmt.target)
+        if isinstance(stmt, ast.While):  # a pass of the body runs after the test, which may follow another pass
+            first = self._tested(stmt, live)
+            entry = self._tested(stmt, first | self.block(stmt.body, first))
+            return [([stmt.body], first | entry), ([stmt.orelse], entry)]
+        if isinstance(stmt, (ast.For, ast.AsyncFor)):
+            entry = live | self.block(stmt.body, live) | self._inside(stmt.target)  # a loop's body also runs after itself
             return [([stmt.body, stmt.orelse], entry)]
         if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
             body = self.block(stmt.body, live)  # type: ignore[attr-defined]

@@ -329,6 +329,31 @@ class ClassMembers:
         sibling: the classes whose methods run on an instance a method of ``cls`` is given."""
         return self._related(cls, both=False)
 
+    def methods_run(self, cls: ast.ClassDef, name: str) -> List[Function]:
+        """The methods ``self.<name>(…)`` in a method of ``cls`` may run: ``cls``'s own, or else
+        the one its nearest base of this module defines (breadth first, as the MRO mostly goes),
+        and the overrides of its subclasses here (``self`` may be one of theirs)."""
+        def own(c: ast.ClassDef) -> List[Function]:
+            return [m for m in c.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name == name]
+
+        parents, children = self._inheritance()
+        found, level = own(cls), [cls]
+        while not found and level:
+            level = [p for c in level for p in parents.get(id(c), [])]
+            found = next((own(c) for c in level if own(c)), [])
+        below = [c for c in self._related(cls, both=False) if c is not cls and c not in self._bases(cls)]
+        return found + [m for c in below for m in own(c)]
+
+    def _bases(self, cls: ast.ClassDef) -> List[ast.ClassDef]:
+        parents, _ = self._inheritance()
+        found, stack = [], [cls]
+        while stack:
+            for parent in parents.get(id(stack.pop()), []):
+                if not any(parent is f for f in found):
+                    found.append(parent)
+                    stack.append(parent)
+        return found
+
     def _related(self, cls: ast.ClassDef, both: bool) -> List[ast.ClassDef]:
         """``both``: every class reached through bases and subclasses alike; else the bases
         upwards, then the subclasses downwards."""

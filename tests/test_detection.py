@@ -513,6 +513,15 @@ def test_a_dict_filled_before_the_call_it_is_handed_to(body, expected):
     assert codes(source) == ([(source.count("\n"), expected)] if expected else [])
 
 
+def test_a_dict_filled_after_the_call_it_is_handed_to_is_not_known():
+    # pyro keeps the dict and builds its optimizers from it at the first step: a later fill counts
+    source = ("import pyro.optim\n\ndef build():\n    kw = {'weight_decay': 1e-2}\n    optim = pyro.optim.ClippedAdam(kw)\n"
+              "    kw['weight_decay'] = 0.0\n    return optim\n")
+    assert codes(source) == []
+
+
+
+
 def test_keras_decay_from_a_spread_dict():
     source = ("from keras import optimizers\n\ndef build(model, decay=1e-6):\n    args = {'lr': 1e-3, 'decay': decay}\n"
               "    return optimizers.Adam(**args)\n")
@@ -1035,6 +1044,8 @@ def test_ultralytics_models_named_as_a_star_import_or_an_alias_brings_them():
 
 @pytest.mark.parametrize("binding,reaches", [
     ("if (cls := pick()) is not None:\n    pass", False),
+    # the test runs again before the body does: what the body bound last is not what it gets
+    ("while (cls := pick()) is not None:\n    opt = cls(p, weight_decay=1e-4)\n    cls = torch.optim.Adam", False),
     ("if ok and (cls := pick()):\n    pass", True),  # the walrus may not run
     ("try:\n    pass\nexcept Exception as cls:\n    pass", True),  # the handler may not run
     # in the case, the pattern's cls; after the match, Adam where no case matched
@@ -1096,6 +1107,19 @@ def test_a_class_a_call_passes_for_a_parameter(source, expected):
 ])
 def test_what_a_function_of_the_module_returns(source, expected):
     assert [line - 2 for line, _ in codes("import torch\n\n" + source)] == expected
+
+
+def test_a_method_overridden_where_self_is_is_the_one_it_runs():
+    base = "class Base:\n    def opt_cls(self):\n        return torch.optim.Adam\n\n"
+    sub = ("class Sub(Base):\n    def opt_cls(self):\n        return torch.optim.AdamW\n\n"
+           "    def build(self, p):\n        return self.opt_cls()(p, weight_decay=0.01)\n")
+    assert codes("import torch\n" + base + sub) == []  # Sub's own opt_cls
+    inherited = sub.replace("    def opt_cls(self):\n        return torch.optim.AdamW\n\n", "")
+    assert [c for _, c in codes("import torch\n" + base + inherited)] == ["AWL101"]  # Base's
+    # a subclass of the class may override it: self may be one of its instances
+    below = base.replace("class Base:", "class Base:\n    def build(self, p):\n        return self.opt_cls()(p, weight_decay=0.01)\n") \
+        .replace("torch.optim.Adam\n", "torch.optim.AdamW\n") + "class Sub(Base):\n    def opt_cls(self):\n        return torch.optim.Adam\n"
+    assert [c for _, c in codes("import torch\n" + below)] == ["AWL101"]
 
 
 @pytest.mark.parametrize("choice,reported", [
