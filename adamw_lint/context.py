@@ -9,15 +9,15 @@ It never decides what is a finding: that belongs to the checkers.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
-from .catalog import OPTIMIZERS_BY_NAME, Signature
+from .catalog import COUPLED, DECOUPLED, OPTIMIZERS_BY_NAME, Signature
 from .catalog.conventions import LAZY_CALLS
 from .findings import Span
 from .records import Record
 from . import flow, ruled_out
 from .branches import outcomes_at
-from .scope import Binding, Resolver, Scope, is_parameter, is_unknown, returned_values
+from .scope import Binding, Resolver, Scope, is_parameter, is_unknown, kept_on, returned_values
 from .summaries import ClassMembers, method_parameters
 
 if TYPE_CHECKING:
@@ -97,6 +97,9 @@ class Alternative(Record):
     requires: Tuple[Tuple[ast.expr, Scope, str], ...] = ()
     # chosen by a test between a class and its decoupled form (``AdamW if flag else Adam``)
     switched: bool = False
+    # the calls that pass it for a parameter of the function that calls it (``make(Adam, wd=0.0)``),
+    # each with its scope
+    sites: Tuple[Tuple[ast.Call, Scope], ...] = ()
 
 
 class SuperInit(Record):
@@ -134,7 +137,8 @@ class Context:
         # scope (``self.kw = {"weight_decay": wd}`` in ``__init__``, spread in another method)
         self._homes: Dict[int, Tuple[ast.expr, Scope]] = {}
         self._members: Optional[ClassMembers] = None
-        self._callers: Optional[Dict[str, List[Tuple[ast.Call, Scope]]]] = None  # callee's name → the module's calls
+        self._callers: Optional[Dict[int, List[Tuple[ast.Call, Scope]]]] = None  # ``_calls_to``
+        self._passed: Dict[Tuple[int, str], List[Tuple[ast.expr, Scope, ast.Call]]] = {}
         self._uses: Dict[str, Optional[List[Optional[ast.ClassDef]]]] = {}  # ``_attribute_uses``
         self._conditional: Dict[int, Tuple[Tuple[int, int], Scope]] = {}  # id of a value a fill may set → where
         self._filled_names: Dict[int, int] = {}  # id of a scope's ``dict_uses`` → how many of its names are filled
@@ -204,9 +208,10 @@ class Context:
         method ``self.<name>(…)`` runs (an override in a subclass included)."""
         if isinstance(call.func, ast.Name):
             binding = self.reaching(call.func, scope)
-            node = binding.node if binding is not None else None
-            return [node] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else []
-        return self._methods(call.func, scope)
+            found = [binding.node] if binding is not None and binding.node is not None else []
+        else:
+            found = self._methods(call.func, scope)
+        return [function for function in found if _returns_what_it_returns(function)]
 
     def _methods(self, attribute: ast.expr, scope: Scope) -> List[ast.AST]:
         """The methods ``self.<name>`` may be (``ClassMembers.methods_run``)."""
@@ -223,36 +228,39 @@ class Context:
         return [(value, inner) for m in methods for inner in [self.resolver.scope_of(m)] if inner is not None
                 for value in returned_values(m)]
 
-    def passed(self, function_scope: Scope, parameter: str) -> List[Tuple[ast.expr, Scope]]:
-        """The expressions this module's calls pass for ``parameter`` of the function whose scope
-        is ``function_scope``: direct calls of it, and ``self.<name>(…)`` in its class family (a
-        loss built in one method and minimized by a helper method that takes it)."""
+    def passed(self, function_scope: Scope, parameter: str) -> List[Tuple[ast.expr, Scope, ast.Call]]:
+        """What this module's calls of the function whose scope is ``function_scope`` pass for its
+        ``parameter``, with the scope it is read in and the call: calls of the name bound to it,
+        and ``self.<name>(…)`` where that runs it (``ClassMembers.methods_run``). Once per
+        function and parameter."""
         function = function_scope.node
         assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
-        owner = function_scope.parent.node if function_scope.parent is not None else None
-        family = self.members.family(owner) if isinstance(owner, ast.ClassDef) else []
-        params = method_parameters(function) if family else [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+        key = (id(function), parameter)
+        if key not in self._passed:
+            method = function_scope.parent is not None and isinstance(function_scope.parent.node, ast.ClassDef)
+            params = method_parameters(function) if method else [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+            found = []
+            for call, scope in self._calls_to().get(id(function), ()):
+                given = given_argument(call, params, parameter)
+                if given is not None and not isinstance(given, ast.Starred):
+                    found.append((given, scope, call))
+            self._passed[key] = found
+        return self._passed[key]
+
+    def _calls_to(self) -> Dict[int, List[Tuple[ast.Call, Scope]]]:
+        """The module's calls by the id of the function or method of the module each runs."""
         if self._callers is None:
             self._callers = {}
             for call, scope in self.resolver.calls:
-                name = call.func.id if isinstance(call.func, ast.Name) else \
-                    call.func.attr if isinstance(call.func, ast.Attribute) else None
-                if name is not None:
-                    self._callers.setdefault(name, []).append((call, scope))
-        found: List[Tuple[ast.expr, Scope]] = []
-        for call, scope in self._callers.get(function.name, ()):
-            if family:
-                member = self.members.self_attribute(call.func, scope)
-                if member is None or not any(member[0] is c for c in family):
-                    continue
-            else:
-                binding = self.reaching(call.func, scope) if isinstance(call.func, ast.Name) else None
-                if binding is None or binding.node is not function:
-                    continue
-            given = given_argument(call, params, parameter)
-            if given is not None and not isinstance(given, ast.Starred):
-                found.append((given, scope))
-        return found
+                if isinstance(call.func, ast.Name):
+                    binding = self.reaching(call.func, scope)
+                    runs = [binding.node] if binding is not None and isinstance(
+                        binding.node, (ast.FunctionDef, ast.AsyncFunctionDef)) else []
+                else:
+                    runs = self._methods(call.func, scope)
+                for function in runs:
+                    self._callers.setdefault(id(function), []).append((call, scope))
+        return self._callers
 
     def number(self, expr: ast.expr, scope: Scope) -> Optional[float]:
         """A literal int or float (not a bool), else None."""
@@ -368,25 +376,33 @@ class Context:
             held = self._held_dicts(expr, scope, depth)
             if held is not None:
                 return held
-            returned = self.property_values(expr, scope) if isinstance(expr, ast.Attribute) else \
-                [(v, s) for f in self.functions_called(expr, scope) for s in [self.resolver.scope_of(f)] if s is not None
-                 for v in returned_values(f)] if isinstance(expr, ast.Call) else []
+            returned = self._returned_dicts(expr, scope)
             if len(returned) == 1:  # ``**make_kwargs()``, ``**self.optimizer_config``: the one dict returned
                 return self.dict_entries(returned[0][0], returned[0][1], depth + 1)
         return None
 
+    def _returned_dicts(self, expr: ast.expr, scope: Scope) -> List[Tuple[ast.expr, Scope]]:
+        """What a ``@property`` of ``self`` or a call of the module's function without arguments
+        returns (with arguments, its parameters are not their defaults), each with its scope."""
+        if isinstance(expr, ast.Attribute):
+            return self.property_values(expr, scope)
+        if not isinstance(expr, ast.Call) or expr.args or expr.keywords:
+            return []
+        return [(value, inner) for function in self.functions_called(expr, scope)
+                for inner in [self.resolver.scope_of(function)] if inner is not None for value in returned_values(function)]
+
     def _held_dicts(self, expr: ast.expr, scope: Scope, depth: int) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
         """The entries of the dict a table entry or ``self.<attr>`` holds, when it is one known
         dict: a table read with a literal key (or a table of one entry), an attribute stored once
-        (``_stored_once``); unknown otherwise (several dicts are several possibilities, not one)."""
+        (``stored_once``); unknown otherwise (several dicts are several possibilities, not one)."""
         if isinstance(expr, ast.Attribute):
-            held = self._stored_once(expr, scope)
+            held = self.stored_once(expr, scope)
         else:
             entry = self._table_entry(expr, scope, depth)
             held = (entry[0][0], entry[0][1]) if entry is not None and len(entry) == 1 else None
         return self.dict_entries(held[0], held[1], depth + 1) if held is not None else None
 
-    def _stored_once(self, expr: ast.Attribute, scope: Scope) -> Optional[Tuple[ast.expr, Scope]]:
+    def stored_once(self, expr: ast.Attribute, scope: Scope) -> Optional[Tuple[ast.expr, Scope]]:
         """What ``self.<attr>`` holds in a method, when the instance gets it from one store and
         nothing else in the module can change it: the classes it may be an instance of (the
         method's, its bases, its subclasses of this module) store it once, with no class-level
@@ -543,7 +559,7 @@ class Context:
         found: List[Alternative] = []
         if isinstance(expr, ast.IfExp):
             arms = [self.alternatives(arm, scope, depth + 1, where) for arm in (expr.body, expr.orelse)]
-            if _decoupling_switch(*arms):
+            if is_unknown(self.literal(expr.test, scope)) and _decoupling_switch(expr.test, *arms):  # a constant is no switch
                 arms = [[choice._replace(switched=True) for choice in arm] for arm in arms]
             found += arms[0] + arms[1]
         elif isinstance(expr, ast.Name):
@@ -555,8 +571,7 @@ class Context:
                 elif is_parameter(binding):
                     if binding.default is not None:  # def f(opt_cls=torch.optim.Adam): what it is unless passed
                         found += self.alternatives(binding.default, binding.scope.parent or binding.scope, depth + 1, where)
-                    for given, given_scope in self.passed(binding.scope, expr.id):  # make(torch.optim.Adam, …)
-                        found += self.alternatives(given, given_scope, depth + 1, where)
+                    found += self._passed_alternatives(binding.scope, expr.id, depth, where)  # make(torch.optim.Adam, …)
         elif isinstance(expr, ast.Call) and len(expr.args) == 1 and not expr.keywords \
                 and self.qualname(expr.func, scope) in LAZY_CALLS:  # detectron2's L(torch.optim.Adam)(...)
             found += self.alternatives(expr.args[0], scope, depth + 1, where)
@@ -578,6 +593,22 @@ class Context:
                     for value in returned_values(function) if inner is not None else ():
                         found += self.alternatives(value, inner, depth + 1, where)  # type: ignore[arg-type]
         return found
+
+    def _passed_alternatives(self, function_scope: Scope, parameter: str, depth: int, where: str) -> List[Alternative]:
+        """What the module's calls pass for a parameter may be, one alternative per class (and
+        table key) with every call that passes it (``sites``): once per function and parameter,
+        however many uses of it ask (each of 1,000 uses asking about 1,000 calls was quadratic)."""
+        key = ("passed", id(function_scope.node), parameter, depth, where)
+        known = self._answers.get(key)
+        if known is None or known[0] is not function_scope.node:
+            grouped: Dict[Tuple[str, tuple], Alternative] = {}
+            for given, given_scope, site in self.passed(function_scope, parameter):
+                for choice in self.alternatives(given, given_scope, depth + 1, where):
+                    same = grouped.get((choice.qualname, choice.requires))
+                    grouped[(choice.qualname, choice.requires)] = (same or choice)._replace(
+                        sites=(*(same.sites if same else ()), (site, given_scope)))
+            known = self._answers[key] = (function_scope.node, list(grouped.values()))  # type: ignore[assignment]
+        return known[1]  # type: ignore[return-value]
 
     def strings(self, expr: ast.expr, scope: Scope, depth: int = 0) -> List[str]:
         """The string literals ``expr`` may hold (through branches, names and tables)."""
@@ -882,14 +913,47 @@ def _read_only(parent: Optional[ast.AST]) -> bool:
     return name in _READERS
 
 
-def _decoupling_switch(one: List[Alternative], other: List[Alternative]) -> bool:
-    """Whether two arms choose between a coupled class and the class its row renames it to
-    (``AdamW if flag else Adam``): the class's own decoupling switch, set by an expression."""
-    if len(one) != 1 or len(other) != 1:
+_PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod", "property", "cache", "lru_cache", "cached_property"})
+
+
+def _returns_what_it_returns(function: ast.AST) -> bool:
+    """Whether a call of ``function`` gives what its ``return`` statements do: a plain ``def``,
+    not ``async`` (a coroutine), not a generator, under no decorator that may replace it."""
+    if not isinstance(function, ast.FunctionDef):
+        return False
+    for decorator in function.decorator_list:
+        named = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = named.attr if isinstance(named, ast.Attribute) else named.id if isinstance(named, ast.Name) else ""
+        if name not in _PLAIN_DECORATORS:
+            return False
+    return not kept_on(function, "_generates", None, lambda: any(
+        isinstance(node, (ast.Yield, ast.YieldFrom)) for node in _own_nodes(function)))
+
+
+def _own_nodes(function: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of ``function``'s own body (not a nested def's, class's or lambda's)."""
+    stack: List[ast.AST] = list(getattr(function, "body", []))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _decoupling_switch(test: ast.expr, one: List[Alternative], other: List[Alternative]) -> bool:
+    """Whether ``A if test else B`` is a class's own decoupling switch set by an expression: the
+    test reads a flag (a name or an attribute, maybe negated: not an optimizer's name compared),
+    and the arms are a class whose decay is coupled and its decoupled form (``AdamW if
+    config.decoupled_weight_decay else Adam``)."""
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    if not isinstance(test, (ast.Name, ast.Attribute)) or len(one) != 1 or len(other) != 1:
         return False
     for coupled, decoupled in ((one[0], other[0]), (other[0], one[0])):
         row = OPTIMIZERS_BY_NAME.get(coupled.qualname)
-        if row is not None and row.rename.get(coupled.qualname) == decoupled.qualname:
+        target = OPTIMIZERS_BY_NAME.get(row.rename.get(coupled.qualname, "")) if row is not None else None
+        if row is not None and row.decay == COUPLED and row.always is None and target is not None \
+                and target is OPTIMIZERS_BY_NAME.get(decoupled.qualname) and target.decay == DECOUPLED:
             return True
     return False
 

@@ -16,7 +16,7 @@ import ast
 from typing import List, Optional
 
 from .context import Context
-from .scope import Binding, Scope
+from .scope import Binding, Scope, kept_on
 
 _PARSE = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args", "parse_known_intermixed_args"})
 _GROUPS = frozenset({"add_argument_group", "add_mutually_exclusive_group"})
@@ -40,9 +40,26 @@ def _stored_default(ctx: Context, attribute: ast.Attribute, scope: Scope) -> Opt
     (``self.weight_decay = weight_decay`` in ``__init__(self, weight_decay=0.0)``)."""
     member = ctx.members.self_attribute(attribute, scope)
     stored = ctx.members.lineage_values(*member) if member is not None else []
-    if len(stored) != 1 or not isinstance(stored[0][0], ast.Name):
-        return None
+    if len(stored) != 1 or not isinstance(stored[0][0], ast.Name) or _stores_of(ctx, attribute.attr) != 1:
+        return None  # stored again, or elsewhere (``u.weight_decay = 1e-2``, ``setattr``)
     return _parameter_default(ctx, stored[0][0], stored[0][1])
+
+
+def _stores_of(ctx: Context, attr: str) -> int:
+    """How many statements of the module store or delete an attribute named ``attr`` on any
+    object (a ``setattr``, ``vars`` or ``__dict__`` in the module counts as many)."""
+    module = ctx.resolver.module.node
+
+    def count() -> int:
+        stores = 0
+        for node in ast.walk(module):  # type: ignore[arg-type]
+            if isinstance(node, ast.Attribute) and (node.attr == attr and not isinstance(node.ctx, ast.Load)
+                                                    or node.attr == "__dict__") \
+                    or isinstance(node, ast.Name) and node.id in ("setattr", "vars"):
+                stores += 1 if isinstance(node, ast.Attribute) and node.attr == attr else 2
+        return stores
+
+    return kept_on(module, "_stores_of", attr, count)  # type: ignore[arg-type]
 
 
 def _only(ctx: Context, name: ast.Name, scope: Scope) -> Optional[Binding]:

@@ -564,20 +564,21 @@ def returned_values(function: ast.AST) -> List[ast.expr]:
 
 def _leaves_between(node: ast.AST, start: Tuple[int, int], end: Tuple[int, int]) -> bool:
     """Whether a ``return`` or ``raise`` of ``node``'s own body (not a nested def's) lies between
-    two positions: only such a statement can keep an earlier binding from a later use."""
+    two positions, ending before the second (``return cls(…)`` holds its use): only such a
+    statement can keep an earlier binding from a later use."""
     def positions() -> List[Tuple[int, int]]:
         found, stack = [], list(getattr(node, "body", []))
         while stack:
             child = stack.pop()
             if isinstance(child, (ast.Return, ast.Raise)):
-                found.append(_pos(child))
+                found.append(_end(child))
             elif not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
                 stack.extend(c for c in ast.iter_child_nodes(child) if isinstance(c, (ast.stmt, ast.excepthandler))
                              or type(c).__name__ == "match_case")
         return sorted(found)
 
-    leaving = kept_on(node, "_leaving_positions", None, positions)
-    return bisect.bisect_left(leaving, end) > bisect.bisect_right(leaving, start)
+    leaving = kept_on(node, "_leaving_ends", None, positions)
+    return bisect.bisect_right(leaving, end) > bisect.bisect_right(leaving, start)
 
 
 def _inline(scope: Scope, home: Scope) -> bool:

@@ -99,6 +99,17 @@ def test_a_receiver_bound_thousands_of_times_is_not_followed(monkeypatch):
     assert asked == []
 
 
+def test_a_parameter_used_often_and_passed_often_is_followed_once(monkeypatch):
+    # 1,000 uses of a parameter, each asking about the 1,000 calls that pass it, was quadratic
+    n = 1000
+    source = ("import torch\ndef make(cls, p):\n" + "".join(f"    o{i} = cls(p, weight_decay=0.01)\n" for i in range(n))
+              + "".join(f"make(torch.optim.Adam, q{i})\n" for i in range(n)))
+    asked = _counting(monkeypatch, context.Context, "passed")
+    findings, _ = _analyze(source)
+    assert len(findings) == n
+    assert len(asked) <= 2
+
+
 def test_the_flow_is_still_exact_after_caching():
     source = (
         "import torch\n"

@@ -138,6 +138,7 @@ _STORED = """\
     # computed, or stored twice: what it holds is not one default
     ("self.weight_decay = 2 * weight_decay", ""),
     ("self.weight_decay = weight_decay\n            self.weight_decay = 1e-4", ""),
+    ("self.weight_decay = weight_decay\n            setattr(self, 'weight_decay', 1e-2)", ""),
 ])
 def test_an_attribute_stored_from_a_parameter_names_its_default(store, note):
     finding = _one(_STORED.replace("self.weight_decay = weight_decay", store))

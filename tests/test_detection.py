@@ -1133,3 +1133,37 @@ def test_a_method_overridden_where_self_is_is_the_one_it_runs():
 def test_a_class_and_its_decoupled_form_chosen_by_an_expression(choice, reported):
     source = f"import torch\ncls = {choice}\nopt = cls(p, weight_decay=1e-4)\n"
     assert bool(codes(source)) == reported
+
+
+@pytest.mark.parametrize("source,reported", [
+    # what a call passes is paired with what the same call passes for the decay
+    ("def make(p, cls=torch.optim.AdamW, wd=0.01):\n    return cls(p, weight_decay=wd)\n\n"
+     "a = make(q)\nb = make(q, torch.optim.Adam, 0.0)\n", False),
+    ("def make(p, cls=torch.optim.AdamW, wd=0.01):\n    return cls(p, weight_decay=wd)\n\n"
+     "a = make(q, torch.optim.Adam, 0.0)\nb = make(q, torch.optim.Adam)\n", True),
+    ("def make(cls, p, **kw):\n    return cls(p, weight_decay=0.01, **kw)\n\n"
+     "opt = make(torch.optim.Adam, q, decoupled_weight_decay=True)\n", False),
+    # the method self.make(…) runs, not a sibling's or an override's of the same name
+    ("class Plain:\n    def make(self, cls):\n        return cls(p)\n\n    def run(self):\n        return self.make(torch.optim.Adam)\n\n"
+     "class Decayed:\n    def make(self, cls):\n        return cls(p, weight_decay=0.01)\n", False),
+    # a returned dict is read only for a call that passes nothing (else its parameters are not their defaults)
+    ("def kw(wd=0.01):\n    return {'weight_decay': wd}\n\nopt = torch.optim.Adam(p, **kw(wd=0.0))\n", False),
+    # async, a generator, a decorator that may replace the function: not what the call returns
+    ("async def get_cls():\n    return torch.optim.Adam\n\nopt = get_cls()(p, weight_decay=1e-4)\n", False),
+    ("def get_cls():\n    yield 1\n    return torch.optim.Adam\n\nopt = get_cls()(p, weight_decay=1e-4)\n", False),
+    ("@registry.wrap\ndef get_cls():\n    return torch.optim.Adam\n\nopt = get_cls()(p, weight_decay=1e-4)\n", False),
+    ("@functools.lru_cache\ndef get_cls():\n    return torch.optim.Adam\n\nopt = get_cls()(p, weight_decay=1e-4)\n", True),
+])
+def test_what_a_call_passes_or_a_function_returns_where_it_is_known(source, reported):
+    assert bool(codes("import functools\nimport torch\n\n" + source)) == reported
+
+
+@pytest.mark.parametrize("choice,reported", [
+    # not a decoupling switch: a constant, an optimizer's name compared, a class reported whatever its decay
+    ("torch.optim.AdamW if USE_ADAMW else torch.optim.Adam", True),
+    ("torch.optim.Adam if args.optimizer == 'adam' else torch.optim.AdamW", True),
+    ("torch.optim.AdamW if use_torch else transformers.AdamW", True),
+])
+def test_what_is_not_a_decoupling_switch(choice, reported):
+    source = f"import torch\nimport transformers\nUSE_ADAMW = False\ncls = {choice}\nopt = cls(p, weight_decay=1e-4)\n"
+    assert bool(codes(source)) == reported

@@ -453,8 +453,9 @@ _TASKS = """
     ("Task", "l2(1e-4)", "self._create_optimizer()", [(12, "AWL201")]),
     ("Task", "l2(1e-4)", "keras.optimizers.SGD(0.1)", []),
     ("Task", "None", "keras.optimizers.Adam(1e-3)", []),
-    # a base that compiles nothing of the subclass's
+    # a base that compiles nothing of the subclass's, or whose compiling method the class overrides
     ("Plain", "l2(1e-4)", "keras.optimizers.Adam(1e-3)", []),
+    ("Task", "l2(1e-4)", "keras.optimizers.Adam(1e-3)\n\n            def train(self, data):\n                pass", []),
 ])
 def test_a_base_class_of_another_module_compiles_what_the_class_stores(project, base, model, optimizer, expected):
     _module(project, "tasks.py", _TASKS)

@@ -405,7 +405,10 @@ class KerasTfChecker(Checker):
                 found = project.definition(name, built=True)
                 if found is None or not isinstance(found[1], ast.ClassDef):
                     continue
-                for model, optimizer in project.shared(("keras_tf compiles", id(found[1])), _compiled_members, found[1]):
+                for method, model, optimizer in project.shared(("keras_tf compiles", id(found[1])), _compiled_members, found[1]):
+                    if any(isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name == method
+                           for c in self.members.lineage(cls) for m in c.body):
+                        continue  # overridden here: the base's compile does not run
                     models = [(v, s) for v, s in self.members.values(cls, model) if isinstance(v, ast.expr)]
                     for value, value_scope in self.members.values(cls, optimizer):
                         for built in self._optimizers(value, value_scope) if isinstance(value, ast.expr) else ():
@@ -1298,7 +1301,7 @@ class KerasTfChecker(Checker):
             elif binding.node is not None:
                 stack.append((binding.node, binding.scope))
             elif is_parameter(binding):  # what the function's callers in this module pass
-                stack.extend(self.ctx.passed(binding.scope, node.id))
+                stack.extend((given, given_scope) for given, given_scope, _ in self.ctx.passed(binding.scope, node.id))
             stack.extend(self._mutations.get(id(binding), ()))
             stack.extend((value, binding.scope) for value in _filled_into(binding.scope.node, node.id))
             return _Step(stack, None, tuple(entered))
@@ -1375,8 +1378,8 @@ def _filled_into(home: Optional[ast.AST], name: str) -> List[ast.expr]:
     return kept_on(home, "_filled_into", None, collect).get(name, []) if home is not None else []
 
 
-def _compiled_members(cls: ast.ClassDef) -> Tuple[Tuple[str, str], ...]:
-    """``(m, o)`` for each ``self.<m>.compile(optimizer=self.<o>, …)`` in a method of ``cls``."""
+def _compiled_members(cls: ast.ClassDef) -> Tuple[Tuple[str, str, str], ...]:
+    """``(method, m, o)`` for each ``self.<m>.compile(optimizer=self.<o>, …)`` in a method of ``cls``."""
     found = []
     for method in cls.body:
         if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) or not method.args.args:
@@ -1388,7 +1391,7 @@ def _compiled_members(cls: ast.ClassDef) -> Tuple[Tuple[str, str], ...]:
             model, optimizer = node.func.value, _argument(node, 0, "optimizer")
             if all(isinstance(e, ast.Attribute) and isinstance(e.value, ast.Name) and e.value.id == me
                    for e in (model, optimizer)):
-                found.append((model.attr, optimizer.attr))  # type: ignore[union-attr]
+                found.append((method.name, model.attr, optimizer.attr))  # type: ignore[union-attr]
     return tuple(dict.fromkeys(found))
 
 

@@ -17,12 +17,12 @@ from .. import catalog, ruled_out
 from ..branches import condition, known, opposite, rules_out
 from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signature
 from ..context import (ABSENT, HIDDEN, REMOVED, DICT_READS, Alternative, Args, Bound, Context, ParamGroup,
-                       SuperInit, bind, dict_uses, key_defs, parameter_keys)
+                       SuperInit, bind, dict_uses, given_argument, key_defs, parameter_keys)
 from ..defaults import default_note
 from ..findings import Edit, Finding, Fix, place
 from ..records import Record
-from ..summaries import Reach
-from ..scope import Resolver, Scope, is_unknown, kept_on, nonlocal_names
+from ..summaries import Reach, method_parameters
+from ..scope import Resolver, Scope, is_parameter, is_unknown, kept_on, nonlocal_names
 from .base import Checker
 from .optimizer_fix import kept_public, plan_fix, switch_unusable
 
@@ -255,6 +255,9 @@ class OptimizerChecker(Checker):
         branch = ruled_out.branch_with(self.ctx, choice, scope, decay)
         if branch is not None and self.ctx.nonzero(branch, scope) is False:
             return ()
+        if choice.sites and all(_site_rules_out(self.ctx, row, decay, scope, site, site_scope)
+                                for site, site_scope in choice.sites):
+            return ()  # ``make(torch.optim.Adam, wd=0.0)``: every call passing the class passes no decay
         if choice.switched and isinstance(decay, ast.expr) and self.ctx.set_when(decay) is None \
                 and not isinstance(self.ctx.follow(decay, scope)[0], ast.IfExp):
             # ``AdamW if config.decoupled_weight_decay else Adam`` with the same decay either way:
@@ -401,6 +404,26 @@ class OptimizerChecker(Checker):
                                                  (Edit("replace", ctx.span(choice_expr), new),)),
                                         chosen, choice.replacement, call, call.func, scope)
         return Finding(choice.code, message, ctx.span(call)).with_fix(fix, kept)
+
+
+def _site_rules_out(ctx: Context, row: OptimizerApi, decay: object, scope: Scope, site: ast.Call, site_scope: Scope) -> bool:
+    """Whether a call that passes the class to the function building the optimizer also passes
+    what makes it decoupled or its decay zero: for the function's own decay parameter
+    (``make(Adam, wd=0.0)`` with ``cls(p, weight_decay=wd)``), or as an extra keyword its
+    ``**kwargs`` may forward (``make(Adam, decoupled_weight_decay=True)``)."""
+    binding = ctx.reaching(decay, ctx.home(decay, scope)) if isinstance(decay, ast.Name) else None
+    if binding is not None and is_parameter(binding):
+        function = binding.scope.node
+        method = binding.scope.parent is not None and isinstance(binding.scope.parent.node, ast.ClassDef)
+        params = method_parameters(function) if method else [a.arg for a in (*function.args.posonlyargs, *function.args.args)]  # type: ignore[union-attr]
+        given = given_argument(site, params, decay.id)  # type: ignore[union-attr]
+        if given is not None and not isinstance(given, ast.Starred) and ctx.nonzero(given, site_scope) is False:
+            return True
+    for keyword in site.keywords:
+        if keyword.arg == row.switch and ctx.literal(keyword.value, site_scope) is True \
+                or keyword.arg == row.weight_decay and ctx.nonzero(keyword.value, site_scope) is False:
+            return True
+    return False
 
 
 def _given(ctx: Context, value: object, scope: Scope) -> bool:
