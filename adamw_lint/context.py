@@ -9,7 +9,7 @@ It never decides what is a finding: that belongs to the checkers.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from .catalog import COUPLED, DECOUPLED, OPTIMIZERS_BY_NAME, Signature
 from .catalog.conventions import LAZY_CALLS
@@ -17,7 +17,7 @@ from .findings import Span
 from .records import Record
 from . import flow, ruled_out
 from .branches import outcomes_at
-from .scope import Binding, Resolver, Scope, is_parameter, is_unknown, kept_on, returned_values
+from .scope import Binding, Resolver, Scope, is_parameter, is_unknown, kept_on, own_nodes, returned_values
 from .summaries import ClassMembers, method_parameters
 
 if TYPE_CHECKING:
@@ -927,17 +927,7 @@ def _returns_what_it_returns(function: ast.AST) -> bool:
         if name not in _PLAIN_DECORATORS:
             return False
     return not kept_on(function, "_generates", None, lambda: any(
-        isinstance(node, (ast.Yield, ast.YieldFrom)) for node in _own_nodes(function)))
-
-
-def _own_nodes(function: ast.AST) -> Iterator[ast.AST]:
-    """The nodes of ``function``'s own body (not a nested def's, class's or lambda's)."""
-    stack: List[ast.AST] = list(getattr(function, "body", []))
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(node))
+        isinstance(node, (ast.Yield, ast.YieldFrom)) for node in own_nodes(function)))
 
 
 def _decoupling_switch(test: ast.expr, one: List[Alternative], other: List[Alternative]) -> bool:

@@ -20,7 +20,7 @@ import ast
 import bisect
 import builtins
 import re
-from typing import Callable, Dict, FrozenSet, Hashable, Iterable, List, Optional, Tuple, TypeVar, Union
+from typing import Callable, Dict, FrozenSet, Hashable, Iterable, Iterator, List, Optional, Tuple, TypeVar, Union
 
 from . import flow
 from .records import Record
@@ -545,39 +545,30 @@ class Resolver:
         return expr, scope
 
 
+def own_nodes(node: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of the body of ``node`` (a module, def or class) that run as it runs: not those
+    of a def, class or lambda nested in it (a lambda's body is an expression: nothing)."""
+    body = getattr(node, "body", None)
+    stack: List[ast.AST] = list(body) if isinstance(body, list) else []
+    while stack:
+        child = stack.pop()
+        yield child
+        if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(child))
+
+
 def returned_values(function: ast.AST) -> List[ast.expr]:
     """The values ``function``'s own ``return`` statements give (not those of a def nested in it)."""
-    def collect() -> List[ast.expr]:
-        found: List[ast.expr] = []
-        stack: List[ast.AST] = list(getattr(function, "body", []))
-        while stack:
-            node = stack.pop()
-            if isinstance(node, ast.Return):
-                if node.value is not None:
-                    found.append(node.value)
-            elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                stack.extend(ast.iter_child_nodes(node))
-        return found
-
-    return kept_on(function, "_returned", None, collect)
+    return kept_on(function, "_returned", None, lambda: [
+        node.value for node in own_nodes(function) if isinstance(node, ast.Return) and node.value is not None])
 
 
 def _leaves_between(node: ast.AST, start: Tuple[int, int], end: Tuple[int, int]) -> bool:
     """Whether a ``return`` or ``raise`` of ``node``'s own body (not a nested def's) lies between
     two positions, ending before the second (``return cls(…)`` holds its use): only such a
     statement can keep an earlier binding from a later use."""
-    def positions() -> List[Tuple[int, int]]:
-        found, stack = [], list(getattr(node, "body", []))
-        while stack:
-            child = stack.pop()
-            if isinstance(child, (ast.Return, ast.Raise)):
-                found.append(_end(child))
-            elif not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                stack.extend(c for c in ast.iter_child_nodes(child) if isinstance(c, (ast.stmt, ast.excepthandler))
-                             or type(c).__name__ == "match_case")
-        return sorted(found)
-
-    leaving = kept_on(node, "_leaving_ends", None, positions)
+    leaving = kept_on(node, "_leaving_ends", None, lambda: sorted(
+        _end(child) for child in own_nodes(node) if isinstance(child, (ast.Return, ast.Raise))))
     return bisect.bisect_right(leaving, end) > bisect.bisect_right(leaving, start)
 
 

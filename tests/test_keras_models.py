@@ -440,3 +440,10 @@ def test_a_model_built_from_parts_a_method_stores_into_self():
                          "        x = keras.Input(shape=(4,))\n        self.model = keras.Model(x, self.encs[0](x))\n"
                          "        self.model.compile(optimizer=keras.optimizers.Adam(1e-3), loss='mse')\n")
     assert [code for _, code in codes(source)] == ["AWL201"]
+
+
+def test_a_walk_through_a_lambdas_parameter():
+    source = ("build = lambda reg: keras.Sequential([layers.Dense(3, kernel_regularizer=reg)])\n"
+              "model = build(regularizers.l2(1e-4))\n"
+              "model.compile(optimizer=keras.optimizers.Adam(1e-3), loss='mse')\n")
+    assert codes(source) == [(6, "AWL201")]  # a lambda's body is an expression: nothing is filled in it

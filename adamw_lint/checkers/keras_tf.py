@@ -32,7 +32,7 @@ from ..files import text_words
 from ..findings import Finding, place
 from ..project import legacy_keras
 from ..records import Record
-from ..scope import Binding, Resolver, Scope, is_parameter, kept_on, names_class, returned_values
+from ..scope import Binding, Resolver, Scope, is_parameter, kept_on, names_class, own_nodes, returned_values
 from ..summaries import ClassMembers, Module, Reach, container_fills, method_parameters, stored_parameters
 from .base import Checker
 
@@ -1364,15 +1364,10 @@ def _filled_into(home: Optional[ast.AST], name: str) -> List[ast.expr]:
     ``name`` holds (``summaries.container_fills``): ``encoders[i] = build(…)``, ``parts.append(…)``."""
     def collect() -> Dict[str, List[ast.expr]]:
         found: Dict[str, List[ast.expr]] = {}
-        stack: List[ast.AST] = list(getattr(home, "body", []))
-        while stack:
-            node = stack.pop()
-            if isinstance(node, (*_DEFS, ast.Lambda)):
-                continue
+        for node in own_nodes(home):  # type: ignore[arg-type]
             for container, value in container_fills(node):
                 if isinstance(container, ast.Name):
                     found.setdefault(container.id, []).append(value)
-            stack.extend(c for c in ast.iter_child_nodes(node) if isinstance(c, (ast.stmt, ast.excepthandler)))
         return found
 
     return kept_on(home, "_filled_into", None, collect).get(name, []) if home is not None else []
