@@ -137,7 +137,8 @@ class Context:
         # scope (``self.kw = {"weight_decay": wd}`` in ``__init__``, spread in another method)
         self._homes: Dict[int, Tuple[ast.expr, Scope]] = {}
         self._members: Optional[ClassMembers] = None
-        self._callers: Optional[Dict[int, List[Tuple[ast.Call, Scope]]]] = None  # ``_calls_to``
+        self._callers: Optional[Dict[str, List[Tuple[ast.Call, Scope]]]] = None  # callee's name → the calls
+        self._runs: Dict[str, Dict[int, List[Tuple[ast.Call, Scope]]]] = {}  # ``_calls_to``
         self._passed: Dict[Tuple[int, str], List[Tuple[ast.expr, Scope, ast.Call]]] = {}
         self._uses: Dict[str, Optional[List[Optional[ast.ClassDef]]]] = {}  # ``_attribute_uses``
         self._conditional: Dict[int, Tuple[Tuple[int, int], Scope]] = {}  # id of a value a fill may set → where
@@ -240,27 +241,35 @@ class Context:
             method = function_scope.parent is not None and isinstance(function_scope.parent.node, ast.ClassDef)
             params = method_parameters(function) if method else [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
             found = []
-            for call, scope in self._calls_to().get(id(function), ()):
+            for call, scope in self._calls_to(function.name).get(id(function), ()):
                 given = given_argument(call, params, parameter)
                 if given is not None and not isinstance(given, ast.Starred):
                     found.append((given, scope, call))
             self._passed[key] = found
         return self._passed[key]
 
-    def _calls_to(self) -> Dict[int, List[Tuple[ast.Call, Scope]]]:
-        """The module's calls by the id of the function or method of the module each runs."""
+    def _calls_to(self, name: str) -> Dict[int, List[Tuple[ast.Call, Scope]]]:
+        """The module's calls of ``name`` (``name(…)``, ``x.name(…)``) by the id of the function
+        or method of the module each runs: each call resolved once, and only those of a name asked."""
         if self._callers is None:
             self._callers = {}
             for call, scope in self.resolver.calls:
+                called = call.func.id if isinstance(call.func, ast.Name) else \
+                    call.func.attr if isinstance(call.func, ast.Attribute) else None
+                if called is not None:
+                    self._callers.setdefault(called, []).append((call, scope))
+        if name not in self._runs:
+            runs: Dict[int, List[Tuple[ast.Call, Scope]]] = {}
+            self._runs[name] = runs
+            for call, scope in self._callers.get(name, ()):
                 if isinstance(call.func, ast.Name):
                     binding = self.reaching(call.func, scope)
-                    runs = [binding.node] if binding is not None and isinstance(
-                        binding.node, (ast.FunctionDef, ast.AsyncFunctionDef)) else []
+                    functions = [binding.node] if binding is not None and binding.node is not None else []
                 else:
-                    runs = self._methods(call.func, scope)
-                for function in runs:
-                    self._callers.setdefault(id(function), []).append((call, scope))
-        return self._callers
+                    functions = self._methods(call.func, scope)
+                for function in functions:
+                    runs.setdefault(id(function), []).append((call, scope))
+        return self._runs[name]
 
     def number(self, expr: ast.expr, scope: Scope) -> Optional[float]:
         """A literal int or float (not a bool), else None."""

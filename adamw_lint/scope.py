@@ -545,22 +545,27 @@ class Resolver:
         return expr, scope
 
 
-def own_nodes(node: ast.AST) -> Iterator[ast.AST]:
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_HOLDS_STATEMENTS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
+def own_nodes(node: ast.AST, statements: bool = False) -> Iterator[ast.AST]:
     """The nodes of the body of ``node`` (a module, def or class) that run as it runs: not those
-    of a def, class or lambda nested in it (a lambda's body is an expression: nothing)."""
+    of a def, class or lambda nested in it (a lambda's body is an expression: nothing). With
+    ``statements``, only its statements (the walk skips the expressions, most of a tree)."""
     body = getattr(node, "body", None)
     stack: List[ast.AST] = list(body) if isinstance(body, list) else []
     while stack:
         child = stack.pop()
         yield child
-        if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(child))
+        if not isinstance(child, _NESTED_SCOPES):
+            stack.extend(c for c in ast.iter_child_nodes(child) if not statements or isinstance(c, _HOLDS_STATEMENTS))
 
 
 def returned_values(function: ast.AST) -> List[ast.expr]:
     """The values ``function``'s own ``return`` statements give (not those of a def nested in it)."""
     return kept_on(function, "_returned", None, lambda: [
-        node.value for node in own_nodes(function) if isinstance(node, ast.Return) and node.value is not None])
+        node.value for node in own_nodes(function, statements=True) if isinstance(node, ast.Return) and node.value is not None])
 
 
 def _leaves_between(node: ast.AST, start: Tuple[int, int], end: Tuple[int, int]) -> bool:
@@ -568,7 +573,7 @@ def _leaves_between(node: ast.AST, start: Tuple[int, int], end: Tuple[int, int])
     two positions, ending before the second (``return cls(…)`` holds its use): only such a
     statement can keep an earlier binding from a later use."""
     leaving = kept_on(node, "_leaving_ends", None, lambda: sorted(
-        _end(child) for child in own_nodes(node) if isinstance(child, (ast.Return, ast.Raise))))
+        _end(child) for child in own_nodes(node, statements=True) if isinstance(child, (ast.Return, ast.Raise))))
     return bisect.bisect_right(leaving, end) > bisect.bisect_right(leaving, start)
 
 

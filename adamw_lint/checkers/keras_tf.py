@@ -1364,7 +1364,7 @@ def _filled_into(home: Optional[ast.AST], name: str) -> List[ast.expr]:
     ``name`` holds (``summaries.container_fills``): ``encoders[i] = build(…)``, ``parts.append(…)``."""
     def collect() -> Dict[str, List[ast.expr]]:
         found: Dict[str, List[ast.expr]] = {}
-        for node in own_nodes(home):  # type: ignore[arg-type]
+        for node in own_nodes(home, statements=True):  # type: ignore[arg-type]
             for container, value in container_fills(node):
                 if isinstance(container, ast.Name):
                     found.setdefault(container.id, []).append(value)
