@@ -98,8 +98,8 @@ class Alternative(Record):
     # chosen by a test between a class and its decoupled form (``AdamW if flag else Adam``)
     switched: bool = False
     # the calls that pass it for a parameter of the function that calls it (``make(Adam, wd=0.0)``),
-    # each with its scope
-    sites: Tuple[Tuple[ast.Call, Scope], ...] = ()
+    # each with its scope and that function
+    sites: Tuple[Tuple[ast.Call, Scope, ast.AST], ...] = ()
 
 
 class SuperInit(Record):
@@ -615,7 +615,7 @@ class Context:
                 for choice in self.alternatives(given, given_scope, depth + 1, where):
                     same = grouped.get((choice.qualname, choice.requires))
                     grouped[(choice.qualname, choice.requires)] = (same or choice)._replace(
-                        sites=(*(same.sites if same else ()), (site, given_scope)))
+                        sites=(*(same.sites if same else ()), (site, given_scope, function_scope.node)))
             known = self._answers[key] = (function_scope.node, list(grouped.values()))  # type: ignore[assignment]
         return known[1]  # type: ignore[return-value]
 
@@ -939,14 +939,24 @@ def _returns_what_it_returns(function: ast.AST) -> bool:
         isinstance(node, (ast.Yield, ast.YieldFrom)) for node in own_nodes(function)))
 
 
+def _reads_a_flag(test: ast.expr) -> bool:
+    """Whether a test reads flags, not an optimizer's name compared: names, attributes, items and
+    ``.get(…)`` of a config, with ``not``, ``and`` and ``or``."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _reads_a_flag(test.operand)
+    if isinstance(test, ast.BoolOp):
+        return all(_reads_a_flag(value) for value in test.values)
+    if isinstance(test, ast.Call):
+        return isinstance(test.func, ast.Attribute) and test.func.attr == "get"
+    return isinstance(test, (ast.Name, ast.Attribute, ast.Subscript))
+
+
 def _decoupling_switch(test: ast.expr, one: List[Alternative], other: List[Alternative]) -> bool:
     """Whether ``A if test else B`` is a class's own decoupling switch set by an expression: the
     test reads a flag (a name or an attribute, maybe negated: not an optimizer's name compared),
     and the arms are a class whose decay is coupled and its decoupled form (``AdamW if
     config.decoupled_weight_decay else Adam``)."""
-    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        test = test.operand
-    if not isinstance(test, (ast.Name, ast.Attribute)) or len(one) != 1 or len(other) != 1:
+    if not _reads_a_flag(test) or len(one) != 1 or len(other) != 1:
         return False
     for coupled, decoupled in ((one[0], other[0]), (other[0], one[0])):
         row = OPTIMIZERS_BY_NAME.get(coupled.qualname)

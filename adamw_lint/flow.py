@@ -27,6 +27,18 @@ def _end(node: ast.AST) -> Position:
     return (node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
 
 
+def _breaks(loop: ast.stmt) -> bool:
+    """Whether a ``break`` leaves ``loop`` (one of its own body, not of a loop or def nested in it)."""
+    stack: List[ast.AST] = list(loop.body)  # type: ignore[attr-defined]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Break):
+            return True
+        if not isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            stack.extend(child for child in ast.iter_child_nodes(node) if isinstance(child, (ast.stmt, ast.excepthandler)))
+    return False
+
+
 def _suppresses(manager: ast.expr) -> bool:
     """``contextlib.suppress(…)``: a context manager that swallows an exception its body raises."""
     func = manager.func if isinstance(manager, ast.Call) else None
@@ -97,7 +109,9 @@ class Reaching:
             return self.block(stmt.body, live) | self.block(stmt.orelse, live)
         if isinstance(stmt, ast.While):  # the test runs before each pass of the body, and before leaving
             first = self._tested(stmt, live)
-            after = self._tested(stmt, first | self.block(stmt.body, first))
+            passed = first | self.block(stmt.body, first)
+            # a ``break`` leaves without the test: what the body bound may be live then
+            after = passed if _breaks(stmt) else self._tested(stmt, passed)
             return after | self.block(stmt.orelse, after)
         if isinstance(stmt, (ast.For, ast.AsyncFor)):
             entry = self._inside(stmt.target) or live

@@ -291,6 +291,7 @@ class ClassMembers:
         self._families: Dict[int, List[ast.ClassDef]] = {}
         self._members: Dict[int, Dict[str, List[Value]]] = {}  # id of a family's first class → attr → values
         self._links: Optional[Tuple[Dict[int, List[ast.ClassDef]], Dict[int, List[ast.ClassDef]]]] = None
+        self._runs: Dict[Tuple[int, str], List[Function]] = {}  # ``methods_run``
 
     def self_attribute(self, node: ast.expr, scope: Scope) -> Optional[Tuple[ast.ClassDef, str]]:
         """``(class, attr)`` when ``node`` reads ``self.<attr>`` in a method of ``class``."""
@@ -330,28 +331,30 @@ class ClassMembers:
         return self._related(cls, both=False)
 
     def methods_run(self, cls: ast.ClassDef, name: str) -> List[Function]:
-        """The methods ``self.<name>(…)`` in a method of ``cls`` may run: ``cls``'s own, or else
-        the one its nearest base of this module defines (breadth first, as the MRO mostly goes),
-        and the overrides of its subclasses here (``self`` may be one of theirs)."""
-        def own(c: ast.ClassDef) -> List[Function]:
-            return [m for m in c.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name == name]
+        """The methods ``self.<name>(…)`` in a method of ``cls`` may run: the first of ``cls`` and
+        its bases of this module, depth first and left to right (as the MRO goes without a
+        diamond), that defines it, and the overrides of its subclasses here (``self`` may be one
+        of theirs). Once per class and name."""
+        key = (id(cls), name)
+        if key not in self._runs:
+            bases = self.bases(cls)
+            found = next((own for c in (cls, *bases) for own in [_methods_named(c, name)] if own), [])
+            below = [c for c in self._related(cls, both=False) if c is not cls and id(c) not in {id(b) for b in bases}]
+            self._runs[key] = found + [m for c in below for m in _methods_named(c, name)]
+        return self._runs[key]
 
-        parents, children = self._inheritance()
-        found, level = own(cls), [cls]
-        while not found and level:
-            level = [p for c in level for p in parents.get(id(c), [])]
-            found = next((own(c) for c in level if own(c)), [])
-        below = [c for c in self._related(cls, both=False) if c is not cls and c not in self._bases(cls)]
-        return found + [m for c in below for m in own(c)]
-
-    def _bases(self, cls: ast.ClassDef) -> List[ast.ClassDef]:
+    def bases(self, cls: ast.ClassDef) -> List[ast.ClassDef]:
+        """``cls``'s bases of this module, transitively: depth first, left to right, each once."""
         parents, _ = self._inheritance()
-        found, stack = [], [cls]
+        found: List[ast.ClassDef] = []
+        seen = {id(cls)}
+        stack = list(reversed(parents.get(id(cls), [])))
         while stack:
-            for parent in parents.get(id(stack.pop()), []):
-                if not any(parent is f for f in found):
-                    found.append(parent)
-                    stack.append(parent)
+            parent = stack.pop()
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                found.append(parent)
+                stack.extend(reversed(parents.get(id(parent), [])))
         return found
 
     def _related(self, cls: ast.ClassDef, both: bool) -> List[ast.ClassDef]:
@@ -448,6 +451,10 @@ def _stores(node: ast.AST) -> List[Tuple[ast.expr, ast.expr]]:
     if isinstance(node, (ast.AugAssign, ast.AnnAssign)) and node.value is not None:
         return [(node.target, node.value)]
     return []
+
+
+def _methods_named(cls: ast.ClassDef, name: str) -> List[Function]:
+    return [m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name == name]
 
 
 def container_fills(node: ast.AST) -> List[Tuple[ast.expr, ast.expr]]:

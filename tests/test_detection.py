@@ -1167,3 +1167,34 @@ def test_what_a_call_passes_or_a_function_returns_where_it_is_known(source, repo
 def test_what_is_not_a_decoupling_switch(choice, reported):
     source = f"import torch\nimport transformers\nUSE_ADAMW = False\ncls = {choice}\nopt = cls(p, weight_decay=1e-4)\n"
     assert bool(codes(source)) == reported
+
+
+def test_the_method_self_runs_follows_the_bases_depth_first_and_left_to_right():
+    source = ("import torch\nclass A:\n    def kw(self):\n        return {'weight_decay': 0.0}\n\nclass B(A):\n    pass\n\n"
+              "class C:\n    def kw(self):\n        return {'weight_decay': 0.01}\n\nclass D(B, C):\n"
+              "    def build(self, p):\n        return torch.optim.Adam(p, **self.kw())\n")
+    assert codes(source) == []  # D's MRO runs A.kw (D, B, A, C)
+
+
+@pytest.mark.parametrize("test", ["cfg['decoupled_weight_decay']", "cfg.get('decoupled_weight_decay', False)",
+                                  "cfg.decoupled and cfg.ok"])
+def test_a_decoupling_switch_read_from_a_config_item(test):
+    source = f"import torch\ndef make(p, cfg):\n    cls = torch.optim.AdamW if {test} else torch.optim.Adam\n" \
+             "    return cls(p, weight_decay=cfg['wd'])\n"
+    assert codes(source) == []
+
+
+@pytest.mark.parametrize("source,reported", [
+    # a break leaves a while loop without its test
+    ("while (cls := torch.optim.AdamW):\n    cls = torch.optim.Adam\n    break\nopt = cls(p, weight_decay=0.01)\n", True),
+    # the decay is the enclosing function's, not the inner one's parameter at that place
+    ("def make(p, wd):\n    def inner(cls, zero, p2):\n        return cls(p2, weight_decay=wd)\n"
+     "    return inner(torch.optim.Adam, 0, p)\n", True),
+    # a keyword the function takes by name is not forwarded by **kwargs
+    ("def make(cls, p, weight_decay=0.0, wd=0.01, **kw):\n    return cls(p, weight_decay=wd, **kw)\n\n"
+     "make(torch.optim.Adam, q, weight_decay=0.0)\n", True),
+    ("def make(cls, p, wd=0.01):\n    return cls(p, weight_decay=wd)\n\nmake(torch.optim.Adam, q, decoupled_weight_decay=True)\n",
+     True),
+])
+def test_what_the_calls_that_pass_a_class_do_not_rule_out(source, reported):
+    assert bool(codes("import torch\n" + source)) == reported

@@ -456,6 +456,9 @@ _TASKS = """
     # a base that compiles nothing of the subclass's, or whose compiling method the class overrides
     ("Plain", "l2(1e-4)", "keras.optimizers.Adam(1e-3)", []),
     ("Task", "l2(1e-4)", "keras.optimizers.Adam(1e-3)\n\n            def train(self, data):\n                pass", []),
+    # an override that calls the base's still compiles
+    ("Task", "l2(1e-4)", "keras.optimizers.Adam(1e-3)\n\n            def train(self, data):\n"
+     "                super().train(data)", [(9, "AWL201")]),
 ])
 def test_a_base_class_of_another_module_compiles_what_the_class_stores(project, base, model, optimizer, expected):
     _module(project, "tasks.py", _TASKS)

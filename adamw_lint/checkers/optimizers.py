@@ -255,8 +255,8 @@ class OptimizerChecker(Checker):
         branch = ruled_out.branch_with(self.ctx, choice, scope, decay)
         if branch is not None and self.ctx.nonzero(branch, scope) is False:
             return ()
-        if choice.sites and all(_site_rules_out(self.ctx, row, decay, scope, site, site_scope)
-                                for site, site_scope in choice.sites):
+        if choice.sites and all(_site_rules_out(self.ctx, row, decay, scope, site, site_scope, function)
+                                for site, site_scope, function in choice.sites):
             return ()  # ``make(torch.optim.Adam, wd=0.0)``: every call passing the class passes no decay
         if choice.switched and isinstance(decay, ast.expr) and self.ctx.set_when(decay) is None \
                 and not isinstance(self.ctx.follow(decay, scope)[0], ast.IfExp):
@@ -406,20 +406,26 @@ class OptimizerChecker(Checker):
         return Finding(choice.code, message, ctx.span(call)).with_fix(fix, kept)
 
 
-def _site_rules_out(ctx: Context, row: OptimizerApi, decay: object, scope: Scope, site: ast.Call, site_scope: Scope) -> bool:
-    """Whether a call that passes the class to the function building the optimizer also passes
-    what makes it decoupled or its decay zero: for the function's own decay parameter
+def _site_rules_out(ctx: Context, row: OptimizerApi, decay: object, scope: Scope, site: ast.Call, site_scope: Scope,
+                    function: ast.AST) -> bool:
+    """Whether ``site``, a call of ``function`` that passes it the class, also passes what makes
+    the optimizer decoupled or its decay zero: for the function's own decay parameter
     (``make(Adam, wd=0.0)`` with ``cls(p, weight_decay=wd)``), or as an extra keyword its
     ``**kwargs`` may forward (``make(Adam, decoupled_weight_decay=True)``)."""
+    assert isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
     binding = ctx.reaching(decay, ctx.home(decay, scope)) if isinstance(decay, ast.Name) else None
-    if binding is not None and is_parameter(binding):
-        function = binding.scope.node
+    if binding is not None and is_parameter(binding) and binding.scope.node is function:
         method = binding.scope.parent is not None and isinstance(binding.scope.parent.node, ast.ClassDef)
-        params = method_parameters(function) if method else [a.arg for a in (*function.args.posonlyargs, *function.args.args)]  # type: ignore[union-attr]
+        params = method_parameters(function) if method else [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
         given = given_argument(site, params, decay.id)  # type: ignore[union-attr]
         if given is not None and not isinstance(given, ast.Starred) and ctx.nonzero(given, site_scope) is False:
             return True
+    named = {a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)}
+    if function.args.kwarg is None:
+        return False
     for keyword in site.keywords:
+        if keyword.arg in named:
+            continue
         if keyword.arg == row.switch and ctx.literal(keyword.value, site_scope) is True \
                 or keyword.arg == row.weight_decay and ctx.nonzero(keyword.value, site_scope) is False:
             return True
