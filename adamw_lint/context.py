@@ -140,7 +140,7 @@ class Context:
         self._callers: Optional[Dict[str, List[Tuple[ast.Call, Scope]]]] = None  # callee's name → the calls
         self._runs: Dict[str, Dict[int, List[Tuple[ast.Call, Scope]]]] = {}  # ``_calls_to``
         self._passed: Dict[Tuple[int, str], List[Tuple[ast.expr, Scope, ast.Call]]] = {}
-        self._uses: Dict[str, Optional[List[Optional[ast.ClassDef]]]] = {}  # ``_attribute_uses``
+        self._uses: Dict[str, Optional[List[Optional[ast.ClassDef]]]] = {}  # ``attribute_uses``
         self._conditional: Dict[int, Tuple[Tuple[int, int], Scope]] = {}  # id of a value a fill may set → where
         self._filled_names: Dict[int, int] = {}  # id of a scope's ``dict_uses`` → how many of its names are filled
         self._fill_answers: Dict[int, Optional[Tuple[Dict[str, ast.expr], bool]]] = {}  # id of a read → ``_filled``
@@ -416,7 +416,7 @@ class Context:
         nothing else in the module can change it: the classes it may be an instance of (the
         method's, its bases, its subclasses of this module) store it once, with no class-level
         value of it, and the module uses ``.<attr>`` only in that store, in ``**`` spreads and as
-        an argument of a call that only reads it (``_attribute_uses``). Other modules of the
+        an argument of a call that only reads it (``attribute_uses``). Other modules of the
         project are not read for it."""
         member = self.members.self_attribute(expr, scope)
         if member is None:
@@ -427,14 +427,14 @@ class Context:
         scopes = [self.resolver.scope_of(c) for c in lineage]
         if len(held) != 1 or any(s is None or attr in s.bindings for s in scopes):
             return None  # several stores, or a class-level value beside the instance's
-        uses = self._attribute_uses(attr)
+        uses = self.attribute_uses(attr)
         if uses is None:
             return None
         # a class beside the lineage storing it on its own ``self`` stores a sibling's instance's
         stores = [c for c in uses if c is None or any(c is l for l in lineage)]
         return held[0] if len(stores) == 1 else None
 
-    def _attribute_uses(self, attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
+    def attribute_uses(self, attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
         """For each store of ``<x>.<attr>`` in the module, the class it is written in when ``x``
         is ``self`` (else None); None when the module may change or replace it some other way:
         ``x.<attr>[k] = …``, ``x.<attr>.update(…)``, handing it to a call that may change it,
@@ -691,7 +691,7 @@ _BY_NAME = frozenset({"setattr", "getattr", "delattr"})  # what they reach by it
 
 
 def _attribute_uses(module: Optional[ast.AST], attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
-    """``Context._attribute_uses``, over the module's tree (comments and strings are not code)."""
+    """``Context.attribute_uses``, over the module's tree (comments and strings are not code)."""
     stores: List[Optional[ast.ClassDef]] = []
     stack: List[Tuple[ast.AST, Optional[ast.AST], Optional[ast.ClassDef]]] = [(module, None, None)] if module else []
     while stack:
@@ -702,7 +702,9 @@ def _attribute_uses(module: Optional[ast.AST], attr: str) -> Optional[List[Optio
                 stores.append(cls if receiver == "self" else None)
             elif isinstance(node.ctx, ast.Del):
                 return None
-            elif not (isinstance(parent, ast.keyword) and parent.arg is None or _read_only(parent)):
+            elif not (isinstance(parent, ast.keyword) and parent.arg is None or _read_only(parent)
+                      or isinstance(parent, ast.Attribute) and parent.attr in _DICT_READS  # ``x.kw.get(…)``
+                      or isinstance(parent, ast.Subscript) and parent.value is node and isinstance(parent.ctx, ast.Load)):
                 return None  # ``x.kw[k] = …``, ``x.kw.update(…)``, ``kw = x.kw``, ``f(x.kw)``
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (node.func.id == "vars" or node.func.id in _BY_NAME
                                                                                  and any(isinstance(a, ast.Constant) and a.value == attr for a in node.args)):
@@ -744,7 +746,7 @@ _FILLS_PER_KEY = 64  # fills of one key the flow follows: more is generated code
 # each dict filled in a scope has its flow over the scope's statements: thousands of dicts filled
 # at the top of a module of thousands of statements is generated code, not followed
 _FLOW_BUDGET = 2_000_000
-DICT_READS = frozenset({"get", "items", "keys", "values", "copy"})  # methods that only read a dict
+_DICT_READS = frozenset({"get", "items", "keys", "values", "copy"})  # methods that only read a dict
 _KEY_CHANGES = frozenset({"pop", "setdefault"})
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp, ast.DictComp,
            ast.GeneratorExp)
@@ -871,7 +873,7 @@ def _note_use(uses: DictUses, node: ast.Name, parent: ast.AST, grand: Optional[a
     if isinstance(parent, ast.keyword) and parent.arg is None:
         return
     if isinstance(parent, ast.Attribute) and isinstance(grand, ast.Call) and grand.func is parent:
-        if parent.attr in DICT_READS:
+        if parent.attr in _DICT_READS:
             return
         given = grand.args[0] if grand.args and not isinstance(grand.args[0], ast.Starred) else None
         if parent.attr in _KEY_CHANGES and isinstance(given, ast.Constant) and isinstance(given.value, str) \

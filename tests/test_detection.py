@@ -551,6 +551,7 @@ def test_a_stored_dict_changed_outside_its_class_is_unknown():
     ('self.kw: dict = {"weight_decay": 1e-4}', ""),  # an annotated store
     ('self.kw = {"weight_decay": 1e-4}  # make() spreads self.kw', ""),  # a comment is not a use
     ('self.kw = {"weight_decay": 1e-4}', "print(self.kw); logger.info('%s', self.kw); run.config.update(self.kw)"),
+    ('self.kw = {"weight_decay": 1e-4}', "lr = self.kw.get('lr'); wd = self.kw['weight_decay']"),  # item reads
 ])
 def test_a_stored_dict_only_read_is_followed(store, reads):
     source = f"""
@@ -1013,6 +1014,7 @@ _YOLO = "from ultralytics import YOLO\n"
         ("model = YOLO('n.pt')\nmodel.overrides['weight_decay'] = 0.0\nmodel.train(optimizer='Adam')\n", []),
         ("model = YOLO('n.pt')\nmodel.overrides.update(weight_decay=0.0)\nmodel.train(optimizer='Adam')\n", []),
         ("model = YOLO('n.pt')\nprint(model.overrides.get('data'))\nmodel.train(optimizer='Adam')\n", [(4, "AWL101")]),
+        ("model = YOLO('n.pt')\ncfg = model.overrides\ncfg['weight_decay'] = 0.0\nmodel.train(optimizer='Adam')\n", []),
         ("model = YOLO('n.pt')\nmodel.train(optimizer='Adam', **overrides)\n", []),
         ("model = YOLO('n.pt')\nmodel.train(optimizer=name)\n", []),
         # the receiver is not known to be one

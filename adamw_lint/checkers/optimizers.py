@@ -16,13 +16,13 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 from .. import catalog, ruled_out
 from ..branches import condition, known, opposite, rules_out
 from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signature
-from ..context import (ABSENT, HIDDEN, REMOVED, DICT_READS, Alternative, Args, Bound, Context, ParamGroup,
+from ..context import (ABSENT, HIDDEN, REMOVED, Alternative, Args, Bound, Context, ParamGroup,
                        SuperInit, bind, dict_uses, given_argument, key_defs, parameter_keys)
 from ..defaults import default_note
 from ..findings import Edit, Finding, Fix, place
 from ..records import Record
 from ..summaries import Reach, method_parameters
-from ..scope import Resolver, Scope, is_parameter, is_unknown, kept_on, nonlocal_names
+from ..scope import Resolver, Scope, is_parameter, is_unknown, nonlocal_names
 from .base import Checker
 from .optimizer_fix import kept_public, plan_fix, switch_unusable
 
@@ -444,34 +444,13 @@ def _given(ctx: Context, value: object, scope: Scope) -> bool:
 
 
 def _state_changed(ctx: Context, factory: OptimizerFactory, call: ast.Call) -> bool:
-    """For a method of an instance, whether the module may change an attribute of an instance
-    that the method reads its configuration from (``model.overrides["weight_decay"] = 0.0``,
-    ``model.overrides.update(…)``, ``model.overrides = {…}``, or handing it to a call): of any
-    instance, since which one it is is not followed."""
+    """For a method of an instance, whether the module stores, or may change, an attribute of an
+    instance that the method reads its configuration from (``model.overrides["weight_decay"] =
+    0.0``, ``model.overrides.update(…)``, ``cfg = model.overrides``; ``Context.attribute_uses``):
+    of any instance, since which one it is is not followed."""
     if not factory.instance_state or not isinstance(call.func, ast.Attribute):
         return False
-    module = ctx.resolver.module.node
-    return any(kept_on(module, "_instance_state_changed", attr, lambda: _changes_state(module, attr))  # type: ignore[arg-type]
-               for attr in factory.instance_state)
-
-
-def _changes_state(module: ast.AST, attr: str) -> bool:
-    parents: Dict[int, ast.AST] = {}
-    for node in ast.walk(module):
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
-        if not (isinstance(node, ast.Attribute) and node.attr == attr):
-            continue
-        if not isinstance(node.ctx, ast.Load):
-            return True  # ``x.overrides = …``, ``del x.overrides``
-        parent = parents.get(id(node))
-        if isinstance(parent, ast.Subscript) and parent.value is node and not isinstance(parent.ctx, ast.Load):
-            return True  # ``x.overrides[k] = …``
-        if isinstance(parent, ast.Attribute) and parent.attr not in DICT_READS:
-            return True  # ``x.overrides.update(…)``
-        if isinstance(parent, (ast.Call, ast.keyword, ast.Starred)) and getattr(parent, "func", None) is not node:
-            return True  # handed to a call
-    return False
+    return any(uses is None or uses for uses in map(ctx.attribute_uses, factory.instance_state))
 
 
 def _passed_by(outer: Args, value: object) -> bool:
