@@ -26,6 +26,7 @@ from typing import (TYPE_CHECKING, Callable, Collection, Dict, FrozenSet, Iterab
                     Sequence, Tuple)
 
 from . import catalog
+from .context import dict_uses
 from .findings import Finding, Span
 from .records import Record
 from .scope import Scope, naming_pattern
@@ -77,14 +78,28 @@ def selectors_in(ctx: "Context", path: str) -> List[Selector]:
     """The by-name constructions of one module."""
     found = []
     for call, scope in ctx.resolver.calls:
-        chosen = _chosen(ctx, call.func, scope)
+        callee, callee_scope = _callee(ctx, call.func, scope)
+        chosen = _chosen(ctx, callee, callee_scope)
         if chosen is None:
             continue
         key, classes, folded = chosen
         decay = _decay(ctx, call, scope)
         if decay is not None:
-            found.append(Selector(path, call.lineno, ctx.text(call.func), key, classes, folded, decay))
+            found.append(Selector(path, call.lineno, ctx.text(callee), key, classes, folded, decay))
     return found
+
+
+def _callee(ctx: "Context", func: ast.expr, scope: Scope) -> Tuple[ast.expr, Scope]:
+    """What a call's callee is computed by: for a name, the value of the one binding that reaches
+    the call (``optim_class = optim_classes.get(args.optim)``, then ``optim_class(params,
+    **args.optim_conf)``: ESPnet's tasks); otherwise the callee itself. A name that more than one
+    binding may reach (``if cls is None: cls = SGD``, a decoupled class chosen by a flag) is left
+    as it is: which class it holds is not the config's alone."""
+    if isinstance(func, ast.Name):
+        bindings = ctx.resolver.reaching_all(func, scope)
+        if len(bindings) == 1 and bindings[0].value is not None:
+            return bindings[0].value, bindings[0].scope
+    return func, scope
 
 
 def _chosen(ctx: "Context", func: ast.expr, scope: Scope) -> Optional[Tuple[KeyPath, Tuple[Tuple[str, str], ...], bool]]:
@@ -110,13 +125,90 @@ def _chosen(ctx: "Context", func: ast.expr, scope: Scope) -> Optional[Tuple[KeyP
     key = config_key(ctx, chooser, scope)
     if key is None:
         return None
-    followed, table_scope = ctx.follow(table, scope)
-    entries = ctx.dict_entries(followed, table_scope)
-    if entries is None:
+    table_entries = _table(ctx, table, scope)
+    if table_entries is None:
         return None
-    classes = tuple((name, qualname) for name, value in entries[0].items()
+    entries, table_scope = table_entries
+    classes = tuple((name, qualname) for name, value in entries.items()
                     for qualname in [ctx.qualname(value, table_scope)] if qualname in catalog.OPTIMIZERS_BY_NAME)
     return (key[0], classes, key[1]) if classes else None
+
+
+def _table(ctx: "Context", table: ast.expr, scope: Scope) -> Optional[Tuple[Dict[str, ast.expr], Scope]]:
+    """The entries of the registry dict a class is looked up in, each read in the returned scope:
+    a dict written out (``dict(adam=torch.optim.Adam, …)``, ``{"adam": …}``), here or in the
+    project module it is imported from, or that dict with its keys case-folded by the name's last
+    binding (ESPnet: ``optim_classes = {k.lower(): v for k, v in optim_classes.items()}``). A key
+    the module sets again (``optim_classes.update(adam=apex.optimizers.FusedAdam)``,
+    ``optim_classes["adam"] = …``) may hold either class, and is left out; a dict changed in ways
+    not followed is not read."""
+    followed, table_scope = ctx.follow(table, scope)
+    found = ctx.dict_entries(followed, table_scope)
+    if found is not None:  # the dict bound once (what its scope sets again is left out), or filled in the read's scope
+        return (_unchanged(found[0], table, table_scope) if followed is not table else found[0]), table_scope
+    if not isinstance(table, ast.Name):
+        return None
+    resolver, name, bindings = ctx.resolver, table.id, ctx.resolver.reaching_all(table, scope)
+    if len(bindings) == 1 and bindings[0].qualname is not None and ctx.project is not None:
+        elsewhere = ctx.project.module_bindings(bindings[0].qualname)  # imported from the project
+        if elsewhere is None:
+            return None
+        module, name, bindings = elsewhere
+        resolver = module.resolver
+    last = max(bindings, key=lambda b: b.pos, default=None)
+    if last is None or last.value is None:
+        return None
+    value, value_scope, fold = last.value, last.scope, None
+    folded = _folded_copy(value, name)
+    if folded is not None:
+        fold, inner = folded
+        earlier = resolver.reaching_all(inner, last.scope)
+        if len(earlier) != 1 or earlier[0].value is None:
+            return None
+        value, value_scope = earlier[0].value, earlier[0].scope
+    elif len(bindings) != 1:
+        return None
+    found = ctx.dict_entries(value, value_scope)
+    if found is None:
+        return None
+    entries = _unchanged(found[0], ast.Name(name), value_scope)
+    if fold is not None:
+        entries = {getattr(key, fold)(): entry for key, entry in entries.items()}
+    return entries, value_scope
+
+
+def _unchanged(entries: Dict[str, ast.expr], table: ast.expr, scope: Scope) -> Dict[str, ast.expr]:
+    """``entries`` without those the scope that binds the table (a name) sets again; none when it
+    changes the dict in ways not followed (``dict_uses``)."""
+    uses = dict_uses(scope.node).get(table.id) if isinstance(table, ast.Name) and scope.node is not None else None
+    if uses is None:
+        return entries
+    if uses.changed:
+        return {}
+    return {key: entry for key, entry in entries.items() if key not in uses.fills}
+
+
+def _folded_copy(value: ast.expr, name: str) -> Optional[Tuple[str, ast.Name]]:
+    """``(fold, inner)`` when ``value`` is ``{k.<fold>(): v for k, v in <name>.items()}`` (``inner``:
+    that ``<name>``), the same dict with its keys case-folded; None otherwise."""
+    if not (isinstance(value, ast.DictComp) and len(value.generators) == 1):
+        return None
+    loop = value.generators[0]
+    items = loop.iter
+    if (loop.ifs or loop.is_async or not isinstance(loop.target, ast.Tuple) or len(loop.target.elts) != 2
+            or not all(isinstance(e, ast.Name) for e in loop.target.elts)
+            or not (isinstance(items, ast.Call) and not items.args and not items.keywords
+                    and isinstance(items.func, ast.Attribute) and items.func.attr == "items"
+                    and isinstance(items.func.value, ast.Name) and items.func.value.id == name)):
+        return None
+    key, item = (e.id for e in loop.target.elts)  # type: ignore[attr-defined]
+    fold = value.key
+    if (isinstance(value.value, ast.Name) and value.value.id == item
+            and isinstance(fold, ast.Call) and not fold.args and not fold.keywords
+            and isinstance(fold.func, ast.Attribute) and fold.func.attr in ("lower", "upper", "casefold")
+            and isinstance(fold.func.value, ast.Name) and fold.func.value.id == key):
+        return fold.func.attr, items.func.value
+    return None
 
 
 def config_key(ctx: "Context", expr: ast.expr, scope: Scope, depth: int = 0) -> Optional[Tuple[KeyPath, bool]]:
@@ -425,7 +517,7 @@ def _module_selectors(project: "ProjectIndex", path: str) -> List[Selector]:
     module = project.parsed(path)  # parsed once per process, shared with the imports followed
     if module is None:
         return []  # the module is reported when it is checked; here it simply builds nothing known
-    return selectors_in(Context(module.resolver, module.lines, "rename", False), path)
+    return selectors_in(Context(module.resolver, module.lines, "rename", False, project), path)
 
 
 __all__ = ("Decay", "Selector", "config_key", "findings", "project_modules", "project_selectors", "python_findings",

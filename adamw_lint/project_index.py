@@ -25,7 +25,7 @@ from typing import (AbstractSet, Callable, Container, Dict, FrozenSet, Hashable,
 from . import catalog
 from .cache import digest
 from .files import SourceError, decode, module_words, physical_lines, read_bytes, text_words
-from .scope import Resolver, Scope, is_unknown
+from .scope import Binding, Resolver, Scope, is_unknown
 from .summaries import Module, Reach, callable_reach, named_reach
 
 _DEPTH = 4  # re-exports and wrappers followed through this many modules
@@ -323,6 +323,16 @@ class ProjectIndex:
         if not found or len(found) != 1:
             return None  # rebound, or not defined at module level: unknown
         return module, found[0]
+
+    def module_bindings(self, qualname: str) -> Optional[Tuple[Module, str, List[Binding]]]:
+        """The project module that defines ``qualname`` at its top level, the name there, and
+        every binding of it there (a registry rebound with its keys folded, say)."""
+        split = self._split(qualname, True)
+        if split is None:
+            return None
+        module, name = split
+        found = module.resolver.module.bindings.get(name)
+        return (module, name, list(found)) if found else None
 
     def shared(self, key: Hashable, compute: Callable[..., _Answer], *args: object) -> _Answer:
         """``compute(*args)``, once per process and run: a checker's answer about nodes of the

@@ -184,3 +184,103 @@ def test_a_key_is_looked_for_as_python_reads_the_module(tmp_path):
     found = config_choice.project_selectors(ProjectIndex([str(tmp_path)]), {"name"})
     assert sorted((os.path.basename(s.path), s.key) for s in found) == [("seven.py", ("name",)),
                                                                          ("wide.py", ("optim", "name"))]
+
+
+# ESPnet's shape (espnet2/tasks/abs_task.py): a registry dict extended in ``try`` blocks, rebound
+# with its keys lower-cased, looked up into a name that is then called with the config's mapping
+ESPNET = """
+import argparse
+import torch
+
+optim_classes = dict(
+    adam=torch.optim.Adam,
+    adamw=torch.optim.AdamW,
+    adagrad=torch.optim.Adagrad,
+    sgd=torch.optim.SGD,
+)
+try:
+    import torch_optimizer
+
+    optim_classes.update(radam=torch_optimizer.RAdam)
+except ImportError:
+    pass
+optim_classes = {k.lower(): v for k, v in optim_classes.items()}
+
+
+class AbsTask:
+    @classmethod
+    def build_optimizers(cls, args: argparse.Namespace, model):
+        optim_class = optim_classes.get(args.optim)
+        if optim_class is None:
+            raise ValueError(f"must be one of {list(optim_classes)}: {args.optim}")
+        return [optim_class(model.parameters(), **args.optim_conf)]
+"""
+
+# a GAN task of the same toolkit: the registry imported, a second optimizer from optim2/optim2_conf
+GAN = """
+from tasks.abs_task import AbsTask, optim_classes
+
+
+class GANTask(AbsTask):
+    @classmethod
+    def build_optimizers(cls, args, model):
+        optim_g_class = optim_classes.get(args.optim)
+        optim_g = optim_g_class(model.generator.parameters(), **args.optim_conf)
+        optim_d_class = optim_classes.get(args.optim2)  # Adam by default
+        optim_d = optim_d_class(model.discriminator.parameters(), **args.optim2_conf)
+        return [optim_g, optim_d]
+"""
+
+ESPNET_CONFIGS = {
+    "conf/asr.yaml": "encoder: conformer\noptim: adam\noptim_conf:\n    lr: 0.002\n    weight_decay: 0.000001\n",
+    "conf/adagrad.yaml": "optim: adagrad\noptim_conf:\n    weight_decay: 0.0001\n",
+    "conf/adamw.yaml": "optim: adamw\noptim_conf:\n    lr: 0.002\n    weight_decay: 0.01\n",
+    "conf/no_decay.yaml": "optim: adam\noptim_conf:\n    lr: 0.002\n    weight_decay: 0.0\n",
+    "conf/upper.yaml": "optim: Adam\noptim_conf:\n    weight_decay: 0.01\n",  # not a key of the lower-cased table
+    "conf/radam.yaml": "optim: radam\noptim_conf:\n    weight_decay: 0.01\n",  # set in a try block: not known
+    "conf/gan.yaml": ("optim: adam\noptim_conf:\n    lr: 2.0e-4\n    weight_decay: 0.0\n"
+                      "optim2: adam\noptim2_conf:\n    lr: 2.0e-4\n    weight_decay: 0.01\n"),
+}
+
+
+def _espnet(tmp_path, code=ESPNET, gan=GAN):
+    return git_repository(tmp_path, {"tasks/__init__.py": "", "tasks/abs_task.py": textwrap.dedent(code),
+                                     "tasks/gan.py": textwrap.dedent(gan), **ESPNET_CONFIGS})
+
+
+def test_a_class_looked_up_into_a_name_then_called_is_chosen_by_the_config(tmp_path):
+    result = run_cli("check", "-q", ".", cwd=_espnet(tmp_path))
+    assert result.returncode == 1, result.stderr
+    lines = sorted(line.split(" ", 2)[:2] for line in result.stdout.splitlines())
+    assert lines == [["conf/adagrad.yaml:1:8:", "AWL103"], ["conf/asr.yaml:2:8:", "AWL101"],
+                     ["conf/gan.yaml:5:9:", "AWL101"]], result.stdout
+    assert "weight_decay=1e-06" in result.stdout
+    assert "via tasks/abs_task.py:26 → optim_classes.get(args.optim)" in result.stdout
+    assert "via tasks/gan.py:11 → optim_classes.get(args.optim2)" in result.stdout
+
+
+def test_a_registry_key_set_again_may_hold_another_class_and_is_not_read(tmp_path):
+    """``optim_classes.update(adam=apex.optimizers.FusedAdam)`` (decoupled by default) or an item
+    stored again: "adam" may name either class. A dict changed in ways not followed (an update
+    from another mapping) is not read at all."""
+    code = ESPNET.replace("optim_classes.update(radam=torch_optimizer.RAdam)",
+                          "optim_classes.update(adam=torch_optimizer.AdamP)")
+    result = run_cli("check", "-q", ".", cwd=_espnet(tmp_path, code=code, gan="x = 1\n"))
+    assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [["conf/adagrad.yaml:1:8:", "AWL103"]]
+    code = ESPNET.replace("optim_classes.update(radam=torch_optimizer.RAdam)",
+                          "optim_classes.update(torch_optimizer.REGISTRY)")
+    result = run_cli("check", "-q", ".", cwd=_espnet(tmp_path / "b", code=code, gan="x = 1\n"))
+    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+
+
+def test_a_name_another_binding_may_reach_is_not_the_configs_choice(tmp_path):
+    """``if args.decoupled: optim_class = torch.optim.AdamW``: which class the call builds is
+    not the config's name alone; nor is it through a fold that is not a plain copy."""
+    code = ESPNET.replace("        if optim_class is None:\n",
+                          "        if args.decoupled:\n            optim_class = torch.optim.AdamW\n"
+                          "        if optim_class is None:\n")
+    result = run_cli("check", "-q", ".", cwd=_espnet(tmp_path, code=code, gan="x = 1\n"))
+    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+    code = ESPNET.replace("for k, v in optim_classes.items()}", "for k, v in optim_classes.items() if k != 'sgd'}")
+    result = run_cli("check", "-q", ".", cwd=_espnet(tmp_path / "b", code=code, gan="x = 1\n"))
+    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
