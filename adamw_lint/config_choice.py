@@ -220,11 +220,11 @@ def config_key(ctx: "Context", expr: ast.expr, scope: Scope, depth: int = 0) -> 
     while (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in _CASE_FOLDS
            and not expr.args and not expr.keywords):
         expr, folded = expr.func.value, True
-    if isinstance(expr, ast.Name):
-        followed, followed_scope = ctx.follow(expr, scope)
-        if followed is expr:
+    if isinstance(expr, ast.Name):  # the one binding that reaches the read (FunASR rebinds ``optim`` after it)
+        bindings = ctx.resolver.reaching_all(expr, scope)
+        if len(bindings) != 1 or bindings[0].value is None:
             return None
-        inner = config_key(ctx, followed, followed_scope, depth + 1)
+        inner = config_key(ctx, bindings[0].value, bindings[0].scope, depth + 1)
         return (inner[0], inner[1] or folded) if inner else None
     parts: List[str] = []
     while True:

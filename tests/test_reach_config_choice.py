@@ -284,3 +284,17 @@ def test_a_name_another_binding_may_reach_is_not_the_configs_choice(tmp_path):
     code = ESPNET.replace("for k, v in optim_classes.items()}", "for k, v in optim_classes.items() if k != 'sgd'}")
     result = run_cli("check", "-q", ".", cwd=_espnet(tmp_path / "b", code=code, gan="x = 1\n"))
     assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+
+
+def test_a_key_read_into_a_name_rebound_before_the_look_up_is_followed_through_the_binding_that_reaches(tmp_path):
+    code = ("import torch\n\nOPTIMIZERS = {'adam': torch.optim.Adam, 'sgd': torch.optim.SGD}\n\n\n"
+            "def build(cfg, params):\n    name = cfg.optimizer.name\n    name = name.lower()\n"
+            "    return OPTIMIZERS[name](params, weight_decay=cfg.optimizer.weight_decay)\n")
+    config = "optimizer:\n  name: Adam\n  weight_decay: 0.0001\n"
+    result = run_cli("check", "-q", "a.yaml", cwd=git_repository(tmp_path, {"train.py": code, "a.yaml": config}))
+    assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [["a.yaml:2:9:", "AWL101"]], \
+        result.stdout + result.stderr
+    # either of two bindings may reach the look-up: the key is not known
+    code = code.replace("    name = name.lower()\n", "    if cfg.legacy:\n        name = cfg.legacy_name\n")
+    result = run_cli("check", "-q", "a.yaml", cwd=git_repository(tmp_path / "b", {"train.py": code, "a.yaml": config}))
+    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
