@@ -55,6 +55,36 @@ def test_add_param_group_on_an_unknown_object_or_a_rebound_name():
     """) == []
 
 
+SMART = """
+    import torch
+    def smart_optimizer(model, name="Adam", lr=0.001, momentum=0.9, decay=1e-5):
+        g = [], [], []
+        if name == "Adam":
+            optimizer = torch.optim.Adam(g[2], lr=lr, betas=(momentum, 0.999))
+        elif name == "AdamW":
+            optimizer = torch.optim.AdamW(g[2], lr=lr, betas=(momentum, 0.999), weight_decay=0.0)
+        else:
+            optimizer = {other}
+        optimizer.add_param_group({{"params": g[0], "weight_decay": decay}})
+        optimizer.add_param_group({{"params": g[1], "weight_decay": 0.0}})
+        return optimizer
+"""
+
+
+@pytest.mark.parametrize("other", ["torch.optim.SGD(g[2], lr=lr, momentum=momentum, nesterov=True)", "make(g[2])"])
+def test_a_group_added_to_an_optimizer_chosen_by_branches_is_judged_for_each(other):
+    """yolov5's ``smart_optimizer``: the class by name, then the weights' group with its decay;
+    the Adam branch is coupled, the AdamW one decoupled, SGD not adaptive, an unknown one unknown."""
+    found = findings(SMART.format(other=other))
+    assert [(f.line, f.code) for f in found] == [(6, "AWL101")]
+    assert "weight_decay=decay (default 1e-5 from parameter decay of smart_optimizer) in a param group added at line 11" \
+        in found[0].message
+
+
+def test_a_group_added_after_every_branch_built_a_decoupled_or_plain_optimizer_is_no_finding():
+    assert codes(SMART.format(other="torch.optim.SGD(g[2], lr=lr)").replace("torch.optim.Adam(", "torch.optim.AdamW(")) == []
+
+
 def test_the_fix_renames_the_construction_and_keeps_its_decay_off():
     assert fixed(ADDED.format(cls="Adam", wd="", group='"weight_decay": 1e-4')) == textwrap.dedent("""
         import torch

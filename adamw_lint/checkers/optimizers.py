@@ -335,23 +335,30 @@ class OptimizerChecker(Checker):
         return (Finding(row.code, message, self.ctx.span(base), None, "change the base class by hand"),)
 
     def check_method(self, call: ast.Call, scope: Scope) -> Iterable[Finding]:
-        """``opt.add_param_group({...})`` on an optimizer built in view: the group's own decay."""
+        """``opt.add_param_group({...})`` on an optimizer built in view: the group's own decay, for
+        each construction that may reach the call (yolov5's ``smart_optimizer``: ``Adam``, ``AdamW``
+        or ``SGD`` by name, then the weights' group with its decay)."""
         receiver = call.func.value  # type: ignore[attr-defined]
         if not isinstance(receiver, ast.Name) or len(call.args) != 1 or call.keywords:
             return ()
-        binding = self.ctx.reaching(receiver, scope)
-        built = binding.value if binding is not None else None
-        if not isinstance(built, ast.Call) or binding is None:
-            return ()
-        name = self.ctx.qualname(built.func, binding.scope)
-        api = catalog.OPTIMIZERS_BY_NAME.get(name or "")
         entries = self.ctx.dict_entries(call.args[0], scope)
-        if api is None or name is None or entries is None:
+        if entries is None:
             return ()
         group: ParamGroup = (call.args[0], entries[0], entries[1])
-        finding = self.check_optimizer(api, name, built.func, self.ctx.call_args(built, binding.scope), built,
-                                       binding.scope, added=[group])
-        return (finding,) if finding else ()
+        found = []
+        for binding in self.ctx.resolver.reaching_all(receiver, scope):
+            built = binding.value
+            if not isinstance(built, ast.Call):
+                continue
+            name = self.ctx.qualname(built.func, binding.scope)
+            api = catalog.OPTIMIZERS_BY_NAME.get(name or "")
+            if api is None or name is None:
+                continue
+            finding = self.check_optimizer(api, name, built.func, self.ctx.call_args(built, binding.scope), built,
+                                           binding.scope, added=[group])
+            if finding is not None:
+                found.append(finding)
+        return found
 
     # factories: timm create_optimizer_v2(opt="adam"), TrainingArguments(optim="adagrad") -----------
     def check_factory(self, factory: OptimizerFactory, call: ast.Call, scope: Scope, name: str) -> Optional[Finding]:
