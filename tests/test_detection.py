@@ -495,6 +495,41 @@ def test_pyro_optimizers_take_the_optimizers_options_as_one_dict():
     assert codes(quiet) == []
 
 
+def test_skorch_nets_pass_their_optimizer_keywords_to_the_optimizer_class():
+    # NeuralNet builds optimizer(params, **{k: v for optimizer__k=v}); SGD by default (additions §A4)
+    source = """
+        import torch
+        from skorch import NeuralNet, NeuralNetClassifier
+        from skorch.regressor import NeuralNetRegressor
+
+        def fit(module, wd=1e-4):
+            a = NeuralNetClassifier(module, optimizer=torch.optim.Adam, optimizer__weight_decay=1e-4, lr=0.01)
+            b = NeuralNetRegressor(module, optimizer=torch.optim.RMSprop, optimizer__weight_decay=wd)
+            c = NeuralNet(module, torch.nn.MSELoss, torch.optim.Adam, optimizer__weight_decay=1e-4)
+            defaults = {"module": module, "optimizer": torch.optim.Adam, "optimizer__weight_decay": 1e-4}
+            d = NeuralNetClassifier(**defaults)
+    """
+    findings = analyze_source(textwrap.dedent(source))
+    assert [(f.line, f.code) for f in findings] == [(7, "AWL101"), (8, "AWL103"), (9, "AWL101"), (11, "AWL101")]
+    assert "torch.optim.Adam(weight_decay=1e-4)" in findings[0].message
+    assert "(skorch.NeuralNetClassifier passes it its optimizer__* keywords)" in findings[0].message
+    assert "if it is non-zero" in findings[1].message
+    from helpers import fixed
+
+    assert fixed(source).splitlines()[6].endswith("optimizer=torch.optim.AdamW, optimizer__weight_decay=1e-4, lr=0.01)")
+    # SGD by default, decoupled, no decay, a decay of zero, another part's keyword: nothing
+    quiet = """
+        import torch
+        from skorch import NeuralNetClassifier
+        a = NeuralNetClassifier(module, optimizer__weight_decay=1e-4)
+        b = NeuralNetClassifier(module, optimizer=torch.optim.AdamW, optimizer__weight_decay=1e-2)
+        c = NeuralNetClassifier(module, optimizer=torch.optim.Adam, optimizer__lr=1e-3)
+        d = NeuralNetClassifier(module, optimizer=torch.optim.Adam, optimizer__weight_decay=0.0)
+        e = NeuralNetClassifier(module, optimizer=torch.optim.Adam, module__weight_decay=1e-4, weight_decay=1e-4)
+    """
+    assert codes(quiet) == []
+
+
 @pytest.mark.parametrize("body,expected", [
     ('kw = dict(lr=5e-3)\n    kw.update({"weight_decay": 1e-4})', "AWL103"),
     ('kw = dict(lr=5e-3)\n    kw["weight_decay"] = 1e-4', "AWL103"),

@@ -664,6 +664,16 @@ WRAPPERS: Tuple[OptimizerWrapper, ...] = (
         source="additions §A1",
     ),
     OptimizerWrapper(
+        names=tuple(f"skorch.{path}" for path in (
+            "NeuralNet", "net.NeuralNet", "NeuralNetClassifier", "classifier.NeuralNetClassifier",
+            "NeuralNetBinaryClassifier", "classifier.NeuralNetBinaryClassifier",
+            "NeuralNetRegressor", "regressor.NeuralNetRegressor")),
+        signature_text="module, criterion=None, optimizer=torch.optim.SGD, lr=0.01, **kwargs",
+        optimizer="optimizer",
+        prefix="optimizer__",
+        source="additions §A4",
+    ),
+    OptimizerWrapper(
         names=("functools.partial",),
         signature_text="func, /, *args, **keywords",
         optimizer="func",

@@ -188,6 +188,9 @@ class OptimizerWrapper(Record):
     params: Optional[str] = None  # wrapper argument forwarded as the optimizer's ``params``
     positional_from: Optional[int] = None  # wrapper *args forwarded from this index on
     kwargs: Optional[str] = None  # a dict argument forwarded as keywords
+    # the wrapper's own keywords that start with this are forwarded without it, and no others
+    # (skorch's ``optimizer__weight_decay=λ`` is the optimizer's ``weight_decay=λ``)
+    prefix: Optional[str] = None
     # a flag under which the wrapper swaps in its own implementation of the optimizer class, which
     # has no decoupled switch: a fix must rename the class (ZeRO's overlap_with_ddp, trap 17)
     switch_ignored_when: Optional[str] = None

@@ -83,8 +83,12 @@ class OptimizerChecker(Checker):
             forwarded.positional.extend(bound.args.positional[wrapper.positional_from:])
         if not wrapper.signature.var_positional:
             forwarded.open_positional = False
-        forwarded.keywords.update(bound.extra_keywords)
-        forwarded.keyword_home.update({k: bound.args.keyword_home.get(k, "call") for k in bound.extra_keywords})
+        extra = bound.extra_keywords
+        if wrapper.prefix is not None:  # ``optimizer__weight_decay=…``; the other keywords are for other parts
+            extra = {k[len(wrapper.prefix):]: v for k, v in extra.items() if k.startswith(wrapper.prefix)}
+        forwarded.keywords.update(extra)
+        forwarded.keyword_home.update({k: bound.args.keyword_home.get(wrapper.prefix + k if wrapper.prefix else k, "call")
+                                       for k in extra})
         if wrapper.kwargs is not None:
             kwargs = bound.get(wrapper.kwargs)
             entries = ctx.dict_entries(kwargs, scope) if isinstance(kwargs, ast.expr) else None
@@ -96,6 +100,9 @@ class OptimizerChecker(Checker):
                 forwarded.keyword_home.update({k: home for k in entries[0]})
                 forwarded.open_keywords = forwarded.open_keywords or entries[1]
         via = None
+        if wrapper.prefix is not None:  # the decay is written as the wrapper's keyword: say how it gets there
+            shown = catalog.shown_name(ctx.qualname(call.func, scope) or ctx.text(call.func))
+            via = Via(f"{shown} passes it its {wrapper.prefix}* keywords", ())
         if wrapper.wraps:  # ``pyro.optim.Adam({...})``: no class is written here to rename
             shown = ctx.qualname(call.func, scope) or ctx.text(call.func)
             via = Via(f"{shown} builds it from the dict it is given", (),
