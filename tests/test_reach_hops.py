@@ -1498,3 +1498,41 @@ def test_the_branch_a_training_function_of_another_module_takes(tmp_path, signat
     index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
     got = analyze_source(source, path=str(tmp_path / "pkg" / "train.py"), project=index)
     assert [(f.line, f.code) for f in got] == ([(4, "AWL202")] if charged else []), [f.message for f in got]
+
+
+# a dict handed to a parameter that a wrapper spreads into the optimizer ----------------------
+SPREAD = """
+import torch
+
+def fit(model, opt_params):
+    {inside}
+    return torch.optim.{cls}(model.parameters(), **opt_params)
+
+class Trainer:
+    def __init__(self, opt_params):
+        self.opt_params = opt_params
+
+    def fit(self, model):
+        return torch.optim.{cls}(model.parameters(), **self.opt_params)
+
+{calls}
+"""
+CALLS = 'fit(net, {"lr": 3e-4, "weight_decay": 1e-4})\nkw = dict(lr=3e-4, weight_decay=1e-4)\nTrainer(kw).fit(net)\n'
+
+
+def test_a_dict_the_caller_passes_for_a_spread_parameter_is_what_the_optimizer_gets():
+    source = SPREAD.format(inside="pass", cls="Adam", calls=CALLS)
+    assert found(source) == [(15, "AWL101"), (17, "AWL101")]
+    assert all("torch.optim.Adam(weight_decay=1e-4)" in m for m in messages(source))
+
+
+@pytest.mark.parametrize("inside,cls,calls", [
+    ("pass", "AdamW", CALLS),  # decoupled
+    ("pass", "Adam", 'fit(net, {"lr": 3e-4})\nTrainer(dict(lr=3e-4)).fit(net)\n'),  # no decay
+    ("pass", "Adam", "fit(net, cfg.optim)\nTrainer(load()).fit(net)\n"),  # what the dict holds is not known
+    ('opt_params["weight_decay"] = 0.0', "Adam", 'fit(net, {"lr": 3e-4, "weight_decay": 1e-4})\n'),  # set inside
+    ('opt_params = {**opt_params, "weight_decay": 0.0}', "Adam", 'fit(net, {"weight_decay": 1e-4})\n'),  # rebound
+    ("opt_params.pop('weight_decay', None)", "Adam", 'fit(net, {"weight_decay": 1e-4})\n'),  # taken out
+])
+def test_a_spread_parameter_without_the_callers_coupled_decay_is_not_reported(inside, cls, calls):
+    assert found(SPREAD.format(inside=inside, cls=cls, calls=calls)) == []

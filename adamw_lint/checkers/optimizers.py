@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .. import catalog, ruled_out
 from ..branches import condition, known, opposite, rules_out
@@ -292,12 +292,15 @@ class OptimizerChecker(Checker):
                 return ()
             if not all(known(passed(selector, default)) for selector, default, *_ in reached.chosen):
                 when = f" (chosen when {condition(reached.chosen)})"
-        args = outer if reached.params is None else _forwarded(reached, outer)
+        def dict_of(given: ast.expr) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
+            return self.ctx.dict_entries(given, scope)
+
+        args = outer if reached.params is None else _forwarded(reached, outer, dict_of)
         local = not reached.module.path  # a callable of this module
         # reported at the call only for a decay the call passes: the callable's own value (a
         # default, ``cfg.weight_decay`` of an object it is handed, ``self.hparams``) is reported at
         # its construction, in its own module
-        if not _passed_by(outer, bind(args, row.signature).get(row.weight_decay or "")):
+        if not _passed_by(outer, bind(args, row.signature).get(row.weight_decay or ""), dict_of):
             return ()
         at = f"line {reached.line}" if local else f"{_shown(reached.module.path)}:{reached.line}"
         via = Via(f"via {at} → {reached.name}{when}", (), f"the optimizer is built in {at}; change it there, or, where "
@@ -467,9 +470,13 @@ def _state_changed(ctx: Context, factory: OptimizerFactory, call: ast.Call) -> b
     return any(uses is None or uses for uses in map(ctx.attribute_uses, factory.instance_state))
 
 
-def _passed_by(outer: Args, value: object) -> bool:
-    """Whether ``value`` is one of the caller's own argument expressions."""
-    return any(value is given for given in (*outer.positional, *outer.keywords.values()))
+def _passed_by(outer: Args, value: object, dict_of: Callable[[ast.expr], Optional[Tuple[Dict[str, ast.expr], bool]]]) -> bool:
+    """Whether ``value`` is one of the caller's own argument expressions, or an entry of a dict
+    it passes (``fit(model, {"weight_decay": 1e-4})``)."""
+    given = (*outer.positional, *outer.keywords.values())
+    return any(value is g for g in given) or any(
+        value is entry for g in given if isinstance(g, (ast.Dict, ast.Call, ast.Name))
+        for entries in [dict_of(g)] if entries is not None for entry in entries[0].values())
 
 
 def _spread_before(ctx: Context, group: Optional[ast.expr], key: str, switch: Optional[str], scope: Scope) -> Optional[str]:
@@ -512,10 +519,13 @@ def _shown(path: str) -> str:
     return path if relative.startswith(os.pardir) else relative
 
 
-def _forwarded(reached: Reach, outer: Args) -> Args:
+def _forwarded(reached: Reach, outer: Args,
+               dict_of: Callable[[ast.expr], Optional[Tuple[Dict[str, ast.expr], bool]]]) -> Args:
     """The arguments the construction inside a project function receives when it is called with
     ``outer``: its parameters replaced by what the caller passed (or their defaults), its
-    ``*args``/``**kwargs`` by the caller's extra arguments; anything else read in its own module."""
+    ``*args``/``**kwargs`` by the caller's extra arguments, a parameter it spreads
+    (``Adam(params, **opt_params)``) by the entries of the dict the caller passes for it
+    (``dict_of``, read in the caller's scope); anything else read in its own module."""
     params, inner = reached.params, reached.call
     assert params is not None and inner is not None
     bound = bind(outer, Signature.parse(ast.unparse(params)))
@@ -578,8 +588,33 @@ def _forwarded(reached: Reach, outer: Args) -> Args:
             args.open_keywords = args.open_keywords or outer.open_keywords
             args.spread = args.spread or outer.spread  # the caller's ``**kw``: what it may still set
         else:
-            args.open_keywords = True
+            spread = _spread_dict(kw.value, names, stored, at, bound, dict_of)
+            if spread is None:
+                args.open_keywords = True
+            else:
+                args.keywords.update(spread[0])
+                args.keyword_home.update({k: "dict" for k in spread[0]})
+                args.open_keywords = args.open_keywords or spread[1]
     return args
+
+
+def _spread_dict(spread: ast.expr, names: Set[str], stored: Dict[str, str], at: Optional[Scope], bound: Bound,
+                 dict_of: Callable[[ast.expr], Optional[Tuple[Dict[str, ast.expr], bool]]]
+                 ) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
+    """The entries a construction's ``**spread`` receives when it spreads one of the wrapper's
+    parameters (or the ``self.<attr>`` a factory's ``__init__`` stores it in), never rebound nor
+    changed there: the entries of the dict the caller passes for it; None when not known."""
+    if isinstance(spread, ast.Attribute) and isinstance(spread.value, ast.Name) and spread.attr in stored:
+        name = stored[spread.attr]
+    elif isinstance(spread, ast.Name) and at is not None and len(at.bindings.get(spread.id, ())) == 1:
+        name = spread.id
+        uses = dict_uses(at.node).get(name) if at.node is not None else None
+        if uses is not None and (uses.fills or uses.changed or uses.escapes()):
+            return None  # ``opt_params["weight_decay"] = 0.0``, or handed on: not the caller's dict as it is
+    else:
+        return None
+    given = bound.get(name) if name in names else None
+    return dict_of(given) if isinstance(given, ast.expr) else None
 
 
 def _construction_scope(module: Resolver, inner: ast.Call) -> Optional[Scope]:
