@@ -16,7 +16,7 @@ import ast
 import bisect
 import os
 from collections import Counter
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 import libcst.helpers
@@ -483,7 +483,9 @@ class _Singles:
         for line in physical_lines(source):
             self.starts.append(self.starts[-1] + len(line))
         self.lines = physical_lines(source)
-        self.uses = Counter(n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name))
+        names = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)]
+        self.uses = Counter(n.id for n in names)
+        self.stores = Counter(n.id for n in names if isinstance(n.ctx, ast.Store))
         self.imports: Dict[object, List[Replacement]] = {}  # (added, removed) → the head's replacements
         self._head_module: Optional[cst.Module] = None
         self.statements = _Statements(self.module)
@@ -500,6 +502,11 @@ class _Singles:
         for finding in findings:
             assert finding.fix is not None
             removes = tuple(r for r in finding.fix.remove_imports if self.uses[r[2] or r[1]] <= 1)
+            if any(1 < self.uses[r[2] or r[1]] <= 1 + self.stores[r[2] or r[1]] for r in finding.fix.remove_imports):
+                # the name is only bound again besides this use (``except ImportError: AdamW = None``):
+                # whether the import is still used is the module's scope analysis
+                result[finding.span] = self._whole(finding)
+                continue
             if removes:  # this call was the import's last use: the import statement goes too
                 local = self._local(finding, removes)
                 result[finding.span] = self._whole(finding) if local is None else local
@@ -616,15 +623,39 @@ class _Singles:
                        for spec in finding.fix.add_imports if len(spec) == 3)
         if -1 in touched:
             return None
-        if removes and ("__all__" in self.source or not all(self._imported_at_top(r) for r in removes)
-                        or any(self.positions[self.statements.nodes[i]].start.line <= self._head_end() for i in touched)):
-            # the module decides: ``__all__`` may keep a name RemoveImportsVisitor sees there, and
-            # the head (where the imports change) must not still hold the use being fixed
+        inside = self._inside(finding, removes, touched)
+        if inside is None:
             return None
-        changed = [r for index in sorted(touched) for r in self._regenerate(index, finding)]
+        top = tuple(r for r in removes if not any(r in held for held in inside.values()))
+        if top and "__all__" in self.source \
+                or removes and any(self.positions[self.statements.nodes[i]].start.line <= self._head_end() for i in touched):
+            # the module decides: ``__all__`` may keep a top-level name RemoveImportsVisitor sees
+            # there, and the head (where the imports change) must not still hold the use being fixed
+            return None
+        changed = [r for index in sorted(touched) for r in self._regenerate(index, finding, inside.get(index, ()))]
         if any(r is None for r in changed):
             return None
-        return _joined(sorted(changed + self._imports(finding.fix.add_imports, removes)))  # type: ignore[arg-type]
+        return _joined(sorted(changed + self._imports(finding.fix.add_imports, top)))  # type: ignore[arg-type]
+
+    def _inside(self, finding: Finding, removes: Tuple[Tuple[str, Optional[str], Optional[str]], ...],
+                touched: Set[int]) -> Optional[Dict[int, Tuple[Tuple[str, Optional[str], Optional[str]], ...]]]:
+        """The imports to remove that are not at the module's top level, by the statement that holds
+        them: a function's own ``from torch.optim import Adam``, which the fix joins ``AdamW`` to.
+        Each must be the one statement importing it, and one the fix regenerates with the name it
+        adds there, so that taking the old name out never empties it. None where an import to
+        remove is elsewhere: the module decides."""
+        found: Dict[int, Tuple[Tuple[str, Optional[str], Optional[str]], ...]] = {}
+        placed = {self._statement(spec[2][0], spec[2][1], (spec[2][0], spec[2][1] + 1))  # type: ignore[misc]
+                  for spec in finding.fix.add_imports if len(spec) == 3}  # type: ignore[union-attr]
+        for remove in removes:
+            if self._imported_at_top(remove):
+                continue
+            holders = [index for index, node in enumerate(self.statements.nodes) if isinstance(node, cst.SimpleStatementLine)
+                       and any(_imports(part, *remove) for part in node.body)]
+            if len(holders) != 1 or holders[0] not in touched or holders[0] not in placed:
+                return None
+            found[holders[0]] = found.get(holders[0], ()) + (remove,)
+        return found
 
     def _imported_at_top(self, remove: Tuple[str, Optional[str], Optional[str]]) -> bool:
         module, name, asname = remove
@@ -632,7 +663,10 @@ class _Singles:
                    and any(_imports(part, module, name, asname) for part in node.body)
                    for index, node in enumerate(self.statements.nodes))
 
-    def _regenerate(self, index: int, finding: Finding) -> List[Optional[Replacement]]:
+    def _regenerate(self, index: int, finding: Finding,
+                    removes: Tuple[Tuple[str, Optional[str], Optional[str]], ...] = ()) -> List[Optional[Replacement]]:
+        """The lines of one statement the fix changes; ``removes``: imports it holds that the fix
+        leaves unused, taken out as RemoveImportsVisitor takes them out of the whole module."""
         node = self.statements.nodes[index]
         if getattr(node, "decorators", ()):  # its text does not start at its position: the module decides
             return [None]
@@ -647,6 +681,8 @@ class _Singles:
         command._indents = list(indents)
         new = node.visit(command)
         new_nodes = list(new.nodes) if isinstance(new, cst.FlattenSentinel) else [new]
+        if removes:
+            new_nodes = _without_imports(new_nodes, removes)
         new_nodes[0] = new_nodes[0].with_changes(leading_lines=())
         new_text = self._generate(new_nodes, indents)
         return [(begin + offset, length, text) for offset, length, text in replacements(old_text, new_text)]
@@ -664,6 +700,17 @@ class _Singles:
         command = AdamWCodemod(CodemodContext(), only=finding.span, findings=[finding], path=self.path,
                                line_length=self.line_length)
         return replacements(self.source, command.transform_module(self.module).code)
+
+
+def _without_imports(nodes: List[cst.CSTNode], removes: Tuple[Tuple[str, Optional[str], Optional[str]], ...]
+                     ) -> List[cst.CSTNode]:
+    """``nodes`` (statements) without the imports ``removes`` names, by RemoveImportsVisitor run on
+    a module of those statements alone: the names are known to be used nowhere else (``_Singles``
+    counts their uses in the whole module), so its scope analysis need not see the rest."""
+    context = CodemodContext()
+    for module, name, asname in removes:
+        RemoveImportsVisitor.remove_unused_import(context, module, name, asname)
+    return list(RemoveImportsVisitor(context).transform_module(cst.Module(body=nodes)).body)  # type: ignore[arg-type]
 
 
 def _head_changes(head: cst.Module, add: Tuple[Tuple[str, Optional[str]], ...],

@@ -173,7 +173,12 @@ def test_fix_that_does_not_apply_cleanly_writes_nothing(monkeypatch):
     import adamw_lint.fix as fix_module
 
     monkeypatch.setattr(fix_module, "_apply_container_edit", lambda node, edit, *layout: node)
-    with pytest.raises(FixError):
+    with pytest.raises(FixError):  # two fixes: one transform of the module
+        fix_source("import torch\nopt = torch.optim.RAdam(p, weight_decay=1e-4)\nopt2 = torch.optim.RAdam(q, weight_decay=1e-4)\n")
+    import adamw_lint.textfix as textfix
+
+    monkeypatch.setattr(textfix, "fix_each", lambda source, findings, **kw: {f.span: [] for f in findings})
+    with pytest.raises(FixError):  # one fix: its own replacements, as SARIF gives them
         fix_source("import torch\nopt = torch.optim.RAdam(p, weight_decay=1e-4)\n")
 
 
