@@ -187,6 +187,24 @@ def test_decay_after_the_scaling_is_a_sign_bug_only_when_the_scaling_negates():
     assert codes("import optax\ntx = optax.chain(optax.adam(1e-3), optax.add_decayed_weights(1e-4))\n") == [(2, "AWL302")]
 
 
+@pytest.mark.parametrize("source,advice", [
+    ("optax.chain(optax.adam(1e-3), optax.add_decayed_weights(1e-4))", "use optax.adamw(..., weight_decay=1e-4)"),
+    ("optax.chain(optax.add_decayed_weights(wd), optax.scale_by_adam(), optax.scale(-1e-3))",
+     "use optax.adamw(..., weight_decay=wd)"),
+    # fjformer's RMSprop: optax.adamw would change the optimizer, not where the decay goes
+    ("optax.chain(optax.scale_by_rms(decay=0.9), optax.scale(-1e-3), optax.add_decayed_weights(1e-4))",
+     "put add_decayed_weights(1e-4) between the preconditioner and the learning-rate scaling"),
+    ("optax.chain(optax.add_decayed_weights(1e-4), optax.rmsprop(1e-3))",
+     "put add_decayed_weights(1e-4) between the preconditioner and the learning-rate scaling"),
+    ("optax.chain(optax.sgd(1e-2), optax.add_decayed_weights(1e-4))",
+     "put add_decayed_weights(1e-4) before the learning-rate scaling"),
+])
+def test_the_advice_keeps_the_chains_own_optimizer(source, advice):
+    (finding,) = analyze_source(f"import optax\ntx = {source}\n")
+    assert advice in finding.message, finding.message
+    assert ("use optax.adamw" in finding.message) == advice.startswith("use optax.adamw")
+
+
 def test_a_chain_assembled_elsewhere_is_reported_and_left_for_a_hand_fix():
     spread = "import optax\ntx = optax.chain(*[optax.add_decayed_weights(1e-4), optax.adam(1e-3)])\n"
     masked = "import optax\ntx = optax.chain(optax.masked(optax.add_decayed_weights(1e-4), m), optax.adam(1e-3))\n"

@@ -24,6 +24,7 @@ OPTAX_CHAINS: Tuple[OptaxChain, ...] = (
         scaled=_optax(*_OPTAX_ADAPTIVE_ALIASES, "sgd", "scale_by_learning_rate", "scale"),
         fixable=_optax("adam"),
         replacement="optax.adamw",
+        replaces=_optax("adam", "adamw", "scale_by_adam"),
         source="§1 rows 28-30, §4, trap 7",
         # optax 0.2.8: masked(inner, mask) runs inner on the masked leaves (optax/_src/wrappers.py);
         # inject_hyperparams(inner_factory)(*args, **kwargs) calls inner_factory with them (_src/schedule.py)
@@ -53,6 +54,9 @@ OPTAX_CHAINS: Tuple[OptaxChain, ...] = (
             # the decay masked to the kernels, a transform bound to a name, a list spread into the chain
             Example("import optax\ndecay = optax.masked(optax.add_decayed_weights(1e-4), is_kernel)\n"
                     "tx = optax.chain(*[decay, optax.inject_hyperparams(optax.adam)(learning_rate=1e-3)])\n"),
+            # RMSprop's preconditioner with the decay after the scaling: moved, not replaced by adamw
+            Example("import optax\ntx = optax.chain(optax.scale_by_rms(decay=0.9), optax.scale(-1e-3),"
+                    " optax.add_decayed_weights(1e-4))\n"),
         ),
     ),
 )

@@ -242,6 +242,9 @@ class OptaxChain(Record):
     scaled: Tuple[str, ...]  # transforms whose output is already multiplied by −lr
     fixable: Tuple[str, ...]  # the alias that decay + it becomes ``replacement`` (with the same args)
     replacement: str
+    # the preconditioners ``replacement`` is made of (advised only for a chain of these; another,
+    # RMSprop's ``scale_by_rms``, keeps its own and moves the decay)
+    replaces: Tuple[str, ...]
     source: str
     masks: Tuple[str, ...] = ()  # apply their first argument where a mask says, in its place (``optax.masked``)
     injectors: Tuple[str, ...] = ()  # ``f(factory)(…)`` builds ``factory(…)`` (``optax.inject_hyperparams``)

@@ -56,8 +56,15 @@ class OptaxChecker(Checker):
             else:
                 continue
             shown = ctx.text(wd) if decay_scope.module() is scope.module() else ast.unparse(wd)  # type: ignore[arg-type]
-            message = (f"{code} optax.chain(..., add_decayed_weights({shown}), ...) {what}; use "
-                       f"{chain.replacement}(..., weight_decay={shown})")
+            preconditioners = [n for n in names if n in chain.adaptive]
+            if preconditioners and all(n in chain.replaces for n in preconditioners):
+                advice = f"use {chain.replacement}(..., weight_decay={shown})"
+            elif preconditioners:  # RMSprop's scale_by_rms, say: optax.adamw would change the optimizer, not the decay
+                advice = (f"put add_decayed_weights({shown}) between the preconditioner and the learning-rate "
+                          f"scaling (decoupled decay, as {chain.replacement} applies it)")
+            else:  # optax.sgd: before its scaling, the decay is plain weight decay
+                advice = f"put add_decayed_weights({shown}) before the learning-rate scaling"
+            message = f"{code} optax.chain(..., add_decayed_weights({shown}), ...) {what}; {advice}"
             written = len(transforms) == len(call.args) and all(t is a for (t, _, _), a in zip(transforms, call.args))
             injected = any(isinstance(t, ast.Call) and isinstance(t.func, ast.Call) for t, _, _ in transforms)
             if not written:
