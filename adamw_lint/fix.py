@@ -15,6 +15,7 @@ import argparse
 import ast
 import bisect
 import os
+import re
 from collections import Counter
 from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
 
@@ -486,6 +487,7 @@ class _Singles:
         names = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)]
         self.uses = Counter(n.id for n in names)
         self.stores = Counter(n.id for n in names if isinstance(n.ctx, ast.Store))
+        self.package_init = path is not None and _is_package_init(path)  # the codemod removes no import there
         self.imports: Dict[object, List[Replacement]] = {}  # (added, removed) → the head's replacements
         self._head_module: Optional[cst.Module] = None
         self.statements = _Statements(self.module)
@@ -497,14 +499,31 @@ class _Singles:
     def offset(self, line: int, column: int) -> int:
         return self.starts[line - 1] + column
 
+    def _removes(self, finding: Finding) -> Optional[Tuple[Tuple[str, Optional[str], Optional[str]], ...]]:
+        """The imports the fix leaves unused, which the codemod takes out; None where only the
+        module's scope analysis can tell: the name is bound again besides its use (``except
+        ImportError: AdamW = None``)."""
+        assert finding.fix is not None
+        if self.package_init:
+            return ()
+        if any(1 < self.uses[r[2] or r[1]] <= 1 + self.stores[r[2] or r[1]] for r in finding.fix.remove_imports):
+            return None
+        return tuple(r for r in finding.fix.remove_imports if self.uses[r[2] or r[1]] <= 1)
+
+    def local_import(self, finding: Finding) -> Optional[List[Replacement]]:
+        """The fix of a finding that changes a function's own import, from the statements it
+        touches (``_inside``); None for any other fix, and where the module must decide."""
+        removes = self._removes(finding)
+        if not removes or all(self._imported_at_top(r) for r in removes):
+            return None
+        return self._local(finding, removes)
+
     def fixes(self, findings: Sequence[Finding]) -> Dict[Span, List[Replacement]]:
         result = {}
         for finding in findings:
             assert finding.fix is not None
-            removes = tuple(r for r in finding.fix.remove_imports if self.uses[r[2] or r[1]] <= 1)
-            if any(1 < self.uses[r[2] or r[1]] <= 1 + self.stores[r[2] or r[1]] for r in finding.fix.remove_imports):
-                # the name is only bound again besides this use (``except ImportError: AdamW = None``):
-                # whether the import is still used is the module's scope analysis
+            removes = self._removes(finding)
+            if removes is None:
                 result[finding.span] = self._whole(finding)
                 continue
             if removes:  # this call was the import's last use: the import statement goes too
@@ -654,6 +673,9 @@ class _Singles:
                        and any(_imports(part, *remove) for part in node.body)]
             if len(holders) != 1 or holders[0] not in touched or holders[0] not in placed:
                 return None
+            name = remove[2] or remove[1]
+            if len(re.findall(r"\b%s\b" % re.escape(name), self.source)) != self.uses[name] + 1:  # type: ignore[arg-type]
+                return None  # also in a string (``"Adam"`` in __all__, an annotation, cast), a comment, an attribute
             found[holders[0]] = found.get(holders[0], ()) + (remove,)
         return found
 
@@ -700,6 +722,18 @@ class _Singles:
         command = AdamWCodemod(CodemodContext(), only=finding.span, findings=[finding], path=self.path,
                                line_length=self.line_length)
         return replacements(self.source, command.transform_module(self.module).code)
+
+
+def fix_local_import(source: str, finding: Finding, *, path: Optional[str] = None,
+                     line_length: int = DEFAULT_LINE_LENGTH) -> Optional[str]:
+    """The module fixed for ``finding`` alone when its fix changes a function's own import: what
+    the whole module's transform writes, from the statements it touches (``_Singles``); None for
+    any other fix, or where the module must decide."""
+    try:
+        replaced = _Singles(source, path, line_length).local_import(finding)
+    except (cst.ParserSyntaxError, RecursionError, SyntaxError, ValueError, FixError):
+        return None
+    return apply_replacements(source, replaced) if replaced is not None else None
 
 
 def _without_imports(nodes: List[cst.CSTNode], removes: Tuple[Tuple[str, Optional[str], Optional[str]], ...]

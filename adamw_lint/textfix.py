@@ -615,12 +615,13 @@ def fix_source(
     applied = [f for f in findings if f.fix and f.fix.applies_at(applicability) and (only is None or f.span == only)]
     new_source = _renamed(source, applied, line_length, path) if decay_values is None else None
     notes: List[str] = []
-    if new_source is None and decay_values is None and len(applied) == 1:
-        # one fix: its own, as SARIF gives it (``fix_each`` equals the whole module's transform for
-        # one finding, and regenerates only the statements it touches: a function's own import
-        # changed in a 55 KB module took 11 s as a transform of all of it)
-        own = fix_each(source, applied, path=path, line_length=line_length).get(applied[0].span)
-        new_source = apply_replacements(source, own) if own is not None else None
+    if new_source is None and decay_values is None and len(applied) == 1 and applied[0].fix.remove_imports \
+            and any(len(spec) == 3 for spec in applied[0].fix.add_imports):  # type: ignore[union-attr]
+        # one fix that changes a function's own import: from the statements it touches, as the
+        # whole module's transform writes it (that took 11 s on a 55 KB module)
+        from .fix import fix_local_import
+
+        new_source = fix_local_import(source, applied[0], path=path, line_length=line_length)
     if new_source is None:
         from .fix import transform
 

@@ -119,6 +119,38 @@ def test_a_local_import_the_fix_changes_is_fixed_statement_by_statement(monkeypa
     assert apply_replacements(source, each[findings[0].span]) == expected
 
 
+@pytest.mark.parametrize("mention", ['    return typing.cast("Adam", opt)\n', '    opt: "Adam"\n    return opt\n',
+                                     '    return opt  # an Adam\n'])
+def test_a_local_import_named_in_a_string_or_comment_is_left_to_the_whole_module(monkeypatch, mention):
+    """libcst's scope analysis reads a string annotation or ``cast("Adam", …)`` as a use of the
+    import (it keeps ``Adam``): the statements alone cannot tell, so the module decides."""
+    from adamw_lint import fix
+
+    source = ("import typing\nFILLER = 1\n\n\ndef train(model):\n    from torch.optim import Adam\n"
+              "    opt = Adam(model.parameters(), lr=1e-3, weight_decay=1e-4)\n" + mention)
+    findings = _findings(source)
+    whole = []
+    original = fix._Singles._whole
+    monkeypatch.setattr(fix._Singles, "_whole", lambda self, finding: whole.append(1) or original(self, finding))
+    expected = fix_source(source, only=findings[0].span).source
+    assert apply_replacements(source, fix_each(source, findings)[findings[0].span]) == expected
+    assert whole and fix_source(source).source == expected
+
+
+def test_a_package_init_keeps_the_import_its_users_may_import(tmp_path):
+    """``from torch.optim import Adam`` in a package's ``__init__.py`` is its API: the codemod
+    never removes it, and the per-finding fix of a call that needs breaking does not either."""
+    init = tmp_path / "pkg" / "__init__.py"
+    init.parent.mkdir()
+    source = ("from torch.optim import Adam\nFILLER = 1\n\n\ndef make_optimizer(model, lr, wd):\n"
+              "    return Adam(model.parameters(), lr=lr, weight_decay=wd, betas=(0.9, 0.999), eps=1e-8)\n")
+    findings = _findings(source)
+    expected = fix_source(source, only=findings[0].span, path=str(init)).source
+    assert "from torch.optim import AdamW, Adam" in expected or "from torch.optim import Adam, AdamW" in expected
+    each = fix_each(source, findings, path=str(init))
+    assert apply_replacements(source, each[findings[0].span]) == expected
+
+
 def test_a_local_import_that_another_function_also_makes_is_left_to_the_whole_module():
     """Two statements import the name: which one the fix empties is the module's scope analysis."""
     source = ("import torch\n\ndef train(model):\n    from torch.optim import Adam\n"
