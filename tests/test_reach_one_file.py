@@ -81,6 +81,14 @@ def test_a_group_added_to_an_optimizer_chosen_by_branches_is_judged_for_each(oth
         in found[0].message
 
 
+def test_a_group_added_under_a_test_of_the_branches_is_not_judged_for_each():
+    """``if name != "Adam": optimizer.add_param_group(...)``: the test rules out the Adam branch."""
+    source = SMART.format(other="torch.optim.SGD(g[2], lr=lr)").replace(
+        '        optimizer.add_param_group({"params": g[0], "weight_decay": decay})',
+        '        if name != "Adam":\n            optimizer.add_param_group({"params": g[0], "weight_decay": decay})')
+    assert 'if name != "Adam"' in source and codes(source) == []
+
+
 def test_a_group_added_after_every_branch_built_a_decoupled_or_plain_optimizer_is_no_finding():
     assert codes(SMART.format(other="torch.optim.SGD(g[2], lr=lr)").replace("torch.optim.Adam(", "torch.optim.AdamW(")) == []
 

@@ -356,7 +356,11 @@ class OptimizerChecker(Checker):
             return ()
         group: ParamGroup = (call.args[0], entries[0], entries[1])
         found = []
-        for binding in self.ctx.resolver.reaching_all(receiver, scope):
+        bindings = self.ctx.resolver.reaching_all(receiver, scope)
+        body = getattr(scope.node, "body", None)
+        if len(bindings) > 1 and not (isinstance(body, list) and any(isinstance(s, ast.Expr) and s.value is call for s in body)):
+            return ()  # under a test (``if name != "Adam":``) that may rule out some of them: not followed
+        for binding in bindings:
             built = binding.value
             if not isinstance(built, ast.Call):
                 continue
@@ -588,7 +592,7 @@ def _forwarded(reached: Reach, outer: Args,
             args.open_keywords = args.open_keywords or outer.open_keywords
             args.spread = args.spread or outer.spread  # the caller's ``**kw``: what it may still set
         else:
-            spread = _spread_dict(kw.value, names, stored, at, bound, dict_of)
+            spread = _spread_dict(kw.value, names, at, bound, dict_of)
             if spread is None:
                 args.open_keywords = True
             else:
@@ -598,22 +602,20 @@ def _forwarded(reached: Reach, outer: Args,
     return args
 
 
-def _spread_dict(spread: ast.expr, names: Set[str], stored: Dict[str, str], at: Optional[Scope], bound: Bound,
+def _spread_dict(spread: ast.expr, names: Set[str], at: Optional[Scope], bound: Bound,
                  dict_of: Callable[[ast.expr], Optional[Tuple[Dict[str, ast.expr], bool]]]
                  ) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
     """The entries a construction's ``**spread`` receives when it spreads one of the wrapper's
-    parameters (or the ``self.<attr>`` a factory's ``__init__`` stores it in), never rebound nor
-    changed there: the entries of the dict the caller passes for it; None when not known."""
-    if isinstance(spread, ast.Attribute) and isinstance(spread.value, ast.Name) and spread.attr in stored:
-        name = stored[spread.attr]
-    elif isinstance(spread, ast.Name) and at is not None and len(at.bindings.get(spread.id, ())) == 1:
-        name = spread.id
-        uses = dict_uses(at.node).get(name) if at.node is not None else None
-        if uses is not None and (uses.fills or uses.changed or uses.escapes()):
-            return None  # ``opt_params["weight_decay"] = 0.0``, or handed on: not the caller's dict as it is
-    else:
+    parameters, never rebound nor changed in the wrapper: the entries of the dict the caller
+    passes for it; None when not known (a factory's ``self.<attr>`` holding it may be changed by
+    any method of its class family: not followed)."""
+    if not (isinstance(spread, ast.Name) and spread.id in names and at is not None and at.node is not None
+            and len(at.bindings.get(spread.id, ())) == 1):
         return None
-    given = bound.get(name) if name in names else None
+    uses = dict_uses(at.node).get(spread.id)
+    if uses is not None and (uses.fills or uses.changed or uses.escapes()):
+        return None  # ``opt_params["weight_decay"] = 0.0``, or handed on: not the caller's dict as it is
+    given = bound.get(spread.id)
     return dict_of(given) if isinstance(given, ast.expr) else None
 
 
