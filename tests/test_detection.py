@@ -528,6 +528,14 @@ def test_skorch_nets_pass_their_optimizer_keywords_to_the_optimizer_class():
         e = NeuralNetClassifier(module, optimizer=torch.optim.Adam, module__weight_decay=1e-4, weight_decay=1e-4)
     """
     assert codes(quiet) == []
+    # the net's settings set again after it is built, of this net or another: not followed
+    built = "import torch\nfrom skorch import NeuralNet\nnet = NeuralNet(m, optimizer=torch.optim.Adam, optimizer__weight_decay=1e-4)\n"
+    assert codes(built) == [(3, "AWL101")]
+    groups = built.replace("1e-4)", '1e-4, optimizer__param_groups=[("*", {"weight_decay": 0.0})])')
+    assert "param_groups" in groups and codes(groups) == []  # the groups' options are not read
+    for later in ("net.set_params(optimizer=torch.optim.AdamW)", "net.optimizer = torch.optim.AdamW",
+                  "other.optimizer__weight_decay = 0.0", "net.optimizer_ = torch.optim.AdamW(ps, weight_decay=1e-2)"):
+        assert codes(built + later + "\n") == [], later
 
 
 @pytest.mark.parametrize("body,expected", [

@@ -72,7 +72,7 @@ class OptimizerChecker(Checker):
             return None
         name = wrapper.wraps or ctx.qualname(cls, scope)
         api = catalog.OPTIMIZERS_BY_NAME.get(name or "")
-        if api is None or name is None:
+        if api is None or name is None or _reconfigured(ctx, wrapper):
             return None
         forwarded = Args(open_positional=bound.args.open_positional, open_keywords=bound.args.open_keywords)
         if wrapper.params is not None:
@@ -86,6 +86,8 @@ class OptimizerChecker(Checker):
         extra = bound.extra_keywords
         if wrapper.prefix is not None:  # ``optimizer__weight_decay=…``; the other keywords are for other parts
             extra = {k[len(wrapper.prefix):]: v for k, v in extra.items() if k.startswith(wrapper.prefix)}
+            if "param_groups" in extra:  # skorch's (pattern, options) groups: not read (additions §A4)
+                return None
         forwarded.keywords.update(extra)
         forwarded.keyword_home.update({k: bound.args.keyword_home.get(wrapper.prefix + k if wrapper.prefix else k, "call")
                                        for k in extra})
@@ -472,6 +474,22 @@ def _state_changed(ctx: Context, factory: OptimizerFactory, call: ast.Call) -> b
     if not factory.instance_state or not isinstance(call.func, ast.Attribute):
         return False
     return any(uses is None or uses for uses in map(ctx.attribute_uses, factory.instance_state))
+
+
+def _reconfigured(ctx: Context, wrapper: OptimizerWrapper) -> bool:
+    """For a wrapper that keeps its optimizer's class and keywords as its own settings (skorch's
+    nets), whether the module may set them again after it is built: ``net.set_params(optimizer=…)``,
+    ``net.optimizer = …``, ``net.optimizer__weight_decay = …``, of any net, since which one is not
+    followed."""
+    if wrapper.prefix is None or wrapper.optimizer is None:
+        return False
+    uses = ctx.attribute_uses(wrapper.optimizer)
+    if uses is None or uses:
+        return True
+    # ``net.optimizer_ = …`` (the built one replaced), ``net.optimizer__weight_decay = …``
+    return any(isinstance(call.func, ast.Attribute) and call.func.attr == "set_params" for call, _ in ctx.resolver.calls) \
+        or any(isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) and node.attr.startswith(wrapper.optimizer)
+               for node in ast.walk(ctx.resolver.module.node))
 
 
 def _passed_by(outer: Args, value: object, dict_of: Callable[[ast.expr], Optional[Tuple[Dict[str, ast.expr], bool]]]) -> bool:
