@@ -22,11 +22,10 @@ from __future__ import annotations
 import ast
 import os
 import re
-from typing import (TYPE_CHECKING, Callable, Collection, Dict, FrozenSet, Iterable, Iterator, List, Optional,
+from typing import (TYPE_CHECKING, Callable, Collection, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set,
                     Sequence, Tuple)
 
 from . import catalog
-from .context import dict_uses
 from .findings import Finding, Span
 from .records import Record
 from .scope import Scope, naming_pattern
@@ -137,55 +136,124 @@ def _chosen(ctx: "Context", func: ast.expr, scope: Scope) -> Optional[Tuple[KeyP
 def _table(ctx: "Context", table: ast.expr, scope: Scope) -> Optional[Tuple[Dict[str, ast.expr], Scope]]:
     """The entries of the registry dict a class is looked up in, each read in the returned scope:
     a dict written out (``dict(adam=torch.optim.Adam, …)``, ``{"adam": …}``), here or in the
-    project module it is imported from, or that dict with its keys case-folded by the name's last
+    project module it is imported from, or that dict with its keys case-folded by the name's
     binding (ESPnet: ``optim_classes = {k.lower(): v for k, v in optim_classes.items()}``). A key
-    the module sets again (``optim_classes.update(adam=apex.optimizers.FusedAdam)``,
-    ``optim_classes["adam"] = …``) may hold either class, and is left out; a dict changed in ways
-    not followed is not read."""
+    either module sets again (``optim_classes.update(adam=apex.optimizers.FusedAdam)``,
+    ``optim_classes["adam"] = …``, in any function) may hold either class, and is left out; a dict
+    changed or handed on in ways not followed is not read."""
     followed, table_scope = ctx.follow(table, scope)
     found = ctx.dict_entries(followed, table_scope)
-    if found is not None:  # the dict bound once (what its scope sets again is left out), or filled in the read's scope
-        return (_unchanged(found[0], table, table_scope) if followed is not table else found[0]), table_scope
+    if found is not None and followed is table:  # filled in the read's own scope: ``dict_entries`` read the fills
+        return found[0], table_scope
+    if found is not None:  # the dict bound once
+        kept = _unchanged(found[0], table, [table_scope.module().node])
+        return (kept, table_scope) if kept is not None else None
     if not isinstance(table, ast.Name):
         return None
     resolver, name, bindings = ctx.resolver, table.id, ctx.resolver.reaching_all(table, scope)
+    modules = [scope.module().node]
     if len(bindings) == 1 and bindings[0].qualname is not None and ctx.project is not None:
         elsewhere = ctx.project.module_bindings(bindings[0].qualname)  # imported from the project
         if elsewhere is None:
             return None
         module, name, bindings = elsewhere
         resolver = module.resolver
+        modules.append(resolver.module.node)
     last = max(bindings, key=lambda b: b.pos, default=None)
     if last is None or last.value is None:
         return None
-    value, value_scope, fold = last.value, last.scope, None
-    folded = _folded_copy(value, name)
-    if folded is not None:
+    folded = _folded_copy(last.value, name)
+    if folded is None:  # an imported dict, bound once there
+        fold, source = None, (last if len(bindings) == 1 else None)
+    else:
         fold, inner = folded
         earlier = resolver.reaching_all(inner, last.scope)
-        if len(earlier) != 1 or earlier[0].value is None:
-            return None
-        value, value_scope = earlier[0].value, earlier[0].scope
-    elif len(bindings) != 1:
+        # the read sees the copy: the one binding, or (from a function) the copy and the dict it copies
+        source = earlier[0] if len(earlier) == 1 and all(b is last or b is earlier[0] for b in bindings) else None
+    if source is None or source.value is None:
         return None
-    found = ctx.dict_entries(value, value_scope)
-    if found is None:
+    found = ctx.dict_entries(source.value, source.scope)
+    kept = _unchanged(found[0], ast.Name(name), modules) if found is not None else None
+    if kept is None:
         return None
-    entries = _unchanged(found[0], ast.Name(name), value_scope)
-    if fold is not None:
-        entries = {getattr(key, fold)(): entry for key, entry in entries.items()}
-    return entries, value_scope
+    return ({getattr(key, fold)(): entry for key, entry in kept.items()} if fold else kept), source.scope
 
 
-def _unchanged(entries: Dict[str, ast.expr], table: ast.expr, scope: Scope) -> Dict[str, ast.expr]:
-    """``entries`` without those the scope that binds the table (a name) sets again; none when it
-    changes the dict in ways not followed (``dict_uses``)."""
-    uses = dict_uses(scope.node).get(table.id) if isinstance(table, ast.Name) and scope.node is not None else None
-    if uses is None:
+_READERS = frozenset({"get", "items", "keys", "values", "copy", "__contains__", "__getitem__"})
+_READ_BY = frozenset({"list", "len", "sorted", "set", "tuple", "str", "repr", "print", "iter", "enumerate", "isinstance",
+                      "format"})
+
+
+def _unchanged(entries: Dict[str, ast.expr], table: ast.expr, modules: Sequence[Optional[ast.AST]]
+               ) -> Optional[Dict[str, ast.expr]]:
+    """``entries`` without the keys these modules may set again in the dict the table's name
+    holds (``_changes``); None when they may change it in a way not followed."""
+    if not isinstance(table, ast.Name):
         return entries
-    if uses.changed:
-        return {}
-    return {key: entry for key, entry in entries.items() if key not in uses.fills}
+    keys = _changes(table.id, modules, 0)
+    return None if keys is None else {key: entry for key, entry in entries.items() if key not in keys}
+
+
+def _changes(name: str, modules: Sequence[Optional[ast.AST]], depth: int) -> Optional[Set[str]]:
+    """The keys these modules (anywhere in them: a function registers one too) may set again in
+    the dict ``name`` holds (``T["adam"] = …``, ``T.update(adam=…)``, ``T.setdefault("adam", …)``,
+    ``T.pop("adam")``); None when they may change it in a way not followed: a computed key,
+    ``clear()``, an alias, handing it to a call that may change it."""
+    keys: Set[str] = set()
+
+    def named(expr: ast.expr) -> bool:  # the name, or the module attribute of it (``registry.OPTIMIZERS``)
+        return isinstance(expr, ast.Name) and expr.id == name or isinstance(expr, ast.Attribute) and expr.attr == name
+
+    for node in (n for module in modules if module is not None for n in ast.walk(module)):
+        if isinstance(node, ast.Subscript) and named(node.value) and not isinstance(node.ctx, ast.Load):
+            if not (isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)):
+                return None
+            keys.add(node.slice.value)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
+            return None  # ``T |= {...}``
+        elif isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and named(func.value):
+                if func.attr in _READERS:
+                    continue
+                if func.attr not in ("update", "setdefault", "pop"):
+                    return None
+                keys.update(kw.arg for kw in node.keywords if kw.arg is not None)
+                for arg in node.args[:1]:
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and func.attr != "update":
+                        keys.add(arg.value)
+                    elif isinstance(arg, ast.Dict) and all(isinstance(k, ast.Constant) for k in arg.keys):
+                        keys.update(str(k.value) for k in arg.keys)  # type: ignore[union-attr]
+                    else:
+                        return None
+                if any(kw.arg is None for kw in node.keywords):
+                    return None
+            elif not (isinstance(func, ast.Name) and func.id in _READ_BY) and any(
+                    named(arg) for arg in (*node.args, *(k.value for k in node.keywords))) \
+                    and not _only_read_by(node, named, modules, depth):
+                return None  # ``register(T)``: may change it
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None and named(node.value):
+            return None  # ``alias = T``: changed through the alias, maybe
+    return keys
+
+
+def _only_read_by(call: ast.Call, named: Callable[[ast.expr], bool], modules: Sequence[Optional[ast.AST]],
+                  depth: int) -> bool:
+    """Whether ``call`` is of a function of these modules (each def of its name) that only reads
+    the parameter the table is given for (ESPnet's ``get_class_type(name, optim_classes)``)."""
+    if depth >= 2 or not isinstance(call.func, ast.Name) or any(isinstance(a, ast.Starred) for a in call.args):
+        return False
+    defs = [node for module in modules if module is not None for node in ast.walk(module)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == call.func.id]
+    if not defs:
+        return False
+    for function in defs:
+        params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+        given = [params[i] if i < len(params) else None for i, arg in enumerate(call.args) if named(arg)]
+        given += [kw.arg for kw in call.keywords if named(kw.value)]
+        if None in given or any(_changes(param, [function], depth + 1) != set() for param in given):  # type: ignore[arg-type]
+            return False
+    return True
 
 
 def _folded_copy(value: ast.expr, name: str) -> Optional[Tuple[str, ast.Name]]:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from helpers import git_repository, run_cli
 
 CODE = """
@@ -214,6 +216,16 @@ class AbsTask:
         if optim_class is None:
             raise ValueError(f"must be one of {list(optim_classes)}: {args.optim}")
         return [optim_class(model.parameters(), **args.optim_conf)]
+
+    @classmethod
+    def print_config(cls, name):
+        def get_class_type(name, classes):  # only reads the registry it is handed
+            found = classes.get(name)
+            if found is None:
+                raise ValueError(f"must be one of {list(classes)}: {name}")
+            return found
+
+        return get_class_type(name, optim_classes)
 """
 
 # a GAN task of the same toolkit: the registry imported, a second optimizer from optim2/optim2_conf
@@ -298,3 +310,35 @@ def test_a_key_read_into_a_name_rebound_before_the_look_up_is_followed_through_t
     code = code.replace("    name = name.lower()\n", "    if cfg.legacy:\n        name = cfg.legacy_name\n")
     result = run_cli("check", "-q", "a.yaml", cwd=git_repository(tmp_path / "b", {"train.py": code, "a.yaml": config}))
     assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("change", [
+    "def register():\n    optim_classes['adam'] = torch.optim.AdamW\n",  # in a function
+    "if FUSED:\n    optim_classes.update({'adam': torch.optim.AdamW})\n",
+    "alias = optim_classes\nalias['adam'] = torch.optim.AdamW\n",  # through an alias
+    "def patch(table):\n    table['adam'] = torch.optim.AdamW\n\npatch(optim_classes)\n",  # a helper that writes
+    "optim_classes.clear()\n",
+])
+def test_a_registry_the_module_may_change_anywhere_is_not_read(tmp_path, change):
+    code = ESPNET + "\n" + change
+    result = run_cli("check", "-q", ".", cwd=_espnet(tmp_path, code=code, gan="x = 1\n"))
+    assert "conf/asr.yaml" not in result.stdout, result.stdout + result.stderr
+
+
+def test_an_imported_registry_changed_by_the_module_that_imports_it_is_not_read_there(tmp_path):
+    """The GAN task's module changes the registry it imports: its own construction is not read (the
+    defining module's construction still is: a third module's changes to it are not looked for)."""
+    gan = GAN.replace("class GANTask", "import tasks.abs_task as base\nbase.optim_classes['adam'] = base.AdamW\n\n\nclass GANTask")
+    result = run_cli("check", "-q", ".", cwd=_espnet(tmp_path, gan=gan))
+    assert "conf/gan.yaml" not in result.stdout and "conf/asr.yaml" in result.stdout, result.stdout
+
+
+def test_a_registry_bound_in_branches_is_read_only_as_the_one_binding_that_reaches(tmp_path):
+    """``if LEGACY: T = {…AdamW…} else: T = {k.lower(): v for k, v in BASE.items()}``: either may be read."""
+    code = ("import torch\n\nBASE = {'Adam': torch.optim.Adam}\nif LEGACY:\n    OPTIMIZERS = {'adam': torch.optim.AdamW}\n"
+            "else:\n    OPTIMIZERS = {k.lower(): v for k, v in BASE.items()}\n\n\n"
+            "def build(cfg, params):\n    cls = OPTIMIZERS.get(cfg.optim)\n    return cls(params, **cfg.optim_conf)\n")
+    config = "optim: adam\noptim_conf:\n  weight_decay: 0.0001\n"
+    result = run_cli("check", "-q", ".", cwd=git_repository(tmp_path, {"train.py": code, "a.yaml": config}))
+    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+
