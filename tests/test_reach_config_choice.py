@@ -303,13 +303,20 @@ def test_a_key_read_into_a_name_rebound_before_the_look_up_is_followed_through_t
             "def build(cfg, params):\n    name = cfg.optimizer.name\n    name = name.lower()\n"
             "    return OPTIMIZERS[name](params, weight_decay=cfg.optimizer.weight_decay)\n")
     config = "optimizer:\n  name: Adam\n  weight_decay: 0.0001\n"
-    result = run_cli("check", "-q", "a.yaml", cwd=git_repository(tmp_path, {"train.py": code, "a.yaml": config}))
-    assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [["a.yaml:2:9:", "AWL101"]], \
-        result.stdout + result.stderr
+    assert _lines(_with_config(tmp_path, code, config, "a.yaml")) == [["a.yaml:2:9:", "AWL101"]]
     # either of two bindings may reach the look-up: the key is not known
     code = code.replace("    name = name.lower()\n", "    if cfg.legacy:\n        name = cfg.legacy_name\n")
-    result = run_cli("check", "-q", "a.yaml", cwd=git_repository(tmp_path / "b", {"train.py": code, "a.yaml": config}))
-    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+    assert _lines(_with_config(tmp_path / "b", code, config, "a.yaml")) == []
+
+
+def _with_config(tmp_path, code, config, path="."):
+    """``check`` of ``path`` in a repository of ``train.py`` and ``a.yaml``."""
+    return run_cli("check", "-q", path, cwd=git_repository(tmp_path, {"train.py": code, "a.yaml": config}))
+
+
+def _lines(result):
+    assert result.returncode in (0, 1), result.stderr
+    return [line.split(" ", 2)[:2] for line in result.stdout.splitlines()]
 
 
 @pytest.mark.parametrize("change", [
@@ -338,7 +345,5 @@ def test_a_registry_bound_in_branches_is_read_only_as_the_one_binding_that_reach
     code = ("import torch\n\nBASE = {'Adam': torch.optim.Adam}\nif LEGACY:\n    OPTIMIZERS = {'adam': torch.optim.AdamW}\n"
             "else:\n    OPTIMIZERS = {k.lower(): v for k, v in BASE.items()}\n\n\n"
             "def build(cfg, params):\n    cls = OPTIMIZERS.get(cfg.optim)\n    return cls(params, **cfg.optim_conf)\n")
-    config = "optim: adam\noptim_conf:\n  weight_decay: 0.0001\n"
-    result = run_cli("check", "-q", ".", cwd=git_repository(tmp_path, {"train.py": code, "a.yaml": config}))
-    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+    assert _lines(_with_config(tmp_path, code, "optim: adam\noptim_conf:\n  weight_decay: 0.0001\n")) == []
 
