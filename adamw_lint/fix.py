@@ -729,7 +729,14 @@ def fix_local_import(source: str, finding: Finding, *, path: Optional[str] = Non
     """The module fixed for ``finding`` alone when its fix changes a function's own import: what
     the whole module's transform writes, from the statements it touches (``_Singles``); None for
     any other fix, or where the module must decide."""
+    assert finding.fix is not None
+    removed = {(module, name) for module, name, _ in finding.fix.remove_imports}
     try:
+        tree = ast.parse(source)
+        top = {id(node) for node in tree.body}
+        if not any((node.module, alias.name) in removed for node in ast.walk(tree)
+                   if isinstance(node, ast.ImportFrom) and id(node) not in top for alias in node.names):
+            return None  # no import of a function's own to change: libcst is not loaded for nothing
         replaced = _Singles(source, path, line_length).local_import(finding)
     except (cst.ParserSyntaxError, RecursionError, SyntaxError, ValueError, FixError):
         return None
