@@ -315,19 +315,15 @@ class ProjectIndex:
         return None
 
     def _binding(self, qualname: str, optimizers: bool = True):
-        split = self._split(qualname, optimizers)
-        if split is None:
-            return None
-        module, name = split
-        found = module.resolver.module.bindings.get(name)
-        if not found or len(found) != 1:
+        found = self.module_bindings(qualname, optimizers)
+        if found is None or len(found[2]) != 1:
             return None  # rebound, or not defined at module level: unknown
-        return module, found[0]
+        return found[0], found[2][0]
 
-    def module_bindings(self, qualname: str) -> Optional[Tuple[Module, str, List[Binding]]]:
+    def module_bindings(self, qualname: str, optimizers: bool = True) -> Optional[Tuple[Module, str, List[Binding]]]:
         """The project module that defines ``qualname`` at its top level, the name there, and
         every binding of it there (a registry rebound with its keys folded, say)."""
-        split = self._split(qualname, True)
+        split = self._split(qualname, optimizers)
         if split is None:
             return None
         module, name = split
