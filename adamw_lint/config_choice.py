@@ -28,7 +28,7 @@ from typing import (TYPE_CHECKING, Callable, Collection, Dict, FrozenSet, Iterab
 from . import catalog
 from .findings import Finding, Span
 from .records import Record
-from .scope import Scope, naming_pattern
+from .scope import Scope, kept_on, naming_pattern
 
 if TYPE_CHECKING:
     import yaml  # the YAML side is reached only from configs, which has loaded it: a .py check never loads it
@@ -188,9 +188,12 @@ def _unchanged(entries: Dict[str, ast.expr], table: ast.expr, modules: Sequence[
                ) -> Optional[Dict[str, ast.expr]]:
     """``entries`` without the keys these modules may set again in the dict the table's name
     holds (``_changes``); None when they may change it in a way not followed."""
-    if not isinstance(table, ast.Name):
+    present = [module for module in modules if module is not None]
+    if not isinstance(table, ast.Name) or not present:
         return entries
-    keys = _changes(table.id, modules, 0)
+    # a walk of the modules, once per name and modules: asked at every call that builds by name
+    keys = kept_on(present[0], "_registry_changes", (table.id, *map(id, present[1:])),
+                   lambda: _changes(table.id, present, 0))
     return None if keys is None else {key: entry for key, entry in entries.items() if key not in keys}
 
 

@@ -347,3 +347,17 @@ def test_a_registry_bound_in_branches_is_read_only_as_the_one_binding_that_reach
             "def build(cfg, params):\n    cls = OPTIMIZERS.get(cfg.optim)\n    return cls(params, **cfg.optim_conf)\n")
     assert _lines(_with_config(tmp_path, code, "optim: adam\noptim_conf:\n  weight_decay: 0.0001\n")) == []
 
+
+
+def test_the_registry_is_walked_for_changes_once_for_all_the_calls_that_look_it_up(tmp_path, monkeypatch):
+    """2,000 ``OPTS[cfg.optimN](p, **cfg.kw)`` in one module walked it 2,000 times (199 s)."""
+    from adamw_lint import config_choice
+    from adamw_lint.project_index import ProjectIndex
+
+    builds = "".join(f"def build{i}(cfg, p):\n    return OPTS[cfg.optim{i % 7}](p, **cfg.kw)\n\n" for i in range(200))
+    (tmp_path / "train.py").write_text("import torch\nOPTS = {'adam': torch.optim.Adam, 'sgd': torch.optim.SGD}\n\n" + builds)
+    walks = []
+    changes = config_choice._changes
+    monkeypatch.setattr(config_choice, "_changes", lambda *args: walks.append(1) or changes(*args))
+    found = config_choice.project_selectors(ProjectIndex([str(tmp_path)]), {f"optim{i}" for i in range(7)})
+    assert len(found) == 200 and len(walks) == 1

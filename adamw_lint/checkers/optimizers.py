@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .. import catalog, ruled_out
 from ..branches import condition, known, opposite, rules_out
@@ -22,7 +22,7 @@ from ..defaults import default_note
 from ..findings import Edit, Finding, Fix, place
 from ..records import Record
 from ..summaries import Reach, method_parameters
-from ..scope import Resolver, Scope, is_parameter, is_unknown, nonlocal_names
+from ..scope import Resolver, Scope, is_parameter, is_unknown, kept_on, nonlocal_names
 from .base import Checker
 from .optimizer_fix import kept_public, plan_fix, switch_unusable
 
@@ -359,8 +359,7 @@ class OptimizerChecker(Checker):
         group: ParamGroup = (call.args[0], entries[0], entries[1])
         found = []
         bindings = self.ctx.resolver.reaching_all(receiver, scope)
-        body = getattr(scope.node, "body", None)
-        if len(bindings) > 1 and not (isinstance(body, list) and any(isinstance(s, ast.Expr) and s.value is call for s in body)):
+        if len(bindings) > 1 and id(call) not in _statement_calls(scope.node):
             return ()  # under a test (``if name != "Adam":``) that may rule out some of them: not followed
         for binding in bindings:
             built = binding.value
@@ -476,6 +475,15 @@ def _state_changed(ctx: Context, factory: OptimizerFactory, call: ast.Call) -> b
     return any(uses is None or uses for uses in map(ctx.attribute_uses, factory.instance_state))
 
 
+def _statement_calls(node: Optional[ast.AST]) -> FrozenSet[int]:
+    """The calls that are statements of ``node``'s own body (a function's, the module's), by id."""
+    body = getattr(node, "body", None)
+    if node is None or not isinstance(body, list):
+        return frozenset()
+    return kept_on(node, "_statement_calls", None, lambda: frozenset(
+        id(s.value) for s in body if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call)))
+
+
 def _reconfigured(ctx: Context, wrapper: OptimizerWrapper) -> bool:
     """For a wrapper that keeps its optimizer's class and keywords as its own settings (skorch's
     nets), whether the module may set them again after it is built: ``net.set_params(optimizer=…)``,
@@ -486,10 +494,12 @@ def _reconfigured(ctx: Context, wrapper: OptimizerWrapper) -> bool:
     uses = ctx.attribute_uses(wrapper.optimizer)
     if uses is None or uses:
         return True
-    # ``net.optimizer_ = …`` (the built one replaced), ``net.optimizer__weight_decay = …``
-    return any(isinstance(call.func, ast.Attribute) and call.func.attr == "set_params" for call, _ in ctx.resolver.calls) \
-        or any(isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) and node.attr.startswith(wrapper.optimizer)
-               for node in ast.walk(ctx.resolver.module.node))
+    # ``net.optimizer_ = …`` (the built one replaced), ``net.optimizer__weight_decay = …``: one walk per module
+    optimizer = wrapper.optimizer
+    return kept_on(ctx.resolver.module.node, "_reconfigured", optimizer, lambda: any(
+        isinstance(call.func, ast.Attribute) and call.func.attr == "set_params" for call, _ in ctx.resolver.calls) or any(
+        isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) and node.attr.startswith(optimizer)
+        for node in ast.walk(ctx.resolver.module.node)))
 
 
 def _passed_by(outer: Args, value: object, dict_of: Callable[[ast.expr], Optional[Tuple[Dict[str, ast.expr], bool]]]) -> bool:
