@@ -212,7 +212,7 @@ def _changes(name: str, modules: Sequence[Optional[ast.AST]], depth: int) -> Opt
             if not (isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)):
                 return None
             keys.add(node.slice.value)
-        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
+        elif isinstance(node, ast.AugAssign) and named(node.target):
             return None  # ``T |= {...}``
         elif isinstance(node, ast.Call):
             func = node.func

@@ -325,6 +325,7 @@ def _lines(result):
     "alias = optim_classes\nalias['adam'] = torch.optim.AdamW\n",  # through an alias
     "def patch(table):\n    table['adam'] = torch.optim.AdamW\n\npatch(optim_classes)\n",  # a helper that writes
     "optim_classes.clear()\n",
+    "import sys\nsys.modules[__name__].optim_classes |= {'adam': torch.optim.AdamW}\n",  # the module's attribute
 ])
 def test_a_registry_the_module_may_change_anywhere_is_not_read(tmp_path, change):
     code = ESPNET + "\n" + change
