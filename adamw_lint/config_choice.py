@@ -94,11 +94,15 @@ def _callee(ctx: "Context", func: ast.expr, scope: Scope) -> Tuple[ast.expr, Sco
     **args.optim_conf)``: ESPnet's tasks); otherwise the callee itself. A name that more than one
     binding may reach (``if cls is None: cls = SGD``, a decoupled class chosen by a flag) is left
     as it is: which class it holds is not the config's alone."""
-    if isinstance(func, ast.Name):
-        bindings = ctx.resolver.reaching_all(func, scope)
-        if len(bindings) == 1 and bindings[0].value is not None:
-            return bindings[0].value, bindings[0].scope
-    return func, scope
+    reached = _reached_value(ctx, func, scope) if isinstance(func, ast.Name) else None
+    return reached if reached is not None else (func, scope)
+
+
+def _reached_value(ctx: "Context", name: ast.Name, scope: Scope) -> Optional[Tuple[ast.expr, Scope]]:
+    """The value, and its scope, of the one binding of ``name`` that reaches this read; None when
+    several may, or it binds no expression."""
+    bindings = ctx.resolver.reaching_all(name, scope)
+    return (bindings[0].value, bindings[0].scope) if len(bindings) == 1 and bindings[0].value is not None else None
 
 
 def _chosen(ctx: "Context", func: ast.expr, scope: Scope) -> Optional[Tuple[KeyPath, Tuple[Tuple[str, str], ...], bool]]:
@@ -292,10 +296,10 @@ def config_key(ctx: "Context", expr: ast.expr, scope: Scope, depth: int = 0) -> 
            and not expr.args and not expr.keywords):
         expr, folded = expr.func.value, True
     if isinstance(expr, ast.Name):  # the one binding that reaches the read (FunASR rebinds ``optim`` after it)
-        bindings = ctx.resolver.reaching_all(expr, scope)
-        if len(bindings) != 1 or bindings[0].value is None:
+        reached = _reached_value(ctx, expr, scope)
+        if reached is None:
             return None
-        inner = config_key(ctx, bindings[0].value, bindings[0].scope, depth + 1)
+        inner = config_key(ctx, *reached, depth + 1)
         return (inner[0], inner[1] or folded) if inner else None
     parts: List[str] = []
     while True:

@@ -1174,9 +1174,13 @@ def test_a_method_overridden_where_self_is_is_the_one_it_runs():
     # two optimizers that are not one class and its decoupled form
     ("torch.optim.RAdam if config.rectified else torch.optim.Adam", True),
     ("torch.optim.AdamW if a else torch.optim.Adam if b else torch.optim.SGD", True),
+    # not a decoupling switch: a constant, an optimizer's name compared, a class reported whatever its decay
+    ("torch.optim.AdamW if USE_ADAMW else torch.optim.Adam", True),
+    ("torch.optim.Adam if args.optimizer == 'adam' else torch.optim.AdamW", True),
+    ("torch.optim.AdamW if use_torch else transformers.AdamW", True),
 ])
 def test_a_class_and_its_decoupled_form_chosen_by_an_expression(choice, reported):
-    source = f"import torch\ncls = {choice}\nopt = cls(p, weight_decay=1e-4)\n"
+    source = f"import torch\nimport transformers\nUSE_ADAMW = False\ncls = {choice}\nopt = cls(p, weight_decay=1e-4)\n"
     assert bool(codes(source)) == reported
 
 
@@ -1201,17 +1205,6 @@ def test_a_class_and_its_decoupled_form_chosen_by_an_expression(choice, reported
 ])
 def test_what_a_call_passes_or_a_function_returns_where_it_is_known(source, reported):
     assert bool(codes("import functools\nimport torch\n\n" + source)) == reported
-
-
-@pytest.mark.parametrize("choice,reported", [
-    # not a decoupling switch: a constant, an optimizer's name compared, a class reported whatever its decay
-    ("torch.optim.AdamW if USE_ADAMW else torch.optim.Adam", True),
-    ("torch.optim.Adam if args.optimizer == 'adam' else torch.optim.AdamW", True),
-    ("torch.optim.AdamW if use_torch else transformers.AdamW", True),
-])
-def test_what_is_not_a_decoupling_switch(choice, reported):
-    source = f"import torch\nimport transformers\nUSE_ADAMW = False\ncls = {choice}\nopt = cls(p, weight_decay=1e-4)\n"
-    assert bool(codes(source)) == reported
 
 
 def test_the_method_self_runs_follows_the_bases_depth_first_and_left_to_right():
