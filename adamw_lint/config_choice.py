@@ -538,13 +538,27 @@ class _ProjectSelectors:
         from .files import module_words
 
         self.project = project
-        # path, the words of its text (None: it cannot be decoded, so it may hold any)
-        self.modules: List[Tuple[str, Optional[FrozenSet[bytes]]]] = []
-        self.parsed: Dict[str, List[Selector]] = {}
-        for path, raw in _module_bytes(project):
-            # one that has neither getattr(<optimizer module>, name) nor a table naming an optimizer builds none
+        # path, the words of its text (None: it cannot be decoded, so it may hold any); None for a
+        # module that names no optimizer, until the tables that others define are known
+        modules: List[Optional[Tuple[str, Optional[FrozenSet[bytes]]]]] = []
+        unread: Dict[str, int] = {}  # the path of each such module → its place in ``modules``
+        tables: Set[bytes] = set()
+        for path, raw in _module_bytes(project.modules()):
+            # one that has neither getattr(<optimizer module>, name) nor a table naming an optimizer
+            # builds none itself, but may look a class up in a table another module defines
             if may_contain_findings(raw) or b"getattr(" in raw and re.search(_NAMES_A_MODULE, raw):
-                self.modules.append((path, module_words(path, raw)))
+                modules.append((path, module_words(path, raw)))
+                tables.update(_tables(raw))
+            else:
+                unread[path] = len(modules)
+                modules.append(None)
+        if tables:  # FunASR: ``from funasr.optimizers import optim_classes``, then ``optim_classes.get(optim)(…)``
+            wanted = frozenset(tables)
+            for path, raw in _module_bytes(unread):
+                if any(table in raw for table in tables) and module_words(path, raw, wanted):
+                    modules[unread[path]] = (path, module_words(path, raw))
+        self.modules = [module for module in modules if module is not None]
+        self.parsed: Dict[str, List[Selector]] = {}
 
     def ending_with(self, keys: Collection[str]) -> List[Selector]:
         # the words a module's text has if it spells the key: ``lr-scheduler`` → lr, scheduler
@@ -564,19 +578,36 @@ class _ProjectSelectors:
         return found
 
 
+# A module-level dict written out (``optim_classes = dict(``, ``OPTIMIZERS: Dict[str, type] = {``),
+# up to the next line that starts a statement at the margin: its entries.
+_TABLE = re.compile(rb"^([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:dict[ \t]*\(|\{)", re.M)
+_MARGIN = re.compile(rb"\n(?=[^ \t\r\n#)\]}\"'])")
+
+
+def _tables(raw: bytes) -> Iterator[bytes]:
+    """The names of the module-level dicts written out in a module's bytes whose entries name an
+    optimizer: another module that spells one may build a class it looks up there."""
+    from .engine import may_contain_findings
+
+    for match in _TABLE.finditer(raw):
+        end = _MARGIN.search(raw, match.end())
+        if may_contain_findings(raw[match.end():end.start() if end else len(raw)]):
+            yield match.group(1)
+
+
 def project_modules(project: "ProjectIndex", words: Sequence[bytes]) -> Iterator[Tuple[str, bytes]]:
     """The project's Python modules (bounded in number and size) whose bytes hold one of ``words``,
     with those bytes."""
     project.note_every_module()  # a module gaining one of the words changes what is found
-    return ((path, raw) for path, raw in _module_bytes(project) if any(word in raw for word in words))
+    return ((path, raw) for path, raw in _module_bytes(project.modules()) if any(word in raw for word in words))
 
 
-def _module_bytes(project: "ProjectIndex") -> Iterator[Tuple[str, bytes]]:
-    """Every module of the project (``ProjectIndex.modules``) that is a readable file of at most
+def _module_bytes(paths: Iterable[str]) -> Iterator[Tuple[str, bytes]]:
+    """Each of the project's modules (``ProjectIndex.modules``) that is a readable file of at most
     ``_MAX_MODULE_BYTES``, with its bytes: what both scans of the whole project read."""
     from .files import SourceError, read_bytes
 
-    for path in project.modules():
+    for path in paths:
         try:
             if not os.path.isfile(path) or os.path.getsize(path) > _MAX_MODULE_BYTES:
                 continue

@@ -362,3 +362,60 @@ def test_the_registry_is_walked_for_changes_once_for_all_the_calls_that_look_it_
     monkeypatch.setattr(config_choice, "_changes", lambda *args: walks.append(1) or changes(*args))
     found = config_choice.project_selectors(ProjectIndex([str(tmp_path)]), {f"optim{i}" for i in range(7)})
     assert len(found) == 200 and len(walks) == 1
+
+
+# FunASR's shape: the registry in one module, the look-up in a script that names no optimizer itself
+FUNASR = {
+    "funasr/__init__.py": "",
+    "funasr/optimizers/__init__.py": ("import torch\n\noptim_classes = dict(\n    adam=torch.optim.Adam,\n"
+                                      "    adamw=torch.optim.AdamW,\n    sgd=torch.optim.SGD,\n)\n"),
+    "funasr/schedulers/__init__.py": "from funasr.schedulers.warmup import WarmupLR\n\nscheduler_classes = dict(warmuplr=WarmupLR)\n",
+    "funasr/bin/train.py": (
+        "from funasr.optimizers import optim_classes\nfrom funasr.schedulers import scheduler_classes\n\n\n"
+        "def main(model, **kwargs):\n    optim = kwargs.get('optim', 'adam')\n    assert optim in optim_classes\n"
+        "    optim_class = optim_classes.get(optim)\n    optim = optim_class(model.parameters(), **kwargs.get('optim_conf'))\n"
+        "    scheduler = scheduler_classes.get(kwargs.get('scheduler'))(optim, **kwargs.get('scheduler_conf'))\n"
+        "    return optim, scheduler\n"),
+    "conf/adam.yaml": "optim: adam\noptim_conf:\n    lr: 0.0005\n    weight_decay: 0.0001\n",
+    "conf/adamw.yaml": "optim: adamw\noptim_conf:\n    lr: 0.0005\n    weight_decay: 0.01\n",
+    "conf/no_decay.yaml": "optim: adam\noptim_conf:\n    lr: 0.0005\n",
+}
+
+
+def test_a_registry_another_module_defines_is_looked_up_by_a_module_that_names_no_optimizer(tmp_path):
+    result = run_cli("check", "-q", ".", cwd=git_repository(tmp_path, FUNASR))
+    assert _lines(result) == [["conf/adam.yaml:1:8:", "AWL101"]], result.stdout
+    assert "weight_decay=0.0001" in result.stdout
+    assert "via funasr/bin/train.py:9 → optim_classes.get(optim)" in result.stdout
+
+
+def test_only_a_module_that_spells_the_name_of_a_table_naming_an_optimizer_is_read_for_its_look_ups(tmp_path):
+    from adamw_lint import config_choice
+    from adamw_lint.project_index import ProjectIndex
+
+    files = {**FUNASR, "funasr/bin/schedule.py": "from funasr.schedulers import scheduler_classes\n"
+                                                 "def build(cfg):\n    return scheduler_classes[cfg.optim]()\n",
+             "funasr/bin/listing.py": "from funasr.optimizers import optim_classes\n"
+                                                "def show(args):\n    print(optim_classes[args.optim])\n"}
+    project = ProjectIndex([str(git_repository(tmp_path, files))])
+    parsed = []
+    read = project.parsed
+    project.parsed = lambda path: parsed.append(os.path.relpath(path, str(tmp_path))) or read(path)
+    found = config_choice.project_selectors(project, {"optim"})
+    assert [(os.path.basename(s.path), s.line, s.key) for s in found] == [("train.py", 9, ("optim",))]
+    # listing.py is read (it spells the table and the key) and builds nothing; scheduler_classes
+    # names no optimizer: schedule.py is not read, though it spells "optim"
+    assert sorted(parsed) == ["funasr/bin/listing.py", "funasr/bin/train.py", "funasr/optimizers/__init__.py"]
+
+
+@pytest.mark.parametrize("table, expected", [
+    (b"optim_classes = dict(\n    adam=torch.optim.Adam,\n)\n", [b"optim_classes"]),
+    (b"OPTIMIZERS: Dict[str, type] = {\n'adam': Adam,\n}\n", [b"OPTIMIZERS"]),  # annotated, entries at the margin
+    (b"KINDS = {'adam': 'torch.optim.SGD'}\nX = torch.optim.Adam\n", []),  # the optimizer is named after the dict
+    (b"def f():\n    T = {'adam': torch.optim.Adam}\n", []),  # not at module level: no other module imports it
+    (b"T = {\n    'a': 1,\n}\nprint(torch.optim.Adam)\n", []),
+])
+def test_a_table_is_a_module_level_dict_written_out_whose_entries_name_an_optimizer(table, expected):
+    from adamw_lint.config_choice import _tables
+
+    assert list(_tables(table)) == expected
