@@ -569,26 +569,31 @@ class _Singles:
         return [(start, end - start, text)]
 
     def _imports(self, add: Tuple[Tuple[str, Optional[str]], ...],
-                 removes: Tuple[Tuple[str, Optional[str], Optional[str]], ...] = ()) -> List[Replacement]:
+                 removes: Tuple[Tuple[str, Optional[str], Optional[str]], ...] = (),
+                 stubbed: bool = False) -> Optional[List[Replacement]]:
         """The top-level import changes: ``add`` placed as libcst places them, then ``removes``
-        (imports whose last use the fix rewrote) taken out, in the codemod's order."""
+        (imports whose last use the fix rewrote) taken out, in the codemod's order. ``stubbed``:
+        the use being fixed is in the head's last statement (``_only_in_last``), which must be left
+        out of the head; None where it cannot be."""
         add = tuple(spec for spec in add if len(spec) == 2)
         if not add and not removes:
             return []
-        if (add, removes) not in self.imports:
-            short = self._short_head(removes)
+        if (add, removes, stubbed) not in self.imports:
+            short = self._short_head(removes, stubbed)
             found = None if short is None else _head_changes(short[0], add, removes)
             if found is None or any(offset + length >= short[1] for offset, length, _ in found):  # type: ignore[index]
-                found = _head_changes(self._head(), add, removes)  # the stub's place changed: the real head decides
-            self.imports[(add, removes)] = found
-        return self.imports[(add, removes)]
+                # the stub's place changed: the real head decides, unless it holds the use being fixed
+                found = None if stubbed else _head_changes(self._head(), add, removes)
+            self.imports[(add, removes, stubbed)] = found
+        return self.imports[(add, removes, stubbed)]
 
-    def _short_head(self, removes: Tuple[Tuple[str, Optional[str], Optional[str]], ...]
+    def _short_head(self, removes: Tuple[Tuple[str, Optional[str], Optional[str]], ...], stubbed: bool = False
                     ) -> Optional[Tuple[cst.Module, int]]:
         """``_head`` with its last statement, a compound one (a class, a function) that names no
-        import being removed, replaced by ``pass`` (libcst's import visitors walk it with scope
-        metadata: most of the cost of an import change), and where that ``pass`` starts. None
-        where there is nothing to gain, or the source does not start as the head's code does."""
+        import being removed (``stubbed``: but for the use being fixed), replaced by ``pass``
+        (libcst's import visitors walk it with scope metadata: most of the cost of an import
+        change), and where that ``pass`` starts. None where there is nothing to gain, or the
+        source does not start as the head's code does."""
         head = self._head()
         last = head.body[-1] if head.body else None
         if not isinstance(last, cst.BaseCompoundStatement):
@@ -596,7 +601,7 @@ class _Singles:
         where = self.positions[last]
         text = self.source[self.offset(where.start.line, where.start.column):
                            self.offset(where.end.line, where.end.column)]
-        if any((asname or name or module.split(".")[0]) in text for module, name, asname in removes):
+        if not stubbed and any((asname or name or module.split(".")[0]) in text for module, name, asname in removes):
             return None
         stub = cst.SimpleStatementLine([cst.Pass()], leading_lines=last.leading_lines)
         short = head.with_changes(body=[*head.body[:-1], stub])
@@ -645,16 +650,42 @@ class _Singles:
         inside = self._inside(finding, removes, touched)
         if inside is None:
             return None
+        touched.update(inside)  # a function's own import that keeps another name: regenerated too
         top = tuple(r for r in removes if not any(r in held for held in inside.values()))
-        if top and "__all__" in self.source \
-                or removes and any(self.positions[self.statements.nodes[i]].start.line <= self._head_end() for i in touched):
-            # the module decides: ``__all__`` may keep a top-level name RemoveImportsVisitor sees
-            # there, and the head (where the imports change) must not still hold the use being fixed
+        if top and "__all__" in self.source:
+            return None  # the module decides: ``__all__`` may keep a top-level name RemoveImportsVisitor sees there
+        # the head (where the imports change) must not still hold the use being fixed: where that
+        # use is inside the head's last statement, the head is read with that statement left out
+        stubbed = bool(top) and any(self.positions[self.statements.nodes[i]].start.line <= self._head_end() for i in touched)
+        if stubbed and not self._only_in_last(finding, top, touched):
             return None
         changed = [r for index in sorted(touched) for r in self._regenerate(index, finding, inside.get(index, ()))]
-        if any(r is None for r in changed):
+        imports = self._imports(finding.fix.add_imports, top, stubbed)
+        if imports is None or any(r is None for r in changed):
             return None
-        return _joined(sorted(changed + self._imports(finding.fix.add_imports, top)))  # type: ignore[arg-type]
+        return _joined(sorted(changed + imports))  # type: ignore[arg-type]
+
+    def _only_in_last(self, finding: Finding, removes: Tuple[Tuple[str, Optional[str], Optional[str]], ...],
+                      touched: Set[int]) -> bool:
+        """Whether the statements the fix changes are inside the head's last statement, a compound
+        one (the class or function after the imports), and the names of ``removes`` are written
+        nowhere but in their imports and the call being fixed: no string, comment, annotation or
+        attribute that libcst's scope analysis might read as a use (the source's text says so)."""
+        last = self._head().body[-1] if self._head().body else None
+        if not isinstance(last, cst.BaseCompoundStatement):
+            return False
+        for index in touched:
+            while index != -1 and self.statements.nodes[index] is not last:
+                index = self.statements.parents[index]
+            if index == -1:
+                return False
+        start, end = self.offset(finding.span[0], finding.span[1]), self.offset(finding.span[2], finding.span[3])
+        for module, name, asname in removes:
+            word = asname or name or module.split(".")[0]
+            mentions = [m.start() for m in re.finditer(r"\b%s\b" % re.escape(word), self.source)]
+            if len(mentions) != self.uses[word] + 1 or sum(1 for at in mentions if not start <= at < end) != 1:
+                return False  # named elsewhere, or in the call but not as the name used (``cast("Adam", …)``)
+        return True
 
     def _inside(self, finding: Finding, removes: Tuple[Tuple[str, Optional[str], Optional[str]], ...],
                 touched: Set[int]) -> Optional[Dict[int, Tuple[Tuple[str, Optional[str], Optional[str]], ...]]]:
@@ -671,13 +702,24 @@ class _Singles:
                 continue
             holders = [index for index, node in enumerate(self.statements.nodes) if isinstance(node, cst.SimpleStatementLine)
                        and any(_imports(part, *remove) for part in node.body)]
-            if len(holders) != 1 or holders[0] not in touched or holders[0] not in placed:
+            if len(holders) != 1 or not (holders[0] in touched and holders[0] in placed
+                                         or self._keeps_another(self.statements.nodes[holders[0]], removes)):
                 return None
             name = remove[2] or remove[1]
             if len(re.findall(r"\b%s\b" % re.escape(name), self.source)) != self.uses[name] + 1:  # type: ignore[arg-type]
                 return None  # also in a string (``"Adam"`` in __all__, an annotation, cast), a comment, an attribute
             found[holders[0]] = found.get(holders[0], ()) + (remove,)
         return found
+
+    @staticmethod
+    def _keeps_another(statement: cst.CSTNode, removes: Tuple[Tuple[str, Optional[str], Optional[str]], ...]) -> bool:
+        """Whether ``statement`` is one ``from … import`` that still imports a name once ``removes``
+        are taken out of it (``from transformers import AdamW, get_linear_schedule_with_warmup``):
+        regenerated alone, it is never emptied."""
+        parts = getattr(statement, "body", ())
+        return len(parts) == 1 and isinstance(parts[0], cst.ImportFrom) and not isinstance(parts[0].names, cst.ImportStar) \
+            and any(not any(_imports(parts[0].with_changes(names=[alias]), *remove) for remove in removes)
+                    for alias in parts[0].names)
 
     def _imported_at_top(self, remove: Tuple[str, Optional[str], Optional[str]]) -> bool:
         module, name, asname = remove

@@ -172,6 +172,63 @@ def test_an_import_whose_name_is_only_bound_again_is_removed_as_the_module_decid
     assert apply_replacements(source, fix_each(source, findings)[findings[0].span]) == expected
 
 
+# supar's parser.py: the imports, then one class that holds every use; the optimizer's class
+# imported at the top, ``transformers.AdamW`` imported with another name in a method
+SUPAR = """import os
+
+import torch
+from torch.optim import Adam
+{top}
+
+class Parser:
+    def train(self, args):
+        if args.encoder == "lstm":
+            self.optimizer = Adam(self.model.parameters(), args.lr, (args.mu, args.nu), args.eps, args.weight_decay)
+        else:
+            {local}
+            self.optimizer = AdamW(
+                [{{"params": p}} for n, p in self.model.named_parameters()],
+                args.lr)
+            self.scheduler = get_linear_schedule_with_warmup(self.optimizer, 1, 2)
+{rest}"""
+SUPAR_LOCALS = [
+    "from transformers import AdamW, get_linear_schedule_with_warmup",
+    "from transformers import (AdamW,  # removed in 4.50\n                get_linear_schedule_with_warmup)",
+    "from transformers import get_linear_schedule_with_warmup, AdamW",
+]
+
+
+@pytest.mark.parametrize("local", SUPAR_LOCALS)
+@pytest.mark.parametrize("top, rest", [("", ""), ("from torch.optim.lr_scheduler import ExponentialLR\n", ""),
+                                       ("", "\n\ndef later():\n    return os.sep\n")])
+def test_a_use_inside_the_statement_after_the_imports_is_fixed_statement_by_statement(monkeypatch, local, top, rest):
+    """The import's last use is inside the class that follows the imports (the head libcst places
+    imports by): the class is left out of the head as a stub, so the import change is found
+    without it, and a function's own import that keeps another name is regenerated alone."""
+    from adamw_lint import fix
+
+    source = SUPAR.format(top=top, local=local, rest=rest)
+    findings = _findings(source)
+    assert [f.code for f in findings] == ["AWL101", "AWL104"]
+    expected = [fix_source(source, only=finding.span).source for finding in findings]
+    assert "from torch.optim import Adam\n" not in expected[0] and "from transformers import AdamW" not in expected[1]
+    monkeypatch.setattr(fix._Singles, "_whole", lambda self, finding: pytest.fail("the whole module was transformed"))
+    each = fix_each(source, findings)
+    assert [apply_replacements(source, each[finding.span]) for finding in findings] == expected
+
+
+@pytest.mark.parametrize("mention", ['    """Trains with Adam."""\n', "    # an Adam\n", '    KIND = "Adam"\n',
+                                     "    kind = torch.optim.Adam\n"])
+def test_an_import_named_again_in_the_class_after_the_imports_is_left_to_the_whole_module(monkeypatch, mention):
+    """The class that is stubbed out of the head also names the class in a docstring, comment,
+    string or attribute: whether the import stays is the module's scope analysis."""
+    source = SUPAR.format(top="", local=SUPAR_LOCALS[0], rest="").replace("class Parser:\n", "class Parser:\n" + mention)
+    findings = _findings(source)
+    each = fix_each(source, findings)
+    for finding in findings:
+        assert apply_replacements(source, each[finding.span]) == fix_source(source, only=finding.span).source
+
+
 def test_fix_each_builds_one_fixer_per_file():
     from adamw_lint import fix
 
