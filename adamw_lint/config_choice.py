@@ -14,7 +14,8 @@ reported at the config line that names the class, ``via`` the code that builds i
 left to the user, since what the name may become depends on the code's table.
 
 Key paths are matched as suffixes of one another: the code may be handed a sub-tree
-(``build(cfg.model.optim)``), and a config file may be a part of a larger one (Hydra groups).
+(``build(cfg.model.optim)``), and a config file may be a part of a larger one (a Hydra group),
+mounted where its folders or its name say (``conf/optim/adam.yaml``, ``optim.yaml``).
 """
 
 from __future__ import annotations
@@ -345,7 +346,16 @@ def findings(path: str, root: yaml.Node, project: "ProjectIndex", style: str) ->
     names = [(keys, value.value, (value.start_mark.line + 1, value.start_mark.column, value.end_mark.line + 1,
                                   value.end_mark.column)) for keys, _, _, value in _scalars(root)]
     return _judged(project_selectors(project, {keys[-1] for keys, _, _ in names}), names,
-                   lambda keys: yaml_number(_at(root, keys)), style, whole_key=False)
+                   lambda keys: yaml_number(_at(root, keys)), style, whole_key=False, place=_place(path))
+
+
+def _place(path: str) -> Tuple[KeyPath, KeyPath]:
+    """Where a YAML file may be mounted in a larger config: under the names of its folders (a
+    Hydra config group, ``conf/optim/adam.yaml`` is the ``optim`` group's), or under its own
+    name as well (``OmegaConf.load("optim.yaml")`` set as ``cfg.optim``)."""
+    parts = tuple(os.path.normpath(os.path.abspath(path)).split(os.sep)[1:])
+    folders = parts[:-1]
+    return folders, folders + (os.path.splitext(parts[-1])[0],)
 
 
 def python_findings(tree: ast.Module, spans: "Context", project: "ProjectIndex", style: str) -> List[Finding]:
@@ -383,16 +393,23 @@ def _target_keys(target: ast.expr) -> KeyPath:
 
 
 def _judged(selectors: List[Selector], names: Sequence[Tuple[KeyPath, str, Span]],
-            number_at: Callable[[KeyPath], Optional[float]], style: str, whole_key: bool) -> List[Finding]:
-    """``whole_key``: the config's key path must end with the code's whole key path (a YAML file
-    may also be a part of the config the code reads: a suffix of it is enough there)."""
+            number_at: Callable[[KeyPath], Optional[float]], style: str, whole_key: bool,
+            place: Tuple[KeyPath, ...] = ()) -> List[Finding]:
+    """``whole_key``: the config's key path must end with the code's whole key path. A YAML file
+    may also be a part of the config the code reads: then the keys its path lacks must be the
+    names it is mounted under (``place``, ``_place``): ``optimizer: adam`` at the top of
+    ``conf/optim/adam.yaml`` is the code's ``cfg.optim.optimizer``; at the top of another
+    project's ``pose_cfg.yaml`` it is not."""
     from .analysis import analyze_source  # the engine judges the class and decay, as for .py files
 
     found = []
     for keys, text, span in names:
         for selector in selectors:
             qualname = selector.qualname(text) if keys[-1] == selector.key[-1] else None
-            if qualname is None or not _suffix_match(keys, selector.key) or whole_key and len(keys) < len(selector.key):
+            if qualname is None or not _suffix_match(keys, selector.key):
+                continue
+            lacking = selector.key[:len(selector.key) - len(keys)]
+            if lacking and (whole_key or not any(mount[len(mount) - len(lacking):] == lacking for mount in place)):
                 continue
             decay = _decay_text(selector, keys, number_at)
             if decay is None:

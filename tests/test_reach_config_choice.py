@@ -419,3 +419,17 @@ def test_a_table_is_a_module_level_dict_written_out_whose_entries_name_an_optimi
     from adamw_lint.config_choice import _tables
 
     assert list(_tables(table)) == expected
+
+
+@pytest.mark.parametrize("path, reported", [
+    ("conf/optim/adam.yaml", True),  # a Hydra config group: mounted at cfg.optim
+    ("configs/optim.yaml", True),  # loaded and set as cfg.optim
+    ("pose_cfg.yaml", False),  # another tool's config with the same leaf keys at its top
+    ("conf/model/adam.yaml", False),  # another group: cfg.model.name
+])
+def test_a_config_without_the_codes_outer_keys_is_read_only_where_its_place_supplies_them(tmp_path, path, reported):
+    """``build2`` reads ``cfg.optim.name`` and spreads ``cfg.optim.args``: a file that holds
+    ``name``/``args`` at its top is that part of the config only where it is mounted at ``optim``."""
+    files = {"proj/train.py": textwrap.dedent(CODE), path: "name: Adam\nargs:\n  weight_decay: 0.0005\n"}
+    result = run_cli("check", "-q", ".", cwd=git_repository(tmp_path, files))
+    assert _lines(result) == ([[f"{path}:1:7:", "AWL101"]] if reported else []), result.stdout
