@@ -8,8 +8,9 @@ when it is not set) and the second to keep its lines within the project's limit.
 
 * torch: every requirement on ``torch`` (``pytorch`` in conda's ``environment.yml``) in
   ``pyproject.toml`` (``[project]`` dependencies and optional dependencies, Poetry's tables),
-  ``requirements*.txt``, ``setup.cfg`` (``install_requires``/``extras_require``), ``setup.py``
-  and ``environment.yml``. A requirement's floor is its lowest allowed ``major.minor``
+  ``requirements*.txt``, ``setup.cfg`` (``install_requires``/``extras_require``), ``setup.py``,
+  ``environment.yml``, and for a package pip installed, its distribution's ``METADATA``
+  (``Requires-Dist``) in the ``*.dist-info`` beside it. A requirement's floor is its lowest allowed ``major.minor``
   (``>=2.1``, ``==2.1.*``, ``~=2.1``, ``>2.1``, Poetry's ``^2.1``, conda's ``=2.1``); the
   project's floor is the lowest of them (code may run on any version one of its files allows).
   No requirement with a lower bound (no torch at all, or plain ``torch``): ``None``, which fix
@@ -227,7 +228,37 @@ def _directory_requirements(directory: str) -> Tuple[Tuple[str, str], ...]:
             found.extend(_conda_requirements(os.path.join(directory, name)))
     found.extend(_split(r) for r in _setup_cfg_requirements(os.path.join(directory, "setup.cfg")))
     found.extend(_split(r) for r in _setup_py_requirements(os.path.join(directory, "setup.py")))
+    found.extend(_split(r) for r in _installed_requirements(directory))
     return tuple(r for r in found if r is not None)
+
+
+def _installed_requirements(directory: str) -> List[str]:
+    """The ``Requires-Dist`` of the installed distribution whose top-level package ``directory``
+    is (``site-packages/nlp_architect`` beside ``nlp_architect-0.5.4.dist-info``, which its
+    ``top_level.txt`` names): a package checked where pip put it declares its requirements there,
+    not in a ``setup.py``. ``tensorflow (==1.15.2)``, an older spelling, is read as ``==1.15.2``."""
+    parent, package = os.path.split(directory)
+    found: List[str] = []
+    for info in _distribution_infos(parent):
+        listed = _read(os.path.join(parent, info, "top_level.txt"))
+        named = info.split("-", 1)[0].lower() == package.lower()  # a wheel's folder: name-version.dist-info
+        if listed is not None and package not in listed.split() or listed is None and not named:
+            continue
+        for line in (_read(os.path.join(parent, info, "METADATA")) or "").splitlines():
+            if not line.strip():
+                break  # the headers end where the description starts
+            if line.startswith("Requires-Dist:"):
+                found.append(re.sub(r"\(([^)]*)\)", r"\1", line[len("Requires-Dist:"):], count=1).strip())
+    return found
+
+
+@lru_cache(maxsize=256)
+def _distribution_infos(directory: str) -> Tuple[str, ...]:
+    """The ``*.dist-info`` folders of ``directory`` (an installation's ``site-packages``)."""
+    try:
+        return tuple(sorted(name for name in os.listdir(directory) if name.endswith(".dist-info")))
+    except OSError:
+        return ()
 
 
 def _pyproject_requirements(path: str) -> List[str]:
@@ -549,7 +580,7 @@ def _length_value(value: object) -> Optional[int]:
 def forget_metadata() -> None:
     """Drops what was read of projects' metadata (requirements, line lengths), kept per directory
     for a run: the next run in this process (an editor's, a test's) reads it anew."""
-    for cached in (_floor_at, _legacy_keras_at, _directory_requirements, _length_settings):
+    for cached in (_floor_at, _legacy_keras_at, _directory_requirements, _distribution_infos, _length_settings):
         cached.cache_clear()
 
 

@@ -105,6 +105,25 @@ def test_legacy_keras_when_every_tensorflow_and_keras_requirement_stops_before_2
     assert legacy_keras(str(_project(tmp_path, files))) is legacy
 
 
+_METADATA = "Metadata-Version: 2.1\nName: pkg\nVersion: 0.5.4\n{requires}\nThe description: Requires-Dist: keras>=3\n"
+
+
+@pytest.mark.parametrize("files,legacy,floor", [
+    # pip's site-packages (or --target): the distribution's metadata beside the package it installs
+    ({"pkg-0.5.4.dist-info/METADATA": _METADATA.format(requires="Requires-Dist: tensorflow (==1.15.2)\n"
+                                                                  "Requires-Dist: torch (>=1.13) ; extra == 'torch'"),
+      "pkg-0.5.4.dist-info/top_level.txt": "pkg\n"}, True, (1, 13)),
+    ({"pkg-0.5.4.dist-info/METADATA": _METADATA.format(requires="Requires-Dist: tensorflow<2.11")}, True, None),  # no top_level.txt: the folder's name
+    ({"other-1.0.dist-info/METADATA": _METADATA.format(requires="Requires-Dist: tensorflow==1.15.2"),
+      "other-1.0.dist-info/top_level.txt": "other\n"}, False, None),  # another distribution's
+    ({"pkg-0.5.4.dist-info/METADATA": _METADATA.format(requires="Requires-Dist: tensorflow>=2.11"),
+      "pkg-0.5.4.dist-info/top_level.txt": "pkg\n"}, False, None),
+])
+def test_an_installed_package_declares_its_requirements_in_its_distribution_metadata(tmp_path, files, legacy, floor):
+    module = _project(tmp_path, files)
+    assert (legacy_keras(str(module)), torch_floor(str(module))) == (legacy, floor)
+
+
 def test_line_length_from_the_tools_configuration(tmp_path):
     module = _project(tmp_path, {"pyproject.toml": "[tool.black]\nline-length = 100\n"})
     assert line_length(str(module)) == 100
