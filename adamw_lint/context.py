@@ -645,6 +645,10 @@ class Context:
         elif isinstance(expr, (ast.Subscript, ast.Call)):
             for value, value_scope, _, _ in self._table_entry(expr, scope) or ():
                 found += self.strings(value, value_scope, depth + 1)
+        elif isinstance(expr, ast.Attribute):  # ``args.optimizer``: a command-line option's default and choices
+            from .defaults import option_strings
+
+            found += option_strings(self, expr, scope, depth)
         return found
 
     def _table_entry(self, expr: ast.expr, scope: Scope,

@@ -13,7 +13,7 @@ object); anything else gives no note rather than a wrong one.
 from __future__ import annotations
 
 import ast
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from .context import Context
 from .scope import Binding, Scope, kept_on
@@ -153,10 +153,25 @@ def _dest(ctx: Context, call: ast.Call, scope: Scope) -> Optional[str]:
 
 
 def _option_default(ctx: Context, attribute: ast.Attribute, scope: Scope) -> Optional[str]:
-    parser = _parser_of(ctx, attribute.value, scope)  # type: ignore[arg-type]
+    found = _option(ctx, attribute, scope)
+    default = next((k.value for k in found[0].keywords if k.arg == "default"), None) if found is not None else None
+    if found is None or default is None:
+        return None
+    flag = found[0].args[0] if found[0].args else None
+    named = ctx.literal(flag, scope) if flag is not None else None
+    return f"{ctx.text(default)} from {named if isinstance(named, str) else attribute.attr}"
+
+
+def _option(ctx: Context, attribute: ast.Attribute, scope: Scope) -> Optional[Tuple[ast.Call, Scope]]:
+    """The one ``add_argument`` call that stores into ``args.<attr>``, where ``args`` holds what a
+    parser of this file parsed from the command line, with the scope it is in; None when a
+    parser-level default may win (``set_defaults``), or it is not known."""
+    if not isinstance(attribute.value, ast.Name):
+        return None
+    parser = _parser_of(ctx, attribute.value, scope)
     if parser is None:
         return None
-    options: List[ast.Call] = []
+    options: List[Tuple[ast.Call, Scope]] = []
     for call, call_scope in ctx.resolver.calls:
         func = call.func
         if not isinstance(func, ast.Attribute) or func.attr not in ("add_argument", "set_defaults") \
@@ -166,15 +181,43 @@ def _option_default(ctx: Context, attribute: ast.Attribute, scope: Scope) -> Opt
             if any(k.arg in (None, attribute.attr) for k in call.keywords):
                 return None  # a parser-level default wins over the option's
         elif _dest(ctx, call, call_scope) == attribute.attr:
-            options.append(call)
-    if len(options) != 1:
-        return None
-    default = next((k.value for k in options[0].keywords if k.arg == "default"), None)
-    if default is None:
-        return None
-    flag = options[0].args[0] if options[0].args else None
-    named = ctx.literal(flag, scope) if flag is not None else None
-    return f"{ctx.text(default)} from {named if isinstance(named, str) else attribute.attr}"
+            options.append((call, call_scope))
+    return options[0] if len(options) == 1 else None
+
+
+def option_strings(ctx: Context, attribute: ast.Attribute, scope: Scope, depth: int) -> List[str]:
+    """The strings a command-line option read as ``args.<dest>`` may hold, where this file never
+    sets it itself: its default and its ``choices`` (``getattr(torch.optim, args.optimizer)`` with
+    ``--optimizer`` defaulting to ``"Adam"`` is Adam unless the command line says otherwise)."""
+    found = _option(ctx, attribute, scope)
+    if found is None or _namespace_changed(ctx, attribute.value.id, attribute.attr):  # type: ignore[attr-defined]
+        return []
+    call, call_scope = found
+    strings: List[str] = []
+    for keyword in call.keywords:
+        if keyword.arg == "default":
+            strings += ctx.strings(keyword.value, call_scope, depth + 1)
+        elif keyword.arg == "choices":
+            listed, listed_scope = ctx.follow(keyword.value, call_scope)
+            for element in listed.elts if isinstance(listed, (ast.List, ast.Tuple, ast.Set)) else ():
+                strings += ctx.strings(element, listed_scope, depth + 1)
+    return strings
+
+
+def _namespace_changed(ctx: Context, namespace: str, attr: str) -> bool:
+    """Whether the file stores ``<namespace>.<attr>``, or sets the namespace's attributes by name
+    (``setattr(args, …)``, ``vars(args)``, ``args.__dict__``)."""
+    def changed() -> bool:
+        for node in ast.walk(ctx.resolver.module.node):  # type: ignore[arg-type]
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == namespace \
+                    and (node.attr == attr and not isinstance(node.ctx, ast.Load) or node.attr == "__dict__"):
+                return True
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("setattr", "vars") \
+                    and node.args and isinstance(node.args[0], ast.Name) and node.args[0].id == namespace:
+                return True
+        return False
+
+    return kept_on(ctx.resolver.module.node, "_namespace_changed", (namespace, attr), changed)  # type: ignore[arg-type]
 
 
 # --- dataclass fields -----------------------------------------------------------------------

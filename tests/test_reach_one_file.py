@@ -223,6 +223,44 @@ def test_getattr_negatives(source):
     assert codes(source) == []
 
 
+OPTION = """
+    import argparse
+    import torch
+    DEFAULT = "Adam"
+    OPTIONS = ["SGD", "AdamW"]
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--optimizer", {option})
+    parser.add_argument("--weight-decay", type=float, default=1e-4)
+    args = parser.parse_args()
+    {change}
+    opt = getattr(torch.optim, args.optimizer)(params, lr=1e-3, weight_decay=args.weight_decay)
+"""
+
+
+@pytest.mark.parametrize("option, code", [
+    ('default="Adam"', "AWL101"),
+    ('default="SGD", choices=["SGD", "RMSprop", "AdamW"]', "AWL103"),  # a choice the command line may make
+    ('type=str, default=DEFAULT', "AWL101"),
+])
+def test_getattr_with_a_command_line_options_default_or_choices(option, code):
+    found = findings(OPTION.format(option=option, change=""))
+    assert [(f.line, f.code) for f in found] == [(11, code)]
+    assert "getattr(torch.optim, args.optimizer) may be torch.optim." in found[0].message
+    assert "(default 1e-4 from --weight-decay)" in found[0].message
+    assert found[0].fix is None and (code != "AWL101" or "chooses the class at run time" in found[0].fix_blocked)
+
+
+@pytest.mark.parametrize("option, change", [
+    ('default="AdamW", choices=["AdamW", "SGD"]', ""),
+    ('default="Adam"', 'args.optimizer = "SGD"'),  # the file sets it: the option's default is not what is read
+    ('default="Adam"', 'setattr(args, "optimizer", "SGD")'),
+    ('default="Adam"', 'parser.set_defaults(optimizer="SGD")'),  # a parser-level default wins (read before parsing: still)
+    ('choices=OPTIONS', ""),
+])
+def test_getattr_with_a_command_line_option_negatives(option, change):
+    assert codes(OPTION.format(option=option, change=change)) == []
+
+
 # --- subclasses -----------------------------------------------------------------------------------
 
 def test_subclass_forwarding_decay_to_a_coupled_base():
