@@ -151,7 +151,7 @@ def _table(ctx: "Context", table: ast.expr, scope: Scope) -> Optional[Tuple[Dict
     if found is not None and followed is table:  # filled in the read's own scope: ``dict_entries`` read the fills
         return found[0], table_scope
     if found is not None:  # the dict bound once
-        kept = _unchanged(found[0], table, [table_scope.module().node])
+        kept = unchanged(found[0], table, [table_scope.module().node])
         return (kept, table_scope) if kept is not None else None
     if not isinstance(table, ast.Name):
         return None
@@ -178,7 +178,7 @@ def _table(ctx: "Context", table: ast.expr, scope: Scope) -> Optional[Tuple[Dict
     if source is None or source.value is None:
         return None
     found = ctx.dict_entries(source.value, source.scope)
-    kept = _unchanged(found[0], ast.Name(name), modules) if found is not None else None
+    kept = unchanged(found[0], ast.Name(name), modules) if found is not None else None
     if kept is None:
         return None
     return ({getattr(key, fold)(): entry for key, entry in kept.items()} if fold else kept), source.scope
@@ -186,10 +186,10 @@ def _table(ctx: "Context", table: ast.expr, scope: Scope) -> Optional[Tuple[Dict
 
 _READERS = frozenset({"get", "items", "keys", "values", "copy", "__contains__", "__getitem__"})
 _READ_BY = frozenset({"list", "len", "sorted", "set", "tuple", "str", "repr", "print", "iter", "enumerate", "isinstance",
-                      "format"})
+                      "format", "dict", "copy.copy", "copy.deepcopy"})  # a copy is made of it, or it is read
 
 
-def _unchanged(entries: Dict[str, ast.expr], table: ast.expr, modules: Sequence[Optional[ast.AST]]
+def unchanged(entries: Dict[str, ast.expr], table: ast.expr, modules: Sequence[Optional[ast.AST]]
                ) -> Optional[Dict[str, ast.expr]]:
     """``entries`` without the keys these modules may set again in the dict the table's name
     holds (``_changes``); None when they may change it in a way not followed."""
@@ -236,13 +236,20 @@ def _changes(name: str, modules: Sequence[Optional[ast.AST]], depth: int) -> Opt
                         return None
                 if any(kw.arg is None for kw in node.keywords):
                     return None
-            elif not (isinstance(func, ast.Name) and func.id in _READ_BY) and any(
-                    named(arg) for arg in (*node.args, *(k.value for k in node.keywords))) \
+            elif _call_name(func) not in _READ_BY and any(  # ``f(**T)`` hands on a copy
+                    named(arg) for arg in (*node.args, *(k.value for k in node.keywords if k.arg is not None))) \
                     and not _only_read_by(node, named, modules, depth):
                 return None  # ``register(T)``: may change it
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None and named(node.value):
             return None  # ``alias = T``: changed through the alias, maybe
     return keys
+
+
+def _call_name(func: ast.expr) -> str:
+    """``f`` of ``f(…)``, ``copy.copy`` of ``copy.copy(…)``: how a builtin or a module's function is called."""
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        return f"{func.value.id}.{func.attr}"
+    return func.id if isinstance(func, ast.Name) else ""
 
 
 def _only_read_by(call: ast.Call, named: Callable[[ast.expr], bool], modules: Sequence[Optional[ast.AST]],
@@ -644,4 +651,4 @@ def _module_selectors(project: "ProjectIndex", path: str) -> List[Selector]:
 
 
 __all__ = ("Decay", "Selector", "config_key", "findings", "project_modules", "project_selectors", "python_findings",
-           "selectors_in", "yaml_number")
+           "selectors_in", "unchanged", "yaml_number")

@@ -340,9 +340,11 @@ class Context:
         the call alone would not see what else it holds, or when."""
         if isinstance(expr, ast.Name) and self._filled(expr, scope) is not None:
             return True
-        followed = self.follow(expr, scope)[0]
+        followed, home = self.follow(expr, scope)
         return isinstance(followed, (ast.Subscript, ast.Attribute)) or \
-            isinstance(followed, ast.Call) and isinstance(followed.func, ast.Attribute)
+            isinstance(followed, ast.Call) and (isinstance(followed.func, ast.Attribute) or _copy_source(self, followed, home) is not None
+                                                or _is_builtin(followed, "dict", home) and bool(followed.args)) or \
+            isinstance(followed, ast.Dict) and None in followed.keys  # a copy: what it holds is written in another dict
 
     def bind(self, call: ast.Call, scope: Scope, sig: Signature) -> Bound:
         return bind(self.call_args(call, scope), sig)
@@ -356,6 +358,9 @@ class Context:
             filled = self._filled(expr, scope)
             if filled is not None:
                 return filled
+            followed, home = self.follow(expr, scope)
+            if home is not scope and followed is not expr:  # bound in a scope around: set again anywhere there?
+                return self._as_kept(expr, home, self.dict_entries(followed, home, depth))
         expr, scope = self.follow(expr, scope)
         entries: Dict[str, ast.expr] = {}
         incomplete = False
@@ -364,16 +369,14 @@ class Context:
                 if isinstance(key, ast.Constant) and isinstance(key.value, str):
                     entries[key.value] = value
                     self._homes[id(value)] = value, scope
+                elif key is None and depth < _DEPTH and self._copied(value, scope, depth, entries):
+                    continue  # ``{**DEFAULTS, "lr": lr}``: the entries of the dict spread, then those written after
                 else:
                     incomplete = True
             return entries, incomplete
-        if (
-            isinstance(expr, ast.Call)
-            and isinstance(expr.func, ast.Name)
-            and expr.func.id == "dict"
-            and scope.lookup("dict", (expr.lineno, expr.col_offset)) is None
-            and not expr.args
-        ):
+        if isinstance(expr, ast.Call) and _is_builtin(expr, "dict", scope) and len(expr.args) <= 1:
+            if expr.args and not (depth < _DEPTH and self._copied(expr.args[0], scope, depth, entries)):
+                incomplete = True  # ``dict(DEFAULTS, lr=lr)``: a copy of a dict not known, or ``dict(pairs)``
             for kw in expr.keywords:
                 if kw.arg is None:
                     incomplete = True
@@ -381,6 +384,9 @@ class Context:
                     entries[kw.arg] = kw.value
                     self._homes[id(kw.value)] = kw.value, scope
             return entries, incomplete
+        source = _copy_source(self, expr, scope)
+        if source is not None:  # ``DEFAULTS.copy()``, ``copy.deepcopy(DEFAULTS)``: the dict's entries as they are here
+            return (entries, False) if depth < _DEPTH and self._copied(source, scope, depth, entries) else None
         if depth < _DEPTH and isinstance(expr, (ast.Subscript, ast.Call, ast.Attribute)):
             held = self._held_dicts(expr, scope, depth)
             if held is not None:
@@ -389,6 +395,28 @@ class Context:
             if len(returned) == 1:  # ``**make_kwargs()``, ``**self.optimizer_config``: the one dict returned
                 return self.dict_entries(returned[0][0], returned[0][1], depth + 1)
         return None
+
+    @staticmethod
+    def _as_kept(name: ast.Name, home: Scope, found: Optional[Tuple[Dict[str, ast.expr], bool]]
+                 ) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
+        """The entries of the dict ``name`` holds, read in a scope inside the one that binds it
+        (``home``: a module's ``DEFAULTS`` read in a function, which runs after any of the module's
+        code): without the keys ``home``'s code may set again anywhere in it (``DEFAULTS["weight_decay"]
+        = 0.0``, in a function too); None where it may change it in ways not followed (an alias, a
+        call that may write to it)."""
+        from .config_choice import unchanged
+
+        kept = unchanged(found[0], name, [home.node]) if found is not None else None
+        return None if kept is None else (kept, found[1] or len(kept) < len(found[0]))  # type: ignore[index]
+
+    def _copied(self, source: ast.expr, scope: Scope, depth: int, entries: Dict[str, ast.expr]) -> bool:
+        """Adds the entries of the dict ``source`` holds (a copy of it is made, or it is spread into
+        a new one) to ``entries``; False when they are not all known."""
+        found = self.dict_entries(source, scope, depth + 1)
+        if found is None or found[1]:
+            return False
+        entries.update(found[0])
+        return True
 
     def _returned_dicts(self, expr: ast.expr, scope: Scope) -> List[Tuple[ast.expr, Scope]]:
         """What a ``@property`` of ``self`` or a call of the module's function without arguments
@@ -525,6 +553,8 @@ class Context:
         found = False
         for binding in self.resolver.reaching_all(name, scope):
             values = self.dict_entries(binding.value, binding.scope) if binding.value is not None else None
+            if values is not None and binding.scope is not scope:
+                values = self._as_kept(name, binding.scope, values)
             if values is not None:
                 found = True
                 for key, value in values[0].items():
@@ -981,6 +1011,20 @@ def given_argument(call: ast.Call, positional: Sequence[str], name: str) -> Opti
     if at < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[:at + 1]):
         found = call.args[at]
     return found
+
+
+_COPIES = frozenset({"copy.copy", "copy.deepcopy"})
+
+
+def _copy_source(ctx: Context, expr: ast.expr, scope: Scope) -> Optional[ast.expr]:
+    """What ``expr`` makes a copy of: ``d.copy()``, ``copy.copy(d)``, ``copy.deepcopy(d)``; None otherwise."""
+    if not isinstance(expr, ast.Call) or expr.keywords:
+        return None
+    if isinstance(expr.func, ast.Attribute) and expr.func.attr == "copy" and not expr.args:
+        return expr.func.value
+    if len(expr.args) == 1 and not isinstance(expr.args[0], ast.Starred) and ctx.qualname(expr.func, scope) in _COPIES:
+        return expr.args[0]
+    return None
 
 
 def _is_builtin(call: ast.Call, name: str, scope: Scope) -> bool:

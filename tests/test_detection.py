@@ -222,6 +222,55 @@ def test_kwargs_held_by_a_table_entry_or_an_attribute(decay, expected):
     assert all(f.fix is None and "dict kept elsewhere" in f.fix_blocked for f in analyze_source(textwrap.dedent(source)))
 
 
+COPIED = """
+    import copy
+    import torch
+
+    DEFAULTS = {{"lr": 1e-3, "weight_decay": 1e-4}}
+    {elsewhere}
+
+    def build(net, user):
+        {body}
+"""
+
+
+@pytest.mark.parametrize("body", [
+    "kw = DEFAULTS.copy()\n        return torch.optim.Adam(net.parameters(), **kw)",
+    "return torch.optim.Adam(net.parameters(), **dict(DEFAULTS, eps=1e-8))",
+    "kw = {**DEFAULTS, 'eps': 1e-8}\n        return torch.optim.Adam(net.parameters(), **kw)",
+    "return torch.optim.Adam(net.parameters(), **copy.deepcopy(DEFAULTS))",
+    "kw = dict(DEFAULTS)\n        kw['lr'] = 3e-4\n        return torch.optim.Adam(net.parameters(), **kw)",
+])
+def test_a_copy_of_a_dict_holds_its_entries(body):
+    (finding,) = analyze_source(textwrap.dedent(COPIED.format(elsewhere="", body=body)))
+    assert (finding.line, finding.code) == (9 + body.count("\n"), "AWL101") and "Adam(weight_decay=1e-4)" in finding.message
+    assert finding.fix is None and "dict kept elsewhere" in finding.fix_blocked  # the decay is written in DEFAULTS
+
+
+@pytest.mark.parametrize("body, elsewhere", [
+    ("kw = DEFAULTS.copy()\n        kw['weight_decay'] = 0.0\n        return torch.optim.Adam(net.parameters(), **kw)", ""),
+    ("kw = DEFAULTS.copy()\n        kw.update(user)\n        return torch.optim.Adam(net.parameters(), **kw)", ""),
+    ("return torch.optim.Adam(net.parameters(), **{**DEFAULTS, 'weight_decay': 0})", ""),
+    ("return torch.optim.Adam(net.parameters(), **dict(DEFAULTS, weight_decay=0.0))", ""),
+    ("return torch.optim.Adam(net.parameters(), **{**user, 'lr': 1e-3})", ""),  # a copy of a dict not known
+    ("return torch.optim.AdamW(net.parameters(), **DEFAULTS.copy())", ""),
+    # the module sets the entry again, anywhere in it: what a function reads is not the literal
+    ("kw = DEFAULTS.copy()\n        return torch.optim.Adam(net.parameters(), **kw)", "DEFAULTS['weight_decay'] = 0.0"),
+    ("return torch.optim.Adam(net.parameters(), **DEFAULTS)", "DEFAULTS.update(weight_decay=0.0)"),
+    ("return torch.optim.Adam(net.parameters(), **DEFAULTS)", "def configure(wd):\n        DEFAULTS['weight_decay'] = wd"),
+    ("return torch.optim.Adam(net.parameters(), **DEFAULTS)", "ALIAS = DEFAULTS"),
+])
+def test_a_copy_or_a_module_dict_negatives(body, elsewhere):
+    assert codes(COPIED.format(elsewhere=elsewhere, body=body)) == []
+
+
+def test_a_module_dict_spread_or_copied_elsewhere_is_still_read_as_written():
+    """``f(**DEFAULTS)`` and ``DEFAULTS.copy()`` elsewhere in the module change nothing in it."""
+    elsewhere = "other = dict(**DEFAULTS)\n    snapshot = copy.copy(DEFAULTS)\n    print(DEFAULTS)"
+    source = COPIED.format(elsewhere=elsewhere, body="return torch.optim.Adam(net.parameters(), **DEFAULTS)")
+    assert codes(source) == [(11, "AWL101")]
+
+
 def test_kwargs_a_table_may_hold_under_several_keys_are_not_one_dict():
     # which entry ``name`` picks is not known: SGD's decay is not Adam's
     source = """
