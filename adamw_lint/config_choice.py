@@ -353,15 +353,28 @@ def findings(path: str, root: yaml.Node, project: "ProjectIndex", style: str) ->
     names = [(keys, value.value, (value.start_mark.line + 1, value.start_mark.column, value.end_mark.line + 1,
                                   value.end_mark.column)) for keys, _, _, value in _scalars(root)]
     return _judged(project_selectors(project, {keys[-1] for keys, _, _ in names}), names,
-                   lambda keys: yaml_number(_at(root, keys)), style, whole_key=False, place=_place(path))
+                   lambda keys: yaml_number(_at(root, keys)), style, whole_key=False, place=lambda: _place(path))
 
 
-def _place(path: str) -> Tuple[KeyPath, KeyPath]:
-    """Where a YAML file may be mounted in a larger config: under the names of its folders (a
-    Hydra config group, ``conf/optim/adam.yaml`` is the ``optim`` group's), or under its own
-    name as well (``OmegaConf.load("optim.yaml")`` set as ``cfg.optim``)."""
-    parts = tuple(os.path.normpath(os.path.abspath(path)).split(os.sep)[1:])
-    folders = parts[:-1]
+def _place(path: str) -> Tuple[KeyPath, ...]:
+    """Where a YAML file may be mounted in a larger config: under the names of its folders below
+    its project's root (a Hydra config group: ``conf/optim/adam.yaml`` is the ``optim`` group's),
+    or under its own name as well (``OmegaConf.load("optim.yaml")`` set as ``cfg.optim``); where
+    its ``# @package`` header says (Hydra's), that alone (``_global_``: the root)."""
+    from .files import SourceError, read_bytes
+    from .project import project_root
+
+    try:
+        head = read_bytes(path, 1 << 22)[:4096].decode("utf-8", "replace")
+    except SourceError:
+        head = ""
+    package = re.search(r"^#\s*@package\s+(\S+)", head, re.M)
+    if package is not None and not package.group(1).startswith("_group_"):  # ``_group_``: its folders, as by default
+        named = package.group(1)
+        return ((),) if named == "_global_" else (tuple(named.split(".")),)
+    absolute = os.path.abspath(path)
+    parts = tuple(os.path.relpath(absolute, project_root(absolute) or os.getcwd()).split(os.sep))
+    folders = tuple(part for part in parts[:-1] if part != os.pardir)
     return folders, folders + (os.path.splitext(parts[-1])[0],)
 
 
@@ -401,7 +414,7 @@ def _target_keys(target: ast.expr) -> KeyPath:
 
 def _judged(selectors: List[Selector], names: Sequence[Tuple[KeyPath, str, Span]],
             number_at: Callable[[KeyPath], Optional[float]], style: str, whole_key: bool,
-            place: Tuple[KeyPath, ...] = ()) -> List[Finding]:
+            place: Callable[[], Tuple[KeyPath, ...]] = tuple) -> List[Finding]:
     """``whole_key``: the config's key path must end with the code's whole key path. A YAML file
     may also be a part of the config the code reads: then the keys its path lacks must be the
     names it is mounted under (``place``, ``_place``): ``optimizer: adam`` at the top of
@@ -415,8 +428,8 @@ def _judged(selectors: List[Selector], names: Sequence[Tuple[KeyPath, str, Span]
             qualname = selector.qualname(text) if keys[-1] == selector.key[-1] else None
             if qualname is None or not _suffix_match(keys, selector.key):
                 continue
-            lacking = selector.key[:len(selector.key) - len(keys)]
-            if lacking and (whole_key or not any(mount[len(mount) - len(lacking):] == lacking for mount in place)):
+            lacking = selector.key[:max(0, len(selector.key) - len(keys))]
+            if lacking and (whole_key or not any(mount[len(mount) - len(lacking):] == lacking for mount in place())):
                 continue
             decay = _decay_text(selector, keys, number_at)
             if decay is None:
@@ -430,7 +443,7 @@ def _judged(selectors: List[Selector], names: Sequence[Tuple[KeyPath, str, Span]
             shown = selector.path if shown.startswith(os.pardir) else shown
             for finding in judged:
                 message = (f"{finding.message} (via {shown}:{selector.line} → {selector.callee}, which builds the "
-                           f"class {'.'.join(keys)} names)")
+                           f"class {'.'.join((*lacking, *keys))} names)")
                 found.append(Finding(finding.code, message, span, None, f"the class is chosen by name in "
                                      f"{shown}:{selector.line}; name its decoupled variant here if that code accepts it"))
             break

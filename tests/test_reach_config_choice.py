@@ -433,3 +433,32 @@ def test_a_config_without_the_codes_outer_keys_is_read_only_where_its_place_supp
     files = {"proj/train.py": textwrap.dedent(CODE), path: "name: Adam\nargs:\n  weight_decay: 0.0005\n"}
     result = run_cli("check", "-q", ".", cwd=git_repository(tmp_path, files))
     assert _lines(result) == ([[f"{path}:1:7:", "AWL101"]] if reported else []), result.stdout
+
+
+@pytest.mark.parametrize("path, header, reported", [
+    ("conf/optim/adam.yaml", "# @package _global_\n", False),  # Hydra mounts it at the root
+    ("conf/solver/adam.yaml", "# @package optim\n", True),  # mounted where its header says
+    ("conf/optim/adam.yaml", "# @package _group_\n", True),  # its group's folder, as by default
+])
+def test_a_hydra_package_header_says_where_a_config_is_mounted(tmp_path, path, header, reported):
+    files = {"proj/train.py": textwrap.dedent(CODE), path: header + "name: Adam\nargs:\n  weight_decay: 0.0005\n"}
+    result = run_cli("check", "-q", ".", cwd=git_repository(tmp_path, files))
+    assert _lines(result) == ([[f"{path}:2:7:", "AWL101"]] if reported else []), result.stdout
+    assert not reported or "which builds the class optim.name names" in result.stdout
+
+
+def test_the_folders_above_the_project_do_not_mount_a_config(tmp_path):
+    """A checkout that happens to sit in a folder named ``optim``: its root config is not the ``optim`` group."""
+    files = {"proj/train.py": textwrap.dedent(CODE), "pose_cfg.yaml": "name: Adam\nargs:\n  weight_decay: 0.0005\n"}
+    assert _lines(run_cli("check", "-q", ".", cwd=git_repository(tmp_path / "optim", files))) == []
+
+
+@pytest.mark.parametrize("config, path", [
+    ("MODEL:\n  SOLVER:\n    OPTIMIZER: Adam\n    WEIGHT_DECAY: 0.0001\n", "configs/nested.yaml"),  # more outer keys
+    ("_C.MODEL.SOLVER.OPTIMIZER = 'Adam'\n_C.MODEL.SOLVER.WEIGHT_DECAY = 0.0001\n", "configs/defaults.py"),
+])
+def test_a_config_with_more_outer_keys_than_the_code_reads_is_matched(tmp_path, config, path):
+    """The code is handed a sub-tree (``build(cfg.MODEL)`` reads ``cfg.SOLVER.OPTIMIZER``)."""
+    files = {"proj/train.py": textwrap.dedent(CODE), path: config}
+    result = run_cli("check", "-q", ".", cwd=git_repository(tmp_path, files))
+    assert [line[1] for line in _lines(result)] == ["AWL101"] and result.stdout.startswith(path), result.stdout
