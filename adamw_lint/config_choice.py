@@ -578,22 +578,22 @@ class _ProjectSelectors:
         # path, the words of its text (None: it cannot be decoded, so it may hold any); None for a
         # module that names no optimizer, until the tables that others define are known
         modules: List[Optional[Tuple[str, Optional[FrozenSet[bytes]]]]] = []
-        unread: Dict[str, int] = {}  # the path of each such module → its place in ``modules``
+        importing: List[Tuple[int, str, Set[bytes]]] = []  # each such module: its place, path, the names it imports
         tables: Set[bytes] = set()
         for path, raw in _module_bytes(project.modules()):
             # one that has neither getattr(<optimizer module>, name) nor a table naming an optimizer
-            # builds none itself, but may look a class up in a table another module defines
+            # builds none itself, but may look a class up in a table it imports from another module
             if may_contain_findings(raw) or b"getattr(" in raw and re.search(_NAMES_A_MODULE, raw):
                 modules.append((path, module_words(path, raw)))
                 tables.update(_tables(raw))
             else:
-                unread[path] = len(modules)
+                if b"import" in raw:
+                    importing.append((len(modules), path, _imported_names(raw)))
                 modules.append(None)
-        if tables:  # FunASR: ``from funasr.optimizers import optim_classes``, then ``optim_classes.get(optim)(…)``
-            wanted = frozenset(tables)
-            for path, raw in _module_bytes(unread):
-                if any(table in raw for table in tables) and module_words(path, raw, wanted):
-                    modules[unread[path]] = (path, module_words(path, raw))
+        # FunASR: ``from funasr.optimizers import optim_classes``, then ``optim_classes.get(optim)(…)``
+        places = {path: index for index, path, names in importing if names & tables}
+        for path, raw in _module_bytes(places):  # read again: a few modules, known only once every table is
+            modules[places[path]] = (path, module_words(path, raw))
         self.modules = [module for module in modules if module is not None]
         self.parsed: Dict[str, List[Selector]] = {}
 
@@ -619,6 +619,16 @@ class _ProjectSelectors:
 # up to the next line that starts a statement at the margin: its entries.
 _TABLE = re.compile(rb"^([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:dict[ \t]*\(|\{)", re.M)
 _MARGIN = re.compile(rb"\n(?=[^ \t\r\n#)\]}\"'])")
+_STRING = rb"\"[^\"\n]*\"|'[^'\n]*'"  # one-line string literals (compiled by ``re`` at its first use)
+
+
+_FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]*(\([^)]*\)|[^\n]*)", re.M)
+
+
+def _imported_names(raw: bytes) -> Set[bytes]:
+    """The names a module's ``from … import …`` statements bring (``_table`` follows a table
+    imported so, by its name), as written in its bytes."""
+    return {name for found in _FROM_IMPORT.finditer(raw) for name in re.findall(rb"[A-Za-z_][A-Za-z0-9_]*", found.group(1))}
 
 
 def _tables(raw: bytes) -> Iterator[bytes]:
@@ -628,7 +638,8 @@ def _tables(raw: bytes) -> Iterator[bytes]:
 
     for match in _TABLE.finditer(raw):
         end = _MARGIN.search(raw, match.end())
-        if may_contain_findings(raw[match.end():end.start() if end else len(raw)]):
+        entries = raw[match.end():end.start() if end else len(raw)]
+        if may_contain_findings(re.sub(_STRING, b"", entries)):  # the classes themselves: ``{"optimizer": "Adam"}`` holds none
             yield match.group(1)
 
 

@@ -396,7 +396,9 @@ def test_only_a_module_that_spells_the_name_of_a_table_naming_an_optimizer_is_re
     files = {**FUNASR, "funasr/bin/schedule.py": "from funasr.schedulers import scheduler_classes\n"
                                                  "def build(cfg):\n    return scheduler_classes[cfg.optim]()\n",
              "funasr/bin/listing.py": "from funasr.optimizers import optim_classes\n"
-                                                "def show(args):\n    print(optim_classes[args.optim])\n"}
+                                                "def show(args):\n    print(optim_classes[args.optim])\n",
+             # spells the table's name and the key, imports neither: not read
+             "funasr/bin/mention.py": "def show(args):\n    return 'optim_classes', args.optim\n"}
     project = ProjectIndex([str(git_repository(tmp_path, files))])
     parsed = []
     read = project.parsed
@@ -414,6 +416,7 @@ def test_only_a_module_that_spells_the_name_of_a_table_naming_an_optimizer_is_re
     (b"KINDS = {'adam': 'torch.optim.SGD'}\nX = torch.optim.Adam\n", []),  # the optimizer is named after the dict
     (b"def f():\n    T = {'adam': torch.optim.Adam}\n", []),  # not at module level: no other module imports it
     (b"T = {\n    'a': 1,\n}\nprint(torch.optim.Adam)\n", []),
+    (b"config = {\n    'optimizer': 'Adam',\n    \"kind\": \"RMSprop\",\n}\n", []),  # names in strings: no class
 ])
 def test_a_table_is_a_module_level_dict_written_out_whose_entries_name_an_optimizer(table, expected):
     from adamw_lint.config_choice import _tables
