@@ -13,7 +13,7 @@ object); anything else gives no note rather than a wrong one.
 from __future__ import annotations
 
 import ast
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from .context import Context
 from .scope import Binding, Scope, kept_on
@@ -117,8 +117,8 @@ def _parser_of(ctx: Context, namespace: ast.Name, scope: Scope) -> Optional[Bind
     if binding is None or not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute) \
             or value.func.attr not in _PARSE or not isinstance(value.func.value, ast.Name):
         return None
-    if value.args and isinstance(value.args[0], (ast.List, ast.Tuple)) or any(k.arg == "args" for k in value.keywords):
-        return None  # parsed from a list written here: not the defaults
+    if value.args or any(k.arg in ("args", "namespace") for k in value.keywords):
+        return None  # parsed from a list given here, or into a namespace that may hold the option: not the defaults
     parser = _only(ctx, value.func.value, binding.scope)
     if parser is None or not isinstance(parser.value, ast.Call) \
             or ctx.qualname(parser.value.func, parser.scope) != "argparse.ArgumentParser":
@@ -177,11 +177,11 @@ def _option(ctx: Context, attribute: ast.Attribute, scope: Scope) -> Optional[Tu
         if not isinstance(func, ast.Attribute) or func.attr not in ("add_argument", "set_defaults") \
                 or not _on_parser(ctx, func.value, call_scope, parser):
             continue
-        if func.attr == "set_defaults":
-            if any(k.arg in (None, attribute.attr) for k in call.keywords):
-                return None  # a parser-level default wins over the option's
-        elif _dest(ctx, call, call_scope) == attribute.attr:
+        if _dest(ctx, call, call_scope) == attribute.attr and func.attr == "add_argument":
             options.append((call, call_scope))
+    if any(isinstance(call.func, ast.Attribute) and call.func.attr == "set_defaults"
+           and any(k.arg in (None, attribute.attr) for k in call.keywords) for call, _ in ctx.resolver.calls):
+        return None  # a parser-level default wins over the option's (a subparser's too)
     return options[0] if len(options) == 1 else None
 
 
@@ -193,6 +193,9 @@ def option_strings(ctx: Context, attribute: ast.Attribute, scope: Scope, depth: 
     if found is None or _namespace_changed(ctx, attribute.value.id, attribute.attr):  # type: ignore[attr-defined]
         return []
     call, call_scope = found
+    if any(k.arg == "action" or k.arg == "type" and ctx.qualname(k.value, call_scope) != "builtins.str" and not (
+            isinstance(k.value, ast.Name) and k.value.id == "str") for k in call.keywords):
+        return []  # ``type=str.lower`` makes another string of it; an action may store another (``store_const``)
     strings: List[str] = []
     for keyword in call.keywords:
         if keyword.arg == "default":
@@ -205,19 +208,61 @@ def option_strings(ctx: Context, attribute: ast.Attribute, scope: Scope, depth: 
 
 
 def _namespace_changed(ctx: Context, namespace: str, attr: str) -> bool:
-    """Whether the file stores ``<namespace>.<attr>``, or sets the namespace's attributes by name
-    (``setattr(args, …)``, ``vars(args)``, ``args.__dict__``)."""
+    """Whether the file may set ``<namespace>.<attr>`` after parsing: it stores it, calls a method
+    of the namespace (``args.update(cfg)``, ``args.__setattr__``), writes to ``vars(args)`` or
+    ``args.__dict__``, or hands the namespace on (``adjust(args)``, ``a2 = args``), other than to
+    be printed or logged."""
     def changed() -> bool:
-        for node in ast.walk(ctx.resolver.module.node):  # type: ignore[arg-type]
-            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == namespace \
-                    and (node.attr == attr and not isinstance(node.ctx, ast.Load) or node.attr == "__dict__"):
-                return True
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("setattr", "vars") \
-                    and node.args and isinstance(node.args[0], ast.Name) and node.args[0].id == namespace:
-                return True
+        module = ctx.resolver.module.node
+        parents: Dict[int, ast.AST] = {}
+        for node in ast.walk(module):  # type: ignore[arg-type]
+            for child in ast.iter_child_nodes(node):
+                parents[id(child)] = node
+        for node in ast.walk(module):  # type: ignore[arg-type]
+            if not (isinstance(node, ast.Name) and node.id == namespace and isinstance(node.ctx, ast.Load)):
+                continue
+            parent = parents.get(id(node))
+            if isinstance(parent, ast.Attribute):
+                called = _called(parent, parents)
+                if not isinstance(parent.ctx, ast.Load) or called or parent.attr == "__dict__" and _written(parent, parents):
+                    return True  # ``args.x = …``, ``args.update(…)``, ``args.__dict__.update(…)``
+            elif isinstance(parent, ast.Call) and parent.func is not node and _only_read(parent) and node not in (
+                    k.value for k in parent.keywords):
+                if isinstance(parent.func, ast.Name) and parent.func.id == "vars" and _written(parent, parents):
+                    return True  # ``vars(args).update(cfg)``, ``vars(args)[k] = v``
+            elif not isinstance(parent, ast.FormattedValue):
+                return True  # handed on: ``adjust(args)``, ``setattr(args, …)``, ``a2 = args``, ``[args]``
         return False
 
     return kept_on(ctx.resolver.module.node, "_namespace_changed", (namespace, attr), changed)  # type: ignore[arg-type]
+
+
+# calls that only read what they are given: printing, logging, serializing
+_READERS = frozenset({"print", "str", "repr", "format", "len", "vars", "dict", "sorted", "list", "isinstance", "hasattr",
+                      "getattr", "info", "debug", "warning", "error", "log", "dump", "dumps", "pprint", "write"})
+
+
+def _only_read(call: ast.Call) -> bool:
+    func = call.func
+    return (func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else "") in _READERS
+
+
+def _called(attribute: ast.Attribute, parents: Dict[int, ast.AST]) -> bool:
+    parent = parents.get(id(attribute))
+    return isinstance(parent, ast.Call) and parent.func is attribute
+
+
+def _written(expr: ast.expr, parents: Dict[int, ast.AST]) -> bool:
+    """Whether the dict ``expr`` evaluates to is written to where it is: ``d[k] = v``, ``del d[k]``,
+    a method call other than a read, or handed to a call that is not one that only reads."""
+    parent = parents.get(id(expr))
+    if isinstance(parent, ast.Subscript):
+        return not isinstance(parent.ctx, ast.Load)
+    if isinstance(parent, ast.Attribute):
+        return _called(parent, parents) and parent.attr not in ("get", "items", "keys", "values", "copy")
+    if isinstance(parent, ast.Call):
+        return parent.func is not expr and not _only_read(parent)
+    return isinstance(parent, ast.keyword) or isinstance(parent, (ast.Assign, ast.NamedExpr))
 
 
 # --- dataclass fields -----------------------------------------------------------------------

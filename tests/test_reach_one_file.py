@@ -256,9 +256,31 @@ def test_getattr_with_a_command_line_options_default_or_choices(option, code):
     ('default="Adam"', 'setattr(args, "optimizer", "SGD")'),
     ('default="Adam"', 'parser.set_defaults(optimizer="SGD")'),  # a parser-level default wins (read before parsing: still)
     ('choices=OPTIONS', ""),
+    ('default="Adam"', 'a2 = args; a2.optimizer = "SGD"'),  # through an alias
+    ('default="Adam"', "adjust(args)"),  # handed to a function that may set it
+    ('default="Adam"', 'args.__setattr__("optimizer", "SGD")'),
+    ('default="Adam"', 'object.__setattr__(args, "optimizer", "SGD")'),
+    ('default="Adam"', 'vars(args).update(optimizer="SGD")'),
+    ('default="Adam"', 'args.__dict__["optimizer"] = "SGD"'),
+    ('default="Adam"', 'args.update(cfg)'),  # a namespace with methods (jsonargparse's)
+    ('default="Adam"', 'parser.add_subparsers().add_parser("t").set_defaults(optimizer="SGD")'),  # the subparser's wins
+    ('default="Adam", type=str.lower', ""),  # "adam": no class of torch.optim
+    ('default="Adam", action="store"', ""),
 ])
 def test_getattr_with_a_command_line_option_negatives(option, change):
     assert codes(OPTION.format(option=option, change=change)) == []
+
+
+@pytest.mark.parametrize("parse", ['parser.parse_args("--optimizer SGD".split())',
+                                   'parser.parse_args(namespace=argparse.Namespace(optimizer="SGD"))'])
+def test_a_command_line_parsed_from_what_the_file_gives_is_not_its_defaults(parse):
+    assert codes(OPTION.format(option='default="Adam"', change="").replace("parser.parse_args()", parse)) == []
+
+
+@pytest.mark.parametrize("change", ["print(vars(args))", "logger.info(args)", 'print(f"{args}")',
+                                    "json.dump(vars(args), f)", "json.dump(args.__dict__, f)"])
+def test_a_command_line_namespace_printed_or_logged_keeps_its_defaults(change):
+    assert codes(OPTION.format(option='default="Adam"', change=change)) == [(11, "AWL101")]
 
 
 # --- subclasses -----------------------------------------------------------------------------------
