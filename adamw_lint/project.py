@@ -236,20 +236,36 @@ def _installed_requirements(directory: str) -> List[str]:
     """The ``Requires-Dist`` of the installed distribution whose top-level package ``directory``
     is (``site-packages/nlp_architect`` beside ``nlp_architect-0.5.4.dist-info``, which its
     ``top_level.txt`` names): a package checked where pip put it declares its requirements there,
-    not in a ``setup.py``. ``tensorflow (==1.15.2)``, an older spelling, is read as ``==1.15.2``."""
+    not in a ``setup.py``. A name that more than one distribution claims (a namespace package,
+    ``tests``) is none's alone: nothing is read. ``tensorflow (==1.15.2)``, an older spelling, is
+    read as ``==1.15.2``."""
     parent, package = os.path.split(directory)
-    found: List[str] = []
+    owners = []
     for info in _distribution_infos(parent):
-        listed = _read(os.path.join(parent, info, "top_level.txt"))
+        listed = _header(os.path.join(parent, info, "top_level.txt"))
         named = info.split("-", 1)[0].lower() == package.lower()  # a wheel's folder: name-version.dist-info
-        if listed is not None and package not in listed.split() or listed is None and not named:
-            continue
-        for line in (_read(os.path.join(parent, info, "METADATA")) or "").splitlines():
-            if not line.strip():
-                break  # the headers end where the description starts
-            if line.startswith("Requires-Dist:"):
-                found.append(re.sub(r"\(([^)]*)\)", r"\1", line[len("Requires-Dist:"):], count=1).strip())
+        if package in listed.split() if listed is not None else named:
+            owners.append(info)
+    if len(owners) != 1:
+        return []
+    found: List[str] = []
+    for line in (_header(os.path.join(parent, owners[0], "METADATA")) or "").splitlines():
+        if not line.strip():
+            break  # the headers end where the description starts
+        if line.startswith("Requires-Dist:"):
+            found.append(re.sub(r"\(([^)]*)\)", r"\1", line[len("Requires-Dist:"):], count=1).strip())
     return found
+
+
+def _header(path: str) -> Optional[str]:
+    """The first 256 KB of a metadata file (its headers; a long description may follow), or None."""
+    try:
+        if not os.path.isfile(path):  # not a FIFO, a device or a folder
+            return None
+        with open(path, "rb") as file:
+            return file.read(1 << 18).decode("utf-8", errors="replace")
+    except OSError:
+        return None
 
 
 @lru_cache(maxsize=256)

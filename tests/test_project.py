@@ -118,6 +118,13 @@ _METADATA = "Metadata-Version: 2.1\nName: pkg\nVersion: 0.5.4\n{requires}\nThe d
       "other-1.0.dist-info/top_level.txt": "other\n"}, False, None),  # another distribution's
     ({"pkg-0.5.4.dist-info/METADATA": _METADATA.format(requires="Requires-Dist: tensorflow>=2.11"),
       "pkg-0.5.4.dist-info/top_level.txt": "pkg\n"}, False, None),
+    # a name two distributions claim (a namespace package): neither's requirements are the package's
+    ({"a-1.0.dist-info/METADATA": _METADATA.format(requires="Requires-Dist: tensorflow==1.15.2"),
+      "a-1.0.dist-info/top_level.txt": "pkg\n", "b-1.0.dist-info/METADATA": _METADATA.format(requires=""),
+      "b-1.0.dist-info/top_level.txt": "pkg\n"}, False, None),
+    # the headers of a METADATA that carries a 3 MB description
+    ({"pkg-0.5.4.dist-info/METADATA": _METADATA.format(requires="Requires-Dist: tensorflow<2.11") + "x" * 3_000_000,
+      "pkg-0.5.4.dist-info/top_level.txt": "pkg\n"}, True, None),
 ])
 def test_an_installed_package_declares_its_requirements_in_its_distribution_metadata(tmp_path, files, legacy, floor):
     module = _project(tmp_path, files)
