@@ -506,8 +506,9 @@ class _Singles:
         assert finding.fix is not None
         if self.package_init:
             return ()
-        if any(1 < self.uses[r[2] or r[1]] <= 1 + self.stores[r[2] or r[1]] for r in finding.fix.remove_imports):
-            return None
+        if any(1 < self.uses[r[2] or r[1]] <= 1 + self.stores[r[2] or r[1]] or self._holders(r) > 1
+               for r in finding.fix.remove_imports):
+            return None  # also: imported by two statements (two functions' own), whose uses the scopes tell apart
         return tuple(r for r in finding.fix.remove_imports if self.uses[r[2] or r[1]] <= 1)
 
     def local_import(self, finding: Finding) -> Optional[List[Replacement]]:
@@ -720,6 +721,11 @@ class _Singles:
         return len(parts) == 1 and isinstance(parts[0], cst.ImportFrom) and not isinstance(parts[0].names, cst.ImportStar) \
             and any(not any(_imports(parts[0].with_changes(names=[alias]), *remove) for remove in removes)
                     for alias in parts[0].names)
+
+    def _holders(self, remove: Tuple[str, Optional[str], Optional[str]]) -> int:
+        """How many import statements import ``remove``."""
+        return sum(1 for node in self.statements.nodes if isinstance(node, cst.SimpleStatementLine)
+                   and any(_imports(part, *remove) for part in node.body))
 
     def _imported_at_top(self, remove: Tuple[str, Optional[str], Optional[str]]) -> bool:
         module, name, asname = remove

@@ -229,6 +229,20 @@ def test_an_import_named_again_in_the_class_after_the_imports_is_left_to_the_who
         assert apply_replacements(source, each[finding.span]) == fix_source(source, only=finding.span).source
 
 
+def test_two_functions_that_each_import_the_class_are_fixed_as_the_module_decides():
+    """Each function's own ``from transformers import AdamW, …``: the uses of ``AdamW`` are counted
+    in the module (two), but each import's last use is in its own function; the scopes decide."""
+    body = "    from transformers import AdamW, {other}\n    opt = AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)\n"
+    source = ("import torch\n\n\ndef a(model):\n" + body.format(other="get_linear_schedule_with_warmup")
+              + "\n\ndef b(model):\n" + body.format(other="get_constant_schedule"))
+    findings = _findings(source)
+    assert [f.code for f in findings] == ["AWL104", "AWL104"]
+    each = fix_each(source, findings)
+    for finding in findings:
+        fixed = apply_replacements(source, each[finding.span])
+        assert fixed == fix_source(source, only=finding.span).source and fixed.count("import AdamW") == 1
+
+
 def test_fix_each_builds_one_fixer_per_file():
     from adamw_lint import fix
 
