@@ -174,10 +174,8 @@ def _option(ctx: Context, attribute: ast.Attribute, scope: Scope) -> Optional[Tu
     options: List[Tuple[ast.Call, Scope]] = []
     for call, call_scope in ctx.resolver.calls:
         func = call.func
-        if not isinstance(func, ast.Attribute) or func.attr not in ("add_argument", "set_defaults") \
-                or not _on_parser(ctx, func.value, call_scope, parser):
-            continue
-        if _dest(ctx, call, call_scope) == attribute.attr and func.attr == "add_argument":
+        if isinstance(func, ast.Attribute) and func.attr == "add_argument" and _on_parser(ctx, func.value, call_scope, parser) \
+                and _dest(ctx, call, call_scope) == attribute.attr:
             options.append((call, call_scope))
     if any(isinstance(call.func, ast.Attribute) and call.func.attr == "set_defaults"
            and any(k.arg in (None, attribute.attr) for k in call.keywords) for call, _ in ctx.resolver.calls):
@@ -193,8 +191,8 @@ def option_strings(ctx: Context, attribute: ast.Attribute, scope: Scope, depth: 
     if found is None or _namespace_changed(ctx, attribute.value.id, attribute.attr):  # type: ignore[attr-defined]
         return []
     call, call_scope = found
-    if any(k.arg == "action" or k.arg == "type" and ctx.qualname(k.value, call_scope) != "builtins.str" and not (
-            isinstance(k.value, ast.Name) and k.value.id == "str") for k in call.keywords):
+    if any(k.arg == "action" or k.arg == "type" and not (isinstance(k.value, ast.Name) and k.value.id == "str")
+           for k in call.keywords):
         return []  # ``type=str.lower`` makes another string of it; an action may store another (``store_const``)
     strings: List[str] = []
     for keyword in call.keywords:
@@ -208,7 +206,8 @@ def option_strings(ctx: Context, attribute: ast.Attribute, scope: Scope, depth: 
 
 
 def _namespace_changed(ctx: Context, namespace: str, attr: str) -> bool:
-    """Whether the file may set ``<namespace>.<attr>`` after parsing: it stores it, calls a method
+    """Whether the file may set ``<namespace>.<attr>`` after parsing: it stores it (another option
+    stored, ``args.device = …``, changes nothing here), calls a method
     of the namespace (``args.update(cfg)``, ``args.__setattr__``), writes to ``vars(args)`` or
     ``args.__dict__``, or hands the namespace on (``adjust(args)``, ``a2 = args``), other than to
     be printed or logged."""
@@ -223,9 +222,9 @@ def _namespace_changed(ctx: Context, namespace: str, attr: str) -> bool:
                 continue
             parent = parents.get(id(node))
             if isinstance(parent, ast.Attribute):
-                called = _called(parent, parents)
-                if not isinstance(parent.ctx, ast.Load) or called or parent.attr == "__dict__" and _written(parent, parents):
-                    return True  # ``args.x = …``, ``args.update(…)``, ``args.__dict__.update(…)``
+                if parent.attr == attr and not isinstance(parent.ctx, ast.Load) or _called(parent, parents) \
+                        or parent.attr == "__dict__" and _written(parent, parents):
+                    return True  # ``args.optimizer = …``, ``args.update(…)``, ``args.__dict__.update(…)``
             elif isinstance(parent, ast.Call) and parent.func is not node and _only_read(parent) and node not in (
                     k.value for k in parent.keywords):
                 if isinstance(parent.func, ast.Name) and parent.func.id == "vars" and _written(parent, parents):

@@ -278,7 +278,8 @@ def test_a_command_line_parsed_from_what_the_file_gives_is_not_its_defaults(pars
 
 
 @pytest.mark.parametrize("change", ["print(vars(args))", "logger.info(args)", 'print(f"{args}")',
-                                    "json.dump(vars(args), f)", "json.dump(args.__dict__, f)"])
+                                    "json.dump(vars(args), f)", "json.dump(args.__dict__, f)",
+                                    'args.device = "cuda"'])  # another option stored
 def test_a_command_line_namespace_printed_or_logged_keeps_its_defaults(change):
     assert codes(OPTION.format(option='default="Adam"', change=change)) == [(11, "AWL101")]
 
