@@ -616,28 +616,28 @@ class _ProjectSelectors:
 
 
 # A module-level dict written out (``optim_classes = dict(``, ``OPTIMIZERS: Dict[str, type] = {``),
-# up to the next line that starts a statement at the margin: its entries.
-_TABLE = re.compile(rb"^([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:dict[ \t]*\(|\{)", re.M)
-_MARGIN = re.compile(rb"\n(?=[^ \t\r\n#)\]}\"'])")
-_STRING = rb"\"[^\"\n]*\"|'[^'\n]*'"  # one-line string literals (compiled by ``re`` at its first use)
-
-
-_FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]*(\([^)]*\)|[^\n]*)", re.M)
+# up to the next line that starts a statement at the margin: its entries; one-line string literals;
+# a ``from … import …`` statement. Compiled by ``re`` at their first use: only a project with configs reads them.
+_TABLE = rb"(?m)^([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:dict[ \t]*\(|\{)"
+_MARGIN = rb"\n(?=[^ \t\r\n#)\]}\"'])"
+_STRING = rb"\"[^\"\n]*\"|'[^'\n]*'"
+_FROM_IMPORT = rb"(?m)^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]*(\([^)]*\)|[^\n]*)"
 
 
 def _imported_names(raw: bytes) -> Set[bytes]:
     """The names a module's ``from … import …`` statements bring (``_table`` follows a table
     imported so, by its name), as written in its bytes."""
-    return {name for found in _FROM_IMPORT.finditer(raw) for name in re.findall(rb"[A-Za-z_][A-Za-z0-9_]*", found.group(1))}
+    return {name for found in re.finditer(_FROM_IMPORT, raw) for name in re.findall(rb"[A-Za-z_][A-Za-z0-9_]*", found.group(1))}
 
 
 def _tables(raw: bytes) -> Iterator[bytes]:
     """The names of the module-level dicts written out in a module's bytes whose entries name an
-    optimizer: another module that spells one may build a class it looks up there."""
+    optimizer class (not a string): another module that imports one may build a class it looks
+    up there."""
     from .engine import may_contain_findings
 
-    for match in _TABLE.finditer(raw):
-        end = _MARGIN.search(raw, match.end())
+    for match in re.finditer(_TABLE, raw):
+        end = re.compile(_MARGIN).search(raw, match.end())
         entries = raw[match.end():end.start() if end else len(raw)]
         if may_contain_findings(re.sub(_STRING, b"", entries)):  # the classes themselves: ``{"optimizer": "Adam"}`` holds none
             yield match.group(1)

@@ -10,7 +10,8 @@ when it is not set) and the second to keep its lines within the project's limit.
   ``pyproject.toml`` (``[project]`` dependencies and optional dependencies, Poetry's tables),
   ``requirements*.txt``, ``setup.cfg`` (``install_requires``/``extras_require``), ``setup.py``,
   ``environment.yml``, and for a package pip installed, its distribution's ``METADATA``
-  (``Requires-Dist``) in the ``*.dist-info`` beside it. A requirement's floor is its lowest allowed ``major.minor``
+  (``Requires-Dist``) in the ``*.dist-info`` beside it. A requirement's floor is its lowest
+  allowed ``major.minor``
   (``>=2.1``, ``==2.1.*``, ``~=2.1``, ``>2.1``, Poetry's ``^2.1``, conda's ``=2.1``); the
   project's floor is the lowest of them (code may run on any version one of its files allows).
   No requirement with a lower bound (no torch at all, or plain ``torch``): ``None``, which fix
@@ -236,8 +237,8 @@ def _installed_requirements(directory: str) -> List[str]:
     """The ``Requires-Dist`` of the installed distribution whose top-level package ``directory``
     is (``site-packages/nlp_architect`` beside ``nlp_architect-0.5.4.dist-info``, which its
     ``top_level.txt`` names): a package checked where pip put it declares its requirements there,
-    not in a ``setup.py``. A name that more than one distribution claims (a namespace package,
-    ``tests``) is none's alone: nothing is read. ``tensorflow (==1.15.2)``, an older spelling, is
+    not in a ``setup.py``. A name that more than one distribution claims (a namespace package) is
+    none's alone: nothing is read. ``tensorflow (==1.15.2)``, an older spelling, is
     read as ``==1.15.2``."""
     parent, package = os.path.split(directory)
     owners = []
