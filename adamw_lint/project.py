@@ -11,8 +11,7 @@ when it is not set) and the second to keep its lines within the project's limit.
   ``requirements*.txt``, ``setup.cfg`` (``install_requires``/``extras_require``), ``setup.py``,
   ``environment.yml``, and for a package pip installed, its distribution's ``METADATA``
   (``Requires-Dist``) in the ``*.dist-info`` beside it. A requirement's floor is its lowest
-  allowed ``major.minor``
-  (``>=2.1``, ``==2.1.*``, ``~=2.1``, ``>2.1``, Poetry's ``^2.1``, conda's ``=2.1``); the
+  allowed ``major.minor`` (``>=2.1``, ``==2.1.*``, ``~=2.1``, ``>2.1``, Poetry's ``^2.1``, conda's ``=2.1``); the
   project's floor is the lowest of them (code may run on any version one of its files allows).
   No requirement with a lower bound (no torch at all, or plain ``torch``): ``None``, which fix
   planning reads as "no constraint known".
