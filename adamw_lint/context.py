@@ -344,7 +344,8 @@ class Context:
         return isinstance(followed, (ast.Subscript, ast.Attribute)) or \
             isinstance(followed, ast.Call) and (isinstance(followed.func, ast.Attribute) or _copy_source(self, followed, home) is not None
                                                 or _is_builtin(followed, "dict", home) and bool(followed.args)) or \
-            isinstance(followed, ast.Dict) and None in followed.keys  # a copy: what it holds is written in another dict
+            isinstance(followed, ast.Dict) and any(  # a copy: what it holds is written in another dict
+                key is None and self.dict_entries(value, home) is not None for key, value in zip(followed.keys, followed.values))
 
     def bind(self, call: ast.Call, scope: Scope, sig: Signature) -> Bound:
         return bind(self.call_args(call, scope), sig)

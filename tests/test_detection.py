@@ -264,6 +264,14 @@ def test_a_copy_or_a_module_dict_negatives(body, elsewhere):
     assert codes(COPIED.format(elsewhere=elsewhere, body=body)) == []
 
 
+def test_a_spread_of_a_dict_not_known_keeps_its_own_reason_for_no_fix():
+    """``{**base, "weight_decay": 1e-4}`` with ``base`` a parameter: what blocks the fix is the
+    switch ``base`` may hold, not a dict kept elsewhere (that is said only of a copy it knows)."""
+    (finding,) = analyze_source("import torch\n\ndef build(net, base):\n"
+                                "    return torch.optim.Adam(net.parameters(), **{**base, 'weight_decay': 1e-4})\n")
+    assert finding.fix is None and "may be passed through *args/**kwargs" in finding.fix_blocked
+
+
 def test_a_module_dict_spread_or_copied_elsewhere_is_still_read_as_written():
     """``f(**DEFAULTS)`` and ``DEFAULTS.copy()`` elsewhere in the module change nothing in it."""
     elsewhere = "other = dict(**DEFAULTS)\n    snapshot = copy.copy(DEFAULTS)\n    print(DEFAULTS)"
