@@ -189,20 +189,21 @@ _READ_BY = frozenset({"list", "len", "sorted", "set", "tuple", "str", "repr", "p
                       "format", "dict", "copy.copy", "copy.deepcopy"})  # a copy is made of it, or it is read
 
 
-def unchanged(entries: Dict[str, ast.expr], table: ast.expr, modules: Sequence[Optional[ast.AST]]
-               ) -> Optional[Dict[str, ast.expr]]:
+def unchanged(entries: Dict[str, ast.expr], table: ast.expr, modules: Sequence[Optional[ast.AST]],
+              aliases: bool = True) -> Optional[Dict[str, ast.expr]]:
     """``entries`` without the keys these modules may set again in the dict the table's name
-    holds (``_changes``); None when they may change it in a way not followed."""
+    holds (``_changes``); None when they may change it in a way not followed (with ``aliases``
+    False, an alias of it is not counted as one)."""
     present = [module for module in modules if module is not None]
     if not isinstance(table, ast.Name) or not present:
         return entries
     # a walk of the modules, once per name and modules: asked at every call that builds by name
-    keys = kept_on(present[0], "_registry_changes", (table.id, *map(id, present[1:])),
-                   lambda: _changes(table.id, present, 0))
+    keys = kept_on(present[0], "_registry_changes", (table.id, aliases, *map(id, present[1:])),
+                   lambda: _changes(table.id, present, 0, aliases))
     return None if keys is None else {key: entry for key, entry in entries.items() if key not in keys}
 
 
-def _changes(name: str, modules: Sequence[Optional[ast.AST]], depth: int) -> Optional[Set[str]]:
+def _changes(name: str, modules: Sequence[Optional[ast.AST]], depth: int, aliases: bool = True) -> Optional[Set[str]]:
     """The keys these modules (anywhere in them: a function registers one too) may set again in
     the dict ``name`` holds (``T["adam"] = …``, ``T.update(adam=…)``, ``T.setdefault("adam", …)``,
     ``T.pop("adam")``); None when they may change it in a way not followed: a computed key,
@@ -241,7 +242,8 @@ def _changes(name: str, modules: Sequence[Optional[ast.AST]], depth: int) -> Opt
                     and not _only_read_by(node, named, modules, depth):
                 return None  # ``register(T)``: may change it
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None and named(node.value):
-            return None  # ``alias = T``: changed through the alias, maybe
+            if aliases:
+                return None  # ``alias = T``: changed through the alias, maybe
     return keys
 
 

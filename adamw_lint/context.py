@@ -402,13 +402,16 @@ class Context:
                  ) -> Optional[Tuple[Dict[str, ast.expr], bool]]:
         """The entries of the dict ``name`` holds, read in a scope inside the one that binds it
         (``home``: a module's ``DEFAULTS`` read in a function, which runs after any of the module's
-        code): without the keys ``home``'s code may set again anywhere in it (``DEFAULTS["weight_decay"]
-        = 0.0``, in a function too); None where it may change it in ways not followed (an alias, a
-        call that may write to it)."""
+        code): without the keys ``home``'s code sets again anywhere in it (``DEFAULTS["weight_decay"]
+        = 0.0``, in a function too). An alias is not followed (``kw = DEFAULTS`` spread in a function
+        is most of them); where it may change in other ways not followed (a call it is handed to),
+        as written."""
         from .config_choice import unchanged
 
-        kept = unchanged(found[0], name, [home.node]) if found is not None else None
-        return None if kept is None else (kept, found[1] or len(kept) < len(found[0]))  # type: ignore[index]
+        kept = unchanged(found[0], name, [home.node], aliases=False) if found is not None else None
+        if kept is None:
+            return found
+        return kept, found[1] or len(kept) < len(found[0])  # type: ignore[index]
 
     def _copied(self, source: ast.expr, scope: Scope, depth: int, entries: Dict[str, ast.expr]) -> bool:
         """Adds the entries of the dict ``source`` holds (a copy of it is made, or it is spread into

@@ -258,7 +258,8 @@ def test_a_copy_of_a_dict_holds_its_entries(body):
     ("kw = DEFAULTS.copy()\n        return torch.optim.Adam(net.parameters(), **kw)", "DEFAULTS['weight_decay'] = 0.0"),
     ("return torch.optim.Adam(net.parameters(), **DEFAULTS)", "DEFAULTS.update(weight_decay=0.0)"),
     ("return torch.optim.Adam(net.parameters(), **DEFAULTS)", "def configure(wd):\n        DEFAULTS['weight_decay'] = wd"),
-    ("return torch.optim.Adam(net.parameters(), **DEFAULTS)", "ALIAS = DEFAULTS"),
+    # set again at module level, read through a function's alias (an alias is not followed, the fill is)
+    ("kw = DEFAULTS\n        return torch.optim.Adam(net.parameters(), **kw)", "DEFAULTS['weight_decay'] = 0.0"),
 ])
 def test_a_copy_or_a_module_dict_negatives(body, elsewhere):
     assert codes(COPIED.format(elsewhere=elsewhere, body=body)) == []
@@ -272,11 +273,13 @@ def test_a_spread_of_a_dict_not_known_keeps_its_own_reason_for_no_fix():
     assert finding.fix is None and "may be passed through *args/**kwargs" in finding.fix_blocked
 
 
-def test_a_module_dict_spread_or_copied_elsewhere_is_still_read_as_written():
-    """``f(**DEFAULTS)`` and ``DEFAULTS.copy()`` elsewhere in the module change nothing in it."""
-    elsewhere = "other = dict(**DEFAULTS)\n    snapshot = copy.copy(DEFAULTS)\n    print(DEFAULTS)"
+def test_a_module_dict_spread_copied_or_aliased_elsewhere_is_still_read_as_written():
+    """``f(**DEFAULTS)``, ``DEFAULTS.copy()`` and an alias only spread elsewhere in the module
+    change nothing in it (an alias is not followed: the dict is read as written)."""
+    elsewhere = ("other = dict(**DEFAULTS)\n    snapshot = copy.copy(DEFAULTS)\n    print(DEFAULTS)\n"
+                 "    def alias(net):\n        kw = DEFAULTS\n        return torch.optim.Adam(net.parameters(), **kw)")
     source = COPIED.format(elsewhere=elsewhere, body="return torch.optim.Adam(net.parameters(), **DEFAULTS)")
-    assert codes(source) == [(11, "AWL101")]
+    assert codes(source) == [(11, "AWL101"), (14, "AWL101")]
 
 
 def test_kwargs_a_table_may_hold_under_several_keys_are_not_one_dict():
