@@ -29,7 +29,7 @@ from typing import (TYPE_CHECKING, Callable, Collection, Dict, FrozenSet, Iterab
 from . import catalog
 from .findings import Finding, Span
 from .records import Record
-from .scope import Scope, kept_on, naming_pattern
+from .scope import DICT_READS, Scope, kept_on, naming_pattern, read_only
 
 if TYPE_CHECKING:
     import yaml  # the YAML side is reached only from configs, which has loaded it: a .py check never loads it
@@ -184,11 +184,6 @@ def _table(ctx: "Context", table: ast.expr, scope: Scope) -> Optional[Tuple[Dict
     return ({getattr(key, fold)(): entry for key, entry in kept.items()} if fold else kept), source.scope
 
 
-_READERS = frozenset({"get", "items", "keys", "values", "copy", "__contains__", "__getitem__"})
-_READ_BY = frozenset({"list", "len", "sorted", "set", "tuple", "str", "repr", "print", "iter", "enumerate", "isinstance",
-                      "format", "dict", "copy.copy", "copy.deepcopy"})  # a copy is made of it, or it is read
-
-
 def unchanged(entries: Dict[str, ast.expr], table: ast.expr, modules: Sequence[Optional[ast.AST]],
               aliases: bool = True) -> Optional[Dict[str, ast.expr]]:
     """``entries`` without the keys these modules may set again in the dict the table's name
@@ -223,7 +218,7 @@ def _changes(name: str, modules: Sequence[Optional[ast.AST]], depth: int, aliase
         elif isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Attribute) and named(func.value):
-                if func.attr in _READERS:
+                if func.attr in DICT_READS:
                     continue
                 if func.attr not in ("update", "setdefault", "pop"):
                     return None
@@ -237,7 +232,7 @@ def _changes(name: str, modules: Sequence[Optional[ast.AST]], depth: int, aliase
                         return None
                 if any(kw.arg is None for kw in node.keywords):
                     return None
-            elif _call_name(func) not in _READ_BY and any(  # ``f(**T)`` hands on a copy
+            elif not read_only(node) and any(  # ``f(**T)`` hands on a copy
                     named(arg) for arg in (*node.args, *(k.value for k in node.keywords if k.arg is not None))) \
                     and not _only_read_by(node, named, modules, depth):
                 return None  # ``register(T)``: may change it
@@ -245,13 +240,6 @@ def _changes(name: str, modules: Sequence[Optional[ast.AST]], depth: int, aliase
             if aliases:
                 return None  # ``alias = T``: changed through the alias, maybe
     return keys
-
-
-def _call_name(func: ast.expr) -> str:
-    """``f`` of ``f(…)``, ``copy.copy`` of ``copy.copy(…)``: how a builtin or a module's function is called."""
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-        return f"{func.value.id}.{func.attr}"
-    return func.id if isinstance(func, ast.Name) else ""
 
 
 def _only_read_by(call: ast.Call, named: Callable[[ast.expr], bool], modules: Sequence[Optional[ast.AST]],

@@ -17,7 +17,8 @@ from .findings import Span
 from .records import Record
 from . import flow, ruled_out
 from .branches import outcomes_at
-from .scope import Binding, Resolver, Scope, is_parameter, is_unknown, kept_on, own_nodes, returned_values
+from .scope import (DICT_READS, Binding, Resolver, Scope, is_parameter, is_unknown, kept_on, own_nodes, read_only,
+                    returned_values)
 from .summaries import ClassMembers, method_parameters
 
 if TYPE_CHECKING:
@@ -722,9 +723,6 @@ class Context:
         return found
 
 
-# calls that only read what they are given: an attribute logged or printed is not changed
-_READERS = frozenset({"print", "pprint", "pformat", "repr", "str", "len", "format", "info", "debug", "warning", "warn",
-                      "error", "log", "dict", "copy", "deepcopy", "dumps", "update", "isinstance", "type"})  # ``config.update(x.kw)`` reads it
 _BY_NAME = frozenset({"setattr", "getattr", "delattr"})  # what they reach by its name may be changed
 
 
@@ -740,8 +738,8 @@ def _attribute_uses(module: Optional[ast.AST], attr: str) -> Optional[List[Optio
                 stores.append(cls if receiver == "self" else None)
             elif isinstance(node.ctx, ast.Del):
                 return None
-            elif not (isinstance(parent, ast.keyword) and parent.arg is None or _read_only(parent)
-                      or isinstance(parent, ast.Attribute) and parent.attr in _DICT_READS  # ``x.kw.get(…)``
+            elif not (isinstance(parent, ast.keyword) and parent.arg is None or read_only(parent)
+                      or isinstance(parent, ast.Attribute) and parent.attr in DICT_READS  # ``x.kw.get(…)``
                       or isinstance(parent, ast.Subscript) and parent.value is node and isinstance(parent.ctx, ast.Load)):
                 return None  # ``x.kw[k] = …``, ``x.kw.update(…)``, ``kw = x.kw``, ``f(x.kw)``
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (node.func.id == "vars" or node.func.id in _BY_NAME
@@ -784,7 +782,6 @@ _FILLS_PER_KEY = 64  # fills of one key the flow follows: more is generated code
 # each dict filled in a scope has its flow over the scope's statements: thousands of dicts filled
 # at the top of a module of thousands of statements is generated code, not followed
 _FLOW_BUDGET = 2_000_000
-_DICT_READS = frozenset({"get", "items", "keys", "values", "copy"})  # methods that only read a dict
 _KEY_CHANGES = frozenset({"pop", "setdefault"})
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp, ast.DictComp,
            ast.GeneratorExp)
@@ -911,7 +908,7 @@ def _note_use(uses: DictUses, node: ast.Name, parent: ast.AST, grand: Optional[a
     if isinstance(parent, ast.keyword) and parent.arg is None:
         return
     if isinstance(parent, ast.Attribute) and isinstance(grand, ast.Call) and grand.func is parent:
-        if parent.attr in _DICT_READS:
+        if parent.attr in DICT_READS:
             return
         given = grand.args[0] if grand.args and not isinstance(grand.args[0], ast.Starred) else None
         if parent.attr in _KEY_CHANGES and isinstance(given, ast.Constant) and isinstance(given.value, str) \
@@ -944,22 +941,13 @@ def _note_use(uses: DictUses, node: ast.Name, parent: ast.AST, grand: Optional[a
     if isinstance(parent, (ast.IfExp, ast.BoolOp)) and isinstance(grand, ast.Assign) and len(grand.targets) == 1 \
             and isinstance(grand.targets[0], ast.Name) and grand.targets[0].id == node.id:
         return  # ``kw = kw or {}``, ``kw = kw if isinstance(kw, dict) else {}``: the same name holds it
-    if _read_only(parent) and any(a is node for a in parent.args):  # type: ignore[attr-defined]
+    if read_only(parent) and any(a is node for a in parent.args):  # type: ignore[attr-defined]
         return
     if isinstance(parent, ast.Call) and any(a is node for a in parent.args) \
             or isinstance(parent, ast.keyword) and isinstance(grand, ast.Call):
         uses.handed.add(at)
         return
     uses.escaped = True
-
-
-def _read_only(parent: Optional[ast.AST]) -> bool:
-    """Whether ``parent`` is a call that only reads its arguments (``print(x.kw)``, ``log.info(…)``)."""
-    if not isinstance(parent, ast.Call):
-        return False
-    func = parent.func
-    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-    return name in _READERS
 
 
 _PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod", "property", "cache", "lru_cache", "cached_property"})

@@ -13,10 +13,10 @@ object); anything else gives no note rather than a wrong one.
 from __future__ import annotations
 
 import ast
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from .context import Context
-from .scope import Binding, Scope, kept_on
+from .scope import DICT_READS, Binding, Scope, kept_on, read_only
 
 _PARSE = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args", "parse_known_intermixed_args"})
 _GROUPS = frozenset({"add_argument_group", "add_mutually_exclusive_group"})
@@ -188,7 +188,8 @@ def option_strings(ctx: Context, attribute: ast.Attribute, scope: Scope, depth: 
     sets it itself: its default and its ``choices`` (``getattr(torch.optim, args.optimizer)`` with
     ``--optimizer`` defaulting to ``"Adam"`` is Adam unless the command line says otherwise)."""
     found = _option(ctx, attribute, scope)
-    if found is None or _namespace_changed(ctx, attribute.value.id, attribute.attr):  # type: ignore[attr-defined]
+    stored = _namespace_stores(ctx, attribute.value.id) if found is not None else None  # type: ignore[attr-defined]
+    if stored is None or attribute.attr in stored:
         return []
     call, call_scope = found
     if any(k.arg == "action" or k.arg == "type" and not (isinstance(k.value, ast.Name) and k.value.id == "str")
@@ -205,45 +206,35 @@ def option_strings(ctx: Context, attribute: ast.Attribute, scope: Scope, depth: 
     return strings
 
 
-def _namespace_changed(ctx: Context, namespace: str, attr: str) -> bool:
-    """Whether the file may set ``<namespace>.<attr>`` after parsing: it stores it (another option
-    stored, ``args.device = …``, changes nothing here), calls a method
-    of the namespace (``args.update(cfg)``, ``args.__setattr__``), writes to ``vars(args)`` or
-    ``args.__dict__``, or hands the namespace on (``adjust(args)``, ``a2 = args``), other than to
-    be printed or logged."""
-    def changed() -> bool:
-        module = ctx.resolver.module.node
+def _namespace_stores(ctx: Context, namespace: str) -> Optional[FrozenSet[str]]:
+    """The options the file sets on ``<namespace>`` after parsing (``args.device = …``); None when it
+    may set any: it calls a method of the namespace (``args.update(cfg)``, ``args.__setattr__``),
+    writes to ``vars(args)`` or ``args.__dict__``, or hands the namespace on (``adjust(args)``,
+    ``a2 = args``), other than to be printed or logged. One walk per module and namespace."""
+    def stores() -> Optional[FrozenSet[str]]:
         parents: Dict[int, ast.AST] = {}
-        for node in ast.walk(module):  # type: ignore[arg-type]
+        reads: List[ast.Name] = []
+        for node in ast.walk(ctx.resolver.module.node):  # type: ignore[arg-type]
             for child in ast.iter_child_nodes(node):
                 parents[id(child)] = node
-        for node in ast.walk(module):  # type: ignore[arg-type]
-            if not (isinstance(node, ast.Name) and node.id == namespace and isinstance(node.ctx, ast.Load)):
-                continue
+            if isinstance(node, ast.Name) and node.id == namespace and isinstance(node.ctx, ast.Load):
+                reads.append(node)
+        stored = set()
+        for node in reads:
             parent = parents.get(id(node))
             if isinstance(parent, ast.Attribute):
-                if parent.attr == attr and not isinstance(parent.ctx, ast.Load) or _called(parent, parents) \
-                        or parent.attr == "__dict__" and _written(parent, parents):
-                    return True  # ``args.optimizer = …``, ``args.update(…)``, ``args.__dict__.update(…)``
-            elif isinstance(parent, ast.Call) and parent.func is not node and _only_read(parent) and node not in (
-                    k.value for k in parent.keywords):
-                if isinstance(parent.func, ast.Name) and parent.func.id == "vars" and _written(parent, parents):
-                    return True  # ``vars(args).update(cfg)``, ``vars(args)[k] = v``
+                if _called(parent, parents) or parent.attr == "__dict__" and _written(parent, parents):
+                    return None  # ``args.update(…)``, ``args.__dict__.update(…)``
+                if not isinstance(parent.ctx, ast.Load):
+                    stored.add(parent.attr)  # ``args.optimizer = …``
+            elif read_only(parent) and parent.func is not node and node not in (k.value for k in parent.keywords):  # type: ignore[union-attr]
+                if isinstance(parent.func, ast.Name) and parent.func.id == "vars" and _written(parent, parents):  # type: ignore[union-attr]
+                    return None  # ``vars(args).update(cfg)``, ``vars(args)[k] = v``
             elif not isinstance(parent, ast.FormattedValue):
-                return True  # handed on: ``adjust(args)``, ``setattr(args, …)``, ``a2 = args``, ``[args]``
-        return False
+                return None  # handed on: ``adjust(args)``, ``setattr(args, …)``, ``a2 = args``, ``[args]``
+        return frozenset(stored)
 
-    return kept_on(ctx.resolver.module.node, "_namespace_changed", (namespace, attr), changed)  # type: ignore[arg-type]
-
-
-# calls that only read what they are given: printing, logging, serializing
-_READERS = frozenset({"print", "str", "repr", "format", "len", "vars", "dict", "sorted", "list", "isinstance", "hasattr",
-                      "getattr", "info", "debug", "warning", "error", "log", "dump", "dumps", "pprint", "write"})
-
-
-def _only_read(call: ast.Call) -> bool:
-    func = call.func
-    return (func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else "") in _READERS
+    return kept_on(ctx.resolver.module.node, "_namespace_stores", namespace, stores)  # type: ignore[arg-type]
 
 
 def _called(attribute: ast.Attribute, parents: Dict[int, ast.AST]) -> bool:
@@ -258,9 +249,9 @@ def _written(expr: ast.expr, parents: Dict[int, ast.AST]) -> bool:
     if isinstance(parent, ast.Subscript):
         return not isinstance(parent.ctx, ast.Load)
     if isinstance(parent, ast.Attribute):
-        return _called(parent, parents) and parent.attr not in ("get", "items", "keys", "values", "copy")
+        return _called(parent, parents) and parent.attr not in DICT_READS
     if isinstance(parent, ast.Call):
-        return parent.func is not expr and not _only_read(parent)
+        return parent.func is not expr and not read_only(parent)
     return isinstance(parent, ast.keyword) or isinstance(parent, (ast.Assign, ast.NamedExpr))
 
 

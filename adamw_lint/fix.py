@@ -489,6 +489,7 @@ class _Singles:
         self.stores = Counter(n.id for n in names if isinstance(n.ctx, ast.Store))
         self.package_init = path is not None and _is_package_init(path)  # the codemod removes no import there
         self.imports: Dict[object, List[Replacement]] = {}  # (added, removed) → the head's replacements
+        self.holders: Dict[Tuple[str, Optional[str], Optional[str]], List[int]] = {}  # ``_holders``
         self._head_module: Optional[cst.Module] = None
         self.statements = _Statements(self.module)
         self.module.visit(self.statements)
@@ -506,7 +507,7 @@ class _Singles:
         assert finding.fix is not None
         if self.package_init:
             return ()
-        if any(1 < self.uses[r[2] or r[1]] <= 1 + self.stores[r[2] or r[1]] or self._holders(r) > 1
+        if any(1 < self.uses[r[2] or r[1]] <= 1 + self.stores[r[2] or r[1]] or len(self._holders(r)) > 1
                for r in finding.fix.remove_imports):
             return None  # also: imported by two statements (two functions' own), whose uses the scopes tell apart
         return tuple(r for r in finding.fix.remove_imports if self.uses[r[2] or r[1]] <= 1)
@@ -683,7 +684,7 @@ class _Singles:
         start, end = self.offset(finding.span[0], finding.span[1]), self.offset(finding.span[2], finding.span[3])
         for module, name, asname in removes:
             word = asname or name or module.split(".")[0]
-            mentions = [m.start() for m in re.finditer(r"\b%s\b" % re.escape(word), self.source)]
+            mentions = self._mentions(word)
             if len(mentions) != self.uses[word] + 1 or sum(1 for at in mentions if not start <= at < end) != 1:
                 return False  # named elsewhere, or in the call but not as the name used (``cast("Adam", …)``)
         return True
@@ -701,13 +702,12 @@ class _Singles:
         for remove in removes:
             if self._imported_at_top(remove):
                 continue
-            holders = [index for index, node in enumerate(self.statements.nodes) if isinstance(node, cst.SimpleStatementLine)
-                       and any(_imports(part, *remove) for part in node.body)]
+            holders = self._holders(remove)
             if len(holders) != 1 or not (holders[0] in touched and holders[0] in placed
                                          or self._keeps_another(self.statements.nodes[holders[0]], removes)):
                 return None
             name = remove[2] or remove[1]
-            if len(re.findall(r"\b%s\b" % re.escape(name), self.source)) != self.uses[name] + 1:  # type: ignore[arg-type]
+            if len(self._mentions(name)) != self.uses[name] + 1:  # type: ignore[arg-type]
                 return None  # also in a string (``"Adam"`` in __all__, an annotation, cast), a comment, an attribute
             found[holders[0]] = found.get(holders[0], ()) + (remove,)
         return found
@@ -722,16 +722,19 @@ class _Singles:
             and any(not any(_imports(parts[0].with_changes(names=[alias]), *remove) for remove in removes)
                     for alias in parts[0].names)
 
-    def _holders(self, remove: Tuple[str, Optional[str], Optional[str]]) -> int:
-        """How many import statements import ``remove``."""
-        return sum(1 for node in self.statements.nodes if isinstance(node, cst.SimpleStatementLine)
-                   and any(_imports(part, *remove) for part in node.body))
+    def _mentions(self, word: str) -> List[int]:
+        """Where the source writes ``word`` as a word (code, strings and comments alike)."""
+        return [m.start() for m in re.finditer(r"\b%s\b" % re.escape(word), self.source)]
+
+    def _holders(self, remove: Tuple[str, Optional[str], Optional[str]]) -> List[int]:
+        """The statements (their indexes) that import ``remove``; once per import a fix removes."""
+        if remove not in self.holders:
+            self.holders[remove] = [index for index, node in enumerate(self.statements.nodes)
+                                    if isinstance(node, cst.SimpleStatementLine) and any(_imports(part, *remove) for part in node.body)]
+        return self.holders[remove]
 
     def _imported_at_top(self, remove: Tuple[str, Optional[str], Optional[str]]) -> bool:
-        module, name, asname = remove
-        return any(self.statements.parents[index] == -1 and isinstance(node, cst.SimpleStatementLine)
-                   and any(_imports(part, module, name, asname) for part in node.body)
-                   for index, node in enumerate(self.statements.nodes))
+        return any(self.statements.parents[index] == -1 for index in self._holders(remove))
 
     def _regenerate(self, index: int, finding: Finding,
                     removes: Tuple[Tuple[str, Optional[str], Optional[str]], ...] = ()) -> List[Optional[Replacement]]:

@@ -25,14 +25,12 @@ from typing import TYPE_CHECKING, List, Optional, Tuple
 from . import catalog
 from .branches import decided, holds, tests_at
 from .records import Record
-from .scope import Binding, Scope, is_unknown, kept_on, nonlocal_names
+from .scope import DICT_READS, Binding, Scope, is_unknown, kept_on, nonlocal_names, read_only
 
 if TYPE_CHECKING:
     from .context import Alternative, Context
 
 _PURE = frozenset(("lower", "upper", "casefold", "strip"))  # ``str`` methods: a new string, nothing changed
-_TABLE_READS = frozenset(("get", "keys", "values", "items", "copy"))  # what a table may be asked, unchanged
-_READING_CALLS = frozenset(("len", "sorted", "list", "tuple", "set", "frozenset", "print", "repr", "str"))
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _TESTS_READ = 32  # the tests read for one call or fill
 
@@ -168,7 +166,7 @@ def _reads(node: ast.Name, parent: Optional[ast.AST]) -> bool:
     if isinstance(parent, ast.Subscript):
         return parent.value is node and isinstance(parent.ctx, ast.Load)
     if isinstance(parent, ast.Attribute):
-        return parent.attr in _TABLE_READS
+        return parent.attr in DICT_READS
     if isinstance(parent, ast.Compare):
         return parent.left is not node and all(isinstance(op, (ast.In, ast.NotIn)) for op in parent.ops)
     if isinstance(parent, ast.keyword):
@@ -178,7 +176,7 @@ def _reads(node: ast.Name, parent: Optional[ast.AST]) -> bool:
     if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)):
         return parent.iter is node
     if isinstance(parent, ast.Call):
-        return isinstance(parent.func, ast.Name) and parent.func.id in _READING_CALLS
+        return read_only(parent)
     return False
 
 

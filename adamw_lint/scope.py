@@ -549,6 +549,24 @@ _NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambd
 _HOLDS_STATEMENTS = (ast.stmt, ast.excepthandler, ast.match_case)
 
 
+# calls that only read what they are given (by the called name's last part): an attribute, a dict or a
+# command-line namespace printed, logged, serialized, copied or measured is not changed
+# (``config.update(x.kw)`` reads ``x.kw``)
+READ_ONLY_CALLS = frozenset({"print", "pprint", "pformat", "repr", "str", "len", "format", "info", "debug", "warning", "warn",
+                             "error", "log", "dict", "copy", "deepcopy", "dump", "dumps", "write", "update", "isinstance",
+                             "type", "vars", "hasattr", "getattr", "list", "tuple", "set", "frozenset", "sorted", "iter", "enumerate"})
+DICT_READS = frozenset({"get", "items", "keys", "values", "copy", "__contains__", "__getitem__"})  # methods that only read a dict
+
+
+def read_only(node: Optional[ast.AST]) -> bool:
+    """Whether ``node`` is a call that only reads its arguments (``print(x.kw)``, ``log.info(…)``)."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    return name in READ_ONLY_CALLS
+
+
 def own_nodes(node: ast.AST, statements: bool = False) -> Iterator[ast.AST]:
     """The nodes of the body of ``node`` (a module, def or class) that run as it runs: not those
     of a def, class or lambda nested in it (a lambda's body is an expression: nothing). With
