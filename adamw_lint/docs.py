@@ -1,8 +1,9 @@
 """Rule documentation generated from the catalog, so the docs cannot drift from the rules.
 
 ``python -m adamw_lint.docs`` writes ``docs/rules/``; a test checks the committed pages are
-current. Examples are the catalog's own, and which code each one gets, and whether a fix is
-available, is found by running the engine on it, never restated.
+current. Examples are the catalog's own; which code each one gets (stated by an example of a row
+of several codes) and whether a fix is available are what test_catalog_examples checks by running
+the engine on it.
 """
 
 from __future__ import annotations
@@ -19,19 +20,14 @@ from . import catalog
 def _examples() -> Dict[str, List[Tuple[str, str]]]:
     """code → [(invalid source, fixed source or "")], from every catalog row."""
     # SARIF renders these pages on every run, so what test_catalog_examples proves is taken as
-    # given: each invalid example gives one finding, of its row's code (the only one, for most
-    # rows: no analysis needed), with a fix exactly when the example has a fixed text, which is
-    # what the fixer writes (libcst is not needed either)
+    # given: each invalid example gives one finding, of its row's code or the one it states (a
+    # row of several codes), with a fix exactly when the example has a fixed text, which is what
+    # the fixer writes (neither the engine nor libcst is needed)
     by_code: Dict[str, List[Tuple[str, str]]] = {}
     for row in catalog.all_rows():
         codes = catalog.codes_of(row)
         for example in getattr(row, "invalid", ()):
-            if len(codes) == 1:
-                code = codes[0]
-            else:
-                from .analysis import analyze_source  # the engine: for the rows of several codes only
-
-                code = analyze_source(example.source)[0].code
+            code = example.code or codes[0]
             by_code.setdefault(code, []).append((example.source, example.fixed or ""))
     return by_code
 

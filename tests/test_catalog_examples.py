@@ -28,6 +28,8 @@ def test_invalid_example_is_reported_and_fixed_as_documented(row, example):
     assert len(findings) == 1, findings
     finding = findings[0]
     assert finding.code in catalog.codes_of(row)
+    # the code an example states (a row of several codes: the docs group examples by it) is the one it gets
+    assert finding.code == (example.code or catalog.codes_of(row)[0]) and (example.code is None) == (len(catalog.codes_of(row)) == 1)
     assert finding.message.startswith(finding.code + " ")
     alone = Selection(select=(finding.code,))  # Fixit's model: the rule tested by itself
     assert [f.code for f in alone.filter(analyze_source(example.source, fixes=False))] == [finding.code]

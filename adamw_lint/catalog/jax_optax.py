@@ -42,21 +42,23 @@ OPTAX_CHAINS: Tuple[OptaxChain, ...] = (
             Example(
                 "import optax\ntx = optax.chain(optax.add_decayed_weights(1e-4), optax.adam(1e-3, b2=0.98))\n",
                 "import optax\ntx = optax.adamw(1e-3, b2=0.98, weight_decay=1e-4)\n",
+                code="AWL301",
             ),
             Example(
                 "import optax as ox\ntx = ox.chain(ox.clip(1.0), ox.add_decayed_weights(wd, mask), ox.scale_by_adam(),"
                 " ox.scale(-lr))\n"
-            ),
+            , code="AWL301"),
             Example(
                 "from optax import adam, add_decayed_weights, chain\ntx = chain(adam(3e-4), add_decayed_weights(1e-2))\n",
                 "from optax import adamw\ntx = adamw(3e-4, weight_decay=1e-2)\n",
+                code="AWL302",
             ),
             # the decay masked to the kernels, a transform bound to a name, a list spread into the chain
             Example("import optax\ndecay = optax.masked(optax.add_decayed_weights(1e-4), is_kernel)\n"
-                    "tx = optax.chain(*[decay, optax.inject_hyperparams(optax.adam)(learning_rate=1e-3)])\n"),
+                    "tx = optax.chain(*[decay, optax.inject_hyperparams(optax.adam)(learning_rate=1e-3)])\n", code="AWL301"),
             # RMSprop's preconditioner with the decay after the scaling: moved, not replaced by adamw
             Example("import optax\ntx = optax.chain(optax.scale_by_rms(decay=0.9), optax.scale(-1e-3),"
-                    " optax.add_decayed_weights(1e-4))\n"),
+                    " optax.add_decayed_weights(1e-4))\n", code="AWL302"),
         ),
     ),
 )

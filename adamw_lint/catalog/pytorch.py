@@ -582,12 +582,14 @@ FACTORIES: Tuple[OptimizerFactory, ...] = (
             Example(
                 "from timm.optim import create_optimizer_v2\nopt = create_optimizer_v2(model, 'adam', 1e-3, 0.05)\n",
                 "from timm.optim import create_optimizer_v2\nopt = create_optimizer_v2(model, 'adamw', 1e-3, 0.05)\n",
+                code="AWL101",
             ),
             Example(
                 "import timm.optim\nopt = timm.optim.create_optimizer_v2(model, opt=\"lookahead_radam\", weight_decay=wd)\n",
                 "import timm.optim\nopt = timm.optim.create_optimizer_v2(model, opt=\"lookahead_radamw\", weight_decay=wd)\n",
+                code="AWL102",
             ),
-            Example("from timm.optim import create_optimizer_v2\nopt = create_optimizer_v2(model, 'rmsprop', weight_decay=1e-5)\n"),
+            Example("from timm.optim import create_optimizer_v2\nopt = create_optimizer_v2(model, 'rmsprop', weight_decay=1e-5)\n", code="AWL103"),
         ),
     ),
     OptimizerFactory(
@@ -637,8 +639,9 @@ FACTORIES: Tuple[OptimizerFactory, ...] = (
             Example(
                 "from ultralytics import YOLO\nmodel = YOLO('yolo11n.pt')\nmodel.train(data='coco8.yaml', optimizer='Adam')\n",
                 "from ultralytics import YOLO\nmodel = YOLO('yolo11n.pt')\nmodel.train(data='coco8.yaml', optimizer='AdamW')\n",
+                code="AWL101",
             ),
-            Example("from ultralytics import RTDETR\nRTDETR('rtdetr-l.pt').train(data='coco8.yaml', optimizer='RMSprop')\n"),
+            Example("from ultralytics import RTDETR\nRTDETR('rtdetr-l.pt').train(data='coco8.yaml', optimizer='RMSprop')\n", code="AWL103"),
         ),
     ),
 )

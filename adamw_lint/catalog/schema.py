@@ -107,6 +107,7 @@ class Example(Record):
 
     source: str
     fixed: Optional[str] = None
+    code: Optional[str] = None  # the code it gets, where its row has several (test_catalog_examples checks it)
 
 
 class OptimizerApi(Record):
