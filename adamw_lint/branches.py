@@ -117,9 +117,7 @@ def _selectors(function: Function, params: Sequence[str]) -> Tuple[Dict[str, obj
     the one store of it) stays a selector, compared lower-cased after that statement (its
     position, in the second dict)."""
     arguments = function.args
-    positional = [*arguments.posonlyargs, *arguments.args]
-    defaults = dict(zip([a.arg for a in positional][::-1], arguments.defaults[::-1]))
-    defaults.update({a.arg: d for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None})
+    defaults = constant_defaults(arguments)
     stores: Dict[str, int] = {}
     for node in ast.walk(function):
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
@@ -137,9 +135,16 @@ def _selectors(function: Function, params: Sequence[str]) -> Tuple[Dict[str, obj
     found: Dict[str, object] = {}
     for name in [*params, *(a.arg for a in arguments.kwonlyargs)]:
         if name not in stores or name in lowered:
-            default = defaults.get(name)
-            found[name] = default.value if isinstance(default, ast.Constant) else ...
+            found[name] = defaults.get(name, ...)
     return found, lowered  # type: ignore[return-value]
+
+
+def constant_defaults(arguments: ast.arguments) -> Dict[str, object]:
+    """The parameters' defaults that are constants (``...`` for another default)."""
+    positional = [*arguments.posonlyargs, *arguments.args]
+    defaults = dict(zip([a.arg for a in positional][::-1], arguments.defaults[::-1]))
+    defaults.update({a.arg: d for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None})
+    return {name: default.value if isinstance(default, ast.Constant) else ... for name, default in defaults.items()}
 
 
 def _lowered(expr: ast.expr) -> str:

@@ -38,8 +38,7 @@ if TYPE_CHECKING:
     from .project_index import ProjectIndex
 
 KeyPath = Tuple[str, ...]
-# The modules whose classes ``getattr(module, name)`` can build: every parent of a catalog name.
-_MODULES = frozenset(name.rsplit(".", 1)[0] for name in catalog.OPTIMIZERS_BY_NAME)
+_MODULES = catalog.OPTIMIZER_MODULES
 # ``getattr(torch.optim, name)`` can name one of ``_MODULES`` only in a module that matches this:
 # most modules that call getattr( are then never parsed. Compiled by ``re`` at its first use.
 _NAMES_A_MODULE = naming_pattern(m.rsplit(".", 1)[-1] for m in _MODULES).encode()

@@ -26,16 +26,18 @@ from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional
 from . import catalog, ruled_out
 from .checkers import CHECKERS
 from .checkers.base import Checker
-from .context import Context, SuperInit
+from .branches import constant_defaults
+from .catalog import Signature
+from .context import ABSENT, Context, SuperInit, bind
 from .files import physical_lines
 from .findings import Finding, Span
 # the pre-filter lives on its own (a run that parses nothing imports no engine); re-exported here
 from .prefilter import (
-    _FRAMEWORKS, _NOT_ADAPTIVE, _REACH_WORD, _STRINGS, _TRIGGER_TEXT, _WORDS, _has_word, may_contain_findings, may_contain_text,
-    may_hold_or_train_elsewhere_text, may_reach_findings,
+    _FRAMEWORKS, _NOT_ADAPTIVE, _REACH_WORD, _STRINGS, _TRIGGER_TEXT, _WORDS, GETATTR_OF_A_MODULE, _has_word, may_contain_findings,
+    may_contain_text, may_hold_or_train_elsewhere_text, may_reach_findings,
 )
 from .project_index import ProjectIndex
-from .summaries import Module, Reach, callable_reach
+from .summaries import Module, Reach, callable_reach, method_reach
 from .scope import Binding, Resolver, Scope, kept_on, names_class
 
 def _routes() -> Tuple[Dict[str, List[Tuple[int, object]]], Dict[str, List[int]]]:
@@ -104,6 +106,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
 
     found: Dict[Tuple[Span, str], Finding] = {}
     summaries: Dict[int, Optional[Reach]] = {}  # id of a class or function of this module → what it builds
+    methods: Dict[Tuple[int, str], Optional[Reach]] = {}  # (id of a class, name) → what ``self.<name>(…)`` builds
     # a project function given an optimizer's name (``model_fn(..., 'Adagrad')``): the module
     # must write one of the names a getter takes for it to be passed here
     hands_names = project is not None and any(name in text for name in _GETTER_NAMES)
@@ -115,8 +118,9 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
     def report_reached(call: ast.Call, scope: Scope, reached: Optional[Reach]) -> None:
         """A call of a callable that builds ``reached`` (each branch of a dispatcher)."""
         for one in (reached.branches or (reached,)) if reached is not None else ():
-            for index, row in _BY_NAME.get(one.name, ()):
-                report(checker(index).check_reached(call, scope, one, row))
+            for branch in _named_classes(ctx, call, scope, one) if one.by_attribute else (one,):
+                for index, row in _BY_NAME.get(branch.name, ()):
+                    report(checker(index).check_reached(call, scope, branch, row))
 
     for cls, scope in resolver.classes:
         for base in cls.bases:
@@ -151,6 +155,8 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
             continue
         if isinstance(call.func, ast.Name) and (call.args or call.keywords):
             report_reached(call, scope, _local_reach(resolver, call.func, scope, lines, project, summaries))
+        elif isinstance(call.func, ast.Attribute) and (call.args or call.keywords):
+            report_reached(call, scope, _method_reach(ctx, call.func, scope, project, methods))
         if isinstance(call.func, ast.Attribute):
             for index in _BY_METHOD.get(call.func.attr, ()):
                 report(checker(index).check_method(call, scope))
@@ -190,6 +196,9 @@ _RELEVANT = (*_WORDS, *_STRINGS, *_NOT_ADAPTIVE, *catalog.FOLLOWED_WORDS, "sum("
 # torch's own classes (``torch.compile``) are not read whole.
 _TRAINS = tuple(w for w in catalog.FOLLOWED_WORDS if w != ".add(")
 
+# a body that builds the class a string its callers give names (``getattr(torch.optim, name)``)
+_GETATTR_OF_A_MODULE = re.compile(GETATTR_OF_A_MODULE)
+
 
 def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], text: str) -> Callable[[ast.AST], bool]:
     """Which def/class bodies the resolver enters: those whose lines mention something relevant,
@@ -215,6 +224,8 @@ def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], text: str) -> Callable
     if aliases:
         named = re.compile(r"\b(?:" + "|".join(sorted(aliases)) + r")\b")
         marked = sorted(set(marked) | set(_lines_matching(named, text, starts)))
+    if "getattr(" in text:
+        marked = sorted(set(marked) | set(_lines_matching(_GETATTR_OF_A_MODULE, text, starts)))
     followed = _lines_containing(_TRAINS, text, starts) if any(f in text for f in _FRAMEWORKS) else []
     subclasses: List[Tuple[int, int]] = []  # a class whose methods all are relevant
 
@@ -399,6 +410,57 @@ def _local_reach(resolver: Resolver, func: ast.Name, scope: Scope, lines: Sequen
         here = Module("", "", resolver, lines)  # no path: the checkers say "line N" for this module
         summaries[id(node)] = callable_reach(here, node, project.reach if project is not None else _unreached)
     return summaries[id(node)]
+
+
+def _method_reach(ctx: Context, func: ast.Attribute, scope: Scope, project: Optional[ProjectIndex],
+                  methods: Dict[Tuple[int, str], Optional[Reach]]) -> Optional[Reach]:
+    """What ``self.<name>(…)`` constructs (BasicSR's ``self.get_optimizer(optim_type, params,
+    **train_opt["optim_g"])``): the one method it runs in this module's class lineage, or, where
+    that lineage defines none, the method a base class of another module of the project defines.
+    Computed once per class and name (``methods``)."""
+    member = ctx.members.self_attribute(func, scope)
+    if member is None:
+        return None
+    cls, name = member
+    if (id(cls), name) not in methods:
+        run = ctx.members.methods_run(cls, name)
+        found: Optional[Tuple[Module, ast.AST]] = None
+        if len(run) == 1:
+            found = Module("", "", ctx.resolver, ctx.lines), run[0]
+        elif not run and project is not None:
+            found = _inherited_method(ctx, cls, name, project)
+        methods[(id(cls), name)] = method_reach(*found) if found is not None else None  # type: ignore[arg-type]
+    return methods[(id(cls), name)]
+
+
+def _inherited_method(ctx: Context, cls: ast.ClassDef, name: str, project: ProjectIndex) -> Optional[Tuple[Module, ast.AST]]:
+    """The method ``name`` of the one base class of another module of the project that ``cls`` or
+    a base of it here names, where that class defines it itself."""
+    module = ctx.resolver.module
+    bases = [base for c in (cls, *ctx.members.bases(cls)) for base in c.bases]
+    found = [definition for base in bases for qualname in [ctx.resolver.qualname(base, module)] if qualname
+             for definition in [project.definition(qualname, trains=True)] if definition is not None
+             and isinstance(definition[1], ast.ClassDef)]
+    if len(found) != 1:
+        return None
+    defined, base_class = found[0]
+    own = [s for s in base_class.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == name]  # type: ignore[attr-defined]
+    return (defined, own[0]) if len(own) == 1 else None
+
+
+def _named_classes(ctx: Context, call: ast.Call, scope: Scope, reached: Reach) -> List[Reach]:
+    """A callable that builds ``getattr(torch.optim, name)`` of its parameter ``name``: a branch
+    for each class the strings ``call`` may give it name (``get_optimizer("Adam", …)``), chosen
+    when the parameter is that string."""
+    assert reached.params is not None
+    given = bind(ctx.call_args(call, scope), Signature.parse(ast.unparse(reached.params))).get(reached.named)
+    default = constant_defaults(reached.params).get(reached.named, ...)
+    if isinstance(given, ast.expr):
+        names = ctx.strings(given, scope)
+    else:
+        names = [default] if given is ABSENT and isinstance(default, str) else []
+    return [reached._replace(name=qualname, chosen=(*reached.chosen, (reached.named, default, name, False, True)))
+            for name in names for qualname in [f"{reached.name}.{name}"] if qualname in catalog.OPTIMIZERS_BY_NAME]
 
 
 def _unreached(name: str, depth: int) -> Optional[Reach]:

@@ -147,3 +147,19 @@ def may_hold_or_train_elsewhere_text(source: str) -> bool:
 
 
 _REACH_WORD = "weight_decay"
+
+# ``getattr(torch.optim, name)``: the class a string names, built by a callable that its callers
+# give the string (``summaries._built_by_name``); the module as code writes it, by its last part
+GETATTR_OF_A_MODULE = r"\bgetattr\(\s*(?:\w+\s*\.\s*)*(?:" + _alternatives(
+    {name.rsplit(".", 1)[-1] for name in catalog.OPTIMIZER_MODULES}) + r")\s*,"
+
+
+@functools.lru_cache(maxsize=1)
+def _getattr_of_a_module() -> "re.Pattern[bytes]":
+    return re.compile(GETATTR_OF_A_MODULE.encode())
+
+
+def builds_by_name(source: bytes) -> bool:
+    """Whether a module may build an optimizer from a name its callers give it: a ``getattr`` of
+    an optimizer module (a module of the project that names no optimizer is otherwise not read)."""
+    return b"getattr(" in source and _getattr_of_a_module().search(source) is not None

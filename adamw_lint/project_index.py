@@ -294,10 +294,11 @@ class ProjectIndex:
 
     def _names_optimizers(self, path: str) -> bool:
         if path not in self._relevant:
-            from .engine import may_contain_findings  # the engine imports this module
+            from .prefilter import builds_by_name, may_contain_findings
 
             try:
-                self._relevant[path] = may_contain_findings(read_bytes(path))
+                raw = read_bytes(path)
+                self._relevant[path] = may_contain_findings(raw) or builds_by_name(raw)
             except SourceError:
                 self._relevant[path] = False
         return self._relevant[path]

@@ -65,6 +65,9 @@ class Reach(Record):
     chosen: Tuple[Chosen, ...] = ()
     # a dispatcher (``get_optimizer(name, params, **kw)``): every branch, this one the first
     branches: Tuple["Reach", ...] = ()
+    # built by ``getattr(<name>, <named>)`` (``name`` is then a module, such as ``torch.optim``): the
+    # class is the one the caller's string names
+    by_attribute: bool = False
 
     @property
     def where(self) -> str:
@@ -118,7 +121,7 @@ def _class(module: Module, node: ast.ClassDef, reach_name: Callable[[str, int], 
     # a factory: __init__ stores its parameters (``self.weight_decay = weight_decay``) and one
     # method builds the optimizer from them
     built = [r for m in methods.values() if m is not init for r in [_function(module, m, params)] if r]
-    if len(built) != 1 or built[0].chosen or built[0].branches:
+    if len(built) != 1 or built[0].chosen or built[0].branches or built[0].by_attribute:
         return None  # a method that chooses by its own parameters: not what the class is built with
     return built[0]._replace(stored=stored)
 
@@ -202,6 +205,12 @@ def stored_parameters(init: ast.FunctionDef) -> Iterator[Tuple[str, str]]:
                 yield one.attr, given.id
 
 
+def method_reach(module: Module, method: Function) -> Optional[Reach]:
+    """What a method constructs, as ``self.<name>(…)`` calls it: its parameters after ``self``
+    (all of a ``@staticmethod``'s)."""
+    return _function(module, method, method.args if _static(method) else _without_self(method.args))
+
+
 def _without_self(params: ast.arguments) -> ast.arguments:
     return ast.arguments(posonlyargs=[], args=params.args[1:], vararg=params.vararg, kwonlyargs=params.kwonlyargs,
                          kw_defaults=params.kw_defaults, kwarg=params.kwarg, defaults=params.defaults)
@@ -211,20 +220,46 @@ def _function(module: Module, node, params: ast.arguments) -> Optional[Reach]:
     if module.resolver.scope_of(node) is None:
         return None  # a body the resolver did not enter names no optimizer
     inside = _calls_by_function(module.resolver).get(id(node), [])
-    built = [(call, name) for call, scope in inside
+    built = [(call, name, "") for call, scope in inside
              for name in [module.resolver.qualname(call.func, scope)] if name in catalog.OPTIMIZERS_BY_NAME]
+    built += [(call, *by_name) for call, scope in inside for by_name in [_built_by_name(module.resolver, call, scope, node)]
+              if by_name is not None]
     if not built:
         return None
     # what the branch of each construction requires of the function's strings (``if name ==
     # "adam": return Adam(params, **kw)``, ``elif name == "rmsprop": …``)
     required = chosen_calls(node, [a.arg for a in (*params.posonlyargs, *params.args)])
-    branches = [Reach(name, module, call, params, call.lineno, chosen=required.get(id(call), (call, ()))[1])
-                for call, name in built]
+    branches = [Reach(name, module, call, params, call.lineno, named=named, by_attribute=bool(named),
+                      chosen=required.get(id(call), (call, ()))[1]) for call, name, named in built]
     if len(branches) == 1:
         return branches[0]
-    if not all(branch.chosen for branch in branches):
+    if not all(branch.chosen or branch.by_attribute for branch in branches):
         return None  # several built together, or chosen by what a caller cannot spell: which one is not known
     return branches[0]._replace(branches=tuple(branches))  # a dispatcher: each a branch
+
+
+def _built_by_name(resolver: Resolver, call: ast.Call, scope: Scope, function: Function) -> Optional[Tuple[str, str]]:
+    """``(module, parameter)`` where ``call`` builds ``getattr(<module>, <parameter>)`` of an
+    optimizer module (``torch.optim``), directly or through the one binding of a name that reaches
+    it (``cls = getattr(torch.optim, name)``; ``cls(params, **kw)``), with ``function``'s own
+    parameter as its caller passed it: that caller's string names the class."""
+    callee: ast.expr = call.func
+    if isinstance(callee, ast.Name):
+        bindings = resolver.reaching_all(callee, scope)
+        if len(bindings) != 1 or bindings[0].value is None:
+            return None
+        callee, scope = bindings[0].value, bindings[0].scope
+    if not (isinstance(callee, ast.Call) and isinstance(callee.func, ast.Name) and callee.func.id == "getattr"
+            and len(callee.args) == 2 and not callee.keywords and isinstance(callee.args[1], ast.Name)
+            and scope.lookup("getattr", (callee.lineno, callee.col_offset)) is None):
+        return None
+    owner = resolver.qualname(callee.args[0], scope)
+    if owner not in catalog.OPTIMIZER_MODULES:
+        return None
+    binding = resolver.reaching(callee.args[1], scope)
+    if binding is None or binding.scope.node is not function or binding.pos != (function.lineno, function.col_offset):
+        return None  # not the parameter as the caller passed it
+    return owner, callee.args[1].id
 
 
 def _calls_by_function(resolver: Resolver) -> Dict[int, List[Tuple[ast.Call, Scope]]]:
@@ -514,5 +549,5 @@ def _method_of(scope: Scope, receiver: str) -> Optional[ast.ClassDef]:
     return scope.parent.node
 
 
-__all__ = ("ClassMembers", "Module", "Reach", "callable_reach", "method_parameters", "named_reach",
+__all__ = ("ClassMembers", "Module", "Reach", "callable_reach", "method_parameters", "method_reach", "named_reach",
            "stored_parameters")

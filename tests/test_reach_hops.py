@@ -484,6 +484,123 @@ def test_a_dispatcher_in_another_module(tmp_path):
     assert "utils.py:8 → torch.optim.RMSprop (chosen when name == 'rmsprop'))" in got[3].message
 
 
+# a helper that builds ``getattr(torch.optim, name)`` of the name its caller gives (pyiqa's, BasicSR's)
+BY_NAME = """
+import torch
+
+def get_optimizer(optim_type, params, lr, **kwargs):
+    optim_class = getattr(torch.optim, optim_type)
+    return optim_class(params, lr, **kwargs)
+
+def make(params, name="Adam", **kw):
+    return getattr(torch.optim, name)(params, **kw)
+"""
+
+
+def test_a_class_built_by_the_name_a_caller_gives_is_the_class_that_name_names():
+    source = BY_NAME + textwrap.dedent("""
+        a = get_optimizer("Adam", params, 1e-3, weight_decay=1e-4)
+        b = make(params, weight_decay=1e-4)
+        c = make(params, "RMSprop", weight_decay=1e-4)
+        d = get_optimizer(args.optim, params, 1e-3, weight_decay=1e-4)
+    """)
+    got = analyze_source(source)
+    assert [(f.line, f.code) for f in got] == [(11, "AWL101"), (12, "AWL101"), (13, "AWL103")]
+    assert got[0].message.endswith("(via line 6 → torch.optim.Adam)")
+    # the class is the caller's choice: no fix here, and the advice says whose
+    assert got[0].fix is None and "optim_type chooses the class at run time (getattr at line 6)" in got[0].fix_blocked
+
+
+@pytest.mark.parametrize("call", [
+    'get_optimizer("AdamW", params, 1e-3, weight_decay=1e-2)',  # decoupled
+    'get_optimizer("SGD", params, 1e-3, weight_decay=1e-4)',  # not adaptive
+    'get_optimizer("Adam", params, 1e-3)',  # no decay passed
+    'get_optimizer(name, params, 1e-3, weight_decay=1e-4)',  # a name not known
+    'make(params, name="AdamW", weight_decay=1e-4)',  # the default replaced
+    'make(params, "Adam", weight_decay=0.0)',
+])
+def test_a_class_built_by_name_negatives(call):
+    assert found(BY_NAME + call + "\n") == []
+
+
+@pytest.mark.parametrize("helper", [
+    # the parameter rebound before the look-up: not the caller's string
+    "def build(name, params, **kw):\n    name = 'SGD'\n    return getattr(torch.optim, name)(params, **kw)\n",
+    # a getattr of the module's own making
+    "def build(name, params, **kw):\n    getattr = lambda m, n: torch.optim.SGD\n    return getattr(torch.optim, name)(params, **kw)\n",
+    # not an optimizer module
+    "def build(name, params, **kw):\n    return getattr(torch.nn, name)(params, **kw)\n",
+    # a class chosen in two ways: which one the caller gets is not known
+    "def build(name, params, **kw):\n    cls = getattr(torch.optim, name)\n    if kw:\n        cls = torch.optim.SGD\n"
+    "    return cls(params, **kw)\n",
+])
+def test_a_class_built_by_name_is_the_callers_only_where_the_string_is(helper):
+    assert found("import torch\n" + helper + "x = build('Adam', params, weight_decay=1e-4)\n") == []
+
+
+METHODS = """
+import torch
+
+class Base:
+    def get_optimizer(self, optim_type, params, lr, **kwargs):
+        return getattr(torch.optim, optim_type)(params, lr, **kwargs)
+
+    def build_adam(self, params, lr, **kwargs):
+        return torch.optim.Adam(params, lr, **kwargs)
+
+    @staticmethod
+    def static_adam(params, **kwargs):
+        return torch.optim.Adam(params, **kwargs)
+
+class Model(Base):
+    def setup(self, net, opt):
+        self.a = self.get_optimizer("Adam", net.parameters(), 1e-3, weight_decay=1e-4)
+        self.b = self.build_adam(net.parameters(), 1e-3, weight_decay=1e-4)
+        self.c = self.static_adam(net.parameters(), weight_decay=1e-4)
+        self.d = self.get_optimizer("AdamW", net.parameters(), 1e-3, weight_decay=1e-4)
+        self.e = self.build_adam(net.parameters(), 1e-3)
+        self.f = self.get_optimizer(opt["type"], net.parameters(), 1e-3, weight_decay=1e-4)
+        self.g = other.build_adam(net.parameters(), 1e-3, weight_decay=1e-4)
+"""
+
+
+def test_a_method_self_calls_is_a_wrapper_like_a_function():
+    got = analyze_source(textwrap.dedent(METHODS))
+    assert [(f.line, f.code) for f in got] == [(17, "AWL101"), (18, "AWL101"), (19, "AWL101")]
+    assert got[1].message.endswith("(via line 9 → torch.optim.Adam)")
+
+
+def test_a_method_a_subclass_overrides_is_not_guessed():
+    # ``self`` may be a Custom: which build_adam runs is not known
+    source = METHODS + "class Custom(Model):\n    def build_adam(self, params, lr, **kwargs):\n" \
+                       "        return torch.optim.AdamW(params, lr, **kwargs)\n"
+    assert (18, "AWL101") not in found(source)
+
+
+def test_a_method_of_a_base_class_in_another_module(tmp_path):
+    # BasicSR's layout: BaseModel.get_optimizer in base_model.py, a model of another module calls it
+    import pickle
+
+    from adamw_lint.project_index import ProjectIndex
+
+    package = tmp_path / "proj"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "base_model.py").write_text(textwrap.dedent(METHODS.split("class Model")[0]))
+    (package / "helpers.py").write_text(textwrap.dedent(BY_NAME.split("def make")[0]))  # names no optimizer
+    source = ("from .base_model import Base\nfrom .helpers import get_optimizer\n\nclass Net(Base):\n"
+              "    def setup(self, net, train_opt):\n"
+              "        self.a = self.get_optimizer('Adam', net.parameters(), 1e-3, weight_decay=5e-4)\n"
+              "        self.b = self.get_optimizer('SGD', net.parameters(), 1e-3, weight_decay=5e-4)\n"
+              "        self.c = get_optimizer('Adagrad', net.parameters(), 1e-3, weight_decay=5e-4)\n")
+    (package / "model.py").write_text(source)
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
+    got = analyze_source(source, path=str(package / "model.py"), project=index)
+    assert [(f.line, f.code) for f in got] == [(6, "AWL101"), (8, "AWL103")]
+    assert "base_model.py:6 → torch.optim.Adam)" in got[0].message
+    assert "helpers.py:6 → torch.optim.Adagrad)" in got[1].message
+
+
 def test_a_holder_class_in_another_module_reached_by_a_direct_call_and_by_hydra(tmp_path):
     import pickle
 

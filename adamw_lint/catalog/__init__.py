@@ -25,7 +25,8 @@ __all__ = [
     "TRAINING_OPTIMIZERS", "L2_PENALTIES", "DECOUPLED_NOT_LR_SCALED", "REGULARIZER_KEYWORDS",
     "REGULARIZER_STRINGS", "KERAS_OPTIMIZER_GETTERS", "KERAS_OPTIMIZER_STRINGS", "OPTIMIZER_NAME_TABLES", "FOLLOWED_WORDS", "OPTAX_CHAINS", "OPTAX_OPTIMIZERS",
     "OPTIMIZERS_BY_NAME", "FACTORIES_BY_NAME", "WRAPPERS_BY_NAME", "TRAINING_OPTIMIZERS_BY_NAME",
-    "L2_PENALTIES_BY_NAME", "OPTAX_CHAINS_BY_NAME", "TRAINING_ROOTS", "STAR_IMPORTED", "DECAY_PARAMETERS", "all_rows",
+    "L2_PENALTIES_BY_NAME", "OPTAX_CHAINS_BY_NAME", "TRAINING_ROOTS", "STAR_IMPORTED", "DECAY_PARAMETERS",
+    "OPTIMIZER_MODULES", "all_rows",
     "codes_of", "instance_method", "instance_method_name", "shown_name", "trigger_words",
 ]
 
@@ -44,7 +45,7 @@ _ROW_NAMES = frozenset((
     "OPTIMIZER_NAME_TABLES", "L2_PENALTIES",
     "REGULARIZER_KEYWORDS", "REGULARIZER_STRINGS", "TRAINING_OPTIMIZERS", "OPTIMIZERS_BY_NAME", "FACTORIES_BY_NAME",
     "WRAPPERS_BY_NAME", "TRAINING_OPTIMIZERS_BY_NAME", "L2_PENALTIES_BY_NAME", "OPTAX_CHAINS_BY_NAME",
-    "TRAINING_ROOTS", "STAR_IMPORTED", "DECAY_PARAMETERS",
+    "TRAINING_ROOTS", "STAR_IMPORTED", "DECAY_PARAMETERS", "OPTIMIZER_MODULES",
 ))
 
 
@@ -71,6 +72,8 @@ def _rows() -> Dict[str, Any]:
         (instance_method(name) or (name, ""))[0] for name in rows["FACTORIES_BY_NAME"])
     # the optimizers' own names for their decay (a wrapper that passes one on under another name writes it)
     rows["DECAY_PARAMETERS"] = frozenset(row.weight_decay for row in rows["OPTIMIZERS_BY_NAME"].values() if row.weight_decay)
+    # the modules whose classes ``getattr(module, name)`` can build: every parent of an optimizer's name
+    rows["OPTIMIZER_MODULES"] = frozenset(name.rsplit(".", 1)[0] for name in rows["OPTIMIZERS_BY_NAME"])
     globals().update(rows)
     return rows
 

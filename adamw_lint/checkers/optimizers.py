@@ -305,8 +305,12 @@ class OptimizerChecker(Checker):
         if not _passed_by(outer, bind(args, row.signature).get(row.weight_decay or ""), dict_of):
             return ()
         at = f"line {reached.line}" if local else f"{_shown(reached.module.path)}:{reached.line}"
-        via = Via(f"via {at} → {reached.name}{when}", (), f"the optimizer is built in {at}; change it there, or, where "
-                  "that code must keep offering it (a public API), build the decoupled optimizer here instead")
+        if reached.by_attribute:  # ``getattr(torch.optim, optim_type)``: this call's string names the class
+            via = Via(f"via {at} → {reached.name}{when}", (), f"{reached.named} chooses the class at run time "
+                      f"(getattr at {at}); change the name this call gives it")
+        else:
+            via = Via(f"via {at} → {reached.name}{when}", (), f"the optimizer is built in {at}; change it there, or, where "
+                      "that code must keep offering it (a public API), build the decoupled optimizer here instead")
         finding = self.check_optimizer(row, reached.name, call.func, args, call, scope, via=via)
         return (finding,) if finding else ()
 
