@@ -7,6 +7,7 @@ imports ``inspect``, and a frozen dataclass compiles four or five methods when i
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Callable, Optional, Sequence, Tuple
 
@@ -96,6 +97,13 @@ class Finding(Record):
 
 
 _PLACE = "\x00(\\d+)\x00"  # compiled on first use (re's cache): only a finding with related lines
+
+
+def shown_path(path: str) -> str:
+    """Another file's path as a message shows it (``via utils.py:5``): relative to the working
+    directory when it is inside it, else as it is."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith(os.pardir) else relative
 
 
 def place(index: int) -> str:

@@ -19,7 +19,6 @@ optimizer gets at most one finding per code, naming every penalty's line.
 from __future__ import annotations
 
 import ast
-import os
 import re
 from typing import (AbstractSet, Any, Callable, Dict, FrozenSet, Hashable, Iterable, Iterator, List, Optional,
                     Sequence, Set, Tuple, TypeVar, Union)
@@ -29,7 +28,7 @@ from ..branches import Chosen, chosen_calls, rules_out
 from ..catalog import TrainingOptimizer
 from ..context import ABSENT, HIDDEN, Alternative, dict_uses, given_argument
 from ..files import text_words
-from ..findings import Finding, place
+from ..findings import Finding, place, shown_path
 from ..project import legacy_keras
 from ..records import Record
 from ..scope import Binding, Resolver, Scope, is_parameter, kept_on, names_class, own_nodes, returned_values
@@ -262,7 +261,7 @@ class KerasTfChecker(Checker):
         callee = self.ctx.text(call.func)
         for chosen in self._adaptive_names(given, scope, reached.name):
             name = (f"{reached.name.rsplit('.', 1)[1]}({chosen!r}) (in {callee}, via "
-                    f"{_shown(reached.module.path)}:{reached.line})")
+                    f"{shown_path(reached.module.path)}:{reached.line})")
             self.optimizers.setdefault(id(given), _Optimizer(given, name, [], [], trained_in=scope))
         return ()
 
@@ -1249,7 +1248,7 @@ class KerasTfChecker(Checker):
         step = self._per_run("keras_tf step", self._step, node, scope)
         for module in step.entered:  # where another module's sites are shown, and its scopes
             if id(module.resolver.module) not in self._paths:
-                self._paths[id(module.resolver.module)] = _shown(module.path)
+                self._paths[id(module.resolver.module)] = shown_path(module.path)
                 self._foreign.append(module.resolver)
         return step
 
@@ -1443,7 +1442,7 @@ def _trains_parameters(module, node: ast.AST) -> Dict[str, List[_Trained]]:
             names = [ctx.qualname(construction.func, scope)] + [a.qualname for a in ctx.alternatives(construction.func, scope)]
             built = next((n for n in names if n in adaptive), None)
             if built is not None:
-                where = f"{_shown(module.path)}:{construction.lineno}"
+                where = f"{shown_path(module.path)}:{construction.lineno}"
                 found.setdefault(function.name, []).append(
                     (call.args[0].id, tuple(params), built, where, chosen))
     return found
@@ -1459,11 +1458,6 @@ def _merge(into: set, merged: set, part: _Inert) -> None:
             merged.add(id(part))
             into |= part.ids
             stack.extend(part.parts)
-
-
-def _shown(path: str) -> str:
-    relative = os.path.relpath(path)
-    return path if relative.startswith(os.pardir) else relative
 
 
 def _context(scope: Scope, members: Optional[ClassMembers] = None) -> Tuple[str, int]:

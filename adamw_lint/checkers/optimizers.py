@@ -10,7 +10,6 @@ and reports each coupled configuration, with a fix plan when fixes are wanted.
 from __future__ import annotations
 
 import ast
-import os
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .. import catalog, ruled_out
@@ -19,7 +18,7 @@ from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signatur
 from ..context import (ABSENT, HIDDEN, REMOVED, Alternative, Args, Bound, Context, ParamGroup,
                        SuperInit, bind, dict_uses, given_argument, key_defs, parameter_keys)
 from ..defaults import default_note
-from ..findings import Edit, Finding, Fix, place
+from ..findings import Edit, Finding, Fix, place, shown_path
 from ..records import Record
 from ..summaries import Reach, method_parameters
 from ..scope import Resolver, Scope, is_parameter, is_unknown, kept_on, nonlocal_names
@@ -243,7 +242,7 @@ class OptimizerChecker(Checker):
             return ()
         callee = self.ctx.text(call.func)
         if choice.where:
-            at = f"{_shown(choice.where)}:{choice.expr.lineno}"
+            at = f"{shown_path(choice.where)}:{choice.expr.lineno}"
             via = Via(f"{callee} may be {choice.qualname}, named at {at}", (), f"the class is chosen at {at}; change it there")
         elif _within(choice.expr, call.func):  # (A if c else B)(...), L(A)(...): the class is named here
             chooser = _name_given(self.ctx, choice.expr, scope)
@@ -304,7 +303,7 @@ class OptimizerChecker(Checker):
         # its construction, in its own module
         if not _passed_by(outer, bind(args, row.signature).get(row.weight_decay or ""), dict_of):
             return ()
-        at = f"line {reached.line}" if local else f"{_shown(reached.module.path)}:{reached.line}"
+        at = f"line {reached.line}" if local else f"{shown_path(reached.module.path)}:{reached.line}"
         if reached.by_attribute:  # ``getattr(torch.optim, optim_type)``: this call's string names the class
             via = Via(f"via {at} → {reached.name}{when}", (), f"{reached.named} chooses the class at run time "
                       f"(getattr at {at}); change the name this call gives it")
@@ -547,12 +546,6 @@ def _only_spread_hides(bound: Bound, switch: Optional[str]) -> bool:
     a ``*args`` that may reach its position)."""
     index = bound.sig.index(switch) if switch else None
     return bound.args.spread is not None and not (bound.args.open_positional and index is not None)
-
-
-def _shown(path: str) -> str:
-    """A path as messages show it: relative to the working directory when it is inside it."""
-    relative = os.path.relpath(path)
-    return path if relative.startswith(os.pardir) else relative
 
 
 def _forwarded(reached: Reach, outer: Args,
