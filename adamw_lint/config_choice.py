@@ -299,19 +299,28 @@ def config_key(ctx: "Context", expr: ast.expr, scope: Scope, depth: int = 0) -> 
         inner = config_key(ctx, *reached, depth + 1)
         return (inner[0], inner[1] or folded) if inner else None
     parts: List[str] = []
+    holder: Optional[ast.expr] = None  # what the name at the base is read through
     while True:
         if isinstance(expr, ast.Attribute):
             parts.append(expr.attr)
-            expr = expr.value
+            holder, expr = expr, expr.value
         elif isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant) and isinstance(expr.slice.value, str):
             parts.append(expr.slice.value)
-            expr = expr.value
+            holder, expr = expr, expr.value
         elif (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "get"
               and expr.args and isinstance(expr.args[0], ast.Constant) and isinstance(expr.args[0].value, str)):
             parts.append(expr.args[0].value)
-            expr = expr.func.value
+            holder, expr = expr, expr.func.value
         else:
             break
+    member = ctx.members.self_attribute(holder, scope) if isinstance(holder, ast.Attribute) else None
+    if member is not None:  # ``self.cfg.optim.name`` in a method: the config is ``self.cfg``, its keys ``optim.name``
+        parts.pop()
+        stored = ctx.members.values(*member)
+        if not parts:  # ``self.optimizer``: what the class family stores there, when that is one config value
+            value = stored[0] if len(stored) == 1 else None
+            inner = config_key(ctx, *value, depth + 1) if value is not None and isinstance(value[0], ast.expr) else None
+            return (inner[0], inner[1] or folded) if inner else None
     if not parts or not isinstance(expr, ast.Name):
         return None
     return tuple(reversed(parts)), folded

@@ -465,3 +465,49 @@ def test_a_config_with_more_outer_keys_than_the_code_reads_is_matched(tmp_path, 
     files = {"proj/train.py": textwrap.dedent(CODE), path: config}
     result = run_cli("check", "-q", ".", cwd=git_repository(tmp_path, files))
     assert [line[1] for line in _lines(result)] == ["AWL101"] and result.stdout.startswith(path), result.stdout
+
+
+# a trainer class: the config is kept on ``self`` (``self.cfg``), or one value of it is
+TRAINER = """
+import torch
+
+class Trainer:
+    def __init__(self, cfg, name, model):
+        self.cfg = cfg
+        self.opt_name = cfg.optim.name
+        self.wd = cfg.optim.weight_decay
+        self.given = name
+        self.model = model
+
+    def build(self):
+        return getattr(torch.optim, self.cfg.optim.name)(self.model.parameters(), weight_decay=self.cfg.optim.weight_decay)
+
+    def build_stored(self):
+        return getattr(torch.optim, self.opt_name)(self.model.parameters(), weight_decay=self.wd)
+
+    def build_given(self):
+        return getattr(torch.optim, self.given)(self.model.parameters(), weight_decay=1e-4)
+"""
+
+
+@pytest.mark.parametrize("method", ["build", "build_stored"])
+def test_a_config_a_trainer_keeps_on_self_is_read_by_its_keys_below_the_attribute(tmp_path, method):
+    code = TRAINER.split("    def build")[0] + "    def " + next(
+        part for part in TRAINER.split("    def ")[1:] if part.startswith(method + "(self)"))
+    repository = git_repository(tmp_path, {"proj/train.py": textwrap.dedent(code),
+                                           "configs/a.yaml": "optim:\n  name: Adam\n  weight_decay: 0.0001\n",
+                                           "configs/b.yaml": "optim:\n  name: AdamW\n  weight_decay: 0.05\n",
+                                           "configs/c.yaml": "optim:\n  name: Adam\n  weight_decay: 0.0\n"})
+    result = run_cli("check", "-q", ".", cwd=repository)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [["configs/a.yaml:2:9:", "AWL101"]]
+    assert "which builds the class optim.name names" in result.stdout
+
+
+def test_an_attribute_that_holds_no_config_value_is_not_a_configs_key(tmp_path):
+    # ``self.given`` is what a caller passed; ``self.cfg`` is not a key of the config it holds
+    code = TRAINER.split("    def build(self)")[0] + "    def " + TRAINER.split("    def ")[-1]
+    repository = git_repository(tmp_path, {"proj/train.py": textwrap.dedent(code),
+                                           "configs/a.yaml": "given: Adam\n", "configs/b.yaml": "cfg:\n  optim: Adam\n"})
+    result = run_cli("check", "-q", ".", cwd=repository)
+    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
