@@ -9,7 +9,7 @@ It never decides what is a finding: that belongs to the checkers.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Hashable, List, Optional, Sequence, Set, Tuple
 
 from .catalog import COUPLED, DECOUPLED, OPTIMIZERS_BY_NAME, Signature
 from .catalog.conventions import LAZY_CALLS
@@ -141,7 +141,7 @@ class Context:
         self._callers: Optional[Dict[str, List[Tuple[ast.Call, Scope]]]] = None  # callee's name → the calls
         self._runs: Dict[str, Dict[int, List[Tuple[ast.Call, Scope]]]] = {}  # ``_calls_to``
         self._passed: Dict[Tuple[int, str], List[Tuple[ast.expr, Scope, ast.Call]]] = {}
-        self._uses: Dict[str, Optional[List[Optional[ast.ClassDef]]]] = {}  # ``attribute_uses``
+        self._uses: Dict[Hashable, Optional[List[Optional[ast.ClassDef]]]] = {}  # ``attribute_uses``, ``attribute_stores``
         self._conditional: Dict[int, Tuple[Tuple[int, int], Scope]] = {}  # id of a value a fill may set → where
         self._filled_names: Dict[int, int] = {}  # id of a scope's ``dict_uses`` → how many of its names are filled
         self._fill_answers: Dict[int, Optional[Tuple[Dict[str, ast.expr], bool]]] = {}  # id of a read → ``_filled``
@@ -189,7 +189,40 @@ class Context:
         return home[1] if home is not None and home[0] is expr else scope
 
     def literal(self, expr: ast.expr, scope: Scope) -> object:
-        return self.resolver.literal(expr, self.home(expr, scope))
+        home = self.home(expr, scope)
+        value = self.resolver.literal(expr, home)
+        if is_unknown(value) and isinstance(expr, ast.Attribute):
+            stored = self.stored_value(expr, home)  # ``self.weight_decay = 0.0``, read in another method
+            if stored is not None:
+                return self.resolver.literal(*stored)
+        return value
+
+    def stored_value(self, attribute: ast.Attribute, scope: Scope) -> Optional[Tuple[ast.expr, Scope]]:
+        """What ``self.<attr>`` holds in a method when the module stores an attribute of that name
+        once on an instance of the class's lineage (a sibling's own ``self`` is another object), in
+        a method, with no class-level value and no ``setattr``, ``vars`` or ``__dict__``: the value
+        stored. Other modules of the project are not read for it."""
+        if not isinstance(attribute.ctx, ast.Load):
+            return None
+        member = self.members.self_attribute(attribute, scope)
+        if member is None:
+            return None
+        cls, attr = member
+        stored, lineage = self.members.lineage_values(cls, attr), self.members.lineage(cls)
+        stores = self.attribute_stores(attr)
+        if len(stored) != 1 or stores is None or len([c for c in stores if c is None or any(c is l for l in lineage)]) != 1:
+            return None  # stored again, or on another object (``u.weight_decay = 1e-2``), or by name
+        if any(s is None or attr in s.bindings for s in map(self.resolver.scope_of, lineage)):
+            return None  # a class-level value beside the instance's
+        return stored[0]
+
+    def attribute_stores(self, attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
+        """``attribute_uses`` for a value no read can change (a number, a string): only the stores
+        count, and what else may store it (``setattr``, ``vars``, ``__dict__``, a ``del``)."""
+        key = (attr, "stores")
+        if key not in self._uses:
+            self._uses[key] = _attribute_uses(self.resolver.module.node, attr, reads_change=False)
+        return self._uses[key]
 
     def follow(self, expr: ast.expr, scope: Scope) -> Tuple[ast.expr, Scope]:
         return self.resolver.follow(expr, self.home(expr, scope))
@@ -726,8 +759,9 @@ class Context:
 _BY_NAME = frozenset({"setattr", "getattr", "delattr"})  # what they reach by its name may be changed
 
 
-def _attribute_uses(module: Optional[ast.AST], attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
-    """``Context.attribute_uses``, over the module's tree (comments and strings are not code)."""
+def _attribute_uses(module: Optional[ast.AST], attr: str, reads_change: bool = True) -> Optional[List[Optional[ast.ClassDef]]]:
+    """``Context.attribute_uses``, over the module's tree (comments and strings are not code);
+    ``reads_change=False``: ``Context.attribute_stores``."""
     stores: List[Optional[ast.ClassDef]] = []
     stack: List[Tuple[ast.AST, Optional[ast.AST], Optional[ast.ClassDef]]] = [(module, None, None)] if module else []
     while stack:
@@ -738,7 +772,7 @@ def _attribute_uses(module: Optional[ast.AST], attr: str) -> Optional[List[Optio
                 stores.append(cls if receiver == "self" else None)
             elif isinstance(node.ctx, ast.Del):
                 return None
-            elif not (isinstance(parent, ast.keyword) and parent.arg is None or read_only(parent)
+            elif reads_change and not (isinstance(parent, ast.keyword) and parent.arg is None or read_only(parent)
                       or isinstance(parent, ast.Attribute) and parent.attr in DICT_READS  # ``x.kw.get(…)``
                       or isinstance(parent, ast.Subscript) and parent.value is node and isinstance(parent.ctx, ast.Load)):
                 return None  # ``x.kw[k] = …``, ``x.kw.update(…)``, ``kw = x.kw``, ``f(x.kw)``

@@ -32,34 +32,17 @@ def default_note(ctx: Context, expr: object, scope: Scope) -> str:
         found = _parameter_default(ctx, expr, scope)
     elif isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
         found = _option_default(ctx, expr, scope) or _field_default(ctx, expr, scope) or _stored_default(ctx, expr, scope)
+        stored = ctx.stored_value(expr, scope) if not found else None
+        if stored is not None and isinstance(stored[0], ast.Constant):  # the value itself, not a default
+            return f" (= {ctx.text(stored[0])}, stored at line {stored[0].lineno})"
     return f" (default {found})" if found else ""
 
 
 def _stored_default(ctx: Context, attribute: ast.Attribute, scope: Scope) -> Optional[str]:
     """``self.<attr>`` that the class lineage stores once, from a parameter with a default
     (``self.weight_decay = weight_decay`` in ``__init__(self, weight_decay=0.0)``)."""
-    member = ctx.members.self_attribute(attribute, scope)
-    stored = ctx.members.lineage_values(*member) if member is not None else []
-    if len(stored) != 1 or not isinstance(stored[0][0], ast.Name) or _stores_of(ctx, attribute.attr) != 1:
-        return None  # stored again, or elsewhere (``u.weight_decay = 1e-2``, ``setattr``)
-    return _parameter_default(ctx, stored[0][0], stored[0][1])
-
-
-def _stores_of(ctx: Context, attr: str) -> int:
-    """How many statements of the module store or delete an attribute named ``attr`` on any
-    object (a ``setattr``, ``vars`` or ``__dict__`` in the module counts as many)."""
-    module = ctx.resolver.module.node
-
-    def count() -> int:
-        stores = 0
-        for node in ast.walk(module):  # type: ignore[arg-type]
-            if isinstance(node, ast.Attribute) and (node.attr == attr and not isinstance(node.ctx, ast.Load)
-                                                    or node.attr == "__dict__") \
-                    or isinstance(node, ast.Name) and node.id in ("setattr", "vars"):
-                stores += 1 if isinstance(node, ast.Attribute) and node.attr == attr else 2
-        return stores
-
-    return kept_on(module, "_stores_of", attr, count)  # type: ignore[arg-type]
+    stored = ctx.stored_value(attribute, scope)  # not stored again, nor elsewhere (``u.weight_decay = 1e-2``, ``setattr``)
+    return _parameter_default(ctx, *stored) if stored is not None and isinstance(stored[0], ast.Name) else None
 
 
 def _only(ctx: Context, name: ast.Name, scope: Scope) -> Optional[Binding]:

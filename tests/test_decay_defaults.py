@@ -145,6 +145,59 @@ def test_an_attribute_stored_from_a_parameter_names_its_default(store, note):
     assert f"weight_decay=self.weight_decay{note})" in finding.message
 
 
+# a constant the class keeps on ``self``: the value itself, where nothing else in the module may set it
+_KEPT = """\
+    import torch
+
+    class Trainer:
+        def __init__(self, model):
+            self.model = model
+            self.weight_decay = 1e-4
+            self.decoupled = False
+            self.name = "Adam"
+
+        def build(self):
+            return torch.optim.Adam(self.model.parameters(), weight_decay=self.weight_decay,
+                                    decoupled_weight_decay=self.decoupled)
+
+        def by_name(self):
+            return getattr(torch.optim, self.name)(self.model.parameters(), weight_decay=1e-4)
+
+    class Other:  # a sibling's own ``self`` is another object
+        def __init__(self):
+            self.weight_decay = 0.5
+    """
+
+
+def test_a_constant_kept_on_self_is_the_value():
+    found = analyze_source(textwrap.dedent(_KEPT))
+    assert [(f.line, f.code) for f in found] == [(11, "AWL101"), (15, "AWL101")]
+    assert "weight_decay=self.weight_decay (= 1e-4, stored at line 6)) adds L2 to the gradient (coupled), not" in found[0].message
+    assert "torch.optim.Adam" in found[1].message
+    assert analyze_source(textwrap.dedent(_KEPT).replace("= 1e-4", "= 0.0").replace("weight_decay=1e-4", "weight_decay=0.0")) == []
+    assert [f.line for f in analyze_source(textwrap.dedent(_KEPT).replace("self.decoupled = False", "self.decoupled = True"))] == [15]
+
+
+@pytest.mark.parametrize("change", [
+    # stored again, by the class or on another object, by name, or at class level
+    "\n    def reset(self):\n        self.weight_decay = 1e-4\n",
+    "\n    def tune(self, other):\n        other.weight_decay = 1e-4\n",
+    "\n    def tune(self):\n        setattr(self, 'weight_decay', 1e-4)\n",
+    "\n    weight_decay = 1e-4\n",
+])
+def test_a_constant_kept_on_self_that_may_change_is_not_taken_for_the_value(change):
+    zero = textwrap.dedent(_KEPT).replace("= 1e-4", "= 0.0").replace("weight_decay=1e-4", "weight_decay=0.0") \
+        .replace(",\n                                decoupled_weight_decay=self.decoupled", "")
+    found = analyze_source(_inject(zero, change))
+    assert [f.code for f in found if "weight_decay=self.weight_decay) adds L2 to the gradient (coupled) if it is non-zero"
+            in f.message] == ["AWL101"]
+
+
+def _inject(source: str, member: str) -> str:
+    """``member`` (indented for a class body) added to ``Trainer``."""
+    return source.replace("\n    def build(self):", member.rstrip("\n") + "\n\n    def build(self):", 1)
+
+
 def test_a_literal_needs_no_note():
     finding = _one("import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4)\n")
     assert "(default" not in finding.message and finding.fix.description.endswith("AdamW")
