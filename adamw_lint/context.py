@@ -212,7 +212,7 @@ class Context:
         stores = self.attribute_stores(attr)
         if len(stored) != 1 or stores is None or len([c for c in stores if c is None or any(c is l for l in lineage)]) != 1:
             return None  # stored again, or on another object (``u.weight_decay = 1e-2``), or by name
-        if any(s is None or attr in s.bindings for s in map(self.resolver.scope_of, lineage)):
+        if any(_class_level(c, attr) for c in lineage):
             return None  # a class-level value beside the instance's
         return stored[0]
 
@@ -757,6 +757,18 @@ class Context:
 
 
 _BY_NAME = frozenset({"setattr", "getattr", "delattr"})  # what they reach by its name may be changed
+
+
+def _class_level(cls: ast.ClassDef, name: str) -> bool:
+    """Whether the body of ``cls`` binds ``name`` itself (a class attribute, a method, a nested
+    class), read from its statements: the resolver need not have entered it."""
+    for stmt in cls.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if stmt.name == name:
+                return True
+        elif any(isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load) for node in ast.walk(stmt)):
+            return True
+    return False
 
 
 def _attribute_uses(module: Optional[ast.AST], attr: str, reads_change: bool = True) -> Optional[List[Optional[ast.ClassDef]]]:

@@ -27,7 +27,6 @@ from . import catalog, ruled_out
 from .checkers import CHECKERS
 from .checkers.base import Checker
 from .branches import constant_defaults
-from .catalog import Signature
 from .context import ABSENT, Context, SuperInit, bind
 from .files import physical_lines
 from .findings import Finding, Span
@@ -37,7 +36,7 @@ from .prefilter import (
     may_contain_text, may_hold_or_train_elsewhere_text, may_reach_findings,
 )
 from .project_index import ProjectIndex
-from .summaries import Module, Reach, callable_reach, method_reach
+from .summaries import Module, Reach, callable_reach, first_parameter, method_reach, signature_of
 from .scope import Binding, Resolver, Scope, kept_on, names_class
 
 def _routes() -> Tuple[Dict[str, List[Tuple[int, object]]], Dict[str, List[int]]]:
@@ -415,37 +414,53 @@ def _local_reach(resolver: Resolver, func: ast.Name, scope: Scope, lines: Sequen
 def _method_reach(ctx: Context, func: ast.Attribute, scope: Scope, project: Optional[ProjectIndex],
                   methods: Dict[Tuple[int, str], Optional[Reach]]) -> Optional[Reach]:
     """What ``self.<name>(…)`` constructs (BasicSR's ``self.get_optimizer(optim_type, params,
-    **train_opt["optim_g"])``): the one method it runs in this module's class lineage, or, where
-    that lineage defines none, the method a base class of another module of the project defines.
-    Computed once per class and name (``methods``)."""
+    **train_opt["optim_g"])``), where which method runs is known: the one method ``name`` of the
+    class and its bases of this module, with no override in a subclass here and none in a base
+    class of another module of the project; or, where this module defines none, the one a base
+    class of another module defines. Computed once per class and name (``methods``)."""
     member = ctx.members.self_attribute(func, scope)
-    if member is None:
+    if member is None or not _own_self(ctx, func.value, scope):  # type: ignore[arg-type]
         return None
     cls, name = member
     if (id(cls), name) not in methods:
-        run = ctx.members.methods_run(cls, name)
-        found: Optional[Tuple[Module, ast.AST]] = None
-        if len(run) == 1:
-            found = Module("", "", ctx.resolver, ctx.lines), run[0]
-        elif not run and project is not None:
-            found = _inherited_method(ctx, cls, name, project)
-        methods[(id(cls), name)] = method_reach(*found) if found is not None else None  # type: ignore[arg-type]
+        own, below = ctx.members.definitions(cls, name)
+        found: Optional[Reach] = None
+        if not below and len(own) == 1:
+            found = method_reach(Module("", "", ctx.resolver, ctx.lines), own[0])
+            if found is not None and project is not None and _inherited_methods(ctx, cls, name, project, trains=False):
+                found = None  # a base class of another module may come first in the MRO
+        elif not below and not own and project is not None:
+            inherited = _inherited_methods(ctx, cls, name, project, trains=True)
+            if len(inherited) == 1 and len(_inherited_methods(ctx, cls, name, project, trains=False)) == 1:
+                found = method_reach(*inherited[0])
+        methods[(id(cls), name)] = found
     return methods[(id(cls), name)]
 
 
-def _inherited_method(ctx: Context, cls: ast.ClassDef, name: str, project: ProjectIndex) -> Optional[Tuple[Module, ast.AST]]:
-    """The method ``name`` of the one base class of another module of the project that ``cls`` or
-    a base of it here names, where that class defines it itself."""
-    module = ctx.resolver.module
-    bases = [base for c in (cls, *ctx.members.bases(cls)) for base in c.bases]
-    found = [definition for base in bases for qualname in [ctx.resolver.qualname(base, module)] if qualname
-             for definition in [project.definition(qualname, trains=True)] if definition is not None
-             and isinstance(definition[1], ast.ClassDef)]
-    if len(found) != 1:
-        return None
-    defined, base_class = found[0]
-    own = [s for s in base_class.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == name]  # type: ignore[attr-defined]
-    return (defined, own[0]) if len(own) == 1 else None
+def _own_self(ctx: Context, receiver: ast.expr, scope: Scope) -> bool:
+    """Whether ``receiver`` is the first parameter of the method it is read in (or of the method a
+    closure reading it is in), as the method was called: not rebound, nor a nested def's own."""
+    binding = ctx.reaching(receiver, scope) if isinstance(receiver, ast.Name) else None
+    if binding is None or binding.scope.parent is None or not isinstance(binding.scope.parent.node, ast.ClassDef):
+        return False
+    method = binding.scope.node
+    return isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and binding.pos == (method.lineno, method.col_offset) \
+        and first_parameter(method) == receiver.id  # type: ignore[union-attr]
+
+
+def _inherited_methods(ctx: Context, cls: ast.ClassDef, name: str, project: ProjectIndex,
+                       trains: bool) -> List[Tuple[Module, ast.AST]]:
+    """The methods ``name`` that the base classes of other modules of the project, named by
+    ``cls`` or a base of it here, define themselves (``trains``: only in modules that name an
+    optimizer or build one by name, where a construction can be)."""
+    found = []
+    for base, scope in ctx.members.foreign_bases(cls):
+        qualname = ctx.resolver.qualname(base, scope)
+        definition = project.definition(qualname, trains=trains, built=not trains) if qualname else None
+        if definition is not None and isinstance(definition[1], ast.ClassDef):
+            found += [(definition[0], s) for s in definition[1].body
+                      if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == name]
+    return found
 
 
 def _named_classes(ctx: Context, call: ast.Call, scope: Scope, reached: Reach) -> List[Reach]:
@@ -453,7 +468,7 @@ def _named_classes(ctx: Context, call: ast.Call, scope: Scope, reached: Reach) -
     for each class the strings ``call`` may give it name (``get_optimizer("Adam", …)``), chosen
     when the parameter is that string."""
     assert reached.params is not None
-    given = bind(ctx.call_args(call, scope), Signature.parse(ast.unparse(reached.params))).get(reached.named)
+    given = bind(ctx.call_args(call, scope), signature_of(reached.params)).get(reached.named)
     default = constant_defaults(reached.params).get(reached.named, ...)
     if isinstance(given, ast.expr):
         names = ctx.strings(given, scope)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import ast
 import collections
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import catalog
 from .branches import Chosen, chosen_calls
@@ -205,6 +205,15 @@ def stored_parameters(init: ast.FunctionDef) -> Iterator[Tuple[str, str]]:
                 yield one.attr, given.id
 
 
+def signature_of(params: ast.arguments) -> catalog.Signature:
+    """What a def's parameters are, as a catalog row's signature: once per ``ast.arguments`` (every
+    call of a wrapper binds its arguments to them)."""
+    found = getattr(params, "_signature", None)
+    if found is None:
+        found = params._signature = catalog.Signature.parse(ast.unparse(params))  # type: ignore[attr-defined]
+    return found
+
+
 def method_reach(module: Module, method: Function) -> Optional[Reach]:
     """What a method constructs, as ``self.<name>(…)`` calls it: its parameters after ``self``
     (all of a ``@staticmethod``'s)."""
@@ -212,7 +221,9 @@ def method_reach(module: Module, method: Function) -> Optional[Reach]:
 
 
 def _without_self(params: ast.arguments) -> ast.arguments:
-    return ast.arguments(posonlyargs=[], args=params.args[1:], vararg=params.vararg, kwonlyargs=params.kwonlyargs,
+    """The parameters after the first (``self``, positional-only too: ``def m(self, /, lr)``)."""
+    posonly, positional = (params.posonlyargs[1:], params.args) if params.posonlyargs else ([], params.args[1:])
+    return ast.arguments(posonlyargs=posonly, args=positional, vararg=params.vararg, kwonlyargs=params.kwonlyargs,
                          kw_defaults=params.kw_defaults, kwarg=params.kwarg, defaults=params.defaults)
 
 
@@ -220,7 +231,7 @@ def _function(module: Module, node, params: ast.arguments) -> Optional[Reach]:
     if module.resolver.scope_of(node) is None:
         return None  # a body the resolver did not enter names no optimizer
     inside = _calls_by_function(module.resolver).get(id(node), [])
-    built = [(call, name, "") for call, scope in inside
+    built = [(call, name, "", 0) for call, scope in inside
              for name in [module.resolver.qualname(call.func, scope)] if name in catalog.OPTIMIZERS_BY_NAME]
     built += [(call, *by_name) for call, scope in inside for by_name in [_built_by_name(module.resolver, call, scope, node)]
               if by_name is not None]
@@ -229,8 +240,8 @@ def _function(module: Module, node, params: ast.arguments) -> Optional[Reach]:
     # what the branch of each construction requires of the function's strings (``if name ==
     # "adam": return Adam(params, **kw)``, ``elif name == "rmsprop": …``)
     required = chosen_calls(node, [a.arg for a in (*params.posonlyargs, *params.args)])
-    branches = [Reach(name, module, call, params, call.lineno, named=named, by_attribute=bool(named),
-                      chosen=required.get(id(call), (call, ()))[1]) for call, name, named in built]
+    branches = [Reach(name, module, call, params, line or call.lineno, named=named, by_attribute=bool(named),
+                      chosen=required.get(id(call), (call, ()))[1]) for call, name, named, line in built]
     if len(branches) == 1:
         return branches[0]
     if not all(branch.chosen or branch.by_attribute for branch in branches):
@@ -238,11 +249,11 @@ def _function(module: Module, node, params: ast.arguments) -> Optional[Reach]:
     return branches[0]._replace(branches=tuple(branches))  # a dispatcher: each a branch
 
 
-def _built_by_name(resolver: Resolver, call: ast.Call, scope: Scope, function: Function) -> Optional[Tuple[str, str]]:
-    """``(module, parameter)`` where ``call`` builds ``getattr(<module>, <parameter>)`` of an
-    optimizer module (``torch.optim``), directly or through the one binding of a name that reaches
-    it (``cls = getattr(torch.optim, name)``; ``cls(params, **kw)``), with ``function``'s own
-    parameter as its caller passed it: that caller's string names the class."""
+def _built_by_name(resolver: Resolver, call: ast.Call, scope: Scope, function: Function) -> Optional[Tuple[str, str, int]]:
+    """``(module, parameter, line of the getattr)`` where ``call`` builds ``getattr(<module>,
+    <parameter>)`` of an optimizer module (``torch.optim``), directly or through the one binding
+    of a name that reaches it (``cls = getattr(torch.optim, name)``; ``cls(params, **kw)``), with
+    ``function``'s own parameter as its caller passed it: that caller's string names the class."""
     callee: ast.expr = call.func
     if isinstance(callee, ast.Name):
         bindings = resolver.reaching_all(callee, scope)
@@ -259,7 +270,7 @@ def _built_by_name(resolver: Resolver, call: ast.Call, scope: Scope, function: F
     binding = resolver.reaching(callee.args[1], scope)
     if binding is None or binding.scope.node is not function or binding.pos != (function.lineno, function.col_offset):
         return None  # not the parameter as the caller passed it
-    return owner, callee.args[1].id
+    return owner, callee.args[1].id, callee.lineno
 
 
 def _calls_by_function(resolver: Resolver) -> Dict[int, List[Tuple[ast.Call, Scope]]]:
@@ -327,6 +338,10 @@ class ClassMembers:
         self._members: Dict[int, Dict[str, List[Value]]] = {}  # id of a family's first class → attr → values
         self._links: Optional[Tuple[Dict[int, List[ast.ClassDef]], Dict[int, List[ast.ClassDef]]]] = None
         self._runs: Dict[Tuple[int, str], List[Function]] = {}  # ``methods_run``
+        self._defined: Optional[Dict[str, List[Tuple[ast.ClassDef, Function]]]] = None  # method name → its defs
+        self._ancestors: Dict[int, FrozenSet[int]] = {}
+        self._foreign: Dict[int, Tuple[Tuple[ast.expr, Scope], ...]] = {}  # ``foreign_bases``
+        self._defined_in: Optional[Dict[int, Scope]] = None  # id of a class → the scope it is defined in
 
     def self_attribute(self, node: ast.expr, scope: Scope) -> Optional[Tuple[ast.ClassDef, str]]:
         """``(class, attr)`` when ``node`` reads ``self.<attr>`` in a method of ``class``."""
@@ -374,9 +389,66 @@ class ClassMembers:
         if key not in self._runs:
             bases = self.bases(cls)
             found = next((own for c in (cls, *bases) for own in [_methods_named(c, name)] if own), [])
-            below = [c for c in self._related(cls, both=False) if c is not cls and id(c) not in {id(b) for b in bases}]
-            self._runs[key] = found + [m for c in below for m in _methods_named(c, name)]
+            self._runs[key] = found + self._overrides(cls, name)
         return self._runs[key]
+
+    def definitions(self, cls: ast.ClassDef, name: str) -> Tuple[List[Function], List[Function]]:
+        """Every method ``name`` of ``cls`` and its bases of this module (a diamond's too: which one
+        the MRO runs is not the first met depth first), and the overrides of its subclasses here.
+        Read from an index of the module's methods by name: a call of each method of each class in
+        a chain of thousands stays near-linear."""
+        above = self.ancestors(cls)
+        defined = self._methods_by_name().get(name, ())
+        return [m for c, m in defined if c is cls or id(c) in above], self._overrides(cls, name)
+
+    def _overrides(self, cls: ast.ClassDef, name: str) -> List[Function]:
+        return [m for c, m in self._methods_by_name().get(name, ()) if c is not cls and id(cls) in self.ancestors(c)]
+
+    def _methods_by_name(self) -> Dict[str, List[Tuple[ast.ClassDef, Function]]]:
+        if self._defined is None:
+            self._defined = {}
+            for cls, _ in sorted(self.resolver.classes, key=lambda pair: (pair[0].lineno, pair[0].col_offset)):
+                for method in cls.body:
+                    if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        self._defined.setdefault(method.name, []).append((cls, method))
+        return self._defined
+
+    def ancestors(self, cls: ast.ClassDef) -> FrozenSet[int]:
+        """The ids of ``cls``'s bases of this module, transitively (each class's once per module)."""
+        self._ancestry(cls)
+        return self._ancestors[id(cls)]
+
+    def foreign_bases(self, cls: ast.ClassDef) -> Tuple[Tuple[ast.expr, Scope], ...]:
+        """The base expressions of ``cls`` and of its bases of this module that name no class of
+        this module (``RemoteBase`` of ``from .remote import RemoteBase``, ``nn.Module``), each
+        with the scope it is read in, each once."""
+        self._ancestry(cls)
+        return self._foreign[id(cls)]
+
+    def _ancestry(self, cls: ast.ClassDef) -> None:
+        parents, _ = self._inheritance()
+        known, foreign, started = self._ancestors, self._foreign, set()
+        stack: List[Tuple[ast.ClassDef, bool]] = [(cls, False)]
+        while stack:  # depth first, a class after its bases; one met again on its own way up (a cycle) adds nothing
+            current, ready = stack.pop()
+            if id(current) in known:
+                continue
+            if ready:
+                above = parents.get(id(current), [])
+                known[id(current)] = frozenset().union(*(known.get(id(p), frozenset()) | {id(p)} for p in above))
+                scope = self._scopes().get(id(current))
+                own = tuple((b, scope) for b in current.bases if scope is not None and self._local_class(b, scope) is None)
+                foreign[id(current)] = tuple({id(b): (b, s) for b, s in (*own, *(f for p in above for f in foreign.get(id(p), ())))}.values())
+            elif id(current) not in started:
+                started.add(id(current))
+                stack.append((current, True))
+                stack.extend((p, False) for p in parents.get(id(current), []) if id(p) not in known)
+
+    def _scopes(self) -> Dict[int, Scope]:
+        """The scope each class of the module is defined in."""
+        if self._defined_in is None:
+            self._defined_in = {id(c): scope for c, scope in self.resolver.classes}
+        return self._defined_in
 
     def bases(self, cls: ast.ClassDef) -> List[ast.ClassDef]:
         """``cls``'s bases of this module, transitively: depth first, left to right, each once."""
@@ -396,14 +468,15 @@ class ClassMembers:
         """``both``: every class reached through bases and subclasses alike; else the bases
         upwards, then the subclasses downwards."""
         parents, children = self._inheritance()
-        found = [cls]
+        found, seen = [cls], {id(cls)}
         for links in [(parents, children)] if both else [(parents,), (children,)]:
             stack = [cls]
             while stack:
                 current = stack.pop()
                 for link in links:
                     for other in link.get(id(current), []):
-                        if not any(other is c for c in found):
+                        if id(other) not in seen:
+                            seen.add(id(other))
                             found.append(other)
                             stack.append(other)
         found.sort(key=lambda c: (c.lineno, c.col_offset))
@@ -442,7 +515,7 @@ class ClassMembers:
                 if class_scope is not None:
                     members.setdefault(method.name, []).append((method, class_scope))
                 scope = self.resolver.scope_of(method)
-                receiver = _first_parameter(method)
+                receiver = first_parameter(method)
                 if scope is None or receiver is None:
                     continue  # a body the resolver skipped holds nothing the checkers follow
                 inner: Dict[int, Scope] = {}  # a statement of a def nested in the method → that def's scope
@@ -509,7 +582,8 @@ def container_fills(node: ast.AST) -> List[Tuple[ast.expr, ast.expr]]:
     return []
 
 
-def _first_parameter(function: Function) -> Optional[str]:
+def first_parameter(function: Function) -> Optional[str]:
+    """The parameter a method is called through (``self``, ``cls``); None for a ``@staticmethod``."""
     if _static(function):
         return None
     params = [*function.args.posonlyargs, *function.args.args]
@@ -544,10 +618,10 @@ def _method_of(scope: Scope, receiver: str) -> Optional[ast.ClassDef]:
     if scope is None or scope.parent is None or not isinstance(scope.parent.node, ast.ClassDef):
         return None
     function = scope.node
-    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or _first_parameter(function) != receiver:
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or first_parameter(function) != receiver:
         return None
     return scope.parent.node
 
 
-__all__ = ("ClassMembers", "Module", "Reach", "callable_reach", "method_parameters", "method_reach", "named_reach",
+__all__ = ("ClassMembers", "Module", "Reach", "callable_reach", "first_parameter", "method_parameters", "method_reach", "named_reach", "signature_of",
            "stored_parameters")

@@ -193,6 +193,27 @@ def test_a_constant_kept_on_self_that_may_change_is_not_taken_for_the_value(chan
             in f.message] == ["AWL101"]
 
 
+def test_a_base_class_whose_body_names_nothing_relevant_still_says_it_keeps_no_value():
+    # pygod's Detector: the resolver does not enter its body, which is read for a class-level value
+    source = textwrap.dedent("""\
+        import torch
+
+        class Detector:
+            def fit(self, x):
+                return x
+
+        class DeepDetector(Detector):
+            def __init__(self, weight_decay=0.0):
+                self.weight_decay = weight_decay
+
+            def build(self, params):
+                return torch.optim.Adam(params, weight_decay=self.weight_decay)
+        """)
+    assert "weight_decay=self.weight_decay (default 0.0 from parameter weight_decay of __init__))" in _one(source).message
+    shadowed = source.replace("    def fit(self, x):", "    weight_decay = 1e-4\n\n    def fit(self, x):")
+    assert "weight_decay=self.weight_decay) adds" in _one(shadowed).message
+
+
 def _inject(source: str, member: str) -> str:
     """``member`` (indented for a class body) added to ``Trainer``."""
     return source.replace("\n    def build(self):", member.rstrip("\n") + "\n\n    def build(self):", 1)

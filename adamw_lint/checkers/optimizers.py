@@ -14,13 +14,13 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence
 
 from .. import catalog, ruled_out
 from ..branches import condition, known, opposite, rules_out
-from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper, Signature
+from ..catalog import OptimizerApi, OptimizerFactory, OptimizerWrapper
 from ..context import (ABSENT, HIDDEN, REMOVED, Alternative, Args, Bound, Context, ParamGroup,
                        SuperInit, bind, dict_uses, given_argument, key_defs, parameter_keys)
 from ..defaults import default_note
 from ..findings import Edit, Finding, Fix, place, shown_path
 from ..records import Record
-from ..summaries import Reach, method_parameters
+from ..summaries import Reach, method_parameters, signature_of
 from ..scope import Resolver, Scope, is_parameter, is_unknown, kept_on, nonlocal_names
 from .base import Checker
 from .optimizer_fix import kept_public, plan_fix, switch_unusable
@@ -318,7 +318,7 @@ class OptimizerChecker(Checker):
         leaves it, or unknown), asked by every branch of a dispatcher: computed once per call."""
         key = (id(call), id(params))
         if key not in self._selections:
-            given = bind(outer, Signature.parse(ast.unparse(params)))
+            given = bind(outer, signature_of(params))
             literals: Dict[str, object] = {}
 
             def passed(selector: str, default: object) -> object:
@@ -557,7 +557,7 @@ def _forwarded(reached: Reach, outer: Args,
     (``dict_of``, read in the caller's scope); anything else read in its own module."""
     params, inner = reached.params, reached.call
     assert params is not None and inner is not None
-    bound = bind(outer, Signature.parse(ast.unparse(params)))
+    bound = bind(outer, signature_of(params))
     own = reached.module.resolver
     names = {a.arg for a in (*params.posonlyargs, *params.args, *params.kwonlyargs)}
     defaults = dict(zip([a.arg for a in (*params.posonlyargs, *params.args)][::-1], params.defaults[::-1]))
