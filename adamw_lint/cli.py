@@ -179,6 +179,9 @@ def _fix_arguments(fix: argparse.ArgumentParser) -> None:
     fix.add_argument("--no-cache", action="store_true",
                      help="accepted as check accepts it (a script may pass both the same options): fix analyzes every file, "
                           "and reads or writes no cache")
+    fix.add_argument("--unsafe-fixes", action="store_true",
+                     help="accepted as `check --fix` takes it (the hint check prints names it): fix already applies every "
+                          "fix, those that change training numerics included")
     fix.add_argument("--weight-decay-from", metavar="FILE",
                      help="write the decoupled weight decay measured by `python -m adamw_lint.runtime --calibrate` "
                           "(adamw-calibration.json) into the rewritten calls, matched by file and line")

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers import BAD, GIT_ENV, ROOT, make_repo, run_cli
+from helpers import BAD, GIT_ENV, ROOT, git_repository, make_repo, run_cli
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
@@ -507,3 +507,13 @@ def test_a_wrapper_in_another_module_is_followed_whatever_its_decay_argument_is_
                                    "subclass.py"], \
             result.stdout + result.stderr
         assert result.stdout.count("(via lib/optim.py:5 → torch.optim.Adam)") == 2
+
+
+def test_fix_takes_the_unsafe_fixes_option_that_checks_hint_names(tmp_path):
+    # check's summary says a hidden fix "can be enabled with `--unsafe-fixes`": a user who adds it to fix is obeyed
+    repository = git_repository(tmp_path, {"train.py": "import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4)\n"})
+    hint = run_cli("check", ".", cwd=repository)
+    assert hint.returncode == 1 and "--unsafe-fixes" in hint.stdout + hint.stderr
+    fixed = run_cli("fix", "--unsafe-fixes", ".", cwd=repository)
+    assert fixed.returncode == 0, fixed.stderr
+    assert (repository / "train.py").read_text() == "import torch\nopt = torch.optim.AdamW(p, weight_decay=1e-4)\n"
