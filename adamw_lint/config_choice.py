@@ -52,6 +52,9 @@ class Decay(Record):
     literal: Optional[str] = None  # written in the code (Python text)
     path: Optional[KeyPath] = None  # a config key holding the value
     spread: Optional[KeyPath] = None  # a config mapping spread as keyword arguments
+    # other keys the value may be read from (a param group's decay set in branches:
+    # ``weight_decay = cfg.SOLVER.WEIGHT_DECAY``, ``if "bias" in key: weight_decay = cfg.SOLVER.WEIGHT_DECAY_BIAS``)
+    others: Tuple[KeyPath, ...] = ()
 
 
 class Selector(Record):
@@ -339,7 +342,31 @@ def _decay(ctx: "Context", call: ast.Call, scope: Scope) -> Optional[Decay]:
             key = config_key(ctx, kw.value, scope)
             if key is not None:
                 return Decay(spread=key[0])
+    # the param groups' (ReID's ``params += [{"params": [value], "lr": lr, "weight_decay": weight_decay}]``)
+    for _, entries, _ in ctx.param_groups(call.args[0], scope) or () if call.args else ():
+        value = entries.get("weight_decay")
+        if value is None:
+            continue
+        home = ctx.home(value, scope)
+        number = ctx.number(value, home)
+        if number is not None:
+            if number:
+                return Decay(literal=repr(number))
+            continue
+        keys = _config_keys(ctx, value, home)
+        if keys:
+            return Decay(path=keys[0], others=tuple(keys[1:]))
     return None
+
+
+def _config_keys(ctx: "Context", expr: ast.expr, scope: Scope) -> List[KeyPath]:
+    """``config_key`` of each value a name may hold where it is read (every binding that may reach)."""
+    if not isinstance(expr, ast.Name):
+        key = config_key(ctx, expr, scope)
+        return [key[0]] if key else []
+    bindings = ctx.resolver.reaching_all(expr, scope)
+    keys = [config_key(ctx, b.value, b.scope) if b.value is not None else None for b in bindings]
+    return [key[0] for key in keys if key is not None] if all(keys) else []
 
 
 # --- the config side -------------------------------------------------------------------------------
@@ -489,18 +516,20 @@ def _decay_text(selector: Selector, keys: KeyPath, number_at: Callable[[KeyPath]
     decay = selector.decay
     if decay.literal is not None:
         return decay.literal
-    wanted = decay.path or decay.spread
-    assert wanted is not None
-    aligned = _aligned(wanted, selector.key, keys)
-    places = [aligned] if aligned is not None else []
-    places.append(keys[:-1] + (wanted[-1],))  # the same mapping, when the paths cannot be aligned
-    if decay.spread is not None:
-        places = [place + ("weight_decay",) for place in places]
-    for place in places:
-        value = number_at(place)
-        if value is not None and value == value and value not in (float("inf"), float("-inf")):
-            return repr(value)
-    return None
+    read: Optional[str] = None
+    for wanted in (decay.path, *decay.others) if decay.path else (decay.spread,):
+        assert wanted is not None
+        aligned = _aligned(wanted, selector.key, keys)
+        places = [aligned] if aligned is not None else []
+        places.append(keys[:-1] + (wanted[-1],))  # the same mapping, when the paths cannot be aligned
+        if decay.spread is not None:
+            places = [place + ("weight_decay",) for place in places]
+        value = next((v for v in map(number_at, places) if v is not None and v == v and v not in (float("inf"), float("-inf"))), None)
+        if value:
+            return repr(value)  # one of the keys it may be read from holds a decay
+        if value is not None and read is None:
+            read = repr(value)
+    return read
 
 
 def yaml_number(node: Optional[yaml.Node]) -> Optional[float]:

@@ -600,14 +600,30 @@ class Context:
         return (entries, True) if found else None
 
     def param_groups(self, expr: object, scope: Scope) -> Optional[List[ParamGroup]]:
-        """The param-group dicts of a ``params`` argument written as a list of dicts."""
+        """The param-group dicts of a ``params`` argument written as a list of dicts, or built up
+        in the function before the call (``params = []``, then ``params += [{…}]`` or
+        ``params.append({…})`` in a loop: each dict added is a group it may hold)."""
         if not isinstance(expr, ast.expr):
             return None
-        expr, scope = self.follow(expr, scope)
-        if not isinstance(expr, (ast.List, ast.Tuple)) or not expr.elts:
+        elements: Optional[List[ast.expr]] = None
+        if isinstance(expr, ast.Name):  # bound to a list here, maybe grown by ``+=`` (each a binding too)
+            bindings = self.resolver.reaching_all(expr, scope)
+            bound = [b for b in bindings if isinstance(b.value, ast.List)]
+            if len(bound) == 1 and bound[0].scope is scope and all(
+                    b is bound[0] or b.scope is scope and _grown(b.value, expr.id) for b in bindings):
+                added = _added_to_list(scope.node, expr)
+                elements = None if added is None else [*bound[0].value.elts, *added]  # type: ignore[union-attr]
+                if elements is None:
+                    return None
+        if elements is None:
+            expr, scope = self.follow(expr, scope)
+            if not isinstance(expr, (ast.List, ast.Tuple)):
+                return None
+            elements = list(expr.elts)
+        if not elements:
             return None
         groups = []
-        for element in expr.elts:
+        for element in elements:
             entries = self.dict_entries(element, scope)
             if entries is None:
                 return None
@@ -757,6 +773,52 @@ class Context:
 
 
 _BY_NAME = frozenset({"setattr", "getattr", "delattr"})  # what they reach by its name may be changed
+
+
+_LIST_ADDS = {"append": -1, "insert": -1, "extend": 0}  # the argument that holds what is added (extend: its elements)
+_LIST_CHANGES = frozenset({"pop", "remove", "clear", "sort", "reverse", "__setitem__", "__delitem__", "__iadd__"})
+
+
+def _grown(value: Optional[ast.expr], name: str) -> bool:
+    """Whether a binding's value is ``name += [...]`` (the resolver binds it as ``name + [...]``)."""
+    return isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add) and isinstance(value.left, ast.Name) \
+        and value.left.id == name and isinstance(value.right, (ast.List, ast.Tuple))
+
+
+def _added_to_list(home: Optional[ast.AST], read: ast.Name) -> Optional[List[ast.expr]]:
+    """What the statements of ``home`` (a def) add to the list ``read`` names before that read:
+    ``name += [x, …]``, ``name.append(x)``, ``name.insert(i, x)``, ``name.extend([x, …])``. None
+    when it is changed in another way there (``pop``, ``clear``, an ``extend`` of what is not
+    written out), or its items are read or walked (one may be changed): which dicts it holds, as
+    they are at the call, is then not known."""
+    added: List[ast.expr] = []
+    before = (read.lineno, read.col_offset)
+    for node in own_nodes(home) if home is not None else ():
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id == read.id:
+            if not (isinstance(node.op, ast.Add) and isinstance(node.value, (ast.List, ast.Tuple))):
+                return None
+            if (node.lineno, node.col_offset) < before:
+                added += node.value.elts
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                and node.func.value.id == read.id:
+            method = node.func.attr
+            if method in _LIST_CHANGES:
+                return None
+            if method in _LIST_ADDS and node.args and not node.keywords:
+                if (node.lineno, node.col_offset) >= before:
+                    continue
+                given = node.args[_LIST_ADDS[method]]
+                if method != "extend":
+                    added.append(given)
+                elif isinstance(given, (ast.List, ast.Tuple)):
+                    added += given.elts
+                else:
+                    return None
+        elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == read.id \
+                or isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)) and isinstance(node.iter, ast.Name) \
+                and node.iter.id == read.id:
+            return None  # an item read (``params[0]["weight_decay"] = 0.0``) or each group (``for g in params:``) may be changed
+    return [e for e in added if not isinstance(e, ast.Starred)] if not any(isinstance(e, ast.Starred) for e in added) else None
 
 
 def _class_level(cls: ast.ClassDef, name: str) -> bool:

@@ -511,3 +511,36 @@ def test_an_attribute_that_holds_no_config_value_is_not_a_configs_key(tmp_path):
                                            "configs/a.yaml": "given: Adam\n", "configs/b.yaml": "cfg:\n  optim: Adam\n"})
     result = run_cli("check", "-q", ".", cwd=repository)
     assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+
+
+# TransReID's and fast-reid's make_optimizer: the class by name, the decay in param groups built up
+REID = """
+import torch
+
+def make_optimizer(cfg, model):
+    params = []
+    for key, value in model.named_parameters():
+        lr = cfg.SOLVER.BASE_LR
+        weight_decay = cfg.SOLVER.WEIGHT_DECAY
+        if "bias" in key:
+            weight_decay = cfg.SOLVER.WEIGHT_DECAY_BIAS
+        params += [{"params": [value], "lr": lr, "weight_decay": weight_decay}]
+    return getattr(torch.optim, cfg.SOLVER.OPTIMIZER_NAME)(params)
+"""
+
+
+@pytest.mark.parametrize("decays,reported", [
+    ("WEIGHT_DECAY: 0.0005\n  WEIGHT_DECAY_BIAS: 0.0005\n", "weight_decay=0.0005"),
+    ("WEIGHT_DECAY: 0.0\n  WEIGHT_DECAY_BIAS: 0.001\n", "weight_decay=0.001"),  # the bias groups' decay
+    ("WEIGHT_DECAY: 0.0\n  WEIGHT_DECAY_BIAS: 0.0\n", None),
+])
+def test_a_config_names_the_class_and_the_decay_its_param_groups_get(tmp_path, decays, reported):
+    config = "SOLVER:\n  OPTIMIZER_NAME: Adam\n  BASE_LR: 0.00035\n  " + decays
+    repository = git_repository(tmp_path, {"proj/solver.py": textwrap.dedent(REID), "configs/softmax.yml": config})
+    result = run_cli("check", "-q", ".", cwd=repository)
+    if reported is None:
+        assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+    else:
+        assert result.returncode == 1, result.stderr
+        assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [["configs/softmax.yml:2:19:", "AWL101"]]
+        assert f"torch.optim.Adam({reported})" in result.stdout

@@ -373,3 +373,63 @@ def test_keras_optimizer_built_by_name(built):
                                        (L2, 'tf.keras.optimizers.deserialize({"class_name": "SGD"})')])
 def test_keras_getter_negatives(reg, built):
     assert codes(KERAS.format(reg=reg, built=built)) == []
+
+
+# --- param groups built up before the call (TransReID's, fast-reid's make_optimizer) -------------
+
+BUILT = """
+    import torch
+
+    def make(model, wd=5e-4):
+        params = []
+        for key, value in model.named_parameters():
+            {add}
+        {after}
+        return torch.optim.Adam(params, lr=3e-4)
+"""
+
+
+@pytest.mark.parametrize("add", [
+    'params += [{"params": [value], "lr": 3e-4, "weight_decay": wd}]',
+    'params.append({"params": [value], "weight_decay": wd})',
+    'params.insert(0, {"params": [value], "weight_decay": wd})',
+    'params.extend([{"params": [value], "weight_decay": wd}])',
+])
+def test_param_groups_added_to_a_list_before_the_call(add):
+    found = findings(BUILT.format(add=add, after=""))
+    assert [(f.line, f.code) for f in found] == [(9, "AWL101")]
+    assert "weight_decay=wd (default 5e-4 from parameter wd of make) in a param group" in found[0].message
+
+
+@pytest.mark.parametrize("add,after", [
+    ('params.append({"params": [value], "weight_decay": 0.0})', ""),  # no decay
+    ('params.append(group_for(value))', ""),  # a group not written out
+    ('params.append({"params": [value], "weight_decay": wd})', 'params[0]["weight_decay"] = 0.0'),  # a group changed
+    ('params.append({"params": [value], "weight_decay": wd})', 'for group in params:\n            group["weight_decay"] = 0.0'),
+    ('params.append({"params": [value], "weight_decay": wd})', "params.clear()"),
+    ('params.extend(more)', ""),
+])
+def test_param_groups_built_in_ways_not_followed_are_not_read(add, after):
+    assert findings(BUILT.format(add=add, after=after)) == []
+
+
+def test_a_group_added_after_the_call_is_not_its():
+    source = BUILT.format(add="pass", after="").replace(
+        "        return torch.optim.Adam(params, lr=3e-4)\n",
+        "        opt = torch.optim.Adam([{\"params\": model.head.parameters()}], lr=3e-4)\n"
+        "        params.append({\"params\": [value], \"weight_decay\": wd})\n        return opt\n")
+    assert findings(source) == []
+
+
+def test_param_groups_with_their_own_decay_beside_a_spread_of_options():
+    # pyhealth's ``optimizer_class(groups, **optimizer_params)``: a group's decay is the group's
+    found = findings("""
+        import torch
+        def build(model, optimizer_params):
+            groups = [{"params": model.parameters(), "weight_decay": 1e-4}]
+            return torch.optim.Adam(groups, **optimizer_params)
+        def plain(model, optimizer_params):
+            return torch.optim.Adam([{"params": model.parameters()}], **optimizer_params)
+    """)
+    assert [(f.line, f.code) for f in found] == [(5, "AWL101")]
+    assert "weight_decay=1e-4 in a param group, unless **optimizer_params sets decoupled_weight_decay=True" in found[0].message

@@ -155,16 +155,18 @@ class OptimizerChecker(Checker):
         ctx = self.ctx
         switch = bound.get(api.switch) if api.switch else ABSENT
         call_wd = bound.get(api.weight_decay)  # type: ignore[arg-type]
+        wd_param = api.weight_decay
+        assert wd_param is not None
+        # a group's own decay is its decay, whatever the call's is: ``Adam(groups, **kw)``
+        group_decays = any(wd_param in entries for _, entries, _ in groups or ())
         spread = ""
-        if switch is HIDDEN and isinstance(call_wd, ast.expr) and _only_spread_hides(bound, api.switch):
+        if switch is HIDDEN and (isinstance(call_wd, ast.expr) or group_decays) and _only_spread_hides(bound, api.switch):
             # Adam(p, weight_decay=wd, **kw): the decay is passed here (a second one in kw would
             # raise), so the call means coupled L2 unless kw turns the switch on, which is rare
             switch, spread = ABSENT, f", unless **{ctx.text(bound.args.spread)} sets {api.switch}=True"  # type: ignore[arg-type]
         decoupled = ctx.flag(switch, api.switch_default, scope)
-        if decoupled is None or call_wd is HIDDEN:
+        if decoupled is None or call_wd is HIDDEN and not group_decays:
             return []  # the user chose the mode with an expression, or it is out of sight: trust it
-        wd_param = api.weight_decay
-        assert wd_param is not None
         configs: List[_Config] = []
         for group, entries, incomplete in groups or [(None, {}, False)]:
             group_spread = ""
@@ -183,6 +185,8 @@ class OptimizerChecker(Checker):
             if group_decoupled is not False:
                 continue
             wd = entries.get(wd_param, call_wd)
+            if wd is HIDDEN:
+                continue  # a group without its own decay, given the call's, which is out of sight
             if wd is ABSENT:
                 if api.signature.default(wd_param):
                     default = api.signature.defaults.get(wd_param, "0")
