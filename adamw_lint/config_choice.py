@@ -28,6 +28,7 @@ from typing import (TYPE_CHECKING, Callable, Collection, Dict, FrozenSet, Iterab
 
 from . import catalog
 from .findings import Finding, Span
+from .branches import tests_at
 from .records import Record
 from .scope import DICT_READS, Scope, kept_on, naming_pattern, read_only
 
@@ -67,8 +68,15 @@ class Selector(Record):
     classes: Tuple[Tuple[str, str], ...]  # accepted name → catalog qualname
     folded: bool  # the name is case-folded before the look-up (``.lower()``)
     decay: Decay
+    # what the ``if`` tests on the same key that the construction runs under require of the name:
+    # (a string, whether it must be that string, whether the test lower-cases the name first):
+    # ``if cfg.OPTIMIZER_NAME == "SGD": …  else: …``
+    requires: Tuple[Tuple[str, bool, bool], ...] = ()
 
     def qualname(self, name: str) -> Optional[str]:
+        """The class the config's ``name`` builds here; None for none, or a branch it does not take."""
+        if any(((name.lower() == text.lower()) if lowered else (name == text)) != equal for text, equal, lowered in self.requires):
+            return None
         wanted = name.lower() if self.folded else name
         for accepted, qualname in self.classes:
             if (accepted.lower() if self.folded else accepted) == wanted:
@@ -87,8 +95,24 @@ def selectors_in(ctx: "Context", path: str) -> List[Selector]:
         key, classes, folded = chosen
         decay = _decay(ctx, call, scope)
         if decay is not None:
-            found.append(Selector(path, call.lineno, ctx.text(callee), key, classes, folded, decay))
+            found.append(Selector(path, call.lineno, ctx.text(callee), key, classes, folded, decay,
+                                  _required(ctx, call, scope, key)))
     return found
+
+
+def _required(ctx: "Context", call: ast.Call, scope: Scope, key: KeyPath) -> Tuple[Tuple[str, bool, bool], ...]:
+    """``Selector.requires``: the tests ``key == "name"`` / ``!=`` that decide whether ``call`` runs
+    (an ``if`` around it, or one before it whose body leaves), read as the key's string must be or
+    not be that name."""
+    found = []
+    for test, truth in tests_at(ctx.resolver.module.node, (call.lineno, call.col_offset), leaving=True):
+        compared = test.test  # type: ignore[attr-defined]
+        if isinstance(compared, ast.Compare) and len(compared.ops) == 1 and isinstance(compared.ops[0], (ast.Eq, ast.NotEq)) \
+                and isinstance(compared.comparators[0], ast.Constant) and isinstance(compared.comparators[0].value, str):
+            read = config_key(ctx, compared.left, scope)
+            if read is not None and read[0] == key:
+                found.append((compared.comparators[0].value, isinstance(compared.ops[0], ast.Eq) == truth, read[1]))
+    return tuple(found)
 
 
 def _callee(ctx: "Context", func: ast.expr, scope: Scope) -> Tuple[ast.expr, Scope]:

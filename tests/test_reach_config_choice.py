@@ -544,3 +544,25 @@ def test_a_config_names_the_class_and_the_decay_its_param_groups_get(tmp_path, d
         assert result.returncode == 1, result.stderr
         assert [line.split(" ", 2)[:2] for line in result.stdout.splitlines()] == [["configs/softmax.yml:2:19:", "AWL101"]]
         assert f"torch.optim.Adam({reported})" in result.stdout
+
+
+BRANCHED = """
+import torch
+
+def build(cfg, params):
+    if cfg.SOLVER.OPTIMIZER_NAME{fold} == "{sgd}":
+        return getattr(torch.optim, cfg.SOLVER.OPTIMIZER_NAME)(params, momentum=0.9, weight_decay=cfg.SOLVER.WEIGHT_DECAY)
+    {other}
+"""
+
+
+@pytest.mark.parametrize("fold,sgd", [("", "SGD"), (".lower()", "sgd")])
+def test_a_construction_under_a_test_of_the_key_builds_only_the_names_it_lets_through(tmp_path, fold, sgd):
+    config = {"configs/a.yml": "SOLVER:\n  OPTIMIZER_NAME: Adam\n  WEIGHT_DECAY: 0.0005\n"}
+    only_sgd = BRANCHED.format(fold=fold, sgd=sgd, other="return None")
+    result = run_cli("check", "-q", ".", cwd=git_repository(tmp_path / "a", {"proj/solver.py": only_sgd, **config}))
+    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+    both = BRANCHED.format(fold=fold, sgd=sgd, other="return getattr(torch.optim, cfg.SOLVER.OPTIMIZER_NAME)"
+                                                       "(params, weight_decay=cfg.SOLVER.WEIGHT_DECAY)")
+    result = run_cli("check", "-q", ".", cwd=git_repository(tmp_path / "b", {"proj/solver.py": both, **config}))
+    assert result.returncode == 1 and "via proj/solver.py:7 → getattr(torch.optim" in result.stdout, result.stdout
