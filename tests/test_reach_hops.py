@@ -462,23 +462,28 @@ def test_a_dispatcher_handed_a_dict_filled_before_the_call():
     assert found(source.replace('extra_args["weight_decay"] = weight_decay', 'extra_args["momentum"] = 0.9')) == []
 
 
-def test_a_dispatcher_in_another_module(tmp_path):
+def _in_project(tmp_path, modules, checked: str):
+    """The findings of the module ``checked`` of a package ``proj`` of ``modules`` (name → source),
+    with the project followed as workers receive it."""
     import pickle
 
     from adamw_lint.project_index import ProjectIndex
 
     package = tmp_path / "proj"
     package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "utils.py").write_text(textwrap.dedent(DISPATCHER.split("a = dispatch")[0]))
+    for name, source in {"__init__": "", **modules}.items():
+        (package / f"{name}.py").write_text(source)
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
+    return analyze_source(modules[checked], path=str(package / f"{checked}.py"), project=index)
+
+
+def test_a_dispatcher_in_another_module(tmp_path):
     source = ("from proj import utils\nclass Trainer:\n    def __init__(self, args, model):\n"
               "        self.opt = utils.dispatch('adam', model.parameters(), weight_decay=args['wd'])\n"
               "        self.other = utils.dispatch('sgd', model.parameters(), weight_decay=args['wd'])\n"
               "        self.third = utils.dispatch('rmsprop', model.parameters(), weight_decay=args['wd'])\n"
               "        self.chosen = utils.dispatch(args['optim'], model.parameters(), weight_decay=args['wd'])\n")
-    (package / "trainer.py").write_text(source)
-    index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
-    got = analyze_source(source, path=str(package / "trainer.py"), project=index)
+    got = _in_project(tmp_path, {"utils": textwrap.dedent(DISPATCHER.split("a = dispatch")[0]), "trainer": source}, "trainer")
     assert [(f.line, f.code) for f in got] == [(4, "AWL101"), (6, "AWL103"), (7, "AWL101"), (7, "AWL103")]
     assert "utils.py:6 → torch.optim.Adam)" in got[0].message and got[0].fix is None
     assert "utils.py:8 → torch.optim.RMSprop (chosen when name == 'rmsprop'))" in got[3].message
@@ -608,19 +613,9 @@ def test_a_positional_only_self_is_the_instance():
 
 def _methods_project(tmp_path, local: str):
     """A base class of another module whose ``get_optimizer`` builds AdamW, and ``local``."""
-    import pickle
-
-    from adamw_lint.project_index import ProjectIndex
-
-    package = tmp_path / "proj"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "remote.py").write_text("import torch\nclass RemoteBase:\n    def get_optimizer(self, params, **kw):\n"
-                                       "        return torch.optim.AdamW(params, **kw)\n")
+    remote = "import torch\nclass RemoteBase:\n    def get_optimizer(self, params, **kw):\n        return torch.optim.AdamW(params, **kw)\n"
     source = "import torch\nfrom .remote import RemoteBase\n" + textwrap.dedent(local)
-    (package / "model.py").write_text(source)
-    index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
-    return analyze_source(source, path=str(package / "model.py"), project=index)
+    return _in_project(tmp_path, {"remote": remote, "model": source}, "model")
 
 
 @pytest.mark.parametrize("local", [
@@ -649,23 +644,14 @@ def test_a_method_another_modules_base_may_define_first_is_not_guessed(tmp_path,
 
 def test_a_method_of_a_base_class_in_another_module(tmp_path):
     # BasicSR's layout: BaseModel.get_optimizer in base_model.py, a model of another module calls it
-    import pickle
-
-    from adamw_lint.project_index import ProjectIndex
-
-    package = tmp_path / "proj"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "base_model.py").write_text(textwrap.dedent(METHODS.split("class Model")[0]))
-    (package / "helpers.py").write_text(textwrap.dedent(BY_NAME.split("def make")[0]))  # names no optimizer
     source = ("from .base_model import Base\nfrom .helpers import get_optimizer\n\nclass Net(Base):\n"
               "    def setup(self, net, train_opt):\n"
               "        self.a = self.get_optimizer('Adam', net.parameters(), 1e-3, weight_decay=5e-4)\n"
               "        self.b = self.get_optimizer('SGD', net.parameters(), 1e-3, weight_decay=5e-4)\n"
               "        self.c = get_optimizer('Adagrad', net.parameters(), 1e-3, weight_decay=5e-4)\n")
-    (package / "model.py").write_text(source)
-    index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
-    got = analyze_source(source, path=str(package / "model.py"), project=index)
+    got = _in_project(tmp_path, {"base_model": textwrap.dedent(METHODS.split("class Model")[0]),
+                                 "helpers": textwrap.dedent(BY_NAME.split("def make")[0]),  # names no optimizer
+                                 "model": source}, "model")
     assert [(f.line, f.code) for f in got] == [(6, "AWL101"), (8, "AWL103")]
     assert "base_model.py:6 → torch.optim.Adam)" in got[0].message
     assert "helpers.py:5 → torch.optim.Adagrad)" in got[1].message
