@@ -29,7 +29,7 @@ def default_note(ctx: Context, expr: object, scope: Scope) -> str:
     found = None
     scope = ctx.home(expr, scope)  # a dict's value is read where the dict is
     if isinstance(expr, ast.Name):
-        found = _parameter_default(ctx, expr, scope)
+        found = _parameter_default(ctx, expr, scope) or _bound_default(ctx, expr, scope)
     elif isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
         found = _option_default(ctx, expr, scope) or _field_default(ctx, expr, scope) or _stored_default(ctx, expr, scope)
         stored = ctx.stored_value(expr, scope) if not found else None
@@ -42,7 +42,30 @@ def _stored_default(ctx: Context, attribute: ast.Attribute, scope: Scope) -> Opt
     """``self.<attr>`` that the class lineage stores once, from a parameter with a default
     (``self.weight_decay = weight_decay`` in ``__init__(self, weight_decay=0.0)``)."""
     stored = ctx.stored_value(attribute, scope)  # not stored again, nor elsewhere (``u.weight_decay = 1e-2``, ``setattr``)
-    return _parameter_default(ctx, *stored) if stored is not None and isinstance(stored[0], ast.Name) else None
+    if stored is None:
+        return None
+    return _parameter_default(ctx, *stored) if isinstance(stored[0], ast.Name) else _taken_default(ctx, *stored)
+
+
+def _bound_default(ctx: Context, name: ast.Name, scope: Scope) -> Optional[str]:
+    """A name bound once from the ``**kwargs`` (``wd = kwargs.pop("weight_decay", 0.04)``)."""
+    binding = _only(ctx, name, scope)
+    return _taken_default(ctx, binding.value, binding.scope) if binding is not None and binding.value is not None else None
+
+
+def _taken_default(ctx: Context, value: ast.expr, scope: Scope) -> Optional[str]:
+    """``kwargs.pop("weight_decay", 0.04)`` or ``kwargs.get(…)`` of a function's own ``**kwargs``:
+    the default it falls back to (scarches' ``self.weight_decay = kwargs.pop("weight_decay", 0.04)``)."""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("pop", "get")
+            and len(value.args) == 2 and not value.keywords and isinstance(value.func.value, ast.Name)
+            and isinstance(value.args[0], ast.Constant) and isinstance(value.args[0].value, str)):
+        return None
+    binding = _only(ctx, value.func.value, scope)
+    function = binding.scope.node if binding is not None else None
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or function.args.kwarg is None \
+            or function.args.kwarg.arg != value.func.value.id or binding.pos != (function.lineno, function.col_offset):  # type: ignore[union-attr]
+        return None
+    return f"{ctx.text(value.args[1])} from {ctx.text(value.func)}({ctx.text(value.args[0])}) of {function.name}"
 
 
 def _only(ctx: Context, name: ast.Name, scope: Scope) -> Optional[Binding]:

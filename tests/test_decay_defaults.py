@@ -214,6 +214,34 @@ def test_a_base_class_whose_body_names_nothing_relevant_still_says_it_keeps_no_v
     assert "weight_decay=self.weight_decay) adds" in _one(shadowed).message
 
 
+@pytest.mark.parametrize("store,use,note", [
+    # scarches' trainer: what ``**kwargs`` falls back to, kept on self or in a name
+    ('self.weight_decay = kwargs.pop("weight_decay", 0.04)', "self.weight_decay",
+     ' (default 0.04 from kwargs.pop("weight_decay") of __init__)'),
+    ('self.weight_decay = kwargs.get("weight_decay", 0.0)', "self.weight_decay",
+     ' (default 0.0 from kwargs.get("weight_decay") of __init__)'),
+    ('wd = kwargs.pop("weight_decay", 1e-4)\n        self.optimizer = torch.optim.Adam(params, weight_decay=wd)', None,
+     ' (default 1e-4 from kwargs.pop("weight_decay") of __init__)'),
+    # not the function's own ``**kwargs``, or no default
+    ('self.weight_decay = options.pop("weight_decay", 0.04)', "self.weight_decay", ""),
+    ('self.weight_decay = kwargs.pop("weight_decay")', "self.weight_decay", ""),
+])
+def test_what_kwargs_falls_back_to_is_named(store, use, note):
+    source = textwrap.dedent("""\
+        import torch
+
+        class Trainer:
+            def __init__(self, params, options=None, **kwargs):
+                STORE
+
+            def build(self, params):
+                return torch.optim.Adam(params, weight_decay=USE)
+        """).replace("STORE", store).replace("USE", use or "0.5")
+    found = analyze_source(source)
+    message = found[0].message
+    assert f"weight_decay={use or 'wd'}{note}) adds" in message
+
+
 def _inject(source: str, member: str) -> str:
     """``member`` (indented for a class body) added to ``Trainer``."""
     return source.replace("\n    def build(self):", member.rstrip("\n") + "\n\n    def build(self):", 1)
