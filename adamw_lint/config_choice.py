@@ -348,9 +348,44 @@ def config_key(ctx: "Context", expr: ast.expr, scope: Scope, depth: int = 0) -> 
             value = stored[0] if len(stored) == 1 else None
             inner = config_key(ctx, *value, depth + 1) if value is not None and isinstance(value[0], ast.expr) else None
             return (inner[0], inner[1] or folded) if inner else None
+        above = _held_config(ctx, stored, depth)
+        if above is None:
+            return None
+        return (*above, *reversed(parts)), folded
     if not parts or not isinstance(expr, ast.Name):
         return None
     return tuple(reversed(parts)), folded
+
+
+def _held_config(ctx: "Context", stored: Sequence[Tuple[ast.AST, Scope]], depth: int) -> Optional[KeyPath]:
+    """Where in a config the object a class keeps on ``self`` sits, from what its family stores
+    there: a config it is handed or loads (``self.cfg = cfg``, ``self.cfg = OmegaConf.load(path)``,
+    nothing stored here, as Lightning's ``self.hparams``) is the top; a part of one
+    (``self.cfg = cfg.train``) is under that part's keys. None for what is no config (a dict or
+    another value written out) or several stores."""
+    if not stored:
+        return ()
+    if len(stored) != 1 or not isinstance(stored[0][0], ast.expr):
+        return None
+    value, scope = stored[0]
+    if isinstance(value, ast.Name):
+        bindings = ctx.resolver.reaching_all(value, scope)
+        if len(bindings) != 1:
+            return None
+        if bindings[0].value is None:
+            return ()  # a parameter: the config handed over
+        value, scope = bindings[0].value, bindings[0].scope
+    if isinstance(value, ast.Call) and not _part_of_a_config(value):
+        return ()  # loaded or built by a call
+    if isinstance(value, (ast.Attribute, ast.Subscript, ast.Call)):
+        key = config_key(ctx, value, scope, depth + 1)
+        return key[0] if key is not None else None
+    return None
+
+
+def _part_of_a_config(call: ast.Call) -> bool:
+    """``cfg.get("train")``: a part of a config read by a call (``config_key`` reads it)."""
+    return isinstance(call.func, ast.Attribute) and call.func.attr == "get"
 
 
 def _decay(ctx: "Context", call: ast.Call, scope: Scope) -> Optional[Decay]:

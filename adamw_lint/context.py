@@ -16,7 +16,7 @@ from .catalog.conventions import LAZY_CALLS
 from .findings import Span
 from .records import Record
 from . import flow, ruled_out
-from .branches import outcomes_at
+from .branches import opposite, outcomes_at, tests_at
 from .scope import (DICT_READS, Binding, Resolver, Scope, is_parameter, is_unknown, kept_on, own_nodes, read_only,
                     returned_values)
 from .summaries import ClassMembers, method_parameters
@@ -199,30 +199,50 @@ class Context:
 
     def stored_value(self, attribute: ast.Attribute, scope: Scope) -> Optional[Tuple[ast.expr, Scope]]:
         """What ``self.<attr>`` holds in a method when the module stores an attribute of that name
-        once on an instance of the class's lineage (a sibling's own ``self`` is another object), in
-        a method, with no class-level value and no ``setattr``, ``vars`` or ``__dict__``: the value
-        stored. Other modules of the project are not read for it."""
+        once, on an instance of the class's family (its bases' other subclasses too: a subclass of
+        both may run a mixin's store), in a method, with no class-level value, no ``setattr`` of a
+        name not written out, no ``vars`` or ``__dict__``: the value stored. Other modules of the
+        project are not read for it."""
         if not isinstance(attribute.ctx, ast.Load):
             return None
         member = self.members.self_attribute(attribute, scope)
         if member is None:
             return None
         cls, attr = member
-        stored, lineage = self.members.lineage_values(cls, attr), self.members.lineage(cls)
         stores = self.attribute_stores(attr)
-        if len(stored) != 1 or stores is None or len([c for c in stores if c is None or any(c is l for l in lineage)]) != 1:
-            return None  # stored again, or on another object (``u.weight_decay = 1e-2``), or by name
-        if any(_class_level(c, attr) for c in lineage):
-            return None  # a class-level value beside the instance's
-        return stored[0]
+        if stores is None:
+            return None  # set by a name not written out, or through ``vars``/``__dict__``
+        stored = [value for value in self.members.values(cls, attr) if isinstance(value[0], ast.expr)]
+        if len(stored) != 1 or not self._kept_once(cls, attr, stores):
+            return None
+        return stored[0]  # type: ignore[return-value]
 
-    def attribute_stores(self, attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
-        """``attribute_uses`` for a value no read can change (a number, a string): only the stores
-        count, and what else may store it (``setattr``, ``vars``, ``__dict__``, a ``del``)."""
+    def _kept_once(self, cls: ast.ClassDef, attr: str, stores: Dict[Optional[int], int]) -> bool:
+        """Whether the module stores ``attr`` once on an instance of ``cls``'s family and nowhere
+        else (not on another object: ``u.weight_decay = 1e-2``), with no class-level value beside
+        it. Once per family and attribute: every read of it in every method asks."""
+        family = self.members.family(cls)
+        key = (id(family[0]), attr, "kept once")
+        if key not in self._uses:
+            once = stores.get(None, 0) + sum(stores.get(id(c), 0) for c in family) == 1
+            self._uses[key] = once and not any(_class_level(c, attr) for c in family)  # type: ignore[assignment]
+        return self._uses[key]  # type: ignore[return-value]
+
+    def attribute_stores(self, attr: str) -> Optional[Dict[Optional[int], int]]:
+        """For a value no read can change (a number, a string): how many stores of ``<x>.<attr>``
+        the module has in each class, by its id, when ``x`` is ``self`` (under None otherwise); None
+        when something else may store it (a ``setattr`` of that name or of one not written out,
+        ``__setattr__``, ``vars``, ``__dict__``, a ``del``)."""
         key = (attr, "stores")
         if key not in self._uses:
-            self._uses[key] = _attribute_uses(self.resolver.module.node, attr, reads_change=False)
-        return self._uses[key]
+            found = _attribute_uses(self.resolver.module.node, attr, reads_change=False)
+            counts: Optional[Dict[Optional[int], int]] = None
+            if found is not None:
+                counts = {}
+                for cls in found:
+                    counts[id(cls) if cls is not None else None] = counts.get(id(cls) if cls is not None else None, 0) + 1
+            self._uses[key] = counts  # type: ignore[assignment]
+        return self._uses[key]  # type: ignore[return-value]
 
     def follow(self, expr: ast.expr, scope: Scope) -> Tuple[ast.expr, Scope]:
         return self.resolver.follow(expr, self.home(expr, scope))
@@ -606,15 +626,12 @@ class Context:
         if not isinstance(expr, ast.expr):
             return None
         elements: Optional[List[ast.expr]] = None
-        if isinstance(expr, ast.Name):  # bound to a list here, maybe grown by ``+=`` (each a binding too)
-            bindings = self.resolver.reaching_all(expr, scope)
-            bound = [b for b in bindings if isinstance(b.value, ast.List)]
-            if len(bound) == 1 and bound[0].scope is scope and all(
-                    b is bound[0] or b.scope is scope and _grown(b.value, expr.id) for b in bindings):
-                added = _added_to_list(scope.node, expr)
-                elements = None if added is None else [*bound[0].value.elts, *added]  # type: ignore[union-attr]
-                if elements is None:
-                    return None
+        bound = self._grown_list(expr, scope) if isinstance(expr, ast.Name) else None
+        if bound is not None:  # bound to a list here, and grown before the call
+            added = _added_to_list(scope.node, expr, self.resolver.module.node)  # type: ignore[arg-type]
+            if added is None:
+                return None
+            elements = [*bound.elts, *added]
         if elements is None:
             expr, scope = self.follow(expr, scope)
             if not isinstance(expr, (ast.List, ast.Tuple)):
@@ -629,6 +646,17 @@ class Context:
                 return None
             groups.append((element, entries[0], entries[1]))
         return groups
+
+    def _grown_list(self, name: ast.Name, scope: Scope) -> Optional[ast.List]:
+        """The list ``name`` is bound to in ``scope`` when the scope binds it once so and only grows
+        it otherwise (``params += [...]``, each a binding too), and something adds to it there."""
+        everywhere = scope.bindings.get(name.id, [])
+        bound = [b for b in everywhere if isinstance(b.value, ast.List)]
+        if len(bound) != 1 or not all(b is bound[0] or _grown(b.value, name.id) for b in everywhere) \
+                or any(b.scope is not scope for b in self.resolver.reaching_all(name, scope)):
+            return None
+        grows = len(everywhere) > 1 or any(kind == "add" for kind, _, _ in _list_uses(scope.node).get(name.id, ()))
+        return bound[0].value if grows else None  # type: ignore[return-value]
 
     # alternatives ----------------------------------------------------------------------
     def alternatives(self, expr: ast.expr, scope: Scope, depth: int = 0, where: str = "") -> List[Alternative]:
@@ -775,8 +803,41 @@ class Context:
 _BY_NAME = frozenset({"setattr", "getattr", "delattr"})  # what they reach by its name may be changed
 
 
-_LIST_ADDS = {"append": -1, "insert": -1, "extend": 0}  # the argument that holds what is added (extend: its elements)
-_LIST_CHANGES = frozenset({"pop", "remove", "clear", "sort", "reverse", "__setitem__", "__delitem__", "__iadd__"})
+def _list_uses(home: Optional[ast.AST]) -> Dict[str, List[Tuple[str, ast.AST, Optional[List[ast.expr]]]]]:
+    """How the statements of ``home`` (a def) use each name as a list, in one walk: ``add``
+    (``name += [x, …]``, ``name.append(x)``, ``name.insert(i, x)``, ``name.extend([x, …])``, with
+    what is added, None for what is not written out), ``read`` (any other use: an alias, an item
+    read or stored, a call it is handed to, a loop over it, another method) and ``nested`` (a def or
+    lambda that names it, which may run at any time)."""
+
+    def collect() -> Dict[str, List[Tuple[str, ast.AST, Optional[List[ast.expr]]]]]:
+        uses: Dict[str, List[Tuple[str, ast.AST, Optional[List[ast.expr]]]]] = {}
+        receivers = set()
+        for node in own_nodes(home) if home is not None else ():
+            if isinstance(node, _NESTED):
+                for name in {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}:
+                    uses.setdefault(name, []).append(("nested", node, None))
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                grown = isinstance(node.op, ast.Add) and isinstance(node.value, (ast.List, ast.Tuple))
+                uses.setdefault(node.target.id, []).append(("add", node, list(node.value.elts) if grown else None))  # type: ignore[attr-defined]
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
+                receivers.add(id(node.func.value))
+                method, args = node.func.attr, node.args
+                if method in ("append", "insert") and len(args) == (1 if method == "append" else 2) and not node.keywords:
+                    uses.setdefault(node.func.value.id, []).append(("add", node, [args[-1]]))
+                elif method == "extend" and len(args) == 1 and not node.keywords:
+                    uses.setdefault(node.func.value.id, []).append(
+                        ("add", node, list(args[0].elts) if isinstance(args[0], (ast.List, ast.Tuple)) else None))
+                else:
+                    uses.setdefault(node.func.value.id, []).append(("read", node, None))
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in receivers:
+                uses.setdefault(node.id, []).append(("read", node, None))
+        return uses
+
+    return kept_on(home, "_list_uses", None, collect) if home is not None else {}  # type: ignore[return-value]
+
+
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 def _grown(value: Optional[ast.expr], name: str) -> bool:
@@ -785,40 +846,26 @@ def _grown(value: Optional[ast.expr], name: str) -> bool:
         and value.left.id == name and isinstance(value.right, (ast.List, ast.Tuple))
 
 
-def _added_to_list(home: Optional[ast.AST], read: ast.Name) -> Optional[List[ast.expr]]:
-    """What the statements of ``home`` (a def) add to the list ``read`` names before that read:
-    ``name += [x, …]``, ``name.append(x)``, ``name.insert(i, x)``, ``name.extend([x, …])``. None
-    when it is changed in another way there (``pop``, ``clear``, an ``extend`` of what is not
-    written out), or its items are read or walked (one may be changed): which dicts it holds, as
-    they are at the call, is then not known."""
-    added: List[ast.expr] = []
+def _added_to_list(home: ast.AST, read: ast.Name, module: ast.AST) -> Optional[List[ast.expr]]:
+    """What the statements of ``home`` add to the list ``read`` names before that read and on a way
+    to it (a use under a test taken the other way than the read's is not: ``if kind == "sgd":
+    params.append(…); return SGD(params)``). None when it is used otherwise on the way (an alias,
+    an item read or changed, a loop over it, a call it is handed to, a def naming it) or grown by
+    what is not written out: which groups it holds at the read is then not known."""
     before = (read.lineno, read.col_offset)
-    for node in own_nodes(home) if home is not None else ():
-        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id == read.id:
-            if not (isinstance(node.op, ast.Add) and isinstance(node.value, (ast.List, ast.Tuple))):
-                return None
-            if (node.lineno, node.col_offset) < before:
-                added += node.value.elts
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
-                and node.func.value.id == read.id:
-            method = node.func.attr
-            if method in _LIST_CHANGES:
-                return None
-            if method in _LIST_ADDS and node.args and not node.keywords:
-                if (node.lineno, node.col_offset) >= before:
-                    continue
-                given = node.args[_LIST_ADDS[method]]
-                if method != "extend":
-                    added.append(given)
-                elif isinstance(given, (ast.List, ast.Tuple)):
-                    added += given.elts
-                else:
-                    return None
-        elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == read.id \
-                or isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)) and isinstance(node.iter, ast.Name) \
-                and node.iter.id == read.id:
-            return None  # an item read (``params[0]["weight_decay"] = 0.0``) or each group (``for g in params:``) may be changed
-    return [e for e in added if not isinstance(e, ast.Starred)] if not any(isinstance(e, ast.Starred) for e in added) else None
+    reached: Optional[FrozenSet[Tuple[str, bool]]] = None
+    added: List[ast.expr] = []
+    for kind, node, items in _list_uses(home).get(read.id, ()):
+        if (node.lineno, node.col_offset) >= before:  # type: ignore[attr-defined]
+            continue
+        if reached is None:
+            reached = frozenset((ast.dump(owner.test), truth) for owner, truth in tests_at(module, before, leaving=True))  # type: ignore[attr-defined]
+        if opposite(outcomes_at(module, (node.lineno, node.col_offset)), reached):  # type: ignore[attr-defined]
+            continue  # never on the way to the read (``if name == "SGD": SGD(params)`` before ``else:``)
+        if kind != "add" or items is None or any(isinstance(item, ast.Starred) for item in items):
+            return None
+        added += items
+    return added
 
 
 def _class_level(cls: ast.ClassDef, name: str) -> bool:
@@ -831,6 +878,19 @@ def _class_level(cls: ast.ClassDef, name: str) -> bool:
         elif any(isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load) for node in ast.walk(stmt)):
             return True
     return False
+
+
+def _sets_by_name(call: ast.Call, attr: str) -> bool:
+    """``setattr(x, name, v)``/``x.__setattr__(name, v)`` whose name may be ``attr``: not a string
+    written out as another."""
+    func = call.func
+    if isinstance(func, ast.Name) and func.id == "setattr" and len(call.args) >= 2:
+        name = call.args[1]
+    elif isinstance(func, ast.Attribute) and func.attr == "__setattr__" and call.args:
+        name = call.args[-2] if len(call.args) >= 3 else call.args[0]
+    else:
+        return False
+    return not (isinstance(name, ast.Constant) and isinstance(name.value, str) and name.value != attr)
 
 
 def _attribute_uses(module: Optional[ast.AST], attr: str, reads_change: bool = True) -> Optional[List[Optional[ast.ClassDef]]]:
@@ -853,6 +913,8 @@ def _attribute_uses(module: Optional[ast.AST], attr: str, reads_change: bool = T
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (node.func.id == "vars" or node.func.id in _BY_NAME
                                                                                  and any(isinstance(a, ast.Constant) and a.value == attr for a in node.args)):
             return None
+        elif not reads_change and isinstance(node, ast.Call) and _sets_by_name(node, attr):
+            return None  # ``setattr(self, k, v)`` in a loop over settings: any attribute, this one too
         elif isinstance(node, ast.Attribute) and node.attr == "__dict__":
             return None
         inner = node if isinstance(node, ast.ClassDef) else cls

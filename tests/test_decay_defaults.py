@@ -179,10 +179,12 @@ def test_a_constant_kept_on_self_is_the_value():
 
 
 @pytest.mark.parametrize("change", [
-    # stored again, by the class or on another object, by name, or at class level
+    # stored again, by the class or on another object, by name (written out or not), or at class level
     "\n    def reset(self):\n        self.weight_decay = 1e-4\n",
     "\n    def tune(self, other):\n        other.weight_decay = 1e-4\n",
     "\n    def tune(self):\n        setattr(self, 'weight_decay', 1e-4)\n",
+    "\n    def load(self, settings):\n        for k, v in settings.items():\n            setattr(self, k, v)\n",
+    "\n    def load(self, settings):\n        for k in settings:\n            self.__setattr__(k, settings[k])\n",
     "\n    weight_decay = 1e-4\n",
 ])
 def test_a_constant_kept_on_self_that_may_change_is_not_taken_for_the_value(change):
@@ -250,3 +252,25 @@ def _inject(source: str, member: str) -> str:
 def test_a_literal_needs_no_note():
     finding = _one("import torch\nopt = torch.optim.Adam(p, weight_decay=1e-4)\n")
     assert "(default" not in finding.message and finding.fix.description.endswith("AdamW")
+
+
+def test_a_constant_a_co_base_may_store_again_is_not_the_value():
+    # Child(Regularized, Trainer) runs Trainer.build with what Regularized.setup stores
+    source = textwrap.dedent("""\
+        import torch
+
+        class Trainer:
+            def __init__(self):
+                self.weight_decay = 0.0
+
+            def build(self, params):
+                return torch.optim.Adam(params, weight_decay=self.weight_decay)
+
+        class Regularized:
+            def setup(self):
+                self.weight_decay = 5e-4
+
+        class Child(Regularized, Trainer):
+            pass
+        """)
+    assert "weight_decay=self.weight_decay) adds L2 to the gradient (coupled) if it is non-zero" in _one(source).message

@@ -566,3 +566,18 @@ def test_a_construction_under_a_test_of_the_key_builds_only_the_names_it_lets_th
                                                        "(params, weight_decay=cfg.SOLVER.WEIGHT_DECAY)")
     result = run_cli("check", "-q", ".", cwd=git_repository(tmp_path / "b", {"proj/solver.py": both, **config}))
     assert result.returncode == 1 and "via proj/solver.py:7 → getattr(torch.optim" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("store,config,reported", [
+    # the trainer keeps a part of the config: its keys are under that part's
+    ("self.cfg = cfg.train", "train:\n  optim: Adam\n  wd: 0.0001\nfinetune:\n  optim: SGD\n", True),
+    ("self.cfg = cfg.train", "train:\n  optim: SGD\n  wd: 0.0001\nfinetune:\n  optim: Adam\n  wd: 0.0001\n", False),
+    # a dict written in the code is no config file's
+    ('self.cfg = {"optim": "SGD", "wd": 5e-4}', "optim: Adam\nwd: 0.0001\n", False),
+])
+def test_what_a_trainer_keeps_on_self_decides_which_keys_it_reads(tmp_path, store, config, reported):
+    code = ("import torch\n\nclass Trainer:\n    def __init__(self, cfg, model):\n        STORE\n        self.model = model\n\n"
+            "    def build(self):\n        return getattr(torch.optim, self.cfg.optim)(self.model.parameters(), weight_decay=self.cfg.wd)\n"
+            ).replace("STORE", store)
+    result = run_cli("check", "-q", ".", cwd=git_repository(tmp_path, {"proj/train.py": code, "configs/a.yaml": config}))
+    assert (result.returncode, bool(result.stdout)) == ((1, True) if reported else (0, False)), result.stdout + result.stderr

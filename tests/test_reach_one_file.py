@@ -433,3 +433,33 @@ def test_param_groups_with_their_own_decay_beside_a_spread_of_options():
     """)
     assert [(f.line, f.code) for f in found] == [(5, "AWL101")]
     assert "weight_decay=1e-4 in a param group, unless **optimizer_params sets decoupled_weight_decay=True" in found[0].message
+
+
+@pytest.mark.parametrize("body", [
+    # added only on a path that leaves before the call
+    'params = []\nif kind == "sgd":\n    params.append({"params": ps, "weight_decay": 5e-4})\n    return torch.optim.SGD(params, lr=0.1)\n'
+    'params.append({"params": ps})\nreturn torch.optim.Adam(params, lr=1e-3)\n',
+    # its groups changed through a loop, an alias, a call, or a def that may run
+    'params = []\nparams.append({"params": ps, "weight_decay": 1e-4})\nfor i, g in enumerate(params):\n    g["weight_decay"] = 0.0\n'
+    'return torch.optim.Adam(params)\n',
+    'params = []\nparams.append({"params": ps, "weight_decay": 1e-4})\ngroups = params\nfor g in groups:\n    g["weight_decay"] = 0.0\n'
+    'return torch.optim.Adam(params)\n',
+    'params = []\nparams.append({"params": ps, "weight_decay": 1e-4})\nno_decay(params)\nreturn torch.optim.Adam(params)\n',
+    'params = []\ndef reset():\n    params.clear()\nparams.append({"params": ps, "weight_decay": 1e-4})\nreset()\nreturn torch.optim.Adam(params)\n',
+])
+def test_param_groups_that_may_not_be_the_ones_added_are_not_read(body):
+    source = "import torch\ndef make(ps, kind):\n" + textwrap.indent(body, "    ")
+    assert [(f.line, f.code) for f in findings(source) if "Adam(" in f.message] == []
+
+
+@pytest.mark.parametrize("body", [
+    # grown in straight lines, and read again after the call (which leaves what it was given)
+    'params = []\nparams += [{"params": ps, "weight_decay": 1e-4}]\nopt = torch.optim.Adam(params)\nprint(params[0])\nreturn opt\n',
+    'params = [{"params": ps, "weight_decay": 1e-4}]\nopt = torch.optim.Adam(params)\nfor g in params:\n    print(g)\nreturn opt\n',
+    # a read in a branch the call is not on
+    'params = []\nparams.append({"params": ps, "weight_decay": 1e-4})\nif kind == "sgd":\n    return torch.optim.SGD(params)\n'
+    'return torch.optim.Adam(params)\n',
+])
+def test_param_groups_read_where_nothing_on_the_way_may_change_them(body):
+    source = "import torch\ndef make(ps, kind):\n" + textwrap.indent(body, "    ")
+    assert [f.code for f in findings(source) if "Adam(weight_decay=1e-4 in a param group)" in f.message] == ["AWL101"]
