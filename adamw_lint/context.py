@@ -232,17 +232,12 @@ class Context:
         """For a value no read can change (a number, a string): how many stores of ``<x>.<attr>``
         the module has in each class, by its id, when ``x`` is ``self`` (under None otherwise); None
         when something else may store it (a ``setattr`` of that name or of one not written out,
-        ``__setattr__``, ``vars``, ``__dict__``, a ``del``)."""
-        key = (attr, "stores")
-        if key not in self._uses:
-            found = _attribute_uses(self.resolver.module.node, attr, reads_change=False)
-            counts: Optional[Dict[Optional[int], int]] = None
-            if found is not None:
-                counts = {}
-                for cls in found:
-                    counts[id(cls) if cls is not None else None] = counts.get(id(cls) if cls is not None else None, 0) + 1
-            self._uses[key] = counts  # type: ignore[assignment]
-        return self._uses[key]  # type: ignore[return-value]
+        ``__setattr__``, ``vars``, ``__dict__``, a ``del``). One walk of the module for every
+        attribute (read for each ``self.<attr>`` whose value is asked)."""
+        index = kept_on(self.resolver.module.node, "_attribute_stores", None, lambda: _attribute_stores(self.resolver.module.node))
+        if index is None:
+            return None
+        return index.get(attr, {})  # type: ignore[no-any-return]
 
     def follow(self, expr: ast.expr, scope: Scope) -> Tuple[ast.expr, Scope]:
         return self.resolver.follow(expr, self.home(expr, scope))
@@ -880,22 +875,49 @@ def _class_level(cls: ast.ClassDef, name: str) -> bool:
     return False
 
 
-def _sets_by_name(call: ast.Call, attr: str) -> bool:
-    """``setattr(x, name, v)``/``x.__setattr__(name, v)`` whose name may be ``attr``: not a string
-    written out as another."""
+def _attribute_stores(module: Optional[ast.AST]) -> Optional[Dict[str, Optional[Dict[Optional[int], int]]]]:
+    """``Context.attribute_stores`` of every attribute, in one walk; None for all of them where the
+    module may store any by a name not written out."""
+    index: Dict[str, Optional[Dict[Optional[int], int]]] = {}
+    stack: List[Tuple[ast.AST, Optional[ast.ClassDef]]] = [(module, None)] if module else []
+    while stack:
+        node, cls = stack.pop()
+        if isinstance(node, ast.Attribute):
+            if node.attr == "__dict__":
+                return None
+            if isinstance(node.ctx, ast.Store) and index.get(node.attr, {}) is not None:
+                counts = index.setdefault(node.attr, {})
+                owner = id(cls) if cls is not None and isinstance(node.value, ast.Name) and node.value.id == "self" else None
+                counts[owner] = counts.get(owner, 0) + 1  # type: ignore[index]
+            elif isinstance(node.ctx, ast.Del):
+                index[node.attr] = None
+        elif isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name) and node.func.id == "vars":
+                return None
+            named = _set_by_name(node)
+            if named is not None:
+                if named == "":
+                    return None  # ``setattr(self, k, v)``: any attribute
+                index[named] = None
+        stack.extend((child, node if isinstance(node, ast.ClassDef) else cls) for child in ast.iter_child_nodes(node))
+    return index
+
+
+def _set_by_name(call: ast.Call) -> Optional[str]:
+    """The attribute ``setattr``/``delattr``/``__setattr__`` sets, "" for one not written out, None
+    for another call."""
     func = call.func
-    if isinstance(func, ast.Name) and func.id == "setattr" and len(call.args) >= 2:
+    if isinstance(func, ast.Name) and func.id in ("setattr", "delattr") and len(call.args) >= 2:
         name = call.args[1]
-    elif isinstance(func, ast.Attribute) and func.attr == "__setattr__" and call.args:
+    elif isinstance(func, ast.Attribute) and func.attr in ("__setattr__", "__delattr__") and call.args:
         name = call.args[-2] if len(call.args) >= 3 else call.args[0]
     else:
-        return False
-    return not (isinstance(name, ast.Constant) and isinstance(name.value, str) and name.value != attr)
+        return None
+    return name.value if isinstance(name, ast.Constant) and isinstance(name.value, str) else ""
 
 
-def _attribute_uses(module: Optional[ast.AST], attr: str, reads_change: bool = True) -> Optional[List[Optional[ast.ClassDef]]]:
-    """``Context.attribute_uses``, over the module's tree (comments and strings are not code);
-    ``reads_change=False``: ``Context.attribute_stores``."""
+def _attribute_uses(module: Optional[ast.AST], attr: str) -> Optional[List[Optional[ast.ClassDef]]]:
+    """``Context.attribute_uses``, over the module's tree (comments and strings are not code)."""
     stores: List[Optional[ast.ClassDef]] = []
     stack: List[Tuple[ast.AST, Optional[ast.AST], Optional[ast.ClassDef]]] = [(module, None, None)] if module else []
     while stack:
@@ -906,15 +928,13 @@ def _attribute_uses(module: Optional[ast.AST], attr: str, reads_change: bool = T
                 stores.append(cls if receiver == "self" else None)
             elif isinstance(node.ctx, ast.Del):
                 return None
-            elif reads_change and not (isinstance(parent, ast.keyword) and parent.arg is None or read_only(parent)
+            elif not (isinstance(parent, ast.keyword) and parent.arg is None or read_only(parent)
                       or isinstance(parent, ast.Attribute) and parent.attr in DICT_READS  # ``x.kw.get(…)``
                       or isinstance(parent, ast.Subscript) and parent.value is node and isinstance(parent.ctx, ast.Load)):
                 return None  # ``x.kw[k] = …``, ``x.kw.update(…)``, ``kw = x.kw``, ``f(x.kw)``
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (node.func.id == "vars" or node.func.id in _BY_NAME
                                                                                  and any(isinstance(a, ast.Constant) and a.value == attr for a in node.args)):
             return None
-        elif not reads_change and isinstance(node, ast.Call) and _sets_by_name(node, attr):
-            return None  # ``setattr(self, k, v)`` in a loop over settings: any attribute, this one too
         elif isinstance(node, ast.Attribute) and node.attr == "__dict__":
             return None
         inner = node if isinstance(node, ast.ClassDef) else cls

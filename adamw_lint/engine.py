@@ -456,7 +456,10 @@ def _inherited_methods(ctx: Context, cls: ast.ClassDef, name: str, project: Proj
     found = []
     for base, scope in ctx.members.foreign_bases(cls):
         qualname = ctx.resolver.qualname(base, scope)
-        definition = project.definition(qualname, trains=trains, built=not trains) if qualname else None
+        if not qualname or project.mentions(qualname, (f"class {qualname.rsplit('.', 1)[-1]}".encode(),)) \
+                and not project.mentions(qualname, (f"def {name}(".encode(),)):
+            continue  # the base's module, read as bytes, defines the class but no method of that name: not parsed for it
+        definition = project.definition(qualname, trains=trains, built=not trains)
         if definition is not None and isinstance(definition[1], ast.ClassDef):
             found += [(definition[0], s) for s in definition[1].body
                       if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == name]
