@@ -9,7 +9,7 @@ It never decides what is a finding: that belongs to the checkers.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Dict, FrozenSet, Hashable, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Hashable, List, Optional, Sequence, Set, Tuple
 
 from .catalog import COUPLED, DECOUPLED, OPTIMIZERS_BY_NAME, Signature
 from .catalog.conventions import LAZY_CALLS
@@ -192,29 +192,32 @@ class Context:
         home = self.home(expr, scope)
         value = self.resolver.literal(expr, home)
         if is_unknown(value) and isinstance(expr, ast.Attribute):
-            stored = self.stored_value(expr, home)  # ``self.weight_decay = 0.0``, read in another method
+            # ``self.weight_decay = 0.0``, read in another method
+            stored = self.stored_value(expr, home, wanted=lambda kept, where: not is_unknown(self.resolver.literal(kept, where)))
             if stored is not None:
                 return self.resolver.literal(*stored)
         return value
 
-    def stored_value(self, attribute: ast.Attribute, scope: Scope) -> Optional[Tuple[ast.expr, Scope]]:
+    def stored_value(self, attribute: ast.Attribute, scope: Scope,
+                     wanted: Optional[Callable[[ast.expr, Scope], bool]] = None) -> Optional[Tuple[ast.expr, Scope]]:
         """What ``self.<attr>`` holds in a method when the module stores an attribute of that name
         once, on an instance of the class's family (its bases' other subclasses too: a subclass of
         both may run a mixin's store), in a method, with no class-level value, no ``setattr`` of a
         name not written out, no ``vars`` or ``__dict__``: the value stored. Other modules of the
-        project are not read for it."""
+        project are not read for it. ``wanted``: whether the caller can use the value stored, asked
+        before the module is read for the attribute's other stores."""
         if not isinstance(attribute.ctx, ast.Load):
             return None
         member = self.members.self_attribute(attribute, scope)
         if member is None:
             return None
         cls, attr = member
-        stores = self.attribute_stores(attr)
-        if stores is None:
-            return None  # set by a name not written out, or through ``vars``/``__dict__``
         stored = [value for value in self.members.values(cls, attr) if isinstance(value[0], ast.expr)]
-        if len(stored) != 1 or not self._kept_once(cls, attr, stores):
+        if len(stored) != 1 or wanted is not None and not wanted(*stored[0]):  # type: ignore[arg-type]
             return None
+        stores = self.attribute_stores(attr)
+        if stores is None or not self._kept_once(cls, attr, stores):
+            return None  # stored by a name not written out, through ``vars``/``__dict__``, or again
         return stored[0]  # type: ignore[return-value]
 
     def _kept_once(self, cls: ast.ClassDef, attr: str, stores: Dict[Optional[int], int]) -> bool:

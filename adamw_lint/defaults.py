@@ -32,8 +32,8 @@ def default_note(ctx: Context, expr: object, scope: Scope) -> str:
         found = _parameter_default(ctx, expr, scope) or _bound_default(ctx, expr, scope)
     elif isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
         found = _option_default(ctx, expr, scope) or _field_default(ctx, expr, scope) or _stored_default(ctx, expr, scope)
-        stored = ctx.stored_value(expr, scope) if not found else None
-        if stored is not None and isinstance(stored[0], ast.Constant):  # the value itself, not a default
+        stored = ctx.stored_value(expr, scope, wanted=lambda kept, _: isinstance(kept, ast.Constant)) if not found else None
+        if stored is not None:  # the value itself, not a default
             return f" (= {ctx.text(stored[0])}, stored at line {stored[0].lineno})"
     return f" (default {found})" if found else ""
 
@@ -41,8 +41,8 @@ def default_note(ctx: Context, expr: object, scope: Scope) -> str:
 def _stored_default(ctx: Context, attribute: ast.Attribute, scope: Scope) -> Optional[str]:
     """``self.<attr>`` that the class lineage stores once, from a parameter with a default
     (``self.weight_decay = weight_decay`` in ``__init__(self, weight_decay=0.0)``)."""
-    stored = ctx.stored_value(attribute, scope)  # not stored again, nor elsewhere (``u.weight_decay = 1e-2``, ``setattr``)
-    if stored is None:
+    stored = ctx.stored_value(attribute, scope, wanted=lambda kept, _: isinstance(kept, (ast.Name, ast.Call)))
+    if stored is None:  # stored again, or elsewhere (``u.weight_decay = 1e-2``, ``setattr``)
         return None
     return _parameter_default(ctx, *stored) if isinstance(stored[0], ast.Name) else _taken_default(ctx, *stored)
 

@@ -109,6 +109,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
     # a project function given an optimizer's name (``model_fn(..., 'Adagrad')``): the module
     # must write one of the names a getter takes for it to be passed here
     hands_names = project is not None and any(name in text for name in _GETTER_NAMES)
+    names_decay = any(word in text for word in _DECAY_TEXT)  # a decay passed by position needs its name somewhere
 
     def report(findings: Iterable[Finding]) -> None:
         for finding in findings:
@@ -154,7 +155,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
             continue
         if isinstance(call.func, ast.Name) and (call.args or call.keywords):
             report_reached(call, scope, _local_reach(resolver, call.func, scope, lines, project, summaries))
-        elif isinstance(call.func, ast.Attribute) and (call.args or call.keywords):
+        elif isinstance(call.func, ast.Attribute) and _may_hand_over(call, names_decay):
             report_reached(call, scope, _method_reach(ctx, call.func, scope, project, methods))
         if isinstance(call.func, ast.Attribute):
             for index in _BY_METHOD.get(call.func.attr, ()):
@@ -382,6 +383,7 @@ def _any_between(marked: List[int], first: int, last: int) -> bool:
 
 
 _DECAY_WORDS = tuple(sorted(parameter.encode() for parameter in catalog.DECAY_PARAMETERS))
+_DECAY_TEXT = tuple(word.decode() for word in _DECAY_WORDS)
 
 
 def _may_reach(call: ast.Call, name: str, project: ProjectIndex) -> bool:
@@ -409,6 +411,15 @@ def _local_reach(resolver: Resolver, func: ast.Name, scope: Scope, lines: Sequen
         here = Module("", "", resolver, lines)  # no path: the checkers say "line N" for this module
         summaries[id(node)] = callable_reach(here, node, project.reach if project is not None else _unreached)
     return summaries[id(node)]
+
+
+def _may_hand_over(call: ast.Call, names_decay: bool) -> bool:
+    """Whether ``self.<name>(…)`` may pass what a method it runs builds an optimizer with: a decay
+    by keyword, a ``**`` spread, a string that may name the class, or, in a module that names a
+    decay parameter, any argument by position (most such calls, ``self.log(…)``, pass none)."""
+    return any(kw.arg is None or "decay" in kw.arg for kw in call.keywords) \
+        or any(isinstance(arg, ast.Constant) and isinstance(arg.value, str) for arg in call.args) \
+        or names_decay and bool(call.args or call.keywords)
 
 
 def _method_reach(ctx: Context, func: ast.Attribute, scope: Scope, project: Optional[ProjectIndex],
@@ -456,9 +467,8 @@ def _inherited_methods(ctx: Context, cls: ast.ClassDef, name: str, project: Proj
     found = []
     for base, scope in ctx.members.foreign_bases(cls):
         qualname = ctx.resolver.qualname(base, scope)
-        if not qualname or project.mentions(qualname, (f"class {qualname.rsplit('.', 1)[-1]}".encode(),)) \
-                and not project.mentions(qualname, (f"def {name}(".encode(),)):
-            continue  # the base's module, read as bytes, defines the class but no method of that name: not parsed for it
+        if not qualname or not project.may_define_method(qualname, name):
+            continue  # not parsed for it
         definition = project.definition(qualname, trains=trains, built=not trains)
         if definition is not None and isinstance(definition[1], ast.ClassDef):
             found += [(definition[0], s) for s in definition[1].body

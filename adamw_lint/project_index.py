@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import functools
 import os
+import re
 from typing import (AbstractSet, Callable, Container, Dict, FrozenSet, Hashable, Iterator, List, Optional, Sequence, Set,
                     Tuple, TypeVar)
 
@@ -48,6 +49,7 @@ class ProjectIndex:
         self._modules: Dict[str, Optional[Module]] = {}
         self._relevant: Dict[str, bool] = {}  # path → whether its text can name an optimizer
         self._mentions: Dict[Tuple[str, Tuple[bytes, ...]], bool] = {}  # (path, words) → whether its text has one
+        self._defined: Dict[str, Tuple[FrozenSet[bytes], FrozenSet[bytes]]] = {}  # path → its class and def names
         self._located: Dict[str, Optional[str]] = {}
         self._all_names: Dict[str, object] = {}  # module → what its ``__all__`` says (``_exported``)
         self._shared: Dict[Hashable, object] = {}  # a checker's key → its answer about the project's modules
@@ -460,6 +462,26 @@ class ProjectIndex:
             if path is not None:
                 return self._mentions_any(path, words)
         return False
+
+    def may_define_method(self, qualname: str, name: str) -> bool:
+        """Whether the project module that would define the class ``qualname`` (found as ``reach``
+        finds it, without parsing it) may give it a method ``name``: not where its bytes define
+        the class and no ``def name(`` at all, nor where no module of the project would define it.
+        A module that only re-exports the class may."""
+        parts = qualname.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            path = self._locate(".".join(parts[:cut]))
+            if path is not None:
+                if path not in self._defined:
+                    try:
+                        raw = read_bytes(path)
+                    except SourceError:
+                        raw = b""
+                    self._defined[path] = (frozenset(re.findall(rb"\bclass\s+(\w+)", raw)),
+                                           frozenset(re.findall(rb"\bdef\s+(\w+)\s*\(", raw)))
+                classes, defs = self._defined[path]
+                return parts[-1].encode() not in classes or name.encode() in defs
+        return False  # not the project's: a library's class (``nn.Module``)
 
     def _mentions_any(self, path: str, words: Tuple[bytes, ...]) -> bool:
         """Whether the file's bytes hold one of ``words`` (read once per path and set of words)."""
