@@ -51,11 +51,10 @@ class Decay(Record):
     """Where a by-name construction's weight decay comes from."""
 
     literal: Optional[str] = None  # written in the code (Python text)
-    path: Optional[KeyPath] = None  # a config key holding the value
-    spread: Optional[KeyPath] = None  # a config mapping spread as keyword arguments
-    # other keys the value may be read from (a param group's decay set in branches:
+    # the config keys holding the value: one, or each a branch may read it from (a param group's
     # ``weight_decay = cfg.SOLVER.WEIGHT_DECAY``, ``if "bias" in key: weight_decay = cfg.SOLVER.WEIGHT_DECAY_BIAS``)
-    others: Tuple[KeyPath, ...] = ()
+    paths: Tuple[KeyPath, ...] = ()
+    spread: Optional[KeyPath] = None  # a config mapping spread as keyword arguments
 
 
 class Selector(Record):
@@ -375,17 +374,12 @@ def _held_config(ctx: "Context", stored: Sequence[Tuple[ast.AST, Scope]], depth:
         if bindings[0].value is None:
             return ()  # a parameter: the config handed over
         value, scope = bindings[0].value, bindings[0].scope
-    if isinstance(value, ast.Call) and not _part_of_a_config(value):
-        return ()  # loaded or built by a call
-    if isinstance(value, (ast.Attribute, ast.Subscript, ast.Call)):
-        key = config_key(ctx, value, scope, depth + 1)
-        return key[0] if key is not None else None
-    return None
-
-
-def _part_of_a_config(call: ast.Call) -> bool:
-    """``cfg.get("train")``: a part of a config read by a call (``config_key`` reads it)."""
-    return isinstance(call.func, ast.Attribute) and call.func.attr == "get"
+    if not isinstance(value, (ast.Attribute, ast.Subscript, ast.Call)):
+        return None
+    key = config_key(ctx, value, scope, depth + 1)  # a part of one: ``cfg.train``, ``cfg.get("train")``
+    if key is not None:
+        return key[0]
+    return () if isinstance(value, ast.Call) else None  # loaded or built by a call
 
 
 def _decay(ctx: "Context", call: ast.Call, scope: Scope) -> Optional[Decay]:
@@ -395,7 +389,7 @@ def _decay(ctx: "Context", call: ast.Call, scope: Scope) -> Optional[Decay]:
             if number is not None:
                 return Decay(literal=repr(number)) if number else None
             key = config_key(ctx, kw.value, scope)
-            return Decay(path=key[0]) if key else None
+            return Decay(paths=(key[0],)) if key else None
     for kw in call.keywords:
         if kw.arg is None:
             key = config_key(ctx, kw.value, scope)
@@ -414,7 +408,7 @@ def _decay(ctx: "Context", call: ast.Call, scope: Scope) -> Optional[Decay]:
             continue
         keys = _config_keys(ctx, value, home)
         if keys:
-            return Decay(path=keys[0], others=tuple(keys[1:]))
+            return Decay(paths=tuple(keys))
     return None
 
 
@@ -576,7 +570,7 @@ def _decay_text(selector: Selector, keys: KeyPath, number_at: Callable[[KeyPath]
     if decay.literal is not None:
         return decay.literal
     read: Optional[str] = None
-    for wanted in (decay.path, *decay.others) if decay.path else (decay.spread,):
+    for wanted in decay.paths or (decay.spread,):
         assert wanted is not None
         aligned = _aligned(wanted, selector.key, keys)
         places = [aligned] if aligned is not None else []

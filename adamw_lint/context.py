@@ -9,7 +9,7 @@ It never decides what is a finding: that belongs to the checkers.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Hashable, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from .catalog import COUPLED, DECOUPLED, OPTIMIZERS_BY_NAME, Signature
 from .catalog.conventions import LAZY_CALLS
@@ -17,7 +17,7 @@ from .findings import Span
 from .records import Record
 from . import flow, ruled_out
 from .branches import opposite, outcomes_at, tests_at
-from .scope import (DICT_READS, Binding, Resolver, Scope, is_parameter, is_unknown, kept_on, own_nodes, read_only,
+from .scope import (DICT_READS, NESTED_SCOPES, Binding, Resolver, Scope, is_parameter, is_unknown, kept_on, own_nodes, read_only,
                     returned_values)
 from .summaries import ClassMembers, method_parameters
 
@@ -141,7 +141,8 @@ class Context:
         self._callers: Optional[Dict[str, List[Tuple[ast.Call, Scope]]]] = None  # callee's name → the calls
         self._runs: Dict[str, Dict[int, List[Tuple[ast.Call, Scope]]]] = {}  # ``_calls_to``
         self._passed: Dict[Tuple[int, str], List[Tuple[ast.expr, Scope, ast.Call]]] = {}
-        self._uses: Dict[Hashable, Optional[List[Optional[ast.ClassDef]]]] = {}  # ``attribute_uses``, ``attribute_stores``
+        self._uses: Dict[str, Optional[List[Optional[ast.ClassDef]]]] = {}  # ``attribute_uses``
+        self._kept: Dict[Tuple[int, str], bool] = {}  # ``_kept_once``: (id of a family's first class, attribute) → answer
         self._conditional: Dict[int, Tuple[Tuple[int, int], Scope]] = {}  # id of a value a fill may set → where
         self._filled_names: Dict[int, int] = {}  # id of a scope's ``dict_uses`` → how many of its names are filled
         self._fill_answers: Dict[int, Optional[Tuple[Dict[str, ast.expr], bool]]] = {}  # id of a read → ``_filled``
@@ -225,11 +226,11 @@ class Context:
         else (not on another object: ``u.weight_decay = 1e-2``), with no class-level value beside
         it. Once per family and attribute: every read of it in every method asks."""
         family = self.members.family(cls)
-        key = (id(family[0]), attr, "kept once")
-        if key not in self._uses:
+        key = (id(family[0]), attr)
+        if key not in self._kept:
             once = stores.get(None, 0) + sum(stores.get(id(c), 0) for c in family) == 1
-            self._uses[key] = once and not any(_class_level(c, attr) for c in family)  # type: ignore[assignment]
-        return self._uses[key]  # type: ignore[return-value]
+            self._kept[key] = once and not any(_class_level(c, attr) for c in family)
+        return self._kept[key]
 
     def attribute_stores(self, attr: str) -> Optional[Dict[Optional[int], int]]:
         """For a value no read can change (a number, a string): how many stores of ``<x>.<attr>``
@@ -812,7 +813,7 @@ def _list_uses(home: Optional[ast.AST]) -> Dict[str, List[Tuple[str, ast.AST, Op
         uses: Dict[str, List[Tuple[str, ast.AST, Optional[List[ast.expr]]]]] = {}
         receivers = set()
         for node in own_nodes(home) if home is not None else ():
-            if isinstance(node, _NESTED):
+            if isinstance(node, NESTED_SCOPES):
                 for name in {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}:
                     uses.setdefault(name, []).append(("nested", node, None))
             elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
@@ -833,9 +834,6 @@ def _list_uses(home: Optional[ast.AST]) -> Dict[str, List[Tuple[str, ast.AST, Op
         return uses
 
     return kept_on(home, "_list_uses", None, collect) if home is not None else {}  # type: ignore[return-value]
-
-
-_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 def _grown(value: Optional[ast.expr], name: str) -> bool:

@@ -16,7 +16,7 @@ import ast
 from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from .context import Context
-from .scope import DICT_READS, Binding, Scope, kept_on, read_only
+from .scope import DICT_READS, Binding, Scope, is_parameter, kept_on, read_only
 
 _PARSE = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args", "parse_known_intermixed_args"})
 _GROUPS = frozenset({"add_argument_group", "add_mutually_exclusive_group"})
@@ -61,9 +61,8 @@ def _taken_default(ctx: Context, value: ast.expr, scope: Scope) -> Optional[str]
             and isinstance(value.args[0], ast.Constant) and isinstance(value.args[0].value, str)):
         return None
     binding = _only(ctx, value.func.value, scope)
-    function = binding.scope.node if binding is not None else None
-    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or function.args.kwarg is None \
-            or function.args.kwarg.arg != value.func.value.id or binding.pos != (function.lineno, function.col_offset):  # type: ignore[union-attr]
+    function = binding.scope.node if binding is not None and is_parameter(binding) else None
+    if function is None or function.args.kwarg is None or function.args.kwarg.arg != value.func.value.id:  # type: ignore[attr-defined]
         return None
     return f"{ctx.text(value.args[1])} from {ctx.text(value.func)}({ctx.text(value.args[0])}) of {function.name}"
 

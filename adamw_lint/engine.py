@@ -37,7 +37,7 @@ from .prefilter import (
 )
 from .project_index import ProjectIndex
 from .summaries import Module, Reach, callable_reach, first_parameter, method_reach, signature_of
-from .scope import Binding, Resolver, Scope, kept_on, names_class
+from .scope import Binding, Resolver, Scope, is_parameter, kept_on, names_class
 
 def _routes() -> Tuple[Dict[str, List[Tuple[int, object]]], Dict[str, List[int]]]:
     by_name: Dict[str, List[Tuple[int, object]]] = {}
@@ -452,11 +452,10 @@ def _own_self(ctx: Context, receiver: ast.expr, scope: Scope) -> bool:
     """Whether ``receiver`` is the first parameter of the method it is read in (or of the method a
     closure reading it is in), as the method was called: not rebound, nor a nested def's own."""
     binding = ctx.reaching(receiver, scope) if isinstance(receiver, ast.Name) else None
-    if binding is None or binding.scope.parent is None or not isinstance(binding.scope.parent.node, ast.ClassDef):
+    if binding is None or not is_parameter(binding) or binding.scope.parent is None \
+            or not isinstance(binding.scope.parent.node, ast.ClassDef):
         return False
-    method = binding.scope.node
-    return isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and binding.pos == (method.lineno, method.col_offset) \
-        and first_parameter(method) == receiver.id  # type: ignore[union-attr]
+    return first_parameter(binding.scope.node) == receiver.id  # type: ignore[arg-type,union-attr]
 
 
 def _inherited_methods(ctx: Context, cls: ast.ClassDef, name: str, project: ProjectIndex,

@@ -545,7 +545,7 @@ class Resolver:
         return expr, scope
 
 
-_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)  # scopes of their own in a body
 _HOLDS_STATEMENTS = (ast.stmt, ast.excepthandler, ast.match_case)
 
 
@@ -576,7 +576,7 @@ def own_nodes(node: ast.AST, statements: bool = False) -> Iterator[ast.AST]:
     while stack:
         child = stack.pop()
         yield child
-        if not isinstance(child, _NESTED_SCOPES):
+        if not isinstance(child, NESTED_SCOPES):
             stack.extend(c for c in ast.iter_child_nodes(child) if not statements or isinstance(c, _HOLDS_STATEMENTS))
 
 

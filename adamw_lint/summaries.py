@@ -29,7 +29,7 @@ from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence
 from . import catalog
 from .branches import Chosen, chosen_calls
 from .records import Record
-from .scope import Resolver, Scope
+from .scope import Resolver, Scope, is_parameter
 
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 Value = Tuple[ast.AST, Scope]  # an expression stored on self (or a method), and the scope to read it in
@@ -268,7 +268,7 @@ def _built_by_name(resolver: Resolver, call: ast.Call, scope: Scope, function: F
     if owner not in catalog.OPTIMIZER_MODULES:
         return None
     binding = resolver.reaching(callee.args[1], scope)
-    if binding is None or binding.scope.node is not function or binding.pos != (function.lineno, function.col_offset):
+    if binding is None or binding.scope.node is not function or not is_parameter(binding):
         return None  # not the parameter as the caller passed it
     return owner, callee.args[1].id, callee.lineno
 
@@ -323,7 +323,7 @@ def named_reach(module: Module, function: ast.AST) -> List[Reach]:
         if getter not in catalog.OPTIMIZER_NAME_TABLES or not isinstance(name, ast.Name):
             continue
         binding = module.resolver.reaching(name, scope)
-        if binding is None or binding.scope.node is not function or binding.pos != (function.lineno, function.col_offset):
+        if binding is None or binding.scope.node is not function or not is_parameter(binding):
             continue  # not the parameter as the caller passed it
         found.append(Reach(getter, module, call, function.args, call.lineno, named=name.id))  # type: ignore[arg-type]
     return found
