@@ -24,6 +24,7 @@ import re
 from typing import Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Pattern, Sequence, Set, Tuple
 
 from . import catalog, ruled_out
+from .catalog import OptimizerApi
 from .checkers import CHECKERS
 from .checkers.base import Checker
 from .branches import constant_defaults
@@ -36,6 +37,7 @@ from .prefilter import (
     may_contain_text, may_hold_or_train_elsewhere_text, may_reach_findings,
 )
 from .project_index import ProjectIndex
+from .own_optimizers import coupled_row, derives_from_optimizer
 from .summaries import Module, Reach, callable_reach, first_parameter, method_reach, signature_of
 from .scope import Binding, Resolver, Scope, is_parameter, kept_on, names_class
 
@@ -51,6 +53,7 @@ def _routes() -> Tuple[Dict[str, List[Tuple[int, object]]], Dict[str, List[int]]
 
 
 _BY_NAME, _BY_METHOD = _routes()
+_OPTIMIZERS = next(i for i, checker in enumerate(CHECKERS) if OptimizerApi in {type(r) for r in checker.routes.values()})
 # a route named ``pkg.Class().method`` is a method called on an instance the module builds
 _INSTANCES = [found for found in map(catalog.instance_method, _BY_NAME) if found is not None]
 _INSTANCE_METHODS = frozenset(method for _, method in _INSTANCES)
@@ -131,6 +134,10 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
         if name is not None:
             for index, row in _BY_NAME.get(name, ()):
                 report(checker(index).check(call, scope, name, row))
+            if project is not None and name not in _BY_NAME and _passes_decay(call):
+                own = project.own_optimizer(name)  # a project's optimizer class with its own coupled step
+                if own is not None:
+                    report(checker(_OPTIMIZERS).check(call, scope, name, own))
             if project is not None and name not in _BY_NAME and _may_reach(call, name, project):
                 report_reached(call, scope, project.reach(name))
             if hands_names and name not in _BY_NAME and (call.args or call.keywords):
@@ -154,6 +161,9 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
                 report(checker(index).check_init(call, scope, base_name, row, init))
             continue
         if isinstance(call.func, ast.Name) and (call.args or call.keywords):
+            own = _local_optimizer(resolver, call.func, scope) if _passes_decay(call) else None
+            if own is not None:
+                report(checker(_OPTIMIZERS).check(call, scope, own.names[0], own))
             report_reached(call, scope, _local_reach(resolver, call.func, scope, lines, project, summaries))
         elif isinstance(call.func, ast.Attribute) and _may_hand_over(call, names_decay):
             report_reached(call, scope, _method_reach(ctx, call.func, scope, project, methods))
@@ -411,6 +421,30 @@ def _local_reach(resolver: Resolver, func: ast.Name, scope: Scope, lines: Sequen
         here = Module("", "", resolver, lines)  # no path: the checkers say "line N" for this module
         summaries[id(node)] = callable_reach(here, node, project.reach if project is not None else _unreached)
     return summaries[id(node)]
+
+
+def _passes_decay(call: ast.Call) -> bool:
+    """Whether a call of a class may give it a decay: a decay keyword, a ``**`` spread, or enough
+    arguments by position (a project's optimizer is read only for such a call)."""
+    return any(kw.arg is None or "decay" in kw.arg for kw in call.keywords) or len(call.args) > 3
+
+
+def _local_optimizer(resolver: Resolver, func: ast.Name, scope: Scope) -> Optional[OptimizerApi]:
+    """The catalog row of the class of this module ``func`` names when it is an optimizer with
+    its own coupled step (``own_optimizers``), once per class."""
+    binding = resolver.reaching(func, scope)
+    cls = binding.node if binding is not None else None
+    if not isinstance(cls, ast.ClassDef):
+        return None
+    home = resolver.scope_of(cls)
+    outer = home.parent if home is not None and home.parent is not None else resolver.module
+
+    def read() -> Optional[OptimizerApi]:
+        if not derives_from_optimizer([resolver.qualname(base, outer) for base in cls.bases]):
+            return None
+        return coupled_row(cls, cls.name, "line ")
+
+    return kept_on(cls, "_own_optimizer", None, read)
 
 
 def _may_hand_over(call: ast.Call, names_decay: bool) -> bool:

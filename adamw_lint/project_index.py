@@ -25,7 +25,10 @@ from typing import (AbstractSet, Callable, Container, Dict, FrozenSet, Hashable,
 
 from . import catalog
 from .cache import digest
+from .catalog import OptimizerApi
 from .files import SourceError, decode, module_words, physical_lines, read_bytes, text_words
+from .findings import shown_path
+from .own_optimizers import coupled_row, derives_from_optimizer
 from .scope import Binding, Resolver, Scope, is_unknown
 from .summaries import Module, Reach, callable_reach, named_reach
 
@@ -452,6 +455,21 @@ class ProjectIndex:
             return None
         node = found[0].node if found[0].node is not None or not built else found[0].value
         return (module, node) if node is not None else None
+
+    def own_optimizer(self, qualname: str) -> Optional[OptimizerApi]:
+        """The catalog row of a project class that is an optimizer with its own step, read as
+        coupled (``own_optimizers``); None for anything else. Once per run."""
+        return self.shared(("own optimizer", qualname), self._own_optimizer, qualname)
+
+    def _own_optimizer(self, qualname: str) -> Optional[OptimizerApi]:
+        found = self.definition(qualname, built=True)
+        if found is None or not isinstance(found[1], ast.ClassDef):
+            return None
+        module, cls = found
+        resolver = module.resolver
+        if not derives_from_optimizer([resolver.qualname(base, resolver.module) for base in cls.bases]):
+            return None
+        return coupled_row(cls, qualname, f"{shown_path(module.path)}:")
 
     def mentions(self, qualname: str, words: Tuple[bytes, ...]) -> bool:
         """Whether the project module that would define ``qualname`` (found as ``reach`` finds

@@ -107,9 +107,9 @@ def _class(module: Module, node: ast.ClassDef, reach_name: Callable[[str, int], 
         inner = _init_call(module, init, base)
         if inner is None or reached.call is not None:
             return None  # an __init__ that does not forward to the base: unknown
-        return Reach(reached.name, module, inner, _without_self(init.args), base.lineno)
+        return Reach(reached.name, module, inner, without_self(init.args), base.lineno)
     if init is not None:
-        params, stored = _without_self(init.args), tuple(stored_parameters(init))
+        params, stored = without_self(init.args), tuple(stored_parameters(init))
         held = _function(module, init, params)  # ``self.optim = torch.optim.Adam(*args, **kwargs)``
         if held is not None:
             return held
@@ -217,10 +217,10 @@ def signature_of(params: ast.arguments) -> catalog.Signature:
 def method_reach(module: Module, method: Function) -> Optional[Reach]:
     """What a method constructs, as ``self.<name>(…)`` calls it: its parameters after ``self``
     (all of a ``@staticmethod``'s)."""
-    return _function(module, method, method.args if _static(method) else _without_self(method.args))
+    return _function(module, method, method.args if _static(method) else without_self(method.args))
 
 
-def _without_self(params: ast.arguments) -> ast.arguments:
+def without_self(params: ast.arguments) -> ast.arguments:
     """The parameters after the first (``self``, positional-only too: ``def m(self, /, lr)``)."""
     posonly, positional = (params.posonlyargs[1:], params.args) if params.posonlyargs else ([], params.args[1:])
     return ast.arguments(posonlyargs=posonly, args=positional, vararg=params.vararg, kwonlyargs=params.kwonlyargs,

@@ -72,7 +72,8 @@ RULES: Tuple[Rule, ...] = (
             "although they offer a decoupled mode: torch `NAdam` and `RAdam` "
             "(`decoupled_weight_decay`), apex `FusedAdagrad` (`adagrad_w_mode`), torch_optimizer "
             "`AdaBelief` (`weight_decouple`) and `QHAdam` (`decouple_weight_decay`), and timm "
-            "`opt=\"nadam\"`/`\"radam\"`/…"
+            "`opt=\"nadam\"`/`\"radam\"`/…; and an optimizer class of the project whose own `step()` "
+            "adds the decay to the gradient unless a flag it takes from its constructor is true."
         ),
         why=_WHY_COUPLED,
         fix_safety=(
@@ -93,7 +94,13 @@ RULES: Tuple[Rule, ...] = (
             "`RMSprop`, `Adadelta`, bitsandbytes `RMSprop*`/`Adagrad*`, torch_optimizer `Yogi`, "
             "`AdaBound`, …, timm `opt=\"rmsprop\"`, Hugging Face `optim=\"adagrad\"`/`\"rmsprop*\"`, "
             "ultralytics `optimizer=\"NAdam\"`/`\"RMSprop\"`/…) "
-            "with a weight decay that is, or may be, non-zero."
+            "with a weight decay that is, or may be, non-zero. Also an optimizer class the project writes "
+            "itself (a subclass of `torch.optim.Optimizer`, or of torch's optimizers, with its own `step()`) "
+            "whose step adds `weight_decay·p` to the gradient before the gradient is squared into its second "
+            "moment: a vendored `RMSpropTF`, `Yogi` or `MADGRAD`. A step that shrinks `p` itself, adds the "
+            "decay after dividing by the denominator (NovoGrad, LAMB), pulls toward a reference, or samples "
+            "noise (SGLD and SGHMC, whose L2 is a prior's gradient) is not read as coupled; nor one whose "
+            "decay runs under a test of anything else than the decay or a constructor flag."
         ),
         why=_WHY_COUPLED,
         fix_safety=(

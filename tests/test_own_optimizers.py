@@ -1,0 +1,191 @@
+"""A project's own optimizer classes: a subclass of ``torch.optim.Optimizer`` whose ``step()`` adds
+the decay to a gradient that then feeds its second moment is read as coupled, and its
+constructions are checked as torch's are; every other way a step may decay is not."""
+import pickle
+import textwrap
+
+import pytest
+
+from adamw_lint.analysis import analyze_source
+from adamw_lint.project_index import ProjectIndex
+
+from helpers import make_repo, run_cli
+
+HEAD = "import torch\nfrom torch.optim import Optimizer\n\n\n"
+INIT = """
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0{extra}):
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay{fill})
+        super().__init__(params, defaults)
+"""
+LOOP = """
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                grad = p.grad
+                state = self.state[p]
+                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+                beta1, beta2 = group["betas"]
+"""
+MOMENTS = """
+                exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                denom = exp_avg_sq.sqrt().add_(group["eps"])
+"""
+UPDATE = """
+                p.addcdiv_(exp_avg, denom, value=-group["lr"])
+"""
+
+
+def optimizer(decay: str, after: str = "", extra: str = "", fill: str = "", name: str = "MyAdam") -> str:
+    """A class ``name`` whose step decays by ``decay`` before its moments and ``after`` them."""
+    body = textwrap.indent(textwrap.dedent(decay), " " * 16) if decay else ""
+    later = textwrap.indent(textwrap.dedent(after), " " * 16) if after else ""
+    return (HEAD + f"class {name}(Optimizer):" + INIT.format(extra=extra, fill=fill) + LOOP + body + MOMENTS
+            + later + UPDATE)
+
+
+COUPLED = optimizer("""
+    if group["weight_decay"] != 0:
+        grad = grad.add(p, alpha=group["weight_decay"])
+""")
+USE = "\n\nopt = MyAdam(model.parameters(), lr=1e-3, weight_decay=1e-4)\n"
+
+
+def codes(source: str):
+    return [(f.line, f.code) for f in analyze_source(source)]
+
+
+def test_a_step_that_adds_the_decay_before_the_second_moment_is_coupled():
+    (finding,) = analyze_source(COUPLED + USE)
+    assert (finding.code, finding.line) == ("AWL103", COUPLED.count("\n") + 3)
+    assert finding.message.startswith("AWL103 MyAdam(weight_decay=1e-4) adds L2 to the gradient (coupled), "
+                                      "and MyAdam has no decoupled mode; its step() adds weight_decay·p to the "
+                                      "gradient at line 22, before the adaptive denominator")
+    assert finding.fix is None  # the class is the project's: nothing to rename it to
+
+
+@pytest.mark.parametrize("decay", [
+    "grad = grad.add(p, alpha=group['weight_decay'])",
+    "grad.add_(p, alpha=group['weight_decay'])",
+    "grad = grad.add(group['weight_decay'], p.data)",  # the old signature
+    "grad = grad + group['weight_decay'] * p",
+    "grad += p.data * group['weight_decay']",
+    "wd = group['weight_decay']\nif wd:\n    grad = grad.add(p, alpha=wd)",
+])
+def test_each_spelling_of_the_coupled_term(decay):
+    assert codes(optimizer(decay) + USE)[-1][1] == "AWL103"
+
+
+@pytest.mark.parametrize("source", [
+    optimizer("p.mul_(1 - group['lr'] * group['weight_decay'])"),  # decoupled (AdamW)
+    optimizer("p.add_(p, alpha=-group['weight_decay'] * group['lr'])"),  # decoupled, the RAdam spelling
+    # NovoGrad, LAMB: added after the division, so not divided by the denominator
+    optimizer("", after="grad.div_(denom)\ngrad.add_(p, alpha=group['weight_decay'])"),
+    # a pull toward a reference model is no weight decay
+    optimizer("grad = grad + group['weight_decay'] * (p - state['reference'])"),
+    # a sampler: the decay is the prior's gradient, preconditioned on purpose
+    optimizer("grad = grad.add(p, alpha=group['weight_decay'])", after="p.add_(torch.randn_like(p) * 1e-3)"),
+    # under a test of something else than the decay: not known to run
+    optimizer("if self.mode == 'adam':\n    grad = grad.add(p, alpha=group['weight_decay'])"),
+    # the decay is not the constructor's argument of that name
+    optimizer("grad = grad.add(p, alpha=group['decay'])"),
+])
+def test_steps_that_do_not_couple_the_decay_are_not_reported(source):
+    assert codes(source + USE) == []
+
+
+def test_a_decayed_gradient_that_no_moment_squares_is_sgd():
+    sgd = (HEAD + "class MySGD(Optimizer):" + INIT.format(extra="", fill="") + """
+    def step(self):
+        for group in self.param_groups:
+            for p in group["params"]:
+                d_p = p.grad.add(p, alpha=group["weight_decay"])
+                p.add_(d_p, alpha=-group["lr"])
+""")
+    assert codes(sgd + "\nopt = MySGD(model.parameters(), weight_decay=1e-4)\n") == []
+
+
+def test_a_square_in_the_other_branch_does_not_count():
+    source = optimizer("""
+        if group["mode"] == "sgd":
+            d_p = grad + group["weight_decay"] * p
+            p.add_(d_p, alpha=-group["lr"])
+        else:
+            grad = grad + 0.0
+    """)
+    assert codes(source + USE) == []
+
+
+def test_a_group_flag_is_the_switch():
+    source = optimizer("""
+        if group["weight_decay"] != 0:
+            if group["decoupled_decay"]:
+                p.mul_(1 - group["lr"] * group["weight_decay"])
+            else:
+                grad = grad.add(p, alpha=group["weight_decay"])
+    """, extra=", decoupled_decay=False", fill=", decoupled_decay=decoupled_decay")
+    uses = ("\nopt = MyAdam(model.parameters(), weight_decay=1e-4)\n"
+            "ok = MyAdam(model.parameters(), weight_decay=1e-4, decoupled_decay=True)\n"
+            "groups = MyAdam([{'params': a, 'weight_decay': 1e-4, 'decoupled_decay': True}])\n"
+            "zero = MyAdam(model.parameters(), weight_decay=0.0)\n")
+    findings = analyze_source(source + uses)
+    assert [(f.line, f.code) for f in findings] == [(source.count("\n") + 2, "AWL102")]
+    assert "not decoupled weight decay; pass decoupled_decay=True (its step() adds weight_decay·p" in findings[0].message
+
+
+def test_an_attribute_flag_set_from_the_constructor_is_the_switch():
+    source = optimizer("""
+        if self._decouple:
+            p.mul_(1 - group["lr"] * group["weight_decay"])
+        elif group["weight_decay"] != 0:
+            grad.add_(p, alpha=group["weight_decay"])
+    """, extra=", decouple=False").replace("super().__init__(params, defaults)",
+                                          "super().__init__(params, defaults)\n        self._decouple = decouple")
+    uses = ("\nopt = MyAdam(model.parameters(), weight_decay=1e-4)\n"
+            "ok = MyAdam(model.parameters(), weight_decay=1e-4, decouple=True)\n")
+    assert [c for _, c in codes(source + uses)] == ["AWL102"]
+
+
+def test_a_moment_of_what_the_gradient_becomes_counts():
+    """AdaBelief squares ``grad - exp_avg``."""
+    source = optimizer("grad.add_(p.data, alpha=group['weight_decay'])").replace(
+        'exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)',
+        'residual = grad - exp_avg\n                exp_avg_sq.mul_(beta2).addcmul_(residual, residual, value=1 - beta2)')
+    assert [c for _, c in codes(source + USE)] == ["AWL103"]
+
+
+def test_a_class_that_is_no_torch_optimizer_is_not_read_and_a_subclass_of_adam_is():
+    mine = COUPLED.replace("class MyAdam(Optimizer):", "class MyAdam(Base):")
+    assert codes(mine + USE) == []
+    # a subclass of torch's Adam with a step of its own decays as that step says
+    subclass = COUPLED.replace("class MyAdam(Optimizer):", "class MyAdam(torch.optim.Adam):")
+    assert [c for _, c in codes(subclass + USE)] == ["AWL103"]
+    decoupled = optimizer("p.mul_(1 - group['lr'] * group['weight_decay'])").replace(
+        "class MyAdam(Optimizer):", "class MyAdam(torch.optim.Adam):")
+    assert codes(decoupled + USE) == []
+
+
+def test_a_class_of_another_module_of_the_project(tmp_path):
+    package = tmp_path / "proj"
+    package.mkdir()
+    (package / "__init__.py").write_text("from .optim import MyAdam\n")
+    (package / "optim.py").write_text(COUPLED)
+    train = "from proj import MyAdam\nopt = MyAdam(model.parameters(), lr=3e-4, weight_decay=5e-4)\n"
+    (package / "train.py").write_text(train)
+    index = pickle.loads(pickle.dumps(ProjectIndex([str(tmp_path)])))
+    (finding,) = analyze_source(train, path=str(package / "train.py"), project=index)
+    assert finding.code == "AWL103" and finding.line == 2
+    assert "proj.MyAdam(weight_decay=5e-4)" in finding.message and "proj/optim.py:22" in finding.message
+
+
+def test_the_cli_reports_it_and_follows_an_edit_of_the_class(tmp_path):
+    root = make_repo(tmp_path, {"proj/__init__.py": "", "proj/optim.py": COUPLED,
+                                "train.py": "from proj.optim import MyAdam\nopt = MyAdam(m.parameters(), weight_decay=5e-4)\n"})
+    first = run_cli("check", ".", cwd=root)
+    assert first.returncode == 1 and "train.py:2:7: AWL103 proj.optim.MyAdam(weight_decay=5e-4)" in first.stdout
+    (root / "proj" / "optim.py").write_text(optimizer("p.mul_(1 - group['lr'] * group['weight_decay'])"))
+    second = run_cli("check", ".", cwd=root)  # the cache knows the class's module
+    assert second.returncode == 0, second.stdout
