@@ -462,6 +462,8 @@ class ProjectIndex:
         return self.shared(("own optimizer", qualname), self._own_optimizer, qualname)
 
     def _own_optimizer(self, qualname: str) -> Optional[OptimizerApi]:
+        if not self._may_define_step(qualname):
+            return None  # most calls that pass a decay call a builder: its module is not parsed for it
         found = self.definition(qualname, built=True)
         if found is None or not isinstance(found[1], ast.ClassDef):
             return None
@@ -470,6 +472,18 @@ class ProjectIndex:
         if not derives_from_optimizer([resolver.qualname(base, resolver.module) for base in cls.bases]):
             return None
         return coupled_row(cls, qualname, f"{shown_path(module.path)}:")
+
+    def _may_define_step(self, qualname: str) -> bool:
+        """Whether the project module that would define the class ``qualname`` (found as ``reach``
+        finds it, without parsing it) may give it a ``step()``: its bytes hold ``def step(``, or it
+        is a package's ``__init__`` that names the class (a re-export, followed)."""
+        parts = qualname.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            path = self._locate(".".join(parts[:cut]))
+            if path is not None:
+                return self._mentions_any(path, (b"def step(",)) or os.path.basename(path) == "__init__.py" \
+                    and self._mentions_any(path, (parts[cut].encode(),))
+        return False
 
     def mentions(self, qualname: str, words: Tuple[bytes, ...]) -> bool:
         """Whether the project module that would define ``qualname`` (found as ``reach`` finds
