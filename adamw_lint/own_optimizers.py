@@ -81,14 +81,12 @@ def _coupling(step: ast.AST) -> Optional[Tuple[str, Optional[str], int]]:
     reads = _GroupReads(step)
     if not reads.params or any(isinstance(n, ast.Attribute) and n.attr in _NOISE for n in ast.walk(step)):
         return None
-    statements = list(_statements(step, ()))
+    statements = list(_statements(step.body, ()))  # type: ignore[attr-defined]
     found = [(statement, key, tests) for statement, tests in statements for key, gradient in [reads.coupled(statement)]
              if key is not None and reads.squared_after(statement, tests, gradient, statements)]
     for statement, key, tests in found:
-        both = {id(test) for _, other, others in found if other == key for test, _ in others}
         sides = {(id(test), holds) for _, other, others in found if other == key for test, holds in others}
-        switch = _switch(tuple((test, holds) for test, holds in tests
-                               if not (id(test) in both and (id(test), not holds) in sides)), key, reads)
+        switch = _switch(tuple((test, holds) for test, holds in tests if (id(test), not holds) not in sides), key, reads)
         if switch is not False:
             return key, switch, statement.lineno  # type: ignore[return-value]
     return None
@@ -275,24 +273,20 @@ def _group_key(expr: ast.AST) -> Optional[str]:
 _Test = Tuple[ast.expr, bool]  # an ``if`` test, and whether the statement runs when it is true
 
 
-def _statements(node: ast.AST, tests: Tuple[_Test, ...]) -> Iterator[Tuple[ast.stmt, Tuple[_Test, ...]]]:
-    """Each statement of a def's body (not of a nested def), with the ``if`` tests it runs under."""
-    for field in ("body", "orelse", "finalbody", "handlers"):
-        for child in getattr(node, field, ()):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                continue
-            if isinstance(child, ast.stmt):
-                yield child, tests
-            if isinstance(child, ast.If):
-                yield from _statements_of(child.body, (*tests, (child.test, True)))
-                yield from _statements_of(child.orelse, (*tests, (child.test, False)))
-            elif isinstance(child, (ast.stmt, ast.excepthandler)):
-                yield from _statements(child, tests)
-
-
-def _statements_of(body: List[ast.stmt], tests: Tuple[_Test, ...]) -> Iterator[Tuple[ast.stmt, Tuple[_Test, ...]]]:
-    holder = ast.Module(body=body, type_ignores=[])
-    yield from _statements(holder, tests)
+def _statements(body: List[ast.stmt], tests: Tuple[_Test, ...]) -> Iterator[Tuple[ast.stmt, Tuple[_Test, ...]]]:
+    """Each statement of ``body`` and of the blocks it holds (not of a nested def or class), with
+    the ``if`` tests it runs under."""
+    for child in body:
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        yield child, tests
+        if isinstance(child, ast.If):
+            yield from _statements(child.body, (*tests, (child.test, True)))
+            yield from _statements(child.orelse, (*tests, (child.test, False)))
+            continue
+        for block in (getattr(child, "body", []), getattr(child, "orelse", []), getattr(child, "finalbody", []),
+                      *(part.body for part in (*getattr(child, "handlers", []), *getattr(child, "cases", [])))):
+            yield from _statements(block, tests)
 
 
 def _switch(tests: Tuple[_Test, ...], key: str, reads: _GroupReads) -> object:
