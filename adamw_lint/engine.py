@@ -37,7 +37,7 @@ from .prefilter import (
     may_contain_text, may_hold_or_train_elsewhere_text, may_reach_findings,
 )
 from .project_index import ProjectIndex
-from .own_optimizers import coupled_row, derives_from_optimizer
+from .own_optimizers import coupled_row, optimizer_base
 from .summaries import Module, Reach, callable_reach, first_parameter, method_reach, signature_of
 from .scope import Binding, Resolver, Scope, is_parameter, kept_on, names_class
 
@@ -440,9 +440,10 @@ def _local_optimizer(resolver: Resolver, func: ast.Name, scope: Scope) -> Option
     outer = home.parent if home is not None and home.parent is not None else resolver.module
 
     def read() -> Optional[OptimizerApi]:
-        if not derives_from_optimizer([resolver.qualname(base, outer) for base in cls.bases]):
+        base = optimizer_base([resolver.qualname(base, outer) for base in cls.bases])
+        if base is None:
             return None
-        return coupled_row(cls, cls.name, "line ")
+        return coupled_row(cls, cls.name, "line ", base if base is not True else None)
 
     return kept_on(cls, "_own_optimizer", None, read)
 

@@ -18,7 +18,7 @@ run, so its constructions are checked exactly as torch's are.
 from __future__ import annotations
 
 import ast
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
 
 from . import catalog
 from .catalog import COUPLED, OptimizerApi
@@ -33,44 +33,55 @@ _COPIES = frozenset(("float", "double", "half", "detach", "clone", "contiguous")
 _NOISE = frozenset(("normal", "normal_", "randn", "randn_like", "normal_like"))
 
 
-def coupled_row(cls: ast.ClassDef, name: str, where: str) -> Optional[OptimizerApi]:
-    """The catalog row of ``cls`` (a subclass of ``torch.optim.Optimizer``, the caller checks)
-    when its ``step()`` applies its decay coupled, else None. ``name``: its qualified name (or
-    its own, in the module checked); ``where``: how messages place its step (``path:line``)."""
+def coupled_row(cls: ast.ClassDef, name: str, where: str, base: Optional[OptimizerApi]) -> Optional[OptimizerApi]:
+    """The catalog row of ``cls``, a torch optimizer (``optimizer_base``: ``base`` is the row of
+    the torch optimizer it derives from, None for ``torch.optim.Optimizer``), when its own
+    ``step()`` applies its decay coupled, else None. ``name``: its qualified name (or its own, in
+    the module checked); ``where``: how messages place its step (``path:``, ``line ``)."""
     methods = {node.name: node for node in cls.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
     step, init = methods.get("step"), methods.get("__init__")
-    if step is None or init is None or not (init.args.posonlyargs or init.args.args):
+    if step is None:
+        return None
+    if init is not None and (init.args.posonlyargs or init.args.args):
+        parameters = ast.unparse(without_self(init.args))
+        filled = _group_keys(init)
+    elif init is None and base is not None:  # torch's constructor: its arguments are its group's keys
+        parameters = base.signature_text
+        filled = {key: key for key in (*base.signature.positional, *base.signature.keyword_only)}
+    else:
         return None
     coupling = _coupling(step)
     if coupling is None:
         return None
     key, switch, line = coupling
-    parameters = without_self(init.args)
-    filled = _group_keys(init)
-    names = {a.arg for a in (*parameters.posonlyargs, *parameters.args, *parameters.kwonlyargs)}
+    signature = catalog.Signature.parse(parameters)
+    names = {*signature.positional, *signature.keyword_only}
     group_switch = switch
     if switch is not None and switch.startswith("self."):  # ``self._weight_decouple = weight_decouple``
-        switch, group_switch = _stored(init, switch[len("self."):]), None
+        switch, group_switch = _stored(init, switch[len("self."):]) if init is not None else "", None
     if filled.get(key) != key or key not in names or switch is not None and (
             switch not in names or group_switch is not None and filled.get(switch) != switch):
         return None  # the decay (or its flag) is not the constructor's argument of that name
     at = f"{where}{line}"
     if switch is not None:
-        return OptimizerApi(names=(name,), signature_text=ast.unparse(parameters), decay=COUPLED, source=at,
+        return OptimizerApi(names=(name,), signature_text=parameters, decay=COUPLED, source=at,
                             code="AWL102", weight_decay=key, switch=switch, group_switch=group_switch,
                             advice=f"pass {switch}=True (its step() adds {key}·p to the gradient at {at} unless it is true)")
-    return OptimizerApi(names=(name,), signature_text=ast.unparse(parameters), decay=COUPLED, source=at,
+    return OptimizerApi(names=(name,), signature_text=parameters, decay=COUPLED, source=at,
                         code="AWL103", weight_decay=key,
                         advice=f"its step() adds {key}·p to the gradient at {at}, before the adaptive denominator: "
                                f"decay the weights there instead (p.mul_(1 - lr * {key})), or use torch.optim.AdamW")
 
 
-def derives_from_optimizer(base_names: List[Optional[str]]) -> bool:
-    """Whether a class whose bases resolve to these names is a torch optimizer: it derives from
-    ``torch.optim.Optimizer`` or from one of torch's optimizers (a subclass with a ``step()`` of its
-    own decays as that step says, not as its base's row does)."""
-    return any(n in OPTIMIZER_BASES or n in catalog.OPTIMIZERS_BY_NAME and n.startswith("torch.optim.")
-               for n in base_names if n)
+def optimizer_base(base_names: List[Optional[str]]) -> Union[None, bool, OptimizerApi]:
+    """What makes a class whose bases resolve to these names a torch optimizer: the row of the
+    torch optimizer it derives from (a subclass with a ``step()`` of its own decays as that step
+    says, not as its base's row does), True for ``torch.optim.Optimizer``, None for another class."""
+    for base in base_names:
+        row = catalog.OPTIMIZERS_BY_NAME.get(base or "")
+        if isinstance(row, OptimizerApi) and base.startswith("torch.optim."):  # type: ignore[union-attr]
+            return row
+    return True if any(base in OPTIMIZER_BASES for base in base_names) else None
 
 
 def _coupling(step: ast.AST) -> Optional[Tuple[str, Optional[str], int]]:

@@ -28,7 +28,7 @@ from .cache import digest
 from .catalog import OptimizerApi
 from .files import SourceError, decode, module_words, physical_lines, read_bytes, text_words
 from .findings import shown_path
-from .own_optimizers import coupled_row, derives_from_optimizer
+from .own_optimizers import coupled_row, optimizer_base
 from .scope import Binding, Resolver, Scope, is_unknown
 from .summaries import Module, Reach, callable_reach, named_reach
 
@@ -469,9 +469,10 @@ class ProjectIndex:
             return None
         module, cls = found
         resolver = module.resolver
-        if not derives_from_optimizer([resolver.qualname(base, resolver.module) for base in cls.bases]):
+        base = optimizer_base([resolver.qualname(base, resolver.module) for base in cls.bases])
+        if base is None:
             return None
-        return coupled_row(cls, qualname, f"{shown_path(module.path)}:")
+        return coupled_row(cls, qualname, f"{shown_path(module.path)}:", base if base is not True else None)
 
     def _may_define_step(self, qualname: str) -> bool:
         """Whether the project module that would define the class ``qualname`` (found as ``reach``

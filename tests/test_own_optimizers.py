@@ -189,3 +189,14 @@ def test_the_cli_reports_it_and_follows_an_edit_of_the_class(tmp_path):
     (root / "proj" / "optim.py").write_text(optimizer("p.mul_(1 - group['lr'] * group['weight_decay'])"))
     second = run_cli("check", ".", cwd=root)  # the cache knows the class's module
     assert second.returncode == 0, second.stdout
+
+
+def test_a_subclass_of_adam_without_a_constructor_takes_adams_arguments():
+    """parlai's MemoryEfficientFP16Adam: torch's Adam's constructor, its own coupled step."""
+    source = COUPLED.replace("class MyAdam(Optimizer):", "class MyAdam(torch.optim.Adam):")
+    source = source[:source.index("    def __init__")] + source[source.index("    @torch.no_grad()"):]
+    uses = USE + "flagged = MyAdam(model.parameters(), weight_decay=1e-4, decoupled_weight_decay=True)\n"
+    findings = analyze_source(source + uses)
+    # its step ignores Adam's switch: both are coupled
+    assert [f.code for f in findings] == ["AWL103", "AWL103"]
+    assert findings[1].message.startswith("AWL103 MyAdam(weight_decay=1e-4) adds L2")
