@@ -38,7 +38,7 @@ from .prefilter import (
 )
 from .project_index import ProjectIndex
 from .own_optimizers import coupled_row, optimizer_base
-from .summaries import Module, Reach, callable_reach, first_parameter, method_reach, signature_of
+from .summaries import Module, Reach, callable_reach, first_parameter, method_reach, replaces_step, signature_of
 from .scope import Binding, Resolver, Scope, is_parameter, kept_on, names_class
 
 def _routes() -> Tuple[Dict[str, List[Tuple[int, object]]], Dict[str, List[int]]]:
@@ -309,7 +309,7 @@ def reach_exports(resolver: Resolver, calls: Optional[Sequence[Tuple[ast.Call, S
                 continue
             node, value = binding.node, binding.value
             if isinstance(node, ast.ClassDef):
-                if any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "step" for s in node.body):
+                if replaces_step(node):
                     continue
                 parts = [base for base in node.bases]
             elif value is not None:

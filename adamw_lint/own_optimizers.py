@@ -364,10 +364,13 @@ def _stored(init: ast.AST, attribute: str) -> Optional[str]:
 
 def _group_keys(init: ast.AST) -> Dict[str, Optional[str]]:
     """The keys ``__init__`` puts into its defaults (``dict(lr=lr, weight_decay=weight_decay)`` or
-    a dict written out), each with the parameter it holds (None for another value)."""
+    a dict written out), or gives a base constructor by keyword (``Adagrad.__init__(self, params,
+    weight_decay=weight_decay)``: torch's constructors make them the group's), each with the
+    parameter it holds (None for another value)."""
     found: Dict[str, Optional[str]] = {}
     for node in ast.walk(init):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
+        if isinstance(node, ast.Call) and (isinstance(node.func, ast.Name) and node.func.id == "dict"
+                                           or isinstance(node.func, ast.Attribute) and node.func.attr == "__init__"):
             pairs = [(kw.arg, kw.value) for kw in node.keywords if kw.arg is not None]
         elif isinstance(node, ast.Dict):
             pairs = [(k.value, v) for k, v in zip(node.keys, node.values)

@@ -644,6 +644,13 @@ def is_parameter(binding: Binding) -> bool:
             and binding.pos == (function.lineno, function.col_offset) and binding.qualname is None)
 
 
+def calls_super(method: ast.AST) -> bool:
+    """Whether ``method`` calls ``super()``'s method of its own name (the base's still runs)."""
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method.name  # type: ignore[attr-defined]
+               and isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, ast.Name)
+               and node.func.value.func.id == "super" for node in ast.walk(method))
+
+
 def kept_on(node: ast.AST, kind: str, key: Hashable, compute: Callable[[], _Kept]) -> _Kept:
     """``compute()``, kept on ``node`` under ``kind`` and ``key``: an answer about a tree that is
     asked again and again lives as long as the tree."""

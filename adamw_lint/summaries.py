@@ -29,7 +29,7 @@ from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence
 from . import catalog
 from .branches import Chosen, chosen_calls
 from .records import Record
-from .scope import Resolver, Scope, is_parameter
+from .scope import Resolver, Scope, calls_super, is_parameter
 
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 Value = Tuple[ast.AST, Scope]  # an expression stored on self (or a method), and the scope to read it in
@@ -89,8 +89,8 @@ def callable_reach(module: Module, node: Optional[ast.AST], reach_name: Callable
 def _class(module: Module, node: ast.ClassDef, reach_name: Callable[[str, int], Optional[Reach]],
            depth: int) -> Optional[Reach]:
     methods = {s.name: s for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    if "step" in methods:
-        return None  # its own update rule decides
+    if replaces_step(node):
+        return None  # its own update rule decides (``own_optimizers`` reads it)
     init = methods.get("__init__")
     for base in node.bases:
         name = module.resolver.qualname(base, module.resolver.module)
@@ -218,6 +218,13 @@ def method_reach(module: Module, method: Function) -> Optional[Reach]:
     """What a method constructs, as ``self.<name>(…)`` calls it: its parameters after ``self``
     (all of a ``@staticmethod``'s)."""
     return _function(module, method, method.args if _static(method) else without_self(method.args))
+
+
+def replaces_step(cls: ast.ClassDef) -> bool:
+    """Whether an optimizer class's own ``step()`` replaces its base's: it defines one that does
+    not call ``super().step()`` (one that does only wraps the base's update)."""
+    return any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "step" and not calls_super(s)
+               for s in cls.body)
 
 
 def without_self(params: ast.arguments) -> ast.arguments:

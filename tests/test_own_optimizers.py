@@ -200,3 +200,23 @@ def test_a_subclass_of_adam_without_a_constructor_takes_adams_arguments():
     # its step ignores Adam's switch: both are coupled
     assert [f.code for f in findings] == ["AWL103", "AWL103"]
     assert findings[1].message.startswith("AWL103 MyAdam(weight_decay=1e-4) adds L2")
+
+
+def test_a_step_that_calls_the_bases_step_keeps_the_bases_decay():
+    """A step override that wraps ``super().step()`` (gradient clipping, logging) still decays as its base."""
+    source = ("from torch.optim import Adagrad\n\n\nclass Clipped(Adagrad):\n"
+              "    def __init__(self, params, lr=1e-2, weight_decay=0, clip=0):\n"
+              "        Adagrad.__init__(self, params, lr=lr, weight_decay=weight_decay)\n\n"
+              "    def step(self, closure=None):\n        return super().step(closure)\n\n\n"
+              "opt = Clipped(model.parameters(), lr=0.1, weight_decay=1e-4)\n")
+    assert codes(source) == [(6, "AWL103"), (12, "AWL103")]
+    replaced = source.replace("return super().step(closure)", "return None")
+    assert codes(replaced) == []  # a step of its own that decays nothing
+
+
+def test_keys_given_to_the_bases_constructor_by_keyword_are_the_groups():
+    """fairseq's AdagradWithGradClip: ``Adagrad.__init__(self, params, weight_decay=weight_decay)``."""
+    source = COUPLED.replace("class MyAdam(Optimizer):", "class MyAdam(torch.optim.Adam):").replace(
+        "defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)\n        super().__init__(params, defaults)",
+        "torch.optim.Adam.__init__(self, params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)")
+    assert [c for _, c in codes(source + USE)] == ["AWL103"]

@@ -31,7 +31,7 @@ from ..files import text_words
 from ..findings import Finding, place, shown_path
 from ..project import legacy_keras
 from ..records import Record
-from ..scope import Binding, Resolver, Scope, is_parameter, kept_on, names_class, own_nodes, returned_values
+from ..scope import Binding, Resolver, Scope, calls_super, is_parameter, kept_on, names_class, own_nodes, returned_values
 from ..summaries import ClassMembers, Module, Reach, container_fills, method_parameters, stored_parameters
 from .base import Checker
 
@@ -405,7 +405,7 @@ class KerasTfChecker(Checker):
                 if found is None or not isinstance(found[1], ast.ClassDef):
                     continue
                 for method, model, optimizer in project.shared(("keras_tf compiles", id(found[1])), _compiled_members, found[1]):
-                    if any(isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name == method and not _calls_super(m)
+                    if any(isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name == method and not calls_super(m)
                            for c in (cls, *self.members.bases(cls)) for m in c.body):
                         continue  # overridden here, without super(): the base's compile does not run
                     models = [(v, s) for v, s in self.members.values(cls, model) if isinstance(v, ast.expr)]
@@ -1370,13 +1370,6 @@ def _filled_into(home: Optional[ast.AST], name: str) -> List[ast.expr]:
         return found
 
     return kept_on(home, "_filled_into", None, collect).get(name, []) if home is not None else []
-
-
-def _calls_super(method: ast.AST) -> bool:
-    """Whether ``method`` calls ``super()``'s method of its own name (the base's still runs)."""
-    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method.name  # type: ignore[attr-defined]
-               and isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, ast.Name)
-               and node.func.value.func.id == "super" for node in ast.walk(method))
 
 
 def _compiled_members(cls: ast.ClassDef) -> Tuple[Tuple[str, str, str], ...]:

@@ -20,7 +20,7 @@ from ..context import (ABSENT, HIDDEN, REMOVED, Alternative, Args, Bound, Contex
 from ..defaults import default_note
 from ..findings import Edit, Finding, Fix, place, shown_path
 from ..records import Record
-from ..summaries import Reach, method_parameters, signature_of
+from ..summaries import Reach, method_parameters, replaces_step, signature_of
 from ..scope import Resolver, Scope, is_parameter, is_unknown, kept_on, nonlocal_names
 from .base import Checker
 from .optimizer_fix import kept_public, plan_fix, switch_unusable
@@ -338,8 +338,8 @@ class OptimizerChecker(Checker):
     def check_init(self, call: ast.Call, scope: Scope, name: str, row: object, init: SuperInit) -> Iterable[Finding]:
         if not isinstance(row, OptimizerApi) or row.always is not None:
             return ()  # a removed base class is reported at the class statement
-        if any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "step" for s in init.cls.body):
-            return ()  # the subclass's own step() decides how it decays
+        if replaces_step(init.cls):
+            return ()  # the subclass's own step() decides how it decays (``own_optimizers`` reads it)
         args = self.ctx.call_args(call, scope)
         if init.explicit_self:
             args.positional = args.positional[1:]
