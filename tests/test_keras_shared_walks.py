@@ -129,3 +129,27 @@ def test_sites_on_the_same_line_of_several_modules_are_listed_the_same_way_in_ev
         outputs.add(done.stdout)
     assert len(outputs) == 1
     assert "(pkg/a.py:5; pkg/b.py:5; pkg/c.py:5; pkg/d.py:5)" in outputs.pop()
+
+
+def test_keras_own_source_is_its_api_not_a_model_to_follow(tmp_path):
+    """Checked where Keras's source is the project (keras's own tests), ``keras.models.Sequential``
+    means what the catalog says it does: its implementation is not followed (doing so found the
+    implementation's own regularizers and took 27 of keras's tests past the walk's bound)."""
+    package = tmp_path / "keras"
+    (package / "tests").mkdir(parents=True)
+    (package / "__init__.py").write_text("from keras import layers, models, optimizers, regularizers\n")
+    (package / "layers.py").write_text("class Dense:\n    def __init__(self, units, kernel_regularizer=None):\n"
+                                       "        self.kernel_regularizer = kernel_regularizer\n")
+    (package / "regularizers.py").write_text("def l2(c):\n    return c\n")
+    (package / "optimizers.py").write_text("class Adam:\n    def __init__(self, learning_rate=1e-3):\n        pass\n")
+    (package / "models.py").write_text(
+        "from keras import layers, regularizers\n\n\nclass Sequential:\n    def __init__(self, given=None):\n"
+        "        self._probe = layers.Dense(1, kernel_regularizer=regularizers.l2(1e-4))  # the implementation's\n")
+    (package / "tests" / "__init__.py").write_text("")
+    test = ("import keras\n\nplain = keras.models.Sequential([keras.layers.Dense(2)])\n"
+            "plain.compile(optimizer=keras.optimizers.Adam(), loss='mse')\n"
+            "l2 = keras.models.Sequential([keras.layers.Dense(2, kernel_regularizer=keras.regularizers.l2(1e-3))])\n"
+            "l2.compile(optimizer=keras.optimizers.Adam(), loss='mse')\n")
+    (package / "tests" / "model_test.py").write_text(test)
+    found = analyze_source(test, path=str(package / "tests" / "model_test.py"), project=RecordingIndex([str(tmp_path)]))
+    assert [(f.line, f.code) for f in found] == [(6, "AWL201")]

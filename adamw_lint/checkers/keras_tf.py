@@ -789,9 +789,14 @@ class KerasTfChecker(Checker):
 
     def _project_callable(self, qualname: str) -> Optional[Tuple[Module, ast.AST]]:
         """A function or class of another module of the project (a model builder), with its
-        module (``_step_of`` keeps the module's path for the sites found in it)."""
+        module (``_step_of`` keeps the module's path for the sites found in it). Not Keras's or
+        TensorFlow's own API where the tree checked is their source: ``keras.Sequential`` means
+        what the catalog says it does, and its implementation (Model, Trainer, the optimizers) is
+        not a model's construction (following it took every walk of keras's tests past its bound)."""
         project = self.ctx.project
-        return project.definition(qualname, built=True) if project is not None else None
+        if project is None or qualname.split(".", 1)[0] in _ROOTS:
+            return None
+        return project.definition(qualname, built=True)
 
     def _into_project(self, name: Optional[str], stack: List[Tuple[ast.AST, Scope]], entered: List[Module]) -> Optional[ast.AST]:
         """A step into the function, class or model object of another module of the project that
