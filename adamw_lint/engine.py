@@ -27,10 +27,10 @@ from . import catalog, ruled_out
 from .catalog import OptimizerApi
 from .checkers import CHECKERS
 from .checkers.base import Checker
-from .branches import constant_defaults
+from .branches import condition, constant_defaults
 from .context import ABSENT, Context, SuperInit, bind
 from .files import physical_lines
-from .findings import Finding, Span
+from .findings import Finding, Span, shown_path
 # the pre-filter lives on its own (a run that parses nothing imports no engine); re-exported here
 from .prefilter import (
     _FRAMEWORKS, _NOT_ADAPTIVE, _REACH_WORD, _STRINGS, _TRIGGER_TEXT, _WORDS, GETATTR_OF_A_MODULE, _has_word, may_contain_findings,
@@ -119,11 +119,16 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
             found.setdefault((finding.span, finding.code), finding)
 
     def report_reached(call: ast.Call, scope: Scope, reached: Optional[Reach]) -> None:
-        """A call of a callable that builds ``reached`` (each branch of a dispatcher)."""
+        """A call of a callable that builds ``reached`` (each branch of a dispatcher). Branches
+        reported under one code make one finding, which names them all."""
+        by_code: Dict[str, List[Tuple[Finding, Reach]]] = {}
         for one in (reached.branches or (reached,)) if reached is not None else ():
             for branch in _named_classes(ctx, call, scope, one) if one.by_attribute else (one,):
                 for index, row in _BY_NAME.get(branch.name, ()):
-                    report(checker(index).check_reached(call, scope, branch, row))
+                    for finding in checker(index).check_reached(call, scope, branch, row):
+                        by_code.setdefault(finding.code, []).append((finding, branch))
+        for (first, _), *others in by_code.values():
+            report((_also_built(first, [branch for _, branch in others]),))
 
     for cls, scope in resolver.classes:
         for base in cls.bases:
@@ -421,6 +426,20 @@ def _local_reach(resolver: Resolver, func: ast.Name, scope: Scope, lines: Sequen
         here = Module("", "", resolver, lines)  # no path: the checkers say "line N" for this module
         summaries[id(node)] = callable_reach(here, node, project.reach if project is not None else _unreached)
     return summaries[id(node)]
+
+
+def _also_built(finding: Finding, others: List[Reach]) -> Finding:
+    """``finding`` of a dispatcher's branch, saying which other branches the call may take with
+    the same decay: ``get_optimizer(name, …)`` may build Adagrad or Adadelta, both coupled."""
+    names = [f"{b.name} ({'line ' if not b.module.path else shown_path(b.module.path) + ':'}{b.line}"
+             f"{', chosen when ' + condition(b.chosen) if b.chosen else ''})" for b in others]
+    names = [n for n in dict.fromkeys(names) if not finding.message.count(n)]
+    if not names:
+        return finding
+    also = f"; the same call may also build {' or '.join(names)}, coupled too"
+    if finding.template:
+        return finding._replace(template=finding.template + also).relocated(lambda line: f"line {line}")
+    return finding._replace(message=finding.message + also)
 
 
 def _passes_decay(call: ast.Call) -> bool:

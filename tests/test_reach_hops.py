@@ -1711,3 +1711,17 @@ def test_a_dict_the_caller_passes_for_a_spread_parameter_is_what_the_optimizer_g
 ])
 def test_a_spread_parameter_without_the_callers_coupled_decay_is_not_reported(inside, cls, calls):
     assert found(SPREAD.format(inside=inside, cls=cls, calls=calls)) == []
+
+
+def test_a_call_that_may_take_two_coupled_branches_of_one_code_names_both():
+    """stanza's dispatcher: Adagrad and Adadelta (both AWL103) under one finding that names them all."""
+    source = DISPATCHER.split("a = dispatch")[0].replace(
+        "    elif name == 'sgd':", "    elif name == 'adadelta':\n        return torch.optim.Adadelta(parameters, **extra)\n"
+                                  "    elif name == 'sgd':") + "f = dispatch(args.name, params, weight_decay=1e-4)\n"
+    findings = analyze_source(textwrap.dedent(source))
+    assert [(f.line, f.code) for f in findings] == [(15, "AWL101"), (15, "AWL103")]
+    assert findings[1].message.endswith("(via line 8 → torch.optim.RMSprop (chosen when name == 'rmsprop')); the same call "
+                                        "may also build torch.optim.Adadelta (line 10, chosen when name == 'adadelta'), "
+                                        "coupled too")
+    taken = source.replace("f = dispatch(args.name,", "f = dispatch('rmsprop',")
+    assert "may also build" not in analyze_source(textwrap.dedent(taken))[0].message  # the string rules Adadelta out
