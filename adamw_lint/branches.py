@@ -80,14 +80,23 @@ def condition(chosen: Sequence[Chosen]) -> str:
 
 
 def _under_tests(body: List[ast.stmt], tests: _Tests) -> Iterator[Tuple[ast.Call, _Tests]]:
-    """Each call in ``body`` with the ``if`` tests that decide whether it runs: an ``if``'s body
-    runs on its test, its ``else``, and what follows an ``if`` whose body always leaves the block
-    (``return``, ``raise``), on the test's negation. Nested defs are read under the same tests."""
+    """Each call in ``body`` with the ``if`` tests that decide whether it runs
+    (``statements_under_tests``)."""
+    for stmt, stmt_tests in statements_under_tests(body, tests):
+        for part in own_parts(stmt):
+            yield from _calls_in(part, stmt_tests)
+
+
+def statements_under_tests(body: List[ast.stmt], tests: _Tests = ()) -> Iterator[Tuple[ast.stmt, _Tests]]:
+    """Each statement of ``body`` and of the blocks it holds, with the ``if`` tests that decide
+    whether it runs: an ``if``'s body runs on its test, its ``else``, and what follows an ``if``
+    whose body always leaves the block (``return``, ``raise``, ``continue``), on the test's
+    negation. Nested defs are read under the same tests."""
     for stmt in body:
+        yield stmt, tests
         if isinstance(stmt, ast.If):
-            yield from _calls_in(stmt.test, tests)
-            yield from _under_tests(stmt.body, (*tests, (stmt.test, True)))
-            yield from _under_tests(stmt.orelse, (*tests, (stmt.test, False)))
+            yield from statements_under_tests(stmt.body, (*tests, (stmt.test, True)))
+            yield from statements_under_tests(stmt.orelse, (*tests, (stmt.test, False)))
             # the rest of the block runs only when the tests failed whose bodies leave it
             tests = (*tests, *((link.test, False) for link in _leaving_links(stmt)))
             continue
@@ -95,12 +104,17 @@ def _under_tests(body: List[ast.stmt], tests: _Tests) -> Iterator[Tuple[ast.Call
                   if isinstance(value, list) and value and isinstance(value[0], ast.stmt)]
         blocks += [handler.body for handler in getattr(stmt, "handlers", [])]
         blocks += [case.body for case in getattr(stmt, "cases", [])]
-        for _, value in ast.iter_fields(stmt):
-            for part in value if isinstance(value, list) else [value]:
-                if isinstance(part, ast.AST) and not isinstance(part, (ast.stmt, ast.excepthandler, ast.match_case)):
-                    yield from _calls_in(part, tests)  # tests, iterables, with-items, decorators, defaults
         for block in blocks:
-            yield from _under_tests(block, tests)
+            yield from statements_under_tests(block, tests)
+
+
+def own_parts(stmt: ast.stmt) -> List[ast.AST]:
+    """The parts of a statement outside the blocks it holds: an ``if``'s test, a loop's target
+    and iterable, an assignment's targets and value, with-items, decorators, defaults."""
+    if isinstance(stmt, ast.If):
+        return [stmt.test]
+    return [part for _, value in ast.iter_fields(stmt) for part in (value if isinstance(value, list) else [value])
+            if isinstance(part, ast.AST) and not isinstance(part, (ast.stmt, ast.excepthandler, ast.match_case))]
 
 
 def _calls_in(node: ast.AST, tests: _Tests) -> Iterator[Tuple[ast.Call, _Tests]]:

@@ -139,7 +139,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
         if name is not None:
             for index, row in _BY_NAME.get(name, ()):
                 report(checker(index).check(call, scope, name, row))
-            if project is not None and name not in _BY_NAME and _passes_decay(call):
+            if project is not None and name not in _BY_NAME and (call.args or call.keywords):
                 own = project.own_optimizer(name)  # a project's optimizer class with its own coupled step
                 if own is not None:
                     report(checker(_OPTIMIZERS).check(call, scope, name, own))
@@ -166,7 +166,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
                 report(checker(index).check_init(call, scope, base_name, row, init))
             continue
         if isinstance(call.func, ast.Name) and (call.args or call.keywords):
-            own = _local_optimizer(resolver, call.func, scope) if _passes_decay(call) else None
+            own = _local_optimizer(resolver, call.func, scope)
             if own is not None:
                 report(checker(_OPTIMIZERS).check(call, scope, own.names[0], own))
             report_reached(call, scope, _local_reach(resolver, call.func, scope, lines, project, summaries))
@@ -314,7 +314,9 @@ def reach_exports(resolver: Resolver, calls: Optional[Sequence[Tuple[ast.Call, S
                 continue
             node, value = binding.node, binding.value
             if isinstance(node, ast.ClassDef):
-                if replaces_step(node):
+                if replaces_step(node):  # an optimizer of its own: reaches one if its step is coupled
+                    if _own_optimizer(resolver, node, module) is not None:
+                        direct.add(name)
                     continue
                 parts = [base for base in node.bases]
             elif value is not None:
@@ -442,22 +444,20 @@ def _also_built(finding: Finding, others: List[Reach]) -> Finding:
     return finding._replace(message=finding.message + also)
 
 
-def _passes_decay(call: ast.Call) -> bool:
-    """Whether a call of a class may give it a decay: a decay keyword, a ``**`` spread, or enough
-    arguments by position (a project's optimizer is read only for such a call)."""
-    return any(kw.arg is None or "decay" in kw.arg for kw in call.keywords) or len(call.args) > 3
-
-
 def _local_optimizer(resolver: Resolver, func: ast.Name, scope: Scope) -> Optional[OptimizerApi]:
     """The catalog row of the class of this module ``func`` names when it is an optimizer with
-    its own coupled step (``own_optimizers``), once per class."""
+    its own coupled step (``own_optimizers``)."""
     binding = resolver.reaching(func, scope)
     cls = binding.node if binding is not None else None
     if not isinstance(cls, ast.ClassDef):
         return None
     home = resolver.scope_of(cls)
-    outer = home.parent if home is not None and home.parent is not None else resolver.module
+    return _own_optimizer(resolver, cls, home.parent if home is not None and home.parent is not None else resolver.module)
 
+
+def _own_optimizer(resolver: Resolver, cls: ast.ClassDef, outer: Scope) -> Optional[OptimizerApi]:
+    """``own_optimizers.coupled_row`` of a class of this module (its bases read in ``outer``),
+    once per class."""
     def read() -> Optional[OptimizerApi]:
         base = optimizer_base([resolver.qualname(base, outer) for base in cls.bases])
         if base is None:

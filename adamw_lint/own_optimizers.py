@@ -1,18 +1,22 @@
 """Optimizer classes a project writes itself, read as the catalog reads torch's.
 
 Research code often carries its own copy of an adaptive optimizer (a ``RAdam``, an ``RMSpropTF``,
-a ``Ranger``): a subclass of ``torch.optim.Optimizer`` with its own ``step()``. Whether its
-``weight_decay`` is coupled is written in that step: coupled L2 adds ``λ·p`` to the gradient, and
-the gradient so decayed then feeds the second moment that divides the update (``exp_avg_sq.
-addcmul_(grad, grad)``, ``grad.pow(2)``); decoupled decay shrinks ``p`` itself (``p.mul_(1 - lr·λ)``)
-or adds ``λ·p`` after the division (NovoGrad, LAMB's update), and neither is read as coupled here.
+a ``Yogi``): a subclass of ``torch.optim.Optimizer`` with its own ``step()``. Whether its
+``weight_decay`` is coupled is written in that step: coupled L2 adds ``λ·p`` to the gradient, the
+gradient so decayed is squared, element by element, into a second moment, and the root of that
+moment divides the update (``exp_avg_sq.addcmul_(grad, grad)`` … ``exp_avg_sq.sqrt()``).
+Decoupled decay shrinks ``p`` itself (``p.mul_(1 - lr·λ)``) or adds ``λ·p`` after the division
+(NovoGrad, LAMB's update); a square summed into a norm (LARS's trust ratio, clipping) is no
+per-weight denominator; a sampler (SGLD, SGHMC) adds the prior's ``λ·p`` on purpose. None of
+these is read as coupled.
 
 A class is read as coupled only where its step says so without doubt: the statement that adds
-the decay to the gradient runs whenever the decay is non-zero, or whenever one flag of the param
-group is false (``if group["decoupled_decay"]: p.mul_(…) else: grad = grad.add(p, alpha=wd)``: the
-flag is then the row's switch), and the decay and flag are the group keys ``__init__`` fills from
-its parameters of the same names. Such a class becomes a catalog row (``OptimizerApi``) for the
-run, so its constructions are checked exactly as torch's are.
+the decay to the gradient runs whenever the decay is non-zero (tests of the parameter itself,
+``p.grad is None``, ``p.ndim > 1``, do not count), or whenever one flag of the param group or of
+the optimizer is false (``if group["decoupled_decay"]: p.mul_(…) else: grad = grad.add(p,
+alpha=wd)``: the flag is then the row's switch), and the decay and flag are the constructor's
+arguments of those names. Such a class becomes a catalog row (``OptimizerApi``) for the run, so
+its constructions are checked exactly as torch's are.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ import ast
 from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
 
 from . import catalog
+from .branches import own_parts, statements_under_tests
 from .catalog import COUPLED, OptimizerApi
-from .summaries import without_self
+from .summaries import stored_parameters, without_self
 
 # the base classes a project's optimizer derives from to be one
 OPTIMIZER_BASES = frozenset(("torch.optim.Optimizer", "torch.optim.optimizer.Optimizer"))
@@ -30,7 +35,14 @@ OPTIMIZER_BASES = frozenset(("torch.optim.Optimizer", "torch.optim.optimizer.Opt
 _COPIES = frozenset(("float", "double", "half", "detach", "clone", "contiguous"))  # ``p.data.float()``
 # what a sampler's step draws its noise with: SGLD, SGHMC and their preconditioned forms add the
 # prior's λ·p to the gradient on purpose (it is the log-prior's gradient, preconditioned as the rest)
-_NOISE = frozenset(("normal", "normal_", "randn", "randn_like", "normal_like"))
+_NOISE = frozenset(("normal", "normal_", "randn", "randn_like", "normal_like", "sample", "rsample", "Normal"))
+_REDUCTIONS = frozenset(("sum", "mean", "norm", "dot", "vdot", "max", "amax", "item"))  # a square so reduced is a norm
+_ROOTS = frozenset(("sqrt", "sqrt_", "rsqrt", "rsqrt_"))
+_DIVIDES = frozenset(("div", "div_", "addcdiv", "addcdiv_", "reciprocal", "reciprocal_"))
+_MAX_COUPLINGS = 8  # decay statements read per step: a bound on generated code, far above real steps
+
+_Test = Tuple[ast.expr, bool]  # an ``if`` test, and whether the statement runs when it is true
+_Tests = Tuple[_Test, ...]
 
 
 def coupled_row(cls: ast.ClassDef, name: str, where: str, base: Optional[OptimizerApi]) -> Optional[OptimizerApi]:
@@ -58,7 +70,10 @@ def coupled_row(cls: ast.ClassDef, name: str, where: str, base: Optional[Optimiz
     names = {*signature.positional, *signature.keyword_only}
     group_switch = switch
     if switch is not None and switch.startswith("self."):  # ``self._weight_decouple = weight_decouple``
-        switch, group_switch = _stored(init, switch[len("self."):]) if init is not None else "", None
+        stored = _stored(init, switch[len("self."):]) if init is not None else None
+        if stored is None:
+            return None  # a flag set otherwise: not known
+        switch, group_switch = stored, None
     if filled.get(key) != key or key not in names or switch is not None and (
             switch not in names or group_switch is not None and filled.get(switch) != switch):
         return None  # the decay (or its flag) is not the constructor's argument of that name
@@ -85,40 +100,58 @@ def optimizer_base(base_names: List[Optional[str]]) -> Union[None, bool, Optimiz
 
 
 def _coupling(step: ast.AST) -> Optional[Tuple[str, Optional[str], int]]:
-    """``(decay key, switch key or None, line)`` of the statement of ``step`` that adds the decay
-    to a gradient which then feeds a second moment; None when there is none, or when what it
-    runs under is not a test of the decay or of one flag it runs without (a test both of whose
-    branches add the decay does not count)."""
-    reads = _GroupReads(step)
-    if not reads.params or any(isinstance(n, ast.Attribute) and n.attr in _NOISE for n in ast.walk(step)):
+    """``(decay key, switch or None, line)`` of the statement of ``step`` that adds the decay to a
+    gradient whose square then divides the update; None when there is none, or when what it runs
+    under is not a test of the decay or of one flag it runs without (a test both of whose branches
+    add the decay whatever else they test does not count)."""
+    nodes = list(ast.walk(step))
+    reads = _StepReads(nodes)
+    if not reads.params or any(isinstance(n, ast.Attribute) and n.attr in _NOISE
+                               or isinstance(n, ast.Name) and n.id in _NOISE for n in nodes):
         return None
-    statements = list(_statements(step.body, ()))  # type: ignore[attr-defined]
-    found = [(statement, key, tests) for statement, tests in statements for key, gradient in [reads.coupled(statement)]
-             if key is not None and reads.squared_after(statement, tests, gradient, statements)]
+    statements = list(statements_under_tests(step.body))  # type: ignore[attr-defined]
+    candidates = [(index, key, gradient) for index, (statement, _) in enumerate(statements)
+                  for key, gradient in [reads.coupled(statement)] if key is not None][:_MAX_COUPLINGS]
+    found = [(statements[index][0], key, statements[index][1]) for index, key, gradient in candidates
+             if reads.divides(statements, index, gradient)]
+    # ``if momentum and grad.is_sparse: raise …``: what follows runs on every step that runs at all
+    raising = {id(n.test) for n in nodes if isinstance(n, ast.If) and n.body and isinstance(n.body[-1], ast.Raise)}
     for statement, key, tests in found:
-        sides = {(id(test), holds) for _, other, others in found if other == key for test, holds in others}
-        switch = _switch(tuple((test, holds) for test, holds in tests if (id(test), not holds) not in sides), key, reads)
-        if switch is not False:
-            return key, switch, statement.lineno  # type: ignore[return-value]
+        deciding = tuple((test, holds) for test, holds in tests
+                         if not (holds is False and id(test) in raising) and not _both_ways(test, holds, key, found, reads))
+        known, switch = _switch(deciding, key, reads)
+        if known:
+            return key, switch, statement.lineno
     return None
 
 
-class _GroupReads:
-    """What ``step`` reads: the parameters it loops over (``for p in group["params"]``), the
-    gradients taken from them (``grad = p.grad``), and the names bound to a group's entries
-    (``wd = group["weight_decay"]``)."""
+def _both_ways(test: ast.expr, holds: bool, key: str, found: List[Tuple[ast.stmt, str, _Tests]],
+               reads: "_StepReads") -> bool:
+    """Whether the other way of ``test`` adds the decay too, with nothing else to decide it there
+    (``if group["nesterov"]: grad = grad.add(p, …) … else: grad = grad.add(p, …)``; not the ``elif``
+    of a chain whose last branch decays ``p`` itself)."""
+    for _, other, others in found:
+        for position, (one, way) in enumerate(others):
+            if one is test and way is not holds and other == key:
+                return all(reads.ignorable(part, key) for below, below_holds in others[position + 1:]
+                           for part, _ in _conjuncts(below, below_holds))
+    return False
 
-    def __init__(self, step: ast.AST) -> None:
+
+class _StepReads:
+    """What a step (its ``nodes``) reads: the parameters it loops over (``for p in group["params"]``), the
+    gradients taken from them before anything divides them (``grad = p.grad``, not ``update =
+    grad / denom``), copies of a parameter, and the names bound to a group's entries (``wd =
+    group["weight_decay"]``), in the order the step binds them."""
+
+    def __init__(self, nodes: List[ast.AST]) -> None:
         self.params: Set[str] = set()
         self.grads: Set[str] = set()
         self.aliases: Dict[str, str] = {}  # name → the group key it holds
         self.copies: Set[str] = set()  # names bound to a parameter (``p_fp32 = p.data.float()``)
-        nodes = list(ast.walk(step))
         for node in nodes:
             if isinstance(node, (ast.For, ast.AsyncFor)):
-                target = _parameter_target(node)
-                if target is not None:
-                    self.params.add(target)
+                self.params.update(_parameter_targets(node))
         for node in sorted((n for n in nodes if isinstance(n, ast.Assign)), key=lambda n: (n.lineno, n.col_offset)):
             if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
                 continue
@@ -131,10 +164,17 @@ class _GroupReads:
                 self.copies.add(target)
 
     def _gradient(self, expr: ast.AST) -> bool:
-        """Whether ``expr`` is computed from a parameter's ``.grad`` (or a gradient already named)."""
-        return any(isinstance(n, ast.Attribute) and n.attr == "grad" and isinstance(n.value, ast.Name)
-                   and n.value.id in self.params or isinstance(n, ast.Name) and n.id in self.grads
-                   for n in ast.walk(expr))
+        """Whether ``expr`` is computed from a parameter's ``.grad`` (or a gradient already named),
+        and nothing in it divides: an update scaled by its denominator is no longer the gradient."""
+        reads_grad = divided = False
+        for n in ast.walk(expr):
+            if isinstance(n, ast.Attribute) and n.attr == "grad" and isinstance(n.value, ast.Name) \
+                    and n.value.id in self.params or isinstance(n, ast.Name) and n.id in self.grads:
+                reads_grad = True
+            elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) \
+                    or isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _DIVIDES | _ROOTS:
+                divided = True
+        return reads_grad and not divided
 
     def keys(self, expr: ast.AST) -> Set[str]:
         """The group keys ``expr`` reads, directly or through a name bound to one."""
@@ -145,6 +185,16 @@ class _GroupReads:
             if key is not None:
                 found.add(key)
         return found
+
+    def ignorable(self, part: ast.expr, key: str) -> bool:
+        """Whether a test leaves the decay statement running wherever the decay is non-zero: a test
+        of the decay (``group["weight_decay"] != 0``, ``wd``), or of the parameter or its gradient
+        alone (``p.grad is not None``, ``p.ndim > 1``: the decay then runs for those weights)."""
+        keys = self.keys(part)
+        if keys:
+            return keys == {key}
+        names = {n.id for n in ast.walk(part) if isinstance(n, ast.Name)}
+        return names <= self.params | self.grads | self.copies
 
     def _parameter(self, expr: ast.AST) -> bool:
         """Whether ``expr`` is a parameter itself: ``p``, ``p.data``, ``p.data.float()``, or a name
@@ -160,8 +210,8 @@ class _GroupReads:
                 return isinstance(expr, ast.Name) and (expr.id in self.params or expr.id in self.copies)
 
     def _decay_key(self, expr: ast.AST) -> Optional[str]:
-        decays = [key for key in self.keys(expr) if "decay" in key]
-        return decays[0] if len(set(decays)) == 1 else None
+        decays = {key for key in self.keys(expr) if "decay" in key}
+        return decays.pop() if len(decays) == 1 else None
 
     def _decay_term(self, value: ast.AST) -> Optional[str]:
         """The decay key of a term ``λ·p`` in ``value``: ``wd * p``, ``.add(p, alpha=wd)``,
@@ -202,67 +252,134 @@ class _GroupReads:
             return None, ""
         return self._decay_term(value), gradient
 
-    def squared_after(self, statement: ast.stmt, tests: Tuple[_Test, ...], gradient: str,
-                      statements: List[Tuple[ast.stmt, Tuple[_Test, ...]]]) -> bool:
-        """Whether ``gradient`` is squared into a moment after ``statement``, where the step can go
-        on from it (``exp_avg_sq.addcmul_(grad, grad)``, ``grad.pow(2)``, ``grad * grad``): the
-        decay it added is then divided by its root."""
-        end = (statement.end_lineno or statement.lineno, statement.end_col_offset or 0)
-        mine = {id(test): holds for test, holds in tests}
-        derived = {gradient}  # and what is computed from it (AdaBelief's ``grad_residual = grad - exp_avg``)
-        for later, others in statements:
-            if (later.lineno, later.col_offset) < end or any(mine.get(id(test), holds) != holds for test, holds in others):
-                continue  # before it, or in the other branch of a test it runs under
-            if any(self._squares(node, name) for node in _own_nodes(later) for name in derived):
-                return True
-            if isinstance(later, ast.Assign) and len(later.targets) == 1 and isinstance(later.targets[0], ast.Name) \
-                    and any(isinstance(n, ast.Name) and n.id in derived for n in ast.walk(later.value)):
-                derived.add(later.targets[0].id)
-        return False
-
     @staticmethod
-    def _squares(node: ast.AST, gradient: str) -> bool:
-        def grad(expr: ast.AST) -> Optional[str]:
-            return expr.id if isinstance(expr, ast.Name) and expr.id == gradient else None
-
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in ("addcmul_", "addcmul"):
-                named = [grad(arg) for arg in node.args]
-                return any(n is not None and named.count(n) >= 2 for n in named)
-            if grad(node.func.value) is not None:  # ``grad.pow(2)``, ``grad.square()``, ``grad.mul(grad)``
-                return node.func.attr == "square" or node.func.attr == "pow" and bool(node.args) and _is_two(node.args[0]) \
-                    or node.func.attr in ("mul", "mul_") and len(node.args) == 1 and grad(node.args[0]) is not None
-            if node.func.attr in ("mul", "pow", "square") and len(node.args) in (1, 2) \
-                    and grad(node.args[0]) is not None:  # ``torch.mul(grad, grad)``, ``torch.pow(grad, 2)``
-                rest = node.args[1:]
-                return node.func.attr == "square" and not rest or bool(rest) and (
-                    grad(rest[0]) is not None if node.func.attr == "mul" else _is_two(rest[0]))
-        if isinstance(node, ast.BinOp):
-            if isinstance(node.op, ast.Mult):
-                return grad(node.left) is not None and grad(node.left) == grad(node.right)
-            if isinstance(node.op, ast.Pow):
-                return grad(node.left) is not None and _is_two(node.right)
+    def divides(statements: List[Tuple[ast.stmt, _Tests]], index: int, gradient: str) -> bool:
+        """Whether, after the statement at ``index`` and where the step can go on from it,
+        ``gradient`` (or what is computed from it) is squared element by element into a moment
+        (``exp_avg_sq.addcmul_(grad, grad)``, ``square_avg.add_(grad.pow(2) - square_avg)``,
+        ``grad_sq = grad.mul(grad)``) whose root is then taken (``exp_avg_sq.sqrt()``): the decay
+        it added is divided by that root. One pass over what follows."""
+        mine = {id(test): holds for test, holds in statements[index][1]}
+        derived, moments = {gradient}, set()  # what holds the decayed gradient; what holds its square
+        for statement, tests in statements[index + 1:]:
+            if any(mine.get(id(test), holds) != holds for test, holds in tests):
+                continue  # the other branch of a test it runs under
+            parts = own_parts(statement)
+            if moments and any(_root_of(node, moments) for part in parts for node in ast.walk(part)):
+                return True
+            target = _written(statement)
+            if target is None:
+                continue
+            if any(_squares(part, derived, False) for part in parts) or _mentions(parts, moments):
+                moments.add(target)
+            elif _mentions(parts, derived):
+                derived.add(target)
         return False
 
 
-def _own_nodes(statement: ast.stmt) -> Iterator[ast.AST]:
-    """The nodes of a statement outside the statements it holds (an ``if``'s test, not its body)."""
-    for field, value in ast.iter_fields(statement):
-        if field in ("body", "orelse", "finalbody", "handlers"):
-            continue
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, ast.AST):
-                yield from ast.walk(item)
+def _ref(node: ast.AST) -> Optional[str]:
+    """How a step names what it holds: ``v``, ``state["v"]``, ``self.v``."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and isinstance(node.slice, ast.Constant):
+        return f"{node.value.id}[{node.slice.value!r}]"
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return f"{node.value.id}.{node.attr}"
+    return None
 
 
-def _parameter_target(loop: ast.AST) -> Optional[str]:
-    """The name a loop gives each parameter of a group: ``for p in group["params"]``, ``for i, p in
-    enumerate(group["params"])``."""
+def _mentions(parts: List[ast.AST], refs: Set[str]) -> bool:
+    return bool(refs) and any(_ref(node) in refs for part in parts for node in ast.walk(part))
+
+
+def _written(statement: ast.stmt) -> Optional[str]:
+    """What a statement stores into: an assignment's one target, or the receiver of an in-place
+    method (``exp_avg_sq.mul_(beta2).addcmul_(…)``: ``exp_avg_sq``)."""
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        return _ref(statement.targets[0])
+    if isinstance(statement, ast.AugAssign):
+        return _ref(statement.target)
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call) \
+            and isinstance(statement.value.func, ast.Attribute) and statement.value.func.attr.endswith("_"):
+        receiver: ast.AST = statement.value
+        while isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Attribute):
+            receiver = receiver.func.value
+        return _ref(receiver)
+    return None
+
+
+def _squares(node: ast.AST, refs: Set[str], reduced: bool) -> bool:
+    """Whether ``node`` holds an element-wise square of one of ``refs`` that no reduction (``sum``,
+    ``.norm()``, ``.mean()``) turns into a norm: ``g * g``, ``g ** 2``, ``g.pow(2)``, ``g.square()``,
+    ``g.mul(g)``, ``torch.mul(g, g)``, ``v.addcmul_(g, g)``."""
+    def held(expr: ast.AST) -> Optional[str]:
+        ref = _ref(expr)
+        return ref if ref in refs else None
+
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name in _REDUCTIONS:
+            reduced = True
+        elif not reduced and isinstance(func, ast.Attribute):
+            if name in ("addcmul_", "addcmul"):
+                named = [held(arg) for arg in node.args]
+                if any(n is not None and named.count(n) >= 2 for n in named):
+                    return True
+            if held(func.value) is not None and (name == "square" or name == "pow" and node.args and _is_two(node.args[0])
+                                                 or name in ("mul", "mul_") and len(node.args) == 1
+                                                 and held(node.args[0]) == held(func.value)):
+                return True
+            if name in ("mul", "pow", "square") and node.args and held(node.args[0]) is not None:
+                rest = node.args[1:]
+                if name == "square" and not rest or rest and (held(rest[0]) == held(node.args[0]) if name == "mul"
+                                                                 else name == "pow" and _is_two(rest[0])):
+                    return True
+    elif isinstance(node, ast.BinOp) and not reduced:
+        if isinstance(node.op, ast.Mult) and held(node.left) is not None and held(node.left) == held(node.right):
+            return True
+        if isinstance(node.op, ast.Pow) and held(node.left) is not None and _is_two(node.right):
+            return True
+    return any(_squares(child, refs, reduced) for child in ast.iter_child_nodes(node))
+
+
+def _root_of(node: ast.AST, moments: Set[str]) -> bool:
+    """Whether ``node`` takes a root of a moment: ``v.sqrt()``, ``torch.sqrt(v)``, ``v ** 0.5``,
+    ``v.pow(1 / 3)`` (MADGRAD's cube root)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        if node.func.attr in _ROOTS:
+            return _mentions([node.func.value, *node.args], moments)
+        if node.func.attr in ("pow", "pow_", "float_power") and node.args and _fractional(node.args[-1]):
+            return _mentions([node.func.value, *node.args[:-1]], moments)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and _fractional(node.right):
+        return _mentions([node.left], moments)
+    return False
+
+
+def _fractional(expr: ast.AST) -> bool:
+    """A constant exponent strictly between -1 and 1, not 0: ``0.5``, ``-0.5``, ``1 / 3``."""
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
+        expr = expr.operand
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div) and isinstance(expr.left, ast.Constant) \
+            and isinstance(expr.right, ast.Constant) and type(expr.left.value) in (int, float) \
+            and type(expr.right.value) in (int, float) and expr.right.value:
+        value: object = expr.left.value / expr.right.value
+    else:
+        value = expr.value if isinstance(expr, ast.Constant) else None
+    return type(value) in (int, float) and 0 < abs(value) < 1  # type: ignore[operator, arg-type]
+
+
+def _parameter_targets(loop: ast.AST) -> List[str]:
+    """The names a loop gives each parameter of a group: ``for p in group["params"]``, ``for i, p
+    in enumerate(group["params"])``, ``for p, g in zip(group["params"], grads)``."""
     target, over = loop.target, loop.iter  # type: ignore[attr-defined]
-    if isinstance(over, ast.Call) and isinstance(over.func, ast.Name) and over.func.id == "enumerate" \
-            and len(over.args) == 1 and isinstance(target, ast.Tuple) and len(target.elts) == 2:
-        target, over = target.elts[1], over.args[0]
-    return target.id if isinstance(target, ast.Name) and _group_key(over) == "params" else None
+    if isinstance(over, ast.Call) and isinstance(over.func, ast.Name) and isinstance(target, ast.Tuple):
+        if over.func.id == "enumerate" and len(over.args) == 1 and len(target.elts) == 2:
+            target, over = target.elts[1], over.args[0]
+        elif over.func.id == "zip" and len(over.args) == len(target.elts):
+            return [one.id for one, each in zip(target.elts, over.args)
+                    if isinstance(one, ast.Name) and _group_key(each) == "params"]
+    return [target.id] if isinstance(target, ast.Name) and _group_key(over) == "params" else []
 
 
 def _is_two(expr: ast.AST) -> bool:
@@ -281,39 +398,20 @@ def _group_key(expr: ast.AST) -> Optional[str]:
     return None
 
 
-_Test = Tuple[ast.expr, bool]  # an ``if`` test, and whether the statement runs when it is true
-
-
-def _statements(body: List[ast.stmt], tests: Tuple[_Test, ...]) -> Iterator[Tuple[ast.stmt, Tuple[_Test, ...]]]:
-    """Each statement of ``body`` and of the blocks it holds (not of a nested def or class), with
-    the ``if`` tests it runs under."""
-    for child in body:
-        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        yield child, tests
-        if isinstance(child, ast.If):
-            yield from _statements(child.body, (*tests, (child.test, True)))
-            yield from _statements(child.orelse, (*tests, (child.test, False)))
-            continue
-        for block in (getattr(child, "body", []), getattr(child, "orelse", []), getattr(child, "finalbody", []),
-                      *(part.body for part in (*getattr(child, "handlers", []), *getattr(child, "cases", [])))):
-            yield from _statements(block, tests)
-
-
-def _switch(tests: Tuple[_Test, ...], key: str, reads: _GroupReads) -> object:
-    """The flag the coupled statement runs without (``else`` of ``if group["decoupled"]:``), None
-    when it runs whenever the decay is non-zero, False when it runs under another test."""
+def _switch(tests: _Tests, key: str, reads: _StepReads) -> Tuple[bool, Optional[str]]:
+    """Whether the coupled statement runs wherever the decay is non-zero but for one flag, and
+    that flag (``else`` of ``if group["decoupled"]:``; None when there is none); (False, None) when
+    it runs under another test."""
     switch: Optional[str] = None
     for test, holds in tests:
         for part, true in _conjuncts(test, holds):
-            keys = reads.keys(part)
-            if keys == {key} or not keys and _constant(part):
-                continue  # ``if group["weight_decay"] != 0``, ``if wd``
+            if reads.ignorable(part, key):
+                continue
             flag = _flag(part, reads)
             if flag is None or flag == key or true or switch not in (None, flag):
-                return False
+                return False, None
             switch = flag
-    return switch
+    return True, switch
 
 
 def _conjuncts(test: ast.expr, holds: bool) -> Iterator[Tuple[ast.expr, bool]]:
@@ -340,7 +438,7 @@ def _presence(test: ast.expr) -> bool:
         and isinstance(test.comparators[0], ast.Name)
 
 
-def _flag(test: ast.expr, reads: _GroupReads) -> Optional[str]:
+def _flag(test: ast.expr, reads: _StepReads) -> Optional[str]:
     """The group key a test reads as a truth value (``group["decoupled"]``, a name bound to it), or
     ``self.<attr>`` for an attribute of the optimizer (``self._weight_decouple``)."""
     if isinstance(test, ast.Name):
@@ -350,16 +448,14 @@ def _flag(test: ast.expr, reads: _GroupReads) -> Optional[str]:
     return _group_key(test)
 
 
-def _constant(expr: ast.expr) -> bool:
-    return all(not isinstance(n, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)) for n in ast.walk(expr))
-
-
 def _stored(init: ast.AST, attribute: str) -> Optional[str]:
-    """The parameter ``__init__`` stores in ``self.<attribute>``, when it stores exactly one, once."""
-    stores = [node.value for node in ast.walk(init) if isinstance(node, ast.Assign) for target in node.targets
-              if isinstance(target, ast.Attribute) and target.attr == attribute
-              and isinstance(target.value, ast.Name) and target.value.id == "self"]
-    return stores[0].id if len(stores) == 1 and isinstance(stores[0], ast.Name) else ""
+    """The parameter ``__init__`` stores in ``self.<attribute>``, when it stores one there, once."""
+    stores = [name for attr, name in stored_parameters(init) if attr == attribute]  # type: ignore[arg-type]
+    assigned = sum(isinstance(t, ast.Attribute) and t.attr == attribute for node in ast.walk(init)
+                   if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign))
+                   for target in getattr(node, "targets", [getattr(node, "target", None)])
+                   for t in (target.elts if isinstance(target, ast.Tuple) else [target]))
+    return stores[0] if len(stores) == 1 and assigned == 1 else None
 
 
 def _group_keys(init: ast.AST) -> Dict[str, Optional[str]]:

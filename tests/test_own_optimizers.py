@@ -7,6 +7,7 @@ import textwrap
 import pytest
 
 from adamw_lint.analysis import analyze_source
+from adamw_lint.prefilter import may_contain_findings
 from adamw_lint.project_index import ProjectIndex
 
 from helpers import make_repo, run_cli
@@ -74,7 +75,7 @@ def test_a_step_that_adds_the_decay_before_the_second_moment_is_coupled():
     "grad = grad + group['weight_decay'] * p",
     "grad += p.data * group['weight_decay']",
     "wd = group['weight_decay']\nif wd:\n    grad = grad.add(p, alpha=wd)",
-])
+], ids=["add-alpha", "add_-alpha", "old-signature", "plus-times", "augmented", "alias"])
 def test_each_spelling_of_the_coupled_term(decay):
     assert codes(optimizer(decay) + USE)[-1][1] == "AWL103"
 
@@ -92,7 +93,7 @@ def test_each_spelling_of_the_coupled_term(decay):
     optimizer("if self.mode == 'adam':\n    grad = grad.add(p, alpha=group['weight_decay'])"),
     # the decay is not the constructor's argument of that name
     optimizer("grad = grad.add(p, alpha=group['decay'])"),
-])
+], ids=["adamw", "radam-spelling", "after-division", "reference-pull", "sampler", "other-test", "other-key"])
 def test_steps_that_do_not_couple_the_decay_are_not_reported(source):
     assert codes(source + USE) == []
 
@@ -220,3 +221,80 @@ def test_keys_given_to_the_bases_constructor_by_keyword_are_the_groups():
         "defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)\n        super().__init__(params, defaults)",
         "torch.optim.Adam.__init__(self, params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)")
     assert [c for _, c in codes(source + USE)] == ["AWL103"]
+
+
+@pytest.mark.parametrize("source", [
+    # a square summed into a norm (LARS's trust ratio, clipping) is no per-weight denominator
+    optimizer("grad = grad.add(p, alpha=group['weight_decay'])\nnorm = torch.sqrt(sum(grad * grad))").replace(
+        "exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)", "exp_avg_sq.add_(grad)"),
+    optimizer("grad = grad.add(p, alpha=group['weight_decay'])\nscale = (grad ** 2).sum().sqrt()").replace(
+        "exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)", "exp_avg_sq.add_(grad)"),
+    # statistics of the gradient that nothing divides by
+    optimizer("grad = grad.add(p, alpha=group['weight_decay'])").replace(
+        'denom = exp_avg_sq.sqrt().add_(group["eps"])', 'denom = 1.0'),
+    # LAMB: the decay is added to the update, after the division
+    optimizer("", after="update = exp_avg / denom\nupdate.add_(p, alpha=group['weight_decay'])"),
+    # an elif chain whose last branch decays p itself: not coupled whatever the mode
+    optimizer("""
+        if group["mode"] == "l2":
+            grad = grad.add(p, alpha=group["weight_decay"])
+        elif group["mode"] == "l2_lr":
+            grad = grad.add(p, alpha=group["weight_decay"] * group["lr"])
+        else:
+            p.mul_(1 - group["lr"] * group["weight_decay"])
+    """),
+    # pSGLD: noise drawn from a distribution
+    optimizer("grad = grad.add(p, alpha=group['weight_decay'])",
+              after="p.add_(torch.distributions.Normal(0, 1).sample(p.shape))"),
+], ids=["summed-norm", "norm-of-squares", "no-root", "lamb-update", "elif-modes", "distribution-noise"])
+def test_what_is_not_a_per_weight_denominator_or_not_always_coupled_is_not_reported(source):
+    assert codes(source + USE) == []
+
+
+def test_an_early_continue_makes_its_test_the_switch():
+    source = optimizer("""
+        if group["decoupled"]:
+            p.mul_(1 - group["lr"] * group["weight_decay"])
+            continue
+        grad = grad.add(p, alpha=group["weight_decay"])
+    """, extra=", decoupled=True", fill=", decoupled=decoupled")
+    uses = USE + "coupled = MyAdam(model.parameters(), weight_decay=1e-4, decoupled=False)\n"
+    assert [(line - source.count("\n"), code) for line, code in codes(source + uses)] == [(4, "AWL102")]
+
+
+@pytest.mark.parametrize("decay", [
+    "if p.grad is not None and p.ndim > 1:\n    grad = grad.add(p, alpha=group['weight_decay'])",  # tests of the weight alone
+    "if momentum and grad.is_sparse:\n    raise RuntimeError('sparse')\ngrad.add_(p.data, alpha=group['weight_decay'])",
+], ids=["weight-tests", "error-path"])
+def test_tests_of_the_weight_and_error_paths_do_not_decide(decay):
+    assert codes(optimizer(decay) + USE)[-1][1] == "AWL103"
+
+
+def test_a_cube_root_is_a_denominator_and_any_call_with_arguments_is_checked():
+    """MADGRAD divides by the cube root of its sum of squares; a decay passed by position counts."""
+    source = COUPLED.replace('denom = exp_avg_sq.sqrt().add_(group["eps"])',
+                             'denom = exp_avg_sq.pow(1 / 3).add_(group["eps"])')
+    assert [c for _, c in codes(source + "\n\nopt = MyAdam(model.parameters(), 1e-3, (0.9, 0.99), 1e-8, 1e-4)\n"
+                                          "short = MyAdam(model.parameters(), 1e-3)\n")] == ["AWL103"]
+
+
+def test_a_flag_stored_with_others_in_one_assignment_is_the_switch():
+    source = optimizer("""
+        if self._decouple:
+            p.mul_(1 - group["lr"] * group["weight_decay"])
+        else:
+            grad = grad.add(p, alpha=group["weight_decay"])
+    """, extra=", decouple=False").replace("super().__init__(params, defaults)",
+                                          "super().__init__(params, defaults)\n        self._decouple, self._n = decouple, 0")
+    assert [c for _, c in codes(source + USE + "ok = MyAdam(model.parameters(), weight_decay=1e-4, decouple=True)\n")] == ["AWL102"]
+
+
+def test_an_optimizer_named_like_no_optimizer_is_found_through_the_project(tmp_path):
+    """The pre-filter admits a module that writes an optimizer (``def step(``, ``Optimizer``, a
+    decay), and the runner's second pass the modules that construct it."""
+    custom = COUPLED.replace("MyAdam", "Custom")
+    assert may_contain_findings(custom.encode()) and not may_contain_findings(custom.replace("weight_decay", "wd").encode())
+    root = make_repo(tmp_path, {"proj/__init__.py": "", "proj/optim.py": custom,
+                                "train.py": "from proj.optim import Custom\nopt = Custom(m.parameters(), weight_decay=5e-4)\n"})
+    result = run_cli("check", ".", cwd=root)
+    assert result.returncode == 1 and "train.py:2:7: AWL103 proj.optim.Custom(weight_decay=5e-4)" in result.stdout

@@ -96,11 +96,12 @@ RULES: Tuple[Rule, ...] = (
             "ultralytics `optimizer=\"NAdam\"`/`\"RMSprop\"`/…) "
             "with a weight decay that is, or may be, non-zero. Also an optimizer class the project writes "
             "itself (a subclass of `torch.optim.Optimizer`, or of torch's optimizers, with its own `step()`) "
-            "whose step adds `weight_decay·p` to the gradient before the gradient is squared into its second "
-            "moment: a vendored `RMSpropTF`, `Yogi` or `MADGRAD`. A step that shrinks `p` itself, adds the "
-            "decay after dividing by the denominator (NovoGrad, LAMB), pulls toward a reference, or samples "
-            "noise (SGLD and SGHMC, whose L2 is a prior's gradient) is not read as coupled; nor one whose "
-            "decay runs under a test of anything else than the decay or a constructor flag."
+            "whose step adds `weight_decay·p` to the gradient before the gradient is squared, element by "
+            "element, into a moment whose root divides the update: a vendored `RMSpropTF`, `Yogi` or `MADGRAD`. "
+            "A step that shrinks `p` itself, adds the decay after dividing by the denominator (NovoGrad, LAMB), "
+            "sums the square into a norm (LARS), pulls toward a reference, or samples noise (SGLD and SGHMC, "
+            "whose L2 is a prior's gradient) is not read as coupled; nor one whose decay runs under a test of "
+            "anything else than the decay, the weight itself or a constructor flag."
         ),
         why=_WHY_COUPLED,
         fix_safety=(
