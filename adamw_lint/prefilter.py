@@ -63,7 +63,7 @@ class _Scan:
         self.train_op = encode("train_op")
         self.not_adaptive = re.compile(encode(_alternatives(_NOT_ADAPTIVE)))  # type: ignore[call-overload]
         # an optimizer class the module writes itself, whatever its name (``own_optimizers``)
-        self.own = tuple(map(encode, ("def step(", "Optimizer", "decay")))
+        self.own = tuple(map(encode, ("def step(", "Optimizer", "decay", ".grad")))
 
     def _names_optimizer(self, source) -> bool:
         return _has_word(self.capitalized, source) or (

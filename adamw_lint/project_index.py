@@ -45,6 +45,10 @@ _GETTER_WORDS = tuple(sorted({name.rsplit(".", 1)[1].encode() for name in catalo
 _Answer = TypeVar("_Answer")
 
 
+# what the module of an optimizer with its own step holds (``own_optimizers``)
+_OWN_STEP_WORDS = (b"def step(", b"decay", b".grad")
+
+
 class ProjectIndex:
     def __init__(self, roots: Sequence[str]) -> None:
         self.roots = tuple(os.path.abspath(r) for r in roots)
@@ -474,16 +478,25 @@ class ProjectIndex:
             return None
         return coupled_row(cls, qualname, f"{shown_path(module.path)}:", base if base is not True else None)
 
-    def _may_define_step(self, qualname: str) -> bool:
-        """Whether the project module that would define the class ``qualname`` (found as ``reach``
-        finds it, without parsing it) may give it a ``step()``: its bytes hold ``def step(``, or it
-        is a package's ``__init__`` that names the class (a re-export, followed)."""
+    def _may_define_step(self, qualname: str, depth: int = 0) -> bool:
+        """Whether the project module that defines the class ``qualname`` may give it an
+        optimizer's ``step()``: its bytes hold ``def step(``, a decay and ``.grad``. A package's
+        ``__init__`` that names the class is read for where it brings it from; no other module is
+        parsed for the question."""
         parts = qualname.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             path = self._locate(".".join(parts[:cut]))
-            if path is not None:
-                return self._mentions_any(path, (b"def step(",)) or os.path.basename(path) == "__init__.py" \
-                    and self._mentions_any(path, (parts[cut].encode(),))
+            if path is None:
+                continue
+            if all(self._mentions_any(path, (word,)) for word in _OWN_STEP_WORDS):
+                return True
+            if cut != len(parts) - 1 or os.path.basename(path) != "__init__.py" or depth >= _DEPTH \
+                    or not self._mentions_any(path, (parts[cut].encode(),)):
+                return False
+            found = self.module_bindings(qualname, optimizers=False)  # a re-export: from where?
+            bindings = found[2] if found is not None else []
+            return len(bindings) == 1 and bindings[0].qualname is not None \
+                and self._may_define_step(bindings[0].qualname, depth + 1)
         return False
 
     def mentions(self, qualname: str, words: Tuple[bytes, ...]) -> bool:
