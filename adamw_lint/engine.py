@@ -37,7 +37,7 @@ from .prefilter import (
     may_contain_text, may_hold_or_train_elsewhere_text, may_reach_findings,
 )
 from .project_index import ProjectIndex
-from .own_optimizers import coupled_row, optimizer_base
+from .own_optimizers import class_row
 from .summaries import Module, Reach, callable_reach, first_parameter, method_reach, replaces_step, signature_of
 from .scope import Binding, Resolver, Scope, is_parameter, kept_on, names_class
 
@@ -456,15 +456,8 @@ def _local_optimizer(resolver: Resolver, func: ast.Name, scope: Scope) -> Option
 
 
 def _own_optimizer(resolver: Resolver, cls: ast.ClassDef, outer: Scope) -> Optional[OptimizerApi]:
-    """``own_optimizers.coupled_row`` of a class of this module (its bases read in ``outer``),
-    once per class."""
-    def read() -> Optional[OptimizerApi]:
-        base = optimizer_base([resolver.qualname(base, outer) for base in cls.bases])
-        if base is None:
-            return None
-        return coupled_row(cls, cls.name, "line ", base if base is not True else None)
-
-    return kept_on(cls, "_own_optimizer", None, read)
+    """``own_optimizers.class_row`` of a class of this module, once per class."""
+    return kept_on(cls, "_own_optimizer", None, lambda: class_row(resolver, cls, outer, cls.name, "line "))
 
 
 def _may_hand_over(call: ast.Call, names_decay: bool) -> bool:

@@ -27,6 +27,7 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
 from . import catalog
 from .branches import own_parts, statements_under_tests
 from .catalog import COUPLED, OptimizerApi
+from .scope import Resolver, Scope
 from .summaries import stored_parameters, without_self
 
 # the base classes a project's optimizer derives from to be one
@@ -43,6 +44,15 @@ _MAX_COUPLINGS = 8  # decay statements read per step: a bound on generated code,
 
 _Test = Tuple[ast.expr, bool]  # an ``if`` test, and whether the statement runs when it is true
 _Tests = Tuple[_Test, ...]
+
+
+def class_row(resolver: Resolver, cls: ast.ClassDef, outer: Scope, name: str, where: str) -> Optional[OptimizerApi]:
+    """The catalog row of a class of ``resolver``'s module (its bases read in ``outer``) when it is
+    a torch optimizer whose own step applies its decay coupled (``coupled_row``), else None."""
+    base = optimizer_base([resolver.qualname(b, outer) for b in cls.bases])
+    if base is None:
+        return None
+    return coupled_row(cls, name, where, base if base is not True else None)
 
 
 def coupled_row(cls: ast.ClassDef, name: str, where: str, base: Optional[OptimizerApi]) -> Optional[OptimizerApi]:
@@ -77,6 +87,9 @@ def coupled_row(cls: ast.ClassDef, name: str, where: str, base: Optional[Optimiz
     if filled.get(key) != key or key not in names or switch is not None and (
             switch not in names or group_switch is not None and filled.get(switch) != switch):
         return None  # the decay (or its flag) is not the constructor's argument of that name
+    if not _literal(signature.defaults.get(key, "0")) or switch is not None and not (
+            switch in signature.defaults and _literal(signature.defaults[switch])):
+        return None  # a default the catalog's rows cannot hold (``weight_decay=DEFAULT_WD``)
     at = f"{where}{line}"
     if switch is not None:
         return OptimizerApi(names=(name,), signature_text=parameters, decay=COUPLED, source=at,
@@ -86,6 +99,14 @@ def coupled_row(cls: ast.ClassDef, name: str, where: str, base: Optional[Optimiz
                         code="AWL103", weight_decay=key,
                         advice=f"its step() adds {key}·p to the gradient at {at}, before the adaptive denominator: "
                                f"decay the weights there instead (p.mul_(1 - lr * {key})), or use torch.optim.AdamW")
+
+
+def _literal(text: str) -> bool:
+    try:
+        ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return True
 
 
 def optimizer_base(base_names: List[Optional[str]]) -> Union[None, bool, OptimizerApi]:
@@ -113,16 +134,25 @@ def _coupling(step: ast.AST) -> Optional[Tuple[str, Optional[str], int]]:
     candidates = [(index, key, gradient) for index, (statement, _) in enumerate(statements)
                   for key, gradient in [reads.coupled(statement)] if key is not None][:_MAX_COUPLINGS]
     found = [(statements[index][0], key, statements[index][1]) for index, key, gradient in candidates
-             if reads.divides(statements, index, gradient)]
+             if reads.divides(statements, index, gradient, key)]
     # ``if momentum and grad.is_sparse: raise …``: what follows runs on every step that runs at all
     raising = {id(n.test) for n in nodes if isinstance(n, ast.If) and n.body and isinstance(n.body[-1], ast.Raise)}
     for statement, key, tests in found:
         deciding = tuple((test, holds) for test, holds in tests
                          if not (holds is False and id(test) in raising) and not _both_ways(test, holds, key, found, reads))
         known, switch = _switch(deciding, key, reads)
-        if known:
+        if known and (switch is None or _decouples(statements, switch, key, reads)):
             return key, switch, statement.lineno
     return None
+
+
+def _decouples(statements: List[Tuple[ast.stmt, _Tests]], switch: str, key: str, reads: "_StepReads") -> bool:
+    """Whether where ``switch`` holds the step decays the weights themselves (``p.mul_(1 - lr *
+    wd)``, ``p.add_(p, alpha=-lr * wd)``): only then is the flag a decoupled switch (``foreach``,
+    ``amsgrad`` or ``fused`` being false where the decay runs says nothing of how it decays)."""
+    return any(reads.decays_weights(statement, key)
+               and any(true and _flag(part, reads) == switch for test, holds in tests for part, true in _conjuncts(test, holds))
+               for statement, tests in statements)
 
 
 def _both_ways(test: ast.expr, holds: bool, key: str, found: List[Tuple[ast.stmt, str, _Tests]],
@@ -252,13 +282,28 @@ class _StepReads:
             return None, ""
         return self._decay_term(value), gradient
 
-    @staticmethod
-    def divides(statements: List[Tuple[ast.stmt, _Tests]], index: int, gradient: str) -> bool:
+    def decays_weights(self, statement: ast.stmt, key: str) -> bool:
+        """Whether ``statement`` shrinks the parameter itself by the decay: ``p.mul_(1 - lr * wd)``,
+        ``p.data.add_(p.data, alpha=-lr * wd)``, ``p -= lr * wd * p``."""
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call) \
+                and isinstance(statement.value.func, ast.Attribute) and statement.value.func.attr.endswith("_"):
+            target: ast.AST = statement.value.func.value
+            value: ast.AST = statement.value
+        elif isinstance(statement, (ast.Assign, ast.AugAssign)):
+            target = statement.targets[0] if isinstance(statement, ast.Assign) else statement.target
+            value = statement.value
+        else:
+            return False
+        return self._parameter(target) and key in self.keys(value)
+
+    def divides(self, statements: List[Tuple[ast.stmt, _Tests]], index: int, gradient: str, key: str) -> bool:
         """Whether, after the statement at ``index`` and where the step can go on from it,
         ``gradient`` (or what is computed from it) is squared element by element into a moment
         (``exp_avg_sq.addcmul_(grad, grad)``, ``square_avg.add_(grad.pow(2) - square_avg)``,
         ``grad_sq = grad.mul(grad)``) whose root is then taken (``exp_avg_sq.sqrt()``): the decay
-        it added is divided by that root. One pass over what follows."""
+        it added is divided by that root. The square must be taken wherever the decay is added
+        (not under a flag of its own: ``if group["adaptive"]: v.addcmul_(…)``). One pass over what
+        follows."""
         mine = {id(test): holds for test, holds in statements[index][1]}
         derived, moments = {gradient}, set()  # what holds the decayed gradient; what holds its square
         for statement, tests in statements[index + 1:]:
@@ -270,7 +315,10 @@ class _StepReads:
             target = _written(statement)
             if target is None:
                 continue
-            if any(_squares(part, derived, False) for part in parts) or _mentions(parts, moments):
+            squared = any(_squares(part, derived) for part in parts) and all(
+                self.ignorable(part, key) for test, holds in tests if id(test) not in mine
+                for part, _ in _conjuncts(test, holds))
+            if squared or _mentions(parts, moments):
                 moments.add(target)
             elif _mentions(parts, derived):
                 derived.add(target)
@@ -308,39 +356,43 @@ def _written(statement: ast.stmt) -> Optional[str]:
     return None
 
 
-def _squares(node: ast.AST, refs: Set[str], reduced: bool) -> bool:
-    """Whether ``node`` holds an element-wise square of one of ``refs`` that no reduction (``sum``,
+def _squares(part: ast.AST, refs: Set[str]) -> bool:
+    """Whether ``part`` holds an element-wise square of one of ``refs`` that no reduction (``sum``,
     ``.norm()``, ``.mean()``) turns into a norm: ``g * g``, ``g ** 2``, ``g.pow(2)``, ``g.square()``,
     ``g.mul(g)``, ``torch.mul(g, g)``, ``v.addcmul_(g, g)``."""
     def held(expr: ast.AST) -> Optional[str]:
         ref = _ref(expr)
         return ref if ref in refs else None
 
-    if isinstance(node, ast.Call):
-        func = node.func
-        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        if name in _REDUCTIONS:
-            reduced = True
-        elif not reduced and isinstance(func, ast.Attribute):
-            if name in ("addcmul_", "addcmul"):
-                named = [held(arg) for arg in node.args]
-                if any(n is not None and named.count(n) >= 2 for n in named):
+    stack: List[Tuple[ast.AST, bool]] = [(part, False)]  # a node, and whether a reduction holds it
+    while stack:
+        node, reduced = stack.pop()
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name in _REDUCTIONS:
+                reduced = True
+            elif not reduced and isinstance(func, ast.Attribute):
+                if name in ("addcmul_", "addcmul"):
+                    named = [held(arg) for arg in node.args]
+                    if any(n is not None and named.count(n) >= 2 for n in named):
+                        return True
+                if held(func.value) is not None and (name == "square" or name == "pow" and node.args and _is_two(node.args[0])
+                                                     or name in ("mul", "mul_") and len(node.args) == 1
+                                                     and held(node.args[0]) == held(func.value)):
                     return True
-            if held(func.value) is not None and (name == "square" or name == "pow" and node.args and _is_two(node.args[0])
-                                                 or name in ("mul", "mul_") and len(node.args) == 1
-                                                 and held(node.args[0]) == held(func.value)):
+                if name in ("mul", "pow", "square") and node.args and held(node.args[0]) is not None:
+                    rest = node.args[1:]
+                    if name == "square" and not rest or rest and (held(rest[0]) == held(node.args[0]) if name == "mul"
+                                                                     else name == "pow" and _is_two(rest[0])):
+                        return True
+        elif isinstance(node, ast.BinOp) and not reduced:
+            if isinstance(node.op, ast.Mult) and held(node.left) is not None and held(node.left) == held(node.right):
                 return True
-            if name in ("mul", "pow", "square") and node.args and held(node.args[0]) is not None:
-                rest = node.args[1:]
-                if name == "square" and not rest or rest and (held(rest[0]) == held(node.args[0]) if name == "mul"
-                                                                 else name == "pow" and _is_two(rest[0])):
-                    return True
-    elif isinstance(node, ast.BinOp) and not reduced:
-        if isinstance(node.op, ast.Mult) and held(node.left) is not None and held(node.left) == held(node.right):
-            return True
-        if isinstance(node.op, ast.Pow) and held(node.left) is not None and _is_two(node.right):
-            return True
-    return any(_squares(child, refs, reduced) for child in ast.iter_child_nodes(node))
+            if isinstance(node.op, ast.Pow) and held(node.left) is not None and _is_two(node.right):
+                return True
+        stack.extend((child, reduced) for child in ast.iter_child_nodes(node))
+    return False
 
 
 def _root_of(node: ast.AST, moments: Set[str]) -> bool:

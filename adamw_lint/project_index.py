@@ -28,7 +28,7 @@ from .cache import digest
 from .catalog import OptimizerApi
 from .files import SourceError, decode, module_words, physical_lines, read_bytes, text_words
 from .findings import shown_path
-from .own_optimizers import coupled_row, optimizer_base
+from .own_optimizers import class_row
 from .scope import Binding, Resolver, Scope, is_unknown
 from .summaries import Module, Reach, callable_reach, named_reach
 
@@ -472,11 +472,7 @@ class ProjectIndex:
         if found is None or not isinstance(found[1], ast.ClassDef):
             return None
         module, cls = found
-        resolver = module.resolver
-        base = optimizer_base([resolver.qualname(base, resolver.module) for base in cls.bases])
-        if base is None:
-            return None
-        return coupled_row(cls, qualname, f"{shown_path(module.path)}:", base if base is not True else None)
+        return class_row(module.resolver, cls, module.resolver.module, qualname, f"{shown_path(module.path)}:")
 
     def _may_define_step(self, qualname: str, depth: int = 0) -> bool:
         """Whether the project module that defines the class ``qualname`` may give it an

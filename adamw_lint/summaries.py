@@ -222,8 +222,12 @@ def method_reach(module: Module, method: Function) -> Optional[Reach]:
 
 def replaces_step(cls: ast.ClassDef) -> bool:
     """Whether an optimizer class's own ``step()`` replaces its base's: it defines one that does
-    not call ``super().step()`` (one that does only wraps the base's update)."""
-    return any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "step" and not calls_super(s)
+    not call ``super().step()``, or handles a decay around it (DeMo sets the groups' decay to 0
+    and decays the weights itself); one that only calls it wraps the base's update (clipping)."""
+    return any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "step"
+               and (not calls_super(s) or any("decay" in (n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute)
+                                                          else n.value if isinstance(n, ast.Constant) and isinstance(n.value, str) else "")
+                                              for n in ast.walk(s)))
                for s in cls.body)
 
 

@@ -298,3 +298,36 @@ def test_an_optimizer_named_like_no_optimizer_is_found_through_the_project(tmp_p
                                 "train.py": "from proj.optim import Custom\nopt = Custom(m.parameters(), weight_decay=5e-4)\n"})
     result = run_cli("check", ".", cwd=root)
     assert result.returncode == 1 and "train.py:2:7: AWL103 proj.optim.Custom(weight_decay=5e-4)" in result.stdout
+
+
+@pytest.mark.parametrize("source", [
+    # a default the catalog's rows cannot hold, a flag without a default: not read, no internal error
+    COUPLED.replace("weight_decay=0):", "weight_decay=DEFAULT_WD):"),
+    optimizer("if not group['decoupled']:\n    grad = grad.add(p, alpha=group['weight_decay'])",
+              extra=", *, decoupled", fill=", decoupled=decoupled"),
+    # a flag whose way runs a kernel, not p.mul_: not a decoupled switch
+    optimizer("if group['use_fused']:\n    kernel(p, grad, group['weight_decay'])\n    continue\n"
+              "grad = grad.add(p, alpha=group['weight_decay'])", extra=", use_fused=False", fill=", use_fused=use_fused"),
+    # the square taken only under a flag of its own: SGD unless adaptive=True
+    optimizer("grad = grad.add(p, alpha=group['weight_decay'])", extra=", adaptive=False", fill=", adaptive=adaptive").replace(
+        "exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)",
+        "if group['adaptive']:\n                    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)"),
+], ids=["nonliteral-default", "flag-without-default", "kernel-flag", "adaptive-flag"])
+def test_what_cannot_be_read_as_a_catalog_row_is_left_unread(source):
+    assert codes(source + USE) == []
+
+
+def test_a_step_that_handles_the_decay_around_the_bases_step_replaces_it():
+    """DeMo's pattern: the groups' decay set to 0 around ``super().step()``, the weights decayed apart."""
+    source = ("import torch\n\n\nclass Decoupled(torch.optim.Adam):\n"
+              "    def step(self, closure=None):\n        saved = [g['weight_decay'] for g in self.param_groups]\n"
+              "        for g in self.param_groups:\n            g['weight_decay'] = 0.0\n"
+              "        loss = super().step(closure)\n        return loss\n\n\n"
+              "opt = Decoupled(model.parameters(), weight_decay=1e-2)\n")
+    assert codes(source) == []
+
+
+def test_a_deep_expression_in_a_step_is_read_without_recursion():
+    terms = " + ".join(["grad"] * 400)
+    source = optimizer(f"grad = grad.add(p, alpha=group['weight_decay'])\nnoise_free = {terms}")
+    assert [c for _, c in codes(source + USE)] == ["AWL103"]
