@@ -254,7 +254,7 @@ def _bodies_to_visit(tree: ast.AST, lines: Sequence[str], text: str) -> Callable
         names = [a.arg for a, d in pairs if _any_between(marked, d.lineno, d.end_lineno)]
         if names:
             named = re.compile(r"\b(?:" + "|".join(names) + r")\b")
-            inside = [n for n in _lines_matching(named, text, starts) if function.lineno <= n <= function.end_lineno]  # type: ignore[attr-defined]
+            inside = _lines_matching(named, text, starts, function.lineno, function.end_lineno)  # type: ignore[attr-defined]
             marked[:] = sorted(set(marked) | set(inside))
 
     def keep(node: ast.AST) -> bool:
@@ -384,9 +384,12 @@ def _scanners(words: Tuple[str, ...]) -> Tuple[Optional[Pattern[str]], Tuple[str
     return (re.compile("|".join(map(re.escape, rare))) if rare else None), common
 
 
-def _lines_matching(pattern: Pattern[str], text: str, starts: List[int]) -> List[int]:
-    """The 1-based numbers of the lines where ``pattern`` matches (``starts``: each line's offset)."""
-    return sorted({bisect.bisect_right(starts, m.start()) for m in pattern.finditer(text)})
+def _lines_matching(pattern: Pattern[str], text: str, starts: List[int], first: int = 1,
+                    last: Optional[int] = None) -> List[int]:
+    """The 1-based numbers of the lines where ``pattern`` matches (``starts``: each line's
+    offset), among lines ``first`` to ``last`` (the whole text by default)."""
+    end = starts[last] if last is not None and last < len(starts) else len(text)
+    return sorted({bisect.bisect_right(starts, m.start()) for m in pattern.finditer(text, starts[first - 1], end)})
 
 
 # each once: the getters' tables share their names, and every candidate's text is searched for each
