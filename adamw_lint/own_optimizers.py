@@ -4,7 +4,9 @@ Research code often carries its own copy of an adaptive optimizer (a ``RAdam``, 
 a ``Yogi``): a subclass of ``torch.optim.Optimizer`` with its own ``step()``. Whether its
 ``weight_decay`` is coupled is written in that step: coupled L2 adds ``λ·p`` to the gradient, the
 gradient so decayed is squared, element by element, into a second moment, and the root of that
-moment divides the update (``exp_avg_sq.addcmul_(grad, grad)`` … ``exp_avg_sq.sqrt()``).
+moment divides the update (``exp_avg_sq.addcmul_(grad, grad)`` … ``exp_avg_sq.sqrt()``). The
+reading asks for the root, not for the division: a step that takes it only to clip would be read
+as adaptive too.
 Decoupled decay shrinks ``p`` itself (``p.mul_(1 - lr·λ)``) or adds ``λ·p`` after the division
 (NovoGrad, LAMB's update); a square summed into a norm (LARS's trust ratio, clipping) is no
 per-weight denominator; a sampler (SGLD, SGHMC) adds the prior's ``λ·p`` on purpose. None of
