@@ -283,8 +283,9 @@ Exports = Tuple[FrozenSet[str], Dict[str, FrozenSet[str]], FrozenSet[str]]
 def reach_exports(resolver: Resolver, calls: Optional[Sequence[Tuple[ast.Call, Scope, Optional[str]]]] = None) -> Exports:
     """The module-level names another module of the project could follow to an optimizer, by
     the rules of ``ProjectIndex.reach``/``table`` (for the runner's second pre-filter pass):
-    a function that constructs a catalog optimizer, a class whose base is one (without its own
-    ``step``), an alias, re-export or dict entry naming one. Returns those names; for the names
+    a function that constructs a catalog optimizer, a class whose base is one (without a ``step``
+    of its own) or whose own step is coupled (``own_optimizers``), an alias, re-export or dict entry
+    naming one. Returns those names; for the names
     that stand for another name (a base class, an alias, a re-export under another name, a dict
     entry) the names they stand for: they reach if one of those does, in any module; and the
     names bound to a dict (a registry, indexed at the call). ``calls``: the module's calls with
@@ -438,7 +439,7 @@ def _also_built(finding: Finding, others: List[Reach]) -> Finding:
     the same decay: ``get_optimizer(name, …)`` may build Adagrad or Adadelta, both coupled."""
     names = [f"{b.name} ({'line ' if not b.module.path else shown_path(b.module.path) + ':'}{b.line}"
              f"{', chosen when ' + condition(b.chosen) if b.chosen else ''})" for b in others]
-    names = [n for n in dict.fromkeys(names) if not finding.message.count(n)]
+    names = [n for n in dict.fromkeys(names) if n not in finding.message]
     if not names:
         return finding
     also = f"; the same call may also build {' or '.join(names)}, coupled too"
