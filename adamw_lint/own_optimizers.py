@@ -251,15 +251,15 @@ class _StepReads:
         for node in ast.walk(value):
             if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
                 for one, other in ((node.left, node.right), (node.right, node.left)):
-                    if self._parameter(one) and self._decay_key(other):
-                        return self._decay_key(other)
+                    if self._parameter(one) and (key := self._decay_key(other)):
+                        return key
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 alpha = next((kw.value for kw in node.keywords if kw.arg == "alpha"), None)
                 if node.func.attr in ("add", "add_") and node.args:
-                    if alpha is not None and self._parameter(node.args[0]) and self._decay_key(alpha):
-                        return self._decay_key(alpha)
-                    if len(node.args) == 2 and self._parameter(node.args[1]) and self._decay_key(node.args[0]):
-                        return self._decay_key(node.args[0])
+                    if alpha is not None and self._parameter(node.args[0]) and (key := self._decay_key(alpha)):
+                        return key
+                    if len(node.args) == 2 and self._parameter(node.args[1]) and (key := self._decay_key(node.args[0])):
+                        return key
                 if node.func.attr in ("mul", "mul_") and len(node.args) == 1 and self._parameter(node.func.value):
                     return self._decay_key(node.args[0])
         return None
