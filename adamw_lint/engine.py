@@ -34,7 +34,7 @@ from .findings import Finding, Span, shown_path
 # the pre-filter lives on its own (a run that parses nothing imports no engine); re-exported here
 from .prefilter import (
     _FRAMEWORKS, _NOT_ADAPTIVE, _REACH_WORD, _STRINGS, _TRIGGER_TEXT, _WORDS, GETATTR_OF_A_MODULE, _has_word, may_contain_findings,
-    may_contain_text, may_hold_or_train_elsewhere_text, may_reach_findings,
+    may_contain_text, may_hold_or_train_elsewhere_text,
 )
 from .project_index import ProjectIndex
 from .own_optimizers import class_row
@@ -625,4 +625,4 @@ def _built_by(resolver: Resolver, binding: Binding) -> Optional[str]:
 
 
 __all__: Sequence[str] = ("analyze_source", "analyze_tree", "may_contain_findings", "may_contain_text",
-                          "may_reach_findings", "reach_exports", "reaching_names")
+                          "reach_exports", "reaching_names")

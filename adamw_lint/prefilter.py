@@ -44,11 +44,14 @@ class _Scan:
     a capital by one regular expression (its scanner skips ahead to such a character, which is
     rare), the few that start in lower case by ``in`` first."""
 
-    def __init__(self, encode: Callable[[str], object]) -> None:
+    def __init__(self, encode: Callable[[str], object], instances: bool = True) -> None:
         self.capitalized = re.compile(encode(_alternatives(w for w in _WORDS if w[0].isupper())))  # type: ignore[call-overload]
         lower = [w for w in _WORDS if not w[0].isupper()]
         self.lower = tuple(map(encode, lower))
         self.lower_word = re.compile(encode(_alternatives(lower)))  # type: ignore[call-overload]
+        # a method of an instance: its package and class (a config file calls no method: none there)
+        self.instances = tuple((encode(package), re.compile(encode(_alternatives(classes))))  # type: ignore[call-overload]
+                               for package, classes in catalog.instance_triggers().items()) if instances else ()
         self.frameworks = tuple(map(encode, _FRAMEWORKS))
         self.penalties = tuple(map(encode, _PENALTIES))
         # one expression per quote: it starts with one literal character, to which re's scanner
@@ -67,7 +70,8 @@ class _Scan:
 
     def _names_optimizer(self, source) -> bool:
         return _has_word(self.capitalized, source) or (
-            any(w in source for w in self.lower) and _has_word(self.lower_word, source))
+            any(w in source for w in self.lower) and _has_word(self.lower_word, source)) or any(
+            package in source and _has_word(classes, source) for package, classes in self.instances)
 
     def _names_string(self, source) -> bool:
         return any(quoted.search(source) is not None for quoted in self.strings)
@@ -131,10 +135,17 @@ def _has_word(pattern, source) -> bool:
     return False
 
 
-def may_reach_findings(source: bytes) -> bool:
-    """The pre-filter when the project's modules are followed (``project=``): a file that passes a
-    weight decay to something it imports may reach an optimizer in another module."""
-    return may_contain_findings(source) or _REACH_WORD.encode() in source
+@functools.lru_cache(maxsize=1)
+def _scan_config() -> _Scan:
+    return _Scan(str.encode, instances=False)  # compiled only when a config is read
+
+
+def may_configure(source: bytes, project: bool) -> bool:
+    """The pre-filter of a config file (YAML, JSON): ``may_contain_findings`` without the methods
+    of instances, which only code calls (ultralytics' own model YAML files name both words in their
+    licence header and comments); with the project's modules followed (``project``), a weight decay
+    too, which may configure one of the project's own classes."""
+    return _scan_config()(source) or project and _REACH_WORD.encode() in source
 
 
 def may_hold_or_train_elsewhere(source: bytes) -> bool:

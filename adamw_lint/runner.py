@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Iterator,
 
 from . import pool
 from .cache import LISTING, Cache, CachedResult, Deps, digest
-from .prefilter import may_contain_findings, may_hold_or_train_elsewhere, may_reach_findings
+from .prefilter import may_configure, may_contain_findings, may_hold_or_train_elsewhere
 from .catalog.schema import UNSAFE
 from .project import forget_metadata, in_package, legacy_keras, line_length, torch_floor
 from .files import Decoded, SourceError, TooLarge, decode, encode, physical_lines, read_bytes, scan
@@ -84,12 +84,14 @@ def prefilter(path: str, options: Options) -> Callable[[bytes], bool]:
     """A config may name one of the project's own classes, which the plain pre-filter cannot see."""
     if options.reaches:
         return _admitted
-    base = may_reach_findings if options.project_roots and path.endswith(CONFIG_SUFFIXES) else may_contain_findings
     if options.project_roots and path.endswith(".py"):  # a builder in another module may hold the L2
         return may_hold_or_train_elsewhere
+    if not path.endswith(CONFIG_SUFFIXES):
+        return may_contain_findings
+    project = bool(options.project_roots)
     if path.endswith(_ALLENNLP_SUFFIXES):  # AllenNLP names optimizers in lower case ("adam"): not trigger words
-        return lambda raw: base(raw) or (b"trainer" in raw and b"optimizer" in raw)
-    return base
+        return lambda raw: may_configure(raw, project) or (b"trainer" in raw and b"optimizer" in raw)
+    return lambda raw: may_configure(raw, project)
 
 
 _ALLENNLP_SUFFIXES = (".json", ".jsonnet", ".libsonnet")

@@ -105,7 +105,10 @@ def test_trigger_words_cover_every_reportable_name():
         for name in row.names:
             if isinstance(row, catalog.TrainingOptimizer) and not row.adaptive:
                 continue  # keras SGD: looked for only where Keras is mentioned (test below)
-            if catalog.codes_of(row) or isinstance(row, catalog.TrainingOptimizer):
+            if catalog.instance_method(name):  # ``pkg.YOLO().train``: its package and its class
+                cls = catalog.instance_method(name)[0]
+                assert cls.rsplit(".", 1)[1] in catalog.instance_triggers()[cls.split(".", 1)[0]], name
+            elif catalog.codes_of(row) or isinstance(row, catalog.TrainingOptimizer):
                 assert any(w in name for w in words), name
 
 

@@ -502,6 +502,35 @@ def test_prefilter_skips_files_without_trigger_words():
     assert may_contain_findings(b"from torch.optim import NAdam\n")
 
 
+_LICENCE = b"# Ultralytics AGPL-3.0 License - https://ultralytics.com/license\n"
+
+
+@pytest.mark.parametrize("source, candidate", [
+    (_LICENCE + b"from ultralytics.utils import LOGGER\n\ndef log(x):\n    LOGGER.info(x)\n", False),
+    (b"from ultralytics import YOLO\n", True),
+    (b"import ultralytics\nm = ultralytics.RTDETR('l.pt')\n", True),
+    (b"from ultralytics import *\nYOLOWorld('w.pt').train(optimizer='radam')\n", True),
+    (b"from yolox.models import YOLOX\n", False),  # the class without its package
+])
+def test_a_method_of_an_instance_needs_its_package_and_its_class_in_the_file(source, candidate):
+    from adamw_lint.analysis import may_contain_findings, may_contain_text
+
+    assert may_contain_findings(source) is candidate and may_contain_text(source.decode()) is candidate
+
+
+@pytest.mark.parametrize("text, project, candidate", [
+    (_LICENCE + b"# YOLO11 object detection model\nbackbone:\n  - [-1, 1, Conv, [64, 3, 2]]\n", True, False),
+    (_LICENCE + b"from: ultralytics import YOLO\n", False, False),  # a config calls no method
+    (_LICENCE + b"lr0: 0.01\nweight_decay: 0.0005\n", True, True),  # may configure a class of the project
+    (_LICENCE + b"lr0: 0.01\nweight_decay: 0.0005\n", False, False),
+    (b"optimizer: Adam\n", False, True),
+])
+def test_a_config_is_a_candidate_by_an_optimizers_name_not_by_a_package_whose_methods_train(text, project, candidate):
+    from adamw_lint.prefilter import may_configure
+
+    assert may_configure(text, project) is candidate
+
+
 @pytest.mark.parametrize(
     "source",
     [

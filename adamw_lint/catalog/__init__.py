@@ -27,7 +27,7 @@ __all__ = [
     "OPTIMIZERS_BY_NAME", "FACTORIES_BY_NAME", "WRAPPERS_BY_NAME", "TRAINING_OPTIMIZERS_BY_NAME",
     "L2_PENALTIES_BY_NAME", "OPTAX_CHAINS_BY_NAME", "TRAINING_ROOTS", "STAR_IMPORTED", "DECAY_PARAMETERS",
     "OPTIMIZER_MODULES", "all_rows",
-    "codes_of", "instance_method", "instance_method_name", "shown_name", "trigger_words",
+    "codes_of", "instance_method", "instance_method_name", "instance_triggers", "shown_name", "trigger_words",
 ]
 
 
@@ -136,23 +136,41 @@ def trigger_words() -> Tuple[str, ...]:
     matches only where no lower-case letter follows it, so words another covers are dropped.
     Keras SGD (reported only for ``decay=``, AWL203) is looked for in modules that mention Keras
     (``engine.may_contain_findings``): "SGD" alone would pass every torch file that uses SGD.
+    A method of an instance (``pkg.YOLO().train``) has two words instead (``instance_triggers``).
     """
     table = _rows()
-    rows = (*table["OPTIMIZERS"], *table["FACTORIES"], *table["TRAINING_OPTIMIZERS"], *table["DECOUPLED_NOT_LR_SCALED"],
-            *table["OPTAX_OPTIMIZERS"])
     words = {name.split(".", 1)[0] for row in table["OPTAX_CHAINS"] for name in row.names}  # "optax"
     # ``in`` before ``_covers``: most pairs share no text (this runs at every start: 1.2 -> 0.4 ms)
-    for row in rows:
-        if row.adaptive if isinstance(row, TrainingOptimizer) else codes_of(row):
-            # a method of an instance (``pkg.YOLO().train``): its package, which the import of the
-            # class that builds the instance here names ("YOLO" alone passes every YOLOX and YOLO_HEAD
-            # of other libraries); only a project module that star-exports the class escapes it
-            words |= {name.split(".", 1)[0] if instance_method(name) else name.rsplit(".", 1)[1] for name in row.names
-                      if not any(w in name and _covers(w, name) for w in words)}
+    for row in _reportable(table):
+        words |= {name.rsplit(".", 1)[1] for name in row.names
+                  if not instance_method(name) and not any(w in name and _covers(w, name) for w in words)}
     adaptive = {name for row in table["TRAINING_OPTIMIZERS"] if row.adaptive for name in row.names}
     # a name a getter maps to an adaptive class (``dnn_optimizer='RMSProp'``) is the word there
     words |= {key for names in table["OPTIMIZER_NAME_TABLES"].values() for key, cls in names.items() if cls in adaptive}
     return tuple(sorted(w for w in words if not any(o in w and o != w and _covers(o, w) for o in words)))
+
+
+def instance_triggers() -> Dict[str, Tuple[str, ...]]:
+    """The pre-filter's words for a method of an instance (``pkg.YOLO().train``): its package,
+    which the import of the class that builds the instance here names, and the class ("YOLO"
+    alone passes every YOLOX and YOLO_HEAD of other libraries; "ultralytics" alone, every module
+    of ultralytics' own source, whose licence header says it). Only a project module that
+    star-exports the class escapes the package word."""
+    found: Dict[str, set] = {}
+    for row in _reportable(_rows()):
+        for name in row.names:
+            method = instance_method(name)
+            if method is not None:
+                found.setdefault(name.split(".", 1)[0], set()).add(method[0].rsplit(".", 1)[1])
+    return {package: tuple(sorted(classes)) for package, classes in found.items()}
+
+
+def _reportable(table: Dict[str, Any]) -> Iterator[Any]:
+    """The rows whose names a finding is reported at."""
+    for row in (*table["OPTIMIZERS"], *table["FACTORIES"], *table["TRAINING_OPTIMIZERS"],
+                *table["DECOUPLED_NOT_LR_SCALED"], *table["OPTAX_OPTIMIZERS"]):
+        if row.adaptive if isinstance(row, TrainingOptimizer) else codes_of(row):
+            yield row
 
 
 def _covers(word: str, other: str) -> bool:
