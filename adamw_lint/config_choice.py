@@ -426,10 +426,10 @@ def _config_keys(ctx: "Context", expr: ast.expr, scope: Scope) -> List[KeyPath]:
 
 def findings(path: str, root: yaml.Node, project: "ProjectIndex", style: str) -> List[Finding]:
     """What the project's by-name constructions build from this YAML document."""
-    if not _may_name_a_class(value.value for _, _, _, value in _scalars(root)):
-        return []
     names = [(keys, value.value, (value.start_mark.line + 1, value.start_mark.column, value.end_mark.line + 1,
-                                  value.end_mark.column)) for keys, _, _, value in _scalars(root)]
+                                  value.end_mark.column)) for keys, _, _, value in _scalars(root) if _may_name_a_class(value.value)]
+    if not names:
+        return []
     return _judged(project_selectors(project, {keys[-1] for keys, _, _ in names}), names,
                    lambda keys: yaml_number(_at(root, keys)), style, whole_key=False, place=lambda: _place(path))
 
@@ -466,8 +466,8 @@ def python_findings(tree: ast.Module, spans: "Context", project: "ProjectIndex",
             if keys:
                 values[keys] = stmt.value
     strings = [(keys, value.value, spans.span(value)) for keys, value in values.items()
-               if isinstance(value, ast.Constant) and isinstance(value.value, str)]
-    if not _may_name_a_class(text for _, text, _ in strings):
+               if isinstance(value, ast.Constant) and isinstance(value.value, str) and _may_name_a_class(value.value)]
+    if not strings:
         return []
 
     def number_at(keys: KeyPath) -> Optional[float]:
@@ -531,11 +531,12 @@ def _judged(selectors: List[Selector], names: Sequence[Tuple[KeyPath, str, Span]
 _SHORT_NAMES = tuple(sorted({name.rsplit(".", 1)[1].lower() for name in catalog.OPTIMIZERS_BY_NAME}))
 
 
-def _may_name_a_class(texts: Iterable[str]) -> bool:
-    """Whether a string value can name an optimizer class (before the project's modules are
-    looked through for code that builds one by name)."""
-    return any(len(text) <= 40 and text.replace("_", "").replace("-", "").isalnum()  # a name, not prose
-               and any(short in text.lower() for short in _SHORT_NAMES) for text in texts)
+def _may_name_a_class(text: str) -> bool:
+    """Whether a string value can name an optimizer class: only such values' keys are looked for
+    in the project's modules that build one by name (an ImageNet label list's "shampoo" among a
+    thousand classes once had every module that spells a number parsed for keys "0" to "999")."""
+    return len(text) <= 40 and text.replace("_", "").replace("-", "").isalnum() \
+        and any(short in text.lower() for short in _SHORT_NAMES)  # a name, not prose
 
 
 def _scalars(root: yaml.Node) -> Iterator[Tuple[KeyPath, yaml.MappingNode, yaml.Node, yaml.ScalarNode]]:

@@ -581,3 +581,23 @@ def test_what_a_trainer_keeps_on_self_decides_which_keys_it_reads(tmp_path, stor
             ).replace("STORE", store)
     result = run_cli("check", "-q", ".", cwd=git_repository(tmp_path, {"proj/train.py": code, "configs/a.yaml": config}))
     assert (result.returncode, bool(result.stdout)) == ((1, True) if reported else (0, False)), result.stdout + result.stderr
+
+
+def test_only_the_keys_of_values_that_may_name_a_class_are_looked_for_in_the_code(tmp_path, monkeypatch):
+    """A dataset config's thousand labels are not keys a construction reads: one label that
+    contains an optimizer's name ("shampoo") had every module that spells a number parsed."""
+    from adamw_lint import config_choice, configs
+    from adamw_lint.project_index import ProjectIndex
+
+    repository = _repository(tmp_path)
+    text = ("names:\n  0: tench\n  1: shampoo\n  2: goldfish\n"
+            "SOLVER:\n  OPTIMIZER: Adam\n  LR: 0.001\n  WEIGHT_DECAY: 0.0001\n  SCHEDULE: cosine\n")
+    asked = []
+    looked_up = config_choice.project_selectors
+    monkeypatch.setattr(config_choice, "project_selectors", lambda project, keys: asked.append(set(keys)) or looked_up(project, keys))
+    path = str(repository / "configs" / "i.yaml")
+    found = config_choice.findings(path, configs._yaml_documents(path, text)[0], ProjectIndex([str(repository)]), "rename")
+    assert asked == [{"1", "OPTIMIZER"}]
+    assert [(f.code, f.span[:2]) for f in found] == [("AWL101", (6, 13))]
+    assert config_choice.findings(path, configs._yaml_documents(path, "names:\n  0: tench\n")[0],
+                                  ProjectIndex([str(repository)]), "rename") == [] and len(asked) == 1
