@@ -373,3 +373,59 @@ def test_cli_reports_hostile_configs_by_name_and_goes_on(tmp_path, capsys):
     assert code == 2 and "Traceback" not in err
     assert "bad.json:1:55: cannot be parsed as JSON" in err
     assert "bomb.yaml:10:13: AWL101" in out and "ds.json:3:" in out
+
+
+# --- libyaml's events decide that a YAML file holds no finding; PyYAML reads every other ------------
+
+_SHAPES = [
+    OPT, "a: 1\r\nopt:\r\n  _target_: torch.optim.Adam\r\n  weight_decay: 1e-4\r\n",
+    "opt: {_target_: torch.optim.Adam, weight_decay: 0.01}\n",
+    "base: &b\n  _target_: torch.optim.Adam\n  weight_decay: 0.01\nopt:\n  <<: *b\n  lr: 0.1\n",
+    "opt:\n  _target_: 'torch.optim.Adam'\n  weight_decay: \"1e-4\"\n  betas: [0.9, 0.99]\n---\nother:\n  - a\n  - |\n    b\n",
+    "model:\n  optimizer:\n    class_path: torch.optim.RMSprop\n    init_args:\n      weight_decay: 1.0e-5\n",
+    "trainer:\n  optimizer: adam\n  layers:\n  - 64\n  - 32\n# a comment\nname: >-\n  folded\n  text\n",
+    "opt:\n  _target_: torch.optim.AdamW\n  weight_decay: 0.01\n", "labels: [tench, shampoo]\n", "", "# only a comment\n",
+]
+
+
+def _nodes(node, out):
+    out.append((type(node).__name__, node.tag, node.start_mark.index, node.start_mark.line, node.start_mark.column,
+                getattr(node, "style", None) if isinstance(node, yaml.ScalarNode) else None,
+                node.value if isinstance(node, yaml.ScalarNode) else len(node.value),
+                node.end_mark.index if isinstance(node, yaml.ScalarNode) else None))
+    for item in node.value if not isinstance(node, yaml.ScalarNode) else ():
+        for child in item if isinstance(item, tuple) else (item,):
+            _nodes(child, out)
+    return out
+
+
+@pytest.mark.skipif(configs._event_loader() is None, reason="PyYAML built without libyaml: only its own reading runs")
+@pytest.mark.parametrize("text", _SHAPES)
+def test_libyamls_events_compose_the_nodes_pyyaml_composes(text):
+    python = [_nodes(root, []) for root in configs._yaml_documents("c.yaml", text)]
+    assert [_nodes(root, []) for root in configs._yaml_documents("c.yaml", text, configs._event_loader())] == python
+
+
+@pytest.mark.parametrize("text", [*_SHAPES, "opt:\n  _target_: torch.optim.Adam\n  weight_decay:\t0.01\n",
+                                  "opt:\n\t_target_: torch.optim.Adam\n", "opt: [\n"])
+def test_a_yaml_file_reads_the_same_with_or_without_libyaml(tmp_path, monkeypatch, text):
+    def reading():
+        try:
+            return [(f.code, f.span, f.message, f.fix, edits) for f, edits in configs.analyze(write(tmp_path, "c.yaml", text), text, "rename")]
+        except SourceError as error:
+            return str(error)
+    fast = reading()
+    monkeypatch.setattr(configs, "_event_loader", lambda: None)
+    assert fast == reading()
+
+
+def test_pyyaml_reads_only_the_files_where_libyaml_finds_something(tmp_path, monkeypatch):
+    if configs._event_loader() is None:
+        pytest.skip("PyYAML built without libyaml: only its own reading runs")
+    made = []
+    monkeypatch.setattr(configs._BoundedLoader, "__init__", lambda self, stream: made.append(1) or yaml.SafeLoader.__init__(self, stream))
+    assert check(tmp_path, "c.yaml", "opt:\n  _target_: torch.optim.AdamW\n  weight_decay: 0.01\n") == [] and made == []
+    assert codes(check(tmp_path, "c.yaml", OPT)) == [(2, "AWL101")] and made == [1]
+    # a tab after a colon: libyaml reads it, PyYAML stops, and PyYAML's error is the answer
+    raised = error(tmp_path, "c.yaml", "opt:\n  _target_: torch.optim.AdamW\n  weight_decay:\t0.01\n")
+    assert "cannot be parsed as YAML" in str(raised) and made == [1, 1]
