@@ -646,9 +646,15 @@ def is_parameter(binding: Binding) -> bool:
 
 def calls_super(method: ast.AST) -> bool:
     """Whether ``method`` calls ``super()``'s method of its own name (the base's still runs)."""
-    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method.name  # type: ignore[attr-defined]
-               and isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, ast.Name)
-               and node.func.value.func.id == "super" for node in ast.walk(method))
+    return any(isinstance(node, ast.Call) and is_super_call(node, method.name)  # type: ignore[attr-defined]
+               for node in ast.walk(method))
+
+
+def is_super_call(call: ast.Call, name: str) -> bool:
+    """Whether ``call`` is ``super(…).<name>(…)``."""
+    func = call.func
+    return isinstance(func, ast.Attribute) and func.attr == name and isinstance(func.value, ast.Call) \
+        and isinstance(func.value.func, ast.Name) and func.value.func.id == "super"
 
 
 def kept_on(node: ast.AST, kind: str, key: Hashable, compute: Callable[[], _Kept]) -> _Kept:

@@ -29,7 +29,7 @@ from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence
 from . import catalog
 from .branches import Chosen, chosen_calls
 from .records import Record
-from .scope import Resolver, Scope, calls_super, is_parameter
+from .scope import Resolver, Scope, is_parameter, is_super_call, kept_on
 
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 Value = Tuple[ast.AST, Scope]  # an expression stored on self (or a method), and the scope to read it in
@@ -224,11 +224,29 @@ def replaces_step(cls: ast.ClassDef) -> bool:
     """Whether an optimizer class's own ``step()`` replaces its base's: it defines one that does
     not call ``super().step()``, or handles a decay around it (DeMo sets the groups' decay to 0
     and decays the weights itself); one that only calls it wraps the base's update (clipping)."""
-    return any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "step"
-               and (not calls_super(s) or any("decay" in (n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute)
-                                                          else n.value if isinstance(n, ast.Constant) and isinstance(n.value, str) else "")
-                                              for n in ast.walk(s)))
-               for s in cls.body)
+    return kept_on(cls, "_replaces_step", None, lambda: any(
+        isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "step" and _replaces(s) for s in cls.body))
+
+
+def _replaces(step: Union[ast.FunctionDef, ast.AsyncFunctionDef]) -> bool:
+    """``replaces_step`` of one ``step``, in one walk of it (every class of a module with a ``step``
+    is asked: reinforcement-learning environments, schedulers)."""
+    calls_base = False
+    for n in ast.walk(step):
+        if isinstance(n, ast.Name):
+            word = n.id
+        elif isinstance(n, ast.Attribute):
+            word = n.attr
+        elif isinstance(n, ast.Call):
+            calls_base = calls_base or is_super_call(n, step.name)
+            continue
+        elif isinstance(n, ast.Constant) and isinstance(n.value, str):
+            word = n.value
+        else:
+            continue
+        if "decay" in word:
+            return True
+    return not calls_base
 
 
 def without_self(params: ast.arguments) -> ast.arguments:
