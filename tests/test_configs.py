@@ -406,8 +406,14 @@ def test_libyamls_events_compose_the_nodes_pyyaml_composes(text):
     assert [_nodes(root, []) for root in configs._yaml_documents("c.yaml", text, configs._event_loader())] == python
 
 
-@pytest.mark.parametrize("text", [*_SHAPES, "opt:\n  _target_: torch.optim.Adam\n  weight_decay:\t0.01\n",
-                                  "opt:\n\t_target_: torch.optim.Adam\n", "opt: [\n"])
+@pytest.mark.parametrize("text", [
+    *_SHAPES, "opt:\n  _target_: torch.optim.Adam\n  weight_decay:\t0.01\n", "opt:\n\t_target_: torch.optim.Adam\n", "opt: [\n",
+    # libyaml reads these, PyYAML stops (a fresh review's): what is said of them is PyYAML's
+    "opt:\n  _target_: torch.optim.AdamW\n  weight_decay: 0.01\nnotes: |# free text\n  hello\n",
+    "opt: {_target_: torch.optim.AdamW, weight_decay: 0.01}\ndata: {name: what?, split: train}\n",
+    "opt: {_target_: torch.optim.AdamW, weight_decay: 0.01, extra: !custom, lr: 1}\n",
+    "opt:\n  _target_: torch.optim.Adam\n  weight_decay: 0.01\n\ufeff weight_decay: 0\n",
+    "opt:\n  _target_: torch.optim.Adam\n  lr: 0.01\n\ufeff\n"])
 def test_a_yaml_file_reads_the_same_with_or_without_libyaml(tmp_path, monkeypatch, text):
     def reading():
         try:
@@ -424,8 +430,24 @@ def test_pyyaml_reads_only_the_files_where_libyaml_finds_something(tmp_path, mon
         pytest.skip("PyYAML built without libyaml: only its own reading runs")
     made = []
     monkeypatch.setattr(configs._BoundedLoader, "__init__", lambda self, stream: made.append(1) or yaml.SafeLoader.__init__(self, stream))
-    assert check(tmp_path, "c.yaml", "opt:\n  _target_: torch.optim.AdamW\n  weight_decay: 0.01\n") == [] and made == []
-    assert codes(check(tmp_path, "c.yaml", OPT)) == [(2, "AWL101")] and made == [1]
-    # a tab after a colon: libyaml reads it, PyYAML stops, and PyYAML's error is the answer
+    assert check(tmp_path, "c.yaml", "opt:\n  _target_: torch.optim.Adam\n  lr: 0.1\n") == [] and made == []
+    # a decay: the file may be one whose error the run reports, which is PyYAML's to say
+    assert check(tmp_path, "c.yaml", "opt:\n  _target_: torch.optim.AdamW\n  weight_decay: 0.01\n") == [] and made == [1]
+    assert codes(check(tmp_path, "c.yaml", OPT)) == [(2, "AWL101")] and made == [1, 1]
     raised = error(tmp_path, "c.yaml", "opt:\n  _target_: torch.optim.AdamW\n  weight_decay:\t0.01\n")
-    assert "cannot be parsed as YAML" in str(raised) and made == [1, 1]
+    assert "cannot be parsed as YAML" in str(raised) and made == [1, 1, 1]
+    # libyaml passes over a byte-order mark inside a file, PyYAML reads it as part of a key
+    assert check(tmp_path, "c.yaml", "opt:\n  _target_: torch.optim.Adam\n\ufefflr: 0.1\n") == [] and made == [1, 1, 1, 1]
+
+
+def test_a_config_without_a_decay_that_only_libyaml_reads_is_still_no_error_of_the_run(tmp_path):
+    """What the run reports of a file without the word "decay" is the same whichever parser reads
+    it: nothing, when it does not parse (``runner.check_one``)."""
+    from helpers import git_repository, run_cli
+
+    repository = git_repository(tmp_path, {
+        "a.yaml": "opt: {_target_: torch.optim.Adam, lr: 0.1}\nnotes: {q: what?, split: train}\n",
+        "b.yaml": "opt: {_target_: torch.optim.Adam, weight_decay: 0.1}\nnotes: {q: what?}\n"})
+    result = run_cli("check", "-q", ".", cwd=repository)
+    assert result.returncode == 2 and "b.yaml:2" in result.stderr, result.stdout + result.stderr
+    assert "a.yaml" not in result.stdout + result.stderr
