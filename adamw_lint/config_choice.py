@@ -426,8 +426,9 @@ def _config_keys(ctx: "Context", expr: ast.expr, scope: Scope) -> List[KeyPath]:
 
 def findings(path: str, root: yaml.Node, project: "ProjectIndex", style: str) -> List[Finding]:
     """What the project's by-name constructions build from this YAML document."""
-    names = [(keys, value.value, (value.start_mark.line + 1, value.start_mark.column, value.end_mark.line + 1,
-                                  value.end_mark.column)) for keys, _, _, value in _scalars(root) if _may_name_a_class(value.value)]
+    names = _naming(project, [(keys, value.value, (value.start_mark.line + 1, value.start_mark.column,
+                                                   value.end_mark.line + 1, value.end_mark.column))
+                              for keys, _, _, value in _scalars(root)])
     if not names:
         return []
     return _judged(project_selectors(project, {keys[-1] for keys, _, _ in names}), names,
@@ -465,8 +466,8 @@ def python_findings(tree: ast.Module, spans: "Context", project: "ProjectIndex",
             keys = _target_keys(stmt.targets[0])
             if keys:
                 values[keys] = stmt.value
-    strings = [(keys, value.value, spans.span(value)) for keys, value in values.items()
-               if isinstance(value, ast.Constant) and isinstance(value.value, str) and _may_name_a_class(value.value)]
+    strings = _naming(project, [(keys, value.value, spans.span(value)) for keys, value in values.items()
+                                if isinstance(value, ast.Constant) and isinstance(value.value, str)])
     if not strings:
         return []
 
@@ -531,10 +532,21 @@ def _judged(selectors: List[Selector], names: Sequence[Tuple[KeyPath, str, Span]
 _SHORT_NAMES = tuple(sorted({name.rsplit(".", 1)[1].lower() for name in catalog.OPTIMIZERS_BY_NAME}))
 
 
+def _naming(project: "ProjectIndex", texts: List[Tuple[KeyPath, str, Span]]) -> List[Tuple[KeyPath, str, Span]]:
+    """The values of a config that may name a class the project's code builds by name: none
+    unless one may name an optimizer class (``_may_name_a_class``: what spares reading the
+    project's modules for most configs); then each that may, or that those modules spell (a
+    registry's own key, ``{"fast": torch.optim.Adam}``). Only their keys are looked for in the code:
+    an ImageNet label list's "shampoo" among a thousand labels once had every module that spells
+    a number parsed for the keys "0" to "999"."""
+    if not any(_may_name_a_class(text) for _, text, _ in texts):
+        return []
+    spelled = _project_selectors(project).spelled
+    return [name for name in texts if _may_name_a_class(name[1]) or spelled(name[1])]
+
+
 def _may_name_a_class(text: str) -> bool:
-    """Whether a string value can name an optimizer class: only such values' keys are looked for
-    in the project's modules that build one by name (an ImageNet label list's "shampoo" among a
-    thousand classes once had every module that spells a number parsed for keys "0" to "999")."""
+    """Whether a string value can name an optimizer class."""
     return len(text) <= 40 and text.replace("_", "").replace("-", "").isalnum() \
         and any(short in text.lower() for short in _SHORT_NAMES)  # a name, not prose
 
@@ -633,11 +645,15 @@ def _child(node: Optional[yaml.Node], key: str) -> Optional[yaml.Node]:
 def project_selectors(project: "ProjectIndex", keys: Collection[str]) -> List[Selector]:
     """The by-name constructions in the project's Python modules whose key path ends with one of
     ``keys`` (``_judged`` matches a config value only there), in the modules' order."""
+    return _project_selectors(project).ending_with(keys)
+
+
+def _project_selectors(project: "ProjectIndex") -> "_ProjectSelectors":
     project.note_every_module()  # which modules there are, and what they hold, decides what is found
     found = getattr(project, "_selectors", None)
     if found is None:
         found = project._selectors = _ProjectSelectors(project)  # type: ignore[attr-defined]
-    return found.ending_with(keys)
+    return found
 
 
 class _ProjectSelectors:
@@ -677,6 +693,18 @@ class _ProjectSelectors:
             modules[places[path]] = (path, module_words(path, raw))
         self.modules = [module for module in modules if module is not None]
         self.parsed: Dict[str, List[Selector]] = {}
+        # every word they spell, in lower case (a registry's keys may be folded); None: one cannot
+        # be decoded, so they may spell any
+        held = [words for _, words in self.modules]
+        self.words: Optional[FrozenSet[bytes]] = None if None in held else frozenset(
+            word.lower() for words in held for word in words)  # type: ignore[union-attr]
+
+    def spelled(self, text: str) -> bool:
+        """Whether the modules may spell ``text`` (a key of a registry they write out)."""
+        from .files import WORD_BYTES
+
+        words = text.encode("utf-8", "surrogatepass").translate(WORD_BYTES).lower().split()
+        return self.words is None or not words or self.words.issuperset(words)
 
     def ending_with(self, keys: Collection[str]) -> List[Selector]:
         # the words a module's text has if it spells the key: ``lr-scheduler`` → lr, scheduler

@@ -601,3 +601,18 @@ def test_only_the_keys_of_values_that_may_name_a_class_are_looked_for_in_the_cod
     assert [(f.code, f.span[:2]) for f in found] == [("AWL101", (6, 13))]
     assert config_choice.findings(path, configs._yaml_documents(path, "names:\n  0: tench\n")[0],
                                   ProjectIndex([str(repository)]), "rename") == [] and len(asked) == 1
+
+
+def test_a_registry_key_that_names_no_optimizer_is_still_read_beside_a_value_that_does(tmp_path):
+    """Only the keys of values that may name a class are looked for, and a registry's own key
+    (``"fast"``, ``"adam.l2"``) may: the modules that build by name spell it (a fresh review's)."""
+    code = ('import torch\n\nOPTIMIZERS = {"fast": torch.optim.Adam, "Adam.L2": torch.optim.Adam}\n\n'
+            'def build(cfg, params):\n    return OPTIMIZERS[cfg.optim.name](params, **cfg.optim.args)\n')
+    repository = git_repository(tmp_path, {
+        "proj/train.py": code,
+        "b.yaml": "optim:\n  name: fast\n  args:\n    weight_decay: 0.0005\nfallback: adamw\n",
+        "c.yaml": "optim:\n  name: Adam.L2\n  args:\n    weight_decay: 0.0005\nfallback: adamw\n",
+        "d.yaml": "optim:\n  name: slow\n  args:\n    weight_decay: 0.0005\nfallback: adamw\n"})
+    result = run_cli("check", "-q", ".", cwd=repository)
+    assert sorted(line.split(" ", 2)[:2] for line in result.stdout.splitlines()) == [
+        ["b.yaml:2:9:", "AWL101"], ["c.yaml:2:9:", "AWL101"]], result.stdout + result.stderr
