@@ -33,8 +33,8 @@ from .files import physical_lines
 from .findings import Finding, Span, shown_path
 # the pre-filter lives on its own (a run that parses nothing imports no engine); re-exported here
 from .prefilter import (
-    _FRAMEWORKS, _NOT_ADAPTIVE, _REACH_WORD, _STRINGS, _TRIGGER_TEXT, _WORDS, GETATTR_OF_A_MODULE, _has_word, may_contain_findings,
-    may_contain_text, may_hold_or_train_elsewhere_text,
+    _FRAMEWORKS, _NOT_ADAPTIVE, _PACKAGES, _REACH_WORD, _STRINGS, _TRIGGER_TEXT, _WORDS, GETATTR_OF_A_MODULE, _has_word,
+    may_contain_findings, may_contain_text, may_hold_or_train_elsewhere_text,
 )
 from .project_index import ProjectIndex
 from .own_optimizers import class_row
@@ -203,7 +203,7 @@ def analyze_tree(tree: ast.AST, lines: Sequence[str], style: str = "rename", *, 
 # names, what the Keras/TF and loss-side rules follow, ``global`` (a body that rebinds module
 # names must be read), and weight_decay (a wrapper another module calls, or the dict a method
 # stores for another to spread: ``self.kw = {"weight_decay": wd}``).
-_RELEVANT = (*_WORDS, *_STRINGS, *_NOT_ADAPTIVE, *catalog.FOLLOWED_WORDS, "sum(", "global ", "nonlocal ", _REACH_WORD)
+_RELEVANT = (*_WORDS, *_PACKAGES, *_STRINGS, *_NOT_ADAPTIVE, *catalog.FOLLOWED_WORDS, "sum(", "global ", "nonlocal ", _REACH_WORD)
 
 
 # What a class that trains a Keras/TF model or loss across its methods mentions (``.add(`` is

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Tuple
 
 from . import catalog
 
@@ -18,6 +18,7 @@ from . import catalog
 # alternatives only: a character class, a look-around or (?i) makes the scan several times
 # slower, and the scan of every file is most of what a run over a large tree costs.
 _WORDS = catalog.trigger_words()
+_PACKAGES = tuple(catalog.instance_triggers())  # "ultralytics", which a file needs beside a class's name
 _STRINGS = tuple(f"{q}{s}{q}" for s in catalog.KERAS_OPTIMIZER_STRINGS for q in "\"'")
 _NOT_ADAPTIVE = tuple(sorted({n.rsplit(".", 1)[1] for row in catalog.TRAINING_OPTIMIZERS if not row.adaptive
                               for n in row.names}))
@@ -50,7 +51,8 @@ class _Scan:
         self.lower = tuple(map(encode, lower))
         self.lower_word = re.compile(encode(_alternatives(lower)))  # type: ignore[call-overload]
         # a method of an instance: its package and class (a config file calls no method: none there)
-        self.instances = tuple((encode(package), re.compile(encode(_alternatives(classes))))  # type: ignore[call-overload]
+        self.instances = tuple((encode(package), re.compile(encode(re.escape(package))),  # type: ignore[call-overload]
+                                re.compile(encode(_alternatives(classes))))  # type: ignore[call-overload]
                                for package, classes in catalog.instance_triggers().items()) if instances else ()
         self.frameworks = tuple(map(encode, _FRAMEWORKS))
         self.penalties = tuple(map(encode, _PENALTIES))
@@ -71,7 +73,8 @@ class _Scan:
     def _names_optimizer(self, source) -> bool:
         return _has_word(self.capitalized, source) or (
             any(w in source for w in self.lower) and _has_word(self.lower_word, source)) or any(
-            package in source and _has_word(classes, source) for package, classes in self.instances)
+            package in source and _has_word(word, source) and _has_word(classes, source)
+            for package, word, classes in self.instances)
 
     def _names_string(self, source) -> bool:
         return any(quoted.search(source) is not None for quoted in self.strings)
@@ -112,7 +115,7 @@ def _scan_text() -> _Scan:
     return _Scan(str)  # flake8's: compiled only when it runs (a few ms of every CLI run otherwise)
 
 
-_TRIGGER_TEXT = re.compile(_alternatives(_WORDS))
+_TRIGGER_TEXT = re.compile(_alternatives((*_WORDS, *_PACKAGES)))
 
 
 def may_contain_findings(source: bytes) -> bool:
@@ -136,16 +139,25 @@ def _has_word(pattern, source) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def _scan_config() -> _Scan:
-    return _Scan(str.encode, instances=False)  # compiled only when a config is read
+def class_names() -> Tuple[str, ...]:
+    """The optimizer classes' own names in lower case: what a config value that names one for the
+    project's code to build by name contains (``config_choice``: ``optim: {name: adam}``)."""
+    return tuple(sorted({name.rsplit(".", 1)[1].lower() for name in catalog.OPTIMIZERS_BY_NAME}))
+
+
+@functools.lru_cache(maxsize=1)
+def _scan_config() -> Tuple[_Scan, "re.Pattern[bytes]"]:  # compiled only when a config is read
+    return _Scan(str.encode, instances=False), re.compile(_alternatives(class_names()).encode(), re.IGNORECASE)
 
 
 def may_configure(source: bytes, project: bool) -> bool:
     """The pre-filter of a config file (YAML, JSON): ``may_contain_findings`` without the methods
     of instances, which only code calls (ultralytics' own model YAML files name both words in their
     licence header and comments); with the project's modules followed (``project``), a weight decay
-    too, which may configure one of the project's own classes."""
-    return _scan_config()(source) or project and _REACH_WORD.encode() in source
+    too, which may configure one of the project's own classes, or a class's name in any case,
+    which the project's code may build by name."""
+    scan, class_name = _scan_config()
+    return scan(source) or project and (_REACH_WORD.encode() in source or class_name.search(source) is not None)
 
 
 def may_hold_or_train_elsewhere(source: bytes) -> bool:

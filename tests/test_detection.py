@@ -511,6 +511,7 @@ _LICENCE = b"# Ultralytics AGPL-3.0 License - https://ultralytics.com/license\n"
     (b"import ultralytics\nm = ultralytics.RTDETR('l.pt')\n", True),
     (b"from ultralytics import *\nYOLOWorld('w.pt').train(optimizer='radam')\n", True),
     (b"from yolox.models import YOLOX\n", False),  # the class without its package
+    (b"from ultralyticsplus import YOLO\n", False),  # another package, whose name starts like it
 ])
 def test_a_method_of_an_instance_needs_its_package_and_its_class_in_the_file(source, candidate):
     from adamw_lint.analysis import may_contain_findings, may_contain_text
@@ -524,6 +525,8 @@ def test_a_method_of_an_instance_needs_its_package_and_its_class_in_the_file(sou
     (_LICENCE + b"lr0: 0.01\nweight_decay: 0.0005\n", True, True),  # may configure a class of the project
     (_LICENCE + b"lr0: 0.01\nweight_decay: 0.0005\n", False, False),
     (b"optimizer: Adam\n", False, True),
+    (b"optim:\n  name: adam\n", True, True),  # a class the project's code may build by name
+    (b"optim:\n  name: adam\n", False, False),
 ])
 def test_a_config_is_a_candidate_by_an_optimizers_name_not_by_a_package_whose_methods_train(text, project, candidate):
     from adamw_lint.prefilter import may_configure
@@ -1174,6 +1177,15 @@ def test_ultralytics_models_named_as_a_star_import_or_an_alias_brings_them():
     # a function that trains the module's model is read: its lines name neither the class nor an optimizer
     aliased = "from ultralytics import YOLO as Detector\nmodel = Detector('n.pt')\n\ndef main():\n    model.train(optimizer='radam')\n"
     assert codes(aliased) == [(5, "AWL103")]
+
+
+@pytest.mark.parametrize("source", [
+    "def main():\n    from ultralytics import YOLO\n    YOLO('n.pt').train(optimizer='radam')\n",
+    "import ultralytics\n\ndef main():\n    model = ultralytics.YOLO('n.pt')\n    model.train(optimizer='radam')\n",
+])
+def test_a_function_whose_only_relevant_word_is_the_models_package_is_read(source):
+    # the package word marks the body as relevant, as an optimizer's name does (a fresh review's)
+    assert [code for _, code in codes(source)] == ["AWL103"]
 
 
 @pytest.mark.parametrize("binding,reaches", [
