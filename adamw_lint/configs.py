@@ -486,6 +486,9 @@ class _TooManyNodes(Exception):
     pass
 
 
+_TOO_MANY_NODES = f"skipped: more than {MAX_YAML_NODES:,} YAML nodes (a data file, not a configuration; not analyzed)"
+
+
 class _Bounded:
     """PyYAML's composer, stopped after ``MAX_YAML_NODES`` nodes."""
 
@@ -502,6 +505,9 @@ class _BoundedLoader(_Bounded, yaml.SafeLoader):
     """PyYAML's safe loader, all in Python: what findings and errors are reported from."""
 
 
+_READ_OTHERWISE = ("\ufeff", "!")
+
+
 @functools.lru_cache(maxsize=1)
 def _event_loader() -> Optional[type]:
     """PyYAML's composer over libyaml's events, about six times faster than PyYAML's Python
@@ -512,8 +518,10 @@ def _event_loader() -> Optional[type]:
     nodes are PyYAML's (a plain scalar's style made ``None`` here) but for where a block collection
     ends (the start of the next line, not the end of its last), which spans read; it takes some
     text PyYAML stops at (a tab after a key's colon, ``what?`` in a flow mapping), which the run
-    does not report in such a file either; and it reads a byte-order mark inside a file otherwise
-    (such a file is left to PyYAML). torchtune's 70 recipes without a decay: 0.57 s -> 0.07 s."""
+    does not report in such a file either; and it reads two things otherwise, a byte-order mark
+    inside a file and an empty tag (``key: !`` is "" there, null in PyYAML): a file with either
+    character is left to PyYAML (``_READ_OTHERWISE``). torchtune's 70 recipes without a decay:
+    0.57 s -> 0.07 s."""
     try:
         from yaml._yaml import CParser
     except ImportError:
@@ -538,8 +546,7 @@ def _yaml_documents(path: str, text: str, loader: type = _BoundedLoader) -> List
     try:
         return [d for d in yaml.compose_all(text, Loader=loader) if d is not None]
     except _TooManyNodes:
-        raise SourceError(path, f"skipped: more than {MAX_YAML_NODES:,} YAML nodes (a data file, not a configuration; "
-                                "not analyzed)") from None
+        raise SourceError(path, _TOO_MANY_NODES) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         reason = _printable(str(error.problem or error.context or "invalid YAML"))
@@ -891,10 +898,13 @@ def analyze(path: str, text: str, style: str, project: Optional["ProjectIndex"] 
         roots = _json_documents(path, text)
     else:
         events = _event_loader()
-        if events is not None and "decay" not in text and "\ufeff" not in text:
+        if events is not None and "decay" not in text and not any(mark in text for mark in _READ_OTHERWISE):
             try:
                 if not _findings(path, text, _yaml_documents(path, text, events), style, project, target_torch):
                     return []
+            except SourceError as error:
+                if error.reason == _TOO_MANY_NODES:  # as many in either reading: a data file, not composed twice
+                    raise
             except Exception:  # noqa: BLE001 - whatever went wrong, PyYAML's own reading below says what
                 pass
         roots = _yaml_documents(path, text)

@@ -413,7 +413,8 @@ def test_libyamls_events_compose_the_nodes_pyyaml_composes(text):
     "opt: {_target_: torch.optim.AdamW, weight_decay: 0.01}\ndata: {name: what?, split: train}\n",
     "opt: {_target_: torch.optim.AdamW, weight_decay: 0.01, extra: !custom, lr: 1}\n",
     "opt:\n  _target_: torch.optim.Adam\n  weight_decay: 0.01\n\ufeff weight_decay: 0\n",
-    "opt:\n  _target_: torch.optim.Adam\n  lr: 0.01\n\ufeff\n"])
+    "opt:\n  _target_: torch.optim.Adam\n  lr: 0.01\n\ufeff\n",
+    "opt:\n  _target_: torch.optim.Adam\n  lr: !\n"])  # an empty tag: null in PyYAML, "" in libyaml
 def test_a_yaml_file_reads_the_same_with_or_without_libyaml(tmp_path, monkeypatch, text):
     def reading():
         try:
@@ -438,6 +439,11 @@ def test_pyyaml_reads_only_the_files_where_libyaml_finds_something(tmp_path, mon
     assert "cannot be parsed as YAML" in str(raised) and made == [1, 1, 1]
     # libyaml passes over a byte-order mark inside a file, PyYAML reads it as part of a key
     assert check(tmp_path, "c.yaml", "opt:\n  _target_: torch.optim.Adam\n\ufefflr: 0.1\n") == [] and made == [1, 1, 1, 1]
+    assert check(tmp_path, "c.yaml", "opt:\n  _target_: torch.optim.Adam\n  lr: !\n") == [] and made == [1, 1, 1, 1, 1]
+    # a data file past the bound is as large in either reading: not composed twice
+    monkeypatch.setattr(configs, "MAX_YAML_NODES", 50)
+    raised = error(tmp_path, "c.yaml", "opt: [" + "1, " * 60 + "Adam]\n")
+    assert raised.reason == configs._TOO_MANY_NODES and made == [1, 1, 1, 1, 1]
 
 
 def test_a_config_without_a_decay_that_only_libyaml_reads_is_still_no_error_of_the_run(tmp_path):
