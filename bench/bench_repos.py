@@ -11,7 +11,9 @@ into its own directory, e.g.
 
 (sources of ML packages, mostly Keras/TensorFlow: where the analysis follows models across
 modules and costs the most; some declare Pythons other than the one running pip (on 3.11:
-stellargraph and torchdrug), hence ``--ignore-requires-python``: they are only read). Each
+stellargraph and torchdrug), hence ``--ignore-requires-python``: they are only read).
+``bench/repos_trial10.txt`` lists 44 more (30 PyTorch, 9 Keras/TF, 5 JAX; torchtune's and
+ultralytics' many YAML configs among them), installed the same way into a directory of their own. Each
 command runs in a fresh process from the tree's directory, with byte-code compiled beforehand and
 ``PYTHONDONTWRITEBYTECODE`` dropped; each figure is the median of N rounds in which adamw-lint
 and ruff run one after the other, so load from other work hits them alike (the load average is
