@@ -535,8 +535,9 @@ def _judged(selectors: List[Selector], names: Sequence[Tuple[KeyPath, str, Span]
 def _naming(project: "ProjectIndex", texts: List[Tuple[KeyPath, str, Span]]) -> List[Tuple[KeyPath, str, Span]]:
     """The values of a config that may name a class the project's code builds by name: none
     unless one may name an optimizer class (``_may_name_a_class``: what spares reading the
-    project's modules for most configs); then each that may, or that those modules spell (a
-    registry's own key, ``{"fast": torch.optim.Adam}``). Only their keys are looked for in the code:
+    project's modules for most configs); then each that may, or that those modules spell beside an
+    optimizer class (a registry's own key, ``{"fast": torch.optim.Adam}``: ``spelled``). Only their
+    keys are looked for in the code:
     an ImageNet label list's "shampoo" among a thousand labels once had every module that spells
     a number parsed for the keys "0" to "999". Not looked for, as for a key (``_ProjectSelectors``):
     a registry key spelled with an escape or split across string literals (``"qu\\x69ck"``)."""
@@ -671,8 +672,12 @@ class _ProjectSelectors:
     def __init__(self, project: "ProjectIndex") -> None:
         from .engine import may_contain_findings
         from .files import module_words
+        from .prefilter import optimizer_lines
 
         self.project = project
+        # the string literals and keywords on the lines that name an optimizer class, in lower
+        # case: a registry's own keys (``{"fast": torch.optim.Adam}``, ``dict(fast=…)``)
+        self.registry_keys: Set[bytes] = set()
         # path, the words of its text (None: it cannot be decoded, so it may hold any); None for a
         # module that names no optimizer, until the tables that others define are known
         modules: List[Optional[Tuple[str, Optional[FrozenSet[bytes]]]]] = []
@@ -684,6 +689,8 @@ class _ProjectSelectors:
             if may_contain_findings(raw) or b"getattr(" in raw and re.search(_NAMES_A_MODULE, raw):
                 modules.append((path, module_words(path, raw)))
                 tables.update(_tables(raw))
+                self.registry_keys.update(key.lower() for line in optimizer_lines(raw)
+                                          for found in re.finditer(_LITERAL_OR_KEYWORD, line) for key in found.groups() if key)
             else:
                 if b"import" in raw:
                     importing.append((len(modules), path, _imported_names(raw)))
@@ -694,18 +701,13 @@ class _ProjectSelectors:
             modules[places[path]] = (path, module_words(path, raw))
         self.modules = [module for module in modules if module is not None]
         self.parsed: Dict[str, List[Selector]] = {}
-        # every word they spell, in lower case (a registry's keys may be folded); None: one cannot
-        # be decoded, so they may spell any
-        held = [words for _, words in self.modules]
-        self.words: Optional[FrozenSet[bytes]] = None if None in held else frozenset(
-            word.lower() for words in held for word in words)  # type: ignore[union-attr]
 
     def spelled(self, text: str) -> bool:
-        """Whether the modules may spell ``text`` (a key of a registry they write out)."""
-        from .files import WORD_BYTES
-
-        words = text.encode("utf-8", "surrogatepass").translate(WORD_BYTES).lower().split()
-        return self.words is None or not words or self.words.issuperset(words)
+        """Whether a line of the modules that names an optimizer class spells ``text`` as a string
+        or a keyword: a key of a registry they write out, which may be folded to lower case (the
+        words of every module, "person" and "car" among them, brought back every label of a
+        dataset config)."""
+        return text.encode("utf-8", "surrogatepass").lower() in self.registry_keys
 
     def ending_with(self, keys: Collection[str]) -> List[Selector]:
         # the words a module's text has if it spells the key: ``lr-scheduler`` → lr, scheduler
@@ -732,6 +734,9 @@ _TABLE = rb"(?m)^([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:dict[ \t]*
 _MARGIN = rb"\n(?=[^ \t\r\n#)\]}\"'])"
 _STRING = rb"\"[^\"\n]*\"|'[^'\n]*'"
 _FROM_IMPORT = rb"(?m)^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]*(\([^)]*\)|[^\n]*)"
+
+
+_LITERAL_OR_KEYWORD = rb"""["']([^"'\\\n]{1,40})["']|\b([A-Za-z_]\w{0,39})[ \t]*=(?!=)"""
 
 
 def _imported_names(raw: bytes) -> Set[bytes]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Callable, Iterable, Tuple
+from typing import Callable, Iterable, Iterator, Tuple
 
 from . import catalog
 
@@ -172,6 +172,21 @@ def may_hold_or_train_elsewhere(source: bytes) -> bool:
 
 def may_hold_or_train_elsewhere_text(source: str) -> bool:
     return _scan_text().or_elsewhere(source)
+
+
+def optimizer_lines(source: bytes) -> Iterator[bytes]:
+    """The lines of a module's bytes that name an optimizer class (the pre-filter's capitalized
+    words, matched as it matches them)."""
+    pattern = _SCAN_BYTES.capitalized
+    found = pattern.search(source)
+    while found is not None:
+        if source[found.end():found.end() + 1].islower():  # "Lambda", not "Lamb"
+            found = pattern.search(source, found.start() + 1)
+            continue
+        end = source.find(b"\n", found.end())
+        end = len(source) if end < 0 else end
+        yield source[source.rfind(b"\n", 0, found.start()) + 1:end]
+        found = pattern.search(source, end)
 
 
 _REACH_WORD = "weight_decay"

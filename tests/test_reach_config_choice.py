@@ -590,6 +590,8 @@ def test_only_the_keys_of_values_that_may_name_a_class_are_looked_for_in_the_cod
     from adamw_lint.project_index import ProjectIndex
 
     repository = _repository(tmp_path)
+    # a module of the project that names an optimizer spells the labels too, not beside the class
+    (repository / "proj" / "labels.py").write_text('import torch\nNAMES = ["tench", "goldfish"]\nDEFAULT = torch.optim.Adam\n')
     text = ("names:\n  0: tench\n  1: shampoo\n  2: goldfish\n"
             "SOLVER:\n  OPTIMIZER: Adam\n  LR: 0.001\n  WEIGHT_DECAY: 0.0001\n  SCHEDULE: cosine\n")
     asked = []
