@@ -486,7 +486,8 @@ class _TooManyNodes(Exception):
     pass
 
 
-_TOO_MANY_NODES = f"skipped: more than {MAX_YAML_NODES:,} YAML nodes (a data file, not a configuration; not analyzed)"
+def _too_many_nodes() -> str:
+    return f"skipped: more than {MAX_YAML_NODES:,} YAML nodes (a data file, not a configuration; not analyzed)"
 
 
 class _Bounded:
@@ -546,7 +547,7 @@ def _yaml_documents(path: str, text: str, loader: type = _BoundedLoader) -> List
     try:
         return [d for d in yaml.compose_all(text, Loader=loader) if d is not None]
     except _TooManyNodes:
-        raise SourceError(path, _TOO_MANY_NODES) from None
+        raise SourceError(path, _too_many_nodes()) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         reason = _printable(str(error.problem or error.context or "invalid YAML"))
@@ -903,7 +904,7 @@ def analyze(path: str, text: str, style: str, project: Optional["ProjectIndex"] 
                 if not _findings(path, text, _yaml_documents(path, text, events), style, project, target_torch):
                     return []
             except SourceError as error:
-                if error.reason == _TOO_MANY_NODES:  # as many in either reading: a data file, not composed twice
+                if error.reason == _too_many_nodes():  # as many in either reading: a data file, not composed twice
                     raise
             except Exception:  # noqa: BLE001 - whatever went wrong, PyYAML's own reading below says what
                 pass
