@@ -146,18 +146,18 @@ def class_names() -> Tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=1)
-def _scan_config() -> Tuple[_Scan, "re.Pattern[bytes]"]:  # compiled only when a config is read
-    return _Scan(str.encode, instances=False), re.compile(_alternatives(class_names()).encode(), re.IGNORECASE)
+def _scan_config() -> _Scan:
+    return _Scan(str.encode, instances=False)  # compiled only when a config is read
 
 
 def may_configure(source: bytes, project: bool) -> bool:
     """The pre-filter of a config file (YAML, JSON): ``may_contain_findings`` without the methods
     of instances, which only code calls (ultralytics' own model YAML files name both words in their
     licence header and comments); with the project's modules followed (``project``), a weight decay
-    too, which may configure one of the project's own classes, or a class's name in any case,
-    which the project's code may build by name."""
-    scan, class_name = _scan_config()
-    return scan(source) or project and (_REACH_WORD.encode() in source or class_name.search(source) is not None)
+    too, which may configure one of the project's own classes. A config that names a class only in
+    lower case and no decay (``optim: {name: adam}``, the decay in the code) is not read: admitting
+    every config that says "adam" took ludwig's reference configs from 0.38 s to 1.6 s."""
+    return _scan_config()(source) or project and _REACH_WORD.encode() in source
 
 
 def may_hold_or_train_elsewhere(source: bytes) -> bool:

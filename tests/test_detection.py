@@ -525,8 +525,7 @@ def test_a_method_of_an_instance_needs_its_package_and_its_class_in_the_file(sou
     (_LICENCE + b"lr0: 0.01\nweight_decay: 0.0005\n", True, True),  # may configure a class of the project
     (_LICENCE + b"lr0: 0.01\nweight_decay: 0.0005\n", False, False),
     (b"optimizer: Adam\n", False, True),
-    (b"optim:\n  name: adam\n", True, True),  # a class the project's code may build by name
-    (b"optim:\n  name: adam\n", False, False),
+    (b"optim:\n  name: adam\n", True, False),  # a class in lower case alone: not read (may_configure)
 ])
 def test_a_config_is_a_candidate_by_an_optimizers_name_not_by_a_package_whose_methods_train(text, project, candidate):
     from adamw_lint.prefilter import may_configure

@@ -618,16 +618,3 @@ def test_a_registry_key_that_names_no_optimizer_is_still_read_beside_a_value_tha
     result = run_cli("check", "-q", ".", cwd=repository)
     assert sorted(line.split(" ", 2)[:2] for line in result.stdout.splitlines()) == [
         ["b.yaml:2:9:", "AWL101"], ["c.yaml:2:9:", "AWL101"]], result.stdout + result.stderr
-
-
-def test_a_config_that_names_the_class_in_lower_case_alone_is_read(tmp_path):
-    """``optim: {name: adam}`` with the decay in the code: no trigger word, no weight_decay, and
-    still the config that chooses the class (a fresh review found it read only where a licence
-    header happened to say "ultralytics")."""
-    code = ('import torch\n\nOPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}\n\n'
-            'def build(cfg, params):\n    return OPTIMIZERS[cfg.optim.name](params, lr=0.01, weight_decay=5e-4)\n')
-    repository = git_repository(tmp_path, {"proj/train.py": code, "a.yaml": "optim:\n  name: adam\n",
-                                           "b.yaml": "optim:\n  name: sgd\n"})
-    result = run_cli("check", "-q", ".", cwd=repository)
-    assert sorted(line.split(" ", 2)[:2] for line in result.stdout.splitlines()) == [
-        ["a.yaml:2:9:", "AWL101"], ["proj/train.py:6:12:", "AWL101"]], result.stdout + result.stderr
