@@ -537,9 +537,9 @@ def _naming(project: "ProjectIndex", texts: List[Tuple[KeyPath, str, Span]]) -> 
     unless one may name an optimizer class (``_may_name_a_class``: what spares reading the
     project's modules for most configs); then each that may, or that those modules spell beside an
     optimizer class (a registry's own key, ``{"fast": torch.optim.Adam}``: ``spelled``). Only their
-    keys are looked for in the code:
-    an ImageNet label list's "shampoo" among a thousand labels once had every module that spells
-    a number parsed for the keys "0" to "999". Not looked for, as for a key (``_ProjectSelectors``):
+    keys are looked for in the code: an ImageNet label list's "shampoo" among a thousand labels
+    once had every module that spells a number parsed for the keys "0" to "999". Not looked for,
+    as for a key (``_ProjectSelectors``):
     a registry key spelled with an escape or split across string literals (``"qu\\x69ck"``)."""
     if not any(_may_name_a_class(text) for _, text, _ in texts):
         return []
