@@ -28,7 +28,6 @@ from typing import (TYPE_CHECKING, Callable, Collection, Dict, FrozenSet, Iterab
 
 from . import catalog
 from .findings import Finding, Span
-from .prefilter import class_names
 from .branches import tests_at
 from .records import Record
 from .scope import DICT_READS, Scope, kept_on, naming_pattern, read_only
@@ -547,10 +546,13 @@ def _naming(project: "ProjectIndex", texts: List[Tuple[KeyPath, str, Span]]) -> 
     return [name for name in texts if _may_name_a_class(name[1]) or spelled(name[1])]
 
 
+_SHORT_NAMES = tuple(sorted({name.rsplit(".", 1)[1].lower() for name in catalog.OPTIMIZERS_BY_NAME}))
+
+
 def _may_name_a_class(text: str) -> bool:
     """Whether a string value can name an optimizer class."""
     return len(text) <= 40 and text.replace("_", "").replace("-", "").isalnum() \
-        and any(short in text.lower() for short in class_names())  # a name, not prose
+        and any(short in text.lower() for short in _SHORT_NAMES)  # a name, not prose
 
 
 def _scalars(root: yaml.Node) -> Iterator[Tuple[KeyPath, yaml.MappingNode, yaml.Node, yaml.ScalarNode]]:

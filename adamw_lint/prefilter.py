@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Callable, Iterable, Iterator, Tuple
+from typing import Callable, Iterable, Iterator
 
 from . import catalog
 
@@ -18,7 +18,8 @@ from . import catalog
 # alternatives only: a character class, a look-around or (?i) makes the scan several times
 # slower, and the scan of every file is most of what a run over a large tree costs.
 _WORDS = catalog.trigger_words()
-_PACKAGES = tuple(catalog.instance_triggers())  # "ultralytics", which a file needs beside a class's name
+_INSTANCES = catalog.instance_triggers()  # a method of an instance: its package and classes
+_PACKAGES = tuple(_INSTANCES)  # "ultralytics", which a file needs beside a class's name
 _STRINGS = tuple(f"{q}{s}{q}" for s in catalog.KERAS_OPTIMIZER_STRINGS for q in "\"'")
 _NOT_ADAPTIVE = tuple(sorted({n.rsplit(".", 1)[1] for row in catalog.TRAINING_OPTIMIZERS if not row.adaptive
                               for n in row.names}))
@@ -53,7 +54,7 @@ class _Scan:
         # a method of an instance: its package and class (a config file calls no method: none there)
         self.instances = tuple((encode(package), re.compile(encode(re.escape(package))),  # type: ignore[call-overload]
                                 re.compile(encode(_alternatives(classes))))  # type: ignore[call-overload]
-                               for package, classes in catalog.instance_triggers().items()) if instances else ()
+                               for package, classes in _INSTANCES.items()) if instances else ()
         self.frameworks = tuple(map(encode, _FRAMEWORKS))
         self.penalties = tuple(map(encode, _PENALTIES))
         # one expression per quote: it starts with one literal character, to which re's scanner
@@ -129,20 +130,17 @@ def may_contain_text(source: str) -> bool:
 
 
 def _has_word(pattern, source) -> bool:
-    """A match not followed by a lower-case letter ("Lamb", not "Lambda"), checked after the fast scan."""
+    """A match not followed by a lower-case letter, checked after the fast scan."""
+    return next(_words(pattern, source), None) is not None
+
+
+def _words(pattern, source) -> Iterator:
+    """The matches of ``pattern`` not followed by a lower-case letter ("Lamb", not "Lambda")."""
     found = pattern.search(source)
     while found is not None:
         if not source[found.end():found.end() + 1].islower():
-            return True
+            yield found
         found = pattern.search(source, found.start() + 1)
-    return False
-
-
-@functools.lru_cache(maxsize=1)
-def class_names() -> Tuple[str, ...]:
-    """The optimizer classes' own names in lower case: what a config value that names one for the
-    project's code to build by name contains (``config_choice``: ``optim: {name: adam}``)."""
-    return tuple(sorted({name.rsplit(".", 1)[1].lower() for name in catalog.OPTIMIZERS_BY_NAME}))
 
 
 @functools.lru_cache(maxsize=1)
@@ -177,16 +175,12 @@ def may_hold_or_train_elsewhere_text(source: str) -> bool:
 def optimizer_lines(source: bytes) -> Iterator[bytes]:
     """The lines of a module's bytes that name an optimizer class (the pre-filter's capitalized
     words, matched as it matches them)."""
-    pattern = _SCAN_BYTES.capitalized
-    found = pattern.search(source)
-    while found is not None:
-        if source[found.end():found.end() + 1].islower():  # "Lambda", not "Lamb"
-            found = pattern.search(source, found.start() + 1)
-            continue
-        end = source.find(b"\n", found.end())
-        end = len(source) if end < 0 else end
-        yield source[source.rfind(b"\n", 0, found.start()) + 1:end]
-        found = pattern.search(source, end)
+    end = -1
+    for found in _words(_SCAN_BYTES.capitalized, source):
+        if found.start() > end:  # a line once, whatever else it names
+            end = source.find(b"\n", found.end())
+            end = len(source) if end < 0 else end
+            yield source[source.rfind(b"\n", 0, found.start()) + 1:end]
 
 
 _REACH_WORD = "weight_decay"
