@@ -261,9 +261,15 @@ def was_too_long(text: SourceText, line: int, line_length: int) -> bool:
     use: then every statement or element holding it already was, and the fixer breaks none of
     them (``AdamWCodemod._split`` leaves a line as long as it was). The fixer measures a
     continuation line without the block's indentation (``code_for_node`` writes none), so that
-    is left out here too."""
+    is left out here too; a statement's first line it measures from the block's indentation
+    (``_fit``: the whole line), and an element on that line is not alone on it (``_fit_element``
+    leaves it)."""
+    if text.in_match(line):
+        return False
     written = text.lines[line - 1]
-    return len(written.rstrip("\r\n")) - len(text.block_indent(line)) > line_length and not text.in_match(line)
+    holders = text.holders(line, line)
+    first = bool(holders) and _first_line(holders[-1]) == line
+    return len(written.rstrip("\r\n")) - (0 if first else len(text.block_indent(line))) > line_length
 
 
 def _short_enough(text: SourceText, line: int, changed: Sequence[str], line_length: int) -> bool:

@@ -164,6 +164,18 @@ CRAFTED = [
     # statements joined by semicolons: one statement to libcst, which decides where the head ends
     "from torch.optim import Adam\nimport os; x = 1\nopt = Adam(p, weight_decay=1e-4)\n",
     "from torch.optim import Adam\nx = 1; import os\ny = 2\nopt = Adam(p, weight_decay=1e-4)\n",
+    # over the line length only with the block's indentation (89 with it; 88, at it): the fixer
+    # measures a statement's first line from there, a continuation line and an element without it
+    "import torch\ndef f(params_list):\n"
+    "    opt_with_a_long_name_0000 = torch.optim.Adam(params_list, lr=1e-3, weight_decay=1e-4)\n",
+    "import torch\ndef f(params_list):\n"
+    "    opt_with_a_long_name_000 = torch.optim.Adam(params_list, lr=1e-3, weight_decay=1e-4)\n",
+    "import torch\ndef f(params_list):\n    opt_with_a_long_name = torch.optim.Adam(params_list,\n"
+    "                                            lr=1e-3, weight_decay=1e-4, eps=1e-8, am=0000)\n",
+    "import torch\ndef f(params_list):\n    opts = [\n"
+    "        torch.optim.Adam(params_list, lr=1e-3, weight_decay=1e-4, eps=1e-8, amsgrad=00000),\n    ]\n",
+    "import torch\ndef f(params_list):\n    opts = [torch.optim.Adam(params_list, lr=1e-3, weight_decay=1e-4, eps=1e-8, a=00000),\n"
+    "            None]\n",
 ]
 
 
@@ -270,6 +282,14 @@ def test_the_text_moves_aligned_arguments_and_keeps_lines_already_too_long():
     text = textfix.SourceText(already)
     assert textfix._each(text, finding, 88) == [(13, len(text.lines[1]), text.lines[1].replace("Adam(", "AdamW("))]
     assert textfix._renamed(already, [finding], 88) == already.replace("Adam(", "AdamW(")
+    # over it only with the block's indentation, as the fixer measures a statement's first line
+    indented = _crafted("    opt_with_a_long_name_0000 = ")
+    [finding] = analyze_source(indented)
+    assert textfix._each(textfix.SourceText(indented), finding, 88) is not None
+    assert textfix._renamed(indented, [finding], 88) == indented.replace("Adam(", "AdamW(")
+    at_the_length = _crafted("    opt_with_a_long_name_000 = ")  # 88: the fixer breaks it, libcst's
+    [finding] = analyze_source(at_the_length)
+    assert textfix._each(textfix.SourceText(at_the_length), finding, 88) is None
 
 
 def test_a_file_whose_fixes_are_renames_never_imports_libcst(tmp_path):
