@@ -40,6 +40,9 @@ Replacement = Tuple[int, int, str]  # 0-based character offset into the source, 
 # a dotted name (True, Adam, torch.optim.Adam) or a plain string literal: what libcst writes back as given
 _TOKEN = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*|\"[^\"\\\r\n]*\"|'[^'\\\r\n]*'", re.ASCII)
 _NAME_CHAR = re.compile(r"[\w.]")
+_NAME_WORD = re.compile(r"\w+")
+_ALIASES = re.compile(r"(\w+)(\W*)")  # a name of ``_NAMES_ALONE`` and its comma (or the line's end)
+_NAMES_ALONE = re.compile(r"\w+(?:[ \t]*,[ \t]*\w+)*[ \t]*")  # ``a, b``: an import's names, nothing else
 _HANGING = re.compile(r"\s*\([ \t]*(?:#[^\r\n]*)?\r?\n?")  # the bracket ends its line (comments aside)
 CALL_BRACKET = re.compile(r"[ \t]*\(")  # the call's bracket right after its callee
 
@@ -436,7 +439,7 @@ def _each(text: SourceText, finding: Finding, line_length: int, path: Optional[s
     if removed and line <= _head_end(text.tree):  # type: ignore[arg-type]
         renamed = _renamed(text.source, [finding], line_length, path)
         return None if renamed is None else replacements(text.source, renamed)
-    imports = [] if swap is None else [swap.replacement(text, keep=not removed)]
+    imports = [change for change in [swap.replacement(text, keep=not removed)] if change is not None] if swap else []
     token = (text.offset(line, column), end_column - column, rename.text)
     if finding.span[0] == finding.span[2] and not removed and not needs_layout(text.source, token, line_length):
         return sorted([token, *imports])
@@ -450,20 +453,39 @@ def _each(text: SourceText, finding: Finding, line_length: int, path: Optional[s
 class _Swap(Record):
     """A fix that renames ``old`` to ``new``, both imported by name from ``module``: it adds
     ``from module import new`` and removes ``from module import old`` where no longer used. libcst's
-    import visitors join the new name to the old one's import, before it, and then take the old
-    one out if unused. Only for one top-level line ``from module import old`` among the leading
-    imports, and no other import of the module or of either name (``_swap``)."""
+    import visitors put a new name first in the module's import (``AddImportsVisitor``: ``new,
+    old``; none when it is there already), and then take the old one out if unused, with its own
+    comma, or with the comma before it when it was last (``RemoveImportsVisitor``). Only for one
+    top-level line ``from module import a, b`` (names alone, no brackets, comment or backslash)
+    among the leading imports, and no other import of the module or of either name (``_swap``)."""
 
     line: int  # of the import
     module: str
     old: str
     new: str
 
-    def replacement(self, text: SourceText, keep: bool) -> Replacement:
+    def replacement(self, text: SourceText, keep: bool) -> Optional[Replacement]:
+        """The import line's change, or None where it stays as it is."""
         written = text.lines[self.line - 1]
         ending = written[len(written.rstrip("\r\n")):]
-        names = f"{self.new}, {self.old}" if keep else self.new
-        return text.starts[self.line - 1], len(written), f"from {self.module} import {names}{ending}"
+        head = f"from {self.module} import "
+        # each name and its comma as written (None: none, the last's, or one libcst made)
+        aliases: List[List[Optional[str]]] = [[name, after] for name, after in _ALIASES.findall(
+            written[len(head):len(written) - len(ending)])]
+        trailing, aliases[-1][1] = aliases[-1][1], None  # the statement's, after its last name
+        if self.new not in (name for name, _ in aliases):
+            aliases.insert(0, [self.new, None])
+        if not keep:
+            index = [name for name, _ in aliases].index(self.old)
+            _, comma = aliases.pop(index)
+            if comma is not None and index and aliases[index - 1][1] is None:
+                aliases[index - 1][1] = comma  # a name libcst made takes the removed one's comma
+            if index == len(aliases):
+                aliases[-1][1] = None
+        names = "".join(f"{name}{comma if comma is not None else ', ' if i < len(aliases) - 1 else ''}"
+                        for i, (name, comma) in enumerate(aliases))
+        new = f"{head}{names}{trailing}{ending}"
+        return None if new == written else (text.starts[self.line - 1], len(written), new)
 
 
 def _swap(text: SourceText, finding: Finding, rename: Rename) -> Optional[_Swap]:
@@ -481,8 +503,12 @@ def _swap(text: SourceText, finding: Finding, rename: Rename) -> Optional[_Swap]
     if statement is None or statement not in text.tree.body or statement.lineno != statement.end_lineno \
             or not _in_leading_imports(text.tree, statement):
         return None
-    written = text.lines[statement.lineno - 1]
-    if written.rstrip("\r\n") != f"from {module} import {old}":
+    written = text.lines[statement.lineno - 1].rstrip("\r\n")
+    head = f"from {module} import "
+    aliases = statement.names  # type: ignore[attr-defined]
+    if not written.startswith(head) or any(a.asname is not None for a in aliases) \
+            or _NAME_WORD.findall(written[len(head):]) != [a.name for a in aliases] \
+            or not _NAMES_ALONE.fullmatch(written[len(head):]):
         return None
     return _Swap(statement.lineno, module, old, new)
 
@@ -575,7 +601,9 @@ def _renamed(source: str, findings: Sequence[Finding], line_length: int, path: O
             return None
         renamed = sum(text.lines[r.span[0] - 1][r.span[1]:r.span[3]] == swap.old for r in chosen)
         keep = renamed < text.names()[swap.old] or _package_init(path)
-        lines[swap.line - 1] = swap.replacement(text, keep)[2]
+        change = swap.replacement(text, keep)
+        if change is not None:
+            lines[swap.line - 1] = change[2]
     return "".join(lines)
 
 

@@ -176,6 +176,22 @@ CRAFTED = [
     "        torch.optim.Adam(params_list, lr=1e-3, weight_decay=1e-4, eps=1e-8, amsgrad=00000),\n    ]\n",
     "import torch\ndef f(params_list):\n    opts = [torch.optim.Adam(params_list, lr=1e-3, weight_decay=1e-4, eps=1e-8, a=00000),\n"
     "            None]\n",
+    # the old name among others on its import line: it goes with its own comma, or with the one
+    # before it when last; the new name comes first unless it is there already
+    "from torch.optim import SGD, Adam, AdamW\nopt = Adam(p, weight_decay=1e-4)\nx = SGD(q), AdamW\n",
+    "from torch.optim import SGD, Adam\n\n\ndef f(p):\n    return Adam(\n        p, weight_decay=1e-4)\n",
+    "from torch.optim import Adam,SGD\nopt = Adam(p, weight_decay=1e-4)\n",
+    "from torch.optim import SGD , Adam\nopt = Adam(p, weight_decay=1e-4)\n",
+    "from torch.optim import SGD, Adam  \nopt = Adam(p, weight_decay=1e-4)\n",
+    "from torch.optim import RMSprop, Adam\nx = Adam\nopt = Adam(p, weight_decay=1e-4)\n",
+    "from torch.optim import AdamW, Adam\nx = Adam\nopt = Adam(p, weight_decay=1e-4)\n",
+    "from torch.optim import Adam, SGD\nimport torch\n\nclass Net:\n    def f(self):\n        return Adam(\n"
+    "            p, weight_decay=1e-4)\n",
+    # left to libcst: brackets, an alias, a comment, a backslash
+    "from torch.optim import (SGD, Adam)\nopt = Adam(p, weight_decay=1e-4)\n",
+    "from torch.optim import SGD as S, Adam\nopt = Adam(p, weight_decay=1e-4)\n",
+    "from torch.optim import SGD, Adam  # optimizers\nopt = Adam(p, weight_decay=1e-4)\n",
+    "from torch.optim import SGD, \\\n    Adam\nopt = Adam(p, weight_decay=1e-4)\n",
 ]
 
 
@@ -290,6 +306,24 @@ def test_the_text_moves_aligned_arguments_and_keeps_lines_already_too_long():
     at_the_length = _crafted("    opt_with_a_long_name_000 = ")  # 88: the fixer breaks it, libcst's
     [finding] = analyze_source(at_the_length)
     assert textfix._each(textfix.SourceText(at_the_length), finding, 88) is None
+
+
+def test_an_import_line_of_several_names_changes_on_the_text():
+    cases = {  # libcst's own output: the new name first, the old one out with the right comma
+        "from torch.optim import SGD, Adam, AdamW\n": "from torch.optim import SGD, AdamW\n",
+        "from torch.optim import SGD, Adam\n\n\ndef f(p):": "from torch.optim import AdamW, SGD\n",
+        "from torch.optim import Adam,SGD\n": "from torch.optim import AdamW,SGD\n",
+        "from torch.optim import SGD , Adam\n": "from torch.optim import AdamW, SGD\n",
+        "from torch.optim import RMSprop, Adam\nx = Adam\n": "from torch.optim import AdamW, RMSprop, Adam\n",
+    }
+    for start, import_line in cases.items():
+        source = _crafted(start)
+        findings = analyze_source(source)
+        assert all(textfix._each(textfix.SourceText(source), f, 88) is not None for f in findings), source
+        assert textfix._renamed(source, findings, 88).splitlines(keepends=True)[0] == import_line
+    for written in ("import (SGD, Adam)", "import SGD as S", "Adam  # optimizers", "import SGD, \\"):  # libcst's
+        source = _crafted(written)
+        assert all(textfix._each(textfix.SourceText(source), f, 88) is None for f in analyze_source(source)), source
 
 
 def test_a_file_whose_fixes_are_renames_never_imports_libcst(tmp_path):
