@@ -455,14 +455,15 @@ class _Swap(Record):
     ``from module import new`` and removes ``from module import old`` where no longer used. libcst's
     import visitors put a new name first in the module's import (``AddImportsVisitor``: ``new,
     old``; none when it is there already), and then take the old one out if unused, with its own
-    comma, or with the comma before it when it was last (``RemoveImportsVisitor``). Only for one
+    comma, or with the comma before it when it was last (``RemoveImportsVisitor``), or the whole
+    line when it was alone and no blank or comment line is above it. Only for one
     top-level line ``from module import a, b`` (names alone, no brackets, comment or backslash)
     among the leading imports, and no other import of the module or of either name (``_swap``)."""
 
     line: int  # of the import
     module: str
     old: str
-    new: str
+    new: Optional[str]  # None: the fix adds no import (``torch.optim.AdamW`` where ``torch`` is)
 
     def replacement(self, text: SourceText, keep: bool) -> Optional[Replacement]:
         """The import line's change, or None where it stays as it is."""
@@ -473,11 +474,13 @@ class _Swap(Record):
         aliases: List[List[Optional[str]]] = [[name, after] for name, after in _ALIASES.findall(
             written[len(head):len(written) - len(ending)])]
         trailing, aliases[-1][1] = aliases[-1][1], None  # the statement's, after its last name
-        if self.new not in (name for name, _ in aliases):
+        if self.new is not None and self.new not in (name for name, _ in aliases):
             aliases.insert(0, [self.new, None])
         if not keep:
             index = [name for name, _ in aliases].index(self.old)
             _, comma = aliases.pop(index)
+            if not aliases:
+                return text.starts[self.line - 1], len(written), ""  # the whole statement (``_swap``)
             if comma is not None and index and aliases[index - 1][1] is None:
                 aliases[index - 1][1] = comma  # a name libcst made takes the removed one's comma
             if index == len(aliases):
@@ -491,10 +494,11 @@ class _Swap(Record):
 def _swap(text: SourceText, finding: Finding, rename: Rename) -> Optional[_Swap]:
     fix = finding.fix
     assert fix is not None
-    if len(fix.add_imports) != 1 or len(fix.add_imports[0]) != 2 or len(fix.remove_imports) != 1:
+    if len(fix.add_imports) > 1 or any(len(added) != 2 for added in fix.add_imports) or len(fix.remove_imports) != 1:
         return None
-    (module, new), (gone, old, asname) = fix.add_imports[0], fix.remove_imports[0]
-    if gone != module or asname is not None or new != rename.text or old is None or "__all__" in text.source \
+    gone, old, asname = fix.remove_imports[0]
+    module, new = fix.add_imports[0] if fix.add_imports else (gone, None)  # ``torch.optim.AdamW``: no import added
+    if gone != module or asname is not None or new not in (None, rename.text) or old is None or "__all__" in text.source \
             or text.lines[rename.span[0] - 1][rename.span[1]:rename.span[3]] != old:
         return None
     found = [node for node in ast.walk(text.tree) if isinstance(node, (ast.Import, ast.ImportFrom))
@@ -510,7 +514,15 @@ def _swap(text: SourceText, finding: Finding, rename: Rename) -> Optional[_Swap]
             or _NAME_WORD.findall(written[len(head):]) != [a.name for a in aliases] \
             or not _NAMES_ALONE.fullmatch(written[len(head):]):
         return None
+    if new is None and len(aliases) == 1 and not _code(text.lines[statement.lineno - 2] if statement.lineno > 1 else ""):
+        return None  # removed, the statement goes with the blank and comment lines above it (libcst's)
     return _Swap(statement.lineno, module, old, new)
+
+
+def _code(line: str) -> bool:
+    """Whether a line holds code: neither blank nor only a comment."""
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
 
 
 def _written_elsewhere(text: SourceText, swap: _Swap) -> bool:

@@ -192,6 +192,15 @@ CRAFTED = [
     "from torch.optim import SGD as S, Adam\nopt = Adam(p, weight_decay=1e-4)\n",
     "from torch.optim import SGD, Adam  # optimizers\nopt = Adam(p, weight_decay=1e-4)\n",
     "from torch.optim import SGD, \\\n    Adam\nopt = Adam(p, weight_decay=1e-4)\n",
+    # no import added (``torch.optim.AdamW``: the name is taken): the old one's line goes when it
+    # was alone, unless a blank or comment line above goes with it (libcst's)
+    "import torch\nfrom torch.optim import SGD, Adam\nAdamW = 1\nopt = Adam(p, weight_decay=1e-4)\n",
+    "import torch\nfrom torch.optim import Adam\nAdamW = 1\n\n\ndef f(p):\n    return Adam(\n        p, weight_decay=1e-4)\n",
+    "import torch\nfrom torch.optim import Adam\nopt = Adam(p, weight_decay=1e-4)\nAdamW = 1\n",
+    "import torch\nfrom torch.optim import Adam\nAdamW = 1\nx = Adam\nopt = Adam(p, weight_decay=1e-4)\n",
+    "import torch\n\nfrom torch.optim import Adam\nAdamW = 1\nopt = Adam(p, weight_decay=1e-4)\n",
+    "import torch\n# optimizers\nfrom torch.optim import Adam\nAdamW = 1\nopt = Adam(p, weight_decay=1e-4)\n",
+    "from torch.optim import Adam\nimport torch\nAdamW = 1\nopt = Adam(p, weight_decay=1e-4)\n",
 ]
 
 
@@ -324,6 +333,18 @@ def test_an_import_line_of_several_names_changes_on_the_text():
     for written in ("import (SGD, Adam)", "import SGD as S", "Adam  # optimizers", "import SGD, \\"):  # libcst's
         source = _crafted(written)
         assert all(textfix._each(textfix.SourceText(source), f, 88) is None for f in analyze_source(source)), source
+
+
+def test_an_import_the_fix_only_removes_changes_on_the_text():
+    alone = _crafted("import Adam\nAdamW = 1\n\n\ndef f(p):")
+    [finding] = analyze_source(alone)
+    assert not finding.fix.add_imports and finding.fix.edits[0].text == "torch.optim.AdamW"
+    assert textfix._each(textfix.SourceText(alone), finding, 88) is not None
+    assert "from torch.optim" not in textfix._renamed(alone, [finding], 88)
+    for above in ("import torch\n\nfrom", "# optimizers\nfrom", "from torch.optim import Adam\nimport torch\nAdamW"):
+        source = _crafted(above)  # libcst's: the lines above the statement go with it
+        [finding] = analyze_source(source)
+        assert textfix._each(textfix.SourceText(source), finding, 88) is None, source
 
 
 def test_a_file_whose_fixes_are_renames_never_imports_libcst(tmp_path):
