@@ -10,7 +10,8 @@ the last (``fix._remove``). Here the arguments are read off the text between the
 node's new text for a call on one line that stays within the line length, else the lines of its
 statement that changed. Whatever the text cannot settle goes to libcst: an argument in
 parentheses or a generator, a dict spread, a call whose aligned arguments would move with a
-renamed callee, a line the fix would make too long, an import change, a decorated statement.
+renamed callee, a line the fix would make too long, an import added (one removed is
+``textfix.removed_import``'s), a decorated statement.
 ``tests/test_speed_renames.py`` compares the two on every fixture, catalog example and crafted
 layout.
 """
@@ -25,8 +26,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from .files import physical_lines
 from .findings import Edit, Finding, Span
 from .records import Record
-from .textfix import (CALL_BRACKET, Rename, Replacement, SourceText, continuation_moves, fits, needs_layout,
-                      statement_changes, token_edit, was_too_long)
+from .textfix import (CALL_BRACKET, Rename, Replacement, SourceText, apply_replacements, continuation_moves, fits,
+                      needs_layout, removed_import, replacements, statement_changes, token_edit, was_too_long)
 
 _SIMPLE_KEY = re.compile(r"[rRuU]?(?:\"([^\"\\\r\n]*)\"|'([^'\\\r\n]*)')")  # a key libcst reads as a SimpleString
 _UNSURE = object()  # a string key whose value the text does not show plainly
@@ -56,8 +57,12 @@ def each(text: SourceText, finding: Finding, line_length: int) -> Optional[List[
     """The finding's own fix as ``fix._Singles`` gives it, when its edits are token replacements
     and argument or key edits the text can settle; else None (libcst decides)."""
     fix = finding.fix
-    if fix is None or fix.add_imports or fix.remove_imports or text.lone_cr or not text.source.endswith("\n"):
+    if fix is None or fix.add_imports or text.lone_cr or not text.source.endswith("\n"):
         return None
+    removal = removed_import(text, finding) if fix.remove_imports else ([], False)
+    if removal is None:
+        return None
+    imports, whole = removal
     ops = _ops(text, fix.edits)
     if ops is None:
         return None
@@ -68,14 +73,15 @@ def each(text: SourceText, finding: Finding, line_length: int) -> Optional[List[
         return None
     node_edits: List[Replacement] = [(op.start, op.end - op.start, new) for op, new in zip(tops, rendered)]  # type: ignore[misc]
     if finding.span[0] == finding.span[2] and not any(needs_layout(source, edit, line_length) for edit in node_edits):
-        return sorted(node_edits)
+        return replacements(source, apply_replacements(source, [*node_edits, *imports])) if whole \
+            else sorted([*node_edits, *imports])
     if any(continuation_moves(text, Rename(_span(text, op), op.text)) != {} for op in ops if op.text is not None and
            "\n" not in text.source[op.start:op.end]) or text.in_match(finding.span[0]):
         return None  # aligned arguments that move with a renamed callee; a match block's columns
-    changed = statement_changes(text, finding.span, node_edits)  # None: a param group built before the call
+    changed = statement_changes(text, finding.span, node_edits, imports)  # None: a param group built before the call
     if changed is None or not all(_kept_short(text, edit, line_length) for edit in changed):
         return None  # a line the fix makes too long: the fixer breaks it as black would
-    return changed
+    return replacements(source, apply_replacements(source, changed)) if whole else changed
 
 
 def _kept_short(text: SourceText, edit: Replacement, line_length: int) -> bool:

@@ -525,6 +525,27 @@ def _code(line: str) -> bool:
     return bool(stripped) and not stripped.startswith("#")
 
 
+def removed_import(text: SourceText, finding: Finding) -> Optional[Tuple[List[Replacement], bool]]:
+    """The change of the old name's import line for a fix that only removes that import, besides
+    its edits inside the call (``textcall``): ``transformers.AdamW`` → ``torch.optim.AdamW`` where
+    ``torch`` is imported; and whether the fixer rewrites the whole module for it (the call among
+    the module's first statements, with the import: it then reports the module's changed lines).
+    None where the text cannot say what libcst does: the name imported otherwise, or still
+    written in a string."""
+    fix = finding.fix
+    assert fix is not None
+    swap = next((found for edit in fix.edits if edit.kind == "replace" and token_edit(text, edit)
+                 for found in [_swap(text, finding, Rename(edit.span, edit.text))] if found is not None), None)
+    if swap is None or swap.new is not None:
+        return None
+    if text.names()[swap.old] > 1:
+        return [], False  # still used: the import stays
+    if _written_elsewhere(text, swap):
+        return None
+    change = swap.replacement(text, keep=False)
+    return [] if change is None else [change], finding.span[0] <= _head_end(text.tree)  # type: ignore[arg-type]
+
+
 def _written_elsewhere(text: SourceText, swap: _Swap) -> bool:
     """Whether the old name is written in a string that libcst's scope analysis may read as a
     type (``ast`` counts no use there): in an annotation, a subscript or a typing call. A help
@@ -713,5 +734,5 @@ def apply_replacements(source: str, replacements: Sequence[Replacement]) -> str:
 __all__ = ("FixError", "FixResult", "Replacement", "apply_replacements", "fix_each", "fix_source", "needs_layout",
            "replacements",
            # the text's reading and layout rules that ``textcall`` shares
-           "CALL_BRACKET", "Rename", "SourceText", "continuation_moves", "fits", "statement_changes", "token_edit",
-           "was_too_long")
+           "CALL_BRACKET", "Rename", "SourceText", "continuation_moves", "fits", "removed_import", "statement_changes",
+           "token_edit", "was_too_long")

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from adamw_lint import catalog, fix, textfix
+from adamw_lint import catalog, fix, textcall, textfix
 from adamw_lint.analysis import analyze_source
 from adamw_lint.catalog.schema import UNSAFE
 from adamw_lint.files import decode
@@ -201,6 +201,16 @@ CRAFTED = [
     "import torch\n\nfrom torch.optim import Adam\nAdamW = 1\nopt = Adam(p, weight_decay=1e-4)\n",
     "import torch\n# optimizers\nfrom torch.optim import Adam\nAdamW = 1\nopt = Adam(p, weight_decay=1e-4)\n",
     "from torch.optim import Adam\nimport torch\nAdamW = 1\nopt = Adam(p, weight_decay=1e-4)\n",
+    # transformers' AdamW (AWL104): arguments added, its import removed where torch is imported;
+    # among the module's first statements or not, alone on its import line or not
+    "import torch\nfrom transformers import AdamW\nopt = AdamW(p, lr=1e-3)\n",
+    "import torch\nfrom transformers import AdamW, get_scheduler\n\n\ndef f(p):\n    return AdamW(p, lr=1e-3, eps=1e-8)\n",
+    "import torch\nfrom transformers import get_scheduler, AdamW\nx = 1\n\n\ndef f(p):\n    return AdamW(\n"
+    "        p, lr=1e-3)\n",
+    "import torch\nfrom transformers import AdamW\nx = 1\n\n\nclass T:\n    def f(self, p):\n"
+    "        self.opt = AdamW(p,\n                         lr=1e-3)\n",
+    "import torch\nfrom transformers import AdamW\nx = AdamW\nopt = AdamW(p, lr=1e-3, eps=1e-8, weight_decay=0.01)\n",
+    "import torch\n\nfrom transformers import AdamW\nx = 1\nopt = AdamW(p, lr=1e-3)\n",
 ]
 
 
@@ -341,10 +351,22 @@ def test_an_import_the_fix_only_removes_changes_on_the_text():
     assert not finding.fix.add_imports and finding.fix.edits[0].text == "torch.optim.AdamW"
     assert textfix._each(textfix.SourceText(alone), finding, 88) is not None
     assert "from torch.optim" not in textfix._renamed(alone, [finding], 88)
-    for above in ("import torch\n\nfrom", "# optimizers\nfrom", "from torch.optim import Adam\nimport torch\nAdamW"):
+    for above in ("import torch\n\nfrom torch", "# optimizers\nfrom", "from torch.optim import Adam\nimport torch\nAdamW"):
         source = _crafted(above)  # libcst's: the lines above the statement go with it
         [finding] = analyze_source(source)
         assert textfix._each(textfix.SourceText(source), finding, 88) is None, source
+
+
+def test_transformers_adamw_with_its_import_removed_changes_on_the_text():
+    for start in ("AdamW\nopt = AdamW(p, lr=1e-3)\n", "AdamW, get_scheduler\n", "get_scheduler, AdamW\n",
+                  "AdamW\nx = AdamW\n"):
+        source = _crafted(f"from transformers import {start}")
+        [finding] = analyze_source(source)
+        assert finding.code == "AWL104" and finding.fix.remove_imports and not finding.fix.add_imports
+        assert textcall.each(textfix.SourceText(source), finding, 88) is not None, source
+    source = _crafted("from transformers import AdamW\nopt = AdamW(p, lr=1e-3)\n")
+    [finding] = analyze_source(source)
+    assert textfix.fix_each(source, [finding]) == {finding.span: [(13, 55, "opt = torch.optim.AdamW(p, lr=1e-3, eps=1e-6, weight_decay=0.0)\n")]}
 
 
 def test_a_file_whose_fixes_are_renames_never_imports_libcst(tmp_path):
