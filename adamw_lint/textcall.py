@@ -73,8 +73,10 @@ def each(text: SourceText, finding: Finding, line_length: int) -> Optional[List[
         return None
     node_edits: List[Replacement] = [(op.start, op.end - op.start, new) for op, new in zip(tops, rendered)]  # type: ignore[misc]
     if finding.span[0] == finding.span[2] and not any(needs_layout(source, edit, line_length) for edit in node_edits):
-        return replacements(source, apply_replacements(source, [*node_edits, *imports])) if whole \
-            else sorted([*node_edits, *imports])
+        if whole:
+            return replacements(source, apply_replacements(source, [*node_edits, *imports]))
+        if not imports:  # with an import removed, the fixer reports the statement's lines
+            return sorted(node_edits)
     if any(continuation_moves(text, Rename(_span(text, op), op.text)) != {} for op in ops if op.text is not None and
            "\n" not in text.source[op.start:op.end]) or text.in_match(finding.span[0]):
         return None  # aligned arguments that move with a renamed callee; a match block's columns

@@ -41,6 +41,7 @@ Replacement = Tuple[int, int, str]  # 0-based character offset into the source, 
 _TOKEN = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*|\"[^\"\\\r\n]*\"|'[^'\\\r\n]*'", re.ASCII)
 _NAME_CHAR = re.compile(r"[\w.]")
 _NAME_WORD = re.compile(r"\w+")
+_BLACK_ITEM = re.compile(r"[ \t]+\w+,")  # a name and its comma, alone on a line of a bracketed import
 _ALIASES = re.compile(r"(\w+)(\W*)")  # a name of ``_NAMES_ALONE`` and its comma (or the line's end)
 _NAMES_ALONE = re.compile(r"\w+(?:[ \t]*,[ \t]*\w+)*[ \t]*")  # ``a, b``: an import's names, nothing else
 _HANGING = re.compile(r"\s*\([ \t]*(?:#[^\r\n]*)?\r?\n?")  # the bracket ends its line (comments aside)
@@ -439,7 +440,7 @@ def _each(text: SourceText, finding: Finding, line_length: int, path: Optional[s
     if removed and line <= _head_end(text.tree):  # type: ignore[arg-type]
         renamed = _renamed(text.source, [finding], line_length, path)
         return None if renamed is None else replacements(text.source, renamed)
-    imports = [change for change in [swap.replacement(text, keep=not removed)] if change is not None] if swap else []
+    imports = swap.changes(text, keep=not removed) if swap is not None else []
     token = (text.offset(line, column), end_column - column, rename.text)
     if finding.span[0] == finding.span[2] and not removed and not needs_layout(text.source, token, line_length):
         return sorted([token, *imports])
@@ -456,23 +457,34 @@ class _Swap(Record):
     import visitors put a new name first in the module's import (``AddImportsVisitor``: ``new,
     old``; none when it is there already), and then take the old one out if unused, with its own
     comma, or with the comma before it when it was last (``RemoveImportsVisitor``), or the whole
-    line when it was alone and no blank or comment line is above it. Only for one
-    top-level line ``from module import a, b`` (names alone, no brackets, comment or backslash)
-    among the leading imports, and no other import of the module or of either name (``_swap``)."""
+    statement when it was alone and no blank or comment line is above it. Only for one top-level
+    import of the module among the leading imports, and no other import of it or of either name
+    (``_swap``), written ``from module import a, b`` on one line (names alone: no comment or
+    backslash), or as black writes it in brackets, a name and its comma on each line (then only
+    where no name is added)."""
 
-    line: int  # of the import
+    line: int  # the import's first line
+    end: int  # its last line
     module: str
     old: str
     new: Optional[str]  # None: the fix adds no import (``torch.optim.AdamW`` where ``torch`` is)
 
-    def replacement(self, text: SourceText, keep: bool) -> Optional[Replacement]:
-        """The import line's change, or None where it stays as it is."""
-        written = text.lines[self.line - 1]
-        ending = written[len(written.rstrip("\r\n")):]
+    def changes(self, text: SourceText, keep: bool) -> List[Replacement]:
+        """The lines of the import that change, as the fixer reports them."""
+        begin, stop = text.starts[self.line - 1], text.starts[self.end]
+        return [(begin + o, n, t) for o, n, t in replacements(text.source[begin:stop], self.rewritten(text, keep))]
+
+    def rewritten(self, text: SourceText, keep: bool) -> str:
+        """The import's lines after the fix."""
+        written = text.lines[self.line - 1:self.end]
+        if len(written) > 1:
+            return "".join(written) if keep else _unbracketed(written, self.old)
+        line = written[0]
+        ending = line[len(line.rstrip("\r\n")):]
         head = f"from {self.module} import "
         # each name and its comma as written (None: none, the last's, or one libcst made)
         aliases: List[List[Optional[str]]] = [[name, after] for name, after in _ALIASES.findall(
-            written[len(head):len(written) - len(ending)])]
+            line[len(head):len(line) - len(ending)])]
         trailing, aliases[-1][1] = aliases[-1][1], None  # the statement's, after its last name
         if self.new is not None and self.new not in (name for name, _ in aliases):
             aliases.insert(0, [self.new, None])
@@ -480,15 +492,29 @@ class _Swap(Record):
             index = [name for name, _ in aliases].index(self.old)
             _, comma = aliases.pop(index)
             if not aliases:
-                return text.starts[self.line - 1], len(written), ""  # the whole statement (``_swap``)
+                return ""  # the whole statement (``_swap``)
             if comma is not None and index and aliases[index - 1][1] is None:
                 aliases[index - 1][1] = comma  # a name libcst made takes the removed one's comma
             if index == len(aliases):
                 aliases[-1][1] = None
         names = "".join(f"{name}{comma if comma is not None else ', ' if i < len(aliases) - 1 else ''}"
                         for i, (name, comma) in enumerate(aliases))
-        new = f"{head}{names}{trailing}{ending}"
-        return None if new == written else (text.starts[self.line - 1], len(written), new)
+        return f"{head}{names}{trailing}{ending}"
+
+
+def _unbracketed(written: List[str], old: str) -> str:
+    """A bracketed import as black writes it (``from m import (``, a name and its comma on each
+    line, ``)``) without ``old``: its line goes; when it was last, the name before it takes the
+    bracket (libcst drops that name's comma and the line break after it); when alone, the whole
+    statement goes."""
+    first, items, last = written[0], written[1:-1], written[-1]
+    index = [item.strip().rstrip(",") for item in items].index(old)
+    if len(items) == 1:
+        return ""
+    if index < len(items) - 1:
+        return first + "".join(items[:index] + items[index + 1:]) + last
+    before = items[index - 1].rstrip("\r\n")
+    return first + "".join(items[:index - 1]) + before[:-1] + last
 
 
 def _swap(text: SourceText, finding: Finding, rename: Rename) -> Optional[_Swap]:
@@ -504,19 +530,25 @@ def _swap(text: SourceText, finding: Finding, rename: Rename) -> Optional[_Swap]
     found = [node for node in ast.walk(text.tree) if isinstance(node, (ast.Import, ast.ImportFrom))
              and (getattr(node, "module", None) == module or any(a.name in (module, old, new) for a in node.names))]
     statement = found[0] if len(found) == 1 else None
-    if statement is None or statement not in text.tree.body or statement.lineno != statement.end_lineno \
-            or not _in_leading_imports(text.tree, statement):
+    if statement is None or statement not in text.tree.body or not _in_leading_imports(text.tree, statement):
         return None
-    written = text.lines[statement.lineno - 1].rstrip("\r\n")
     head = f"from {module} import "
     aliases = statement.names  # type: ignore[attr-defined]
-    if not written.startswith(head) or any(a.asname is not None for a in aliases) \
-            or _NAME_WORD.findall(written[len(head):]) != [a.name for a in aliases] \
-            or not _NAMES_ALONE.fullmatch(written[len(head):]):
+    names = [a.name for a in aliases]
+    if any(a.asname is not None for a in aliases):
+        return None
+    written = [line.rstrip("\r\n") for line in text.lines[statement.lineno - 1:statement.end_lineno]]  # type: ignore[misc]
+    if len(written) == 1:
+        if not written[0].startswith(head) or _NAME_WORD.findall(written[0][len(head):]) != names \
+                or not _NAMES_ALONE.fullmatch(written[0][len(head):]):
+            return None
+    elif new not in (None, *names) or written[0] != f"{head}(" or written[-1] != ")" \
+            or [_BLACK_ITEM.fullmatch(line) and line.strip()[:-1] for line in written[1:-1]] != names \
+            or len({line[:len(line) - len(line.lstrip())] for line in written[1:-1]}) != 1:
         return None
     if new is None and len(aliases) == 1 and not _code(text.lines[statement.lineno - 2] if statement.lineno > 1 else ""):
         return None  # removed, the statement goes with the blank and comment lines above it (libcst's)
-    return _Swap(statement.lineno, module, old, new)
+    return _Swap(statement.lineno, statement.end_lineno, module, old, new)
 
 
 def _code(line: str) -> bool:
@@ -542,8 +574,7 @@ def removed_import(text: SourceText, finding: Finding) -> Optional[Tuple[List[Re
         return [], False  # still used: the import stays
     if _written_elsewhere(text, swap):
         return None
-    change = swap.replacement(text, keep=False)
-    return [] if change is None else [change], finding.span[0] <= _head_end(text.tree)  # type: ignore[arg-type]
+    return swap.changes(text, keep=False), finding.span[0] <= _head_end(text.tree)  # type: ignore[arg-type]
 
 
 def _written_elsewhere(text: SourceText, swap: _Swap) -> bool:
@@ -634,9 +665,7 @@ def _renamed(source: str, findings: Sequence[Finding], line_length: int, path: O
             return None
         renamed = sum(text.lines[r.span[0] - 1][r.span[1]:r.span[3]] == swap.old for r in chosen)
         keep = renamed < text.names()[swap.old] or _package_init(path)
-        change = swap.replacement(text, keep)
-        if change is not None:
-            lines[swap.line - 1] = change[2]
+        lines[swap.line - 1:swap.end] = [swap.rewritten(text, keep)]
     return "".join(lines)
 
 

@@ -211,6 +211,19 @@ CRAFTED = [
     "        self.opt = AdamW(p,\n                         lr=1e-3)\n",
     "import torch\nfrom transformers import AdamW\nx = AdamW\nopt = AdamW(p, lr=1e-3, eps=1e-8, weight_decay=0.01)\n",
     "import torch\n\nfrom transformers import AdamW\nx = 1\nopt = AdamW(p, lr=1e-3)\n",
+    "import torch\nfrom transformers import AdamW, get_scheduler\nx = 1\n\n\ndef f(p):\n    return AdamW(p, lr=1e-3)\n",
+    # a bracketed import as black writes it: the old name's line goes, or the name before it takes
+    # the bracket when it was last (libcst's); in another layout, or with a name to add, libcst's
+    "import torch\nfrom transformers import (\n    WEIGHTS_NAME,\n    AdamW,\n    BertConfig,\n)\nx = 1\n\n\n"
+    "def f(p):\n    return AdamW(p, lr=1e-3)\n",
+    "import torch\nfrom transformers import (\n    AdamW,\n    BertConfig,\n)\nx = 1\n\n\ndef f(p):\n"
+    "    return AdamW(\n        p, lr=1e-3)\n",
+    "import torch\nfrom transformers import (\n    WEIGHTS_NAME,\n    AdamW,\n)\nx = 1\nopt = AdamW(p, lr=1e-3)\n",
+    "import torch\nfrom transformers import (\n    AdamW,\n)\nopt = AdamW(p, lr=1e-3)\n",
+    "import torch\nfrom transformers import (\n    WEIGHTS_NAME, AdamW,\n    BertConfig,\n)\nx = 1\nopt = AdamW(p, lr=1e-3)\n",
+    "import torch\nfrom transformers import (\n    WEIGHTS_NAME,\n    AdamW\n)\nx = 1\nopt = AdamW(p, lr=1e-3)\n",
+    "import torch\nfrom torch.optim import (\n    Adam,\n    lr_scheduler,\n)\nx = 1\nopt = Adam(p, weight_decay=1e-4)\n",
+    "import torch\nfrom torch.optim import (\n    SGD,\n    Adam,\n)\nAdamW = 1\nopt = Adam(p, weight_decay=1e-4)\n",
 ]
 
 
@@ -358,8 +371,9 @@ def test_an_import_the_fix_only_removes_changes_on_the_text():
 
 
 def test_transformers_adamw_with_its_import_removed_changes_on_the_text():
-    for start in ("AdamW\nopt = AdamW(p, lr=1e-3)\n", "AdamW, get_scheduler\n", "get_scheduler, AdamW\n",
-                  "AdamW\nx = AdamW\n"):
+    for start in ("AdamW\nopt = AdamW(p, lr=1e-3)\n", "AdamW, get_scheduler\n\n", "get_scheduler, AdamW\n",
+                  "AdamW\nx = AdamW\n", "AdamW, get_scheduler\nx = 1", "(\n    WEIGHTS_NAME,\n    AdamW,\n    Bert",
+                  "(\n    AdamW,\n    BertConfig", "(\n    WEIGHTS_NAME,\n    AdamW,\n)", "(\n    AdamW,\n)"):
         source = _crafted(f"from transformers import {start}")
         [finding] = analyze_source(source)
         assert finding.code == "AWL104" and finding.fix.remove_imports and not finding.fix.add_imports
