@@ -41,6 +41,7 @@ Replacement = Tuple[int, int, str]  # 0-based character offset into the source, 
 _TOKEN = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*|\"[^\"\\\r\n]*\"|'[^'\\\r\n]*'", re.ASCII)
 _NAME_CHAR = re.compile(r"[\w.]")
 _NAME_WORD = re.compile(r"\w+")
+_IMPORT_HEAD = re.compile(r"from[ \t]+[\w.]+[ \t]+import[ \t]+")  # as written, up to the names
 _BLACK_ITEM = re.compile(r"[ \t]+\w+,")  # a name and its comma, alone on a line of a bracketed import
 _ALIASES = re.compile(r"(\w+)(\W*)")  # a name of ``_NAMES_ALONE`` and its comma (or the line's end)
 _NAMES_ALONE = re.compile(r"\w+(?:[ \t]*,[ \t]*\w+)*[ \t]*")  # ``a, b``: an import's names, nothing else
@@ -481,7 +482,7 @@ class _Swap(Record):
             return "".join(written) if keep else _unbracketed(written, self.old)
         line = written[0]
         ending = line[len(line.rstrip("\r\n")):]
-        head = f"from {self.module} import "
+        head = _IMPORT_HEAD.match(line).group()  # type: ignore[union-attr]  (``_swap``)
         # each name and its comma as written (None: none, the last's, or one libcst made)
         aliases: List[List[Optional[str]]] = [[name, after] for name, after in _ALIASES.findall(
             line[len(head):len(line) - len(ending)])]
@@ -527,22 +528,26 @@ def _swap(text: SourceText, finding: Finding, rename: Rename) -> Optional[_Swap]
     if gone != module or asname is not None or new not in (None, rename.text) or old is None or "__all__" in text.source \
             or text.lines[rename.span[0] - 1][rename.span[1]:rename.span[3]] != old:
         return None
-    found = [node for node in ast.walk(text.tree) if isinstance(node, (ast.Import, ast.ImportFrom))
-             and (getattr(node, "module", None) == module or any(a.name in (module, old, new) for a in node.names))]
-    statement = found[0] if len(found) == 1 else None
-    if statement is None or statement not in text.tree.body or not _in_leading_imports(text.tree, statement):
-        return None
-    head = f"from {module} import "
-    aliases = statement.names  # type: ignore[attr-defined]
+    imports = [node for node in ast.walk(text.tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
+    found = [node for node in imports if any(old in (a.name, a.asname) for a in node.names)] if new is None else [
+        node for node in imports if getattr(node, "module", None) == module or any(a.name in (module, old, new) for a in node.names)]
+    statement = found[0] if len(found) == 1 else None  # only the old name's when none is added
+    if statement is None or statement not in text.tree.body or getattr(statement, "module", None) != module \
+            or statement.level or new is not None and not _in_leading_imports(text.tree, statement):  # type: ignore[attr-defined]
+        return None  # a name is added to an import among the leading ones only (``_in_leading_imports``)
+    aliases = statement.names
     names = [a.name for a in aliases]
     if any(a.asname is not None for a in aliases):
         return None
     written = [line.rstrip("\r\n") for line in text.lines[statement.lineno - 1:statement.end_lineno]]  # type: ignore[misc]
+    head = _IMPORT_HEAD.match(written[0])
+    if head is None:
+        return None
     if len(written) == 1:
-        if not written[0].startswith(head) or _NAME_WORD.findall(written[0][len(head):]) != names \
-                or not _NAMES_ALONE.fullmatch(written[0][len(head):]):
+        listed = written[0][head.end():]
+        if _NAME_WORD.findall(listed) != names or not _NAMES_ALONE.fullmatch(listed):
             return None
-    elif new not in (None, *names) or written[0] != f"{head}(" or written[-1] != ")" \
+    elif new not in (None, *names) or written[0] != f"{head.group()}(" or written[-1] != ")" \
             or [_BLACK_ITEM.fullmatch(line) and line.strip()[:-1] for line in written[1:-1]] != names \
             or len({line[:len(line) - len(line.lstrip())] for line in written[1:-1]}) != 1:
         return None

@@ -224,6 +224,20 @@ CRAFTED = [
     "import torch\nfrom transformers import (\n    WEIGHTS_NAME,\n    AdamW\n)\nx = 1\nopt = AdamW(p, lr=1e-3)\n",
     "import torch\nfrom torch.optim import (\n    Adam,\n    lr_scheduler,\n)\nx = 1\nopt = Adam(p, weight_decay=1e-4)\n",
     "import torch\nfrom torch.optim import (\n    SGD,\n    Adam,\n)\nAdamW = 1\nopt = Adam(p, weight_decay=1e-4)\n",
+    # the import written with more spaces; another import of the module; code before the import
+    # (where a name is only removed, not where one is added)
+    "import torch\nfrom transformers import  AdamW, get_scheduler\nx = 1\nopt = AdamW(p, lr=1e-3)\n",
+    "import torch\nfrom  torch.optim  import  SGD,  Adam\nAdamW = 1\nopt = Adam(p, weight_decay=1e-4)\n",
+    "import torch\nfrom transformers.optimization import (\n    get_scheduler,\n)\n"
+    "from transformers.optimization import AdamW, Adafactor\nx = 1\nopt = AdamW(p, lr=1e-3)\n",
+    "import torch\ntry:\n    import yaml\nexcept ImportError:\n    yaml = None\nfrom transformers import AdamW\nx = 1\n"
+    "opt = AdamW(p, lr=1e-3)\n",
+    "import torch\ntry:\n    import yaml\nexcept ImportError:\n    yaml = None\nfrom transformers import AdamW\nx = AdamW\n"
+    "opt = AdamW(p, lr=1e-3)\n",
+    "import torch\ntry:\n    import yaml\nexcept ImportError:\n    pass\nfrom torch.optim import SGD, Adam\nAdamW = 1\n"
+    "opt = Adam(p, weight_decay=1e-4)\n",
+    "import torch\ntry:\n    import yaml\nexcept ImportError:\n    pass\nfrom torch.optim import SGD, Adam\n"
+    "opt = Adam(p, weight_decay=1e-4)\n",
 ]
 
 
@@ -372,11 +386,15 @@ def test_an_import_the_fix_only_removes_changes_on_the_text():
 
 def test_transformers_adamw_with_its_import_removed_changes_on_the_text():
     for start in ("AdamW\nopt = AdamW(p, lr=1e-3)\n", "AdamW, get_scheduler\n\n", "get_scheduler, AdamW\n",
-                  "AdamW\nx = AdamW\n", "AdamW, get_scheduler\nx = 1", "(\n    WEIGHTS_NAME,\n    AdamW,\n    Bert",
+                  "AdamW\nx = AdamW\n", "AdamW, get_scheduler\nx = 1", " AdamW, get",  "(\n    WEIGHTS_NAME,\n    AdamW,\n    Bert",
                   "(\n    AdamW,\n    BertConfig", "(\n    WEIGHTS_NAME,\n    AdamW,\n)", "(\n    AdamW,\n)"):
-        source = _crafted(f"from transformers import {start}")
+        source = _crafted(f"import torch\nfrom transformers import {start}")
         [finding] = analyze_source(source)
         assert finding.code == "AWL104" and finding.fix.remove_imports and not finding.fix.add_imports
+        assert textcall.each(textfix.SourceText(source), finding, 88) is not None, source
+    for written in ("import AdamW, Adafactor\n", "    yaml = None\nfrom transformers import AdamW\nx = 1\n"):
+        source = _crafted(written)  # another import of the module; code above the import
+        [finding] = analyze_source(source)
         assert textcall.each(textfix.SourceText(source), finding, 88) is not None, source
     source = _crafted("from transformers import AdamW\nopt = AdamW(p, lr=1e-3)\n")
     [finding] = analyze_source(source)
