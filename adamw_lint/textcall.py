@@ -53,13 +53,13 @@ class _Op(Record):
     edits: Tuple[Edit, ...] = ()
 
 
-def each(text: SourceText, finding: Finding, line_length: int) -> Optional[List[Replacement]]:
+def each(text: SourceText, finding: Finding, line_length: int, path: Optional[str] = None) -> Optional[List[Replacement]]:
     """The finding's own fix as ``fix._Singles`` gives it, when its edits are token replacements
     and argument or key edits the text can settle; else None (libcst decides)."""
     fix = finding.fix
     if fix is None or fix.add_imports or text.lone_cr or not text.source.endswith("\n"):
         return None
-    removal = removed_import(text, finding) if fix.remove_imports else ([], False)
+    removal = removed_import(text, finding, path) if fix.remove_imports else ([], False)
     if removal is None:
         return None
     imports, whole = removal

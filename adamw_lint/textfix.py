@@ -91,6 +91,7 @@ class SourceText:
         self._calls: Dict[Tuple[int, ...], Dict[int, List[ast.Call]]] = {}  # ids of module-level statements → their calls by line
         self._firsts: Optional[List[int]] = None  # the first line of each module-level statement
         self._names: Optional[Counter] = None
+        self._stores: Counter = Counter()  # the names assigned, with ``_names``
         self._containers: Optional[Dict[Span, ast.expr]] = None
         self._holders: Dict[Tuple[int, int], List[ast.stmt]] = {}  # by line range: asked for once per rule
         # a lone carriage return ends a line for Python but not for the fixer's measure of lengths
@@ -108,8 +109,16 @@ class SourceText:
     def names(self) -> Counter:
         """How often each name is used (``ast.Name``), as ``fix._Singles.uses`` counts."""
         if self._names is None:
-            self._names = Counter(n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name))
+            found = [n for n in ast.walk(self.tree) if isinstance(n, ast.Name)]
+            self._names = Counter(n.id for n in found)
+            self._stores = Counter(n.id for n in found if isinstance(n.ctx, ast.Store))
         return self._names
+
+    def rebound(self, name: str) -> bool:
+        """Whether ``name`` is assigned besides its uses (``except ImportError: AdamW = None``):
+        whether its import is still used then, the fixer leaves to libcst's scopes
+        (``fix._Singles._removes``), and so does the text."""
+        return 1 < self.names()[name] <= 1 + self._stores[name]
 
     def typed(self) -> List[ast.AST]:
         """The nodes where a string may be read as a type: annotations, subscripts, the
@@ -430,12 +439,13 @@ def _each(text: SourceText, finding: Finding, line_length: int, path: Optional[s
     if rename is None:  # edits inside brackets, or more than one: textcall's
         from .textcall import each
 
-        return each(text, finding, line_length)
+        return each(text, finding, line_length, path)
     swap = None if plain else _swap(text, finding, rename)
     if swap is None and not plain:
         return None
     line, column, _, end_column = rename.span
-    removed = swap is not None and text.names()[swap.old] <= 1  # the call was its last use
+    # the call was its last use; a package's ``__init__`` keeps its imports (its API)
+    removed = swap is not None and text.names()[swap.old] <= 1 and not _package_init(path)
     if removed and _written_elsewhere(text, swap):  # type: ignore[arg-type]
         return None
     if removed and line <= _head_end(text.tree):  # type: ignore[arg-type]
@@ -537,8 +547,8 @@ def _swap(text: SourceText, finding: Finding, rename: Rename) -> Optional[_Swap]
         return None  # a name is added to an import among the leading ones only (``_in_leading_imports``)
     aliases = statement.names
     names = [a.name for a in aliases]
-    if any(a.asname is not None for a in aliases):
-        return None
+    if any(a.asname is not None for a in aliases) or len(set(names)) < len(names) or text.rebound(old):
+        return None  # a name twice: libcst takes out both; bound again: only the module's scopes tell
     written = [line.rstrip("\r\n") for line in text.lines[statement.lineno - 1:statement.end_lineno]]  # type: ignore[misc]
     head = _IMPORT_HEAD.match(written[0])
     if head is None:
@@ -562,7 +572,8 @@ def _code(line: str) -> bool:
     return bool(stripped) and not stripped.startswith("#")
 
 
-def removed_import(text: SourceText, finding: Finding) -> Optional[Tuple[List[Replacement], bool]]:
+def removed_import(text: SourceText, finding: Finding, path: Optional[str] = None
+                   ) -> Optional[Tuple[List[Replacement], bool]]:
     """The change of the old name's import line for a fix that only removes that import, besides
     its edits inside the call (``textcall``): ``transformers.AdamW`` → ``torch.optim.AdamW`` where
     ``torch`` is imported; and whether the fixer rewrites the whole module for it (the call among
@@ -575,8 +586,8 @@ def removed_import(text: SourceText, finding: Finding) -> Optional[Tuple[List[Re
                  for found in [_swap(text, finding, Rename(edit.span, edit.text))] if found is not None), None)
     if swap is None or swap.new is not None:
         return None
-    if text.names()[swap.old] > 1:
-        return [], False  # still used: the import stays
+    if text.names()[swap.old] > 1 or _package_init(path):
+        return [], False  # still used, or a package's ``__init__``: the import stays
     if _written_elsewhere(text, swap):
         return None
     return swap.changes(text, keep=False), finding.span[0] <= _head_end(text.tree)  # type: ignore[arg-type]

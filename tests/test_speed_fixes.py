@@ -315,9 +315,9 @@ def test_json_and_sarif_on_a_chain_file_report_the_finding_without_edits(tmp_pat
 
 def test_libcst_limit_on_valid_python_is_named_as_such(tmp_path):
     strings = "x = " + " ".join(['"a"'] * 5000) + "\n"
-    # the fix joins a name to an import of two (libcst's work); a rename, and the import of the
-    # renamed name alone, are done on the text (textfix), without libcst
-    source = "from torch.optim import Adam, SGD\nopt = Adam(p, weight_decay=1e-4)\n" + strings
+    # the fix joins a name to an import in brackets on one line (libcst's work); a rename, and the
+    # import of the renamed name alone or among others on a line, are done on the text (textfix)
+    source = "from torch.optim import (Adam, SGD)\nopt = Adam(p, weight_decay=1e-4)\n" + strings
     compile(source, "s.py", "exec")  # valid Python
     (tmp_path / "s.py").write_text(source)
     (tmp_path / "renamed.py").write_text(BAD + strings)
