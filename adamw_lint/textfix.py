@@ -114,6 +114,11 @@ class SourceText:
             self._stores = Counter(n.id for n in found if isinstance(n.ctx, ast.Store))
         return self._names
 
+    def stored(self, name: str) -> bool:
+        """Whether ``name`` is assigned anywhere."""
+        self.names()
+        return self._stores[name] > 0
+
     def rebound(self, name: str) -> bool:
         """Whether ``name`` is assigned besides its uses (``except ImportError: AdamW = None``):
         whether its import is still used then, the fixer leaves to libcst's scopes
@@ -677,8 +682,8 @@ def _renamed(source: str, findings: Sequence[Finding], line_length: int, path: O
         lines[number - 1] = new
     if swaps:
         swap: _Swap = swaps.pop()  # type: ignore[assignment]
-        if _written_elsewhere(text, swap) or swap.line in {r.span[0] for r in chosen}:
-            return None
+        if _written_elsewhere(text, swap) or swap.line in {r.span[0] for r in chosen} or text.stored(swap.old):
+            return None  # bound again: whether the import is used once the calls are renamed, libcst's scopes say
         renamed = sum(text.lines[r.span[0] - 1][r.span[1]:r.span[3]] == swap.old for r in chosen)
         keep = renamed < text.names()[swap.old] or _package_init(path)
         lines[swap.line - 1:swap.end] = [swap.rewritten(text, keep)]

@@ -247,6 +247,8 @@ CRAFTED = [
     "import torch\nfrom torch.optim import Adam\nAdamW = 1\nfor Adam in []:\n    pass\nopt = Adam(p, weight_decay=1e-4)\n",
     "from torch.optim import SGD, Adam, Adam\nopt = Adam(p, weight_decay=1e-4)\n",
     "import torch\nfrom transformers import (\n    AdamW,\n    AdamW,\n)\nx = 1\nopt = AdamW(p, lr=1e-3)\n",
+    "from torch.optim import SGD, Adam\ntry:\n    pass\nexcept ImportError:\n    Adam = None\n"
+    "opt = Adam(p, weight_decay=1e-4)\nopt2 = Adam(q, weight_decay=1e-4)\n",
 ]
 
 
