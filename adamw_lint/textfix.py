@@ -474,10 +474,11 @@ class _Swap(Record):
     old``; none when it is there already), and then take the old one out if unused, with its own
     comma, or with the comma before it when it was last (``RemoveImportsVisitor``), or the whole
     statement when it was alone and no blank or comment line is above it. Only for one top-level
-    import of the module among the leading imports, and no other import of it or of either name
-    (``_swap``), written ``from module import a, b`` on one line (names alone: no comment or
-    backslash), or as black writes it in brackets, a name and its comma on each line (then only
-    where no name is added)."""
+    import (``_swap``): where a name is added, the module's only import, among the leading
+    imports, and no other import of either name; where none is, the old name's only import.
+    It is written ``from module import a, b`` on one line (names alone: no comment or backslash),
+    or as black writes it in brackets, a name and its comma on each line (then only where no
+    name is added); no name twice, no alias (``as``), the old one not assigned elsewhere."""
 
     line: int  # the import's first line
     end: int  # its last line
@@ -583,8 +584,8 @@ def removed_import(text: SourceText, finding: Finding, path: Optional[str] = Non
     its edits inside the call (``textcall``): ``transformers.AdamW`` → ``torch.optim.AdamW`` where
     ``torch`` is imported; and whether the fixer rewrites the whole module for it (the call among
     the module's first statements, with the import: it then reports the module's changed lines).
-    None where the text cannot say what libcst does: the name imported otherwise, or still
-    written in a string."""
+    None where the text cannot say what libcst does: the name imported otherwise or assigned
+    again (``_swap``), or still written in a string."""
     fix = finding.fix
     assert fix is not None
     swap = next((found for edit in fix.edits if edit.kind == "replace" and token_edit(text, edit)
