@@ -40,7 +40,6 @@ Replacement = Tuple[int, int, str]  # 0-based character offset into the source, 
 # a dotted name (True, Adam, torch.optim.Adam) or a plain string literal: what libcst writes back as given
 _TOKEN = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*|\"[^\"\\\r\n]*\"|'[^'\\\r\n]*'", re.ASCII)
 _NAME_CHAR = re.compile(r"[\w.]")
-_NAME_WORD = re.compile(r"\w+")
 _IMPORT_HEAD = re.compile(r"from[ \t]+[\w.]+[ \t]+import[ \t]+")  # as written, up to the names
 _BLACK_ITEM = re.compile(r"[ \t]+\w+,")  # a name and its comma, alone on a line of a bracketed import
 _ALIASES = re.compile(r"(\w+)(\W*)")  # a name of ``_NAMES_ALONE`` and its comma (or the line's end)
@@ -90,8 +89,7 @@ class SourceText:
         self._tree = tree
         self._calls: Dict[Tuple[int, ...], Dict[int, List[ast.Call]]] = {}  # ids of module-level statements → their calls by line
         self._firsts: Optional[List[int]] = None  # the first line of each module-level statement
-        self._names: Optional[Counter] = None
-        self._stores: Counter = Counter()  # the names assigned, with ``_names``
+        self._names: Optional[Tuple[Counter, Counter]] = None  # every use of each name, and its stores
         self._containers: Optional[Dict[Span, ast.expr]] = None
         self._holders: Dict[Tuple[int, int], List[ast.stmt]] = {}  # by line range: asked for once per rule
         # a lone carriage return ends a line for Python but not for the fixer's measure of lengths
@@ -106,24 +104,25 @@ class SourceText:
             self._tree = ast.parse(self.source)
         return self._tree  # type: ignore[return-value]
 
-    def names(self) -> Counter:
-        """How often each name is used (``ast.Name``), as ``fix._Singles.uses`` counts."""
+    def _counted(self) -> Tuple[Counter, Counter]:
         if self._names is None:
             found = [n for n in ast.walk(self.tree) if isinstance(n, ast.Name)]
-            self._names = Counter(n.id for n in found)
-            self._stores = Counter(n.id for n in found if isinstance(n.ctx, ast.Store))
+            self._names = (Counter(n.id for n in found), Counter(n.id for n in found if isinstance(n.ctx, ast.Store)))
         return self._names
 
-    def stored(self, name: str) -> bool:
-        """Whether ``name`` is assigned anywhere."""
-        self.names()
-        return self._stores[name] > 0
+    def names(self) -> Counter:
+        """How often each name is used (``ast.Name``), as ``fix._Singles.uses`` counts."""
+        return self._counted()[0]
+
+    def stores(self) -> Counter:
+        """How often each name is assigned (``ast.Name`` stored), as ``fix._Singles.stores`` counts."""
+        return self._counted()[1]
 
     def rebound(self, name: str) -> bool:
         """Whether ``name`` is assigned besides its uses (``except ImportError: AdamW = None``):
         whether its import is still used then, the fixer leaves to libcst's scopes
         (``fix._Singles._removes``), and so does the text."""
-        return 1 < self.names()[name] <= 1 + self._stores[name]
+        return 1 < self.names()[name] <= 1 + self.stores()[name]
 
     def typed(self) -> List[ast.AST]:
         """The nodes where a string may be read as a type: annotations, subscripts, the
@@ -449,14 +448,13 @@ def _each(text: SourceText, finding: Finding, line_length: int, path: Optional[s
     if swap is None and not plain:
         return None
     line, column, _, end_column = rename.span
-    # the call was its last use; a package's ``__init__`` keeps its imports (its API)
-    removed = swap is not None and text.names()[swap.old] <= 1 and not _package_init(path)
-    if removed and _written_elsewhere(text, swap):  # type: ignore[arg-type]
+    change = _import_change(text, swap, line, path) if swap is not None else ([], False, False)
+    if change is None:
         return None
-    if removed and line <= _head_end(text.tree):  # type: ignore[arg-type]
+    imports, removed, whole = change
+    if whole:
         renamed = _renamed(text.source, [finding], line_length, path)
         return None if renamed is None else replacements(text.source, renamed)
-    imports = swap.changes(text, keep=not removed) if swap is not None else []
     token = (text.offset(line, column), end_column - column, rename.text)
     if finding.span[0] == finding.span[2] and not removed and not needs_layout(text.source, token, line_length):
         return sorted([token, *imports])
@@ -561,7 +559,7 @@ def _swap(text: SourceText, finding: Finding, rename: Rename) -> Optional[_Swap]
         return None
     if len(written) == 1:
         listed = written[0][head.end():]
-        if _NAME_WORD.findall(listed) != names or not _NAMES_ALONE.fullmatch(listed):
+        if not _NAMES_ALONE.fullmatch(listed) or [name for name, _ in _ALIASES.findall(listed)] != names:
             return None
     elif new not in (None, *names) or written[0] != f"{head.group()}(" or written[-1] != ")" \
             or [_BLACK_ITEM.fullmatch(line) and line.strip()[:-1] for line in written[1:-1]] != names \
@@ -578,6 +576,20 @@ def _code(line: str) -> bool:
     return bool(stripped) and not stripped.startswith("#")
 
 
+def _import_change(text: SourceText, swap: _Swap, line: int, path: Optional[str]
+                   ) -> Optional[Tuple[List[Replacement], bool, bool]]:
+    """The import lines a fix of the call on ``line`` changes, whether it removes the old name's
+    import (the call was its last use; a package's ``__init__`` keeps its imports, its API), and
+    whether the fixer then rewrites the whole module (the call among the module's first
+    statements: it reports the module's changed lines). None where libcst's scopes decide: the
+    old name still written in a string."""
+    if text.names()[swap.old] > 1 or _package_init(path):
+        return swap.changes(text, keep=True), False, False
+    if _written_elsewhere(text, swap):
+        return None
+    return swap.changes(text, keep=False), True, line <= _head_end(text.tree)  # type: ignore[arg-type]
+
+
 def removed_import(text: SourceText, finding: Finding, path: Optional[str] = None
                    ) -> Optional[Tuple[List[Replacement], bool]]:
     """The change of the old name's import line for a fix that only removes that import, besides
@@ -592,11 +604,8 @@ def removed_import(text: SourceText, finding: Finding, path: Optional[str] = Non
                  for found in [_swap(text, finding, Rename(edit.span, edit.text))] if found is not None), None)
     if swap is None or swap.new is not None:
         return None
-    if text.names()[swap.old] > 1 or _package_init(path):
-        return [], False  # still used, or a package's ``__init__``: the import stays
-    if _written_elsewhere(text, swap):
-        return None
-    return swap.changes(text, keep=False), finding.span[0] <= _head_end(text.tree)  # type: ignore[arg-type]
+    change = _import_change(text, swap, finding.span[0], path)
+    return None if change is None else (change[0], change[2])
 
 
 def _written_elsewhere(text: SourceText, swap: _Swap) -> bool:
@@ -683,7 +692,7 @@ def _renamed(source: str, findings: Sequence[Finding], line_length: int, path: O
         lines[number - 1] = new
     if swaps:
         swap: _Swap = swaps.pop()  # type: ignore[assignment]
-        if _written_elsewhere(text, swap) or swap.line in {r.span[0] for r in chosen} or text.stored(swap.old):
+        if _written_elsewhere(text, swap) or swap.line in {r.span[0] for r in chosen} or text.stores()[swap.old]:
             return None  # bound again: whether the import is used once the calls are renamed, libcst's scopes say
         renamed = sum(text.lines[r.span[0] - 1][r.span[1]:r.span[3]] == swap.old for r in chosen)
         keep = renamed < text.names()[swap.old] or _package_init(path)
