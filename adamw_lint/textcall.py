@@ -10,8 +10,8 @@ the last (``fix._remove``). Here the arguments are read off the text between the
 node's new text for a call on one line that stays within the line length, else the lines of its
 statement that changed. Whatever the text cannot settle goes to libcst: an argument in
 parentheses or a generator, a dict spread, a call whose aligned arguments would move with a
-renamed callee, a line the fix would make too long, an import added (one removed is
-``textfix.removed_import``'s), a decorated statement.
+renamed callee, a line the fix would make too long, an import added by name, a decorated statement
+(an import removed, or ``import torch`` added, is ``textfix.import_changes``'s).
 ``tests/test_speed_renames.py`` compares the two on every fixture, catalog example and crafted
 layout.
 """
@@ -27,7 +27,7 @@ from .files import physical_lines
 from .findings import Edit, Finding, Span
 from .records import Record
 from .textfix import (CALL_BRACKET, Rename, Replacement, SourceText, apply_replacements, continuation_moves, fits,
-                      needs_layout, removed_import, replacements, statement_changes, token_edit, was_too_long)
+                      import_changes, needs_layout, newline_of, replacements, statement_changes, token_edit, was_too_long)
 
 _SIMPLE_KEY = re.compile(r"[rRuU]?(?:\"([^\"\\\r\n]*)\"|'([^'\\\r\n]*)')")  # a key libcst reads as a SimpleString
 _UNSURE = object()  # a string key whose value the text does not show plainly
@@ -57,12 +57,12 @@ def each(text: SourceText, finding: Finding, line_length: int, path: Optional[st
     """The finding's own fix as ``fix._Singles`` gives it, when its edits are token replacements
     and argument or key edits the text can settle; else None (libcst decides)."""
     fix = finding.fix
-    if fix is None or fix.add_imports or text.lone_cr or not text.source.endswith("\n"):
+    if fix is None or text.lone_cr or not text.source.endswith("\n"):
         return None
-    removal = removed_import(text, finding, path) if fix.remove_imports else ([], False)
-    if removal is None:
+    change = import_changes(text, finding, path)
+    if change is None:
         return None
-    imports, whole = removal
+    imports, removed, whole = change
     ops = _ops(text, fix.edits)
     if ops is None:
         return None
@@ -75,14 +75,17 @@ def each(text: SourceText, finding: Finding, line_length: int, path: Optional[st
     if finding.span[0] == finding.span[2] and not any(needs_layout(source, edit, line_length) for edit in node_edits):
         if whole:
             return replacements(source, apply_replacements(source, [*node_edits, *imports]))
-        if not imports:  # with an import removed, the fixer reports the statement's lines
-            return sorted(node_edits)
+        if not removed:  # with an import removed, the fixer reports the statement's lines
+            return sorted([*node_edits, *imports])
     if any(continuation_moves(text, Rename(_span(text, op), op.text)) != {} for op in ops if op.text is not None and
            "\n" not in text.source[op.start:op.end]) or text.in_match(finding.span[0]):
         return None  # aligned arguments that move with a renamed callee; a match block's columns
     changed = statement_changes(text, finding.span, node_edits, imports)  # None: a param group built before the call
-    if changed is None or not all(_kept_short(text, edit, line_length) for edit in changed):
-        return None  # a line the fix makes too long: the fixer breaks it as black would
+    if changed is not None and not all(_kept_short(text, edit, line_length) for edit in changed):
+        split = _split(text, tops, ops, line_length)  # a line the fix makes too long: broken as black would
+        changed = None if split is None else statement_changes(text, finding.span, [split], imports)
+    if changed is None:
+        return None
     return replacements(source, apply_replacements(source, changed)) if whole else changed
 
 
@@ -171,6 +174,13 @@ def _render(text: SourceText, start: int, end: int, ops: Sequence[_Op]) -> Optio
 
 def _container(text: SourceText, op: _Op, inside: Sequence[_Op]) -> Optional[str]:
     """A call's or dict's new text: its arguments read off the text, edited in order."""
+    parts = _parts(text, op, inside)
+    return None if parts is None else parts[0] + "".join(item.text + item.after for item in parts[1]) + parts[2]
+
+
+def _parts(text: SourceText, op: _Op, inside: Sequence[_Op]) -> Optional[Tuple[str, List[_Item], str]]:
+    """A call's or dict's new text in parts: up to its first argument, its arguments edited, and
+    its closing bracket."""
     node = op.node
     assert node is not None
     found = _items(text, node)
@@ -189,12 +199,72 @@ def _container(text: SourceText, op: _Op, inside: Sequence[_Op]) -> Optional[str
     keep_break = _breaks_conform(text, ranges, items)
     for edit in op.edits:
         if edit.kind == "add-keyword":
-            items = _appended(items, _Item(f"{edit.name}={edit.text}", "", edit.name), keep_break, _newline(text.source))
+            items = _appended(items, _Item(f"{edit.name}={edit.text}", "", edit.name), keep_break, newline_of(text.source))
         else:
             if any(item.key is _UNSURE for item in items):
                 return None
             items = _removed(items, edit.name)
-    return head + "".join(item.text + item.after for item in items) + text.source[close:op.end]  # type: ignore[operator]
+    return head, items, text.source[close:op.end]
+
+
+def _split(text: SourceText, tops: Sequence[_Op], ops: Sequence[_Op], line_length: int) -> Optional[Replacement]:
+    """``AdamWCodemod._fit`` on the text: a statement whose value is the call the fix edits (``x =
+    call(...)``, ``return call(...)``), its arguments written on one line, that the fix takes
+    past the line length (by the fixer's measure, ``formatting.too_long``) is broken as black
+    breaks it (``formatting.split_call``): the arguments on one line after the bracket, indented
+    4 past the block, or one per line with a trailing comma when they do not fit there or the
+    last had a comma; the bracket closes on a line of its own. The call's new text; None where
+    the fixer does otherwise or the text cannot tell."""
+    if len(tops) != 1 or not isinstance(tops[0].node, ast.Call):
+        return None
+    op, call = tops[0], tops[0].node
+    first, last = bisect.bisect_right(text.starts, op.start), bisect.bisect_right(text.starts, op.end - 1)
+    holders = text.holders(first, last)
+    statement = holders[-1] if holders else None
+    if not isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Expr)) \
+            or statement.value is not call or isinstance(call.func, ast.Call) or text.in_match(first) \
+            or (statement.lineno, statement.end_lineno) != (first, last):
+        return None
+    indent = text.block_indent(first)
+    written = text.lines[first - 1]
+    after = text.source[op.end:text.starts[last]].strip(" \t\r\n")
+    if written[:len(written) - len(written.lstrip(" \t"))] != indent \
+            or text.column(first, statement.col_offset) != len(indent) or after and not after.startswith("#"):
+        return None  # not alone on its lines (``a = 1; x = f()``), or the value in brackets
+    parts = _parts(text, op, ops)
+    opening = _opening(text, call)
+    if parts is None or opening is None or not parts[1]:
+        return None
+    _, items, _ = parts
+    if any("\n" in item.text or "\r" in item.text for item in items) \
+            or any("\n" in item.after or "\r" in item.after for item in items[:-1]):
+        return None  # arguments over several lines: the fixer moves the last one only
+    func_end = text.offset(call.func.end_lineno, text.column(call.func.end_lineno, call.func.end_col_offset))  # type: ignore[arg-type]
+    callee = _render(text, op.start, func_end, ops)
+    if callee is None or "\n" in text.source[op.start:opening]:
+        return None
+    statement_start = text.starts[first - 1]
+    old = text.source[statement_start:text.starts[last]]
+    new = old[:op.start - statement_start] + _container(text, op, ops) + old[op.end - statement_start:]  # type: ignore[operator]
+    if _too_long(old, indent, line_length) or not _too_long(new, indent, line_length):
+        return None
+    newline, inner = newline_of(text.source), indent + "    "
+    texts = [item.text for item in items]
+    joined = ", ".join(texts)
+    if len(indent) + 4 + len(joined) <= line_length and _commas(items[-1].after) == 0:
+        body = inner + joined + newline
+    else:
+        body = "".join(f"{inner}{argument},{newline}" for argument in texts)
+    return op.start, op.end - op.start, f"{callee}{text.source[func_end:opening]}({newline}{body}{indent})"
+
+
+def _too_long(statement: str, indent: str, line_length: int) -> bool:
+    """``formatting.too_long`` of a statement's lines as written: libcst writes a continuation
+    line without the block's indentation, and keeps a carriage return before the line break on
+    every line but the last."""
+    lines = statement.rstrip("\r\n").split("\n")
+    return any(len(line) - (len(indent) if index and line.startswith(indent) else 0) > line_length
+               for index, line in enumerate(lines))
 
 
 def _items(text: SourceText, node: ast.expr) -> Optional[Tuple[List[Tuple[int, int]], List[object], int]]:
@@ -317,12 +387,6 @@ def _removed(items: List[_Item], key: str) -> List[_Item]:
         elif index == len(items) - 1 and kept:
             kept[-1] = kept[-1]._replace(after=item.after)
     return kept
-
-
-def _newline(source: str) -> str:
-    """The module's newline as libcst detects it: the first one written."""
-    match = re.search(r"\r\n?|\n", source)
-    return match.group(0) if match else "\n"
 
 
 def _span(text: SourceText, op: _Op) -> Tuple[int, int, int, int]:

@@ -44,6 +44,9 @@ _IMPORT_HEAD = re.compile(r"from[ \t]+[\w.]+[ \t]+import[ \t]+")  # as written, 
 _BLACK_ITEM = re.compile(r"[ \t]+\w+,")  # a name and its comma, alone on a line of a bracketed import
 _ALIASES = re.compile(r"(\w+)(\W*)")  # a name of ``_NAMES_ALONE`` and its comma (or the line's end)
 _NAMES_ALONE = re.compile(r"\w+(?:[ \t]*,[ \t]*\w+)*[ \t]*")  # ``a, b``: an import's names, nothing else
+# one string literal, as libcst's docstring (a ``SimpleString``): not two written side by side
+_ONE_STRING = re.compile(r"""[rRbBuU]{0,2}(?:"{3}(?:[^"\\]|\\[\s\S]|"(?!""))*"{3}|'{3}(?:[^'\\]|\\[\s\S]|'(?!''))*'{3}"""
+                         r"""|"(?:[^"\\\r\n]|\\[\s\S])*"|'(?:[^'\\\r\n]|\\[\s\S])*')""")
 _HANGING = re.compile(r"\s*\([ \t]*(?:#[^\r\n]*)?\r?\n?")  # the bracket ends its line (comments aside)
 CALL_BRACKET = re.compile(r"[ \t]*\(")  # the call's bracket right after its callee
 
@@ -448,7 +451,7 @@ def _each(text: SourceText, finding: Finding, line_length: int, path: Optional[s
     if swap is None and not plain:
         return None
     line, column, _, end_column = rename.span
-    change = _import_change(text, swap, line, path) if swap is not None else ([], False, False)
+    change = _import_change(text, swap, line, path, _module_added(finding)) if swap is not None else ([], False, False)
     if change is None:
         return None
     imports, removed, whole = change
@@ -535,10 +538,11 @@ def _unbracketed(written: List[str], old: str) -> str:
 def _swap(text: SourceText, finding: Finding, rename: Rename) -> Optional[_Swap]:
     fix = finding.fix
     assert fix is not None
-    if len(fix.add_imports) > 1 or any(len(added) != 2 for added in fix.add_imports) or len(fix.remove_imports) != 1:
+    named = () if _module_added(finding) else fix.add_imports  # ``import torch``: ``_added_import``'s
+    if len(named) > 1 or any(len(added) != 2 for added in named) or len(fix.remove_imports) != 1:
         return None
     gone, old, asname = fix.remove_imports[0]
-    module, new = fix.add_imports[0] if fix.add_imports else (gone, None)  # ``torch.optim.AdamW``: no import added
+    module, new = named[0] if named else (gone, None)  # ``torch.optim.AdamW``: no name imported
     if gone != module or asname is not None or new not in (None, rename.text) or old is None or "__all__" in text.source \
             or text.lines[rename.span[0] - 1][rename.span[1]:rename.span[3]] != old:
         return None
@@ -547,8 +551,8 @@ def _swap(text: SourceText, finding: Finding, rename: Rename) -> Optional[_Swap]
         node for node in imports if getattr(node, "module", None) == module or any(a.name in (module, old, new) for a in node.names)]
     statement = found[0] if len(found) == 1 else None  # only the old name's when none is added
     if statement is None or statement not in text.tree.body or getattr(statement, "module", None) != module \
-            or statement.level or new is not None and not _in_leading_imports(text.tree, statement):  # type: ignore[attr-defined]
-        return None  # a name is added to an import among the leading ones only (``_in_leading_imports``)
+            or statement.level or new is not None and statement not in _leading_imports(text):  # type: ignore[attr-defined]
+        return None  # a name is added to an import among the leading ones only (``_leading_imports``)
     aliases = statement.names
     names = [a.name for a in aliases]
     if any(a.asname is not None for a in aliases) or len(set(names)) < len(names) or text.rebound(old):
@@ -565,7 +569,7 @@ def _swap(text: SourceText, finding: Finding, rename: Rename) -> Optional[_Swap]
             or [_BLACK_ITEM.fullmatch(line) and line.strip()[:-1] for line in written[1:-1]] != names \
             or len({line[:len(line) - len(line.lstrip())] for line in written[1:-1]}) != 1:
         return None
-    if new is None and len(aliases) == 1 and not _code(text.lines[statement.lineno - 2] if statement.lineno > 1 else ""):
+    if new is None and len(aliases) == 1 and statement.lineno > 1 and not _code(text.lines[statement.lineno - 2]):
         return None  # removed, the statement goes with the blank and comment lines above it (libcst's)
     return _Swap(statement.lineno, statement.end_lineno, module, old, new)
 
@@ -576,36 +580,114 @@ def _code(line: str) -> bool:
     return bool(stripped) and not stripped.startswith("#")
 
 
-def _import_change(text: SourceText, swap: _Swap, line: int, path: Optional[str]
-                   ) -> Optional[Tuple[List[Replacement], bool, bool]]:
-    """The import lines a fix of the call on ``line`` changes, whether it removes the old name's
-    import (the call was its last use; a package's ``__init__`` keeps its imports, its API), and
-    whether the fixer then rewrites the whole module (the call among the module's first
-    statements: it reports the module's changed lines). None where libcst's scopes decide: the
-    old name still written in a string."""
-    if text.names()[swap.old] > 1 or _package_init(path):
-        return swap.changes(text, keep=True), False, False
-    if _written_elsewhere(text, swap):
+def _import_change(text: SourceText, swap: Optional[_Swap], line: int, path: Optional[str],
+                   module: Optional[str] = None) -> Optional[Tuple[List[Replacement], bool, bool]]:
+    """The import lines a fix of the call on ``line`` changes (``swap``: the old name's import;
+    ``module``: one it imports, ``import torch``), whether it removes the old name's import (the
+    call was its last use; a package's ``__init__`` keeps its imports, its API), and whether the
+    fixer then rewrites the whole module (the call among the module's first statements: it
+    reports the module's changed lines). None where libcst's scopes decide (the old name still
+    written in a string), or the text cannot place the new import."""
+    added = [] if module is None else [_added_import(text, module)]
+    if None in added:
         return None
-    return swap.changes(text, keep=False), True, line <= _head_end(text.tree)  # type: ignore[arg-type]
+    if swap is None:
+        changes, removed = [], False
+    elif text.names()[swap.old] > 1 or _package_init(path):
+        changes, removed = swap.changes(text, keep=True), False
+    elif _written_elsewhere(text, swap):
+        return None
+    else:
+        changes, removed = swap.changes(text, keep=False), True
+    if added:  # the fixer's head, changed by its import visitors, against the head as written
+        head = text.source[:text.starts[_head_end(text.tree)]]
+        changes = replacements(head, apply_replacements(head, [*changes, *added]))  # type: ignore[list-item]
+    return changes, removed, removed and line <= _head_end(text.tree)  # type: ignore[operator]
 
 
-def removed_import(text: SourceText, finding: Finding, path: Optional[str] = None
-                   ) -> Optional[Tuple[List[Replacement], bool]]:
-    """The change of the old name's import line for a fix that only removes that import, besides
-    its edits inside the call (``textcall``): ``transformers.AdamW`` → ``torch.optim.AdamW`` where
-    ``torch`` is imported; and whether the fixer rewrites the whole module for it (the call among
-    the module's first statements, with the import: it then reports the module's changed lines).
-    None where the text cannot say what libcst does: the name imported otherwise or assigned
-    again (``_swap``), or still written in a string."""
+def import_changes(text: SourceText, finding: Finding, path: Optional[str] = None
+                   ) -> Optional[Tuple[List[Replacement], bool, bool]]:
+    """``_import_change`` for a fix whose edits are inside the call (``textcall``): the old name's
+    import removed (``transformers.AdamW`` → ``torch.optim.AdamW``) where the call was its last
+    use, ``import torch`` added where it is not imported. None where the text cannot say what
+    libcst does: another import added, the name imported otherwise or assigned again
+    (``_swap``), or still written in a string."""
     fix = finding.fix
     assert fix is not None
-    swap = next((found for edit in fix.edits if edit.kind == "replace" and token_edit(text, edit)
-                 for found in [_swap(text, finding, Rename(edit.span, edit.text))] if found is not None), None)
-    if swap is None or swap.new is not None:
+    module = _module_added(finding)
+    if fix.add_imports and module is None:
         return None
-    change = _import_change(text, swap, finding.span[0], path)
-    return None if change is None else (change[0], change[2])
+    swap = None
+    if fix.remove_imports:
+        swap = next((found for edit in fix.edits if edit.kind == "replace" and token_edit(text, edit)
+                     for found in [_swap(text, finding, Rename(edit.span, edit.text))] if found is not None), None)
+        if swap is None or swap.new is not None:
+            return None
+    return _import_change(text, swap, finding.span[0], path, module)
+
+
+def _module_added(finding: Finding) -> Optional[str]:
+    """The module a fix imports as a whole, when that is the one import it adds (``import
+    torch``, for ``torch.optim.AdamW`` where the name ``AdamW`` is taken)."""
+    added = finding.fix.add_imports if finding.fix is not None else ()
+    return added[0][0] if len(added) == 1 and len(added[0]) == 2 and added[0][1] is None else None
+
+
+def _added_import(text: SourceText, module: str) -> Optional[Replacement]:
+    """``import module`` placed as AddImportsVisitor places it: after the module's leading imports
+    (those before any statement but a docstring, each alone on its line), with a blank line before
+    the statement that follows unless its first line above is one. None where the text cannot say
+    as libcst would: no such import or nothing after them, a docstring written in parts, or
+    ``import module`` written already anywhere (AddImportsVisitor looks at the leading imports only)."""
+    if any(isinstance(node, ast.Import) and any(module in (a.name, a.asname) or a.name.startswith(module + ".")
+                                                for a in node.names) for node in ast.walk(text.tree)):
+        return None
+    leading, body = _leading_imports(text), text.tree.body
+    following = body.index(leading[-1]) + 1 if leading else len(body)
+    if following == len(body):
+        return None
+    end = leading[-1].end_lineno
+    between = text.lines[end:_first_line(body[following]) - 1]  # type: ignore[misc]
+    if any(_code(line) for line in between):
+        return None
+    newline = newline_of(text.source)
+    blank = not between or between[0].strip().startswith("#")  # libcst's ``_insert_empty_line``
+    return text.starts[end], 0, f"import {module}{newline}{newline if blank else ''}"  # type: ignore[index]
+
+
+def _leading_imports(text: SourceText) -> List[ast.stmt]:
+    """The module's leading imports as libcst's import visitors see them
+    (``_GatherTopImportsBeforeStatements``): the imports before any other statement, each alone
+    on its line, after a docstring (a string written in one part, libcst's ``SimpleString``).
+    None where the first statement is ``__strict__ = …`` (libcst skips it too) or a docstring
+    written in parts or in brackets (libcst reads no docstring there): the text does not follow
+    libcst so far."""
+    lines = _statement_lines(text.tree)
+    first = 0
+    if lines and len(lines[0]) == 1 and isinstance(lines[0][0], ast.Expr) \
+            and isinstance(lines[0][0].value, ast.Constant) and isinstance(lines[0][0].value.value, (str, bytes)):
+        value = lines[0][0].value
+        begin = text.offset(value.lineno, text.column(value.lineno, value.col_offset))
+        end = text.offset(value.end_lineno, text.column(value.end_lineno, value.end_col_offset))  # type: ignore[arg-type]
+        if (lines[0][0].lineno, lines[0][0].col_offset) != (value.lineno, value.col_offset) \
+                or not _ONE_STRING.fullmatch(text.source, begin, end):
+            return []
+        first = 1
+    elif lines and isinstance(lines[0][0], ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__strict__" for t in lines[0][0].targets):
+        return []
+    leading = []
+    for line in lines[first:]:
+        if len(line) != 1 or not isinstance(line[0], (ast.Import, ast.ImportFrom)):
+            break
+        leading.append(line[0])
+    return leading
+
+
+def newline_of(source: str) -> str:
+    """The module's newline as libcst detects it: the first one written."""
+    match = re.search(r"\r\n?|\n", source)
+    return match.group(0) if match else "\n"
 
 
 def _written_elsewhere(text: SourceText, swap: _Swap) -> bool:
@@ -617,25 +699,21 @@ def _written_elsewhere(text: SourceText, swap: _Swap) -> bool:
                for node in text.typed())
 
 
-def _in_leading_imports(tree: ast.Module, statement: ast.stmt) -> bool:
-    """Whether only imports (and a docstring) come before ``statement``: libcst's import visitor
-    joins a new name to an import there, and places it at the top for one further down."""
-    before = tree.body[:tree.body.index(statement)]
-    if before and isinstance(before[0], ast.Expr) and isinstance(before[0].value, ast.Constant) \
-            and isinstance(before[0].value.value, str):
-        before = before[1:]
-    return all(isinstance(node, (ast.Import, ast.ImportFrom)) for node in before)
+def _statement_lines(tree: ast.Module) -> List[List[ast.stmt]]:
+    """The module's statements as libcst counts them: those sharing a line (after a semicolon) are one."""
+    lines: List[List[ast.stmt]] = []
+    for node in tree.body:
+        if lines and node.lineno == lines[-1][-1].end_lineno:
+            lines[-1].append(node)
+        else:
+            lines.append([node])
+    return lines
 
 
 def _head_end(tree: ast.Module) -> int:
     """The last line of ``fix._Singles._head``: the statement after the last top-level import,
     counted as libcst counts statements (``a = 1; import b`` is one line, an import line)."""
-    lines: List[List[ast.stmt]] = []
-    for node in tree.body:
-        if lines and node.lineno == lines[-1][-1].end_lineno:
-            lines[-1].append(node)  # after a semicolon
-        else:
-            lines.append([node])
+    lines = _statement_lines(tree)
     last = max((i for i, line in enumerate(lines) if any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in line)),
                default=-1)
     head = lines[:max(last + 2, min(2, len(lines)))]
@@ -661,8 +739,8 @@ def _renamed(source: str, findings: Sequence[Finding], line_length: int, path: O
     """``source`` with every finding's fix applied, when each is a rename the libcst fixer would
     write as it is (with the import of the old name changed, for renames of one imported name:
     ``_Swap``); else None. ``path``: a package's ``__init__.py`` keeps its imports."""
-    if _chain_risk(source) or "\f" in source:
-        return None
+    if _chain_risk(source) or "\f" in source or any(_module_added(f) for f in findings):
+        return None  # ``import torch`` placed: each finding's own fix has it (``_added_import``), not this
     text = SourceText(source)
     renames, swaps = [], set()
     for finding in findings:
@@ -794,5 +872,6 @@ def apply_replacements(source: str, replacements: Sequence[Replacement]) -> str:
 __all__ = ("FixError", "FixResult", "Replacement", "apply_replacements", "fix_each", "fix_source", "needs_layout",
            "replacements",
            # the text's reading and layout rules that ``textcall`` shares
-           "CALL_BRACKET", "Rename", "SourceText", "continuation_moves", "fits", "removed_import", "statement_changes",
+           "CALL_BRACKET", "Rename", "SourceText", "continuation_moves", "fits", "import_changes", "newline_of",
+           "statement_changes",
            "token_edit", "was_too_long")

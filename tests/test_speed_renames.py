@@ -249,6 +249,55 @@ CRAFTED = [
     "import torch\nfrom transformers import (\n    AdamW,\n    AdamW,\n)\nx = 1\nopt = AdamW(p, lr=1e-3)\n",
     "from torch.optim import SGD, Adam\ntry:\n    pass\nexcept ImportError:\n    Adam = None\n"
     "opt = Adam(p, weight_decay=1e-4)\nopt2 = Adam(q, weight_decay=1e-4)\n",
+    # ``import torch`` added where the fix spells torch.optim.AdamW (issue 20: trankit); the
+    # leading imports end where any other statement starts
+    "from transformers import AdamW\nopt = AdamW(p, lr=1e-3)\n",
+    "from transformers import AdamW, get_scheduler\n\n\ndef f(p):\n    return AdamW(p, lr=1e-3)\n",
+    '"""Doc."""\nfrom transformers import AdamW, get_scheduler\nimport os\n# a comment\ndef f(p):\n    return AdamW(p, lr=1e-3)\n',
+    '"a" "b"\nfrom transformers import AdamW, get_scheduler\n\n\ndef f(p):\n    return AdamW(p, lr=1e-3)\n',
+    '("doc")\nfrom transformers import AdamW, get_scheduler\n\n\ndef f(p):\n    return AdamW(p, lr=1e-3)\n',
+    "import os\nfrom transformers import AdamW, get_scheduler\n# c\nx = 1\n\n\ndef f(p):\n    return AdamW(p, lr=1e-3)\n",
+    "import os\nfrom transformers import AdamW, get_scheduler\n\n# c\nx = 1\n\n\ndef f(p):\n    return AdamW(p, lr=1e-3)\n",
+    "import os\nfrom transformers import AdamW, get_scheduler\nclass T:\n    def f(self, p):\n        return AdamW(p, lr=1e-3)\n",
+    "import os\nfrom transformers import AdamW, get_scheduler\nx = 1\nimport torch.nn\n\n\ndef f(p):\n    return AdamW(p, lr=1e-3)\n",
+    "import os; import sys\nfrom transformers import AdamW, get_scheduler\n\n\ndef f(p):\n    return AdamW(p, lr=1e-3)\n",
+    "from __future__ import annotations\nfrom transformers import AdamW\nimport os\n\n\n@dec\ndef f(p):\n    return AdamW(p, lr=1e-3)\n",
+    "import os\nfrom transformers import get_scheduler\nx = 1\nfrom transformers import AdamW\n\n\ndef f(p):\n    return AdamW(p, lr=1e-3)\n",
+    "import os\nfrom transformers import AdamW\nif os.name:\n    pass\n\n\ndef f(p):\n    return AdamW(p, lr=1e-3)\n",
+    "from torch.optim import Adam, SGD\nAdamW = 1\n\n\ndef f(p):\n    return Adam(p, weight_decay=1e-4)\n",
+    "import os\nfrom torch.optim import Adam\nAdamW = 1\nopt = Adam(p, weight_decay=1e-4)\n",
+    "import os\nfrom torch.optim import Adam\nAdamW = 1\nopt = Adam(p, weight_decay=1e-4)\nopt2 = Adam(q, weight_decay=1e-4)\n",
+    "#!/usr/bin/env python\n# header\nimport os\nfrom transformers import AdamW\n\nx = 1\nopt = AdamW(p, lr=1e-3)\n",
+    # a line the fix takes past the line length: broken as black would (trankit, chgnet)
+    "import torch\nfrom transformers import AdamW\n\n\nclass Trainer:\n    def build(self, parameters_of_the_model):\n"
+    "        self.optimizer = AdamW(params=parameters_of_the_model, lr=0.001)\n",
+    "from transformers import AdamW\n\n\nclass Trainer:\n    def build(self, parameters_of_the_model):\n"
+    "        self.optimizer = AdamW(params=parameters_of_the_model, lr=0.001)\n",
+    "import torch\n\n\nclass T:\n    def f(self, model, learning_rate, weight_decay):\n        self.optimizer = torch.optim.RAdam(\n"
+    "            model.parameters(), learning_rate, weight_decay=weight_decay\n        )\n",
+    "import torch\n\n\nclass T:\n    def f(self, model, learning_rate, weight_decay):\n        self.optimizer = torch.optim.RAdam(  # c\n"
+    "            model.parameters(), learning_rate, weight_decay=weight_decay  # d\n        )  # e\n",
+    "import torch\n\n\nclass T:\n    def f(self, model, lr, wd):\n        self.optimizer = torch.optim.RAdam(model.parameters(), lr, weight_decay=wd,)\n",
+    "import torch\nx = torch.optim.RAdam(model.parameters(), lr=learning_rate, weight_decay=weight_decay)  # note\n",
+    "import torch\n\n\ndef f(model, lr, wd):\n    return torch.optim.RAdam(model.parameters(), lr=lr, weight_decay=wd, betas=(0.9, 0.999))\n",
+    "import torch\n\n\ndef f(model, lr, wd):\n    x = [torch.optim.RAdam(model.params(), lr=lr, weight_decay=wd, betas=(0.9, 0.999))]\n",
+    "import torch\n\n\ndef f(model, lr, wd):\n    x = (torch.optim.RAdam(model.params(), lr=lr, weight_decay=wd, betas=(0.9, 0.999)))\n",
+    "import torch\n\n\ndef f(model, lr, wd):\n    torch.optim.RAdam(model.parameters(), lr=lr, weight_decay=wd, betas=(0.9, 0.9999))\n",
+    "import torch\n\n\ndef f(model, lr, wd):\n    y = 1; x = torch.optim.RAdam(model.params(), lr=lr, weight_decay=wd, b=(0.9, 0.9))\n",
+    "import torch\n\n\nclass T:\n\tdef f(self, model, lr, wd):\n\t\tself.optimizer = torch.optim.RAdam(model.parameters(), lr, weight_decay=wd, eps=1e-8)\n",
+    "import torch\n\n\ndef f(model, lr, wd):\n    x: object = torch.optim.RAdam(model.parameters(), lr=lr, weight_decay=wd, betas=(0.9, 0.99))\n",
+    "import torch\n\n\ndef f(model, lr, wd):\n    x = torch.optim.RAdam(model.parameters(),\n                          lr=lr, weight_decay=wd, betas=(0.9, 0.99), eps=1e-8)\n",
+    "import torch\n\n\ndef f(model, lr, wd):\n    x = torch.optim.RAdam (model.parameters(), lr=lr, weight_decay=wd, betas=(0.9, 0.99))\n",
+    "import torch\n\n\ndef f(model, lr, wd):\n    x = torch.optim.RAdam(\n        model.parameters(), lr=lr, weight_decay=wd, betas=(0.9, 0.99), eps=1e-8, foo=1,\n    )\n",
+    "import torch\n\n\ndef f(model, lr, wd):\n    x = torch.optim.RAdam(*groups, lr=lr, weight_decay=wd, betas=(0.9, 0.99), eps=1e-8, **kw)\n",
+    "import torch\n\n\ndef f(model, lr, wd):\n    x = torch.optim.RAdam(model.parameters(), lr = lr, weight_decay = wd, betas=(0.9, 0.99))\n",
+    "import torch\n\n\ndef f(model, lr, wd):\n    x = torch.optim.RAdam(model.parameters(), lr=lr, weight_decay=wd, betas=(0.9, 0.999), eps=1e-08, foo=b)\n",
+    "import torch\n\n\ndef f(model, lr, wd):\n    x = torch.optim.RAdam(model.parameters(), lr=lr, weight_decay=wd, b=(0.9,\n 0.99))\n",
+    # found by fuzzing: for libcst, a string in parts is no docstring and a line of two imports
+    # ends the leading ones; a name is added to an import among them only
+    '"a" "b"\nfrom torch.optim import (\n    SGD,\n    Adam,\n    AdamW,\n)\nopt = Adam(p, weight_decay=1e-4)\n',
+    "import os; import sys\nfrom torch.optim import SGD, Adam\nopt = Adam(p, weight_decay=1e-4)\n",
+    "b'doc'\nfrom torch.optim import SGD, Adam\nopt = Adam(p, weight_decay=1e-4)\n",
 ]
 
 
@@ -403,10 +452,13 @@ def test_an_import_the_fix_only_removes_changes_on_the_text():
     assert not finding.fix.add_imports and finding.fix.edits[0].text == "torch.optim.AdamW"
     assert textfix._each(textfix.SourceText(alone), finding, 88) is not None
     assert "from torch.optim" not in textfix._renamed(alone, [finding], 88)
-    for above in ("import torch\n\nfrom torch", "# optimizers\nfrom", "from torch.optim import Adam\nimport torch\nAdamW"):
+    for above in ("import torch\n\nfrom torch", "# optimizers\nfrom"):
         source = _crafted(above)  # libcst's: the lines above the statement go with it
         [finding] = analyze_source(source)
         assert textfix._each(textfix.SourceText(source), finding, 88) is None, source
+    source = _crafted("from torch.optim import Adam\nimport torch\nAdamW")  # on the first line: none above
+    [finding] = analyze_source(source)
+    assert textfix._each(textfix.SourceText(source), finding, 88) == fix.fix_each_cst(source, [finding])[finding.span]
 
 
 def test_transformers_adamw_with_its_import_removed_changes_on_the_text():
@@ -421,7 +473,7 @@ def test_transformers_adamw_with_its_import_removed_changes_on_the_text():
         source = _crafted(written)  # another import of the module; code above the import
         [finding] = analyze_source(source)
         assert textcall.each(textfix.SourceText(source), finding, 88) is not None, source
-    source = _crafted("from transformers import AdamW\nopt = AdamW(p, lr=1e-3)\n")
+    source = _crafted("import torch\nfrom transformers import AdamW\nopt = AdamW(p, lr=1e-3)\n")
     [finding] = analyze_source(source)
     assert textfix.fix_each(source, [finding]) == {finding.span: [(13, 55, "opt = torch.optim.AdamW(p, lr=1e-3, eps=1e-6, weight_decay=0.0)\n")]}
 
@@ -474,3 +526,52 @@ def test_a_fix_that_only_advises_changes_nothing_on_the_text_as_in_libcst():
     advice = finding.with_fix(Fix("Adam is public: offer AdamW beside it", (), applicability=DISPLAY_ONLY))
     assert textfix._each(textfix.SourceText(source), advice, 88) == []
     assert textfix.fix_each(source, [advice]) == fix.fix_each_cst(source, [advice]) == {advice.span: []}
+
+
+def test_an_import_of_torch_added_changes_on_the_text():
+    # issue 20 (trankit): ``import torch`` goes after the leading imports, as AddImportsVisitor
+    # places it, with a blank line before the code that follows unless one is there
+    def starting(start):
+        [source] = [c for c in CRAFTED if c.startswith(start)]
+        return source
+
+    for start in ("from transformers import AdamW, get_scheduler\n\n\n", '"""Doc."""\nfrom transformers',
+                  "import os\nfrom transformers import AdamW, get_scheduler\n# c\nx = 1",
+                  "import os\nfrom transformers import AdamW, get_scheduler\n\n# c\nx = 1",
+                  "import os\nfrom transformers import AdamW, get_scheduler\nclass T:",
+                  "from __future__ import annotations\nfrom transformers", "from torch.optim import Adam, SGD\nAdamW = 1\n"):
+        source = starting(start)
+        [finding] = analyze_source(source)
+        assert finding.fix.add_imports == (("torch", None),), source
+        assert textfix._each(textfix.SourceText(source), finding, 88) is not None, source
+        assert textfix.fix_each(source, [finding]) == fix.fix_each_cst(source, [finding]), source
+    source = starting("import os\nfrom transformers import AdamW, get_scheduler\n# c\nx = 1")
+    [finding] = analyze_source(source)
+    fixed = textfix.apply_replacements(source, textfix.fix_each(source, [finding])[finding.span])
+    assert fixed.startswith("import os\nfrom transformers import get_scheduler\nimport torch\n\n# c\nx = 1\n")
+    for start in ('"a" "b"\nfrom transformers', '("doc")\nfrom', "import os; import sys\nfrom transformers"):
+        source = starting(start)  # no docstring for libcst, or no leading import: libcst's
+        [finding] = analyze_source(source)
+        assert textfix._each(textfix.SourceText(source), finding, 88) is None, source
+
+
+def test_a_line_the_fix_takes_past_the_line_length_is_broken_on_the_text():
+    # issue 20 (chgnet, trankit): the fixer breaks the statement as black would
+    one_line = _crafted("Trainer:\n    def build(self, parameters_of_the_model):\n", "import torch\nfrom transformers")
+    over_lines = _crafted("learning_rate, weight_decay=weight_decay\n        )\n")
+    for source, broken in ((one_line, "torch.optim.AdamW(\n            params=parameters_of_the_model, lr=0.001, eps=1e-6, "
+                                      "weight_decay=0.0\n        )\n"),
+                           (over_lines, "RAdam(\n            model.parameters(),\n            learning_rate,\n"
+                                        "            weight_decay=weight_decay,\n            decoupled_weight_decay=True,\n"
+                                        "        )\n")):
+        [finding] = analyze_source(source)
+        text = textfix.SourceText(source)
+        assert textcall.each(text, finding, 88) is not None, source
+        fixed = textfix.fix_each(source, [finding])
+        assert fixed == fix.fix_each_cst(source, [finding]), source
+        assert broken in textfix.apply_replacements(source, fixed[finding.span])
+    for written in ("x = [torch.optim.RAdam(", "x = (torch.optim.RAdam(", "y = 1; x = torch.optim.RAdam("):
+        source = _crafted(written)
+        [finding] = analyze_source(source)
+        assert max(map(len, source.splitlines())) <= 88  # and past it with the fix
+        assert textcall.each(textfix.SourceText(source), finding, 88) is None, source  # not split: libcst's
