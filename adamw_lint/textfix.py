@@ -40,7 +40,7 @@ Replacement = Tuple[int, int, str]  # 0-based character offset into the source, 
 # a dotted name (True, Adam, torch.optim.Adam) or a plain string literal: what libcst writes back as given
 _TOKEN = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*|\"[^\"\\\r\n]*\"|'[^'\\\r\n]*'", re.ASCII)
 _NAME_CHAR = re.compile(r"[\w.]")
-_IMPORT_HEAD = re.compile(r"from[ \t]+[\w.]+[ \t]+import[ \t]+")  # as written, up to the names
+_IMPORT_HEAD = re.compile(r"[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+")  # as written (a block's, indented), up to the names
 _BLACK_ITEM = re.compile(r"[ \t]+\w+,")  # a name and its comma, alone on a line of a bracketed import
 _ALIASES = re.compile(r"(\w+)(\W*)")  # a name of ``_NAMES_ALONE`` and its comma (or the line's end)
 _NAMES_ALONE = re.compile(r"\w+(?:[ \t]*,[ \t]*\w+)*[ \t]*")  # ``a, b``: an import's names, nothing else
@@ -474,18 +474,21 @@ class _Swap(Record):
     import visitors put a new name first in the module's import (``AddImportsVisitor``: ``new,
     old``; none when it is there already), and then take the old one out if unused, with its own
     comma, or with the comma before it when it was last (``RemoveImportsVisitor``), or the whole
-    statement when it was alone and no blank or comment line is above it. Only for one top-level
-    import (``_swap``): where a name is added, the module's only import, among the leading
-    imports, and no other import of either name; where none is, the old name's only import.
-    It is written ``from module import a, b`` on one line (names alone: no comment or backslash),
-    or as black writes it in brackets, a name and its comma on each line (then only where no
-    name is added); no name twice, no alias (``as``), the old one not assigned elsewhere."""
+    statement when it was alone and no blank or comment line is above it. Only for one import
+    (``_swap``): where a name is added, the module's only import, among the leading imports, and
+    no other import of either name; where none is, the old name's only import, at the top level
+    or (``local``) a block's own that keeps another name. It is written ``from module import a,
+    b`` on one line (names alone: no comment or backslash), or at the top level as black writes
+    it in brackets, a name and its comma on each line (then only where no name is added); no
+    name twice, no alias (``as``), the old one not assigned elsewhere."""
 
     line: int  # the import's first line
     end: int  # its last line
     module: str
     old: str
     new: Optional[str]  # None: the fix adds no import (``torch.optim.AdamW`` where ``torch`` is)
+    local: bool = False  # a function's (a block's) own import: the fixer joins a new name to it last
+    # (``AdamWCodemod._join_import``) and takes the old one out of it alone (``fix._Singles._inside``)
 
     def changes(self, text: SourceText, keep: bool) -> List[Replacement]:
         """The lines of the import that change, as the fixer reports them."""
@@ -505,7 +508,11 @@ class _Swap(Record):
             line[len(head):len(line) - len(ending)])]
         trailing, aliases[-1][1] = aliases[-1][1], None  # the statement's, after its last name
         if self.new is not None and self.new not in (name for name, _ in aliases):
-            aliases.insert(0, [self.new, None])
+            if self.local:  # joined to a block's own import, last (``formatting.append_arg``)
+                aliases[-1][1] = aliases[-2][1] if len(aliases) > 1 else ", "
+                aliases.append([self.new, None])
+            else:
+                aliases.insert(0, [self.new, None])
         if not keep:
             index = [name for name, _ in aliases].index(self.old)
             _, comma = aliases.pop(index)
@@ -538,8 +545,9 @@ def _unbracketed(written: List[str], old: str) -> str:
 def _swap(text: SourceText, finding: Finding, rename: Rename) -> Optional[_Swap]:
     fix = finding.fix
     assert fix is not None
-    named = () if _module_added(finding) else fix.add_imports  # ``import torch``: ``_added_import``'s
-    if len(named) > 1 or any(len(added) != 2 for added in named) or len(fix.remove_imports) != 1:
+    named = () if _module_added(finding) else tuple(added[:2] for added in fix.add_imports)  # ``import torch``: ``_added_import``'s
+    where = fix.add_imports[0][2] if named and len(fix.add_imports[0]) == 3 else None  # next to a block's own import
+    if len(named) > 1 or len(fix.remove_imports) != 1:
         return None
     gone, old, asname = fix.remove_imports[0]
     module, new = named[0] if named else (gone, None)  # ``torch.optim.AdamW``: no name imported
@@ -550,9 +558,12 @@ def _swap(text: SourceText, finding: Finding, rename: Rename) -> Optional[_Swap]
     found = [node for node in imports if any(old in (a.name, a.asname) for a in node.names)] if new is None else [
         node for node in imports if getattr(node, "module", None) == module or any(a.name in (module, old, new) for a in node.names)]
     statement = found[0] if len(found) == 1 else None  # only the old name's when none is added
-    if statement is None or statement not in text.tree.body or getattr(statement, "module", None) != module \
-            or statement.level or new is not None and statement not in _leading_imports(text):  # type: ignore[attr-defined]
-        return None  # a name is added to an import among the leading ones only (``_leading_imports``)
+    local = statement is not None and statement not in text.tree.body
+    if statement is None or getattr(statement, "module", None) != module or statement.level \
+            or (where is not None) != (local and new is not None) or local and where is not None \
+            and (statement.lineno, text.column(statement.lineno, statement.col_offset)) != tuple(where) \
+            or new is not None and not local and statement not in _leading_imports(text):  # type: ignore[attr-defined]
+        return None  # a name is added next to a block's own import, or to one among the leading ones (``_leading_imports``)
     aliases = statement.names
     names = [a.name for a in aliases]
     if any(a.asname is not None for a in aliases) or len(set(names)) < len(names) or text.rebound(old):
@@ -561,6 +572,8 @@ def _swap(text: SourceText, finding: Finding, rename: Rename) -> Optional[_Swap]
     head = _IMPORT_HEAD.match(written[0])
     if head is None:
         return None
+    if local and (len(written) > 1 or new is None and len(aliases) == 1):
+        return None  # the fixer takes a name out of a block's own import that keeps another, on one line here
     if len(written) == 1:
         listed = written[0][head.end():]
         if not _NAMES_ALONE.fullmatch(listed) or [name for name, _ in _ALIASES.findall(listed)] != names:
@@ -571,7 +584,7 @@ def _swap(text: SourceText, finding: Finding, rename: Rename) -> Optional[_Swap]
         return None
     if new is None and len(aliases) == 1 and statement.lineno > 1 and not _code(text.lines[statement.lineno - 2]):
         return None  # removed, the statement goes with the blank and comment lines above it (libcst's)
-    return _Swap(statement.lineno, statement.end_lineno, module, old, new)
+    return _Swap(statement.lineno, statement.end_lineno, module, old, new, local)
 
 
 def _code(line: str) -> bool:
@@ -583,11 +596,13 @@ def _code(line: str) -> bool:
 def _import_change(text: SourceText, swap: Optional[_Swap], line: int, path: Optional[str],
                    module: Optional[str] = None) -> Optional[Tuple[List[Replacement], bool, bool]]:
     """The import lines a fix of the call on ``line`` changes (``swap``: the old name's import;
-    ``module``: one it imports, ``import torch``), whether it removes the old name's import (the
-    call was its last use; a package's ``__init__`` keeps its imports, its API), and whether the
-    fixer then rewrites the whole module (the call among the module's first statements: it
-    reports the module's changed lines). None where libcst's scopes decide (the old name still
-    written in a string), or the text cannot place the new import."""
+    ``module``: one it imports, ``import torch``); whether the fixer reports the changed lines of
+    the statements (it removes the old name's import: the call was its last use, and a package's
+    ``__init__`` keeps its imports, its API; or it joins a name to a block's own import); and
+    whether it then rewrites the whole module (a top-level import removed for a call among the
+    module's first statements: it reports the module's changed lines). None where libcst's
+    scopes decide (the old name still written in a string), or the text cannot place the new
+    import."""
     added = [] if module is None else [_added_import(text, module)]
     if None in added:
         return None
@@ -595,14 +610,16 @@ def _import_change(text: SourceText, swap: Optional[_Swap], line: int, path: Opt
         changes, removed = [], False
     elif text.names()[swap.old] > 1 or _package_init(path):
         changes, removed = swap.changes(text, keep=True), False
-    elif _written_elsewhere(text, swap):
-        return None
+    elif _written_elsewhere(text, swap) if not swap.local else \
+            len(re.findall(rf"\b{swap.old}\b", text.source)) != text.names()[swap.old] + 1:
+        return None  # a block's own import: the name written anywhere else (``fix._Singles._inside``)
     else:
         changes, removed = swap.changes(text, keep=False), True
     if added:  # the fixer's head, changed by its import visitors, against the head as written
         head = text.source[:text.starts[_head_end(text.tree)]]
         changes = replacements(head, apply_replacements(head, [*changes, *added]))  # type: ignore[list-item]
-    return changes, removed, removed and line <= _head_end(text.tree)  # type: ignore[operator]
+    whole = removed and not swap.local and line <= _head_end(text.tree)  # type: ignore[union-attr,operator]
+    return changes, removed or swap is not None and swap.local and swap.new is not None, whole
 
 
 def import_changes(text: SourceText, finding: Finding, path: Optional[str] = None
@@ -770,7 +787,8 @@ def _renamed(source: str, findings: Sequence[Finding], line_length: int, path: O
         lines[number - 1] = new
     if swaps:
         swap: _Swap = swaps.pop()  # type: ignore[assignment]
-        if _written_elsewhere(text, swap) or swap.line in {r.span[0] for r in chosen} or text.stores()[swap.old]:
+        if swap.local or _written_elsewhere(text, swap) or swap.line in {r.span[0] for r in chosen} \
+                or text.stores()[swap.old]:
             return None  # bound again: whether the import is used once the calls are renamed, libcst's scopes say
         renamed = sum(text.lines[r.span[0] - 1][r.span[1]:r.span[3]] == swap.old for r in chosen)
         keep = renamed < text.names()[swap.old] or _package_init(path)

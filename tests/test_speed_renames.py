@@ -298,6 +298,38 @@ CRAFTED = [
     '"a" "b"\nfrom torch.optim import (\n    SGD,\n    Adam,\n    AdamW,\n)\nopt = Adam(p, weight_decay=1e-4)\n',
     "import os; import sys\nfrom torch.optim import SGD, Adam\nopt = Adam(p, weight_decay=1e-4)\n",
     "b'doc'\nfrom torch.optim import SGD, Adam\nopt = Adam(p, weight_decay=1e-4)\n",
+    # a block's own import that keeps another name, the old one taken out (supar)
+    "import torch\n\n\ndef f(p):\n    from transformers import AdamW, get_scheduler\n    return AdamW(p, lr=1e-3)\n",
+    "import torch\n\n\ndef f(p):\n    from transformers import get_scheduler, AdamW\n    x = 1\n    return AdamW(p, lr=1e-3)\n",
+    "import torch\n\n\ndef f(p):\n    from transformers import get_scheduler,  AdamW ,BertConfig\n    return AdamW(p, lr=1e-3)\n",
+    "import torch\n\n\ndef f(p):\n    from transformers import AdamW, get_scheduler\n    return AdamW(p, lr=1e-3)  # 'AdamW'\n",
+    "import torch\n\n\ndef f(p):\n    from transformers import AdamW\n    return AdamW(p, lr=1e-3)\n",
+    "import torch\n\n\ndef f(p):\n    from transformers import AdamW, get_scheduler\n    return AdamW(p, lr=1e-3)\n\n\n"
+    "def g(p):\n    from transformers import AdamW, get_scheduler\n    return AdamW(p, lr=1e-3)\n",
+    "import torch\n\n\ndef f(p):\n    from transformers import AdamW, get_scheduler\n    a = AdamW\n    return AdamW(p, lr=1e-3)\n",
+    "import torch\n\n\nclass P:\n    def train(self, args):\n        if args.encoder == 'lstm':\n            pass\n        else:\n"
+    "            from transformers import AdamW, get_linear_schedule_with_warmup\n            steps = 1\n"
+    "            self.optimizer = AdamW(\n                [{'params': p} for n, p in self.model.named_parameters()],\n"
+    "                args.lr)\n",
+    "import torch\n\n\ndef f(p):\n    from transformers import (\n        AdamW,\n        get_scheduler,\n    )\n    return AdamW(p, lr=1e-3)\n",
+    "import torch\nAdamW = 1\n\n\ndef f(p):\n    from torch.optim import SGD, Adam\n    return Adam(p, weight_decay=1e-4)\n",
+    "import torch\n\n\ndef f(p):\n    if p: from transformers import AdamW, get_scheduler\n    return AdamW(p, lr=1e-3)\n",
+    "import torch\n\n\ndef f(p):\n    from transformers import AdamW, get_scheduler; x = 1\n    return AdamW(p, lr=1e-3)\n",
+    "import torch\n\n\ndef f(p):\n    from transformers import AdamW, get_scheduler\n    opt = AdamW(p, lr=1e-3)\n",
+    # a name joined to a block's own import, last, and the old one taken out (avalanche)
+    "import torch\n\n\ndef f(p):\n    from torch.optim import Adam\n    return Adam(p, weight_decay=1e-4)\n",
+    "import torch\n\n\ndef f(p):\n    lr = 0.01\n    from torch.optim import Adam\n\n    x = 1\n    opt = Adam(\n        p,\n        lr=lr,\n"
+    "        weight_decay=0.0001,\n    )\n",
+    "import torch\n\n\ndef f(p):\n    from torch.optim import SGD,  Adam\n    return Adam(p, weight_decay=1e-4)\n",
+    "import torch\n\n\ndef f(p):\n    from torch.optim import Adam , SGD\n    return Adam(p, weight_decay=1e-4)\n",
+    "import torch\n\n\ndef f(p):\n    from torch.optim import Adam, AdamW\n    return Adam(p, weight_decay=1e-4)\n",
+    "import torch\n\n\ndef f(p):\n    from torch.optim import Adam\n    x = Adam\n    return Adam(p, weight_decay=1e-4)\n",
+    "import torch\n\n\ndef f(p):\n    from torch.optim import Adam\n    return Adam(p, weight_decay=1e-4)  # Adam\n",
+    "import torch\n\n\ndef f(p):\n    from torch.optim import Adam\n    return Adam(p, weight_decay=1e-4)\n\n\n"
+    "def g(p):\n    from torch.optim import Adam\n    return Adam(p, weight_decay=1e-4)\n",
+    "import torch\nfrom torch.optim import SGD\n\n\ndef f(p):\n    from torch.optim import Adam\n    return Adam(p, weight_decay=1e-4)\n",
+    "import torch\n\n\ndef f(p):\n    from torch.optim import (Adam)\n    return Adam(p, weight_decay=1e-4)\n",
+    "import torch\n\n\ndef f(p):\n    if p:\n        from torch.optim import Adam\n    return Adam(p, weight_decay=1e-4)\n",
 ]
 
 
@@ -575,3 +607,50 @@ def test_a_line_the_fix_takes_past_the_line_length_is_broken_on_the_text():
         [finding] = analyze_source(source)
         assert max(map(len, source.splitlines())) <= 88  # and past it with the fix
         assert textcall.each(textfix.SourceText(source), finding, 88) is None, source  # not split: libcst's
+
+
+def test_a_blocks_own_import_that_keeps_another_name_changes_on_the_text():
+    # issue 20 (supar): ``from transformers import AdamW, get_linear_schedule_with_warmup`` in a
+    # function; the fixer takes the name out of that statement alone (``fix._Singles._inside``)
+    head = "import torch\n\n\ndef f(p):\n    from transformers import "
+    for source in (f"{head}AdamW, get_scheduler\n    return AdamW(p, lr=1e-3)\n",
+                   _crafted("import get_scheduler, AdamW\n    x = 1"), _crafted("import get_scheduler,  AdamW ,BertConfig"),
+                   _crafted("get_linear_schedule_with_warmup\n            steps"), _crafted("import SGD, Adam\n    return Adam(")):
+        assert source in CRAFTED
+        [finding] = analyze_source(source)
+        assert finding.fix.remove_imports and not finding.fix.add_imports, source
+        assert textfix._each(textfix.SourceText(source), finding, 88) is not None, source
+        fixed = textfix.fix_each(source, [finding])
+        assert fixed == fix.fix_each_cst(source, [finding]), source
+        assert "    from transformers import get_" in textfix.apply_replacements(source, fixed[finding.span]) \
+            or "    from torch.optim import SGD\n" in textfix.apply_replacements(source, fixed[finding.span])
+    for source in (_crafted("return AdamW(p, lr=1e-3)  # 'AdamW'"), f"{head}AdamW\n    return AdamW(p, lr=1e-3)\n",
+                   _crafted("from transformers import (\n        AdamW"), _crafted("if p: from"),
+                   _crafted("get_scheduler; x = 1")):
+        # named in a comment; the name alone, in brackets, after a colon, before a semicolon
+        assert source in CRAFTED
+        assert all(textfix._each(textfix.SourceText(source), f, 88) is None for f in analyze_source(source)), source
+
+
+def test_a_name_joined_to_a_blocks_own_import_changes_on_the_text():
+    # issue 20 (avalanche): ``from torch.optim import Adam`` in a function; the fixer joins
+    # ``AdamW`` to it, last (``AdamWCodemod._join_import``), then takes ``Adam`` out where unused
+    for written, becomes in (("def f(p):\n    from torch.optim import Adam\n    return Adam(p, weight_decay=1e-4)\n",
+                              "    from torch.optim import AdamW\n"),
+                             ("    lr = 0.01\n    from torch.optim import Adam\n", "    from torch.optim import AdamW\n"),
+                             ("import SGD,  Adam\n", "    from torch.optim import SGD,  AdamW\n"),
+                             ("import Adam , SGD\n", "    from torch.optim import SGD , AdamW\n"),
+                             ("import Adam\n    x = Adam\n", "    from torch.optim import Adam, AdamW\n"),
+                             ("        from torch.optim import Adam\n", "        from torch.optim import AdamW\n")):
+        source = _crafted(written) if not written.startswith("def f") else f"import torch\n\n\n{written}"
+        assert source in CRAFTED
+        [finding] = analyze_source(source)
+        assert len(finding.fix.add_imports[0]) == 3, source  # placed next to the old import
+        assert textfix._each(textfix.SourceText(source), finding, 88) is not None, source
+        fixed = textfix.fix_each(source, [finding])
+        assert fixed == fix.fix_each_cst(source, [finding]), source
+        assert becomes in textfix.apply_replacements(source, fixed[finding.span]), source
+    for written in ("weight_decay=1e-4)  # Adam\n", "def g(p):\n    from torch.optim import Adam",
+                    "from torch.optim import SGD\n\n\ndef f", "import (Adam)"):
+        source = _crafted(written)  # named in a comment; imported twice; in brackets: libcst's
+        assert all(textfix._each(textfix.SourceText(source), f, 88) is None for f in analyze_source(source)), source
