@@ -551,19 +551,22 @@ def _swap(text: SourceText, finding: Finding, rename: Rename) -> Optional[_Swap]
         return None
     gone, old, asname = fix.remove_imports[0]
     module, new = named[0] if named else (gone, None)  # ``torch.optim.AdamW``: no name imported
-    if gone != module or asname is not None or new not in (None, rename.text) or old is None or "__all__" in text.source \
+    if gone != module or asname is not None or new not in (None, rename.text) or old is None \
             or text.lines[rename.span[0] - 1][rename.span[1]:rename.span[3]] != old:
         return None
     imports = [node for node in ast.walk(text.tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
-    found = [node for node in imports if any(old in (a.name, a.asname) for a in node.names)] if new is None else [
-        node for node in imports if getattr(node, "module", None) == module or any(a.name in (module, old, new) for a in node.names)]
-    statement = found[0] if len(found) == 1 else None  # only the old name's when none is added
+    found = [node for node in imports if any(old in (a.name, a.asname) for a in node.names)] \
+        if new is None or where is not None else [node for node in imports if getattr(node, "module", None) == module
+                                                  or any(a.name in (module, old, new) for a in node.names)]
+    statement = found[0] if len(found) == 1 else None  # only the old name's when none is added at the top
     local = statement is not None and statement not in text.tree.body
     if statement is None or getattr(statement, "module", None) != module or statement.level \
             or (where is not None) != (local and new is not None) or local and where is not None \
             and (statement.lineno, text.column(statement.lineno, statement.col_offset)) != tuple(where) \
-            or new is not None and not local and statement not in _leading_imports(text):  # type: ignore[attr-defined]
-        return None  # a name is added next to a block's own import, or to one among the leading ones (``_leading_imports``)
+            or new is not None and not local and statement not in _leading_imports(text) \
+            or not local and "__all__" in text.source:  # type: ignore[attr-defined]
+        return None  # a name is added next to a block's own import, or to one among the leading ones
+        # (``_leading_imports``); ``__all__`` may keep a top-level name
     aliases = statement.names
     names = [a.name for a in aliases]
     if any(a.asname is not None for a in aliases) or len(set(names)) < len(names) or text.rebound(old):

@@ -330,6 +330,12 @@ CRAFTED = [
     "import torch\nfrom torch.optim import SGD\n\n\ndef f(p):\n    from torch.optim import Adam\n    return Adam(p, weight_decay=1e-4)\n",
     "import torch\n\n\ndef f(p):\n    from torch.optim import (Adam)\n    return Adam(p, weight_decay=1e-4)\n",
     "import torch\n\n\ndef f(p):\n    if p:\n        from torch.optim import Adam\n    return Adam(p, weight_decay=1e-4)\n",
+    # avalanche as written: another import of the module at the top, ``__all__`` (which keeps top-level names only)
+    "import torch\nfrom torch.optim import Optimizer\n\n__all__ = ['f']\n\n\ndef f(p):\n    lr = 0.01\n"
+    "    from torch.optim import Adam\n\n    opt = Adam(\n        p,\n        lr=lr,\n        weight_decay=0.0001,\n    )\n"
+    "    return opt\n",
+    "import torch\n\n__all__ = ['f']\n\n\ndef f(p):\n    from transformers import AdamW, get_scheduler\n    return AdamW(p, lr=1e-3)\n",
+    "from torch.optim import SGD, Adam\n__all__ = ['opt']\nopt = Adam(p, weight_decay=1e-4)\n",
 ]
 
 
@@ -637,11 +643,13 @@ def test_a_name_joined_to_a_blocks_own_import_changes_on_the_text():
     # ``AdamW`` to it, last (``AdamWCodemod._join_import``), then takes ``Adam`` out where unused
     for written, becomes in (("def f(p):\n    from torch.optim import Adam\n    return Adam(p, weight_decay=1e-4)\n",
                               "    from torch.optim import AdamW\n"),
-                             ("    lr = 0.01\n    from torch.optim import Adam\n", "    from torch.optim import AdamW\n"),
+                             ("    from torch.optim import Adam\n\n    x = 1", "    from torch.optim import AdamW\n"),
                              ("import SGD,  Adam\n", "    from torch.optim import SGD,  AdamW\n"),
                              ("import Adam , SGD\n", "    from torch.optim import SGD , AdamW\n"),
                              ("import Adam\n    x = Adam\n", "    from torch.optim import Adam, AdamW\n"),
-                             ("        from torch.optim import Adam\n", "        from torch.optim import AdamW\n")):
+                             ("        from torch.optim import Adam\n", "        from torch.optim import AdamW\n"),
+                             ("__all__ = ['f']\n\n\ndef f(p):\n    lr", "    from torch.optim import AdamW\n"),
+                             ("from torch.optim import SGD\n\n\ndef f", "    from torch.optim import AdamW\n")):
         source = _crafted(written) if not written.startswith("def f") else f"import torch\n\n\n{written}"
         assert source in CRAFTED
         [finding] = analyze_source(source)
@@ -650,7 +658,6 @@ def test_a_name_joined_to_a_blocks_own_import_changes_on_the_text():
         fixed = textfix.fix_each(source, [finding])
         assert fixed == fix.fix_each_cst(source, [finding]), source
         assert becomes in textfix.apply_replacements(source, fixed[finding.span]), source
-    for written in ("weight_decay=1e-4)  # Adam\n", "def g(p):\n    from torch.optim import Adam",
-                    "from torch.optim import SGD\n\n\ndef f", "import (Adam)"):
+    for written in ("weight_decay=1e-4)  # Adam\n", "def g(p):\n    from torch.optim import Adam", "import (Adam)"):
         source = _crafted(written)  # named in a comment; imported twice; in brackets: libcst's
         assert all(textfix._each(textfix.SourceText(source), f, 88) is None for f in analyze_source(source)), source
