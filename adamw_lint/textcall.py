@@ -235,7 +235,7 @@ def _split(text: SourceText, tops: Sequence[_Op], ops: Sequence[_Op], line_lengt
     opening = _opening(text, call)
     if parts is None or opening is None or not parts[1]:
         return None
-    _, items, _ = parts
+    head, items, tail = parts
     if any("\n" in item.text or "\r" in item.text for item in items) \
             or any("\n" in item.after or "\r" in item.after for item in items[:-1]):
         return None  # arguments over several lines: the fixer moves the last one only
@@ -245,7 +245,8 @@ def _split(text: SourceText, tops: Sequence[_Op], ops: Sequence[_Op], line_lengt
         return None
     statement_start = text.starts[first - 1]
     old = text.source[statement_start:text.starts[last]]
-    new = old[:op.start - statement_start] + _container(text, op, ops) + old[op.end - statement_start:]  # type: ignore[operator]
+    unbroken = head + "".join(item.text + item.after for item in items) + tail
+    new = old[:op.start - statement_start] + unbroken + old[op.end - statement_start:]
     if _too_long(old, indent, line_length) or not _too_long(new, indent, line_length):
         return None
     newline, inner = newline_of(text.source), indent + "    "

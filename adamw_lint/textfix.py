@@ -475,9 +475,10 @@ class _Swap(Record):
     old``; none when it is there already), and then take the old one out if unused, with its own
     comma, or with the comma before it when it was last (``RemoveImportsVisitor``), or the whole
     statement when it was alone and no blank or comment line is above it. Only for one import
-    (``_swap``): where a name is added, the module's only import, among the leading imports, and
-    no other import of either name; where none is, the old name's only import, at the top level
-    or (``local``) a block's own that keeps another name. It is written ``from module import a,
+    (``_swap``): where a name is added at the top, the module's only import, among the leading
+    imports, and no other import of either name; else the old name's only import, at the top
+    level or (``local``) a block's own, which the new name is joined to or which keeps another
+    name once the old one goes. It is written ``from module import a,
     b`` on one line (names alone: no comment or backslash), or at the top level as black writes
     it in brackets, a name and its comma on each line (then only where no name is added); no
     name twice, no alias (``as``), the old one not assigned elsewhere."""
@@ -657,7 +658,7 @@ def _added_import(text: SourceText, module: str) -> Optional[Replacement]:
     """``import module`` placed as AddImportsVisitor places it: after the module's leading imports
     (those before any statement but a docstring, each alone on its line), with a blank line before
     the statement that follows unless its first line above is one. None where the text cannot say
-    as libcst would: no such import or nothing after them, a docstring written in parts, or
+    as libcst would: no leading import (``_leading_imports``) or no statement after them, or
     ``import module`` written already anywhere (AddImportsVisitor looks at the leading imports only)."""
     if any(isinstance(node, ast.Import) and any(module in (a.name, a.asname) or a.name.startswith(module + ".")
                                                 for a in node.names) for node in ast.walk(text.tree)):
@@ -679,9 +680,9 @@ def _leading_imports(text: SourceText) -> List[ast.stmt]:
     """The module's leading imports as libcst's import visitors see them
     (``_GatherTopImportsBeforeStatements``): the imports before any other statement, each alone
     on its line, after a docstring (a string written in one part, libcst's ``SimpleString``).
-    None where the first statement is ``__strict__ = …`` (libcst skips it too) or a docstring
-    written in parts or in brackets (libcst reads no docstring there): the text does not follow
-    libcst so far."""
+    None are, for the text, where the first statement is ``__strict__ = …`` (libcst skips it too:
+    the text does not follow it so far) or a string written in parts or in brackets (no
+    docstring for libcst: its imports are placed at the very top)."""
     lines = _statement_lines(text.tree)
     first = 0
     if lines and len(lines[0]) == 1 and isinstance(lines[0][0], ast.Expr) \
@@ -760,7 +761,7 @@ def _renamed(source: str, findings: Sequence[Finding], line_length: int, path: O
     write as it is (with the import of the old name changed, for renames of one imported name:
     ``_Swap``); else None. ``path``: a package's ``__init__.py`` keeps its imports."""
     if _chain_risk(source) or "\f" in source or any(_module_added(f) for f in findings):
-        return None  # ``import torch`` placed: each finding's own fix has it (``_added_import``), not this
+        return None  # ``import torch`` is placed on the text for a finding's own fix only (``_added_import``)
     text = SourceText(source)
     renames, swaps = [], set()
     for finding in findings:
