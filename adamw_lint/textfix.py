@@ -576,8 +576,9 @@ def _swap(text: SourceText, finding: Finding, rename: Rename) -> Optional[_Swap]
     head = _IMPORT_HEAD.match(written[0])
     if head is None:
         return None
-    if local and (len(written) > 1 or new is None and len(aliases) == 1):
-        return None  # the fixer takes a name out of a block's own import that keeps another, on one line here
+    if local and (len(written) > 1 or new is None and len(aliases) == 1 or not text.source.endswith("\n")):
+        return None  # the fixer takes a name out of a block's own import that keeps another, on one line here;
+        # without a final newline it rewrites the module, whose scopes say which imports are used
     if len(written) == 1:
         listed = written[0][head.end():]
         if not _NAMES_ALONE.fullmatch(listed) or [name for name, _ in _ALIASES.findall(listed)] != names:
@@ -620,9 +621,9 @@ def _import_change(text: SourceText, swap: Optional[_Swap], line: int, path: Opt
     else:
         changes, removed = swap.changes(text, keep=False), True
     if added:  # the fixer's head, changed by its import visitors, against the head as written
-        head = text.source[:text.starts[_head_end(text.tree)]]
+        head = text.source[:text.starts[_head_end(text)]]
         changes = replacements(head, apply_replacements(head, [*changes, *added]))  # type: ignore[list-item]
-    whole = removed and not swap.local and line <= _head_end(text.tree)  # type: ignore[union-attr,operator]
+    whole = removed and not swap.local and line <= _head_end(text)  # type: ignore[union-attr,operator]
     return changes, removed or swap is not None and swap.local and swap.new is not None, whole
 
 
@@ -683,7 +684,7 @@ def _leading_imports(text: SourceText) -> List[ast.stmt]:
     None are, for the text, where the first statement is ``__strict__ = …`` (libcst skips it too:
     the text does not follow it so far) or a string written in parts or in brackets (no
     docstring for libcst: its imports are placed at the very top)."""
-    lines = _statement_lines(text.tree)
+    lines = _statement_lines(text)
     first = 0
     if lines and len(lines[0]) == 1 and isinstance(lines[0][0], ast.Expr) \
             and isinstance(lines[0][0].value, ast.Constant) and isinstance(lines[0][0].value.value, (str, bytes)):
@@ -720,21 +721,26 @@ def _written_elsewhere(text: SourceText, swap: _Swap) -> bool:
                for node in text.typed())
 
 
-def _statement_lines(tree: ast.Module) -> List[List[ast.stmt]]:
-    """The module's statements as libcst counts them: those sharing a line (after a semicolon) are one."""
+def _statement_lines(text: SourceText) -> List[List[ast.stmt]]:
+    """The module's statements as libcst counts them: those on one logical line (after a
+    semicolon, a backslash continuation between them or not) are one."""
     lines: List[List[ast.stmt]] = []
-    for node in tree.body:
-        if lines and node.lineno == lines[-1][-1].end_lineno:
-            lines[-1].append(node)
-        else:
-            lines.append([node])
+    for node in text.tree.body:
+        if lines:
+            last = lines[-1][-1]
+            gap = text.source[text.offset(last.end_lineno, text.column(last.end_lineno, last.end_col_offset)):  # type: ignore[arg-type]
+                              text.offset(node.lineno, text.column(node.lineno, node.col_offset))]
+            if not re.search(r"[\r\n]", re.sub(r"\\(?:\r\n?|\n)", "", gap)):
+                lines[-1].append(node)
+                continue
+        lines.append([node])
     return lines
 
 
-def _head_end(tree: ast.Module) -> int:
+def _head_end(text: SourceText) -> int:
     """The last line of ``fix._Singles._head``: the statement after the last top-level import,
     counted as libcst counts statements (``a = 1; import b`` is one line, an import line)."""
-    lines = _statement_lines(tree)
+    lines = _statement_lines(text)
     last = max((i for i, line in enumerate(lines) if any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in line)),
                default=-1)
     head = lines[:max(last + 2, min(2, len(lines)))]

@@ -336,6 +336,15 @@ CRAFTED = [
     "    return opt\n",
     "import torch\n\n__all__ = ['f']\n\n\ndef f(p):\n    from transformers import AdamW, get_scheduler\n    return AdamW(p, lr=1e-3)\n",
     "from torch.optim import SGD, Adam\n__all__ = ['opt']\nopt = Adam(p, weight_decay=1e-4)\n",
+    # found by a fresh review: a backslash after a semicolon keeps two statements on one line for
+    # libcst, which ends the leading imports; without a final newline the fixer rewrites the module
+    # (its scopes then take a function's own import out though the name is used elsewhere)
+    "import os; \\\nimport sys\nfrom transformers import AdamW, get_scheduler\n\n\ndef f(p):\n    return AdamW(p, lr=1e-3)\n",
+    "import os; \\\nx = 1\nfrom transformers import AdamW, get_scheduler\n\n\ndef f(p):\n    return AdamW(p, lr=1e-3)\n",
+    "import os; \\\nimport sys\nfrom torch.optim import Adam, SGD\nopt = Adam(p, weight_decay=1e-4)\n",
+    '"""d"""; \\\nimport sys\nfrom torch.optim import Adam, SGD\nopt = Adam(p, weight_decay=1e-4)\n',
+    "x_ = Adam\n\n\ndef build(p):\n    from torch.optim import Adam, SGD\n    return Adam(p, weight_decay=1e-4)",
+    "x_ = Adam\ndef build(p):\n    from torch.optim import Adam, AdamW\n    Adam(p, weight_decay=1e-4)",
 ]
 
 
