@@ -92,7 +92,8 @@ class SourceText:
         self._tree = tree
         self._calls: Dict[Tuple[int, ...], Dict[int, List[ast.Call]]] = {}  # ids of module-level statements → their calls by line
         self._firsts: Optional[List[int]] = None  # the first line of each module-level statement
-        self._names: Optional[Tuple[Counter, Counter]] = None  # every use of each name, and its stores
+        self._walked: Optional[Tuple[Counter, Counter, List[ast.stmt]]] = None  # ``_walk``
+        self._typed: Optional[List[ast.AST]] = None
         self._containers: Optional[Dict[Span, ast.expr]] = None
         self._holders: Dict[Tuple[int, int], List[ast.stmt]] = {}  # by line range: asked for once per rule
         # a lone carriage return ends a line for Python but not for the fixer's measure of lengths
@@ -107,19 +108,34 @@ class SourceText:
             self._tree = ast.parse(self.source)
         return self._tree  # type: ignore[return-value]
 
-    def _counted(self) -> Tuple[Counter, Counter]:
-        if self._names is None:
-            found = [n for n in ast.walk(self.tree) if isinstance(n, ast.Name)]
-            self._names = (Counter(n.id for n in found), Counter(n.id for n in found if isinstance(n.ctx, ast.Store)))
-        return self._names
+    def _walk(self) -> Tuple[Counter, Counter, List[ast.stmt]]:
+        """One walk of the module, for all its findings: every use of each name, its stores, and
+        the import statements."""
+        if self._walked is None:
+            uses: Counter = Counter()
+            stores: Counter = Counter()
+            imports: List[ast.stmt] = []
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.Name):
+                    uses[node.id] += 1
+                    if isinstance(node.ctx, ast.Store):
+                        stores[node.id] += 1
+                elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                    imports.append(node)
+            self._walked = (uses, stores, imports)
+        return self._walked
 
     def names(self) -> Counter:
         """How often each name is used (``ast.Name``), as ``fix._Singles.uses`` counts."""
-        return self._counted()[0]
+        return self._walk()[0]
 
     def stores(self) -> Counter:
         """How often each name is assigned (``ast.Name`` stored), as ``fix._Singles.stores`` counts."""
-        return self._counted()[1]
+        return self._walk()[1]
+
+    def imports(self) -> List[ast.stmt]:
+        """The module's import statements, anywhere, in ``ast.walk``'s order."""
+        return self._walk()[2]
 
     def rebound(self, name: str) -> bool:
         """Whether ``name`` is assigned besides its uses (``except ImportError: AdamW = None``):
@@ -130,6 +146,8 @@ class SourceText:
     def typed(self) -> List[ast.AST]:
         """The nodes where a string may be read as a type: annotations, subscripts, the
         arguments of typing's calls (``cast``, ``TypeVar``, ...)."""
+        if self._typed is not None:
+            return self._typed
         roots: List[ast.AST] = []
         for node in ast.walk(self.tree):
             if isinstance(node, ast.arg) and node.annotation is not None:
@@ -142,7 +160,8 @@ class SourceText:
                 roots.append(node.slice)
             elif isinstance(node, ast.Call) and _callee_name(node) in _TYPING_CALLS:
                 roots += [*node.args, *(k.value for k in node.keywords)]
-        return [inner for root in roots for inner in ast.walk(root)]
+        self._typed = [inner for root in roots for inner in ast.walk(root)]
+        return self._typed
 
     def calls_around(self, line: int) -> List[ast.Call]:
         """The calls whose callee has a part on ``line``, in ``ast.walk``'s order over the module.
@@ -456,7 +475,7 @@ def _each(text: SourceText, finding: Finding, line_length: int, path: Optional[s
         return None
     imports, removed, whole = change
     if whole:
-        renamed = _renamed(text.source, [finding], line_length, path)
+        renamed = _renamed(text.source, [finding], line_length, path, text)
         return None if renamed is None else replacements(text.source, renamed)
     token = (text.offset(line, column), end_column - column, rename.text)
     if finding.span[0] == finding.span[2] and not removed and not needs_layout(text.source, token, line_length):
@@ -555,7 +574,7 @@ def _swap(text: SourceText, finding: Finding, rename: Rename) -> Optional[_Swap]
     if gone != module or asname is not None or new not in (None, rename.text) or old is None \
             or text.lines[rename.span[0] - 1][rename.span[1]:rename.span[3]] != old:
         return None
-    imports = [node for node in ast.walk(text.tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
+    imports = text.imports()
     found = [node for node in imports if any(old in (a.name, a.asname) for a in node.names)] \
         if new is None or where is not None else [node for node in imports if getattr(node, "module", None) == module
                                                   or any(a.name in (module, old, new) for a in node.names)]
@@ -662,7 +681,7 @@ def _added_import(text: SourceText, module: str) -> Optional[Replacement]:
     as libcst would: no leading import (``_leading_imports``) or no statement after them, or
     ``import module`` written already anywhere (AddImportsVisitor looks at the leading imports only)."""
     if any(isinstance(node, ast.Import) and any(module in (a.name, a.asname) or a.name.startswith(module + ".")
-                                                for a in node.names) for node in ast.walk(text.tree)):
+                                                for a in node.names) for node in text.imports()):
         return None
     leading, body = _leading_imports(text), text.tree.body
     following = body.index(leading[-1]) + 1 if leading else len(body)
@@ -761,14 +780,15 @@ def _joined(replacements: List[Replacement]) -> Optional[List[Replacement]]:
     return joined
 
 
-def _renamed(source: str, findings: Sequence[Finding], line_length: int, path: Optional[str] = None
-             ) -> Optional[str]:
+def _renamed(source: str, findings: Sequence[Finding], line_length: int, path: Optional[str] = None,
+             text: Optional[SourceText] = None) -> Optional[str]:
     """``source`` with every finding's fix applied, when each is a rename the libcst fixer would
     write as it is (with the import of the old name changed, for renames of one imported name:
-    ``_Swap``); else None. ``path``: a package's ``__init__.py`` keeps its imports."""
+    ``_Swap``); else None. ``path``: a package's ``__init__.py`` keeps its imports. ``text``:
+    ``source`` read already (a finding's own fix, ``_each``)."""
     if _chain_risk(source) or "\f" in source or any(_module_added(f) for f in findings):
         return None  # ``import torch`` is placed on the text for a finding's own fix only (``_added_import``)
-    text = SourceText(source)
+    text = text or SourceText(source)
     renames, swaps = [], set()
     for finding in findings:
         rename = _rename(text, finding)
