@@ -225,11 +225,9 @@ def _split(text: SourceText, tops: Sequence[_Op], ops: Sequence[_Op], line_lengt
             or statement.value is not call or isinstance(call.func, ast.Call) or text.in_match(first) \
             or (statement.lineno, statement.end_lineno) != (first, last):
         return None
-    indent = text.block_indent(first)
-    written = text.lines[first - 1]
+    indent = text.block_indent(first)  # the statement's first line's: its own
     after = text.source[op.end:text.starts[last]].strip(" \t\r\n")
-    if written[:len(written) - len(written.lstrip(" \t"))] != indent \
-            or text.column(first, statement.col_offset) != len(indent) or after and not after.startswith("#"):
+    if text.column(first, statement.col_offset) != len(indent) or after and not after.startswith("#"):
         return None  # not alone on its lines (``a = 1; x = f()``), or the value in brackets
     parts = _parts(text, op, ops)
     opening = _opening(text, call)

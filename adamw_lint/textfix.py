@@ -94,6 +94,7 @@ class SourceText:
         self._firsts: Optional[List[int]] = None  # the first line of each module-level statement
         self._walked: Optional[Tuple[Counter, Counter, List[ast.stmt]]] = None  # ``_walk``
         self._typed: Optional[List[ast.AST]] = None
+        self._statement_lines: Optional[List[List[ast.stmt]]] = None
         self._containers: Optional[Dict[Span, ast.expr]] = None
         self._holders: Dict[Tuple[int, int], List[ast.stmt]] = {}  # by line range: asked for once per rule
         # a lone carriage return ends a line for Python but not for the fixer's measure of lengths
@@ -142,6 +143,23 @@ class SourceText:
         whether its import is still used then, the fixer leaves to libcst's scopes
         (``fix._Singles._removes``), and so does the text."""
         return 1 < self.names()[name] <= 1 + self.stores()[name]
+
+    def statement_lines(self) -> List[List[ast.stmt]]:
+        """The module's statements as libcst counts them: those on one logical line (after a
+        semicolon, a backslash continuation between them or not) are one."""
+        if self._statement_lines is None:
+            lines: List[List[ast.stmt]] = []
+            for node in self.tree.body:
+                if lines:
+                    last = lines[-1][-1]
+                    gap = self.source[self.offset(last.end_lineno, self.column(last.end_lineno, last.end_col_offset)):  # type: ignore[arg-type]
+                                      self.offset(node.lineno, self.column(node.lineno, node.col_offset))]
+                    if not re.search(r"[\r\n]", re.sub(r"\\(?:\r\n?|\n)", "", gap)):
+                        lines[-1].append(node)
+                        continue
+                lines.append([node])
+            self._statement_lines = lines
+        return self._statement_lines
 
     def typed(self) -> List[ast.AST]:
         """The nodes where a string may be read as a type: annotations, subscripts, the
@@ -497,10 +515,10 @@ class _Swap(Record):
     (``_swap``): where a name is added at the top, the module's only import, among the leading
     imports, and no other import of either name; else the old name's only import, at the top
     level or (``local``) a block's own, which the new name is joined to or which keeps another
-    name once the old one goes. It is written ``from module import a,
-    b`` on one line (names alone: no comment or backslash), or at the top level as black writes
-    it in brackets, a name and its comma on each line (then only where no name is added); no
-    name twice, no alias (``as``), the old one not assigned elsewhere."""
+    name once the old one goes. It is written ``from module import a, b`` on one line (names
+    alone: no comment or backslash), or at the top level as black writes it in brackets, a name
+    and its comma on each line (then only where no name is added); no name twice, no alias
+    (``as``), the old one not assigned elsewhere."""
 
     line: int  # the import's first line
     end: int  # its last line
@@ -581,7 +599,7 @@ def _swap(text: SourceText, finding: Finding, rename: Rename) -> Optional[_Swap]
     statement = found[0] if len(found) == 1 else None  # only the old name's when none is added at the top
     local = statement is not None and statement not in text.tree.body
     if statement is None or getattr(statement, "module", None) != module or statement.level \
-            or (where is not None) != (local and new is not None) or local and where is not None \
+            or (where is not None) != (local and new is not None) or where is not None \
             and (statement.lineno, text.column(statement.lineno, statement.col_offset)) != tuple(where) \
             or new is not None and not local and statement not in _leading_imports(text) \
             or not local and "__all__" in text.source:  # type: ignore[attr-defined]
@@ -639,10 +657,11 @@ def _import_change(text: SourceText, swap: Optional[_Swap], line: int, path: Opt
         return None  # a block's own import: the name written anywhere else (``fix._Singles._inside``)
     else:
         changes, removed = swap.changes(text, keep=False), True
+    head_end = _head_end(text)
     if added:  # the fixer's head, changed by its import visitors, against the head as written
-        head = text.source[:text.starts[_head_end(text)]]
+        head = text.source[:text.starts[head_end]]
         changes = replacements(head, apply_replacements(head, [*changes, *added]))  # type: ignore[list-item]
-    whole = removed and not swap.local and line <= _head_end(text)  # type: ignore[union-attr,operator]
+    whole = removed and not swap.local and line <= head_end  # type: ignore[union-attr]
     return changes, removed or swap is not None and swap.local and swap.new is not None, whole
 
 
@@ -703,7 +722,7 @@ def _leading_imports(text: SourceText) -> List[ast.stmt]:
     None are, for the text, where the first statement is ``__strict__ = …`` (libcst skips it too:
     the text does not follow it so far) or a string written in parts or in brackets (no
     docstring for libcst: its imports are placed at the very top)."""
-    lines = _statement_lines(text)
+    lines = text.statement_lines()
     first = 0
     if lines and len(lines[0]) == 1 and isinstance(lines[0][0], ast.Expr) \
             and isinstance(lines[0][0].value, ast.Constant) and isinstance(lines[0][0].value.value, (str, bytes)):
@@ -740,26 +759,10 @@ def _written_elsewhere(text: SourceText, swap: _Swap) -> bool:
                for node in text.typed())
 
 
-def _statement_lines(text: SourceText) -> List[List[ast.stmt]]:
-    """The module's statements as libcst counts them: those on one logical line (after a
-    semicolon, a backslash continuation between them or not) are one."""
-    lines: List[List[ast.stmt]] = []
-    for node in text.tree.body:
-        if lines:
-            last = lines[-1][-1]
-            gap = text.source[text.offset(last.end_lineno, text.column(last.end_lineno, last.end_col_offset)):  # type: ignore[arg-type]
-                              text.offset(node.lineno, text.column(node.lineno, node.col_offset))]
-            if not re.search(r"[\r\n]", re.sub(r"\\(?:\r\n?|\n)", "", gap)):
-                lines[-1].append(node)
-                continue
-        lines.append([node])
-    return lines
-
-
 def _head_end(text: SourceText) -> int:
     """The last line of ``fix._Singles._head``: the statement after the last top-level import,
     counted as libcst counts statements (``a = 1; import b`` is one line, an import line)."""
-    lines = _statement_lines(text)
+    lines = text.statement_lines()
     last = max((i for i, line in enumerate(lines) if any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in line)),
                default=-1)
     head = lines[:max(last + 2, min(2, len(lines)))]
